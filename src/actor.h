@@ -1,0 +1,71 @@
+/*
+ * actor.h: how an actor (registry/, repository/, gateway/, dicom/) plugs
+ * into the SOAP layer.  Actors see parsed SOAP bodies and attachments as
+ * files, never HTTP, sockets or MIME.  An actor is a table of routes:
+ *   { wsa:Action, response action, IHE transaction, packaging, handler }.
+ */
+#ifndef XDS_ACTOR_H
+#define XDS_ACTOR_H
+
+#include <sys/types.h>
+#include <libxml/tree.h>
+
+#include "buf.h"
+
+struct xact;
+
+enum soap_pack {
+	PACK_SIMPLE = 1,	/* application/soap+xml (ITI-18, ITI-42, ITI-62) */
+	PACK_MTOM = 2,		/* multipart/related XOP (ITI-41, ITI-43, RAD-69) */
+};
+
+/* A binary part of an MTOM request, spooled to a file while hashed. */
+struct soap_attachment {
+	char	 cid[256];		/* Content-ID without <> */
+	char	 content_type[128];
+	char	 path[1024];		/* spool file, removed after the request */
+	off_t	 size;
+	char	 sha1[41];		/* lower-case hex */
+};
+
+struct soap_request {
+	xmlDoc	*doc;			/* the envelope (DOM) */
+	xmlNode	*body;			/* first element child of soap:Body */
+	enum soap_pack pack;		/* how it arrived */
+	struct soap_attachment *att;
+	size_t	 natt;
+};
+
+struct soap_reply {
+	struct buf body;		/* XML of the Body child; namespaces declared in it */
+	struct soap_attachment *att;	/* files to send as MTOM parts */
+	size_t	 natt;
+};
+
+/*
+ * A handler answers 0 with reply->body filled (business errors such as
+ * XDSUnknownPatientId travel inside the reply, recorded with
+ * xact_add_error), or -1 for a SOAP Receiver fault with x->reason set.
+ */
+typedef int (*actor_fn)(void *actor, struct xact *x,
+    const struct soap_request *req, struct soap_reply *reply);
+
+struct soap_route {
+	const char	*action;	/* request wsa:Action */
+	const char	*response_action;
+	const char	*txn;		/* "ITI-42" */
+	const char	*body_ns;	/* expected namespace of the body element */
+	const char	*body_name;	/* expected local name of the body element */
+	unsigned	 packs;		/* accepted packagings (PACK_SIMPLE | PACK_MTOM) */
+	actor_fn	 fn;
+};
+
+/* An endpoint: a path and its routes, with the actor they serve. */
+struct soap_endpoint {
+	const char	*path;		/* "/xds/registry" */
+	const struct soap_route *routes;
+	size_t		 nroutes;
+	void		*actor;
+};
+
+#endif

@@ -1,0 +1,396 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "str.h"
+
+#define S(f) offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
+
+/* Sorted by name; xdsd.conf(5) documents each row. */
+const struct conf_opt conf_opts[] = {
+	{ "dicom.ae_title", CONF_STR, S(dicom_ae_title), "XDSNODE", 0, 0, NULL,
+	  "AE title of the DICOM bridge" },
+	{ "dicom.listen", CONF_STR, S(dicom_listen), "127.0.0.1:11112", 0, 0, NULL,
+	  "address:port of the DICOM bridge (reserved; bridge not built yet)" },
+	{ "http.allow_plain_nonlocal", CONF_BOOL, S(http_allow_plain_nonlocal), "no", 0, 1, NULL,
+	  "allow plain HTTP on a non-loopback address (never in production)" },
+	{ "http.ca", CONF_STR, S(http_ca), "", 0, 0, NULL,
+	  "PEM file of the CA(s) whose client certificates are accepted" },
+	{ "http.cert", CONF_STR, S(http_cert), "", 0, 0, NULL,
+	  "PEM certificate chain of this node" },
+	{ "http.header_timeout", CONF_INT, S(http_header_timeout), "10", 1, 3600, NULL,
+	  "seconds a client has to send a complete request head" },
+	{ "http.io_timeout", CONF_INT, S(http_io_timeout), "30", 1, 3600, NULL,
+	  "seconds without progress before a read or write is abandoned" },
+	{ "http.keepalive_timeout", CONF_INT, S(http_keepalive_timeout), "15", 1, 3600, NULL,
+	  "seconds an idle keep-alive connection is kept" },
+	{ "http.key", CONF_STR, S(http_key), "", 0, 0, NULL,
+	  "PEM private key of this node" },
+	{ "http.listen", CONF_STR, S(http_listen), "127.0.0.1:8080", 0, 0, NULL,
+	  "address:port of the SOAP/HTTP listener" },
+	{ "http.max_head", CONF_SIZE, S(http_max_head), "16k", 1024, 1048576, NULL,
+	  "largest request head (request line and headers); 431 past it" },
+	{ "http.max_headers", CONF_INT, S(http_max_headers), "64", 8, 1024, NULL,
+	  "most header fields in a request; 431 past it" },
+	{ "http.max_requests_per_conn", CONF_INT, S(http_max_requests_per_conn), "1000", 1, 1000000, NULL,
+	  "requests served on one keep-alive connection" },
+	{ "http.queue", CONF_INT, S(http_queue), "64", 1, 65536, NULL,
+	  "accepted connections waiting for a worker; 503 past it" },
+	{ "http.request_deadline", CONF_INT, S(http_request_deadline), "600", 1, 86400, NULL,
+	  "seconds one request may take from first byte to last" },
+	{ "http.tls", CONF_BOOL, S(http_tls), "no", 0, 1, NULL,
+	  "serve HTTPS with mutual TLS (cert, key and ca required)" },
+	{ "http.workers", CONF_INT, S(http_workers), "16", 1, 1024, NULL,
+	  "worker threads; each serves one connection at a time" },
+	{ "node.home_community_id", CONF_STR, S(node_home_community_id),
+	  "urn:oid:1.3.6.1.4.1.21367.13.70.1", 0, 0, NULL,
+	  "homeCommunityId of this community (urn:oid:...)" },
+	{ "node.log_level", CONF_ENUM, S(node_log_level), "info", 0, 0, "error|warning|info|debug",
+	  "least severe log level written" },
+	{ "node.state_dir", CONF_STR, S(node_state_dir), "./xdsnode-state", 0, 0, NULL,
+	  "directory of the databases, documents and audit log" },
+	{ "node.syslog", CONF_BOOL, S(node_syslog), "no", 0, 1, NULL,
+	  "log to syslog instead of stderr" },
+	{ "registry.enabled", CONF_BOOL, S(registry_enabled), "yes", 0, 1, NULL,
+	  "run the Document Registry at /xds/registry" },
+	{ "registry.max_results", CONF_INT, S(registry_max_results), "5000", 1, 10000000, NULL,
+	  "most objects a stored query returns; XDSTooManyResults past it" },
+	{ "registry.patient_ids", CONF_ENUM, S(registry_patient_ids), "bsn", 0, 0, "bsn|feed",
+	  "known patients: any valid BSN, or those added by xdsctl patient add" },
+	{ "soap.max_envelope", CONF_SIZE, S(soap_max_envelope), "16m", 4096, 1073741824LL, NULL,
+	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it" },
+};
+const size_t conf_nopts = sizeof conf_opts / sizeof conf_opts[0];
+
+static const struct conf_opt *
+conf_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf_nopts; i++)
+		if (strcmp(conf_opts[i].name, name) == 0)
+			return &conf_opts[i];
+	return NULL;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (str_caseeq(v, "yes") || str_caseeq(v, "true") || str_caseeq(v, "on") ||
+	    strcmp(v, "1") == 0)
+		*out = 1;
+	else if (str_caseeq(v, "no") || str_caseeq(v, "false") ||
+	    str_caseeq(v, "off") || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_size(const char *v, long long *out)
+{
+	char num[64];
+	size_t n = strlen(v);
+	long long mul = 1, x;
+	const char *es;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, v, n + 1);
+	switch (tolower((unsigned char)num[n - 1])) {
+	case 'k': mul = 1024LL; num[--n] = '\0'; break;
+	case 'm': mul = 1024LL * 1024; num[--n] = '\0'; break;
+	case 'g': mul = 1024LL * 1024 * 1024; num[--n] = '\0'; break;
+	}
+	if (str_tonum(num, 0, (1LL << 50), &x, &es) != 0)
+		return -1;
+	*out = x * mul;
+	return 0;
+}
+
+static int
+enum_ok(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		if (bar == NULL)
+			break;
+		p = bar + 1;
+	}
+	return 0;
+}
+
+int
+conf_set(struct conf *c, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	const struct conf_opt *o = conf_find(name);
+	char *field;
+	long long x;
+	int b;
+	const char *es;
+
+	if (o == NULL) {
+		str_fmt(err, errlen, "unknown option \"%s\"", name);
+		return -1;
+	}
+	field = (char *)c + o->off;
+	switch (o->type) {
+	case CONF_ENUM:
+		if (!enum_ok(o->choices, value)) {
+			str_fmt(err, errlen, "%s: \"%s\" is not one of %s", name,
+			    value, o->choices);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case CONF_STR:
+		if (str_lcpy(field, value, o->size) >= o->size) {
+			str_fmt(err, errlen, "%s: value longer than %zu bytes",
+			    name, o->size - 1);
+			return -1;
+		}
+		return 0;
+	case CONF_BOOL:
+		if (parse_bool(value, &b) != 0) {
+			str_fmt(err, errlen, "%s: \"%s\" is not yes or no", name,
+			    value);
+			return -1;
+		}
+		if (o->size == sizeof(char))
+			*field = (char)b;
+		else
+			*(int *)(void *)field = b;
+		return 0;
+	case CONF_INT:
+	case CONF_SIZE:
+		if (o->type == CONF_INT ? str_tonum(value, -(1LL << 62),
+		    1LL << 62, &x, &es) != 0 : parse_size(value, &x) != 0) {
+			str_fmt(err, errlen, "%s: \"%s\" is not a %s", name, value,
+			    o->type == CONF_INT ? "number" : "size (e.g. 16k, 4m)");
+			return -1;
+		}
+		if (x < o->min || x > o->max) {
+			str_fmt(err, errlen, "%s: %lld is outside %lld..%lld", name,
+			    x, o->min, o->max);
+			return -1;
+		}
+		*(long long *)(void *)field = x;
+		return 0;
+	}
+	return -1;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	char err[256];
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < conf_nopts; i++)
+		if (conf_set(c, conf_opts[i].name, conf_opts[i].def, err,
+		    sizeof err) != 0)
+			abort();	/* a broken table is a programming error */
+}
+
+int
+conf_set_kv(struct conf *c, const char *kv, char *err, size_t errlen)
+{
+	char name[128], value[CONF_STR_MAX];
+	const char *eq = strchr(kv, '=');
+	size_t n;
+
+	if (eq == NULL || (n = (size_t)(eq - kv)) == 0 || n >= sizeof name) {
+		str_fmt(err, errlen, "\"%s\": expected section.key=value", kv);
+		return -1;
+	}
+	memcpy(name, kv, n);
+	name[n] = '\0';
+	str_trim(name);
+	if (str_lcpy(value, eq + 1, sizeof value) >= sizeof value) {
+		str_fmt(err, errlen, "%s: value too long", name);
+		return -1;
+	}
+	str_trim(value);
+	return conf_set(c, name, value, err, errlen);
+}
+
+int
+conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	char line[2048], section[64] = "", name[192], e[256];
+	int lineno = 0, rc = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		str_fmt(err, errlen, "%s: cannot open", path);
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		char *p, *eq;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			str_fmt(err, errlen, "%s:%d: line too long", path, lineno);
+			goto out;
+		}
+		p = str_trim(line);
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		if (*p == '[') {
+			char *end = strchr(p, ']');
+
+			if (end == NULL || end[1] != '\0' || end == p + 1 ||
+			    (size_t)(end - p - 1) >= sizeof section) {
+				str_fmt(err, errlen, "%s:%d: bad section header",
+				    path, lineno);
+				goto out;
+			}
+			*end = '\0';
+			str_lcpy(section, p + 1, sizeof section);
+			str_trim(section);
+			continue;
+		}
+		if ((eq = strchr(p, '=')) == NULL) {
+			str_fmt(err, errlen, "%s:%d: expected key = value", path,
+			    lineno);
+			goto out;
+		}
+		*eq = '\0';
+		str_trim(p);
+		if (section[0] == '\0') {
+			str_fmt(err, errlen, "%s:%d: option \"%s\" outside a "
+			    "[section]", path, lineno, p);
+			goto out;
+		}
+		if (str_fmt(name, sizeof name, "%s.%s", section, p) < 0) {
+			str_fmt(err, errlen, "%s:%d: name too long", path, lineno);
+			goto out;
+		}
+		if (conf_set(c, name, str_trim(eq + 1), e, sizeof e) != 0) {
+			str_fmt(err, errlen, "%s:%d: %s", path, lineno, e);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	fclose(fp);
+	return rc;
+}
+
+int
+conf_split_hostport(const char *s, char *host, size_t hostsz, int *port)
+{
+	const char *colon;
+	long long p;
+	const char *es;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		n = (size_t)(rb - s - 1);
+		if (n >= hostsz)
+			return -1;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+		if (n >= hostsz)
+			return -1;
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
+	if (str_tonum(colon + 1, 0, 65535, &p, &es) != 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (conf_split_hostport(c->http_listen, host, sizeof host, &port) != 0) {
+		str_fmt(err, errlen, "http.listen: \"%s\" is not host:port",
+		    c->http_listen);
+		return -1;
+	}
+	if (conf_split_hostport(c->dicom_listen, host, sizeof host, &port) != 0) {
+		str_fmt(err, errlen, "dicom.listen: \"%s\" is not host:port",
+		    c->dicom_listen);
+		return -1;
+	}
+	if (c->http_tls && (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
+		str_fmt(err, errlen, "http.tls is on: http.cert, http.key and "
+		    "http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (strncmp(c->node_home_community_id, "urn:oid:", 8) != 0) {
+		str_fmt(err, errlen, "node.home_community_id: \"%s\" must start "
+		    "with urn:oid:", c->node_home_community_id);
+		return -1;
+	}
+	if (c->node_state_dir[0] == '\0') {
+		str_fmt(err, errlen, "node.state_dir is empty");
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_dump(const struct conf *c, void *vfp)
+{
+	FILE *fp = vfp;
+	char section[64] = "";
+	size_t i;
+
+	for (i = 0; i < conf_nopts; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		const char *dot = strchr(o->name, '.');
+		const char *field = (const char *)c + o->off;
+		size_t sl = (size_t)(dot - o->name);
+
+		if (strlen(section) != sl || strncmp(section, o->name, sl) != 0) {
+			memcpy(section, o->name, sl);
+			section[sl] = '\0';
+			fprintf(fp, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		fprintf(fp, "# %s\n%s = ", o->doc, dot + 1);
+		switch (o->type) {
+		case CONF_STR:
+		case CONF_ENUM:
+			fprintf(fp, "%s\n", field);
+			break;
+		case CONF_BOOL:
+			fprintf(fp, "%s\n", (o->size == 1 ? *field :
+			    *(const int *)(const void *)field) ? "yes" : "no");
+			break;
+		case CONF_INT:
+		case CONF_SIZE:
+			fprintf(fp, "%lld\n", *(const long long *)(const void *)field);
+			break;
+		}
+	}
+}

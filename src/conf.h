@@ -1,0 +1,82 @@
+/*
+ * conf.h: the configuration of xdsd, read through one table of options.
+ *
+ * Every option has a name (section.key), a type, a default, bounds and a
+ * one-line doc; xdsd.conf(5) documents the same table.  The file format is
+ * INI: "[section]" lines, "key = value" lines, '#' or ';' comments.
+ * A parsed struct conf is immutable once the daemon runs.
+ */
+#ifndef XDS_CONF_H
+#define XDS_CONF_H
+
+#include <stddef.h>
+
+#define CONF_STR_MAX 512
+
+struct conf {
+	/* [node] */
+	char	node_state_dir[CONF_STR_MAX];
+	char	node_home_community_id[CONF_STR_MAX];
+	char	node_log_level[16];
+	int	node_syslog;
+	/* [http] */
+	char	http_listen[CONF_STR_MAX];
+	int	http_tls;
+	char	http_cert[CONF_STR_MAX];
+	char	http_key[CONF_STR_MAX];
+	char	http_ca[CONF_STR_MAX];
+	char	http_allow_plain_nonlocal;
+	long long http_workers;
+	long long http_queue;
+	long long http_max_head;
+	long long http_max_headers;
+	long long http_header_timeout;
+	long long http_io_timeout;
+	long long http_request_deadline;
+	long long http_keepalive_timeout;
+	long long http_max_requests_per_conn;
+	/* [soap] */
+	long long soap_max_envelope;
+	/* [registry] */
+	int	registry_enabled;
+	char	registry_patient_ids[16];	/* bsn | feed */
+	long long registry_max_results;
+	/* [dicom] (bridge not built yet; the address is reserved) */
+	char	dicom_listen[CONF_STR_MAX];
+	char	dicom_ae_title[17];
+};
+
+enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };
+
+struct conf_opt {
+	const char	*name;		/* "section.key" */
+	enum conf_type	 type;
+	size_t		 off;		/* into struct conf */
+	size_t		 size;		/* of the field (strings) */
+	const char	*def;		/* default, as text */
+	long long	 min, max;	/* ints and sizes */
+	const char	*choices;	/* CONF_ENUM: "a|b|c" */
+	const char	*doc;
+};
+
+extern const struct conf_opt conf_opts[];
+extern const size_t conf_nopts;
+
+/* Fill c with the defaults. */
+void	conf_defaults(struct conf *c);
+/* Read an INI file into c (on top of what is there).  On error returns -1
+ * with "file:line: reason" in err. */
+int	conf_load_file(struct conf *c, const char *path, char *err, size_t errlen);
+/* Apply one "section.key=value" override (xdsd -C). */
+int	conf_set_kv(struct conf *c, const char *kv, char *err, size_t errlen);
+/* Set option name to the textual value. */
+int	conf_set(struct conf *c, const char *name, const char *value,
+	    char *err, size_t errlen);
+/* Cross-option checks (TLS files present, listen address parses, ...). */
+int	conf_check(const struct conf *c, char *err, size_t errlen);
+/* Write the effective configuration as INI text to fp. */
+void	conf_dump(const struct conf *c, void *fp);
+/* Split "host:port" (or "[v6]:port"). */
+int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
+
+#endif

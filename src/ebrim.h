@@ -1,0 +1,143 @@
+/*
+ * ebrim.h: the ebRIM 3.0 object model (pure: no I/O, no globals).
+ *
+ * A SubmitObjectsRequest (or a RegistryObjectList in a query answer) is
+ * parsed into a struct rim_list: a flat array of top-level objects
+ * (ExtrinsicObject, RegistryPackage, Association, top-level Classification,
+ * ObjectRef), each with its slots, nested classifications and external
+ * identifiers.  All strings of a list live in one arena owned by the list
+ * and are freed together by rim_list_free().  Strings are UTF-8, NUL-
+ * terminated, never NULL for required attributes ("" when absent).
+ *
+ * The model is generic ebRIM; XDS meaning (which classification is a
+ * classCode, what a DocumentEntry requires) lives in registry/.
+ */
+#ifndef XDS_EBRIM_H
+#define XDS_EBRIM_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+
+struct buf;
+
+/* Limits: past them parsing fails with RIM_ETOOBIG and a reason. */
+#define RIM_MAX_OBJECTS		10000	/* top-level objects per list */
+#define RIM_MAX_CHILDREN	1000	/* slots, classifications, ... per object */
+#define RIM_MAX_VALUES		1000	/* values per slot */
+
+enum rim_kind {
+	RIM_EXTRINSIC_OBJECT = 1,	/* DocumentEntry */
+	RIM_REGISTRY_PACKAGE,		/* SubmissionSet or Folder */
+	RIM_ASSOCIATION,
+	RIM_CLASSIFICATION,		/* top level, e.g. SS node classification */
+	RIM_OBJECT_REF,
+};
+
+enum rim_status {
+	RIM_OK = 0,
+	RIM_EINVAL = -1,	/* malformed; err says where and why */
+	RIM_ENOMEM = -2,
+	RIM_ETOOBIG = -3,
+	RIM_EVERSION = -4,	/* ebRIM 2.1 namespace: not accepted */
+};
+
+struct rim_slot {
+	char	 *name;
+	char	 *slot_type;		/* optional slotType, or NULL */
+	char	**values;
+	size_t	  nvalues;
+};
+
+struct rim_classification {
+	char	*id;
+	char	*scheme;		/* classificationScheme, or "" */
+	char	*classified;		/* classifiedObject */
+	char	*node;			/* classificationNode, or "" */
+	char	*noderep;		/* nodeRepresentation, or "" */
+	char	*name;			/* Name/LocalizedString@value, or NULL */
+	struct rim_slot *slots;
+	size_t	 nslots;
+};
+
+struct rim_extid {
+	char	*id;
+	char	*scheme;		/* identificationScheme */
+	char	*value;
+	char	*registry_object;
+	char	*name;			/* or NULL */
+};
+
+struct rim_object {
+	enum rim_kind kind;
+	char	*id;
+	char	*lid;			/* or NULL */
+	char	*object_type;		/* or NULL */
+	char	*status;		/* as submitted, or NULL */
+	char	*home;			/* or NULL */
+	char	*mime_type;		/* ExtrinsicObject, or NULL */
+	char	*is_opaque;		/* ExtrinsicObject, or NULL */
+	char	*name;			/* first LocalizedString value, or NULL */
+	char	*name_lang;		/* its xml:lang, or NULL */
+	char	*name_charset;
+	char	*description;		/* or NULL */
+	char	*description_lang;
+	char	*version_name;		/* VersionInfo@versionName, or NULL */
+	struct rim_slot *slots;
+	size_t	 nslots;
+	struct rim_classification *cls;
+	size_t	 ncls;
+	struct rim_extid *eids;
+	size_t	 neids;
+	/* RIM_ASSOCIATION */
+	char	*assoc_type, *source, *target;
+	/* RIM_CLASSIFICATION (top level) */
+	char	*classified, *node, *scheme, *noderep;
+};
+
+struct rim_arena;
+
+struct rim_list {
+	struct rim_object *obj;
+	size_t	 nobj;
+	size_t	 capobj;
+	struct rim_arena *arena;
+};
+
+/* Parse the children of a rim:RegistryObjectList element (or of any
+ * element holding top-level rim objects).  Unknown elements in the rim
+ * namespace are an error; elements of other namespaces are ignored. */
+int	rim_parse_list(xmlNode *list, struct rim_list *out, char *err,
+	    size_t errlen);
+/* Convenience: parse an XML text holding lcm:SubmitObjectsRequest or
+ * rim:RegistryObjectList (safe parser options; no DOCTYPE). */
+int	rim_parse_submit_mem(const char *xml, size_t len, struct rim_list *out,
+	    char *err, size_t errlen);
+void	rim_list_init(struct rim_list *);
+void	rim_list_free(struct rim_list *);
+
+/* Arena strings for callers that build or rewrite objects. */
+char	*rim_strdup(struct rim_list *, const char *s);
+/* Append a new zeroed object to the list; NULL on failure. */
+struct rim_object *rim_add_object(struct rim_list *, enum rim_kind);
+/* Add a slot with one value to an object (or replace the slot's values). */
+int	rim_set_slot(struct rim_list *, struct rim_object *, const char *name,
+	    const char *value);
+
+/* Lookups (NULL when absent). */
+const struct rim_slot *rim_slot(const struct rim_slot *slots, size_t n,
+	    const char *name);
+const char *rim_slot1(const struct rim_object *, const char *name);
+const struct rim_extid *rim_extid(const struct rim_object *, const char *scheme);
+/* Classifications of an object with this scheme, in order: returns the
+ * count and fills up to max pointers. */
+size_t	rim_classifications(const struct rim_object *, const char *scheme,
+	    const struct rim_classification **out, size_t max);
+struct rim_object *rim_find(const struct rim_list *, const char *id);
+
+/* Serialise one object as ebRIM 3.0 XML (rim: prefix, the namespace
+ * declared on the element itself so the text stands alone). */
+int	rim_write_object(const struct rim_object *, struct buf *out);
+/* Same, only <rim:ObjectRef id=".." [home=".."]/>. */
+int	rim_write_objectref(const char *id, const char *home, struct buf *out);
+
+#endif

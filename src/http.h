@@ -1,0 +1,112 @@
+/*
+ * http.h: the HTTP/1.1 server (transport layer; knows nothing of IHE).
+ *
+ * One acceptor thread, a bounded queue of accepted connections and a
+ * fixed pool of blocking worker threads (c-stack.md section 1.3).  A
+ * worker owns a connection: optional TLS handshake (mutual, see tls.h),
+ * then a request loop with keep-alive.  For every request the handler is
+ * called with the parsed head; it reads the body as a stream and writes
+ * one response.  Errors in the head are answered by the server itself
+ * (400, 413, 414, 431, 501, 505); a full queue is answered 503.
+ */
+#ifndef XDS_HTTP_H
+#define XDS_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+struct http_conn;
+struct http_server;
+
+struct http_header {
+	const char *name;		/* NUL-terminated, as received */
+	const char *value;		/* NUL-terminated, OWS trimmed */
+};
+
+struct http_request {
+	const char	*method;	/* "GET", "POST", ... */
+	const char	*target;	/* request-target as received */
+	const char	*path;		/* target up to '?', NUL-terminated */
+	const char	*query;		/* after '?', or "" */
+	int		 version_minor;	/* HTTP/1.x */
+	const struct http_header *headers;
+	size_t		 nheaders;
+	long long	 content_length;	/* -1 when absent */
+	int		 chunked;
+	int		 expect_continue;
+	int		 keep_alive;	/* client wants the connection kept */
+	int		 tls;		/* arrived over TLS */
+	const char	*peer_subject;	/* client certificate subject (RFC 2253) or "" */
+	const char	*peer_addr;	/* client IP address as text */
+};
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *http_header(const struct http_request *, const char *name);
+
+/*
+ * Handler: called by a worker for each request.  It must answer with
+ * http_respond() or http_respond_begin()/write()/end() exactly once.
+ * If it does not read the whole body, the server closes the connection
+ * after the response rather than reading the rest.
+ */
+typedef void (*http_handler_fn)(struct http_conn *, const struct http_request *,
+    void *arg);
+
+/* Body limit for this request (default: none).  Reads past it fail with
+ * HTTP_ETOOBIG and the server closes the connection after the response. */
+void	http_set_body_limit(struct http_conn *, long long max);
+
+enum http_status {
+	HTTP_OK = 0,
+	HTTP_EIO = -1,		/* socket/TLS error or peer gone */
+	HTTP_ETIMEOUT = -2,	/* deadline passed (slow client) */
+	HTTP_ETOOBIG = -3,	/* body past the limit */
+	HTTP_EPROTO = -4,	/* malformed chunked encoding */
+};
+
+/* Read up to len body bytes (dechunked).  Returns bytes read, 0 at the
+ * end of the body, or an enum http_status.  Sends "100 Continue" before
+ * the first read when the client asked for it. */
+ssize_t	http_body_read(struct http_conn *, void *buf, size_t len);
+
+/* Whole response with Content-Length. */
+int	http_respond(struct http_conn *, int status, const char *content_type,
+	    const void *body, size_t len);
+/* Streaming response: content_length < 0 means chunked.  extra_headers is
+ * NULL or CRLF-terminated header lines. */
+int	http_respond_begin(struct http_conn *, int status,
+	    const char *content_type, long long content_length,
+	    const char *extra_headers);
+int	http_respond_write(struct http_conn *, const void *, size_t);
+int	http_respond_end(struct http_conn *);
+/* Ask the server to close the connection after this response. */
+void	http_close_after(struct http_conn *);
+const char *http_reason(int status);	/* "Bad Request", ... */
+
+struct http_server_opts {
+	const char	*host;		/* address to bind, e.g. "127.0.0.1" or "::" */
+	int		 port;		/* 0: pick a free port (see http_server_port) */
+	int		 workers;
+	int		 queue;		/* waiting connections before 503 */
+	size_t		 max_head;	/* bytes of request line + headers */
+	int		 max_headers;
+	int		 header_timeout;	/* seconds for a complete head */
+	int		 io_timeout;	/* seconds without progress */
+	int		 request_deadline;	/* seconds per request */
+	int		 keepalive_timeout;
+	int		 max_requests_per_conn;
+	SSL_CTX		*tls;		/* NULL: plain HTTP */
+};
+
+struct http_server *http_server_new(const struct http_server_opts *,
+	    http_handler_fn, void *arg, char *err, size_t errlen);
+int	http_server_port(const struct http_server *);	/* bound port */
+/* Serve until http_server_stop(); returns 0 after a graceful stop. */
+int	http_server_run(struct http_server *);
+/* Async-signal-safe: stop accepting, let workers finish current requests. */
+void	http_server_stop(struct http_server *);
+void	http_server_free(struct http_server *);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * str.h: bounded string helpers (no strcpy, sprintf, atoi in xdsnode).
+ */
+#ifndef XDS_STR_H
+#define XDS_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copy src into dst of size dstsz, always NUL-terminated.  Returns
+ * strlen(src); a value >= dstsz means the copy was truncated. */
+size_t str_lcpy(char *dst, const char *src, size_t dstsz);
+
+/* Append src to dst (size dstsz).  Returns the length it tried to make. */
+size_t str_lcat(char *dst, const char *src, size_t dstsz);
+
+/* Parse a decimal integer in [min, max]; the whole string must be a number.
+ * Returns 0 and sets *out, or -1 with *errstr set to a static reason. */
+int str_tonum(const char *s, long long min, long long max, long long *out,
+    const char **errstr);
+
+/* Case-insensitive ASCII comparisons. */
+int str_caseeq(const char *a, const char *b);
+int str_ncaseeq(const char *a, const char *b, size_t n);
+
+/* strdup of n bytes (adds NUL); NULL on allocation failure. */
+char *str_ndup(const char *s, size_t n);
+
+/* Trim ASCII whitespace in place; returns s. */
+char *str_trim(char *s);
+
+/* snprintf that returns -1 on truncation or error, else the length. */
+int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void str_hex(const unsigned char *in, size_t len, char *out);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * vocab.h: the one vocabulary of xdsnode.
+ *
+ * Every namespace, wsa:Action, ebRIM UUID, status, association type and
+ * error code the node speaks is defined here and nowhere else.  Values
+ * are from ITI TF-2/TF-3 and were cross-checked against two independent
+ * code bases (see shared/docs/ihe-reference.md, sections 1.1 to 1.9).
+ */
+#ifndef XDS_VOCAB_H
+#define XDS_VOCAB_H
+
+/* Namespaces (1.1) */
+#define NS_SOAP12	"http://www.w3.org/2003/05/soap-envelope"
+#define NS_SOAP11	"http://schemas.xmlsoap.org/soap/envelope/"
+#define NS_WSA		"http://www.w3.org/2005/08/addressing"
+#define NS_XOP		"http://www.w3.org/2004/08/xop/include"
+#define NS_XDSB		"urn:ihe:iti:xds-b:2007"
+#define NS_LCM		"urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
+#define NS_RIM		"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
+#define NS_QUERY	"urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"
+#define NS_RS		"urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
+#define NS_XDSI		"urn:ihe:rad:xdsi-b:2009"
+#define NS_RMD		"urn:ihe:iti:rmd:2017"
+#define NS_RIM21	"urn:oasis:names:tc:ebxml-regrep:rim:xsd:2.1"
+#define NS_QUERY21	"urn:oasis:names:tc:ebxml-regrep:query:xsd:2.1"
+#define NS_RS21		"urn:oasis:names:tc:ebxml-regrep:registry:xsd:2.1"
+#define WSA_ANONYMOUS	"http://www.w3.org/2005/08/addressing/anonymous"
+
+/* Content types */
+#define CT_SOAP12	"application/soap+xml"
+#define CT_XOP		"application/xop+xml"
+#define CT_MULTIPART_RELATED "multipart/related"
+
+/* wsa:Action values (1.3) */
+#define ACT_ITI41	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+#define ACT_ITI41_RSP	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"
+#define ACT_ITI42	"urn:ihe:iti:2007:RegisterDocumentSet-b"
+#define ACT_ITI42_RSP	"urn:ihe:iti:2007:RegisterDocumentSet-bResponse"
+#define ACT_ITI18	"urn:ihe:iti:2007:RegistryStoredQuery"
+#define ACT_ITI18_RSP	"urn:ihe:iti:2007:RegistryStoredQueryResponse"
+#define ACT_ITI43	"urn:ihe:iti:2007:RetrieveDocumentSet"
+#define ACT_ITI43_RSP	"urn:ihe:iti:2007:RetrieveDocumentSetResponse"
+#define ACT_ITI38	"urn:ihe:iti:2007:CrossGatewayQuery"
+#define ACT_ITI38_RSP	"urn:ihe:iti:2007:CrossGatewayQueryResponse"
+#define ACT_ITI39	"urn:ihe:iti:2007:CrossGatewayRetrieve"
+#define ACT_ITI39_RSP	"urn:ihe:iti:2007:CrossGatewayRetrieveResponse"
+#define ACT_ITI62	"urn:ihe:iti:2010:DeleteDocumentSet"
+#define ACT_ITI62_RSP	"urn:ihe:iti:2010:DeleteDocumentSetResponse"
+#define ACT_ITI57	"urn:ihe:iti:2010:UpdateDocumentSet"
+#define ACT_ITI57_RSP	"urn:ihe:iti:2010:UpdateDocumentSetResponse"
+#define ACT_RAD69	"urn:ihe:rad:2009:RetrieveImagingDocumentSet"
+#define ACT_RAD69_RSP	ACT_ITI43_RSP	/* sic: RAD-69 answers with the ITI-43 action */
+#define ACT_RAD75	"urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSet"
+#define ACT_RAD75_RSP	"urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSetResponse"
+#define ACT_SOAP_FAULT	"http://www.w3.org/2005/08/addressing/soap/fault"
+
+/* Response status and severity (1.4) */
+#define ST_SUCCESS	"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
+#define ST_FAILURE	"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
+#define ST_PARTIAL	"urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
+#define SEV_ERROR	"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"
+#define SEV_WARNING	"urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Warning"
+
+/* Availability status */
+#define STATUS_APPROVED		"urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"
+#define STATUS_DEPRECATED	"urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
+#define STATUS_SUBMITTED	"urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted"
+
+/* Object types and classification nodes (1.8) */
+#define OT_DE_STABLE	"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
+#define OT_DE_ONDEMAND	"urn:uuid:34268e47-fdf5-41a6-ba33-82133c465248"
+#define NODE_SUBMISSIONSET "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
+#define NODE_FOLDER	"urn:uuid:d9d542f3-6cc4-48b6-8870-ea235fbc94c2"
+#define OT_REGISTRYPACKAGE "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:RegistryPackage"
+#define OT_ASSOCIATION	"urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association"
+#define OT_CLASSIFICATION "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification"
+#define OT_EXTERNALID	"urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier"
+
+/* Classification schemes (1.8) */
+#define CS_DE_AUTHOR		"urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"
+#define CS_DE_CLASSCODE		"urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
+#define CS_DE_CONFCODE		"urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
+#define CS_DE_EVENTCODE		"urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4"
+#define CS_DE_FORMATCODE	"urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
+#define CS_DE_HCFTCODE		"urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1"
+#define CS_DE_PRACTICECODE	"urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead"
+#define CS_DE_TYPECODE		"urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
+#define CS_DE_LIMITED		"urn:uuid:ab9b591b-83ab-4d03-8f5d-f93b1fb92e85"
+#define CS_SS_AUTHOR		"urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"
+#define CS_SS_CONTENTTYPE	"urn:uuid:aa543740-bdda-424e-8c96-df4873be8500"
+#define CS_SS_LIMITED		"urn:uuid:5003a9db-8d8d-49e6-bf0c-990e34ac7707"
+#define CS_FOL_CODELIST		"urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5"
+#define CS_FOL_LIMITED		"urn:uuid:2c144a76-29a9-4b7c-af54-b25409fe7d03"
+#define CS_ASSOC_DOCUMENTATION	"urn:uuid:abd807a3-4432-4053-87b4-fd82c643d1f3"
+
+/* External identifier schemes (1.8) */
+#define EI_DE_PATIENTID		"urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
+#define EI_DE_UNIQUEID		"urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
+#define EI_SS_PATIENTID		"urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
+#define EI_SS_UNIQUEID		"urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
+#define EI_SS_SOURCEID		"urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"
+#define EI_FOL_PATIENTID	"urn:uuid:f64ffdf0-4b97-4e06-b79f-a52b38ec2f8a"
+#define EI_FOL_UNIQUEID		"urn:uuid:75df8f67-9973-4fbe-a900-df66cefecc5a"
+#define EIN_DE_PATIENTID	"XDSDocumentEntry.patientId"
+#define EIN_DE_UNIQUEID		"XDSDocumentEntry.uniqueId"
+#define EIN_SS_PATIENTID	"XDSSubmissionSet.patientId"
+#define EIN_SS_UNIQUEID		"XDSSubmissionSet.uniqueId"
+#define EIN_SS_SOURCEID		"XDSSubmissionSet.sourceId"
+#define EIN_FOL_PATIENTID	"XDSFolder.patientId"
+#define EIN_FOL_UNIQUEID	"XDSFolder.uniqueId"
+
+/* Slot names (1.8) */
+#define SLOT_CREATIONTIME	"creationTime"
+#define SLOT_HASH		"hash"
+#define SLOT_SIZE		"size"
+#define SLOT_LANGUAGECODE	"languageCode"
+#define SLOT_LEGALAUTH		"legalAuthenticator"
+#define SLOT_REPOSITORYUID	"repositoryUniqueId"
+#define SLOT_SERVICESTART	"serviceStartTime"
+#define SLOT_SERVICESTOP	"serviceStopTime"
+#define SLOT_SOURCEPATIENTID	"sourcePatientId"
+#define SLOT_SOURCEPATIENTINFO	"sourcePatientInfo"
+#define SLOT_URI		"URI"
+#define SLOT_REFERENCEIDLIST	"urn:ihe:iti:xds:2013:referenceIdList"
+#define SLOT_DOCAVAILABILITY	"documentAvailability"
+#define SLOT_SUBMISSIONTIME	"submissionTime"
+#define SLOT_INTENDEDRECIPIENT	"intendedRecipient"
+#define SLOT_LASTUPDATETIME	"lastUpdateTime"
+#define SLOT_CODINGSCHEME	"codingScheme"
+#define SLOT_SSSTATUS		"SubmissionSetStatus"
+#define SLOT_PREVIOUSVERSION	"PreviousVersion"
+#define SLOT_AUTHORPERSON	"authorPerson"
+#define SLOT_AUTHORINSTITUTION	"authorInstitution"
+#define SLOT_AUTHORROLE		"authorRole"
+#define SLOT_AUTHORSPECIALTY	"authorSpecialty"
+#define SLOT_AUTHORTELECOM	"authorTelecommunication"
+#define SSSTATUS_ORIGINAL	"Original"
+#define SSSTATUS_REFERENCE	"Reference"
+#define DOCAVAIL_ONLINE		"urn:ihe:iti:2010:DocumentAvailability:Online"
+#define DOCAVAIL_OFFLINE	"urn:ihe:iti:2010:DocumentAvailability:Offline"
+
+/* Association types (1.9) */
+#define AT_HASMEMBER	"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
+#define AT_RPLC		"urn:ihe:iti:2007:AssociationType:RPLC"
+#define AT_APND		"urn:ihe:iti:2007:AssociationType:APND"
+#define AT_XFRM		"urn:ihe:iti:2007:AssociationType:XFRM"
+#define AT_XFRM_RPLC	"urn:ihe:iti:2007:AssociationType:XFRM_RPLC"
+#define AT_SIGNS	"urn:ihe:iti:2007:AssociationType:signs"
+#define AT_SNAPSHOT	"urn:ihe:iti:2010:AssociationType:IsSnapshotOf"
+#define AT_UPDATESTATUS	"urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus"
+#define AT_SUBMITASSOC	"urn:ihe:iti:2010:AssociationType:SubmitAssociation"
+
+/* Stored query ids (1.6) */
+#define SQ_FINDDOCUMENTS	"urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
+#define SQ_FINDSUBMISSIONSETS	"urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
+#define SQ_FINDFOLDERS		"urn:uuid:958f3006-baad-4929-a4de-ff1114824431"
+#define SQ_GETALL		"urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3"
+#define SQ_GETDOCUMENTS		"urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4"
+#define SQ_GETFOLDERS		"urn:uuid:5737b14c-8a1a-4539-b659-e03a34a5e1e4"
+#define SQ_GETASSOCIATIONS	"urn:uuid:a7ae438b-4bc2-4642-93e9-be891f7bb155"
+#define SQ_GETDOCSANDASSOCS	"urn:uuid:bab9529a-4a10-40b3-a01f-f68a615d247a"
+#define SQ_GETSUBMISSIONSETS	"urn:uuid:51224314-5390-4169-9b91-b1980040715a"
+#define SQ_GETSSANDCONTENTS	"urn:uuid:e8e3cb2c-e39c-46b9-99e4-c12f57260b83"
+#define SQ_GETFOLDERANDCONTENTS	"urn:uuid:b909a503-523d-4517-8acf-8e5834dfc4c7"
+#define SQ_GETFOLDERSFORDOC	"urn:uuid:10cae35a-c7f9-4cf5-b61e-fc3278ffb578"
+#define SQ_GETRELATEDDOCS	"urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6"
+#define SQ_FINDDOCSBYREFID	"urn:uuid:12941a89-e02e-4be5-967c-ce4bfc8fe492"
+
+/* Error codes (1.5) */
+#define ERR_MISSING_DOCUMENT		"XDSMissingDocument"
+#define ERR_MISSING_DOCUMENT_METADATA	"XDSMissingDocumentMetadata"
+#define ERR_REPOSITORY_METADATA		"XDSRepositoryMetadataError"
+#define ERR_REPOSITORY			"XDSRepositoryError"
+#define ERR_REPOSITORY_DUP_IN_MESSAGE	"XDSRepositoryDuplicateUniqueIdInMessage"
+#define ERR_REPOSITORY_BUSY		"XDSRepositoryBusy"
+#define ERR_REPOSITORY_OUT_OF_RESOURCES	"XDSRepositoryOutOfResources"
+#define ERR_REGISTRY_NOT_AVAILABLE	"XDSRegistryNotAvailable"
+#define ERR_REGISTRY			"XDSRegistryError"
+#define ERR_REGISTRY_METADATA		"XDSRegistryMetadataError"
+#define ERR_REGISTRY_DUP_IN_MESSAGE	"XDSRegistryDuplicateUniqueIdInMessage"
+#define ERR_DUP_UNIQUEID_IN_REGISTRY	"XDSDuplicateUniqueIdInRegistry"
+#define ERR_NON_IDENTICAL_HASH		"XDSNonIdenticalHash"
+#define ERR_NON_IDENTICAL_SIZE		"XDSNonIdenticalSize"
+#define ERR_UNKNOWN_PATIENTID		"XDSUnknownPatientId"
+#define ERR_PATIENTID_MISMATCH		"XDSPatientIdDoesNotMatch"
+#define ERR_DEPRECATED_DOCUMENT		"XDSRegistryDeprecatedDocumentError"
+#define ERR_EXTRA_METADATA_NOT_SAVED	"XDSExtraMetadataNotSaved"
+#define ERR_UNKNOWN_STORED_QUERY	"XDSUnknownStoredQuery"
+#define ERR_SQ_MISSING_PARAM		"XDSStoredQueryMissingParam"
+#define ERR_SQ_PARAM_NUMBER		"XDSStoredQueryParamNumber"
+#define ERR_TOO_MANY_RESULTS		"XDSTooManyResults"
+#define ERR_RESULT_NOT_SINGLE_PATIENT	"XDSResultNotSinglePatient"
+#define ERR_UNKNOWN_REPOSITORY_ID	"XDSUnknownRepositoryId"
+#define ERR_DOCUMENT_UNIQUEID		"XDSDocumentUniqueIdError"
+#define ERR_MISSING_HOME		"XDSMissingHomeCommunityId"
+#define ERR_UNKNOWN_COMMUNITY		"XDSUnknownCommunity"
+#define ERR_UNAVAILABLE_COMMUNITY	"XDSUnavailableCommunity"
+#define ERR_UNRESOLVED_REFERENCE	"UnresolvedReferenceException"
+#define ERR_REFERENCES_EXIST		"ReferencesExistException"
+#define ERR_UNREFERENCED_OBJECT		"XDSUnreferencedObjectException"
+
+/* Dutch identifiers (nl-twiin-mitz-zorgab.md) */
+#define OID_BSN		"2.16.840.1.113883.2.4.6.3"
+
+/* IHE transaction names, as used in audit records and metrics */
+#define TXN_ITI18	"ITI-18"
+#define TXN_ITI41	"ITI-41"
+#define TXN_ITI42	"ITI-42"
+#define TXN_ITI43	"ITI-43"
+#define TXN_ITI62	"ITI-62"
+
+#endif /* XDS_VOCAB_H */

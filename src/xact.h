@@ -1,0 +1,52 @@
+/*
+ * xact.h: one transaction, inbound or outbound (architecture.md section 2).
+ *
+ * Created by the transport for every request, filled on the way by the
+ * SOAP layer and the actor (patient, object, outcome, error codes), and
+ * closed exactly once: xact_end() writes the one audit record.
+ */
+#ifndef XDS_XACT_H
+#define XDS_XACT_H
+
+#include <time.h>
+
+struct conf;
+
+enum xact_outcome {
+	XACT_SUCCESS = 0,	/* NEN 7513 / ATNA EventOutcomeIndicator 0 */
+	XACT_PARTIAL,		/* PartialSuccess: 4 (minor failure) */
+	XACT_FAILURE,		/* Failure in a RegistryResponse: 8 */
+	XACT_FAULT,		/* SOAP fault or HTTP error: 8 */
+};
+
+struct xact {
+	char	txn[16];		/* "ITI-42", "HTTP" before dispatch */
+	char	action[160];		/* request wsa:Action, or "" */
+	char	endpoint[64];		/* "/xds/registry" */
+	char	peer[256];		/* client certificate subject or "anonymous" */
+	char	peer_addr[64];		/* client IP address */
+	char	message_id[160];	/* request wsa:MessageID */
+	char	patient[256];		/* CX of the patient concerned, if known */
+	char	object[256];		/* SubmissionSet uniqueId, query id, ... */
+	char	errors[512];		/* error codes, space separated */
+	char	reason[256];		/* short text for faults and failures */
+	enum xact_outcome outcome;
+	int	http_status;
+	struct timespec t_start;
+	const struct conf *conf;
+	int	ended;
+};
+
+void	xact_begin(struct xact *, const struct conf *, const char *endpoint,
+	    const char *peer, const char *peer_addr);
+void	xact_set_patient(struct xact *, const char *cx);
+void	xact_set_object(struct xact *, const char *obj);
+/* Record an error code (once each) and raise the outcome to Failure. */
+void	xact_add_error(struct xact *, const char *code);
+void	xact_fail(struct xact *, enum xact_outcome, const char *reason);
+/* Close the transaction: write the audit record and count the metrics.
+ * Safe to call twice (the second call does nothing). */
+void	xact_end(struct xact *);
+double	xact_elapsed(const struct xact *);
+
+#endif

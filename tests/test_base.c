@@ -1,0 +1,134 @@
+/* test_base.c: buf, str, conf, log redaction. */
+#include "config.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "str.h"
+
+static void
+test_buf_cap(void)
+{
+	struct buf b;
+	char big[100];
+
+	buf_init(&b, 10);
+	CU_ASSERT_EQUAL(buf_adds(&b, "12345"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, "67890"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, "x"), BUF_TOOBIG);
+	CU_ASSERT_STRING_EQUAL(buf_str(&b), "1234567890");
+	buf_free(&b);
+	memset(big, 'a', sizeof big);
+	buf_init(&b, 1000);
+	CU_ASSERT_EQUAL(buf_add(&b, big, sizeof big), BUF_OK);
+	CU_ASSERT_EQUAL(b.b_len, 100);
+	buf_free(&b);
+}
+
+static void
+test_buf_xml(void)
+{
+	struct buf b;
+
+	buf_init(&b, 1000);
+	CU_ASSERT_EQUAL(buf_add_xml(&b, "a<b>&\"c'"), BUF_OK);
+	CU_ASSERT_STRING_EQUAL(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;");
+	CU_ASSERT_EQUAL(buf_addf(&b, "%d-%s", 42, "x"), BUF_OK);
+	CU_ASSERT_STRING_EQUAL(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;42-x");
+	buf_free(&b);
+}
+
+static void
+test_str(void)
+{
+	char small[4];
+	long long v;
+	const char *es;
+
+	CU_ASSERT_EQUAL(str_lcpy(small, "abcdef", sizeof small), 6);
+	CU_ASSERT_STRING_EQUAL(small, "abc");
+	CU_ASSERT_EQUAL(str_tonum("123", 0, 1000, &v, &es), 0);
+	CU_ASSERT_EQUAL(v, 123);
+	CU_ASSERT_EQUAL(str_tonum("12a", 0, 1000, &v, &es), -1);
+	CU_ASSERT_EQUAL(str_tonum("2000", 0, 1000, &v, &es), -1);
+	CU_ASSERT_STRING_EQUAL(es, "too large");
+	CU_ASSERT_EQUAL(str_tonum("", 0, 1000, &v, &es), -1);
+	CU_ASSERT_EQUAL(str_tonum(" 1", 0, 1000, &v, &es), -1);
+	CU_ASSERT(str_caseeq("Content-Length", "content-length"));
+	CU_ASSERT(!str_caseeq("Content-Length", "content-lengt"));
+}
+
+static void
+test_conf(void)
+{
+	struct conf c;
+	char err[256];
+	FILE *fp;
+	const char *path = "test_base.conf";
+
+	conf_defaults(&c);
+	CU_ASSERT_STRING_EQUAL(c.http_listen, "127.0.0.1:8080");
+	CU_ASSERT_EQUAL(c.soap_max_envelope, 16LL * 1024 * 1024);
+	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.listen=127.0.0.1:18080", err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c.http_listen, "127.0.0.1:18080");
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.workers=0", err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "outside"));
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "nope.key=1", err, sizeof err), -1);
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "registry.patient_ids=pix", err, sizeof err), -1);
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.tls=yes", err, sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), -1);
+
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs("# test\n[node]\nstate_dir = /tmp/x\n[http]\nmax_head = 32k\n", fp);
+	fclose(fp);
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c.node_state_dir, "/tmp/x");
+	CU_ASSERT_EQUAL(c.http_max_head, 32768);
+	fp = fopen(path, "w");
+	fputs("[http]\nbogus = 1\n", fp);
+	fclose(fp);
+	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
+	remove(path);
+}
+
+static void
+test_redact(void)
+{
+	char out[64];
+
+	log_redact_id("999911120^^^&2.16.840.1.113883.2.4.6.3&ISO", out, sizeof out);
+	CU_ASSERT_EQUAL(strncmp(out, "*****1120^^^", 12), 0);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("base", NULL, NULL);
+	if (s == NULL ||
+	    CU_add_test(s, "buf cap", test_buf_cap) == NULL ||
+	    CU_add_test(s, "buf xml", test_buf_xml) == NULL ||
+	    CU_add_test(s, "str", test_str) == NULL ||
+	    CU_add_test(s, "conf", test_conf) == NULL ||
+	    CU_add_test(s, "redact", test_redact) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
