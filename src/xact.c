@@ -1,0 +1,73 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "str.h"
+#include "xact.h"
+
+void
+xact_begin(struct xact *x, const struct conf *conf, const char *endpoint,
+    const char *peer, const char *peer_addr)
+{
+	memset(x, 0, sizeof *x);
+	clock_gettime(CLOCK_MONOTONIC, &x->t_start);
+	x->conf = conf;
+	str_lcpy(x->txn, "HTTP", sizeof x->txn);
+	str_lcpy(x->endpoint, endpoint ? endpoint : "", sizeof x->endpoint);
+	str_lcpy(x->peer, peer && *peer ? peer : "anonymous", sizeof x->peer);
+	str_lcpy(x->peer_addr, peer_addr ? peer_addr : "", sizeof x->peer_addr);
+	x->outcome = XACT_SUCCESS;
+	x->http_status = 200;
+}
+
+void
+xact_set_patient(struct xact *x, const char *cx)
+{
+	if (cx != NULL && x->patient[0] == '\0')
+		str_lcpy(x->patient, cx, sizeof x->patient);
+}
+
+void
+xact_set_object(struct xact *x, const char *obj)
+{
+	if (obj != NULL)
+		str_lcpy(x->object, obj, sizeof x->object);
+}
+
+void
+xact_add_error(struct xact *x, const char *code)
+{
+	const char *p = x->errors;
+	size_t n = strlen(code);
+
+	if (x->outcome < XACT_FAILURE)
+		x->outcome = XACT_FAILURE;
+	while ((p = strstr(p, code)) != NULL) {
+		if ((p == x->errors || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return;		/* already recorded */
+		p += n;
+	}
+	if (x->errors[0] != '\0')
+		str_lcat(x->errors, " ", sizeof x->errors);
+	str_lcat(x->errors, code, sizeof x->errors);
+}
+
+void
+xact_fail(struct xact *x, enum xact_outcome o, const char *reason)
+{
+	if (o > x->outcome)
+		x->outcome = o;
+	if (reason != NULL && x->reason[0] == '\0')
+		str_lcpy(x->reason, reason, sizeof x->reason);
+}
+
+double
+xact_elapsed(const struct xact *x)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - x->t_start.tv_sec) +
+	    (double)(now.tv_nsec - x->t_start.tv_nsec) / 1e9;
+}
