@@ -140,4 +140,34 @@ int	rim_write_object(const struct rim_object *, struct buf *out);
 /* Same, only <rim:ObjectRef id=".." [home=".."]/>. */
 int	rim_write_objectref(const char *id, const char *home, struct buf *out);
 
+/*
+ * Registry responses (rs:RegistryResponse / rs:RegistryErrorList).
+ * An error list collects errors with copied strings; codes come from
+ * vocab.h, location is optional (XCA: the homeCommunityId).
+ */
+struct rim_error {
+	char	*code;
+	char	*context;	/* codeContext: human text */
+	char	*location;	/* or NULL */
+	int	 warning;	/* severity Warning instead of Error */
+};
+struct rim_errors {
+	struct rim_error *v;
+	size_t	 n, cap;
+};
+void	rim_errors_init(struct rim_errors *);
+void	rim_errors_free(struct rim_errors *);
+/* Add an error (warning = 0) or warning; codeContext from fmt. */
+int	rim_errors_add(struct rim_errors *, int warning, const char *code,
+	    const char *location, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+int	rim_errors_nerror(const struct rim_errors *);	/* errors, not warnings */
+/* <rs:RegistryResponse xmlns:rs=.. status="..">[<rs:RegistryErrorList>..]
+ * </rs:RegistryResponse> */
+int	rim_write_registry_response(struct buf *out, const char *status,
+	    const struct rim_errors *errs);
+/* <rs:RegistryErrorList xmlns:rs=..>..</rs:RegistryErrorList>, nothing
+ * when errs has no entries. */
+int	rim_write_error_list(struct buf *out, const struct rim_errors *errs);
+
 #endif
