@@ -1,0 +1,28 @@
+/*
+ * registry.h: the XDS.b Document Registry actor (/xds/registry).
+ * ITI-42 Register Document Set-b, ITI-18 Registry Stored Query,
+ * ITI-62 Delete Document Set; state in node.state_dir/registry.db.
+ */
+#ifndef XDS_REGISTRY_H
+#define XDS_REGISTRY_H
+
+#include <stddef.h>
+
+struct conf;
+struct registry;
+struct soap_endpoint;
+
+/* Open (creating or migrating) state_dir/registry.db. */
+int	registry_open(const struct conf *, struct registry **, char *err,
+	    size_t errlen);
+void	registry_close(struct registry *);
+/* The endpoint to mount: path "/xds/registry" and its route table. */
+const struct soap_endpoint *registry_endpoint(struct registry *);
+
+/* Patients known when registry.patient_ids = feed (xdsctl patient add). */
+int	registry_patient_add(struct registry *, const char *cx, char *err,
+	    size_t errlen);
+int	registry_patient_list(struct registry *,
+	    int (*cb)(void *arg, const char *cx, const char *added), void *arg);
+
+#endif
