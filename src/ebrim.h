@@ -24,6 +24,7 @@ struct buf;
 #define RIM_MAX_OBJECTS		10000	/* top-level objects per list */
 #define RIM_MAX_CHILDREN	1000	/* slots, classifications, ... per object */
 #define RIM_MAX_VALUES		1000	/* values per slot */
+#define RIM_MAX_TEXT		65536	/* bytes of one attribute or value */
 
 enum rim_kind {
 	RIM_EXTRINSIC_OBJECT = 1,	/* DocumentEntry */
@@ -117,7 +118,14 @@ void	rim_list_free(struct rim_list *);
 
 /* Arena strings for callers that build or rewrite objects. */
 char	*rim_strdup(struct rim_list *, const char *s);
-/* Append a new zeroed object to the list; NULL on failure. */
+/* n bytes of s plus a NUL, in the arena. */
+char	*rim_strndup(struct rim_list *, const char *s, size_t n);
+/* n zeroed bytes in the arena, aligned for any type (e.g. to build a
+ * classification or slot array); NULL on failure.  Freed with the list. */
+void	*rim_alloc(struct rim_list *, size_t n);
+/* Append a new zeroed object to the list; NULL on failure (no memory or
+ * RIM_MAX_OBJECTS reached).  The object array may move: pointers from
+ * rim_find()/rim_add_object() are valid until the next rim_add_object(). */
 struct rim_object *rim_add_object(struct rim_list *, enum rim_kind);
 /* Add a slot with one value to an object (or replace the slot's values). */
 int	rim_set_slot(struct rim_list *, struct rim_object *, const char *name,
