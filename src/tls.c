@@ -1,0 +1,134 @@
+/*
+ * tls.c: server SSL_CTX for mutual TLS and peer identity extraction.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "str.h"
+#include "tls.h"
+
+static const unsigned char sid_ctx[] = "xdsnode-http";
+
+/* "what: <first OpenSSL error>" into err, and clear the error queue. */
+static void
+tls_err(char *err, size_t errlen, const char *what, const char *file)
+{
+	char ebuf[256];
+	unsigned long e = ERR_peek_last_error();
+
+	if (e != 0)
+		ERR_error_string_n(e, ebuf, sizeof ebuf);
+	else
+		str_lcpy(ebuf, "unknown error", sizeof ebuf);
+	ERR_clear_error();
+	if (file != NULL)
+		str_fmt(err, errlen, "%s %s: %s", what, file, ebuf);
+	else
+		str_fmt(err, errlen, "%s: %s", what, ebuf);
+}
+
+SSL_CTX *
+tls_server_ctx(const char *cert, const char *key, const char *ca, char *err,
+    size_t errlen)
+{
+	SSL_CTX *c = NULL;
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (cert == NULL || *cert == '\0' || key == NULL || *key == '\0' ||
+	    ca == NULL || *ca == '\0') {
+		str_fmt(err, errlen, "TLS needs a certificate, a key and a CA "
+		    "file (mutual authentication)");
+		return NULL;
+	}
+	ERR_clear_error();
+	if ((c = SSL_CTX_new(TLS_server_method())) == NULL) {
+		tls_err(err, errlen, "SSL_CTX_new", NULL);
+		goto fail;
+	}
+	if (!SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION)) {
+		tls_err(err, errlen, "minimum protocol TLS 1.2", NULL);
+		goto fail;
+	}
+	SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_TICKET);
+	if (!SSL_CTX_set_cipher_list(c, TLS_CIPHERS_TLS12)) {
+		tls_err(err, errlen, "TLS 1.2 cipher list", NULL);
+		goto fail;
+	}
+	if (SSL_CTX_use_certificate_chain_file(c, cert) != 1) {
+		tls_err(err, errlen, "certificate", cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) {
+		tls_err(err, errlen, "private key", key);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(c) != 1) {
+		tls_err(err, errlen, "key does not match certificate", cert);
+		goto fail;
+	}
+	if (SSL_CTX_load_verify_locations(c, ca, NULL) != 1) {
+		tls_err(err, errlen, "CA file", ca);
+		goto fail;
+	}
+	if ((names = SSL_load_client_CA_file(ca)) == NULL) {
+		tls_err(err, errlen, "CA names from", ca);
+		goto fail;
+	}
+	SSL_CTX_set_client_CA_list(c, names);	/* takes ownership */
+	SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+	    NULL);
+	SSL_CTX_set_verify_depth(c, 4);
+	if (!SSL_CTX_set_session_id_context(c, sid_ctx, sizeof sid_ctx - 1)) {
+		tls_err(err, errlen, "session id context", NULL);
+		goto fail;
+	}
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return c;
+fail:
+	SSL_CTX_free(c);
+	return NULL;
+}
+
+int
+tls_peer_subject(SSL *ssl, char *out, size_t outlen)
+{
+	X509 *peer;
+	BIO *bio = NULL;
+	char *p;
+	long n;
+	int rc = -1;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL)
+		return 0;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		goto out;
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(peer), 0,
+	    XN_FLAG_RFC2253) < 0)
+		goto out;
+	n = BIO_get_mem_data(bio, &p);
+	if (n < 0)
+		goto out;
+	if ((size_t)n < outlen) {
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+		rc = 0;
+	} else {
+		memcpy(out, p, outlen - 1);
+		out[outlen - 1] = '\0';
+	}
+out:
+	BIO_free(bio);
+	return rc;
+}
