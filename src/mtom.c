@@ -1,0 +1,751 @@
+/*
+ * mtom.c: MTOM/XOP reader (root part to memory, other parts spooled to
+ * hashed files) and writer (streamed multipart/related body).  See
+ * mtom.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "mtom.h"
+#include "str.h"
+#include "vocab.h"
+
+#define SPOOL_TEMPLATE	"xds-mtom-XXXXXX"
+#define WBUF_SIZE	65536
+
+/* Streaming base64 decoder (RFC 2045 6.8: whitespace ignored). */
+struct b64 {
+	unsigned long	 acc;
+	int		 nq;		/* characters in the current quantum */
+	int		 pad;		/* '=' seen in it */
+	int		 done;		/* a padded quantum ended the data */
+};
+
+enum cur { CUR_NONE, CUR_ROOT, CUR_FILE };
+
+struct mtom_reader {
+	struct mime_parser *mp;
+	struct mime_ctype ct;
+	struct mtom_limits lim;
+	char		 spool_dir[sizeof(((struct soap_attachment *)0)->path) -
+			    sizeof(SPOOL_TEMPLATE) - 1];
+	struct buf	 root;
+	int		 have_root;
+	char		 root_type[256];
+	char		 root_cid[256];
+	struct soap_attachment *att;
+	size_t		 natt, attcap;
+	/* the current part */
+	enum cur	 cur;
+	int		 fd;
+	EVP_MD_CTX	*md;
+	off_t		 size;
+	int		 base64;
+	struct b64	 b64;
+	unsigned char	*wbuf;
+	size_t		 wlen;
+	int		 status;
+	char		 err[256];
+};
+
+static int
+rfail(struct mtom_reader *r, int status, const char *msg)
+{
+	if (r->status == 0) {
+		r->status = status;
+		str_lcpy(r->err, msg, sizeof r->err);
+	}
+	return r->status;
+}
+
+static int
+b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static int sink(struct mtom_reader *, const unsigned char *, size_t);
+
+static int
+b64_feed(struct mtom_reader *r, const char *in, size_t n)
+{
+	struct b64 *st = &r->b64;
+	unsigned char out[768];
+	size_t i, o = 0;
+	int c, v;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)in[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (st->done)
+			return rfail(r, MTOM_EFORMAT, "base64 part: data "
+			    "after the padding");
+		if (c == '=') {
+			if (st->nq < 2)
+				return rfail(r, MTOM_EFORMAT, "base64 part: "
+				    "misplaced '='");
+			v = 0;
+			st->pad++;
+		} else if ((v = b64_val(c)) < 0 || st->pad > 0) {
+			return rfail(r, MTOM_EFORMAT, "base64 part: invalid "
+			    "character");
+		}
+		st->acc = (st->acc << 6 | (unsigned long)v) & 0xffffff;
+		if (++st->nq < 4)
+			continue;
+		out[o++] = (unsigned char)(st->acc >> 16);
+		if (st->pad < 2)
+			out[o++] = (unsigned char)(st->acc >> 8);
+		if (st->pad < 1)
+			out[o++] = (unsigned char)st->acc;
+		st->done = st->pad > 0;
+		st->nq = st->pad = 0;
+		if (o + 3 > sizeof out) {
+			if (sink(r, out, o) != 0)
+				return r->status;
+			o = 0;
+		}
+	}
+	return o > 0 ? sink(r, out, o) : 0;
+}
+
+/* End of a base64 part: an unpadded last quantum is tolerated. */
+static int
+b64_final(struct mtom_reader *r)
+{
+	struct b64 *st = &r->b64;
+	unsigned char out[2];
+	size_t o = 0;
+
+	if (st->nq == 0)
+		return 0;
+	if (st->nq == 1 || st->pad > 0)
+		return rfail(r, MTOM_EFORMAT, "base64 part: truncated");
+	if (st->nq == 2) {
+		out[o++] = (unsigned char)(st->acc >> 4);
+	} else {
+		out[o++] = (unsigned char)(st->acc >> 10);
+		out[o++] = (unsigned char)(st->acc >> 2);
+	}
+	st->nq = 0;
+	return sink(r, out, o);
+}
+
+static int
+flush_file(struct mtom_reader *r)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < r->wlen) {
+		n = write(r->fd, r->wbuf + off, r->wlen - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return rfail(r, MTOM_EIO, "cannot write spool file");
+		off += (size_t)n;
+	}
+	r->wlen = 0;
+	return 0;
+}
+
+/* Decoded bytes of the current part. */
+static int
+sink(struct mtom_reader *r, const unsigned char *d, size_t n)
+{
+	size_t take;
+
+	if (r->cur == CUR_ROOT) {
+		switch (buf_add(&r->root, d, n)) {
+		case BUF_OK:
+			return 0;
+		case BUF_TOOBIG:
+			return rfail(r, MTOM_ETOOBIG,
+			    "SOAP envelope (MTOM root part) over the limit");
+		default:
+			return rfail(r, MTOM_ENOMEM, "out of memory");
+		}
+	}
+	if (r->cur != CUR_FILE)
+		return 0;
+	if ((off_t)n > r->lim.max_part - r->size)
+		return rfail(r, MTOM_ETOOBIG, "MTOM attachment over the limit");
+	r->size += (off_t)n;
+	if (EVP_DigestUpdate(r->md, d, n) != 1)
+		return rfail(r, MTOM_ENOMEM, "SHA-1 update failed");
+	while (n > 0) {
+		take = WBUF_SIZE - r->wlen;
+		if (take > n)
+			take = n;
+		memcpy(r->wbuf + r->wlen, d, take);
+		r->wlen += take;
+		d += take;
+		n -= take;
+		if (r->wlen == WBUF_SIZE && flush_file(r) != 0)
+			return r->status;
+	}
+	return 0;
+}
+
+static int
+on_data(void *arg, const char *d, size_t n)
+{
+	struct mtom_reader *r = arg;
+
+	if (r->base64)
+		return b64_feed(r, d, n);
+	return sink(r, (const unsigned char *)d, n);
+}
+
+/* Copy a part Content-Type into the attachment field, dropping the
+ * parameters if the whole value does not fit. */
+static void
+copy_type(char *dst, size_t dstsz, const char *v)
+{
+	size_t n;
+
+	if (str_lcpy(dst, v, dstsz) < dstsz)
+		return;
+	n = strcspn(v, "; \t");
+	if (n >= dstsz)
+		n = 0;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static int
+cid_taken(const struct mtom_reader *r, const char *cid)
+{
+	size_t i;
+
+	if (*cid == '\0')
+		return 0;
+	if (r->have_root && strcmp(r->root_cid, cid) == 0)
+		return 1;
+	for (i = 0; i < r->natt; i++)
+		if (strcmp(r->att[i].cid, cid) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+on_begin(void *arg, const struct mime_part *part)
+{
+	struct mtom_reader *r = arg;
+	struct soap_attachment *a, *na;
+	size_t ncap;
+	int is_root;
+
+	if (part->cte == MIME_CTE_QP || part->cte == MIME_CTE_OTHER)
+		return rfail(r, MTOM_EFORMAT, "unsupported "
+		    "Content-Transfer-Encoding in an MTOM part");
+	if (cid_taken(r, part->content_id))
+		return rfail(r, MTOM_EFORMAT, "two MIME parts with the same "
+		    "Content-ID");
+	r->base64 = part->cte == MIME_CTE_BASE64;
+	memset(&r->b64, 0, sizeof r->b64);
+	r->size = 0;
+	r->wlen = 0;
+	if (r->ct.has_start && r->ct.start[0] != '\0')
+		is_root = strcmp(part->content_id, r->ct.start) == 0;
+	else
+		is_root = part->index == 0;
+	if (is_root) {
+		r->have_root = 1;
+		r->cur = CUR_ROOT;
+		str_lcpy(r->root_type, part->content_type, sizeof r->root_type);
+		str_lcpy(r->root_cid, part->content_id, sizeof r->root_cid);
+		return 0;
+	}
+	if (r->natt == r->attcap) {
+		ncap = r->attcap ? r->attcap * 2 : 4;
+		if ((na = reallocarray(r->att, ncap, sizeof *na)) == NULL)
+			return rfail(r, MTOM_ENOMEM, "out of memory");
+		r->att = na;
+		r->attcap = ncap;
+	}
+	a = &r->att[r->natt];
+	memset(a, 0, sizeof *a);
+	if (str_fmt(a->path, sizeof a->path, "%s/%s", r->spool_dir,
+	    SPOOL_TEMPLATE) < 0)
+		return rfail(r, MTOM_EIO, "spool path too long");
+	if ((r->fd = mkostemp(a->path, O_CLOEXEC)) < 0)
+		return rfail(r, MTOM_EIO, "cannot create spool file");
+	r->natt++;		/* from now on the file is cleaned up */
+	if (fchmod(r->fd, S_IRUSR | S_IWUSR) != 0)
+		return rfail(r, MTOM_EIO, "cannot set spool file mode");
+	str_lcpy(a->cid, part->content_id, sizeof a->cid);
+	copy_type(a->content_type, sizeof a->content_type, part->content_type);
+	if (EVP_DigestInit_ex(r->md, EVP_sha1(), NULL) != 1)
+		return rfail(r, MTOM_ENOMEM, "SHA-1 init failed");
+	r->cur = CUR_FILE;
+	return 0;
+}
+
+static int
+on_end(void *arg)
+{
+	struct mtom_reader *r = arg;
+	struct soap_attachment *a;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int fd;
+
+	if (r->base64 && b64_final(r) != 0)
+		return r->status;
+	if (r->cur == CUR_FILE) {
+		a = &r->att[r->natt - 1];
+		if (flush_file(r) != 0)
+			return r->status;
+		fd = r->fd;
+		r->fd = -1;
+		if (close(fd) != 0)
+			return rfail(r, MTOM_EIO, "cannot close spool file");
+		if (EVP_DigestFinal_ex(r->md, md, &mdlen) != 1 || mdlen != 20)
+			return rfail(r, MTOM_ENOMEM, "SHA-1 final failed");
+		str_hex(md, mdlen, a->sha1);
+		a->size = r->size;
+	}
+	r->cur = CUR_NONE;
+	return 0;
+}
+
+static void
+remove_files(struct mtom_reader *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
+	mtom_attachments_free(r->att, r->natt);
+	r->att = NULL;
+	r->natt = r->attcap = 0;
+}
+
+/* After a failure: the text for the caller, and no files left. */
+static int
+reader_error(struct mtom_reader *r, int mrc, char *err, size_t errlen)
+{
+	if (r->status == 0) {
+		if (mrc == MIME_ENOMEM)
+			(void)rfail(r, MTOM_ENOMEM, mime_error(r->mp));
+		else if (mrc == MIME_EHEADER || mrc == MIME_ETOOMANY)
+			(void)rfail(r, MTOM_ETOOBIG, mime_error(r->mp));
+		else
+			(void)rfail(r, MTOM_EFORMAT, mime_error(r->mp));
+	}
+	remove_files(r);
+	str_lcpy(err, r->err, errlen);
+	return r->status;
+}
+
+int
+mtom_reader_new(struct mtom_reader **out, const char *content_type,
+    const char *spool_dir, const struct mtom_limits *lim, char *err,
+    size_t errlen)
+{
+	static const struct mime_callbacks cb = { on_begin, on_data, on_end };
+	struct mtom_reader *r = NULL;
+	struct mime_limits ml;
+	int rc;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		goto nomem;
+	r->fd = -1;
+	if (lim != NULL)
+		r->lim = *lim;
+	if (r->lim.max_envelope == 0)
+		r->lim.max_envelope = MTOM_DEFAULT_MAX_ENVELOPE;
+	if (r->lim.max_part <= 0)
+		r->lim.max_part = MTOM_DEFAULT_MAX_PART;
+	buf_init(&r->root, r->lim.max_envelope);
+	if ((rc = mime_content_type_parse(content_type, &r->ct, err,
+	    errlen)) != 0) {
+		rc = MTOM_EFORMAT;
+		goto fail;
+	}
+	if (strcmp(r->ct.type, "multipart") != 0 ||
+	    strcmp(r->ct.subtype, "related") != 0 || r->ct.boundary[0] == '\0') {
+		str_lcpy(err, "Content-Type is not " CT_MULTIPART_RELATED
+		    " with a boundary", errlen);
+		rc = MTOM_EFORMAT;
+		goto fail;
+	}
+	if (spool_dir == NULL || str_lcpy(r->spool_dir, spool_dir,
+	    sizeof r->spool_dir) >= sizeof r->spool_dir) {
+		str_lcpy(err, "spool directory path missing or too long",
+		    errlen);
+		rc = MTOM_EIO;
+		goto fail;
+	}
+	if ((r->md = EVP_MD_CTX_new()) == NULL ||
+	    (r->wbuf = malloc(WBUF_SIZE)) == NULL)
+		goto nomem;
+	memset(&ml, 0, sizeof ml);
+	ml.max_parts = r->lim.max_parts;
+	ml.max_header_bytes = r->lim.max_header_bytes;
+	if ((rc = mime_parser_new(&r->mp, r->ct.boundary, &ml, &cb, r, err,
+	    errlen)) != 0) {
+		rc = rc == MIME_ENOMEM ? MTOM_ENOMEM : MTOM_EFORMAT;
+		goto fail;
+	}
+	*out = r;
+	return MTOM_OK;
+nomem:
+	str_lcpy(err, "out of memory", errlen);
+	rc = MTOM_ENOMEM;
+fail:
+	mtom_reader_free(r);
+	return rc;
+}
+
+int
+mtom_reader_feed(struct mtom_reader *r, const void *data, size_t len,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	if (r->status != 0) {
+		str_lcpy(err, r->err, errlen);
+		return r->status;
+	}
+	if ((rc = mime_feed(r->mp, data, len)) != 0)
+		return reader_error(r, rc, err, errlen);
+	return MTOM_OK;
+}
+
+int
+mtom_reader_finish(struct mtom_reader *r, struct mtom_message *out,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	buf_init(&out->root, 0);
+	if (r->status != 0) {
+		str_lcpy(err, r->err, errlen);
+		return r->status;
+	}
+	if ((rc = mime_finish(r->mp)) != 0)
+		return reader_error(r, rc, err, errlen);
+	if (!r->have_root) {
+		(void)rfail(r, MTOM_EFORMAT, "no MTOM root part: no part "
+		    "has the Content-ID named by the start parameter");
+		return reader_error(r, 0, err, errlen);
+	}
+	out->ctype = r->ct;
+	out->root = r->root;
+	buf_init(&r->root, 0);
+	str_lcpy(out->root_type, r->root_type, sizeof out->root_type);
+	str_lcpy(out->root_cid, r->root_cid, sizeof out->root_cid);
+	out->att = r->att;
+	out->natt = r->natt;
+	r->att = NULL;
+	r->natt = r->attcap = 0;
+	r->status = MTOM_EFORMAT;	/* a reader is used once */
+	str_lcpy(r->err, "MTOM reader already finished", sizeof r->err);
+	return MTOM_OK;
+}
+
+void
+mtom_reader_free(struct mtom_reader *r)
+{
+	if (r == NULL)
+		return;
+	remove_files(r);
+	mime_parser_free(r->mp);
+	EVP_MD_CTX_free(r->md);
+	buf_free(&r->root);
+	free(r->wbuf);
+	free(r);
+}
+
+int
+mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
+    const char *spool_dir, const struct mtom_limits *lim,
+    struct mtom_message *out, char *err, size_t errlen)
+{
+	struct mtom_reader *r = NULL;
+	char *chunk = NULL;
+	ssize_t n;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	buf_init(&out->root, 0);
+	if ((rc = mtom_reader_new(&r, content_type, spool_dir, lim, err,
+	    errlen)) != 0)
+		goto out;
+	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
+		str_lcpy(err, "out of memory", errlen);
+		rc = MTOM_ENOMEM;
+		goto out;
+	}
+	while ((n = rd(arg, chunk, WBUF_SIZE)) > 0)
+		if ((rc = mtom_reader_feed(r, chunk, (size_t)n, err,
+		    errlen)) != 0)
+			goto out;
+	if (n < 0) {
+		str_lcpy(err, "reading the request body failed", errlen);
+		rc = MTOM_EIO;
+		goto out;
+	}
+	rc = mtom_reader_finish(r, out, err, errlen);
+out:
+	free(chunk);
+	mtom_reader_free(r);
+	return rc;
+}
+
+void
+mtom_attachments_free(struct soap_attachment *att, size_t natt)
+{
+	size_t i;
+
+	for (i = 0; i < natt; i++)
+		if (att[i].path[0] != '\0')
+			(void)unlink(att[i].path);
+	free(att);
+}
+
+void
+mtom_message_free(struct mtom_message *m)
+{
+	if (m == NULL)
+		return;
+	buf_free(&m->root);
+	mtom_attachments_free(m->att, m->natt);
+	memset(m, 0, sizeof *m);
+}
+
+const struct soap_attachment *
+mtom_find(const struct soap_attachment *att, size_t natt, const char *href)
+{
+	char cid[sizeof att->cid];
+	size_t i;
+
+	if (href == NULL || strlen(href) < 4 || !str_ncaseeq(href, "cid:", 4) ||
+	    mime_cid_decode(href, strlen(href), cid, sizeof cid) != 0 ||
+	    cid[0] == '\0')
+		return NULL;
+	for (i = 0; i < natt; i++)
+		if (strcmp(att[i].cid, cid) == 0)
+			return &att[i];
+	return NULL;
+}
+
+/* Writer */
+
+#define ROOT_TYPE CT_XOP "; charset=UTF-8; type=\"" CT_SOAP12 "\""
+
+static int
+wfail(char *err, size_t errlen, int rc, const char *msg)
+{
+	str_lcpy(err, msg, errlen);
+	return rc;
+}
+
+/* A value safe in a header line (and in a quoted string if quoted). */
+static int
+header_safe(const char *s, int quoted)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    (quoted && (*s == '"' || *s == '\\')) ||
+		    (!quoted && *s == '>'))
+			return 0;
+	return 1;
+}
+
+int
+mtom_writer_init(struct mtom_writer *w, const char *action, char *err,
+    size_t errlen)
+{
+	unsigned char rnd[24];
+	char hex[sizeof rnd * 2 + 1];
+	int n;
+
+	memset(w, 0, sizeof *w);
+	if (action != NULL && !header_safe(action, 1))
+		return wfail(err, errlen, MTOM_EFORMAT, "action not "
+		    "representable in a Content-Type parameter");
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		return wfail(err, errlen, MTOM_EIO, "no random bytes");
+	str_hex(rnd, sizeof rnd, hex);
+	if (str_fmt(w->boundary, sizeof w->boundary, "MIMEBoundary_%.32s",
+	    hex) < 0 ||
+	    str_fmt(w->root_cid, sizeof w->root_cid, "root.%s@xdsnode",
+	    hex + 32) < 0)
+		return wfail(err, errlen, MTOM_EIO, "boundary too long");
+	n = str_fmt(w->content_type, sizeof w->content_type,
+	    CT_MULTIPART_RELATED "; type=\"" CT_XOP "\"; start=\"<%s>\"; "
+	    "start-info=\"" CT_SOAP12 "\"; boundary=\"%s\"%s%s%s",
+	    w->root_cid, w->boundary, action ? "; action=\"" : "",
+	    action ? action : "", action ? "\"" : "");
+	if (n < 0)
+		return wfail(err, errlen, MTOM_EFORMAT, "action too long");
+	return MTOM_OK;
+}
+
+/* "--boundary CRLF headers CRLF" of one part (the CRLF before the
+ * delimiter belongs to the previous part's tail). */
+static int
+part_head(const struct mtom_writer *w, const char *ctype, const char *cid,
+    char *out, size_t outsz)
+{
+	return str_fmt(out, outsz, "--%s\r\nContent-Type: %s\r\n"
+	    "Content-Transfer-Encoding: binary\r\nContent-ID: <%s>\r\n\r\n",
+	    w->boundary, ctype, cid);
+}
+
+static const char *
+att_type(const struct soap_attachment *a)
+{
+	return a->content_type[0] != '\0' ? a->content_type :
+	    "application/octet-stream";
+}
+
+static int
+att_check(const struct soap_attachment *a, char *err, size_t errlen)
+{
+	if (a->cid[0] == '\0' || !header_safe(a->cid, 0) ||
+	    !header_safe(a->content_type, 0))
+		return wfail(err, errlen, MTOM_EFORMAT, "attachment Content-ID "
+		    "empty or Content-ID/Content-Type not header-safe");
+	if (a->size < 0)
+		return wfail(err, errlen, MTOM_EFORMAT,
+		    "attachment size negative");
+	return 0;
+}
+
+int
+mtom_length(const struct mtom_writer *w, const struct buf *root,
+    const struct soap_attachment *att, size_t natt, long long *len,
+    char *err, size_t errlen)
+{
+	char head[1024];
+	long long total;
+	size_t i;
+	int n;
+
+	*len = 0;
+	if ((n = part_head(w, ROOT_TYPE, w->root_cid, head, sizeof head)) < 0)
+		return wfail(err, errlen, MTOM_EFORMAT, "root part header");
+	total = n + (long long)root->b_len + 2;
+	for (i = 0; i < natt; i++) {
+		if ((n = att_check(&att[i], err, errlen)) != 0)
+			return n;
+		if ((n = part_head(w, att_type(&att[i]), att[i].cid, head,
+		    sizeof head)) < 0)
+			return wfail(err, errlen, MTOM_EFORMAT,
+			    "attachment part header too long");
+		total += n + (long long)att[i].size + 2;
+	}
+	total += 2 + (long long)strlen(w->boundary) + 4;	/* --b--CRLF */
+	*len = total;
+	return MTOM_OK;
+}
+
+static int
+put(mtom_write_fn wr, void *arg, const void *d, size_t n, char *err,
+    size_t errlen)
+{
+	if (n > 0 && wr(arg, d, n) != 0)
+		return wfail(err, errlen, MTOM_EIO, "write callback failed");
+	return 0;
+}
+
+/* Stream one attachment file, exactly a->size bytes. */
+static int
+put_file(const struct soap_attachment *a, mtom_write_fn wr, void *arg,
+    char *err, size_t errlen)
+{
+	char *chunk = NULL, extra;
+	off_t left = a->size;
+	ssize_t n;
+	int fd = -1, rc = MTOM_OK;
+
+	if ((fd = open(a->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = wfail(err, errlen, MTOM_EIO, "cannot open attachment");
+		goto out;
+	}
+	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
+		rc = wfail(err, errlen, MTOM_ENOMEM, "out of memory");
+		goto out;
+	}
+	while (left > 0) {
+		n = read(fd, chunk, left < WBUF_SIZE ? (size_t)left : WBUF_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = wfail(err, errlen, MTOM_EIO, n == 0 ?
+			    "attachment file shorter than its size" :
+			    "cannot read attachment");
+			goto out;
+		}
+		if ((rc = put(wr, arg, chunk, (size_t)n, err, errlen)) != 0)
+			goto out;
+		left -= n;
+	}
+	if (read(fd, &extra, 1) != 0)
+		rc = wfail(err, errlen, MTOM_EIO,
+		    "attachment file longer than its size");
+out:
+	free(chunk);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+mtom_write(const struct mtom_writer *w, const struct buf *root,
+    const struct soap_attachment *att, size_t natt, mtom_write_fn wr,
+    void *arg, char *err, size_t errlen)
+{
+	char head[1024];
+	size_t i;
+	int n, rc;
+
+	if ((n = part_head(w, ROOT_TYPE, w->root_cid, head, sizeof head)) < 0)
+		return wfail(err, errlen, MTOM_EFORMAT, "root part header");
+	if ((rc = put(wr, arg, head, (size_t)n, err, errlen)) != 0 ||
+	    (rc = put(wr, arg, root->b_data, root->b_len, err, errlen)) != 0 ||
+	    (rc = put(wr, arg, "\r\n", 2, err, errlen)) != 0)
+		return rc;
+	for (i = 0; i < natt; i++) {
+		if ((rc = att_check(&att[i], err, errlen)) != 0)
+			return rc;
+		if ((n = part_head(w, att_type(&att[i]), att[i].cid, head,
+		    sizeof head)) < 0)
+			return wfail(err, errlen, MTOM_EFORMAT,
+			    "attachment part header too long");
+		if ((rc = put(wr, arg, head, (size_t)n, err, errlen)) != 0 ||
+		    (rc = put_file(&att[i], wr, arg, err, errlen)) != 0 ||
+		    (rc = put(wr, arg, "\r\n", 2, err, errlen)) != 0)
+			return rc;
+	}
+	if ((n = str_fmt(head, sizeof head, "--%s--\r\n", w->boundary)) < 0)
+		return wfail(err, errlen, MTOM_EFORMAT, "boundary");
+	return put(wr, arg, head, (size_t)n, err, errlen);
+}

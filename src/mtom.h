@@ -1,0 +1,118 @@
+/*
+ * mtom.h: MTOM/XOP packaging (W3C SOAP MTOM, XOP; ihe-reference.md 1.2)
+ * on top of the multipart parser in mime.h.
+ *
+ * Reading: the root part (the "start" parameter, else the first part) is
+ * collected into a bounded struct buf; every other part is spooled to a
+ * fresh 0600 file in the caller's spool directory while its SHA-1 and
+ * size are computed (base64 parts are decoded on the way).  On any error
+ * every spool file is removed.
+ *
+ * Writing: the root XML and attachment files become a multipart/related
+ * body passed to a write callback in pieces (files are streamed from
+ * disk); mtom_length() gives the exact length beforehand.
+ */
+#ifndef XDS_MTOM_H
+#define XDS_MTOM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "actor.h"
+#include "buf.h"
+#include "mime.h"
+
+enum mtom_status {
+	MTOM_OK = 0,
+	MTOM_ENOMEM = -1,	/* 500 */
+	MTOM_EFORMAT = -2,	/* not multipart/related, bad MIME, no root
+				   part, duplicate Content-ID, bad base64: 400 */
+	MTOM_ETOOBIG = -3,	/* envelope, a part, the part count or a part
+				   header over its limit: 413 */
+	MTOM_EIO = -4,		/* spool file, body read or write error: 500 */
+};
+
+#define MTOM_DEFAULT_MAX_ENVELOPE ((size_t)16 * 1024 * 1024)
+#define MTOM_DEFAULT_MAX_PART	((off_t)1024 * 1024 * 1024)
+
+struct mtom_limits {
+	size_t	max_envelope;		/* root part bytes */
+	off_t	max_part;		/* one attachment, after decoding */
+	size_t	max_parts;		/* parts, root included */
+	size_t	max_header_bytes;	/* one part's header block */
+};
+
+/* A received MTOM message.  Owned by the caller: mtom_message_free(). */
+struct mtom_message {
+	struct mime_ctype ctype;	/* the HTTP Content-Type, parsed */
+	struct buf	 root;		/* root part bytes, NUL-terminated */
+	char		 root_type[256];	/* root part Content-Type value */
+	char		 root_cid[256];	/* root part Content-ID (no <>) */
+	struct soap_attachment *att;	/* other parts, in arrival order */
+	size_t		 natt;
+};
+
+struct mtom_reader;
+
+/*
+ * Start reading a body whose HTTP Content-Type is content_type (must be
+ * multipart/related with a boundary).  spool_dir must exist and be
+ * private to the daemon.  limits may be NULL; zero fields take defaults.
+ */
+int	mtom_reader_new(struct mtom_reader **out, const char *content_type,
+	    const char *spool_dir, const struct mtom_limits *limits,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Push body bytes in chunks of any size.  After an error the spool files
+ * are already gone and every later call fails the same way. */
+int	mtom_reader_feed(struct mtom_reader *, const void *data, size_t len,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* End of body: checks the close delimiter and the root part, then moves
+ * the result into *out (the reader keeps nothing). */
+int	mtom_reader_finish(struct mtom_reader *, struct mtom_message *out,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Free the reader; spool files not handed out by finish are removed. */
+void	mtom_reader_free(struct mtom_reader *);
+
+/* Pull-style wrapper: read the whole body through rd (returns bytes
+ * read, 0 at the end, < 0 on error; e.g. a wrapper of http_body_read
+ * that keeps its own status for the caller to map). */
+typedef ssize_t (*mtom_read_fn)(void *arg, void *buf, size_t len);
+int	mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
+	    const char *spool_dir, const struct mtom_limits *limits,
+	    struct mtom_message *out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+
+/* Remove the spool files and free the array (NULL is a no-op). */
+void	mtom_attachments_free(struct soap_attachment *att, size_t natt);
+/* buf_free(root) and mtom_attachments_free(); the struct is zeroed. */
+void	mtom_message_free(struct mtom_message *);
+
+/* The attachment an xop:Include/@href names ("cid:..." URL, RFC 2392,
+ * percent-decoded); NULL if none. */
+const struct soap_attachment *mtom_find(const struct soap_attachment *att,
+	    size_t natt, const char *href);
+
+/* Writer: a random boundary and root Content-ID per message. */
+struct mtom_writer {
+	char	boundary[64];
+	char	root_cid[96];
+	char	content_type[640];	/* the HTTP Content-Type value */
+};
+
+/* action (the wsa:Action, may be NULL) is added as the "action"
+ * parameter of the Content-Type. */
+int	mtom_writer_init(struct mtom_writer *, const char *action,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Exact body length for root and attachments (att[i].size is trusted;
+ * mtom_write fails if a file does not hold exactly that many bytes). */
+int	mtom_length(const struct mtom_writer *, const struct buf *root,
+	    const struct soap_attachment *att, size_t natt, long long *len,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* The write callback returns 0, or nonzero to abort (MTOM_EIO). */
+typedef int (*mtom_write_fn)(void *arg, const void *data, size_t len);
+int	mtom_write(const struct mtom_writer *, const struct buf *root,
+	    const struct soap_attachment *att, size_t natt, mtom_write_fn wr,
+	    void *arg, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+
+#endif
