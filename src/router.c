@@ -1,0 +1,235 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "actor.h"
+#include "buf.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "router.h"
+#include "soap.h"
+#include "str.h"
+#include "xact.h"
+
+struct router {
+	const struct conf		*conf;
+	const struct soap_endpoint	*eps[ROUTER_MAX_ENDPOINTS];
+	size_t				 neps;
+	char				 spool[CONF_STR_MAX + 16];
+	atomic_int			 ready;
+};
+
+struct router_io {
+	struct http_conn	*conn;
+	struct xact		*x;
+};
+
+struct router *
+router_new(const struct conf *conf, char *err, size_t errlen)
+{
+	struct router *rt;
+
+	if ((rt = calloc(1, sizeof *rt)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return NULL;
+	}
+	rt->conf = conf;
+	if (str_fmt(rt->spool, sizeof rt->spool, "%s/spool",
+	    conf->node_state_dir) < 0 ||
+	    (mkdir(rt->spool, 0700) != 0 && errno != EEXIST)) {
+		str_fmt(err, errlen, "%s/spool: cannot create", conf->node_state_dir);
+		free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+int
+router_mount(struct router *rt, const struct soap_endpoint *ep)
+{
+	if (ep == NULL || rt->neps == ROUTER_MAX_ENDPOINTS)
+		return -1;
+	rt->eps[rt->neps++] = ep;
+	return 0;
+}
+
+void
+router_set_ready(struct router *rt, int ready)
+{
+	atomic_store(&rt->ready, ready);
+}
+
+void
+router_free(struct router *rt)
+{
+	free(rt);
+}
+
+static ssize_t
+rio_read(void *ctx, void *p, size_t n)
+{
+	struct router_io *io = ctx;
+	ssize_t r = http_body_read(io->conn, p, n);
+
+	if (r == HTTP_ETOOBIG)
+		return SOAP_IO_TOOBIG;
+	return r;
+}
+
+/* The audit record is written before the status line leaves the node. */
+static int
+rio_begin(void *ctx, int status, const char *ctype, long long len)
+{
+	struct router_io *io = ctx;
+
+	io->x->http_status = status;
+	xact_end(io->x);
+	return http_respond_begin(io->conn, status, ctype, len, NULL);
+}
+
+static int
+rio_write(void *ctx, const void *p, size_t n)
+{
+	struct router_io *io = ctx;
+
+	return http_respond_write(io->conn, p, n);
+}
+
+static int
+rio_end(void *ctx)
+{
+	struct router_io *io = ctx;
+
+	return http_respond_end(io->conn);
+}
+
+/* A plain-text answer, audited first. */
+static void
+answer(struct http_conn *c, struct xact *x, int status, const char *ctype,
+    const char *body, size_t len)
+{
+	x->http_status = status;
+	if (status >= 400 && x->outcome < XACT_FAULT)
+		xact_fail(x, XACT_FAULT, http_reason(status));
+	xact_end(x);
+	http_respond(c, status, ctype, body, len);
+}
+
+static const struct soap_endpoint *
+find_endpoint(const struct router *rt, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < rt->neps; i++)
+		if (strcmp(rt->eps[i]->path, path) == 0)
+			return rt->eps[i];
+	return NULL;
+}
+
+static int
+endpoint_takes_mtom(const struct soap_endpoint *ep)
+{
+	size_t i;
+
+	for (i = 0; i < ep->nroutes; i++)
+		if (ep->routes[i].packs & PACK_MTOM)
+			return 1;
+	return 0;
+}
+
+static void
+serve_wsdl(struct router *rt, struct http_conn *c,
+    const struct http_request *req, const struct soap_endpoint *ep,
+    struct xact *x)
+{
+	const char *host = http_header(req, "Host");
+	char url[1024];
+	struct buf b;
+
+	str_lcpy(x->txn, "WSDL", sizeof x->txn);
+	if (host == NULL || str_fmt(url, sizeof url, "%s://%s%s",
+	    rt->conf->http_tls ? "https" : "http", host, ep->path) < 0)
+		str_fmt(url, sizeof url, "%s", ep->path);
+	buf_init(&b, 1024 * 1024);
+	if (soap_wsdl(ep, url, &b) != BUF_OK) {
+		buf_free(&b);
+		answer(c, x, 500, "text/plain", "WSDL too large\n", 15);
+		return;
+	}
+	answer(c, x, 200, "text/xml; charset=UTF-8", b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+static void
+serve_soap(struct router *rt, struct http_conn *c,
+    const struct http_request *req, const struct soap_endpoint *ep,
+    struct xact *x)
+{
+	struct router_io rio = { c, x };
+	struct soap_io io = { rio_read, rio_begin, rio_write, rio_end, &rio };
+	struct soap_limits lim;
+
+	memset(&lim, 0, sizeof lim);
+	lim.max_envelope = (size_t)rt->conf->soap_max_envelope;
+	lim.spool_dir = rt->spool;
+	/* Endpoints that only take simple SOAP never need more than the
+	 * envelope; MTOM endpoints bound each part in the MIME layer. */
+	if (!endpoint_takes_mtom(ep))
+		http_set_body_limit(c, rt->conf->soap_max_envelope);
+	if (soap_serve(ep, http_header(req, "Content-Type"), &io, &lim, x) !=
+	    SOAP_SERVED)
+		http_close_after(c);
+	if (!x->ended) {
+		/* soap_serve could not even start a response */
+		answer(c, x, 500, "text/plain", "internal error\n", 15);
+	}
+}
+
+void
+router_handle(struct http_conn *c, const struct http_request *req, void *arg)
+{
+	struct router *rt = arg;
+	const struct soap_endpoint *ep;
+	struct xact x;
+	struct buf b;
+
+	xact_begin(&x, rt->conf, req->path, req->peer_subject, req->peer_addr);
+	if (strcmp(req->path, "/health") == 0) {
+		str_lcpy(x.txn, "HEALTH", sizeof x.txn);
+		if (atomic_load(&rt->ready))
+			answer(c, &x, 200, "text/plain", "ok\n", 3);
+		else
+			answer(c, &x, 503, "text/plain", "starting\n", 9);
+		return;
+	}
+	if (strcmp(req->path, "/metrics") == 0) {
+		str_lcpy(x.txn, "METRICS", sizeof x.txn);
+		buf_init(&b, 4 * 1024 * 1024);
+		if (metrics_write(&b) != 0)
+			answer(c, &x, 500, "text/plain", "metrics too large\n", 18);
+		else
+			answer(c, &x, 200, "text/plain; version=0.0.4",
+			    buf_str(&b), b.b_len);
+		buf_free(&b);
+		return;
+	}
+	if ((ep = find_endpoint(rt, req->path)) == NULL) {
+		answer(c, &x, 404, "text/plain", "no such endpoint\n", 17);
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0 && str_caseeq(req->query, "wsdl")) {
+		serve_wsdl(rt, c, req, ep, &x);
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		answer(c, &x, 405, "text/plain", "POST a SOAP 1.2 request, or GET ?wsdl\n", 38);
+		return;
+	}
+	serve_soap(rt, c, req, ep, &x);
+}

@@ -1,0 +1,28 @@
+/*
+ * router.h: the HTTP face of the node.  Maps paths to SOAP endpoints
+ * (actors), serves GET /health, GET /metrics and GET <endpoint>?wsdl,
+ * and opens/closes the transaction record of every request so each
+ * request leaves exactly one audit record, written before the answer.
+ */
+#ifndef XDS_ROUTER_H
+#define XDS_ROUTER_H
+
+#include <stddef.h>
+
+struct conf;
+struct http_conn;
+struct http_request;
+struct router;
+struct soap_endpoint;
+
+struct router *router_new(const struct conf *, char *err, size_t errlen);
+/* Mount an actor's endpoint (at most ROUTER_MAX_ENDPOINTS). */
+int	router_mount(struct router *, const struct soap_endpoint *);
+void	router_set_ready(struct router *, int ready);
+void	router_free(struct router *);
+/* http_handler_fn */
+void	router_handle(struct http_conn *, const struct http_request *, void *);
+
+#define ROUTER_MAX_ENDPOINTS 8
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * xdsctl: the tool for the people who run and test xdsnode.
+ *
+ *	xdsctl [options] patient add ID... | patient list
+ *	xdsctl [options] submit FILE...
+ *	xdsctl [options] query NAME [key=value...]
+ *	xdsctl [options] delete ENTRYUUID...
+ *	xdsctl [options] validate FILE...
+ *
+ * patient works on the local state directory of the configured node;
+ * submit, query and delete speak SOAP to any XDS.b registry (--url);
+ * validate runs the registry's rules offline.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "ebrim.h"
+#include "hl7dt.h"
+#include "registry.h"
+#include "str.h"
+#include "validate.h"
+#include "vocab.h"
+#include "xdsctl.h"
+#include "xml.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: xdsctl [-c file] [-C section.key=value] [--url URL] [--json]\n"
+	    "              [--cert FILE --key FILE --ca FILE] command ...\n"
+	    "commands:\n"
+	    "  patient add ID...        make patients known (registry.patient_ids = feed);\n"
+	    "                           ID is a BSN or a CX id^^^&oid&ISO\n"
+	    "  patient list             list the known patients\n"
+	    "  submit FILE...           ITI-42: register the ebRIM SubmitObjectsRequest in FILE\n"
+	    "  query NAME [key=value]   ITI-18 stored query, e.g.\n"
+	    "                           query FindDocuments patient=999911120\n"
+	    "  delete ENTRYUUID...      ITI-62: remove registry objects\n"
+	    "  validate FILE...         check submissions offline with the registry's rules\n");
+	exit(2);
+}
+
+/* A bare BSN becomes the CX "bsn^^^&2.16.840.1.113883.2.4.6.3&ISO". */
+static int
+to_cx(const char *id, char *out, size_t outsz)
+{
+	struct hl7_cx cx;
+	char err[256];
+	size_t n = strlen(id);
+
+	if (strchr(id, '^') == NULL) {
+		if (!hl7_bsn_valid(id, n)) {
+			fprintf(stderr, "xdsctl: %s is not a valid BSN (11-check)\n", id);
+			return -1;
+		}
+		return str_fmt(out, outsz, "%s^^^&%s&ISO", id, OID_BSN) < 0 ? -1 : 0;
+	}
+	if (hl7_cx_parse(id, n, &cx, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl: %s: %s\n", id, err);
+		return -1;
+	}
+	return hl7_cx_format(&cx, out, outsz);
+}
+
+static int
+print_patient(void *arg, const char *cx, const char *added)
+{
+	struct ctl *ctl = arg;
+	static int first = 1;
+
+	if (ctl->json) {
+		printf("%s{\"patient\":\"%s\",\"added\":\"%s\"}", first ? "[" : ",",
+		    cx, added);
+		first = 0;
+	} else
+		printf("%-48s %s\n", cx, added);
+	return 0;
+}
+
+static int
+ctl_patient(struct ctl *ctl, int argc, char **argv)
+{
+	struct registry *reg = NULL;
+	char err[512], cx[512];
+	int i, rc = 1;
+
+	if (argc < 1)
+		usage();
+	if (registry_open(&ctl->conf, &reg, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[0], "add") == 0 && argc > 1) {
+		for (i = 1; i < argc; i++) {
+			if (to_cx(argv[i], cx, sizeof cx) != 0)
+				goto out;
+			if (registry_patient_add(reg, cx, err, sizeof err) != 0) {
+				fprintf(stderr, "xdsctl: %s: %s\n", cx, err);
+				goto out;
+			}
+			printf("added %s\n", cx);
+		}
+		if (strcmp(ctl->conf.registry_patient_ids, "feed") != 0)
+			fprintf(stderr, "xdsctl: note: registry.patient_ids is "
+			    "\"%s\"; the list is used when it is \"feed\"\n",
+			    ctl->conf.registry_patient_ids);
+	} else if (strcmp(argv[0], "list") == 0 && argc == 1) {
+		if (!ctl->json)
+			printf("%-48s %s\n", "PATIENT", "ADDED");
+		registry_patient_list(reg, print_patient, ctl);
+		if (ctl->json)
+			printf("]\n");
+	} else
+		usage();
+	rc = 0;
+out:
+	registry_close(reg);
+	return rc;
+}
+
+static char *
+read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *fp;
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		perror(path);
+		return NULL;
+	}
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (buf_add(&b, chunk, n) != BUF_OK) {
+			fprintf(stderr, "xdsctl: %s: larger than %zu bytes\n", path, max);
+			fclose(fp);
+			buf_free(&b);
+			return NULL;
+		}
+	fclose(fp);
+	return buf_take(&b, len);
+}
+
+static int
+ctl_validate(struct ctl *ctl, int argc, char **argv)
+{
+	struct validate_opts vo = { 0 };
+	int i, j, bad = 0;
+
+	if (argc < 1)
+		usage();
+	vo.bsn_patients = strcmp(ctl->conf.registry_patient_ids, "bsn") == 0;
+	for (i = 0; i < argc; i++) {
+		struct rim_list l;
+		struct rim_errors errs;
+		char err[512];
+		size_t len;
+		char *data = read_file(argv[i], (size_t)ctl->conf.soap_max_envelope, &len);
+
+		if (data == NULL) {
+			bad = 1;
+			continue;
+		}
+		rim_list_init(&l);
+		rim_errors_init(&errs);
+		if (rim_parse_submit_mem(data, len, &l, err, sizeof err) != RIM_OK) {
+			printf("%s: %s: %s\n", argv[i], ERR_REGISTRY_METADATA, err);
+			bad = 1;
+		} else if (validate_submission(&l, &vo, &errs) < 0) {
+			printf("%s: out of memory\n", argv[i]);
+			bad = 1;
+		} else {
+			for (j = 0; j < (int)errs.n; j++)
+				printf("%s: %s %s: %s\n", argv[i],
+				    errs.v[j].warning ? "warning" : "error",
+				    errs.v[j].code, errs.v[j].context);
+			if (rim_errors_nerror(&errs) > 0)
+				bad = 1;
+			else
+				printf("%s: valid (%zu objects)\n", argv[i], l.nobj);
+		}
+		rim_errors_free(&errs);
+		rim_list_free(&l);
+		free(data);
+	}
+	return bad;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "cert", required_argument, NULL, 'E' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl ctl;
+	char err[512], host[256];
+	const char *cfile = NULL;
+	int ch, port, rc;
+
+	memset(&ctl, 0, sizeof ctl);
+	conf_defaults(&ctl.conf);
+	/* "+": stop at the command, so "query ... key=value" is left alone */
+	while ((ch = getopt_long(argc, argv, "+c:C:hjv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfile = optarg;
+			if (conf_load_file(&ctl.conf, cfile, err, sizeof err) != 0) {
+				fprintf(stderr, "xdsctl: %s\n", err);
+				return 1;
+			}
+			break;
+		case 'C':
+			if (conf_set_kv(&ctl.conf, optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "xdsctl: -C %s\n", err);
+				return 1;
+			}
+			break;
+		case 'u':
+			str_lcpy(ctl.url, optarg, sizeof ctl.url);
+			break;
+		case 'j': ctl.json = 1; break;
+		case 'v': ctl.verbose = 1; break;
+		case 'E': ctl.tls.cert = optarg; break;
+		case 'K': ctl.tls.key = optarg; break;
+		case 'A': ctl.tls.ca = optarg; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (ctl.url[0] == '\0') {
+		if (conf_split_hostport(ctl.conf.http_listen, host, sizeof host,
+		    &port) != 0) {
+			fprintf(stderr, "xdsctl: http.listen: bad address\n");
+			return 1;
+		}
+		str_fmt(ctl.url, sizeof ctl.url, "%s://%s%s%s:%d/xds/registry",
+		    ctl.conf.http_tls ? "https" : "http",
+		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		    port);
+	}
+	if (ctl.conf.http_tls && ctl.tls.cert == NULL) {
+		ctl.tls.cert = ctl.conf.http_cert;
+		ctl.tls.key = ctl.conf.http_key;
+		ctl.tls.ca = ctl.conf.http_ca;
+	}
+	xml_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(argv[0], "patient") == 0)
+		rc = ctl_patient(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "validate") == 0)
+		rc = ctl_validate(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "submit") == 0)
+		rc = ctl_submit(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "query") == 0)
+		rc = ctl_query(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "delete") == 0)
+		rc = ctl_delete(&ctl, argc - 1, argv + 1);
+	else {
+		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
+		usage();
+	}
+	curl_global_cleanup();
+	return rc;
+}

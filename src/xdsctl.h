@@ -1,0 +1,20 @@
+/* xdsctl.h: shared state of the xdsctl subcommands. */
+#ifndef XDS_XDSCTL_H
+#define XDS_XDSCTL_H
+
+#include "conf.h"
+#include "soapclient.h"
+
+struct ctl {
+	struct conf		 conf;
+	char			 url[1024];	/* registry endpoint URL */
+	struct soapclient_opts	 tls;
+	int			 json;
+	int			 verbose;
+};
+
+int	ctl_submit(struct ctl *, int argc, char **argv);
+int	ctl_query(struct ctl *, int argc, char **argv);
+int	ctl_delete(struct ctl *, int argc, char **argv);
+
+#endif

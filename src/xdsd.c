@@ -1,0 +1,219 @@
+/*
+ * xdsd: the xdsnode daemon.
+ *
+ *	xdsd [-fnv] [-c file] [-C section.key=value]...
+ *
+ * Reads the configuration (the embedded default when there is no -c),
+ * checks it completely, opens the state directory and the actors, and
+ * serves until SIGTERM or SIGINT, then stops gracefully: no new
+ * connections, current requests finish.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include "audit.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "registry.h"
+#include "router.h"
+#include "str.h"
+#include "tls.h"
+#include "xml.h"
+
+static struct http_server *server;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: xdsd [-fnv] [-c file] [-C section.key=value]...\n"
+	    "  -f  stay in the foreground (log to stderr)\n"
+	    "  -n  check the configuration and exit\n"
+	    "  -v  print the effective configuration (with -n) or log debug\n"
+	    "  -c  configuration file (default: the embedded default)\n"
+	    "  -C  override one option, e.g. -C http.listen=127.0.0.1:18080\n");
+	exit(2);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (server != NULL)
+		http_server_stop(server);
+}
+
+/* mkdir -p with mode 0700 for the directories we create. */
+static int
+mkdirs(const char *path, char *err, size_t errlen)
+{
+	char tmp[CONF_STR_MAX];
+	char *p;
+
+	if (str_lcpy(tmp, path, sizeof tmp) >= sizeof tmp) {
+		str_fmt(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+			str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	    strcmp(host, "::1") == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf conf;
+	struct http_server_opts ho;
+	struct registry *reg = NULL;
+	struct router *rt = NULL;
+	SSL_CTX *tls = NULL;
+	char err[512], host[256];
+	const char *cfile = NULL;
+	int ch, foreground = 0, check = 0, verbose = 0, port, rc = 1, i;
+	char **overrides;
+	int noverrides = 0;
+	struct sigaction sa;
+
+	if ((overrides = calloc((size_t)argc, sizeof *overrides)) == NULL)
+		return 1;
+	while ((ch = getopt(argc, argv, "c:C:fhnv")) != -1) {
+		switch (ch) {
+		case 'c': cfile = optarg; break;
+		case 'C': overrides[noverrides++] = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	conf_defaults(&conf);
+	if (cfile != NULL && conf_load_file(&conf, cfile, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsd: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < noverrides; i++)
+		if (conf_set_kv(&conf, overrides[i], err, sizeof err) != 0) {
+			fprintf(stderr, "xdsd: -C %s\n", err);
+			return 1;
+		}
+	free(overrides);
+	if (conf_check(&conf, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsd: %s%s%s\n", cfile ? cfile : "", cfile ? ": " : "", err);
+		return 1;
+	}
+	conf_split_hostport(conf.http_listen, host, sizeof host, &port);
+	if (!conf.http_tls && !is_loopback(host) && !conf.http_allow_plain_nonlocal) {
+		fprintf(stderr, "xdsd: plain HTTP on %s is refused: turn on http.tls "
+		    "(mutual TLS) or listen on loopback\n", conf.http_listen);
+		return 1;
+	}
+	if (conf.http_tls) {
+		if ((tls = tls_server_ctx(conf.http_cert, conf.http_key, conf.http_ca,
+		    err, sizeof err)) == NULL) {
+			fprintf(stderr, "xdsd: TLS: %s\n", err);
+			return 1;
+		}
+	}
+	if (check) {
+		if (verbose)
+			conf_dump(&conf, stdout);
+		fprintf(stderr, "xdsd: configuration OK\n");
+		SSL_CTX_free(tls);
+		return 0;
+	}
+
+	log_init("xdsd", !foreground || conf.node_syslog,
+	    verbose ? LOG_LVL_DEBUG : log_level_parse(conf.node_log_level));
+	if (!foreground && daemon(1, 0) != 0)
+		fatal("daemon");
+	xml_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (mkdirs(conf.node_state_dir, err, sizeof err) != 0 ||
+	    audit_open(conf.node_state_dir, err, sizeof err) != 0)
+		fatalx("state directory: %s", err);
+	if (conf.registry_enabled &&
+	    registry_open(&conf, &reg, err, sizeof err) != 0)
+		fatalx("registry: %s", err);
+	if ((rt = router_new(&conf, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	if (reg != NULL)
+		router_mount(rt, registry_endpoint(reg));
+
+	memset(&ho, 0, sizeof ho);
+	ho.host = host;
+	ho.port = port;
+	ho.workers = (int)conf.http_workers;
+	ho.queue = (int)conf.http_queue;
+	ho.max_head = (size_t)conf.http_max_head;
+	ho.max_headers = (int)conf.http_max_headers;
+	ho.header_timeout = (int)conf.http_header_timeout;
+	ho.io_timeout = (int)conf.http_io_timeout;
+	ho.request_deadline = (int)conf.http_request_deadline;
+	ho.keepalive_timeout = (int)conf.http_keepalive_timeout;
+	ho.max_requests_per_conn = (int)conf.http_max_requests_per_conn;
+	ho.tls = tls;
+	if ((server = http_server_new(&ho, router_handle, rt, err,
+	    sizeof err)) == NULL)
+		fatalx("http.listen %s: %s", conf.http_listen, err);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	if (!conf.http_tls)
+		log_warnx("plain HTTP without authentication on %s: for the "
+		    "loopback demo only; set http.tls for mutual TLS",
+		    conf.http_listen);
+	log_info("xdsnode %s listening on %s://%s:%d, state in %s",
+	    PACKAGE_VERSION, conf.http_tls ? "https" : "http", host,
+	    http_server_port(server), conf.node_state_dir);
+	router_set_ready(rt, 1);
+	rc = http_server_run(server) == 0 ? 0 : 1;
+	log_info("stopped");
+
+	http_server_free(server);
+	server = NULL;
+	router_free(rt);
+	registry_close(reg);
+	audit_close();
+	SSL_CTX_free(tls);
+	curl_global_cleanup();
+	return rc;
+}
