@@ -1,0 +1,174 @@
+/*
+ * soap.h: SOAP 1.2 + WS-Addressing 1.0 (ITI TF-2 Appendix V).
+ *
+ * Three layers, each usable on its own:
+ *   1. soap_env_parse(): root-part bytes -> envelope (pure, fuzzed);
+ *   2. soap_write_response() / soap_write_fault(): envelopes into a buf;
+ *   3. soap_serve(): the whole exchange for one POST, transport-agnostic,
+ *      over an endpoint's route table (actor.h); soap_wsdl() for ?wsdl.
+ *
+ * Decisions (see also the report in docs and the tests):
+ * - SOAP 1.2 only.  A SOAP 1.1 envelope is a VersionMismatch fault with an
+ *   env:Upgrade header; a text/xml request (SOAP 1.1 binding) is answered
+ *   with a SOAP 1.1 VersionMismatch fault (SOAP 1.2 Part 1, Appendix A).
+ * - wsa:Action is required (Sender, wsa:MessageAddressingHeaderRequired).
+ *   wsa:MessageID is optional (NIST samples omit it); without it the
+ *   reply's wsa:RelatesTo is ".../addressing/unspecified" (WS-A Core 3.2).
+ * - Only synchronous exchanges: a ReplyTo/FaultTo address other than
+ *   anonymous is refused (Sender, wsa:InvalidAddressingHeader /
+ *   wsa:OnlyAnonymousAddressSupported).
+ * - Header blocks targeted at us (no role, role next or ultimateReceiver)
+ *   with mustUnderstand="true"/"1" must be ones we process: the wsa
+ *   headers.  wsse:Security is NOT processed by this layer: it is ignored
+ *   without mustUnderstand, and a MustUnderstand fault with it (we never
+ *   pretend to have checked a signature or an XUA assertion).
+ * - Faults are always sent as simple SOAP (application/soap+xml), also
+ *   for an MTOM request.  HTTP status per SOAP 1.2 Part 2, 7.5.2.2:
+ *   Sender 400, everything else 500; an envelope past the limit 413,
+ *   an unsupported Content-Type 415 (both with a Sender fault body).
+ */
+#ifndef XDS_SOAP_H
+#define XDS_SOAP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <libxml/tree.h>
+
+#include "actor.h"
+#include "buf.h"
+
+struct xact;
+
+/* Bounds on header values (longer values are a Sender fault). */
+#define SOAP_ACTION_MAX	256
+#define SOAP_MSGID_MAX	256
+#define SOAP_ADDR_MAX	1024
+#define SOAP_REASON_MAX	512
+#define SOAP_UUID_LEN	46	/* "urn:uuid:" + 36 + NUL */
+
+enum soap_code {
+	SOAP_FAULT_NONE = 0,
+	SOAP_FAULT_SENDER,
+	SOAP_FAULT_RECEIVER,
+	SOAP_FAULT_VERSION_MISMATCH,
+	SOAP_FAULT_MUST_UNDERSTAND,
+};
+
+/* A fault to send.  Subcodes are local names in the wsa namespace
+ * ("ActionNotSupported", ...), static strings or NULL. */
+struct soap_fault {
+	enum soap_code	 code;
+	const char	*subcode;		/* wsa:<subcode>, or NULL */
+	const char	*subsubcode;		/* wsa:<subsubcode>, or NULL */
+	int		 http_status;		/* 0: from the code */
+	char		 reason[SOAP_REASON_MAX];
+	/* MustUnderstand: the header block not understood (env:NotUnderstood) */
+	char		 nu_ns[256];
+	char		 nu_name[128];
+};
+
+/* A parsed request envelope.  Strings are "" when absent. */
+struct soap_env {
+	xmlDoc	*doc;
+	xmlNode	*header;		/* soap:Header or NULL */
+	xmlNode	*body;			/* the one element child of soap:Body */
+	char	 action[SOAP_ACTION_MAX];
+	char	 message_id[SOAP_MSGID_MAX];
+	char	 to[SOAP_ADDR_MAX];
+	char	 reply_to[SOAP_ADDR_MAX];	/* "" = anonymous by default */
+	char	 relates_to[SOAP_MSGID_MAX];
+};
+
+/*
+ * Parse a SOAP 1.2 envelope from len bytes (via xml_parse: no DOCTYPE, no
+ * entities, no network).  Returns 0 with env filled (free with
+ * soap_env_free), or -1 with env->doc NULL and f set: a SOAP fault to send.
+ * The caller bounds len.
+ */
+int	soap_env_parse(const char *data, size_t len, struct soap_env *env,
+	    struct soap_fault *f);
+void	soap_env_free(struct soap_env *);
+
+/* Fill f (code, subcodes, reason as printf). */
+void	soap_fault_set(struct soap_fault *f, enum soap_code code,
+	    const char *subcode, const char *subsubcode, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+/* HTTP status for a fault: f->http_status if set, else 400/500. */
+int	soap_fault_status(const struct soap_fault *f);
+
+/* "urn:uuid:" + random v4 UUID into out (SOAP_UUID_LEN); -1 on failure. */
+int	soap_uuid(char *out, size_t outsz);
+
+/*
+ * Response envelope: Header { wsa:Action mustUnderstand=true, wsa:RelatesTo
+ * (relates_to, or wsa unspecified when NULL/""), wsa:MessageID fresh },
+ * Body { body_xml } where body_xml is one element serialised with its own
+ * namespace declarations (a leading XML declaration is skipped).
+ * Appends to out; BUF_OK or a buf_status.
+ */
+int	soap_write_response(struct buf *out, const char *action,
+	    const char *relates_to, const char *body_xml, size_t body_len);
+/* SOAP 1.2 fault envelope (wsa:Action ACT_SOAP_FAULT); relates_to may be
+ * NULL.  VersionMismatch adds env:Upgrade, MustUnderstand env:NotUnderstood. */
+int	soap_write_fault(struct buf *out, const struct soap_fault *f,
+	    const char *relates_to);
+/* SOAP 1.1 VersionMismatch fault, for a text/xml (SOAP 1.1) request. */
+int	soap_write_fault11(struct buf *out, const char *reason);
+
+/*
+ * Transport seen by soap_serve (the HTTP glue fills it).
+ *   read: body bytes: >0 count, 0 end of body, SOAP_IO_TOOBIG past the
+ *         transport's body limit, other <0 I/O error.
+ *   respond_begin: status line and headers; content_length always >= 0.
+ *   write, end: body bytes, end of response; 0 or -1.
+ */
+#define SOAP_IO_TOOBIG	(-3)
+struct soap_io {
+	ssize_t	(*read)(void *ctx, void *buf, size_t len);
+	int	(*respond_begin)(void *ctx, int http_status,
+		    const char *content_type, long long content_length);
+	int	(*write)(void *ctx, const void *p, size_t n);
+	int	(*end)(void *ctx);
+	void	*ctx;
+};
+
+struct soap_limits {
+	size_t		 max_envelope;	/* SOAP envelope / MTOM root part (0: 16 MiB) */
+	long long	 max_attachment;/* per MTOM part (0: 1 GiB) */
+	const char	*spool_dir;	/* for MTOM parts (NULL: /tmp) */
+	size_t		 max_response;	/* reply body from the handler (0: 64 MiB) */
+};
+
+enum soap_serve_status {
+	SOAP_SERVED = 0,	/* a response (success or fault) was written */
+	SOAP_EIO = -1,		/* reading the body or writing the response
+				 * failed: close the connection */
+};
+
+/*
+ * Serve one SOAP POST on endpoint ep.  content_type is the request's
+ * Content-Type header (NULL if absent).  Reads the body through io,
+ * parses, dispatches by wsa:Action to a route of ep, calls its handler and
+ * writes the response (same packaging as the request) or a fault.  Fills
+ * x: txn, action, message_id, http_status, and on a fault
+ * xact_fail(XACT_FAULT, reason).  Never calls xact_end().  Frees the
+ * document and removes spooled attachments before returning.  The reply's
+ * att array (if any) is free()d after sending; its files are left alone.
+ */
+int	soap_serve(const struct soap_endpoint *ep, const char *content_type,
+	    struct soap_io *io, const struct soap_limits *lim, struct xact *x);
+
+/* Route of ep for a wsa:Action, or NULL. */
+const struct soap_route *soap_route_find(const struct soap_endpoint *ep,
+	    const char *action);
+
+/*
+ * WSDL 1.1 with a SOAP 1.2 binding for ep: one operation per route,
+ * wsam:Action on input and output, WS-Addressing required, and the MTOM
+ * policy on operations whose route only accepts MTOM.  location_url is the
+ * soap12:address.  Appends to out; BUF_OK or a buf_status.
+ */
+int	soap_wsdl(const struct soap_endpoint *ep, const char *location_url,
+	    struct buf *out);
+
+#endif

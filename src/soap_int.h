@@ -1,0 +1,41 @@
+/*
+ * soap_int.h: state of one soap_serve() exchange, shared by the files of
+ * the SOAP module (soap_serve.c, soap_mtom.c).  Not for other modules.
+ */
+#ifndef XDS_SOAP_INT_H
+#define XDS_SOAP_INT_H
+
+#include "actor.h"
+#include "buf.h"
+#include "soap.h"
+
+struct serve {
+	const struct soap_endpoint *ep;
+	struct soap_io	*io;
+	struct xact	*x;
+	struct soap_limits lim;		/* defaults filled in */
+	enum soap_pack	 pack;		/* of the request */
+	int		 soap11;	/* text/xml request */
+	int		 eio;		/* transport read error */
+	char		 ct_action[SOAP_ACTION_MAX];	/* Content-Type action= */
+	struct buf	 in;		/* envelope (root part) bytes */
+	struct soap_env	 env;
+	struct soap_fault f;
+	const struct soap_route *route;
+	struct soap_attachment *att;	/* request attachments (spooled) */
+	size_t		 natt;
+	void		*mtom;		/* MTOM request state (soap_mtom.c) */
+	struct soap_reply reply;
+};
+
+/* MTOM request: read the multipart body, envelope into s->in, other parts
+ * spooled into s->att.  0, or -1 with s->f set (or s->eio). */
+int	soap_mtom_read(struct serve *s);
+/* After the envelope is parsed: resolve xop:Include references. */
+int	soap_mtom_resolve(struct serve *s);
+/* Send env (the response envelope) and s->reply.att as multipart/related. */
+int	soap_mtom_send(struct serve *s, const struct buf *env);
+/* Write s->f as a fault (in soap_serve.c). */
+int	send_fault(struct serve *s);
+
+#endif

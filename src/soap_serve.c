@@ -1,0 +1,403 @@
+/*
+ * soap_serve.c: one SOAP exchange, independent of the transport.
+ *
+ *   Content-Type -> packaging -> body (bounded) -> envelope -> route by
+ *   wsa:Action -> packaging and body element checks -> handler -> reply
+ *   in the request's packaging, or a SOAP fault.
+ *
+ * Every path ends in one cleanup block that frees the document and the
+ * buffers and removes spooled request attachments.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "soap.h"
+#include "soap_int.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define DEF_MAX_ENVELOPE	(16UL * 1024 * 1024)
+#define DEF_MAX_ATTACHMENT	(1024LL * 1024 * 1024)
+#define DEF_MAX_RESPONSE	(64UL * 1024 * 1024)
+#define ENVELOPE_OVERHEAD	4096	/* our header around a reply body */
+#define FAULT_MAX		(16 * 1024)
+#define CT_SOAP12_FULL		CT_SOAP12 "; charset=UTF-8"
+
+const struct soap_route *
+soap_route_find(const struct soap_endpoint *ep, const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < ep->nroutes; i++)
+		if (strcmp(ep->routes[i].action, action) == 0)
+			return &ep->routes[i];
+	return NULL;
+}
+
+static const char *
+pack_name(unsigned packs)
+{
+	if (packs == PACK_MTOM)
+		return "MTOM/XOP (multipart/related)";
+	if (packs == PACK_SIMPLE)
+		return "simple SOAP (application/soap+xml)";
+	return "simple SOAP or MTOM/XOP";
+}
+
+/*
+ * Media type and the "action" parameter of a Content-Type value (RFC 2045
+ * syntax; quoted values unquoted, backslash escapes kept as is).
+ */
+static int
+ctype_split(const char *ct, char *mt, size_t mtsz, char *action, size_t asz)
+{
+	const char *p, *e, *v;
+	size_t n;
+
+	mt[0] = action[0] = '\0';
+	if ((e = strchr(ct, ';')) == NULL)
+		e = ct + strlen(ct);
+	for (p = ct; p < e && (*p == ' ' || *p == '\t'); p++)
+		;
+	for (n = (size_t)(e - p); n > 0 && (p[n - 1] == ' ' ||
+	    p[n - 1] == '\t'); n--)
+		;
+	if (n == 0 || n >= mtsz)
+		return -1;
+	memcpy(mt, p, n);
+	mt[n] = '\0';
+	for (p = e; *p == ';'; p = e) {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((v = strchr(p, '=')) == NULL)
+			return -1;
+		if (*++v == '"') {
+			if ((e = strchr(++v, '"')) == NULL)
+				return -1;
+			n = (size_t)(e - v);
+			e = strchr(e, ';');
+		} else {
+			if ((e = strchr(v, ';')) == NULL)
+				e = v + strlen(v);
+			for (n = (size_t)(e - v); n > 0 && (v[n - 1] == ' ' ||
+			    v[n - 1] == '\t'); n--)
+				;
+		}
+		if (str_ncaseeq(p, "action=", 7)) {
+			if (n >= asz)
+				return -1;
+			memcpy(action, v, n);
+			action[n] = '\0';
+		}
+		if (e == NULL)
+			break;
+	}
+	return 0;
+}
+
+static int
+classify(struct serve *s, const char *ct)
+{
+	char mt[128];
+
+	if (ct == NULL || ct[0] == '\0') {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "Content-Type is missing: send " CT_SOAP12 " (SOAP 1.2) "
+		    "or " CT_MULTIPART_RELATED " (MTOM/XOP)");
+		s->f.http_status = 415;
+		return -1;
+	}
+	if (ctype_split(ct, mt, sizeof mt, s->ct_action,
+	    sizeof s->ct_action) != 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "malformed Content-Type");
+		s->f.http_status = 415;
+		return -1;
+	}
+	if (str_caseeq(mt, CT_SOAP12)) {
+		s->pack = PACK_SIMPLE;
+		return 0;
+	}
+	if (str_caseeq(mt, CT_MULTIPART_RELATED)) {
+		s->pack = PACK_MTOM;
+		return 0;
+	}
+	if (str_caseeq(mt, "text/xml")) {
+		s->soap11 = 1;
+		return -1;
+	}
+	soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+	    "Content-Type %.64s is not SOAP 1.2: send " CT_SOAP12
+	    " or " CT_MULTIPART_RELATED " (MTOM/XOP)", mt);
+	s->f.http_status = 415;
+	return -1;
+}
+
+/* Simple SOAP: the whole body is the envelope, capped at max_envelope. */
+static int
+read_simple(struct serve *s)
+{
+	char chunk[16384];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = s->io->read(s->io->ctx, chunk, sizeof chunk);
+		if (n == 0)
+			break;
+		if (n == SOAP_IO_TOOBIG)
+			goto toobig;
+		if (n < 0) {
+			s->eio = 1;
+			return -1;
+		}
+		if ((rc = buf_add(&s->in, chunk, (size_t)n)) == BUF_TOOBIG)
+			goto toobig;
+		if (rc != BUF_OK) {
+			soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+			    "out of memory reading the request");
+			return -1;
+		}
+	}
+	if (s->in.b_len == 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "empty request body");
+		return -1;
+	}
+	return 0;
+toobig:
+	soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+	    "SOAP envelope larger than %zu bytes", s->lim.max_envelope);
+	s->f.http_status = 413;
+	return -1;
+}
+
+/* Route, packaging and body element checks. */
+static int
+dispatch(struct serve *s)
+{
+	const struct soap_route *r;
+	const xmlNode *b = s->env.body;
+	const char *bns;
+
+	if (s->ct_action[0] != '\0' &&
+	    strcmp(s->ct_action, s->env.action) != 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER,
+		    "InvalidAddressingHeader", "ActionMismatch",
+		    "Content-Type action %s differs from wsa:Action %s",
+		    s->ct_action, s->env.action);
+		return -1;
+	}
+	if ((r = soap_route_find(s->ep, s->env.action)) == NULL) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, "ActionNotSupported",
+		    NULL, "unknown action %s at %s", s->env.action,
+		    s->ep->path);
+		return -1;
+	}
+	s->route = r;
+	str_lcpy(s->x->txn, r->txn, sizeof s->x->txn);
+	if ((r->packs & s->pack) == 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "%s (%s) requires %s; the request was %s", r->txn,
+		    r->action, pack_name(r->packs), pack_name(s->pack));
+		return -1;
+	}
+	if (r->body_name != NULL && !xml_is(b, r->body_ns, r->body_name)) {
+		bns = b->ns != NULL ? (const char *)b->ns->href : "";
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "%s expects {%s}%s in soap:Body, not {%s}%s", r->txn,
+		    r->body_ns != NULL ? r->body_ns : "", r->body_name, bns,
+		    (const char *)b->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+call_handler(struct serve *s)
+{
+	struct soap_request req;
+	const struct soap_route *r = s->route;
+
+	memset(&req, 0, sizeof req);
+	req.doc = s->env.doc;
+	req.body = s->env.body;
+	req.pack = s->pack;
+	req.att = s->att;
+	req.natt = s->natt;
+	if (r->fn(s->ep->actor, s->x, &req, &s->reply) != 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL, "%s",
+		    s->x->reason[0] != '\0' ? s->x->reason :
+		    "the request could not be processed");
+		return -1;
+	}
+	if (s->reply.body.b_len == 0) {
+		log_warnx("soap: %s handler returned an empty body", r->txn);
+		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+		    "%s: no response was produced", r->txn);
+		return -1;
+	}
+	if (s->reply.natt > 0 && s->pack != PACK_MTOM) {
+		log_warnx("soap: %s handler returned attachments for a "
+		    "simple SOAP request", r->txn);
+		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+		    "%s: the response needs MTOM but the request was simple "
+		    "SOAP", r->txn);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_buf(struct serve *s, int status, const char *ct, const struct buf *b)
+{
+	struct soap_io *io = s->io;
+
+	s->x->http_status = status;
+	if (io->respond_begin(io->ctx, status, ct, (long long)b->b_len) != 0 ||
+	    (b->b_len > 0 && io->write(io->ctx, b->b_data, b->b_len) != 0) ||
+	    io->end(io->ctx) != 0)
+		return SOAP_EIO;
+	return SOAP_SERVED;
+}
+
+static int
+send_reply(struct serve *s)
+{
+	struct buf out;
+	char ct[SOAP_ACTION_MAX + 64];
+	int rc;
+
+	buf_init(&out, s->lim.max_response + ENVELOPE_OVERHEAD);
+	if (soap_write_response(&out, s->route->response_action,
+	    s->env.message_id, s->reply.body.b_data, s->reply.body.b_len) !=
+	    BUF_OK) {
+		buf_free(&out);
+		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+		    "%s: response too large", s->route->txn);
+		return send_fault(s);
+	}
+	buf_free(&s->reply.body);	/* the envelope holds a copy */
+	if (s->pack == PACK_MTOM)
+		rc = soap_mtom_send(s, &out);
+	else {
+		if (str_fmt(ct, sizeof ct, CT_SOAP12_FULL "; action=\"%s\"",
+		    s->route->response_action) < 0)
+			str_lcpy(ct, CT_SOAP12_FULL, sizeof ct);
+		rc = send_buf(s, 200, ct, &out);
+	}
+	buf_free(&out);
+	return rc;
+}
+
+int
+send_fault(struct serve *s)
+{
+	struct buf out;
+	int status, rc;
+
+	status = soap_fault_status(&s->f);
+	xact_fail(s->x, XACT_FAULT, s->f.reason);
+	log_debug("soap: fault %d at %s: %s", status, s->ep->path,
+	    s->f.reason);
+	buf_init(&out, FAULT_MAX);
+	if (s->soap11) {
+		rc = soap_write_fault11(&out, s->f.reason);
+		s->x->http_status = 500;
+		rc = rc != BUF_OK ? SOAP_EIO :
+		    send_buf(s, 500, "text/xml; charset=UTF-8", &out);
+	} else if (soap_write_fault(&out, &s->f, s->env.message_id) != BUF_OK)
+		rc = SOAP_EIO;
+	else
+		rc = send_buf(s, status, CT_SOAP12_FULL "; action=\""
+		    ACT_SOAP_FAULT "\"", &out);
+	buf_free(&out);
+	if (rc != SOAP_SERVED)
+		s->x->http_status = status;
+	return rc;
+}
+
+static void
+serve_free(struct serve *s)
+{
+	size_t i;
+
+	soap_env_free(&s->env);
+	buf_free(&s->in);
+	buf_free(&s->reply.body);
+	free(s->reply.att);
+	s->reply.att = NULL;
+	for (i = 0; i < s->natt; i++)
+		if (s->att[i].path[0] != '\0' && unlink(s->att[i].path) != 0)
+			log_warn("soap: unlink %s", s->att[i].path);
+	free(s->att);
+	s->att = NULL;
+	s->natt = 0;
+}
+
+int
+soap_serve(const struct soap_endpoint *ep, const char *content_type,
+    struct soap_io *io, const struct soap_limits *lim, struct xact *x)
+{
+	struct serve s;
+	int rc, r;
+
+	memset(&s, 0, sizeof s);
+	s.ep = ep;
+	s.io = io;
+	s.x = x;
+	if (lim != NULL)
+		s.lim = *lim;
+	if (s.lim.max_envelope == 0)
+		s.lim.max_envelope = DEF_MAX_ENVELOPE;
+	if (s.lim.max_attachment <= 0)
+		s.lim.max_attachment = DEF_MAX_ATTACHMENT;
+	if (s.lim.spool_dir == NULL)
+		s.lim.spool_dir = "/tmp";
+	if (s.lim.max_response == 0)
+		s.lim.max_response = DEF_MAX_RESPONSE;
+	buf_init(&s.in, s.lim.max_envelope);
+	buf_init(&s.reply.body, s.lim.max_response);
+
+	if (classify(&s, content_type) != 0) {
+		if (s.soap11)
+			soap_fault_set(&s.f, SOAP_FAULT_VERSION_MISMATCH, NULL,
+			    NULL, "SOAP 1.1 (text/xml) is not supported: send "
+			    "SOAP 1.2 (" CT_SOAP12 ")");
+		goto fault;
+	}
+	r = s.pack == PACK_MTOM ? soap_mtom_read(&s) : read_simple(&s);
+	if (r != 0) {
+		if (s.eio) {
+			xact_fail(x, XACT_FAULT, "error reading the request");
+			x->http_status = 400;
+			rc = SOAP_EIO;
+			goto done;
+		}
+		goto fault;
+	}
+	r = soap_env_parse(s.in.b_data, s.in.b_len, &s.env, &s.f);
+	str_lcpy(x->action, s.env.action, sizeof x->action);
+	str_lcpy(x->message_id, s.env.message_id, sizeof x->message_id);
+	if (r != 0)
+		goto fault;
+	buf_free(&s.in);
+	if (s.pack == PACK_MTOM && soap_mtom_resolve(&s) != 0)
+		goto fault;
+	if (dispatch(&s) != 0 || call_handler(&s) != 0)
+		goto fault;
+	rc = send_reply(&s);
+	goto done;
+fault:
+	rc = send_fault(&s);
+done:
+	serve_free(&s);
+	return rc;
+}

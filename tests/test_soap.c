@@ -1,0 +1,752 @@
+/*
+ * test_soap.c: SOAP 1.2 + WS-Addressing layer.  Real envelopes from the
+ * conformance corpus go through soap_serve() with an in-memory transport
+ * and a test endpoint whose handlers echo; every answer is parsed back
+ * and checked field by field.
+ */
+#include "config.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "actor.h"
+#include "buf.h"
+#include "soap.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define NS_TEST	"urn:xdsnode:test"
+
+/* ---- in-memory transport ---- */
+
+struct mem_io {
+	const char	*in;
+	size_t		 inlen, pos;
+	size_t		 chunk;		/* bytes per read (0: all) */
+	long long	 limit;		/* transport body limit (0: none) */
+	int		 fail_read;
+	int		 status;
+	char		 ct[512];
+	long long	 clen;
+	struct buf	 out;
+	int		 begun, ended;
+};
+
+static ssize_t
+mem_read(void *ctx, void *p, size_t len)
+{
+	struct mem_io *m = ctx;
+	size_t n = m->inlen - m->pos;
+
+	if (m->fail_read)
+		return -1;
+	if (m->limit > 0 && (long long)m->pos >= m->limit && n > 0)
+		return SOAP_IO_TOOBIG;
+	if (m->chunk > 0 && n > m->chunk)
+		n = m->chunk;
+	if (n > len)
+		n = len;
+	memcpy(p, m->in + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+static int
+mem_begin(void *ctx, int status, const char *ct, long long clen)
+{
+	struct mem_io *m = ctx;
+
+	m->begun++;
+	m->status = status;
+	m->clen = clen;
+	str_lcpy(m->ct, ct, sizeof m->ct);
+	return 0;
+}
+
+static int
+mem_write(void *ctx, const void *p, size_t n)
+{
+	struct mem_io *m = ctx;
+
+	return buf_add(&m->out, p, n) == BUF_OK ? 0 : -1;
+}
+
+static int
+mem_end(void *ctx)
+{
+	struct mem_io *m = ctx;
+
+	m->ended++;
+	return 0;
+}
+
+/* ---- test endpoint ---- */
+
+static int
+h_echo(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	(void)actor;
+	(void)x;
+	if (buf_adds(&reply->body, "<?xml version=\"1.0\"?>\n<t:Echo xmlns:t=\""
+	    NS_TEST "\" name=\"") != BUF_OK ||
+	    buf_add_xml(&reply->body, (const char *)req->body->name) !=
+	    BUF_OK ||
+	    buf_addf(&reply->body, "\" pack=\"%d\"/>", (int)req->pack) !=
+	    BUF_OK)
+		return -1;
+	return 0;
+}
+
+static int
+h_fail(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	(void)actor;
+	(void)req;
+	(void)reply;
+	str_lcpy(x->reason, "database is locked", sizeof x->reason);
+	return -1;
+}
+
+static const struct soap_route routes[] = {
+	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM, "SubmitObjectsRequest",
+	  PACK_SIMPLE, h_echo },
+	{ ACT_ITI18, ACT_ITI18_RSP, TXN_ITI18, NS_QUERY, "AdhocQueryRequest",
+	  PACK_SIMPLE, h_echo },
+	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
+	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_echo },
+	{ ACT_ITI62, ACT_ITI62_RSP, TXN_ITI62, NS_LCM, "RemoveObjectsRequest",
+	  PACK_SIMPLE, h_fail },
+};
+
+static const struct soap_endpoint ep = {
+	"/test", routes, sizeof routes / sizeof routes[0], NULL
+};
+
+/* ---- helpers ---- */
+
+static char *
+load(const char *rel, size_t *len)
+{
+	const char *td = getenv("XDS_TESTDATA"), *top = getenv("top_srcdir");
+	char path[4096];
+	struct stat st;
+	FILE *fp;
+	char *p;
+
+	if (td != NULL)
+		snprintf(path, sizeof path, "%s/%s", td, rel);
+	else
+		snprintf(path, sizeof path, "%s/../shared/testdata/ihe/%s",
+		    top ? top : "..", rel);
+	if (stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "cannot open %s\n", path);
+		return NULL;
+	}
+	p = malloc((size_t)st.st_size + 1);
+	if (p != NULL) {
+		*len = fread(p, 1, (size_t)st.st_size, fp);
+		p[*len] = '\0';
+	}
+	fclose(fp);
+	return p;
+}
+
+struct result {
+	int	 rc;
+	int	 status;
+	char	 ct[512];
+	xmlDoc	*doc;
+	xmlNode	*header, *body;		/* body: first child of soap:Body */
+	struct xact x;
+};
+
+static void
+run(const char *ct, const char *in, size_t len, struct mem_io *m,
+    const struct soap_limits *lim, struct result *r)
+{
+	char err[256];
+	xmlNode *root, *c;
+
+	memset(r, 0, sizeof *r);
+	m->in = in;
+	m->inlen = len;
+	buf_init(&m->out, 1 << 20);
+	xact_begin(&r->x, NULL, "/test", "CN=test", "127.0.0.1");
+	r->rc = soap_serve(&ep, ct, &(struct soap_io){ mem_read, mem_begin,
+	    mem_write, mem_end, m }, lim, &r->x);
+	r->status = m->status;
+	str_lcpy(r->ct, m->ct, sizeof r->ct);
+	if (m->begun == 1) {
+		CU_ASSERT_EQUAL(m->ended, 1);
+		CU_ASSERT_EQUAL(m->clen, (long long)m->out.b_len);
+	}
+	if (m->out.b_len > 0 &&
+	    (r->doc = xml_parse(m->out.b_data, m->out.b_len, err,
+	    sizeof err)) != NULL) {
+		root = xmlDocGetRootElement(r->doc);
+		for (c = xml_first_elem(root); c != NULL; c = xml_next_elem(c)) {
+			if (xmlStrEqual(c->name, BAD_CAST "Header"))
+				r->header = c;
+			else if (xmlStrEqual(c->name, BAD_CAST "Body"))
+				r->body = xml_first_elem(c);
+		}
+	}
+	buf_free(&m->out);
+}
+
+static void
+run_s(const char *ct, const char *in, struct result *r)
+{
+	struct mem_io m;
+
+	memset(&m, 0, sizeof m);
+	run(ct, in, strlen(in), &m, NULL, r);
+}
+
+static void
+done(struct result *r)
+{
+	xmlFreeDoc(r->doc);
+	r->doc = NULL;
+}
+
+/* Text of header {ns}name of the response, "" if absent. */
+static const char *
+hdr(struct result *r, const char *ns, const char *name)
+{
+	static char v[1024];
+	xmlNode *c;
+
+	v[0] = '\0';
+	for (c = xml_first_elem(r->header); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, ns, name)) {
+			xml_text(c, v, sizeof v);
+			break;
+		}
+	return v;
+}
+
+static xmlNode *
+child(xmlNode *n, const char *ns, const char *name)
+{
+	for (n = xml_first_elem(n); n != NULL; n = xml_next_elem(n))
+		if (xml_is(n, ns, name))
+			return n;
+	return NULL;
+}
+
+static int
+nsprop_eq(const xmlNode *n, const char *name, const char *ns, const char *want)
+{
+	xmlChar *v = xmlGetNsProp(n, BAD_CAST name, BAD_CAST ns);
+	int eq = v != NULL && strcmp((const char *)v, want) == 0;
+
+	xmlFree(v);
+	return eq;
+}
+
+/* Fault parts: "Value", "Subcode/Value", "Subcode/Subcode/Value", reason. */
+static void
+fault_parts(struct result *r, char *code, char *sub, char *subsub,
+    char *reason)
+{
+	xmlNode *c, *s;
+
+	code[0] = sub[0] = subsub[0] = reason[0] = '\0';
+	CU_ASSERT_FATAL(xml_is(r->body, NS_SOAP12, "Fault"));
+	c = child(r->body, NS_SOAP12, "Code");
+	xml_text(child(c, NS_SOAP12, "Value"), code, 128);
+	if ((s = child(c, NS_SOAP12, "Subcode")) != NULL) {
+		xml_text(child(s, NS_SOAP12, "Value"), sub, 128);
+		if ((s = child(s, NS_SOAP12, "Subcode")) != NULL)
+			xml_text(child(s, NS_SOAP12, "Value"), subsub, 128);
+	}
+	c = child(child(r->body, NS_SOAP12, "Reason"), NS_SOAP12, "Text");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(nsprop_eq(c, "lang", (const char *)XML_XML_NAMESPACE, "en"));
+	xml_text(c, reason, 512);
+}
+
+/* Expect a SOAP 1.2 fault with these parts (subcodes "" = none). */
+static void
+expect_fault(struct result *r, int status, const char *code,
+    const char *sub, const char *subsub, const char *reason)
+{
+	char c[128], s[128], ss[128], rs[512];
+
+	CU_ASSERT_EQUAL(r->rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(r->status, status);
+	CU_ASSERT_EQUAL(r->x.http_status, status);
+	CU_ASSERT_EQUAL(r->x.outcome, XACT_FAULT);
+	CU_ASSERT_STRING_EQUAL(r->ct, CT_SOAP12 "; charset=UTF-8; action=\""
+	    ACT_SOAP_FAULT "\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->doc);
+	CU_ASSERT_STRING_EQUAL(hdr(r, NS_WSA, "Action"), ACT_SOAP_FAULT);
+	fault_parts(r, c, s, ss, rs);
+	CU_ASSERT_STRING_EQUAL(c, code);
+	CU_ASSERT_STRING_EQUAL(s, sub);
+	CU_ASSERT_STRING_EQUAL(ss, subsub);
+	if (reason[0] == '~') {
+		CU_ASSERT_PTR_NOT_NULL(strstr(rs, reason + 1));
+		if (strstr(rs, reason + 1) == NULL)
+			fprintf(stderr, "reason: %s\n", rs);
+	} else {
+		CU_ASSERT_STRING_EQUAL(rs, reason);
+	}
+	CU_ASSERT_STRING_EQUAL(r->x.reason, rs);
+}
+
+#define ENV_OPEN "<s:Envelope xmlns:s=\"" NS_SOAP12 "\" xmlns:a=\"" NS_WSA "\">"
+#define ENV(hdrs, body) ENV_OPEN "<s:Header>" hdrs "</s:Header><s:Body>" \
+	body "</s:Body></s:Envelope>"
+#define ACTION(a) "<a:Action s:mustUnderstand=\"true\">" a "</a:Action>"
+#define MSGID "<a:MessageID>urn:uuid:0b7e5d2c-1111-4222-8333-444455556666" \
+	"</a:MessageID>"
+#define SOR "<lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\"/>"
+#define CT	CT_SOAP12 "; charset=UTF-8"
+
+/* ---- tests ---- */
+
+static void
+check_uuid(const char *v)
+{
+	size_t i;
+
+	CU_ASSERT_EQUAL(strlen(v), 45);
+	CU_ASSERT_EQUAL(strncmp(v, "urn:uuid:", 9), 0);
+	for (i = 9; v[i] != '\0'; i++) {
+		if (i == 17 || i == 22 || i == 27 || i == 32)
+			CU_ASSERT_EQUAL(v[i], '-')
+		else
+			CU_ASSERT_PTR_NOT_NULL(strchr("0123456789abcdef", v[i]));
+	}
+	CU_ASSERT_EQUAL(v[23], '4');
+}
+
+static void
+test_iti42_corpus(void)
+{
+	struct mem_io m;
+	struct result r;
+	char *in;
+	size_t len;
+	xmlNode *a;
+	char mid[64];
+
+	in = load("iti42-register/openhim-mediator-xds/"
+	    "RegisterDocumentSet-bRequest_SOAP.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	m.chunk = 1000;		/* many reads */
+	run(CT_SOAP12 "; charset=UTF-8; action=\"" ACT_ITI42 "\"", in, len,
+	    &m, NULL, &r);
+	CU_ASSERT_EQUAL(r.rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.ct, CT "; action=\"" ACT_ITI42_RSP "\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.doc);
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "Action"), ACT_ITI42_RSP);
+	a = child(r.header, NS_WSA, "Action");
+	CU_ASSERT(nsprop_eq(a, "mustUnderstand", NS_SOAP12, "true"));
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    "urn:uuid:1ec52e14-4aad-4ba1-b7d3-fc9812a21340");
+	str_lcpy(mid, hdr(&r, NS_WSA, "MessageID"), sizeof mid);
+	check_uuid(mid);
+	CU_ASSERT(xml_is(r.body, NS_TEST, "Echo"));
+	CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "name"),
+	    "SubmitObjectsRequest");
+	CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "pack"), "1");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-42");
+	CU_ASSERT_STRING_EQUAL(r.x.action, ACT_ITI42);
+	CU_ASSERT_STRING_EQUAL(r.x.message_id,
+	    "urn:uuid:1ec52e14-4aad-4ba1-b7d3-fc9812a21340");
+	CU_ASSERT_EQUAL(r.x.outcome, XACT_SUCCESS);
+	CU_ASSERT_EQUAL(r.x.http_status, 200);
+	CU_ASSERT_STRING_EQUAL(r.x.reason, "");
+	done(&r);
+	free(in);
+}
+
+static void
+test_iti18_corpus(void)
+{
+	struct mem_io m;
+	struct result r;
+	char *in;
+	size_t len;
+
+	/* NIST sample: wsa:Action without mustUnderstand, no MessageID. */
+	in = load("iti18-stored-query/nist-msgvalidator/soap-sq-req.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	run(CT, in, len, &m, NULL, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "Action"), ACT_ITI18_RSP);
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    NS_WSA "/unspecified");
+	CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "name"), "AdhocQueryRequest");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-18");
+	CU_ASSERT_STRING_EQUAL(r.x.message_id, "");
+	done(&r);
+	free(in);
+
+	/* openhim sample without wsa:Action: must fault. */
+	in = load("iti18-stored-query/openhim-mediator-xds/"
+	    "adhocQueryRequest_wSOAP.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	run(CT, in, len, &m, NULL, &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:MessageAddressingHeaderRequired",
+	    "", "wsa:Action header is required");
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    "urn:uuid:44657c95-9a4a-420e-bb62-93a773e8a5f1");
+	CU_ASSERT_STRING_EQUAL(r.x.message_id,
+	    "urn:uuid:44657c95-9a4a-420e-bb62-93a773e8a5f1");
+	done(&r);
+	free(in);
+}
+
+static void
+test_negative_corpus(void)
+{
+	struct mem_io m;
+	struct result r;
+	char *in;
+	size_t len;
+
+	in = load("negative/iti41-provide-register/nist-msgvalidator/"
+	    "soap-noaction-pnr.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	run(CT, in, len, &m, NULL, &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:MessageAddressingHeaderRequired",
+	    "", "wsa:Action header is required");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "HTTP");
+	done(&r);
+	free(in);
+
+	in = load("negative/iti41-provide-register/nist-msgvalidator/"
+	    "soap-pnr-soap-order.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	run(CT, in, len, &m, NULL, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "soap:Header after soap:Body");
+	done(&r);
+	free(in);
+
+	in = load("negative/soap/nist-msgvalidator/xml-parse-error.xml", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	run(CT, in, len, &m, NULL, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "~XML not well-formed");
+	done(&r);
+	free(in);
+}
+
+static void
+test_xxe_and_laughs(void)
+{
+	struct result r;
+
+	run_s(CT, "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
+	    ENV(ACTION(ACT_ITI42), "<lcm:SubmitObjectsRequest xmlns:lcm=\""
+	    NS_LCM "\">&e;</lcm:SubmitObjectsRequest>"), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "DOCTYPE is not allowed in a SOAP message");
+	CU_ASSERT_STRING_EQUAL(r.x.action, "");
+	done(&r);
+
+	run_s(CT, "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
+	    "<!ENTITY lol \"lol\">\n"
+	    "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+	    "<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+	    "<!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+	    "<!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+	    "<!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+	    "<!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+	    "<!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+	    "]>\n" ENV(ACTION(ACT_ITI42), "<x>&lol9;</x>"), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "DOCTYPE is not allowed in a SOAP message");
+	done(&r);
+
+	/* An undeclared entity reference without a DTD: not well-formed. */
+	run_s(CT, ENV(ACTION(ACT_ITI42), "<x>&e;</x>"), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "~XML not well-formed");
+	done(&r);
+}
+
+static void
+test_unknown_action(void)
+{
+	struct result r;
+
+	run_s(CT, ENV(ACTION("urn:x:&lt;&amp;&gt;") MSGID, SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:ActionNotSupported", "",
+	    "unknown action urn:x:<&> at /test");
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    "urn:uuid:0b7e5d2c-1111-4222-8333-444455556666");
+	CU_ASSERT_STRING_EQUAL(r.x.action, "urn:x:<&>");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "HTTP");
+	done(&r);
+}
+
+static void
+test_packaging(void)
+{
+	struct result r;
+
+	run_s(CT, ENV(ACTION(ACT_ITI41) MSGID,
+	    "<b:ProvideAndRegisterDocumentSetRequest xmlns:b=\"" NS_XDSB "\"/>"),
+	    &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "ITI-41 (" ACT_ITI41 ") requires MTOM/XOP (multipart/related); "
+	    "the request was simple SOAP (application/soap+xml)");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-41");
+	done(&r);
+
+	/* Body element does not match the route. */
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID,
+	    "<q:AdhocQueryRequest xmlns:q=\"" NS_QUERY "\"/>"), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "ITI-42 expects {" NS_LCM "}SubmitObjectsRequest in soap:Body, "
+	    "not {" NS_QUERY "}AdhocQueryRequest");
+	done(&r);
+
+	/* Content-Type action parameter differs from wsa:Action. */
+	run_s(CT "; action=\"" ACT_ITI18 "\"", ENV(ACTION(ACT_ITI42), SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:InvalidAddressingHeader",
+	    "wsa:ActionMismatch", "Content-Type action " ACT_ITI18
+	    " differs from wsa:Action " ACT_ITI42);
+	done(&r);
+}
+
+static void
+test_versions_and_types(void)
+{
+	struct result r;
+	xmlNode *u;
+
+	run_s(CT, "<e:Envelope xmlns:e=\"" NS_SOAP11 "\"><e:Body>" SOR
+	    "</e:Body></e:Envelope>", &r);
+	expect_fault(&r, 500, "soap:VersionMismatch", "", "",
+	    "SOAP 1.1 is not supported: send a SOAP 1.2 envelope (" NS_SOAP12
+	    ")");
+	u = child(r.header, NS_SOAP12, "Upgrade");
+	CU_ASSERT_PTR_NOT_NULL(child(u, NS_SOAP12, "SupportedEnvelope"));
+	done(&r);
+
+	/* text/xml is the SOAP 1.1 binding: a SOAP 1.1 fault. */
+	run_s("text/xml; charset=utf-8", "<x/>", &r);
+	CU_ASSERT_EQUAL(r.status, 500);
+	CU_ASSERT_STRING_EQUAL(r.ct, "text/xml; charset=UTF-8");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.doc);
+	CU_ASSERT(xml_is(r.body, NS_SOAP11, "Fault"));
+	CU_ASSERT_EQUAL(r.x.outcome, XACT_FAULT);
+	CU_ASSERT_STRING_EQUAL(r.x.reason, "SOAP 1.1 (text/xml) is not "
+	    "supported: send SOAP 1.2 (application/soap+xml)");
+	done(&r);
+
+	run_s("application/json", "{}", &r);
+	expect_fault(&r, 415, "soap:Sender", "", "",
+	    "Content-Type application/json is not SOAP 1.2: send "
+	    "application/soap+xml or multipart/related (MTOM/XOP)");
+	done(&r);
+
+	run_s(NULL, "{}", &r);
+	expect_fault(&r, 415, "soap:Sender", "", "", "~Content-Type is missing");
+	done(&r);
+
+	run_s(CT, ENV_OPEN "<s:Body/></s:Envelope>", &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "soap:Body is empty");
+	done(&r);
+
+	run_s(CT, "<s:Foo xmlns:s=\"" NS_SOAP12 "\"/>", &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "root element is Foo, not a SOAP 1.2 Envelope");
+	done(&r);
+
+	run_s(CT, ENV_OPEN "<s:Body>" SOR "</s:Body><s:Body>" SOR
+	    "</s:Body></s:Envelope>", &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "more than one soap:Body");
+	done(&r);
+
+	run_s(CT, "", &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "empty request body");
+	done(&r);
+}
+
+static void
+test_too_large(void)
+{
+	struct mem_io m;
+	struct result r;
+	struct soap_limits lim = { 100, 0, NULL, 0 };
+	const char *in = ENV(ACTION(ACT_ITI42) MSGID, SOR);
+
+	memset(&m, 0, sizeof m);
+	run(CT, in, strlen(in), &m, &lim, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "",
+	    "SOAP envelope larger than 100 bytes");
+	done(&r);
+
+	/* The transport's own limit (read returns SOAP_IO_TOOBIG). */
+	memset(&m, 0, sizeof m);
+	m.chunk = 10;
+	m.limit = 50;
+	run(CT, in, strlen(in), &m, NULL, &r);
+	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_EQUAL(r.x.outcome, XACT_FAULT);
+	done(&r);
+
+	/* A read error: nothing is written, the caller closes. */
+	memset(&m, 0, sizeof m);
+	m.fail_read = 1;
+	run(CT, in, strlen(in), &m, NULL, &r);
+	CU_ASSERT_EQUAL(r.rc, SOAP_EIO);
+	CU_ASSERT_EQUAL(m.begun, 0);
+	CU_ASSERT_EQUAL(r.x.outcome, XACT_FAULT);
+	done(&r);
+}
+
+static void
+test_handler_fault(void)
+{
+	struct result r;
+
+	run_s(CT, ENV(ACTION(ACT_ITI62) MSGID,
+	    "<lcm:RemoveObjectsRequest xmlns:lcm=\"" NS_LCM "\"/>"), &r);
+	expect_fault(&r, 500, "soap:Receiver", "", "", "database is locked");
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-62");
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    "urn:uuid:0b7e5d2c-1111-4222-8333-444455556666");
+	done(&r);
+}
+
+#define WSSE "<wsse:Security xmlns:wsse=\"http://docs.oasis-open.org/wss/" \
+	"2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\""
+
+static void
+test_headers(void)
+{
+	struct result r;
+	xmlNode *nu;
+
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID WSSE
+	    " s:mustUnderstand=\"true\"/>", SOR), &r);
+	expect_fault(&r, 500, "soap:MustUnderstand", "", "",
+	    "~}Security is not understood");
+	nu = child(r.header, NS_SOAP12, "NotUnderstood");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nu);
+	CU_ASSERT_STRING_EQUAL(xml_attr(nu, "qname"), "nu:Security");
+	done(&r);
+
+	/* Without mustUnderstand it is ignored; so is a role=none block. */
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID WSSE "/>"
+	    "<x:Y xmlns:x=\"urn:y\" s:mustUnderstand=\"1\" s:role=\""
+	    NS_SOAP12 "/role/none\"/>", SOR), &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	done(&r);
+
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID "<a:ReplyTo><a:Address>"
+	    "http://client.example/cb</a:Address></a:ReplyTo>", SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:InvalidAddressingHeader",
+	    "wsa:OnlyAnonymousAddressSupported", "wsa:ReplyTo address must be "
+	    WSA_ANONYMOUS ": asynchronous exchange is not supported");
+	done(&r);
+
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID "<a:ReplyTo><a:Address>"
+	    WSA_ANONYMOUS "</a:Address></a:ReplyTo><a:To>http://x/test</a:To>",
+	    SOR), &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	done(&r);
+
+	run_s(CT, ENV(ACTION(ACT_ITI42) ACTION(ACT_ITI42), SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "wsa:InvalidAddressingHeader",
+	    "wsa:InvalidCardinality", "wsa:Action appears more than once");
+	done(&r);
+
+	run_s(CT, ENV("<a:Action s:mustUnderstand=\"yes\">" ACT_ITI42
+	    "</a:Action>", SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "header Action: mustUnderstand must be true, false, 1 or 0");
+	done(&r);
+}
+
+static void
+test_writers(void)
+{
+	struct buf b;
+	struct soap_fault f;
+	char err[256], id[SOAP_UUID_LEN], id2[SOAP_UUID_LEN];
+	xmlDoc *d;
+
+	CU_ASSERT_EQUAL(soap_uuid(id, sizeof id), 0);
+	CU_ASSERT_EQUAL(soap_uuid(id2, sizeof id2), 0);
+	check_uuid(id);
+	CU_ASSERT_STRING_NOT_EQUAL(id, id2);
+	CU_ASSERT_EQUAL(soap_uuid(id, 10), -1);
+
+	buf_init(&b, 1 << 16);
+	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
+	    "bad \x01 <x> & \"q\" %d", 7);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
+	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, "urn:<id>"), BUF_OK);
+	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL(d);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data,
+	    "bad   &lt;x&gt; &amp; &quot;q&quot; 7"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data,
+	    "<wsa:RelatesTo>urn:&lt;id&gt;</wsa:RelatesTo>"));
+	xmlFreeDoc(d);
+	buf_free(&b);
+
+	/* Cap: a response that does not fit fails cleanly. */
+	buf_init(&b, 100);
+	CU_ASSERT_EQUAL(soap_write_response(&b, ACT_ITI42_RSP, "x", "<a/>",
+	    4), BUF_TOOBIG);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	xml_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("soap", NULL, NULL);
+	if (s == NULL ||
+	    CU_add_test(s, "ITI-42 corpus", test_iti42_corpus) == NULL ||
+	    CU_add_test(s, "ITI-18 corpus", test_iti18_corpus) == NULL ||
+	    CU_add_test(s, "negative corpus", test_negative_corpus) == NULL ||
+	    CU_add_test(s, "XXE, billion laughs", test_xxe_and_laughs) == NULL ||
+	    CU_add_test(s, "unknown action", test_unknown_action) == NULL ||
+	    CU_add_test(s, "packaging", test_packaging) == NULL ||
+	    CU_add_test(s, "versions, types", test_versions_and_types) == NULL ||
+	    CU_add_test(s, "too large", test_too_large) == NULL ||
+	    CU_add_test(s, "handler fault", test_handler_fault) == NULL ||
+	    CU_add_test(s, "headers", test_headers) == NULL ||
+	    CU_add_test(s, "writers", test_writers) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
