@@ -106,11 +106,17 @@ struct rim_list {
 
 /* Parse the children of a rim:RegistryObjectList element (or of any
  * element holding top-level rim objects).  Unknown elements in the rim
- * namespace are an error; elements of other namespaces are ignored. */
+ * namespace are an error; elements of other namespaces are ignored.
+ * Both parsers start by rim_list_init(out) and leave out empty on
+ * failure, so calling rim_list_free(out) afterwards is always right.
+ * What is accepted (and why a top-level ExternalIdentifier is not) is
+ * described at the top of ebrim_parse.c. */
 int	rim_parse_list(xmlNode *list, struct rim_list *out, char *err,
 	    size_t errlen);
 /* Convenience: parse an XML text holding lcm:SubmitObjectsRequest or
- * rim:RegistryObjectList (safe parser options; no DOCTYPE). */
+ * rim:RegistryObjectList (safe parser options; no DOCTYPE).  Also found
+ * inside a SOAP 1.1/1.2 Envelope/Body, an xdsb:ProvideAndRegister-
+ * DocumentSetRequest or a query:AdhocQueryResponse (no list: empty). */
 int	rim_parse_submit_mem(const char *xml, size_t len, struct rim_list *out,
 	    char *err, size_t errlen);
 void	rim_list_init(struct rim_list *);
@@ -143,7 +149,10 @@ size_t	rim_classifications(const struct rim_object *, const char *scheme,
 struct rim_object *rim_find(const struct rim_list *, const char *id);
 
 /* Serialise one object as ebRIM 3.0 XML (rim: prefix, the namespace
- * declared on the element itself so the text stands alone). */
+ * declared on the element itself so the text stands alone), appended to
+ * out.  The text always starts "<rim:Kind xmlns:rim=\"...\"" followed by
+ * the other attributes; NULL attributes are omitted.  On failure
+ * (RIM_ENOMEM, RIM_ETOOBIG when out's cap is hit) nothing is appended. */
 int	rim_write_object(const struct rim_object *, struct buf *out);
 /* Same, only <rim:ObjectRef id=".." [home=".."]/>. */
 int	rim_write_objectref(const char *id, const char *home, struct buf *out);
