@@ -3,6 +3,7 @@
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -99,6 +100,34 @@ test_conf(void)
 	remove(path);
 }
 
+/* Every option of the table is documented in xdsd.conf(5). */
+static void
+test_conf_manpage(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024], line[1024], want[256];
+	struct buf man;
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/man/xdsd.conf.5", top ? top : ".");
+	fp = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	buf_init(&man, 1 << 20);
+	while (fgets(line, sizeof line, fp) != NULL)
+		CU_ASSERT_EQUAL(buf_adds(&man, line), BUF_OK);
+	fclose(fp);
+	for (i = 0; i < conf_nopts; i++) {
+		const char *dot = strchr(conf_opts[i].name, '.');
+
+		snprintf(want, sizeof want, ".It Ic %s ", dot + 1);
+		if (strstr(buf_str(&man), want) == NULL)
+			fprintf(stderr, "xdsd.conf.5 lacks %s\n", conf_opts[i].name);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&man), want));
+	}
+	buf_free(&man);
+}
+
 static void
 test_redact(void)
 {
@@ -122,6 +151,7 @@ main(void)
 	    CU_add_test(s, "buf xml", test_buf_xml) == NULL ||
 	    CU_add_test(s, "str", test_str) == NULL ||
 	    CU_add_test(s, "conf", test_conf) == NULL ||
+	    CU_add_test(s, "conf documented", test_conf_manpage) == NULL ||
 	    CU_add_test(s, "redact", test_redact) == NULL) {
 		CU_cleanup_registry();
 		return 99;
