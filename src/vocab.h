@@ -25,6 +25,15 @@
 #define NS_QUERY21	"urn:oasis:names:tc:ebxml-regrep:query:xsd:2.1"
 #define NS_RS21		"urn:oasis:names:tc:ebxml-regrep:registry:xsd:2.1"
 #define WSA_ANONYMOUS	"http://www.w3.org/2005/08/addressing/anonymous"
+/* WSDL 1.1, its SOAP 1.2 binding and WS-Policy (the ?wsdl document) */
+#define NS_XSD		"http://www.w3.org/2001/XMLSchema"
+#define NS_WSDL		"http://schemas.xmlsoap.org/wsdl/"
+#define NS_WSDL_SOAP12	"http://schemas.xmlsoap.org/wsdl/soap12/"
+#define NS_WSAM		"http://www.w3.org/2007/05/addressing/metadata"
+#define NS_WSP		"http://www.w3.org/ns/ws-policy"
+#define NS_WSU		"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+#define NS_WSOMA	"http://schemas.xmlsoap.org/ws/2004/09/policy/optimizedmimeserialization"
+#define SOAP_HTTP_TRANSPORT "http://schemas.xmlsoap.org/soap/http"
 
 /* Content types */
 #define CT_SOAP12	"application/soap+xml"

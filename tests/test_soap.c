@@ -718,6 +718,71 @@ test_writers(void)
 	buf_free(&b);
 }
 
+static void
+test_wsdl(void)
+{
+	struct buf b;
+	char err[256];
+	xmlDoc *d;
+	xmlNode *root, *n, *op, *io;
+	size_t nops = 0, nmsg = 0, mtom = 0;
+	const char *want[][2] = {
+		{ ACT_ITI42, ACT_ITI42_RSP }, { ACT_ITI18, ACT_ITI18_RSP },
+		{ ACT_ITI41, ACT_ITI41_RSP }, { ACT_ITI62, ACT_ITI62_RSP },
+	};
+	const char *names[] = { "RegisterDocumentSet-b", "RegistryStoredQuery",
+		"ProvideAndRegisterDocumentSet-b", "DeleteDocumentSet" };
+
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL_FATAL(soap_wsdl(&ep, "https://h/test?a=1&b=<2>", &b),
+	    BUF_OK);
+	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	root = xmlDocGetRootElement(d);
+	CU_ASSERT(xml_is(root, NS_WSDL, "definitions"));
+	for (n = xml_first_elem(root); n != NULL; n = xml_next_elem(n)) {
+		if (xml_is(n, NS_WSDL, "message"))
+			nmsg++;
+		if (xml_is(n, NS_WSDL, "portType"))
+			for (op = xml_first_elem(n); op != NULL;
+			    op = xml_next_elem(op), nops++) {
+				CU_ASSERT_FATAL(nops < 4);
+				CU_ASSERT_STRING_EQUAL(xml_attr(op, "name"),
+				    names[nops]);
+				io = child(op, NS_WSDL, "input");
+				CU_ASSERT(nsprop_eq(io, "Action", NS_WSAM,
+				    want[nops][0]));
+				io = child(op, NS_WSDL, "output");
+				CU_ASSERT(nsprop_eq(io, "Action", NS_WSAM,
+				    want[nops][1]));
+			}
+		if (xml_is(n, NS_WSDL, "binding"))
+			for (op = child(n, NS_WSDL, "operation"); op != NULL;
+			    op = xml_next_elem(op))
+				if (child(op, NS_WSP, "PolicyReference"))
+					mtom++;
+		if (xml_is(n, NS_WSDL, "service")) {
+			io = child(child(n, NS_WSDL, "port"), NS_WSDL_SOAP12,
+			    "address");
+			CU_ASSERT_STRING_EQUAL(xml_attr(io, "location"),
+			    "https://h/test?a=1&b=<2>");
+		}
+	}
+	CU_ASSERT_EQUAL(nops, 4);
+	CU_ASSERT_EQUAL(nmsg, 8);
+	CU_ASSERT_EQUAL(mtom, 1);		/* only ITI-41 */
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data,
+	    "element=\"m:SubmitObjectsRequest\" xmlns:m=\"" NS_LCM "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data,
+	    "element=\"m:AdhocQueryResponse\" xmlns:m=\"" NS_QUERY "\""));
+	xmlFreeDoc(d);
+	buf_free(&b);
+
+	buf_init(&b, 200);
+	CU_ASSERT_EQUAL(soap_wsdl(&ep, "x", &b), BUF_TOOBIG);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -739,7 +804,8 @@ main(void)
 	    CU_add_test(s, "too large", test_too_large) == NULL ||
 	    CU_add_test(s, "handler fault", test_handler_fault) == NULL ||
 	    CU_add_test(s, "headers", test_headers) == NULL ||
-	    CU_add_test(s, "writers", test_writers) == NULL) {
+	    CU_add_test(s, "writers", test_writers) == NULL ||
+	    CU_add_test(s, "wsdl", test_wsdl) == NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}
