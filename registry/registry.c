@@ -1,0 +1,202 @@
+/*
+ * registry.c: the Document Registry actor: open/close, the route table
+ * of /xds/registry (ITI-42, ITI-18, ITI-62) and the patient list used
+ * when registry.patient_ids = feed.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "ebrim.h"
+#include "hl7dt.h"
+#include "log.h"
+#include "query.h"
+#include "registry.h"
+#include "registry_int.h"
+#include "store.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+
+#define CX_MAX	(2 * HL7_ID_MAX + 16)
+
+/* ITI-18: the stored-query engine answers inside one read transaction
+ * of its own; we only lend it a connection. */
+static int
+reg_iti18(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	struct registry *reg = actor;
+	struct query_opts qo;
+	struct store_conn *c;
+	char	 err[256];
+	int	 rc;
+
+	if ((c = store_get(reg->store, err, sizeof err)) == NULL) {
+		log_warnx("registry: ITI-18: %s", err);
+		xact_fail(x, XACT_FAULT, "registry database unavailable");
+		return -1;
+	}
+	memset(&qo, 0, sizeof qo);
+	qo.max_results = reg->max_results;
+	qo.home = NULL;
+	rc = query_run(c->db, req->body, &qo, &reply->body, x);
+	store_put(reg->store, c);
+	return rc;
+}
+
+int
+registry_open(const struct conf *cf, struct registry **out, char *err,
+    size_t errlen)
+{
+	struct registry *r;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	if (store_open(cf->node_state_dir, &r->store, err, errlen) != 0) {
+		free(r);
+		return -1;
+	}
+	r->feed = strcmp(cf->registry_patient_ids, "feed") == 0;
+	r->max_results = cf->registry_max_results;
+	r->routes[0] = (struct soap_route){ ACT_ITI42, ACT_ITI42_RSP,
+	    TXN_ITI42, NS_LCM, "SubmitObjectsRequest", PACK_SIMPLE, reg_iti42 };
+	r->routes[1] = (struct soap_route){ ACT_ITI18, ACT_ITI18_RSP,
+	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_SIMPLE, reg_iti18 };
+	r->routes[2] = (struct soap_route){ ACT_ITI62, ACT_ITI62_RSP,
+	    TXN_ITI62, NS_LCM, "RemoveObjectsRequest", PACK_SIMPLE, reg_iti62 };
+	r->ep.path = "/xds/registry";
+	r->ep.routes = r->routes;
+	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];
+	r->ep.actor = r;
+	log_info("registry: %s, patient ids: %s", store_path(r->store),
+	    r->feed ? "feed" : "bsn");
+	*out = r;
+	return 0;
+}
+
+void
+registry_close(struct registry *r)
+{
+	if (r == NULL)
+		return;
+	store_close(r->store);
+	free(r);
+}
+
+const struct soap_endpoint *
+registry_endpoint(struct registry *r)
+{
+	return &r->ep;
+}
+
+/* ---- patients (feed mode) ---- */
+
+static const char SQL_PATIENT_ADD[] =
+    "INSERT OR IGNORE INTO patient (patient_id, added) VALUES (?, ?)";
+static const char SQL_PATIENT_LIST[] =
+    "SELECT patient_id, added FROM patient ORDER BY patient_id";
+
+struct padd {
+	const char	*cx;
+	const char	*added;
+};
+
+static int
+patient_add_txn(struct store_conn *c, void *arg)
+{
+	struct padd *p = arg;
+	sqlite3_stmt *st;
+	int	 rc;
+
+	if ((st = store_stmt(c, SQL_PATIENT_ADD)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, p->cx, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, p->added, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_rc(rc);
+}
+
+int
+registry_patient_add(struct registry *r, const char *cx, char *err,
+    size_t errlen)
+{
+	struct hl7_cx p;
+	struct padd pa;
+	struct tm tm;
+	time_t	 t = time(NULL);
+	char	 canon[CX_MAX], added[32], perr[128];
+
+	if (cx == NULL || hl7_cx_parse(cx, strlen(cx), &p, perr,
+	    sizeof perr) != 0) {
+		str_fmt(err, errlen, "not a patient id (CX id^^^&OID&ISO): %s",
+		    cx == NULL ? "(null)" : perr);
+		return -1;
+	}
+	if (p.id[0] == '\0' || p.aa_oid[0] == '\0') {
+		str_fmt(err, errlen, "patient id needs an id and an assigning "
+		    "authority (id^^^&OID&ISO)");
+		return -1;
+	}
+	if (hl7_cx_format(&p, canon, sizeof canon) != 0) {
+		str_fmt(err, errlen, "patient id too long");
+		return -1;
+	}
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(added, sizeof added, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		str_fmt(err, errlen, "clock unavailable");
+		return -1;
+	}
+	pa.cx = canon;
+	pa.added = added;
+	return store_write(r->store, patient_add_txn, &pa, err, errlen) == 0 ?
+	    0 : -1;
+}
+
+struct plist {
+	int	(*cb)(void *, const char *, const char *);
+	void	*arg;
+};
+
+static int
+patient_list_txn(struct store_conn *c, void *arg)
+{
+	struct plist *p = arg;
+	sqlite3_stmt *st;
+	int	 rc;
+
+	if ((st = store_stmt(c, SQL_PATIENT_LIST)) == NULL)
+		return STORE_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (p->cb(p->arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_rc(rc);
+}
+
+int
+registry_patient_list(struct registry *r,
+    int (*cb)(void *arg, const char *cx, const char *added), void *arg)
+{
+	struct plist p;
+	char	 err[256];
+
+	p.cb = cb;
+	p.arg = arg;
+	if (store_read(r->store, patient_list_txn, &p, err, sizeof err) != 0) {
+		log_warnx("registry: patient list: %s", err);
+		return -1;
+	}
+	return 0;
+}

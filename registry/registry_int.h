@@ -1,0 +1,53 @@
+/*
+ * registry_int.h: shared between the files of the registry module
+ * (registry.c, submit.c, delete.c); not a public interface.
+ */
+#ifndef XDS_REGISTRY_INT_H
+#define XDS_REGISTRY_INT_H
+
+#include <stddef.h>
+
+#include "actor.h"
+
+struct store;
+struct store_conn;
+struct rim_list;
+struct rim_errors;
+struct xact;
+
+#define REG_RESPONSE_MAX	(1024 * 1024)	/* RegistryResponse text */
+
+struct registry {
+	struct store		*store;
+	int			 feed;		/* patient_ids = feed */
+	long long		 max_results;
+	struct soap_route	 routes[3];
+	struct soap_endpoint	 ep;
+};
+
+/* Route handlers (actor.h actor_fn). */
+int	reg_iti42(void *, struct xact *, const struct soap_request *,
+	    struct soap_reply *);
+int	reg_iti62(void *, struct xact *, const struct soap_request *,
+	    struct soap_reply *);
+
+/*
+ * Register the parsed submission l (ITI-42 after parsing): validate,
+ * then store it in one transaction.  Returns 0 when stored, 1 when
+ * refused (errs holds every reason), -1 on an internal error (err).
+ * l is rewritten (symbolic ids replaced by urn:uuid).
+ */
+int	submit_list(struct registry *, struct rim_list *l,
+	    struct rim_errors *errs, struct xact *x, char *err, size_t errlen);
+
+/*
+ * Remove the objects with these entryUUIDs (ITI-62, R19).  Same
+ * returns as submit_list.
+ */
+int	delete_refs(struct registry *, const char *const *ids, size_t nids,
+	    struct rim_errors *errs, char *err, size_t errlen);
+
+/* The current time as a UTC DTM YYYYMMDDhhmmss. */
+void	reg_now_dtm(char out[15]);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * store.c: registry.db connections, schema and transactions
+ * (c-stack.md section 4.1).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+#include "str.h"
+
+/* schema_sql: registry/schema.sql as a C string, generated at build time
+ * (registry/registry.am), so the .sql file stays the one source. */
+#include "registry/schema_sql.h"
+
+struct store {
+	char		 path[1024];
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct store_conn *free;	/* idle connections */
+	struct store_conn **all;	/* every connection, for close */
+	size_t		 nall;
+	size_t		 nbusy;
+};
+
+static int
+mkdir_p(const char *dir, char *err, size_t errlen)
+{
+	char	 p[1024];
+	size_t	 i, len;
+
+	if (str_lcpy(p, dir, sizeof p) >= sizeof p) {
+		str_fmt(err, errlen, "state_dir too long");
+		return -1;
+	}
+	len = strlen(p);
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			str_fmt(err, errlen, "mkdir %s: %s", p, strerror(errno));
+			return -1;
+		}
+		if (i < len)
+			p[i] = '/';
+	}
+	return 0;
+}
+
+int
+store_rc(int rc)
+{
+	rc &= 0xff;
+	return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? STORE_EBUSY :
+	    STORE_ERR;
+}
+
+static int
+exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s", msg != NULL ? msg :
+		    sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return store_rc(rc);
+	}
+	return 0;
+}
+
+static void
+conn_free(struct store_conn *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nstmt; i++)
+		sqlite3_finalize(c->stmt[i].st);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static struct store_conn *
+conn_new(const char *path, char *err, size_t errlen)
+{
+	struct store_conn *c;
+	int	 rc;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, c->db != NULL ?
+		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (exec(c->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON;"
+	    "PRAGMA trusted_schema=OFF;", err, errlen) != 0)
+		goto fail;
+	return c;
+fail:
+	conn_free(c);
+	return NULL;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int	 rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Create the schema in a fresh file, or check the version of an old
+ * one; one writer at a time (BEGIN IMMEDIATE), so two processes opening
+ * a new file do not both apply it. */
+static int
+schema_apply(sqlite3 *db, char *err, size_t errlen)
+{
+	char	 sql[64];
+	int	 v = 0, rc;
+
+	if ((rc = exec(db, "BEGIN IMMEDIATE", err, errlen)) != 0)
+		return rc;
+	if ((rc = user_version(db, &v)) != SQLITE_OK) {
+		str_fmt(err, errlen, "user_version: %s", sqlite3_errstr(rc));
+		rc = store_rc(rc);
+		goto fail;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		str_fmt(err, errlen, "registry.db schema version %d is newer "
+		    "than this program (%d)", v, STORE_SCHEMA_VERSION);
+		rc = STORE_ERR;
+		goto fail;
+	}
+	if (v == STORE_SCHEMA_VERSION)
+		return exec(db, "COMMIT", err, errlen);
+	/* v == 0: a new file.  (Migrations from v to v+1 go here.) */
+	if ((rc = exec(db, schema_sql, err, errlen)) != 0)
+		goto fail;
+	if (str_fmt(sql, sizeof sql, "PRAGMA user_version=%d",
+	    STORE_SCHEMA_VERSION) < 0 ||
+	    (rc = exec(db, sql, err, errlen)) != 0)
+		goto fail;
+	if ((rc = exec(db, "COMMIT", err, errlen)) != 0)
+		goto fail;
+	log_info("registry: created %s schema version %d",
+	    sqlite3_db_filename(db, "main"), STORE_SCHEMA_VERSION);
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc != 0 ? rc : STORE_ERR;
+}
+
+int
+store_open(const char *state_dir, struct store **out, char *err,
+    size_t errlen)
+{
+	struct store *s = NULL;
+	struct store_conn *c = NULL;
+
+	*out = NULL;
+	if (state_dir == NULL || state_dir[0] == '\0') {
+		str_fmt(err, errlen, "node.state_dir is empty");
+		return STORE_ERR;
+	}
+	if (mkdir_p(state_dir, err, errlen) != 0)
+		return STORE_ERR;
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->all = calloc(STORE_MAX_CONNS, sizeof *s->all)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (str_fmt(s->path, sizeof s->path, "%s/registry.db", state_dir) < 0) {
+		str_fmt(err, errlen, "state_dir too long");
+		goto fail;
+	}
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((c = conn_new(s->path, err, errlen)) == NULL)
+		goto fail_sync;
+	if (schema_apply(c->db, err, errlen) != 0)
+		goto fail_sync;
+	/* The file holds patient data: owner only. */
+	if (chmod(s->path, 0600) == -1)
+		log_warn("chmod %s", s->path);
+	s->all[s->nall++] = c;
+	s->free = c;
+	*out = s;
+	return STORE_OK;
+fail_sync:
+	conn_free(c);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mtx);
+fail:
+	if (s != NULL)
+		free(s->all);
+	free(s);
+	return STORE_ERR;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	if (s->nbusy != 0)
+		log_warnx("registry: closing with %zu connections in use",
+		    s->nbusy);
+	for (i = 0; i < STORE_MAX_CONNS; i++)
+		conn_free(s->all[i]);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mtx);
+	free(s->all);
+	free(s);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+struct store_conn *
+store_get(struct store *s, char *err, size_t errlen)
+{
+	struct store_conn *c = NULL;
+
+	pthread_mutex_lock(&s->mtx);
+	while (s->free == NULL && s->nall >= STORE_MAX_CONNS)
+		pthread_cond_wait(&s->cv, &s->mtx);
+	if (s->free != NULL) {
+		c = s->free;
+		s->free = c->next;
+		c->next = NULL;
+		s->nbusy++;
+		pthread_mutex_unlock(&s->mtx);
+		return c;
+	}
+	/* Reserve the slot, then open outside the lock. */
+	s->nall++;
+	s->nbusy++;
+	pthread_mutex_unlock(&s->mtx);
+	c = conn_new(s->path, err, errlen);
+	pthread_mutex_lock(&s->mtx);
+	if (c == NULL) {
+		s->nall--;
+		s->nbusy--;
+		pthread_cond_signal(&s->cv);
+	} else {
+		/* At most nall - 1 slots are taken: there is a free one. */
+		size_t i;
+
+		for (i = 0; i < STORE_MAX_CONNS && s->all[i] != NULL; i++)
+			;
+		s->all[i] = c;
+	}
+	pthread_mutex_unlock(&s->mtx);
+	return c;
+}
+
+void
+store_put(struct store *s, struct store_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (!sqlite3_get_autocommit(c->db)) {
+		log_warnx("registry: connection returned inside a transaction");
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_lock(&s->mtx);
+	c->next = s->free;
+	s->free = c;
+	s->nbusy--;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+sqlite3_stmt *
+store_stmt(struct store_conn *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	size_t	 i;
+
+	for (i = 0; i < c->nstmt; i++) {
+		if (c->stmt[i].sql == sql) {
+			st = c->stmt[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(c->db, sql, -1, c->nstmt < STORE_MAX_STMTS ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (c->nstmt >= STORE_MAX_STMTS) {
+		/* Cache full (a programming error): keep the statement
+		 * anyway by evicting the oldest. */
+		log_warnx("registry: statement cache full");
+		sqlite3_finalize(c->stmt[0].st);
+		memmove(&c->stmt[0], &c->stmt[1],
+		    (STORE_MAX_STMTS - 1) * sizeof c->stmt[0]);
+		c->nstmt--;
+	}
+	c->stmt[c->nstmt].sql = sql;
+	c->stmt[c->nstmt].st = st;
+	c->nstmt++;
+	return st;
+}
+
+static void
+backoff(int attempt)
+{
+	struct timespec ts;
+
+	ts.tv_sec = 0;
+	ts.tv_nsec = 20L * 1000000L * (attempt + 1);
+	nanosleep(&ts, NULL);
+}
+
+static int
+run_txn(struct store *s, const char *begin, int (*fn)(struct store_conn *,
+    void *), void *arg, char *err, size_t errlen)
+{
+	struct store_conn *c;
+	int	 attempt, rc = STORE_ERR;
+
+	if ((c = store_get(s, err, errlen)) == NULL)
+		return STORE_ERR;
+	for (attempt = 0; attempt < STORE_WRITE_RETRIES; attempt++) {
+		if ((rc = exec(c->db, begin, err, errlen)) != 0) {
+			if (rc == STORE_EBUSY) {
+				backoff(attempt);
+				continue;
+			}
+			break;
+		}
+		rc = fn(c, arg);
+		if (rc == 0) {
+			rc = exec(c->db, "COMMIT", err, errlen);
+			if (rc == 0)
+				break;
+		}
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		if (rc != STORE_EBUSY)
+			break;
+		backoff(attempt);
+	}
+	if (rc == STORE_EBUSY)
+		str_fmt(err, errlen, "registry database busy after %d attempts",
+		    STORE_WRITE_RETRIES);
+	else if (rc == STORE_ERR && err[0] == '\0')
+		str_fmt(err, errlen, "%s", sqlite3_errmsg(c->db));
+	store_put(s, c);
+	return rc;
+}
+
+int
+store_write(struct store *s, int (*fn)(struct store_conn *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	if (errlen > 0)
+		err[0] = '\0';
+	return run_txn(s, "BEGIN IMMEDIATE", fn, arg, err, errlen);
+}
+
+int
+store_read(struct store *s, int (*fn)(struct store_conn *, void *),
+    void *arg, char *err, size_t errlen)
+{
+	if (errlen > 0)
+		err[0] = '\0';
+	return run_txn(s, "BEGIN", fn, arg, err, errlen);
+}

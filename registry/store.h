@@ -1,0 +1,75 @@
+/*
+ * store.h: the registry database (state_dir/registry.db), internal to
+ * the registry module.
+ *
+ * One SQLite connection per concurrent handler: a small pool hands a
+ * connection to one thread at a time (SQLITE_OPEN_NOMUTEX is safe since
+ * no connection is ever used by two threads at once).  Each connection
+ * caches its prepared statements, keyed by the address of the SQL text,
+ * so callers pass static const strings and never build SQL from values.
+ */
+#ifndef XDS_STORE_H
+#define XDS_STORE_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define STORE_SCHEMA_VERSION	1	/* PRAGMA user_version of schema.sql */
+#define STORE_MAX_CONNS		64	/* connections in the pool */
+#define STORE_MAX_STMTS		64	/* cached statements per connection */
+#define STORE_BUSY_TIMEOUT_MS	5000
+#define STORE_WRITE_RETRIES	5	/* BEGIN IMMEDIATE / BUSY retries */
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_ERR = -1,		/* SQLite or system error; err says which */
+	STORE_EBUSY = -2,	/* database locked past the busy timeout */
+};
+
+struct store;
+
+struct store_conn {
+	sqlite3		*db;
+	struct {
+		const char	*sql;
+		sqlite3_stmt	*st;
+	}		 stmt[STORE_MAX_STMTS];
+	size_t		 nstmt;
+	struct store_conn *next;	/* free list / all list */
+};
+
+/* Open (mkdir -p, mode 0700) state_dir/registry.db, apply or check the
+ * schema.  Path ":memory:" is refused: connections must share a file. */
+int	store_open(const char *state_dir, struct store **, char *err,
+	    size_t errlen);
+void	store_close(struct store *);
+const char *store_path(const struct store *);
+
+/* Borrow a connection (waits when all STORE_MAX_CONNS are in use) and
+ * give it back.  NULL with err set when a new connection fails. */
+struct store_conn *store_get(struct store *, char *err, size_t errlen);
+void	store_put(struct store *, struct store_conn *);
+
+/* The cached statement for sql (which must be a string with static
+ * storage); reset and with cleared bindings.  NULL on a prepare error
+ * (sqlite3_errmsg(c->db) says why). */
+sqlite3_stmt *store_stmt(struct store_conn *, const char *sql);
+
+/*
+ * Run fn inside one BEGIN IMMEDIATE transaction, retrying the whole
+ * transaction (bounded) when the database is busy.  fn returns 0 to
+ * commit, > 0 to roll back and have store_write return that value (a
+ * business failure: fn has recorded why), STORE_EBUSY to roll back and
+ * retry, or STORE_ERR to roll back and fail.  fn may run more than once:
+ * it must not keep state from an earlier attempt.
+ */
+int	store_write(struct store *, int (*fn)(struct store_conn *, void *),
+	    void *arg, char *err, size_t errlen);
+/* Same, as a read transaction (BEGIN DEFERRED, then COMMIT). */
+int	store_read(struct store *, int (*fn)(struct store_conn *, void *),
+	    void *arg, char *err, size_t errlen);
+
+/* Map a SQLite result code to STORE_EBUSY or STORE_ERR. */
+int	store_rc(int sqlite_rc);
+
+#endif
