@@ -1,0 +1,88 @@
+/*
+ * ref_sqlite_commit: the reference for bench_submit: the same number of
+ * durable SQLite transactions (WAL, synchronous=FULL, BEGIN IMMEDIATE,
+ * one small row each) from THREADS connections, with nothing else: the
+ * floor a durable registry pays per submission on this disk.
+ *
+ *	ref_sqlite_commit DBFILE THREADS COUNT
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static const char *path;
+static int total;
+static atomic_int next_i, errors;
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *
+worker(void *arg)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int i;
+
+	(void)arg;
+	sqlite3_open(path, &db);
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", 0, 0, 0);
+	sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?, ?)", -1, &st, NULL);
+	while ((i = atomic_fetch_add(&next_i, 1)) < total) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0) != SQLITE_OK) {
+			atomic_fetch_add(&errors, 1);
+			continue;
+		}
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_text(st, 2, "1.3.6.1.4.1.21367.13.70.9.1", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			atomic_fetch_add(&errors, 1);
+		sqlite3_reset(st);
+		if (sqlite3_exec(db, "COMMIT", 0, 0, 0) != SQLITE_OK)
+			atomic_fetch_add(&errors, 1);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	sqlite3 *db;
+	pthread_t *t;
+	int n, i;
+	double t0, el;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: ref_sqlite_commit DBFILE THREADS COUNT\n");
+		return 2;
+	}
+	path = argv[1];
+	n = atoi(argv[2]);
+	total = atoi(argv[3]);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS "
+	    "t(k INTEGER PRIMARY KEY, v TEXT)", 0, 0, 0);
+	sqlite3_close(db);
+	t = calloc((size_t)n, sizeof *t);
+	t0 = now();
+	for (i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, worker, NULL);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	el = now() - t0;
+	printf("transactions=%d threads=%d seconds=%.2f per_second=%.0f errors=%d\n",
+	    total, n, el, total / el, atomic_load(&errors));
+	return 0;
+}
