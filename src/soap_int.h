@@ -17,6 +17,8 @@ struct serve {
 	enum soap_pack	 pack;		/* of the request */
 	int		 soap11;	/* text/xml request */
 	int		 eio;		/* transport read error */
+	int		 io_status;	/* MTOM: first failed read's status */
+	const char	*content_type;	/* of the request */
 	char		 ct_action[SOAP_ACTION_MAX];	/* Content-Type action= */
 	struct buf	 in;		/* envelope (root part) bytes */
 	struct soap_env	 env;
@@ -24,7 +26,6 @@ struct serve {
 	const struct soap_route *route;
 	struct soap_attachment *att;	/* request attachments (spooled) */
 	size_t		 natt;
-	void		*mtom;		/* MTOM request state (soap_mtom.c) */
 	struct soap_reply reply;
 };
 
@@ -35,6 +36,8 @@ int	soap_mtom_read(struct serve *s);
 int	soap_mtom_resolve(struct serve *s);
 /* Send env (the response envelope) and s->reply.att as multipart/related. */
 int	soap_mtom_send(struct serve *s, const struct buf *env);
+/* Remove the spooled request attachments and free their array. */
+void	soap_mtom_free(struct serve *s);
 /* Write s->f as a fault (in soap_serve.c). */
 int	send_fault(struct serve *s);
 

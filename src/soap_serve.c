@@ -12,7 +12,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "soap.h"
@@ -327,19 +326,13 @@ send_fault(struct serve *s)
 static void
 serve_free(struct serve *s)
 {
-	size_t i;
-
 	soap_env_free(&s->env);
 	buf_free(&s->in);
 	buf_free(&s->reply.body);
-	free(s->reply.att);
+	free(s->reply.att);	/* the files are the actor's */
 	s->reply.att = NULL;
-	for (i = 0; i < s->natt; i++)
-		if (s->att[i].path[0] != '\0' && unlink(s->att[i].path) != 0)
-			log_warn("soap: unlink %s", s->att[i].path);
-	free(s->att);
-	s->att = NULL;
-	s->natt = 0;
+	s->reply.natt = 0;
+	soap_mtom_free(s);	/* request spool files */
 }
 
 int
@@ -353,6 +346,7 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 	s.ep = ep;
 	s.io = io;
 	s.x = x;
+	s.content_type = content_type;
 	if (lim != NULL)
 		s.lim = *lim;
 	if (s.lim.max_envelope == 0)

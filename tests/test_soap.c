@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "actor.h"
 #include "buf.h"
+#include "mtom.h"
 #include "soap.h"
 #include "str.h"
 #include "vocab.h"
@@ -103,6 +106,49 @@ h_echo(void *actor, struct xact *x, const struct soap_request *req,
 	return 0;
 }
 
+/* MTOM handler: records the request parts, answers with one part when
+ * the request had any. */
+static char spool[256];
+static size_t seen_natt;
+static char seen_sha1[41], seen_path[1024];
+
+static int
+h_mtom(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	char path[512];
+	FILE *fp;
+
+	(void)actor;
+	(void)x;
+	seen_natt = req->natt;
+	seen_sha1[0] = seen_path[0] = '\0';
+	if (req->natt > 0) {
+		str_lcpy(seen_sha1, req->att[0].sha1, sizeof seen_sha1);
+		str_lcpy(seen_path, req->att[0].path, sizeof seen_path);
+	}
+	if (buf_addf(&reply->body, "<t:Echo xmlns:t=\"" NS_TEST "\" name=\"%s\" "
+	    "pack=\"%d\" natt=\"%zu\"/>", (const char *)req->body->name,
+	    (int)req->pack, req->natt) != BUF_OK)
+		return -1;
+	if (req->natt == 0)
+		return 0;
+	str_fmt(path, sizeof path, "%s/reply-part", spool);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	fputs("reply-bytes", fp);
+	fclose(fp);
+	if ((reply->att = calloc(1, sizeof *reply->att)) == NULL)
+		return -1;
+	reply->natt = 1;
+	str_lcpy(reply->att[0].cid, "r1@test", sizeof reply->att[0].cid);
+	str_lcpy(reply->att[0].content_type, "text/plain",
+	    sizeof reply->att[0].content_type);
+	str_lcpy(reply->att[0].path, path, sizeof reply->att[0].path);
+	reply->att[0].size = 11;
+	return 0;
+}
+
 static int
 h_fail(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply)
@@ -120,7 +166,7 @@ static const struct soap_route routes[] = {
 	{ ACT_ITI18, ACT_ITI18_RSP, TXN_ITI18, NS_QUERY, "AdhocQueryRequest",
 	  PACK_SIMPLE, h_echo },
 	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
-	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_echo },
+	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_mtom },
 	{ ACT_ITI62, ACT_ITI62_RSP, TXN_ITI62, NS_LCM, "RemoveObjectsRequest",
 	  PACK_SIMPLE, h_fail },
 };
@@ -783,6 +829,221 @@ test_wsdl(void)
 	buf_free(&b);
 }
 
+/* ---- MTOM ---- */
+
+struct memrd {
+	const char *p;
+	size_t len, pos;
+};
+
+static ssize_t
+memrd(void *arg, void *buf, size_t len)
+{
+	struct memrd *m = arg;
+	size_t n = m->len - m->pos;
+
+	if (n > len)
+		n = len;
+	if (n > 7)
+		n = 7;		/* small pieces */
+	memcpy(buf, m->p + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+static size_t
+spool_files(void)
+{
+	DIR *d = opendir(spool);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (d == NULL)
+		return 1000;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+#define MTOM_CT	"multipart/related; type=\"application/xop+xml\"; " \
+	"start=\"<root@test>\"; start-info=\"application/soap+xml\"; " \
+	"boundary=\"B0undary\""
+#define PART_ROOT "--B0undary\r\nContent-Type: application/xop+xml; " \
+	"charset=UTF-8; type=\"application/soap+xml\"\r\n" \
+	"Content-ID: <root@test>\r\n\r\n"
+#define PART_DOC "\r\n--B0undary\r\nContent-Type: text/plain\r\n" \
+	"Content-ID: <doc1@test>\r\n\r\nhello world"
+#define PART_END "\r\n--B0undary--\r\n"
+#define PNR(inc) "<b:ProvideAndRegisterDocumentSetRequest xmlns:b=\"" \
+	NS_XDSB "\"><lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\"/>" \
+	"<b:Document id=\"d1\"><xop:Include xmlns:xop=\"" NS_XOP "\" " \
+	"href=\"" inc "\"/></b:Document></b:ProvideAndRegisterDocumentSetRequest>"
+
+static void
+run_mtom(const char *ct, const char *in, size_t len, struct mem_io *m,
+    struct result *r)
+{
+	struct soap_limits lim = { 0, 0, spool, 0 };
+
+	memset(m, 0, sizeof *m);
+	m->chunk = 100;
+	run(ct, in, len, m, &lim, r);
+}
+
+static void
+test_mtom(void)
+{
+	static const char in[] = PART_ROOT ENV(ACTION(ACT_ITI41) MSGID,
+	    PNR("cid:doc1%40test")) PART_DOC PART_END;
+	struct mem_io m;
+	struct result r;
+	struct memrd rd;
+	struct mtom_message msg;
+	char err[256];
+	xmlDoc *d;
+	struct stat st;
+
+	/* Not run(): the raw multipart output is read back below. */
+	memset(&m, 0, sizeof m);
+	m.chunk = 100;
+	m.in = in;
+	m.inlen = sizeof in - 1;
+	buf_init(&m.out, 1 << 20);
+	memset(&r, 0, sizeof r);
+	xact_begin(&r.x, NULL, "/test", "", "");
+	r.rc = soap_serve(&ep, MTOM_CT "; action=\"" ACT_ITI41 "\"",
+	    &(struct soap_io){ mem_read, mem_begin, mem_write, mem_end, &m },
+	    &(struct soap_limits){ 0, 0, spool, 0 }, &r.x);
+	CU_ASSERT_EQUAL(r.rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(m.status, 200);
+	CU_ASSERT_EQUAL(m.clen, (long long)m.out.b_len);
+	CU_ASSERT_EQUAL(strncmp(m.ct, "multipart/related;", 18), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(m.ct, "action=\"" ACT_ITI41_RSP "\""));
+	CU_ASSERT_EQUAL(seen_natt, 1);
+	CU_ASSERT_STRING_EQUAL(seen_sha1,
+	    "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed");
+	CU_ASSERT_NOT_EQUAL(stat(seen_path, &st), 0);	/* spool removed */
+	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-41");
+	CU_ASSERT_EQUAL(r.x.outcome, XACT_SUCCESS);
+
+	/* Read our own response back with the MTOM reader. */
+	rd.p = m.out.b_data;
+	rd.len = m.out.b_len;
+	rd.pos = 0;
+	CU_ASSERT_EQUAL_FATAL(mtom_read(m.ct, memrd, &rd, spool, NULL, &msg,
+	    err, sizeof err), MTOM_OK);
+	CU_ASSERT_EQUAL(msg.natt, 1);
+	CU_ASSERT_STRING_EQUAL(msg.att[0].cid, "r1@test");
+	CU_ASSERT_STRING_EQUAL(msg.att[0].sha1,
+	    "12540889f39ff18886b374fb4b747b553e626a9d");
+	d = xml_parse(msg.root.b_data, msg.root.b_len, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	r.doc = d;
+	r.header = child(xmlDocGetRootElement(d), NS_SOAP12, "Header");
+	r.body = xml_first_elem(child(xmlDocGetRootElement(d), NS_SOAP12,
+	    "Body"));
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "Action"), ACT_ITI41_RSP);
+	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
+	    "urn:uuid:0b7e5d2c-1111-4222-8333-444455556666");
+	CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "pack"), "2");
+	CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "natt"), "1");
+	done(&r);
+	mtom_message_free(&msg);
+	buf_free(&m.out);
+	{
+		char p[512];
+
+		str_fmt(p, sizeof p, "%s/reply-part", spool);
+		CU_ASSERT_EQUAL(stat(p, &st), 0);	/* actor's file kept */
+		unlink(p);
+	}
+	CU_ASSERT_EQUAL(spool_files(), 0);
+}
+
+static void
+test_mtom_faults(void)
+{
+	static const char dangling[] = PART_ROOT ENV(ACTION(ACT_ITI41) MSGID,
+	    PNR("cid:nope@test")) PART_DOC PART_END;
+	static const char iti42[] = PART_ROOT ENV(ACTION(ACT_ITI42) MSGID,
+	    SOR) PART_DOC PART_END;
+	static const char noatt[] = PART_ROOT ENV(ACTION(ACT_ITI41) MSGID,
+	    "<b:ProvideAndRegisterDocumentSetRequest xmlns:b=\"" NS_XDSB "\"/>")
+	    PART_END;
+	static const char trunc[] = PART_ROOT ENV(ACTION(ACT_ITI41) MSGID,
+	    SOR) PART_DOC;
+	struct mem_io m;
+	struct result r;
+
+	run_mtom(MTOM_CT, dangling, sizeof dangling - 1, &m, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "xop:Include href cid:nope@test names no MIME part of the request");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+
+	run_mtom(MTOM_CT, iti42, sizeof iti42 - 1, &m, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "ITI-42 (" ACT_ITI42 ") requires simple SOAP (application/soap+xml);"
+	    " the request was MTOM/XOP (multipart/related)");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+
+	run_mtom(MTOM_CT, trunc, sizeof trunc - 1, &m, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "~malformed MTOM/XOP request");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+
+	/* MTOM request without parts: still an MTOM response. */
+	run_mtom(MTOM_CT, noatt, sizeof noatt - 1, &m, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(strncmp(r.ct, "multipart/related;", 18), 0);
+	CU_ASSERT_EQUAL(seen_natt, 0);
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+}
+
+/* The Axis2 request of the NIST message validator, HTTP head and all. */
+static void
+test_mtom_corpus(void)
+{
+	struct mem_io m;
+	struct result r;
+	char *in, *ct, *e, *body;
+	size_t len;
+
+	in = load("iti41-provide-register/nist-msgvalidator/http-mtom-pnr.txt",
+	    &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	ct = strstr(in, "Content-Type: ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ct);
+	ct += 14;
+	e = strchr(ct, '\n');
+	body = strstr(e, "\n\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	body += 2;
+	*e = '\0';
+	if (e > ct && e[-1] == '\r')
+		e[-1] = '\0';
+	run_mtom(ct, body, len - (size_t)(body - in), &m, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(strncmp(r.ct, "multipart/related;", 18), 0);
+	CU_ASSERT_EQUAL(seen_natt, 1);
+	CU_ASSERT_STRING_EQUAL(r.x.message_id,
+	    "urn:uuid:3D4B161591CD1DEC0C1286850962146");
+	done(&r);
+	{
+		char p[512];
+
+		str_fmt(p, sizeof p, "%s/reply-part", spool);
+		unlink(p);
+	}
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	free(in);
+}
+
 int
 main(void)
 {
@@ -790,6 +1051,9 @@ main(void)
 	unsigned failed;
 
 	xml_init();
+	str_lcpy(spool, "/tmp/test_soap.XXXXXX", sizeof spool);
+	if (mkdtemp(spool) == NULL)
+		return 99;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 99;
 	s = CU_add_suite("soap", NULL, NULL);
@@ -805,7 +1069,10 @@ main(void)
 	    CU_add_test(s, "handler fault", test_handler_fault) == NULL ||
 	    CU_add_test(s, "headers", test_headers) == NULL ||
 	    CU_add_test(s, "writers", test_writers) == NULL ||
-	    CU_add_test(s, "wsdl", test_wsdl) == NULL) {
+	    CU_add_test(s, "wsdl", test_wsdl) == NULL ||
+	    CU_add_test(s, "MTOM", test_mtom) == NULL ||
+	    CU_add_test(s, "MTOM faults", test_mtom_faults) == NULL ||
+	    CU_add_test(s, "MTOM corpus", test_mtom_corpus) == NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}
@@ -814,5 +1081,6 @@ main(void)
 	failed = CU_get_number_of_tests_failed() +
 	    CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
+	rmdir(spool);
 	return failed ? 1 : 0;
 }
