@@ -602,10 +602,16 @@ find_list(xmlNode *root, xmlNode **list, char *err, size_t errlen)
 			    ch = xml_next_elem(ch))
 				if (xml_is(ch, NS_RIM, "RegistryObjectList"))
 					break;
-			if (ch == NULL) {
+			if (ch == NULL && xml_is(n, NS_QUERY,
+			    "AdhocQueryResponse")) {
 				/* An empty query answer has no list. */
 				*list = NULL;
 				return RIM_OK;
+			}
+			if (ch == NULL) {
+				str_fmt(err, errlen, "SubmitObjectsRequest "
+				    "without a RegistryObjectList");
+				return RIM_EINVAL;
 			}
 			n = ch;
 			continue;
