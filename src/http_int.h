@@ -80,8 +80,17 @@ int	http_io_flush(struct http_conn *);
 int	http_io_wait_readable(struct http_conn *, long long deadline_ms);
 /* TLS handshake bounded by deadline_ms; 0 or enum http_status. */
 int	http_io_tls_accept(struct http_conn *, long long deadline_ms);
-/* Orderly close (TLS close_notify, best effort) and release fd/SSL. */
-void	http_io_close(struct http_conn *);
+/* Orderly close (TLS close_notify, best effort) and release fd/SSL.
+ * With linger, half-close and discard what the peer still sends (at most
+ * HTTP_LINGER_MS and HTTP_LINGER_BYTES), so that a response is not lost
+ * to a TCP reset caused by unread request bytes (RFC 9112 section 9.6). */
+void	http_io_close(struct http_conn *, int linger);
+
+#define HTTP_LINGER_MS		1000
+#define HTTP_LINGER_BYTES	(256 * 1024)
+
+/* 1 once the server is stopping (responses then say Connection: close). */
+int	http_server_stopping(const struct http_server *);
 
 /* Response the server writes itself (errors): always closes. */
 int	http_resp_error(struct http_conn *, int status, const char *extra);

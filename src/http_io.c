@@ -249,8 +249,13 @@ http_io_out(struct http_conn *c, const void *p, size_t len)
 }
 
 void
-http_io_close(struct http_conn *c)
+http_io_close(struct http_conn *c, int linger)
 {
+	char junk[4096];
+	long long end;
+	size_t total = 0;
+	ssize_t n;
+
 	if (c->ssl != NULL) {
 		if (!c->broken) {
 			ERR_clear_error();
@@ -259,6 +264,19 @@ http_io_close(struct http_conn *c)
 		ERR_clear_error();
 		SSL_free(c->ssl);
 		c->ssl = NULL;
+	}
+	if (c->fd >= 0 && linger && !c->broken &&
+	    shutdown(c->fd, SHUT_WR) == 0) {
+		end = http_now_ms() + HTTP_LINGER_MS;
+		while (total < HTTP_LINGER_BYTES &&
+		    io_wait(c->fd, POLLIN, end) == 0) {
+			n = recv(c->fd, junk, sizeof junk, 0);
+			if (n == 0 || (n < 0 && errno != EAGAIN &&
+			    errno != EINTR))
+				break;
+			if (n > 0)
+				total += (size_t)n;
+		}
 	}
 	if (c->fd >= 0) {
 		close(c->fd);

@@ -235,6 +235,12 @@ http_server_port(const struct http_server *s)
 	return s->port;
 }
 
+int
+http_server_stopping(const struct http_server *s)
+{
+	return atomic_load(&((struct http_server *)s)->stopping);
+}
+
 void
 http_server_stop(struct http_server *s)
 {
@@ -473,7 +479,7 @@ static void
 serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
 {
 	long long start, idle;
-	int nreq, rc;
+	int nreq, rc, linger = 0;
 
 	c->fd = e->fd;
 	c->broken = 0;
@@ -513,8 +519,11 @@ serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
 		    start + (long long)s->o.header_timeout * 1000 :
 		    http_now_ms() + (long long)s->o.keepalive_timeout * 1000;
 		rc = read_head(c, nreq == 0 ? start : 0, idle);
-		if (rc == HEAD_CLOSE)
+		if (rc == HEAD_CLOSE) {
+			linger = 0;	/* idle or gone: nothing to protect */
 			break;
+		}
+		linger = 1;		/* a response will be sent */
 		c->deadline = http_now_ms() + (long long)s->o.io_timeout * 1000;
 		if (rc != HEAD_OK) {
 			/* The request line may not be usable: answer 1.1. */
@@ -541,7 +550,7 @@ serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
 out:
 	if (!c->broken)
 		(void)http_io_flush(c);
-	http_io_close(c);
+	http_io_close(c, linger);
 }
 
 static void *

@@ -1,0 +1,1388 @@
+/*
+ * test_http.c: CUnit tests for the http module: the head parser, the
+ * chunked decoder, and a live server on 127.0.0.1 (port 0) with plain
+ * HTTP and mutual TLS (throwaway CA made with the openssl CLI).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include "http.h"
+#include "http_chunked.h"
+#include "http_parse.h"
+#include "str.h"
+#include "tls.h"
+
+/* ------------------------------------------------------------------ */
+/* Parser */
+
+static struct http_field fields[64];
+
+static int
+parse(const char *s, struct http_head *h, size_t max_fields, size_t max_head)
+{
+	memset(h, 0, sizeof *h);
+	h->fields = fields;
+	h->max_fields = max_fields;
+	h->max_head = max_head;
+	return http_parse_head(s, strlen(s), h);
+}
+
+static int
+span_eq(const struct http_span *sp, const char *lit)
+{
+	return sp->len == strlen(lit) && memcmp(sp->p, lit, sp->len) == 0;
+}
+
+static void
+test_parse_simple(void)
+{
+	static const char req[] =
+	    "POST /xds/iti41?x=1 HTTP/1.1\r\n"
+	    "Host: node.example\r\n"
+	    "Content-Type:  application/soap+xml \t\r\n"
+	    "Content-Length: 42\r\n"
+	    "Empty:\r\n"
+	    "Connection: keep-alive, close\r\n"
+	    "Expect: 100-continue\r\n"
+	    "\r\n"
+	    "body";
+	struct http_head h;
+
+	CU_ASSERT_EQUAL_FATAL(parse(req, &h, 64, 16384), HTTP_PARSE_DONE);
+	CU_ASSERT(span_eq(&h.method, "POST"));
+	CU_ASSERT(span_eq(&h.target, "/xds/iti41?x=1"));
+	CU_ASSERT_EQUAL(h.version_minor, 1);
+	CU_ASSERT_EQUAL_FATAL(h.nfields, 6);
+	CU_ASSERT(span_eq(&h.fields[0].name, "Host"));
+	CU_ASSERT(span_eq(&h.fields[0].value, "node.example"));
+	CU_ASSERT(span_eq(&h.fields[1].value, "application/soap+xml"));
+	CU_ASSERT(span_eq(&h.fields[3].name, "Empty"));
+	CU_ASSERT(span_eq(&h.fields[3].value, ""));
+	CU_ASSERT_EQUAL(h.content_length, 42);
+	CU_ASSERT_EQUAL(h.chunked, 0);
+	CU_ASSERT_EQUAL(h.expect_continue, 1);
+	CU_ASSERT_EQUAL(h.conn_close, 1);
+	CU_ASSERT_EQUAL(h.conn_keep_alive, 1);
+	CU_ASSERT_EQUAL(h.head_len, sizeof req - 1 - 4);
+}
+
+static void
+test_parse_prefixes(void)
+{
+	static const char req[] =
+	    "\r\nGET / HTTP/1.0\r\nTransfer-Encodin: x\r\nA: b\r\n\r\n";
+	struct http_head h;
+	size_t i, n = sizeof req - 1;
+
+	/* Every proper prefix is "need more"; the whole is complete. */
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof h);
+		h.fields = fields;
+		h.max_fields = 64;
+		h.max_head = 16384;
+		CU_ASSERT_EQUAL(http_parse_head(req, i, &h), HTTP_PARSE_MORE);
+	}
+	CU_ASSERT_EQUAL(parse(req, &h, 64, 16384), HTTP_PARSE_DONE);
+	CU_ASSERT_EQUAL(h.head_len, n);
+	CU_ASSERT_EQUAL(h.version_minor, 0);
+	CU_ASSERT(span_eq(&h.method, "GET"));
+	CU_ASSERT_EQUAL(h.content_length, -1);
+}
+
+static void
+test_parse_pipelined(void)
+{
+	static const char two[] =
+	    "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+	    "POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
+	    "0\r\n\r\n";
+	struct http_head h;
+
+	CU_ASSERT_EQUAL_FATAL(parse(two, &h, 64, 16384), HTTP_PARSE_DONE);
+	CU_ASSERT(span_eq(&h.target, "/a"));
+	CU_ASSERT_EQUAL_FATAL(h.head_len, 28);
+	CU_ASSERT_EQUAL_FATAL(parse(two + 28, &h, 64, 16384), HTTP_PARSE_DONE);
+	CU_ASSERT(span_eq(&h.method, "POST"));
+	CU_ASSERT(span_eq(&h.target, "/b"));
+	CU_ASSERT_EQUAL(h.chunked, 1);
+	CU_ASSERT_EQUAL(h.content_length, -1);
+	CU_ASSERT_EQUAL(strcmp(two + 28 + h.head_len, "0\r\n\r\n"), 0);
+}
+
+static void
+test_parse_reject(void)
+{
+	static const struct {
+		const char	*req;
+		int		 status;
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\n", 501 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+		  "Content-Length: 3\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 4\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: -3\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1234567890123456789\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length :3\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\n Host: h\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHo(st: h\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\n: h\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nX: a\001b\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\nHost: h\n\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\n\r\n", 400 },
+		{ "GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400 },
+		{ "GET /\x80 HTTP/1.1\r\nHost: h\r\n\r\n", 400 },
+		{ "GET / http/1.1\r\nHost: h\r\n\r\n", 400 },
+		{ "GET / HTTP/1\r\nHost: h\r\n\r\n", 400 },
+		{ "GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505 },
+		{ "GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505 },
+		{ "GET / HTTP/1.1\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400 },
+		{ "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\n\r\n", 417 },
+		{ "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ / HTTP/1.1\r\n\r\n", 501 },
+		{ "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400 },
+	};
+	struct http_head h;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = parse(cases[i].req, &h, 64, 16384);
+
+		CU_ASSERT_EQUAL(rc, HTTP_PARSE_ERR);
+		CU_ASSERT_EQUAL(h.status, cases[i].status);
+		CU_ASSERT_PTR_NOT_NULL(h.error);
+		if (rc != HTTP_PARSE_ERR || h.status != cases[i].status)
+			fprintf(stderr, "case %zu: rc %d status %d\n", i, rc,
+			    h.status);
+	}
+}
+
+static void
+test_parse_limits(void)
+{
+	char big[20000];
+	struct http_head h;
+	size_t n;
+
+	/* Too many fields: 431. */
+	CU_ASSERT_EQUAL(parse("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n",
+	    &h, 2, 16384), HTTP_PARSE_ERR);
+	CU_ASSERT_EQUAL(h.status, 431);
+	CU_ASSERT_EQUAL(parse("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\n\r\n",
+	    &h, 2, 16384), HTTP_PARSE_DONE);
+
+	/* Head larger than max_head, complete or not: 431. */
+	n = (size_t)str_fmt(big, sizeof big, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
+	memset(big + n, 'a', 300);
+	big[n + 300] = '\0';
+	CU_ASSERT_EQUAL(parse(big, &h, 64, 256), HTTP_PARSE_ERR);
+	CU_ASSERT_EQUAL(h.status, 431);
+	CU_ASSERT_EQUAL(parse(big, &h, 64, 16384), HTTP_PARSE_MORE);
+
+	/* Target longer than the bound: 414 even before the line ends. */
+	memcpy(big, "GET /", 5);
+	memset(big + 5, 'a', HTTP_PARSE_MAX_TARGET + 10);
+	big[5 + HTTP_PARSE_MAX_TARGET + 10] = '\0';
+	CU_ASSERT_EQUAL(parse(big, &h, 64, 16384), HTTP_PARSE_ERR);
+	CU_ASSERT_EQUAL(h.status, 414);
+	/* Exactly at the bound is fine. */
+	n = (size_t)str_fmt(big, sizeof big, "GET /");
+	memset(big + n, 'a', HTTP_PARSE_MAX_TARGET - 1);
+	str_lcpy(big + n + HTTP_PARSE_MAX_TARGET - 1,
+	    " HTTP/1.1\r\nHost: h\r\n\r\n", 64);
+	CU_ASSERT_EQUAL(parse(big, &h, 64, 16384), HTTP_PARSE_DONE);
+	CU_ASSERT_EQUAL(h.target.len, HTTP_PARSE_MAX_TARGET);
+}
+
+/* ------------------------------------------------------------------ */
+/* Chunked decoder */
+
+static const char chunked_ok[] =
+    "5\r\nhello\r\n"
+    "6;name=\"v\" ; x\r\n world\r\n"
+    "000000000000000000000000000001\r\n!\r\n"
+    "0\r\n"
+    "Trailer-A: 1\r\n"
+    "Trailer-B: 2\r\n"
+    "\r\n";
+
+/* Decode in pieces of at most step input bytes and outsz output bytes. */
+static int
+dechunk(const char *in, size_t len, size_t split, size_t outsz, char *out,
+    size_t outmax, size_t *outlen, size_t *consumed)
+{
+	struct http_chunked c;
+	size_t pos = 0, used, n, o = 0, end;
+	int rc = HTTP_CHUNKED_OK, guard = 0;
+
+	http_chunked_init(&c, 64);
+	while (rc == HTTP_CHUNKED_OK && guard++ < 100000) {
+		end = split != 0 && pos < split ? split : len;
+		n = outmax - o < outsz ? outmax - o : outsz;
+		rc = http_chunked_decode(&c, in + pos, end - pos, &used,
+		    out + o, n, &n);
+		pos += used;
+		o += n;
+		if (rc == HTTP_CHUNKED_OK && pos == len && n == 0)
+			break;
+	}
+	*outlen = o;
+	*consumed = pos;
+	return rc;
+}
+
+static void
+test_chunked_split(void)
+{
+	size_t len = sizeof chunked_ok - 1, split, outsz, olen, used;
+	char out[64];
+	int rc;
+
+	for (split = 0; split <= len; split++) {
+		for (outsz = 1; outsz <= 13; outsz += 12) {
+			rc = dechunk(chunked_ok, len, split, outsz, out,
+			    sizeof out, &olen, &used);
+			CU_ASSERT_EQUAL(rc, HTTP_CHUNKED_DONE);
+			CU_ASSERT_EQUAL(used, len);
+			CU_ASSERT_EQUAL(olen, 12);
+			CU_ASSERT_EQUAL(memcmp(out, "hello world!", 12), 0);
+		}
+	}
+	/* Bytes after the body are left for the next request. */
+	{
+		char two[256];
+
+		str_fmt(two, sizeof two, "%sGET /", chunked_ok);
+		rc = dechunk(two, strlen(two), 0, 64, out, sizeof out, &olen,
+		    &used);
+		CU_ASSERT_EQUAL(rc, HTTP_CHUNKED_DONE);
+		CU_ASSERT_EQUAL(used, len);
+	}
+	/* Byte by byte input. */
+	{
+		struct http_chunked c;
+		size_t i, o = 0, n;
+
+		http_chunked_init(&c, 0);
+		rc = HTTP_CHUNKED_OK;
+		for (i = 0; i < len && rc == HTTP_CHUNKED_OK; i++) {
+			rc = http_chunked_decode(&c, chunked_ok + i, 1, &used,
+			    out + o, sizeof out - o, &n);
+			CU_ASSERT_EQUAL(used, 1);
+			o += n;
+		}
+		CU_ASSERT_EQUAL(rc, HTTP_CHUNKED_DONE);
+		CU_ASSERT_EQUAL(i, len);
+		CU_ASSERT_EQUAL(o, 12);
+	}
+}
+
+static void
+test_chunked_reject(void)
+{
+	static const char *bad[] = {
+		"",			/* placeholder: replaced below */
+		"g\r\n",
+		"\r\n",
+		"5\nhello\r\n0\r\n\r\n",
+		"5\r\nhelloX\r\n0\r\n\r\n",
+		"5\r\nhello\n0\r\n\r\n",
+		"1000000000000000\r\n",
+		"ffffffffffffffffff\r\n",
+		"5 x\r\n",
+		"5;a\001\r\n",
+		"-5\r\n",
+		"0\r\n Folded: x\r\n\r\n",
+		"0\r\nA: \001\r\n\r\n",
+		"0\r\nA: 1\n\r\n",
+		"0\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
+	};
+	char out[64], longext[HTTP_CHUNKED_MAX_LINE + 16];
+	size_t i, olen, used;
+
+	memset(longext, 'a', sizeof longext);
+	longext[0] = '1';
+	longext[1] = ';';
+	longext[sizeof longext - 1] = '\0';
+	bad[0] = longext;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = dechunk(bad[i], strlen(bad[i]), 0, 64, out,
+		    sizeof out, &olen, &used);
+
+		CU_ASSERT_EQUAL(rc, HTTP_CHUNKED_ERR);
+		if (rc != HTTP_CHUNKED_ERR)
+			fprintf(stderr, "chunked case %zu: rc %d\n", i, rc);
+	}
+	/* The largest accepted size: 15 hex digits. */
+	{
+		struct http_chunked c;
+		size_t n;
+
+		http_chunked_init(&c, 0);
+		CU_ASSERT_EQUAL(http_chunked_decode(&c, "fffffffffffffff\r\nab",
+		    19, &used, out, sizeof out, &n), HTTP_CHUNKED_OK);
+		CU_ASSERT_EQUAL(n, 2);
+		CU_ASSERT_EQUAL(c.remaining, 0xfffffffffffffffULL - 2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Live server */
+
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_entered, gate_open;
+
+static void
+gate_reset(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_entered = 0;
+	gate_open = 0;
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void
+gate_release(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+/* Wait until n handlers are inside the gate (5 s at most). */
+static int
+gate_wait_entered(int n)
+{
+	struct timespec ts;
+	int ok;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&gate_mu);
+	while (gate_entered < n &&
+	    pthread_cond_timedwait(&gate_cv, &gate_mu, &ts) == 0)
+		;
+	ok = gate_entered >= n;
+	pthread_mutex_unlock(&gate_mu);
+	return ok;
+}
+
+static void
+handle_hash(struct http_conn *c, const struct http_request *r)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dig[32], buf[8192];
+	char hex[65], out[128];
+	long long total = 0;
+	ssize_t n;
+	int len;
+
+	if (strcmp(r->query, "limit") == 0)
+		http_set_body_limit(c, 1000);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = http_body_read(c, buf, sizeof buf)) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		total += n;
+	}
+	EVP_DigestFinal_ex(md, dig, NULL);
+	EVP_MD_CTX_free(md);
+	if (n == HTTP_ETOOBIG) {
+		http_respond(c, 413, "text/plain", "too big\n", 8);
+		return;
+	}
+	if (n < 0) {
+		http_respond(c, 400, "text/plain", "bad body\n", 9);
+		return;
+	}
+	str_hex(dig, sizeof dig, hex);
+	len = str_fmt(out, sizeof out, "%s %lld", hex, total);
+	http_respond(c, 200, "text/plain", out, (size_t)len);
+}
+
+static void
+handler(struct http_conn *c, const struct http_request *r, void *arg)
+{
+	char buf[65536];
+	ssize_t n;
+	size_t len = 0;
+
+	(void)arg;
+	if (strcmp(r->path, "/echo") == 0) {
+		while ((n = http_body_read(c, buf + len, sizeof buf - len)) > 0)
+			len += (size_t)n;
+		if (n < 0)
+			http_respond(c, 400, "text/plain", "bad\n", 4);
+		else
+			http_respond(c, 200, "text/plain", buf, len);
+	} else if (strcmp(r->path, "/hash") == 0)
+		handle_hash(c, r);
+	else if (strcmp(r->path, "/wait") == 0) {
+		pthread_mutex_lock(&gate_mu);
+		gate_entered++;
+		pthread_cond_broadcast(&gate_cv);
+		while (!gate_open)
+			pthread_cond_wait(&gate_cv, &gate_mu);
+		pthread_mutex_unlock(&gate_mu);
+		http_respond(c, 200, "text/plain", "done", 4);
+	} else if (strcmp(r->path, "/stream") == 0) {
+		http_respond_begin(c, 200, "text/plain", -1,
+		    "X-Test: yes\r\n");
+		http_respond_write(c, "abc", 3);
+		http_respond_write(c, "", 0);
+		http_respond_write(c, "def", 3);
+		http_respond_end(c);
+	} else if (strcmp(r->path, "/info") == 0) {
+		const char *ua = http_header(r, "user-agent");
+
+		len = (size_t)str_fmt(buf, sizeof buf, "%s|%s|%s|%s|%d|%s|%s",
+		    r->method, r->path, r->query, ua ? ua : "-", r->tls,
+		    r->peer_subject, r->peer_addr);
+		http_respond(c, 200, "text/plain", buf, len);
+	} else if (strcmp(r->path, "/noread") == 0)
+		http_respond(c, 200, "text/plain", "ok", 2);
+	else if (strcmp(r->path, "/silent") == 0)
+		;	/* the server answers 500 */
+	else
+		http_respond(c, 404, "text/plain", "nf", 2);
+}
+
+struct srv {
+	struct http_server	*s;
+	pthread_t		 t;
+	int			 port;
+	int			 rc;
+};
+
+static void *
+srv_thread(void *arg)
+{
+	struct srv *v = arg;
+
+	v->rc = http_server_run(v->s);
+	return NULL;
+}
+
+static int
+srv_start(struct srv *v, const struct http_server_opts *o)
+{
+	char err[256];
+
+	memset(v, 0, sizeof *v);
+	v->rc = -99;
+	if ((v->s = http_server_new(o, handler, NULL, err, sizeof err)) == NULL) {
+		fprintf(stderr, "http_server_new: %s\n", err);
+		return -1;
+	}
+	v->port = http_server_port(v->s);
+	if (pthread_create(&v->t, NULL, srv_thread, v) != 0) {
+		http_server_free(v->s);
+		v->s = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+srv_stop(struct srv *v)
+{
+	if (v->s == NULL)
+		return -1;
+	http_server_stop(v->s);
+	pthread_join(v->t, NULL);
+	http_server_free(v->s);
+	v->s = NULL;
+	return v->rc;
+}
+
+/* Client side: a socket, optional TLS, and a read buffer. */
+struct cli {
+	int	 fd;
+	SSL	*ssl;
+	char	 buf[1 << 16];
+	size_t	 len;
+	int	 no_body;	/* the next response answers HEAD */
+};
+
+static int
+cli_open(struct cli *k, int port)
+{
+	struct sockaddr_in sin;
+	struct timeval tv = { 5, 0 };
+
+	memset(k, 0, sizeof *k);
+	if ((k->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	setsockopt(k->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(k->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(k->fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		close(k->fd);
+		k->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cli_close(struct cli *k)
+{
+	if (k->ssl != NULL) {
+		SSL_free(k->ssl);
+		k->ssl = NULL;
+	}
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+}
+
+static int
+cli_send(struct cli *k, const void *p, size_t n)
+{
+	const char *s = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if (k->ssl != NULL)
+			w = SSL_write(k->ssl, s, (int)n);
+		else
+			w = send(k->fd, s, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+cli_sends(struct cli *k, const char *s)
+{
+	return cli_send(k, s, strlen(s));
+}
+
+/* More bytes into k->buf: >0, 0 on EOF, -1 on error/timeout. */
+static ssize_t
+cli_fill(struct cli *k)
+{
+	ssize_t n;
+
+	if (k->len == sizeof k->buf)
+		return -1;
+	if (k->ssl != NULL) {
+		n = SSL_read(k->ssl, k->buf + k->len, (int)(sizeof k->buf - k->len));
+		if (n <= 0)
+			return SSL_get_error(k->ssl, (int)n) ==
+			    SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	} else
+		n = recv(k->fd, k->buf + k->len, sizeof k->buf - k->len, 0);
+	if (n > 0)
+		k->len += (size_t)n;
+	return n;
+}
+
+struct resp {
+	int	 status;
+	char	 head[2048];
+	char	 body[65536];
+	size_t	 blen;
+};
+
+static void
+cli_consume(struct cli *k, size_t n)
+{
+	memmove(k->buf, k->buf + n, k->len - n);
+	k->len -= n;
+}
+
+/* One response (a 1xx counts as one).  0, or -1 on EOF/error first. */
+static int
+cli_response(struct cli *k, struct resp *r)
+{
+	char *e, *cl;
+	size_t hl;
+
+	memset(r, 0, sizeof *r);
+	while ((e = memmem(k->buf, k->len, "\r\n\r\n", 4)) == NULL)
+		if (cli_fill(k) <= 0)
+			return -1;
+	hl = (size_t)(e - k->buf) + 4;
+	if (hl >= sizeof r->head || hl < 13 || memcmp(k->buf, "HTTP/1.1 ", 9))
+		return -1;
+	memcpy(r->head, k->buf, hl);
+	r->head[hl] = '\0';
+	r->status = atoi(r->head + 9);
+	cli_consume(k, hl);
+	if (r->status < 200 || r->status == 204 || r->status == 304 ||
+	    k->no_body) {
+		k->no_body = 0;
+		return 0;
+	}
+	if ((cl = strstr(r->head, "\r\nContent-Length: ")) != NULL) {
+		size_t want = (size_t)strtoul(cl + 18, NULL, 10);
+
+		if (want > sizeof r->body)
+			return -1;
+		while (k->len < want)
+			if (cli_fill(k) <= 0)
+				return -1;
+		memcpy(r->body, k->buf, want);
+		r->blen = want;
+		cli_consume(k, want);
+	} else if (strstr(r->head, "\r\nTransfer-Encoding: chunked\r\n")) {
+		struct http_chunked c;
+		size_t used, n;
+		int rc;
+
+		http_chunked_init(&c, 0);
+		for (;;) {
+			rc = http_chunked_decode(&c, k->buf, k->len, &used,
+			    r->body + r->blen, sizeof r->body - r->blen, &n);
+			cli_consume(k, used);
+			r->blen += n;
+			if (rc != HTTP_CHUNKED_OK)
+				return rc == HTTP_CHUNKED_DONE ? 0 : -1;
+			if (k->len == 0 && cli_fill(k) <= 0)
+				return -1;
+		}
+	} else {
+		while (cli_fill(k) > 0)
+			;
+		memcpy(r->body, k->buf, k->len < sizeof r->body ?
+		    k->len : sizeof r->body);
+		r->blen = k->len;
+		k->len = 0;
+	}
+	return 0;
+}
+
+/* 1 when the peer closed (EOF or reset) within the receive timeout. */
+static int
+cli_closed(struct cli *k)
+{
+	ssize_t n;
+
+	while ((n = cli_fill(k)) > 0)
+		k->len = 0;
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static struct srv plain;
+
+static int
+suite_plain_init(void)
+{
+	struct http_server_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.workers = 4;
+	o.queue = 8;
+	o.header_timeout = 1;
+	o.io_timeout = 2;
+	o.request_deadline = 10;
+	o.keepalive_timeout = 2;
+	o.max_requests_per_conn = 5;
+	return srv_start(&plain, &o) == 0 ? 0 : -1;
+}
+
+static int
+suite_plain_cleanup(void)
+{
+	return srv_stop(&plain) == 0 ? 0 : -1;
+}
+
+static void
+test_srv_keepalive(void)
+{
+	struct cli k;
+	struct resp r;
+
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5\r\n\r\nhello") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.blen, 5);
+	CU_ASSERT_EQUAL(memcmp(r.body, "hello", 5), 0);
+	CU_ASSERT_PTR_NULL(strstr(r.head, "Connection: close"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "\r\nDate: "));
+
+	/* Same socket, second request, then two pipelined ones. */
+	CU_ASSERT(cli_sends(&k, "GET /info?q=1 HTTP/1.1\r\nHost: t\r\n"
+	    "User-Agent: cunit\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "GET|/info|q=1|cunit|0||127.0.0.1");
+
+	CU_ASSERT(cli_sends(&k, "GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "X-Test: yes\r\n"));
+	CU_ASSERT_EQUAL(r.blen, 6);
+	CU_ASSERT_EQUAL(memcmp(r.body, "abcdef", 6), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+
+	/* Fifth request: max_requests_per_conn reached, server closes. */
+	CU_ASSERT(cli_sends(&k, "GET /silent HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 500);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+	CU_ASSERT(cli_closed(&k));
+	cli_close(&k);
+
+	/* HTTP/1.0 closes unless keep-alive; HEAD has no body. */
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "HEAD /noread HTTP/1.0\r\n"
+	    "Connection: keep-alive\r\n\r\n") == 0);
+	k.no_body = 1;
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Length: 2\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: keep-alive\r\n"));
+	CU_ASSERT_EQUAL(k.len, 0);
+	CU_ASSERT(cli_sends(&k, "GET /stream HTTP/1.0\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_PTR_NULL(strstr(r.head, "Transfer-Encoding"));
+	CU_ASSERT_EQUAL(r.blen, 6);
+	CU_ASSERT_EQUAL(memcmp(r.body, "abcdef", 6), 0);
+	cli_close(&k);
+}
+
+static void
+test_srv_errors(void)
+{
+	static const struct {
+		const char	*req;
+		int		 status;
+	} cases[] = {
+		{ "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\n", 400 },
+		{ "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505 },
+		{ "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
+		{ "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+		  "\r\nzz\r\n", 400 },
+	};
+	struct cli k;
+	struct resp r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+		CU_ASSERT(cli_sends(&k, cases[i].req) == 0);
+		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+		CU_ASSERT_EQUAL(r.status, cases[i].status);
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+		CU_ASSERT(cli_closed(&k));
+		cli_close(&k);
+	}
+
+	/* Head too large: 431. */
+	{
+		char big[20000];
+		size_t n = (size_t)str_fmt(big, sizeof big,
+		    "GET / HTTP/1.1\r\nHost: t\r\nX: ");
+
+		memset(big + n, 'x', sizeof big - n);
+		CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+		CU_ASSERT(cli_send(&k, big, sizeof big) == 0);
+		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+		CU_ASSERT_EQUAL(r.status, 431);
+		cli_close(&k);
+	}
+}
+
+static void
+test_srv_continue(void)
+{
+	struct cli k;
+	struct resp r;
+
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 100);
+	CU_ASSERT_STRING_EQUAL(r.head, "HTTP/1.1 100 Continue\r\n\r\n");
+	CU_ASSERT(cli_sends(&k, "world") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.blen, 5);
+	CU_ASSERT_EQUAL(memcmp(r.body, "world", 5), 0);
+
+	/* Declared length past the limit: 413 at once, no 100, close. */
+	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+	CU_ASSERT(cli_closed(&k));
+	cli_close(&k);
+}
+
+static void
+test_srv_limit(void)
+{
+	struct cli k;
+	struct resp r;
+	char body[5000];
+
+	/* Content-Length past the limit, body sent anyway: 413. */
+	memset(body, 'b', sizeof body);
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5000\r\n\r\n") == 0);
+	CU_ASSERT(cli_send(&k, body, sizeof body) == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 413);
+	cli_close(&k);
+
+	/* Chunked past the limit: 413 once the limit is crossed. */
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n1388\r\n") == 0);
+	CU_ASSERT(cli_send(&k, body, sizeof body) == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 413);
+	cli_close(&k);
+
+	/* Within the limit: hashed. */
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad 3");
+	cli_close(&k);
+
+	/* Body not read by the handler: the connection is closed. */
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /noread HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\n0123456789") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+	CU_ASSERT(cli_closed(&k));
+	cli_close(&k);
+}
+
+static void
+test_srv_chunked_upload(void)
+{
+	enum { TOTAL = 6 * 1024 * 1024 };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dig[32], *data;
+	char hex[65], line[32], want[128];
+	struct cli k;
+	struct resp r;
+	size_t off = 0, n, step = 1;
+	unsigned x = 12345;
+
+	data = malloc(TOTAL);
+	CU_ASSERT_FATAL(data != NULL);
+	for (n = 0; n < TOTAL; n++) {
+		x = x * 1103515245u + 12345u;
+		data[n] = (unsigned char)(x >> 16);
+	}
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, data, TOTAL);
+	EVP_DigestFinal_ex(md, dig, NULL);
+	EVP_MD_CTX_free(md);
+	str_hex(dig, sizeof dig, hex);
+	str_fmt(want, sizeof want, "%s %d", hex, TOTAL);
+
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /hash HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n") == 0);
+	/* Chunks of growing, odd sizes, with an extension now and then. */
+	while (off < TOTAL) {
+		n = step;
+		if (n > TOTAL - off)
+			n = TOTAL - off;
+		str_fmt(line, sizeof line, "%zx%s\r\n", n,
+		    step % 3 ? "" : ";ext=1");
+		if (cli_sends(&k, line) != 0 || cli_send(&k, data + off, n) != 0 ||
+		    cli_sends(&k, "\r\n") != 0)
+			break;
+		off += n;
+		step = step * 2 + 1;
+		if (step > 300000)
+			step = 7;
+	}
+	CU_ASSERT_EQUAL(off, TOTAL);
+	CU_ASSERT(cli_sends(&k, "0\r\nX-Trailer: 1\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, want);
+	CU_ASSERT_PTR_NULL(strstr(r.head, "Connection: close"));
+	cli_close(&k);
+	free(data);
+}
+
+static void
+test_srv_slowdrip(void)
+{
+	static const char req[] =
+	    "GET /info HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaa\r\n\r\n";
+	struct cli slow, k;
+	struct resp r;
+	struct pollfd pfd;
+	long long t0, t1;
+	size_t i;
+	int got = 0;
+
+	CU_ASSERT_FATAL(cli_open(&slow, plain.port) == 0);
+	t0 = (long long)time(NULL);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t0 = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	}
+	for (i = 0; i < sizeof req - 1; i++) {
+		if (cli_send(&slow, req + i, 1) != 0)
+			break;
+		if (i == 2) {
+			/* Another client is served meanwhile. */
+			CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+			CU_ASSERT(cli_sends(&k, "GET /info HTTP/1.1\r\n"
+			    "Host: t\r\nConnection: close\r\n\r\n") == 0);
+			CU_ASSERT_EQUAL(cli_response(&k, &r), 0);
+			CU_ASSERT_EQUAL(r.status, 200);
+			cli_close(&k);
+		}
+		pfd.fd = slow.fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) == 1) {
+			got = 1;
+			break;
+		}
+	}
+	CU_ASSERT_FATAL(got);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t1 = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	}
+	CU_ASSERT_EQUAL(cli_response(&slow, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 408);
+	CU_ASSERT(t1 - t0 >= 900 && t1 - t0 < 2000);
+	CU_ASSERT(cli_closed(&slow));
+	cli_close(&slow);
+
+	/* An idle connection that sends nothing is closed silently. */
+	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+	CU_ASSERT(cli_closed(&k));
+	CU_ASSERT_EQUAL(k.len, 0);
+	cli_close(&k);
+}
+
+struct bg_req {
+	int		 port;
+	struct resp	 r;
+	int		 rc;
+};
+
+static void *
+bg_wait_request(void *arg)
+{
+	struct bg_req *b = arg;
+	struct cli k;
+
+	b->rc = -1;
+	if (cli_open(&k, b->port) != 0)
+		return NULL;
+	if (cli_sends(&k, "GET /wait HTTP/1.1\r\nHost: t\r\n\r\n") == 0)
+		b->rc = cli_response(&k, &b->r);
+	cli_close(&k);
+	return NULL;
+}
+
+static void
+test_srv_busy(void)
+{
+	struct http_server_opts o;
+	struct srv v;
+	struct bg_req b;
+	pthread_t t;
+	struct cli queued, third;
+	struct resp r;
+
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.workers = 1;
+	o.queue = 1;
+	o.header_timeout = 2;
+	o.io_timeout = 2;
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	gate_reset();
+	memset(&b, 0, sizeof b);
+	b.port = v.port;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_wait_request, &b) == 0);
+	CU_ASSERT(gate_wait_entered(1));	/* the one worker is busy */
+
+	CU_ASSERT(cli_open(&queued, v.port) == 0);	/* fills the queue */
+	poll(NULL, 0, 200);
+	CU_ASSERT(cli_open(&third, v.port) == 0);
+	CU_ASSERT_EQUAL(cli_response(&third, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 503);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Retry-After: "));
+	cli_close(&third);
+
+	gate_release();
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(b.rc, 0);
+	CU_ASSERT_EQUAL(b.r.status, 200);
+	/* The queued connection is served once the worker is free. */
+	CU_ASSERT(cli_sends(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL(cli_response(&queued, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	cli_close(&queued);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
+}
+
+static void
+test_srv_stop(void)
+{
+	struct http_server_opts o;
+	struct srv v;
+	struct bg_req b;
+	struct cli idle, k;
+	pthread_t t;
+	int port;
+
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.workers = 2;
+	o.queue = 4;
+	o.keepalive_timeout = 30;
+	o.header_timeout = 30;
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	port = v.port;
+	gate_reset();
+	memset(&b, 0, sizeof b);
+	b.port = port;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_wait_request, &b) == 0);
+	CU_ASSERT(gate_wait_entered(1));
+	CU_ASSERT(cli_open(&idle, port) == 0);	/* idle on the other worker */
+	poll(NULL, 0, 100);
+
+	/* Stop while a request is in the handler and a peer is idle. */
+	http_server_stop(v.s);
+	poll(NULL, 0, 200);
+	CU_ASSERT(cli_closed(&idle));		/* idle peer: closed at once */
+	cli_close(&idle);
+	CU_ASSERT(cli_open(&k, port) != 0);	/* listener closed */
+	gate_release();
+	pthread_join(t, NULL);			/* current request finishes */
+	CU_ASSERT_EQUAL(b.rc, 0);
+	CU_ASSERT_EQUAL(b.r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.r.head, "Connection: close\r\n"));
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);	/* run() returned 0 */
+}
+
+/* ------------------------------------------------------------------ */
+/* TLS */
+
+static char tlsdir[256];
+
+static int
+sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
+}
+
+static int
+make_certs(void)
+{
+	char cmd[4096];
+	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    "-nodes";
+
+	str_lcpy(tlsdir, "/tmp/test_http.XXXXXX", sizeof tlsdir);
+	if (mkdtemp(tlsdir) == NULL)
+		return -1;
+	if (str_fmt(cmd, sizeof cmd,
+	    "cd %s && exec >log 2>&1 && "
+	    "printf 'basicConstraints=CA:FALSE\\nsubjectAltName=IP:127.0.0.1\\n"
+	    "extendedKeyUsage=serverAuth,clientAuth\\n' >ext && "
+	    "openssl req -x509 %s -keyout ca.key -out ca.pem -days 2 "
+	    "-subj '/CN=Test CA' "
+	    "-addext basicConstraints=critical,CA:TRUE "
+	    "-addext keyUsage=critical,keyCertSign,cRLSign && "
+	    "openssl req %s -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+	    "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 2 -extfile ext -out srv.pem && "
+	    "openssl req %s -keyout cli.key -out cli.csr "
+	    "-subj '/O=Test Hospital/CN=client.example' && "
+	    "openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -days 2 -extfile ext -out cli.pem",
+	    tlsdir, ec, ec, ec) < 0)
+		return -1;
+	return sh(cmd) == 0 ? 0 : -1;
+}
+
+static struct srv tlssrv;
+static SSL_CTX *srvctx;
+
+static int
+suite_tls_init(void)
+{
+	struct http_server_opts o;
+	char cert[300], key[300], ca[300], err[256];
+
+	if (make_certs() != 0)
+		return -1;
+	str_fmt(cert, sizeof cert, "%s/srv.pem", tlsdir);
+	str_fmt(key, sizeof key, "%s/srv.key", tlsdir);
+	str_fmt(ca, sizeof ca, "%s/ca.pem", tlsdir);
+	if ((srvctx = tls_server_ctx(cert, key, ca, err, sizeof err)) == NULL) {
+		fprintf(stderr, "tls_server_ctx: %s\n", err);
+		return -1;
+	}
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.workers = 2;
+	o.queue = 4;
+	o.header_timeout = 2;
+	o.io_timeout = 2;
+	o.tls = srvctx;
+	return srv_start(&tlssrv, &o) == 0 ? 0 : -1;
+}
+
+static int
+suite_tls_cleanup(void)
+{
+	char cmd[512];
+	int rc = srv_stop(&tlssrv);
+
+	SSL_CTX_free(srvctx);
+	if (tlsdir[0] != '\0' &&
+	    str_fmt(cmd, sizeof cmd, "rm -rf '%s'", tlsdir) > 0)
+		(void)sh(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* TLS client; with_cert selects the client certificate.  0 on handshake. */
+static int
+tls_client(struct cli *k, SSL_CTX **pctx, int with_cert)
+{
+	char path[300], path2[300];
+	SSL_CTX *ctx;
+
+	*pctx = ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL)
+		return -1;
+	str_fmt(path, sizeof path, "%s/ca.pem", tlsdir);
+	if (SSL_CTX_load_verify_locations(ctx, path, NULL) != 1)
+		return -1;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (with_cert) {
+		str_fmt(path, sizeof path, "%s/cli.pem", tlsdir);
+		str_fmt(path2, sizeof path2, "%s/cli.key", tlsdir);
+		if (SSL_CTX_use_certificate_file(ctx, path, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(ctx, path2, SSL_FILETYPE_PEM) != 1)
+			return -1;
+	}
+	if (cli_open(k, tlssrv.port) != 0)
+		return -1;
+	if ((k->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(k->ssl, k->fd) != 1)
+		return -1;
+	SSL_set1_host(k->ssl, "127.0.0.1");
+	return SSL_connect(k->ssl) == 1 ? 0 : -1;
+}
+
+static void
+test_tls_mutual(void)
+{
+	SSL_CTX *ctx = NULL;
+	struct cli k;
+	struct resp r;
+
+	CU_ASSERT_FATAL(tls_client(&k, &ctx, 1) == 0);
+	CU_ASSERT(cli_sends(&k, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body,
+	    "GET|/info||-|1|CN=client.example,O=Test Hospital|127.0.0.1");
+	/* keep-alive over TLS, with a chunked upload */
+	CU_ASSERT(cli_sends(&k, "POST /hash HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_STRING_EQUAL(r.body, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad 3");
+	cli_close(&k);
+	SSL_CTX_free(ctx);
+}
+
+static void
+test_tls_no_cert(void)
+{
+	SSL_CTX *ctx = NULL;
+	struct cli k, ok;
+	struct resp r;
+	SSL_CTX *ctx2 = NULL;
+
+	memset(&r, 0, sizeof r);
+	/* TLS 1.3: the client may finish its side before the alert comes. */
+	if (tls_client(&k, &ctx, 0) == 0) {
+		(void)cli_sends(&k, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n");
+		CU_ASSERT_NOT_EQUAL(cli_response(&k, &r), 0);
+	}
+	CU_ASSERT_NOT_EQUAL(r.status, 200);
+	cli_close(&k);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+
+	/* A plain-text client on the TLS port gets nothing useful either. */
+	CU_ASSERT_FATAL(cli_open(&k, tlssrv.port) == 0);
+	CU_ASSERT(cli_sends(&k, "GET / HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_NOT_EQUAL(cli_response(&k, &r), 0);
+	cli_close(&k);
+
+	/* The server goes on serving others. */
+	CU_ASSERT_FATAL(tls_client(&ok, &ctx2, 1) == 0);
+	CU_ASSERT(cli_sends(&ok, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL(cli_response(&ok, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	cli_close(&ok);
+	SSL_CTX_free(ctx2);
+}
+
+static void
+test_tls_ctx_errors(void)
+{
+	char err[256], path[300];
+
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(tls_server_ctx("/nonexistent.pem", "/nonexistent.key",
+	    "/nonexistent-ca.pem", err, sizeof err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent.pem"));
+	CU_ASSERT_PTR_NULL(tls_server_ctx("", "", "", err, sizeof err));
+	/* Key that does not match the certificate. */
+	str_fmt(path, sizeof path, "%s/srv.pem", tlsdir);
+	{
+		char key[300], ca[300];
+
+		str_fmt(key, sizeof key, "%s/cli.key", tlsdir);
+		str_fmt(ca, sizeof ca, "%s/ca.pem", tlsdir);
+		CU_ASSERT_PTR_NULL(tls_server_ctx(path, key, ca, err,
+		    sizeof err));
+		CU_ASSERT(err[0] != '\0');
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_server_new_errors(void)
+{
+	struct http_server_opts o;
+	struct http_server *s;
+	char err[256];
+
+	memset(&o, 0, sizeof o);
+	o.workers = -1;
+	CU_ASSERT_PTR_NULL(http_server_new(&o, handler, NULL, err, sizeof err));
+	CU_ASSERT(err[0] != '\0');
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.port = 70000;
+	CU_ASSERT_PTR_NULL(http_server_new(&o, handler, NULL, err, sizeof err));
+	CU_ASSERT(err[0] != '\0');
+	o.port = plain.port;		/* in use */
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(http_server_new(&o, handler, NULL, err, sizeof err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use"));
+	o.port = 0;
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s = http_server_new(&o, handler, NULL,
+	    err, sizeof err));
+	CU_ASSERT(http_server_port(s) > 0);
+	http_server_free(s);
+	CU_ASSERT_STRING_EQUAL(http_reason(413), "Content Too Large");
+	CU_ASSERT_STRING_EQUAL(http_reason(503), "Service Unavailable");
+}
+
+int
+main(void)
+{
+	CU_pSuite p, c, s, t;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	p = CU_add_suite("http_parse", NULL, NULL);
+	c = CU_add_suite("http_chunked", NULL, NULL);
+	s = CU_add_suite("http_server", suite_plain_init, suite_plain_cleanup);
+	t = CU_add_suite("http_tls", suite_tls_init, suite_tls_cleanup);
+	if (p == NULL || c == NULL || s == NULL || t == NULL ||
+	    CU_add_test(p, "simple", test_parse_simple) == NULL ||
+	    CU_add_test(p, "prefixes", test_parse_prefixes) == NULL ||
+	    CU_add_test(p, "pipelined", test_parse_pipelined) == NULL ||
+	    CU_add_test(p, "rejections", test_parse_reject) == NULL ||
+	    CU_add_test(p, "limits", test_parse_limits) == NULL ||
+	    CU_add_test(c, "split at every byte", test_chunked_split) == NULL ||
+	    CU_add_test(c, "rejections", test_chunked_reject) == NULL ||
+	    CU_add_test(s, "new errors", test_server_new_errors) == NULL ||
+	    CU_add_test(s, "keep-alive", test_srv_keepalive) == NULL ||
+	    CU_add_test(s, "head errors", test_srv_errors) == NULL ||
+	    CU_add_test(s, "100-continue", test_srv_continue) == NULL ||
+	    CU_add_test(s, "body limit", test_srv_limit) == NULL ||
+	    CU_add_test(s, "chunked upload", test_srv_chunked_upload) == NULL ||
+	    CU_add_test(s, "slow drip", test_srv_slowdrip) == NULL ||
+	    CU_add_test(s, "queue full", test_srv_busy) == NULL ||
+	    CU_add_test(s, "graceful stop", test_srv_stop) == NULL ||
+	    CU_add_test(t, "mutual TLS", test_tls_mutual) == NULL ||
+	    CU_add_test(t, "no client cert", test_tls_no_cert) == NULL ||
+	    CU_add_test(t, "ctx errors", test_tls_ctx_errors) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	signal(SIGPIPE, SIG_IGN);	/* the test clients write to closed peers */
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
