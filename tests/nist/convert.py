@@ -11,8 +11,7 @@ sends it; this module does the same, with the Python 3 standard library only:
      order (Slot, Name, Description, VersionInfo, Classification,
      ExternalIdentifier), ids on Classification/ExternalIdentifier/
      Association, registryObject/classifiedObject back references, full
-     association type URNs, ObjectRefs only for objects the submission
-     points at;
+     association type URNs, no ObjectRefs (the NIST 3.0 form has none);
   3. <AssignUuids/>: symbolic ids (Document01) become fresh urn:uuid ids;
      uniqueIds become fresh OIDs under a per-run root (unless
      <NoAssignUids id="..."/>); patient ids are set to the test's patient
@@ -261,7 +260,8 @@ class Assigned:
 
 
 def finish_submission(sor, ids, assign_uuids=False, assign_uids=True,
-                      no_assign_uids=(), patient=None, fresh_sub_ids=True):
+                      no_assign_uids=(), patient=None, fresh_sub_ids=True,
+                      keep_objectrefs=False):
     """Complete a 3.0 SubmitObjectsRequest in place as the NIST engine does.
 
     assign_uuids: replace non-urn:uuid ids of the top-level objects by fresh
@@ -324,10 +324,13 @@ def finish_submission(sor, ids, assign_uuids=False, assign_uids=True,
                     c.set("classifiedObject", parent.get("id", ""))
                 if k == "ExternalIdentifier" and not c.get("registryObject"):
                     c.set("registryObject", parent.get("id", ""))
-    # ObjectRefs: keep those that the submission points at (RPLC targets,
-    # existing folders); drop the ones 2.1 needed for scheme/node UUIDs.
+    # ObjectRefs: the NIST engine's 3.0 form has none (its 2.1 templates list
+    # the scheme/node UUIDs and RPLC targets; compare 12318/two_doc.xml with
+    # the InputMetadata of nist-msgvalidator/pnr-log.xml).  keep_objectrefs
+    # keeps those the submission points at (RPLC targets, stored folders).
     for o in top:
-        if local(o.tag) == "ObjectRef" and o.get("id") not in referenced:
+        if local(o.tag) == "ObjectRef" and (o.get("id") not in referenced
+                                            or not keep_objectrefs):
             rol.remove(o)
     for o in top:
         if local(o.tag) not in ("ExtrinsicObject", "RegistryPackage"):

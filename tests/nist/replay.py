@@ -628,7 +628,7 @@ class Engine:
         text = "; ".join(bad)
         if reply is not None and reply.kind == "response":
             for code, ctx, sev in reply.errors[:3]:
-                text += " | %s %s: %s" % (sev, code, ctx[:160])
+                text += " | %s %s: %s" % (sev, code, ctx[:400])
         return text
 
     # running
@@ -686,7 +686,8 @@ class Engine:
             noassign = {n.get("id") for n in trans.findall("NoAssignUids")}
             assigned = C.finish_submission(
                 body, self.ids, assign_uuids=trans.find("AssignUuids") is not None,
-                no_assign_uids=noassign, patient=patient)
+                no_assign_uids=noassign, patient=patient,
+                keep_objectrefs=self.args.keep_objectrefs)
             log.update(assigned.as_sections())
         else:
             action = C.ACTION_ITI18
@@ -697,6 +698,9 @@ class Engine:
             with open(os.path.join(self.args.save, fn + ".xml"), "wb") as f:
                 f.write(msg)
         reply = self.client.post(action, msg)
+        if self.args.save:
+            with open(os.path.join(self.args.save, fn + ".reply.xml"), "wb") as f:
+                f.write(reply.raw)
         exp_status, codes, msgs = self.expected(step)
         ec = trans.find("ExpectedContents")
 
@@ -922,6 +926,10 @@ def main(argv=None):
                     help="extra xdsd -C setting")
     ap.add_argument("--no-files", action="store_true",
                     help="only the NIST test plans")
+    ap.add_argument("--keep-objectrefs", action="store_true",
+                    help="keep the template's rim:ObjectRefs to stored objects "
+                    "(RPLC targets, folders) in ITI-42; the NIST engine drops "
+                    "every ObjectRef when it translates to ebRIM 3.0")
     ap.add_argument("--strict", action="store_true",
                     help="an XPASS fails the run too")
     ap.add_argument("only", nargs="*", help="NIST test numbers (glob)")

@@ -67,14 +67,15 @@ V21 = """<rs:SubmitObjectsRequest xmlns:rs="urn:oasis:names:tc:ebxml-regrep:regi
 OLD = "urn:uuid:11111111-2222-4333-8444-555555555555"
 
 
-def convert_sample(assign_uuids=True, no_assign=(), patient="P"):
+def convert_sample(assign_uuids=True, no_assign=(), patient="P", keep=False):
     ids = C.IdSource(seed=7)
     text, missing = C.fill_tokens(V21, {"$patientid$": "orig&x",
                                         "$rplc_doc_uuid$": OLD})
     assert not missing
     sor = C.translate(C.parse_xml(text))
     got = C.finish_submission(sor, ids, assign_uuids=assign_uuids,
-                              no_assign_uids=no_assign, patient=patient)
+                              no_assign_uids=no_assign, patient=patient,
+                              keep_objectrefs=keep)
     return sor, got, ids
 
 
@@ -156,8 +157,10 @@ class TestTranslate(unittest.TestCase):
         self.assertEqual(got.uuids["Document01"], "Document01")
         self.assertIsNotNone(sor.find(".//%sExtrinsicObject[@id='Document01']" % RIM))
 
-    def test_objectrefs_only_for_referenced_objects(self):
+    def test_objectrefs(self):
         sor, _, _ = convert_sample()
+        self.assertEqual(list(sor.iter(RIM + "ObjectRef")), [])
+        sor, _, _ = convert_sample(keep=True)
         refs = [r.get("id") for r in sor.iter(RIM + "ObjectRef")]
         self.assertEqual(refs, [OLD])
 
