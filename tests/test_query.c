@@ -1,0 +1,829 @@
+/*
+ * test_query.c: the 14 stored queries against a registry database built
+ * from registry/schema.sql with rows inserted directly (the conventions of
+ * the schema header: canonical CX, DTM padded to 14 digits, status URNs,
+ * stored XML without status/home).
+ *
+ * Data (row id: object):
+ *   P1 = p1^^^&1.2.3&ISO, P2 = p2^^^&1.2.3&ISO
+ *   1 DE1 P1 Approved stable  created 20041224 class C1 conf N,R event E1,E2
+ *                            format F1 author ^Ford^Jim refid R1,R2
+ *   2 DE2 P1 Approved stable  created 20050101 class C2 conf N event E1
+ *                            format F2 author ^Smith^Ann refid R1
+ *   3 DE3 P1 Deprecated       class C1 (replaced by DE2)
+ *   4 DE4 P1 Approved on-demand class C1
+ *   5 DE5 P2 Approved stable  class C1
+ *  10 SS1 P1 submitted 20041225120000 source 9.9 author ^Ford content CT1
+ *  11 SS2 P1 submitted 20050102000000 source 9.8
+ *  12 SS3 P2
+ *  20 F1  P1 lastUpdate 20050101 codeList FC1
+ *  21 F2  P2
+ *  assocs: 30 SS1>DE1, 31 SS1>DE3, 32 SS1>F1, 33 F1>DE1, 34 SS1>(33),
+ *          35 SS2>DE2, 36 DE2 RPLC DE3, 37 SS2>(36), 38 SS3>DE5,
+ *          39 SS2>DE4, 40 F2>DE5   (> is HasMember)
+ */
+#include "config.h"
+
+#include <CUnit/Basic.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "query.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define P1	"p1^^^&1.2.3&ISO"
+#define P2	"p2^^^&1.2.3&ISO"
+#define QP1	"'p1^^^&amp;1.2.3&amp;ISO'"
+#define QP2	"'p2^^^&amp;1.2.3&amp;ISO'"
+#define U(n)	"urn:uuid:00000000-0000-4000-8000-0000000000" #n
+#define APPROVED "('" STATUS_APPROVED "')"
+
+static sqlite3 *db;
+
+static int
+exec_file(const char *path)
+{
+	FILE *fp;
+	char *sql;
+	long n;
+	int rc;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return -1;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	if (n < 0 || (sql = calloc(1, (size_t)n + 1)) == NULL) {
+		fclose(fp);
+		return -1;
+	}
+	rc = fread(sql, 1, (size_t)n, fp) == (size_t)n ? 0 : -1;
+	fclose(fp);
+	if (rc == 0 && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	free(sql);
+	return rc;
+}
+
+/* Run one INSERT with text arguments (NULL binds NULL). */
+static int
+ins(const char *sql, int n, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	va_start(ap, n);
+	for (i = 1; i <= n; i++) {
+		const char *v = va_arg(ap, const char *);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	}
+	va_end(ap);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+object(const char *id, const char *uuid, const char *kind, const char *status,
+    const char *pid, const char *uid, const char *elem)
+{
+	char xml[512];
+
+	snprintf(xml, sizeof xml, "<rim:%s xmlns:rim=\"" NS_RIM "\" id=\"%s\" "
+	    "lid=\"%s\"><rim:Name/></rim:%s>", elem, uuid, uuid, elem);
+	return ins("INSERT INTO registry_object (id, entry_uuid, lid, kind, "
+	    "status, patient_id, unique_id, xml) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	    "CAST(? AS BLOB))", 8, id, uuid, uuid, kind, status, pid, uid, xml);
+}
+
+static int
+de(const char *id, const char *uuid, const char *status, const char *pid,
+    const char *type, const char *uid, const char *ctime, const char *start,
+    const char *stop)
+{
+	if (object(id, uuid, "1", status, pid, uid, "ExtrinsicObject") != 0)
+		return -1;
+	return ins("INSERT INTO document_entry (id, patient_id, status, "
+	    "object_type, unique_id, creation_time, service_start_time, "
+	    "service_stop_time, availability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    9, id, pid, status, type, uid, ctime, start, stop, DOCAVAIL_ONLINE);
+}
+
+static int
+ss(const char *id, const char *uuid, const char *pid, const char *uid,
+    const char *src, const char *t)
+{
+	if (object(id, uuid, "2", STATUS_APPROVED, pid, uid,
+	    "RegistryPackage") != 0)
+		return -1;
+	return ins("INSERT INTO submission_set (id, patient_id, status, "
+	    "unique_id, source_id, submission_time) VALUES (?, ?, ?, ?, ?, ?)",
+	    6, id, pid, STATUS_APPROVED, uid, src, t);
+}
+
+static int
+folder(const char *id, const char *uuid, const char *pid, const char *uid,
+    const char *t)
+{
+	if (object(id, uuid, "3", STATUS_APPROVED, pid, uid,
+	    "RegistryPackage") != 0)
+		return -1;
+	return ins("INSERT INTO folder (id, patient_id, status, unique_id, "
+	    "last_update_time) VALUES (?, ?, ?, ?, ?)", 5, id, pid,
+	    STATUS_APPROVED, uid, t);
+}
+
+static int
+assoc(const char *id, const char *uuid, const char *type, const char *src,
+    const char *dst)
+{
+	if (object(id, uuid, "4", STATUS_APPROVED, NULL, NULL,
+	    "Association") != 0)
+		return -1;
+	return ins("INSERT INTO association (id, type, source_id, target_id) "
+	    "VALUES (?, ?, ?, ?)", 4, id, type, src, dst);
+}
+
+static int
+code(const char *id, const char *scheme, const char *c, const char *cs)
+{
+	return ins("INSERT INTO code (object_id, scheme, code, coding_scheme) "
+	    "VALUES (?, ?, ?, ?)", 4, id, scheme, c, cs);
+}
+
+static int
+load(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/registry/schema.sql", top ? top : "..");
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || exec_file(path) != 0)
+		return -1;
+	rc |= de("1", U(01), STATUS_APPROVED, P1, OT_DE_STABLE, "1.1.1",
+	    "20041224000000", "20041223100000", "20041224100000");
+	rc |= de("2", U(02), STATUS_APPROVED, P1, OT_DE_STABLE, "1.1.2",
+	    "20050101000000", "20041231000000", NULL);
+	rc |= de("3", U(03), STATUS_DEPRECATED, P1, OT_DE_STABLE, "1.1.3",
+	    "20040101000000", NULL, NULL);
+	rc |= de("4", U(04), STATUS_APPROVED, P1, OT_DE_ONDEMAND, "1.1.4",
+	    NULL, NULL, NULL);
+	rc |= de("5", U(05), STATUS_APPROVED, P2, OT_DE_STABLE, "1.1.5",
+	    "20041224000000", NULL, NULL);
+	rc |= code("1", CS_DE_CLASSCODE, "C1", "S");
+	rc |= code("1", CS_DE_CONFCODE, "N", "CS");
+	rc |= code("1", CS_DE_CONFCODE, "R", "CS");
+	rc |= code("1", CS_DE_EVENTCODE, "E1", "ES");
+	rc |= code("1", CS_DE_EVENTCODE, "E2", "ES");
+	rc |= code("1", CS_DE_FORMATCODE, "F1", "FS");
+	rc |= code("1", CS_DE_TYPECODE, "T1", "TS");
+	rc |= code("1", CS_DE_PRACTICECODE, "PR", "PS");
+	rc |= code("1", CS_DE_HCFTCODE, "H1", "HS");
+	rc |= code("2", CS_DE_CLASSCODE, "C2", "S");
+	rc |= code("2", CS_DE_CONFCODE, "N", "CS");
+	rc |= code("2", CS_DE_EVENTCODE, "E1", "ES");
+	rc |= code("2", CS_DE_FORMATCODE, "F2", "FS");
+	rc |= code("3", CS_DE_CLASSCODE, "C1", "S");
+	rc |= code("4", CS_DE_CLASSCODE, "C1", "S");
+	rc |= code("5", CS_DE_CLASSCODE, "C1", "S");
+	rc |= ins("INSERT INTO author VALUES (1, 1, '^Ford^Jim')", 0);
+	rc |= ins("INSERT INTO author VALUES (2, 1, '^Smith^Ann')", 0);
+	rc |= ins("INSERT INTO author VALUES (2, 2, '^100%^Sure')", 0);
+	rc |= ins("INSERT INTO reference_id VALUES (1, 'R1')", 0);
+	rc |= ins("INSERT INTO reference_id VALUES (1, 'R2')", 0);
+	rc |= ins("INSERT INTO reference_id VALUES (2, 'R1')", 0);
+	rc |= ss("10", U(10), P1, "2.1", "9.9", "20041225120000");
+	rc |= ss("11", U(11), P1, "2.2", "9.8", "20050102000000");
+	rc |= ss("12", U(12), P2, "2.3", "9.9", "20050102000000");
+	rc |= ins("INSERT INTO author VALUES (10, 1, '^Ford')", 0);
+	rc |= code("10", CS_SS_CONTENTTYPE, "CT1", "CTS");
+	rc |= folder("20", U(20), P1, "3.1", "20050101000000");
+	rc |= folder("21", U(21), P2, "3.2", "20050101000000");
+	rc |= code("20", CS_FOL_CODELIST, "FC1", "FCS");
+	rc |= assoc("30", U(30), AT_HASMEMBER, "10", "1");
+	rc |= assoc("31", U(31), AT_HASMEMBER, "10", "3");
+	rc |= assoc("32", U(32), AT_HASMEMBER, "10", "20");
+	rc |= assoc("33", U(33), AT_HASMEMBER, "20", "1");
+	rc |= assoc("34", U(34), AT_HASMEMBER, "10", "33");
+	rc |= assoc("35", U(35), AT_HASMEMBER, "11", "2");
+	rc |= assoc("36", U(36), AT_RPLC, "2", "3");
+	rc |= assoc("37", U(37), AT_HASMEMBER, "11", "36");
+	rc |= assoc("38", U(38), AT_HASMEMBER, "12", "5");
+	rc |= assoc("39", U(39), AT_HASMEMBER, "11", "4");
+	rc |= assoc("40", U(40), AT_HASMEMBER, "21", "5");
+	return rc ? -1 : 0;
+}
+
+/*
+ * Build and run a request.  slots: name, value, ..., NULL; a name "+"
+ * adds another Value to the previous slot.  Returns the response text
+ * (static) or NULL; x receives the transaction record.
+ */
+static char resp[65536];
+static struct xact x;
+
+static const char *
+run_opts(const char *qid, const char *rt, long long max, const char *home,
+    const char *const *kv)
+{
+	struct query_opts o = { max, home };
+	struct buf req, out;
+	xmlDoc *doc = NULL;
+	char err[256];
+	size_t i;
+	int rc = -1;
+
+	buf_init(&req, 1 << 20);
+	buf_init(&out, sizeof resp - 1);
+	memset(&x, 0, sizeof x);
+	resp[0] = '\0';
+	if (buf_addf(&req, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
+	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"%s\"/>"
+	    "<rim:AdhocQuery id=\"%s\">", rt, qid) != BUF_OK)
+		goto done;
+	for (i = 0; kv[i] != NULL; i += 2) {
+		if (strcmp(kv[i], "+") == 0) {
+			/* reopen the previous ValueList */
+			req.b_len -= strlen("</rim:ValueList></rim:Slot>");
+			if (buf_addf(&req, "<rim:Value>%s</rim:Value>"
+			    "</rim:ValueList></rim:Slot>", kv[i + 1]) != BUF_OK)
+				goto done;
+			continue;
+		}
+		if (buf_addf(&req, "<rim:Slot name=\"%s\"><rim:ValueList>"
+		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>",
+		    kv[i], kv[i + 1]) != BUF_OK)
+			goto done;
+	}
+	if (buf_adds(&req, "</rim:AdhocQuery></query:AdhocQueryRequest>") !=
+	    BUF_OK)
+		goto done;
+	if ((doc = xml_parse(req.b_data, req.b_len, err, sizeof err)) == NULL) {
+		fprintf(stderr, "request: %s\n", err);
+		goto done;
+	}
+	if (query_run(db, xmlDocGetRootElement(doc), &o, &out, &x) == 0) {
+		memcpy(resp, buf_str(&out), out.b_len + 1);
+		rc = 0;
+	}
+done:
+	xmlFreeDoc(doc);
+	buf_free(&req);
+	buf_free(&out);
+	return rc == 0 ? resp : NULL;
+}
+
+static const char *
+run(const char *qid, const char *rt, const char *const *kv)
+{
+	return run_opts(qid, rt, 100, NULL, kv);
+}
+
+static int
+count(const char *s, const char *what)
+{
+	int n = 0;
+
+	while (s != NULL && (s = strstr(s, what)) != NULL) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+static int
+success(const char *r)
+{
+	return r != NULL && strstr(r, "status=\"" ST_SUCCESS "\"") != NULL &&
+	    strstr(r, "RegistryErrorList") == NULL;
+}
+
+static int
+failure(const char *r, const char *code)
+{
+	char want[128];
+
+	snprintf(want, sizeof want, "errorCode=\"%s\"", code);
+	return r != NULL && strstr(r, "status=\"" ST_FAILURE "\"") != NULL &&
+	    strstr(r, want) != NULL && count(r, "<rim:ObjectRef ") == 0 &&
+	    count(r, "<rim:ExtrinsicObject") == 0;
+}
+
+/* ObjectRef answer holding exactly the ids in want (NULL-terminated). */
+static int
+refs(const char *r, const char *const *want)
+{
+	char ref[128];
+	int n = 0;
+
+	if (!success(r))
+		return 0;
+	for (; *want != NULL; want++, n++) {
+		/* rim_write_objectref declares xmlns:rim before id. */
+		snprintf(ref, sizeof ref, " id=\"%s\"", *want);
+		if (strstr(r, ref) == NULL) {
+			fprintf(stderr, "\nmissing %s in %s\n", *want, r);
+			return 0;
+		}
+	}
+	if (count(r, "<rim:ObjectRef ") != n) {
+		fprintf(stderr, "\nwant %d refs: %s\n", n, r);
+		return 0;
+	}
+	return 1;
+}
+
+#define L(...)		((const char *const[]){ __VA_ARGS__, NULL })
+#define FD(...)		run(SQ_FINDDOCUMENTS, "ObjectRef", L(		\
+	"$XDSDocumentEntryPatientId", QP1,				\
+	"$XDSDocumentEntryStatus", APPROVED, __VA_ARGS__))
+#define NONE		((const char *const[]){ NULL })
+
+static void
+test_finddocs(void)
+{
+	CU_ASSERT(refs(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED)), L(U(01), U(02))));
+	CU_ASSERT_STRING_EQUAL(x.patient, P1);
+	CU_ASSERT_STRING_EQUAL(x.object, SQ_FINDDOCUMENTS);
+	CU_ASSERT_EQUAL(x.outcome, XACT_SUCCESS);
+	/* Status OR, type default stable, type list. */
+	CU_ASSERT(refs(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", "('" STATUS_APPROVED "', '"
+	    STATUS_DEPRECATED "')")), L(U(01), U(02), U(03))));
+	CU_ASSERT(refs(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", "'" STATUS_APPROVED "'",
+	    "+", "'" STATUS_DEPRECATED "'")), L(U(01), U(02), U(03))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryType", "('" OT_DE_STABLE "', '"
+	    OT_DE_ONDEMAND "')"), L(U(01), U(02), U(04))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryType", "('" OT_DE_ONDEMAND "')"),
+	    L(U(04))));
+	/* Other patient. */
+	CU_ASSERT(refs(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP2,
+	    "$XDSDocumentEntryStatus", APPROVED)), L(U(05))));
+}
+
+static void
+test_finddocs_codes(void)
+{
+	CU_ASSERT(refs(FD("$XDSDocumentEntryClassCode", "('C1^^S')"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryClassCode", "('C1^^S', 'C2^^S')"),
+	    L(U(01), U(02))));
+	/* Same code, other coding scheme: no match, Success. */
+	CU_ASSERT(refs(FD("$XDSDocumentEntryClassCode", "('C1^^X')"), NONE));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryTypeCode", "('T1^^TS')"), L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryPracticeSettingCode", "('PR^^PS')"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryHealthcareFacilityTypeCode",
+	    "('H1^^HS')"), L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryFormatCode", "('F2^^FS')"),
+	    L(U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryClassCode", "('C1^^S')",
+	    "$XDSDocumentEntryFormatCode", "('F2^^FS')"), NONE));
+	/* EventCodeList: OR inside a slot, AND across slots. */
+	CU_ASSERT(refs(FD("$XDSDocumentEntryEventCodeList", "('E1^^ES')"),
+	    L(U(01), U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryEventCodeList", "('E1^^ES')",
+	    "$XDSDocumentEntryEventCodeList", "('E2^^ES')"), L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryEventCodeList", "('E2^^ES', "
+	    "'E9^^ES')"), L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryEventCodeList", "('E1^^ES')",
+	    "$XDSDocumentEntryEventCodeList", "('E9^^ES')"), NONE));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryConfidentialityCode", "('N^^CS')",
+	    "$XDSDocumentEntryConfidentialityCode", "('R^^CS', 'X^^CS')"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryConfidentialityCode", "('N^^CS')"),
+	    L(U(01), U(02))));
+}
+
+static void
+test_finddocs_times(void)
+{
+	/* From <= t < To. */
+	CU_ASSERT(refs(FD("$XDSDocumentEntryCreationTimeFrom", "20041224",
+	    "$XDSDocumentEntryCreationTimeTo", "20050101"), L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryCreationTimeFrom", "20050101"),
+	    L(U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryCreationTimeTo", "20041224"),
+	    NONE));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryCreationTimeTo", "200412240001"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryCreationTimeFrom", "2004",
+	    "$XDSDocumentEntryCreationTimeTo", "2006"), L(U(01), U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryServiceStartTimeFrom", "20041231"),
+	    L(U(02))));
+	/* A document without the attribute never matches the range. */
+	CU_ASSERT(refs(FD("$XDSDocumentEntryServiceStopTimeFrom", "2000"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryServiceStopTimeTo", "20041224100000"),
+	    NONE));
+}
+
+static void
+test_finddocs_author_refid(void)
+{
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "('%Ford%')"),
+	    L(U(01))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "('%Ford%', "
+	    "'^Smith^Ann')"), L(U(01), U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "'^_mith%'"),
+	    L(U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "'^Ford'"), NONE));
+	/* '\' escapes a wildcard. */
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "'%100\\%%'"),
+	    L(U(02))));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "'%10\\%%'"), NONE));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryDocumentAvailability", "('"
+	    DOCAVAIL_OFFLINE "')"), NONE));
+	CU_ASSERT(refs(FD("$XDSDocumentEntryDocumentAvailability", "('"
+	    DOCAVAIL_ONLINE "')"), L(U(01), U(02))));
+
+	CU_ASSERT(refs(run(SQ_FINDDOCSBYREFID, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED,
+	    "$XDSDocumentEntryReferenceIdList", "('R1')")), L(U(01), U(02))));
+	CU_ASSERT(refs(run(SQ_FINDDOCSBYREFID, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED,
+	    "$XDSDocumentEntryReferenceIdList", "('R1')",
+	    "$XDSDocumentEntryReferenceIdList", "('R2', 'R9')")), L(U(01))));
+	CU_ASSERT(failure(run(SQ_FINDDOCSBYREFID, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED)), ERR_SQ_MISSING_PARAM));
+	/* Not a FindDocuments parameter. */
+	CU_ASSERT(failure(FD("$XDSDocumentEntryReferenceIdList", "('R1')"),
+	    ERR_REGISTRY));
+}
+
+static void
+test_findss_folders(void)
+{
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED)), L(U(10), U(11))));
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSSubmissionSetSourceId", "('9.8')")), L(U(11))));
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSSubmissionSetSubmissionTimeFrom", "20041225120000",
+	    "$XDSSubmissionSetSubmissionTimeTo", "20050102")), L(U(10))));
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSSubmissionSetAuthorPerson", "'%Ford%'")), L(U(10))));
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSSubmissionSetContentType", "('CT1^^CTS')")), L(U(10))));
+	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
+	    "$XDSSubmissionSetPatientId", QP1,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSSubmissionSetContentType", "('CT2^^CTS')")), NONE));
+
+	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
+	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED)),
+	    L(U(20))));
+	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
+	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED,
+	    "$XDSFolderCodeList", "('FC1^^FCS')")), L(U(20))));
+	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
+	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED,
+	    "$XDSFolderCodeList", "('FC1^^FCS')",
+	    "$XDSFolderCodeList", "('FC2^^FCS')")), NONE));
+	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
+	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED,
+	    "$XDSFolderLastUpdateTimeFrom", "20050102")), NONE));
+	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
+	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED,
+	    "$XDSFolderLastUpdateTimeFrom", "20050101",
+	    "$XDSFolderLastUpdateTimeTo", "20050102")), L(U(20))));
+}
+
+static void
+test_getall(void)
+{
+	CU_ASSERT(refs(run(SQ_GETALL, "ObjectRef", L(
+	    "$patientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED,
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSFolderStatus", APPROVED)),
+	    L(U(01), U(02), U(10), U(11), U(20), U(30), U(32), U(33), U(34),
+	    U(35))));
+	CU_ASSERT_STRING_EQUAL(x.patient, P1);
+	/* With the deprecated DE3 and the on-demand DE4 in. */
+	CU_ASSERT(refs(run(SQ_GETALL, "ObjectRef", L(
+	    "$patientId", QP1,
+	    "$XDSDocumentEntryStatus", "('" STATUS_APPROVED "', '"
+	    STATUS_DEPRECATED "')",
+	    "$XDSSubmissionSetStatus", APPROVED,
+	    "$XDSFolderStatus", APPROVED,
+	    "$XDSDocumentEntryType", "('" OT_DE_STABLE "', '" OT_DE_ONDEMAND
+	    "')")),
+	    L(U(01), U(02), U(03), U(04), U(10), U(11), U(20), U(30), U(31),
+	    U(32), U(33), U(34), U(35), U(36), U(37), U(39))));
+	CU_ASSERT(failure(run(SQ_GETALL, "ObjectRef", L(
+	    "$patientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED,
+	    "$XDSSubmissionSetStatus", APPROVED)), ERR_SQ_MISSING_PARAM));
+}
+
+static void
+test_getdocs_folders_assocs(void)
+{
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(01) "', '" U(03) "')")),
+	    L(U(01), U(03))));
+	CU_ASSERT_STRING_EQUAL(x.patient, "");
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('1.1.2')")), L(U(02))));
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryLogicalID", "('" U(04) "')")), L(U(04))));
+	/* A folder uuid is not a document. */
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(20) "')")), NONE));
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(01) "')",
+	    "$XDSDocumentEntryUniqueId", "('1.1.2')")), ERR_SQ_PARAM_NUMBER));
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$MetadataLevel", "1")), ERR_SQ_MISSING_PARAM));
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('1.1.2')", "$MetadataLevel", "3")),
+	    ERR_REGISTRY));
+
+	CU_ASSERT(refs(run(SQ_GETFOLDERS, "ObjectRef", L(
+	    "$XDSFolderEntryUUID", "('" U(20) "')")), L(U(20))));
+	CU_ASSERT(refs(run(SQ_GETFOLDERS, "ObjectRef", L(
+	    "$XDSFolderUniqueId", "('3.1', '3.2')")), L(U(20), U(21))));
+
+	CU_ASSERT(refs(run(SQ_GETASSOCIATIONS, "ObjectRef", L(
+	    "$uuid", "('" U(01) "')")), L(U(30), U(33))));
+	CU_ASSERT(refs(run(SQ_GETASSOCIATIONS, "ObjectRef", L(
+	    "$uuid", "('" U(01) "', '" U(10) "')")),
+	    L(U(30), U(31), U(32), U(33), U(34))));
+
+	CU_ASSERT(refs(run(SQ_GETDOCSANDASSOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(02) "')")),
+	    L(U(02), U(35), U(36))));
+	CU_ASSERT(refs(run(SQ_GETDOCSANDASSOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('1.1.1', '1.1.4')")),
+	    L(U(01), U(04), U(30), U(33), U(39))));
+	CU_ASSERT(refs(run(SQ_GETDOCSANDASSOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('9.9.9')")), NONE));
+}
+
+static void
+test_getss(void)
+{
+	CU_ASSERT(refs(run(SQ_GETSUBMISSIONSETS, "ObjectRef", L(
+	    "$uuid", "('" U(01) "')")), L(U(10), U(30))));
+	CU_ASSERT(refs(run(SQ_GETSUBMISSIONSETS, "ObjectRef", L(
+	    "$uuid", "('" U(01) "', '" U(02) "')")),
+	    L(U(10), U(11), U(30), U(35))));
+	CU_ASSERT(refs(run(SQ_GETSUBMISSIONSETS, "ObjectRef", L(
+	    "$uuid", "('" U(01) "', '" U(03) "')")),
+	    L(U(10), U(30), U(31))));
+	CU_ASSERT(refs(run(SQ_GETSUBMISSIONSETS, "ObjectRef", L(
+	    "$uuid", "('" U(20) "')")), L(U(10), U(32))));
+
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetEntryUUID", "'" U(10) "'")),
+	    L(U(10), U(01), U(03), U(20), U(30), U(31), U(32), U(33), U(34))));
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetUniqueId", "'2.1'",
+	    "$XDSDocumentEntryFormatCode", "('F1^^FS')")),
+	    L(U(10), U(01), U(20), U(30), U(32), U(33), U(34))));
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetUniqueId", "'2.1'",
+	    "$XDSDocumentEntryConfidentialityCode", "('X^^CS')")),
+	    L(U(10), U(20), U(32))));
+	/* SS2: DE2 plus the RPLC association it carries; on-demand DE4
+	 * only when asked for. */
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetEntryUUID", "'" U(11) "'")),
+	    L(U(11), U(02), U(35))));
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetEntryUUID", "'" U(11) "'",
+	    "$XDSDocumentEntryType", "('" OT_DE_ONDEMAND "')")),
+	    L(U(11), U(04), U(39))));
+	CU_ASSERT(refs(run(SQ_GETSSANDCONTENTS, "ObjectRef", L(
+	    "$XDSSubmissionSetUniqueId", "'no.such'")), NONE));
+}
+
+static void
+test_getfolder_related(void)
+{
+	CU_ASSERT(refs(run(SQ_GETFOLDERANDCONTENTS, "ObjectRef", L(
+	    "$XDSFolderEntryUUID", "'" U(20) "'")), L(U(20), U(01), U(33))));
+	CU_ASSERT(refs(run(SQ_GETFOLDERANDCONTENTS, "ObjectRef", L(
+	    "$XDSFolderUniqueId", "'3.1'",
+	    "$XDSDocumentEntryConfidentialityCode", "('R^^CS')")),
+	    L(U(20), U(01), U(33))));
+	CU_ASSERT(refs(run(SQ_GETFOLDERANDCONTENTS, "ObjectRef", L(
+	    "$XDSFolderUniqueId", "'3.1'",
+	    "$XDSDocumentEntryFormatCode", "('F2^^FS')")), L(U(20))));
+
+	CU_ASSERT(refs(run(SQ_GETFOLDERSFORDOC, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "'" U(01) "'")), L(U(20))));
+	CU_ASSERT(refs(run(SQ_GETFOLDERSFORDOC, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "'1.1.5'")), L(U(21))));
+	CU_ASSERT(refs(run(SQ_GETFOLDERSFORDOC, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "'1.1.2'")), NONE));
+
+	CU_ASSERT(refs(run(SQ_GETRELATEDDOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "'" U(03) "'",
+	    "$AssociationTypes", "('" AT_RPLC "')")), L(U(02), U(03), U(36))));
+	CU_ASSERT(refs(run(SQ_GETRELATEDDOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "'1.1.2'",
+	    "$AssociationTypes", "('" AT_HASMEMBER "', '" AT_RPLC "')")),
+	    L(U(02), U(03), U(36))));
+	CU_ASSERT(refs(run(SQ_GETRELATEDDOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "'1.1.2'",
+	    "$AssociationTypes", "('" AT_APND "')")), NONE));
+	CU_ASSERT(refs(run(SQ_GETRELATEDDOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "'" U(01) "'",
+	    "$AssociationTypes", "('" AT_HASMEMBER "', '" AT_RPLC "')")),
+	    NONE));
+	CU_ASSERT(refs(run(SQ_GETRELATEDDOCS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "'" U(03) "'",
+	    "$AssociationTypes", "('" AT_RPLC "')",
+	    "$XDSDocumentEntryType", "('" OT_DE_ONDEMAND "')")), NONE));
+}
+
+static void
+test_leafclass(void)
+{
+	static const char head[] = "<query:AdhocQueryResponse xmlns:query=\""
+	    NS_QUERY "\" xmlns:rim=\"" NS_RIM "\" status=\"" ST_SUCCESS
+	    "\"><rim:RegistryObjectList><rim:ExtrinsicObject ";
+	const char *r;
+
+	r = run(SQ_GETDOCUMENTS, "LeafClass", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(01) "', '" U(03) "')"));
+	CU_ASSERT(success(r));
+	CU_ASSERT_EQUAL(count(r, "<rim:ExtrinsicObject "), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "<rim:ExtrinsicObject status=\""
+	    STATUS_APPROVED "\" xmlns:rim=\"" NS_RIM "\" id=\"" U(01) "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "<rim:ExtrinsicObject status=\""
+	    STATUS_DEPRECATED "\" xmlns:rim=\"" NS_RIM "\" id=\"" U(03) "\""));
+	CU_ASSERT_EQUAL(count(r, "home="), 0);
+	CU_ASSERT_EQUAL(count(r, "<rim:ObjectRef"), 0);
+	CU_ASSERT_EQUAL(strncmp(r, head, strlen(head)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "</rim:RegistryObjectList>"
+	    "</query:AdhocQueryResponse>"));
+
+	r = run_opts(SQ_GETSSANDCONTENTS, "LeafClass", 100, "urn:oid:1.2.3",
+	    L("$XDSSubmissionSetEntryUUID", "'" U(11) "'"));
+	CU_ASSERT(success(r));
+	CU_ASSERT_EQUAL(count(r, "<rim:RegistryPackage status=\""
+	    STATUS_APPROVED "\" home=\"urn:oid:1.2.3\""), 1);
+	CU_ASSERT_EQUAL(count(r, "<rim:ExtrinsicObject status=\""
+	    STATUS_APPROVED "\" home=\"urn:oid:1.2.3\""), 1);
+	CU_ASSERT_EQUAL(count(r, "<rim:Association status=\""
+	    STATUS_APPROVED "\" home=\"urn:oid:1.2.3\""), 1);
+
+	r = run_opts(SQ_GETDOCUMENTS, "ObjectRef", 100, "urn:oid:1.2.3",
+	    L("$XDSDocumentEntryEntryUUID", "('" U(01) "')"));
+	CU_ASSERT(success(r));
+	CU_ASSERT_EQUAL(count(r, "<rim:ObjectRef "), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, " id=\"" U(01)
+	    "\" home=\"urn:oid:1.2.3\"/>"));
+}
+
+static void
+test_errors(void)
+{
+	const char *r;
+
+	/* LeafClass spanning two patients; ObjectRef is fine. */
+	r = run(SQ_GETDOCUMENTS, "LeafClass", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(01) "', '" U(05) "')"));
+	CU_ASSERT(failure(r, ERR_RESULT_NOT_SINGLE_PATIENT));
+	CU_ASSERT_STRING_EQUAL(x.errors, ERR_RESULT_NOT_SINGLE_PATIENT);
+	CU_ASSERT_EQUAL(x.outcome, XACT_FAILURE);
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryEntryUUID", "('" U(01) "', '" U(05) "')")),
+	    L(U(01), U(05))));
+	/* Associations have no patient: a GetAssociations LeafClass is
+	 * fine. */
+	CU_ASSERT(success(run(SQ_GETASSOCIATIONS, "LeafClass", L(
+	    "$uuid", "('" U(01) "', '" U(05) "')"))));
+
+	/* max_results: exactly at the limit passes, one past fails. */
+	CU_ASSERT(refs(run_opts(SQ_FINDDOCUMENTS, "ObjectRef", 2, NULL, L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED)), L(U(01), U(02))));
+	r = run_opts(SQ_FINDDOCUMENTS, "ObjectRef", 1, NULL, L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED));
+	CU_ASSERT(failure(r, ERR_TOO_MANY_RESULTS));
+	CU_ASSERT_STRING_EQUAL(x.errors, ERR_TOO_MANY_RESULTS);
+	/* Composite queries count all objects. */
+	CU_ASSERT(failure(run_opts(SQ_GETFOLDERANDCONTENTS, "ObjectRef", 2,
+	    NULL, L("$XDSFolderEntryUUID", "'" U(20) "'")),
+	    ERR_TOO_MANY_RESULTS));
+	CU_ASSERT(success(run_opts(SQ_GETFOLDERANDCONTENTS, "ObjectRef", 3,
+	    NULL, L("$XDSFolderEntryUUID", "'" U(20) "'"))));
+
+	r = run("urn:uuid:00000000-0000-0000-0000-000000000000", "ObjectRef",
+	    L("$uuid", "'x'"));
+	CU_ASSERT(failure(r, ERR_UNKNOWN_STORED_QUERY));
+	CU_ASSERT_STRING_EQUAL(x.object,
+	    "urn:uuid:00000000-0000-0000-0000-000000000000");
+	CU_ASSERT(failure(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", QP1)), ERR_SQ_MISSING_PARAM));
+	CU_ASSERT_STRING_EQUAL(x.errors, ERR_SQ_MISSING_PARAM);
+	CU_ASSERT(failure(run(SQ_FINDDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryPatientId", "('p1^^^&amp;1.2.3&amp;ISO', "
+	    "'p2^^^&amp;1.2.3&amp;ISO')",
+	    "$XDSDocumentEntryStatus", APPROVED)), ERR_SQ_PARAM_NUMBER));
+	/* NIST 11897 classcode_scheme_mismatch and old_scheme. */
+	CU_ASSERT(failure(FD("$XDSDocumentEntryClassCode",
+	    "('DEMO-Lab^^1.3.6.1.4.1.21367.100.1', 'a^^')"), ERR_REGISTRY));
+	CU_ASSERT(failure(FD("$XDSDocumentEntryPracticeSettingCode",
+	    "('Dialysis')", "$XDSDocumentEntryPracticeSettingCodeScheme",
+	    "('Connect-a-thon practiceSettingCodes')"), ERR_REGISTRY));
+	CU_ASSERT(failure(run(SQ_FINDDOCUMENTS, "Bogus", L(
+	    "$XDSDocumentEntryPatientId", QP1,
+	    "$XDSDocumentEntryStatus", APPROVED)), ERR_REGISTRY));
+	/* A value that only looks like SQL stays a value. */
+	CU_ASSERT(refs(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('1.1.1'') OR 1=1 --')")), NONE));
+}
+
+static void
+test_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(query_id_by_name("FindDocuments"),
+	    SQ_FINDDOCUMENTS);
+	CU_ASSERT_STRING_EQUAL(query_id_by_name("GetFolderAndContents"),
+	    SQ_GETFOLDERANDCONTENTS);
+	CU_ASSERT_STRING_EQUAL(query_name_by_id(SQ_GETRELATEDDOCS),
+	    "GetRelatedDocuments");
+	CU_ASSERT_PTR_NULL(query_id_by_name("findDocuments"));
+	CU_ASSERT_PTR_NULL(query_name_by_id(NULL));
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	xml_init();
+	if (load() != 0) {
+		fprintf(stderr, "cannot build the test database\n");
+		return 99;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("query", NULL, NULL);
+	if (s == NULL ||
+	    CU_add_test(s, "FindDocuments", test_finddocs) == NULL ||
+	    CU_add_test(s, "FindDocuments codes", test_finddocs_codes) == NULL ||
+	    CU_add_test(s, "FindDocuments times", test_finddocs_times) == NULL ||
+	    CU_add_test(s, "FindDocuments author refid",
+	    test_finddocs_author_refid) == NULL ||
+	    CU_add_test(s, "FindSubmissionSets FindFolders",
+	    test_findss_folders) == NULL ||
+	    CU_add_test(s, "GetAll", test_getall) == NULL ||
+	    CU_add_test(s, "GetDocuments GetFolders GetAssociations",
+	    test_getdocs_folders_assocs) == NULL ||
+	    CU_add_test(s, "GetSubmissionSets and contents", test_getss) == NULL ||
+	    CU_add_test(s, "GetFolderAndContents related",
+	    test_getfolder_related) == NULL ||
+	    CU_add_test(s, "LeafClass and home", test_leafclass) == NULL ||
+	    CU_add_test(s, "errors", test_errors) == NULL ||
+	    CU_add_test(s, "names", test_names) == NULL) {
+		CU_cleanup_registry();
+		sqlite3_close(db);
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	sqlite3_close(db);
+	xmlCleanupParser();
+	return failed ? 1 : 0;
+}
