@@ -323,12 +323,21 @@ soap_env_parse(const char *data, size_t len, struct soap_env *env,
 		for (h = xml_first_elem(env->header); h != NULL;
 		    h = xml_next_elem(h))
 			if (header_block(h, env, faultto, sizeof faultto,
-			    f) != 0)
+			    f) != 0) {
+				if (f->subcode != NULL && h->ns != NULL &&
+				    strcmp((const char *)h->ns->href,
+				    NS_WSA) == 0)
+					str_fmt(f->problem_header,
+					    sizeof f->problem_header, "wsa:%s",
+					    (const char *)h->name);
 				goto fail;
+			}
 	if (env->action[0] == '\0') {
 		soap_fault_set(f, SOAP_FAULT_SENDER,
 		    "MessageAddressingHeaderRequired", NULL,
 		    "wsa:Action header is required");
+		str_lcpy(f->problem_header, "wsa:Action",
+		    sizeof f->problem_header);
 		goto fail;
 	}
 	return 0;
@@ -460,6 +469,29 @@ soap_write_response(struct buf *out, const char *action,
 	return BUF_OK;
 }
 
+static int
+add_detail(struct buf *out, const struct soap_fault *f)
+{
+	int rc;
+
+	if (f->problem_header[0] != '\0') {
+		if ((rc = buf_adds(out, "<soap:Detail><wsa:ProblemHeaderQName>"))
+		    != BUF_OK ||
+		    (rc = add_text(out, f->problem_header)) != BUF_OK ||
+		    (rc = buf_adds(out, "</wsa:ProblemHeaderQName></soap:Detail>"))
+		    != BUF_OK)
+			return rc;
+	} else if (f->problem_action[0] != '\0') {
+		if ((rc = buf_adds(out, "<soap:Detail><wsa:ProblemAction>"
+		    "<wsa:Action>")) != BUF_OK ||
+		    (rc = add_text(out, f->problem_action)) != BUF_OK ||
+		    (rc = buf_adds(out, "</wsa:Action></wsa:ProblemAction>"
+		    "</soap:Detail>")) != BUF_OK)
+			return rc;
+	}
+	return BUF_OK;
+}
+
 int
 soap_write_fault(struct buf *out, const struct soap_fault *f,
     const char *relates_to)
@@ -501,8 +533,10 @@ soap_write_fault(struct buf *out, const struct soap_fault *f,
 	    "<soap:Text xml:lang=\"en\">")) != BUF_OK ||
 	    (rc = add_text(out, f->reason[0] != '\0' ? f->reason :
 	    "unspecified error")) != BUF_OK ||
-	    (rc = buf_adds(out, "</soap:Text></soap:Reason></soap:Fault>"
-	    "</soap:Body></soap:Envelope>\n")) != BUF_OK)
+	    (rc = buf_adds(out, "</soap:Text></soap:Reason>")) != BUF_OK ||
+	    (rc = add_detail(out, f)) != BUF_OK ||
+	    (rc = buf_adds(out, "</soap:Fault></soap:Body></soap:Envelope>\n"))
+	    != BUF_OK)
 		return rc;
 	return BUF_OK;
 }

@@ -62,6 +62,11 @@ struct soap_fault {
 	const char	*subsubcode;		/* wsa:<subsubcode>, or NULL */
 	int		 http_status;		/* 0: from the code */
 	char		 reason[SOAP_REASON_MAX];
+	/* soap:Detail per the WS-Addressing SOAP binding: the header missing
+	 * or invalid (wsa:ProblemHeaderQName), the action not supported
+	 * (wsa:ProblemAction); "" for none */
+	char		 problem_header[64];
+	char		 problem_action[SOAP_ACTION_MAX];
 	/* MustUnderstand: the header block not understood (env:NotUnderstood) */
 	char		 nu_ns[256];
 	char		 nu_name[128];

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mime.h"
 #include "soap.h"
 #include "soap_int.h"
 #include "str.h"
@@ -49,62 +50,11 @@ pack_name(unsigned packs)
 	return "simple SOAP or MTOM/XOP";
 }
 
-/*
- * Media type and the "action" parameter of a Content-Type value (RFC 2045
- * syntax; quoted values unquoted, backslash escapes kept as is).
- */
-static int
-ctype_split(const char *ct, char *mt, size_t mtsz, char *action, size_t asz)
-{
-	const char *p, *e, *v;
-	size_t n;
-
-	mt[0] = action[0] = '\0';
-	if ((e = strchr(ct, ';')) == NULL)
-		e = ct + strlen(ct);
-	for (p = ct; p < e && (*p == ' ' || *p == '\t'); p++)
-		;
-	for (n = (size_t)(e - p); n > 0 && (p[n - 1] == ' ' ||
-	    p[n - 1] == '\t'); n--)
-		;
-	if (n == 0 || n >= mtsz)
-		return -1;
-	memcpy(mt, p, n);
-	mt[n] = '\0';
-	for (p = e; *p == ';'; p = e) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if ((v = strchr(p, '=')) == NULL)
-			return -1;
-		if (*++v == '"') {
-			if ((e = strchr(++v, '"')) == NULL)
-				return -1;
-			n = (size_t)(e - v);
-			e = strchr(e, ';');
-		} else {
-			if ((e = strchr(v, ';')) == NULL)
-				e = v + strlen(v);
-			for (n = (size_t)(e - v); n > 0 && (v[n - 1] == ' ' ||
-			    v[n - 1] == '\t'); n--)
-				;
-		}
-		if (str_ncaseeq(p, "action=", 7)) {
-			if (n >= asz)
-				return -1;
-			memcpy(action, v, n);
-			action[n] = '\0';
-		}
-		if (e == NULL)
-			break;
-	}
-	return 0;
-}
-
 static int
 classify(struct serve *s, const char *ct)
 {
-	char mt[128];
+	struct mime_ctype mc;
+	char err[128];
 
 	if (ct == NULL || ct[0] == '\0') {
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
@@ -113,28 +63,33 @@ classify(struct serve *s, const char *ct)
 		s->f.http_status = 415;
 		return -1;
 	}
-	if (ctype_split(ct, mt, sizeof mt, s->ct_action,
-	    sizeof s->ct_action) != 0) {
+	if (mime_content_type_parse(ct, &mc, err, sizeof err) != MIME_OK) {
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-		    "malformed Content-Type");
+		    "malformed Content-Type: %s", err);
 		s->f.http_status = 415;
 		return -1;
 	}
-	if (str_caseeq(mt, CT_SOAP12)) {
+	str_lcpy(s->ct_action, mc.action, sizeof s->ct_action);
+	if (strcmp(mc.type, "application") == 0 &&
+	    strcmp(mc.subtype, "soap+xml") == 0) {
 		s->pack = PACK_SIMPLE;
 		return 0;
 	}
-	if (str_caseeq(mt, CT_MULTIPART_RELATED)) {
+	if (strcmp(mc.type, "multipart") == 0 &&
+	    strcmp(mc.subtype, "related") == 0) {
 		s->pack = PACK_MTOM;
 		return 0;
 	}
-	if (str_caseeq(mt, "text/xml")) {
+	if (strcmp(mc.type, "text") == 0 && strcmp(mc.subtype, "xml") == 0) {
 		s->soap11 = 1;
+		soap_fault_set(&s->f, SOAP_FAULT_VERSION_MISMATCH, NULL, NULL,
+		    "SOAP 1.1 (text/xml) is not supported: send SOAP 1.2 ("
+		    CT_SOAP12 ")");
 		return -1;
 	}
 	soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-	    "Content-Type %.64s is not SOAP 1.2: send " CT_SOAP12
-	    " or " CT_MULTIPART_RELATED " (MTOM/XOP)", mt);
+	    "Content-Type %s/%s is not SOAP 1.2: send " CT_SOAP12
+	    " or " CT_MULTIPART_RELATED " (MTOM/XOP)", mc.type, mc.subtype);
 	s->f.http_status = 415;
 	return -1;
 }
@@ -198,6 +153,8 @@ dispatch(struct serve *s)
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, "ActionNotSupported",
 		    NULL, "unknown action %s at %s", s->env.action,
 		    s->ep->path);
+		str_lcpy(s->f.problem_action, s->env.action,
+		    sizeof s->f.problem_action);
 		return -1;
 	}
 	s->route = r;
@@ -302,24 +259,22 @@ send_fault(struct serve *s)
 	struct buf out;
 	int status, rc;
 
-	status = soap_fault_status(&s->f);
+	status = s->soap11 ? 500 : soap_fault_status(&s->f);
 	xact_fail(s->x, XACT_FAULT, s->f.reason);
 	log_debug("soap: fault %d at %s: %s", status, s->ep->path,
 	    s->f.reason);
 	buf_init(&out, FAULT_MAX);
-	if (s->soap11) {
+	if (s->soap11)
 		rc = soap_write_fault11(&out, s->f.reason);
-		s->x->http_status = 500;
-		rc = rc != BUF_OK ? SOAP_EIO :
-		    send_buf(s, 500, "text/xml; charset=UTF-8", &out);
-	} else if (soap_write_fault(&out, &s->f, s->env.message_id) != BUF_OK)
-		rc = SOAP_EIO;
 	else
-		rc = send_buf(s, status, CT_SOAP12_FULL "; action=\""
-		    ACT_SOAP_FAULT "\"", &out);
-	buf_free(&out);
-	if (rc != SOAP_SERVED)
+		rc = soap_write_fault(&out, &s->f, s->env.message_id);
+	if (rc != BUF_OK) {
 		s->x->http_status = status;
+		rc = SOAP_EIO;
+	} else
+		rc = send_buf(s, status, s->soap11 ? "text/xml; charset=UTF-8" :
+		    CT_SOAP12_FULL "; action=\"" ACT_SOAP_FAULT "\"", &out);
+	buf_free(&out);
 	return rc;
 }
 
@@ -360,13 +315,8 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 	buf_init(&s.in, s.lim.max_envelope);
 	buf_init(&s.reply.body, s.lim.max_response);
 
-	if (classify(&s, content_type) != 0) {
-		if (s.soap11)
-			soap_fault_set(&s.f, SOAP_FAULT_VERSION_MISMATCH, NULL,
-			    NULL, "SOAP 1.1 (text/xml) is not supported: send "
-			    "SOAP 1.2 (" CT_SOAP12 ")");
+	if (classify(&s, content_type) != 0)
 		goto fault;
-	}
 	r = s.pack == PACK_MTOM ? soap_mtom_read(&s) : read_simple(&s);
 	if (r != 0) {
 		if (s.eio) {

@@ -320,6 +320,18 @@ fault_parts(struct result *r, char *code, char *sub, char *subsub,
 	xml_text(c, reason, 512);
 }
 
+/* Text of soap:Fault/soap:Detail/wsa:<name>, "" if absent. */
+static const char *
+detail(struct result *r, const char *name)
+{
+	static char v[512];
+
+	v[0] = '\0';
+	xml_text(child(child(r->body, NS_SOAP12, "Detail"), NS_WSA, name), v,
+	    sizeof v);
+	return v;
+}
+
 /* Expect a SOAP 1.2 fault with these parts (subcodes "" = none). */
 static void
 expect_fault(struct result *r, int status, const char *code,
@@ -473,6 +485,7 @@ test_negative_corpus(void)
 	run(CT, in, len, &m, NULL, &r);
 	expect_fault(&r, 400, "soap:Sender", "wsa:MessageAddressingHeaderRequired",
 	    "", "wsa:Action header is required");
+	CU_ASSERT_STRING_EQUAL(detail(&r, "ProblemHeaderQName"), "wsa:Action");
 	CU_ASSERT_STRING_EQUAL(r.x.txn, "HTTP");
 	done(&r);
 	free(in);
@@ -543,6 +556,7 @@ test_unknown_action(void)
 	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
 	    "urn:uuid:0b7e5d2c-1111-4222-8333-444455556666");
 	CU_ASSERT_STRING_EQUAL(r.x.action, "urn:x:<&>");
+	CU_ASSERT_STRING_EQUAL(detail(&r, "ProblemAction"), "urn:x:<&>");
 	CU_ASSERT_STRING_EQUAL(r.x.txn, "HTTP");
 	done(&r);
 }
@@ -720,6 +734,7 @@ test_headers(void)
 	run_s(CT, ENV(ACTION(ACT_ITI42) ACTION(ACT_ITI42), SOR), &r);
 	expect_fault(&r, 400, "soap:Sender", "wsa:InvalidAddressingHeader",
 	    "wsa:InvalidCardinality", "wsa:Action appears more than once");
+	CU_ASSERT_STRING_EQUAL(detail(&r, "ProblemHeaderQName"), "wsa:Action");
 	done(&r);
 
 	run_s(CT, ENV("<a:Action s:mustUnderstand=\"yes\">" ACT_ITI42
