@@ -276,6 +276,17 @@ mime_valid(const char *s)
 	return 1;
 }
 
+/* id^^^&auth&ISO-like: an id, then component 4 with a universal id. */
+static int
+source_cx_ok(const char *s)
+{
+	const char *c4;
+
+	if (s[0] == '^' || (c4 = strstr(s, "^^^")) == NULL)
+		return 0;
+	return c4[3] == '&' && c4[4] != '\0' && c4[4] != '&';
+}
+
 /* ---- slots ---- */
 
 /*
@@ -549,8 +560,12 @@ check_docentry(struct vctx *v, const struct rim_object *o)
 	check_oid(v, what, o->id, SLOT_REPOSITORYUID, s);
 	s = slot_one(v, what, o->id, o->slots, o->nslots,
 	    SLOT_SOURCEPATIENTID, 1);
-	if (s != NULL)
-		check_cx(v, what, o->id, SLOT_SOURCEPATIENTID, s, 0, NULL, 0);
+	/* The source's own id: its authority need not be an OID of the
+	 * affinity domain (dcm4chee samples use "&3.4.5&ISO"), but the
+	 * id and the authority must be there. */
+	if (s != NULL && !source_cx_ok(s))
+		MDERR(v, "%s '%s': sourcePatientId '%s' is not a CX "
+		    "id^^^&authority&ISO", what, o->id, s);
 	s = slot_one(v, what, o->id, o->slots, o->nslots, SLOT_SERVICESTART, 0);
 	check_dtm(v, what, o->id, SLOT_SERVICESTART, s);
 	s = slot_one(v, what, o->id, o->slots, o->nslots, SLOT_SERVICESTOP, 0);
