@@ -223,29 +223,40 @@ trim(const char **s, const char **e)
 		(*e)--;
 }
 
-/* Percent-decode [s, e) into out; no control characters in the result. */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode [s, e) into out; no control characters in the result.
+ * A '%' not followed by two hex digits stays as it is. */
 static int
 pct_decode(const char *s, const char *e, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *h1, *h2;
 	size_t o = 0;
-	int c;
+	int c, h1, h2;
 
+	if (outsz == 0)
+		return MIME_EINVAL;
 	for (; s < e; s++) {
 		c = (unsigned char)*s;
-		if (c == '%' && e - s >= 3 && s[1] != '\0' && s[2] != '\0' &&
-		    (h1 = strchr(hex, s[1] | 0x20)) != NULL &&
-		    (h2 = strchr(hex, s[2] | 0x20)) != NULL) {
-			c = (int)((h1 - hex) << 4 | (h2 - hex));
+		if (c == '%' && e - s >= 3 &&
+		    (h1 = hexval((unsigned char)s[1])) >= 0 &&
+		    (h2 = hexval((unsigned char)s[2])) >= 0) {
+			c = h1 << 4 | h2;
 			s += 2;
 		}
 		if (c < 0x20 || c == 0x7f || o + 1 >= outsz)
 			return MIME_EINVAL;
 		out[o++] = (char)c;
 	}
-	if (outsz == 0)
-		return MIME_EINVAL;
 	out[o] = '\0';
 	return MIME_OK;
 }

@@ -327,6 +327,10 @@ test_cid(void)
 	    MIME_EINVAL);
 	CU_ASSERT_EQUAL(mime_cid_decode("0123456789012345678901234567890123",
 	    34, out, sizeof out), MIME_EINVAL);
+	CU_ASSERT_EQUAL(mime_cid_decode("%\x16" "1", 3, out, sizeof out),
+	    MIME_EINVAL);	/* not hex: the control character stays */
+	CU_ASSERT_EQUAL(mime_cid_decode("a%4G%4a", 7, out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "a%4GJ");
 	CU_ASSERT_EQUAL(mime_cid_decode("cid:", 4, out, sizeof out), 0);
 	CU_ASSERT_STRING_EQUAL(out, "");
 }
