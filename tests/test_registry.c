@@ -1,0 +1,675 @@
+/* test_registry.c: the Document Registry through its route handlers,
+ * with a temporary state_dir: ITI-42 rules that need the database,
+ * ITI-62 (R19), atomicity and two concurrent submitters. */
+#include "config.h"
+
+#include <CUnit/Basic.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "actor.h"
+#include "buf.h"
+#include "conf.h"
+#include "registry.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define PAT	"999911120^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO"
+#define PATC	"999911120^^^&2.16.840.1.113883.2.4.6.3&ISO"
+#define HASH1	"da39a3ee5e6b4b0d3255bfef95601890afd80709"
+#define HASH2	"0000000000000000000000000000000000000001"
+
+#define SLOT(n, v) "<rim:Slot name=\"" n "\"><rim:ValueList><rim:Value>" v \
+	"</rim:Value></rim:ValueList></rim:Slot>"
+#define NAME(v)	"<rim:Name><rim:LocalizedString value=\"" v "\"/></rim:Name>"
+#define CODE(scheme, obj, code) \
+	"<rim:Classification id=\"" code obj "\" classificationScheme=\"" \
+	scheme "\" classifiedObject=\"" obj "\" nodeRepresentation=\"" code \
+	"\">" SLOT("codingScheme", "1.2.3") NAME(code) "</rim:Classification>"
+
+static char tmpdir[256];
+static struct conf conf;
+static struct registry *reg;
+static char reply[64 * 1024];
+
+/* A DocumentEntry "<id>" with uniqueId uid, hash and patient. */
+static void
+add_de(struct buf *b, const char *id, const char *uid, const char *hash,
+    const char *pat)
+{
+	CU_ASSERT_FATAL(buf_addf(b,
+	    "<rim:ExtrinsicObject id=\"%s\" mimeType=\"text/plain\" "
+	    "objectType=\"" OT_DE_STABLE "\">"
+	    SLOT("creationTime", "20250101") SLOT("hash", "%s")
+	    SLOT("size", "4") SLOT("languageCode", "nl-NL")
+	    SLOT("repositoryUniqueId", "1.2.3.9")
+	    SLOT("sourcePatientId", "1^^^&amp;1.2.3&amp;ISO")
+	    "<rim:Classification id=\"cc%s\" classificationScheme=\""
+	    CS_DE_CLASSCODE "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"REPORTS\">" SLOT("codingScheme", "1.2.3") NAME("R")
+	    "</rim:Classification>"
+	    "<rim:Classification id=\"cn%s\" classificationScheme=\""
+	    CS_DE_CONFCODE "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"N\">" SLOT("codingScheme", "1.2.3") NAME("N")
+	    "</rim:Classification>"
+	    "<rim:Classification id=\"cf%s\" classificationScheme=\""
+	    CS_DE_FORMATCODE "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"F\">" SLOT("codingScheme", "1.2.3") NAME("F")
+	    "</rim:Classification>"
+	    "<rim:Classification id=\"ch%s\" classificationScheme=\""
+	    CS_DE_HCFTCODE "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"H\">" SLOT("codingScheme", "1.2.3") NAME("H")
+	    "</rim:Classification>"
+	    "<rim:Classification id=\"cp%s\" classificationScheme=\""
+	    CS_DE_PRACTICECODE "\" classifiedObject=\"%s\" "
+	    "nodeRepresentation=\"P\">" SLOT("codingScheme", "1.2.3") NAME("P")
+	    "</rim:Classification>"
+	    "<rim:Classification id=\"ct%s\" classificationScheme=\""
+	    CS_DE_TYPECODE "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"T\">" SLOT("codingScheme", "1.2.3") NAME("T")
+	    "</rim:Classification>"
+	    "<rim:ExternalIdentifier id=\"ep%s\" identificationScheme=\""
+	    EI_DE_PATIENTID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    "<rim:ExternalIdentifier id=\"eu%s\" identificationScheme=\""
+	    EI_DE_UNIQUEID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    "</rim:ExtrinsicObject>",
+	    id, hash, id, id, id, id, id, id, id, id, id, id, id, id,
+	    id, id, pat, id, id, uid) == BUF_OK);
+}
+
+static void
+add_folder(struct buf *b, const char *id, const char *uid, const char *pat)
+{
+	CU_ASSERT_FATAL(buf_addf(b,
+	    "<rim:RegistryPackage id=\"%s\">" NAME("Map")
+	    "<rim:Classification id=\"fc%s\" classificationScheme=\""
+	    CS_FOL_CODELIST "\" classifiedObject=\"%s\" nodeRepresentation="
+	    "\"X\">" SLOT("codingScheme", "1.2.3") NAME("X")
+	    "</rim:Classification>"
+	    "<rim:ExternalIdentifier id=\"fp%s\" identificationScheme=\""
+	    EI_FOL_PATIENTID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    "<rim:ExternalIdentifier id=\"fu%s\" identificationScheme=\""
+	    EI_FOL_UNIQUEID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    "</rim:RegistryPackage>"
+	    "<rim:Classification id=\"fn%s\" classifiedObject=\"%s\" "
+	    "classificationNode=\"" NODE_FOLDER "\"/>",
+	    id, id, id, id, id, pat, id, id, uid, id, id) == BUF_OK);
+}
+
+static void
+add_assoc(struct buf *b, const char *id, const char *type, const char *src,
+    const char *dst, const char *status)
+{
+	CU_ASSERT_FATAL(buf_addf(b, "<rim:Association id=\"%s\" "
+	    "associationType=\"%s\" sourceObject=\"%s\" targetObject=\"%s\">",
+	    id, type, src, dst) == BUF_OK);
+	if (status != NULL)
+		CU_ASSERT_FATAL(buf_addf(b, SLOT("SubmissionSetStatus", "%s"),
+		    status) == BUF_OK);
+	CU_ASSERT_FATAL(buf_adds(b, "</rim:Association>") == BUF_OK);
+}
+
+static void
+begin(struct buf *b, const char *ssuid, const char *pat)
+{
+	buf_init(b, 1024 * 1024);
+	CU_ASSERT_FATAL(buf_addf(b,
+	    "<lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\">"
+	    "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM "\">"
+	    "<rim:RegistryPackage id=\"SS1\">"
+	    SLOT("submissionTime", "20250101120500")
+	    CODE(CS_SS_CONTENTTYPE, "SS1", "C")
+	    "<rim:ExternalIdentifier id=\"s1\" identificationScheme=\""
+	    EI_SS_UNIQUEID "\" registryObject=\"SS1\" value=\"%s\"/>"
+	    "<rim:ExternalIdentifier id=\"s2\" identificationScheme=\""
+	    EI_SS_SOURCEID "\" registryObject=\"SS1\" value=\"1.2.3.4\"/>"
+	    "<rim:ExternalIdentifier id=\"s3\" identificationScheme=\""
+	    EI_SS_PATIENTID "\" registryObject=\"SS1\" value=\"%s\"/>"
+	    "</rim:RegistryPackage>"
+	    "<rim:Classification id=\"sn\" classifiedObject=\"SS1\" "
+	    "classificationNode=\"" NODE_SUBMISSIONSET "\"/>",
+	    ssuid, pat) == BUF_OK);
+}
+
+/* Run route n (0 ITI-42, 1 ITI-18, 2 ITI-62) of registry r on body
+ * text; the response is left in reply.  Returns the handler's result. */
+static int
+call(struct registry *r, int n, const char *body, size_t len)
+{
+	const struct soap_endpoint *ep = registry_endpoint(r);
+	struct soap_request req;
+	struct soap_reply rep;
+	struct xact x;
+	char	 err[256];
+	int	 rc;
+
+	memset(&req, 0, sizeof req);
+	memset(&rep, 0, sizeof rep);
+	reply[0] = '\0';
+	if ((req.doc = xml_parse(body, len, err, sizeof err)) == NULL) {
+		fprintf(stderr, "xml: %s\n", err);
+		return -100;
+	}
+	req.body = xmlDocGetRootElement(req.doc);
+	req.pack = PACK_SIMPLE;
+	buf_init(&rep.body, sizeof reply - 1);
+	xact_begin(&x, &conf, ep->path, "test", "127.0.0.1");
+	rc = ep->routes[n].fn(ep->actor, &x, &req, &rep);
+	snprintf(reply, sizeof reply, "%s", buf_str(&rep.body));
+	buf_free(&rep.body);
+	xmlFreeDoc(req.doc);
+	return rc;
+}
+
+/* Finish and submit b; 1 Success, 0 Failure. */
+static int
+submit(struct registry *r, struct buf *b)
+{
+	int	 rc;
+
+	CU_ASSERT_FATAL(buf_adds(b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+	rc = call(r, 0, buf_str(b), b->b_len);
+	buf_free(b);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (strstr(reply, ST_SUCCESS) != NULL)
+		return 1;
+	return 0;
+}
+
+static int
+failed_with(const char *code)
+{
+	char	 pat[128];
+
+	snprintf(pat, sizeof pat, "errorCode=\"%s\"", code);
+	if (strstr(reply, ST_FAILURE) != NULL && strstr(reply, pat) != NULL)
+		return 1;
+	fprintf(stderr, "expected %s, got: %s\n", code, reply);
+	return 0;
+}
+
+/* One integer from the database (or -1). */
+static long long
+q1(const char *sql, const char *arg)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char	 path[600];
+	long long v = -1;
+
+	snprintf(path, sizeof path, "%s/registry.db", conf.node_state_dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (arg != NULL)
+			sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+qs(const char *sql, const char *arg, char *out, size_t outsz)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char	 path[600];
+
+	out[0] = '\0';
+	snprintf(path, sizeof path, "%s/registry.db", conf.node_state_dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (arg != NULL)
+			sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0) != NULL)
+			snprintf(out, outsz, "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
+#define DE_UUID "SELECT r.entry_uuid FROM registry_object r JOIN " \
+	"document_entry d ON d.id = r.id WHERE d.unique_id = ?"
+#define FOL_UUID "SELECT entry_uuid FROM registry_object WHERE kind = 3 " \
+	"AND unique_id = ?"
+#define COUNT_ALL "SELECT (SELECT count(*) FROM registry_object) * 1000 + " \
+	"(SELECT count(*) FROM association) * 100 + " \
+	"(SELECT count(*) FROM code) "
+
+static void
+test_single(void)
+{
+	struct buf b;
+	char	 v[256];
+
+	begin(&b, "1.1.1", PAT);
+	add_de(&b, "Doc1", "1.1.1.1", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
+	    PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ?", "1.1.1.1"), 1);
+	qs("SELECT status || ' ' || patient_id || ' ' || hash || ' ' || "
+	    "creation_time FROM document_entry WHERE unique_id = ?", "1.1.1.1",
+	    v, sizeof v);
+	CU_ASSERT_STRING_EQUAL(v, STATUS_APPROVED " " PATC " " HASH1
+	    " 20250101000000");
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM code c JOIN document_entry d "
+	    "ON d.id = c.object_id WHERE d.unique_id = ?", "1.1.1.1"), 6);
+	/* Symbolic ids were replaced, status is not in the stored XML. */
+	qs(DE_UUID, "1.1.1.1", v, sizeof v);
+	CU_ASSERT_EQUAL(strncmp(v, "urn:uuid:", 9), 0);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "entry_uuid = ? AND instr(xml, 'status=') = 0 AND "
+	    "instr(xml, entry_uuid) > 0", v), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM submission_set WHERE "
+	    "unique_id = ?", "1.1.1"), 1);
+	/* The SubmissionSet XML carries its classification node. */
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE kind = 2 "
+	    "AND unique_id = ? AND instr(xml, '" NODE_SUBMISSIONSET "') > 0",
+	    "1.1.1"), 1);
+}
+
+static void
+test_folder_rplc(void)
+{
+	struct buf b;
+	char	 orig[128], fol[128], lut[32], lut2[32];
+
+	/* Folder with a document (NIST 12000). */
+	begin(&b, "1.2.1", PAT);
+	add_de(&b, "Doc1", "1.2.1.1", HASH1, PAT);
+	add_folder(&b, "Fol1", "1.2.1.9", PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, "SS1", "Fol1", NULL);
+	add_assoc(&b, "a3", AT_HASMEMBER, "Fol1", "Doc1", NULL);
+	add_assoc(&b, "a4", AT_HASMEMBER, "SS1", "a3", NULL);
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+	qs(DE_UUID, "1.2.1.1", orig, sizeof orig);
+	qs(FOL_UUID, "1.2.1.9", fol, sizeof fol);
+	qs("SELECT last_update_time FROM folder WHERE unique_id = ?",
+	    "1.2.1.9", lut, sizeof lut);
+	CU_ASSERT_EQUAL(strlen(lut), 14);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "unique_id = ? AND instr(xml, 'lastUpdateTime') > 0", "1.2.1.9"), 1);
+
+	/* RPLC (NIST 12327): original deprecated, replacement in the folder. */
+	sleep(1);
+	begin(&b, "1.2.2", PAT);
+	add_de(&b, "Doc2", "1.2.2.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc2", "Original");
+	add_assoc(&b, "r1", AT_RPLC, "Doc2", orig, NULL);
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = '1.2.1.1' AND status = ?", STATUS_DEPRECATED), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "unique_id = '1.2.1.1' AND status = ?", STATUS_DEPRECATED), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM association a "
+	    "JOIN registry_object f ON f.id = a.source_id "
+	    "JOIN document_entry d ON d.id = a.target_id "
+	    "WHERE f.unique_id = ? AND d.unique_id = '1.2.2.1'", "1.2.1.9"), 1);
+	qs("SELECT last_update_time FROM folder WHERE unique_id = ?",
+	    "1.2.1.9", lut2, sizeof lut2);
+	CU_ASSERT(strcmp(lut2, lut) > 0);	/* R15 */
+
+	/* APND on the deprecated original (NIST 11993). */
+	begin(&b, "1.2.3", PAT);
+	add_de(&b, "Doc3", "1.2.3.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc3", "Original");
+	add_assoc(&b, "p1", AT_APND, "Doc3", orig, NULL);
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_DEPRECATED_DOCUMENT));
+
+	/* Add a new document to the stored folder, other patient (12002). */
+	begin(&b, "1.2.4", "111222333^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	add_de(&b, "Doc4", "1.2.4.1", HASH1,
+	    "111222333^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc4", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, fol, "Doc4", NULL);
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_PATIENTID_MISMATCH));
+}
+
+static void
+test_uniqueness(void)
+{
+	struct buf b;
+
+	begin(&b, "1.3.1", PAT);
+	add_de(&b, "Doc1", "1.3.1.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	/* R8: SubmissionSet uniqueId again. */
+	begin(&b, "1.3.1", PAT);
+	add_de(&b, "Doc1", "1.3.9.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_DUP_UNIQUEID_IN_REGISTRY));
+	/* R10: same document uniqueId, other hash (NIST 12004). */
+	begin(&b, "1.3.2", PAT);
+	add_de(&b, "Doc1", "1.3.1.1", HASH2, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_NON_IDENTICAL_HASH));
+	/* ... same hash and size: a second DocumentEntry. */
+	begin(&b, "1.3.3", PAT);
+	add_de(&b, "Doc1", "1.3.1.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ?", "1.3.1.1"), 2);
+	/* R3: a submitted entryUUID must be new (NIST 15806). */
+	begin(&b, "1.3.4", PAT);
+	add_de(&b, "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "1.3.4.1",
+	    HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1",
+	    "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	begin(&b, "1.3.5", PAT);
+	add_de(&b, "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "1.3.5.1",
+	    HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1",
+	    "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_REGISTRY_METADATA));
+}
+
+static void
+test_atomic(void)
+{
+	struct buf b;
+	long long before = q1(COUNT_ALL, NULL);
+
+	/* Valid metadata, refused by the database checks only at the end:
+	 * nothing of it may stay (NIST 12084). */
+	begin(&b, "1.4.1", PAT);
+	add_de(&b, "Doc1", "1.4.1.1", HASH1, PAT);
+	add_folder(&b, "Fol1", "1.4.1.9", PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, "SS1", "Fol1", NULL);
+	add_assoc(&b, "r1", AT_RPLC, "Doc1",
+	    "urn:uuid:6f1c6a8e-0000-4000-8000-00000000dead", NULL);
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_UNRESOLVED_REFERENCE));
+	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "unique_id = ?", "1.4.1"), 0);
+}
+
+static void
+test_unknown_patient(void)
+{
+	struct conf fc;
+	struct registry *fr = NULL;
+	struct buf b;
+	char	 err[256], dir[300];
+
+	/* bsn mode: not a BSN. */
+	begin(&b, "1.5.1", "999911121^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	add_de(&b, "Doc1", "1.5.1.1", HASH1,
+	    "999911121^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_UNKNOWN_PATIENTID));
+
+	/* feed mode: known only after registry_patient_add. */
+	fc = conf;
+	snprintf(dir, sizeof dir, "%s/feed", tmpdir);
+	snprintf(fc.node_state_dir, sizeof fc.node_state_dir, "%s", dir);
+	snprintf(fc.registry_patient_ids, sizeof fc.registry_patient_ids,
+	    "feed");
+	CU_ASSERT_EQUAL_FATAL(registry_open(&fc, &fr, err, sizeof err), 0);
+	begin(&b, "1.5.2", "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.5.2.1", HASH1, "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 0);
+	CU_ASSERT(failed_with(ERR_UNKNOWN_PATIENTID));
+	CU_ASSERT_EQUAL(registry_patient_add(fr, "42", err, sizeof err), -1);
+	CU_ASSERT_EQUAL(registry_patient_add(fr, "42^^^&1.2.3.4.5&ISO", err,
+	    sizeof err), 0);
+	begin(&b, "1.5.2", "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.5.2.1", HASH1, "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 1);
+	registry_close(fr);
+}
+
+static int
+count_cb(void *arg, const char *cx, const char *added)
+{
+	(void)added;
+	if (strcmp(cx, "42^^^&1.2.3.4.5&ISO") == 0)
+		(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_patient_list(void)
+{
+	struct conf fc = conf;
+	struct registry *fr = NULL;
+	char	 err[256];
+	int	 n = 0;
+
+	snprintf(fc.node_state_dir, sizeof fc.node_state_dir, "%s/feed",
+	    tmpdir);
+	CU_ASSERT_EQUAL_FATAL(registry_open(&fc, &fr, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(registry_patient_list(fr, count_cb, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	registry_close(fr);
+}
+
+static int
+remove_ids(const char *a, const char *b, const char *c)
+{
+	struct buf x;
+	const char *ids[3] = { a, b, c };
+	int	 i, rc;
+
+	buf_init(&x, 64 * 1024);
+	CU_ASSERT_FATAL(buf_adds(&x, "<lcm:RemoveObjectsRequest xmlns:lcm=\""
+	    NS_LCM "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") == BUF_OK);
+	for (i = 0; i < 3; i++)
+		if (ids[i] != NULL)
+			CU_ASSERT_FATAL(buf_addf(&x, "<rim:ObjectRef id=\"%s\"/>",
+			    ids[i]) == BUF_OK);
+	CU_ASSERT_FATAL(buf_adds(&x, "</rim:ObjectRefList>"
+	    "</lcm:RemoveObjectsRequest>") == BUF_OK);
+	rc = call(reg, 2, buf_str(&x), x.b_len);
+	buf_free(&x);
+	CU_ASSERT_EQUAL(rc, 0);
+	return strstr(reply, ST_SUCCESS) != NULL;
+}
+
+static void
+test_delete(void)
+{
+	struct buf b;
+	char	 de[128], ss[128], as[128];
+	long long before;
+
+	begin(&b, "1.6.1", PAT);
+	add_de(&b, "Doc1", "1.6.1.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+	qs(DE_UUID, "1.6.1.1", de, sizeof de);
+	qs("SELECT entry_uuid FROM registry_object WHERE kind = 2 AND "
+	    "unique_id = ?", "1.6.1", ss, sizeof ss);
+	qs("SELECT r.entry_uuid FROM association a JOIN registry_object r ON "
+	    "r.id = a.id JOIN registry_object t ON t.id = a.target_id WHERE "
+	    "t.entry_uuid = ?", de, as, sizeof as);
+	before = q1(COUNT_ALL, NULL);
+
+	CU_ASSERT_EQUAL(remove_ids("urn:uuid:6f1c6a8e-0000-4000-8000-0000000000ff",
+	    NULL, NULL), 0);
+	CU_ASSERT(failed_with(ERR_UNRESOLVED_REFERENCE));
+	CU_ASSERT_EQUAL(remove_ids(de, NULL, NULL), 0);
+	CU_ASSERT(failed_with(ERR_REFERENCES_EXIST));
+	CU_ASSERT_EQUAL(remove_ids(as, NULL, NULL), 0);
+	CU_ASSERT(failed_with(ERR_UNREFERENCED_OBJECT));
+	CU_ASSERT_EQUAL(remove_ids(de, as, "urn:uuid:6f1c6a8e-0000-4000-8000-0000000000ff"), 0);
+	CU_ASSERT(failed_with(ERR_UNRESOLVED_REFERENCE));
+	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before);
+	CU_ASSERT_EQUAL(remove_ids(ss, de, as), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ?", "1.6.1.1"), 0);
+	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before - 3000 - 100 - 7);
+}
+
+struct worker {
+	int	 n;
+	int	 ok;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct buf b;
+	char	 ss[64], de[64];
+	int	 i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(ss, sizeof ss, "1.7.%d.%d", w->n, i);
+		snprintf(de, sizeof de, "1.7.%d.%d.1", w->n, i);
+		begin(&b, ss, PAT);
+		add_de(&b, "Doc1", de, HASH1, PAT);
+		add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
+		    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+		{
+			const struct soap_endpoint *ep = registry_endpoint(reg);
+			struct soap_request req;
+			struct soap_reply rep;
+			struct xact x;
+			char	 err[256];
+
+			memset(&req, 0, sizeof req);
+			memset(&rep, 0, sizeof rep);
+			req.doc = xml_parse(buf_str(&b), b.b_len, err,
+			    sizeof err);
+			if (req.doc != NULL) {
+				req.body = xmlDocGetRootElement(req.doc);
+				buf_init(&rep.body, 64 * 1024);
+				xact_begin(&x, &conf, ep->path, "t", "::1");
+				if (ep->routes[0].fn(ep->actor, &x, &req,
+				    &rep) == 0 && strstr(buf_str(&rep.body),
+				    ST_SUCCESS) != NULL)
+					w->ok++;
+				buf_free(&rep.body);
+				xmlFreeDoc(req.doc);
+			}
+		}
+		buf_free(&b);
+	}
+	return NULL;
+}
+
+static void
+test_concurrent(void)
+{
+	pthread_t t[2];
+	struct worker w[2] = { { 1, 0 }, { 2, 0 } };
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, worker_run,
+		    &w[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CU_ASSERT_EQUAL(w[0].ok, 5);
+	CU_ASSERT_EQUAL(w[1].ok, 5);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM submission_set WHERE "
+	    "unique_id LIKE '1.7.%'", NULL), 10);
+}
+
+static void
+test_reopen(void)
+{
+	struct registry *r2 = NULL;
+	char	 err[256];
+
+	/* The schema is applied once; a second open finds version 1. */
+	CU_ASSERT_EQUAL(registry_open(&conf, &r2, err, sizeof err), 0);
+	registry_close(r2);
+	CU_ASSERT_EQUAL(q1("PRAGMA user_version", NULL), 1);
+	{
+		char	 mode[16];
+
+		qs("PRAGMA journal_mode", NULL, mode, sizeof mode);
+		CU_ASSERT_STRING_EQUAL(mode, "wal");
+	}
+}
+
+static int
+suite_init(void)
+{
+	char	 err[256];
+
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_registry.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	conf_defaults(&conf);
+	snprintf(conf.node_state_dir, sizeof conf.node_state_dir, "%s/state",
+	    tmpdir);
+	snprintf(conf.registry_patient_ids, sizeof conf.registry_patient_ids,
+	    "bsn");
+	if (registry_open(&conf, &reg, err, sizeof err) != 0) {
+		fprintf(stderr, "registry_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	char	 cmd[512];
+
+	registry_close(reg);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+
+	xml_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("registry", suite_init, suite_clean);
+	if (s == NULL ||
+	    CU_add_test(s, "register one document", test_single) == NULL ||
+	    CU_add_test(s, "folder, RPLC, APND on deprecated", test_folder_rplc) == NULL ||
+	    CU_add_test(s, "uniqueness R3 R8 R10", test_uniqueness) == NULL ||
+	    CU_add_test(s, "atomic R17", test_atomic) == NULL ||
+	    CU_add_test(s, "unknown patient bsn/feed", test_unknown_patient) == NULL ||
+	    CU_add_test(s, "patient list", test_patient_list) == NULL ||
+	    CU_add_test(s, "ITI-62 R19", test_delete) == NULL ||
+	    CU_add_test(s, "two submitters", test_concurrent) == NULL ||
+	    CU_add_test(s, "reopen", test_reopen) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
