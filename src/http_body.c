@@ -26,16 +26,21 @@ body_fail(struct http_conn *c, int err)
 	return err;
 }
 
-/* Make room at the end of rbuf by moving unconsumed bytes to the front. */
+/*
+ * Make room at the end of rbuf by moving unconsumed bytes down to the end
+ * of the request head (whose strings the handler still uses).  At least
+ * HTTP_RBUF_EXTRA bytes are then free, as the head is at most max_head.
+ */
 static void
 rbuf_compact(struct http_conn *c)
 {
-	if (c->rpos == 0)
+	if (c->rpos == c->rfloor)
 		return;
 	if (c->rlen > c->rpos)
-		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
-	c->rlen -= c->rpos;
-	c->rpos = 0;
+		memmove(c->rbuf + c->rfloor, c->rbuf + c->rpos,
+		    c->rlen - c->rpos);
+	c->rlen -= c->rpos - c->rfloor;
+	c->rpos = c->rfloor;
 }
 
 /* First read: check the declared length against the limit, then 100. */

@@ -30,6 +30,8 @@ struct http_conn {
 
 	char		*rbuf;		/* unconsumed bytes: rbuf[rpos..rlen) */
 	size_t		 rcap, rpos, rlen;
+	size_t		 rfloor;	/* rbuf[0..rfloor) holds the head the
+					   handler is looking at: keep it */
 	char		*obuf;
 	size_t		 olen;
 

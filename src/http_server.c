@@ -335,6 +335,7 @@ conn_next_request(struct http_conn *c)
 		c->rlen -= c->rpos;
 		c->rpos = 0;
 	}
+	c->rfloor = 0;
 	memset(&c->req, 0, sizeof c->req);
 	c->is_head = 0;
 	c->body_mode = BODY_NONE;
@@ -472,7 +473,7 @@ build_request(struct http_conn *c)
 		c->body_mode = BODY_LENGTH;
 		c->body_left = (unsigned long long)h->content_length;
 	}
-	c->rpos = h->head_len;
+	c->rpos = c->rfloor = h->head_len;
 }
 
 static void
@@ -484,7 +485,7 @@ serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
 	c->fd = e->fd;
 	c->broken = 0;
 	c->close_after = c->last_request = 0;
-	c->rpos = c->rlen = c->olen = 0;
+	c->rpos = c->rlen = c->olen = c->rfloor = 0;
 	c->peer_subject[0] = '\0';
 	c->deadline = 0;
 	if (getnameinfo((const struct sockaddr *)&e->ss, e->sslen,
