@@ -104,9 +104,12 @@ hl7_oid_valid(const char *s, size_t len, char *err, size_t errlen)
 	if (len > OID_MAX)
 		return bad(err, errlen, "OID longer than %d characters",
 		    OID_MAX);
-	/* As NIST's check: [0-2] then (.0 | .[1-9][0-9]*)*. */
-	if (s[0] < '0' || s[0] > '2')
-		return bad(err, errlen, "OID must start with 0, 1 or 2");
+	/* Arcs of digits without leading zeros, at least two of them (as
+	 * the NIST toolkit's is_oid, which also requires a dot).  The first
+	 * arc is not checked against 0-2: NIST and dcm4chee samples use
+	 * assigning authorities such as 3.4.5. */
+	if (memchr(s, '.', len) == NULL)
+		return bad(err, errlen, "OID needs at least two arcs");
 	for (i = 0; i < len; i++) {
 		if (s[i] == '.') {
 			if (i - arc == 0 || i + 1 == len)

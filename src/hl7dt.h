@@ -37,8 +37,9 @@ int	hl7_cx_format(const struct hl7_cx *cx, char *out, size_t outsz);
 int	hl7_dtm_valid(const char *s, size_t len, char *err, size_t errlen);
 int	hl7_dtm_norm(const char *s, size_t len, char out[15]);
 
-/* OID: digits and dots, no leading zeros in arcs, first arc 0-2 (as the
- * NIST toolkit's check), <= 64 chars. */
+/* OID: digits and dots, no leading zeros in arcs, at least two arcs,
+ * <= 64 chars.  The first arc is not limited to 0-2 (real test data uses
+ * e.g. 3.4.5 and the NIST toolkit accepts it). */
 int	hl7_oid_valid(const char *s, size_t len, char *err, size_t errlen);
 /* uniqueId of a DocumentEntry: OID or OID^extension, <= 128 chars; the
  * extension at most 16 UTF-8 characters (ITI TF-3 4.2.3.2.26), no space,

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "ebrim.h"
+#include "hl7dt.h"
 #include "str.h"
 #include "vocab.h"
 #include "xml.h"
@@ -693,7 +694,112 @@ struct corpus_stats {
 	int	trips;
 	int	objects;
 	int	v21;
+	int	values;		/* HL7-typed values checked */
+	int	bad;		/* of which our checks refused */
+	int	known;		/* refused and known to be invalid */
 };
+
+/* Values in the corpus that are not valid XDS metadata: template
+ * placeholders the NIST toolkit replaces before sending ("$patientid$",
+ * "SubmissionSet01", "DOCUMENTENTRYUID": no dot and no '^'), UUIDs used
+ * as a uniqueId, a non-ISO assigning authority, and an OID arc with a
+ * leading zero. */
+static int
+known_invalid(const char *v)
+{
+	static const char *known[] = {
+		"ECID1^^^&ECID&ECID",
+		"1.2.3.4.5.6.7.8.9.133506.092.1",
+	};
+	size_t i;
+
+	if (v[0] == '$' || strncmp(v, "urn:uuid:", 9) == 0 ||
+	    (strchr(v, '.') == NULL && strchr(v, '^') == NULL))
+		return 1;
+	for (i = 0; i < NELEM(known); i++)
+		if (strcmp(v, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Run the HL7 datatype checks over the typed values of real messages:
+ * our checks must not refuse what the reference implementations send. */
+static void
+check_value(struct corpus_stats *st, const char *path, const char *what,
+    const char *v)
+{
+	struct hl7_cx cx;
+	char err[256];
+	int rc;
+
+	if (v == NULL)
+		return;
+	if (strcmp(what, "dtm") == 0)
+		rc = hl7_dtm_valid(v, strlen(v), err, sizeof err);
+	else if (strcmp(what, "cx") == 0)
+		rc = hl7_cx_parse(v, strlen(v), &cx, err, sizeof err);
+	else if (strcmp(what, "uniqueId") == 0)
+		rc = hl7_uniqueid_valid(v, strlen(v), err, sizeof err);
+	else if (strcmp(what, "oid") == 0)
+		rc = hl7_oid_valid(v, strlen(v), err, sizeof err);
+	else if (strcmp(what, "xcn") == 0)
+		rc = hl7_xcn_valid(v, strlen(v), err, sizeof err);
+	else
+		rc = hl7_xon_valid(v, strlen(v), err, sizeof err);
+	st->values++;
+	if (rc != 0 && known_invalid(v)) {
+		st->known++;
+		return;
+	}
+	if (rc != 0) {
+		st->bad++;
+		if (getenv("TEST_EBRIM_VERBOSE") != NULL)
+			fprintf(stderr, "\n  %s: %s \"%s\": %s", path, what, v,
+			    err);
+	}
+}
+
+static void
+check_values(struct corpus_stats *st, const char *path,
+    const struct rim_list *l)
+{
+	static const char *times[] = { "creationTime", "serviceStartTime",
+	    "serviceStopTime", "submissionTime", "lastUpdateTime" };
+	const struct rim_object *o;
+	const struct rim_slot *sl;
+	const struct rim_extid *e;
+	size_t i, j, k, t;
+
+	for (i = 0; i < l->nobj; i++) {
+		o = &l->obj[i];
+		for (t = 0; t < NELEM(times); t++)
+			check_value(st, path, "dtm", rim_slot1(o, times[t]));
+		check_value(st, path, "cx", rim_slot1(o, "sourcePatientId"));
+		for (k = 0; k < o->neids; k++) {
+			e = &o->eids[k];
+			if (strcmp(e->scheme, EI_DE_PATIENTID) == 0 ||
+			    strcmp(e->scheme, EI_SS_PATIENTID) == 0 ||
+			    strcmp(e->scheme, EI_FOL_PATIENTID) == 0)
+				check_value(st, path, "cx", e->value);
+			else if (strcmp(e->scheme, EI_DE_UNIQUEID) == 0)
+				check_value(st, path, "uniqueId", e->value);
+			else if (strcmp(e->scheme, EI_SS_UNIQUEID) == 0 ||
+			    strcmp(e->scheme, EI_FOL_UNIQUEID) == 0 ||
+			    strcmp(e->scheme, EI_SS_SOURCEID) == 0)
+				check_value(st, path, "oid", e->value);
+		}
+		for (k = 0; k < o->ncls; k++) {
+			sl = rim_slot(o->cls[k].slots, o->cls[k].nslots,
+			    "authorPerson");
+			for (j = 0; sl != NULL && j < sl->nvalues; j++)
+				check_value(st, path, "xcn", sl->values[j]);
+			sl = rim_slot(o->cls[k].slots, o->cls[k].nslots,
+			    "authorInstitution");
+			for (j = 0; sl != NULL && j < sl->nvalues; j++)
+				check_value(st, path, "xon", sl->values[j]);
+		}
+	}
+}
 
 static void
 corpus_file(const char *path, struct corpus_stats *st)
@@ -739,6 +845,8 @@ corpus_file(const char *path, struct corpus_stats *st)
 	}
 	st->parsed++;
 	st->objects += (int)l.nobj;
+	if (strstr(path, "/negative/") == NULL)
+		check_values(st, path, &l);
 	why[0] = '\0';
 	if (round_trip(&l, why, sizeof why) == 0)
 		st->trips++;
@@ -812,6 +920,11 @@ test_corpus_round_trip(void)
 	CU_ASSERT(st.parsed >= 50);
 	CU_ASSERT_EQUAL(st.trips, st.parsed);
 	CU_ASSERT(st.v21 >= 10);
+	fprintf(stderr, "\n  %d HL7-typed values checked, %d known-invalid "
+	    "refused, %d others refused ", st.values, st.known, st.bad);
+	CU_ASSERT(st.values >= 1000);
+	CU_ASSERT(st.known > 0);
+	CU_ASSERT_EQUAL(st.bad, 0);
 }
 
 /* Known real submissions must parse (not only round-trip when they do). */
