@@ -98,6 +98,15 @@ struct http_server_opts {
 	int		 keepalive_timeout;
 	int		 max_requests_per_conn;
 	SSL_CTX		*tls;		/* NULL: plain HTTP */
+	/*
+	 * Called (may be NULL) when the server answers a request itself
+	 * because its head is unusable (400, 408, 413, 414, 431, 501, 505),
+	 * before the answer is sent, so the request can still be audited.
+	 * Connections refused with 503 when the queue is full never had a
+	 * request read and are not reported.
+	 */
+	void		(*on_refuse)(void *arg, const char *peer_addr,
+			    const char *peer_subject, int status);
 };
 
 struct http_server *http_server_new(const struct http_server_opts *,

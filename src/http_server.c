@@ -529,6 +529,9 @@ serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
 		if (rc != HEAD_OK) {
 			/* The request line may not be usable: answer 1.1. */
 			c->req.version_minor = 1;
+			if (s->o.on_refuse != NULL)
+				s->o.on_refuse(s->arg, c->peer_addr,
+				    c->peer_subject, rc);
 			(void)http_resp_error(c, rc, NULL);
 			break;
 		}

@@ -192,6 +192,19 @@ serve_soap(struct router *rt, struct http_conn *c,
 }
 
 void
+router_refused(void *arg, const char *peer_addr, const char *peer_subject,
+    int status)
+{
+	struct router *rt = arg;
+	struct xact x;
+
+	xact_begin(&x, rt->conf, "", peer_subject, peer_addr);
+	x.http_status = status;
+	xact_fail(&x, XACT_FAULT, http_reason(status));
+	xact_end(&x);
+}
+
+void
 router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 {
 	struct router *rt = arg;

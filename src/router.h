@@ -23,6 +23,10 @@ void	router_free(struct router *);
 /* http_handler_fn */
 void	router_handle(struct http_conn *, const struct http_request *, void *);
 
+/* http_server_opts.on_refuse: audit a request the server refused itself. */
+void	router_refused(void *, const char *peer_addr, const char *peer_subject,
+	    int status);
+
 #define ROUTER_MAX_ENDPOINTS 8
 
 #endif

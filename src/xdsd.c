@@ -185,6 +185,7 @@ main(int argc, char **argv)
 	ho.keepalive_timeout = (int)conf.http_keepalive_timeout;
 	ho.max_requests_per_conn = (int)conf.http_max_requests_per_conn;
 	ho.tls = tls;
+	ho.on_refuse = router_refused;
 	if ((server = http_server_new(&ho, router_handle, rt, err,
 	    sizeof err)) == NULL)
 		fatalx("http.listen %s: %s", conf.http_listen, err);
