@@ -983,7 +983,7 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 	    "xml FROM registry_object WHERE id = ?";
 	sqlite3_stmt *st = NULL;
 	const char *uuid, *status, *pid, *xml;
-	char patient[512] = "";
+	char patient[1024] = "";
 	size_t i;
 	int rc = QUERY_EINTERNAL, brc, n;
 

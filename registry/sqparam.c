@@ -343,7 +343,7 @@ typed_value(struct addctx *c, const char *item, size_t n, int quoted,
     struct sqp_value *v)
 {
 	const struct sqp_def *d = c->p->def;
-	char reason[128], out[512];
+	char reason[128], out[2 * HL7_ID_MAX + 80];
 	struct hl7_cx cx;
 	const char *es, *hat;
 	char t[15];

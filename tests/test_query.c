@@ -771,6 +771,75 @@ test_errors(void)
 	    "$XDSDocumentEntryUniqueId", "('1.1.1'') OR 1=1 --')")), NONE));
 }
 
+/* A NIST 11897 request as sent (tag0: prefixes, $patient_id$ filled in). */
+static const char *
+run_nist(const char *section)
+{
+	const char *td = getenv("XDS_TESTDATA");
+	struct query_opts o = { 100, NULL };
+	struct buf text, out;
+	xmlDoc *doc = NULL;
+	char path[4096], err[256], *p;
+	FILE *fp;
+	size_t n;
+	int rc = -1;
+
+	buf_init(&text, 1 << 20);
+	buf_init(&out, sizeof resp - 1);
+	memset(&x, 0, sizeof x);
+	snprintf(path, sizeof path, "%s/iti18-stored-query/nist-testkit/11897/"
+	    "%s/query.xml", td ? td : "", section);
+	if (td == NULL || (fp = fopen(path, "rb")) == NULL)
+		goto done;
+	while ((n = fread(err, 1, sizeof err, fp)) > 0)
+		if (buf_add(&text, err, n) != BUF_OK)
+			break;
+	fclose(fp);
+	/* Substitute the patient (same length is not needed: rebuild). */
+	if ((p = strstr(buf_str(&text), "$patient_id$")) != NULL) {
+		struct buf b;
+
+		buf_init(&b, 1 << 20);
+		if (buf_add(&b, text.b_data, (size_t)(p - text.b_data)) ||
+		    buf_adds(&b, "p1^^^&amp;1.2.3&amp;ISO") ||
+		    buf_adds(&b, p + strlen("$patient_id$"))) {
+			buf_free(&b);
+			goto done;
+		}
+		buf_free(&text);
+		text = b;
+	}
+	if ((doc = xml_parse(text.b_data, text.b_len, err, sizeof err)) == NULL)
+		goto done;
+	if (query_run(db, xmlDocGetRootElement(doc), &o, &out, &x) == 0) {
+		memcpy(resp, buf_str(&out), out.b_len + 1);
+		rc = 0;
+	}
+done:
+	xmlFreeDoc(doc);
+	buf_free(&text);
+	buf_free(&out);
+	return rc == 0 ? resp : NULL;
+}
+
+static void
+test_nist_requests(void)
+{
+	if (getenv("XDS_TESTDATA") == NULL) {
+		fprintf(stderr, "XDS_TESTDATA not set: skipped ");
+		return;
+	}
+	/* The patient P1 has none of the NIST codes: Success, empty. */
+	CU_ASSERT(refs(run_nist("eventcode_multi_select"), NONE));
+	CU_ASSERT_STRING_EQUAL(x.patient, P1);
+	CU_ASSERT(refs(run_nist("author"), L(U(01))));	/* %Ford% */
+	CU_ASSERT(refs(run_nist("creationtime_left_edge"), L(U(01))));
+	CU_ASSERT(failure(run_nist("classcode_scheme_mismatch"),
+	    ERR_REGISTRY));
+	CU_ASSERT(failure(run_nist("old_scheme"), ERR_REGISTRY));
+	CU_ASSERT(refs(run_nist("refid"), NONE));
+}
+
 static void
 test_names(void)
 {
@@ -814,6 +883,7 @@ main(void)
 	    test_getfolder_related) == NULL ||
 	    CU_add_test(s, "LeafClass and home", test_leafclass) == NULL ||
 	    CU_add_test(s, "errors", test_errors) == NULL ||
+	    CU_add_test(s, "NIST 11897 requests", test_nist_requests) == NULL ||
 	    CU_add_test(s, "names", test_names) == NULL) {
 		CU_cleanup_registry();
 		sqlite3_close(db);
