@@ -579,7 +579,8 @@ set_param(struct mime_ctype *ct, const char *name, const char *v, size_t vlen,
     unsigned *seen, char *err, size_t errlen)
 {
 	static const struct { const char *name; size_t off, size; } t[] = {
-#define P(n, f) { n, offsetof(struct mime_ctype, f), sizeof(((struct mime_ctype *)0)->f) }
+#define P(n, f) { n, offsetof(struct mime_ctype, f), \
+	sizeof(((struct mime_ctype *)0)->f) }
 		P("boundary", boundary), P("type", type_param),
 		P("start", start), P("start-info", start_info),
 		P("action", action), P("charset", charset),
@@ -671,7 +672,8 @@ mime_content_type_parse(const char *value, struct mime_ctype *ct, char *err,
 			/* Token, tolerating unquoted <cid> and ':' values. */
 			while (*s != '\0' && *s != ';' && *s != ' ' &&
 			    *s != '\t' && *s != '"') {
-				if ((unsigned char)*s < 0x20 || vlen + 1 >= sizeof v)
+				if ((unsigned char)*s < 0x20 ||
+				    vlen + 1 >= sizeof v)
 					return ct_fail(err, errlen,
 					    "bad parameter value");
 				v[vlen++] = *s++;
@@ -681,7 +683,8 @@ mime_content_type_parse(const char *value, struct mime_ctype *ct, char *err,
 				    "empty parameter value");
 		}
 		v[vlen] = '\0';
-		if ((rc = set_param(ct, name, v, vlen, &seen, err, errlen)) != 0)
+		if ((rc = set_param(ct, name, v, vlen, &seen, err,
+		    errlen)) != 0)
 			return rc;
 	}
 }

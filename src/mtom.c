@@ -387,7 +387,8 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 		goto fail;
 	}
 	if (strcmp(r->ct.type, "multipart") != 0 ||
-	    strcmp(r->ct.subtype, "related") != 0 || r->ct.boundary[0] == '\0') {
+	    strcmp(r->ct.subtype, "related") != 0 ||
+	    r->ct.boundary[0] == '\0') {
 		str_lcpy(err, "Content-Type is not " CT_MULTIPART_RELATED
 		    " with a boundary", errlen);
 		rc = MTOM_EFORMAT;
@@ -695,7 +696,8 @@ put_file(const struct soap_attachment *a, mtom_write_fn wr, void *arg,
 		goto out;
 	}
 	while (left > 0) {
-		n = read(fd, chunk, left < WBUF_SIZE ? (size_t)left : WBUF_SIZE);
+		n = read(fd, chunk, left < WBUF_SIZE ? (size_t)left :
+		    WBUF_SIZE);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {

@@ -539,6 +539,13 @@ test_mtom_errors(void)
 		CU_ASSERT_EQUAL(mtom_reader_new(&r, "multipart/related; "
 		    "boundary=b", NULL, NULL, err, sizeof err), MTOM_EIO);
 		CU_ASSERT_PTR_NULL(r);
+		/* Abandoned mid-body: free removes the spool file. */
+		CU_ASSERT_EQUAL_FATAL(mtom_reader_new(&r, "multipart/related; "
+		    "boundary=b", spool, NULL, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(mtom_reader_feed(r, two, 40, err, sizeof err),
+		    0);
+		CU_ASSERT_EQUAL(count_spool(), 1);
+		mtom_reader_free(r);
 	}
 	CU_ASSERT_EQUAL(count_spool(), 0);
 }
