@@ -250,6 +250,16 @@ static const char SQL_DEPRECATE_RO[] =
     "UPDATE registry_object SET status = ? WHERE id = ?";
 static const char SQL_DEPRECATE_DE[] =
     "UPDATE document_entry SET status = ? WHERE id = ?";
+/* CP-ITI-117 (NIST 12022): a replaced document's addenda and
+ * transformations are deprecated with it. */
+static const char SQL_DEPRECATE_CHILD_RO[] =
+    "UPDATE registry_object SET status = ?1 WHERE kind = 1 AND status = ?2 "
+    "AND id IN (SELECT source_id FROM association WHERE target_id = ?3 "
+    "AND type IN (?4, ?5))";
+static const char SQL_DEPRECATE_CHILD_DE[] =
+    "UPDATE document_entry SET status = ?1 WHERE status = ?2 "
+    "AND id IN (SELECT source_id FROM association WHERE target_id = ?3 "
+    "AND type IN (?4, ?5))";
 static const char SQL_FOLDERS_OF[] =
     "SELECT f.id, f.entry_uuid FROM association a "
     "JOIN registry_object f ON f.id = a.source_id "
@@ -879,6 +889,19 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 	sqlite3_bind_int64(st, 2, oldrow);
 	if ((rc = step_done(c, st)) != 0)
 		return rc;
+
+	for (i = 0; i < 2; i++) {
+		if ((st = store_stmt(c, i == 0 ? SQL_DEPRECATE_CHILD_RO :
+		    SQL_DEPRECATE_CHILD_DE)) == NULL)
+			return STORE_ERR;
+		bind_text(st, 1, STATUS_DEPRECATED);
+		bind_text(st, 2, STATUS_APPROVED);
+		sqlite3_bind_int64(st, 3, oldrow);
+		bind_text(st, 4, AT_APND);
+		bind_text(st, 5, AT_XFRM);
+		if ((rc = step_done(c, st)) != 0)
+			return rc;
+	}
 
 	/* Collect the folders first: the inserts below touch the table. */
 	if ((st = store_stmt(c, SQL_FOLDERS_OF)) == NULL)

@@ -305,6 +305,13 @@ test_folder_rplc(void)
 	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
 	    "unique_id = ? AND instr(xml, 'lastUpdateTime') > 0", "1.2.1.9"), 1);
 
+	/* An addendum of the original: deprecated with it (CP-ITI-117). */
+	begin(&b, "1.2.5", PAT);
+	add_de(&b, "Doc5", "1.2.5.1", HASH1, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc5", "Original");
+	add_assoc(&b, "p1", AT_APND, "Doc5", orig, NULL);
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+
 	/* RPLC (NIST 12327): original deprecated, replacement in the folder. */
 	sleep(1);
 	begin(&b, "1.2.2", PAT);
@@ -316,6 +323,11 @@ test_folder_rplc(void)
 	    "unique_id = '1.2.1.1' AND status = ?", STATUS_DEPRECATED), 1);
 	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
 	    "unique_id = '1.2.1.1' AND status = ?", STATUS_DEPRECATED), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry d JOIN "
+	    "registry_object r ON r.id = d.id WHERE d.unique_id = '1.2.5.1' "
+	    "AND d.status = ?1 AND r.status = ?1", STATUS_DEPRECATED), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = '1.2.2.1' AND status = ?", STATUS_APPROVED), 1);
 	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM association a "
 	    "JOIN registry_object f ON f.id = a.source_id "
 	    "JOIN document_entry d ON d.id = a.target_id "
