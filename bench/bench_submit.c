@@ -1,11 +1,15 @@
 /*
  * bench_submit: ITI-42 submissions per second against a running xdsd.
  *
- *	bench_submit URL PATIENT_BSN THREADS COUNT
+ *	bench_submit URL PATIENTS THREADS COUNT
  *
  * Each submission registers one DocumentEntry (with its SubmissionSet and
  * HasMember association) under fresh uniqueIds; THREADS clients keep one
- * keep-alive connection each.  Prints submissions/s and latency
+ * keep-alive connection each.  PATIENTS is a BSN (all submissions for
+ * that patient) or a count: submission i then goes to generated BSN
+ * i % PATIENTS, with creation times spread over ten years and one of four
+ * class codes, so a registry loaded this way looks like a real one
+ * (bench/run find loads 1M entries over 10,000 patients).  Prints submissions/s and latency
  * percentiles; counts any answer other than Success as an error.
  */
 #include <curl/curl.h>
@@ -16,7 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *url, *patient;
+static const char *url;
+static char (*bsns)[10];
+static int npatients;
 static int total;
 static atomic_int next_i, errors;
 static double *lat;
@@ -28,14 +34,14 @@ static const char tmpl[] =
 "<wsa:MessageID>urn:uuid:00000000-0000-4000-8000-%012d</wsa:MessageID></soap:Header><soap:Body>"
 "<lcm:SubmitObjectsRequest xmlns:lcm=\"urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0\" xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\"><rim:RegistryObjectList>"
 "<rim:ExtrinsicObject id=\"Doc\" mimeType=\"application/pdf\" objectType=\"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1\">"
-"<rim:Slot name=\"creationTime\"><rim:ValueList><rim:Value>20261123120000</rim:Value></rim:ValueList></rim:Slot>"
+"<rim:Slot name=\"creationTime\"><rim:ValueList><rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Slot name=\"hash\"><rim:ValueList><rim:Value>da39a3ee5e6b4b0d3255bfef95601890afd80709</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Slot name=\"size\"><rim:ValueList><rim:Value>0</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Slot name=\"languageCode\"><rim:ValueList><rim:Value>nl-NL</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Slot name=\"repositoryUniqueId\"><rim:ValueList><rim:Value>1.3.6.1.4.1.21367.13.70.2</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Slot name=\"sourcePatientId\"><rim:ValueList><rim:Value>%s^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO</rim:Value></rim:ValueList></rim:Slot>"
 "<rim:Name><rim:LocalizedString value=\"Verslag\"/></rim:Name>"
-"<rim:Classification id=\"c1\" classificationScheme=\"urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a\" classifiedObject=\"Doc\" nodeRepresentation=\"REPORTS\"><rim:Slot name=\"codingScheme\"><rim:ValueList><rim:Value>1.3.6.1.4.1.19376.1.2.6.1</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value=\"Reports\"/></rim:Name></rim:Classification>"
+"<rim:Classification id=\"c1\" classificationScheme=\"urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a\" classifiedObject=\"Doc\" nodeRepresentation=\"%s\"><rim:Slot name=\"codingScheme\"><rim:ValueList><rim:Value>1.3.6.1.4.1.19376.1.2.6.1</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value=\"Reports\"/></rim:Name></rim:Classification>"
 "<rim:Classification id=\"c2\" classificationScheme=\"urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f\" classifiedObject=\"Doc\" nodeRepresentation=\"N\"><rim:Slot name=\"codingScheme\"><rim:ValueList><rim:Value>2.16.840.1.113883.5.25</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value=\"normal\"/></rim:Name></rim:Classification>"
 "<rim:Classification id=\"c3\" classificationScheme=\"urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d\" classifiedObject=\"Doc\" nodeRepresentation=\"urn:ihe:rad:PDF\"><rim:Slot name=\"codingScheme\"><rim:ValueList><rim:Value>1.3.6.1.4.1.19376.1.2.3</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value=\"PDF\"/></rim:Name></rim:Classification>"
 "<rim:Classification id=\"c4\" classificationScheme=\"urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1\" classifiedObject=\"Doc\" nodeRepresentation=\"22232009\"><rim:Slot name=\"codingScheme\"><rim:ValueList><rim:Value>2.16.840.1.113883.6.96</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value=\"Hospital\"/></rim:Name></rim:Classification>"
@@ -98,8 +104,17 @@ worker(void *arg)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	while ((i = atomic_fetch_add(&next_i, 1)) < total) {
 		struct resp r = { .n = 0 };
-		int len = snprintf(b, sizeof body, tmpl, i, patient, patient, run_id, i,
-		    run_id, i, patient);
+		static const char *classes[] = { "REPORTS", "IMAGES", "LABRESULTS", "SUMMARIES" };
+		const char *patient = bsns[i % npatients];
+		char ctime[16];
+		unsigned hh = (unsigned)i * 2654435761u;
+		int len;
+
+		snprintf(ctime, sizeof ctime, "%04u%02u%02u%02u%02u%02u",
+		    2016 + hh % 10, 1 + (hh >> 4) % 12, 1 + (hh >> 8) % 28,
+		    (hh >> 12) % 24, (hh >> 16) % 60, (hh >> 20) % 60);
+		len = snprintf(b, sizeof body, tmpl, i, ctime, patient,
+		    classes[(hh >> 24) % 4], patient, run_id, i, run_id, i, patient);
 		double t0 = now();
 
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
@@ -134,11 +149,31 @@ main(int argc, char **argv)
 	double t0, el;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: bench_submit URL PATIENT_BSN THREADS COUNT\n");
+		fprintf(stderr, "usage: bench_submit URL PATIENTS THREADS COUNT\n");
 		return 2;
 	}
 	url = argv[1];
-	patient = argv[2];
+	if (strlen(argv[2]) == 9) {
+		npatients = 1;
+		bsns = calloc(1, sizeof *bsns);
+		memcpy(bsns[0], argv[2], 10);
+	} else {
+		long n = 100000000;
+
+		npatients = atoi(argv[2]);
+		bsns = calloc((size_t)npatients, sizeof *bsns);
+		for (i = 0; i < npatients; n++) {
+			/* BSN 11-check: 9*d1 + 8*d2 + ... + 2*d8 - d9 = 0 mod 11 */
+			long s8 = n / 10, sum = 0, w, d9;
+
+			for (w = 2; w <= 9; w++, s8 /= 10)
+				sum += (s8 % 10) * w;
+			d9 = sum % 11;
+			if (d9 == 10 || n % 10 != d9)
+				continue;
+			snprintf(bsns[i++], 10, "%09ld", n % 1000000000);
+		}
+	}
 	nthreads = atoi(argv[3]);
 	total = atoi(argv[4]);
 	run_id = (long)time(NULL);
