@@ -463,19 +463,17 @@ add_slot(struct sqp_set *set, const struct sqp_slot *sl, char *err,
     size_t errlen)
 {
 	struct addctx c;
-	size_t i, nlen;
+	size_t i;
 	int k, rc;
 
-	if ((k = param_index(set->q, sl->name)) < 0) {
-		nlen = strlen(sl->name);
-		if (nlen > 6 && strcmp(sl->name + nlen - 6, "Scheme") == 0)
-			str_fmt(err, errlen, "%.128s is no longer supported: "
-			    "send codes as 'code^^codingScheme'", sl->name);
-		else
-			str_fmt(err, errlen, "%.128s is not a parameter of %s",
-			    sl->name, set->q->name);
-		return SQP_EVALUE;
-	}
+	/*
+	 * A parameter the query does not define is ignored: "extra,
+	 * not-understood parameters are always acceptable" (NIST 11897
+	 * practicesetting_scheme, which still sends the obsolete
+	 * $XDSDocumentEntryPracticeSettingCodeScheme next to a CE-form code).
+	 */
+	if ((k = param_index(set->q, sl->name)) < 0)
+		return SQP_OK;
 	c.set = set;
 	c.p = &set->p[k];
 	c.err = err;

@@ -264,12 +264,15 @@ test_parse_errors(void)
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryFormatCode", "('a^^b^c')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "no longer supported",
+	/* Parameters the query does not define are ignored (NIST 11897
+	 * practicesetting_scheme): only their neighbours' format counts. */
+	expect("FindDocuments", SQP_OK, NULL,
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
+	    "$XDSDocumentEntryPracticeSettingCode", "('Dialysis^^1.2.3')",
 	    "$XDSDocumentEntryPracticeSettingCodeScheme",
 	    "('Connect-a-thon practiceSettingCodes')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "not a parameter of FindDocuments",
+	expect("FindDocuments", SQP_OK, NULL,
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED, "$Bogus", "'x'", NULL });
 	expect("FindDocuments", SQP_EVALUE, "must be quoted",
