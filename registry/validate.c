@@ -891,7 +891,9 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 	    (member = calloc(l->nobj + 1, 1)) == NULL)
 		goto out;
 	for (i = 0; i < l->nobj; i++) {
-		if (l->obj[i].id == NULL)
+		/* An ObjectRef names a stored object: it is not an object of
+		 * the submission, and associations to it resolve in R4. */
+		if (l->obj[i].id == NULL || l->obj[i].kind == RIM_OBJECT_REF)
 			continue;
 		v.byid[v.nbyid].id = l->obj[i].id;
 		v.byid[v.nbyid].idx = i;
