@@ -489,18 +489,21 @@ int
 hl7_bsn_valid(const char *s, size_t len)
 {
 	size_t i;
-	int sum = 0;
+	int sum = 0, nonzero = 0;
 
 	if (s == NULL || len != 9)
 		return -1;
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 9; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
+		nonzero |= s[i] != '0';
+	}
 	for (i = 0; i < 8; i++)
 		sum += (s[i] - '0') * (int)(9 - i);
 	sum -= s[8] - '0';
-	/* All zeros passes the arithmetic but is no BSN. */
-	if (sum == 0 || sum % 11 != 0)
+	/* All zeros passes the arithmetic but is no BSN; a weighted sum of
+	 * zero is fine otherwise (100000009). */
+	if (!nonzero || sum % 11 != 0)
 		return -1;
 	return 0;
 }

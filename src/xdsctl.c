@@ -57,7 +57,7 @@ to_cx(const char *id, char *out, size_t outsz)
 	size_t n = strlen(id);
 
 	if (strchr(id, '^') == NULL) {
-		if (!hl7_bsn_valid(id, n)) {
+		if (hl7_bsn_valid(id, n) != 0) {
 			fprintf(stderr, "xdsctl: %s is not a valid BSN (11-check)\n", id);
 			return -1;
 		}

@@ -253,7 +253,7 @@ ctl_delete(struct ctl *ctl, int argc, char **argv)
 	    "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") != BUF_OK)
 		goto out;
 	for (i = 0; i < argc; i++) {
-		if (!hl7_uuid_valid(argv[i], strlen(argv[i]))) {
+		if (hl7_uuid_valid(argv[i], strlen(argv[i])) != 0) {
 			fprintf(stderr, "xdsctl: %s is not a urn:uuid: entryUUID\n",
 			    argv[i]);
 			goto out;
@@ -422,7 +422,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		return 2;
 	}
 	if ((qid = query_id_by_name(argv[0])) == NULL) {
-		if (hl7_uuid_valid(argv[0], strlen(argv[0])))
+		if (hl7_uuid_valid(argv[0], strlen(argv[0])) == 0)
 			qid = argv[0];
 		else {
 			fprintf(stderr, "xdsctl: unknown stored query \"%s\"\n", argv[0]);
