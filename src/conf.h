@@ -41,6 +41,11 @@ struct conf {
 	int	registry_enabled;
 	char	registry_patient_ids[16];	/* bsn | feed */
 	long long registry_max_results;
+	/* [repository] */
+	int	repository_enabled;
+	char	repository_unique_id[128];
+	long long repository_max_document_size;
+	char	repository_registry_url[CONF_STR_MAX];
 	/* [dicom] (bridge not built yet; the address is reserved) */
 	char	dicom_listen[CONF_STR_MAX];
 	char	dicom_ae_title[17];

@@ -1,0 +1,377 @@
+/*
+ * repo_db.c: the repository index (repo_db.h).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "repo_db.h"
+#include "str.h"
+
+#define POOL		8
+#define BUSY_MS		10000
+#define RETRIES		20
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS document ("
+    " unique_id TEXT PRIMARY KEY,"
+    " sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    " sha1 TEXT NOT NULL CHECK (length(sha1) = 40),"
+    " size INTEGER NOT NULL CHECK (size >= 0),"
+    " mime_type TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'committed')),"
+    " created TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX IF NOT EXISTS document_sha256 ON document (sha256);";
+
+struct repo_db {
+	sqlite3		*conns[POOL];
+	int		 busy[POOL];
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+};
+
+static int
+conn_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char *emsg = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, BUSY_MS);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &emsg) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, emsg ? emsg : "pragma");
+		sqlite3_free(emsg);
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+int
+repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
+{
+	struct repo_db *d;
+	char *emsg = NULL;
+	int i;
+
+	*out = NULL;
+	if ((d = calloc(1, sizeof *d)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return REPO_DB_ERR;
+	}
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	for (i = 0; i < POOL; i++)
+		if (conn_open(path, &d->conns[i], err, errlen) != 0)
+			goto fail;
+	if (sqlite3_exec(d->conns[0], SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: schema: %s", path,
+		    emsg ? emsg : "failed");
+		sqlite3_free(emsg);
+		goto fail;
+	}
+	*out = d;
+	return REPO_DB_OK;
+fail:
+	repo_db_close(d);
+	return REPO_DB_ERR;
+}
+
+void
+repo_db_close(struct repo_db *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < POOL; i++)
+		sqlite3_close(d->conns[i]);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	free(d);
+}
+
+static sqlite3 *
+get(struct repo_db *d, int *slot)
+{
+	int i;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		for (i = 0; i < POOL; i++)
+			if (!d->busy[i]) {
+				d->busy[i] = 1;
+				pthread_mutex_unlock(&d->mu);
+				*slot = i;
+				return d->conns[i];
+			}
+		pthread_cond_wait(&d->cv, &d->mu);
+	}
+}
+
+static void
+put(struct repo_db *d, int slot)
+{
+	pthread_mutex_lock(&d->mu);
+	d->busy[slot] = 0;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+static int
+is_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+/* BEGIN IMMEDIATE with a bounded retry on BUSY. */
+static int
+begin(sqlite3 *db)
+{
+	int i, rc = SQLITE_BUSY;
+
+	for (i = 0; i < RETRIES; i++) {
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (!is_busy(rc))
+			break;
+		usleep(10000);
+	}
+	return rc;
+}
+
+static int
+end(sqlite3 *db, int ok)
+{
+	if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
+    size_t errlen)
+{
+	static const char sql[] = "INSERT INTO document (unique_id, sha256, "
+	    "sha1, size, mime_type, state, created) VALUES (?, ?, ?, ?, ?, "
+	    "'pending', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	int slot, rc, ret = REPO_DB_ERR;
+
+	db = get(d, &slot);
+	if ((rc = begin(db)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(st, 1, doc->unique_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, doc->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, doc->sha1, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)doc->size);
+	sqlite3_bind_text(st, 5, doc->mime_type, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		end(db, 0);
+		ret = REPO_DB_EXISTS;
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto rollback;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (end(db, 1) != 0) {
+		rc = sqlite3_extended_errcode(db);
+		goto fail;
+	}
+	ret = REPO_DB_OK;
+	goto out;
+rollback:
+	end(db, 0);
+fail:
+	str_fmt(err, errlen, "repository.db insert: %s", sqlite3_errstr(rc));
+out:
+	sqlite3_finalize(st);
+	put(d, slot);
+	return ret;
+}
+
+int
+repo_db_get(struct repo_db *d, const char *uid, struct repo_doc *out,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT sha256, sha1, size, mime_type, "
+	    "state FROM document WHERE unique_id = ?";
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	int slot, rc, ret = REPO_DB_ERR;
+
+	memset(out, 0, sizeof *out);
+	db = get(d, &slot);
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		ret = REPO_DB_NOTFOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW)
+		goto fail;
+	str_lcpy(out->unique_id, uid, sizeof out->unique_id);
+	str_lcpy(out->sha256, (const char *)sqlite3_column_text(st, 0),
+	    sizeof out->sha256);
+	str_lcpy(out->sha1, (const char *)sqlite3_column_text(st, 1),
+	    sizeof out->sha1);
+	out->size = (off_t)sqlite3_column_int64(st, 2);
+	str_lcpy(out->mime_type, (const char *)sqlite3_column_text(st, 3),
+	    sizeof out->mime_type);
+	out->committed = strcmp((const char *)sqlite3_column_text(st, 4),
+	    "committed") == 0;
+	ret = REPO_DB_OK;
+	goto out;
+fail:
+	str_fmt(err, errlen, "repository.db read: %s", sqlite3_errstr(rc));
+out:
+	sqlite3_finalize(st);
+	put(d, slot);
+	return ret;
+}
+
+int
+repo_db_commit(struct repo_db *d, const char *const *uids, size_t n,
+    char *err, size_t errlen)
+{
+	static const char sql[] = "UPDATE document SET state = 'committed' "
+	    "WHERE unique_id = ?";
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	size_t i;
+	int slot, rc, ret = REPO_DB_ERR;
+
+	db = get(d, &slot);
+	if ((rc = begin(db)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		goto rollback;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, uids[i], -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+			goto rollback;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (end(db, 1) != 0) {
+		rc = sqlite3_extended_errcode(db);
+		goto fail;
+	}
+	ret = REPO_DB_OK;
+	goto out;
+rollback:
+	end(db, 0);
+fail:
+	str_fmt(err, errlen, "repository.db commit: %s", sqlite3_errstr(rc));
+out:
+	sqlite3_finalize(st);
+	put(d, slot);
+	return ret;
+}
+
+int
+repo_db_delete(struct repo_db *d, const char *uid, const char *sha256,
+    long long *refs, char *err, size_t errlen)
+{
+	sqlite3_stmt *del = NULL, *cnt = NULL;
+	sqlite3 *db;
+	int slot, rc, ret = REPO_DB_ERR;
+
+	*refs = 1;	/* on error: assume still referenced */
+	db = get(d, &slot);
+	if ((rc = begin(db)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_prepare_v2(db, "DELETE FROM document WHERE "
+	    "unique_id = ?", -1, &del, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM document "
+	    "WHERE sha256 = ?", -1, &cnt, NULL)) != SQLITE_OK)
+		goto rollback;
+	sqlite3_bind_text(del, 1, uid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(del)) != SQLITE_DONE)
+		goto rollback;
+	sqlite3_bind_text(cnt, 1, sha256, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(cnt)) != SQLITE_ROW)
+		goto rollback;
+	*refs = sqlite3_column_int64(cnt, 0);
+	sqlite3_finalize(del);
+	sqlite3_finalize(cnt);
+	del = cnt = NULL;
+	if (end(db, 1) != 0) {
+		*refs = 1;
+		rc = sqlite3_extended_errcode(db);
+		goto fail;
+	}
+	ret = REPO_DB_OK;
+	goto out;
+rollback:
+	*refs = 1;
+	end(db, 0);
+fail:
+	str_fmt(err, errlen, "repository.db delete: %s", sqlite3_errstr(rc));
+out:
+	sqlite3_finalize(del);
+	sqlite3_finalize(cnt);
+	put(d, slot);
+	return ret;
+}
+
+static long long
+count(struct repo_db *d, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	long long n = -1;
+	int slot;
+
+	db = get(d, &slot);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (arg != NULL)
+			sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	put(d, slot);
+	return n;
+}
+
+int
+repo_db_has_blob(struct repo_db *d, const char *sha256)
+{
+	long long n;
+
+	n = count(d, "SELECT count(*) FROM document WHERE sha256 = ?", sha256);
+	return n < 0 ? -1 : n > 0;
+}
+
+long long
+repo_db_count_pending(struct repo_db *d)
+{
+	return count(d, "SELECT count(*) FROM document WHERE state = "
+	    "'pending'", NULL);
+}

@@ -1,0 +1,196 @@
+/*
+ * repo_iti43.c: ITI-43 Retrieve Document Set (ihe-reference.md 1.12 P6).
+ *
+ * Every DocumentRequest is answered by one DocumentResponse or one
+ * RegistryError: a foreign RepositoryUniqueId is XDSUnknownRepositoryId,
+ * an unknown DocumentUniqueId XDSDocumentUniqueIdError.  Status: Success
+ * when all were found, PartialSuccess when some, Failure when none.
+ * The documents leave as MTOM parts streamed from the blob files by
+ * soap_serve (reply->att holds their paths).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ebrim.h"
+#include "log.h"
+#include "repository_int.h"
+#include "soap.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define ID_MAX	256
+
+struct dreq {
+	char	home[ID_MAX];
+	char	repo[ID_MAX];
+	char	uid[ID_MAX];
+};
+
+static int
+text_of(xmlNode *req, const char *name, char *out, size_t outsz)
+{
+	xmlNode *c;
+
+	out[0] = '\0';
+	for (c = xml_first_elem(req); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, NS_XDSB, name)) {
+			if (xml_text(c, out, outsz) != 0)
+				return -1;
+			str_trim(out);
+			return 0;
+		}
+	return 0;
+}
+
+static int
+write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
+    const char *cid)
+{
+	if (buf_adds(b, "<xdsb:DocumentResponse>") != BUF_OK)
+		return -1;
+	if (q->home[0] != '\0' &&
+	    (buf_adds(b, "<xdsb:HomeCommunityId>") != BUF_OK ||
+	    buf_add_xml(b, q->home) != BUF_OK ||
+	    buf_adds(b, "</xdsb:HomeCommunityId>") != BUF_OK))
+		return -1;
+	if (buf_adds(b, "<xdsb:RepositoryUniqueId>") != BUF_OK ||
+	    buf_add_xml(b, q->repo) != BUF_OK ||
+	    buf_adds(b, "</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>") !=
+	    BUF_OK ||
+	    buf_add_xml(b, q->uid) != BUF_OK ||
+	    buf_adds(b, "</xdsb:DocumentUniqueId><xdsb:mimeType>") != BUF_OK ||
+	    buf_add_xml(b, d->mime_type) != BUF_OK ||
+	    buf_adds(b, "</xdsb:mimeType><xdsb:Document><xop:Include xmlns:xop=\""
+	    NS_XOP "\" href=\"cid:") != BUF_OK ||
+	    buf_add_xml(b, cid) != BUF_OK ||
+	    buf_adds(b, "\"/></xdsb:Document></xdsb:DocumentResponse>") !=
+	    BUF_OK)
+		return -1;
+	return 0;
+}
+
+int
+repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	struct repository *r = actor;
+	struct rim_errors errs;
+	struct buf docs;
+	struct dreq q;
+	struct repo_doc d;
+	struct soap_attachment *att = NULL, *a;
+	xmlNode *n;
+	char err[256], rnd[SOAP_UUID_LEN];
+	const char *status;
+	size_t nreq = 0, nfound = 0;
+	int rc, ret = -1;
+
+	rim_errors_init(&errs);
+	buf_init(&docs, 16 * 1024 * 1024);
+	if ((att = calloc(REPO_MAX_DOCUMENTS, sizeof *att)) == NULL)
+		goto nomem;
+	for (n = xml_first_elem(req->body); n != NULL; n = xml_next_elem(n)) {
+		if (!xml_is(n, NS_XDSB, "DocumentRequest"))
+			continue;
+		if (++nreq > REPO_MAX_DOCUMENTS) {
+			str_fmt(x->reason, sizeof x->reason, "more than %d "
+			    "DocumentRequests", REPO_MAX_DOCUMENTS);
+			goto out;
+		}
+		if (text_of(n, "HomeCommunityId", q.home, sizeof q.home) != 0 ||
+		    text_of(n, "RepositoryUniqueId", q.repo, sizeof q.repo) !=
+		    0 || text_of(n, "DocumentUniqueId", q.uid, sizeof q.uid) !=
+		    0) {
+			if (rim_errors_add(&errs, 0, ERR_REPOSITORY_METADATA,
+			    NULL, "DocumentRequest %zu: value too long",
+			    nreq) != 0)
+				goto nomem;
+			xact_add_error(x, ERR_REPOSITORY_METADATA);
+			continue;
+		}
+		if (strcmp(q.repo, r->unique_id) != 0) {
+			if (rim_errors_add(&errs, 0, ERR_UNKNOWN_REPOSITORY_ID,
+			    q.repo, "repository %.200s is not this one (%s)",
+			    q.repo[0] != '\0' ? q.repo : "(none)",
+			    r->unique_id) != 0)
+				goto nomem;
+			xact_add_error(x, ERR_UNKNOWN_REPOSITORY_ID);
+			continue;
+		}
+		if (x->object[0] == '\0')
+			xact_set_object(x, q.uid);
+		rc = repo_db_get(r->db, q.uid, &d, err, sizeof err);
+		if (rc == REPO_DB_ERR) {
+			log_warnx("repository: ITI-43: %s", err);
+			str_fmt(x->reason, sizeof x->reason,
+			    "repository database unavailable");
+			goto out;
+		}
+		a = &att[nfound];
+		if (rc == REPO_DB_NOTFOUND ||
+		    blobstore_path(r->bs, d.sha256, a->path,
+		    sizeof a->path) != BLOB_OK ||
+		    blobstore_exists(r->bs, d.sha256) != 1) {
+			if (rc == REPO_DB_OK)
+				log_warnx("repository: ITI-43: %s has a row "
+				    "but no bytes", q.uid);
+			if (rim_errors_add(&errs, 0, ERR_DOCUMENT_UNIQUEID,
+			    NULL, "document %.200s is not in this repository",
+			    q.uid[0] != '\0' ? q.uid : "(none)") != 0)
+				goto nomem;
+			xact_add_error(x, ERR_DOCUMENT_UNIQUEID);
+			continue;
+		}
+		if (soap_uuid(rnd, sizeof rnd) != 0 ||
+		    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode",
+		    rnd + 9) < 0)
+			goto nomem;
+		str_lcpy(a->content_type, d.mime_type[0] != '\0' ?
+		    d.mime_type : "application/octet-stream",
+		    sizeof a->content_type);
+		a->size = d.size;
+		str_lcpy(a->sha1, d.sha1, sizeof a->sha1);
+		if (write_response(&docs, &q, &d, a->cid) != 0)
+			goto nomem;
+		nfound++;
+	}
+	if (nreq == 0) {
+		if (rim_errors_add(&errs, 0, ERR_REPOSITORY_METADATA, NULL,
+		    "RetrieveDocumentSetRequest without DocumentRequest") != 0)
+			goto nomem;
+		xact_add_error(x, ERR_REPOSITORY_METADATA);
+	}
+	if (nfound == 0)
+		status = ST_FAILURE;
+	else if (rim_errors_nerror(&errs) > 0) {
+		status = ST_PARTIAL;
+		x->outcome = XACT_PARTIAL;
+	} else
+		status = ST_SUCCESS;
+	if (buf_adds(&reply->body, "<xdsb:RetrieveDocumentSetResponse "
+	    "xmlns:xdsb=\"" NS_XDSB "\">") != BUF_OK ||
+	    rim_write_registry_response(&reply->body, status, &errs) != 0 ||
+	    (docs.b_len > 0 && buf_add(&reply->body, docs.b_data,
+	    docs.b_len) != BUF_OK) ||
+	    buf_adds(&reply->body, "</xdsb:RetrieveDocumentSetResponse>") !=
+	    BUF_OK)
+		goto nomem;
+	if (nfound > 0) {
+		reply->att = att;
+		reply->natt = nfound;
+		att = NULL;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	str_fmt(x->reason, sizeof x->reason, "repository: out of memory");
+out:
+	free(att);
+	buf_free(&docs);
+	rim_errors_free(&errs);
+	return ret;
+}

@@ -1,0 +1,32 @@
+/*
+ * repository_int.h: shared by the files of the repository actor.
+ */
+#ifndef XDS_REPOSITORY_INT_H
+#define XDS_REPOSITORY_INT_H
+
+#include <sys/types.h>
+
+#include "actor.h"
+#include "blobstore.h"
+#include "registry_client.h"
+#include "repo_db.h"
+
+#define REPO_MAX_DOCUMENTS	1000	/* xdsb:Document / DocumentRequest per message */
+
+struct repository {
+	char			 unique_id[128];
+	char			 home[512];	/* node.home_community_id */
+	off_t			 max_doc;
+	struct blobstore	*bs;
+	struct repo_db		*db;
+	struct registry_client	*rc;
+	struct soap_route	 routes[2];
+	struct soap_endpoint	 ep;
+};
+
+int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
+	    struct soap_reply *reply);
+int	repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
+	    struct soap_reply *reply);
+
+#endif

@@ -1,0 +1,708 @@
+/*
+ * blobstore.c: the file-system back-end of blobstore.h.
+ *
+ * Layout under dir:  tmp/<random>  (staged, not yet named)
+ *                    ab/cd/<sha256> (blobs, mode 0440)
+ * Durability order: data fsync'd before the rename, the directory
+ * fsync'd after it (and the parent after a new ab/ or ab/cd/).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "blobstore.h"
+#include "log.h"
+#include "str.h"
+
+#define NLOCKS		64
+#define IOBUF		(256 * 1024)
+
+struct blobstore {
+	char		 dir[BLOB_PATH_MAX - 100];
+	char		 tmpdir[BLOB_PATH_MAX - 80];
+	pthread_mutex_t	 locks[NLOCKS];
+};
+
+struct blob_writer {
+	struct blobstore *bs;
+	int		 fd;
+	char		 path[BLOB_PATH_MAX];
+	off_t		 size, max;
+	EVP_MD_CTX	*sha256, *sha1;
+};
+
+int
+blobstore_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static int
+fsync_dir(const char *path)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* mkdir that is durable: the parent is fsync'd when the entry is new. */
+static int
+mkdir_durable(const char *path, const char *parent)
+{
+	if (mkdir(path, 0700) == 0)
+		return fsync_dir(parent);
+	return errno == EEXIST ? 0 : -1;
+}
+
+int
+blobstore_open(const char *dir, struct blobstore **out, char *err,
+    size_t errlen)
+{
+	struct blobstore *bs;
+	int i;
+
+	*out = NULL;
+	if ((bs = calloc(1, sizeof *bs)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return BLOB_ENOMEM;
+	}
+	if (str_lcpy(bs->dir, dir, sizeof bs->dir) >= sizeof bs->dir ||
+	    str_fmt(bs->tmpdir, sizeof bs->tmpdir, "%s/tmp", dir) < 0) {
+		str_fmt(err, errlen, "%s: path too long", dir);
+		free(bs);
+		return BLOB_EINVAL;
+	}
+	if ((mkdir(bs->dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(bs->tmpdir, 0700) != 0 && errno != EEXIST)) {
+		str_fmt(err, errlen, "%s: %s", bs->tmpdir, strerror(errno));
+		free(bs);
+		return BLOB_EIO;
+	}
+	for (i = 0; i < NLOCKS; i++)
+		pthread_mutex_init(&bs->locks[i], NULL);
+	*out = bs;
+	return BLOB_OK;
+}
+
+void
+blobstore_close(struct blobstore *bs)
+{
+	int i;
+
+	if (bs == NULL)
+		return;
+	for (i = 0; i < NLOCKS; i++)
+		pthread_mutex_destroy(&bs->locks[i]);
+	free(bs);
+}
+
+const char *
+blobstore_dir(const struct blobstore *bs)
+{
+	return bs->dir;
+}
+
+static pthread_mutex_t *
+stripe(struct blobstore *bs, const char *sha256)
+{
+	unsigned h = 0;
+	size_t i;
+
+	for (i = 0; sha256[i] != '\0' && i < 8; i++)
+		h = h * 31 + (unsigned char)sha256[i];
+	return &bs->locks[h % NLOCKS];
+}
+
+void
+blobstore_lock(struct blobstore *bs, const char *sha256)
+{
+	pthread_mutex_lock(stripe(bs, sha256));
+}
+
+void
+blobstore_unlock(struct blobstore *bs, const char *sha256)
+{
+	pthread_mutex_unlock(stripe(bs, sha256));
+}
+
+int
+blobstore_path(const struct blobstore *bs, const char *sha256, char *out,
+    size_t outsz)
+{
+	if (!blobstore_name_ok(sha256))
+		return BLOB_EINVAL;
+	if (str_fmt(out, outsz, "%s/%.2s/%.2s/%s", bs->dir, sha256,
+	    sha256 + 2, sha256) < 0)
+		return BLOB_EINVAL;
+	return BLOB_OK;
+}
+
+/* A fresh name in tmp/. */
+static int
+tmp_name(const struct blobstore *bs, char *out, size_t outsz)
+{
+	unsigned char r[12];
+	char hex[25];
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		return -1;
+	str_hex(r, sizeof r, hex);
+	return str_fmt(out, outsz, "%s/%s", bs->tmpdir, hex) < 0 ? -1 : 0;
+}
+
+static int
+digests_new(EVP_MD_CTX **s256, EVP_MD_CTX **s1)
+{
+	*s256 = EVP_MD_CTX_new();
+	*s1 = EVP_MD_CTX_new();
+	if (*s256 == NULL || *s1 == NULL ||
+	    EVP_DigestInit_ex(*s256, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestInit_ex(*s1, EVP_sha1(), NULL) != 1) {
+		EVP_MD_CTX_free(*s256);
+		EVP_MD_CTX_free(*s1);
+		*s256 = *s1 = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+digests_final(EVP_MD_CTX *s256, EVP_MD_CTX *s1, struct blob_info *bi)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	if (EVP_DigestFinal_ex(s256, md, &mdlen) != 1 || mdlen != 32)
+		return -1;
+	str_hex(md, mdlen, bi->sha256);
+	if (EVP_DigestFinal_ex(s1, md, &mdlen) != 1 || mdlen != 20)
+		return -1;
+	str_hex(md, mdlen, bi->sha1);
+	return 0;
+}
+
+/* ---- streaming writer ---- */
+
+int
+blobstore_writer_new(struct blobstore *bs, off_t max_size,
+    struct blob_writer **out, char *err, size_t errlen)
+{
+	struct blob_writer *w;
+
+	*out = NULL;
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return BLOB_ENOMEM;
+	}
+	w->bs = bs;
+	w->max = max_size;
+	w->fd = -1;
+	if (digests_new(&w->sha256, &w->sha1) != 0) {
+		free(w);
+		str_fmt(err, errlen, "digest init failed");
+		return BLOB_ENOMEM;
+	}
+	if (tmp_name(bs, w->path, sizeof w->path) != 0 ||
+	    (w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0) {
+		str_fmt(err, errlen, "%s: %s", bs->tmpdir, strerror(errno));
+		EVP_MD_CTX_free(w->sha256);
+		EVP_MD_CTX_free(w->sha1);
+		free(w);
+		return BLOB_EIO;
+	}
+	*out = w;
+	return BLOB_OK;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = write(fd, c, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+blob_writer_write(struct blob_writer *w, const void *p, size_t n, char *err,
+    size_t errlen)
+{
+	if (w->max > 0 && (off_t)n > w->max - w->size) {
+		str_fmt(err, errlen, "document larger than %lld bytes",
+		    (long long)w->max);
+		return BLOB_ETOOBIG;
+	}
+	if (EVP_DigestUpdate(w->sha256, p, n) != 1 ||
+	    EVP_DigestUpdate(w->sha1, p, n) != 1) {
+		str_fmt(err, errlen, "digest update failed");
+		return BLOB_ENOMEM;
+	}
+	if (write_all(w->fd, p, n) != 0) {
+		str_fmt(err, errlen, "%s: %s", w->path, strerror(errno));
+		return BLOB_EIO;
+	}
+	w->size += (off_t)n;
+	return BLOB_OK;
+}
+
+static void
+writer_free(struct blob_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	EVP_MD_CTX_free(w->sha256);
+	EVP_MD_CTX_free(w->sha1);
+	free(w);
+}
+
+void
+blob_writer_abort(struct blob_writer *w)
+{
+	if (w == NULL)
+		return;
+	(void)unlink(w->path);
+	writer_free(w);
+}
+
+int
+blob_writer_finish(struct blob_writer *w, struct blob_staged *out, char *err,
+    size_t errlen)
+{
+	int rc = BLOB_EIO;
+
+	memset(out, 0, sizeof *out);
+	if (fsync(w->fd) != 0 || close(w->fd) != 0) {
+		w->fd = -1;
+		str_fmt(err, errlen, "%s: %s", w->path, strerror(errno));
+		goto fail;
+	}
+	w->fd = -1;
+	if (digests_final(w->sha256, w->sha1, &out->info) != 0) {
+		str_fmt(err, errlen, "digest final failed");
+		rc = BLOB_ENOMEM;
+		goto fail;
+	}
+	out->info.size = w->size;
+	str_lcpy(out->tmp, w->path, sizeof out->tmp);
+	writer_free(w);
+	return BLOB_OK;
+fail:
+	blob_writer_abort(w);
+	return rc;
+}
+
+/* ---- staging a file ---- */
+
+/* Hash fd from its start; bounded by max (0: none). */
+static int
+hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
+{
+	EVP_MD_CTX *s256 = NULL, *s1 = NULL;
+	char *b = NULL;
+	ssize_t n;
+	int rc = BLOB_ENOMEM;
+
+	bi->size = 0;
+	if ((b = malloc(IOBUF)) == NULL || digests_new(&s256, &s1) != 0) {
+		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if ((n = read(fd, b, IOBUF)) < 0) {
+			if (errno == EINTR)
+				continue;
+			str_fmt(err, errlen, "read: %s", strerror(errno));
+			rc = BLOB_EIO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		bi->size += n;
+		if (max > 0 && bi->size > max) {
+			str_fmt(err, errlen, "document larger than %lld bytes",
+			    (long long)max);
+			rc = BLOB_ETOOBIG;
+			goto out;
+		}
+		if (EVP_DigestUpdate(s256, b, (size_t)n) != 1 ||
+		    EVP_DigestUpdate(s1, b, (size_t)n) != 1) {
+			str_fmt(err, errlen, "digest update failed");
+			goto out;
+		}
+	}
+	if (digests_final(s256, s1, bi) != 0) {
+		str_fmt(err, errlen, "digest final failed");
+		goto out;
+	}
+	rc = BLOB_OK;
+out:
+	EVP_MD_CTX_free(s256);
+	EVP_MD_CTX_free(s1);
+	free(b);
+	return rc;
+}
+
+/* Copy src into a writer (other file system). */
+static int
+stage_copy(struct blobstore *bs, int fd, off_t max, struct blob_staged *out,
+    char *err, size_t errlen)
+{
+	struct blob_writer *w;
+	char *b;
+	ssize_t n;
+	int rc;
+
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		str_fmt(err, errlen, "lseek: %s", strerror(errno));
+		return BLOB_EIO;
+	}
+	if ((b = malloc(IOBUF)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return BLOB_ENOMEM;
+	}
+	if ((rc = blobstore_writer_new(bs, max, &w, err, errlen)) != BLOB_OK) {
+		free(b);
+		return rc;
+	}
+	for (;;) {
+		if ((n = read(fd, b, IOBUF)) < 0) {
+			if (errno == EINTR)
+				continue;
+			str_fmt(err, errlen, "read: %s", strerror(errno));
+			rc = BLOB_EIO;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if ((rc = blob_writer_write(w, b, (size_t)n, err, errlen)) !=
+		    BLOB_OK)
+			goto fail;
+	}
+	free(b);
+	return blob_writer_finish(w, out, err, errlen);
+fail:
+	free(b);
+	blob_writer_abort(w);
+	return rc;
+}
+
+int
+blobstore_stage_file(struct blobstore *bs, const char *src, off_t max_size,
+    struct blob_staged *out, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	memset(out, 0, sizeof *out);
+	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+		str_fmt(err, errlen, "%s: %s", src, strerror(errno));
+		return BLOB_EIO;
+	}
+	if ((rc = hash_fd(fd, max_size, &out->info, err, errlen)) != BLOB_OK)
+		goto out;
+	/* Same file system: a second name for the same inode, no copy.
+	 * The spool file is never written again once handed to us. */
+	if (tmp_name(bs, out->tmp, sizeof out->tmp) != 0) {
+		str_fmt(err, errlen, "random name failed");
+		rc = BLOB_EIO;
+		goto out;
+	}
+	if (link(src, out->tmp) == 0) {
+		if (fsync(fd) != 0) {
+			str_fmt(err, errlen, "fsync %s: %s", src,
+			    strerror(errno));
+			(void)unlink(out->tmp);
+			rc = BLOB_EIO;
+			goto out;
+		}
+		rc = BLOB_OK;
+		goto out;
+	}
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+		str_fmt(err, errlen, "link %s: %s", src, strerror(errno));
+		rc = BLOB_EIO;
+		goto out;
+	}
+	rc = stage_copy(bs, fd, max_size, out, err, errlen);
+out:
+	if (rc != BLOB_OK)
+		out->tmp[0] = '\0';
+	close(fd);
+	return rc;
+}
+
+void
+blobstore_discard(struct blobstore *bs, struct blob_staged *st)
+{
+	(void)bs;
+	if (st->tmp[0] != '\0')
+		(void)unlink(st->tmp);
+	st->tmp[0] = '\0';
+}
+
+int
+blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
+    size_t errlen)
+{
+	char d1[BLOB_PATH_MAX], d2[BLOB_PATH_MAX], path[BLOB_PATH_MAX];
+	const char *h = st->info.sha256;
+
+	if (st->tmp[0] == '\0' || !blobstore_name_ok(h)) {
+		str_fmt(err, errlen, "nothing staged");
+		return BLOB_EINVAL;
+	}
+	if (str_fmt(d1, sizeof d1, "%s/%.2s", bs->dir, h) < 0 ||
+	    str_fmt(d2, sizeof d2, "%s/%.2s/%.2s", bs->dir, h, h + 2) < 0 ||
+	    blobstore_path(bs, h, path, sizeof path) != BLOB_OK) {
+		str_fmt(err, errlen, "path too long");
+		goto fail;
+	}
+	if (mkdir_durable(d1, bs->dir) != 0 || mkdir_durable(d2, d1) != 0) {
+		str_fmt(err, errlen, "%s: %s", d2, strerror(errno));
+		goto fail;
+	}
+	(void)chmod(st->tmp, 0440);
+	/* Existing blob: same bytes by construction; keep the old inode (a
+	 * reader may have it open) and drop ours. */
+	if (access(path, F_OK) == 0)
+		(void)unlink(st->tmp);
+	else if (rename(st->tmp, path) != 0) {
+		str_fmt(err, errlen, "rename to %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	st->tmp[0] = '\0';
+	/* Also when the blob existed: its rename may not be durable yet. */
+	if (fsync_dir(d2) != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", d2, strerror(errno));
+		return BLOB_EIO;
+	}
+	return BLOB_OK;
+fail:
+	blobstore_discard(bs, st);
+	return BLOB_EIO;
+}
+
+int
+blobstore_put_file(struct blobstore *bs, const char *src, off_t max_size,
+    struct blob_info *out, char *err, size_t errlen)
+{
+	struct blob_staged st;
+	int rc;
+
+	if ((rc = blobstore_stage_file(bs, src, max_size, &st, err, errlen)) !=
+	    BLOB_OK)
+		return rc;
+	*out = st.info;
+	return blobstore_commit(bs, &st, err, errlen);
+}
+
+/* ---- get / exists / delete ---- */
+
+int
+blobstore_exists(const struct blobstore *bs, const char *sha256)
+{
+	char path[BLOB_PATH_MAX];
+
+	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK)
+		return BLOB_EINVAL;
+	return access(path, F_OK) == 0;
+}
+
+int
+blobstore_get(const struct blobstore *bs, const char *sha256, int *fd,
+    off_t *size, char *err, size_t errlen)
+{
+	char path[BLOB_PATH_MAX];
+	struct stat sb;
+
+	*fd = -1;
+	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK) {
+		str_fmt(err, errlen, "not a blob name");
+		return BLOB_EINVAL;
+	}
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? BLOB_ENOENT : BLOB_EIO;
+	}
+	if (fstat(*fd, &sb) != 0) {
+		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return BLOB_EIO;
+	}
+	*size = sb.st_size;
+	return BLOB_OK;
+}
+
+int
+blobstore_delete(struct blobstore *bs, const char *sha256, char *err,
+    size_t errlen)
+{
+	char path[BLOB_PATH_MAX], d2[BLOB_PATH_MAX];
+
+	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK ||
+	    str_fmt(d2, sizeof d2, "%s/%.2s/%.2s", bs->dir, sha256,
+	    sha256 + 2) < 0) {
+		str_fmt(err, errlen, "not a blob name");
+		return BLOB_EINVAL;
+	}
+	if (unlink(path) != 0) {
+		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? BLOB_ENOENT : BLOB_EIO;
+	}
+	if (fsync_dir(d2) != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", d2, strerror(errno));
+		return BLOB_EIO;
+	}
+	return BLOB_OK;
+}
+
+/* ---- sweep ---- */
+
+static int
+is_hex2(const char *s)
+{
+	return strlen(s) == 2 &&
+	    ((s[0] >= '0' && s[0] <= '9') || (s[0] >= 'a' && s[0] <= 'f')) &&
+	    ((s[1] >= '0' && s[1] <= '9') || (s[1] >= 'a' && s[1] <= 'f'));
+}
+
+static int
+old_enough(const char *path, time_t cutoff)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_mtime <= cutoff;
+}
+
+static int
+sweep_tmp(struct blobstore *bs, time_t cutoff, size_t *removed)
+{
+	char path[BLOB_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(bs->tmpdir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (str_fmt(path, sizeof path, "%s/%s", bs->tmpdir,
+		    de->d_name) < 0)
+			continue;
+		if (old_enough(path, cutoff) && unlink(path) == 0)
+			(*removed)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* One ab/cd directory. */
+static int
+sweep_leaf(struct blobstore *bs, const char *dir, time_t cutoff,
+    blob_keep_fn keep, void *arg, size_t *removed, char *err, size_t errlen)
+{
+	char path[BLOB_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int k, n = 0, rc = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!blobstore_name_ok(de->d_name))
+			continue;
+		if (str_fmt(path, sizeof path, "%s/%s", dir, de->d_name) < 0 ||
+		    !old_enough(path, cutoff))
+			continue;
+		blobstore_lock(bs, de->d_name);
+		if ((k = keep(arg, de->d_name)) < 0) {
+			blobstore_unlock(bs, de->d_name);
+			str_fmt(err, errlen, "sweep: reference check failed "
+			    "for %.16s...", de->d_name);
+			rc = -1;
+			break;
+		}
+		if (k == 0 && unlink(path) == 0) {
+			(*removed)++;
+			n++;
+		}
+		blobstore_unlock(bs, de->d_name);
+	}
+	closedir(d);
+	if (n > 0 && fsync_dir(dir) != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+blobstore_sweep(struct blobstore *bs, time_t grace, blob_keep_fn keep,
+    void *arg, size_t *removed, char *err, size_t errlen)
+{
+	char p1[BLOB_PATH_MAX], p2[BLOB_PATH_MAX];
+	struct dirent *e1, *e2;
+	DIR *d1 = NULL, *d2;
+	time_t cutoff = time(NULL) - grace;
+	int rc = BLOB_EIO;
+
+	*removed = 0;
+	if (sweep_tmp(bs, cutoff, removed) != 0 ||
+	    (d1 = opendir(bs->dir)) == NULL) {
+		str_fmt(err, errlen, "%s: %s", bs->dir, strerror(errno));
+		goto out;
+	}
+	while ((e1 = readdir(d1)) != NULL) {
+		if (!is_hex2(e1->d_name) ||
+		    str_fmt(p1, sizeof p1, "%s/%s", bs->dir, e1->d_name) < 0 ||
+		    (d2 = opendir(p1)) == NULL)
+			continue;
+		while ((e2 = readdir(d2)) != NULL) {
+			if (!is_hex2(e2->d_name) || str_fmt(p2, sizeof p2,
+			    "%s/%s", p1, e2->d_name) < 0)
+				continue;
+			if (sweep_leaf(bs, p2, cutoff, keep, arg, removed,
+			    err, errlen) != 0) {
+				closedir(d2);
+				goto out;
+			}
+		}
+		closedir(d2);
+	}
+	rc = BLOB_OK;
+out:
+	if (d1 != NULL)
+		closedir(d1);
+	return rc;
+}
