@@ -26,7 +26,9 @@
 #include "http.h"
 #include "log.h"
 #include "registry.h"
+#include "repository.h"
 #include "router.h"
+#include "soapclient.h"
 #include "str.h"
 #include "tls.h"
 #include "xml.h"
@@ -94,6 +96,7 @@ main(int argc, char **argv)
 	struct conf conf;
 	struct http_server_opts ho;
 	struct registry *reg = NULL;
+	struct repository *repo = NULL;
 	struct router *rt = NULL;
 	SSL_CTX *tls = NULL;
 	char err[512], host[256];
@@ -171,6 +174,12 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (reg != NULL)
 		router_mount(rt, registry_endpoint(reg));
+	if (conf.repository_enabled) {
+		if (repository_open(&conf, reg != NULL ? registry_endpoint(reg) :
+		    NULL, soapclient_call, &repo, err, sizeof err) != 0)
+			fatalx("repository: %s", err);
+		router_mount(rt, repository_endpoint(repo));
+	}
 
 	memset(&ho, 0, sizeof ho);
 	ho.host = host;
@@ -212,6 +221,7 @@ main(int argc, char **argv)
 	http_server_free(server);
 	server = NULL;
 	router_free(rt);
+	repository_close(repo);
 	registry_close(reg);
 	audit_close();
 	SSL_CTX_free(tls);
