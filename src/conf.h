@@ -46,9 +46,16 @@ struct conf {
 	char	repository_unique_id[128];
 	long long repository_max_document_size;
 	char	repository_registry_url[CONF_STR_MAX];
-	/* [dicom] (bridge not built yet; the address is reserved) */
+	/* [dicom] the DICOM bridge (dicom/bridge.h) */
+	int	dicom_enabled;
 	char	dicom_listen[CONF_STR_MAX];
 	char	dicom_ae_title[17];
+	int	dicom_patient_id_is_bsn;
+	long long dicom_publish_after;
+	long long dicom_max_associations;
+	long long dicom_timeout;
+	char	dicom_uid_root[32];
+	char	dicom_retrieve_location_uid[65];
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };

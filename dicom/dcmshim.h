@@ -1,0 +1,156 @@
+/*
+ * dcmshim.h: the plain C face of DCMTK (c-stack.md 2.1).
+ *
+ * Only dicom/dcmshim.cc and dicom/dcmnet.cc include DCMTK; they are C++17
+ * and no exception crosses into C.  Every function returns a status from
+ * enum dcmshim_status and writes text for the caller into err.  Outputs go
+ * into caller buffers of fixed, documented size.
+ */
+#ifndef XDS_DCMSHIM_H
+#define XDS_DCMSHIM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dcmshim_status {
+	DCMSHIM_OK = 0,
+	DCMSHIM_EIO = -1,		/* file or socket */
+	DCMSHIM_EPARSE = -2,		/* not DICOM, truncated, bad lengths */
+	DCMSHIM_ENOTFOUND = -3,		/* a required attribute is missing */
+	DCMSHIM_ERANGE = -4,		/* a value longer than its bound */
+	DCMSHIM_ENOMEM = -5,
+	DCMSHIM_EINTERNAL = -6,		/* DCMTK threw or failed unexpectedly */
+	DCMSHIM_EINVAL = -7,		/* bad argument */
+	DCMSHIM_ENET = -8		/* network initialisation */
+};
+
+#define DCMSHIM_UI_SZ		65	/* UI: 64 characters */
+#define DCMSHIM_LO_SZ		65	/* LO: 64 characters */
+#define DCMSHIM_PN_SZ		324	/* PN: 3 component groups of 64 + '=' */
+#define DCMSHIM_MAX_OTHER_IDS	8	/* OtherPatientIDsSequence items read */
+
+struct dcmshim_pid {
+	char	id[DCMSHIM_LO_SZ];
+	char	issuer[DCMSHIM_LO_SZ];	/* IssuerOfPatientID (0010,0021) */
+};
+
+/* What the bridge needs from an instance's header.  The four UIDs are
+ * required; the rest are empty when absent. */
+struct dcmshim_info {
+	char	sop_class[DCMSHIM_UI_SZ];
+	char	sop_uid[DCMSHIM_UI_SZ];
+	char	study_uid[DCMSHIM_UI_SZ];
+	char	series_uid[DCMSHIM_UI_SZ];
+	char	transfer_syntax[DCMSHIM_UI_SZ];	/* of the file (meta header) */
+	struct dcmshim_pid patient;		/* PatientID + issuer */
+	struct dcmshim_pid other[DCMSHIM_MAX_OTHER_IDS];
+	size_t	nother;				/* items in other[] */
+	char	patient_name[DCMSHIM_PN_SZ];
+	char	birth_date[9];
+	char	sex[17];
+	char	accession[17];
+	char	modality[17];
+	char	study_date[9];
+	char	study_time[17];
+	char	study_id[17];
+};
+
+/*
+ * Parse a DICOM Part 10 file (or a bare dataset) in memory / on disk up
+ * to the pixel data and fill out.  DCMSHIM_EPARSE for bytes that are not
+ * DICOM, DCMSHIM_ENOTFOUND when one of the four UIDs is missing or empty,
+ * DCMSHIM_ERANGE when a value is longer than its field.  Pure: no state.
+ */
+int	dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
+	    char *err, size_t errlen);
+int	dcmshim_parse_file(const char *path, struct dcmshim_info *out,
+	    char *err, size_t errlen);
+
+/* 1 if s is a syntactically valid DICOM UID (PS3.5 9.1: digits and dots,
+ * at most 64 characters, no empty or zero-led component). */
+int	dcmshim_uid_valid(const char *s);
+
+/*
+ * A new UID under root into out (DCMSHIM_UI_SZ).  Root "2.25" gives the
+ * UUID-derived form 2.25.<128-bit random decimal> (PS3.5 B.2), any other
+ * root DCMTK's generator under that root.
+ */
+int	dcmshim_uid_new(const char *root, char *out, size_t outlen, char *err,
+	    size_t errlen);
+
+/* Key Object Selection manifest (XDS-I.b, TID 2010, title 113030). */
+struct dcmshim_kos_ref {
+	const char	*series_uid;
+	const char	*sop_class;
+	const char	*sop_uid;
+};
+struct dcmshim_kos {
+	const char	*uid_root;		/* for the KOS series/instance UIDs */
+	const char	*study_uid;		/* the imaging study */
+	const struct dcmshim_info *header;	/* patient/study attributes copied */
+	const char	*patient_id;		/* overrides header->patient (BSN) */
+	const char	*patient_issuer;
+	const char	*retrieve_ae;		/* RetrieveAETitle */
+	const char	*retrieve_location_uid;	/* RetrieveLocationUID (0040,E011) */
+	const struct dcmshim_kos_ref *refs;
+	size_t		 nrefs;			/* at least 1 */
+};
+/* Write the manifest to path (Explicit VR Little Endian) and its SOP
+ * Instance UID into sop_uid (DCMSHIM_UI_SZ). */
+int	dcmshim_kos_write(const struct dcmshim_kos *kos, const char *path,
+	    char *sop_uid, size_t sop_uidlen, char *err, size_t errlen);
+
+/*
+ * C-STORE / C-ECHO SCP (dcmnet.cc).  Each association runs in its own
+ * thread, at most max_associations at once (more are rejected with
+ * "temporary congestion").  A C-STORE dataset is written bit-preserving
+ * to a unique file in tmp_dir, its header parsed, the SOP Instance UID
+ * checked against the request, and then on_store decides: the callback
+ * makes the file durable (or removes it) and returns the result that
+ * becomes the C-STORE response status.  The callback runs on association
+ * threads concurrently and must be thread-safe.
+ */
+enum dcmshim_store_result {
+	DCMSHIM_STORE_OK = 0,		/* 0000 Success: durable */
+	DCMSHIM_STORE_NORESOURCES,	/* A700 Refused: out of resources */
+	DCMSHIM_STORE_INVALID		/* C000 Error: cannot understand */
+};
+typedef enum dcmshim_store_result (*dcmshim_store_fn)(void *arg,
+	    const char *tmppath, const struct dcmshim_info *info,
+	    const char *calling_ae);
+
+struct dcmshim_scp_opts {
+	const char	*host;			/* bind address, e.g. 127.0.0.1 */
+	int		 port;			/* 0: any free port */
+	const char	*ae_title;		/* called AE title we answer to */
+	const char	*tmp_dir;		/* same file system as the store */
+	int		 max_associations;
+	int		 acse_timeout;		/* seconds */
+	int		 dimse_timeout;		/* seconds */
+	dcmshim_store_fn on_store;
+	void		*arg;
+};
+struct dcmshim_scp;
+
+/* Route DCMTK's own logging: warnings and errors only, to stderr. */
+void	dcmshim_log_init(void);
+/* Bind the listening socket (so a port conflict shows at start-up). */
+int	dcmshim_scp_new(const struct dcmshim_scp_opts *opts,
+	    struct dcmshim_scp **out, char *err, size_t errlen);
+/* The bound port (useful with port 0). */
+int	dcmshim_scp_port(const struct dcmshim_scp *scp);
+/* Serve until dcmshim_scp_stop(); returns after the running associations
+ * have finished. */
+int	dcmshim_scp_run(struct dcmshim_scp *scp, char *err, size_t errlen);
+/* Ask run() to return; safe from any thread (not from a signal handler). */
+void	dcmshim_scp_stop(struct dcmshim_scp *scp);
+void	dcmshim_scp_free(struct dcmshim_scp *scp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XDS_DCMSHIM_H */
