@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""xdsctl against a live xdsd (make check): submit, query (table and JSON),
+validate, delete, patient add/list in feed mode, exit codes."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_node import Node, check, RESULTS  # noqa: E402
+
+BSN_OID = "2.16.840.1.113883.2.4.6.3"
+
+
+def submission(bsn, n, drop_class=False):
+    """An ITI-42 SubmitObjectsRequest: one DocumentEntry, its SubmissionSet."""
+    pid = "%s^^^&amp;%s&amp;ISO" % (bsn, BSN_OID)
+    run = "%d.%d" % (int(time.time()), os.getpid())
+
+    def code(cid, scheme, obj, value, system, name):
+        return ('<rim:Classification id="%s" classificationScheme="%s" classifiedObject="%s" '
+                'nodeRepresentation="%s"><rim:Slot name="codingScheme"><rim:ValueList><rim:Value>%s'
+                '</rim:Value></rim:ValueList></rim:Slot><rim:Name><rim:LocalizedString value="%s"/>'
+                '</rim:Name></rim:Classification>' % (cid, scheme, obj, value, system, name))
+
+    def slot(name, value):
+        return '<rim:Slot name="%s"><rim:ValueList><rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>' % (name, value)
+
+    def eid(i, scheme, obj, value, name):
+        return ('<rim:ExternalIdentifier id="%s" registryObject="%s" identificationScheme="%s" value="%s">'
+                '<rim:Name><rim:LocalizedString value="%s"/></rim:Name></rim:ExternalIdentifier>' % (i, obj, scheme, value, name))
+
+    classcode = "" if drop_class else code("c1", "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a", "Doc", "REPORTS", "1.3.6.1.4.1.19376.1.2.6.1", "Reports")
+    return ('<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+            'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><rim:RegistryObjectList>'
+            '<rim:ExtrinsicObject id="Doc" mimeType="application/pdf" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">'
+            + slot("creationTime", "20261123120000") + slot("hash", "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+            + slot("size", "0") + slot("languageCode", "nl-NL") + slot("repositoryUniqueId", "1.3.6.1.4.1.21367.13.70.2")
+            + slot("sourcePatientId", pid)
+            + '<rim:Name><rim:LocalizedString value="Verslag %d"/></rim:Name>' % n
+            + classcode
+            + code("c2", "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f", "Doc", "N", "2.16.840.1.113883.5.25", "normal")
+            + code("c3", "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d", "Doc", "urn:ihe:rad:PDF", "1.3.6.1.4.1.19376.1.2.3", "PDF")
+            + code("c4", "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1", "Doc", "22232009", "2.16.840.1.113883.6.96", "Hospital")
+            + code("c5", "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead", "Doc", "394914008", "2.16.840.1.113883.6.96", "Radiology")
+            + code("c6", "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983", "Doc", "18748-4", "2.16.840.1.113883.6.1", "Imaging study")
+            + eid("e1", "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427", "Doc", pid, "XDSDocumentEntry.patientId")
+            + eid("e2", "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab", "Doc", "1.3.6.1.4.1.21367.13.70.9.%s.%d" % (run, n), "XDSDocumentEntry.uniqueId")
+            + '</rim:ExtrinsicObject><rim:RegistryPackage id="SS">' + slot("submissionTime", "20261123120000")
+            + '<rim:Classification id="c7" classificationScheme="urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d" '
+              'classifiedObject="SS" nodeRepresentation="">' + slot("authorInstitution", "Test Hospital^^^^^^^^^1.2.3")
+            + '</rim:Classification>'
+            + code("c8", "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500", "SS", "371530004", "2.16.840.1.113883.6.96", "Radiology report")
+            + eid("e3", "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8", "SS", "1.3.6.1.4.1.21367.13.70.8.%s.%d" % (run, n), "XDSSubmissionSet.uniqueId")
+            + eid("e4", "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832", "SS", "1.3.6.1.4.1.21367.13.70.7", "XDSSubmissionSet.sourceId")
+            + eid("e5", "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446", "SS", pid, "XDSSubmissionSet.patientId")
+            + '</rim:RegistryPackage><rim:Classification id="c9" classifiedObject="SS" '
+              'classificationNode="urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"/>'
+            '<rim:Association id="a1" associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember" '
+            'sourceObject="SS" targetObject="Doc">' + slot("SubmissionSetStatus", "Original")
+            + '</rim:Association></rim:RegistryObjectList></lcm:SubmitObjectsRequest>')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xdsd", required=True)
+    ap.add_argument("--xdsctl", required=True)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="xdsctl-test-")
+    node = Node(a.xdsd, extra=["registry.patient_ids=feed"])
+    state = os.path.join(node.dir, "state")
+    base = [a.xdsctl, "-C", "node.state_dir=" + state, "--url", node.url("/xds/registry")]
+
+    def ctl(*args):
+        p = subprocess.run(base + list(args), capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def write(name, text):
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    try:
+        rc, out, err = ctl()
+        check("xdsctl without a command is a usage error (exit 2)", rc == 2, rc)
+        good = write("good.xml", submission("900203638", 1))
+        bad = write("bad.xml", submission("900203638", 2, drop_class=True))
+        rc, out, err = ctl("validate", good)
+        check("validate: a complete submission is valid", rc == 0 and "valid" in out, out + err)
+        rc, out, err = ctl("validate", bad)
+        check("validate: a missing classCode is reported with its error code",
+              rc == 1 and "XDSRegistryMetadataError" in out and "classCode" in out, out + err)
+
+        rc, out, err = ctl("submit", good)
+        check("submit in feed mode for an unknown patient fails with XDSUnknownPatientId",
+              rc == 1 and "XDSUnknownPatientId" in err, out + err)
+        rc, out, err = ctl("patient", "add", "900203638")
+        check("patient add takes a BSN", rc == 0 and "900203638^^^&" + BSN_OID in out, out + err)
+        rc, out, err = ctl("patient", "add", "900203639")
+        check("patient add refuses a BSN that fails the 11-check", rc != 0 and "11-check" in err, out + err)
+        rc, out, err = ctl("patient", "list")
+        check("patient list shows the patient", rc == 0 and "900203638" in out, out + err)
+        rc, out, err = ctl("--json", "patient", "list")
+        check("patient list --json is JSON", rc == 0 and json.loads(out)[0]["patient"].startswith("900203638"), out + err)
+
+        rc, out, err = ctl("submit", good)
+        check("submit registers the submission (Success)", rc == 0 and "Success" in out, out + err)
+        rc, out, err = ctl("submit", good)
+        check("submitting the same SubmissionSet again fails with XDSDuplicateUniqueIdInRegistry",
+              rc == 1 and "XDSDuplicateUniqueIdInRegistry" in err, out + err)
+        rc, out, err = ctl("submit", bad)
+        check("submit of an invalid submission fails with XDSRegistryMetadataError",
+              rc == 1 and "XDSRegistryMetadataError" in err, out + err)
+
+        rc, out, err = ctl("query", "FindDocuments", "patient=900203638")
+        check("query FindDocuments prints the DocumentEntry as a table",
+              rc == 0 and "DocumentEntry" in out and "Verslag 1" in out and "(1 object)" in out, out + err)
+        rc, out, err = ctl("--json", "query", "FindDocuments", "patient=900203638")
+        docs = json.loads(out) if rc == 0 else []
+        check("query --json gives the uniqueId and status",
+              len(docs) == 1 and docs[0]["uniqueId"].startswith("1.3.6.1.4.1.21367.13.70.9.")
+              and docs[0]["status"].endswith("Approved"), out + err)
+        uid = docs[0]["uniqueId"] if docs else "none"
+        rc, out, err = ctl("--json", "query", "GetDocuments", "XDSDocumentEntryUniqueId=" + uid)
+        check("query GetDocuments by uniqueId", rc == 0 and len(json.loads(out)) == 1, out + err)
+        rc, out, err = ctl("query", "FindDocuments", "patient=900203638", "returnType=ObjectRef")
+        check("query returnType=ObjectRef prints references", rc == 0 and "ObjectRef" in out, out + err)
+        rc, out, err = ctl("--json", "query", "GetAll", "patient=900203638")
+        kinds = sorted(o["kind"] for o in json.loads(out)) if rc == 0 else []
+        check("query GetAll returns the entry, its SubmissionSet and their association",
+              kinds == ["Association", "DocumentEntry", "SubmissionSet"], out + err)
+        rc, out, err = ctl("query", "FindDocuments")
+        check("query without the patient fails with XDSStoredQueryMissingParam",
+              rc == 1 and "XDSStoredQueryMissingParam" in err, out + err)
+        rc, out, err = ctl("query", "FindEverything")
+        check("an unknown stored query name is a usage error", rc == 2, out + err)
+        rc, out, err = ctl("delete", "urn:uuid:00000000-0000-4000-8000-000000000000")
+        check("delete of an unknown entryUUID fails with UnresolvedReferenceException",
+              rc == 1 and "UnresolvedReferenceException" in err, out + err)
+        rc, out, err = ctl("delete", "not-a-uuid")
+        check("delete refuses a malformed entryUUID", rc == 1 and "urn:uuid" in err, out + err)
+        rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
+        check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
+    except Exception as e:
+        check("xdsctl tests ran", False, repr(e))
+        node.dump_log()
+    finally:
+        node.stop()
+        node.cleanup()
+    passed = sum(1 for _, ok in RESULTS if ok)
+    print("%d passed, %d failed" % (passed, len(RESULTS) - passed))
+    return 0 if passed == len(RESULTS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
