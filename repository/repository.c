@@ -25,7 +25,8 @@ keep_blob(void *arg, const char *sha256)
 
 int
 repository_open(const struct conf *cf, const struct soap_endpoint *local,
-    registry_post_fn post, struct repository **out, char *err, size_t errlen)
+    registry_post_fn post, registry_audit_fn audit, struct repository **out,
+    char *err, size_t errlen)
 {
 	struct repository *r;
 	char path[CONF_STR_MAX + 32], oerr[128];
@@ -56,7 +57,8 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	    cf->node_state_dir) < 0 ||
 	    repo_db_open(path, &r->db, err, errlen) != REPO_DB_OK)
 		goto fail;
-	if (registry_client_new(cf, local, post, &r->rc, err, errlen) != 0)
+	if (registry_client_new(cf, local, post, audit, &r->rc, err,
+	    errlen) != 0)
 		goto fail;
 	if (blobstore_sweep(r->bs, REPOSITORY_SWEEP_GRACE, keep_blob, r->db,
 	    &removed, err, errlen) != BLOB_OK)

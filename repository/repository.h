@@ -20,12 +20,13 @@ struct soap_endpoint;
  * Open the store and the index, sweep orphaned blobs (older than
  * REPOSITORY_SWEEP_GRACE seconds) and connect to the registry: local is
  * the endpoint of the registry of this node (or NULL), post the SOAP
- * transport for repository.registry_url (soapclient_call, or NULL).
+ * transport for repository.registry_url (soapclient_call, or NULL),
+ * audit what closes the in-process ITI-42 transaction (xact_end, or NULL).
  */
 #define REPOSITORY_SWEEP_GRACE	60
 int	repository_open(const struct conf *, const struct soap_endpoint *local,
-	    registry_post_fn post, struct repository **, char *err,
-	    size_t errlen);
+	    registry_post_fn post, registry_audit_fn audit,
+	    struct repository **, char *err, size_t errlen);
 void	repository_close(struct repository *);
 /* The endpoint to mount: "/xds/repository" and its routes. */
 const struct soap_endpoint *repository_endpoint(struct repository *);

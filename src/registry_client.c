@@ -30,13 +30,14 @@ struct registry_client {
 	const struct soap_endpoint	*local;
 	const struct soap_route		*route;
 	registry_post_fn		 post;
+	registry_audit_fn		 audit;
 	char				 url[CONF_STR_MAX];
 };
 
 int
 registry_client_new(const struct conf *cf, const struct soap_endpoint *local,
-    registry_post_fn post, struct registry_client **out, char *err,
-    size_t errlen)
+    registry_post_fn post, registry_audit_fn audit,
+    struct registry_client **out, char *err, size_t errlen)
 {
 	struct registry_client *rc;
 
@@ -46,6 +47,7 @@ registry_client_new(const struct conf *cf, const struct soap_endpoint *local,
 		return -1;
 	}
 	rc->conf = cf;
+	rc->audit = audit;
 	str_lcpy(rc->url, cf->repository_registry_url, sizeof rc->url);
 	if (rc->url[0] != '\0') {
 		if (post == NULL) {
@@ -203,12 +205,14 @@ call_local(struct registry_client *rc, xmlDoc *doc, xmlNode *sor,
 		xact_fail(&sx, XACT_FAULT, sx.reason[0] != '\0' ? sx.reason :
 		    "registry handler failed");
 		sx.http_status = 500;
-		xact_end(&sx);
+		if (rc->audit != NULL)
+			rc->audit(&sx);
 		r = unavailable(errs, sx.reason);
 		goto out;
 	}
 	sx.http_status = 200;
-	xact_end(&sx);
+	if (rc->audit != NULL)
+		rc->audit(&sx);
 	r = registry_client_parse_response(reply.body.b_data, reply.body.b_len,
 	    errs, err, sizeof err);
 	if (r == REGC_UNAVAILABLE)

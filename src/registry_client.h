@@ -26,6 +26,10 @@ struct rim_errors;
 struct soap_endpoint;
 struct xact;
 
+/* Closes (audits) the in-process ITI-42 transaction: xact_end, which
+ * lives in the node layer above this library; NULL: not audited. */
+typedef void (*registry_audit_fn)(struct xact *);
+
 typedef int (*registry_post_fn)(const char *url, const char *action,
     const char *body_xml, const struct soapclient_opts *o, int *http_status,
     struct buf *out, char *err, size_t errlen);
@@ -40,12 +44,14 @@ enum regc_status {
 
 /*
  * local: the local registry's endpoint (NULL when none runs here); post:
- * the SOAP transport, required when cf->repository_registry_url is set.
- * Fails when neither way to a registry exists.
+ * the SOAP transport, required when cf->repository_registry_url is set;
+ * audit: see registry_audit_fn.  Fails when neither way to a registry
+ * exists.
  */
 int	registry_client_new(const struct conf *cf,
 	    const struct soap_endpoint *local, registry_post_fn post,
-	    struct registry_client **out, char *err, size_t errlen);
+	    registry_audit_fn audit, struct registry_client **out, char *err,
+	    size_t errlen);
 void	registry_client_free(struct registry_client *);
 /* "in-process" or the URL. */
 const char *registry_client_target(const struct registry_client *);

@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "audit.h"
+#include "bridge.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 #include "soapclient.h"
 #include "str.h"
 #include "tls.h"
+#include "xact.h"
 #include "xml.h"
 
 static struct http_server *server;
@@ -96,6 +98,7 @@ main(int argc, char **argv)
 	struct conf conf;
 	struct http_server_opts ho;
 	struct registry *reg = NULL;
+	struct bridge *dicom = NULL;
 	struct repository *repo = NULL;
 	struct router *rt = NULL;
 	SSL_CTX *tls = NULL;
@@ -176,7 +179,7 @@ main(int argc, char **argv)
 		router_mount(rt, registry_endpoint(reg));
 	if (conf.repository_enabled) {
 		if (repository_open(&conf, reg != NULL ? registry_endpoint(reg) :
-		    NULL, soapclient_call, &repo, err, sizeof err) != 0)
+		    NULL, soapclient_call, xact_end, &repo, err, sizeof err) != 0)
 			fatalx("repository: %s", err);
 		router_mount(rt, repository_endpoint(repo));
 	}
@@ -214,8 +217,15 @@ main(int argc, char **argv)
 	log_info("xdsnode %s listening on %s://%s:%d, state in %s",
 	    PACKAGE_VERSION, conf.http_tls ? "https" : "http", host,
 	    http_server_port(server), conf.node_state_dir);
+	if (conf.dicom_enabled) {
+		if (bridge_start(&conf, &dicom, err, sizeof err) != 0)
+			fatalx("dicom: %s", err);
+		log_info("DICOM bridge %s listening on %s", conf.dicom_ae_title,
+		    conf.dicom_listen);
+	}
 	router_set_ready(rt, 1);
 	rc = http_server_run(server) == 0 ? 0 : 1;
+	bridge_stop(dicom);	/* current associations finish */
 	log_info("stopped");
 
 	http_server_free(server);

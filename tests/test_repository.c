@@ -1,0 +1,737 @@
+/*
+ * test_repository.c: CUnit tests of the Document Repository: the blob
+ * store (durability order, dedup, delete, sweep) and the ITI-41/ITI-43
+ * handlers against a fake in-process registry.
+ */
+#include "config.h"
+
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "actor.h"
+#include "blobstore.h"
+#include "buf.h"
+#include "conf.h"
+#include "ebrim.h"
+#include "registry_client.h"
+#include "repository.h"
+#include "repository_int.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+/* "hello world": SHA-1 and SHA-256 */
+#define HW_SHA1	"2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"
+#define HW_SHA256 "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+#define REPO_ID	"1.2.3.4.5.6"
+
+static char tmpdir[256];
+
+static int
+write_file(const char *path, const void *p, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL)
+		return -1;
+	if (n > 0 && fwrite(p, 1, n, fp) != n) {
+		fclose(fp);
+		return -1;
+	}
+	return fclose(fp);
+}
+
+/* Regular files under dir (recursive). */
+static int
+count_files(const char *dir)
+{
+	char p[1024];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		if (lstat(p, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode))
+			n += count_files(p);
+		else if (S_ISREG(sb.st_mode))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char cmd[1100];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "rm -rf %s failed\n", dir);
+}
+
+static void
+fresh(const char *name, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s/%s", tmpdir, name);
+	rm_rf(out);
+	mkdir(out, 0700);
+}
+
+/* ---- blobstore ---- */
+
+static void
+test_blob_put_dedup(void)
+{
+	struct blobstore *bs;
+	struct blob_info bi, bi2;
+	char dir[512], docs[600], src[600], path[1100], err[256], buf[64];
+	struct stat sb;
+	off_t sz;
+	int fd;
+
+	fresh("dedup", dir, sizeof dir);
+	snprintf(docs, sizeof docs, "%s/documents", dir);
+	snprintf(src, sizeof src, "%s/spool1", dir);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi, err, sizeof err),
+	    BLOB_OK);
+	CU_ASSERT_STRING_EQUAL(bi.sha1, HW_SHA1);
+	CU_ASSERT_STRING_EQUAL(bi.sha256, HW_SHA256);
+	CU_ASSERT_EQUAL(bi.size, 11);
+	CU_ASSERT_EQUAL(blobstore_path(bs, HW_SHA256, path, sizeof path), BLOB_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(path, "/documents/b9/4d/" HW_SHA256));
+	CU_ASSERT_EQUAL(stat(path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0440);
+	/* the same bytes again, from another file: stored once */
+	snprintf(src, sizeof src, "%s/spool2", dir);
+	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi2, err, sizeof err),
+	    BLOB_OK);
+	CU_ASSERT_STRING_EQUAL(bi2.sha256, HW_SHA256);
+	CU_ASSERT_EQUAL(count_files(docs), 1);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
+	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
+	    BLOB_OK);
+	CU_ASSERT_EQUAL(sz, 11);
+	CU_ASSERT_EQUAL(read(fd, buf, sizeof buf), 11);
+	CU_ASSERT_EQUAL(memcmp(buf, "hello world", 11), 0);
+	close(fd);
+	/* the spool file can go: the blob is its own name */
+	unlink(src);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
+	/* limits and bad names */
+	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 10, &bi2, err, sizeof err),
+	    BLOB_ETOOBIG);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, "../etc/passwd"), BLOB_EINVAL);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA1), BLOB_EINVAL);
+	CU_ASSERT_EQUAL(blobstore_delete(bs, HW_SHA256, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_delete(bs, HW_SHA256, err, sizeof err),
+	    BLOB_ENOENT);
+	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
+	    BLOB_ENOENT);
+	CU_ASSERT_EQUAL(count_files(docs), 0);
+	blobstore_close(bs);
+}
+
+/* Staged bytes are in tmp/, fsync'd, and have no name until commit. */
+static void
+test_blob_stage_order(void)
+{
+	struct blobstore *bs;
+	struct blob_writer *w;
+	struct blob_staged st;
+	char dir[512], docs[600], tmp[700], err[256];
+
+	fresh("stage", dir, sizeof dir);
+	snprintf(docs, sizeof docs, "%s/documents", dir);
+	snprintf(tmp, sizeof tmp, "%s/tmp", docs);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL_FATAL(blobstore_writer_new(bs, 0, &w, err, sizeof err),
+	    BLOB_OK);
+	CU_ASSERT_EQUAL(blob_writer_write(w, "hello ", 6, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blob_writer_write(w, "world", 5, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blob_writer_finish(w, &st, err, sizeof err), BLOB_OK);
+	CU_ASSERT_STRING_EQUAL(st.info.sha256, HW_SHA256);
+	CU_ASSERT_STRING_EQUAL(st.info.sha1, HW_SHA1);
+	CU_ASSERT_EQUAL(st.info.size, 11);
+	CU_ASSERT_EQUAL(count_files(tmp), 1);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 0);
+	CU_ASSERT_EQUAL(blobstore_commit(bs, &st, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(count_files(tmp), 0);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
+	CU_ASSERT_STRING_EQUAL(st.tmp, "");
+	/* discarded: nothing left */
+	CU_ASSERT_EQUAL_FATAL(blobstore_writer_new(bs, 4, &w, err, sizeof err),
+	    BLOB_OK);
+	CU_ASSERT_EQUAL(blob_writer_write(w, "hello", 5, err, sizeof err),
+	    BLOB_ETOOBIG);
+	blob_writer_abort(w);
+	CU_ASSERT_EQUAL(count_files(tmp), 0);
+	CU_ASSERT_EQUAL(count_files(docs), 1);
+	blobstore_close(bs);
+}
+
+static int
+keep_none_but(void *arg, const char *sha256)
+{
+	return arg != NULL && strcmp(arg, sha256) == 0;
+}
+
+static int
+keep_error(void *arg, const char *sha256)
+{
+	(void)arg;
+	(void)sha256;
+	return -1;
+}
+
+static void
+age(const char *path)
+{
+	struct timeval tv[2];
+
+	tv[0].tv_sec = tv[1].tv_sec = time(NULL) - 3600;
+	tv[0].tv_usec = tv[1].tv_usec = 0;
+	CU_ASSERT_EQUAL(utimes(path, tv), 0);
+}
+
+static void
+test_blob_sweep(void)
+{
+	struct blobstore *bs;
+	struct blob_info a, b, c;
+	char dir[512], docs[600], src[700], path[1100], err[256];
+	size_t removed;
+
+	fresh("sweep", dir, sizeof dir);
+	snprintf(docs, sizeof docs, "%s/documents", dir);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	snprintf(src, sizeof src, "%s/a", dir);
+	CU_ASSERT_EQUAL(write_file(src, "aaa", 3), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &a, err, sizeof err), BLOB_OK);
+	snprintf(src, sizeof src, "%s/b", dir);
+	CU_ASSERT_EQUAL(write_file(src, "bbb", 3), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &b, err, sizeof err), BLOB_OK);
+	snprintf(src, sizeof src, "%s/c", dir);
+	CU_ASSERT_EQUAL(write_file(src, "ccc", 3), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &c, err, sizeof err), BLOB_OK);
+	/* a crashed stage in tmp/, old */
+	snprintf(path, sizeof path, "%s/tmp/deadbeef", docs);
+	CU_ASSERT_EQUAL(write_file(path, "x", 1), 0);
+	age(path);
+	blobstore_path(bs, a.sha256, path, sizeof path);
+	age(path);
+	blobstore_path(bs, b.sha256, path, sizeof path);
+	age(path);
+	/* c is young: kept although unreferenced; a referenced; b orphan.
+	 * A failing reference check removes no blob (tmp/ is swept first). */
+	CU_ASSERT_EQUAL(blobstore_sweep(bs, 60, keep_error, NULL, &removed, err,
+	    sizeof err), BLOB_EIO);
+	CU_ASSERT_EQUAL(removed, 1);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, a.sha256), 1);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, b.sha256), 1);
+	CU_ASSERT_EQUAL(blobstore_sweep(bs, 60, keep_none_but, a.sha256,
+	    &removed, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(removed, 1);	/* b (tmp/ went in the first pass) */
+	CU_ASSERT_EQUAL(blobstore_exists(bs, a.sha256), 1);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, b.sha256), 0);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, c.sha256), 1);
+	snprintf(path, sizeof path, "%s/tmp", docs);
+	CU_ASSERT_EQUAL(count_files(path), 0);
+	blobstore_close(bs);
+}
+
+/* ---- handlers, against a fake registry ---- */
+
+static struct {
+	int	 calls;
+	int	 fail;		/* answer Failure with XDSUnknownPatientId */
+	char	 seen[4096];	/* the slots the repository set */
+} fake;
+
+static int
+fake_iti42(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	xmlBuffer *xb = xmlBufferCreate();
+
+	(void)actor;
+	(void)x;
+	fake.calls++;
+	xmlNodeDump(xb, req->doc, req->body, 0, 0);
+	fake.seen[0] = '\0';
+	if (strstr((const char *)xmlBufferContent(xb), "\"" SLOT_REPOSITORYUID
+	    "\"><rim:ValueList><rim:Value>" REPO_ID "<") != NULL)
+		str_lcat(fake.seen, "repo ", sizeof fake.seen);
+	if (strstr((const char *)xmlBufferContent(xb), ">" HW_SHA1 "<") != NULL)
+		str_lcat(fake.seen, "hash ", sizeof fake.seen);
+	if (strstr((const char *)xmlBufferContent(xb), "\"size\"><rim:ValueList>"
+	    "<rim:Value>11<") != NULL)
+		str_lcat(fake.seen, "size", sizeof fake.seen);
+	xmlBufferFree(xb);
+	if (fake.fail)
+		return buf_adds(&reply->body, "<rs:RegistryResponse xmlns:rs=\""
+		    NS_RS "\" status=\"" ST_FAILURE "\"><rs:RegistryErrorList>"
+		    "<rs:RegistryError errorCode=\"" ERR_UNKNOWN_PATIENTID "\" "
+		    "codeContext=\"unknown\" severity=\"" SEV_ERROR "\"/>"
+		    "</rs:RegistryErrorList></rs:RegistryResponse>") == BUF_OK ?
+		    0 : -1;
+	return buf_adds(&reply->body, "<rs:RegistryResponse xmlns:rs=\"" NS_RS
+	    "\" status=\"" ST_SUCCESS "\"/>") == BUF_OK ? 0 : -1;
+}
+
+static const struct soap_route fake_routes[] = {
+	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM, "SubmitObjectsRequest",
+	  PACK_SIMPLE, fake_iti42 },
+};
+static const struct soap_endpoint fake_ep = { "/xds/registry", fake_routes,
+	1, NULL };
+
+static struct conf cf;
+static struct repository *repo;
+static char state[512];
+
+static const char PNR_HEAD[] =
+    "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body>"
+    "<xdsb:ProvideAndRegisterDocumentSetRequest xmlns:xdsb=\"" NS_XDSB "\" "
+    "xmlns:lcm=\"" NS_LCM "\" xmlns:rim=\"" NS_RIM "\">"
+    "<lcm:SubmitObjectsRequest><rim:RegistryObjectList>";
+
+/* One DocumentEntry: id, uniqueId, optional hash/size slots. */
+static void
+add_de(struct buf *b, const char *id, const char *uid, const char *hash,
+    const char *size)
+{
+	CU_ASSERT_EQUAL(buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" "
+	    "mimeType=\"text/plain\" objectType=\"" OT_DE_STABLE "\">", id),
+	    BUF_OK);
+	if (hash != NULL)
+		CU_ASSERT_EQUAL(buf_addf(b, "<rim:Slot name=\"hash\"><rim:ValueList>"
+		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>", hash),
+		    BUF_OK);
+	if (size != NULL)
+		CU_ASSERT_EQUAL(buf_addf(b, "<rim:Slot name=\"size\"><rim:ValueList>"
+		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>", size),
+		    BUF_OK);
+	CU_ASSERT_EQUAL(buf_addf(b, "<rim:Name><rim:LocalizedString value=\"t\"/>"
+	    "</rim:Name><rim:ExternalIdentifier id=\"ei-%s\" registryObject=\"%s\" "
+	    "identificationScheme=\"" EI_DE_UNIQUEID "\" value=\"%s\"/>"
+	    "</rim:ExtrinsicObject>", id, id, uid), BUF_OK);
+}
+
+struct call {
+	struct soap_attachment att[4];
+	size_t	natt;
+	struct xact x;
+	struct soap_reply reply;
+	int	rc;
+};
+
+/* Run ITI-41 (or ITI-43) with the envelope text and attachments. */
+static void
+run(int (*fn)(void *, struct xact *, const struct soap_request *,
+    struct soap_reply *), const char *xml, struct call *c)
+{
+	struct soap_request req;
+	char err[256];
+	xmlDoc *doc;
+	xmlNode *body;
+
+	doc = xml_parse(xml, strlen(xml), err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	body = xml_first_elem(xml_first_elem(xmlDocGetRootElement(doc)));
+	memset(&req, 0, sizeof req);
+	req.doc = doc;
+	req.body = body;
+	req.pack = PACK_MTOM;
+	req.att = c->att;
+	req.natt = c->natt;
+	xact_begin(&c->x, &cf, "/xds/repository", "test", "127.0.0.1");
+	buf_init(&c->reply.body, 1 << 20);
+	c->rc = fn(repo, &c->x, &req, &c->reply);
+	xmlFreeDoc(doc);
+}
+
+static void
+call_free(struct call *c)
+{
+	buf_free(&c->reply.body);
+	free(c->reply.att);
+	memset(c, 0, sizeof *c);
+}
+
+static void
+attach(struct call *c, const char *cid, const char *data)
+{
+	struct soap_attachment *a = &c->att[c->natt++];
+
+	str_lcpy(a->cid, cid, sizeof a->cid);
+	snprintf(a->path, sizeof a->path, "%s/spool-%s", tmpdir, cid);
+	CU_ASSERT_EQUAL(write_file(a->path, data, strlen(data)), 0);
+	a->size = (off_t)strlen(data);
+}
+
+/* PnR of one document "hello world" with uniqueId uid. */
+static void
+pnr1(struct call *c, const char *uid, const char *hash, const char *size)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	add_de(&b, "de1", uid, hash, size);
+	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
+	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
+	    BUF_OK);
+	attach(c, "d1", "hello world");
+	run(repo_iti41, buf_str(&b), c);
+	buf_free(&b);
+}
+
+static int
+suite_init(void)
+{
+	char err[256];
+
+	fresh("state", state, sizeof state);
+	conf_defaults(&cf);
+	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
+	str_lcpy(cf.repository_unique_id, REPO_ID, sizeof cf.repository_unique_id);
+	cf.repository_max_document_size = 1024;
+	if (repository_open(&cf, &fake_ep, NULL, NULL, &repo, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "repository_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	repository_close(repo);
+	return 0;
+}
+
+static void
+test_open_errors(void)
+{
+	struct repository *r;
+	struct conf c = cf;
+	char err[256];
+
+	CU_ASSERT_EQUAL(repository_open(&c, NULL, NULL, NULL, &r, err,
+	    sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no registry"));
+	str_lcpy(c.repository_unique_id, "not-an-oid", sizeof c.repository_unique_id);
+	CU_ASSERT_EQUAL(repository_open(&c, &fake_ep, NULL, NULL, &r, err,
+	    sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "repository.unique_id"));
+	c = cf;
+	str_lcpy(c.repository_registry_url, "https://reg.example/xds",
+	    sizeof c.repository_registry_url);
+	CU_ASSERT_EQUAL(repository_open(&c, &fake_ep, NULL, NULL, &r, err,
+	    sizeof err), -1);
+	str_lcpy(c.repository_registry_url, "http://reg.example/xds",
+	    sizeof c.repository_registry_url);
+	CU_ASSERT_EQUAL(registry_client_new(&c, NULL, (registry_post_fn)1,
+	    NULL, (struct registry_client **)&r, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "https://"));
+}
+
+static void
+test_submit_retrieve(void)
+{
+	struct call c;
+	char docs[600], xml[2048];
+
+	memset(&c, 0, sizeof c);
+	fake.calls = fake.fail = 0;
+	pnr1(&c, "1.2.3.100", NULL, NULL);
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_SUCCESS));
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_STRING_EQUAL(fake.seen, "repo hash size");
+	call_free(&c);
+	snprintf(docs, sizeof docs, "%s/documents", state);
+	CU_ASSERT_EQUAL(count_files(docs), 1);
+
+	/* retrieve it, an unknown one, and one of another repository */
+	snprintf(xml, sizeof xml, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body>"
+	    "<x:RetrieveDocumentSetRequest xmlns:x=\"" NS_XDSB "\">"
+	    "<x:DocumentRequest><x:HomeCommunityId>urn:oid:1.2.3</x:HomeCommunityId>"
+	    "<x:RepositoryUniqueId>" REPO_ID "</x:RepositoryUniqueId>"
+	    "<x:DocumentUniqueId>1.2.3.100</x:DocumentUniqueId></x:DocumentRequest>"
+	    "<x:DocumentRequest><x:RepositoryUniqueId>" REPO_ID
+	    "</x:RepositoryUniqueId><x:DocumentUniqueId>9.9</x:DocumentUniqueId>"
+	    "</x:DocumentRequest><x:DocumentRequest><x:RepositoryUniqueId>7.7"
+	    "</x:RepositoryUniqueId><x:DocumentUniqueId>1.2.3.100"
+	    "</x:DocumentUniqueId></x:DocumentRequest>"
+	    "</x:RetrieveDocumentSetRequest></s:Body></s:Envelope>");
+	run(repo_iti43, xml, &c);
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_PARTIAL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "errorCode=\"" ERR_DOCUMENT_UNIQUEID "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "errorCode=\"" ERR_UNKNOWN_REPOSITORY_ID "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "<xdsb:HomeCommunityId>urn:oid:1.2.3</xdsb:HomeCommunityId>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "<xdsb:mimeType>text/plain</xdsb:mimeType>"));
+	CU_ASSERT_EQUAL_FATAL(c.reply.natt, 1);
+	CU_ASSERT_EQUAL(c.reply.att[0].size, 11);
+	CU_ASSERT_STRING_EQUAL(c.reply.att[0].sha1, HW_SHA1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.reply.att[0].path, HW_SHA256));
+	CU_ASSERT_STRING_EQUAL(c.reply.att[0].content_type, "text/plain");
+	CU_ASSERT_EQUAL(c.x.outcome, XACT_PARTIAL);
+	call_free(&c);
+}
+
+static void
+test_registry_failure(void)
+{
+	struct call c;
+	char docs[600];
+
+	snprintf(docs, sizeof docs, "%s/documents", state);
+	memset(&c, 0, sizeof c);
+	fake.calls = 0;
+	fake.fail = 1;
+	/* a new uniqueId whose bytes are shared with 1.2.3.100: the blob
+	 * stays for that one, the row goes */
+	pnr1(&c, "1.2.3.101", NULL, NULL);
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    ERR_UNKNOWN_PATIENTID));
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.errors, ERR_UNKNOWN_PATIENTID));
+	CU_ASSERT_EQUAL(count_files(docs), 1);
+	call_free(&c);
+	{
+		struct repo_doc d;
+		char err[256];
+
+		CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.101", &d, err,
+		    sizeof err), REPO_DB_NOTFOUND);
+		CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.100", &d, err,
+		    sizeof err), REPO_DB_OK);
+		CU_ASSERT_EQUAL(d.committed, 1);
+	}
+	fake.fail = 0;
+}
+
+static void
+test_registry_failure_new_bytes(void)
+{
+	struct call c;
+	struct buf b;
+	char docs[600];
+
+	snprintf(docs, sizeof docs, "%s/documents", state);
+	memset(&c, 0, sizeof c);
+	fake.fail = 1;
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	add_de(&b, "n1", "1.2.3.200", NULL, NULL);
+	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"n1\">"
+	    "bmV3IGJ5dGVz</xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
+	    BUF_OK);
+	run(repo_iti41, buf_str(&b), &c);
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
+	CU_ASSERT_EQUAL(count_files(docs), 1);	/* only hello world */
+	call_free(&c);
+	buf_free(&b);
+	fake.fail = 0;
+}
+
+static void
+test_hash_size(void)
+{
+	struct call c;
+
+	memset(&c, 0, sizeof c);
+	fake.calls = 0;
+	pnr1(&c, "1.2.3.300", "2AAE6C35C94FCFB415DBE95F408B9CE91EE846ED", "11");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_SUCCESS));
+	call_free(&c);
+	pnr1(&c, "1.2.3.301", "0000000000000000000000000000000000000000", NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    ERR_REPOSITORY_METADATA));
+	call_free(&c);
+	pnr1(&c, "1.2.3.302", NULL, "12");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    ERR_REPOSITORY_METADATA));
+	call_free(&c);
+	pnr1(&c, "1.2.3.303", NULL, "eleven");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    ERR_REPOSITORY_METADATA));
+	call_free(&c);
+	CU_ASSERT_EQUAL(fake.calls, 1);	/* only the good one reached it */
+}
+
+static void
+test_pairing(void)
+{
+	struct call c;
+	struct buf b;
+
+	memset(&c, 0, sizeof c);
+	fake.calls = 0;
+	/* DE without Document, Document without DE, duplicate uniqueId */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	add_de(&b, "a", "1.2.3.400", NULL, NULL);
+	add_de(&b, "b", "1.2.3.400", NULL, NULL);
+	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">aGk=</xdsb:Document>"
+	    "<xdsb:Document id=\"zz\">aGk=</xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
+	    BUF_OK);
+	run(repo_iti41, buf_str(&b), &c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "\"" ERR_MISSING_DOCUMENT "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "\"" ERR_MISSING_DOCUMENT_METADATA "\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    "\"" ERR_REPOSITORY_DUP_IN_MESSAGE "\""));
+	CU_ASSERT_EQUAL(fake.calls, 0);
+	call_free(&c);
+	buf_free(&b);
+	/* invalid base64 */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	add_de(&b, "a", "1.2.3.401", NULL, NULL);
+	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">!!!*</xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
+	    BUF_OK);
+	run(repo_iti41, buf_str(&b), &c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
+	    ERR_REPOSITORY_METADATA));
+	call_free(&c);
+	buf_free(&b);
+}
+
+static void
+test_too_big(void)
+{
+	struct call c;
+	char big[2000];
+	struct buf b;
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memset(&c, 0, sizeof c);
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	add_de(&b, "de1", "1.2.3.500", NULL, NULL);
+	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
+	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
+	    BUF_OK);
+	attach(&c, "d1", big);
+	run(repo_iti41, buf_str(&b), &c);
+	CU_ASSERT_EQUAL(c.rc, -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.reason, "max_document_size"));
+	call_free(&c);
+	buf_free(&b);
+}
+
+static void
+test_parse_response(void)
+{
+	struct rim_errors e;
+	char err[256];
+	static const char ok[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body>"
+	    "<rs:RegistryResponse xmlns:rs=\"" NS_RS "\" status=\"" ST_SUCCESS
+	    "\"/></s:Body></s:Envelope>";
+	static const char bad[] = "<rs:RegistryResponse xmlns:rs=\"" NS_RS
+	    "\" status=\"" ST_FAILURE "\"><rs:RegistryErrorList><rs:RegistryError "
+	    "errorCode=\"XDSRegistryError\" codeContext=\"c\" severity=\""
+	    SEV_WARNING "\"/></rs:RegistryErrorList></rs:RegistryResponse>";
+
+	rim_errors_init(&e);
+	CU_ASSERT_EQUAL(registry_client_parse_response(ok, sizeof ok - 1, &e,
+	    err, sizeof err), REGC_SUCCESS);
+	CU_ASSERT_EQUAL(e.n, 0);
+	CU_ASSERT_EQUAL(registry_client_parse_response(bad, sizeof bad - 1, &e,
+	    err, sizeof err), REGC_FAILURE);
+	/* the warning, then an error because a Failure had none */
+	CU_ASSERT_EQUAL(e.n, 2);
+	CU_ASSERT_EQUAL(e.v[0].warning, 1);
+	CU_ASSERT_EQUAL(registry_client_parse_response("<x/>", 4, &e, err,
+	    sizeof err), REGC_UNAVAILABLE);
+	CU_ASSERT_EQUAL(registry_client_parse_response("<x", 2, &e, err,
+	    sizeof err), REGC_UNAVAILABLE);
+	rim_errors_free(&e);
+}
+
+int
+main(void)
+{
+	CU_pSuite s, h;
+	unsigned failed;
+	const char *t = getenv("TMPDIR");
+
+	xml_init();
+	snprintf(tmpdir, sizeof tmpdir, "%s/test_repository.XXXXXX",
+	    t != NULL ? t : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		return 99;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("blobstore", NULL, NULL);
+	h = CU_add_suite("repository", suite_init, suite_clean);
+	if (s == NULL || h == NULL ||
+	    CU_add_test(s, "put, dedup, get, delete", test_blob_put_dedup) == NULL ||
+	    CU_add_test(s, "stage before commit", test_blob_stage_order) == NULL ||
+	    CU_add_test(s, "sweep", test_blob_sweep) == NULL ||
+	    CU_add_test(h, "open errors", test_open_errors) == NULL ||
+	    CU_add_test(h, "submit and retrieve", test_submit_retrieve) == NULL ||
+	    CU_add_test(h, "registry failure, shared blob", test_registry_failure) == NULL ||
+	    CU_add_test(h, "registry failure, new blob", test_registry_failure_new_bytes) == NULL ||
+	    CU_add_test(h, "hash and size", test_hash_size) == NULL ||
+	    CU_add_test(h, "P1 and duplicate uniqueId", test_pairing) == NULL ||
+	    CU_add_test(h, "max_document_size", test_too_big) == NULL ||
+	    CU_add_test(h, "registry response parser", test_parse_response) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	if (failed == 0)
+		rm_rf(tmpdir);
+	return failed ? 1 : 0;
+}
