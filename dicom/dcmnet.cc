@@ -5,7 +5,10 @@
 // a DcmThreadSCP subclass then runs the association in its own thread.
 // TCP_NODELAY is set on every accepted socket by us, whatever the
 // environment says: with Nagle on, each C-STORE response waits 40 ms for
-// the peer's delayed ACK (issue 4, "44 ms per instance").
+// the peer's delayed ACK (issue 4, "44 ms per instance").  A peer that
+// leaves Nagle on (storescu without TCP_NODELAY=1) would still hold its
+// last small segment of each request until our delayed ACK: so every read
+// re-arms TCP_QUICKACK, and we acknowledge at once.
 #include "dcmtk/config/osconfig.h"
 
 #include <atomic>
@@ -29,6 +32,8 @@
 
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmnet/assoc.h"
+#include "dcmtk/dcmnet/dcmlayer.h"
+#include "dcmtk/dcmnet/dcmtrans.h"
 #include "dcmtk/dcmnet/diutil.h"
 #include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/dcmnet/scpthrd.h"
@@ -126,6 +131,37 @@ private:
 		if (status != STATUS_STORE_Success)
 			unlink(tmp);	// the callback moved it on success
 		return sendSTOREResponse(pcid, rq, status);
+	}
+};
+
+class QuickAckConnection : public DcmTCPConnection {
+public:
+	explicit QuickAckConnection(DcmNativeSocketType fd) :
+	    DcmTCPConnection(fd), fd_(fd) {}
+
+	ssize_t
+	read(void *buf, size_t nbyte) override
+	{
+		ssize_t n = DcmTCPConnection::read(buf, nbyte);
+		int on = 1;
+
+		// Linux leaves quick-ACK mode on its own: re-arm per read.
+		setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+		return n;
+	}
+
+private:
+	DcmNativeSocketType fd_;
+};
+
+class QuickAckLayer : public DcmTransportLayer {
+public:
+	DcmTransportConnection *
+	createConnection(DcmNativeSocketType fd, OFBool secure) override
+	{
+		if (secure)
+			return nullptr;
+		return new QuickAckConnection(fd);
 	}
 };
 
@@ -269,6 +305,10 @@ dcmshim_log_init(void)
 {
 	try {
 		OFLog::configure(OFLogger::WARN_LOG_LEVEL);
+		// "PixelData encountered, skipping rest of dataset" is how we
+		// read headers, not news.
+		OFLog::getLogger("dcmtk.dcmdata").setLogLevel(
+		    OFLogger::ERROR_LOG_LEVEL);
 	} catch (...) {
 	}
 }
@@ -341,8 +381,14 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 		c = ASC_initializeNetwork(NET_ACCEPTOR, 0, s->acse_timeout,
 		    &net);
 		dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
-
 		if (c.bad()) {
+			fail(err, errlen, std::string("DICOM network: ") +
+			    c.text());
+			return DCMSHIM_ENET;
+		}
+		if ((c = ASC_setTransportLayer(net, new QuickAckLayer(),
+		    1)).bad()) {
+			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
 			return DCMSHIM_ENET;

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "bridge.h"
 #include "buf.h"
 #include "ebrim.h"
 #include "hl7dt.h"
@@ -44,7 +45,9 @@ usage(void)
 	    "  query NAME [key=value]   ITI-18 stored query, e.g.\n"
 	    "                           query FindDocuments patient=999911120\n"
 	    "  delete ENTRYUUID...      ITI-62: remove registry objects\n"
-	    "  validate FILE...         check submissions offline with the registry's rules\n");
+	    "  validate FILE...         check submissions offline with the registry's rules\n"
+	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
+	    "  dicom studies [STATE]    the DICOM bridge's studies\n");
 	exit(2);
 }
 
@@ -274,6 +277,8 @@ main(int argc, char **argv)
 		rc = ctl_query(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "delete") == 0)
 		rc = ctl_delete(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "dicom") == 0)
+		rc = ctl_dicom(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

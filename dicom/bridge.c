@@ -1,0 +1,533 @@
+/*
+ * bridge.c: receive, patient identity, the study table and the
+ * publication scheduler of the DICOM bridge (bridge.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "bridge.h"
+#include "hl7dt.h"
+#include "log.h"
+#include "str.h"
+
+#define PATH_SZ	1024
+
+struct bridge_db {
+	sqlite3		*db;
+	pthread_mutex_t	 mu;		/* one writer transaction at a time */
+};
+
+struct bridge {
+	struct conf		 conf;
+	char			 root[PATH_SZ];		/* state_dir/dicom */
+	char			 tmp[PATH_SZ];		/* state_dir/dicom/tmp */
+	struct dcmshim_scp	*scp;
+	struct bridge_db	*db;
+	pthread_t		 scp_thread, sched_thread;
+	int			 scp_running, sched_running;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 stopping;		/* under mu */
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS study ("
+	" study_uid TEXT PRIMARY KEY,"
+	" bsn TEXT,"
+	" instances INTEGER NOT NULL DEFAULT 0,"
+	" last_arrival INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('pending','conflict',"
+	"  'receiving','ready','published')));"
+	"CREATE TABLE IF NOT EXISTS instance ("
+	" sop_uid TEXT PRIMARY KEY,"
+	" study_uid TEXT NOT NULL REFERENCES study(study_uid),"
+	" series_uid TEXT NOT NULL,"
+	" sop_class TEXT NOT NULL,"
+	" bsn TEXT,"
+	" arrived INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS instance_study ON instance(study_uid);"
+	"CREATE INDEX IF NOT EXISTS study_state ON study(state, last_arrival);";
+
+int
+bridge_patient_bsn(const struct dcmshim_info *in, int patient_id_is_bsn,
+    char bsn[10], char *err, size_t errlen)
+{
+	const char *found = NULL;
+	size_t i;
+	int invalid = 0;
+
+	bsn[0] = '\0';
+	for (i = 0; i < in->nother && i < DCMSHIM_MAX_OTHER_IDS; i++) {
+		const struct dcmshim_pid *p = &in->other[i];
+
+		if (strcmp(p->issuer, BRIDGE_ISSUER_BSN) != 0)
+			continue;
+		if (!hl7_bsn_valid(p->id, strlen(p->id))) {
+			invalid = 1;
+			continue;
+		}
+		if (found != NULL && strcmp(found, p->id) != 0) {
+			str_fmt(err, errlen, "two different BSNs in "
+			    "OtherPatientIDsSequence");
+			return -1;
+		}
+		found = p->id;
+	}
+	if (found == NULL && (patient_id_is_bsn ||
+	    strcmp(in->patient.issuer, BRIDGE_ISSUER_BSN) == 0) &&
+	    in->patient.id[0] != '\0') {
+		if (hl7_bsn_valid(in->patient.id, strlen(in->patient.id)))
+			found = in->patient.id;
+		else
+			invalid = 1;
+	}
+	if (found == NULL) {
+		str_fmt(err, errlen, invalid ? "BSN fails the 11-check" :
+		    "no BSN (no " BRIDGE_ISSUER_BSN " patient id)");
+		return -1;
+	}
+	str_lcpy(bsn, found, 10);
+	return 0;
+}
+
+/* ---- the study table ---- */
+
+int
+bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
+    size_t errlen)
+{
+	struct bridge_db *d;
+	char path[PATH_SZ];
+	char *msg = NULL;
+
+	*out = NULL;
+	if (str_fmt(path, sizeof path, "%s/dicom.db", state_dir) < 0) {
+		str_fmt(err, errlen, "%s: path too long", state_dir);
+		return -1;
+	}
+	if ((d = calloc(1, sizeof *d)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&d->mu, NULL);
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, d->db ?
+		    sqlite3_errmsg(d->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->db, 5000);
+	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;", NULL, NULL,
+	    &msg) != SQLITE_OK || sqlite3_exec(d->db, schema, NULL, NULL,
+	    &msg) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, msg ? msg : "schema");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	bridge_db_close(d);
+	return -1;
+}
+
+void
+bridge_db_close(struct bridge_db *d)
+{
+	if (d == NULL)
+		return;
+	sqlite3_close(d->db);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+static int
+exec_bind(sqlite3 *db, const char *sql, const char *a, const char *b,
+    const char *c, const char *e, long long n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const char *v[4] = { a, b, c, e };
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < 4; i++) {
+		int idx = sqlite3_bind_parameter_index(st, i == 0 ? ":a" :
+		    i == 1 ? ":b" : i == 2 ? ":c" : ":e");
+
+		if (idx > 0)
+			sqlite3_bind_text(st, idx, v[i], -1, SQLITE_STATIC);
+	}
+	if ((i = sqlite3_bind_parameter_index(st, ":n")) > 0)
+		sqlite3_bind_int64(st, i, n);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
+    const char *bsn, long long now, char *err, size_t errlen)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto out;
+	}
+	/* The study row first (the instance refers to it). */
+	if (exec_bind(d->db, "INSERT INTO study(study_uid, bsn, last_arrival,"
+	    " state) VALUES (:a, :b, :n, CASE WHEN :b IS NULL THEN 'pending'"
+	    " ELSE 'receiving' END) ON CONFLICT(study_uid) DO UPDATE SET"
+	    " last_arrival = max(last_arrival, excluded.last_arrival)",
+	    in->study_uid, bsn, NULL, NULL, now, err, errlen) != 0 ||
+	    exec_bind(d->db, "INSERT OR REPLACE INTO instance(sop_uid,"
+	    " study_uid, series_uid, sop_class, bsn, arrived) VALUES"
+	    " (:a, :b, :c, :e, NULL, :n)", in->sop_uid, in->study_uid,
+	    in->series_uid, in->sop_class, now, err, errlen) != 0)
+		goto rollback;
+	if (bsn != NULL && exec_bind(d->db, "UPDATE instance SET bsn = :b"
+	    " WHERE sop_uid = :a", in->sop_uid, bsn, NULL, NULL, 0, err,
+	    errlen) != 0)
+		goto rollback;
+	/*
+	 * The study's BSN and state from all its instances: one distinct
+	 * BSN -> that one; two -> conflict; none -> pending.  A study that
+	 * was ready or published receives again (republication, RPLC).
+	 */
+	if (exec_bind(d->db, "UPDATE study SET"
+	    " instances = (SELECT count(*) FROM instance i WHERE"
+	    "  i.study_uid = study.study_uid),"
+	    " bsn = (SELECT min(bsn) FROM instance i WHERE"
+	    "  i.study_uid = study.study_uid),"
+	    " state = CASE"
+	    "  WHEN (SELECT count(DISTINCT bsn) FROM instance i WHERE"
+	    "   i.study_uid = study.study_uid) > 1 THEN 'conflict'"
+	    "  WHEN (SELECT count(bsn) FROM instance i WHERE"
+	    "   i.study_uid = study.study_uid) = 0 THEN 'pending'"
+	    "  ELSE 'receiving' END"
+	    " WHERE study_uid = :a", in->study_uid, NULL, NULL, NULL, 0, err,
+	    errlen) != 0)
+		goto rollback;
+	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto rollback;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+int
+bridge_db_mark_ready(struct bridge_db *d, long long now, long long quiet,
+    char *err, size_t errlen)
+{
+	int n = -1;
+
+	pthread_mutex_lock(&d->mu);
+	if (exec_bind(d->db, "UPDATE study SET state = 'ready' WHERE"
+	    " state = 'receiving' AND last_arrival <= :n", NULL, NULL, NULL,
+	    NULL, now - quiet, err, errlen) == 0)
+		n = sqlite3_changes(d->db);
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+int
+bridge_db_list(struct bridge_db *d, const char *state,
+    int (*fn)(void *, const struct bridge_study *), void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct bridge_study s;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT study_uid, bsn, instances,"
+	    " last_arrival, state FROM study WHERE CASE WHEN ?1 IS NULL"
+	    " THEN state IN ('pending','conflict') ELSE state = ?1 END"
+	    " ORDER BY last_arrival, study_uid", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if (state != NULL)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s.study_uid = (const char *)sqlite3_column_text(st, 0);
+		s.bsn = (const char *)sqlite3_column_text(st, 1);
+		s.instances = sqlite3_column_int64(st, 2);
+		s.last_arrival = sqlite3_column_int64(st, 3);
+		s.state = (const char *)sqlite3_column_text(st, 4);
+		if (fn(arg, &s) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* ---- durable receive ---- */
+
+static int
+fsync_path(const char *path, int flags)
+{
+	int fd, rc;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* mkdir path (one level, 0700); on creation sync the parent so the new
+ * entry survives a crash. */
+static int
+mkdir_synced(const char *path, const char *parent)
+{
+	if (mkdir(path, 0700) == 0)
+		return fsync_path(parent, O_RDONLY | O_DIRECTORY);
+	return errno == EEXIST ? 0 : -1;
+}
+
+static enum dcmshim_store_result
+on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
+    const char *calling_ae)
+{
+	struct bridge *b = arg;
+	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[256];
+	char bsn[10], red[32];
+	int have_bsn;
+
+	/* The UIDs become path components: the shim checked their syntax. */
+	if (!dcmshim_uid_valid(in->study_uid) ||
+	    !dcmshim_uid_valid(in->series_uid) ||
+	    !dcmshim_uid_valid(in->sop_uid))
+		return DCMSHIM_STORE_INVALID;
+	if (str_fmt(study, sizeof study, "%s/%s", b->root, in->study_uid) < 0 ||
+	    str_fmt(series, sizeof series, "%s/%s", study, in->series_uid) < 0 ||
+	    str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)
+		return DCMSHIM_STORE_NORESOURCES;
+	if (fsync_path(tmppath, O_RDONLY) != 0 ||
+	    mkdir_synced(study, b->root) != 0 ||
+	    mkdir_synced(series, study) != 0 ||
+	    rename(tmppath, dst) != 0 ||
+	    fsync_path(series, O_RDONLY | O_DIRECTORY) != 0) {
+		log_warn("dicom: storing an instance of %s", in->study_uid);
+		return DCMSHIM_STORE_NORESOURCES;
+	}
+	have_bsn = bridge_patient_bsn(in, b->conf.dicom_patient_id_is_bsn, bsn,
+	    err, sizeof err) == 0;
+	if (!have_bsn)
+		log_info("dicom: study %s from %s kept as pending: %s",
+		    in->study_uid, calling_ae, err);
+	else {
+		log_redact_id(bsn, red, sizeof red);
+		log_debug("dicom: %s from %s, patient %s", in->sop_uid,
+		    calling_ae, red);
+	}
+	if (bridge_db_instance(b->db, in, have_bsn ? bsn : NULL,
+	    (long long)time(NULL), err, sizeof err) != 0) {
+		/* The file is durable; a resend is idempotent. */
+		log_warnx("dicom: %s", err);
+		return DCMSHIM_STORE_NORESOURCES;
+	}
+	return DCMSHIM_STORE_OK;
+}
+
+/* ---- threads ---- */
+
+static void *
+scp_main(void *arg)
+{
+	struct bridge *b = arg;
+	char err[256];
+
+	if (dcmshim_scp_run(b->scp, err, sizeof err) != 0)
+		log_warnx("dicom: SCP stopped: %s", err);
+	return NULL;
+}
+
+/*
+ * The publication scheduler: once a second, studies quiet for
+ * dicom.publish_after seconds become ready.  Publication itself (KOS +
+ * RAD-68 to the repository) is the next slice; ready studies wait here.
+ */
+static void *
+sched_main(void *arg)
+{
+	struct bridge *b = arg;
+	struct timespec ts;
+	char err[256];
+	int n;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+		if (b->stopping)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		n = bridge_db_mark_ready(b->db, (long long)time(NULL),
+		    b->conf.dicom_publish_after, err, sizeof err);
+		if (n < 0)
+			log_warnx("dicom: scheduler: %s", err);
+		else if (n > 0)
+			log_info("dicom: %d stud%s ready for publication", n,
+			    n == 1 ? "y" : "ies");
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* Remove receive files left by a crash (never acknowledged). */
+static void
+clean_tmp(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[PATH_SZ];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "rcv-", 4) == 0 &&
+		    str_fmt(p, sizeof p, "%s/%s", dir, e->d_name) >= 0)
+			unlink(p);
+	closedir(d);
+}
+
+int
+bridge_start(const struct conf *conf, struct bridge **out, char *err,
+    size_t errlen)
+{
+	struct dcmshim_scp_opts o;
+	struct bridge *b;
+	char host[256], e[256];
+	int port;
+
+	*out = NULL;
+	if ((b = calloc(1, sizeof *b)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	b->conf = *conf;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	if (!dcmshim_uid_valid(conf->dicom_uid_root) ||
+	    strlen(conf->dicom_uid_root) > 24) {
+		str_fmt(err, errlen, "dicom.uid_root: \"%s\" is not a UID root "
+		    "of at most 24 characters", conf->dicom_uid_root);
+		goto fail;
+	}
+	if (conf_split_hostport(conf->dicom_listen, host, sizeof host,
+	    &port) != 0) {
+		str_fmt(err, errlen, "dicom.listen: \"%s\" is not host:port",
+		    conf->dicom_listen);
+		goto fail;
+	}
+	if (str_fmt(b->root, sizeof b->root, "%s/dicom",
+	    conf->node_state_dir) < 0 ||
+	    str_fmt(b->tmp, sizeof b->tmp, "%s/tmp", b->root) < 0) {
+		str_fmt(err, errlen, "node.state_dir: path too long");
+		goto fail;
+	}
+	if ((mkdir(b->root, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(b->tmp, 0700) != 0 && errno != EEXIST)) {
+		str_fmt(err, errlen, "%s: %s", b->tmp, strerror(errno));
+		goto fail;
+	}
+	clean_tmp(b->tmp);
+	if (bridge_db_open(conf->node_state_dir, &b->db, e, sizeof e) != 0) {
+		str_fmt(err, errlen, "%s", e);
+		goto fail;
+	}
+	dcmshim_log_init();
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.ae_title = conf->dicom_ae_title;
+	o.tmp_dir = b->tmp;
+	o.max_associations = (int)conf->dicom_max_associations;
+	o.acse_timeout = (int)conf->dicom_timeout;
+	o.dimse_timeout = (int)conf->dicom_timeout;
+	o.on_store = on_store;
+	o.arg = b;
+	if (dcmshim_scp_new(&o, &b->scp, e, sizeof e) != 0) {
+		str_fmt(err, errlen, "dicom.listen %s: %s", conf->dicom_listen, e);
+		goto fail;
+	}
+	if (pthread_create(&b->scp_thread, NULL, scp_main, b) != 0) {
+		str_fmt(err, errlen, "cannot start the DICOM thread");
+		goto fail;
+	}
+	b->scp_running = 1;
+	if (pthread_create(&b->sched_thread, NULL, sched_main, b) != 0) {
+		str_fmt(err, errlen, "cannot start the DICOM scheduler");
+		goto fail;
+	}
+	b->sched_running = 1;
+	*out = b;
+	return 0;
+fail:
+	bridge_stop(b);
+	return -1;
+}
+
+int
+bridge_port(const struct bridge *b)
+{
+	return dcmshim_scp_port(b->scp);
+}
+
+void
+bridge_stop(struct bridge *b)
+{
+	if (b == NULL)
+		return;
+	if (b->scp_running) {
+		dcmshim_scp_stop(b->scp);
+		pthread_join(b->scp_thread, NULL);
+	}
+	if (b->sched_running) {
+		pthread_mutex_lock(&b->mu);
+		b->stopping = 1;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->sched_thread, NULL);
+	}
+	dcmshim_scp_free(b->scp);
+	bridge_db_close(b->db);
+	pthread_cond_destroy(&b->cv);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
