@@ -74,7 +74,7 @@ bridge_patient_bsn(const struct dcmshim_info *in, int patient_id_is_bsn,
 
 		if (strcmp(p->issuer, BRIDGE_ISSUER_BSN) != 0)
 			continue;
-		if (!hl7_bsn_valid(p->id, strlen(p->id))) {
+		if (hl7_bsn_valid(p->id, strlen(p->id)) != 0) {	/* 0: valid */
 			invalid = 1;
 			continue;
 		}
@@ -88,7 +88,7 @@ bridge_patient_bsn(const struct dcmshim_info *in, int patient_id_is_bsn,
 	if (found == NULL && (patient_id_is_bsn ||
 	    strcmp(in->patient.issuer, BRIDGE_ISSUER_BSN) == 0) &&
 	    in->patient.id[0] != '\0') {
-		if (hl7_bsn_valid(in->patient.id, strlen(in->patient.id)))
+		if (hl7_bsn_valid(in->patient.id, strlen(in->patient.id)) == 0)
 			found = in->patient.id;
 		else
 			invalid = 1;

@@ -309,6 +309,9 @@ dcmshim_log_init(void)
 		// read headers, not news.
 		OFLog::getLogger("dcmtk.dcmdata").setLogLevel(
 		    OFLogger::ERROR_LOG_LEVEL);
+		// "Check for template constraints not yet supported" (TID 2010)
+		OFLog::getLogger("dcmtk.dcmsr").setLogLevel(
+		    OFLogger::ERROR_LOG_LEVEL);
 	} catch (...) {
 	}
 }

@@ -4,12 +4,14 @@
 // Every exported function catches everything: no exception reaches C.
 #include "dcmtk/config/osconfig.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "dcmtk/dcmdata/dctk.h"
 #include "dcmtk/dcmdata/dcistrmb.h"
@@ -192,6 +194,12 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 		if (path == nullptr || out == nullptr) {
 			dcmshim_seterr(err, errlen, "no input");
 			return DCMSHIM_EINVAL;
+		}
+		if (access(path, R_OK) != 0) {
+			std::string m = std::string(path) + ": " +
+			    std::strerror(errno);
+			dcmshim_seterr(err, errlen, m.c_str());
+			return DCMSHIM_EIO;
 		}
 		c = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
 		    DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);

@@ -1,0 +1,408 @@
+/*
+ * test_dicom: the DICOM bridge's C side and the shim's parse/KOS paths.
+ * Datasets are generated with dump2dcm (DUMP2DCM or PATH); the sample
+ * files come from XDS_TESTDATA.  Exit 77 when dump2dcm is absent.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "bridge.h"
+#include "dcmshim.h"
+#include "str.h"
+
+static char workdir[256];
+static const char *dump2dcm = "dump2dcm";
+
+/* Write dump text, convert it, return the .dcm path (static buffer). */
+static const char *
+gen(const char *name, const char *dump)
+{
+	static char out[512];
+	char in[512], cmd[2048];
+	FILE *fp;
+
+	snprintf(in, sizeof in, "%s/%s.dump", workdir, name);
+	snprintf(out, sizeof out, "%s/%s.dcm", workdir, name);
+	if ((fp = fopen(in, "w")) == NULL)
+		return NULL;
+	fputs(dump, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "%s --write-xfer-little '%s' '%s' 2>/dev/null",
+	    dump2dcm, in, out);
+	return system(cmd) == 0 ? out : NULL;
+}
+
+#define HEAD \
+	"(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n" \
+	"(0008,0018) UI [1.2.3.4.1]\n" \
+	"(0008,0060) CS [OT]\n" \
+	"(0020,000d) UI [1.2.3]\n" \
+	"(0020,000e) UI [1.2.3.1]\n"
+#define OTHER(id, issuer) \
+	"(0010,1002) SQ (Sequence with undefined length)\n" \
+	"  (fffe,e000) na (Item with undefined length)\n" \
+	"    (0010,0020) LO [" id "]\n" \
+	"    (0010,0021) LO [" issuer "]\n" \
+	"  (fffe,e00d) na (ItemDelimitationItem)\n" \
+	"(fffe,e0dd) na (SequenceDelimitationItem)\n"
+
+static int
+parse_gen(const char *name, const char *dump, struct dcmshim_info *info)
+{
+	const char *p = gen(name, dump);
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	return dcmshim_parse_file(p, info, err, sizeof err);
+}
+
+static void
+test_parse_samples(void)
+{
+	const char *td = getenv("XDS_TESTDATA");
+	struct dcmshim_info in;
+	char path[1024], err[256];
+
+	if (td == NULL)
+		td = "../shared/testdata/ihe";
+	snprintf(path, sizeof path, "%s/dicom/pydicom/CT_small.dcm", td);
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.study_uid,
+	    "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322");
+	CU_ASSERT_STRING_EQUAL(in.sop_uid,
+	    "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322");
+	CU_ASSERT_STRING_EQUAL(in.sop_class, "1.2.840.10008.5.1.4.1.1.2");
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, "1.2.840.10008.1.2.1");
+	CU_ASSERT_STRING_EQUAL(in.patient.id, "1CT1");
+	CU_ASSERT_STRING_EQUAL(in.modality, "CT");
+	CU_ASSERT_EQUAL(in.nother, 2);
+	/* big endian and JPEG 2000 headers read too */
+	snprintf(path, sizeof path, "%s/dicom/pydicom/MR_small_bigendian.dcm", td);
+	CU_ASSERT_EQUAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, "1.2.840.10008.1.2.2");
+	snprintf(path, sizeof path, "%s/dicom/pydicom/JPEG2000.dcm", td);
+	CU_ASSERT_EQUAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, "1.2.840.10008.1.2.4.91");
+	snprintf(path, sizeof path, "%s/dicom/nonexistent.dcm", td);
+	CU_ASSERT_EQUAL(dcmshim_parse_file(path, &in, err, sizeof err),
+	    DCMSHIM_EIO);
+}
+
+static void
+test_parse_errors(void)
+{
+	struct dcmshim_info in;
+	char err[256], buf[4096];
+	const char *p;
+	FILE *fp;
+	size_t n;
+
+	/* missing SOPInstanceUID */
+	CU_ASSERT_EQUAL(parse_gen("nosop",
+	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n"
+	    "(0020,000d) UI [1.2.3]\n(0020,000e) UI [1.2.3.1]\n", &in),
+	    DCMSHIM_ENOTFOUND);
+	/* a UID that is not one (it would become a path component) */
+	CU_ASSERT_EQUAL(parse_gen("baduid",
+	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n"
+	    "(0008,0018) UI [1.2.3.4.1]\n"
+	    "(0020,000d) UI [1.2.03]\n(0020,000e) UI [1.2.3.1]\n", &in),
+	    DCMSHIM_EPARSE);
+	/* truncated in the middle of an element */
+	p = gen("trunc", HEAD);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	fp = fopen(p, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	n = fread(buf, 1, sizeof buf, fp);
+	fclose(fp);
+	CU_ASSERT_TRUE_FATAL(n > 200);
+	CU_ASSERT_EQUAL(dcmshim_parse_mem(buf, n, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.series_uid, "1.2.3.1");
+	CU_ASSERT_NOT_EQUAL(dcmshim_parse_mem(buf, n - 3, &in, err, sizeof err),
+	    0);
+	/* garbage and empty */
+	memset(buf, 'A', 300);
+	CU_ASSERT_NOT_EQUAL(dcmshim_parse_mem(buf, 300, &in, err, sizeof err), 0);
+	CU_ASSERT_NOT_EQUAL(dcmshim_parse_mem(buf, 0, &in, err, sizeof err), 0);
+}
+
+static void
+test_uid(void)
+{
+	char a[DCMSHIM_UI_SZ], b[DCMSHIM_UI_SZ], err[128];
+
+	CU_ASSERT_TRUE(dcmshim_uid_valid("1.2.840.10008.1.2"));
+	CU_ASSERT_TRUE(dcmshim_uid_valid("1.0.3"));
+	CU_ASSERT_FALSE(dcmshim_uid_valid(""));
+	CU_ASSERT_FALSE(dcmshim_uid_valid("1..2"));
+	CU_ASSERT_FALSE(dcmshim_uid_valid("1.2."));
+	CU_ASSERT_FALSE(dcmshim_uid_valid(".1"));
+	CU_ASSERT_FALSE(dcmshim_uid_valid("1.02"));
+	CU_ASSERT_FALSE(dcmshim_uid_valid("1.2/../3"));
+	CU_ASSERT_FALSE(dcmshim_uid_valid(
+	    "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25"));
+	CU_ASSERT_EQUAL_FATAL(dcmshim_uid_new("2.25", a, sizeof a, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(dcmshim_uid_new("2.25", b, sizeof b, err,
+	    sizeof err), 0);
+	CU_ASSERT_TRUE(strncmp(a, "2.25.", 5) == 0 && dcmshim_uid_valid(a));
+	CU_ASSERT_STRING_NOT_EQUAL(a, b);
+	CU_ASSERT_EQUAL(dcmshim_uid_new("1.2.3.999", a, sizeof a, err,
+	    sizeof err), 0);
+	CU_ASSERT_TRUE(strncmp(a, "1.2.3.999.", 10) == 0 && dcmshim_uid_valid(a));
+	CU_ASSERT_EQUAL(dcmshim_uid_new("1.x", a, sizeof a, err, sizeof err),
+	    DCMSHIM_EINVAL);
+}
+
+static void
+test_bsn(void)
+{
+	struct dcmshim_info in;
+	char bsn[10], err[128];
+
+	/* BSN in OtherPatientIDsSequence, issuer NLMINBIZA */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn1", HEAD
+	    "(0010,0020) LO [LOCAL123]\n" OTHER("999911120", "NLMINBIZA"),
+	    &in), 0);
+	CU_ASSERT_EQUAL(in.nother, 1);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(bsn, "999911120");
+	/* the 11-check fails: never taken */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn2", HEAD
+	    "(0010,0020) LO [LOCAL123]\n" OTHER("999911121", "NLMINBIZA"),
+	    &in), 0);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "BSN fails the 11-check");
+	/* another issuer: not a BSN even with valid digits */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn3", HEAD
+	    "(0010,0020) LO [LOCAL123]\n" OTHER("999911120", "HOSPITAL"),
+	    &in), 0);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), -1);
+	/* PatientID is the BSN only when configured so */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn4", HEAD
+	    "(0010,0020) LO [999911120]\n", &in), 0);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 1, bsn, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(bsn, "999911120");
+	/* PatientID with issuer NLMINBIZA */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn5", HEAD
+	    "(0010,0020) LO [999911120]\n(0010,0021) LO [NLMINBIZA]\n", &in), 0);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), 0);
+	/* two different BSNs */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("bsn6", HEAD
+	    "(0010,1002) SQ (Sequence with undefined length)\n"
+	    "  (fffe,e000) na (Item with undefined length)\n"
+	    "    (0010,0020) LO [999911120]\n"
+	    "    (0010,0021) LO [NLMINBIZA]\n"
+	    "  (fffe,e00d) na (ItemDelimitationItem)\n"
+	    "  (fffe,e000) na (Item with undefined length)\n"
+	    "    (0010,0020) LO [100000009]\n"
+	    "    (0010,0021) LO [NLMINBIZA]\n"
+	    "  (fffe,e00d) na (ItemDelimitationItem)\n"
+	    "(fffe,e0dd) na (SequenceDelimitationItem)\n", &in), 0);
+	CU_ASSERT_EQUAL(in.nother, 2);
+	CU_ASSERT_EQUAL(bridge_patient_bsn(&in, 0, bsn, err, sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "two different BSNs in OtherPatientIDsSequence");
+}
+
+struct seen {
+	int	n;
+	char	state[16];
+	char	bsn[10];
+	long long instances;
+};
+
+static int
+collect(void *arg, const struct bridge_study *s)
+{
+	struct seen *v = arg;
+
+	v->n++;
+	str_lcpy(v->state, s->state, sizeof v->state);
+	str_lcpy(v->bsn, s->bsn ? s->bsn : "-", sizeof v->bsn);
+	v->instances = s->instances;
+	return 0;
+}
+
+static struct dcmshim_info
+mkinfo(const char *study, const char *sop)
+{
+	struct dcmshim_info in;
+
+	memset(&in, 0, sizeof in);
+	str_lcpy(in.study_uid, study, sizeof in.study_uid);
+	str_lcpy(in.series_uid, "1.9.1", sizeof in.series_uid);
+	str_lcpy(in.sop_uid, sop, sizeof in.sop_uid);
+	str_lcpy(in.sop_class, "1.2.840.10008.5.1.4.1.1.7", sizeof in.sop_class);
+	return in;
+}
+
+static void
+test_pending(void)
+{
+	struct bridge_db *db;
+	struct dcmshim_info a = mkinfo("1.9", "1.9.1.1"),
+	    b = mkinfo("1.9", "1.9.1.2"), c = mkinfo("1.9", "1.9.1.3"),
+	    d = mkinfo("1.8", "1.8.1.1");
+	struct seen v;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(workdir, &db, err, sizeof err), 0);
+	/* no BSN: pending, listed */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, 100, err, sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	CU_ASSERT_STRING_EQUAL(v.state, "pending");
+	CU_ASSERT_STRING_EQUAL(v.bsn, "-");
+	/* the same instance again does not count twice */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, 101, err, sizeof err), 0);
+	/* a later instance brings the BSN: receiving, not pending */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", 102, err,
+	    sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	CU_ASSERT_STRING_EQUAL(v.bsn, "999911120");
+	CU_ASSERT_EQUAL(v.instances, 2);
+	/* not quiet long enough, then quiet */
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 110, 60, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 162, 60, err, sizeof err), 1);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, "ready", collect, &v, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	/* a second, different BSN: conflict, never published */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "100000009", 200, err,
+	    sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	CU_ASSERT_STRING_EQUAL(v.state, "conflict");
+	CU_ASSERT_EQUAL(v.instances, 3);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 1000, 60, err, sizeof err), 0);
+	/* another study stays separate */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 300, err, sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 2);
+	bridge_db_close(db);
+}
+
+static void
+test_kos(void)
+{
+	const char *td = getenv("XDS_TESTDATA");
+	struct dcmshim_info h, k;
+	struct dcmshim_kos kos;
+	struct dcmshim_kos_ref refs[3];
+	char path[1024], out[512], uid[DCMSHIM_UI_SZ], err[256], cmd[4096];
+	static const char *const f[] = { "4950", "4981", "5011" };
+	size_t i;
+
+	if (td == NULL)
+		td = "../shared/testdata/ihe";
+	for (i = 0; i < 3; i++) {
+		static struct dcmshim_info r[3];
+
+		snprintf(path, sizeof path,
+		    "%s/dicom/pydicom/study-98892003-MR2/%s.dcm", td, f[i]);
+		CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &r[i], err,
+		    sizeof err), 0);
+		refs[i].series_uid = r[i].series_uid;
+		refs[i].sop_class = r[i].sop_class;
+		refs[i].sop_uid = r[i].sop_uid;
+		h = r[0];
+	}
+	memset(&kos, 0, sizeof kos);
+	kos.uid_root = "2.25";
+	kos.study_uid = h.study_uid;
+	kos.header = &h;
+	kos.patient_id = "999911120";
+	kos.patient_issuer = BRIDGE_ISSUER_BSN;
+	kos.retrieve_ae = "XDSNODE";
+	kos.retrieve_location_uid = "1.3.6.1.4.1.21367.13.71.1";
+	kos.refs = refs;
+	kos.nrefs = 3;
+	snprintf(out, sizeof out, "%s/kos.dcm", workdir);
+	CU_ASSERT_EQUAL_FATAL(dcmshim_kos_write(&kos, out, uid, sizeof uid, err,
+	    sizeof err), 0);
+	CU_ASSERT_TRUE(strncmp(uid, "2.25.", 5) == 0);
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(out, &k, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(k.sop_class, "1.2.840.10008.5.1.4.1.1.88.59");
+	CU_ASSERT_STRING_EQUAL(k.sop_uid, uid);
+	CU_ASSERT_STRING_EQUAL(k.study_uid, h.study_uid);
+	CU_ASSERT_TRUE(strncmp(k.series_uid, "2.25.", 5) == 0);
+	CU_ASSERT_STRING_EQUAL(k.patient.id, "999911120");
+	CU_ASSERT_STRING_EQUAL(k.patient.issuer, "NLMINBIZA");
+	/* dsrdump sees a KOS titled Manifest with three images; dcmdump the
+	 * retrieve location */
+	snprintf(cmd, sizeof cmd, "dsrdump '%s' | grep -q "
+	    "'Key Object Selection Document' && dsrdump '%s' | grep -q "
+	    "'CONTAINER:(,,\"Manifest\")' && "
+	    "test \"$(dsrdump '%s' | grep -c 'contains IMAGE')\" = 3 && "
+	    "dcmdump '%s' | grep -q "
+	    "'(0040,e011) UI \\[1.3.6.1.4.1.21367.13.71.1\\]' && "
+	    "dcmdump '%s' | grep -q '(0040,db00) CS \\[2010\\]'",
+	    out, out, out, out, out);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	/* bad arguments */
+	kos.nrefs = 0;
+	CU_ASSERT_EQUAL(dcmshim_kos_write(&kos, out, uid, sizeof uid, err,
+	    sizeof err), DCMSHIM_EINVAL);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned failed;
+	const char *d = getenv("DUMP2DCM");
+	char cmd[1024];
+
+	if (d != NULL && d[0] != '\0')
+		dump2dcm = d;
+	snprintf(cmd, sizeof cmd, "%s --version >/dev/null 2>&1", dump2dcm);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "test_dicom: dump2dcm not found (apt-get "
+		    "install dcmtk): skipped\n");
+		return 77;
+	}
+	snprintf(workdir, sizeof workdir, "test_dicom.%ld", (long)getpid());
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", workdir,
+	    workdir);
+	if (system(cmd) != 0)
+		return 99;
+	dcmshim_log_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 99;
+	s = CU_add_suite("dicom", NULL, NULL);
+	if (s == NULL ||
+	    CU_add_test(s, "parse sample files", test_parse_samples) == NULL ||
+	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
+	    CU_add_test(s, "UIDs", test_uid) == NULL ||
+	    CU_add_test(s, "BSN from the header", test_bsn) == NULL ||
+	    CU_add_test(s, "study table: pending, conflict, ready",
+	    test_pending) == NULL ||
+	    CU_add_test(s, "KOS manifest", test_kos) == NULL) {
+		CU_cleanup_registry();
+		return 99;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	if (failed == 0) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
+		(void)system(cmd);
+	}
+	return failed ? 1 : 0;
+}
