@@ -555,6 +555,14 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	for (i = 0; i < p.errs.n; i++)
 		if (!p.errs.v[i].warning)
 			xact_add_error(x, p.errs.v[i].code);
+	if (rc == REGC_UNCERTAIN) {
+		/* The registry may hold the entries: keep rows ('pending')
+		 * and bytes rather than risk an entry without them. */
+		log_warnx("repository: ITI-41 %s: registry outcome unknown; "
+		    "%zu document(s) kept pending", x->object, p.n);
+		ret = respond(&p, reply, 0);
+		goto out;
+	}
 	if (rc != REGC_SUCCESS) {
 		rollback(&p);
 		ret = respond(&p, reply, 0);

@@ -280,7 +280,8 @@ call_remote(struct registry_client *rc, xmlNode *sor, struct rim_errors *errs)
 	if (rc->post(rc->url, ACT_ITI42, buf_str(&body), &o, &status, &ans,
 	    err, sizeof err) != 0) {
 		log_warnx("repository: registry %s: %s", rc->url, err);
-		r = unavailable(errs, err);
+		if ((r = unavailable(errs, err)) == REGC_UNAVAILABLE)
+			r = REGC_UNCERTAIN;
 		goto out;
 	}
 	r = registry_client_parse_response(buf_str(&ans), ans.b_len, errs,

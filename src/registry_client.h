@@ -39,6 +39,10 @@ enum regc_status {
 	REGC_FAILURE = 1,	/* it answered Failure/PartialSuccess: errs */
 	REGC_UNAVAILABLE = 2,	/* no usable answer: XDSRegistryNotAvailable
 				   was added to errs */
+	REGC_UNCERTAIN = 3,	/* as UNAVAILABLE, but the request may have
+				   reached the remote registry (timeout, lost
+				   connection): the caller must keep what the
+				   registry may now refer to */
 	REGC_ENOMEM = -1,
 };
 

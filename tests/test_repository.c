@@ -666,6 +666,86 @@ test_too_big(void)
 	buf_free(&b);
 }
 
+
+/* ---- remote registry through an injected SOAP transport ---- */
+
+static struct {
+	int	 mode;		/* 0 Success, 1 no answer, 2 fault */
+	int	 calls;
+	int	 ns_ok;		/* body stands alone, slots set */
+} remote;
+
+static int
+fake_post(const char *url, const char *action, const char *body_xml,
+    const struct soapclient_opts *o, int *http_status, struct buf *out,
+    char *err, size_t errlen)
+{
+	(void)url;
+	(void)o;
+	remote.calls++;
+	remote.ns_ok = strcmp(action, ACT_ITI42) == 0 &&
+	    strncmp(body_xml, "<lcm:SubmitObjectsRequest", 25) == 0 &&
+	    strstr(body_xml, "xmlns:lcm=\"" NS_LCM "\"") != NULL &&
+	    strstr(body_xml, "xmlns:rim=\"" NS_RIM "\"") != NULL &&
+	    strstr(body_xml, ">" HW_SHA1 "<") != NULL &&
+	    strstr(body_xml, "xdsb:Document") == NULL;
+	if (remote.mode == 1) {
+		str_fmt(err, errlen, "Operation timed out");
+		return -1;
+	}
+	*http_status = remote.mode == 0 ? 200 : 500;
+	return buf_adds(out, remote.mode == 0 ? "<s:Envelope xmlns:s=\""
+	    NS_SOAP12 "\"><s:Body><rs:RegistryResponse xmlns:rs=\"" NS_RS
+	    "\" status=\"" ST_SUCCESS "\"/></s:Body></s:Envelope>" :
+	    "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body><s:Fault/>"
+	    "</s:Body></s:Envelope>") == BUF_OK ? 0 : -1;
+}
+
+static void
+test_remote_registry(void)
+{
+	struct repository *saved = repo;
+	struct conf c = cf;
+	struct repo_doc d;
+	struct call k;
+	char err[256];
+
+	str_lcpy(c.repository_registry_url, "https://registry.example/xds",
+	    sizeof c.repository_registry_url);
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	memset(&k, 0, sizeof k);
+	remote.mode = 0;
+	pnr1(&k, "1.2.3.600", NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	CU_ASSERT_EQUAL(remote.ns_ok, 1);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.600", &d, err, sizeof err),
+	    REPO_DB_OK);
+	CU_ASSERT_EQUAL(d.committed, 1);
+	call_free(&k);
+	/* no answer: the registry may have it, so the row stays pending */
+	remote.mode = 1;
+	pnr1(&k, "1.2.3.601", NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_FAILURE));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
+	    ERR_REGISTRY_NOT_AVAILABLE));
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
+	    REPO_DB_OK);
+	CU_ASSERT_EQUAL(d.committed, 0);
+	call_free(&k);
+	/* a fault is a definite answer: rolled back */
+	remote.mode = 2;
+	pnr1(&k, "1.2.3.602", NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
+	    ERR_REGISTRY_NOT_AVAILABLE));
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.602", &d, err, sizeof err),
+	    REPO_DB_NOTFOUND);
+	call_free(&k);
+	CU_ASSERT_EQUAL(remote.calls, 3);
+	repository_close(repo);
+	repo = saved;
+}
+
 static void
 test_parse_response(void)
 {
@@ -722,7 +802,8 @@ main(void)
 	    CU_add_test(h, "hash and size", test_hash_size) == NULL ||
 	    CU_add_test(h, "P1 and duplicate uniqueId", test_pairing) == NULL ||
 	    CU_add_test(h, "max_document_size", test_too_big) == NULL ||
-	    CU_add_test(h, "registry response parser", test_parse_response) == NULL) {
+	    CU_add_test(h, "registry response parser", test_parse_response) == NULL ||
+	    CU_add_test(h, "remote registry", test_remote_registry) == NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}
