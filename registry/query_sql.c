@@ -1003,18 +1003,20 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 		uuid = (const char *)sqlite3_column_text(st, 0);
 		status = (const char *)sqlite3_column_text(st, 1);
 		pid = (const char *)sqlite3_column_text(st, 2);
-		xml = sqlite3_column_blob(st, 3);
-		n = sqlite3_column_bytes(st, 3);
 		if (uuid == NULL || status == NULL) {
 			rc = internal(r, "object row");
 			goto fail;
 		}
 		if (!leaf) {
+			/* The XML stays unread: it lives on overflow pages, and
+			 * reading it was most of an ObjectRef answer's time. */
 			brc = rim_write_objectref(uuid, o->home, objs);
 			if (brc != 0)
 				goto toobig;
 			continue;
 		}
+		xml = sqlite3_column_blob(st, 3);
+		n = sqlite3_column_bytes(st, 3);
 		if (pid != NULL && patient[0] == '\0')
 			str_lcpy(patient, pid, sizeof patient);
 		else if (pid != NULL && strcmp(pid, patient) != 0) {
