@@ -113,10 +113,18 @@ conn_new(const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
 	sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/*
+	 * mmap_size: reads come straight from the page cache instead of a
+	 * pread() and a copy per page, which was most of a query's time on
+	 * a 1M-entry registry (bench/run find).  Writes still go through the
+	 * WAL with synchronous=FULL.  cache_size: 8 MiB per connection.
+	 */
 	if (exec(c->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;", err, errlen) != 0)
+	    "PRAGMA trusted_schema=OFF;"
+	    "PRAGMA mmap_size=17179869184;"
+	    "PRAGMA cache_size=-8192;", err, errlen) != 0)
 		goto fail;
 	return c;
 fail:
