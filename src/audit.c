@@ -17,9 +17,19 @@
 #include "xact.h"
 
 static pthread_mutex_t audit_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t audit_cv = PTHREAD_COND_INITIALIZER;
 static char audit_dir[1024];
 static char audit_day[16];	/* YYYY-MM-DD of the open file */
 static int audit_fd = -1;
+/*
+ * Group commit: records are appended under the mutex; one writer at a
+ * time runs fdatasync() outside it for everything appended so far, and
+ * the others wait for a sync that covers their record.  Durable before
+ * acknowledged, at one fdatasync per batch instead of per record.
+ */
+static unsigned long long audit_appended;	/* bytes, all files */
+static unsigned long long audit_synced;
+static int audit_syncing;
 
 static const char *
 outcome_name(enum xact_outcome o)
@@ -94,8 +104,15 @@ audit_reopen(const char *day)
 
 	if (audit_fd != -1 && strcmp(day, audit_day) == 0)
 		return 0;
-	if (audit_fd != -1)
+	if (audit_fd != -1) {
+		/* New day: yesterday's file is synced before it is closed
+		 * (no sync can be running: it holds the file open). */
+		while (audit_syncing)
+			pthread_cond_wait(&audit_cv, &audit_mtx);
+		if (fdatasync(audit_fd) == 0)
+			audit_synced = audit_appended;
 		close(audit_fd);
+	}
 	audit_fd = -1;
 	if (str_fmt(path, sizeof path, "%s/access-%s.jsonl", audit_dir, day) < 0)
 		return -1;
@@ -147,13 +164,39 @@ audit_write(const struct xact *x)
 	}
 	pthread_mutex_lock(&audit_mtx);
 	if (audit_reopen(day) == 0) {
+		unsigned long long mine, target;
+		int fd, ok;
+
 		/* O_APPEND: one write() per record keeps lines whole. */
 		w = write(audit_fd, b.b_data, b.b_len);
-		if (w == (ssize_t)b.b_len && fdatasync(audit_fd) == 0)
-			rc = 0;
-		else
+		if (w != (ssize_t)b.b_len) {
 			log_warn("audit: write");
+			goto unlock;
+		}
+		mine = audit_appended += b.b_len;
+		while (audit_synced < mine) {
+			if (audit_syncing) {
+				pthread_cond_wait(&audit_cv, &audit_mtx);
+				continue;
+			}
+			target = audit_appended;
+			fd = audit_fd;
+			audit_syncing = 1;
+			pthread_mutex_unlock(&audit_mtx);
+			ok = fdatasync(fd) == 0;
+			pthread_mutex_lock(&audit_mtx);
+			audit_syncing = 0;
+			pthread_cond_broadcast(&audit_cv);
+			if (!ok) {
+				log_warn("audit: fdatasync");
+				goto unlock;
+			}
+			if (target > audit_synced)
+				audit_synced = target;
+		}
+		rc = 0;
 	}
+unlock:
 	pthread_mutex_unlock(&audit_mtx);
 out:
 	buf_free(&b);

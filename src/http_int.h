@@ -93,6 +93,7 @@ void	http_io_close(struct http_conn *, int linger);
 
 /* 1 once the server is stopping (responses then say Connection: close). */
 int	http_server_stopping(const struct http_server *);
+size_t	http_server_waiting(const struct http_server *);
 
 /* Response the server writes itself (errors): always closes. */
 int	http_resp_error(struct http_conn *, int status, const char *extra);

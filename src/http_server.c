@@ -68,6 +68,7 @@ struct http_server {
 	pthread_cond_t		 cv;
 	struct qent		*q;		/* ring of o.queue entries */
 	size_t			 qhead, qlen;
+	atomic_size_t		 waiting;	/* = qlen, readable without mu */
 	atomic_int		 stopping;
 	pthread_t		*threads;
 	int			 nthreads;
@@ -239,6 +240,17 @@ int
 http_server_stopping(const struct http_server *s)
 {
 	return atomic_load(&((struct http_server *)s)->stopping);
+}
+
+/*
+ * Connections accepted and waiting for a worker.  While there are any, a
+ * keep-alive connection is closed after its response: a worker waiting
+ * on an idle client would otherwise starve them until they time out.
+ */
+size_t
+http_server_waiting(const struct http_server *s)
+{
+	return atomic_load(&((struct http_server *)s)->waiting);
 }
 
 void
@@ -582,6 +594,7 @@ worker_main(void *arg)
 		e = s->q[s->qhead];
 		s->qhead = (s->qhead + 1) % (size_t)s->o.queue;
 		s->qlen--;
+		atomic_store(&s->waiting, s->qlen);
 		pthread_mutex_unlock(&s->mu);
 		if (c == NULL || atomic_load(&s->stopping)) {
 			refuse(s, e.fd);
@@ -615,6 +628,7 @@ enqueue(struct http_server *s, int fd, const struct sockaddr_storage *ss,
 	e->sslen = sl;
 	e->t_accept = http_now_ms();
 	s->qlen++;
+	atomic_store(&s->waiting, s->qlen);
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 }

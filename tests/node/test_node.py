@@ -262,12 +262,42 @@ def plain_tests(xdsd):
               drip.get("t", 99) < 6, drip)
         check("others are served while a slow-drip client hangs on", ok)
 
+        # More keep-alive clients than workers (4): none starves while the
+        # others hold their connections open.
+        import http.client
+        served = []
+
+        def keepalive_client():
+            c = http.client.HTTPConnection("127.0.0.1", node.port, timeout=5)
+            n = 0
+            try:
+                for _ in range(5):
+                    c.request("GET", "/health")
+                    r = c.getresponse()
+                    r.read()
+                    n += r.status == 200
+                    time.sleep(0.05)
+            except Exception:
+                pass
+            served.append(n)
+            c.close()
+
+        t0 = time.time()
+        ts = [threading.Thread(target=keepalive_client) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(30)
+        nreq += 40
+        check("8 keep-alive clients on 4 workers are all served promptly",
+              sum(served) == 40 and time.time() - t0 < 8, (served, time.time() - t0))
+
         # Every request above left exactly one audit line (+ the health probes
         # made meanwhile, which are counted from the log itself).
         time.sleep(0.5)
         lines = node.audit_lines()
         health = sum(1 for l in lines if l.get("endpoint") == "/health")
-        probes = health - 2  # readiness probe + the explicit GET /health
+        probes = health - 2 - 40  # minus readiness probe, GET /health, keep-alive clients
         check("every request leaves exactly one audit line",
               len(lines) == nreq + probes, "%d lines for %d requests + %d probes" % (len(lines), nreq, probes))
         fields = {"time", "event", "user", "patient", "outcome", "errors", "address"}
