@@ -586,8 +586,10 @@ nomem:
 	str_fmt(x->reason, sizeof x->reason, "repository: out of memory");
 fail:
 	rollback(&p);
-	if (p.toobig)
+	if (p.toobig) {
 		xact_add_error(x, ERR_REPOSITORY_OUT_OF_RESOURCES);
+		ret = ACTOR_TOOBIG;	/* 413 with a Sender fault */
+	}
 out:
 	free(uids);
 	rim_errors_free(&p.errs);

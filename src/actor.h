@@ -45,8 +45,11 @@ struct soap_reply {
 /*
  * A handler answers 0 with reply->body filled (business errors such as
  * XDSUnknownPatientId travel inside the reply, recorded with
- * xact_add_error), or -1 for a SOAP Receiver fault with x->reason set.
+ * xact_add_error), -1 for a SOAP Receiver fault with x->reason set, or
+ * ACTOR_TOOBIG for a Sender fault with HTTP 413 (an input over the
+ * actor's own limit, e.g. an inline document), x->reason set.
  */
+#define ACTOR_TOOBIG	(-2)
 typedef int (*actor_fn)(void *actor, struct xact *x,
     const struct soap_request *req, struct soap_reply *reply);
 
@@ -66,6 +69,7 @@ struct soap_endpoint {
 	const struct soap_route *routes;
 	size_t		 nroutes;
 	void		*actor;
+	long long	 max_attachment; /* per MTOM part (0: the default) */
 };
 
 #endif

@@ -178,6 +178,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 	memset(&lim, 0, sizeof lim);
 	lim.max_envelope = (size_t)rt->conf->soap_max_envelope;
 	lim.spool_dir = rt->spool;
+	lim.max_attachment = ep->max_attachment;
 	/* Endpoints that only take simple SOAP never need more than the
 	 * envelope; MTOM endpoints bound each part in the MIME layer. */
 	if (!endpoint_takes_mtom(ep))

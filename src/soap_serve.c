@@ -181,6 +181,7 @@ call_handler(struct serve *s)
 {
 	struct soap_request req;
 	const struct soap_route *r = s->route;
+	int rc;
 
 	memset(&req, 0, sizeof req);
 	req.doc = s->env.doc;
@@ -188,10 +189,13 @@ call_handler(struct serve *s)
 	req.pack = s->pack;
 	req.att = s->att;
 	req.natt = s->natt;
-	if (r->fn(s->ep->actor, s->x, &req, &s->reply) != 0) {
-		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL, "%s",
+	if ((rc = r->fn(s->ep->actor, s->x, &req, &s->reply)) != 0) {
+		soap_fault_set(&s->f, rc == ACTOR_TOOBIG ? SOAP_FAULT_SENDER :
+		    SOAP_FAULT_RECEIVER, NULL, NULL, "%s",
 		    s->x->reason[0] != '\0' ? s->x->reason :
 		    "the request could not be processed");
+		if (rc == ACTOR_TOOBIG)
+			s->f.http_status = 413;
 		return -1;
 	}
 	if (s->reply.body.b_len == 0) {

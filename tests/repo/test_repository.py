@@ -176,7 +176,11 @@ def main():
 
         big = os.urandom(2 * 1024 * 1024 + 1)
         st, errs, _, xml, hs = m.submit(p, [big])
-        check("over repository.max_document_size -> SOAP fault", st is None and hs >= 400 and "Fault" in xml, (hs, xml[:200]))
+        check("over repository.max_document_size -> 413 SOAP fault", st is None and hs == 413 and "Fault" in xml, (hs, xml[:200]))
+
+        st, errs, _, xml, hs = m.submit(p, [big], inline=True)
+        check("inline base64 over repository.max_document_size -> 413 SOAP fault",
+              st is None and hs == 413 and "Fault" in xml, (hs, xml[:200]))
 
         # simple SOAP to an MTOM-only route is a clear fault
         hs, _, rb = m.post(p, "/xds/repository", 'application/soap+xml; charset=UTF-8',
