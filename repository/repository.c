@@ -82,8 +82,6 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	r->ep.routes = r->routes;
 	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];
 	r->ep.actor = r;
-	/* past it the MTOM layer answers 413 before anything is stored */
-	r->ep.max_attachment = (long long)r->max_doc;
 	log_info("repository: %s, id %s, registry %s", blobstore_dir(r->bs),
 	    r->unique_id, registry_client_target(r->rc));
 	*out = r;

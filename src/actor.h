@@ -69,7 +69,6 @@ struct soap_endpoint {
 	const struct soap_route *routes;
 	size_t		 nroutes;
 	void		*actor;
-	long long	 max_attachment; /* per MTOM part (0: the default) */
 };
 
 #endif
