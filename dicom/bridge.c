@@ -31,6 +31,7 @@ struct bridge_db {
 
 struct bridge {
 	struct conf		 conf;
+	struct bridge_links	 links;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	char			 tmp[PATH_SZ];		/* state_dir/dicom/tmp */
 	struct dcmshim_scp	*scp;
@@ -59,6 +60,13 @@ static const char schema[] =
 	" arrived INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS instance_study ON instance(study_uid);"
 	"CREATE INDEX IF NOT EXISTS study_state ON study(state, last_arrival);";
+
+/* Columns added after the first release of the table (publication). */
+static const char *const migrations[] = {
+	"ALTER TABLE study ADD COLUMN entry_uuid TEXT",	/* published entry */
+	"ALTER TABLE study ADD COLUMN unique_id TEXT",	/* its KOS SOP UID */
+	"ALTER TABLE study ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0",
+};
 
 int
 bridge_patient_bsn(const struct dcmshim_info *in, int patient_id_is_bsn,
@@ -111,6 +119,7 @@ bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 	struct bridge_db *d;
 	char path[PATH_SZ];
 	char *msg = NULL;
+	size_t i;
 
 	*out = NULL;
 	if (str_fmt(path, sizeof path, "%s/dicom.db", state_dir) < 0) {
@@ -137,6 +146,20 @@ bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 		sqlite3_free(msg);
 		goto fail;
 	}
+	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++)
+		if (sqlite3_exec(d->db, migrations[i], NULL, NULL, &msg) !=
+		    SQLITE_OK) {
+			/* present already: fine; anything else is not */
+			if (msg == NULL || strstr(msg, "duplicate column") ==
+			    NULL) {
+				str_fmt(err, errlen, "%s: %s", path, msg ? msg :
+				    "migration");
+				sqlite3_free(msg);
+				goto fail;
+			}
+			sqlite3_free(msg);
+			msg = NULL;
+		}
 	*out = d;
 	return 0;
 fail:
@@ -258,32 +281,179 @@ bridge_db_mark_ready(struct bridge_db *d, long long now, long long quiet,
 	return n;
 }
 
-int
-bridge_db_list(struct bridge_db *d, const char *state,
-    int (*fn)(void *, const struct bridge_study *), void *arg, char *err,
-    size_t errlen)
+static int
+db_select(struct bridge_db *d, const char *state, const char *study_uid,
+    long long due, int (*fn)(void *, const struct bridge_study *), void *arg,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct bridge_study s;
 	int rc;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT study_uid, bsn, instances,"
-	    " last_arrival, state FROM study WHERE CASE WHEN ?1 IS NULL"
-	    " THEN state IN ('pending','conflict') ELSE state = ?1 END"
+	    " last_arrival, state, entry_uuid, unique_id FROM study WHERE"
+	    " CASE WHEN ?1 IS NULL THEN state IN ('pending','conflict')"
+	    " WHEN ?2 IS NOT NULL THEN study_uid = ?2 ELSE state = ?1 END"
+	    " AND (?3 IS NULL OR retry_at <= ?3)"
 	    " ORDER BY last_arrival, study_uid", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	if (state != NULL)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (study_uid != NULL) {
+		sqlite3_bind_text(st, 1, "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, study_uid, -1, SQLITE_STATIC);
+	}
+	if (due >= 0)
+		sqlite3_bind_int64(st, 3, due);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		s.study_uid = (const char *)sqlite3_column_text(st, 0);
 		s.bsn = (const char *)sqlite3_column_text(st, 1);
 		s.instances = sqlite3_column_int64(st, 2);
 		s.last_arrival = sqlite3_column_int64(st, 3);
 		s.state = (const char *)sqlite3_column_text(st, 4);
+		s.entry_uuid = (const char *)sqlite3_column_text(st, 5);
+		s.unique_id = (const char *)sqlite3_column_text(st, 6);
 		if (fn(arg, &s) != 0)
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+bridge_db_list(struct bridge_db *d, const char *state,
+    int (*fn)(void *, const struct bridge_study *), void *arg, char *err,
+    size_t errlen)
+{
+	return db_select(d, state, NULL, -1, fn, arg, err, errlen);
+}
+
+int
+bridge_db_due(struct bridge_db *d, long long now,
+    int (*fn)(void *, const struct bridge_study *), void *arg, char *err,
+    size_t errlen)
+{
+	return db_select(d, "ready", NULL, now, fn, arg, err, errlen);
+}
+
+static int
+copy_study(void *arg, const struct bridge_study *s)
+{
+	struct bridge_study_row *r = arg;
+
+	r->found = 1;
+	str_lcpy(r->study_uid, s->study_uid, sizeof r->study_uid);
+	str_lcpy(r->bsn, s->bsn != NULL ? s->bsn : "", sizeof r->bsn);
+	str_lcpy(r->state, s->state, sizeof r->state);
+	str_lcpy(r->entry_uuid, s->entry_uuid != NULL ? s->entry_uuid : "",
+	    sizeof r->entry_uuid);
+	str_lcpy(r->unique_id, s->unique_id != NULL ? s->unique_id : "",
+	    sizeof r->unique_id);
+	r->instances = s->instances;
+	r->last_arrival = s->last_arrival;
+	return 1;
+}
+
+int
+bridge_db_study(struct bridge_db *d, const char *study_uid,
+    struct bridge_study_row *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (db_select(d, NULL, study_uid, -1, copy_study, out, err,
+	    errlen) != 0)
+		return -1;
+	if (!out->found) {
+		str_fmt(err, errlen, "no study %.64s", study_uid);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bridge_db_request_publish(struct bridge_db *d, const char *study_uid,
+    char *err, size_t errlen)
+{
+	struct bridge_study_row r;
+	int rc = -1;
+
+	if (bridge_db_study(d, study_uid, &r, err, errlen) != 0)
+		return -1;
+	if (strcmp(r.state, "pending") == 0 || strcmp(r.state,
+	    "conflict") == 0) {
+		str_fmt(err, errlen, "study %.64s is %s: it has %s BSN and is "
+		    "never published", study_uid, r.state, strcmp(r.state,
+		    "pending") == 0 ? "no valid" : "more than one");
+		return -1;
+	}
+	pthread_mutex_lock(&d->mu);
+	if (exec_bind(d->db, "UPDATE study SET state = 'ready', retry_at = 0"
+	    " WHERE study_uid = :a AND state IN ('receiving','ready',"
+	    "'published')", study_uid, NULL, NULL, NULL, 0, err, errlen) == 0)
+		rc = sqlite3_changes(d->db) == 1 ? 0 : -1;
+	pthread_mutex_unlock(&d->mu);
+	if (rc != 0 && err[0] == '\0')
+		str_fmt(err, errlen, "study %.64s changed state", study_uid);
+	return rc;
+}
+
+int
+bridge_db_published(struct bridge_db *d, const char *study_uid,
+    const char *entry_uuid, const char *unique_id, char *err, size_t errlen)
+{
+	int rc;
+
+	/* Instances that arrived meanwhile made it 'receiving': it stays
+	 * so and republishes with this entry as the one it replaces. */
+	pthread_mutex_lock(&d->mu);
+	rc = exec_bind(d->db, "UPDATE study SET entry_uuid = :b, unique_id ="
+	    " :c, retry_at = 0, state = CASE WHEN state = 'ready' THEN"
+	    " 'published' ELSE state END WHERE study_uid = :a", study_uid,
+	    entry_uuid, unique_id, NULL, 0, err, errlen);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+int
+bridge_db_retry_at(struct bridge_db *d, const char *study_uid, long long at,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	rc = exec_bind(d->db, "UPDATE study SET retry_at = :n WHERE"
+	    " study_uid = :a", study_uid, NULL, NULL, NULL, at, err, errlen);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+int
+bridge_db_instances(struct bridge_db *d, const char *study_uid,
+    int (*fn)(void *, const char *series, const char *sop_class,
+    const char *sop_uid), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT series_uid, sop_class, sop_uid"
+	    " FROM instance WHERE study_uid = ?1 ORDER BY series_uid,"
+	    " sop_uid", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, study_uid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2)) != 0) {
+			sqlite3_finalize(st);
+			str_fmt(err, errlen, "too many instances");
+			return -1;
+		}
+	if (rc != SQLITE_DONE)
 		goto fail;
 	sqlite3_finalize(st);
 	return 0;
@@ -375,10 +545,56 @@ scp_main(void *arg)
 	return NULL;
 }
 
+#define BRIDGE_PUB_BATCH	16	/* studies published per tick */
+#define BRIDGE_PUB_RETRY	30	/* seconds before a failed one is retried */
+
+struct due {
+	char	uid[BRIDGE_PUB_BATCH][DCMSHIM_UI_SZ];
+	size_t	n;
+};
+
+static int
+add_due(void *arg, const struct bridge_study *s)
+{
+	struct due *d = arg;
+
+	str_lcpy(d->uid[d->n++], s->study_uid, DCMSHIM_UI_SZ);
+	return d->n == BRIDGE_PUB_BATCH;
+}
+
+/* Publish the ready studies whose time has come; a failure waits
+ * BRIDGE_PUB_RETRY seconds (the repository or registry may be back by then). */
+static void
+publish_due(struct bridge *b)
+{
+	struct due d;
+	char err[512];
+	long long now = (long long)time(NULL);
+	size_t i;
+
+	if (b->links.repository == NULL)
+		return;
+	d.n = 0;
+	if (bridge_db_due(b->db, now, add_due, &d, err, sizeof err) != 0) {
+		log_warnx("dicom: scheduler: %s", err);
+		return;
+	}
+	for (i = 0; i < d.n; i++) {
+		if (bridge_publish(&b->conf, b->db, &b->links, d.uid[i], err,
+		    sizeof err) == 0)
+			continue;
+		log_warnx("dicom: publishing %s: %s (retry in %d s)",
+		    d.uid[i], err, BRIDGE_PUB_RETRY);
+		if (bridge_db_retry_at(b->db, d.uid[i], now + BRIDGE_PUB_RETRY,
+		    err, sizeof err) != 0)
+			log_warnx("dicom: %s", err);
+	}
+}
+
 /*
  * The publication scheduler: once a second, studies quiet for
- * dicom.publish_after seconds become ready.  Publication itself (KOS +
- * RAD-68 to the repository) is the next slice; ready studies wait here.
+ * dicom.publish_after seconds become ready, and ready studies (also
+ * those xdsctl dicom publish made ready) are published.
  */
 static void *
 sched_main(void *arg)
@@ -403,6 +619,7 @@ sched_main(void *arg)
 		else if (n > 0)
 			log_info("dicom: %d stud%s ready for publication", n,
 			    n == 1 ? "y" : "ies");
+		publish_due(b);
 		pthread_mutex_lock(&b->mu);
 	}
 	pthread_mutex_unlock(&b->mu);
@@ -427,8 +644,8 @@ clean_tmp(const char *dir)
 }
 
 int
-bridge_start(const struct conf *conf, struct bridge **out, char *err,
-    size_t errlen)
+bridge_start(const struct conf *conf, const struct bridge_links *links,
+    struct bridge **out, char *err, size_t errlen)
 {
 	struct dcmshim_scp_opts o;
 	struct bridge *b;
@@ -441,6 +658,11 @@ bridge_start(const struct conf *conf, struct bridge **out, char *err,
 		return -1;
 	}
 	b->conf = *conf;
+	if (links != NULL)
+		b->links = *links;
+	if (b->links.repository == NULL)
+		log_warnx("dicom: no repository in this node "
+		    "(repository.enabled): ready studies are not published");
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	if (!dcmshim_uid_valid(conf->dicom_uid_root) ||

@@ -12,7 +12,12 @@
  *	conflict	instances name different BSNs: kept, never published
  *	receiving	BSN known, instances arriving
  *	ready		quiet for dicom.publish_after seconds: to be published
- *	published	manifest registered (next slice: RAD-68)
+ *	published	manifest registered by RAD-68 (entry_uuid, unique_id)
+ *
+ * A ready study is published: a KOS manifest of all its instances goes
+ * to the repository of this node by RAD-68, in process (bridge_publish).
+ * Instances that arrive later make the study receiving again; its next
+ * manifest replaces the published entry (RPLC).
  */
 #ifndef XDS_BRIDGE_H
 #define XDS_BRIDGE_H
@@ -25,11 +30,21 @@
 #define BRIDGE_ISSUER_BSN	"NLMINBIZA"	/* IssuerOfPatientID of a BSN */
 
 struct bridge;
+struct soap_endpoint;
+struct xact;
+
+/* Where manifests go: the repository endpoint of this node (its ITI-41
+ * route takes RAD-68), or NULL when none runs here (studies then wait as
+ * ready); audit closes each RAD-68 transaction (xact_end), or NULL. */
+struct bridge_links {
+	const struct soap_endpoint	*repository;
+	void				(*audit)(struct xact *);
+};
 
 /* Start the SCP on conf->dicom_listen in its own thread, and the
- * scheduler.  The state directory must exist. */
-int	bridge_start(const struct conf *conf, struct bridge **out, char *err,
-	    size_t errlen);
+ * scheduler.  The state directory must exist.  links may be NULL. */
+int	bridge_start(const struct conf *conf, const struct bridge_links *links,
+	    struct bridge **out, char *err, size_t errlen);
 /* The bound DICOM port. */
 int	bridge_port(const struct bridge *b);
 /* Stop accepting, let current associations finish, stop the scheduler,
@@ -65,12 +80,67 @@ struct bridge_study {
 	long long	 instances;
 	long long	 last_arrival;	/* seconds since the epoch */
 	const char	*state;
+	const char	*entry_uuid;	/* last published entry, or NULL */
+	const char	*unique_id;	/* its uniqueId (KOS SOP UID), or NULL */
 };
 /* Call fn for each study in state (NULL: pending and conflict, the
  * studies waiting for a person), oldest arrival first.  A nonzero return
  * from fn stops the walk. */
 int	bridge_db_list(struct bridge_db *db, const char *state,
 	    int (*fn)(void *arg, const struct bridge_study *s), void *arg,
+	    char *err, size_t errlen);
+
+/* Ready studies whose retry time has come (publication). */
+int	bridge_db_due(struct bridge_db *db, long long now,
+	    int (*fn)(void *arg, const struct bridge_study *s), void *arg,
+	    char *err, size_t errlen);
+
+/* One study, copied. */
+struct bridge_study_row {
+	int		found;
+	char		study_uid[DCMSHIM_UI_SZ];
+	char		bsn[10];
+	char		state[16];
+	char		entry_uuid[64];
+	char		unique_id[DCMSHIM_UI_SZ];
+	long long	instances;
+	long long	last_arrival;
+};
+int	bridge_db_study(struct bridge_db *db, const char *study_uid,
+	    struct bridge_study_row *out, char *err, size_t errlen);
+/* xdsctl dicom publish: make a receiving, ready or published study ready
+ * now (a running xdsd publishes it within a second); -1 with the reason
+ * for an unknown, pending or conflict study. */
+int	bridge_db_request_publish(struct bridge_db *db, const char *study_uid,
+	    char *err, size_t errlen);
+/* Record a registered manifest: ready -> published (a study that received
+ * meanwhile stays receiving and will replace this entry). */
+int	bridge_db_published(struct bridge_db *db, const char *study_uid,
+	    const char *entry_uuid, const char *unique_id, char *err,
+	    size_t errlen);
+/* Try a failed publication again no sooner than at. */
+int	bridge_db_retry_at(struct bridge_db *db, const char *study_uid,
+	    long long at, char *err, size_t errlen);
+/* Each instance of a study, by series then SOP UID; a nonzero return
+ * from fn ends the walk with -1 ("too many instances"). */
+int	bridge_db_instances(struct bridge_db *db, const char *study_uid,
+	    int (*fn)(void *arg, const char *series_uid, const char *sop_class,
+	    const char *sop_uid), void *arg, char *err, size_t errlen);
+
+/*
+ * Publish a study (dicom/publish.c): a KOS of all its instances (Retrieve
+ * AE Title dicom.ae_title, Retrieve Location UID dicom.retrieve_location_uid
+ * or repository.unique_id) written to state_dir/dicom/kos/<uid>.dcm, and a
+ * RAD-68 Provide and Register with the XDS-I.b DocumentEntry (bsn patient,
+ * studyInstanceUID and accession in referenceIdList, KOS formatCode,
+ * dicom.class_code/type_code/facility_code/practice_code, modalities in
+ * eventCodeList, serviceStartTime from StudyDate/StudyTime, uniqueId = the
+ * KOS SOP Instance UID), replacing (RPLC) the study's previous entry if it
+ * has one, handed to repo's ITI-41 route.  On Success the study table
+ * records the entry.  Returns 0, or -1 with the reason in err.
+ */
+int	bridge_publish(const struct conf *conf, struct bridge_db *db,
+	    const struct bridge_links *links, const char *study_uid,
 	    char *err, size_t errlen);
 
 /* xdsctl dicom ... (src/xdsctl_dicom.c) */

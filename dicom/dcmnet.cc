@@ -285,6 +285,34 @@ serve(dcmshim_scp *s, T_ASC_Association *assoc)
 	s->cv.notify_all();
 }
 
+// A-ASSOCIATE-RJ: permanent, service user, called AE title not
+// recognised (PS3.8 9.3.4): an association addressed to another AE.
+void
+reject_called_ae(T_ASC_Association *assoc)
+{
+	T_ASC_RejectParameters rej;
+
+	rej.result = ASC_RESULT_REJECTEDPERMANENT;
+	rej.source = ASC_SOURCE_SERVICEUSER;
+	rej.reason = ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED;
+	ASC_rejectAssociation(assoc, &rej);
+	ASC_dropAssociation(assoc);
+	ASC_destroyAssociation(&assoc);
+}
+
+// The called AE title of a request without its space padding equals ours.
+bool
+called_ae_ok(const T_ASC_Association *assoc, const std::string &ae)
+{
+	std::string called(assoc->params->DULparams.calledAPTitle);
+
+	while (!called.empty() && called.back() == ' ')
+		called.pop_back();
+	while (!called.empty() && called.front() == ' ')
+		called.erase(0, 1);
+	return called == ae;
+}
+
 void
 reject_busy(T_ASC_Association *assoc)
 {
@@ -423,6 +451,15 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 					ASC_destroyAssociation(&assoc);
 				} else
 					close(cfd);
+				continue;
+			}
+			if (!called_ae_ok(assoc, s->ae)) {
+				DCMNET_WARN("DICOM association from " <<
+				    assoc->params->DULparams.callingAPTitle <<
+				    " refused: called AE title " <<
+				    assoc->params->DULparams.calledAPTitle <<
+				    " is not " << s->ae);
+				reject_called_ae(assoc);
 				continue;
 			}
 			{

@@ -56,6 +56,10 @@ struct conf {
 	long long dicom_timeout;
 	char	dicom_uid_root[32];
 	char	dicom_retrieve_location_uid[65];
+	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */
+	char	dicom_type_code[CONF_STR_MAX];
+	char	dicom_facility_code[CONF_STR_MAX];
+	char	dicom_practice_code[CONF_STR_MAX];
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };

@@ -147,6 +147,14 @@
 #define SSSTATUS_REFERENCE	"Reference"
 #define DOCAVAIL_ONLINE		"urn:ihe:iti:2010:DocumentAvailability:Online"
 #define DOCAVAIL_OFFLINE	"urn:ihe:iti:2010:DocumentAvailability:Offline"
+/* referenceIdList CXi types (ITI TF-3 4.2.3.2.28) */
+#define REFID_STUDYUID		"urn:ihe:iti:xds:2016:studyInstanceUID"
+#define REFID_ACCESSION		"urn:ihe:iti:xds:2013:accession"
+/* XDS-I.b manifest codes (1.14): KOS SOP class as formatCode in the DICOM
+ * UID registry scheme; modalities (eventCodeList) in DCM */
+#define FMT_KOS			"1.2.840.10008.5.1.4.1.1.88.59"
+#define CSCHEME_DICOM_UID	"1.2.840.10008.2.6.1"
+#define CSCHEME_DCM		"1.2.840.10008.2.16.4"
 
 /* Association types (1.9) */
 #define AT_HASMEMBER	"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
@@ -217,5 +225,6 @@
 #define TXN_ITI42	"ITI-42"
 #define TXN_ITI43	"ITI-43"
 #define TXN_ITI62	"ITI-62"
+#define TXN_RAD68	"RAD-68"
 
 #endif /* XDS_VOCAB_H */

@@ -218,7 +218,10 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, conf.http_tls ? "https" : "http", host,
 	    http_server_port(server), conf.node_state_dir);
 	if (conf.dicom_enabled) {
-		if (bridge_start(&conf, &dicom, err, sizeof err) != 0)
+		struct bridge_links bl = { repo != NULL ?
+		    repository_endpoint(repo) : NULL, xact_end };
+
+		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
 		log_info("DICOM bridge %s listening on %s", conf.dicom_ae_title,
 		    conf.dicom_listen);

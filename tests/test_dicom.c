@@ -12,9 +12,16 @@
 
 #include <CUnit/Basic.h>
 
+#include <libxml/tree.h>
+
+#include "actor.h"
 #include "bridge.h"
+#include "conf.h"
 #include "dcmshim.h"
 #include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
 
 static char workdir[256];
 static const char *dump2dcm = "dump2dcm";
@@ -359,6 +366,227 @@ test_kos(void)
 	    sizeof err), DCMSHIM_EINVAL);
 }
 
+/* A repository that keeps what it was handed and answers fake_status. */
+static struct {
+	char		body[65536];
+	char		att_cid[256];
+	char		att_type[128];
+	long long	att_size;
+	int		calls;
+	int		audited;
+	const char	*status;
+} fake;
+
+static int
+fake_iti41(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	xmlBuffer *xb = xmlBufferCreate();
+
+	(void)actor;
+	(void)x;
+	fake.calls++;
+	xmlNodeDump(xb, req->doc, req->body, 0, 0);
+	str_lcpy(fake.body, (const char *)xmlBufferContent(xb),
+	    sizeof fake.body);
+	xmlBufferFree(xb);
+	if (req->natt == 1) {
+		str_lcpy(fake.att_cid, req->att[0].cid, sizeof fake.att_cid);
+		str_lcpy(fake.att_type, req->att[0].content_type,
+		    sizeof fake.att_type);
+		fake.att_size = (long long)req->att[0].size;
+	}
+	return buf_addf(&reply->body, "<rs:RegistryResponse xmlns:rs=\"%s\" "
+	    "status=\"%s\"/>", NS_RS, fake.status) == BUF_OK ? 0 : -1;
+}
+
+static void
+fake_audit(struct xact *x)
+{
+	if (strcmp(x->txn, TXN_RAD68) == 0)
+		fake.audited++;
+}
+
+static int
+has(const char *needle)
+{
+	return strstr(fake.body, needle) != NULL;
+}
+
+#define PUB_STUDY	"1.2.826.0.1.3680043.9.77"
+#define PUB_SERIES	"1.2.826.0.1.3680043.9.77.1"
+
+/* A generated MR instance of the test study, stored where the bridge
+ * keeps it, and recorded in the study table. */
+static int
+pub_instance(struct bridge_db *db, const char *state, int n, long long now)
+{
+	char dump[2048], name[32], cmd[2048], err[256];
+	struct dcmshim_info in;
+	const char *f;
+
+	snprintf(name, sizeof name, "pub%d", n);
+	snprintf(dump, sizeof dump,
+	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.4]\n"
+	    "(0008,0018) UI [" PUB_SERIES ".%d]\n"
+	    "(0008,0020) DA [20240315]\n(0008,0030) TM [101530.25]\n"
+	    "(0008,0050) SH [ACC&<1>]\n(0008,0060) CS [MR]\n"
+	    "(0010,0010) PN [Jansen^Piet]\n(0010,0020) LO [LOCAL1]\n"
+	    "(0010,1002) SQ (Sequence with undefined length)\n"
+	    "  (fffe,e000) na (Item with undefined length)\n"
+	    "    (0010,0020) LO [999911120]\n"
+	    "    (0010,0021) LO [NLMINBIZA]\n"
+	    "  (fffe,e00d) na (ItemDelimitationItem)\n"
+	    "(fffe,e0dd) na (SequenceDelimitationItem)\n"
+	    "(0020,000d) UI [" PUB_STUDY "]\n(0020,000e) UI [" PUB_SERIES "]\n",
+	    n);
+	if ((f = gen(name, dump)) == NULL ||
+	    dcmshim_parse_file(f, &in, err, sizeof err) != 0)
+		return -1;
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/dicom/tmp' '%s/dicom/"
+	    PUB_STUDY "/" PUB_SERIES "' && cp '%s' '%s/dicom/" PUB_STUDY "/"
+	    PUB_SERIES "/%s.dcm'", state, state, f, state, in.sop_uid);
+	if (system(cmd) != 0)
+		return -1;
+	return bridge_db_instance(db, &in, "999911120", now, err, sizeof err);
+}
+
+static void
+test_publish(void)
+{
+	static const struct soap_route routes[] = {
+		{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
+		  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
+		  fake_iti41 },
+	};
+	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL };
+	struct bridge_links links = { &ep, fake_audit };
+	struct bridge_links none = { NULL, NULL };
+	struct bridge_study_row row, row2;
+	struct bridge_db *db;
+	struct dcmshim_info k;
+	struct conf cf;
+	char state[512], path[1024], err[512], first[DCMSHIM_UI_SZ];
+	char entry[64], rplc[256];
+
+	conf_defaults(&cf);
+	snprintf(state, sizeof state, "%s/pub", workdir);
+	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
+	str_lcpy(cf.repository_unique_id, "1.3.6.1.4.1.21367.13.71.9",
+	    sizeof cf.repository_unique_id);
+	snprintf(path, sizeof path, "mkdir -p '%s'", state);
+	CU_ASSERT_EQUAL_FATAL(system(path), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(state, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 100), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 2, 101), 0);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 200, 60, err, sizeof err), 1);
+
+	/* no repository in the node: refused, nothing recorded */
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &none, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "no repository runs in this node "
+	    "(repository.enabled)");
+	/* the repository fails: the study stays ready */
+	memset(&fake, 0, sizeof fake);
+	fake.status = ST_FAILURE;
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_EQUAL(fake.audited, 1);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row, err, sizeof err),
+	    0);
+	CU_ASSERT_STRING_EQUAL(row.state, "ready");
+	CU_ASSERT_STRING_EQUAL(row.entry_uuid, "");
+
+	/* published */
+	memset(&fake, 0, sizeof fake);
+	fake.status = ST_SUCCESS;
+	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_EQUAL(fake.audited, 1);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &row, err,
+	    sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(row.state, "published");
+	CU_ASSERT_TRUE(strncmp(row.entry_uuid, "urn:uuid:", 9) == 0);
+	CU_ASSERT_TRUE(strncmp(row.unique_id, "2.25.", 5) == 0);
+	/* the KOS: kept under dicom/kos, handed over as the attachment */
+	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", state,
+	    row.unique_id);
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &k, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(k.sop_class, FMT_KOS);
+	CU_ASSERT_STRING_EQUAL(k.sop_uid, row.unique_id);
+	CU_ASSERT_STRING_EQUAL(k.study_uid, PUB_STUDY);
+	CU_ASSERT_STRING_EQUAL(k.patient.id, "999911120");
+	CU_ASSERT_STRING_EQUAL(fake.att_type, "application/dicom");
+	CU_ASSERT_TRUE(fake.att_size > 0);
+	CU_ASSERT_TRUE(has("href=\"cid:"));
+	CU_ASSERT_TRUE(strstr(fake.body, fake.att_cid) != NULL);
+	/* the metadata of 1.14 */
+	CU_ASSERT_TRUE(has("mimeType=\"application/dicom\""));
+	CU_ASSERT_TRUE(has("value=\"999911120^^^&amp;2.16.840.1.113883.2.4.6.3"
+	    "&amp;ISO\""));
+	CU_ASSERT_TRUE(has("<rim:Value>" PUB_STUDY "^^^^" REFID_STUDYUID
+	    "</rim:Value>"));
+	CU_ASSERT_TRUE(has("<rim:Value>ACC&amp;&lt;1&gt;^^^^" REFID_ACCESSION
+	    "</rim:Value>"));
+	CU_ASSERT_TRUE(has("nodeRepresentation=\"" FMT_KOS "\""));
+	CU_ASSERT_TRUE(has("<rim:Value>" CSCHEME_DICOM_UID "</rim:Value>"));
+	CU_ASSERT_TRUE(has("classificationScheme=\"" CS_DE_EVENTCODE "\" "
+	    "nodeRepresentation=\"MR\""));
+	CU_ASSERT_TRUE(has("classificationScheme=\"" CS_DE_CLASSCODE "\" "
+	    "nodeRepresentation=\"IMAGES\""));
+	CU_ASSERT_TRUE(has("classificationScheme=\"" CS_DE_TYPECODE "\" "
+	    "nodeRepresentation=\"18748-4\""));
+	CU_ASSERT_TRUE(has("<rim:Slot name=\"serviceStartTime\"><rim:ValueList>"
+	    "<rim:Value>20240315101530</rim:Value>"));
+	snprintf(path, sizeof path, "identificationScheme=\"%s\" value=\"%s\"",
+	    EI_DE_UNIQUEID, row.unique_id);
+	CU_ASSERT_TRUE(has(path));
+	snprintf(path, sizeof path, "<rim:ExtrinsicObject id=\"%s\"",
+	    row.entry_uuid);
+	CU_ASSERT_TRUE(has(path));
+	CU_ASSERT_FALSE(has(AT_RPLC));
+	str_lcpy(first, row.unique_id, sizeof first);
+	str_lcpy(entry, row.entry_uuid, sizeof entry);
+
+	/* a late instance: receiving again, then a replacing manifest */
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 3, 300), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
+	    0);
+	CU_ASSERT_STRING_EQUAL(row2.state, "receiving");
+	CU_ASSERT_EQUAL(row2.instances, 3);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	    sizeof err), 0);
+	memset(&fake, 0, sizeof fake);
+	fake.status = ST_SUCCESS;
+	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
+	    0);
+	CU_ASSERT_STRING_EQUAL(row2.state, "published");
+	CU_ASSERT_STRING_NOT_EQUAL(row2.unique_id, first);
+	CU_ASSERT_STRING_NOT_EQUAL(row2.entry_uuid, entry);
+	snprintf(rplc, sizeof rplc, "associationType=\"%s\" sourceObject="
+	    "\"%s\" targetObject=\"%s\"", AT_RPLC, row2.entry_uuid, entry);
+	CU_ASSERT_TRUE(has(rplc));
+	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", state,
+	    row2.unique_id);
+	CU_ASSERT_EQUAL(access(path, R_OK), 0);
+
+	/* xdsctl dicom publish refuses what cannot be published */
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, "1.2.3.4.5", err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "no study 1.2.3.4.5");
+	/* a bad code option is named */
+	str_lcpy(cf.dicom_class_code, "IMAGES^Images", sizeof cf.dicom_class_code);
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "dicom.class_code: \"IMAGES^Images\" is "
+	    "not code^display^codingScheme");
+	bridge_db_close(db);
+}
+
 int
 main(void)
 {
@@ -391,7 +619,9 @@ main(void)
 	    CU_add_test(s, "BSN from the header", test_bsn) == NULL ||
 	    CU_add_test(s, "study table: pending, conflict, ready",
 	    test_pending) == NULL ||
-	    CU_add_test(s, "KOS manifest", test_kos) == NULL) {
+	    CU_add_test(s, "KOS manifest", test_kos) == NULL ||
+	    CU_add_test(s, "publication: KOS + RAD-68, RPLC",
+	    test_publish) == NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}

@@ -1,0 +1,534 @@
+/*
+ * publish.c: a ready study becomes a KOS manifest registered by RAD-68 in
+ * the repository of this node (bridge.h, bridge_publish).
+ *
+ * The request is what an Imaging Document Source would send over the
+ * wire: a ProvideAndRegisterDocumentSetRequest whose Document is an
+ * xop:Include of the KOS file, handed to the repository endpoint's ITI-41
+ * route in process (the way registry_client.c calls the registry).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include "actor.h"
+#include "bridge.h"
+#include "buf.h"
+#include "log.h"
+#include "soap.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+#define PATH_SZ		1024
+#define PUB_MAX_REFS	100000		/* instances in one manifest */
+#define PUB_MAX_MODS	8		/* modalities in eventCodeList */
+#define PUB_MAX_XML	(4UL * 1024 * 1024)
+#define PUB_MAX_REPLY	(1UL * 1024 * 1024)
+#define PUB_CID		"kos@xdsnode.dicom"
+#define PUB_LANGUAGE	"nl-NL"
+
+struct code {
+	char	code[128];
+	char	display[128];
+	char	scheme[128];
+};
+
+struct pub {
+	const struct conf	*cf;
+	char			 root[PATH_SZ];		/* state_dir/dicom */
+	struct dcmshim_kos_ref	*refs;
+	char			(*uids)[3][DCMSHIM_UI_SZ];
+	size_t			 n, cap;
+	struct dcmshim_info	 hdr;
+	char			 mods[PUB_MAX_MODS][17];
+	size_t			 nmods;
+};
+
+/* "code^display^scheme", each part non-empty and bounded. */
+static int
+code_parse(const char *spec, const char *opt, struct code *c, char *err,
+    size_t errlen)
+{
+	const char *a, *b;
+
+	memset(c, 0, sizeof *c);
+	if ((a = strchr(spec, '^')) == NULL ||
+	    (b = strchr(a + 1, '^')) == NULL || strchr(b + 1, '^') != NULL ||
+	    a == spec || b == a + 1 || b[1] == '\0' ||
+	    (size_t)(a - spec) >= sizeof c->code ||
+	    (size_t)(b - a - 1) >= sizeof c->display ||
+	    strlen(b + 1) >= sizeof c->scheme) {
+		str_fmt(err, errlen, "%s: \"%.100s\" is not "
+		    "code^display^codingScheme", opt, spec);
+		return -1;
+	}
+	memcpy(c->code, spec, (size_t)(a - spec));
+	memcpy(c->display, a + 1, (size_t)(b - a - 1));
+	str_lcpy(c->scheme, b + 1, sizeof c->scheme);
+	return 0;
+}
+
+static int
+add_ref(void *arg, const char *series, const char *sop_class,
+    const char *sop_uid)
+{
+	struct pub *p = arg;
+	void *nu, *nr;
+	size_t cap;
+
+	if (p->n == PUB_MAX_REFS)
+		return 1;
+	if (p->n == p->cap) {
+		cap = p->cap == 0 ? 64 : p->cap * 2;
+		if ((nu = realloc(p->uids, cap * sizeof *p->uids)) == NULL)
+			return 1;
+		p->uids = nu;
+		if ((nr = realloc(p->refs, cap * sizeof *p->refs)) == NULL)
+			return 1;
+		p->refs = nr;
+		p->cap = cap;
+	}
+	str_lcpy(p->uids[p->n][0], series, DCMSHIM_UI_SZ);
+	str_lcpy(p->uids[p->n][1], sop_class, DCMSHIM_UI_SZ);
+	str_lcpy(p->uids[p->n][2], sop_uid, DCMSHIM_UI_SZ);
+	p->n++;
+	return 0;
+}
+
+/* The header of the study's first instance, and the modality of the
+ * first instance of every series. */
+static int
+read_headers(struct pub *p, const char *study_uid, char *err, size_t errlen)
+{
+	struct dcmshim_info in;
+	char path[PATH_SZ], e[256];
+	size_t i, k;
+
+	for (i = 0; i < p->n; i++) {
+		p->refs[i].series_uid = p->uids[i][0];
+		p->refs[i].sop_class = p->uids[i][1];
+		p->refs[i].sop_uid = p->uids[i][2];
+		if (i > 0 && strcmp(p->uids[i][0], p->uids[i - 1][0]) == 0)
+			continue;
+		if (str_fmt(path, sizeof path, "%s/%s/%s/%s.dcm", p->root,
+		    study_uid, p->uids[i][0], p->uids[i][2]) < 0 ||
+		    dcmshim_parse_file(path, &in, e, sizeof e) != 0) {
+			str_fmt(err, errlen, "instance %s: %s", p->uids[i][2],
+			    e);
+			return -1;
+		}
+		if (i == 0)
+			p->hdr = in;
+		if (in.modality[0] == '\0')
+			continue;
+		for (k = 0; k < p->nmods; k++)
+			if (strcmp(p->mods[k], in.modality) == 0)
+				break;
+		if (k == p->nmods && p->nmods < PUB_MAX_MODS)
+			str_lcpy(p->mods[p->nmods++], in.modality,
+			    sizeof p->mods[0]);
+	}
+	return 0;
+}
+
+static int
+x_slot(struct buf *b, const char *name, const char *v1, const char *v2)
+{
+	int rc;
+
+	rc = buf_addf(b, "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>",
+	    name) | buf_add_xml(b, v1) | buf_adds(b, "</rim:Value>");
+	if (v2 != NULL)
+		rc |= buf_adds(b, "<rim:Value>") | buf_add_xml(b, v2) |
+		    buf_adds(b, "</rim:Value>");
+	return rc | buf_adds(b, "</rim:ValueList></rim:Slot>");
+}
+
+static int
+x_name(struct buf *b, const char *name)
+{
+	return buf_adds(b, "<rim:Name><rim:LocalizedString value=\"") |
+	    buf_add_xml(b, name) | buf_adds(b, "\"/></rim:Name>");
+}
+
+static int
+x_class(struct buf *b, const char *obj, const char *scheme,
+    const struct code *c)
+{
+	char id[SOAP_UUID_LEN];
+
+	if (soap_uuid(id, sizeof id) != 0)
+		return -1;
+	return buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject="
+	    "\"%s\" classificationScheme=\"%s\" nodeRepresentation=\"", id,
+	    obj, scheme) | buf_add_xml(b, c->code) | buf_adds(b, "\">") |
+	    x_slot(b, SLOT_CODINGSCHEME, c->scheme, NULL) |
+	    x_name(b, c->display) | buf_adds(b, "</rim:Classification>");
+}
+
+static int
+x_extid(struct buf *b, const char *obj, const char *scheme, const char *v,
+    const char *name)
+{
+	char id[SOAP_UUID_LEN];
+
+	if (soap_uuid(id, sizeof id) != 0)
+		return -1;
+	return buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" registryObject="
+	    "\"%s\" identificationScheme=\"%s\" value=\"", id, obj, scheme) |
+	    buf_add_xml(b, v) | buf_adds(b, "\">") | x_name(b, name) |
+	    buf_adds(b, "</rim:ExternalIdentifier>");
+}
+
+/* DICOM DA + TM (HHMMSS.frac) into a DTM of 8 to 14 digits; "" when the
+ * date is not 8 digits. */
+static void
+service_time(const struct dcmshim_info *h, char out[15])
+{
+	size_t i, n;
+
+	out[0] = '\0';
+	if (strlen(h->study_date) != 8 ||
+	    strspn(h->study_date, "0123456789") != 8)
+		return;
+	memcpy(out, h->study_date, 8);
+	n = strspn(h->study_time, "0123456789");
+	if (n > 6)
+		n = 6;
+	n -= n % 2;
+	for (i = 0; i < n; i++)
+		out[8 + i] = h->study_time[i];
+	out[8 + n] = '\0';
+}
+
+/* The ProvideAndRegisterDocumentSetRequest for the KOS. */
+static int
+metadata(struct pub *p, const char *bsn, const char *kos_uid,
+    const char *de, const char *prev, struct buf *b, char *err,
+    size_t errlen)
+{
+	const struct conf *cf = p->cf;
+	struct code cls, typ, fac, pra, c;
+	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN], ssuid[DCMSHIM_UI_SZ];
+	char pid[128], now[16], sst[15], e[256];
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t i;
+	int rc;
+
+	if (code_parse(cf->dicom_class_code, "dicom.class_code", &cls, err,
+	    errlen) != 0 || code_parse(cf->dicom_type_code,
+	    "dicom.type_code", &typ, err, errlen) != 0 ||
+	    code_parse(cf->dicom_facility_code, "dicom.facility_code", &fac,
+	    err, errlen) != 0 || code_parse(cf->dicom_practice_code,
+	    "dicom.practice_code", &pra, err, errlen) != 0)
+		return -1;
+	if (soap_uuid(ss, sizeof ss) != 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(now, sizeof now, "%Y%m%d%H%M%S", &tm) == 0 ||
+	    dcmshim_uid_new(cf->dicom_uid_root, ssuid, sizeof ssuid, e,
+	    sizeof e) != 0) {
+		str_fmt(err, errlen, "cannot make identifiers");
+		return -1;
+	}
+	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", bsn, OID_BSN);
+	service_time(&p->hdr, sst);
+
+	rc = buf_addf(b, "<xdsb:ProvideAndRegisterDocumentSetRequest "
+	    "xmlns:xdsb=\"%s\"><lcm:SubmitObjectsRequest xmlns:lcm=\"%s\" "
+	    "xmlns:rim=\"%s\"><rim:RegistryObjectList>", NS_XDSB, NS_LCM,
+	    NS_RIM);
+	/* DocumentEntry */
+	rc |= buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" objectType=\"%s\" "
+	    "mimeType=\"application/dicom\">", de, OT_DE_STABLE);
+	rc |= x_slot(b, SLOT_CREATIONTIME, now, NULL);
+	rc |= x_slot(b, SLOT_LANGUAGECODE, PUB_LANGUAGE, NULL);
+	rc |= x_slot(b, SLOT_SOURCEPATIENTID, pid, NULL);
+	if (sst[0] != '\0')
+		rc |= x_slot(b, SLOT_SERVICESTART, sst, NULL);
+	{
+		char sref[128], aref[128];
+
+		str_fmt(sref, sizeof sref, "%s^^^^%s", p->hdr.study_uid,
+		    REFID_STUDYUID);
+		str_fmt(aref, sizeof aref, "%s^^^^%s", p->hdr.accession,
+		    REFID_ACCESSION);
+		rc |= x_slot(b, SLOT_REFERENCEIDLIST, sref,
+		    p->hdr.accession[0] != '\0' ? aref : NULL);
+	}
+	rc |= x_name(b, "Imaging study manifest");
+	rc |= x_class(b, de, CS_DE_CLASSCODE, &cls);
+	str_lcpy(c.code, "N", sizeof c.code);
+	str_lcpy(c.display, "normal", sizeof c.display);
+	str_lcpy(c.scheme, "2.16.840.1.113883.5.25", sizeof c.scheme);
+	rc |= x_class(b, de, CS_DE_CONFCODE, &c);
+	for (i = 0; i < p->nmods; i++) {
+		str_lcpy(c.code, p->mods[i], sizeof c.code);
+		str_lcpy(c.display, p->mods[i], sizeof c.display);
+		str_lcpy(c.scheme, CSCHEME_DCM, sizeof c.scheme);
+		rc |= x_class(b, de, CS_DE_EVENTCODE, &c);
+	}
+	str_lcpy(c.code, FMT_KOS, sizeof c.code);
+	str_lcpy(c.display, "Key Object Selection Document", sizeof c.display);
+	str_lcpy(c.scheme, CSCHEME_DICOM_UID, sizeof c.scheme);
+	rc |= x_class(b, de, CS_DE_FORMATCODE, &c);
+	rc |= x_class(b, de, CS_DE_HCFTCODE, &fac);
+	rc |= x_class(b, de, CS_DE_PRACTICECODE, &pra);
+	rc |= x_class(b, de, CS_DE_TYPECODE, &typ);
+	rc |= x_extid(b, de, EI_DE_PATIENTID, pid, EIN_DE_PATIENTID);
+	rc |= x_extid(b, de, EI_DE_UNIQUEID, kos_uid, EIN_DE_UNIQUEID);
+	rc |= buf_adds(b, "</rim:ExtrinsicObject>");
+	/* SubmissionSet */
+	rc |= buf_addf(b, "<rim:RegistryPackage id=\"%s\">", ss);
+	rc |= x_slot(b, SLOT_SUBMISSIONTIME, now, NULL);
+	rc |= x_name(b, "DICOM bridge");
+	rc |= x_class(b, ss, CS_SS_CONTENTTYPE, &typ);
+	rc |= x_extid(b, ss, EI_SS_UNIQUEID, ssuid, EIN_SS_UNIQUEID);
+	rc |= x_extid(b, ss, EI_SS_SOURCEID, cf->repository_unique_id,
+	    EIN_SS_SOURCEID);
+	rc |= x_extid(b, ss, EI_SS_PATIENTID, pid, EIN_SS_PATIENTID);
+	rc |= buf_adds(b, "</rim:RegistryPackage>");
+	if (soap_uuid(id, sizeof id) != 0)
+		rc = -1;
+	rc |= buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject=\"%s\""
+	    " classificationNode=\"%s\"/>", id, ss, NODE_SUBMISSIONSET);
+	if (soap_uuid(id, sizeof id) != 0)
+		rc = -1;
+	rc |= buf_addf(b, "<rim:Association id=\"%s\" associationType=\"%s\" "
+	    "sourceObject=\"%s\" targetObject=\"%s\">", id, AT_HASMEMBER, ss,
+	    de);
+	rc |= x_slot(b, SLOT_SSSTATUS, SSSTATUS_ORIGINAL, NULL);
+	rc |= buf_adds(b, "</rim:Association>");
+	if (prev != NULL && prev[0] != '\0') {
+		if (soap_uuid(id, sizeof id) != 0)
+			rc = -1;
+		rc |= buf_addf(b, "<rim:Association id=\"%s\" associationType="
+		    "\"%s\" sourceObject=\"%s\" targetObject=\"", id, AT_RPLC,
+		    de) | buf_add_xml(b, prev) | buf_adds(b, "\"/>");
+	}
+	rc |= buf_addf(b, "</rim:RegistryObjectList></lcm:SubmitObjectsRequest>"
+	    "<xdsb:Document id=\"%s\"><xop:Include xmlns:xop=\"%s\" "
+	    "href=\"cid:%s\"/></xdsb:Document>"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest>", de, NS_XOP, PUB_CID);
+	if (rc != 0) {
+		str_fmt(err, errlen, "manifest metadata too large");
+		return -1;
+	}
+	return 0;
+}
+
+/* Status and the first error of an rs:RegistryResponse. */
+static int
+reply_ok(const struct buf *reply, char *err, size_t errlen)
+{
+	xmlDoc *doc;
+	xmlNode *r, *l, *e;
+	const char *st, *code, *ctx;
+	int ok = 0;
+
+	if ((doc = xml_parse(reply->b_data, reply->b_len, err, errlen)) ==
+	    NULL)
+		return 0;
+	r = xmlDocGetRootElement(doc);
+	if (r == NULL || !xml_is(r, NS_RS, "RegistryResponse") ||
+	    (st = xml_attr(r, "status")) == NULL) {
+		str_fmt(err, errlen, "the repository answered no "
+		    "RegistryResponse");
+		goto out;
+	}
+	if ((ok = strcmp(st, ST_SUCCESS) == 0))
+		goto out;
+	str_fmt(err, errlen, "%.100s", st);
+	for (l = xml_first_elem(r); l != NULL; l = xml_next_elem(l))
+		for (e = xml_is(l, NS_RS, "RegistryErrorList") ?
+		    xml_first_elem(l) : NULL; e != NULL; e = xml_next_elem(e)) {
+			code = xml_attr(e, "errorCode");
+			ctx = xml_attr(e, "codeContext");
+			str_fmt(err, errlen, "%.60s: %.300s", code ? code : "?",
+			    ctx ? ctx : "");
+			goto out;
+		}
+out:
+	xmlFreeDoc(doc);
+	return ok;
+}
+
+/* Hand the request to the repository's ITI-41 route, audited as RAD-68. */
+static int
+rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
+    const char *kos_path, const char *study_uid, const char *pid,
+    char *err, size_t errlen)
+{
+	const struct soap_route *route;
+	struct soap_attachment att;
+	struct soap_request req;
+	struct soap_reply reply;
+	struct xact x;
+	struct stat sb;
+	xmlDoc *doc = NULL;
+	char e[256];
+	int rc = -1;
+
+	memset(&reply, 0, sizeof reply);
+	buf_init(&reply.body, PUB_MAX_REPLY);
+	xact_begin(&x, cf, "dicom", "in-process", "local");
+	str_lcpy(x.txn, TXN_RAD68, sizeof x.txn);
+	str_lcpy(x.action, ACT_ITI41, sizeof x.action);
+	xact_set_patient(&x, pid);
+	xact_set_object(&x, study_uid);
+	if ((route = soap_route_find(l->repository, ACT_ITI41)) == NULL) {
+		str_fmt(err, errlen, "the repository has no RAD-68 route");
+		goto out;
+	}
+	if (stat(kos_path, &sb) != 0) {
+		str_fmt(err, errlen, "%s: %s", kos_path, strerror(errno));
+		goto out;
+	}
+	memset(&att, 0, sizeof att);
+	str_lcpy(att.cid, PUB_CID, sizeof att.cid);
+	str_lcpy(att.content_type, "application/dicom", sizeof
+	    att.content_type);
+	str_lcpy(att.path, kos_path, sizeof att.path);
+	att.size = sb.st_size;
+	if ((doc = xml_parse(xml->b_data, xml->b_len, e, sizeof e)) == NULL) {
+		str_fmt(err, errlen, "manifest metadata: %s", e);
+		goto out;
+	}
+	memset(&req, 0, sizeof req);
+	req.doc = doc;
+	req.body = xmlDocGetRootElement(doc);
+	req.pack = PACK_MTOM;
+	req.att = &att;
+	req.natt = 1;
+	if (route->fn(l->repository->actor, &x, &req, &reply) != 0 ||
+	    reply.body.b_len == 0) {
+		str_fmt(err, errlen, "repository: %s", x.reason[0] != '\0' ?
+		    x.reason : "handler failed");
+		xact_fail(&x, XACT_FAULT, err);
+		goto out;
+	}
+	if (!reply_ok(&reply.body, err, errlen)) {
+		xact_fail(&x, XACT_FAILURE, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	x.http_status = rc == 0 ? 200 : 500;
+	if (l->audit != NULL)
+		l->audit(&x);
+	xmlFreeDoc(doc);
+	buf_free(&reply.body);
+	free(reply.att);
+	return rc;
+}
+
+int
+bridge_publish(const struct conf *cf, struct bridge_db *db,
+    const struct bridge_links *l, const char *study_uid, char *err,
+    size_t errlen)
+{
+	struct bridge_study_row row;
+	struct dcmshim_kos k;
+	struct pub p;
+	struct buf xml;
+	char dir[PATH_SZ], tmp[PATH_SZ], kos[PATH_SZ], pid[128];
+	char kos_uid[DCMSHIM_UI_SZ], de[SOAP_UUID_LEN], e[256];
+	int fd, rc = -1;
+
+	memset(&p, 0, sizeof p);
+	buf_init(&xml, PUB_MAX_XML);
+	tmp[0] = '\0';
+	p.cf = cf;
+	if (l == NULL || l->repository == NULL) {
+		str_fmt(err, errlen, "no repository runs in this node "
+		    "(repository.enabled)");
+		goto out;
+	}
+	if (bridge_db_study(db, study_uid, &row, err, errlen) != 0)
+		goto out;
+	if (row.bsn[0] == '\0') {
+		str_fmt(err, errlen, "study %s has no BSN", study_uid);
+		goto out;
+	}
+	if (str_fmt(p.root, sizeof p.root, "%s/dicom", cf->node_state_dir) < 0 ||
+	    str_fmt(dir, sizeof dir, "%s/kos", p.root) < 0 ||
+	    str_fmt(tmp, sizeof tmp, "%s/tmp/kos-XXXXXX", p.root) < 0) {
+		tmp[0] = '\0';
+		str_fmt(err, errlen, "node.state_dir: path too long");
+		goto out;
+	}
+	if (bridge_db_instances(db, study_uid, add_ref, &p, err, errlen) != 0)
+		goto out;
+	if (p.n == 0) {
+		str_fmt(err, errlen, "study %s has no instances", study_uid);
+		goto out;
+	}
+	if (read_headers(&p, study_uid, err, errlen) != 0)
+		goto out;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	close(fd);
+	memset(&k, 0, sizeof k);
+	k.uid_root = cf->dicom_uid_root;
+	k.study_uid = study_uid;
+	k.header = &p.hdr;
+	k.patient_id = row.bsn;
+	k.patient_issuer = BRIDGE_ISSUER_BSN;
+	k.retrieve_ae = cf->dicom_ae_title;
+	k.retrieve_location_uid = cf->dicom_retrieve_location_uid[0] != '\0' ?
+	    cf->dicom_retrieve_location_uid : cf->repository_unique_id;
+	k.refs = p.refs;
+	k.nrefs = p.n;
+	if (dcmshim_kos_write(&k, tmp, kos_uid, sizeof kos_uid, e,
+	    sizeof e) != 0) {
+		str_fmt(err, errlen, "KOS: %s", e);
+		goto out;
+	}
+	if (str_fmt(kos, sizeof kos, "%s/%s.dcm", dir, kos_uid) < 0 ||
+	    rename(tmp, kos) != 0) {
+		str_fmt(err, errlen, "%s: %s", kos, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	if (soap_uuid(de, sizeof de) != 0) {
+		str_fmt(err, errlen, "cannot make an entryUUID");
+		goto out;
+	}
+	if (metadata(&p, row.bsn, kos_uid, de, row.entry_uuid, &xml, err,
+	    errlen) != 0)
+		goto out;
+	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", row.bsn, OID_BSN);
+	if (rad68(cf, l, &xml, kos, study_uid, pid, err, errlen) != 0) {
+		unlink(kos);
+		goto out;
+	}
+	if (bridge_db_published(db, study_uid, de, kos_uid, err, errlen) != 0)
+		goto out;
+	log_info("dicom: study %s published: %zu instance(s), manifest %s%s%s",
+	    study_uid, p.n, kos_uid, row.entry_uuid[0] != '\0' ?
+	    ", replacing " : "", row.entry_uuid);
+	rc = 0;
+out:
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	buf_free(&xml);
+	free(p.refs);
+	free(p.uids);
+	return rc;
+}
