@@ -375,3 +375,54 @@ repo_db_count_pending(struct repo_db *d)
 	return count(d, "SELECT count(*) FROM document WHERE state = "
 	    "'pending'", NULL);
 }
+
+int
+repo_db_pending(struct repo_db *d, size_t max, struct repo_doc **out,
+    size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT unique_id, sha256, sha1, size, "
+	    "mime_type FROM document WHERE state = 'pending' ORDER BY rowid "
+	    "LIMIT ?";
+	struct repo_doc *v = NULL, *o;
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+	size_t k = 0;
+	int slot, rc, ret = REPO_DB_ERR;
+
+	*out = NULL;
+	*n = 0;
+	db = get(d, &slot);
+	if (max == 0 || (v = calloc(max, sizeof *v)) == NULL) {
+		str_fmt(err, errlen, "repository.db pending: out of memory");
+		goto out;
+	}
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = &v[k++];
+		str_lcpy(o->unique_id, (const char *)sqlite3_column_text(st,
+		    0), sizeof o->unique_id);
+		str_lcpy(o->sha256, (const char *)sqlite3_column_text(st, 1),
+		    sizeof o->sha256);
+		str_lcpy(o->sha1, (const char *)sqlite3_column_text(st, 2),
+		    sizeof o->sha1);
+		o->size = (off_t)sqlite3_column_int64(st, 3);
+		str_lcpy(o->mime_type, (const char *)sqlite3_column_text(st,
+		    4), sizeof o->mime_type);
+	}
+	if (k < max && rc != SQLITE_DONE)
+		goto fail;
+	*out = v;
+	*n = k;
+	v = NULL;
+	ret = REPO_DB_OK;
+	goto out;
+fail:
+	str_fmt(err, errlen, "repository.db pending: %s", sqlite3_errstr(rc));
+out:
+	free(v);
+	sqlite3_finalize(st);
+	put(d, slot);
+	return ret;
+}

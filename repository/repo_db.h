@@ -52,5 +52,9 @@ int	repo_db_delete(struct repo_db *, const char *unique_id,
 int	repo_db_has_blob(struct repo_db *, const char *sha256);
 /* Rows in 'pending' (for the start-up log). */
 long long repo_db_count_pending(struct repo_db *);
+/* Up to max 'pending' rows, oldest uniqueId order, into *out (free());
+ * *n how many. */
+int	repo_db_pending(struct repo_db *, size_t max, struct repo_doc **out,
+	    size_t *n, char *err, size_t errlen);
 
 #endif

@@ -574,7 +574,8 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		if (p.d[i].inserted)
 			uids[nu++] = p.d[i].uid;
 	/* The registry holds the entries now: the rows stay whatever
-	 * happens here (a pending row is served all the same). */
+	 * happens here (a row left pending is not served until the
+	 * start-up reconciliation finds its entry in the registry). */
 	if (nu > 0 && repo_db_commit(p.r->db, uids, nu, err, sizeof err) !=
 	    REPO_DB_OK)
 		log_warnx("repository: ITI-41: %s", err);

@@ -131,11 +131,13 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 			goto out;
 		}
 		a = &att[nfound];
-		if (rc == REPO_DB_NOTFOUND ||
+		/* a pending row's registration is not known to have
+		 * happened: it is reconciled at start-up, not served */
+		if (rc == REPO_DB_NOTFOUND || !d.committed ||
 		    blobstore_path(r->bs, d.sha256, a->path,
 		    sizeof a->path) != BLOB_OK ||
 		    blobstore_exists(r->bs, d.sha256) != 1) {
-			if (rc == REPO_DB_OK)
+			if (rc == REPO_DB_OK && d.committed)
 				log_warnx("repository: ITI-43: %s has a row "
 				    "but no bytes", q.uid);
 			if (rim_errors_add(&errs, 0, ERR_DOCUMENT_UNIQUEID,

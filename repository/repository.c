@@ -23,6 +23,73 @@ keep_blob(void *arg, const char *sha256)
 	return repo_db_has_blob(arg, sha256);
 }
 
+/* Roll a pending row back: the row, then its bytes if no row names
+ * them any more. */
+static void
+roll_back(struct repository *r, const struct repo_doc *d)
+{
+	long long refs;
+	char err[256];
+
+	blobstore_lock(r->bs, d->sha256);
+	if (repo_db_delete(r->db, d->unique_id, d->sha256, &refs, err,
+	    sizeof err) != REPO_DB_OK)
+		log_warnx("repository: reconcile %s: %s", d->unique_id, err);
+	else if (refs == 0 && blobstore_delete(r->bs, d->sha256, err,
+	    sizeof err) != BLOB_OK)
+		log_warnx("repository: reconcile: %s", err);
+	blobstore_unlock(r->bs, d->sha256);
+}
+
+/*
+ * Rows left 'pending' by a crash (or an unknown remote outcome): ask the
+ * registry for each uniqueId; registered -> committed, not registered ->
+ * rolled back.  When the registry cannot tell, the rest stay pending
+ * (kept with their bytes, not served) until the next start.
+ */
+static void
+reconcile(struct repository *r)
+{
+	struct repo_doc *v = NULL;
+	const char *uid;
+	char err[256];
+	size_t n = 0, i, ncommit = 0, nback = 0;
+	int f;
+
+	if (repo_db_pending(r->db, REPOSITORY_RECONCILE_MAX, &v, &n, err,
+	    sizeof err) != REPO_DB_OK) {
+		log_warnx("repository: reconcile: %s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		f = registry_client_find(r->rc, v[i].unique_id, err,
+		    sizeof err);
+		if (f < 0) {
+			log_warnx("repository: reconcile: registry %s cannot "
+			    "tell about %s: %s; %zu row(s) stay pending",
+			    registry_client_target(r->rc), v[i].unique_id,
+			    err, n - i);
+			break;
+		}
+		if (f == 1) {
+			uid = v[i].unique_id;
+			if (repo_db_commit(r->db, &uid, 1, err, sizeof err) !=
+			    REPO_DB_OK)
+				log_warnx("repository: reconcile: %s", err);
+			else
+				ncommit++;
+		} else {
+			roll_back(r, &v[i]);
+			nback++;
+		}
+	}
+	if (ncommit + nback > 0)
+		log_info("repository: reconciled %zu pending row(s): %zu "
+		    "registered (committed), %zu never registered (rolled "
+		    "back)", ncommit + nback, ncommit, nback);
+	free(v);
+}
+
 int
 repository_open(const struct conf *cf, const struct soap_endpoint *local,
     registry_post_fn post, registry_audit_fn audit, struct repository **out,
@@ -65,13 +132,11 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 		goto fail;
 	if (removed > 0)
 		log_info("repository: swept %zu orphaned file(s)", removed);
-	/* TODO(repository): reconcile 'pending' rows with the registry
-	 * (GetDocuments by uniqueId) and roll back those never registered;
-	 * until then they keep their bytes, so no registered entry can lose
-	 * them. */
+	reconcile(r);
 	if ((pending = repo_db_count_pending(r->db)) > 0)
-		log_warnx("repository: %lld document(s) pending registration "
-		    "from before a crash", pending);
+		log_warnx("repository: %lld document(s) still pending "
+		    "registration (registry unreachable?); kept, not served",
+		    pending);
 	r->routes[0] = (struct soap_route){ ACT_ITI41, ACT_ITI41_RSP,
 	    TXN_ITI41, NS_XDSB, "ProvideAndRegisterDocumentSetRequest",
 	    PACK_MTOM, repo_iti41 };

@@ -24,6 +24,9 @@ struct soap_endpoint;
  * audit what closes the in-process ITI-42 transaction (xact_end, or NULL).
  */
 #define REPOSITORY_SWEEP_GRACE	60
+/* Pending rows reconciled with the registry per start (the rest on the
+ * next one). */
+#define REPOSITORY_RECONCILE_MAX	10000
 int	repository_open(const struct conf *, const struct soap_endpoint *local,
 	    registry_post_fn post, registry_audit_fn audit,
 	    struct repository **, char *err, size_t errlen);

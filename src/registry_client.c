@@ -307,3 +307,167 @@ registry_client_register(struct registry_client *rc, xmlDoc *doc,
 		return call_local(rc, doc, sor, parent, errs);
 	return call_remote(rc, sor, errs);
 }
+
+/* ---- GetDocuments by uniqueId (start-up reconciliation) ---- */
+
+#define REGC_FIND_TIMEOUT	30
+
+static xmlNode *
+find_query_response(xmlNode *n)
+{
+	xmlNode *c;
+
+	if (xml_is(n, NS_QUERY, "AdhocQueryResponse"))
+		return n;
+	if (!xml_is(n, NS_SOAP12, "Envelope"))
+		return NULL;
+	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, NS_SOAP12, "Body")) {
+			c = xml_first_elem(c);
+			return c != NULL && xml_is(c, NS_QUERY,
+			    "AdhocQueryResponse") ? c : NULL;
+		}
+	return NULL;
+}
+
+int
+registry_client_parse_found(const char *xml, size_t len, char *err,
+    size_t errlen)
+{
+	xmlDoc *doc;
+	xmlNode *qr, *l;
+	const char *st;
+	int rc = -1;
+
+	if ((doc = xml_parse(xml, len, err, errlen)) == NULL)
+		return -1;
+	if ((qr = find_query_response(xmlDocGetRootElement(doc))) == NULL) {
+		str_fmt(err, errlen, "the answer holds no AdhocQueryResponse");
+		goto out;
+	}
+	if ((st = xml_attr(qr, "status")) == NULL ||
+	    strcmp(st, ST_SUCCESS) != 0) {
+		str_fmt(err, errlen, "GetDocuments answered %.200s",
+		    st != NULL ? st : "without a status");
+		goto out;
+	}
+	rc = 0;
+	for (l = xml_first_elem(qr); l != NULL; l = xml_next_elem(l))
+		if (xml_is(l, NS_RIM, "RegistryObjectList") &&
+		    xml_first_elem(l) != NULL)
+			rc = 1;
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* A uniqueId that can go between '' in a stored query parameter (and
+ * into XML text) unescaped. */
+static int
+uid_quotable(const char *uid)
+{
+	const char *p;
+
+	if (uid[0] == '\0' || strlen(uid) > 128)
+		return 0;
+	for (p = uid; *p != '\0'; p++)
+		if (*p == '\'' || *p == '<' || *p == '>' || *p == '&' ||
+		    *p == '"' || *p == ',' || *p == '(' || *p == ')' ||
+		    (unsigned char)*p < 0x21)
+			return 0;
+	return 1;
+}
+
+static int
+find_local(struct registry_client *rc, const char *q, size_t qlen,
+    struct buf *ans, char *err, size_t errlen)
+{
+	const struct soap_route *route;
+	struct soap_request req;
+	struct soap_reply reply;
+	struct xact sx;
+	xmlDoc *doc = NULL;
+	int r = -1;
+
+	memset(&reply, 0, sizeof reply);
+	if ((route = soap_route_find(rc->local, ACT_ITI18)) == NULL) {
+		str_fmt(err, errlen, "the local registry has no ITI-18 route");
+		return -1;
+	}
+	if ((doc = xml_parse(q, qlen, err, errlen)) == NULL)
+		return -1;
+	memset(&req, 0, sizeof req);
+	req.doc = doc;
+	req.body = xmlDocGetRootElement(doc);
+	req.pack = PACK_SIMPLE;
+	reply.body = *ans;
+	xact_begin(&sx, rc->conf, rc->local->path, "in-process", "local");
+	str_lcpy(sx.txn, TXN_ITI18, sizeof sx.txn);
+	str_lcpy(sx.action, ACT_ITI18, sizeof sx.action);
+	if (route->fn(rc->local->actor, &sx, &req, &reply) != 0 ||
+	    reply.body.b_len == 0) {
+		xact_fail(&sx, XACT_FAULT, sx.reason[0] != '\0' ? sx.reason :
+		    "registry handler failed");
+		sx.http_status = 500;
+		str_fmt(err, errlen, "in-process ITI-18: %s", sx.reason);
+	} else {
+		sx.http_status = 200;
+		r = 0;
+	}
+	if (rc->audit != NULL)
+		rc->audit(&sx);
+	*ans = reply.body;
+	free(reply.att);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+int
+registry_client_find(struct registry_client *rc, const char *uid, char *err,
+    size_t errlen)
+{
+	struct soapclient_opts o;
+	struct buf q, ans;
+	int status = 0, r = -1;
+
+	buf_init(&q, 4096);
+	buf_init(&ans, REGC_MAX_RESPONSE);
+	if (!uid_quotable(uid)) {
+		str_fmt(err, errlen, "uniqueId cannot be queried literally");
+		goto out;
+	}
+	if (buf_addf(&q, "<query:AdhocQueryRequest xmlns:query=\"%s\" "
+	    "xmlns:rim=\"%s\"><query:ResponseOption returnType=\"ObjectRef\" "
+	    "returnComposedObjects=\"false\"/><rim:AdhocQuery id=\"%s\">"
+	    "<rim:Slot name=\"$XDSDocumentEntryUniqueId\"><rim:ValueList>"
+	    "<rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot>"
+	    "</rim:AdhocQuery></query:AdhocQueryRequest>", NS_QUERY, NS_RIM,
+	    SQ_GETDOCUMENTS, uid) != BUF_OK) {
+		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
+	if (rc->local != NULL) {
+		if (find_local(rc, buf_str(&q), q.b_len, &ans, err, errlen) !=
+		    0)
+			goto out;
+	} else {
+		memset(&o, 0, sizeof o);
+		if (rc->conf->http_cert[0] != '\0') {
+			o.cert = rc->conf->http_cert;
+			o.key = rc->conf->http_key;
+		}
+		if (rc->conf->http_ca[0] != '\0')
+			o.ca = rc->conf->http_ca;
+		o.timeout = REGC_FIND_TIMEOUT;
+		o.max_response = REGC_MAX_RESPONSE;
+		if (rc->post(rc->url, ACT_ITI18, buf_str(&q), &o, &status,
+		    &ans, err, errlen) != 0)
+			goto out;
+	}
+	r = registry_client_parse_found(buf_str(&ans), ans.b_len, err,
+	    errlen);
+out:
+	buf_free(&q);
+	buf_free(&ans);
+	return r;
+}

@@ -69,6 +69,21 @@ int	registry_client_register(struct registry_client *, xmlDoc *doc,
 	    xmlNode *sor, struct xact *parent, struct rim_errors *errs);
 
 /*
+ * Ask the registry whether it holds a DocumentEntry with this uniqueId
+ * (ITI-18 GetDocuments, returnType ObjectRef, any status; in-process or
+ * to repository.registry_url).  1: it does, 0: it does not, -1: no
+ * answer that tells (err says why).  For the start-up reconciliation of
+ * rows whose registration outcome is unknown.
+ */
+int	registry_client_find(struct registry_client *, const char *unique_id,
+	    char *err, size_t errlen);
+/* Parse an AdhocQueryResponse (alone or in an envelope): 1 when it is a
+ * Success with at least one object, 0 a Success without, -1 otherwise.
+ * Pure; for tests. */
+int	registry_client_parse_found(const char *xml, size_t len, char *err,
+	    size_t errlen);
+
+/*
  * Parse a RegistryResponse (alone, or the Body child of a SOAP envelope)
  * from len bytes: REGC_SUCCESS / REGC_FAILURE with its errors added to
  * errs, or REGC_UNAVAILABLE when it is not one.  Pure; for tests.

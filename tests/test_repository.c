@@ -667,6 +667,21 @@ test_too_big(void)
 }
 
 
+/* ITI-43 of one uniqueId of this repository. */
+static void
+retrieve1(struct call *c, const char *uid)
+{
+	char xml[1024];
+
+	snprintf(xml, sizeof xml, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body><x:RetrieveDocumentSetRequest xmlns:x=\"" NS_XDSB "\">"
+	    "<x:DocumentRequest><x:RepositoryUniqueId>" REPO_ID
+	    "</x:RepositoryUniqueId><x:DocumentUniqueId>%s</x:DocumentUniqueId>"
+	    "</x:DocumentRequest></x:RetrieveDocumentSetRequest></s:Body>"
+	    "</s:Envelope>", uid);
+	run(repo_iti43, xml, c);
+}
+
 /* ---- remote registry through an injected SOAP transport ---- */
 
 static struct {
@@ -692,6 +707,21 @@ fake_post(const char *url, const char *action, const char *body_xml,
 	if (remote.mode == 1) {
 		str_fmt(err, errlen, "Operation timed out");
 		return -1;
+	}
+	if (remote.mode == 3) {
+		/* GetDocuments: the registry holds 1.2.3.601 only */
+		if (strcmp(action, ACT_ITI18) != 0 || strstr(body_xml,
+		    SQ_GETDOCUMENTS) == NULL)
+			return -1;
+		*http_status = 200;
+		return buf_addf(out, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+		    "<s:Body><q:AdhocQueryResponse xmlns:q=\"" NS_QUERY "\" "
+		    "status=\"" ST_SUCCESS "\"><r:RegistryObjectList "
+		    "xmlns:r=\"" NS_RIM "\">%s</r:RegistryObjectList>"
+		    "</q:AdhocQueryResponse></s:Body></s:Envelope>",
+		    strstr(body_xml, "('1.2.3.601')") != NULL ?
+		    "<r:ObjectRef id=\"urn:uuid:x\"/>" : "") == BUF_OK ? 0 :
+		    -1;
 	}
 	*http_status = remote.mode == 0 ? 200 : 500;
 	return buf_adds(out, remote.mode == 0 ? "<s:Envelope xmlns:s=\""
@@ -742,8 +772,72 @@ test_remote_registry(void)
 	    REPO_DB_NOTFOUND);
 	call_free(&k);
 	CU_ASSERT_EQUAL(remote.calls, 3);
+	/* two more of unknown outcome */
+	remote.mode = 1;
+	pnr1(&k, "1.2.3.603", NULL, NULL);
+	call_free(&k);
+	pnr1(&k, "1.2.3.604", NULL, NULL);
+	call_free(&k);
+	/* a pending row is not served */
+	retrieve1(&k, "1.2.3.601");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_FAILURE));
+	CU_ASSERT_EQUAL(k.reply.natt, 0);
+	call_free(&k);
+	repository_close(repo);
+	/* restart with the registry unreachable: all stay pending */
+	remote.mode = 1;
+	remote.calls = 0;
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(remote.calls, 1);	/* stops at the first */
+	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 3);
+	repository_close(repo);
+	/* restart with the registry answering: 601 registered, the others
+	 * never were */
+	remote.mode = 3;
+	remote.calls = 0;
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(remote.calls, 3);
+	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 0);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
+	    REPO_DB_OK);
+	CU_ASSERT_EQUAL(d.committed, 1);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.603", &d, err, sizeof err),
+	    REPO_DB_NOTFOUND);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.604", &d, err, sizeof err),
+	    REPO_DB_NOTFOUND);
+	retrieve1(&k, "1.2.3.601");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	CU_ASSERT_EQUAL(k.reply.natt, 1);
+	call_free(&k);
 	repository_close(repo);
 	repo = saved;
+}
+
+static void
+test_parse_found(void)
+{
+	char err[256];
+	static const char one[] = "<q:AdhocQueryResponse xmlns:q=\"" NS_QUERY
+	    "\" status=\"" ST_SUCCESS "\"><r:RegistryObjectList xmlns:r=\""
+	    NS_RIM "\"><r:ObjectRef id=\"urn:uuid:a\"/></r:RegistryObjectList>"
+	    "</q:AdhocQueryResponse>";
+	static const char none[] = "<q:AdhocQueryResponse xmlns:q=\"" NS_QUERY
+	    "\" status=\"" ST_SUCCESS "\"><r:RegistryObjectList xmlns:r=\""
+	    NS_RIM "\"/></q:AdhocQueryResponse>";
+	static const char fail[] = "<q:AdhocQueryResponse xmlns:q=\"" NS_QUERY
+	    "\" status=\"" ST_FAILURE "\"/>";
+
+	CU_ASSERT_EQUAL(registry_client_parse_found(one, sizeof one - 1, err,
+	    sizeof err), 1);
+	CU_ASSERT_EQUAL(registry_client_parse_found(none, sizeof none - 1, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(registry_client_parse_found(fail, sizeof fail - 1, err,
+	    sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "Failure"));
+	CU_ASSERT_EQUAL(registry_client_parse_found("<x/>", 4, err,
+	    sizeof err), -1);
 }
 
 static void
@@ -803,7 +897,8 @@ main(void)
 	    CU_add_test(h, "P1 and duplicate uniqueId", test_pairing) == NULL ||
 	    CU_add_test(h, "max_document_size", test_too_big) == NULL ||
 	    CU_add_test(h, "registry response parser", test_parse_response) == NULL ||
-	    CU_add_test(h, "remote registry", test_remote_registry) == NULL) {
+	    CU_add_test(h, "remote registry", test_remote_registry) == NULL ||
+	    CU_add_test(h, "GetDocuments answer parser", test_parse_found) == NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}

@@ -85,6 +85,16 @@ def check_invariant(node, state, acked, sample):
             errors.append("registered %s has no repository row" % u)
         elif repo[u] not in files:
             errors.append("registered %s has no bytes" % u)
+    # start-up reconciliation: with the registry in process it always
+    # answers, so no row stays pending and every row is registered
+    registered = {u for (u,) in db_rows(os.path.join(state, "registry.db"),
+                                        "SELECT unique_id FROM document_entry")}
+    for (u,) in db_rows(os.path.join(state, "repository.db"),
+                        "SELECT unique_id FROM document WHERE state = 'pending'"):
+        errors.append("row %s still pending after the start-up reconciliation" % u)
+    for u in repo:
+        if u not in registered:
+            errors.append("row %s was never registered but survived the reconciliation" % u)
     for h in repo.values():
         if h not in files:
             errors.append("row without bytes: %s" % h)
