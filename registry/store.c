@@ -22,6 +22,28 @@
  * (registry/registry.am), so the .sql file stays the one source. */
 #include "registry/schema_sql.h"
 
+/*
+ * Group commit (store_write): writers queue a request; the first one in
+ * with no leader running becomes the leader, takes up to
+ * STORE_BATCH_MAX queued requests (its own among them when it is at the
+ * head), runs each in its own SAVEPOINT inside one BEGIN IMMEDIATE on
+ * the writer connection, COMMITs once (one WAL fsync) and only then
+ * hands every request its own result.  A request that fails is rolled
+ * back to its savepoint alone.  Writers of this process never meet in
+ * SQLite's busy handler (which sleeps up to 100 ms at a time).
+ */
+struct wreq {
+	int		(*fn)(struct store_conn *, void *);
+	void		*arg;
+	char		*err;
+	size_t		 errlen;
+	int		 rc;
+	int		 attempts;	/* batches that had to retry it */
+	int		 settled;	/* has its answer (leader only) */
+	int		 done;		/* settled, published under wmtx */
+	struct wreq	*next;
+};
+
 struct store {
 	char		 path[1024];
 	pthread_mutex_t	 mtx;
@@ -30,6 +52,13 @@ struct store {
 	struct store_conn **all;	/* every connection, for close */
 	size_t		 nall;
 	size_t		 nbusy;
+
+	pthread_mutex_t	 wmtx;		/* the write queue */
+	pthread_cond_t	 wcv;		/* a batch finished */
+	struct wreq	*whead, *wtail;
+	int		 wleader;	/* a leader is running a batch */
+	struct store_conn *wconn;	/* the leader's connection */
+	unsigned long long nbatch, nwrites;	/* statistics */
 };
 
 static int
@@ -213,6 +242,8 @@ store_open(const char *state_dir, struct store **out, char *err,
 	}
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->wmtx, NULL);
+	pthread_cond_init(&s->wcv, NULL);
 	if ((c = conn_new(s->path, err, errlen)) == NULL)
 		goto fail_sync;
 	if (schema_apply(c->db, err, errlen) != 0)
@@ -220,12 +251,16 @@ store_open(const char *state_dir, struct store **out, char *err,
 	/* The file holds patient data: owner only. */
 	if (chmod(s->path, 0600) == -1)
 		log_warn("chmod %s", s->path);
+	if ((s->wconn = conn_new(s->path, err, errlen)) == NULL)
+		goto fail_sync;
 	s->all[s->nall++] = c;
 	s->free = c;
 	*out = s;
 	return STORE_OK;
 fail_sync:
 	conn_free(c);
+	pthread_cond_destroy(&s->wcv);
+	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
 fail:
@@ -247,6 +282,12 @@ store_close(struct store *s)
 		    s->nbusy);
 	for (i = 0; i < STORE_MAX_CONNS; i++)
 		conn_free(s->all[i]);
+	conn_free(s->wconn);
+	if (s->nbatch > 0)
+		log_debug("registry: %llu writes in %llu commits", s->nwrites,
+		    s->nbatch);
+	pthread_cond_destroy(&s->wcv);
+	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
 	free(s->all);
@@ -393,13 +434,201 @@ run_txn(struct store *s, const char *begin, int (*fn)(struct store_conn *,
 	return rc;
 }
 
+/* Run one batch (the requests in b, linked by next) on the writer
+ * connection.  Sets rc and done on each request that has its answer;
+ * leaves done = 0 on those to run again in a later batch. */
+static void
+run_batch(struct store *s, struct wreq *b)
+{
+	struct store_conn *c = s->wconn;
+	struct wreq *r;
+	char	 berr[256];
+	int	 attempt, rc, n;
+
+	berr[0] = '\0';
+	for (attempt = 0; attempt < STORE_WRITE_RETRIES; attempt++) {
+		if ((rc = exec(c->db, "BEGIN IMMEDIATE", berr,
+		    sizeof berr)) != STORE_EBUSY)
+			break;
+		backoff(attempt);
+	}
+	if (rc != 0) {
+		for (r = b; r != NULL; r = r->next) {
+			r->rc = rc;
+			if (rc == STORE_EBUSY)
+				str_fmt(r->err, r->errlen, "registry database "
+				    "busy after %d attempts",
+				    STORE_WRITE_RETRIES);
+			else
+				str_fmt(r->err, r->errlen, "%s", berr);
+			r->settled = 1;
+		}
+		return;
+	}
+	n = 0;
+	for (r = b; r != NULL; r = r->next) {
+		if (exec(c->db, "SAVEPOINT w", r->err, r->errlen) != 0) {
+			r->rc = STORE_ERR;
+			r->settled = 1;
+			continue;
+		}
+		r->rc = r->fn(c, r->arg);
+		if (sqlite3_get_autocommit(c->db)) {
+			/* SQLite rolled the whole transaction back (an I/O
+			 * error, out of memory): this request fails, the
+			 * ones before it lost their rows and run again. */
+			struct wreq *p;
+
+			log_warnx("registry: write transaction rolled back: "
+			    "%s", sqlite3_errmsg(c->db));
+			if (r->rc == 0 || r->err[0] == '\0')
+				str_fmt(r->err, r->errlen, "%s",
+				    sqlite3_errmsg(c->db));
+			r->rc = r->rc == STORE_EBUSY ? STORE_EBUSY : STORE_ERR;
+			r->settled = 1;
+			for (p = b; p != r; p = p->next) {
+				if (p->rc == 0) {
+					p->attempts++;
+					p->settled = 0;
+				}
+			}
+			return;
+		}
+		if (r->rc == 0) {
+			if (exec(c->db, "RELEASE w", r->err, r->errlen) != 0)
+				r->rc = STORE_ERR;
+			else
+				n++;
+		}
+		if (r->rc != 0) {
+			if (r->rc == STORE_ERR && r->err[0] == '\0')
+				str_fmt(r->err, r->errlen, "%s",
+				    sqlite3_errmsg(c->db));
+			if (exec(c->db, "ROLLBACK TO w; RELEASE w", berr,
+			    sizeof berr) != 0) {
+				/* Cannot undo this one alone: undo all. */
+				log_warnx("registry: savepoint: %s", berr);
+				sqlite3_exec(c->db, "ROLLBACK", NULL, NULL,
+				    NULL);
+				r->rc = STORE_ERR;
+				r->settled = 1;
+				for (r = b; r != NULL; r = r->next)
+					if (!r->settled || r->rc == 0) {
+						r->attempts++;
+						r->settled = 0;
+					}
+				return;
+			}
+		}
+		/* fn asked to run again (STORE_EBUSY): next batch. */
+		if (r->rc == STORE_EBUSY &&
+		    r->attempts + 1 < STORE_WRITE_RETRIES) {
+			r->attempts++;
+			r->err[0] = '\0';
+			continue;
+		}
+		if (r->rc == STORE_EBUSY)
+			str_fmt(r->err, r->errlen, "registry database busy "
+			    "after %d attempts", STORE_WRITE_RETRIES);
+		r->settled = 1;
+	}
+	if (n == 0) {
+		/* Nothing to keep: no commit, no fsync. */
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	if ((rc = exec(c->db, "COMMIT", berr, sizeof berr)) == 0) {
+		s->nbatch++;
+		s->nwrites += (unsigned long long)n;
+		return;
+	}
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	for (r = b; r != NULL; r = r->next) {
+		if (!r->settled || r->rc != 0)
+			continue;
+		if (rc == STORE_EBUSY &&
+		    r->attempts + 1 < STORE_WRITE_RETRIES) {
+			r->attempts++;
+			r->settled = 0;
+			continue;
+		}
+		r->rc = rc;
+		str_fmt(r->err, r->errlen, "commit: %s", berr);
+	}
+}
+
 int
 store_write(struct store *s, int (*fn)(struct store_conn *, void *),
     void *arg, char *err, size_t errlen)
 {
-	if (errlen > 0)
-		err[0] = '\0';
-	return run_txn(s, "BEGIN IMMEDIATE", fn, arg, err, errlen);
+	struct wreq me, *b, *r, *nx, **tail;
+	char	 dummy[1];
+	size_t	 n;
+
+	if (errlen == 0) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = '\0';
+	memset(&me, 0, sizeof me);
+	me.fn = fn;
+	me.arg = arg;
+	me.err = err;
+	me.errlen = errlen;
+
+	pthread_mutex_lock(&s->wmtx);
+	if (s->wtail != NULL)
+		s->wtail->next = &me;
+	else
+		s->whead = &me;
+	s->wtail = &me;
+	while (!me.done) {
+		if (s->wleader) {
+			pthread_cond_wait(&s->wcv, &s->wmtx);
+			continue;
+		}
+		/* Lead: take the head of the queue as one batch. */
+		s->wleader = 1;
+		b = s->whead;
+		for (r = b, n = 1; r->next != NULL && n < STORE_BATCH_MAX;
+		    r = r->next, n++)
+			;
+		s->whead = r->next;
+		if (s->whead == NULL)
+			s->wtail = NULL;
+		r->next = NULL;
+		pthread_mutex_unlock(&s->wmtx);
+
+		run_batch(s, b);
+
+		pthread_mutex_lock(&s->wmtx);
+		/* Answer the settled ones; those to run again go back to
+		 * the head of the queue, in order.  A request is not
+		 * touched once done: its owner may return at once. */
+		tail = &b;
+		for (r = b; r != NULL; r = nx) {
+			nx = r->next;
+			if (r->settled) {
+				r->done = 1;
+				continue;
+			}
+			*tail = r;
+			tail = &r->next;
+		}
+		*tail = NULL;
+		if (b != NULL) {
+			for (r = b; r->next != NULL; r = r->next)
+				;
+			r->next = s->whead;
+			if (s->whead == NULL)
+				s->wtail = r;
+			s->whead = b;
+		}
+		s->wleader = 0;
+		pthread_cond_broadcast(&s->wcv);
+	}
+	pthread_mutex_unlock(&s->wmtx);
+	return me.rc;
 }
 
 int

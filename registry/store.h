@@ -2,7 +2,8 @@
  * store.h: the registry database (state_dir/registry.db), internal to
  * the registry module.
  *
- * One SQLite connection per concurrent handler: a small pool hands a
+ * Writes go through one writer connection with group commit (see
+ * store_write).  Reads use one SQLite connection per concurrent handler: a small pool hands a
  * connection to one thread at a time (SQLITE_OPEN_NOMUTEX is safe since
  * no connection is ever used by two threads at once).  Each connection
  * caches its prepared statements, keyed by the address of the SQL text,
@@ -19,6 +20,7 @@
 #define STORE_MAX_STMTS		64	/* cached statements per connection */
 #define STORE_BUSY_TIMEOUT_MS	5000
 #define STORE_WRITE_RETRIES	5	/* BEGIN IMMEDIATE / BUSY retries */
+#define STORE_BATCH_MAX		128	/* writes per group commit */
 
 enum store_status {
 	STORE_OK = 0,
@@ -56,12 +58,21 @@ void	store_put(struct store *, struct store_conn *);
 sqlite3_stmt *store_stmt(struct store_conn *, const char *sql);
 
 /*
- * Run fn inside one BEGIN IMMEDIATE transaction, retrying the whole
- * transaction (bounded) when the database is busy.  fn returns 0 to
- * commit, > 0 to roll back and have store_write return that value (a
- * business failure: fn has recorded why), STORE_EBUSY to roll back and
- * retry, or STORE_ERR to roll back and fail.  fn may run more than once:
- * it must not keep state from an earlier attempt.
+ * Run fn inside a write transaction and return once that transaction
+ * is durable (COMMIT with synchronous=FULL) or undone.  fn returns 0 to
+ * keep its writes, > 0 to undo them and have store_write return that
+ * value (a business failure: fn has recorded why), STORE_EBUSY to undo
+ * them and run again (bounded), or STORE_ERR to undo them and fail.
+ * fn may run more than once: it must not keep state from an earlier
+ * attempt.
+ *
+ * Group commit: concurrent calls are batched.  One caller (the leader)
+ * runs the queued fns in order on the writer connection, each inside its
+ * own SAVEPOINT within one BEGIN IMMEDIATE ... COMMIT: fn sees the
+ * writes of the fns before it in the batch, a failing fn is rolled back
+ * alone, and no caller returns before the COMMIT that holds its writes
+ * has returned.  Writers of one process are serialised here, never in
+ * SQLite's busy handler.  fn must not call store_write itself.
  */
 int	store_write(struct store *, int (*fn)(struct store_conn *, void *),
 	    void *arg, char *err, size_t errlen);
