@@ -207,6 +207,26 @@ fail:
 	return -1;
 }
 
+static int
+instance_known(sqlite3 *db, const struct dcmshim_info *in, const char *bsn)
+{
+	sqlite3_stmt *st = NULL;
+	int known = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM instance WHERE sop_uid = ?1"
+	    " AND study_uid = ?2 AND series_uid = ?3 AND bsn IS ?4", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, in->sop_uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, in->study_uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, in->series_uid, -1, SQLITE_STATIC);
+		if (bsn != NULL)
+			sqlite3_bind_text(st, 4, bsn, -1, SQLITE_STATIC);
+		known = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return known;
+}
+
 int
 bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
     const char *bsn, long long now, char *err, size_t errlen)
@@ -217,6 +237,13 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto out;
+	}
+	/* A resend of an instance we hold (same UID, study and BSN) is the
+	 * same instance (PS3.3 C.12.1.1.1): a published study stays so. */
+	if (instance_known(d->db, in, bsn)) {
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = 0;
 		goto out;
 	}
 	/* The study row first (the instance refers to it). */

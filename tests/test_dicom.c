@@ -550,6 +550,12 @@ test_publish(void)
 	str_lcpy(first, row.unique_id, sizeof first);
 	str_lcpy(entry, row.entry_uuid, sizeof entry);
 
+	/* a resent instance is the same instance: still published */
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 250), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
+	    0);
+	CU_ASSERT_STRING_EQUAL(row2.state, "published");
+	CU_ASSERT_EQUAL(row2.instances, 2);
 	/* a late instance: receiving again, then a replacing manifest */
 	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 3, 300), 0);
 	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),

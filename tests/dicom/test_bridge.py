@@ -1,9 +1,13 @@
 """DICOM bridge integration test: xdsd with dicom.enabled, driven by dcmtk's
-echoscu/storescu on loopback.  Checks C-ECHO, every sample file stored
-bit-preserving (the dataset after the meta header is byte-identical to
-what was sent), concurrent associations, malformed DICOM refused while the
-SCP keeps serving, the pending list, TCP_NODELAY timing, clean SIGTERM."""
-import argparse, os, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
+echoscu/storescu on loopback.  Checks C-ECHO, associations to another
+called AE title rejected, every sample file stored bit-preserving (the
+dataset after the meta header is byte-identical to what was sent),
+concurrent associations, malformed DICOM refused while the SCP keeps
+serving, the pending list, TCP_NODELAY timing, publication end to end
+(storescu -> quiet period -> KOS by RAD-68 -> FindDocuments over HTTP ->
+ITI-43 returns the KOS bytes; a later instance -> RPLC, old entry
+Deprecated; xdsctl dicom publish), clean SIGTERM."""
+import argparse, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
@@ -11,6 +15,8 @@ ap.add_argument("--xdsctl", required=True)
 args = ap.parse_args()
 TD = os.environ.get("XDS_TESTDATA", os.path.join(os.environ.get("top_srcdir", "."), "../shared/testdata/ihe"))
 SAMPLES = os.path.join(TD, "dicom")
+sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "repo"))
+import xdsmsg  # noqa: E402
 FAILS = []
 KNOWN = {"JPEG2000.dcm", "JPGExtended.dcm", "MR01.dcm", "MR02.dcm"}
 
@@ -53,6 +59,49 @@ def storescu(port, files, extra=(), env=None):
     return subprocess.run(["storescu", "-aec", "XDSNODE", *extra, "127.0.0.1", str(port), *files],
                           capture_output=True, text=True, env=env, timeout=60)
 
+def studies(state):
+    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies"],
+                       capture_output=True, text=True)
+    return {s["study"]: s for s in json.loads(r.stdout)} if r.returncode == 0 else {}
+
+def wait_published(state, study, prev, timeout=15):
+    """The study row once published with a uniqueId other than prev."""
+    end = time.time() + timeout
+    while time.time() < end:
+        s = studies(state).get(study)
+        if s and s["state"] == "published" and s["unique_id"] not in (None, prev):
+            return s
+        time.sleep(0.2)
+    return None
+
+def find_documents(port, bsn, statuses):
+    """{entryUUID: {status, unique_id, xml}} of ITI-18 FindDocuments (LeafClass)."""
+    pat = xdsmsg.esc("%s^^^&%s&ISO" % (bsn, xdsmsg.BSN_OID))
+    st = ",".join("'urn:oasis:names:tc:ebxml-regrep:StatusType:%s'" % x for x in statuses)
+    q = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
+         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption '
+         'returnComposedObjects="true" returnType="LeafClass"/><rim:AdhocQuery '
+         'id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
+         '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>\'%s\'</rim:Value>'
+         '</rim:ValueList></rim:Slot><rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList>'
+         '<rim:Value>(%s)</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery>'
+         '</query:AdhocQueryRequest>' % (pat, st))
+    act = "urn:ihe:iti:2007:RegistryStoredQuery"
+    _, _, body = xdsmsg.post(port, "/xds/registry", 'application/soap+xml; charset=UTF-8; action="%s"' % act,
+                             xdsmsg.envelope(act, q).encode())
+    out = {}
+    for m in re.finditer(r"<(?:\w+:)?ExtrinsicObject\b([^>]*)>(.*?)</(?:\w+:)?ExtrinsicObject>",
+                         body.decode("utf-8", "replace"), re.S):
+        attrs, inner = m.group(1), m.group(2)
+        eid = re.search(r'\bid="([^"]+)"', attrs).group(1)
+        status = re.search(r'\bstatus="([^"]+)"', attrs)
+        uid = None
+        for x in re.finditer(r"<(?:\w+:)?ExternalIdentifier\b([^>]*)>", inner):
+            if "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab" in x.group(1):
+                uid = re.search(r'\bvalue="([^"]+)"', x.group(1)).group(1)
+        out[eid] = {"status": status.group(1) if status else "", "unique_id": uid, "xml": m.group(0)}
+    return out
+
 work = tempfile.mkdtemp(prefix="xds-dicom-")
 state = os.path.join(work, "state")
 dport, hport = free_port(), free_port()
@@ -70,7 +119,9 @@ try:
             time.sleep(0.05)
     r = subprocess.run(["echoscu", "-aec", "XDSNODE", "127.0.0.1", str(dport)], capture_output=True, text=True)
     check(r.returncode == 0, "C-ECHO answered")
-    # DCMTK 3.6.7's DcmSCP answers any called AE title (next slice: refuse)
+    r = subprocess.run(["echoscu", "-aec", "OTHERAE", "127.0.0.1", str(dport)], capture_output=True, text=True)
+    check(r.returncode != 0 and "Called AE Title Not Recognized" in r.stdout + r.stderr,
+          "association to another called AE title rejected (A-ASSOCIATE-RJ, called AE not recognised)")
 
     # every sample, each with the proposal of its own transfer syntax
     samples = []
@@ -165,10 +216,56 @@ try:
     r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + state, "dicom", "pending"], capture_output=True, text=True)
     check(r.returncode == 0 and "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322" in r.stdout
           and "1.2.826.0.1.3680043.9.7 " not in r.stdout, "xdsctl dicom pending lists the studies without BSN only")
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies", "ready"],
-                       capture_output=True, text=True)
-    check(r.returncode == 0 and '"study":"1.2.826.0.1.3680043.9.7","bsn":"999911120","instances":24' in r.stdout,
-          "the BSN study is ready after dicom.publish_after")
+    # publication: the BSN study went ready after dicom.publish_after and
+    # the node's own repository registered its manifest
+    STUDY = "1.2.826.0.1.3680043.9.7"
+    first = wait_published(state, STUDY, None)
+    check(first is not None and first["bsn"] == "999911120" and first["instances"] == 24,
+          "the BSN study is published after dicom.publish_after (%s)" % (first,))
+    if first:
+        kos = os.path.join(state, "dicom", "kos", first["unique_id"] + ".dcm")
+        ents = find_documents(hport, "999911120", ["Approved"])
+        e = ents.get(first["entry_uuid"])
+        check(len(ents) == 1 and e is not None and e["unique_id"] == first["unique_id"],
+              "FindDocuments finds the KOS entry for the BSN (%d entries)" % len(ents))
+        if e:
+            body = e["xml"]
+            check('mimeType="application/dicom"' in body and "1.2.840.10008.5.1.4.1.1.88.59" in body
+                  and STUDY + "^^^^urn:ihe:iti:xds:2016:studyInstanceUID" in body
+                  and re.search(r'nodeRepresentation="OT"', body) is not None,
+                  "the entry carries the KOS formatCode, mimeType, studyInstanceUID and modality OT")
+        st, errs, docs, xml, hst = xdsmsg.retrieve(hport, [("1.3.6.1.4.1.21367.13.71.1", first["unique_id"], None)])
+        got = docs.get(first["unique_id"], (None, None))
+        check(st == "Success" and got[0] == "application/dicom" and got[1] == open(kos, "rb").read(),
+              "ITI-43 returns the KOS bytes (%s %s)" % (st, errs))
+        r = subprocess.run(["dsrdump", kos], capture_output=True, text=True)
+        check(r.stdout.count("contains IMAGE") == 24 and '"Manifest"' in r.stdout,
+              "the KOS references the 24 instances")
+        # a later instance: the study republishes with RPLC
+        dump = os.path.join(gen, "late.dump")
+        open(dump, "w").write(open(os.path.join(gen, "0.dump")).read().replace(
+            "1.2.826.0.1.3680043.9.7.1]", "1.2.826.0.1.3680043.9.7.99]"))
+        late = os.path.join(gen, "late.dcm")
+        subprocess.run(["dump2dcm", "--write-xfer-little", dump, late], check=True, capture_output=True)
+        r = storescu(dport, [late])
+        check(r.returncode == 0, "a late instance stored")
+        second = wait_published(state, STUDY, first["unique_id"])
+        check(second is not None and second["instances"] == 25, "republished with 25 instances (%s)" % (second,))
+        if second:
+            ents = find_documents(hport, "999911120", ["Approved", "Deprecated"])
+            old, new = ents.get(first["entry_uuid"]), ents.get(second["entry_uuid"])
+            check(old is not None and old["status"].endswith("Deprecated") and new is not None
+                  and new["status"].endswith("Approved") and new["unique_id"] == second["unique_id"],
+                  "RPLC: the old entry is Deprecated, the new one Approved")
+            # xdsctl dicom publish: republish on demand, replacing again
+            r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "publish", STUDY],
+                               capture_output=True, text=True, timeout=30)
+            out = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
+            check(out.get("replaces") == second["entry_uuid"] and out.get("unique_id") not in (None, second["unique_id"]),
+                  "xdsctl dicom publish republishes, replacing the last entry (%s%s)" % (r.stdout.strip(), r.stderr.strip()))
+    r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + state, "dicom", "publish",
+                        "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"], capture_output=True, text=True)
+    check(r.returncode == 1 and "pending" in r.stderr, "xdsctl dicom publish refuses a study without BSN")
     xdsd.send_signal(signal.SIGTERM)
     try:
         rc = xdsd.wait(10)
