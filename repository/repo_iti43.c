@@ -46,6 +46,26 @@ text_of(xmlNode *req, const char *name, char *out, size_t outsz)
 	return 0;
 }
 
+/* xdsb:DocumentRequest is a sequence: HomeCommunityId?,
+ * RepositoryUniqueId, DocumentUniqueId (ITI TF-2 3.43.4.1.2). */
+static int
+dreq_order_ok(xmlNode *req)
+{
+	static const char *const seq[] = { "HomeCommunityId",
+	    "RepositoryUniqueId", "DocumentUniqueId" };
+	xmlNode *c;
+	size_t i = 0;
+
+	for (c = xml_first_elem(req); c != NULL; c = xml_next_elem(c)) {
+		while (i < 3 && !xml_is(c, NS_XDSB, seq[i]))
+			i++;
+		if (i == 3)
+			return 0;	/* out of order, twice, or unknown */
+		i++;
+	}
+	return i == 3;		/* ended with DocumentUniqueId */
+}
+
 static int
 write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
     const char *cid)
@@ -100,6 +120,15 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 			str_fmt(x->reason, sizeof x->reason, "more than %d "
 			    "DocumentRequests", REPO_MAX_DOCUMENTS);
 			goto out;
+		}
+		if (!dreq_order_ok(n)) {
+			if (rim_errors_add(&errs, 0, ERR_REPOSITORY, NULL,
+			    "DocumentRequest %zu: not HomeCommunityId?, "
+			    "RepositoryUniqueId, DocumentUniqueId in this "
+			    "order (ITI TF-2 3.43.4.1.2)", nreq) != 0)
+				goto nomem;
+			xact_add_error(x, ERR_REPOSITORY);
+			continue;
 		}
 		if (text_of(n, "HomeCommunityId", q.home, sizeof q.home) != 0 ||
 		    text_of(n, "RepositoryUniqueId", q.repo, sizeof q.repo) !=

@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Replay the NIST Document Repository test plans against xdsd.
+
+The sibling of replay.py (whose engine, token filling, ebRIM 2.1 -> 3.0
+translation and reporting it reuses) for the Repository: the NIST tests in
+iti41-provide-register/nist-testkit and iti43-retrieve/nist-testkit and
+their negative/ twins, the raw HTTP/MTOM captures (PnrXop, PnrNoXop), and
+the other ITI-41/ITI-43 request files of those folders that
+expected-outcomes.tsv lists.  ITI-41 goes to /xds/repository as MTOM/XOP
+(one part per <Document>), ITI-43 answers are split and each document is
+compared byte for byte with the test's <ReferenceDocument>; ITI-18/ITI-42
+steps (the plans' evaluations) go to the node's registry.
+
+Known failures: known-failures-repo.tsv (same format as known-failures.tsv).
+Output and exit status as replay.py.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import convert as C  # noqa: E402
+import replay as R  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPOSITORY_PATH = "/xds/repository"
+REPO_ID = "1.3.6.1.4.1.21367.2024.9.1"   # repository.unique_id for the run
+HOME = "urn:oid:1.3.6.1.4.1.21367.2024.9"
+ACTION_ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+ACTION_ITI43 = "urn:ihe:iti:2007:RetrieveDocumentSet"
+NS_XOP = "http://www.w3.org/2004/08/xop/include"
+
+REPO_ROOTS = ("iti41-provide-register/nist-testkit",
+              "negative/iti41-provide-register/nist-testkit",
+              "iti43-retrieve/nist-testkit")
+# Sections the NIST index.idx leaves out that this harness runs anyway.
+EXTRA_SECTIONS = {
+    "15816": (("Retrieve", "the ITI-43 steps of 15816 (found, unknown uid "
+                           "-> Failure, partial -> PartialSuccess) are the "
+                           "corpus's only retrieve error tests"),),
+}
+REPO_FOLDERS = ("iti41-provide-register", "iti43-retrieve",
+                "negative/iti41-provide-register", "negative/iti43-retrieve")
+PID_SCHEMES = C.PATIENT_SCHEMES
+UID_SCHEMES = (C.EI_DE_UNIQUEID, C.EI_SS_UNIQUEID, C.EI_FOL_UNIQUEID)
+
+
+# --- MTOM ------------------------------------------------------------------
+
+def mtom_message(envelope, parts, action):
+    """(content type, body bytes): the envelope as the root part, then one
+    part per (cid, content type, bytes)."""
+    b = "MIMEBoundary_%s" % uuid.uuid4().hex
+    out = [b"--", b.encode(), b"\r\nContent-Type: application/xop+xml; "
+           b"charset=UTF-8; type=\"application/soap+xml\"\r\n"
+           b"Content-Transfer-Encoding: binary\r\nContent-ID: <root@xdsnode>"
+           b"\r\n\r\n", envelope]
+    for cid, ctype, data in parts:
+        out += [b"\r\n--", b.encode(), ("\r\nContent-Type: %s\r\n"
+                "Content-Transfer-Encoding: binary\r\nContent-ID: <%s>"
+                "\r\n\r\n" % (ctype, cid)).encode(), data]
+    out += [b"\r\n--", b.encode(), b"--\r\n"]
+    ctype = ('multipart/related; boundary="%s"; type="application/xop+xml"; '
+             'start="<root@xdsnode>"; start-info="application/soap+xml"; '
+             'action="%s"' % (b, action))
+    return ctype, b"".join(out)
+
+
+def mtom_parts(ctype, data):
+    """{Content-ID without <>: bytes} of a multipart/related answer."""
+    m = re.search(r'boundary="?([^";]+)"?', ctype or "")
+    if not m:
+        return {}
+    parts = {}
+    for p in data.split(b"--" + m.group(1).encode())[1:]:
+        if p.startswith(b"--"):
+            break
+        head, sep, body = p.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        cid = re.search(rb"(?im)^content-id:\s*<?([^>\r\n]+)>?", head)
+        if cid:
+            if body.endswith(b"\r\n"):
+                body = body[:-2]
+            parts[cid.group(1).decode()] = body
+    return parts
+
+
+class RepoClient(R.Client):
+    """ITI-41/ITI-43 to /xds/repository over MTOM; keeps the parts."""
+
+    def post_mtom(self, action, envelope, parts):
+        import http.client
+        self.sent += 1
+        ctype, body = mtom_message(envelope, parts, action)
+        return self.post_raw(ctype, body)
+
+    def post_raw(self, ctype, body):
+        import http.client
+        try:
+            c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            c.request("POST", self.path, body, {"Content-Type": ctype})
+            resp = c.getresponse()
+            data = resp.read(R.MAX_RESPONSE + 1)
+            rtype = resp.getheader("Content-Type", "")
+            c.close()
+        except (OSError, http.client.HTTPException) as e:
+            r = R.Reply()
+            r.kind, r.fault = "transport", "%s: %s" % (type(e).__name__, e)
+            r.parts = {}
+            return r
+        r = R.parse_reply(resp.status, rtype, data)
+        r.parts = mtom_parts(rtype, data)
+        if r.kind == "response" and C.local(r.root.tag) == "RetrieveDocumentSetResponse":
+            rr = r.root.find("{%s}RegistryResponse" % C.NS_RS)
+            if rr is not None:
+                r.status = R.short_status(rr.get("status"))
+        return r
+
+
+def retrieved(reply):
+    """{DocumentUniqueId: (mimeType, bytes or None)} of a
+    RetrieveDocumentSetResponse."""
+    out = {}
+    if reply.root is None:
+        return out
+    for dr in reply.root.iter("{%s}DocumentResponse" % C.NS_XDSB):
+        uid = (dr.findtext("{%s}DocumentUniqueId" % C.NS_XDSB) or "").strip()
+        mt = (dr.findtext("{%s}mimeType" % C.NS_XDSB) or "").strip()
+        doc = dr.find("{%s}Document" % C.NS_XDSB)
+        data = None
+        if doc is not None:
+            inc = doc.find("{%s}Include" % NS_XOP)
+            if inc is not None:
+                href = inc.get("href", "")
+                if href.startswith("cid:"):
+                    href = href[4:]
+                from urllib.parse import unquote
+                data = reply.parts.get(unquote(href), reply.parts.get(href))
+            else:
+                import base64
+                data = base64.b64decode((doc.text or "").encode())
+        out[uid] = (mt, data)
+    return out
+
+
+def rewrite_ids(body, patient, ids, uids=None):
+    """Raw capture: patient ids -> patient, uniqueIds -> fresh OIDs
+    (recorded in uids by the id of the object they identify)."""
+    def eid(mo):
+        tag = mo.group(0)
+        scheme = re.search(rb'identificationScheme="([^"]+)"', tag)
+        if not scheme:
+            return tag
+        s = scheme.group(1).decode()
+        if s in PID_SCHEMES:
+            return re.sub(rb'value="[^"]*"', b'value="' + C.xml_escape(patient).encode() + b'"', tag)
+        if s in UID_SCHEMES:
+            v = ids.oid()
+            ro = re.search(rb'registryObject="([^"]+)"', tag)
+            if uids is not None and ro:
+                uids[ro.group(1).decode()] = v
+            return re.sub(rb'value="[^"]*"', b'value="' + v.encode() + b'"', tag)
+        return tag
+    return re.sub(rb"<(?:\w+:)?ExternalIdentifier\b[^>]*>", eid, body)
+
+
+# --- the engine ------------------------------------------------------------
+
+class RepoEngine(R.Engine):
+    def __init__(self, args, outcomes, known, client, repo_client):
+        super().__init__(args, outcomes, known, client)
+        self.repo = repo_client
+        self.submitted = {}     # DocumentEntry uniqueId -> bytes sent
+
+    def resolve_useid(self, u, step):
+        try:
+            return super().resolve_useid(u, step)
+        except R.Blocked:
+            # NIST: a UseId without testdir may name a step of a sibling
+            # section of the same test (12344/rplc -> submit_doc_for_rplc)
+            td = u.get("testdir")
+            if td and ("/" in td or td.startswith(".")):
+                raise
+            key = "%s/%s" % (step.test, td or u.get("step"))
+            log = self.logs.get((key, u.get("step")))
+            val = (log or {}).get(u.get("section"), {}).get(u.get("id"))
+            if val is None:
+                raise
+            return val
+
+    def nist_tests(self):
+        tests = super().nist_tests()
+        out = []
+        for t, plans in tests:
+            for sec, why in EXTRA_SECTIONS.get(t, ()):
+                d = os.path.join(self.args.testdata, "iti43-retrieve/nist-testkit", t, sec)
+                if os.path.isdir(d) and ("%s/%s" % (t, sec), d) not in plans:
+                    plans = plans + [("%s/%s" % (t, sec), d)]
+            # 12345's index.idx lists its sections 13 times (a load run):
+            # once is enough here
+            seen, uniq = set(), []
+            for p in plans:
+                if p[0] not in seen:
+                    seen.add(p[0])
+                    uniq.append(p)
+            out.append((t, uniq))
+        return out
+
+    def tokens(self, step, trans):
+        vals = super().tokens(step, trans)
+        vals.setdefault("$repuid$", REPO_ID)
+        vals.setdefault("$repositoryuid$", REPO_ID)
+        vals.setdefault("$home$", HOME)
+        return vals
+
+    def run_step(self, step):
+        trans = None
+        for c in step.el:
+            if isinstance(c.tag, str) and c.tag.endswith("Transaction"):
+                trans = c
+                break
+        kind = trans.tag if trans is not None else ""
+        try:
+            if kind in ("ProvideAndRegisterTransaction",
+                        "XDRProvideAndRegisterTransaction"):
+                return self.run_pnr(step, trans)
+            if kind == "RetrieveTransaction":
+                return self.run_retrieve(step, trans)
+            if kind == "HttpTransaction":
+                return self.run_http(step, trans)
+        except R.Blocked as e:
+            self.report(step.case, "SKIP", "blocked: %s" % e)
+            return
+        return super().run_step(step)
+
+    def save(self, step, name, data):
+        if self.args.save:
+            fn = step.case.replace("nist:", "").replace("/", "_").replace("#", "-")
+            with open(os.path.join(self.args.save, fn + name), "wb") as f:
+                f.write(data)
+
+    def finish(self, step, trans, reply, log, extra_bad=(), extra_notes=()):
+        exp_status, codes, msgs = self.expected(step)
+        bad, notes = self.judge(step, reply, exp_status, codes, msgs)
+        bad += list(extra_bad)
+        notes += list(extra_notes)
+        log["reports"].update(self.reports(trans, None, reply))
+        if not bad:
+            self.logs[(step.key, step.id)] = log
+            self.last_result[step.key] = reply.root
+            self.report(step.case, "PASS", "; ".join(notes))
+        else:
+            if exp_status != "Success" or reply.status == "Success":
+                self.logs[(step.key, step.id)] = log
+            self.report(step.case, "FAIL", self.fail_text(bad, reply))
+
+    # ITI-41: the NIST engine's PnR: metadata as ITI-42, plus the documents
+    def run_pnr(self, step, trans):
+        vals = self.tokens(step, trans)
+        root = self.load_template(step, trans, vals)
+        sor = C.translate(root)
+        if step.el.find("AltPatientId") is not None:
+            patient = vals["$patientid$"]
+        elif trans.find("NoPatientId") is not None:
+            patient = None
+        else:
+            patient = self.patient(step.test)
+        if patient is None:
+            self.distinct_patients(sor)
+        noassign = {n.get("id") for n in trans.findall("NoAssignUids")}
+        assigned = C.finish_submission(
+            sor, self.ids, assign_uuids=trans.find("AssignUuids") is not None,
+            no_assign_uids=noassign, patient=patient)
+        log = {"reports": {}}
+        log.update(assigned.as_sections())
+        for sym, v in assigned.uids.items():
+            log["reports"]["%s_uid" % sym] = v
+        for sym, v in assigned.uuids.items():
+            log["reports"]["%s_uuid" % sym] = v
+        mimes = {}
+        for eo in sor.iter("{%s}ExtrinsicObject" % C.NS_RIM):
+            mimes[eo.get("id")] = eo.get("mimeType") or "application/octet-stream"
+        req = ET.Element("{%s}ProvideAndRegisterDocumentSetRequest" % C.NS_XDSB)
+        req.append(sor)
+        parts = []
+        for n, d in enumerate(trans.findall("Document"), 1):
+            sym = d.get("id")
+            eid = assigned.uuids.get(sym, sym)
+            path = os.path.normpath(os.path.join(step.dir, (d.text or "").strip()))
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise R.HarnessError("document %s: %s" % (path, e)) from None
+            cid = "doc%d@nist.replay" % n
+            de = ET.SubElement(req, "{%s}Document" % C.NS_XDSB, {"id": eid})
+            ET.SubElement(de, "{%s}Include" % NS_XOP, {"href": "cid:" + cid})
+            parts.append((cid, mimes.get(eid, "application/octet-stream"), data))
+            if sym in assigned.uids:
+                self.submitted[assigned.uids[sym]] = data
+        msg = C.soap_wrap(req, ACTION_ITI41, self.repo.url)
+        self.save(step, ".xml", msg)
+        reply = self.repo.post_mtom(ACTION_ITI41, msg, parts)
+        self.save(step, ".reply.xml", reply.raw)
+        self.finish(step, trans, reply, log)
+
+    def distinct_patients(self, sor):
+        """<NoPatientId/>: the template's own patient ids stay as they
+        are in relation to each other (11986 sends two different ones),
+        but each becomes a valid BSN (registry.patient_ids=bsn)."""
+        seen = {}
+        for e in sor.iter("{%s}ExternalIdentifier" % C.NS_RIM):
+            if e.get("identificationScheme") in PID_SCHEMES:
+                v = e.get("value", "")
+                if v not in seen:
+                    seen[v] = self.ids.patient()
+                e.set("value", seen[v])
+
+    # ITI-43: compare what comes back with <ReferenceDocument>
+    def run_retrieve(self, step, trans):
+        vals = self.tokens(step, trans)
+        mf = (trans.findtext("MetadataFile") or "").strip()
+        path = os.path.normpath(os.path.join(step.dir, mf))
+        with open(path, encoding="utf-8") as f:
+            text, missing = C.fill_tokens(f.read(), vals)
+        if missing:
+            raise R.Blocked("template %s: no value for %s" % (mf, " ".join(missing)))
+        req = C.parse_xml(text)
+        msg = C.soap_wrap(req, ACTION_ITI43, self.repo.url)
+        self.save(step, ".xml", msg)
+        reply = self.repo.post_mtom(ACTION_ITI43, msg, [])
+        self.save(step, ".reply.xml", reply.raw)
+        bad, notes = [], []
+        got = retrieved(reply)
+        want_mime = (trans.findtext("ExpectedMimeType") or "").strip()
+        for rd in trans.findall("ReferenceDocument"):
+            uid, _ = C.fill_tokens(rd.get("uid", ""), vals)
+            ref = os.path.normpath(os.path.join(step.dir, "..", (rd.text or "").strip()))
+            if not os.path.exists(ref):
+                ref = os.path.normpath(os.path.join(step.dir, (rd.text or "").strip()))
+            try:
+                with open(ref, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise R.HarnessError("reference document: %s" % e) from None
+            mt, have = got.get(uid, (None, None))
+            sent = self.submitted.get(uid)
+            if sent is not None and sent != data:
+                notes.append("ReferenceDocument %s is not the file the plan "
+                             "submitted; compared with what was submitted"
+                             % rd.text.strip())
+                data = sent
+            if have is None:
+                bad.append("document %s not returned" % uid)
+            elif have != data:
+                bad.append("document %s: %d bytes differ from %s (%d bytes)"
+                           % (uid, len(have), rd.text.strip(), len(data)))
+            if want_mime and have is not None and mt != want_mime:
+                bad.append("mimeType %s, expected %s" % (mt, want_mime))
+        self.finish(step, trans, reply, {"reports": {}}, bad, notes)
+
+    # a raw HTTP capture (PnrXop, PnrNoXop): ids refreshed, sent as-is
+    def run_http(self, step, trans):
+        hdrs = trans.findtext("Headers") or ""
+        m = re.search(r"Content-Type:\s*(.+)", hdrs)
+        if not m:
+            raise R.HarnessError("HttpTransaction without a Content-Type")
+        bf = (trans.findtext("BodyFile") or "").strip()
+        with open(os.path.join(step.dir, bf), "rb") as f:
+            body = f.read()
+        if b"\r\n" not in body:
+            body = body.replace(b"\n", b"\r\n")
+        uids = {}
+        body = rewrite_ids(body, self.patient(step.test), self.ids, uids)
+        self.repo.sent += 1
+        reply = self.repo.post_raw(m.group(1).strip(), body)
+        self.finish(step, trans, reply, {"reports": {}, "AssignedUids": uids})
+
+    # --- request files that are not NIST test plans
+    def run_files(self):
+        for rid in sorted(self.outcomes):
+            if not rid.startswith("file:"):
+                continue
+            row = self.outcomes[rid]
+            reason = repo_file_skip_reason(row)
+            if reason:
+                self.report(rid, "SKIP", reason)
+                continue
+            try:
+                self.run_file(rid, row)
+            except (C.ConvertError, R.HarnessError, ET.ParseError) as e:
+                self.report(rid, "FAIL", "harness: %s" % e)
+
+    def run_file(self, rid, row):
+        path = os.path.join(self.args.testdata, rid[len("file:"):])
+        with open(path, "rb") as f:
+            data = f.read()
+        iti41 = row["transaction"].startswith("ITI-41")
+        action = ACTION_ITI41 if iti41 else ACTION_ITI43
+        exp = row["expected"].strip()
+        codes = [e.strip() for e in re.split(r"[,/]| or ", row["errors"])
+                 if e.strip() and R.error_code_like(e.strip())]
+        parts = []
+        if row["kind"].startswith("request (SOAP)"):
+            # the envelope as the source wrote it (its header and element
+            # order are the test), ids refreshed, documents completed
+            env = C.parse_xml(data.decode("utf-8", "replace"))
+            body = C.body_child(env)
+            if iti41 and body is not None:
+                sor = body.find("{%s}SubmitObjectsRequest" % C.NS_LCM)
+                if sor is not None:
+                    R.refresh_submission(sor, self.ids, {}, self.ids.patient())
+                parts = self.complete_documents(body, codes)
+            msg = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(env, encoding="utf-8")
+        else:
+            root = C.parse_xml(data.decode("utf-8", "replace"))
+            if iti41:
+                R.refresh_submission(root.find("{%s}SubmitObjectsRequest" % C.NS_LCM),
+                                     self.ids, {}, self.ids.patient())
+                parts = self.complete_documents(root, codes)
+            msg = C.soap_wrap(root, action, self.repo.url)
+        reply = self.repo.post_mtom(action, msg, parts)
+        alts = [a.strip() for a in exp.split("/")]
+        if reply.kind == "fault" and any(a.startswith("SOAP Fault") for a in alts):
+            self.report(rid, "PASS", reply.summary())
+            return
+        want = alts[0].split(" ")[0]
+        if reply.kind != "response" or reply.status != want:
+            self.report(rid, "FAIL", "expected %s, got %s" % (
+                exp, self.fail_text([reply.summary()], reply)))
+            return
+        got = [e[0] for e in reply.errors]
+        if codes and not any(c in got for c in codes):
+            self.report(rid, "FAIL", "expected one of %s, got %s" % (codes, reply.summary()))
+            return
+        self.report(rid, "PASS", reply.summary())
+
+    def complete_documents(self, pnr, codes):
+        """A request body without documents tests the metadata: give each
+        DocumentEntry without an xdsb:Document a small one, unless the
+        expected error is the missing document itself."""
+        if "XDSMissingDocument" in codes:
+            return []
+        have = {d.get("id") for d in pnr.findall("{%s}Document" % C.NS_XDSB)}
+        parts = []
+        for n, eo in enumerate(pnr.iter("{%s}ExtrinsicObject" % C.NS_RIM), 1):
+            if eo.get("id") in have:
+                continue
+            cid = "added%d@nist.replay" % n
+            d = ET.SubElement(pnr, "{%s}Document" % C.NS_XDSB, {"id": eo.get("id")})
+            ET.SubElement(d, "{%s}Include" % NS_XOP, {"href": "cid:" + cid})
+            parts.append((cid, eo.get("mimeType") or "text/plain",
+                          b"document added by the replay harness\n"))
+            for s in list(eo.findall("{%s}Slot" % C.NS_RIM)):
+                if s.get("name") in ("hash", "size"):
+                    eo.remove(s)
+        return parts
+
+
+def repo_file_skip_reason(row):
+    kind, exp, tr = row["kind"], row["expected"], row["transaction"]
+    if not tr.startswith(("ITI-41", "ITI-43")):
+        return "transaction %s is not sent to a Document Repository" % tr
+    if "XDR" in tr:
+        return "ITI-41 for XDR (a Document Recipient), not an XDS.b Repository"
+    if exp in ("see note", "n/a"):
+        return "no outcome asserted by the source (see note in expected-outcomes.tsv)"
+    if not kind.startswith(("request body", "request (SOAP)")):
+        return ("%s: not a request the harness can send as it is (responses, "
+                "logs, templates with the source's own tokens, MIME bodies "
+                "without their headers; the raw NIST captures run as the "
+                "PnrXop/PnrNoXop steps)" % kind)
+    if tr.startswith("ITI-43") and "negative/" not in row["folder"]:
+        return ("names documents of the source's own repository, which this "
+                "node never received")
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--xdsd", required=True, help="xdsd binary to start")
+    ap.add_argument("--testdata", default=os.environ.get("XDS_TESTDATA"))
+    ap.add_argument("--known", default=os.path.join(HERE, "known-failures-repo.tsv"))
+    ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--startup-timeout", type=float, default=20.0)
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--save", metavar="DIR")
+    ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--no-files", action="store_true")
+    ap.add_argument("--strict", action="store_true")
+    ap.add_argument("only", nargs="*")
+    args = ap.parse_args(argv)
+    args.keep_objectrefs = False
+    if not args.testdata or not os.path.isfile(
+            os.path.join(args.testdata, "expected-outcomes.tsv")):
+        print("replay_repo: no conformance corpus (--testdata / XDS_TESTDATA)",
+              file=sys.stderr)
+        return 77
+    if args.save:
+        os.makedirs(args.save, exist_ok=True)
+    R.TEST_ROOTS = REPO_ROOTS
+    R.FILE_FOLDERS = REPO_FOLDERS
+    R.LOADERS = ()
+    outcomes = R.load_outcomes(args.testdata)
+    known = R.load_known(args.known)
+    work = tempfile.mkdtemp(prefix="xds-nist-repo-")
+    node = None
+    rc = 99
+    started = time.monotonic()
+    conf = ["repository.unique_id=" + REPO_ID,
+            "node.home_community_id=" + HOME] + args.conf
+    try:
+        node = R.Node(args.xdsd, work, args.startup_timeout, conf)
+        print("# xdsd pid %d on %s, state %s" % (node.proc.pid, node.url, node.state))
+        repo_url = node.url.replace(R.REGISTRY_PATH, REPOSITORY_PATH)
+        eng = RepoEngine(args, outcomes, known, R.Client(node.url, args.timeout),
+                         RepoClient(repo_url, args.timeout))
+        eng.run_nist(args.only)
+        if not args.no_files and not args.only:
+            eng.run_files()
+        if not args.only:
+            R.report_unrun(eng)
+        counts = {}
+        for _, v, _ in eng.results:
+            counts[v] = counts.get(v, 0) + 1
+        if not node.alive():
+            print("# xdsd died during the run (status %s)" % node.proc.returncode)
+            counts["FAIL"] = counts.get("FAIL", 0) + 1
+        else:
+            st = node.stop()
+            if st not in (0, -signal.SIGTERM):
+                eng.report("xdsd:shutdown", "FAIL", "exit status %s after SIGTERM" % st)
+                counts["FAIL"] = counts.get("FAIL", 0) + 1
+        nfail = counts.get("FAIL", 0)
+        if args.strict:
+            nfail += counts.get("XPASS", 0)
+        print("# %d requests in %.1f s; %d expected failures (XFAIL, %s), "
+              "%d unexpected passes (XPASS)" % (
+                  eng.client.sent + eng.repo.sent, time.monotonic() - started,
+                  counts.get("XFAIL", 0), os.path.basename(args.known),
+                  counts.get("XPASS", 0)))
+        if nfail:
+            print("# ---- xdsd log (tail) ----")
+            print(node.log_text())
+            print("# ---- end of xdsd log ----")
+        print("%d passed, %d failed, %d skipped" % (
+            counts.get("PASS", 0) + counts.get("XPASS", 0), nfail,
+            counts.get("SKIP", 0)))
+        rc = 1 if nfail else 0
+    except R.HarnessError as e:
+        print("replay_repo: %s" % e, file=sys.stderr)
+        if node is not None:
+            print(node.log_text(), file=sys.stderr)
+        rc = 99
+    finally:
+        if node is not None:
+            st = node.stop()
+            if st not in (0, -signal.SIGTERM) and rc == 0:
+                print("replay_repo: xdsd exit status %s after SIGTERM" % st)
+                rc = 1
+        shutil.rmtree(work, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
