@@ -406,6 +406,22 @@ print_objects(struct ctl *ctl, const struct rim_list *l)
 		printf("(%d object%s)\n", nshown, nshown == 1 ? "" : "s");
 }
 
+/* Status parameters a query requires, filled with Approved. */
+static int
+default_status(struct buf *b, const char *qid)
+{
+	int rc = BUF_OK;
+
+	if (strcmp(qid, SQ_FINDDOCUMENTS) == 0 ||
+	    strcmp(qid, SQ_FINDDOCSBYREFID) == 0 || strcmp(qid, SQ_GETALL) == 0)
+		rc |= add_slot(b, "$XDSDocumentEntryStatus", STATUS_APPROVED);
+	if (strcmp(qid, SQ_FINDSUBMISSIONSETS) == 0 || strcmp(qid, SQ_GETALL) == 0)
+		rc |= add_slot(b, "$XDSSubmissionSetStatus", STATUS_APPROVED);
+	if (strcmp(qid, SQ_FINDFOLDERS) == 0 || strcmp(qid, SQ_GETALL) == 0)
+		rc |= add_slot(b, "$XDSFolderStatus", STATUS_APPROVED);
+	return rc;
+}
+
 int
 ctl_query(struct ctl *ctl, int argc, char **argv)
 {
@@ -478,18 +494,9 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		if (add_slot(&body, name, value) != BUF_OK)
 			goto out;
 	}
-	/* The Find queries require status: default to Approved. */
-	if (!have_status && (strcmp(qid, SQ_FINDDOCUMENTS) == 0 ||
-	    strcmp(qid, SQ_FINDDOCSBYREFID) == 0))
-		have_status = add_slot(&body, "$XDSDocumentEntryStatus", STATUS_APPROVED);
-	else if (!have_status && strcmp(qid, SQ_FINDSUBMISSIONSETS) == 0)
-		have_status = add_slot(&body, "$XDSSubmissionSetStatus", STATUS_APPROVED);
-	else if (!have_status && strcmp(qid, SQ_FINDFOLDERS) == 0)
-		have_status = add_slot(&body, "$XDSFolderStatus", STATUS_APPROVED);
-	else if (!have_status && strcmp(qid, SQ_GETALL) == 0)
-		have_status = add_slot(&body, "$XDSDocumentEntryStatus", STATUS_APPROVED) |
-		    add_slot(&body, "$XDSSubmissionSetStatus", STATUS_APPROVED) |
-		    add_slot(&body, "$XDSFolderStatus", STATUS_APPROVED);
+	/* The Find queries and GetAll require status: default to Approved. */
+	if (!have_status && (default_status(&body, qid) != BUF_OK))
+		goto out;
 	if (buf_adds(&body, "</rim:AdhocQuery></query:AdhocQueryRequest>") != BUF_OK)
 		goto out;
 	if ((doc = call(ctl, ACT_ITI18, buf_str(&body))) == NULL)
