@@ -46,6 +46,8 @@ usage(void)
 	    "                           query FindDocuments patient=999911120\n"
 	    "  delete ENTRYUUID...      ITI-62: remove registry objects\n"
 	    "  validate FILE...         check submissions offline with the registry's rules\n"
+	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
+	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
 	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
 	    "  dicom studies [STATE]    the DICOM bridge's studies\n");
 	exit(2);
@@ -275,6 +277,8 @@ main(int argc, char **argv)
 		rc = ctl_submit(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "query") == 0)
 		rc = ctl_query(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "audit") == 0)
+		rc = ctl_audit(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "delete") == 0)
 		rc = ctl_delete(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "dicom") == 0)

@@ -16,5 +16,6 @@ struct ctl {
 int	ctl_submit(struct ctl *, int argc, char **argv);
 int	ctl_query(struct ctl *, int argc, char **argv);
 int	ctl_delete(struct ctl *, int argc, char **argv);
+int	ctl_audit(struct ctl *, int argc, char **argv);
 
 #endif

@@ -143,6 +143,18 @@ def main():
               rc == 1 and "UnresolvedReferenceException" in err, out + err)
         rc, out, err = ctl("delete", "not-a-uuid")
         check("delete refuses a malformed entryUUID", rc == 1 and "urn:uuid" in err, out + err)
+        rc, out, err = ctl("audit", "patient=900203638", "event=ITI-42", "outcome=success")
+        check("audit shows who registered for the patient",
+              rc == 0 and "(1 record)" in out and "anonymous" in out, out + err)
+        rc, out, err = ctl("--json", "audit", "patient=900203638")
+        recs = json.loads(out) if rc == 0 else []
+        events = sorted(set(r["event"] for r in recs))
+        check("audit --json lists every access to the patient (ITI-18 and ITI-42, failures too)",
+              events == ["ITI-18", "ITI-42"] and any(r["outcome"] == "failure" for r in recs), out[:500] + err)
+        rc, out, err = ctl("audit", "since=2999-01-01")
+        check("audit since= a future day finds nothing", rc == 0 and "(0 records)" in out, out + err)
+        rc, out, err = ctl("audit", "colour=blue")
+        check("audit refuses an unknown filter", rc == 2, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
         check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
     except Exception as e:

@@ -1,0 +1,209 @@
+/*
+ * xdsctl_audit.c: `xdsctl audit`: read the NEN 7513 access log of the
+ * local node (state_dir/audit/access-YYYY-MM-DD.jsonl) and answer the
+ * privacy officer's question: who accessed what, when, with what outcome.
+ *
+ *	xdsctl audit [patient=ID] [event=ITI-18] [user=TEXT] [outcome=failure]
+ *	             [since=YYYY-MM-DD] [until=YYYY-MM-DD]
+ *
+ * The records are written by src/audit.c; this reads the fields back.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "str.h"
+#include "vocab.h"
+#include "xdsctl.h"
+
+#define AUDIT_LINE_MAX	65536
+
+struct afilter {
+	const char	*patient;	/* id part of the CX, or a full CX */
+	const char	*event;
+	const char	*user;
+	const char	*outcome;
+	const char	*since;		/* YYYY-MM-DD, inclusive */
+	const char	*until;		/* YYYY-MM-DD, inclusive */
+};
+
+/* Value of "key":"..." in a record written by audit.c, unescaped. */
+static int
+field(const char *line, const char *key, char *out, size_t outsz)
+{
+	char pat[64];
+	const char *p;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (str_fmt(pat, sizeof pat, "\"%s\":\"", key) < 0 ||
+	    (p = strstr(line, pat)) == NULL)
+		return -1;
+	for (p += strlen(pat); *p && *p != '"' && n + 1 < outsz; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			if (*p == 'u') {	/* control characters: show '?' */
+				p += strlen(p) >= 5 ? 4 : strlen(p) - 1;
+				out[n++] = '?';
+				continue;
+			}
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+matches(const char *line, const struct afilter *f)
+{
+	char v[1024];
+
+	if (f->patient) {
+		field(line, "patient", v, sizeof v);
+		if (strncmp(v, f->patient, strlen(f->patient)) != 0)
+			return 0;
+	}
+	if (f->event && (field(line, "event", v, sizeof v) != 0 ||
+	    strcmp(v, f->event) != 0))
+		return 0;
+	if (f->outcome && (field(line, "outcome", v, sizeof v) != 0 ||
+	    strcmp(v, f->outcome) != 0))
+		return 0;
+	if (f->user && (field(line, "user", v, sizeof v) != 0 ||
+	    strstr(v, f->user) == NULL))
+		return 0;
+	return 1;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+print_record(struct ctl *ctl, const char *line, int *n)
+{
+	char t[40], ev[32], user[256], pat[256], outc[16], errs[512], obj[256];
+
+	if (ctl->json) {
+		printf("%s%.*s", *n ? ",\n" : "[", (int)strcspn(line, "\n"), line);
+		(*n)++;
+		return;
+	}
+	field(line, "time", t, sizeof t);
+	field(line, "event", ev, sizeof ev);
+	field(line, "user", user, sizeof user);
+	field(line, "patient", pat, sizeof pat);
+	field(line, "outcome", outc, sizeof outc);
+	field(line, "errors", errs, sizeof errs);
+	field(line, "object", obj, sizeof obj);
+	printf("%-24s %-8s %-8s %-36.36s %-40.40s %s%s%s\n", t, ev, outc,
+	    pat[0] ? pat : "-", user, obj, errs[0] ? " " : "", errs);
+	(*n)++;
+}
+
+int
+ctl_audit(struct ctl *ctl, int argc, char **argv)
+{
+	struct afilter f = { 0 };
+	char dir[CONF_STR_MAX + 16], path[CONF_STR_MAX + 300], cx[512];
+	char **names = NULL, *line = NULL;
+	size_t nnames = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d = NULL;
+	int n = 0, rc = 1;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+
+		if (eq == NULL) {
+			fprintf(stderr, "xdsctl audit: \"%s\": expected key=value\n", a);
+			return 2;
+		}
+		if (strncmp(a, "patient=", 8) == 0) {
+			/* A bare BSN matches its CX under the BSN authority. */
+			if (strchr(eq + 1, '^') == NULL &&
+			    str_fmt(cx, sizeof cx, "%s^^^&%s&ISO", eq + 1, OID_BSN) > 0)
+				f.patient = cx;
+			else
+				f.patient = eq + 1;
+		} else if (strncmp(a, "event=", 6) == 0)
+			f.event = eq + 1;
+		else if (strncmp(a, "user=", 5) == 0)
+			f.user = eq + 1;
+		else if (strncmp(a, "outcome=", 8) == 0)
+			f.outcome = eq + 1;
+		else if (strncmp(a, "since=", 6) == 0)
+			f.since = eq + 1;
+		else if (strncmp(a, "until=", 6) == 0)
+			f.until = eq + 1;
+		else {
+			fprintf(stderr, "xdsctl audit: unknown filter \"%s\" (patient, "
+			    "event, user, outcome, since, until)\n", a);
+			return 2;
+		}
+	}
+	if (str_fmt(dir, sizeof dir, "%s/audit", ctl->conf.node_state_dir) < 0 ||
+	    (d = opendir(dir)) == NULL) {
+		fprintf(stderr, "xdsctl audit: %s: no access log here (see "
+		    "node.state_dir)\n", dir);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *day = de->d_name + 7;	/* access-YYYY-MM-DD.jsonl */
+
+		if (strncmp(de->d_name, "access-", 7) != 0 ||
+		    strlen(de->d_name) != 23 || strcmp(de->d_name + 17, ".jsonl") != 0)
+			continue;
+		if ((f.since && strncmp(day, f.since, 10) < 0) ||
+		    (f.until && strncmp(day, f.until, 10) > 0))
+			continue;
+		if (nnames == cap) {
+			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) *
+			    sizeof *names);
+
+			if (nn == NULL)
+				goto out;
+			names = nn;
+		}
+		if ((names[nnames] = strdup(de->d_name)) == NULL)
+			goto out;
+		nnames++;
+	}
+	qsort(names, nnames, sizeof *names, name_cmp);
+	if ((line = malloc(AUDIT_LINE_MAX)) == NULL)
+		goto out;
+	if (!ctl->json)
+		printf("%-24s %-8s %-8s %-36s %-40s %s\n", "TIME", "EVENT",
+		    "OUTCOME", "PATIENT", "USER", "OBJECT / ERRORS");
+	for (i = 0; i < nnames; i++) {
+		FILE *fp;
+
+		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
+		    (fp = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, AUDIT_LINE_MAX, fp) != NULL)
+			if (matches(line, &f))
+				print_record(ctl, line, &n);
+		fclose(fp);
+	}
+	if (ctl->json)
+		printf("%s]\n", n ? "\n" : "[");
+	else
+		printf("(%d record%s)\n", n, n == 1 ? "" : "s");
+	rc = 0;
+out:
+	if (d)
+		closedir(d);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	free(line);
+	return rc;
+}
