@@ -59,6 +59,16 @@ struct store {
 	int		 wleader;	/* a leader is running a batch */
 	struct store_conn *wconn;	/* the leader's connection */
 	unsigned long long nbatch, nwrites;	/* statistics */
+
+	/* Checkpoints run on a thread of their own (ckpt_main), not inside
+	 * a leader's COMMIT; see wal_hook. */
+	pthread_mutex_t	 ckmtx;
+	pthread_cond_t	 ckcv;
+	pthread_t	 ckthr;
+	int		 ckrunning;	/* ckthr was started */
+	int		 ckwanted;
+	int		 ckstop;
+	struct store_conn *ckconn;
 };
 
 static int
@@ -217,6 +227,82 @@ fail:
 	return rc != 0 ? rc : STORE_ERR;
 }
 
+/* The checkpointer: copies WAL frames into registry.db (and fsyncs it)
+ * while the leader goes on committing. */
+static void *
+ckpt_main(void *arg)
+{
+	struct store *s = arg;
+	int	 rc, nlog, nckpt;
+
+	pthread_mutex_lock(&s->ckmtx);
+	for (;;) {
+		while (!s->ckwanted && !s->ckstop)
+			pthread_cond_wait(&s->ckcv, &s->ckmtx);
+		if (s->ckstop)
+			break;
+		s->ckwanted = 0;
+		pthread_mutex_unlock(&s->ckmtx);
+		rc = sqlite3_wal_checkpoint_v2(s->ckconn->db, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+		if (rc != SQLITE_OK && store_rc(rc) != STORE_EBUSY)
+			log_warnx("registry: checkpoint: %s",
+			    sqlite3_errmsg(s->ckconn->db));
+		pthread_mutex_lock(&s->ckmtx);
+	}
+	pthread_mutex_unlock(&s->ckmtx);
+	return NULL;
+}
+
+/*
+ * After each COMMIT of the writer connection (instead of SQLite's
+ * automatic checkpoint, which runs inside the COMMIT): past
+ * STORE_CKPT_FRAMES the checkpointer is woken; past STORE_CKPT_INLINE
+ * (it fell behind, or writes never pause long enough for it to catch
+ * up, so the WAL could never restart) the leader checkpoints what is
+ * left itself, so the WAL stays bounded.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
+{
+	struct store *s = arg;
+
+	if (nframes >= STORE_CKPT_INLINE) {
+		if (sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK &&
+		    store_rc(sqlite3_errcode(db)) != STORE_EBUSY)
+			log_warnx("registry: checkpoint: %s",
+			    sqlite3_errmsg(db));
+	} else if (nframes >= STORE_CKPT_FRAMES && s->ckrunning) {
+		pthread_mutex_lock(&s->ckmtx);
+		s->ckwanted = 1;
+		pthread_cond_signal(&s->ckcv);
+		pthread_mutex_unlock(&s->ckmtx);
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * The writer connection: savepoint (statement) journals in memory, not
+ * in a temporary file opened, written and unlinked per batch; the file
+ * grows in STORE_CHUNK_BYTES steps, so readers' maps of it (mmap_size)
+ * and checkpoints' truncates change once per chunk, not per commit.
+ */
+static int
+writer_setup(struct store_conn *c, char *err, size_t errlen)
+{
+	int	 chunk = STORE_CHUNK_BYTES;
+
+	if (exec(c->db, "PRAGMA temp_store=MEMORY;"
+	    "PRAGMA cache_size=-32768;", err, errlen) != 0)
+		return STORE_ERR;
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_CHUNK_SIZE,
+	    &chunk) != SQLITE_OK)
+		log_warnx("registry: chunk size not set: %s",
+		    sqlite3_errmsg(c->db));
+	return 0;
+}
+
 int
 store_open(const char *state_dir, struct store **out, char *err,
     size_t errlen)
@@ -244,6 +330,8 @@ store_open(const char *state_dir, struct store **out, char *err,
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->wmtx, NULL);
 	pthread_cond_init(&s->wcv, NULL);
+	pthread_mutex_init(&s->ckmtx, NULL);
+	pthread_cond_init(&s->ckcv, NULL);
 	if ((c = conn_new(s->path, err, errlen)) == NULL)
 		goto fail_sync;
 	if (schema_apply(c->db, err, errlen) != 0)
@@ -251,14 +339,30 @@ store_open(const char *state_dir, struct store **out, char *err,
 	/* The file holds patient data: owner only. */
 	if (chmod(s->path, 0600) == -1)
 		log_warn("chmod %s", s->path);
-	if ((s->wconn = conn_new(s->path, err, errlen)) == NULL)
+	if ((s->wconn = conn_new(s->path, err, errlen)) == NULL ||
+	    writer_setup(s->wconn, err, errlen) != 0)
 		goto fail_sync;
+	/* Without the checkpointer SQLite checkpoints in the COMMIT. */
+	if ((s->ckconn = conn_new(s->path, err, errlen)) == NULL)
+		log_warnx("registry: no checkpointer: %s", err);
+	else if (pthread_create(&s->ckthr, NULL, ckpt_main, s) != 0) {
+		log_warnx("registry: no checkpointer thread");
+		conn_free(s->ckconn);
+		s->ckconn = NULL;
+	} else {
+		s->ckrunning = 1;
+		sqlite3_wal_hook(s->wconn->db, wal_hook, s);
+	}
+	err[0] = '\0';
 	s->all[s->nall++] = c;
 	s->free = c;
 	*out = s;
 	return STORE_OK;
 fail_sync:
+	conn_free(s->wconn);
 	conn_free(c);
+	pthread_cond_destroy(&s->ckcv);
+	pthread_mutex_destroy(&s->ckmtx);
 	pthread_cond_destroy(&s->wcv);
 	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
@@ -280,12 +384,22 @@ store_close(struct store *s)
 	if (s->nbusy != 0)
 		log_warnx("registry: closing with %zu connections in use",
 		    s->nbusy);
+	if (s->ckrunning) {
+		pthread_mutex_lock(&s->ckmtx);
+		s->ckstop = 1;
+		pthread_cond_signal(&s->ckcv);
+		pthread_mutex_unlock(&s->ckmtx);
+		pthread_join(s->ckthr, NULL);
+	}
+	conn_free(s->ckconn);
 	for (i = 0; i < STORE_MAX_CONNS; i++)
 		conn_free(s->all[i]);
 	conn_free(s->wconn);
 	if (s->nbatch > 0)
 		log_debug("registry: %llu writes in %llu commits", s->nwrites,
 		    s->nbatch);
+	pthread_cond_destroy(&s->ckcv);
+	pthread_mutex_destroy(&s->ckmtx);
 	pthread_cond_destroy(&s->wcv);
 	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
@@ -435,9 +549,10 @@ run_txn(struct store *s, const char *begin, int (*fn)(struct store_conn *,
 }
 
 /* Run one batch (the requests in b, linked by next) on the writer
- * connection.  Sets rc and done on each request that has its answer;
- * leaves done = 0 on those to run again in a later batch. */
-static void
+ * connection.  Sets rc and settled on each request that has its answer;
+ * leaves settled = 0 on those to run again in a later batch.  Returns
+ * the number of writes committed. */
+static int
 run_batch(struct store *s, struct wreq *b)
 {
 	struct store_conn *c = s->wconn;
@@ -463,7 +578,7 @@ run_batch(struct store *s, struct wreq *b)
 				str_fmt(r->err, r->errlen, "%s", berr);
 			r->settled = 1;
 		}
-		return;
+		return 0;
 	}
 	n = 0;
 	for (r = b; r != NULL; r = r->next) {
@@ -492,7 +607,7 @@ run_batch(struct store *s, struct wreq *b)
 					p->settled = 0;
 				}
 			}
-			return;
+			return 0;
 		}
 		if (r->rc == 0) {
 			if (exec(c->db, "RELEASE w", r->err, r->errlen) != 0)
@@ -517,7 +632,7 @@ run_batch(struct store *s, struct wreq *b)
 						r->attempts++;
 						r->settled = 0;
 					}
-				return;
+				return 0;
 			}
 		}
 		/* fn asked to run again (STORE_EBUSY): next batch. */
@@ -535,13 +650,10 @@ run_batch(struct store *s, struct wreq *b)
 	if (n == 0) {
 		/* Nothing to keep: no commit, no fsync. */
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		return;
+		return 0;
 	}
-	if ((rc = exec(c->db, "COMMIT", berr, sizeof berr)) == 0) {
-		s->nbatch++;
-		s->nwrites += (unsigned long long)n;
-		return;
-	}
+	if ((rc = exec(c->db, "COMMIT", berr, sizeof berr)) == 0)
+		return n;
 	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	for (r = b; r != NULL; r = r->next) {
 		if (!r->settled || r->rc != 0)
@@ -555,6 +667,7 @@ run_batch(struct store *s, struct wreq *b)
 		r->rc = rc;
 		str_fmt(r->err, r->errlen, "commit: %s", berr);
 	}
+	return 0;
 }
 
 int
@@ -599,9 +712,13 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 		r->next = NULL;
 		pthread_mutex_unlock(&s->wmtx);
 
-		run_batch(s, b);
+		n = (size_t)run_batch(s, b);
 
 		pthread_mutex_lock(&s->wmtx);
+		if (n > 0) {
+			s->nbatch++;
+			s->nwrites += n;
+		}
 		/* Answer the settled ones; those to run again go back to
 		 * the head of the queue, in order.  A request is not
 		 * touched once done: its owner may return at once. */
@@ -629,6 +746,16 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 	}
 	pthread_mutex_unlock(&s->wmtx);
 	return me.rc;
+}
+
+void
+store_stats(struct store *s, unsigned long long *writes,
+    unsigned long long *commits)
+{
+	pthread_mutex_lock(&s->wmtx);
+	*writes = s->nwrites;
+	*commits = s->nbatch;
+	pthread_mutex_unlock(&s->wmtx);
 }
 
 int

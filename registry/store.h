@@ -21,6 +21,9 @@
 #define STORE_BUSY_TIMEOUT_MS	5000
 #define STORE_WRITE_RETRIES	5	/* BEGIN IMMEDIATE / BUSY retries */
 #define STORE_BATCH_MAX		128	/* writes per group commit */
+#define STORE_CKPT_FRAMES	2000	/* WAL frames: wake the checkpointer */
+#define STORE_CKPT_INLINE	8000	/* WAL frames: the leader checkpoints */
+#define STORE_CHUNK_BYTES	(4 * 1024 * 1024)	/* registry.db growth */
 
 enum store_status {
 	STORE_OK = 0,
@@ -79,6 +82,10 @@ int	store_write(struct store *, int (*fn)(struct store_conn *, void *),
 /* Same, as a read transaction (BEGIN DEFERRED, then COMMIT). */
 int	store_read(struct store *, int (*fn)(struct store_conn *, void *),
 	    void *arg, char *err, size_t errlen);
+
+/* Writes committed so far and the COMMITs (batches) that held them. */
+void	store_stats(struct store *, unsigned long long *writes,
+	    unsigned long long *commits);
 
 /* Map a SQLite result code to STORE_EBUSY or STORE_ERR. */
 int	store_rc(int sqlite_rc);

@@ -1,6 +1,7 @@
 /* test_registry.c: the Document Registry through its route handlers,
  * with a temporary state_dir: ITI-42 rules that need the database,
- * ITI-62 (R19), atomicity and two concurrent submitters. */
+ * ITI-62 (R19), atomicity, concurrent submitters and the group commit
+ * of store_write. */
 #include "config.h"
 
 #include <CUnit/Basic.h>
@@ -16,6 +17,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "registry.h"
+#include "store.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -625,6 +627,371 @@ test_reopen(void)
 	}
 }
 
+/* ---- group commit (store_write) ---- */
+
+#define GC_THREADS	16
+#define GC_PER_THREAD	40
+
+static struct store *gcs;
+
+struct gc_arg {
+	int	 key;
+	int	 fail;		/* 0 keep, 1 business failure, 2 STORE_ERR */
+	int	 delay_ms;
+};
+
+static const char GC_INS[] = "INSERT INTO gc (k) VALUES (?)";
+static const char GC_HAS[] = "SELECT count(*) FROM gc WHERE k = ?";
+
+static int
+gc_fn(struct store_conn *c, void *arg)
+{
+	struct gc_arg *a = arg;
+	sqlite3_stmt *st;
+	int	 rc, n;
+
+	if (a->delay_ms > 0)
+		usleep((useconds_t)a->delay_ms * 1000);
+	/* A check that reads the database: it must see the writes of the
+	 * earlier members of the same batch. */
+	if ((st = store_stmt(c, GC_HAS)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int(st, 1, a->key);
+	rc = sqlite3_step(st);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return STORE_ERR;
+	if (n > 0)
+		return 1;		/* already stored: refused */
+	if ((st = store_stmt(c, GC_INS)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int(st, 1, a->key);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_rc(rc);
+	/* Fail after writing: the row must go with the failure. */
+	return a->fail == 1 ? 1 : a->fail == 2 ? STORE_ERR : 0;
+}
+
+static int
+gc_create(struct store_conn *c, void *arg)
+{
+	(void)arg;
+	return sqlite3_exec(c->db, "CREATE TABLE IF NOT EXISTS gc "
+	    "(k INTEGER NOT NULL)", NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    STORE_ERR;
+}
+
+static long long
+gc_count(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char	 path[600];
+	long long v = -1;
+
+	snprintf(path, sizeof path, "%s/gc/registry.db", tmpdir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+struct gc_worker {
+	int	 n;
+	int	 ok, refused, errors, wrong;
+	int	 acked[GC_PER_THREAD];	/* keys answered 0 */
+};
+
+/* Key k: every 7th fails after writing (business failure), every 11th
+ * fails with STORE_ERR, every 13th repeats the key before it (refused
+ * by the read check, whichever batch the first one was in). */
+static void
+gc_plan(int k, struct gc_arg *a)
+{
+	memset(a, 0, sizeof *a);
+	a->key = k % 13 == 0 ? k - 1 : k;
+	a->fail = k % 7 == 0 ? 1 : k % 11 == 0 ? 2 : 0;
+}
+
+/* What store_write must answer for key k (0, 1 or -1), given that the
+ * same thread submitted k - 1 just before when prev. */
+static int
+gc_expect(int k, int prev)
+{
+	struct gc_arg a;
+
+	gc_plan(k, &a);
+	if (a.key != k && prev && gc_expect(k - 1, 0) == 0)
+		return 1;	/* k - 1 is stored: refused by the read */
+	return a.fail == 1 ? 1 : a.fail == 2 ? -1 : 0;
+}
+
+static void *
+gc_run(void *arg)
+{
+	struct gc_worker *w = arg;
+	struct gc_arg a;
+	char	 err[256];
+	int	 i, rc;
+
+	for (i = 0; i < GC_PER_THREAD; i++) {
+		gc_plan(w->n * 1000 + i + 1, &a);
+		err[0] = 'x';
+		rc = store_write(gcs, gc_fn, &a, err, sizeof err);
+		if (rc == 0) {
+			w->acked[w->ok++] = a.key;
+			if (a.fail != 0 || err[0] != '\0')
+				w->wrong++;
+		} else if (rc == 1) {
+			w->refused++;
+		} else {
+			w->errors++;
+			/* The error text belongs to this caller. */
+			if (a.fail != 2 || err[0] == '\0')
+				w->wrong++;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_group_commit(void)
+{
+	pthread_t t[GC_THREADS];
+	struct gc_worker *w;
+	unsigned long long writes = 0, commits = 0;
+	char	 dir[600], err[256], sql[128];
+	int	 i, j, ok = 0, exp_ok = 0, exp_ref = 0, exp_err = 0;
+	int	 refused = 0, errors = 0;
+
+	snprintf(dir, sizeof dir, "%s/gc", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(store_open(dir, &gcs, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(store_write(gcs, gc_create, NULL, err,
+	    sizeof err), 0);
+	w = calloc(GC_THREADS, sizeof *w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	for (i = 0; i < GC_THREADS; i++) {
+		w[i].n = i;
+		for (j = 0; j < GC_PER_THREAD; j++) {
+			switch (gc_expect(i * 1000 + j + 1, j > 0)) {
+			case 0:	exp_ok++; break;
+			case 1:	exp_ref++; break;
+			default: exp_err++; break;
+			}
+		}
+	}
+	for (i = 0; i < GC_THREADS; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, gc_run,
+		    &w[i]), 0);
+	for (i = 0; i < GC_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < GC_THREADS; i++) {
+		ok += w[i].ok;
+		refused += w[i].refused;
+		errors += w[i].errors;
+		CU_ASSERT_EQUAL(w[i].wrong, 0);
+	}
+	store_stats(gcs, &writes, &commits);
+	store_close(gcs);
+	gcs = NULL;
+	CU_ASSERT_EQUAL(ok, exp_ok);
+	CU_ASSERT_EQUAL(refused, exp_ref);
+	CU_ASSERT_EQUAL(errors, exp_err);
+	/* +1: the CREATE TABLE */
+	CU_ASSERT_EQUAL(writes, (unsigned long long)exp_ok + 1);
+	CU_ASSERT(commits >= 1 && commits <= writes);
+	fprintf(stderr, "group commit: %llu writes in %llu commits\n",
+	    writes, commits);
+
+	/* After close: every acknowledged key once, nothing else. */
+	CU_ASSERT_EQUAL(gc_count("SELECT count(*) FROM gc"), exp_ok);
+	CU_ASSERT_EQUAL(gc_count("SELECT count(DISTINCT k) FROM gc"), exp_ok);
+	for (i = 0; i < GC_THREADS; i++) {
+		for (j = 0; j < w[i].ok; j++) {
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM gc "
+			    "WHERE k = %d", w[i].acked[j]);
+			CU_ASSERT_EQUAL(gc_count(sql), 1);
+		}
+	}
+	free(w);
+}
+
+/* One batch, held up by a slow first member so the others queue behind
+ * it: a failure in the middle of the next batch is rolled back alone,
+ * and a later member sees an earlier member's row. */
+struct gc_one {
+	struct gc_arg	 a;
+	int		 rc;
+	char		 err[256];
+};
+
+static void *
+gc_one_run(void *arg)
+{
+	struct gc_one *o = arg;
+
+	o->rc = store_write(gcs, gc_fn, &o->a, o->err, sizeof o->err);
+	return NULL;
+}
+
+static void
+test_group_batch(void)
+{
+	pthread_t t[5];
+	struct gc_one o[5];
+	unsigned long long w0, c0, w1, c1;
+	char	 dir[600], err[256];
+	int	 i;
+
+	snprintf(dir, sizeof dir, "%s/gc", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(store_open(dir, &gcs, err, sizeof err), 0);
+	store_stats(gcs, &w0, &c0);
+	CU_ASSERT_EQUAL(w0, 0);
+	memset(o, 0, sizeof o);
+	o[0].a.key = 900001;
+	o[0].a.delay_ms = 300;		/* the leader of batch 1 */
+	o[1].a.key = 900002;		/* batch 2: kept */
+	o[2].a.key = 900003;
+	o[2].a.fail = 1;		/* refused after writing */
+	o[3].a.key = 900004;		/* kept */
+	o[4].a.key = 900002;		/* repeats o[1]: refused by the read */
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t[0], NULL, gc_one_run,
+	    &o[0]), 0);
+	usleep(100 * 1000);
+	for (i = 1; i < 5; i++) {
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, gc_one_run,
+		    &o[i]), 0);
+		usleep(20 * 1000);	/* queue in this order */
+	}
+	for (i = 0; i < 5; i++)
+		pthread_join(t[i], NULL);
+	store_stats(gcs, &w1, &c1);
+	store_close(gcs);
+	gcs = NULL;
+	CU_ASSERT_EQUAL(o[0].rc, 0);
+	CU_ASSERT_EQUAL(o[1].rc, 0);
+	CU_ASSERT_EQUAL(o[2].rc, 1);
+	CU_ASSERT_EQUAL(o[3].rc, 0);
+	CU_ASSERT_EQUAL(o[4].rc, 1);
+	CU_ASSERT_EQUAL(w1 - w0, 3);
+	CU_ASSERT_EQUAL(c1 - c0, 2);	/* o[0] alone, then o[1..4] */
+	CU_ASSERT_EQUAL(gc_count("SELECT count(*) FROM gc WHERE k > 900000"),
+	    3);
+	CU_ASSERT_EQUAL(gc_count("SELECT count(*) FROM gc WHERE k = 900003"),
+	    0);
+	CU_ASSERT_EQUAL(gc_count("SELECT count(*) FROM gc WHERE k = 900002"),
+	    1);
+}
+
+/* ITI-42 from many threads at once, a third of them refused inside the
+ * transaction (unresolved reference): every Success is in registry.db
+ * after a close and reopen, nothing of the refused ones is. */
+#define SUB_THREADS	8
+#define SUB_EACH	9
+
+struct sub_worker {
+	int	 n;
+	int	 ok, refused;
+};
+
+static void *
+sub_run(void *arg)
+{
+	struct sub_worker *w = arg;
+	struct buf b;
+	char	 ss[64], de[64];
+	int	 i;
+
+	for (i = 0; i < SUB_EACH; i++) {
+		snprintf(ss, sizeof ss, "1.8.%d.%d", w->n, i);
+		snprintf(de, sizeof de, "1.8.%d.%d.1", w->n, i);
+		begin(&b, ss, PAT);
+		add_de(&b, "Doc1", de, HASH1, PAT);
+		add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+		if (i % 3 == 2)
+			add_assoc(&b, "r1", AT_RPLC, "Doc1", "urn:uuid:"
+			    "6f1c6a8e-0000-4000-8000-00000000beef", NULL);
+		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
+		    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+		{
+			const struct soap_endpoint *ep = registry_endpoint(reg);
+			struct soap_request req;
+			struct soap_reply rep;
+			struct xact x;
+			char	 err[256];
+
+			memset(&req, 0, sizeof req);
+			memset(&rep, 0, sizeof rep);
+			req.doc = xml_parse(buf_str(&b), b.b_len, err,
+			    sizeof err);
+			if (req.doc != NULL) {
+				req.body = xmlDocGetRootElement(req.doc);
+				buf_init(&rep.body, 64 * 1024);
+				xact_begin(&x, &conf, ep->path, "t", "::1");
+				if (ep->routes[0].fn(ep->actor, &x, &req,
+				    &rep) == 0) {
+					if (strstr(buf_str(&rep.body),
+					    ST_SUCCESS) != NULL)
+						w->ok++;
+					else if (strstr(buf_str(&rep.body),
+					    ERR_UNRESOLVED_REFERENCE) != NULL)
+						w->refused++;
+				}
+				buf_free(&rep.body);
+				xmlFreeDoc(req.doc);
+			}
+		}
+		buf_free(&b);
+	}
+	return NULL;
+}
+
+static void
+test_concurrent_many(void)
+{
+	pthread_t t[SUB_THREADS];
+	struct sub_worker w[SUB_THREADS];
+	struct registry *r2 = NULL;
+	char	 err[256];
+	int	 i, ok = 0, refused = 0;
+
+	for (i = 0; i < SUB_THREADS; i++) {
+		w[i].n = i;
+		w[i].ok = w[i].refused = 0;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, sub_run,
+		    &w[i]), 0);
+	}
+	for (i = 0; i < SUB_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < SUB_THREADS; i++) {
+		ok += w[i].ok;
+		refused += w[i].refused;
+	}
+	CU_ASSERT_EQUAL(ok, SUB_THREADS * SUB_EACH * 2 / 3);
+	CU_ASSERT_EQUAL(refused, SUB_THREADS * SUB_EACH / 3);
+	/* Close (the checkpointer stops) and reopen: all still there. */
+	registry_close(reg);
+	reg = NULL;
+	CU_ASSERT_EQUAL_FATAL(registry_open(&conf, &reg, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM submission_set WHERE "
+	    "unique_id LIKE '1.8.%'", NULL), SUB_THREADS * SUB_EACH * 2 / 3);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id LIKE '1.8.%'", NULL), SUB_THREADS * SUB_EACH * 2 / 3);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM submission_set WHERE "
+	    "unique_id LIKE '1.8.%.2'", NULL), 0);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "unique_id LIKE '1.8.%.2.1'", NULL), 0);
+	(void)r2;
+}
+
 static int
 suite_init(void)
 {
@@ -674,6 +1041,12 @@ main(void)
 	    CU_add_test(s, "patient list", test_patient_list) == NULL ||
 	    CU_add_test(s, "ITI-62 R19", test_delete) == NULL ||
 	    CU_add_test(s, "two submitters", test_concurrent) == NULL ||
+	    CU_add_test(s, "many submitters, some refused",
+	    test_concurrent_many) == NULL ||
+	    CU_add_test(s, "group commit: results, durability",
+	    test_group_commit) == NULL ||
+	    CU_add_test(s, "group commit: failure inside a batch",
+	    test_group_batch) == NULL ||
 	    CU_add_test(s, "reopen", test_reopen) == NULL) {
 		CU_cleanup_registry();
 		return 99;
