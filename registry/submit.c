@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -136,12 +139,57 @@ map_get(const struct idmap *m, size_t n, char *ref)
 	return p == NULL ? ref : p->to;
 }
 
-static char *
-fresh_uuid(struct rim_list *l)
-{
-	char	 u[46];
+/* Random bytes for every entryUUID a submission needs, from one
+ * getrandom(2) call instead of one per UUID. */
+struct uuid_pool {
+	unsigned char	*r;
+	size_t		 n;	/* UUIDs in r */
+	size_t		 used;
+};
 
-	if (hl7_uuid_new(u) != 0)
+static int
+uuid_pool_fill(struct uuid_pool *p, size_t n)
+{
+	size_t	 got = 0, len;
+	ssize_t	 k;
+
+	p->used = 0;
+	p->n = 0;
+	if (n == 0)
+		return 0;
+	if (n > SIZE_MAX / 16 || (p->r = malloc(n * 16)) == NULL)
+		return -1;
+	len = n * 16;
+	while (got < len) {
+		if ((k = getrandom(p->r + got, len - got, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	p->n = n;
+	return 0;
+}
+
+static char *
+fresh_uuid(struct rim_list *l, struct uuid_pool *p)
+{
+	unsigned char *r;
+	char	 u[46], hex[33];
+
+	if (p->used >= p->n) {
+		/* Counted wrong: still correct, one syscall more. */
+		if (hl7_uuid_new(u) != 0)
+			return NULL;
+		return rim_strdup(l, u);
+	}
+	r = p->r + 16 * p->used++;
+	r[6] = (r[6] & 0x0f) | 0x40;	/* version 4 */
+	r[8] = (r[8] & 0x3f) | 0x80;	/* RFC 4122 variant */
+	str_hex(r, 16, hex);
+	if (str_fmt(u, sizeof u, "urn:uuid:%.8s-%.4s-%.4s-%.4s-%.12s", hex,
+	    hex + 8, hex + 12, hex + 16, hex + 20) < 0)
 		return NULL;
 	return rim_strdup(l, u);
 }
@@ -158,11 +206,17 @@ static int
 assign_ids(struct rim_list *l)
 {
 	struct idmap *m = NULL;
-	size_t	 i, j, n = 0;
+	struct uuid_pool pool;
+	size_t	 i, j, n = 0, need = 0;
 	int	 rc = -1;
 
+	memset(&pool, 0, sizeof pool);
+	for (i = 0; i < l->nobj; i++)
+		need += 1 + l->obj[i].ncls + l->obj[i].neids;
+	if (uuid_pool_fill(&pool, need) != 0)
+		goto out;
 	if ((m = calloc(l->nobj + 1, sizeof *m)) == NULL)
-		return -1;
+		goto out;
 	for (i = 0; i < l->nobj; i++) {
 		struct rim_object *o = &l->obj[i];
 
@@ -170,7 +224,7 @@ assign_ids(struct rim_list *l)
 		    o->kind == RIM_OBJECT_REF)
 			continue;
 		m[n].from = o->id;
-		if ((m[n].to = fresh_uuid(l)) == NULL)
+		if ((m[n].to = fresh_uuid(l, &pool)) == NULL)
 			goto out;
 		n++;
 	}
@@ -188,7 +242,7 @@ assign_ids(struct rim_list *l)
 			struct rim_classification *c = &o->cls[j];
 
 			if (c->id == NULL || !is_uuid_ref(c->id))
-				if ((c->id = fresh_uuid(l)) == NULL)
+				if ((c->id = fresh_uuid(l, &pool)) == NULL)
 					goto out;
 			c->classified = map_get(m, n, c->classified);
 		}
@@ -196,13 +250,14 @@ assign_ids(struct rim_list *l)
 			struct rim_extid *e = &o->eids[j];
 
 			if (e->id == NULL || !is_uuid_ref(e->id))
-				if ((e->id = fresh_uuid(l)) == NULL)
+				if ((e->id = fresh_uuid(l, &pool)) == NULL)
 					goto out;
 			e->registry_object = map_get(m, n, e->registry_object);
 		}
 	}
 	rc = 0;
 out:
+	free(pool.r);
 	free(m);
 	return rc;
 }
