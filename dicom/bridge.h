@@ -143,6 +143,21 @@ int	bridge_publish(const struct conf *conf, struct bridge_db *db,
 	    const struct bridge_links *links, const char *study_uid,
 	    char *err, size_t errlen);
 
+/*
+ * RAD-69 Retrieve Imaging Document Set (dicom/rad69.c): the endpoint to
+ * mount at BRIDGE_IDS_PATH.  Serves the stored instances by study/series/
+ * SOP UID to requests naming our Retrieve Location UID
+ * (dicom.retrieve_location_uid, else repository.unique_id) as
+ * RepositoryUniqueId, in the transfer syntax they were received in when
+ * the request lists it.  Needs no running bridge.
+ */
+#define BRIDGE_IDS_PATH	"/xdsi/source"
+struct bridge_ids;
+int	bridge_ids_open(const struct conf *conf, struct bridge_ids **out,
+	    char *err, size_t errlen);
+void	bridge_ids_close(struct bridge_ids *ids);
+const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
+
 /* xdsctl dicom ... (src/xdsctl_dicom.c) */
 struct ctl;
 int	ctl_dicom(struct ctl *ctl, int argc, char **argv);

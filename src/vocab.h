@@ -226,5 +226,6 @@
 #define TXN_ITI43	"ITI-43"
 #define TXN_ITI62	"ITI-62"
 #define TXN_RAD68	"RAD-68"
+#define TXN_RAD69	"RAD-69"
 
 #endif /* XDS_VOCAB_H */

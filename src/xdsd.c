@@ -99,6 +99,7 @@ main(int argc, char **argv)
 	struct http_server_opts ho;
 	struct registry *reg = NULL;
 	struct bridge *dicom = NULL;
+	struct bridge_ids *ids = NULL;
 	struct repository *repo = NULL;
 	struct router *rt = NULL;
 	SSL_CTX *tls = NULL;
@@ -177,6 +178,11 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (reg != NULL)
 		router_mount(rt, registry_endpoint(reg));
+	if (conf.dicom_enabled) {
+		if (bridge_ids_open(&conf, &ids, err, sizeof err) != 0)
+			fatalx("dicom: %s", err);
+		router_mount(rt, bridge_ids_endpoint(ids));
+	}
 	if (conf.repository_enabled) {
 		if (repository_open(&conf, reg != NULL ? registry_endpoint(reg) :
 		    NULL, soapclient_call, xact_end, &repo, err, sizeof err) != 0)
@@ -235,6 +241,7 @@ main(int argc, char **argv)
 	server = NULL;
 	router_free(rt);
 	repository_close(repo);
+	bridge_ids_close(ids);
 	registry_close(reg);
 	audit_close();
 	SSL_CTX_free(tls);

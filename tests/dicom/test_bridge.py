@@ -95,6 +95,81 @@ def find_documents(port, bsn, statuses):
         out[eid] = {"status": status.group(1) if status else "", "unique_id": uid, "xml": m.group(0)}
     return out
 
+ACT_RAD69 = "urn:ihe:rad:2009:RetrieveImagingDocumentSet"
+REPO_UID = "1.3.6.1.4.1.21367.13.71.1"     # repository.unique_id default = Retrieve Location UID
+
+def rad69_body(studies, ts, elements=False):
+    """studies: [(study, [(series, [(repo, sop)])])]."""
+    out = ['<xdsiB:RetrieveImagingDocumentSetRequest xmlns:xdsiB="urn:ihe:rad:xdsi-b:2009" '
+           'xmlns:xdsb="urn:ihe:iti:xds-b:2007">']
+    for st, series in studies:
+        out.append('<xdsiB:StudyRequest>' + '<xdsiB:StudyInstanceUID>%s</xdsiB:StudyInstanceUID>' % st
+                   if elements else '<xdsiB:StudyRequest studyInstanceUID="%s">' % st)
+        for se, docs in series:
+            out.append('<xdsiB:SeriesRequest>' + '<xdsiB:SeriesInstanceUID>%s</xdsiB:SeriesInstanceUID>' % se
+                       if elements else '<xdsiB:SeriesRequest seriesInstanceUID="%s">' % se)
+            for repo, sop in docs:
+                out.append('<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>%s</xdsb:RepositoryUniqueId>'
+                           '<xdsb:DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:DocumentRequest>' % (repo, sop))
+            out.append('</xdsiB:SeriesRequest>')
+        out.append('</xdsiB:StudyRequest>')
+    out.append('<xdsiB:TransferSyntaxUIDList>%s</xdsiB:TransferSyntaxUIDList>'
+               % "".join("<xdsiB:TransferSyntaxUID>%s</xdsiB:TransferSyntaxUID>" % t for t in ts))
+    out.append('</xdsiB:RetrieveImagingDocumentSetRequest>')
+    return "".join(out)
+
+def rad69(port, body_xml):
+    """(status, error codes, {sop: (mime, bytes)}) of a RAD-69 request."""
+    ct, body = xdsmsg.mtom(ACT_RAD69, body_xml, [])
+    st, rct, rb = xdsmsg.post(port, "/xdsi/source", ct, body)
+    xml, att = xdsmsg.split_mtom(rct, rb)
+    docs = {}
+    for m in re.finditer(r"<xdsb:DocumentResponse>(.*?)</xdsb:DocumentResponse>", xml, re.S):
+        dr = m.group(1)
+        u = re.search(r"<xdsb:DocumentUniqueId>([^<]*)<", dr).group(1)
+        mt = re.search(r"<xdsb:mimeType>([^<]*)<", dr).group(1)
+        cid = re.search(r'href="cid:([^"]+)"', dr).group(1)
+        docs[u] = (mt, att.get(cid))
+    return xdsmsg.status_of(xml), xdsmsg.errors_of(xml), docs
+
+def stored_instances(state):
+    """[(study, series, sop, transfer syntax, path)] in the bridge's store."""
+    out = []
+    root = os.path.join(state, "dicom")
+    for study in sorted(os.listdir(root)):
+        if study in ("tmp", "kos"):
+            continue
+        for series in sorted(os.listdir(os.path.join(root, study))):
+            for n in sorted(os.listdir(os.path.join(root, study, series))):
+                p = os.path.join(root, study, series, n)
+                out.append((study, series, n[:-4], meta_split(open(p, "rb").read())[0], p))
+    return out
+
+def nist_rad69(port, state):
+    """Replay the NIST RAD-69 exception plans (ids_2018-4811, ids_4812) on
+    our store: the UIDs of each plan's comparison case are mapped to a
+    stored instance in explicit VR little endian; the others stay."""
+    inst = [i for i in stored_instances(state) if i[3] == "1.2.840.10008.1.2.1"][0]
+    base = os.path.join(TD, "negative", "rad69", "nist-testkit")
+    for plan in ("ids_2018-4811", "ids_4812"):
+        cases = sorted(d for d in os.listdir(os.path.join(base, plan)) if d.startswith("case-"))
+        req = lambda c: [os.path.join(base, plan, c, f) for f in ("rad69-request.xml", "RAD-69Request.xml")
+                         if os.path.exists(os.path.join(base, plan, c, f))][0]
+        ref = open(req(cases[0])).read()
+        m = {re.search(r'studyInstanceUID="([^"]+)"', ref).group(1): inst[0],
+             re.search(r'seriesInstanceUID="([^"]+)"', ref).group(1): inst[1],
+             re.search(r"<xdsb:DocumentUniqueId>([^<]+)<", ref).group(1): inst[2],
+             re.search(r"<xdsb:RepositoryUniqueId>([^<]+)<", ref).group(1): REPO_UID}
+        for c in cases:
+            x = open(req(c)).read()
+            for k in sorted(m, key=len, reverse=True):
+                x = re.sub(r'(?<=[">])%s(?=[<"])' % re.escape(k), m[k], x)
+            x = re.sub(r"^<\?xml[^>]*>\s*", "", x)
+            st, errs, docs = rad69(port, x)
+            want = "Success" if "Comparison" in c else "Failure"
+            ok = st == want and (want == "Failure" or docs.get(inst[2], (None, None))[1] == open(inst[4], "rb").read())
+            check(ok, "NIST %s/%s: %s %s" % (plan, c, st, " ".join(errs)))
+
 work = tempfile.mkdtemp(prefix="xds-dicom-")
 state = os.path.join(work, "state")
 dport, hport = free_port(), free_port()
@@ -275,6 +350,27 @@ try:
             out = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
             check(out.get("replaces") == second["entry_uuid"] and out.get("unique_id") not in (None, second["unique_id"]),
                   "xdsctl dicom publish republishes, replacing the last entry (%s%s)" % (r.stdout.strip(), r.stderr.strip()))
+    # RAD-69 from the store: attributes and elements, partial, wrong syntax
+    gs = "1.2.826.0.1.3680043.9.7"; gse = gs + ".0"
+    g1, g2 = os.path.join(state, "dicom", gs, gse, gs + ".1.dcm"), os.path.join(state, "dicom", gs, gse, gs + ".2.dcm")
+    gts = meta_split(open(g1, "rb").read())[0]
+    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".1"), (REPO_UID, gs + ".2"),
+                                                            (REPO_UID, gs + ".777")])])], [gts]))
+    check(st == "PartialSuccess" and errs == ["XDSDocumentUniqueIdError"]
+          and docs.get(gs + ".1") == ("application/dicom", open(g1, "rb").read())
+          and docs.get(gs + ".2") == ("application/dicom", open(g2, "rb").read()),
+          "RAD-69: two stored instances byte for byte, the unknown one XDSDocumentUniqueIdError (%s %s)" % (st, errs))
+    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])],
+                                             ["1.2.840.10008.1.2.4.50", gts], elements=True))
+    check(st == "Success" and list(docs) == [gs + ".3"], "RAD-69: study/series UIDs as elements (%s %s)" % (st, errs))
+    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])], ["1.2.840.10008.1.2.4.50"]))
+    check(st == "Failure" and errs == ["XDSRepositoryError"], "RAD-69: no acceptable transfer syntax (%s %s)" % (st, errs))
+    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [("1.2.3.999", gs + ".3")])])], [gts]))
+    check(st == "Failure" and errs == ["XDSUnknownRepositoryId"], "RAD-69: another repository (%s %s)" % (st, errs))
+    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, "../../../etc/passwd")])])], [gts]))
+    check(st == "Failure" and errs == ["XDSDocumentUniqueIdError"], "RAD-69: a path as SOP UID is no document")
+    nist_rad69(hport, state)
+
     r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + state, "dicom", "publish",
                         "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"], capture_output=True, text=True)
     check(r.returncode == 1 and "pending" in r.stderr, "xdsctl dicom publish refuses a study without BSN")
