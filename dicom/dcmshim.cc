@@ -224,6 +224,17 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 }
 
 extern "C" int
+dcmshim_ts_known(const char *s)
+{
+	try {
+		return s != nullptr && dcmshim_uid_valid(s) &&
+		    DcmXfer(s).getXfer() != EXS_Unknown;
+	} catch (...) {
+		return 0;
+	}
+}
+
+extern "C" int
 dcmshim_uid_valid(const char *s)
 {
 	size_t n = 0;

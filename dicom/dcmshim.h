@@ -73,6 +73,9 @@ int	dcmshim_parse_file(const char *path, struct dcmshim_info *out,
  * at most 64 characters, no empty or zero-led component). */
 int	dcmshim_uid_valid(const char *s);
 
+/* 1 if s is a transfer syntax DCMTK knows (PS3.6 table A-1). */
+int	dcmshim_ts_known(const char *s);
+
 /*
  * A new UID under root into out (DCMSHIM_UI_SZ).  Root "2.25" gives the
  * UUID-derived form 2.25.<128-bit random decimal> (PS3.5 B.2), any other

@@ -178,7 +178,8 @@ one(struct rq *q, xmlNode *dr, const char *study, const char *series)
 	return 0;
 }
 
-/* The TransferSyntaxUIDList: valid UIDs only. */
+/* The TransferSyntaxUIDList: transfer syntaxes DICOM defines only (an
+ * unknown one can never be served: XDSRepositoryError). */
 static void
 read_ts(struct rq *q, xmlNode *body)
 {
@@ -192,7 +193,7 @@ read_ts(struct rq *q, xmlNode *body)
 			if (xml_is(t, NS_XDSI, "TransferSyntaxUID") &&
 			    q->nts < RAD69_MAX_TS &&
 			    xml_text(t, v, sizeof v) == 0 &&
-			    dcmshim_uid_valid(str_trim(v)))
+			    dcmshim_ts_known(str_trim(v)))
 				str_lcpy(q->ts[q->nts++], v, DCMSHIM_UI_SZ);
 	}
 }
@@ -242,7 +243,7 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 				if (q.nts == 0) {
 					/* nothing we could send it in */
 					if (rim_errors_add(&q.errs, 0,
-					    ERR_REPOSITORY, NULL, "no valid "
+					    ERR_REPOSITORY, NULL, "no known "
 					    "TransferSyntaxUID in the request: "
 					    "IDS cannot encode the pixel data "
 					    "using any of the requested "

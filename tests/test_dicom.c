@@ -146,6 +146,13 @@ test_uid(void)
 
 	CU_ASSERT_TRUE(dcmshim_uid_valid("1.2.840.10008.1.2"));
 	CU_ASSERT_TRUE(dcmshim_uid_valid("1.0.3"));
+	/* transfer syntaxes: defined ones only */
+	CU_ASSERT_TRUE(dcmshim_ts_known("1.2.840.10008.1.2.1"));
+	CU_ASSERT_TRUE(dcmshim_ts_known("1.2.840.10008.1.2.4.91"));
+	CU_ASSERT_FALSE(dcmshim_ts_known("1.2.840.10008.1.2.1.999"));
+	CU_ASSERT_FALSE(dcmshim_ts_known("1.2.840.10008.5.1.4.1.1.7"));
+	CU_ASSERT_FALSE(dcmshim_ts_known(""));
+	CU_ASSERT_FALSE(dcmshim_ts_known(NULL));
 	CU_ASSERT_FALSE(dcmshim_uid_valid(""));
 	CU_ASSERT_FALSE(dcmshim_uid_valid("1..2"));
 	CU_ASSERT_FALSE(dcmshim_uid_valid("1.2."));
