@@ -49,6 +49,7 @@ struct conf {
 	/* [dicom] the DICOM bridge (dicom/bridge.h) */
 	int	dicom_enabled;
 	char	dicom_listen[CONF_STR_MAX];
+	char	dicom_pacs[CONF_STR_MAX];	/* AE@host:port, xdsctl image import */
 	char	dicom_ae_title[17];
 	int	dicom_patient_id_is_bsn;
 	long long dicom_publish_after;
@@ -60,6 +61,17 @@ struct conf {
 	char	dicom_type_code[CONF_STR_MAX];
 	char	dicom_facility_code[CONF_STR_MAX];
 	char	dicom_practice_code[CONF_STR_MAX];
+	/* [affinity] metadata defaults of xdsctl submit --patient */
+	char	affinity_class_code[CONF_STR_MAX];	/* code^display^scheme */
+	char	affinity_confidentiality_code[CONF_STR_MAX];
+	char	affinity_content_type_code[CONF_STR_MAX];
+	char	affinity_facility_code[CONF_STR_MAX];
+	char	affinity_format_code[CONF_STR_MAX];
+	char	affinity_language_code[32];
+	char	affinity_practice_code[CONF_STR_MAX];
+	char	affinity_source_id[65];
+	char	affinity_type_code[CONF_STR_MAX];
+	char	affinity_uid_root[25];
 };
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };

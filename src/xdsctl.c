@@ -3,6 +3,8 @@
  *
  *	xdsctl [options] patient add ID... | patient list
  *	xdsctl [options] submit FILE...
+ *	xdsctl [options] submit FILE... --patient BSN [metadata flags]
+ *	xdsctl [options] retrieve UNIQUEID... [--repository ID] [-o DIR]
  *	xdsctl [options] query NAME [key=value...]
  *	xdsctl [options] delete ENTRYUUID...
  *	xdsctl [options] validate FILE...
@@ -42,6 +44,11 @@ usage(void)
 	    "                           ID is a BSN or a CX id^^^&oid&ISO\n"
 	    "  patient list             list the known patients\n"
 	    "  submit FILE...           ITI-42: register the ebRIM SubmitObjectsRequest in FILE\n"
+	    "  submit FILE... --patient BSN [--title T]... [--class C] [--type C] ...\n"
+	    "                           ITI-41: store and register documents with\n"
+	    "                           metadata from the flags and [affinity]\n"
+	    "  retrieve UNIQUEID... [--repository ID] [-o DIR]\n"
+	    "                           ITI-43: fetch documents into DIR\n"
 	    "  query NAME [key=value]   ITI-18 stored query, e.g.\n"
 	    "                           query FindDocuments patient=999911120\n"
 	    "  delete ENTRYUUID...      ITI-62: remove registry objects\n"
@@ -200,6 +207,19 @@ ctl_validate(struct ctl *ctl, int argc, char **argv)
 	return bad;
 }
 
+/* submit with --patient sends documents (ITI-41), without it ebRIM (ITI-42). */
+static int
+has_patient(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--patient") == 0 ||
+		    strncmp(argv[i], "--patient=", 10) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -273,8 +293,12 @@ main(int argc, char **argv)
 		rc = ctl_patient(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "validate") == 0)
 		rc = ctl_validate(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "submit") == 0 && has_patient(argc, argv))
+		rc = ctl_provide(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "submit") == 0)
 		rc = ctl_submit(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "retrieve") == 0)
+		rc = ctl_retrieve(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "query") == 0)
 		rc = ctl_query(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "audit") == 0)

@@ -17,5 +17,8 @@ int	ctl_submit(struct ctl *, int argc, char **argv);
 int	ctl_query(struct ctl *, int argc, char **argv);
 int	ctl_delete(struct ctl *, int argc, char **argv);
 int	ctl_audit(struct ctl *, int argc, char **argv);
+/* xdsctl_repo.c: submit --patient (ITI-41) and retrieve (ITI-43) */
+int	ctl_provide(struct ctl *, int argc, char **argv);
+int	ctl_retrieve(struct ctl *, int argc, char **argv);
 
 #endif
