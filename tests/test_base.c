@@ -1,7 +1,7 @@
 /* test_base.c: buf, str, conf, log redaction. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,28 +137,17 @@ test_redact(void)
 	CU_ASSERT_EQUAL(strncmp(out, "*****1120^^^", 12), 0);
 }
 
+static const struct cutest tests[] = {
+	{ "buf cap", test_buf_cap },
+	{ "buf xml", test_buf_xml },
+	{ "str", test_str },
+	{ "conf", test_conf },
+	{ "conf documented", test_conf_manpage },
+	{ "redact", test_redact },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("base", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "buf cap", test_buf_cap) == NULL ||
-	    CU_add_test(s, "buf xml", test_buf_xml) == NULL ||
-	    CU_add_test(s, "str", test_str) == NULL ||
-	    CU_add_test(s, "conf", test_conf) == NULL ||
-	    CU_add_test(s, "conf documented", test_conf_manpage) == NULL ||
-	    CU_add_test(s, "redact", test_redact) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run("base", tests, sizeof tests / sizeof tests[0]);
 }

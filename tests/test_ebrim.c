@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -973,36 +973,26 @@ test_corpus_known(void)
 	}
 }
 
+static const struct cutest tests[] = {
+	{ "parse kinds", test_parse_kinds },
+	{ "parse wrappers", test_parse_wrappers },
+	{ "parse errors", test_parse_errors },
+	{ "limits", test_limits },
+	{ "write escaping", test_write_escaping },
+	{ "write forms", test_write_forms },
+	{ "builders", test_builders },
+	{ "responses", test_responses },
+	{ "corpus known files", test_corpus_known },
+	{ "corpus round trip", test_corpus_round_trip },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	int rc;
 
 	xml_init();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("ebrim", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "parse kinds", test_parse_kinds) == NULL ||
-	    CU_add_test(s, "parse wrappers", test_parse_wrappers) == NULL ||
-	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
-	    CU_add_test(s, "limits", test_limits) == NULL ||
-	    CU_add_test(s, "write escaping", test_write_escaping) == NULL ||
-	    CU_add_test(s, "write forms", test_write_forms) == NULL ||
-	    CU_add_test(s, "builders", test_builders) == NULL ||
-	    CU_add_test(s, "responses", test_responses) == NULL ||
-	    CU_add_test(s, "corpus known files", test_corpus_known) == NULL ||
-	    CU_add_test(s, "corpus round trip", test_corpus_round_trip) ==
-	    NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	rc = cutest_run("ebrim", tests, sizeof tests / sizeof tests[0]);
 	xmlCleanupParser();
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* test_hl7dt.c: valid/invalid tables for every HL7 datatype check. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -352,32 +352,20 @@ test_bsn(void)
 	CU_ASSERT_EQUAL(hl7_bsn_valid("9002036381", 9), 0);
 }
 
+static const struct cutest tests[] = {
+	{ "oid", test_oid },
+	{ "uniqueId", test_uniqueid },
+	{ "cx", test_cx },
+	{ "cxi", test_cxi },
+	{ "dtm", test_dtm },
+	{ "uuid", test_uuid },
+	{ "xcn", test_xcn },
+	{ "xon", test_xon },
+	{ "bsn", test_bsn },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("hl7dt", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "oid", test_oid) == NULL ||
-	    CU_add_test(s, "uniqueId", test_uniqueid) == NULL ||
-	    CU_add_test(s, "cx", test_cx) == NULL ||
-	    CU_add_test(s, "cxi", test_cxi) == NULL ||
-	    CU_add_test(s, "dtm", test_dtm) == NULL ||
-	    CU_add_test(s, "uuid", test_uuid) == NULL ||
-	    CU_add_test(s, "xcn", test_xcn) == NULL ||
-	    CU_add_test(s, "xon", test_xon) == NULL ||
-	    CU_add_test(s, "bsn", test_bsn) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run("hl7dt", tests, sizeof tests / sizeof tests[0]);
 }

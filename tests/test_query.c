@@ -24,7 +24,7 @@
  */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -853,47 +853,34 @@ test_names(void)
 	CU_ASSERT_PTR_NULL(query_name_by_id(NULL));
 }
 
+static const struct cutest tests[] = {
+	{ "FindDocuments", test_finddocs },
+	{ "FindDocuments codes", test_finddocs_codes },
+	{ "FindDocuments times", test_finddocs_times },
+	{ "FindDocuments author refid", test_finddocs_author_refid },
+	{ "FindSubmissionSets FindFolders", test_findss_folders },
+	{ "GetAll", test_getall },
+	{ "GetDocuments GetFolders GetAssociations", test_getdocs_folders_assocs },
+	{ "GetSubmissionSets and contents", test_getss },
+	{ "GetFolderAndContents related", test_getfolder_related },
+	{ "LeafClass and home", test_leafclass },
+	{ "errors", test_errors },
+	{ "NIST 11897 requests", test_nist_requests },
+	{ "names", test_names },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	int rc;
 
 	xml_init();
 	if (load() != 0) {
 		fprintf(stderr, "cannot build the test database\n");
 		return 99;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("query", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "FindDocuments", test_finddocs) == NULL ||
-	    CU_add_test(s, "FindDocuments codes", test_finddocs_codes) == NULL ||
-	    CU_add_test(s, "FindDocuments times", test_finddocs_times) == NULL ||
-	    CU_add_test(s, "FindDocuments author refid",
-	    test_finddocs_author_refid) == NULL ||
-	    CU_add_test(s, "FindSubmissionSets FindFolders",
-	    test_findss_folders) == NULL ||
-	    CU_add_test(s, "GetAll", test_getall) == NULL ||
-	    CU_add_test(s, "GetDocuments GetFolders GetAssociations",
-	    test_getdocs_folders_assocs) == NULL ||
-	    CU_add_test(s, "GetSubmissionSets and contents", test_getss) == NULL ||
-	    CU_add_test(s, "GetFolderAndContents related",
-	    test_getfolder_related) == NULL ||
-	    CU_add_test(s, "LeafClass and home", test_leafclass) == NULL ||
-	    CU_add_test(s, "errors", test_errors) == NULL ||
-	    CU_add_test(s, "NIST 11897 requests", test_nist_requests) == NULL ||
-	    CU_add_test(s, "names", test_names) == NULL) {
-		CU_cleanup_registry();
-		sqlite3_close(db);
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	rc = cutest_run("query", tests, sizeof tests / sizeof tests[0]);
 	sqlite3_close(db);
 	xmlCleanupParser();
-	return failed ? 1 : 0;
+	return rc;
 }

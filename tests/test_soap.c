@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1059,43 +1059,34 @@ test_mtom_corpus(void)
 	free(in);
 }
 
+static const struct cutest tests[] = {
+	{ "ITI-42 corpus", test_iti42_corpus },
+	{ "ITI-18 corpus", test_iti18_corpus },
+	{ "negative corpus", test_negative_corpus },
+	{ "XXE, billion laughs", test_xxe_and_laughs },
+	{ "unknown action", test_unknown_action },
+	{ "packaging", test_packaging },
+	{ "versions, types", test_versions_and_types },
+	{ "too large", test_too_large },
+	{ "handler fault", test_handler_fault },
+	{ "headers", test_headers },
+	{ "writers", test_writers },
+	{ "wsdl", test_wsdl },
+	{ "MTOM", test_mtom },
+	{ "MTOM faults", test_mtom_faults },
+	{ "MTOM corpus", test_mtom_corpus },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	int rc;
 
 	xml_init();
 	str_lcpy(spool, "/tmp/test_soap.XXXXXX", sizeof spool);
 	if (mkdtemp(spool) == NULL)
 		return 99;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("soap", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "ITI-42 corpus", test_iti42_corpus) == NULL ||
-	    CU_add_test(s, "ITI-18 corpus", test_iti18_corpus) == NULL ||
-	    CU_add_test(s, "negative corpus", test_negative_corpus) == NULL ||
-	    CU_add_test(s, "XXE, billion laughs", test_xxe_and_laughs) == NULL ||
-	    CU_add_test(s, "unknown action", test_unknown_action) == NULL ||
-	    CU_add_test(s, "packaging", test_packaging) == NULL ||
-	    CU_add_test(s, "versions, types", test_versions_and_types) == NULL ||
-	    CU_add_test(s, "too large", test_too_large) == NULL ||
-	    CU_add_test(s, "handler fault", test_handler_fault) == NULL ||
-	    CU_add_test(s, "headers", test_headers) == NULL ||
-	    CU_add_test(s, "writers", test_writers) == NULL ||
-	    CU_add_test(s, "wsdl", test_wsdl) == NULL ||
-	    CU_add_test(s, "MTOM", test_mtom) == NULL ||
-	    CU_add_test(s, "MTOM faults", test_mtom_faults) == NULL ||
-	    CU_add_test(s, "MTOM corpus", test_mtom_corpus) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	rc = cutest_run("soap", tests, sizeof tests / sizeof tests[0]);
 	rmdir(spool);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* test_sqparam.c: stored query slot values: every encoding, every error. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -381,28 +381,17 @@ test_tables(void)
 	CU_ASSERT_STRING_EQUAL(sqp_errcode(SQP_ETOOBIG), ERR_REGISTRY);
 }
 
+static const struct cutest tests[] = {
+	{ "split", test_split },
+	{ "split bounds", test_split_bounds },
+	{ "parse FindDocuments", test_parse_finddocs },
+	{ "parse errors", test_parse_errors },
+	{ "parse bounds", test_parse_bounds },
+	{ "tables", test_tables },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("sqparam", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "split", test_split) == NULL ||
-	    CU_add_test(s, "split bounds", test_split_bounds) == NULL ||
-	    CU_add_test(s, "parse FindDocuments", test_parse_finddocs) == NULL ||
-	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
-	    CU_add_test(s, "parse bounds", test_parse_bounds) == NULL ||
-	    CU_add_test(s, "tables", test_tables) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run("sqparam", tests, sizeof tests / sizeof tests[0]);
 }

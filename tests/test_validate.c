@@ -2,7 +2,7 @@
  * required attribute (NIST 11998a), plus the conformance corpus. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,33 +421,24 @@ test_corpus(void)
 	}
 }
 
+static const struct cutest tests[] = {
+	{ "valid submission", test_valid },
+	{ "NIST 11998a DocumentEntry", test_required_de },
+	{ "SubmissionSet and Folder", test_required_ss_folder },
+	{ "formats", test_formats },
+	{ "rules R1 R2 R5 R6 R9, associations", test_rules },
+	{ "all findings reported", test_all_reported },
+	{ "corpus", test_corpus },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	int rc;
 
 	xml_init();
 	rim_errors_init(&errs);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("validate", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "valid submission", test_valid) == NULL ||
-	    CU_add_test(s, "NIST 11998a DocumentEntry", test_required_de) == NULL ||
-	    CU_add_test(s, "SubmissionSet and Folder", test_required_ss_folder) == NULL ||
-	    CU_add_test(s, "formats", test_formats) == NULL ||
-	    CU_add_test(s, "rules R1 R2 R5 R6 R9, associations", test_rules) == NULL ||
-	    CU_add_test(s, "all findings reported", test_all_reported) == NULL ||
-	    CU_add_test(s, "corpus", test_corpus) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	rc = cutest_run("validate", tests, sizeof tests / sizeof tests[0]);
 	rim_errors_free(&errs);
-	return failed ? 1 : 0;
+	return rc;
 }
