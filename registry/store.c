@@ -558,7 +558,7 @@ run_batch(struct store *s, struct wreq *b)
 	struct store_conn *c = s->wconn;
 	struct wreq *r;
 	char	 berr[256];
-	int	 attempt, rc, n;
+	int	 attempt, rc, n, single;
 
 	berr[0] = '\0';
 	for (attempt = 0; attempt < STORE_WRITE_RETRIES; attempt++) {
@@ -580,9 +580,13 @@ run_batch(struct store *s, struct wreq *b)
 		}
 		return 0;
 	}
+	/* A batch of one needs no savepoint: its failure is the ROLLBACK
+	 * of the whole transaction below. */
+	single = b->next == NULL;
 	n = 0;
 	for (r = b; r != NULL; r = r->next) {
-		if (exec(c->db, "SAVEPOINT w", r->err, r->errlen) != 0) {
+		if (!single &&
+		    exec(c->db, "SAVEPOINT w", r->err, r->errlen) != 0) {
 			r->rc = STORE_ERR;
 			r->settled = 1;
 			continue;
@@ -610,7 +614,8 @@ run_batch(struct store *s, struct wreq *b)
 			return 0;
 		}
 		if (r->rc == 0) {
-			if (exec(c->db, "RELEASE w", r->err, r->errlen) != 0)
+			if (!single &&
+			    exec(c->db, "RELEASE w", r->err, r->errlen) != 0)
 				r->rc = STORE_ERR;
 			else
 				n++;
@@ -619,8 +624,8 @@ run_batch(struct store *s, struct wreq *b)
 			if (r->rc == STORE_ERR && r->err[0] == '\0')
 				str_fmt(r->err, r->errlen, "%s",
 				    sqlite3_errmsg(c->db));
-			if (exec(c->db, "ROLLBACK TO w; RELEASE w", berr,
-			    sizeof berr) != 0) {
+			if (!single && exec(c->db, "ROLLBACK TO w; RELEASE w",
+			    berr, sizeof berr) != 0) {
 				/* Cannot undo this one alone: undo all. */
 				log_warnx("registry: savepoint: %s", berr);
 				sqlite3_exec(c->db, "ROLLBACK", NULL, NULL,
