@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bsn.h"
+
 struct resp { char *p; size_t n, cap; };
 
 static size_t
@@ -50,24 +52,6 @@ cmp(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static void
-bsn_table(char (*bsns)[10], int npat)
-{
-	long n = 100000000;
-	int i = 0;
-
-	for (; i < npat; n++) {
-		long s8 = n / 10, sum = 0, w, d9;
-
-		for (w = 2; w <= 9; w++, s8 /= 10)
-			sum += (s8 % 10) * w;
-		d9 = sum % 11;
-		if (d9 == 10 || n % 10 != d9)
-			continue;
-		snprintf(bsns[i++], 10, "%09ld", n % 1000000000);
-	}
 }
 
 #define ENVFMT \

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bsn.h"
+
 static const char *url;
 static char (*bsns)[10];
 static int npatients;
@@ -158,21 +160,11 @@ main(int argc, char **argv)
 		bsns = calloc(1, sizeof *bsns);
 		memcpy(bsns[0], argv[2], 10);
 	} else {
-		long n = 100000000;
-
 		npatients = atoi(argv[2]);
+		if (npatients < 1)
+			npatients = 1;
 		bsns = calloc((size_t)npatients, sizeof *bsns);
-		for (i = 0; i < npatients; n++) {
-			/* BSN 11-check: 9*d1 + 8*d2 + ... + 2*d8 - d9 = 0 mod 11 */
-			long s8 = n / 10, sum = 0, w, d9;
-
-			for (w = 2; w <= 9; w++, s8 /= 10)
-				sum += (s8 % 10) * w;
-			d9 = sum % 11;
-			if (d9 == 10 || n % 10 != d9)
-				continue;
-			snprintf(bsns[i++], 10, "%09ld", n % 1000000000);
-		}
+		bsn_table(bsns, npatients);
 	}
 	nthreads = atoi(argv[3]);
 	total = atoi(argv[4]);
