@@ -398,11 +398,6 @@ check_codes(struct vctx *v, const char *what, const struct rim_object *o,
 	for (i = 0; i < n; i++) {
 		const struct rim_slot *cs;
 
-		if (c[i]->classified != NULL && c[i]->classified[0] != '\0' &&
-		    strcmp(c[i]->classified, o->id) != 0)
-			MDERR(v, "%s '%s': %s classification '%s' classifies "
-			    "'%s', not this object", what, o->id, attr,
-			    c[i]->id, c[i]->classified);
 		if (c[i]->noderep == NULL || c[i]->noderep[0] == '\0')
 			MDERR(v, "%s '%s': %s has no code "
 			    "(nodeRepresentation)", what, o->id, attr);
@@ -769,6 +764,34 @@ check_association(struct vctx *v, const struct rim_object *o,
 	}
 }
 
+/*
+ * A Classification or ExternalIdentifier nested in an object must point
+ * back at it (classifiedObject, registryObject): one that names another
+ * object is a dangling or misplaced reference (NIST pnr-bad-uplink.xml).
+ */
+static void
+check_uplinks(struct vctx *v, const struct rim_object *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->ncls; i++)
+		if (o->cls[i].classified != NULL &&
+		    o->cls[i].classified[0] != '\0' &&
+		    strcmp(o->cls[i].classified, o->id) != 0)
+			MDERR(v, "%s '%s': nested Classification '%s' has "
+			    "classifiedObject '%s', not its parent", kind_name(
+			    v->kind[o - v->l->obj]), o->id, o->cls[i].id,
+			    o->cls[i].classified);
+	for (i = 0; i < o->neids; i++)
+		if (o->eids[i].registry_object != NULL &&
+		    o->eids[i].registry_object[0] != '\0' &&
+		    strcmp(o->eids[i].registry_object, o->id) != 0)
+			MDERR(v, "%s '%s': nested ExternalIdentifier '%s' has "
+			    "registryObject '%s', not its parent", kind_name(
+			    v->kind[o - v->l->obj]), o->id, o->eids[i].id,
+			    o->eids[i].registry_object);
+}
+
 static void
 check_classification(struct vctx *v, const struct rim_object *o)
 {
@@ -925,6 +948,7 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 
 		if (ob->id == NULL || ob->id[0] == '\0')
 			continue;
+		check_uplinks(&v, ob);
 		switch (ob->kind) {
 		case RIM_EXTRINSIC_OBJECT:
 			check_docentry(&v, ob);

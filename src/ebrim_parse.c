@@ -301,13 +301,50 @@ parse_slots(struct pctx *c, xmlNode *n, struct rim_slot **slots,
 	return RIM_OK;
 }
 
+/*
+ * The children of every rim.xsd RegistryObjectType come in one order:
+ * Slot*, Name?, Description?, VersionInfo?, Classification*,
+ * ExternalIdentifier*, then ContentVersionInfo (ExtrinsicObject).  A
+ * message in another order is not valid ebRIM 3.0 (NIST message
+ * validator, pnr-element-order.xml): refuse it with the element named.
+ */
+static int
+check_order(struct pctx *c, const xmlNode *n, const char *what)
+{
+	static const char *rank[] = { "Slot", "Name", "Description",
+	    "VersionInfo", "Classification", "ExternalIdentifier",
+	    "ContentVersionInfo" };
+	const xmlNode *ch;
+	size_t i, last = 0;
+
+	for (ch = xml_first_elem((xmlNode *)n); ch != NULL;
+	    ch = xml_next_elem((xmlNode *)ch)) {
+		if (!is_rim(ch))
+			continue;
+		for (i = 0; i < sizeof rank / sizeof rank[0]; i++)
+			if (name_is(ch, rank[i]))
+				break;
+		if (i == sizeof rank / sizeof rank[0])
+			continue;	/* other children are checked elsewhere */
+		if (i < last)
+			return fail(c, RIM_EINVAL, "%s%srim:%s after rim:%s; "
+			    "ebRIM 3.0 orders Slot, Name, Description, "
+			    "VersionInfo, Classification, ExternalIdentifier",
+			    what ? what : "", what ? ": " : "", rank[i],
+			    rank[last]);
+		last = i;
+	}
+	return RIM_OK;
+}
+
 static int
 parse_classification(struct pctx *c, xmlNode *n, struct rim_classification *k)
 {
 	xmlNode *ch;
 	int rc, names = 0;
 
-	if ((rc = attr(c, n, "id", 1, &k->id)) != RIM_OK ||
+	if ((rc = check_order(c, n, "Classification")) != RIM_OK ||
+	    (rc = attr(c, n, "id", 1, &k->id)) != RIM_OK ||
 	    (rc = attr(c, n, "classificationScheme", 1, &k->scheme)) != RIM_OK ||
 	    (rc = attr(c, n, "classifiedObject", 1, &k->classified)) != RIM_OK ||
 	    (rc = attr(c, n, "classificationNode", 1, &k->node)) != RIM_OK ||
@@ -340,7 +377,8 @@ parse_extid(struct pctx *c, xmlNode *n, struct rim_extid *e)
 	xmlNode *ch;
 	int rc, names = 0;
 
-	if ((rc = attr(c, n, "id", 1, &e->id)) != RIM_OK ||
+	if ((rc = check_order(c, n, "ExternalIdentifier")) != RIM_OK ||
+	    (rc = attr(c, n, "id", 1, &e->id)) != RIM_OK ||
 	    (rc = attr(c, n, "identificationScheme", 1, &e->scheme)) != RIM_OK ||
 	    (rc = attr(c, n, "value", 1, &e->value)) != RIM_OK ||
 	    (rc = attr(c, n, "registryObject", 1, &e->registry_object)) !=
@@ -377,6 +415,8 @@ parse_object(struct pctx *c, xmlNode *n, struct rim_object *o)
 	if ((rc = attr(c, n, "id", 1, &o->id)) != RIM_OK)
 		return rc;
 	c->id = o->id;
+	if ((rc = check_order(c, n, NULL)) != RIM_OK)
+		return rc;
 	if ((rc = attr(c, n, "home", 0, &o->home)) != RIM_OK)
 		return rc;
 	if (o->kind != RIM_OBJECT_REF &&

@@ -42,7 +42,6 @@ static const char full_sor[] = SOR_OPEN
 	"    <rim:LocalizedString xml:lang=\"en\" value=\"Report\"/></rim:Name>\n"
 	"  <rim:Description><rim:LocalizedString value=\"desc\"/></rim:Description>\n"
 	"  <rim:VersionInfo versionName=\"1.1\"/>\n"
-	"  <rim:ContentVersionInfo versionName=\"1\"/>\n"
 	"  <rim:Classification id=\"cl01\" classificationScheme=\"" CS_DE_AUTHOR "\""
 	"    classifiedObject=\"Document01\" nodeRepresentation=\"\">"
 	"    <rim:Slot name=\"authorPerson\"><rim:ValueList>"
@@ -59,6 +58,7 @@ static const char full_sor[] = SOR_OPEN
 	"    value=\"ST-1000^^^&amp;1.3.6&amp;ISO\">"
 	"    <rim:Name><rim:LocalizedString value=\"XDSDocumentEntry.patientId\"/></rim:Name>"
 	"  </rim:ExternalIdentifier>\n"
+	"  <rim:ContentVersionInfo versionName=\"1\"/>\n"
 	"  <x:Extension xmlns:x=\"urn:example\"><rim:Foo/></x:Extension>\n"
 	"</rim:ExtrinsicObject>\n"
 	"<rim:RegistryPackage id=\"SubmissionSet01\">"
@@ -973,7 +973,26 @@ test_corpus_known(void)
 	}
 }
 
+/* ebRIM 3.0 child order (rim.xsd): Name before Slot is refused. */
+static void
+test_child_order(void)
+{
+	static const char bad[] = SOR_OPEN
+	    "<rim:ExtrinsicObject id=\"D\" mimeType=\"text/plain\" objectType=\""
+	    OT_DE_STABLE "\"><rim:Name><rim:LocalizedString value=\"x\"/>"
+	    "</rim:Name><rim:Slot name=\"a\"><rim:ValueList><rim:Value>1"
+	    "</rim:Value></rim:ValueList></rim:Slot></rim:ExtrinsicObject>"
+	    SOR_CLOSE;
+	struct rim_list l;
+	char err[512];
+
+	CU_ASSERT_EQUAL(parse(bad, &l, err, sizeof err), RIM_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rim:Slot after rim:Name"));
+	rim_list_free(&l);
+}
+
 static const struct cutest tests[] = {
+	{ "child order", test_child_order },
 	{ "parse kinds", test_parse_kinds },
 	{ "parse wrappers", test_parse_wrappers },
 	{ "parse errors", test_parse_errors },

@@ -407,7 +407,9 @@ class RepoEngine(R.Engine):
         iti41 = row["transaction"].startswith("ITI-41")
         action = ACTION_ITI41 if iti41 else ACTION_ITI43
         exp = row["expected"].strip()
-        codes = [e.strip() for e in re.split(r"[,/]| or ", row["errors"])
+        # "A / B (or SOAP fault)": any of the codes; parentheses are notes
+        codes = [e.strip() for e in re.split(r"[,/]| or ",
+                                             re.sub(r"\([^)]*\)", "", row["errors"]))
                  if e.strip() and R.error_code_like(e.strip())]
         parts = []
         if row["kind"].startswith("request (SOAP)"):
