@@ -161,5 +161,7 @@ const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
 /* xdsctl dicom ... (src/xdsctl_dicom.c) */
 struct ctl;
 int	ctl_dicom(struct ctl *ctl, int argc, char **argv);
+/* xdsctl image import (src/xdsctl_dicom.c) */
+int	ctl_image(struct ctl *ctl, int argc, char **argv);
 
 #endif /* XDS_BRIDGE_H */

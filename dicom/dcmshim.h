@@ -152,6 +152,48 @@ int	dcmshim_scp_run(struct dcmshim_scp *scp, char *err, size_t errlen);
 void	dcmshim_scp_stop(struct dcmshim_scp *scp);
 void	dcmshim_scp_free(struct dcmshim_scp *scp);
 
+/*
+ * Consumer side (dcmscu.cc).  Read a KOS manifest at path: fn is called
+ * for each referenced instance of its Current Requested Procedure
+ * Evidence (a nonzero return ends the walk with DCMSHIM_ERANGE); out gets
+ * the study and the Retrieve Location UID (empty when absent).  All
+ * references must name one study and one location (DCMSHIM_EPARSE).
+ */
+struct dcmshim_kos_info {
+	char	study_uid[DCMSHIM_UI_SZ];
+	char	location_uid[DCMSHIM_UI_SZ];
+	size_t	nrefs;
+};
+typedef int (*dcmshim_kos_ref_fn)(void *arg, const char *series_uid,
+	    const char *sop_class, const char *sop_uid);
+int	dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
+	    dcmshim_kos_ref_fn fn, void *arg, char *err, size_t errlen);
+
+/*
+ * C-STORE SCU: send n files over one association to called_ae at
+ * host:port, each in its own transfer syntax (one presentation context
+ * per SOP class and syntax, at most DCMSHIM_SCU_MAX_CONTEXTS).  Nagle is
+ * off (TCP_NODELAY).  status[i] is the DIMSE status of file i (0 Success,
+ * 0xB... warning, other failure), -2 when the peer refused its context,
+ * -1 when not sent.  on_sent (may be NULL) is called after each file.
+ * Returns 0 when the association ran to its end (read status[]), else an
+ * enum dcmshim_status with the reason in err.
+ */
+#define DCMSHIM_SCU_MAX_CONTEXTS	128
+struct dcmshim_scu_opts {
+	const char	*host;
+	int		 port;
+	const char	*calling_ae;
+	const char	*called_ae;
+	int		 acse_timeout;		/* seconds (0: 30) */
+	int		 dimse_timeout;		/* seconds (0: 60) */
+	void		(*on_sent)(void *arg, size_t i, int status);
+	void		*arg;
+};
+int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
+	    const char *const *paths, size_t n, int *status, char *err,
+	    size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,7 +56,8 @@ usage(void)
 	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
 	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
-	    "  dicom studies [STATE]    the DICOM bridge's studies\n");
+	    "  dicom studies [STATE]    the DICOM bridge's studies\n"
+	    "  image import --patient BSN --study UID   a study from the registry into dicom.pacs\n");
 	exit(2);
 }
 
@@ -307,6 +308,8 @@ main(int argc, char **argv)
 		rc = ctl_delete(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "dicom") == 0)
 		rc = ctl_dicom(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "image") == 0)
+		rc = ctl_image(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

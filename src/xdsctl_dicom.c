@@ -8,14 +8,28 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "bridge.h"
+#include "buf.h"
+#include "ebrim.h"
+#include "hl7dt.h"
 #include "log.h"
+#include "mtom.h"
+#include "soap.h"
+#include "soapclient.h"
+#include "str.h"
+#include "vocab.h"
 #include "xdsctl.h"
+#include "xml.h"
 
 struct walk {
 	int	json;
@@ -160,4 +174,756 @@ out:
 		fprintf(stderr, "xdsctl: %s\n", err);
 	bridge_db_close(db);
 	return rc;
+}
+
+/*
+ * xdsctl image import --patient BSN --study STUDYUID [--community HCID]
+ *
+ * The consumer side of XDS-I.b on this node: ITI-18 FindDocuments for the
+ * patient at the registry (--url), the Approved DocumentEntry whose
+ * referenceIdList names the study; ITI-43 for its KOS manifest; RAD-69 at
+ * /xdsi/source for the instances it references (MTOM answers spooled to
+ * a private temporary directory); C-STORE to dicom.pacs.  The spool is
+ * removed on every path out.
+ */
+#define IMPORT_MAX_REFS		20000	/* instances in one manifest */
+#define IMPORT_BATCH		500	/* DocumentRequests per RAD-69 */
+#define IMPORT_MAX_ANSWER	((size_t)1 << 20)	/* non-MTOM answers */
+#define IMPORT_MAX_QUERY	((size_t)64 << 20)	/* ITI-18 answer */
+#define IMPORT_MAX_REQUEST	((size_t)4 << 20)	/* RAD-69 request */
+
+struct imp_ref {
+	char	series[DCMSHIM_UI_SZ];
+	char	sop_class[DCMSHIM_UI_SZ];
+	char	sop[DCMSHIM_UI_SZ];
+	char	path[1024];		/* spooled instance, or "" */
+	int	status;			/* C-STORE status, -1 not sent */
+};
+
+struct imp {
+	struct ctl	*ctl;
+	char		 spool[256];
+	char		 entry_uuid[128];
+	char		 unique_id[128];
+	char		 repo_uid[128];
+	struct dcmshim_kos_info kos;
+	struct imp_ref	*refs;
+	size_t		 nrefs, caprefs;
+	size_t		 retrieved, stored, failed, sent;
+	int		 tty;
+	struct mtom_message msgs[IMPORT_MAX_REFS / IMPORT_BATCH + 2];
+	size_t		 nmsgs;
+};
+
+/* A descendant element by namespace and local name (depth first). */
+static xmlNode *
+find_desc(xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode *c, *r;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xml_is(n, ns, name))
+			return n;
+		if ((c = n->children) != NULL && (r = find_desc(c, ns, name)))
+			return r;
+	}
+	return NULL;
+}
+
+/* 1 if the DocumentEntry's referenceIdList names study as a study UID. */
+static int
+names_study(const struct rim_object *o, const char *study)
+{
+	const struct rim_slot *s;
+	struct hl7_cx cx;
+	char err[128];
+	size_t i;
+
+	if ((s = rim_slot(o->slots, o->nslots, SLOT_REFERENCEIDLIST)) == NULL)
+		return 0;
+	for (i = 0; i < s->nvalues; i++)
+		if (hl7_cxi_parse(s->values[i], strlen(s->values[i]), &cx, err,
+		    sizeof err) == 0 && strcmp(cx.id_type, REFID_STUDYUID) == 0 &&
+		    strcmp(cx.id, study) == 0)
+			return 1;
+	return 0;
+}
+
+/* ITI-18 FindDocuments (Approved, LeafClass) for bsn; the KOS entry of
+ * study into m.  0 found, 1 none, -1 error (printed). */
+static int
+find_manifest(struct imp *m, const char *bsn, const char *study)
+{
+	struct buf q, out;
+	struct rim_list l;
+	xmlDoc *doc = NULL;
+	xmlNode *list;
+	char err[1024];
+	int status = 0, rc = -1;
+	size_t i;
+
+	buf_init(&q, 64 * 1024);
+	buf_init(&out, IMPORT_MAX_QUERY);
+	rim_list_init(&l);
+	if ((buf_adds(&q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
+	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
+	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"><rim:Slot name=\""
+	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
+	    buf_addf(&q, "%s^^^&amp;%s&amp;ISO", bsn, OID_BSN) |
+	    buf_adds(&q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
+	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
+	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
+	    "</rim:AdhocQuery></query:AdhocQueryRequest>")) != BUF_OK) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		goto out;
+	}
+	if (soapclient_call(m->ctl->url, ACT_ITI18, buf_str(&q), &m->ctl->tls,
+	    &status, &out, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl: FindDocuments: %s\n", err);
+		goto out;
+	}
+	if ((doc = xml_parse(buf_str(&out), out.b_len, err, sizeof err)) ==
+	    NULL || (list = find_desc(xmlDocGetRootElement(doc), NS_RIM,
+	    "RegistryObjectList")) == NULL) {
+		fprintf(stderr, "xdsctl: FindDocuments at %s answered HTTP %d "
+		    "without a RegistryObjectList%s%s\n", m->ctl->url, status,
+		    doc == NULL ? ": " : "", doc == NULL ? err : "");
+		goto out;
+	}
+	if (rim_parse_list(list, &l, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl: FindDocuments answer: %s\n", err);
+		goto out;
+	}
+	rc = 1;
+	for (i = 0; i < l.nobj; i++) {
+		const struct rim_object *o = &l.obj[i];
+		const struct rim_extid *uid = rim_extid(o, EI_DE_UNIQUEID);
+		const char *repo = rim_slot1(o, SLOT_REPOSITORYUID);
+
+		if (o->kind != RIM_EXTRINSIC_OBJECT || uid == NULL || repo == NULL ||
+		    !names_study(o, study))
+			continue;
+		str_lcpy(m->entry_uuid, o->id, sizeof m->entry_uuid);
+		str_lcpy(m->unique_id, uid->value, sizeof m->unique_id);
+		str_lcpy(m->repo_uid, repo, sizeof m->repo_uid);
+		rc = 0;
+	}
+out:
+	rim_list_free(&l);
+	if (doc)
+		xmlFreeDoc(doc);
+	buf_free(&q);
+	buf_free(&out);
+	return rc;
+}
+
+struct post {
+	CURL			*curl;
+	struct mtom_reader	*rd;
+	struct buf		 answer;	/* a non-MTOM answer */
+	const char		*spool;
+	int			 failed;
+	char			 err[512];
+};
+
+static size_t
+on_body(char *p, size_t sz, size_t nmemb, void *arg)
+{
+	struct post *x = arg;
+	size_t n = sz * nmemb;
+	char *ct = NULL;
+
+	if (x->rd == NULL && x->answer.b_len == 0 && !x->failed) {
+		curl_easy_getinfo(x->curl, CURLINFO_CONTENT_TYPE, &ct);
+		if (ct != NULL && strncasecmp(ct, CT_MULTIPART_RELATED,
+		    strlen(CT_MULTIPART_RELATED)) == 0 &&
+		    mtom_reader_new(&x->rd, ct, x->spool, NULL, x->err,
+		    sizeof x->err) != MTOM_OK) {
+			x->failed = 1;
+			return 0;
+		}
+	}
+	if (x->rd != NULL) {
+		if (mtom_reader_feed(x->rd, p, n, x->err, sizeof x->err) !=
+		    MTOM_OK) {
+			x->failed = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (buf_add(&x->answer, p, n) != BUF_OK) {
+		str_fmt(x->err, sizeof x->err, "answer over %zu bytes",
+		    IMPORT_MAX_ANSWER);
+		x->failed = 1;
+		return 0;
+	}
+	return n;
+}
+
+static int
+add_body(void *arg, const void *data, size_t len)
+{
+	return buf_add(arg, data, len) != BUF_OK;
+}
+
+/* POST body (one element) as an MTOM request for action; the MTOM answer
+ * into msg, its parts spooled.  0, or -1 (printed). */
+static int
+post_mtom(struct imp *m, const char *url, const char *action,
+    const char *body, struct mtom_message *msg)
+{
+	struct mtom_writer w;
+	struct buf env, req;
+	struct curl_slist *hdr = NULL;
+	struct post x;
+	char msgid[SOAP_UUID_LEN], line[1024], cerr[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	int rc = -1;
+	CURLcode cc;
+
+	memset(&x, 0, sizeof x);
+	memset(msg, 0, sizeof *msg);
+	buf_init(&env, IMPORT_MAX_REQUEST);
+	buf_init(&req, IMPORT_MAX_REQUEST + 4096);
+	buf_init(&x.answer, IMPORT_MAX_ANSWER);
+	x.spool = m->spool;
+	if (soap_uuid(msgid, sizeof msgid) != 0 ||
+	    mtom_writer_init(&w, action, x.err, sizeof x.err) != MTOM_OK)
+		goto out;
+	if ((buf_adds(&env, "<soap:Envelope xmlns:soap=\"" NS_SOAP12
+	    "\" xmlns:wsa=\"" NS_WSA "\"><soap:Header><wsa:Action "
+	    "soap:mustUnderstand=\"true\">") | buf_add_xml(&env, action) |
+	    buf_addf(&env, "</wsa:Action><wsa:MessageID>%s</wsa:MessageID>"
+	    "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS "</wsa:Address>"
+	    "</wsa:ReplyTo><wsa:To soap:mustUnderstand=\"true\">", msgid) |
+	    buf_add_xml(&env, url) | buf_adds(&env, "</wsa:To></soap:Header>"
+	    "<soap:Body>") | buf_adds(&env, body) |
+	    buf_adds(&env, "</soap:Body></soap:Envelope>")) != BUF_OK ||
+	    mtom_write(&w, &env, NULL, 0, add_body, &req, x.err,
+	    sizeof x.err) != MTOM_OK) {
+		if (x.err[0] == '\0')
+			str_lcpy(x.err, "out of memory", sizeof x.err);
+		goto out;
+	}
+	str_fmt(line, sizeof line, "Content-Type: %s", w.content_type);
+	if ((x.curl = curl_easy_init()) == NULL ||
+	    (hdr = curl_slist_append(NULL, line)) == NULL) {
+		str_lcpy(x.err, "out of memory", sizeof x.err);
+		goto out;
+	}
+	curl_easy_setopt(x.curl, CURLOPT_URL, url);
+	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, buf_str(&req));
+	curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)req.b_len);
+	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(x.curl, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, 300L);
+	curl_easy_setopt(x.curl, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "xdsctl/" PACKAGE_VERSION);
+	if (m->ctl->tls.cert)
+		curl_easy_setopt(x.curl, CURLOPT_SSLCERT, m->ctl->tls.cert);
+	if (m->ctl->tls.key)
+		curl_easy_setopt(x.curl, CURLOPT_SSLKEY, m->ctl->tls.key);
+	if (m->ctl->tls.ca)
+		curl_easy_setopt(x.curl, CURLOPT_CAINFO, m->ctl->tls.ca);
+	if ((cc = curl_easy_perform(x.curl)) != CURLE_OK) {
+		if (x.err[0] == '\0')
+			str_lcpy(x.err, cerr[0] ? cerr : curl_easy_strerror(cc),
+			    sizeof x.err);
+		goto out;
+	}
+	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &status);
+	if (x.rd == NULL) {
+		str_fmt(x.err, sizeof x.err, "HTTP %ld without an MTOM answer: "
+		    "%.300s", status, buf_str(&x.answer));
+		goto out;
+	}
+	if (mtom_reader_finish(x.rd, msg, x.err, sizeof x.err) != MTOM_OK)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "xdsctl: %s at %s: %s\n", action, url, x.err);
+	mtom_reader_free(x.rd);
+	curl_slist_free_all(hdr);
+	if (x.curl)
+		curl_easy_cleanup(x.curl);
+	buf_free(&x.answer);
+	buf_free(&env);
+	buf_free(&req);
+	return rc;
+}
+
+/* url with its path replaced: http://h:p/xds/registry -> http://h:p<path>. */
+static int
+node_url(const char *url, const char *path, char *out, size_t outsz)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
+		p = url + strlen(url);
+	return str_fmt(out, outsz, "%.*s%s", (int)(p - url), url, path) < 0 ?
+	    -1 : 0;
+}
+
+/* The RegistryResponse status of an answer ("Success" ...) or "". */
+static const char *
+answer_status(xmlDoc *doc)
+{
+	xmlNode *rr = find_desc(xmlDocGetRootElement(doc), NS_RS,
+	    "RegistryResponse");
+	const char *s = rr ? xml_attr(rr, "status") : NULL;
+	const char *c;
+
+	if (s == NULL)
+		return "";
+	return (c = strrchr(s, ':')) != NULL ? c + 1 : s;
+}
+
+/* Each DocumentResponse of an answer: fn(uid, attachment path). */
+static int
+each_document(const struct mtom_message *msg, xmlDoc *doc,
+    int (*fn)(void *, const char *, const char *), void *arg)
+{
+	xmlNode *rsp, *dr, *c;
+	int n = 0;
+
+	rsp = find_desc(xmlDocGetRootElement(doc), NS_XDSB,
+	    "RetrieveDocumentSetResponse");
+	for (dr = rsp ? xml_first_elem(rsp) : NULL; dr; dr = xml_next_elem(dr)) {
+		char uid[DCMSHIM_UI_SZ + 1] = "";
+		const struct soap_attachment *a = NULL;
+
+		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
+			continue;
+		for (c = xml_first_elem(dr); c; c = xml_next_elem(c))
+			if (xml_is(c, NS_XDSB, "DocumentUniqueId"))
+				xml_text(c, uid, sizeof uid);
+			else if (xml_is(c, NS_XDSB, "Document") &&
+			    (c = find_desc(c->children, NS_XOP, "Include")) !=
+			    NULL) {
+				a = mtom_find(msg->att, msg->natt,
+				    xml_attr(c, "href"));
+				c = c->parent;
+			}
+		if (a != NULL && uid[0] != '\0' && fn(arg, uid, a->path) == 0)
+			n++;
+	}
+	return n;
+}
+
+static int
+kos_found(void *arg, const char *uid, const char *path)
+{
+	char *out = arg;
+
+	(void)uid;
+	return str_lcpy(out, path, 1024) >= 1024 ? -1 : 0;
+}
+
+static int
+kos_ref(void *arg, const char *series, const char *cls, const char *sop)
+{
+	struct imp *m = arg;
+	struct imp_ref *r;
+
+	if (m->nrefs == m->caprefs) {
+		size_t cap = m->caprefs ? m->caprefs * 2 : 64;
+
+		if (cap > IMPORT_MAX_REFS)
+			cap = IMPORT_MAX_REFS;
+		if (m->nrefs == cap || (r = realloc(m->refs, cap *
+		    sizeof *r)) == NULL)
+			return -1;
+		m->refs = r;
+		m->caprefs = cap;
+	}
+	r = &m->refs[m->nrefs++];
+	memset(r, 0, sizeof *r);
+	str_lcpy(r->series, series, sizeof r->series);
+	str_lcpy(r->sop_class, cls, sizeof r->sop_class);
+	str_lcpy(r->sop, sop, sizeof r->sop);
+	r->status = -1;
+	return 0;
+}
+
+/* ITI-43 for the manifest; its references into m->refs. */
+static int
+fetch_manifest(struct imp *m)
+{
+	struct mtom_message *msg = &m->msgs[m->nmsgs];
+	struct buf b;
+	xmlDoc *doc = NULL;
+	char url[1024], path[1024] = "", err[512];
+	int rc = -1;
+
+	buf_init(&b, 8192);
+	if (node_url(m->ctl->url, "/xds/repository", url, sizeof url) != 0 ||
+	    (buf_adds(&b, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
+	    NS_XDSB "\"><xdsb:DocumentRequest><xdsb:RepositoryUniqueId>") |
+	    buf_add_xml(&b, m->repo_uid) | buf_adds(&b, "</xdsb:"
+	    "RepositoryUniqueId><xdsb:DocumentUniqueId>") |
+	    buf_add_xml(&b, m->unique_id) | buf_adds(&b, "</xdsb:"
+	    "DocumentUniqueId></xdsb:DocumentRequest></xdsb:"
+	    "RetrieveDocumentSetRequest>")) != BUF_OK) {
+		fprintf(stderr, "xdsctl: URL or request too long\n");
+		goto out;
+	}
+	if (post_mtom(m, url, ACT_ITI43, buf_str(&b), msg) != 0)
+		goto out;
+	m->nmsgs++;
+	if ((doc = xml_parse(buf_str(&msg->root), msg->root.b_len, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "xdsctl: ITI-43 answer: %s\n", err);
+		goto out;
+	}
+	if (each_document(msg, doc, kos_found, path) != 1) {
+		fprintf(stderr, "xdsctl: ITI-43 at %s: manifest %s not returned "
+		    "(%s)\n", url, m->unique_id, answer_status(doc));
+		goto out;
+	}
+	if (dcmshim_kos_read(path, &m->kos, kos_ref, m, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl: manifest %s: %s\n", m->unique_id, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	buf_free(&b);
+	return rc;
+}
+
+/* Transfer syntaxes we accept from RAD-69: every one DCMTK can store and
+ * send unchanged (no transcoding on the way to the PACS). */
+static const char *const import_ts[] = {
+	"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99",
+	"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.50",
+	"1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57",
+	"1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
+	"1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90",
+	"1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.5",
+};
+
+static int
+instance_found(void *arg, const char *uid, const char *path)
+{
+	struct imp *m = arg;
+	size_t i;
+
+	for (i = 0; i < m->nrefs; i++)
+		if (m->refs[i].path[0] == '\0' && strcmp(m->refs[i].sop,
+		    uid) == 0) {
+			str_lcpy(m->refs[i].path, path, sizeof m->refs[i].path);
+			m->retrieved++;
+			return 0;
+		}
+	return -1;
+}
+
+/* RAD-69 for refs [from, to), series by series as the manifest lists
+ * them. */
+static int
+fetch_instances(struct imp *m, const char *url, size_t from, size_t to)
+{
+	struct mtom_message *msg;
+	struct buf b;
+	xmlDoc *doc = NULL;
+	char err[512];
+	size_t i;
+	int rc = -1, r = BUF_OK;
+
+	if (m->nmsgs == sizeof m->msgs / sizeof m->msgs[0])
+		return -1;
+	msg = &m->msgs[m->nmsgs];
+	buf_init(&b, IMPORT_MAX_REQUEST);
+	r |= buf_adds(&b, "<xdsiB:RetrieveImagingDocumentSetRequest "
+	    "xmlns:xdsiB=\"" NS_XDSI "\" xmlns:xdsb=\"" NS_XDSB "\">"
+	    "<xdsiB:StudyRequest studyInstanceUID=\"");
+	r |= buf_addf(&b, "%s\">", m->kos.study_uid);
+	for (i = from; i < to; i++) {
+		if (i == from || strcmp(m->refs[i].series,
+		    m->refs[i - 1].series) != 0)
+			r |= buf_addf(&b, "%s<xdsiB:SeriesRequest "
+			    "seriesInstanceUID=\"%s\">", i == from ? "" :
+			    "</xdsiB:SeriesRequest>", m->refs[i].series);
+		r |= buf_addf(&b, "<xdsb:DocumentRequest><xdsb:"
+		    "RepositoryUniqueId>%s</xdsb:RepositoryUniqueId><xdsb:"
+		    "DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:"
+		    "DocumentRequest>", m->kos.location_uid, m->refs[i].sop);
+	}
+	r |= buf_adds(&b, "</xdsiB:SeriesRequest></xdsiB:StudyRequest>"
+	    "<xdsiB:TransferSyntaxUIDList>");
+	for (i = 0; i < sizeof import_ts / sizeof import_ts[0]; i++)
+		r |= buf_addf(&b, "<xdsiB:TransferSyntaxUID>%s</xdsiB:"
+		    "TransferSyntaxUID>", import_ts[i]);
+	r |= buf_adds(&b, "</xdsiB:TransferSyntaxUIDList></xdsiB:"
+	    "RetrieveImagingDocumentSetRequest>");
+	if (r != BUF_OK) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		goto out;
+	}
+	if (post_mtom(m, url, ACT_RAD69, buf_str(&b), msg) != 0)
+		goto out;
+	m->nmsgs++;
+	if ((doc = xml_parse(buf_str(&msg->root), msg->root.b_len, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "xdsctl: RAD-69 answer: %s\n", err);
+		goto out;
+	}
+	(void)each_document(msg, doc, instance_found, m);
+	if (strcmp(answer_status(doc), "Success") != 0)
+		fprintf(stderr, "xdsctl: RAD-69 at %s answered %s\n", url,
+		    answer_status(doc));
+	rc = 0;
+out:
+	if (doc)
+		xmlFreeDoc(doc);
+	buf_free(&b);
+	return rc;
+}
+
+static void
+on_sent(void *arg, size_t i, int status)
+{
+	struct imp *m = arg;
+	size_t w = 40, done;
+
+	(void)i;
+	(void)status;
+	m->sent++;
+	if (!m->tty)
+		return;
+	done = m->retrieved ? m->sent * w / m->retrieved : w;
+	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", (int)done,
+	    "========================================", (int)(w - done), "",
+	    m->sent, m->retrieved);
+	if (m->sent == m->retrieved)
+		fputc('\n', stderr);
+}
+
+/* AE@host:port */
+static int
+pacs_parse(const char *spec, char *ae, size_t aesz, char *host, size_t hostsz,
+    int *port)
+{
+	const char *at = strchr(spec, '@');
+
+	if (at == NULL || at == spec || (size_t)(at - spec) > 16 ||
+	    (size_t)(at - spec) >= aesz)
+		return -1;
+	str_fmt(ae, aesz, "%.*s", (int)(at - spec), spec);
+	return conf_split_hostport(at + 1, host, hostsz, port);
+}
+
+/* C-STORE the retrieved instances to the PACS. */
+static int
+store_all(struct imp *m)
+{
+	struct dcmshim_scu_opts o;
+	const char **paths = NULL;
+	int *st = NULL;
+	size_t *idx = NULL, i, n = 0;
+	char ae[17], host[256], err[512];
+	int port, rc = -1;
+
+	if (pacs_parse(m->ctl->conf.dicom_pacs, ae, sizeof ae, host,
+	    sizeof host, &port) != 0) {
+		fprintf(stderr, "xdsctl: dicom.pacs: \"%s\" is not "
+		    "AE@host:port\n", m->ctl->conf.dicom_pacs);
+		return -1;
+	}
+	if (m->retrieved == 0)
+		return 0;
+	if ((paths = calloc(m->retrieved, sizeof *paths)) == NULL ||
+	    (st = calloc(m->retrieved, sizeof *st)) == NULL ||
+	    (idx = calloc(m->retrieved, sizeof *idx)) == NULL) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < m->nrefs; i++)
+		if (m->refs[i].path[0] != '\0') {
+			idx[n] = i;
+			paths[n++] = m->refs[i].path;
+		}
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.calling_ae = m->ctl->conf.dicom_ae_title;
+	o.called_ae = ae;
+	o.acse_timeout = (int)m->ctl->conf.dicom_timeout;
+	o.dimse_timeout = (int)m->ctl->conf.dicom_timeout;
+	o.on_sent = on_sent;
+	o.arg = m;
+	if (dcmshim_store_scu(&o, paths, n, st, err, sizeof err) != 0)
+		fprintf(stderr, "xdsctl: %s\n", err);
+	for (i = 0; i < n; i++) {
+		m->refs[idx[i]].status = st[i];
+		if (st[i] == 0 || (st[i] & 0xf000) == 0xb000)
+			m->stored++;
+		else
+			m->failed++;
+	}
+	rc = 0;
+out:
+	free(paths);
+	free(st);
+	free(idx);
+	return rc;
+}
+
+static void
+import_usage(void)
+{
+	fprintf(stderr, "usage: xdsctl image import --patient BSN --study "
+	    "STUDYUID [--community HCID]\n");
+}
+
+static void
+import_summary(const struct imp *m, const char *study)
+{
+	size_t i;
+
+	if (m->ctl->json) {
+		printf("{\"study\":\"%s\",\"manifest\":\"%s\",\"entry_uuid\":"
+		    "\"%s\",\"pacs\":\"%s\",\"referenced\":%zu,\"retrieved\":"
+		    "%zu,\"stored\":%zu,\"failed\":%zu,\"instances\":[", study,
+		    m->unique_id, m->entry_uuid, m->ctl->conf.dicom_pacs,
+		    m->nrefs, m->retrieved, m->stored, m->failed);
+		for (i = 0; i < m->nrefs; i++)
+			printf("%s{\"series\":\"%s\",\"sop\":\"%s\",\"status\":"
+			    "%d}", i ? "," : "", m->refs[i].series,
+			    m->refs[i].sop, m->refs[i].status);
+		printf("]}\n");
+		return;
+	}
+	printf("%-12s %s\n%-12s %s\n%-12s %s\n", "STUDY", study, "MANIFEST",
+	    m->unique_id, "PACS", m->ctl->conf.dicom_pacs);
+	printf("%-12s %zu\n%-12s %zu\n%-12s %zu\n%-12s %zu\n", "REFERENCED",
+	    m->nrefs, "RETRIEVED", m->retrieved, "STORED", m->stored,
+	    "FAILED", m->failed + (m->nrefs - m->retrieved));
+	for (i = 0; i < m->nrefs; i++)
+		if (m->refs[i].status != 0)
+			printf("  %s: %s\n", m->refs[i].sop,
+			    m->refs[i].path[0] == '\0' ? "not retrieved" :
+			    m->refs[i].status == -2 ? "context refused" :
+			    m->refs[i].status == -1 ? "not sent" : "refused");
+}
+
+static int
+ctl_image_import(struct ctl *ctl, int argc, char **argv)
+{
+	struct imp *m = NULL;
+	const char *bsn = NULL, *study = NULL, *hcid = NULL, *tmp;
+	char url[1024];
+	size_t i;
+	int rc = 2, r;
+
+	for (i = 0; i < (size_t)argc; i += 2) {
+		if (i + 1 >= (size_t)argc) {
+			import_usage();
+			return 2;
+		}
+		if (strcmp(argv[i], "--patient") == 0)
+			bsn = argv[i + 1];
+		else if (strcmp(argv[i], "--study") == 0)
+			study = argv[i + 1];
+		else if (strcmp(argv[i], "--community") == 0)
+			hcid = argv[i + 1];
+		else {
+			import_usage();
+			return 2;
+		}
+	}
+	if (bsn == NULL || study == NULL) {
+		import_usage();
+		return 2;
+	}
+	if (hcid != NULL) {
+		fprintf(stderr, "xdsctl: --community needs XCA (ITI-38/39 and "
+		    "RAD-75), which this node does not have yet; import from "
+		    "the local registry only\n");
+		return 2;
+	}
+	if (strlen(bsn) != 9 || hl7_bsn_valid(bsn, 9) != 0) {
+		fprintf(stderr, "xdsctl: \"%.20s\" is not a valid BSN\n", bsn);
+		return 2;
+	}
+	if (!dcmshim_uid_valid(study)) {
+		fprintf(stderr, "xdsctl: \"%.80s\" is not a UID\n", study);
+		return 2;
+	}
+	if (ctl->conf.dicom_pacs[0] == '\0') {
+		fprintf(stderr, "xdsctl: dicom.pacs is not set (AE@host:port of "
+		    "the PACS to store the study in)\n");
+		return 2;
+	}
+	rc = 1;
+	if ((m = calloc(1, sizeof *m)) == NULL) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		return 1;
+	}
+	m->ctl = ctl;
+	dcmshim_log_init();
+	m->tty = isatty(STDERR_FILENO) && !ctl->json;
+	if ((tmp = getenv("TMPDIR")) == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	if (str_fmt(m->spool, sizeof m->spool, "%s/xdsctl-image.XXXXXX",
+	    tmp) < 0 || mkdtemp(m->spool) == NULL) {
+		fprintf(stderr, "xdsctl: spool directory in %s: %s\n", tmp,
+		    strerror(errno));
+		m->spool[0] = '\0';
+		goto out;
+	}
+	if ((r = find_manifest(m, bsn, study)) != 0) {
+		if (r == 1)
+			fprintf(stderr, "xdsctl: no Approved manifest for study "
+			    "%s of patient %s at %s\n", study, bsn, ctl->url);
+		goto out;
+	}
+	if (fetch_manifest(m) != 0)
+		goto out;
+	if (strcmp(m->kos.study_uid, study) != 0) {
+		fprintf(stderr, "xdsctl: manifest %s is of study %s\n",
+		    m->unique_id, m->kos.study_uid);
+		goto out;
+	}
+	if (node_url(ctl->url, BRIDGE_IDS_PATH, url, sizeof url) != 0) {
+		fprintf(stderr, "xdsctl: URL too long\n");
+		goto out;
+	}
+	for (i = 0; i < m->nrefs; i += IMPORT_BATCH)
+		if (fetch_instances(m, url, i, i + IMPORT_BATCH < m->nrefs ?
+		    i + IMPORT_BATCH : m->nrefs) != 0)
+			goto out;
+	if (store_all(m) != 0)
+		goto out;
+	import_summary(m, study);
+	rc = m->stored == m->nrefs ? 0 : 1;
+out:
+	for (i = 0; i < m->nmsgs; i++)
+		mtom_message_free(&m->msgs[i]);
+	if (m->spool[0] != '\0' && rmdir(m->spool) != 0)
+		log_warnx("spool %s: %s", m->spool, strerror(errno));
+	free(m->refs);
+	free(m);
+	return rc;
+}
+
+int
+ctl_image(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "import") == 0)
+		return ctl_image_import(ctl, argc - 1, argv + 1);
+	import_usage();
+	return 2;
 }
