@@ -1,0 +1,121 @@
+"""DICOM bridge benchmark (issue 4): N instances of 512 KB sent by one
+storescu association to (1) dcmtk's storescp followed by sync of its
+output directory, (2) the bridge of an xdsd (durable per instance:
+fsync, rename, directory fsync before Success), (3) Orthanc.  Every
+dcmtk tool runs with TCP_NODELAY=1 (the same fair setting: Debian's
+dcmtk leaves Nagle on otherwise).  Also the delay from the last
+instance's Success to the registered manifest (with dicom.publish_after=1,
+whose quiet second is included and reported separately).
+
+usage: python3 bench/bench_dicom.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
+"""
+import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--xdsd", required=True)
+ap.add_argument("--xdsctl", required=True)
+ap.add_argument("--orthanc", default=shutil.which("Orthanc") or "/usr/sbin/Orthanc")
+ap.add_argument("--n", type=int, default=1000)
+ap.add_argument("--size", type=int, default=512 * 1024)
+ap.add_argument("--dir", default=None, help="work directory (default: a new one under TMPDIR)")
+args = ap.parse_args()
+ENV = dict(os.environ, TCP_NODELAY="1")
+STUDY = "1.2.826.0.1.3680043.9.7.777"
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+def wait_port(port, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close(); return True
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("port %d did not open" % port)
+
+def gen(d):
+    pix = os.path.join(d, "pixels.raw")
+    with open(pix, "wb") as f:
+        f.write(os.urandom(args.size))
+    side = int((args.size) ** 0.5)
+    out = os.path.join(d, "in"); os.mkdir(out)
+    for i in range(args.n):
+        dump = os.path.join(d, "x.dump")
+        open(dump, "w").write(
+            "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.%d]\n(0008,0060) CS [OT]\n"
+            "(0010,0020) LO [999911120]\n(0010,0021) LO [NLMINBIZA]\n(0020,000d) UI [%s]\n"
+            "(0020,000e) UI [%s.%d]\n(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n(0028,0010) US %d\n"
+            "(0028,0011) US %d\n(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n(0028,0103) US 0\n"
+            "(7fe0,0010) OB =%s\n" % (STUDY, i + 1, STUDY, STUDY, i // 100, side, args.size // side, pix))
+        subprocess.run(["dump2dcm", "--write-xfer-little", dump, os.path.join(out, "%05d.dcm" % i)],
+                       check=True, capture_output=True)
+    return out
+
+def storescu(port, aet, src):
+    t = time.time()
+    r = subprocess.run(["storescu", "-aec", aet, "-xs", "+sd", "127.0.0.1", str(port), src],
+                       capture_output=True, text=True, env=ENV)
+    if r.returncode != 0:
+        sys.exit("storescu to %s failed: %s" % (aet, r.stderr[-500:]))
+    return time.time() - t
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill(); p.wait()
+
+work = args.dir or tempfile.mkdtemp(prefix="xds-bench-dicom-")
+os.makedirs(work, exist_ok=True)
+src = gen(work)
+res = {"n": args.n, "size": args.size}
+
+# (1) storescp + sync
+ref = os.path.join(work, "storescp"); os.mkdir(ref)
+port = free_port()
+p = subprocess.Popen(["storescp", "-od", ref, str(port)], env=ENV,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wait_port(port)
+t = storescu(port, "ANY-SCP", src)
+t0 = time.time(); subprocess.run(["sync", "-f", ref], check=True); ts = time.time() - t0
+stop(p)
+res["storescp_s"], res["storescp_sync_s"] = t, t + ts
+
+# (2) the bridge
+state = os.path.join(work, "state"); os.mkdir(state)
+dport, hport = free_port(), free_port()
+p = subprocess.Popen([args.xdsd, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
+                      "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport,
+                      "-C", "dicom.publish_after=1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wait_port(dport); wait_port(hport)
+t = storescu(dport, "XDSNODE", src)
+end = time.time()
+pub = None
+while time.time() - end < 60:
+    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies", "published"],
+                       capture_output=True, text=True)
+    if r.returncode == 0 and any(s["study"] == STUDY for s in json.loads(r.stdout)):
+        pub = time.time() - end; break
+    time.sleep(0.02)
+stop(p)
+res["bridge_s"], res["manifest_delay_s"] = t, pub
+
+# (3) Orthanc
+od = os.path.join(work, "orthanc"); os.mkdir(od)
+oport, ohttp = free_port(), free_port()
+cf = os.path.join(work, "orthanc.json")
+json.dump({"StorageDirectory": od, "IndexDirectory": od, "DicomAet": "ORTHANC", "DicomPort": oport,
+           "HttpPort": ohttp, "RemoteAccessAllowed": False, "Plugins": [], "StorageCompression": False,
+           "DicomAlwaysAllowStore": True}, open(cf, "w"))
+p = subprocess.Popen([args.orthanc, cf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+wait_port(oport)
+res["orthanc_s"] = storescu(oport, "ORTHANC", src)
+stop(p)
+
+res["ratio_vs_storescp_sync"] = res["bridge_s"] / res["storescp_sync_s"]
+res["ratio_vs_orthanc"] = res["bridge_s"] / res["orthanc_s"]
+print(json.dumps(res, indent=1))
+if not args.dir:
+    shutil.rmtree(work, ignore_errors=True)
