@@ -224,7 +224,8 @@ def main():
     ap.add_argument("--xdsd", default="./xdsd")
     ap.add_argument("--mb", type=int, default=int(os.environ.get("BENCH_REPO_MB", "1024")),
                     help="document size in MiB (default 1024)")
-    ap.add_argument("--runs", type=int, default=3, help="ITI-43 / nginx runs (best kept)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="ITI-41 / reference pairs (median kept), ITI-43 / nginx runs (best kept)")
     ap.add_argument("--check", action="store_true", help="the check-long test")
     ap.add_argument("--max-growth", type=int, default=32, help="MiB over idle (--check)")
     a = ap.parse_args()
@@ -238,23 +239,44 @@ def main():
     try:
         doc = os.path.join(work, "doc.bin")
         sha = make_document(doc, size)
-        req = os.path.join(work, "pnr.mime")
-        ct, duid = pnr_request(doc, size, req)
         node = Xdsd(a.xdsd, work, size + (64 << 20))
         idle = vm(node.proc.pid, "VmHWM")
         url = "http://127.0.0.1:%d/xds/repository" % node.port
         ans = os.path.join(work, "answer")
-        cpu0 = cpu(node.proc.pid)
-        t_in, _, code = curl(["-X", "POST", "-H", "Content-Type: " + ct, "-T", req,
-                              "-o", ans, url])
-        with open(ans, "rb") as f:
-            txt = f.read(65536).decode("utf-8", "replace")
-        if code != 200 or "ResponseStatusType:Success" not in txt:
-            raise RuntimeError("ITI-41: HTTP %d %s" % (code, txt[:400]))
+        req = os.path.join(work, "pnr.mime")
+        docs_dir = os.path.join(work, "state", "documents")
+
+        def iti41():
+            """One ITI-41 of the document (a fresh uniqueId); (s, CPU s, uid)."""
+            ct, duid = pnr_request(doc, size, req)
+            c0 = cpu(node.proc.pid)
+            t, _, code = curl(["-X", "POST", "-H", "Content-Type: " + ct, "-T", req,
+                               "-o", ans, url])
+            c1 = cpu(node.proc.pid)
+            with open(ans, "rb") as f:
+                txt = f.read(65536).decode("utf-8", "replace")
+            if code != 200 or "ResponseStatusType:Success" not in txt:
+                raise RuntimeError("ITI-41: HTTP %d %s" % (code, txt[:400]))
+            os.unlink(req)
+            return t, (c1[0] - c0[0], c1[1] - c0[1]), duid
+
+        # In pairs, the order swapped every run: on a VM the first writer
+        # of fresh page-cache pages pays for them (first-touch costs of
+        # the guest memory, several times the copy), whoever it is.  The
+        # second and later ITI-41s find the blob stored (same bytes): the
+        # spool file is still written and fsync'd, then dropped.
+        runs_in = []
+        for i in range(1 if a.check else a.runs):
+            if i % 2 == 0:
+                t_in, c_in, uid = iti41()
+                t_ref = reference_write(doc, docs_dir)
+            else:
+                t_ref = reference_write(doc, docs_dir)
+                t_in, c_in, uid = iti41()
+            if i == 0:
+                duid = uid
+            runs_in.append((t_in, t_ref, c_in))
         hwm_in = vm(node.proc.pid, "VmHWM")
-        cpu1 = cpu(node.proc.pid)
-        os.unlink(req)
-        t_ref = reference_write(doc, os.path.join(work, "state", "documents"))
         ct43, body43 = m.mtom(m.ACT_ITI43, m.retrieve_body([(REPO_ID, duid, None)]), [])
         rq = os.path.join(work, "ret.mime")
         with open(rq, "wb") as f:
@@ -285,11 +307,20 @@ def main():
             time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), a.mb,
             subprocess.run(["df", "--output=source", work], stdout=subprocess.PIPE,
                            check=False).stdout.decode().split()[-1]))
-        print("%-34s %8.1f MB/s  (%.2f s)" % ("ITI-41 in (xdsd, Success)", mbs(t_in), t_in))
-        print("%-34s %8.1f MB/s  (%.2f s)" % ("write+fsync+rename (reference)", mbs(t_ref), t_ref))
-        print("%-34s %8.2f       (goal >= 0.8)" % ("ratio in", t_ref / t_in))
-        print("%-34s %8.2f s user, %.2f s system" % ("xdsd CPU during ITI-41",
-                                                     cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]))
+        for i, (t_in, t_ref, c_in) in enumerate(runs_in):
+            print("run %d (%s first): ITI-41 %6.1f MB/s, reference %6.1f MB/s, ratio %.2f; "
+                  "xdsd CPU %.2f s user, %.2f s system"
+                  % (i + 1, "ITI-41" if i % 2 == 0 else "reference", mbs(t_in), mbs(t_ref),
+                     t_ref / t_in, c_in[0], c_in[1]))
+        ratios = sorted(r / t for t, r, _ in runs_in)
+        t_in = sorted(t for t, _, _ in runs_in)[len(runs_in) // 2]
+        t_ref = sorted(r for _, r, _ in runs_in)[len(runs_in) // 2]
+        print("%-34s %8.1f MB/s  (%.2f s, median of %d)" % ("ITI-41 in (xdsd, Success)",
+                                                             mbs(t_in), t_in, len(runs_in)))
+        print("%-34s %8.1f MB/s  (%.2f s, median of %d)" % ("write+fsync+rename (reference)",
+                                                             mbs(t_ref), t_ref, len(runs_in)))
+        print("%-34s %8.2f       (median of the pairs; goal >= 0.8)"
+              % ("ratio in", ratios[len(ratios) // 2]))
         print("%-34s %8.1f MB/s  (%.2f s, best of %d)" % ("ITI-43 out (xdsd, MTOM)", mbs(best_out),
                                                            best_out, a.runs))
         blob = None

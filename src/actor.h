@@ -26,6 +26,8 @@ struct soap_attachment {
 	char	 path[1024];		/* spool file, removed after the request */
 	off_t	 size;
 	char	 sha1[41];		/* lower-case hex */
+	char	 sha256[65];		/* lower-case hex; "" when not computed
+					   (then a consumer hashes the file) */
 };
 
 struct soap_request {

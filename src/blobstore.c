@@ -416,9 +416,41 @@ fail:
 	return rc;
 }
 
-int
-blobstore_stage_file(struct blobstore *bs, const char *src, off_t max_size,
-    struct blob_staged *out, char *err, size_t errlen)
+/* The size and hashes the caller computed while writing fd, checked
+ * for form and against the file's size. */
+static int
+take_known(int fd, const struct blob_info *known, off_t max,
+    struct blob_info *bi, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (!blobstore_name_ok(known->sha256) || strlen(known->sha1) != 40 ||
+	    strspn(known->sha1, "0123456789abcdef") != 40) {
+		str_fmt(err, errlen, "staged hashes are not lower-case hex");
+		return BLOB_EINVAL;
+	}
+	if (fstat(fd, &sb) != 0) {
+		str_fmt(err, errlen, "fstat: %s", strerror(errno));
+		return BLOB_EIO;
+	}
+	if (sb.st_size != known->size) {
+		str_fmt(err, errlen, "file holds %lld bytes, %lld hashed",
+		    (long long)sb.st_size, (long long)known->size);
+		return BLOB_EIO;
+	}
+	if (max > 0 && known->size > max) {
+		str_fmt(err, errlen, "document larger than %lld bytes",
+		    (long long)max);
+		return BLOB_ETOOBIG;
+	}
+	*bi = *known;
+	return BLOB_OK;
+}
+
+/* Stage src; its hashes from known (no read) or computed here. */
+static int
+stage(struct blobstore *bs, const char *src, const struct blob_info *known,
+    off_t max_size, struct blob_staged *out, char *err, size_t errlen)
 {
 	int fd, rc;
 
@@ -427,7 +459,11 @@ blobstore_stage_file(struct blobstore *bs, const char *src, off_t max_size,
 		str_fmt(err, errlen, "%s: %s", src, strerror(errno));
 		return BLOB_EIO;
 	}
-	if ((rc = hash_fd(fd, max_size, &out->info, err, errlen)) != BLOB_OK)
+	if (known != NULL)
+		rc = take_known(fd, known, max_size, &out->info, err, errlen);
+	else
+		rc = hash_fd(fd, max_size, &out->info, err, errlen);
+	if (rc != BLOB_OK)
 		goto out;
 	/* Same file system: a second name for the same inode, no copy.
 	 * The spool file is never written again once handed to us. */
@@ -458,6 +494,21 @@ out:
 		out->tmp[0] = '\0';
 	close(fd);
 	return rc;
+}
+
+int
+blobstore_stage_file(struct blobstore *bs, const char *src, off_t max_size,
+    struct blob_staged *out, char *err, size_t errlen)
+{
+	return stage(bs, src, NULL, max_size, out, err, errlen);
+}
+
+int
+blobstore_stage_hashed(struct blobstore *bs, const char *src,
+    const struct blob_info *known, off_t max_size, struct blob_staged *out,
+    char *err, size_t errlen)
+{
+	return stage(bs, src, known, max_size, out, err, errlen);
 }
 
 void

@@ -22,6 +22,12 @@
 
 #define SPOOL_TEMPLATE	"xds-mtom-XXXXXX"
 #define WBUF_SIZE	65536
+/* Spool files are written in 1 MiB pieces read 256 KiB at a time (16
+ * times fewer write()s than 64 KiB, 4 times fewer reads), and their
+ * write-back is started every 8 MiB so that it overlaps the upload. */
+#define SPOOL_BUF	((size_t)1024 * 1024)
+#define READ_CHUNK	((size_t)256 * 1024)
+#define SPOOL_SYNC_STEP	((off_t)8 * 1024 * 1024)
 
 /* Streaming base64 decoder (RFC 2045 6.8: whitespace ignored). */
 struct b64 {
@@ -48,8 +54,11 @@ struct mtom_reader {
 	/* the current part */
 	enum cur	 cur;
 	int		 fd;
-	EVP_MD_CTX	*md;
+	EVP_MD_CTX	*md;		/* SHA-1 (the XDS hash) */
+	EVP_MD_CTX	*md256;		/* SHA-256 (the blob store's name) */
 	off_t		 size;
+	off_t		 written;	/* bytes in the spool file */
+	off_t		 synced;	/* write-back started up to here */
 	int		 base64;
 	struct b64	 b64;
 	unsigned char	*wbuf;
@@ -166,7 +175,17 @@ flush_file(struct mtom_reader *r)
 			return rfail(r, MTOM_EIO, "cannot write spool file");
 		off += (size_t)n;
 	}
+	r->written += (off_t)r->wlen;
 	r->wlen = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* Start the write-back of what is written while the rest arrives,
+	 * so the consumer's fsync (blobstore) finds little left to do. */
+	if (r->written - r->synced >= SPOOL_SYNC_STEP) {
+		(void)sync_file_range(r->fd, r->synced, r->written - r->synced,
+		    SYNC_FILE_RANGE_WRITE);
+		r->synced = r->written;
+	}
+#endif
 	return 0;
 }
 
@@ -192,17 +211,18 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 	if ((off_t)n > r->lim.max_part - r->size)
 		return rfail(r, MTOM_ETOOBIG, "MTOM attachment over the limit");
 	r->size += (off_t)n;
-	if (EVP_DigestUpdate(r->md, d, n) != 1)
-		return rfail(r, MTOM_ENOMEM, "SHA-1 update failed");
+	if (EVP_DigestUpdate(r->md, d, n) != 1 ||
+	    EVP_DigestUpdate(r->md256, d, n) != 1)
+		return rfail(r, MTOM_ENOMEM, "digest update failed");
 	while (n > 0) {
-		take = WBUF_SIZE - r->wlen;
+		take = SPOOL_BUF - r->wlen;
 		if (take > n)
 			take = n;
 		memcpy(r->wbuf + r->wlen, d, take);
 		r->wlen += take;
 		d += take;
 		n -= take;
-		if (r->wlen == WBUF_SIZE && flush_file(r) != 0)
+		if (r->wlen == SPOOL_BUF && flush_file(r) != 0)
 			return r->status;
 	}
 	return 0;
@@ -266,6 +286,7 @@ on_begin(void *arg, const struct mime_part *part)
 	r->base64 = part->cte == MIME_CTE_BASE64;
 	memset(&r->b64, 0, sizeof r->b64);
 	r->size = 0;
+	r->written = r->synced = 0;
 	r->wlen = 0;
 	if (r->ct.has_start && r->ct.start[0] != '\0')
 		is_root = strcmp(part->content_id, r->ct.start) == 0;
@@ -297,8 +318,9 @@ on_begin(void *arg, const struct mime_part *part)
 		return rfail(r, MTOM_EIO, "cannot set spool file mode");
 	str_lcpy(a->cid, part->content_id, sizeof a->cid);
 	copy_type(a->content_type, sizeof a->content_type, part->content_type);
-	if (EVP_DigestInit_ex(r->md, EVP_sha1(), NULL) != 1)
-		return rfail(r, MTOM_ENOMEM, "SHA-1 init failed");
+	if (EVP_DigestInit_ex(r->md, EVP_sha1(), NULL) != 1 ||
+	    EVP_DigestInit_ex(r->md256, EVP_sha256(), NULL) != 1)
+		return rfail(r, MTOM_ENOMEM, "digest init failed");
 	r->cur = CUR_FILE;
 	return 0;
 }
@@ -325,6 +347,10 @@ on_end(void *arg)
 		if (EVP_DigestFinal_ex(r->md, md, &mdlen) != 1 || mdlen != 20)
 			return rfail(r, MTOM_ENOMEM, "SHA-1 final failed");
 		str_hex(md, mdlen, a->sha1);
+		if (EVP_DigestFinal_ex(r->md256, md, &mdlen) != 1 ||
+		    mdlen != 32)
+			return rfail(r, MTOM_ENOMEM, "SHA-256 final failed");
+		str_hex(md, mdlen, a->sha256);
 		a->size = r->size;
 	}
 	r->cur = CUR_NONE;
@@ -402,7 +428,8 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 		goto fail;
 	}
 	if ((r->md = EVP_MD_CTX_new()) == NULL ||
-	    (r->wbuf = malloc(WBUF_SIZE)) == NULL)
+	    (r->md256 = EVP_MD_CTX_new()) == NULL ||
+	    (r->wbuf = malloc(SPOOL_BUF)) == NULL)
 		goto nomem;
 	memset(&ml, 0, sizeof ml);
 	ml.max_parts = r->lim.max_parts;
@@ -478,6 +505,7 @@ mtom_reader_free(struct mtom_reader *r)
 	remove_files(r);
 	mime_parser_free(r->mp);
 	EVP_MD_CTX_free(r->md);
+	EVP_MD_CTX_free(r->md256);
 	buf_free(&r->root);
 	free(r->wbuf);
 	free(r);
@@ -498,12 +526,12 @@ mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
 	if ((rc = mtom_reader_new(&r, content_type, spool_dir, lim, err,
 	    errlen)) != 0)
 		goto out;
-	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
+	if ((chunk = malloc(READ_CHUNK)) == NULL) {
 		str_lcpy(err, "out of memory", errlen);
 		rc = MTOM_ENOMEM;
 		goto out;
 	}
-	while ((n = rd(arg, chunk, WBUF_SIZE)) > 0)
+	while ((n = rd(arg, chunk, READ_CHUNK)) > 0)
 		if ((rc = mtom_reader_feed(r, chunk, (size_t)n, err,
 		    errlen)) != 0)
 			goto out;

@@ -4,8 +4,9 @@
  *
  * Reading: the root part (the "start" parameter, else the first part) is
  * collected into a bounded struct buf; every other part is spooled to a
- * fresh 0600 file in the caller's spool directory while its SHA-1 and
- * size are computed (base64 parts are decoded on the way).  On any error
+ * fresh 0600 file in the caller's spool directory while its SHA-1,
+ * SHA-256 and size are computed (base64 parts are decoded on the way), so
+ * that nobody reads the file again to hash it.  On any error
  * every spool file is removed.
  *
  * Writing: the root XML and attachment files become a multipart/related

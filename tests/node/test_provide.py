@@ -96,6 +96,12 @@ def main():
         check("submit guesses the mime type from the extension",
               [d["mimeType"] for d in docs] == ["application/pdf", "text/plain"], out)
         uids = [d["uniqueId"] for d in docs] or ["none", "none"]
+        blobs = []
+        for f in (pdf, txt):
+            h = hashlib.sha256(open(f, "rb").read()).hexdigest()
+            blobs.append(os.path.join(state, "documents", h[:2], h[2:4], h))
+        check("the blobs are named by the SHA-256 computed while spooling",
+              all(os.path.exists(b) for b in blobs), blobs)
 
         rc, out, err = ctl("--json", "query", "FindDocuments", "patient=" + BSN)
         found = json.loads(out) if rc == 0 else []
