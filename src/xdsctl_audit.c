@@ -176,7 +176,8 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 			goto out;
 		nnames++;
 	}
-	qsort(names, nnames, sizeof *names, name_cmp);
+	if (nnames > 0)
+		qsort(names, nnames, sizeof *names, name_cmp);
 	if ((line = malloc(AUDIT_LINE_MAX)) == NULL)
 		goto out;
 	if (!ctl->json)
