@@ -41,6 +41,8 @@ struct wreq {
 	int		 attempts;	/* batches that had to retry it */
 	int		 settled;	/* has its answer (leader only) */
 	int		 done;		/* settled, published under wmtx */
+	int		 lead;		/* handed the leadership */
+	pthread_cond_t	 cv;		/* its owner waits here, alone */
 	struct wreq	*next;
 };
 
@@ -54,7 +56,6 @@ struct store {
 	size_t		 nbusy;
 
 	pthread_mutex_t	 wmtx;		/* the write queue */
-	pthread_cond_t	 wcv;		/* a batch finished */
 	struct wreq	*whead, *wtail;
 	int		 wleader;	/* a leader is running a batch */
 	struct store_conn *wconn;	/* the leader's connection */
@@ -329,7 +330,6 @@ store_open(const char *state_dir, struct store **out, char *err,
 	pthread_mutex_init(&s->mtx, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->wmtx, NULL);
-	pthread_cond_init(&s->wcv, NULL);
 	pthread_mutex_init(&s->ckmtx, NULL);
 	pthread_cond_init(&s->ckcv, NULL);
 	if ((c = conn_new(s->path, err, errlen)) == NULL)
@@ -363,7 +363,6 @@ fail_sync:
 	conn_free(c);
 	pthread_cond_destroy(&s->ckcv);
 	pthread_mutex_destroy(&s->ckmtx);
-	pthread_cond_destroy(&s->wcv);
 	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
@@ -400,7 +399,6 @@ store_close(struct store *s)
 		    s->nbatch);
 	pthread_cond_destroy(&s->ckcv);
 	pthread_mutex_destroy(&s->ckmtx);
-	pthread_cond_destroy(&s->wcv);
 	pthread_mutex_destroy(&s->wmtx);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
@@ -693,6 +691,17 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 	me.arg = arg;
 	me.err = err;
 	me.errlen = errlen;
+	/*
+	 * Every waiter sleeps on its own condition variable and is woken
+	 * once: by the leader that settled it, or to lead the next batch
+	 * (the leader hands over to the head of the queue).  A broadcast
+	 * woke every queued writer after each batch, and all but one went
+	 * back to sleep: one useless wake-up per write.
+	 */
+	if (pthread_cond_init(&me.cv, NULL) != 0) {
+		str_fmt(err, errlen, "out of memory");
+		return STORE_ERR;
+	}
 
 	pthread_mutex_lock(&s->wmtx);
 	if (s->wtail != NULL)
@@ -701,11 +710,12 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 		s->whead = &me;
 	s->wtail = &me;
 	while (!me.done) {
-		if (s->wleader) {
-			pthread_cond_wait(&s->wcv, &s->wmtx);
+		if (s->wleader && !me.lead) {
+			pthread_cond_wait(&me.cv, &s->wmtx);
 			continue;
 		}
-		/* Lead: take the head of the queue as one batch. */
+		/* Lead: take the head of the queue (us) as one batch. */
+		me.lead = 0;
 		s->wleader = 1;
 		b = s->whead;
 		for (r = b, n = 1; r->next != NULL && n < STORE_BATCH_MAX;
@@ -726,12 +736,15 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 		}
 		/* Answer the settled ones; those to run again go back to
 		 * the head of the queue, in order.  A request is not
-		 * touched once done: its owner may return at once. */
+		 * touched once its owner holds the mutex again: it may
+		 * return at once. */
 		tail = &b;
 		for (r = b; r != NULL; r = nx) {
 			nx = r->next;
 			if (r->settled) {
 				r->done = 1;
+				if (r != &me)
+					pthread_cond_signal(&r->cv);
 				continue;
 			}
 			*tail = r;
@@ -746,10 +759,17 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 				s->wtail = r;
 			s->whead = b;
 		}
+		/* Hand over to the next writer in the queue (it arrived
+		 * while we ran), or lead again when we are that writer. */
 		s->wleader = 0;
-		pthread_cond_broadcast(&s->wcv);
+		if (s->whead != NULL && s->whead != &me) {
+			s->wleader = 1;
+			s->whead->lead = 1;
+			pthread_cond_signal(&s->whead->cv);
+		}
 	}
 	pthread_mutex_unlock(&s->wmtx);
+	pthread_cond_destroy(&me.cv);
 	return me.rc;
 }
 
