@@ -17,7 +17,10 @@ ap.add_argument("--xdsctl", required=True)
 ap.add_argument("--orthanc", default=shutil.which("Orthanc") or "/usr/sbin/Orthanc")
 ap.add_argument("--n", type=int, default=1000)
 ap.add_argument("--size", type=int, default=512 * 1024)
-ap.add_argument("--dir", default=None, help="work directory (default: a new one under TMPDIR)")
+ap.add_argument("--dir", default=None, help="work directory (default: a new one under TMPDIR); "
+                "its generated instances are reused by the next run")
+ap.add_argument("--assoc", type=int, default=1, help="parallel storescu associations (instances split by series)")
+ap.add_argument("--only", default="storescp,bridge,orthanc", help="receivers to run, comma separated")
 args = ap.parse_args()
 ENV = dict(os.environ, TCP_NODELAY="1")
 STUDY = "1.2.826.0.1.3680043.9.7.777"
@@ -39,7 +42,10 @@ def gen(d):
     with open(pix, "wb") as f:
         f.write(os.urandom(args.size))
     side = int((args.size) ** 0.5)
-    out = os.path.join(d, "in"); os.mkdir(out)
+    out = os.path.join(d, "in")
+    if os.path.isdir(out) and len(os.listdir(out)) == args.n:
+        return out	# reuse: same count (and size, by the caller's --dir)
+    shutil.rmtree(out, ignore_errors=True); os.mkdir(out)
     for i in range(args.n):
         dump = os.path.join(d, "x.dump")
         open(dump, "w").write(
@@ -53,12 +59,19 @@ def gen(d):
     return out
 
 def storescu(port, aet, src):
+    """--assoc storescu processes at once, each with its share of the files."""
+    files = sorted(os.listdir(src))
+    parts = [[os.path.join(src, f) for f in files[i::args.assoc]] for i in range(args.assoc)]
     t = time.time()
-    r = subprocess.run(["storescu", "-aec", aet, "-xs", "+sd", "127.0.0.1", str(port), src],
-                       capture_output=True, text=True, env=ENV)
-    if r.returncode != 0:
-        sys.exit("storescu to %s failed: %s" % (aet, r.stderr[-500:]))
-    return time.time() - t
+    ps = [subprocess.Popen(["storescu", "-aec", aet, "-xs", "127.0.0.1", str(port)] + part,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+          for part in parts if part]
+    errs = [(p.wait(), p.stderr.read()) for p in ps]
+    el = time.time() - t
+    for rc, e in errs:
+        if rc != 0:
+            sys.exit("storescu to %s failed: %s" % (aet, e[-500:]))
+    return el
 
 def stop(p):
     p.send_signal(signal.SIGTERM)
@@ -70,52 +83,59 @@ def stop(p):
 work = args.dir or tempfile.mkdtemp(prefix="xds-bench-dicom-")
 os.makedirs(work, exist_ok=True)
 src = gen(work)
-res = {"n": args.n, "size": args.size}
+res = {"n": args.n, "size": args.size, "assoc": args.assoc}
+ONLY = args.only.split(",")
 
 # (1) storescp + sync
-ref = os.path.join(work, "storescp"); os.mkdir(ref)
-port = free_port()
-p = subprocess.Popen(["storescp", "-od", ref, str(port)], env=ENV,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-wait_port(port)
-t = storescu(port, "ANY-SCP", src)
-t0 = time.time(); subprocess.run(["sync", "-f", ref], check=True); ts = time.time() - t0
-stop(p)
-res["storescp_s"], res["storescp_sync_s"] = t, t + ts
+if "storescp" in ONLY:
+  ref = os.path.join(work, "storescp"); shutil.rmtree(ref, ignore_errors=True); os.mkdir(ref)
+  port = free_port()
+  # --fork: one process per association, so parallel ones are not serialised
+  p = subprocess.Popen(["storescp"] + (["--fork"] if args.assoc > 1 else []) + ["-od", ref, str(port)], env=ENV,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  wait_port(port)
+  t = storescu(port, "ANY-SCP", src)
+  t0 = time.time(); subprocess.run(["sync", "-f", ref], check=True); ts = time.time() - t0
+  stop(p)
+  res["storescp_s"], res["storescp_sync_s"] = t, t + ts
 
 # (2) the bridge
-state = os.path.join(work, "state"); os.mkdir(state)
-dport, hport = free_port(), free_port()
-p = subprocess.Popen([args.xdsd, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
-                      "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport,
-                      "-C", "dicom.publish_after=1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-wait_port(dport); wait_port(hport)
-t = storescu(dport, "XDSNODE", src)
-end = time.time()
-pub = None
-while time.time() - end < 60:
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies", "published"],
-                       capture_output=True, text=True)
-    if r.returncode == 0 and any(s["study"] == STUDY for s in json.loads(r.stdout)):
-        pub = time.time() - end; break
-    time.sleep(0.02)
-stop(p)
-res["bridge_s"], res["manifest_delay_s"] = t, pub
+if "bridge" in ONLY:
+  state = os.path.join(work, "state"); shutil.rmtree(state, ignore_errors=True); os.mkdir(state)
+  dport, hport = free_port(), free_port()
+  p = subprocess.Popen([args.xdsd, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
+                        "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport,
+                        "-C", "dicom.publish_after=1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  wait_port(dport); wait_port(hport)
+  t = storescu(dport, "XDSNODE", src)
+  end = time.time()
+  pub = None
+  while time.time() - end < 60:
+      r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies", "published"],
+                         capture_output=True, text=True)
+      if r.returncode == 0 and any(s["study"] == STUDY for s in json.loads(r.stdout)):
+          pub = time.time() - end; break
+      time.sleep(0.02)
+  stop(p)
+  res["bridge_s"], res["manifest_delay_s"] = t, pub
 
 # (3) Orthanc
-od = os.path.join(work, "orthanc"); os.mkdir(od)
-oport, ohttp = free_port(), free_port()
-cf = os.path.join(work, "orthanc.json")
-json.dump({"StorageDirectory": od, "IndexDirectory": od, "DicomAet": "ORTHANC", "DicomPort": oport,
-           "HttpPort": ohttp, "RemoteAccessAllowed": False, "Plugins": [], "StorageCompression": False,
-           "DicomAlwaysAllowStore": True}, open(cf, "w"))
-p = subprocess.Popen([args.orthanc, cf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-wait_port(oport)
-res["orthanc_s"] = storescu(oport, "ORTHANC", src)
-stop(p)
+if "orthanc" in ONLY:
+  od = os.path.join(work, "orthanc"); shutil.rmtree(od, ignore_errors=True); os.mkdir(od)
+  oport, ohttp = free_port(), free_port()
+  cf = os.path.join(work, "orthanc.json")
+  json.dump({"StorageDirectory": od, "IndexDirectory": od, "DicomAet": "ORTHANC", "DicomPort": oport,
+             "HttpPort": ohttp, "RemoteAccessAllowed": False, "Plugins": [], "StorageCompression": False,
+             "DicomAlwaysAllowStore": True}, open(cf, "w"))
+  p = subprocess.Popen([args.orthanc, cf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+  wait_port(oport)
+  res["orthanc_s"] = storescu(oport, "ORTHANC", src)
+  stop(p)
 
-res["ratio_vs_storescp_sync"] = res["bridge_s"] / res["storescp_sync_s"]
-res["ratio_vs_orthanc"] = res["bridge_s"] / res["orthanc_s"]
+if "bridge_s" in res and "storescp_sync_s" in res:
+    res["ratio_vs_storescp_sync"] = res["bridge_s"] / res["storescp_sync_s"]
+if "bridge_s" in res and "orthanc_s" in res:
+    res["ratio_vs_orthanc"] = res["bridge_s"] / res["orthanc_s"]
 print(json.dumps(res, indent=1))
 if not args.dir:
     shutil.rmtree(work, ignore_errors=True)

@@ -23,6 +23,29 @@
 #include "str.h"
 
 #define PATH_SZ	1024
+#define DIRSYNC_SLOTS	32	/* directories with renames in flight */
+
+/*
+ * Group commit of directory fsyncs.  Instances renamed into the same
+ * series directory by concurrent associations share one fsync of it: a
+ * rename takes a ticket after it returned; an fsync that starts later
+ * covers every ticket taken before it started; a C-STORE answers Success
+ * only once an fsync covering its ticket has returned 0.
+ */
+struct dirsync_slot {
+	char			 path[PATH_SZ];
+	unsigned		 refs;		/* threads using the slot */
+	unsigned long long	 renamed;	/* tickets handed out */
+	unsigned long long	 synced;	/* covered by a good fsync */
+	unsigned long long	 failed;	/* covered by a failed one */
+	int			 syncing;	/* an fsync is running */
+};
+
+struct dirsync {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct dirsync_slot	 slot[DIRSYNC_SLOTS];
+};
 
 struct bridge_db {
 	sqlite3		*db;
@@ -41,6 +64,7 @@ struct bridge {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	int			 stopping;		/* under mu */
+	struct dirsync		 dirsync;
 };
 
 static const char schema[] =
@@ -514,6 +538,84 @@ mkdir_synced(const char *path, const char *parent)
 	return errno == EEXIST ? 0 : -1;
 }
 
+/* The slot of dir (taken, refs + 1), or NULL when all are busy. */
+static struct dirsync_slot *
+dirsync_slot(struct dirsync *ds, const char *dir)
+{
+	struct dirsync_slot *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < DIRSYNC_SLOTS; i++) {
+		if (ds->slot[i].refs > 0 &&
+		    strcmp(ds->slot[i].path, dir) == 0) {
+			ds->slot[i].refs++;
+			return &ds->slot[i];
+		}
+		if (ds->slot[i].refs == 0 && free_slot == NULL)
+			free_slot = &ds->slot[i];
+	}
+	if (free_slot == NULL ||
+	    str_lcpy(free_slot->path, dir, sizeof free_slot->path) >=
+	    sizeof free_slot->path)
+		return NULL;
+	free_slot->renamed = free_slot->synced = free_slot->failed = 0;
+	free_slot->syncing = 0;
+	free_slot->refs = 1;
+	return free_slot;
+}
+
+/* rename(from, to) into dir, returning once an fsync of dir that began
+ * after the rename has returned: 0, or -1 with errno. */
+static int
+dirsync_rename(struct dirsync *ds, const char *from, const char *to,
+    const char *dir)
+{
+	struct dirsync_slot *sl;
+	unsigned long long ticket, target;
+	int rc, e = 0;
+
+	if (rename(from, to) != 0)
+		return -1;
+	pthread_mutex_lock(&ds->mu);
+	if ((sl = dirsync_slot(ds, dir)) == NULL) {
+		pthread_mutex_unlock(&ds->mu);
+		return fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	}
+	ticket = ++sl->renamed;
+	for (;;) {
+		if (sl->failed >= ticket) {
+			rc = -1;
+			e = EIO;
+			break;
+		}
+		if (sl->synced >= ticket) {
+			rc = 0;
+			break;
+		}
+		if (sl->syncing) {
+			pthread_cond_wait(&ds->cv, &ds->mu);
+			continue;
+		}
+		sl->syncing = 1;
+		target = sl->renamed;
+		pthread_mutex_unlock(&ds->mu);
+		rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		e = errno;
+		pthread_mutex_lock(&ds->mu);
+		sl->syncing = 0;
+		if (rc == 0 && target > sl->synced)
+			sl->synced = target;
+		else if (rc != 0 && target > sl->failed)
+			sl->failed = target;
+		pthread_cond_broadcast(&ds->cv);
+	}
+	sl->refs--;
+	pthread_mutex_unlock(&ds->mu);
+	if (rc != 0)
+		errno = e;
+	return rc;
+}
+
 static enum dcmshim_store_result
 on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
     const char *calling_ae)
@@ -535,8 +637,7 @@ on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
 	if (fsync_path(tmppath, O_RDONLY) != 0 ||
 	    mkdir_synced(study, b->root) != 0 ||
 	    mkdir_synced(series, study) != 0 ||
-	    rename(tmppath, dst) != 0 ||
-	    fsync_path(series, O_RDONLY | O_DIRECTORY) != 0) {
+	    dirsync_rename(&b->dirsync, tmppath, dst, series) != 0) {
 		log_warn("dicom: storing an instance of %s", in->study_uid);
 		return DCMSHIM_STORE_NORESOURCES;
 	}
@@ -692,6 +793,8 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		    "(repository.enabled): ready studies are not published");
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
+	pthread_mutex_init(&b->dirsync.mu, NULL);
+	pthread_cond_init(&b->dirsync.cv, NULL);
 	if (!dcmshim_uid_valid(conf->dicom_uid_root) ||
 	    strlen(conf->dicom_uid_root) > 24) {
 		str_fmt(err, errlen, "dicom.uid_root: \"%s\" is not a UID root "
@@ -778,5 +881,7 @@ bridge_stop(struct bridge *b)
 	bridge_db_close(b->db);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->dirsync.cv);
+	pthread_mutex_destroy(&b->dirsync.mu);
 	free(b);
 }

@@ -140,6 +140,16 @@ struct dcmshim_scp;
 
 /* Route DCMTK's own logging: warnings and errors only, to stderr. */
 void	dcmshim_log_init(void);
+/* After dcmshim_log_init: the least severe DCMTK message still shown
+ * (xdsctl: ERROR, WARN with -v).  The header-reading noise of dcmdata and
+ * dcmsr stays at ERROR whatever the level. */
+enum dcmshim_log_level {
+	DCMSHIM_LOG_ERROR = 0,
+	DCMSHIM_LOG_WARN,
+	DCMSHIM_LOG_INFO,
+	DCMSHIM_LOG_DEBUG
+};
+void	dcmshim_log_level(enum dcmshim_log_level level);
 /* Bind the listening socket (so a port conflict shows at start-up). */
 int	dcmshim_scp_new(const struct dcmshim_scp_opts *opts,
 	    struct dcmshim_scp **out, char *err, size_t errlen);

@@ -874,6 +874,8 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 	}
 	m->ctl = ctl;
 	dcmshim_log_init();
+	/* DCMTK's W: lines (e.g. association details) are for -v only. */
+	dcmshim_log_level(ctl->verbose ? DCMSHIM_LOG_WARN : DCMSHIM_LOG_ERROR);
 	m->tty = isatty(STDERR_FILENO) && !ctl->json;
 	if ((tmp = getenv("TMPDIR")) == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
