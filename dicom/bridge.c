@@ -50,6 +50,7 @@ struct dirsync {
 struct bridge_db {
 	sqlite3		*db;
 	pthread_mutex_t	 mu;		/* one writer transaction at a time */
+	int		 lazy;		/* instance rows: synchronous=NORMAL */
 };
 
 struct bridge {
@@ -258,6 +259,13 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	int rc = -1;
 
 	pthread_mutex_lock(&d->mu);
+	/* The bridge's receive path: the file is durable, and an unclean
+	 * stop rebuilds lost rows from the files (recover_instances). */
+	if (d->lazy && sqlite3_exec(d->db, "PRAGMA synchronous=NORMAL", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto out;
+	}
 	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
@@ -313,6 +321,9 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 rollback:
 	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 out:
+	if (d->lazy)
+		sqlite3_exec(d->db, "PRAGMA synchronous=FULL", NULL, NULL,
+		    NULL);
 	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
@@ -660,6 +671,171 @@ on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
 	return DCMSHIM_STORE_OK;
 }
 
+/* ---- crash recovery of the instance table ---- */
+
+#define CLEAN_MARK	"clean"		/* in root: the last stop was clean */
+
+/* 1 if the instance row exists, 0 if not, -1 on error. */
+static int
+db_has_instance(struct bridge_db *d, const char *sop_uid)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM instance WHERE"
+	    " sop_uid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&d->mu);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, sop_uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The row of one stored file root/study/series/name, if it has none. */
+static int
+recover_file(struct bridge *b, const char *study, const char *series,
+    const char *name, int *added, char *err, size_t errlen)
+{
+	struct dcmshim_info in;
+	struct stat sb;
+	char path[PATH_SZ], sop[DCMSHIM_UI_SZ], bsn[10], e[256];
+	size_t n = strlen(name);
+	int r;
+
+	if (n <= 4 || strcmp(name + n - 4, ".dcm") != 0 ||
+	    n - 4 >= sizeof sop)
+		return 0;
+	memcpy(sop, name, n - 4);
+	sop[n - 4] = '\0';
+	if ((r = db_has_instance(b->db, sop)) != 0) {
+		if (r < 0)
+			str_fmt(err, errlen, "dicom.db: looking up %s", sop);
+		return r < 0 ? -1 : 0;
+	}
+	if (str_fmt(path, sizeof path, "%s/%s/%s/%s", b->root, study, series,
+	    name) < 0 || stat(path, &sb) != 0)
+		return 0;
+	if (dcmshim_parse_file(path, &in, e, sizeof e) != 0 ||
+	    strcmp(in.sop_uid, sop) != 0 || strcmp(in.study_uid, study) != 0 ||
+	    strcmp(in.series_uid, series) != 0) {
+		log_warnx("dicom: recovery: %s is not the instance its path "
+		    "names: left alone", path);
+		return 0;
+	}
+	if (bridge_db_instance(b->db, &in, bridge_patient_bsn(&in,
+	    b->conf.dicom_patient_id_is_bsn, bsn, e, sizeof e) == 0 ? bsn :
+	    NULL, (long long)sb.st_mtime, err, errlen) != 0)
+		return -1;
+	(*added)++;
+	return 0;
+}
+
+/*
+ * After an unclean stop (no CLEAN_MARK): instance rows are committed
+ * without their own fsync (the file and its directory entry are durable
+ * before Success), so rows of the last instances may be lost; every stored
+ * file without a row gets it back from its header.  One pass over the
+ * store, so it costs a readdir per series directory.
+ */
+static int
+recover_instances(struct bridge *b, char *err, size_t errlen)
+{
+	DIR *sd = NULL, *ed = NULL, *fd = NULL;
+	struct dirent *s, *e, *f;
+	char p[PATH_SZ];
+	int added = 0, rc = -1;
+
+	if ((sd = opendir(b->root)) == NULL) {
+		str_fmt(err, errlen, "%s: %s", b->root, strerror(errno));
+		return -1;
+	}
+	while ((s = readdir(sd)) != NULL) {
+		if (!dcmshim_uid_valid(s->d_name) ||
+		    str_fmt(p, sizeof p, "%s/%s", b->root, s->d_name) < 0 ||
+		    (ed = opendir(p)) == NULL)
+			continue;
+		while ((e = readdir(ed)) != NULL) {
+			if (!dcmshim_uid_valid(e->d_name) ||
+			    str_fmt(p, sizeof p, "%s/%s/%s", b->root,
+			    s->d_name, e->d_name) < 0 ||
+			    (fd = opendir(p)) == NULL)
+				continue;
+			while ((f = readdir(fd)) != NULL)
+				if (recover_file(b, s->d_name, e->d_name,
+				    f->d_name, &added, err, errlen) != 0)
+					goto out;
+			closedir(fd);
+			fd = NULL;
+		}
+		closedir(ed);
+		ed = NULL;
+	}
+	if (added > 0)
+		log_info("dicom: recovery: %d instance%s indexed again from "
+		    "their files", added, added == 1 ? "" : "s");
+	rc = 0;
+out:
+	if (fd != NULL)
+		closedir(fd);
+	if (ed != NULL)
+		closedir(ed);
+	closedir(sd);
+	return rc;
+}
+
+/* Start of the lazy instance commits: recover if the last stop was not
+ * clean, then remove the mark durably before any lazy commit. */
+static int
+recovery_begin(struct bridge *b, char *err, size_t errlen)
+{
+	char mark[PATH_SZ];
+
+	if (str_fmt(mark, sizeof mark, "%s/" CLEAN_MARK, b->root) < 0) {
+		str_fmt(err, errlen, "%s: path too long", b->root);
+		return -1;
+	}
+	if (access(mark, F_OK) != 0 && recover_instances(b, err, errlen) != 0)
+		return -1;
+	if ((unlink(mark) != 0 && errno != ENOENT) ||
+	    fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0) {
+		str_fmt(err, errlen, "%s: %s", mark, strerror(errno));
+		return -1;
+	}
+	b->db->lazy = 1;
+	return 0;
+}
+
+/* A clean stop: every lazy commit made durable, then the mark. */
+static void
+recovery_end(struct bridge *b)
+{
+	char mark[PATH_SZ];
+	int fd;
+
+	if (b->db == NULL || !b->db->lazy ||
+	    str_fmt(mark, sizeof mark, "%s/" CLEAN_MARK, b->root) < 0)
+		return;
+	pthread_mutex_lock(&b->db->mu);
+	if (sqlite3_wal_checkpoint_v2(b->db->db, NULL,
+	    SQLITE_CHECKPOINT_FULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("dicom.db: checkpoint: %s",
+		    sqlite3_errmsg(b->db->db));
+		pthread_mutex_unlock(&b->db->mu);
+		return;		/* no mark: the next start recovers */
+	}
+	pthread_mutex_unlock(&b->db->mu);
+	if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || fsync(fd) != 0 ||
+	    fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0)
+		log_warn("dicom: %s", mark);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- threads ---- */
 
 static void *
@@ -824,6 +1000,10 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		goto fail;
 	}
 	dcmshim_log_init();
+	if (recovery_begin(b, e, sizeof e) != 0) {
+		str_fmt(err, errlen, "dicom: recovery: %s", e);
+		goto fail;
+	}
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
@@ -878,6 +1058,7 @@ bridge_stop(struct bridge *b)
 		pthread_join(b->sched_thread, NULL);
 	}
 	dcmshim_scp_free(b->scp);
+	recovery_end(b);
 	bridge_db_close(b->db);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);

@@ -6,7 +6,8 @@ concurrent associations, malformed DICOM refused while the SCP keeps
 serving, the pending list, TCP_NODELAY timing, publication end to end
 (storescu -> quiet period -> KOS by RAD-68 -> FindDocuments over HTTP ->
 ITI-43 returns the KOS bytes; a later instance -> RPLC, old entry
-Deprecated; xdsctl dicom publish), clean SIGTERM."""
+Deprecated; xdsctl dicom publish), clean SIGTERM, and the instance table
+rebuilt from the stored files after a crash."""
 import argparse, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
 
 ap = argparse.ArgumentParser()
@@ -380,6 +381,47 @@ try:
     except subprocess.TimeoutExpired:
         rc = None
     check(rc == 0, "SIGTERM stops xdsd cleanly")
+    check(os.path.exists(os.path.join(state, "dicom", "clean")), "a clean stop leaves dicom/clean")
+
+    # Crash recovery: instance rows are committed without their own fsync
+    # (the file and its directory entry are durable before Success); after
+    # an unclean stop a file whose row was lost gets it back at start-up.
+    def start_wait():
+        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", dport), 0.2).close(); break
+            except OSError:
+                time.sleep(0.05)
+        return p
+    xdsd = start_wait()
+    check(not os.path.exists(os.path.join(state, "dicom", "clean")), "dicom/clean removed while running")
+    cs, cse = "1.2.826.0.1.3680043.9.7.555", "1.2.826.0.1.3680043.9.7.555.1"
+    dump = os.path.join(work, "crash.dump")
+    open(dump, "w").write(
+        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.1]\n(0008,0060) CS [OT]\n"
+        "(0010,0020) LO [999911120]\n(0010,0021) LO [NLMINBIZA]\n(0020,000d) UI [%s]\n"
+        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\n" % (cse, cs, cse))
+    cf = os.path.join(work, "crash.dcm")
+    subprocess.run(["dump2dcm", "--write-xfer-little", dump, cf], check=True, capture_output=True)
+    check(storescu(dport, [cf]).returncode == 0, "crash: instance stored")
+    xdsd.kill(); xdsd.wait()
+    import sqlite3
+    db = sqlite3.connect(os.path.join(state, "dicom.db"))
+    db.execute("DELETE FROM instance WHERE study_uid = ?", (cs,))
+    db.execute("DELETE FROM study WHERE study_uid = ?", (cs,))
+    db.commit(); db.close()
+    check(cs not in studies(state), "crash: the row is gone (a lost commit)")
+    xdsd = start_wait()
+    s = studies(state).get(cs)
+    check(s is not None and s["instances"] == 1 and s["bsn"] == "999911120",
+          "crash: the row is rebuilt from the file at start-up (%s)" % (s,))
+    xdsd.send_signal(signal.SIGTERM)
+    try:
+        rc = xdsd.wait(10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    check(rc == 0, "SIGTERM stops the restarted xdsd cleanly")
 finally:
     if xdsd.poll() is None:
         xdsd.kill(); xdsd.wait()
