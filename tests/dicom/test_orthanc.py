@@ -155,6 +155,9 @@ try:
           "xdsctl image import: %d referenced, %d retrieved by RAD-69, %d C-STOREd (rc %d)"
           % (res.get("referenced", -1), res.get("retrieved", -1), res.get("stored", -1), r.returncode))
     check(orthanc_sops() == set(sops), "the study is in Orthanc again with the same SOP Instance UIDs")
+    # DCMTK's own log is at ERROR for xdsctl (dcmshim_log_level; -v: WARN)
+    check(not [l for l in r.stderr.splitlines() if l.startswith(("W: ", "I: ", "D: "))],
+          "xdsctl image import: no DCMTK warning/info lines without -v")
     check(not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("xdsctl-image.")],
           "no spool directory left behind")
 
