@@ -61,28 +61,6 @@ usage(void)
 	exit(2);
 }
 
-/* A bare BSN becomes the CX "bsn^^^&2.16.840.1.113883.2.4.6.3&ISO". */
-static int
-to_cx(const char *id, char *out, size_t outsz)
-{
-	struct hl7_cx cx;
-	char err[256];
-	size_t n = strlen(id);
-
-	if (strchr(id, '^') == NULL) {
-		if (hl7_bsn_valid(id, n) != 0) {
-			fprintf(stderr, "xdsctl: %s is not a valid BSN (11-check)\n", id);
-			return -1;
-		}
-		return str_fmt(out, outsz, "%s^^^&%s&ISO", id, OID_BSN) < 0 ? -1 : 0;
-	}
-	if (hl7_cx_parse(id, n, &cx, err, sizeof err) != 0) {
-		fprintf(stderr, "xdsctl: %s: %s\n", id, err);
-		return -1;
-	}
-	return hl7_cx_format(&cx, out, outsz);
-}
-
 static int
 print_patient(void *arg, const char *cx, const char *added)
 {
@@ -113,7 +91,7 @@ ctl_patient(struct ctl *ctl, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "add") == 0 && argc > 1) {
 		for (i = 1; i < argc; i++) {
-			if (to_cx(argv[i], cx, sizeof cx) != 0)
+			if (ctl_patient_cx(argv[i], cx, sizeof cx) != 0)
 				goto out;
 			if (registry_patient_add(reg, cx, err, sizeof err) != 0) {
 				fprintf(stderr, "xdsctl: %s: %s\n", cx, err);
@@ -139,30 +117,6 @@ out:
 	return rc;
 }
 
-static char *
-read_file(const char *path, size_t max, size_t *len)
-{
-	FILE *fp;
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	if ((fp = fopen(path, "rb")) == NULL) {
-		perror(path);
-		return NULL;
-	}
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != BUF_OK) {
-			fprintf(stderr, "xdsctl: %s: larger than %zu bytes\n", path, max);
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	return buf_take(&b, len);
-}
-
 static int
 ctl_validate(struct ctl *ctl, int argc, char **argv)
 {
@@ -177,7 +131,7 @@ ctl_validate(struct ctl *ctl, int argc, char **argv)
 		struct rim_errors errs;
 		char err[512];
 		size_t len;
-		char *data = read_file(argv[i], (size_t)ctl->conf.soap_max_envelope, &len);
+		char *data = ctl_read_file(argv[i], (size_t)ctl->conf.soap_max_envelope, &len);
 
 		if (data == NULL) {
 			bad = 1;

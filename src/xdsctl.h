@@ -21,4 +21,18 @@ int	ctl_audit(struct ctl *, int argc, char **argv);
 int	ctl_provide(struct ctl *, int argc, char **argv);
 int	ctl_retrieve(struct ctl *, int argc, char **argv);
 
+/* xdsctl_util.c */
+#define CTL_MAX_FILE	(64 * 1024 * 1024)
+struct _xmlNode;
+/* A bare BSN becomes bsn^^^&OID_BSN&ISO; a CX is checked and kept
+ * canonical.  -1 with a message on stderr. */
+int	ctl_patient_cx(const char *id, char *out, size_t outsz);
+/* A whole (small) file, at most max bytes; NULL with a message. */
+char	*ctl_read_file(const char *path, size_t max, size_t *len);
+/* The first element {ns}name in the subtree of n, or NULL. */
+struct _xmlNode *ctl_find_elem(struct _xmlNode *n, const char *ns,
+	    const char *name);
+/* The last ':'-part of a status URN ("Success"), "" for NULL. */
+const char *ctl_short_status(const char *s);
+
 #endif

@@ -201,30 +201,6 @@ oid_ok(const char *s)
 	    s[0] != '.' && s[n - 1] != '.' && strstr(s, "..") == NULL;
 }
 
-/* A bare BSN becomes bsn^^^&OID_BSN&ISO; a CX is checked and kept. */
-static int
-patient_cx(const char *id, char *out, size_t outsz)
-{
-	struct hl7_cx cx;
-	char err[256];
-	size_t n = strlen(id);
-
-	if (strchr(id, '^') == NULL) {
-		if (hl7_bsn_valid(id, n) != 0) {
-			fprintf(stderr, "xdsctl: %s is not a valid BSN "
-			    "(11-check)\n", id);
-			return -1;
-		}
-		return str_fmt(out, outsz, "%s^^^&%s&ISO", id, OID_BSN) < 0 ?
-		    -1 : 0;
-	}
-	if (hl7_cx_parse(id, n, &cx, err, sizeof err) != 0) {
-		fprintf(stderr, "xdsctl: %s: %s\n", id, err);
-		return -1;
-	}
-	return hl7_cx_format(&cx, out, outsz);
-}
-
 /* The repository endpoint: --url as given, else the node's registry URL
  * with /xds/registry replaced by /xds/repository. */
 static void
@@ -675,23 +651,6 @@ out:
 
 /* ---- answers ------------------------------------------------------- */
 
-static xmlNode *
-find_elem(xmlNode *n, const char *ns, const char *name)
-{
-	xmlNode *c, *r;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xml_is(n, ns, name))
-			return n;
-		for (c = n->children; c != NULL; c = c->next)
-			if ((r = find_elem(c, ns, name)) != NULL)
-				return r;
-	}
-	return NULL;
-}
-
 /* The answer's XML; NULL after printing why (a SOAP fault included). */
 static xmlDoc *
 answer_doc(struct ctl *ctl, const char *url, long status,
@@ -710,9 +669,9 @@ answer_doc(struct ctl *ctl, const char *url, long status,
 		    url, status, err);
 		return NULL;
 	}
-	if ((fault = find_elem(xmlDocGetRootElement(doc), NS_SOAP12, "Fault"))
-	    != NULL) {
-		if ((t = find_elem(fault, NS_SOAP12, "Text")) != NULL)
+	if ((fault = ctl_find_elem(xmlDocGetRootElement(doc), NS_SOAP12,
+	    "Fault")) != NULL) {
+		if ((t = ctl_find_elem(fault, NS_SOAP12, "Text")) != NULL)
 			xml_text(t, reason, sizeof reason);
 		fprintf(stderr, "xdsctl: SOAP fault (HTTP %ld): %s\n", status,
 		    reason);
@@ -722,20 +681,13 @@ answer_doc(struct ctl *ctl, const char *url, long status,
 	return doc;
 }
 
-static const char *
-short_status(const char *s)
-{
-	const char *p = s ? strrchr(s, ':') : NULL;
-
-	return p ? p + 1 : (s ? s : "none");
-}
-
 /* Print the RegistryErrorList of rr (stderr, or a JSON array); returns
  * the number of errors (warnings not counted). */
 static int
 print_errors(struct ctl *ctl, xmlNode *rr)
 {
-	xmlNode *list = rr ? find_elem(rr, NS_RS, "RegistryErrorList") : NULL;
+	xmlNode *list = rr ? ctl_find_elem(rr, NS_RS, "RegistryErrorList") :
+	    NULL;
 	xmlNode *e;
 	int nerr = 0, first = 1;
 
@@ -873,7 +825,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "xdsctl: --mime %s: not a type/subtype\n", mime);
 		goto out;
 	}
-	if (patient_cx(patient, m.pid, sizeof m.pid) != 0 ||
+	if (ctl_patient_cx(patient, m.pid, sizeof m.pid) != 0 ||
 	    code_parse(cls, cf->affinity_class_code, "class", &m.cls) != 0 ||
 	    code_parse(typ, cf->affinity_type_code, "type", &m.typ) != 0 ||
 	    code_parse(fmt, cf->affinity_format_code, "format", &m.fmt) != 0 ||
@@ -939,7 +891,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 	    getenv("TMPDIR") : "/tmp", &msg, &status)
 	    != 0 || (doc = answer_doc(ctl, url, status, &msg)) == NULL)
 		goto out;
-	if ((rr = find_elem(xmlDocGetRootElement(doc), NS_RS,
+	if ((rr = ctl_find_elem(xmlDocGetRootElement(doc), NS_RS,
 	    "RegistryResponse")) == NULL) {
 		fprintf(stderr, "xdsctl: no RegistryResponse in the answer\n");
 		goto out;
@@ -947,7 +899,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 	sst = xml_attr(rr, "status");
 	if (ctl->json) {
 		printf("{\"status\":");
-		json_str(short_status(sst));
+		json_str(ctl_short_status(sst));
 		printf(",\"submissionSet\":\"%s\",\"patient\":", m.ss_uid);
 		json_str(m.pid);
 	}
@@ -971,7 +923,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 			    d[i].uid, d[i].mime, (long long)d[i].size,
 			    d[i].sha1);
 		printf("submission set %s: %s (%zu document%s)\n", m.ss_uid,
-		    short_status(sst), n, n == 1 ? "" : "s");
+		    ctl_short_status(sst), n, n == 1 ? "" : "s");
 	}
 	rc = sst && strcmp(sst, ST_SUCCESS) == 0 && nerr == 0 ? 0 : 1;
 	goto out;
@@ -1076,9 +1028,9 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	if (post_mtom(ctl, url, ACT_ITI43, &env, NULL, 0, dir, &msg, &status)
 	    != 0 || (doc = answer_doc(ctl, url, status, &msg)) == NULL)
 		goto out;
-	resp = find_elem(xmlDocGetRootElement(doc), NS_XDSB,
+	resp = ctl_find_elem(xmlDocGetRootElement(doc), NS_XDSB,
 	    "RetrieveDocumentSetResponse");
-	rr = resp ? find_elem(resp, NS_RS, "RegistryResponse") : NULL;
+	rr = resp ? ctl_find_elem(resp, NS_RS, "RegistryResponse") : NULL;
 	if (rr == NULL) {
 		fprintf(stderr, "xdsctl: no RetrieveDocumentSetResponse in the "
 		    "answer\n");
@@ -1087,7 +1039,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	sst = xml_attr(rr, "status");
 	if (ctl->json) {
 		printf("{\"status\":");
-		json_str(short_status(sst));
+		json_str(ctl_short_status(sst));
 	} else
 		printf("%-46s %-24s %12s %s\n", "UNIQUEID", "MIME", "SIZE",
 		    "FILE");
@@ -1108,7 +1060,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 			else if (xml_is(n, NS_XDSB, "RepositoryUniqueId"))
 				xml_text(n, rid, sizeof rid);
 			else if (xml_is(n, NS_XDSB, "Document"))
-				inc = find_elem(n->children, NS_XOP, "Include");
+				inc = ctl_find_elem(n->children, NS_XOP, "Include");
 		}
 		if (inc != NULL && xml_attr(inc, "href") != NULL)
 			a = mtom_find(msg.att, msg.natt, xml_attr(inc, "href"));
@@ -1144,7 +1096,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		printf(",\"requested\":%zu,\"retrieved\":%zu}\n", nreq, got);
 	else
-		printf("%s: %zu of %zu retrieved\n", short_status(sst), got, nreq);
+		printf("%s: %zu of %zu retrieved\n", ctl_short_status(sst), got, nreq);
 	rc = !bad && nerr == 0 && got == nreq && sst != NULL &&
 	    strcmp(sst, ST_SUCCESS) == 0 ? 0 : 1;
 	goto out;

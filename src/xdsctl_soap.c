@@ -20,63 +20,11 @@
 #include "xdsctl.h"
 #include "xml.h"
 
-#define CTL_MAX_FILE	(64 * 1024 * 1024)
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp;
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	if ((fp = fopen(path, "rb")) == NULL) {
-		perror(path);
-		return NULL;
-	}
-	buf_init(&b, CTL_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != BUF_OK) {
-			fprintf(stderr, "xdsctl: %s: too large\n", path);
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	return buf_take(&b, len);
-}
-
-/* Find the first element {ns}name in the subtree of n. */
-static xmlNode *
-find_elem(xmlNode *n, const char *ns, const char *name)
-{
-	xmlNode *c, *r;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xml_is(n, ns, name))
-			return n;
-		for (c = n->children; c != NULL; c = c->next)
-			if ((r = find_elem(c, ns, name)) != NULL)
-				return r;
-	}
-	return NULL;
-}
-
-static const char *
-short_status(const char *s)
-{
-	const char *p = s ? strrchr(s, ':') : NULL;
-
-	return p ? p + 1 : (s ? s : "");
-}
-
 /* Print the RegistryErrorList under n; returns the number of errors. */
 static int
 print_errors(struct ctl *ctl, xmlNode *n)
 {
-	xmlNode *list = find_elem(n, NS_RS, "RegistryErrorList"), *e;
+	xmlNode *list = ctl_find_elem(n, NS_RS, "RegistryErrorList"), *e;
 	int nerr = 0;
 
 	if (list == NULL)
@@ -121,9 +69,9 @@ call(struct ctl *ctl, const char *action, const char *body_xml)
 		    ctl->url, status, err);
 		goto out;
 	}
-	if ((fault = find_elem(xmlDocGetRootElement(doc), NS_SOAP12, "Fault"))
+	if ((fault = ctl_find_elem(xmlDocGetRootElement(doc), NS_SOAP12, "Fault"))
 	    != NULL) {
-		xmlNode *t = find_elem(fault, NS_SOAP12, "Text");
+		xmlNode *t = ctl_find_elem(fault, NS_SOAP12, "Text");
 		char reason[1024] = "";
 
 		if (t)
@@ -140,7 +88,7 @@ out:
 static int
 registry_response(struct ctl *ctl, xmlDoc *doc, const char *what)
 {
-	xmlNode *rr = find_elem(xmlDocGetRootElement(doc), NS_RS, "RegistryResponse");
+	xmlNode *rr = ctl_find_elem(xmlDocGetRootElement(doc), NS_RS, "RegistryResponse");
 	const char *st;
 	int nerr;
 
@@ -151,9 +99,9 @@ registry_response(struct ctl *ctl, xmlDoc *doc, const char *what)
 	st = xml_attr(rr, "status");
 	nerr = print_errors(ctl, rr);
 	if (ctl->json)
-		printf("{\"file\":\"%s\",\"status\":\"%s\"}\n", what, short_status(st));
+		printf("{\"file\":\"%s\",\"status\":\"%s\"}\n", what, ctl_short_status(st));
 	else
-		printf("%s: %s\n", what, short_status(st));
+		printf("%s: %s\n", what, ctl_short_status(st));
 	return st && strcmp(st, ST_SUCCESS) == 0 && nerr == 0 ? 0 : 1;
 }
 
@@ -173,8 +121,8 @@ submit_body(const char *data, size_t len, struct buf *body, char *err,
 	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
 		return -1;
 	root = xmlDocGetRootElement(doc);
-	n = find_elem(root, NS_LCM, "SubmitObjectsRequest");
-	if (n == NULL && (n = find_elem(root, NS_RIM, "RegistryObjectList")) == NULL) {
+	n = ctl_find_elem(root, NS_LCM, "SubmitObjectsRequest");
+	if (n == NULL && (n = ctl_find_elem(root, NS_RIM, "RegistryObjectList")) == NULL) {
 		str_fmt(err, errlen, "no lcm:SubmitObjectsRequest or "
 		    "rim:RegistryObjectList (ebRIM 3.0) in the file");
 		goto out;
@@ -214,7 +162,7 @@ ctl_submit(struct ctl *ctl, int argc, char **argv)
 		struct buf body;
 		char err[512];
 		size_t len;
-		char *data = slurp(argv[i], &len);
+		char *data = ctl_read_file(argv[i], CTL_MAX_FILE, &len);
 		xmlDoc *doc;
 
 		if (data == NULL) {
@@ -396,8 +344,8 @@ print_objects(struct ctl *ctl, const struct rim_list *l)
 			printf("}");
 		} else
 			printf("%-14s %-45s %-28s %-10s %-14s %s\n", kind, o->id,
-			    uid ? uid->value : "-", short_status(o->status),
-			    t ? t : "-", detail ? short_status(detail) : "");
+			    uid ? uid->value : "-", ctl_short_status(o->status),
+			    t ? t : "-", detail ? ctl_short_status(detail) : "");
 		nshown++;
 	}
 	if (ctl->json)
@@ -501,7 +449,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if ((doc = call(ctl, ACT_ITI18, buf_str(&body))) == NULL)
 		goto out;
-	resp = find_elem(xmlDocGetRootElement(doc), NS_QUERY, "AdhocQueryResponse");
+	resp = ctl_find_elem(xmlDocGetRootElement(doc), NS_QUERY, "AdhocQueryResponse");
 	if (resp == NULL) {
 		fprintf(stderr, "xdsctl: no AdhocQueryResponse in the answer\n");
 		goto out;
@@ -510,10 +458,10 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 	    strcmp(xml_attr(resp, "status") ? xml_attr(resp, "status") : "",
 	    ST_SUCCESS) != 0) {
 		fprintf(stderr, "xdsctl: query status %s\n",
-		    short_status(xml_attr(resp, "status")));
+		    ctl_short_status(xml_attr(resp, "status")));
 		goto out;
 	}
-	list = find_elem(resp, NS_RIM, "RegistryObjectList");
+	list = ctl_find_elem(resp, NS_RIM, "RegistryObjectList");
 	if (list != NULL && rim_parse_list(list, &l, err, sizeof err) != RIM_OK) {
 		fprintf(stderr, "xdsctl: cannot read the answer: %s\n", err);
 		goto out;
