@@ -121,6 +121,13 @@ answer(struct http_conn *c, struct xact *x, int status, const char *ctype,
 	http_respond(c, status, ctype, body, len);
 }
 
+/* A short plain-text answer (health, errors). */
+static void
+answer_text(struct http_conn *c, struct xact *x, int status, const char *text)
+{
+	answer(c, x, status, "text/plain", text, strlen(text));
+}
+
 static const struct soap_endpoint *
 find_endpoint(const struct router *rt, const char *path)
 {
@@ -159,7 +166,7 @@ serve_wsdl(struct router *rt, struct http_conn *c,
 	buf_init(&b, 1024 * 1024);
 	if (soap_wsdl(ep, url, &b) != BUF_OK) {
 		buf_free(&b);
-		answer(c, x, 500, "text/plain", "WSDL too large\n", 15);
+		answer_text(c, x, 500, "WSDL too large\n");
 		return;
 	}
 	answer(c, x, 200, "text/xml; charset=UTF-8", b.b_data, b.b_len);
@@ -192,7 +199,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 		http_close_after(c);
 	if (!x->ended) {
 		/* soap_serve could not even start a response */
-		answer(c, x, 500, "text/plain", "internal error\n", 15);
+		answer_text(c, x, 500, "internal error\n");
 	}
 }
 
@@ -221,16 +228,16 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 	if (strcmp(req->path, "/health") == 0) {
 		str_lcpy(x.txn, "HEALTH", sizeof x.txn);
 		if (atomic_load(&rt->ready))
-			answer(c, &x, 200, "text/plain", "ok\n", 3);
+			answer_text(c, &x, 200, "ok\n");
 		else
-			answer(c, &x, 503, "text/plain", "starting\n", 9);
+			answer_text(c, &x, 503, "starting\n");
 		return;
 	}
 	if (strcmp(req->path, "/metrics") == 0) {
 		str_lcpy(x.txn, "METRICS", sizeof x.txn);
 		buf_init(&b, 4 * 1024 * 1024);
 		if (metrics_write(&b) != 0)
-			answer(c, &x, 500, "text/plain", "metrics too large\n", 18);
+			answer_text(c, &x, 500, "metrics too large\n");
 		else
 			answer(c, &x, 200, "text/plain; version=0.0.4",
 			    buf_str(&b), b.b_len);
@@ -238,7 +245,7 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 		return;
 	}
 	if ((ep = find_endpoint(rt, req->path)) == NULL) {
-		answer(c, &x, 404, "text/plain", "no such endpoint\n", 17);
+		answer_text(c, &x, 404, "no such endpoint\n");
 		return;
 	}
 	if (strcmp(req->method, "GET") == 0 && str_caseeq(req->query, "wsdl")) {
@@ -246,7 +253,8 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 		return;
 	}
 	if (strcmp(req->method, "POST") != 0) {
-		answer(c, &x, 405, "text/plain", "POST a SOAP 1.2 request, or GET ?wsdl\n", 38);
+		answer_text(c, &x, 405,
+		    "POST a SOAP 1.2 request, or GET ?wsdl\n");
 		return;
 	}
 	serve_soap(rt, c, req, ep, &x);
