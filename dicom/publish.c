@@ -22,6 +22,7 @@
 #include "actor.h"
 #include "bridge.h"
 #include "buf.h"
+#include "ebrim.h"
 #include "log.h"
 #include "soap.h"
 #include "str.h"
@@ -37,12 +38,6 @@
 #define PUB_CID		"kos@xdsnode.dicom"
 #define PUB_LANGUAGE	"nl-NL"
 
-struct code {
-	char	code[128];
-	char	display[128];
-	char	scheme[128];
-};
-
 struct pub {
 	const struct conf	*cf;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
@@ -56,25 +51,14 @@ struct pub {
 
 /* "code^display^scheme", each part non-empty and bounded. */
 static int
-code_parse(const char *spec, const char *opt, struct code *c, char *err,
+code_parse(const char *spec, const char *opt, struct rim_code *c, char *err,
     size_t errlen)
 {
-	const char *a, *b;
-
-	memset(c, 0, sizeof *c);
-	if ((a = strchr(spec, '^')) == NULL ||
-	    (b = strchr(a + 1, '^')) == NULL || strchr(b + 1, '^') != NULL ||
-	    a == spec || b == a + 1 || b[1] == '\0' ||
-	    (size_t)(a - spec) >= sizeof c->code ||
-	    (size_t)(b - a - 1) >= sizeof c->display ||
-	    strlen(b + 1) >= sizeof c->scheme) {
+	if (rim_code_parse(spec, c) != 0) {
 		str_fmt(err, errlen, "%s: \"%.100s\" is not "
 		    "code^display^codingScheme", opt, spec);
 		return -1;
 	}
-	memcpy(c->code, spec, (size_t)(a - spec));
-	memcpy(c->display, a + 1, (size_t)(b - a - 1));
-	str_lcpy(c->scheme, b + 1, sizeof c->scheme);
 	return 0;
 }
 
@@ -141,55 +125,6 @@ read_headers(struct pub *p, const char *study_uid, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-x_slot(struct buf *b, const char *name, const char *v1, const char *v2)
-{
-	int rc;
-
-	rc = buf_addf(b, "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>",
-	    name) | buf_add_xml(b, v1) | buf_adds(b, "</rim:Value>");
-	if (v2 != NULL)
-		rc |= buf_adds(b, "<rim:Value>") | buf_add_xml(b, v2) |
-		    buf_adds(b, "</rim:Value>");
-	return rc | buf_adds(b, "</rim:ValueList></rim:Slot>");
-}
-
-static int
-x_name(struct buf *b, const char *name)
-{
-	return buf_adds(b, "<rim:Name><rim:LocalizedString value=\"") |
-	    buf_add_xml(b, name) | buf_adds(b, "\"/></rim:Name>");
-}
-
-static int
-x_class(struct buf *b, const char *obj, const char *scheme,
-    const struct code *c)
-{
-	char id[SOAP_UUID_LEN];
-
-	if (soap_uuid(id, sizeof id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject="
-	    "\"%s\" classificationScheme=\"%s\" nodeRepresentation=\"", id,
-	    obj, scheme) | buf_add_xml(b, c->code) | buf_adds(b, "\">") |
-	    x_slot(b, SLOT_CODINGSCHEME, c->scheme, NULL) |
-	    x_name(b, c->display) | buf_adds(b, "</rim:Classification>");
-}
-
-static int
-x_extid(struct buf *b, const char *obj, const char *scheme, const char *v,
-    const char *name)
-{
-	char id[SOAP_UUID_LEN];
-
-	if (soap_uuid(id, sizeof id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" registryObject="
-	    "\"%s\" identificationScheme=\"%s\" value=\"", id, obj, scheme) |
-	    buf_add_xml(b, v) | buf_adds(b, "\">") | x_name(b, name) |
-	    buf_adds(b, "</rim:ExternalIdentifier>");
-}
-
 /* DICOM DA + TM (HHMMSS.frac) into a DTM of 8 to 14 digits; "" when the
  * date is not 8 digits. */
 static void
@@ -218,7 +153,7 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
     size_t errlen)
 {
 	const struct conf *cf = p->cf;
-	struct code cls, typ, fac, pra, c;
+	struct rim_code cls, typ, fac, pra, c;
 	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN], ssuid[DCMSHIM_UI_SZ];
 	char pid[128], now[16], sst[15], e[256];
 	time_t t = time(NULL);
@@ -250,11 +185,11 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	/* DocumentEntry */
 	rc |= buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" objectType=\"%s\" "
 	    "mimeType=\"application/dicom\">", de, OT_DE_STABLE);
-	rc |= x_slot(b, SLOT_CREATIONTIME, now, NULL);
-	rc |= x_slot(b, SLOT_LANGUAGECODE, PUB_LANGUAGE, NULL);
-	rc |= x_slot(b, SLOT_SOURCEPATIENTID, pid, NULL);
+	rc |= rim_put_slot(b, SLOT_CREATIONTIME, now, NULL);
+	rc |= rim_put_slot(b, SLOT_LANGUAGECODE, PUB_LANGUAGE, NULL);
+	rc |= rim_put_slot(b, SLOT_SOURCEPATIENTID, pid, NULL);
 	if (sst[0] != '\0')
-		rc |= x_slot(b, SLOT_SERVICESTART, sst, NULL);
+		rc |= rim_put_slot(b, SLOT_SERVICESTART, sst, NULL);
 	{
 		char sref[128], aref[128];
 
@@ -262,40 +197,40 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 		    REFID_STUDYUID);
 		str_fmt(aref, sizeof aref, "%s^^^^%s", p->hdr.accession,
 		    REFID_ACCESSION);
-		rc |= x_slot(b, SLOT_REFERENCEIDLIST, sref,
+		rc |= rim_put_slot(b, SLOT_REFERENCEIDLIST, sref,
 		    p->hdr.accession[0] != '\0' ? aref : NULL);
 	}
-	rc |= x_name(b, "Imaging study manifest");
-	rc |= x_class(b, de, CS_DE_CLASSCODE, &cls);
+	rc |= rim_put_name(b, "Imaging study manifest");
+	rc |= rim_put_code(b, de, CS_DE_CLASSCODE, &cls);
 	str_lcpy(c.code, "N", sizeof c.code);
 	str_lcpy(c.display, "normal", sizeof c.display);
 	str_lcpy(c.scheme, "2.16.840.1.113883.5.25", sizeof c.scheme);
-	rc |= x_class(b, de, CS_DE_CONFCODE, &c);
+	rc |= rim_put_code(b, de, CS_DE_CONFCODE, &c);
 	for (i = 0; i < p->nmods; i++) {
 		str_lcpy(c.code, p->mods[i], sizeof c.code);
 		str_lcpy(c.display, p->mods[i], sizeof c.display);
 		str_lcpy(c.scheme, CSCHEME_DCM, sizeof c.scheme);
-		rc |= x_class(b, de, CS_DE_EVENTCODE, &c);
+		rc |= rim_put_code(b, de, CS_DE_EVENTCODE, &c);
 	}
 	str_lcpy(c.code, FMT_KOS, sizeof c.code);
 	str_lcpy(c.display, "Key Object Selection Document", sizeof c.display);
 	str_lcpy(c.scheme, CSCHEME_DICOM_UID, sizeof c.scheme);
-	rc |= x_class(b, de, CS_DE_FORMATCODE, &c);
-	rc |= x_class(b, de, CS_DE_HCFTCODE, &fac);
-	rc |= x_class(b, de, CS_DE_PRACTICECODE, &pra);
-	rc |= x_class(b, de, CS_DE_TYPECODE, &typ);
-	rc |= x_extid(b, de, EI_DE_PATIENTID, pid, EIN_DE_PATIENTID);
-	rc |= x_extid(b, de, EI_DE_UNIQUEID, kos_uid, EIN_DE_UNIQUEID);
+	rc |= rim_put_code(b, de, CS_DE_FORMATCODE, &c);
+	rc |= rim_put_code(b, de, CS_DE_HCFTCODE, &fac);
+	rc |= rim_put_code(b, de, CS_DE_PRACTICECODE, &pra);
+	rc |= rim_put_code(b, de, CS_DE_TYPECODE, &typ);
+	rc |= rim_put_extid(b, de, EI_DE_PATIENTID, pid, EIN_DE_PATIENTID);
+	rc |= rim_put_extid(b, de, EI_DE_UNIQUEID, kos_uid, EIN_DE_UNIQUEID);
 	rc |= buf_adds(b, "</rim:ExtrinsicObject>");
 	/* SubmissionSet */
 	rc |= buf_addf(b, "<rim:RegistryPackage id=\"%s\">", ss);
-	rc |= x_slot(b, SLOT_SUBMISSIONTIME, now, NULL);
-	rc |= x_name(b, "DICOM bridge");
-	rc |= x_class(b, ss, CS_SS_CONTENTTYPE, &typ);
-	rc |= x_extid(b, ss, EI_SS_UNIQUEID, ssuid, EIN_SS_UNIQUEID);
-	rc |= x_extid(b, ss, EI_SS_SOURCEID, cf->repository_unique_id,
+	rc |= rim_put_slot(b, SLOT_SUBMISSIONTIME, now, NULL);
+	rc |= rim_put_name(b, "DICOM bridge");
+	rc |= rim_put_code(b, ss, CS_SS_CONTENTTYPE, &typ);
+	rc |= rim_put_extid(b, ss, EI_SS_UNIQUEID, ssuid, EIN_SS_UNIQUEID);
+	rc |= rim_put_extid(b, ss, EI_SS_SOURCEID, cf->repository_unique_id,
 	    EIN_SS_SOURCEID);
-	rc |= x_extid(b, ss, EI_SS_PATIENTID, pid, EIN_SS_PATIENTID);
+	rc |= rim_put_extid(b, ss, EI_SS_PATIENTID, pid, EIN_SS_PATIENTID);
 	rc |= buf_adds(b, "</rim:RegistryPackage>");
 	if (soap_uuid(id, sizeof id) != 0)
 		rc = -1;
@@ -306,7 +241,7 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	rc |= buf_addf(b, "<rim:Association id=\"%s\" associationType=\"%s\" "
 	    "sourceObject=\"%s\" targetObject=\"%s\">", id, AT_HASMEMBER, ss,
 	    de);
-	rc |= x_slot(b, SLOT_SSSTATUS, SSSTATUS_ORIGINAL, NULL);
+	rc |= rim_put_slot(b, SLOT_SSSTATUS, SSSTATUS_ORIGINAL, NULL);
 	rc |= buf_adds(b, "</rim:Association>");
 	if (prev != NULL && prev[0] != '\0') {
 		if (soap_uuid(id, sizeof id) != 0)

@@ -187,4 +187,30 @@ int	rim_write_registry_response(struct buf *out, const char *status,
  * when errs has no entries. */
 int	rim_write_error_list(struct buf *out, const struct rim_errors *errs);
 
+/*
+ * Building submissions (xdsctl submit --patient, the DICOM bridge's KOS
+ * publication): element writers that append ebRIM 3.0 with the rim:
+ * prefix, which the caller declares on an enclosing element.  Values are
+ * escaped; new Classification and ExternalIdentifier ids are fresh
+ * urn:uuids.  Each returns BUF_OK or a buf_status (-1 if no UUID).
+ */
+struct rim_code {
+	char	code[128];
+	char	display[128];
+	char	scheme[128];		/* codingScheme */
+};
+/* "code^display^codingScheme", each part non-empty; -1 if malformed or
+ * too long. */
+int	rim_code_parse(const char *spec, struct rim_code *c);
+/* <rim:Slot name=..> with one value, or two when v2 is not NULL. */
+int	rim_put_slot(struct buf *, const char *name, const char *v1,
+	    const char *v2);
+int	rim_put_name(struct buf *, const char *name);
+/* A coded Classification of obj in scheme (CS_*). */
+int	rim_put_code(struct buf *, const char *obj, const char *scheme,
+	    const struct rim_code *c);
+/* An ExternalIdentifier of obj: scheme (EI_*), value, name (EIN_*). */
+int	rim_put_extid(struct buf *, const char *obj, const char *scheme,
+	    const char *value, const char *name);
+
 #endif

@@ -31,6 +31,7 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "ebrim.h"
 #include "hl7dt.h"
 #include "mtom.h"
 #include "soap.h"
@@ -45,12 +46,6 @@
 #define REPO_MAX_PART	((off_t)1 << 40)	/* one retrieved document */
 #define REPO_ROOT_CID	"root.message@xdsnode.xdsctl"
 #define REPO_UID_SZ	65			/* OID, 64 characters */
-
-struct code {
-	char	code[128];
-	char	display[128];
-	char	scheme[128];
-};
 
 /* One document of a submission, read by curl through doc_read(). */
 struct doc {
@@ -126,10 +121,8 @@ ext_of(const char *mime)
  */
 static int
 code_parse(const char *spec, const char *dflt, const char *what,
-    struct code *c)
+    struct rim_code *c)
 {
-	const char *a, *b;
-
 	memset(c, 0, sizeof *c);
 	if (strchr(spec, '^') == NULL && dflt != NULL) {
 		if (code_parse(dflt, NULL, what, c) != 0)
@@ -139,16 +132,8 @@ code_parse(const char *spec, const char *dflt, const char *what,
 			goto bad;
 		return 0;
 	}
-	if ((a = strchr(spec, '^')) == NULL ||
-	    (b = strchr(a + 1, '^')) == NULL || strchr(b + 1, '^') != NULL ||
-	    a == spec || b == a + 1 || b[1] == '\0' ||
-	    (size_t)(a - spec) >= sizeof c->code ||
-	    (size_t)(b - a - 1) >= sizeof c->display ||
-	    strlen(b + 1) >= sizeof c->scheme)
+	if (rim_code_parse(spec, c) != 0)
 		goto bad;
-	memcpy(c->code, spec, (size_t)(a - spec));
-	memcpy(c->display, a + 1, (size_t)(b - a - 1));
-	str_lcpy(c->scheme, b + 1, sizeof c->scheme);
 	return 0;
 bad:
 	fprintf(stderr, "xdsctl: %s: \"%.100s\" is not code^display^codingScheme"
@@ -244,56 +229,12 @@ now_s(void)
 
 /* ---- metadata ---------------------------------------------------- */
 
-static int
-x_slot(struct buf *b, const char *name, const char *v)
-{
-	return buf_addf(b, "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>",
-	    name) | buf_add_xml(b, v) |
-	    buf_adds(b, "</rim:Value></rim:ValueList></rim:Slot>");
-}
-
-static int
-x_name(struct buf *b, const char *name)
-{
-	return buf_adds(b, "<rim:Name><rim:LocalizedString value=\"") |
-	    buf_add_xml(b, name) | buf_adds(b, "\"/></rim:Name>");
-}
-
-static int
-x_class(struct buf *b, const char *obj, const char *scheme,
-    const struct code *c)
-{
-	char id[SOAP_UUID_LEN];
-
-	if (soap_uuid(id, sizeof id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject="
-	    "\"%s\" classificationScheme=\"%s\" nodeRepresentation=\"", id,
-	    obj, scheme) | buf_add_xml(b, c->code) | buf_adds(b, "\">") |
-	    x_slot(b, SLOT_CODINGSCHEME, c->scheme) |
-	    x_name(b, c->display) | buf_adds(b, "</rim:Classification>");
-}
-
-static int
-x_extid(struct buf *b, const char *obj, const char *scheme, const char *v,
-    const char *name)
-{
-	char id[SOAP_UUID_LEN];
-
-	if (soap_uuid(id, sizeof id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" registryObject="
-	    "\"%s\" identificationScheme=\"%s\" value=\"", id, obj, scheme) |
-	    buf_add_xml(b, v) | buf_adds(b, "\">") | x_name(b, name) |
-	    buf_adds(b, "</rim:ExternalIdentifier>");
-}
-
 struct meta {
 	char		 pid[256];
 	char		 ss_uid[REPO_UID_SZ];
 	char		 source_id[65];
 	char		 language[32];
-	struct code	 cls, typ, fmt, conf, fac, pra, ctt;
+	struct rim_code	 cls, typ, fmt, conf, fac, pra, ctt;
 };
 
 /* The SOAP envelope around body (one element) for action. */
@@ -340,30 +281,30 @@ pnr_body(const struct meta *m, struct doc *d, size_t n, struct buf *b)
 		rc |= buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" objectType="
 		    "\"%s\" mimeType=\"", d[i].id, OT_DE_STABLE) |
 		    buf_add_xml(b, d[i].mime) | buf_adds(b, "\">");
-		rc |= x_slot(b, SLOT_CREATIONTIME, now);
-		rc |= x_slot(b, SLOT_LANGUAGECODE, m->language);
-		rc |= x_slot(b, SLOT_SIZE, size);
-		rc |= x_slot(b, SLOT_SOURCEPATIENTID, m->pid);
-		rc |= x_name(b, d[i].title);
-		rc |= x_class(b, d[i].id, CS_DE_CLASSCODE, &m->cls);
-		rc |= x_class(b, d[i].id, CS_DE_CONFCODE, &m->conf);
-		rc |= x_class(b, d[i].id, CS_DE_FORMATCODE, &m->fmt);
-		rc |= x_class(b, d[i].id, CS_DE_HCFTCODE, &m->fac);
-		rc |= x_class(b, d[i].id, CS_DE_PRACTICECODE, &m->pra);
-		rc |= x_class(b, d[i].id, CS_DE_TYPECODE, &m->typ);
-		rc |= x_extid(b, d[i].id, EI_DE_PATIENTID, m->pid,
+		rc |= rim_put_slot(b, SLOT_CREATIONTIME, now, NULL);
+		rc |= rim_put_slot(b, SLOT_LANGUAGECODE, m->language, NULL);
+		rc |= rim_put_slot(b, SLOT_SIZE, size, NULL);
+		rc |= rim_put_slot(b, SLOT_SOURCEPATIENTID, m->pid, NULL);
+		rc |= rim_put_name(b, d[i].title);
+		rc |= rim_put_code(b, d[i].id, CS_DE_CLASSCODE, &m->cls);
+		rc |= rim_put_code(b, d[i].id, CS_DE_CONFCODE, &m->conf);
+		rc |= rim_put_code(b, d[i].id, CS_DE_FORMATCODE, &m->fmt);
+		rc |= rim_put_code(b, d[i].id, CS_DE_HCFTCODE, &m->fac);
+		rc |= rim_put_code(b, d[i].id, CS_DE_PRACTICECODE, &m->pra);
+		rc |= rim_put_code(b, d[i].id, CS_DE_TYPECODE, &m->typ);
+		rc |= rim_put_extid(b, d[i].id, EI_DE_PATIENTID, m->pid,
 		    EIN_DE_PATIENTID);
-		rc |= x_extid(b, d[i].id, EI_DE_UNIQUEID, d[i].uid,
+		rc |= rim_put_extid(b, d[i].id, EI_DE_UNIQUEID, d[i].uid,
 		    EIN_DE_UNIQUEID);
 		rc |= buf_adds(b, "</rim:ExtrinsicObject>");
 	}
 	rc |= buf_addf(b, "<rim:RegistryPackage id=\"%s\">", ss);
-	rc |= x_slot(b, SLOT_SUBMISSIONTIME, now);
-	rc |= x_name(b, "xdsctl submit");
-	rc |= x_class(b, ss, CS_SS_CONTENTTYPE, &m->ctt);
-	rc |= x_extid(b, ss, EI_SS_UNIQUEID, m->ss_uid, EIN_SS_UNIQUEID);
-	rc |= x_extid(b, ss, EI_SS_SOURCEID, m->source_id, EIN_SS_SOURCEID);
-	rc |= x_extid(b, ss, EI_SS_PATIENTID, m->pid, EIN_SS_PATIENTID);
+	rc |= rim_put_slot(b, SLOT_SUBMISSIONTIME, now, NULL);
+	rc |= rim_put_name(b, "xdsctl submit");
+	rc |= rim_put_code(b, ss, CS_SS_CONTENTTYPE, &m->ctt);
+	rc |= rim_put_extid(b, ss, EI_SS_UNIQUEID, m->ss_uid, EIN_SS_UNIQUEID);
+	rc |= rim_put_extid(b, ss, EI_SS_SOURCEID, m->source_id, EIN_SS_SOURCEID);
+	rc |= rim_put_extid(b, ss, EI_SS_PATIENTID, m->pid, EIN_SS_PATIENTID);
 	rc |= buf_adds(b, "</rim:RegistryPackage>");
 	if (soap_uuid(id, sizeof id) != 0)
 		return -1;
@@ -375,7 +316,7 @@ pnr_body(const struct meta *m, struct doc *d, size_t n, struct buf *b)
 		rc |= buf_addf(b, "<rim:Association id=\"%s\" associationType="
 		    "\"%s\" sourceObject=\"%s\" targetObject=\"%s\">", id,
 		    AT_HASMEMBER, ss, d[i].id);
-		rc |= x_slot(b, SLOT_SSSTATUS, SSSTATUS_ORIGINAL);
+		rc |= rim_put_slot(b, SLOT_SSSTATUS, SSSTATUS_ORIGINAL, NULL);
 		rc |= buf_adds(b, "</rim:Association>");
 	}
 	rc |= buf_adds(b, "</rim:RegistryObjectList></lcm:SubmitObjectsRequest>");

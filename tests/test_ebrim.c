@@ -991,7 +991,47 @@ test_child_order(void)
 	rim_list_free(&l);
 }
 
+/* Submission builders: rim_code_parse and the element writers. */
+static void
+test_put(void)
+{
+	struct rim_code c;
+	struct buf b;
+
+	CU_ASSERT_EQUAL(rim_code_parse("IMAGES^Beelden^1.3.6.1.4.1.19376.1.2.6.1",
+	    &c), 0);
+	CU_ASSERT_STRING_EQUAL(c.code, "IMAGES");
+	CU_ASSERT_STRING_EQUAL(c.display, "Beelden");
+	CU_ASSERT_STRING_EQUAL(c.scheme, "1.3.6.1.4.1.19376.1.2.6.1");
+	CU_ASSERT_EQUAL(rim_code_parse("IMAGES", &c), -1);
+	CU_ASSERT_EQUAL(rim_code_parse("a^^s", &c), -1);
+	CU_ASSERT_EQUAL(rim_code_parse("a^b^", &c), -1);
+	CU_ASSERT_EQUAL(rim_code_parse("a^b^c^d", &c), -1);
+	CU_ASSERT_EQUAL(rim_code_parse("^b^c", &c), -1);
+
+	buf_init(&b, 1 << 16);
+	CU_ASSERT_EQUAL(rim_put_slot(&b, "x", "a<b", "c"), BUF_OK);
+	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:Slot name=\"x\"><rim:ValueList>"
+	    "<rim:Value>a&lt;b</rim:Value><rim:Value>c</rim:Value>"
+	    "</rim:ValueList></rim:Slot>");
+	buf_reset(&b);
+	CU_ASSERT_EQUAL(rim_code_parse("R^Rep & co^1.2", &c), 0);
+	CU_ASSERT_EQUAL(rim_put_code(&b, "Doc", CS_DE_CLASSCODE, &c), BUF_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "classifiedObject=\"Doc\" "
+	    "classificationScheme=\"" CS_DE_CLASSCODE "\" nodeRepresentation=\"R\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "value=\"Rep &amp; co\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "<rim:Classification id=\"urn:uuid:"));
+	buf_reset(&b);
+	CU_ASSERT_EQUAL(rim_put_extid(&b, "Doc", EI_DE_UNIQUEID, "1.2.3",
+	    EIN_DE_UNIQUEID), BUF_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "identificationScheme=\""
+	    EI_DE_UNIQUEID "\" value=\"1.2.3\"><rim:Name><rim:LocalizedString "
+	    "value=\"" EIN_DE_UNIQUEID "\"/></rim:Name></rim:ExternalIdentifier>"));
+	buf_free(&b);
+}
+
 static const struct cutest tests[] = {
+	{ "submission builders", test_put },
 	{ "child order", test_child_order },
 	{ "parse kinds", test_parse_kinds },
 	{ "parse wrappers", test_parse_wrappers },

@@ -1,0 +1,87 @@
+/*
+ * ebrim_put.c: element writers for building submissions (ebrim.h).
+ * Shared by xdsctl's ITI-41 submit and the DICOM bridge's RAD-68
+ * publication, so the two build metadata the same way.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "ebrim.h"
+#include "hl7dt.h"
+#include "str.h"
+#include "vocab.h"
+
+int
+rim_code_parse(const char *spec, struct rim_code *c)
+{
+	const char *a, *b;
+
+	memset(c, 0, sizeof *c);
+	if ((a = strchr(spec, '^')) == NULL ||
+	    (b = strchr(a + 1, '^')) == NULL || strchr(b + 1, '^') != NULL ||
+	    a == spec || b == a + 1 || b[1] == '\0' ||
+	    (size_t)(a - spec) >= sizeof c->code ||
+	    (size_t)(b - a - 1) >= sizeof c->display ||
+	    strlen(b + 1) >= sizeof c->scheme)
+		return -1;
+	memcpy(c->code, spec, (size_t)(a - spec));
+	memcpy(c->display, a + 1, (size_t)(b - a - 1));
+	str_lcpy(c->scheme, b + 1, sizeof c->scheme);
+	return 0;
+}
+
+int
+rim_put_slot(struct buf *b, const char *name, const char *v1, const char *v2)
+{
+	int rc;
+
+	rc = buf_adds(b, "<rim:Slot name=\"") | buf_add_xml(b, name) |
+	    buf_adds(b, "\"><rim:ValueList><rim:Value>") | buf_add_xml(b, v1) |
+	    buf_adds(b, "</rim:Value>");
+	if (v2 != NULL)
+		rc |= buf_adds(b, "<rim:Value>") | buf_add_xml(b, v2) |
+		    buf_adds(b, "</rim:Value>");
+	return rc | buf_adds(b, "</rim:ValueList></rim:Slot>");
+}
+
+int
+rim_put_name(struct buf *b, const char *name)
+{
+	return buf_adds(b, "<rim:Name><rim:LocalizedString value=\"") |
+	    buf_add_xml(b, name) | buf_adds(b, "\"/></rim:Name>");
+}
+
+int
+rim_put_code(struct buf *b, const char *obj, const char *scheme,
+    const struct rim_code *c)
+{
+	char id[46];
+
+	if (hl7_uuid_new(id) != 0)
+		return -1;
+	return buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject=\"",
+	    id) | buf_add_xml(b, obj) | buf_adds(b,
+	    "\" classificationScheme=\"") | buf_add_xml(b, scheme) |
+	    buf_adds(b, "\" nodeRepresentation=\"") | buf_add_xml(b, c->code) |
+	    buf_adds(b, "\">") | rim_put_slot(b, SLOT_CODINGSCHEME, c->scheme,
+	    NULL) | rim_put_name(b, c->display) |
+	    buf_adds(b, "</rim:Classification>");
+}
+
+int
+rim_put_extid(struct buf *b, const char *obj, const char *scheme,
+    const char *value, const char *name)
+{
+	char id[46];
+
+	if (hl7_uuid_new(id) != 0)
+		return -1;
+	return buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" registryObject=\"",
+	    id) | buf_add_xml(b, obj) | buf_adds(b,
+	    "\" identificationScheme=\"") | buf_add_xml(b, scheme) |
+	    buf_adds(b, "\" value=\"") | buf_add_xml(b, value) |
+	    buf_adds(b, "\">") | rim_put_name(b, name) |
+	    buf_adds(b, "</rim:ExternalIdentifier>");
+}
