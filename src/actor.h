@@ -65,12 +65,25 @@ struct soap_route {
 	actor_fn	 fn;
 };
 
+struct soap_qname {
+	const char	*ns;
+	const char	*name;
+};
+
 /* An endpoint: a path and its routes, with the actor they serve. */
 struct soap_endpoint {
 	const char	*path;		/* "/xds/registry" */
 	const struct soap_route *routes;
 	size_t		 nroutes;
 	void		*actor;
+	/*
+	 * Elements whose base64 text is taken out of an MTOM root part while
+	 * it is parsed (a { NULL, NULL }-terminated list, or NULL): the text
+	 * is decoded into a spooled, hashed attachment and the element gets
+	 * an xop:Include naming it instead, so an inline document streams
+	 * like an XOP part and the actor sees only attachments.
+	 */
+	const struct soap_qname *inline_base64;
 };
 
 #endif

@@ -46,6 +46,7 @@ struct conf {
 	char	repository_unique_id[128];
 	long long repository_max_document_size;
 	char	repository_registry_url[CONF_STR_MAX];
+	long long repository_reconcile_interval;	/* seconds; 0: start-up only */
 	/* [dicom] the DICOM bridge (dicom/bridge.h) */
 	int	dicom_enabled;
 	char	dicom_listen[CONF_STR_MAX];
@@ -61,6 +62,9 @@ struct conf {
 	char	dicom_type_code[CONF_STR_MAX];
 	char	dicom_facility_code[CONF_STR_MAX];
 	char	dicom_practice_code[CONF_STR_MAX];
+	char	dicom_language_code[32];
+	char	dicom_mode[8];				/* store | proxy */
+	char	dicom_repository_url[CONF_STR_MAX];	/* RAD-68; "": in process */
 	/* [affinity] metadata defaults of xdsctl submit --patient */
 	char	affinity_class_code[CONF_STR_MAX];	/* code^display^scheme */
 	char	affinity_confidentiality_code[CONF_STR_MAX];

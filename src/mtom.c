@@ -46,6 +46,8 @@ struct mtom_reader {
 	char		 spool_dir[sizeof(((struct soap_attachment *)0)->path) -
 			    sizeof(SPOOL_TEMPLATE) - 1];
 	struct buf	 root;
+	mtom_root_fn	 root_fn;	/* or NULL: root collected in root */
+	void		*root_arg;
 	int		 have_root;
 	char		 root_type[256];
 	char		 root_cid[256];
@@ -195,6 +197,15 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 {
 	size_t take;
 
+	if (r->cur == CUR_ROOT && r->root_fn != NULL) {
+		char e[sizeof r->err] = "";
+		int rc;
+
+		if ((rc = r->root_fn(r->root_arg, d, n, e, sizeof e)) == 0)
+			return 0;
+		return rfail(r, rc < 0 ? rc : MTOM_EFORMAT,
+		    e[0] != '\0' ? e : "SOAP envelope refused");
+	}
 	if (r->cur == CUR_ROOT) {
 		switch (buf_add(&r->root, d, n)) {
 		case BUF_OK:
@@ -511,10 +522,27 @@ mtom_reader_free(struct mtom_reader *r)
 	free(r);
 }
 
+void
+mtom_reader_set_root_sink(struct mtom_reader *r, mtom_root_fn fn, void *arg)
+{
+	r->root_fn = fn;
+	r->root_arg = arg;
+}
+
 int
 mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
     const char *spool_dir, const struct mtom_limits *lim,
     struct mtom_message *out, char *err, size_t errlen)
+{
+	return mtom_read_sink(content_type, rd, arg, spool_dir, lim, NULL,
+	    NULL, out, err, errlen);
+}
+
+int
+mtom_read_sink(const char *content_type, mtom_read_fn rd, void *arg,
+    const char *spool_dir, const struct mtom_limits *lim,
+    mtom_root_fn root_fn, void *root_arg, struct mtom_message *out,
+    char *err, size_t errlen)
 {
 	struct mtom_reader *r = NULL;
 	char *chunk = NULL;
@@ -526,6 +554,7 @@ mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
 	if ((rc = mtom_reader_new(&r, content_type, spool_dir, lim, err,
 	    errlen)) != 0)
 		goto out;
+	mtom_reader_set_root_sink(r, root_fn, root_arg);
 	if ((chunk = malloc(READ_CHUNK)) == NULL) {
 		str_lcpy(err, "out of memory", errlen);
 		rc = MTOM_ENOMEM;

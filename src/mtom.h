@@ -74,6 +74,19 @@ int	mtom_reader_finish(struct mtom_reader *, struct mtom_message *out,
 /* Free the reader; spool files not handed out by finish are removed. */
 void	mtom_reader_free(struct mtom_reader *);
 
+/*
+ * Root part consumer.  When set (before the first feed), the root part's
+ * decoded bytes go to fn as they arrive instead of into mtom_message.root
+ * (which then stays empty, and max_envelope is fn's to enforce): a SAX
+ * push parser can then take a root part with large inline content in
+ * constant memory.  fn returns 0, or an mtom_status (< 0) with err filled,
+ * which fails the read as any other error does.
+ */
+typedef int (*mtom_root_fn)(void *arg, const void *data, size_t len,
+	    char *err, size_t errlen);
+void	mtom_reader_set_root_sink(struct mtom_reader *, mtom_root_fn fn,
+	    void *arg);
+
 /* Pull-style wrapper: read the whole body through rd (returns bytes
  * read, 0 at the end, < 0 on error; e.g. a wrapper of http_body_read
  * that keeps its own status for the caller to map). */
@@ -82,6 +95,11 @@ int	mtom_read(const char *content_type, mtom_read_fn rd, void *arg,
 	    const char *spool_dir, const struct mtom_limits *limits,
 	    struct mtom_message *out, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
+/* The same with a root part consumer (see mtom_reader_set_root_sink). */
+int	mtom_read_sink(const char *content_type, mtom_read_fn rd, void *arg,
+	    const char *spool_dir, const struct mtom_limits *limits,
+	    mtom_root_fn root_fn, void *root_arg, struct mtom_message *out,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Remove the spool files and free the array (NULL is a no-op). */
 void	mtom_attachments_free(struct soap_attachment *att, size_t natt);
