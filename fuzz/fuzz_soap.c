@@ -84,7 +84,7 @@ static const struct soap_route routes[] = {
 	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, echo },
 };
 
-static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL };
+static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

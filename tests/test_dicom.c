@@ -466,7 +466,7 @@ test_publish(void)
 		  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
 		  fake_iti41 },
 	};
-	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL };
+	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
 	struct bridge_links links = { &ep, fake_audit };
 	struct bridge_links none = { NULL, NULL };
 	struct bridge_study_row row, row2;

@@ -172,7 +172,7 @@ static const struct soap_route routes[] = {
 };
 
 static const struct soap_endpoint ep = {
-	"/test", routes, sizeof routes / sizeof routes[0], NULL
+	"/test", routes, sizeof routes / sizeof routes[0], NULL, NULL
 };
 
 /* ---- helpers ---- */
