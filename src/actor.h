@@ -28,6 +28,10 @@ struct soap_attachment {
 	char	 sha1[41];		/* lower-case hex */
 	char	 sha256[65];		/* lower-case hex; "" when not computed
 					   (then a consumer hashes the file) */
+	int	 unlink_after;		/* reply only: a file the handler made
+					   for this answer (a transcoded or
+					   fetched instance), removed once the
+					   response is sent or abandoned */
 };
 
 struct soap_request {

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mime.h"
@@ -285,10 +286,17 @@ send_fault(struct serve *s)
 static void
 serve_free(struct serve *s)
 {
+	size_t i;
+
 	soap_env_free(&s->env);
 	buf_free(&s->in);
 	buf_free(&s->reply.body);
-	free(s->reply.att);	/* the files are the actor's */
+	/* The files are the actor's, except those it made for this answer. */
+	for (i = 0; i < s->reply.natt; i++)
+		if (s->reply.att[i].unlink_after && s->reply.att[i].path[0] &&
+		    unlink(s->reply.att[i].path) != 0)
+			log_warn("soap: cannot remove %s", s->reply.att[i].path);
+	free(s->reply.att);
 	s->reply.att = NULL;
 	s->reply.natt = 0;
 	soap_mtom_free(s);	/* request spool files */
