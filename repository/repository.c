@@ -90,6 +90,13 @@ reconcile(struct repository *r)
 	free(v);
 }
 
+/* Inline base64 documents are decoded while the envelope is parsed, into
+ * spooled attachments like XOP parts (actor.h). */
+static const struct soap_qname inline_documents[] = {
+	{ NS_XDSB, "Document" },
+	{ NULL, NULL },
+};
+
 int
 repository_open(const struct conf *cf, const struct soap_endpoint *local,
     registry_post_fn post, registry_audit_fn audit, struct repository **out,
@@ -147,6 +154,7 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	r->ep.routes = r->routes;
 	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];
 	r->ep.actor = r;
+	r->ep.inline_base64 = inline_documents;
 	log_info("repository: %s, id %s, registry %s", blobstore_dir(r->bs),
 	    r->unique_id, registry_client_target(r->rc));
 	*out = r;

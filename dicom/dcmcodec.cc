@@ -1,0 +1,2 @@
+// dcmcodec.cc: transcoding between transfer syntaxes (being written).
+#include "config.h"

@@ -1,0 +1,3 @@
+// dcmfetch.cc: C-GET SCU for proxy mode (being written).
+#include "config.h"
+#include "dcmfetch.h"
