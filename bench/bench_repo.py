@@ -166,7 +166,8 @@ class Xdsd:
         self.proc = subprocess.Popen(
             [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port,
              "-C", "node.state_dir=%s" % os.path.join(work, "state"),
-             "-C", "node.log_level=warning", "-C", "repository.unique_id=" + REPO_ID,
+             "-C", "node.log_level=warning", "-C", "dicom.enabled=no",
+             "-C", "repository.unique_id=" + REPO_ID,
              "-C", "repository.max_document_size=%d" % max_doc],
             stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):

@@ -326,7 +326,7 @@ class Node:
         self.logpath = os.path.join(workdir, "xdsd.log")
         self.log = open(self.logpath, "wb")
         cmd = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port,
-               "-C", "node.state_dir=%s" % self.state]
+               "-C", "node.state_dir=%s" % self.state, "-C", "dicom.enabled=no"]
         for kv in extra_conf:
             cmd += ["-C", kv]
         self.cmd = cmd

@@ -50,7 +50,8 @@ class Node:
         self.port = free_port()
         self.tls = tls
         args = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port,
-                "-C", "node.state_dir=%s" % os.path.join(self.dir, "state")]
+                "-C", "node.state_dir=%s" % os.path.join(self.dir, "state"),
+                "-C", "dicom.enabled=no"]  # no DICOM port to share; extra may turn it on
         for e in extra:
             args += ["-C", e]
         self.log = open(os.path.join(self.dir, "xdsd.log"), "w+")

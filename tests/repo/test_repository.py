@@ -44,7 +44,8 @@ class Node:
     def __init__(self, xdsd, state, extra=()):
         self.state = state
         self.port = free_port()
-        args = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port, "-C", "node.state_dir=%s" % state]
+        args = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port, "-C", "node.state_dir=%s" % state,
+                "-C", "dicom.enabled=no"]
         for e in extra:
             args += ["-C", e]
         self.logpath = os.path.join(os.path.dirname(state), "xdsd-%d.log" % self.port)
