@@ -79,6 +79,42 @@ get_uid(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen,
 	return DCMSHIM_OK;
 }
 
+// An optional string attribute whose overlong value just means "unknown".
+static void
+get_soft(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen)
+{
+	OFString v;
+
+	out[0] = '\0';
+	if (it->findAndGetOFStringArray(tag, v, OFFalse).good() &&
+	    v.length() < outlen)
+		std::memcpy(out, v.c_str(), v.length() + 1);
+}
+
+// IssuerOfAccessionNumberSequence item 1 (HL7 v2 EI as DICOM: namespace
+// and/or an ISO universal ID).  Values over their bound are left empty.
+static void
+accession_issuer(DcmDataset *ds, struct dcmshim_info *out)
+{
+	DcmItem *it = nullptr;
+	char type[17];
+
+	out->accession_issuer_oid[0] = '\0';
+	out->accession_issuer_ns[0] = '\0';
+	if (ds->findAndGetSequenceItem(DCM_IssuerOfAccessionNumberSequence, it,
+	    0).bad() || it == nullptr)
+		return;
+	get_soft(it, DCM_LocalNamespaceEntityID, out->accession_issuer_ns,
+	    sizeof out->accession_issuer_ns);
+	get_soft(it, DCM_UniversalEntityIDType, type, sizeof type);
+	if (std::strcmp(type, "ISO") == 0) {
+		get_soft(it, DCM_UniversalEntityID, out->accession_issuer_oid,
+		    sizeof out->accession_issuer_oid);
+		if (!dcmshim_uid_valid(out->accession_issuer_oid))
+			out->accession_issuer_oid[0] = '\0';
+	}
+}
+
 static int
 extract(DcmFileFormat &ff, struct dcmshim_info *out, char *err, size_t errlen)
 {
@@ -122,6 +158,7 @@ extract(DcmFileFormat &ff, struct dcmshim_info *out, char *err, size_t errlen)
 	    (rc = get_opt(ds, DCM_StudyID, out->study_id,
 	    sizeof out->study_id, "StudyID", err, errlen)) != 0)
 		return rc;
+	accession_issuer(ds, out);
 	if (ds->findAndGetSequence(DCM_OtherPatientIDsSequence, seq).good() &&
 	    seq != nullptr) {
 		unsigned long i, n = seq->card();

@@ -24,7 +24,8 @@ enum dcmshim_status {
 	DCMSHIM_ENOMEM = -5,
 	DCMSHIM_EINTERNAL = -6,		/* DCMTK threw or failed unexpectedly */
 	DCMSHIM_EINVAL = -7,		/* bad argument */
-	DCMSHIM_ENET = -8		/* network initialisation */
+	DCMSHIM_ENET = -8,		/* network initialisation */
+	DCMSHIM_EUNSUPPORTED = -9	/* no codec for that transfer syntax */
 };
 
 #define DCMSHIM_UI_SZ		65	/* UI: 64 characters */
@@ -52,6 +53,12 @@ struct dcmshim_info {
 	char	birth_date[9];
 	char	sex[17];
 	char	accession[17];
+	/* IssuerOfAccessionNumberSequence (0008,0051) item 1: the
+	 * UniversalEntityID when its UniversalEntityIDType is ISO, and the
+	 * LocalNamespaceEntityID; "" when absent or over the bound (not an
+	 * error: the accession number stays usable without its issuer). */
+	char	accession_issuer_oid[DCMSHIM_UI_SZ];
+	char	accession_issuer_ns[65];
 	char	modality[17];
 	char	study_date[9];
 	char	study_time[17];
@@ -203,6 +210,35 @@ struct dcmshim_scu_opts {
 int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
 	    const char *const *paths, size_t n, int *status, char *err,
 	    size_t errlen);
+
+/*
+ * Transcoding (dcmcodec.cc), for RAD-69 answers in a syntax the consumer
+ * asked for.  Codecs are registered once, on first use (thread-safe).
+ */
+
+/* 1 when an instance stored as from_ts can be written as to_ts by this
+ * shim (equal known syntaxes: 1), else 0.  Lossless only: a lossy target
+ * syntax is produced only when from_ts is that same syntax (never lossy
+ * from lossless pixel data: a radiologist must not get a silently
+ * degraded image).  A lossy source may be written uncompressed or
+ * losslessly compressed (nothing further is lost).  Pure. */
+int	dcmshim_can_transcode(const char *from_ts, const char *to_ts);
+
+/*
+ * Write the instance at in_path to out_path (created 0600 with O_EXCL; no
+ * fsync: it is a temporary answer) in transfer syntax to_ts.  The meta
+ * header gets the new TransferSyntaxUID and nothing else in the instance
+ * changes (same SOP Instance UID: a lossless transcoding is the same
+ * instance).  The whole dataset is decoded in memory, so inputs over
+ * DCMSHIM_MAX_TRANSCODE bytes are refused with DCMSHIM_ERANGE.
+ * DCMSHIM_EUNSUPPORTED when no codec here can produce to_ts from the
+ * stored syntax (dcmshim_can_transcode() is 0), DCMSHIM_EPARSE for a file
+ * that is not DICOM or is truncated, DCMSHIM_EIO for file errors
+ * (out_path existing included).  out_path is removed on any error.
+ */
+#define DCMSHIM_MAX_TRANSCODE	((size_t)1 << 30)	/* 1 GiB */
+int	dcmshim_transcode(const char *in_path, const char *to_ts,
+	    const char *out_path, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

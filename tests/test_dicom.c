@@ -139,6 +139,45 @@ test_parse_errors(void)
 	CU_ASSERT_NOT_EQUAL(dcmshim_parse_mem(buf, 0, &in, err, sizeof err), 0);
 }
 
+#define ACC_ISSUER(ns, id, type) \
+	"(0008,0050) SH [ACC42]\n" \
+	"(0008,0051) SQ (Sequence with undefined length)\n" \
+	"  (fffe,e000) na (Item with undefined length)\n" \
+	"    (0040,0031) UT [" ns "]\n" \
+	"    (0040,0032) UT [" id "]\n" \
+	"    (0040,0033) CS [" type "]\n" \
+	"  (fffe,e00d) na (ItemDelimitationItem)\n" \
+	"(fffe,e0dd) na (SequenceDelimitationItem)\n"
+#define LONG65 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+static void
+test_accession_issuer(void)
+{
+	struct dcmshim_info in;
+
+	CU_ASSERT_EQUAL_FATAL(parse_gen("acc1", HEAD
+	    ACC_ISSUER("RADIS", "2.16.528.1.1007.99.7", "ISO"), &in), 0);
+	CU_ASSERT_STRING_EQUAL(in.accession, "ACC42");
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_ns, "RADIS");
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_oid, "2.16.528.1.1007.99.7");
+	/* not ISO: no OID, the namespace stays */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("acc2", HEAD
+	    ACC_ISSUER("RADIS", "urn:x", "URI"), &in), 0);
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_ns, "RADIS");
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_oid, "");
+	/* over the bounds: empty, not an error */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("acc3", HEAD
+	    ACC_ISSUER(LONG65, "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18."
+	    "19.20.21.22.23.24.25", "ISO"), &in), 0);
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_ns, "");
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_oid, "");
+	CU_ASSERT_STRING_EQUAL(in.accession, "ACC42");
+	/* absent */
+	CU_ASSERT_EQUAL_FATAL(parse_gen("acc4", HEAD, &in), 0);
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_ns, "");
+	CU_ASSERT_STRING_EQUAL(in.accession_issuer_oid, "");
+}
+
 static void
 test_uid(void)
 {
@@ -629,6 +668,7 @@ main(void)
 	    CU_add_test(s, "parse sample files", test_parse_samples) == NULL ||
 	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
 	    CU_add_test(s, "UIDs", test_uid) == NULL ||
+	    CU_add_test(s, "accession issuer", test_accession_issuer) == NULL ||
 	    CU_add_test(s, "BSN from the header", test_bsn) == NULL ||
 	    CU_add_test(s, "study table: pending, conflict, ready",
 	    test_pending) == NULL ||
