@@ -155,6 +155,10 @@
 #define FMT_KOS			"1.2.840.10008.5.1.4.1.1.88.59"
 #define CSCHEME_DICOM_UID	"1.2.840.10008.2.6.1"
 #define CSCHEME_DCM		"1.2.840.10008.2.16.4"
+/* File Meta PrivateInformationCreatorUID (0002,0100) of the header-only copy
+ * of an instance that proxy mode keeps (dicom/dcmfetch.h): its pixel data
+ * are at the PACS.  UUID-derived (PS3.5 B.2). */
+#define DICOM_PROXY_HEADER_UID	"2.25.183083931535934967093927136258582907088"
 
 /* Association types (1.9) */
 #define AT_HASMEMBER	"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
