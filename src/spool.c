@@ -1,0 +1,555 @@
+/*
+ * spool.c: a received byte stream written to a temporary file while its
+ * SHA-1 and SHA-256 are computed on two helper threads.  See spool.h.
+ *
+ * The ring.  SPOOL_NBUF buffers of SPOOL_BUF bytes.  The receiving
+ * thread copies into the buffer of sequence number `pub` (slot
+ * pub % SPOOL_NBUF); when it is full and more bytes arrive it publishes
+ * it (pub++, broadcast), then write()s it to the file itself while the
+ * hashers read the same bytes (both only read it).  Each hasher
+ * consumes the published buffers in order and counts them in its own
+ * `done`; a slot is refilled only when both hashers have passed it
+ * (min(done) > pub - SPOOL_NBUF), so the receiver waits only if it is
+ * SPOOL_NBUF buffers ahead of the slower digest.  One mutex, two
+ * condition variables, no busy waits; the EVP contexts belong to the
+ * hasher threads between pthread_create and pthread_join.
+ *
+ * Why the receiver writes the file itself rather than a writer thread:
+ * write() into the page cache is a copy the kernel does on the calling
+ * thread whichever thread it is, and the machines this runs on have few
+ * cores shared by up to 16 request workers; a third helper would add a
+ * hand-off per MiB and no extra CPU.  What runs in parallel are the two
+ * digests (together about 1.2 s of CPU per GiB with SHA-NI), which were
+ * the larger half of the receiving thread's user time.
+ *
+ * Small streams.  Threads are per spool (created on demand, joined in
+ * spool_finish/spool_abort) rather than a pool shared by all spools:
+ * there is no shared state to size or shut down, and a thread pair
+ * costs about 50 us, nothing next to a document of more than 1 MiB.
+ * Most documents are smaller: a spool allocates one buffer at open and
+ * starts no thread until that buffer is full and more bytes arrive, so
+ * a stream of at most SPOOL_BUF bytes is hashed and written once, inline,
+ * on the caller's thread in spool_finish (one write()).  The other
+ * buffers are allocated when the threads start.  If a thread cannot be
+ * started the spool stays inline (hashing on the caller's thread).
+ *
+ * Memory per spool: SPOOL_BUF while inline, SPOOL_NBUF * SPOOL_BUF once
+ * threaded (4 MiB), whatever the size of the stream.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "spool.h"
+#include "str.h"
+
+/* Ring buffer size and count: 1 MiB pieces keep write()s and hand-offs
+ * at about 1,000 per GiB; 4 of them let the receiver run up to 3 MiB
+ * ahead of the slower digest (more did not help: the digests are faster
+ * than receive + write, the ring is there to absorb jitter). */
+#define SPOOL_BUF	((size_t)1024 * 1024)
+#define SPOOL_NBUF	4
+/* Write-back of the file is started every 8 MiB so that it overlaps the
+ * upload instead of waiting in the consumer's fsync. */
+#define SPOOL_SYNC_STEP	((off_t)8 * 1024 * 1024)
+/* Stack of a hasher thread: EVP needs little. */
+#define HASHER_STACK	((size_t)256 * 1024)
+
+enum { H_SHA1, H_SHA256, NHASH };
+enum stop { RUN, DRAIN, QUIT };
+
+struct hasher {
+	struct spool	*s;
+	pthread_t	 th;
+	int		 running;	/* th is joinable */
+	EVP_MD_CTX	*ctx;
+	uint64_t	 done;		/* buffers consumed (under mu) */
+	int		 failed;	/* digest update failed (its thread) */
+};
+
+struct spool {
+	int		 fd;
+	char		 path[sizeof(((struct spool_result *)0)->path)];
+	off_t		 max_size;
+	off_t		 size;		/* bytes accepted */
+	off_t		 written;	/* bytes in the file */
+	off_t		 synced;	/* write-back started up to here */
+	int		 status;
+	char		 err[256];
+	unsigned char	*buf[SPOOL_NBUF];
+	size_t		 len[SPOOL_NBUF];	/* published lengths */
+	size_t		 fill;		/* bytes in the buffer being filled */
+	int		 threaded;
+	int		 nothreads;	/* a thread could not be started */
+	/* shared with the hashers, under mu */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work;		/* a buffer published, or stop */
+	pthread_cond_t	 room;		/* a hasher finished a buffer */
+	uint64_t	 pub;		/* buffers published */
+	enum stop	 stop;
+	struct hasher	 h[NHASH];
+};
+
+static int
+sfail(struct spool *s, int status, const char *msg)
+{
+	if (s->status == 0) {
+		s->status = status;
+		str_lcpy(s->err, msg, sizeof s->err);
+	}
+	return s->status;
+}
+
+static int
+serror(const struct spool *s, char *err, size_t errlen)
+{
+	str_lcpy(err, s->err, errlen);
+	return s->status;
+}
+
+static void *
+hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+	struct spool *s = h->s;
+	const unsigned char *p;
+	size_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (h->done == s->pub && s->stop == RUN)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->stop == QUIT || h->done == s->pub) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		p = s->buf[h->done % SPOOL_NBUF];
+		n = s->len[h->done % SPOOL_NBUF];
+		pthread_mutex_unlock(&s->mu);
+		if (!h->failed && EVP_DigestUpdate(h->ctx, p, n) != 1)
+			h->failed = 1;
+		pthread_mutex_lock(&s->mu);
+		h->done++;
+		pthread_cond_signal(&s->room);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return NULL;
+}
+
+/* Stop the hashers (DRAIN: after the published buffers; QUIT: now) and
+ * join them; the contexts are the caller's again. */
+static void
+stop_threads(struct spool *s, enum stop how)
+{
+	int i;
+
+	pthread_mutex_lock(&s->mu);
+	s->stop = how;
+	pthread_cond_broadcast(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < NHASH; i++)
+		if (s->h[i].running) {
+			pthread_join(s->h[i].th, NULL);
+			s->h[i].running = 0;
+		}
+	s->threaded = 0;
+}
+
+/* Start the hashers with every signal blocked (they inherit the mask;
+ * signals belong to the daemon's main thread).  On failure the spool
+ * stays inline. */
+static void
+start_threads(struct spool *s)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int i, ok = 1;
+
+	for (i = 1; i < SPOOL_NBUF; i++)
+		if (s->buf[i] == NULL &&
+		    (s->buf[i] = malloc(SPOOL_BUF)) == NULL)
+			goto inline_only;
+	if (pthread_attr_init(&attr) != 0)
+		goto inline_only;
+	(void)pthread_attr_setstacksize(&attr, HASHER_STACK);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	s->stop = RUN;
+	for (i = 0; i < NHASH && ok; i++) {
+		s->h[i].s = s;
+		if (pthread_create(&s->h[i].th, &attr, hasher_main,
+		    &s->h[i]) == 0)
+			s->h[i].running = 1;
+		else
+			ok = 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (ok) {
+		s->threaded = 1;
+		return;
+	}
+	stop_threads(s, QUIT);	/* nothing published yet */
+inline_only:
+	s->nothreads = 1;
+}
+
+static int
+write_all(struct spool *s, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(s->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return sfail(s, SPOOL_EIO, "cannot write spool file");
+		p += w;
+		n -= (size_t)w;
+		s->written += w;
+	}
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (s->written - s->synced >= SPOOL_SYNC_STEP) {
+		(void)sync_file_range(s->fd, s->synced, s->written - s->synced,
+		    SYNC_FILE_RANGE_WRITE);
+		s->synced = s->written;
+	}
+#endif
+	return 0;
+}
+
+/* Hand the current buffer (fill bytes) on: to the hashers and the file
+ * when threaded, else digest and write it here.  Then make the next
+ * slot free to fill. */
+static int
+flush_buf(struct spool *s)
+{
+	unsigned char *p;
+	size_t n = s->fill;
+	uint64_t lo;
+	int i;
+
+	if (!s->threaded) {
+		for (i = 0; i < NHASH; i++)
+			if (EVP_DigestUpdate(s->h[i].ctx, s->buf[0], n) != 1)
+				return sfail(s, SPOOL_ENOMEM,
+				    "digest update failed");
+		s->fill = 0;
+		return write_all(s, s->buf[0], n);
+	}
+	pthread_mutex_lock(&s->mu);
+	p = s->buf[s->pub % SPOOL_NBUF];
+	s->len[s->pub % SPOOL_NBUF] = n;
+	s->pub++;
+	pthread_cond_broadcast(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	s->fill = 0;
+	if (write_all(s, p, n) != 0)
+		return s->status;
+	/* The next slot (sequence pub) last held pub - SPOOL_NBUF. */
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		lo = s->h[H_SHA1].done < s->h[H_SHA256].done ?
+		    s->h[H_SHA1].done : s->h[H_SHA256].done;
+		if (lo + SPOOL_NBUF > s->pub)
+			break;
+		pthread_cond_wait(&s->room, &s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static unsigned char *
+cur_buf(struct spool *s)
+{
+	return s->threaded ? s->buf[s->pub % SPOOL_NBUF] : s->buf[0];
+}
+
+/* A zeroed spool with its lock and condition variables, or NULL. */
+static struct spool *
+spool_new(void)
+{
+	struct spool *s;
+	int n = 0;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		goto fail;
+	n++;
+	if (pthread_cond_init(&s->work, NULL) != 0)
+		goto fail;
+	n++;
+	if (pthread_cond_init(&s->room, NULL) != 0)
+		goto fail;
+	s->fd = -1;
+	return s;
+fail:
+	if (n > 1)
+		pthread_cond_destroy(&s->work);
+	if (n > 0)
+		pthread_mutex_destroy(&s->mu);
+	free(s);
+	return NULL;
+}
+
+int
+spool_open(struct spool **out, const char *dir, off_t max_size, char *err,
+    size_t errlen)
+{
+	struct spool *s;
+	int i, rc;
+
+	*out = NULL;
+	if ((s = spool_new()) == NULL) {
+		str_lcpy(err, "out of memory", errlen);
+		return SPOOL_ENOMEM;
+	}
+	s->max_size = max_size;
+	if ((s->buf[0] = malloc(SPOOL_BUF)) == NULL) {
+		rc = sfail(s, SPOOL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < NHASH; i++)
+		if ((s->h[i].ctx = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(s->h[i].ctx, i == H_SHA1 ? EVP_sha1() :
+		    EVP_sha256(), NULL) != 1) {
+			rc = sfail(s, SPOOL_ENOMEM, "digest init failed");
+			goto fail;
+		}
+	if (dir == NULL || *dir == '\0' ||
+	    str_fmt(s->path, sizeof s->path, "%s/%s", dir,
+	    SPOOL_TEMPLATE) < 0) {
+		s->path[0] = '\0';
+		rc = sfail(s, SPOOL_EIO, "spool directory missing or its "
+		    "path too long");
+		goto fail;
+	}
+	if ((s->fd = mkostemp(s->path, O_CLOEXEC)) < 0) {
+		s->path[0] = '\0';
+		rc = sfail(s, SPOOL_EIO, "cannot create spool file");
+		goto fail;
+	}
+	/* mkostemp makes 0600 under any umask on glibc; be explicit. */
+	if (fchmod(s->fd, S_IRUSR | S_IWUSR) != 0) {
+		rc = sfail(s, SPOOL_EIO, "cannot set spool file mode");
+		goto fail;
+	}
+	*out = s;
+	return SPOOL_OK;
+fail:
+	(void)serror(s, err, errlen);
+	spool_abort(s);
+	return rc;
+}
+
+int
+spool_write(struct spool *s, const void *p, size_t n, char *err,
+    size_t errlen)
+{
+	const unsigned char *d = p;
+	size_t take;
+
+	if (s->status != 0)
+		return serror(s, err, errlen);
+	if (s->max_size > 0 && (off_t)n > s->max_size - s->size) {
+		(void)sfail(s, SPOOL_ETOOBIG, "data over the size limit");
+		return serror(s, err, errlen);
+	}
+	while (n > 0) {
+		if (s->fill == SPOOL_BUF) {
+			/* Full and more to come: the stream is large. */
+			if (!s->threaded && !s->nothreads)
+				start_threads(s);
+			if (flush_buf(s) != 0)
+				return serror(s, err, errlen);
+		}
+		take = SPOOL_BUF - s->fill;
+		if (take > n)
+			take = n;
+		memcpy(cur_buf(s) + s->fill, d, take);
+		s->fill += take;
+		s->size += (off_t)take;
+		d += take;
+		n -= take;
+	}
+	return SPOOL_OK;
+}
+
+off_t
+spool_size(const struct spool *s)
+{
+	return s->size;
+}
+
+int
+spool_finish(struct spool *s, struct spool_result *out, char *err,
+    size_t errlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int fd, rc, i;
+
+	memset(out, 0, sizeof *out);
+	if (s->status == 0 && s->fill > 0)
+		(void)flush_buf(s);
+	if (s->threaded)
+		stop_threads(s, s->status == 0 ? DRAIN : QUIT);
+	for (i = 0; i < NHASH; i++)
+		if (s->h[i].failed)
+			(void)sfail(s, SPOOL_ENOMEM, "digest update failed");
+	if (s->status != 0)
+		goto fail;
+	if (EVP_DigestFinal_ex(s->h[H_SHA1].ctx, md, &mdlen) != 1 ||
+	    mdlen != 20) {
+		(void)sfail(s, SPOOL_ENOMEM, "SHA-1 final failed");
+		goto fail;
+	}
+	str_hex(md, mdlen, out->sha1);
+	if (EVP_DigestFinal_ex(s->h[H_SHA256].ctx, md, &mdlen) != 1 ||
+	    mdlen != 32) {
+		(void)sfail(s, SPOOL_ENOMEM, "SHA-256 final failed");
+		goto fail;
+	}
+	str_hex(md, mdlen, out->sha256);
+	fd = s->fd;
+	s->fd = -1;
+	if (close(fd) != 0) {
+		(void)sfail(s, SPOOL_EIO, "cannot close spool file");
+		goto fail;
+	}
+	str_lcpy(out->path, s->path, sizeof out->path);
+	out->size = s->size;
+	s->path[0] = '\0';	/* the caller's now */
+	spool_abort(s);
+	return SPOOL_OK;
+fail:
+	rc = serror(s, err, errlen);
+	memset(out, 0, sizeof *out);
+	spool_abort(s);
+	return rc;
+}
+
+void
+spool_abort(struct spool *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	if (s->threaded)
+		stop_threads(s, QUIT);
+	if (s->fd >= 0)
+		(void)close(s->fd);
+	if (s->path[0] != '\0')
+		(void)unlink(s->path);
+	for (i = 0; i < NHASH; i++)
+		EVP_MD_CTX_free(s->h[i].ctx);
+	for (i = 0; i < SPOOL_NBUF; i++)
+		free(s->buf[i]);
+	pthread_cond_destroy(&s->room);
+	pthread_cond_destroy(&s->work);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/* Base64 (RFC 4648 alphabet; RFC 2045 6.8 whitespace ignored). */
+
+static int
+b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static int
+b64_err(char *err, size_t errlen, const char *msg)
+{
+	str_lcpy(err, msg, errlen);
+	return SPOOL_EFORMAT;
+}
+
+int
+b64dec_feed(struct b64dec *st, const char *in, size_t n, b64_out_fn out,
+    void *arg, char *err, size_t errlen)
+{
+	unsigned char o[3 * 1024];
+	size_t i, k = 0;
+	int c, v, rc;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)in[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (st->done)
+			return b64_err(err, errlen, "base64 part: data "
+			    "after the padding");
+		if (c == '=') {
+			if (st->nq < 2)
+				return b64_err(err, errlen, "base64 part: "
+				    "misplaced '='");
+			v = 0;
+			st->pad++;
+		} else if ((v = b64_val(c)) < 0 || st->pad > 0) {
+			return b64_err(err, errlen, "base64 part: invalid "
+			    "character");
+		}
+		st->acc = (st->acc << 6 | (unsigned long)v) & 0xffffff;
+		if (++st->nq < 4)
+			continue;
+		o[k++] = (unsigned char)(st->acc >> 16);
+		if (st->pad < 2)
+			o[k++] = (unsigned char)(st->acc >> 8);
+		if (st->pad < 1)
+			o[k++] = (unsigned char)st->acc;
+		st->done = st->pad > 0;
+		st->nq = st->pad = 0;
+		if (k + 3 > sizeof o) {
+			if ((rc = out(arg, o, k)) != 0)
+				return rc;
+			k = 0;
+		}
+	}
+	return k > 0 ? out(arg, o, k) : 0;
+}
+
+int
+b64dec_final(struct b64dec *st, b64_out_fn out, void *arg, char *err,
+    size_t errlen)
+{
+	unsigned char o[2];
+	size_t k = 0;
+
+	if (st->nq == 0)
+		return 0;
+	if (st->nq == 1 || st->pad > 0)
+		return b64_err(err, errlen, "base64 part: truncated");
+	if (st->nq == 2) {
+		o[k++] = (unsigned char)(st->acc >> 4);
+	} else {
+		o[k++] = (unsigned char)(st->acc >> 10);
+		o[k++] = (unsigned char)(st->acc >> 2);
+	}
+	st->nq = 0;
+	return out(arg, o, k);
+}
