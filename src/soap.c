@@ -285,16 +285,28 @@ int
 soap_env_parse(const char *data, size_t len, struct soap_env *env,
     struct soap_fault *f)
 {
-	char err[256], faultto[SOAP_ADDR_MAX] = "";
+	char err[256];
+	xmlDoc *doc;
+
+	memset(env, 0, sizeof *env);
+	memset(f, 0, sizeof *f);
+	if ((doc = xml_parse(data, len, err, sizeof err)) == NULL) {
+		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL, "%s", err);
+		return -1;
+	}
+	return soap_env_from_doc(doc, env, f);
+}
+
+int
+soap_env_from_doc(xmlDoc *doc, struct soap_env *env, struct soap_fault *f)
+{
+	char faultto[SOAP_ADDR_MAX] = "";
 	xmlNode *root, *h;
 	const char *ns;
 
 	memset(env, 0, sizeof *env);
 	memset(f, 0, sizeof *f);
-	if ((env->doc = xml_parse(data, len, err, sizeof err)) == NULL) {
-		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL, "%s", err);
-		return -1;
-	}
+	env->doc = doc;
 	if ((root = xmlDocGetRootElement(env->doc)) == NULL) {
 		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "no root element");

@@ -92,6 +92,10 @@ struct soap_env {
  */
 int	soap_env_parse(const char *data, size_t len, struct soap_env *env,
 	    struct soap_fault *f);
+/* The checks of soap_env_parse on a document already parsed (e.g. by
+ * xml_push): takes doc over (freed on failure too). */
+int	soap_env_from_doc(xmlDoc *doc, struct soap_env *env,
+	    struct soap_fault *f);
 void	soap_env_free(struct soap_env *);
 
 /* Fill f (code, subcodes, reason as printf). */

@@ -1,11 +1,19 @@
 #include "config.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 
 #include "str.h"
+#include "vocab.h"
 #include "xml.h"
+
+#define XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
+	XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define PUSH_SLICE	(256 * 1024)	/* bytes per xmlParseChunk */
 
 static xmlParserInputPtr
 deny_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
@@ -60,9 +68,7 @@ xml_parse(const char *data, size_t len, char *err, size_t errlen)
 	}
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
 	ctxt->sax->internalSubset = reject_dtd;
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING);
+	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, XML_OPTIONS);
 	if (ctxt->errNo == XML_ERR_USER_STOP) {
 		str_fmt(err, errlen, "DOCTYPE is not allowed in a SOAP message");
 		goto fail;
@@ -83,6 +89,330 @@ fail:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return NULL;
+}
+
+/* ---- push parser ---- */
+
+struct xml_push {
+	xmlParserCtxtPtr ctxt;
+	struct xml_divert dv;
+	int		 has_dv;
+	size_t		 max_xml;
+	unsigned long long fed;		/* bytes given to libxml2 */
+	unsigned long long diverted;	/* text bytes sent to dv.text */
+	xmlNode		*div_el;	/* diverted element being parsed */
+	int		 doctype;	/* a DOCTYPE stopped the parse */
+	int		 status;	/* first error, sticky */
+	char		 err[256];
+};
+
+static void
+push_fail(struct xml_push *p, int status, const char *msg)
+{
+	if (p->status != XML_OK)
+		return;
+	p->status = status;
+	if (msg != NULL)
+		str_lcpy(p->err, msg, sizeof p->err);
+	xmlStopParser(p->ctxt);
+}
+
+static void
+push_reject_dtd(void *vctx, const xmlChar *name, const xmlChar *eid,
+    const xmlChar *sid)
+{
+	xmlParserCtxtPtr ctxt = vctx;
+	struct xml_push *p = ctxt->_private;
+
+	(void)name;
+	(void)eid;
+	(void)sid;
+	p->doctype = 1;
+	push_fail(p, XML_EFORMAT, "DOCTYPE is not allowed in a SOAP message");
+}
+
+static int
+diverted_name(const struct xml_push *p, const xmlChar *ns,
+    const xmlChar *name)
+{
+	const struct soap_qname *q;
+
+	if (!p->has_dv || p->dv.names == NULL)
+		return 0;
+	for (q = p->dv.names; q->name != NULL; q++) {
+		if (strcmp(q->name, (const char *)name) != 0)
+			continue;
+		if (q->ns == NULL ? ns == NULL : ns != NULL &&
+		    strcmp(q->ns, (const char *)ns) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
+    int nb_def, const xmlChar **attr)
+{
+	xmlParserCtxtPtr ctxt = vctx;
+	struct xml_push *p = ctxt->_private;
+	char msg[256];
+	int rc;
+
+	if (p->status != XML_OK)
+		return;
+	if (p->div_el != NULL) {
+		str_fmt(msg, sizeof msg, "element %.80s inside %.80s, whose "
+		    "content must be text (base64)", (const char *)localname,
+		    (const char *)p->div_el->name);
+		push_fail(p, XML_EFORMAT, msg);
+		return;
+	}
+	xmlSAX2StartElementNs(vctx, localname, prefix, uri, nb_ns, ns,
+	    nb_attr, nb_def, attr);
+	if (!diverted_name(p, uri, localname) || ctxt->node == NULL ||
+	    !xmlStrEqual(ctxt->node->name, localname))
+		return;
+	p->div_el = ctxt->node;
+	msg[0] = '\0';
+	if (p->dv.begin != NULL &&
+	    (rc = p->dv.begin(p->dv.arg, p->div_el, msg, sizeof msg)) != 0)
+		push_fail(p, rc < 0 ? rc : XML_EFORMAT, msg);
+}
+
+static void
+push_text(void *vctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = vctx;
+	struct xml_push *p = ctxt->_private;
+	char msg[256];
+	int rc;
+
+	if (p->status != XML_OK || len <= 0)
+		return;
+	if (p->div_el == NULL) {
+		xmlSAX2Characters(vctx, ch, len);
+		return;
+	}
+	p->diverted += (unsigned long long)len;
+	msg[0] = '\0';
+	if (p->dv.text != NULL && (rc = p->dv.text(p->dv.arg,
+	    (const char *)ch, (size_t)len, msg, sizeof msg)) != 0)
+		push_fail(p, rc < 0 ? rc : XML_EFORMAT, msg);
+}
+
+static void
+push_cdata(void *vctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = vctx;
+	struct xml_push *p = ctxt->_private;
+
+	if (p->div_el == NULL)
+		xmlSAX2CDataBlock(vctx, ch, len);
+	else
+		push_text(vctx, ch, len);
+}
+
+/* The diverted element el gets an xop:Include or a text child. */
+static int
+divert_close(struct xml_push *p, xmlNode *el, char *msg, size_t msgsz)
+{
+	char out[1024];
+	xmlNode *c;
+	xmlNs *ns;
+	int rc;
+
+	out[0] = '\0';
+	if (p->dv.end == NULL)
+		return XML_OK;
+	rc = p->dv.end(p->dv.arg, el, out, sizeof out, msg, msgsz);
+	if (rc < 0)
+		return rc;
+	if (rc == XML_DIVERT_TEXT)
+		c = xmlNewDocText(el->doc, (const xmlChar *)out);
+	else if (rc == XML_DIVERT_INCLUDE) {
+		if ((c = xmlNewDocNode(el->doc, NULL,
+		    (const xmlChar *)"Include", NULL)) == NULL)
+			goto nomem;
+		if ((ns = xmlNewNs(c, (const xmlChar *)NS_XOP,
+		    (const xmlChar *)"xop")) == NULL ||
+		    xmlNewProp(c, (const xmlChar *)"href",
+		    (const xmlChar *)out) == NULL) {
+			xmlFreeNode(c);
+			goto nomem;
+		}
+		xmlSetNs(c, ns);
+	} else {
+		str_fmt(msg, msgsz, "divert: bad end status %d", rc);
+		return XML_EFORMAT;
+	}
+	if (c == NULL)
+		goto nomem;
+	if (xmlAddChild(el, c) == NULL) {
+		xmlFreeNode(c);
+		goto nomem;
+	}
+	return XML_OK;
+nomem:
+	str_fmt(msg, msgsz, "out of memory");
+	return XML_ENOMEM;
+}
+
+static void
+push_end(void *vctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = vctx;
+	struct xml_push *p = ctxt->_private;
+	xmlNode *el;
+	char msg[256];
+	int rc;
+
+	if (p->status != XML_OK)
+		return;
+	if ((el = p->div_el) != NULL && ctxt->node == el) {
+		p->div_el = NULL;
+		msg[0] = '\0';
+		if ((rc = divert_close(p, el, msg, sizeof msg)) != XML_OK) {
+			push_fail(p, rc, msg);
+			return;
+		}
+	}
+	xmlSAX2EndElementNs(vctx, localname, prefix, uri);
+}
+
+int
+xml_push_new(struct xml_push **out, size_t max_xml,
+    const struct xml_divert *divert, char *err, size_t errlen)
+{
+	struct xml_push *p;
+	xmlSAXHandler *sax;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XML_ENOMEM;
+	}
+	p->max_xml = max_xml;
+	if (divert != NULL) {
+		p->dv = *divert;
+		p->has_dv = 1;
+	}
+	if ((p->ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0,
+	    NULL)) == NULL) {
+		free(p);
+		str_fmt(err, errlen, "out of memory");
+		return XML_ENOMEM;
+	}
+	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
+	(void)xmlCtxtUseOptions(p->ctxt, XML_OPTIONS);
+	p->ctxt->_private = p;
+	/* The default SAX2 DOM builders, wrapped (options set first:
+	 * XML_PARSE_NOCDATA sends CDATA to characters). */
+	sax = p->ctxt->sax;
+	sax->internalSubset = push_reject_dtd;
+	sax->startElementNs = push_start;
+	sax->endElementNs = push_end;
+	sax->characters = push_text;
+	sax->ignorableWhitespace = push_text;
+	if (sax->cdataBlock != NULL)
+		sax->cdataBlock = push_cdata;
+	*out = p;
+	return XML_OK;
+}
+
+/* Status after libxml2 returned: ours first, then libxml2's. */
+static int
+push_check(struct xml_push *p)
+{
+	xmlParserCtxtPtr ctxt = p->ctxt;
+	const xmlError *e;
+
+	if (p->status != XML_OK)
+		return p->status;
+	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed)
+		return XML_OK;
+	if (ctxt->errNo == XML_ERR_NO_MEMORY) {
+		push_fail(p, XML_ENOMEM, "out of memory");
+		return p->status;
+	}
+	e = xmlCtxtGetLastError(ctxt);
+	if (e != NULL && e->message != NULL) {
+		str_fmt(p->err, sizeof p->err, "XML not well-formed "
+		    "(line %d): %s", e->line, e->message);
+		str_trim(p->err);
+	} else
+		str_fmt(p->err, sizeof p->err, "XML not well-formed");
+	p->status = XML_EFORMAT;
+	return p->status;
+}
+
+int
+xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
+    size_t errlen)
+{
+	const char *d = data;
+	size_t k;
+	char msg[128];
+
+	while (p->status == XML_OK && len > 0) {
+		k = len < PUSH_SLICE ? len : PUSH_SLICE;
+		p->fed += k;
+		(void)xmlParseChunk(p->ctxt, d, (int)k, 0);
+		if (push_check(p) != XML_OK)
+			break;
+		/* What libxml2 holds unparsed counts as not diverted. */
+		if (p->fed - p->diverted > p->max_xml) {
+			str_fmt(msg, sizeof msg, "XML larger than %zu bytes "
+			    "(diverted text not counted)", p->max_xml);
+			push_fail(p, XML_ETOOBIG, msg);
+			break;
+		}
+		d += k;
+		len -= k;
+	}
+	if (p->status != XML_OK)
+		str_lcpy(err, p->err, errlen);
+	return p->status;
+}
+
+int
+xml_push_finish(struct xml_push *p, xmlDoc **doc, char *err, size_t errlen)
+{
+	*doc = NULL;
+	if (p->status == XML_OK) {
+		(void)xmlParseChunk(p->ctxt, NULL, 0, 1);
+		if (push_check(p) == XML_OK && p->ctxt->myDoc == NULL) {
+			str_fmt(p->err, sizeof p->err, "XML not well-formed");
+			p->status = XML_EFORMAT;
+		}
+	}
+	if (p->status != XML_OK) {
+		str_lcpy(err, p->err, errlen);
+		return p->status;
+	}
+	*doc = p->ctxt->myDoc;
+	p->ctxt->myDoc = NULL;
+	return XML_OK;
+}
+
+void
+xml_push_free(struct xml_push *p)
+{
+	if (p == NULL)
+		return;
+	if (p->ctxt != NULL) {
+		xmlFreeDoc(p->ctxt->myDoc);
+		p->ctxt->myDoc = NULL;
+		xmlFreeParserCtxt(p->ctxt);
+	}
+	free(p);
+}
+
+unsigned long long
+xml_push_diverted(const struct xml_push *p)
+{
+	return p->diverted;
 }
 
 xmlNode *

@@ -10,10 +10,72 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+#include "actor.h"		/* struct soap_qname */
+
 /* Once in main() before threads: parser init + deny-all entity loader. */
 void	xml_init(void);
 /* Parse len bytes; NULL with a reason in err (DOCTYPE, not well-formed). */
 xmlDoc	*xml_parse(const char *data, size_t len, char *err, size_t errlen);
+/*
+ * Push parser: the same document and the same safety as xml_parse, fed
+ * in chunks of any size (a SAX2 push parser building the DOM).
+ *
+ * Divert: the text of elements named in divert->names ({NULL, NULL}-
+ * terminated) does not go into the DOM but to divert->text as it is
+ * parsed (character data and CDATA, entity and character references
+ * resolved); an element child inside such an element is an error.  At
+ * its end tag divert->end either names an href (XML_DIVERT_INCLUDE: the
+ * element gets one child <xop:Include href="..."/>) or gives a short
+ * text to put there instead (XML_DIVERT_TEXT).  So an element holding
+ * megabytes of base64 costs the DOM a few bytes.
+ *
+ * max_xml bounds the bytes that are not diverted (everything fed minus
+ * the diverted text): XML_ETOOBIG past it.  Callbacks return 0 (or an
+ * XML_DIVERT_* for end) or an xml_status < 0 with err filled; that status
+ * stops the parse and is returned by xml_push_feed/xml_push_finish.
+ */
+enum xml_status {
+	XML_OK = 0,
+	XML_ENOMEM = -1,
+	XML_EFORMAT = -2,	/* DOCTYPE, not well-formed, diverted element
+				   with an element child */
+	XML_ETOOBIG = -3,	/* non-diverted bytes past max_xml (or a
+				   callback's limit) */
+	XML_EIO = -4,		/* a callback's I/O error */
+};
+
+#define XML_DIVERT_INCLUDE	0
+#define XML_DIVERT_TEXT		1
+
+struct xml_divert {
+	const struct soap_qname *names;
+	/* A diverted element starts (its attributes are in el). */
+	int	(*begin)(void *arg, xmlNode *el, char *err, size_t errlen);
+	int	(*text)(void *arg, const char *p, size_t n, char *err,
+		    size_t errlen);
+	/* Its end tag: fill out (href or replacement text, NUL-terminated). */
+	int	(*end)(void *arg, xmlNode *el, char *out, size_t outsz,
+		    char *err, size_t errlen);
+	void	*arg;
+};
+
+struct xml_push;
+
+/* divert may be NULL (then this is xml_parse in pieces). */
+int	xml_push_new(struct xml_push **out, size_t max_xml,
+	    const struct xml_divert *divert, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+/* After an error every later call fails with the same status. */
+int	xml_push_feed(struct xml_push *, const void *data, size_t len,
+	    char *err, size_t errlen) __attribute__((warn_unused_result));
+/* End of input: the document moves to *doc (the caller frees it). */
+int	xml_push_finish(struct xml_push *, xmlDoc **doc, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+/* Free the parser and any partial document (NULL is a no-op). */
+void	xml_push_free(struct xml_push *);
+/* Text bytes diverted so far. */
+unsigned long long xml_push_diverted(const struct xml_push *);
+
 /* First element child of n (skipping text/comments), or NULL. */
 xmlNode	*xml_first_elem(xmlNode *n);
 xmlNode	*xml_next_elem(xmlNode *n);

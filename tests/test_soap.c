@@ -1059,6 +1059,382 @@ test_mtom_corpus(void)
 	free(in);
 }
 
+
+/* ---- push parser (xml_push) ---- */
+
+/* xml_push over data in chunks of chunk bytes (0: all at once). */
+static xmlDoc *
+push_parse(const char *data, size_t len, size_t chunk, size_t max_xml,
+    const struct xml_divert *dv, int *status, char *err, size_t errlen)
+{
+	struct xml_push *p;
+	xmlDoc *doc = NULL;
+	size_t off, k;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = xml_push_new(&p, max_xml, dv, err, errlen)) != XML_OK) {
+		*status = rc;
+		return NULL;
+	}
+	for (off = 0, rc = XML_OK; rc == XML_OK && off < len; off += k) {
+		k = chunk == 0 || len - off < chunk ? len - off : chunk;
+		rc = xml_push_feed(p, data + off, k, err, errlen);
+	}
+	if (rc == XML_OK)
+		rc = xml_push_finish(p, &doc, err, errlen);
+	xml_push_free(p);
+	*status = rc;
+	return doc;
+}
+
+static char *
+dump(xmlDoc *d)
+{
+	xmlChar *m = NULL;
+	int n = 0;
+
+	xmlDocDumpMemory(d, &m, &n);
+	return (char *)m;
+}
+
+static size_t push_files, push_bad;
+
+/* Push (whole, 1 byte and 1000-byte chunks) equals xml_parse. */
+static void
+push_same(const char *rel)
+{
+	static const size_t chunks[] = { 0, 1, 1000 };
+	char e1[256], e2[256];
+	char *in, *a, *b;
+	xmlDoc *d1, *d2;
+	size_t len, i;
+	int st;
+
+	if ((in = load(rel, &len)) == NULL) {
+		CU_FAIL("corpus file");
+		return;
+	}
+	d1 = xml_parse(in, len, e1, sizeof e1);
+	a = d1 != NULL ? dump(d1) : NULL;
+	push_files++;
+	if (d1 == NULL)
+		push_bad++;
+	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		if (chunks[i] == 1 && len > 20000)
+			continue;
+		d2 = push_parse(in, len, chunks[i], 1 << 24, NULL, &st, e2,
+		    sizeof e2);
+		if (d1 == NULL) {
+			CU_ASSERT_PTR_NULL(d2);
+			CU_ASSERT_EQUAL(st, XML_EFORMAT);
+			/* same prefix; libxml2's message may differ for
+			 * non-XML input ("Document is empty") */
+			CU_ASSERT_EQUAL(strncmp(e2, e1, 30), 0);
+		} else {
+			CU_ASSERT_EQUAL(st, XML_OK);
+			CU_ASSERT_PTR_NOT_NULL(d2);
+			if (d2 != NULL) {
+				b = dump(d2);
+				CU_ASSERT(a != NULL && b != NULL &&
+				    strcmp(a, b) == 0);
+				xmlFree(b);
+			}
+		}
+		xmlFreeDoc(d2);
+	}
+	xmlFree(a);
+	xmlFreeDoc(d1);
+	free(in);
+}
+
+static void
+push_dir(const char *rel)
+{
+	char sub[1024];
+	const char *td = getenv("XDS_TESTDATA"), *top = getenv("top_srcdir");
+	char path[4096];
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	size_t n;
+
+	if (td != NULL)
+		snprintf(path, sizeof path, "%s/%s", td, rel);
+	else
+		snprintf(path, sizeof path, "%s/../shared/testdata/ihe/%s",
+		    top ? top : "..", rel);
+	if ((dp = opendir(path)) == NULL) {
+		CU_FAIL("corpus directory");
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		str_fmt(sub, sizeof sub, "%s/%s", rel, de->d_name);
+		str_fmt(path + strlen(path), sizeof path - strlen(path), "/%s",
+		    de->d_name);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			push_dir(sub);
+		else if ((n = strlen(de->d_name)) > 4 &&
+		    strcmp(de->d_name + n - 4, ".xml") == 0)
+			push_same(sub);
+		*strrchr(path, '/') = '\0';
+	}
+	closedir(dp);
+}
+
+static void
+test_push_corpus(void)
+{
+	push_files = push_bad = 0;
+	push_dir("iti41-provide-register");
+	push_dir("iti42-register");
+	push_dir("negative");
+	/* the corpus was found, with some not well-formed documents */
+	CU_ASSERT(push_files > 400);
+	CU_ASSERT(push_bad > 0);
+}
+
+static void
+test_push_safety(void)
+{
+	static const char *xxe = "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
+	    "<x>&e;</x>";
+	static const char *laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
+	    "<!ENTITY lol \"lol\">\n"
+	    "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+	    "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+	    "]>\n<x>&lol3;</x>";
+	static const char *plain = "<!DOCTYPE x><x/>";
+	char err[256];
+	xmlDoc *d;
+	int st;
+
+	d = push_parse(xxe, strlen(xxe), 0, 4096, NULL, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
+	d = push_parse(laughs, strlen(laughs), 3, 4096, NULL, &st, err,
+	    sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
+	d = push_parse(plain, strlen(plain), 1, 4096, NULL, &st, err,
+	    sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
+	d = push_parse("<x>&e;</x>", 10, 0, 4096, NULL, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err,
+	    "XML not well-formed (line 1): Entity 'e' not defined");
+	d = push_parse("<x>\n<y></x>", 11, 0, 4096, NULL, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(strncmp(err, "XML not well-formed (line 2): ", 30), 0);
+	d = push_parse("", 0, 0, 4096, NULL, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+}
+
+/* A divert consumer that keeps the text and names parts cid:t<n>. */
+struct dtest {
+	struct buf	 text;
+	int		 begun, ended;
+	char		 id[64];
+	int		 fail_text;	/* status text() returns */
+	int		 as_text;	/* end() answers XML_DIVERT_TEXT */
+};
+
+static int
+dt_begin(void *arg, xmlNode *el, char *err, size_t errlen)
+{
+	struct dtest *t = arg;
+	const char *id = xml_attr(el, "id");
+
+	(void)err;
+	(void)errlen;
+	t->begun++;
+	str_lcpy(t->id, id != NULL ? id : "", sizeof t->id);
+	return 0;
+}
+
+static int
+dt_text(void *arg, const char *p, size_t n, char *err, size_t errlen)
+{
+	struct dtest *t = arg;
+
+	if (t->fail_text != 0) {
+		str_fmt(err, errlen, "text refused");
+		return t->fail_text;
+	}
+	return buf_add(&t->text, p, n) == BUF_OK ? 0 : XML_ENOMEM;
+}
+
+static int
+dt_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	struct dtest *t = arg;
+
+	(void)el;
+	(void)err;
+	(void)errlen;
+	t->ended++;
+	if (t->as_text) {
+		str_lcpy(out, "!", outsz);
+		return XML_DIVERT_TEXT;
+	}
+	str_fmt(out, outsz, "cid:t%d@xdsnode", t->ended);
+	return XML_DIVERT_INCLUDE;
+}
+
+static const struct soap_qname dt_names[] = {
+	{ NS_XDSB, "Document" }, { NULL, NULL }
+};
+
+#define DT_DOC(id, text) "<xdsb:Document id=\"" id "\">" text \
+	"</xdsb:Document>"
+#define DT_ENV(docs) "<xdsb:P xmlns:xdsb=\"" NS_XDSB "\"><a>keep</a>" docs \
+	"</xdsb:P>"
+
+static void
+test_push_divert(void)
+{
+	static const char *in = DT_ENV(DT_DOC("D1", "aGVs\nbG8=")
+	    "<Document>not diverted</Document>"
+	    DT_DOC("D2", "QU<![CDATA[JD]]>&#x52;x&amp;y"));
+	struct xml_divert dv;
+	struct dtest t;
+	char err[256];
+	xmlNode *root, *d1, *d2, *inc;
+	xmlDoc *d;
+	size_t chunk;
+	int st;
+
+	for (chunk = 0; chunk < 3; chunk++) {
+		memset(&t, 0, sizeof t);
+		buf_init(&t.text, 4096);
+		memset(&dv, 0, sizeof dv);
+		dv.names = dt_names;
+		dv.begin = dt_begin;
+		dv.text = dt_text;
+		dv.end = dt_end;
+		dv.arg = &t;
+		d = push_parse(in, strlen(in), chunk, 4096, &dv, &st, err,
+		    sizeof err);
+		CU_ASSERT_EQUAL(st, XML_OK);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_EQUAL(t.begun, 2);
+		CU_ASSERT_EQUAL(t.ended, 2);
+		CU_ASSERT_STRING_EQUAL(t.id, "D2");
+		CU_ASSERT_EQUAL(t.text.b_len, 17);
+		CU_ASSERT_EQUAL(memcmp(t.text.b_data, "aGVs\nbG8=QUJDRx&y",
+		    17), 0);
+		root = xmlDocGetRootElement(d);
+		d1 = xml_next_elem(xml_first_elem(root));
+		CU_ASSERT_FATAL(xml_is(d1, NS_XDSB, "Document"));
+		inc = xml_first_elem(d1);
+		CU_ASSERT(xml_is(inc, NS_XOP, "Include"));
+		CU_ASSERT_STRING_EQUAL(xml_attr(inc, "href"),
+		    "cid:t1@xdsnode");
+		CU_ASSERT_PTR_NULL(inc->next);
+		CU_ASSERT_PTR_EQUAL(d1->children, inc);
+		d2 = xml_next_elem(d1);
+		CU_ASSERT(xml_is(d2, NULL, "Document"));
+		d2 = xml_next_elem(d2);
+		CU_ASSERT(xml_is(d2, NS_XDSB, "Document"));
+		inc = xml_first_elem(d2);
+		CU_ASSERT_STRING_EQUAL(xml_attr(inc, "href"),
+		    "cid:t2@xdsnode");
+		xmlFreeDoc(d);
+		buf_free(&t.text);
+	}
+}
+
+static void
+test_push_divert_errors(void)
+{
+	static const char *nested = DT_ENV(DT_DOC("D1", "aGVs<b/>bG8="));
+	char big[8192], err[256];
+	struct xml_divert dv;
+	struct dtest t;
+	xmlDoc *d;
+	size_t n;
+	int st;
+
+	memset(&t, 0, sizeof t);
+	buf_init(&t.text, 1 << 20);
+	memset(&dv, 0, sizeof dv);
+	dv.names = dt_names;
+	dv.begin = dt_begin;
+	dv.text = dt_text;
+	dv.end = dt_end;
+	dv.arg = &t;
+
+	/* an element inside a diverted element */
+	d = push_parse(nested, strlen(nested), 0, 4096, &dv, &st, err,
+	    sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, "element b inside Document, whose content "
+	    "must be text (base64)");
+
+	/* the limit counts what is not diverted: 8000 diverted bytes pass
+	 * max_xml 400, 500 bytes of other text do not */
+	n = (size_t)str_fmt(big, sizeof big, "%s", "<xdsb:P xmlns:xdsb=\""
+	    NS_XDSB "\"><xdsb:Document>");
+	memset(big + n, 'A', 8000);
+	n += 8000;
+	n += (size_t)str_fmt(big + n, sizeof big - n,
+	    "</xdsb:Document></xdsb:P>");
+	buf_reset(&t.text);
+	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
+	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_PTR_NOT_NULL(d);
+	CU_ASSERT_EQUAL(t.text.b_len, 8000);
+	xmlFreeDoc(d);
+	n = (size_t)str_fmt(big, sizeof big, "<x>");
+	memset(big + n, 'A', 500);
+	n += 500;
+	n += (size_t)str_fmt(big + n, sizeof big - n, "</x>");
+	d = push_parse(big, n, 100, 400, &dv, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(err, "XML larger than 400 bytes (diverted "
+	    "text not counted)");
+
+	/* a callback's status stops the parse and is returned */
+	t.fail_text = XML_EIO;
+	d = push_parse(nested, strlen(nested), 1, 4096, &dv, &st, err,
+	    sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(st, XML_EIO);
+	CU_ASSERT_STRING_EQUAL(err, "text refused");
+	t.fail_text = 0;
+
+	/* a replacement text instead of an xop:Include */
+	t.as_text = 1;
+	t.ended = 0;
+	d = push_parse(DT_ENV(DT_DOC("D1", "aGVs")), strlen(DT_ENV(DT_DOC("D1",
+	    "aGVs"))), 0, 4096, &dv, &st, err, sizeof err);
+	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	{
+		xmlNode *e = xml_next_elem(xml_first_elem(
+		    xmlDocGetRootElement(d)));
+
+		CU_ASSERT_PTR_NULL(xml_first_elem(e));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e->children);
+		CU_ASSERT_STRING_EQUAL((const char *)e->children->content, "!");
+	}
+	xmlFreeDoc(d);
+	buf_free(&t.text);
+}
+
 static const struct cutest tests[] = {
 	{ "ITI-42 corpus", test_iti42_corpus },
 	{ "ITI-18 corpus", test_iti18_corpus },
@@ -1075,6 +1451,10 @@ static const struct cutest tests[] = {
 	{ "MTOM", test_mtom },
 	{ "MTOM faults", test_mtom_faults },
 	{ "MTOM corpus", test_mtom_corpus },
+	{ "push parser = xml_parse over the corpus", test_push_corpus },
+	{ "push parser: DOCTYPE, entities", test_push_safety },
+	{ "push parser: divert", test_push_divert },
+	{ "push parser: divert errors, limit", test_push_divert_errors },
 };
 
 int
