@@ -10,32 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "mtom.h"
+#include "spool.h"
 #include "str.h"
 #include "vocab.h"
 
-#define SPOOL_TEMPLATE	"xds-mtom-XXXXXX"
 #define WBUF_SIZE	65536
-/* Spool files are written in 1 MiB pieces read 256 KiB at a time (16
- * times fewer write()s than 64 KiB, 4 times fewer reads), and their
- * write-back is started every 8 MiB so that it overlaps the upload. */
-#define SPOOL_BUF	((size_t)1024 * 1024)
+/* The body is read 256 KiB at a time; attachments go to spool.c (hashed
+ * on helper threads, written in 1 MiB pieces, write-back started as the
+ * file grows). */
 #define READ_CHUNK	((size_t)256 * 1024)
-#define SPOOL_SYNC_STEP	((off_t)8 * 1024 * 1024)
-
-/* Streaming base64 decoder (RFC 2045 6.8: whitespace ignored). */
-struct b64 {
-	unsigned long	 acc;
-	int		 nq;		/* characters in the current quantum */
-	int		 pad;		/* '=' seen in it */
-	int		 done;		/* a padded quantum ended the data */
-};
 
 enum cur { CUR_NONE, CUR_ROOT, CUR_FILE };
 
@@ -55,16 +43,9 @@ struct mtom_reader {
 	size_t		 natt, attcap;
 	/* the current part */
 	enum cur	 cur;
-	int		 fd;
-	EVP_MD_CTX	*md;		/* SHA-1 (the XDS hash) */
-	EVP_MD_CTX	*md256;		/* SHA-256 (the blob store's name) */
-	off_t		 size;
-	off_t		 written;	/* bytes in the spool file */
-	off_t		 synced;	/* write-back started up to here */
+	struct spool	*sp;		/* the current attachment's file */
 	int		 base64;
-	struct b64	 b64;
-	unsigned char	*wbuf;
-	size_t		 wlen;
+	struct b64dec	 b64;
 	int		 status;
 	char		 err[256];
 };
@@ -79,115 +60,45 @@ rfail(struct mtom_reader *r, int status, const char *msg)
 	return r->status;
 }
 
+/* A spool.c status as the reader's failure (the values are equal on
+ * purpose); the size limit gets the text the client should see. */
 static int
-b64_val(int c)
+spool_fail(struct mtom_reader *r, int rc, const char *e)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	if (rc == SPOOL_ETOOBIG)
+		return rfail(r, MTOM_ETOOBIG, "MTOM attachment over the limit");
+	return rfail(r, rc < 0 ? rc : MTOM_EIO, e);
 }
 
 static int sink(struct mtom_reader *, const unsigned char *, size_t);
 
 static int
-b64_feed(struct mtom_reader *r, const char *in, size_t n)
+b64_out(void *arg, const unsigned char *p, size_t n)
 {
-	struct b64 *st = &r->b64;
-	unsigned char out[768];
-	size_t i, o = 0;
-	int c, v;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)in[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (st->done)
-			return rfail(r, MTOM_EFORMAT, "base64 part: data "
-			    "after the padding");
-		if (c == '=') {
-			if (st->nq < 2)
-				return rfail(r, MTOM_EFORMAT, "base64 part: "
-				    "misplaced '='");
-			v = 0;
-			st->pad++;
-		} else if ((v = b64_val(c)) < 0 || st->pad > 0) {
-			return rfail(r, MTOM_EFORMAT, "base64 part: invalid "
-			    "character");
-		}
-		st->acc = (st->acc << 6 | (unsigned long)v) & 0xffffff;
-		if (++st->nq < 4)
-			continue;
-		out[o++] = (unsigned char)(st->acc >> 16);
-		if (st->pad < 2)
-			out[o++] = (unsigned char)(st->acc >> 8);
-		if (st->pad < 1)
-			out[o++] = (unsigned char)st->acc;
-		st->done = st->pad > 0;
-		st->nq = st->pad = 0;
-		if (o + 3 > sizeof out) {
-			if (sink(r, out, o) != 0)
-				return r->status;
-			o = 0;
-		}
-	}
-	return o > 0 ? sink(r, out, o) : 0;
+	return sink(arg, p, n);
 }
 
-/* End of a base64 part: an unpadded last quantum is tolerated. */
+/* A base64 part's bytes through the decoder; sink() records its own
+ * failures, the decoder's are recorded here. */
+static int
+b64_feed(struct mtom_reader *r, const char *in, size_t n)
+{
+	char e[sizeof r->err] = "";
+	int rc;
+
+	if ((rc = b64dec_feed(&r->b64, in, n, b64_out, r, e, sizeof e)) != 0)
+		return rfail(r, MTOM_EFORMAT, e);
+	return 0;
+}
+
 static int
 b64_final(struct mtom_reader *r)
 {
-	struct b64 *st = &r->b64;
-	unsigned char out[2];
-	size_t o = 0;
+	char e[sizeof r->err] = "";
+	int rc;
 
-	if (st->nq == 0)
-		return 0;
-	if (st->nq == 1 || st->pad > 0)
-		return rfail(r, MTOM_EFORMAT, "base64 part: truncated");
-	if (st->nq == 2) {
-		out[o++] = (unsigned char)(st->acc >> 4);
-	} else {
-		out[o++] = (unsigned char)(st->acc >> 10);
-		out[o++] = (unsigned char)(st->acc >> 2);
-	}
-	st->nq = 0;
-	return sink(r, out, o);
-}
-
-static int
-flush_file(struct mtom_reader *r)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < r->wlen) {
-		n = write(r->fd, r->wbuf + off, r->wlen - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return rfail(r, MTOM_EIO, "cannot write spool file");
-		off += (size_t)n;
-	}
-	r->written += (off_t)r->wlen;
-	r->wlen = 0;
-#ifdef SYNC_FILE_RANGE_WRITE
-	/* Start the write-back of what is written while the rest arrives,
-	 * so the consumer's fsync (blobstore) finds little left to do. */
-	if (r->written - r->synced >= SPOOL_SYNC_STEP) {
-		(void)sync_file_range(r->fd, r->synced, r->written - r->synced,
-		    SYNC_FILE_RANGE_WRITE);
-		r->synced = r->written;
-	}
-#endif
+	if ((rc = b64dec_final(&r->b64, b64_out, r, e, sizeof e)) != 0)
+		return rfail(r, MTOM_EFORMAT, e);
 	return 0;
 }
 
@@ -195,12 +106,12 @@ flush_file(struct mtom_reader *r)
 static int
 sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 {
-	size_t take;
+	char e[sizeof r->err] = "";
+	int rc;
 
+	if (r->status != 0)
+		return r->status;
 	if (r->cur == CUR_ROOT && r->root_fn != NULL) {
-		char e[sizeof r->err] = "";
-		int rc;
-
 		if ((rc = r->root_fn(r->root_arg, d, n, e, sizeof e)) == 0)
 			return 0;
 		return rfail(r, rc < 0 ? rc : MTOM_EFORMAT,
@@ -219,23 +130,8 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 	}
 	if (r->cur != CUR_FILE)
 		return 0;
-	if ((off_t)n > r->lim.max_part - r->size)
-		return rfail(r, MTOM_ETOOBIG, "MTOM attachment over the limit");
-	r->size += (off_t)n;
-	if (EVP_DigestUpdate(r->md, d, n) != 1 ||
-	    EVP_DigestUpdate(r->md256, d, n) != 1)
-		return rfail(r, MTOM_ENOMEM, "digest update failed");
-	while (n > 0) {
-		take = SPOOL_BUF - r->wlen;
-		if (take > n)
-			take = n;
-		memcpy(r->wbuf + r->wlen, d, take);
-		r->wlen += take;
-		d += take;
-		n -= take;
-		if (r->wlen == SPOOL_BUF && flush_file(r) != 0)
-			return r->status;
-	}
+	if ((rc = spool_write(r->sp, d, n, e, sizeof e)) != 0)
+		return spool_fail(r, rc, e);
 	return 0;
 }
 
@@ -285,8 +181,9 @@ on_begin(void *arg, const struct mime_part *part)
 {
 	struct mtom_reader *r = arg;
 	struct soap_attachment *a, *na;
+	char e[sizeof r->err] = "";
 	size_t ncap;
-	int is_root;
+	int is_root, rc;
 
 	if (part->cte == MIME_CTE_QP || part->cte == MIME_CTE_OTHER)
 		return rfail(r, MTOM_EFORMAT, "unsupported "
@@ -296,9 +193,6 @@ on_begin(void *arg, const struct mime_part *part)
 		    "Content-ID");
 	r->base64 = part->cte == MIME_CTE_BASE64;
 	memset(&r->b64, 0, sizeof r->b64);
-	r->size = 0;
-	r->written = r->synced = 0;
-	r->wlen = 0;
 	if (r->ct.has_start && r->ct.start[0] != '\0')
 		is_root = strcmp(part->content_id, r->ct.start) == 0;
 	else
@@ -319,19 +213,14 @@ on_begin(void *arg, const struct mime_part *part)
 	}
 	a = &r->att[r->natt];
 	memset(a, 0, sizeof *a);
-	if (str_fmt(a->path, sizeof a->path, "%s/%s", r->spool_dir,
-	    SPOOL_TEMPLATE) < 0)
-		return rfail(r, MTOM_EIO, "spool path too long");
-	if ((r->fd = mkostemp(a->path, O_CLOEXEC)) < 0)
-		return rfail(r, MTOM_EIO, "cannot create spool file");
-	r->natt++;		/* from now on the file is cleaned up */
-	if (fchmod(r->fd, S_IRUSR | S_IWUSR) != 0)
-		return rfail(r, MTOM_EIO, "cannot set spool file mode");
+	/* The file is the spool's (removed by spool_abort) until
+	 * spool_finish names it in a->path. */
+	if ((rc = spool_open(&r->sp, r->spool_dir, r->lim.max_part, e,
+	    sizeof e)) != 0)
+		return spool_fail(r, rc, e);
+	r->natt++;
 	str_lcpy(a->cid, part->content_id, sizeof a->cid);
 	copy_type(a->content_type, sizeof a->content_type, part->content_type);
-	if (EVP_DigestInit_ex(r->md, EVP_sha1(), NULL) != 1 ||
-	    EVP_DigestInit_ex(r->md256, EVP_sha256(), NULL) != 1)
-		return rfail(r, MTOM_ENOMEM, "digest init failed");
 	r->cur = CUR_FILE;
 	return 0;
 }
@@ -341,28 +230,22 @@ on_end(void *arg)
 {
 	struct mtom_reader *r = arg;
 	struct soap_attachment *a;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	int fd;
+	struct spool_result res;
+	char e[sizeof r->err] = "";
+	int rc;
 
 	if (r->base64 && b64_final(r) != 0)
 		return r->status;
 	if (r->cur == CUR_FILE) {
 		a = &r->att[r->natt - 1];
-		if (flush_file(r) != 0)
-			return r->status;
-		fd = r->fd;
-		r->fd = -1;
-		if (close(fd) != 0)
-			return rfail(r, MTOM_EIO, "cannot close spool file");
-		if (EVP_DigestFinal_ex(r->md, md, &mdlen) != 1 || mdlen != 20)
-			return rfail(r, MTOM_ENOMEM, "SHA-1 final failed");
-		str_hex(md, mdlen, a->sha1);
-		if (EVP_DigestFinal_ex(r->md256, md, &mdlen) != 1 ||
-		    mdlen != 32)
-			return rfail(r, MTOM_ENOMEM, "SHA-256 final failed");
-		str_hex(md, mdlen, a->sha256);
-		a->size = r->size;
+		rc = spool_finish(r->sp, &res, e, sizeof e);
+		r->sp = NULL;		/* freed whatever the result */
+		if (rc != 0)
+			return spool_fail(r, rc, e);
+		str_lcpy(a->path, res.path, sizeof a->path);
+		str_lcpy(a->sha1, res.sha1, sizeof a->sha1);
+		str_lcpy(a->sha256, res.sha256, sizeof a->sha256);
+		a->size = res.size;
 	}
 	r->cur = CUR_NONE;
 	return 0;
@@ -371,10 +254,8 @@ on_end(void *arg)
 static void
 remove_files(struct mtom_reader *r)
 {
-	if (r->fd >= 0) {
-		close(r->fd);
-		r->fd = -1;
-	}
+	spool_abort(r->sp);
+	r->sp = NULL;
 	mtom_attachments_free(r->att, r->natt);
 	r->att = NULL;
 	r->natt = r->attcap = 0;
@@ -410,7 +291,6 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 	*out = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		goto nomem;
-	r->fd = -1;
 	if (lim != NULL)
 		r->lim = *lim;
 	if (r->lim.max_envelope == 0)
@@ -438,10 +318,6 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 		rc = MTOM_EIO;
 		goto fail;
 	}
-	if ((r->md = EVP_MD_CTX_new()) == NULL ||
-	    (r->md256 = EVP_MD_CTX_new()) == NULL ||
-	    (r->wbuf = malloc(SPOOL_BUF)) == NULL)
-		goto nomem;
 	memset(&ml, 0, sizeof ml);
 	ml.max_parts = r->lim.max_parts;
 	ml.max_header_bytes = r->lim.max_header_bytes;
@@ -515,10 +391,7 @@ mtom_reader_free(struct mtom_reader *r)
 		return;
 	remove_files(r);
 	mime_parser_free(r->mp);
-	EVP_MD_CTX_free(r->md);
-	EVP_MD_CTX_free(r->md256);
 	buf_free(&r->root);
-	free(r->wbuf);
 	free(r);
 }
 
