@@ -30,12 +30,156 @@ static const char SCHEMA[] =
     ") STRICT;"
     "CREATE INDEX IF NOT EXISTS document_sha256 ON document (sha256);";
 
+/* A live mark (repo_db.h): uniqueId, the thread registering it, since. */
+struct live {
+	char		 uid[REPO_UID_MAX];
+	pthread_t	 owner;
+	time_t		 at;		/* CLOCK_MONOTONIC seconds */
+};
+
 struct repo_db {
 	sqlite3		*conns[POOL];
 	int		 busy[POOL];
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
+	pthread_mutex_t	 lmu;		/* live, nlive, cap */
+	struct live	*live;
+	size_t		 nlive, cap;
+	struct repo_db	*next;		/* open_list */
 };
+
+/* Every open index, so that repo_db_release_thread() finds the marks of
+ * the calling thread.  Lock order: open_mu, then a repo_db's lmu. */
+static pthread_mutex_t	 open_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct repo_db	*open_list;
+
+static time_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Drop marks that no longer count; lmu held. */
+static void
+live_purge(struct repo_db *d, time_t now)
+{
+	size_t i = 0;
+
+	while (i < d->nlive)
+		if (now - d->live[i].at >= REPO_DB_LIVE_TTL)
+			d->live[i] = d->live[--d->nlive];
+		else
+			i++;
+}
+
+/* Mark uid live for the calling thread: 0, or -1 when full. */
+static int
+live_add(struct repo_db *d, const char *uid)
+{
+	struct live *v;
+	pthread_t self = pthread_self();
+	time_t now = mono_now();
+	size_t i, ncap;
+	int rc = -1;
+
+	pthread_mutex_lock(&d->lmu);
+	for (i = 0; i < d->nlive; i++)
+		if (pthread_equal(d->live[i].owner, self) &&
+		    strcmp(d->live[i].uid, uid) == 0) {
+			d->live[i].at = now;
+			rc = 0;
+			goto out;
+		}
+	if (d->nlive == d->cap)
+		live_purge(d, now);
+	if (d->nlive == d->cap) {
+		if (d->cap == REPO_DB_LIVE_MAX)
+			goto out;
+		ncap = d->cap == 0 ? 64 : d->cap * 2;
+		if (ncap > REPO_DB_LIVE_MAX)
+			ncap = REPO_DB_LIVE_MAX;
+		if ((v = realloc(d->live, ncap * sizeof *v)) == NULL)
+			goto out;
+		d->live = v;
+		d->cap = ncap;
+	}
+	v = &d->live[d->nlive++];
+	str_lcpy(v->uid, uid, sizeof v->uid);
+	v->owner = self;
+	v->at = now;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&d->lmu);
+	return rc;
+}
+
+/* Clear the marks of uid: the calling thread's only, or everybody's. */
+static void
+live_drop(struct repo_db *d, const char *uid, int mine_only)
+{
+	pthread_t self = pthread_self();
+	size_t i = 0;
+
+	pthread_mutex_lock(&d->lmu);
+	while (i < d->nlive)
+		if (strcmp(d->live[i].uid, uid) == 0 && (!mine_only ||
+		    pthread_equal(d->live[i].owner, self)))
+			d->live[i] = d->live[--d->nlive];
+		else
+			i++;
+	pthread_mutex_unlock(&d->lmu);
+}
+
+int
+repo_db_is_live(struct repo_db *d, const char *uid)
+{
+	time_t now = mono_now();
+	size_t i;
+	int live = 0;
+
+	pthread_mutex_lock(&d->lmu);
+	for (i = 0; i < d->nlive && !live; i++)
+		live = now - d->live[i].at < REPO_DB_LIVE_TTL &&
+		    strcmp(d->live[i].uid, uid) == 0;
+	pthread_mutex_unlock(&d->lmu);
+	return live;
+}
+
+size_t
+repo_db_live_count(struct repo_db *d)
+{
+	size_t n;
+
+	pthread_mutex_lock(&d->lmu);
+	live_purge(d, mono_now());
+	n = d->nlive;
+	pthread_mutex_unlock(&d->lmu);
+	return n;
+}
+
+void
+repo_db_release_thread(void)
+{
+	pthread_t self = pthread_self();
+	struct repo_db *d;
+	size_t i;
+
+	pthread_mutex_lock(&open_mu);
+	for (d = open_list; d != NULL; d = d->next) {
+		pthread_mutex_lock(&d->lmu);
+		i = 0;
+		while (i < d->nlive)
+			if (pthread_equal(d->live[i].owner, self))
+				d->live[i] = d->live[--d->nlive];
+			else
+				i++;
+		pthread_mutex_unlock(&d->lmu);
+	}
+	pthread_mutex_unlock(&open_mu);
+}
 
 static int
 conn_open(const char *path, sqlite3 **out, char *err, size_t errlen)
@@ -78,6 +222,7 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
+	pthread_mutex_init(&d->lmu, NULL);
 	for (i = 0; i < POOL; i++)
 		if (conn_open(path, &d->conns[i], err, errlen) != 0)
 			goto fail;
@@ -87,6 +232,10 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 		sqlite3_free(emsg);
 		goto fail;
 	}
+	pthread_mutex_lock(&open_mu);
+	d->next = open_list;
+	open_list = d;
+	pthread_mutex_unlock(&open_mu);
 	*out = d;
 	return REPO_DB_OK;
 fail:
@@ -99,12 +248,23 @@ repo_db_close(struct repo_db *d)
 {
 	int i;
 
+	struct repo_db **pp;
+
 	if (d == NULL)
 		return;
+	pthread_mutex_lock(&open_mu);
+	for (pp = &open_list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	pthread_mutex_unlock(&open_mu);
 	for (i = 0; i < POOL; i++)
 		sqlite3_close(d->conns[i]);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->lmu);
+	free(d->live);
 	free(d);
 }
 
@@ -165,6 +325,27 @@ end(sqlite3 *db, int ok)
 	return -1;
 }
 
+/* 1 when the row of uid is 'pending', 0 when not or gone, -1 on error
+ * (rc set). */
+static int
+is_pending(sqlite3 *db, const char *uid, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if ((*rc = sqlite3_prepare_v2(db, "SELECT state = 'pending' FROM "
+	    "document WHERE unique_id = ?", -1, &st, NULL)) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+	if ((*rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0) != 0;
+	else if (*rc == SQLITE_DONE)
+		r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
     size_t errlen)
@@ -174,8 +355,15 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 	    "'pending', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
-	int slot, rc, ret = REPO_DB_ERR;
+	int slot, rc, pend, ret = REPO_DB_ERR;
 
+	/* Marked before the row can be seen: the reconciliation never
+	 * finds it unmarked while this submission registers it. */
+	if (live_add(d, doc->unique_id) != 0) {
+		str_fmt(err, errlen, "repository.db insert: more than %d "
+		    "documents being registered at once", REPO_DB_LIVE_MAX);
+		return REPO_DB_ERR;
+	}
 	db = get(d, &slot);
 	if ((rc = begin(db)) != SQLITE_OK)
 		goto fail;
@@ -188,7 +376,14 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 	sqlite3_bind_text(st, 5, doc->mime_type, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		/* A resubmission: a 'pending' row stays marked (this
+		 * submission may register it), a committed one not. */
+		pend = is_pending(db, doc->unique_id, &rc);
 		end(db, 0);
+		if (pend < 0)
+			goto fail;
+		if (pend == 0)
+			live_drop(d, doc->unique_id, 1);
 		ret = REPO_DB_EXISTS;
 		goto out;
 	}
@@ -205,6 +400,7 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 rollback:
 	end(db, 0);
 fail:
+	live_drop(d, doc->unique_id, 1);
 	str_fmt(err, errlen, "repository.db insert: %s", sqlite3_errstr(rc));
 out:
 	sqlite3_finalize(st);
@@ -282,6 +478,8 @@ repo_db_commit(struct repo_db *d, const char *const *uids, size_t n,
 		rc = sqlite3_extended_errcode(db);
 		goto fail;
 	}
+	for (i = 0; i < n; i++)
+		live_drop(d, uids[i], 0);
 	ret = REPO_DB_OK;
 	goto out;
 rollback:
@@ -294,11 +492,13 @@ out:
 	return ret;
 }
 
-int
-repo_db_delete(struct repo_db *d, const char *uid, const char *sha256,
+/* Delete the row of uid (only a 'pending' one that is not live when
+ * pending_only) and count the rows left naming sha256. */
+static int
+del(struct repo_db *d, const char *uid, const char *sha256, int pending_only,
     long long *refs, char *err, size_t errlen)
 {
-	sqlite3_stmt *del = NULL, *cnt = NULL;
+	sqlite3_stmt *rm = NULL, *cnt = NULL;
 	sqlite3 *db;
 	int slot, rc, ret = REPO_DB_ERR;
 
@@ -306,26 +506,39 @@ repo_db_delete(struct repo_db *d, const char *uid, const char *sha256,
 	db = get(d, &slot);
 	if ((rc = begin(db)) != SQLITE_OK)
 		goto fail;
-	if ((rc = sqlite3_prepare_v2(db, "DELETE FROM document WHERE "
-	    "unique_id = ?", -1, &del, NULL)) != SQLITE_OK ||
+	if (pending_only && repo_db_is_live(d, uid)) {
+		end(db, 0);
+		ret = REPO_DB_NOTFOUND;
+		goto out;
+	}
+	if ((rc = sqlite3_prepare_v2(db, pending_only ? "DELETE FROM document "
+	    "WHERE unique_id = ? AND state = 'pending'" : "DELETE FROM "
+	    "document WHERE unique_id = ?", -1, &rm, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM document "
 	    "WHERE sha256 = ?", -1, &cnt, NULL)) != SQLITE_OK)
 		goto rollback;
-	sqlite3_bind_text(del, 1, uid, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(del)) != SQLITE_DONE)
+	sqlite3_bind_text(rm, 1, uid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(rm)) != SQLITE_DONE)
 		goto rollback;
+	if (pending_only && sqlite3_changes(db) == 0) {
+		end(db, 0);
+		ret = REPO_DB_NOTFOUND;
+		goto out;
+	}
 	sqlite3_bind_text(cnt, 1, sha256, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(cnt)) != SQLITE_ROW)
 		goto rollback;
 	*refs = sqlite3_column_int64(cnt, 0);
-	sqlite3_finalize(del);
+	sqlite3_finalize(rm);
 	sqlite3_finalize(cnt);
-	del = cnt = NULL;
+	rm = cnt = NULL;
 	if (end(db, 1) != 0) {
 		*refs = 1;
 		rc = sqlite3_extended_errcode(db);
 		goto fail;
 	}
+	if (!pending_only)
+		live_drop(d, uid, 0);
 	ret = REPO_DB_OK;
 	goto out;
 rollback:
@@ -334,10 +547,24 @@ rollback:
 fail:
 	str_fmt(err, errlen, "repository.db delete: %s", sqlite3_errstr(rc));
 out:
-	sqlite3_finalize(del);
+	sqlite3_finalize(rm);
 	sqlite3_finalize(cnt);
 	put(d, slot);
 	return ret;
+}
+
+int
+repo_db_delete(struct repo_db *d, const char *uid, const char *sha256,
+    long long *refs, char *err, size_t errlen)
+{
+	return del(d, uid, sha256, 0, refs, err, errlen);
+}
+
+int
+repo_db_delete_pending(struct repo_db *d, const char *uid, const char *sha256,
+    long long *refs, char *err, size_t errlen)
+{
+	return del(d, uid, sha256, 1, refs, err, errlen);
 }
 
 static long long

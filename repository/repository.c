@@ -1,13 +1,18 @@
 /*
  * repository.c: the Document Repository actor: open/close, the route
- * table of /xds/repository and the start-up sweep of orphaned blobs.
+ * table of /xds/repository, the start-up sweep of orphaned blobs and the
+ * reconciliation of pending rows (at start-up and on a thread every
+ * repository.reconcile_interval seconds).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "conf.h"
 #include "hl7dt.h"
@@ -23,52 +28,142 @@ keep_blob(void *arg, const char *sha256)
 	return repo_db_has_blob(arg, sha256);
 }
 
-/* Roll a pending row back: the row, then its bytes if no row names
- * them any more. */
+/*
+ * The SOAP transport to the registry, wrapped: when a thread's ITI-42
+ * call returns, whatever the outcome (an unknown one included), the rows
+ * that thread's submission marked live are no longer being registered
+ * (repo_db_release_thread).  registry_post_fn carries no context, so the
+ * transport is held here, one per process (xdsd has one: soapclient_call).
+ */
+static pthread_mutex_t	 hook_mu = PTHREAD_MUTEX_INITIALIZER;
+static registry_post_fn	 hook_post;
+static int		 hook_users;
+
+static int
+post_tracked(const char *url, const char *action, const char *body_xml,
+    const struct soapclient_opts *o, int *http_status, struct buf *out,
+    char *err, size_t errlen)
+{
+	registry_post_fn fn;
+	int rc;
+
+	pthread_mutex_lock(&hook_mu);
+	fn = hook_post;
+	pthread_mutex_unlock(&hook_mu);
+	rc = fn(url, action, body_xml, o, http_status, out, err, errlen);
+	if (strcmp(action, ACT_ITI42) == 0)
+		repo_db_release_thread();
+	return rc;
+}
+
+static int
+hook_take(struct repository *r, registry_post_fn post, char *err,
+    size_t errlen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&hook_mu);
+	if (hook_users > 0 && hook_post != post) {
+		str_fmt(err, errlen, "another repository of this process uses "
+		    "another registry transport");
+		rc = -1;
+	} else {
+		hook_post = post;
+		hook_users++;
+		r->hooked = 1;
+	}
+	pthread_mutex_unlock(&hook_mu);
+	return rc;
+}
+
 static void
+hook_drop(struct repository *r)
+{
+	if (!r->hooked)
+		return;
+	pthread_mutex_lock(&hook_mu);
+	hook_users--;
+	pthread_mutex_unlock(&hook_mu);
+	r->hooked = 0;
+}
+
+static int
+stopping(struct repository *r)
+{
+	int stop;
+
+	if (!r->sync_init)
+		return 0;
+	pthread_mutex_lock(&r->mu);
+	stop = r->stop;
+	pthread_mutex_unlock(&r->mu);
+	return stop;
+}
+
+/* Roll a pending row back: the row, then its bytes if no row names
+ * them any more.  Under the blob's lock, which a submission holds while
+ * it stores (and marks) a row with these bytes; a row that turned live
+ * or committed meanwhile stays.  1 rolled back, 0 not. */
+static int
 roll_back(struct repository *r, const struct repo_doc *d)
 {
 	long long refs;
 	char err[256];
+	int rc, done = 0;
 
 	blobstore_lock(r->bs, d->sha256);
-	if (repo_db_delete(r->db, d->unique_id, d->sha256, &refs, err,
-	    sizeof err) != REPO_DB_OK)
+	rc = repo_db_delete_pending(r->db, d->unique_id, d->sha256, &refs,
+	    err, sizeof err);
+	if (rc == REPO_DB_ERR)
 		log_warnx("repository: reconcile %s: %s", d->unique_id, err);
-	else if (refs == 0 && blobstore_delete(r->bs, d->sha256, err,
-	    sizeof err) != BLOB_OK)
-		log_warnx("repository: reconcile: %s", err);
+	else if (rc == REPO_DB_OK) {
+		done = 1;
+		if (refs == 0 && blobstore_delete(r->bs, d->sha256, err,
+		    sizeof err) != BLOB_OK)
+			log_warnx("repository: reconcile: %s", err);
+	}
 	blobstore_unlock(r->bs, d->sha256);
+	return done;
 }
 
 /*
- * Rows left 'pending' by a crash (or an unknown remote outcome): ask the
- * registry for each uniqueId; registered -> committed, not registered ->
- * rolled back.  When the registry cannot tell, the rest stay pending
- * (kept with their bytes, not served) until the next start.
+ * One pass over the rows left 'pending' (a crash, or an unknown remote
+ * outcome): ask the registry for each uniqueId; registered -> committed,
+ * not registered -> rolled back.  Rows a live submission is registering
+ * are skipped.  When the registry cannot tell, the rest stay pending
+ * (kept with their bytes, not served) until the next pass.  One summary
+ * line (counts only; no patient data).
  */
 static void
-reconcile(struct repository *r)
+reconcile(struct repository *r, const char *when, size_t *pc, size_t *pb)
 {
 	struct repo_doc *v = NULL;
 	const char *uid;
-	char err[256];
-	size_t n = 0, i, ncommit = 0, nback = 0;
+	char err[256], why[512] = "";
+	size_t n = 0, i, ncommit = 0, nback = 0, nlive = 0, nleft = 0;
 	int f;
 
 	if (repo_db_pending(r->db, REPOSITORY_RECONCILE_MAX, &v, &n, err,
 	    sizeof err) != REPO_DB_OK) {
-		log_warnx("repository: reconcile: %s", err);
-		return;
+		log_warnx("repository: reconcile (%s): %s", when, err);
+		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		if (stopping(r)) {
+			nleft = n - i;
+			str_fmt(why, sizeof why, "; stopped");
+			break;
+		}
+		if (repo_db_is_live(r->db, v[i].unique_id)) {
+			nlive++;
+			continue;
+		}
 		f = registry_client_find(r->rc, v[i].unique_id, err,
 		    sizeof err);
 		if (f < 0) {
-			log_warnx("repository: reconcile: registry %s cannot "
-			    "tell about %s: %s; %zu row(s) stay pending",
-			    registry_client_target(r->rc), v[i].unique_id,
-			    err, n - i);
+			nleft = n - i;
+			str_fmt(why, sizeof why, "; registry %s cannot tell: "
+			    "%.300s", registry_client_target(r->rc), err);
 			break;
 		}
 		if (f == 1) {
@@ -78,16 +173,95 @@ reconcile(struct repository *r)
 				log_warnx("repository: reconcile: %s", err);
 			else
 				ncommit++;
-		} else {
-			roll_back(r, &v[i]);
+		} else if (roll_back(r, &v[i]))
 			nback++;
-		}
+		else
+			nlive++;
 	}
-	if (ncommit + nback > 0)
-		log_info("repository: reconciled %zu pending row(s): %zu "
+	if (n > 0)
+		log_info("repository: reconcile (%s): %zu pending row(s): %zu "
 		    "registered (committed), %zu never registered (rolled "
-		    "back)", ncommit + nback, ncommit, nback);
+		    "back), %zu being registered (skipped), %zu left%s", when,
+		    n, ncommit, nback, nlive, nleft, why);
+	else
+		log_debug("repository: reconcile (%s): no pending rows", when);
+out:
 	free(v);
+	if (pc != NULL)
+		*pc = ncommit;
+	if (pb != NULL)
+		*pb = nback;
+}
+
+void
+repository_reconcile(struct repository *r, size_t *ncommitted,
+    size_t *nrolled_back)
+{
+	reconcile(r, "on demand", ncommitted, nrolled_back);
+}
+
+/* The reconciliation thread: a pass every r->interval seconds until
+ * repository_close. */
+static void *
+reconcile_main(void *arg)
+{
+	struct repository *r = arg;
+	struct timespec dl;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += (time_t)r->interval;
+		while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu,
+		    &dl) != ETIMEDOUT)
+			;
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		reconcile(r, "periodic", NULL, NULL);
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+static int
+reconcile_start(struct repository *r, char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int e;
+
+	if (pthread_condattr_init(&ca) != 0) {
+		str_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	e = pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (e != 0) {
+		str_fmt(err, errlen, "reconcile: %s", strerror(e));
+		return -1;
+	}
+	if ((e = pthread_mutex_init(&r->mu, NULL)) != 0) {
+		pthread_cond_destroy(&r->cv);
+		str_fmt(err, errlen, "reconcile: %s", strerror(e));
+		return -1;
+	}
+	r->sync_init = 1;
+	if (r->interval <= 0)
+		return 0;
+	/* Signals go to the threads that wait for them, not this one. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&r->thr, NULL, reconcile_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		str_fmt(err, errlen, "reconcile thread: %s", strerror(e));
+		return -1;
+	}
+	r->thr_on = 1;
+	return 0;
 }
 
 /* Inline base64 documents are decoded while the envelope is parsed, into
@@ -121,6 +295,12 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	str_lcpy(r->unique_id, cf->repository_unique_id, sizeof r->unique_id);
 	str_lcpy(r->home, cf->node_home_community_id, sizeof r->home);
 	r->max_doc = (off_t)cf->repository_max_document_size;
+	r->interval = cf->repository_reconcile_interval;
+	if (post != NULL) {
+		if (hook_take(r, post, err, errlen) != 0)
+			goto fail;
+		post = post_tracked;
+	}
 	if (str_fmt(path, sizeof path, "%s/documents", cf->node_state_dir) < 0) {
 		str_fmt(err, errlen, "node.state_dir too long");
 		goto fail;
@@ -139,11 +319,13 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 		goto fail;
 	if (removed > 0)
 		log_info("repository: swept %zu orphaned file(s)", removed);
-	reconcile(r);
+	reconcile(r, "start-up", NULL, NULL);
 	if ((pending = repo_db_count_pending(r->db)) > 0)
 		log_warnx("repository: %lld document(s) still pending "
-		    "registration (registry unreachable?); kept, not served",
-		    pending);
+		    "registration (registry unreachable?); kept, not served%s",
+		    pending, r->interval > 0 ? ", retried periodically" : "");
+	if (reconcile_start(r, err, errlen) != 0)
+		goto fail;
 	r->routes[0] = (struct soap_route){ ACT_ITI41, ACT_ITI41_RSP,
 	    TXN_ITI41, NS_XDSB, "ProvideAndRegisterDocumentSetRequest",
 	    PACK_MTOM, repo_iti41 };
@@ -169,6 +351,18 @@ repository_close(struct repository *r)
 {
 	if (r == NULL)
 		return;
+	if (r->thr_on) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thr, NULL);
+	}
+	if (r->sync_init) {
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+	}
+	hook_drop(r);
 	registry_client_free(r->rc);
 	repo_db_close(r->db);
 	blobstore_close(r->bs);

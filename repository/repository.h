@@ -24,13 +24,26 @@ struct soap_endpoint;
  * audit what closes the in-process ITI-42 transaction (xact_end, or NULL).
  */
 #define REPOSITORY_SWEEP_GRACE	60
-/* Pending rows reconciled with the registry per start (the rest on the
- * next one). */
+/*
+ * Rows left 'pending' (bytes stored, registry outcome unknown) are
+ * reconciled with the registry at start-up and then every
+ * repository.reconcile_interval seconds by a thread of the actor (0:
+ * start-up only): registered -> committed, not registered -> rolled back.
+ * A row that a submission of this process is registering right now (a
+ * live mark, repo_db.h) is left for a later pass.  At most this many rows
+ * per pass (the rest on the next one).
+ */
 #define REPOSITORY_RECONCILE_MAX	10000
 int	repository_open(const struct conf *, const struct soap_endpoint *local,
 	    registry_post_fn post, registry_audit_fn audit,
 	    struct repository **, char *err, size_t errlen);
+/* Stops the reconciliation thread (waits for the registry query in
+ * flight, if any: at most its timeout) and frees everything. */
 void	repository_close(struct repository *);
+/* One reconciliation pass now, as the thread does (for tests); the
+ * numbers of rows committed and rolled back. */
+void	repository_reconcile(struct repository *, size_t *ncommitted,
+	    size_t *nrolled_back);
 /* The endpoint to mount: "/xds/repository" and its routes. */
 const struct soap_endpoint *repository_endpoint(struct repository *);
 

@@ -4,6 +4,7 @@
 #ifndef XDS_REPOSITORY_INT_H
 #define XDS_REPOSITORY_INT_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include "actor.h"
@@ -22,6 +23,15 @@ struct repository {
 	struct registry_client	*rc;
 	struct soap_route	 routes[2];
 	struct soap_endpoint	 ep;
+	/* the periodic reconciliation (repository.c) */
+	long long		 interval;	/* seconds; 0: none */
+	pthread_mutex_t		 mu;		/* stop */
+	pthread_cond_t		 cv;		/* CLOCK_MONOTONIC */
+	pthread_t		 thr;
+	int			 sync_init;	/* mu, cv initialised */
+	int			 thr_on;
+	int			 stop;
+	int			 hooked;	/* holds the post hook */
 };
 
 int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,

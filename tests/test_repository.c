@@ -8,11 +8,13 @@
 #include <CUnit/Basic.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actor.h"
@@ -731,6 +733,18 @@ fake_post(const char *url, const char *action, const char *body_xml,
 	    "</s:Body></s:Envelope>") == BUF_OK ? 0 : -1;
 }
 
+/* A second transport (never called). */
+static int
+other_post(const char *url, const char *action, const char *body_xml,
+    const struct soapclient_opts *o, int *http_status, struct buf *out,
+    char *err, size_t errlen)
+{
+	(void)url; (void)action; (void)body_xml; (void)o; (void)http_status;
+	(void)out;
+	str_fmt(err, errlen, "not used");
+	return -1;
+}
+
 static void
 test_remote_registry(void)
 {
@@ -811,6 +825,189 @@ test_remote_registry(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
 	CU_ASSERT_EQUAL(k.reply.natt, 1);
 	call_free(&k);
+	repository_close(repo);
+	repo = saved;
+}
+
+/* ---- live marks and the periodic reconciliation ---- */
+
+static void
+row_of(struct repo_doc *d, const char *uid)
+{
+	memset(d, 0, sizeof *d);
+	str_lcpy(d->unique_id, uid, sizeof d->unique_id);
+	str_lcpy(d->sha256, HW_SHA256, sizeof d->sha256);
+	str_lcpy(d->sha1, HW_SHA1, sizeof d->sha1);
+	d->size = 11;
+	str_lcpy(d->mime_type, "text/plain", sizeof d->mime_type);
+}
+
+static void *
+release_other(void *arg)
+{
+	(void)arg;
+	repo_db_release_thread();
+	return NULL;
+}
+
+static void
+test_live_marks(void)
+{
+	struct repo_db *db;
+	struct repo_doc d;
+	const char *uid = "1.2.3.801";
+	char dir[512], path[600], err[256];
+	long long refs = -1;
+	pthread_t t;
+
+	fresh("live", dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/repository.db", dir);
+	CU_ASSERT_EQUAL_FATAL(repo_db_open(path, &db, err, sizeof err),
+	    REPO_DB_OK);
+	row_of(&d, uid);
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 1);
+	CU_ASSERT_EQUAL(repo_db_live_count(db), 1);
+	/* a live row is not judged */
+	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
+	    sizeof err), REPO_DB_NOTFOUND);
+	CU_ASSERT_EQUAL(repo_db_count_pending(db), 1);
+	/* another thread's release leaves this thread's marks */
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, release_other, NULL), 0);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 1);
+	repo_db_release_thread();
+	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 0);
+	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
+	    sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(refs, 0);
+	CU_ASSERT_EQUAL(repo_db_count_pending(db), 0);
+	/* resubmission of a pending row marks it again; of a committed one
+	 * not; commit clears */
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	repo_db_release_thread();
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err),
+	    REPO_DB_EXISTS);
+	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 1);
+	CU_ASSERT_EQUAL(repo_db_commit(db, &uid, 1, err, sizeof err),
+	    REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 0);
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err),
+	    REPO_DB_EXISTS);
+	CU_ASSERT_EQUAL(repo_db_live_count(db), 0);
+	/* a committed row is not rolled back */
+	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
+	    sizeof err), REPO_DB_NOTFOUND);
+	CU_ASSERT_EQUAL(repo_db_get(db, uid, &d, err, sizeof err), REPO_DB_OK);
+	/* delete clears a mark */
+	row_of(&d, "1.2.3.802");
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_delete(db, "1.2.3.802", HW_SHA256, &refs, err,
+	    sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(refs, 1);
+	CU_ASSERT_EQUAL(repo_db_is_live(db, "1.2.3.802"), 0);
+	repo_db_close(db);
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait up to 6 s for the thread to leave n pending rows. */
+static long long
+wait_pending(struct repository *r, long long n)
+{
+	double end = mono() + 6;
+	long long p;
+
+	while ((p = repo_db_count_pending(r->db)) != n && mono() < end)
+		usleep(50 * 1000);
+	return p;
+}
+
+static void
+test_periodic_reconcile(void)
+{
+	struct repository *saved = repo;
+	struct conf c = cf;
+	struct repo_doc d;
+	struct call k;
+	char err[256];
+	size_t nc = 9, nb = 9;
+	double t0;
+
+	fresh("periodic", c.node_state_dir, sizeof c.node_state_dir);
+	str_lcpy(c.repository_registry_url, "https://registry.example/xds",
+	    sizeof c.repository_registry_url);
+	c.repository_reconcile_interval = 1;
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	/* two submissions of unknown outcome: pending, no marks left (the
+	 * ITI-42 call returned) */
+	memset(&k, 0, sizeof k);
+	remote.mode = 1;
+	pnr1(&k, "1.2.3.601", NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
+	    ERR_REGISTRY_NOT_AVAILABLE));
+	call_free(&k);
+	pnr1(&k, "1.2.3.705", NULL, NULL);
+	call_free(&k);
+	CU_ASSERT_EQUAL(repo_db_live_count(repo->db), 0);
+	/* a row being registered by this thread right now */
+	row_of(&d, "1.2.3.706");
+	CU_ASSERT_EQUAL(repo_db_insert(repo->db, &d, err, sizeof err),
+	    REPO_DB_OK);
+	/* registry down: passes leave everything pending */
+	sleep(2);
+	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 3);
+	/* registry up (holds 601 only): resolved without a restart; the
+	 * live row stays */
+	remote.mode = 3;
+	CU_ASSERT_EQUAL(wait_pending(repo, 1), 1);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err,
+	    sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(d.committed, 1);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.705", &d, err,
+	    sizeof err), REPO_DB_NOTFOUND);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.706", &d, err,
+	    sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(d.committed, 0);
+	/* its registration is over (not registered): the next pass rolls
+	 * it back; the shared bytes stay for 601 */
+	repo_db_release_thread();
+	CU_ASSERT_EQUAL(wait_pending(repo, 0), 0);
+	CU_ASSERT_EQUAL(blobstore_exists(repo->bs, HW_SHA256), 1);
+	repository_reconcile(repo, &nc, &nb);
+	CU_ASSERT_EQUAL(nc, 0);
+	CU_ASSERT_EQUAL(nb, 0);
+	retrieve1(&k, "1.2.3.601");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	call_free(&k);
+	repository_close(repo);
+	/* a long interval: close does not wait for it */
+	c.repository_reconcile_interval = 86400;
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	t0 = mono();
+	repository_close(repo);
+	CU_ASSERT(mono() - t0 < 1.0);
+	/* another transport in the same process is refused while one is
+	 * in use */
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
+	    &repo, err, sizeof err), 0);
+	{
+		struct repository *r2 = NULL;
+
+		CU_ASSERT_EQUAL(repository_open(&c, NULL, other_post, NULL,
+		    &r2, err, sizeof err), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport"));
+		CU_ASSERT_PTR_NULL(r2);
+	}
 	repository_close(repo);
 	repo = saved;
 }
@@ -898,6 +1095,8 @@ main(void)
 	    CU_add_test(h, "max_document_size", test_too_big) == NULL ||
 	    CU_add_test(h, "registry response parser", test_parse_response) == NULL ||
 	    CU_add_test(h, "remote registry", test_remote_registry) == NULL ||
+	    CU_add_test(h, "live marks", test_live_marks) == NULL ||
+	    CU_add_test(h, "periodic reconcile", test_periodic_reconcile) == NULL ||
 	    CU_add_test(h, "GetDocuments answer parser", test_parse_found) == NULL) {
 		CU_cleanup_registry();
 		return 99;
