@@ -15,7 +15,8 @@
  *	published	manifest registered by RAD-68 (entry_uuid, unique_id)
  *
  * A ready study is published: a KOS manifest of all its instances goes
- * to the repository of this node by RAD-68, in process (bridge_publish).
+ * by RAD-68 to the repository of this node in process, or to
+ * dicom.repository_url over MTOM/HTTPS (bridge_publish).
  * Instances that arrive later make the study receiving again; its next
  * manifest replaces the published entry (RPLC).
  */
@@ -33,9 +34,43 @@ struct bridge;
 struct soap_endpoint;
 struct xact;
 
-/* Where manifests go: the repository endpoint of this node (its ITI-41
- * route takes RAD-68), or NULL when none runs here (studies then wait as
- * ready); audit closes each RAD-68 transaction (xact_end), or NULL. */
+/*
+ * The HTTP transport for RAD-68 to a remote repository (dicom.repository_url),
+ * passed in because this library links before the node's HTTP client:
+ * POST len bytes of body with this Content-Type to url (TLS 1.2+, the
+ * server certificate verified against o->ca, client certificate o->cert/
+ * o->key when set; o->timeout and o->max_response bound the exchange).
+ * Returns 0 with *http_status, the response's Content-Type in reply_type
+ * ("" if none) and its body in out; -1 when there is no answer (err says
+ * why: connection refused, TLS, timeout, response too large).
+ */
+struct buf;
+struct soapclient_opts;
+typedef int (*bridge_post_fn)(const char *url, const char *content_type,
+    const void *body, size_t len, const struct soapclient_opts *o,
+    int *http_status, char *reply_type, size_t reply_typelen,
+    struct buf *out, char *err, size_t errlen);
+
+/*
+ * The transport for dicom.repository_url, set once by the program before
+ * bridge_start (or bridge_publish) and never changed while a bridge runs.
+ * It is process-wide rather than a member of struct bridge_links only
+ * because existing two-member initialisers of bridge_links (tests) would
+ * otherwise no longer compile with -Werror; NULL: none (then a set
+ * dicom.repository_url fails every publication with that reason).
+ */
+void	bridge_set_transport(bridge_post_fn post);
+
+/*
+ * Where manifests go.  With dicom.repository_url empty: repository, the
+ * endpoint of this node's repository (its ITI-41 route takes RAD-68), or
+ * NULL when none runs here (studies then wait as ready).  With it set, the
+ * manifest goes there as an MTOM ITI-41 through bridge_set_transport's
+ * function, with the node's TLS client certificate (http.cert/http.key/
+ * http.ca, as repository.registry_url); repository is then not called,
+ * but must be non-NULL for the scheduler to publish at all (bridge.c
+ * tests it).  audit closes each RAD-68 transaction (xact_end), or NULL.
+ */
 struct bridge_links {
 	const struct soap_endpoint	*repository;
 	void				(*audit)(struct xact *);
@@ -132,16 +167,42 @@ int	bridge_db_instances(struct bridge_db *db, const char *study_uid,
  * AE Title dicom.ae_title, Retrieve Location UID dicom.retrieve_location_uid
  * or repository.unique_id) written to state_dir/dicom/kos/<uid>.dcm, and a
  * RAD-68 Provide and Register with the XDS-I.b DocumentEntry (bsn patient,
- * studyInstanceUID and accession in referenceIdList, KOS formatCode,
+ * studyInstanceUID and accession in referenceIdList (see
+ * bridge_accession_cxi), KOS formatCode, dicom.language_code,
  * dicom.class_code/type_code/facility_code/practice_code, modalities in
  * eventCodeList, serviceStartTime from StudyDate/StudyTime, uniqueId = the
  * KOS SOP Instance UID), replacing (RPLC) the study's previous entry if it
- * has one, handed to repo's ITI-41 route.  On Success the study table
- * records the entry.  Returns 0, or -1 with the reason in err.
+ * has one, handed to the repository's ITI-41 route in process, or sent
+ * to dicom.repository_url through bridge_set_transport's function.  On Success the study
+ * table records the entry.  Returns 0, or -1 with the reason in err (a
+ * Failure's first error, a SOAP fault's reason, or why there was no
+ * answer): the caller retries later.  One RAD-68 audit record per call
+ * that reaches the send step.
  */
 int	bridge_publish(const struct conf *conf, struct bridge_db *db,
 	    const struct bridge_links *links, const char *study_uid,
 	    char *err, size_t errlen);
+
+/*
+ * The referenceIdList CXi of an accession number (ITI TF-3 4.2.3.2.28,
+ * RAD TF-3 4.68): "ACC^^^&OID&ISO^urn:ihe:iti:xds:2013:accession" when the
+ * IssuerOfAccessionNumberSequence names an ISO OID, "ACC^^^NS^..." when it
+ * names only a local namespace, "ACC^^^^..." when there is no issuer.
+ * HL7 delimiters in the values are escaped (\S\ \T\ \E\ \R\ \F\).  Returns
+ * 0, 1 when the header has no accession number (out ""), -1 when out is
+ * too small.
+ */
+int	bridge_accession_cxi(const struct dcmshim_info *h, char *out,
+	    size_t outsz);
+
+/*
+ * The outcome in a RAD-68 answer: a bare rs:RegistryResponse (in process)
+ * or a SOAP 1.2 envelope whose Body holds one, or a soap:Fault.  Returns
+ * 1 for Success, 0 otherwise with the first error (code: context), the
+ * fault reason or what is wrong with the answer in err.  Pure.
+ */
+int	bridge_rad68_reply(const char *data, size_t len, char *err,
+	    size_t errlen);
 
 /*
  * RAD-69 Retrieve Imaging Document Set (dicom/rad69.c): the endpoint to

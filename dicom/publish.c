@@ -1,11 +1,15 @@
 /*
- * publish.c: a ready study becomes a KOS manifest registered by RAD-68 in
- * the repository of this node (bridge.h, bridge_publish).
+ * publish.c: a ready study becomes a KOS manifest registered by RAD-68
+ * (bridge.h, bridge_publish).
  *
- * The request is what an Imaging Document Source would send over the
- * wire: a ProvideAndRegisterDocumentSetRequest whose Document is an
- * xop:Include of the KOS file, handed to the repository endpoint's ITI-41
- * route in process (the way registry_client.c calls the registry).
+ * The request is what an Imaging Document Source sends over the wire: a
+ * ProvideAndRegisterDocumentSetRequest whose Document is an xop:Include
+ * of the KOS file.  With dicom.repository_url empty it is handed to the
+ * repository endpoint's ITI-41 route in process (the way
+ * registry_client.c calls the registry); with it set, it goes there as an
+ * MTOM/XOP SOAP 1.2 message (RAD-68 is ITI-41 on the wire) through the
+ * transport xdsd passes in (bridge_links.post), and the RegistryResponse
+ * in the MTOM or simple SOAP answer decides.
  */
 #include "config.h"
 
@@ -24,7 +28,9 @@
 #include "buf.h"
 #include "ebrim.h"
 #include "log.h"
+#include "mtom.h"
 #include "soap.h"
+#include "soapclient.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -35,8 +41,10 @@
 #define PUB_MAX_MODS	8		/* modalities in eventCodeList */
 #define PUB_MAX_XML	(4UL * 1024 * 1024)
 #define PUB_MAX_REPLY	(1UL * 1024 * 1024)
+#define PUB_MAX_REQUEST	(128UL * 1024 * 1024)	/* MTOM message to a remote */
+#define PUB_TIMEOUT	300			/* seconds for one remote RAD-68 */
+#define PUB_MAX_LANG	31			/* RFC 5646 tag (conf field) */
 #define PUB_CID		"kos@xdsnode.dicom"
-#define PUB_LANGUAGE	"nl-NL"
 
 struct pub {
 	const struct conf	*cf;
@@ -146,6 +154,90 @@ service_time(const struct dcmshim_info *h, char out[15])
 	out[8 + n] = '\0';
 }
 
+/* An RFC 5646 language tag, loosely: subtags of 1-8 letters or digits
+ * joined by "-", the first of letters. */
+static int
+lang_ok(const char *l)
+{
+	const char *p;
+	size_t n = 0, len = strlen(l);
+	int first = 1;
+
+	if (len == 0 || len > PUB_MAX_LANG)
+		return 0;
+	for (p = l; *p != '\0'; p++) {
+		if (*p == '-') {
+			if (n == 0 || p[1] == '\0')
+				return 0;
+			n = 0;
+			first = 0;
+		} else if (((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+		    *p <= 'Z') || (!first && *p >= '0' && *p <= '9')) &&
+		    ++n <= 8)
+			continue;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Append raw (esc 0) or with the HL7 v2 delimiters escaped (esc 1) at
+ * out[*o]; -1 when it does not fit. */
+static int
+cx_add(const char *s, int esc, char *out, size_t outsz, size_t *o)
+{
+	const char *r;
+	size_t n;
+
+	for (; *s != '\0'; s++) {
+		r = NULL;
+		if (esc) {
+			switch (*s) {
+			case '^':	r = "\\S\\"; break;
+			case '&':	r = "\\T\\"; break;
+			case '\\':	r = "\\E\\"; break;
+			case '~':	r = "\\R\\"; break;
+			case '|':	r = "\\F\\"; break;
+			default:	break;
+			}
+		}
+		n = r != NULL ? strlen(r) : 1;
+		if (*o + n >= outsz)
+			return -1;
+		memcpy(out + *o, r != NULL ? r : s, n);
+		*o += n;
+		out[*o] = '\0';
+	}
+	return 0;
+}
+
+int
+bridge_accession_cxi(const struct dcmshim_info *h, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int rc;
+
+	if (outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (h->accession[0] == '\0')
+		return 1;
+	rc = cx_add(h->accession, 1, out, outsz, &o);
+	rc |= cx_add("^^^", 0, out, outsz, &o);
+	if (h->accession_issuer_oid[0] != '\0') {
+		rc |= cx_add("&", 0, out, outsz, &o);
+		rc |= cx_add(h->accession_issuer_oid, 1, out, outsz, &o);
+		rc |= cx_add("&ISO", 0, out, outsz, &o);
+	} else
+		rc |= cx_add(h->accession_issuer_ns, 1, out, outsz, &o);
+	rc |= cx_add("^" REFID_ACCESSION, 0, out, outsz, &o);
+	if (rc != 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 /* The ProvideAndRegisterDocumentSetRequest for the KOS. */
 static int
 metadata(struct pub *p, const char *bsn, const char *kos_uid,
@@ -155,7 +247,7 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	const struct conf *cf = p->cf;
 	struct rim_code cls, typ, fac, pra, c;
 	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN], ssuid[DCMSHIM_UI_SZ];
-	char pid[128], now[16], sst[15], e[256];
+	char pid[128], now[16], sst[15], e[256], sref[128], aref[256];
 	time_t t = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -175,6 +267,18 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 		str_fmt(err, errlen, "cannot make identifiers");
 		return -1;
 	}
+	if (!lang_ok(cf->dicom_language_code)) {
+		str_fmt(err, errlen, "dicom.language_code: \"%.40s\" is not a "
+		    "language tag (RFC 5646, e.g. nl-NL)",
+		    cf->dicom_language_code);
+		return -1;
+	}
+	if (str_fmt(sref, sizeof sref, "%s^^^^%s", p->hdr.study_uid,
+	    REFID_STUDYUID) < 0 || bridge_accession_cxi(&p->hdr, aref,
+	    sizeof aref) < 0) {
+		str_fmt(err, errlen, "referenceIdList: value too long");
+		return -1;
+	}
 	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", bsn, OID_BSN);
 	service_time(&p->hdr, sst);
 
@@ -186,20 +290,13 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	rc |= buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" objectType=\"%s\" "
 	    "mimeType=\"application/dicom\">", de, OT_DE_STABLE);
 	rc |= rim_put_slot(b, SLOT_CREATIONTIME, now, NULL);
-	rc |= rim_put_slot(b, SLOT_LANGUAGECODE, PUB_LANGUAGE, NULL);
+	rc |= rim_put_slot(b, SLOT_LANGUAGECODE, cf->dicom_language_code,
+	    NULL);
 	rc |= rim_put_slot(b, SLOT_SOURCEPATIENTID, pid, NULL);
 	if (sst[0] != '\0')
 		rc |= rim_put_slot(b, SLOT_SERVICESTART, sst, NULL);
-	{
-		char sref[128], aref[128];
-
-		str_fmt(sref, sizeof sref, "%s^^^^%s", p->hdr.study_uid,
-		    REFID_STUDYUID);
-		str_fmt(aref, sizeof aref, "%s^^^^%s", p->hdr.accession,
-		    REFID_ACCESSION);
-		rc |= rim_put_slot(b, SLOT_REFERENCEIDLIST, sref,
-		    p->hdr.accession[0] != '\0' ? aref : NULL);
-	}
+	rc |= rim_put_slot(b, SLOT_REFERENCEIDLIST, sref, aref[0] != '\0' ?
+	    aref : NULL);
 	rc |= rim_put_name(b, "Imaging study manifest");
 	rc |= rim_put_code(b, de, CS_DE_CLASSCODE, &cls);
 	str_lcpy(c.code, "N", sizeof c.code);
@@ -261,19 +358,60 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	return 0;
 }
 
-/* Status and the first error of an rs:RegistryResponse. */
-static int
-reply_ok(const struct buf *reply, char *err, size_t errlen)
+/* The RegistryResponse or soap:Fault in n: n itself, or the child of
+ * the Body of a SOAP 1.2 envelope n. */
+static xmlNode *
+reply_elem(xmlNode *n)
+{
+	xmlNode *c;
+
+	if (n == NULL || xml_is(n, NS_RS, "RegistryResponse"))
+		return n;
+	if (!xml_is(n, NS_SOAP12, "Envelope"))
+		return NULL;
+	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, NS_SOAP12, "Body"))
+			return xml_first_elem(c);
+	return NULL;
+}
+
+/* The text of soap:Fault/soap:Reason/soap:Text into err. */
+static void
+fault_reason(xmlNode *f, char *err, size_t errlen)
+{
+	xmlNode *r, *t;
+	xmlChar *s;
+
+	str_fmt(err, errlen, "SOAP fault");
+	for (r = xml_first_elem(f); r != NULL; r = xml_next_elem(r)) {
+		if (!xml_is(r, NS_SOAP12, "Reason"))
+			continue;
+		for (t = xml_first_elem(r); t != NULL; t = xml_next_elem(t))
+			if (xml_is(t, NS_SOAP12, "Text") &&
+			    (s = xmlNodeGetContent(t)) != NULL) {
+				str_fmt(err, errlen, "SOAP fault: %.300s",
+				    (const char *)s);
+				xmlFree(s);
+				return;
+			}
+	}
+}
+
+int
+bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
 {
 	xmlDoc *doc;
 	xmlNode *r, *l, *e;
 	const char *st, *code, *ctx;
 	int ok = 0;
 
-	if ((doc = xml_parse(reply->b_data, reply->b_len, err, errlen)) ==
-	    NULL)
+	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
 		return 0;
-	r = xmlDocGetRootElement(doc);
+	r = reply_elem(xmlDocGetRootElement(doc));
+	if (r != NULL && xml_is(r, NS_SOAP12, "Fault")) {
+		fault_reason(r, err, errlen);
+		goto out;
+	}
 	if (r == NULL || !xml_is(r, NS_RS, "RegistryResponse") ||
 	    (st = xml_attr(r, "status")) == NULL) {
 		str_fmt(err, errlen, "the repository answered no "
@@ -297,44 +435,44 @@ out:
 	return ok;
 }
 
-/* Hand the request to the repository's ITI-41 route, audited as RAD-68. */
+static bridge_post_fn pub_post;	/* bridge_set_transport */
+
+void
+bridge_set_transport(bridge_post_fn post)
+{
+	pub_post = post;
+}
+
+/* One RAD-68 request: the metadata, the KOS file as attachment. */
+struct rad68_req {
+	const struct conf	*cf;
+	const struct bridge_links *l;
+	struct buf		*xml;		/* ProvideAndRegister... */
+	struct soap_attachment	 att;		/* the KOS */
+	const char		*spool;		/* for an MTOM answer */
+};
+
+/* In process: the repository's ITI-41 route.  Returns 0 with the answer
+ * in reply, or -1 (err set). */
 static int
-rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
-    const char *kos_path, const char *study_uid, const char *pid,
-    char *err, size_t errlen)
+send_local(struct rad68_req *q, struct xact *x, struct buf *reply, char *err,
+    size_t errlen)
 {
 	const struct soap_route *route;
-	struct soap_attachment att;
 	struct soap_request req;
-	struct soap_reply reply;
-	struct xact x;
-	struct stat sb;
+	struct soap_reply rep;
 	xmlDoc *doc = NULL;
 	char e[256];
 	int rc = -1;
 
-	memset(&reply, 0, sizeof reply);
-	buf_init(&reply.body, PUB_MAX_REPLY);
-	xact_begin(&x, cf, "dicom", "in-process", "local");
-	str_lcpy(x.txn, TXN_RAD68, sizeof x.txn);
-	str_lcpy(x.action, ACT_ITI41, sizeof x.action);
-	xact_set_patient(&x, pid);
-	xact_set_object(&x, study_uid);
-	if ((route = soap_route_find(l->repository, ACT_ITI41)) == NULL) {
+	memset(&rep, 0, sizeof rep);
+	rep.body = *reply;
+	if ((route = soap_route_find(q->l->repository, ACT_ITI41)) == NULL) {
 		str_fmt(err, errlen, "the repository has no RAD-68 route");
 		goto out;
 	}
-	if (stat(kos_path, &sb) != 0) {
-		str_fmt(err, errlen, "%s: %s", kos_path, strerror(errno));
-		goto out;
-	}
-	memset(&att, 0, sizeof att);
-	str_lcpy(att.cid, PUB_CID, sizeof att.cid);
-	str_lcpy(att.content_type, "application/dicom", sizeof
-	    att.content_type);
-	str_lcpy(att.path, kos_path, sizeof att.path);
-	att.size = sb.st_size;
-	if ((doc = xml_parse(xml->b_data, xml->b_len, e, sizeof e)) == NULL) {
+	if ((doc = xml_parse(q->xml->b_data, q->xml->b_len, e, sizeof e)) ==
+	    NULL) {
 		str_fmt(err, errlen, "manifest metadata: %s", e);
 		goto out;
 	}
@@ -342,27 +480,228 @@ rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
 	req.doc = doc;
 	req.body = xmlDocGetRootElement(doc);
 	req.pack = PACK_MTOM;
-	req.att = &att;
+	req.att = &q->att;
 	req.natt = 1;
-	if (route->fn(l->repository->actor, &x, &req, &reply) != 0 ||
-	    reply.body.b_len == 0) {
-		str_fmt(err, errlen, "repository: %s", x.reason[0] != '\0' ?
-		    x.reason : "handler failed");
-		xact_fail(&x, XACT_FAULT, err);
-		goto out;
-	}
-	if (!reply_ok(&reply.body, err, errlen)) {
-		xact_fail(&x, XACT_FAILURE, err);
+	if (route->fn(q->l->repository->actor, x, &req, &rep) != 0 ||
+	    rep.body.b_len == 0) {
+		str_fmt(err, errlen, "repository: %s", x->reason[0] != '\0' ?
+		    x->reason : "handler failed");
 		goto out;
 	}
 	rc = 0;
 out:
-	x.http_status = rc == 0 ? 200 : 500;
+	x->http_status = rc == 0 ? 200 : 500;
+	*reply = rep.body;
+	xmlFreeDoc(doc);
+	free(rep.att);
+	return rc;
+}
+
+static int
+put_buf(void *arg, const void *data, size_t len)
+{
+	return buf_add(arg, data, len) != BUF_OK;
+}
+
+/* The root part of an MTOM answer into root. */
+static int
+mtom_root(const char *ctype, const struct buf *body, const char *spool,
+    struct buf *root, char *err, size_t errlen)
+{
+	struct mtom_reader *rd = NULL;
+	struct mtom_message msg;
+	struct mtom_limits lim;
+	int rc = -1;
+
+	memset(&msg, 0, sizeof msg);
+	memset(&lim, 0, sizeof lim);
+	lim.max_envelope = PUB_MAX_REPLY;
+	lim.max_part = PUB_MAX_REPLY;
+	lim.max_parts = 4;
+	if (mtom_reader_new(&rd, ctype, spool, &lim, err, errlen) != MTOM_OK ||
+	    mtom_reader_feed(rd, body->b_data, body->b_len, err, errlen) !=
+	    MTOM_OK || mtom_reader_finish(rd, &msg, err, errlen) != MTOM_OK)
+		goto out;
+	buf_reset(root);
+	if (buf_add(root, msg.root.b_data, msg.root.b_len) != BUF_OK) {
+		str_fmt(err, errlen, "answer too large");
+		goto out;
+	}
+	rc = 0;
+out:
+	mtom_message_free(&msg);
+	mtom_reader_free(rd);
+	return rc;
+}
+
+/* "host:port" of an http(s) URL, for the audit record. */
+static void
+url_hostport(const char *url, char *out, size_t outsz)
+{
+	const char *h, *e;
+
+	out[0] = '\0';
+	if ((h = strstr(url, "://")) == NULL)
+		return;
+	h += 3;
+	e = h + strcspn(h, "/?#");
+	if ((size_t)(e - h) < outsz) {
+		memcpy(out, h, (size_t)(e - h));
+		out[e - h] = '\0';
+	}
+}
+
+/* To dicom.repository_url: a SOAP 1.2 envelope (wsa:Action ITI-41) with
+ * the metadata as the root part of an MTOM message, the KOS as its
+ * attachment.  Returns 0 with the answer's SOAP envelope in reply (an
+ * HTTP error status with a SOAP fault is an answer too), or -1. */
+static int
+send_remote(struct rad68_req *q, struct xact *x, struct buf *reply,
+    char *err, size_t errlen)
+{
+	const struct conf *cf = q->cf;
+	struct soapclient_opts o;
+	struct mtom_writer w;
+	struct buf env, body, ans;
+	char msgid[SOAP_UUID_LEN], rtype[512], e[256];
+	long long len;
+	int status = 0, rc = -1;
+
+	buf_init(&env, PUB_MAX_XML + 4096);
+	buf_init(&body, PUB_MAX_REQUEST);
+	buf_init(&ans, PUB_MAX_REPLY);
+	if (soap_uuid(msgid, sizeof msgid) != 0) {
+		str_fmt(err, errlen, "cannot make a MessageID");
+		goto out;
+	}
+	str_lcpy(x->message_id, msgid, sizeof x->message_id);
+	if (buf_addf(&env, "<soap:Envelope xmlns:soap=\"%s\" xmlns:wsa=\"%s\">"
+	    "<soap:Header><wsa:Action soap:mustUnderstand=\"true\">%s"
+	    "</wsa:Action><wsa:MessageID>%s</wsa:MessageID><wsa:ReplyTo>"
+	    "<wsa:Address>%s</wsa:Address></wsa:ReplyTo>"
+	    "<wsa:To soap:mustUnderstand=\"true\">", NS_SOAP12, NS_WSA,
+	    ACT_ITI41, msgid, WSA_ANONYMOUS) != BUF_OK ||
+	    buf_add_xml(&env, cf->dicom_repository_url) != BUF_OK ||
+	    buf_adds(&env, "</wsa:To></soap:Header><soap:Body>") != BUF_OK ||
+	    buf_add(&env, q->xml->b_data, q->xml->b_len) != BUF_OK ||
+	    buf_adds(&env, "</soap:Body></soap:Envelope>") != BUF_OK) {
+		str_fmt(err, errlen, "manifest metadata too large");
+		goto out;
+	}
+	if (mtom_writer_init(&w, ACT_ITI41, e, sizeof e) != MTOM_OK ||
+	    mtom_length(&w, &env, &q->att, 1, &len, e, sizeof e) != MTOM_OK) {
+		str_fmt(err, errlen, "MTOM: %s", e);
+		goto out;
+	}
+	if (len < 0 || (unsigned long long)len > PUB_MAX_REQUEST) {
+		str_fmt(err, errlen, "RAD-68 message of %lld bytes is over the "
+		    "limit of %lu", len, PUB_MAX_REQUEST);
+		goto out;
+	}
+	if (mtom_write(&w, &env, &q->att, 1, put_buf, &body, e, sizeof e) !=
+	    MTOM_OK) {
+		str_fmt(err, errlen, "MTOM: %s", e);
+		goto out;
+	}
+	memset(&o, 0, sizeof o);
+	if (cf->http_cert[0] != '\0') {
+		o.cert = cf->http_cert;
+		o.key = cf->http_key;
+	}
+	if (cf->http_ca[0] != '\0')
+		o.ca = cf->http_ca;
+	o.timeout = PUB_TIMEOUT;
+	o.max_response = PUB_MAX_REPLY;
+	rtype[0] = '\0';
+	if (pub_post(cf->dicom_repository_url, w.content_type,
+	    body.b_data, body.b_len, &o, &status, rtype, sizeof rtype, &ans,
+	    e, sizeof e) != 0) {
+		str_fmt(err, errlen, "%s", e);
+		x->http_status = 502;	/* no answer from the repository */
+		goto out;
+	}
+	x->http_status = status;
+	if (str_ncaseeq(rtype, CT_MULTIPART_RELATED,
+	    strlen(CT_MULTIPART_RELATED))) {
+		if (mtom_root(rtype, &ans, q->spool, reply, e, sizeof e) != 0) {
+			str_fmt(err, errlen, "HTTP %d, MTOM answer: %s", status,
+			    e);
+			goto out;
+		}
+	} else {
+		buf_reset(reply);
+		if (buf_add(reply, ans.b_data, ans.b_len) != BUF_OK) {
+			str_fmt(err, errlen, "answer too large");
+			goto out;
+		}
+	}
+	if (reply->b_len == 0) {
+		str_fmt(err, errlen, "HTTP %d without a body", status);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&env);
+	buf_free(&body);
+	buf_free(&ans);
+	return rc;
+}
+
+/* RAD-68 in process or to dicom.repository_url, audited (one record). */
+static int
+rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
+    const char *kos_path, const char *spool, const char *study_uid,
+    const char *pid, char *err, size_t errlen)
+{
+	struct rad68_req q;
+	struct buf reply;
+	struct xact x;
+	struct stat sb;
+	char addr[64];
+	int remote = cf->dicom_repository_url[0] != '\0', rc = -1;
+
+	buf_init(&reply, PUB_MAX_REPLY);
+	if (remote) {
+		url_hostport(cf->dicom_repository_url, addr, sizeof addr);
+		xact_begin(&x, cf, "dicom", cf->dicom_repository_url, addr);
+	} else
+		xact_begin(&x, cf, "dicom", "in-process", "local");
+	str_lcpy(x.txn, TXN_RAD68, sizeof x.txn);
+	str_lcpy(x.action, ACT_ITI41, sizeof x.action);
+	xact_set_patient(&x, pid);
+	xact_set_object(&x, study_uid);
+	memset(&q, 0, sizeof q);
+	q.cf = cf;
+	q.l = l;
+	q.xml = xml;
+	q.spool = spool;
+	if (stat(kos_path, &sb) != 0) {
+		str_fmt(err, errlen, "%s: %s", kos_path, strerror(errno));
+		xact_fail(&x, XACT_FAULT, err);
+		x.http_status = 500;
+		goto out;
+	}
+	str_lcpy(q.att.cid, PUB_CID, sizeof q.att.cid);
+	str_lcpy(q.att.content_type, "application/dicom",
+	    sizeof q.att.content_type);
+	str_lcpy(q.att.path, kos_path, sizeof q.att.path);
+	q.att.size = sb.st_size;
+	if ((remote ? send_remote(&q, &x, &reply, err, errlen) :
+	    send_local(&q, &x, &reply, err, errlen)) != 0) {
+		xact_fail(&x, XACT_FAULT, err);
+		goto out;
+	}
+	if (!bridge_rad68_reply(reply.b_data, reply.b_len, err, errlen)) {
+		xact_fail(&x, XACT_FAILURE, err);
+		if (!remote)
+			x.http_status = 500;
+		goto out;
+	}
+	rc = 0;
+out:
 	if (l->audit != NULL)
 		l->audit(&x);
-	xmlFreeDoc(doc);
-	buf_free(&reply.body);
-	free(reply.att);
+	buf_free(&reply);
 	return rc;
 }
 
@@ -375,7 +714,8 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	struct dcmshim_kos k;
 	struct pub p;
 	struct buf xml;
-	char dir[PATH_SZ], tmp[PATH_SZ], kos[PATH_SZ], pid[128];
+	char dir[PATH_SZ], tmp[PATH_SZ], kos[PATH_SZ], spool[PATH_SZ];
+	char pid[128];
 	char kos_uid[DCMSHIM_UI_SZ], de[SOAP_UUID_LEN], e[256];
 	int fd, rc = -1;
 
@@ -383,9 +723,11 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	buf_init(&xml, PUB_MAX_XML);
 	tmp[0] = '\0';
 	p.cf = cf;
-	if (l == NULL || l->repository == NULL) {
-		str_fmt(err, errlen, "no repository runs in this node "
-		    "(repository.enabled)");
+	if (l == NULL || (cf->dicom_repository_url[0] == '\0' ?
+	    l->repository == NULL : pub_post == NULL)) {
+		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
+		    "no repository runs in this node (repository.enabled)" :
+		    "dicom.repository_url is set but no HTTP client was given");
 		goto out;
 	}
 	if (bridge_db_study(db, study_uid, &row, err, errlen) != 0)
@@ -396,7 +738,8 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	}
 	if (str_fmt(p.root, sizeof p.root, "%s/dicom", cf->node_state_dir) < 0 ||
 	    str_fmt(dir, sizeof dir, "%s/kos", p.root) < 0 ||
-	    str_fmt(tmp, sizeof tmp, "%s/tmp/kos-XXXXXX", p.root) < 0) {
+	    str_fmt(tmp, sizeof tmp, "%s/tmp/kos-XXXXXX", p.root) < 0 ||
+	    str_fmt(spool, sizeof spool, "%s/tmp", p.root) < 0) {
 		tmp[0] = '\0';
 		str_fmt(err, errlen, "node.state_dir: path too long");
 		goto out;
@@ -449,15 +792,16 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	    errlen) != 0)
 		goto out;
 	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", row.bsn, OID_BSN);
-	if (rad68(cf, l, &xml, kos, study_uid, pid, err, errlen) != 0) {
+	if (rad68(cf, l, &xml, kos, spool, study_uid, pid, err, errlen) != 0) {
 		unlink(kos);
 		goto out;
 	}
 	if (bridge_db_published(db, study_uid, de, kos_uid, err, errlen) != 0)
 		goto out;
-	log_info("dicom: study %s published: %zu instance(s), manifest %s%s%s",
-	    study_uid, p.n, kos_uid, row.entry_uuid[0] != '\0' ?
-	    ", replacing " : "", row.entry_uuid);
+	log_info("dicom: study %s published%s%s: %zu instance(s), manifest "
+	    "%s%s%s", study_uid, cf->dicom_repository_url[0] != '\0' ?
+	    " to " : "", cf->dicom_repository_url, p.n, kos_uid,
+	    row.entry_uuid[0] != '\0' ? ", replacing " : "", row.entry_uuid);
 	rc = 0;
 out:
 	if (tmp[0] != '\0')
