@@ -225,16 +225,27 @@ int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
 int	dcmshim_can_transcode(const char *from_ts, const char *to_ts);
 
 /*
- * Write the instance at in_path to out_path (created 0600 with O_EXCL; no
- * fsync: it is a temporary answer) in transfer syntax to_ts.  The meta
- * header gets the new TransferSyntaxUID and nothing else in the instance
- * changes (same SOP Instance UID: a lossless transcoding is the same
- * instance).  The whole dataset is decoded in memory, so inputs over
- * DCMSHIM_MAX_TRANSCODE bytes are refused with DCMSHIM_ERANGE.
- * DCMSHIM_EUNSUPPORTED when no codec here can produce to_ts from the
- * stored syntax (dcmshim_can_transcode() is 0), DCMSHIM_EPARSE for a file
- * that is not DICOM or is truncated, DCMSHIM_EIO for file errors
- * (out_path existing included).  out_path is removed on any error.
+ * Write the instance at in_path to out_path (created 0600 with O_EXCL and
+ * O_NOFOLLOW; no fsync: it is a temporary answer) in transfer syntax
+ * to_ts.  The dataset is unchanged but for its pixel data encoding (same
+ * SOP Instance UID: a lossless transcoding is the same instance; no new
+ * UID either when a lossy source is decoded, LossyImageCompression stays
+ * 01).  In the meta header TransferSyntaxUID changes, and the
+ * Implementation Class UID / Version Name become DCMTK's (PS3.10 7.1:
+ * they name the writer of the file).  Pixel values are preserved
+ * exactly; the JPEG-LS codec stores BitsStored <= 8 in 8 bits, so
+ * BitsAllocated 16 may become 8 after a JPEG-LS round trip.
+ * Equal syntaxes: rewritten without decoding (any known syntax).
+ * The whole dataset is decoded in memory: inputs over
+ * DCMSHIM_MAX_TRANSCODE bytes, or whose decoded pixel data would be
+ * (Rows x Columns x Samples x BitsAllocated x Frames), -> DCMSHIM_ERANGE.
+ * DCMSHIM_EUNSUPPORTED when to_ts is unknown, when dcmshim_can_transcode()
+ * is 0, or when the codec cannot take this image (err says why);
+ * DCMSHIM_EPARSE for a file that is not DICOM or is truncated;
+ * DCMSHIM_EIO for file errors, out_path existing included (that file is
+ * left alone); DCMSHIM_EINVAL for NULL arguments or a to_ts that is not a
+ * UID.  out_path is removed on any error after it was created.
+ * Thread-safe.
  */
 #define DCMSHIM_MAX_TRANSCODE	((size_t)1 << 30)	/* 1 GiB */
 int	dcmshim_transcode(const char *in_path, const char *to_ts,

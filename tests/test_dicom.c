@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,8 +507,8 @@ test_publish(void)
 		  fake_iti41 },
 	};
 	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
-	struct bridge_links links = { &ep, fake_audit };
-	struct bridge_links none = { NULL, NULL };
+	struct bridge_links links = { .repository = &ep, .audit = fake_audit };
+	struct bridge_links none = { .repository = NULL };
 	struct bridge_study_row row, row2;
 	struct bridge_db *db;
 	struct dcmshim_info k;
@@ -574,7 +575,7 @@ test_publish(void)
 	    "&amp;ISO\""));
 	CU_ASSERT_TRUE(has("<rim:Value>" PUB_STUDY "^^^^" REFID_STUDYUID
 	    "</rim:Value>"));
-	CU_ASSERT_TRUE(has("<rim:Value>ACC&amp;&lt;1&gt;^^^^" REFID_ACCESSION
+	CU_ASSERT_TRUE(has("<rim:Value>ACC\\T\\&lt;1&gt;^^^^" REFID_ACCESSION
 	    "</rim:Value>"));
 	CU_ASSERT_TRUE(has("nodeRepresentation=\"" FMT_KOS "\""));
 	CU_ASSERT_TRUE(has("<rim:Value>" CSCHEME_DICOM_UID "</rim:Value>"));
@@ -639,6 +640,547 @@ test_publish(void)
 	bridge_db_close(db);
 }
 
+/*
+ * Transcoding.  Pixel data is compared in Implicit VR Little Endian files
+ * written by the shim (explicit lengths throughout, so the walk below
+ * needs no sequence parsing).
+ */
+#define TS_IMPLICIT	"1.2.840.10008.1.2"
+#define TS_EXPLICIT	"1.2.840.10008.1.2.1"
+#define TS_DEFLATED	"1.2.840.10008.1.2.1.99"
+#define TS_BIG		"1.2.840.10008.1.2.2"
+#define TS_JPEG_BASE	"1.2.840.10008.1.2.4.50"
+#define TS_JPEG_EXT	"1.2.840.10008.1.2.4.51"
+#define TS_JPEG_P14	"1.2.840.10008.1.2.4.57"
+#define TS_JPEG_SV1	"1.2.840.10008.1.2.4.70"
+#define TS_JLS		"1.2.840.10008.1.2.4.80"
+#define TS_JLS_NEAR	"1.2.840.10008.1.2.4.81"
+#define TS_J2K		"1.2.840.10008.1.2.4.91"
+#define TS_RLE		"1.2.840.10008.1.2.5"
+
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	unsigned char *p = NULL;
+	FILE *fp;
+	long n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (p = malloc((size_t)n)) != NULL &&
+	    fread(p, 1, (size_t)n, fp) != (size_t)n) {
+		free(p);
+		p = NULL;
+	} else if (p != NULL)
+		*len = (size_t)n;
+	fclose(fp);
+	return p;
+}
+
+static unsigned
+le16(const unsigned char *p)
+{
+	return p[0] | (unsigned)p[1] << 8;
+}
+
+static size_t
+le32(const unsigned char *p)
+{
+	return p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 24;
+}
+
+/* The PixelData value of an Implicit VR LE Part 10 file: offset and
+ * length into the file, 0 when not found. */
+static int
+implicit_pixels(const unsigned char *p, size_t len, size_t *off, size_t *n)
+{
+	size_t i = 132, l;
+
+	if (len < 132 || memcmp(p + 128, "DICM", 4) != 0)
+		return 0;
+	/* meta header: explicit VR LE */
+	while (i + 8 <= len && le16(p + i) == 0x0002) {
+		const unsigned char *vr = p + i + 4;
+
+		if (memcmp(vr, "OB", 2) == 0 || memcmp(vr, "OW", 2) == 0 ||
+		    memcmp(vr, "UN", 2) == 0 || memcmp(vr, "SQ", 2) == 0 ||
+		    memcmp(vr, "UT", 2) == 0) {
+			if (i + 12 > len)
+				return 0;
+			l = le32(p + i + 8);
+			i += 12 + l;
+		} else {
+			l = le16(p + i + 6);
+			i += 8 + l;
+		}
+	}
+	while (i + 8 <= len) {
+		l = le32(p + i + 4);
+		if (l == 0xffffffff || l > len - i - 8)
+			return 0;
+		if (le16(p + i) == 0x7fe0 && le16(p + i + 2) == 0x0010) {
+			*off = i + 8;
+			*n = l;
+			return 1;
+		}
+		i += 8 + l;
+	}
+	return 0;
+}
+
+/* Transcode from -> to in the work directory; the output path. */
+static const char *
+tc(const char *from, const char *name, const char *ts)
+{
+	static char out[8][512];
+	static int k;
+	char err[256], *o = out[k++ % 8];
+
+	snprintf(o, 512, "%s/%s.dcm", workdir, name);
+	(void)unlink(o);
+	if (dcmshim_transcode(from, ts, o, err, sizeof err) != 0) {
+		fprintf(stderr, "transcode %s -> %s: %s\n", from, ts, err);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+check_ts(const char *path, const char *ts, const char *sop_uid)
+{
+	struct dcmshim_info in;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, ts);
+	CU_ASSERT_STRING_EQUAL(in.sop_uid, sop_uid);
+}
+
+/* Pixel data of two Implicit VR LE files: equal bytes, n of them. */
+static void
+same_pixels(const char *a, const char *b, size_t want)
+{
+	unsigned char *pa, *pb;
+	size_t la = 0, lb = 0, oa, ob, na = 0, nb = 0;
+
+	pa = slurp(a, &la);
+	pb = slurp(b, &lb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+	CU_ASSERT_TRUE(implicit_pixels(pa, la, &oa, &na));
+	CU_ASSERT_TRUE(implicit_pixels(pb, lb, &ob, &nb));
+	CU_ASSERT_EQUAL(na, want);
+	CU_ASSERT_EQUAL(nb, want);
+	if (na == want && nb == want)
+		CU_ASSERT_EQUAL(memcmp(pa + oa, pb + ob, want), 0);
+	free(pa);
+	free(pb);
+}
+
+/* The same n pixel values, a stored in 16 bits and b in 8 (JPEG-LS keeps
+ * BitsStored 8 in BitsAllocated 8). */
+static void
+same_values_16_8(const char *a, const char *b, size_t n)
+{
+	unsigned char *pa, *pb;
+	size_t la = 0, lb = 0, oa, ob, na = 0, nb = 0, i, bad = 0;
+
+	pa = slurp(a, &la);
+	pb = slurp(b, &lb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+	CU_ASSERT_TRUE(implicit_pixels(pa, la, &oa, &na));
+	CU_ASSERT_TRUE(implicit_pixels(pb, lb, &ob, &nb));
+	CU_ASSERT_EQUAL(na, 2 * n);
+	CU_ASSERT_EQUAL(nb, n);
+	if (na == 2 * n && nb == n)
+		for (i = 0; i < n; i++)
+			if (le16(pa + oa + 2 * i) != pb[ob + i])
+				bad++;
+	CU_ASSERT_EQUAL(bad, 0);
+	free(pa);
+	free(pb);
+}
+
+static const char *
+sample(const char *rel)
+{
+	static char path[4][1024];
+	static int k;
+	const char *td = getenv("XDS_TESTDATA");
+	char *p = path[k++ % 4];
+
+	if (td == NULL)
+		td = "../shared/testdata/ihe";
+	snprintf(p, 1024, "%s/dicom/%s", td, rel);
+	return p;
+}
+
+static void
+test_can_transcode(void)
+{
+	/* equal known syntaxes, whatever they are */
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_J2K, TS_J2K), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JPEG_BASE, TS_JPEG_BASE), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode("1.2.3", "1.2.3"), 0);
+	/* uncompressed and lossless, both ways */
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_EXPLICIT, TS_JLS), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JLS, TS_RLE), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_RLE, TS_IMPLICIT), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_BIG, TS_JPEG_P14), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JPEG_SV1, TS_DEFLATED), 1);
+	/* lossy sources decode; lossy targets never from something else */
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JPEG_EXT, TS_EXPLICIT), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JLS_NEAR, TS_IMPLICIT), 1);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_EXPLICIT, TS_JPEG_BASE), 0);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JLS, TS_JLS_NEAR), 0);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_JPEG_EXT, TS_JPEG_BASE), 0);
+	/* JPEG 2000: no free codec */
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_J2K, TS_EXPLICIT), 0);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_EXPLICIT, TS_J2K), 0);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(NULL, TS_EXPLICIT), 0);
+	CU_ASSERT_EQUAL(dcmshim_can_transcode(TS_EXPLICIT, NULL), 0);
+}
+
+/* explicit LE -> JPEG-LS -> RLE -> implicit LE: the same pixels */
+static void
+test_transcode_chain(void)
+{
+	static const char sop[] = "1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457";
+	const char *src = sample("pydicom/MR_small.dcm"), *base, *a, *b, *c;
+	unsigned char *p;
+	size_t len = 0, off, n;
+
+	base = tc(src, "mr-base", TS_IMPLICIT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+	check_ts(base, TS_IMPLICIT, sop);
+	/* the known first pixels of MR_small (OW 0389\03fb\04cb) */
+	p = slurp(base, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_TRUE(implicit_pixels(p, len, &off, &n));
+	CU_ASSERT_EQUAL(n, 64 * 64 * 2);
+	CU_ASSERT_EQUAL(memcmp(p + off, "\x89\x03\xfb\x03\xcb\x04", 6), 0);
+	free(p);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(src, "mr-jls", TS_JLS));
+	check_ts(a, TS_JLS, sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(a, "mr-rle", TS_RLE));
+	check_ts(b, TS_RLE, sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = tc(b, "mr-impl", TS_IMPLICIT));
+	check_ts(c, TS_IMPLICIT, sop);
+	same_pixels(base, c, 64 * 64 * 2);
+	/* compressed really: smaller than the 8 KiB of pixels */
+	p = slurp(a, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_TRUE(len < 9830);
+	free(p);
+}
+
+/* CT (signed 16 bit): JPEG lossless SV1 -> process 14 -> big endian ->
+ * deflated -> implicit; RGB 3x3: SV1 -> JPEG-LS -> RLE -> implicit */
+static void
+test_transcode_more(void)
+{
+	static const char ct_sop[] =
+	    "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322";
+	const char *ct = sample("pydicom/CT_small.dcm");
+	const char *rgb = sample("pydicom/SC_rgb_small_odd.dcm");
+	const char *base, *a, *b, *c, *d, *e;
+	struct dcmshim_info in;
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base = tc(ct, "ct-base", TS_IMPLICIT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(ct, "ct-sv1", TS_JPEG_SV1));
+	check_ts(a, TS_JPEG_SV1, ct_sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(a, "ct-p14", TS_JPEG_P14));
+	check_ts(b, TS_JPEG_P14, ct_sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = tc(b, "ct-big", TS_BIG));
+	check_ts(c, TS_BIG, ct_sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d = tc(c, "ct-defl", TS_DEFLATED));
+	check_ts(d, TS_DEFLATED, ct_sop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e = tc(d, "ct-impl", TS_IMPLICIT));
+	same_pixels(base, e, 128 * 128 * 2);
+
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(rgb, &in, err, sizeof err), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base = tc(rgb, "rgb-base", TS_IMPLICIT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(rgb, "rgb-sv1", TS_JPEG_SV1));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(a, "rgb-jls", TS_JLS));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = tc(b, "rgb-rle", TS_RLE));
+	check_ts(c, TS_RLE, in.sop_uid);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d = tc(c, "rgb-impl", TS_IMPLICIT));
+	same_pixels(base, d, 28);	/* 27 bytes, padded to even */
+
+	/* a JPEG lossless source from elsewhere (dcm4che) */
+	a = sample("dcm4che/MR-JPEGLosslessSV1.dcm");
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(a, &in, err, sizeof err), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base = tc(a, "d4c-base", TS_IMPLICIT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(a, "d4c-jls", TS_JLS));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = tc(b, "d4c-impl", TS_IMPLICIT));
+	check_ts(c, TS_IMPLICIT, in.sop_uid);
+	same_values_16_8(base, c, 256 * 256);
+}
+
+/* Cross-check with DCMTK's command line tools when installed. */
+static int
+tool(const char *cmd)
+{
+	char buf[1300];
+
+	snprintf(buf, sizeof buf, "%.1200s >/dev/null 2>&1", cmd);
+	return system(buf);
+}
+
+static void
+test_transcode_crosscheck(void)
+{
+	char cmd[1200], out[512], line[512];
+	const char *src = sample("pydicom/MR_small.dcm"), *a, *b, *base;
+	FILE *fp;
+	int lossy = 0;
+
+	if (tool("dcmdjpls --version") != 0 || tool("dcmdrle --version") != 0 ||
+	    tool("dcmdjpeg --version") != 0) {
+		fprintf(stderr, "dcmdjpls/dcmdrle/dcmdjpeg absent: cross-check "
+		    "skipped\n");
+		return;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base = tc(src, "x-base", TS_IMPLICIT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(src, "x-jls", TS_JLS));
+	snprintf(out, sizeof out, "%s/x-jls-dcmtk.dcm", workdir);
+	snprintf(cmd, sizeof cmd, "dcmdjpls +ti '%s' '%s'", a, out);
+	CU_ASSERT_EQUAL(tool(cmd), 0);
+	same_pixels(base, out, 64 * 64 * 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(src, "x-rle", TS_RLE));
+	snprintf(out, sizeof out, "%s/x-rle-dcmtk.dcm", workdir);
+	snprintf(cmd, sizeof cmd, "dcmdrle +ti '%s' '%s'", b, out);
+	CU_ASSERT_EQUAL(tool(cmd), 0);
+	same_pixels(base, out, 64 * 64 * 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(src, "x-sv1", TS_JPEG_SV1));
+	snprintf(out, sizeof out, "%s/x-sv1-dcmtk.dcm", workdir);
+	snprintf(cmd, sizeof cmd, "dcmdjpeg +ti '%s' '%s'", b, out);
+	CU_ASSERT_EQUAL(tool(cmd), 0);
+	same_pixels(base, out, 64 * 64 * 2);
+
+	/* a lossy source decoded: LossyImageCompression stays 01 */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(sample("pydicom/JPGExtended.dcm"),
+	    "lossy-expl", TS_EXPLICIT));
+	check_ts(a, TS_EXPLICIT, 
+	    "1.3.6.1.4.1.5962.1.1.8.1.5.20040826185059.5457");
+	snprintf(cmd, sizeof cmd, "dcmdump +P 0028,2110 '%s'", a);
+	fp = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (strstr(line, "[01]") != NULL)
+			lossy = 1;
+	pclose(fp);
+	CU_ASSERT_TRUE(lossy);
+}
+
+static void
+test_transcode_refused(void)
+{
+	char out[512], err[256];
+	const char *src = sample("pydicom/MR_small.dcm");
+
+	snprintf(out, sizeof out, "%s/refused.dcm", workdir);
+	(void)unlink(out);
+	/* lossless pixels never become lossy */
+	CU_ASSERT_EQUAL(dcmshim_transcode(src, TS_JPEG_BASE, out, err,
+	    sizeof err), DCMSHIM_EUNSUPPORTED);
+	CU_ASSERT_STRING_EQUAL(err, "no lossless transcoding from Little Endian "
+	    "Explicit to JPEG Baseline");
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	/* JPEG 2000 cannot be decoded */
+	CU_ASSERT_EQUAL(dcmshim_transcode(sample("pydicom/JPEG2000.dcm"),
+	    TS_EXPLICIT, out, err, sizeof err), DCMSHIM_EUNSUPPORTED);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	/* the syntax it already has: written as it is */
+	CU_ASSERT_EQUAL(dcmshim_transcode(sample("pydicom/JPEG2000.dcm"),
+	    TS_J2K, out, err, sizeof err), 0);
+	check_ts(out, TS_J2K,
+	    "1.3.6.1.4.1.5962.1.1.8.1.3.20040826185059.5457");
+	CU_ASSERT_EQUAL(unlink(out), 0);
+	/* unknown, not a UID */
+	CU_ASSERT_EQUAL(dcmshim_transcode(src, "1.2.840.10008.1.2.77", out, err,
+	    sizeof err), DCMSHIM_EUNSUPPORTED);
+	CU_ASSERT_EQUAL(dcmshim_transcode(src, "1.2.x", out, err, sizeof err),
+	    DCMSHIM_EINVAL);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+}
+
+/* A KOS (no pixel data) between uncompressed syntaxes */
+static void
+test_transcode_kos(void)
+{
+	const char *p, *a, *b, *c;
+
+	p = gen("kos-src",
+	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.88.59]\n"
+	    "(0008,0018) UI [1.2.3.4.99]\n"
+	    "(0008,0060) CS [KO]\n"
+	    "(0010,0010) PN [Doe^Jane]\n"
+	    "(0020,000d) UI [1.2.3]\n"
+	    "(0020,000e) UI [1.2.3.9]\n"
+	    "(0040,a730) SQ (Sequence with undefined length)\n"
+	    "  (fffe,e000) na (Item with undefined length)\n"
+	    "    (0040,a010) CS [CONTAINS]\n"
+	    "    (0040,a040) CS [IMAGE]\n"
+	    "  (fffe,e00d) na (ItemDelimitationItem)\n"
+	    "(fffe,e0dd) na (SequenceDelimitationItem)\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(p, "kos-impl", TS_IMPLICIT));
+	check_ts(a, TS_IMPLICIT, "1.2.3.4.99");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(a, "kos-big", TS_BIG));
+	check_ts(b, TS_BIG, "1.2.3.4.99");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = tc(b, "kos-defl", TS_DEFLATED));
+	check_ts(c, TS_DEFLATED, "1.2.3.4.99");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(c, "kos-expl", TS_EXPLICIT));
+	check_ts(a, TS_EXPLICIT, "1.2.3.4.99");
+}
+
+static int
+write_file(const char *path, const unsigned char *p, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	int ok;
+
+	if (fp == NULL)
+		return -1;
+	ok = fwrite(p, 1, n, fp) == n;
+	return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+/* Patch the first US value of (0028,elem) in an explicit LE file. */
+static int
+patch_us(unsigned char *p, size_t len, unsigned elem, unsigned v)
+{
+	size_t i;
+
+	for (i = 132; i + 10 <= len; i++)
+		if (le16(p + i) == 0x0028 && le16(p + i + 2) == elem &&
+		    memcmp(p + i + 4, "US\x02\x00", 4) == 0) {
+			p[i + 8] = (unsigned char)(v & 0xff);
+			p[i + 9] = (unsigned char)(v >> 8);
+			return 0;
+		}
+	return -1;
+}
+
+static void
+test_transcode_errors(void)
+{
+	char in[512], out[512], err[256];
+	const char *src = sample("pydicom/MR_small.dcm"), *jls;
+	unsigned char *p;
+	size_t len = 0;
+	FILE *fp;
+
+	snprintf(in, sizeof in, "%s/bad-in.dcm", workdir);
+	snprintf(out, sizeof out, "%s/bad-out.dcm", workdir);
+	(void)unlink(out);
+	p = slurp(src, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	/* truncated in the pixel data */
+	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len / 2), 0);
+	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_JLS, out, err, sizeof err),
+	    DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	/* not DICOM at all */
+	memset(p, 'A', 400);
+	CU_ASSERT_EQUAL_FATAL(write_file(in, p, 400), 0);
+	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
+	    sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	free(p);
+	/* missing input */
+	CU_ASSERT_EQUAL(dcmshim_transcode("/nonexistent/x.dcm", TS_EXPLICIT, out,
+	    err, sizeof err), DCMSHIM_EIO);
+	/* over the bound (a sparse file: no disk used) */
+	fp = fopen(in, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_EQUAL(ftruncate(fileno(fp), (off_t)DCMSHIM_MAX_TRANSCODE + 1),
+	    0);
+	fclose(fp);
+	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
+	    sizeof err), DCMSHIM_ERANGE);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	/* small compressed input declaring 65535x65535 pixels */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jls = tc(src, "big-jls", TS_JLS));
+	p = slurp(jls, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(patch_us(p, len, 0x0010, 0xffff), 0);
+	CU_ASSERT_EQUAL(patch_us(p, len, 0x0011, 0xffff), 0);
+	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len), 0);
+	free(p);
+	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
+	    sizeof err), DCMSHIM_ERANGE);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	/* an existing output is neither overwritten nor removed */
+	CU_ASSERT_EQUAL_FATAL(write_file(out, (const unsigned char *)"keep", 4),
+	    0);
+	CU_ASSERT_EQUAL(dcmshim_transcode(src, TS_EXPLICIT, out, err,
+	    sizeof err), DCMSHIM_EIO);
+	p = slurp(out, &len);
+	CU_ASSERT_TRUE(p != NULL && len == 4 && memcmp(p, "keep", 4) == 0);
+	free(p);
+	(void)unlink(out);
+	(void)unlink(in);
+}
+
+/* RAD-69 requests run concurrently: codecs registered once, in use
+ * from several threads at a time. */
+struct tc_job {
+	const char	*src;
+	const char	*ts;
+	char		 out[512];
+	int		 rc;
+};
+
+static void *
+tc_thread(void *arg)
+{
+	struct tc_job *j = arg;
+	char err[256];
+	int i;
+
+	for (i = 0; i < 5 && j->rc == 0; i++) {
+		(void)unlink(j->out);
+		j->rc = dcmshim_transcode(j->src, j->ts, j->out, err,
+		    sizeof err);
+	}
+	return NULL;
+}
+
+static void
+test_transcode_threads(void)
+{
+	static const char *ts[] = { TS_JLS, TS_RLE, TS_JPEG_SV1, TS_IMPLICIT };
+	struct tc_job job[8];
+	pthread_t th[8];
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		job[i].src = sample(i % 2 ? "pydicom/CT_small.dcm" :
+		    "dcm4che/MR-JPEGLosslessSV1.dcm");
+		job[i].ts = ts[i % 4];
+		job[i].rc = 0;
+		snprintf(job[i].out, sizeof job[i].out, "%s/thr%zu.dcm",
+		    workdir, i);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, tc_thread,
+		    &job[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(job[i].rc, 0);
+		check_ts(job[i].out, job[i].ts, i % 2 ?
+		    "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322" :
+		    "1.3.46.670589.11.4140.9.1238909502827899400701.16.2.1.1."
+		    "0.0.2");
+	}
+}
+
 int
 main(void)
 {
@@ -674,7 +1216,22 @@ main(void)
 	    test_pending) == NULL ||
 	    CU_add_test(s, "KOS manifest", test_kos) == NULL ||
 	    CU_add_test(s, "publication: KOS + RAD-68, RPLC",
-	    test_publish) == NULL) {
+	    test_publish) == NULL ||
+	    CU_add_test(s, "transcoding: which syntaxes",
+	    test_can_transcode) == NULL ||
+	    CU_add_test(s, "transcoding: LE -> JPEG-LS -> RLE -> implicit",
+	    test_transcode_chain) == NULL ||
+	    CU_add_test(s, "transcoding: JPEG lossless, BE, deflate, RGB",
+	    test_transcode_more) == NULL ||
+	    CU_add_test(s, "transcoding: DCMTK tools agree",
+	    test_transcode_crosscheck) == NULL ||
+	    CU_add_test(s, "transcoding: lossy and JPEG 2000 refused",
+	    test_transcode_refused) == NULL ||
+	    CU_add_test(s, "transcoding: KOS", test_transcode_kos) == NULL ||
+	    CU_add_test(s, "transcoding: errors remove the output",
+	    test_transcode_errors) == NULL ||
+	    CU_add_test(s, "transcoding: concurrent", test_transcode_threads) ==
+	    NULL) {
 		CU_cleanup_registry();
 		return 99;
 	}
