@@ -1,6 +1,13 @@
 /*
  * bridge.c: receive, patient identity, the study table and the
  * publication scheduler of the DICOM bridge (bridge.h).
+ *
+ * dicom.mode = proxy: the PACS keeps the instances.  Each one received is
+ * reduced to its header-only copy (dcmfetch_strip: no pixel or other bulk
+ * data, marked in its File Meta) before it is made durable under the same
+ * path, so the study table, the KOS publication and crash recovery read
+ * it as they read a full instance; the received bytes are removed.
+ * RAD-69 (rad69.c) fetches the full instance from dicom.pacs on demand.
  */
 #include "config.h"
 
@@ -18,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "bridge.h"
+#include "dcmfetch.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "str.h"
@@ -58,6 +66,7 @@ struct bridge {
 	struct bridge_links	 links;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	char			 tmp[PATH_SZ];		/* state_dir/dicom/tmp */
+	int			 proxy;		/* dicom.mode = proxy */
 	struct dcmshim_scp	*scp;
 	struct bridge_db	*db;
 	pthread_t		 scp_thread, sched_thread;
@@ -627,13 +636,40 @@ dirsync_rename(struct dirsync *ds, const char *from, const char *to,
 	return rc;
 }
 
+/* Proxy mode: the header-only copy of the received file, which is
+ * removed; its path into hdr.  The shim removes tmppath on a failure. */
+static enum dcmshim_store_result
+strip_received(const char *tmppath, const char *study_uid, char *hdr,
+    size_t hdrsz)
+{
+	char err[512];
+	int rc;
+
+	if (str_fmt(hdr, hdrsz, "%s.hdr", tmppath) < 0)
+		return DCMSHIM_STORE_NORESOURCES;
+	if ((rc = dcmfetch_strip(tmppath, hdr, err, sizeof err)) != 0) {
+		log_warnx("dicom: proxy: header of an instance of %s: %s",
+		    study_uid, err);
+		return rc == DCMSHIM_EPARSE ? DCMSHIM_STORE_INVALID :
+		    DCMSHIM_STORE_NORESOURCES;
+	}
+	if (unlink(tmppath) != 0) {
+		log_warn("dicom: proxy: %s", tmppath);
+		unlink(hdr);
+		return DCMSHIM_STORE_NORESOURCES;
+	}
+	return DCMSHIM_STORE_OK;
+}
+
 static enum dcmshim_store_result
 on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
     const char *calling_ae)
 {
 	struct bridge *b = arg;
 	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[256];
-	char bsn[10], red[32];
+	char hdr[PATH_SZ], bsn[10], red[32];
+	const char *src = tmppath;
+	enum dcmshim_store_result r;
 	int have_bsn;
 
 	/* The UIDs become path components: the shim checked their syntax. */
@@ -645,11 +681,19 @@ on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
 	    str_fmt(series, sizeof series, "%s/%s", study, in->series_uid) < 0 ||
 	    str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)
 		return DCMSHIM_STORE_NORESOURCES;
-	if (fsync_path(tmppath, O_RDONLY) != 0 ||
+	if (b->proxy) {
+		if ((r = strip_received(tmppath, in->study_uid, hdr,
+		    sizeof hdr)) != DCMSHIM_STORE_OK)
+			return r;
+		src = hdr;
+	}
+	if (fsync_path(src, O_RDONLY) != 0 ||
 	    mkdir_synced(study, b->root) != 0 ||
 	    mkdir_synced(series, study) != 0 ||
-	    dirsync_rename(&b->dirsync, tmppath, dst, series) != 0) {
+	    dirsync_rename(&b->dirsync, src, dst, series) != 0) {
 		log_warn("dicom: storing an instance of %s", in->study_uid);
+		if (src != tmppath)
+			unlink(src);
 		return DCMSHIM_STORE_NORESOURCES;
 	}
 	have_bsn = bridge_patient_bsn(in, b->conf.dicom_patient_id_is_bsn, bsn,
@@ -962,6 +1006,10 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		return -1;
 	}
 	b->conf = *conf;
+	b->proxy = strcmp(conf->dicom_mode, "proxy") == 0;
+	if (b->proxy && conf->dicom_pacs[0] == '\0')
+		log_warnx("dicom: dicom.mode is proxy without dicom.pacs: "
+		    "RAD-69 cannot fetch the instances it is asked for");
 	if (links != NULL)
 		b->links = *links;
 	if (b->links.repository == NULL)

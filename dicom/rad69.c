@@ -9,24 +9,44 @@
  *	RepositoryUniqueId not ours		XDSUnknownRepositoryId
  *	no such instance in that series/study	XDSDocumentUniqueIdError
  *	(empty or invalid UIDs included)
- *	its transfer syntax not in the request	XDSRepositoryError
+ *	not in any requested transfer syntax,	XDSRepositoryError
+ *	and no lossless transcoding into one
+ *	proxy mode: the PACS cannot be reached	XDSRepositoryError
+ *	proxy mode: the PACS does not have it	XDSDocumentUniqueIdError
  * Success when all were found, PartialSuccess when some, Failure when
  * none.  The study and series UIDs are read from the attributes
  * (studyInstanceUID, seriesInstanceUID) or, as some consumers send them,
- * from child elements StudyInstanceUID / SeriesInstanceUID.  Instances
- * leave in the transfer syntax they were received in: no transcoding yet.
+ * from child elements StudyInstanceUID / SeriesInstanceUID.
+ *
+ * Transfer syntax (RAD TF-3 4.69.4.2.3): an instance stored in a syntax of
+ * the request's TransferSyntaxUIDList leaves as stored; otherwise it is
+ * transcoded into the first listed syntax the shim can produce losslessly
+ * (dcmshim_can_transcode), at most RAD69_MAX_TRANSCODE at a time (each
+ * decodes a whole dataset in memory; more wait their turn).  The list is
+ * required (at least one TransferSyntaxUID, RAD TF-3 4.69.4.1.2): empty,
+ * or only unknown syntaxes, is XDSRepositoryError for every instance, as
+ * the NIST IDS tests (ids_2018-4811) expect.
+ *
+ * Proxy mode (dcmfetch.h): a stored file that is a header-only copy is
+ * fetched from dicom.pacs by C-GET first.  Fetched and transcoded files
+ * are made in state_dir/dicom/tmp/rad69 and leave as attachments with
+ * unlink_after: the SOAP layer removes them once the answer is sent.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "actor.h"
 #include "bridge.h"
 #include "buf.h"
 #include "conf.h"
+#include "dcmfetch.h"
 #include "ebrim.h"
 #include "log.h"
 #include "soap.h"
@@ -38,12 +58,24 @@
 #define RAD69_MAX_DOCS	1000		/* DocumentRequests per request */
 #define RAD69_MAX_TS	32		/* TransferSyntaxUIDs read */
 #define RAD69_MAX_BODY	(16UL * 1024 * 1024)
+#define RAD69_MAX_TRANSCODE 2		/* transcodings at once */
 #define PATH_SZ		1024
 #define ID_MAX		256
+#define TMP_PREFIX	"r69-"
 
 struct bridge_ids {
 	char			 root[PATH_SZ];		/* state_dir/dicom */
+	char			 tmp[PATH_SZ];		/* root/tmp/rad69 */
 	char			 repo_uid[128];		/* Retrieve Location UID */
+	/* proxy mode: dicom.pacs, parsed; pacs_port 0 when unset/bad */
+	char			 pacs_ae[17];
+	char			 pacs_host[256];
+	int			 pacs_port;
+	char			 ae_title[17];		/* ours, calling */
+	int			 timeout;		/* dicom.timeout */
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 transcoding;		/* under mu */
 	struct soap_route	 route;
 	struct soap_endpoint	 ep;
 };
@@ -113,14 +145,171 @@ ts_wanted(const struct rq *q, const char *ts)
 	return 0;
 }
 
+/* A new name for an answer file in ids->tmp (created by whoever writes
+ * it: the shim's transcoder insists on O_EXCL). */
+static int
+tmp_name(const struct bridge_ids *s, char *out, size_t outsz)
+{
+	char u[SOAP_UUID_LEN];
+
+	if (soap_uuid(u, sizeof u) != 0 || str_fmt(out, outsz,
+	    "%s/" TMP_PREFIX "%s.dcm", s->tmp, u + 9) < 0)
+		return -1;
+	return 0;
+}
+
+/* dcmshim_transcode, at most RAD69_MAX_TRANSCODE at once: later ones
+ * wait (each holds a decoded dataset in memory). */
+static int
+transcode(struct bridge_ids *s, const char *in, const char *ts,
+    const char *out, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->transcoding >= RAD69_MAX_TRANSCODE)
+		pthread_cond_wait(&s->cv, &s->mu);
+	s->transcoding++;
+	pthread_mutex_unlock(&s->mu);
+	rc = dcmshim_transcode(in, ts, out, err, errlen);
+	pthread_mutex_lock(&s->mu);
+	s->transcoding--;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static void
+ts_add(const char **list, size_t *n, const char *ts)
+{
+	size_t i;
+
+	if (ts[0] == '\0' || *n == DCMFETCH_MAX_TS)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], ts) == 0)
+			return;
+	list[(*n)++] = ts;
+}
+
+/*
+ * Proxy mode: C-GET the instance whose header-only copy is hd into a new
+ * file in tmp, its path into out.  Offered syntaxes: the one it was
+ * received in, the request's, then the uncompressed ones.  Returns 0, or
+ * the enum dcmshim_status with the reason in err.
+ */
+static int
+fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
+    char *err, size_t errlen)
+{
+	const struct bridge_ids *s = q->ids;
+	struct dcmfetch_req r;
+	const char *ts[DCMFETCH_MAX_TS];
+	size_t i, n = 0;
+
+	if (s->pacs_port == 0) {
+		str_fmt(err, errlen, "the instance is kept at the PACS, and "
+		    "dicom.pacs is not AE@host:port");
+		return DCMSHIM_ENET;
+	}
+	ts_add(ts, &n, hd->transfer_syntax);
+	for (i = 0; i < q->nts; i++)
+		ts_add(ts, &n, q->ts[i]);
+	ts_add(ts, &n, "1.2.840.10008.1.2.1");	/* Explicit VR Little Endian */
+	ts_add(ts, &n, "1.2.840.10008.1.2");	/* Implicit VR Little Endian */
+	if (tmp_name(s, out, outsz) != 0) {
+		str_fmt(err, errlen, "%s: path too long", s->tmp);
+		return DCMSHIM_EIO;
+	}
+	memset(&r, 0, sizeof r);
+	r.host = s->pacs_host;
+	r.port = s->pacs_port;
+	r.calling_ae = s->ae_title;
+	r.called_ae = s->pacs_ae;
+	r.timeout = s->timeout;
+	r.study_uid = hd->study_uid;
+	r.series_uid = hd->series_uid;
+	r.sop_uid = hd->sop_uid;
+	r.sop_class = hd->sop_class;
+	r.ts = ts;
+	r.nts = n;
+	return dcmfetch_get(&r, out, err, errlen);
+}
+
+/* The stored or fetched instance src (in syntax ts) in a requested
+ * syntax: 0 with the file to send in out (src itself, or a transcoded
+ * copy with *made set), else -1 with the reason in err. */
+static int
+encode(struct rq *q, const char *src, const char *ts, char *out,
+    size_t outsz, int *made, char *err, size_t errlen)
+{
+	size_t i;
+	char e[256];
+
+	*made = 0;
+	if (ts_wanted(q, ts)) {
+		str_lcpy(out, src, outsz);
+		return 0;
+	}
+	for (i = 0; i < q->nts; i++)
+		if (dcmshim_can_transcode(ts, q->ts[i]) == 1)
+			break;
+	if (i == q->nts) {
+		str_fmt(err, errlen, "stored as %s, no lossless transcoding "
+		    "into a requested one", ts);
+		return -1;
+	}
+	if (tmp_name(q->ids, out, outsz) != 0) {
+		str_fmt(err, errlen, "%s: path too long", q->ids->tmp);
+		return -1;
+	}
+	if (transcode(q->ids, src, q->ts[i], out, e, sizeof e) != 0) {
+		log_warnx("dicom: RAD-69: %s -> %s: %s", src, q->ts[i], e);
+		str_fmt(err, errlen, "transcoding %s into %s failed", ts,
+		    q->ts[i]);
+		return -1;
+	}
+	*made = 1;
+	return 0;
+}
+
+static int
+add_response(struct rq *q, struct soap_attachment *a, const char *repo,
+    const char *sop)
+{
+	char rnd[SOAP_UUID_LEN];
+
+	if (soap_uuid(rnd, sizeof rnd) != 0 ||
+	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
+		return -1;
+	str_lcpy(a->content_type, "application/dicom", sizeof a->content_type);
+	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>"
+	    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
+	    buf_add_xml(&q->docs, repo) != BUF_OK ||
+	    buf_adds(&q->docs, "</xdsb:RepositoryUniqueId>"
+	    "<xdsb:DocumentUniqueId>") != BUF_OK ||
+	    buf_add_xml(&q->docs, sop) != BUF_OK ||
+	    buf_adds(&q->docs, "</xdsb:DocumentUniqueId><xdsb:mimeType>"
+	    "application/dicom</xdsb:mimeType><xdsb:Document><xop:Include "
+	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:") != BUF_OK ||
+	    buf_add_xml(&q->docs, a->cid) != BUF_OK ||
+	    buf_adds(&q->docs, "\"/></xdsb:Document></xdsb:DocumentResponse>")
+	    != BUF_OK)
+		return -1;
+	return 0;
+}
+
 /* One DocumentRequest of series/study.  -1: out of memory. */
 static int
 one(struct rq *q, xmlNode *dr, const char *study, const char *series)
 {
 	struct soap_attachment *a = &q->att[q->nfound];
-	struct dcmshim_info in;
+	struct dcmshim_info in, got;
 	struct stat sb;
-	char repo[ID_MAX], sop[ID_MAX], rnd[SOAP_UUID_LEN], e[256];
+	char repo[ID_MAX], sop[ID_MAX], e[512];
+	char stored[PATH_SZ], fetched[PATH_SZ] = "", out[PATH_SZ] = "";
+	const char *src, *ts;
+	int stripped, made = 0, rc = -1, frc;
 
 	if (text_child(dr, NS_XDSB, "RepositoryUniqueId", repo, sizeof repo)
 	    != 0 || text_child(dr, NS_XDSB, "DocumentUniqueId", sop,
@@ -139,43 +328,77 @@ one(struct rq *q, xmlNode *dr, const char *study, const char *series)
 	/* digits and dots only: safe as path components */
 	if (!dcmshim_uid_valid(study) || !dcmshim_uid_valid(series) ||
 	    !dcmshim_uid_valid(sop) ||
-	    str_fmt(a->path, sizeof a->path, "%s/%s/%s/%s.dcm", q->ids->root,
-	    study, series, sop) < 0 || stat(a->path, &sb) != 0 ||
+	    str_fmt(stored, sizeof stored, "%s/%s/%s/%s.dcm", q->ids->root,
+	    study, series, sop) < 0 || stat(stored, &sb) != 0 ||
 	    !S_ISREG(sb.st_mode))
 		return fail_doc(q, ERR_DOCUMENT_UNIQUEID, NULL,
 		    "No document matching composite UID", study, series, sop);
-	if (dcmshim_parse_file(a->path, &in, e, sizeof e) != 0) {
-		log_warnx("dicom: RAD-69: %s: %s", a->path, e);
+	if (dcmshim_parse_file(stored, &in, e, sizeof e) != 0 ||
+	    (stripped = dcmfetch_is_stripped(stored, e, sizeof e)) < 0) {
+		log_warnx("dicom: RAD-69: %s: %s", stored, e);
 		return fail_doc(q, ERR_REPOSITORY, NULL, "the stored instance "
 		    "cannot be read", study, series, sop);
 	}
-	if (!ts_wanted(q, in.transfer_syntax)) {
-		xact_add_error(q->x, ERR_REPOSITORY);
-		return rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
-		    "IDS cannot encode the pixel data using any of the "
-		    "requested transfer syntaxes (%.64s is stored as %s)", sop,
-		    in.transfer_syntax);
+	src = stored;
+	ts = in.transfer_syntax;
+	if (stripped) {
+		if ((frc = fetch(q, &in, fetched, sizeof fetched, e,
+		    sizeof e)) != 0) {
+			log_warnx("dicom: RAD-69: %s: %s", sop, e);
+			xact_add_error(q->x, frc == DCMSHIM_ENOTFOUND ?
+			    ERR_DOCUMENT_UNIQUEID : ERR_REPOSITORY);
+			rc = rim_errors_add(&q->errs, 0, frc ==
+			    DCMSHIM_ENOTFOUND ? ERR_DOCUMENT_UNIQUEID :
+			    ERR_REPOSITORY, NULL, "%s %.64s from the PACS: "
+			    "%.300s", frc == DCMSHIM_ENOTFOUND ?
+			    "No document matching composite UID: cannot fetch"
+			    : "cannot fetch", sop, e);
+			fetched[0] = '\0';
+			goto out;
+		}
+		if (dcmshim_parse_file(fetched, &got, e, sizeof e) != 0 ||
+		    strcmp(got.sop_uid, sop) != 0) {
+			log_warnx("dicom: RAD-69: fetched %s: %s", sop, e);
+			xact_add_error(q->x, ERR_REPOSITORY);
+			rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
+			    "the instance %.64s fetched from the PACS cannot "
+			    "be read", sop);
+			goto out;
+		}
+		src = fetched;
+		ts = got.transfer_syntax;
 	}
-	if (soap_uuid(rnd, sizeof rnd) != 0 ||
-	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
-		return -1;
-	str_lcpy(a->content_type, "application/dicom", sizeof a->content_type);
+	if (encode(q, src, ts, out, sizeof out, &made, e, sizeof e) != 0) {
+		xact_add_error(q->x, ERR_REPOSITORY);
+		rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
+		    "IDS cannot encode the pixel data using any of the "
+		    "requested transfer syntaxes (%.64s: %s)", sop, e);
+		goto out;
+	}
+	if (stat(out, &sb) != 0) {
+		log_warn("dicom: RAD-69: %s", out);
+		xact_add_error(q->x, ERR_REPOSITORY);
+		rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
+		    "the instance %.64s cannot be read", sop);
+		goto out;
+	}
+	memset(a, 0, sizeof *a);
+	str_lcpy(a->path, out, sizeof a->path);
 	a->size = sb.st_size;
-	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>"
-	    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
-	    buf_add_xml(&q->docs, repo) != BUF_OK ||
-	    buf_adds(&q->docs, "</xdsb:RepositoryUniqueId>"
-	    "<xdsb:DocumentUniqueId>") != BUF_OK ||
-	    buf_add_xml(&q->docs, sop) != BUF_OK ||
-	    buf_adds(&q->docs, "</xdsb:DocumentUniqueId><xdsb:mimeType>"
-	    "application/dicom</xdsb:mimeType><xdsb:Document><xop:Include "
-	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:") != BUF_OK ||
-	    buf_add_xml(&q->docs, a->cid) != BUF_OK ||
-	    buf_adds(&q->docs, "\"/></xdsb:Document></xdsb:DocumentResponse>")
-	    != BUF_OK)
-		return -1;
+	a->unlink_after = made || src == fetched;
+	if (add_response(q, a, repo, sop) != 0)
+		goto out;	/* -1: out of memory */
 	q->nfound++;
-	return 0;
+	rc = 0;
+	if (src == fetched && !made)
+		fetched[0] = '\0';	/* it is the answer */
+	made = 0;
+out:
+	if (made)
+		unlink(out);
+	if (fetched[0] != '\0')
+		unlink(fetched);
+	return rc;
 }
 
 /* The TransferSyntaxUIDList: transfer syntaxes DICOM defines only (an
@@ -206,6 +429,7 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 	xmlNode *st, *se, *dr;
 	char study[ID_MAX], series[ID_MAX];
 	const char *status;
+	size_t i;
 	int ret = -1;
 
 	memset(&q, 0, sizeof q);
@@ -289,10 +513,57 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 nomem:
 	str_fmt(x->reason, sizeof x->reason, "RAD-69: out of memory");
 out:
+	if (q.att != NULL)	/* not handed over: its own files go */
+		for (i = 0; i < q.nfound; i++)
+			if (q.att[i].unlink_after)
+				unlink(q.att[i].path);
 	free(q.att);
 	buf_free(&q.docs);
 	rim_errors_free(&q.errs);
 	return ret;
+}
+
+/* dicom.pacs "AE@host:port" into s; -1 when it is not that. */
+static int
+pacs_parse(struct bridge_ids *s, const char *spec)
+{
+	const char *at = strchr(spec, '@');
+
+	if (at == NULL || at == spec || (size_t)(at - spec) >=
+	    sizeof s->pacs_ae)
+		return -1;
+	str_fmt(s->pacs_ae, sizeof s->pacs_ae, "%.*s", (int)(at - spec), spec);
+	if (conf_split_hostport(at + 1, s->pacs_host, sizeof s->pacs_host,
+	    &s->pacs_port) != 0 || s->pacs_port <= 0) {
+		s->pacs_port = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir (0700) each of root, root/tmp, root/tmp/rad69, and remove the
+ * answer files a crash left in the last. */
+static int
+tmp_prepare(struct bridge_ids *s, char *err, size_t errlen)
+{
+	char p[PATH_SZ];
+	DIR *d;
+	struct dirent *e;
+
+	if (str_fmt(p, sizeof p, "%s/tmp", s->root) < 0 ||
+	    (mkdir(s->root, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(p, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(s->tmp, 0700) != 0 && errno != EEXIST) ||
+	    (d = opendir(s->tmp)) == NULL) {
+		str_fmt(err, errlen, "%s: %s", s->tmp, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, TMP_PREFIX, sizeof TMP_PREFIX - 1) ==
+		    0 && str_fmt(p, sizeof p, "%s/%s", s->tmp, e->d_name) >= 0)
+			unlink(p);
+	closedir(d);
+	return 0;
 }
 
 int
@@ -306,15 +577,31 @@ bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
 		str_fmt(err, errlen, "out of memory");
 		return -1;
 	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
 	if (str_fmt(s->root, sizeof s->root, "%s/dicom", cf->node_state_dir) <
-	    0 || str_lcpy(s->repo_uid, cf->dicom_retrieve_location_uid[0] !=
+	    0 || str_fmt(s->tmp, sizeof s->tmp, "%s/tmp/rad69", s->root) < 0 ||
+	    str_lcpy(s->repo_uid, cf->dicom_retrieve_location_uid[0] !=
 	    '\0' ? cf->dicom_retrieve_location_uid : cf->repository_unique_id,
-	    sizeof s->repo_uid) >= sizeof s->repo_uid) {
-		str_fmt(err, errlen, "node.state_dir or the Retrieve Location "
-		    "UID too long");
-		free(s);
-		return -1;
+	    sizeof s->repo_uid) >= sizeof s->repo_uid ||
+	    str_lcpy(s->ae_title, cf->dicom_ae_title, sizeof s->ae_title) >=
+	    sizeof s->ae_title) {
+		str_fmt(err, errlen, "node.state_dir, dicom.ae_title or the "
+		    "Retrieve Location UID too long");
+		goto fail;
 	}
+	s->timeout = cf->dicom_timeout > 0 && cf->dicom_timeout < 3600 ?
+	    (int)cf->dicom_timeout : 30;
+	/* Needed in proxy mode; in store mode only for header-only copies
+	 * left by an earlier proxy mode (then RAD-69 says what is wrong). */
+	if (cf->dicom_pacs[0] != '\0' && pacs_parse(s, cf->dicom_pacs) != 0 &&
+	    strcmp(cf->dicom_mode, "proxy") == 0) {
+		str_fmt(err, errlen, "dicom.pacs: \"%s\" is not AE@host:port",
+		    cf->dicom_pacs);
+		goto fail;
+	}
+	if (tmp_prepare(s, err, errlen) != 0)
+		goto fail;
 	s->route = (struct soap_route){ ACT_RAD69, ACT_RAD69_RSP,
 	    TXN_RAD69, NS_XDSI, "RetrieveImagingDocumentSetRequest",
 	    PACK_MTOM, rad69 };
@@ -324,11 +611,18 @@ bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
 	s->ep.actor = s;
 	*out = s;
 	return 0;
+fail:
+	bridge_ids_close(s);
+	return -1;
 }
 
 void
 bridge_ids_close(struct bridge_ids *s)
 {
+	if (s == NULL)
+		return;
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
