@@ -8,6 +8,25 @@
 #include "actor.h"
 #include "buf.h"
 #include "soap.h"
+#include "spool.h"
+#include "xml.h"
+
+/* Inline base64 elements of an MTOM root part (ep->inline_base64), each
+ * decoded into a spool while the root part is parsed. */
+#define SOAP_INLINE_MAX	1024	/* inline documents per request */
+
+struct soap_inline {
+	struct spool	*sp;		/* the element being decoded */
+	struct b64dec	 dec;
+	int		 bad;		/* its base64 is invalid */
+	char		 id[128];	/* its id attribute, for messages */
+	char		 tag[17];	/* random, in the synthetic cids */
+	unsigned	 n;		/* elements diverted so far */
+	int		 status;	/* our failure: an mtom_status */
+	char		 err[256];
+	struct soap_attachment *att;	/* finished documents */
+	size_t		 natt;
+};
 
 struct serve {
 	const struct soap_endpoint *ep;
@@ -21,6 +40,13 @@ struct serve {
 	const char	*content_type;	/* of the request */
 	char		 ct_action[SOAP_ACTION_MAX];	/* Content-Type action= */
 	struct buf	 in;		/* envelope (root part) bytes */
+	struct xml_push	*push;		/* or the root part parsed as it
+					   arrives (inline_base64 endpoint) */
+	xmlDoc		*pushed;	/* its result */
+	size_t		 root_bytes;
+	int		 xml_status;	/* push parser failure (xml_status) */
+	char		 xml_err[256];
+	struct soap_inline inl;
 	struct soap_env	 env;
 	struct soap_fault f;
 	const struct soap_route *route;
@@ -30,13 +56,16 @@ struct serve {
 };
 
 /* MTOM request: read the multipart body, envelope into s->in, other parts
- * spooled into s->att.  0, or -1 with s->f set (or s->eio). */
+ * spooled into s->att.  On an endpoint with inline_base64 the envelope is
+ * parsed while it arrives instead (s->pushed), the inline documents
+ * becoming attachments too.  0, or -1 with s->f set (or s->eio). */
 int	soap_mtom_read(struct serve *s);
 /* After the envelope is parsed: resolve xop:Include references. */
 int	soap_mtom_resolve(struct serve *s);
 /* Send env (the response envelope) and s->reply.att as multipart/related. */
 int	soap_mtom_send(struct serve *s, const struct buf *env);
-/* Remove the spooled request attachments and free their array. */
+/* Remove the spooled request attachments and free their array; free
+ * the push parser state. */
 void	soap_mtom_free(struct serve *s);
 /* Write s->f as a fault (in soap_serve.c). */
 int	send_fault(struct serve *s);

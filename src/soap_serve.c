@@ -339,7 +339,11 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 		}
 		goto fault;
 	}
-	r = soap_env_parse(s.in.b_data, s.in.b_len, &s.env, &s.f);
+	if (s.pushed != NULL) {		/* parsed while it arrived */
+		r = soap_env_from_doc(s.pushed, &s.env, &s.f);
+		s.pushed = NULL;
+	} else
+		r = soap_env_parse(s.in.b_data, s.in.b_len, &s.env, &s.f);
 	str_lcpy(x->action, s.env.action, sizeof x->action);
 	str_lcpy(x->message_id, s.env.message_id, sizeof x->message_id);
 	if (r != 0)

@@ -100,7 +100,11 @@ struct xml_push {
 	size_t		 max_xml;
 	unsigned long long fed;		/* bytes given to libxml2 */
 	unsigned long long diverted;	/* text bytes sent to dv.text */
+	unsigned long long div_raw;	/* input bytes of closed diverted
+					   elements (CR, references...) */
+	unsigned long long div_pos;	/* input offset where div_el began */
 	xmlNode		*div_el;	/* diverted element being parsed */
+	int		 div_text;	/* it has had non-whitespace text */
 	int		 doctype;	/* a DOCTYPE stopped the parse */
 	int		 status;	/* first error, sticky */
 	char		 err[256];
@@ -149,6 +153,27 @@ diverted_name(const struct xml_push *p, const xmlChar *ns,
 	return 0;
 }
 
+/* Input bytes the parser has consumed. */
+static unsigned long long
+push_pos(xmlParserCtxtPtr ctxt)
+{
+	long c = xmlByteConsumed(ctxt);
+
+	return c > 0 ? (unsigned long long)c : 0;
+}
+
+/* Input bytes inside diverted elements so far. */
+static unsigned long long
+push_div_raw(struct xml_push *p)
+{
+	unsigned long long now;
+
+	if (p->div_el == NULL)
+		return p->div_raw;
+	now = push_pos(p->ctxt);
+	return p->div_raw + (now > p->div_pos ? now - p->div_pos : 0);
+}
+
 static void
 push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
     const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
@@ -161,6 +186,15 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 
 	if (p->status != XML_OK)
 		return;
+	if (p->div_el != NULL && !p->div_text && uri != NULL &&
+	    xmlStrEqual(uri, (const xmlChar *)NS_XOP) &&
+	    xmlStrEqual(localname, (const xmlChar *)"Include")) {
+		/* Already an XOP reference: nothing to divert. */
+		p->div_raw = push_div_raw(p);
+		p->div_el = NULL;
+		if (p->dv.cancel != NULL)
+			p->dv.cancel(p->dv.arg);
+	}
 	if (p->div_el != NULL) {
 		str_fmt(msg, sizeof msg, "element %.80s inside %.80s, whose "
 		    "content must be text (base64)", (const char *)localname,
@@ -174,6 +208,8 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 	    !xmlStrEqual(ctxt->node->name, localname))
 		return;
 	p->div_el = ctxt->node;
+	p->div_pos = push_pos(ctxt);
+	p->div_text = 0;
 	msg[0] = '\0';
 	if (p->dv.begin != NULL &&
 	    (rc = p->dv.begin(p->dv.arg, p->div_el, msg, sizeof msg)) != 0)
@@ -186,7 +222,7 @@ push_text(void *vctx, const xmlChar *ch, int len)
 	xmlParserCtxtPtr ctxt = vctx;
 	struct xml_push *p = ctxt->_private;
 	char msg[256];
-	int rc;
+	int rc, i;
 
 	if (p->status != XML_OK || len <= 0)
 		return;
@@ -195,6 +231,10 @@ push_text(void *vctx, const xmlChar *ch, int len)
 		return;
 	}
 	p->diverted += (unsigned long long)len;
+	for (i = 0; !p->div_text && i < len; i++)
+		if (ch[i] != ' ' && ch[i] != '\t' && ch[i] != '\r' &&
+		    ch[i] != '\n')
+			p->div_text = 1;
 	msg[0] = '\0';
 	if (p->dv.text != NULL && (rc = p->dv.text(p->dv.arg,
 	    (const char *)ch, (size_t)len, msg, sizeof msg)) != 0)
@@ -271,6 +311,7 @@ push_end(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 	if (p->status != XML_OK)
 		return;
 	if ((el = p->div_el) != NULL && ctxt->node == el) {
+		p->div_raw = push_div_raw(p);
 		p->div_el = NULL;
 		msg[0] = '\0';
 		if ((rc = divert_close(p, el, msg, sizeof msg)) != XML_OK) {
@@ -362,7 +403,7 @@ xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
 		if (push_check(p) != XML_OK)
 			break;
 		/* What libxml2 holds unparsed counts as not diverted. */
-		if (p->fed - p->diverted > p->max_xml) {
+		if (p->fed - push_div_raw(p) > p->max_xml) {
 			str_fmt(msg, sizeof msg, "XML larger than %zu bytes "
 			    "(diverted text not counted)", p->max_xml);
 			push_fail(p, XML_ETOOBIG, msg);

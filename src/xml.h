@@ -23,7 +23,10 @@ xmlDoc	*xml_parse(const char *data, size_t len, char *err, size_t errlen);
  * Divert: the text of elements named in divert->names ({NULL, NULL}-
  * terminated) does not go into the DOM but to divert->text as it is
  * parsed (character data and CDATA, entity and character references
- * resolved); an element child inside such an element is an error.  At
+ * resolved); an element child inside such an element is an error,
+ * except an xop:Include before any text other than whitespace: then the
+ * element is an XOP reference already, divert->cancel is called and the
+ * element is parsed as any other.  At
  * its end tag divert->end either names an href (XML_DIVERT_INCLUDE: the
  * element gets one child <xop:Include href="..."/>) or gives a short
  * text to put there instead (XML_DIVERT_TEXT).  So an element holding
@@ -53,6 +56,8 @@ struct xml_divert {
 	int	(*begin)(void *arg, xmlNode *el, char *err, size_t errlen);
 	int	(*text)(void *arg, const char *p, size_t n, char *err,
 		    size_t errlen);
+	/* It holds an xop:Include: forget it (no end call follows). */
+	void	(*cancel)(void *arg);
 	/* Its end tag: fill out (href or replacement text, NUL-terminated). */
 	int	(*end)(void *arg, xmlNode *el, char *out, size_t outsz,
 		    char *err, size_t errlen);

@@ -175,6 +175,9 @@ static const struct soap_endpoint ep = {
 	"/test", routes, sizeof routes / sizeof routes[0], NULL, NULL
 };
 
+/* The endpoint run() serves (NULL: ep). */
+static const struct soap_endpoint *run_ep;
+
 /* ---- helpers ---- */
 
 static char *
@@ -225,7 +228,7 @@ run(const char *ct, const char *in, size_t len, struct mem_io *m,
 	m->inlen = len;
 	buf_init(&m->out, 1 << 20);
 	xact_begin(&r->x, NULL, "/test", "CN=test", "127.0.0.1");
-	r->rc = soap_serve(&ep, ct, &(struct soap_io){ mem_read, mem_begin,
+	r->rc = soap_serve(run_ep != NULL ? run_ep : &ep, ct, &(struct soap_io){ mem_read, mem_begin,
 	    mem_write, mem_end, m }, lim, &r->x);
 	r->status = m->status;
 	str_lcpy(r->ct, m->ct, sizeof r->ct);
@@ -1247,7 +1250,14 @@ struct dtest {
 	char		 id[64];
 	int		 fail_text;	/* status text() returns */
 	int		 as_text;	/* end() answers XML_DIVERT_TEXT */
+	int		 cancelled;
 };
+
+static void
+dt_cancel(void *arg)
+{
+	((struct dtest *)arg)->cancelled++;
+}
 
 static int
 dt_begin(void *arg, xmlNode *el, char *err, size_t errlen)
@@ -1305,6 +1315,7 @@ static void
 test_push_divert(void)
 {
 	static const char *in = DT_ENV(DT_DOC("D1", "aGVs\nbG8=")
+	    DT_DOC("X", "\n <xop:Include xmlns:xop=\"" NS_XOP "\" href=\"cid:a\"/>")
 	    "<Document>not diverted</Document>"
 	    DT_DOC("D2", "QU<![CDATA[JD]]>&#x52;x&amp;y"));
 	struct xml_divert dv;
@@ -1323,17 +1334,19 @@ test_push_divert(void)
 		dv.begin = dt_begin;
 		dv.text = dt_text;
 		dv.end = dt_end;
+		dv.cancel = dt_cancel;
 		dv.arg = &t;
 		d = push_parse(in, strlen(in), chunk, 4096, &dv, &st, err,
 		    sizeof err);
 		CU_ASSERT_EQUAL(st, XML_OK);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-		CU_ASSERT_EQUAL(t.begun, 2);
+		CU_ASSERT_EQUAL(t.begun, 3);
+		CU_ASSERT_EQUAL(t.cancelled, 1);
 		CU_ASSERT_EQUAL(t.ended, 2);
 		CU_ASSERT_STRING_EQUAL(t.id, "D2");
-		CU_ASSERT_EQUAL(t.text.b_len, 17);
-		CU_ASSERT_EQUAL(memcmp(t.text.b_data, "aGVs\nbG8=QUJDRx&y",
-		    17), 0);
+		CU_ASSERT_EQUAL(t.text.b_len, 19);
+		CU_ASSERT_EQUAL(memcmp(t.text.b_data, "aGVs\nbG8=\n QUJDRx&y",
+		    19), 0);
 		root = xmlDocGetRootElement(d);
 		d1 = xml_next_elem(xml_first_elem(root));
 		CU_ASSERT_FATAL(xml_is(d1, NS_XDSB, "Document"));
@@ -1343,7 +1356,11 @@ test_push_divert(void)
 		    "cid:t1@xdsnode");
 		CU_ASSERT_PTR_NULL(inc->next);
 		CU_ASSERT_PTR_EQUAL(d1->children, inc);
-		d2 = xml_next_elem(d1);
+		d2 = xml_next_elem(d1);		/* an XOP reference, kept */
+		CU_ASSERT_STRING_EQUAL(xml_attr(d2, "id"), "X");
+		CU_ASSERT_STRING_EQUAL(xml_attr(xml_first_elem(d2), "href"),
+		    "cid:a");
+		d2 = xml_next_elem(d2);
 		CU_ASSERT(xml_is(d2, NULL, "Document"));
 		d2 = xml_next_elem(d2);
 		CU_ASSERT(xml_is(d2, NS_XDSB, "Document"));
@@ -1363,7 +1380,7 @@ test_push_divert_errors(void)
 	struct xml_divert dv;
 	struct dtest t;
 	xmlDoc *d;
-	size_t n;
+	size_t n, h, i;
 	int st;
 
 	memset(&t, 0, sizeof t);
@@ -1387,6 +1404,7 @@ test_push_divert_errors(void)
 	 * max_xml 400, 500 bytes of other text do not */
 	n = (size_t)str_fmt(big, sizeof big, "%s", "<xdsb:P xmlns:xdsb=\""
 	    NS_XDSB "\"><xdsb:Document>");
+	h = n;
 	memset(big + n, 'A', 8000);
 	n += 8000;
 	n += (size_t)str_fmt(big + n, sizeof big - n,
@@ -1396,6 +1414,16 @@ test_push_divert_errors(void)
 	CU_ASSERT_EQUAL(st, XML_OK);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_EQUAL(t.text.b_len, 8000);
+	xmlFreeDoc(d);
+	/* CR LF every 8 bytes: 1000 CRs the parser drops still count as
+	 * diverted input, not as envelope */
+	for (i = 0; i < 1000; i++)
+		memcpy(big + h + i * 8, "AAAAAA\r\n", 8);
+	buf_reset(&t.text);
+	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
+	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_PTR_NOT_NULL(d);
+	CU_ASSERT_EQUAL(t.text.b_len, 7000);
 	xmlFreeDoc(d);
 	n = (size_t)str_fmt(big, sizeof big, "<x>");
 	memset(big + n, 'A', 500);
@@ -1435,6 +1463,301 @@ test_push_divert_errors(void)
 	buf_free(&t.text);
 }
 
+
+/* ---- inline base64 streamed out of an MTOM root part ---- */
+
+static struct {
+	size_t	 natt;
+	struct soap_attachment att[4];
+	char	 content[4][400000];	/* the files, as the actor saw them */
+	char	 first[4][256];		/* per Document: xop:Include href or
+					   text */
+	size_t	 ndoc;
+} inl;
+
+static int
+h_inline(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	xmlNode *d, *c;
+	const char *h;
+	FILE *fp;
+	size_t i;
+
+	(void)actor;
+	(void)x;
+	memset(&inl, 0, sizeof inl);
+	inl.natt = req->natt;
+	for (i = 0; i < req->natt && i < 4; i++) {
+		inl.att[i] = req->att[i];
+		if ((fp = fopen(req->att[i].path, "rb")) != NULL) {
+			(void)fread(inl.content[i], 1,
+			    sizeof inl.content[i] - 1, fp);
+			fclose(fp);
+		}
+	}
+	for (d = xml_first_elem(req->body); d != NULL; d = xml_next_elem(d)) {
+		if (!xml_is(d, NS_XDSB, "Document") || inl.ndoc == 4)
+			continue;
+		c = xml_first_elem(d);
+		if (c != NULL && xml_is(c, NS_XOP, "Include")) {
+			h = xml_attr(c, "href");
+			str_lcpy(inl.first[inl.ndoc], h != NULL ? h : "",
+			    sizeof inl.first[0]);
+		} else if (d->children != NULL && d->children->content != NULL)
+			str_lcpy(inl.first[inl.ndoc],
+			    (const char *)d->children->content,
+			    sizeof inl.first[0]);
+		inl.ndoc++;
+	}
+	return buf_adds(&reply->body, "<t:Ok xmlns:t=\"" NS_TEST "\"/>") ==
+	    BUF_OK ? 0 : -1;
+}
+
+static const struct soap_route routes_inl[] = {
+	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
+	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_inline },
+};
+static const struct soap_qname inline_names[] = {
+	{ NS_XDSB, "Document" }, { NULL, NULL }
+};
+static const struct soap_endpoint ep_inl = {
+	"/test", routes_inl, 1, NULL, inline_names
+};
+
+/* base64 with CRLF every 76 characters */
+static void
+b64enc(struct buf *b, const unsigned char *p, size_t n)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+	unsigned long v;
+	size_t i, k, line = 0;
+	char q[4];
+
+	for (i = 0; i < n; i += 3) {
+		k = n - i < 3 ? n - i : 3;
+		v = (unsigned long)p[i] << 16 | (k > 1 ? (unsigned long)p[i + 1]
+		    << 8 : 0) | (k > 2 ? p[i + 2] : 0);
+		q[0] = a[v >> 18 & 63];
+		q[1] = a[v >> 12 & 63];
+		q[2] = k > 1 ? a[v >> 6 & 63] : '=';
+		q[3] = k > 2 ? a[v & 63] : '=';
+		CU_ASSERT_EQUAL(buf_add(b, q, 4), BUF_OK);
+		if ((line += 4) == 76) {
+			CU_ASSERT_EQUAL(buf_adds(b, "\r\n"), BUF_OK);
+			line = 0;
+		}
+	}
+}
+
+#define PNR_OPEN "<b:ProvideAndRegisterDocumentSetRequest xmlns:b=\"" \
+	NS_XDSB "\"><lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\"/>"
+#define PNR_CLOSE "</b:ProvideAndRegisterDocumentSetRequest>"
+#define ENV_HEAD ENV_OPEN "<s:Header>" ACTION(ACT_ITI41) MSGID \
+	"</s:Header><s:Body>"
+#define ENV_TAIL "</s:Body></s:Envelope>"
+
+/* An ITI-41 MTOM request: docs is the XML between the
+ * SubmitObjectsRequest and the end of the body element. */
+static void
+inline_req(struct buf *b, const char *docs)
+{
+	buf_init(b, 8 << 20);
+	CU_ASSERT_EQUAL(buf_adds(b, PART_ROOT ENV_HEAD PNR_OPEN), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(b, docs), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(b, PNR_CLOSE ENV_TAIL PART_DOC PART_END),
+	    BUF_OK);
+}
+
+static void
+run_inline(struct buf *b, size_t chunk, size_t max_env, long long max_att,
+    struct result *r)
+{
+	struct soap_limits lim = { max_env, max_att, spool, 0 };
+	struct mem_io m;
+
+	memset(&m, 0, sizeof m);
+	m.chunk = chunk;
+	memset(&inl, 0, sizeof inl);
+	run_ep = &ep_inl;
+	run(MTOM_CT, b->b_data, b->b_len, &m, &lim, r);
+	run_ep = NULL;
+}
+
+static void
+test_inline(void)
+{
+	static const size_t chunks[] = { 100, 1, 65536 };
+	unsigned char *big;
+	struct buf docs, b;
+	struct result r;
+	size_t i, k;
+
+	big = malloc(300000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	for (i = 0; i < 300000; i++)
+		big[i] = (unsigned char)(i * 7 + i / 251);
+	buf_init(&docs, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d1\">\n  aGVsbG8g\r\n"
+	    "d29y<![CDATA[bGQ=]]>\n</b:Document><b:Document id=\"d2\">"),
+	    BUF_OK);
+	b64enc(&docs, big, 300000);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document><b:Document id=\"d3\">"
+	    "<xop:Include xmlns:xop=\"" NS_XOP "\" href=\"cid:doc1@test\"/>"
+	    "</b:Document>"), BUF_OK);
+	inline_req(&b, buf_str(&docs));
+	for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+		if (chunks[k] == 1)	/* 1-byte reads: the small one */
+			continue;
+		/* envelope limit 4096: only what is not inline counts */
+		run_inline(&b, chunks[k], 4096, 0, &r);
+		if (r.status != 200)
+			fprintf(stderr, "inline: %d %s\n", r.status,
+			    r.x.reason);
+		CU_ASSERT_EQUAL(r.status, 200);
+		CU_ASSERT_EQUAL(r.x.outcome, XACT_SUCCESS);
+		CU_ASSERT_EQUAL_FATAL(inl.natt, 3);
+		CU_ASSERT_EQUAL(inl.ndoc, 3);
+		/* the client's part first, then the inline documents */
+		CU_ASSERT_STRING_EQUAL(inl.att[0].cid, "doc1@test");
+		CU_ASSERT_STRING_EQUAL(inl.first[2], "cid:doc1@test");
+		CU_ASSERT_EQUAL(strncmp(inl.att[1].cid, "inline-1.", 9), 0);
+		CU_ASSERT_EQUAL(strlen(inl.att[1].cid), 9 + 16 + 16);
+		CU_ASSERT_PTR_NOT_NULL(strstr(inl.att[1].cid,
+		    "@xdsnode.invalid"));
+		CU_ASSERT_EQUAL(strncmp(inl.first[0], "cid:", 4), 0);
+		CU_ASSERT_STRING_EQUAL(inl.first[0] + 4, inl.att[1].cid);
+		CU_ASSERT_STRING_EQUAL(inl.first[1] + 4, inl.att[2].cid);
+		CU_ASSERT_EQUAL(inl.att[1].size, 11);
+		CU_ASSERT_STRING_EQUAL(inl.content[1], "hello world");
+		CU_ASSERT_STRING_EQUAL(inl.att[1].sha1,
+		    "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed");
+		CU_ASSERT_STRING_EQUAL(inl.att[1].sha256, "b94d27b9934d3e08a52e52"
+		    "d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+		CU_ASSERT_EQUAL(inl.att[2].size, 300000);
+		CU_ASSERT_EQUAL(memcmp(inl.content[2], big, 300000), 0);
+		CU_ASSERT_EQUAL(strlen(inl.att[2].sha1), 40);
+		CU_ASSERT_EQUAL(strlen(inl.att[2].sha256), 64);
+		done(&r);
+		CU_ASSERT_EQUAL(spool_files(), 0);
+	}
+	buf_free(&b);
+
+	/* one byte per read */
+	inline_req(&b, "<b:Document id=\"d1\">aGVsbG8gd29ybGQ=</b:Document>");
+	run_inline(&b, 1, 0, 0, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(inl.natt, 2);
+	CU_ASSERT_STRING_EQUAL(inl.content[1], "hello world");
+	CU_ASSERT_STRING_EQUAL(inl.att[1].sha1,
+	    "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed");
+	done(&r);
+	buf_free(&b);
+
+	/* invalid base64: the actor sees "!" (its own check answers) */
+	inline_req(&b, "<b:Document id=\"d1\">aGVs!bG8=</b:Document>"
+	    "<b:Document id=\"d2\">aGVsbG8gd29ybGQ=</b:Document>");
+	run_inline(&b, 100, 0, 0, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(inl.natt, 2);
+	CU_ASSERT_STRING_EQUAL(inl.first[0], "!");
+	CU_ASSERT_EQUAL(strncmp(inl.first[1], "cid:inline-2.", 13), 0);
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+
+	buf_free(&docs);
+	free(big);
+}
+
+static void
+test_inline_faults(void)
+{
+	struct buf b, docs;
+	struct result r;
+	size_t i;
+
+	/* an inline document over max_attachment: 413 */
+	buf_init(&docs, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d9\">"), BUF_OK);
+	for (i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(buf_adds(&docs, "QUJD"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document>"), BUF_OK);
+	inline_req(&b, buf_str(&docs));
+	run_inline(&b, 100, 0, 2000, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
+	    "inline document d9 larger than 2000 bytes");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+	buf_free(&docs);
+
+	/* what is not inline still counts against max_envelope */
+	buf_init(&docs, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d1\">QUJD"
+	    "</b:Document>"), BUF_OK);
+	for (i = 0; i < 500; i++)
+		CU_ASSERT_EQUAL(buf_adds(&docs, "<!-- filler -->"), BUF_OK);
+	inline_req(&b, buf_str(&docs));
+	run_inline(&b, 100, 4096, 0, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
+	    "SOAP envelope larger than 4096 bytes (inline documents not "
+	    "counted)");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+	buf_free(&docs);
+
+	/* an element inside an inline document */
+	inline_req(&b, "<b:Document id=\"d1\">QUJD<x/>QUJD</b:Document>");
+	run_inline(&b, 100, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "element x inside "
+	    "Document, whose content must be text (base64)");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+
+	/* the parser's own errors keep their texts */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
+	    ENV_HEAD PNR_OPEN "<b:Document id=\"d1\">&e;</b:Document>"
+	    PNR_CLOSE ENV_TAIL PART_END), BUF_OK);
+	run_inline(&b, 100, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "DOCTYPE is not allowed in a SOAP message");
+	done(&r);
+	buf_free(&b);
+	inline_req(&b, "<b:Document id=\"d1\">QUJD</b:Documen>");
+	run_inline(&b, 100, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "~XML not well-formed (line 1)");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+
+	/* an unfinished inline document at the end of the body */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT ENV_HEAD PNR_OPEN
+	    "<b:Document id=\"d1\">QUJD" PART_END), BUF_OK);
+	run_inline(&b, 100, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "~XML not well-formed");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+
+	/* an empty root part */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT PART_DOC PART_END), BUF_OK);
+	run_inline(&b, 100, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "MTOM root part is empty");
+	done(&r);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	buf_free(&b);
+}
+
 static const struct cutest tests[] = {
 	{ "ITI-42 corpus", test_iti42_corpus },
 	{ "ITI-18 corpus", test_iti18_corpus },
@@ -1455,6 +1778,8 @@ static const struct cutest tests[] = {
 	{ "push parser: DOCTYPE, entities", test_push_safety },
 	{ "push parser: divert", test_push_divert },
 	{ "push parser: divert errors, limit", test_push_divert_errors },
+	{ "MTOM inline base64 streamed", test_inline },
+	{ "MTOM inline base64 faults", test_inline_faults },
 };
 
 int
