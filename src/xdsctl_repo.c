@@ -35,6 +35,7 @@
 #include "hl7dt.h"
 #include "mtom.h"
 #include "soap.h"
+#include "spool.h"
 #include "str.h"
 #include "vocab.h"
 #include "xdsctl.h"
@@ -42,7 +43,14 @@
 
 #define REPO_MAX_DOCS	256			/* files in one submission */
 #define REPO_MAX_META	((size_t)16 * 1024 * 1024)	/* request XML */
-#define REPO_MAX_ANSWER	((size_t)4 * 1024 * 1024)	/* non-MTOM answers */
+/*
+ * The SOAP answer (a plain one, or the root part of an MTOM one).  A
+ * document sent inline as base64 instead of an xop:Include is decoded
+ * from the parsed answer, so this bounds it too: libxml2 refuses a text
+ * node over 10,000,000 bytes, hence this limit and about 7 MB of
+ * document inline; XOP parts are streamed to disk and not bounded here.
+ */
+#define REPO_MAX_ANSWER	((size_t)10000000)
 #define REPO_MAX_PART	((off_t)1 << 40)	/* one retrieved document */
 #define REPO_ROOT_CID	"root.message@xdsnode.xdsctl"
 #define REPO_UID_SZ	65			/* OID, 64 characters */
@@ -429,7 +437,7 @@ on_answer(char *p, size_t sz, size_t nmemb, void *arg)
 	struct xfer *x = arg;
 	size_t n = sz * nmemb;
 	char *ct = NULL;
-	struct mtom_limits lim = { 0, REPO_MAX_PART, 0, 0 };
+	struct mtom_limits lim = { REPO_MAX_ANSWER, REPO_MAX_PART, 0, 0 };
 
 	if (x->rd == NULL && x->answer.b_len == 0 && !x->rd_failed) {
 		curl_easy_getinfo(x->curl, CURLINFO_CONTENT_TYPE, &ct);
@@ -451,8 +459,9 @@ on_answer(char *p, size_t sz, size_t nmemb, void *arg)
 		return n;
 	}
 	if (buf_add(&x->answer, p, n) != BUF_OK) {
-		str_fmt(x->err, sizeof x->err, "answer over %zu bytes",
-		    REPO_MAX_ANSWER);
+		str_fmt(x->err, sizeof x->err, "answer over %zu bytes (the "
+		    "limit of a SOAP answer; documents inline as base64 are "
+		    "limited by it, MTOM/XOP parts are not)", REPO_MAX_ANSWER);
 		return 0;
 	}
 	return n;
@@ -911,6 +920,79 @@ uid_filename(const char *dir, const char *uid, const char *mime, char *out,
 	    -1 : 0;
 }
 
+/* Where decoded inline bytes go. */
+struct inline_sink {
+	struct spool	*sp;
+	char		 err[256];
+};
+
+static int
+inline_out(void *arg, const unsigned char *p, size_t n)
+{
+	struct inline_sink *k = arg;
+
+	return spool_write(k->sp, p, n, k->err, sizeof k->err);
+}
+
+/*
+ * The base64 text of the xdsb:Document el (an ITI-43 answer that carries
+ * the document inline instead of as an xop:Include), decoded in bounded
+ * chunks into a spool file in dir while its size and SHA-1 are computed.
+ * 0 with *res (the caller owns res->path), or -1 with err and no file.
+ */
+static int
+inline_decode(xmlNode *el, const char *dir, struct spool_result *res,
+    char *err, size_t errlen)
+{
+	struct inline_sink k;
+	struct b64dec st;
+	xmlNode *t;
+	const char *s;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	memset(&st, 0, sizeof st);
+	if (spool_open(&k.sp, dir, REPO_MAX_PART, err, errlen) != SPOOL_OK)
+		return -1;
+	for (t = el->children; t != NULL; t = t->next) {
+		if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
+			continue;
+		s = (const char *)t->content;
+		if (s != NULL && (rc = b64dec_feed(&st, s, strlen(s),
+		    inline_out, &k, err, errlen)) != SPOOL_OK)
+			goto fail;
+	}
+	if ((rc = b64dec_final(&st, inline_out, &k, err, errlen)) != SPOOL_OK)
+		goto fail;
+	rc = spool_finish(k.sp, res, err, errlen);
+	k.sp = NULL;
+	return rc == SPOOL_OK ? 0 : -1;
+fail:
+	if (k.err[0] != '\0')	/* the spool's error, not the decoder's */
+		str_lcpy(err, k.err, errlen);
+	spool_abort(k.sp);
+	return -1;
+}
+
+/* 1 when el has an element child or non-blank text: a document. */
+static int
+has_content(xmlNode *el)
+{
+	xmlNode *t;
+	const unsigned char *s;
+
+	for (t = el->children; t != NULL; t = t->next) {
+		if (t->type == XML_ELEMENT_NODE)
+			return 1;
+		if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
+			continue;
+		for (s = t->content; s != NULL && *s != '\0'; s++)
+			if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+				return 1;
+	}
+	return 0;
+}
+
 int
 ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 {
@@ -925,7 +1007,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	struct stat st;
 	char url[1024], path[2048], uid[256], mt[128], rid[256];
 	xmlDoc *doc = NULL;
-	xmlNode *resp, *rr, *dr, *n, *inc;
+	xmlNode *resp, *rr, *dr, *n, *inc, *del;
 	const char *sst;
 	long status = 0;
 	size_t i, nreq, got = 0;
@@ -988,11 +1070,15 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		printf(",\"documents\":[");
 	for (dr = xml_first_elem(resp); dr != NULL; dr = xml_next_elem(dr)) {
 		const struct soap_attachment *a = NULL;
+		struct spool_result res;
+		const char *why = NULL;
+		off_t size = 0;
+		char sha1[41] = "", derr[256] = "";
 
 		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
 			continue;
 		uid[0] = mt[0] = rid[0] = '\0';
-		inc = NULL;
+		inc = del = NULL;
 		for (n = xml_first_elem(dr); n != NULL; n = xml_next_elem(n)) {
 			if (xml_is(n, NS_XDSB, "DocumentUniqueId"))
 				xml_text(n, uid, sizeof uid);
@@ -1000,20 +1086,49 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 				xml_text(n, mt, sizeof mt);
 			else if (xml_is(n, NS_XDSB, "RepositoryUniqueId"))
 				xml_text(n, rid, sizeof rid);
-			else if (xml_is(n, NS_XDSB, "Document"))
-				inc = ctl_find_elem(n->children, NS_XOP, "Include");
+			else if (xml_is(n, NS_XDSB, "Document")) {
+				del = n;
+				inc = ctl_find_elem(n->children, NS_XOP,
+				    "Include");
+			}
 		}
-		if (inc != NULL && xml_attr(inc, "href") != NULL)
-			a = mtom_find(msg.att, msg.natt, xml_attr(inc, "href"));
-		if (a == NULL || uid_filename(dir, uid, mt, path, sizeof path)
-		    != 0 || rename(a->path, path) != 0) {
+		if (uid_filename(dir, uid, mt, path, sizeof path) != 0)
+			why = "no usable uniqueId";
+		else if (inc != NULL) {
+			if (xml_attr(inc, "href") != NULL)
+				a = mtom_find(msg.att, msg.natt,
+				    xml_attr(inc, "href"));
+			if (a == NULL)
+				why = "its xop:Include names no attachment";
+			else if (rename(a->path, path) != 0)
+				why = strerror(errno);
+			else {
+				/* kept: not removed with the message */
+				((struct soap_attachment *)a)->path[0] = '\0';
+				size = a->size;
+				str_lcpy(sha1, a->sha1, sizeof sha1);
+			}
+		} else if (del != NULL && has_content(del)) {
+			/* inline base64 */
+			if (inline_decode(del, dir, &res, derr, sizeof derr) !=
+			    0)
+				why = derr;
+			else if (rename(res.path, path) != 0) {
+				why = strerror(errno);
+				(void)unlink(res.path);
+			} else {
+				size = res.size;
+				str_lcpy(sha1, res.sha1, sizeof sha1);
+			}
+		} else
+			why = "no document (neither an xop:Include nor inline "
+			    "base64)";
+		if (why != NULL) {
 			fprintf(stderr, "xdsctl: %s: %s\n", uid[0] ? uid : "?",
-			    a == NULL ? "no xop:Include attachment (inline "
-			    "documents are not supported)" : strerror(errno));
+			    why);
 			bad = 1;
 			continue;
 		}
-		((struct soap_attachment *)a)->path[0] = '\0';	/* kept */
 		got++;
 		if (ctl->json) {
 			printf("%s{\"uniqueId\":", first ? "" : ",");
@@ -1023,13 +1138,13 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 			printf(",\"mimeType\":");
 			json_str(mt);
 			printf(",\"size\":%lld,\"hash\":\"%s\",\"file\":",
-			    (long long)a->size, a->sha1);
+			    (long long)size, sha1);
 			json_str(path);
 			putchar('}');
 			first = 0;
 		} else
 			printf("%-46s %-24s %12lld %s\n", uid, mt,
-			    (long long)a->size, path);
+			    (long long)size, path);
 	}
 	if (ctl->json)
 		putchar(']');
