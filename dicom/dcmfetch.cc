@@ -121,8 +121,11 @@ dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 			seterr2(err, errlen, "strip: ", c.text());
 			return DCMSHIM_EINTERNAL;
 		}
+		// EWM_fileformat: the File Meta as loaded plus the mark
+		// (saveFile's default makes a new one, without it).
 		if ((c = ff.saveFile(out_path, xfer == EXS_Unknown ?
-		    EXS_LittleEndianExplicit : xfer)).bad()) {
+		    EXS_LittleEndianExplicit : xfer, EET_ExplicitLength,
+		    EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat)).bad()) {
 			std::remove(out_path);
 			seterr2(err, errlen, std::string(out_path) + ": ",
 			    c.text());
@@ -268,8 +271,6 @@ dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
 		scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
 		scu.setVerbosePCMode(OFFalse);
 		scu.setStorageMode(DCMSCU_STORAGE_BIT_PRESERVING);
-		if ((c = scu.transport(&layer)).bad())
-			goto internal;
 		model.push_back(UID_LittleEndianExplicitTransferSyntax);
 		model.push_back(UID_LittleEndianImplicitTransferSyntax);
 		if ((c = scu.addPresentationContext(
@@ -289,6 +290,8 @@ dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
 			seterr2(err, errlen, "C-GET: ", c.text());
 			return DCMSHIM_ENET;
 		}
+		if ((c = scu.transport(&layer)).bad())	/* needs the network */
+			goto internal;
 		if ((c = scu.negotiateAssociation()).bad()) {
 			seterr2(err, errlen, "C-GET: association with " + peer +
 			    ": ", c.text());

@@ -1,0 +1,157 @@
+"""Proxy mode of the DICOM bridge (issue 4, dicom.mode = proxy), with
+dcmtk's dcmqrscp as the PACS (its own storage directory, loopback).
+
+A study of three images is loaded into the PACS (storescu) and sent to
+xdsd in proxy mode too; one more image goes to xdsd only.  xdsd keeps no
+full instance (no PixelData in any file under state_dir/dicom, each copy
+marked as header-only, nothing left in dicom/tmp); the study is published
+(xdsctl dicom publish: the KOS references every instance); RAD-69 fetches
+the instances from the PACS by C-GET and returns byte-identical pixel data
+(also transcoded into JPEG-LS when that is all the consumer takes); the
+instance the PACS lacks is XDSDocumentUniqueIdError (PartialSuccess); with
+the PACS down RAD-69 is a Failure with XDSRepositoryError; no answer file
+is left behind."""
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_rad69ts import (FAILS, ELE, JLS, check, decoded_pixels, free_port, make_image,  # noqa: E402
+                          meta_split, no_answer_files, pixel_data, rad69, start_xdsd, stop_xdsd,
+                          storescu, wait_port)
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--xdsd", required=True)
+ap.add_argument("--xdsctl", required=True)
+args = ap.parse_args()
+
+
+def start_pacs(work, port):
+    """dcmqrscp with AE PACS storing under work/pacs (forks per association)."""
+    store = os.path.join(work, "pacs")
+    os.makedirs(store, exist_ok=True)
+    cfg = os.path.join(work, "dcmqrscp.cfg")
+    with open(cfg, "w") as f:
+        f.write("NetworkTCPPort  = %d\nMaxPDUSize      = 16384\nMaxAssociations = 16\n"
+                "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
+    p = subprocess.Popen(["dcmqrscp", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
+                         stderr=subprocess.STDOUT)
+    if not wait_port(port):
+        print("dcmqrscp did not start")
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill(); p.wait()
+
+
+def has_pixel_data(path):
+    r = subprocess.run(["dcmdump", "-q", "+P", "7fe0,0010", path], capture_output=True, text=True)
+    return r.stdout.strip() != ""
+
+
+def header_only_mark(path):
+    r = subprocess.run(["dcmdump", "-q", "-M", "+P", "0002,0100", path], capture_output=True, text=True)
+    return "2.25." in r.stdout
+
+
+def studies(state):
+    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies"],
+                       capture_output=True, text=True)
+    return {s["study"]: s for s in json.loads(r.stdout)} if r.returncode == 0 else {}
+
+
+work = tempfile.mkdtemp(prefix="xds-proxy-")
+study, series = "1.2.826.0.1.3680043.9.7.7700", "1.2.826.0.1.3680043.9.7.7700.1"
+sops = [series + ".%d" % i for i in range(1, 4)]
+missing = series + ".4"                       # sent to xdsd only
+imgs = [make_image(work, study, series, s) for s in sops]
+extra = make_image(work, study, series, missing)
+orig = {s: pixel_data(open(f, "rb").read()) for s, f in zip(sops, imgs)}
+qport = free_port()
+pacs = start_pacs(work, qport)
+xdsd, dport, hport, state, log = start_xdsd(args.xdsd, work, [
+    "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport])
+try:
+    r = storescu(qport, imgs, aec="PACS")
+    check(r.returncode == 0, "the study loaded into the PACS (dcmqrscp) (%s)" % r.stderr.strip()[:200])
+    r = storescu(dport, imgs + [extra])
+    check(r.returncode == 0, "the study sent to xdsd in proxy mode (%s)" % r.stderr.strip()[:200])
+
+    files = []
+    for root, _, names in os.walk(os.path.join(state, "dicom")):
+        files += [os.path.join(root, n) for n in names if n.endswith(".dcm") or n.startswith("rcv-")]
+    inst = [f for f in files if os.sep + study + os.sep in f]
+    check(len(inst) == 4, "4 header copies under dicom/<study>/<series>/ (%d)" % len(inst))
+    check(files and not any(has_pixel_data(f) for f in files), "no PixelData in any file under state_dir/dicom")
+    check(inst and all(header_only_mark(f) for f in inst), "each copy marked header-only in its File Meta")
+    check(inst and all(os.path.getsize(f) < 2000 for f in inst),
+          "each copy is small (%s bytes; the image is %d)" % ([os.path.getsize(f) for f in inst],
+                                                              os.path.getsize(imgs[0])))
+    check(not [n for n in os.listdir(os.path.join(state, "dicom", "tmp")) if n.startswith("rcv-")],
+          "no received bytes left in dicom/tmp")
+    if inst:
+        ts, _ = meta_split(open(inst[0], "rb").read())
+        check(ts == ELE, "the copy keeps the syntax it was received in (%s)" % ts)
+    s = studies(state).get(study)
+    check(s is not None and s["instances"] == 4 and s["bsn"] == "999911120",
+          "the study table has the 4 instances and the BSN (%s)" % (s,))
+
+    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "publish", study],
+                       capture_output=True, text=True, timeout=30)
+    out = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
+    kos = os.path.join(state, "dicom", "kos", "%s.dcm" % out.get("unique_id"))
+    check(r.returncode == 0 and os.path.exists(kos), "xdsctl dicom publish: KOS published (%s%s)"
+          % (r.stdout.strip()[:200], r.stderr.strip()[:200]))
+    if os.path.exists(kos):
+        d = subprocess.run(["dsrdump", kos], capture_output=True, text=True).stdout
+        check(d.count("contains IMAGE") == 4, "the KOS references the 4 instances from their headers")
+
+    st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
+    ok = st == "Success" and len(docs) == 3
+    for sop in sops:
+        got = docs.get(sop)
+        ok = ok and got is not None and meta_split(got)[0] == ELE and pixel_data(got) == orig[sop]
+    check(ok, "RAD-69 fetches the 3 instances from the PACS by C-GET, pixel data byte-identical (%s %s %s)"
+          % (st, errs, texts))
+    ok, left = no_answer_files(state)
+    check(ok, "no fetched file left after the answer (%s)" % left)
+
+    st, errs, texts, docs = rad69(hport, study, series, sops[:1], [JLS])
+    got = docs.get(sops[0])
+    check(st == "Success" and got is not None and meta_split(got)[0] == JLS
+          and decoded_pixels(work, got, "pjls") == orig[sops[0]],
+          "RAD-69 asking JPEG-LS only: fetched, transcoded, same pixels (%s %s %s)" % (st, errs, texts))
+    ok, left = no_answer_files(state)
+    check(ok, "no fetched or transcoded file left (%s)" % left)
+
+    st, errs, texts, docs = rad69(hport, study, series, [sops[0], missing], [ELE])
+    check(st == "PartialSuccess" and errs == ["XDSDocumentUniqueIdError"] and list(docs) == [sops[0]]
+          and any("PACS" in t for t in texts),
+          "an instance the PACS lacks: XDSDocumentUniqueIdError, PartialSuccess (%s %s %s)" % (st, errs, texts))
+
+    stop(pacs)
+    t0 = time.time()
+    st, errs, texts, docs = rad69(hport, study, series, sops[:1], [ELE])
+    check(st == "Failure" and errs == ["XDSRepositoryError"] and not docs
+          and any("PACS" in t and "127.0.0.1" in t for t in texts),
+          "PACS down: Failure, XDSRepositoryError naming the PACS (%s %s %s, %.1fs)"
+          % (st, errs, texts, time.time() - t0))
+    ok, left = no_answer_files(state)
+    check(ok, "no file left after the failed fetch (%s)" % left)
+    check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
+finally:
+    stop(pacs)
+    stop_xdsd(xdsd)
+    log.close()
+    if FAILS:
+        print(open(os.path.join(work, "xdsd.log")).read()[-3000:])
+        print(open(os.path.join(work, "pacs.log")).read()[-2000:])
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+print("%d failed" % len(FAILS))
+sys.exit(1 if FAILS else 0)
