@@ -3,12 +3,20 @@
  * parsed values (escaping must hold for any input); then the same bytes
  * through soap_serve() as a simple SOAP request to an echo endpoint, so
  * dispatch, the route checks and the fault paths see them too.
+ *
+ * Push parser: the same bytes through xml_push in chunks of a size taken
+ * from the input must succeed exactly when xml_parse does and build the
+ * same document; then as the root part of an MTOM ITI-41 request to an
+ * endpoint that streams inline base64 xdsb:Document text (the divert
+ * path: spools, synthetic parts, xop:Include resolution).
  */
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "soap.h"
@@ -86,6 +94,74 @@ static const struct soap_route routes[] = {
 
 static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL };
 
+static const struct soap_qname inline_names[] = {
+	{ NS_XDSB, "Document" }, { NULL, NULL }
+};
+static const struct soap_endpoint ep_inline = {
+	"/fuzz", routes, 3, NULL, inline_names
+};
+
+#define BOUNDARY	"fuzzB0undary"
+#define MTOM_CT		"multipart/related; type=\"application/xop+xml\"; " \
+	"start=\"<root@fuzz>\"; start-info=\"application/soap+xml\"; " \
+	"boundary=\"" BOUNDARY "\""
+#define PART_ROOT	"--" BOUNDARY "\r\nContent-Type: application/xop+xml; " \
+	"type=\"application/soap+xml\"\r\nContent-ID: <root@fuzz>\r\n\r\n"
+#define PART_END	"\r\n--" BOUNDARY "\r\nContent-ID: <doc1@fuzz>\r\n\r\n" \
+	"hello\r\n--" BOUNDARY "--\r\n"
+
+static char spool[64] = "/tmp/fuzz_soap.XXXXXX";
+
+static void
+rm_spool(void)
+{
+	(void)rmdir(spool);
+}
+
+static char *
+dump(xmlDoc *d)
+{
+	xmlChar *p = NULL;
+	int n = 0;
+
+	xmlDocDumpMemory(d, &p, &n);
+	return (char *)p;
+}
+
+/* xml_push in chunks of chunk bytes agrees with xml_parse. */
+static void
+push_vs_parse(const uint8_t *data, size_t len, size_t chunk)
+{
+	struct xml_push *p;
+	xmlDoc *d1, *d2 = NULL;
+	char err[256], *a, *b;
+	size_t off, k;
+	int rc;
+
+	d1 = xml_parse((const char *)data, len, err, sizeof err);
+	if (xml_push_new(&p, len, NULL, err, sizeof err) != XML_OK)
+		abort();
+	for (off = 0, rc = XML_OK; rc == XML_OK && off < len; off += k) {
+		k = len - off < chunk ? len - off : chunk;
+		rc = xml_push_feed(p, data + off, k, err, sizeof err);
+	}
+	if (rc == XML_OK)
+		rc = xml_push_finish(p, &d2, err, sizeof err);
+	xml_push_free(p);
+	if ((d1 == NULL) != (d2 == NULL))
+		abort();
+	if (d1 != NULL) {
+		a = dump(d1);
+		b = dump(d2);
+		if (a == NULL || b == NULL || strcmp(a, b) != 0)
+			abort();
+		xmlFree(a);
+		xmlFree(b);
+	}
+	xmlFreeDoc(d1);
+	xmlFreeDoc(d2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -98,8 +174,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct soap_limits lim = { 1024 * 1024, 0, NULL, 1024 * 1024 };
 	struct xact x;
 
+	struct buf mt;
+
 	if (!init) {
 		xml_init();
+		if (mkdtemp(spool) == NULL)
+			abort();
+		atexit(rm_spool);
 		init = 1;
 	}
 	if (len > 1024 * 1024)
@@ -115,5 +196,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	xact_begin(&x, NULL, "/fuzz", "", "");
 	(void)soap_serve(&ep, CT_SOAP12 "; charset=UTF-8", &io, &lim, &x);
+
+	push_vs_parse(data, len, len > 0 ? (size_t)data[len - 1] % 97 + 1 : 1);
+
+	buf_init(&mt, 2 * 1024 * 1024);
+	if (buf_adds(&mt, PART_ROOT) == BUF_OK &&
+	    buf_add(&mt, data, len) == BUF_OK &&
+	    buf_adds(&mt, PART_END) == BUF_OK) {
+		m.p = (const uint8_t *)mt.b_data;
+		m.len = mt.b_len;
+		m.pos = 0;
+		lim.max_envelope = 64 * 1024;
+		lim.max_attachment = 256 * 1024;
+		lim.spool_dir = spool;
+		xact_begin(&x, NULL, "/fuzz", "", "");
+		(void)soap_serve(&ep_inline, MTOM_CT "; action=\"" ACT_ITI41
+		    "\"", &io, &lim, &x);
+	}
+	buf_free(&mt);
 	return 0;
 }

@@ -9,10 +9,14 @@
  *   -> ITI-42 -> rows 'committed', or everything of this submission
  *   removed again (P4).
  *
- * Inline base64 is read from the DOM, so such a document costs about
- * 1.33 times its size in memory, bounded by soap.max_envelope.
- * TODO(repository): a SAX pass over the root part to stream large inline
- * documents as well.
+ * Inline base64 documents are streamed by the SOAP layer: the repository
+ * endpoint lists xdsb:Document in inline_base64, so their text is decoded
+ * into hashed spool files while the root part is parsed and they arrive
+ * here as attachments behind an xop:Include, like XOP parts.  What is
+ * still decoded from the DOM (stage_inline) is only what that layer left
+ * there: the "!" it puts in place of invalid base64 (answered
+ * XDSRepositoryMetadataError, as ever) and any caller of repo_iti41
+ * without that layer (tests/test_repository.c); it stays small.
  */
 #include "config.h"
 
@@ -228,7 +232,6 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 	return 0;
 }
 
-/* Inline base64 text of del, decoded into the store. */
 /* An MTOM part: hashed while it was spooled (no second read) unless
  * whoever made the attachment left sha256 empty. */
 static int
@@ -248,6 +251,7 @@ stage_att(struct pnr *p, const struct soap_attachment *a,
 	    st, err, errlen);
 }
 
+/* Inline base64 text of del, decoded into the store. */
 static int
 stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 {
