@@ -89,6 +89,10 @@ struct rq {
 	size_t			 nreq, nfound;
 	char			 ts[RAD69_MAX_TS][DCMSHIM_UI_SZ];
 	size_t			 nts;
+	char			 pacs_down[256];	/* why the first fetch of
+							   this request could not
+							   reach it: later ones
+							   fail at once */
 };
 
 static int
@@ -206,10 +210,15 @@ fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
 	struct dcmfetch_req r;
 	const char *ts[DCMFETCH_MAX_TS];
 	size_t i, n = 0;
+	int rc;
 
 	if (s->pacs_port == 0) {
 		str_fmt(err, errlen, "the instance is kept at the PACS, and "
 		    "dicom.pacs is not AE@host:port");
+		return DCMSHIM_ENET;
+	}
+	if (q->pacs_down[0] != '\0') {
+		str_fmt(err, errlen, "%s", q->pacs_down);
 		return DCMSHIM_ENET;
 	}
 	ts_add(ts, &n, hd->transfer_syntax);
@@ -233,7 +242,9 @@ fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
 	r.sop_class = hd->sop_class;
 	r.ts = ts;
 	r.nts = n;
-	return dcmfetch_get(&r, out, err, errlen);
+	if ((rc = dcmfetch_get(&r, out, err, errlen)) == DCMSHIM_ENET)
+		str_lcpy(q->pacs_down, err, sizeof q->pacs_down);
+	return rc;
 }
 
 /* The stored or fetched instance src (in syntax ts) in a requested
