@@ -92,7 +92,10 @@ codecs_register()
 	    EUC_never);
 	DJEncoderRegistration::registerCodecs(ECC_lossyYCbCr, EUC_never);
 	DJLSDecoderRegistration::registerCodecs(EJLSUC_never);
-	DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFTrue, 0, OFTrue,
+	// Raw, not "cooked" (DicomImage) encoding: DCMTK 3.6.7's cooked path
+	// writes past its buffer when the JPEG-LS stream is larger than the
+	// frame (tiny images; valgrind on a 3x3 RGB, found by fuzz_dicom).
+	DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFFalse, 0, OFTrue,
 	    EJLSUC_never);
 	DcmRLEDecoderRegistration::registerCodecs(OFFalse);
 	DcmRLEEncoderRegistration::registerCodecs(OFFalse);

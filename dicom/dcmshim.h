@@ -232,9 +232,9 @@ int	dcmshim_can_transcode(const char *from_ts, const char *to_ts);
  * UID either when a lossy source is decoded, LossyImageCompression stays
  * 01).  In the meta header TransferSyntaxUID changes, and the
  * Implementation Class UID / Version Name become DCMTK's (PS3.10 7.1:
- * they name the writer of the file).  Pixel values are preserved
- * exactly; the JPEG-LS codec stores BitsStored <= 8 in 8 bits, so
- * BitsAllocated 16 may become 8 after a JPEG-LS round trip.
+ * they name the writer of the file).  Decoded pixel values are identical
+ * to the original's (bits above HighBit excepted: the JPEG codecs carry
+ * BitsStored bits per sample, PS3.5 8.2).
  * Equal syntaxes: rewritten without decoding (any known syntax).
  * The whole dataset is decoded in memory: inputs over
  * DCMSHIM_MAX_TRANSCODE bytes, or whose decoded pixel data would be
