@@ -264,10 +264,43 @@ def scenario(work, pki, retry_wait):
             for n in (a, b):
                 print("---- %s log" % n.dir); print(n.log()[-3000:])
 
+def fault_scenario(work):
+    """A SOAP fault in answer (dicom.repository_url names A's registry,
+    which has no ITI-41): the study stays ready, the reason is logged and
+    audited, nothing is recorded as published."""
+    pa, pb, dport = free_port(), free_port(), free_port()
+    a = Node(work, "a", pa, ["registry.enabled=yes", "repository.enabled=no", "dicom.enabled=no"])
+    b = Node(work, "b", pb, ["registry.enabled=no", "repository.enabled=no", "dicom.enabled=yes",
+                             "dicom.listen=127.0.0.1:%d" % dport, "dicom.publish_after=1",
+                             "dicom.repository_url=http://127.0.0.1:%d/xds/registry" % pa])
+    gen = os.path.join(work, "gen"); os.makedirs(gen, exist_ok=True)
+    try:
+        check(a.start() and b.start() and wait_port(dport), "fault: nodes started")
+        check(storescu(dport, [instance(gen, 0)]).returncode == 0, "fault: instance stored into B")
+        end = time.time() + 15
+        while time.time() < end and "publishing %s" % STUDY not in b.log():
+            time.sleep(0.2)
+        s = studies(b.state).get(STUDY)
+        check(s is not None and s["state"] == "ready" and s["unique_id"] is None,
+              "fault: the study stays ready, nothing published (%s)" % (s,))
+        m = re.search(r"publishing %s: (.*)" % re.escape(STUDY), b.log())
+        check(m is not None and "SOAP fault" in m.group(1), "fault: the fault reason is logged (%s)"
+              % (m.group(1) if m else None))
+        rad68 = [l for l in b.audit() if l.get("event") == "RAD-68"]
+        check(len(rad68) >= 1 and rad68[0].get("outcome_code") == 8 and rad68[0].get("http_status", 0) >= 400,
+              "fault: audited as a failed RAD-68 with the HTTP status (%s)"
+              % [(l.get("http_status"), l.get("reason")) for l in rad68])
+    finally:
+        b.stop(); a.stop()
+        if FAILS:
+            for n in (a, b):
+                print("---- %s log" % n.dir); print(n.log()[-3000:])
+
 def main():
     work = tempfile.mkdtemp(prefix="xds-remote-")
     try:
         scenario(os.path.join(work, "plain"), None, True)
+        fault_scenario(os.path.join(work, "fault"))
         if shutil.which("openssl"):
             pkid = os.path.join(work, "pki"); os.makedirs(pkid)
             scenario(os.path.join(work, "tls"), make_pki(pkid), False)
