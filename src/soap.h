@@ -26,6 +26,12 @@
  *   for an MTOM request.  HTTP status per SOAP 1.2 Part 2, 7.5.2.2:
  *   Sender 400, everything else 500; an envelope past the limit 413,
  *   an unsupported Content-Type 415 (both with a Sender fault body).
+ * - MTOM on an endpoint with inline_base64 (actor.h): the root part is
+ *   parsed while it arrives (xml_push) and those elements' base64 text is
+ *   streamed into hashed spool files that the actor gets as attachments
+ *   (Content-ID inline-<n>.<random>@xdsnode.invalid, behind an
+ *   xop:Include); soap.max_envelope then bounds the rest of the envelope
+ *   and max_attachment each inline document (413 past either).
  */
 #ifndef XDS_SOAP_H
 #define XDS_SOAP_H
