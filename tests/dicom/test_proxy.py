@@ -25,7 +25,8 @@ args = ap.parse_args()
 
 
 def start_pacs(work, port):
-    """dcmqrscp with AE PACS storing under work/pacs (forks per association)."""
+    """dcmqrscp with AE PACS storing under work/pacs (forks per association),
+    taking JPEG lossless (+xs) besides the uncompressed syntaxes."""
     store = os.path.join(work, "pacs")
     os.makedirs(store, exist_ok=True)
     cfg = os.path.join(work, "dcmqrscp.cfg")
@@ -33,7 +34,7 @@ def start_pacs(work, port):
         f.write("NetworkTCPPort  = %d\nMaxPDUSize      = 16384\nMaxAssociations = 16\n"
                 "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
                 "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
-    p = subprocess.Popen(["dcmqrscp", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
+    p = subprocess.Popen(["dcmqrscp", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
                          stderr=subprocess.STDOUT)
     if not wait_port(port):
         print("dcmqrscp did not start")
@@ -133,6 +134,33 @@ try:
     check(st == "PartialSuccess" and errs == ["XDSDocumentUniqueIdError"] and list(docs) == [sops[0]]
           and any("PACS" in t for t in texts),
           "an instance the PACS lacks: XDSDocumentUniqueIdError, PartialSuccess (%s %s %s)" % (st, errs, texts))
+
+    # a compressed instance: fetched in the syntax it was stored in
+    # (JPEG lossless SV1, the first context offered), and decoded for a
+    # consumer that takes Explicit VR LE only
+    td = os.environ.get("XDS_TESTDATA", os.path.join(os.environ.get("top_srcdir", "."), "../shared/testdata/ihe"))
+    jpg = os.path.join(td, "dicom", "dcm4che", "MR-JPEGLosslessSV1.dcm")
+    jst, jse = "1.3.46.670589.11.4140.6.123890950282789940", "1.3.46.670589.11.4140.7.1238909502827899400701"
+    jsop = "1.3.46.670589.11.4140.9.1238909502827899400701.16.2.1.1.0.0.2"
+    jts = "1.2.840.10008.1.2.4.70"
+    r1 = storescu(qport, [jpg], aec="PACS", extra=("-xs",))
+    r2 = storescu(dport, [jpg], extra=("-xs",))
+    check(r1.returncode == 0 and r2.returncode == 0, "a JPEG lossless instance to the PACS and to xdsd")
+    hdr = os.path.join(state, "dicom", jst, jse, jsop + ".dcm")
+    check(os.path.exists(hdr) and not has_pixel_data(hdr) and meta_split(open(hdr, "rb").read())[0] == jts,
+          "its header copy keeps the JPEG lossless syntax, without pixel data")
+    st, errs, texts, docs = rad69(hport, jst, jse, [jsop], [jts])
+    got = docs.get(jsop)
+    ref = decoded_pixels(work, open(jpg, "rb").read(), "jref")
+    check(st == "Success" and got is not None and meta_split(got)[0] == jts
+          and decoded_pixels(work, got, "jgot") == ref,
+          "RAD-69 in JPEG lossless: fetched as stored, same pixels (%s %s %s)" % (st, errs, texts))
+    st, errs, texts, docs = rad69(hport, jst, jse, [jsop], [ELE])
+    got = docs.get(jsop)
+    check(st == "Success" and got is not None and meta_split(got)[0] == ELE and pixel_data(got) == ref,
+          "RAD-69 in Explicit VR LE only: fetched and decoded, same pixels (%s %s %s)" % (st, errs, texts))
+    ok, left = no_answer_files(state)
+    check(ok, "no file left (%s)" % left)
 
     stop(pacs)
     t0 = time.time()
