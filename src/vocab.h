@@ -159,6 +159,9 @@
  * of an instance that proxy mode keeps (dicom/dcmfetch.h): its pixel data
  * are at the PACS.  UUID-derived (PS3.5 B.2). */
 #define DICOM_PROXY_HEADER_UID	"2.25.183083931535934967093927136258582907088"
+/* Uncompressed transfer syntaxes (PS3.5 10): every DICOM peer takes them */
+#define TS_IMPLICIT_LE		"1.2.840.10008.1.2"
+#define TS_EXPLICIT_LE		"1.2.840.10008.1.2.1"
 
 /* Association types (1.9) */
 #define AT_HASMEMBER	"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
