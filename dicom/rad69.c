@@ -89,10 +89,9 @@ struct rq {
 	size_t			 nreq, nfound;
 	char			 ts[RAD69_MAX_TS][DCMSHIM_UI_SZ];
 	size_t			 nts;
-	char			 pacs_down[256];	/* why the first fetch of
-							   this request could not
-							   reach it: later ones
-							   fail at once */
+	/* why a fetch of this request could not reach the PACS: the
+	 * later ones fail at once */
+	char			 pacs_down[256];
 };
 
 static int
@@ -224,8 +223,8 @@ fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
 	ts_add(ts, &n, hd->transfer_syntax);
 	for (i = 0; i < q->nts; i++)
 		ts_add(ts, &n, q->ts[i]);
-	ts_add(ts, &n, "1.2.840.10008.1.2.1");	/* Explicit VR Little Endian */
-	ts_add(ts, &n, "1.2.840.10008.1.2");	/* Implicit VR Little Endian */
+	ts_add(ts, &n, TS_EXPLICIT_LE);
+	ts_add(ts, &n, TS_IMPLICIT_LE);
 	if (tmp_name(s, out, outsz) != 0) {
 		str_fmt(err, errlen, "%s: path too long", s->tmp);
 		return DCMSHIM_EIO;
