@@ -307,7 +307,11 @@ def main():
         else:
             print("skip TLS run: openssl not installed")
     finally:
-        if not FAILS:
+        # the logs of a sanitizer build (--enable-sanitizers) must be clean
+        san = [f for f in glob.glob(os.path.join(work, "*", "*", "xdsd.log"))
+               if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", open(f, errors="replace").read())]
+        check(not san, "no sanitizer report in the xdsd logs (%s)" % san)
+        if not FAILS and not os.environ.get("XDS_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
         else:
             print("work directory kept: " + work)
