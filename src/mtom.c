@@ -106,11 +106,12 @@ b64_final(struct mtom_reader *r)
 static int
 sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 {
-	char e[sizeof r->err] = "";
+	char e[sizeof r->err];
 	int rc;
 
 	if (r->status != 0)
 		return r->status;
+	e[0] = '\0';		/* not "= {0}": this is the per-chunk path */
 	if (r->cur == CUR_ROOT && r->root_fn != NULL) {
 		if ((rc = r->root_fn(r->root_arg, d, n, e, sizeof e)) == 0)
 			return 0;
