@@ -1080,6 +1080,7 @@ test_transcode_errors(void)
 	fclose(fp);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
 	    sizeof err), DCMSHIM_ERANGE);
+	CU_ASSERT_TRUE(strstr(err, "larger than the transcoding limit") != NULL);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* small compressed input declaring 65535x65535 pixels */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(jls = tc(src, "big-jls", TS_JLS));
@@ -1091,6 +1092,8 @@ test_transcode_errors(void)
 	free(p);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
 	    sizeof err), DCMSHIM_ERANGE);
+	CU_ASSERT_STRING_EQUAL(err, "decoded pixel data would be larger than "
+	    "the transcoding limit (1 GiB)");
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* an existing output is neither overwritten nor removed */
 	CU_ASSERT_EQUAL_FATAL(write_file(out, (const unsigned char *)"keep", 4),
