@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
 #include "dcmtk/dcmdata/dcostrmf.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcrleerg.h"
@@ -131,6 +132,83 @@ decoded_size(DcmDataset *ds)
 	    (unsigned long long)frames;
 }
 
+/*
+ * A deflated dataset is inflated whole into memory by DCMTK, and a small
+ * file can inflate to any size (one MiB of zeros: a GiB).  So count the
+ * inflated bytes first, up to the limit: 1 when over it, 0 when not, -1
+ * when the meta header cannot be walked.  Other syntaxes: 0.
+ */
+int
+deflate_over_limit(const char *path, unsigned long long limit)
+{
+	unsigned char b[256];
+	std::string ts;
+	FILE *fp;
+	size_t n, len, hdr;
+	long off = 132;
+
+	if ((fp = std::fopen(path, "rb")) == nullptr)
+		return -1;
+	if (std::fread(b, 1, 132, fp) != 132 || std::memcmp(b + 128, "DICM",
+	    4) != 0) {
+		std::fclose(fp);
+		return 0;	// no meta header: not deflated (PS3.10 7.1)
+	}
+	// The meta header: explicit VR little endian group 0002 elements.
+	for (;;) {
+		if ((n = std::fread(b, 1, 12, fp)) < 8 ||
+		    (b[0] | b[1] << 8) != 0x0002)
+			break;
+		if (std::memcmp(b + 4, "OB", 2) == 0 ||
+		    std::memcmp(b + 4, "OW", 2) == 0 ||
+		    std::memcmp(b + 4, "UN", 2) == 0 ||
+		    std::memcmp(b + 4, "SQ", 2) == 0 ||
+		    std::memcmp(b + 4, "UT", 2) == 0) {
+			if (n < 12)
+				break;
+			hdr = 12;
+			len = (size_t)b[8] | (size_t)b[9] << 8 |
+			    (size_t)b[10] << 16 | (size_t)b[11] << 24;
+		} else {
+			hdr = 8;
+			len = (size_t)b[6] | (size_t)b[7] << 8;
+		}
+		if (len > 0x10000) {
+			std::fclose(fp);
+			return -1;
+		}
+		if ((b[2] | b[3] << 8) == 0x0010 && len < sizeof b) {
+			if (std::fseek(fp, off + (long)hdr, SEEK_SET) != 0 ||
+			    std::fread(b, 1, len, fp) != len)
+				break;
+			ts.assign((const char *)b, len);
+			while (!ts.empty() && (ts.back() == '\0' ||
+			    ts.back() == ' '))
+				ts.pop_back();
+		}
+		off += (long)(hdr + len);
+		if (std::fseek(fp, off, SEEK_SET) != 0)
+			break;
+	}
+	std::fclose(fp);
+	if (ts != UID_DeflatedExplicitVRLittleEndianTransferSyntax)
+		return 0;
+
+	DcmInputFileStream is(path, off);
+	unsigned long long total = 0;
+	offile_off_t got;
+
+	if (is.status().bad() || is.installCompressionFilter(ESC_zlib).bad())
+		return -1;
+	while (!is.eos() && is.status().good()) {
+		if ((got = is.skip(1 << 20)) <= 0)
+			break;
+		if ((total += (unsigned long long)got) > limit)
+			return 1;
+	}
+	return is.status().good() ? 0 : -1;
+}
+
 // Write ff to the already opened descriptor fd (taken over: closed here).
 OFCondition
 write_fd(DcmFileFormat &ff, int fd, E_TransferSyntax xfer, int *werrno)
@@ -200,6 +278,18 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 		return DCMSHIM_EUNSUPPORTED;
 	}
 	std::call_once(codecs_once, codecs_register);
+	switch (deflate_over_limit(in_path, DCMSHIM_MAX_TRANSCODE)) {
+	case 0:
+		break;
+	case 1:
+		seterr2(err, errlen, in_path, ": deflated dataset larger than "
+		    "the transcoding limit (1 GiB) once inflated");
+		return DCMSHIM_ERANGE;
+	default:
+		seterr2(err, errlen, in_path, ": bad file meta information or "
+		    "deflated stream");
+		return DCMSHIM_EPARSE;
+	}
 
 	c = ff.loadFile(in_path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
 	    ERM_autoDetect);

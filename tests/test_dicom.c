@@ -1107,6 +1107,69 @@ test_transcode_errors(void)
 	(void)unlink(in);
 }
 
+/* A deflated dataset that inflates past the limit (written by python3's
+ * zlib: 1100 MiB of zeros in 5 MB); a small one transcodes. */
+static const char bomb_py[] =
+	    "import struct, sys, zlib\n"
+	    "def el(g, e, vr, val):\n"
+	    "    if vr in (b'OB', b'OW', b'UN', b'SQ', b'UT'):\n"
+	    "        return struct.pack('<HH2sHI', g, e, vr, 0, len(val)) + val\n"
+	    "    return struct.pack('<HH2sH', g, e, vr, len(val)) + val\n"
+	    "def ui(s):\n"
+	    "    b = s.encode()\n"
+	    "    return b + (b'\\0' if len(b) % 2 else b'')\n"
+	    "meta = el(2, 1, b'OB', b'\\0\\1') + el(2, 2, b'UI', ui('1.2.840.10008.5.1.4.1.1.7')) \\\n"
+	    "    + el(2, 3, b'UI', ui('1.2.3.4.77')) + el(2, 0x10, b'UI', ui('1.2.840.10008.1.2.1.99')) \\\n"
+	    "    + el(2, 0x12, b'UI', ui('1.2.3.4'))\n"
+	    "meta = el(2, 0, b'UL', struct.pack('<I', len(meta))) + meta\n"
+	    "n = int(sys.argv[2]) * (1 << 20)\n"
+	    "ds = el(8, 0x16, b'UI', ui('1.2.840.10008.5.1.4.1.1.7')) + el(8, 0x18, b'UI', ui('1.2.3.4.77')) \\\n"
+	    "    + el(0x20, 0xd, b'UI', ui('1.2.3')) + el(0x20, 0xe, b'UI', ui('1.2.3.1')) \\\n"
+	    "    + el(0x29, 0x10, b'LO', b'XDSNODE ') + struct.pack('<HH2sHI', 0x29, 0x1000, b'OB', 0, n)\n"
+	    "c = zlib.compressobj(1, zlib.DEFLATED, -15)\n"
+	    "with open(sys.argv[1], 'wb') as f:\n"
+	    "    f.write(b'\\0' * 128 + b'DICM' + meta)\n"
+	    "    f.write(c.compress(ds))\n"
+	    "    z = b'\\0' * (1 << 20)\n"
+	    "    for i in range(n >> 20):\n"
+	    "        f.write(c.compress(z))\n"
+	    "    f.write(c.flush())\n";
+
+static void
+test_transcode_deflate_bomb(void)
+{
+	char py[512], small[512], big[512], out[512], cmd[2200], err[256];
+	FILE *fp;
+
+	if (system("python3 -c 'import zlib' >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "python3 with zlib absent: skipped\n");
+		return;
+	}
+	snprintf(py, sizeof py, "%s/bomb.py", workdir);
+	snprintf(small, sizeof small, "%s/bomb-small.dcm", workdir);
+	snprintf(big, sizeof big, "%s/bomb-big.dcm", workdir);
+	snprintf(out, sizeof out, "%s/bomb-out.dcm", workdir);
+	fp = fopen(py, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	fputs(bomb_py, fp);
+	CU_ASSERT_EQUAL_FATAL(fclose(fp), 0);
+	snprintf(cmd, sizeof cmd, "python3 '%s' '%s' 2 && python3 '%s' '%s' "
+	    "1100", py, small, py, big);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	(void)unlink(out);
+	CU_ASSERT_EQUAL(dcmshim_transcode(small, TS_EXPLICIT, out, err,
+	    sizeof err), 0);
+	check_ts(out, TS_EXPLICIT, "1.2.3.4.77");
+	CU_ASSERT_EQUAL(unlink(out), 0);
+	CU_ASSERT_EQUAL(dcmshim_transcode(big, TS_EXPLICIT, out, err,
+	    sizeof err), DCMSHIM_ERANGE);
+	CU_ASSERT_TRUE(strstr(err, "deflated dataset larger than the "
+	    "transcoding limit") != NULL);
+	CU_ASSERT_EQUAL(access(out, F_OK), -1);
+	(void)unlink(big);
+	(void)unlink(small);
+}
+
 /* RAD-69 requests run concurrently: codecs registered once, in use
  * from several threads at a time. */
 struct tc_job {
@@ -1208,6 +1271,8 @@ main(void)
 	    CU_add_test(s, "transcoding: KOS", test_transcode_kos) == NULL ||
 	    CU_add_test(s, "transcoding: errors remove the output",
 	    test_transcode_errors) == NULL ||
+	    CU_add_test(s, "transcoding: deflate bomb",
+	    test_transcode_deflate_bomb) == NULL ||
 	    CU_add_test(s, "transcoding: concurrent", test_transcode_threads) ==
 	    NULL) {
 		CU_cleanup_registry();
