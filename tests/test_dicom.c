@@ -910,8 +910,9 @@ tool(const char *cmd)
 static void
 test_transcode_crosscheck(void)
 {
-	char cmd[1200], out[512], line[512];
+	char cmd[1200], out[512], line[512], err[256];
 	const char *src = sample("pydicom/MR_small.dcm"), *a, *b, *base;
+	struct dcmshim_info in;
 	FILE *fp;
 	int lossy = 0;
 
@@ -937,6 +938,28 @@ test_transcode_crosscheck(void)
 	snprintf(cmd, sizeof cmd, "dcmdjpeg +ti '%s' '%s'", b, out);
 	CU_ASSERT_EQUAL(tool(cmd), 0);
 	same_pixels(base, out, 64 * 64 * 2);
+
+	/* nothing but the encoding changes: the dumps without the meta
+	 * header, the pixel data (and its items) and comments are equal */
+	snprintf(cmd, sizeof cmd, "for f in '%s' '%s'; do dcmdump -q \"$f\" | "
+	    "grep -v '^(0002\\|^(7fe0\\|^  (fffe,e000) pi\\|^(fffe,e0dd)"
+	    "\\|^#\\|^$' | "
+	    "md5sum; done | uniq | wc -l | grep -qx 1", src, a);
+	CU_ASSERT_EQUAL(tool(cmd), 0);
+
+	/* JPEG-LS near-lossless (made by dcmcjpls): decoded, and kept */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(sample(
+	    "dcm4che/MR-JPEGLosslessSV1.dcm"), "x-unsigned", TS_EXPLICIT));
+	snprintf(out, sizeof out, "%s/x-near-dcmtk.dcm", workdir);
+	snprintf(cmd, sizeof cmd, "dcmcjpls +en '%s' '%s'", b, out);
+	CU_ASSERT_EQUAL_FATAL(tool(cmd), 0);
+	/* (dcmcjpls gave it a new SOP Instance UID: lossy) */
+	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(out, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, TS_JLS_NEAR);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = tc(out, "x-near-expl", TS_EXPLICIT));
+	check_ts(b, TS_EXPLICIT, in.sop_uid);
+	CU_ASSERT_PTR_NOT_NULL(b = tc(out, "x-near-jls", TS_JLS));
+	CU_ASSERT_PTR_NOT_NULL(b = tc(out, "x-near-near", TS_JLS_NEAR));
 
 	/* a lossy source decoded: LossyImageCompression stays 01 */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(sample("pydicom/JPGExtended.dcm"),
