@@ -93,6 +93,13 @@ fail:
 
 /* ---- push parser ---- */
 
+static void
+silent_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 struct xml_push {
 	xmlParserCtxtPtr ctxt;
 	struct xml_divert dv;
@@ -346,6 +353,7 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 		return XML_ENOMEM;
 	}
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
+	xmlSetGenericErrorFunc(NULL, silent_generic);
 	(void)xmlCtxtUseOptions(p->ctxt, XML_OPTIONS);
 	p->ctxt->_private = p;
 	/* The default SAX2 DOM builders, wrapped (options set first:
@@ -362,17 +370,24 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 	return XML_OK;
 }
 
-/* Status after libxml2 returned: ours first, then libxml2's. */
+/* Status after xmlParseChunk returned prc: ours first, then libxml2's
+ * (an encoding error halts the parser without marking the context). */
 static int
-push_check(struct xml_push *p)
+push_check(struct xml_push *p, int prc)
 {
 	xmlParserCtxtPtr ctxt = p->ctxt;
 	const xmlError *e;
 
 	if (p->status != XML_OK)
 		return p->status;
-	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed)
+	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed && prc == 0)
 		return XML_OK;
+	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed) {
+		str_fmt(p->err, sizeof p->err, "XML not well-formed: "
+		    "character encoding error (libxml2 %d)", prc);
+		p->status = XML_EFORMAT;
+		return p->status;
+	}
 	if (ctxt->errNo == XML_ERR_NO_MEMORY) {
 		push_fail(p, XML_ENOMEM, "out of memory");
 		return p->status;
@@ -399,8 +414,8 @@ xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
 	while (p->status == XML_OK && len > 0) {
 		k = len < PUSH_SLICE ? len : PUSH_SLICE;
 		p->fed += k;
-		(void)xmlParseChunk(p->ctxt, d, (int)k, 0);
-		if (push_check(p) != XML_OK)
+		if (push_check(p, xmlParseChunk(p->ctxt, d, (int)k, 0)) !=
+		    XML_OK)
 			break;
 		/* What libxml2 holds unparsed counts as not diverted. */
 		if (p->fed - push_div_raw(p) > p->max_xml) {
@@ -422,8 +437,8 @@ xml_push_finish(struct xml_push *p, xmlDoc **doc, char *err, size_t errlen)
 {
 	*doc = NULL;
 	if (p->status == XML_OK) {
-		(void)xmlParseChunk(p->ctxt, NULL, 0, 1);
-		if (push_check(p) == XML_OK && p->ctxt->myDoc == NULL) {
+		if (push_check(p, xmlParseChunk(p->ctxt, NULL, 0, 1)) ==
+		    XML_OK && p->ctxt->myDoc == NULL) {
 			str_fmt(p->err, sizeof p->err, "XML not well-formed");
 			p->status = XML_EFORMAT;
 		}
