@@ -2,39 +2,45 @@
  * spool.c: a received byte stream written to a temporary file while its
  * SHA-1 and SHA-256 are computed on two helper threads.  See spool.h.
  *
- * The ring.  SPOOL_NBUF buffers of SPOOL_BUF bytes.  The receiving
- * thread copies into the buffer of sequence number `pub` (slot
- * pub % SPOOL_NBUF); when it is full and more bytes arrive it publishes
- * it (pub++, broadcast), then write()s it to the file itself while the
- * hashers read the same bytes (both only read it).  Each hasher
- * consumes the published buffers in order and counts them in its own
- * `done`; a slot is refilled only when both hashers have passed it
- * (min(done) > pub - SPOOL_NBUF), so the receiver waits only if it is
- * SPOOL_NBUF buffers ahead of the slower digest.  One mutex, two
- * condition variables, no busy waits; the EVP contexts belong to the
- * hasher threads between pthread_create and pthread_join.
+ * The ring.  SPOOL_NBUF buffers of SPOOL_BUF bytes and three helper
+ * threads that consume every buffer in order: SHA-1, SHA-256 and the
+ * writer (write() to the file, sync_file_range write-back).  The
+ * receiving thread only copies into the buffer of sequence number `pub`
+ * (slot pub % SPOOL_NBUF); when it is full and more bytes arrive it
+ * publishes it (pub++, broadcast) and goes on with the next slot, which
+ * it may refill only when all three helpers have passed its previous
+ * use (min(done) > pub - SPOOL_NBUF): it waits only when it is
+ * SPOOL_NBUF buffers ahead of the slowest consumer.  The helpers only
+ * read the buffers.  One mutex, two condition variables, no busy waits;
+ * the EVP contexts and the file offset belong to the helpers between
+ * pthread_create and pthread_join.
  *
- * Why the receiver writes the file itself rather than a writer thread:
- * write() into the page cache is a copy the kernel does on the calling
- * thread whichever thread it is, and the machines this runs on have few
- * cores shared by up to 16 request workers; a third helper would add a
- * hand-off per MiB and no extra CPU.  What runs in parallel are the two
- * digests (together about 1.2 s of CPU per GiB with SHA-NI), which were
- * the larger half of the receiving thread's user time.
+ * Why a writer thread rather than write() on the receiving thread: the
+ * page-cache copy of write() was the largest single cost of an upload
+ * (45-50 % of xdsd's profile, docs/benchmarks.md), larger than the two
+ * digests together; on its own thread it overlaps the socket reads and
+ * the MIME boundary scan instead of adding to them, so with free cores
+ * the upload runs at the speed of its slowest stage, not of their sum.
+ * Both variants were measured (bench/bench_repo.py and a 1 GiB
+ * spool_write loop): on the 2-vCPU development VM, shared with the
+ * client and other builds, the difference was within the noise.
  *
  * Small streams.  Threads are per spool (created on demand, joined in
  * spool_finish/spool_abort) rather than a pool shared by all spools:
- * there is no shared state to size or shut down, and a thread pair
- * costs about 50 us, nothing next to a document of more than 1 MiB.
+ * there is no shared state to size or shut down, no queueing behind
+ * another upload, and starting three threads costs well under 0.1 ms,
+ * nothing next to a document of more than 1 MiB.
  * Most documents are smaller: a spool allocates one buffer at open and
  * starts no thread until that buffer is full and more bytes arrive, so
  * a stream of at most SPOOL_BUF bytes is hashed and written once, inline,
  * on the caller's thread in spool_finish (one write()).  The other
  * buffers are allocated when the threads start.  If a thread cannot be
- * started the spool stays inline (hashing on the caller's thread).
+ * started the spool stays inline (hashing and writing on the caller's
+ * thread).
  *
  * Memory per spool: SPOOL_BUF while inline, SPOOL_NBUF * SPOOL_BUF once
- * threaded (4 MiB), whatever the size of the stream.
+ * threaded (4 MiB) and three small thread stacks, whatever the size of
+ * the stream.
  */
 #include "config.h"
 
@@ -55,26 +61,30 @@
 
 /* Ring buffer size and count: 1 MiB pieces keep write()s and hand-offs
  * at about 1,000 per GiB; 4 of them let the receiver run up to 3 MiB
- * ahead of the slower digest (more did not help: the digests are faster
- * than receive + write, the ring is there to absorb jitter). */
+ * ahead of the slowest helper, which absorbs the jitter between the
+ * stages (not tuned further: on the 2-vCPU VM the stages compete for
+ * the same cores). */
 #define SPOOL_BUF	((size_t)1024 * 1024)
 #define SPOOL_NBUF	4
 /* Write-back of the file is started every 8 MiB so that it overlaps the
  * upload instead of waiting in the consumer's fsync. */
 #define SPOOL_SYNC_STEP	((off_t)8 * 1024 * 1024)
-/* Stack of a hasher thread: EVP needs little. */
-#define HASHER_STACK	((size_t)256 * 1024)
+/* Stack of a helper thread: EVP and write() need little. */
+#define HELPER_STACK	((size_t)256 * 1024)
 
-enum { H_SHA1, H_SHA256, NHASH };
+/* The consumers of each buffer: two digests and the file. */
+enum { H_SHA1, H_SHA256, H_WRITE, NHELP };
+#define NHASH	2
 enum stop { RUN, DRAIN, QUIT };
 
-struct hasher {
+struct helper {
 	struct spool	*s;
+	int		 kind;		/* H_* */
 	pthread_t	 th;
 	int		 running;	/* th is joinable */
-	EVP_MD_CTX	*ctx;
+	EVP_MD_CTX	*ctx;		/* hashers */
 	uint64_t	 done;		/* buffers consumed (under mu) */
-	int		 failed;	/* digest update failed (its thread) */
+	int		 failed;	/* its work failed (under mu) */
 };
 
 struct spool {
@@ -91,13 +101,13 @@ struct spool {
 	size_t		 fill;		/* bytes in the buffer being filled */
 	int		 threaded;
 	int		 nothreads;	/* a thread could not be started */
-	/* shared with the hashers, under mu */
+	/* shared with the helpers, under mu */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work;		/* a buffer published, or stop */
-	pthread_cond_t	 room;		/* a hasher finished a buffer */
+	pthread_cond_t	 room;		/* a helper finished a buffer */
 	uint64_t	 pub;		/* buffers published */
 	enum stop	 stop;
-	struct hasher	 h[NHASH];
+	struct helper	 h[NHELP];
 };
 
 static int
@@ -117,13 +127,17 @@ serror(const struct spool *s, char *err, size_t errlen)
 	return s->status;
 }
 
+static int write_out(struct spool *, const unsigned char *, size_t);
+
+/* One consumer of the ring: in order, every published buffer. */
 static void *
-hasher_main(void *arg)
+helper_main(void *arg)
 {
-	struct hasher *h = arg;
+	struct helper *h = arg;
 	struct spool *s = h->s;
 	const unsigned char *p;
 	size_t n;
+	int bad = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
@@ -136,18 +150,20 @@ hasher_main(void *arg)
 		p = s->buf[h->done % SPOOL_NBUF];
 		n = s->len[h->done % SPOOL_NBUF];
 		pthread_mutex_unlock(&s->mu);
-		if (!h->failed && EVP_DigestUpdate(h->ctx, p, n) != 1)
-			h->failed = 1;
+		if (!bad)
+			bad = h->kind == H_WRITE ? write_out(s, p, n) != 0 :
+			    EVP_DigestUpdate(h->ctx, p, n) != 1;
 		pthread_mutex_lock(&s->mu);
 		h->done++;
+		h->failed = bad;
 		pthread_cond_signal(&s->room);
 		pthread_mutex_unlock(&s->mu);
 	}
 	return NULL;
 }
 
-/* Stop the hashers (DRAIN: after the published buffers; QUIT: now) and
- * join them; the contexts are the caller's again. */
+/* Stop the helpers (DRAIN: after the published buffers; QUIT: now) and
+ * join them; the contexts and the file are the caller's again. */
 static void
 stop_threads(struct spool *s, enum stop how)
 {
@@ -157,7 +173,7 @@ stop_threads(struct spool *s, enum stop how)
 	s->stop = how;
 	pthread_cond_broadcast(&s->work);
 	pthread_mutex_unlock(&s->mu);
-	for (i = 0; i < NHASH; i++)
+	for (i = 0; i < NHELP; i++)
 		if (s->h[i].running) {
 			pthread_join(s->h[i].th, NULL);
 			s->h[i].running = 0;
@@ -165,7 +181,7 @@ stop_threads(struct spool *s, enum stop how)
 	s->threaded = 0;
 }
 
-/* Start the hashers with every signal blocked (they inherit the mask;
+/* Start the helpers with every signal blocked (they inherit the mask;
  * signals belong to the daemon's main thread).  On failure the spool
  * stays inline. */
 static void
@@ -181,13 +197,14 @@ start_threads(struct spool *s)
 			goto inline_only;
 	if (pthread_attr_init(&attr) != 0)
 		goto inline_only;
-	(void)pthread_attr_setstacksize(&attr, HASHER_STACK);
+	(void)pthread_attr_setstacksize(&attr, HELPER_STACK);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	s->stop = RUN;
-	for (i = 0; i < NHASH && ok; i++) {
+	for (i = 0; i < NHELP && ok; i++) {
 		s->h[i].s = s;
-		if (pthread_create(&s->h[i].th, &attr, hasher_main,
+		s->h[i].kind = i;
+		if (pthread_create(&s->h[i].th, &attr, helper_main,
 		    &s->h[i]) == 0)
 			s->h[i].running = 1;
 		else
@@ -204,8 +221,10 @@ inline_only:
 	s->nothreads = 1;
 }
 
+/* Append to the file (the caller's thread while inline, the writer's
+ * once threaded); -1 on failure. */
 static int
-write_all(struct spool *s, const unsigned char *p, size_t n)
+write_out(struct spool *s, const unsigned char *p, size_t n)
 {
 	ssize_t w;
 
@@ -214,7 +233,7 @@ write_all(struct spool *s, const unsigned char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return sfail(s, SPOOL_EIO, "cannot write spool file");
+			return -1;
 		p += w;
 		n -= (size_t)w;
 		s->written += w;
@@ -229,44 +248,44 @@ write_all(struct spool *s, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Hand the current buffer (fill bytes) on: to the hashers and the file
- * when threaded, else digest and write it here.  Then make the next
- * slot free to fill. */
+/* Hand the current buffer (fill bytes) on: to the helpers when
+ * threaded, else digest and write it here.  Then make the next slot free
+ * to fill. */
 static int
 flush_buf(struct spool *s)
 {
-	unsigned char *p;
 	size_t n = s->fill;
 	uint64_t lo;
-	int i;
+	int i, wfail;
 
+	s->fill = 0;
 	if (!s->threaded) {
 		for (i = 0; i < NHASH; i++)
 			if (EVP_DigestUpdate(s->h[i].ctx, s->buf[0], n) != 1)
 				return sfail(s, SPOOL_ENOMEM,
 				    "digest update failed");
-		s->fill = 0;
-		return write_all(s, s->buf[0], n);
+		if (write_out(s, s->buf[0], n) != 0)
+			return sfail(s, SPOOL_EIO, "cannot write spool file");
+		return 0;
 	}
 	pthread_mutex_lock(&s->mu);
-	p = s->buf[s->pub % SPOOL_NBUF];
 	s->len[s->pub % SPOOL_NBUF] = n;
 	s->pub++;
 	pthread_cond_broadcast(&s->work);
-	pthread_mutex_unlock(&s->mu);
-	s->fill = 0;
-	if (write_all(s, p, n) != 0)
-		return s->status;
 	/* The next slot (sequence pub) last held pub - SPOOL_NBUF. */
-	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		lo = s->h[H_SHA1].done < s->h[H_SHA256].done ?
-		    s->h[H_SHA1].done : s->h[H_SHA256].done;
+		lo = s->h[0].done;
+		for (i = 1; i < NHELP; i++)
+			if (s->h[i].done < lo)
+				lo = s->h[i].done;
 		if (lo + SPOOL_NBUF > s->pub)
 			break;
 		pthread_cond_wait(&s->room, &s->mu);
 	}
+	wfail = s->h[H_WRITE].failed;
 	pthread_mutex_unlock(&s->mu);
+	if (wfail)
+		return sfail(s, SPOOL_EIO, "cannot write spool file");
 	return 0;
 }
 
@@ -406,6 +425,8 @@ spool_finish(struct spool *s, struct spool_result *out, char *err,
 		(void)flush_buf(s);
 	if (s->threaded)
 		stop_threads(s, s->status == 0 ? DRAIN : QUIT);
+	if (s->h[H_WRITE].failed)
+		(void)sfail(s, SPOOL_EIO, "cannot write spool file");
 	for (i = 0; i < NHASH; i++)
 		if (s->h[i].failed)
 			(void)sfail(s, SPOOL_ENOMEM, "digest update failed");

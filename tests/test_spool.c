@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -279,6 +282,65 @@ test_abort(void)
 	}
 }
 
+/* A file that cannot grow (RLIMIT_FSIZE, in a child process): the write
+ * error comes back as SPOOL_EIO from the writer thread (large) or the
+ * caller's thread (small), and the file is removed.  Exit status: 0 if
+ * every check held, else the number of the failed one. */
+static int
+write_error_child(void)
+{
+	static const size_t sizes[] = { 1000, 5 * MIB + 1 };
+	struct spool_result res;
+	struct rlimit rl = { 512, 512 };	/* under both sizes */
+	unsigned char *p;
+	struct spool *s;
+	char err[256];
+	size_t i, off;
+	int rc;
+
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR || setrlimit(RLIMIT_FSIZE,
+	    &rl) != 0 || (p = rnd_bytes(5 * MIB + 1, 1)) == NULL)
+		return 10;
+	for (i = 0; i < 2; i++) {
+		if (spool_open(&s, dir, 0, err, sizeof err) != SPOOL_OK)
+			return 11;
+		rc = SPOOL_OK;
+		for (off = 0; off < sizes[i] && rc == SPOOL_OK; off += 4096)
+			rc = spool_write(s, p + off, sizes[i] - off < 4096 ?
+			    sizes[i] - off : 4096, err, sizeof err);
+		if (rc == SPOOL_OK)
+			rc = spool_finish(s, &res, err, sizeof err);
+		else
+			spool_abort(s);
+		if (rc != SPOOL_EIO)
+			return 12 + (int)i;
+		if (strcmp(err, "cannot write spool file") != 0)
+			return 14;
+		if (count_files() != 0)
+			return 15;
+	}
+	free(p);
+	return 0;
+}
+
+static void
+test_write_error(void)
+{
+	pid_t pid;
+	int st = -1;
+
+	if ((pid = fork()) < 0) {
+		CU_FAIL("fork");
+		return;
+	}
+	if (pid == 0)
+		_exit(write_error_child());
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st));
+	CU_ASSERT_EQUAL(WEXITSTATUS(st), 0);
+	CU_ASSERT_EQUAL(count_files(), 0);
+}
+
 /* Many spools at once, small (inline) and large (threaded). */
 struct worker {
 	const unsigned char *p;
@@ -522,6 +584,7 @@ static const struct cutest tests[] = {
 	{ "sizes and digests", test_sizes },
 	{ "max_size", test_too_big },
 	{ "abort and open errors", test_abort },
+	{ "write errors", test_write_error },
 	{ "8 threads x 20 spools", test_concurrent },
 	{ "base64 decoder", test_b64 },
 	{ "base64 into a spool", test_b64_spool },
