@@ -148,9 +148,12 @@ push_vs_parse(const uint8_t *data, size_t len, size_t chunk)
 	if (rc == XML_OK)
 		rc = xml_push_finish(p, &d2, err, sizeof err);
 	xml_push_free(p);
-	if ((d1 == NULL) != (d2 == NULL))
+	/* xml_parse (xmlCtxtReadMemory) stops at a NUL byte, accepting
+	 * what follows the document; the push parser refuses it. */
+	if ((d1 == NULL) != (d2 == NULL) &&
+	    (d1 == NULL || memchr(data, '\0', len) == NULL))
 		abort();
-	if (d1 != NULL) {
+	if (d1 != NULL && d2 != NULL) {
 		a = dump(d1);
 		b = dump(d2);
 		if (a == NULL || b == NULL || strcmp(a, b) != 0)
