@@ -1001,6 +1001,12 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 	int port;
 
 	*out = NULL;
+	if (conf->dicom_accession_issuer[0] != '\0' &&
+	    hl7_oid_valid(conf->dicom_accession_issuer,
+	    strlen(conf->dicom_accession_issuer), e, sizeof e) != 0) {
+		str_fmt(err, errlen, "dicom.accession_issuer: %s", e);
+		return -1;
+	}
 	if ((b = calloc(1, sizeof *b)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		return -1;

@@ -186,13 +186,16 @@ int	bridge_publish(const struct conf *conf, struct bridge_db *db,
 /*
  * The referenceIdList CXi of an accession number (ITI TF-3 4.2.3.2.28,
  * RAD TF-3 4.68): "ACC^^^&OID&ISO^urn:ihe:iti:xds:2013:accession" when the
- * IssuerOfAccessionNumberSequence names an ISO OID, "ACC^^^NS^..." when it
- * names only a local namespace, "ACC^^^^..." when there is no issuer.
+ * IssuerOfAccessionNumberSequence names an ISO OID, else with
+ * default_oid (dicom.accession_issuer: the hospital's own, for PACS that
+ * send no issuer) when it is not empty, else "ACC^^^NS^..." when the
+ * header names only a local namespace.  An accession number without any
+ * issuer is not globally unique and is left out (returns 1, out "").
  * HL7 delimiters in the values are escaped (\S\ \T\ \E\ \R\ \F\).  Returns
- * 0, 1 when the header has no accession number (out ""), -1 when out is
- * too small.
+ * 0, 1 when there is nothing to list (out ""), -1 when out is too small.
  */
-int	bridge_accession_cxi(const struct dcmshim_info *h, char *out,
+int	bridge_accession_cxi(const struct dcmshim_info *h,
+	    const char *default_oid, char *out,
 	    size_t outsz);
 
 /*

@@ -212,21 +212,26 @@ cx_add(const char *s, int esc, char *out, size_t outsz, size_t *o)
 }
 
 int
-bridge_accession_cxi(const struct dcmshim_info *h, char *out, size_t outsz)
+bridge_accession_cxi(const struct dcmshim_info *h, const char *default_oid,
+    char *out, size_t outsz)
 {
+	const char *oid = h->accession_issuer_oid;
 	size_t o = 0;
 	int rc;
 
 	if (outsz == 0)
 		return -1;
 	out[0] = '\0';
-	if (h->accession[0] == '\0')
+	if (oid[0] == '\0' && default_oid != NULL)
+		oid = default_oid;
+	if (h->accession[0] == '\0' ||
+	    (oid[0] == '\0' && h->accession_issuer_ns[0] == '\0'))
 		return 1;
 	rc = cx_add(h->accession, 1, out, outsz, &o);
 	rc |= cx_add("^^^", 0, out, outsz, &o);
-	if (h->accession_issuer_oid[0] != '\0') {
+	if (oid[0] != '\0') {
 		rc |= cx_add("&", 0, out, outsz, &o);
-		rc |= cx_add(h->accession_issuer_oid, 1, out, outsz, &o);
+		rc |= cx_add(oid, 1, out, outsz, &o);
 		rc |= cx_add("&ISO", 0, out, outsz, &o);
 	} else
 		rc |= cx_add(h->accession_issuer_ns, 1, out, outsz, &o);
@@ -274,8 +279,8 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 		return -1;
 	}
 	if (str_fmt(sref, sizeof sref, "%s^^^^%s", p->hdr.study_uid,
-	    REFID_STUDYUID) < 0 || bridge_accession_cxi(&p->hdr, aref,
-	    sizeof aref) < 0) {
+	    REFID_STUDYUID) < 0 || bridge_accession_cxi(&p->hdr,
+	    cf->dicom_accession_issuer, aref, sizeof aref) < 0) {
 		str_fmt(err, errlen, "referenceIdList: value too long");
 		return -1;
 	}

@@ -33,6 +33,8 @@ const struct conf_opt conf_opts[] = {
 	  "typeCode of submitted documents (code^display^codingScheme)" },
 	{ "affinity.uid_root", CONF_STR, S(affinity_uid_root), "2.25", 0, 0, NULL,
 	  "OID root of the uniqueIds xdsctl makes (root.<128-bit random>)" },
+	{ "dicom.accession_issuer", CONF_STR, S(dicom_accession_issuer), "", 0, 0, NULL,
+	  "OID of the accession numbers' issuer for PACS that send no IssuerOfAccessionNumberSequence" },
 	{ "dicom.ae_title", CONF_STR, S(dicom_ae_title), "XDSNODE", 0, 0, NULL,
 	  "AE title of the DICOM bridge" },
 	{ "dicom.class_code", CONF_STR, S(dicom_class_code), "IMAGES^Images^1.3.6.1.4.1.19376.1.2.6.1", 0, 0, NULL,

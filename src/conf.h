@@ -63,6 +63,7 @@ struct conf {
 	char	dicom_facility_code[CONF_STR_MAX];
 	char	dicom_practice_code[CONF_STR_MAX];
 	char	dicom_language_code[32];
+	char	dicom_accession_issuer[65];		/* OID, or "" */
 	char	dicom_mode[8];				/* store | proxy */
 	char	dicom_repository_url[CONF_STR_MAX];	/* RAD-68; "": in process */
 	/* [affinity] metadata defaults of xdsctl submit --patient */
