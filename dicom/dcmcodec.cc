@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "dcmtk/dcmdata/dctk.h"
-#include "dcmtk/dcmdata/dcistrmf.h"
 #include "dcmtk/dcmdata/dcostrmf.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmdata/dcrleerg.h"
@@ -38,6 +37,12 @@
 
 #include "dcmshim.h"
 #include "dcmshim_int.h"
+
+// dcmshim.cc: a deflated file's dataset inflated (at most limit bytes)
+// into a memory file *fd with an Explicit VR LE meta header, or *fd -1
+// when path is not deflated.  (Belongs in dcmshim_int.h, not ours to edit.)
+int	dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
+	    char *err, size_t errlen);
 
 namespace {
 
@@ -132,83 +137,6 @@ decoded_size(DcmDataset *ds)
 	    (unsigned long long)frames;
 }
 
-/*
- * A deflated dataset is inflated whole into memory by DCMTK, and a small
- * file can inflate to any size (one MiB of zeros: a GiB).  So count the
- * inflated bytes first, up to the limit: 1 when over it, 0 when not, -1
- * when the meta header cannot be walked.  Other syntaxes: 0.
- */
-int
-deflate_over_limit(const char *path, unsigned long long limit)
-{
-	unsigned char b[256];
-	std::string ts;
-	FILE *fp;
-	size_t n, len, hdr;
-	long off = 132;
-
-	if ((fp = std::fopen(path, "rb")) == nullptr)
-		return -1;
-	if (std::fread(b, 1, 132, fp) != 132 || std::memcmp(b + 128, "DICM",
-	    4) != 0) {
-		std::fclose(fp);
-		return 0;	// no meta header: not deflated (PS3.10 7.1)
-	}
-	// The meta header: explicit VR little endian group 0002 elements.
-	for (;;) {
-		if ((n = std::fread(b, 1, 12, fp)) < 8 ||
-		    (b[0] | b[1] << 8) != 0x0002)
-			break;
-		if (std::memcmp(b + 4, "OB", 2) == 0 ||
-		    std::memcmp(b + 4, "OW", 2) == 0 ||
-		    std::memcmp(b + 4, "UN", 2) == 0 ||
-		    std::memcmp(b + 4, "SQ", 2) == 0 ||
-		    std::memcmp(b + 4, "UT", 2) == 0) {
-			if (n < 12)
-				break;
-			hdr = 12;
-			len = (size_t)b[8] | (size_t)b[9] << 8 |
-			    (size_t)b[10] << 16 | (size_t)b[11] << 24;
-		} else {
-			hdr = 8;
-			len = (size_t)b[6] | (size_t)b[7] << 8;
-		}
-		if (len > 0x10000) {
-			std::fclose(fp);
-			return -1;
-		}
-		if ((b[2] | b[3] << 8) == 0x0010 && len < sizeof b) {
-			if (std::fseek(fp, off + (long)hdr, SEEK_SET) != 0 ||
-			    std::fread(b, 1, len, fp) != len)
-				break;
-			ts.assign((const char *)b, len);
-			while (!ts.empty() && (ts.back() == '\0' ||
-			    ts.back() == ' '))
-				ts.pop_back();
-		}
-		off += (long)(hdr + len);
-		if (std::fseek(fp, off, SEEK_SET) != 0)
-			break;
-	}
-	std::fclose(fp);
-	if (ts != UID_DeflatedExplicitVRLittleEndianTransferSyntax)
-		return 0;
-
-	DcmInputFileStream is(path, off);
-	unsigned long long total = 0;
-	offile_off_t got;
-
-	if (is.status().bad() || is.installCompressionFilter(ESC_zlib).bad())
-		return -1;
-	while (!is.eos() && is.status().good()) {
-		if ((got = is.skip(1 << 20)) <= 0)
-			break;
-		if ((total += (unsigned long long)got) > limit)
-			return 1;
-	}
-	return is.status().good() ? 0 : -1;
-}
-
 // Write ff to the already opened descriptor fd (taken over: closed here).
 OFCondition
 write_fd(DcmFileFormat &ff, int fd, E_TransferSyntax xfer, int *werrno)
@@ -243,15 +171,17 @@ write_fd(DcmFileFormat &ff, int fd, E_TransferSyntax xfer, int *werrno)
 
 int
 transcode(const char *in_path, const char *to_ts, const char *out_path,
-    bool *created, char *err, size_t errlen)
+    bool *created, int *inflated_fd, char *err, size_t errlen)
 {
+	const char *read_path = in_path;
 	const struct ts_entry *to;
 	DcmFileFormat ff;
 	DcmDataset *ds;
 	OFCondition c;
 	struct stat st;
 	unsigned long long need;
-	int fd, werrno;
+	char inflated[64];
+	int fd, werrno, rc;
 
 	if (in_path == nullptr || to_ts == nullptr || out_path == nullptr ||
 	    !dcmshim_uid_valid(to_ts)) {
@@ -278,20 +208,15 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 		return DCMSHIM_EUNSUPPORTED;
 	}
 	std::call_once(codecs_once, codecs_register);
-	switch (deflate_over_limit(in_path, DCMSHIM_MAX_TRANSCODE)) {
-	case 0:
-		break;
-	case 1:
-		seterr2(err, errlen, in_path, ": deflated dataset larger than "
-		    "the transcoding limit (1 GiB) once inflated");
-		return DCMSHIM_ERANGE;
-	default:
-		seterr2(err, errlen, in_path, ": bad file meta information or "
-		    "deflated stream");
-		return DCMSHIM_EPARSE;
+	if ((rc = dcmshim_undeflate(in_path, DCMSHIM_MAX_TRANSCODE, inflated_fd,
+	    err, errlen)) != DCMSHIM_OK)
+		return rc;
+	if (*inflated_fd >= 0) {
+		std::snprintf(inflated, sizeof inflated, "/proc/self/fd/%d",
+		    *inflated_fd);
+		read_path = inflated;
 	}
-
-	c = ff.loadFile(in_path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+	c = ff.loadFile(read_path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
 	    ERM_autoDetect);
 	if (c.good())
 		c = ff.loadAllDataIntoMemory();
@@ -375,10 +300,11 @@ dcmshim_transcode(const char *in_path, const char *to_ts,
     const char *out_path, char *err, size_t errlen)
 {
 	bool created = false;
-	int rc;
+	int rc, inflated_fd = -1;
 
 	try {
-		rc = transcode(in_path, to_ts, out_path, &created, err, errlen);
+		rc = transcode(in_path, to_ts, out_path, &created, &inflated_fd,
+		    err, errlen);
 	} catch (const std::bad_alloc &) {
 		dcmshim_seterr(err, errlen, "out of memory");
 		rc = DCMSHIM_ENOMEM;
@@ -386,6 +312,8 @@ dcmshim_transcode(const char *in_path, const char *to_ts,
 		dcmshim_seterr(err, errlen, "internal error in DCMTK");
 		rc = DCMSHIM_EINTERNAL;
 	}
+	if (inflated_fd >= 0)
+		close(inflated_fd);
 	if (rc != DCMSHIM_OK && created)
 		(void)unlink(out_path);
 	return rc;

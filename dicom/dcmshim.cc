@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
 #include "dcmtk/dcmsr/dsrdoc.h"
 #include "dcmtk/dcmsr/codes/dcm.h"
 
@@ -225,39 +226,212 @@ dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
 	return rc;
 }
 
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = static_cast<const char *>(buf);
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+undeflate_fail(int rc, const std::string &m, int *fd, char *err,
+    size_t errlen)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	dcmshim_seterr(err, errlen, m.c_str());
+	return rc;
+}
+
+/*
+ * DCMTK reading a Deflated Explicit VR Little Endian file checks no
+ * element length against the bytes that are there (it cannot know them
+ * in a compressed stream): a declared 4 GiB length is allocated (found by
+ * libFuzzer), and a few MB can inflate to any size.  So such a file is
+ * inflated here, at most limit bytes, behind a copy of its meta header
+ * naming Explicit VR Little Endian, into an anonymous memory file that
+ * DCMTK then reads with its usual checks.  *fd: that file, or -1 when
+ * path is not deflated (read it as it is).  Declared in dcmcodec.cc too.
+ */
+int
+dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
+    char *err, size_t errlen)
+{
+	static const char explicit_le[] = UID_LittleEndianExplicitTransferSyntax;
+	unsigned char b[12];
+	std::string meta, ts, v;
+	FILE *fp;
+	size_t n, len, hdr;
+	long off = 132;
+	int bad = 0;
+
+	*fd = -1;
+	if ((fp = std::fopen(path, "rb")) == nullptr)
+		return undeflate_fail(DCMSHIM_EIO, std::string(path) + ": " +
+		    std::strerror(errno), fd, err, errlen);
+	if (std::fseek(fp, 128, SEEK_SET) != 0 || std::fread(b, 1, 4, fp) != 4 ||
+	    std::memcmp(b, "DICM", 4) != 0) {
+		std::fclose(fp);
+		return DCMSHIM_OK;	// no meta header: not deflated
+	}
+	// The meta header: explicit VR little endian group 0002 elements,
+	// copied but for the group length and the transfer syntax.
+	for (;;) {
+		if ((n = std::fread(b, 1, 12, fp)) < 8 ||
+		    (b[0] | b[1] << 8) != 0x0002)
+			break;
+		if (std::memcmp(b + 4, "OB", 2) == 0 ||
+		    std::memcmp(b + 4, "OW", 2) == 0 ||
+		    std::memcmp(b + 4, "UN", 2) == 0 ||
+		    std::memcmp(b + 4, "SQ", 2) == 0 ||
+		    std::memcmp(b + 4, "UT", 2) == 0) {
+			if (n < 12) {
+				bad = 1;
+				break;
+			}
+			hdr = 12;
+			len = (size_t)b[8] | (size_t)b[9] << 8 |
+			    (size_t)b[10] << 16 | (size_t)b[11] << 24;
+		} else {
+			hdr = 8;
+			len = (size_t)b[6] | (size_t)b[7] << 8;
+		}
+		if (len > 0x10000 || meta.size() > 0x10000) {
+			bad = 1;
+			break;
+		}
+		v.assign(len, '\0');
+		if (std::fseek(fp, off + (long)hdr, SEEK_SET) != 0 ||
+		    (len > 0 && std::fread(&v[0], 1, len, fp) != len)) {
+			bad = 1;
+			break;
+		}
+		unsigned elem = b[2] | b[3] << 8;
+		if (elem == 0x0010) {
+			ts = v;
+			while (!ts.empty() && (ts.back() == '\0' ||
+			    ts.back() == ' '))
+				ts.pop_back();
+			meta.append("\x02\x00\x10\x00UI\x14\x00", 8);
+			meta.append(explicit_le, sizeof explicit_le);
+		} else if (elem != 0x0000) {
+			meta.append(reinterpret_cast<const char *>(b), hdr);
+			meta.append(v);
+		}
+		off += (long)(hdr + len);
+		if (std::fseek(fp, off, SEEK_SET) != 0)
+			break;
+	}
+	std::fclose(fp);
+	if (ts != UID_DeflatedExplicitVRLittleEndianTransferSyntax)
+		return DCMSHIM_OK;
+	if (bad)
+		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		    ": bad file meta information", fd, err, errlen);
+
+	std::string head(128, '\0');
+	size_t ml = meta.size();
+	unsigned char gl[12] = { 0x02, 0, 0, 0, 'U', 'L', 4, 0,
+	    (unsigned char)ml, (unsigned char)(ml >> 8),
+	    (unsigned char)(ml >> 16), (unsigned char)(ml >> 24) };
+	head.append("DICM", 4);
+	head.append(reinterpret_cast<const char *>(gl), sizeof gl);
+	head.append(meta);
+	if ((*fd = memfd_create("dcmshim-inflated", MFD_CLOEXEC)) < 0 ||
+	    write_all(*fd, head.data(), head.size()) != 0)
+		return undeflate_fail(errno == ENOMEM ? DCMSHIM_ENOMEM :
+		    DCMSHIM_EIO, std::strerror(errno), fd, err, errlen);
+
+	DcmInputFileStream is(path, off);
+	unsigned long long total = 0;
+	std::string chunk(1 << 16, '\0');
+	offile_off_t got;
+
+	if (is.status().bad() || is.installCompressionFilter(ESC_zlib).bad())
+		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		    ": cannot inflate", fd, err, errlen);
+	while (!is.eos() && is.status().good()) {
+		if ((got = is.read(&chunk[0], (offile_off_t)chunk.size())) <= 0)
+			break;
+		if ((total += (unsigned long long)got) > limit)
+			return undeflate_fail(DCMSHIM_ERANGE, std::string(path) +
+			    ": deflated dataset larger than " +
+			    std::to_string(limit >> 20) + " MiB once inflated",
+			    fd, err, errlen);
+		if (write_all(*fd, chunk.data(), (size_t)got) != 0)
+			return undeflate_fail(errno == ENOMEM ? DCMSHIM_ENOMEM :
+			    DCMSHIM_EIO, std::strerror(errno), fd, err, errlen);
+	}
+	if (is.status().bad())
+		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		    ": " + is.status().text(), fd, err, errlen);
+	return DCMSHIM_OK;
+}
+
 extern "C" int
 dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
     size_t errlen)
 {
+	char inflated[64];
+	int fd = -1, rc;
+
+	if (path == nullptr || out == nullptr) {
+		dcmshim_seterr(err, errlen, "no input");
+		return DCMSHIM_EINVAL;
+	}
 	try {
 		DcmFileFormat ff;
 		OFCondition c;
 
-		if (path == nullptr || out == nullptr) {
-			dcmshim_seterr(err, errlen, "no input");
-			return DCMSHIM_EINVAL;
-		}
 		if (access(path, R_OK) != 0) {
 			std::string m = std::string(path) + ": " +
 			    std::strerror(errno);
 			dcmshim_seterr(err, errlen, m.c_str());
-			return DCMSHIM_EIO;
+			rc = DCMSHIM_EIO;
+		} else if ((rc = dcmshim_undeflate(path, DCMSHIM_MAX_TRANSCODE,
+		    &fd, err, errlen)) == DCMSHIM_OK) {
+			if (fd >= 0) {
+				std::snprintf(inflated, sizeof inflated,
+				    "/proc/self/fd/%d", fd);
+				path = inflated;
+			}
+			c = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
+			    DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
+			if (c.bad()) {
+				dcmshim_seterr(err, errlen, c.text());
+				rc = c == EC_InvalidFilename ||
+				    c == EC_IllegalCall ? DCMSHIM_EIO :
+				    DCMSHIM_EPARSE;
+			} else
+				rc = extract(ff, out, err, errlen);
+			// the file's syntax, not the one it was read in
+			if (rc == DCMSHIM_OK && fd >= 0)
+				std::snprintf(out->transfer_syntax,
+				    sizeof out->transfer_syntax, "%s",
+				    UID_DeflatedExplicitVRLittleEndianTransferSyntax);
 		}
-		c = ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange,
-		    DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
-		if (c.bad()) {
-			dcmshim_seterr(err, errlen, c.text());
-			return c == EC_InvalidFilename || c == EC_IllegalCall ?
-			    DCMSHIM_EIO : DCMSHIM_EPARSE;
-		}
-		return extract(ff, out, err, errlen);
 	} catch (const std::bad_alloc &) {
 		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
+		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
 		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		rc = DCMSHIM_EINTERNAL;
 	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 extern "C" int

@@ -477,7 +477,14 @@ pub_instance(struct bridge_db *db, const char *state, int n, long long now)
 	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.4]\n"
 	    "(0008,0018) UI [" PUB_SERIES ".%d]\n"
 	    "(0008,0020) DA [20240315]\n(0008,0030) TM [101530.25]\n"
-	    "(0008,0050) SH [ACC&<1>]\n(0008,0060) CS [MR]\n"
+	    "(0008,0050) SH [ACC&<1>]\n"
+	    "(0008,0051) SQ (Sequence with undefined length)\n"
+	    "  (fffe,e000) na (Item with undefined length)\n"
+	    "    (0040,0032) UT [2.16.528.1.1007.99.7]\n"
+	    "    (0040,0033) CS [ISO]\n"
+	    "  (fffe,e00d) na (ItemDelimitationItem)\n"
+	    "(fffe,e0dd) na (SequenceDelimitationItem)\n"
+	    "(0008,0060) CS [MR]\n"
 	    "(0010,0010) PN [Jansen^Piet]\n(0010,0020) LO [LOCAL1]\n"
 	    "(0010,1002) SQ (Sequence with undefined length)\n"
 	    "  (fffe,e000) na (Item with undefined length)\n"
@@ -575,7 +582,9 @@ test_publish(void)
 	    "&amp;ISO\""));
 	CU_ASSERT_TRUE(has("<rim:Value>" PUB_STUDY "^^^^" REFID_STUDYUID
 	    "</rim:Value>"));
-	CU_ASSERT_TRUE(has("<rim:Value>ACC\\T\\&lt;1&gt;^^^^" REFID_ACCESSION
+	/* the accession with its issuer from the header, HL7-escaped */
+	CU_ASSERT_TRUE(has("<rim:Value>ACC\\T\\&lt;1&gt;^^^&amp;"
+	    "2.16.528.1.1007.99.7&amp;ISO^" REFID_ACCESSION
 	    "</rim:Value>"));
 	CU_ASSERT_TRUE(has("nodeRepresentation=\"" FMT_KOS "\""));
 	CU_ASSERT_TRUE(has("<rim:Value>" CSCHEME_DICOM_UID "</rim:Value>"));
@@ -1162,6 +1171,7 @@ static void
 test_transcode_deflate_bomb(void)
 {
 	char py[512], small[512], big[512], out[512], cmd[2200], err[256];
+	struct dcmshim_info in;
 	FILE *fp;
 
 	if (system("python3 -c 'import zlib' >/dev/null 2>&1") != 0) {
@@ -1186,8 +1196,14 @@ test_transcode_deflate_bomb(void)
 	CU_ASSERT_EQUAL(unlink(out), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(big, TS_EXPLICIT, out, err,
 	    sizeof err), DCMSHIM_ERANGE);
-	CU_ASSERT_TRUE(strstr(err, "deflated dataset larger than the "
-	    "transcoding limit") != NULL);
+	CU_ASSERT_TRUE(strstr(err, "deflated dataset larger than 1024 MiB "
+	    "once inflated") != NULL);
+	/* the header parse is bounded the same way */
+	CU_ASSERT_EQUAL(dcmshim_parse_file(big, &in, err, sizeof err),
+	    DCMSHIM_ERANGE);
+	CU_ASSERT_EQUAL(dcmshim_parse_file(small, &in, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, TS_DEFLATED);
+	CU_ASSERT_STRING_EQUAL(in.sop_uid, "1.2.3.4.77");
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	(void)unlink(big);
 	(void)unlink(small);
