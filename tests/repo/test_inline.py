@@ -7,6 +7,7 @@ base64 documents stream from the socket to the store:
     gives identical bytes, the registry's hash slot is its SHA-1;
   - 200 MiB inline with CRLF-wrapped base64: Success while xdsd's VmHWM
     grows by at most 32 MiB (read from /proc/PID/status);
+    XDS_INLINE_BIG_MB=1024 (or --big-mb) for the 1 GiB run;
   - invalid base64: Failure with XDSRepositoryMetadataError (the answer
     the repository always gave);
   - an inline document over repository.max_document_size: 413 SOAP fault;
@@ -141,7 +142,8 @@ def main():
         return 99
     tmp = tempfile.mkdtemp(prefix="xdsnode-inline-")
     state = os.path.join(tmp, "state")
-    n = Node(a.xdsd, state, ["repository.max_document_size=512m", "soap.max_envelope=16m"])
+    n = Node(a.xdsd, state, ["repository.max_document_size=%dm" % max(512, a.big_mb + 64),
+                             "soap.max_envelope=16m"])
     ok = False
     try:
         p = n.port
