@@ -133,8 +133,10 @@ decoded_size(DcmDataset *ds)
 	if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() ||
 	    frames < 1)
 		frames = 1;
-	return (unsigned long long)rows * cols * spp * ((bits + 7u) / 8u) *
-	    (unsigned long long)frames;
+	// At most 2^16 * 2^16 * 2^16 * 2^13 * 2^31 = 2^92: 128 bits, saturated
+	unsigned __int128 n = (unsigned __int128)rows * cols * spp *
+	    ((bits + 7u) / 8u) * (unsigned long long)frames;
+	return n > ~0ULL ? ~0ULL : (unsigned long long)n;
 }
 
 // Write ff to the already opened descriptor fd (taken over: closed here).
