@@ -62,6 +62,14 @@ xml_parse(const char *data, size_t len, char *err, size_t errlen)
 		str_fmt(err, errlen, "XML document too large");
 		return NULL;
 	}
+	/* libxml2 stops at a NUL and would accept whatever follows it; a NUL
+	 * is never allowed in XML 1.0 (the push parser refuses it too). */
+	if (memchr(data, '\0', len) != NULL) {
+		str_fmt(err, errlen, "XML not well-formed: NUL byte at offset "
+		    "%zu", (size_t)((const char *)memchr(data, '\0', len) -
+		    data));
+		return NULL;
+	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		return NULL;

@@ -1238,6 +1238,11 @@ test_push_safety(void)
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XML_EFORMAT);
 	CU_ASSERT_EQUAL(strncmp(err, "XML not well-formed (line 2): ", 30), 0);
+	/* A NUL after the document: both parsers refuse it. */
+	d = push_parse("<x/>\0<y/>", 9, 0, 4096, NULL, &st, err, sizeof err);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_PTR_NULL(xml_parse("<x/>\0<y/>", 9, err, sizeof err));
+	CU_ASSERT_STRING_EQUAL(err, "XML not well-formed: NUL byte at offset 4");
 	d = push_parse("", 0, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XML_EFORMAT);
