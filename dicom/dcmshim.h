@@ -69,7 +69,10 @@ struct dcmshim_info {
  * Parse a DICOM Part 10 file (or a bare dataset) in memory / on disk up
  * to the pixel data and fill out.  DCMSHIM_EPARSE for bytes that are not
  * DICOM, DCMSHIM_ENOTFOUND when one of the four UIDs is missing or empty,
- * DCMSHIM_ERANGE when a value is longer than its field.  Pure: no state.
+ * DCMSHIM_ERANGE when a value is longer than its field.  A Deflated
+ * Explicit VR Little Endian file is inflated into memory first (DCMTK
+ * checks no lengths inside a deflated stream): DCMSHIM_ERANGE past
+ * DCMSHIM_MAX_TRANSCODE inflated bytes.  Pure: no state.
  */
 int	dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
 	    char *err, size_t errlen);
