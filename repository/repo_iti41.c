@@ -572,6 +572,10 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		goto out;
 	}
 	rc = registry_client_register(p.r->rc, req->doc, sor, x, &p.errs);
+	/* Registration is over, whatever its outcome: from here the rows are
+	 * committed or rolled back below, or (outcome unknown) left for the
+	 * reconciliation, which skips rows marked live (repo_db.h). */
+	repo_db_release_thread();
 	if (rc == REGC_ENOMEM)
 		goto nomem;
 	for (i = 0; i < p.errs.n; i++)

@@ -28,65 +28,6 @@ keep_blob(void *arg, const char *sha256)
 	return repo_db_has_blob(arg, sha256);
 }
 
-/*
- * The SOAP transport to the registry, wrapped: when a thread's ITI-42
- * call returns, whatever the outcome (an unknown one included), the rows
- * that thread's submission marked live are no longer being registered
- * (repo_db_release_thread).  registry_post_fn carries no context, so the
- * transport is held here, one per process (xdsd has one: soapclient_call).
- */
-static pthread_mutex_t	 hook_mu = PTHREAD_MUTEX_INITIALIZER;
-static registry_post_fn	 hook_post;
-static int		 hook_users;
-
-static int
-post_tracked(const char *url, const char *action, const char *body_xml,
-    const struct soapclient_opts *o, int *http_status, struct buf *out,
-    char *err, size_t errlen)
-{
-	registry_post_fn fn;
-	int rc;
-
-	pthread_mutex_lock(&hook_mu);
-	fn = hook_post;
-	pthread_mutex_unlock(&hook_mu);
-	rc = fn(url, action, body_xml, o, http_status, out, err, errlen);
-	if (strcmp(action, ACT_ITI42) == 0)
-		repo_db_release_thread();
-	return rc;
-}
-
-static int
-hook_take(struct repository *r, registry_post_fn post, char *err,
-    size_t errlen)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&hook_mu);
-	if (hook_users > 0 && hook_post != post) {
-		str_fmt(err, errlen, "another repository of this process uses "
-		    "another registry transport");
-		rc = -1;
-	} else {
-		hook_post = post;
-		hook_users++;
-		r->hooked = 1;
-	}
-	pthread_mutex_unlock(&hook_mu);
-	return rc;
-}
-
-static void
-hook_drop(struct repository *r)
-{
-	if (!r->hooked)
-		return;
-	pthread_mutex_lock(&hook_mu);
-	hook_users--;
-	pthread_mutex_unlock(&hook_mu);
-	r->hooked = 0;
-}
-
 static int
 stopping(struct repository *r)
 {
@@ -296,11 +237,6 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	str_lcpy(r->home, cf->node_home_community_id, sizeof r->home);
 	r->max_doc = (off_t)cf->repository_max_document_size;
 	r->interval = cf->repository_reconcile_interval;
-	if (post != NULL) {
-		if (hook_take(r, post, err, errlen) != 0)
-			goto fail;
-		post = post_tracked;
-	}
 	if (str_fmt(path, sizeof path, "%s/documents", cf->node_state_dir) < 0) {
 		str_fmt(err, errlen, "node.state_dir too long");
 		goto fail;
@@ -362,7 +298,6 @@ repository_close(struct repository *r)
 		pthread_mutex_destroy(&r->mu);
 		pthread_cond_destroy(&r->cv);
 	}
-	hook_drop(r);
 	registry_client_free(r->rc);
 	repo_db_close(r->db);
 	blobstore_close(r->bs);

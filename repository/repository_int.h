@@ -31,7 +31,6 @@ struct repository {
 	int			 sync_init;	/* mu, cv initialised */
 	int			 thr_on;
 	int			 stop;
-	int			 hooked;	/* holds the post hook */
 };
 
 int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,

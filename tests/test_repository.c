@@ -733,18 +733,6 @@ fake_post(const char *url, const char *action, const char *body_xml,
 	    "</s:Body></s:Envelope>") == BUF_OK ? 0 : -1;
 }
 
-/* A second transport (never called). */
-static int
-other_post(const char *url, const char *action, const char *body_xml,
-    const struct soapclient_opts *o, int *http_status, struct buf *out,
-    char *err, size_t errlen)
-{
-	(void)url; (void)action; (void)body_xml; (void)o; (void)http_status;
-	(void)out;
-	str_fmt(err, errlen, "not used");
-	return -1;
-}
-
 static void
 test_remote_registry(void)
 {
@@ -996,18 +984,8 @@ test_periodic_reconcile(void)
 	t0 = mono();
 	repository_close(repo);
 	CU_ASSERT(mono() - t0 < 1.0);
-	/* another transport in the same process is refused while one is
-	 * in use */
 	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
 	    &repo, err, sizeof err), 0);
-	{
-		struct repository *r2 = NULL;
-
-		CU_ASSERT_EQUAL(repository_open(&c, NULL, other_post, NULL,
-		    &r2, err, sizeof err), -1);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, "transport"));
-		CU_ASSERT_PTR_NULL(r2);
-	}
 	repository_close(repo);
 	repo = saved;
 }
