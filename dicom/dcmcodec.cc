@@ -38,12 +38,6 @@
 #include "dcmshim.h"
 #include "dcmshim_int.h"
 
-// dcmshim.cc: a deflated file's dataset inflated (at most limit bytes)
-// into a memory file *fd with an Explicit VR LE meta header, or *fd -1
-// when path is not deflated.  (Belongs in dcmshim_int.h, not ours to edit.)
-int	dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
-	    char *err, size_t errlen);
-
 namespace {
 
 enum ts_kind {

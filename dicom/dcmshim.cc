@@ -263,7 +263,7 @@ undeflate_fail(int rc, const std::string &m, int *fd, char *err,
  * inflated here, at most limit bytes, behind a copy of its meta header
  * naming Explicit VR Little Endian, into an anonymous memory file that
  * DCMTK then reads with its usual checks.  *fd: that file, or -1 when
- * path is not deflated (read it as it is).  Declared in dcmcodec.cc too.
+ * path is not deflated (read it as it is).
  */
 int
 dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,

@@ -253,30 +253,40 @@ static int
 encode(struct rq *q, const char *src, const char *ts, char *out,
     size_t outsz, int *made, char *err, size_t errlen)
 {
-	size_t i;
+	size_t i, tried = 0;
 	char e[256];
+	int rc;
 
 	*made = 0;
 	if (ts_wanted(q, ts)) {
 		str_lcpy(out, src, outsz);
 		return 0;
 	}
-	for (i = 0; i < q->nts; i++)
-		if (dcmshim_can_transcode(ts, q->ts[i]) == 1)
+	/* In the request's order; a codec may still turn down one image
+	 * (e.g. 32-bit samples for JPEG-LS): then the next syntax. */
+	for (i = 0; i < q->nts; i++) {
+		if (dcmshim_can_transcode(ts, q->ts[i]) != 1)
+			continue;
+		if (tmp_name(q->ids, out, outsz) != 0) {
+			str_fmt(err, errlen, "%s: path too long", q->ids->tmp);
+			return -1;
+		}
+		rc = transcode(q->ids, src, q->ts[i], out, e, sizeof e);
+		if (rc == DCMSHIM_OK)
 			break;
-	if (i == q->nts) {
-		str_fmt(err, errlen, "stored as %s, no lossless transcoding "
-		    "into a requested one", ts);
-		return -1;
-	}
-	if (tmp_name(q->ids, out, outsz) != 0) {
-		str_fmt(err, errlen, "%s: path too long", q->ids->tmp);
-		return -1;
-	}
-	if (transcode(q->ids, src, q->ts[i], out, e, sizeof e) != 0) {
 		log_warnx("dicom: RAD-69: %s -> %s: %s", src, q->ts[i], e);
-		str_fmt(err, errlen, "transcoding %s into %s failed", ts,
-		    q->ts[i]);
+		if (rc != DCMSHIM_EUNSUPPORTED) {
+			str_fmt(err, errlen, "transcoding %s into %s failed",
+			    ts, q->ts[i]);
+			return -1;
+		}
+		tried++;
+	}
+	if (i == q->nts) {
+		str_fmt(err, errlen, tried > 0 ? "stored as %s, which no "
+		    "codec could transcode into a requested syntax" :
+		    "stored as %s, no lossless transcoding into a requested "
+		    "one", ts);
 		return -1;
 	}
 	*made = 1;
