@@ -920,7 +920,7 @@ publish_due(struct bridge *b)
 	long long now = (long long)time(NULL);
 	size_t i;
 
-	if (b->links.repository == NULL)
+	if (!bridge_links_usable(&b->conf, &b->links))
 		return;
 	d.n = 0;
 	if (bridge_db_due(b->db, now, add_due, &d, err, sizeof err) != 0) {
@@ -1018,9 +1018,10 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		    "RAD-69 cannot fetch the instances it is asked for");
 	if (links != NULL)
 		b->links = *links;
-	if (b->links.repository == NULL)
+	if (!bridge_links_usable(conf, &b->links))
 		log_warnx("dicom: no repository in this node "
-		    "(repository.enabled): ready studies are not published");
+		    "(repository.enabled) and no dicom.repository_url: ready "
+		    "studies are not published");
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	pthread_mutex_init(&b->dirsync.mu, NULL);

@@ -52,29 +52,24 @@ typedef int (*bridge_post_fn)(const char *url, const char *content_type,
     struct buf *out, char *err, size_t errlen);
 
 /*
- * The transport for dicom.repository_url, set once by the program before
- * bridge_start (or bridge_publish) and never changed while a bridge runs.
- * It is process-wide rather than a member of struct bridge_links only
- * because existing two-member initialisers of bridge_links (tests) would
- * otherwise no longer compile with -Werror; NULL: none (then a set
- * dicom.repository_url fails every publication with that reason).
- */
-void	bridge_set_transport(bridge_post_fn post);
-
-/*
  * Where manifests go.  With dicom.repository_url empty: repository, the
  * endpoint of this node's repository (its ITI-41 route takes RAD-68), or
  * NULL when none runs here (studies then wait as ready).  With it set, the
- * manifest goes there as an MTOM ITI-41 through bridge_set_transport's
- * function, with the node's TLS client certificate (http.cert/http.key/
- * http.ca, as repository.registry_url); repository is then not called,
- * but must be non-NULL for the scheduler to publish at all (bridge.c
- * tests it).  audit closes each RAD-68 transaction (xact_end), or NULL.
+ * manifest goes there as an MTOM ITI-41 through post (xdsd passes
+ * soapclient_post, which lives in a library linked after this one), with
+ * the node's TLS client certificate (http.cert/http.key/http.ca, as
+ * repository.registry_url); NULL post: studies wait as ready.  audit
+ * closes each RAD-68 transaction (xact_end), or NULL.
  */
 struct bridge_links {
 	const struct soap_endpoint	*repository;
 	void				(*audit)(struct xact *);
+	bridge_post_fn			 post;
 };
+
+/* 1 when manifests have somewhere to go with this configuration. */
+int	bridge_links_usable(const struct conf *conf,
+	    const struct bridge_links *links);
 
 /* Start the SCP on conf->dicom_listen in its own thread, and the
  * scheduler.  The state directory must exist.  links may be NULL. */
@@ -173,7 +168,7 @@ int	bridge_db_instances(struct bridge_db *db, const char *study_uid,
  * eventCodeList, serviceStartTime from StudyDate/StudyTime, uniqueId = the
  * KOS SOP Instance UID), replacing (RPLC) the study's previous entry if it
  * has one, handed to the repository's ITI-41 route in process, or sent
- * to dicom.repository_url through bridge_set_transport's function.  On Success the study
+ * to dicom.repository_url through links->post.  On Success the study
  * table records the entry.  Returns 0, or -1 with the reason in err (a
  * Failure's first error, a SOAP fault's reason, or why there was no
  * answer): the caller retries later.  One RAD-68 audit record per call

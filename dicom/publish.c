@@ -440,12 +440,13 @@ out:
 	return ok;
 }
 
-static bridge_post_fn pub_post;	/* bridge_set_transport */
-
-void
-bridge_set_transport(bridge_post_fn post)
+int
+bridge_links_usable(const struct conf *cf, const struct bridge_links *l)
 {
-	pub_post = post;
+	if (l == NULL)
+		return 0;
+	return cf->dicom_repository_url[0] == '\0' ? l->repository != NULL :
+	    l->post != NULL;
 }
 
 /* One RAD-68 request: the metadata, the KOS file as attachment. */
@@ -618,7 +619,7 @@ send_remote(struct rad68_req *q, struct xact *x, struct buf *reply,
 	o.timeout = PUB_TIMEOUT;
 	o.max_response = PUB_MAX_REPLY;
 	rtype[0] = '\0';
-	if (pub_post(cf->dicom_repository_url, w.content_type,
+	if (q->l->post(cf->dicom_repository_url, w.content_type,
 	    body.b_data, body.b_len, &o, &status, rtype, sizeof rtype, &ans,
 	    e, sizeof e) != 0) {
 		str_fmt(err, errlen, "%s", e);
@@ -728,8 +729,7 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	buf_init(&xml, PUB_MAX_XML);
 	tmp[0] = '\0';
 	p.cf = cf;
-	if (l == NULL || (cf->dicom_repository_url[0] == '\0' ?
-	    l->repository == NULL : pub_post == NULL)) {
+	if (!bridge_links_usable(cf, l)) {
 		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
 		    "no repository runs in this node (repository.enabled)" :
 		    "dicom.repository_url is set but no HTTP client was given");

@@ -36,50 +36,37 @@ new_uuid(char out[46])
 }
 
 int
-soapclient_call(const char *url, const char *action, const char *body_xml,
-    const struct soapclient_opts *o, int *http_status, struct buf *out,
-    char *err, size_t errlen)
+soapclient_post(const char *url, const char *content_type, const void *body,
+    size_t len, const struct soapclient_opts *o, int *http_status,
+    char *reply_type, size_t reply_typelen, struct buf *out, char *err,
+    size_t errlen)
 {
 	CURL *c = NULL;
-	struct curl_slist *hdr = NULL;
-	struct buf env, ctype;
-	char msgid[46], cerr[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdr = NULL, *h;
+	char ct[768], cerr[CURL_ERROR_SIZE] = "";
+	char *rt = NULL;
 	long code = 0;
 	int rc = -1;
 	CURLcode cc;
 
-	buf_init(&env, 256 * 1024 * 1024);
-	buf_init(&ctype, 1024);
+	if (reply_type != NULL && reply_typelen > 0)
+		reply_type[0] = '\0';
 	out->b_max = o->max_response ? o->max_response : 64 * 1024 * 1024;
-	new_uuid(msgid);
-	if (buf_addf(&env, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<soap:Envelope xmlns:soap=\"" NS_SOAP12 "\" xmlns:wsa=\"" NS_WSA
-	    "\"><soap:Header><wsa:Action soap:mustUnderstand=\"true\">")
-	    != BUF_OK || buf_add_xml(&env, action) != BUF_OK ||
-	    buf_addf(&env, "</wsa:Action><wsa:MessageID>%s</wsa:MessageID>"
-	    "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS "</wsa:Address>"
-	    "</wsa:ReplyTo><wsa:To soap:mustUnderstand=\"true\">", msgid)
-	    != BUF_OK || buf_add_xml(&env, url) != BUF_OK ||
-	    buf_adds(&env, "</wsa:To></soap:Header><soap:Body>") != BUF_OK ||
-	    buf_adds(&env, body_xml) != BUF_OK ||
-	    buf_adds(&env, "</soap:Body></soap:Envelope>\n") != BUF_OK ||
-	    buf_adds(&ctype, "Content-Type: " CT_SOAP12
-	    "; charset=UTF-8; action=\"") != BUF_OK ||
-	    buf_adds(&ctype, action) != BUF_OK || buf_adds(&ctype, "\"") != BUF_OK) {
-		str_fmt(err, errlen, "request too large");
+	if (str_fmt(ct, sizeof ct, "Content-Type: %s", content_type) < 0) {
+		str_fmt(err, errlen, "Content-Type too long");
 		goto out;
 	}
-	if ((c = curl_easy_init()) == NULL) {
-		str_fmt(err, errlen, "curl_easy_init failed");
+	if ((c = curl_easy_init()) == NULL ||
+	    (hdr = curl_slist_append(NULL, ct)) == NULL ||
+	    (h = curl_slist_append(hdr, "Expect:")) == NULL) {
+		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
-	hdr = curl_slist_append(hdr, buf_str(&ctype));
-	hdr = curl_slist_append(hdr, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, env.b_data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)env.b_len);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
@@ -99,12 +86,55 @@ soapclient_call(const char *url, const char *action, const char *body_xml,
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (reply_type != NULL && reply_typelen > 0 &&
+	    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &rt) == CURLE_OK &&
+	    rt != NULL && str_lcpy(reply_type, rt, reply_typelen) >=
+	    reply_typelen) {
+		str_fmt(err, errlen, "%s: Content-Type of the answer too long",
+		    url);
+		goto out;
+	}
 	*http_status = (int)code;
 	rc = 0;
 out:
 	curl_slist_free_all(hdr);
-	if (c)
+	if (c != NULL)
 		curl_easy_cleanup(c);
+	return rc;
+}
+
+int
+soapclient_call(const char *url, const char *action, const char *body_xml,
+    const struct soapclient_opts *o, int *http_status, struct buf *out,
+    char *err, size_t errlen)
+{
+	struct buf env, ctype;
+	char msgid[46];
+	int rc = -1;
+
+	buf_init(&env, 256 * 1024 * 1024);
+	buf_init(&ctype, 700);
+	new_uuid(msgid);
+	if (buf_addf(&env, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<soap:Envelope xmlns:soap=\"" NS_SOAP12 "\" xmlns:wsa=\"" NS_WSA
+	    "\"><soap:Header><wsa:Action soap:mustUnderstand=\"true\">")
+	    != BUF_OK || buf_add_xml(&env, action) != BUF_OK ||
+	    buf_addf(&env, "</wsa:Action><wsa:MessageID>%s</wsa:MessageID>"
+	    "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS "</wsa:Address>"
+	    "</wsa:ReplyTo><wsa:To soap:mustUnderstand=\"true\">", msgid)
+	    != BUF_OK || buf_add_xml(&env, url) != BUF_OK ||
+	    buf_adds(&env, "</wsa:To></soap:Header><soap:Body>") != BUF_OK ||
+	    buf_adds(&env, body_xml) != BUF_OK ||
+	    buf_adds(&env, "</soap:Body></soap:Envelope>\n") != BUF_OK ||
+	    buf_adds(&ctype, CT_SOAP12 "; charset=UTF-8; action=\"") !=
+	    BUF_OK || buf_adds(&ctype, action) != BUF_OK ||
+	    buf_adds(&ctype, "\"") != BUF_OK) {
+		str_fmt(err, errlen, "request too large");
+		goto out;
+	}
+	rc = soapclient_post(url, buf_str(&ctype), env.b_data, env.b_len, o,
+	    http_status, NULL, 0, out, err, errlen);
+out:
 	buf_free(&env);
 	buf_free(&ctype);
 	return rc;

@@ -28,4 +28,14 @@ int	soapclient_call(const char *url, const char *action,
 	    const char *body_xml, const struct soapclient_opts *o,
 	    int *http_status, struct buf *out, char *err, size_t errlen);
 
+/*
+ * POST a finished body (e.g. an MTOM package) with this Content-Type.  On
+ * return 0, *http_status is set, out holds the answer and reply_type (if
+ * not NULL) its Content-Type.  -1: no answer (err says why).
+ */
+int	soapclient_post(const char *url, const char *content_type,
+	    const void *body, size_t len, const struct soapclient_opts *o,
+	    int *http_status, char *reply_type, size_t reply_typelen,
+	    struct buf *out, char *err, size_t errlen);
+
 #endif

@@ -86,87 +86,6 @@ mkdirs(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* HTTP answer body into a bounded buf (curl aborts past its limit). */
-static size_t
-on_reply(char *p, size_t sz, size_t n, void *arg)
-{
-	if (buf_add(arg, p, sz * n) != BUF_OK)
-		return 0;
-	return sz * n;
-}
-
-/*
- * bridge_post_fn for RAD-68 to dicom.repository_url: one POST of a
- * finished body (the bridge builds the MTOM message), with the same TLS
- * settings as soapclient_call.  soapclient.h only offers simple SOAP; this
- * belongs there as a raw POST once it has one.
- */
-static int
-bridge_post(const char *url, const char *content_type, const void *body,
-    size_t len, const struct soapclient_opts *o, int *http_status,
-    char *reply_type, size_t reply_typelen, struct buf *out, char *err,
-    size_t errlen)
-{
-	CURL *c = NULL;
-	struct curl_slist *hdr = NULL, *h;
-	char ct[768], cerr[CURL_ERROR_SIZE] = "";
-	char *rt = NULL;
-	long code = 0;
-	int rc = -1;
-	CURLcode cc;
-
-	reply_type[0] = '\0';
-	out->b_max = o->max_response ? o->max_response : 64 * 1024 * 1024;
-	if (str_fmt(ct, sizeof ct, "Content-Type: %s", content_type) < 0) {
-		str_fmt(err, errlen, "Content-Type too long");
-		goto out;
-	}
-	if ((c = curl_easy_init()) == NULL ||
-	    (hdr = curl_slist_append(NULL, ct)) == NULL ||
-	    (h = curl_slist_append(hdr, "Expect:")) == NULL) {
-		str_fmt(err, errlen, "out of memory");
-		goto out;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout ? o->timeout : 300L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "xdsnode/" PACKAGE_VERSION);
-	if (o->cert)
-		curl_easy_setopt(c, CURLOPT_SSLCERT, o->cert);
-	if (o->key)
-		curl_easy_setopt(c, CURLOPT_SSLKEY, o->key);
-	if (o->ca)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca);
-	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		str_fmt(err, errlen, "%s: %s", url, cerr[0] ? cerr :
-		    curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &rt) == CURLE_OK &&
-	    rt != NULL && str_lcpy(reply_type, rt, reply_typelen) >=
-	    reply_typelen) {
-		str_fmt(err, errlen, "%s: Content-Type of the answer too long",
-		    url);
-		goto out;
-	}
-	*http_status = (int)code;
-	rc = 0;
-out:
-	curl_slist_free_all(hdr);
-	if (c != NULL)
-		curl_easy_cleanup(c);
-	return rc;
-}
-
 static int
 is_loopback(const char *host)
 {
@@ -332,17 +251,13 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, conf.http_tls ? "https" : "http", host,
 	    http_server_port(server), conf.node_state_dir);
 	if (conf.dicom_enabled) {
-		struct bridge_links bl = { repo != NULL ?
-		    repository_endpoint(repo) : NULL, xact_end };
+		struct bridge_links bl = {
+			.repository = repo != NULL ?
+			    repository_endpoint(repo) : NULL,
+			.audit = xact_end,
+			.post = soapclient_post,	/* dicom.repository_url */
+		};
 
-		if (conf.dicom_repository_url[0] != '\0') {
-			/* RAD-68 goes to the URL; bridge.c publishes only
-			 * with a non-NULL repository, which the remote path
-			 * never calls: any endpoint of ours will do */
-			bridge_set_transport(bridge_post);
-			bl.repository = repo != NULL ?
-			    repository_endpoint(repo) : bridge_ids_endpoint(ids);
-		}
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
 		log_info("DICOM bridge %s listening on %s", conf.dicom_ae_title,
