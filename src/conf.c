@@ -39,7 +39,7 @@ const struct conf_opt conf_opts[] = {
 	  "AE title of the DICOM bridge" },
 	{ "dicom.class_code", CONF_STR, S(dicom_class_code), "IMAGES^Images^1.3.6.1.4.1.19376.1.2.6.1", 0, 0, NULL,
 	  "classCode of published manifests, as code^display^codingScheme" },
-	{ "dicom.enabled", CONF_BOOL, S(dicom_enabled), "no", 0, 1, NULL,
+	{ "dicom.enabled", CONF_BOOL, S(dicom_enabled), "yes", 0, 1, NULL,
 	  "run the DICOM bridge (C-STORE/C-ECHO SCP on dicom.listen)" },
 	{ "dicom.facility_code", CONF_STR, S(dicom_facility_code), "22232009^Hospital^2.16.840.1.113883.6.96", 0, 0, NULL,
 	  "healthcareFacilityTypeCode of published manifests (code^display^codingScheme)" },
