@@ -222,6 +222,8 @@
 #define ERR_UNRESOLVED_REFERENCE	"UnresolvedReferenceException"
 #define ERR_REFERENCES_EXIST		"ReferencesExistException"
 #define ERR_UNREFERENCED_OBJECT		"XDSUnreferencedObjectException"
+#define ERR_REGISTRY_BUSY		"XDSRegistryBusy"
+#define ERR_REGISTRY_OUT_OF_RESOURCES	"XDSRegistryOutOfResources"
 
 /* Dutch identifiers (nl-twiin-mitz-zorgab.md) */
 #define OID_BSN		"2.16.840.1.113883.2.4.6.3"
