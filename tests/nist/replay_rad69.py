@@ -583,12 +583,17 @@ class Replay:
             p, rec = self.synth[sop]
             with open(self.stored_path(rec), "rb") as f:
                 stored = f.read()
+            with open(p, "rb") as f:
+                sent = meta_split(f.read())[1]
             sts, _ = meta_split(stored)
-            pts, _ = meta_split(part)
+            pts, pds = meta_split(part)
             if sts in ts:
                 if part != stored:
                     bad.append("%s: part (%d bytes, %s) is not the stored file (%d bytes, %s)" % (
                         sop, len(part), pts, len(stored), sts))
+                elif pds != sent:
+                    bad.append("%s: part's dataset (%d bytes) is not the instance sent by storescu "
+                               "(%d bytes)" % (sop, len(pds), len(sent)))
             elif pts != ts[0]:
                 bad.append("%s: part in %s, want the first acceptable syntax %s" % (sop, pts, ts[0]))
         return bad
