@@ -100,6 +100,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE study ADD COLUMN entry_uuid TEXT",	/* published entry */
 	"ALTER TABLE study ADD COLUMN unique_id TEXT",	/* its KOS SOP UID */
 	"ALTER TABLE study ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0",
+	/*
+	 * Idempotent publication (bridge.h): rev counts the instances added,
+	 * so a recorded attempt knows whether it still lists them all; the
+	 * attempt columns name the manifest in flight, NULL when none.  Old
+	 * rows get rev 0 and no attempt: what they had before.
+	 */
+	"ALTER TABLE study ADD COLUMN rev INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE study ADD COLUMN attempt_unique_id TEXT",
+	"ALTER TABLE study ADD COLUMN attempt_entry_uuid TEXT",
+	"ALTER TABLE study ADD COLUMN attempt_ss_uid TEXT",
+	"ALTER TABLE study ADD COLUMN attempt_rev INTEGER",
 };
 
 int
@@ -306,8 +317,9 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	 * The study's BSN and state from all its instances: one distinct
 	 * BSN -> that one; two -> conflict; none -> pending.  A study that
 	 * was ready or published receives again (republication, RPLC).
+	 * rev + 1: a manifest listed before this instance is incomplete.
 	 */
-	if (exec_bind(d->db, "UPDATE study SET"
+	if (exec_bind(d->db, "UPDATE study SET rev = rev + 1,"
 	    " instances = (SELECT count(*) FROM instance i WHERE"
 	    "  i.study_uid = study.study_uid),"
 	    " bsn = (SELECT min(bsn) FROM instance i WHERE"
@@ -362,7 +374,9 @@ db_select(struct bridge_db *d, const char *state, const char *study_uid,
 	int rc;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT study_uid, bsn, instances,"
-	    " last_arrival, state, entry_uuid, unique_id FROM study WHERE"
+	    " last_arrival, state, entry_uuid, unique_id, rev,"
+	    " attempt_unique_id, attempt_entry_uuid, attempt_ss_uid,"
+	    " attempt_rev FROM study WHERE"
 	    " CASE WHEN ?1 IS NULL THEN state IN ('pending','conflict')"
 	    " WHEN ?2 IS NOT NULL THEN study_uid = ?2 ELSE state = ?1 END"
 	    " AND (?3 IS NULL OR retry_at <= ?3)"
@@ -384,6 +398,12 @@ db_select(struct bridge_db *d, const char *state, const char *study_uid,
 		s.state = (const char *)sqlite3_column_text(st, 4);
 		s.entry_uuid = (const char *)sqlite3_column_text(st, 5);
 		s.unique_id = (const char *)sqlite3_column_text(st, 6);
+		s.rev = sqlite3_column_int64(st, 7);
+		s.attempt_unique_id = (const char *)sqlite3_column_text(st, 8);
+		s.attempt_entry_uuid = (const char *)sqlite3_column_text(st,
+		    9);
+		s.attempt_ss_uid = (const char *)sqlite3_column_text(st, 10);
+		s.attempt_rev = sqlite3_column_int64(st, 11);
 		if (fn(arg, &s) != 0)
 			break;
 	}
@@ -428,6 +448,14 @@ copy_study(void *arg, const struct bridge_study *s)
 	    sizeof r->unique_id);
 	r->instances = s->instances;
 	r->last_arrival = s->last_arrival;
+	r->rev = s->rev;
+	str_lcpy(r->attempt_unique_id, s->attempt_unique_id != NULL ?
+	    s->attempt_unique_id : "", sizeof r->attempt_unique_id);
+	str_lcpy(r->attempt_entry_uuid, s->attempt_entry_uuid != NULL ?
+	    s->attempt_entry_uuid : "", sizeof r->attempt_entry_uuid);
+	str_lcpy(r->attempt_ss_uid, s->attempt_ss_uid != NULL ?
+	    s->attempt_ss_uid : "", sizeof r->attempt_ss_uid);
+	r->attempt_rev = s->attempt_rev;
 	return 1;
 }
 
@@ -480,12 +508,67 @@ bridge_db_published(struct bridge_db *d, const char *study_uid,
 	int rc;
 
 	/* Instances that arrived meanwhile made it 'receiving': it stays
-	 * so and republishes with this entry as the one it replaces. */
+	 * so and republishes with this entry as the one it replaces.  The
+	 * attempt that was this manifest is settled. */
 	pthread_mutex_lock(&d->mu);
 	rc = exec_bind(d->db, "UPDATE study SET entry_uuid = :b, unique_id ="
 	    " :c, retry_at = 0, state = CASE WHEN state = 'ready' THEN"
-	    " 'published' ELSE state END WHERE study_uid = :a", study_uid,
-	    entry_uuid, unique_id, NULL, 0, err, errlen);
+	    " 'published' ELSE state END,"
+	    " attempt_entry_uuid = CASE WHEN attempt_unique_id IS :c THEN NULL"
+	    "  ELSE attempt_entry_uuid END,"
+	    " attempt_ss_uid = CASE WHEN attempt_unique_id IS :c THEN NULL"
+	    "  ELSE attempt_ss_uid END,"
+	    " attempt_rev = CASE WHEN attempt_unique_id IS :c THEN NULL"
+	    "  ELSE attempt_rev END,"
+	    " attempt_unique_id = CASE WHEN attempt_unique_id IS :c THEN NULL"
+	    "  ELSE attempt_unique_id END"
+	    " WHERE study_uid = :a", study_uid, entry_uuid, unique_id, NULL, 0,
+	    err, errlen);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+int
+bridge_db_attempt(struct bridge_db *d, const char *study_uid,
+    const char *unique_id, const char *entry_uuid, const char *ss_uid,
+    long long rev, char *err, size_t errlen)
+{
+	int rc = -1;
+
+	if (unique_id == NULL || unique_id[0] == '\0' || entry_uuid == NULL ||
+	    entry_uuid[0] == '\0' || ss_uid == NULL || ss_uid[0] == '\0') {
+		str_fmt(err, errlen, "an attempt needs a uniqueId, an "
+		    "entryUUID and a SubmissionSet uniqueId");
+		return -1;
+	}
+	/* Not lazy (bridge_db_instance is the only one): this commit is
+	 * durable before the manifest leaves. */
+	pthread_mutex_lock(&d->mu);
+	if (exec_bind(d->db, "UPDATE study SET attempt_unique_id = :b,"
+	    " attempt_entry_uuid = :c, attempt_ss_uid = :e, attempt_rev = :n"
+	    " WHERE study_uid = :a AND attempt_unique_id IS NULL", study_uid,
+	    unique_id, entry_uuid, ss_uid, rev, err, errlen) == 0) {
+		rc = sqlite3_changes(d->db) == 1 ? 0 : -1;
+		if (rc != 0)
+			str_fmt(err, errlen, "study %.64s is unknown or has a "
+			    "publication in flight", study_uid);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+int
+bridge_db_attempt_drop(struct bridge_db *d, const char *study_uid,
+    const char *unique_id, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	rc = exec_bind(d->db, "UPDATE study SET attempt_unique_id = NULL,"
+	    " attempt_entry_uuid = NULL, attempt_ss_uid = NULL,"
+	    " attempt_rev = NULL WHERE study_uid = :a AND"
+	    " attempt_unique_id = :b", study_uid, unique_id, NULL, NULL, 0,
+	    err, errlen);
 	pthread_mutex_unlock(&d->mu);
 	return rc;
 }

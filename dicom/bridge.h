@@ -19,6 +19,13 @@
  * dicom.repository_url over MTOM/HTTPS (bridge_publish).
  * Instances that arrive later make the study receiving again; its next
  * manifest replaces the published entry (RPLC).
+ *
+ * Publication is idempotent across lost answers and crashes: before a
+ * manifest is sent, its identity (KOS SOP UID = uniqueId, entryUUID,
+ * SubmissionSet uniqueId, the study's instance revision) is recorded as
+ * the study's attempt; until an answer settles it, every retry sends that
+ * same KOS under the same identifiers, and a registry that already holds
+ * it says so (XDSDuplicateUniqueIdInRegistry): see bridge_publish.
  */
 #ifndef XDS_BRIDGE_H
 #define XDS_BRIDGE_H
@@ -112,6 +119,12 @@ struct bridge_study {
 	const char	*state;
 	const char	*entry_uuid;	/* last published entry, or NULL */
 	const char	*unique_id;	/* its uniqueId (KOS SOP UID), or NULL */
+	long long	 rev;		/* +1 for every instance added */
+	/* The publication in flight, outcome unknown (all NULL: none). */
+	const char	*attempt_unique_id;	/* its KOS SOP UID */
+	const char	*attempt_entry_uuid;	/* its DocumentEntry entryUUID */
+	const char	*attempt_ss_uid;	/* its SubmissionSet uniqueId */
+	long long	 attempt_rev;		/* rev of the instances it lists */
 };
 /* Call fn for each study in state (NULL: pending and conflict, the
  * studies waiting for a person), oldest arrival first.  A nonzero return
@@ -135,6 +148,11 @@ struct bridge_study_row {
 	char		unique_id[DCMSHIM_UI_SZ];
 	long long	instances;
 	long long	last_arrival;
+	long long	rev;
+	char		attempt_unique_id[DCMSHIM_UI_SZ];	/* "" if none */
+	char		attempt_entry_uuid[64];
+	char		attempt_ss_uid[DCMSHIM_UI_SZ];
+	long long	attempt_rev;
 };
 int	bridge_db_study(struct bridge_db *db, const char *study_uid,
 	    struct bridge_study_row *out, char *err, size_t errlen);
@@ -144,10 +162,26 @@ int	bridge_db_study(struct bridge_db *db, const char *study_uid,
 int	bridge_db_request_publish(struct bridge_db *db, const char *study_uid,
 	    char *err, size_t errlen);
 /* Record a registered manifest: ready -> published (a study that received
- * meanwhile stays receiving and will replace this entry). */
+ * meanwhile stays receiving and will replace this entry).  An attempt
+ * with this unique_id is settled by it (its columns cleared). */
 int	bridge_db_published(struct bridge_db *db, const char *study_uid,
 	    const char *entry_uuid, const char *unique_id, char *err,
 	    size_t errlen);
+/*
+ * Record, durably (synchronous=FULL), the publication about to be sent:
+ * the KOS SOP UID (its file state_dir/dicom/kos/<unique_id>.dcm is
+ * durable before this call), the DocumentEntry entryUUID (urn:uuid), the
+ * SubmissionSet uniqueId and the study's rev when its instances were
+ * listed.  -1 when the study is unknown or has an attempt already (settle
+ * that one first).
+ */
+int	bridge_db_attempt(struct bridge_db *db, const char *study_uid,
+	    const char *unique_id, const char *entry_uuid, const char *ss_uid,
+	    long long rev, char *err, size_t errlen);
+/* Forget the attempt unique_id of a study: it was certainly not
+ * registered (the registry rejected it).  No attempt or another one: 0. */
+int	bridge_db_attempt_drop(struct bridge_db *db, const char *study_uid,
+	    const char *unique_id, char *err, size_t errlen);
 /* Try a failed publication again no sooner than at. */
 int	bridge_db_retry_at(struct bridge_db *db, const char *study_uid,
 	    long long at, char *err, size_t errlen);
@@ -171,8 +205,18 @@ int	bridge_db_instances(struct bridge_db *db, const char *study_uid,
  * to dicom.repository_url through links->post.  On Success the study
  * table records the entry.  Returns 0, or -1 with the reason in err (a
  * Failure's first error, a SOAP fault's reason, or why there was no
- * answer): the caller retries later.  One RAD-68 audit record per call
- * that reaches the send step.
+ * answer): the caller retries later.  One RAD-68 audit record per
+ * request sent.
+ *
+ * Idempotence: the manifest is recorded as the study's attempt
+ * (bridge_db_attempt) before it is sent.  An attempt is settled by
+ * Success or BRIDGE_RAD68_REGISTERED (published with its ids), or by
+ * BRIDGE_RAD68_REJECTED (dropped with its KOS file: a new manifest next
+ * time); any other outcome (no answer, fault, transient error) keeps it,
+ * and the next call sends the same KOS bytes under the same uniqueId,
+ * entryUUID and SubmissionSet uniqueId.  When instances were added since
+ * the attempt, the attempt is settled first that way and, once it is,
+ * a new manifest for all instances replaces whatever is then published.
  */
 int	bridge_publish(const struct conf *conf, struct bridge_db *db,
 	    const struct bridge_links *links, const char *study_uid,
@@ -200,6 +244,36 @@ int	bridge_accession_cxi(const struct dcmshim_info *h,
  * fault reason or what is wrong with the answer in err.  Pure.
  */
 int	bridge_rad68_reply(const char *data, size_t len, char *err,
+	    size_t errlen);
+
+/*
+ * What a RAD-68 answer says about the manifest sent, given its KOS
+ * uniqueId and SubmissionSet uniqueId (either may be NULL):
+ *   BRIDGE_RAD68_SUCCESS	registered now
+ *   BRIDGE_RAD68_REGISTERED	Failure with XDSDuplicateUniqueIdInRegistry
+ *				naming ss_uid or unique_id: an earlier send
+ *				of this very submission is registered (ITI TF-3
+ *				4.2.4: a SubmissionSet uniqueId is unique; some
+ *				registries say the same of a DocumentEntry's)
+ *   BRIDGE_RAD68_REJECTED	Failure whose errors (at least one) are all
+ *				neither of the above nor transient: not
+ *				registered, now or before
+ *   BRIDGE_RAD68_UNKNOWN	anything else: a fault, no RegistryResponse,
+ *				PartialSuccess, a Failure without errors or with
+ *				a transient one (XDSRegistryNotAvailable,
+ *				-Error, -Busy, -OutOfResources, XDSRepository-
+ *				Error, -Busy, -OutOfResources)
+ * err: the deciding error (code: context), the fault reason or what is
+ * wrong with the answer.  Pure.
+ */
+enum bridge_rad68_outcome {
+	BRIDGE_RAD68_SUCCESS = 0,
+	BRIDGE_RAD68_REGISTERED,
+	BRIDGE_RAD68_REJECTED,
+	BRIDGE_RAD68_UNKNOWN
+};
+enum bridge_rad68_outcome bridge_rad68_outcome(const char *data, size_t len,
+	    const char *unique_id, const char *ss_uid, char *err,
 	    size_t errlen);
 
 /*

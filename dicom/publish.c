@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@
 
 struct pub {
 	const struct conf	*cf;
+	struct bridge_db	*db;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	struct dcmshim_kos_ref	*refs;
 	char			(*uids)[3][DCMSHIM_UI_SZ];
@@ -246,13 +248,13 @@ bridge_accession_cxi(const struct dcmshim_info *h, const char *default_oid,
 /* The ProvideAndRegisterDocumentSetRequest for the KOS. */
 static int
 metadata(struct pub *p, const char *bsn, const char *kos_uid,
-    const char *de, const char *prev, struct buf *b, char *err,
-    size_t errlen)
+    const char *de, const char *ssuid, const char *prev, struct buf *b,
+    char *err, size_t errlen)
 {
 	const struct conf *cf = p->cf;
 	struct rim_code cls, typ, fac, pra, c;
-	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN], ssuid[DCMSHIM_UI_SZ];
-	char pid[128], now[16], sst[15], e[256], sref[128], aref[256];
+	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN];
+	char pid[128], now[16], sst[15], sref[128], aref[256];
 	time_t t = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -265,10 +267,11 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	    err, errlen) != 0 || code_parse(cf->dicom_practice_code,
 	    "dicom.practice_code", &pra, err, errlen) != 0)
 		return -1;
+	/* The SubmissionSet's entryUUID may be new on every send: the
+	 * uniqueId is what a registry holds unique (and what tells us a
+	 * resend is registered already). */
 	if (soap_uuid(ss, sizeof ss) != 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(now, sizeof now, "%Y%m%d%H%M%S", &tm) == 0 ||
-	    dcmshim_uid_new(cf->dicom_uid_root, ssuid, sizeof ssuid, e,
-	    sizeof e) != 0) {
+	    strftime(now, sizeof now, "%Y%m%d%H%M%S", &tm) == 0) {
 		str_fmt(err, errlen, "cannot make identifiers");
 		return -1;
 	}
@@ -402,16 +405,66 @@ fault_reason(xmlNode *f, char *err, size_t errlen)
 	}
 }
 
-int
-bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
+/* 1 when text names uid as a whole UID (not a prefix or suffix of a
+ * longer one). */
+static int
+names_uid(const char *text, const char *uid)
 {
+	const char *p;
+	size_t n;
+
+	if (text == NULL || uid == NULL || (n = strlen(uid)) == 0)
+		return 0;
+	for (p = strstr(text, uid); p != NULL; p = strstr(p + 1, uid))
+		if ((p == text || strchr("0123456789.", p[-1]) == NULL) &&
+		    (p[n] == '\0' || strchr("0123456789.", p[n]) == NULL))
+			return 1;
+	return 0;
+}
+
+/* An error that says nothing about the submission, only that it could
+ * not be handled now: the registry may or may not hold it. */
+static int
+transient(const char *code)
+{
+	static const char *const t[] = {
+		ERR_REGISTRY_NOT_AVAILABLE, ERR_REGISTRY, ERR_REGISTRY_BUSY,
+		ERR_REGISTRY_OUT_OF_RESOURCES, ERR_REPOSITORY,
+		ERR_REPOSITORY_BUSY, ERR_REPOSITORY_OUT_OF_RESOURCES,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(code, t[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Why only XDSDuplicateUniqueIdInRegistry proves an earlier send: the
+ * SubmissionSet uniqueId we resend is ours alone, and every registry must
+ * refuse it twice (ITI TF-3 4.2.4, our registry's R8), whatever else it
+ * finds wrong in the resend; registries that keep DocumentEntry uniqueIds
+ * unique say the same of the KOS UID.  The other consequences of a
+ * registered send (our registry: XDSRegistryMetadataError for the reused
+ * entryUUID, XDSRegistryDeprecatedDocumentError for an RPLC target that
+ * send replaced) come with it and are not needed to decide.  Matching
+ * them alone would take a metadata error naming our entryUUID for any
+ * other reason as proof.
+ */
+enum bridge_rad68_outcome
+bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
+    const char *ss_uid, char *err, size_t errlen)
+{
+	enum bridge_rad68_outcome oc = BRIDGE_RAD68_UNKNOWN;
 	xmlDoc *doc;
 	xmlNode *r, *l, *e;
-	const char *st, *code, *ctx;
-	int ok = 0;
+	const char *st, *code, *ctx, *sev;
+	size_t nerr = 0;
+	int first = 1, tr = 0;
 
 	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
-		return 0;
+		return BRIDGE_RAD68_UNKNOWN;
 	r = reply_elem(xmlDocGetRootElement(doc));
 	if (r != NULL && xml_is(r, NS_SOAP12, "Fault")) {
 		fault_reason(r, err, errlen);
@@ -423,21 +476,50 @@ bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
 		    "RegistryResponse");
 		goto out;
 	}
-	if ((ok = strcmp(st, ST_SUCCESS) == 0))
+	if (strcmp(st, ST_SUCCESS) == 0) {
+		oc = BRIDGE_RAD68_SUCCESS;
 		goto out;
+	}
 	str_fmt(err, errlen, "%.100s", st);
 	for (l = xml_first_elem(r); l != NULL; l = xml_next_elem(l))
 		for (e = xml_is(l, NS_RS, "RegistryErrorList") ?
 		    xml_first_elem(l) : NULL; e != NULL; e = xml_next_elem(e)) {
+			if (!xml_is(e, NS_RS, "RegistryError"))
+				continue;
 			code = xml_attr(e, "errorCode");
 			ctx = xml_attr(e, "codeContext");
-			str_fmt(err, errlen, "%.60s: %.300s", code ? code : "?",
-			    ctx ? ctx : "");
-			goto out;
+			sev = xml_attr(e, "severity");
+			if (code == NULL)
+				code = "?";
+			if (first)
+				str_fmt(err, errlen, "%.60s: %.300s", code,
+				    ctx ? ctx : "");
+			first = 0;
+			if (sev != NULL && strcmp(sev, SEV_WARNING) == 0)
+				continue;
+			if (strcmp(code, ERR_DUP_UNIQUEID_IN_REGISTRY) == 0 &&
+			    (names_uid(ctx, ss_uid) ||
+			    names_uid(ctx, unique_id))) {
+				str_fmt(err, errlen, "%.60s: %.300s", code,
+				    ctx ? ctx : "");
+				oc = BRIDGE_RAD68_REGISTERED;
+				goto out;
+			}
+			tr |= transient(code);
+			nerr++;
 		}
+	if (strcmp(st, ST_FAILURE) == 0 && nerr > 0 && !tr)
+		oc = BRIDGE_RAD68_REJECTED;
 out:
 	xmlFreeDoc(doc);
-	return ok;
+	return oc;
+}
+
+int
+bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
+{
+	return bridge_rad68_outcome(data, len, NULL, NULL, err, errlen) ==
+	    BRIDGE_RAD68_SUCCESS;
 }
 
 int
@@ -653,18 +735,22 @@ out:
 	return rc;
 }
 
-/* RAD-68 in process or to dicom.repository_url, audited (one record). */
-static int
+/* RAD-68 in process or to dicom.repository_url, audited (one record):
+ * what the answer says about the manifest kos_uid / ssuid (no answer:
+ * BRIDGE_RAD68_UNKNOWN). */
+static enum bridge_rad68_outcome
 rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
     const char *kos_path, const char *spool, const char *study_uid,
-    const char *pid, char *err, size_t errlen)
+    const char *pid, const char *kos_uid, const char *ssuid, char *err,
+    size_t errlen)
 {
+	enum bridge_rad68_outcome oc = BRIDGE_RAD68_UNKNOWN;
 	struct rad68_req q;
 	struct buf reply;
 	struct xact x;
 	struct stat sb;
 	char addr[64];
-	int remote = cf->dicom_repository_url[0] != '\0', rc = -1;
+	int remote = cf->dicom_repository_url[0] != '\0';
 
 	buf_init(&reply, PUB_MAX_REPLY);
 	if (remote) {
@@ -697,67 +783,85 @@ rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
 		xact_fail(&x, XACT_FAULT, err);
 		goto out;
 	}
-	if (!bridge_rad68_reply(reply.b_data, reply.b_len, err, errlen)) {
+	/* A Failure that proves an earlier send registered is still a
+	 * failed transaction on the wire: audited as one. */
+	if ((oc = bridge_rad68_outcome(reply.b_data, reply.b_len, kos_uid,
+	    ssuid, err, errlen)) != BRIDGE_RAD68_SUCCESS) {
 		xact_fail(&x, XACT_FAILURE, err);
 		if (!remote)
 			x.http_status = 500;
 		goto out;
 	}
-	rc = 0;
 out:
 	if (l->audit != NULL)
 		l->audit(&x);
 	buf_free(&reply);
+	return oc;
+}
+
+/* fsync a file (O_RDONLY) or directory (O_RDONLY | O_DIRECTORY). */
+static int
+sync_path(const char *path, int flags)
+{
+	int fd, rc;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
 	return rc;
 }
 
-int
-bridge_publish(const struct conf *cf, struct bridge_db *db,
-    const struct bridge_links *l, const char *study_uid, char *err,
-    size_t errlen)
-{
-	struct bridge_study_row row;
-	struct dcmshim_kos k;
-	struct pub p;
-	struct buf xml;
-	char dir[PATH_SZ], tmp[PATH_SZ], kos[PATH_SZ], spool[PATH_SZ];
-	char pid[128];
-	char kos_uid[DCMSHIM_UI_SZ], de[SOAP_UUID_LEN], e[256];
-	int fd, rc = -1;
+/* The identity of one manifest, the same on every send of it. */
+struct manifest {
+	char	kos_uid[DCMSHIM_UI_SZ];		/* uniqueId, KOS SOP UID */
+	char	de[64];				/* DocumentEntry entryUUID */
+	char	ssuid[DCMSHIM_UI_SZ];		/* SubmissionSet uniqueId */
+	char	path[PATH_SZ];			/* kos/<kos_uid>.dcm */
+};
 
-	memset(&p, 0, sizeof p);
-	buf_init(&xml, PUB_MAX_XML);
+/* The study's instances and the headers the metadata comes from. */
+static int
+load_study(struct pub *p, const char *study_uid, char *err, size_t errlen)
+{
+	if (bridge_db_instances(p->db, study_uid, add_ref, p, err,
+	    errlen) != 0)
+		return -1;
+	if (p->n == 0) {
+		str_fmt(err, errlen, "study %s has no instances", study_uid);
+		return -1;
+	}
+	return read_headers(p, study_uid, err, errlen);
+}
+
+/*
+ * A new KOS of p's instances at kos/<uid>.dcm, durable (file, then its
+ * directory entry synced) before the attempt that names it is recorded:
+ * a recorded attempt always finds its bytes after a crash.
+ */
+static int
+write_kos(struct pub *p, const char *study_uid, const char *bsn,
+    struct manifest *m, char *err, size_t errlen)
+{
+	const struct conf *cf = p->cf;
+	struct dcmshim_kos k;
+	char dir[PATH_SZ], tmp[PATH_SZ], e[256];
+	int fd, renamed = 0, rc = -1;
+
 	tmp[0] = '\0';
-	p.cf = cf;
-	if (!bridge_links_usable(cf, l)) {
-		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
-		    "no repository runs in this node (repository.enabled)" :
-		    "dicom.repository_url is set but no HTTP client was given");
-		goto out;
-	}
-	if (bridge_db_study(db, study_uid, &row, err, errlen) != 0)
-		goto out;
-	if (row.bsn[0] == '\0') {
-		str_fmt(err, errlen, "study %s has no BSN", study_uid);
-		goto out;
-	}
-	if (str_fmt(p.root, sizeof p.root, "%s/dicom", cf->node_state_dir) < 0 ||
-	    str_fmt(dir, sizeof dir, "%s/kos", p.root) < 0 ||
-	    str_fmt(tmp, sizeof tmp, "%s/tmp/kos-XXXXXX", p.root) < 0 ||
-	    str_fmt(spool, sizeof spool, "%s/tmp", p.root) < 0) {
+	if (str_fmt(dir, sizeof dir, "%s/kos", p->root) < 0 ||
+	    str_fmt(tmp, sizeof tmp, "%s/tmp/kos-XXXXXX", p->root) < 0) {
 		tmp[0] = '\0';
 		str_fmt(err, errlen, "node.state_dir: path too long");
 		goto out;
 	}
-	if (bridge_db_instances(db, study_uid, add_ref, &p, err, errlen) != 0)
-		goto out;
-	if (p.n == 0) {
-		str_fmt(err, errlen, "study %s has no instances", study_uid);
-		goto out;
-	}
-	if (read_headers(&p, study_uid, err, errlen) != 0)
-		goto out;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0) {
+		if (sync_path(p->root, O_RDONLY | O_DIRECTORY) != 0) {
+			str_fmt(err, errlen, "%s: %s", p->root,
+			    strerror(errno));
+			goto out;
+		}
+	} else if (errno != EEXIST) {
 		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -770,48 +874,215 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	memset(&k, 0, sizeof k);
 	k.uid_root = cf->dicom_uid_root;
 	k.study_uid = study_uid;
-	k.header = &p.hdr;
-	k.patient_id = row.bsn;
+	k.header = &p->hdr;
+	k.patient_id = bsn;
 	k.patient_issuer = BRIDGE_ISSUER_BSN;
 	k.retrieve_ae = cf->dicom_ae_title;
 	k.retrieve_location_uid = cf->dicom_retrieve_location_uid[0] != '\0' ?
 	    cf->dicom_retrieve_location_uid : cf->repository_unique_id;
-	k.refs = p.refs;
-	k.nrefs = p.n;
-	if (dcmshim_kos_write(&k, tmp, kos_uid, sizeof kos_uid, e,
+	k.refs = p->refs;
+	k.nrefs = p->n;
+	if (dcmshim_kos_write(&k, tmp, m->kos_uid, sizeof m->kos_uid, e,
 	    sizeof e) != 0) {
 		str_fmt(err, errlen, "KOS: %s", e);
 		goto out;
 	}
-	if (str_fmt(kos, sizeof kos, "%s/%s.dcm", dir, kos_uid) < 0 ||
-	    rename(tmp, kos) != 0) {
-		str_fmt(err, errlen, "%s: %s", kos, strerror(errno));
+	if (str_fmt(m->path, sizeof m->path, "%s/%s.dcm", dir,
+	    m->kos_uid) < 0) {
+		str_fmt(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
-	tmp[0] = '\0';
-	if (soap_uuid(de, sizeof de) != 0) {
-		str_fmt(err, errlen, "cannot make an entryUUID");
+	if (sync_path(tmp, O_RDONLY) != 0 || rename(tmp, m->path) != 0) {
+		str_fmt(err, errlen, "%s: %s", m->path, strerror(errno));
 		goto out;
 	}
-	if (metadata(&p, row.bsn, kos_uid, de, row.entry_uuid, &xml, err,
-	    errlen) != 0)
-		goto out;
-	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", row.bsn, OID_BSN);
-	if (rad68(cf, l, &xml, kos, spool, study_uid, pid, err, errlen) != 0) {
-		unlink(kos);
+	renamed = 1;
+	if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (bridge_db_published(db, study_uid, de, kos_uid, err, errlen) != 0)
-		goto out;
-	log_info("dicom: study %s published%s%s: %zu instance(s), manifest "
-	    "%s%s%s", study_uid, cf->dicom_repository_url[0] != '\0' ?
-	    " to " : "", cf->dicom_repository_url, p.n, kos_uid,
-	    row.entry_uuid[0] != '\0' ? ", replacing " : "", row.entry_uuid);
 	rc = 0;
 out:
-	if (tmp[0] != '\0')
+	if (rc != 0 && renamed)
+		unlink(m->path);
+	else if (rc != 0 && tmp[0] != '\0')
 		unlink(tmp);
+	return rc;
+}
+
+/*
+ * Send manifest m (replacing prev when not "") and settle its attempt by
+ * what the answer says: 0 registered, now or by an earlier send of it
+ * (the study is published with m); 1 rejected (attempt and KOS dropped:
+ * the next try makes a new manifest); -1 outcome unknown (the attempt
+ * stays: the next try sends m again).  err says why for 1 and -1.
+ */
+static int
+send_settle(struct pub *p, const struct bridge_links *l,
+    const char *study_uid, const char *bsn, const struct manifest *m,
+    const char *prev, char *err, size_t errlen)
+{
+	enum bridge_rad68_outcome oc;
+	struct buf xml;
+	char pid[128], spool[PATH_SZ], e[256];
+	int rc = -1;
+
+	buf_init(&xml, PUB_MAX_XML);
+	if (str_fmt(spool, sizeof spool, "%s/tmp", p->root) < 0) {
+		str_fmt(err, errlen, "node.state_dir: path too long");
+		goto out;
+	}
+	if (metadata(p, bsn, m->kos_uid, m->de, m->ssuid, prev, &xml, err,
+	    errlen) != 0)
+		goto out;
+	str_fmt(pid, sizeof pid, "%s^^^&%s&ISO", bsn, OID_BSN);
+	oc = rad68(p->cf, l, &xml, m->path, spool, study_uid, pid, m->kos_uid,
+	    m->ssuid, err, errlen);
+	switch (oc) {
+	case BRIDGE_RAD68_REGISTERED:
+		log_info("dicom: study %s: manifest %s is registered already "
+		    "(an earlier send whose answer was lost): %s", study_uid,
+		    m->kos_uid, err);
+		/* FALLTHROUGH */
+	case BRIDGE_RAD68_SUCCESS:
+		if (bridge_db_published(p->db, study_uid, m->de, m->kos_uid,
+		    err, errlen) != 0)
+			goto out;
+		rc = 0;
+		break;
+	case BRIDGE_RAD68_REJECTED:
+		if (bridge_db_attempt_drop(p->db, study_uid, m->kos_uid, e,
+		    sizeof e) != 0) {
+			log_warnx("dicom: %s", e);
+			goto out;
+		}
+		unlink(m->path);
+		rc = 1;
+		break;
+	case BRIDGE_RAD68_UNKNOWN:
+		break;
+	}
+out:
 	buf_free(&xml);
+	return rc;
+}
+
+static void
+log_published(const struct pub *p, const char *study_uid,
+    const struct manifest *m, const char *prev)
+{
+	log_info("dicom: study %s published%s%s: %zu instance(s), manifest "
+	    "%s%s%s", study_uid, p->cf->dicom_repository_url[0] != '\0' ?
+	    " to " : "", p->cf->dicom_repository_url, p->n, m->kos_uid,
+	    prev[0] != '\0' ? ", replacing " : "", prev);
+}
+
+int
+bridge_publish(const struct conf *cf, struct bridge_db *db,
+    const struct bridge_links *l, const char *study_uid, char *err,
+    size_t errlen)
+{
+	struct bridge_study_row row;
+	struct manifest m;
+	struct pub p;
+	char e[256];
+	long long rev;
+	int rc = -1;
+
+	memset(&p, 0, sizeof p);
+	memset(&m, 0, sizeof m);
+	p.cf = cf;
+	p.db = db;
+	if (!bridge_links_usable(cf, l)) {
+		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
+		    "no repository runs in this node (repository.enabled)" :
+		    "dicom.repository_url is set but no HTTP client was given");
+		goto out;
+	}
+	if (bridge_db_study(db, study_uid, &row, err, errlen) != 0)
+		goto out;
+	if (row.bsn[0] == '\0') {
+		str_fmt(err, errlen, "study %s has no BSN", study_uid);
+		goto out;
+	}
+	if (str_fmt(p.root, sizeof p.root, "%s/dicom", cf->node_state_dir) <
+	    0) {
+		str_fmt(err, errlen, "node.state_dir: path too long");
+		goto out;
+	}
+	/* rev before the instances are listed: a manifest never claims an
+	 * instance it lacks (one added meanwhile only costs a new one). */
+	rev = row.rev;
+	if (load_study(&p, study_uid, err, errlen) != 0)
+		goto out;
+
+	/*
+	 * An attempt of unknown outcome is settled before anything else: a
+	 * new manifest must replace what the registry holds, and only the
+	 * same submission sent again can tell whether the attempt is there
+	 * (it is registered now, or the registry says it was).  Its
+	 * metadata is made again from the instances now known; the uniqueId,
+	 * entryUUID, SubmissionSet uniqueId, KOS bytes and replaced entry
+	 * (published entries change only when an attempt is settled) are the
+	 * attempt's.
+	 */
+	if (row.attempt_unique_id[0] != '\0') {
+		str_lcpy(m.kos_uid, row.attempt_unique_id, sizeof m.kos_uid);
+		str_lcpy(m.de, row.attempt_entry_uuid, sizeof m.de);
+		str_lcpy(m.ssuid, row.attempt_ss_uid, sizeof m.ssuid);
+		if (str_fmt(m.path, sizeof m.path, "%s/kos/%s.dcm", p.root,
+		    m.kos_uid) < 0) {
+			str_fmt(err, errlen, "node.state_dir: path too long");
+			goto out;
+		}
+		if (access(m.path, R_OK) != 0) {
+			/* Synced before the attempt was recorded, so removed
+			 * by hand: the same bytes cannot go again.  A new
+			 * manifest follows; should the lost one be
+			 * registered, the study has two entries. */
+			log_warnx("dicom: study %s: %s: %s: the manifest in "
+			    "flight is given up", study_uid, m.path,
+			    strerror(errno));
+			if (bridge_db_attempt_drop(db, study_uid, m.kos_uid,
+			    err, errlen) != 0)
+				goto out;
+		} else {
+			if (send_settle(&p, l, study_uid, row.bsn, &m,
+			    row.entry_uuid, err, errlen) != 0)
+				goto out;
+			log_published(&p, study_uid, &m, row.entry_uuid);
+			if (row.attempt_rev >= rev) {
+				rc = 0;
+				goto out;
+			}
+			/* Instances came since: a new manifest of them all
+			 * replaces the one just settled. */
+			if (bridge_db_study(db, study_uid, &row, err,
+			    errlen) != 0)
+				goto out;
+		}
+	}
+
+	if (write_kos(&p, study_uid, row.bsn, &m, err, errlen) != 0)
+		goto out;
+	if (soap_uuid(m.de, sizeof m.de) != 0 ||
+	    dcmshim_uid_new(cf->dicom_uid_root, m.ssuid, sizeof m.ssuid, e,
+	    sizeof e) != 0) {
+		str_fmt(err, errlen, "cannot make identifiers");
+		unlink(m.path);
+		goto out;
+	}
+	if (bridge_db_attempt(db, study_uid, m.kos_uid, m.de, m.ssuid, rev,
+	    err, errlen) != 0) {
+		unlink(m.path);
+		goto out;
+	}
+	if (send_settle(&p, l, study_uid, row.bsn, &m, row.entry_uuid, err,
+	    errlen) != 0)
+		goto out;
+	log_published(&p, study_uid, &m, row.entry_uuid);
+	rc = 0;
+out:
 	free(p.refs);
 	free(p.uids);
 	return rc;
