@@ -130,7 +130,7 @@ def meta_split(data):
 
 def dcm_tags(path, tags):
     """{tag: value} read by dcmdump (value None when absent); None if unreadable."""
-    args = ["dcmdump", "-q"]
+    args = ["dcmdump", "-q", "-Un"]
     for t in tags:
         args += ["+P", t]
     r = subprocess.run(args + [path], capture_output=True, text=True, errors="replace", timeout=30)
@@ -145,7 +145,7 @@ def dcm_tags(path, tags):
                 out[t] = line.split("[", 1)[1].rsplit("]", 1)[0]
             elif "(no value available)" in line:
                 out[t] = ""
-            else:   # =Name for a known UID: dcmdump -Un would print it
+            else:
                 out[t] = line[15:].split("#", 1)[0].strip()
     return out
 
