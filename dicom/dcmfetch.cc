@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dcmtk/dcmdata/dctk.h"
@@ -174,6 +175,50 @@ dcmfetch_is_stripped(const char *path, char *err, size_t errlen)
 
 namespace {
 
+// The association's TCP connection, which can be cut from our side: once
+// *cut is set every read fails at once, so DCMTK stops taking the PDVs of
+// an instance over its bound (and the abort that follows does not wait
+// for the PACS).  Writes go on: the A-ABORT still reaches the PACS.
+//
+// TCP_QUICKACK is re-armed after every read (Linux turns it off again):
+// a PACS with Nagle on (dcmqrscp as Debian builds it) holds the small
+// segments of its C-STORE-RQ and C-GET-RSP commands until our ACK, which
+// would otherwise be delayed up to 40 ms, once per instance on a
+// long-lived association.
+class CutConnection : public DcmTCPConnection {
+public:
+	CutConnection(DcmNativeSocketType fd, const bool *cut) :
+	    DcmTCPConnection(fd), cut_(cut) {}
+
+	ssize_t
+	read(void *buf, size_t nbyte) override
+	{
+		if (*cut_) {
+			errno = ECONNABORTED;
+			return -1;
+		}
+		const ssize_t n = DcmTCPConnection::read(buf, nbyte);
+#ifdef TCP_QUICKACK
+		int one = 1;
+
+		if (n > 0)	/* errno of a failed read stays as it is */
+			(void)setsockopt(getSocket(), IPPROTO_TCP,
+			    TCP_QUICKACK, &one, sizeof one);
+#endif
+		return n;
+	}
+
+	OFBool
+	networkDataAvailable(int timeout) override
+	{
+		return *cut_ ? OFTrue :
+		    DcmTCPConnection::networkDataAvailable(timeout);
+	}
+
+private:
+	const bool	*cut_;
+};
+
 // TCP_NODELAY on the association's socket as it is created: DCMTK as
 // Debian builds it reads that from the environment only, and setenv is no
 // call for a threaded daemon.  Installed as DcmSCU's "secure" layer (its
@@ -181,6 +226,8 @@ namespace {
 // connection: nothing else changes on the wire.
 class NodelayLayer : public DcmTransportLayer {
 public:
+	bool	cut = false;
+
 	DcmTransportConnection *
 	createConnection(DcmNativeSocketType fd, OFBool) override
 	{
@@ -188,23 +235,33 @@ public:
 
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof one);
-		return new (std::nothrow) DcmTCPConnection(fd);
+		return new (std::nothrow) CutConnection(fd, &cut);
 	}
 };
 
-// Writes the one instance asked for to out_, bit-preserving, as it
-// arrives; anything else ends the C-GET session (Error: cannot
-// understand).
+// Writes the one instance asked for (want()) to its file, bit-preserving,
+// as it arrives, at most max bytes of dataset; anything else ends the
+// C-GET session (Error: cannot understand).
 class FetchSCU : public DcmSCU {
 public:
-	FetchSCU(const char *out, const char *sop) : out_(out), sop_(sop) {}
-	bool		got = false;
+	explicit FetchSCU(bool *cut) : cut_(cut) {}
+	bool		got = false, over = false;
 	std::string	why;
 
 	OFCondition
 	transport(DcmTransportLayer *l)
 	{
 		return useSecureConnection(l);
+	}
+
+	void
+	want(const char *out, const char *sop, unsigned long long max)
+	{
+		out_ = out;
+		sop_ = sop;
+		max_ = max;
+		got = over = false;
+		why.clear();
 	}
 
 protected:
@@ -221,56 +278,110 @@ protected:
 		    out_.c_str(), rq);
 		if (c.good())
 			got = true;
-		else
+		else if (!over)
 			why = std::string("receiving the instance: ") + c.text();
 		return c;
 	}
 
+	// Called after each PDV of the dataset (progress notification
+	// on): past the bound, cut the connection, so the next read fails
+	// and DCMTK removes the file.  At most one PDV (our maximum PDU,
+	// 16 KiB by default) is written past the bound.
+	void
+	notifyRECEIVEProgress(const unsigned long n) override
+	{
+		if (max_ > 0 && n > max_ && !over) {
+			over = true;
+			*cut_ = true;
+			why = "more than " + std::to_string(max_) + " bytes: "
+			    "refused as it arrived";
+		}
+	}
+
 private:
-	std::string	out_, sop_;
+	bool			*cut_;
+	std::string		 out_, sop_;
+	unsigned long long	 max_ = 0;
 };
 
 }	// namespace
 
-extern "C" int
-dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
-    size_t errlen)
+// Members in this order: the layer outlives the SCU that uses it.
+struct dcmfetch {
+	NodelayLayer	layer;
+	FetchSCU	scu;
+	std::string	peer;
+	T_ASC_PresentationContextID get_pc = 0;
+	bool		alive = false;
+
+	dcmfetch() : scu(&layer.cut) {}
+};
+
+namespace {
+
+void
+status_hex(std::string &m, Uint16 st)
 {
-	OFList<RetrieveResponse *> rsp;
+	char hex[8];
+
+	std::snprintf(hex, sizeof hex, "%04X", (unsigned)st);
+	m += hex;
+}
+
+}	// namespace
+
+extern "C" int
+dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
+    size_t nctx, struct dcmfetch **out, char *err, size_t errlen)
+{
+	struct dcmfetch *f = nullptr;
 	int rc = DCMSHIM_EINTERNAL;
 
 	try {
 		OFList<OFString> model;
-		DcmDataset q;
 		OFCondition c;
-		T_ASC_PresentationContextID pc;
-		size_t i;
+		size_t i, j, npc = 0;
 
-		if (r == nullptr || out_path == nullptr || r->host == nullptr ||
-		    r->calling_ae == nullptr || r->called_ae == nullptr ||
-		    r->port <= 0 || r->port > 65535 || r->study_uid == nullptr ||
-		    r->series_uid == nullptr || r->sop_uid == nullptr ||
-		    r->sop_class == nullptr || r->nts == 0 ||
-		    r->nts > DCMFETCH_MAX_TS || r->ts == nullptr) {
+		if (out != nullptr)
+			*out = nullptr;
+		if (p == nullptr || out == nullptr || p->host == nullptr ||
+		    p->calling_ae == nullptr || p->called_ae == nullptr ||
+		    p->port <= 0 || p->port > 65535 || ctx == nullptr ||
+		    nctx == 0) {
 			dcmshim_seterr(err, errlen, "C-GET: bad argument");
 			return DCMSHIM_EINVAL;
 		}
-		NodelayLayer layer;	/* outlives scu (declared first) */
-		FetchSCU scu(out_path, r->sop_uid);
-		const std::string peer = std::string(r->called_ae) + "@" +
-		    r->host + ":" + std::to_string(r->port);
-		const Uint32 to = r->timeout > 0 ? (Uint32)r->timeout : 30;
+		for (i = 0; i < nctx; i++) {
+			if (ctx[i].sop_class == nullptr || ctx[i].ts == nullptr ||
+			    ctx[i].nts == 0) {
+				dcmshim_seterr(err, errlen, "C-GET: bad argument");
+				return DCMSHIM_EINVAL;
+			}
+			if (ctx[i].nts > DCMFETCH_MAX_TS ||
+			    (npc += ctx[i].nts) > DCMFETCH_MAX_PC) {
+				dcmshim_seterr(err, errlen, "C-GET: more than "
+				    "the presentation contexts one association "
+				    "may propose");
+				return DCMSHIM_ERANGE;
+			}
+		}
+		f = new dcmfetch();
+		FetchSCU &scu = f->scu;
+		const Uint32 to = p->timeout > 0 ? (Uint32)p->timeout : 30;
 
-		scu.setAETitle(r->calling_ae);
-		scu.setPeerAETitle(r->called_ae);
-		scu.setPeerHostName(r->host);
-		scu.setPeerPort((Uint16)r->port);
+		f->peer = std::string(p->called_ae) + "@" + p->host + ":" +
+		    std::to_string(p->port);
+		scu.setAETitle(p->calling_ae);
+		scu.setPeerAETitle(p->called_ae);
+		scu.setPeerHostName(p->host);
+		scu.setPeerPort((Uint16)p->port);
 		scu.setConnectionTimeout((Sint32)to);
 		scu.setACSETimeout(to);
 		scu.setDIMSETimeout(to);
 		scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
 		scu.setVerbosePCMode(OFFalse);
 		scu.setStorageMode(DCMSCU_STORAGE_BIT_PRESERVING);
+		scu.setProgressNotificationMode(OFTrue);
 		model.push_back(UID_LittleEndianExplicitTransferSyntax);
 		model.push_back(UID_LittleEndianImplicitTransferSyntax);
 		if ((c = scu.addPresentationContext(
@@ -278,74 +389,41 @@ dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
 			goto internal;
 		// One context per syntax, so the PACS can accept each on its
 		// own and send in the first it has.
-		for (i = 0; i < r->nts; i++) {
-			OFList<OFString> ts;
+		for (i = 0; i < nctx; i++)
+			for (j = 0; j < ctx[i].nts; j++) {
+				OFList<OFString> ts;
 
-			ts.push_back(r->ts[i]);
-			if ((c = scu.addPresentationContext(r->sop_class, ts,
-			    ASC_SC_ROLE_SCP)).bad())
-				goto internal;
-		}
+				ts.push_back(ctx[i].ts[j]);
+				if ((c = scu.addPresentationContext(
+				    ctx[i].sop_class, ts, ASC_SC_ROLE_SCP)).bad())
+					goto internal;
+			}
 		if ((c = scu.initNetwork()).bad()) {
 			seterr2(err, errlen, "C-GET: ", c.text());
-			return DCMSHIM_ENET;
+			rc = DCMSHIM_ENET;
+			goto out;
 		}
-		if ((c = scu.transport(&layer)).bad())	/* needs the network */
+		if ((c = scu.transport(&f->layer)).bad())  /* needs the network */
 			goto internal;
 		if ((c = scu.negotiateAssociation()).bad()) {
-			seterr2(err, errlen, "C-GET: association with " + peer +
+			seterr2(err, errlen, "C-GET: association with " + f->peer +
 			    ": ", c.text());
-			return DCMSHIM_ENET;
+			rc = DCMSHIM_ENET;
+			goto out;
 		}
-		pc = scu.findPresentationContextID(
+		f->get_pc = scu.findPresentationContextID(
 		    UID_GETStudyRootQueryRetrieveInformationModel, "");
-		if (pc == 0) {
+		if (f->get_pc == 0) {
 			scu.abortAssociation();
-			dcmshim_seterr(err, errlen, ("C-GET: " + peer + " does "
+			dcmshim_seterr(err, errlen, ("C-GET: " + f->peer + " does "
 			    "not accept Study Root GET").c_str());
-			return DCMSHIM_ENET;
+			rc = DCMSHIM_ENET;
+			goto out;
 		}
-		if ((c = q.putAndInsertString(DCM_QueryRetrieveLevel,
-		    "IMAGE")).bad() ||
-		    (c = q.putAndInsertString(DCM_StudyInstanceUID,
-		    r->study_uid)).bad() ||
-		    (c = q.putAndInsertString(DCM_SeriesInstanceUID,
-		    r->series_uid)).bad() ||
-		    (c = q.putAndInsertString(DCM_SOPInstanceUID,
-		    r->sop_uid)).bad()) {
-			scu.abortAssociation();
-			goto internal;
-		}
-		c = scu.sendCGETRequest(pc, &q, &rsp);
-		if (scu.got && c.good()) {
-			scu.releaseAssociation();
-			rc = DCMSHIM_OK;
-		} else {
-			std::string m = "C-GET from " + peer + ": ";
-			Uint16 st = rsp.empty() ? 0 : rsp.back()->m_status;
-
-			if (!scu.why.empty())
-				m += scu.why;
-			else if (c.bad())
-				m += c.text();
-			else {
-				char hex[8];
-
-				std::snprintf(hex, sizeof hex, "%04X",
-				    (unsigned)st);
-				m += std::string("instance not sent (status ") +
-				    hex + ")";
-			}
-			if (c.good())
-				scu.releaseAssociation();
-			else
-				scu.abortAssociation();
-			dcmshim_seterr(err, errlen, m.c_str());
-			rc = c.bad() && scu.why.empty() ? DCMSHIM_ENET :
-			    !scu.why.empty() ? DCMSHIM_EPARSE :
-			    DCMSHIM_ENOTFOUND;
-			std::remove(out_path);
-		}
+		f->alive = true;
+		*out = f;
+		f = nullptr;
+		rc = DCMSHIM_OK;
 		goto out;
 internal:
 		seterr2(err, errlen, "C-GET: ", c.text());
@@ -358,9 +436,162 @@ internal:
 		rc = DCMSHIM_EINTERNAL;
 	}
 out:
+	delete f;
+	return rc;
+}
+
+extern "C" int
+dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
+    const char *out_path, long long max_bytes, char *err, size_t errlen)
+{
+	OFList<RetrieveResponse *> rsp;
+	int rc = DCMSHIM_EINTERNAL;
+
+	try {
+		DcmDataset q;
+		OFCondition c;
+		struct stat sb;
+
+		if (f == nullptr || in == nullptr || out_path == nullptr ||
+		    in->study_uid == nullptr || in->series_uid == nullptr ||
+		    in->sop_uid == nullptr || in->sop_class == nullptr ||
+		    max_bytes < 0) {
+			dcmshim_seterr(err, errlen, "C-GET: bad argument");
+			return DCMSHIM_EINVAL;
+		}
+		FetchSCU &scu = f->scu;
+
+		if (!f->alive || !scu.isConnected()) {
+			f->alive = false;
+			dcmshim_seterr(err, errlen, ("C-GET: the association "
+			    "with " + f->peer + " is gone").c_str());
+			return DCMSHIM_ENET;
+		}
+		if (scu.findAnyPresentationContextID(in->sop_class, "") == 0) {
+			dcmshim_seterr(err, errlen, ("C-GET: " + f->peer +
+			    " accepted no storage context for SOP class " +
+			    in->sop_class).c_str());
+			return DCMSHIM_EINVAL;
+		}
+		if ((c = q.putAndInsertString(DCM_QueryRetrieveLevel,
+		    "IMAGE")).bad() ||
+		    (c = q.putAndInsertString(DCM_StudyInstanceUID,
+		    in->study_uid)).bad() ||
+		    (c = q.putAndInsertString(DCM_SeriesInstanceUID,
+		    in->series_uid)).bad() ||
+		    (c = q.putAndInsertString(DCM_SOPInstanceUID,
+		    in->sop_uid)).bad()) {
+			seterr2(err, errlen, "C-GET: ", c.text());
+			goto out;
+		}
+		scu.want(out_path, in->sop_uid, (unsigned long long)max_bytes);
+		c = scu.sendCGETRequest(f->get_pc, &q, &rsp);
+		if (scu.got && c.good()) {
+			// The bound on the whole file (File Meta included);
+			// the dataset was bounded as it arrived.
+			if (stat(out_path, &sb) != 0) {
+				seterr2(err, errlen, std::string(out_path) + ": ",
+				    std::strerror(errno));
+				rc = DCMSHIM_EIO;
+				goto out;
+			}
+			if (max_bytes > 0 && sb.st_size > max_bytes) {
+				dcmshim_seterr(err, errlen, ("C-GET from " +
+				    f->peer + ": more than " +
+				    std::to_string(max_bytes) + " bytes").c_str());
+				rc = DCMSHIM_ERANGE;
+				goto out;
+			}
+			rc = DCMSHIM_OK;
+			goto out;
+		}
+		{
+			std::string m = "C-GET from " + f->peer + ": ";
+
+			if (!scu.why.empty())
+				m += scu.why;
+			else if (c.bad())
+				m += c.text();
+			else {
+				m += "instance not sent (status ";
+				status_hex(m, rsp.empty() ? 0 :
+				    rsp.back()->m_status);
+				m += ")";
+			}
+			dcmshim_seterr(err, errlen, m.c_str());
+		}
+		if (scu.over) {
+			rc = DCMSHIM_ERANGE;
+			scu.abortAssociation();
+			f->alive = false;
+		} else if (!scu.why.empty() || c.bad()) {
+			rc = scu.why.empty() ? DCMSHIM_ENET : DCMSHIM_EPARSE;
+			scu.abortAssociation();
+			f->alive = false;
+		} else
+			rc = DCMSHIM_ENOTFOUND;
+	} catch (const std::bad_alloc &) {
+		dcmshim_seterr(err, errlen, "out of memory");
+		rc = DCMSHIM_ENOMEM;
+	} catch (...) {
+		dcmshim_seterr(err, errlen, "internal error in DCMTK");
+		rc = DCMSHIM_EINTERNAL;
+	}
+out:
 	for (RetrieveResponse *x : rsp)
 		delete x;
 	if (rc != DCMSHIM_OK)
 		std::remove(out_path);
+	return rc;
+}
+
+extern "C" int
+dcmfetch_alive(const struct dcmfetch *f)
+{
+	return f != nullptr && f->alive && f->scu.isConnected() ? 1 : 0;
+}
+
+extern "C" void
+dcmfetch_close(struct dcmfetch *f)
+{
+	if (f == nullptr)
+		return;
+	try {
+		if (f->scu.isConnected()) {
+			if (f->alive)
+				f->scu.releaseAssociation();
+			else
+				f->scu.abortAssociation();
+		}
+	} catch (...) {
+		/* nothing to report: the association is dropped below */
+	}
+	delete f;
+}
+
+extern "C" int
+dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
+    size_t errlen)
+{
+	struct dcmfetch *f = nullptr;
+	int rc;
+
+	if (r == nullptr || out_path == nullptr || r->sop_class == nullptr ||
+	    r->nts == 0 || r->nts > DCMFETCH_MAX_TS || r->ts == nullptr) {
+		dcmshim_seterr(err, errlen, "C-GET: bad argument");
+		return DCMSHIM_EINVAL;
+	}
+	const struct dcmfetch_peer p = { r->host, r->port, r->calling_ae,
+	    r->called_ae, r->timeout };
+	const struct dcmfetch_ctx c = { r->sop_class, r->ts, r->nts };
+	const struct dcmfetch_inst in = { r->study_uid, r->series_uid,
+	    r->sop_uid, r->sop_class };
+
+	if ((rc = dcmfetch_open(&p, &c, 1, &f, err, errlen)) != DCMSHIM_OK) {
+		std::remove(out_path);
+		return rc;
+	}
+	rc = dcmfetch_one(f, &in, out_path, 0, err, errlen);
+	dcmfetch_close(f);
 	return rc;
 }

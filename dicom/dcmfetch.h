@@ -2,8 +2,9 @@
  * dcmfetch.h: proxy mode of the DICOM bridge (dicom.mode = proxy, issue 4).
  *
  * The bridge keeps only a header-only copy of each instance it receives
- * (dcmfetch_strip); RAD-69 fetches the full instance from the PACS by
- * C-GET when it is asked for (dcmfetch_get).  C++ behind a C face like
+ * (dcmfetch_strip); RAD-69 fetches the full instances from the PACS by
+ * C-GET when they are asked for, on one association per request
+ * (dcmfetch_open, dcmfetch_one, dcmfetch_close).  C++ behind a C face like
  * dcmshim.h: statuses from enum dcmshim_status, text in err.
  */
 #ifndef XDS_DCMFETCH_H
@@ -37,25 +38,93 @@ int	dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 int	dcmfetch_is_stripped(const char *path, char *err, size_t errlen);
 
 /*
- * C-GET of one instance (IMAGE level, Study Root) from the PACS, its
- * C-STORE sub-operation streamed straight to out_path (bit-preserving,
- * never a dataset in memory).  For the storage sub-operation one
- * presentation context (SCP role) per transfer syntax in ts[] is
- * proposed, in that order (the PACS usually sends in the first it
- * accepts: put the stored syntax first); at most DCMFETCH_MAX_TS.
- * TCP_NODELAY is set on the association.  Returns DCMSHIM_OK; DCMSHIM_ENET
- * when the PACS cannot be reached or refuses the association or the
- * context; DCMSHIM_ENOTFOUND when it answered without sending the
- * instance; DCMSHIM_EPARSE when it sent another instance; DCMSHIM_EIO for
- * out_path.  On failure out_path does not exist.
+ * C-GET from the PACS (IMAGE level, Study Root), the C-STORE
+ * sub-operations streamed straight to a file (bit-preserving, never a
+ * dataset in memory).
+ *
+ * A session is one association: dcmfetch_open proposes the Study Root GET
+ * model and, for the storage sub-operations, one presentation context (SCP
+ * role) per SOP class and transfer syntax in ctx[] (one context per
+ * syntax, in that order: the PACS usually sends in the first it accepts,
+ * so put the stored syntax first); at most DCMFETCH_MAX_TS syntaxes per
+ * class and DCMFETCH_MAX_PC contexts in all (DCMSHIM_ERANGE past either).
+ * dcmfetch_one then sends one C-GET per instance on that association;
+ * dcmfetch_close releases it.  TCP_NODELAY is set on the association.
+ *
+ * One C-GET per instance, not one per series with a list of SOP Instance
+ * UIDs (PS3.4 C.4.3.1.3 allows list matching on the unique key of a
+ * retrieve): the PACS's support for it varies, and per instance each
+ * answer is bounded, checked and failed on its own; the association, not
+ * the C-GET, is what costs.
  */
 #define DCMFETCH_MAX_TS		8
-struct dcmfetch_req {
+#define DCMFETCH_MAX_PC		120	/* of the 128 an association has */
+
+struct dcmfetch_peer {
 	const char		*host;
 	int			 port;
 	const char		*calling_ae;	/* ours (dicom.ae_title) */
 	const char		*called_ae;	/* the PACS */
 	int			 timeout;	/* seconds: connect, ACSE, DIMSE */
+};
+
+struct dcmfetch_ctx {
+	const char		*sop_class;
+	const char *const	*ts;
+	size_t			 nts;
+};
+
+struct dcmfetch_inst {
+	const char		*study_uid;
+	const char		*series_uid;
+	const char		*sop_uid;
+	const char		*sop_class;
+};
+
+struct dcmfetch;
+
+/*
+ * Open the association.  DCMSHIM_OK with *out set; DCMSHIM_ENET when the
+ * PACS cannot be reached or refuses the association or Study Root GET;
+ * DCMSHIM_ERANGE for too many contexts; DCMSHIM_EINVAL.
+ */
+int	dcmfetch_open(const struct dcmfetch_peer *p,
+	    const struct dcmfetch_ctx *ctx, size_t nctx, struct dcmfetch **out,
+	    char *err, size_t errlen);
+
+/*
+ * C-GET of one instance into out_path (created; it must not exist).
+ * Refuses more than max_bytes (the Part 10 file: File Meta and dataset;
+ * 0: no bound) as they arrive: nothing past the bound is written or
+ * read, the association is aborted.  Returns DCMSHIM_OK;
+ * DCMSHIM_ERANGE over max_bytes; DCMSHIM_ENOTFOUND when the PACS answered
+ * without sending the instance; DCMSHIM_EPARSE when it sent another
+ * instance; DCMSHIM_EINVAL when no context of the association fits its
+ * SOP class; DCMSHIM_ENET when the association failed; DCMSHIM_EIO for
+ * out_path.  On failure out_path does not exist.  After any failure but
+ * ENOTFOUND and EINVAL the association may be gone: see dcmfetch_alive.
+ */
+int	dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *i,
+	    const char *out_path, long long max_bytes, char *err,
+	    size_t errlen);
+
+/* 1 while the association can take another dcmfetch_one, else 0. */
+int	dcmfetch_alive(const struct dcmfetch *f);
+
+/* Release the association (abort it when it is in a bad state) and free
+ * f.  NULL is a no-op. */
+void	dcmfetch_close(struct dcmfetch *f);
+
+/*
+ * One instance on an association of its own: dcmfetch_open with the
+ * one class, dcmfetch_one without a bound, dcmfetch_close.
+ */
+struct dcmfetch_req {
+	const char		*host;
+	int			 port;
+	const char		*calling_ae;
+	const char		*called_ae;
+	int			 timeout;
 	const char		*study_uid;
 	const char		*series_uid;
 	const char		*sop_uid;

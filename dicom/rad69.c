@@ -28,15 +28,29 @@
  * the NIST IDS tests (ids_2018-4811) expect.
  *
  * Proxy mode (dcmfetch.h): a stored file that is a header-only copy is
- * fetched from dicom.pacs by C-GET first.  Fetched and transcoded files
- * are made in state_dir/dicom/tmp/rad69 and leave as attachments with
- * unlink_after: the SOAP layer removes them once the answer is sent.
+ * fetched from dicom.pacs by C-GET first, all of a request's on one
+ * association (its presentation contexts from the header copies' SOP
+ * classes and syntaxes; a new one only past DCMFETCH_MAX_PC contexts or
+ * after an abort).  A fetched instance over repository.max_document_size
+ * is refused as it arrives (XDSRepositoryError).  A PACS that cannot be
+ * reached fails the rest of the request's fetches at once; what was
+ * fetched before stays in the answer.
+ *
+ * Fetched and transcoded files are made in state_dir/dicom/tmp/rad69 and
+ * leave as attachments with unlink_after: the SOAP layer removes them
+ * once the answer is sent.  They all exist until then, so one answer may
+ * hold at most RAD69_TMP_DOCS x repository.max_document_size bytes of
+ * them; past that the rest of the request is XDSRepositoryError "answer
+ * size limit" (PartialSuccess: the consumer asks again for those).
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,6 +73,8 @@
 #define RAD69_MAX_TS	32		/* TransferSyntaxUIDs read */
 #define RAD69_MAX_BODY	(16UL * 1024 * 1024)
 #define RAD69_MAX_TRANSCODE 2		/* transcodings at once */
+#define RAD69_TMP_DOCS	8		/* x max_document_size: temp bytes
+					   one answer may hold */
 #define PATH_SZ		1024
 #define ID_MAX		256
 #define TMP_PREFIX	"r69-"
@@ -73,11 +89,24 @@ struct bridge_ids {
 	int			 pacs_port;
 	char			 ae_title[17];		/* ours, calling */
 	int			 timeout;		/* dicom.timeout */
+	long long		 max_doc;	/* repository.max_document_size */
+	long long		 max_tmp;	/* RAD69_TMP_DOCS x max_doc */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	int			 transcoding;		/* under mu */
 	struct soap_route	 route;
 	struct soap_endpoint	 ep;
+};
+
+/* A DocumentRequest that names a stored instance (header of the stored
+ * file, or of its header-only copy). */
+struct item {
+	char			 study[DCMSHIM_UI_SZ];
+	char			 series[DCMSHIM_UI_SZ];
+	char			 sop[DCMSHIM_UI_SZ];
+	char			 sop_class[DCMSHIM_UI_SZ];
+	char			 ts[DCMSHIM_UI_SZ];	/* as stored */
+	int			 stripped;	/* at the PACS (proxy mode) */
 };
 
 struct rq {
@@ -86,12 +115,20 @@ struct rq {
 	struct rim_errors	 errs;
 	struct buf		 docs;
 	struct soap_attachment	*att;
-	size_t			 nreq, nfound;
+	struct item		*items;
+	size_t			 nreq, nfound, nitems;
 	char			 ts[RAD69_MAX_TS][DCMSHIM_UI_SZ];
 	size_t			 nts;
+	/* proxy mode: the association with the PACS, and the SOP classes
+	 * it proposed contexts for (pointers into items) */
+	struct dcmfetch		*pacs;
+	const char		*pacs_classes[DCMFETCH_MAX_PC];
+	size_t			 npacs_classes;
 	/* why a fetch of this request could not reach the PACS: the
 	 * later ones fail at once */
 	char			 pacs_down[256];
+	long long		 tmp_bytes;	/* in answer files we made */
+	int			 full;		/* answer size limit reached */
 };
 
 static int
@@ -195,20 +232,90 @@ ts_add(const char **list, size_t *n, const char *ts)
 	list[(*n)++] = ts;
 }
 
+static int
+pacs_has_class(const struct rq *q, const char *cls)
+{
+	size_t i;
+
+	for (i = 0; i < q->npacs_classes; i++)
+		if (strcmp(q->pacs_classes[i], cls) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * Proxy mode: C-GET the instance whose header-only copy is hd into a new
- * file in tmp, its path into out.  Offered syntaxes: the one it was
- * received in, the request's, then the uncompressed ones.  Returns 0, or
- * the enum dcmshim_status with the reason in err.
+ * Open the association for the header-only items from..nitems-1: one
+ * entry per SOP class, its syntaxes those the class's instances were
+ * received in (in request order), then the request's, then the
+ * uncompressed ones.  Classes that would pass DCMFETCH_MAX_PC contexts
+ * wait for a later association.  Returns an enum dcmshim_status.
  */
 static int
-fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
+pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
+{
+	const struct bridge_ids *s = q->ids;
+	struct dcmfetch_peer p;
+	struct dcmfetch_ctx *ctx = NULL;
+	const char *(*ts)[DCMFETCH_MAX_TS] = NULL;
+	size_t i, j, k, nctx = 0, npc = 0;
+	int rc = DCMSHIM_ENOMEM;
+
+	q->npacs_classes = 0;
+	if ((ctx = calloc(DCMFETCH_MAX_PC, sizeof *ctx)) == NULL ||
+	    (ts = calloc(DCMFETCH_MAX_PC, sizeof *ts)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = from; i < q->nitems; i++) {
+		const struct item *it = &q->items[i];
+
+		if (!it->stripped || it->sop_class[0] == '\0' ||
+		    pacs_has_class(q, it->sop_class))
+			continue;
+		ctx[nctx].sop_class = it->sop_class;
+		ctx[nctx].ts = ts[nctx];
+		for (j = i; j < q->nitems; j++)
+			if (q->items[j].stripped && strcmp(q->items[j].sop_class,
+			    it->sop_class) == 0)
+				ts_add(ts[nctx], &ctx[nctx].nts,
+				    q->items[j].ts);
+		for (k = 0; k < q->nts; k++)
+			ts_add(ts[nctx], &ctx[nctx].nts, q->ts[k]);
+		ts_add(ts[nctx], &ctx[nctx].nts, TS_EXPLICIT_LE);
+		ts_add(ts[nctx], &ctx[nctx].nts, TS_IMPLICIT_LE);
+		if (npc + ctx[nctx].nts > DCMFETCH_MAX_PC)
+			break;		/* the next association's */
+		npc += ctx[nctx].nts;
+		q->pacs_classes[q->npacs_classes++] = it->sop_class;
+		nctx++;
+	}
+	memset(&p, 0, sizeof p);
+	p.host = s->pacs_host;
+	p.port = s->pacs_port;
+	p.calling_ae = s->ae_title;
+	p.called_ae = s->pacs_ae;
+	p.timeout = s->timeout;
+	if ((rc = dcmfetch_open(&p, ctx, nctx, &q->pacs, err, errlen)) !=
+	    DCMSHIM_OK)
+		q->npacs_classes = 0;
+out:
+	free(ts);
+	free(ctx);
+	return rc;
+}
+
+/*
+ * Proxy mode: C-GET items[i] into a new file in tmp, its path into out,
+ * refused past bound bytes.  Returns 0, or the enum dcmshim_status with
+ * the reason in err.
+ */
+static int
+fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
     char *err, size_t errlen)
 {
 	const struct bridge_ids *s = q->ids;
-	struct dcmfetch_req r;
-	const char *ts[DCMFETCH_MAX_TS];
-	size_t i, n = 0;
+	const struct item *it = &q->items[i];
+	struct dcmfetch_inst in;
 	int rc;
 
 	if (s->pacs_port == 0) {
@@ -220,28 +327,28 @@ fetch(struct rq *q, const struct dcmshim_info *hd, char *out, size_t outsz,
 		str_fmt(err, errlen, "%s", q->pacs_down);
 		return DCMSHIM_ENET;
 	}
-	ts_add(ts, &n, hd->transfer_syntax);
-	for (i = 0; i < q->nts; i++)
-		ts_add(ts, &n, q->ts[i]);
-	ts_add(ts, &n, TS_EXPLICIT_LE);
-	ts_add(ts, &n, TS_IMPLICIT_LE);
 	if (tmp_name(s, out, outsz) != 0) {
 		str_fmt(err, errlen, "%s: path too long", s->tmp);
 		return DCMSHIM_EIO;
 	}
-	memset(&r, 0, sizeof r);
-	r.host = s->pacs_host;
-	r.port = s->pacs_port;
-	r.calling_ae = s->ae_title;
-	r.called_ae = s->pacs_ae;
-	r.timeout = s->timeout;
-	r.study_uid = hd->study_uid;
-	r.series_uid = hd->series_uid;
-	r.sop_uid = hd->sop_uid;
-	r.sop_class = hd->sop_class;
-	r.ts = ts;
-	r.nts = n;
-	if ((rc = dcmfetch_get(&r, out, err, errlen)) == DCMSHIM_ENET)
+	/* a new association after an abort, or for classes the last one
+	 * had no room for */
+	if (q->pacs != NULL && (!dcmfetch_alive(q->pacs) ||
+	    !pacs_has_class(q, it->sop_class))) {
+		dcmfetch_close(q->pacs);
+		q->pacs = NULL;
+	}
+	if (q->pacs == NULL && (rc = pacs_open(q, i, err, errlen)) !=
+	    DCMSHIM_OK)
+		goto fail;
+	memset(&in, 0, sizeof in);
+	in.study_uid = it->study;
+	in.series_uid = it->series;
+	in.sop_uid = it->sop;
+	in.sop_class = it->sop_class;
+	rc = dcmfetch_one(q->pacs, &in, out, bound, err, errlen);
+fail:
+	if (rc == DCMSHIM_ENET)
 		str_lcpy(q->pacs_down, err, sizeof q->pacs_down);
 	return rc;
 }
@@ -319,17 +426,18 @@ add_response(struct rq *q, struct soap_attachment *a, const char *repo,
 	return 0;
 }
 
-/* One DocumentRequest of series/study.  -1: out of memory. */
+/*
+ * One DocumentRequest of series/study: an error, or a new item (its
+ * stored file's header) for answer().  -1: out of memory.
+ */
 static int
-one(struct rq *q, xmlNode *dr, const char *study, const char *series)
+resolve(struct rq *q, xmlNode *dr, const char *study, const char *series)
 {
-	struct soap_attachment *a = &q->att[q->nfound];
-	struct dcmshim_info in, got;
+	struct item *it = &q->items[q->nitems];
+	struct dcmshim_info in;
 	struct stat sb;
-	char repo[ID_MAX], sop[ID_MAX], e[512];
-	char stored[PATH_SZ], fetched[PATH_SZ] = "", out[PATH_SZ] = "";
-	const char *src, *ts;
-	int stripped, made = 0, rc = -1, frc;
+	char repo[ID_MAX], sop[ID_MAX], e[512], stored[PATH_SZ];
+	int stripped;
 
 	if (text_child(dr, NS_XDSB, "RepositoryUniqueId", repo, sizeof repo)
 	    != 0 || text_child(dr, NS_XDSB, "DocumentUniqueId", sop,
@@ -359,55 +467,133 @@ one(struct rq *q, xmlNode *dr, const char *study, const char *series)
 		return fail_doc(q, ERR_REPOSITORY, NULL, "the stored instance "
 		    "cannot be read", study, series, sop);
 	}
+	/* all valid UIDs (at most 64 characters): they fit */
+	str_lcpy(it->study, study, sizeof it->study);
+	str_lcpy(it->series, series, sizeof it->series);
+	str_lcpy(it->sop, sop, sizeof it->sop);
+	str_lcpy(it->sop_class, in.sop_class, sizeof it->sop_class);
+	str_lcpy(it->ts, in.transfer_syntax, sizeof it->ts);
+	it->stripped = stripped;
+	q->nitems++;
+	return 0;
+}
+
+static int
+fail_item(struct rq *q, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail_item(struct rq *q, const char *code, const char *fmt, ...)
+{
+	char m[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(m, sizeof m, fmt, ap);	/* truncation: a shorter text */
+	va_end(ap);
+	xact_add_error(q->x, code);
+	return rim_errors_add(&q->errs, 0, code, NULL, "%s", m);
+}
+
+/*
+ * items[i] into the answer: fetched first when it is at the PACS, then in
+ * a requested syntax, within the answer's bound on temp bytes.  -1: out
+ * of memory.
+ */
+static int
+answer(struct rq *q, size_t i)
+{
+	const struct bridge_ids *s = q->ids;
+	const struct item *it = &q->items[i];
+	struct soap_attachment *a = &q->att[q->nfound];
+	struct dcmshim_info got;
+	struct stat sb;
+	char e[512], stored[PATH_SZ], fetched[PATH_SZ] = "", out[PATH_SZ] = "";
+	const char *src, *ts;
+	long long left, bound;
+	int made = 0, rc = -1, frc;
+
+	left = s->max_tmp - q->tmp_bytes;
+	if (q->full || left <= 0) {
+		q->full = 1;
+		return fail_item(q, ERR_REPOSITORY, "answer size limit: %.64s "
+		    "not sent, this answer already holds %lld bytes (at most "
+		    "%lld); ask for it again", it->sop, q->tmp_bytes,
+		    s->max_tmp);
+	}
+	if (str_fmt(stored, sizeof stored, "%s/%s/%s/%s.dcm", s->root,
+	    it->study, it->series, it->sop) < 0)
+		return fail_item(q, ERR_REPOSITORY, "%.64s: path too long",
+		    it->sop);
 	src = stored;
-	ts = in.transfer_syntax;
-	if (stripped) {
-		if ((frc = fetch(q, &in, fetched, sizeof fetched, e,
+	ts = it->ts;
+	if (it->stripped) {
+		bound = s->max_doc < left ? s->max_doc : left;
+		if ((frc = fetch(q, i, bound, fetched, sizeof fetched, e,
 		    sizeof e)) != 0) {
-			log_warnx("dicom: RAD-69: %s: %s", sop, e);
-			xact_add_error(q->x, frc == DCMSHIM_ENOTFOUND ?
-			    ERR_DOCUMENT_UNIQUEID : ERR_REPOSITORY);
-			rc = rim_errors_add(&q->errs, 0, frc ==
-			    DCMSHIM_ENOTFOUND ? ERR_DOCUMENT_UNIQUEID :
-			    ERR_REPOSITORY, NULL, "%s %.64s from the PACS: "
-			    "%.300s", frc == DCMSHIM_ENOTFOUND ?
-			    "No document matching composite UID: cannot fetch"
-			    : "cannot fetch", sop, e);
+			log_warnx("dicom: RAD-69: %s: %s", it->sop, e);
 			fetched[0] = '\0';
+			if (frc == DCMSHIM_ERANGE && bound < s->max_doc) {
+				q->full = 1;
+				rc = fail_item(q, ERR_REPOSITORY, "answer size "
+				    "limit: %.64s not sent, larger than the "
+				    "%lld bytes this answer has left (at most "
+				    "%lld); ask for it again", it->sop, left,
+				    s->max_tmp);
+			} else if (frc == DCMSHIM_ERANGE)
+				rc = fail_item(q, ERR_REPOSITORY, "the instance "
+				    "%.64s at the PACS is larger than "
+				    "repository.max_document_size (%lld bytes): "
+				    "refused", it->sop, s->max_doc);
+			else
+				rc = fail_item(q, frc == DCMSHIM_ENOTFOUND ?
+				    ERR_DOCUMENT_UNIQUEID : ERR_REPOSITORY,
+				    "%s %.64s from the PACS: %.300s", frc ==
+				    DCMSHIM_ENOTFOUND ? "No document matching "
+				    "composite UID: cannot fetch" :
+				    "cannot fetch", it->sop, e);
 			goto out;
 		}
 		if (dcmshim_parse_file(fetched, &got, e, sizeof e) != 0 ||
-		    strcmp(got.sop_uid, sop) != 0) {
-			log_warnx("dicom: RAD-69: fetched %s: %s", sop, e);
-			xact_add_error(q->x, ERR_REPOSITORY);
-			rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
-			    "the instance %.64s fetched from the PACS cannot "
-			    "be read", sop);
+		    strcmp(got.sop_uid, it->sop) != 0) {
+			log_warnx("dicom: RAD-69: fetched %s: %s", it->sop, e);
+			rc = fail_item(q, ERR_REPOSITORY, "the instance %.64s "
+			    "fetched from the PACS cannot be read", it->sop);
 			goto out;
 		}
 		src = fetched;
 		ts = got.transfer_syntax;
 	}
 	if (encode(q, src, ts, out, sizeof out, &made, e, sizeof e) != 0) {
-		xact_add_error(q->x, ERR_REPOSITORY);
-		rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
-		    "IDS cannot encode the pixel data using any of the "
-		    "requested transfer syntaxes (%.64s: %s)", sop, e);
+		rc = fail_item(q, ERR_REPOSITORY, "IDS cannot encode the pixel "
+		    "data using any of the requested transfer syntaxes "
+		    "(%.64s: %s)", it->sop, e);
 		goto out;
 	}
 	if (stat(out, &sb) != 0) {
 		log_warn("dicom: RAD-69: %s", out);
-		xact_add_error(q->x, ERR_REPOSITORY);
-		rc = rim_errors_add(&q->errs, 0, ERR_REPOSITORY, NULL,
-		    "the instance %.64s cannot be read", sop);
+		rc = fail_item(q, ERR_REPOSITORY, "the instance %.64s cannot "
+		    "be read", it->sop);
+		goto out;
+	}
+	/* answer files we made count against the answer's bound (a
+	 * transcoded one is known only once written) */
+	if ((made || src == fetched) && sb.st_size > left) {
+		q->full = 1;
+		rc = fail_item(q, ERR_REPOSITORY, "answer size limit: %.64s "
+		    "not sent, its %lld bytes exceed the %lld this answer has "
+		    "left (at most %lld); ask for it again", it->sop,
+		    (long long)sb.st_size, left, s->max_tmp);
 		goto out;
 	}
 	memset(a, 0, sizeof *a);
 	str_lcpy(a->path, out, sizeof a->path);
 	a->size = sb.st_size;
 	a->unlink_after = made || src == fetched;
-	if (add_response(q, a, repo, sop) != 0)
+	if (add_response(q, a, s->repo_uid, it->sop) != 0)
 		goto out;	/* -1: out of memory */
+	if (a->unlink_after)
+		q->tmp_bytes += sb.st_size;
 	q->nfound++;
 	rc = 0;
 	if (src == fetched && !made)
@@ -457,7 +643,8 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 	q.x = x;
 	rim_errors_init(&q.errs);
 	buf_init(&q.docs, RAD69_MAX_BODY);
-	if ((q.att = calloc(RAD69_MAX_DOCS, sizeof *q.att)) == NULL)
+	if ((q.att = calloc(RAD69_MAX_DOCS, sizeof *q.att)) == NULL ||
+	    (q.items = calloc(RAD69_MAX_DOCS, sizeof *q.items)) == NULL)
 		goto nomem;
 	read_ts(&q, req->body);
 	for (st = xml_first_elem(req->body); st != NULL;
@@ -496,11 +683,16 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 					xact_add_error(x, ERR_REPOSITORY);
 					continue;
 				}
-				if (one(&q, dr, study, series) != 0)
+				if (resolve(&q, dr, study, series) != 0)
 					goto nomem;
 			}
 		}
 	}
+	for (i = 0; i < q.nitems; i++)
+		if (answer(&q, i) != 0)
+			goto nomem;
+	dcmfetch_close(q.pacs);	/* released before the answer leaves */
+	q.pacs = NULL;
 	if (q.nreq == 0) {
 		if (rim_errors_add(&q.errs, 0, ERR_DOCUMENT_UNIQUEID, NULL,
 		    "RetrieveImagingDocumentSetRequest without "
@@ -537,6 +729,8 @@ out:
 		for (i = 0; i < q.nfound; i++)
 			if (q.att[i].unlink_after)
 				unlink(q.att[i].path);
+	dcmfetch_close(q.pacs);
+	free(q.items);
 	free(q.att);
 	buf_free(&q.docs);
 	rim_errors_free(&q.errs);
@@ -612,6 +806,10 @@ bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
 	}
 	s->timeout = cf->dicom_timeout > 0 && cf->dicom_timeout < 3600 ?
 	    (int)cf->dicom_timeout : 30;
+	s->max_doc = cf->repository_max_document_size > 0 ?
+	    cf->repository_max_document_size : (1LL << 30);
+	s->max_tmp = s->max_doc > LLONG_MAX / RAD69_TMP_DOCS ? LLONG_MAX :
+	    RAD69_TMP_DOCS * s->max_doc;
 	/* Needed in proxy mode; in store mode only for header-only copies
 	 * left by an earlier proxy mode (then RAD-69 says what is wrong). */
 	if (cf->dicom_pacs[0] != '\0' && pacs_parse(s, cf->dicom_pacs) != 0 &&

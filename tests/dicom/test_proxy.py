@@ -10,7 +10,16 @@ the instances from the PACS by C-GET and returns byte-identical pixel data
 (also transcoded into JPEG-LS when that is all the consumer takes); the
 instance the PACS lacks is XDSDocumentUniqueIdError (PartialSuccess); with
 the PACS down RAD-69 is a Failure with XDSRepositoryError; no answer file
-is left behind."""
+is left behind.
+
+One RAD-69 request fetches all its instances on one association (counted
+in dcmqrscp's log).  The bounds, on a second xdsd with
+repository.max_document_size = 64 KiB (so an answer holds at most 8 x
+that, 512 KiB, of fetched files): a larger instance is refused with
+XDSRepositoryError naming the limit, its file gone, the instances around
+it still fetched (a new association after the abort); twenty 33 KB
+instances give PartialSuccess, fifteen sent and the rest "answer size
+limit"."""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,11 +43,17 @@ def start_pacs(work, port):
         f.write("NetworkTCPPort  = %d\nMaxPDUSize      = 16384\nMaxAssociations = 16\n"
                 "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
                 "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
-    p = subprocess.Popen(["dcmqrscp", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
+    p = subprocess.Popen(["dcmqrscp", "-v", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
                          stderr=subprocess.STDOUT)
     if not wait_port(port):
         print("dcmqrscp did not start")
     return p
+
+
+def associations(work):
+    """Associations dcmqrscp accepted so far (its -v log)."""
+    with open(os.path.join(work, "pacs.log"), errors="replace") as f:
+        return f.read().count("Association Received")
 
 
 def stop(p):
@@ -112,7 +127,10 @@ try:
         d = subprocess.run(["dsrdump", kos], capture_output=True, text=True).stdout
         check(d.count("contains IMAGE") == 4, "the KOS references the 4 instances from their headers")
 
+    n0 = associations(work)
     st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
+    n1 = associations(work)
+    check(n1 - n0 == 1, "the 3 instances are fetched on one association (%d)" % (n1 - n0))
     ok = st == "Success" and len(docs) == 3
     for sop in sops:
         got = docs.get(sop)
@@ -161,6 +179,54 @@ try:
           "RAD-69 in Explicit VR LE only: fetched and decoded, same pixels (%s %s %s)" % (st, errs, texts))
     ok, left = no_answer_files(state)
     check(ok, "no file left (%s)" % left)
+
+    # the bounds, on a second xdsd: 64 KiB per instance, 512 KiB per answer
+    bwork = os.path.join(work, "bound")
+    os.makedirs(bwork)
+    bst, bse = study + ".2", study + ".2.1"
+    big = bse + ".100"                              # 128 KiB of pixel data
+    small = [bse + ".%d" % i for i in range(1, 21)]  # 32 KiB each
+    bimgs = [make_image(bwork, bst, bse, s, size=128) for s in small] + \
+        [make_image(bwork, bst, bse, big, size=256)]
+    bx, bdport, bhport, bstate, blog = start_xdsd(args.xdsd, bwork, [
+        "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport,
+        "repository.max_document_size=65536"])
+    try:
+        r1 = storescu(qport, bimgs, aec="PACS")
+        r2 = storescu(bdport, bimgs)
+        check(r1.returncode == 0 and r2.returncode == 0, "21 instances to the PACS and to the bounded xdsd")
+        n0 = associations(work)
+        st, errs, texts, docs = rad69(bhport, bst, bse, [small[0], big, small[1]], [ELE])
+        n1 = associations(work)
+        check(st == "PartialSuccess" and errs == ["XDSRepositoryError"] and sorted(docs) == sorted(small[:2])
+              and len(texts) == 1 and "max_document_size" in texts[0] and big in texts[0]
+              and all(pixel_data(d) is not None for d in docs.values()),
+              "an instance over repository.max_document_size: XDSRepositoryError naming the limit, the others "
+              "sent (%s %s %s %s)" % (st, errs, texts, sorted(docs)))
+        check(n1 - n0 == 2, "the refused instance's association aborted, the next one on a new one (%d)"
+              % (n1 - n0))
+        ok, left = no_answer_files(bstate)
+        check(ok, "the refused instance's file is gone (%s)" % left)
+        with open(os.path.join(bwork, "xdsd.log"), errors="replace") as f:
+            lg = f.read()
+        check("refused as it arrived" in lg, "refused as it arrived, not after (xdsd log)")
+
+        st, errs, texts, docs = rad69(bhport, bst, bse, small, [ELE])
+        limited = [t for t in texts if "answer size limit" in t]
+        total = sum(len(d) for d in docs.values())
+        check(st == "PartialSuccess" and len(docs) == 15 and errs == ["XDSRepositoryError"] * 5
+              and len(limited) == 5 and total <= 8 * 65536
+              and sorted(docs) == sorted(small[:15]),
+              "20 instances of 33 KB over an answer bound of 512 KiB: PartialSuccess, 15 sent (%d bytes), 5 "
+              "\"answer size limit\" (%s %s %s)" % (total, st, errs, texts[:1]))
+        ok, left = no_answer_files(bstate)
+        check(ok, "no answer file left after the bounded answer (%s)" % left)
+        check(stop_xdsd(bx) == 0, "SIGTERM stops the bounded xdsd cleanly")
+    finally:
+        stop_xdsd(bx)
+        blog.close()
+        if FAILS:
+            print(open(os.path.join(bwork, "xdsd.log")).read()[-3000:])
 
     stop(pacs)
     t0 = time.time()
