@@ -5,13 +5,16 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <sqlite3.h>
 
 #include <libxml/tree.h>
 
@@ -413,7 +416,10 @@ test_kos(void)
 	    sizeof err), DCMSHIM_EINVAL);
 }
 
-/* A repository that keeps what it was handed and answers fake_status. */
+/* A repository that keeps what it was handed and answers fake_status,
+ * or, for call i < nreply, reply[i]: status (NULL: the handler fails, no
+ * answer) with errors inside a RegistryErrorList. */
+#define FAKE_REPLIES	4
 static struct {
 	char		body[65536];
 	char		att_cid[256];
@@ -422,6 +428,12 @@ static struct {
 	int		calls;
 	int		audited;
 	const char	*status;
+	struct {
+		const char	*status;
+		const char	*errors;
+	}		reply[FAKE_REPLIES];
+	int		nreply;
+	char		bodies[FAKE_REPLIES][65536];
 } fake;
 
 static int
@@ -431,7 +443,6 @@ fake_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	xmlBuffer *xb = xmlBufferCreate();
 
 	(void)actor;
-	(void)x;
 	fake.calls++;
 	xmlNodeDump(xb, req->doc, req->body, 0, 0);
 	str_lcpy(fake.body, (const char *)xmlBufferContent(xb),
@@ -442,6 +453,21 @@ fake_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		str_lcpy(fake.att_type, req->att[0].content_type,
 		    sizeof fake.att_type);
 		fake.att_size = (long long)req->att[0].size;
+	}
+	if (fake.calls <= fake.nreply) {
+		int i = fake.calls - 1;
+
+		str_lcpy(fake.bodies[i], fake.body, sizeof fake.bodies[i]);
+		if (fake.reply[i].status == NULL) {
+			str_lcpy(x->reason, "fake: no answer",
+			    sizeof x->reason);
+			return -1;
+		}
+		return buf_addf(&reply->body, "<rs:RegistryResponse "
+		    "xmlns:rs=\"%s\" status=\"%s\"><rs:RegistryErrorList>%s"
+		    "</rs:RegistryErrorList></rs:RegistryResponse>", NS_RS,
+		    fake.reply[i].status, fake.reply[i].errors != NULL ?
+		    fake.reply[i].errors : "") == BUF_OK ? 0 : -1;
 	}
 	return buf_addf(&reply->body, "<rs:RegistryResponse xmlns:rs=\"%s\" "
 	    "status=\"%s\"/>", NS_RS, fake.status) == BUF_OK ? 0 : -1;
@@ -1261,6 +1287,467 @@ test_transcode_threads(void)
 	}
 }
 
+/* ---- idempotent publication ---- */
+
+static void
+test_attempt_db(void)
+{
+	struct dcmshim_info a = mkinfo("1.7.1", "1.7.1.1");
+	struct dcmshim_info b = mkinfo("1.7.1", "1.7.1.2");
+	struct bridge_study_row r;
+	struct bridge_db *db;
+	sqlite3 *old;
+	char dir[512], path[600], err[256];
+
+	/* a dicom.db of the first release: the columns come, rows stay */
+	snprintf(dir, sizeof dir, "%s/attempt", workdir);
+	snprintf(path, sizeof path, "mkdir -p '%s'", dir);
+	CU_ASSERT_EQUAL_FATAL(system(path), 0);
+	snprintf(path, sizeof path, "%s/dicom.db", dir);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &old), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(old, "CREATE TABLE study ("
+	    "study_uid TEXT PRIMARY KEY, bsn TEXT, instances INTEGER NOT NULL"
+	    " DEFAULT 0, last_arrival INTEGER NOT NULL, state TEXT NOT NULL);"
+	    "INSERT INTO study VALUES ('1.7.9', '999911120', 1, 50, 'ready')",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(old);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(dir, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, "1.7.9", &r, err,
+	    sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.state, "ready");
+	CU_ASSERT_EQUAL(r.instances, 1);
+	CU_ASSERT_EQUAL(r.rev, 0);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	CU_ASSERT_STRING_EQUAL(r.entry_uuid, "");
+
+	/* rev counts the instances added; a resent one adds nothing */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", 100, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", 101, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(r.rev, 1);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", 102, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 1000, 60, err, sizeof err), 1);
+
+	/* one attempt at a time, all its parts */
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.1", "2.25.1",
+	    "urn:uuid:00000000-0000-4000-8000-000000000001", "2.25.2", 2, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, "1.7.1", &r, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(r.rev, 2);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "2.25.1");
+	CU_ASSERT_STRING_EQUAL(r.attempt_entry_uuid,
+	    "urn:uuid:00000000-0000-4000-8000-000000000001");
+	CU_ASSERT_STRING_EQUAL(r.attempt_ss_uid, "2.25.2");
+	CU_ASSERT_EQUAL(r.attempt_rev, 2);
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.1", "2.25.3",
+	    "urn:uuid:00000000-0000-4000-8000-000000000003", "2.25.4", 2, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "study 1.7.1 is unknown or has a "
+	    "publication in flight");
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.404", "2.25.3",
+	    "urn:uuid:00000000-0000-4000-8000-000000000003", "2.25.4", 2, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "study 1.7.404 is unknown or has a "
+	    "publication in flight");
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.9", "2.25.3", "", "2.25.4",
+	    0, err, sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "an attempt needs a uniqueId, an "
+	    "entryUUID and a SubmissionSet uniqueId");
+
+	/* another manifest published leaves the attempt; its own settles it */
+	CU_ASSERT_EQUAL(bridge_db_published(db, "1.7.1", "urn:uuid:other",
+	    "2.25.9", err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "2.25.1");
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, "1.7.1", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_published(db, "1.7.1",
+	    "urn:uuid:00000000-0000-4000-8000-000000000001", "2.25.1", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.state, "published");
+	CU_ASSERT_STRING_EQUAL(r.unique_id, "2.25.1");
+	CU_ASSERT_STRING_EQUAL(r.entry_uuid,
+	    "urn:uuid:00000000-0000-4000-8000-000000000001");
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	CU_ASSERT_STRING_EQUAL(r.attempt_entry_uuid, "");
+	CU_ASSERT_STRING_EQUAL(r.attempt_ss_uid, "");
+	CU_ASSERT_EQUAL(r.attempt_rev, 0);
+
+	/* a drop forgets only the attempt it names */
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.1", "2.25.5",
+	    "urn:uuid:00000000-0000-4000-8000-000000000005", "2.25.6", 2, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_attempt_drop(db, "1.7.1", "2.25.1", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "2.25.5");
+	CU_ASSERT_EQUAL(bridge_db_attempt_drop(db, "1.7.1", "2.25.5", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	CU_ASSERT_STRING_EQUAL(r.entry_uuid,
+	    "urn:uuid:00000000-0000-4000-8000-000000000001");
+
+	/* the attempt survives a reopen (and the migrations run again) */
+	CU_ASSERT_EQUAL(bridge_db_attempt(db, "1.7.1", "2.25.7",
+	    "urn:uuid:00000000-0000-4000-8000-000000000007", "2.25.8", 2, err,
+	    sizeof err), 0);
+	bridge_db_close(db);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(dir, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "2.25.7");
+	CU_ASSERT_STRING_EQUAL(r.attempt_ss_uid, "2.25.8");
+	CU_ASSERT_EQUAL(r.rev, 2);
+	bridge_db_close(db);
+}
+
+#define RR(st, errs) "<rs:RegistryResponse xmlns:rs=\"" NS_RS "\" " \
+	"status=\"" st "\"><rs:RegistryErrorList>" errs \
+	"</rs:RegistryErrorList></rs:RegistryResponse>"
+#define RE(code, ctx) "<rs:RegistryError errorCode=\"" code "\" " \
+	"codeContext=\"" ctx "\" severity=\"" SEV_ERROR "\"/>"
+#define RW(code, ctx) "<rs:RegistryError errorCode=\"" code "\" " \
+	"codeContext=\"" ctx "\" severity=\"" SEV_WARNING "\"/>"
+
+static enum bridge_rad68_outcome
+outcome(const char *xml, const char *uid, const char *ss, char *err,
+    size_t errlen)
+{
+	return bridge_rad68_outcome(xml, strlen(xml), uid, ss, err, errlen);
+}
+
+static void
+test_rad68_outcome(void)
+{
+	/* what our registry answers to a registered submission sent again */
+	static const char again[] = RR(ST_FAILURE,
+	    RE(ERR_REGISTRY_METADATA, "DocumentEntry 'urn:uuid:e': this "
+	    "entryUUID is already used by a stored DocumentEntry; ids are "
+	    "never reused")
+	    RE(ERR_DEPRECATED_DOCUMENT, "Association 'urn:uuid:a': "
+	    "urn:ihe:iti:2007:AssociationType:RPLC target 'urn:uuid:p' is "
+	    "not Approved")
+	    RE(ERR_DUP_UNIQUEID_IN_REGISTRY, "SubmissionSet 'urn:uuid:s': "
+	    "uniqueId '1.2.3.4' is already in the registry"));
+	static const char dup_de[] = RR(ST_FAILURE,
+	    RE(ERR_DUP_UNIQUEID_IN_REGISTRY, "uniqueId 2.25.77 exists"));
+	static const char dup_prefix[] = RR(ST_FAILURE,
+	    RE(ERR_DUP_UNIQUEID_IN_REGISTRY, "uniqueId '1.2.3.45' and "
+	    "'11.2.3.4' exist"));
+	static const char meta[] = RR(ST_FAILURE,
+	    RE(ERR_REGISTRY_METADATA, "DocumentEntry 'urn:uuid:e': this "
+	    "entryUUID is already used"));
+	static const char busy[] = RR(ST_FAILURE,
+	    RE(ERR_REGISTRY_METADATA, "x") RE(ERR_REGISTRY_NOT_AVAILABLE,
+	    "down"));
+	static const char warn[] = RR(ST_FAILURE,
+	    RW(ERR_EXTRA_METADATA_NOT_SAVED, "w"));
+	static const char partial[] = RR(ST_PARTIAL,
+	    RE(ERR_REGISTRY_METADATA, "x"));
+	static const char soap_dup[] = "<s:Envelope xmlns:s=\"" NS_SOAP12
+	    "\"><s:Body>" RR(ST_FAILURE, RE(ERR_DUP_UNIQUEID_IN_REGISTRY,
+	    "SubmissionSet uniqueId 1.2.3.4")) "</s:Body></s:Envelope>";
+	static const char fault[] = "<s:Envelope xmlns:s=\"" NS_SOAP12
+	    "\"><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value>"
+	    "</s:Code><s:Reason><s:Text xml:lang=\"en\">busy</s:Text>"
+	    "</s:Reason></s:Fault></s:Body></s:Envelope>";
+	static const char ok[] = "<rs:RegistryResponse xmlns:rs=\"" NS_RS
+	    "\" status=\"" ST_SUCCESS "\"/>";
+	char err[512];
+
+	CU_ASSERT_EQUAL(outcome(ok, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_SUCCESS);
+	/* registered before: the SubmissionSet uniqueId, whatever else */
+	CU_ASSERT_EQUAL(outcome(again, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_REGISTERED);
+	CU_ASSERT_STRING_EQUAL(err, ERR_DUP_UNIQUEID_IN_REGISTRY ": "
+	    "SubmissionSet 'urn:uuid:s': uniqueId '1.2.3.4' is already in the "
+	    "registry");
+	CU_ASSERT_EQUAL(outcome(soap_dup, NULL, "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_REGISTERED);
+	/* a registry that keeps DocumentEntry uniqueIds unique */
+	CU_ASSERT_EQUAL(outcome(dup_de, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_REGISTERED);
+	/* someone else's ids, or none to compare: a rejection */
+	CU_ASSERT_EQUAL(outcome(dup_prefix, "2.25.77", "1.2.3.4", err,
+	    sizeof err), BRIDGE_RAD68_REJECTED);
+	CU_ASSERT_EQUAL(outcome(again, NULL, NULL, err, sizeof err),
+	    BRIDGE_RAD68_REJECTED);
+	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": DocumentEntry "
+	    "'urn:uuid:e': this entryUUID is already used by a stored "
+	    "DocumentEntry; ids are never reused");
+	/* a metadata error naming our entry proves nothing */
+	CU_ASSERT_EQUAL(outcome(meta, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_REJECTED);
+	/* not decided: transient errors, no error, PartialSuccess, faults */
+	CU_ASSERT_EQUAL(outcome(busy, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": x");
+	CU_ASSERT_EQUAL(outcome(warn, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_EQUAL(outcome(RR(ST_FAILURE, ""), "2.25.77", "1.2.3.4", err,
+	    sizeof err), BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(err, ST_FAILURE);
+	CU_ASSERT_EQUAL(outcome(partial, "2.25.77", "1.2.3.4", err,
+	    sizeof err), BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_EQUAL(outcome(fault, "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(err, "SOAP fault: busy");
+	CU_ASSERT_EQUAL(outcome("<x/>", "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(err, "the repository answered no "
+	    "RegistryResponse");
+	CU_ASSERT_EQUAL(outcome("<x", "2.25.77", "1.2.3.4", err, sizeof err),
+	    BRIDGE_RAD68_UNKNOWN);
+	/* bridge_rad68_reply: Success or not */
+	CU_ASSERT_EQUAL(bridge_rad68_reply(ok, strlen(ok), err, sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_rad68_reply(again, strlen(again), err,
+	    sizeof err), 0);
+}
+
+/* Files in dir. */
+static int
+count_files(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The body of the send fake.bodies[i] (or fake.body, i < 0) has the
+ * formatted text. */
+static int sent(int i, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int
+sent(int i, const char *fmt, ...)
+{
+	va_list ap;
+	char s[512];
+
+	va_start(ap, fmt);
+	vsnprintf(s, sizeof s, fmt, ap);
+	va_end(ap);
+	return strstr(i < 0 ? fake.body : fake.bodies[i], s) != NULL;
+}
+
+#define EO_ID	"<rim:ExtrinsicObject id=\"%s\"%s"
+#define DE_UID	"identificationScheme=\"" EI_DE_UNIQUEID "\" value=\"%s\"%s"
+#define SS_UID	"identificationScheme=\"" EI_SS_UNIQUEID "\" value=\"%s\"%s"
+#define RPLC	"associationType=\"" AT_RPLC "\" sourceObject=\"%s\" " \
+		"targetObject=\"%s\""
+
+static void
+test_publish_idempotent(void)
+{
+	static const struct soap_route routes[] = {
+		{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
+		  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
+		  fake_iti41 },
+	};
+	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
+	struct bridge_links links = { .repository = &ep, .audit = fake_audit };
+	struct bridge_study_row a, b, c, r;
+	struct bridge_db *db;
+	struct conf cf;
+	char state[512], kos[600], path[1024], err[512], errs[2048];
+	unsigned char *k1, *k2;
+	size_t n1 = 0, n2 = 0;
+
+	conf_defaults(&cf);
+	snprintf(state, sizeof state, "%s/idem", workdir);
+	snprintf(kos, sizeof kos, "%s/dicom/kos", state);
+	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
+	str_lcpy(cf.repository_unique_id, "1.3.6.1.4.1.21367.13.71.9",
+	    sizeof cf.repository_unique_id);
+	snprintf(path, sizeof path, "mkdir -p '%s'", state);
+	CU_ASSERT_EQUAL_FATAL(system(path), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(state, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 100), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 2, 101), 0);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 200, 60, err, sizeof err), 1);
+
+	/* 1. no answer: the manifest stays recorded as the attempt */
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;		/* reply[0].status NULL: none */
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "repository: fake: no answer");
+	CU_ASSERT_EQUAL(fake.audited, 1);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &a, err,
+	    sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(a.state, "ready");
+	CU_ASSERT_STRING_EQUAL(a.entry_uuid, "");
+	CU_ASSERT_TRUE(strncmp(a.attempt_unique_id, "2.25.", 5) == 0);
+	CU_ASSERT_TRUE(strncmp(a.attempt_entry_uuid, "urn:uuid:", 9) == 0);
+	CU_ASSERT_EQUAL(strlen(a.attempt_entry_uuid), 45);
+	CU_ASSERT_TRUE(a.attempt_ss_uid[0] != '\0');
+	CU_ASSERT_EQUAL(a.attempt_rev, a.rev);
+	CU_ASSERT_TRUE(sent(0, EO_ID, a.attempt_entry_uuid, ""));
+	CU_ASSERT_TRUE(sent(0, SS_UID, a.attempt_ss_uid, ""));
+	CU_ASSERT_EQUAL(count_files(kos), 1);
+	snprintf(path, sizeof path, "%s/%s.dcm", kos, a.attempt_unique_id);
+	k1 = slurp(path, &n1);
+	CU_ASSERT_PTR_NOT_NULL(k1);
+
+	/* 2. the retry sends the same manifest: ids and KOS bytes */
+	memset(&fake, 0, sizeof fake);
+	fake.status = ST_SUCCESS;
+	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_TRUE(sent(-1, EO_ID, a.attempt_entry_uuid, ""));
+	CU_ASSERT_TRUE(sent(-1, DE_UID, a.attempt_unique_id, ""));
+	CU_ASSERT_TRUE(sent(-1, SS_UID, a.attempt_ss_uid, ""));
+	CU_ASSERT_EQUAL(fake.att_size, (long long)n1);
+	CU_ASSERT_EQUAL(count_files(kos), 1);
+	k2 = slurp(path, &n2);
+	CU_ASSERT_TRUE(k1 != NULL && k2 != NULL && n1 == n2 &&
+	    memcmp(k1, k2, n1) == 0);
+	free(k1);
+	free(k2);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.state, "published");
+	CU_ASSERT_STRING_EQUAL(r.entry_uuid, a.attempt_entry_uuid);
+	CU_ASSERT_STRING_EQUAL(r.unique_id, a.attempt_unique_id);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+
+	/* 3. a late instance; a transient error keeps the attempt (an RPLC
+	 * of the first entry), and its retry learns that send registered */
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 3, 300), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	    sizeof err), 0);
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;
+	fake.reply[0].status = ST_FAILURE;
+	fake.reply[0].errors = RE(ERR_REGISTRY_NOT_AVAILABLE, "timeout");
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_NOT_AVAILABLE ": timeout");
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &b, err,
+	    sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(b.entry_uuid, a.attempt_entry_uuid);
+	CU_ASSERT_TRUE(b.attempt_unique_id[0] != '\0');
+	CU_ASSERT_STRING_NOT_EQUAL(b.attempt_unique_id, a.attempt_unique_id);
+	CU_ASSERT_TRUE(sent(0, RPLC, b.attempt_entry_uuid,
+	    a.attempt_entry_uuid));
+	snprintf(errs, sizeof errs,
+	    RE(ERR_REGISTRY_METADATA, "DocumentEntry '%s': this entryUUID is "
+	    "already used by a stored DocumentEntry; ids are never reused")
+	    RE(ERR_DEPRECATED_DOCUMENT, "Association 'urn:uuid:x': RPLC "
+	    "target '%s' is not Approved")
+	    RE(ERR_DUP_UNIQUEID_IN_REGISTRY, "SubmissionSet 'urn:uuid:y': "
+	    "uniqueId '%s' is already in the registry"),
+	    b.attempt_entry_uuid, a.attempt_entry_uuid, b.attempt_ss_uid);
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;
+	fake.reply[0].status = ST_FAILURE;
+	fake.reply[0].errors = errs;
+	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_EQUAL(fake.audited, 1);
+	CU_ASSERT_TRUE(sent(0, EO_ID, b.attempt_entry_uuid, ""));
+	CU_ASSERT_TRUE(sent(0, SS_UID, b.attempt_ss_uid, ""));
+	CU_ASSERT_TRUE(sent(0, RPLC, b.attempt_entry_uuid,
+	    a.attempt_entry_uuid));
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.state, "published");
+	CU_ASSERT_STRING_EQUAL(r.entry_uuid, b.attempt_entry_uuid);
+	CU_ASSERT_STRING_EQUAL(r.unique_id, b.attempt_unique_id);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	CU_ASSERT_EQUAL(r.instances, 3);
+
+	/* 4. instances added while an attempt is in flight: it is settled
+	 * first (sent again), then a new manifest replaces it */
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 4, 400), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	    sizeof err), 0);
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &c, err,
+	    sizeof err), 0);
+	CU_ASSERT_TRUE(c.attempt_unique_id[0] != '\0');
+	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 5, 500), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	    sizeof err), 0);
+	snprintf(errs, sizeof errs, RE(ERR_DUP_UNIQUEID_IN_REGISTRY,
+	    "DocumentEntry uniqueId %s is already in the registry%s"),
+	    c.attempt_unique_id, "");
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 2;
+	fake.reply[0].status = ST_FAILURE;
+	fake.reply[0].errors = errs;
+	fake.reply[1].status = ST_SUCCESS;
+	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(fake.calls, 2);
+	CU_ASSERT_EQUAL(fake.audited, 2);
+	CU_ASSERT_TRUE(sent(0, EO_ID, c.attempt_entry_uuid, ""));
+	CU_ASSERT_TRUE(sent(0, RPLC, c.attempt_entry_uuid,
+	    b.attempt_entry_uuid));
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(r.state, "published");
+	CU_ASSERT_STRING_NOT_EQUAL(r.entry_uuid, c.attempt_entry_uuid);
+	CU_ASSERT_STRING_NOT_EQUAL(r.unique_id, c.attempt_unique_id);
+	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	CU_ASSERT_EQUAL(r.instances, 5);
+	CU_ASSERT_TRUE(sent(1, RPLC, r.entry_uuid, c.attempt_entry_uuid));
+	CU_ASSERT_TRUE(sent(1, DE_UID, r.unique_id, ""));
+
+	/* 5. a rejection settles an attempt too: dropped with its KOS, and
+	 * the next try is a new manifest */
+	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	    sizeof err), 0);
+	n1 = (size_t)count_files(kos);
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;
+	fake.reply[0].status = ST_FAILURE;
+	fake.reply[0].errors = RE(ERR_REGISTRY_METADATA, "classCode");
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": classCode");
+	CU_ASSERT_EQUAL(count_files(kos), (int)n1);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &c, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c.state, "ready");
+	CU_ASSERT_STRING_EQUAL(c.attempt_unique_id, "");
+	CU_ASSERT_STRING_EQUAL(c.entry_uuid, r.entry_uuid);
+
+	/* 6. an attempt whose KOS was removed by hand is given up */
+	memset(&fake, 0, sizeof fake);
+	fake.nreply = 1;
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), -1);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &c, err,
+	    sizeof err), 0);
+	snprintf(path, sizeof path, "%s/%s.dcm", kos, c.attempt_unique_id);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	memset(&fake, 0, sizeof fake);
+	fake.status = ST_SUCCESS;
+	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(fake.calls, 1);
+	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &b, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(b.state, "published");
+	CU_ASSERT_STRING_NOT_EQUAL(b.unique_id, c.attempt_unique_id);
+	CU_ASSERT_TRUE(sent(-1, RPLC, b.entry_uuid, r.entry_uuid));
+	bridge_db_close(db);
+}
+
 int
 main(void)
 {
@@ -1297,6 +1784,12 @@ main(void)
 	    CU_add_test(s, "KOS manifest", test_kos) == NULL ||
 	    CU_add_test(s, "publication: KOS + RAD-68, RPLC",
 	    test_publish) == NULL ||
+	    CU_add_test(s, "study table: publication attempts",
+	    test_attempt_db) == NULL ||
+	    CU_add_test(s, "RAD-68 outcome of a resend",
+	    test_rad68_outcome) == NULL ||
+	    CU_add_test(s, "publication: idempotent across lost answers",
+	    test_publish_idempotent) == NULL ||
 	    CU_add_test(s, "transcoding: which syntaxes",
 	    test_can_transcode) == NULL ||
 	    CU_add_test(s, "transcoding: LE -> JPEG-LS -> RLE -> implicit",
