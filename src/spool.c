@@ -1,10 +1,11 @@
 /*
  * spool.c: a received byte stream written to a temporary file while its
- * SHA-1 and SHA-256 are computed on two helper threads.  See spool.h.
+ * SHA-1 and SHA-256 are computed; past 1 MiB the digests and the file
+ * writes run on three helper threads.  See spool.h.
  *
  * The ring.  SPOOL_NBUF buffers of SPOOL_BUF bytes and three helper
  * threads that consume every buffer in order: SHA-1, SHA-256 and the
- * writer (write() to the file, sync_file_range write-back).  The
+ * writer (write() to the file).  The
  * receiving thread only copies into the buffer of sequence number `pub`
  * (slot pub % SPOOL_NBUF); when it is full and more bytes arrive it
  * publishes it (pub++, broadcast) and goes on with the next slot, which

@@ -1,12 +1,13 @@
 /*
  * spool.h: a received byte stream written to a private temporary file
  * while its size, SHA-1 (the XDS hash) and SHA-256 (the blob store's
- * name) are computed, so nobody reads the file again to hash it.  The
- * digests run on helper threads over a bounded ring of buffers, in
- * parallel with the receiving thread's socket reads and file writes; the
- * memory held is fixed (a few MiB per open spool) whatever the size.
- * Write-back of the file is started as it grows (sync_file_range), so
- * the consumer's fsync finds little left to do.
+ * name) are computed, so nobody reads the file again to hash it.  Past
+ * the first 1 MiB the digests and the file writes run on helper threads
+ * over a bounded ring of buffers, in parallel with the receiving
+ * thread's socket reads; the memory held is fixed (at most 4 MiB per open
+ * spool) whatever the size.  The file is written with O_DIRECT where the
+ * file system allows it, else its write-back is started as it grows
+ * (sync_file_range), so the consumer's fsync finds little left to do.
  *
  * Also here: the streaming base64 decoder (RFC 2045 6.8, whitespace
  * ignored) used for base64 MIME parts and inline base64 documents.
