@@ -513,8 +513,10 @@ answer(struct rq *q, size_t i)
 	long long left, bound;
 	int made = 0, rc = -1, frc;
 
+	/* a stored instance sent as it is takes no temp space */
 	left = s->max_tmp - q->tmp_bytes;
-	if (q->full || left <= 0) {
+	if ((it->stripped || !ts_wanted(q, it->ts)) && (q->full ||
+	    left <= 0)) {
 		q->full = 1;
 		return fail_item(q, ERR_REPOSITORY, "answer size limit: %.64s "
 		    "not sent, this answer already holds %lld bytes (at most "

@@ -5,7 +5,9 @@ asked for in JPEG Baseline only (lossy) it is XDSRepositoryError; the
 stored syntax anywhere in the list means the stored bytes; the first
 listed syntax that can be made wins; an empty list is XDSRepositoryError;
 parallel transcodings beyond the bound wait instead of failing; no answer
-file is left in dicom/tmp/rad69 after any answer.
+file is left in dicom/tmp/rad69 after any answer; transcoded parts past
+the answer's bound (8 x repository.max_document_size) are "answer size
+limit" errors, stored files sent as they are do not count.
 
 The helpers are shared with tests/dicom/test_proxy.py."""
 import argparse, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
@@ -262,6 +264,23 @@ def main():
         check(res == [True] * 6, "6 parallel requests of 3 transcodings each all answered (%s)" % res)
         ok, left = no_answer_files(state)
         check(ok, "no answer file left after the parallel answers (%s)" % left)
+        check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
+
+        # the answer's bound on temp files, 8 x repository.max_document_size
+        # = 16 KiB: the transcoded parts (8.8 KB each) count, the stored
+        # files sent as they are do not
+        log.close()
+        xdsd, dport, hport, state, log = start_xdsd(args.xdsd, work, ["repository.max_document_size=2048"])
+        st, errs, texts, docs = rad69(hport, study, series, sops, [ILE])
+        check(st == "PartialSuccess" and list(docs) == sops[:1] and errs == ["XDSRepositoryError"] * 2
+              and all("answer size limit" in t for t in texts),
+              "3 transcodings over an answer bound of 16 KiB: PartialSuccess, 1 sent, 2 \"answer size limit\" "
+              "(%s %s %s)" % (st, errs, texts[:1]))
+        st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
+        check(st == "Success" and len(docs) == 3, "the stored files as they are take none of it: Success (%s %s)"
+              % (st, errs))
+        ok, left = no_answer_files(state)
+        check(ok, "no answer file left after the bounded answer (%s)" % left)
         check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
     finally:
         stop_xdsd(xdsd)
