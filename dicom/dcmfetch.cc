@@ -177,8 +177,9 @@ namespace {
 
 // The association's TCP connection, which can be cut from our side: once
 // *cut is set every read fails at once, so DCMTK stops taking the PDVs of
-// an instance over its bound (and the abort that follows does not wait
-// for the PACS).  Writes go on: the A-ABORT still reaches the PACS.
+// an instance over its bound: the failed read makes DCMTK close the
+// connection (no A-ABORT PDU: the PACS sees the transport closed, PS3.8
+// 9.1.5), and the abort that follows does not wait for the PACS.
 //
 // TCP_QUICKACK is re-armed after every read (Linux turns it off again):
 // a PACS with Nagle on (dcmqrscp as Debian builds it) holds the small

@@ -13,10 +13,14 @@
  *	and no lossless transcoding into one
  *	proxy mode: the PACS cannot be reached	XDSRepositoryError
  *	proxy mode: the PACS does not have it	XDSDocumentUniqueIdError
+ *	proxy mode: over max_document_size	XDSRepositoryError
+ *	past the answer's bound on temp files	XDSRepositoryError
  * Success when all were found, PartialSuccess when some, Failure when
  * none.  The study and series UIDs are read from the attributes
  * (studyInstanceUID, seriesInstanceUID) or, as some consumers send them,
- * from child elements StudyInstanceUID / SeriesInstanceUID.
+ * from child elements StudyInstanceUID / SeriesInstanceUID.  A
+ * DocumentRequest's HomeCommunityId comes back unchanged in its
+ * DocumentResponse (NIST ids_4820 matchHomeCommunityIds).
  *
  * Transfer syntax (RAD TF-3 4.69.4.2.3): an instance stored in a syntax of
  * the request's TransferSyntaxUIDList leaves as stored; otherwise it is
@@ -106,6 +110,7 @@ struct item {
 	char			 sop[DCMSHIM_UI_SZ];
 	char			 sop_class[DCMSHIM_UI_SZ];
 	char			 ts[DCMSHIM_UI_SZ];	/* as stored */
+	char			 home[ID_MAX];	/* HomeCommunityId, echoed */
 	int			 stripped;	/* at the PACS (proxy mode) */
 };
 
@@ -400,9 +405,11 @@ encode(struct rq *q, const char *src, const char *ts, char *out,
 	return 0;
 }
 
+/* The DocumentResponse of a, with the request's HomeCommunityId (home,
+ * "" when it had none) as it came. */
 static int
-add_response(struct rq *q, struct soap_attachment *a, const char *repo,
-    const char *sop)
+add_response(struct rq *q, struct soap_attachment *a, const char *home,
+    const char *repo, const char *sop)
 {
 	char rnd[SOAP_UUID_LEN];
 
@@ -410,8 +417,12 @@ add_response(struct rq *q, struct soap_attachment *a, const char *repo,
 	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
 		return -1;
 	str_lcpy(a->content_type, "application/dicom", sizeof a->content_type);
-	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>"
-	    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
+	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>") != BUF_OK ||
+	    (home[0] != '\0' && (buf_adds(&q->docs,
+	    "<xdsb:HomeCommunityId>") != BUF_OK ||
+	    buf_add_xml(&q->docs, home) != BUF_OK ||
+	    buf_adds(&q->docs, "</xdsb:HomeCommunityId>") != BUF_OK)) ||
+	    buf_adds(&q->docs, "<xdsb:RepositoryUniqueId>") != BUF_OK ||
 	    buf_add_xml(&q->docs, repo) != BUF_OK ||
 	    buf_adds(&q->docs, "</xdsb:RepositoryUniqueId>"
 	    "<xdsb:DocumentUniqueId>") != BUF_OK ||
@@ -441,7 +452,8 @@ resolve(struct rq *q, xmlNode *dr, const char *study, const char *series)
 
 	if (text_child(dr, NS_XDSB, "RepositoryUniqueId", repo, sizeof repo)
 	    != 0 || text_child(dr, NS_XDSB, "DocumentUniqueId", sop,
-	    sizeof sop) != 0)
+	    sizeof sop) != 0 || text_child(dr, NS_XDSB, "HomeCommunityId",
+	    it->home, sizeof it->home) != 0)
 		return fail_doc(q, ERR_DOCUMENT_UNIQUEID, NULL,
 		    "value too long", study, series, "");
 	if (strcmp(repo, q->ids->repo_uid) != 0) {
@@ -592,7 +604,7 @@ answer(struct rq *q, size_t i)
 	str_lcpy(a->path, out, sizeof a->path);
 	a->size = sb.st_size;
 	a->unlink_after = made || src == fetched;
-	if (add_response(q, a, s->repo_uid, it->sop) != 0)
+	if (add_response(q, a, it->home, s->repo_uid, it->sop) != 0)
 		goto out;	/* -1: out of memory */
 	if (a->unlink_after)
 		q->tmp_bytes += sb.st_size;
