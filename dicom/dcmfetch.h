@@ -95,8 +95,9 @@ int	dcmfetch_open(const struct dcmfetch_peer *p,
 /*
  * C-GET of one instance into out_path (created; it must not exist).
  * Refuses more than max_bytes (the Part 10 file: File Meta and dataset;
- * 0: no bound) as they arrive: nothing past the bound is written or
- * read, the association is aborted.  Returns DCMSHIM_OK;
+ * 0: no bound) as they arrive: the connection is cut at the first PDV
+ * past the bound (at most one PDV, our maximum PDU, written beyond it),
+ * the association dropped, the file removed.  Returns DCMSHIM_OK;
  * DCMSHIM_ERANGE over max_bytes; DCMSHIM_ENOTFOUND when the PACS answered
  * without sending the instance; DCMSHIM_EPARSE when it sent another
  * instance; DCMSHIM_EINVAL when no context of the association fits its
