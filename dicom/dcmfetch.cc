@@ -569,30 +569,3 @@ dcmfetch_close(struct dcmfetch *f)
 	}
 	delete f;
 }
-
-extern "C" int
-dcmfetch_get(const struct dcmfetch_req *r, const char *out_path, char *err,
-    size_t errlen)
-{
-	struct dcmfetch *f = nullptr;
-	int rc;
-
-	if (r == nullptr || out_path == nullptr || r->sop_class == nullptr ||
-	    r->nts == 0 || r->nts > DCMFETCH_MAX_TS || r->ts == nullptr) {
-		dcmshim_seterr(err, errlen, "C-GET: bad argument");
-		return DCMSHIM_EINVAL;
-	}
-	const struct dcmfetch_peer p = { r->host, r->port, r->calling_ae,
-	    r->called_ae, r->timeout };
-	const struct dcmfetch_ctx c = { r->sop_class, r->ts, r->nts };
-	const struct dcmfetch_inst in = { r->study_uid, r->series_uid,
-	    r->sop_uid, r->sop_class };
-
-	if ((rc = dcmfetch_open(&p, &c, 1, &f, err, errlen)) != DCMSHIM_OK) {
-		std::remove(out_path);
-		return rc;
-	}
-	rc = dcmfetch_one(f, &in, out_path, 0, err, errlen);
-	dcmfetch_close(f);
-	return rc;
-}

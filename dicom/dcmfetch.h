@@ -116,26 +116,6 @@ int	dcmfetch_alive(const struct dcmfetch *f);
  * f.  NULL is a no-op. */
 void	dcmfetch_close(struct dcmfetch *f);
 
-/*
- * One instance on an association of its own: dcmfetch_open with the
- * one class, dcmfetch_one without a bound, dcmfetch_close.
- */
-struct dcmfetch_req {
-	const char		*host;
-	int			 port;
-	const char		*calling_ae;
-	const char		*called_ae;
-	int			 timeout;
-	const char		*study_uid;
-	const char		*series_uid;
-	const char		*sop_uid;
-	const char		*sop_class;
-	const char *const	*ts;
-	size_t			 nts;
-};
-int	dcmfetch_get(const struct dcmfetch_req *r, const char *out_path,
-	    char *err, size_t errlen);
-
 #ifdef __cplusplus
 }
 #endif
