@@ -272,11 +272,54 @@ instance_known(sqlite3 *db, const struct dcmshim_info *in, const char *bsn)
 	return known;
 }
 
+/* The study of an existing row of this SOP Instance UID into study
+ * (any BSN): 1, or 0 when there is none. */
+static int
+sop_stored(sqlite3 *db, const char *sop_uid, char study[DCMSHIM_UI_SZ])
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	int found = 0;
+
+	study[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT study_uid FROM instance WHERE"
+	    " sop_uid = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sop_uid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			found = 1;
+			if ((v = sqlite3_column_text(st, 0)) != NULL)
+				str_lcpy(study, (const char *)v, DCMSHIM_UI_SZ);
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* A study's count, BSN and state recounted from all its instances. */
+static int
+study_recount(sqlite3 *db, const char *study_uid, char *err, size_t errlen)
+{
+	return exec_bind(db, "UPDATE study SET rev = rev + 1,"
+	    " instances = (SELECT count(*) FROM instance i WHERE"
+	    "  i.study_uid = study.study_uid),"
+	    " bsn = (SELECT min(bsn) FROM instance i WHERE"
+	    "  i.study_uid = study.study_uid),"
+	    " state = CASE"
+	    "  WHEN (SELECT count(DISTINCT bsn) FROM instance i WHERE"
+	    "   i.study_uid = study.study_uid) > 1 THEN 'conflict'"
+	    "  WHEN (SELECT count(bsn) FROM instance i WHERE"
+	    "   i.study_uid = study.study_uid) = 0 THEN 'pending'"
+	    "  ELSE 'receiving' END"
+	    " WHERE study_uid = :a", study_uid, NULL, NULL, NULL, 0, err,
+	    errlen);
+}
+
 int
 bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
     const char *bsn, long long now, char *err, size_t errlen)
 {
-	int rc = -1;
+	char was[DCMSHIM_UI_SZ];
+	int rc = -1, replaced;
 
 	pthread_mutex_lock(&d->mu);
 	/* The bridge's receive path: the file is durable, and an unclean
@@ -298,6 +341,7 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 		rc = 0;
 		goto out;
 	}
+	replaced = sop_stored(d->db, in->sop_uid, was);
 	/* The study row first (the instance refers to it). */
 	if (exec_bind(d->db, "INSERT INTO study(study_uid, bsn, last_arrival,"
 	    " state) VALUES (:a, :b, :n, CASE WHEN :b IS NULL THEN 'pending'"
@@ -318,20 +362,29 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	 * BSN -> that one; two -> conflict; none -> pending.  A study that
 	 * was ready or published receives again (republication, RPLC).
 	 * rev + 1: a manifest listed before this instance is incomplete.
+	 * A new instance updates the row from its own BSN (SET expressions
+	 * see the row as it was), in constant time: recounting the study's
+	 * instances for each one made a study of n instances cost O(n^2)
+	 * and was a fifth of the bridge's CPU at 1,000 instances.  A
+	 * replaced instance may have taken a BSN away (or left another
+	 * study): then recount.
 	 */
-	if (exec_bind(d->db, "UPDATE study SET rev = rev + 1,"
-	    " instances = (SELECT count(*) FROM instance i WHERE"
-	    "  i.study_uid = study.study_uid),"
-	    " bsn = (SELECT min(bsn) FROM instance i WHERE"
-	    "  i.study_uid = study.study_uid),"
-	    " state = CASE"
-	    "  WHEN (SELECT count(DISTINCT bsn) FROM instance i WHERE"
-	    "   i.study_uid = study.study_uid) > 1 THEN 'conflict'"
-	    "  WHEN (SELECT count(bsn) FROM instance i WHERE"
-	    "   i.study_uid = study.study_uid) = 0 THEN 'pending'"
-	    "  ELSE 'receiving' END"
-	    " WHERE study_uid = :a", in->study_uid, NULL, NULL, NULL, 0, err,
-	    errlen) != 0)
+	if (!replaced) {
+		if (exec_bind(d->db, "UPDATE study SET rev = rev + 1,"
+		    " instances = instances + 1,"
+		    " state = CASE"
+		    "  WHEN state = 'conflict' OR (:b IS NOT NULL AND"
+		    "   bsn IS NOT NULL AND bsn <> :b) THEN 'conflict'"
+		    "  WHEN bsn IS NULL AND :b IS NULL THEN 'pending'"
+		    "  ELSE 'receiving' END,"
+		    " bsn = CASE WHEN bsn IS NULL THEN :b WHEN :b IS NULL"
+		    "  THEN bsn ELSE min(bsn, :b) END"
+		    " WHERE study_uid = :a", in->study_uid, bsn, NULL, NULL, 0,
+		    err, errlen) != 0)
+			goto rollback;
+	} else if (study_recount(d->db, in->study_uid, err, errlen) != 0 ||
+	    (strcmp(was, in->study_uid) != 0 && was[0] != '\0' &&
+	    study_recount(d->db, was, err, errlen) != 0))
 		goto rollback;
 	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));

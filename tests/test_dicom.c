@@ -350,6 +350,29 @@ test_pending(void)
 	memset(&v, 0, sizeof v);
 	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(v.n, 2);
+	/* c sent again with the study's BSN (corrected at the modality): a
+	 * replaced instance recounts its study, the conflict is gone and c
+	 * still counts once */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "999911120", 400, err,
+	    sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	CU_ASSERT_STRING_EQUAL(v.bsn, "999911120");
+	CU_ASSERT_EQUAL(v.instances, 3);
+	/* d moves to study 1.9 (same SOP UID, other study): both recounted */
+	str_lcpy(d.study_uid, "1.9", sizeof d.study_uid);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 500, err, sizeof err), 0);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);
+	CU_ASSERT_EQUAL(v.instances, 4);
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(v.n, 1);		/* 1.8: pending, now empty */
+	CU_ASSERT_EQUAL(v.instances, 0);
 	bridge_db_close(db);
 }
 
