@@ -23,9 +23,11 @@ limit"."""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_rad69ts import (FAILS, ELE, JLS, check, decoded_pixels, free_port, make_image,  # noqa: E402
-                          meta_split, no_answer_files, pixel_data, rad69, start_xdsd, stop_xdsd,
-                          storescu, wait_port)
+from dicomtest import (FAILS, ELE, JLS, TESTDATA, check, decoded_pixels, free_port, make_image,  # noqa: E402
+                       meta_split, no_answer_files, pixel_data, start_bridge, stop_process, summary, tail,
+                       wait_port)
+from dicomtest import rad69_series as rad69  # noqa: E402
+import dicomtest  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
@@ -56,15 +58,6 @@ def associations(work):
         return f.read().count("Association Received")
 
 
-def stop(p):
-    if p.poll() is None:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill(); p.wait()
-
-
 def has_pixel_data(path):
     r = subprocess.run(["dcmdump", "-q", "+P", "7fe0,0010", path], capture_output=True, text=True)
     return r.stdout.strip() != ""
@@ -75,10 +68,8 @@ def header_only_mark(path):
     return "2.25." in r.stdout
 
 
-def studies(state):
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies"],
-                       capture_output=True, text=True)
-    return {s["study"]: s for s in json.loads(r.stdout)} if r.returncode == 0 else {}
+def storescu(port, files, aec="XDSNODE", extra=("-xe",)):
+    return dicomtest.storescu(port, files, aec, extra)
 
 
 work = tempfile.mkdtemp(prefix="xds-proxy-")
@@ -90,8 +81,8 @@ extra = make_image(work, study, series, missing)
 orig = {s: pixel_data(open(f, "rb").read()) for s, f in zip(sops, imgs)}
 qport = free_port()
 pacs = start_pacs(work, qport)
-xdsd, dport, hport, state, log = start_xdsd(args.xdsd, work, [
-    "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport])
+xdsd = start_bridge(args.xdsd, work, ["dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport])
+dport, hport, state = xdsd.dport, xdsd.port, xdsd.state
 try:
     r = storescu(qport, imgs, aec="PACS")
     check(r.returncode == 0, "the study loaded into the PACS (dcmqrscp) (%s)" % r.stderr.strip()[:200])
@@ -113,7 +104,7 @@ try:
     if inst:
         ts, _ = meta_split(open(inst[0], "rb").read())
         check(ts == ELE, "the copy keeps the syntax it was received in (%s)" % ts)
-    s = studies(state).get(study)
+    s = dicomtest.studies(args.xdsctl, state).get(study)
     check(s is not None and s["instances"] == 4 and s["bsn"] == "999911120",
           "the study table has the 4 instances and the BSN (%s)" % (s,))
 
@@ -156,8 +147,7 @@ try:
     # a compressed instance: fetched in the syntax it was stored in
     # (JPEG lossless SV1, the first context offered), and decoded for a
     # consumer that takes Explicit VR LE only
-    td = os.environ.get("XDS_TESTDATA", os.path.join(os.environ.get("top_srcdir", "."), "../shared/testdata/ihe"))
-    jpg = os.path.join(td, "dicom", "dcm4che", "MR-JPEGLosslessSV1.dcm")
+    jpg = os.path.join(TESTDATA, "dicom", "dcm4che", "MR-JPEGLosslessSV1.dcm")
     jst, jse = "1.3.46.670589.11.4140.6.123890950282789940", "1.3.46.670589.11.4140.7.1238909502827899400701"
     jsop = "1.3.46.670589.11.4140.9.1238909502827899400701.16.2.1.1.0.0.2"
     jts = "1.2.840.10008.1.2.4.70"
@@ -188,9 +178,9 @@ try:
     small = [bse + ".%d" % i for i in range(1, 21)]  # 32 KiB each
     bimgs = [make_image(bwork, bst, bse, s, size=128) for s in small] + \
         [make_image(bwork, bst, bse, big, size=256)]
-    bx, bdport, bhport, bstate, blog = start_xdsd(args.xdsd, bwork, [
-        "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport,
-        "repository.max_document_size=65536"])
+    bx = start_bridge(args.xdsd, bwork, ["dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport,
+                                       "repository.max_document_size=65536"])
+    bdport, bhport, bstate = bx.dport, bx.port, bx.state
     try:
         r1 = storescu(qport, bimgs, aec="PACS")
         r2 = storescu(bdport, bimgs)
@@ -221,14 +211,13 @@ try:
               "\"answer size limit\" (%s %s %s)" % (total, st, errs, texts[:1]))
         ok, left = no_answer_files(bstate)
         check(ok, "no answer file left after the bounded answer (%s)" % left)
-        check(stop_xdsd(bx) == 0, "SIGTERM stops the bounded xdsd cleanly")
+        check(bx.stop() == 0, "SIGTERM stops the bounded xdsd cleanly")
     finally:
-        stop_xdsd(bx)
-        blog.close()
+        bx.stop()
         if FAILS:
-            print(open(os.path.join(bwork, "xdsd.log")).read()[-3000:])
+            print(tail(bx.logpath, 3000))
 
-    stop(pacs)
+    stop_process(pacs)
     t0 = time.time()
     st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
     check(st == "Failure" and errs == ["XDSRepositoryError"] * 3 and not docs
@@ -237,15 +226,13 @@ try:
           % (st, errs, texts[:1], time.time() - t0))
     ok, left = no_answer_files(state)
     check(ok, "no file left after the failed fetch (%s)" % left)
-    check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
+    check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 finally:
-    stop(pacs)
-    stop_xdsd(xdsd)
-    log.close()
+    stop_process(pacs)
+    xdsd.stop()
     if FAILS:
-        print(open(os.path.join(work, "xdsd.log")).read()[-3000:])
-        print(open(os.path.join(work, "pacs.log")).read()[-2000:])
+        print(tail(xdsd.logpath, 3000))
+        print(tail(os.path.join(work, "pacs.log"), 2000))
     else:
         shutil.rmtree(work, ignore_errors=True)
-print("%d failed" % len(FAILS))
-sys.exit(1 if FAILS else 0)
+sys.exit(summary())

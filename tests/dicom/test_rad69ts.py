@@ -9,187 +9,14 @@ file is left in dicom/tmp/rad69 after any answer; transcoded parts past
 the answer's bound (8 x repository.max_document_size) are "answer size
 limit" errors, stored files sent as they are do not count.
 
-The helpers are shared with tests/dicom/test_proxy.py."""
-import argparse, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
+The harness is tests/dicom/dicomtest.py."""
+import argparse, os, shutil, sys, tempfile, threading
 
-sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "repo"))
-import xdsmsg  # noqa: E402
-
-ELE = "1.2.840.10008.1.2.1"          # Explicit VR Little Endian
-ILE = "1.2.840.10008.1.2"            # Implicit VR Little Endian
-JLS = "1.2.840.10008.1.2.4.80"       # JPEG-LS lossless
-JPEG_BASE = "1.2.840.10008.1.2.4.50"  # JPEG Baseline (lossy)
-REPO_UID = "1.3.6.1.4.1.21367.13.71.1"   # repository.unique_id default = Retrieve Location UID
-ACT_RAD69 = "urn:ihe:rad:2009:RetrieveImagingDocumentSet"
-BSN = "999911120"
-FAILS = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-def wait_port(port, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close(); return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def meta_split(data):
-    """(transfer syntax, dataset bytes) of a Part 10 file."""
-    assert data[128:132] == b"DICM"
-    glen = struct.unpack("<I", data[140:144])[0]
-    end = 144 + glen
-    meta, ts, i = data[132:end], None, 0
-    while i < len(meta):
-        g, e = struct.unpack("<HH", meta[i:i+4]); vr = meta[i+4:i+6]
-        if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT"):
-            ln = struct.unpack("<I", meta[i+8:i+12])[0]; v = meta[i+12:i+12+ln]; i += 12 + ln
-        else:
-            ln = struct.unpack("<H", meta[i+6:i+8])[0]; v = meta[i+8:i+8+ln]; i += 8 + ln
-        if (g, e) == (2, 0x10):
-            ts = v.rstrip(b"\0 ").decode()
-    return ts, data[end:]
-
-
-def pixel_data(data):
-    """The PixelData value of an uncompressed explicit VR LE Part 10 file, or None."""
-    _, ds = meta_split(data)
-    i = ds.rfind(b"\xe0\x7f\x10\x00")
-    if i < 0 or ds[i+4:i+6] not in (b"OW", b"OB"):
-        return None
-    ln = struct.unpack("<I", ds[i+8:i+12])[0]
-    return ds[i+12:i+12+ln]
-
-
-def make_image(work, study, series, sop, bsn=BSN, size=64):
-    """An Explicit VR LE MONOCHROME2 16-bit (12 stored) image with a BSN; its path."""
-    px = "\\".join("%04x" % ((x * 37 + y * 11 + (x * y) % 97) & 0x0fff)
-                   for y in range(size) for x in range(size))
-    dump = os.path.join(work, sop + ".dump")
-    with open(dump, "w") as f:
-        f.write("(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s]\n"
-                "(0008,0020) DA [20260101]\n(0008,0030) TM [101010]\n(0008,0050) SH [ACC1]\n"
-                "(0008,0060) CS [OT]\n(0010,0010) PN [Test^Proxy]\n(0010,0020) LO [%s]\n"
-                "(0010,0021) LO [NLMINBIZA]\n(0020,000d) UI [%s]\n(0020,000e) UI [%s]\n"
-                "(0020,0010) SH [1]\n(0020,0013) IS [1]\n"
-                "(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n(0028,0010) US %d\n"
-                "(0028,0011) US %d\n(0028,0100) US 16\n(0028,0101) US 12\n(0028,0102) US 11\n"
-                "(0028,0103) US 0\n(7fe0,0010) OW %s\n" % (sop, bsn, study, series, size, size, px))
-    out = os.path.join(work, sop + ".dcm")
-    r = subprocess.run(["dump2dcm", "+l", "200000", "--write-xfer-little", dump, out], capture_output=True, text=True)
-    if r.returncode != 0 or not os.path.exists(out):
-        raise RuntimeError("dump2dcm: " + r.stderr)
-    return out
-
-
-def decoded_pixels(work, data, name):
-    """PixelData after decompressing data (any syntax dcmtk decodes) to Explicit VR LE."""
-    src, dst = os.path.join(work, name + ".in.dcm"), os.path.join(work, name + ".out.dcm")
-    with open(src, "wb") as f:
-        f.write(data)
-    ts, _ = meta_split(data)
-    tool = {JLS: ["dcmdjpls"], "1.2.840.10008.1.2.4.81": ["dcmdjpls"],
-            "1.2.840.10008.1.2.5": ["dcmdrle"]}.get(ts, ["dcmdjpeg"] if ".4." in ts else ["dcmconv", "+te"])
-    r = subprocess.run(tool + [src, dst], capture_output=True, text=True)
-    if r.returncode != 0:
-        print("  %s: %s" % (" ".join(tool), r.stderr.strip()[:300]))
-        return None
-    with open(dst, "rb") as f:
-        return pixel_data(f.read())
-
-
-def storescu(port, files, aec="XDSNODE", extra=("-xe",)):
-    return subprocess.run(["storescu", "-aec", aec, *extra, "127.0.0.1", str(port), *files],
-                          capture_output=True, text=True, timeout=60)
-
-
-def rad69_body(studies, ts):
-    """studies: [(study, [(series, [(repo, sop)])])]."""
-    out = ['<xdsiB:RetrieveImagingDocumentSetRequest xmlns:xdsiB="urn:ihe:rad:xdsi-b:2009" '
-           'xmlns:xdsb="urn:ihe:iti:xds-b:2007">']
-    for st, series in studies:
-        out.append('<xdsiB:StudyRequest studyInstanceUID="%s">' % st)
-        for se, docs in series:
-            out.append('<xdsiB:SeriesRequest seriesInstanceUID="%s">' % se)
-            for repo, sop in docs:
-                out.append('<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>%s</xdsb:RepositoryUniqueId>'
-                           '<xdsb:DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:DocumentRequest>' % (repo, sop))
-            out.append('</xdsiB:SeriesRequest>')
-        out.append('</xdsiB:StudyRequest>')
-    out.append('<xdsiB:TransferSyntaxUIDList>%s</xdsiB:TransferSyntaxUIDList>'
-               % "".join("<xdsiB:TransferSyntaxUID>%s</xdsiB:TransferSyntaxUID>" % t for t in ts))
-    out.append('</xdsiB:RetrieveImagingDocumentSetRequest>')
-    return "".join(out)
-
-
-def rad69(port, study, series, sops, ts):
-    """(status, error codes, error texts, {sop: bytes}) of a RAD-69 request."""
-    body = rad69_body([(study, [(series, [(REPO_UID, s) for s in sops])])], ts)
-    ct, b = xdsmsg.mtom(ACT_RAD69, body, [])
-    _, rct, rb = xdsmsg.post(port, "/xdsi/source", ct, b)
-    xml, att = xdsmsg.split_mtom(rct, rb)
-    docs = {}
-    for m in re.finditer(r"<xdsb:DocumentResponse>(.*?)</xdsb:DocumentResponse>", xml, re.S):
-        dr = m.group(1)
-        u = re.search(r"<xdsb:DocumentUniqueId>([^<]*)<", dr).group(1)
-        mt = re.search(r"<xdsb:mimeType>([^<]*)<", dr).group(1)
-        cid = re.search(r'href="cid:([^"]+)"', dr).group(1)
-        docs[u] = att.get(cid) if mt == "application/dicom" else None
-    texts = re.findall(r'codeContext="([^"]*)"', xml)
-    return xdsmsg.status_of(xml), xdsmsg.errors_of(xml), texts, docs
-
-
-def answer_files(state):
-    d = os.path.join(state, "dicom", "tmp", "rad69")
-    return sorted(os.listdir(d)) if os.path.isdir(d) else ["(no %s)" % d]
-
-
-def no_answer_files(state, timeout=3.0):
-    """The SOAP layer removes answer files once the response is sent: wait for it."""
-    end = time.time() + timeout
-    while time.time() < end:
-        left = answer_files(state)
-        if not left:
-            return True, left
-        time.sleep(0.05)
-    return False, left
-
-
-def start_xdsd(xdsd_bin, work, extra=()):
-    """(process, dicom port, http port, state dir, log file)."""
-    state = os.path.join(work, "state")
-    dport, hport = free_port(), free_port()
-    cmd = [xdsd_bin, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
-           "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport,
-           "-C", "dicom.publish_after=3600", "-C", "dicom.timeout=10"]
-    for e in extra:
-        cmd += ["-C", e]
-    log = open(os.path.join(work, "xdsd.log"), "a")
-    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    if not (wait_port(dport) and wait_port(hport)):
-        print("xdsd did not start")
-    return p, dport, hport, state, log
-
-
-def stop_xdsd(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            return p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill(); p.wait()
-    return None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dicomtest import (ELE, ILE, JLS, JPEG_BASE, FAILS, check, decoded_pixels,  # noqa: E402
+                       make_image, meta_split, no_answer_files, pixel_data, start_bridge, storescu,
+                       summary, tail)
+from dicomtest import rad69_series as rad69  # noqa: E402
 
 
 def main():
@@ -201,9 +28,10 @@ def main():
     sops = [series + ".%d" % i for i in range(1, 4)]
     imgs = [make_image(work, study, series, s) for s in sops]
     orig = {s: pixel_data(open(f, "rb").read()) for s, f in zip(sops, imgs)}
-    xdsd, dport, hport, state, log = start_xdsd(args.xdsd, work)
+    xdsd = start_bridge(args.xdsd, work)
+    hport, state = xdsd.port, xdsd.state
     try:
-        r = storescu(dport, imgs)
+        r = storescu(xdsd.dport, imgs, extra=("-xe",))
         check(r.returncode == 0, "3 Explicit VR LE images stored (%s)" % r.stderr.strip()[:200])
         stored = os.path.join(state, "dicom", study, series, sops[0] + ".dcm")
         check(meta_split(open(stored, "rb").read())[0] == ELE, "stored as Explicit VR Little Endian")
@@ -264,13 +92,13 @@ def main():
         check(res == [True] * 6, "6 parallel requests of 3 transcodings each all answered (%s)" % res)
         ok, left = no_answer_files(state)
         check(ok, "no answer file left after the parallel answers (%s)" % left)
-        check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
+        check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 
         # the answer's bound on temp files, 8 x repository.max_document_size
         # = 16 KiB: the transcoded parts (8.8 KB each) count, the stored
         # files sent as they are do not
-        log.close()
-        xdsd, dport, hport, state, log = start_xdsd(args.xdsd, work, ["repository.max_document_size=2048"])
+        xdsd = start_bridge(args.xdsd, work, ["repository.max_document_size=2048"])
+        hport, state = xdsd.port, xdsd.state
         st, errs, texts, docs = rad69(hport, study, series, sops, [ILE])
         check(st == "PartialSuccess" and list(docs) == sops[:1] and errs == ["XDSRepositoryError"] * 2
               and all("answer size limit" in t for t in texts),
@@ -281,16 +109,14 @@ def main():
               % (st, errs))
         ok, left = no_answer_files(state)
         check(ok, "no answer file left after the bounded answer (%s)" % left)
-        check(stop_xdsd(xdsd) == 0, "SIGTERM stops xdsd cleanly")
+        check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
     finally:
-        stop_xdsd(xdsd)
-        log.close()
+        xdsd.stop()
         if FAILS:
-            print(open(os.path.join(work, "xdsd.log")).read()[-3000:])
+            print(tail(xdsd.logpath, 3000))
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print("%d failed" % len(FAILS))
-    return 1 if FAILS else 0
+    return summary()
 
 
 if __name__ == "__main__":
