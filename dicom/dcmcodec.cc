@@ -301,12 +301,8 @@ dcmshim_transcode(const char *in_path, const char *to_ts,
 	try {
 		rc = transcode(in_path, to_ts, out_path, &created, &inflated_fd,
 		    err, errlen);
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		rc = DCMSHIM_EINTERNAL;
+		rc = dcmshim_exception(err, errlen);
 	}
 	if (inflated_fd >= 0)
 		close(inflated_fd);

@@ -8,8 +8,8 @@
 // hospital firewall), and the answer cannot be mixed up with instances
 // other associations are storing into the bridge at the same time.
 //
-// C++17; every exported function catches everything: no exception
-// reaches C.
+// C++17; every exported function catches everything (dcmshim_exception):
+// no exception reaches C; none goes back into DCMTK from our handlers.
 #include "dcmtk/config/osconfig.h"
 
 #include <cerrno>
@@ -133,12 +133,8 @@ dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 			return DCMSHIM_EIO;
 		}
 		return DCMSHIM_OK;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen);
 	}
 }
 
@@ -164,12 +160,8 @@ dcmfetch_is_stripped(const char *path, char *err, size_t errlen)
 		return ff.getMetaInfo()->findAndGetOFString(
 		    DCM_PrivateInformationCreatorUID, v).good() &&
 		    v == DICOM_PROXY_HEADER_UID ? 1 : 0;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen);
 	}
 }
 
@@ -270,32 +262,37 @@ protected:
 	handleSTORERequestFile(T_ASC_PresentationContextID *pc,
 	    const OFString &, T_DIMSE_C_StoreRQ *rq) override
 	{
-		if (got || sop_ != rq->AffectedSOPInstanceUID) {
-			why = std::string("the PACS sent another instance (") +
-			    rq->AffectedSOPInstanceUID + ")";
-			return DIMSE_BADDATA;
+		try {
+			if (got || sop_ != rq->AffectedSOPInstanceUID) {
+				why = std::string("the PACS sent another "
+				    "instance (") + rq->AffectedSOPInstanceUID +
+				    ")";
+				return DIMSE_BADDATA;
+			}
+			OFCondition c = DcmSCU::handleSTORERequestFile(pc,
+			    out_.c_str(), rq);
+			if (c.good())
+				got = true;
+			else if (!over)
+				why = std::string("receiving the instance: ") +
+				    c.text();
+			return c;
+		} catch (...) {
+			return dcmshim_exception_cond();
 		}
-		OFCondition c = DcmSCU::handleSTORERequestFile(pc,
-		    out_.c_str(), rq);
-		if (c.good())
-			got = true;
-		else if (!over)
-			why = std::string("receiving the instance: ") + c.text();
-		return c;
 	}
 
 	// Called after each PDV of the dataset (progress notification
 	// on): past the bound, cut the connection, so the next read fails
 	// and DCMTK removes the file.  At most one PDV (our maximum PDU,
-	// 16 KiB by default) is written past the bound.
+	// 16 KiB by default) is written past the bound.  Allocates nothing,
+	// so throws nothing: dcmfetch_one() words the refusal.
 	void
 	notifyRECEIVEProgress(const unsigned long n) override
 	{
 		if (max_ > 0 && n > max_ && !over) {
 			over = true;
 			*cut_ = true;
-			why = "more than " + std::to_string(max_) + " bytes: "
-			    "refused as it arrived";
 		}
 	}
 
@@ -429,12 +426,8 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 internal:
 		seterr2(err, errlen, "C-GET: ", c.text());
 		rc = DCMSHIM_EINTERNAL;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		rc = DCMSHIM_EINTERNAL;
+		rc = dcmshim_exception(err, errlen);
 	}
 out:
 	delete f;
@@ -509,7 +502,10 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 		{
 			std::string m = "C-GET from " + f->peer + ": ";
 
-			if (!scu.why.empty())
+			if (scu.over)
+				m += "more than " + std::to_string(max_bytes) +
+				    " bytes: refused as it arrived";
+			else if (!scu.why.empty())
 				m += scu.why;
 			else if (c.bad())
 				m += c.text();
@@ -531,12 +527,8 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 			f->alive = false;
 		} else
 			rc = DCMSHIM_ENOTFOUND;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		rc = DCMSHIM_EINTERNAL;
+		rc = dcmshim_exception(err, errlen);
 	}
 out:
 	for (RetrieveResponse *x : rsp)

@@ -96,18 +96,42 @@ private:
 	int wb_fd_ = -1;		// the receive file, during receipt
 	unsigned long wb_done_ = 0;	// bytes at the last write-back start
 
+	// The C-STORE handler.  Whatever it throws ends here, not in DCMTK:
+	// the association is aborted (a failed condition), the receive file
+	// closed and removed.
 	OFCondition
 	store(T_DIMSE_C_StoreRQ &rq, T_ASC_PresentationContextID pcid)
 	{
-		char tmp[4096], err[256];
+		char tmp[4096];
+		int fd = -1;
+		bool ours = false;	// tmp is our file, neither moved nor removed
+		OFCondition c;
+
+		try {
+			c = receive(rq, pcid, tmp, sizeof tmp, &fd, &ours);
+		} catch (...) {
+			c = dcmshim_exception_cond();
+		}
+		wb_fd_ = -1;
+		if (fd >= 0)
+			close(fd);
+		if (ours)
+			unlink(tmp);
+		return c;
+	}
+
+	OFCondition
+	receive(T_DIMSE_C_StoreRQ &rq, T_ASC_PresentationContextID pcid,
+	    char *tmp, size_t tmplen, int *fd, bool *ours)
+	{
+		char err[256];
 		struct dcmshim_info info;
 		Uint16 status = STATUS_STORE_Error_CannotUnderstand;
 		OFCondition c;
-		int fd;
 
-		if (std::snprintf(tmp, sizeof tmp, "%s/rcv-XXXXXX",
-		    s_->tmp_dir.c_str()) >= (int)sizeof tmp ||
-		    (fd = mkstemp(tmp)) < 0) {
+		if (std::snprintf(tmp, tmplen, "%s/rcv-XXXXXX",
+		    s_->tmp_dir.c_str()) >= (int)tmplen ||
+		    (*fd = mkstemp(tmp)) < 0) {
 			// Drain the dataset so the association stays usable.
 			DcmDataset *ds = nullptr;
 			c = receiveSTORERequest(rq, pcid, ds);
@@ -117,17 +141,17 @@ private:
 			return sendSTOREResponse(pcid, rq,
 			    STATUS_STORE_Refused_OutOfResources);
 		}
+		*ours = true;
 		// DCMTK writes through its own stream; our descriptor of the
 		// same file starts the write-back while the rest arrives.
-		wb_fd_ = fd;
+		wb_fd_ = *fd;
 		wb_done_ = 0;
 		c = receiveSTORERequest(rq, pcid, OFString(tmp));
 		wb_fd_ = -1;
-		close(fd);
-		if (c.bad()) {
-			unlink(tmp);
-			return c;	// the association is broken
-		}
+		close(*fd);
+		*fd = -1;
+		if (c.bad())
+			return c;	// the association is broken; store() unlinks
 		if (dcmshim_parse_file(tmp, &info, err, sizeof err) != 0) {
 			DCMNET_WARN("C-STORE refused: " << err);
 			status = STATUS_STORE_Error_CannotUnderstand;
@@ -154,6 +178,7 @@ private:
 		}
 		if (status != STATUS_STORE_Success)
 			unlink(tmp);	// the callback moved it on success
+		*ours = false;
 		return sendSTOREResponse(pcid, rq, status);
 	}
 };
@@ -185,7 +210,8 @@ public:
 	{
 		if (secure)
 			return nullptr;
-		return new QuickAckConnection(fd);
+		// nothrow: DCMTK takes null for "no connection", not a throw
+		return new (std::nothrow) QuickAckConnection(fd);
 	}
 };
 
@@ -289,8 +315,9 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 }
 
 // One association in its own thread; the SCP object lives as long.
+// noexcept: nothing thrown may leave a thread (std::terminate anyway).
 void
-serve(dcmshim_scp *s, T_ASC_Association *assoc)
+serve(dcmshim_scp *s, T_ASC_Association *assoc) noexcept
 {
 	try {
 		BridgeSCP scp(s);
@@ -302,11 +329,24 @@ serve(dcmshim_scp *s, T_ASC_Association *assoc)
 			ASC_destroyAssociation(&assoc);
 		}
 	} catch (...) {
-		DCMNET_ERROR("DICOM association thread: unexpected exception");
+		char err[64];
+
+		(void)dcmshim_exception(err, sizeof err, "unexpected exception");
+		DCMNET_ERROR("DICOM association thread: " << err);
 	}
 	std::lock_guard<std::mutex> g(s->mu);
 	s->active--;
 	s->cv.notify_all();
+}
+
+// Until the last association thread has ended.  noexcept: a mutex that
+// cannot be locked ends the process rather than throw into C.
+void
+wait_idle(dcmshim_scp *s) noexcept
+{
+	std::unique_lock<std::mutex> g(s->mu);
+
+	s->cv.wait(g, [s] { return s->active == 0; });
 }
 
 // A-ASSOCIATE-RJ: permanent, service user, called AE title not
@@ -431,14 +471,10 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		}
 		*out = s;
 		return DCMSHIM_OK;
-	} catch (const std::bad_alloc &) {
-		delete s;
-		fail(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
 		delete s;
-		fail(err, errlen, "internal error setting up the SCP");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen,
+		    "internal error setting up the SCP");
 	}
 }
 
@@ -530,17 +566,10 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 				reject_busy(assoc);
 			}
 		}
-	} catch (const std::bad_alloc &) {
-		fail(err, errlen, "out of memory");
-		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
-		fail(err, errlen, "internal error in the SCP");
-		rc = DCMSHIM_EINTERNAL;
+		rc = dcmshim_exception(err, errlen, "internal error in the SCP");
 	}
-	{
-		std::unique_lock<std::mutex> g(s->mu);
-		s->cv.wait(g, [s] { return s->active == 0; });
-	}
+	wait_idle(s);
 	if (net != nullptr)
 		ASC_dropNetwork(&net);
 	return rc;

@@ -1,8 +1,8 @@
 // dcmscu.cc: the consumer side of the shim: read a KOS manifest's
 // references, and send files to a PACS with a C-STORE SCU.
 //
-// C++17; every exported function catches everything: no exception
-// reaches C.
+// C++17; every exported function catches everything (dcmshim_exception):
+// no exception reaches C.
 #include "dcmtk/config/osconfig.h"
 
 #include <cstdio>
@@ -114,12 +114,8 @@ dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
 		}
 		out->nrefs = n;
 		return DCMSHIM_OK;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen);
 	}
 }
 
@@ -231,11 +227,7 @@ dcmshim_store_scu(const struct dcmshim_scu_opts *o, const char *const *paths,
 		else
 			scu.abortAssociation();
 		return rc;
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen);
 	}
 }

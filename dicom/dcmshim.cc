@@ -1,7 +1,8 @@
 // dcmshim.cc: DICOM files, UIDs and the KOS manifest behind dcmshim.h.
 //
 // C++17; with dcmnet.cc the only translation units that include DCMTK.
-// Every exported function catches everything: no exception reaches C.
+// Every exported function catches everything (dcmshim_exception): no
+// exception reaches C.
 #include "dcmtk/config/osconfig.h"
 
 #include <cerrno>
@@ -28,6 +29,33 @@ dcmshim_seterr(char *err, size_t errlen, const char *msg)
 	if (err == nullptr || errlen == 0)
 		return;
 	std::snprintf(err, errlen, "%s", msg);
+}
+
+int
+dcmshim_exception(char *err, size_t errlen, const char *what) noexcept
+{
+	try {
+		throw;
+	} catch (const std::bad_alloc &) {
+		dcmshim_seterr(err, errlen, "out of memory");
+		return DCMSHIM_ENOMEM;
+	} catch (...) {
+		dcmshim_seterr(err, errlen, what != nullptr ? what :
+		    "internal error in DCMTK");
+		return DCMSHIM_EINTERNAL;
+	}
+}
+
+OFCondition
+dcmshim_exception_cond() noexcept
+{
+	try {
+		throw;
+	} catch (const std::bad_alloc &) {
+		return EC_MemoryExhausted;
+	} catch (...) {
+		return EC_InternalError;
+	}
 }
 
 static int
@@ -422,12 +450,8 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 				    sizeof out->transfer_syntax, "%s",
 				    UID_DeflatedExplicitVRLittleEndianTransferSyntax);
 		}
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		rc = DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		rc = DCMSHIM_EINTERNAL;
+		rc = dcmshim_exception(err, errlen);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -513,8 +537,8 @@ dcmshim_uid_new(const char *root, char *out, size_t outlen, char *err,
 		}
 		return copy_out(OFString(buf), out, outlen, "UID", err, errlen);
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error generating a UID");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen,
+		    "internal error generating a UID");
 	}
 }
 
@@ -622,11 +646,7 @@ dcmshim_kos_write(const struct dcmshim_kos *k, const char *path,
 		}
 		return copy_out(OFString(inst), sop_uid, sop_uidlen,
 		    "SOPInstanceUID", err, errlen);
-	} catch (const std::bad_alloc &) {
-		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
 	} catch (...) {
-		dcmshim_seterr(err, errlen, "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return dcmshim_exception(err, errlen);
 	}
 }

@@ -1,11 +1,33 @@
-// dcmshim_int.h: helpers shared by the shim's C++ translation units.
+// dcmshim_int.h: helpers shared by the shim's C++ translation units
+// (included after dcmtk/config/osconfig.h, never from C).
 #ifndef XDS_DCMSHIM_INT_H
 #define XDS_DCMSHIM_INT_H
 
 #include <stddef.h>
 
+#include "dcmtk/ofstd/ofcond.h"
+
 // Copy msg into err (always terminated, truncated to errlen).
 void	dcmshim_seterr(char *err, size_t errlen, const char *msg);
+
+// The exception boundary: no exception reaches C (c-stack.md 2.1), and no
+// exception goes back into DCMTK, whose own code is not exception safe.
+// Call these only inside a catch block (they rethrow the exception being
+// handled to classify it; with none, std::terminate).
+//
+// Every extern "C" function that reports a status ends its try so:
+//	} catch (...) {
+//		rc = dcmshim_exception(err, errlen);
+//	}
+// DCMSHIM_ENOMEM with "out of memory" for std::bad_alloc, otherwise
+// DCMSHIM_EINTERNAL with what ("internal error in DCMTK" when null).
+int	dcmshim_exception(char *err, size_t errlen,
+	    const char *what = nullptr) noexcept;
+
+// The same for a function DCMTK calls (an SCP or SCU handler): the
+// exception as a failed condition, EC_MemoryExhausted for std::bad_alloc,
+// otherwise EC_InternalError; DCMTK then ends the association.
+OFCondition	dcmshim_exception_cond() noexcept;
 
 // dcmshim.cc: a deflated file's dataset inflated (at most limit bytes)
 // into a memory file *fd with an Explicit VR LE meta header, or *fd -1
