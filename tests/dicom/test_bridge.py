@@ -8,130 +8,36 @@ serving, the pending list, TCP_NODELAY timing, publication end to end
 ITI-43 returns the KOS bytes; a later instance -> RPLC, old entry
 Deprecated; xdsctl dicom publish), clean SIGTERM, and the instance table
 rebuilt from the stored files after a crash."""
-import argparse, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, shutil, sqlite3, struct, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dicomtest import (FAILS, REPO_UID, TESTDATA as TD, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
+                       free_port, meta_split, objects, rad69, rad69_body, registry_query, storescu, summary,
+                       tail, wait_port, wait_study, SQ_FINDDOCS)
+import dicomtest  # noqa: E402
+import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
 ap.add_argument("--xdsctl", required=True)
 args = ap.parse_args()
-TD = os.environ.get("XDS_TESTDATA", os.path.join(os.environ.get("top_srcdir", "."), "../shared/testdata/ihe"))
 SAMPLES = os.path.join(TD, "dicom")
-sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "repo"))
-import xdsmsg  # noqa: E402
-FAILS = []
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-def meta_split(data):
-    """(transfer syntax, dataset bytes) of a Part 10 file."""
-    assert data[128:132] == b"DICM"
-    # (0002,0000) UL group length, explicit VR LE
-    glen = struct.unpack("<I", data[140:144])[0]
-    end = 144 + glen
-    meta, ts, i = data[132:end], None, 0
-    while i < len(meta):
-        g, e = struct.unpack("<HH", meta[i:i+4]); vr = meta[i+4:i+6]
-        if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT"):
-            ln = struct.unpack("<I", meta[i+8:i+12])[0]; v = meta[i+12:i+12+ln]; i += 12 + ln
-        else:
-            ln = struct.unpack("<H", meta[i+6:i+8])[0]; v = meta[i+8:i+8+ln]; i += 8 + ln
-        if (g, e) == (2, 0x10):
-            ts = v.rstrip(b"\0 ").decode()
-    return ts, data[end:]
 
 XOPT = {"1.2.840.10008.1.2": "-xi", "1.2.840.10008.1.2.1": "-xe", "1.2.840.10008.1.2.2": "-xb",
         "1.2.840.10008.1.2.4.70": "-xs", "1.2.840.10008.1.2.4.50": "-xy", "1.2.840.10008.1.2.4.51": "-xx",
         "1.2.840.10008.1.2.4.90": "-xv", "1.2.840.10008.1.2.4.91": "-xw", "1.2.840.10008.1.2.5": "-xr"}
 
-def storescu(port, files, extra=(), env=None):
-    return subprocess.run(["storescu", "-aec", "XDSNODE", *extra, "127.0.0.1", str(port), *files],
-                          capture_output=True, text=True, env=env, timeout=60)
-
 def studies(state):
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies"],
-                       capture_output=True, text=True)
-    return {s["study"]: s for s in json.loads(r.stdout)} if r.returncode == 0 else {}
+    return dicomtest.studies(args.xdsctl, state)
 
 def wait_published(state, study, prev, timeout=15):
     """The study row once published with a uniqueId other than prev."""
-    end = time.time() + timeout
-    while time.time() < end:
-        s = studies(state).get(study)
-        if s and s["state"] == "published" and s["unique_id"] not in (None, prev):
-            return s
-        time.sleep(0.2)
-    return None
+    return wait_study(args.xdsctl, state, study,
+                      lambda s: s["state"] == "published" and s["unique_id"] not in (None, prev), timeout)
 
 def find_documents(port, bsn, statuses):
-    """{entryUUID: {status, unique_id, xml}} of ITI-18 FindDocuments (LeafClass)."""
-    pat = xdsmsg.esc("%s^^^&%s&ISO" % (bsn, xdsmsg.BSN_OID))
-    st = ",".join("'urn:oasis:names:tc:ebxml-regrep:StatusType:%s'" % x for x in statuses)
-    q = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
-         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption '
-         'returnComposedObjects="true" returnType="LeafClass"/><rim:AdhocQuery '
-         'id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
-         '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>\'%s\'</rim:Value>'
-         '</rim:ValueList></rim:Slot><rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList>'
-         '<rim:Value>(%s)</rim:Value></rim:ValueList></rim:Slot></rim:AdhocQuery>'
-         '</query:AdhocQueryRequest>' % (pat, st))
-    act = "urn:ihe:iti:2007:RegistryStoredQuery"
-    _, _, body = xdsmsg.post(port, "/xds/registry", 'application/soap+xml; charset=UTF-8; action="%s"' % act,
-                             xdsmsg.envelope(act, q).encode())
-    out = {}
-    for m in re.finditer(r"<(?:\w+:)?ExtrinsicObject\b([^>]*)>(.*?)</(?:\w+:)?ExtrinsicObject>",
-                         body.decode("utf-8", "replace"), re.S):
-        attrs, inner = m.group(1), m.group(2)
-        eid = re.search(r'\bid="([^"]+)"', attrs).group(1)
-        status = re.search(r'\bstatus="([^"]+)"', attrs)
-        uid = None
-        for x in re.finditer(r"<(?:\w+:)?ExternalIdentifier\b([^>]*)>", inner):
-            if "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab" in x.group(1):
-                uid = re.search(r'\bvalue="([^"]+)"', x.group(1)).group(1)
-        out[eid] = {"status": status.group(1) if status else "", "unique_id": uid, "xml": m.group(0)}
-    return out
-
-ACT_RAD69 = "urn:ihe:rad:2009:RetrieveImagingDocumentSet"
-REPO_UID = "1.3.6.1.4.1.21367.13.71.1"     # repository.unique_id default = Retrieve Location UID
-
-def rad69_body(studies, ts, elements=False):
-    """studies: [(study, [(series, [(repo, sop)])])]."""
-    out = ['<xdsiB:RetrieveImagingDocumentSetRequest xmlns:xdsiB="urn:ihe:rad:xdsi-b:2009" '
-           'xmlns:xdsb="urn:ihe:iti:xds-b:2007">']
-    for st, series in studies:
-        out.append('<xdsiB:StudyRequest>' + '<xdsiB:StudyInstanceUID>%s</xdsiB:StudyInstanceUID>' % st
-                   if elements else '<xdsiB:StudyRequest studyInstanceUID="%s">' % st)
-        for se, docs in series:
-            out.append('<xdsiB:SeriesRequest>' + '<xdsiB:SeriesInstanceUID>%s</xdsiB:SeriesInstanceUID>' % se
-                       if elements else '<xdsiB:SeriesRequest seriesInstanceUID="%s">' % se)
-            for repo, sop in docs:
-                out.append('<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>%s</xdsb:RepositoryUniqueId>'
-                           '<xdsb:DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:DocumentRequest>' % (repo, sop))
-            out.append('</xdsiB:SeriesRequest>')
-        out.append('</xdsiB:StudyRequest>')
-    out.append('<xdsiB:TransferSyntaxUIDList>%s</xdsiB:TransferSyntaxUIDList>'
-               % "".join("<xdsiB:TransferSyntaxUID>%s</xdsiB:TransferSyntaxUID>" % t for t in ts))
-    out.append('</xdsiB:RetrieveImagingDocumentSetRequest>')
-    return "".join(out)
-
-def rad69(port, body_xml):
-    """(status, error codes, {sop: (mime, bytes)}) of a RAD-69 request."""
-    ct, body = xdsmsg.mtom(ACT_RAD69, body_xml, [])
-    st, rct, rb = xdsmsg.post(port, "/xdsi/source", ct, body)
-    xml, att = xdsmsg.split_mtom(rct, rb)
-    docs = {}
-    for m in re.finditer(r"<xdsb:DocumentResponse>(.*?)</xdsb:DocumentResponse>", xml, re.S):
-        dr = m.group(1)
-        u = re.search(r"<xdsb:DocumentUniqueId>([^<]*)<", dr).group(1)
-        mt = re.search(r"<xdsb:mimeType>([^<]*)<", dr).group(1)
-        cid = re.search(r'href="cid:([^"]+)"', dr).group(1)
-        docs[u] = (mt, att.get(cid))
-    return xdsmsg.status_of(xml), xdsmsg.errors_of(xml), docs
+    """{entryUUID: {status, status_attr, unique_id, xml}} of ITI-18 FindDocuments (LeafClass)."""
+    return objects(registry_query(port, SQ_FINDDOCS, find_documents_slots(bsn, statuses)))
 
 def stored_instances(state):
     """[(study, series, sop, transfer syntax, path)] in the bridge's store."""
@@ -166,26 +72,17 @@ def nist_rad69(port, state):
             for k in sorted(m, key=len, reverse=True):
                 x = re.sub(r'(?<=[">])%s(?=[<"])' % re.escape(k), m[k], x)
             x = re.sub(r"^<\?xml[^>]*>\s*", "", x)
-            st, errs, docs = rad69(port, x)
+            st, errs, _, docs = rad69(port, x)
             want = "Success" if "Comparison" in c else "Failure"
             ok = st == want and (want == "Failure" or docs.get(inst[2], (None, None))[1] == open(inst[4], "rb").read())
             check(ok, "NIST %s/%s: %s %s" % (plan, c, st, " ".join(errs)))
 
 work = tempfile.mkdtemp(prefix="xds-dicom-")
-state = os.path.join(work, "state")
-dport, hport = free_port(), free_port()
-cmd = [args.xdsd, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
-       "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport, "-C", "dicom.publish_after=1",
-       "-C", "dicom.max_associations=8"]
 env = dict(os.environ); env.pop("TCP_NODELAY", None)   # the bridge must not depend on it
-log = open(os.path.join(work, "xdsd.log"), "w")
-xdsd = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.max_associations=8"], dicom=True, env=env)
+state, dport, hport = xdsd.state, xdsd.dport, xdsd.port
 try:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", dport), 0.2).close(); break
-        except OSError:
-            time.sleep(0.05)
+    xdsd.start(5)
     r = subprocess.run(["echoscu", "-aec", "XDSNODE", "127.0.0.1", str(dport)], capture_output=True, text=True)
     check(r.returncode == 0, "C-ECHO answered")
     r = subprocess.run(["echoscu", "-aec", "OTHERAE", "127.0.0.1", str(dport)], capture_output=True, text=True)
@@ -205,20 +102,15 @@ try:
     rport = free_port()
     ref = subprocess.Popen(["storescp", "-B", "+xa", "-od", refdir, str(rport)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", rport), 0.2).close(); break
-        except OSError:
-            time.sleep(0.05)
+    wait_port(rport, 5)
     sent = {}
     try:
         for f in samples:
             data = open(f, "rb").read()
             ts, ds = meta_split(data)
-            r = storescu(dport, [f], (XOPT.get(ts, "-xe"),))
+            r = storescu(dport, [f], extra=(XOPT.get(ts, "-xe"),))
             check(r.returncode == 0, "stored %s (%s)" % (os.path.relpath(f, SAMPLES), ts))
-            r2 = subprocess.run(["storescu", "-aec", "ANY-SCP", XOPT.get(ts, "-xe"), "127.0.0.1", str(rport), f],
-                                capture_output=True, text=True, timeout=60)
+            r2 = storescu(rport, [f], "ANY-SCP", (XOPT.get(ts, "-xe"),))
             sent[f] = (ts, ds, r2.returncode == 0)
     finally:
         ref.terminate(); ref.wait()
@@ -252,17 +144,14 @@ try:
     gen = os.path.join(work, "gen"); os.mkdir(gen)
     files = []
     for i in range(24):
-        dump = os.path.join(gen, "%d.dump" % i)
-        open(dump, "w").write(
+        files.append(dump2dcm(
             "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.826.0.1.3680043.9.7.%d]\n"
             "(0008,0060) CS [OT]\n(0010,0020) LO [LOCAL1]\n(0010,1002) SQ (Sequence with undefined length)\n"
             "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [999911120]\n"
             "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
             "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [1.2.826.0.1.3680043.9.7]\n"
-            "(0020,000e) UI [1.2.826.0.1.3680043.9.7.0]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (i + 1))
-        out = os.path.join(gen, "%d.dcm" % i)
-        subprocess.run(["dump2dcm", "--write-xfer-little", dump, out], check=True, capture_output=True)
-        files.append(out)
+            "(0020,000e) UI [1.2.826.0.1.3680043.9.7.0]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (i + 1),
+            os.path.join(gen, "%d.dcm" % i)))
     results = []
     def worker(chunk):
         results.append(storescu(dport, chunk).returncode)
@@ -286,15 +175,13 @@ try:
     d2 = bytearray(data); i = d2.find(b"\x20\x00\x0d\x00")
     d2[i+6:i+8] = struct.pack("<H", 4000)
     p = os.path.join(work, "badlen.dcm"); open(p, "wb").write(bytes(d2)); bad.append(("wrong length", p))
-    dump = os.path.join(work, "nostudy.dump")
-    open(dump, "w").write("(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.826.0.1.3680043.9.8.1]\n")
-    p = os.path.join(work, "nostudy.dcm")
-    subprocess.run(["dump2dcm", "--write-xfer-little", dump, p], check=True, capture_output=True)
+    p = dump2dcm("(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.826.0.1.3680043.9.8.1]\n",
+                 os.path.join(work, "nostudy.dcm"))
     bad.append(("missing StudyInstanceUID", p))
     for what, p in bad:
         r = storescu(dport, [p])
         check(r.returncode != 0 or "Status" in r.stderr, "%s refused" % what)
-    check(xdsd.poll() is None, "xdsd still running after malformed input")
+    check(xdsd.running(), "xdsd still running after malformed input")
     r = subprocess.run(["echoscu", "-aec", "XDSNODE", "127.0.0.1", str(dport)], capture_output=True)
     check(r.returncode == 0, "C-ECHO still answered")
     check(not os.path.exists(os.path.join(state, "dicom", "1.2.826.0.1.3680043.9.8.1")), "nothing stored for the malformed ones")
@@ -330,11 +217,8 @@ try:
         check(r.stdout.count("contains IMAGE") == 24 and '"Manifest"' in r.stdout,
               "the KOS references the 24 instances")
         # a later instance: the study republishes with RPLC
-        dump = os.path.join(gen, "late.dump")
-        open(dump, "w").write(open(os.path.join(gen, "0.dump")).read().replace(
-            "1.2.826.0.1.3680043.9.7.1]", "1.2.826.0.1.3680043.9.7.99]"))
-        late = os.path.join(gen, "late.dcm")
-        subprocess.run(["dump2dcm", "--write-xfer-little", dump, late], check=True, capture_output=True)
+        late = dump2dcm(open(os.path.join(gen, "0.dump")).read().replace(
+            "1.2.826.0.1.3680043.9.7.1]", "1.2.826.0.1.3680043.9.7.99]"), os.path.join(gen, "late.dcm"))
         r = storescu(dport, [late])
         check(r.returncode == 0, "a late instance stored")
         second = wait_published(state, STUDY, first["unique_id"])
@@ -342,8 +226,8 @@ try:
         if second:
             ents = find_documents(hport, "999911120", ["Approved", "Deprecated"])
             old, new = ents.get(first["entry_uuid"]), ents.get(second["entry_uuid"])
-            check(old is not None and old["status"].endswith("Deprecated") and new is not None
-                  and new["status"].endswith("Approved") and new["unique_id"] == second["unique_id"],
+            check(old is not None and old["status_attr"].endswith("Deprecated") and new is not None
+                  and new["status_attr"].endswith("Approved") and new["unique_id"] == second["unique_id"],
                   "RPLC: the old entry is Deprecated, the new one Approved")
             # xdsctl dicom publish: republish on demand, replacing again
             r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "publish", STUDY],
@@ -355,80 +239,55 @@ try:
     gs = "1.2.826.0.1.3680043.9.7"; gse = gs + ".0"
     g1, g2 = os.path.join(state, "dicom", gs, gse, gs + ".1.dcm"), os.path.join(state, "dicom", gs, gse, gs + ".2.dcm")
     gts = meta_split(open(g1, "rb").read())[0]
-    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".1"), (REPO_UID, gs + ".2"),
+    st, errs, _, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".1"), (REPO_UID, gs + ".2"),
                                                             (REPO_UID, gs + ".777")])])], [gts]))
     check(st == "PartialSuccess" and errs == ["XDSDocumentUniqueIdError"]
           and docs.get(gs + ".1") == ("application/dicom", open(g1, "rb").read())
           and docs.get(gs + ".2") == ("application/dicom", open(g2, "rb").read()),
           "RAD-69: two stored instances byte for byte, the unknown one XDSDocumentUniqueIdError (%s %s)" % (st, errs))
-    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])],
-                                             ["1.2.840.10008.1.2.4.50", gts], elements=True))
+    st, errs, _, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])],
+                                                ["1.2.840.10008.1.2.4.50", gts], elements=True))
     check(st == "Success" and list(docs) == [gs + ".3"], "RAD-69: study/series UIDs as elements (%s %s)" % (st, errs))
-    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])], ["1.2.840.10008.1.2.4.50"]))
+    st, errs, _, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, gs + ".3")])])], ["1.2.840.10008.1.2.4.50"]))
     check(st == "Failure" and errs == ["XDSRepositoryError"], "RAD-69: no acceptable transfer syntax (%s %s)" % (st, errs))
-    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [("1.2.3.999", gs + ".3")])])], [gts]))
+    st, errs, _, docs = rad69(hport, rad69_body([(gs, [(gse, [("1.2.3.999", gs + ".3")])])], [gts]))
     check(st == "Failure" and errs == ["XDSUnknownRepositoryId"], "RAD-69: another repository (%s %s)" % (st, errs))
-    st, errs, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, "../../../etc/passwd")])])], [gts]))
+    st, errs, _, docs = rad69(hport, rad69_body([(gs, [(gse, [(REPO_UID, "../../../etc/passwd")])])], [gts]))
     check(st == "Failure" and errs == ["XDSDocumentUniqueIdError"], "RAD-69: a path as SOP UID is no document")
     nist_rad69(hport, state)
 
     r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + state, "dicom", "publish",
                         "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"], capture_output=True, text=True)
     check(r.returncode == 1 and "pending" in r.stderr, "xdsctl dicom publish refuses a study without BSN")
-    xdsd.send_signal(signal.SIGTERM)
-    try:
-        rc = xdsd.wait(10)
-    except subprocess.TimeoutExpired:
-        rc = None
-    check(rc == 0, "SIGTERM stops xdsd cleanly")
+    check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
     check(os.path.exists(os.path.join(state, "dicom", "clean")), "a clean stop leaves dicom/clean")
 
     # Crash recovery: instance rows are committed without their own fsync
     # (the file and its directory entry are durable before Success); after
     # an unclean stop a file whose row was lost gets it back at start-up.
-    def start_wait():
-        p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", dport), 0.2).close(); break
-            except OSError:
-                time.sleep(0.05)
-        return p
-    xdsd = start_wait()
+    xdsd.start(10)
     check(not os.path.exists(os.path.join(state, "dicom", "clean")), "dicom/clean removed while running")
     cs, cse = "1.2.826.0.1.3680043.9.7.555", "1.2.826.0.1.3680043.9.7.555.1"
-    dump = os.path.join(work, "crash.dump")
-    open(dump, "w").write(
+    cf = dump2dcm(
         "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.1]\n(0008,0060) CS [OT]\n"
         "(0010,0020) LO [999911120]\n(0010,0021) LO [NLMINBIZA]\n(0020,000d) UI [%s]\n"
-        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\n" % (cse, cs, cse))
-    cf = os.path.join(work, "crash.dcm")
-    subprocess.run(["dump2dcm", "--write-xfer-little", dump, cf], check=True, capture_output=True)
+        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\n" % (cse, cs, cse), os.path.join(work, "crash.dcm"))
     check(storescu(dport, [cf]).returncode == 0, "crash: instance stored")
-    xdsd.kill(); xdsd.wait()
-    import sqlite3
+    xdsd.kill()
     db = sqlite3.connect(os.path.join(state, "dicom.db"))
     db.execute("DELETE FROM instance WHERE study_uid = ?", (cs,))
     db.execute("DELETE FROM study WHERE study_uid = ?", (cs,))
     db.commit(); db.close()
     check(cs not in studies(state), "crash: the row is gone (a lost commit)")
-    xdsd = start_wait()
+    xdsd.start(10)
     s = studies(state).get(cs)
     check(s is not None and s["instances"] == 1 and s["bsn"] == "999911120",
           "crash: the row is rebuilt from the file at start-up (%s)" % (s,))
-    xdsd.send_signal(signal.SIGTERM)
-    try:
-        rc = xdsd.wait(10)
-    except subprocess.TimeoutExpired:
-        rc = None
-    check(rc == 0, "SIGTERM stops the restarted xdsd cleanly")
+    check(xdsd.stop() == 0, "SIGTERM stops the restarted xdsd cleanly")
 finally:
-    if xdsd.poll() is None:
-        xdsd.kill(); xdsd.wait()
-    log.close()
+    xdsd.kill()
     if FAILS:
-        print(open(os.path.join(work, "xdsd.log")).read()[-3000:])
+        print(tail(xdsd.logpath, 3000))
     else:
         shutil.rmtree(work, ignore_errors=True)
-print("%d failed" % len(FAILS))
-sys.exit(1 if FAILS else 0)
+sys.exit(summary())
