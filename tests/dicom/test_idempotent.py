@@ -18,164 +18,58 @@ it, B records it: one Approved entry in A, the one B names.  Then a late
 instance, its replacing manifest's answer lost the same way: after the
 retry one Approved entry (the new one) and the first Deprecated.
 """
-import argparse, glob, http.client, http.server, json, os, re, shutil, signal, socket, sqlite3
+import argparse, http.client, http.server, os, re, shutil, sqlite3
 import subprocess, sys, tempfile, threading, time
-import urllib.request, urllib.error
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dicomtest import (BSN, EI_SS_UNIQUEID, FAILS, SQ_FINDDOCS, SQ_FINDSS, Xdsd, check, dump2dcm,  # noqa: E402
+                       find_documents_slots, objects, registry_query, sanitizer_reports, statuses, storescu,
+                       summary, wait_for, wait_study)
+import dicomtest  # noqa: E402
+import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
 ap.add_argument("--xdsctl", required=True)
 args = ap.parse_args()
-sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "repo"))
-import xdsmsg  # noqa: E402
-FAILS = []
 
-BSN = "999911120"
 STUDY = "1.2.826.0.1.3680043.9.78"
 SERIES = STUDY + ".0"
-ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
-SQ_FINDDOCS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
-SQ_FINDSS = "urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
-EI_DE_UNIQUEID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
-EI_SS_UNIQUEID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close(); return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Node:
-    def __init__(self, work, name, port, opts):
-        self.dir = os.path.join(work, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.state = os.path.join(self.dir, "state")
-        self.port, self.opts, self.proc = port, opts, None
-        self.logpath = os.path.join(self.dir, "xdsd.log")
-
-    def start(self):
-        cmd = [args.xdsd, "-f", "-C", "node.state_dir=" + self.state,
-               "-C", "http.listen=127.0.0.1:%d" % self.port]
-        for o in self.opts:
-            cmd += ["-C", o]
-        self.proc = subprocess.Popen(cmd, stdout=open(self.logpath, "a"), stderr=subprocess.STDOUT)
-        return wait_port(self.port)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill(); self.proc.wait()
-        self.proc = None
-
-    def log(self):
-        return open(self.logpath, errors="replace").read()
-
-
-def query(node, sq, slots):
-    """The body of an ITI-18 (LeafClass) on node's registry."""
-    sl = "".join('<rim:Slot name="%s"><rim:ValueList><rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>'
-                 % (n, v) for n, v in slots)
-    q = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
-         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption '
-         'returnComposedObjects="true" returnType="LeafClass"/><rim:AdhocQuery id="%s">%s'
-         '</rim:AdhocQuery></query:AdhocQueryRequest>' % (sq, sl))
-    req = urllib.request.Request("http://127.0.0.1:%d/xds/registry" % node.port,
-                                 data=xdsmsg.envelope(ACT_ITI18, q).encode(),
-                                 headers={"Content-Type": 'application/soap+xml; charset=UTF-8; action="%s"'
-                                          % ACT_ITI18})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.read().decode("utf-8", "replace")
-
-
-def objects(body, elem, scheme):
-    """{id: (status, uniqueId)} of the elem objects in a query answer."""
-    out = {}
-    for m in re.finditer(r"<(?:\w+:)?%s\b([^>]*)>(.*?)</(?:\w+:)?%s>" % (elem, elem), body, re.S):
-        attrs, inner = m.group(1), m.group(2)
-        oid = re.search(r'\bid="([^"]+)"', attrs).group(1)
-        st = re.search(r'\bstatus="[^"]*:([A-Za-z]+)"', attrs)
-        uid = None
-        for x in re.finditer(r"<(?:\w+:)?ExternalIdentifier\b([^>]*)>", inner):
-            if scheme in x.group(1):
-                uid = re.search(r'\bvalue="([^"]+)"', x.group(1)).group(1)
-        out[oid] = (st.group(1) if st else "", uid)
-    return out
-
-
-def statuses(*names):
-    return "(%s)" % ",".join("'urn:oasis:names:tc:ebxml-regrep:StatusType:%s'" % n for n in names)
 
 
 def documents(node):
-    pat = "'%s'" % xdsmsg.esc("%s^^^&%s&ISO" % (BSN, xdsmsg.BSN_OID))
-    return objects(query(node, SQ_FINDDOCS, [("$XDSDocumentEntryPatientId", pat),
-                                            ("$XDSDocumentEntryStatus", statuses("Approved", "Deprecated"))]),
-                   "ExtrinsicObject", EI_DE_UNIQUEID)
+    """{entryUUID: (status, uniqueId)} of FindDocuments (Approved, Deprecated) for the BSN."""
+    return {k: (v["status"], v["unique_id"]) for k, v in
+            objects(registry_query(node.port, SQ_FINDDOCS, find_documents_slots(BSN, ("Approved", "Deprecated"))))
+            .items()}
 
 
 def submission_sets(node):
     pat = "'%s'" % xdsmsg.esc("%s^^^&%s&ISO" % (BSN, xdsmsg.BSN_OID))
-    return {u for _, u in objects(query(node, SQ_FINDSS, [("$XDSSubmissionSetPatientId", pat),
-                                                        ("$XDSSubmissionSetStatus", statuses("Approved"))]),
-                                  "RegistryPackage", EI_SS_UNIQUEID).values()}
+    return {v["unique_id"] for v in objects(registry_query(node.port, SQ_FINDSS, [
+        ("$XDSSubmissionSetPatientId", pat), ("$XDSSubmissionSetStatus", statuses("Approved"))]),
+        "RegistryPackage", EI_SS_UNIQUEID).values()}
 
 
 def studies(state):
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "studies"],
-                       capture_output=True, text=True)
-    return {s["study"]: s for s in json.loads(r.stdout)} if r.returncode == 0 else {}
+    return dicomtest.studies(args.xdsctl, state)
 
 
 def wait_published(state, unique_id=None, not_uid=None, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        s = studies(state).get(STUDY)
-        if s and s["state"] == "published" and s["unique_id"] and \
-                (unique_id is None or s["unique_id"] == unique_id) and s["unique_id"] != not_uid:
-            return s
-        time.sleep(0.2)
-    return None
+    return wait_study(args.xdsctl, state, STUDY, lambda s: s["state"] == "published" and s["unique_id"] and
+                      (unique_id is None or s["unique_id"] == unique_id) and s["unique_id"] != not_uid, timeout)
 
 
 def instance(gen, i):
-    dump = os.path.join(gen, "%d.dump" % i)
-    open(dump, "w").write(
+    return dump2dcm(
         "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.%d]\n"
         "(0008,0020) DA [20240102]\n(0008,0030) TM [101500]\n(0008,0060) CS [OT]\n"
         "(0010,0020) LO [LOCAL8]\n(0010,1002) SQ (Sequence with undefined length)\n"
         "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [%s]\n"
         "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
         "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
-        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (SERIES, i + 1, BSN, STUDY, SERIES))
-    out = os.path.join(gen, "%d.dcm" % i)
-    subprocess.run(["dump2dcm", "--write-xfer-little", dump, out], check=True, capture_output=True)
-    return out
-
-
-def storescu(port, files):
-    return subprocess.run(["storescu", "-aec", "XDSNODE", "127.0.0.1", str(port), *files],
-                          capture_output=True, text=True, timeout=60)
+        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (SERIES, i + 1, BSN, STUDY, SERIES),
+        os.path.join(gen, "%d.dcm" % i))
 
 
 def as_attempt(state, entry, uid, ss, prev_entry=None, prev_uid=None):
@@ -193,12 +87,12 @@ def as_attempt(state, entry, uid, ss, prev_entry=None, prev_uid=None):
 
 
 def crash_scenario(work):
-    port, dport = free_port(), free_port()
-    n = Node(work, "n", port, ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=yes",
-                               "dicom.listen=127.0.0.1:%d" % dport, "dicom.publish_after=1"])
+    n = Xdsd(args.xdsd, work, ["registry.enabled=yes", "repository.enabled=yes", "dicom.publish_after=1"],
+             name="n", dicom=True)
+    dport = n.dport
     gen = os.path.join(work, "gen"); os.makedirs(gen, exist_ok=True)
     try:
-        check(n.start() and wait_port(dport), "crash: node started")
+        check(n.start(), "crash: node started")
         check(storescu(dport, [instance(gen, i) for i in range(2)]).returncode == 0,
               "crash: 2 instances stored")
         first = wait_published(n.state)
@@ -284,23 +178,14 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def wait_for(cond, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def lost_answer_scenario(work):
-    pa, pb, dport = free_port(), free_port(), free_port()
-    proxy = Proxy(pa)
+    a = Xdsd(args.xdsd, work, ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=no"], name="a")
+    proxy = Proxy(a.port)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    a = Node(work, "a", pa, ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=no"])
-    b = Node(work, "b", pb, ["registry.enabled=no", "repository.enabled=no", "dicom.enabled=yes",
-                             "dicom.listen=127.0.0.1:%d" % dport, "dicom.publish_after=1",
-                             "dicom.repository_url=http://127.0.0.1:%d/xds/repository" % proxy.server_port])
+    b = Xdsd(args.xdsd, work, ["registry.enabled=no", "repository.enabled=no", "dicom.publish_after=1",
+                               "dicom.repository_url=http://127.0.0.1:%d/xds/repository" % proxy.server_port],
+             name="b", dicom=True)
+    dport = b.dport
     gen = os.path.join(work, "gen"); os.makedirs(gen, exist_ok=True)
 
     def publish_now():
@@ -308,7 +193,7 @@ def lost_answer_scenario(work):
                               capture_output=True, text=True)
 
     try:
-        check(a.start() and b.start() and wait_port(dport), "lost: nodes A and B started")
+        check(a.start() and b.start(), "lost: nodes A and B started")
         proxy.drop = 1
         check(storescu(dport, [instance(gen, i) for i in range(2)]).returncode == 0, "lost: 2 instances into B")
         check(wait_for(lambda: proxy.dropped == 1 and
@@ -357,15 +242,13 @@ def main():
         crash_scenario(os.path.join(work, "crash"))
         lost_answer_scenario(os.path.join(work, "lost"))
     finally:
-        san = [f for f in glob.glob(os.path.join(work, "*", "*", "xdsd.log"))
-               if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", open(f, errors="replace").read())]
+        san = sanitizer_reports(os.path.join(work, "*", "*", "xdsd.log"))
         check(not san, "no sanitizer report in the xdsd logs (%s)" % san)
         if not FAILS and not os.environ.get("XDS_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
         else:
             print("work directory kept: " + work)
-    print("%d failure(s)" % len(FAILS))
-    return 1 if FAILS else 0
+    return summary("%d failure(s)")
 
 
 sys.exit(main())
