@@ -5,36 +5,19 @@ manifest (dicom.publish_after=1), ITI-18 FindDocuments finds it; the study
 is deleted from Orthanc and `xdsctl image import` brings it back (ITI-18,
 ITI-43 for the manifest, RAD-69 for the instances, C-STORE to dicom.pacs):
 Orthanc holds the study again with the same SOP Instance UIDs."""
-import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dicomtest import (BSN, FAILS, SQ_FINDDOCS, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
+                       free_port, objects, registry_query, stop_process, summary, tail)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
 ap.add_argument("--xdsctl", required=True)
 ap.add_argument("--orthanc", default="Orthanc")
 args = ap.parse_args()
-sys.path.insert(0, os.path.join(os.environ.get("top_srcdir", "."), "tests", "repo"))
-import xdsmsg  # noqa: E402
-FAILS = []
-BSN = "999911120"
 STUDY = "1.2.826.0.1.3680043.9.7.4242"
 N = 5
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILS.append(what)
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-def wait_port(port, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close(); return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 def rest(method, path, data=None):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (oport_http, path), data=data, method=method)
@@ -52,26 +35,17 @@ def orthanc_sops():
     return out
 
 def find_manifests(port):
-    pat = xdsmsg.esc("%s^^^&%s&ISO" % (BSN, xdsmsg.BSN_OID))
-    q = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
-         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption '
-         'returnComposedObjects="true" returnType="LeafClass"/><rim:AdhocQuery '
-         'id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
-         '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>\'%s\'</rim:Value>'
-         '</rim:ValueList></rim:Slot><rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList>'
-         '<rim:Value>(\'urn:oasis:names:tc:ebxml-regrep:StatusType:Approved\')</rim:Value></rim:ValueList>'
-         '</rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>' % pat)
-    act = "urn:ihe:iti:2007:RegistryStoredQuery"
-    _, _, body = xdsmsg.post(port, "/xds/registry", 'application/soap+xml; charset=UTF-8; action="%s"' % act,
-                             xdsmsg.envelope(act, q).encode())
-    body = body.decode("utf-8", "replace")
-    return [m for m in re.findall(r"<(?:\w+:)?ExtrinsicObject\b.*?</(?:\w+:)?ExtrinsicObject>", body, re.S)
-            if STUDY + "^^^^urn:ihe:iti:xds:2016:studyInstanceUID" in m]
+    """The Approved DocumentEntries (XML) of the BSN that reference STUDY."""
+    docs = objects(registry_query(port, SQ_FINDDOCS, find_documents_slots(BSN, ("Approved",))))
+    return [d["xml"] for d in docs.values() if STUDY + "^^^^urn:ihe:iti:xds:2016:studyInstanceUID" in d["xml"]]
 
 work = tempfile.mkdtemp(prefix="xds-orthanc-")
-state = os.path.join(work, "state"); os.mkdir(state)
 odir = os.path.join(work, "orthanc"); os.mkdir(odir)
-dport, hport, oport_dicom, oport_http = free_port(), free_port(), free_port(), free_port()
+oport_dicom, oport_http = free_port(), free_port()
+pacs = "ORTHANC@127.0.0.1:%d" % oport_dicom
+xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.pacs=" + pacs], dicom=True)
+os.mkdir(xdsd.state)
+dport, hport = xdsd.dport, xdsd.port
 conf = {
     "Name": "xdsnode-test", "StorageDirectory": odir, "IndexDirectory": odir,
     "DicomAet": "ORTHANC", "DicomPort": oport_dicom, "HttpPort": oport_http,
@@ -86,15 +60,9 @@ cfile = os.path.join(work, "orthanc.json")
 json.dump(conf, open(cfile, "w"))
 olog = open(os.path.join(work, "orthanc.log"), "w")
 orthanc = subprocess.Popen([args.orthanc, cfile], stdout=olog, stderr=subprocess.STDOUT)
-pacs = "ORTHANC@127.0.0.1:%d" % oport_dicom
-log = open(os.path.join(work, "xdsd.log"), "w")
-xdsd = subprocess.Popen([args.xdsd, "-f", "-C", "node.state_dir=" + state, "-C", "http.listen=127.0.0.1:%d" % hport,
-                         "-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % dport,
-                         "-C", "dicom.publish_after=1", "-C", "dicom.pacs=" + pacs],
-                        stdout=log, stderr=subprocess.STDOUT)
 t0 = time.time()
 try:
-    check(wait_port(hport) and wait_port(dport), "xdsd up (HTTP and DICOM)")
+    check(xdsd.start(15), "xdsd up (HTTP and DICOM)")
     up = False
     end = time.time() + 20
     while time.time() < end and not up:
@@ -109,8 +77,7 @@ try:
     for i in range(N):
         sop = "%s.%d" % (STUDY, i + 1)
         sops.append(sop)
-        dump = os.path.join(work, "%d.dump" % i)
-        open(dump, "w").write(
+        f = dump2dcm(
             "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s]\n"
             "(0008,0020) DA [20260101]\n(0008,0060) CS [OT]\n(0010,0010) PN [Test^Patient]\n"
             "(0010,0020) LO [LOCAL7]\n(0010,1002) SQ (Sequence with undefined length)\n"
@@ -119,9 +86,8 @@ try:
             "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
             "(0020,000e) UI [%s.0]\n(0020,0013) IS [%d]\n(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n"
             "(0028,0010) US 2\n(0028,0011) US 2\n(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n"
-            "(0028,0103) US 0\n(7fe0,0010) OB 00\\01\\02\\03\n" % (sop, BSN, STUDY, STUDY, i + 1))
-        f = os.path.join(work, "%d.dcm" % i)
-        subprocess.run(["dump2dcm", "--write-xfer-little", dump, f], check=True, capture_output=True)
+            "(0028,0103) US 0\n(7fe0,0010) OB 00\\01\\02\\03\n" % (sop, BSN, STUDY, STUDY, i + 1),
+            os.path.join(work, "%d.dcm" % i))
         rest("POST", "/instances", open(f, "rb").read())
     check(orthanc_sops() == set(sops), "study uploaded to Orthanc over REST (%d instances)" % N)
 
@@ -174,16 +140,10 @@ try:
     check(r.returncode == 2 and "dicom.pacs" in r.stderr, "no dicom.pacs: refused")
     check(time.time() - t0 < 30, "end to end in %.1f s (< 30 s)" % (time.time() - t0))
 finally:
-    for p in (xdsd, orthanc):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill(); p.wait()
+    xdsd.stop()
+    stop_process(orthanc)
     if FAILS:
-        print("--- xdsd log ---"); print(open(os.path.join(work, "xdsd.log")).read()[-3000:])
-        print("--- orthanc log ---"); print(open(os.path.join(work, "orthanc.log")).read()[-3000:])
+        print("--- xdsd log ---"); print(tail(xdsd.logpath, 3000))
+        print("--- orthanc log ---"); print(tail(os.path.join(work, "orthanc.log"), 3000))
     shutil.rmtree(work, ignore_errors=True)
-print("%d failed" % len(FAILS))
-sys.exit(1 if FAILS else 0)
+sys.exit(summary())
