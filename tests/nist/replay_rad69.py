@@ -48,8 +48,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -57,12 +55,10 @@ import time
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "repo"))
-import xdsmsg  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "dicom"))
+import dicomtest  # noqa: E402  (puts tests/repo on sys.path too)
 
-ACT_RAD69 = "urn:ihe:rad:2009:RetrieveImagingDocumentSet"
 ACT_RAD69_RSP = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
-IDS_PATH = "/xdsi/source"
 NS_XDSB = "urn:ihe:iti:xds-b:2007"
 NS_XDSI = "urn:ihe:rad:xdsi-b:2009"
 NS_RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
@@ -107,25 +103,7 @@ def text(el):
 
 def meta_split(data):
     """(transfer syntax, dataset bytes) of a Part 10 file; (None, b"") if it is none."""
-    if len(data) < 144 or data[128:132] != b"DICM":
-        return None, b""
-    glen = struct.unpack("<I", data[140:144])[0]
-    end = 144 + glen
-    meta, ts, i = data[132:end], None, 0
-    while i + 8 <= len(meta):
-        g, e = struct.unpack("<HH", meta[i:i + 4])
-        vr = meta[i + 4:i + 6]
-        if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT"):
-            ln = struct.unpack("<I", meta[i + 8:i + 12])[0]
-            v = meta[i + 12:i + 12 + ln]
-            i += 12 + ln
-        else:
-            ln = struct.unpack("<H", meta[i + 6:i + 8])[0]
-            v = meta[i + 8:i + 8 + ln]
-            i += 8 + ln
-        if (g, e) == (2, 0x10):
-            ts = v.rstrip(b"\0 ").decode("ascii", "replace")
-    return ts, data[end:]
+    return dicomtest.meta_split(data, strict=False)
 
 
 def dcm_tags(path, tags):
@@ -229,64 +207,30 @@ def synthesize(rec, path):
         "(0028,0010) US 4\n(0028,0011) US 4\n(0028,0100) US 16\n(0028,0101) US 12\n"
         "(0028,0102) US 11\n(0028,0103) US 0\n",
         "(7fe0,0010) OW %s\n" % words])
-    with open(path + ".dump", "w", encoding="latin-1") as f:
-        f.write(dump)
-    r = subprocess.run(["dump2dcm", "--write-xfer-little", path + ".dump", path],
-                       capture_output=True, text=True, timeout=30)
-    if r.returncode != 0:
-        raise HarnessError("dump2dcm for %s: %s" % (rec["sop"], r.stderr.strip()[:300]))
+    dicomtest.dump2dcm(dump, path)
 
 
 # --- the node ------------------------------------------------------------------
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+class Node(dicomtest.Xdsd):
+    """xdsd with the bridge (nothing published within the replay), started;
+    HarnessError if it exits or does not listen within 15 s."""
 
-
-class Node:
     def __init__(self, xdsd, work, conf):
-        self.state = os.path.join(work, "state")
-        self.hport, self.dport = free_port(), free_port()
-        self.logpath = os.path.join(work, "xdsd.log")
-        cmd = [xdsd, "-f", "-C", "node.state_dir=" + self.state,
-               "-C", "http.listen=127.0.0.1:%d" % self.hport, "-C", "dicom.enabled=yes",
-               "-C", "dicom.listen=127.0.0.1:%d" % self.dport,
-               "-C", "dicom.publish_after=86400"]
-        for kv in conf:
-            cmd += ["-C", kv]
-        self.log = open(self.logpath, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        end = time.monotonic() + 15
-        while True:
+        super().__init__(xdsd, work, ["dicom.publish_after=86400", *conf], dicom=True)
+        self.hport = self.port
+        if not self.start(15):
             if self.proc.poll() is not None:
                 raise HarnessError("xdsd exited with status %s at start-up" % self.proc.returncode)
-            try:
-                socket.create_connection(("127.0.0.1", self.dport), 0.2).close()
-                socket.create_connection(("127.0.0.1", self.hport), 0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > end:
-                    raise HarnessError("xdsd does not listen after 15 s")
-                time.sleep(0.05)
+            raise HarnessError("xdsd does not listen after 15 s")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        """SIGTERM (SIGKILL after 10 s); its exit status, also when it had stopped before."""
+        super().stop()
         return self.proc.returncode
 
     def log_text(self, limit=6000):
-        with open(self.logpath, errors="replace") as f:
-            return f.read()[-limit:]
+        return dicomtest.tail(self.logpath, limit)
 
 
 # --- RAD-69 --------------------------------------------------------------------
@@ -337,16 +281,14 @@ class Reply:
 
 def post_rad69(port, req_xml):
     reply = Reply()
-    ct, body = xdsmsg.mtom(ACT_RAD69, req_xml, [])
     try:
-        reply.http, reply.ctype, data = xdsmsg.post(port, IDS_PATH, ct, body, timeout=60)
+        reply.http, reply.ctype, root_xml, reply.att = dicomtest.rad69_post(port, req_xml, timeout=60)
     except OSError as e:
         reply.fault = "transport: %s" % e
         return reply
-    if len(data) > MAX_RESPONSE:
+    if len(root_xml) + sum(len(b) for b in reply.att.values()) > MAX_RESPONSE:
         reply.fault = "answer larger than %d bytes" % MAX_RESPONSE
         return reply
-    root_xml, reply.att = xdsmsg.split_mtom(reply.ctype, data)
     try:
         env = ET.fromstring(root_xml.encode("utf-8"))
     except ET.ParseError as e:
