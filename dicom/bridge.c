@@ -252,6 +252,25 @@ fail:
 	return -1;
 }
 
+/*
+ * exec_bind under the connection's mutex; *changes (when not NULL): the
+ * rows the statement changed, read before another thread can run one.
+ */
+static int
+exec_locked(struct bridge_db *d, const char *sql, const char *a,
+    const char *b, const char *c, const char *e, long long n, int *changes,
+    char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	rc = exec_bind(d->db, sql, a, b, c, e, n, err, errlen);
+	if (rc == 0 && changes != NULL)
+		*changes = sqlite3_changes(d->db);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
 static int
 instance_known(sqlite3 *db, const struct dcmshim_info *in, const char *bsn)
 {
@@ -408,12 +427,10 @@ bridge_db_mark_ready(struct bridge_db *d, long long now, long long quiet,
 {
 	int n = -1;
 
-	pthread_mutex_lock(&d->mu);
-	if (exec_bind(d->db, "UPDATE study SET state = 'ready' WHERE"
+	if (exec_locked(d, "UPDATE study SET state = 'ready' WHERE"
 	    " state = 'receiving' AND last_arrival <= :n", NULL, NULL, NULL,
-	    NULL, now - quiet, err, errlen) == 0)
-		n = sqlite3_changes(d->db);
-	pthread_mutex_unlock(&d->mu);
+	    NULL, now - quiet, &n, err, errlen) != 0)
+		return -1;
 	return n;
 }
 
@@ -532,7 +549,7 @@ bridge_db_request_publish(struct bridge_db *d, const char *study_uid,
     char *err, size_t errlen)
 {
 	struct bridge_study_row r;
-	int rc = -1;
+	int rc = -1, n = 0;
 
 	if (bridge_db_study(d, study_uid, &r, err, errlen) != 0)
 		return -1;
@@ -543,12 +560,11 @@ bridge_db_request_publish(struct bridge_db *d, const char *study_uid,
 		    "pending") == 0 ? "no valid" : "more than one");
 		return -1;
 	}
-	pthread_mutex_lock(&d->mu);
-	if (exec_bind(d->db, "UPDATE study SET state = 'ready', retry_at = 0"
+	if (exec_locked(d, "UPDATE study SET state = 'ready', retry_at = 0"
 	    " WHERE study_uid = :a AND state IN ('receiving','ready',"
-	    "'published')", study_uid, NULL, NULL, NULL, 0, err, errlen) == 0)
-		rc = sqlite3_changes(d->db) == 1 ? 0 : -1;
-	pthread_mutex_unlock(&d->mu);
+	    "'published')", study_uid, NULL, NULL, NULL, 0, &n, err,
+	    errlen) == 0)
+		rc = n == 1 ? 0 : -1;
 	if (rc != 0 && err[0] == '\0')
 		str_fmt(err, errlen, "study %.64s changed state", study_uid);
 	return rc;
@@ -558,13 +574,10 @@ int
 bridge_db_published(struct bridge_db *d, const char *study_uid,
     const char *entry_uuid, const char *unique_id, char *err, size_t errlen)
 {
-	int rc;
-
 	/* Instances that arrived meanwhile made it 'receiving': it stays
 	 * so and republishes with this entry as the one it replaces.  The
 	 * attempt that was this manifest is settled. */
-	pthread_mutex_lock(&d->mu);
-	rc = exec_bind(d->db, "UPDATE study SET entry_uuid = :b, unique_id ="
+	return exec_locked(d, "UPDATE study SET entry_uuid = :b, unique_id ="
 	    " :c, retry_at = 0, state = CASE WHEN state = 'ready' THEN"
 	    " 'published' ELSE state END,"
 	    " attempt_entry_uuid = CASE WHEN attempt_unique_id IS :c THEN NULL"
@@ -576,9 +589,7 @@ bridge_db_published(struct bridge_db *d, const char *study_uid,
 	    " attempt_unique_id = CASE WHEN attempt_unique_id IS :c THEN NULL"
 	    "  ELSE attempt_unique_id END"
 	    " WHERE study_uid = :a", study_uid, entry_uuid, unique_id, NULL, 0,
-	    err, errlen);
-	pthread_mutex_unlock(&d->mu);
-	return rc;
+	    NULL, err, errlen);
 }
 
 int
@@ -586,7 +597,7 @@ bridge_db_attempt(struct bridge_db *d, const char *study_uid,
     const char *unique_id, const char *entry_uuid, const char *ss_uid,
     long long rev, char *err, size_t errlen)
 {
-	int rc = -1;
+	int rc = -1, n = 0;
 
 	if (unique_id == NULL || unique_id[0] == '\0' || entry_uuid == NULL ||
 	    entry_uuid[0] == '\0' || ss_uid == NULL || ss_uid[0] == '\0') {
@@ -596,17 +607,15 @@ bridge_db_attempt(struct bridge_db *d, const char *study_uid,
 	}
 	/* Not lazy (bridge_db_instance is the only one): this commit is
 	 * durable before the manifest leaves. */
-	pthread_mutex_lock(&d->mu);
-	if (exec_bind(d->db, "UPDATE study SET attempt_unique_id = :b,"
+	if (exec_locked(d, "UPDATE study SET attempt_unique_id = :b,"
 	    " attempt_entry_uuid = :c, attempt_ss_uid = :e, attempt_rev = :n"
 	    " WHERE study_uid = :a AND attempt_unique_id IS NULL", study_uid,
-	    unique_id, entry_uuid, ss_uid, rev, err, errlen) == 0) {
-		rc = sqlite3_changes(d->db) == 1 ? 0 : -1;
+	    unique_id, entry_uuid, ss_uid, rev, &n, err, errlen) == 0) {
+		rc = n == 1 ? 0 : -1;
 		if (rc != 0)
 			str_fmt(err, errlen, "study %.64s is unknown or has a "
 			    "publication in flight", study_uid);
 	}
-	pthread_mutex_unlock(&d->mu);
 	return rc;
 }
 
@@ -614,29 +623,20 @@ int
 bridge_db_attempt_drop(struct bridge_db *d, const char *study_uid,
     const char *unique_id, char *err, size_t errlen)
 {
-	int rc;
-
-	pthread_mutex_lock(&d->mu);
-	rc = exec_bind(d->db, "UPDATE study SET attempt_unique_id = NULL,"
+	return exec_locked(d, "UPDATE study SET attempt_unique_id = NULL,"
 	    " attempt_entry_uuid = NULL, attempt_ss_uid = NULL,"
 	    " attempt_rev = NULL WHERE study_uid = :a AND"
 	    " attempt_unique_id = :b", study_uid, unique_id, NULL, NULL, 0,
-	    err, errlen);
-	pthread_mutex_unlock(&d->mu);
-	return rc;
+	    NULL, err, errlen);
 }
 
 int
 bridge_db_retry_at(struct bridge_db *d, const char *study_uid, long long at,
     char *err, size_t errlen)
 {
-	int rc;
-
-	pthread_mutex_lock(&d->mu);
-	rc = exec_bind(d->db, "UPDATE study SET retry_at = :n WHERE"
-	    " study_uid = :a", study_uid, NULL, NULL, NULL, at, err, errlen);
-	pthread_mutex_unlock(&d->mu);
-	return rc;
+	return exec_locked(d, "UPDATE study SET retry_at = :n WHERE"
+	    " study_uid = :a", study_uid, NULL, NULL, NULL, at, NULL, err,
+	    errlen);
 }
 
 int
@@ -672,8 +672,8 @@ fail:
 
 /* ---- durable receive ---- */
 
-static int
-fsync_path(const char *path, int flags)
+int
+bridge_fsync_path(const char *path, int flags)
 {
 	int fd, rc;
 
@@ -690,7 +690,7 @@ static int
 mkdir_synced(const char *path, const char *parent)
 {
 	if (mkdir(path, 0700) == 0)
-		return fsync_path(parent, O_RDONLY | O_DIRECTORY);
+		return bridge_fsync_path(parent, O_RDONLY | O_DIRECTORY);
 	return errno == EEXIST ? 0 : -1;
 }
 
@@ -735,7 +735,7 @@ dirsync_rename(struct dirsync *ds, const char *from, const char *to,
 	pthread_mutex_lock(&ds->mu);
 	if ((sl = dirsync_slot(ds, dir)) == NULL) {
 		pthread_mutex_unlock(&ds->mu);
-		return fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		return bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY);
 	}
 	ticket = ++sl->renamed;
 	for (;;) {
@@ -755,7 +755,7 @@ dirsync_rename(struct dirsync *ds, const char *from, const char *to,
 		sl->syncing = 1;
 		target = sl->renamed;
 		pthread_mutex_unlock(&ds->mu);
-		rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		rc = bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY);
 		e = errno;
 		pthread_mutex_lock(&ds->mu);
 		sl->syncing = 0;
@@ -823,7 +823,7 @@ on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
 			return r;
 		src = hdr;
 	}
-	if (fsync_path(src, O_RDONLY) != 0 ||
+	if (bridge_fsync_path(src, O_RDONLY) != 0 ||
 	    mkdir_synced(study, b->root) != 0 ||
 	    mkdir_synced(series, study) != 0 ||
 	    dirsync_rename(&b->dirsync, src, dst, series) != 0) {
@@ -981,7 +981,7 @@ recovery_begin(struct bridge *b, char *err, size_t errlen)
 	if (access(mark, F_OK) != 0 && recover_instances(b, err, errlen) != 0)
 		return -1;
 	if ((unlink(mark) != 0 && errno != ENOENT) ||
-	    fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0) {
+	    bridge_fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0) {
 		str_fmt(err, errlen, "%s: %s", mark, strerror(errno));
 		return -1;
 	}
@@ -1010,7 +1010,7 @@ recovery_end(struct bridge *b)
 	pthread_mutex_unlock(&b->db->mu);
 	if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) < 0 || fsync(fd) != 0 ||
-	    fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0)
+	    bridge_fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0)
 		log_warn("dicom: %s", mark);
 	if (fd >= 0)
 		close(fd);

@@ -799,19 +799,6 @@ out:
 	return oc;
 }
 
-/* fsync a file (O_RDONLY) or directory (O_RDONLY | O_DIRECTORY). */
-static int
-sync_path(const char *path, int flags)
-{
-	int fd, rc;
-
-	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* The identity of one manifest, the same on every send of it. */
 struct manifest {
 	char	kos_uid[DCMSHIM_UI_SZ];		/* uniqueId, KOS SOP UID */
@@ -856,7 +843,7 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 		goto out;
 	}
 	if (mkdir(dir, 0700) == 0) {
-		if (sync_path(p->root, O_RDONLY | O_DIRECTORY) != 0) {
+		if (bridge_fsync_path(p->root, O_RDONLY | O_DIRECTORY) != 0) {
 			str_fmt(err, errlen, "%s: %s", p->root,
 			    strerror(errno));
 			goto out;
@@ -892,12 +879,13 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 		str_fmt(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
-	if (sync_path(tmp, O_RDONLY) != 0 || rename(tmp, m->path) != 0) {
+	if (bridge_fsync_path(tmp, O_RDONLY) != 0 ||
+	    rename(tmp, m->path) != 0) {
 		str_fmt(err, errlen, "%s: %s", m->path, strerror(errno));
 		goto out;
 	}
 	renamed = 1;
-	if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+	if (bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
 		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
