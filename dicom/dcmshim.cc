@@ -1,6 +1,6 @@
 // dcmshim.cc: DICOM files, UIDs and the KOS manifest behind dcmshim.h.
 //
-// C++17; with dcmnet.cc the only translation units that include DCMTK.
+// C++17; with the other dicom/*.cc the only code that includes DCMTK.
 // Every exported function catches everything (dcmshim_exception): no
 // exception reaches C.
 #include "dcmtk/config/osconfig.h"

@@ -1,8 +1,8 @@
 /*
  * dcmshim.h: the plain C face of DCMTK (c-stack.md 2.1).
  *
- * Only dicom/dcmshim.cc and dicom/dcmnet.cc include DCMTK; they are C++17
- * and no exception crosses into C.  Every function returns a status from
+ * Only the C++17 files of dicom/ include DCMTK, and no exception crosses
+ * into C (one rule for that: dcmshim_exception in dcmshim_int.h).  Every function returns a status from
  * enum dcmshim_status and writes text for the caller into err.  Outputs go
  * into caller buffers of fixed, documented size.
  */
