@@ -55,10 +55,21 @@ struct dirsync {
 	struct dirsync_slot	 slot[DIRSYNC_SLOTS];
 };
 
+/* Prepared statements kept for the connection's life, keyed by the
+ * address of their SQL text (a literal): the receive path runs the same
+ * handful per instance, and preparing them again was most of the
+ * SQLite CPU it spent. */
+#define STMT_CACHE	16
+struct stmt_slot {
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+
 struct bridge_db {
 	sqlite3		*db;
 	pthread_mutex_t	 mu;		/* one writer transaction at a time */
 	int		 lazy;		/* instance rows: synchronous=NORMAL */
+	struct stmt_slot cache[STMT_CACHE];	/* under mu */
 };
 
 struct bridge {
@@ -215,22 +226,54 @@ fail:
 void
 bridge_db_close(struct bridge_db *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(d->cache[i].st);
 	sqlite3_close(d->db);
 	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
 
-static int
-exec_bind(sqlite3 *db, const char *sql, const char *a, const char *b,
-    const char *c, const char *e, long long n, char *err, size_t errlen)
+/* The cached statement for sql (prepared on first use), reset; NULL on
+ * error.  A full cache prepares without keeping (*owned set: finalize). */
+static sqlite3_stmt *
+stmt_get(struct bridge_db *d, const char *sql, int *owned)
 {
 	sqlite3_stmt *st = NULL;
-	const char *v[4] = { a, b, c, e };
-	int i, rc;
+	size_t i;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	*owned = 0;
+	for (i = 0; i < STMT_CACHE && d->cache[i].sql != NULL; i++)
+		if (d->cache[i].sql == sql) {
+			sqlite3_reset(d->cache[i].st);
+			sqlite3_clear_bindings(d->cache[i].st);
+			return d->cache[i].st;
+		}
+	if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (i < STMT_CACHE) {
+		d->cache[i].sql = sql;
+		d->cache[i].st = st;
+	} else
+		*owned = 1;
+	return st;
+}
+
+static int
+exec_bind(struct bridge_db *d, const char *sql, const char *a, const char *b,
+    const char *c, const char *e, long long n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	const char *v[4] = { a, b, c, e };
+	int i, rc, owned;
+
+	if ((st = stmt_get(d, sql, &owned)) == NULL)
 		goto fail;
 	for (i = 0; i < 4; i++) {
 		int idx = sqlite3_bind_parameter_index(st, i == 0 ? ":a" :
@@ -244,11 +287,17 @@ exec_bind(sqlite3 *db, const char *sql, const char *a, const char *b,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		goto fail;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);	/* ends the statement: no read lock kept */
+	if (owned)
+		sqlite3_finalize(st);
 	return 0;
 fail:
-	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+	if (st != NULL) {
+		sqlite3_reset(st);
+		if (owned)
+			sqlite3_finalize(st);
+	}
 	return -1;
 }
 
@@ -264,7 +313,7 @@ exec_locked(struct bridge_db *d, const char *sql, const char *a,
 	int rc;
 
 	pthread_mutex_lock(&d->mu);
-	rc = exec_bind(d->db, sql, a, b, c, e, n, err, errlen);
+	rc = exec_bind(d, sql, a, b, c, e, n, err, errlen);
 	if (rc == 0 && changes != NULL)
 		*changes = sqlite3_changes(d->db);
 	pthread_mutex_unlock(&d->mu);
@@ -316,9 +365,10 @@ sop_stored(sqlite3 *db, const char *sop_uid, char study[DCMSHIM_UI_SZ])
 
 /* A study's count, BSN and state recounted from all its instances. */
 static int
-study_recount(sqlite3 *db, const char *study_uid, char *err, size_t errlen)
+study_recount(struct bridge_db *d, const char *study_uid, char *err,
+    size_t errlen)
 {
-	return exec_bind(db, "UPDATE study SET rev = rev + 1,"
+	return exec_bind(d, "UPDATE study SET rev = rev + 1,"
 	    " instances = (SELECT count(*) FROM instance i WHERE"
 	    "  i.study_uid = study.study_uid),"
 	    " bsn = (SELECT min(bsn) FROM instance i WHERE"
@@ -362,17 +412,17 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	}
 	replaced = sop_stored(d->db, in->sop_uid, was);
 	/* The study row first (the instance refers to it). */
-	if (exec_bind(d->db, "INSERT INTO study(study_uid, bsn, last_arrival,"
+	if (exec_bind(d, "INSERT INTO study(study_uid, bsn, last_arrival,"
 	    " state) VALUES (:a, :b, :n, CASE WHEN :b IS NULL THEN 'pending'"
 	    " ELSE 'receiving' END) ON CONFLICT(study_uid) DO UPDATE SET"
 	    " last_arrival = max(last_arrival, excluded.last_arrival)",
 	    in->study_uid, bsn, NULL, NULL, now, err, errlen) != 0 ||
-	    exec_bind(d->db, "INSERT OR REPLACE INTO instance(sop_uid,"
+	    exec_bind(d, "INSERT OR REPLACE INTO instance(sop_uid,"
 	    " study_uid, series_uid, sop_class, bsn, arrived) VALUES"
 	    " (:a, :b, :c, :e, NULL, :n)", in->sop_uid, in->study_uid,
 	    in->series_uid, in->sop_class, now, err, errlen) != 0)
 		goto rollback;
-	if (bsn != NULL && exec_bind(d->db, "UPDATE instance SET bsn = :b"
+	if (bsn != NULL && exec_bind(d, "UPDATE instance SET bsn = :b"
 	    " WHERE sop_uid = :a", in->sop_uid, bsn, NULL, NULL, 0, err,
 	    errlen) != 0)
 		goto rollback;
@@ -389,7 +439,7 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	 * study): then recount.
 	 */
 	if (!replaced) {
-		if (exec_bind(d->db, "UPDATE study SET rev = rev + 1,"
+		if (exec_bind(d, "UPDATE study SET rev = rev + 1,"
 		    " instances = instances + 1,"
 		    " state = CASE"
 		    "  WHEN state = 'conflict' OR (:b IS NOT NULL AND"
@@ -401,9 +451,9 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 		    " WHERE study_uid = :a", in->study_uid, bsn, NULL, NULL, 0,
 		    err, errlen) != 0)
 			goto rollback;
-	} else if (study_recount(d->db, in->study_uid, err, errlen) != 0 ||
+	} else if (study_recount(d, in->study_uid, err, errlen) != 0 ||
 	    (strcmp(was, in->study_uid) != 0 && was[0] != '\0' &&
-	    study_recount(d->db, was, err, errlen) != 0))
+	    study_recount(d, was, err, errlen) != 0))
 		goto rollback;
 	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
