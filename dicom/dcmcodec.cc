@@ -35,6 +35,7 @@
 #include "dcmtk/dcmjpls/djencode.h"
 #include "dcmtk/dcmjpls/djrparam.h"
 
+#include "dcmlen.h"
 #include "dcmshim.h"
 #include "dcmshim_int.h"
 
@@ -204,7 +205,7 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 		return DCMSHIM_EUNSUPPORTED;
 	}
 	std::call_once(codecs_once, codecs_register);
-	if ((rc = dcmshim_undeflate(in_path, DCMSHIM_MAX_TRANSCODE, inflated_fd,
+	if ((rc = dcmshim_prepare(in_path, DCMSHIM_MAX_TRANSCODE, inflated_fd,
 	    err, errlen)) != DCMSHIM_OK)
 		return rc;
 	if (*inflated_fd >= 0) {

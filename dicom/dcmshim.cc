@@ -20,6 +20,7 @@
 #include "dcmtk/dcmsr/dsrdoc.h"
 #include "dcmtk/dcmsr/codes/dcm.h"
 
+#include "dcmlen.h"
 #include "dcmshim.h"
 #include "dcmshim_int.h"
 
@@ -216,9 +217,10 @@ extract(DcmFileFormat &ff, struct dcmshim_info *out, char *err, size_t errlen)
  * DCMTK reading from a memory buffer allocates every value at its declared
  * length before it finds that the bytes are not there (a 400-byte input
  * declaring a 4 GiB element: found by libFuzzer).  Reading from a file it
- * checks lengths against the file size and leaves long values on disk.
- * So the bytes go to an anonymous memory file, parsed by the file path:
- * the very path every received instance takes.
+ * leaves long values on disk, but allocates a value before it compares
+ * its length with the file size: dcmshim_prepare checks every length
+ * first.  So the bytes go to an anonymous memory file, parsed by the file
+ * path: the very path every received instance takes.
  */
 extern "C" int
 dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
@@ -409,6 +411,36 @@ dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 }
 
 extern "C" int
+dcmshim_prepare(const char *path, unsigned long long limit, int *fd,
+    char *err, size_t errlen)
+{
+	char inflated[64];
+	int deflated, rc;
+
+	*fd = -1;
+	if ((rc = dcmshim_lencheck_file(path, &deflated, err, errlen)) !=
+	    DCMSHIM_OK ||
+	    (rc = dcmshim_undeflate(path, limit, fd, err, errlen)) !=
+	    DCMSHIM_OK)
+		return rc;
+	if (*fd >= 0) {
+		std::snprintf(inflated, sizeof inflated, "/proc/self/fd/%d",
+		    *fd);
+		rc = dcmshim_lencheck_file(inflated, nullptr, err, errlen);
+	} else if (deflated) {
+		// DCMTK would inflate it with no length checked
+		dcmshim_seterr(err, errlen, "deflated dataset behind a file "
+		    "meta header that cannot be read");
+		rc = DCMSHIM_EPARSE;
+	}
+	if (rc != DCMSHIM_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+extern "C" int
 dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
     size_t errlen)
 {
@@ -428,7 +460,7 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 			    std::strerror(errno);
 			dcmshim_seterr(err, errlen, m.c_str());
 			rc = DCMSHIM_EIO;
-		} else if ((rc = dcmshim_undeflate(path, DCMSHIM_MAX_TRANSCODE,
+		} else if ((rc = dcmshim_prepare(path, DCMSHIM_MAX_TRANSCODE,
 		    &fd, err, errlen)) == DCMSHIM_OK) {
 			if (fd >= 0) {
 				std::snprintf(inflated, sizeof inflated,

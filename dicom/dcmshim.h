@@ -69,7 +69,9 @@ struct dcmshim_info {
  * Parse a DICOM Part 10 file (or a bare dataset) in memory / on disk up
  * to the pixel data and fill out.  DCMSHIM_EPARSE for bytes that are not
  * DICOM, DCMSHIM_ENOTFOUND when one of the four UIDs is missing or empty,
- * DCMSHIM_ERANGE when a value is longer than its field.  A Deflated
+ * DCMSHIM_ERANGE when a value is longer than its field.  Every element
+ * length is checked against the bytes there first (dcmshim_lencheck):
+ * DCMSHIM_EPARSE naming the element.  A Deflated
  * Explicit VR Little Endian file is inflated into memory first (DCMTK
  * checks no lengths inside a deflated stream): DCMSHIM_ERANGE past
  * DCMSHIM_MAX_TRANSCODE inflated bytes.  Pure: no state.
@@ -78,6 +80,30 @@ int	dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
 	    char *err, size_t errlen);
 int	dcmshim_parse_file(const char *path, struct dcmshim_info *out,
 	    char *err, size_t errlen);
+
+/*
+ * Element lengths against the bytes that are there (dcmlen.c), to be
+ * called before DCMTK reads a file: DCMTK 3.6.7 allocates a value at its
+ * declared length (up to 4 GiB) before it finds the bytes missing.  Walks
+ * the File Meta Information (group 0002) and then the dataset in the
+ * meta's transfer syntax (explicit VR LE/BE, implicit VR LE; a bare
+ * dataset by DCMTK's guess from its first tag; the meta header ends where
+ * its group length (0002,0000) says, as DCMTK reads it), touching element headers
+ * only: sequences, items and undefined-length elements are stepped into,
+ * values (pixel data fragments too) stepped over.  A Deflated file's
+ * dataset is not checked (*deflated set to 1, else 0; deflated may be
+ * NULL): check the inflated copy (dcmshim_undeflate).
+ * DCMSHIM_EPARSE with "element (gggg,eeee) declares N bytes, M remain"
+ * when a defined length runs past the end, for a truncated element header,
+ * or for nesting deeper than DCMSHIM_LEN_MAX_DEPTH; DCMSHIM_OK otherwise
+ * (the end of the data ends the walk, open containers included).  Pure.
+ * The _file form maps path read-only (DCMSHIM_EIO when it cannot).
+ */
+#define DCMSHIM_LEN_MAX_DEPTH	256
+int	dcmshim_lencheck(const void *buf, size_t len, int *deflated,
+	    char *err, size_t errlen);
+int	dcmshim_lencheck_file(const char *path, int *deflated, char *err,
+	    size_t errlen);
 
 /* 1 if s is a syntactically valid DICOM UID (PS3.5 9.1: digits and dots,
  * at most 64 characters, no empty or zero-led component). */

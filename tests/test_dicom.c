@@ -1771,6 +1771,332 @@ test_publish_idempotent(void)
 	bridge_db_close(db);
 }
 
+/*
+ * dcmshim_lencheck: crafted Part 10 buffers.  lc_* append to a buffer of
+ * LC_MAX bytes: the preamble and a meta header naming ts, then elements.
+ */
+#define LC_MAX	4096
+struct lc {
+	unsigned char	b[LC_MAX];
+	size_t		n;
+	int		be;	/* explicit VR big endian dataset */
+};
+
+static void
+lc_raw(struct lc *c, const void *p, size_t n)
+{
+	CU_ASSERT_FATAL(c->n + n <= LC_MAX);
+	memcpy(c->b + c->n, p, n);
+	c->n += n;
+}
+
+static void
+lc_16(struct lc *c, unsigned v)
+{
+	unsigned char b[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+	unsigned char r[2] = { b[1], b[0] };
+
+	lc_raw(c, c->be ? r : b, 2);
+}
+
+static void
+lc_32(struct lc *c, unsigned long v)
+{
+	unsigned char b[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+	    (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+	unsigned char r[4] = { b[3], b[2], b[1], b[0] };
+
+	lc_raw(c, c->be ? r : b, 4);
+}
+
+/* Explicit VR header: a 4-byte length for the long VRs given here. */
+static void
+lc_ex(struct lc *c, unsigned g, unsigned e, const char *vr, unsigned long n)
+{
+	lc_16(c, g);
+	lc_16(c, e);
+	lc_raw(c, vr, 2);
+	if (strstr("OB OW SQ UN UT ZZ", vr) != NULL) {
+		lc_16(c, 0);
+		lc_32(c, n);
+	} else
+		lc_16(c, (unsigned)n);
+}
+
+/* Implicit VR header, and (FFFE,xxxx) item tags. */
+static void
+lc_im(struct lc *c, unsigned g, unsigned e, unsigned long n)
+{
+	lc_16(c, g);
+	lc_16(c, e);
+	lc_32(c, n);
+}
+
+static void
+lc_meta(struct lc *c, const char *ts)
+{
+	size_t n = strlen(ts) + (strlen(ts) & 1);
+
+	memset(c, 0, sizeof *c);
+	c->n = 128;
+	lc_raw(c, "DICM", 4);
+	lc_ex(c, 0x0002, 0x0000, "UL", 4);
+	lc_32(c, 8 + n);
+	lc_ex(c, 0x0002, 0x0010, "UI", n);
+	lc_raw(c, ts, strlen(ts));
+	if (strlen(ts) & 1)
+		lc_raw(c, "", 1);
+}
+
+#define TS_ILE	"1.2.840.10008.1.2"
+#define TS_ELE	"1.2.840.10008.1.2.1"
+#define TS_EBE	"1.2.840.10008.1.2.2"
+#define TS_DEFL	"1.2.840.10008.1.2.1.99"
+
+/* The check's verdict on c, and its text into err. */
+static int
+lc_check(const struct lc *c, char *err, size_t errlen)
+{
+	int d = -1, rc;
+
+	err[0] = '\0';
+	rc = dcmshim_lencheck(c->b, c->n, &d, err, errlen);
+	CU_ASSERT(d == 0 || d == 1);
+	return rc;
+}
+
+static void
+test_lencheck_crafted(void)
+{
+	struct lc c;
+	char err[256];
+	int d;
+
+	/* a valid one with every container: it passes */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0008, 0x0016, "UI", 4);
+	lc_raw(&c, "1.2", 4);
+	lc_ex(&c, 0x0008, 0x1115, "SQ", 0xFFFFFFFFul);	/* undefined */
+	lc_im(&c, 0xFFFE, 0xE000, 0xFFFFFFFFul);
+	lc_ex(&c, 0x0008, 0x1140, "SQ", 8 + 8 + 2);	/* defined */
+	lc_im(&c, 0xFFFE, 0xE000, 8 + 2);
+	lc_ex(&c, 0x0008, 0x1150, "UI", 2);
+	lc_raw(&c, "1", 2);
+	lc_im(&c, 0xFFFE, 0xE00D, 0);
+	lc_im(&c, 0xFFFE, 0xE0DD, 0);
+	/* DCMTK: unknown upper-case VR, 4-byte length; other bytes, 2 */
+	lc_ex(&c, 0x0009, 0x1001, "ZZ", 2);
+	lc_raw(&c, "ab", 2);
+	lc_16(&c, 0x0009);
+	lc_16(&c, 0x1002);
+	lc_raw(&c, "\0\0", 2);
+	lc_16(&c, 4);
+	lc_raw(&c, "\xff\xff\xff\xff", 4);
+	/* UN of undefined length: implicit VR LE inside */
+	lc_ex(&c, 0x0009, 0x1010, "UN", 0xFFFFFFFFul);
+	lc_im(&c, 0xFFFE, 0xE000, 0xFFFFFFFFul);
+	lc_im(&c, 0x0009, 0x1011, 2);
+	lc_raw(&c, "xy", 2);
+	lc_im(&c, 0xFFFE, 0xE00D, 0);
+	lc_im(&c, 0xFFFE, 0xE0DD, 0);
+	/* encapsulated pixel data: fragments are stepped over, never into */
+	lc_ex(&c, 0x7FE0, 0x0010, "OB", 0xFFFFFFFFul);
+	lc_im(&c, 0xFFFE, 0xE000, 0);
+	lc_im(&c, 0xFFFE, 0xE000, 8);
+	lc_raw(&c, "\x10\x00\x10\x00PN\xff\xff", 8);
+	lc_im(&c, 0xFFFE, 0xE0DD, 0);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+
+	/* a top-level element over the end */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0010, 0x0010, "PN", 256);
+	lc_raw(&c, "Doe^", 4);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0010,0010) declares 256 bytes, "
+	    "4 remain");
+	/* the same with a 4-byte length of 4 GiB - 1 */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0042, 0x0011, "OB", 0xFFFFFFFEul);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0042,0011) declares 4294967294 "
+	    "bytes, 0 remain");
+
+	/* inside a defined-length sequence and item */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0008, 0x1115, "SQ", 8 + 8 + 2);
+	lc_im(&c, 0xFFFE, 0xE000, 8 + 2);
+	lc_ex(&c, 0x0008, 0x1150, "UI", 200);
+	lc_raw(&c, "1", 2);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0008,1150) declares 200 bytes, "
+	    "2 remain");
+	/* an item longer than the file */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0008, 0x1115, "SQ", 8 + 64);
+	lc_im(&c, 0xFFFE, 0xE000, 64);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0008,1115) declares 72 bytes, "
+	    "8 remain");
+
+	/* inside an undefined-length sequence's undefined-length item */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0040, 0xA730, "SQ", 0xFFFFFFFFul);
+	lc_im(&c, 0xFFFE, 0xE000, 0xFFFFFFFFul);
+	lc_ex(&c, 0x0040, 0xA040, "CS", 0xFFF0);
+	lc_raw(&c, "TEXT", 4);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0040,A040) declares 65520 bytes, "
+	    "4 remain");
+
+	/* implicit VR: top level, then inside a sequence found by its item */
+	lc_meta(&c, TS_ILE);
+	lc_im(&c, 0x0010, 0x0020, 0x7FFFFFFFul);
+	lc_raw(&c, "12", 2);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0010,0020) declares 2147483647 "
+	    "bytes, 2 remain");
+	lc_meta(&c, TS_ILE);
+	lc_im(&c, 0x0008, 0x1115, 8 + 8 + 2);
+	lc_im(&c, 0xFFFE, 0xE000, 8 + 2);
+	lc_im(&c, 0x0020, 0x000D, 1000);
+	lc_raw(&c, "1", 2);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0020,000D) declares 1000 bytes, "
+	    "2 remain");
+
+	/* explicit VR big endian */
+	lc_meta(&c, TS_EBE);
+	c.be = 1;
+	lc_ex(&c, 0x0010, 0x0010, "PN", 0x0102);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0010,0010) declares 258 bytes, "
+	    "0 remain");
+
+	/* a meta header element */
+	lc_meta(&c, TS_ELE);
+	lc_ex(&c, 0x0002, 0x0013, "SH", 0x4000);
+	lc_raw(&c, "DCMTK ", 6);
+	c.b[132 + 8] = 0;	/* group length: take the group as it is */
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "element (0002,0013) declares 16384 bytes, "
+	    "6 remain");
+
+	/* truncated headers: a short one, a long VR's */
+	lc_meta(&c, TS_ELE);
+	lc_raw(&c, "\x10\x00\x10\x00PN", 6);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "truncated element header at offset 172");
+	lc_meta(&c, TS_ELE);
+	lc_raw(&c, "\xe0\x7f\x10\x00OB\0\0\0", 9);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_STRING_EQUAL(err, "truncated element header at offset 172");
+
+	/* deflated: the meta header checked, the dataset left to the copy */
+	lc_meta(&c, TS_DEFL);
+	lc_raw(&c, "\x01\x02\x03\x04\x05\x06\x07\x08\x09", 9);
+	d = -1;
+	CU_ASSERT_EQUAL(dcmshim_lencheck(c.b, c.n, &d, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(d, 1);
+
+	/* nesting is bounded */
+	lc_meta(&c, TS_ELE);
+	for (d = 0; d <= DCMSHIM_LEN_MAX_DEPTH; d++)
+		lc_ex(&c, 0x0040, 0xA730, "SQ", 0xFFFFFFFFul);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nested too deep"));
+
+	/* no input; an empty file is left to DCMTK */
+	CU_ASSERT_EQUAL(dcmshim_lencheck(NULL, 0, NULL, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(dcmshim_lencheck_file("/nonexistent/x.dcm", NULL, err,
+	    sizeof err), DCMSHIM_EIO);
+}
+
+/* Every .dcm under dir passes, but the one DCMTK refuses too. */
+static size_t
+lencheck_tree(const char *dir)
+{
+	char path[1024], err[256];
+	struct dirent *de;
+	size_t n = 0, l;
+	DIR *d;
+	int rc;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		l = strlen(de->d_name);
+		if (l > 4 && strcmp(de->d_name + l - 4, ".dcm") == 0) {
+			rc = dcmshim_lencheck_file(path, NULL, err, sizeof err);
+			if (strcmp(de->d_name, "no_meta.dcm") == 0) {
+				/* "larger (173228800) than remaining" for dcmdump */
+				CU_ASSERT_EQUAL(rc, DCMSHIM_EPARSE);
+				CU_ASSERT_STRING_EQUAL(err, "element (0820,0500) "
+				    "declares 173228800 bytes, 38863 remain");
+			} else {
+				if (rc != 0)
+					fprintf(stderr, "%s: %s\n", path, err);
+				CU_ASSERT_EQUAL(rc, 0);
+			}
+			n++;
+		} else
+			n += lencheck_tree(path);
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+test_lencheck_files(void)
+{
+	static const char *const conv[] = {
+	    "dcmconv +ti", "dcmconv +te", "dcmconv +tb", "dcmconv +td",
+	    "dcmcjpls", "dcmcrle", "dcmcjpeg", "dcmcjpeg --encode-lossless" };
+	const char *td = getenv("XDS_TESTDATA"), *top = getenv("top_srcdir");
+	char path[1024], out[1024], cmd[4096], err[256];
+	struct dcmshim_info in;
+	unsigned char *p;
+	size_t i, n;
+	int rc;
+
+	if (td == NULL)
+		td = "../shared/testdata/ihe";
+	CU_ASSERT(lencheck_tree(td) >= 40);
+	/* DCMTK's own writers, every syntax, nested sequences included */
+	snprintf(path, sizeof path, "%s/dicom/pydicom/MR_small.dcm", td);
+	for (i = 0; i < sizeof conv / sizeof conv[0]; i++) {
+		snprintf(out, sizeof out, "%s/lc%zu.dcm", workdir, i);
+		snprintf(cmd, sizeof cmd, "%s '%s' '%s' >/dev/null 2>&1",
+		    conv[i], path, out);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "skipped: %s\n", cmd);
+			continue;
+		}
+		CU_ASSERT_EQUAL(dcmshim_lencheck_file(out, NULL, err,
+		    sizeof err), 0);
+		CU_ASSERT_EQUAL(dcmshim_parse_file(out, &in, err, sizeof err),
+		    0);
+	}
+	/* the libFuzzer find: a deflated dataset behind a meta header whose
+	 * group length hides a bad element (2.4 GB asked for) */
+	if (top == NULL)
+		top = "..";
+	snprintf(path, sizeof path, "%s/fuzz/corpus/dicom/"
+	    "deflated-meta-grouplength", top);
+	p = slurp(path, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	rc = dcmshim_parse_mem(p, n, &in, err, sizeof err);
+	CU_ASSERT_EQUAL(rc, DCMSHIM_EPARSE);
+	/* dcmshim_undeflate reads the meta header by its group 0002 and finds
+	 * no transfer syntax; DCMTK, by its group length, a deflated one */
+	CU_ASSERT_STRING_EQUAL(err, "deflated dataset behind a file meta "
+	    "header that cannot be read");
+	free(p);
+}
+
 int
 main(void)
 {
@@ -1799,6 +2125,10 @@ main(void)
 	if (s == NULL ||
 	    CU_add_test(s, "parse sample files", test_parse_samples) == NULL ||
 	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
+	    CU_add_test(s, "length check: crafted", test_lencheck_crafted) ==
+	    NULL ||
+	    CU_add_test(s, "length check: files", test_lencheck_files) ==
+	    NULL ||
 	    CU_add_test(s, "UIDs", test_uid) == NULL ||
 	    CU_add_test(s, "accession issuer", test_accession_issuer) == NULL ||
 	    CU_add_test(s, "BSN from the header", test_bsn) == NULL ||
