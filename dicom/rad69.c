@@ -497,14 +497,14 @@ fail_item(struct rq *q, const char *code, const char *fmt, ...)
 static int
 fail_item(struct rq *q, const char *code, const char *fmt, ...)
 {
-	char m[768];
 	va_list ap;
+	int rc;
 
-	va_start(ap, fmt);
-	(void)vsnprintf(m, sizeof m, fmt, ap);	/* truncation: a shorter text */
-	va_end(ap);
 	xact_add_error(q->x, code);
-	return rim_errors_add(&q->errs, 0, code, NULL, "%s", m);
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(&q->errs, 0, code, NULL, fmt, ap);
+	va_end(ap);
+	return rc == RIM_ETOOBIG ? 0 : rc;	/* full: the first ones stay */
 }
 
 /*

@@ -59,15 +59,12 @@ static void del_err(struct del *, const char *, const char *, ...)
 static void
 del_err(struct del *d, const char *code, const char *fmt, ...)
 {
-	char	 ctx[512];
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(ctx, sizeof ctx, fmt, ap) < 0)
-		str_lcpy(ctx, "(unprintable)", sizeof ctx);
+	if (rim_errors_vadd(&d->terr, 0, code, NULL, fmt, ap) == RIM_ENOMEM)
+		d->nomem = 1;	/* a full list keeps its first errors */
 	va_end(ap);
-	if (rim_errors_add(&d->terr, 0, code, NULL, "%s", ctx) != 0)
-		d->nomem = 1;
 }
 
 static int

@@ -80,15 +80,12 @@ static void sub_err(struct sub *, const char *, const char *, ...)
 static void
 sub_err(struct sub *s, const char *code, const char *fmt, ...)
 {
-	char	 ctx[512];
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(ctx, sizeof ctx, fmt, ap) < 0)
-		str_lcpy(ctx, "(unprintable)", sizeof ctx);
+	if (rim_errors_vadd(&s->terr, 0, code, NULL, fmt, ap) == RIM_ENOMEM)
+		s->nomem = 1;	/* a full list keeps its first errors */
 	va_end(ap);
-	if (rim_errors_add(&s->terr, 0, code, NULL, "%s", ctx) != 0)
-		s->nomem = 1;
 }
 
 static int

@@ -145,14 +145,14 @@ static int err_add(struct pnr *, const char *, const char *, ...)
 static int
 err_add(struct pnr *p, const char *code, const char *fmt, ...)
 {
-	char ctx[1024];
 	va_list ap;
+	int rc;
 
-	va_start(ap, fmt);
-	(void)vsnprintf(ctx, sizeof ctx, fmt, ap);
-	va_end(ap);
 	xact_add_error(p->x, code);
-	return rim_errors_add(&p->errs, 0, code, NULL, "%s", ctx);
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(&p->errs, 0, code, NULL, fmt, ap);
+	va_end(ap);
+	return rc == RIM_ETOOBIG ? 0 : rc;	/* full: the first ones stay */
 }
 
 /* P1 and the uniqueIds: pair every DocumentEntry with its Document. */

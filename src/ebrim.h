@@ -15,6 +15,7 @@
 #ifndef XDS_EBRIM_H
 #define XDS_EBRIM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <libxml/tree.h>
 
@@ -178,6 +179,13 @@ void	rim_errors_free(struct rim_errors *);
 int	rim_errors_add(struct rim_errors *, int warning, const char *code,
 	    const char *location, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+/* The same with a va_list (for an actor's own printf-like error helper).
+ * Both return RIM_OK, RIM_ENOMEM, or RIM_ETOOBIG when the list is full
+ * (the error is dropped: the first ones are kept, which is not a failure
+ * of the caller). */
+int	rim_errors_vadd(struct rim_errors *, int warning, const char *code,
+	    const char *location, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 5, 0)));
 int	rim_errors_nerror(const struct rim_errors *);	/* errors, not warnings */
 /* <rs:RegistryResponse xmlns:rs=.. status="..">[<rs:RegistryErrorList>..]
  * </rs:RegistryResponse> */

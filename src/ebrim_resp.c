@@ -48,9 +48,21 @@ int
 rim_errors_add(struct rim_errors *e, int warning, const char *code,
     const char *location, const char *fmt, ...)
 {
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(e, warning, code, location, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
+    const char *location, const char *fmt, va_list ap)
+{
 	struct rim_error *v, *r;
 	char text[RIM_ERROR_TEXT_MAX];
-	va_list ap;
 	size_t ncap;
 
 	if (code == NULL || fmt == NULL)
@@ -64,10 +76,8 @@ rim_errors_add(struct rim_errors *e, int warning, const char *code,
 		e->v = v;
 		e->cap = ncap;
 	}
-	va_start(ap, fmt);
 	if (vsnprintf(text, sizeof text, fmt, ap) < 0)
 		text[0] = '\0';
-	va_end(ap);
 	r = &e->v[e->n];
 	memset(r, 0, sizeof *r);
 	r->warning = warning != 0;

@@ -38,7 +38,7 @@
 static char tmpdir[256];
 static struct conf conf;
 static struct registry *reg;
-static char reply[64 * 1024];
+static char reply[1024 * 1024];
 
 /* A DocumentEntry "<id>" with uniqueId uid, hash and patient. */
 static void
@@ -398,6 +398,34 @@ test_uniqueness(void)
 	    "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "Original");
 	CU_ASSERT_EQUAL(submit(reg, &b), 0);
 	CU_ASSERT(failed_with(ERR_REGISTRY_METADATA));
+}
+
+/* More errors than an error list keeps (1000): the first ones are
+ * answered, not an internal error. */
+static void
+test_many_errors(void)
+{
+	struct buf b;
+	char id[32], tgt[64];
+	const char *p;
+	int i, n;
+
+	begin(&b, "1.3.90", PAT);
+	add_de(&b, "Doc1", "1.3.90.1", HASH1, PAT);
+	add_assoc(&b, "a0", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	for (i = 1; i <= 1100; i++) {
+		snprintf(id, sizeof id, "a%d", i);
+		snprintf(tgt, sizeof tgt,
+		    "urn:uuid:6f1c6a8e-0000-4000-8000-%012d", i);
+		add_assoc(&b, id, AT_HASMEMBER, "SS1", tgt, "Reference");
+	}
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(failed_with(ERR_UNRESOLVED_REFERENCE));
+	/* exactly the list's capacity, each a real error */
+	for (n = 0, p = reply; (p = strstr(p, "errorCode=\"" ERR_UNRESOLVED_REFERENCE
+	    "\"")) != NULL; p++)
+		n++;
+	CU_ASSERT_EQUAL(n, 1000);
 }
 
 static void
@@ -1037,6 +1065,7 @@ main(void)
 	    CU_add_test(s, "folder, RPLC, APND on deprecated", test_folder_rplc) == NULL ||
 	    CU_add_test(s, "uniqueness R3 R8 R10", test_uniqueness) == NULL ||
 	    CU_add_test(s, "atomic R17", test_atomic) == NULL ||
+	    CU_add_test(s, "more errors than a list keeps", test_many_errors) == NULL ||
 	    CU_add_test(s, "unknown patient bsn/feed", test_unknown_patient) == NULL ||
 	    CU_add_test(s, "patient list", test_patient_list) == NULL ||
 	    CU_add_test(s, "ITI-62 R19", test_delete) == NULL ||
