@@ -298,10 +298,4 @@ const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
  */
 int	bridge_fsync_path(const char *path, int flags);
 
-/* xdsctl dicom ... (src/xdsctl_dicom.c) */
-struct ctl;
-int	ctl_dicom(struct ctl *ctl, int argc, char **argv);
-/* xdsctl image import (src/xdsctl_dicom.c) */
-int	ctl_image(struct ctl *ctl, int argc, char **argv);
-
 #endif /* XDS_BRIDGE_H */

@@ -536,7 +536,7 @@ struct rad68_req {
 	const struct conf	*cf;
 	const struct bridge_links *l;
 	struct buf		*xml;		/* ProvideAndRegister... */
-	struct soap_attachment	 att;		/* the KOS */
+	struct mtom_attachment	 att;		/* the KOS */
 	const char		*spool;		/* for an MTOM answer */
 };
 

@@ -119,7 +119,7 @@ struct rq {
 	struct xact		*x;
 	struct rim_errors	 errs;
 	struct buf		 docs;
-	struct soap_attachment	*att;
+	struct mtom_attachment	*att;
 	struct item		*items;
 	size_t			 nreq, nfound, nitems;
 	char			 ts[RAD69_MAX_TS][DCMSHIM_UI_SZ];
@@ -408,7 +408,7 @@ encode(struct rq *q, const char *src, const char *ts, char *out,
 /* The DocumentResponse of a, with the request's HomeCommunityId (home,
  * "" when it had none) as it came. */
 static int
-add_response(struct rq *q, struct soap_attachment *a, const char *home,
+add_response(struct rq *q, struct mtom_attachment *a, const char *home,
     const char *repo, const char *sop)
 {
 	char rnd[SOAP_UUID_LEN];
@@ -517,7 +517,7 @@ answer(struct rq *q, size_t i)
 {
 	const struct bridge_ids *s = q->ids;
 	const struct item *it = &q->items[i];
-	struct soap_attachment *a = &q->att[q->nfound];
+	struct mtom_attachment *a = &q->att[q->nfound];
 	struct dcmshim_info got;
 	struct stat sb;
 	char e[512], stored[PATH_SZ], fetched[PATH_SZ] = "", out[PATH_SZ] = "";

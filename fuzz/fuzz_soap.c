@@ -94,7 +94,7 @@ static const struct soap_route routes[] = {
 
 static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL };
 
-static const struct soap_qname inline_names[] = {
+static const struct xml_qname inline_names[] = {
 	{ NS_XDSB, "Document" }, { NULL, NULL }
 };
 static const struct soap_endpoint ep_inline = {

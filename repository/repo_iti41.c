@@ -43,7 +43,7 @@ struct pdoc {
 	xmlNode		*del;		/* xdsb:Document */
 	const char	*id;
 	char		 uid[REPO_UID_MAX];
-	const struct soap_attachment *att;
+	const struct mtom_attachment *att;
 	struct blob_staged st;
 	int		 inserted;	/* our row: remove it on failure */
 };
@@ -235,7 +235,7 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 /* An MTOM part: hashed while it was spooled (no second read) unless
  * whoever made the attachment left sha256 empty. */
 static int
-stage_att(struct pnr *p, const struct soap_attachment *a,
+stage_att(struct pnr *p, const struct mtom_attachment *a,
     struct blob_staged *st, char *err, size_t errlen)
 {
 	struct blob_info known;

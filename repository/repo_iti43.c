@@ -102,7 +102,7 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 	struct buf docs;
 	struct dreq q;
 	struct repo_doc d;
-	struct soap_attachment *att = NULL, *a;
+	struct mtom_attachment *att = NULL, *a;
 	xmlNode *n;
 	char err[256], rnd[SOAP_UUID_LEN];
 	const char *status;

@@ -207,7 +207,7 @@ reconcile_start(struct repository *r, char *err, size_t errlen)
 
 /* Inline base64 documents are decoded while the envelope is parsed, into
  * spooled attachments like XOP parts (actor.h). */
-static const struct soap_qname inline_documents[] = {
+static const struct xml_qname inline_documents[] = {
 	{ NS_XDSB, "Document" },
 	{ NULL, NULL },
 };

@@ -573,7 +573,7 @@ feed_sink(void *arg, const void *d, size_t n)
 static void
 test_roundtrip(void)
 {
-	struct soap_attachment att[2];
+	struct mtom_attachment att[2];
 	struct mtom_writer w;
 	struct mtom_message m;
 	struct mime_ctype ct;

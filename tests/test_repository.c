@@ -341,7 +341,7 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 }
 
 struct call {
-	struct soap_attachment att[4];
+	struct mtom_attachment att[4];
 	size_t	natt;
 	struct xact x;
 	struct soap_reply reply;
@@ -384,7 +384,7 @@ call_free(struct call *c)
 static void
 attach(struct call *c, const char *cid, const char *data)
 {
-	struct soap_attachment *a = &c->att[c->natt++];
+	struct mtom_attachment *a = &c->att[c->natt++];
 
 	str_lcpy(a->cid, cid, sizeof a->cid);
 	snprintf(a->path, sizeof a->path, "%s/spool-%s", tmpdir, cid);

@@ -1307,7 +1307,7 @@ dt_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
 	return XML_DIVERT_INCLUDE;
 }
 
-static const struct soap_qname dt_names[] = {
+static const struct xml_qname dt_names[] = {
 	{ NS_XDSB, "Document" }, { NULL, NULL }
 };
 
@@ -1473,7 +1473,7 @@ test_push_divert_errors(void)
 
 static struct {
 	size_t	 natt;
-	struct soap_attachment att[4];
+	struct mtom_attachment att[4];
 	char	 content[4][400000];	/* the files, as the actor saw them */
 	char	 first[4][256];		/* per Document: xop:Include href or
 					   text */
@@ -1523,7 +1523,7 @@ static const struct soap_route routes_inl[] = {
 	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
 	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_inline },
 };
-static const struct soap_qname inline_names[] = {
+static const struct xml_qname inline_names[] = {
 	{ NS_XDSB, "Document" }, { NULL, NULL }
 };
 static const struct soap_endpoint ep_inl = {

@@ -24,7 +24,7 @@ struct soap_inline {
 	unsigned	 n;		/* elements diverted so far */
 	int		 status;	/* our failure: an mtom_status */
 	char		 err[256];
-	struct soap_attachment *att;	/* finished documents */
+	struct mtom_attachment *att;	/* finished documents */
 	size_t		 natt;
 };
 
@@ -50,7 +50,7 @@ struct serve {
 	struct soap_env	 env;
 	struct soap_fault f;
 	const struct soap_route *route;
-	struct soap_attachment *att;	/* request attachments (spooled) */
+	struct mtom_attachment *att;	/* request attachments (spooled) */
 	size_t		 natt;
 	struct soap_reply reply;
 };

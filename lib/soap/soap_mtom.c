@@ -3,7 +3,7 @@
  *
  * Request: the multipart body is read through the transport; the root
  * part becomes the envelope bytes, every other part a spooled, hashed
- * file handed to the actor as a soap_attachment.  Every xop:Include in
+ * file handed to the actor as a mtom_attachment.  Every xop:Include in
  * the envelope must name one of those parts.
  *
  * On an endpoint that lists inline_base64 elements (ITI-41's
@@ -154,7 +154,7 @@ inl_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
 {
 	struct serve *s = arg;
 	struct soap_inline *in = &s->inl;
-	struct soap_attachment *a;
+	struct mtom_attachment *a;
 	struct spool_result res;
 	char e[256];
 	int rc;
@@ -257,7 +257,7 @@ push_fault(struct serve *s)
 static int
 push_done(struct serve *s)
 {
-	struct soap_attachment *a;
+	struct mtom_attachment *a;
 	char href[300];
 	size_t i;
 	int rc;

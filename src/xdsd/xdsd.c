@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry.h"
 #include "repository.h"
 #include "router.h"
@@ -37,6 +38,15 @@
 #include "xml.h"
 
 static struct http_server *server;
+
+/* Every closed transaction: one audit record, then the metrics. */
+static void
+xact_done(const struct xact *x)
+{
+	if (audit_write(x) != 0)
+		log_error("audit record lost for %s %s", x->txn, x->endpoint);
+	metrics_count(x->txn, x->outcome, xact_elapsed(x));
+}
 
 static void
 usage(void)
@@ -198,6 +208,7 @@ main(int argc, char **argv)
 	if (mkdirs(conf.node_state_dir, err, sizeof err) != 0 ||
 	    audit_open(conf.node_state_dir, err, sizeof err) != 0)
 		fatalx("state directory: %s", err);
+	xact_set_sink(xact_done);
 	if (conf.registry_enabled &&
 	    registry_open(&conf, &reg, err, sizeof err) != 0)
 		fatalx("registry: %s", err);

@@ -3,7 +3,8 @@
  *
  * Created by the transport for every request, filled on the way by the
  * SOAP layer and the actor (patient, object, outcome, error codes), and
- * closed exactly once: xact_end() writes the one audit record.
+ * closed exactly once: xact_end() hands it to the sink the node
+ * registered, which writes the one audit record.
  */
 #ifndef XDS_XACT_H
 #define XDS_XACT_H
@@ -44,9 +45,15 @@ void	xact_set_object(struct xact *, const char *obj);
 /* Record an error code (once each) and raise the outcome to Failure. */
 void	xact_add_error(struct xact *, const char *code);
 void	xact_fail(struct xact *, enum xact_outcome, const char *reason);
-/* Close the transaction: write the audit record and count the metrics.
- * Safe to call twice (the second call does nothing). */
+/*
+ * Close the transaction: hand it to the sink (the node's, which writes
+ * the audit record and counts the metrics; none: nothing is recorded).
+ * Safe to call twice (the second call does nothing).
+ */
 void	xact_end(struct xact *);
+/* Where closed transactions go; set once in main() before any thread. */
+typedef void (*xact_sink_fn)(const struct xact *);
+void	xact_set_sink(xact_sink_fn);
 double	xact_elapsed(const struct xact *);
 
 #endif

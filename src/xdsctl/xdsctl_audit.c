@@ -6,7 +6,7 @@
  *	xdsctl audit [patient=ID] [event=ITI-18] [user=TEXT] [outcome=failure]
  *	             [since=YYYY-MM-DD] [until=YYYY-MM-DD]
  *
- * The records are written by src/audit.c; this reads the fields back.
+ * The records are written by lib/audit/audit.c; this reads the fields back.
  */
 #include "config.h"
 

@@ -1069,7 +1069,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json)
 		printf(",\"documents\":[");
 	for (dr = xml_first_elem(resp); dr != NULL; dr = xml_next_elem(dr)) {
-		const struct soap_attachment *a = NULL;
+		const struct mtom_attachment *a = NULL;
 		struct spool_result res;
 		const char *why = NULL;
 		off_t size = 0;
@@ -1104,7 +1104,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 				why = strerror(errno);
 			else {
 				/* kept: not removed with the message */
-				((struct soap_attachment *)a)->path[0] = '\0';
+				((struct mtom_attachment *)a)->path[0] = '\0';
 				size = a->size;
 				str_lcpy(sha1, a->sha1, sizeof sha1);
 			}

@@ -501,7 +501,7 @@ each_document(const struct mtom_message *msg, xmlDoc *doc,
 	    "RetrieveDocumentSetResponse");
 	for (dr = rsp ? xml_first_elem(rsp) : NULL; dr; dr = xml_next_elem(dr)) {
 		char uid[DCMSHIM_UI_SZ + 1] = "";
-		const struct soap_attachment *a = NULL;
+		const struct mtom_attachment *a = NULL;
 
 		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
 			continue;

@@ -156,7 +156,7 @@
 #define CSCHEME_DICOM_UID	"1.2.840.10008.2.6.1"
 #define CSCHEME_DCM		"1.2.840.10008.2.16.4"
 /* File Meta PrivateInformationCreatorUID (0002,0100) of the header-only copy
- * of an instance that proxy mode keeps (dicom/dcmfetch.h): its pixel data
+ * of an instance that proxy mode keeps (dicom/shim/dcmfetch.h): its pixel data
  * are at the PACS.  UUID-derived (PS3.5 B.2). */
 #define DICOM_PROXY_HEADER_UID	"2.25.183083931535934967093927136258582907088"
 /* Uncompressed transfer syntaxes (PS3.5 10): every DICOM peer takes them */

@@ -31,7 +31,7 @@ struct mtom_reader {
 	struct mime_parser *mp;
 	struct mime_ctype ct;
 	struct mtom_limits lim;
-	char		 spool_dir[sizeof(((struct soap_attachment *)0)->path) -
+	char		 spool_dir[sizeof(((struct mtom_attachment *)0)->path) -
 			    sizeof(SPOOL_TEMPLATE) - 1];
 	struct buf	 root;
 	mtom_root_fn	 root_fn;	/* or NULL: root collected in root */
@@ -39,7 +39,7 @@ struct mtom_reader {
 	int		 have_root;
 	char		 root_type[256];
 	char		 root_cid[256];
-	struct soap_attachment *att;
+	struct mtom_attachment *att;
 	size_t		 natt, attcap;
 	/* the current part */
 	enum cur	 cur;
@@ -181,7 +181,7 @@ static int
 on_begin(void *arg, const struct mime_part *part)
 {
 	struct mtom_reader *r = arg;
-	struct soap_attachment *a, *na;
+	struct mtom_attachment *a, *na;
 	char e[sizeof r->err] = "";
 	size_t ncap;
 	int is_root, rc;
@@ -230,7 +230,7 @@ static int
 on_end(void *arg)
 {
 	struct mtom_reader *r = arg;
-	struct soap_attachment *a;
+	struct mtom_attachment *a;
 	struct spool_result res;
 	char e[sizeof r->err] = "";
 	int rc;
@@ -451,7 +451,7 @@ out:
 }
 
 void
-mtom_attachments_free(struct soap_attachment *att, size_t natt)
+mtom_attachments_free(struct mtom_attachment *att, size_t natt)
 {
 	size_t i;
 
@@ -471,8 +471,8 @@ mtom_message_free(struct mtom_message *m)
 	memset(m, 0, sizeof *m);
 }
 
-const struct soap_attachment *
-mtom_find(const struct soap_attachment *att, size_t natt, const char *href)
+const struct mtom_attachment *
+mtom_find(const struct mtom_attachment *att, size_t natt, const char *href)
 {
 	char cid[sizeof att->cid];
 	size_t i;
@@ -552,14 +552,14 @@ part_head(const struct mtom_writer *w, const char *ctype, const char *cid,
 }
 
 static const char *
-att_type(const struct soap_attachment *a)
+att_type(const struct mtom_attachment *a)
 {
 	return a->content_type[0] != '\0' ? a->content_type :
 	    "application/octet-stream";
 }
 
 static int
-att_check(const struct soap_attachment *a, char *err, size_t errlen)
+att_check(const struct mtom_attachment *a, char *err, size_t errlen)
 {
 	if (a->cid[0] == '\0' || !header_safe(a->cid, 0) ||
 	    !header_safe(a->content_type, 0))
@@ -573,7 +573,7 @@ att_check(const struct soap_attachment *a, char *err, size_t errlen)
 
 int
 mtom_length(const struct mtom_writer *w, const struct buf *root,
-    const struct soap_attachment *att, size_t natt, long long *len,
+    const struct mtom_attachment *att, size_t natt, long long *len,
     char *err, size_t errlen)
 {
 	char head[1024];
@@ -610,7 +610,7 @@ put(mtom_write_fn wr, void *arg, const void *d, size_t n, char *err,
 
 /* Stream one attachment file, exactly a->size bytes. */
 static int
-put_file(const struct soap_attachment *a, mtom_write_fn wr, void *arg,
+put_file(const struct mtom_attachment *a, mtom_write_fn wr, void *arg,
     char *err, size_t errlen)
 {
 	char *chunk = NULL, extra;
@@ -653,7 +653,7 @@ out:
 
 int
 mtom_write(const struct mtom_writer *w, const struct buf *root,
-    const struct soap_attachment *att, size_t natt, mtom_write_fn wr,
+    const struct mtom_attachment *att, size_t natt, mtom_write_fn wr,
     void *arg, char *err, size_t errlen)
 {
 	char head[1024];

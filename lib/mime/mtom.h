@@ -19,9 +19,24 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "actor.h"
 #include "buf.h"
 #include "mime.h"
+
+/* A binary part of an MTOM message, spooled to a file while hashed. */
+struct mtom_attachment {
+	char	 cid[256];		/* Content-ID without <> */
+	char	 content_type[128];
+	char	 path[1024];		/* spool file, removed after the request */
+	off_t	 size;
+	char	 sha1[41];		/* lower-case hex */
+	char	 sha256[65];		/* lower-case hex; "" when not computed
+					   (then a consumer hashes the file) */
+	int	 unlink_after;		/* reply only: a file the handler made
+					   for this answer (a transcoded or
+					   fetched instance), removed once the
+					   response is sent or abandoned */
+};
+
 
 enum mtom_status {
 	MTOM_OK = 0,
@@ -49,7 +64,7 @@ struct mtom_message {
 	struct buf	 root;		/* root part bytes, NUL-terminated */
 	char		 root_type[256];	/* root part Content-Type value */
 	char		 root_cid[256];	/* root part Content-ID (no <>) */
-	struct soap_attachment *att;	/* other parts, in arrival order */
+	struct mtom_attachment *att;	/* other parts, in arrival order */
 	size_t		 natt;
 };
 
@@ -102,13 +117,13 @@ int	mtom_read_sink(const char *content_type, mtom_read_fn rd, void *arg,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Remove the spool files and free the array (NULL is a no-op). */
-void	mtom_attachments_free(struct soap_attachment *att, size_t natt);
+void	mtom_attachments_free(struct mtom_attachment *att, size_t natt);
 /* buf_free(root) and mtom_attachments_free(); the struct is zeroed. */
 void	mtom_message_free(struct mtom_message *);
 
 /* The attachment an xop:Include/@href names ("cid:..." URL, RFC 2392,
  * percent-decoded); NULL if none. */
-const struct soap_attachment *mtom_find(const struct soap_attachment *att,
+const struct mtom_attachment *mtom_find(const struct mtom_attachment *att,
 	    size_t natt, const char *href);
 
 /* Writer: a random boundary and root Content-ID per message. */
@@ -125,12 +140,12 @@ int	mtom_writer_init(struct mtom_writer *, const char *action,
 /* Exact body length for root and attachments (att[i].size is trusted;
  * mtom_write fails if a file does not hold exactly that many bytes). */
 int	mtom_length(const struct mtom_writer *, const struct buf *root,
-	    const struct soap_attachment *att, size_t natt, long long *len,
+	    const struct mtom_attachment *att, size_t natt, long long *len,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 /* The write callback returns 0, or nonzero to abort (MTOM_EIO). */
 typedef int (*mtom_write_fn)(void *arg, const void *data, size_t len);
 int	mtom_write(const struct mtom_writer *, const struct buf *root,
-	    const struct soap_attachment *att, size_t natt, mtom_write_fn wr,
+	    const struct mtom_attachment *att, size_t natt, mtom_write_fn wr,
 	    void *arg, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
 

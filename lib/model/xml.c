@@ -154,7 +154,7 @@ static int
 diverted_name(const struct xml_push *p, const xmlChar *ns,
     const xmlChar *name)
 {
-	const struct soap_qname *q;
+	const struct xml_qname *q;
 
 	if (!p->has_dv || p->dv.names == NULL)
 		return 0;

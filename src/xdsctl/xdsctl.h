@@ -21,6 +21,10 @@ int	ctl_audit(struct ctl *, int argc, char **argv);
 int	ctl_provide(struct ctl *, int argc, char **argv);
 int	ctl_retrieve(struct ctl *, int argc, char **argv);
 
+/* xdsctl_dicom.c: dicom studies|pending|publish|..., image import */
+int	ctl_dicom(struct ctl *, int argc, char **argv);
+int	ctl_image(struct ctl *, int argc, char **argv);
+
 /* xdsctl_util.c */
 #define CTL_MAX_FILE	(64 * 1024 * 1024)
 struct _xmlNode;

@@ -11,6 +11,8 @@
 #include <libxml/tree.h>
 
 #include "buf.h"
+#include "mtom.h"
+#include "xml.h"
 
 struct xact;
 
@@ -19,32 +21,17 @@ enum soap_pack {
 	PACK_MTOM = 2,		/* multipart/related XOP (ITI-41, ITI-43, RAD-69) */
 };
 
-/* A binary part of an MTOM request, spooled to a file while hashed. */
-struct soap_attachment {
-	char	 cid[256];		/* Content-ID without <> */
-	char	 content_type[128];
-	char	 path[1024];		/* spool file, removed after the request */
-	off_t	 size;
-	char	 sha1[41];		/* lower-case hex */
-	char	 sha256[65];		/* lower-case hex; "" when not computed
-					   (then a consumer hashes the file) */
-	int	 unlink_after;		/* reply only: a file the handler made
-					   for this answer (a transcoded or
-					   fetched instance), removed once the
-					   response is sent or abandoned */
-};
-
 struct soap_request {
 	xmlDoc	*doc;			/* the envelope (DOM) */
 	xmlNode	*body;			/* first element child of soap:Body */
 	enum soap_pack pack;		/* how it arrived */
-	struct soap_attachment *att;
+	struct mtom_attachment *att;
 	size_t	 natt;
 };
 
 struct soap_reply {
 	struct buf body;		/* XML of the Body child; namespaces declared in it */
-	struct soap_attachment *att;	/* files to send as MTOM parts */
+	struct mtom_attachment *att;	/* files to send as MTOM parts */
 	size_t	 natt;
 };
 
@@ -69,10 +56,6 @@ struct soap_route {
 	actor_fn	 fn;
 };
 
-struct soap_qname {
-	const char	*ns;
-	const char	*name;
-};
 
 /* An endpoint: a path and its routes, with the actor they serve. */
 struct soap_endpoint {
@@ -87,7 +70,7 @@ struct soap_endpoint {
 	 * an xop:Include naming it instead, so an inline document streams
 	 * like an XOP part and the actor sees only attachments.
 	 */
-	const struct soap_qname *inline_base64;
+	const struct xml_qname *inline_base64;
 };
 
 #endif

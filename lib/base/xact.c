@@ -5,6 +5,14 @@
 #include "str.h"
 #include "xact.h"
 
+static xact_sink_fn xact_sink;
+
+void
+xact_set_sink(xact_sink_fn fn)
+{
+	xact_sink = fn;
+}
+
 void
 xact_begin(struct xact *x, const struct conf *conf, const char *endpoint,
     const char *peer, const char *peer_addr)
@@ -70,4 +78,14 @@ xact_elapsed(const struct xact *x)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - x->t_start.tv_sec) +
 	    (double)(now.tv_nsec - x->t_start.tv_nsec) / 1e9;
+}
+
+void
+xact_end(struct xact *x)
+{
+	if (x->ended)
+		return;
+	x->ended = 1;
+	if (xact_sink != NULL)
+		xact_sink(x);
 }

@@ -10,7 +10,12 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
-#include "actor.h"		/* struct soap_qname */
+
+/* An element name: namespace URI and local name. */
+struct xml_qname {
+	const char	*ns;
+	const char	*name;
+};
 
 /* Once in main() before threads: parser init + deny-all entity loader. */
 void	xml_init(void);
@@ -51,7 +56,7 @@ enum xml_status {
 #define XML_DIVERT_TEXT		1
 
 struct xml_divert {
-	const struct soap_qname *names;
+	const struct xml_qname *names;
 	/* A diverted element starts (its attributes are in el). */
 	int	(*begin)(void *arg, xmlNode *el, char *err, size_t errlen);
 	int	(*text)(void *arg, const char *p, size_t n, char *err,

@@ -70,7 +70,7 @@ int	blobstore_stage_file(struct blobstore *, const char *src,
 	    off_t max_size, struct blob_staged *out, char *err, size_t errlen);
 /*
  * The same for a file whose size and hashes were computed while it was
- * written (an MTOM spool file: soap_attachment.size/sha1/sha256), so the
+ * written (an MTOM spool file: mtom_attachment.size/sha1/sha256), so the
  * bytes are not read again: known is trusted, its size checked against
  * the file.  The copy to another file system hashes afresh.
  */

@@ -12,7 +12,6 @@
 #include "audit.h"
 #include "buf.h"
 #include "log.h"
-#include "metrics.h"
 #include "str.h"
 #include "xact.h"
 
@@ -201,15 +200,4 @@ unlock:
 out:
 	buf_free(&b);
 	return rc;
-}
-
-void
-xact_end(struct xact *x)
-{
-	if (x->ended)
-		return;
-	x->ended = 1;
-	if (audit_write(x) != 0)
-		log_error("audit record lost for %s %s", x->txn, x->endpoint);
-	metrics_count(x->txn, x->outcome, xact_elapsed(x));
 }
