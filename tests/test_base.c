@@ -1,4 +1,4 @@
-/* test_base.c: buf, str, conf, log redaction. */
+/* test_base.c: buf, str, conf, log redaction, status. */
 #include "config.h"
 
 #include "cutest.h"
@@ -9,7 +9,9 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "status.h"
 #include "str.h"
+#include "vocab.h"
 
 static void
 test_buf_cap(void)
@@ -137,6 +139,34 @@ test_redact(void)
 	CU_ASSERT_EQUAL(strncmp(out, "*****1120^^^", 12), 0);
 }
 
+/* Every code has its own text; the XDS error codes follow the actor. */
+static void
+test_status(void)
+{
+	int i, j;
+
+	CU_ASSERT_STRING_EQUAL(xds_strstatus(XDS_OK), "success");
+	CU_ASSERT_STRING_EQUAL(xds_strstatus(XDS_ENOMEM), "out of memory");
+	CU_ASSERT_STRING_EQUAL(xds_strstatus(1), "unknown status");
+	CU_ASSERT_STRING_EQUAL(xds_strstatus(XDS_STATUS_MIN - 1),
+	    "unknown status");
+	for (i = XDS_STATUS_MIN; i <= 0; i++)
+		for (j = i + 1; j <= 0; j++)
+			CU_ASSERT(strcmp(xds_strstatus(i), xds_strstatus(j)) != 0);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_EBUSY,
+	    XDS_ACTOR_REGISTRY), ERR_REGISTRY_BUSY);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_ENOMEM,
+	    XDS_ACTOR_REPOSITORY), ERR_REPOSITORY_OUT_OF_RESOURCES);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_EUNCERTAIN,
+	    XDS_ACTOR_REPOSITORY), ERR_REGISTRY_NOT_AVAILABLE);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_ETIMEOUT,
+	    XDS_ACTOR_GATEWAY), ERR_UNAVAILABLE_COMMUNITY);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_EIO,
+	    XDS_ACTOR_REPOSITORY), ERR_REPOSITORY);
+	CU_ASSERT_STRING_EQUAL(xds_status_errcode(XDS_ERR,
+	    XDS_ACTOR_GATEWAY), ERR_REGISTRY);
+}
+
 static const struct cutest tests[] = {
 	{ "buf cap", test_buf_cap },
 	{ "buf xml", test_buf_xml },
@@ -144,6 +174,7 @@ static const struct cutest tests[] = {
 	{ "conf", test_conf },
 	{ "conf documented", test_conf_manpage },
 	{ "redact", test_redact },
+	{ "status", test_status },
 };
 
 int
