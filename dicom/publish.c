@@ -28,6 +28,7 @@
 #include "bridge.h"
 #include "buf.h"
 #include "ebrim.h"
+#include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
 #include "soap.h"
@@ -44,7 +45,6 @@
 #define PUB_MAX_REPLY	(1UL * 1024 * 1024)
 #define PUB_MAX_REQUEST	(128UL * 1024 * 1024)	/* MTOM message to a remote */
 #define PUB_TIMEOUT	300			/* seconds for one remote RAD-68 */
-#define PUB_MAX_LANG	31			/* RFC 5646 tag (conf field) */
 #define PUB_CID		"kos@xdsnode.dicom"
 
 struct pub {
@@ -156,33 +156,6 @@ service_time(const struct dcmshim_info *h, char out[15])
 	out[8 + n] = '\0';
 }
 
-/* An RFC 5646 language tag, loosely: subtags of 1-8 letters or digits
- * joined by "-", the first of letters. */
-static int
-lang_ok(const char *l)
-{
-	const char *p;
-	size_t n = 0, len = strlen(l);
-	int first = 1;
-
-	if (len == 0 || len > PUB_MAX_LANG)
-		return 0;
-	for (p = l; *p != '\0'; p++) {
-		if (*p == '-') {
-			if (n == 0 || p[1] == '\0')
-				return 0;
-			n = 0;
-			first = 0;
-		} else if (((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-		    *p <= 'Z') || (!first && *p >= '0' && *p <= '9')) &&
-		    ++n <= 8)
-			continue;
-		else
-			return 0;
-	}
-	return 1;
-}
-
 /* Append raw (esc 0) or with the HL7 v2 delimiters escaped (esc 1) at
  * out[*o]; -1 when it does not fit. */
 static int
@@ -275,7 +248,8 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 		str_fmt(err, errlen, "cannot make identifiers");
 		return -1;
 	}
-	if (!lang_ok(cf->dicom_language_code)) {
+	if (hl7_lang_valid(cf->dicom_language_code,
+	    strlen(cf->dicom_language_code)) != 0) {
 		str_fmt(err, errlen, "dicom.language_code: \"%.40s\" is not a "
 		    "language tag (RFC 5646, e.g. nl-NL)",
 		    cf->dicom_language_code);

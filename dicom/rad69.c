@@ -751,24 +751,6 @@ out:
 	return ret;
 }
 
-/* dicom.pacs "AE@host:port" into s; -1 when it is not that. */
-static int
-pacs_parse(struct bridge_ids *s, const char *spec)
-{
-	const char *at = strchr(spec, '@');
-
-	if (at == NULL || at == spec || (size_t)(at - spec) >=
-	    sizeof s->pacs_ae)
-		return -1;
-	str_fmt(s->pacs_ae, sizeof s->pacs_ae, "%.*s", (int)(at - spec), spec);
-	if (conf_split_hostport(at + 1, s->pacs_host, sizeof s->pacs_host,
-	    &s->pacs_port) != 0 || s->pacs_port <= 0) {
-		s->pacs_port = 0;
-		return -1;
-	}
-	return 0;
-}
-
 /* mkdir (0700) each of root, root/tmp, root/tmp/rad69, and remove the
  * answer files a crash left in the last. */
 static int
@@ -826,11 +808,15 @@ bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
 	    RAD69_TMP_DOCS * s->max_doc;
 	/* Needed in proxy mode; in store mode only for header-only copies
 	 * left by an earlier proxy mode (then RAD-69 says what is wrong). */
-	if (cf->dicom_pacs[0] != '\0' && pacs_parse(s, cf->dicom_pacs) != 0 &&
-	    strcmp(cf->dicom_mode, "proxy") == 0) {
-		str_fmt(err, errlen, "dicom.pacs: \"%s\" is not AE@host:port",
-		    cf->dicom_pacs);
-		goto fail;
+	if (cf->dicom_pacs[0] != '\0' && conf_split_ae(cf->dicom_pacs,
+	    s->pacs_ae, sizeof s->pacs_ae, s->pacs_host, sizeof s->pacs_host,
+	    &s->pacs_port) != 0) {
+		s->pacs_port = 0;
+		if (strcmp(cf->dicom_mode, "proxy") == 0) {
+			str_fmt(err, errlen, "dicom.pacs: \"%s\" is not "
+			    "AE@host:port", cf->dicom_pacs);
+			goto fail;
+		}
 	}
 	if (tmp_prepare(s, err, errlen) != 0)
 		goto fail;

@@ -1,4 +1,4 @@
-/* test_base.c: buf, str, conf, log redaction, status. */
+/* test_base.c: buf, str, log redaction, status. */
 #include "config.h"
 
 #include "cutest.h"
@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "conf.h"
 #include "log.h"
 #include "status.h"
 #include "str.h"
@@ -66,71 +65,6 @@ test_str(void)
 }
 
 static void
-test_conf(void)
-{
-	struct conf c;
-	char err[256];
-	FILE *fp;
-	const char *path = "test_base.conf";
-
-	conf_defaults(&c);
-	CU_ASSERT_STRING_EQUAL(c.http_listen, "127.0.0.1:8080");
-	CU_ASSERT_EQUAL(c.soap_max_envelope, 16LL * 1024 * 1024);
-	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.listen=127.0.0.1:18080", err, sizeof err), 0);
-	CU_ASSERT_STRING_EQUAL(c.http_listen, "127.0.0.1:18080");
-	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.workers=0", err, sizeof err), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "outside"));
-	CU_ASSERT_EQUAL(conf_set_kv(&c, "nope.key=1", err, sizeof err), -1);
-	CU_ASSERT_EQUAL(conf_set_kv(&c, "registry.patient_ids=pix", err, sizeof err), -1);
-	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.tls=yes", err, sizeof err), 0);
-	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), -1);
-
-	fp = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	fputs("# test\n[node]\nstate_dir = /tmp/x\n[http]\nmax_head = 32k\n", fp);
-	fclose(fp);
-	conf_defaults(&c);
-	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), 0);
-	CU_ASSERT_STRING_EQUAL(c.node_state_dir, "/tmp/x");
-	CU_ASSERT_EQUAL(c.http_max_head, 32768);
-	fp = fopen(path, "w");
-	fputs("[http]\nbogus = 1\n", fp);
-	fclose(fp);
-	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
-	remove(path);
-}
-
-/* Every option of the table is documented in xdsd.conf(5). */
-static void
-test_conf_manpage(void)
-{
-	const char *top = getenv("top_srcdir");
-	char path[1024], line[1024], want[256];
-	struct buf man;
-	FILE *fp;
-	size_t i;
-
-	snprintf(path, sizeof path, "%s/man/xdsd.conf.5", top ? top : ".");
-	fp = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	buf_init(&man, 1 << 20);
-	while (fgets(line, sizeof line, fp) != NULL)
-		CU_ASSERT_EQUAL(buf_adds(&man, line), BUF_OK);
-	fclose(fp);
-	for (i = 0; i < conf_nopts; i++) {
-		const char *dot = strchr(conf_opts[i].name, '.');
-
-		snprintf(want, sizeof want, ".It Ic %s ", dot + 1);
-		if (strstr(buf_str(&man), want) == NULL)
-			fprintf(stderr, "xdsd.conf.5 lacks %s\n", conf_opts[i].name);
-		CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&man), want));
-	}
-	buf_free(&man);
-}
-
-static void
 test_redact(void)
 {
 	char out[64];
@@ -171,8 +105,6 @@ static const struct cutest tests[] = {
 	{ "buf cap", test_buf_cap },
 	{ "buf xml", test_buf_xml },
 	{ "str", test_str },
-	{ "conf", test_conf },
-	{ "conf documented", test_conf_manpage },
 	{ "redact", test_redact },
 	{ "status", test_status },
 };

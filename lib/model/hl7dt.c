@@ -507,3 +507,27 @@ hl7_bsn_valid(const char *s, size_t len)
 		return -1;
 	return 0;
 }
+
+int
+hl7_lang_valid(const char *s, size_t len)
+{
+	size_t i, n = 0;
+	int first = 1;
+
+	if (len == 0 || len > HL7_LANG_MAX)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '-') {
+			if (n == 0 || i + 1 == len)
+				return -1;
+			n = 0;
+			first = 0;
+		} else if (((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (!first && s[i] >= '0' && s[i] <= '9')) &&
+		    ++n <= 8)
+			continue;
+		else
+			return -1;
+	}
+	return 0;
+}

@@ -59,6 +59,12 @@ int	hl7_xcn_valid(const char *s, size_t len, char *err, size_t errlen);
  * and .10 may be valued; a non-OID XON.10 needs XON.6 = &OID&ISO. */
 int	hl7_xon_valid(const char *s, size_t len, char *err, size_t errlen);
 
+/* A language tag (RFC 5646, loosely, as XDS languageCode): subtags of 1
+ * to 8 letters or digits joined by "-", the first of letters only, at
+ * most 31 characters in all.  0 when valid, -1 when not. */
+#define HL7_LANG_MAX	31
+int	hl7_lang_valid(const char *s, size_t len);
+
 /* Dutch BSN: 9 digits passing the 11-check (weights 9..2 and -1);
  * 000000000 is refused.  0 when valid, -1 when not. */
 int	hl7_bsn_valid(const char *s, size_t len);

@@ -711,20 +711,6 @@ on_sent(void *arg, size_t i, int status)
 		fputc('\n', stderr);
 }
 
-/* AE@host:port */
-static int
-pacs_parse(const char *spec, char *ae, size_t aesz, char *host, size_t hostsz,
-    int *port)
-{
-	const char *at = strchr(spec, '@');
-
-	if (at == NULL || at == spec || (size_t)(at - spec) > 16 ||
-	    (size_t)(at - spec) >= aesz)
-		return -1;
-	str_fmt(ae, aesz, "%.*s", (int)(at - spec), spec);
-	return conf_split_hostport(at + 1, host, hostsz, port);
-}
-
 /* C-STORE the retrieved instances to the PACS. */
 static int
 store_all(struct imp *m)
@@ -736,7 +722,7 @@ store_all(struct imp *m)
 	char ae[17], host[256], err[512];
 	int port, rc = -1;
 
-	if (pacs_parse(m->ctl->conf.dicom_pacs, ae, sizeof ae, host,
+	if (conf_split_ae(m->ctl->conf.dicom_pacs, ae, sizeof ae, host,
 	    sizeof host, &port) != 0) {
 		fprintf(stderr, "xdsctl: dicom.pacs: \"%s\" is not "
 		    "AE@host:port\n", m->ctl->conf.dicom_pacs);

@@ -96,30 +96,6 @@ mkdirs(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-is_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-	    strcmp(host, "::1") == 0;
-}
-
-/* http://<loopback>[:port][/...]: plain HTTP allowed for dicom.repository_url */
-static int
-url_is_loopback_http(const char *url)
-{
-	char host[256];
-	size_t n;
-
-	if (strncmp(url, "http://", 7) != 0)
-		return 0;
-	url += 7;
-	if ((n = strcspn(url, ":/?#")) >= sizeof host)
-		return 0;
-	memcpy(host, url, n);
-	host[n] = '\0';
-	return strcmp(host, "::1") != 0 && is_loopback(host);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -169,26 +145,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	conf_split_hostport(conf.http_listen, host, sizeof host, &port);
-	if (!conf.http_tls && !is_loopback(host) && !conf.http_allow_plain_nonlocal) {
-		fprintf(stderr, "xdsd: plain HTTP on %s is refused: turn on http.tls "
-		    "(mutual TLS) or listen on loopback\n", conf.http_listen);
-		return 1;
-	}
 	if (conf.http_tls) {
 		if ((tls = tls_server_ctx(conf.http_cert, conf.http_key, conf.http_ca,
 		    err, sizeof err)) == NULL) {
 			fprintf(stderr, "xdsd: TLS: %s\n", err);
 			return 1;
 		}
-	}
-	if (conf.dicom_enabled && conf.dicom_repository_url[0] != '\0' &&
-	    strncmp(conf.dicom_repository_url, "https://", 8) != 0 &&
-	    !url_is_loopback_http(conf.dicom_repository_url)) {
-		fprintf(stderr, "xdsd: dicom.repository_url %s: https:// "
-		    "(mutual TLS) is required off loopback\n",
-		    conf.dicom_repository_url);
-		SSL_CTX_free(tls);
-		return 1;
 	}
 	if (check) {
 		if (verbose)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_int.h"
 #include "str.h"
 
 #define S(f) offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
@@ -14,118 +15,145 @@
 /* Sorted by name; xdsd.conf(5) documents each row. */
 const struct conf_opt conf_opts[] = {
 	{ "affinity.class_code", CONF_STR, S(affinity_class_code), "DOC^Document^1.3.6.1.4.1.19376.1.2.6.1", 0, 0, NULL,
-	  "classCode of documents sent by xdsctl submit --patient (code^display^codingScheme)" },
+	  "classCode of documents sent by xdsctl submit --patient (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.confidentiality_code", CONF_STR, S(affinity_confidentiality_code), "N^normal^2.16.840.1.113883.5.25", 0, 0, NULL,
-	  "confidentialityCode of submitted documents (code^display^codingScheme)" },
+	  "confidentialityCode of submitted documents (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.content_type_code", CONF_STR, S(affinity_content_type_code), "371531000^Report of clinical encounter^2.16.840.1.113883.6.96", 0, 0, NULL,
-	  "contentTypeCode of the submission set (code^display^codingScheme)" },
+	  "contentTypeCode of the submission set (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.facility_code", CONF_STR, S(affinity_facility_code), "22232009^Hospital^2.16.840.1.113883.6.96", 0, 0, NULL,
-	  "healthcareFacilityTypeCode of submitted documents (code^display^codingScheme)" },
+	  "healthcareFacilityTypeCode of submitted documents (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.format_code", CONF_STR, S(affinity_format_code), "urn:ihe:iti:xds:2017:mimeTypeSufficient^mimeType Sufficient^1.3.6.1.4.1.19376.1.2.3", 0, 0, NULL,
-	  "formatCode of submitted documents (code^display^codingScheme)" },
+	  "formatCode of submitted documents (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.language_code", CONF_STR, S(affinity_language_code), "nl-NL", 0, 0, NULL,
-	  "languageCode of submitted documents" },
+	  "languageCode of submitted documents",
+	  conf_check_lang },
 	{ "affinity.practice_code", CONF_STR, S(affinity_practice_code), "394802001^General medicine^2.16.840.1.113883.6.96", 0, 0, NULL,
-	  "practiceSettingCode of submitted documents (code^display^codingScheme)" },
+	  "practiceSettingCode of submitted documents (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.source_id", CONF_STR, S(affinity_source_id), "1.3.6.1.4.1.21367.13.72.1", 0, 0, NULL,
-	  "sourceId (OID) of submission sets sent by xdsctl" },
+	  "sourceId (OID) of submission sets sent by xdsctl",
+	  conf_check_oid },
 	{ "affinity.type_code", CONF_STR, S(affinity_type_code), "11488-4^Consult note^2.16.840.1.113883.6.1", 0, 0, NULL,
-	  "typeCode of submitted documents (code^display^codingScheme)" },
+	  "typeCode of submitted documents (code^display^codingScheme)",
+	  conf_check_code },
 	{ "affinity.uid_root", CONF_STR, S(affinity_uid_root), "2.25", 0, 0, NULL,
-	  "OID root of the uniqueIds xdsctl makes (root.<128-bit random>)" },
+	  "OID root of the uniqueIds xdsctl makes (root.<128-bit random>)",
+	  conf_check_uid_root },
 	{ "dicom.accession_issuer", CONF_STR, S(dicom_accession_issuer), "", 0, 0, NULL,
-	  "OID of the accession numbers' issuer for PACS that send no IssuerOfAccessionNumberSequence" },
+	  "OID of the accession numbers' issuer for PACS that send no IssuerOfAccessionNumberSequence",
+	  conf_check_oid_or_empty },
 	{ "dicom.ae_title", CONF_STR, S(dicom_ae_title), "XDSNODE", 0, 0, NULL,
-	  "AE title of the DICOM bridge" },
+	  "AE title of the DICOM bridge",
+	  conf_check_ae },
 	{ "dicom.class_code", CONF_STR, S(dicom_class_code), "IMAGES^Images^1.3.6.1.4.1.19376.1.2.6.1", 0, 0, NULL,
-	  "classCode of published manifests, as code^display^codingScheme" },
+	  "classCode of published manifests, as code^display^codingScheme",
+	  conf_check_code },
 	{ "dicom.enabled", CONF_BOOL, S(dicom_enabled), "yes", 0, 1, NULL,
-	  "run the DICOM bridge (C-STORE/C-ECHO SCP on dicom.listen)" },
+	  "run the DICOM bridge (C-STORE/C-ECHO SCP on dicom.listen)", NULL },
 	{ "dicom.facility_code", CONF_STR, S(dicom_facility_code), "22232009^Hospital^2.16.840.1.113883.6.96", 0, 0, NULL,
-	  "healthcareFacilityTypeCode of published manifests (code^display^codingScheme)" },
+	  "healthcareFacilityTypeCode of published manifests (code^display^codingScheme)",
+	  conf_check_code },
 	{ "dicom.language_code", CONF_STR, S(dicom_language_code), "nl-NL", 0, 0, NULL,
-	  "languageCode of published manifests" },
+	  "languageCode of published manifests",
+	  conf_check_lang },
 	{ "dicom.listen", CONF_STR, S(dicom_listen), "127.0.0.1:11112", 0, 0, NULL,
-	  "address:port of the DICOM bridge" },
+	  "address:port of the DICOM bridge",
+	  conf_check_listen },
 	{ "dicom.max_associations", CONF_INT, S(dicom_max_associations), "16", 1, 256, NULL,
-	  "concurrent DICOM associations; more are rejected (congestion)" },
+	  "concurrent DICOM associations; more are rejected (congestion)", NULL },
 	{ "dicom.mode", CONF_ENUM, S(dicom_mode), "store", 0, 0, "store|proxy",
-	  "store: keep every instance; proxy: keep none, fetch from dicom.pacs (C-GET) for RAD-69" },
+	  "store: keep every instance; proxy: keep none, fetch from dicom.pacs (C-GET) for RAD-69", NULL },
 	{ "dicom.pacs", CONF_STR, S(dicom_pacs), "", 0, 0, NULL,
-	  "AE@host:port of the PACS that xdsctl image import sends instances to" },
+	  "AE@host:port of the PACS that xdsctl image import sends instances to",
+	  conf_check_ae_addr_or_empty },
 	{ "dicom.patient_id_is_bsn", CONF_BOOL, S(dicom_patient_id_is_bsn), "no", 0, 1, NULL,
-	  "take PatientID as the BSN when no NLMINBIZA id is in OtherPatientIDsSequence" },
+	  "take PatientID as the BSN when no NLMINBIZA id is in OtherPatientIDsSequence", NULL },
 	{ "dicom.practice_code", CONF_STR, S(dicom_practice_code), "394914008^Radiology^2.16.840.1.113883.6.96", 0, 0, NULL,
-	  "practiceSettingCode of published manifests (code^display^codingScheme)" },
+	  "practiceSettingCode of published manifests (code^display^codingScheme)",
+	  conf_check_code },
 	{ "dicom.publish_after", CONF_INT, S(dicom_publish_after), "60", 1, 86400, NULL,
-	  "seconds a study must be quiet before its manifest is published" },
+	  "seconds a study must be quiet before its manifest is published", NULL },
 	{ "dicom.repository_url", CONF_STR, S(dicom_repository_url), "", 0, 0, NULL,
-	  "RAD-68 endpoint for manifests (https, mutual TLS); empty: the repository of this node" },
+	  "RAD-68 endpoint for manifests (https, mutual TLS); empty: the repository of this node",
+	  conf_check_url_or_empty },
 	{ "dicom.retrieve_location_uid", CONF_STR, S(dicom_retrieve_location_uid), "", 0, 0, NULL,
-	  "Retrieve Location UID in manifests; empty: repository.unique_id" },
+	  "Retrieve Location UID in manifests; empty: repository.unique_id",
+	  conf_check_oid_or_empty },
 	{ "dicom.timeout", CONF_INT, S(dicom_timeout), "30", 1, 3600, NULL,
-	  "seconds without progress before a DICOM association is dropped" },
+	  "seconds without progress before a DICOM association is dropped", NULL },
 	{ "dicom.type_code", CONF_STR, S(dicom_type_code), "18748-4^Diagnostic imaging study^2.16.840.1.113883.6.1", 0, 0, NULL,
-	  "typeCode of published manifests (code^display^codingScheme)" },
+	  "typeCode of published manifests (code^display^codingScheme)",
+	  conf_check_code },
 	{ "dicom.uid_root", CONF_STR, S(dicom_uid_root), "2.25", 0, 0, NULL,
-	  "OID root of the UIDs the bridge makes; 2.25 gives UUID-derived UIDs" },
+	  "OID root of the UIDs the bridge makes; 2.25 gives UUID-derived UIDs",
+	  conf_check_uid_root },
 	{ "http.allow_plain_nonlocal", CONF_BOOL, S(http_allow_plain_nonlocal), "no", 0, 1, NULL,
-	  "allow plain HTTP on a non-loopback address (never in production)" },
+	  "allow plain HTTP on a non-loopback address (never in production)", NULL },
 	{ "http.ca", CONF_STR, S(http_ca), "", 0, 0, NULL,
-	  "PEM file of the CA(s) whose client certificates are accepted" },
+	  "PEM file of the CA(s) whose client certificates are accepted", NULL },
 	{ "http.cert", CONF_STR, S(http_cert), "", 0, 0, NULL,
-	  "PEM certificate chain of this node" },
+	  "PEM certificate chain of this node", NULL },
 	{ "http.header_timeout", CONF_INT, S(http_header_timeout), "10", 1, 3600, NULL,
-	  "seconds a client has to send a complete request head" },
+	  "seconds a client has to send a complete request head", NULL },
 	{ "http.io_timeout", CONF_INT, S(http_io_timeout), "30", 1, 3600, NULL,
-	  "seconds without progress before a read or write is abandoned" },
+	  "seconds without progress before a read or write is abandoned", NULL },
 	{ "http.keepalive_timeout", CONF_INT, S(http_keepalive_timeout), "15", 1, 3600, NULL,
-	  "seconds an idle keep-alive connection is kept" },
+	  "seconds an idle keep-alive connection is kept", NULL },
 	{ "http.key", CONF_STR, S(http_key), "", 0, 0, NULL,
-	  "PEM private key of this node" },
+	  "PEM private key of this node", NULL },
 	{ "http.listen", CONF_STR, S(http_listen), "127.0.0.1:8080", 0, 0, NULL,
-	  "address:port of the SOAP/HTTP listener" },
+	  "address:port of the SOAP/HTTP listener",
+	  conf_check_listen },
 	{ "http.max_head", CONF_SIZE, S(http_max_head), "16k", 1024, 1048576, NULL,
-	  "largest request head (request line and headers); 431 past it" },
+	  "largest request head (request line and headers); 431 past it", NULL },
 	{ "http.max_headers", CONF_INT, S(http_max_headers), "64", 8, 1024, NULL,
-	  "most header fields in a request; 431 past it" },
+	  "most header fields in a request; 431 past it", NULL },
 	{ "http.max_requests_per_conn", CONF_INT, S(http_max_requests_per_conn), "1000", 1, 1000000, NULL,
-	  "requests served on one keep-alive connection" },
+	  "requests served on one keep-alive connection", NULL },
 	{ "http.queue", CONF_INT, S(http_queue), "64", 1, 65536, NULL,
-	  "accepted connections waiting for a worker; 503 past it" },
+	  "accepted connections waiting for a worker; 503 past it", NULL },
 	{ "http.request_deadline", CONF_INT, S(http_request_deadline), "600", 1, 86400, NULL,
-	  "seconds one request may take from first byte to last" },
+	  "seconds one request may take from first byte to last", NULL },
 	{ "http.tls", CONF_BOOL, S(http_tls), "no", 0, 1, NULL,
-	  "serve HTTPS with mutual TLS (cert, key and ca required)" },
+	  "serve HTTPS with mutual TLS (cert, key and ca required)", NULL },
 	{ "http.workers", CONF_INT, S(http_workers), "16", 1, 1024, NULL,
-	  "worker threads; each serves one connection at a time" },
+	  "worker threads; each serves one connection at a time", NULL },
 	{ "node.home_community_id", CONF_STR, S(node_home_community_id),
 	  "urn:oid:1.3.6.1.4.1.21367.13.70.1", 0, 0, NULL,
-	  "homeCommunityId of this community (urn:oid:...)" },
+	  "homeCommunityId of this community (urn:oid:...)",
+	  conf_check_home },
 	{ "node.log_level", CONF_ENUM, S(node_log_level), "info", 0, 0, "error|warning|info|debug",
-	  "least severe log level written" },
+	  "least severe log level written", NULL },
 	{ "node.state_dir", CONF_STR, S(node_state_dir), "./xdsnode-state", 0, 0, NULL,
-	  "directory of the databases, documents and audit log" },
+	  "directory of the databases, documents and audit log",
+	  conf_check_nonempty },
 	{ "node.syslog", CONF_BOOL, S(node_syslog), "no", 0, 1, NULL,
-	  "log to syslog instead of stderr" },
+	  "log to syslog instead of stderr", NULL },
 	{ "registry.enabled", CONF_BOOL, S(registry_enabled), "yes", 0, 1, NULL,
-	  "run the Document Registry at /xds/registry" },
+	  "run the Document Registry at /xds/registry", NULL },
 	{ "registry.max_results", CONF_INT, S(registry_max_results), "5000", 1, 10000000, NULL,
-	  "most objects a stored query returns; XDSTooManyResults past it" },
+	  "most objects a stored query returns; XDSTooManyResults past it", NULL },
 	{ "registry.patient_ids", CONF_ENUM, S(registry_patient_ids), "bsn", 0, 0, "bsn|feed",
-	  "known patients: any valid BSN, or those added by xdsctl patient add" },
+	  "known patients: any valid BSN, or those added by xdsctl patient add", NULL },
 	{ "repository.enabled", CONF_BOOL, S(repository_enabled), "yes", 0, 1, NULL,
-	  "run the Document Repository at /xds/repository" },
+	  "run the Document Repository at /xds/repository", NULL },
 	{ "repository.max_document_size", CONF_SIZE, S(repository_max_document_size), "1g", 1, (1LL << 42), NULL,
-	  "largest document accepted by ITI-41; 413 past it" },
+	  "largest document accepted by ITI-41; 413 past it", NULL },
 	{ "repository.reconcile_interval", CONF_INT, S(repository_reconcile_interval), "300", 0, 86400, NULL,
-	  "seconds between checks of unfinished submissions against the registry; 0: only at start-up" },
+	  "seconds between checks of unfinished submissions against the registry; 0: only at start-up", NULL },
 	{ "repository.registry_url", CONF_STR, S(repository_registry_url), "", 0, 0, NULL,
-	  "ITI-42 endpoint of the registry (https); empty: the registry of this node" },
+	  "ITI-42 endpoint of the registry (https); empty: the registry of this node",
+	  conf_check_url_or_empty },
 	{ "repository.unique_id", CONF_STR, S(repository_unique_id), "1.3.6.1.4.1.21367.13.71.1", 0, 0, NULL,
-	  "repositoryUniqueId of this repository (an OID)" },
+	  "repositoryUniqueId of this repository (an OID)",
+	  conf_check_oid },
 	{ "soap.max_envelope", CONF_SIZE, S(soap_max_envelope), "16m", 4096, 1073741824LL, NULL,
-	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it" },
+	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
 };
 const size_t conf_nopts = sizeof conf_opts / sizeof conf_opts[0];
 
@@ -200,7 +228,7 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
     size_t errlen)
 {
 	const struct conf_opt *o = conf_find(name);
-	char *field;
+	char *field, e[256];
 	long long x;
 	int b;
 	const char *es;
@@ -219,11 +247,16 @@ conf_set(struct conf *c, const char *name, const char *value, char *err,
 		}
 		/* FALLTHROUGH */
 	case CONF_STR:
-		if (str_lcpy(field, value, o->size) >= o->size) {
+		if (strlen(value) >= o->size) {
 			str_fmt(err, errlen, "%s: value longer than %zu bytes",
 			    name, o->size - 1);
 			return -1;
 		}
+		if (o->check != NULL && o->check(value, e, sizeof e) != 0) {
+			str_fmt(err, errlen, "%s: %s", name, e);
+			return -1;
+		}
+		str_lcpy(field, value, o->size);
 		return 0;
 	case CONF_BOOL:
 		if (parse_bool(value, &b) != 0) {
@@ -354,68 +387,21 @@ out:
 }
 
 int
-conf_split_hostport(const char *s, char *host, size_t hostsz, int *port)
-{
-	const char *colon;
-	long long p;
-	const char *es;
-	size_t n;
-
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (rb == NULL || rb[1] != ':')
-			return -1;
-		n = (size_t)(rb - s - 1);
-		if (n >= hostsz)
-			return -1;
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		colon = rb + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -1;
-		n = (size_t)(colon - s);
-		if (n >= hostsz)
-			return -1;
-		memcpy(host, s, n);
-		host[n] = '\0';
-	}
-	if (str_tonum(colon + 1, 0, 65535, &p, &es) != 0)
-		return -1;
-	*port = (int)p;
-	return 0;
-}
-
-int
 conf_check(const struct conf *c, char *err, size_t errlen)
 {
 	char host[256];
 	int port;
 
-	if (conf_split_hostport(c->http_listen, host, sizeof host, &port) != 0) {
-		str_fmt(err, errlen, "http.listen: \"%s\" is not host:port",
-		    c->http_listen);
-		return -1;
-	}
-	if (conf_split_hostport(c->dicom_listen, host, sizeof host, &port) != 0) {
-		str_fmt(err, errlen, "dicom.listen: \"%s\" is not host:port",
-		    c->dicom_listen);
+	if (conf_split_hostport(c->http_listen, host, sizeof host, &port) == 0 &&
+	    !c->http_tls && !conf_host_is_loopback(host) &&
+	    !c->http_allow_plain_nonlocal) {
+		str_fmt(err, errlen, "plain HTTP on %s is refused: turn on "
+		    "http.tls (mutual TLS) or listen on loopback", c->http_listen);
 		return -1;
 	}
 	if (c->http_tls && (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
 		str_fmt(err, errlen, "http.tls is on: http.cert, http.key and "
 		    "http.ca are required (mutual TLS)");
-		return -1;
-	}
-	if (strncmp(c->node_home_community_id, "urn:oid:", 8) != 0) {
-		str_fmt(err, errlen, "node.home_community_id: \"%s\" must start "
-		    "with urn:oid:", c->node_home_community_id);
-		return -1;
-	}
-	if (c->node_state_dir[0] == '\0') {
-		str_fmt(err, errlen, "node.state_dir is empty");
 		return -1;
 	}
 	return 0;

@@ -81,6 +81,15 @@ struct conf {
 
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_SIZE, CONF_ENUM };
 
+/*
+ * A value check of a CONF_STR option: 0 when value is one the node can
+ * use, else -1 with the reason in err (without the option's name).  Every
+ * value that would make the node fail later (a code it cannot parse when
+ * it publishes, a URL it may not use) is refused here, so that xdsd -n
+ * names the line.
+ */
+typedef int (*conf_check_fn)(const char *value, char *err, size_t errlen);
+
 struct conf_opt {
 	const char	*name;		/* "section.key" */
 	enum conf_type	 type;
@@ -90,6 +99,7 @@ struct conf_opt {
 	long long	 min, max;	/* ints and sizes */
 	const char	*choices;	/* CONF_ENUM: "a|b|c" */
 	const char	*doc;
+	conf_check_fn	 check;		/* CONF_STR: NULL or a value check */
 };
 
 extern const struct conf_opt conf_opts[];
@@ -105,11 +115,22 @@ int	conf_set_kv(struct conf *c, const char *kv, char *err, size_t errlen);
 /* Set option name to the textual value. */
 int	conf_set(struct conf *c, const char *name, const char *value,
 	    char *err, size_t errlen);
-/* Cross-option checks (TLS files present, listen address parses, ...). */
+/* Cross-option checks: mutual TLS needs its three files; plain HTTP only
+ * on loopback unless http.allow_plain_nonlocal.  Every single value was
+ * checked when it was set (conf_opt.check). */
 int	conf_check(const struct conf *c, char *err, size_t errlen);
 /* Write the effective configuration as INI text to fp. */
 void	conf_dump(const struct conf *c, void *fp);
 /* Split "host:port" (or "[v6]:port"). */
 int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
+/* Split a DICOM peer "AE@host:port" (AE title of 1 to 16 characters,
+ * port 1-65535); -1 when it is not one or a part does not fit. */
+int	conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
+	    size_t hostsz, int *port);
+/* 1 when the host is a loopback name or address (localhost, 127.x, ::1). */
+int	conf_host_is_loopback(const char *host);
+/* A peer URL the node may use: https://, or plain http:// to a loopback
+ * host (tests and the demo).  0, or -1 with the reason. */
+int	conf_url_check(const char *url, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,238 @@
+/*
+ * conf_check.c: the value checks of the option table (conf_opt.check)
+ * and the parsers of option values that other modules share: host:port,
+ * AE@host:port, peer URLs.
+ *
+ * A check refuses every value the node could not use later, so that
+ * xdsd -n finds the mistake and names its line, instead of the bridge
+ * failing when it first publishes.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conf_int.h"
+#include "ebrim.h"
+#include "hl7dt.h"
+#include "str.h"
+
+#define DICOM_AE_MAX	16
+#define UID_ROOT_MAX	24	/* room for ".<39 digits>" in a 64-byte UID */
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* The reason into err; always -1. */
+static int
+refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+conf_split_hostport(const char *s, char *host, size_t hostsz, int *port)
+{
+	const char *colon, *es;
+	long long p;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		n = (size_t)(rb - s - 1);
+		if (n >= hostsz)
+			return -1;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+		if (n >= hostsz)
+			return -1;
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
+	if (str_tonum(colon + 1, 0, 65535, &p, &es) != 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int
+conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
+    size_t hostsz, int *port)
+{
+	const char *at = strchr(s, '@');
+	size_t n;
+
+	if (at == NULL || at == s || (n = (size_t)(at - s)) > DICOM_AE_MAX ||
+	    n >= aesz)
+		return -1;
+	memcpy(ae, s, n);
+	ae[n] = '\0';
+	if (conf_check_ae(ae, NULL, 0) != 0 ||
+	    conf_split_hostport(at + 1, host, hostsz, port) != 0 ||
+	    host[0] == '\0' || *port == 0)
+		return -1;
+	return 0;
+}
+
+int
+conf_host_is_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
+	    (strncmp(host, "127.", 4) == 0 && host[4] != '\0' &&
+	    strspn(host, "0123456789.") == strlen(host));
+}
+
+int
+conf_url_check(const char *url, char *err, size_t errlen)
+{
+	char host[256];
+	const char *h, *e;
+	size_t n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		h = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		h = url + 7;
+	else
+		return refuse(err, errlen, "\"%.200s\" is not an http(s) "
+		    "URL", url);
+	if (*h == '[')
+		e = strchr(h, ']');
+	else
+		e = h + strcspn(h, ":/?#");
+	if (e == NULL || (n = (size_t)(e - h) - (*h == '[')) == 0 ||
+	    n >= sizeof host)
+		return refuse(err, errlen, "\"%.200s\": no host", url);
+	memcpy(host, h + (*h == '['), n);
+	host[n] = '\0';
+	if (h == url + 7 && !conf_host_is_loopback(host))
+		return refuse(err, errlen, "%.200s: https:// (mutual TLS) is "
+		    "required off loopback", url);
+	return 0;
+}
+
+/* ---- checks of the option table ---------------------------------- */
+
+int
+conf_check_oid(const char *v, char *err, size_t errlen)
+{
+	return hl7_oid_valid(v, strlen(v), err, errlen) != 0 ? -1 : 0;
+}
+
+int
+conf_check_oid_or_empty(const char *v, char *err, size_t errlen)
+{
+	return v[0] == '\0' ? 0 : conf_check_oid(v, err, errlen);
+}
+
+int
+conf_check_uid_root(const char *v, char *err, size_t errlen)
+{
+	if (conf_check_oid(v, err, errlen) != 0)
+		return -1;
+	if (strlen(v) > UID_ROOT_MAX)
+		return refuse(err, errlen, "a UID root has at most %d "
+		    "characters", UID_ROOT_MAX);
+	return 0;
+}
+
+int
+conf_check_home(const char *v, char *err, size_t errlen)
+{
+	if (strncmp(v, "urn:oid:", 8) != 0)
+		return refuse(err, errlen, "\"%.200s\" must start with "
+		    "urn:oid:", v);
+	return conf_check_oid(v + 8, err, errlen);
+}
+
+int
+conf_check_code(const char *v, char *err, size_t errlen)
+{
+	struct rim_code c;
+
+	if (rim_code_parse(v, &c) != 0)
+		return refuse(err, errlen, "\"%.200s\" is not "
+		    "code^display^codingScheme", v);
+	return 0;
+}
+
+int
+conf_check_lang(const char *v, char *err, size_t errlen)
+{
+	if (hl7_lang_valid(v, strlen(v)) != 0)
+		return refuse(err, errlen, "\"%.40s\" is not a language tag "
+		    "(e.g. nl-NL)", v);
+	return 0;
+}
+
+int
+conf_check_listen(const char *v, char *err, size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (conf_split_hostport(v, host, sizeof host, &port) != 0 ||
+	    host[0] == '\0')
+		return refuse(err, errlen, "\"%.200s\" is not host:port", v);
+	return 0;
+}
+
+/* DICOM AE title: 1-16 characters of the default repertoire, no
+ * backslash or control character, not only spaces (PS3.5 6.2). */
+int
+conf_check_ae(const char *v, char *err, size_t errlen)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > DICOM_AE_MAX || strspn(v, " ") == n)
+		return refuse(err, errlen, "an AE title has 1 to %d "
+		    "characters, not only spaces", DICOM_AE_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e ||
+		    v[i] == '\\')
+			return refuse(err, errlen, "an AE title may not hold "
+			    "a backslash or control character");
+	return 0;
+}
+
+int
+conf_check_ae_addr_or_empty(const char *v, char *err, size_t errlen)
+{
+	char ae[DICOM_AE_MAX + 1], host[256];
+	int port;
+
+	if (v[0] == '\0' || conf_split_ae(v, ae, sizeof ae, host, sizeof host,
+	    &port) == 0)
+		return 0;
+	return refuse(err, errlen, "\"%.200s\" is not AE@host:port", v);
+}
+
+int
+conf_check_url_or_empty(const char *v, char *err, size_t errlen)
+{
+	return v[0] == '\0' ? 0 : conf_url_check(v, err, errlen);
+}
+
+int
+conf_check_nonempty(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '\0')
+		return refuse(err, errlen, "may not be empty");
+	return 0;
+}
