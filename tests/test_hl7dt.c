@@ -352,6 +352,22 @@ test_bsn(void)
 	CU_ASSERT_EQUAL(hl7_bsn_valid("9002036381", 9), 0);
 }
 
+static void
+test_lang(void)
+{
+	static const char *const good[] = { "nl", "nl-NL", "en-US", "de-CH-1901",
+	    "zh-Hant-TW", "x-klingon", "abcdefgh-12345678" };
+	static const char *const badv[] = { "", "-", "nl-", "-nl", "nl--NL",
+	    "nl_NL", "1nl", "nl NL", "abcdefghi", "nl-123456789",
+	    "aaaaaaaa-bbbbbbbb-cccccccc-ddddd" };
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		CU_ASSERT_EQUAL(hl7_lang_valid(good[i], strlen(good[i])), 0);
+	for (i = 0; i < sizeof badv / sizeof badv[0]; i++)
+		CU_ASSERT_EQUAL(hl7_lang_valid(badv[i], strlen(badv[i])), -1);
+}
+
 static const struct cutest tests[] = {
 	{ "oid", test_oid },
 	{ "uniqueId", test_uniqueid },
@@ -362,6 +378,7 @@ static const struct cutest tests[] = {
 	{ "xcn", test_xcn },
 	{ "xon", test_xon },
 	{ "bsn", test_bsn },
+	{ "lang", test_lang },
 };
 
 int
