@@ -490,23 +490,6 @@ resolve(struct rq *q, xmlNode *dr, const char *study, const char *series)
 	return 0;
 }
 
-static int
-fail_item(struct rq *q, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail_item(struct rq *q, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	xact_add_error(q->x, code);
-	va_start(ap, fmt);
-	rc = rim_errors_vadd(&q->errs, 0, code, NULL, fmt, ap);
-	va_end(ap);
-	return rc == RIM_ETOOBIG ? 0 : rc;	/* full: the first ones stay */
-}
-
 /*
  * items[i] into the answer: fetched first when it is at the PACS, then in
  * a requested syntax, within the answer's bound on temp bytes.  -1: out
@@ -530,15 +513,15 @@ answer(struct rq *q, size_t i)
 	if ((it->stripped || !ts_wanted(q, it->ts)) && (q->full ||
 	    left <= 0)) {
 		q->full = 1;
-		return fail_item(q, ERR_REPOSITORY, "answer size limit: %.64s "
-		    "not sent, this answer already holds %lld bytes (at most "
-		    "%lld); ask for it again", it->sop, q->tmp_bytes,
-		    s->max_tmp);
+		return rim_error(&q->errs, q->x, ERR_REPOSITORY, "answer size "
+		    "limit: %.64s not sent, this answer already holds %lld "
+		    "bytes (at most %lld); ask for it again", it->sop,
+		    q->tmp_bytes, s->max_tmp);
 	}
 	if (str_fmt(stored, sizeof stored, "%s/%s/%s/%s.dcm", s->root,
 	    it->study, it->series, it->sop) < 0)
-		return fail_item(q, ERR_REPOSITORY, "%.64s: path too long",
-		    it->sop);
+		return rim_error(&q->errs, q->x, ERR_REPOSITORY, "%.64s: path "
+		    "too long", it->sop);
 	src = stored;
 	ts = it->ts;
 	if (it->stripped) {
@@ -549,18 +532,19 @@ answer(struct rq *q, size_t i)
 			fetched[0] = '\0';
 			if (frc == DCMSHIM_ERANGE && bound < s->max_doc) {
 				q->full = 1;
-				rc = fail_item(q, ERR_REPOSITORY, "answer size "
-				    "limit: %.64s not sent, larger than the "
-				    "%lld bytes this answer has left (at most "
-				    "%lld); ask for it again", it->sop, left,
-				    s->max_tmp);
+				rc = rim_error(&q->errs, q->x, ERR_REPOSITORY,
+				    "answer size limit: %.64s not sent, larger "
+				    "than the %lld bytes this answer has left "
+				    "(at most %lld); ask for it again", it->sop,
+				    left, s->max_tmp);
 			} else if (frc == DCMSHIM_ERANGE)
-				rc = fail_item(q, ERR_REPOSITORY, "the instance "
-				    "%.64s at the PACS is larger than "
-				    "repository.max_document_size (%lld bytes): "
-				    "refused", it->sop, s->max_doc);
+				rc = rim_error(&q->errs, q->x, ERR_REPOSITORY,
+				    "the instance %.64s at the PACS is larger "
+				    "than repository.max_document_size (%lld "
+				    "bytes): refused", it->sop, s->max_doc);
 			else
-				rc = fail_item(q, frc == DCMSHIM_ENOTFOUND ?
+				rc = rim_error(&q->errs, q->x,
+				    frc == DCMSHIM_ENOTFOUND ?
 				    ERR_DOCUMENT_UNIQUEID : ERR_REPOSITORY,
 				    "%s %.64s from the PACS: %.300s", frc ==
 				    DCMSHIM_ENOTFOUND ? "No document matching "
@@ -571,33 +555,34 @@ answer(struct rq *q, size_t i)
 		if (dcmshim_parse_file(fetched, &got, e, sizeof e) != 0 ||
 		    strcmp(got.sop_uid, it->sop) != 0) {
 			log_warnx("dicom: RAD-69: fetched %s: %s", it->sop, e);
-			rc = fail_item(q, ERR_REPOSITORY, "the instance %.64s "
-			    "fetched from the PACS cannot be read", it->sop);
+			rc = rim_error(&q->errs, q->x, ERR_REPOSITORY, "the "
+			    "instance %.64s fetched from the PACS cannot be "
+			    "read", it->sop);
 			goto out;
 		}
 		src = fetched;
 		ts = got.transfer_syntax;
 	}
 	if (encode(q, src, ts, out, sizeof out, &made, e, sizeof e) != 0) {
-		rc = fail_item(q, ERR_REPOSITORY, "IDS cannot encode the pixel "
-		    "data using any of the requested transfer syntaxes "
-		    "(%.64s: %s)", it->sop, e);
+		rc = rim_error(&q->errs, q->x, ERR_REPOSITORY, "IDS cannot "
+		    "encode the pixel data using any of the requested transfer "
+		    "syntaxes (%.64s: %s)", it->sop, e);
 		goto out;
 	}
 	if (stat(out, &sb) != 0) {
 		log_warn("dicom: RAD-69: %s", out);
-		rc = fail_item(q, ERR_REPOSITORY, "the instance %.64s cannot "
-		    "be read", it->sop);
+		rc = rim_error(&q->errs, q->x, ERR_REPOSITORY, "the instance "
+		    "%.64s cannot be read", it->sop);
 		goto out;
 	}
 	/* answer files we made count against the answer's bound (a
 	 * transcoded one is known only once written) */
 	if ((made || src == fetched) && sb.st_size > left) {
 		q->full = 1;
-		rc = fail_item(q, ERR_REPOSITORY, "answer size limit: %.64s "
-		    "not sent, its %lld bytes exceed the %lld this answer has "
-		    "left (at most %lld); ask for it again", it->sop,
-		    (long long)sb.st_size, left, s->max_tmp);
+		rc = rim_error(&q->errs, q->x, ERR_REPOSITORY, "answer size "
+		    "limit: %.64s not sent, its %lld bytes exceed the %lld "
+		    "this answer has left (at most %lld); ask for it again",
+		    it->sop, (long long)sb.st_size, left, s->max_tmp);
 		goto out;
 	}
 	memset(a, 0, sizeof *a);

@@ -33,7 +33,6 @@ struct del {
 	int		*kinds;		/* kind of rows[i] */
 	size_t		 nrows;
 	struct rim_errors terr;
-	int		 nomem;
 };
 
 static const char SQL_FIND[] =
@@ -52,20 +51,6 @@ static const char SQL_SS_MEMBER_OF[] =
     "WHERE a.target_id = ? AND a.type = ? AND s.kind = 2";
 static const char SQL_DELETE[] =
     "DELETE FROM registry_object WHERE id = ?";
-
-static void del_err(struct del *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-del_err(struct del *d, const char *code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (rim_errors_vadd(&d->terr, 0, code, NULL, fmt, ap) == RIM_ENOMEM)
-		d->nomem = 1;	/* a full list keeps its first errors */
-	va_end(ap);
-}
 
 static int
 row_cmp(const void *a, const void *b)
@@ -101,8 +86,9 @@ resolve(struct del *d, struct store_conn *c)
 			d->kinds[n] = sqlite3_column_int(st, 1);
 			n++;
 		} else if (rc == SQLITE_DONE) {
-			del_err(d, ERR_UNRESOLVED_REFERENCE, "ObjectRef '%s': "
-			    "no such object in the registry", d->ids[i]);
+			rim_error(&d->terr, NULL, ERR_UNRESOLVED_REFERENCE,
+			    "ObjectRef '%s': no such object in the registry",
+			    d->ids[i]);
 		} else {
 			sqlite3_reset(st);
 			return store_rc(rc);
@@ -148,9 +134,9 @@ check_references(struct del *d, struct store_conn *c)
 			sqlite3_int64 a = sqlite3_column_int64(st, 0);
 
 			if (!removed(d, a))
-				del_err(d, ERR_REFERENCES_EXIST, "association "
-				    "'%s' refers to a removed object and is "
-				    "not removed with it",
+				rim_error(&d->terr, NULL, ERR_REFERENCES_EXIST,
+				    "association '%s' refers to a removed "
+				    "object and is not removed with it",
 				    (const char *)sqlite3_column_text(st, 1));
 		}
 		sqlite3_reset(st);
@@ -213,9 +199,9 @@ check_unreferenced(struct del *d, struct store_conn *c)
 		if ((rc = still_member(d, c, t)) < 0)
 			return rc;
 		if (rc == 0)
-			del_err(d, ERR_UNREFERENCED_OBJECT, "%s '%s' would be "
-			    "left in no SubmissionSet: remove it too, or keep "
-			    "its HasMember association",
+			rim_error(&d->terr, NULL, ERR_UNREFERENCED_OBJECT, "%s "
+			    "'%s' would be left in no SubmissionSet: remove it "
+			    "too, or keep its HasMember association",
 			    tk == XDS_DOCENTRY ? "DocumentEntry" : "Folder",
 			    tid);
 	}
@@ -258,11 +244,10 @@ del_apply(struct store_conn *c, void *arg)
 	rim_errors_free(&d->terr);
 	rim_errors_init(&d->terr);
 	d->nrows = 0;
-	d->nomem = 0;
 	if ((rc = resolve(d, c)) != 0 || (rc = check_references(d, c)) != 0 ||
 	    (rc = check_unreferenced(d, c)) != 0)
 		return rc;
-	if (d->nomem)
+	if (d->terr.nomem)
 		return STORE_ERR;
 	if (rim_errors_nerror(&d->terr) > 0)
 		return 1;

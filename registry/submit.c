@@ -52,7 +52,6 @@ struct sub {
 	struct rim_errors terr;		/* errors of the current attempt */
 	sqlite3_int64	*touched;	/* folders whose lastUpdateTime moved */
 	size_t		 ntouched;
-	int		 nomem;
 };
 
 /* A stored object an association points at. */
@@ -72,20 +71,6 @@ reg_now_dtm(char out[15])
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, 15, "%Y%m%d%H%M%S", &tm) != 14)
 		str_lcpy(out, "19700101000000", 15);
-}
-
-static void sub_err(struct sub *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-sub_err(struct sub *s, const char *code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (rim_errors_vadd(&s->terr, 0, code, NULL, fmt, ap) == RIM_ENOMEM)
-		s->nomem = 1;	/* a full list keeps its first errors */
-	va_end(ap);
 }
 
 static int
@@ -413,10 +398,10 @@ check_refs(struct sub *s, struct store_conn *c)
 		if ((rc = lookup(c, s->byid[i].id, &so)) < 0)
 			return rc;
 		if (rc == 1)
-			sub_err(s, ERR_REGISTRY_METADATA, "%s '%s': this "
-			    "entryUUID is already used by a stored %s; ids "
-			    "are never reused", kind_name(s->kind[
-			    s->byid[i].idx]), s->byid[i].id,
+			rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA, "%s "
+			    "'%s': this entryUUID is already used by a stored "
+			    "%s; ids are never reused",
+			    kind_name(s->kind[s->byid[i].idx]), s->byid[i].id,
 			    kind_name(so.kind));
 	}
 	for (i = 0; i < l->nobj; i++) {
@@ -434,9 +419,10 @@ check_refs(struct sub *s, struct store_conn *c)
 			if ((rc = lookup(c, ends[j], &so)) < 0)
 				return rc;
 			if (rc == 0) {
-				sub_err(s, ERR_UNRESOLVED_REFERENCE,
-				    "Association '%s': %s '%s' is neither in "
-				    "the submission nor in the registry", a->id,
+				rim_error(&s->terr, NULL,
+				    ERR_UNRESOLVED_REFERENCE, "Association "
+				    "'%s': %s '%s' is neither in the "
+				    "submission nor in the registry", a->id,
 				    j == 0 ? "sourceObject" : "targetObject",
 				    ends[j]);
 				continue;
@@ -444,22 +430,24 @@ check_refs(struct sub *s, struct store_conn *c)
 			/* R7 */
 			if (so.patient[0] != '\0' &&
 			    strcmp(so.patient, s->patient) != 0)
-				sub_err(s, ERR_PATIENTID_MISMATCH,
-				    "Association '%s': stored %s '%s' belongs "
-				    "to patient '%s', the submission to '%s'",
-				    a->id, kind_name(so.kind), ends[j],
-				    so.patient, s->patient);
+				rim_error(&s->terr, NULL,
+				    ERR_PATIENTID_MISMATCH, "Association '%s': "
+				    "stored %s '%s' belongs to patient '%s', "
+				    "the submission to '%s'", a->id,
+				    kind_name(so.kind), ends[j], so.patient,
+				    s->patient);
 			if (strcmp(a->assoc_type, AT_HASMEMBER) == 0) {
 				if (j == 0 && so.kind != XDS_FOLDER)
-					sub_err(s, ERR_REGISTRY_METADATA,
+					rim_error(&s->terr, NULL,
+					    ERR_REGISTRY_METADATA,
 					    "Association '%s': HasMember from "
 					    "stored %s '%s': only a stored "
-					    "Folder can get new members",
-					    a->id, kind_name(so.kind), ends[j]);
+					    "Folder can get new members", a->id,
+					    kind_name(so.kind), ends[j]);
 				continue;
 			}
 			if (j == 1 && so.kind != XDS_DOCENTRY) {
-				sub_err(s, ERR_REGISTRY_METADATA,
+				rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA,
 				    "Association '%s': target '%s' of %s is a "
 				    "%s, not a DocumentEntry", a->id, ends[j],
 				    a->assoc_type, kind_name(so.kind));
@@ -468,10 +456,10 @@ check_refs(struct sub *s, struct store_conn *c)
 			/* R13, R14 */
 			if (j == 1 && needs_approved(a->assoc_type) &&
 			    strcmp(so.status, STATUS_APPROVED) != 0)
-				sub_err(s, ERR_DEPRECATED_DOCUMENT,
-				    "Association '%s': %s target '%s' is not "
-				    "Approved (%s)", a->id, a->assoc_type,
-				    ends[j], so.status);
+				rim_error(&s->terr, NULL,
+				    ERR_DEPRECATED_DOCUMENT, "Association "
+				    "'%s': %s target '%s' is not Approved (%s)",
+				    a->id, a->assoc_type, ends[j], so.status);
 		}
 		/* Two replacements of one document in one submission. */
 		if (is_replace(a->assoc_type)) {
@@ -481,7 +469,8 @@ check_refs(struct sub *s, struct store_conn *c)
 				if (s->kind[j] == XDS_ASSOCIATION &&
 				    is_replace(b->assoc_type) &&
 				    strcmp(b->target, a->target) == 0)
-					sub_err(s, ERR_REGISTRY_METADATA,
+					rim_error(&s->terr, NULL,
+					    ERR_REGISTRY_METADATA,
 					    "Associations '%s' and '%s' both "
 					    "replace '%s'", b->id, a->id,
 					    a->target);
@@ -513,10 +502,10 @@ check_unique(struct sub *s, struct store_conn *c)
 			rc = sqlite3_step(st);
 			sqlite3_reset(st);
 			if (rc == SQLITE_ROW)
-				sub_err(s, ERR_DUP_UNIQUEID_IN_REGISTRY,
-				    "%s '%s': uniqueId '%s' is already in the "
-				    "registry", kind_name(s->kind[i]), o->id,
-				    uid);
+				rim_error(&s->terr, NULL,
+				    ERR_DUP_UNIQUEID_IN_REGISTRY, "%s '%s': "
+				    "uniqueId '%s' is already in the registry",
+				    kind_name(s->kind[i]), o->id, uid);
 			else if (rc != SQLITE_DONE)
 				return store_rc(rc);
 			continue;
@@ -539,16 +528,18 @@ check_unique(struct sub *s, struct store_conn *c)
 			    &es) != 0)
 				nsz = -1;
 			if (h == NULL || nh == NULL || !str_caseeq(h, nh))
-				sub_err(s, ERR_NON_IDENTICAL_HASH,
-				    "DocumentEntry '%s': uniqueId '%s' is "
-				    "stored with hash %s, submitted %s", o->id,
-				    uid, h != NULL ? h : "(none)",
+				rim_error(&s->terr, NULL,
+				    ERR_NON_IDENTICAL_HASH, "DocumentEntry "
+				    "'%s': uniqueId '%s' is stored with hash "
+				    "%s, submitted %s", o->id, uid,
+				    h != NULL ? h : "(none)",
 				    nh != NULL ? nh : "(none)");
 			if (nullsz || nsz != sz)
-				sub_err(s, ERR_NON_IDENTICAL_SIZE,
-				    "DocumentEntry '%s': uniqueId '%s' is "
-				    "stored with size %lld, submitted %s",
-				    o->id, uid, sz, ns != NULL ? ns : "(none)");
+				rim_error(&s->terr, NULL,
+				    ERR_NON_IDENTICAL_SIZE, "DocumentEntry "
+				    "'%s': uniqueId '%s' is stored with size "
+				    "%lld, submitted %s", o->id, uid, sz,
+				    ns != NULL ? ns : "(none)");
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1124,7 +1115,6 @@ apply(struct store_conn *c, void *arg)
 	free(s->touched);
 	s->touched = NULL;
 	s->ntouched = 0;
-	s->nomem = 0;
 
 	/* R5, feed mode: the patient must be known. */
 	if (s->reg->feed) {
@@ -1134,15 +1124,15 @@ apply(struct store_conn *c, void *arg)
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
-			sub_err(s, ERR_UNKNOWN_PATIENTID, "patient id '%s' is "
-			    "not known to this registry (no identity feed, "
-			    "xdsctl patient add)", s->patient);
+			rim_error(&s->terr, NULL, ERR_UNKNOWN_PATIENTID,
+			    "patient id '%s' is not known to this registry (no "
+			    "identity feed, xdsctl patient add)", s->patient);
 		else if (rc != SQLITE_ROW)
 			return store_rc(rc);
 	}
 	if ((rc = check_refs(s, c)) != 0 || (rc = check_unique(s, c)) != 0)
 		return rc;
-	if (s->nomem)
+	if (s->terr.nomem)
 		return STORE_ERR;
 	if (rim_errors_nerror(&s->terr) > 0)
 		return 1;

@@ -139,22 +139,6 @@ set_slot(xmlNode *eo, const char *name, const char *value)
 	return 0;
 }
 
-static int err_add(struct pnr *, const char *, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-err_add(struct pnr *p, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	xact_add_error(p->x, code);
-	va_start(ap, fmt);
-	rc = rim_errors_vadd(&p->errs, 0, code, NULL, fmt, ap);
-	va_end(ap);
-	return rc == RIM_ETOOBIG ? 0 : rc;	/* full: the first ones stay */
-}
-
 /* P1 and the uniqueIds: pair every DocumentEntry with its Document. */
 static int
 collect(struct pnr *p, xmlNode *body, xmlNode *list)
@@ -177,16 +161,16 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 		if (ot != NULL && strcmp(ot, OT_DE_ONDEMAND) == 0)
 			continue;
 		if (p->n == REPO_MAX_DOCUMENTS)
-			return err_add(p, ERR_REPOSITORY_METADATA,
-			    "more than %d documents in one submission",
-			    REPO_MAX_DOCUMENTS);
+			return rim_error(&p->errs, p->x,
+			    ERR_REPOSITORY_METADATA, "more than %d documents "
+			    "in one submission", REPO_MAX_DOCUMENTS);
 		id = xml_attr(n, "id");
 		uid = extid(n, EI_DE_UNIQUEID);
 		p->d[p->n].eo = n;
 		p->d[p->n].id = id != NULL ? id : "";
 		if (uid == NULL || uid[0] == '\0' ||
 		    str_lcpy(p->d[p->n].uid, uid, REPO_UID_MAX) >= REPO_UID_MAX) {
-			if (err_add(p, ERR_REPOSITORY_METADATA,
+			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
 			    "DocumentEntry %.200s has no uniqueId of at most "
 			    "128 characters", p->d[p->n].id) != 0)
 				return -1;
@@ -197,10 +181,10 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 		for (j = i + 1; j < p->n; j++)
 			if (p->d[i].uid[0] != '\0' &&
 			    strcmp(p->d[i].uid, p->d[j].uid) == 0 &&
-			    err_add(p, ERR_REPOSITORY_DUP_IN_MESSAGE,
-			    "uniqueId %.200s is used by more than one "
-			    "DocumentEntry (%.200s)", p->d[i].uid,
-			    p->d[j].id) != 0)
+			    rim_error(&p->errs, p->x,
+			    ERR_REPOSITORY_DUP_IN_MESSAGE, "uniqueId %.200s is "
+			    "used by more than one DocumentEntry (%.200s)",
+			    p->d[i].uid, p->d[j].id) != 0)
 				return -1;
 	for (n = xml_first_elem(body); n != NULL; n = xml_next_elem(n)) {
 		if (!xml_is(n, NS_XDSB, "Document"))
@@ -210,14 +194,15 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 			if (id != NULL && strcmp(p->d[i].id, id) == 0)
 				break;
 		if (i == p->n) {
-			if (err_add(p, ERR_MISSING_DOCUMENT_METADATA,
-			    "Document %.200s has no DocumentEntry",
+			if (rim_error(&p->errs, p->x,
+			    ERR_MISSING_DOCUMENT_METADATA, "Document %.200s "
+			    "has no DocumentEntry",
 			    id != NULL ? id : "(without id)") != 0)
 				return -1;
 			continue;
 		}
 		if (p->d[i].del != NULL) {
-			if (err_add(p, ERR_REPOSITORY_METADATA,
+			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
 			    "DocumentEntry %.200s has more than one "
 			    "Document", id) != 0)
 				return -1;
@@ -226,8 +211,9 @@ collect(struct pnr *p, xmlNode *body, xmlNode *list)
 		p->d[i].del = n;
 	}
 	for (i = 0; i < p->n; i++)
-		if (p->d[i].del == NULL && err_add(p, ERR_MISSING_DOCUMENT,
-		    "DocumentEntry %.200s has no Document", p->d[i].id) != 0)
+		if (p->d[i].del == NULL && rim_error(&p->errs, p->x,
+		    ERR_MISSING_DOCUMENT, "DocumentEntry %.200s has no "
+		    "Document", p->d[i].id) != 0)
 			return -1;
 	return 0;
 }
@@ -319,15 +305,17 @@ check_supplied(struct pnr *p, struct pdoc *d)
 
 	if (slot1(d->eo, SLOT_HASH, v, sizeof v) == 0 &&
 	    !str_caseeq(str_trim(v), d->st.info.sha1) &&
-	    err_add(p, ERR_REPOSITORY_METADATA, "DocumentEntry %.200s: hash "
-	    "%.64s differs from the document's SHA-1", d->id, v) != 0)
+	    rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA, "DocumentEntry "
+	    "%.200s: hash %.64s differs from the document's SHA-1", d->id,
+	    v) != 0)
 		return -1;
 	str_fmt(got, sizeof got, "%lld", (long long)d->st.info.size);
 	if (slot1(d->eo, SLOT_SIZE, v, sizeof v) == 0 &&
 	    (str_tonum(str_trim(v), 0, (1LL << 62), &sz, &es) != 0 ||
 	    sz != (long long)d->st.info.size) &&
-	    err_add(p, ERR_REPOSITORY_METADATA, "DocumentEntry %.200s: size "
-	    "%.64s differs from the document's size", d->id, v) != 0)
+	    rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA, "DocumentEntry "
+	    "%.200s: size %.64s differs from the document's size", d->id,
+	    v) != 0)
 		return -1;
 	return 0;
 }
@@ -366,9 +354,9 @@ stage_all(struct pnr *p, const struct soap_request *req)
 			}
 			rc = stage_att(p, d->att, &d->st, err, sizeof err);
 		} else if (xml_first_elem(d->del) != NULL) {
-			if (err_add(p, ERR_REPOSITORY_METADATA, "Document "
-			    "%.200s is neither an xop:Include nor inline "
-			    "base64", d->id) != 0)
+			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
+			    "Document %.200s is neither an xop:Include nor "
+			    "inline base64", d->id) != 0)
 				return -1;
 			continue;
 		} else
@@ -381,8 +369,8 @@ stage_all(struct pnr *p, const struct soap_request *req)
 			return -1;
 		}
 		if (rc == BLOB_EINVAL) {
-			if (err_add(p, ERR_REPOSITORY_METADATA, "%.300s",
-			    err) != 0)
+			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
+			    "%.300s", err) != 0)
 				return -1;
 			continue;
 		}
@@ -414,7 +402,7 @@ check_existing(struct pnr *p)
 			return -1;
 		}
 		if (rc == REPO_DB_OK && strcmp(old.sha1,
-		    p->d[i].st.info.sha1) != 0 && err_add(p,
+		    p->d[i].st.info.sha1) != 0 && rim_error(&p->errs, p->x,
 		    ERR_NON_IDENTICAL_HASH, "uniqueId %.200s is stored with "
 		    "other content (DocumentEntry %.200s)", p->d[i].uid,
 		    p->d[i].id) != 0)
@@ -542,7 +530,7 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	sor = child(req->body, NS_LCM, "SubmitObjectsRequest");
 	list = sor != NULL ? child(sor, NS_RIM, "RegistryObjectList") : NULL;
 	if (list == NULL) {
-		if (err_add(&p, ERR_REPOSITORY_METADATA, "%s",
+		if (rim_error(&p.errs, p.x, ERR_REPOSITORY_METADATA, "%s",
 		    "ProvideAndRegisterDocumentSetRequest without "
 		    "lcm:SubmitObjectsRequest/rim:RegistryObjectList") != 0)
 			goto out;

@@ -18,6 +18,7 @@
 #include "hl7dt.h"
 #include "str.h"
 #include "vocab.h"
+#include "xact.h"
 #include "xml.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -507,6 +508,7 @@ static void
 test_responses(void)
 {
 	struct rim_errors e;
+	struct xact x;
 	struct buf b;
 	int i;
 
@@ -566,6 +568,24 @@ test_responses(void)
 	CU_ASSERT_EQUAL(rim_errors_add(&e, 0, ERR_REGISTRY, NULL, "more"),
 	    RIM_ETOOBIG);
 	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 1000);
+	/* an actor's error on a full list: kept out, not a failure, and
+	 * still recorded on the transaction */
+	xact_begin(&x, NULL, "/t", NULL, NULL);
+	CU_ASSERT_EQUAL(rim_error(&e, &x, ERR_REPOSITORY_BUSY, "busy %d", 1),
+	    RIM_OK);
+	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 1000);
+	CU_ASSERT_STRING_EQUAL(x.errors, ERR_REPOSITORY_BUSY);
+	CU_ASSERT_EQUAL(x.outcome, XACT_FAILURE);
+	CU_ASSERT_FALSE(e.nomem);
+	rim_errors_free(&e);
+
+	rim_errors_init(&e);
+	CU_ASSERT_EQUAL(rim_error(&e, NULL, ERR_REGISTRY, "%s '%s'", "id",
+	    "x"), RIM_OK);
+	CU_ASSERT_EQUAL(e.n, 1);
+	CU_ASSERT_STRING_EQUAL(e.v[0].context, "id 'x'");
+	CU_ASSERT_FALSE(e.v[0].warning);
+	CU_ASSERT_PTR_NULL(e.v[0].location);
 	rim_errors_free(&e);
 }
 

@@ -172,6 +172,7 @@ struct rim_error {
 struct rim_errors {
 	struct rim_error *v;
 	size_t	 n, cap;
+	int	 nomem;		/* an add failed for memory: incomplete */
 };
 void	rim_errors_init(struct rim_errors *);
 void	rim_errors_free(struct rim_errors *);
@@ -186,6 +187,15 @@ int	rim_errors_add(struct rim_errors *, int warning, const char *code,
 int	rim_errors_vadd(struct rim_errors *, int warning, const char *code,
 	    const char *location, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 5, 0)));
+/*
+ * An actor's own error (not a warning, no location), codeContext from
+ * fmt, also recorded on the transaction x (xact_add_error) unless x is
+ * NULL.  RIM_OK, also when the list is full (the first errors are kept),
+ * or RIM_ENOMEM (errs->nomem is set).
+ */
+struct xact;
+int	rim_error(struct rim_errors *, struct xact *x, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	rim_errors_nerror(const struct rim_errors *);	/* errors, not warnings */
 /* <rs:RegistryResponse xmlns:rs=.. status="..">[<rs:RegistryErrorList>..]
  * </rs:RegistryResponse> */

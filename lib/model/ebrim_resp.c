@@ -15,6 +15,7 @@
 #include "ebrim.h"
 #include "str.h"
 #include "vocab.h"
+#include "xact.h"
 
 /* Bounds: a list keeps at most RIM_ERRORS_MAX entries (rim_errors_add
  * returns RIM_ETOOBIG past it, the first ones are kept) and
@@ -58,6 +59,21 @@ rim_errors_add(struct rim_errors *e, int warning, const char *code,
 }
 
 int
+rim_error(struct rim_errors *e, struct xact *x, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (x != NULL)
+		xact_add_error(x, code);
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(e, 0, code, NULL, fmt, ap);
+	va_end(ap);
+	return rc == RIM_ETOOBIG ? RIM_OK : rc;	/* full: the first ones stay */
+}
+
+int
 rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
     const char *location, const char *fmt, va_list ap)
 {
@@ -71,8 +87,10 @@ rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
 		return RIM_ETOOBIG;
 	if (e->n == e->cap) {
 		ncap = e->cap ? e->cap * 2 : 8;
-		if ((v = reallocarray(e->v, ncap, sizeof *v)) == NULL)
+		if ((v = reallocarray(e->v, ncap, sizeof *v)) == NULL) {
+			e->nomem = 1;
 			return RIM_ENOMEM;
+		}
 		e->v = v;
 		e->cap = ncap;
 	}
@@ -88,6 +106,7 @@ rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
 		free(r->code);
 		free(r->context);
 		free(r->location);
+		e->nomem = 1;
 		return RIM_ENOMEM;
 	}
 	e->n++;
