@@ -34,18 +34,12 @@
 #define CX_MAX		(2 * HL7_ID_MAX + 16)
 #define OBJ_XML_MAX	(4 * 1024 * 1024)	/* one stored object's XML */
 
-struct id_ent {
-	const char	*id;
-	size_t		 idx;
-};
-
 struct sub {
 	struct registry	*reg;
 	struct rim_list	*l;
 	enum xds_kind	*kind;		/* per object */
 	sqlite3_int64	*row;		/* per object, once inserted */
-	struct id_ent	*byid;		/* DE/SS/Folder/Assoc sorted by id */
-	size_t		 nbyid;
+	struct rim_index byid;		/* DE/SS/Folder/Assoc by id */
 	long		 ss;		/* index of the SubmissionSet */
 	char		 patient[CX_MAX];	/* canonical SS patient id */
 	char		 now[15];
@@ -73,25 +67,21 @@ reg_now_dtm(char out[15])
 		str_lcpy(out, "19700101000000", 15);
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct id_ent *)a)->id,
-	    ((const struct id_ent *)b)->id);
-}
-
 /* Index of the new object (not an ObjectRef) with this id, or -1. */
 static long
 find_new(const struct sub *s, const char *id)
 {
-	struct id_ent k, *p;
+	return rim_index_find(&s->byid, id);
+}
 
-	if (id == NULL)
-		return -1;
-	k.id = id;
-	k.idx = 0;
-	p = bsearch(&k, s->byid, s->nbyid, sizeof *s->byid, id_cmp);
-	return p == NULL ? -1 : (long)p->idx;
+/* The objects of the index: those of a known kind. */
+static int
+keep_known(const struct rim_list *l, size_t i, void *arg)
+{
+	const struct sub *s = arg;
+
+	(void)l;
+	return s->kind[i] != XDS_UNKNOWN;
 }
 
 /* ---- R3: symbolic ids become fresh entryUUIDs ---- */
@@ -394,15 +384,15 @@ check_refs(struct sub *s, struct store_conn *c)
 	int	 rc;
 
 	/* R3: new objects must not reuse a stored entryUUID. */
-	for (i = 0; i < s->nbyid; i++) {
-		if ((rc = lookup(c, s->byid[i].id, &so)) < 0)
+	for (i = 0; i < s->byid.n; i++) {
+		if ((rc = lookup(c, s->byid.v[i].id, &so)) < 0)
 			return rc;
 		if (rc == 1)
 			rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA, "%s "
 			    "'%s': this entryUUID is already used by a stored "
 			    "%s; ids are never reused",
-			    kind_name(s->kind[s->byid[i].idx]), s->byid[i].id,
-			    kind_name(so.kind));
+			    kind_name(s->kind[s->byid.v[i].idx]),
+			    s->byid.v[i].id, kind_name(so.kind));
 	}
 	for (i = 0; i < l->nobj; i++) {
 		const struct rim_object *a = &l->obj[i];
@@ -1146,7 +1136,7 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 	struct validate_opts vo;
 	struct sub s;
 	const char *uid;
-	size_t	 i, j;
+	size_t	 i;
 	int	 rc = -1, vr;
 
 	memset(&s, 0, sizeof s);
@@ -1181,23 +1171,19 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 		goto out;
 	}
 	if ((s.kind = calloc(l->nobj + 1, sizeof *s.kind)) == NULL ||
-	    (s.row = calloc(l->nobj + 1, sizeof *s.row)) == NULL ||
-	    (s.byid = calloc(l->nobj + 1, sizeof *s.byid)) == NULL) {
+	    (s.row = calloc(l->nobj + 1, sizeof *s.row)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
-	for (i = 0, j = 0; i < l->nobj; i++) {
+	for (i = 0; i < l->nobj; i++) {
 		s.kind[i] = validate_kind(l, &l->obj[i]);
 		if (s.kind[i] == XDS_SUBMISSIONSET)
 			s.ss = (long)i;
-		if (s.kind[i] != XDS_UNKNOWN) {
-			s.byid[j].id = l->obj[i].id;
-			s.byid[j].idx = i;
-			j++;
-		}
 	}
-	s.nbyid = j;
-	qsort(s.byid, s.nbyid, sizeof *s.byid, id_cmp);
+	if (rim_index_build(&s.byid, l, keep_known, &s) != RIM_OK) {
+		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
 	reg_now_dtm(s.now);
 
 	rc = store_write(reg->store, apply, &s, err, errlen);
@@ -1220,7 +1206,7 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 out:
 	rim_errors_free(&s.terr);
 	free(s.touched);
-	free(s.byid);
+	rim_index_free(&s.byid);
 	free(s.row);
 	free(s.kind);
 	return rc;

@@ -31,8 +31,7 @@ struct vctx {
 	struct rim_errors	*e;
 	int			 nerr;
 	int			 nomem;
-	struct id_ent		*byid;		/* objects sorted by id */
-	size_t			 nbyid;
+	struct rim_index	 byid;		/* objects by id */
 	enum xds_kind		*kind;		/* per object */
 	const struct rim_object	*ss;
 	char			 ss_patient[2 * HL7_ID_MAX + 16];
@@ -78,30 +77,22 @@ is_uuid_ref(const char *id)
 
 /* ---- lookups ---- */
 
-struct id_ent {
-	const char	*id;
-	size_t		 idx;
-};
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct id_ent *)a)->id,
-	    ((const struct id_ent *)b)->id);
-}
-
 /* Index of the top-level object with this id, or -1. */
 static long
 find(const struct vctx *v, const char *id)
 {
-	struct id_ent k, *p;
-
-	if (id == NULL || id[0] == '\0' || v->byid == NULL)
+	if (id == NULL || id[0] == '\0')
 		return -1;
-	k.id = id;
-	k.idx = 0;
-	p = bsearch(&k, v->byid, v->nbyid, sizeof *v->byid, id_cmp);
-	return p == NULL ? -1 : (long)p->idx;
+	return rim_index_find(&v->byid, id);
+}
+
+/* An ObjectRef names a stored object: it is not an object of the
+ * submission, and associations to it resolve in R4. */
+static int
+keep_submitted(const struct rim_list *l, size_t i, void *arg)
+{
+	(void)arg;
+	return l->obj[i].kind != RIM_OBJECT_REF;
 }
 
 static int
@@ -888,8 +879,8 @@ check_ids(struct vctx *v)
 			    "reference to a stored object must be a urn:uuid",
 			    o->id);
 	}
-	for (i = 1; i < v->nbyid; i++) {
-		const char *a = v->byid[i - 1].id, *b = v->byid[i].id;
+	for (i = 1; i < v->byid.n; i++) {
+		const char *a = v->byid.v[i - 1].id, *b = v->byid.v[i].id;
 
 		if (a[0] != '\0' && strcmp(a, b) == 0)
 			MDERR(v, "id '%s' is used by more than one object", a);
@@ -909,20 +900,10 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 	v.l = l;
 	v.o = o;
 	v.e = errs;
-	if ((v.byid = calloc(l->nobj + 1, sizeof *v.byid)) == NULL ||
+	if (rim_index_build(&v.byid, l, keep_submitted, NULL) != RIM_OK ||
 	    (v.kind = calloc(l->nobj + 1, sizeof *v.kind)) == NULL ||
 	    (member = calloc(l->nobj + 1, 1)) == NULL)
 		goto out;
-	for (i = 0; i < l->nobj; i++) {
-		/* An ObjectRef names a stored object: it is not an object of
-		 * the submission, and associations to it resolve in R4. */
-		if (l->obj[i].id == NULL || l->obj[i].kind == RIM_OBJECT_REF)
-			continue;
-		v.byid[v.nbyid].id = l->obj[i].id;
-		v.byid[v.nbyid].idx = i;
-		v.nbyid++;
-	}
-	qsort(v.byid, v.nbyid, sizeof *v.byid, id_cmp);
 	for (i = 0; i < l->nobj; i++) {
 		v.kind[i] = validate_kind(l, &l->obj[i]);
 		if (v.kind[i] == XDS_SUBMISSIONSET && nss++ == 0)
@@ -987,6 +968,6 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 out:
 	free(member);
 	free(v.kind);
-	free(v.byid);
+	rim_index_free(&v.byid);
 	return rc;
 }

@@ -589,6 +589,50 @@ test_responses(void)
 	rim_errors_free(&e);
 }
 
+/* The id index: kept objects only, sorted, found in O(log n). */
+static int
+keep_not_ref(const struct rim_list *l, size_t i, void *arg)
+{
+	(void)arg;
+	return l->obj[i].kind != RIM_OBJECT_REF;
+}
+
+static void
+test_index(void)
+{
+	static const char *const ids[] = { "m", "b", "z", "a", "b" };
+	struct rim_list l;
+	struct rim_index x;
+	struct rim_object *o;
+	size_t i;
+
+	rim_list_init(&l);
+	for (i = 0; i < 5; i++) {
+		o = rim_add_object(&l, i == 2 ? RIM_OBJECT_REF :
+		    RIM_REGISTRY_PACKAGE);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		o->id = rim_strdup(&l, ids[i]);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rim_add_object(&l, RIM_CLASSIFICATION));
+	CU_ASSERT_EQUAL(rim_index_build(&x, &l, keep_not_ref, NULL), RIM_OK);
+	CU_ASSERT_EQUAL(x.n, 4);	/* no ObjectRef, no object without id */
+	CU_ASSERT_STRING_EQUAL(x.v[0].id, "a");
+	CU_ASSERT_STRING_EQUAL(x.v[1].id, "b");
+	CU_ASSERT_STRING_EQUAL(x.v[2].id, "b");
+	CU_ASSERT_STRING_EQUAL(x.v[3].id, "m");
+	CU_ASSERT_EQUAL(rim_index_find(&x, "m"), 0);
+	CU_ASSERT_EQUAL(rim_index_find(&x, "a"), 3);
+	CU_ASSERT_EQUAL(rim_index_find(&x, "z"), -1);
+	CU_ASSERT_EQUAL(rim_index_find(&x, NULL), -1);
+	rim_index_free(&x);
+	CU_ASSERT_EQUAL(rim_index_find(&x, "m"), -1);
+	CU_ASSERT_EQUAL(rim_index_build(&x, &l, NULL, NULL), RIM_OK);
+	CU_ASSERT_EQUAL(x.n, 5);
+	CU_ASSERT_EQUAL(rim_index_find(&x, "z"), 2);
+	rim_index_free(&x);
+	rim_list_free(&l);
+}
+
 /* ---- round trip ---- */
 
 static int
@@ -1051,6 +1095,7 @@ test_put(void)
 }
 
 static const struct cutest tests[] = {
+	{ "index", test_index },
 	{ "submission builders", test_put },
 	{ "child order", test_child_order },
 	{ "parse kinds", test_parse_kinds },

@@ -243,3 +243,52 @@ rim_find(const struct rim_list *l, const char *id)
 			return &l->obj[i];
 	return NULL;
 }
+
+static int
+idref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rim_idref *)a)->id,
+	    ((const struct rim_idref *)b)->id);
+}
+
+int
+rim_index_build(struct rim_index *x, const struct rim_list *l,
+    rim_keep_fn keep, void *arg)
+{
+	size_t i;
+
+	x->n = 0;
+	if ((x->v = calloc(l->nobj + 1, sizeof *x->v)) == NULL)
+		return RIM_ENOMEM;
+	for (i = 0; i < l->nobj; i++) {
+		if (l->obj[i].id == NULL ||
+		    (keep != NULL && !keep(l, i, arg)))
+			continue;
+		x->v[x->n].id = l->obj[i].id;
+		x->v[x->n].idx = i;
+		x->n++;
+	}
+	qsort(x->v, x->n, sizeof *x->v, idref_cmp);
+	return RIM_OK;
+}
+
+long
+rim_index_find(const struct rim_index *x, const char *id)
+{
+	struct rim_idref k, *p;
+
+	if (id == NULL || x->v == NULL)
+		return -1;
+	k.id = id;
+	k.idx = 0;
+	p = bsearch(&k, x->v, x->n, sizeof *x->v, idref_cmp);
+	return p == NULL ? -1 : (long)p->idx;
+}
+
+void
+rim_index_free(struct rim_index *x)
+{
+	free(x->v);
+	x->v = NULL;
+	x->n = 0;
+}

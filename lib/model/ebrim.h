@@ -149,6 +149,28 @@ size_t	rim_classifications(const struct rim_object *, const char *scheme,
 	    const struct rim_classification **out, size_t max);
 struct rim_object *rim_find(const struct rim_list *, const char *id);
 
+/*
+ * An index of a list's objects by id, for lookups in O(log n): the
+ * objects keep() says yes to (keep NULL: every object with an id),
+ * sorted by id, equal ids next to each other.
+ */
+struct rim_idref {
+	const char	*id;
+	size_t		 idx;		/* into rim_list.obj */
+};
+struct rim_index {
+	struct rim_idref *v;
+	size_t		 n;
+};
+typedef int (*rim_keep_fn)(const struct rim_list *, size_t i, void *arg);
+/* RIM_OK or RIM_ENOMEM (the index is then empty). */
+int	rim_index_build(struct rim_index *, const struct rim_list *,
+	    rim_keep_fn keep, void *arg);
+/* The index into the list of an object with this id, or -1 (id NULL,
+ * none, or an empty index). */
+long	rim_index_find(const struct rim_index *, const char *id);
+void	rim_index_free(struct rim_index *);
+
 /* Serialise one object as ebRIM 3.0 XML (rim: prefix, the namespace
  * declared on the element itself so the text stands alone), appended to
  * out.  The text always starts "<rim:Kind xmlns:rim=\"...\"" followed by
