@@ -136,23 +136,6 @@ struct rq {
 	int			 full;		/* answer size limit reached */
 };
 
-static int
-text_child(xmlNode *n, const char *ns, const char *name, char *out,
-    size_t outsz)
-{
-	xmlNode *c;
-
-	out[0] = '\0';
-	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
-		if (xml_is(c, ns, name)) {
-			if (xml_text(c, out, outsz) != 0)
-				return -1;
-			str_trim(out);
-			return 0;
-		}
-	return 0;
-}
-
 /* The UID of a Study/SeriesRequest: attribute, else child element. */
 static int
 uid_of(xmlNode *n, const char *attr, const char *elem, char *out,
@@ -166,7 +149,7 @@ uid_of(xmlNode *n, const char *attr, const char *elem, char *out,
 		str_trim(out);
 		return 0;
 	}
-	return text_child(n, NS_XDSI, elem, out, outsz);
+	return xml_child_text(n, NS_XDSI, elem, out, outsz);
 }
 
 static int
@@ -450,9 +433,10 @@ resolve(struct rq *q, xmlNode *dr, const char *study, const char *series)
 	char repo[ID_MAX], sop[ID_MAX], e[512], stored[PATH_SZ];
 	int stripped;
 
-	if (text_child(dr, NS_XDSB, "RepositoryUniqueId", repo, sizeof repo)
-	    != 0 || text_child(dr, NS_XDSB, "DocumentUniqueId", sop,
-	    sizeof sop) != 0 || text_child(dr, NS_XDSB, "HomeCommunityId",
+	if (xml_child_text(dr, NS_XDSB, "RepositoryUniqueId", repo,
+	    sizeof repo) != 0 || xml_child_text(dr, NS_XDSB, "DocumentUniqueId",
+	    sop, sizeof sop) != 0 || xml_child_text(dr, NS_XDSB,
+	    "HomeCommunityId",
 	    it->home, sizeof it->home) != 0)
 		return fail_doc(q, ERR_DOCUMENT_UNIQUEID, NULL,
 		    "value too long", study, series, "");

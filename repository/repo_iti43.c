@@ -30,22 +30,6 @@ struct dreq {
 	char	uid[ID_MAX];
 };
 
-static int
-text_of(xmlNode *req, const char *name, char *out, size_t outsz)
-{
-	xmlNode *c;
-
-	out[0] = '\0';
-	for (c = xml_first_elem(req); c != NULL; c = xml_next_elem(c))
-		if (xml_is(c, NS_XDSB, name)) {
-			if (xml_text(c, out, outsz) != 0)
-				return -1;
-			str_trim(out);
-			return 0;
-		}
-	return 0;
-}
-
 /* xdsb:DocumentRequest is a sequence: HomeCommunityId?,
  * RepositoryUniqueId, DocumentUniqueId (ITI TF-2 3.43.4.1.2). */
 static int
@@ -130,9 +114,11 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 			xact_add_error(x, ERR_REPOSITORY);
 			continue;
 		}
-		if (text_of(n, "HomeCommunityId", q.home, sizeof q.home) != 0 ||
-		    text_of(n, "RepositoryUniqueId", q.repo, sizeof q.repo) !=
-		    0 || text_of(n, "DocumentUniqueId", q.uid, sizeof q.uid) !=
+		if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q.home,
+		    sizeof q.home) != 0 || xml_child_text(n, NS_XDSB,
+		    "RepositoryUniqueId", q.repo, sizeof q.repo) != 0 ||
+		    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q.uid,
+		    sizeof q.uid) !=
 		    0) {
 			if (rim_errors_add(&errs, 0, ERR_REPOSITORY_METADATA,
 			    NULL, "DocumentRequest %zu: value too long",

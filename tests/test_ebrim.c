@@ -589,6 +589,38 @@ test_responses(void)
 	rim_errors_free(&e);
 }
 
+/* The DOM helpers: a child, its text, a descendant. */
+static void
+test_xml_helpers(void)
+{
+	static const char doc[] = "<a xmlns=\"urn:x\" xmlns:y=\"urn:y\">"
+	    "<y:b>  one </y:b><b>two</b><c><d><y:e>deep</y:e></d></c>"
+	    "<y:e>later</y:e></a>";
+	char err[128], out[8];
+	xmlDoc *d;
+	xmlNode *r, *n;
+
+	d = xml_parse(doc, sizeof doc - 1, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	r = xmlDocGetRootElement(d);
+	CU_ASSERT_PTR_NOT_NULL(xml_child(r, "urn:x", "b"));
+	CU_ASSERT_PTR_NULL(xml_child(r, "urn:x", "d"));
+	CU_ASSERT_EQUAL(xml_child_text(r, "urn:y", "b", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "one");
+	CU_ASSERT_EQUAL(xml_child_text(r, "urn:x", "b", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "two");
+	CU_ASSERT_EQUAL(xml_child_text(r, "urn:x", "zz", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(xml_child_text(r, "urn:y", "b", out, 4), -1);
+	n = xml_find(r, "urn:y", "e");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(xml_text(n, out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "deep");	/* document order */
+	CU_ASSERT_PTR_EQUAL(xml_find(r, "urn:x", "a"), r);
+	CU_ASSERT_PTR_NULL(xml_find(r, "urn:y", "a"));
+	xmlFreeDoc(d);
+}
+
 /* The id index: kept objects only, sorted, found in O(log n). */
 static int
 keep_not_ref(const struct rim_list *l, size_t i, void *arg)
@@ -1096,6 +1128,7 @@ test_put(void)
 
 static const struct cutest tests[] = {
 	{ "index", test_index },
+	{ "xml helpers", test_xml_helpers },
 	{ "submission builders", test_put },
 	{ "child order", test_child_order },
 	{ "parse kinds", test_parse_kinds },

@@ -547,3 +547,46 @@ xml_text(const xmlNode *n, char *out, size_t outsz)
 	str_trim(out);
 	return rc;
 }
+
+xmlNode *
+xml_child(xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode *c;
+
+	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, ns, name))
+			return c;
+	return NULL;
+}
+
+int
+xml_child_text(xmlNode *n, const char *ns, const char *name, char *out,
+    size_t outsz)
+{
+	xmlNode *c;
+
+	if ((c = xml_child(n, ns, name)) == NULL) {
+		if (outsz)
+			out[0] = '\0';
+		return 0;
+	}
+	return xml_text(c, out, outsz);
+}
+
+/* The tree's depth is bounded by the parser (256), and so is this. */
+xmlNode *
+xml_find(xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode *r;
+
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xml_is(n, ns, name))
+			return n;
+		if (n->children != NULL &&
+		    (r = xml_find(n->children, ns, name)) != NULL)
+			return r;
+	}
+	return NULL;
+}

@@ -95,5 +95,14 @@ int	xml_is(const xmlNode *n, const char *ns, const char *name);
 const char *xml_attr(const xmlNode *n, const char *name);
 /* Text content of n, trimmed, into out; -1 if it does not fit. */
 int	xml_text(const xmlNode *n, char *out, size_t outsz);
+/* The first child element {ns}name of n, or NULL. */
+xmlNode	*xml_child(xmlNode *n, const char *ns, const char *name);
+/* The text of xml_child(n, ns, name) as xml_text gives it, "" when there
+ * is no such child; -1 if it does not fit. */
+int	xml_child_text(xmlNode *n, const char *ns, const char *name,
+	    char *out, size_t outsz);
+/* The first element {ns}name in document order among n, its
+ * descendants and its following siblings' subtrees, or NULL. */
+xmlNode	*xml_find(xmlNode *n, const char *ns, const char *name);
 
 #endif
