@@ -77,6 +77,95 @@ write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
 	return 0;
 }
 
+/*
+ * One DocumentRequest n (the nreq-th of the message): its document
+ * becomes attachment a and a DocumentResponse in docs (1), or an error
+ * in errs (0).  -1: out of memory; -2: the database failed (x->reason).
+ */
+static int
+one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
+    struct rim_errors *errs, struct buf *docs, struct mtom_attachment *a)
+{
+	struct dreq q;
+	struct repo_doc d;
+	char err[256], rnd[SOAP_UUID_LEN];
+	int rc;
+
+	if (!dreq_order_ok(n))
+		return rim_error(errs, x, ERR_REPOSITORY, "DocumentRequest "
+		    "%zu: not HomeCommunityId?, RepositoryUniqueId, "
+		    "DocumentUniqueId in this order (ITI TF-2 3.43.4.1.2)",
+		    nreq) == RIM_OK ? 0 : -1;
+	if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q.home,
+	    sizeof q.home) != 0 || xml_child_text(n, NS_XDSB,
+	    "RepositoryUniqueId", q.repo, sizeof q.repo) != 0 ||
+	    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q.uid,
+	    sizeof q.uid) != 0)
+		return rim_error(errs, x, ERR_REPOSITORY_METADATA,
+		    "DocumentRequest %zu: value too long", nreq) == RIM_OK ?
+		    0 : -1;
+	if (strcmp(q.repo, r->unique_id) != 0) {
+		xact_add_error(x, ERR_UNKNOWN_REPOSITORY_ID);
+		return rim_errors_add(errs, 0, ERR_UNKNOWN_REPOSITORY_ID,
+		    q.repo, "repository %.200s is not this one (%s)",
+		    q.repo[0] != '\0' ? q.repo : "(none)", r->unique_id) ==
+		    RIM_ENOMEM ? -1 : 0;
+	}
+	if (x->object[0] == '\0')
+		xact_set_object(x, q.uid);
+	if ((rc = repo_db_get(r->db, q.uid, &d, err, sizeof err)) ==
+	    REPO_DB_ERR) {
+		log_warnx("repository: ITI-43: %s", err);
+		str_fmt(x->reason, sizeof x->reason,
+		    "repository database unavailable");
+		return -2;
+	}
+	/* a pending row's registration is not known to have happened: it
+	 * is reconciled, not served */
+	if (rc == REPO_DB_NOTFOUND || !d.committed ||
+	    blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
+	    BLOB_OK || blobstore_exists(r->bs, d.sha256) != 1) {
+		if (rc == REPO_DB_OK && d.committed)
+			log_warnx("repository: ITI-43: %s has a row but no "
+			    "bytes", q.uid);
+		return rim_error(errs, x, ERR_DOCUMENT_UNIQUEID, "document "
+		    "%.200s is not in this repository", q.uid[0] != '\0' ?
+		    q.uid : "(none)") == RIM_OK ? 0 : -1;
+	}
+	if (soap_uuid(rnd, sizeof rnd) != 0 ||
+	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
+		return -1;
+	str_lcpy(a->content_type, d.mime_type[0] != '\0' ? d.mime_type :
+	    "application/octet-stream", sizeof a->content_type);
+	a->size = d.size;
+	str_lcpy(a->sha1, d.sha1, sizeof a->sha1);
+	return write_response(docs, &q, &d, a->cid) != 0 ? -1 : 1;
+}
+
+/* The RetrieveDocumentSetResponse: status from what was found. */
+static int
+write_answer(struct buf *out, struct xact *x, const struct rim_errors *errs,
+    const struct buf *docs, size_t nfound)
+{
+	const char *status;
+
+	if (nfound == 0)
+		status = ST_FAILURE;
+	else if (rim_errors_nerror(errs) > 0) {
+		status = ST_PARTIAL;
+		x->outcome = XACT_PARTIAL;
+	} else
+		status = ST_SUCCESS;
+	if (buf_adds(out, "<xdsb:RetrieveDocumentSetResponse xmlns:xdsb=\""
+	    NS_XDSB "\">") != BUF_OK ||
+	    rim_write_registry_response(out, status, errs) != 0 ||
+	    (docs->b_len > 0 && buf_add(out, docs->b_data, docs->b_len) !=
+	    BUF_OK) ||
+	    buf_adds(out, "</xdsb:RetrieveDocumentSetResponse>") != BUF_OK)
+		return -1;
+	return 0;
+}
+
 int
 repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply)
@@ -84,12 +173,8 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 	struct repository *r = actor;
 	struct rim_errors errs;
 	struct buf docs;
-	struct dreq q;
-	struct repo_doc d;
-	struct mtom_attachment *att = NULL, *a;
+	struct mtom_attachment *att = NULL;
 	xmlNode *n;
-	char err[256], rnd[SOAP_UUID_LEN];
-	const char *status;
 	size_t nreq = 0, nfound = 0;
 	int rc, ret = -1;
 
@@ -105,96 +190,18 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 			    "DocumentRequests", REPO_MAX_DOCUMENTS);
 			goto out;
 		}
-		if (!dreq_order_ok(n)) {
-			if (rim_errors_add(&errs, 0, ERR_REPOSITORY, NULL,
-			    "DocumentRequest %zu: not HomeCommunityId?, "
-			    "RepositoryUniqueId, DocumentUniqueId in this "
-			    "order (ITI TF-2 3.43.4.1.2)", nreq) != 0)
-				goto nomem;
-			xact_add_error(x, ERR_REPOSITORY);
-			continue;
-		}
-		if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q.home,
-		    sizeof q.home) != 0 || xml_child_text(n, NS_XDSB,
-		    "RepositoryUniqueId", q.repo, sizeof q.repo) != 0 ||
-		    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q.uid,
-		    sizeof q.uid) !=
-		    0) {
-			if (rim_errors_add(&errs, 0, ERR_REPOSITORY_METADATA,
-			    NULL, "DocumentRequest %zu: value too long",
-			    nreq) != 0)
-				goto nomem;
-			xact_add_error(x, ERR_REPOSITORY_METADATA);
-			continue;
-		}
-		if (strcmp(q.repo, r->unique_id) != 0) {
-			if (rim_errors_add(&errs, 0, ERR_UNKNOWN_REPOSITORY_ID,
-			    q.repo, "repository %.200s is not this one (%s)",
-			    q.repo[0] != '\0' ? q.repo : "(none)",
-			    r->unique_id) != 0)
-				goto nomem;
-			xact_add_error(x, ERR_UNKNOWN_REPOSITORY_ID);
-			continue;
-		}
-		if (x->object[0] == '\0')
-			xact_set_object(x, q.uid);
-		rc = repo_db_get(r->db, q.uid, &d, err, sizeof err);
-		if (rc == REPO_DB_ERR) {
-			log_warnx("repository: ITI-43: %s", err);
-			str_fmt(x->reason, sizeof x->reason,
-			    "repository database unavailable");
+		if ((rc = one_request(r, x, n, nreq, &errs, &docs,
+		    &att[nfound])) == -1)
+			goto nomem;
+		if (rc == -2)
 			goto out;
-		}
-		a = &att[nfound];
-		/* a pending row's registration is not known to have
-		 * happened: it is reconciled at start-up, not served */
-		if (rc == REPO_DB_NOTFOUND || !d.committed ||
-		    blobstore_path(r->bs, d.sha256, a->path,
-		    sizeof a->path) != BLOB_OK ||
-		    blobstore_exists(r->bs, d.sha256) != 1) {
-			if (rc == REPO_DB_OK && d.committed)
-				log_warnx("repository: ITI-43: %s has a row "
-				    "but no bytes", q.uid);
-			if (rim_errors_add(&errs, 0, ERR_DOCUMENT_UNIQUEID,
-			    NULL, "document %.200s is not in this repository",
-			    q.uid[0] != '\0' ? q.uid : "(none)") != 0)
-				goto nomem;
-			xact_add_error(x, ERR_DOCUMENT_UNIQUEID);
-			continue;
-		}
-		if (soap_uuid(rnd, sizeof rnd) != 0 ||
-		    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode",
-		    rnd + 9) < 0)
-			goto nomem;
-		str_lcpy(a->content_type, d.mime_type[0] != '\0' ?
-		    d.mime_type : "application/octet-stream",
-		    sizeof a->content_type);
-		a->size = d.size;
-		str_lcpy(a->sha1, d.sha1, sizeof a->sha1);
-		if (write_response(&docs, &q, &d, a->cid) != 0)
-			goto nomem;
-		nfound++;
+		if (rc == 1)
+			nfound++;
 	}
-	if (nreq == 0) {
-		if (rim_errors_add(&errs, 0, ERR_REPOSITORY_METADATA, NULL,
-		    "RetrieveDocumentSetRequest without DocumentRequest") != 0)
-			goto nomem;
-		xact_add_error(x, ERR_REPOSITORY_METADATA);
-	}
-	if (nfound == 0)
-		status = ST_FAILURE;
-	else if (rim_errors_nerror(&errs) > 0) {
-		status = ST_PARTIAL;
-		x->outcome = XACT_PARTIAL;
-	} else
-		status = ST_SUCCESS;
-	if (buf_adds(&reply->body, "<xdsb:RetrieveDocumentSetResponse "
-	    "xmlns:xdsb=\"" NS_XDSB "\">") != BUF_OK ||
-	    rim_write_registry_response(&reply->body, status, &errs) != 0 ||
-	    (docs.b_len > 0 && buf_add(&reply->body, docs.b_data,
-	    docs.b_len) != BUF_OK) ||
-	    buf_adds(&reply->body, "</xdsb:RetrieveDocumentSetResponse>") !=
-	    BUF_OK)
+	if (nreq == 0 && rim_error(&errs, x, ERR_REPOSITORY_METADATA,
+	    "RetrieveDocumentSetRequest without DocumentRequest") != RIM_OK)
+		goto nomem;
+	if (write_answer(&reply->body, x, &errs, &docs, nfound) != 0)
 		goto nomem;
 	if (nfound > 0) {
 		reply->att = att;
