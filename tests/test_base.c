@@ -1,12 +1,16 @@
-/* test_base.c: buf, str, log redaction, status. */
+/* test_base.c: buf, str, log redaction, status, fileio. */
 #include "config.h"
 
 #include "cutest.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "log.h"
 #include "status.h"
 #include "str.h"
@@ -101,12 +105,252 @@ test_status(void)
 	    XDS_ACTOR_GATEWAY), ERR_REGISTRY);
 }
 
+/* ---- fileio ---- */
+
+static int
+is_dir(const char *path, mode_t mode)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    (sb.st_mode & 0777) == mode;
+}
+
+/* A file at path holding text: 0, or -1. */
+static int
+put_file(const char *path, const char *text)
+{
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	return fclose(f) != 0 ? -1 : rc;
+}
+
+/* 1 when the file at path holds exactly text. */
+static int
+has_text(const char *path, const char *text)
+{
+	char b[256];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(b, 1, sizeof b - 1, f);
+	fclose(f);
+	b[n] = '\0';
+	return strcmp(b, text) == 0;
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char cmd[600];
+
+	if (str_fmt(cmd, sizeof cmd, "rm -rf '%s'", dir) > 0 &&
+	    system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static void
+test_fileio_mkdir(void)
+{
+	char dir[] = "/tmp/test_base.XXXXXX", p[300], q[300], err[600];
+	char *longp;
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	/* one level, durable; again: fine */
+	str_fmt(p, sizeof p, "%s/a", dir);
+	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_OK);
+	CU_ASSERT(is_dir(p, 0700));
+	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_OK);
+	/* a trailing slash names the same directory */
+	str_fmt(p, sizeof p, "%s/b/", dir);
+	CU_ASSERT_EQUAL(fileio_mkdir(p, 0750, err, sizeof err), XDS_OK);
+	str_fmt(p, sizeof p, "%s/b", dir);
+	CU_ASSERT(is_dir(p, 0750));
+	/* one level only: a missing parent is an error naming the path */
+	str_fmt(p, sizeof p, "%s/c/d", dir);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mkdir"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+
+	/* mkdir -p: every level, with the mode; again: fine */
+	str_fmt(p, sizeof p, "%s/c/d/e", dir);
+	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_OK);
+	CU_ASSERT(is_dir(p, 0700));
+	str_fmt(q, sizeof q, "%s/c", dir);
+	CU_ASSERT(is_dir(q, 0700));
+	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_OK);
+	str_fmt(q, sizeof q, "%s/c/d/e/f/", dir);
+	CU_ASSERT_EQUAL(fileio_mkdir_p(q, 0700, err, sizeof err), XDS_OK);
+	str_fmt(q, sizeof q, "%s/c/d/e/f", dir);
+	CU_ASSERT(is_dir(q, 0700));
+	/* through a file: the level that fails is named */
+	str_fmt(q, sizeof q, "%s/file", dir);
+	CU_ASSERT_EQUAL_FATAL(put_file(q, "x"), 0);
+	str_fmt(p, sizeof p, "%s/file/g", dir);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_EIO);
+	/* bounds */
+	CU_ASSERT_EQUAL(fileio_mkdir_p("", 0700, err, sizeof err),
+	    XDS_EINVAL);
+	n = 5000;
+	longp = malloc(n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(longp);
+	memset(longp, 'a', n);
+	longp[0] = '/';
+	longp[n] = '\0';
+	CU_ASSERT_EQUAL(fileio_mkdir_p(longp, 0700, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too long"));
+	CU_ASSERT_EQUAL(fileio_mkdir(longp, 0700, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT_EQUAL(fileio_commit(NULL, q, longp, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT(has_text(q, "x"));	/* left where it was */
+	free(longp);
+	rm_rf(dir);
+}
+
+static void
+test_fileio_fsync(void)
+{
+	char dir[] = "/tmp/test_base.XXXXXX", p[300], err[600];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	str_fmt(p, sizeof p, "%s/f", dir);
+	CU_ASSERT_EQUAL_FATAL(put_file(p, "data"), 0);
+	CU_ASSERT_EQUAL(fileio_fsync(p, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(fileio_fsync_dir(dir, err, sizeof err), XDS_OK);
+	/* a file is not a directory */
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_fsync_dir(p, err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+	str_fmt(p, sizeof p, "%s/missing", dir);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_fsync(p, err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "fsync"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+	rm_rf(dir);
+}
+
+static void
+test_fileio_commit(void)
+{
+	char dir[] = "/tmp/test_base.XXXXXX", tmp[300], dst[300], err[600];
+	struct fileio_dirsync *ds = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(fileio_dirsync_new(&ds, err, sizeof err),
+	    XDS_OK);
+	/* tmp -> dst, without and with group commit; dst replaced */
+	str_fmt(tmp, sizeof tmp, "%s/tmp1", dir);
+	str_fmt(dst, sizeof dst, "%s/one", dir);
+	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "first"), 0);
+	CU_ASSERT_EQUAL(fileio_commit(NULL, tmp, dst, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT(has_text(dst, "first"));
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "second"), 0);
+	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err), XDS_OK);
+	CU_ASSERT(has_text(dst, "second"));
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+	/* no tmp: nothing at dst changes */
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err),
+	    XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, tmp));
+	CU_ASSERT(has_text(dst, "second"));
+	/* rename fails (no such directory): the file stays at tmp */
+	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "third"), 0);
+	str_fmt(dst, sizeof dst, "%s/none/one", dir);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err),
+	    XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rename"));
+	CU_ASSERT(has_text(tmp, "third"));
+	fileio_dirsync_free(ds);
+	fileio_dirsync_free(NULL);
+	rm_rf(dir);
+}
+
+/*
+ * Concurrent commits through one dirsync: FILEIO_THREADS threads, two
+ * to a directory, so that directories share fsyncs and more directories
+ * can be in flight than the group commit has slots (those fsync alone).
+ */
+#define FILEIO_THREADS	80
+struct committer {
+	struct fileio_dirsync	*ds;
+	char			 tmp[300], dst[300];
+	enum xds_status		 st;
+};
+
+static void *
+committer_main(void *arg)
+{
+	struct committer *c = arg;
+	char err[600];
+
+	c->st = fileio_commit(c->ds, c->tmp, c->dst, err, sizeof err);
+	return NULL;
+}
+
+static void
+test_fileio_dirsync(void)
+{
+	static struct committer c[FILEIO_THREADS];
+	char dir[] = "/tmp/test_base.XXXXXX", sub[300], err[600];
+	struct fileio_dirsync *ds = NULL;
+	pthread_t t[FILEIO_THREADS];
+	int i, started[FILEIO_THREADS];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(fileio_dirsync_new(&ds, err, sizeof err),
+	    XDS_OK);
+	for (i = 0; i < FILEIO_THREADS; i++) {
+		str_fmt(sub, sizeof sub, "%s/d%d", dir, i / 2);
+		CU_ASSERT_EQUAL_FATAL(fileio_mkdir(sub, 0700, err, sizeof err),
+		    XDS_OK);
+		c[i].ds = ds;
+		c[i].st = XDS_ERR;
+		str_fmt(c[i].tmp, sizeof c[i].tmp, "%s/t%d", dir, i);
+		str_fmt(c[i].dst, sizeof c[i].dst, "%s/f%d", sub, i);
+		CU_ASSERT_EQUAL_FATAL(put_file(c[i].tmp, c[i].dst), 0);
+	}
+	for (i = 0; i < FILEIO_THREADS; i++)
+		started[i] = pthread_create(&t[i], NULL, committer_main,
+		    &c[i]) == 0;
+	for (i = 0; i < FILEIO_THREADS; i++) {
+		CU_ASSERT_FATAL(started[i]);
+		pthread_join(t[i], NULL);
+	}
+	for (i = 0; i < FILEIO_THREADS; i++) {
+		CU_ASSERT_EQUAL(c[i].st, XDS_OK);
+		CU_ASSERT(has_text(c[i].dst, c[i].dst));
+	}
+	fileio_dirsync_free(ds);
+	rm_rf(dir);
+}
+
 static const struct cutest tests[] = {
 	{ "buf cap", test_buf_cap },
 	{ "buf xml", test_buf_xml },
 	{ "str", test_str },
 	{ "redact", test_redact },
 	{ "status", test_status },
+	{ "fileio mkdir", test_fileio_mkdir },
+	{ "fileio fsync", test_fileio_fsync },
+	{ "fileio commit", test_fileio_commit },
+	{ "fileio dirsync", test_fileio_dirsync },
 };
 
 int

@@ -1,0 +1,266 @@
+/*
+ * fileio.c: durable file I/O (fileio.h): fsync of files and directories,
+ * durable mkdir, mkdir -p, and the temporary-file commit with its group
+ * commit of directory fsyncs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "str.h"
+
+#define DIRSYNC_SLOTS	32	/* directories with renames in flight */
+
+struct dirsync_slot {
+	char			 path[PATH_MAX];
+	unsigned		 refs;		/* threads using the slot */
+	unsigned long long	 renamed;	/* tickets handed out */
+	unsigned long long	 synced;	/* covered by a good fsync */
+	unsigned long long	 failed;	/* covered by a failed one */
+	int			 syncing;	/* an fsync is running */
+};
+
+struct fileio_dirsync {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct dirsync_slot	 slot[DIRSYNC_SLOTS];
+};
+
+/* open path with flags, fsync, close: 0, or -1 with errno. */
+static int
+fsync_path(const char *path, int flags)
+{
+	int fd, rc, e;
+
+	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+enum xds_status
+fileio_fsync(const char *path, char *err, size_t errlen)
+{
+	if (fsync_path(path, O_RDONLY) != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", path, strerror(errno));
+		return XDS_EIO;
+	}
+	return XDS_OK;
+}
+
+enum xds_status
+fileio_fsync_dir(const char *path, char *err, size_t errlen)
+{
+	if (fsync_path(path, O_RDONLY | O_DIRECTORY) != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", path, strerror(errno));
+		return XDS_EIO;
+	}
+	return XDS_OK;
+}
+
+/* The directory that holds path ("." for a bare name) into out. */
+static enum xds_status
+parent_of(const char *path, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	size_t n;
+
+	if (str_lcpy(out, path, outsz) >= outsz) {
+		str_fmt(err, errlen, "%.64s...: path too long", path);
+		return XDS_EINVAL;
+	}
+	n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')	/* "a/b/" names a/b */
+		out[--n] = '\0';
+	while (n > 0 && out[n - 1] != '/')
+		n--;
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	if (n == 0)
+		str_lcpy(out, ".", outsz);
+	else
+		out[n] = '\0';
+	return XDS_OK;
+}
+
+enum xds_status
+fileio_mkdir(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char parent[PATH_MAX];
+	enum xds_status st;
+
+	if ((st = parent_of(path, parent, sizeof parent, err, errlen)) !=
+	    XDS_OK)
+		return st;
+	if (mkdir(path, mode) == 0)
+		return fileio_fsync_dir(parent, err, errlen);
+	if (errno == EEXIST)
+		return XDS_OK;
+	str_fmt(err, errlen, "mkdir %s: %s", path, strerror(errno));
+	return XDS_EIO;
+}
+
+enum xds_status
+fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	size_t i, len;
+
+	if (path[0] == '\0') {
+		str_fmt(err, errlen, "mkdir: empty path");
+		return XDS_EINVAL;
+	}
+	if (str_lcpy(p, path, sizeof p) >= sizeof p) {
+		str_fmt(err, errlen, "%.64s...: path too long", path);
+		return XDS_EINVAL;
+	}
+	len = strlen(p);
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			str_fmt(err, errlen, "mkdir %s: %s", p, strerror(errno));
+			return XDS_EIO;
+		}
+		if (i < len)
+			p[i] = '/';
+	}
+	return XDS_OK;
+}
+
+enum xds_status
+fileio_dirsync_new(struct fileio_dirsync **out, char *err, size_t errlen)
+{
+	struct fileio_dirsync *ds;
+
+	if ((*out = ds = calloc(1, sizeof *ds)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	pthread_mutex_init(&ds->mu, NULL);
+	pthread_cond_init(&ds->cv, NULL);
+	return XDS_OK;
+}
+
+void
+fileio_dirsync_free(struct fileio_dirsync *ds)
+{
+	if (ds == NULL)
+		return;
+	pthread_cond_destroy(&ds->cv);
+	pthread_mutex_destroy(&ds->mu);
+	free(ds);
+}
+
+/* The slot of dir (taken, refs + 1), or NULL when all are busy. */
+static struct dirsync_slot *
+dirsync_slot(struct fileio_dirsync *ds, const char *dir)
+{
+	struct dirsync_slot *free_slot = NULL;
+	size_t i;
+
+	for (i = 0; i < DIRSYNC_SLOTS; i++) {
+		if (ds->slot[i].refs > 0 &&
+		    strcmp(ds->slot[i].path, dir) == 0) {
+			ds->slot[i].refs++;
+			return &ds->slot[i];
+		}
+		if (ds->slot[i].refs == 0 && free_slot == NULL)
+			free_slot = &ds->slot[i];
+	}
+	if (free_slot == NULL ||
+	    str_lcpy(free_slot->path, dir, sizeof free_slot->path) >=
+	    sizeof free_slot->path)
+		return NULL;
+	free_slot->renamed = free_slot->synced = free_slot->failed = 0;
+	free_slot->syncing = 0;
+	free_slot->refs = 1;
+	return free_slot;
+}
+
+/* Return once an fsync of dir that began after the caller's rename has
+ * returned: 0, or -1 with errno. */
+static int
+dirsync_wait(struct fileio_dirsync *ds, const char *dir)
+{
+	struct dirsync_slot *sl;
+	unsigned long long ticket, target;
+	int rc, e = 0;
+
+	pthread_mutex_lock(&ds->mu);
+	if ((sl = dirsync_slot(ds, dir)) == NULL) {
+		pthread_mutex_unlock(&ds->mu);
+		return fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	}
+	ticket = ++sl->renamed;
+	for (;;) {
+		if (sl->failed >= ticket) {
+			rc = -1;
+			e = EIO;
+			break;
+		}
+		if (sl->synced >= ticket) {
+			rc = 0;
+			break;
+		}
+		if (sl->syncing) {
+			pthread_cond_wait(&ds->cv, &ds->mu);
+			continue;
+		}
+		sl->syncing = 1;
+		target = sl->renamed;
+		pthread_mutex_unlock(&ds->mu);
+		rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+		e = errno;
+		pthread_mutex_lock(&ds->mu);
+		sl->syncing = 0;
+		if (rc == 0 && target > sl->synced)
+			sl->synced = target;
+		else if (rc != 0 && target > sl->failed)
+			sl->failed = target;
+		pthread_cond_broadcast(&ds->cv);
+	}
+	sl->refs--;
+	pthread_mutex_unlock(&ds->mu);
+	if (rc != 0)
+		errno = e;
+	return rc;
+}
+
+enum xds_status
+fileio_commit(struct fileio_dirsync *ds, const char *tmp, const char *dst,
+    char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	enum xds_status st;
+	int rc;
+
+	if ((st = parent_of(dst, dir, sizeof dir, err, errlen)) != XDS_OK ||
+	    (st = fileio_fsync(tmp, err, errlen)) != XDS_OK)
+		return st;
+	if (rename(tmp, dst) != 0) {
+		str_fmt(err, errlen, "rename %s to %s: %s", tmp, dst,
+		    strerror(errno));
+		return XDS_EIO;
+	}
+	rc = ds != NULL ? dirsync_wait(ds, dir) :
+	    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	if (rc != 0) {
+		str_fmt(err, errlen, "fsync %s: %s", dir, strerror(errno));
+		return XDS_EIO;
+	}
+	return XDS_OK;
+}
