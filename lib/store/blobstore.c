@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "blobstore.h"
+#include "fileio.h"
 #include "log.h"
 #include "str.h"
 
@@ -51,27 +52,6 @@ blobstore_name_ok(const char *s)
 		    (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[64] == '\0';
-}
-
-static int
-fsync_dir(const char *path)
-{
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* mkdir that is durable: the parent is fsync'd when the entry is new. */
-static int
-mkdir_durable(const char *path, const char *parent)
-{
-	if (mkdir(path, 0700) == 0)
-		return fsync_dir(parent);
-	return errno == EEXIST ? 0 : -1;
 }
 
 int
@@ -537,10 +517,9 @@ blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
 		str_fmt(err, errlen, "path too long");
 		goto fail;
 	}
-	if (mkdir_durable(d1, bs->dir) != 0 || mkdir_durable(d2, d1) != 0) {
-		str_fmt(err, errlen, "%s: %s", d2, strerror(errno));
+	if (fileio_mkdir(d1, 0700, err, errlen) != XDS_OK ||
+	    fileio_mkdir(d2, 0700, err, errlen) != XDS_OK)
 		goto fail;
-	}
 	(void)chmod(st->tmp, 0440);
 	/* Existing blob: same bytes by construction; keep the old inode (a
 	 * reader may have it open) and drop ours. */
@@ -552,10 +531,8 @@ blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
 	}
 	st->tmp[0] = '\0';
 	/* Also when the blob existed: its rename may not be durable yet. */
-	if (fsync_dir(d2) != 0) {
-		str_fmt(err, errlen, "fsync %s: %s", d2, strerror(errno));
+	if (fileio_fsync_dir(d2, err, errlen) != XDS_OK)
 		return BLOB_EIO;
-	}
 	return BLOB_OK;
 fail:
 	blobstore_discard(bs, st);
@@ -630,10 +607,8 @@ blobstore_delete(struct blobstore *bs, const char *sha256, char *err,
 		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? BLOB_ENOENT : BLOB_EIO;
 	}
-	if (fsync_dir(d2) != 0) {
-		str_fmt(err, errlen, "fsync %s: %s", d2, strerror(errno));
+	if (fileio_fsync_dir(d2, err, errlen) != XDS_OK)
 		return BLOB_EIO;
-	}
 	return BLOB_OK;
 }
 
@@ -711,10 +686,8 @@ sweep_leaf(struct blobstore *bs, const char *dir, time_t cutoff,
 		blobstore_unlock(bs, de->d_name);
 	}
 	closedir(d);
-	if (n > 0 && fsync_dir(dir) != 0) {
-		str_fmt(err, errlen, "fsync %s: %s", dir, strerror(errno));
+	if (n > 0 && fileio_fsync_dir(dir, err, errlen) != XDS_OK)
 		rc = -1;
-	}
 	return rc;
 }
 
