@@ -7,13 +7,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "store.h"
 #include "str.h"
@@ -73,31 +73,6 @@ struct store {
 	int		 ckdone;	/* WAL frames backfilled since it restarted */
 	struct store_conn *ckconn;
 };
-
-static int
-mkdir_p(const char *dir, char *err, size_t errlen)
-{
-	char	 p[1024];
-	size_t	 i, len;
-
-	if (str_lcpy(p, dir, sizeof p) >= sizeof p) {
-		str_fmt(err, errlen, "state_dir too long");
-		return -1;
-	}
-	len = strlen(p);
-	for (i = 1; i <= len; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-			str_fmt(err, errlen, "mkdir %s: %s", p, strerror(errno));
-			return -1;
-		}
-		if (i < len)
-			p[i] = '/';
-	}
-	return 0;
-}
 
 int
 store_rc(int rc)
@@ -350,7 +325,7 @@ store_open(const char *state_dir, struct store **out, char *err,
 		str_fmt(err, errlen, "node.state_dir is empty");
 		return STORE_ERR;
 	}
-	if (mkdir_p(state_dir, err, errlen) != 0)
+	if (fileio_mkdir_p(state_dir, 0700, err, errlen) != XDS_OK)
 		return STORE_ERR;
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->all = calloc(STORE_MAX_CONNS, sizeof *s->all)) == NULL) {

@@ -10,12 +10,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -25,6 +23,7 @@
 #include "bridge.h"
 #include "buf.h"
 #include "conf.h"
+#include "fileio.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -66,34 +65,6 @@ on_signal(int sig)
 	(void)sig;
 	if (server != NULL)
 		http_server_stop(server);
-}
-
-/* mkdir -p with mode 0700 for the directories we create. */
-static int
-mkdirs(const char *path, char *err, size_t errlen)
-{
-	char tmp[CONF_STR_MAX];
-	char *p;
-
-	if (str_lcpy(tmp, path, sizeof tmp) >= sizeof tmp) {
-		str_fmt(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-			str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
-		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -167,7 +138,8 @@ main(int argc, char **argv)
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
-	if (mkdirs(conf.node_state_dir, err, sizeof err) != 0 ||
+	if (fileio_mkdir_p(conf.node_state_dir, 0700, err, sizeof err) !=
+	    XDS_OK ||
 	    audit_open(conf.node_state_dir, err, sizeof err) != 0)
 		fatalx("state directory: %s", err);
 	xact_set_sink(xact_done);
