@@ -944,7 +944,7 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
     const struct bridge_links *l, const char *study_uid, char *err,
     size_t errlen)
 {
-	struct bridge_study_row row;
+	struct bridge_db_study_row row;
 	struct manifest m;
 	struct pub p;
 	char e[256];

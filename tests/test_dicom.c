@@ -276,7 +276,7 @@ struct seen {
 };
 
 static int
-collect(void *arg, const struct bridge_study *s)
+collect(void *arg, const struct bridge_db_study *s)
 {
 	struct seen *v = arg;
 
@@ -565,7 +565,7 @@ test_publish(void)
 	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
 	struct bridge_links links = { .repository = &ep, .audit = fake_audit };
 	struct bridge_links none = { .repository = NULL };
-	struct bridge_study_row row, row2;
+	struct bridge_db_study_row row, row2;
 	struct bridge_db *db;
 	struct dcmshim_info k;
 	struct conf cf;
@@ -1317,7 +1317,7 @@ test_attempt_db(void)
 {
 	struct dcmshim_info a = mkinfo("1.7.1", "1.7.1.1");
 	struct dcmshim_info b = mkinfo("1.7.1", "1.7.1.2");
-	struct bridge_study_row r;
+	struct bridge_db_study_row r;
 	struct bridge_db *db;
 	sqlite3 *old;
 	char dir[512], path[600], err[256];
@@ -1582,7 +1582,7 @@ test_publish_idempotent(void)
 	};
 	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
 	struct bridge_links links = { .repository = &ep, .audit = fake_audit };
-	struct bridge_study_row a, b, c, r;
+	struct bridge_db_study_row a, b, c, r;
 	struct bridge_db *db;
 	struct conf cf;
 	char state[512], kos[600], path[1024], err[512], errs[2048];

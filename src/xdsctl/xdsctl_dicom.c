@@ -37,7 +37,7 @@ struct walk {
 };
 
 static int
-print_study(void *arg, const struct bridge_study *s)
+print_study(void *arg, const struct bridge_db_study *s)
 {
 	struct walk *w = arg;
 	char when[32];
@@ -80,7 +80,7 @@ dicom_usage(void)
 static int
 publish(struct ctl *ctl, struct bridge_db *db, const char *uid)
 {
-	struct bridge_study_row before, now;
+	struct bridge_db_study_row before, now;
 	char err[512];
 	int ms;
 
