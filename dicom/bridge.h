@@ -33,10 +33,9 @@
 #include <stddef.h>
 
 #include "bridge_db.h"
+#include "bridge_patient.h"
 #include "conf.h"
 #include "dcmshim.h"
-
-#define BRIDGE_ISSUER_BSN	"NLMINBIZA"	/* IssuerOfPatientID of a BSN */
 
 struct bridge;
 struct soap_endpoint;
@@ -88,16 +87,6 @@ int	bridge_port(const struct bridge *b);
 /* Stop accepting, let current associations finish, stop the scheduler,
  * free.  NULL is a no-op. */
 void	bridge_stop(struct bridge *b);
-
-/*
- * The patient's BSN from a header: the OtherPatientIDsSequence item with
- * issuer NLMINBIZA, PatientID when its issuer is NLMINBIZA, or PatientID
- * when patient_id_is_bsn.  The BSN must pass the 11-check.  Returns 0 and
- * the 9 digits in bsn, or -1 with the reason in err (none, invalid, two
- * different ones).
- */
-int	bridge_patient_bsn(const struct dcmshim_info *info, int patient_id_is_bsn,
-	    char bsn[10], char *err, size_t errlen);
 
 /*
  * Publish a study (dicom/publish.c): a KOS of all its instances (Retrieve

@@ -837,7 +837,7 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 	k.study_uid = study_uid;
 	k.header = &p->hdr;
 	k.patient_id = bsn;
-	k.patient_issuer = BRIDGE_ISSUER_BSN;
+	k.patient_issuer = DICOM_ISSUER_BSN;
 	k.retrieve_ae = cf->dicom_ae_title;
 	k.retrieve_location_uid = cf->dicom_retrieve_location_uid[0] != '\0' ?
 	    cf->dicom_retrieve_location_uid : cf->repository_unique_id;

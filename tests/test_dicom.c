@@ -406,7 +406,7 @@ test_kos(void)
 	kos.study_uid = h.study_uid;
 	kos.header = &h;
 	kos.patient_id = "999911120";
-	kos.patient_issuer = BRIDGE_ISSUER_BSN;
+	kos.patient_issuer = DICOM_ISSUER_BSN;
 	kos.retrieve_ae = "XDSNODE";
 	kos.retrieve_location_uid = "1.3.6.1.4.1.21367.13.71.1";
 	kos.refs = refs;

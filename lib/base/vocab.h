@@ -4,12 +4,12 @@
  * Every namespace, wsa:Action, ebRIM UUID, status, association type and
  * error code the node speaks is defined here and nowhere else.  Values
  * are from ITI TF-2/TF-3 and were cross-checked against two independent
- * code bases (see shared/docs/ihe-reference.md, sections 1.1 to 1.9).
+ * code bases.
  */
 #ifndef XDS_VOCAB_H
 #define XDS_VOCAB_H
 
-/* Namespaces (1.1) */
+/* Namespaces */
 #define NS_SOAP12	"http://www.w3.org/2003/05/soap-envelope"
 #define NS_SOAP11	"http://schemas.xmlsoap.org/soap/envelope/"
 #define NS_WSA		"http://www.w3.org/2005/08/addressing"
@@ -40,7 +40,7 @@
 #define CT_XOP		"application/xop+xml"
 #define CT_MULTIPART_RELATED "multipart/related"
 
-/* wsa:Action values (1.3) */
+/* wsa:Action values */
 #define ACT_ITI41	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 #define ACT_ITI41_RSP	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"
 #define ACT_ITI42	"urn:ihe:iti:2007:RegisterDocumentSet-b"
@@ -63,7 +63,7 @@
 #define ACT_RAD75_RSP	"urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSetResponse"
 #define ACT_SOAP_FAULT	"http://www.w3.org/2005/08/addressing/soap/fault"
 
-/* Response status and severity (1.4) */
+/* Response status and severity */
 #define ST_SUCCESS	"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 #define ST_FAILURE	"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
 #define ST_PARTIAL	"urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"
@@ -75,7 +75,7 @@
 #define STATUS_DEPRECATED	"urn:oasis:names:tc:ebxml-regrep:StatusType:Deprecated"
 #define STATUS_SUBMITTED	"urn:oasis:names:tc:ebxml-regrep:StatusType:Submitted"
 
-/* Object types and classification nodes (1.8) */
+/* Object types and classification nodes */
 #define OT_DE_STABLE	"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
 #define OT_DE_ONDEMAND	"urn:uuid:34268e47-fdf5-41a6-ba33-82133c465248"
 #define NODE_SUBMISSIONSET "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"
@@ -85,7 +85,7 @@
 #define OT_CLASSIFICATION "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification"
 #define OT_EXTERNALID	"urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier"
 
-/* Classification schemes (1.8) */
+/* Classification schemes */
 #define CS_DE_AUTHOR		"urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"
 #define CS_DE_CLASSCODE		"urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
 #define CS_DE_CONFCODE		"urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
@@ -102,7 +102,7 @@
 #define CS_FOL_LIMITED		"urn:uuid:2c144a76-29a9-4b7c-af54-b25409fe7d03"
 #define CS_ASSOC_DOCUMENTATION	"urn:uuid:abd807a3-4432-4053-87b4-fd82c643d1f3"
 
-/* External identifier schemes (1.8) */
+/* External identifier schemes */
 #define EI_DE_PATIENTID		"urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 #define EI_DE_UNIQUEID		"urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
 #define EI_SS_PATIENTID		"urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
@@ -118,7 +118,7 @@
 #define EIN_FOL_PATIENTID	"XDSFolder.patientId"
 #define EIN_FOL_UNIQUEID	"XDSFolder.uniqueId"
 
-/* Slot names (1.8) */
+/* Slot names */
 #define SLOT_CREATIONTIME	"creationTime"
 #define SLOT_HASH		"hash"
 #define SLOT_SIZE		"size"
@@ -150,7 +150,7 @@
 /* referenceIdList CXi types (ITI TF-3 4.2.3.2.28) */
 #define REFID_STUDYUID		"urn:ihe:iti:xds:2016:studyInstanceUID"
 #define REFID_ACCESSION		"urn:ihe:iti:xds:2013:accession"
-/* XDS-I.b manifest codes (1.14): KOS SOP class as formatCode in the DICOM
+/* XDS-I.b manifest codes: KOS SOP class as formatCode in the DICOM
  * UID registry scheme; modalities (eventCodeList) in DCM */
 #define FMT_KOS			"1.2.840.10008.5.1.4.1.1.88.59"
 #define CSCHEME_DICOM_UID	"1.2.840.10008.2.6.1"
@@ -163,7 +163,7 @@
 #define TS_IMPLICIT_LE		"1.2.840.10008.1.2"
 #define TS_EXPLICIT_LE		"1.2.840.10008.1.2.1"
 
-/* Association types (1.9) */
+/* Association types */
 #define AT_HASMEMBER	"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"
 #define AT_RPLC		"urn:ihe:iti:2007:AssociationType:RPLC"
 #define AT_APND		"urn:ihe:iti:2007:AssociationType:APND"
@@ -174,7 +174,7 @@
 #define AT_UPDATESTATUS	"urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus"
 #define AT_SUBMITASSOC	"urn:ihe:iti:2010:AssociationType:SubmitAssociation"
 
-/* Stored query ids (1.6) */
+/* Stored query ids */
 #define SQ_FINDDOCUMENTS	"urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 #define SQ_FINDSUBMISSIONSETS	"urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
 #define SQ_FINDFOLDERS		"urn:uuid:958f3006-baad-4929-a4de-ff1114824431"
@@ -190,7 +190,7 @@
 #define SQ_GETRELATEDDOCS	"urn:uuid:d90e5407-b356-4d91-a89f-873917b4b0e6"
 #define SQ_FINDDOCSBYREFID	"urn:uuid:12941a89-e02e-4be5-967c-ce4bfc8fe492"
 
-/* Error codes (1.5) */
+/* Error codes */
 #define ERR_MISSING_DOCUMENT		"XDSMissingDocument"
 #define ERR_MISSING_DOCUMENT_METADATA	"XDSMissingDocumentMetadata"
 #define ERR_REPOSITORY_METADATA		"XDSRepositoryMetadataError"
@@ -225,8 +225,10 @@
 #define ERR_REGISTRY_BUSY		"XDSRegistryBusy"
 #define ERR_REGISTRY_OUT_OF_RESOURCES	"XDSRegistryOutOfResources"
 
-/* Dutch identifiers (nl-twiin-mitz-zorgab.md) */
+/* Dutch identifiers: the BSN's assigning authority, as an OID (HL7) and as
+ * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header */
 #define OID_BSN		"2.16.840.1.113883.2.4.6.3"
+#define DICOM_ISSUER_BSN	"NLMINBIZA"
 
 /* IHE transaction names, as used in audit records and metrics */
 #define TXN_ITI18	"ITI-18"
