@@ -23,233 +23,29 @@
 #include <unistd.h>
 
 #include "bridge.h"
-#include "dcmfetch.h"
+#include "bridge_receive.h"
+#include "fileio.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "str.h"
 
 #define PATH_SZ	1024
-#define DIRSYNC_SLOTS	32	/* directories with renames in flight */
-
-/*
- * Group commit of directory fsyncs.  Instances renamed into the same
- * series directory by concurrent associations share one fsync of it: a
- * rename takes a ticket after it returned; an fsync that starts later
- * covers every ticket taken before it started; a C-STORE answers Success
- * only once an fsync covering its ticket has returned 0.
- */
-struct dirsync_slot {
-	char			 path[PATH_SZ];
-	unsigned		 refs;		/* threads using the slot */
-	unsigned long long	 renamed;	/* tickets handed out */
-	unsigned long long	 synced;	/* covered by a good fsync */
-	unsigned long long	 failed;	/* covered by a failed one */
-	int			 syncing;	/* an fsync is running */
-};
-
-struct dirsync {
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	struct dirsync_slot	 slot[DIRSYNC_SLOTS];
-};
 
 struct bridge {
 	struct conf		 conf;
 	struct bridge_links	 links;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	char			 tmp[PATH_SZ];		/* state_dir/dicom/tmp */
-	int			 proxy;		/* dicom.mode = proxy */
 	struct dcmshim_scp	*scp;
 	struct bridge_db	*db;
+	struct bridge_receive	*rcv;
 	pthread_t		 scp_thread, sched_thread;
 	int			 scp_running, sched_running;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	int			 stopping;		/* under mu */
 	int			 recovering;	/* lazy commits, mark to write */
-	struct dirsync		 dirsync;
 };
-
-/* ---- durable receive ---- */
-
-int
-bridge_fsync_path(const char *path, int flags)
-{
-	int fd, rc;
-
-	if ((fd = open(path, flags | O_CLOEXEC)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* mkdir path (one level, 0700); on creation sync the parent so the new
- * entry survives a crash. */
-static int
-mkdir_synced(const char *path, const char *parent)
-{
-	if (mkdir(path, 0700) == 0)
-		return bridge_fsync_path(parent, O_RDONLY | O_DIRECTORY);
-	return errno == EEXIST ? 0 : -1;
-}
-
-/* The slot of dir (taken, refs + 1), or NULL when all are busy. */
-static struct dirsync_slot *
-dirsync_slot(struct dirsync *ds, const char *dir)
-{
-	struct dirsync_slot *free_slot = NULL;
-	size_t i;
-
-	for (i = 0; i < DIRSYNC_SLOTS; i++) {
-		if (ds->slot[i].refs > 0 &&
-		    strcmp(ds->slot[i].path, dir) == 0) {
-			ds->slot[i].refs++;
-			return &ds->slot[i];
-		}
-		if (ds->slot[i].refs == 0 && free_slot == NULL)
-			free_slot = &ds->slot[i];
-	}
-	if (free_slot == NULL ||
-	    str_lcpy(free_slot->path, dir, sizeof free_slot->path) >=
-	    sizeof free_slot->path)
-		return NULL;
-	free_slot->renamed = free_slot->synced = free_slot->failed = 0;
-	free_slot->syncing = 0;
-	free_slot->refs = 1;
-	return free_slot;
-}
-
-/* rename(from, to) into dir, returning once an fsync of dir that began
- * after the rename has returned: 0, or -1 with errno. */
-static int
-dirsync_rename(struct dirsync *ds, const char *from, const char *to,
-    const char *dir)
-{
-	struct dirsync_slot *sl;
-	unsigned long long ticket, target;
-	int rc, e = 0;
-
-	if (rename(from, to) != 0)
-		return -1;
-	pthread_mutex_lock(&ds->mu);
-	if ((sl = dirsync_slot(ds, dir)) == NULL) {
-		pthread_mutex_unlock(&ds->mu);
-		return bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY);
-	}
-	ticket = ++sl->renamed;
-	for (;;) {
-		if (sl->failed >= ticket) {
-			rc = -1;
-			e = EIO;
-			break;
-		}
-		if (sl->synced >= ticket) {
-			rc = 0;
-			break;
-		}
-		if (sl->syncing) {
-			pthread_cond_wait(&ds->cv, &ds->mu);
-			continue;
-		}
-		sl->syncing = 1;
-		target = sl->renamed;
-		pthread_mutex_unlock(&ds->mu);
-		rc = bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY);
-		e = errno;
-		pthread_mutex_lock(&ds->mu);
-		sl->syncing = 0;
-		if (rc == 0 && target > sl->synced)
-			sl->synced = target;
-		else if (rc != 0 && target > sl->failed)
-			sl->failed = target;
-		pthread_cond_broadcast(&ds->cv);
-	}
-	sl->refs--;
-	pthread_mutex_unlock(&ds->mu);
-	if (rc != 0)
-		errno = e;
-	return rc;
-}
-
-/* Proxy mode: the header-only copy of the received file, which is
- * removed; its path into hdr.  The shim removes tmppath on a failure. */
-static enum dcmshim_store_result
-strip_received(const char *tmppath, const char *study_uid, char *hdr,
-    size_t hdrsz)
-{
-	char err[512];
-	int rc;
-
-	if (str_fmt(hdr, hdrsz, "%s.hdr", tmppath) < 0)
-		return DCMSHIM_STORE_NORESOURCES;
-	if ((rc = dcmfetch_strip(tmppath, hdr, err, sizeof err)) != 0) {
-		log_warnx("dicom: proxy: header of an instance of %s: %s",
-		    study_uid, err);
-		return rc == DCMSHIM_EPARSE ? DCMSHIM_STORE_INVALID :
-		    DCMSHIM_STORE_NORESOURCES;
-	}
-	if (unlink(tmppath) != 0) {
-		log_warn("dicom: proxy: %s", tmppath);
-		unlink(hdr);
-		return DCMSHIM_STORE_NORESOURCES;
-	}
-	return DCMSHIM_STORE_OK;
-}
-
-static enum dcmshim_store_result
-on_store(void *arg, const char *tmppath, const struct dcmshim_info *in,
-    const char *calling_ae)
-{
-	struct bridge *b = arg;
-	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[256];
-	char hdr[PATH_SZ], bsn[10], red[32];
-	const char *src = tmppath;
-	enum dcmshim_store_result r;
-	int have_bsn;
-
-	/* The UIDs become path components: the shim checked their syntax. */
-	if (!dcmshim_uid_valid(in->study_uid) ||
-	    !dcmshim_uid_valid(in->series_uid) ||
-	    !dcmshim_uid_valid(in->sop_uid))
-		return DCMSHIM_STORE_INVALID;
-	if (str_fmt(study, sizeof study, "%s/%s", b->root, in->study_uid) < 0 ||
-	    str_fmt(series, sizeof series, "%s/%s", study, in->series_uid) < 0 ||
-	    str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)
-		return DCMSHIM_STORE_NORESOURCES;
-	if (b->proxy) {
-		if ((r = strip_received(tmppath, in->study_uid, hdr,
-		    sizeof hdr)) != DCMSHIM_STORE_OK)
-			return r;
-		src = hdr;
-	}
-	if (bridge_fsync_path(src, O_RDONLY) != 0 ||
-	    mkdir_synced(study, b->root) != 0 ||
-	    mkdir_synced(series, study) != 0 ||
-	    dirsync_rename(&b->dirsync, src, dst, series) != 0) {
-		log_warn("dicom: storing an instance of %s", in->study_uid);
-		if (src != tmppath)
-			unlink(src);
-		return DCMSHIM_STORE_NORESOURCES;
-	}
-	have_bsn = bridge_patient_bsn(in, b->conf.dicom_patient_id_is_bsn, bsn,
-	    err, sizeof err) == 0;
-	if (!have_bsn)
-		log_info("dicom: study %s from %s kept as pending: %s",
-		    in->study_uid, calling_ae, err);
-	else {
-		log_redact_id(bsn, red, sizeof red);
-		log_debug("dicom: %s from %s, patient %s", in->sop_uid,
-		    calling_ae, red);
-	}
-	if (bridge_db_instance(b->db, in, have_bsn ? bsn : NULL,
-	    (long long)time(NULL), err, sizeof err) != 0) {
-		/* The file is durable; a resend is idempotent. */
-		log_warnx("dicom: %s", err);
-		return DCMSHIM_STORE_NORESOURCES;
-	}
-	return DCMSHIM_STORE_OK;
-}
 
 /* ---- crash recovery of the instance table ---- */
 
@@ -357,11 +153,12 @@ recovery_begin(struct bridge *b, char *err, size_t errlen)
 	}
 	if (access(mark, F_OK) != 0 && recover_instances(b, err, errlen) != 0)
 		return -1;
-	if ((unlink(mark) != 0 && errno != ENOENT) ||
-	    bridge_fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0) {
+	if (unlink(mark) != 0 && errno != ENOENT) {
 		str_fmt(err, errlen, "%s: %s", mark, strerror(errno));
 		return -1;
 	}
+	if (fileio_fsync_dir(b->root, err, errlen) != XDS_OK)
+		return -1;
 	bridge_db_set_lazy(b->db);
 	b->recovering = 1;
 	return 0;
@@ -382,9 +179,10 @@ recovery_end(struct bridge *b)
 		return;		/* no mark: the next start recovers */
 	}
 	if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0 || fsync(fd) != 0 ||
-	    bridge_fsync_path(b->root, O_RDONLY | O_DIRECTORY) != 0)
+	    0600)) < 0 || fsync(fd) != 0)
 		log_warn("dicom: %s", mark);
+	else if (fileio_fsync_dir(b->root, err, sizeof err) != XDS_OK)
+		log_warnx("dicom: %s", err);
 	if (fd >= 0)
 		close(fd);
 }
@@ -521,8 +319,8 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		return -1;
 	}
 	b->conf = *conf;
-	b->proxy = strcmp(conf->dicom_mode, "proxy") == 0;
-	if (b->proxy && conf->dicom_pacs[0] == '\0')
+	if (strcmp(conf->dicom_mode, "proxy") == 0 &&
+	    conf->dicom_pacs[0] == '\0')
 		log_warnx("dicom: dicom.mode is proxy without dicom.pacs: "
 		    "RAD-69 cannot fetch the instances it is asked for");
 	if (links != NULL)
@@ -533,8 +331,6 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		    "studies are not published");
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
-	pthread_mutex_init(&b->dirsync.mu, NULL);
-	pthread_cond_init(&b->dirsync.cv, NULL);
 	if (!dcmshim_uid_valid(conf->dicom_uid_root) ||
 	    strlen(conf->dicom_uid_root) > 24) {
 		str_fmt(err, errlen, "dicom.uid_root: \"%s\" is not a UID root "
@@ -563,6 +359,10 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		str_fmt(err, errlen, "%s", e);
 		goto fail;
 	}
+	if (bridge_receive_new(conf, b->db, &b->rcv, e, sizeof e) != XDS_OK) {
+		str_fmt(err, errlen, "%s", e);
+		goto fail;
+	}
 	dcmshim_log_init();
 	if (recovery_begin(b, e, sizeof e) != 0) {
 		str_fmt(err, errlen, "dicom: recovery: %s", e);
@@ -576,8 +376,8 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 	o.max_associations = (int)conf->dicom_max_associations;
 	o.acse_timeout = (int)conf->dicom_timeout;
 	o.dimse_timeout = (int)conf->dicom_timeout;
-	o.on_store = on_store;
-	o.arg = b;
+	o.on_store = bridge_receive_store;
+	o.arg = b->rcv;
 	if (dcmshim_scp_new(&o, &b->scp, e, sizeof e) != 0) {
 		str_fmt(err, errlen, "dicom.listen %s: %s", conf->dicom_listen, e);
 		goto fail;
@@ -622,11 +422,10 @@ bridge_stop(struct bridge *b)
 		pthread_join(b->sched_thread, NULL);
 	}
 	dcmshim_scp_free(b->scp);
+	bridge_receive_free(b->rcv);
 	recovery_end(b);
 	bridge_db_close(b->db);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);
-	pthread_cond_destroy(&b->dirsync.cv);
-	pthread_mutex_destroy(&b->dirsync.mu);
 	free(b);
 }

@@ -188,11 +188,4 @@ int	bridge_ids_open(const struct conf *conf, struct bridge_ids **out,
 void	bridge_ids_close(struct bridge_ids *ids);
 const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
 
-/*
- * fsync a file (flags O_RDONLY) or a directory (O_RDONLY | O_DIRECTORY):
- * 0, or -1 with errno set.  For the module's own durable writes
- * (bridge.c, publish.c).
- */
-int	bridge_fsync_path(const char *path, int flags);
-
 #endif /* XDS_BRIDGE_H */

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "bridge.h"
 #include "buf.h"
 #include "ebrim.h"
+#include "fileio.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
@@ -807,7 +807,7 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 	const struct conf *cf = p->cf;
 	struct dcmshim_kos k;
 	char dir[PATH_SZ], tmp[PATH_SZ], e[256];
-	int fd, renamed = 0, rc = -1;
+	int fd, rc = -1;
 
 	tmp[0] = '\0';
 	if (str_fmt(dir, sizeof dir, "%s/kos", p->root) < 0 ||
@@ -816,16 +816,8 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 		str_fmt(err, errlen, "node.state_dir: path too long");
 		goto out;
 	}
-	if (mkdir(dir, 0700) == 0) {
-		if (bridge_fsync_path(p->root, O_RDONLY | O_DIRECTORY) != 0) {
-			str_fmt(err, errlen, "%s: %s", p->root,
-			    strerror(errno));
-			goto out;
-		}
-	} else if (errno != EEXIST) {
-		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+	if (fileio_mkdir(dir, 0700, err, errlen) != XDS_OK)
 		goto out;
-	}
 	if ((fd = mkstemp(tmp)) < 0) {
 		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
 		tmp[0] = '\0';
@@ -853,21 +845,15 @@ write_kos(struct pub *p, const char *study_uid, const char *bsn,
 		str_fmt(err, errlen, "%s: path too long", dir);
 		goto out;
 	}
-	if (bridge_fsync_path(tmp, O_RDONLY) != 0 ||
-	    rename(tmp, m->path) != 0) {
-		str_fmt(err, errlen, "%s: %s", m->path, strerror(errno));
-		goto out;
-	}
-	renamed = 1;
-	if (bridge_fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
-		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+	if (fileio_commit(NULL, tmp, m->path, err, errlen) != XDS_OK) {
+		/* A new name: anything there is this KOS, renamed before
+		 * the directory fsync failed. */
+		unlink(m->path);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc != 0 && renamed)
-		unlink(m->path);
-	else if (rc != 0 && tmp[0] != '\0')
+	if (rc != 0 && tmp[0] != '\0')
 		unlink(tmp);
 	return rc;
 }

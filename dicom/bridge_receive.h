@@ -1,0 +1,50 @@
+/*
+ * bridge_receive.h: the durable receive of the DICOM bridge, what the
+ * C-STORE SCP does with each instance it received.
+ *
+ * The instance is durable before it is acknowledged: its file fsync'd,
+ * renamed to state_dir/dicom/<study>/<series>/<sop>.dcm, the series
+ * directory fsync'd (new study and series directories are synced into
+ * their parents first; concurrent associations share the directory
+ * fsync, lib/base/fileio.h).  Then it is recorded in the study database
+ * with its patient's BSN (bridge_patient.h), or as pending without one.
+ *
+ * dicom.mode = proxy: the PACS keeps the instances.  Each one received is
+ * reduced to its header-only copy (dcmfetch_strip: no pixel or other bulk
+ * data, marked in its File Meta) before it is made durable under the same
+ * path, so the study table, the KOS publication and crash recovery read
+ * it as they read a full instance; the received bytes are removed.
+ * RAD-69 (rad69.c) fetches the full instance from dicom.pacs on demand.
+ */
+#ifndef XDS_BRIDGE_RECEIVE_H
+#define XDS_BRIDGE_RECEIVE_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "dcmshim.h"
+#include "status.h"
+
+struct bridge_db;
+struct bridge_receive;
+
+/* The receive state for conf (node.state_dir, dicom.mode,
+ * dicom.patient_id_is_bsn), recording into db, which must outlive it. */
+enum xds_status bridge_receive_new(const struct conf *conf,
+	    struct bridge_db *db, struct bridge_receive **out, char *err,
+	    size_t errlen);
+/* NULL is a no-op.  The SCP must have stopped. */
+void	bridge_receive_free(struct bridge_receive *r);
+
+/*
+ * The SCP's on_store (dcmshim_store_fn), arg a struct bridge_receive:
+ * make the received file at tmppath durable and record it.  Safe on
+ * concurrent association threads.  DCMSHIM_STORE_OK only once the
+ * instance is durable and recorded; on another result the shim removes
+ * tmppath.
+ */
+enum dcmshim_store_result bridge_receive_store(void *arg,
+	    const char *tmppath, const struct dcmshim_info *info,
+	    const char *calling_ae);
+
+#endif /* XDS_BRIDGE_RECEIVE_H */
