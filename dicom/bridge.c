@@ -1,30 +1,20 @@
 /*
- * bridge.c: receive, patient identity, the study table and the
- * publication scheduler of the DICOM bridge (bridge.h).
- *
- * dicom.mode = proxy: the PACS keeps the instances.  Each one received is
- * reduced to its header-only copy (dcmfetch_strip: no pixel or other bulk
- * data, marked in its File Meta) before it is made durable under the same
- * path, so the study table, the KOS publication and crash recovery read
- * it as they read a full instance; the received bytes are removed.
- * RAD-69 (rad69.c) fetches the full instance from dicom.pacs on demand.
+ * bridge.c: the top of the DICOM bridge (bridge.h): start and stop, the
+ * SCP thread, whose C-STORE instances bridge_receive.c makes durable, and
+ * the publication scheduler, which hands ready studies to publish.c.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bridge.h"
 #include "bridge_receive.h"
-#include "fileio.h"
+#include "bridge_recover.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "str.h"
@@ -44,150 +34,8 @@ struct bridge {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	int			 stopping;		/* under mu */
-	int			 recovering;	/* lazy commits, mark to write */
+	int			 recovering;	/* bridge_recover_begin succeeded */
 };
-
-/* ---- crash recovery of the instance table ---- */
-
-#define CLEAN_MARK	"clean"		/* in root: the last stop was clean */
-
-/* The row of one stored file root/study/series/name, if it has none. */
-static int
-recover_file(struct bridge *b, const char *study, const char *series,
-    const char *name, int *added, char *err, size_t errlen)
-{
-	struct dcmshim_info in;
-	struct stat sb;
-	char path[PATH_SZ], sop[DCMSHIM_UI_SZ], bsn[10], e[256];
-	size_t n = strlen(name);
-	int r;
-
-	if (n <= 4 || strcmp(name + n - 4, ".dcm") != 0 ||
-	    n - 4 >= sizeof sop)
-		return 0;
-	memcpy(sop, name, n - 4);
-	sop[n - 4] = '\0';
-	if ((r = bridge_db_has_instance(b->db, sop, err, errlen)) != 0)
-		return r < 0 ? -1 : 0;
-	if (str_fmt(path, sizeof path, "%s/%s/%s/%s", b->root, study, series,
-	    name) < 0 || stat(path, &sb) != 0)
-		return 0;
-	if (dcmshim_parse_file(path, &in, e, sizeof e) != 0 ||
-	    strcmp(in.sop_uid, sop) != 0 || strcmp(in.study_uid, study) != 0 ||
-	    strcmp(in.series_uid, series) != 0) {
-		log_warnx("dicom: recovery: %s is not the instance its path "
-		    "names: left alone", path);
-		return 0;
-	}
-	if (bridge_db_instance(b->db, &in, bridge_patient_bsn(&in,
-	    b->conf.dicom_patient_id_is_bsn, bsn, e, sizeof e) == 0 ? bsn :
-	    NULL, (long long)sb.st_mtime, err, errlen) != 0)
-		return -1;
-	(*added)++;
-	return 0;
-}
-
-/*
- * After an unclean stop (no CLEAN_MARK): instance rows are committed
- * without their own fsync (the file and its directory entry are durable
- * before Success), so rows of the last instances may be lost; every stored
- * file without a row gets it back from its header.  One pass over the
- * store, so it costs a readdir per series directory.
- */
-static int
-recover_instances(struct bridge *b, char *err, size_t errlen)
-{
-	DIR *sd = NULL, *ed = NULL, *fd = NULL;
-	struct dirent *s, *e, *f;
-	char p[PATH_SZ];
-	int added = 0, rc = -1;
-
-	if ((sd = opendir(b->root)) == NULL) {
-		str_fmt(err, errlen, "%s: %s", b->root, strerror(errno));
-		return -1;
-	}
-	while ((s = readdir(sd)) != NULL) {
-		if (!dcmshim_uid_valid(s->d_name) ||
-		    str_fmt(p, sizeof p, "%s/%s", b->root, s->d_name) < 0 ||
-		    (ed = opendir(p)) == NULL)
-			continue;
-		while ((e = readdir(ed)) != NULL) {
-			if (!dcmshim_uid_valid(e->d_name) ||
-			    str_fmt(p, sizeof p, "%s/%s/%s", b->root,
-			    s->d_name, e->d_name) < 0 ||
-			    (fd = opendir(p)) == NULL)
-				continue;
-			while ((f = readdir(fd)) != NULL)
-				if (recover_file(b, s->d_name, e->d_name,
-				    f->d_name, &added, err, errlen) != 0)
-					goto out;
-			closedir(fd);
-			fd = NULL;
-		}
-		closedir(ed);
-		ed = NULL;
-	}
-	if (added > 0)
-		log_info("dicom: recovery: %d instance%s indexed again from "
-		    "their files", added, added == 1 ? "" : "s");
-	rc = 0;
-out:
-	if (fd != NULL)
-		closedir(fd);
-	if (ed != NULL)
-		closedir(ed);
-	closedir(sd);
-	return rc;
-}
-
-/* Start of the lazy instance commits: recover if the last stop was not
- * clean, then remove the mark durably before any lazy commit. */
-static int
-recovery_begin(struct bridge *b, char *err, size_t errlen)
-{
-	char mark[PATH_SZ];
-
-	if (str_fmt(mark, sizeof mark, "%s/" CLEAN_MARK, b->root) < 0) {
-		str_fmt(err, errlen, "%s: path too long", b->root);
-		return -1;
-	}
-	if (access(mark, F_OK) != 0 && recover_instances(b, err, errlen) != 0)
-		return -1;
-	if (unlink(mark) != 0 && errno != ENOENT) {
-		str_fmt(err, errlen, "%s: %s", mark, strerror(errno));
-		return -1;
-	}
-	if (fileio_fsync_dir(b->root, err, errlen) != XDS_OK)
-		return -1;
-	bridge_db_set_lazy(b->db);
-	b->recovering = 1;
-	return 0;
-}
-
-/* A clean stop: every lazy commit made durable, then the mark. */
-static void
-recovery_end(struct bridge *b)
-{
-	char mark[PATH_SZ], err[256];
-	int fd;
-
-	if (!b->recovering ||
-	    str_fmt(mark, sizeof mark, "%s/" CLEAN_MARK, b->root) < 0)
-		return;
-	if (bridge_db_checkpoint(b->db, err, sizeof err) != XDS_OK) {
-		log_warnx("%s", err);
-		return;		/* no mark: the next start recovers */
-	}
-	if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) < 0 || fsync(fd) != 0)
-		log_warn("dicom: %s", mark);
-	else if (fileio_fsync_dir(b->root, err, sizeof err) != XDS_OK)
-		log_warnx("dicom: %s", err);
-	if (fd >= 0)
-		close(fd);
-}
-
-/* ---- threads ---- */
 
 static void *
 scp_main(void *arg)
@@ -281,23 +129,6 @@ sched_main(void *arg)
 	return NULL;
 }
 
-/* Remove receive files left by a crash (never acknowledged). */
-static void
-clean_tmp(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[PATH_SZ];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strncmp(e->d_name, "rcv-", 4) == 0 &&
-		    str_fmt(p, sizeof p, "%s/%s", dir, e->d_name) >= 0)
-			unlink(p);
-	closedir(d);
-}
-
 int
 bridge_start(const struct conf *conf, const struct bridge_links *links,
     struct bridge **out, char *err, size_t errlen)
@@ -354,7 +185,6 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		str_fmt(err, errlen, "%s: %s", b->tmp, strerror(errno));
 		goto fail;
 	}
-	clean_tmp(b->tmp);
 	if (bridge_db_open(conf->node_state_dir, &b->db, e, sizeof e) != 0) {
 		str_fmt(err, errlen, "%s", e);
 		goto fail;
@@ -364,10 +194,11 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		goto fail;
 	}
 	dcmshim_log_init();
-	if (recovery_begin(b, e, sizeof e) != 0) {
+	if (bridge_recover_begin(conf, b->db, e, sizeof e) != XDS_OK) {
 		str_fmt(err, errlen, "dicom: recovery: %s", e);
 		goto fail;
 	}
+	b->recovering = 1;
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
@@ -423,7 +254,8 @@ bridge_stop(struct bridge *b)
 	}
 	dcmshim_scp_free(b->scp);
 	bridge_receive_free(b->rcv);
-	recovery_end(b);
+	if (b->recovering)
+		bridge_recover_end(&b->conf, b->db);
 	bridge_db_close(b->db);
 	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);
