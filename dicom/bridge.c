@@ -13,10 +13,13 @@
 #include <time.h>
 
 #include "bridge.h"
+#include "bridge_db.h"
 #include "bridge_receive.h"
 #include "bridge_recover.h"
+#include "dcmshim.h"
 #include "hl7dt.h"
 #include "log.h"
+#include "publish.h"
 #include "str.h"
 
 #define PATH_SZ	1024

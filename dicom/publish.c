@@ -1,6 +1,6 @@
 /*
  * publish.c: a ready study becomes a KOS manifest registered by RAD-68
- * (bridge.h, bridge_publish).
+ * (publish.h).
  *
  * The request is what an Imaging Document Source sends over the wire: a
  * ProvideAndRegisterDocumentSetRequest whose Document is an xop:Include
@@ -25,12 +25,14 @@
 
 #include "actor.h"
 #include "bridge.h"
+#include "bridge_db.h"
 #include "buf.h"
 #include "ebrim.h"
 #include "fileio.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
+#include "publish.h"
 #include "soap.h"
 #include "soapclient.h"
 #include "str.h"

@@ -1,6 +1,6 @@
 /*
  * rad69.c: RAD-69 Retrieve Imaging Document Set at /xdsi/source, the
- * Imaging Document Source side of XDS-I.b (ihe-reference.md 1.14).
+ * Imaging Document Source side of XDS-I.b (RAD TF-3 4.69; rad69.h).
  *
  * The instances come from the bridge's own store, state_dir/dicom/
  * <study>/<series>/<sop>.dcm, as MTOM parts of an ITI-43 shaped answer.
@@ -61,12 +61,13 @@
 #include <unistd.h>
 
 #include "actor.h"
-#include "bridge.h"
 #include "buf.h"
 #include "conf.h"
 #include "dcmfetch.h"
+#include "dcmshim.h"
 #include "ebrim.h"
 #include "log.h"
+#include "rad69.h"
 #include "soap.h"
 #include "str.h"
 #include "vocab.h"

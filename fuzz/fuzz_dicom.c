@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "bridge.h"
+#include "bridge_patient.h"
 #include "dcmshim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bridge.h"
+#include "publish.h"
 #include "xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -20,8 +20,11 @@
 
 #include "actor.h"
 #include "bridge.h"
+#include "bridge_db.h"
+#include "bridge_patient.h"
 #include "conf.h"
 #include "dcmshim.h"
+#include "publish.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"

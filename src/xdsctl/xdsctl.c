@@ -22,7 +22,6 @@
 
 #include <curl/curl.h>
 
-#include "bridge.h"
 #include "buf.h"
 #include "ebrim.h"
 #include "hl7dt.h"

@@ -18,12 +18,14 @@
 
 #include <curl/curl.h>
 
-#include "bridge.h"
+#include "bridge_db.h"
 #include "buf.h"
+#include "dcmshim.h"
 #include "ebrim.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
+#include "rad69.h"
 #include "soap.h"
 #include "soapclient.h"
 #include "str.h"

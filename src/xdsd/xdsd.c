@@ -27,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "rad69.h"
 #include "registry.h"
 #include "repository.h"
 #include "router.h"

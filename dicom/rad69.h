@@ -1,0 +1,28 @@
+/*
+ * rad69.h: RAD-69 Retrieve Imaging Document Set, the Imaging Document
+ * Source side of XDS-I.b (rad69.c), over the bridge's store.
+ */
+#ifndef XDS_RAD69_H
+#define XDS_RAD69_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct soap_endpoint;
+
+/*
+ * The endpoint to mount at BRIDGE_IDS_PATH.  Serves the stored instances
+ * by study/series/SOP UID to requests naming our Retrieve Location UID
+ * (dicom.retrieve_location_uid, else repository.unique_id) as
+ * RepositoryUniqueId, in the transfer syntax they were received in when
+ * the request lists it.  Needs no running bridge.
+ */
+#define BRIDGE_IDS_PATH	"/xdsi/source"
+struct bridge_ids;
+int	bridge_ids_open(const struct conf *conf, struct bridge_ids **out,
+	    char *err, size_t errlen);
+void	bridge_ids_close(struct bridge_ids *ids);
+const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
+
+#endif /* XDS_RAD69_H */
