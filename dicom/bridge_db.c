@@ -432,6 +432,18 @@ bridge_db_mark_ready(struct bridge_db *d, long long now, long long quiet,
 	return n;
 }
 
+/* The end of a walk over st's rows: st finalized; 0 when it ended well
+ * (ok), else -1 with the connection's error in err. */
+static int
+walk_end(struct bridge_db *d, sqlite3_stmt *st, int ok, char *err,
+    size_t errlen)
+{
+	if (!ok)
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
 static int
 db_select(struct bridge_db *d, const char *state, const char *study_uid,
     long long due, int (*fn)(void *, const struct bridge_db_study *), void *arg,
@@ -449,7 +461,7 @@ db_select(struct bridge_db *d, const char *state, const char *study_uid,
 	    " WHEN ?2 IS NOT NULL THEN study_uid = ?2 ELSE state = ?1 END"
 	    " AND (?3 IS NULL OR retry_at <= ?3)"
 	    " ORDER BY last_arrival, study_uid", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
+		return walk_end(d, st, 0, err, errlen);
 	if (state != NULL)
 		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	if (study_uid != NULL) {
@@ -475,14 +487,8 @@ db_select(struct bridge_db *d, const char *state, const char *study_uid,
 		if (fn(arg, &s) != 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return 0;
-fail:
-	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
-	sqlite3_finalize(st);
-	return -1;
+	return walk_end(d, st, rc == SQLITE_ROW || rc == SQLITE_DONE, err,
+	    errlen);
 }
 
 int
@@ -648,7 +654,7 @@ bridge_db_instances(struct bridge_db *d, const char *study_uid,
 	if (sqlite3_prepare_v2(d->db, "SELECT series_uid, sop_class, sop_uid"
 	    " FROM instance WHERE study_uid = ?1 ORDER BY series_uid,"
 	    " sop_uid", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
+		return walk_end(d, st, 0, err, errlen);
 	sqlite3_bind_text(st, 1, study_uid, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
@@ -658,12 +664,5 @@ bridge_db_instances(struct bridge_db *d, const char *study_uid,
 			str_fmt(err, errlen, "too many instances");
 			return -1;
 		}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return 0;
-fail:
-	str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
-	sqlite3_finalize(st);
-	return -1;
+	return walk_end(d, st, rc == SQLITE_DONE, err, errlen);
 }
