@@ -155,50 +155,57 @@ rm_rf(const char *dir)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
+typedef enum xds_status (*mkdir_fn)(const char *, mode_t, char *, size_t);
+
+/* fn(dir/arg, mode) is XDS_OK twice (an existing directory is fine), and
+ * dir/made is a directory with mode. */
+static void
+mkdir_ok(mkdir_fn fn, const char *dir, const char *arg, const char *made,
+    mode_t mode)
+{
+	char p[300], err[600];
+
+	str_fmt(p, sizeof p, "%s/%s", dir, arg);
+	CU_ASSERT_EQUAL(fn(p, mode, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(fn(p, mode, err, sizeof err), XDS_OK);
+	str_fmt(p, sizeof p, "%s/%s", dir, made);
+	CU_ASSERT(is_dir(p, mode));
+}
+
+/* fn(dir/arg) fails with XDS_EIO, and err names the path. */
+static void
+mkdir_fails(mkdir_fn fn, const char *dir, const char *arg)
+{
+	char p[300], err[600] = "";
+
+	str_fmt(p, sizeof p, "%s/%s", dir, arg);
+	CU_ASSERT_EQUAL(fn(p, 0700, err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mkdir"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
+}
+
 static void
 test_fileio_mkdir(void)
 {
-	char dir[] = "/tmp/test_base.XXXXXX", p[300], q[300], err[600];
+	char dir[] = "/tmp/test_base.XXXXXX", q[300], err[600];
 	char *longp;
 	size_t n;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	/* one level, durable; again: fine */
-	str_fmt(p, sizeof p, "%s/a", dir);
-	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_OK);
-	CU_ASSERT(is_dir(p, 0700));
-	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_OK);
-	/* a trailing slash names the same directory */
-	str_fmt(p, sizeof p, "%s/b/", dir);
-	CU_ASSERT_EQUAL(fileio_mkdir(p, 0750, err, sizeof err), XDS_OK);
-	str_fmt(p, sizeof p, "%s/b", dir);
-	CU_ASSERT(is_dir(p, 0750));
+	/* one level, durable; a trailing slash names the same directory */
+	mkdir_ok(fileio_mkdir, dir, "a", "a", 0700);
+	mkdir_ok(fileio_mkdir, dir, "b/", "b", 0750);
 	/* one level only: a missing parent is an error naming the path */
-	str_fmt(p, sizeof p, "%s/c/d", dir);
-	err[0] = '\0';
-	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_EIO);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mkdir"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
-
-	/* mkdir -p: every level, with the mode; again: fine */
-	str_fmt(p, sizeof p, "%s/c/d/e", dir);
-	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_OK);
-	CU_ASSERT(is_dir(p, 0700));
-	str_fmt(q, sizeof q, "%s/c", dir);
-	CU_ASSERT(is_dir(q, 0700));
-	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_OK);
-	str_fmt(q, sizeof q, "%s/c/d/e/f/", dir);
-	CU_ASSERT_EQUAL(fileio_mkdir_p(q, 0700, err, sizeof err), XDS_OK);
-	str_fmt(q, sizeof q, "%s/c/d/e/f", dir);
-	CU_ASSERT(is_dir(q, 0700));
+	mkdir_fails(fileio_mkdir, dir, "c/d");
+	/* mkdir -p: every level, with the mode */
+	mkdir_ok(fileio_mkdir_p, dir, "c/d/e", "c", 0700);
+	mkdir_ok(fileio_mkdir_p, dir, "c/d/e", "c/d/e", 0700);
+	mkdir_ok(fileio_mkdir_p, dir, "c/d/e/f/", "c/d/e/f", 0700);
 	/* through a file: the level that fails is named */
 	str_fmt(q, sizeof q, "%s/file", dir);
 	CU_ASSERT_EQUAL_FATAL(put_file(q, "x"), 0);
-	str_fmt(p, sizeof p, "%s/file/g", dir);
-	err[0] = '\0';
-	CU_ASSERT_EQUAL(fileio_mkdir_p(p, 0700, err, sizeof err), XDS_EIO);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
-	CU_ASSERT_EQUAL(fileio_mkdir(p, 0700, err, sizeof err), XDS_EIO);
+	mkdir_fails(fileio_mkdir_p, dir, "file/g");
+	mkdir_fails(fileio_mkdir, dir, "file/g");
 	/* bounds */
 	CU_ASSERT_EQUAL(fileio_mkdir_p("", 0700, err, sizeof err),
 	    XDS_EINVAL);
