@@ -32,6 +32,7 @@
 
 static char workdir[256];
 static const char *dump2dcm = "dump2dcm";
+static const char *testdata;	/* $XDS_TESTDATA: the sample files */
 
 /* Write dump text, convert it, return the .dcm path (static buffer). */
 static const char *
@@ -79,12 +80,10 @@ parse_gen(const char *name, const char *dump, struct dcmshim_info *info)
 static void
 test_parse_samples(void)
 {
-	const char *td = getenv("XDS_TESTDATA");
+	const char *td = testdata;
 	struct dcmshim_info in;
 	char path[1024], err[256];
 
-	if (td == NULL)
-		td = "../shared/testdata/ihe";
 	snprintf(path, sizeof path, "%s/dicom/pydicom/CT_small.dcm", td);
 	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(in.study_uid,
@@ -382,7 +381,7 @@ test_pending(void)
 static void
 test_kos(void)
 {
-	const char *td = getenv("XDS_TESTDATA");
+	const char *td = testdata;
 	struct dcmshim_info h, k;
 	struct dcmshim_kos kos;
 	struct dcmshim_kos_ref refs[3];
@@ -390,8 +389,6 @@ test_kos(void)
 	static const char *const f[] = { "4950", "4981", "5011" };
 	size_t i;
 
-	if (td == NULL)
-		td = "../shared/testdata/ihe";
 	for (i = 0; i < 3; i++) {
 		static struct dcmshim_info r[3];
 
@@ -845,11 +842,9 @@ sample(const char *rel)
 {
 	static char path[4][1024];
 	static int k;
-	const char *td = getenv("XDS_TESTDATA");
+	const char *td = testdata;
 	char *p = path[k++ % 4];
 
-	if (td == NULL)
-		td = "../shared/testdata/ihe";
 	snprintf(p, 1024, "%s/dicom/%s", td, rel);
 	return p;
 }
@@ -2058,15 +2053,13 @@ test_lencheck_files(void)
 	static const char *const conv[] = {
 	    "dcmconv +ti", "dcmconv +te", "dcmconv +tb", "dcmconv +td",
 	    "dcmcjpls", "dcmcrle", "dcmcjpeg", "dcmcjpeg --encode-lossless" };
-	const char *td = getenv("XDS_TESTDATA"), *top = getenv("top_srcdir");
+	const char *td = testdata, *top = getenv("top_srcdir");
 	char path[1024], out[1024], cmd[4096], err[256];
 	struct dcmshim_info in;
 	unsigned char *p;
 	size_t i, n;
 	int rc;
 
-	if (td == NULL)
-		td = "../shared/testdata/ihe";
 	CU_ASSERT(lencheck_tree(td) >= 40);
 	/* DCMTK's own writers, every syntax, nested sequences included */
 	snprintf(path, sizeof path, "%s/dicom/pydicom/MR_small.dcm", td);
@@ -2115,6 +2108,11 @@ main(void)
 		fprintf(stderr, "test_dicom: dump2dcm not found (apt-get "
 		    "install dcmtk): skipped\n");
 		return 77;
+	}
+	if ((testdata = getenv("XDS_TESTDATA")) == NULL || testdata[0] == '\0') {
+		fprintf(stderr, "test_dicom: XDS_TESTDATA (the conformance "
+		    "corpus) is not set; make check sets it\n");
+		return 99;
 	}
 	snprintf(workdir, sizeof workdir, "test_dicom.%ld", (long)getpid());
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", workdir,
