@@ -1,6 +1,5 @@
 /*
- * store.c: registry.db connections, schema and transactions
- * (c-stack.md section 4.1).
+ * store.c: registry.db connections, schema and transactions.
  */
 #include "config.h"
 
