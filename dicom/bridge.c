@@ -37,7 +37,7 @@ struct bridge {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	int			 stopping;		/* under mu */
-	int			 recovering;	/* bridge_recover_begin succeeded */
+	int			 recovering;	/* bridge_recover_begin done */
 };
 
 static void *

@@ -2109,7 +2109,8 @@ main(void)
 		    "install dcmtk): skipped\n");
 		return 77;
 	}
-	if ((testdata = getenv("XDS_TESTDATA")) == NULL || testdata[0] == '\0') {
+	if ((testdata = getenv("XDS_TESTDATA")) == NULL ||
+	    testdata[0] == '\0') {
 		fprintf(stderr, "test_dicom: XDS_TESTDATA (the conformance "
 		    "corpus) is not set; make check sets it\n");
 		return 99;

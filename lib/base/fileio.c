@@ -132,7 +132,8 @@ fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
 			continue;
 		p[i] = '\0';
 		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			str_fmt(err, errlen, "mkdir %s: %s", p, strerror(errno));
+			str_fmt(err, errlen, "mkdir %s: %s", p,
+			    strerror(errno));
 			return XDS_EIO;
 		}
 		if (i < len)

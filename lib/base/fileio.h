@@ -4,8 +4,8 @@
  * (fsync of the directory after the rename or mkdir that made it).
  *
  * Each function returns XDS_OK, or XDS_EIO with the failed step in err
- * ("fsync /a/b: Input/output error"), XDS_EINVAL for an empty path or
- * one longer than PATH_MAX, XDS_ENOMEM.
+ * ("fsync /a/b: Input/output error"), XDS_EINVAL for a path longer than
+ * PATH_MAX (or an empty one to fileio_mkdir_p), XDS_ENOMEM.
  */
 #ifndef XDS_FILEIO_H
 #define XDS_FILEIO_H
