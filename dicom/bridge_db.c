@@ -57,7 +57,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE study ADD COLUMN unique_id TEXT",	/* its KOS SOP UID */
 	"ALTER TABLE study ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0",
 	/*
-	 * Idempotent publication (bridge.h): rev counts the instances added,
+	 * Idempotent publication (publish.h): rev counts the instances added,
 	 * so a recorded attempt knows whether it still lists them all; the
 	 * attempt columns name the manifest in flight, NULL when none.  Old
 	 * rows get rev 0 and no attempt: what they had before.
