@@ -14,6 +14,7 @@
 #include "log.h"
 #include "status.h"
 #include "str.h"
+#include "url.h"
 #include "vocab.h"
 
 static void
@@ -348,7 +349,58 @@ test_fileio_dirsync(void)
 	rm_rf(dir);
 }
 
+/* Plain HTTP leaves the node to loopback only, and a URL cannot hide
+ * its host in user information. */
+static void
+test_url(void)
+{
+	static const char *const ok[] = {
+		"https://registry.example/xds/registry",
+		"HTTPS://registry.example:8443/x",
+		"http://127.0.0.1:8080/xds/registry", "http://127.1.2.3/x",
+		"http://localhost/x", "http://LOCALHOST:80", "http://[::1]:80/x",
+		"http://127.0.0.1",
+	};
+	static const char *const off[] = {
+		"http://reg.example/xds", "http://localhost.evil.example/x",
+		"http://127.evil.example/x", "http://127.0.0.1@evil.example/",
+		"https://127.0.0.1@evil.example/", "http://128.0.0.1/x",
+		"http://127.0.0.256/x", "http://127.0.0/x", "http://[::2]/x",
+		"http://[::1/x", "http://127.0.0.1.nip.io/x", "http://10.0.0.1/",
+	};
+	static const char *const bad[] = {
+		"ftp://127.0.0.1/x", "file:///etc/passwd", "registry.example",
+		"",
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		CU_ASSERT_EQUAL(url_check(ok[i], err, sizeof err), XDS_OK);
+	for (i = 0; i < sizeof off / sizeof off[0]; i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(url_check(off[i], err, sizeof err), XDS_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "https:// (mutual TLS) is "
+		    "required off loopback"));
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CU_ASSERT_EQUAL(url_check(bad[i], err, sizeof err), XDS_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not an http(s) URL"));
+	}
+	CU_ASSERT_EQUAL(url_check("http:///x", err, sizeof err), XDS_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no host"));
+	CU_ASSERT_EQUAL(url_check("https://", err, sizeof err), XDS_EINVAL);
+	CU_ASSERT(url_host_loopback("127.0.0.1"));
+	CU_ASSERT(url_host_loopback("localhost"));
+	CU_ASSERT(url_host_loopback("::1"));
+	CU_ASSERT(!url_host_loopback("0.0.0.0"));
+	CU_ASSERT(!url_host_loopback("127.0.0.1."));
+	CU_ASSERT(!url_host_loopback("127.0.0.1.nip.io"));
+	CU_ASSERT(!url_host_loopback("10.0.0.1"));
+}
+
 static const struct cutest tests[] = {
+	{ "url", test_url },
 	{ "buf cap", test_buf_cap },
 	{ "buf xml", test_buf_xml },
 	{ "str", test_str },

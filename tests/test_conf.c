@@ -201,7 +201,8 @@ test_conf_cross(void)
 static void
 test_conf_parsers(void)
 {
-	char ae[17], host[64], err[128];
+	struct conf c;
+	char ae[17], host[64], err[256];
 	int port;
 
 	CU_ASSERT_EQUAL(conf_split_ae("PACS@10.0.0.5:104", ae, sizeof ae, host,
@@ -211,15 +212,17 @@ test_conf_parsers(void)
 	CU_ASSERT_EQUAL(port, 104);
 	CU_ASSERT_EQUAL(conf_split_ae("PACS@h:104", ae, 4, host, sizeof host,
 	    &port), -1);
-	CU_ASSERT(conf_host_is_loopback("127.0.0.1"));
-	CU_ASSERT(conf_host_is_loopback("localhost"));
-	CU_ASSERT(conf_host_is_loopback("::1"));
-	CU_ASSERT(!conf_host_is_loopback("127.0.0.1.nip.io"));
-	CU_ASSERT(!conf_host_is_loopback("10.0.0.1"));
-	CU_ASSERT_EQUAL(conf_url_check("https://x/y", err, sizeof err), 0);
-	CU_ASSERT_EQUAL(conf_url_check("http://127.0.0.1:9/y", err, sizeof err),
-	    0);
-	CU_ASSERT_EQUAL(conf_url_check("http://x/y", err, sizeof err), -1);
+	/* peer URLs: url_check of lib/base (test_base) as the options'
+	 * check */
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_set(&c, "repository.registry_url", "", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "repository.registry_url", "https://x/y",
+	    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "dicom.repository_url",
+	    "http://127.0.0.1:9/y", err, sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "dicom.repository_url", "http://x/y", err,
+	    sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "https://"));
 }
 

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "conf_int.h"
 #include "str.h"
+#include "url.h"
 
 #define S(f) offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
 
@@ -393,7 +394,7 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	int port;
 
 	if (conf_split_hostport(c->http_listen, host, sizeof host, &port) == 0 &&
-	    !c->http_tls && !conf_host_is_loopback(host) &&
+	    !c->http_tls && !url_host_loopback(host) &&
 	    !c->http_allow_plain_nonlocal) {
 		str_fmt(err, errlen, "plain HTTP on %s is refused: turn on "
 		    "http.tls (mutual TLS) or listen on loopback", c->http_listen);

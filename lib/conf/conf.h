@@ -127,10 +127,5 @@ int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
  * port 1-65535); -1 when it is not one or a part does not fit. */
 int	conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
 	    size_t hostsz, int *port);
-/* 1 when the host is a loopback name or address (localhost, 127.x, ::1). */
-int	conf_host_is_loopback(const char *host);
-/* A peer URL the node may use: https://, or plain http:// to a loopback
- * host (tests and the demo).  0, or -1 with the reason. */
-int	conf_url_check(const char *url, char *err, size_t errlen);
 
 #endif

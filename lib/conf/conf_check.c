@@ -17,7 +17,9 @@
 #include "conf_int.h"
 #include "ebrim.h"
 #include "hl7dt.h"
+#include "status.h"
 #include "str.h"
+#include "url.h"
 
 #define DICOM_AE_MAX	16
 #define UID_ROOT_MAX	24	/* room for ".<39 digits>" in a 64-byte UID */
@@ -87,43 +89,6 @@ conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
 	    conf_split_hostport(at + 1, host, hostsz, port) != 0 ||
 	    host[0] == '\0' || *port == 0)
 		return -1;
-	return 0;
-}
-
-int
-conf_host_is_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    (strncmp(host, "127.", 4) == 0 && host[4] != '\0' &&
-	    strspn(host, "0123456789.") == strlen(host));
-}
-
-int
-conf_url_check(const char *url, char *err, size_t errlen)
-{
-	char host[256];
-	const char *h, *e;
-	size_t n;
-
-	if (strncmp(url, "https://", 8) == 0)
-		h = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		h = url + 7;
-	else
-		return refuse(err, errlen, "\"%.200s\" is not an http(s) "
-		    "URL", url);
-	if (*h == '[')
-		e = strchr(h, ']');
-	else
-		e = h + strcspn(h, ":/?#");
-	if (e == NULL || (n = (size_t)(e - h) - (*h == '[')) == 0 ||
-	    n >= sizeof host)
-		return refuse(err, errlen, "\"%.200s\": no host", url);
-	memcpy(host, h + (*h == '['), n);
-	host[n] = '\0';
-	if (h == url + 7 && !conf_host_is_loopback(host))
-		return refuse(err, errlen, "%.200s: https:// (mutual TLS) is "
-		    "required off loopback", url);
 	return 0;
 }
 
@@ -226,7 +191,7 @@ conf_check_ae_addr_or_empty(const char *v, char *err, size_t errlen)
 int
 conf_check_url_or_empty(const char *v, char *err, size_t errlen)
 {
-	return v[0] == '\0' ? 0 : conf_url_check(v, err, errlen);
+	return v[0] == '\0' || url_check(v, err, errlen) == XDS_OK ? 0 : -1;
 }
 
 int
