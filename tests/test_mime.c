@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "mime.h"
 #include "mtom.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 
@@ -682,6 +683,117 @@ test_roundtrip(void)
 	CU_ASSERT_EQUAL(count_spool(), 0);
 }
 
+static int
+add_buf(void *arg, const void *d, size_t n)
+{
+	return buf_add(arg, d, n) != BUF_OK;
+}
+
+/*
+ * The pull writer hands out mtom_write's bytes in reads of any size,
+ * hashes attachments without a sha1, starts again on a rewind, and
+ * fails a file that grows or shrinks while it is read.
+ */
+static void
+test_pull(void)
+{
+	static const size_t sizes[] = { 1, 2, 7, 100, 4096, 65536, 1 << 20 };
+	struct mtom_attachment att[3];
+	struct mtom_writer w;
+	struct mtom_pull *p;
+	struct buf root, whole, got;
+	char err[256], path[128], chunk[1 << 20];
+	const char *data = "0123456789\r\n--MIMEBoundary_x";
+	size_t i, k;
+	ssize_t n;
+	long long len;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(str_fmt(path, sizeof path, "%s/../pull.bin",
+	    spool) > 0, 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(write(fd, data, strlen(data)),
+	    (ssize_t)strlen(data));
+	close(fd);
+	memset(att, 0, sizeof att);
+	for (i = 0; i < 3; i++) {
+		str_fmt(att[i].cid, sizeof att[i].cid, "a%zu@x", i);
+		str_lcpy(att[i].path, i == 1 ? "/dev/null" : path,
+		    sizeof att[i].path);
+		att[i].size = i == 1 ? 0 : (off_t)strlen(data);
+	}
+	str_lcpy(att[2].sha1, "given", sizeof att[2].sha1);
+	buf_init(&root, 1 << 20);
+	buf_init(&whole, 1 << 20);
+	buf_init(&got, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&root, "<e:Envelope xmlns:e=\"x\"/>"),
+	    BUF_OK);
+	CU_ASSERT_EQUAL_FATAL(mtom_writer_init(&w, ACT_ITI41, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(mtom_write(&w, &root, att, 3, add_buf, &whole,
+	    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(mtom_length(&w, &root, att, 3, &len, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(len, (long long)whole.b_len);
+	for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		CU_ASSERT_EQUAL_FATAL(mtom_pull_new(&p, &w, &root, att, 3,
+		    MTOM_PULL_SHA1, err, sizeof err), XDS_OK);
+		CU_ASSERT_EQUAL(mtom_pull_part(p), 0);
+		buf_reset(&got);
+		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
+		    sizeof err)) > 0)
+			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n), BUF_OK);
+		CU_ASSERT_EQUAL(n, 0);
+		CU_ASSERT(got.b_len == whole.b_len &&
+		    memcmp(got.b_data, whole.b_data, got.b_len) == 0);
+		CU_ASSERT_EQUAL(mtom_pull_part(p), 4);
+		CU_ASSERT_STRING_EQUAL(mtom_pull_sha1(p, 1),
+		    "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+		CU_ASSERT_STRING_EQUAL(mtom_pull_sha1(p, 2), "");
+		CU_ASSERT_EQUAL(strlen(mtom_pull_sha1(p, 0)), 40);
+		/* a rewind gives the same bytes again */
+		mtom_pull_rewind(p);
+		CU_ASSERT_STRING_EQUAL(mtom_pull_sha1(p, 0), "");
+		buf_reset(&got);
+		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
+		    sizeof err)) > 0)
+			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n), BUF_OK);
+		CU_ASSERT(n == 0 && got.b_len == whole.b_len);
+		mtom_pull_free(p);
+	}
+	/* a file longer, then shorter than its size */
+	for (k = 0; k < 2; k++) {
+		att[0].size = (off_t)strlen(data) + (k == 0 ? -1 : 1);
+		CU_ASSERT_EQUAL_FATAL(mtom_pull_new(&p, &w, &root, att, 1, 0,
+		    err, sizeof err), XDS_OK);
+		while ((n = mtom_pull_read(p, chunk, 5, err, sizeof err)) > 0)
+			;
+		CU_ASSERT_EQUAL(n, XDS_EIO);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "changed size while being "
+		    "sent"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+		/* the failure sticks */
+		CU_ASSERT_EQUAL(mtom_pull_read(p, chunk, 5, err, sizeof err),
+		    XDS_EIO);
+		mtom_pull_free(p);
+	}
+	/* a file that cannot be opened is named */
+	str_lcpy(att[0].path, "/nonexistent/x", sizeof att[0].path);
+	CU_ASSERT_EQUAL_FATAL(mtom_pull_new(&p, &w, &root, att, 1, 0, err,
+	    sizeof err), XDS_OK);
+	while ((n = mtom_pull_read(p, chunk, sizeof chunk, err,
+	    sizeof err)) > 0)
+		;
+	CU_ASSERT_EQUAL(n, XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x"));
+	mtom_pull_free(p);
+	unlink(path);
+	buf_free(&root);
+	buf_free(&whole);
+	buf_free(&got);
+}
+
 /* The real captures of the corpus. */
 struct capture {
 	const char	*path;		/* under $XDS_TESTDATA */
@@ -915,6 +1027,7 @@ main(void)
 	    CU_add_test(s, "mtom reader", test_mtom_basic) == NULL ||
 	    CU_add_test(s, "mtom errors", test_mtom_errors) == NULL ||
 	    CU_add_test(s, "writer round trip", test_roundtrip) == NULL ||
+	    CU_add_test(s, "pull writer", test_pull) == NULL ||
 	    CU_add_test(s, "corpus captures", test_captures) == NULL) {
 		CU_cleanup_registry();
 		return 99;

@@ -7,15 +7,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "mtom.h"
 #include "spool.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 
@@ -599,56 +602,296 @@ mtom_length(const struct mtom_writer *w, const struct buf *root,
 	return MTOM_OK;
 }
 
-static int
-put(mtom_write_fn wr, void *arg, const void *d, size_t n, char *err,
-    size_t errlen)
+/*
+ * The pull writer: a state machine over the parts.  Part 0 is the root,
+ * part i + 1 attachment i; each is its header block, its bytes and a
+ * CRLF; the close delimiter follows the last.
+ */
+enum pull_phase { PH_HEAD, PH_BODY, PH_TAIL, PH_CLOSE, PH_END };
+
+struct mtom_pull {
+	const struct mtom_writer *w;
+	const struct buf *root;
+	const struct mtom_attachment *att;
+	size_t		 natt;
+	int		 flags;
+	size_t		 part;		/* 0 root, i + 1 attachment i */
+	enum pull_phase	 ph;
+	char		 head[1024];	/* the current header or delimiter */
+	size_t		 hlen, hoff;
+	off_t		 boff;		/* bytes of the current body sent */
+	int		 fd;		/* the current attachment's file */
+	EVP_MD_CTX	*md;
+	char		(*sha1)[41];	/* per attachment, as sent */
+	int		 status;	/* sticky failure */
+	char		 err[256];
+};
+
+static ssize_t
+pfail(struct mtom_pull *p, int st, char *err, size_t errlen, const char *fmt,
+    ...) __attribute__((format(printf, 5, 6)));
+
+static ssize_t
+pfail(struct mtom_pull *p, int st, char *err, size_t errlen, const char *fmt,
+    ...)
 {
-	if (n > 0 && wr(arg, d, n) != 0)
-		return wfail(err, errlen, MTOM_EIO, "write callback failed");
+	va_list ap;
+
+	if (p->status == 0) {
+		va_start(ap, fmt);
+		if (vsnprintf(p->err, sizeof p->err, fmt, ap) < 0)
+			p->err[0] = '\0';
+		va_end(ap);
+		p->status = st;
+	}
+	str_lcpy(err, p->err, errlen);
+	return p->status;
+}
+
+static void
+pull_close_file(struct mtom_pull *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
+/* Enter part p->part (or the close delimiter after the last). */
+static int
+pull_part(struct mtom_pull *p, char *err, size_t errlen)
+{
+	const struct mtom_attachment *a;
+	int n;
+
+	p->hoff = 0;
+	p->boff = 0;
+	if (p->part > p->natt) {
+		p->ph = PH_CLOSE;
+		n = str_fmt(p->head, sizeof p->head, "--%s--\r\n",
+		    p->w->boundary);
+	} else if (p->part == 0) {
+		p->ph = PH_HEAD;
+		n = part_head(p->w, ROOT_TYPE, p->w->root_cid, p->head,
+		    sizeof p->head);
+	} else {
+		a = &p->att[p->part - 1];
+		if (att_check(a, p->err, sizeof p->err) != 0)
+			return (int)pfail(p, XDS_EFORMAT, err, errlen, "%s",
+			    p->err);
+		p->ph = PH_HEAD;
+		n = part_head(p->w, att_type(a), a->cid, p->head,
+		    sizeof p->head);
+	}
+	if (n < 0)
+		return (int)pfail(p, XDS_EFORMAT, err, errlen,
+		    "part header too long");
+	p->hlen = (size_t)n;
 	return 0;
 }
 
-/* Stream one attachment file, exactly a->size bytes. */
+/* Open attachment part - 1 (and its hash, if wanted). */
 static int
-put_file(const struct mtom_attachment *a, mtom_write_fn wr, void *arg,
-    char *err, size_t errlen)
+pull_open(struct mtom_pull *p, char *err, size_t errlen)
 {
-	char *chunk = NULL, extra;
-	off_t left = a->size;
-	ssize_t n;
-	int fd = -1, rc = MTOM_OK;
+	const struct mtom_attachment *a = &p->att[p->part - 1];
 
-	if ((fd = open(a->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = wfail(err, errlen, MTOM_EIO, "cannot open attachment");
-		goto out;
+	if ((p->fd = open(a->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return (int)pfail(p, XDS_EIO, err, errlen, "%s: %s", a->path,
+		    strerror(errno));
+	if ((p->flags & MTOM_PULL_SHA1) && a->sha1[0] == '\0' &&
+	    (EVP_DigestInit_ex(p->md, EVP_sha1(), NULL) != 1))
+		return (int)pfail(p, XDS_EINTERNAL, err, errlen,
+		    "SHA-1 failed");
+	return 0;
+}
+
+/* Attachment bytes, straight from its file; exactly its size. */
+static ssize_t
+pull_file(struct mtom_pull *p, unsigned char *out, size_t len, char *err,
+    size_t errlen)
+{
+	const struct mtom_attachment *a = &p->att[p->part - 1];
+	int hashing = (p->flags & MTOM_PULL_SHA1) && a->sha1[0] == '\0';
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	ssize_t n;
+	char extra;
+
+	if (p->fd < 0 && pull_open(p, err, errlen) != 0)
+		return p->status;
+	if ((off_t)len > a->size - p->boff)
+		len = (size_t)(a->size - p->boff);
+	n = 0;
+	while (len > 0 && (n = read(p->fd, out, len)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return pfail(p, XDS_EIO, err, errlen, "%s: %s", a->path,
+		    strerror(errno));
+	if (len > 0 && n == 0)
+		return pfail(p, XDS_EIO, err, errlen, "%s: changed size while "
+		    "being sent (file shorter than its size)", a->path);
+	if (hashing && n > 0 && EVP_DigestUpdate(p->md, out, (size_t)n) != 1)
+		return pfail(p, XDS_EINTERNAL, err, errlen, "SHA-1 failed");
+	p->boff += n;
+	if (p->boff < a->size)
+		return n;
+	/* the whole size sent: the file must end here */
+	if (read(p->fd, &extra, 1) != 0)
+		return pfail(p, XDS_EIO, err, errlen, "%s: changed size while "
+		    "being sent (file longer than its size)", a->path);
+	pull_close_file(p);
+	if (hashing) {
+		if (EVP_DigestFinal_ex(p->md, md, &mdlen) != 1)
+			return pfail(p, XDS_EINTERNAL, err, errlen,
+			    "SHA-1 failed");
+		str_hex(md, mdlen, p->sha1[p->part - 1]);
 	}
-	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
-		rc = wfail(err, errlen, MTOM_ENOMEM, "out of memory");
-		goto out;
+	p->ph = PH_TAIL;
+	p->hoff = 0;
+	return n;
+}
+
+int
+mtom_pull_new(struct mtom_pull **out, const struct mtom_writer *w,
+    const struct buf *root, const struct mtom_attachment *att, size_t natt,
+    int flags, char *err, size_t errlen)
+{
+	struct mtom_pull *p;
+	int rc = XDS_ENOMEM;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof *p)) == NULL ||
+	    (natt > 0 && (p->sha1 = calloc(natt, sizeof *p->sha1)) == NULL) ||
+	    (p->md = EVP_MD_CTX_new()) == NULL) {
+		str_lcpy(err, "out of memory", errlen);
+		goto fail;
 	}
-	while (left > 0) {
-		n = read(fd, chunk, left < WBUF_SIZE ? (size_t)left :
-		    WBUF_SIZE);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = wfail(err, errlen, MTOM_EIO, n == 0 ?
-			    "attachment file shorter than its size" :
-			    "cannot read attachment");
-			goto out;
-		}
-		if ((rc = put(wr, arg, chunk, (size_t)n, err, errlen)) != 0)
-			goto out;
-		left -= n;
-	}
-	if (read(fd, &extra, 1) != 0)
-		rc = wfail(err, errlen, MTOM_EIO,
-		    "attachment file longer than its size");
-out:
-	free(chunk);
-	if (fd >= 0)
-		close(fd);
+	p->w = w;
+	p->root = root;
+	p->att = att;
+	p->natt = natt;
+	p->flags = flags;
+	p->fd = -1;
+	if ((rc = pull_part(p, err, errlen)) != 0)
+		goto fail;
+	*out = p;
+	return XDS_OK;
+fail:
+	mtom_pull_free(p);
 	return rc;
+}
+
+ssize_t
+mtom_pull_read(struct mtom_pull *p, void *buf, size_t len, char *err,
+    size_t errlen)
+{
+	unsigned char *out = buf;
+	size_t done = 0, n;
+	ssize_t r;
+
+	if (p->status != 0)
+		return pfail(p, p->status, err, errlen, "%s", p->err);
+	while (done < len && p->ph != PH_END) {
+		switch (p->ph) {
+		case PH_HEAD:
+		case PH_CLOSE:
+		case PH_TAIL:
+			if (p->ph == PH_TAIL) {
+				memcpy(p->head, "\r\n", 2);
+				p->hlen = 2;
+			}
+			n = p->hlen - p->hoff;
+			if (n > len - done)
+				n = len - done;
+			memcpy(out + done, p->head + p->hoff, n);
+			p->hoff += n;
+			done += n;
+			if (p->hoff < p->hlen)
+				break;
+			if (p->ph == PH_CLOSE)
+				p->ph = PH_END;
+			else if (p->ph == PH_HEAD) {
+				p->ph = PH_BODY;
+				p->boff = 0;
+			} else {
+				p->part++;
+				if (pull_part(p, err, errlen) != 0)
+					return p->status;
+			}
+			break;
+		case PH_BODY:
+			if (p->part == 0) {
+				n = p->root->b_len - (size_t)p->boff;
+				if (n > len - done)
+					n = len - done;
+				if (n > 0)
+					memcpy(out + done, p->root->b_data +
+					    p->boff, n);
+				p->boff += (off_t)n;
+				done += n;
+				if ((size_t)p->boff == p->root->b_len) {
+					p->ph = PH_TAIL;
+					p->hoff = 0;
+				}
+				break;
+			}
+			if ((r = pull_file(p, out + done, len - done, err,
+			    errlen)) < 0)
+				return r;
+			done += (size_t)r;
+			/* a file's bytes go out as read: no partial
+			 * buffers across parts for big reads */
+			if (done > 0 && p->ph == PH_BODY)
+				return (ssize_t)done;
+			break;
+		case PH_END:
+			break;
+		}
+	}
+	return (ssize_t)done;
+}
+
+void
+mtom_pull_rewind(struct mtom_pull *p)
+{
+	char err[8];
+
+	pull_close_file(p);
+	memset(p->sha1, 0, p->natt * sizeof *p->sha1);
+	p->status = 0;
+	p->err[0] = '\0';
+	p->part = 0;
+	(void)pull_part(p, err, sizeof err);
+}
+
+size_t
+mtom_pull_part(const struct mtom_pull *p)
+{
+	return p->part;
+}
+
+const char *
+mtom_pull_sha1(const struct mtom_pull *p, size_t i)
+{
+	return i < p->natt ? p->sha1[i] : "";
+}
+
+void
+mtom_pull_free(struct mtom_pull *p)
+{
+	if (p == NULL)
+		return;
+	pull_close_file(p);
+	EVP_MD_CTX_free(p->md);
+	free(p->sha1);
+	free(p);
+}
+
+static int
+mtom_status_of(int st)
+{
+	return st == XDS_ENOMEM ? MTOM_ENOMEM : st == XDS_EFORMAT ?
+	    MTOM_EFORMAT : MTOM_EIO;
 }
 
 int
@@ -656,29 +899,27 @@ mtom_write(const struct mtom_writer *w, const struct buf *root,
     const struct mtom_attachment *att, size_t natt, mtom_write_fn wr,
     void *arg, char *err, size_t errlen)
 {
-	char head[1024];
-	size_t i;
-	int n, rc;
+	struct mtom_pull *p = NULL;
+	char *chunk = NULL;
+	ssize_t n;
+	int rc;
 
-	if ((n = part_head(w, ROOT_TYPE, w->root_cid, head, sizeof head)) < 0)
-		return wfail(err, errlen, MTOM_EFORMAT, "root part header");
-	if ((rc = put(wr, arg, head, (size_t)n, err, errlen)) != 0 ||
-	    (rc = put(wr, arg, root->b_data, root->b_len, err, errlen)) != 0 ||
-	    (rc = put(wr, arg, "\r\n", 2, err, errlen)) != 0)
-		return rc;
-	for (i = 0; i < natt; i++) {
-		if ((rc = att_check(&att[i], err, errlen)) != 0)
-			return rc;
-		if ((n = part_head(w, att_type(&att[i]), att[i].cid, head,
-		    sizeof head)) < 0)
-			return wfail(err, errlen, MTOM_EFORMAT,
-			    "attachment part header too long");
-		if ((rc = put(wr, arg, head, (size_t)n, err, errlen)) != 0 ||
-		    (rc = put_file(&att[i], wr, arg, err, errlen)) != 0 ||
-		    (rc = put(wr, arg, "\r\n", 2, err, errlen)) != 0)
-			return rc;
+	if ((rc = mtom_pull_new(&p, w, root, att, natt, 0, err, errlen)) !=
+	    XDS_OK)
+		return mtom_status_of(rc);
+	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
+		rc = wfail(err, errlen, MTOM_ENOMEM, "out of memory");
+		goto out;
 	}
-	if ((n = str_fmt(head, sizeof head, "--%s--\r\n", w->boundary)) < 0)
-		return wfail(err, errlen, MTOM_EFORMAT, "boundary");
-	return put(wr, arg, head, (size_t)n, err, errlen);
+	while ((n = mtom_pull_read(p, chunk, WBUF_SIZE, err, errlen)) > 0)
+		if (wr(arg, chunk, (size_t)n) != 0) {
+			rc = wfail(err, errlen, MTOM_EIO,
+			    "write callback failed");
+			goto out;
+		}
+	rc = n == 0 ? MTOM_OK : mtom_status_of((int)n);
+out:
+	free(chunk);
+	mtom_pull_free(p);
+	return rc;
 }

@@ -142,11 +142,43 @@ int	mtom_writer_init(struct mtom_writer *, const char *action,
 int	mtom_length(const struct mtom_writer *, const struct buf *root,
 	    const struct mtom_attachment *att, size_t natt, long long *len,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
-/* The write callback returns 0, or nonzero to abort (MTOM_EIO). */
+/* The write callback returns 0, or nonzero to abort (MTOM_EIO).  Built
+ * on the pull writer below: both give the same bytes. */
 typedef int (*mtom_write_fn)(void *arg, const void *data, size_t len);
 int	mtom_write(const struct mtom_writer *, const struct buf *root,
 	    const struct mtom_attachment *att, size_t natt, mtom_write_fn wr,
 	    void *arg, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
+
+
+/*
+ * Pull writer: the body mtom_write writes, handed out as a consumer asks
+ * for it (libcurl's read callback), so that client and server send MTOM
+ * the same way.  Attachment files are read straight into the consumer's
+ * buffer, in constant memory whatever their size; a file that does not
+ * hold exactly att[i].size bytes fails the read ("PATH: changed size
+ * while being sent").  With MTOM_PULL_SHA1 an attachment whose sha1 is
+ * "" is hashed on the way (mtom_pull_sha1).  w, root and att must stay
+ * valid until mtom_pull_free.
+ */
+#define MTOM_PULL_SHA1	0x1
+struct mtom_pull;
+int	mtom_pull_new(struct mtom_pull **out, const struct mtom_writer *w,
+	    const struct buf *root, const struct mtom_attachment *att,
+	    size_t natt, int flags, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+/* Up to len bytes: the count, 0 after the last byte, or an enum
+ * xds_status (< 0) with err filled; a failure sticks. */
+ssize_t	mtom_pull_read(struct mtom_pull *, void *buf, size_t len, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+/* Back to the first byte (a resend); hashes start again. */
+void	mtom_pull_rewind(struct mtom_pull *);
+/* The part being handed out: 0 the root, i + 1 attachment i, natt + 1
+ * the closing delimiter. */
+size_t	mtom_pull_part(const struct mtom_pull *);
+/* Lower-case hex SHA-1 of attachment i as it was sent; "" before its
+ * last byte, or when it was not hashed. */
+const char *mtom_pull_sha1(const struct mtom_pull *, size_t i);
+void	mtom_pull_free(struct mtom_pull *);
 
 #endif
