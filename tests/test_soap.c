@@ -782,6 +782,76 @@ test_writers(void)
 	buf_free(&b);
 }
 
+/*
+ * A request envelope parses back as one (what a server checks), with the
+ * body as given; the helpers find the body element and the fault text of
+ * an answer, enveloped or bare.
+ */
+static void
+test_request_writer(void)
+{
+	struct soap_env env;
+	struct soap_fault f;
+	struct buf b;
+	char id[SOAP_UUID_LEN], text[16];
+	xmlDoc *d;
+	xmlNode *n;
+	static const char body[] = "<?xml version=\"1.0\"?>\n"
+	    "<q:Q xmlns:q=\"urn:q\"/>";
+	static const char fault[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code>"
+	    "<s:Reason><s:Text xml:lang=\"en\"> too busy to answer </s:Text>"
+	    "</s:Reason></s:Fault></s:Body></s:Envelope>";
+	static const char empty[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body> </s:Body></s:Envelope>";
+
+	buf_init(&b, 1 << 16);
+	CU_ASSERT_EQUAL_FATAL(soap_write_request(&b, ACT_ITI18,
+	    "https://r/x?a&b", body, strlen(body), id, sizeof id), BUF_OK);
+	check_uuid(id);
+	CU_ASSERT_EQUAL_FATAL(soap_env_parse(b.b_data, b.b_len, &env, &f), 0);
+	CU_ASSERT_STRING_EQUAL(env.action, ACT_ITI18);
+	CU_ASSERT_STRING_EQUAL(env.message_id, id);
+	CU_ASSERT_STRING_EQUAL(env.to, "https://r/x?a&b");
+	CU_ASSERT_STRING_EQUAL(env.reply_to, WSA_ANONYMOUS);
+	CU_ASSERT(xml_is(env.body, "urn:q", "Q"));
+	CU_ASSERT_PTR_EQUAL(soap_body_elem(xmlDocGetRootElement(env.doc)),
+	    env.body);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data, "<wsa:Action "
+	    "soap:mustUnderstand=\"true\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data, "<wsa:To "
+	    "soap:mustUnderstand=\"true\">"));
+	soap_env_free(&env);
+	buf_reset(&b);
+	CU_ASSERT_EQUAL(soap_write_request(&b, ACT_ITI18, "x", "<a/>", 4, id,
+	    10), BUF_TOOBIG);
+	buf_free(&b);
+	buf_init(&b, 100);
+	CU_ASSERT_EQUAL(soap_write_request(&b, ACT_ITI18, "x", "<a/>", 4, id,
+	    sizeof id), BUF_TOOBIG);
+	buf_free(&b);
+
+	/* a bare answer is its own body; an empty Body has none */
+	CU_ASSERT_PTR_NULL(soap_body_elem(NULL));
+	d = xml_parse("<r xmlns=\"urn:r\"/>", 19, text, sizeof text);
+	CU_ASSERT_PTR_EQUAL(soap_body_elem(xmlDocGetRootElement(d)),
+	    xmlDocGetRootElement(d));
+	xmlFreeDoc(d);
+	d = xml_parse(empty, strlen(empty), text, sizeof text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NULL(soap_body_elem(xmlDocGetRootElement(d)));
+	xmlFreeDoc(d);
+	d = xml_parse(fault, strlen(fault), text, sizeof text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	n = soap_body_elem(xmlDocGetRootElement(d));
+	CU_ASSERT(xml_is(n, NS_SOAP12, "Fault"));
+	soap_fault_text(n, text, sizeof text);
+	CU_ASSERT_STRING_EQUAL(text, " too busy to an");	/* cut */
+	soap_fault_text(xmlDocGetRootElement(d), text, sizeof text);
+	CU_ASSERT_STRING_EQUAL(text, "");
+	xmlFreeDoc(d);
+}
+
 static void
 test_wsdl(void)
 {
@@ -1775,6 +1845,7 @@ static const struct cutest tests[] = {
 	{ "handler fault", test_handler_fault },
 	{ "headers", test_headers },
 	{ "writers", test_writers },
+	{ "request writer, answer helpers", test_request_writer },
 	{ "wsdl", test_wsdl },
 	{ "MTOM", test_mtom },
 	{ "MTOM faults", test_mtom_faults },

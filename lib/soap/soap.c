@@ -1,6 +1,8 @@
 /*
- * soap.c: SOAP 1.2 envelope parsing (pure) and the response and fault
- * envelope writers.  Rules and decisions: see soap.h.
+ * soap.c: SOAP 1.2 envelope parsing (pure), the request, response and
+ * fault envelope writers (one header writer for all three), and the
+ * body element and fault text of an answer.  Rules and decisions: see
+ * soap.h.
  */
 #include "config.h"
 
@@ -412,13 +414,14 @@ code_qname(enum soap_code c)
 	}
 }
 
+/* wsa:Action and a fresh wsa:MessageID (copied to id): the head of the
+ * header of every envelope this node writes, request or response. */
 static int
-add_header(struct buf *b, const char *action, int mu, const char *relates_to)
+add_header(struct buf *b, const char *action, int mu, char *id, size_t idsz)
 {
-	char id[SOAP_UUID_LEN];
 	int rc;
 
-	if (soap_uuid(id, sizeof id) != 0)
+	if (soap_uuid(id, idsz) != 0)
 		return BUF_NOMEM;
 	if ((rc = buf_addf(b, "<wsa:Action%s>", mu ?
 	    " soap:mustUnderstand=\"true\"" : "")) != BUF_OK ||
@@ -426,6 +429,19 @@ add_header(struct buf *b, const char *action, int mu, const char *relates_to)
 	    (rc = buf_adds(b, "</wsa:Action><wsa:MessageID>")) != BUF_OK ||
 	    (rc = buf_adds(b, id)) != BUF_OK ||
 	    (rc = buf_adds(b, "</wsa:MessageID>")) != BUF_OK)
+		return rc;
+	return BUF_OK;
+}
+
+/* A reply's header: add_header, then wsa:RelatesTo. */
+static int
+add_reply_header(struct buf *b, const char *action, int mu,
+    const char *relates_to)
+{
+	char id[SOAP_UUID_LEN];
+	int rc;
+
+	if ((rc = add_header(b, action, mu, id, sizeof id)) != BUF_OK)
 		return rc;
 	if (relates_to == NULL || relates_to[0] == '\0')
 		relates_to = WSA_UNSPECIFIED;
@@ -473,12 +489,70 @@ soap_write_response(struct buf *out, const char *action,
 
 	skip_decl(&body_xml, &body_len);
 	if ((rc = buf_adds(out, ENV_OPEN)) != BUF_OK ||
-	    (rc = add_header(out, action, 1, relates_to)) != BUF_OK ||
+	    (rc = add_reply_header(out, action, 1, relates_to)) != BUF_OK ||
 	    (rc = buf_adds(out, "</soap:Header><soap:Body>")) != BUF_OK ||
 	    (rc = buf_add(out, body_xml, body_len)) != BUF_OK ||
 	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != BUF_OK)
 		return rc;
 	return BUF_OK;
+}
+
+int
+soap_write_request(struct buf *out, const char *action, const char *to,
+    const char *body_xml, size_t body_len, char *msgid, size_t msgidsz)
+{
+	int rc;
+
+	if (msgidsz < SOAP_UUID_LEN)
+		return BUF_TOOBIG;
+	skip_decl(&body_xml, &body_len);
+	if ((rc = buf_adds(out, ENV_OPEN)) != BUF_OK ||
+	    (rc = add_header(out, action, 1, msgid, msgidsz)) != BUF_OK ||
+	    (rc = buf_adds(out, "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS
+	    "</wsa:Address></wsa:ReplyTo><wsa:To soap:mustUnderstand="
+	    "\"true\">")) != BUF_OK ||
+	    (rc = buf_add_xml(out, to)) != BUF_OK ||
+	    (rc = buf_adds(out, "</wsa:To></soap:Header><soap:Body>")) !=
+	    BUF_OK ||
+	    (rc = buf_add(out, body_xml, body_len)) != BUF_OK ||
+	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != BUF_OK)
+		return rc;
+	return BUF_OK;
+}
+
+xmlNode *
+soap_body_elem(xmlNode *root)
+{
+	xmlNode *c;
+
+	if (root == NULL || !xml_is(root, NS_SOAP12, "Envelope"))
+		return root;
+	for (c = xml_first_elem(root); c != NULL; c = xml_next_elem(c))
+		if (xml_is(c, NS_SOAP12, "Body"))
+			return xml_first_elem(c);
+	return NULL;
+}
+
+void
+soap_fault_text(xmlNode *fault, char *out, size_t outsz)
+{
+	xmlNode *r, *t;
+	xmlChar *c;
+
+	out[0] = '\0';
+	for (r = xml_first_elem(fault); r != NULL; r = xml_next_elem(r)) {
+		if (!xml_is(r, NS_SOAP12, "Reason"))
+			continue;
+		for (t = xml_first_elem(r); t != NULL; t = xml_next_elem(t))
+			if (xml_is(t, NS_SOAP12, "Text")) {
+				if (xml_text(t, out, outsz) != 0 &&
+				    (c = xmlNodeGetContent(t)) != NULL) {
+					str_lcpy(out, (const char *)c, outsz);
+					xmlFree(c);
+				}
+				return;
+			}
+	}
 }
 
 static int
@@ -525,7 +599,8 @@ soap_write_fault(struct buf *out, const struct soap_fault *f,
 		    (rc = buf_adds(out, "\"/>")) != BUF_OK)
 			return rc;
 	}
-	if ((rc = add_header(out, ACT_SOAP_FAULT, 0, relates_to)) != BUF_OK ||
+	if ((rc = add_reply_header(out, ACT_SOAP_FAULT, 0, relates_to)) !=
+	    BUF_OK ||
 	    (rc = buf_addf(out, "</soap:Header><soap:Body><soap:Fault>"
 	    "<soap:Code><soap:Value>%s</soap:Value>", code_qname(f->code)))
 	    != BUF_OK)

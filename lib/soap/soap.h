@@ -3,7 +3,8 @@
  *
  * Three layers, each usable on its own:
  *   1. soap_env_parse(): root-part bytes -> envelope (pure, fuzzed);
- *   2. soap_write_response() / soap_write_fault(): envelopes into a buf;
+ *   2. soap_write_request() / soap_write_response() / soap_write_fault():
+ *      envelopes into a buf (soap_peer.h sends requests);
  *   3. soap_serve(): the whole exchange for one POST, transport-agnostic,
  *      over an endpoint's route table (actor.h); soap_wsdl() for ?wsdl.
  *
@@ -123,6 +124,23 @@ int	soap_uuid(char *out, size_t outsz);
  */
 int	soap_write_response(struct buf *out, const char *action,
 	    const char *relates_to, const char *body_xml, size_t body_len);
+/*
+ * Request envelope: Header { wsa:Action mustUnderstand=true, wsa:MessageID
+ * fresh (copied to msgid, SOAP_UUID_LEN), wsa:ReplyTo anonymous, wsa:To
+ * (to) mustUnderstand=true }, Body { body_xml } as for a response.  The
+ * header is written by the response's code.  BUF_OK or a buf_status.
+ */
+int	soap_write_request(struct buf *out, const char *action, const char *to,
+	    const char *body_xml, size_t body_len, char *msgid, size_t msgidsz);
+/*
+ * The body element of an answer: root itself when it is not a SOAP 1.2
+ * Envelope (an in-process answer, a bare RegistryResponse), else the
+ * first element child of its soap:Body (NULL when there is none).
+ */
+xmlNode	*soap_body_elem(xmlNode *root);
+/* The soap:Reason/soap:Text of a soap:Fault element into out ("" when
+ * it has none; cut to fit). */
+void	soap_fault_text(xmlNode *fault, char *out, size_t outsz);
 /* SOAP 1.2 fault envelope (wsa:Action ACT_SOAP_FAULT); relates_to may be
  * NULL.  VersionMismatch adds env:Upgrade, MustUnderstand env:NotUnderstood. */
 int	soap_write_fault(struct buf *out, const struct soap_fault *f,

@@ -1,6 +1,7 @@
 /*
  * soap_int.h: state of one soap_serve() exchange, shared by the files of
- * the SOAP module (soap_serve.c, soap_mtom.c).  Not for other modules.
+ * the SOAP module (soap_serve.c, soap_mtom.c, soap_peer.c).  Not for
+ * other modules.
  */
 #ifndef XDS_SOAP_INT_H
 #define XDS_SOAP_INT_H
@@ -67,6 +68,11 @@ int	soap_mtom_send(struct serve *s, const struct buf *env);
 /* Remove the spooled request attachments and free their array; free
  * the push parser state. */
 void	soap_mtom_free(struct serve *s);
+/* The packaging and body element a route takes (in soap_serve.c): 0, or
+ * -1 with f set to the Sender fault an HTTP client gets.  For requests
+ * in process too (soap_peer.c). */
+int	soap_route_check(const struct soap_route *r, enum soap_pack pack,
+	    const xmlNode *body, struct soap_fault *f);
 /* Write s->f as a fault (in soap_serve.c). */
 int	send_fault(struct serve *s);
 

@@ -139,8 +139,6 @@ static int
 dispatch(struct serve *s)
 {
 	const struct soap_route *r;
-	const xmlNode *b = s->env.body;
-	const char *bns;
 
 	if (s->ct_action[0] != '\0' &&
 	    strcmp(s->ct_action, s->env.action) != 0) {
@@ -160,15 +158,24 @@ dispatch(struct serve *s)
 	}
 	s->route = r;
 	str_lcpy(s->x->txn, r->txn, sizeof s->x->txn);
-	if ((r->packs & s->pack) == 0) {
-		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+	return soap_route_check(r, s->pack, s->env.body, &s->f);
+}
+
+int
+soap_route_check(const struct soap_route *r, enum soap_pack pack,
+    const xmlNode *b, struct soap_fault *f)
+{
+	const char *bns;
+
+	if ((r->packs & pack) == 0) {
+		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "%s (%s) requires %s; the request was %s", r->txn,
-		    r->action, pack_name(r->packs), pack_name(s->pack));
+		    r->action, pack_name(r->packs), pack_name(pack));
 		return -1;
 	}
 	if (r->body_name != NULL && !xml_is(b, r->body_ns, r->body_name)) {
 		bns = b->ns != NULL ? (const char *)b->ns->href : "";
-		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "%s expects {%s}%s in soap:Body, not {%s}%s", r->txn,
 		    r->body_ns != NULL ? r->body_ns : "", r->body_name, bns,
 		    (const char *)b->name);
