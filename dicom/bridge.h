@@ -38,36 +38,17 @@ struct soap_endpoint;
 struct xact;
 
 /*
- * The HTTP transport for RAD-68 to a remote repository (dicom.repository_url),
- * passed in because this library links before the node's HTTP client:
- * POST len bytes of body with this Content-Type to url (TLS 1.2+, the
- * server certificate verified against o->ca, client certificate o->cert/
- * o->key when set; o->timeout and o->max_response bound the exchange).
- * Returns 0 with *http_status, the response's Content-Type in reply_type
- * ("" if none) and its body in out; -1 when there is no answer (err says
- * why: connection refused, TLS, timeout, response too large).
+ * Where manifests go: the peer of the repository (soap_peer.h), made by
+ * the node: this node's repository in process (its ITI-41 route takes
+ * RAD-68) when dicom.repository_url is empty, else that URL over MTOM
+ * with the node's TLS client certificate (http.cert/http.key/http.ca, as
+ * repository.registry_url).  NULL when there is none (no repository runs
+ * here): studies then wait as ready.  Each RAD-68 is closed (audited)
+ * with xact_end.
  */
-struct buf;
-struct soapclient_opts;
-typedef int (*bridge_post_fn)(const char *url, const char *content_type,
-    const void *body, size_t len, const struct soapclient_opts *o,
-    int *http_status, char *reply_type, size_t reply_typelen,
-    struct buf *out, char *err, size_t errlen);
-
-/*
- * Where manifests go.  With dicom.repository_url empty: repository, the
- * endpoint of this node's repository (its ITI-41 route takes RAD-68), or
- * NULL when none runs here (studies then wait as ready).  With it set, the
- * manifest goes there as an MTOM ITI-41 through post (xdsd passes
- * soapclient_post, which lives in a library linked after this one), with
- * the node's TLS client certificate (http.cert/http.key/http.ca, as
- * repository.registry_url); NULL post: studies wait as ready.  audit
- * closes each RAD-68 transaction (xact_end), or NULL.
- */
+struct soap_peer;
 struct bridge_links {
-	const struct soap_endpoint	*repository;
-	void				(*audit)(struct xact *);
-	bridge_post_fn			 post;
+	struct soap_peer	*repository;
 };
 
 /* Start the SCP on conf->dicom_listen in its own thread, and the

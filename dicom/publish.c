@@ -4,12 +4,11 @@
  *
  * The request is what an Imaging Document Source sends over the wire: a
  * ProvideAndRegisterDocumentSetRequest whose Document is an xop:Include
- * of the KOS file.  With dicom.repository_url empty it is handed to the
- * repository endpoint's ITI-41 route in process (the way
- * registry_client.c calls the registry); with it set, it goes there as an
- * MTOM/XOP SOAP 1.2 message (RAD-68 is ITI-41 on the wire) through the
- * transport xdsd passes in (bridge_links.post), and the RegistryResponse
- * in the MTOM or simple SOAP answer decides.
+ * of the KOS file.  It goes to the repository peer (bridge_links): with
+ * dicom.repository_url empty that is the repository endpoint's ITI-41
+ * route in process (the way registry_client.c calls the registry); with
+ * it set, an MTOM/XOP SOAP 1.2 message (RAD-68 is ITI-41 on the wire),
+ * and the RegistryResponse in the MTOM or simple SOAP answer decides.
  */
 #include "config.h"
 
@@ -34,7 +33,8 @@
 #include "mtom.h"
 #include "publish.h"
 #include "soap.h"
-#include "soapclient.h"
+#include "soap_peer.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -45,7 +45,6 @@
 #define PUB_MAX_MODS	8		/* modalities in eventCodeList */
 #define PUB_MAX_XML	(4UL * 1024 * 1024)
 #define PUB_MAX_REPLY	(1UL * 1024 * 1024)
-#define PUB_MAX_REQUEST	(128UL * 1024 * 1024)	/* MTOM message to a remote */
 #define PUB_TIMEOUT	300			/* seconds for one remote RAD-68 */
 #define PUB_CID		"kos@xdsnode.dicom"
 
@@ -342,45 +341,6 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 	return 0;
 }
 
-/* The RegistryResponse or soap:Fault in n: n itself, or the child of
- * the Body of a SOAP 1.2 envelope n. */
-static xmlNode *
-reply_elem(xmlNode *n)
-{
-	xmlNode *c;
-
-	if (n == NULL || xml_is(n, NS_RS, "RegistryResponse"))
-		return n;
-	if (!xml_is(n, NS_SOAP12, "Envelope"))
-		return NULL;
-	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
-		if (xml_is(c, NS_SOAP12, "Body"))
-			return xml_first_elem(c);
-	return NULL;
-}
-
-/* The text of soap:Fault/soap:Reason/soap:Text into err. */
-static void
-fault_reason(xmlNode *f, char *err, size_t errlen)
-{
-	xmlNode *r, *t;
-	xmlChar *s;
-
-	str_fmt(err, errlen, "SOAP fault");
-	for (r = xml_first_elem(f); r != NULL; r = xml_next_elem(r)) {
-		if (!xml_is(r, NS_SOAP12, "Reason"))
-			continue;
-		for (t = xml_first_elem(r); t != NULL; t = xml_next_elem(t))
-			if (xml_is(t, NS_SOAP12, "Text") &&
-			    (s = xmlNodeGetContent(t)) != NULL) {
-				str_fmt(err, errlen, "SOAP fault: %.300s",
-				    (const char *)s);
-				xmlFree(s);
-				return;
-			}
-	}
-}
-
 /* 1 when text names uid as a whole UID (not a prefix or suffix of a
  * longer one). */
 static int
@@ -436,14 +396,19 @@ bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
 	xmlDoc *doc;
 	xmlNode *r, *l, *e;
 	const char *st, *code, *ctx, *sev;
+	char reason[SOAP_REASON_MAX];
 	size_t nerr = 0;
 	int first = 1, tr = 0;
 
 	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
 		return BRIDGE_RAD68_UNKNOWN;
-	r = reply_elem(xmlDocGetRootElement(doc));
+	r = soap_body_elem(xmlDocGetRootElement(doc));
 	if (r != NULL && xml_is(r, NS_SOAP12, "Fault")) {
-		fault_reason(r, err, errlen);
+		soap_fault_text(r, reason, sizeof reason);
+		if (reason[0] != '\0')
+			str_fmt(err, errlen, "SOAP fault: %.300s", reason);
+		else
+			str_fmt(err, errlen, "SOAP fault");
 		goto out;
 	}
 	if (r == NULL || !xml_is(r, NS_RS, "RegistryResponse") ||
@@ -501,219 +466,46 @@ bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
 int
 bridge_links_usable(const struct conf *cf, const struct bridge_links *l)
 {
-	if (l == NULL)
-		return 0;
-	return cf->dicom_repository_url[0] == '\0' ? l->repository != NULL :
-	    l->post != NULL;
+	(void)cf;
+	return l != NULL && l->repository != NULL;
 }
 
-/* One RAD-68 request: the metadata, the KOS file as attachment. */
-struct rad68_req {
-	const struct conf	*cf;
-	const struct bridge_links *l;
-	struct buf		*xml;		/* ProvideAndRegister... */
-	struct mtom_attachment	 att;		/* the KOS */
-	const char		*spool;		/* for an MTOM answer */
-};
-
-/* In process: the repository's ITI-41 route.  Returns 0 with the answer
- * in reply, or -1 (err set). */
+/* The RAD-68 request: the metadata, the KOS file as its attachment. */
 static int
-send_local(struct rad68_req *q, struct xact *x, struct buf *reply, char *err,
-    size_t errlen)
+rad68_call(struct soap_call *c, struct buf *xml, struct mtom_attachment *att,
+    const char *kos_path, const char *spool, char *err, size_t errlen)
 {
-	const struct soap_route *route;
-	struct soap_request req;
-	struct soap_reply rep;
-	xmlDoc *doc = NULL;
-	char e[256];
-	int rc = -1;
+	struct stat sb;
 
-	memset(&rep, 0, sizeof rep);
-	rep.body = *reply;
-	if ((route = soap_route_find(q->l->repository, ACT_ITI41)) == NULL) {
-		str_fmt(err, errlen, "the repository has no RAD-68 route");
-		goto out;
+	soap_call_init(c, ACT_ITI41, PACK_MTOM);
+	if (stat(kos_path, &sb) != 0) {
+		str_fmt(err, errlen, "%s: %s", kos_path, strerror(errno));
+		return -1;
 	}
-	if ((doc = xml_parse(q->xml->b_data, q->xml->b_len, e, sizeof e)) ==
-	    NULL) {
-		str_fmt(err, errlen, "manifest metadata: %s", e);
-		goto out;
-	}
-	memset(&req, 0, sizeof req);
-	req.doc = doc;
-	req.body = xmlDocGetRootElement(doc);
-	req.pack = PACK_MTOM;
-	req.att = &q->att;
-	req.natt = 1;
-	if (route->fn(q->l->repository->actor, x, &req, &rep) != 0 ||
-	    rep.body.b_len == 0) {
-		str_fmt(err, errlen, "repository: %s", x->reason[0] != '\0' ?
-		    x->reason : "handler failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	x->http_status = rc == 0 ? 200 : 500;
-	*reply = rep.body;
-	xmlFreeDoc(doc);
-	free(rep.att);
-	return rc;
+	memset(att, 0, sizeof *att);
+	str_lcpy(att->cid, PUB_CID, sizeof att->cid);
+	str_lcpy(att->content_type, "application/dicom",
+	    sizeof att->content_type);
+	str_lcpy(att->path, kos_path, sizeof att->path);
+	att->size = sb.st_size;
+	c->req.body_xml = xml->b_data;
+	c->req.body_len = xml->b_len;
+	c->req.att = att;
+	c->req.natt = 1;
+	c->req.bounds.timeout = PUB_TIMEOUT;
+	c->req.bounds.max_answer = PUB_MAX_REPLY;
+	c->req.bounds.max_part = PUB_MAX_REPLY;
+	c->req.bounds.max_parts = 4;
+	c->req.bounds.spool_dir = spool;
+	return 0;
 }
 
-static int
-put_buf(void *arg, const void *data, size_t len)
-{
-	return buf_add(arg, data, len) != BUF_OK;
-}
-
-/* The root part of an MTOM answer into root. */
-static int
-mtom_root(const char *ctype, const struct buf *body, const char *spool,
-    struct buf *root, char *err, size_t errlen)
-{
-	struct mtom_reader *rd = NULL;
-	struct mtom_message msg;
-	struct mtom_limits lim;
-	int rc = -1;
-
-	memset(&msg, 0, sizeof msg);
-	memset(&lim, 0, sizeof lim);
-	lim.max_envelope = PUB_MAX_REPLY;
-	lim.max_part = PUB_MAX_REPLY;
-	lim.max_parts = 4;
-	if (mtom_reader_new(&rd, ctype, spool, &lim, err, errlen) != MTOM_OK ||
-	    mtom_reader_feed(rd, body->b_data, body->b_len, err, errlen) !=
-	    MTOM_OK || mtom_reader_finish(rd, &msg, err, errlen) != MTOM_OK)
-		goto out;
-	buf_reset(root);
-	if (buf_add(root, msg.root.b_data, msg.root.b_len) != BUF_OK) {
-		str_fmt(err, errlen, "answer too large");
-		goto out;
-	}
-	rc = 0;
-out:
-	mtom_message_free(&msg);
-	mtom_reader_free(rd);
-	return rc;
-}
-
-/* "host:port" of an http(s) URL, for the audit record. */
-static void
-url_hostport(const char *url, char *out, size_t outsz)
-{
-	const char *h, *e;
-
-	out[0] = '\0';
-	if ((h = strstr(url, "://")) == NULL)
-		return;
-	h += 3;
-	e = h + strcspn(h, "/?#");
-	if ((size_t)(e - h) < outsz) {
-		memcpy(out, h, (size_t)(e - h));
-		out[e - h] = '\0';
-	}
-}
-
-/* To dicom.repository_url: a SOAP 1.2 envelope (wsa:Action ITI-41) with
- * the metadata as the root part of an MTOM message, the KOS as its
- * attachment.  Returns 0 with the answer's SOAP envelope in reply (an
- * HTTP error status with a SOAP fault is an answer too), or -1. */
-static int
-send_remote(struct rad68_req *q, struct xact *x, struct buf *reply,
-    char *err, size_t errlen)
-{
-	const struct conf *cf = q->cf;
-	struct soapclient_opts o;
-	struct mtom_writer w;
-	struct buf env, body, ans;
-	char msgid[SOAP_UUID_LEN], rtype[512], e[256];
-	long long len;
-	int status = 0, rc = -1;
-
-	buf_init(&env, PUB_MAX_XML + 4096);
-	buf_init(&body, PUB_MAX_REQUEST);
-	buf_init(&ans, PUB_MAX_REPLY);
-	if (soap_uuid(msgid, sizeof msgid) != 0) {
-		str_fmt(err, errlen, "cannot make a MessageID");
-		goto out;
-	}
-	str_lcpy(x->message_id, msgid, sizeof x->message_id);
-	if (buf_addf(&env, "<soap:Envelope xmlns:soap=\"%s\" xmlns:wsa=\"%s\">"
-	    "<soap:Header><wsa:Action soap:mustUnderstand=\"true\">%s"
-	    "</wsa:Action><wsa:MessageID>%s</wsa:MessageID><wsa:ReplyTo>"
-	    "<wsa:Address>%s</wsa:Address></wsa:ReplyTo>"
-	    "<wsa:To soap:mustUnderstand=\"true\">", NS_SOAP12, NS_WSA,
-	    ACT_ITI41, msgid, WSA_ANONYMOUS) != BUF_OK ||
-	    buf_add_xml(&env, cf->dicom_repository_url) != BUF_OK ||
-	    buf_adds(&env, "</wsa:To></soap:Header><soap:Body>") != BUF_OK ||
-	    buf_add(&env, q->xml->b_data, q->xml->b_len) != BUF_OK ||
-	    buf_adds(&env, "</soap:Body></soap:Envelope>") != BUF_OK) {
-		str_fmt(err, errlen, "manifest metadata too large");
-		goto out;
-	}
-	if (mtom_writer_init(&w, ACT_ITI41, e, sizeof e) != MTOM_OK ||
-	    mtom_length(&w, &env, &q->att, 1, &len, e, sizeof e) != MTOM_OK) {
-		str_fmt(err, errlen, "MTOM: %s", e);
-		goto out;
-	}
-	if (len < 0 || (unsigned long long)len > PUB_MAX_REQUEST) {
-		str_fmt(err, errlen, "RAD-68 message of %lld bytes is over the "
-		    "limit of %lu", len, PUB_MAX_REQUEST);
-		goto out;
-	}
-	if (mtom_write(&w, &env, &q->att, 1, put_buf, &body, e, sizeof e) !=
-	    MTOM_OK) {
-		str_fmt(err, errlen, "MTOM: %s", e);
-		goto out;
-	}
-	memset(&o, 0, sizeof o);
-	if (cf->http_cert[0] != '\0') {
-		o.cert = cf->http_cert;
-		o.key = cf->http_key;
-	}
-	if (cf->http_ca[0] != '\0')
-		o.ca = cf->http_ca;
-	o.timeout = PUB_TIMEOUT;
-	o.max_response = PUB_MAX_REPLY;
-	rtype[0] = '\0';
-	if (q->l->post(cf->dicom_repository_url, w.content_type,
-	    body.b_data, body.b_len, &o, &status, rtype, sizeof rtype, &ans,
-	    e, sizeof e) != 0) {
-		str_fmt(err, errlen, "%s", e);
-		x->http_status = 502;	/* no answer from the repository */
-		goto out;
-	}
-	x->http_status = status;
-	if (str_ncaseeq(rtype, CT_MULTIPART_RELATED,
-	    strlen(CT_MULTIPART_RELATED))) {
-		if (mtom_root(rtype, &ans, q->spool, reply, e, sizeof e) != 0) {
-			str_fmt(err, errlen, "HTTP %d, MTOM answer: %s", status,
-			    e);
-			goto out;
-		}
-	} else {
-		buf_reset(reply);
-		if (buf_add(reply, ans.b_data, ans.b_len) != BUF_OK) {
-			str_fmt(err, errlen, "answer too large");
-			goto out;
-		}
-	}
-	if (reply->b_len == 0) {
-		str_fmt(err, errlen, "HTTP %d without a body", status);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&env);
-	buf_free(&body);
-	buf_free(&ans);
-	return rc;
-}
-
-/* RAD-68 in process or to dicom.repository_url, audited (one record):
- * what the answer says about the manifest kos_uid / ssuid (no answer:
- * BRIDGE_RAD68_UNKNOWN). */
+/*
+ * RAD-68 to the repository peer, audited (one record): what the answer
+ * says about the manifest kos_uid / ssuid (no answer:
+ * BRIDGE_RAD68_UNKNOWN).  In process the repository's handler fills the
+ * record; a failure there is "repository: <its reason>".
+ */
 static enum bridge_rad68_outcome
 rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
     const char *kos_path, const char *spool, const char *study_uid,
@@ -721,57 +513,44 @@ rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
     size_t errlen)
 {
 	enum bridge_rad68_outcome oc = BRIDGE_RAD68_UNKNOWN;
-	struct rad68_req q;
-	struct buf reply;
+	struct mtom_attachment att;
+	struct soap_call c;
 	struct xact x;
-	struct stat sb;
-	char addr[64];
-	int remote = cf->dicom_repository_url[0] != '\0';
+	int local = soap_peer_is_local(l->repository);
 
-	buf_init(&reply, PUB_MAX_REPLY);
-	if (remote) {
-		url_hostport(cf->dicom_repository_url, addr, sizeof addr);
-		xact_begin(&x, cf, "dicom", cf->dicom_repository_url, addr);
-	} else
-		xact_begin(&x, cf, "dicom", "in-process", "local");
+	xact_begin(&x, cf, "dicom", soap_peer_target(l->repository),
+	    soap_peer_addr(l->repository));
 	str_lcpy(x.txn, TXN_RAD68, sizeof x.txn);
 	str_lcpy(x.action, ACT_ITI41, sizeof x.action);
 	xact_set_patient(&x, pid);
 	xact_set_object(&x, study_uid);
-	memset(&q, 0, sizeof q);
-	q.cf = cf;
-	q.l = l;
-	q.xml = xml;
-	q.spool = spool;
-	if (stat(kos_path, &sb) != 0) {
-		str_fmt(err, errlen, "%s: %s", kos_path, strerror(errno));
+	if (rad68_call(&c, xml, &att, kos_path, spool, err, errlen) != 0) {
 		xact_fail(&x, XACT_FAULT, err);
 		x.http_status = 500;
 		goto out;
 	}
-	str_lcpy(q.att.cid, PUB_CID, sizeof q.att.cid);
-	str_lcpy(q.att.content_type, "application/dicom",
-	    sizeof q.att.content_type);
-	str_lcpy(q.att.path, kos_path, sizeof q.att.path);
-	q.att.size = sb.st_size;
-	if ((remote ? send_remote(&q, &x, &reply, err, errlen) :
-	    send_local(&q, &x, &reply, err, errlen)) != 0) {
+	c.req.x = &x;
+	if (soap_peer_call(l->repository, &c) != XDS_OK ||
+	    (local && c.ans.fault)) {
+		if (c.ans.status != XDS_OK)
+			str_lcpy(err, c.ans.err, errlen);
+		else
+			str_fmt(err, errlen, "repository: %s",
+			    c.ans.fault_reason);
 		xact_fail(&x, XACT_FAULT, err);
 		goto out;
 	}
 	/* A Failure that proves an earlier send registered is still a
 	 * failed transaction on the wire: audited as one. */
-	if ((oc = bridge_rad68_outcome(reply.b_data, reply.b_len, kos_uid,
-	    ssuid, err, errlen)) != BRIDGE_RAD68_SUCCESS) {
+	if ((oc = bridge_rad68_outcome(c.ans.bytes.b_data, c.ans.bytes.b_len,
+	    kos_uid, ssuid, err, errlen)) != BRIDGE_RAD68_SUCCESS) {
 		xact_fail(&x, XACT_FAILURE, err);
-		if (!remote)
+		if (local)
 			x.http_status = 500;
-		goto out;
 	}
 out:
-	if (l->audit != NULL)
-		l->audit(&x);
-	buf_free(&reply);
+	xact_end(&x);
+	soap_call_free(&c);
 	return oc;
 }
 
@@ -946,7 +725,7 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	if (!bridge_links_usable(cf, l)) {
 		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
 		    "no repository runs in this node (repository.enabled)" :
-		    "dicom.repository_url is set but no HTTP client was given");
+		    "dicom.repository_url is set but no peer was given for it");
 		goto out;
 	}
 	if (bridge_db_study(db, study_uid, &row, err, errlen) != 0)

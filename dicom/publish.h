@@ -42,8 +42,8 @@ int	bridge_links_usable(const struct conf *conf,
  * dicom.class_code/type_code/facility_code/practice_code, modalities in
  * eventCodeList, serviceStartTime from StudyDate/StudyTime, uniqueId = the
  * KOS SOP Instance UID), replacing (RPLC) the study's previous entry if it
- * has one, handed to the repository's ITI-41 route in process, or sent
- * to dicom.repository_url through links->post.  On Success the study
+ * has one, sent to links->repository (in process, or to
+ * dicom.repository_url).  On Success the study
  * table records the entry.  Returns 0, or -1 with the reason in err (a
  * Failure's first error, a SOAP fault's reason, or why there was no
  * answer): the caller retries later.  One RAD-68 audit record per

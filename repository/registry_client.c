@@ -1,6 +1,11 @@
 /*
- * registry_client.c: ITI-42 from the repository to its registry, in
- * process or over SOAP (registry_client.h).
+ * registry_client.c: ITI-42 and ITI-18 from the repository to its
+ * registry through the registry peer (registry_client.h).
+ *
+ * Audit: an exchange in process is a transaction of this node and writes
+ * its own record (peer "in-process", address "local"; for ITI-42 the
+ * inbound request's message id).  A remote one writes none: the outbound
+ * record comes with ATNA.
  */
 #include "config.h"
 
@@ -9,75 +14,48 @@
 
 #include <libxml/tree.h>
 
-#include "actor.h"
 #include "buf.h"
 #include "conf.h"
 #include "ebrim.h"
 #include "log.h"
 #include "registry_client.h"
 #include "soap.h"
+#include "soap_peer.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
 
 #define REGC_MAX_RESPONSE	(16UL * 1024 * 1024)
-#define REGC_MAX_REQUEST	(64UL * 1024 * 1024)
-#define REGC_TIMEOUT		120
+#define REGC_TIMEOUT		120	/* seconds for an ITI-42 */
+#define REGC_FIND_TIMEOUT	30	/* seconds for a GetDocuments */
 
 struct registry_client {
-	const struct conf		*conf;
-	const struct soap_endpoint	*local;
-	const struct soap_route		*route;
-	registry_post_fn		 post;
-	registry_audit_fn		 audit;
-	char				 url[CONF_STR_MAX];
+	const struct conf	*conf;
+	struct soap_peer	*peer;
 };
 
 int
-registry_client_new(const struct conf *cf, const struct soap_endpoint *local,
-    registry_post_fn post, registry_audit_fn audit,
+registry_client_new(const struct conf *cf, struct soap_peer *registry,
     struct registry_client **out, char *err, size_t errlen)
 {
 	struct registry_client *rc;
 
 	*out = NULL;
+	if (registry == NULL) {
+		str_fmt(err, errlen, "no registry: enable registry.enabled "
+		    "or set repository.registry_url");
+		return -1;
+	}
 	if ((rc = calloc(1, sizeof *rc)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		return -1;
 	}
 	rc->conf = cf;
-	rc->audit = audit;
-	str_lcpy(rc->url, cf->repository_registry_url, sizeof rc->url);
-	if (rc->url[0] != '\0') {
-		if (post == NULL) {
-			str_fmt(err, errlen, "repository.registry_url is set "
-			    "but no SOAP client is available");
-			goto fail;
-		}
-		if (strncmp(rc->url, "https://", 8) != 0 &&
-		    strncmp(rc->url, "http://127.", 11) != 0 &&
-		    strncmp(rc->url, "http://localhost", 16) != 0) {
-			str_fmt(err, errlen, "repository.registry_url %s: "
-			    "https:// (mutual TLS) is required off loopback",
-			    rc->url);
-			goto fail;
-		}
-		rc->post = post;
-	} else {
-		if (local == NULL ||
-		    (rc->route = soap_route_find(local, ACT_ITI42)) == NULL) {
-			str_fmt(err, errlen, "no registry: enable registry.enabled "
-			    "or set repository.registry_url");
-			goto fail;
-		}
-		rc->local = local;
-	}
+	rc->peer = registry;
 	*out = rc;
 	return 0;
-fail:
-	free(rc);
-	return -1;
 }
 
 void
@@ -89,28 +67,24 @@ registry_client_free(struct registry_client *rc)
 const char *
 registry_client_target(const struct registry_client *rc)
 {
-	return rc->local != NULL ? "in-process" : rc->url;
+	return soap_peer_target(rc->peer);
 }
 
-/* The rs:RegistryResponse in n (itself, or the Body child of a SOAP
- * envelope); NULL if there is none. */
-static xmlNode *
-find_response(xmlNode *n)
+/* The record of an exchange in process (none for a remote one). */
+static struct xact *
+local_record(struct registry_client *rc, struct xact *sx, const char *txn,
+    const char *action, const char *message_id)
 {
-	xmlNode *c;
-
-	if (xml_is(n, NS_RS, "RegistryResponse"))
-		return n;
-	if (!xml_is(n, NS_SOAP12, "Envelope"))
+	if (!soap_peer_is_local(rc->peer))
 		return NULL;
-	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
-		if (xml_is(c, NS_SOAP12, "Body")) {
-			c = xml_first_elem(c);
-			return c != NULL && xml_is(c, NS_RS,
-			    "RegistryResponse") ? c : NULL;
-		}
-	return NULL;
+	xact_begin(sx, rc->conf, NULL, "in-process", "local");
+	str_lcpy(sx->txn, txn, sizeof sx->txn);
+	str_lcpy(sx->action, action, sizeof sx->action);
+	str_lcpy(sx->message_id, message_id, sizeof sx->message_id);
+	return sx;
 }
+
+/* ---- ITI-42 ---- */
 
 static int
 add_errors(xmlNode *rr, struct rim_errors *errs)
@@ -138,35 +112,42 @@ add_errors(xmlNode *rr, struct rim_errors *errs)
 	return 0;
 }
 
-int
-registry_client_parse_response(const char *xml, size_t len,
-    struct rim_errors *errs, char *err, size_t errlen)
+/* The RegistryResponse that is the answer's body element rr. */
+static int
+response_of(xmlNode *rr, struct rim_errors *errs, char *err, size_t errlen)
 {
-	xmlDoc *doc;
-	xmlNode *rr;
 	const char *st;
-	int rc = REGC_UNAVAILABLE;
+	int rc;
 
-	if ((doc = xml_parse(xml, len, err, errlen)) == NULL)
-		return REGC_UNAVAILABLE;
-	if ((rr = find_response(xmlDocGetRootElement(doc))) == NULL) {
+	if (rr == NULL || !xml_is(rr, NS_RS, "RegistryResponse")) {
 		str_fmt(err, errlen, "the answer holds no rs:RegistryResponse");
-		goto out;
+		return REGC_UNAVAILABLE;
 	}
 	if ((st = xml_attr(rr, "status")) == NULL) {
 		str_fmt(err, errlen, "RegistryResponse without status");
-		goto out;
+		return REGC_UNAVAILABLE;
 	}
-	if (add_errors(rr, errs) != 0) {
-		rc = REGC_ENOMEM;
-		goto out;
-	}
+	if (add_errors(rr, errs) != 0)
+		return REGC_ENOMEM;
 	rc = strcmp(st, ST_SUCCESS) == 0 ? REGC_SUCCESS : REGC_FAILURE;
 	if (rc == REGC_FAILURE && rim_errors_nerror(errs) == 0 &&
 	    rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
 	    "the registry answered %.200s without an error", st) != 0)
 		rc = REGC_ENOMEM;
-out:
+	return rc;
+}
+
+int
+registry_client_parse_response(const char *xml, size_t len,
+    struct rim_errors *errs, char *err, size_t errlen)
+{
+	xmlDoc *doc;
+	int rc;
+
+	if ((doc = xml_parse(xml, len, err, errlen)) == NULL)
+		return REGC_UNAVAILABLE;
+	rc = response_of(soap_body_elem(xmlDocGetRootElement(doc)), errs, err,
+	    errlen);
 	xmlFreeDoc(doc);
 	return rc;
 }
@@ -180,154 +161,106 @@ unavailable(struct rim_errors *errs, const char *why)
 	return REGC_UNAVAILABLE;
 }
 
+/*
+ * A remote registry that gave no answer we could take may hold the
+ * entries (it timed out, the connection broke, its answer went over the
+ * bound; a refused connection is treated alike, so that a registry down
+ * for a while leaves rows pending for the reconciliation): the rows stay.
+ * One that answered without a RegistryResponse did not register them.
+ */
 static int
-call_local(struct registry_client *rc, xmlDoc *doc, xmlNode *sor,
-    struct xact *parent, struct rim_errors *errs)
+remote_outcome(struct registry_client *rc, struct soap_call *c,
+    struct rim_errors *errs)
 {
-	struct soap_request req;
-	struct soap_reply reply;
-	struct xact sx;
+	const char *url = soap_peer_target(rc->peer);
+	char err[256], why[64];
+	int r;
+
+	if (c->ans.status == XDS_ENOMEM)
+		return REGC_ENOMEM;
+	if (c->ans.status != XDS_OK && (c->ans.status != XDS_EANSWER ||
+	    c->ans.toobig)) {
+		log_warnx("repository: registry %s: %s", url, c->ans.err);
+		if ((r = unavailable(errs, c->ans.err)) == REGC_UNAVAILABLE)
+			r = REGC_UNCERTAIN;
+		return r;
+	}
+	if (c->ans.status == XDS_OK && (r = response_of(c->ans.body, errs, err,
+	    sizeof err)) != REGC_UNAVAILABLE)
+		return r;
+	log_warnx("repository: registry %s: HTTP %d: %s", url,
+	    c->ans.http_status, c->ans.status == XDS_OK ? err : c->ans.err);
+	str_fmt(why, sizeof why, "HTTP %d without a RegistryResponse",
+	    c->ans.http_status);
+	return unavailable(errs, why);
+}
+
+static int
+local_outcome(struct soap_call *c, struct rim_errors *errs)
+{
 	char err[256];
 	int r;
 
-	memset(&req, 0, sizeof req);
-	memset(&reply, 0, sizeof reply);
-	req.doc = doc;
-	req.body = sor;
-	req.pack = PACK_SIMPLE;
-	buf_init(&reply.body, REGC_MAX_RESPONSE);
-	xact_begin(&sx, rc->conf, rc->local->path, "in-process", "local");
-	str_lcpy(sx.txn, TXN_ITI42, sizeof sx.txn);
-	str_lcpy(sx.action, ACT_ITI42, sizeof sx.action);
-	str_lcpy(sx.message_id, parent->message_id, sizeof sx.message_id);
-	if (rc->route->fn(rc->local->actor, &sx, &req, &reply) != 0 ||
-	    reply.body.b_len == 0) {
-		xact_fail(&sx, XACT_FAULT, sx.reason[0] != '\0' ? sx.reason :
-		    "registry handler failed");
-		sx.http_status = 500;
-		if (rc->audit != NULL)
-			rc->audit(&sx);
-		r = unavailable(errs, sx.reason);
-		goto out;
-	}
-	sx.http_status = 200;
-	if (rc->audit != NULL)
-		rc->audit(&sx);
-	r = registry_client_parse_response(reply.body.b_data, reply.body.b_len,
-	    errs, err, sizeof err);
-	if (r == REGC_UNAVAILABLE)
+	if (c->ans.status == XDS_ENOMEM)
+		return REGC_ENOMEM;
+	if (c->ans.status != XDS_OK)
+		return unavailable(errs, c->ans.err);
+	if (c->ans.fault)
+		return unavailable(errs, c->ans.fault_reason);
+	if ((r = response_of(c->ans.body, errs, err, sizeof err)) ==
+	    REGC_UNAVAILABLE)
 		r = unavailable(errs, err);
-out:
-	buf_free(&reply.body);
-	free(reply.att);
-	return r;
-}
-
-/* sor as standalone XML text (namespaces declared on it). */
-static int
-serialise(xmlNode *sor, struct buf *out)
-{
-	xmlDoc *d;
-	xmlNode *copy;
-	xmlBuffer *xb;
-	int rc = -1;
-
-	if ((d = xmlNewDoc((const xmlChar *)"1.0")) == NULL)
-		return -1;
-	if ((xb = xmlBufferCreate()) == NULL) {
-		xmlFreeDoc(d);
-		return -1;
-	}
-	if ((copy = xmlDocCopyNode(sor, d, 1)) == NULL)
-		goto out;
-	xmlDocSetRootElement(d, copy);
-	xmlReconciliateNs(d, copy);
-	if (xmlNodeDump(xb, d, copy, 0, 0) < 0)
-		goto out;
-	if (buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) !=
-	    BUF_OK)
-		goto out;
-	rc = 0;
-out:
-	xmlBufferFree(xb);
-	xmlFreeDoc(d);
-	return rc;
-}
-
-static int
-call_remote(struct registry_client *rc, xmlNode *sor, struct rim_errors *errs)
-{
-	struct soapclient_opts o;
-	struct buf body, ans;
-	char err[256];
-	int status = 0, r;
-
-	buf_init(&body, REGC_MAX_REQUEST);
-	buf_init(&ans, REGC_MAX_RESPONSE);
-	if (serialise(sor, &body) != 0) {
-		r = REGC_ENOMEM;
-		goto out;
-	}
-	memset(&o, 0, sizeof o);
-	if (rc->conf->http_cert[0] != '\0') {
-		o.cert = rc->conf->http_cert;
-		o.key = rc->conf->http_key;
-	}
-	if (rc->conf->http_ca[0] != '\0')
-		o.ca = rc->conf->http_ca;
-	o.timeout = REGC_TIMEOUT;
-	o.max_response = REGC_MAX_RESPONSE;
-	if (rc->post(rc->url, ACT_ITI42, buf_str(&body), &o, &status, &ans,
-	    err, sizeof err) != 0) {
-		log_warnx("repository: registry %s: %s", rc->url, err);
-		if ((r = unavailable(errs, err)) == REGC_UNAVAILABLE)
-			r = REGC_UNCERTAIN;
-		goto out;
-	}
-	r = registry_client_parse_response(buf_str(&ans), ans.b_len, errs,
-	    err, sizeof err);
-	if (r == REGC_UNAVAILABLE) {
-		log_warnx("repository: registry %s: HTTP %d: %s", rc->url,
-		    status, err);
-		str_fmt(err, sizeof err, "HTTP %d without a RegistryResponse",
-		    status);
-		r = unavailable(errs, err);
-	}
-out:
-	buf_free(&body);
-	buf_free(&ans);
 	return r;
 }
 
 int
-registry_client_register(struct registry_client *rc, xmlDoc *doc,
-    xmlNode *sor, struct xact *parent, struct rim_errors *errs)
+registry_client_register(struct registry_client *rc, xmlNode *sor,
+    struct xact *parent, struct rim_errors *errs)
 {
-	if (rc->local != NULL)
-		return call_local(rc, doc, sor, parent, errs);
-	return call_remote(rc, sor, errs);
+	struct soap_call c;
+	struct xact sx;
+	int r;
+
+	soap_call_init(&c, ACT_ITI42, PACK_SIMPLE);
+	c.req.body = sor;
+	c.req.bounds.timeout = REGC_TIMEOUT;
+	c.req.bounds.max_answer = REGC_MAX_RESPONSE;
+	c.req.x = local_record(rc, &sx, TXN_ITI42, ACT_ITI42,
+	    parent->message_id);
+	(void)soap_peer_call(rc->peer, &c);
+	if (c.req.x != NULL) {
+		xact_end(c.req.x);
+		r = local_outcome(&c, errs);
+	} else
+		r = remote_outcome(rc, &c, errs);
+	soap_call_free(&c);
+	return r;
 }
 
-/* ---- GetDocuments by uniqueId (start-up reconciliation) ---- */
+/* ---- GetDocuments by uniqueId (reconciliation) ---- */
 
-#define REGC_FIND_TIMEOUT	30
-
-static xmlNode *
-find_query_response(xmlNode *n)
+static int
+found_of(xmlNode *qr, char *err, size_t errlen)
 {
-	xmlNode *c;
+	xmlNode *l;
+	const char *st;
+	int rc = 0;
 
-	if (xml_is(n, NS_QUERY, "AdhocQueryResponse"))
-		return n;
-	if (!xml_is(n, NS_SOAP12, "Envelope"))
-		return NULL;
-	for (c = xml_first_elem(n); c != NULL; c = xml_next_elem(c))
-		if (xml_is(c, NS_SOAP12, "Body")) {
-			c = xml_first_elem(c);
-			return c != NULL && xml_is(c, NS_QUERY,
-			    "AdhocQueryResponse") ? c : NULL;
-		}
-	return NULL;
+	if (qr == NULL || !xml_is(qr, NS_QUERY, "AdhocQueryResponse")) {
+		str_fmt(err, errlen, "the answer holds no AdhocQueryResponse");
+		return -1;
+	}
+	if ((st = xml_attr(qr, "status")) == NULL ||
+	    strcmp(st, ST_SUCCESS) != 0) {
+		str_fmt(err, errlen, "GetDocuments answered %.200s",
+		    st != NULL ? st : "without a status");
+		return -1;
+	}
+	for (l = xml_first_elem(qr); l != NULL; l = xml_next_elem(l))
+		if (xml_is(l, NS_RIM, "RegistryObjectList") &&
+		    xml_first_elem(l) != NULL)
+			rc = 1;
+	return rc;
 }
 
 int
@@ -335,28 +268,11 @@ registry_client_parse_found(const char *xml, size_t len, char *err,
     size_t errlen)
 {
 	xmlDoc *doc;
-	xmlNode *qr, *l;
-	const char *st;
-	int rc = -1;
+	int rc;
 
 	if ((doc = xml_parse(xml, len, err, errlen)) == NULL)
 		return -1;
-	if ((qr = find_query_response(xmlDocGetRootElement(doc))) == NULL) {
-		str_fmt(err, errlen, "the answer holds no AdhocQueryResponse");
-		goto out;
-	}
-	if ((st = xml_attr(qr, "status")) == NULL ||
-	    strcmp(st, ST_SUCCESS) != 0) {
-		str_fmt(err, errlen, "GetDocuments answered %.200s",
-		    st != NULL ? st : "without a status");
-		goto out;
-	}
-	rc = 0;
-	for (l = xml_first_elem(qr); l != NULL; l = xml_next_elem(l))
-		if (xml_is(l, NS_RIM, "RegistryObjectList") &&
-		    xml_first_elem(l) != NULL)
-			rc = 1;
-out:
+	rc = found_of(soap_body_elem(xmlDocGetRootElement(doc)), err, errlen);
 	xmlFreeDoc(doc);
 	return rc;
 }
@@ -378,96 +294,45 @@ uid_quotable(const char *uid)
 	return 1;
 }
 
-static int
-find_local(struct registry_client *rc, const char *q, size_t qlen,
-    struct buf *ans, char *err, size_t errlen)
-{
-	const struct soap_route *route;
-	struct soap_request req;
-	struct soap_reply reply;
-	struct xact sx;
-	xmlDoc *doc = NULL;
-	int r = -1;
-
-	memset(&reply, 0, sizeof reply);
-	if ((route = soap_route_find(rc->local, ACT_ITI18)) == NULL) {
-		str_fmt(err, errlen, "the local registry has no ITI-18 route");
-		return -1;
-	}
-	if ((doc = xml_parse(q, qlen, err, errlen)) == NULL)
-		return -1;
-	memset(&req, 0, sizeof req);
-	req.doc = doc;
-	req.body = xmlDocGetRootElement(doc);
-	req.pack = PACK_SIMPLE;
-	reply.body = *ans;
-	xact_begin(&sx, rc->conf, rc->local->path, "in-process", "local");
-	str_lcpy(sx.txn, TXN_ITI18, sizeof sx.txn);
-	str_lcpy(sx.action, ACT_ITI18, sizeof sx.action);
-	if (route->fn(rc->local->actor, &sx, &req, &reply) != 0 ||
-	    reply.body.b_len == 0) {
-		xact_fail(&sx, XACT_FAULT, sx.reason[0] != '\0' ? sx.reason :
-		    "registry handler failed");
-		sx.http_status = 500;
-		str_fmt(err, errlen, "in-process ITI-18: %s", sx.reason);
-	} else {
-		sx.http_status = 200;
-		r = 0;
-	}
-	if (rc->audit != NULL)
-		rc->audit(&sx);
-	*ans = reply.body;
-	free(reply.att);
-	xmlFreeDoc(doc);
-	return r;
-}
-
 int
 registry_client_find(struct registry_client *rc, const char *uid, char *err,
     size_t errlen)
 {
-	struct soapclient_opts o;
-	struct buf q, ans;
-	int status = 0, r = -1;
+	struct soap_call c;
+	struct xact sx;
+	char q[1024];
+	int r = -1;
 
-	buf_init(&q, 4096);
-	buf_init(&ans, REGC_MAX_RESPONSE);
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	if (!uid_quotable(uid)) {
 		str_fmt(err, errlen, "uniqueId cannot be queried literally");
 		goto out;
 	}
-	if (buf_addf(&q, "<query:AdhocQueryRequest xmlns:query=\"%s\" "
+	if (str_fmt(q, sizeof q, "<query:AdhocQueryRequest xmlns:query=\"%s\" "
 	    "xmlns:rim=\"%s\"><query:ResponseOption returnType=\"ObjectRef\" "
 	    "returnComposedObjects=\"false\"/><rim:AdhocQuery id=\"%s\">"
 	    "<rim:Slot name=\"$XDSDocumentEntryUniqueId\"><rim:ValueList>"
 	    "<rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot>"
 	    "</rim:AdhocQuery></query:AdhocQueryRequest>", NS_QUERY, NS_RIM,
-	    SQ_GETDOCUMENTS, uid) != BUF_OK) {
-		str_fmt(err, errlen, "out of memory");
+	    SQ_GETDOCUMENTS, uid) < 0) {
+		str_fmt(err, errlen, "GetDocuments request too long");
 		goto out;
 	}
-	if (rc->local != NULL) {
-		if (find_local(rc, buf_str(&q), q.b_len, &ans, err, errlen) !=
-		    0)
-			goto out;
-	} else {
-		memset(&o, 0, sizeof o);
-		if (rc->conf->http_cert[0] != '\0') {
-			o.cert = rc->conf->http_cert;
-			o.key = rc->conf->http_key;
-		}
-		if (rc->conf->http_ca[0] != '\0')
-			o.ca = rc->conf->http_ca;
-		o.timeout = REGC_FIND_TIMEOUT;
-		o.max_response = REGC_MAX_RESPONSE;
-		if (rc->post(rc->url, ACT_ITI18, buf_str(&q), &o, &status,
-		    &ans, err, errlen) != 0)
-			goto out;
-	}
-	r = registry_client_parse_found(buf_str(&ans), ans.b_len, err,
-	    errlen);
+	c.req.body_xml = q;
+	c.req.bounds.timeout = REGC_FIND_TIMEOUT;
+	c.req.bounds.max_answer = REGC_MAX_RESPONSE;
+	c.req.x = local_record(rc, &sx, TXN_ITI18, ACT_ITI18, "");
+	(void)soap_peer_call(rc->peer, &c);
+	if (c.req.x != NULL)
+		xact_end(c.req.x);
+	if (c.ans.status != XDS_OK)
+		str_lcpy(err, c.ans.err, errlen);
+	else if (c.ans.fault && c.req.x != NULL)
+		str_fmt(err, errlen, "in-process ITI-18: %s",
+		    c.ans.fault_reason);
+	else
+		r = found_of(c.ans.body, err, errlen);
 out:
-	buf_free(&q);
-	buf_free(&ans);
+	soap_call_free(&c);
 	return r;
 }

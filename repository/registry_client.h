@@ -1,15 +1,14 @@
 /*
  * registry_client.h: how the Document Repository reaches its Document
- * Registry with ITI-42 (ihe-reference.md 1.12 P3, P4).
+ * Registry: ITI-42 to register a submission's metadata, ITI-18
+ * GetDocuments to reconcile rows whose registration outcome is unknown
+ * (ihe-reference.md 1.12 P3, P4).
  *
- *   in-process: the ITI-42 route of the local registry's endpoint is
- *               called directly with the metadata DOM (no copy, no HTTP);
- *               the call is audited as its own ITI-42 transaction;
- *   SOAP:       repository.registry_url, simple SOAP 1.2, mutual TLS with
- *               the node's http.cert/http.key/http.ca.
- *
- * The SOAP transport is passed in (registry_post_fn, e.g. soapclient_call)
- * so that this library does not link the node's HTTP client.
+ * Both go to the registry peer the node gives the repository (soap_peer.h):
+ * this node's registry in process (the metadata DOM handed to its route,
+ * no copy, no HTTP; each call audited as its own transaction), or
+ * repository.registry_url over simple SOAP 1.2 with the node's TLS client
+ * identity (http.cert/http.key/http.ca).
  */
 #ifndef XDS_REGISTRY_CLIENT_H
 #define XDS_REGISTRY_CLIENT_H
@@ -17,22 +16,11 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
-#include "soapclient.h"
-
-struct buf;
 struct conf;
 struct registry_client;
 struct rim_errors;
-struct soap_endpoint;
+struct soap_peer;
 struct xact;
-
-/* Closes (audits) the in-process ITI-42 transaction: xact_end, which
- * lives in the node layer above this library; NULL: not audited. */
-typedef void (*registry_audit_fn)(struct xact *);
-
-typedef int (*registry_post_fn)(const char *url, const char *action,
-    const char *body_xml, const struct soapclient_opts *o, int *http_status,
-    struct buf *out, char *err, size_t errlen);
 
 enum regc_status {
 	REGC_SUCCESS = 0,	/* the registry answered Success */
@@ -47,33 +35,29 @@ enum regc_status {
 };
 
 /*
- * local: the local registry's endpoint (NULL when none runs here); post:
- * the SOAP transport, required when cf->repository_registry_url is set;
- * audit: see registry_audit_fn.  Fails when neither way to a registry
- * exists.
+ * registry: the peer (the caller's; it must outlive the client), NULL
+ * when the node has no registry to give, which fails.
  */
-int	registry_client_new(const struct conf *cf,
-	    const struct soap_endpoint *local, registry_post_fn post,
-	    registry_audit_fn audit, struct registry_client **out, char *err,
-	    size_t errlen);
+int	registry_client_new(const struct conf *cf, struct soap_peer *registry,
+	    struct registry_client **out, char *err, size_t errlen);
 void	registry_client_free(struct registry_client *);
 /* "in-process" or the URL. */
 const char *registry_client_target(const struct registry_client *);
 
 /*
- * Register the lcm:SubmitObjectsRequest element sor (of document doc) as
+ * Register the lcm:SubmitObjectsRequest element sor (in its document) as
  * ITI-42.  The registry's RegistryErrors (errors and warnings) are added
- * to errs.  parent is the inbound transaction (for the log).
+ * to errs.  parent is the inbound transaction (its message id goes into
+ * the in-process record).
  */
-int	registry_client_register(struct registry_client *, xmlDoc *doc,
-	    xmlNode *sor, struct xact *parent, struct rim_errors *errs);
+int	registry_client_register(struct registry_client *, xmlNode *sor,
+	    struct xact *parent, struct rim_errors *errs);
 
 /*
  * Ask the registry whether it holds a DocumentEntry with this uniqueId
- * (ITI-18 GetDocuments, returnType ObjectRef, any status; in-process or
- * to repository.registry_url).  1: it does, 0: it does not, -1: no
- * answer that tells (err says why).  For the start-up reconciliation of
- * rows whose registration outcome is unknown.
+ * (ITI-18 GetDocuments, returnType ObjectRef, any status).  1: it does,
+ * 0: it does not, -1: no answer that tells (err says why).  For the
+ * reconciliation of rows whose registration outcome is unknown.
  */
 int	registry_client_find(struct registry_client *, const char *unique_id,
 	    char *err, size_t errlen);
@@ -86,7 +70,8 @@ int	registry_client_parse_found(const char *xml, size_t len, char *err,
 /*
  * Parse a RegistryResponse (alone, or the Body child of a SOAP envelope)
  * from len bytes: REGC_SUCCESS / REGC_FAILURE with its errors added to
- * errs, or REGC_UNAVAILABLE when it is not one.  Pure; for tests.
+ * errs, or REGC_UNAVAILABLE when it is not one.  Pure; for tests and the
+ * fuzz target.
  */
 int	registry_client_parse_response(const char *xml, size_t len,
 	    struct rim_errors *errs, char *err, size_t errlen);

@@ -559,7 +559,7 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		ret = respond(&p, reply, 0);
 		goto out;
 	}
-	rc = registry_client_register(p.r->rc, req->doc, sor, x, &p.errs);
+	rc = registry_client_register(p.r->rc, sor, x, &p.errs);
 	/* Registration is over, whatever its outcome: from here the rows are
 	 * committed or rolled back below, or (outcome unknown) left for the
 	 * reconciliation, which skips rows marked live (repo_db.h). */

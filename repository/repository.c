@@ -213,9 +213,8 @@ static const struct xml_qname inline_documents[] = {
 };
 
 int
-repository_open(const struct conf *cf, const struct soap_endpoint *local,
-    registry_post_fn post, registry_audit_fn audit, struct repository **out,
-    char *err, size_t errlen)
+repository_open(const struct conf *cf, struct soap_peer *registry,
+    struct repository **out, char *err, size_t errlen)
 {
 	struct repository *r;
 	char path[CONF_STR_MAX + 32], oerr[128];
@@ -247,8 +246,7 @@ repository_open(const struct conf *cf, const struct soap_endpoint *local,
 	    cf->node_state_dir) < 0 ||
 	    repo_db_open(path, &r->db, err, errlen) != REPO_DB_OK)
 		goto fail;
-	if (registry_client_new(cf, local, post, audit, &r->rc, err,
-	    errlen) != 0)
+	if (registry_client_new(cf, registry, &r->rc, err, errlen) != 0)
 		goto fail;
 	if (blobstore_sweep(r->bs, REPOSITORY_SWEEP_GRACE, keep_blob, r->db,
 	    &removed, err, errlen) != BLOB_OK)

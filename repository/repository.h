@@ -15,13 +15,14 @@
 struct conf;
 struct repository;
 struct soap_endpoint;
+struct soap_peer;
 
 /*
  * Open the store and the index, sweep orphaned blobs (older than
- * REPOSITORY_SWEEP_GRACE seconds) and connect to the registry: local is
- * the endpoint of the registry of this node (or NULL), post the SOAP
- * transport for repository.registry_url (soapclient_call, or NULL),
- * audit what closes the in-process ITI-42 transaction (xact_end, or NULL).
+ * REPOSITORY_SWEEP_GRACE seconds) and connect to the registry through
+ * the peer the node gives (this node's registry in process, or
+ * repository.registry_url; registry_client.h), which must outlive the
+ * repository.
  */
 #define REPOSITORY_SWEEP_GRACE	60
 /*
@@ -34,8 +35,7 @@ struct soap_endpoint;
  * per pass (the rest on the next one).
  */
 #define REPOSITORY_RECONCILE_MAX	10000
-int	repository_open(const struct conf *, const struct soap_endpoint *local,
-	    registry_post_fn post, registry_audit_fn audit,
+int	repository_open(const struct conf *, struct soap_peer *registry,
 	    struct repository **, char *err, size_t errlen);
 /* Stops the reconciliation thread (waits for the registry query in
  * flight, if any: at most its timeout) and frees everything. */

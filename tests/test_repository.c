@@ -1,7 +1,8 @@
 /*
  * test_repository.c: CUnit tests of the Document Repository: the blob
  * store (durability order, dedup, delete, sweep) and the ITI-41/ITI-43
- * handlers against a fake in-process registry.
+ * handlers against a fake registry in process (a local peer), and one
+ * over HTTP (a lib/http server on port 0) for the remote registry.
  */
 #include "config.h"
 
@@ -9,6 +10,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +20,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "actor.h"
 #include "blobstore.h"
 #include "buf.h"
 #include "conf.h"
 #include "ebrim.h"
+#include "http.h"
 #include "registry_client.h"
 #include "repository.h"
 #include "repository_int.h"
+#include "soap.h"
+#include "soap_peer.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -310,6 +319,7 @@ static const struct soap_endpoint fake_ep = { "/xds/registry", fake_routes,
 
 static struct conf cf;
 static struct repository *repo;
+static struct soap_peer *fake_peer;	/* fake_ep in process */
 static char state[512];
 
 static const char PNR_HEAD[] =
@@ -421,7 +431,8 @@ suite_init(void)
 	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
 	str_lcpy(cf.repository_unique_id, REPO_ID, sizeof cf.repository_unique_id);
 	cf.repository_max_document_size = 1024;
-	if (repository_open(&cf, &fake_ep, NULL, NULL, &repo, err,
+	if (soap_peer_local(&fake_peer, &fake_ep, NULL, err, sizeof err) !=
+	    XDS_OK || repository_open(&cf, fake_peer, &repo, err,
 	    sizeof err) != 0) {
 		fprintf(stderr, "repository_open: %s\n", err);
 		return -1;
@@ -433,6 +444,7 @@ static int
 suite_clean(void)
 {
 	repository_close(repo);
+	soap_peer_free(fake_peer);
 	return 0;
 }
 
@@ -440,25 +452,21 @@ static void
 test_open_errors(void)
 {
 	struct repository *r;
+	struct soap_peer *p = NULL;
 	struct conf c = cf;
 	char err[256];
 
-	CU_ASSERT_EQUAL(repository_open(&c, NULL, NULL, NULL, &r, err,
-	    sizeof err), -1);
+	/* no way to a registry (none runs here, no registry_url) */
+	CU_ASSERT_EQUAL(repository_open(&c, NULL, &r, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no registry"));
 	str_lcpy(c.repository_unique_id, "not-an-oid", sizeof c.repository_unique_id);
-	CU_ASSERT_EQUAL(repository_open(&c, &fake_ep, NULL, NULL, &r, err,
-	    sizeof err), -1);
+	CU_ASSERT_EQUAL(repository_open(&c, fake_peer, &r, err, sizeof err),
+	    -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "repository.unique_id"));
-	c = cf;
-	str_lcpy(c.repository_registry_url, "https://reg.example/xds",
-	    sizeof c.repository_registry_url);
-	CU_ASSERT_EQUAL(repository_open(&c, &fake_ep, NULL, NULL, &r, err,
-	    sizeof err), -1);
-	str_lcpy(c.repository_registry_url, "http://reg.example/xds",
-	    sizeof c.repository_registry_url);
-	CU_ASSERT_EQUAL(registry_client_new(&c, NULL, (registry_post_fn)1,
-	    NULL, (struct registry_client **)&r, err, sizeof err), -1);
+	/* plain HTTP off loopback: refused where the peer is made */
+	CU_ASSERT_EQUAL(soap_peer_remote(&p, "http://reg.example/xds", NULL,
+	    err, sizeof err), XDS_EINVAL);
+	CU_ASSERT_PTR_NULL(p);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "https://"));
 }
 
@@ -684,68 +692,164 @@ retrieve1(struct call *c, const char *uid)
 	run(repo_iti43, xml, c);
 }
 
-/* ---- remote registry through an injected SOAP transport ---- */
+/* ---- a remote registry over HTTP ---- */
 
+/*
+ * A registry server in this process (lib/http on port 0) that answers by
+ * mode: 0 Success, 1 no answer (the connection breaks in the middle of
+ * one: the request may have been processed), 2 a SOAP fault, 3 ITI-18
+ * GetDocuments holding 1.2.3.601 only (anything else: no answer).
+ */
 static struct {
-	int	 mode;		/* 0 Success, 1 no answer, 2 fault */
-	int	 calls;
-	int	 ns_ok;		/* body stands alone, slots set */
+	struct http_server	*hs;
+	pthread_t		 thr;
+	char			 url[128];
+	atomic_int		 mode;
+	atomic_int		 calls;
+	atomic_int		 ns_ok;	/* body stands alone, slots set */
 } remote;
 
+/* The ITI-42 body as sent: the SubmitObjectsRequest is soap:Body's child
+ * and declares its own namespaces; no document content went along. */
 static int
-fake_post(const char *url, const char *action, const char *body_xml,
-    const struct soapclient_opts *o, int *http_status, struct buf *out,
-    char *err, size_t errlen)
+sor_alone(const char *env)
 {
-	(void)url;
-	(void)o;
-	remote.calls++;
-	remote.ns_ok = strcmp(action, ACT_ITI42) == 0 &&
-	    strncmp(body_xml, "<lcm:SubmitObjectsRequest", 25) == 0 &&
-	    strstr(body_xml, "xmlns:lcm=\"" NS_LCM "\"") != NULL &&
-	    strstr(body_xml, "xmlns:rim=\"" NS_RIM "\"") != NULL &&
-	    strstr(body_xml, ">" HW_SHA1 "<") != NULL &&
-	    strstr(body_xml, "xdsb:Document") == NULL;
-	if (remote.mode == 1) {
-		str_fmt(err, errlen, "Operation timed out");
+	const char *b = strstr(env, "<soap:Body>");
+
+	return b != NULL && strncmp(b + 11, "<lcm:SubmitObjectsRequest", 25) ==
+	    0 && strstr(b, "xmlns:lcm=\"" NS_LCM "\"") != NULL &&
+	    strstr(b, "xmlns:rim=\"" NS_RIM "\"") != NULL &&
+	    strstr(b, ">" HW_SHA1 "<") != NULL &&
+	    strstr(b, "xdsb:Document") == NULL;
+}
+
+static void
+remote_answer(struct http_conn *c, const char *action, const char *body)
+{
+	static const char ok[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body><rs:RegistryResponse xmlns:rs=\"" NS_RS "\" status=\""
+	    ST_SUCCESS "\"/></s:Body></s:Envelope>";
+	static const char fault[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body><s:Fault/></s:Body></s:Envelope>";
+	char out[1024];
+	int mode = atomic_load(&remote.mode), n;
+
+	if (mode == 0)
+		http_respond(c, 200, CT_SOAP12, ok, sizeof ok - 1);
+	else if (mode == 2)
+		http_respond(c, 500, CT_SOAP12, fault, sizeof fault - 1);
+	else if (mode == 3 && strcmp(action, ACT_ITI18) == 0 &&
+	    strstr(body, SQ_GETDOCUMENTS) != NULL &&
+	    (n = snprintf(out, sizeof out, "<s:Envelope xmlns:s=\"" NS_SOAP12
+	    "\"><s:Body><q:AdhocQueryResponse xmlns:q=\"" NS_QUERY "\" "
+	    "status=\"" ST_SUCCESS "\"><r:RegistryObjectList xmlns:r=\""
+	    NS_RIM "\">%s</r:RegistryObjectList></q:AdhocQueryResponse>"
+	    "</s:Body></s:Envelope>", strstr(body, "('1.2.3.601')") != NULL ?
+	    "<r:ObjectRef id=\"urn:uuid:x\"/>" : "")) > 0 &&
+	    (size_t)n < sizeof out)
+		http_respond(c, 200, CT_SOAP12, out, (size_t)n);
+	else {			/* half an answer, then the line drops */
+		http_close_after(c);
+		if (http_respond_begin(c, 200, CT_SOAP12, 1000, NULL) == 0)
+			(void)http_respond_write(c, "<s:Envelope", 11);
+	}
+}
+
+static void
+remote_handler(struct http_conn *c, const struct http_request *r, void *arg)
+{
+	struct soap_env env;
+	struct soap_fault f;
+	struct buf in;
+	char chunk[65536];
+	ssize_t n;
+
+	(void)r;
+	(void)arg;
+	atomic_fetch_add(&remote.calls, 1);
+	buf_init(&in, 1 << 20);
+	while ((n = http_body_read(c, chunk, sizeof chunk)) > 0)
+		if (buf_add(&in, chunk, (size_t)n) != BUF_OK)
+			break;
+	if (soap_env_parse(in.b_data, in.b_len, &env, &f) == 0) {
+		if (strcmp(env.action, ACT_ITI42) == 0)
+			atomic_store(&remote.ns_ok, sor_alone(buf_str(&in)));
+		remote_answer(c, env.action, buf_str(&in));
+		soap_env_free(&env);
+	} else
+		http_respond(c, 400, "text/plain", "bad", 3);
+	buf_free(&in);
+}
+
+static void *
+remote_thread(void *arg)
+{
+	(void)arg;
+	(void)http_server_run(remote.hs);
+	return NULL;
+}
+
+static int
+remote_start(void)
+{
+	struct http_server_opts o;
+	char err[256];
+
+	memset(&o, 0, sizeof o);
+	o.host = "127.0.0.1";
+	o.workers = 2;
+	o.queue = 8;
+	if ((remote.hs = http_server_new(&o, remote_handler, NULL, err,
+	    sizeof err)) == NULL) {
+		fprintf(stderr, "http_server_new: %s\n", err);
 		return -1;
 	}
-	if (remote.mode == 3) {
-		/* GetDocuments: the registry holds 1.2.3.601 only */
-		if (strcmp(action, ACT_ITI18) != 0 || strstr(body_xml,
-		    SQ_GETDOCUMENTS) == NULL)
-			return -1;
-		*http_status = 200;
-		return buf_addf(out, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
-		    "<s:Body><q:AdhocQueryResponse xmlns:q=\"" NS_QUERY "\" "
-		    "status=\"" ST_SUCCESS "\"><r:RegistryObjectList "
-		    "xmlns:r=\"" NS_RIM "\">%s</r:RegistryObjectList>"
-		    "</q:AdhocQueryResponse></s:Body></s:Envelope>",
-		    strstr(body_xml, "('1.2.3.601')") != NULL ?
-		    "<r:ObjectRef id=\"urn:uuid:x\"/>" : "") == BUF_OK ? 0 :
-		    -1;
+	snprintf(remote.url, sizeof remote.url,
+	    "http://127.0.0.1:%d/xds/registry", http_server_port(remote.hs));
+	return pthread_create(&remote.thr, NULL, remote_thread, NULL);
+}
+
+static void
+remote_stop(void)
+{
+	http_server_stop(remote.hs);
+	pthread_join(remote.thr, NULL);
+	http_server_free(remote.hs);
+}
+
+/* A repository whose registry is the remote one. */
+static int
+remote_open(const struct conf *c, struct soap_peer **p, struct repository **r)
+{
+	char err[256];
+
+	if (soap_peer_remote(p, remote.url, NULL, err, sizeof err) != XDS_OK ||
+	    repository_open(c, *p, r, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
 	}
-	*http_status = remote.mode == 0 ? 200 : 500;
-	return buf_adds(out, remote.mode == 0 ? "<s:Envelope xmlns:s=\""
-	    NS_SOAP12 "\"><s:Body><rs:RegistryResponse xmlns:rs=\"" NS_RS
-	    "\" status=\"" ST_SUCCESS "\"/></s:Body></s:Envelope>" :
-	    "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body><s:Fault/>"
-	    "</s:Body></s:Envelope>") == BUF_OK ? 0 : -1;
+	return 0;
+}
+
+static void
+remote_close(struct soap_peer *p, struct repository *r)
+{
+	repository_close(r);
+	soap_peer_free(p);
 }
 
 static void
 test_remote_registry(void)
 {
 	struct repository *saved = repo;
+	struct soap_peer *peer;
 	struct conf c = cf;
 	struct repo_doc d;
 	struct call k;
 	char err[256];
 
-	str_lcpy(c.repository_registry_url, "https://registry.example/xds",
-	    sizeof c.repository_registry_url);
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(remote_start(), 0);
+	CU_ASSERT_EQUAL_FATAL(remote_open(&c, &peer, &repo), 0);
 	memset(&k, 0, sizeof k);
 	remote.mode = 0;
 	pnr1(&k, "1.2.3.600", NULL, NULL);
@@ -789,8 +893,8 @@ test_remote_registry(void)
 	/* restart with the registry unreachable: all stay pending */
 	remote.mode = 1;
 	remote.calls = 0;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	    sizeof err), 0);
 	CU_ASSERT_EQUAL(remote.calls, 1);	/* stops at the first */
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 3);
 	repository_close(repo);
@@ -798,8 +902,8 @@ test_remote_registry(void)
 	 * never were */
 	remote.mode = 3;
 	remote.calls = 0;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	    sizeof err), 0);
 	CU_ASSERT_EQUAL(remote.calls, 3);
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 0);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
@@ -813,7 +917,8 @@ test_remote_registry(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
 	CU_ASSERT_EQUAL(k.reply.natt, 1);
 	call_free(&k);
-	repository_close(repo);
+	remote_close(peer, repo);
+	remote_stop();
 	repo = saved;
 }
 
@@ -922,6 +1027,7 @@ static void
 test_periodic_reconcile(void)
 {
 	struct repository *saved = repo;
+	struct soap_peer *peer;
 	struct conf c = cf;
 	struct repo_doc d;
 	struct call k;
@@ -930,11 +1036,9 @@ test_periodic_reconcile(void)
 	double t0;
 
 	fresh("periodic", c.node_state_dir, sizeof c.node_state_dir);
-	str_lcpy(c.repository_registry_url, "https://registry.example/xds",
-	    sizeof c.repository_registry_url);
 	c.repository_reconcile_interval = 1;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(remote_start(), 0);
+	CU_ASSERT_EQUAL_FATAL(remote_open(&c, &peer, &repo), 0);
 	/* two submissions of unknown outcome: pending, no marks left (the
 	 * ITI-42 call returned) */
 	memset(&k, 0, sizeof k);
@@ -979,14 +1083,15 @@ test_periodic_reconcile(void)
 	repository_close(repo);
 	/* a long interval: close does not wait for it */
 	c.repository_reconcile_interval = 86400;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	    sizeof err), 0);
 	t0 = mono();
 	repository_close(repo);
 	CU_ASSERT(mono() - t0 < 1.0);
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, NULL, fake_post, NULL,
-	    &repo, err, sizeof err), 0);
-	repository_close(repo);
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	    sizeof err), 0);
+	remote_close(peer, repo);
+	remote_stop();
 	repo = saved;
 }
 
@@ -1052,6 +1157,8 @@ main(void)
 	const char *t = getenv("TMPDIR");
 
 	xml_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGPIPE, SIG_IGN);
 	snprintf(tmpdir, sizeof tmpdir, "%s/test_repository.XXXXXX",
 	    t != NULL ? t : "/tmp");
 	if (mkdtemp(tmpdir) == NULL)

@@ -482,11 +482,14 @@ local_fault(struct soap_call *c, struct xact *x, const char *reason)
 	return XDS_OK;
 }
 
-/* What the caller left unset of the record: txn (the route's), action. */
+/* What the caller left unset of the record: txn (the route's), action,
+ * endpoint (its path). */
 static void
-local_record(const struct soap_call *c, struct xact *x,
-    const struct soap_route *route)
+local_record(const struct soap_peer *p, const struct soap_call *c,
+    struct xact *x, const struct soap_route *route)
 {
+	if (x->endpoint[0] == '\0')
+		str_lcpy(x->endpoint, p->ep->path, sizeof x->endpoint);
 	if (route != NULL && strcmp(x->txn, "HTTP") == 0)
 		str_lcpy(x->txn, route->txn, sizeof x->txn);
 	if (x->action[0] == '\0')
@@ -504,7 +507,7 @@ local_request(struct soap_peer *p, struct soap_call *c, struct xact *x,
 	char e[256];
 
 	*route = soap_route_find(p->ep, c->req.action);
-	local_record(c, x, *route);
+	local_record(p, c, x, *route);
 	if (*route == NULL) {
 		str_fmt(e, sizeof e, "unknown action %s at %s", c->req.action,
 		    p->ep->path);

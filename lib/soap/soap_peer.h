@@ -146,11 +146,12 @@ struct soap_call {
 		size_t		 natt;
 		struct soap_bounds bounds;	/* over the peer's */
 		/* The outbound transaction record, or NULL: the call sets
-		 * txn and action when unset, message_id, http_status (502
-		 * when no answer came); in process the handler fills it as
-		 * for an inbound request and a failure is recorded as a
-		 * fault.  The outcome of a remote exchange is the caller's,
-		 * and so is xact_end. */
+		 * action when unset, message_id, http_status (502 when no
+		 * answer came); in process also txn and endpoint when
+		 * unset (the route's, the endpoint's path), the handler
+		 * fills it as for an inbound request and a failure is
+		 * recorded as a fault.  The outcome of a remote exchange
+		 * is the caller's, and so is xact_end. */
 		struct xact	*x;
 		soap_progress_fn progress;	/* or NULL */
 		void		*progress_arg;

@@ -31,7 +31,8 @@
 #include "registry.h"
 #include "repository.h"
 #include "router.h"
-#include "soapclient.h"
+#include "soap_peer.h"
+#include "status.h"
 #include "str.h"
 #include "tls.h"
 #include "xact.h"
@@ -68,16 +69,104 @@ on_signal(int sig)
 		http_server_stop(server);
 }
 
+/* The actors of this node and the peers they reach each other by. */
+struct node {
+	struct registry		*reg;
+	struct repository	*repo;
+	struct bridge_ids	*ids;
+	struct router		*rt;
+	struct soap_peer	*registry;	/* the repository's registry */
+	struct soap_peer	*repository;	/* where RAD-68 goes */
+};
+
+/*
+ * The peer an actor reaches another by: url (the value of option opt)
+ * over SOAP with the node's TLS client identity, or, when url is empty,
+ * local (an endpoint of this node, NULL when none runs here: *out is
+ * NULL then).
+ */
+static int
+peer_open(const struct conf *cf, const char *opt, const char *url,
+    const struct soap_endpoint *local, struct soap_peer **out, char *err,
+    size_t errlen)
+{
+	struct soap_peer_opts o;
+	char e[CONF_STR_MAX + 64];
+
+	*out = NULL;
+	if (url[0] == '\0')
+		return local == NULL ? 0 : soap_peer_local(out, local, NULL,
+		    err, errlen);
+	memset(&o, 0, sizeof o);
+	if (cf->http_cert[0] != '\0') {
+		o.cert = cf->http_cert;
+		o.key = cf->http_key;
+	}
+	if (cf->http_ca[0] != '\0')
+		o.ca = cf->http_ca;
+	if (soap_peer_remote(out, url, &o, e, sizeof e) != XDS_OK) {
+		str_fmt(err, errlen, "%s %s", opt, e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the actors, mount their endpoints and wire them to each other;
+ * fatal on failure. */
+static void
+node_open(const struct conf *cf, struct node *n)
+{
+	char err[512];
+
+	memset(n, 0, sizeof *n);
+	if (cf->registry_enabled &&
+	    registry_open(cf, &n->reg, err, sizeof err) != 0)
+		fatalx("registry: %s", err);
+	if ((n->rt = router_new(cf, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	if (n->reg != NULL)
+		router_mount(n->rt, registry_endpoint(n->reg));
+	if (cf->dicom_enabled) {
+		if (bridge_ids_open(cf, &n->ids, err, sizeof err) != 0)
+			fatalx("dicom: %s", err);
+		router_mount(n->rt, bridge_ids_endpoint(n->ids));
+	}
+	if (cf->repository_enabled) {
+		if (peer_open(cf, "repository.registry_url",
+		    cf->repository_registry_url, n->reg != NULL ?
+		    registry_endpoint(n->reg) : NULL, &n->registry, err,
+		    sizeof err) != 0 ||
+		    repository_open(cf, n->registry, &n->repo, err,
+		    sizeof err) != 0)
+			fatalx("repository: %s", err);
+		router_mount(n->rt, repository_endpoint(n->repo));
+	}
+	if (cf->dicom_enabled && peer_open(cf, "dicom.repository_url",
+	    cf->dicom_repository_url, n->repo != NULL ?
+	    repository_endpoint(n->repo) : NULL, &n->repository, err,
+	    sizeof err) != 0)
+		fatalx("dicom: %s", err);
+}
+
+/* After the server and the bridge stopped. */
+static void
+node_close(struct node *n)
+{
+	router_free(n->rt);
+	repository_close(n->repo);
+	soap_peer_free(n->registry);
+	soap_peer_free(n->repository);
+	bridge_ids_close(n->ids);
+	registry_close(n->reg);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct conf conf;
 	struct http_server_opts ho;
-	struct registry *reg = NULL;
 	struct bridge *dicom = NULL;
-	struct bridge_ids *ids = NULL;
-	struct repository *repo = NULL;
-	struct router *rt = NULL;
+	struct node node;
 	SSL_CTX *tls = NULL;
 	char err[512], host[256];
 	const char *cfile = NULL;
@@ -144,24 +233,7 @@ main(int argc, char **argv)
 	    audit_open(conf.node_state_dir, err, sizeof err) != 0)
 		fatalx("state directory: %s", err);
 	xact_set_sink(xact_done);
-	if (conf.registry_enabled &&
-	    registry_open(&conf, &reg, err, sizeof err) != 0)
-		fatalx("registry: %s", err);
-	if ((rt = router_new(&conf, err, sizeof err)) == NULL)
-		fatalx("%s", err);
-	if (reg != NULL)
-		router_mount(rt, registry_endpoint(reg));
-	if (conf.dicom_enabled) {
-		if (bridge_ids_open(&conf, &ids, err, sizeof err) != 0)
-			fatalx("dicom: %s", err);
-		router_mount(rt, bridge_ids_endpoint(ids));
-	}
-	if (conf.repository_enabled) {
-		if (repository_open(&conf, reg != NULL ? registry_endpoint(reg) :
-		    NULL, soapclient_call, xact_end, &repo, err, sizeof err) != 0)
-			fatalx("repository: %s", err);
-		router_mount(rt, repository_endpoint(repo));
-	}
+	node_open(&conf, &node);
 
 	memset(&ho, 0, sizeof ho);
 	ho.host = host;
@@ -177,7 +249,7 @@ main(int argc, char **argv)
 	ho.max_requests_per_conn = (int)conf.http_max_requests_per_conn;
 	ho.tls = tls;
 	ho.on_refuse = router_refused;
-	if ((server = http_server_new(&ho, router_handle, rt, err,
+	if ((server = http_server_new(&ho, router_handle, node.rt, err,
 	    sizeof err)) == NULL)
 		fatalx("http.listen %s: %s", conf.http_listen, err);
 
@@ -197,29 +269,21 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, conf.http_tls ? "https" : "http", host,
 	    http_server_port(server), conf.node_state_dir);
 	if (conf.dicom_enabled) {
-		struct bridge_links bl = {
-			.repository = repo != NULL ?
-			    repository_endpoint(repo) : NULL,
-			.audit = xact_end,
-			.post = soapclient_post,	/* dicom.repository_url */
-		};
+		struct bridge_links bl = { .repository = node.repository };
 
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
 		log_info("DICOM bridge %s listening on %s", conf.dicom_ae_title,
 		    conf.dicom_listen);
 	}
-	router_set_ready(rt, 1);
+	router_set_ready(node.rt, 1);
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	bridge_stop(dicom);	/* current associations finish */
 	log_info("stopped");
 
 	http_server_free(server);
 	server = NULL;
-	router_free(rt);
-	repository_close(repo);
-	bridge_ids_close(ids);
-	registry_close(reg);
+	node_close(&node);
 	audit_close();
 	SSL_CTX_free(tls);
 	curl_global_cleanup();
