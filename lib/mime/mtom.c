@@ -751,6 +751,24 @@ pull_file(struct mtom_pull *p, unsigned char *out, size_t len, char *err,
 	return n;
 }
 
+/* Root part bytes, from the caller's buffer. */
+static size_t
+pull_root(struct mtom_pull *p, unsigned char *out, size_t len)
+{
+	size_t n = p->root->b_len - (size_t)p->boff;
+
+	if (n > len)
+		n = len;
+	if (n > 0)
+		memcpy(out, p->root->b_data + p->boff, n);
+	p->boff += (off_t)n;
+	if ((size_t)p->boff == p->root->b_len) {
+		p->ph = PH_TAIL;
+		p->hoff = 0;
+	}
+	return n;
+}
+
 int
 mtom_pull_new(struct mtom_pull **out, const struct mtom_writer *w,
     const struct buf *root, const struct mtom_attachment *att, size_t natt,
@@ -821,18 +839,7 @@ mtom_pull_read(struct mtom_pull *p, void *buf, size_t len, char *err,
 			break;
 		case PH_BODY:
 			if (p->part == 0) {
-				n = p->root->b_len - (size_t)p->boff;
-				if (n > len - done)
-					n = len - done;
-				if (n > 0)
-					memcpy(out + done, p->root->b_data +
-					    p->boff, n);
-				p->boff += (off_t)n;
-				done += n;
-				if ((size_t)p->boff == p->root->b_len) {
-					p->ph = PH_TAIL;
-					p->hoff = 0;
-				}
+				done += pull_root(p, out + done, len - done);
 				break;
 			}
 			if ((r = pull_file(p, out + done, len - done, err,

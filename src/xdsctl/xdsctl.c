@@ -215,9 +215,9 @@ main(int argc, char **argv)
 			break;
 		case 'j': ctl.json = 1; break;
 		case 'v': ctl.verbose = 1; break;
-		case 'E': ctl.tls.cert = optarg; break;
-		case 'K': ctl.tls.key = optarg; break;
-		case 'A': ctl.tls.ca = optarg; break;
+		case 'E': ctl.cert = optarg; break;
+		case 'K': ctl.key = optarg; break;
+		case 'A': ctl.ca = optarg; break;
 		default: usage();
 		}
 	}
@@ -236,10 +236,10 @@ main(int argc, char **argv)
 		    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 		    port);
 	}
-	if (ctl.conf.http_tls && ctl.tls.cert == NULL) {
-		ctl.tls.cert = ctl.conf.http_cert;
-		ctl.tls.key = ctl.conf.http_key;
-		ctl.tls.ca = ctl.conf.http_ca;
+	if (ctl.conf.http_tls && ctl.cert == NULL) {
+		ctl.cert = ctl.conf.http_cert;
+		ctl.key = ctl.conf.http_key;
+		ctl.ca = ctl.conf.http_ca;
 	}
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);

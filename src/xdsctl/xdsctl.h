@@ -3,12 +3,15 @@
 #define XDS_XDSCTL_H
 
 #include "conf.h"
-#include "soapclient.h"
+
+struct soap_call;
+struct soap_peer;
 
 struct ctl {
 	struct conf		 conf;
 	char			 url[1024];	/* registry endpoint URL */
-	struct soapclient_opts	 tls;
+	const char		*cert, *key;	/* client certificate, or NULL */
+	const char		*ca;		/* CA file for the server, or NULL */
 	int			 json;
 	int			 verbose;
 };
@@ -27,15 +30,26 @@ int	ctl_image(struct ctl *, int argc, char **argv);
 
 /* xdsctl_util.c */
 #define CTL_MAX_FILE	(64 * 1024 * 1024)
-struct _xmlNode;
+#define CTL_TIMEOUT	300	/* seconds for a registry transaction */
+#define CTL_LOW_SPEED	300	/* seconds without progress, any transfer */
+/*
+ * A peer at url with xdsctl's transport: the TLS files of -E/-K/-A (or
+ * the node's), plain HTTP to any host (a test tool speaks to the node it
+ * is told), no deadline for big transfers but CTL_LOW_SPEED seconds
+ * without progress.  NULL with a message on stderr.
+ */
+struct soap_peer *ctl_peer(const struct ctl *, const char *url);
+/*
+ * Run c at url and print why it failed: no answer, not SOAP, a SOAP
+ * fault (with -v the answer too).  0 with c->ans.body the answer's body
+ * element, or -1.  The caller frees c (soap_call_free) either way.
+ */
+int	ctl_call(struct ctl *, const char *url, struct soap_call *c);
 /* A bare BSN becomes bsn^^^&OID_BSN&ISO; a CX is checked and kept
  * canonical.  -1 with a message on stderr. */
 int	ctl_patient_cx(const char *id, char *out, size_t outsz);
 /* A whole (small) file, at most max bytes; NULL with a message. */
 char	*ctl_read_file(const char *path, size_t max, size_t *len);
-/* The first element {ns}name in the subtree of n, or NULL. */
-struct _xmlNode *ctl_find_elem(struct _xmlNode *n, const char *ns,
-	    const char *name);
 /* The last ':'-part of a status URN ("Success"), "" for NULL. */
 const char *ctl_short_status(const char *s);
 

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "bridge_db.h"
 #include "buf.h"
 #include "dcmshim.h"
@@ -27,7 +25,7 @@
 #include "mtom.h"
 #include "rad69.h"
 #include "soap.h"
-#include "soapclient.h"
+#include "soap_peer.h"
 #include "str.h"
 #include "vocab.h"
 #include "xdsctl.h"
@@ -185,12 +183,12 @@ out:
  * patient at the registry (--url), the Approved DocumentEntry whose
  * referenceIdList names the study; ITI-43 for its KOS manifest; RAD-69 at
  * /xdsi/source for the instances it references (MTOM answers spooled to
- * a private temporary directory); C-STORE to dicom.pacs.  The spool is
- * removed on every path out.
+ * a private temporary directory, kept with their calls until the end);
+ * C-STORE to dicom.pacs.  The spool is removed on every path out.
  */
 #define IMPORT_MAX_REFS		20000	/* instances in one manifest */
 #define IMPORT_BATCH		500	/* DocumentRequests per RAD-69 */
-#define IMPORT_MAX_ANSWER	((size_t)1 << 20)	/* non-MTOM answers */
+#define IMPORT_MAX_ANSWER	((size_t)16 << 20)	/* envelope, MTOM root */
 #define IMPORT_MAX_QUERY	((size_t)64 << 20)	/* ITI-18 answer */
 #define IMPORT_MAX_REQUEST	((size_t)4 << 20)	/* RAD-69 request */
 
@@ -213,26 +211,10 @@ struct imp {
 	size_t		 nrefs, caprefs;
 	size_t		 retrieved, stored, failed, sent;
 	int		 tty;
-	struct mtom_message msgs[IMPORT_MAX_REFS / IMPORT_BATCH + 2];
-	size_t		 nmsgs;
+	/* ITI-43 and RAD-69: their answers' files are the instances */
+	struct soap_call calls[IMPORT_MAX_REFS / IMPORT_BATCH + 2];
+	size_t		 ncalls;
 };
-
-/* A descendant element by namespace and local name (depth first). */
-static xmlNode *
-find_desc(xmlNode *n, const char *ns, const char *name)
-{
-	xmlNode *c, *r;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xml_is(n, ns, name))
-			return n;
-		if ((c = n->children) != NULL && (r = find_desc(c, ns, name)))
-			return r;
-	}
-	return NULL;
-}
 
 /* 1 if the DocumentEntry's referenceIdList names study as a study UID. */
 static int
@@ -253,46 +235,52 @@ names_study(const struct rim_object *o, const char *study)
 	return 0;
 }
 
+/* The FindDocuments request (Approved, LeafClass) for bsn. */
+static int
+find_request(const char *bsn, struct buf *q)
+{
+	return buf_adds(q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
+	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
+	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"><rim:Slot name=\""
+	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
+	    buf_addf(q, "%s^^^&amp;%s&amp;ISO", bsn, OID_BSN) |
+	    buf_adds(q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
+	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
+	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
+	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
+}
+
 /* ITI-18 FindDocuments (Approved, LeafClass) for bsn; the KOS entry of
  * study into m.  0 found, 1 none, -1 error (printed). */
 static int
 find_manifest(struct imp *m, const char *bsn, const char *study)
 {
-	struct buf q, out;
+	struct soap_call c;
+	struct buf q;
 	struct rim_list l;
-	xmlDoc *doc = NULL;
 	xmlNode *list;
 	char err[1024];
-	int status = 0, rc = -1;
+	int rc = -1;
 	size_t i;
 
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&q, 64 * 1024);
-	buf_init(&out, IMPORT_MAX_QUERY);
 	rim_list_init(&l);
-	if ((buf_adds(&q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
-	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
-	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
-	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"><rim:Slot name=\""
-	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
-	    buf_addf(&q, "%s^^^&amp;%s&amp;ISO", bsn, OID_BSN) |
-	    buf_adds(&q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
-	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
-	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
-	    "</rim:AdhocQuery></query:AdhocQueryRequest>")) != BUF_OK) {
+	if (find_request(bsn, &q) != BUF_OK) {
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
-	if (soapclient_call(m->ctl->url, ACT_ITI18, buf_str(&q), &m->ctl->tls,
-	    &status, &out, err, sizeof err) != 0) {
-		fprintf(stderr, "xdsctl: FindDocuments: %s\n", err);
+	c.req.body_xml = buf_str(&q);
+	c.req.bounds.timeout = CTL_TIMEOUT;
+	c.req.bounds.max_answer = IMPORT_MAX_QUERY;
+	if (ctl_call(m->ctl, m->ctl->url, &c) != 0)
 		goto out;
-	}
-	if ((doc = xml_parse(buf_str(&out), out.b_len, err, sizeof err)) ==
-	    NULL || (list = find_desc(xmlDocGetRootElement(doc), NS_RIM,
-	    "RegistryObjectList")) == NULL) {
+	if ((list = xml_find(c.ans.body, NS_RIM, "RegistryObjectList")) ==
+	    NULL) {
 		fprintf(stderr, "xdsctl: FindDocuments at %s answered HTTP %d "
-		    "without a RegistryObjectList%s%s\n", m->ctl->url, status,
-		    doc == NULL ? ": " : "", doc == NULL ? err : "");
+		    "without a RegistryObjectList\n", m->ctl->url,
+		    c.ans.http_status);
 		goto out;
 	}
 	if (rim_parse_list(list, &l, err, sizeof err) != 0) {
@@ -315,154 +303,31 @@ find_manifest(struct imp *m, const char *bsn, const char *study)
 	}
 out:
 	rim_list_free(&l);
-	if (doc)
-		xmlFreeDoc(doc);
+	soap_call_free(&c);
 	buf_free(&q);
-	buf_free(&out);
 	return rc;
 }
 
-struct post {
-	CURL			*curl;
-	struct mtom_reader	*rd;
-	struct buf		 answer;	/* a non-MTOM answer */
-	const char		*spool;
-	int			 failed;
-	char			 err[512];
-};
-
-static size_t
-on_body(char *p, size_t sz, size_t nmemb, void *arg)
-{
-	struct post *x = arg;
-	size_t n = sz * nmemb;
-	char *ct = NULL;
-
-	if (x->rd == NULL && x->answer.b_len == 0 && !x->failed) {
-		curl_easy_getinfo(x->curl, CURLINFO_CONTENT_TYPE, &ct);
-		if (ct != NULL && strncasecmp(ct, CT_MULTIPART_RELATED,
-		    strlen(CT_MULTIPART_RELATED)) == 0 &&
-		    mtom_reader_new(&x->rd, ct, x->spool, NULL, x->err,
-		    sizeof x->err) != MTOM_OK) {
-			x->failed = 1;
-			return 0;
-		}
-	}
-	if (x->rd != NULL) {
-		if (mtom_reader_feed(x->rd, p, n, x->err, sizeof x->err) !=
-		    MTOM_OK) {
-			x->failed = 1;
-			return 0;
-		}
-		return n;
-	}
-	if (buf_add(&x->answer, p, n) != BUF_OK) {
-		str_fmt(x->err, sizeof x->err, "answer over %zu bytes",
-		    IMPORT_MAX_ANSWER);
-		x->failed = 1;
-		return 0;
-	}
-	return n;
-}
-
-static int
-add_body(void *arg, const void *data, size_t len)
-{
-	return buf_add(arg, data, len) != BUF_OK;
-}
-
-/* POST body (one element) as an MTOM request for action; the MTOM answer
- * into msg, its parts spooled.  0, or -1 (printed). */
+/* body (one element) as an MTOM request for action at url: the next of
+ * m's calls, kept with its answer's files.  0 with the call in *out, or
+ * -1 (printed). */
 static int
 post_mtom(struct imp *m, const char *url, const char *action,
-    const char *body, struct mtom_message *msg)
+    const char *body, struct soap_call **out)
 {
-	struct mtom_writer w;
-	struct buf env, req;
-	struct curl_slist *hdr = NULL;
-	struct post x;
-	char msgid[SOAP_UUID_LEN], line[1024], cerr[CURL_ERROR_SIZE] = "";
-	long status = 0;
-	int rc = -1;
-	CURLcode cc;
+	struct soap_call *c;
 
-	memset(&x, 0, sizeof x);
-	memset(msg, 0, sizeof *msg);
-	buf_init(&env, IMPORT_MAX_REQUEST);
-	buf_init(&req, IMPORT_MAX_REQUEST + 4096);
-	buf_init(&x.answer, IMPORT_MAX_ANSWER);
-	x.spool = m->spool;
-	if (soap_uuid(msgid, sizeof msgid) != 0 ||
-	    mtom_writer_init(&w, action, x.err, sizeof x.err) != MTOM_OK)
-		goto out;
-	if ((buf_adds(&env, "<soap:Envelope xmlns:soap=\"" NS_SOAP12
-	    "\" xmlns:wsa=\"" NS_WSA "\"><soap:Header><wsa:Action "
-	    "soap:mustUnderstand=\"true\">") | buf_add_xml(&env, action) |
-	    buf_addf(&env, "</wsa:Action><wsa:MessageID>%s</wsa:MessageID>"
-	    "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS "</wsa:Address>"
-	    "</wsa:ReplyTo><wsa:To soap:mustUnderstand=\"true\">", msgid) |
-	    buf_add_xml(&env, url) | buf_adds(&env, "</wsa:To></soap:Header>"
-	    "<soap:Body>") | buf_adds(&env, body) |
-	    buf_adds(&env, "</soap:Body></soap:Envelope>")) != BUF_OK ||
-	    mtom_write(&w, &env, NULL, 0, add_body, &req, x.err,
-	    sizeof x.err) != MTOM_OK) {
-		if (x.err[0] == '\0')
-			str_lcpy(x.err, "out of memory", sizeof x.err);
-		goto out;
+	if (m->ncalls == sizeof m->calls / sizeof m->calls[0]) {
+		fprintf(stderr, "xdsctl: too many requests\n");
+		return -1;
 	}
-	str_fmt(line, sizeof line, "Content-Type: %s", w.content_type);
-	if ((x.curl = curl_easy_init()) == NULL ||
-	    (hdr = curl_slist_append(NULL, line)) == NULL) {
-		str_lcpy(x.err, "out of memory", sizeof x.err);
-		goto out;
-	}
-	curl_easy_setopt(x.curl, CURLOPT_URL, url);
-	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, buf_str(&req));
-	curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)req.b_len);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.curl, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, 300L);
-	curl_easy_setopt(x.curl, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "xdsctl/" PACKAGE_VERSION);
-	if (m->ctl->tls.cert)
-		curl_easy_setopt(x.curl, CURLOPT_SSLCERT, m->ctl->tls.cert);
-	if (m->ctl->tls.key)
-		curl_easy_setopt(x.curl, CURLOPT_SSLKEY, m->ctl->tls.key);
-	if (m->ctl->tls.ca)
-		curl_easy_setopt(x.curl, CURLOPT_CAINFO, m->ctl->tls.ca);
-	if ((cc = curl_easy_perform(x.curl)) != CURLE_OK) {
-		if (x.err[0] == '\0')
-			str_lcpy(x.err, cerr[0] ? cerr : curl_easy_strerror(cc),
-			    sizeof x.err);
-		goto out;
-	}
-	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &status);
-	if (x.rd == NULL) {
-		str_fmt(x.err, sizeof x.err, "HTTP %ld without an MTOM answer: "
-		    "%.300s", status, buf_str(&x.answer));
-		goto out;
-	}
-	if (mtom_reader_finish(x.rd, msg, x.err, sizeof x.err) != MTOM_OK)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		fprintf(stderr, "xdsctl: %s at %s: %s\n", action, url, x.err);
-	mtom_reader_free(x.rd);
-	curl_slist_free_all(hdr);
-	if (x.curl)
-		curl_easy_cleanup(x.curl);
-	buf_free(&x.answer);
-	buf_free(&env);
-	buf_free(&req);
-	return rc;
+	c = &m->calls[m->ncalls++];
+	soap_call_init(c, action, PACK_MTOM);
+	c->req.body_xml = body;
+	c->req.bounds.max_answer = IMPORT_MAX_ANSWER;
+	c->req.bounds.spool_dir = m->spool;
+	*out = c;
+	return ctl_call(m->ctl, url, c);
 }
 
 /* url with its path replaced: http://h:p/xds/registry -> http://h:p<path>. */
@@ -479,10 +344,9 @@ node_url(const char *url, const char *path, char *out, size_t outsz)
 
 /* The RegistryResponse status of an answer ("Success" ...) or "". */
 static const char *
-answer_status(xmlDoc *doc)
+answer_status(const struct soap_call *sc)
 {
-	xmlNode *rr = find_desc(xmlDocGetRootElement(doc), NS_RS,
-	    "RegistryResponse");
+	xmlNode *rr = xml_find(sc->ans.body, NS_RS, "RegistryResponse");
 	const char *s = rr ? xml_attr(rr, "status") : NULL;
 	const char *c;
 
@@ -493,15 +357,15 @@ answer_status(xmlDoc *doc)
 
 /* Each DocumentResponse of an answer: fn(uid, attachment path). */
 static int
-each_document(const struct mtom_message *msg, xmlDoc *doc,
+each_document(const struct soap_call *sc,
     int (*fn)(void *, const char *, const char *), void *arg)
 {
-	xmlNode *rsp, *dr, *c;
+	xmlNode *rsp = sc->ans.body, *dr, *c;
 	int n = 0;
 
-	rsp = find_desc(xmlDocGetRootElement(doc), NS_XDSB,
-	    "RetrieveDocumentSetResponse");
-	for (dr = rsp ? xml_first_elem(rsp) : NULL; dr; dr = xml_next_elem(dr)) {
+	if (!xml_is(rsp, NS_XDSB, "RetrieveDocumentSetResponse"))
+		return 0;
+	for (dr = xml_first_elem(rsp); dr; dr = xml_next_elem(dr)) {
 		char uid[DCMSHIM_UI_SZ + 1] = "";
 		const struct mtom_attachment *a = NULL;
 
@@ -511,9 +375,9 @@ each_document(const struct mtom_message *msg, xmlDoc *doc,
 			if (xml_is(c, NS_XDSB, "DocumentUniqueId"))
 				xml_text(c, uid, sizeof uid);
 			else if (xml_is(c, NS_XDSB, "Document") &&
-			    (c = find_desc(c->children, NS_XOP, "Include")) !=
-			    NULL) {
-				a = mtom_find(msg->att, msg->natt,
+			    (c = xml_find(c->children, NS_XOP,
+			    "Include")) != NULL) {
+				a = mtom_find(sc->ans.att, sc->ans.natt,
 				    xml_attr(c, "href"));
 				c = c->parent;
 			}
@@ -562,9 +426,8 @@ kos_ref(void *arg, const char *series, const char *cls, const char *sop)
 static int
 fetch_manifest(struct imp *m)
 {
-	struct mtom_message *msg = &m->msgs[m->nmsgs];
+	struct soap_call *c;
 	struct buf b;
-	xmlDoc *doc = NULL;
 	char url[1024], path[1024] = "", err[512];
 	int rc = -1;
 
@@ -580,17 +443,11 @@ fetch_manifest(struct imp *m)
 		fprintf(stderr, "xdsctl: URL or request too long\n");
 		goto out;
 	}
-	if (post_mtom(m, url, ACT_ITI43, buf_str(&b), msg) != 0)
+	if (post_mtom(m, url, ACT_ITI43, buf_str(&b), &c) != 0)
 		goto out;
-	m->nmsgs++;
-	if ((doc = xml_parse(buf_str(&msg->root), msg->root.b_len, err,
-	    sizeof err)) == NULL) {
-		fprintf(stderr, "xdsctl: ITI-43 answer: %s\n", err);
-		goto out;
-	}
-	if (each_document(msg, doc, kos_found, path) != 1) {
+	if (each_document(c, kos_found, path) != 1) {
 		fprintf(stderr, "xdsctl: ITI-43 at %s: manifest %s not returned "
-		    "(%s)\n", url, m->unique_id, answer_status(doc));
+		    "(%s)\n", url, m->unique_id, answer_status(c));
 		goto out;
 	}
 	if (dcmshim_kos_read(path, &m->kos, kos_ref, m, err, sizeof err) != 0) {
@@ -599,8 +456,6 @@ fetch_manifest(struct imp *m)
 	}
 	rc = 0;
 out:
-	if (doc)
-		xmlFreeDoc(doc);
 	buf_free(&b);
 	return rc;
 }
@@ -632,64 +487,60 @@ instance_found(void *arg, const char *uid, const char *path)
 	return -1;
 }
 
-/* RAD-69 for refs [from, to), series by series as the manifest lists
- * them. */
+/* The RAD-69 request for refs [from, to), series by series as the
+ * manifest lists them. */
 static int
-fetch_instances(struct imp *m, const char *url, size_t from, size_t to)
+rad69_request(const struct imp *m, size_t from, size_t to, struct buf *b)
 {
-	struct mtom_message *msg;
-	struct buf b;
-	xmlDoc *doc = NULL;
-	char err[512];
 	size_t i;
-	int rc = -1, r = BUF_OK;
+	int r = BUF_OK;
 
-	if (m->nmsgs == sizeof m->msgs / sizeof m->msgs[0])
-		return -1;
-	msg = &m->msgs[m->nmsgs];
-	buf_init(&b, IMPORT_MAX_REQUEST);
-	r |= buf_adds(&b, "<xdsiB:RetrieveImagingDocumentSetRequest "
+	r |= buf_adds(b, "<xdsiB:RetrieveImagingDocumentSetRequest "
 	    "xmlns:xdsiB=\"" NS_XDSI "\" xmlns:xdsb=\"" NS_XDSB "\">"
 	    "<xdsiB:StudyRequest studyInstanceUID=\"");
-	r |= buf_addf(&b, "%s\">", m->kos.study_uid);
+	r |= buf_addf(b, "%s\">", m->kos.study_uid);
 	for (i = from; i < to; i++) {
 		if (i == from || strcmp(m->refs[i].series,
 		    m->refs[i - 1].series) != 0)
-			r |= buf_addf(&b, "%s<xdsiB:SeriesRequest "
+			r |= buf_addf(b, "%s<xdsiB:SeriesRequest "
 			    "seriesInstanceUID=\"%s\">", i == from ? "" :
 			    "</xdsiB:SeriesRequest>", m->refs[i].series);
-		r |= buf_addf(&b, "<xdsb:DocumentRequest><xdsb:"
+		r |= buf_addf(b, "<xdsb:DocumentRequest><xdsb:"
 		    "RepositoryUniqueId>%s</xdsb:RepositoryUniqueId><xdsb:"
 		    "DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:"
 		    "DocumentRequest>", m->kos.location_uid, m->refs[i].sop);
 	}
-	r |= buf_adds(&b, "</xdsiB:SeriesRequest></xdsiB:StudyRequest>"
+	r |= buf_adds(b, "</xdsiB:SeriesRequest></xdsiB:StudyRequest>"
 	    "<xdsiB:TransferSyntaxUIDList>");
 	for (i = 0; i < sizeof import_ts / sizeof import_ts[0]; i++)
-		r |= buf_addf(&b, "<xdsiB:TransferSyntaxUID>%s</xdsiB:"
+		r |= buf_addf(b, "<xdsiB:TransferSyntaxUID>%s</xdsiB:"
 		    "TransferSyntaxUID>", import_ts[i]);
-	r |= buf_adds(&b, "</xdsiB:TransferSyntaxUIDList></xdsiB:"
+	r |= buf_adds(b, "</xdsiB:TransferSyntaxUIDList></xdsiB:"
 	    "RetrieveImagingDocumentSetRequest>");
-	if (r != BUF_OK) {
+	return r == BUF_OK ? 0 : -1;
+}
+
+/* RAD-69 for refs [from, to). */
+static int
+fetch_instances(struct imp *m, const char *url, size_t from, size_t to)
+{
+	struct soap_call *c;
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, IMPORT_MAX_REQUEST);
+	if (rad69_request(m, from, to, &b) != 0) {
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
-	if (post_mtom(m, url, ACT_RAD69, buf_str(&b), msg) != 0)
+	if (post_mtom(m, url, ACT_RAD69, buf_str(&b), &c) != 0)
 		goto out;
-	m->nmsgs++;
-	if ((doc = xml_parse(buf_str(&msg->root), msg->root.b_len, err,
-	    sizeof err)) == NULL) {
-		fprintf(stderr, "xdsctl: RAD-69 answer: %s\n", err);
-		goto out;
-	}
-	(void)each_document(msg, doc, instance_found, m);
-	if (strcmp(answer_status(doc), "Success") != 0)
+	(void)each_document(c, instance_found, m);
+	if (strcmp(answer_status(c), "Success") != 0)
 		fprintf(stderr, "xdsctl: RAD-69 at %s answered %s\n", url,
-		    answer_status(doc));
+		    answer_status(c));
 	rc = 0;
 out:
-	if (doc)
-		xmlFreeDoc(doc);
 	buf_free(&b);
 	return rc;
 }
@@ -900,8 +751,8 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 	import_summary(m, study);
 	rc = m->stored == m->nrefs ? 0 : 1;
 out:
-	for (i = 0; i < m->nmsgs; i++)
-		mtom_message_free(&m->msgs[i]);
+	for (i = 0; i < m->ncalls; i++)
+		soap_call_free(&m->calls[i]);
 	if (m->spool[0] != '\0' && rmdir(m->spool) != 0)
 		log_warnx("spool %s: %s", m->spool, strerror(errno));
 	free(m->refs);

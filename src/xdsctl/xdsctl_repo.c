@@ -6,17 +6,16 @@
  *
  * submit builds one SubmissionSet and one DocumentEntry per file from its
  * flags and the [affinity] defaults of the configuration, and sends the
- * files as MTOM parts streamed from disk by libcurl (curl_mime with a read
- * callback that computes SHA-1 and counts the bytes on the way; nothing of
- * a document is held in memory).  retrieve streams the MTOM answer through
- * mtom_reader into spool files in DIR and renames each to its uniqueId.
- * Both print a summary table (or --json) and exit 1 on any failure or
- * partial success.
+ * files as MTOM parts streamed from disk by the SOAP client (soap_peer.h:
+ * the SHA-1 of each file computed as it is sent, nothing of a document
+ * held in memory).  retrieve has the MTOM answer's parts spooled into DIR
+ * and renames each to its uniqueId; a document sent inline as base64 is
+ * decoded from the answer.  Both print a summary table (or --json) and
+ * exit 1 on any failure or partial success.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "buf.h"
@@ -35,6 +32,7 @@
 #include "hl7dt.h"
 #include "mtom.h"
 #include "soap.h"
+#include "soap_peer.h"
 #include "spool.h"
 #include "str.h"
 #include "vocab.h"
@@ -52,39 +50,21 @@
  */
 #define REPO_MAX_ANSWER	((size_t)10000000)
 #define REPO_MAX_PART	((off_t)1 << 40)	/* one retrieved document */
-#define REPO_ROOT_CID	"root.message@xdsnode.xdsctl"
 #define REPO_UID_SZ	65			/* OID, 64 characters */
 
-/* One document of a submission, read by curl through doc_read(). */
+/* One document of a submission; its file is the call's attachment. */
 struct doc {
-	const char	*path;
 	const char	*title;
-	char		 mime[128];
 	char		 uid[REPO_UID_SZ];
 	char		 id[SOAP_UUID_LEN];	/* entryUUID */
-	char		 cid[96];
-	off_t		 size;			/* from stat */
-	off_t		 sent;			/* bytes read by curl */
-	char		 sha1[41];
-	FILE		*fp;
-	EVP_MD_CTX	*md;
-	struct xfer	*xfer;
-	size_t		 index;
-	int		 failed;		/* read error */
 };
 
-struct xfer {
-	int		 tty;		/* progress bar on stderr */
+/* The progress bar on stderr. */
+struct bar {
+	int		 tty;
 	int		 drawn;		/* a bar is on the line */
 	double		 last;		/* time of the last bar */
-	size_t		 cur, ndocs;	/* the document being sent */
-	/* answer */
-	CURL		*curl;
-	struct buf	 answer;	/* non-MTOM answers, bounded */
-	struct mtom_reader *rd;		/* MTOM answers */
-	const char	*spool;		/* where MTOM parts go */
-	int		 rd_failed;
-	char		 err[512];
+	size_t		 ndocs;		/* sending: files, else 0 */
 };
 
 static const struct {
@@ -235,6 +215,7 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+
 /* ---- metadata ---------------------------------------------------- */
 
 struct meta {
@@ -246,28 +227,10 @@ struct meta {
 };
 
 /* The SOAP envelope around body (one element) for action. */
-static int
-envelope(struct buf *b, const char *url, const char *action,
-    const char *body)
-{
-	char msgid[SOAP_UUID_LEN];
-
-	if (soap_uuid(msgid, sizeof msgid) != 0)
-		return -1;
-	return buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<soap:Envelope xmlns:soap=\"" NS_SOAP12 "\" xmlns:wsa=\"" NS_WSA
-	    "\"><soap:Header><wsa:Action soap:mustUnderstand=\"true\">") |
-	    buf_add_xml(b, action) |
-	    buf_addf(b, "</wsa:Action><wsa:MessageID>%s</wsa:MessageID>"
-	    "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS "</wsa:Address>"
-	    "</wsa:ReplyTo><wsa:To soap:mustUnderstand=\"true\">", msgid) |
-	    buf_add_xml(b, url) |
-	    buf_adds(b, "</wsa:To></soap:Header><soap:Body>") |
-	    buf_adds(b, body) | buf_adds(b, "</soap:Body></soap:Envelope>\n");
-}
 
 static int
-pnr_body(const struct meta *m, struct doc *d, size_t n, struct buf *b)
+pnr_body(const struct meta *m, const struct doc *d,
+    const struct mtom_attachment *att, size_t n, struct buf *b)
 {
 	char ss[SOAP_UUID_LEN], id[SOAP_UUID_LEN], now[16];
 	time_t t = time(NULL);
@@ -285,10 +248,10 @@ pnr_body(const struct meta *m, struct doc *d, size_t n, struct buf *b)
 	for (i = 0; i < n; i++) {
 		char size[32];
 
-		str_fmt(size, sizeof size, "%lld", (long long)d[i].size);
+		str_fmt(size, sizeof size, "%lld", (long long)att[i].size);
 		rc |= buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" objectType="
 		    "\"%s\" mimeType=\"", d[i].id, OT_DE_STABLE) |
-		    buf_add_xml(b, d[i].mime) | buf_adds(b, "\">");
+		    buf_add_xml(b, att[i].content_type) | buf_adds(b, "\">");
 		rc |= rim_put_slot(b, SLOT_CREATIONTIME, now, NULL);
 		rc |= rim_put_slot(b, SLOT_LANGUAGECODE, m->language, NULL);
 		rc |= rim_put_slot(b, SLOT_SIZE, size, NULL);
@@ -331,312 +294,74 @@ pnr_body(const struct meta *m, struct doc *d, size_t n, struct buf *b)
 	for (i = 0; i < n; i++)
 		rc |= buf_addf(b, "<xdsb:Document id=\"%s\"><xop:Include "
 		    "xmlns:xop=\"%s\" href=\"cid:%s\"/></xdsb:Document>",
-		    d[i].id, NS_XOP, d[i].cid);
+		    d[i].id, NS_XOP, att[i].cid);
 	rc |= buf_adds(b, "</xdsb:ProvideAndRegisterDocumentSetRequest>");
 	return rc == 0 ? 0 : -1;
 }
 
+
 /* ---- transfer ------------------------------------------------------ */
 
 static void
-progress_bar(struct xfer *x, curl_off_t done, curl_off_t total)
+draw(struct bar *b, long long done, long long total, size_t cur)
 {
 	double t = now_s(), pct;
-	char bar[31];
+	char line[31];
 	int i, fill;
 
-	if (!x->tty || total <= 0 || t - x->last < 0.1)
+	if (!b->tty || total <= 0 || t - b->last < 0.1)
 		return;
-	x->last = t;
+	b->last = t;
 	pct = (double)done * 100.0 / (double)total;
 	fill = (int)(pct * 30 / 100);
 	for (i = 0; i < 30; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[30] = '\0';
-	x->drawn = 1;
-	fprintf(stderr, "\r[%s] %5.1f%% %9.1f/%.1f MB", bar, pct,
+		line[i] = i < fill ? '#' : '.';
+	line[30] = '\0';
+	b->drawn = 1;
+	fprintf(stderr, "\r[%s] %5.1f%% %9.1f/%.1f MB", line, pct,
 	    (double)done / 1048576.0, (double)total / 1048576.0);
-	if (x->ndocs > 0)
-		fprintf(stderr, "  file %zu/%zu", x->cur + 1 > x->ndocs ?
-		    x->ndocs : x->cur + 1, x->ndocs);
+	if (b->ndocs > 0)
+		fprintf(stderr, "  file %zu/%zu", cur + 1 > b->ndocs ?
+		    b->ndocs : cur + 1, b->ndocs);
 }
 
-static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
+static void
+on_progress(void *arg, const struct soap_progress *p)
 {
-	struct xfer *x = arg;
+	struct bar *b = arg;
 
-	if (x->ndocs > 0)
-		progress_bar(x, ulnow, ultotal);
+	if (b->ndocs > 0)
+		draw(b, p->up_now, p->up_total, p->att);
 	else
-		progress_bar(x, dlnow, dltotal);
-	return 0;
+		draw(b, p->down_now, p->down_total, 0);
 }
 
-/* curl's read callback of one document part: the file, hashed. */
-static size_t
-doc_read(char *p, size_t sz, size_t nmemb, void *arg)
-{
-	struct doc *d = arg;
-	size_t n, want = sz * nmemb;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-
-	if (d->fp == NULL) {
-		if ((d->fp = fopen(d->path, "rb")) == NULL ||
-		    (d->md = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestInit_ex(d->md, EVP_sha1(), NULL) != 1) {
-			d->failed = errno ? errno : ENOMEM;
-			return CURL_READFUNC_ABORT;
-		}
-		d->xfer->cur = d->index;
-	}
-	if ((off_t)want > d->size - d->sent)
-		want = (size_t)(d->size - d->sent);
-	n = want > 0 ? fread(p, 1, want, d->fp) : 0;
-	if (n < want) {		/* shrunk or unreadable while sending */
-		d->failed = ferror(d->fp) ? EIO : ERANGE;
-		return CURL_READFUNC_ABORT;
-	}
-	if (n > 0 && EVP_DigestUpdate(d->md, p, n) != 1)
-		return CURL_READFUNC_ABORT;
-	d->sent += (off_t)n;
-	if (d->sent == d->size && d->sha1[0] == '\0') {
-		if (EVP_DigestFinal_ex(d->md, md, &mdlen) != 1)
-			return CURL_READFUNC_ABORT;
-		str_hex(md, mdlen, d->sha1);
-	}
-	return n;
-}
-
-/* Rewinds (a redirect, an auth retry) start the hash again. */
+/* c (MTOM) to the repository, with a progress bar on a terminal.  0 with
+ * the answer's body element, or -1 (printed); the caller frees c. */
 static int
-doc_seek(void *arg, curl_off_t off, int origin)
+repo_call(struct ctl *ctl, const char *url, struct soap_call *c,
+    size_t ndocs)
 {
-	struct doc *d = arg;
+	struct bar b;
+	int rc;
 
-	if (off != 0 || origin != SEEK_SET)
-		return CURL_SEEKFUNC_CANTSEEK;
-	if (d->fp != NULL) {
-		fclose(d->fp);
-		d->fp = NULL;
-	}
-	EVP_MD_CTX_free(d->md);
-	d->md = NULL;
-	d->sent = 0;
-	d->sha1[0] = '\0';
-	return CURL_SEEKFUNC_OK;
-}
-
-/* curl's write callback: an MTOM answer goes through the reader (its
- * parts spooled to x->spool), anything else into x->answer. */
-static size_t
-on_answer(char *p, size_t sz, size_t nmemb, void *arg)
-{
-	struct xfer *x = arg;
-	size_t n = sz * nmemb;
-	char *ct = NULL;
-	struct mtom_limits lim = { REPO_MAX_ANSWER, REPO_MAX_PART, 0, 0 };
-
-	if (x->rd == NULL && x->answer.b_len == 0 && !x->rd_failed) {
-		curl_easy_getinfo(x->curl, CURLINFO_CONTENT_TYPE, &ct);
-		if (ct != NULL && strncasecmp(ct, CT_MULTIPART_RELATED,
-		    strlen(CT_MULTIPART_RELATED)) == 0) {
-			if (mtom_reader_new(&x->rd, ct, x->spool, &lim, x->err,
-			    sizeof x->err) != MTOM_OK) {
-				x->rd_failed = 1;
-				return 0;
-			}
-		}
-	}
-	if (x->rd != NULL) {
-		if (mtom_reader_feed(x->rd, p, n, x->err, sizeof x->err) !=
-		    MTOM_OK) {
-			x->rd_failed = 1;
-			return 0;
-		}
-		return n;
-	}
-	if (buf_add(&x->answer, p, n) != BUF_OK) {
-		str_fmt(x->err, sizeof x->err, "answer over %zu bytes (the "
-		    "limit of a SOAP answer; documents inline as base64 are "
-		    "limited by it, MTOM/XOP parts are not)", REPO_MAX_ANSWER);
-		return 0;
-	}
-	return n;
-}
-
-/*
- * POST an MTOM request: the root envelope and the documents d[0..n) as
- * parts.  The answer ends up in msg (its root; attachments spooled to
- * spool).  Returns 0 with *status set, or -1 (message printed).
- */
-static int
-post_mtom(struct ctl *ctl, const char *url, const char *action,
-    const struct buf *env, struct doc *d, size_t n, const char *spool,
-    struct mtom_message *msg, long *status)
-{
-	CURL *c = NULL;
-	curl_mime *mime = NULL;
-	curl_mimepart *part;
-	struct curl_slist *hdr = NULL, *ph;
-	struct xfer x;
-	char line[1024], cerr[CURL_ERROR_SIZE] = "";
-	size_t i;
-	CURLcode cc;
-	int rc = -1;
-
-	memset(&x, 0, sizeof x);
-	buf_init(&x.answer, REPO_MAX_ANSWER);
-	x.tty = isatty(STDERR_FILENO) && !ctl->json;
-	x.ndocs = n;
-	x.spool = spool;
-	if ((c = curl_easy_init()) == NULL || (mime = curl_mime_init(c)) == NULL) {
-		fprintf(stderr, "xdsctl: curl: out of memory\n");
-		goto out;
-	}
-	x.curl = c;
-	/* the root part */
-	part = curl_mime_addpart(mime);
-	str_fmt(line, sizeof line, "Content-ID: <%s>", REPO_ROOT_CID);
-	ph = curl_slist_append(NULL, line);
-	ph = curl_slist_append(ph, "Content-Transfer-Encoding: binary");
-	str_fmt(line, sizeof line, "%s; charset=UTF-8; type=\"%s\"", CT_XOP,
-	    CT_SOAP12);
-	if (part == NULL || ph == NULL ||
-	    curl_mime_data(part, env->b_data, env->b_len) != CURLE_OK ||
-	    curl_mime_type(part, line) != CURLE_OK ||
-	    curl_mime_headers(part, ph, 1) != CURLE_OK) {
-		curl_slist_free_all(ph);
-		fprintf(stderr, "xdsctl: curl: out of memory\n");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		part = curl_mime_addpart(mime);
-		str_fmt(line, sizeof line, "Content-ID: <%s>", d[i].cid);
-		ph = curl_slist_append(NULL, line);
-		ph = curl_slist_append(ph, "Content-Transfer-Encoding: binary");
-		if (part == NULL || ph == NULL ||
-		    curl_mime_data_cb(part, (curl_off_t)d[i].size, doc_read,
-		    doc_seek, NULL, &d[i]) != CURLE_OK ||
-		    curl_mime_type(part, d[i].mime) != CURLE_OK ||
-		    curl_mime_headers(part, ph, 1) != CURLE_OK) {
-			curl_slist_free_all(ph);
-			fprintf(stderr, "xdsctl: curl: out of memory\n");
-			goto out;
-		}
-		d[i].xfer = &x;
-	}
-	str_fmt(line, sizeof line, "Content-Type: %s; type=\"%s\"; "
-	    "start=\"<%s>\"; start-info=\"%s\"; action=\"%s\"",
-	    CT_MULTIPART_RELATED, CT_XOP, REPO_ROOT_CID, CT_SOAP12, action);
-	hdr = curl_slist_append(hdr, line);
-	hdr = curl_slist_append(hdr, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, x.tty ? 0L : 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 300L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "xdsctl/" PACKAGE_VERSION);
-	if (ctl->tls.cert)
-		curl_easy_setopt(c, CURLOPT_SSLCERT, ctl->tls.cert);
-	if (ctl->tls.key)
-		curl_easy_setopt(c, CURLOPT_SSLKEY, ctl->tls.key);
-	if (ctl->tls.ca)
-		curl_easy_setopt(c, CURLOPT_CAINFO, ctl->tls.ca);
-	cc = curl_easy_perform(c);
-	if (x.drawn)
+	memset(&b, 0, sizeof b);
+	b.tty = isatty(STDERR_FILENO) && !ctl->json;
+	b.ndocs = ndocs;
+	c->req.progress = on_progress;
+	c->req.progress_arg = &b;
+	rc = ctl_call(ctl, url, c);
+	if (b.drawn)
 		fputc('\n', stderr);
-	for (i = 0; i < n; i++)
-		if (d[i].failed) {
-			fprintf(stderr, "xdsctl: %s: %s\n", d[i].path,
-			    d[i].failed == ERANGE ? "changed size while "
-			    "being sent" : strerror(d[i].failed));
-			goto out;
-		}
-	if (cc != CURLE_OK) {
-		fprintf(stderr, "xdsctl: %s: %s%s%s\n", url, x.err[0] ? x.err :
-		    "", x.err[0] ? ": " : "", cerr[0] ? cerr :
-		    curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (x.rd != NULL) {
-		if (mtom_reader_finish(x.rd, msg, x.err, sizeof x.err) !=
-		    MTOM_OK) {
-			fprintf(stderr, "xdsctl: %s: bad MTOM answer: %s\n", url,
-			    x.err);
-			goto out;
-		}
-	} else {
-		/* a plain SOAP answer (faults): the root alone */
-		memset(msg, 0, sizeof *msg);
-		buf_init(&msg->root, REPO_MAX_ANSWER + 1);
-		if (buf_add(&msg->root, x.answer.b_data, x.answer.b_len) !=
-		    BUF_OK) {
-			fprintf(stderr, "xdsctl: out of memory\n");
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	mtom_reader_free(x.rd);
-	buf_free(&x.answer);
-	curl_slist_free_all(hdr);
-	curl_mime_free(mime);
-	if (c)
-		curl_easy_cleanup(c);
 	return rc;
 }
 
 /* ---- answers ------------------------------------------------------- */
 
-/* The answer's XML; NULL after printing why (a SOAP fault included). */
-static xmlDoc *
-answer_doc(struct ctl *ctl, const char *url, long status,
-    const struct mtom_message *msg)
-{
-	char err[512], reason[1024] = "";
-	xmlDoc *doc;
-	xmlNode *fault, *t;
-
-	if (ctl->verbose)
-		fprintf(stderr, "HTTP %ld, %zu bytes\n%s\n", status,
-		    msg->root.b_len, buf_str((struct buf *)&msg->root));
-	if ((doc = xml_parse(msg->root.b_data, msg->root.b_len, err,
-	    sizeof err)) == NULL) {
-		fprintf(stderr, "xdsctl: %s answered HTTP %ld with no SOAP: %s\n",
-		    url, status, err);
-		return NULL;
-	}
-	if ((fault = ctl_find_elem(xmlDocGetRootElement(doc), NS_SOAP12,
-	    "Fault")) != NULL) {
-		if ((t = ctl_find_elem(fault, NS_SOAP12, "Text")) != NULL)
-			xml_text(t, reason, sizeof reason);
-		fprintf(stderr, "xdsctl: SOAP fault (HTTP %ld): %s\n", status,
-		    reason);
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-/* Print the RegistryErrorList of rr (stderr, or a JSON array); returns
- * the number of errors (warnings not counted). */
 static int
 print_errors(struct ctl *ctl, xmlNode *rr)
 {
-	xmlNode *list = rr ? ctl_find_elem(rr, NS_RS, "RegistryErrorList") :
+	xmlNode *list = rr ? xml_find(rr, NS_RS, "RegistryErrorList") :
 	    NULL;
 	xmlNode *e;
 	int nerr = 0, first = 1;
@@ -672,6 +397,7 @@ print_errors(struct ctl *ctl, xmlNode *rr)
 	return nerr;
 }
 
+
 /* ---- submit --patient ---------------------------------------------- */
 
 static void
@@ -687,8 +413,19 @@ provide_usage(void)
 	    "[affinity] default\n");
 }
 
-int
-ctl_provide(struct ctl *ctl, int argc, char **argv)
+struct provide {
+	const char	*patient, *mime;
+	const char	*titles[REPO_MAX_DOCS];
+	size_t		 ntitles;
+	const char	*cls, *typ, *fmt, *cnf, *fac, *pra, *ctt;
+	char		 language[32];
+	char		**files;
+	size_t		 n;
+};
+
+/* The flags and files; 0, 1 (printed) or 2 (usage). */
+static int
+provide_args(struct ctl *ctl, int argc, char **argv, struct provide *o)
 {
 	static const struct option lo[] = {
 		{ "patient", required_argument, NULL, 'p' },
@@ -705,196 +442,239 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct conf *cf = &ctl->conf;
-	const char *cls = cf->affinity_class_code, *typ = cf->affinity_type_code;
-	const char *fmt = cf->affinity_format_code;
-	const char *cnf = cf->affinity_confidentiality_code;
-	const char *fac = cf->affinity_facility_code;
-	const char *pra = cf->affinity_practice_code;
-	const char *ctt = cf->affinity_content_type_code;
-	const char *patient = NULL, *mime = NULL, *titles[REPO_MAX_DOCS];
-	struct meta m;
-	struct doc *d = NULL;
-	struct buf body, env;
-	struct mtom_message msg;
-	struct stat st;
-	char url[1024];
-	xmlDoc *doc = NULL;
-	xmlNode *rr;
-	const char *sst;
-	size_t i, n = 0, ntitles = 0;
-	long status = 0;
-	int ch, nerr, rc = 1;
+	int ch;
 
-	memset(&m, 0, sizeof m);
-	memset(&msg, 0, sizeof msg);
-	buf_init(&body, REPO_MAX_META);
-	buf_init(&env, REPO_MAX_META + 4096);
+	memset(o, 0, sizeof *o);
+	o->cls = cf->affinity_class_code;
+	o->typ = cf->affinity_type_code;
+	o->fmt = cf->affinity_format_code;
+	o->cnf = cf->affinity_confidentiality_code;
+	o->fac = cf->affinity_facility_code;
+	o->pra = cf->affinity_practice_code;
+	o->ctt = cf->affinity_content_type_code;
 	optind = 0;		/* GNU: restart, permuting FILEs and flags */
 	while ((ch = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'p': patient = optarg; break;
+		case 'p': o->patient = optarg; break;
 		case 't':
-			if (ntitles == REPO_MAX_DOCS) {
+			if (o->ntitles == REPO_MAX_DOCS) {
 				fprintf(stderr, "xdsctl: more than %d titles\n",
 				    REPO_MAX_DOCS);
-				goto out;
+				return 1;
 			}
-			titles[ntitles++] = optarg;
+			o->titles[o->ntitles++] = optarg;
 			break;
-		case 'm': mime = optarg; break;
-		case 'C': cls = optarg; break;
-		case 'T': typ = optarg; break;
-		case 'F': fmt = optarg; break;
-		case 'N': cnf = optarg; break;
-		case 'H': fac = optarg; break;
-		case 'P': pra = optarg; break;
-		case 'S': ctt = optarg; break;
+		case 'm': o->mime = optarg; break;
+		case 'C': o->cls = optarg; break;
+		case 'T': o->typ = optarg; break;
+		case 'F': o->fmt = optarg; break;
+		case 'N': o->cnf = optarg; break;
+		case 'H': o->fac = optarg; break;
+		case 'P': o->pra = optarg; break;
+		case 'S': o->ctt = optarg; break;
 		case 'L':
-			if (str_lcpy(m.language, optarg, sizeof m.language) >=
-			    sizeof m.language)
-				goto usage;
+			if (str_lcpy(o->language, optarg, sizeof o->language) >=
+			    sizeof o->language)
+				return 2;
 			break;
 		default:
-			goto usage;
+			return 2;
 		}
 	}
-	n = (size_t)(argc + 1 - optind);
-	if (patient == NULL || n == 0)
-		goto usage;
-	if (n > REPO_MAX_DOCS) {
+	o->n = (size_t)(argc + 1 - optind);
+	o->files = argv + optind - 1;
+	return o->patient == NULL || o->n == 0 ? 2 : 0;
+}
+
+/* What the flags say, checked. */
+static int
+provide_check(const struct provide *o)
+{
+	if (o->n > REPO_MAX_DOCS) {
 		fprintf(stderr, "xdsctl: more than %d files in one submission\n",
 		    REPO_MAX_DOCS);
-		goto out;
+		return -1;
 	}
-	if (ntitles > n) {
-		fprintf(stderr, "xdsctl: %zu titles for %zu files\n", ntitles, n);
-		goto out;
+	if (o->ntitles > o->n) {
+		fprintf(stderr, "xdsctl: %zu titles for %zu files\n",
+		    o->ntitles, o->n);
+		return -1;
 	}
-	if (mime != NULL && (strlen(mime) >= sizeof d->mime ||
-	    strchr(mime, '/') == NULL || strpbrk(mime, "\r\n;\"") != NULL)) {
-		fprintf(stderr, "xdsctl: --mime %s: not a type/subtype\n", mime);
-		goto out;
+	if (o->mime != NULL && (strlen(o->mime) >= sizeof(((struct
+	    mtom_attachment *)0)->content_type) ||
+	    strchr(o->mime, '/') == NULL ||
+	    strpbrk(o->mime, "\r\n;\"") != NULL)) {
+		fprintf(stderr, "xdsctl: --mime %s: not a type/subtype\n",
+		    o->mime);
+		return -1;
 	}
-	if (ctl_patient_cx(patient, m.pid, sizeof m.pid) != 0 ||
-	    code_parse(cls, cf->affinity_class_code, "class", &m.cls) != 0 ||
-	    code_parse(typ, cf->affinity_type_code, "type", &m.typ) != 0 ||
-	    code_parse(fmt, cf->affinity_format_code, "format", &m.fmt) != 0 ||
-	    code_parse(cnf, cf->affinity_confidentiality_code,
-	    "confidentiality", &m.conf) != 0 ||
-	    code_parse(fac, cf->affinity_facility_code, "facility", &m.fac)
-	    != 0 || code_parse(pra, cf->affinity_practice_code, "practice",
-	    &m.pra) != 0 || code_parse(ctt, cf->affinity_content_type_code,
-	    "content-type", &m.ctt) != 0)
-		goto out;
-	if (m.language[0] == '\0')
-		str_lcpy(m.language, cf->affinity_language_code,
-		    sizeof m.language);
+	return 0;
+}
+
+/* The SubmissionSet's metadata: patient, codes, ids. */
+static int
+provide_meta(const struct ctl *ctl, const struct provide *o, struct meta *m)
+{
+	const struct conf *cf = &ctl->conf;
+
+	memset(m, 0, sizeof *m);
+	if (ctl_patient_cx(o->patient, m->pid, sizeof m->pid) != 0 ||
+	    code_parse(o->cls, cf->affinity_class_code, "class", &m->cls) != 0 ||
+	    code_parse(o->typ, cf->affinity_type_code, "type", &m->typ) != 0 ||
+	    code_parse(o->fmt, cf->affinity_format_code, "format", &m->fmt) !=
+	    0 || code_parse(o->cnf, cf->affinity_confidentiality_code,
+	    "confidentiality", &m->conf) != 0 ||
+	    code_parse(o->fac, cf->affinity_facility_code, "facility",
+	    &m->fac) != 0 || code_parse(o->pra, cf->affinity_practice_code,
+	    "practice", &m->pra) != 0 || code_parse(o->ctt,
+	    cf->affinity_content_type_code, "content-type", &m->ctt) != 0)
+		return -1;
+	str_lcpy(m->language, o->language[0] != '\0' ? o->language :
+	    cf->affinity_language_code, sizeof m->language);
 	if (!oid_ok(cf->affinity_uid_root) || !oid_ok(cf->affinity_source_id)) {
 		fprintf(stderr, "xdsctl: affinity.uid_root and "
 		    "affinity.source_id must be OIDs\n");
-		goto out;
+		return -1;
 	}
-	str_lcpy(m.source_id, cf->affinity_source_id, sizeof m.source_id);
-	if (new_uid(cf->affinity_uid_root, m.ss_uid, sizeof m.ss_uid) != 0) {
+	str_lcpy(m->source_id, cf->affinity_source_id, sizeof m->source_id);
+	if (new_uid(cf->affinity_uid_root, m->ss_uid, sizeof m->ss_uid) != 0) {
 		fprintf(stderr, "xdsctl: cannot make a uniqueId\n");
-		goto out;
+		return -1;
 	}
-	if ((d = calloc(n, sizeof *d)) == NULL) {
-		fprintf(stderr, "xdsctl: out of memory\n");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const char *base;
+	return 0;
+}
 
-		d[i].path = argv[optind - 1 + i];
-		d[i].index = i;
-		if (stat(d[i].path, &st) != 0) {
-			fprintf(stderr, "xdsctl: %s: %s\n", d[i].path,
-			    strerror(errno));
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			fprintf(stderr, "xdsctl: %s: not a regular file\n",
-			    d[i].path);
-			goto out;
-		}
-		d[i].size = st.st_size;
-		base = strrchr(d[i].path, '/');
-		d[i].title = i < ntitles ? titles[i] : base ? base + 1 :
-		    d[i].path;
-		str_lcpy(d[i].mime, mime ? mime : mime_of(d[i].path),
-		    sizeof d[i].mime);
-		if (new_uid(cf->affinity_uid_root, d[i].uid, sizeof d[i].uid)
-		    != 0 || soap_uuid(d[i].id, sizeof d[i].id) != 0) {
-			fprintf(stderr, "xdsctl: cannot make identifiers\n");
-			goto out;
-		}
-		str_fmt(d[i].cid, sizeof d[i].cid, "doc%zu@xdsnode.xdsctl", i + 1);
+/* Document i: its file (a regular one), title, type and identifiers. */
+static int
+provide_doc(const struct ctl *ctl, const struct provide *o, size_t i,
+    struct doc *d, struct mtom_attachment *a)
+{
+	const char *path = o->files[i], *base;
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "xdsctl: %s: %s\n", path, strerror(errno));
+		return -1;
 	}
-	repo_url(ctl, url, sizeof url);
-	if (pnr_body(&m, d, n, &body) != 0 ||
-	    envelope(&env, url, ACT_ITI41, buf_str(&body)) != 0) {
-		fprintf(stderr, "xdsctl: metadata over %zu bytes\n", REPO_MAX_META);
-		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "xdsctl: %s: not a regular file\n", path);
+		return -1;
 	}
-	if (post_mtom(ctl, url, ACT_ITI41, &env, d, n, getenv("TMPDIR") ?
-	    getenv("TMPDIR") : "/tmp", &msg, &status)
-	    != 0 || (doc = answer_doc(ctl, url, status, &msg)) == NULL)
-		goto out;
-	if ((rr = ctl_find_elem(xmlDocGetRootElement(doc), NS_RS,
-	    "RegistryResponse")) == NULL) {
-		fprintf(stderr, "xdsctl: no RegistryResponse in the answer\n");
-		goto out;
+	if (str_lcpy(a->path, path, sizeof a->path) >= sizeof a->path) {
+		fprintf(stderr, "xdsctl: %s: path too long\n", path);
+		return -1;
 	}
-	sst = xml_attr(rr, "status");
+	a->size = st.st_size;
+	base = strrchr(path, '/');
+	d->title = i < o->ntitles ? o->titles[i] : base ? base + 1 : path;
+	str_lcpy(a->content_type, o->mime ? o->mime : mime_of(path),
+	    sizeof a->content_type);
+	str_fmt(a->cid, sizeof a->cid, "doc%zu@xdsnode.xdsctl", i + 1);
+	if (new_uid(ctl->conf.affinity_uid_root, d->uid, sizeof d->uid) != 0 ||
+	    soap_uuid(d->id, sizeof d->id) != 0) {
+		fprintf(stderr, "xdsctl: cannot make identifiers\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The summary: a table or JSON.  Exit status 0 only for a Success
+ * without errors. */
+static int
+provide_report(struct ctl *ctl, const struct meta *m, const struct doc *d,
+    const struct mtom_attachment *att, size_t n, xmlNode *rr)
+{
+	const char *sst = xml_attr(rr, "status");
+	size_t i;
+	int nerr;
+
 	if (ctl->json) {
 		printf("{\"status\":");
 		json_str(ctl_short_status(sst));
-		printf(",\"submissionSet\":\"%s\",\"patient\":", m.ss_uid);
-		json_str(m.pid);
+		printf(",\"submissionSet\":\"%s\",\"patient\":", m->ss_uid);
+		json_str(m->pid);
 	}
 	nerr = print_errors(ctl, rr);
 	if (ctl->json) {
 		printf(",\"documents\":[");
 		for (i = 0; i < n; i++) {
 			printf("%s{\"file\":", i ? "," : "");
-			json_str(d[i].path);
+			json_str(att[i].path);
 			printf(",\"uniqueId\":\"%s\",\"mimeType\":", d[i].uid);
-			json_str(d[i].mime);
+			json_str(att[i].content_type);
 			printf(",\"size\":%lld,\"hash\":\"%s\"}",
-			    (long long)d[i].size, d[i].sha1);
+			    (long long)att[i].size, att[i].sha1);
 		}
 		printf("]}\n");
 	} else {
 		printf("%-30s %-46s %-24s %12s %s\n", "FILE", "UNIQUEID", "MIME",
 		    "SIZE", "SHA1");
 		for (i = 0; i < n; i++)
-			printf("%-30s %-46s %-24s %12lld %s\n", d[i].path,
-			    d[i].uid, d[i].mime, (long long)d[i].size,
-			    d[i].sha1);
-		printf("submission set %s: %s (%zu document%s)\n", m.ss_uid,
+			printf("%-30s %-46s %-24s %12lld %s\n", att[i].path,
+			    d[i].uid, att[i].content_type,
+			    (long long)att[i].size, att[i].sha1);
+		printf("submission set %s: %s (%zu document%s)\n", m->ss_uid,
 		    ctl_short_status(sst), n, n == 1 ? "" : "s");
 	}
-	rc = sst && strcmp(sst, ST_SUCCESS) == 0 && nerr == 0 ? 0 : 1;
-	goto out;
-usage:
-	provide_usage();
-	rc = 2;
+	return sst && strcmp(sst, ST_SUCCESS) == 0 && nerr == 0 ? 0 : 1;
+}
+
+int
+ctl_provide(struct ctl *ctl, int argc, char **argv)
+{
+	struct mtom_attachment *att = NULL;
+	struct provide o;
+	struct doc *d = NULL;
+	struct meta m;
+	struct soap_call c;
+	struct buf body;
+	char url[1024];
+	size_t i;
+	int rc;
+
+	soap_call_init(&c, ACT_ITI41, PACK_MTOM);
+	buf_init(&body, REPO_MAX_META);
+	if ((rc = provide_args(ctl, argc, argv, &o)) != 0)
+		goto out;
+	rc = 1;
+	if (provide_check(&o) != 0 || provide_meta(ctl, &o, &m) != 0)
+		goto out;
+	if ((d = calloc(o.n, sizeof *d)) == NULL ||
+	    (att = calloc(o.n, sizeof *att)) == NULL) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < o.n; i++)
+		if (provide_doc(ctl, &o, i, &d[i], &att[i]) != 0)
+			goto out;
+	if (pnr_body(&m, d, att, o.n, &body) != 0) {
+		fprintf(stderr, "xdsctl: metadata over %zu bytes\n",
+		    REPO_MAX_META);
+		goto out;
+	}
+	repo_url(ctl, url, sizeof url);
+	c.req.body_xml = body.b_data;
+	c.req.body_len = body.b_len;
+	c.req.att = att;
+	c.req.natt = o.n;
+	if (repo_call(ctl, url, &c, o.n) != 0)
+		goto out;
+	if (!xml_is(c.ans.body, NS_RS, "RegistryResponse")) {
+		fprintf(stderr, "xdsctl: no RegistryResponse in the answer\n");
+		goto out;
+	}
+	rc = provide_report(ctl, &m, d, att, o.n, c.ans.body);
 out:
-	if (d != NULL)
-		for (i = 0; i < n; i++) {
-			if (d[i].fp)
-				fclose(d[i].fp);
-			EVP_MD_CTX_free(d[i].md);
-		}
+	if (rc == 2)
+		provide_usage();
+	soap_call_free(&c);
 	free(d);
-	if (doc)
-		xmlFreeDoc(doc);
-	mtom_message_free(&msg);
+	free(att);
 	buf_free(&body);
-	buf_free(&env);
 	return rc;
 }
+
+/* ---- retrieve ------------------------------------------------------ */
 
 /* ---- retrieve ------------------------------------------------------ */
 
@@ -993,6 +773,158 @@ has_content(xmlNode *el)
 	return 0;
 }
 
+/* The RetrieveDocumentSetRequest for uids at repository repo. */
+static int
+retrieve_request(const char *repo, char **uids, size_t n, struct buf *b)
+{
+	size_t i;
+
+	if (buf_adds(b, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
+	    NS_XDSB "\">") != BUF_OK)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (buf_adds(b, "<xdsb:DocumentRequest>"
+		    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
+		    buf_add_xml(b, repo) != BUF_OK ||
+		    buf_adds(b, "</xdsb:RepositoryUniqueId>"
+		    "<xdsb:DocumentUniqueId>") != BUF_OK ||
+		    buf_add_xml(b, uids[i]) != BUF_OK ||
+		    buf_adds(b, "</xdsb:DocumentUniqueId>"
+		    "</xdsb:DocumentRequest>") != BUF_OK)
+			return -1;
+	return buf_adds(b, "</xdsb:RetrieveDocumentSetRequest>") == BUF_OK ?
+	    0 : -1;
+}
+
+/* One DocumentResponse, as it ended up on disk. */
+struct got {
+	char		 uid[256], mime[128], rid[256];
+	char		 path[2048];
+	char		 sha1[41];
+	off_t		 size;
+	char		 err[256];
+};
+
+/* The document of DocumentResponse dr into a file of dir named by its
+ * uniqueId: the answer's part renamed (and kept), or the inline base64
+ * decoded.  NULL, or why not. */
+static const char *
+retrieve_doc(struct soap_call *c, xmlNode *dr, const char *dir, struct got *g)
+{
+	struct mtom_attachment *a = NULL;
+	struct spool_result res;
+	xmlNode *n, *inc = NULL, *del = NULL;
+	const char *href;
+
+	memset(g, 0, sizeof *g);
+	for (n = xml_first_elem(dr); n != NULL; n = xml_next_elem(n)) {
+		if (xml_is(n, NS_XDSB, "DocumentUniqueId"))
+			xml_text(n, g->uid, sizeof g->uid);
+		else if (xml_is(n, NS_XDSB, "mimeType"))
+			xml_text(n, g->mime, sizeof g->mime);
+		else if (xml_is(n, NS_XDSB, "RepositoryUniqueId"))
+			xml_text(n, g->rid, sizeof g->rid);
+		else if (xml_is(n, NS_XDSB, "Document")) {
+			del = n;
+			inc = xml_find(n->children, NS_XOP, "Include");
+		}
+	}
+	if (uid_filename(dir, g->uid, g->mime, g->path, sizeof g->path) != 0)
+		return "no usable uniqueId";
+	if (inc != NULL) {
+		if ((href = xml_attr(inc, "href")) != NULL)
+			a = (struct mtom_attachment *)mtom_find(c->ans.att,
+			    c->ans.natt, href);
+		if (a == NULL)
+			return "its xop:Include names no attachment";
+		if (rename(a->path, g->path) != 0)
+			return strerror(errno);
+		a->path[0] = '\0';	/* kept: not removed with the answer */
+		g->size = a->size;
+		str_lcpy(g->sha1, a->sha1, sizeof g->sha1);
+		return NULL;
+	}
+	if (del == NULL || !has_content(del))
+		return "no document (neither an xop:Include nor inline base64)";
+	if (inline_decode(del, dir, &res, g->err, sizeof g->err) != 0)
+		return g->err;
+	if (rename(res.path, g->path) != 0) {
+		(void)unlink(res.path);
+		return strerror(errno);
+	}
+	g->size = res.size;
+	str_lcpy(g->sha1, res.sha1, sizeof g->sha1);
+	return NULL;
+}
+
+static void
+retrieve_print(const struct ctl *ctl, const struct got *g, int first)
+{
+	if (!ctl->json) {
+		printf("%-46s %-24s %12lld %s\n", g->uid, g->mime,
+		    (long long)g->size, g->path);
+		return;
+	}
+	printf("%s{\"uniqueId\":", first ? "" : ",");
+	json_str(g->uid);
+	printf(",\"repositoryUniqueId\":");
+	json_str(g->rid);
+	printf(",\"mimeType\":");
+	json_str(g->mime);
+	printf(",\"size\":%lld,\"hash\":\"%s\",\"file\":", (long long)g->size,
+	    g->sha1);
+	json_str(g->path);
+	putchar('}');
+}
+
+/* The answer's documents into dir and the summary; the exit status. */
+static int
+retrieve_report(struct ctl *ctl, struct soap_call *c, const char *dir,
+    size_t nreq)
+{
+	xmlNode *resp = c->ans.body, *rr, *dr;
+	const char *sst, *why;
+	struct got g;
+	size_t got = 0;
+	int nerr, bad = 0;
+
+	if (!xml_is(resp, NS_XDSB, "RetrieveDocumentSetResponse") ||
+	    (rr = xml_find(resp, NS_RS, "RegistryResponse")) == NULL) {
+		fprintf(stderr, "xdsctl: no RetrieveDocumentSetResponse in the "
+		    "answer\n");
+		return 1;
+	}
+	sst = xml_attr(rr, "status");
+	if (ctl->json) {
+		printf("{\"status\":");
+		json_str(ctl_short_status(sst));
+		printf(",\"documents\":[");
+	} else
+		printf("%-46s %-24s %12s %s\n", "UNIQUEID", "MIME", "SIZE",
+		    "FILE");
+	for (dr = xml_first_elem(resp); dr != NULL; dr = xml_next_elem(dr)) {
+		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
+			continue;
+		if ((why = retrieve_doc(c, dr, dir, &g)) != NULL) {
+			fprintf(stderr, "xdsctl: %s: %s\n", g.uid[0] ? g.uid :
+			    "?", why);
+			bad = 1;
+			continue;
+		}
+		retrieve_print(ctl, &g, got++ == 0);
+	}
+	if (ctl->json)
+		putchar(']');
+	nerr = print_errors(ctl, rr);
+	if (ctl->json)
+		printf(",\"requested\":%zu,\"retrieved\":%zu}\n", nreq, got);
+	else
+		printf("%s: %zu of %zu retrieved\n", ctl_short_status(sst), got,
+		    nreq);
+	return !bad && nerr == 0 && got == nreq && sst != NULL &&
+	    strcmp(sst, ST_SUCCESS) == 0 ? 0 : 1;
+}
+
 int
 ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 {
@@ -1002,20 +934,15 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *repo = ctl->conf.repository_unique_id, *dir = ".";
-	struct buf body, env;
-	struct mtom_message msg;
+	struct soap_call c;
+	struct buf body;
 	struct stat st;
-	char url[1024], path[2048], uid[256], mt[128], rid[256];
-	xmlDoc *doc = NULL;
-	xmlNode *resp, *rr, *dr, *n, *inc, *del;
-	const char *sst;
-	long status = 0;
-	size_t i, nreq, got = 0;
-	int ch, nerr, bad = 0, rc = 1, first = 1;
+	char url[1024];
+	size_t nreq;
+	int ch, rc = 1;
 
-	memset(&msg, 0, sizeof msg);
+	soap_call_init(&c, ACT_ITI43, PACK_MTOM);
 	buf_init(&body, REPO_MAX_META);
-	buf_init(&env, REPO_MAX_META + 4096);
 	optind = 0;
 	while ((ch = getopt_long(argc + 1, argv - 1, "o:", lo, NULL)) != -1) {
 		switch (ch) {
@@ -1024,150 +951,36 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	nreq = (size_t)(argc + 1 - optind);
-	if (nreq == 0)
+	if ((nreq = (size_t)(argc + 1 - optind)) == 0)
 		goto usage;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "xdsctl: -o %s: not a directory\n", dir);
 		goto out;
 	}
-	if (buf_adds(&body, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
-	    NS_XDSB "\">") != BUF_OK)
-		goto toobig;
-	for (i = 0; i < nreq; i++)
-		if (buf_adds(&body, "<xdsb:DocumentRequest>"
-		    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
-		    buf_add_xml(&body, repo) != BUF_OK ||
-		    buf_adds(&body, "</xdsb:RepositoryUniqueId>"
-		    "<xdsb:DocumentUniqueId>") != BUF_OK ||
-		    buf_add_xml(&body, argv[optind - 1 + i]) != BUF_OK ||
-		    buf_adds(&body, "</xdsb:DocumentUniqueId>"
-		    "</xdsb:DocumentRequest>") != BUF_OK)
-			goto toobig;
+	if (retrieve_request(repo, argv + optind - 1, nreq, &body) != 0) {
+		fprintf(stderr, "xdsctl: request over %zu bytes\n",
+		    REPO_MAX_META);
+		goto out;
+	}
 	repo_url(ctl, url, sizeof url);
-	if (buf_adds(&body, "</xdsb:RetrieveDocumentSetRequest>") != BUF_OK ||
-	    envelope(&env, url, ACT_ITI43, buf_str(&body)) != 0)
-		goto toobig;
-	if (post_mtom(ctl, url, ACT_ITI43, &env, NULL, 0, dir, &msg, &status)
-	    != 0 || (doc = answer_doc(ctl, url, status, &msg)) == NULL)
-		goto out;
-	resp = ctl_find_elem(xmlDocGetRootElement(doc), NS_XDSB,
-	    "RetrieveDocumentSetResponse");
-	rr = resp ? ctl_find_elem(resp, NS_RS, "RegistryResponse") : NULL;
-	if (rr == NULL) {
-		fprintf(stderr, "xdsctl: no RetrieveDocumentSetResponse in the "
-		    "answer\n");
-		goto out;
-	}
-	sst = xml_attr(rr, "status");
-	if (ctl->json) {
-		printf("{\"status\":");
-		json_str(ctl_short_status(sst));
-	} else
-		printf("%-46s %-24s %12s %s\n", "UNIQUEID", "MIME", "SIZE",
-		    "FILE");
-	if (ctl->json)
-		printf(",\"documents\":[");
-	for (dr = xml_first_elem(resp); dr != NULL; dr = xml_next_elem(dr)) {
-		const struct mtom_attachment *a = NULL;
-		struct spool_result res;
-		const char *why = NULL;
-		off_t size = 0;
-		char sha1[41] = "", derr[256] = "";
-
-		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
-			continue;
-		uid[0] = mt[0] = rid[0] = '\0';
-		inc = del = NULL;
-		for (n = xml_first_elem(dr); n != NULL; n = xml_next_elem(n)) {
-			if (xml_is(n, NS_XDSB, "DocumentUniqueId"))
-				xml_text(n, uid, sizeof uid);
-			else if (xml_is(n, NS_XDSB, "mimeType"))
-				xml_text(n, mt, sizeof mt);
-			else if (xml_is(n, NS_XDSB, "RepositoryUniqueId"))
-				xml_text(n, rid, sizeof rid);
-			else if (xml_is(n, NS_XDSB, "Document")) {
-				del = n;
-				inc = ctl_find_elem(n->children, NS_XOP,
-				    "Include");
-			}
-		}
-		if (uid_filename(dir, uid, mt, path, sizeof path) != 0)
-			why = "no usable uniqueId";
-		else if (inc != NULL) {
-			if (xml_attr(inc, "href") != NULL)
-				a = mtom_find(msg.att, msg.natt,
-				    xml_attr(inc, "href"));
-			if (a == NULL)
-				why = "its xop:Include names no attachment";
-			else if (rename(a->path, path) != 0)
-				why = strerror(errno);
-			else {
-				/* kept: not removed with the message */
-				((struct mtom_attachment *)a)->path[0] = '\0';
-				size = a->size;
-				str_lcpy(sha1, a->sha1, sizeof sha1);
-			}
-		} else if (del != NULL && has_content(del)) {
-			/* inline base64 */
-			if (inline_decode(del, dir, &res, derr, sizeof derr) !=
-			    0)
-				why = derr;
-			else if (rename(res.path, path) != 0) {
-				why = strerror(errno);
-				(void)unlink(res.path);
-			} else {
-				size = res.size;
-				str_lcpy(sha1, res.sha1, sizeof sha1);
-			}
-		} else
-			why = "no document (neither an xop:Include nor inline "
-			    "base64)";
-		if (why != NULL) {
-			fprintf(stderr, "xdsctl: %s: %s\n", uid[0] ? uid : "?",
-			    why);
-			bad = 1;
-			continue;
-		}
-		got++;
-		if (ctl->json) {
-			printf("%s{\"uniqueId\":", first ? "" : ",");
-			json_str(uid);
-			printf(",\"repositoryUniqueId\":");
-			json_str(rid);
-			printf(",\"mimeType\":");
-			json_str(mt);
-			printf(",\"size\":%lld,\"hash\":\"%s\",\"file\":",
-			    (long long)size, sha1);
-			json_str(path);
-			putchar('}');
-			first = 0;
-		} else
-			printf("%-46s %-24s %12lld %s\n", uid, mt,
-			    (long long)size, path);
-	}
-	if (ctl->json)
-		putchar(']');
-	nerr = print_errors(ctl, rr);
-	if (ctl->json)
-		printf(",\"requested\":%zu,\"retrieved\":%zu}\n", nreq, got);
-	else
-		printf("%s: %zu of %zu retrieved\n", ctl_short_status(sst), got, nreq);
-	rc = !bad && nerr == 0 && got == nreq && sst != NULL &&
-	    strcmp(sst, ST_SUCCESS) == 0 ? 0 : 1;
-	goto out;
-toobig:
-	fprintf(stderr, "xdsctl: request over %zu bytes\n", REPO_MAX_META);
+	c.req.body_xml = body.b_data;
+	c.req.body_len = body.b_len;
+	c.req.bounds.max_answer = REPO_MAX_ANSWER;
+	c.req.bounds.max_part = REPO_MAX_PART;
+	c.req.bounds.spool_dir = dir;	/* parts are renamed, not copied */
+	if (repo_call(ctl, url, &c, 0) == 0)
+		rc = retrieve_report(ctl, &c, dir, nreq);
+	else if (c.ans.toobig)
+		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; documents "
+		    "inline as base64 are limited by it, MTOM/XOP parts are "
+		    "not)\n");
 	goto out;
 usage:
 	fprintf(stderr, "usage: xdsctl retrieve UNIQUEID... [--repository ID] "
 	    "[-o DIR]\n");
 	rc = 2;
 out:
-	if (doc)
-		xmlFreeDoc(doc);
-	mtom_message_free(&msg);	/* removes parts not renamed */
+	soap_call_free(&c);	/* removes the parts not renamed */
 	buf_free(&body);
-	buf_free(&env);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "ebrim.h"
 #include "hl7dt.h"
 #include "query.h"
+#include "soap_peer.h"
 #include "str.h"
 #include "validate.h"
 #include "vocab.h"
@@ -24,7 +25,7 @@
 static int
 print_errors(struct ctl *ctl, xmlNode *n)
 {
-	xmlNode *list = ctl_find_elem(n, NS_RS, "RegistryErrorList"), *e;
+	xmlNode *list = xml_find(n, NS_RS, "RegistryErrorList"), *e;
 	int nerr = 0;
 
 	if (list == NULL)
@@ -45,54 +46,26 @@ print_errors(struct ctl *ctl, xmlNode *n)
 	return nerr;
 }
 
-/* Send body_xml; parse the answer.  Returns the parsed document or NULL. */
-static xmlDoc *
-call(struct ctl *ctl, const char *action, const char *body_xml)
+/* Send body_xml to the registry as action; 0 with c->ans.body the
+ * answer's body element, or -1 (printed).  The caller frees c. */
+static int
+call(struct ctl *ctl, const char *action, const char *body_xml,
+    struct soap_call *c)
 {
-	struct buf out;
-	char err[1024];
-	int status = 0;
-	xmlDoc *doc = NULL;
-	xmlNode *fault;
-
-	buf_init(&out, 0);
-	if (soapclient_call(ctl->url, action, body_xml, &ctl->tls, &status, &out,
-	    err, sizeof err) != 0) {
-		fprintf(stderr, "xdsctl: %s\n", err);
-		goto out;
-	}
-	if (ctl->verbose)
-		fprintf(stderr, "HTTP %d, %zu bytes\n%s\n", status, out.b_len,
-		    buf_str(&out));
-	if ((doc = xml_parse(buf_str(&out), out.b_len, err, sizeof err)) == NULL) {
-		fprintf(stderr, "xdsctl: %s answered HTTP %d with no SOAP: %s\n",
-		    ctl->url, status, err);
-		goto out;
-	}
-	if ((fault = ctl_find_elem(xmlDocGetRootElement(doc), NS_SOAP12, "Fault"))
-	    != NULL) {
-		xmlNode *t = ctl_find_elem(fault, NS_SOAP12, "Text");
-		char reason[1024] = "";
-
-		if (t)
-			xml_text(t, reason, sizeof reason);
-		fprintf(stderr, "xdsctl: SOAP fault (HTTP %d): %s\n", status, reason);
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-out:
-	buf_free(&out);
-	return doc;
+	soap_call_init(c, action, PACK_SIMPLE);
+	c->req.body_xml = body_xml;
+	c->req.bounds.timeout = CTL_TIMEOUT;
+	return ctl_call(ctl, ctl->url, c);
 }
 
+/* The answer's body element when it is a RegistryResponse. */
 static int
-registry_response(struct ctl *ctl, xmlDoc *doc, const char *what)
+registry_response(struct ctl *ctl, xmlNode *rr, const char *what)
 {
-	xmlNode *rr = ctl_find_elem(xmlDocGetRootElement(doc), NS_RS, "RegistryResponse");
 	const char *st;
 	int nerr;
 
-	if (rr == NULL) {
+	if (rr == NULL || !xml_is(rr, NS_RS, "RegistryResponse")) {
 		fprintf(stderr, "xdsctl: %s: no RegistryResponse in the answer\n", what);
 		return 1;
 	}
@@ -121,8 +94,8 @@ submit_body(const char *data, size_t len, struct buf *body, char *err,
 	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
 		return -1;
 	root = xmlDocGetRootElement(doc);
-	n = ctl_find_elem(root, NS_LCM, "SubmitObjectsRequest");
-	if (n == NULL && (n = ctl_find_elem(root, NS_RIM, "RegistryObjectList")) == NULL) {
+	n = xml_find(root, NS_LCM, "SubmitObjectsRequest");
+	if (n == NULL && (n = xml_find(root, NS_RIM, "RegistryObjectList")) == NULL) {
 		str_fmt(err, errlen, "no lcm:SubmitObjectsRequest or "
 		    "rim:RegistryObjectList (ebRIM 3.0) in the file");
 		goto out;
@@ -159,11 +132,11 @@ ctl_submit(struct ctl *ctl, int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < argc; i++) {
+		struct soap_call c;
 		struct buf body;
 		char err[512];
 		size_t len;
 		char *data = ctl_read_file(argv[i], CTL_MAX_FILE, &len);
-		xmlDoc *doc;
 
 		if (data == NULL) {
 			bad = 1;
@@ -173,11 +146,12 @@ ctl_submit(struct ctl *ctl, int argc, char **argv)
 		if (submit_body(data, len, &body, err, sizeof err) != 0) {
 			fprintf(stderr, "xdsctl: %s: %s\n", argv[i], err);
 			bad = 1;
-		} else if ((doc = call(ctl, ACT_ITI42, buf_str(&body))) == NULL) {
+		} else if (call(ctl, ACT_ITI42, buf_str(&body), &c) != 0) {
+			soap_call_free(&c);
 			bad = 1;
 		} else {
-			bad |= registry_response(ctl, doc, argv[i]);
-			xmlFreeDoc(doc);
+			bad |= registry_response(ctl, c.ans.body, argv[i]);
+			soap_call_free(&c);
 		}
 		buf_free(&body);
 		free(data);
@@ -188,14 +162,15 @@ ctl_submit(struct ctl *ctl, int argc, char **argv)
 int
 ctl_delete(struct ctl *ctl, int argc, char **argv)
 {
+	struct soap_call c;
 	struct buf body;
-	xmlDoc *doc;
 	int i, rc = 1;
 
 	if (argc < 1) {
 		fprintf(stderr, "usage: xdsctl delete ENTRYUUID...\n");
 		return 2;
 	}
+	soap_call_init(&c, ACT_ITI62, PACK_SIMPLE);
 	buf_init(&body, 1024 * 1024);
 	if (buf_adds(&body, "<lcm:RemoveObjectsRequest xmlns:lcm=\"" NS_LCM
 	    "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") != BUF_OK)
@@ -212,11 +187,11 @@ ctl_delete(struct ctl *ctl, int argc, char **argv)
 	if (buf_adds(&body, "</rim:ObjectRefList></lcm:RemoveObjectsRequest>") !=
 	    BUF_OK)
 		goto out;
-	if ((doc = call(ctl, ACT_ITI62, buf_str(&body))) == NULL)
+	if (call(ctl, ACT_ITI62, buf_str(&body), &c) != 0)
 		goto out;
-	rc = registry_response(ctl, doc, "delete");
-	xmlFreeDoc(doc);
+	rc = registry_response(ctl, c.ans.body, "delete");
 out:
+	soap_call_free(&c);
 	buf_free(&body);
 	return rc;
 }
@@ -370,16 +345,84 @@ default_status(struct buf *b, const char *qid)
 	return rc;
 }
 
+/* One key=value argument as a slot of the query qid ("patient=" is the
+ * query's patient id parameter). */
+static int
+query_slot(struct buf *body, const char *qid, char *arg, int *have_status)
+{
+	char *eq = strchr(arg, '=');
+	char cx[512], err[512], slotname[256];
+	const char *name, *value;
+	struct hl7_cx c;
+
+	if (eq == NULL) {
+		fprintf(stderr, "xdsctl: \"%s\": expected key=value\n", arg);
+		return -1;
+	}
+	*eq = '\0';
+	value = eq + 1;
+	name = arg;
+	if (strcmp(name, "returnType") == 0)
+		return 0;
+	if (strcmp(name, "patient") == 0) {
+		if (strchr(value, '^') == NULL) {
+			if (str_fmt(cx, sizeof cx, "%s^^^&%s&ISO", value,
+			    OID_BSN) < 0)
+				return -1;
+		} else if (hl7_cx_parse(value, strlen(value), &c, err,
+		    sizeof err) != 0 || hl7_cx_format(&c, cx, sizeof cx) != 0) {
+			fprintf(stderr, "xdsctl: patient: %s\n", err);
+			return -1;
+		}
+		name = patient_param(qid);
+		value = cx;
+	} else {
+		if (str_fmt(slotname, sizeof slotname, "%s%s",
+		    name[0] == '$' ? "" : "$", name) < 0)
+			return -1;
+		name = slotname;
+	}
+	if (strstr(name, "Status") != NULL)
+		*have_status = 1;
+	return add_slot(body, name, value) != BUF_OK ? -1 : 0;
+}
+
+/* The AdhocQueryRequest of query qid with the key=value arguments. */
+static int
+query_body(struct buf *body, const char *qid, int argc, char **argv)
+{
+	const char *rtype = "LeafClass";
+	int i, have_status = 0;
+
+	for (i = 1; i < argc; i++)
+		if (strncmp(argv[i], "returnType=", 11) == 0)
+			rtype = argv[i] + 11;
+	if (buf_addf(body, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
+	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption returnType=\"")
+	    != BUF_OK || buf_add_xml(body, rtype) != BUF_OK ||
+	    buf_addf(body, "\" returnComposedObjects=\"true\"/>"
+	    "<rim:AdhocQuery id=\"%s\">", qid) != BUF_OK)
+		return -1;
+	for (i = 1; i < argc; i++)
+		if (query_slot(body, qid, argv[i], &have_status) != 0)
+			return -1;
+	/* The Find queries and GetAll require status: default to Approved. */
+	if (!have_status && (default_status(body, qid) != BUF_OK))
+		return -1;
+	return buf_adds(body, "</rim:AdhocQuery></query:AdhocQueryRequest>") ==
+	    BUF_OK ? 0 : -1;
+}
+
 int
 ctl_query(struct ctl *ctl, int argc, char **argv)
 {
+	struct soap_call c;
 	struct buf body;
-	const char *qid, *rtype = "LeafClass";
-	char cx[512], err[512], slotname[256];
-	xmlDoc *doc = NULL;
+	const char *qid;
+	char err[512];
 	xmlNode *resp, *list;
 	struct rim_list l;
-	int i, rc = 1, have_status = 0;
+	int rc = 1;
 
 	if (argc < 1) {
 		fprintf(stderr, "usage: xdsctl query NAME [key=value...]\n");
@@ -394,63 +437,12 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	rim_list_init(&l);
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&body, 1024 * 1024);
-	for (i = 1; i < argc; i++)
-		if (strncmp(argv[i], "returnType=", 11) == 0)
-			rtype = argv[i] + 11;
-	if (buf_addf(&body, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
-	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption returnType=\"")
-	    != BUF_OK || buf_add_xml(&body, rtype) != BUF_OK ||
-	    buf_addf(&body, "\" returnComposedObjects=\"true\"/>"
-	    "<rim:AdhocQuery id=\"%s\">", qid) != BUF_OK)
+	if (query_body(&body, qid, argc, argv) != 0 ||
+	    call(ctl, ACT_ITI18, buf_str(&body), &c) != 0)
 		goto out;
-	for (i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		const char *name, *value;
-
-		if (eq == NULL) {
-			fprintf(stderr, "xdsctl: \"%s\": expected key=value\n", argv[i]);
-			goto out;
-		}
-		*eq = '\0';
-		value = eq + 1;
-		name = argv[i];
-		if (strcmp(name, "returnType") == 0)
-			continue;
-		if (strcmp(name, "patient") == 0) {
-			struct hl7_cx c;
-
-			if (strchr(value, '^') == NULL) {
-				if (str_fmt(cx, sizeof cx, "%s^^^&%s&ISO", value,
-				    OID_BSN) < 0)
-					goto out;
-			} else if (hl7_cx_parse(value, strlen(value), &c, err,
-			    sizeof err) != 0 || hl7_cx_format(&c, cx, sizeof cx) != 0) {
-				fprintf(stderr, "xdsctl: patient: %s\n", err);
-				goto out;
-			}
-			name = patient_param(qid);
-			value = cx;
-		} else {
-			if (str_fmt(slotname, sizeof slotname, "%s%s",
-			    name[0] == '$' ? "" : "$", name) < 0)
-				goto out;
-			name = slotname;
-		}
-		if (strstr(name, "Status") != NULL)
-			have_status = 1;
-		if (add_slot(&body, name, value) != BUF_OK)
-			goto out;
-	}
-	/* The Find queries and GetAll require status: default to Approved. */
-	if (!have_status && (default_status(&body, qid) != BUF_OK))
-		goto out;
-	if (buf_adds(&body, "</rim:AdhocQuery></query:AdhocQueryRequest>") != BUF_OK)
-		goto out;
-	if ((doc = call(ctl, ACT_ITI18, buf_str(&body))) == NULL)
-		goto out;
-	resp = ctl_find_elem(xmlDocGetRootElement(doc), NS_QUERY, "AdhocQueryResponse");
-	if (resp == NULL) {
+	if (!xml_is(resp = c.ans.body, NS_QUERY, "AdhocQueryResponse")) {
 		fprintf(stderr, "xdsctl: no AdhocQueryResponse in the answer\n");
 		goto out;
 	}
@@ -461,7 +453,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		    ctl_short_status(xml_attr(resp, "status")));
 		goto out;
 	}
-	list = ctl_find_elem(resp, NS_RIM, "RegistryObjectList");
+	list = xml_find(resp, NS_RIM, "RegistryObjectList");
 	if (list != NULL && rim_parse_list(list, &l, err, sizeof err) != RIM_OK) {
 		fprintf(stderr, "xdsctl: cannot read the answer: %s\n", err);
 		goto out;
@@ -470,7 +462,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 	rc = 0;
 out:
 	rim_list_free(&l);
-	xmlFreeDoc(doc);
+	soap_call_free(&c);
 	buf_free(&body);
 	return rc;
 }

@@ -11,6 +11,8 @@
 
 #include "buf.h"
 #include "hl7dt.h"
+#include "soap_peer.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 #include "xdsctl.h"
@@ -62,28 +64,62 @@ ctl_read_file(const char *path, size_t max, size_t *len)
 	return buf_take(&b, len);
 }
 
-/* Find the first element {ns}name in the subtree of n. */
-xmlNode *
-ctl_find_elem(xmlNode *n, const char *ns, const char *name)
-{
-	xmlNode *c, *r;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xml_is(n, ns, name))
-			return n;
-		for (c = n->children; c != NULL; c = c->next)
-			if ((r = ctl_find_elem(c, ns, name)) != NULL)
-				return r;
-	}
-	return NULL;
-}
-
 const char *
 ctl_short_status(const char *s)
 {
 	const char *p = s ? strrchr(s, ':') : NULL;
 
 	return p ? p + 1 : (s ? s : "");
+}
+
+static const char *
+opt_file(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+struct soap_peer *
+ctl_peer(const struct ctl *ctl, const char *url)
+{
+	struct soap_peer_opts o;
+	struct soap_peer *p;
+	char err[1200];
+
+	memset(&o, 0, sizeof o);
+	o.cert = opt_file(ctl->cert);
+	o.key = opt_file(ctl->key);
+	o.ca = opt_file(ctl->ca);
+	o.allow_plain = 1;
+	o.user_agent = "xdsctl/" PACKAGE_VERSION;
+	o.bounds.timeout = -1;
+	o.bounds.low_speed_time = CTL_LOW_SPEED;
+	if (soap_peer_remote(&p, url, &o, err, sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsctl: %s\n", err);
+		return NULL;
+	}
+	return p;
+}
+
+int
+ctl_call(struct ctl *ctl, const char *url, struct soap_call *c)
+{
+	struct soap_peer *p;
+
+	if ((p = ctl_peer(ctl, url)) == NULL)
+		return -1;
+	(void)soap_peer_call(p, c);
+	soap_peer_free(p);
+	if (ctl->verbose && c->ans.http_status != 0)
+		fprintf(stderr, "HTTP %d, %zu bytes\n%s\n", c->ans.http_status,
+		    c->ans.bytes.b_len, buf_str(&c->ans.bytes));
+	if (c->ans.status != XDS_OK) {
+		fprintf(stderr, "xdsctl: %s\n", c->ans.err);
+		return -1;
+	}
+	if (c->ans.fault) {
+		fprintf(stderr, "xdsctl: SOAP fault (HTTP %d): %s\n",
+		    c->ans.http_status, c->ans.fault_reason);
+		return -1;
+	}
+	return 0;
 }
