@@ -358,7 +358,8 @@ test_url(void)
 		"https://registry.example/xds/registry",
 		"HTTPS://registry.example:8443/x",
 		"http://127.0.0.1:8080/xds/registry", "http://127.1.2.3/x",
-		"http://localhost/x", "http://LOCALHOST:80", "http://[::1]:80/x",
+		"http://localhost/x", "http://LOCALHOST:80",
+		"http://[::1]:80/x",
 		"http://127.0.0.1",
 	};
 	static const char *const off[] = {
@@ -366,7 +367,8 @@ test_url(void)
 		"http://127.evil.example/x", "http://127.0.0.1@evil.example/",
 		"https://127.0.0.1@evil.example/", "http://128.0.0.1/x",
 		"http://127.0.0.256/x", "http://127.0.0/x", "http://[::2]/x",
-		"http://[::1/x", "http://127.0.0.1.nip.io/x", "http://10.0.0.1/",
+		"http://[::1/x", "http://127.0.0.1.nip.io/x",
+		"http://10.0.0.1/",
 	};
 	static const char *const bad[] = {
 		"ftp://127.0.0.1/x", "file:///etc/passwd", "registry.example",

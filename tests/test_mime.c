@@ -743,7 +743,8 @@ test_pull(void)
 		buf_reset(&got);
 		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
 		    sizeof err)) > 0)
-			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n), BUF_OK);
+			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n),
+			    BUF_OK);
 		CU_ASSERT_EQUAL(n, 0);
 		CU_ASSERT(got.b_len == whole.b_len &&
 		    memcmp(got.b_data, whole.b_data, got.b_len) == 0);
@@ -758,7 +759,8 @@ test_pull(void)
 		buf_reset(&got);
 		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
 		    sizeof err)) > 0)
-			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n), BUF_OK);
+			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n),
+			    BUF_OK);
 		CU_ASSERT(n == 0 && got.b_len == whole.b_len);
 		mtom_pull_free(p);
 	}

@@ -63,8 +63,9 @@ echo(void *actor, struct xact *x, const struct soap_request *req,
 	    "body=\"%s\" natt=\"%zu\">", (const char *)req->body->name,
 	    req->natt);
 	for (i = 0; i < req->natt && rc == BUF_OK; i++)
-		rc = buf_addf(&reply->body, "<t:Att size=\"%lld\" sha1=\"%s\"/>",
-		    (long long)req->att[i].size, req->att[i].sha1);
+		rc = buf_addf(&reply->body, "<t:Att size=\"%lld\" "
+		    "sha1=\"%s\"/>", (long long)req->att[i].size,
+		    req->att[i].sha1);
 	if (rc != BUF_OK || buf_adds(&reply->body, "</t:Echo>") != BUF_OK)
 		return -1;
 	if (req->pack != PACK_MTOM || req->natt == 0)
@@ -788,7 +789,8 @@ make_certs(void)
 	    "-out $ca.pem -days 2 -subj \"/CN=Test $ca\" "
 	    "-addext basicConstraints=critical,CA:TRUE "
 	    "-addext keyUsage=critical,keyCertSign,cRLSign || exit 1; done && "
-	    "openssl req %s -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+	    "openssl req %s -keyout srv.key -out srv.csr "
+	    "-subj /CN=127.0.0.1 && "
 	    "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
 	    "-CAcreateserial -days 2 -extfile ext -out srv.pem && "
 	    "openssl req %s -keyout cli.key -out cli.csr "

@@ -62,8 +62,8 @@ url_check(const char *url, char *err, size_t errlen)
 	host[n] = '\0';
 	if (memchr(h, '@', strcspn(h, "/?#")) != NULL ||
 	    (h == url + 7 && !url_host_loopback(host))) {
-		str_fmt(err, errlen, "%.200s: https:// (mutual TLS) is required "
-		    "off loopback", url);
+		str_fmt(err, errlen, "%.200s: https:// (mutual TLS) is "
+		    "required off loopback", url);
 		return XDS_EINVAL;
 	}
 	return XDS_OK;

@@ -10,8 +10,8 @@ struct soap_peer;
 struct ctl {
 	struct conf		 conf;
 	char			 url[1024];	/* registry endpoint URL */
-	const char		*cert, *key;	/* client certificate, or NULL */
-	const char		*ca;		/* CA file for the server, or NULL */
+	const char		*cert, *key;	/* client certificate or NULL */
+	const char		*ca;		/* CA of the server, or NULL */
 	int			 json;
 	int			 verbose;
 };

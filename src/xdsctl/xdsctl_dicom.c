@@ -188,7 +188,7 @@ out:
  */
 #define IMPORT_MAX_REFS		20000	/* instances in one manifest */
 #define IMPORT_BATCH		500	/* DocumentRequests per RAD-69 */
-#define IMPORT_MAX_ANSWER	((size_t)16 << 20)	/* envelope, MTOM root */
+#define IMPORT_MAX_ANSWER	((size_t)16 << 20)	/* envelope or root */
 #define IMPORT_MAX_QUERY	((size_t)64 << 20)	/* ITI-18 answer */
 #define IMPORT_MAX_REQUEST	((size_t)4 << 20)	/* RAD-69 request */
 

@@ -516,19 +516,29 @@ static int
 provide_meta(const struct ctl *ctl, const struct provide *o, struct meta *m)
 {
 	const struct conf *cf = &ctl->conf;
+	const struct {
+		const char	*spec, *dflt, *what;
+		struct rim_code	*out;
+	} codes[] = {
+		{ o->cls, cf->affinity_class_code, "class", &m->cls },
+		{ o->typ, cf->affinity_type_code, "type", &m->typ },
+		{ o->fmt, cf->affinity_format_code, "format", &m->fmt },
+		{ o->cnf, cf->affinity_confidentiality_code, "confidentiality",
+		  &m->conf },
+		{ o->fac, cf->affinity_facility_code, "facility", &m->fac },
+		{ o->pra, cf->affinity_practice_code, "practice", &m->pra },
+		{ o->ctt, cf->affinity_content_type_code, "content-type",
+		  &m->ctt },
+	};
+	size_t i;
 
 	memset(m, 0, sizeof *m);
-	if (ctl_patient_cx(o->patient, m->pid, sizeof m->pid) != 0 ||
-	    code_parse(o->cls, cf->affinity_class_code, "class", &m->cls) != 0 ||
-	    code_parse(o->typ, cf->affinity_type_code, "type", &m->typ) != 0 ||
-	    code_parse(o->fmt, cf->affinity_format_code, "format", &m->fmt) !=
-	    0 || code_parse(o->cnf, cf->affinity_confidentiality_code,
-	    "confidentiality", &m->conf) != 0 ||
-	    code_parse(o->fac, cf->affinity_facility_code, "facility",
-	    &m->fac) != 0 || code_parse(o->pra, cf->affinity_practice_code,
-	    "practice", &m->pra) != 0 || code_parse(o->ctt,
-	    cf->affinity_content_type_code, "content-type", &m->ctt) != 0)
+	if (ctl_patient_cx(o->patient, m->pid, sizeof m->pid) != 0)
 		return -1;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (code_parse(codes[i].spec, codes[i].dflt, codes[i].what,
+		    codes[i].out) != 0)
+			return -1;
 	str_lcpy(m->language, o->language[0] != '\0' ? o->language :
 	    cf->affinity_language_code, sizeof m->language);
 	if (!oid_ok(cf->affinity_uid_root) || !oid_ok(cf->affinity_source_id)) {
@@ -971,9 +981,9 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	if (repo_call(ctl, url, &c, 0) == 0)
 		rc = retrieve_report(ctl, &c, dir, nreq);
 	else if (c.ans.toobig)
-		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; documents "
-		    "inline as base64 are limited by it, MTOM/XOP parts are "
-		    "not)\n");
+		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; "
+		    "documents inline as base64 are limited by it, MTOM/XOP "
+		    "parts are not)\n");
 	goto out;
 usage:
 	fprintf(stderr, "usage: xdsctl retrieve UNIQUEID... [--repository ID] "

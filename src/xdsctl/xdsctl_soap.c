@@ -95,7 +95,8 @@ submit_body(const char *data, size_t len, struct buf *body, char *err,
 		return -1;
 	root = xmlDocGetRootElement(doc);
 	n = xml_find(root, NS_LCM, "SubmitObjectsRequest");
-	if (n == NULL && (n = xml_find(root, NS_RIM, "RegistryObjectList")) == NULL) {
+	if (n == NULL &&
+	    (n = xml_find(root, NS_RIM, "RegistryObjectList")) == NULL) {
 		str_fmt(err, errlen, "no lcm:SubmitObjectsRequest or "
 		    "rim:RegistryObjectList (ebRIM 3.0) in the file");
 		goto out;
