@@ -2,7 +2,7 @@
  * registry_client.h: how the Document Repository reaches its Document
  * Registry: ITI-42 to register a submission's metadata, ITI-18
  * GetDocuments to reconcile rows whose registration outcome is unknown
- * (ihe-reference.md 1.12 P3, P4).
+ * (ITI TF-2b 3.41.4.1.3).
  *
  * Both go to the registry peer the node gives the repository (soap_peer.h):
  * this node's registry in process (the metadata DOM handed to its route,

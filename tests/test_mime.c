@@ -21,6 +21,8 @@
 #include "str.h"
 #include "vocab.h"
 
+static const char *testdata;	/* $XDS_TESTDATA: the captures */
+
 static char spool[64];
 
 #define SZ ((size_t)-1)	/* length: strlen of the message */
@@ -880,17 +882,12 @@ static int
 load_capture(const char *rel, int crlf, struct buf *body, char *ctype,
     size_t ctsz)
 {
-	const char *td = getenv("XDS_TESTDATA"), *top = getenv("top_srcdir");
 	char path[1024];
 	struct buf raw;
 	const char *s, *e, *hdr_end;
 	size_t i;
 
-	if (td != NULL)
-		(void)str_fmt(path, sizeof path, "%s/%s", td, rel);
-	else
-		(void)str_fmt(path, sizeof path, "%s/../shared/testdata/ihe/%s",
-		    top ? top : "..", rel);
+	(void)str_fmt(path, sizeof path, "%s/%s", testdata, rel);
 	if (file_bytes(path, &raw) != 0) {
 		buf_free(&raw);
 		return -1;
@@ -1017,6 +1014,12 @@ main(void)
 	CU_pSuite s;
 	unsigned failed;
 
+	if ((testdata = getenv("XDS_TESTDATA")) == NULL ||
+	    testdata[0] == '\0') {
+		fprintf(stderr, "test_mime: XDS_TESTDATA (the conformance "
+		    "corpus) is not set; make check sets it\n");
+		return 99;
+	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 99;
 	s = CU_add_suite("mime", suite_init, suite_clean);

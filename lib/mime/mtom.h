@@ -1,5 +1,5 @@
 /*
- * mtom.h: MTOM/XOP packaging (W3C SOAP MTOM, XOP; ihe-reference.md 1.2)
+ * mtom.h: MTOM/XOP packaging (W3C SOAP MTOM, XOP; ITI TF-2 Appendix V)
  * on top of the multipart parser in mime.h.
  *
  * Reading: the root part (the "start" parameter, else the first part) is

@@ -210,7 +210,8 @@ patient_param(const char *qid)
 	return "$XDSDocumentEntryPatientId";
 }
 
-/* Append one slot; value quoting per ITI-18 (ihe-reference 1.7). */
+/* Append one slot; values quoted as ITI-18 codes single and multiple
+ * values. */
 static int
 add_slot(struct buf *b, const char *name, const char *value)
 {
