@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "mono.h"
 #include "soap.h"
 #include "soap_peer.h"
 #include "status.h"
@@ -56,15 +57,6 @@ static const char answer[] = "<s:Envelope xmlns:s=\"" NS_SOAP12 "\" "
 static struct http_server *servers[MAX_SERVERS];
 static int nservers;
 static long delay_ms;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- serve ---- */
 
@@ -202,10 +194,10 @@ run(int n, char **urls, int nurls)
 			return 1;
 		}
 	prepare(c, n);
-	t0 = now_s();
+	t0 = mono_s();
 	for (i = 0; i < n; i++)
 		(void)soap_peer_call(p[i % nurls], &c[i]);
-	seq = now_s() - t0;
+	seq = mono_s() - t0;
 	ok1 = all_ok(c, n);
 	prepare(c, n);
 	if (soap_fanout_new(&f, err, sizeof err) != XDS_OK)
@@ -213,9 +205,9 @@ run(int n, char **urls, int nurls)
 	for (i = 0; i < n; i++)
 		if (soap_fanout_add(f, p[i % nurls], &c[i]) != XDS_OK)
 			return 1;
-	t0 = now_s();
+	t0 = mono_s();
 	(void)soap_fanout_run(f, 0);
-	fan = now_s() - t0;
+	fan = mono_s() - t0;
 	soap_fanout_free(f);
 	ok2 = all_ok(c, n);
 	printf("%-20s %4d calls %8.3f s  %7.2f ms/call  %d ok\n",

@@ -31,6 +31,7 @@
 #include "http_parse.h"
 #include "str.h"
 #include "tls.h"
+#include "tlscerts.h"
 
 /* ------------------------------------------------------------------ */
 /* Parser */
@@ -1145,41 +1146,12 @@ test_srv_stop(void)
 static char tlsdir[256];
 
 static int
-sh(const char *cmd)
-{
-	int rc = system(cmd);
-
-	return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
-}
-
-static int
 make_certs(void)
 {
-	char cmd[4096];
-	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-	    "-nodes";
-
 	str_lcpy(tlsdir, "/tmp/test_http.XXXXXX", sizeof tlsdir);
 	if (mkdtemp(tlsdir) == NULL)
 		return -1;
-	if (str_fmt(cmd, sizeof cmd,
-	    "cd %s && exec >log 2>&1 && "
-	    "printf 'basicConstraints=CA:FALSE\\nsubjectAltName=IP:127.0.0.1\\n"
-	    "extendedKeyUsage=serverAuth,clientAuth\\n' >ext && "
-	    "openssl req -x509 %s -keyout ca.key -out ca.pem -days 2 "
-	    "-subj '/CN=Test CA' "
-	    "-addext basicConstraints=critical,CA:TRUE "
-	    "-addext keyUsage=critical,keyCertSign,cRLSign && "
-	    "openssl req %s -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
-	    "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
-	    "-CAcreateserial -days 2 -extfile ext -out srv.pem && "
-	    "openssl req %s -keyout cli.key -out cli.csr "
-	    "-subj '/O=Test Hospital/CN=client.example' && "
-	    "openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key "
-	    "-CAcreateserial -days 2 -extfile ext -out cli.pem",
-	    tlsdir, ec, ec, ec) < 0)
-		return -1;
-	return sh(cmd) == 0 ? 0 : -1;
+	return tls_make_certs(tlsdir);
 }
 
 static struct srv tlssrv;
@@ -1219,7 +1191,7 @@ suite_tls_cleanup(void)
 	SSL_CTX_free(srvctx);
 	if (tlsdir[0] != '\0' &&
 	    str_fmt(cmd, sizeof cmd, "rm -rf '%s'", tlsdir) > 0)
-		(void)sh(cmd);
+		(void)tls_sh(cmd);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "mono.h"
 #include "soap_int.h"
 #include "soap_peer_int.h"
 #include "status.h"
@@ -29,15 +29,6 @@
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
-
-long long
-peer_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 peer_fail(struct soap_call *c, int st, const char *fmt, ...)
@@ -719,7 +710,7 @@ drive(CURLM *m, long long deadline)
 			break;
 		wait = 1000;
 		if (deadline > 0) {
-			if ((now = peer_now_ms()) >= deadline)
+			if ((now = mono_ms()) >= deadline)
 				break;
 			if (deadline - now < wait)
 				wait = (int)(deadline - now);
@@ -732,7 +723,7 @@ drive(CURLM *m, long long deadline)
 int
 soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 {
-	long long deadline = timeout_ms > 0 ? peer_now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
 	struct fan_item *it;
 	pthread_t helper;
 	CURLM *m;

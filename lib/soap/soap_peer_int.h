@@ -69,6 +69,5 @@ int	xfer_ended(const struct xfer *);
 /* The fan-out's deadline passed first. */
 void	xfer_expired(struct xfer *, long timeout_ms);
 void	xfer_free(struct xfer *);
-long long peer_now_ms(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mono.h"
 #include "soap_peer_int.h"
 #include "status.h"
 #include "str.h"
@@ -179,7 +180,7 @@ timeout_ms(const struct xfer *xf, long long deadline)
 
 	if (deadline <= 0)
 		return (long)own;
-	if ((left = deadline - peer_now_ms()) < 1)
+	if ((left = deadline - mono_ms()) < 1)
 		left = 1;
 	return (long)(own == 0 || left < own ? left : own);
 }

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "ebrim.h"
 #include "hl7dt.h"
+#include "mono.h"
 #include "mtom.h"
 #include "soap.h"
 #include "soap_peer.h"
@@ -206,15 +207,6 @@ json_str(const char *v)
 	putchar('"');
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 
 /* ---- metadata ---------------------------------------------------- */
 
@@ -305,7 +297,7 @@ pnr_body(const struct meta *m, const struct doc *d,
 static void
 draw(struct bar *b, long long done, long long total, size_t cur)
 {
-	double t = now_s(), pct;
+	double t = mono_s(), pct;
 	char line[31];
 	int i, fill;
 
@@ -336,15 +328,20 @@ on_progress(void *arg, const struct soap_progress *p)
 		draw(b, p->down_now, p->down_total, 0);
 }
 
-/* c (MTOM) to the repository, with a progress bar on a terminal.  0 with
- * the answer's body element, or -1 (printed); the caller frees c. */
+/* c (MTOM, body its request) to the repository, with a progress bar on
+ * a terminal.  0 with the answer's body element, or -1 (printed); the
+ * caller frees c. */
 static int
-repo_call(struct ctl *ctl, const char *url, struct soap_call *c,
+repo_call(struct ctl *ctl, struct soap_call *c, const struct buf *body,
     size_t ndocs)
 {
 	struct bar b;
+	char url[1024];
 	int rc;
 
+	repo_url(ctl, url, sizeof url);
+	c->req.body_xml = body->b_data;
+	c->req.body_len = body->b_len;
 	memset(&b, 0, sizeof b);
 	b.tty = isatty(STDERR_FILENO) && !ctl->json;
 	b.ndocs = ndocs;
@@ -417,6 +414,7 @@ struct provide {
 	const char	*patient, *mime;
 	const char	*titles[REPO_MAX_DOCS];
 	size_t		 ntitles;
+	/* the codes of the flags; NULL: the [affinity] default */
 	const char	*cls, *typ, *fmt, *cnf, *fac, *pra, *ctt;
 	char		 language[32];
 	char		**files;
@@ -425,7 +423,7 @@ struct provide {
 
 /* The flags and files; 0, 1 (printed) or 2 (usage). */
 static int
-provide_args(struct ctl *ctl, int argc, char **argv, struct provide *o)
+provide_args(int argc, char **argv, struct provide *o)
 {
 	static const struct option lo[] = {
 		{ "patient", required_argument, NULL, 'p' },
@@ -441,17 +439,9 @@ provide_args(struct ctl *ctl, int argc, char **argv, struct provide *o)
 		{ "language", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct conf *cf = &ctl->conf;
 	int ch;
 
-	memset(o, 0, sizeof *o);
-	o->cls = cf->affinity_class_code;
-	o->typ = cf->affinity_type_code;
-	o->fmt = cf->affinity_format_code;
-	o->cnf = cf->affinity_confidentiality_code;
-	o->fac = cf->affinity_facility_code;
-	o->pra = cf->affinity_practice_code;
-	o->ctt = cf->affinity_content_type_code;
+	memset(o, 0, sizeof *o);	/* codes NULL: the [affinity] ones */
 	optind = 0;		/* GNU: restart, permuting FILEs and flags */
 	while ((ch = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -536,7 +526,8 @@ provide_meta(const struct ctl *ctl, const struct provide *o, struct meta *m)
 	if (ctl_patient_cx(o->patient, m->pid, sizeof m->pid) != 0)
 		return -1;
 	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
-		if (code_parse(codes[i].spec, codes[i].dflt, codes[i].what,
+		if (code_parse(codes[i].spec != NULL ? codes[i].spec :
+		    codes[i].dflt, codes[i].dflt, codes[i].what,
 		    codes[i].out) != 0)
 			return -1;
 	str_lcpy(m->language, o->language[0] != '\0' ? o->language :
@@ -638,13 +629,12 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 	struct meta m;
 	struct soap_call c;
 	struct buf body;
-	char url[1024];
 	size_t i;
 	int rc;
 
 	soap_call_init(&c, ACT_ITI41, PACK_MTOM);
 	buf_init(&body, REPO_MAX_META);
-	if ((rc = provide_args(ctl, argc, argv, &o)) != 0)
+	if ((rc = provide_args(argc, argv, &o)) != 0)
 		goto out;
 	rc = 1;
 	if (provide_check(&o) != 0 || provide_meta(ctl, &o, &m) != 0)
@@ -662,12 +652,9 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 		    REPO_MAX_META);
 		goto out;
 	}
-	repo_url(ctl, url, sizeof url);
-	c.req.body_xml = body.b_data;
-	c.req.body_len = body.b_len;
 	c.req.att = att;
 	c.req.natt = o.n;
-	if (repo_call(ctl, url, &c, o.n) != 0)
+	if (repo_call(ctl, &c, &body, o.n) != 0)
 		goto out;
 	if (!xml_is(c.ans.body, NS_RS, "RegistryResponse")) {
 		fprintf(stderr, "xdsctl: no RegistryResponse in the answer\n");
@@ -947,7 +934,6 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	struct soap_call c;
 	struct buf body;
 	struct stat st;
-	char url[1024];
 	size_t nreq;
 	int ch, rc = 1;
 
@@ -972,13 +958,10 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		    REPO_MAX_META);
 		goto out;
 	}
-	repo_url(ctl, url, sizeof url);
-	c.req.body_xml = body.b_data;
-	c.req.body_len = body.b_len;
 	c.req.bounds.max_answer = REPO_MAX_ANSWER;
 	c.req.bounds.max_part = REPO_MAX_PART;
 	c.req.bounds.spool_dir = dir;	/* parts are renamed, not copied */
-	if (repo_call(ctl, url, &c, 0) == 0)
+	if (repo_call(ctl, &c, &body, 0) == 0)
 		rc = retrieve_report(ctl, &c, dir, nreq);
 	else if (c.ans.toobig)
 		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; "
