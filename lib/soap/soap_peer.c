@@ -31,7 +31,7 @@
 #include "xml.h"
 
 int
-peer_fail(struct soap_call *c, int st, const char *fmt, ...)
+soap_call_fail(struct soap_call *c, int st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -167,7 +167,7 @@ soap_peer_is_local(const struct soap_peer *p)
 }
 
 void
-peer_bounds(const struct soap_peer *p, const struct soap_call *c,
+soap_call_bounds(const struct soap_peer *p, const struct soap_call *c,
     struct soap_bounds *b)
 {
 	const struct soap_bounds *o = &c->req.bounds;
@@ -230,7 +230,7 @@ soap_call_free(struct soap_call *c)
 }
 
 int
-peer_body_text(struct soap_call *c, struct buf *out)
+soap_call_body(struct soap_call *c, struct buf *out)
 {
 	xmlDoc *d = NULL;
 	xmlNode *copy;
@@ -239,7 +239,7 @@ peer_body_text(struct soap_call *c, struct buf *out)
 
 	if (c->req.body == NULL) {
 		if (c->req.body_xml == NULL) {
-			peer_fail(c, XDS_EINVAL, "no request body");
+			soap_call_fail(c, XDS_EINVAL, "no request body");
 			return -1;
 		}
 		if (buf_add(out, c->req.body_xml, c->req.body_len != 0 ?
@@ -250,13 +250,13 @@ peer_body_text(struct soap_call *c, struct buf *out)
 	if ((d = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
 	    (xb = xmlBufferCreate()) == NULL ||
 	    (copy = xmlDocCopyNode(c->req.body, d, 1)) == NULL) {
-		peer_fail(c, XDS_ENOMEM, "out of memory");
+		soap_call_fail(c, XDS_ENOMEM, "out of memory");
 		goto out;
 	}
 	xmlDocSetRootElement(d, copy);
 	xmlReconciliateNs(d, copy);
 	if (xmlNodeDump(xb, d, copy, 0, 0) < 0) {
-		peer_fail(c, XDS_ENOMEM, "out of memory");
+		soap_call_fail(c, XDS_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) !=
@@ -265,7 +265,8 @@ peer_body_text(struct soap_call *c, struct buf *out)
 	rc = 0;
 	goto out;
 toobig:
-	peer_fail(c, XDS_ETOOBIG, "request body over %zu bytes", out->b_max);
+	soap_call_fail(c, XDS_ETOOBIG, "request body over %zu bytes",
+	    out->b_max);
 out:
 	xmlBufferFree(xb);
 	xmlFreeDoc(d);
@@ -285,18 +286,17 @@ ans_parse(struct soap_call *c, const char *who, int envelope)
 
 	if ((c->ans.doc = xml_parse(c->ans.bytes.b_data, c->ans.bytes.b_len,
 	    e, sizeof e)) == NULL)
-		return peer_fail(c, XDS_EANSWER, "%s answered HTTP %d with no "
-		    "SOAP: %s", who, c->ans.http_status, e);
-	root = xmlDocGetRootElement(c->ans.doc);
-	if (envelope && !xml_is(root, NS_SOAP12, "Envelope"))
-		return peer_fail(c, XDS_EANSWER, "%s answered HTTP %d with no "
-		    "SOAP: the root element is %.100s, not a SOAP 1.2 "
-		    "Envelope", who, c->ans.http_status,
-		    (const char *)root->name);
-	if ((c->ans.body = soap_body_elem(xmlDocGetRootElement(c->ans.doc)))
-	    == NULL)
-		return peer_fail(c, XDS_EANSWER, "%s answered HTTP %d with an "
-		    "empty soap:Body", who, c->ans.http_status);
+		return soap_call_fail(c, XDS_EANSWER, "%s answered HTTP %d "
+		    "with no SOAP: %s", who, c->ans.http_status, e);
+	if ((root = xmlDocGetRootElement(c->ans.doc)) == NULL ||
+	    (envelope && !xml_is(root, NS_SOAP12, "Envelope")))
+		return soap_call_fail(c, XDS_EANSWER, "%s answered HTTP %d "
+		    "with no SOAP: the root element is %.100s, not a SOAP "
+		    "1.2 Envelope", who, c->ans.http_status, root != NULL ?
+		    (const char *)root->name : "missing");
+	if ((c->ans.body = soap_body_elem(root)) == NULL)
+		return soap_call_fail(c, XDS_EANSWER, "%s answered HTTP %d "
+		    "with an empty soap:Body", who, c->ans.http_status);
 	if (xml_is(c->ans.body, NS_SOAP12, "Fault")) {
 		c->ans.fault = 1;
 		soap_fault_text(c->ans.body, c->ans.fault_reason,
@@ -307,11 +307,11 @@ ans_parse(struct soap_call *c, const char *who, int envelope)
 }
 
 static int
-sink_fail(struct ans_sink *k, int st, const char *fmt, ...)
+sink_fail(struct soap_sink *k, int st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-sink_fail(struct ans_sink *k, int st, const char *fmt, ...)
+sink_fail(struct soap_sink *k, int st, const char *fmt, ...)
 {
 	va_list ap;
 	char e[sizeof k->c->ans.err];
@@ -323,11 +323,11 @@ sink_fail(struct ans_sink *k, int st, const char *fmt, ...)
 		e[0] = '\0';
 	va_end(ap);
 	k->status = st;
-	return peer_fail(k->c, st, "%s", e);
+	return soap_call_fail(k->c, st, "%s", e);
 }
 
 static int
-mtom_fail(struct ans_sink *k, int rc, const char *e)
+mtom_fail(struct soap_sink *k, int rc, const char *e)
 {
 	if (rc == MTOM_ETOOBIG)
 		k->c->ans.toobig = 1;
@@ -336,7 +336,7 @@ mtom_fail(struct ans_sink *k, int rc, const char *e)
 }
 
 static int
-sink_begin(struct ans_sink *k, const char *ctype)
+sink_begin(struct soap_sink *k, const char *ctype)
 {
 	struct mtom_limits lim;
 	char e[256];
@@ -358,7 +358,7 @@ sink_begin(struct ans_sink *k, const char *ctype)
 }
 
 int
-sink_feed(struct ans_sink *k, const char *ctype, const void *data,
+soap_sink_feed(struct soap_sink *k, const char *ctype, const void *data,
     size_t len)
 {
 	char e[256];
@@ -402,7 +402,7 @@ take_parts(struct soap_call *c, struct mtom_message *m)
 }
 
 int
-sink_end(struct ans_sink *k, int http_status)
+soap_sink_end(struct soap_sink *k, int http_status)
 {
 	struct mtom_message m;
 	char e[256];
@@ -426,7 +426,7 @@ sink_end(struct ans_sink *k, int http_status)
 }
 
 void
-sink_free(struct ans_sink *k)
+soap_sink_free(struct soap_sink *k)
 {
 	mtom_reader_free(k->rd);
 	k->rd = NULL;
@@ -439,23 +439,23 @@ soap_call_answer(struct soap_call *c, int http_status,
 {
 	struct soap_bounds merged;
 	struct soap_peer p;
-	struct ans_sink k;
+	struct soap_sink k;
 
 	memset(&p, 0, sizeof p);
 	if (b != NULL)
 		p.bounds = *b;
-	peer_bounds(&p, c, &merged);
+	soap_call_bounds(&p, c, &merged);
 	memset(&k, 0, sizeof k);
 	k.c = c;
 	k.b = &merged;
 	k.who = "the peer";
 	ans_reset(c);
 	if (len > 0)
-		(void)sink_feed(&k, content_type, body, len);
+		(void)soap_sink_feed(&k, content_type, body, len);
 	else
 		k.started = 1;
-	(void)sink_end(&k, http_status);
-	sink_free(&k);
+	(void)soap_sink_end(&k, http_status);
+	soap_sink_free(&k);
 	return c->ans.status;
 }
 
@@ -507,13 +507,13 @@ local_request(struct soap_peer *p, struct soap_call *c, struct xact *x,
 	}
 	if ((*body = c->req.body) == NULL) {
 		if (c->req.body_xml == NULL) {
-			peer_fail(c, XDS_EINVAL, "no request body");
+			soap_call_fail(c, XDS_EINVAL, "no request body");
 			return -1;
 		}
 		if ((*parsed = xml_parse(c->req.body_xml, c->req.body_len != 0 ?
 		    c->req.body_len : strlen(c->req.body_xml), e, sizeof e)) ==
 		    NULL) {
-			peer_fail(c, XDS_EFORMAT, "request body: %s", e);
+			soap_call_fail(c, XDS_EFORMAT, "request body: %s", e);
 			return -1;
 		}
 		*body = xmlDocGetRootElement(*parsed);
@@ -524,7 +524,6 @@ local_request(struct soap_peer *p, struct soap_call *c, struct xact *x,
 	}
 	return 0;
 }
-
 
 static int
 local_call(struct soap_peer *p, struct soap_call *c)
@@ -542,7 +541,7 @@ local_call(struct soap_peer *p, struct soap_call *c)
 		xact_begin(&scratch, NULL, p->ep->path, "in-process", "local");
 		x = &scratch;
 	}
-	peer_bounds(p, c, &b);
+	soap_call_bounds(p, c, &b);
 	memset(&reply, 0, sizeof reply);
 	buf_init(&reply.body, b.max_answer);
 	if ((r = local_request(p, c, x, &route, &parsed, &body)) != 0)
@@ -586,7 +585,7 @@ soap_peer_call(struct soap_peer *p, struct soap_call *c)
 	    soap_fanout_add(f, p, c) != XDS_OK ||
 	    soap_fanout_run(f, 0) != XDS_OK) {
 		soap_fanout_free(f);
-		return peer_fail(c, XDS_ENOMEM, "out of memory");
+		return soap_call_fail(c, XDS_ENOMEM, "out of memory");
 	}
 	soap_fanout_free(f);
 	return c->ans.status;
@@ -597,7 +596,7 @@ soap_peer_call(struct soap_peer *p, struct soap_call *c)
 struct fan_item {
 	struct soap_peer	*p;
 	struct soap_call	*c;
-	struct xfer		*xf;	/* remote, while it runs */
+	struct soap_xfer		*xf;	/* remote, while it runs */
 };
 
 struct soap_fanout {
@@ -666,11 +665,12 @@ start_remotes(struct soap_fanout *f, CURLM *m, long long deadline)
 		if (it->p->ep != NULL)
 			continue;
 		ans_reset(it->c);
-		if (xfer_new(&it->xf, it->p, it->c, deadline) != XDS_OK)
+		if (soap_xfer_new(&it->xf, it->p, it->c, deadline) != XDS_OK)
 			continue;	/* its failure is in its answer */
-		if (curl_multi_add_handle(m, xfer_easy(it->xf)) != CURLM_OK) {
-			peer_fail(it->c, XDS_ENOMEM, "out of memory");
-			xfer_free(it->xf);
+		if (curl_multi_add_handle(m, soap_xfer_easy(it->xf)) !=
+		    CURLM_OK) {
+			soap_call_fail(it->c, XDS_ENOMEM, "out of memory");
+			soap_xfer_free(it->xf);
 			it->xf = NULL;
 		}
 	}
@@ -680,7 +680,7 @@ start_remotes(struct soap_fanout *f, CURLM *m, long long deadline)
 static void
 reap(CURLM *m)
 {
-	struct xfer *xf;
+	struct soap_xfer *xf;
 	CURLMsg *msg;
 	int left;
 
@@ -690,7 +690,7 @@ reap(CURLM *m)
 		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 		    (char **)&xf) != CURLE_OK || xf == NULL)
 			continue;
-		xfer_done(xf, msg->data.result);
+		soap_xfer_done(xf, msg->data.result);
 		curl_multi_remove_handle(m, msg->easy_handle);
 	}
 }
@@ -730,8 +730,13 @@ soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 	size_t i;
 	int threaded = 0;
 
-	if ((m = curl_multi_init()) == NULL)
+	if ((m = curl_multi_init()) == NULL) {
+		for (i = 0; i < f->n; i++) {
+			ans_reset(f->v[i].c);
+			soap_call_fail(f->v[i].c, XDS_ENOMEM, "out of memory");
+		}
 		return XDS_ENOMEM;
+	}
 	start_remotes(f, m, deadline);
 	if (f->nlocal > 0 && f->nlocal < f->n)
 		threaded = pthread_create(&helper, NULL, run_locals, f) == 0;
@@ -741,11 +746,11 @@ soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 	for (i = 0; i < f->n; i++) {
 		if ((it = &f->v[i])->xf == NULL)
 			continue;
-		if (!xfer_ended(it->xf)) {
-			curl_multi_remove_handle(m, xfer_easy(it->xf));
-			xfer_expired(it->xf, timeout_ms);
+		if (!soap_xfer_ended(it->xf)) {
+			curl_multi_remove_handle(m, soap_xfer_easy(it->xf));
+			soap_xfer_expired(it->xf, timeout_ms);
 		}
-		xfer_free(it->xf);
+		soap_xfer_free(it->xf);
 		it->xf = NULL;
 	}
 	if (threaded)
@@ -762,7 +767,7 @@ soap_fanout_free(struct soap_fanout *f)
 	if (f == NULL)
 		return;
 	for (i = 0; i < f->n; i++)
-		xfer_free(f->v[i].xf);
+		soap_xfer_free(f->v[i].xf);
 	free(f->v);
 	free(f);
 }

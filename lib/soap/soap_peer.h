@@ -224,7 +224,7 @@ int	soap_fanout_add(struct soap_fanout *, struct soap_peer *p,
  * bounds or at timeout_ms (> 0) from now: a remote call still running
  * then ends XDS_ETIMEOUT.  An in-process call cannot be cut short: the
  * run waits for it (its handler's own bounds apply).  XDS_ENOMEM when
- * the run could not start (no call has run).
+ * the run could not start (no call has run; each says so).
  */
 int	soap_fanout_run(struct soap_fanout *, long timeout_ms);
 void	soap_fanout_free(struct soap_fanout *);	/* NULL is a no-op */

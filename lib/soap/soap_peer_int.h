@@ -27,7 +27,7 @@ struct soap_peer {
 
 /* The answer as it arrives (soap_peer.c): simple SOAP into c->ans.bytes,
  * MTOM through a reader whose parts are spooled. */
-struct ans_sink {
+struct soap_sink {
 	struct soap_call	*c;
 	const struct soap_bounds *b;	/* merged */
 	const char		*who;	/* the URL, for messages */
@@ -36,38 +36,39 @@ struct ans_sink {
 	int			 status;	/* first failure, sticky */
 };
 
-/* One's bounds over the other's (zero fields: the other's), defaults
- * filled in; the spool directory is $TMPDIR or /tmp if none is set. */
-void	peer_bounds(const struct soap_peer *, const struct soap_call *,
+/* The call's bounds over the peer's (its zero fields: the peer's), the
+ * defaults filled in; the spool directory is $TMPDIR or /tmp if neither
+ * sets one. */
+void	soap_call_bounds(const struct soap_peer *, const struct soap_call *,
 	    struct soap_bounds *out);
 /* c->ans.status = st with err as printf; returns st. */
-int	peer_fail(struct soap_call *c, int st, const char *fmt, ...)
+int	soap_call_fail(struct soap_call *c, int st, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* The request body element as text: body_xml, or body serialised with
  * the namespaces it uses declared on it.  0, or -1 with c->ans set. */
-int	peer_body_text(struct soap_call *c, struct buf *out);
+int	soap_call_body(struct soap_call *c, struct buf *out);
 
 /* First bytes: content_type says simple or MTOM.  Then feed, then end
  * with the HTTP status (parses the answer).  Each returns 0, or the
  * sink's failure (also in c->ans). */
-int	sink_feed(struct ans_sink *, const char *content_type,
+int	soap_sink_feed(struct soap_sink *, const char *content_type,
 	    const void *data, size_t len);
-int	sink_end(struct ans_sink *, int http_status);
-void	sink_free(struct ans_sink *);
+int	soap_sink_end(struct soap_sink *, int http_status);
+void	soap_sink_free(struct soap_sink *);
 
-/* One remote exchange (soap_xfer.c).  xfer_new prepares the request and
- * an easy handle whose CURLOPT_PRIVATE is the xfer; a failure is already
- * in c->ans.  deadline_ms: a monotonic time in ms the transfer must not
- * pass (0: only its own bounds). */
-struct xfer;
-int	xfer_new(struct xfer **out, struct soap_peer *p, struct soap_call *c,
-	    long long deadline_ms);
-CURL	*xfer_easy(struct xfer *);
+/* One remote exchange (soap_xfer.c).  soap_xfer_new prepares the
+ * request and an easy handle whose CURLOPT_PRIVATE is the xfer; a
+ * failure is already in c->ans.  deadline_ms: a monotonic time in ms
+ * the transfer must not pass (0: only its own bounds). */
+struct soap_xfer;
+int	soap_xfer_new(struct soap_xfer **out, struct soap_peer *p,
+	    struct soap_call *c, long long deadline_ms);
+CURL	*soap_xfer_easy(struct soap_xfer *);
 /* The transfer ended with cc: classify, read the answer. */
-void	xfer_done(struct xfer *, CURLcode cc);
-int	xfer_ended(const struct xfer *);
+void	soap_xfer_done(struct soap_xfer *, CURLcode cc);
+int	soap_xfer_ended(const struct soap_xfer *);
 /* The fan-out's deadline passed first. */
-void	xfer_expired(struct xfer *, long timeout_ms);
-void	xfer_free(struct xfer *);
+void	soap_xfer_expired(struct soap_xfer *, long timeout_ms);
+void	soap_xfer_free(struct soap_xfer *);
 
 #endif

@@ -21,7 +21,7 @@
 
 #define CT_SOAP12_FULL	CT_SOAP12 "; charset=UTF-8"
 
-struct xfer {
+struct soap_xfer {
 	struct soap_peer	*p;
 	struct soap_call	*c;
 	struct soap_bounds	 b;		/* the call's, merged */
@@ -34,7 +34,7 @@ struct xfer {
 	long long		 len;		/* its length */
 	int			 pull_status;	/* the read callback failed */
 	char			 pull_err[256];
-	struct ans_sink		 sink;
+	struct soap_sink		 sink;
 	int			 ended;
 };
 
@@ -43,7 +43,7 @@ struct xfer {
 static size_t
 on_read(char *p, size_t sz, size_t n, void *arg)
 {
-	struct xfer *xf = arg;
+	struct soap_xfer *xf = arg;
 	ssize_t r;
 
 	if ((r = mtom_pull_read(xf->pull, p, sz * n, xf->pull_err,
@@ -59,7 +59,7 @@ on_read(char *p, size_t sz, size_t n, void *arg)
 static int
 on_seek(void *arg, curl_off_t off, int origin)
 {
-	struct xfer *xf = arg;
+	struct soap_xfer *xf = arg;
 
 	if (off != 0 || origin != SEEK_SET)
 		return CURL_SEEKFUNC_CANTSEEK;
@@ -70,14 +70,14 @@ on_seek(void *arg, curl_off_t off, int origin)
 static size_t
 on_write(char *p, size_t sz, size_t n, void *arg)
 {
-	struct xfer *xf = arg;
+	struct soap_xfer *xf = arg;
 	char *ct = NULL;
 
 	if (!xf->sink.started &&
 	    curl_easy_getinfo(xf->easy, CURLINFO_CONTENT_TYPE, &ct) !=
 	    CURLE_OK)
 		ct = NULL;
-	if (sink_feed(&xf->sink, ct, p, sz * n) != 0)
+	if (soap_sink_feed(&xf->sink, ct, p, sz * n) != 0)
 		return 0;	/* curl aborts: CURLE_WRITE_ERROR */
 	return sz * n;
 }
@@ -86,7 +86,7 @@ static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
-	struct xfer *xf = arg;
+	struct soap_xfer *xf = arg;
 	struct soap_progress pr;
 	size_t part;
 
@@ -109,7 +109,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 /* The envelope around the body, and the outbound record's ids. */
 static int
-build_envelope(struct xfer *xf)
+build_envelope(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
 	struct buf body;
@@ -117,12 +117,12 @@ build_envelope(struct xfer *xf)
 
 	buf_init(&body, PEER_MAX_REQUEST);
 	buf_init(&xf->env, PEER_MAX_REQUEST);
-	if (peer_body_text(c, &body) != 0)
+	if (soap_call_body(c, &body) != 0)
 		goto out;
 	if (soap_write_request(&xf->env, c->req.action, xf->p->url,
 	    body.b_data, body.b_len, c->ans.message_id,
 	    sizeof c->ans.message_id) != BUF_OK) {
-		peer_fail(c, XDS_ETOOBIG, "request over %zu bytes",
+		soap_call_fail(c, XDS_ETOOBIG, "request over %zu bytes",
 		    PEER_MAX_REQUEST);
 		goto out;
 	}
@@ -141,7 +141,7 @@ out:
 
 /* Content-Type (and no Expect: 100-continue: one round trip less). */
 static int
-build_headers(struct xfer *xf)
+build_headers(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
 	char line[800], e[256];
@@ -151,30 +151,31 @@ build_headers(struct xfer *xf)
 		if (mtom_writer_init(&xf->w, c->req.action, e, sizeof e) !=
 		    MTOM_OK || mtom_length(&xf->w, &xf->env, c->req.att,
 		    c->req.natt, &xf->len, e, sizeof e) != MTOM_OK)
-			return peer_fail(c, XDS_EINVAL, "MTOM request: %s", e);
+			return soap_call_fail(c, XDS_EINVAL, "MTOM request: %s",
+			    e);
 		if (mtom_pull_new(&xf->pull, &xf->w, &xf->env, c->req.att,
 		    c->req.natt, MTOM_PULL_SHA1, e, sizeof e) != XDS_OK)
-			return peer_fail(c, XDS_ENOMEM, "%s", e);
+			return soap_call_fail(c, XDS_ENOMEM, "%s", e);
 		n = str_fmt(line, sizeof line, "Content-Type: %s",
 		    xf->w.content_type);
 	} else if (strpbrk(c->req.action, "\"\\\r\n") != NULL)
-		return peer_fail(c, XDS_EINVAL, "action %.100s not "
+		return soap_call_fail(c, XDS_EINVAL, "action %.100s not "
 		    "representable in a Content-Type", c->req.action);
 	else
 		n = str_fmt(line, sizeof line, "Content-Type: " CT_SOAP12_FULL
 		    "; action=\"%s\"", c->req.action);
 	if (n < 0)
-		return peer_fail(c, XDS_EINVAL, "action too long");
+		return soap_call_fail(c, XDS_EINVAL, "action too long");
 	if ((xf->hdr = curl_slist_append(NULL, line)) == NULL ||
 	    curl_slist_append(xf->hdr, "Expect:") == NULL)
-		return peer_fail(c, XDS_ENOMEM, "out of memory");
+		return soap_call_fail(c, XDS_ENOMEM, "out of memory");
 	return 0;
 }
 
 /* The transfer's time limit in ms (0: none): its own bound, cut to the
  * fan-out's deadline. */
 static long
-timeout_ms(const struct xfer *xf, long long deadline)
+timeout_ms(const struct soap_xfer *xf, long long deadline)
 {
 	long long own = xf->b.timeout > 0 ? xf->b.timeout * 1000LL : 0, left;
 
@@ -186,7 +187,7 @@ timeout_ms(const struct xfer *xf, long long deadline)
 }
 
 static int
-setup_tls(struct xfer *xf)
+setup_tls(struct soap_xfer *xf)
 {
 	const struct soap_peer *p = xf->p;
 	CURL *e = xf->easy;
@@ -207,7 +208,7 @@ setup_tls(struct xfer *xf)
 }
 
 static int
-setup_body(struct xfer *xf)
+setup_body(struct soap_xfer *xf)
 {
 	CURL *e = xf->easy;
 	int bad = 0;
@@ -242,14 +243,14 @@ setup_body(struct xfer *xf)
 }
 
 static int
-setup_easy(struct xfer *xf, long long deadline)
+setup_easy(struct soap_xfer *xf, long long deadline)
 {
 	const struct soap_peer *p = xf->p;
 	CURL *e;
 	int bad = 0;
 
 	if ((e = xf->easy = curl_easy_init()) == NULL)
-		return peer_fail(xf->c, XDS_ENOMEM, "out of memory");
+		return soap_call_fail(xf->c, XDS_ENOMEM, "out of memory");
 	bad |= curl_easy_setopt(e, CURLOPT_URL, p->url) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK;
@@ -271,30 +272,30 @@ setup_easy(struct xfer *xf, long long deadline)
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, p->user_agent != NULL ?
 	    p->user_agent : "xdsnode/" PACKAGE_VERSION) != CURLE_OK;
 	if (bad || setup_tls(xf) != 0 || setup_body(xf) != 0)
-		return peer_fail(xf->c, XDS_EINTERNAL, "%s: libcurl refused "
-		    "an option", p->url);
+		return soap_call_fail(xf->c, XDS_EINTERNAL, "%s: libcurl "
+		    "refused an option", p->url);
 	return 0;
 }
 
 int
-xfer_new(struct xfer **out, struct soap_peer *p, struct soap_call *c,
-    long long deadline)
+soap_xfer_new(struct soap_xfer **out, struct soap_peer *p,
+    struct soap_call *c, long long deadline)
 {
-	struct xfer *xf;
+	struct soap_xfer *xf;
 
 	*out = NULL;
 	if ((xf = calloc(1, sizeof *xf)) == NULL)
-		return peer_fail(c, XDS_ENOMEM, "out of memory");
+		return soap_call_fail(c, XDS_ENOMEM, "out of memory");
 	xf->p = p;
 	xf->c = c;
-	peer_bounds(p, c, &xf->b);
+	soap_call_bounds(p, c, &xf->b);
 	xf->sink.c = c;
 	xf->sink.b = &xf->b;
 	xf->sink.who = p->url;
 	buf_init(&xf->env, 0);
 	if (build_envelope(xf) != 0 || build_headers(xf) != 0 ||
 	    setup_easy(xf, deadline) != 0) {
-		xfer_free(xf);
+		soap_xfer_free(xf);
 		if (c->req.x != NULL)
 			c->req.x->http_status = 502;
 		return c->ans.status;
@@ -304,13 +305,13 @@ xfer_new(struct xfer **out, struct soap_peer *p, struct soap_call *c,
 }
 
 CURL *
-xfer_easy(struct xfer *xf)
+soap_xfer_easy(struct soap_xfer *xf)
 {
 	return xf->easy;
 }
 
 int
-xfer_ended(const struct xfer *xf)
+soap_xfer_ended(const struct soap_xfer *xf)
 {
 	return xf->ended;
 }
@@ -349,7 +350,7 @@ classify(CURLcode cc, int sent)
 
 /* The SHA-1s computed while the attachments went out. */
 static void
-keep_hashes(struct xfer *xf)
+keep_hashes(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
 	size_t i;
@@ -363,7 +364,7 @@ keep_hashes(struct xfer *xf)
 }
 
 static void
-record(struct xfer *xf)
+record(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
 
@@ -373,7 +374,7 @@ record(struct xfer *xf)
 }
 
 void
-xfer_done(struct xfer *xf, CURLcode cc)
+soap_xfer_done(struct soap_xfer *xf, CURLcode cc)
 {
 	struct soap_call *c = xf->c;
 	long code = 0, reqsize = 0;
@@ -383,33 +384,39 @@ xfer_done(struct xfer *xf, CURLcode cc)
 	    CURLE_OK)
 		code = 0;
 	if (cc == CURLE_OK)
-		(void)sink_end(&xf->sink, (int)code);
+		(void)soap_sink_end(&xf->sink, (int)code);
 	else if (xf->sink.status != 0)
 		c->ans.http_status = (int)code;	/* answered, but unusable */
 	else if (xf->pull_status != 0)
-		peer_fail(c, xf->pull_status, "%s", xf->pull_err);
+		soap_call_fail(c, xf->pull_status, "%s", xf->pull_err);
 	else {
 		if (curl_easy_getinfo(xf->easy, CURLINFO_REQUEST_SIZE,
 		    &reqsize) != CURLE_OK)
 			reqsize = 1;	/* assume the worst */
-		peer_fail(c, classify(cc, reqsize > 0), "%s: %s", xf->p->url,
-		    xf->cerr[0] != '\0' ? xf->cerr : curl_easy_strerror(cc));
+		soap_call_fail(c, classify(cc, reqsize > 0), "%s: %s",
+		    xf->p->url, xf->cerr[0] != '\0' ? xf->cerr :
+		    curl_easy_strerror(cc));
 	}
 	keep_hashes(xf);
 	record(xf);
 }
 
 void
-xfer_expired(struct xfer *xf, long ms)
+soap_xfer_expired(struct soap_xfer *xf, long ms)
 {
 	xf->ended = 1;
-	peer_fail(xf->c, XDS_ETIMEOUT, "%s: no answer within %ld ms",
-	    xf->p->url, ms);
+	if (ms > 0)
+		soap_call_fail(xf->c, XDS_ETIMEOUT, "%s: no answer within "
+		    "%ld ms", xf->p->url, ms);
+	else
+		soap_call_fail(xf->c, XDS_EINTERNAL, "%s: the transfer was cut "
+		    "short (libcurl failed)", xf->p->url);
+	keep_hashes(xf);
 	record(xf);
 }
 
 void
-xfer_free(struct xfer *xf)
+soap_xfer_free(struct soap_xfer *xf)
 {
 	if (xf == NULL)
 		return;
@@ -417,7 +424,7 @@ xfer_free(struct xfer *xf)
 		curl_easy_cleanup(xf->easy);
 	curl_slist_free_all(xf->hdr);
 	mtom_pull_free(xf->pull);
-	sink_free(&xf->sink);
+	soap_sink_free(&xf->sink);
 	buf_free(&xf->env);
 	free(xf);
 }
