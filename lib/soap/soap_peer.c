@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
-#include "mono.h"
 #include "soap_int.h"
 #include "soap_peer_int.h"
 #include "status.h"
@@ -710,7 +710,7 @@ drive(CURLM *m, long long deadline)
 			break;
 		wait = 1000;
 		if (deadline > 0) {
-			if ((now = mono_ms()) >= deadline)
+			if ((now = clock_mono()) >= deadline)
 				break;
 			if (deadline - now < wait)
 				wait = (int)(deadline - now);
@@ -723,7 +723,7 @@ drive(CURLM *m, long long deadline)
 int
 soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 {
-	long long deadline = timeout_ms > 0 ? mono_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? clock_mono() + timeout_ms : 0;
 	struct fan_item *it;
 	pthread_t helper;
 	CURLM *m;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
-#include "mono.h"
 #include "soap_peer_int.h"
 #include "status.h"
 #include "str.h"
@@ -181,7 +181,7 @@ timeout_ms(const struct soap_xfer *xf, long long deadline)
 
 	if (deadline <= 0)
 		return (long)own;
-	if ((left = deadline - mono_ms()) < 1)
+	if ((left = deadline - clock_mono()) < 1)
 		left = 1;
 	return (long)(own == 0 || left < own ? left : own);
 }

@@ -28,9 +28,9 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "ebrim.h"
 #include "hl7dt.h"
-#include "mono.h"
 #include "mtom.h"
 #include "soap.h"
 #include "soap_peer.h"
@@ -297,7 +297,7 @@ pnr_body(const struct meta *m, const struct doc *d,
 static void
 draw(struct bar *b, long long done, long long total, size_t cur)
 {
-	double t = mono_s(), pct;
+	double t = clock_mono() / 1e3, pct;
 	char line[31];
 	int i, fill;
 
