@@ -16,6 +16,7 @@
 #include "bridge_db.h"
 #include "bridge_receive.h"
 #include "bridge_recover.h"
+#include "clock.h"
 #include "dcmshim.h"
 #include "hl7dt.h"
 #include "log.h"
@@ -75,7 +76,7 @@ publish_due(struct bridge *b)
 {
 	struct due d;
 	char err[512];
-	long long now = (long long)time(NULL);
+	long long now = clock_wall();
 	size_t i;
 
 	if (!bridge_links_usable(&b->conf, &b->links))
@@ -118,7 +119,7 @@ sched_main(void *arg)
 		if (b->stopping)
 			break;
 		pthread_mutex_unlock(&b->mu);
-		n = bridge_db_mark_ready(b->db, (long long)time(NULL),
+		n = bridge_db_mark_ready(b->db, clock_wall(),
 		    b->conf.dicom_publish_after, err, sizeof err);
 		if (n < 0)
 			log_warnx("dicom: scheduler: %s", err);

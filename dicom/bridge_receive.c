@@ -12,6 +12,7 @@
 #include "bridge_db.h"
 #include "bridge_patient.h"
 #include "bridge_receive.h"
+#include "clock.h"
 #include "dcmfetch.h"
 #include "fileio.h"
 #include "log.h"
@@ -137,7 +138,7 @@ bridge_receive_store(void *arg, const char *tmppath,
 		    calling_ae, red);
 	}
 	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL,
-	    (long long)time(NULL), err, sizeof err) != 0) {
+	    clock_wall(), err, sizeof err) != 0) {
 		/* The file is durable; a resend is idempotent. */
 		log_warnx("dicom: %s", err);
 		return DCMSHIM_STORE_NORESOURCES;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "ebrim.h"
 #include "hl7dt.h"
@@ -131,7 +132,7 @@ registry_patient_add(struct registry *r, const char *cx, char *err,
 	struct hl7_cx p;
 	struct padd pa;
 	struct tm tm;
-	time_t	 t = time(NULL);
+	time_t	 t = (time_t)clock_wall();
 	char	 canon[CX_MAX], added[32], perr[128];
 
 	if (cx == NULL || hl7_cx_parse(cx, strlen(cx), &p, perr,

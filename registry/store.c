@@ -781,6 +781,19 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 	return me.rc;
 }
 
+size_t
+store_queued(struct store *s)
+{
+	struct wreq *r;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->wmtx);
+	for (r = s->whead; r != NULL; r = r->next)
+		n++;
+	pthread_mutex_unlock(&s->wmtx);
+	return n;
+}
+
 void
 store_stats(struct store *s, unsigned long long *writes,
     unsigned long long *commits)

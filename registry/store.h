@@ -87,6 +87,10 @@ int	store_read(struct store *, int (*fn)(struct store_conn *, void *),
 void	store_stats(struct store *, unsigned long long *writes,
 	    unsigned long long *commits);
 
+/* Writers queued behind the running batch (not yet taken into one):
+ * lets a test line writers up in a known order without sleeping. */
+size_t	store_queued(struct store *);
+
 /* Map a SQLite result code to STORE_EBUSY or STORE_ERR. */
 int	store_rc(int sqlite_rc);
 

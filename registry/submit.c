@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ebrim.h"
 #include "hl7dt.h"
 #include "log.h"
@@ -60,7 +61,7 @@ void
 reg_now_dtm(char out[15])
 {
 	struct tm tm;
-	time_t	 t = time(NULL);
+	time_t	 t = (time_t)clock_wall();
 
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, 15, "%Y%m%d%H%M%S", &tm) != 14)

@@ -11,6 +11,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "repo_db.h"
 #include "str.h"
 
@@ -56,10 +57,7 @@ static struct repo_db	*open_list;
 static time_t
 mono_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)(clock_mono() / 1000);
 }
 
 /* Drop marks that no longer count; lmu held. */

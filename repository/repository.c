@@ -141,6 +141,19 @@ repository_reconcile(struct repository *r, size_t *ncommitted,
 	reconcile(r, "on demand", ncommitted, nrolled_back);
 }
 
+unsigned long long
+repository_reconcile_passes(struct repository *r)
+{
+	unsigned long long n;
+
+	if (!r->sync_init)
+		return 0;
+	pthread_mutex_lock(&r->mu);
+	n = r->passes;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
 /* The reconciliation thread: a pass every r->interval seconds until
  * repository_close. */
 static void *
@@ -161,6 +174,7 @@ reconcile_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 		reconcile(r, "periodic", NULL, NULL);
 		pthread_mutex_lock(&r->mu);
+		r->passes++;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;

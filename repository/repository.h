@@ -44,6 +44,9 @@ void	repository_close(struct repository *);
  * numbers of rows committed and rolled back. */
 void	repository_reconcile(struct repository *, size_t *ncommitted,
 	    size_t *nrolled_back);
+/* How many passes the thread has finished so far (tests wait on it
+ * instead of sleeping for a pass to happen). */
+unsigned long long repository_reconcile_passes(struct repository *);
 /* The endpoint to mount: "/xds/repository" and its routes. */
 const struct soap_endpoint *repository_endpoint(struct repository *);
 

@@ -25,12 +25,13 @@ struct repository {
 	struct soap_endpoint	 ep;
 	/* the periodic reconciliation (repository.c) */
 	long long		 interval;	/* seconds; 0: none */
-	pthread_mutex_t		 mu;		/* stop */
+	pthread_mutex_t		 mu;		/* stop, passes */
 	pthread_cond_t		 cv;		/* CLOCK_MONOTONIC */
 	pthread_t		 thr;
 	int			 sync_init;	/* mu, cv initialised */
 	int			 thr_on;
 	int			 stop;
+	unsigned long long	 passes;	/* periodic passes finished */
 };
 
 int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
