@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "fileio.h"
 #include "log.h"
 #include "status.h"
@@ -401,6 +402,21 @@ test_url(void)
 	CU_ASSERT(!url_host_loopback("10.0.0.1"));
 }
 
+/* The test offset moves both clocks forward, and only forward. */
+static void
+test_clock(void)
+{
+	long long w0 = clock_wall(), m0 = clock_mono();
+
+	CU_ASSERT_EQUAL(clock_test_offset(), 0);
+	clock_test_advance(3600);
+	CU_ASSERT(clock_wall() >= w0 + 3600);
+	CU_ASSERT(clock_mono() >= m0 + 3600 * 1000LL);
+	CU_ASSERT_EQUAL(clock_test_offset(), 3600);
+	clock_test_advance(-3600);
+	CU_ASSERT_EQUAL(clock_test_offset(), 0);
+}
+
 static const struct cutest tests[] = {
 	{ "url", test_url },
 	{ "buf cap", test_buf_cap },
@@ -412,6 +428,7 @@ static const struct cutest tests[] = {
 	{ "fileio fsync", test_fileio_fsync },
 	{ "fileio commit", test_fileio_commit },
 	{ "fileio dirsync", test_fileio_dirsync },
+	{ "clock", test_clock },
 };
 
 int

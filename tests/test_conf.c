@@ -226,6 +226,24 @@ test_conf_parsers(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "https://"));
 }
 
+/* Port 0 (a free port, reported by xdsd in state_dir/xdsd.ports) is
+ * valid; past 65535 is not. */
+static void
+test_conf_port0(void)
+{
+	struct conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.listen=127.0.0.1:0", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set_kv(&c, "dicom.listen=[::1]:0", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), 0);
+	CU_ASSERT(conf_set_kv(&c, "http.listen=127.0.0.1:65536", err,
+	    sizeof err) != 0 || conf_check(&c, err, sizeof err) != 0);
+}
+
 static const struct cutest tests[] = {
 	{ "conf", test_conf },
 	{ "conf documented", test_conf_manpage },
@@ -233,6 +251,7 @@ static const struct cutest tests[] = {
 	{ "conf file line", test_conf_file_line },
 	{ "conf cross", test_conf_cross },
 	{ "conf parsers", test_conf_parsers },
+	{ "conf port 0", test_conf_port0 },
 };
 
 int

@@ -15,9 +15,11 @@
 
 #include "actor.h"
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "registry.h"
 #include "store.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -314,8 +316,9 @@ test_folder_rplc(void)
 	add_assoc(&b, "p1", AT_APND, "Doc5", orig, NULL);
 	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
 
-	/* RPLC (NIST 12327): original deprecated, replacement in the folder. */
-	sleep(1);
+	/* RPLC (NIST 12327): original deprecated, replacement in the folder,
+	 * one second later (the clock moved, not waited for). */
+	clock_test_advance(1);
 	begin(&b, "1.2.2", PAT);
 	add_de(&b, "Doc2", "1.2.2.1", HASH1, PAT);
 	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc2", "Original");
@@ -662,11 +665,26 @@ test_reopen(void)
 
 static struct store *gcs;
 
-struct gc_arg {
-	int	 key;
-	int	 fail;		/* 0 keep, 1 business failure, 2 STORE_ERR */
-	int	 delay_ms;
+/* Holds the fn that meets it inside its batch until the test opens it:
+ * entered counts the fns at the gate, open becomes 1. */
+struct gc_gate {
+	struct testutil_count	 entered;
+	struct testutil_count	 open;
 };
+
+struct gc_arg {
+	int		 key;
+	int		 fail;	/* 0 keep, 1 business failure, 2 STORE_ERR */
+	struct gc_gate	*gate;	/* or NULL */
+};
+
+static void
+gc_gate_pass(struct gc_gate *g)
+{
+	testutil_count_add(&g->entered, 1);
+	/* the test opens it; a test that failed first leaves us here */
+	testutil_count_wait(&g->open, 1, 24 * 3600 * 1000LL);
+}
 
 static const char GC_INS[] = "INSERT INTO gc (k) VALUES (?)";
 static const char GC_HAS[] = "SELECT count(*) FROM gc WHERE k = ?";
@@ -678,8 +696,8 @@ gc_fn(struct store_conn *c, void *arg)
 	sqlite3_stmt *st;
 	int	 rc, n;
 
-	if (a->delay_ms > 0)
-		usleep((useconds_t)a->delay_ms * 1000);
+	if (a->gate != NULL)
+		gc_gate_pass(a->gate);
 	/* A check that reads the database: it must see the writes of the
 	 * earlier members of the same batch. */
 	if ((st = store_stmt(c, GC_HAS)) == NULL)
@@ -852,9 +870,10 @@ test_group_commit(void)
 	free(w);
 }
 
-/* One batch, held up by a slow first member so the others queue behind
- * it: a failure in the middle of the next batch is rolled back alone,
- * and a later member sees an earlier member's row. */
+/* One batch, held up by its first member (at a gate) while the others
+ * queue behind it in a known order: a failure in the middle of the next
+ * batch is rolled back alone, and a later member sees an earlier
+ * member's row. */
 struct gc_one {
 	struct gc_arg	 a;
 	int		 rc;
@@ -870,13 +889,21 @@ gc_one_run(void *arg)
 	return NULL;
 }
 
+static int
+gc_queued(void *arg)
+{
+	return store_queued(gcs) >= *(size_t *)arg;
+}
+
 static void
 test_group_batch(void)
 {
 	pthread_t t[5];
 	struct gc_one o[5];
+	struct gc_gate gate = { TESTUTIL_COUNT_INIT, TESTUTIL_COUNT_INIT };
 	unsigned long long w0, c0, w1, c1;
 	char	 dir[600], err[256];
+	size_t	 want;
 	int	 i;
 
 	snprintf(dir, sizeof dir, "%s/gc", tmpdir);
@@ -885,7 +912,7 @@ test_group_batch(void)
 	CU_ASSERT_EQUAL(w0, 0);
 	memset(o, 0, sizeof o);
 	o[0].a.key = 900001;
-	o[0].a.delay_ms = 300;		/* the leader of batch 1 */
+	o[0].a.gate = &gate;		/* the leader of batch 1 */
 	o[1].a.key = 900002;		/* batch 2: kept */
 	o[2].a.key = 900003;
 	o[2].a.fail = 1;		/* refused after writing */
@@ -893,12 +920,18 @@ test_group_batch(void)
 	o[4].a.key = 900002;		/* repeats o[1]: refused by the read */
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t[0], NULL, gc_one_run,
 	    &o[0]), 0);
-	usleep(100 * 1000);
+	/* o[0] leads batch 1 and waits at the gate; the others queue
+	 * behind it in this order, each once the one before is queued. */
+	CU_ASSERT_FATAL(testutil_count_wait(&gate.entered, 1,
+	    TESTUTIL_DEADLINE_MS));
 	for (i = 1; i < 5; i++) {
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, gc_one_run,
 		    &o[i]), 0);
-		usleep(20 * 1000);	/* queue in this order */
+		want = (size_t)i;
+		CU_ASSERT_FATAL(testutil_wait(gc_queued, &want,
+		    TESTUTIL_DEADLINE_MS));
 	}
+	testutil_count_add(&gate.open, 1);
 	for (i = 0; i < 5; i++)
 		pthread_join(t[i], NULL);
 	store_stats(gcs, &w1, &c1);
@@ -1025,8 +1058,7 @@ suite_init(void)
 {
 	char	 err[256];
 
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_registry.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (testutil_tmpdir("registry", tmpdir, sizeof tmpdir) != 0)
 		return -1;
 	conf_defaults(&conf);
 	snprintf(conf.node_state_dir, sizeof conf.node_state_dir, "%s/state",
@@ -1043,11 +1075,8 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	char	 cmd[512];
-
 	registry_close(reg);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testutil_rmtree(tmpdir);
 }
 
 int

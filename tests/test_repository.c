@@ -35,6 +35,7 @@
 #include "soap_peer.h"
 #include "status.h"
 #include "str.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -90,10 +91,7 @@ count_files(const char *dir)
 static void
 rm_rf(const char *dir)
 {
-	char cmd[1100];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (testutil_rmtree(dir) != 0)
 		fprintf(stderr, "rm -rf %s failed\n", dir);
 }
 
@@ -1002,25 +1000,61 @@ test_live_marks(void)
 	repo_db_close(db);
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
+struct pending_want {
+	struct repository	*r;
+	long long		 n;		/* pending rows */
+	unsigned long long	 passes;	/* passes finished */
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+static int
+pending_is(void *arg)
+{
+	struct pending_want *w = arg;
+
+	return repo_db_count_pending(w->r->db) == w->n;
 }
 
-/* Wait up to 6 s for the thread to leave n pending rows. */
+/* Wait for the thread to leave n pending rows; how many it left. */
 static long long
 wait_pending(struct repository *r, long long n)
 {
-	double end = mono() + 6;
-	long long p;
+	struct pending_want w = { r, n, 0 };
 
-	while ((p = repo_db_count_pending(r->db)) != n && mono() < end)
-		usleep(50 * 1000);
-	return p;
+	testutil_wait(pending_is, &w, TESTUTIL_DEADLINE_MS);
+	return repo_db_count_pending(r->db);
+}
+
+static int
+passes_done(void *arg)
+{
+	struct pending_want *w = arg;
+
+	return repository_reconcile_passes(w->r) >= w->passes;
+}
+
+/* Wait for n more periodic passes to finish: 1, or 0 at the deadline. */
+static int
+wait_passes(struct repository *r, unsigned long long n)
+{
+	struct pending_want w = { r, 0, repository_reconcile_passes(r) + n };
+
+	return testutil_wait(passes_done, &w, TESTUTIL_DEADLINE_MS);
+}
+
+/* repository_close in a thread of its own; done counts its return. */
+struct closer {
+	struct repository	*r;
+	struct testutil_count	 done;
+};
+
+static void *
+closer_run(void *arg)
+{
+	struct closer *c = arg;
+
+	repository_close(c->r);
+	testutil_count_add(&c->done, 1);
+	return NULL;
 }
 
 static void
@@ -1033,7 +1067,8 @@ test_periodic_reconcile(void)
 	struct call k;
 	char err[256];
 	size_t nc = 9, nb = 9;
-	double t0;
+	struct closer cl = { NULL, TESTUTIL_COUNT_INIT };
+	pthread_t ct;
 
 	fresh("periodic", c.node_state_dir, sizeof c.node_state_dir);
 	c.repository_reconcile_interval = 1;
@@ -1054,8 +1089,9 @@ test_periodic_reconcile(void)
 	row_of(&d, "1.2.3.706");
 	CU_ASSERT_EQUAL(repo_db_insert(repo->db, &d, err, sizeof err),
 	    REPO_DB_OK);
-	/* registry down: passes leave everything pending */
-	sleep(2);
+	/* registry down: two whole passes (the second starts after this
+	 * point) leave everything pending */
+	CU_ASSERT_FATAL(wait_passes(repo, 2));
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 3);
 	/* registry up (holds 601 only): resolved without a restart; the
 	 * live row stays */
@@ -1081,13 +1117,15 @@ test_periodic_reconcile(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
 	call_free(&k);
 	repository_close(repo);
-	/* a long interval: close does not wait for it */
+	/* a long interval: close does not wait for it (it returns well
+	 * before the day is over; the deadline only bounds a failure) */
 	c.repository_reconcile_interval = 86400;
 	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
 	    sizeof err), 0);
-	t0 = mono();
-	repository_close(repo);
-	CU_ASSERT(mono() - t0 < 1.0);
+	cl.r = repo;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&ct, NULL, closer_run, &cl), 0);
+	CU_ASSERT_FATAL(testutil_count_wait(&cl.done, 1, TESTUTIL_DEADLINE_MS));
+	pthread_join(ct, NULL);
 	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
 	    sizeof err), 0);
 	remote_close(peer, repo);
@@ -1154,14 +1192,11 @@ main(void)
 {
 	CU_pSuite s, h;
 	unsigned failed;
-	const char *t = getenv("TMPDIR");
 
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(tmpdir, sizeof tmpdir, "%s/test_repository.XXXXXX",
-	    t != NULL ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (testutil_tmpdir("repository", tmpdir, sizeof tmpdir) != 0)
 		return 99;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 99;
