@@ -1,0 +1,319 @@
+"""What the Python tests and benchmarks share (standard library only).
+
+A test puts this folder on sys.path ($top_srcdir/tests/lib, or found from
+its own path) and imports it.  Nothing here decides a verdict; it starts
+and stops xdsd, talks HTTP to it and waits for events.
+
+Rules it follows (and helps a test follow): xdsd binds port 0 and says
+which port it got in state_dir/xdsd.ports, read here, so no test guesses
+a free port; a test waits for the event it needs with wait_until (a
+deadline only bounds how long a failing test hangs), it never sleeps for
+something to have happened.
+
+Results
+    check(name, cond, detail)   one "PASS: name" / "FAIL: name -- detail" line
+    summary()                   "N passed, M failed"; the exit status (0/1)
+Waiting
+    DEADLINE                    seconds a test waits for an event at most
+    wait_until(pred, timeout)   pred()'s first truthy value, or None
+Processes and ports
+    tmpdir(name)                a new temporary directory
+    reserve_port()              a loopback port held for this process (not
+                                listening, so connections are refused) that
+                                a server with SO_REUSEADDR may still bind:
+                                for a node that must restart on the same
+                                port, or a program that cannot report one
+    read_ports(state)           state_dir/xdsd.ports as a dict, or None
+    stop_process(p, timeout)    SIGTERM, then SIGKILL: the exit status, None
+                                if it was not running or had to be killed
+    Xdsd                        one `xdsd -f` on loopback
+HTTP
+    request(port, method, path, body, headers, tls, timeout)
+                                (status, headers, body) over HTTP or TLS
+    get(port, path, ...), post(port, path, body, ctype, ...)   (status, body)
+    soap_envelope(action, body) a SOAP 1.2 envelope with WS-Addressing
+"""
+import glob
+import http.client
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+DEADLINE = 60                      # s: the bound of every wait on an event
+SOAP12 = "application/soap+xml; charset=UTF-8"
+PORTS_FILE = "xdsd.ports"
+
+# --- results ---------------------------------------------------------------
+
+RESULTS = []
+
+
+def check(name, cond, detail=""):
+    """Record one check and print it; cond's truth."""
+    RESULTS.append((name, bool(cond)))
+    print("%s: %s%s" % ("PASS" if cond else "FAIL", name,
+                        "" if cond or detail == "" else " -- %s" % (detail,)))
+    sys.stdout.flush()
+    return bool(cond)
+
+
+def summary():
+    """Print "N passed, M failed"; the exit status (1 if any failed)."""
+    passed = sum(1 for _, ok in RESULTS if ok)
+    failed = len(RESULTS) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+# --- waiting -----------------------------------------------------------------
+
+def wait_until(pred, timeout=DEADLINE, step=0.02):
+    """Poll pred() until it returns something truthy (returned) or timeout
+    seconds have passed (None).  The timeout bounds a failure only."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            return None
+        time.sleep(step)
+
+
+# --- processes and ports -------------------------------------------------------
+
+def tmpdir(name):
+    return tempfile.mkdtemp(prefix="xds-%s-" % name)
+
+
+class PortReservation:
+    """A loopback TCP port held by a bound, not listening socket with
+    SO_REUSEADDR: the kernel gives it to no port-0 bind and no outgoing
+    connection while it is held, a connection to it is refused until a
+    server listens there, and a server that sets SO_REUSEADDR (xdsd,
+    dcmtk, Orthanc) binds it explicitly."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+def reserve_port():
+    return PortReservation()
+
+
+def read_ports(state):
+    """state_dir/xdsd.ports as {"pid": int, "http": (host, port),
+    "dicom": (host, port)}; None when there is no such file."""
+    try:
+        with open(os.path.join(state, PORTS_FILE)) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None
+    out = {}
+    for line in lines:
+        w = line.split()
+        if len(w) == 2 and w[0] == "pid":
+            out["pid"] = int(w[1])
+        elif len(w) == 3:
+            out[w[0]] = (w[1], int(w[2]))
+    return out
+
+
+def stop_process(p, timeout=DEADLINE):
+    """SIGTERM p; its exit status if it stops within timeout s, None if it
+    was not running or had to be killed."""
+    if p is None or p.poll() is not None:
+        return None
+    p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def ssl_context(tls, with_cert=True):
+    """A client context trusting tls["ca"], with tls["client_cert"/"client_key"]."""
+    c = ssl.create_default_context(cafile=tls["ca"])
+    c.check_hostname = False
+    if with_cert:
+        c.load_cert_chain(tls["client_cert"], tls["client_key"])
+    return c
+
+
+class Xdsd:
+    """One `xdsd -f` on loopback.  dir (work/name, or work) holds state/
+    and the log (appended to across restarts).  HTTP listens on port
+    (0 unless given: xdsd picks one, read from state/xdsd.ports); with
+    dicom the bridge runs too, on dport (0 unless given), else
+    dicom.enabled=no.  opts are more -C settings; tls {server_cert,
+    server_key, ca, client_cert, client_key} turns on mutual TLS and the
+    client side of get/post.  start() again restarts on the same state,
+    and on the same ports only when they were given (reserve_port())."""
+
+    def __init__(self, binary, work, opts=(), name=None, port=0, dicom=False, dport=0,
+                 tls=None, env=None, logname="xdsd.log"):
+        self.binary, self.opts, self.env, self.tls = binary, list(opts), env, tls
+        self.dir = os.path.join(work, name) if name else work
+        os.makedirs(self.dir, exist_ok=True)
+        self.state = os.path.join(self.dir, "state")
+        self.logpath = os.path.join(self.dir, logname)
+        self.want_port, self.want_dport, self.dicom = port, dport, dicom
+        self.port = port or None
+        self.dport = (dport or None) if dicom else None
+        self.proc = None
+
+    def command(self):
+        cmd = [self.binary, "-f", "-C", "node.state_dir=" + self.state,
+               "-C", "http.listen=127.0.0.1:%d" % self.want_port]
+        if self.dicom:
+            cmd += ["-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % self.want_dport]
+        else:
+            cmd += ["-C", "dicom.enabled=no"]
+        if self.tls:
+            cmd += ["-C", "http.tls=yes", "-C", "http.cert=" + self.tls["server_cert"],
+                    "-C", "http.key=" + self.tls["server_key"], "-C", "http.ca=" + self.tls["ca"]]
+        for o in self.opts:
+            cmd += ["-C", o]
+        return cmd
+
+    def start(self, timeout=DEADLINE):
+        """Start it; True once it wrote state/xdsd.ports (every listener
+        bound, the node ready) and GET /health answers 200; False if it
+        exits first or not within timeout s."""
+        try:
+            os.unlink(os.path.join(self.state, PORTS_FILE))   # a killed run's
+        except FileNotFoundError:
+            pass
+        with open(self.logpath, "a") as log:
+            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, env=self.env)
+        end = time.monotonic() + timeout
+
+        def ports():
+            if self.proc.poll() is not None:
+                return "exited"
+            return read_ports(self.state)
+        p = wait_until(ports, timeout)
+        if not isinstance(p, dict) or "http" not in p:
+            return False
+        self.port = p["http"][1]
+        self.dport = p["dicom"][1] if "dicom" in p else None
+
+        def healthy():
+            if self.proc.poll() is not None:
+                return "exited"
+            try:
+                return self.get("/health", timeout=5)[0] == 200
+            except OSError:
+                return False
+        return wait_until(healthy, max(end - time.monotonic(), 1)) is True
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=DEADLINE):
+        """Stop it with sig (SIGTERM: a clean stop); its exit status, None
+        if it was not running or had to be killed."""
+        if not self.running():
+            return None
+        if sig == signal.SIGTERM:
+            return stop_process(self.proc, timeout)
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout)
+
+    def kill(self):
+        """An unclean stop (SIGKILL)."""
+        if self.running():
+            self.proc.kill()
+            self.proc.wait()
+
+    def returncode(self):
+        return self.proc.returncode if self.proc is not None else None
+
+    def url(self, path):
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port, path)
+
+    def get(self, path, timeout=30, with_cert=True):
+        return get(self.port, path, tls=self.tls, timeout=timeout, with_cert=with_cert)
+
+    def post(self, path, body, ctype=SOAP12, timeout=30):
+        return post(self.port, path, body, ctype, tls=self.tls, timeout=timeout)
+
+    def log(self):
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
+
+    def dump_log(self, n=8000):
+        sys.stdout.write("---- xdsd log (%s) ----\n%s\n------------------\n" % (self.logpath, self.log()[-n:]))
+
+    def audit(self):
+        """The audit records (state/audit/*.jsonl) as dicts, oldest first."""
+        out = []
+        for f in sorted(glob.glob(os.path.join(self.state, "audit", "*.jsonl"))):
+            with open(f) as fh:
+                out += [json.loads(line) for line in fh if line.strip()]
+        return out
+
+    def vm_hwm_kb(self):
+        """Peak resident memory (VmHWM) in KiB, -1 when unknown."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as fp:
+                for line in fp:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except (OSError, AttributeError):
+            pass
+        return -1
+
+
+# --- HTTP ----------------------------------------------------------------------
+
+def request(port, method, path, body=None, headers=None, tls=None, timeout=30, with_cert=True):
+    """(status, {header: value} lower-cased, body) of one request to
+    127.0.0.1:port; over mutual TLS with tls = {ca, client_cert, client_key}."""
+    if tls:
+        c = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout,
+                                        context=ssl_context(tls, with_cert))
+    else:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def get(port, path, tls=None, timeout=30, with_cert=True):
+    st, _, body = request(port, "GET", path, tls=tls, timeout=timeout, with_cert=with_cert)
+    return st, body
+
+
+def post(port, path, body, ctype=SOAP12, tls=None, timeout=30):
+    st, _, rb = request(port, "POST", path, body, {"Content-Type": ctype}, tls, timeout)
+    return st, rb
+
+
+def soap_envelope(action, body, prolog=""):
+    """A SOAP 1.2 envelope (bytes) with wsa:Action and a fresh MessageID."""
+    return (prolog + '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" '
+            'xmlns:wsa="http://www.w3.org/2005/08/addressing"><soap:Header>'
+            '<wsa:Action soap:mustUnderstand="true">%s</wsa:Action>'
+            '<wsa:MessageID>urn:uuid:%s</wsa:MessageID>'
+            '</soap:Header><soap:Body>%s</soap:Body></soap:Envelope>'
+            % (action, uuid.uuid4(), body)).encode()
