@@ -157,7 +157,7 @@ def ssl_context(tls, with_cert=True):
 
 class Xdsd:
     """One `xdsd -f` on loopback.  dir (work/name, or work) holds state/
-    and the log (appended to across restarts).  HTTP listens on port
+    (or state) and the log (appended to across restarts).  HTTP listens on port
     (0 unless given: xdsd picks one, read from state/xdsd.ports); with
     dicom the bridge runs too, on dport (0 unless given), else
     dicom.enabled=no.  opts are more -C settings; tls {server_cert,
@@ -166,11 +166,11 @@ class Xdsd:
     and on the same ports only when they were given (reserve_port())."""
 
     def __init__(self, binary, work, opts=(), name=None, port=0, dicom=False, dport=0,
-                 tls=None, env=None, logname="xdsd.log"):
+                 tls=None, env=None, logname="xdsd.log", state=None):
         self.binary, self.opts, self.env, self.tls = binary, list(opts), env, tls
         self.dir = os.path.join(work, name) if name else work
         os.makedirs(self.dir, exist_ok=True)
-        self.state = os.path.join(self.dir, "state")
+        self.state = state or os.path.join(self.dir, "state")
         self.logpath = os.path.join(self.dir, logname)
         self.want_port, self.want_dport, self.dicom = port, dport, dicom
         self.port = port or None

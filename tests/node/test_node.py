@@ -24,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from xdstest import DEADLINE, Xdsd, check, read_ports, soap_envelope, summary, tmpdir, wait_until  # noqa: E402
+from xdstest import DEADLINE, RESULTS, Xdsd, check, read_ports, soap_envelope, summary, tmpdir, wait_until  # noqa: E402
 
 
 class Node(Xdsd):

@@ -16,7 +16,6 @@ import hashlib
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xdsmsg as m  # noqa: E402
 from test_repository import Node, REPO_ID  # noqa: E402
+from xdstest import wait_until  # noqa: E402  (test_repository put tests/lib on sys.path)
 
 SHARED = [os.urandom(4096) for _ in range(3)]
 
@@ -126,16 +126,13 @@ def main():
             t.start()
         # kill at a random moment once this round has acknowledged
         # something (so that a slow machine still tests the invariant)
-        before, deadline = len(acked), time.time() + 10
-        while len(acked) == before and time.time() < deadline:
-            time.sleep(0.01)
-        time.sleep(random.uniform(0, 0.5))
-        node.proc.send_signal(signal.SIGKILL)
-        node.proc.wait()
+        before = len(acked)
+        wait_until(lambda: len(acked) > before)
+        time.sleep(random.uniform(0, 0.5))     # the random moment of the kill
+        node.kill()
         stop.set()
         for t in ts:
             t.join()
-        node.log.close()
         age_store(state)
     node = Node(a.xdsd, state)
     errs = check_invariant(node, state, acked, None)

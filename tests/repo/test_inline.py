@@ -28,7 +28,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xdsmsg as m  # noqa: E402
-from test_repository import Node, check, RESULTS, REPO_ID  # noqa: E402
+from test_repository import Node, check, REPO_ID  # noqa: E402
+from xdstest import summary  # noqa: E402  (test_repository put tests/lib on sys.path)
 
 MIB = 1024 * 1024
 CHUNK = 57 * 18396          # whole base64 lines, a multiple of 3
@@ -216,9 +217,8 @@ def main():
         if not ok:
             n.dump()
         shutil.rmtree(tmp, ignore_errors=True)
-    failed = RESULTS.count(False)
-    print("%d/%d passed" % (len(RESULTS) - failed, len(RESULTS)))
-    return 0 if failed == 0 and ok else 1
+    rc = summary()
+    return 0 if rc == 0 and ok else 1
 
 
 if __name__ == "__main__":

@@ -11,71 +11,32 @@ retrieve, unknown repository id, HomeCommunityId and mimeType echo, RAD-68
 import argparse
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
+from xdstest import RESULTS, Xdsd, check, summary  # noqa: E402, F401  (RESULTS: for the importers)
 
 REPO_ID = "1.3.6.1.4.1.21367.13.71.1"
-RESULTS = []
 
 
-def check(name, cond, detail=""):
-    RESULTS.append(bool(cond))
-    print("%s: %s%s" % ("PASS" if cond else "FAIL", name, "" if cond or not detail else " -- %s" % (detail,)))
-    sys.stdout.flush()
+class Node(Xdsd):
+    """xdsd (registry and repository) with state_dir state, on port 0, or
+    on port (a reservation: a node that must come back where it was);
+    started.  Its log is xdsd-<state's name>.log beside state."""
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Node:
-    def __init__(self, xdsd, state, extra=()):
-        self.state = state
-        self.port = free_port()
-        args = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port, "-C", "node.state_dir=%s" % state,
-                "-C", "dicom.enabled=no"]
-        for e in extra:
-            args += ["-C", e]
-        self.logpath = os.path.join(os.path.dirname(state), "xdsd-%d.log" % self.port)
-        self.log = open(self.logpath, "w+")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 15
-        while time.time() < deadline and self.proc.poll() is None:
-            try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/health" % self.port, timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except Exception:
-                time.sleep(0.05)
-        self.dump()
-        raise RuntimeError("xdsd did not become ready")
+    def __init__(self, xdsd, state, extra=(), port=0):
+        super().__init__(xdsd, os.path.dirname(state), extra, port=port, state=state,
+                         logname="xdsd-%s.log" % os.path.basename(state))
+        if not self.start():
+            self.dump()
+            self.stop()
+            raise RuntimeError("xdsd did not become ready")
 
     def dump(self):
-        with open(self.logpath) as fp:
-            sys.stdout.write("--- xdsd log (tail) ---\n" + "".join(fp.readlines()[-30:]))
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+        self.dump_log(4000)
 
 
 def blobs(state):
@@ -198,13 +159,12 @@ def main():
     finally:
         rc = n.stop()
         check("xdsd stops cleanly", rc == 0, rc)
-        if not all(RESULTS) or not ok:
+        if not all(r for _, r in RESULTS) or not ok:
             n.dump()
-    failed = RESULTS.count(False)
-    print("%d passed, %d failed" % (RESULTS.count(True), failed))
-    if failed == 0:
+    rc = summary()
+    if rc == 0:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return rc
 
 
 if __name__ == "__main__":
