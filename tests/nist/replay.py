@@ -23,15 +23,15 @@ import posixpath
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import convert as C  # noqa: E402
+import xdstest  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGISTRY_PATH = "/xds/registry"
@@ -307,79 +307,35 @@ def check_contents(ec, reply, resolve):
 
 # --- the node ------------------------------------------------------------
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-class Node:
-    """xdsd in the foreground, on a free port, with a temporary state dir."""
+class Node(xdstest.Xdsd):
+    """xdsd in the foreground on port 0 (the port read from
+    state/xdsd.ports), with a temporary state dir; started."""
 
     def __init__(self, xdsd, workdir, startup_timeout, extra_conf):
-        self.port = free_port()
-        self.state = os.path.join(workdir, "state")
-        os.mkdir(self.state, 0o700)
-        self.logpath = os.path.join(workdir, "xdsd.log")
-        self.log = open(self.logpath, "wb")
-        cmd = [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port,
-               "-C", "node.state_dir=%s" % self.state, "-C", "dicom.enabled=no"]
-        for kv in extra_conf:
-            cmd += ["-C", kv]
-        self.cmd = cmd
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            self._wait_ready(startup_timeout)
-        except BaseException:
+        os.mkdir(os.path.join(workdir, "state"), 0o700)
+        super().__init__(xdsd, workdir, extra_conf)
+        if not self.start(startup_timeout):
+            rc = None if self.running() else self.returncode()
             self.stop()
-            raise
+            if rc is not None:
+                raise HarnessError("xdsd exited with status %d during start-up" % rc)
+            raise HarnessError("xdsd did not write its ports and answer GET /health "
+                               "with 200 within %g s" % startup_timeout)
         self.url = "http://127.0.0.1:%d%s" % (self.port, REGISTRY_PATH)
 
-    def _wait_ready(self, startup_timeout):
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise HarnessError("xdsd exited with status %d during start-up"
-                                   % self.proc.returncode)
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                c.request("GET", "/health")
-                if c.getresponse().status == 200:
-                    c.close()
-                    break
-                c.close()
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise HarnessError("xdsd did not answer GET /health with 200 "
-                                   "within %g s" % startup_timeout)
-            time.sleep(0.1)
-
     def alive(self):
-        return self.proc.poll() is None
+        return self.running()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+        """The exit status, also when it had stopped already."""
+        st = super().stop()
+        return self.returncode() if st is None else st
 
     def log_text(self, limit=20000):
         try:
-            with open(self.logpath, "rb") as f:
-                data = f.read()
+            return self.log()[-limit:]
         except OSError:
             return ""
-        return data[-limit:].decode("utf-8", "replace")
 
 
 class Client:
@@ -947,7 +903,7 @@ def main(argv=None):
     ap.add_argument("--known", default=os.path.join(HERE, "known-failures.tsv"))
     ap.add_argument("--timeout", type=float, default=20.0,
                     help="per-request timeout in seconds")
-    ap.add_argument("--startup-timeout", type=float, default=20.0)
+    ap.add_argument("--startup-timeout", type=float, default=float(xdstest.DEADLINE))
     ap.add_argument("--seed", type=int, help="fix the random ids")
     ap.add_argument("--save", metavar="DIR", help="write every request sent")
     ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
