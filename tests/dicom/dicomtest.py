@@ -13,14 +13,14 @@ Results
     sanitizer_reports(glob)   the logs matching glob with an ASan/LSan/UBSan
                               report (for a --enable-sanitizers build)
     tail(path, n)             the last n characters of a log
-Processes
-    free_port(), wait_port(port, timeout)   loopback TCP
-    wait_for(cond, timeout, step)  poll until cond() is truthy; its value or None
-    stop_process(p)           SIGTERM, 10 s, then SIGKILL; the exit status
-                              if it stopped on SIGTERM, None if it was not
-                              running or had to be killed
-    Xdsd                      one `xdsd -f` on loopback: state_dir, HTTP
-                              port, optional DICOM port, log, audit records
+Processes (the common ones from tests/lib/xdstest.py)
+    reserve_port()            a held loopback port for a program that cannot
+                              report the port it bound (storescp, Orthanc)
+    wait_port(port, timeout)  True once 127.0.0.1:port accepts
+    wait_for(cond, timeout, step)  xdstest.wait_until
+    stop_process(p)           SIGTERM, then SIGKILL (xdstest)
+    Xdsd                      an xdstest.Xdsd on reserved ports: state_dir,
+                              HTTP port, optional DICOM port, log, audit
     start_bridge(xdsd, work, extra)  a started Xdsd with the bridge, no publication
     studies(xdsctl, state)    `xdsctl --json dicom studies` as {study: row}
     wait_study(xdsctl, state, study, pred, timeout)  the row once pred(row)
@@ -44,20 +44,19 @@ RAD-69
     answer_files(state), no_answer_files(state)  what is left in dicom/tmp/rad69
 """
 import glob
-import http.client
 import json
 import os
 import re
-import signal
 import socket
-import ssl
 import struct
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "repo"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg  # noqa: E402
+import xdstest  # noqa: E402
+from xdstest import DEADLINE, reserve_port, stop_process, wait_until  # noqa: E402, F401  (for the tests)
 
 BSN = "999911120"
 ELE = "1.2.840.10008.1.2.1"              # Explicit VR Little Endian
@@ -72,8 +71,7 @@ SQ_FINDSS = "urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
 EI_DE_UNIQUEID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
 EI_SS_UNIQUEID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"
 SANITIZER_RE = r"AddressSanitizer|LeakSanitizer|runtime error:"
-TESTDATA = os.environ.get("XDS_TESTDATA", os.path.join(os.environ.get("top_srcdir", "."),
-                                                       "../shared/testdata/ihe"))
+TESTDATA = os.environ.get("XDS_TESTDATA", "")     # the conformance corpus; "" when absent
 
 # --- results -------------------------------------------------------------------
 
@@ -109,115 +107,38 @@ def sanitizer_reports(pattern):
 
 # --- processes -----------------------------------------------------------------
 
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-def wait_port(port, timeout=10, proc=None):
+def wait_port(port, timeout=DEADLINE, proc=None):
     """True once 127.0.0.1:port accepts; False after timeout s (or once proc has exited)."""
-    end = time.time() + timeout
-    while time.time() < end:
+    def accepts():
         if proc is not None and proc.poll() is not None:
-            return False
+            return "exited"
         try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            socket.create_connection(("127.0.0.1", port), 1).close()
             return True
         except OSError:
-            time.sleep(0.05)
-    return False
+            return False
+    return wait_until(accepts, timeout) is True
 
 
-def wait_for(cond, timeout=20, step=0.2):
+def wait_for(cond, timeout=DEADLINE, step=0.2):
     """cond()'s first truthy value within timeout s, else None."""
-    end = time.time() + timeout
-    while time.time() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return None
+    return wait_until(cond, timeout, step)
 
 
-def stop_process(p, timeout=10):
-    """SIGTERM p; its exit status if it stops within timeout s, None if it
-    was not running or had to be killed."""
-    if p is None or p.poll() is not None:
-        return None
-    p.send_signal(signal.SIGTERM)
-    try:
-        return p.wait(timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        return None
-
-
-class Xdsd:
-    """One `xdsd -f` on loopback.  dir (work/name, or work) holds state/
-    and xdsd.log (appended to across restarts); port is the HTTP port
-    (a free one unless given), dport the DICOM port when dicom=True
-    (dicom.enabled=yes, dicom.listen on it); opts are more -C settings.
-    start() again restarts on the same ports and state."""
+class Xdsd(xdstest.Xdsd):
+    """xdstest.Xdsd whose ports are reserved (reserve_port) when it is
+    made: the scenarios here point one node at another before either
+    starts, and restart nodes where they were.  dir (work/name, or work)
+    holds state/ and xdsd.log; port is the HTTP port, dport the DICOM
+    port when dicom=True; opts are more -C settings.  start() waits for
+    state/xdsd.ports and /health, as in xdstest."""
 
     def __init__(self, binary, work, opts=(), name=None, port=None, dicom=False, env=None):
-        self.binary, self.opts, self.env = binary, list(opts), env
-        self.dir = os.path.join(work, name) if name else work
-        os.makedirs(self.dir, exist_ok=True)
-        self.state = os.path.join(self.dir, "state")
-        self.logpath = os.path.join(self.dir, "xdsd.log")
-        self.port = port or free_port()
-        self.dport = free_port() if dicom else None
-        self.proc = None
-
-    def command(self):
-        cmd = [self.binary, "-f", "-C", "node.state_dir=" + self.state,
-               "-C", "http.listen=127.0.0.1:%d" % self.port]
-        if self.dport:
-            cmd += ["-C", "dicom.enabled=yes", "-C", "dicom.listen=127.0.0.1:%d" % self.dport]
-        for o in self.opts:
-            cmd += ["-C", o]
-        return cmd
-
-    def start(self, timeout=10):
-        """Start it; True once its ports accept, False if it exits or they
-        do not within timeout s."""
-        with open(self.logpath, "a") as log:
-            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        end = time.time() + timeout
-        return all(wait_port(p, max(end - time.time(), 0.01), self.proc)
-                   for p in (self.port, self.dport) if p)
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        """SIGTERM: the exit status as stop_process() gives it."""
-        return stop_process(self.proc)
-
-    def kill(self):
-        """An unclean stop (SIGKILL)."""
-        if self.running():
-            self.proc.kill()
-            self.proc.wait()
-
-    def returncode(self):
-        return self.proc.returncode if self.proc is not None else None
-
-    def log(self):
-        with open(self.logpath, errors="replace") as f:
-            return f.read()
-
-    def audit(self):
-        out = []
-        for f in sorted(glob.glob(os.path.join(self.state, "audit", "*.jsonl"))):
-            with open(f) as fh:
-                out += [json.loads(line) for line in fh if line.strip()]
-        return out
+        self.reserved = [] if port else [reserve_port()]
+        if dicom:
+            self.reserved.append(reserve_port())
+        super().__init__(binary, work, opts, name=name, port=port or self.reserved[0].port,
+                         dicom=dicom, dport=self.reserved[-1].port if dicom else 0, env=env)
 
 
 def start_bridge(binary, work, extra=()):
@@ -345,18 +266,7 @@ def storescu(port, files, aec="XDSNODE", extra=(), env=None, timeout=60):
 def post(port, path, ctype, body, pki=None, timeout=30):
     """(HTTP status, body) of a POST to 127.0.0.1:port; over mutual TLS with
     pki = {ca, client_cert, client_key}."""
-    if pki:
-        ctx = ssl.create_default_context(cafile=pki["ca"])
-        ctx.load_cert_chain(pki["client_cert"], pki["client_key"])
-        c = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ctx)
-    else:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        c.request("POST", path, body=body, headers={"Content-Type": ctype})
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
+    return xdstest.post(port, path, body, ctype, tls=pki, timeout=timeout)
 
 
 def statuses(*names):
@@ -460,12 +370,7 @@ def answer_files(state):
     return sorted(os.listdir(d)) if os.path.isdir(d) else ["(no %s)" % d]
 
 
-def no_answer_files(state, timeout=3.0):
+def no_answer_files(state, timeout=DEADLINE):
     """The SOAP layer removes answer files once the response is sent: wait for it."""
-    end = time.time() + timeout
-    while time.time() < end:
-        left = answer_files(state)
-        if not left:
-            return True, left
-        time.sleep(0.05)
-    return False, left
+    ok = wait_until(lambda: not answer_files(state), timeout) is not None
+    return ok, answer_files(state)
