@@ -130,15 +130,15 @@ class Xdsd(xdstest.Xdsd):
     made: the scenarios here point one node at another before either
     starts, and restart nodes where they were.  dir (work/name, or work)
     holds state/ and xdsd.log; port is the HTTP port, dport the DICOM
-    port when dicom=True; opts are more -C settings.  start() waits for
+    port when dicom=True; opts are more -C settings; tls as in xdstest.  start() waits for
     state/xdsd.ports and /health, as in xdstest."""
 
-    def __init__(self, binary, work, opts=(), name=None, port=None, dicom=False, env=None):
+    def __init__(self, binary, work, opts=(), name=None, port=None, dicom=False, env=None, tls=None):
         self.reserved = [] if port else [reserve_port()]
         if dicom:
             self.reserved.append(reserve_port())
         super().__init__(binary, work, opts, name=name, port=port or self.reserved[0].port,
-                         dicom=dicom, dport=self.reserved[-1].port if dicom else 0, env=env)
+                         dicom=dicom, dport=self.reserved[-1].port if dicom else 0, env=env, tls=tls)
 
 
 def start_bridge(binary, work, extra=()):

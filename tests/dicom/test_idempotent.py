@@ -19,7 +19,7 @@ instance, its replacing manifest's answer lost the same way: after the
 retry one Approved entry (the new one) and the first Deprecated.
 """
 import argparse, http.client, http.server, os, re, shutil, sqlite3
-import subprocess, sys, tempfile, threading, time
+import subprocess, sys, tempfile, threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (BSN, EI_SS_UNIQUEID, FAILS, SQ_FINDDOCS, SQ_FINDSS, Xdsd, check, dump2dcm,  # noqa: E402
@@ -218,7 +218,9 @@ def lost_answer_scenario(work):
         proxy.drop = 1
         check(storescu(dport, [instance(gen, 2)]).returncode == 0, "lost: a 3rd instance into B")
         check(wait_for(lambda: proxy.dropped == 2), "lost: the replacing RAD-68's answer was dropped")
-        time.sleep(0.5)
+        # B has taken the lost answer as a failure (logged) before it is asked again
+        check(wait_for(lambda: len(re.findall(r"publishing %s:" % re.escape(STUDY), b.log())) >= 2),
+              "lost: B logs the second publication as failed")
         r = publish_now()
         check(r.returncode == 0, "lost: xdsctl dicom publish again (%s)" % r.stderr.strip())
         second = wait_published(b.state, not_uid=first["unique_id"] if first else None)

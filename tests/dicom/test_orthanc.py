@@ -9,7 +9,7 @@ import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.reque
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (BSN, FAILS, SQ_FINDDOCS, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
-                       free_port, objects, registry_query, stop_process, summary, tail)
+                       objects, registry_query, reserve_port, stop_process, summary, tail, wait_until)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--xdsd", required=True)
@@ -41,7 +41,9 @@ def find_manifests(port):
 
 work = tempfile.mkdtemp(prefix="xds-orthanc-")
 odir = os.path.join(work, "orthanc"); os.mkdir(odir)
-oport_dicom, oport_http = free_port(), free_port()
+# Orthanc cannot report ports it picked: held for it (it binds with SO_REUSEADDR)
+ores = (reserve_port(), reserve_port())
+oport_dicom, oport_http = ores[0].port, ores[1].port
 pacs = "ORTHANC@127.0.0.1:%d" % oport_dicom
 xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.pacs=" + pacs], dicom=True)
 os.mkdir(xdsd.state)
@@ -62,14 +64,15 @@ olog = open(os.path.join(work, "orthanc.log"), "w")
 orthanc = subprocess.Popen([args.orthanc, cfile], stdout=olog, stderr=subprocess.STDOUT)
 t0 = time.time()
 try:
-    check(xdsd.start(15), "xdsd up (HTTP and DICOM)")
-    up = False
-    end = time.time() + 20
-    while time.time() < end and not up:
+    check(xdsd.start(), "xdsd up (HTTP and DICOM)")
+
+    def rest_up():
         try:
-            rest("GET", "/system"); up = True
+            rest("GET", "/system")
+            return True
         except OSError:
-            time.sleep(0.1)
+            return orthanc.poll() is not None and "exited"
+    up = wait_until(rest_up) is True
     check(up, "Orthanc up on loopback (REST %d, DICOM %d)" % (oport_http, oport_dicom))
 
     # a study of N instances with the BSN in OtherPatientIDsSequence
@@ -98,12 +101,7 @@ try:
           "Orthanc C-STOREd the study to the bridge: %s" % r)
 
     # publication, then FindDocuments finds the KOS
-    found = []
-    end = time.time() + 15
-    while time.time() < end and not found:
-        found = find_manifests(hport)
-        if not found:
-            time.sleep(0.2)
+    found = wait_until(lambda: find_manifests(hport)) or []
     check(len(found) == 1, "FindDocuments finds the study's KOS manifest (Approved)")
     check(len(found) == 1 and "1.2.840.10008.5.1.4.1.1.88.59" in found[0], "its formatCode is the KOS SOP class")
 
@@ -138,7 +136,7 @@ try:
     r = subprocess.run([args.xdsctl, "--url", url, "image", "import", "--patient", BSN, "--study", STUDY],
                        capture_output=True, text=True)
     check(r.returncode == 2 and "dicom.pacs" in r.stderr, "no dicom.pacs: refused")
-    check(time.time() - t0 < 30, "end to end in %.1f s (< 30 s)" % (time.time() - t0))
+    print("end to end in %.1f s (timed in bench/bench_dicom.py)" % (time.time() - t0))
 finally:
     xdsd.stop()
     stop_process(orthanc)

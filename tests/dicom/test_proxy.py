@@ -23,7 +23,7 @@ limit"."""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (FAILS, ELE, JLS, TESTDATA, check, decoded_pixels, free_port, make_image,  # noqa: E402
+from dicomtest import (FAILS, ELE, JLS, TESTDATA, check, decoded_pixels, make_image, reserve_port,  # noqa: E402
                        meta_split, no_answer_files, pixel_data, start_bridge, stop_process, summary, tail,
                        wait_port)
 from dicomtest import rad69_series as rad69  # noqa: E402
@@ -47,7 +47,7 @@ def start_pacs(work, port):
                 "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
     p = subprocess.Popen(["dcmqrscp", "-v", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
                          stderr=subprocess.STDOUT)
-    if not wait_port(port):
+    if not wait_port(port, proc=p):
         print("dcmqrscp did not start")
     return p
 
@@ -79,7 +79,8 @@ missing = series + ".4"                       # sent to xdsd only
 imgs = [make_image(work, study, series, s) for s in sops]
 extra = make_image(work, study, series, missing)
 orig = {s: pixel_data(open(f, "rb").read()) for s, f in zip(sops, imgs)}
-qport = free_port()
+qres = reserve_port()         # dcmqrscp cannot report a port it picked
+qport = qres.port
 pacs = start_pacs(work, qport)
 xdsd = start_bridge(args.xdsd, work, ["dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport])
 dport, hport, state = xdsd.dport, xdsd.port, xdsd.state

@@ -13,11 +13,12 @@ the scheduler's retry publishes it, replacing (RPLC) the first entry.
 Runs over plain HTTP on loopback, and once more with mutual TLS (A serves
 https with a test CA, B presents its client certificate) when openssl is
 there."""
-import argparse, os, re, shutil, subprocess, sys, tempfile, time
+import argparse, os, re, shutil, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (BSN, FAILS, SQ_FINDDOCS, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
-                       objects, registry_query, sanitizer_reports, storescu, summary, wait_study)
+                       objects, registry_query, sanitizer_reports, storescu, summary, wait_study,
+                       wait_until)
 import dicomtest  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -82,10 +83,7 @@ def instance(gen, i):
 def scenario(work, pki, retry_wait):
     tag = "TLS: " if pki else "HTTP: "
     aopts = ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=no"]
-    if pki:
-        aopts += ["http.tls=yes", "http.cert=" + pki["server_cert"], "http.key=" + pki["server_key"],
-                  "http.ca=" + pki["ca"]]
-    a = Xdsd(args.xdsd, work, aopts, name="a")
+    a = Xdsd(args.xdsd, work, aopts, name="a", tls=pki)     # pki: mutual TLS
     pa = a.port
     bopts = ["registry.enabled=no", "repository.enabled=no",
              "dicom.publish_after=1", "dicom.language_code=" + LANG,
@@ -130,7 +128,9 @@ def scenario(work, pki, retry_wait):
         a.stop()
         r = storescu(dport, [instance(gen, 3)])
         check(r.returncode == 0, tag + "a 4th instance stored into B while A is down")
-        time.sleep(3)
+        # the event: B's scheduler made the study ready, tried and failed
+        # (its log says so); then the study must still be ready
+        wait_until(lambda: re.search(r"publishing %s: " % re.escape(STUDY), b.log()))
         s = studies(b.state).get(STUDY)
         check(s is not None and s["state"] == "ready" and s["instances"] == 4,
               tag + "A down: the study stays ready (%s)" % (s,))
@@ -174,9 +174,7 @@ def fault_scenario(work):
     try:
         check(a.start() and b.start(), "fault: nodes started")
         check(storescu(dport, [instance(gen, 0)]).returncode == 0, "fault: instance stored into B")
-        end = time.time() + 15
-        while time.time() < end and "publishing %s" % STUDY not in b.log():
-            time.sleep(0.2)
+        wait_until(lambda: "publishing %s" % STUDY in b.log())
         s = studies(b.state).get(STUDY)
         check(s is not None and s["state"] == "ready" and s["unique_id"] is None,
               "fault: the study stays ready, nothing published (%s)" % (s,))

@@ -214,15 +214,15 @@ def synthesize(rec, path):
 
 class Node(dicomtest.Xdsd):
     """xdsd with the bridge (nothing published within the replay), started;
-    HarnessError if it exits or does not listen within 15 s."""
+    HarnessError if it exits or is not ready within the common deadline."""
 
     def __init__(self, xdsd, work, conf):
         super().__init__(xdsd, work, ["dicom.publish_after=86400", *conf], dicom=True)
         self.hport = self.port
-        if not self.start(15):
+        if not self.start():
             if self.proc.poll() is not None:
                 raise HarnessError("xdsd exited with status %s at start-up" % self.proc.returncode)
-            raise HarnessError("xdsd does not listen after 15 s")
+            raise HarnessError("xdsd is not ready after %d s" % dicomtest.DEADLINE)
 
     def stop(self):
         """SIGTERM (SIGKILL after 10 s); its exit status, also when it had stopped before."""
@@ -680,8 +680,7 @@ class Replay:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--xdsd", required=True)
-    ap.add_argument("--testdata", default=os.environ.get("XDS_TESTDATA", os.path.join(
-        os.environ.get("top_srcdir", "."), "..", "shared", "testdata", "ihe")))
+    ap.add_argument("--testdata", default=os.environ.get("XDS_TESTDATA", ""))
     ap.add_argument("--known", default=os.path.join(HERE, "known-failures-rad69.tsv"))
     ap.add_argument("--ae-title", default="XDSNODE", help="the bridge's dicom.ae_title")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
