@@ -35,18 +35,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "repo"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import xdsmsg as m  # noqa: E402
+import xdstest  # noqa: E402
 
 REPO_ID = "1.3.6.1.4.1.21367.2024.9.1"
 CHUNK = 1 << 20
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def vm(pid, key):
@@ -159,39 +153,20 @@ def part_sha256(path):
         return h.hexdigest(), end - start
 
 
-class Xdsd:
-    def __init__(self, xdsd, work, max_doc):
-        self.port = free_port()
-        self.log = open(os.path.join(work, "xdsd.log"), "wb")
-        self.proc = subprocess.Popen(
-            [xdsd, "-f", "-C", "http.listen=127.0.0.1:%d" % self.port,
-             "-C", "node.state_dir=%s" % os.path.join(work, "state"),
-             "-C", "node.log_level=warning", "-C", "dicom.enabled=no",
-             "-C", "repository.unique_id=" + REPO_ID,
-             "-C", "repository.max_document_size=%d" % max_doc],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                curl(["-o", "/dev/null", "http://127.0.0.1:%d/health" % self.port])
-                return
-            except RuntimeError:
-                time.sleep(0.05)
-        raise RuntimeError("xdsd did not start")
+class Xdsd(xdstest.Xdsd):
+    """xdsd on port 0 (read from state/xdsd.ports), started."""
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    def __init__(self, xdsd, work, max_doc):
+        super().__init__(xdsd, work, ["node.log_level=warning", "repository.unique_id=" + REPO_ID,
+                                      "repository.max_document_size=%d" % max_doc])
+        if not self.start():
+            raise RuntimeError("xdsd did not start")
 
 
 class Nginx:
     def __init__(self, work, root):
-        self.port = free_port()
+        self.reserved = xdstest.reserve_port()     # nginx cannot report a port it picked
+        self.port = self.reserved.port
         d = os.path.join(work, "nginx")
         os.mkdir(d)
         conf = os.path.join(d, "nginx.conf")
@@ -207,13 +182,14 @@ class Nginx:
                     % ((d,) * 7 + (self.port, root)))
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
+        def accepts():
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                return True
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start (see %s/error.log)" % d)
+                return self.proc.poll() is not None and "exited"
+        if xdstest.wait_until(accepts) is not True:
+            raise RuntimeError("nginx did not start (see %s/error.log)" % d)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
