@@ -1,4 +1,4 @@
-"""DICOM bridge benchmark (issue 4): N instances of 512 KB sent by one
+"""DICOM bridge benchmark: N instances of 512 KB sent by one
 storescu association to (1) dcmtk's storescp followed by sync of its
 output directory, (2) the bridge of an xdsd (durable per instance:
 fsync, rename, directory fsync before Success), (3) Orthanc.  Every

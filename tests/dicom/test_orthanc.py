@@ -1,4 +1,4 @@
-"""Orthanc end to end (issue 4): Orthanc -> bridge -> registry -> RAD-69 ->
+"""Orthanc end to end: Orthanc -> bridge -> registry -> RAD-69 ->
 Orthanc.  A generated study is uploaded to Orthanc over its REST API,
 Orthanc C-STOREs it to the bridge of an xdsd, the bridge publishes the KOS
 manifest (dicom.publish_after=1), ITI-18 FindDocuments finds it; the study

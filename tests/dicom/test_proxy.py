@@ -1,4 +1,4 @@
-"""Proxy mode of the DICOM bridge (issue 4, dicom.mode = proxy), with
+"""Proxy mode of the DICOM bridge (dicom.mode = proxy), with
 dcmtk's dcmqrscp as the PACS (its own storage directory, loopback).
 
 A study of three images is loaded into the PACS (storescu) and sent to

@@ -3,7 +3,7 @@
 
 Starts xdsd on loopback port 0 (the port it bound read from
 state_dir/xdsd.ports) with a temporary state directory and
-checks what the issue's "done when" asks of the core:
+checks what the node core must do:
   * XXE, billion laughs, a 2 GB chunked body and a slow-drip client are each
     refused cleanly while the node keeps serving others;
   * with TLS on, a client without a certificate is refused at the handshake

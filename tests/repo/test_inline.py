@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ITI-41 with inline base64 documents inside an MTOM package (issue 3).
+"""ITI-41 with inline base64 documents inside an MTOM package.
 
 Starts xdsd (registry and repository in one node) and checks that inline
 base64 documents stream from the socket to the store:
