@@ -28,16 +28,32 @@ keep_blob(void *arg, const char *sha256)
 	return repo_db_has_blob(arg, sha256);
 }
 
+/* r->stop and r->passes under r->mu (0 before reconcile_start); either
+ * pointer may be NULL. */
+static void
+sync_read(struct repository *r, int *stop, unsigned long long *passes)
+{
+	int s = 0;
+	unsigned long long n = 0;
+
+	if (r->sync_init) {
+		pthread_mutex_lock(&r->mu);
+		s = r->stop;
+		n = r->passes;
+		pthread_mutex_unlock(&r->mu);
+	}
+	if (stop != NULL)
+		*stop = s;
+	if (passes != NULL)
+		*passes = n;
+}
+
 static int
 stopping(struct repository *r)
 {
 	int stop;
 
-	if (!r->sync_init)
-		return 0;
-	pthread_mutex_lock(&r->mu);
-	stop = r->stop;
-	pthread_mutex_unlock(&r->mu);
+	sync_read(r, &stop, NULL);
 	return stop;
 }
 
@@ -146,11 +162,7 @@ repository_reconcile_passes(struct repository *r)
 {
 	unsigned long long n;
 
-	if (!r->sync_init)
-		return 0;
-	pthread_mutex_lock(&r->mu);
-	n = r->passes;
-	pthread_mutex_unlock(&r->mu);
+	sync_read(r, NULL, &n);
 	return n;
 }
 
