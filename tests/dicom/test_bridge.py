@@ -84,6 +84,10 @@ xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.max_associations=8
 state, dport, hport = xdsd.state, xdsd.dport, xdsd.port
 try:
     check(xdsd.start(), "xdsd started (ports in state/xdsd.ports)")
+    ports = dicomtest.xdstest.read_ports(state)
+    check(ports is not None and ports.get("dicom") == ("127.0.0.1", dport) and ports.get("http") == ("127.0.0.1", hport),
+          "state/xdsd.ports names the HTTP and DICOM listeners (%s)" % (ports,))
+    check("DICOM bridge XDSNODE listening on 127.0.0.1:%d" % dport in xdsd.log(), "the log names the DICOM port")
     r = subprocess.run(["echoscu", "-aec", "XDSNODE", "127.0.0.1", str(dport)], capture_output=True, text=True)
     check(r.returncode == 0, "C-ECHO answered")
     r = subprocess.run(["echoscu", "-aec", "OTHERAE", "127.0.0.1", str(dport)], capture_output=True, text=True)
