@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -49,23 +50,12 @@ static sqlite3 *db;
 static int
 exec_file(const char *path)
 {
-	FILE *fp;
 	char *sql;
-	long n;
-	int rc;
+	int rc = 0;
 
-	if ((fp = fopen(path, "rb")) == NULL)
+	if ((sql = testutil_read_file(path, NULL)) == NULL)
 		return -1;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	if (n < 0 || (sql = calloc(1, (size_t)n + 1)) == NULL) {
-		fclose(fp);
-		return -1;
-	}
-	rc = fread(sql, 1, (size_t)n, fp) == (size_t)n ? 0 : -1;
-	fclose(fp);
-	if (rc == 0 && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	free(sql);
 	return rc;
@@ -775,26 +765,24 @@ test_errors(void)
 static const char *
 run_nist(const char *section)
 {
-	const char *td = getenv("XDS_TESTDATA");
 	struct query_opts o = { 100, NULL };
 	struct buf text, out;
 	xmlDoc *doc = NULL;
-	char path[4096], err[256], *p;
-	FILE *fp;
+	char path[4096], err[256], *p, *file;
 	size_t n;
-	int rc = -1;
+	int rc = -1, added;
 
 	buf_init(&text, 1 << 20);
 	buf_init(&out, sizeof resp - 1);
 	memset(&x, 0, sizeof x);
-	snprintf(path, sizeof path, "%s/iti18-stored-query/nist-testkit/11897/"
-	    "%s/query.xml", td ? td : "", section);
-	if (td == NULL || (fp = fopen(path, "rb")) == NULL)
+	snprintf(path, sizeof path, "iti18-stored-query/nist-testkit/11897/"
+	    "%s/query.xml", section);
+	if ((file = testutil_testdata_file(path, &n)) == NULL)
 		goto done;
-	while ((n = fread(err, 1, sizeof err, fp)) > 0)
-		if (buf_add(&text, err, n) != BUF_OK)
-			break;
-	fclose(fp);
+	added = buf_add(&text, file, n);
+	free(file);
+	if (added != BUF_OK)
+		goto done;
 	/* Substitute the patient (same length is not needed: rebuild). */
 	if ((p = strstr(buf_str(&text), "$patient_id$")) != NULL) {
 		struct buf b;
@@ -825,7 +813,7 @@ done:
 static void
 test_nist_requests(void)
 {
-	if (getenv("XDS_TESTDATA") == NULL) {
+	if (testutil_testdata() == NULL) {
 		fprintf(stderr, "XDS_TESTDATA not set: skipped ");
 		return;
 	}

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include "cutest.h"
 #include "spool.h"
 #include "str.h"
+#include "testutil.h"
 
 #define MIB	((size_t)1024 * 1024)
 
@@ -64,17 +64,7 @@ hex_digest(const EVP_MD *md, const unsigned char *p, size_t n, char *hex)
 static int
 count_files(void)
 {
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return testutil_count_files(dir, 0);
 }
 
 /* The file holds exactly p[0..n). */
