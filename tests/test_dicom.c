@@ -28,6 +28,7 @@
 #include "soap_peer.h"
 #include "status.h"
 #include "str.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -86,6 +87,7 @@ test_parse_samples(void)
 	struct dcmshim_info in;
 	char path[1024], err[256];
 
+	TESTUTIL_NEED_CORPUS();
 	snprintf(path, sizeof path, "%s/dicom/pydicom/CT_small.dcm", td);
 	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &in, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(in.study_uid,
@@ -391,6 +393,7 @@ test_kos(void)
 	static const char *const f[] = { "4950", "4981", "5011" };
 	size_t i;
 
+	TESTUTIL_NEED_CORPUS();
 	for (i = 0; i < 3; i++) {
 		static struct dcmshim_info r[3];
 
@@ -890,6 +893,7 @@ test_transcode_chain(void)
 	unsigned char *p;
 	size_t len = 0, off, n;
 
+	TESTUTIL_NEED_CORPUS();
 	base = tc(src, "mr-base", TS_IMPLICIT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
 	check_ts(base, TS_IMPLICIT, sop);
@@ -928,6 +932,7 @@ test_transcode_more(void)
 	struct dcmshim_info in;
 	char err[256];
 
+	TESTUTIL_NEED_CORPUS();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base = tc(ct, "ct-base", TS_IMPLICIT));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a = tc(ct, "ct-sv1", TS_JPEG_SV1));
 	check_ts(a, TS_JPEG_SV1, ct_sop);
@@ -978,6 +983,7 @@ test_transcode_crosscheck(void)
 	FILE *fp;
 	int lossy = 0;
 
+	TESTUTIL_NEED_CORPUS();
 	if (tool("dcmdjpls --version") != 0 || tool("dcmdrle --version") != 0 ||
 	    tool("dcmdjpeg --version") != 0) {
 		fprintf(stderr, "dcmdjpls/dcmdrle/dcmdjpeg absent: cross-check "
@@ -1044,6 +1050,7 @@ test_transcode_refused(void)
 	char out[512], err[256];
 	const char *src = sample("pydicom/MR_small.dcm");
 
+	TESTUTIL_NEED_CORPUS();
 	snprintf(out, sizeof out, "%s/refused.dcm", workdir);
 	(void)unlink(out);
 	/* lossless pixels never become lossy */
@@ -1137,6 +1144,7 @@ test_transcode_errors(void)
 	size_t len = 0;
 	FILE *fp;
 
+	TESTUTIL_NEED_CORPUS();
 	snprintf(in, sizeof in, "%s/bad-in.dcm", workdir);
 	snprintf(out, sizeof out, "%s/bad-out.dcm", workdir);
 	(void)unlink(out);
@@ -1294,6 +1302,7 @@ test_transcode_threads(void)
 	pthread_t th[8];
 	size_t i;
 
+	TESTUTIL_NEED_CORPUS();
 	for (i = 0; i < 8; i++) {
 		job[i].src = sample(i % 2 ? "pydicom/CT_small.dcm" :
 		    "dcm4che/MR-JPEGLosslessSV1.dcm");
@@ -2069,6 +2078,7 @@ test_lencheck_files(void)
 	size_t i, n;
 	int rc;
 
+	TESTUTIL_NEED_CORPUS();
 	CU_ASSERT(lencheck_tree(td) >= 40);
 	/* DCMTK's own writers, every syntax, nested sequences included */
 	snprintf(path, sizeof path, "%s/dicom/pydicom/MR_small.dcm", td);
@@ -2118,12 +2128,7 @@ main(void)
 		    "install dcmtk): skipped\n");
 		return 77;
 	}
-	if ((testdata = getenv("XDS_TESTDATA")) == NULL ||
-	    testdata[0] == '\0') {
-		fprintf(stderr, "test_dicom: XDS_TESTDATA (the conformance "
-		    "corpus) is not set; make check sets it\n");
-		return 99;
-	}
+	testdata = testutil_testdata();
 	snprintf(workdir, sizeof workdir, "test_dicom.%ld", (long)getpid());
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", workdir,
 	    workdir);

@@ -19,6 +19,7 @@
 #include "mtom.h"
 #include "status.h"
 #include "str.h"
+#include "testutil.h"
 #include "vocab.h"
 
 static const char *testdata;	/* $XDS_TESTDATA: the captures */
@@ -933,6 +934,7 @@ test_captures(void)
 	size_t i, k;
 	int crlf;
 
+	TESTUTIL_NEED_CORPUS();
 	for (i = 0; i < sizeof captures / sizeof captures[0]; i++) {
 		c = &captures[i];
 		for (crlf = 0; crlf < 2; crlf++) {
@@ -1014,12 +1016,7 @@ main(void)
 	CU_pSuite s;
 	unsigned failed;
 
-	if ((testdata = getenv("XDS_TESTDATA")) == NULL ||
-	    testdata[0] == '\0') {
-		fprintf(stderr, "test_mime: XDS_TESTDATA (the conformance "
-		    "corpus) is not set; make check sets it\n");
-		return 99;
-	}
+	testdata = testutil_testdata();
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 99;
 	s = CU_add_suite("mime", suite_init, suite_clean);

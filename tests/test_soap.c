@@ -19,6 +19,7 @@
 #include "mtom.h"
 #include "soap.h"
 #include "str.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -398,6 +399,7 @@ test_iti42_corpus(void)
 	xmlNode *a;
 	char mid[64];
 
+	TESTUTIL_NEED_CORPUS();
 	in = load("iti42-register/openhim-mediator-xds/"
 	    "RegisterDocumentSet-bRequest_SOAP.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
@@ -439,6 +441,7 @@ test_iti18_corpus(void)
 	char *in;
 	size_t len;
 
+	TESTUTIL_NEED_CORPUS();
 	/* NIST sample: wsa:Action without mustUnderstand, no MessageID. */
 	in = load("iti18-stored-query/nist-msgvalidator/soap-sq-req.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
@@ -478,6 +481,7 @@ test_negative_corpus(void)
 	char *in;
 	size_t len;
 
+	TESTUTIL_NEED_CORPUS();
 	in = load("negative/iti41-provide-register/nist-msgvalidator/"
 	    "soap-noaction-pnr.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
@@ -1099,6 +1103,7 @@ test_mtom_corpus(void)
 	char *in, *ct, *e, *body;
 	size_t len;
 
+	TESTUTIL_NEED_CORPUS();
 	in = load("iti41-provide-register/nist-msgvalidator/http-mtom-pnr.txt",
 	    &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
@@ -1252,6 +1257,8 @@ push_dir(const char *rel)
 static void
 test_push_corpus(void)
 {
+	TESTUTIL_NEED_CORPUS();
+
 	push_files = push_bad = 0;
 	push_dir("iti41-provide-register");
 	push_dir("iti42-register");
@@ -1855,12 +1862,7 @@ main(void)
 {
 	int rc;
 
-	if ((testdata = getenv("XDS_TESTDATA")) == NULL ||
-	    testdata[0] == '\0') {
-		fprintf(stderr, "test_soap: XDS_TESTDATA (the conformance "
-		    "corpus) is not set; make check sets it\n");
-		return 99;
-	}
+	testdata = testutil_testdata();
 	xml_init();
 	str_lcpy(spool, "/tmp/test_soap.XXXXXX", sizeof spool);
 	if (mkdtemp(spool) == NULL)

@@ -10,6 +10,7 @@
 #define XDS_TESTUTIL_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stddef.h>
 
 /* How long a test waits for an event before it fails: generous, since
@@ -59,6 +60,17 @@ char	*testutil_read_file(const char *path, size_t *len);
 /* $XDS_TESTDATA (the conformance corpus), or NULL when unset or not a
  * directory: the caller skips what needs it. */
 const char *testutil_testdata(void);
+/*
+ * At the start of a test that needs the corpus: without one (no
+ * $XDS_TESTDATA), say so and pass over the test.  The rest of the
+ * program still runs, so a checkout without the corpus tests what it can.
+ */
+#define TESTUTIL_NEED_CORPUS() do {					\
+	if (testutil_testdata() == NULL) {				\
+		fputs("corpus absent: skipped ", stderr);		\
+		return;							\
+	}								\
+} while (0)
 /* testutil_read_file() of $XDS_TESTDATA/rel; NULL when there is no
  * corpus or no such file. */
 char	*testutil_testdata_file(const char *rel, size_t *len);
