@@ -3,8 +3,8 @@
  * over registry/schema.sql, and the writing of the returned objects.
  *
  * Every value is a bound parameter; IN lists get one placeholder per
- * value; each AND group of a repeatable code list is one EXISTS (c-stack.md
- * 4.2).  Sets computed in one step and used by the next (the documents of
+ * value; each AND group of a repeatable code list is one EXISTS (the
+ * query plans are in docs/benchmarks.md).  Sets computed in one step and used by the next (the documents of
  * a submission set, ...) are bound as one JSON array of row ids and read
  * with json_each(), so no SQL text depends on the data.
  *

@@ -1,9 +1,9 @@
 /*
  * validate.c: XDS.b metadata checks that need no database.
  *
- * Rules (ihe-reference.md 1.10/1.11): R1 one SubmissionSet, R2 every DE
- * and Folder is a member of it, R5 (bsn mode) patient ids are BSNs, R6
- * one patient, R9 uniqueIds unique in the message, R11 required
+ * Rules (ITI TF-3 4.1, ITI TF-2b 3.42.4.1.3): R1 one SubmissionSet, R2
+ * every DE and Folder is a member of it, R5 (bsn mode) patient ids are
+ * BSNs, R6 one patient, R9 uniqueIds unique in the message, R11 required
  * attributes and their formats; association attributes, no
  * documentation classification on HasMember (NIST 12370),
  * SubmissionSetStatus on SS->DE HasMember, symbolic vs urn:uuid ids.

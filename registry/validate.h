@@ -1,7 +1,6 @@
 /*
  * validate.h: XDS metadata validation of a submission that needs no
- * database (ihe-reference.md 1.10, rules R1, R2, R5 in bsn mode, R6, R9,
- * R11).  Pure: used by the registry (ITI-42) and offline by
+ * database (rules R1, R2, R5 in bsn mode, R6, R9, R11 of validate.c).  Pure: used by the registry (ITI-42) and offline by
  * `xdsctl validate FILE`.
  */
 #ifndef XDS_VALIDATE_H

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define REPO_UID_MAX	129	/* uniqueId: 128 bytes (ihe-reference 3 #12) */
+#define REPO_UID_MAX	129	/* uniqueId: 128 bytes (ITI TF-3 4.2.3.2.26) */
 #define REPO_MIME_MAX	129
 
 struct repo_db;

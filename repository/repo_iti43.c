@@ -1,5 +1,5 @@
 /*
- * repo_iti43.c: ITI-43 Retrieve Document Set (ihe-reference.md 1.12 P6).
+ * repo_iti43.c: ITI-43 Retrieve Document Set (ITI TF-2b 3.43).
  *
  * Every DocumentRequest is answered by one DocumentResponse or one
  * RegistryError: a foreign RepositoryUniqueId is XDSUnknownRepositoryId,

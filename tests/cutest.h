@@ -6,7 +6,7 @@
  *
  * The exit status follows automake's test driver: 0 all passed, 1 a test
  * failed, 99 the registry could not be set up.  The counters are read
- * before CU_cleanup_registry(), which resets them (c-stack.md 5.3).
+ * before CU_cleanup_registry(), which resets them.
  */
 #ifndef XDS_CUTEST_H
 #define XDS_CUTEST_H

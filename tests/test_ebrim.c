@@ -1,8 +1,7 @@
 /*
  * test_ebrim.c: ebRIM 3.0 parser, writer, builders, registry responses,
  * and a parse -> write -> parse round trip over every ebRIM 3.0 message
- * in the conformance corpus ($XDS_TESTDATA, default
- * $top_srcdir/../shared/testdata/ihe).
+ * in the conformance corpus ($XDS_TESTDATA; skipped without it).
  */
 #include "config.h"
 
@@ -17,6 +16,7 @@
 #include "ebrim.h"
 #include "hl7dt.h"
 #include "str.h"
+#include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -979,21 +979,13 @@ corpus_walk(const char *dir, int depth, struct corpus_stats *st)
 	closedir(d);
 }
 
+/* The corpus directory into buf, or NULL when there is none. */
 static const char *
 testdata(char *buf, size_t len)
 {
-	const char *env = getenv("XDS_TESTDATA"), *top;
-	struct stat sb;
+	const char *td = testutil_testdata();
 
-	if (env != NULL && *env != '\0')
-		str_lcpy(buf, env, len);
-	else {
-		top = getenv("top_srcdir");
-		if (str_fmt(buf, len, "%s/../shared/testdata/ihe",
-		    top ? top : "..") < 0)
-			return NULL;
-	}
-	if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+	if (td == NULL || str_lcpy(buf, td, len) >= len)
 		return NULL;
 	return buf;
 }
@@ -1004,10 +996,9 @@ test_corpus_round_trip(void)
 	struct corpus_stats st;
 	char dir[4096];
 
-	if (testdata(dir, sizeof dir) == NULL) {
-		fprintf(stderr, "\n  corpus absent: skipped ");
+	TESTUTIL_NEED_CORPUS();
+	if (testdata(dir, sizeof dir) == NULL)
 		return;
-	}
 	memset(&st, 0, sizeof st);
 	corpus_walk(dir, 0, &st);
 	fprintf(stderr, "\n  %d ebRIM 3.0 files, %d parsed (%d objects), "
@@ -1045,6 +1036,7 @@ test_corpus_known(void)
 	size_t i, n;
 	int rc;
 
+	TESTUTIL_NEED_CORPUS();
 	if (testdata(dir, sizeof dir) == NULL)
 		return;
 	for (i = 0; i < NELEM(files); i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ebrim.h"
+#include "testutil.h"
 #include "validate.h"
 #include "vocab.h"
 #include "xml.h"
@@ -389,12 +390,11 @@ test_corpus(void)
 		"iti42-register/dcm4chee-xds/RegisterAssocBeforeDoc.xml",
 		"negative/iti42-register/dcm4chee-xds/ResubmitInitialDoc.xml",
 	};
-	const char *dir = getenv("XDS_TESTDATA");
+	const char *dir = testutil_testdata();
 	char	 path[1024], err[256];
 	size_t	 i, len;
 
-	if (dir == NULL)
-		dir = "../shared/testdata/ihe";
+	TESTUTIL_NEED_CORPUS();
 	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct rim_list l;
 		struct validate_opts o;

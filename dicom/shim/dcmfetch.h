@@ -1,5 +1,5 @@
 /*
- * dcmfetch.h: proxy mode of the DICOM bridge (dicom.mode = proxy, issue 4).
+ * dcmfetch.h: proxy mode of the DICOM bridge (dicom.mode = proxy).
  *
  * The bridge keeps only a header-only copy of each instance it receives
  * (dcmfetch_strip); RAD-69 fetches the full instances from the PACS by

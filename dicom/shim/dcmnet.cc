@@ -5,7 +5,7 @@
 // a DcmThreadSCP subclass then runs the association in its own thread.
 // TCP_NODELAY is set on every accepted socket by us, whatever the
 // environment says: with Nagle on, each C-STORE response waits 40 ms for
-// the peer's delayed ACK (issue 4, "44 ms per instance").  A peer that
+// the peer's delayed ACK ("44 ms per instance", docs/benchmarks.md).  A peer that
 // leaves Nagle on (storescu without TCP_NODELAY=1) would still hold its
 // last small segment of each request until our delayed ACK: so every read
 // re-arms TCP_QUICKACK, and we acknowledge at once.

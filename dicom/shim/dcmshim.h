@@ -1,5 +1,5 @@
 /*
- * dcmshim.h: the plain C face of DCMTK (c-stack.md 2.1).
+ * dcmshim.h: the plain C face of DCMTK.
  *
  * Only the C++17 files of dicom/ include DCMTK, and no exception crosses
  * into C (one rule for that: dcmshim_exception in dcmshim_int.h).  Every function returns a status from

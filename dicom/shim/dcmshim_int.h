@@ -10,7 +10,7 @@
 // Copy msg into err (always terminated, truncated to errlen).
 void	dcmshim_seterr(char *err, size_t errlen, const char *msg);
 
-// The exception boundary: no exception reaches C (c-stack.md 2.1), and no
+// The exception boundary: no exception reaches C, and no
 // exception goes back into DCMTK, whose own code is not exception safe.
 // Call these only inside a catch block (they rethrow the exception being
 // handled to classify it; with none, std::terminate).

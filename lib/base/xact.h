@@ -1,5 +1,5 @@
 /*
- * xact.h: one transaction, inbound or outbound (architecture.md section 2).
+ * xact.h: one transaction, inbound or outbound (docs/architecture.md 2).
  *
  * Created by the transport for every request, filled on the way by the
  * SOAP layer and the actor (patient, object, outcome, error codes), and

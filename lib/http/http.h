@@ -2,7 +2,7 @@
  * http.h: the HTTP/1.1 server (transport layer; knows nothing of IHE).
  *
  * One acceptor thread, a bounded queue of accepted connections and a
- * fixed pool of blocking worker threads (c-stack.md section 1.3).  A
+ * fixed pool of blocking worker threads (docs/design.md, Transport).  A
  * worker owns a connection: optional TLS handshake (mutual, see tls.h),
  * then a request loop with keep-alive.  For every request the handler is
  * called with the parsed head; it reads the body as a stream and writes

@@ -1,6 +1,6 @@
 /*
  * http_server.c: acceptor, bounded queue, worker pool and the
- * per-connection request loop (c-stack.md section 1.3).
+ * per-connection request loop (docs/design.md, Transport).
  *
  * http_server_run() is the acceptor: it polls the listener and the stop
  * pipe, and hands accepted sockets to a bounded queue.  When the queue is

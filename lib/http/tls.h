@@ -1,6 +1,5 @@
 /*
- * tls.h: OpenSSL server context for mutual TLS (c-stack.md section 1.3)
- * and peer identity.
+ * tls.h: OpenSSL server context for mutual TLS and peer identity.
  *
  * The context enforces TLS >= 1.2, requires a client certificate that
  * chains to the CA file (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,

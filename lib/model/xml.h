@@ -1,5 +1,5 @@
 /*
- * xml.h: libxml2 set up safely (c-stack.md section 3.1).
+ * xml.h: libxml2 set up safely.
  * No network, no DTD, no entity expansion: a document with any DOCTYPE
  * is refused before anything in it is expanded.  Callers cap sizes
  * before calling (libxml2's own limits are not relied upon).

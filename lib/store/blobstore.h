@@ -1,6 +1,6 @@
 /*
  * blobstore.h: durable, content-addressed store of document bytes
- * (c-stack.md 4.3).  A blob is named by the SHA-256 of its bytes and lives
+ * (docs/design.md, Repository).  A blob is named by the SHA-256 of its bytes and lives
  * at <dir>/ab/cd/<sha256>; the same bytes are stored once.
  *
  * Writing is two steps so that the caller can order them with its own

@@ -1,4 +1,4 @@
-"""RAD-69 in a requested transfer syntax (issue 4), on a live xdsd fed by
+"""RAD-69 in a requested transfer syntax, on a live xdsd fed by
 dcmtk's storescu: an Explicit VR Little Endian image asked for in JPEG-LS
 lossless only leaves as JPEG-LS whose decoded pixels equal the original;
 asked for in JPEG Baseline only (lossy) it is XDSRepositoryError; the

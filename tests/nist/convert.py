@@ -57,7 +57,7 @@ OID_BSN = "2.16.840.1.113883.2.4.6.3"
 # Assigning authority for "patient never fed" (NIST 11996): not the BSN OID.
 OID_UNKNOWN_AA = "1.3.6.1.4.1.21367.2005.3.7"
 
-# ExternalIdentifier schemes (ITI TF-3 4.2.3; ihe-reference.md 1.8).
+# ExternalIdentifier schemes (ITI TF-3 4.2.3).
 EI_DE_PATIENTID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
 EI_DE_UNIQUEID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
 EI_SS_PATIENTID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
