@@ -4,14 +4,12 @@
  *	xdsd [-fnv] [-c file] [-C section.key=value]...
  *
  * Reads the configuration (the embedded default when there is no -c),
- * checks it completely, opens the state directory and the actors, and
- * serves until SIGTERM or SIGINT, then stops gracefully: no new
- * connections, current requests finish.
+ * checks it completely, opens the state directory and the actors
+ * (wire.c), and serves until SIGTERM or SIGINT, then stops gracefully:
+ * no new connections, current requests finish.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,33 +21,30 @@
 
 #include "audit.h"
 #include "bridge.h"
-#include "buf.h"
 #include "conf.h"
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "rad69.h"
-#include "registry.h"
-#include "repository.h"
+#include "ports.h"
 #include "router.h"
-#include "soap_peer.h"
 #include "status.h"
-#include "str.h"
 #include "tls.h"
+#include "wire.h"
 #include "xact.h"
 #include "xml.h"
 
-static struct http_server *server;
+/* What the command line asks for. */
+struct args {
+	const char	*cfile;		/* -c, or NULL: the embedded default */
+	char		**overrides;	/* -C section.key=value */
+	int		 noverrides;
+	int		 foreground;	/* -f */
+	int		 check;		/* -n */
+	int		 verbose;	/* -v */
+};
 
-/* Every closed transaction: one audit record, then the metrics. */
-static void
-xact_done(const struct xact *x)
-{
-	if (audit_write(x) != 0)
-		log_error("audit record lost for %s %s", x->txn, x->endpoint);
-	metrics_count(x->txn, x->outcome, xact_elapsed(x));
-}
+static struct http_server *server;
 
 static void
 usage(void)
@@ -64,6 +59,109 @@ usage(void)
 }
 
 static void
+args_parse(int argc, char **argv, struct args *a)
+{
+	int ch;
+
+	memset(a, 0, sizeof *a);
+	if ((a->overrides = calloc((size_t)argc, sizeof *a->overrides)) ==
+	    NULL) {
+		fprintf(stderr, "xdsd: out of memory\n");
+		exit(1);
+	}
+	while ((ch = getopt(argc, argv, "c:C:fhnv")) != -1) {
+		switch (ch) {
+		case 'c': a->cfile = optarg; break;
+		case 'C': a->overrides[a->noverrides++] = optarg; break;
+		case 'f': a->foreground = 1; break;
+		case 'n': a->check = 1; break;
+		case 'v': a->verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/*
+ * The configuration: defaults, the file, the overrides, the checks of
+ * every value and their combinations, and the TLS files (*tls: a server
+ * context, or NULL without http.tls).  0, or -1 after saying why.
+ */
+static int
+config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
+{
+	char err[512];
+	int i;
+
+	*tls = NULL;
+	conf_defaults(c);
+	if (a->cfile != NULL && conf_load_file(c, a->cfile, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "xdsd: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < a->noverrides; i++)
+		if (conf_set_kv(c, a->overrides[i], err, sizeof err) != 0) {
+			fprintf(stderr, "xdsd: -C %s\n", err);
+			return -1;
+		}
+	if (conf_check(c, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsd: %s%s%s\n", a->cfile ? a->cfile : "",
+		    a->cfile ? ": " : "", err);
+		return -1;
+	}
+	if (c->http_tls && (*tls = tls_server_ctx(c->http_cert, c->http_key,
+	    c->http_ca, err, sizeof err)) == NULL) {
+		fprintf(stderr, "xdsd: TLS: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every closed transaction: one audit record, then the metrics. */
+static void
+xact_done(const struct xact *x)
+{
+	if (audit_write(x) != 0)
+		log_error("audit record lost for %s %s", x->txn, x->endpoint);
+	metrics_count(x->txn, x->outcome, xact_elapsed(x));
+}
+
+/* The HTTP(S) listener on http.listen, serving rt; fatal on failure. */
+static struct http_server *
+server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
+    struct router *rt)
+{
+	struct http_server_opts ho;
+	struct http_server *s;
+	char err[512];
+
+	memset(&ho, 0, sizeof ho);
+	ho.host = host;
+	ho.port = port;
+	ho.workers = (int)c->http_workers;
+	ho.queue = (int)c->http_queue;
+	ho.max_head = (size_t)c->http_max_head;
+	ho.max_headers = (int)c->http_max_headers;
+	ho.header_timeout = (int)c->http_header_timeout;
+	ho.io_timeout = (int)c->http_io_timeout;
+	ho.request_deadline = (int)c->http_request_deadline;
+	ho.keepalive_timeout = (int)c->http_keepalive_timeout;
+	ho.max_requests_per_conn = (int)c->http_max_requests_per_conn;
+	ho.tls = tls;
+	ho.on_refuse = router_refused;
+	if ((s = http_server_new(&ho, router_handle, rt, err, sizeof err)) ==
+	    NULL)
+		fatalx("http.listen %s: %s", c->http_listen, err);
+	if (!c->http_tls)
+		log_warnx("plain HTTP without authentication on %s: for the "
+		    "loopback demo only; set http.tls for mutual TLS",
+		    c->http_listen);
+	return s;
+}
+
+static void
 on_signal(int sig)
 {
 	(void)sig;
@@ -71,291 +169,11 @@ on_signal(int sig)
 		http_server_stop(server);
 }
 
-/* The actors of this node and the peers they reach each other by. */
-struct node {
-	struct registry		*reg;
-	struct repository	*repo;
-	struct bridge_ids	*ids;
-	struct router		*rt;
-	struct soap_peer	*registry;	/* the repository's registry */
-	struct soap_peer	*repository;	/* where RAD-68 goes */
-};
-
-/*
- * The peer an actor reaches another by: url (the value of option opt)
- * over SOAP with the node's TLS client identity, or, when url is empty,
- * local (an endpoint of this node, NULL when none runs here: *out is
- * NULL then).
- */
-static int
-peer_open(const struct conf *cf, const char *opt, const char *url,
-    const struct soap_endpoint *local, struct soap_peer **out, char *err,
-    size_t errlen)
-{
-	struct soap_peer_opts o;
-	char e[CONF_STR_MAX + 64];
-
-	*out = NULL;
-	if (url[0] == '\0')
-		return local == NULL ? 0 : soap_peer_local(out, local, NULL,
-		    err, errlen);
-	memset(&o, 0, sizeof o);
-	if (cf->http_cert[0] != '\0') {
-		o.cert = cf->http_cert;
-		o.key = cf->http_key;
-	}
-	if (cf->http_ca[0] != '\0')
-		o.ca = cf->http_ca;
-	if (soap_peer_remote(out, url, &o, e, sizeof e) != XDS_OK) {
-		str_fmt(err, errlen, "%s %s", opt, e);
-		return -1;
-	}
-	return 0;
-}
-
-/* Open the actors, mount their endpoints and wire them to each other;
- * fatal on failure. */
+/* SIGTERM and SIGINT stop the server gracefully; SIGPIPE is ignored. */
 static void
-node_open(const struct conf *cf, struct node *n)
+signals_set(void)
 {
-	char err[512];
-
-	memset(n, 0, sizeof *n);
-	if (cf->registry_enabled &&
-	    registry_open(cf, &n->reg, err, sizeof err) != 0)
-		fatalx("registry: %s", err);
-	if ((n->rt = router_new(cf, err, sizeof err)) == NULL)
-		fatalx("%s", err);
-	if (n->reg != NULL)
-		router_mount(n->rt, registry_endpoint(n->reg));
-	if (cf->dicom_enabled) {
-		if (bridge_ids_open(cf, &n->ids, err, sizeof err) != 0)
-			fatalx("dicom: %s", err);
-		router_mount(n->rt, bridge_ids_endpoint(n->ids));
-	}
-	if (cf->repository_enabled) {
-		if (peer_open(cf, "repository.registry_url",
-		    cf->repository_registry_url, n->reg != NULL ?
-		    registry_endpoint(n->reg) : NULL, &n->registry, err,
-		    sizeof err) != 0 ||
-		    repository_open(cf, n->registry, &n->repo, err,
-		    sizeof err) != 0)
-			fatalx("repository: %s", err);
-		router_mount(n->rt, repository_endpoint(n->repo));
-	}
-	if (cf->dicom_enabled && peer_open(cf, "dicom.repository_url",
-	    cf->dicom_repository_url, n->repo != NULL ?
-	    repository_endpoint(n->repo) : NULL, &n->repository, err,
-	    sizeof err) != 0)
-		fatalx("dicom: %s", err);
-}
-
-/* After the server and the bridge stopped. */
-static void
-node_close(struct node *n)
-{
-	router_free(n->rt);
-	repository_close(n->repo);
-	soap_peer_free(n->registry);
-	soap_peer_free(n->repository);
-	bridge_ids_close(n->ids);
-	registry_close(n->reg);
-}
-
-/*
- * state_dir/xdsd.ports: the listeners of a ready node, for whoever
- * started it with port 0 (tests): "pid <pid>", then "<name> <host>
- * <port>" per listener (http, and dicom when the bridge runs).  Written
- * to a temporary file and committed (fsync, rename, directory fsync):
- * a reader sees all of it or none.  Removed at start and on a clean exit.
- */
-#define PORTS_FILE	"xdsd.ports"
-
-static int
-ports_path(const char *state_dir, const char *suffix, char *path,
-    size_t pathlen)
-{
-	return str_fmt(path, pathlen, "%s/" PORTS_FILE "%s", state_dir, suffix);
-}
-
-static enum xds_status
-ports_write(const char *state_dir, const char *text, char *err,
-    size_t errlen)
-{
-	char tmp[CONF_STR_MAX + 32], path[CONF_STR_MAX + 32];
-	size_t len = strlen(text);
-	enum xds_status rc = XDS_EIO;
-	ssize_t n;
-	int fd;
-
-	if (ports_path(state_dir, ".tmp", tmp, sizeof tmp) < 0 ||
-	    ports_path(state_dir, "", path, sizeof path) < 0) {
-		str_fmt(err, errlen, "%s: path too long", state_dir);
-		return XDS_ETOOBIG;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1) {
-		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
-		return XDS_EIO;
-	}
-	if ((n = write(fd, text, len)) < 0 || (size_t)n != len) {
-		str_fmt(err, errlen, "%s: %s", tmp, n < 0 ? strerror(errno) :
-		    "short write");
-		close(fd);
-	} else if (close(fd) != 0)
-		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
-	else
-		rc = fileio_commit(NULL, tmp, path, err, errlen);
-	if (rc != XDS_OK)
-		unlink(tmp);	/* after the rename: gone already */
-	return rc;
-}
-
-static void
-ports_remove(const char *state_dir)
-{
-	char path[CONF_STR_MAX + 32];
-
-	if (ports_path(state_dir, "", path, sizeof path) >= 0)
-		unlink(path);
-}
-
-/* host:port, [host]:port for an IPv6 address. */
-static void
-hostport(char *out, size_t outlen, const char *host, int port)
-{
-	str_fmt(out, outlen, strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
-	    host, port);
-}
-
-/*
- * The node is ready: say where it listens (the bound ports, also when
- * the configuration asked for port 0), in the log and in
- * state_dir/xdsd.ports.
- */
-static void
-announce(const struct conf *conf, const char *host, int port,
-    const struct bridge *dicom)
-{
-	char text[1024], dhost[256], hp[300], err[512];
-	int dport, n, m = 0;
-
-	hostport(hp, sizeof hp, host, port);
-	log_info("xdsnode %s listening on %s://%s, state in %s",
-	    PACKAGE_VERSION, conf->http_tls ? "https" : "http", hp,
-	    conf->node_state_dir);
-	n = str_fmt(text, sizeof text, "pid %ld\nhttp %s %d\n",
-	    (long)getpid(), host, port);
-	if (dicom != NULL && n >= 0 &&
-	    conf_split_hostport(conf->dicom_listen, dhost, sizeof dhost,
-	    &dport) == 0) {
-		dport = bridge_port(dicom);
-		hostport(hp, sizeof hp, dhost, dport);
-		log_info("DICOM bridge %s listening on %s", conf->dicom_ae_title,
-		    hp);
-		m = str_fmt(text + n, sizeof text - (size_t)n, "dicom %s %d\n",
-		    dhost, dport);
-	}
-	if (n < 0 || m < 0)
-		log_warnx("%s/" PORTS_FILE ": too long", conf->node_state_dir);
-	else if (ports_write(conf->node_state_dir, text, err,
-	    sizeof err) != XDS_OK)
-		log_warnx("%s", err);
-}
-
-int
-main(int argc, char **argv)
-{
-	struct conf conf;
-	struct http_server_opts ho;
-	struct bridge *dicom = NULL;
-	struct node node;
-	SSL_CTX *tls = NULL;
-	char err[512], host[256];
-	const char *cfile = NULL;
-	int ch, foreground = 0, check = 0, verbose = 0, port, rc = 1, i;
-	char **overrides;
-	int noverrides = 0;
 	struct sigaction sa;
-
-	if ((overrides = calloc((size_t)argc, sizeof *overrides)) == NULL)
-		return 1;
-	while ((ch = getopt(argc, argv, "c:C:fhnv")) != -1) {
-		switch (ch) {
-		case 'c': cfile = optarg; break;
-		case 'C': overrides[noverrides++] = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'n': check = 1; break;
-		case 'v': verbose = 1; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-
-	conf_defaults(&conf);
-	if (cfile != NULL && conf_load_file(&conf, cfile, err, sizeof err) != 0) {
-		fprintf(stderr, "xdsd: %s\n", err);
-		return 1;
-	}
-	for (i = 0; i < noverrides; i++)
-		if (conf_set_kv(&conf, overrides[i], err, sizeof err) != 0) {
-			fprintf(stderr, "xdsd: -C %s\n", err);
-			return 1;
-		}
-	free(overrides);
-	if (conf_check(&conf, err, sizeof err) != 0) {
-		fprintf(stderr, "xdsd: %s%s%s\n", cfile ? cfile : "", cfile ? ": " : "", err);
-		return 1;
-	}
-	conf_split_hostport(conf.http_listen, host, sizeof host, &port);
-	if (conf.http_tls) {
-		if ((tls = tls_server_ctx(conf.http_cert, conf.http_key, conf.http_ca,
-		    err, sizeof err)) == NULL) {
-			fprintf(stderr, "xdsd: TLS: %s\n", err);
-			return 1;
-		}
-	}
-	if (check) {
-		if (verbose)
-			conf_dump(&conf, stdout);
-		fprintf(stderr, "xdsd: configuration OK\n");
-		SSL_CTX_free(tls);
-		return 0;
-	}
-
-	log_init("xdsd", !foreground || conf.node_syslog,
-	    verbose ? LOG_LVL_DEBUG : log_level_parse(conf.node_log_level));
-	if (!foreground && daemon(1, 0) != 0)
-		fatal("daemon");
-	xml_init();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-
-	if (fileio_mkdir_p(conf.node_state_dir, 0700, err, sizeof err) !=
-	    XDS_OK ||
-	    audit_open(conf.node_state_dir, err, sizeof err) != 0)
-		fatalx("state directory: %s", err);
-	ports_remove(conf.node_state_dir);	/* a crashed run's */
-	xact_set_sink(xact_done);
-	node_open(&conf, &node);
-
-	memset(&ho, 0, sizeof ho);
-	ho.host = host;
-	ho.port = port;
-	ho.workers = (int)conf.http_workers;
-	ho.queue = (int)conf.http_queue;
-	ho.max_head = (size_t)conf.http_max_head;
-	ho.max_headers = (int)conf.http_max_headers;
-	ho.header_timeout = (int)conf.http_header_timeout;
-	ho.io_timeout = (int)conf.http_io_timeout;
-	ho.request_deadline = (int)conf.http_request_deadline;
-	ho.keepalive_timeout = (int)conf.http_keepalive_timeout;
-	ho.max_requests_per_conn = (int)conf.http_max_requests_per_conn;
-	ho.tls = tls;
-	ho.on_refuse = router_refused;
-	if ((server = http_server_new(&ho, router_handle, node.rt, err,
-	    sizeof err)) == NULL)
-		fatalx("http.listen %s: %s", conf.http_listen, err);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -364,11 +182,47 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
 
-	if (!conf.http_tls)
-		log_warnx("plain HTTP without authentication on %s: for the "
-		    "loopback demo only; set http.tls for mutual TLS",
-		    conf.http_listen);
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	struct conf conf;
+	struct bridge *dicom = NULL;
+	struct wire node;
+	SSL_CTX *tls;
+	char err[512], host[256];
+	int port, rc;
+
+	args_parse(argc, argv, &a);
+	rc = config_read(&a, &conf, &tls);
+	free(a.overrides);
+	if (rc != 0)
+		return 1;
+	if (a.check) {
+		if (a.verbose)
+			conf_dump(&conf, stdout);
+		fprintf(stderr, "xdsd: configuration OK\n");
+		SSL_CTX_free(tls);
+		return 0;
+	}
+
+	log_init("xdsd", !a.foreground || conf.node_syslog,
+	    a.verbose ? LOG_LVL_DEBUG : log_level_parse(conf.node_log_level));
+	if (!a.foreground && daemon(1, 0) != 0)
+		fatal("daemon");
+	xml_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (fileio_mkdir_p(conf.node_state_dir, 0700, err, sizeof err) !=
+	    XDS_OK || audit_open(conf.node_state_dir, err, sizeof err) != 0)
+		fatalx("state directory: %s", err);
+	ports_remove(conf.node_state_dir);	/* a crashed run's */
+	xact_set_sink(xact_done);
+	wire_open(&conf, &node);
+	conf_split_hostport(conf.http_listen, host, sizeof host, &port);
+	server = server_open(&conf, host, port, tls, node.rt);
+	signals_set();
 	if (conf.dicom_enabled) {
 		struct bridge_links bl = { .repository = node.repository };
 
@@ -376,15 +230,15 @@ main(int argc, char **argv)
 			fatalx("dicom: %s", err);
 	}
 	router_set_ready(node.rt, 1);
-	announce(&conf, host, http_server_port(server), dicom);
+	ports_announce(&conf, host, http_server_port(server), dicom);
+
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	bridge_stop(dicom);	/* current associations finish */
 	ports_remove(conf.node_state_dir);
 	log_info("stopped");
-
 	http_server_free(server);
 	server = NULL;
-	node_close(&node);
+	wire_close(&node);
 	audit_close();
 	SSL_CTX_free(tls);
 	curl_global_cleanup();

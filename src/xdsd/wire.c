@@ -1,0 +1,98 @@
+/*
+ * wire.c: the actors of this node and the peers by which they reach each
+ * other.  Which actors run, and whether a peer is an endpoint of this
+ * process or a URL, is the configuration's; the actors never know.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bridge.h"
+#include "conf.h"
+#include "log.h"
+#include "rad69.h"
+#include "registry.h"
+#include "repository.h"
+#include "router.h"
+#include "soap_peer.h"
+#include "status.h"
+#include "str.h"
+#include "wire.h"
+
+/*
+ * The peer an actor reaches another by: url (the value of option opt)
+ * over SOAP with the node's TLS client identity, or, when url is empty,
+ * local (an endpoint of this node, NULL when none runs here: *out is
+ * NULL then).
+ */
+static int
+peer_open(const struct conf *cf, const char *opt, const char *url,
+    const struct soap_endpoint *local, struct soap_peer **out, char *err,
+    size_t errlen)
+{
+	struct soap_peer_opts o;
+	char e[CONF_STR_MAX + 64];
+
+	*out = NULL;
+	if (url[0] == '\0')
+		return local == NULL ? 0 : soap_peer_local(out, local, NULL,
+		    err, errlen);
+	memset(&o, 0, sizeof o);
+	if (cf->http_cert[0] != '\0') {
+		o.cert = cf->http_cert;
+		o.key = cf->http_key;
+	}
+	if (cf->http_ca[0] != '\0')
+		o.ca = cf->http_ca;
+	if (soap_peer_remote(out, url, &o, e, sizeof e) != XDS_OK) {
+		str_fmt(err, errlen, "%s %s", opt, e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+wire_open(const struct conf *cf, struct wire *n)
+{
+	char err[512];
+
+	memset(n, 0, sizeof *n);
+	if (cf->registry_enabled &&
+	    registry_open(cf, &n->reg, err, sizeof err) != 0)
+		fatalx("registry: %s", err);
+	if ((n->rt = router_new(cf, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	if (n->reg != NULL)
+		router_mount(n->rt, registry_endpoint(n->reg));
+	if (cf->dicom_enabled) {
+		if (bridge_ids_open(cf, &n->ids, err, sizeof err) != 0)
+			fatalx("dicom: %s", err);
+		router_mount(n->rt, bridge_ids_endpoint(n->ids));
+	}
+	if (cf->repository_enabled) {
+		if (peer_open(cf, "repository.registry_url",
+		    cf->repository_registry_url, n->reg != NULL ?
+		    registry_endpoint(n->reg) : NULL, &n->registry, err,
+		    sizeof err) != 0 ||
+		    repository_open(cf, n->registry, &n->repo, err,
+		    sizeof err) != 0)
+			fatalx("repository: %s", err);
+		router_mount(n->rt, repository_endpoint(n->repo));
+	}
+	if (cf->dicom_enabled && peer_open(cf, "dicom.repository_url",
+	    cf->dicom_repository_url, n->repo != NULL ?
+	    repository_endpoint(n->repo) : NULL, &n->repository, err,
+	    sizeof err) != 0)
+		fatalx("dicom: %s", err);
+}
+
+void
+wire_close(struct wire *n)
+{
+	router_free(n->rt);
+	repository_close(n->repo);
+	soap_peer_free(n->registry);
+	soap_peer_free(n->repository);
+	bridge_ids_close(n->ids);
+	registry_close(n->reg);
+}
