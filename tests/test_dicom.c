@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <sqlite3.h>
 
 #include <libxml/tree.h>
@@ -2112,11 +2112,41 @@ test_lencheck_files(void)
 	free(p);
 }
 
+static const struct cutest dicom_tests[] = {
+	{ "parse sample files", test_parse_samples },
+	{ "parse errors", test_parse_errors },
+	{ "length check: crafted", test_lencheck_crafted },
+	{ "length check: files", test_lencheck_files },
+	{ "UIDs", test_uid },
+	{ "accession issuer", test_accession_issuer },
+	{ "BSN from the header", test_bsn },
+	{ "study table: pending, conflict, ready", test_pending },
+	{ "KOS manifest", test_kos },
+	{ "publication: KOS + RAD-68, RPLC", test_publish },
+	{ "study table: publication attempts", test_attempt_db },
+	{ "RAD-68 outcome of a resend", test_rad68_outcome },
+	{ "publication: idempotent across lost answers",
+	    test_publish_idempotent },
+	{ "transcoding: which syntaxes", test_can_transcode },
+	{ "transcoding: LE -> JPEG-LS -> RLE -> implicit",
+	    test_transcode_chain },
+	{ "transcoding: JPEG lossless, BE, deflate, RGB", test_transcode_more },
+	{ "transcoding: DCMTK tools agree", test_transcode_crosscheck },
+	{ "transcoding: lossy and JPEG 2000 refused", test_transcode_refused },
+	{ "transcoding: KOS", test_transcode_kos },
+	{ "transcoding: errors remove the output", test_transcode_errors },
+	{ "transcoding: deflate bomb", test_transcode_deflate_bomb },
+	{ "transcoding: concurrent", test_transcode_threads },
+};
+
+static const struct cutest_suite suites[] = {
+	{ "dicom", NULL, NULL, dicom_tests, NELEM(dicom_tests) },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
+	int rc;
 	const char *d = getenv("DUMP2DCM");
 	char cmd[1024];
 
@@ -2136,58 +2166,10 @@ main(void)
 		return 99;
 	dcmshim_log_init();
 	xact_set_sink(fake_audit);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("dicom", NULL, NULL);
-	if (s == NULL ||
-	    CU_add_test(s, "parse sample files", test_parse_samples) == NULL ||
-	    CU_add_test(s, "parse errors", test_parse_errors) == NULL ||
-	    CU_add_test(s, "length check: crafted", test_lencheck_crafted) ==
-	    NULL ||
-	    CU_add_test(s, "length check: files", test_lencheck_files) ==
-	    NULL ||
-	    CU_add_test(s, "UIDs", test_uid) == NULL ||
-	    CU_add_test(s, "accession issuer", test_accession_issuer) == NULL ||
-	    CU_add_test(s, "BSN from the header", test_bsn) == NULL ||
-	    CU_add_test(s, "study table: pending, conflict, ready",
-	    test_pending) == NULL ||
-	    CU_add_test(s, "KOS manifest", test_kos) == NULL ||
-	    CU_add_test(s, "publication: KOS + RAD-68, RPLC",
-	    test_publish) == NULL ||
-	    CU_add_test(s, "study table: publication attempts",
-	    test_attempt_db) == NULL ||
-	    CU_add_test(s, "RAD-68 outcome of a resend",
-	    test_rad68_outcome) == NULL ||
-	    CU_add_test(s, "publication: idempotent across lost answers",
-	    test_publish_idempotent) == NULL ||
-	    CU_add_test(s, "transcoding: which syntaxes",
-	    test_can_transcode) == NULL ||
-	    CU_add_test(s, "transcoding: LE -> JPEG-LS -> RLE -> implicit",
-	    test_transcode_chain) == NULL ||
-	    CU_add_test(s, "transcoding: JPEG lossless, BE, deflate, RGB",
-	    test_transcode_more) == NULL ||
-	    CU_add_test(s, "transcoding: DCMTK tools agree",
-	    test_transcode_crosscheck) == NULL ||
-	    CU_add_test(s, "transcoding: lossy and JPEG 2000 refused",
-	    test_transcode_refused) == NULL ||
-	    CU_add_test(s, "transcoding: KOS", test_transcode_kos) == NULL ||
-	    CU_add_test(s, "transcoding: errors remove the output",
-	    test_transcode_errors) == NULL ||
-	    CU_add_test(s, "transcoding: deflate bomb",
-	    test_transcode_deflate_bomb) == NULL ||
-	    CU_add_test(s, "transcoding: concurrent", test_transcode_threads) ==
-	    NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	if (failed == 0) {
+	rc = cutest_run_suites(suites, NELEM(suites));
+	if (rc == 0) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
 		(void)system(cmd);
 	}
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -21,7 +21,6 @@
 #include "xact.h"
 #include "xml.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define SOR_OPEN \
 	"<lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\" " \

@@ -7,7 +7,6 @@
 
 #include "hl7dt.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 typedef int (*check_fn)(const char *, size_t, char *, size_t);
 

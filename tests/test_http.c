@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -1333,46 +1333,50 @@ test_server_new_errors(void)
 	CU_ASSERT_STRING_EQUAL(http_reason(503), "Service Unavailable");
 }
 
+static const struct cutest http_parse_tests[] = {
+	{ "simple", test_parse_simple },
+	{ "prefixes", test_parse_prefixes },
+	{ "pipelined", test_parse_pipelined },
+	{ "rejections", test_parse_reject },
+	{ "limits", test_parse_limits },
+};
+
+static const struct cutest http_chunked_tests[] = {
+	{ "split at every byte", test_chunked_split },
+	{ "rejections", test_chunked_reject },
+};
+
+static const struct cutest http_server_tests[] = {
+	{ "new errors", test_server_new_errors },
+	{ "keep-alive", test_srv_keepalive },
+	{ "head errors", test_srv_errors },
+	{ "100-continue", test_srv_continue },
+	{ "body limit", test_srv_limit },
+	{ "chunked upload", test_srv_chunked_upload },
+	{ "slow drip", test_srv_slowdrip },
+	{ "queue full", test_srv_busy },
+	{ "graceful stop", test_srv_stop },
+};
+
+static const struct cutest http_tls_tests[] = {
+	{ "mutual TLS", test_tls_mutual },
+	{ "no client cert", test_tls_no_cert },
+	{ "ctx errors", test_tls_ctx_errors },
+};
+
+static const struct cutest_suite suites[] = {
+	{ "http_parse", NULL, NULL, http_parse_tests, NELEM(http_parse_tests) },
+	{ "http_chunked", NULL, NULL,
+	    http_chunked_tests, NELEM(http_chunked_tests) },
+	{ "http_server", suite_plain_init, suite_plain_cleanup,
+	    http_server_tests, NELEM(http_server_tests) },
+	{ "http_tls", suite_tls_init, suite_tls_cleanup,
+	    http_tls_tests, NELEM(http_tls_tests) },
+};
+
 int
 main(void)
 {
-	CU_pSuite p, c, s, t;
-	unsigned failed;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	p = CU_add_suite("http_parse", NULL, NULL);
-	c = CU_add_suite("http_chunked", NULL, NULL);
-	s = CU_add_suite("http_server", suite_plain_init, suite_plain_cleanup);
-	t = CU_add_suite("http_tls", suite_tls_init, suite_tls_cleanup);
-	if (p == NULL || c == NULL || s == NULL || t == NULL ||
-	    CU_add_test(p, "simple", test_parse_simple) == NULL ||
-	    CU_add_test(p, "prefixes", test_parse_prefixes) == NULL ||
-	    CU_add_test(p, "pipelined", test_parse_pipelined) == NULL ||
-	    CU_add_test(p, "rejections", test_parse_reject) == NULL ||
-	    CU_add_test(p, "limits", test_parse_limits) == NULL ||
-	    CU_add_test(c, "split at every byte", test_chunked_split) == NULL ||
-	    CU_add_test(c, "rejections", test_chunked_reject) == NULL ||
-	    CU_add_test(s, "new errors", test_server_new_errors) == NULL ||
-	    CU_add_test(s, "keep-alive", test_srv_keepalive) == NULL ||
-	    CU_add_test(s, "head errors", test_srv_errors) == NULL ||
-	    CU_add_test(s, "100-continue", test_srv_continue) == NULL ||
-	    CU_add_test(s, "body limit", test_srv_limit) == NULL ||
-	    CU_add_test(s, "chunked upload", test_srv_chunked_upload) == NULL ||
-	    CU_add_test(s, "slow drip", test_srv_slowdrip) == NULL ||
-	    CU_add_test(s, "queue full", test_srv_busy) == NULL ||
-	    CU_add_test(s, "graceful stop", test_srv_stop) == NULL ||
-	    CU_add_test(t, "mutual TLS", test_tls_mutual) == NULL ||
-	    CU_add_test(t, "no client cert", test_tls_no_cert) == NULL ||
-	    CU_add_test(t, "ctx errors", test_tls_ctx_errors) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
 	signal(SIGPIPE, SIG_IGN);	/* the test clients write to closed peers */
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run_suites(suites, NELEM(suites));
 }

@@ -3,7 +3,7 @@
  * conformance corpus. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1010,34 +1010,26 @@ suite_clean(void)
 	return 0;
 }
 
+static const struct cutest mime_tests[] = {
+	{ "basic parse, any chunking", test_basic },
+	{ "every split point", test_every_split },
+	{ "limits and errors", test_errors },
+	{ "Content-Type", test_content_type },
+	{ "cid decode", test_cid },
+	{ "mtom reader", test_mtom_basic },
+	{ "mtom errors", test_mtom_errors },
+	{ "writer round trip", test_roundtrip },
+	{ "pull writer", test_pull },
+	{ "corpus captures", test_captures },
+};
+
+static const struct cutest_suite suites[] = {
+	{ "mime", suite_init, suite_clean, mime_tests, NELEM(mime_tests) },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
 	testdata = testutil_testdata();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("mime", suite_init, suite_clean);
-	if (s == NULL ||
-	    CU_add_test(s, "basic parse, any chunking", test_basic) == NULL ||
-	    CU_add_test(s, "every split point", test_every_split) == NULL ||
-	    CU_add_test(s, "limits and errors", test_errors) == NULL ||
-	    CU_add_test(s, "Content-Type", test_content_type) == NULL ||
-	    CU_add_test(s, "cid decode", test_cid) == NULL ||
-	    CU_add_test(s, "mtom reader", test_mtom_basic) == NULL ||
-	    CU_add_test(s, "mtom errors", test_mtom_errors) == NULL ||
-	    CU_add_test(s, "writer round trip", test_roundtrip) == NULL ||
-	    CU_add_test(s, "pull writer", test_pull) == NULL ||
-	    CU_add_test(s, "corpus captures", test_captures) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run_suites(suites, NELEM(suites));
 }

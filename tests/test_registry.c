@@ -4,7 +4,7 @@
  * of store_write. */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -1079,40 +1079,30 @@ suite_clean(void)
 	return testutil_rmtree(tmpdir);
 }
 
+static const struct cutest registry_tests[] = {
+	{ "register one document", test_single },
+	{ "folder, RPLC, APND on deprecated", test_folder_rplc },
+	{ "uniqueness R3 R8 R10", test_uniqueness },
+	{ "atomic R17", test_atomic },
+	{ "more errors than a list keeps", test_many_errors },
+	{ "unknown patient bsn/feed", test_unknown_patient },
+	{ "patient list", test_patient_list },
+	{ "ITI-62 R19", test_delete },
+	{ "two submitters", test_concurrent },
+	{ "many submitters, some refused", test_concurrent_many },
+	{ "group commit: results, durability", test_group_commit },
+	{ "group commit: failure inside a batch", test_group_batch },
+	{ "reopen", test_reopen },
+};
+
+static const struct cutest_suite suites[] = {
+	{ "registry", suite_init, suite_clean,
+	    registry_tests, NELEM(registry_tests) },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
 	xml_init();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("registry", suite_init, suite_clean);
-	if (s == NULL ||
-	    CU_add_test(s, "register one document", test_single) == NULL ||
-	    CU_add_test(s, "folder, RPLC, APND on deprecated", test_folder_rplc) == NULL ||
-	    CU_add_test(s, "uniqueness R3 R8 R10", test_uniqueness) == NULL ||
-	    CU_add_test(s, "atomic R17", test_atomic) == NULL ||
-	    CU_add_test(s, "more errors than a list keeps", test_many_errors) == NULL ||
-	    CU_add_test(s, "unknown patient bsn/feed", test_unknown_patient) == NULL ||
-	    CU_add_test(s, "patient list", test_patient_list) == NULL ||
-	    CU_add_test(s, "ITI-62 R19", test_delete) == NULL ||
-	    CU_add_test(s, "two submitters", test_concurrent) == NULL ||
-	    CU_add_test(s, "many submitters, some refused",
-	    test_concurrent_many) == NULL ||
-	    CU_add_test(s, "group commit: results, durability",
-	    test_group_commit) == NULL ||
-	    CU_add_test(s, "group commit: failure inside a batch",
-	    test_group_batch) == NULL ||
-	    CU_add_test(s, "reopen", test_reopen) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return cutest_run_suites(suites, NELEM(suites));
 }

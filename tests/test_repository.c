@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include <CUnit/Basic.h>
+#include "cutest.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -1187,46 +1187,44 @@ test_parse_response(void)
 	rim_errors_free(&e);
 }
 
+static const struct cutest blobstore_tests[] = {
+	{ "put, dedup, get, delete", test_blob_put_dedup },
+	{ "stage before commit", test_blob_stage_order },
+	{ "sweep", test_blob_sweep },
+};
+
+static const struct cutest repository_tests[] = {
+	{ "open errors", test_open_errors },
+	{ "submit and retrieve", test_submit_retrieve },
+	{ "registry failure, shared blob", test_registry_failure },
+	{ "registry failure, new blob", test_registry_failure_new_bytes },
+	{ "hash and size", test_hash_size },
+	{ "P1 and duplicate uniqueId", test_pairing },
+	{ "max_document_size", test_too_big },
+	{ "registry response parser", test_parse_response },
+	{ "remote registry", test_remote_registry },
+	{ "live marks", test_live_marks },
+	{ "periodic reconcile", test_periodic_reconcile },
+	{ "GetDocuments answer parser", test_parse_found },
+};
+
+static const struct cutest_suite suites[] = {
+	{ "blobstore", NULL, NULL, blobstore_tests, NELEM(blobstore_tests) },
+	{ "repository", suite_init, suite_clean,
+	    repository_tests, NELEM(repository_tests) },
+};
+
 int
 main(void)
 {
-	CU_pSuite s, h;
-	unsigned failed;
+	int rc;
 
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGPIPE, SIG_IGN);
 	if (testutil_tmpdir("repository", tmpdir, sizeof tmpdir) != 0)
 		return 99;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 99;
-	s = CU_add_suite("blobstore", NULL, NULL);
-	h = CU_add_suite("repository", suite_init, suite_clean);
-	if (s == NULL || h == NULL ||
-	    CU_add_test(s, "put, dedup, get, delete", test_blob_put_dedup) == NULL ||
-	    CU_add_test(s, "stage before commit", test_blob_stage_order) == NULL ||
-	    CU_add_test(s, "sweep", test_blob_sweep) == NULL ||
-	    CU_add_test(h, "open errors", test_open_errors) == NULL ||
-	    CU_add_test(h, "submit and retrieve", test_submit_retrieve) == NULL ||
-	    CU_add_test(h, "registry failure, shared blob", test_registry_failure) == NULL ||
-	    CU_add_test(h, "registry failure, new blob", test_registry_failure_new_bytes) == NULL ||
-	    CU_add_test(h, "hash and size", test_hash_size) == NULL ||
-	    CU_add_test(h, "P1 and duplicate uniqueId", test_pairing) == NULL ||
-	    CU_add_test(h, "max_document_size", test_too_big) == NULL ||
-	    CU_add_test(h, "registry response parser", test_parse_response) == NULL ||
-	    CU_add_test(h, "remote registry", test_remote_registry) == NULL ||
-	    CU_add_test(h, "live marks", test_live_marks) == NULL ||
-	    CU_add_test(h, "periodic reconcile", test_periodic_reconcile) == NULL ||
-	    CU_add_test(h, "GetDocuments answer parser", test_parse_found) == NULL) {
-		CU_cleanup_registry();
-		return 99;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed() +
-	    CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	if (failed == 0)
+	if ((rc = cutest_run_suites(suites, NELEM(suites))) == 0)
 		rm_rf(tmpdir);
-	return failed ? 1 : 0;
+	return rc;
 }
