@@ -349,18 +349,6 @@ lookup(struct store_conn *c, const char *uuid, struct stored *out)
 	return rc == SQLITE_DONE ? 0 : store_rc(rc);
 }
 
-static const char *
-kind_name(int k)
-{
-	switch (k) {
-	case XDS_DOCENTRY:	return "DocumentEntry";
-	case XDS_SUBMISSIONSET:	return "SubmissionSet";
-	case XDS_FOLDER:	return "Folder";
-	case XDS_ASSOCIATION:	return "Association";
-	default:		return "object";
-	}
-}
-
 static int
 is_replace(const char *t)
 {
@@ -392,8 +380,8 @@ check_refs(struct sub *s, struct store_conn *c)
 			rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA, "%s "
 			    "'%s': this entryUUID is already used by a stored "
 			    "%s; ids are never reused",
-			    kind_name(s->kind[s->byid.v[i].idx]),
-			    s->byid.v[i].id, kind_name(so.kind));
+			    validate_kind_name(s->kind[s->byid.v[i].idx]),
+			    s->byid.v[i].id, validate_kind_name(so.kind));
 	}
 	for (i = 0; i < l->nobj; i++) {
 		const struct rim_object *a = &l->obj[i];
@@ -425,8 +413,8 @@ check_refs(struct sub *s, struct store_conn *c)
 				    ERR_PATIENTID_MISMATCH, "Association '%s': "
 				    "stored %s '%s' belongs to patient '%s', "
 				    "the submission to '%s'", a->id,
-				    kind_name(so.kind), ends[j], so.patient,
-				    s->patient);
+				    validate_kind_name(so.kind), ends[j],
+				    so.patient, s->patient);
 			if (strcmp(a->assoc_type, AT_HASMEMBER) == 0) {
 				if (j == 0 && so.kind != XDS_FOLDER)
 					rim_error(&s->terr, NULL,
@@ -434,14 +422,15 @@ check_refs(struct sub *s, struct store_conn *c)
 					    "Association '%s': HasMember from "
 					    "stored %s '%s': only a stored "
 					    "Folder can get new members", a->id,
-					    kind_name(so.kind), ends[j]);
+					    validate_kind_name(so.kind),
+					    ends[j]);
 				continue;
 			}
 			if (j == 1 && so.kind != XDS_DOCENTRY) {
 				rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA,
 				    "Association '%s': target '%s' of %s is a "
 				    "%s, not a DocumentEntry", a->id, ends[j],
-				    a->assoc_type, kind_name(so.kind));
+				    a->assoc_type, validate_kind_name(so.kind));
 				continue;
 			}
 			/* R13, R14 */
@@ -496,7 +485,7 @@ check_unique(struct sub *s, struct store_conn *c)
 				rim_error(&s->terr, NULL,
 				    ERR_DUP_UNIQUEID_IN_REGISTRY, "%s '%s': "
 				    "uniqueId '%s' is already in the registry",
-				    kind_name(s->kind[i]), o->id, uid);
+				    validate_kind_name(s->kind[i]), o->id, uid);
 			else if (rc != SQLITE_DONE)
 				return store_rc(rc);
 			continue;

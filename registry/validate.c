@@ -37,8 +37,8 @@ struct vctx {
 	char			 ss_patient[2 * HL7_ID_MAX + 16];
 };
 
-static const char *
-kind_name(enum xds_kind k)
+const char *
+validate_kind_name(enum xds_kind k)
 {
 	switch (k) {
 	case XDS_DOCENTRY:	return "DocumentEntry";
@@ -564,8 +564,8 @@ check_docentry(struct vctx *v, const struct rim_object *o)
 	    SLOT_DOCAVAILABILITY, 0);
 	if (s != NULL && strcmp(s, DOCAVAIL_ONLINE) != 0 &&
 	    strcmp(s, DOCAVAIL_OFFLINE) != 0)
-		MDERR(v, "%s '%s': documentAvailability '%s' is neither %s "
-		    "nor %s", what, o->id, s, DOCAVAIL_ONLINE, DOCAVAIL_OFFLINE);
+		MDERR(v, "%s '%s': documentAvailability '%s' is neither %s nor "
+		    "%s", what, o->id, s, DOCAVAIL_ONLINE, DOCAVAIL_OFFLINE);
 
 	check_codes(v, what, o, CS_DE_CLASSCODE, "classCode", 1, 1);
 	check_codes(v, what, o, CS_DE_CONFCODE, "confidentialityCode", 1,
@@ -591,7 +591,7 @@ check_docentry(struct vctx *v, const struct rim_object *o)
 static void
 check_package(struct vctx *v, const struct rim_object *o, enum xds_kind k)
 {
-	const char *what = kind_name(k), *s;
+	const char *what = validate_kind_name(k), *s;
 	char	 err[128];
 
 	if (k == XDS_SUBMISSIONSET) {
@@ -702,12 +702,12 @@ check_association(struct vctx *v, const struct rim_object *o,
 		if (si >= 0 && sk != XDS_SUBMISSIONSET && sk != XDS_FOLDER)
 			MDERR(v, "%s '%s': HasMember source '%s' is a %s, not "
 			    "a SubmissionSet or Folder", what, o->id, src,
-			    kind_name(sk));
+			    validate_kind_name(sk));
 		if (si >= 0 && sk == XDS_FOLDER && ti >= 0 &&
 		    tk != XDS_DOCENTRY)
 			MDERR(v, "%s '%s': Folder HasMember target '%s' is a "
 			    "%s, not a DocumentEntry", what, o->id, dst,
-			    kind_name(tk));
+			    validate_kind_name(tk));
 		if (si >= 0 && sk == XDS_SUBMISSIONSET && ti >= 0 &&
 		    (tk == XDS_DOCENTRY || tk == XDS_FOLDER))
 			member[ti] = 1;
@@ -770,17 +770,17 @@ check_uplinks(struct vctx *v, const struct rim_object *o)
 		    o->cls[i].classified[0] != '\0' &&
 		    strcmp(o->cls[i].classified, o->id) != 0)
 			MDERR(v, "%s '%s': nested Classification '%s' has "
-			    "classifiedObject '%s', not its parent", kind_name(
-			    v->kind[o - v->l->obj]), o->id, o->cls[i].id,
-			    o->cls[i].classified);
+			    "classifiedObject '%s', not its parent",
+			    validate_kind_name(v->kind[o - v->l->obj]), o->id,
+			    o->cls[i].id, o->cls[i].classified);
 	for (i = 0; i < o->neids; i++)
 		if (o->eids[i].registry_object != NULL &&
 		    o->eids[i].registry_object[0] != '\0' &&
 		    strcmp(o->eids[i].registry_object, o->id) != 0)
 			MDERR(v, "%s '%s': nested ExternalIdentifier '%s' has "
-			    "registryObject '%s', not its parent", kind_name(
-			    v->kind[o - v->l->obj]), o->id, o->eids[i].id,
-			    o->eids[i].registry_object);
+			    "registryObject '%s', not its parent",
+			    validate_kind_name(v->kind[o - v->l->obj]), o->id,
+			    o->eids[i].id, o->eids[i].registry_object);
 }
 
 static void
@@ -847,9 +847,9 @@ check_unique_ids(struct vctx *v)
 		if (strcmp(u[i].uid, u[i - 1].uid) == 0)
 			verr(v, ERR_REGISTRY_DUP_IN_MESSAGE, "uniqueId '%s' "
 			    "is used by both %s '%s' and %s '%s'", u[i].uid,
-			    kind_name(v->kind[u[i - 1].idx]),
+			    validate_kind_name(v->kind[u[i - 1].idx]),
 			    v->l->obj[u[i - 1].idx].id,
-			    kind_name(v->kind[u[i].idx]),
+			    validate_kind_name(v->kind[u[i].idx]),
 			    v->l->obj[u[i].idx].id);
 	free(u);
 	return 0;
@@ -865,15 +865,15 @@ check_ids(struct vctx *v)
 
 		if (o->id == NULL || o->id[0] == '\0') {
 			MDERR(v, "%s #%zu: attribute id is missing",
-			    kind_name(v->kind[i]), i + 1);
+			    validate_kind_name(v->kind[i]), i + 1);
 			continue;
 		}
 		if (strlen(o->id) > ID_MAX)
 			MDERR(v, "%s: id longer than %d characters",
-			    kind_name(v->kind[i]), ID_MAX);
+			    validate_kind_name(v->kind[i]), ID_MAX);
 		else if (is_uuid_ref(o->id) && !uuid_ok(o->id))
-			MDERR(v, "%s '%s': id starts with urn:uuid: but is "
-			    "not a UUID", kind_name(v->kind[i]), o->id);
+			MDERR(v, "%s '%s': id starts with urn:uuid: but is not "
+			    "a UUID", validate_kind_name(v->kind[i]), o->id);
 		if (o->kind == RIM_OBJECT_REF && !is_uuid_ref(o->id))
 			verr(v, ERR_UNRESOLVED_REFERENCE, "ObjectRef '%s': a "
 			    "reference to a stored object must be a urn:uuid",
@@ -959,8 +959,8 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 		    !member[i] && l->obj[i].id != NULL && l->obj[i].id[0])
 			MDERR(&v, "%s '%s' is not a member of the "
 			    "SubmissionSet: HasMember association from '%s' "
-			    "missing", kind_name(v.kind[i]), l->obj[i].id,
-			    v.ss->id);
+			    "missing", validate_kind_name(v.kind[i]),
+			    l->obj[i].id, v.ss->id);
 	if (check_unique_ids(&v) != 0)
 		goto out;
 	rc = v.nomem ? VALIDATE_ENOMEM : v.nerr > 0 ? VALIDATE_INVALID :

@@ -1,7 +1,8 @@
 /*
  * validate.h: XDS metadata validation of a submission that needs no
- * database (rules R1, R2, R5 in bsn mode, R6, R9, R11 of validate.c).  Pure: used by the registry (ITI-42) and offline by
- * `xdsctl validate FILE`.
+ * database (rules R1, R2, R5 in bsn mode, R6, R9, R11 of validate.c).
+ * Pure: used by the registry (ITI-42) and offline by `xdsctl validate
+ * FILE`.
  */
 #ifndef XDS_VALIDATE_H
 #define XDS_VALIDATE_H
@@ -51,6 +52,10 @@ int	validate_submission(const struct rim_list *l,
  * SubmissionSet / Folder, Association; else XDS_UNKNOWN. */
 enum xds_kind validate_kind(const struct rim_list *l,
 	    const struct rim_object *o);
+
+/* "DocumentEntry", "SubmissionSet", "Folder", "Association" or "object":
+ * for error texts. */
+const char *validate_kind_name(enum xds_kind);
 
 /* The canonical patient id ("id^^^&oid&ISO") of a DE, SS or Folder into
  * out; -1 when absent or malformed. */

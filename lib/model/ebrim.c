@@ -292,3 +292,19 @@ rim_index_free(struct rim_index *x)
 	x->v = NULL;
 	x->n = 0;
 }
+
+const char *
+rim_kind_elem(enum rim_kind k)
+{
+	static const char *const elem[] = {
+		[RIM_EXTRINSIC_OBJECT] = "ExtrinsicObject",
+		[RIM_REGISTRY_PACKAGE] = "RegistryPackage",
+		[RIM_ASSOCIATION] = "Association",
+		[RIM_CLASSIFICATION] = "Classification",
+		[RIM_OBJECT_REF] = "ObjectRef",
+	};
+
+	if ((int)k < RIM_EXTRINSIC_OBJECT || k > RIM_KIND_MAX)
+		return NULL;
+	return elem[k];
+}

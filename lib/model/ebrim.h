@@ -34,6 +34,9 @@ enum rim_kind {
 	RIM_CLASSIFICATION,		/* top level, e.g. SS node classification */
 	RIM_OBJECT_REF,
 };
+#define RIM_KIND_MAX	RIM_OBJECT_REF
+/* The ebRIM 3.0 element name of a kind ("ExtrinsicObject"), or NULL. */
+const char *rim_kind_elem(enum rim_kind);
 
 enum rim_status {
 	RIM_OK = 0,

@@ -41,14 +41,6 @@ struct pctx {
 	const char	*id;		/* its id, for error text */
 };
 
-static const char *kind_elem[] = {
-	[RIM_EXTRINSIC_OBJECT] = "ExtrinsicObject",
-	[RIM_REGISTRY_PACKAGE] = "RegistryPackage",
-	[RIM_ASSOCIATION] = "Association",
-	[RIM_CLASSIFICATION] = "Classification",
-	[RIM_OBJECT_REF] = "ObjectRef",
-};
-
 static int
 fail(struct pctx *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -528,10 +520,10 @@ parse_object(struct pctx *c, xmlNode *n, struct rim_object *o)
 static int
 elem_kind(const xmlNode *n, enum rim_kind *k)
 {
-	size_t i;
+	int i;
 
-	for (i = 1; i < sizeof kind_elem / sizeof kind_elem[0]; i++)
-		if (kind_elem[i] != NULL && name_is(n, kind_elem[i])) {
+	for (i = RIM_EXTRINSIC_OBJECT; i <= RIM_KIND_MAX; i++)
+		if (name_is(n, rim_kind_elem((enum rim_kind)i))) {
 			*k = (enum rim_kind)i;
 			return 0;
 		}
@@ -591,7 +583,7 @@ rim_parse_list(xmlNode *list, struct rim_list *out, char *err, size_t errlen)
 			rc = fail(&c, RIM_ENOMEM, "out of memory");
 			goto fail;
 		}
-		c.what = kind_elem[kind];
+		c.what = rim_kind_elem(kind);
 		if ((rc = parse_object(&c, ch, o)) != RIM_OK)
 			goto fail;
 	}

@@ -22,14 +22,6 @@
 #include "ebrim.h"
 #include "vocab.h"
 
-static const char *kind_elem[] = {
-	[RIM_EXTRINSIC_OBJECT] = "ExtrinsicObject",
-	[RIM_REGISTRY_PACKAGE] = "RegistryPackage",
-	[RIM_ASSOCIATION] = "Association",
-	[RIM_CLASSIFICATION] = "Classification",
-	[RIM_OBJECT_REF] = "ObjectRef",
-};
-
 static int
 map(int brc)
 {
@@ -178,7 +170,7 @@ write_eid(struct buf *b, const struct rim_extid *e)
 static int
 write_body(const struct rim_object *o, struct buf *b)
 {
-	const char *elem = kind_elem[o->kind];
+	const char *elem = rim_kind_elem(o->kind);
 	size_t i;
 	int rc;
 
