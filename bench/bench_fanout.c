@@ -143,7 +143,7 @@ envelope(const char *url)
 
 	buf_init(&b, 1 << 20);
 	if (soap_write_request(&b, ACT_ITI18, url, query, sizeof query - 1,
-	    id, sizeof id) != BUF_OK)
+	    id, sizeof id) != XDS_OK)
 		return 1;
 	fwrite(b.b_data, 1, b.b_len, stdout);
 	buf_free(&b);

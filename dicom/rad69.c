@@ -401,22 +401,22 @@ add_response(struct rq *q, struct mtom_attachment *a, const char *home,
 	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
 		return -1;
 	str_lcpy(a->content_type, "application/dicom", sizeof a->content_type);
-	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>") != BUF_OK ||
+	if (buf_adds(&q->docs, "<xdsb:DocumentResponse>") != XDS_OK ||
 	    (home[0] != '\0' && (buf_adds(&q->docs,
-	    "<xdsb:HomeCommunityId>") != BUF_OK ||
-	    buf_add_xml(&q->docs, home) != BUF_OK ||
-	    buf_adds(&q->docs, "</xdsb:HomeCommunityId>") != BUF_OK)) ||
-	    buf_adds(&q->docs, "<xdsb:RepositoryUniqueId>") != BUF_OK ||
-	    buf_add_xml(&q->docs, repo) != BUF_OK ||
+	    "<xdsb:HomeCommunityId>") != XDS_OK ||
+	    buf_add_xml(&q->docs, home) != XDS_OK ||
+	    buf_adds(&q->docs, "</xdsb:HomeCommunityId>") != XDS_OK)) ||
+	    buf_adds(&q->docs, "<xdsb:RepositoryUniqueId>") != XDS_OK ||
+	    buf_add_xml(&q->docs, repo) != XDS_OK ||
 	    buf_adds(&q->docs, "</xdsb:RepositoryUniqueId>"
-	    "<xdsb:DocumentUniqueId>") != BUF_OK ||
-	    buf_add_xml(&q->docs, sop) != BUF_OK ||
+	    "<xdsb:DocumentUniqueId>") != XDS_OK ||
+	    buf_add_xml(&q->docs, sop) != XDS_OK ||
 	    buf_adds(&q->docs, "</xdsb:DocumentUniqueId><xdsb:mimeType>"
 	    "application/dicom</xdsb:mimeType><xdsb:Document><xop:Include "
-	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:") != BUF_OK ||
-	    buf_add_xml(&q->docs, a->cid) != BUF_OK ||
+	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:") != XDS_OK ||
+	    buf_add_xml(&q->docs, a->cid) != XDS_OK ||
 	    buf_adds(&q->docs, "\"/></xdsb:Document></xdsb:DocumentResponse>")
-	    != BUF_OK)
+	    != XDS_OK)
 		return -1;
 	return 0;
 }
@@ -692,12 +692,12 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 	} else
 		status = ST_SUCCESS;
 	if (buf_adds(&reply->body, "<xdsb:RetrieveDocumentSetResponse "
-	    "xmlns:xdsb=\"" NS_XDSB "\">") != BUF_OK ||
+	    "xmlns:xdsb=\"" NS_XDSB "\">") != XDS_OK ||
 	    rim_write_registry_response(&reply->body, status, &q.errs) != 0 ||
 	    (q.docs.b_len > 0 && buf_add(&reply->body, q.docs.b_data,
-	    q.docs.b_len) != BUF_OK) ||
+	    q.docs.b_len) != XDS_OK) ||
 	    buf_adds(&reply->body, "</xdsb:RetrieveDocumentSetResponse>") !=
-	    BUF_OK)
+	    XDS_OK)
 		goto nomem;
 	if (q.nfound > 0) {
 		reply->att = q.att;

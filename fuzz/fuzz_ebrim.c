@@ -37,12 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	buf_init(&b, 64 * 1024 * 1024);
 	if (buf_adds(&b, "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM "\">")
-	    != BUF_OK)
+	    != XDS_OK)
 		abort();
 	for (i = 0; i < l.nobj; i++)
 		if (rim_write_object(&l.obj[i], &b) != RIM_OK)
 			abort();
-	if (buf_adds(&b, "</rim:RegistryObjectList>") != BUF_OK)
+	if (buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK)
 		abort();
 	/* What we write we must read back. */
 	if (rim_parse_submit_mem(b.b_data, b.b_len, &l2, err, sizeof err) !=

@@ -76,9 +76,9 @@ echo(void *actor, struct xact *x, const struct soap_request *req,
 {
 	(void)actor;
 	(void)x;
-	if (buf_adds(&reply->body, "<e name=\"") != BUF_OK ||
+	if (buf_adds(&reply->body, "<e name=\"") != XDS_OK ||
 	    buf_add_xml(&reply->body, (const char *)req->body->name) !=
-	    BUF_OK || buf_adds(&reply->body, "\"/>") != BUF_OK)
+	    XDS_OK || buf_adds(&reply->body, "\"/>") != XDS_OK)
 		return -1;
 	return 0;
 }
@@ -201,9 +201,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	push_vs_parse(data, len, len > 0 ? (size_t)data[len - 1] % 97 + 1 : 1);
 
 	buf_init(&mt, 2 * 1024 * 1024);
-	if (buf_adds(&mt, PART_ROOT) == BUF_OK &&
-	    buf_add(&mt, data, len) == BUF_OK &&
-	    buf_adds(&mt, PART_END) == BUF_OK) {
+	if (buf_adds(&mt, PART_ROOT) == XDS_OK &&
+	    buf_add(&mt, data, len) == XDS_OK &&
+	    buf_adds(&mt, PART_END) == XDS_OK) {
 		m.p = (const uint8_t *)mt.b_data;
 		m.len = mt.b_len;
 		m.pos = 0;

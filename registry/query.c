@@ -125,17 +125,17 @@ write_response(struct buf *out, const struct rim_errors *errs,
 
 	if (buf_addf(out, "<query:AdhocQueryResponse xmlns:query=\"%s\" "
 	    "xmlns:rim=\"%s\" status=\"%s\">", NS_QUERY, NS_RIM,
-	    status) != BUF_OK ||
+	    status) != XDS_OK ||
 	    rim_write_error_list(out, errs) != 0)
 		return -1;
 	if (objs == NULL || objs->b_len == 0) {
-		if (buf_adds(out, "<rim:RegistryObjectList/>") != BUF_OK)
+		if (buf_adds(out, "<rim:RegistryObjectList/>") != XDS_OK)
 			return -1;
-	} else if (buf_adds(out, "<rim:RegistryObjectList>") != BUF_OK ||
-	    buf_add(out, objs->b_data, objs->b_len) != BUF_OK ||
-	    buf_adds(out, "</rim:RegistryObjectList>") != BUF_OK)
+	} else if (buf_adds(out, "<rim:RegistryObjectList>") != XDS_OK ||
+	    buf_add(out, objs->b_data, objs->b_len) != XDS_OK ||
+	    buf_adds(out, "</rim:RegistryObjectList>") != XDS_OK)
 		return -1;
-	if (buf_adds(out, "</query:AdhocQueryResponse>") != BUF_OK)
+	if (buf_adds(out, "</query:AdhocQueryResponse>") != XDS_OK)
 		return -1;
 	return 0;
 }

@@ -88,7 +88,7 @@ sql_free(struct qsql *s)
 static void
 sql_add(struct qsql *s, const char *t)
 {
-	if (!s->bad && buf_adds(&s->text, t) != BUF_OK)
+	if (!s->bad && buf_adds(&s->text, t) != XDS_OK)
 		s->bad = 1;
 }
 
@@ -279,17 +279,17 @@ vec_json(const struct qvec *v, int kind)
 	int first = 1;
 
 	buf_init(&b, 24 * v->n + 16);
-	if (buf_adds(&b, "[") != BUF_OK)
+	if (buf_adds(&b, "[") != XDS_OK)
 		goto fail;
 	for (i = 0; i < v->n; i++) {
 		if (kind != 0 && v->v[i].kind != kind)
 			continue;
 		if (buf_addf(&b, first ? "%lld" : ",%lld",
-		    (long long)v->v[i].id) != BUF_OK)
+		    (long long)v->v[i].id) != XDS_OK)
 			goto fail;
 		first = 0;
 	}
-	if (buf_adds(&b, "]") != BUF_OK)
+	if (buf_adds(&b, "]") != XDS_OK)
 		goto fail;
 	return buf_take(&b, NULL);
 fail:
@@ -960,15 +960,15 @@ splice(struct buf *b, const char *xml, size_t n, const char *status,
 		i++;
 	if (i >= n || i == 1)
 		return -1;
-	if ((rc = buf_add(b, xml, i)) != BUF_OK ||
-	    (rc = buf_adds(b, " status=\"")) != BUF_OK ||
-	    (rc = buf_add_xml(b, status)) != BUF_OK ||
-	    (rc = buf_adds(b, "\"")) != BUF_OK)
+	if ((rc = buf_add(b, xml, i)) != XDS_OK ||
+	    (rc = buf_adds(b, " status=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, status)) != XDS_OK ||
+	    (rc = buf_adds(b, "\"")) != XDS_OK)
 		return rc;
 	if (home != NULL &&
-	    ((rc = buf_adds(b, " home=\"")) != BUF_OK ||
-	    (rc = buf_add_xml(b, home)) != BUF_OK ||
-	    (rc = buf_adds(b, "\"")) != BUF_OK))
+	    ((rc = buf_adds(b, " home=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, home)) != XDS_OK ||
+	    (rc = buf_adds(b, "\"")) != XDS_OK))
 		return rc;
 	return buf_add(b, xml + i, n - i);
 }
@@ -1033,7 +1033,7 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 			    "stored XML is not an element", uuid);
 			goto fail;
 		}
-		if (brc != BUF_OK)
+		if (brc != XDS_OK)
 			goto toobig;
 	}
 	rc = QUERY_OK;

@@ -838,8 +838,8 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 	n = sqlite3_column_bytes(st, 0);
 	rc = STORE_ERR;
 	if (buf_adds(&b, "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM "\">")
-	    != BUF_OK || (x != NULL && buf_add(&b, x, (size_t)n) != BUF_OK) ||
-	    buf_adds(&b, "</rim:RegistryObjectList>") != BUF_OK) {
+	    != XDS_OK || (x != NULL && buf_add(&b, x, (size_t)n) != XDS_OK) ||
+	    buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK) {
 		sqlite3_reset(st);
 		goto out;
 	}

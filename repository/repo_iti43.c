@@ -54,25 +54,25 @@ static int
 write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
     const char *cid)
 {
-	if (buf_adds(b, "<xdsb:DocumentResponse>") != BUF_OK)
+	if (buf_adds(b, "<xdsb:DocumentResponse>") != XDS_OK)
 		return -1;
 	if (q->home[0] != '\0' &&
-	    (buf_adds(b, "<xdsb:HomeCommunityId>") != BUF_OK ||
-	    buf_add_xml(b, q->home) != BUF_OK ||
-	    buf_adds(b, "</xdsb:HomeCommunityId>") != BUF_OK))
+	    (buf_adds(b, "<xdsb:HomeCommunityId>") != XDS_OK ||
+	    buf_add_xml(b, q->home) != XDS_OK ||
+	    buf_adds(b, "</xdsb:HomeCommunityId>") != XDS_OK))
 		return -1;
-	if (buf_adds(b, "<xdsb:RepositoryUniqueId>") != BUF_OK ||
-	    buf_add_xml(b, q->repo) != BUF_OK ||
+	if (buf_adds(b, "<xdsb:RepositoryUniqueId>") != XDS_OK ||
+	    buf_add_xml(b, q->repo) != XDS_OK ||
 	    buf_adds(b, "</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>") !=
-	    BUF_OK ||
-	    buf_add_xml(b, q->uid) != BUF_OK ||
-	    buf_adds(b, "</xdsb:DocumentUniqueId><xdsb:mimeType>") != BUF_OK ||
-	    buf_add_xml(b, d->mime_type) != BUF_OK ||
+	    XDS_OK ||
+	    buf_add_xml(b, q->uid) != XDS_OK ||
+	    buf_adds(b, "</xdsb:DocumentUniqueId><xdsb:mimeType>") != XDS_OK ||
+	    buf_add_xml(b, d->mime_type) != XDS_OK ||
 	    buf_adds(b, "</xdsb:mimeType><xdsb:Document><xop:Include xmlns:xop=\""
-	    NS_XOP "\" href=\"cid:") != BUF_OK ||
-	    buf_add_xml(b, cid) != BUF_OK ||
+	    NS_XOP "\" href=\"cid:") != XDS_OK ||
+	    buf_add_xml(b, cid) != XDS_OK ||
 	    buf_adds(b, "\"/></xdsb:Document></xdsb:DocumentResponse>") !=
-	    BUF_OK)
+	    XDS_OK)
 		return -1;
 	return 0;
 }
@@ -157,11 +157,11 @@ write_answer(struct buf *out, struct xact *x, const struct rim_errors *errs,
 	} else
 		status = ST_SUCCESS;
 	if (buf_adds(out, "<xdsb:RetrieveDocumentSetResponse xmlns:xdsb=\""
-	    NS_XDSB "\">") != BUF_OK ||
+	    NS_XDSB "\">") != XDS_OK ||
 	    rim_write_registry_response(out, status, errs) != 0 ||
 	    (docs->b_len > 0 && buf_add(out, docs->b_data, docs->b_len) !=
-	    BUF_OK) ||
-	    buf_adds(out, "</xdsb:RetrieveDocumentSetResponse>") != BUF_OK)
+	    XDS_OK) ||
+	    buf_adds(out, "</xdsb:RetrieveDocumentSetResponse>") != XDS_OK)
 		return -1;
 	return 0;
 }

@@ -25,14 +25,14 @@ test_buf_cap(void)
 	char big[100];
 
 	buf_init(&b, 10);
-	CU_ASSERT_EQUAL(buf_adds(&b, "12345"), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(&b, "67890"), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(&b, "x"), BUF_TOOBIG);
+	CU_ASSERT_EQUAL(buf_adds(&b, "12345"), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, "67890"), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, "x"), XDS_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "1234567890");
 	buf_free(&b);
 	memset(big, 'a', sizeof big);
 	buf_init(&b, 1000);
-	CU_ASSERT_EQUAL(buf_add(&b, big, sizeof big), BUF_OK);
+	CU_ASSERT_EQUAL(buf_add(&b, big, sizeof big), XDS_OK);
 	CU_ASSERT_EQUAL(b.b_len, 100);
 	buf_free(&b);
 }
@@ -43,9 +43,9 @@ test_buf_xml(void)
 	struct buf b;
 
 	buf_init(&b, 1000);
-	CU_ASSERT_EQUAL(buf_add_xml(&b, "a<b>&\"c'"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_add_xml(&b, "a<b>&\"c'"), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;");
-	CU_ASSERT_EQUAL(buf_addf(&b, "%d-%s", 42, "x"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_addf(&b, "%d-%s", 42, "x"), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;42-x");
 	buf_free(&b);
 }

@@ -63,7 +63,7 @@ test_conf_manpage(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
 	buf_init(&man, 1 << 20);
 	while (fgets(line, sizeof line, fp) != NULL)
-		CU_ASSERT_EQUAL(buf_adds(&man, line), BUF_OK);
+		CU_ASSERT_EQUAL(buf_adds(&man, line), XDS_OK);
 	fclose(fp);
 	for (i = 0; i < conf_nopts; i++) {
 		const char *dot = strchr(conf_opts[i].name, '.');

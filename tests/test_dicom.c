@@ -495,10 +495,10 @@ fake_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		    "xmlns:rs=\"%s\" status=\"%s\"><rs:RegistryErrorList>%s"
 		    "</rs:RegistryErrorList></rs:RegistryResponse>", NS_RS,
 		    fake.reply[i].status, fake.reply[i].errors != NULL ?
-		    fake.reply[i].errors : "") == BUF_OK ? 0 : -1;
+		    fake.reply[i].errors : "") == XDS_OK ? 0 : -1;
 	}
 	return buf_addf(&reply->body, "<rs:RegistryResponse xmlns:rs=\"%s\" "
-	    "status=\"%s\"/>", NS_RS, fake.status) == BUF_OK ? 0 : -1;
+	    "status=\"%s\"/>", NS_RS, fake.status) == XDS_OK ? 0 : -1;
 }
 
 /* The node's audit sink: RAD-68 records counted. */

@@ -455,7 +455,7 @@ test_write_forms(void)
 
 	/* A full buffer: RIM_ETOOBIG and nothing half-written. */
 	buf_init(&b, 100);
-	CU_ASSERT_EQUAL(buf_adds(&b, "keep"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, "keep"), XDS_OK);
 	CU_ASSERT_EQUAL(rim_write_object(&l.obj[0], &b), RIM_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "keep");
 	CU_ASSERT_EQUAL(b.b_len, 4);
@@ -753,14 +753,14 @@ round_trip(const struct rim_list *l, char *why, size_t whylen)
 	rim_list_init(&l2);
 	buf_init(&b, 64 * 1024 * 1024);
 	if (buf_adds(&b, "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM
-	    "\">") != BUF_OK)
+	    "\">") != XDS_OK)
 		goto out;
 	for (i = 0; i < l->nobj; i++)
 		if (rim_write_object(&l->obj[i], &b) != RIM_OK) {
 			str_fmt(why, whylen, "write failed");
 			goto out;
 		}
-	if (buf_adds(&b, "</rim:RegistryObjectList>") != BUF_OK)
+	if (buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK)
 		goto out;
 	if (rim_parse_submit_mem(b.b_data, b.b_len, &l2, why, whylen) !=
 	    RIM_OK)
@@ -1097,20 +1097,20 @@ test_put(void)
 	CU_ASSERT_EQUAL(rim_code_parse("^b^c", &c), -1);
 
 	buf_init(&b, 1 << 16);
-	CU_ASSERT_EQUAL(rim_put_slot(&b, "x", "a<b", "c"), BUF_OK);
+	CU_ASSERT_EQUAL(rim_put_slot(&b, "x", "a<b", "c"), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:Slot name=\"x\"><rim:ValueList>"
 	    "<rim:Value>a&lt;b</rim:Value><rim:Value>c</rim:Value>"
 	    "</rim:ValueList></rim:Slot>");
 	buf_reset(&b);
 	CU_ASSERT_EQUAL(rim_code_parse("R^Rep & co^1.2", &c), 0);
-	CU_ASSERT_EQUAL(rim_put_code(&b, "Doc", CS_DE_CLASSCODE, &c), BUF_OK);
+	CU_ASSERT_EQUAL(rim_put_code(&b, "Doc", CS_DE_CLASSCODE, &c), XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "classifiedObject=\"Doc\" "
 	    "classificationScheme=\"" CS_DE_CLASSCODE "\" nodeRepresentation=\"R\">"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "value=\"Rep &amp; co\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "<rim:Classification id=\"urn:uuid:"));
 	buf_reset(&b);
 	CU_ASSERT_EQUAL(rim_put_extid(&b, "Doc", EI_DE_UNIQUEID, "1.2.3",
-	    EIN_DE_UNIQUEID), BUF_OK);
+	    EIN_DE_UNIQUEID), XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "identificationScheme=\""
 	    EI_DE_UNIQUEID "\" value=\"1.2.3\"><rim:Name><rim:LocalizedString "
 	    "value=\"" EIN_DE_UNIQUEID "\"/></rim:Name></rim:ExternalIdentifier>"));

@@ -42,7 +42,7 @@ rec_begin(void *arg, const struct mime_part *p)
 	if ((int)p->index == r->refuse_at)
 		return -1;
 	return buf_addf(&r->b, "B(%s|%s|%d)", p->content_type, p->content_id,
-	    (int)p->cte) == BUF_OK ? 0 : -1;
+	    (int)p->cte) == XDS_OK ? 0 : -1;
 }
 
 static int
@@ -51,7 +51,7 @@ rec_data(void *arg, const char *d, size_t n)
 	struct rec *r = arg;
 
 	CU_ASSERT(n > 0);
-	return buf_add(&r->b, d, n) == BUF_OK ? 0 : -1;
+	return buf_add(&r->b, d, n) == XDS_OK ? 0 : -1;
 }
 
 static int
@@ -59,7 +59,7 @@ rec_end(void *arg)
 {
 	struct rec *r = arg;
 
-	return buf_adds(&r->b, "E") == BUF_OK ? 0 : -1;
+	return buf_adds(&r->b, "E") == XDS_OK ? 0 : -1;
 }
 
 static const struct mime_callbacks rec_cb = { rec_begin, rec_data, rec_end };
@@ -179,20 +179,20 @@ test_errors(void)
 
 	/* Header block over the limit. */
 	buf_init(&big, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\nX: "), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\nX: "), XDS_OK);
 	for (i = 0; i < 100; i++)
-		CU_ASSERT_EQUAL(buf_adds(&big, "y"), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(&big, "\r\n\r\nx\r\n--b--"), BUF_OK);
+		CU_ASSERT_EQUAL(buf_adds(&big, "y"), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&big, "\r\n\r\nx\r\n--b--"), XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 1, &lim,
 	    &ev, err, sizeof err), MIME_EHEADER);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "header block over the limit"));
 	buf_free(&ev);
 	/* Default limit: 8 KiB. */
 	buf_reset(&big);
-	CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\n"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\n"), XDS_OK);
 	for (i = 0; i < 400; i++)
 		CU_ASSERT_EQUAL(buf_adds(&big, "X-Filler: 0123456789abcdef\r\n"),
-		    BUF_OK);
+		    XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 0, NULL,
 	    &ev, err, sizeof err), MIME_EHEADER);
 	buf_free(&ev);
@@ -203,8 +203,8 @@ test_errors(void)
 	/* Too many parts: 3 allowed. */
 	buf_reset(&big);
 	for (i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\n\r\ndata\r\n"), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(&big, "--b--\r\n"), BUF_OK);
+		CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\n\r\ndata\r\n"), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&big, "--b--\r\n"), XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 0, &lim,
 	    &ev, err, sizeof err), MIME_ETOOMANY);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "number of MIME parts"));
@@ -378,7 +378,7 @@ file_bytes(const char *path, struct buf *out)
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return -1;
 	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		if (buf_add(out, chunk, (size_t)n) != BUF_OK)
+		if (buf_add(out, chunk, (size_t)n) != XDS_OK)
 			break;
 	close(fd);
 	return n == 0 ? 0 : -1;
@@ -610,7 +610,7 @@ test_roundtrip(void)
 	str_lcpy(att[1].path, "/dev/null", sizeof att[1].path);
 	buf_init(&root, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&root, "<soap:Envelope xmlns:soap=\"" "x\">"
-	    "</soap:Envelope>"), BUF_OK);
+	    "</soap:Envelope>"), XDS_OK);
 
 	CU_ASSERT_EQUAL_FATAL(mtom_writer_init(&w, ACT_ITI43_RSP, err,
 	    sizeof err), 0);
@@ -689,7 +689,7 @@ test_roundtrip(void)
 static int
 add_buf(void *arg, const void *d, size_t n)
 {
-	return buf_add(arg, d, n) != BUF_OK;
+	return buf_add(arg, d, n) != XDS_OK;
 }
 
 /*
@@ -731,7 +731,7 @@ test_pull(void)
 	buf_init(&whole, 1 << 20);
 	buf_init(&got, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&root, "<e:Envelope xmlns:e=\"x\"/>"),
-	    BUF_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL_FATAL(mtom_writer_init(&w, ACT_ITI41, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL_FATAL(mtom_write(&w, &root, att, 3, add_buf, &whole,
@@ -747,7 +747,7 @@ test_pull(void)
 		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
 		    sizeof err)) > 0)
 			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n),
-			    BUF_OK);
+			    XDS_OK);
 		CU_ASSERT_EQUAL(n, 0);
 		CU_ASSERT(got.b_len == whole.b_len &&
 		    memcmp(got.b_data, whole.b_data, got.b_len) == 0);
@@ -763,7 +763,7 @@ test_pull(void)
 		while ((n = mtom_pull_read(p, chunk, sizes[k], err,
 		    sizeof err)) > 0)
 			CU_ASSERT_EQUAL(buf_add(&got, chunk, (size_t)n),
-			    BUF_OK);
+			    XDS_OK);
 		CU_ASSERT(n == 0 && got.b_len == whole.b_len);
 		mtom_pull_free(p);
 	}
@@ -915,8 +915,8 @@ load_capture(const char *rel, int crlf, struct buf *body, char *ctype,
 	}
 	buf_init(body, 1 << 22);
 	for (; s < e; s++)
-		if ((crlf && *s == '\n' && buf_add(body, "\r", 1) != BUF_OK) ||
-		    buf_add(body, s, 1) != BUF_OK)
+		if ((crlf && *s == '\n' && buf_add(body, "\r", 1) != XDS_OK) ||
+		    buf_add(body, s, 1) != XDS_OK)
 			break;
 	buf_free(&raw);
 	return 0;

@@ -242,24 +242,24 @@ run_opts(const char *qid, const char *rt, long long max, const char *home,
 	if (buf_addf(&req, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
 	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
 	    "returnComposedObjects=\"true\" returnType=\"%s\"/>"
-	    "<rim:AdhocQuery id=\"%s\">", rt, qid) != BUF_OK)
+	    "<rim:AdhocQuery id=\"%s\">", rt, qid) != XDS_OK)
 		goto done;
 	for (i = 0; kv[i] != NULL; i += 2) {
 		if (strcmp(kv[i], "+") == 0) {
 			/* reopen the previous ValueList */
 			req.b_len -= strlen("</rim:ValueList></rim:Slot>");
 			if (buf_addf(&req, "<rim:Value>%s</rim:Value>"
-			    "</rim:ValueList></rim:Slot>", kv[i + 1]) != BUF_OK)
+			    "</rim:ValueList></rim:Slot>", kv[i + 1]) != XDS_OK)
 				goto done;
 			continue;
 		}
 		if (buf_addf(&req, "<rim:Slot name=\"%s\"><rim:ValueList>"
 		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>",
-		    kv[i], kv[i + 1]) != BUF_OK)
+		    kv[i], kv[i + 1]) != XDS_OK)
 			goto done;
 	}
 	if (buf_adds(&req, "</rim:AdhocQuery></query:AdhocQueryRequest>") !=
-	    BUF_OK)
+	    XDS_OK)
 		goto done;
 	if ((doc = xml_parse(req.b_data, req.b_len, err, sizeof err)) == NULL) {
 		fprintf(stderr, "request: %s\n", err);
@@ -781,7 +781,7 @@ run_nist(const char *section)
 		goto done;
 	added = buf_add(&text, file, n);
 	free(file);
-	if (added != BUF_OK)
+	if (added != XDS_OK)
 		goto done;
 	/* Substitute the patient (same length is not needed: rebuild). */
 	if ((p = strstr(buf_str(&text), "$patient_id$")) != NULL) {

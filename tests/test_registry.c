@@ -84,7 +84,7 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 	    EI_DE_UNIQUEID "\" registryObject=\"%s\" value=\"%s\"/>"
 	    "</rim:ExtrinsicObject>",
 	    id, hash, id, id, id, id, id, id, id, id, id, id, id, id,
-	    id, id, pat, id, id, uid) == BUF_OK);
+	    id, id, pat, id, id, uid) == XDS_OK);
 }
 
 static void
@@ -103,7 +103,7 @@ add_folder(struct buf *b, const char *id, const char *uid, const char *pat)
 	    "</rim:RegistryPackage>"
 	    "<rim:Classification id=\"fn%s\" classifiedObject=\"%s\" "
 	    "classificationNode=\"" NODE_FOLDER "\"/>",
-	    id, id, id, id, id, pat, id, id, uid, id, id) == BUF_OK);
+	    id, id, id, id, id, pat, id, id, uid, id, id) == XDS_OK);
 }
 
 static void
@@ -112,11 +112,11 @@ add_assoc(struct buf *b, const char *id, const char *type, const char *src,
 {
 	CU_ASSERT_FATAL(buf_addf(b, "<rim:Association id=\"%s\" "
 	    "associationType=\"%s\" sourceObject=\"%s\" targetObject=\"%s\">",
-	    id, type, src, dst) == BUF_OK);
+	    id, type, src, dst) == XDS_OK);
 	if (status != NULL)
 		CU_ASSERT_FATAL(buf_addf(b, SLOT("SubmissionSetStatus", "%s"),
-		    status) == BUF_OK);
-	CU_ASSERT_FATAL(buf_adds(b, "</rim:Association>") == BUF_OK);
+		    status) == XDS_OK);
+	CU_ASSERT_FATAL(buf_adds(b, "</rim:Association>") == XDS_OK);
 }
 
 static void
@@ -138,7 +138,7 @@ begin(struct buf *b, const char *ssuid, const char *pat)
 	    "</rim:RegistryPackage>"
 	    "<rim:Classification id=\"sn\" classifiedObject=\"SS1\" "
 	    "classificationNode=\"" NODE_SUBMISSIONSET "\"/>",
-	    ssuid, pat) == BUF_OK);
+	    ssuid, pat) == XDS_OK);
 }
 
 /* Run route n (0 ITI-42, 1 ITI-18, 2 ITI-62) of registry r on body
@@ -178,7 +178,7 @@ submit(struct registry *r, struct buf *b)
 	int	 rc;
 
 	CU_ASSERT_FATAL(buf_adds(b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+	    "</lcm:SubmitObjectsRequest>") == XDS_OK);
 	rc = call(r, 0, buf_str(b), b->b_len);
 	buf_free(b);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -525,13 +525,13 @@ remove_ids(const char *a, const char *b, const char *c)
 
 	buf_init(&x, 64 * 1024);
 	CU_ASSERT_FATAL(buf_adds(&x, "<lcm:RemoveObjectsRequest xmlns:lcm=\""
-	    NS_LCM "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") == BUF_OK);
+	    NS_LCM "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") == XDS_OK);
 	for (i = 0; i < 3; i++)
 		if (ids[i] != NULL)
 			CU_ASSERT_FATAL(buf_addf(&x, "<rim:ObjectRef id=\"%s\"/>",
-			    ids[i]) == BUF_OK);
+			    ids[i]) == XDS_OK);
 	CU_ASSERT_FATAL(buf_adds(&x, "</rim:ObjectRefList>"
-	    "</lcm:RemoveObjectsRequest>") == BUF_OK);
+	    "</lcm:RemoveObjectsRequest>") == XDS_OK);
 	rc = call(reg, 2, buf_str(&x), x.b_len);
 	buf_free(&x);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -593,7 +593,7 @@ worker_run(void *arg)
 		add_de(&b, "Doc1", de, HASH1, PAT);
 		add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
 		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
-		    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+		    "</lcm:SubmitObjectsRequest>") == XDS_OK);
 		{
 			const struct soap_endpoint *ep = registry_endpoint(reg);
 			struct soap_request req;
@@ -981,7 +981,7 @@ sub_run(void *arg)
 			add_assoc(&b, "r1", AT_RPLC, "Doc1", "urn:uuid:"
 			    "6f1c6a8e-0000-4000-8000-00000000beef", NULL);
 		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
-		    "</lcm:SubmitObjectsRequest>") == BUF_OK);
+		    "</lcm:SubmitObjectsRequest>") == XDS_OK);
 		{
 			const struct soap_endpoint *ep = registry_endpoint(reg);
 			struct soap_request req;

@@ -302,10 +302,10 @@ fake_iti42(void *actor, struct xact *x, const struct soap_request *req,
 		    NS_RS "\" status=\"" ST_FAILURE "\"><rs:RegistryErrorList>"
 		    "<rs:RegistryError errorCode=\"" ERR_UNKNOWN_PATIENTID "\" "
 		    "codeContext=\"unknown\" severity=\"" SEV_ERROR "\"/>"
-		    "</rs:RegistryErrorList></rs:RegistryResponse>") == BUF_OK ?
+		    "</rs:RegistryErrorList></rs:RegistryResponse>") == XDS_OK ?
 		    0 : -1;
 	return buf_adds(&reply->body, "<rs:RegistryResponse xmlns:rs=\"" NS_RS
-	    "\" status=\"" ST_SUCCESS "\"/>") == BUF_OK ? 0 : -1;
+	    "\" status=\"" ST_SUCCESS "\"/>") == XDS_OK ? 0 : -1;
 }
 
 static const struct soap_route fake_routes[] = {
@@ -333,19 +333,19 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 {
 	CU_ASSERT_EQUAL(buf_addf(b, "<rim:ExtrinsicObject id=\"%s\" "
 	    "mimeType=\"text/plain\" objectType=\"" OT_DE_STABLE "\">", id),
-	    BUF_OK);
+	    XDS_OK);
 	if (hash != NULL)
 		CU_ASSERT_EQUAL(buf_addf(b, "<rim:Slot name=\"hash\"><rim:ValueList>"
 		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>", hash),
-		    BUF_OK);
+		    XDS_OK);
 	if (size != NULL)
 		CU_ASSERT_EQUAL(buf_addf(b, "<rim:Slot name=\"size\"><rim:ValueList>"
 		    "<rim:Value>%s</rim:Value></rim:ValueList></rim:Slot>", size),
-		    BUF_OK);
+		    XDS_OK);
 	CU_ASSERT_EQUAL(buf_addf(b, "<rim:Name><rim:LocalizedString value=\"t\"/>"
 	    "</rim:Name><rim:ExternalIdentifier id=\"ei-%s\" registryObject=\"%s\" "
 	    "identificationScheme=\"" EI_DE_UNIQUEID "\" value=\"%s\"/>"
-	    "</rim:ExtrinsicObject>", id, id, uid), BUF_OK);
+	    "</rim:ExtrinsicObject>", id, id, uid), XDS_OK);
 }
 
 struct call {
@@ -407,13 +407,13 @@ pnr1(struct call *c, const char *uid, const char *hash, const char *size)
 	struct buf b;
 
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
 	add_de(&b, "de1", uid, hash, size);
 	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
 	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
 	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    BUF_OK);
+	    XDS_OK);
 	attach(c, "d1", "hello world");
 	run(repo_iti41, buf_str(&b), c);
 	buf_free(&b);
@@ -562,13 +562,13 @@ test_registry_failure_new_bytes(void)
 	memset(&c, 0, sizeof c);
 	fake.fail = 1;
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
 	add_de(&b, "n1", "1.2.3.200", NULL, NULL);
 	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
 	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"n1\">"
 	    "bmV3IGJ5dGVz</xdsb:Document>"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    BUF_OK);
+	    XDS_OK);
 	run(repo_iti41, buf_str(&b), &c);
 	CU_ASSERT_EQUAL(c.rc, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
@@ -614,14 +614,14 @@ test_pairing(void)
 	fake.calls = 0;
 	/* DE without Document, Document without DE, duplicate uniqueId */
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
 	add_de(&b, "a", "1.2.3.400", NULL, NULL);
 	add_de(&b, "b", "1.2.3.400", NULL, NULL);
 	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
 	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">aGk=</xdsb:Document>"
 	    "<xdsb:Document id=\"zz\">aGk=</xdsb:Document>"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    BUF_OK);
+	    XDS_OK);
 	run(repo_iti41, buf_str(&b), &c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
@@ -635,12 +635,12 @@ test_pairing(void)
 	buf_free(&b);
 	/* invalid base64 */
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
 	add_de(&b, "a", "1.2.3.401", NULL, NULL);
 	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
 	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">!!!*</xdsb:Document>"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    BUF_OK);
+	    XDS_OK);
 	run(repo_iti41, buf_str(&b), &c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
 	    ERR_REPOSITORY_METADATA));
@@ -659,13 +659,13 @@ test_too_big(void)
 	big[sizeof big - 1] = '\0';
 	memset(&c, 0, sizeof c);
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
 	add_de(&b, "de1", "1.2.3.500", NULL, NULL);
 	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
 	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
 	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
 	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    BUF_OK);
+	    XDS_OK);
 	attach(&c, "d1", big);
 	run(repo_iti41, buf_str(&b), &c);
 	CU_ASSERT_EQUAL(c.rc, ACTOR_TOOBIG);
@@ -767,7 +767,7 @@ remote_handler(struct http_conn *c, const struct http_request *r, void *arg)
 	atomic_fetch_add(&remote.calls, 1);
 	buf_init(&in, 1 << 20);
 	while ((n = http_body_read(c, chunk, sizeof chunk)) > 0)
-		if (buf_add(&in, chunk, (size_t)n) != BUF_OK)
+		if (buf_add(&in, chunk, (size_t)n) != XDS_OK)
 			break;
 	if (soap_env_parse(in.b_data, in.b_len, &env, &f) == 0) {
 		if (strcmp(env.action, ACT_ITI42) == 0)

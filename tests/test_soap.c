@@ -79,7 +79,7 @@ mem_write(void *ctx, const void *p, size_t n)
 {
 	struct mem_io *m = ctx;
 
-	return buf_add(&m->out, p, n) == BUF_OK ? 0 : -1;
+	return buf_add(&m->out, p, n) == XDS_OK ? 0 : -1;
 }
 
 static int
@@ -100,11 +100,11 @@ h_echo(void *actor, struct xact *x, const struct soap_request *req,
 	(void)actor;
 	(void)x;
 	if (buf_adds(&reply->body, "<?xml version=\"1.0\"?>\n<t:Echo xmlns:t=\""
-	    NS_TEST "\" name=\"") != BUF_OK ||
+	    NS_TEST "\" name=\"") != XDS_OK ||
 	    buf_add_xml(&reply->body, (const char *)req->body->name) !=
-	    BUF_OK ||
+	    XDS_OK ||
 	    buf_addf(&reply->body, "\" pack=\"%d\"/>", (int)req->pack) !=
-	    BUF_OK)
+	    XDS_OK)
 		return -1;
 	return 0;
 }
@@ -132,7 +132,7 @@ h_mtom(void *actor, struct xact *x, const struct soap_request *req,
 	}
 	if (buf_addf(&reply->body, "<t:Echo xmlns:t=\"" NS_TEST "\" name=\"%s\" "
 	    "pack=\"%d\" natt=\"%zu\"/>", (const char *)req->body->name,
-	    (int)req->pack, req->natt) != BUF_OK)
+	    (int)req->pack, req->natt) != XDS_OK)
 		return -1;
 	if (req->natt == 0)
 		return 0;
@@ -766,7 +766,7 @@ test_writers(void)
 	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
 	    "bad \x01 <x> & \"q\" %d", 7);
 	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
-	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, "urn:<id>"), BUF_OK);
+	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, "urn:<id>"), XDS_OK);
 	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data,
@@ -779,7 +779,7 @@ test_writers(void)
 	/* Cap: a response that does not fit fails cleanly. */
 	buf_init(&b, 100);
 	CU_ASSERT_EQUAL(soap_write_response(&b, ACT_ITI42_RSP, "x", "<a/>",
-	    4), BUF_TOOBIG);
+	    4), XDS_ETOOBIG);
 	buf_free(&b);
 }
 
@@ -808,7 +808,7 @@ test_request_writer(void)
 
 	buf_init(&b, 1 << 16);
 	CU_ASSERT_EQUAL_FATAL(soap_write_request(&b, ACT_ITI18,
-	    "https://r/x?a&b", body, strlen(body), id, sizeof id), BUF_OK);
+	    "https://r/x?a&b", body, strlen(body), id, sizeof id), XDS_OK);
 	check_uuid(id);
 	CU_ASSERT_EQUAL_FATAL(soap_env_parse(b.b_data, b.b_len, &env, &f), 0);
 	CU_ASSERT_STRING_EQUAL(env.action, ACT_ITI18);
@@ -825,11 +825,11 @@ test_request_writer(void)
 	soap_env_free(&env);
 	buf_reset(&b);
 	CU_ASSERT_EQUAL(soap_write_request(&b, ACT_ITI18, "x", "<a/>", 4, id,
-	    10), BUF_TOOBIG);
+	    10), XDS_ETOOBIG);
 	buf_free(&b);
 	buf_init(&b, 100);
 	CU_ASSERT_EQUAL(soap_write_request(&b, ACT_ITI18, "x", "<a/>", 4, id,
-	    sizeof id), BUF_TOOBIG);
+	    sizeof id), XDS_ETOOBIG);
 	buf_free(&b);
 
 	/* a bare answer is its own body; an empty Body has none */
@@ -870,7 +870,7 @@ test_wsdl(void)
 
 	buf_init(&b, 1 << 20);
 	CU_ASSERT_EQUAL_FATAL(soap_wsdl(&ep, "https://h/test?a=1&b=<2>", &b),
-	    BUF_OK);
+	    XDS_OK);
 	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	root = xmlDocGetRootElement(d);
@@ -914,7 +914,7 @@ test_wsdl(void)
 	buf_free(&b);
 
 	buf_init(&b, 200);
-	CU_ASSERT_EQUAL(soap_wsdl(&ep, "x", &b), BUF_TOOBIG);
+	CU_ASSERT_EQUAL(soap_wsdl(&ep, "x", &b), XDS_ETOOBIG);
 	buf_free(&b);
 }
 
@@ -1355,7 +1355,7 @@ dt_text(void *arg, const char *p, size_t n, char *err, size_t errlen)
 		str_fmt(err, errlen, "text refused");
 		return t->fail_text;
 	}
-	return buf_add(&t->text, p, n) == BUF_OK ? 0 : XML_ENOMEM;
+	return buf_add(&t->text, p, n) == XDS_OK ? 0 : XML_ENOMEM;
 }
 
 static int
@@ -1585,7 +1585,7 @@ h_inline(void *actor, struct xact *x, const struct soap_request *req,
 		inl.ndoc++;
 	}
 	return buf_adds(&reply->body, "<t:Ok xmlns:t=\"" NS_TEST "\"/>") ==
-	    BUF_OK ? 0 : -1;
+	    XDS_OK ? 0 : -1;
 }
 
 static const struct soap_route routes_inl[] = {
@@ -1617,9 +1617,9 @@ b64enc(struct buf *b, const unsigned char *p, size_t n)
 		q[1] = a[v >> 12 & 63];
 		q[2] = k > 1 ? a[v >> 6 & 63] : '=';
 		q[3] = k > 2 ? a[v & 63] : '=';
-		CU_ASSERT_EQUAL(buf_add(b, q, 4), BUF_OK);
+		CU_ASSERT_EQUAL(buf_add(b, q, 4), XDS_OK);
 		if ((line += 4) == 76) {
-			CU_ASSERT_EQUAL(buf_adds(b, "\r\n"), BUF_OK);
+			CU_ASSERT_EQUAL(buf_adds(b, "\r\n"), XDS_OK);
 			line = 0;
 		}
 	}
@@ -1638,10 +1638,10 @@ static void
 inline_req(struct buf *b, const char *docs)
 {
 	buf_init(b, 8 << 20);
-	CU_ASSERT_EQUAL(buf_adds(b, PART_ROOT ENV_HEAD PNR_OPEN), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(b, docs), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(b, PART_ROOT ENV_HEAD PNR_OPEN), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(b, docs), XDS_OK);
 	CU_ASSERT_EQUAL(buf_adds(b, PNR_CLOSE ENV_TAIL PART_DOC PART_END),
-	    BUF_OK);
+	    XDS_OK);
 }
 
 static void
@@ -1675,11 +1675,11 @@ test_inline(void)
 	buf_init(&docs, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d1\">\n  aGVsbG8g\r\n"
 	    "d29y<![CDATA[bGQ=]]>\n</b:Document><b:Document id=\"d2\">"),
-	    BUF_OK);
+	    XDS_OK);
 	b64enc(&docs, big, 300000);
 	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document><b:Document id=\"d3\">"
 	    "<xop:Include xmlns:xop=\"" NS_XOP "\" href=\"cid:doc1@test\"/>"
-	    "</b:Document>"), BUF_OK);
+	    "</b:Document>"), XDS_OK);
 	inline_req(&b, buf_str(&docs));
 	for (k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
 		if (chunks[k] == 1)	/* 1-byte reads: the small one */
@@ -1754,10 +1754,10 @@ test_inline_faults(void)
 
 	/* an inline document over max_attachment: 413 */
 	buf_init(&docs, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d9\">"), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d9\">"), XDS_OK);
 	for (i = 0; i < 1000; i++)
-		CU_ASSERT_EQUAL(buf_adds(&docs, "QUJD"), BUF_OK);
-	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document>"), BUF_OK);
+		CU_ASSERT_EQUAL(buf_adds(&docs, "QUJD"), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document>"), XDS_OK);
 	inline_req(&b, buf_str(&docs));
 	run_inline(&b, 100, 0, 2000, &r);
 	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
@@ -1770,9 +1770,9 @@ test_inline_faults(void)
 	/* what is not inline still counts against max_envelope */
 	buf_init(&docs, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&docs, "<b:Document id=\"d1\">QUJD"
-	    "</b:Document>"), BUF_OK);
+	    "</b:Document>"), XDS_OK);
 	for (i = 0; i < 500; i++)
-		CU_ASSERT_EQUAL(buf_adds(&docs, "<!-- filler -->"), BUF_OK);
+		CU_ASSERT_EQUAL(buf_adds(&docs, "<!-- filler -->"), XDS_OK);
 	inline_req(&b, buf_str(&docs));
 	run_inline(&b, 100, 4096, 0, &r);
 	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
@@ -1797,7 +1797,7 @@ test_inline_faults(void)
 	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT "<?xml version=\"1.0\"?>\n"
 	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
 	    ENV_HEAD PNR_OPEN "<b:Document id=\"d1\">&e;</b:Document>"
-	    PNR_CLOSE ENV_TAIL PART_END), BUF_OK);
+	    PNR_CLOSE ENV_TAIL PART_END), XDS_OK);
 	run_inline(&b, 100, 0, 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "DOCTYPE is not allowed in a SOAP message");
@@ -1814,7 +1814,7 @@ test_inline_faults(void)
 	/* an unfinished inline document at the end of the body */
 	buf_init(&b, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT ENV_HEAD PNR_OPEN
-	    "<b:Document id=\"d1\">QUJD" PART_END), BUF_OK);
+	    "<b:Document id=\"d1\">QUJD" PART_END), XDS_OK);
 	run_inline(&b, 100, 0, 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "~XML not well-formed");
@@ -1824,7 +1824,7 @@ test_inline_faults(void)
 
 	/* an empty root part */
 	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT PART_DOC PART_END), BUF_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT PART_DOC PART_END), XDS_OK);
 	run_inline(&b, 100, 0, 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "", "MTOM root part is empty");
 	done(&r);

@@ -62,11 +62,11 @@ echo(void *actor, struct xact *x, const struct soap_request *req,
 	rc = buf_addf(&reply->body, "<t:Echo xmlns:t=\"" ECHO_NS "\" "
 	    "body=\"%s\" natt=\"%zu\">", (const char *)req->body->name,
 	    req->natt);
-	for (i = 0; i < req->natt && rc == BUF_OK; i++)
+	for (i = 0; i < req->natt && rc == XDS_OK; i++)
 		rc = buf_addf(&reply->body, "<t:Att size=\"%lld\" "
 		    "sha1=\"%s\"/>", (long long)req->att[i].size,
 		    req->att[i].sha1);
-	if (rc != BUF_OK || buf_adds(&reply->body, "</t:Echo>") != BUF_OK)
+	if (rc != XDS_OK || buf_adds(&reply->body, "</t:Echo>") != XDS_OK)
 		return -1;
 	if (req->pack != PACK_MTOM || req->natt == 0)
 		return 0;
@@ -175,11 +175,11 @@ odd_answer(struct http_conn *c, enum mode m)
 		    "type=\"" CT_XOP "\"", bad, sizeof bad - 1);
 	else if (m == M_BIG) {
 		buf_init(&b, 4 << 20);
-		if (buf_adds(&b, "<t:Big xmlns:t=\"" ECHO_NS "\">") == BUF_OK)
+		if (buf_adds(&b, "<t:Big xmlns:t=\"" ECHO_NS "\">") == XDS_OK)
 			for (i = 0; i < 2 << 20; i += 8)
-				if (buf_adds(&b, "<t:x/>  ") != BUF_OK)
+				if (buf_adds(&b, "<t:x/>  ") != XDS_OK)
 					break;
-		if (buf_adds(&b, "</t:Big>") == BUF_OK)
+		if (buf_adds(&b, "</t:Big>") == XDS_OK)
 			http_respond(c, 200, CT_SOAP12, b.b_data, b.b_len);
 		buf_free(&b);
 	}
@@ -887,7 +887,7 @@ files(void *actor, struct xact *x, const struct soap_request *req,
 	xact_set_object(x, "files");
 	if ((reply->att = calloc(2, sizeof *reply->att)) == NULL ||
 	    buf_adds(&reply->body, "<t:Files xmlns:t=\"" ECHO_NS "\"/>") !=
-	    BUF_OK)
+	    XDS_OK)
 		return -1;
 	att_of(&reply->att[0], made, "made@test");
 	reply->att[0].unlink_after = 1;

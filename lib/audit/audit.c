@@ -81,7 +81,7 @@ json_str(struct buf *b, const char *key, const char *v)
 	const unsigned char *p;
 	int rc;
 
-	if ((rc = buf_addf(b, ",\"%s\":\"", key)) != BUF_OK)
+	if ((rc = buf_addf(b, ",\"%s\":\"", key)) != XDS_OK)
 		return rc;
 	for (p = (const unsigned char *)v; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -90,7 +90,7 @@ json_str(struct buf *b, const char *key, const char *v)
 			rc = buf_addf(b, "\\u%04x", *p);
 		else
 			rc = buf_add(b, p, 1);
-		if (rc != BUF_OK)
+		if (rc != XDS_OK)
 			return rc;
 	}
 	return buf_adds(b, "\"");
@@ -142,22 +142,22 @@ audit_write(const struct xact *x)
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	buf_init(&b, 8192);
 	if (buf_addf(&b, "{\"time\":\"%s.%03ldZ\"", ts,
-	    now.tv_nsec / 1000000) != BUF_OK ||
-	    json_str(&b, "event", x->txn) != BUF_OK ||
-	    json_str(&b, "action", x->action) != BUF_OK ||
-	    json_str(&b, "endpoint", x->endpoint) != BUF_OK ||
-	    json_str(&b, "user", x->peer) != BUF_OK ||
-	    json_str(&b, "address", x->peer_addr) != BUF_OK ||
-	    json_str(&b, "patient", x->patient) != BUF_OK ||
-	    json_str(&b, "object", x->object) != BUF_OK ||
-	    json_str(&b, "outcome", outcome_name(x->outcome)) != BUF_OK ||
+	    now.tv_nsec / 1000000) != XDS_OK ||
+	    json_str(&b, "event", x->txn) != XDS_OK ||
+	    json_str(&b, "action", x->action) != XDS_OK ||
+	    json_str(&b, "endpoint", x->endpoint) != XDS_OK ||
+	    json_str(&b, "user", x->peer) != XDS_OK ||
+	    json_str(&b, "address", x->peer_addr) != XDS_OK ||
+	    json_str(&b, "patient", x->patient) != XDS_OK ||
+	    json_str(&b, "object", x->object) != XDS_OK ||
+	    json_str(&b, "outcome", outcome_name(x->outcome)) != XDS_OK ||
 	    buf_addf(&b, ",\"outcome_code\":%d,\"http_status\":%d",
-	    outcome_code(x->outcome), x->http_status) != BUF_OK ||
-	    json_str(&b, "errors", x->errors) != BUF_OK ||
-	    json_str(&b, "reason", x->reason) != BUF_OK ||
-	    json_str(&b, "message_id", x->message_id) != BUF_OK ||
+	    outcome_code(x->outcome), x->http_status) != XDS_OK ||
+	    json_str(&b, "errors", x->errors) != XDS_OK ||
+	    json_str(&b, "reason", x->reason) != XDS_OK ||
+	    json_str(&b, "message_id", x->message_id) != XDS_OK ||
 	    buf_addf(&b, ",\"duration_ms\":%.3f}\n", xact_elapsed(x) * 1e3) !=
-	    BUF_OK) {
+	    XDS_OK) {
 		log_warnx("audit: record too large");
 		goto out;
 	}

@@ -37,19 +37,19 @@ buf_grow(struct buf *b, size_t need)
 	char *p;
 
 	if (need > b->b_max || need + 1 < need)
-		return BUF_TOOBIG;
+		return XDS_ETOOBIG;
 	if (need + 1 <= b->b_cap)
-		return BUF_OK;
+		return XDS_OK;
 	ncap = b->b_cap ? b->b_cap : 256;
 	while (ncap < need + 1)
 		ncap *= 2;
 	if (ncap > b->b_max + 1)
 		ncap = b->b_max + 1;
 	if ((p = realloc(b->b_data, ncap)) == NULL)
-		return BUF_NOMEM;
+		return XDS_ENOMEM;
 	b->b_data = p;
 	b->b_cap = ncap;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -58,15 +58,15 @@ buf_add(struct buf *b, const void *p, size_t n)
 	int rc;
 
 	if (n == 0)
-		return BUF_OK;
+		return XDS_OK;
 	if (b->b_len + n < b->b_len)
-		return BUF_TOOBIG;
-	if ((rc = buf_grow(b, b->b_len + n)) != BUF_OK)
+		return XDS_ETOOBIG;
+	if ((rc = buf_grow(b, b->b_len + n)) != XDS_OK)
 		return rc;
 	memcpy(b->b_data + b->b_len, p, n);
 	b->b_len += n;
 	b->b_data[b->b_len] = '\0';
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -85,14 +85,14 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return BUF_NOMEM;
-	if ((rc = buf_grow(b, b->b_len + (size_t)n)) != BUF_OK)
+		return XDS_ENOMEM;
+	if ((rc = buf_grow(b, b->b_len + (size_t)n)) != XDS_OK)
 		return rc;
 	va_start(ap, fmt);
 	vsnprintf(b->b_data + b->b_len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->b_len += (size_t)n;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -112,8 +112,8 @@ buf_add_xml(struct buf *b, const char *s)
 		case '\'': e = "&apos;"; break;
 		default: continue;
 		}
-		if ((rc = buf_add(b, run, (size_t)(p - run))) != BUF_OK ||
-		    (rc = buf_adds(b, e)) != BUF_OK)
+		if ((rc = buf_add(b, run, (size_t)(p - run))) != XDS_OK ||
+		    (rc = buf_adds(b, e)) != XDS_OK)
 			return rc;
 		run = p + 1;
 	}

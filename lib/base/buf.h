@@ -1,14 +1,16 @@
 /*
  * buf.h: growable byte buffer with a hard cap (after curl's dynbuf).
  * Every buffer states its maximum at init; growing past it fails with
- * BUF_TOOBIG so callers can map it to 413, XDSTooManyResults, ...
+ * XDS_ETOOBIG so callers can tell it from XDS_ENOMEM (413,
+ * XDSTooManyResults, ...).  The adding functions return XDS_OK or one
+ * of those two (status.h).
  */
 #ifndef XDS_BUF_H
 #define XDS_BUF_H
 
 #include <stddef.h>
 
-enum buf_status { BUF_OK = 0, BUF_NOMEM = -1, BUF_TOOBIG = -2 };
+#include "status.h"
 
 struct buf {
 	char	*b_data;	/* always NUL-terminated when b_len > 0 */

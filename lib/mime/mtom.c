@@ -123,9 +123,9 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 	}
 	if (r->cur == CUR_ROOT) {
 		switch (buf_add(&r->root, d, n)) {
-		case BUF_OK:
+		case XDS_OK:
 			return 0;
-		case BUF_TOOBIG:
+		case XDS_ETOOBIG:
 			return rfail(r, MTOM_ETOOBIG,
 			    "SOAP envelope (MTOM root part) over the limit");
 		default:

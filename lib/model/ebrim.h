@@ -235,7 +235,7 @@ int	rim_write_error_list(struct buf *out, const struct rim_errors *errs);
  * publication): element writers that append ebRIM 3.0 with the rim:
  * prefix, which the caller declares on an enclosing element.  Values are
  * escaped; new Classification and ExternalIdentifier ids are fresh
- * urn:uuids.  Each returns BUF_OK or a buf_status (-1 if no UUID).
+ * urn:uuids.  Each returns XDS_OK or a buf_status (-1 if no UUID).
  */
 struct rim_code {
 	char	code[128];

@@ -128,9 +128,9 @@ rim_errors_nerror(const struct rim_errors *e)
 static int
 map(int brc)
 {
-	if (brc == BUF_OK)
+	if (brc == XDS_OK)
 		return RIM_OK;
-	return brc == BUF_TOOBIG ? RIM_ETOOBIG : RIM_ENOMEM;
+	return brc == XDS_ETOOBIG ? RIM_ETOOBIG : RIM_ENOMEM;
 }
 
 static int
@@ -140,29 +140,29 @@ write_list(struct buf *b, const struct rim_errors *e, int declare_ns)
 	int rc;
 
 	if (e == NULL || e->n == 0)
-		return BUF_OK;
-	if ((rc = buf_adds(b, "<rs:RegistryErrorList")) != BUF_OK ||
+		return XDS_OK;
+	if ((rc = buf_adds(b, "<rs:RegistryErrorList")) != XDS_OK ||
 	    (declare_ns &&
-	    (rc = buf_adds(b, " xmlns:rs=\"" NS_RS "\"")) != BUF_OK) ||
+	    (rc = buf_adds(b, " xmlns:rs=\"" NS_RS "\"")) != XDS_OK) ||
 	    (rc = buf_addf(b, " highestSeverity=\"%s\">",
-	    rim_errors_nerror(e) > 0 ? SEV_ERROR : SEV_WARNING)) != BUF_OK)
+	    rim_errors_nerror(e) > 0 ? SEV_ERROR : SEV_WARNING)) != XDS_OK)
 		return rc;
 	for (i = 0; i < e->n; i++) {
 		const struct rim_error *r = &e->v[i];
 
 		if ((rc = buf_adds(b, "<rs:RegistryError errorCode=\"")) !=
-		    BUF_OK ||
-		    (rc = buf_add_xml(b, r->code)) != BUF_OK ||
-		    (rc = buf_adds(b, "\" codeContext=\"")) != BUF_OK ||
+		    XDS_OK ||
+		    (rc = buf_add_xml(b, r->code)) != XDS_OK ||
+		    (rc = buf_adds(b, "\" codeContext=\"")) != XDS_OK ||
 		    (rc = buf_add_xml(b, r->context ? r->context : "")) !=
-		    BUF_OK)
+		    XDS_OK)
 			return rc;
 		if (r->location != NULL &&
-		    ((rc = buf_adds(b, "\" location=\"")) != BUF_OK ||
-		    (rc = buf_add_xml(b, r->location)) != BUF_OK))
+		    ((rc = buf_adds(b, "\" location=\"")) != XDS_OK ||
+		    (rc = buf_add_xml(b, r->location)) != XDS_OK))
 			return rc;
 		if ((rc = buf_addf(b, "\" severity=\"%s\"/>",
-		    r->warning ? SEV_WARNING : SEV_ERROR)) != BUF_OK)
+		    r->warning ? SEV_WARNING : SEV_ERROR)) != XDS_OK)
 			return rc;
 	}
 	return buf_adds(b, "</rs:RegistryErrorList>");
@@ -182,7 +182,7 @@ rim_write_error_list(struct buf *out, const struct rim_errors *errs)
 	size_t mark = out->b_len;
 	int rc;
 
-	if ((rc = write_list(out, errs, 1)) != BUF_OK) {
+	if ((rc = write_list(out, errs, 1)) != XDS_OK) {
 		rollback(out, mark);
 		return map(rc);
 	}
@@ -199,16 +199,16 @@ rim_write_registry_response(struct buf *out, const char *status,
 	if (status == NULL)
 		return RIM_EINVAL;
 	if ((rc = buf_adds(out, "<rs:RegistryResponse xmlns:rs=\"" NS_RS
-	    "\" status=\"")) != BUF_OK ||
-	    (rc = buf_add_xml(out, status)) != BUF_OK ||
-	    (rc = buf_adds(out, "\"")) != BUF_OK)
+	    "\" status=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(out, status)) != XDS_OK ||
+	    (rc = buf_adds(out, "\"")) != XDS_OK)
 		goto fail;
 	if (errs == NULL || errs->n == 0)
 		rc = buf_adds(out, "/>");
-	else if ((rc = buf_adds(out, ">")) == BUF_OK &&
-	    (rc = write_list(out, errs, 0)) == BUF_OK)
+	else if ((rc = buf_adds(out, ">")) == XDS_OK &&
+	    (rc = write_list(out, errs, 0)) == XDS_OK)
 		rc = buf_adds(out, "</rs:RegistryResponse>");
-	if (rc != BUF_OK)
+	if (rc != XDS_OK)
 		goto fail;
 	return RIM_OK;
 fail:

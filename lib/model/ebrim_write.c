@@ -26,9 +26,9 @@ static int
 map(int brc)
 {
 	switch (brc) {
-	case BUF_OK:
+	case XDS_OK:
 		return RIM_OK;
-	case BUF_TOOBIG:
+	case XDS_ETOOBIG:
 		return RIM_ETOOBIG;
 	default:
 		return RIM_ENOMEM;
@@ -42,14 +42,14 @@ wattr(struct buf *b, const char *name, const char *v)
 	int rc;
 
 	if (v == NULL)
-		return BUF_OK;
-	if ((rc = buf_adds(b, " ")) != BUF_OK ||
-	    (rc = buf_adds(b, name)) != BUF_OK ||
-	    (rc = buf_adds(b, "=\"")) != BUF_OK ||
-	    (rc = buf_add_xml(b, v)) != BUF_OK ||
-	    (rc = buf_adds(b, "\"")) != BUF_OK)
+		return XDS_OK;
+	if ((rc = buf_adds(b, " ")) != XDS_OK ||
+	    (rc = buf_adds(b, name)) != XDS_OK ||
+	    (rc = buf_adds(b, "=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, v)) != XDS_OK ||
+	    (rc = buf_adds(b, "\"")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 static int
@@ -65,22 +65,22 @@ write_slots(struct buf *b, const struct rim_slot *s, size_t n)
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if ((rc = buf_adds(b, "<rim:Slot")) != BUF_OK ||
+		if ((rc = buf_adds(b, "<rim:Slot")) != XDS_OK ||
 		    (rc = wattr(b, "name", s[i].name ? s[i].name : "")) !=
-		    BUF_OK ||
-		    (rc = wattr(b, "slotType", s[i].slot_type)) != BUF_OK ||
-		    (rc = buf_adds(b, "><rim:ValueList>")) != BUF_OK)
+		    XDS_OK ||
+		    (rc = wattr(b, "slotType", s[i].slot_type)) != XDS_OK ||
+		    (rc = buf_adds(b, "><rim:ValueList>")) != XDS_OK)
 			return rc;
 		for (j = 0; j < s[i].nvalues; j++)
-			if ((rc = buf_adds(b, "<rim:Value>")) != BUF_OK ||
+			if ((rc = buf_adds(b, "<rim:Value>")) != XDS_OK ||
 			    (rc = buf_add_xml(b, s[i].values[j] ?
-			    s[i].values[j] : "")) != BUF_OK ||
-			    (rc = buf_adds(b, "</rim:Value>")) != BUF_OK)
+			    s[i].values[j] : "")) != XDS_OK ||
+			    (rc = buf_adds(b, "</rim:Value>")) != XDS_OK)
 				return rc;
-		if ((rc = buf_adds(b, "</rim:ValueList></rim:Slot>")) != BUF_OK)
+		if ((rc = buf_adds(b, "</rim:ValueList></rim:Slot>")) != XDS_OK)
 			return rc;
 	}
-	return BUF_OK;
+	return XDS_OK;
 }
 
 /* <rim:Name> / <rim:Description> with one LocalizedString. */
@@ -91,18 +91,18 @@ write_istring(struct buf *b, const char *elem, const char *value,
 	int rc;
 
 	if (value == NULL)
-		return BUF_OK;
-	if ((rc = buf_adds(b, "<rim:")) != BUF_OK ||
-	    (rc = buf_adds(b, elem)) != BUF_OK ||
-	    (rc = buf_adds(b, "><rim:LocalizedString")) != BUF_OK ||
-	    (rc = wattr(b, "xml:lang", lang)) != BUF_OK ||
-	    (rc = wattr(b, "charset", charset)) != BUF_OK ||
-	    (rc = wattr(b, "value", value)) != BUF_OK ||
-	    (rc = buf_adds(b, "/></rim:")) != BUF_OK ||
-	    (rc = buf_adds(b, elem)) != BUF_OK ||
-	    (rc = buf_adds(b, ">")) != BUF_OK)
+		return XDS_OK;
+	if ((rc = buf_adds(b, "<rim:")) != XDS_OK ||
+	    (rc = buf_adds(b, elem)) != XDS_OK ||
+	    (rc = buf_adds(b, "><rim:LocalizedString")) != XDS_OK ||
+	    (rc = wattr(b, "xml:lang", lang)) != XDS_OK ||
+	    (rc = wattr(b, "charset", charset)) != XDS_OK ||
+	    (rc = wattr(b, "value", value)) != XDS_OK ||
+	    (rc = buf_adds(b, "/></rim:")) != XDS_OK ||
+	    (rc = buf_adds(b, elem)) != XDS_OK ||
+	    (rc = buf_adds(b, ">")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 /* Classification attributes shared by nested and top-level ones. */
@@ -113,16 +113,16 @@ write_cls_attrs(struct buf *b, const char *scheme, const char *classified,
 	int rc;
 
 	if ((rc = wattr(b, "classificationScheme",
-	    nonempty(scheme) ? scheme : NULL)) != BUF_OK ||
+	    nonempty(scheme) ? scheme : NULL)) != XDS_OK ||
 	    (rc = wattr(b, "classifiedObject",
-	    classified ? classified : "")) != BUF_OK ||
+	    classified ? classified : "")) != XDS_OK ||
 	    (rc = wattr(b, "classificationNode",
-	    nonempty(node) ? node : NULL)) != BUF_OK ||
+	    nonempty(node) ? node : NULL)) != XDS_OK ||
 	    (rc = wattr(b, "nodeRepresentation",
 	    nonempty(noderep) || (nonempty(scheme) && noderep != NULL) ?
-	    noderep : NULL)) != BUF_OK)
+	    noderep : NULL)) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 static int
@@ -130,19 +130,19 @@ write_cls(struct buf *b, const struct rim_classification *k)
 {
 	int rc;
 
-	if ((rc = buf_adds(b, "<rim:Classification")) != BUF_OK ||
-	    (rc = wattr(b, "id", k->id ? k->id : "")) != BUF_OK ||
+	if ((rc = buf_adds(b, "<rim:Classification")) != XDS_OK ||
+	    (rc = wattr(b, "id", k->id ? k->id : "")) != XDS_OK ||
 	    (rc = write_cls_attrs(b, k->scheme, k->classified, k->node,
-	    k->noderep)) != BUF_OK)
+	    k->noderep)) != XDS_OK)
 		return rc;
 	if (k->nslots == 0 && k->name == NULL)
 		return buf_adds(b, "/>");
-	if ((rc = buf_adds(b, ">")) != BUF_OK ||
-	    (rc = write_slots(b, k->slots, k->nslots)) != BUF_OK ||
-	    (rc = write_istring(b, "Name", k->name, NULL, NULL)) != BUF_OK ||
-	    (rc = buf_adds(b, "</rim:Classification>")) != BUF_OK)
+	if ((rc = buf_adds(b, ">")) != XDS_OK ||
+	    (rc = write_slots(b, k->slots, k->nslots)) != XDS_OK ||
+	    (rc = write_istring(b, "Name", k->name, NULL, NULL)) != XDS_OK ||
+	    (rc = buf_adds(b, "</rim:Classification>")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 static int
@@ -150,21 +150,21 @@ write_eid(struct buf *b, const struct rim_extid *e)
 {
 	int rc;
 
-	if ((rc = buf_adds(b, "<rim:ExternalIdentifier")) != BUF_OK ||
-	    (rc = wattr(b, "id", e->id ? e->id : "")) != BUF_OK ||
+	if ((rc = buf_adds(b, "<rim:ExternalIdentifier")) != XDS_OK ||
+	    (rc = wattr(b, "id", e->id ? e->id : "")) != XDS_OK ||
 	    (rc = wattr(b, "registryObject", e->registry_object ?
-	    e->registry_object : "")) != BUF_OK ||
+	    e->registry_object : "")) != XDS_OK ||
 	    (rc = wattr(b, "identificationScheme", e->scheme ? e->scheme :
-	    "")) != BUF_OK ||
-	    (rc = wattr(b, "value", e->value ? e->value : "")) != BUF_OK)
+	    "")) != XDS_OK ||
+	    (rc = wattr(b, "value", e->value ? e->value : "")) != XDS_OK)
 		return rc;
 	if (e->name == NULL)
 		return buf_adds(b, "/>");
-	if ((rc = buf_adds(b, ">")) != BUF_OK ||
-	    (rc = write_istring(b, "Name", e->name, NULL, NULL)) != BUF_OK ||
-	    (rc = buf_adds(b, "</rim:ExternalIdentifier>")) != BUF_OK)
+	if ((rc = buf_adds(b, ">")) != XDS_OK ||
+	    (rc = write_istring(b, "Name", e->name, NULL, NULL)) != XDS_OK ||
+	    (rc = buf_adds(b, "</rim:ExternalIdentifier>")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 static int
@@ -174,33 +174,33 @@ write_body(const struct rim_object *o, struct buf *b)
 	size_t i;
 	int rc;
 
-	if ((rc = buf_adds(b, "<rim:")) != BUF_OK ||
-	    (rc = buf_adds(b, elem)) != BUF_OK ||
-	    (rc = buf_adds(b, " xmlns:rim=\"" NS_RIM "\"")) != BUF_OK ||
-	    (rc = wattr(b, "id", o->id ? o->id : "")) != BUF_OK ||
-	    (rc = wattr(b, "lid", o->lid)) != BUF_OK ||
-	    (rc = wattr(b, "objectType", o->object_type)) != BUF_OK ||
-	    (rc = wattr(b, "status", o->status)) != BUF_OK ||
-	    (rc = wattr(b, "home", o->home)) != BUF_OK)
+	if ((rc = buf_adds(b, "<rim:")) != XDS_OK ||
+	    (rc = buf_adds(b, elem)) != XDS_OK ||
+	    (rc = buf_adds(b, " xmlns:rim=\"" NS_RIM "\"")) != XDS_OK ||
+	    (rc = wattr(b, "id", o->id ? o->id : "")) != XDS_OK ||
+	    (rc = wattr(b, "lid", o->lid)) != XDS_OK ||
+	    (rc = wattr(b, "objectType", o->object_type)) != XDS_OK ||
+	    (rc = wattr(b, "status", o->status)) != XDS_OK ||
+	    (rc = wattr(b, "home", o->home)) != XDS_OK)
 		return rc;
 	switch (o->kind) {
 	case RIM_EXTRINSIC_OBJECT:
-		if ((rc = wattr(b, "mimeType", o->mime_type)) != BUF_OK ||
-		    (rc = wattr(b, "isOpaque", o->is_opaque)) != BUF_OK)
+		if ((rc = wattr(b, "mimeType", o->mime_type)) != XDS_OK ||
+		    (rc = wattr(b, "isOpaque", o->is_opaque)) != XDS_OK)
 			return rc;
 		break;
 	case RIM_ASSOCIATION:
 		if ((rc = wattr(b, "associationType", o->assoc_type ?
-		    o->assoc_type : "")) != BUF_OK ||
+		    o->assoc_type : "")) != XDS_OK ||
 		    (rc = wattr(b, "sourceObject", o->source ? o->source :
-		    "")) != BUF_OK ||
+		    "")) != XDS_OK ||
 		    (rc = wattr(b, "targetObject", o->target ? o->target :
-		    "")) != BUF_OK)
+		    "")) != XDS_OK)
 			return rc;
 		break;
 	case RIM_CLASSIFICATION:
 		if ((rc = write_cls_attrs(b, o->scheme, o->classified, o->node,
-		    o->noderep)) != BUF_OK)
+		    o->noderep)) != XDS_OK)
 			return rc;
 		break;
 	default:
@@ -209,31 +209,31 @@ write_body(const struct rim_object *o, struct buf *b)
 	if (o->nslots == 0 && o->name == NULL && o->description == NULL &&
 	    o->version_name == NULL && o->ncls == 0 && o->neids == 0)
 		return buf_adds(b, "/>");
-	if ((rc = buf_adds(b, ">")) != BUF_OK ||
-	    (rc = write_slots(b, o->slots, o->nslots)) != BUF_OK ||
+	if ((rc = buf_adds(b, ">")) != XDS_OK ||
+	    (rc = write_slots(b, o->slots, o->nslots)) != XDS_OK ||
 	    (rc = write_istring(b, "Name", o->name, o->name_lang,
-	    o->name_charset)) != BUF_OK ||
+	    o->name_charset)) != XDS_OK ||
 	    (rc = write_istring(b, "Description", o->description,
-	    o->description_lang, NULL)) != BUF_OK)
+	    o->description_lang, NULL)) != XDS_OK)
 		return rc;
 	if (o->version_name != NULL) {
-		if ((rc = buf_adds(b, "<rim:VersionInfo")) != BUF_OK ||
+		if ((rc = buf_adds(b, "<rim:VersionInfo")) != XDS_OK ||
 		    (rc = wattr(b, "versionName", nonempty(o->version_name) ?
-		    o->version_name : NULL)) != BUF_OK ||
-		    (rc = buf_adds(b, "/>")) != BUF_OK)
+		    o->version_name : NULL)) != XDS_OK ||
+		    (rc = buf_adds(b, "/>")) != XDS_OK)
 			return rc;
 	}
 	for (i = 0; i < o->ncls; i++)
-		if ((rc = write_cls(b, &o->cls[i])) != BUF_OK)
+		if ((rc = write_cls(b, &o->cls[i])) != XDS_OK)
 			return rc;
 	for (i = 0; i < o->neids; i++)
-		if ((rc = write_eid(b, &o->eids[i])) != BUF_OK)
+		if ((rc = write_eid(b, &o->eids[i])) != XDS_OK)
 			return rc;
-	if ((rc = buf_adds(b, "</rim:")) != BUF_OK ||
-	    (rc = buf_adds(b, elem)) != BUF_OK ||
-	    (rc = buf_adds(b, ">")) != BUF_OK)
+	if ((rc = buf_adds(b, "</rim:")) != XDS_OK ||
+	    (rc = buf_adds(b, elem)) != XDS_OK ||
+	    (rc = buf_adds(b, ">")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -247,7 +247,7 @@ rim_write_object(const struct rim_object *o, struct buf *out)
 		return RIM_EINVAL;
 	if (o->kind == RIM_OBJECT_REF && o->nslots == 0)
 		return rim_write_objectref(o->id, o->home, out);
-	if ((rc = write_body(o, out)) != BUF_OK) {
+	if ((rc = write_body(o, out)) != XDS_OK) {
 		/* Leave no half-written element behind. */
 		out->b_len = mark;
 		if (out->b_data != NULL)
@@ -264,10 +264,10 @@ rim_write_objectref(const char *id, const char *home, struct buf *out)
 	int rc;
 
 	if ((rc = buf_adds(out, "<rim:ObjectRef xmlns:rim=\"" NS_RIM "\""))
-	    != BUF_OK ||
-	    (rc = wattr(out, "id", id ? id : "")) != BUF_OK ||
-	    (rc = wattr(out, "home", home)) != BUF_OK ||
-	    (rc = buf_adds(out, "/>")) != BUF_OK) {
+	    != XDS_OK ||
+	    (rc = wattr(out, "id", id ? id : "")) != XDS_OK ||
+	    (rc = wattr(out, "home", home)) != XDS_OK ||
+	    (rc = buf_adds(out, "/>")) != XDS_OK) {
 		out->b_len = mark;
 		if (out->b_data != NULL)
 			out->b_data[mark] = '\0';

@@ -422,15 +422,15 @@ add_header(struct buf *b, const char *action, int mu, char *id, size_t idsz)
 	int rc;
 
 	if (soap_uuid(id, idsz) != 0)
-		return BUF_NOMEM;
+		return XDS_ENOMEM;
 	if ((rc = buf_addf(b, "<wsa:Action%s>", mu ?
-	    " soap:mustUnderstand=\"true\"" : "")) != BUF_OK ||
-	    (rc = buf_add_xml(b, action)) != BUF_OK ||
-	    (rc = buf_adds(b, "</wsa:Action><wsa:MessageID>")) != BUF_OK ||
-	    (rc = buf_adds(b, id)) != BUF_OK ||
-	    (rc = buf_adds(b, "</wsa:MessageID>")) != BUF_OK)
+	    " soap:mustUnderstand=\"true\"" : "")) != XDS_OK ||
+	    (rc = buf_add_xml(b, action)) != XDS_OK ||
+	    (rc = buf_adds(b, "</wsa:Action><wsa:MessageID>")) != XDS_OK ||
+	    (rc = buf_adds(b, id)) != XDS_OK ||
+	    (rc = buf_adds(b, "</wsa:MessageID>")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 /* A reply's header: add_header, then wsa:RelatesTo. */
@@ -441,15 +441,15 @@ add_reply_header(struct buf *b, const char *action, int mu,
 	char id[SOAP_UUID_LEN];
 	int rc;
 
-	if ((rc = add_header(b, action, mu, id, sizeof id)) != BUF_OK)
+	if ((rc = add_header(b, action, mu, id, sizeof id)) != XDS_OK)
 		return rc;
 	if (relates_to == NULL || relates_to[0] == '\0')
 		relates_to = WSA_UNSPECIFIED;
-	if ((rc = buf_adds(b, "<wsa:RelatesTo>")) != BUF_OK ||
-	    (rc = buf_add_xml(b, relates_to)) != BUF_OK ||
-	    (rc = buf_adds(b, "</wsa:RelatesTo>")) != BUF_OK)
+	if ((rc = buf_adds(b, "<wsa:RelatesTo>")) != XDS_OK ||
+	    (rc = buf_add_xml(b, relates_to)) != XDS_OK ||
+	    (rc = buf_adds(b, "</wsa:RelatesTo>")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 #define ENV_OPEN "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
@@ -488,13 +488,13 @@ soap_write_response(struct buf *out, const char *action,
 	int rc;
 
 	skip_decl(&body_xml, &body_len);
-	if ((rc = buf_adds(out, ENV_OPEN)) != BUF_OK ||
-	    (rc = add_reply_header(out, action, 1, relates_to)) != BUF_OK ||
-	    (rc = buf_adds(out, "</soap:Header><soap:Body>")) != BUF_OK ||
-	    (rc = buf_add(out, body_xml, body_len)) != BUF_OK ||
-	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != BUF_OK)
+	if ((rc = buf_adds(out, ENV_OPEN)) != XDS_OK ||
+	    (rc = add_reply_header(out, action, 1, relates_to)) != XDS_OK ||
+	    (rc = buf_adds(out, "</soap:Header><soap:Body>")) != XDS_OK ||
+	    (rc = buf_add(out, body_xml, body_len)) != XDS_OK ||
+	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -504,20 +504,20 @@ soap_write_request(struct buf *out, const char *action, const char *to,
 	int rc;
 
 	if (msgidsz < SOAP_UUID_LEN)
-		return BUF_TOOBIG;
+		return XDS_ETOOBIG;
 	skip_decl(&body_xml, &body_len);
-	if ((rc = buf_adds(out, ENV_OPEN)) != BUF_OK ||
-	    (rc = add_header(out, action, 1, msgid, msgidsz)) != BUF_OK ||
+	if ((rc = buf_adds(out, ENV_OPEN)) != XDS_OK ||
+	    (rc = add_header(out, action, 1, msgid, msgidsz)) != XDS_OK ||
 	    (rc = buf_adds(out, "<wsa:ReplyTo><wsa:Address>" WSA_ANONYMOUS
 	    "</wsa:Address></wsa:ReplyTo><wsa:To soap:mustUnderstand="
-	    "\"true\">")) != BUF_OK ||
-	    (rc = buf_add_xml(out, to)) != BUF_OK ||
+	    "\"true\">")) != XDS_OK ||
+	    (rc = buf_add_xml(out, to)) != XDS_OK ||
 	    (rc = buf_adds(out, "</wsa:To></soap:Header><soap:Body>")) !=
-	    BUF_OK ||
-	    (rc = buf_add(out, body_xml, body_len)) != BUF_OK ||
-	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != BUF_OK)
+	    XDS_OK ||
+	    (rc = buf_add(out, body_xml, body_len)) != XDS_OK ||
+	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 xmlNode *
@@ -562,20 +562,20 @@ add_detail(struct buf *out, const struct soap_fault *f)
 
 	if (f->problem_header[0] != '\0') {
 		if ((rc = buf_adds(out, "<soap:Detail><wsa:ProblemHeaderQName>"))
-		    != BUF_OK ||
-		    (rc = add_text(out, f->problem_header)) != BUF_OK ||
+		    != XDS_OK ||
+		    (rc = add_text(out, f->problem_header)) != XDS_OK ||
 		    (rc = buf_adds(out, "</wsa:ProblemHeaderQName></soap:Detail>"))
-		    != BUF_OK)
+		    != XDS_OK)
 			return rc;
 	} else if (f->problem_action[0] != '\0') {
 		if ((rc = buf_adds(out, "<soap:Detail><wsa:ProblemAction>"
-		    "<wsa:Action>")) != BUF_OK ||
-		    (rc = add_text(out, f->problem_action)) != BUF_OK ||
+		    "<wsa:Action>")) != XDS_OK ||
+		    (rc = add_text(out, f->problem_action)) != XDS_OK ||
 		    (rc = buf_adds(out, "</wsa:Action></wsa:ProblemAction>"
-		    "</soap:Detail>")) != BUF_OK)
+		    "</soap:Detail>")) != XDS_OK)
 			return rc;
 	}
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -584,48 +584,48 @@ soap_write_fault(struct buf *out, const struct soap_fault *f,
 {
 	int rc;
 
-	if ((rc = buf_adds(out, ENV_OPEN)) != BUF_OK)
+	if ((rc = buf_adds(out, ENV_OPEN)) != XDS_OK)
 		return rc;
 	if (f->code == SOAP_FAULT_VERSION_MISMATCH &&
 	    (rc = buf_adds(out, "<soap:Upgrade><soap:SupportedEnvelope "
-	    "qname=\"soap:Envelope\"/></soap:Upgrade>")) != BUF_OK)
+	    "qname=\"soap:Envelope\"/></soap:Upgrade>")) != XDS_OK)
 		return rc;
 	if (f->code == SOAP_FAULT_MUST_UNDERSTAND && f->nu_name[0] != '\0') {
 		if ((rc = buf_adds(out, "<soap:NotUnderstood qname=\"nu:"))
-		    != BUF_OK ||
-		    (rc = buf_add_xml(out, f->nu_name)) != BUF_OK ||
-		    (rc = buf_adds(out, "\" xmlns:nu=\"")) != BUF_OK ||
-		    (rc = buf_add_xml(out, f->nu_ns)) != BUF_OK ||
-		    (rc = buf_adds(out, "\"/>")) != BUF_OK)
+		    != XDS_OK ||
+		    (rc = buf_add_xml(out, f->nu_name)) != XDS_OK ||
+		    (rc = buf_adds(out, "\" xmlns:nu=\"")) != XDS_OK ||
+		    (rc = buf_add_xml(out, f->nu_ns)) != XDS_OK ||
+		    (rc = buf_adds(out, "\"/>")) != XDS_OK)
 			return rc;
 	}
 	if ((rc = add_reply_header(out, ACT_SOAP_FAULT, 0, relates_to)) !=
-	    BUF_OK ||
+	    XDS_OK ||
 	    (rc = buf_addf(out, "</soap:Header><soap:Body><soap:Fault>"
 	    "<soap:Code><soap:Value>%s</soap:Value>", code_qname(f->code)))
-	    != BUF_OK)
+	    != XDS_OK)
 		return rc;
 	if (f->subcode != NULL) {
 		if ((rc = buf_addf(out, "<soap:Subcode><soap:Value>wsa:%s"
-		    "</soap:Value>", f->subcode)) != BUF_OK)
+		    "</soap:Value>", f->subcode)) != XDS_OK)
 			return rc;
 		if (f->subsubcode != NULL && (rc = buf_addf(out,
 		    "<soap:Subcode><soap:Value>wsa:%s</soap:Value>"
-		    "</soap:Subcode>", f->subsubcode)) != BUF_OK)
+		    "</soap:Subcode>", f->subsubcode)) != XDS_OK)
 			return rc;
-		if ((rc = buf_adds(out, "</soap:Subcode>")) != BUF_OK)
+		if ((rc = buf_adds(out, "</soap:Subcode>")) != XDS_OK)
 			return rc;
 	}
 	if ((rc = buf_adds(out, "</soap:Code><soap:Reason>"
-	    "<soap:Text xml:lang=\"en\">")) != BUF_OK ||
+	    "<soap:Text xml:lang=\"en\">")) != XDS_OK ||
 	    (rc = add_text(out, f->reason[0] != '\0' ? f->reason :
-	    "unspecified error")) != BUF_OK ||
-	    (rc = buf_adds(out, "</soap:Text></soap:Reason>")) != BUF_OK ||
-	    (rc = add_detail(out, f)) != BUF_OK ||
+	    "unspecified error")) != XDS_OK ||
+	    (rc = buf_adds(out, "</soap:Text></soap:Reason>")) != XDS_OK ||
+	    (rc = add_detail(out, f)) != XDS_OK ||
 	    (rc = buf_adds(out, "</soap:Fault></soap:Body></soap:Envelope>\n"))
-	    != BUF_OK)
+	    != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -639,10 +639,10 @@ soap_write_fault11(struct buf *out, const char *reason)
 	    "<up:SupportedEnvelope qname=\"up:Envelope\"/></up:Upgrade>"
 	    "</env:Header><env:Body><env:Fault>"
 	    "<faultcode>env:VersionMismatch</faultcode><faultstring>"))
-	    != BUF_OK ||
-	    (rc = add_text(out, reason)) != BUF_OK ||
+	    != XDS_OK ||
+	    (rc = add_text(out, reason)) != XDS_OK ||
 	    (rc = buf_adds(out, "</faultstring></env:Fault></env:Body>"
-	    "</env:Envelope>\n")) != BUF_OK)
+	    "</env:Envelope>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }

@@ -120,7 +120,7 @@ int	soap_uuid(char *out, size_t outsz);
  * (relates_to, or wsa unspecified when NULL/""), wsa:MessageID fresh },
  * Body { body_xml } where body_xml is one element serialised with its own
  * namespace declarations (a leading XML declaration is skipped).
- * Appends to out; BUF_OK or a buf_status.
+ * Appends to out; XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
  */
 int	soap_write_response(struct buf *out, const char *action,
 	    const char *relates_to, const char *body_xml, size_t body_len);
@@ -128,7 +128,8 @@ int	soap_write_response(struct buf *out, const char *action,
  * Request envelope: Header { wsa:Action mustUnderstand=true, wsa:MessageID
  * fresh (copied to msgid, SOAP_UUID_LEN), wsa:ReplyTo anonymous, wsa:To
  * (to) mustUnderstand=true }, Body { body_xml } as for a response.  The
- * header is written by the response's code.  BUF_OK or a buf_status.
+ * header is written by the response's code.  XDS_OK, XDS_ENOMEM or
+ * XDS_ETOOBIG.
  */
 int	soap_write_request(struct buf *out, const char *action, const char *to,
 	    const char *body_xml, size_t body_len, char *msgid, size_t msgidsz);
@@ -199,7 +200,7 @@ const struct soap_route *soap_route_find(const struct soap_endpoint *ep,
  * WSDL 1.1 with a SOAP 1.2 binding for ep: one operation per route,
  * wsam:Action on input and output, WS-Addressing required, and the MTOM
  * policy on operations whose route only accepts MTOM.  location_url is the
- * soap12:address.  Appends to out; BUF_OK or a buf_status.
+ * soap12:address.  Appends to out; XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
  */
 int	soap_wsdl(const struct soap_endpoint *ep, const char *location_url,
 	    struct buf *out);

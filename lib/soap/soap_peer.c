@@ -243,7 +243,7 @@ soap_call_body(struct soap_call *c, struct buf *out)
 			return -1;
 		}
 		if (buf_add(out, c->req.body_xml, c->req.body_len != 0 ?
-		    c->req.body_len : strlen(c->req.body_xml)) != BUF_OK)
+		    c->req.body_len : strlen(c->req.body_xml)) != XDS_OK)
 			goto toobig;
 		return 0;
 	}
@@ -260,7 +260,7 @@ soap_call_body(struct soap_call *c, struct buf *out)
 		goto out;
 	}
 	if (buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) !=
-	    BUF_OK)
+	    XDS_OK)
 		goto toobig;
 	rc = 0;
 	goto out;
@@ -374,12 +374,12 @@ soap_sink_feed(struct soap_sink *k, const char *ctype, const void *data,
 			return mtom_fail(k, rc, e);
 		return 0;
 	}
-	if ((rc = buf_add(&k->c->ans.bytes, data, len)) == BUF_TOOBIG) {
+	if ((rc = buf_add(&k->c->ans.bytes, data, len)) == XDS_ETOOBIG) {
 		k->c->ans.toobig = 1;
 		return sink_fail(k, XDS_EANSWER, "%s: answer over %zu bytes",
 		    k->who, k->b->max_answer);
 	}
-	if (rc != BUF_OK)
+	if (rc != XDS_OK)
 		return sink_fail(k, XDS_ENOMEM, "out of memory");
 	return 0;
 }

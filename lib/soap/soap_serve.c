@@ -113,9 +113,9 @@ read_simple(struct serve *s)
 			s->eio = 1;
 			return -1;
 		}
-		if ((rc = buf_add(&s->in, chunk, (size_t)n)) == BUF_TOOBIG)
+		if ((rc = buf_add(&s->in, chunk, (size_t)n)) == XDS_ETOOBIG)
 			goto toobig;
-		if (rc != BUF_OK) {
+		if (rc != XDS_OK) {
 			soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
 			    "out of memory reading the request");
 			return -1;
@@ -246,7 +246,7 @@ send_reply(struct serve *s)
 	buf_init(&out, s->lim.max_response + ENVELOPE_OVERHEAD);
 	if (soap_write_response(&out, s->route->response_action,
 	    s->env.message_id, s->reply.body.b_data, s->reply.body.b_len) !=
-	    BUF_OK) {
+	    XDS_OK) {
 		buf_free(&out);
 		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
 		    "%s: response too large", s->route->txn);
@@ -280,7 +280,7 @@ send_fault(struct serve *s)
 		rc = soap_write_fault11(&out, s->f.reason);
 	else
 		rc = soap_write_fault(&out, &s->f, s->env.message_id);
-	if (rc != BUF_OK) {
+	if (rc != XDS_OK) {
 		s->x->http_status = status;
 		rc = SOAP_EIO;
 	} else

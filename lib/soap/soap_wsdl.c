@@ -99,20 +99,20 @@ add_message(struct buf *b, const char *op, const char *dir, const char *ns,
 {
 	int rc;
 
-	if ((rc = buf_adds(b, "<wsdl:message name=\"")) != BUF_OK ||
-	    (rc = add_x(b, op)) != BUF_OK ||
+	if ((rc = buf_adds(b, "<wsdl:message name=\"")) != XDS_OK ||
+	    (rc = add_x(b, op)) != XDS_OK ||
 	    (rc = buf_addf(b, "%s\"><wsdl:part name=\"body\" ", dir)) !=
-	    BUF_OK)
+	    XDS_OK)
 		return rc;
 	if (name == NULL)	/* route without a body check */
 		return buf_adds(b, "type=\"xsd:anyType\"/></wsdl:message>\n");
-	if ((rc = buf_adds(b, "element=\"m:")) != BUF_OK ||
-	    (rc = add_x(b, name)) != BUF_OK ||
-	    (rc = buf_adds(b, "\" xmlns:m=\"")) != BUF_OK ||
-	    (rc = add_x(b, ns)) != BUF_OK ||
-	    (rc = buf_adds(b, "\"/></wsdl:message>\n")) != BUF_OK)
+	if ((rc = buf_adds(b, "element=\"m:")) != XDS_OK ||
+	    (rc = add_x(b, name)) != XDS_OK ||
+	    (rc = buf_adds(b, "\" xmlns:m=\"")) != XDS_OK ||
+	    (rc = add_x(b, ns)) != XDS_OK ||
+	    (rc = buf_adds(b, "\"/></wsdl:message>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 static int
@@ -130,16 +130,16 @@ add_head(struct buf *b, const struct soap_endpoint *ep)
 	    " xmlns:soap12=\"" NS_WSDL_SOAP12 "\" xmlns:wsam=\"" NS_WSAM "\""
 	    " xmlns:wsp=\"" NS_WSP "\" xmlns:wsu=\"" NS_WSU "\""
 	    " xmlns:wsoma=\"" NS_WSOMA "\" xmlns:xsd=\"" NS_XSD "\">\n"
-	    "<wsdl:documentation>")) != BUF_OK ||
-	    (rc = add_x(b, ep->path)) != BUF_OK ||
+	    "<wsdl:documentation>")) != XDS_OK ||
+	    (rc = add_x(b, ep->path)) != XDS_OK ||
 	    (rc = buf_adds(b, "</wsdl:documentation>\n"
 	    "<wsp:Policy wsu:Id=\"Addressing\"><wsam:Addressing><wsp:Policy/>"
-	    "</wsam:Addressing></wsp:Policy>\n")) != BUF_OK)
+	    "</wsam:Addressing></wsp:Policy>\n")) != XDS_OK)
 		return rc;
 	if (mtom && (rc = buf_adds(b, "<wsp:Policy wsu:Id=\"MTOM\">"
-	    "<wsoma:OptimizedMimeSerialization/></wsp:Policy>\n")) != BUF_OK)
+	    "<wsoma:OptimizedMimeSerialization/></wsp:Policy>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 /* Namespace of message k of ep: even k the request, odd the response. */
@@ -162,7 +162,7 @@ add_types(struct buf *b, const struct soap_endpoint *ep)
 	int rc;
 
 	if ((rc = buf_adds(b, "<wsdl:types><xsd:schema targetNamespace=\""
-	    TNS "\">\n")) != BUF_OK)
+	    TNS "\">\n")) != XDS_OK)
 		return rc;
 	for (i = 0; i < 2 * ep->nroutes; i++) {
 		if ((ns = msg_ns(ep, i)) == NULL)
@@ -172,9 +172,9 @@ add_types(struct buf *b, const struct soap_endpoint *ep)
 				break;
 		if (j < i)
 			continue;
-		if ((rc = buf_adds(b, "<xsd:import namespace=\"")) != BUF_OK ||
-		    (rc = add_x(b, ns)) != BUF_OK ||
-		    (rc = buf_adds(b, "\"/>\n")) != BUF_OK)
+		if ((rc = buf_adds(b, "<xsd:import namespace=\"")) != XDS_OK ||
+		    (rc = add_x(b, ns)) != XDS_OK ||
+		    (rc = buf_adds(b, "\"/>\n")) != XDS_OK)
 			return rc;
 	}
 	return buf_adds(b, "</xsd:schema></wsdl:types>\n");
@@ -194,31 +194,31 @@ add_ops(struct buf *b, const struct soap_endpoint *ep)
 		op_name(ep, i, op, sizeof op);
 		response_elem(r->response_action, &rns, &rname);
 		if ((rc = add_message(b, op, "Request", r->body_ns != NULL ?
-		    r->body_ns : "", r->body_name)) != BUF_OK ||
-		    (rc = add_message(b, op, "Response", rns, rname)) != BUF_OK)
+		    r->body_ns : "", r->body_name)) != XDS_OK ||
+		    (rc = add_message(b, op, "Response", rns, rname)) != XDS_OK)
 			return rc;
 	}
 	if ((rc = buf_adds(b, "<wsdl:portType name=\"PortType\">\n")) !=
-	    BUF_OK)
+	    XDS_OK)
 		return rc;
 	for (i = 0; i < ep->nroutes; i++) {
 		r = &ep->routes[i];
 		op_name(ep, i, op, sizeof op);
-		if ((rc = buf_adds(b, "<wsdl:operation name=\"")) != BUF_OK ||
-		    (rc = add_x(b, op)) != BUF_OK ||
-		    (rc = buf_adds(b, "\"><wsdl:documentation>")) != BUF_OK ||
-		    (rc = add_x(b, r->txn)) != BUF_OK ||
+		if ((rc = buf_adds(b, "<wsdl:operation name=\"")) != XDS_OK ||
+		    (rc = add_x(b, op)) != XDS_OK ||
+		    (rc = buf_adds(b, "\"><wsdl:documentation>")) != XDS_OK ||
+		    (rc = add_x(b, r->txn)) != XDS_OK ||
 		    (rc = buf_adds(b, "</wsdl:documentation>"
-		    "<wsdl:input message=\"tns:")) != BUF_OK ||
-		    (rc = add_x(b, op)) != BUF_OK ||
-		    (rc = buf_adds(b, "Request\" wsam:Action=\"")) != BUF_OK ||
-		    (rc = add_x(b, r->action)) != BUF_OK ||
+		    "<wsdl:input message=\"tns:")) != XDS_OK ||
+		    (rc = add_x(b, op)) != XDS_OK ||
+		    (rc = buf_adds(b, "Request\" wsam:Action=\"")) != XDS_OK ||
+		    (rc = add_x(b, r->action)) != XDS_OK ||
 		    (rc = buf_adds(b, "\"/><wsdl:output message=\"tns:")) !=
-		    BUF_OK ||
-		    (rc = add_x(b, op)) != BUF_OK ||
-		    (rc = buf_adds(b, "Response\" wsam:Action=\"")) != BUF_OK ||
-		    (rc = add_x(b, r->response_action)) != BUF_OK ||
-		    (rc = buf_adds(b, "\"/></wsdl:operation>\n")) != BUF_OK)
+		    XDS_OK ||
+		    (rc = add_x(b, op)) != XDS_OK ||
+		    (rc = buf_adds(b, "Response\" wsam:Action=\"")) != XDS_OK ||
+		    (rc = add_x(b, r->response_action)) != XDS_OK ||
+		    (rc = buf_adds(b, "\"/></wsdl:operation>\n")) != XDS_OK)
 			return rc;
 	}
 	return buf_adds(b, "</wsdl:portType>\n");
@@ -236,35 +236,35 @@ add_binding(struct buf *b, const struct soap_endpoint *ep,
 	if ((rc = buf_adds(b, "<wsdl:binding name=\"Binding\" "
 	    "type=\"tns:PortType\"><wsp:PolicyReference URI=\"#Addressing\"/>"
 	    "<soap12:binding style=\"document\" transport=\""
-	    SOAP_HTTP_TRANSPORT "\"/>\n")) != BUF_OK)
+	    SOAP_HTTP_TRANSPORT "\"/>\n")) != XDS_OK)
 		return rc;
 	for (i = 0; i < ep->nroutes; i++) {
 		r = &ep->routes[i];
 		op_name(ep, i, op, sizeof op);
-		if ((rc = buf_adds(b, "<wsdl:operation name=\"")) != BUF_OK ||
-		    (rc = add_x(b, op)) != BUF_OK ||
-		    (rc = buf_adds(b, "\">")) != BUF_OK)
+		if ((rc = buf_adds(b, "<wsdl:operation name=\"")) != XDS_OK ||
+		    (rc = add_x(b, op)) != XDS_OK ||
+		    (rc = buf_adds(b, "\">")) != XDS_OK)
 			return rc;
 		if (r->packs == PACK_MTOM && (rc = buf_adds(b,
-		    "<wsp:PolicyReference URI=\"#MTOM\"/>")) != BUF_OK)
+		    "<wsp:PolicyReference URI=\"#MTOM\"/>")) != XDS_OK)
 			return rc;
 		if ((rc = buf_adds(b, "<soap12:operation soapAction=\"")) !=
-		    BUF_OK ||
-		    (rc = add_x(b, r->action)) != BUF_OK ||
+		    XDS_OK ||
+		    (rc = add_x(b, r->action)) != XDS_OK ||
 		    (rc = buf_adds(b, "\" soapActionRequired=\"false\"/>"
 		    "<wsdl:input><soap12:body use=\"literal\"/></wsdl:input>"
 		    "<wsdl:output><soap12:body use=\"literal\"/></wsdl:output>"
-		    "</wsdl:operation>\n")) != BUF_OK)
+		    "</wsdl:operation>\n")) != XDS_OK)
 			return rc;
 	}
 	if ((rc = buf_adds(b, "</wsdl:binding>\n<wsdl:service name=\"Service\">"
 	    "<wsdl:port name=\"Port\" binding=\"tns:Binding\">"
-	    "<soap12:address location=\"")) != BUF_OK ||
-	    (rc = add_x(b, location_url)) != BUF_OK ||
+	    "<soap12:address location=\"")) != XDS_OK ||
+	    (rc = add_x(b, location_url)) != XDS_OK ||
 	    (rc = buf_adds(b, "\"/></wsdl:port></wsdl:service>\n"
-	    "</wsdl:definitions>\n")) != BUF_OK)
+	    "</wsdl:definitions>\n")) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }
 
 int
@@ -273,10 +273,10 @@ soap_wsdl(const struct soap_endpoint *ep, const char *location_url,
 {
 	int rc;
 
-	if ((rc = add_head(out, ep)) != BUF_OK ||
-	    (rc = add_types(out, ep)) != BUF_OK ||
-	    (rc = add_ops(out, ep)) != BUF_OK ||
-	    (rc = add_binding(out, ep, location_url)) != BUF_OK)
+	if ((rc = add_head(out, ep)) != XDS_OK ||
+	    (rc = add_types(out, ep)) != XDS_OK ||
+	    (rc = add_ops(out, ep)) != XDS_OK ||
+	    (rc = add_binding(out, ep, location_url)) != XDS_OK)
 		return rc;
-	return BUF_OK;
+	return XDS_OK;
 }

@@ -121,7 +121,7 @@ build_envelope(struct soap_xfer *xf)
 		goto out;
 	if (soap_write_request(&xf->env, c->req.action, xf->p->url,
 	    body.b_data, body.b_len, c->ans.message_id,
-	    sizeof c->ans.message_id) != BUF_OK) {
+	    sizeof c->ans.message_id) != XDS_OK) {
 		soap_call_fail(c, XDS_ETOOBIG, "request over %zu bytes",
 		    PEER_MAX_REQUEST);
 		goto out;

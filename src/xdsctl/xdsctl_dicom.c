@@ -267,7 +267,7 @@ find_manifest(struct imp *m, const char *bsn, const char *study)
 	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&q, 64 * 1024);
 	rim_list_init(&l);
-	if (find_request(bsn, &q) != BUF_OK) {
+	if (find_request(bsn, &q) != XDS_OK) {
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
@@ -439,7 +439,7 @@ fetch_manifest(struct imp *m)
 	    "RepositoryUniqueId><xdsb:DocumentUniqueId>") |
 	    buf_add_xml(&b, m->unique_id) | buf_adds(&b, "</xdsb:"
 	    "DocumentUniqueId></xdsb:DocumentRequest></xdsb:"
-	    "RetrieveDocumentSetRequest>")) != BUF_OK) {
+	    "RetrieveDocumentSetRequest>")) != XDS_OK) {
 		fprintf(stderr, "xdsctl: URL or request too long\n");
 		goto out;
 	}
@@ -493,7 +493,7 @@ static int
 rad69_request(const struct imp *m, size_t from, size_t to, struct buf *b)
 {
 	size_t i;
-	int r = BUF_OK;
+	int r = XDS_OK;
 
 	r |= buf_adds(b, "<xdsiB:RetrieveImagingDocumentSetRequest "
 	    "xmlns:xdsiB=\"" NS_XDSI "\" xmlns:xdsb=\"" NS_XDSB "\">"
@@ -517,7 +517,7 @@ rad69_request(const struct imp *m, size_t from, size_t to, struct buf *b)
 		    "TransferSyntaxUID>", import_ts[i]);
 	r |= buf_adds(b, "</xdsiB:TransferSyntaxUIDList></xdsiB:"
 	    "RetrieveImagingDocumentSetRequest>");
-	return r == BUF_OK ? 0 : -1;
+	return r == XDS_OK ? 0 : -1;
 }
 
 /* RAD-69 for refs [from, to). */

@@ -777,19 +777,19 @@ retrieve_request(const char *repo, char **uids, size_t n, struct buf *b)
 	size_t i;
 
 	if (buf_adds(b, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
-	    NS_XDSB "\">") != BUF_OK)
+	    NS_XDSB "\">") != XDS_OK)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (buf_adds(b, "<xdsb:DocumentRequest>"
-		    "<xdsb:RepositoryUniqueId>") != BUF_OK ||
-		    buf_add_xml(b, repo) != BUF_OK ||
+		    "<xdsb:RepositoryUniqueId>") != XDS_OK ||
+		    buf_add_xml(b, repo) != XDS_OK ||
 		    buf_adds(b, "</xdsb:RepositoryUniqueId>"
-		    "<xdsb:DocumentUniqueId>") != BUF_OK ||
-		    buf_add_xml(b, uids[i]) != BUF_OK ||
+		    "<xdsb:DocumentUniqueId>") != XDS_OK ||
+		    buf_add_xml(b, uids[i]) != XDS_OK ||
 		    buf_adds(b, "</xdsb:DocumentUniqueId>"
-		    "</xdsb:DocumentRequest>") != BUF_OK)
+		    "</xdsb:DocumentRequest>") != XDS_OK)
 			return -1;
-	return buf_adds(b, "</xdsb:RetrieveDocumentSetRequest>") == BUF_OK ?
+	return buf_adds(b, "</xdsb:RetrieveDocumentSetRequest>") == XDS_OK ?
 	    0 : -1;
 }
 

@@ -107,13 +107,13 @@ submit_body(const char *data, size_t len, struct buf *body, char *err,
 	}
 	if (xml_is(n, NS_RIM, "RegistryObjectList")) {
 		if (buf_adds(body, "<lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM
-		    "\" xmlns:rim=\"" NS_RIM "\">") != BUF_OK)
+		    "\" xmlns:rim=\"" NS_RIM "\">") != XDS_OK)
 			goto out;
 	}
-	if (buf_add(body, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) != BUF_OK)
+	if (buf_add(body, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) != XDS_OK)
 		goto out;
 	if (xml_is(n, NS_RIM, "RegistryObjectList") &&
-	    buf_adds(body, "</lcm:SubmitObjectsRequest>") != BUF_OK)
+	    buf_adds(body, "</lcm:SubmitObjectsRequest>") != XDS_OK)
 		goto out;
 	rc = 0;
 out:
@@ -174,7 +174,7 @@ ctl_delete(struct ctl *ctl, int argc, char **argv)
 	soap_call_init(&c, ACT_ITI62, PACK_SIMPLE);
 	buf_init(&body, 1024 * 1024);
 	if (buf_adds(&body, "<lcm:RemoveObjectsRequest xmlns:lcm=\"" NS_LCM
-	    "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") != BUF_OK)
+	    "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>") != XDS_OK)
 		goto out;
 	for (i = 0; i < argc; i++) {
 		if (hl7_uuid_valid(argv[i], strlen(argv[i])) != 0) {
@@ -182,11 +182,11 @@ ctl_delete(struct ctl *ctl, int argc, char **argv)
 			    argv[i]);
 			goto out;
 		}
-		if (buf_addf(&body, "<rim:ObjectRef id=\"%s\"/>", argv[i]) != BUF_OK)
+		if (buf_addf(&body, "<rim:ObjectRef id=\"%s\"/>", argv[i]) != XDS_OK)
 			goto out;
 	}
 	if (buf_adds(&body, "</rim:ObjectRefList></lcm:RemoveObjectsRequest>") !=
-	    BUF_OK)
+	    XDS_OK)
 		goto out;
 	if (call(ctl, ACT_ITI62, buf_str(&body), &c) != 0)
 		goto out;
@@ -335,7 +335,7 @@ print_objects(struct ctl *ctl, const struct rim_list *l)
 static int
 default_status(struct buf *b, const char *qid)
 {
-	int rc = BUF_OK;
+	int rc = XDS_OK;
 
 	if (strcmp(qid, SQ_FINDDOCUMENTS) == 0 ||
 	    strcmp(qid, SQ_FINDDOCSBYREFID) == 0 || strcmp(qid, SQ_GETALL) == 0)
@@ -386,7 +386,7 @@ query_slot(struct buf *body, const char *qid, char *arg, int *have_status)
 	}
 	if (strstr(name, "Status") != NULL)
 		*have_status = 1;
-	return add_slot(body, name, value) != BUF_OK ? -1 : 0;
+	return add_slot(body, name, value) != XDS_OK ? -1 : 0;
 }
 
 /* The AdhocQueryRequest of query qid with the key=value arguments. */
@@ -401,18 +401,18 @@ query_body(struct buf *body, const char *qid, int argc, char **argv)
 			rtype = argv[i] + 11;
 	if (buf_addf(body, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
 	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption returnType=\"")
-	    != BUF_OK || buf_add_xml(body, rtype) != BUF_OK ||
+	    != XDS_OK || buf_add_xml(body, rtype) != XDS_OK ||
 	    buf_addf(body, "\" returnComposedObjects=\"true\"/>"
-	    "<rim:AdhocQuery id=\"%s\">", qid) != BUF_OK)
+	    "<rim:AdhocQuery id=\"%s\">", qid) != XDS_OK)
 		return -1;
 	for (i = 1; i < argc; i++)
 		if (query_slot(body, qid, argv[i], &have_status) != 0)
 			return -1;
 	/* The Find queries and GetAll require status: default to Approved. */
-	if (!have_status && (default_status(body, qid) != BUF_OK))
+	if (!have_status && (default_status(body, qid) != XDS_OK))
 		return -1;
 	return buf_adds(body, "</rim:AdhocQuery></query:AdhocQueryRequest>") ==
-	    BUF_OK ? 0 : -1;
+	    XDS_OK ? 0 : -1;
 }
 
 int

@@ -54,7 +54,7 @@ ctl_read_file(const char *path, size_t max, size_t *len)
 	}
 	buf_init(&b, max);
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != BUF_OK) {
+		if (buf_add(&b, chunk, n) != XDS_OK) {
 			fprintf(stderr, "xdsctl: %s: larger than %zu bytes\n", path, max);
 			fclose(fp);
 			buf_free(&b);

@@ -66,7 +66,7 @@ int
 metrics_write(struct buf *out)
 {
 	size_t i, j;
-	int rc = BUF_OK;
+	int rc = XDS_OK;
 
 	pthread_mutex_lock(&metrics_mtx);
 	rc |= buf_adds(out, "# HELP xds_requests_total Requests by IHE "
@@ -96,5 +96,5 @@ metrics_write(struct buf *out)
 		    "{txn=\"%s\"} %llu\n", stats[i].name, stats[i].n);
 	}
 	pthread_mutex_unlock(&metrics_mtx);
-	return rc == BUF_OK ? 0 : -1;
+	return rc == XDS_OK ? 0 : -1;
 }

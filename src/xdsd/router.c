@@ -164,7 +164,7 @@ serve_wsdl(struct router *rt, struct http_conn *c,
 	    rt->conf->http_tls ? "https" : "http", host, ep->path) < 0)
 		str_fmt(url, sizeof url, "%s", ep->path);
 	buf_init(&b, 1024 * 1024);
-	if (soap_wsdl(ep, url, &b) != BUF_OK) {
+	if (soap_wsdl(ep, url, &b) != XDS_OK) {
 		buf_free(&b);
 		answer_text(c, x, 500, "WSDL too large\n");
 		return;
