@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (len > 1024 * 1024)
 		return 0;
 	if (rim_parse_submit_mem((const char *)data, len, &l, err,
-	    sizeof err) != RIM_OK) {
+	    sizeof err) != XDS_OK) {
 		rim_list_free(&l);
 		return 0;
 	}
@@ -40,13 +40,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	    != XDS_OK)
 		abort();
 	for (i = 0; i < l.nobj; i++)
-		if (rim_write_object(&l.obj[i], &b) != RIM_OK)
+		if (rim_write_object(&l.obj[i], &b) != XDS_OK)
 			abort();
 	if (buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK)
 		abort();
 	/* What we write we must read back. */
 	if (rim_parse_submit_mem(b.b_data, b.b_len, &l2, err, sizeof err) !=
-	    RIM_OK || l2.nobj != l.nobj)
+	    XDS_OK || l2.nobj != l.nobj)
 		abort();
 	rim_list_free(&l2);
 	buf_free(&b);

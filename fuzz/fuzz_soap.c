@@ -139,13 +139,13 @@ push_vs_parse(const uint8_t *data, size_t len, size_t chunk)
 	int rc;
 
 	d1 = xml_parse((const char *)data, len, err, sizeof err);
-	if (xml_push_new(&p, len, NULL, err, sizeof err) != XML_OK)
+	if (xml_push_new(&p, len, NULL, err, sizeof err) != XDS_OK)
 		abort();
-	for (off = 0, rc = XML_OK; rc == XML_OK && off < len; off += k) {
+	for (off = 0, rc = XDS_OK; rc == XDS_OK && off < len; off += k) {
 		k = len - off < chunk ? len - off : chunk;
 		rc = xml_push_feed(p, data + off, k, err, sizeof err);
 	}
-	if (rc == XML_OK)
+	if (rc == XDS_OK)
 		rc = xml_push_finish(p, &d2, err, sizeof err);
 	xml_push_free(p);
 	/* Both refuse a NUL byte anywhere (xml_parse checks it first). */

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rim_list_init(&l);
 	if (rim_parse_submit_mem((const char *)data, size, &l, err,
-	    sizeof err) == RIM_OK) {
+	    sizeof err) == XDS_OK) {
 		for (o.bsn_patients = 0; o.bsn_patients < 2; o.bsn_patients++) {
 			rim_errors_init(&e);
 			(void)validate_submission(&l, &o, &e);

@@ -579,7 +579,7 @@ object_xml(struct sub *s, const struct rim_object *o, struct buf *out)
 	buf_reset(out);
 	rc = rim_write_object(&t, out);
 	free(cls);
-	return rc == RIM_OK ? 0 : -1;
+	return rc == XDS_OK ? 0 : -1;
 }
 
 static int
@@ -845,16 +845,16 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 	}
 	sqlite3_reset(st);
 	if (rim_parse_submit_mem(buf_str(&b), b.b_len, &fl, err,
-	    sizeof err) != RIM_OK || fl.nobj != 1) {
+	    sizeof err) != XDS_OK || fl.nobj != 1) {
 		log_warnx("registry: stored folder %lld: %s", (long long)fid,
 		    err);
 		goto out;
 	}
 	if (rim_set_slot(&fl, &fl.obj[0], SLOT_LASTUPDATETIME, s->now) !=
-	    RIM_OK)
+	    XDS_OK)
 		goto out;
 	buf_reset(&b);
-	if (rim_write_object(&fl.obj[0], &b) != RIM_OK)
+	if (rim_write_object(&fl.obj[0], &b) != XDS_OK)
 		goto out;
 	if ((st = store_stmt(c, SQL_SET_XML)) == NULL)
 		goto out;
@@ -962,7 +962,7 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 		a.source = f[i].uuid;
 		a.target = (char *)newid;
 		buf_reset(xml);
-		if (rim_write_object(&a, xml) != RIM_OK) {
+		if (rim_write_object(&a, xml) != XDS_OK) {
 			rc = STORE_ERR;
 			break;
 		}
@@ -1047,7 +1047,7 @@ store_objects(struct sub *s, struct store_conn *c)
 			}
 			/* R15: the registry sets lastUpdateTime (12323). */
 			if (k == XDS_FOLDER && rim_set_slot(l, o,
-			    SLOT_LASTUPDATETIME, s->now) != RIM_OK) {
+			    SLOT_LASTUPDATETIME, s->now) != XDS_OK) {
 				rc = STORE_ERR;
 				break;
 			}
@@ -1170,7 +1170,7 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 		if (s.kind[i] == XDS_SUBMISSIONSET)
 			s.ss = (long)i;
 	}
-	if (rim_index_build(&s.byid, l, keep_known, &s) != RIM_OK) {
+	if (rim_index_build(&s.byid, l, keep_known, &s) != XDS_OK) {
 		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
@@ -1236,8 +1236,8 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 			goto fault;
 		rc = 1;
 	} else if ((rc = rim_parse_list(list, &l, err, sizeof err)) !=
-	    RIM_OK) {
-		if (rc == RIM_ENOMEM)
+	    XDS_OK) {
+		if (rc == XDS_ENOMEM)
 			goto fault;
 		if (rim_errors_add(&errs, 0, ERR_REGISTRY_METADATA, NULL,
 		    "metadata not accepted: %s", err) != 0)

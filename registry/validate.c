@@ -900,7 +900,7 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 	v.l = l;
 	v.o = o;
 	v.e = errs;
-	if (rim_index_build(&v.byid, l, keep_submitted, NULL) != RIM_OK ||
+	if (rim_index_build(&v.byid, l, keep_submitted, NULL) != XDS_OK ||
 	    (v.kind = calloc(l->nobj + 1, sizeof *v.kind)) == NULL ||
 	    (member = calloc(l->nobj + 1, 1)) == NULL)
 		goto out;

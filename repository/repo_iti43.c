@@ -95,21 +95,21 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 		return rim_error(errs, x, ERR_REPOSITORY, "DocumentRequest "
 		    "%zu: not HomeCommunityId?, RepositoryUniqueId, "
 		    "DocumentUniqueId in this order (ITI TF-2 3.43.4.1.2)",
-		    nreq) == RIM_OK ? 0 : -1;
+		    nreq) == XDS_OK ? 0 : -1;
 	if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q.home,
 	    sizeof q.home) != 0 || xml_child_text(n, NS_XDSB,
 	    "RepositoryUniqueId", q.repo, sizeof q.repo) != 0 ||
 	    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q.uid,
 	    sizeof q.uid) != 0)
 		return rim_error(errs, x, ERR_REPOSITORY_METADATA,
-		    "DocumentRequest %zu: value too long", nreq) == RIM_OK ?
+		    "DocumentRequest %zu: value too long", nreq) == XDS_OK ?
 		    0 : -1;
 	if (strcmp(q.repo, r->unique_id) != 0) {
 		xact_add_error(x, ERR_UNKNOWN_REPOSITORY_ID);
 		return rim_errors_add(errs, 0, ERR_UNKNOWN_REPOSITORY_ID,
 		    q.repo, "repository %.200s is not this one (%s)",
 		    q.repo[0] != '\0' ? q.repo : "(none)", r->unique_id) ==
-		    RIM_ENOMEM ? -1 : 0;
+		    XDS_ENOMEM ? -1 : 0;
 	}
 	if (x->object[0] == '\0')
 		xact_set_object(x, q.uid);
@@ -130,7 +130,7 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 			    "bytes", q.uid);
 		return rim_error(errs, x, ERR_DOCUMENT_UNIQUEID, "document "
 		    "%.200s is not in this repository", q.uid[0] != '\0' ?
-		    q.uid : "(none)") == RIM_OK ? 0 : -1;
+		    q.uid : "(none)") == XDS_OK ? 0 : -1;
 	}
 	if (soap_uuid(rnd, sizeof rnd) != 0 ||
 	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
@@ -199,7 +199,7 @@ repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 			nfound++;
 	}
 	if (nreq == 0 && rim_error(&errs, x, ERR_REPOSITORY_METADATA,
-	    "RetrieveDocumentSetRequest without DocumentRequest") != RIM_OK)
+	    "RetrieveDocumentSetRequest without DocumentRequest") != XDS_OK)
 		goto nomem;
 	if (write_answer(&reply->body, x, &errs, &docs, nfound) != 0)
 		goto nomem;

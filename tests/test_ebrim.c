@@ -90,7 +90,7 @@ test_parse_kinds(void)
 	const struct rim_extid *e;
 	char err[256];
 
-	CU_ASSERT_EQUAL_FATAL(parse(full_sor, &l, err, sizeof err), RIM_OK);
+	CU_ASSERT_EQUAL_FATAL(parse(full_sor, &l, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL_FATAL(l.nobj, 5);
 
 	o = &l.obj[0];
@@ -191,14 +191,14 @@ test_parse_wrappers(void)
 	struct rim_list l;
 	char err[256];
 
-	CU_ASSERT_EQUAL(parse(soap, &l, err, sizeof err), RIM_OK);
+	CU_ASSERT_EQUAL(parse(soap, &l, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(l.nobj, 1);
 	rim_list_free(&l);
-	CU_ASSERT_EQUAL(parse(bare, &l, err, sizeof err), RIM_OK);
+	CU_ASSERT_EQUAL(parse(bare, &l, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(l.nobj, 2);
 	CU_ASSERT_STRING_EQUAL(l.obj[1].id, "c");
 	rim_list_free(&l);
-	CU_ASSERT_EQUAL(parse(noresult, &l, err, sizeof err), RIM_OK);
+	CU_ASSERT_EQUAL(parse(noresult, &l, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(l.nobj, 0);
 	rim_list_free(&l);
 }
@@ -213,51 +213,52 @@ static void
 test_parse_errors(void)
 {
 	static const struct errcase t[] = {
-	    { SOR_OPEN "<rim:Foo id=\"x\"/>" SOR_CLOSE, RIM_EINVAL,
+	    { SOR_OPEN "<rim:Foo id=\"x\"/>" SOR_CLOSE, XDS_EFORMAT,
 		"unknown element rim:Foo in RegistryObjectList (object 1)" },
 	    { SOR_OPEN "<rim:ObjectRef id=\"a\"/><rim:ExtrinsicObject id=\"D1\">"
-		"<rim:Bar/></rim:ExtrinsicObject>" SOR_CLOSE, RIM_EINVAL,
+		"<rim:Bar/></rim:ExtrinsicObject>" SOR_CLOSE, XDS_EFORMAT,
 		"ExtrinsicObject 'D1': unknown element rim:Bar" },
 	    { SOR_OPEN "<rim:ExternalIdentifier id=\"e1\" registryObject=\"D\""
 		" identificationScheme=\"s\" value=\"v\"/>" SOR_CLOSE,
-		RIM_EINVAL, "ExternalIdentifier 'e1' at top level" },
+		XDS_EFORMAT, "ExternalIdentifier 'e1' at top level" },
 	    { SOR_OPEN "<rim:ExtrinsicObject id=\"D2\"><rim:Slot name=\"s\"/>"
-		"</rim:ExtrinsicObject>" SOR_CLOSE, RIM_EINVAL,
+		"</rim:ExtrinsicObject>" SOR_CLOSE, XDS_EFORMAT,
 		"ExtrinsicObject 'D2': Slot s has no ValueList" },
 	    { SOR_OPEN "<rim:ExtrinsicObject id=\"D3\"><rim:Slot name=\"s\">"
 		"<rim:ValueList><rim:V/></rim:ValueList></rim:Slot>"
-		"</rim:ExtrinsicObject>" SOR_CLOSE, RIM_EINVAL,
+		"</rim:ExtrinsicObject>" SOR_CLOSE, XDS_EFORMAT,
 		"unexpected element rim:V in the ValueList of Slot s" },
 	    { SOR_OPEN "<rim:RegistryPackage id=\"P\"><rim:Name/><rim:Name/>"
-		"</rim:RegistryPackage>" SOR_CLOSE, RIM_EINVAL,
+		"</rim:RegistryPackage>" SOR_CLOSE, XDS_EFORMAT,
 		"RegistryPackage 'P': more than one Name" },
 	    { SOR_OPEN "<rim:RegistryPackage id=\"P\"><rim:RegistryObjectList/>"
-		"</rim:RegistryPackage>" SOR_CLOSE, RIM_EINVAL,
+		"</rim:RegistryPackage>" SOR_CLOSE, XDS_EFORMAT,
 		"RegistryPackage 'P': a RegistryObjectList inside" },
 	    { SOR_OPEN "<rim:ObjectRef id=\"R\"><rim:Name/></rim:ObjectRef>"
-		SOR_CLOSE, RIM_EINVAL,
+		SOR_CLOSE, XDS_EFORMAT,
 		"ObjectRef 'R': element rim:Name is not allowed" },
 	    { SOR_OPEN "<rim:ExtrinsicObject id=\"D4\"><rim:Classification "
 		"id=\"c\"><rim:Classification id=\"d\"/></rim:Classification>"
-		"</rim:ExtrinsicObject>" SOR_CLOSE, RIM_EINVAL,
+		"</rim:ExtrinsicObject>" SOR_CLOSE, XDS_EFORMAT,
 		"ExtrinsicObject 'D4': element rim:Classification is not "
 		"supported in Classification 'c'" },
 	    /* ebRIM 2.1 */
 	    { "<rs:SubmitObjectsRequest xmlns:rs=\"" NS_RS21 "\" xmlns:rim=\""
 		NS_RIM21 "\"><rim:LeafRegistryObjectList/>"
-		"</rs:SubmitObjectsRequest>", RIM_EVERSION,
+		"</rs:SubmitObjectsRequest>", XDS_EUNSUPPORTED,
 		"ebRIM 2.1 is not accepted" },
 	    { "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM "\" xmlns:r2=\""
 		NS_RIM21 "\"><r2:ExtrinsicObject id=\"x\"/>"
-		"</rim:RegistryObjectList>", RIM_EVERSION,
+		"</rim:RegistryObjectList>", XDS_EUNSUPPORTED,
 		"ebRIM 2.1 is not accepted" },
 	    { "<lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\"/>",
-		RIM_EINVAL, "SubmitObjectsRequest without a RegistryObjectList" },
-	    { "<foo/>", RIM_EINVAL, "expected lcm:SubmitObjectsRequest" },
-	    { "<a><b></a>", RIM_EINVAL, "not well-formed" },
-	    { "<!DOCTYPE x [<!ENTITY e \"x\">]><x>&e;</x>", RIM_EINVAL,
+		XDS_EFORMAT,
+		"SubmitObjectsRequest without a RegistryObjectList" },
+	    { "<foo/>", XDS_EFORMAT, "expected lcm:SubmitObjectsRequest" },
+	    { "<a><b></a>", XDS_EFORMAT, "not well-formed" },
+	    { "<!DOCTYPE x [<!ENTITY e \"x\">]><x>&e;</x>", XDS_EFORMAT,
 		"DOCTYPE" },
-	    { "", RIM_EINVAL, "" },
+	    { "", XDS_EFORMAT, "" },
 	};
 	struct rim_list l;
 	char err[256];
@@ -335,7 +336,7 @@ check_limit(size_t n, size_t m, size_t vlen, int want, const char *text)
 	CU_ASSERT_EQUAL(rc, want);
 	if (text != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, text));
-	if (want == RIM_OK)
+	if (want == XDS_OK)
 		CU_ASSERT_EQUAL(l.nobj, m == 0 ? n : 1);
 	rim_list_free(&l);
 	free(xml);
@@ -344,17 +345,17 @@ check_limit(size_t n, size_t m, size_t vlen, int want, const char *text)
 static void
 test_limits(void)
 {
-	check_limit(RIM_MAX_OBJECTS, 0, 0, RIM_OK, NULL);
-	check_limit(RIM_MAX_OBJECTS + 1, 0, 0, RIM_ETOOBIG,
+	check_limit(RIM_MAX_OBJECTS, 0, 0, XDS_OK, NULL);
+	check_limit(RIM_MAX_OBJECTS + 1, 0, 0, XDS_ETOOBIG,
 	    "more than 10000 objects");
-	check_limit(RIM_MAX_CHILDREN, 1, 1, RIM_OK, NULL);
-	check_limit(RIM_MAX_CHILDREN + 1, 1, 1, RIM_ETOOBIG,
+	check_limit(RIM_MAX_CHILDREN, 1, 1, XDS_OK, NULL);
+	check_limit(RIM_MAX_CHILDREN + 1, 1, 1, XDS_ETOOBIG,
 	    "ExtrinsicObject 'Big': more than 1000 Slot elements");
-	check_limit(1, RIM_MAX_VALUES, 1, RIM_OK, NULL);
-	check_limit(1, RIM_MAX_VALUES + 1, 1, RIM_ETOOBIG,
+	check_limit(1, RIM_MAX_VALUES, 1, XDS_OK, NULL);
+	check_limit(1, RIM_MAX_VALUES + 1, 1, XDS_ETOOBIG,
 	    "Slot s0 has more than 1000 values");
-	check_limit(1, 1, RIM_MAX_TEXT, RIM_OK, NULL);
-	check_limit(1, 1, RIM_MAX_TEXT + 1, RIM_ETOOBIG,
+	check_limit(1, 1, RIM_MAX_TEXT, XDS_OK, NULL);
+	check_limit(1, 1, RIM_MAX_TEXT + 1, XDS_ETOOBIG,
 	    "a value of slot s0 is longer than 65536 bytes");
 }
 
@@ -371,9 +372,9 @@ test_write_escaping(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	o->id = rim_strdup(&l, "a\"b<c>&d'e");
 	o->name = rim_strdup(&l, "N & <M>");
-	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "x<y", "1 < 2 & \"3\""), RIM_OK);
+	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "x<y", "1 < 2 & \"3\""), XDS_OK);
 	buf_init(&b, 4096);
-	CU_ASSERT_EQUAL(rim_write_object(o, &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_object(o, &b), XDS_OK);
 	want = "<rim:RegistryPackage xmlns:rim=\"" NS_RIM "\" "
 	    "id=\"a&quot;b&lt;c&gt;&amp;d&apos;e\">"
 	    "<rim:Slot name=\"x&lt;y\"><rim:ValueList>"
@@ -394,11 +395,11 @@ test_write_forms(void)
 	char err[256];
 	const char *want;
 
-	CU_ASSERT_EQUAL_FATAL(parse(full_sor, &l, err, sizeof err), RIM_OK);
+	CU_ASSERT_EQUAL_FATAL(parse(full_sor, &l, err, sizeof err), XDS_OK);
 	buf_init(&b, 64 * 1024);
 	/* Status NULL is omitted; xmlns:rim comes first. */
 	l.obj[0].status = NULL;
-	CU_ASSERT_EQUAL(rim_write_object(&l.obj[0], &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_object(&l.obj[0], &b), XDS_OK);
 	want = "<rim:ExtrinsicObject xmlns:rim=\"" NS_RIM "\" id=\"Document01\""
 	    " lid=\"urn:uuid:1\" objectType=\"" OT_DE_STABLE "\" "
 	    "home=\"urn:oid:1.2.3\" mimeType=\"text/xml\" isOpaque=\"false\">"
@@ -431,12 +432,12 @@ test_write_forms(void)
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), want);
 
 	buf_reset(&b);
-	CU_ASSERT_EQUAL(rim_write_object(&l.obj[2], &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_object(&l.obj[2], &b), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:Classification xmlns:rim=\""
 	    NS_RIM "\" id=\"cl10\" classifiedObject=\"SubmissionSet01\" "
 	    "classificationNode=\"" NODE_SUBMISSIONSET "\"/>");
 	buf_reset(&b);
-	CU_ASSERT_EQUAL(rim_write_object(&l.obj[3], &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_object(&l.obj[3], &b), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:Association xmlns:rim=\""
 	    NS_RIM "\" id=\"as01\" associationType=\"" AT_HASMEMBER "\" "
 	    "sourceObject=\"SubmissionSet01\" targetObject=\"Document01\">"
@@ -444,19 +445,19 @@ test_write_forms(void)
 	    "<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>"
 	    "</rim:Association>");
 	buf_reset(&b);
-	CU_ASSERT_EQUAL(rim_write_object(&l.obj[4], &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_object(&l.obj[4], &b), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:ObjectRef xmlns:rim=\""
 	    NS_RIM "\" id=\"urn:uuid:aaaa\" home=\"urn:oid:1.2.3.4\"/>");
 	buf_reset(&b);
-	CU_ASSERT_EQUAL(rim_write_objectref("urn:uuid:b", NULL, &b), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_objectref("urn:uuid:b", NULL, &b), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rim:ObjectRef xmlns:rim=\""
 	    NS_RIM "\" id=\"urn:uuid:b\"/>");
 	buf_free(&b);
 
-	/* A full buffer: RIM_ETOOBIG and nothing half-written. */
+	/* A full buffer: XDS_ETOOBIG and nothing half-written. */
 	buf_init(&b, 100);
 	CU_ASSERT_EQUAL(buf_adds(&b, "keep"), XDS_OK);
-	CU_ASSERT_EQUAL(rim_write_object(&l.obj[0], &b), RIM_ETOOBIG);
+	CU_ASSERT_EQUAL(rim_write_object(&l.obj[0], &b), XDS_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "keep");
 	CU_ASSERT_EQUAL(b.b_len, 4);
 	buf_free(&b);
@@ -481,13 +482,13 @@ test_builders(void)
 	CU_ASSERT_EQUAL(l.nobj, 100);
 	CU_ASSERT_PTR_EQUAL(rim_find(&l, "id57"), &l.obj[57]);
 	o = &l.obj[3];
-	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "a", "1"), RIM_OK);
-	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "b", "2"), RIM_OK);
-	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "a", "3"), RIM_OK);
+	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "a", "1"), XDS_OK);
+	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "b", "2"), XDS_OK);
+	CU_ASSERT_EQUAL(rim_set_slot(&l, o, "a", "3"), XDS_OK);
 	CU_ASSERT_EQUAL(o->nslots, 2);
 	CU_ASSERT_STRING_EQUAL(rim_slot1(o, "a"), "3");
 	CU_ASSERT_STRING_EQUAL(rim_slot1(o, "b"), "2");
-	CU_ASSERT_EQUAL(rim_set_slot(&l, o, NULL, "x"), RIM_EINVAL);
+	CU_ASSERT_EQUAL(rim_set_slot(&l, o, NULL, "x"), XDS_EINVAL);
 	/* Big arena requests get their own block. */
 	CU_ASSERT_PTR_NOT_NULL(rim_alloc(&l, 100000));
 	CU_ASSERT_STRING_EQUAL(rim_strdup(&l, "after"), "after");
@@ -514,17 +515,17 @@ test_responses(void)
 	rim_errors_init(&e);
 	buf_init(&b, 8192);
 	CU_ASSERT_EQUAL(rim_write_registry_response(&b, ST_SUCCESS, &e),
-	    RIM_OK);
+	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rs:RegistryResponse xmlns:rs=\""
 	    NS_RS "\" status=\"" ST_SUCCESS "\"/>");
 	buf_reset(&b);
-	CU_ASSERT_EQUAL(rim_write_error_list(&b, &e), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_error_list(&b, &e), XDS_OK);
 	CU_ASSERT_EQUAL(b.b_len, 0);
 
 	CU_ASSERT_EQUAL(rim_errors_add(&e, 1, ERR_EXTRA_METADATA_NOT_SAVED,
-	    NULL, "slot %s not stored", "x<y"), RIM_OK);
+	    NULL, "slot %s not stored", "x<y"), XDS_OK);
 	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 0);
-	CU_ASSERT_EQUAL(rim_write_error_list(&b, &e), RIM_OK);
+	CU_ASSERT_EQUAL(rim_write_error_list(&b, &e), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rs:RegistryErrorList xmlns:rs=\""
 	    NS_RS "\" highestSeverity=\"" SEV_WARNING "\">"
 	    "<rs:RegistryError errorCode=\"XDSExtraMetadataNotSaved\" "
@@ -533,10 +534,10 @@ test_responses(void)
 	buf_reset(&b);
 
 	CU_ASSERT_EQUAL(rim_errors_add(&e, 0, ERR_UNKNOWN_PATIENTID,
-	    "urn:oid:1.2.3", "patient %d unknown", 42), RIM_OK);
+	    "urn:oid:1.2.3", "patient %d unknown", 42), XDS_OK);
 	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 1);
 	CU_ASSERT_EQUAL(rim_write_registry_response(&b, ST_FAILURE, &e),
-	    RIM_OK);
+	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&b), "<rs:RegistryResponse xmlns:rs=\""
 	    NS_RS "\" status=\"" ST_FAILURE "\"><rs:RegistryErrorList "
 	    "highestSeverity=\"" SEV_ERROR "\">"
@@ -551,7 +552,7 @@ test_responses(void)
 	/* A full buffer leaves nothing behind. */
 	buf_init(&b, 50);
 	CU_ASSERT_EQUAL(rim_write_registry_response(&b, ST_FAILURE, &e),
-	    RIM_ETOOBIG);
+	    XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(b.b_len, 0);
 	buf_free(&b);
 	rim_errors_free(&e);
@@ -561,17 +562,17 @@ test_responses(void)
 	rim_errors_init(&e);
 	for (i = 0; i < 1000; i++)
 		if (rim_errors_add(&e, 0, ERR_REGISTRY, NULL, "e%d", i) !=
-		    RIM_OK)
+		    XDS_OK)
 			break;
 	CU_ASSERT_EQUAL(i, 1000);
 	CU_ASSERT_EQUAL(rim_errors_add(&e, 0, ERR_REGISTRY, NULL, "more"),
-	    RIM_ETOOBIG);
+	    XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 1000);
 	/* an actor's error on a full list: kept out, not a failure, and
 	 * still recorded on the transaction */
 	xact_begin(&x, NULL, "/t", NULL, NULL);
 	CU_ASSERT_EQUAL(rim_error(&e, &x, ERR_REPOSITORY_BUSY, "busy %d", 1),
-	    RIM_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(rim_errors_nerror(&e), 1000);
 	CU_ASSERT_STRING_EQUAL(x.errors, ERR_REPOSITORY_BUSY);
 	CU_ASSERT_EQUAL(x.outcome, XACT_FAILURE);
@@ -580,7 +581,7 @@ test_responses(void)
 
 	rim_errors_init(&e);
 	CU_ASSERT_EQUAL(rim_error(&e, NULL, ERR_REGISTRY, "%s '%s'", "id",
-	    "x"), RIM_OK);
+	    "x"), XDS_OK);
 	CU_ASSERT_EQUAL(e.n, 1);
 	CU_ASSERT_STRING_EQUAL(e.v[0].context, "id 'x'");
 	CU_ASSERT_FALSE(e.v[0].warning);
@@ -645,7 +646,7 @@ test_index(void)
 		o->id = rim_strdup(&l, ids[i]);
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rim_add_object(&l, RIM_CLASSIFICATION));
-	CU_ASSERT_EQUAL(rim_index_build(&x, &l, keep_not_ref, NULL), RIM_OK);
+	CU_ASSERT_EQUAL(rim_index_build(&x, &l, keep_not_ref, NULL), XDS_OK);
 	CU_ASSERT_EQUAL(x.n, 4);	/* no ObjectRef, no object without id */
 	CU_ASSERT_STRING_EQUAL(x.v[0].id, "a");
 	CU_ASSERT_STRING_EQUAL(x.v[1].id, "b");
@@ -657,7 +658,7 @@ test_index(void)
 	CU_ASSERT_EQUAL(rim_index_find(&x, NULL), -1);
 	rim_index_free(&x);
 	CU_ASSERT_EQUAL(rim_index_find(&x, "m"), -1);
-	CU_ASSERT_EQUAL(rim_index_build(&x, &l, NULL, NULL), RIM_OK);
+	CU_ASSERT_EQUAL(rim_index_build(&x, &l, NULL, NULL), XDS_OK);
 	CU_ASSERT_EQUAL(x.n, 5);
 	CU_ASSERT_EQUAL(rim_index_find(&x, "z"), 2);
 	rim_index_free(&x);
@@ -756,14 +757,14 @@ round_trip(const struct rim_list *l, char *why, size_t whylen)
 	    "\">") != XDS_OK)
 		goto out;
 	for (i = 0; i < l->nobj; i++)
-		if (rim_write_object(&l->obj[i], &b) != RIM_OK) {
+		if (rim_write_object(&l->obj[i], &b) != XDS_OK) {
 			str_fmt(why, whylen, "write failed");
 			goto out;
 		}
 	if (buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK)
 		goto out;
 	if (rim_parse_submit_mem(b.b_data, b.b_len, &l2, why, whylen) !=
-	    RIM_OK)
+	    XDS_OK)
 		goto out;
 	if (l2.nobj != l->nobj) {
 		str_fmt(why, whylen, "%zu objects, then %zu", l->nobj,
@@ -923,14 +924,14 @@ corpus_file(const char *path, struct corpus_stats *st)
 		if (strstr(data, NS_RIM21) != NULL &&
 		    strstr(data, "SubmitObjectsRequest") != NULL &&
 		    rim_parse_submit_mem(data, n, &l, err, sizeof err) ==
-		    RIM_EVERSION)
+		    XDS_EUNSUPPORTED)
 			st->v21++;
 		free(data);
 		return;
 	}
 	st->files++;
 	rc = rim_parse_submit_mem(data, n, &l, err, sizeof err);
-	if (rc != RIM_OK) {
+	if (rc != XDS_OK) {
 		/* Not every file is a whole message (templates, logs,
 		 * negative cases); report them for a reader. */
 		if (getenv("TEST_EBRIM_VERBOSE") != NULL)
@@ -1051,9 +1052,9 @@ test_corpus_known(void)
 		n = fread(data, 1, (size_t)sb.st_size, fp);
 		fclose(fp);
 		rc = rim_parse_submit_mem(data, n, &l, err, sizeof err);
-		if (rc != RIM_OK || l.nobj == 0)
+		if (rc != XDS_OK || l.nobj == 0)
 			fprintf(stderr, "\n  %s: %d %s", files[i], rc, err);
-		CU_ASSERT_EQUAL(rc, RIM_OK);
+		CU_ASSERT_EQUAL(rc, XDS_OK);
 		CU_ASSERT(l.nobj > 0);
 		rim_list_free(&l);
 		free(data);
@@ -1073,7 +1074,7 @@ test_child_order(void)
 	struct rim_list l;
 	char err[512];
 
-	CU_ASSERT_EQUAL(parse(bad, &l, err, sizeof err), RIM_EINVAL);
+	CU_ASSERT_EQUAL(parse(bad, &l, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rim:Slot after rim:Name"));
 	rim_list_free(&l);
 }

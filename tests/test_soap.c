@@ -1148,15 +1148,15 @@ push_parse(const char *data, size_t len, size_t chunk, size_t max_xml,
 	int rc;
 
 	err[0] = '\0';
-	if ((rc = xml_push_new(&p, max_xml, dv, err, errlen)) != XML_OK) {
+	if ((rc = xml_push_new(&p, max_xml, dv, err, errlen)) != XDS_OK) {
 		*status = rc;
 		return NULL;
 	}
-	for (off = 0, rc = XML_OK; rc == XML_OK && off < len; off += k) {
+	for (off = 0, rc = XDS_OK; rc == XDS_OK && off < len; off += k) {
 		k = chunk == 0 || len - off < chunk ? len - off : chunk;
 		rc = xml_push_feed(p, data + off, k, err, errlen);
 	}
-	if (rc == XML_OK)
+	if (rc == XDS_OK)
 		rc = xml_push_finish(p, &doc, err, errlen);
 	xml_push_free(p);
 	*status = rc;
@@ -1202,12 +1202,12 @@ push_same(const char *rel)
 		    sizeof e2);
 		if (d1 == NULL) {
 			CU_ASSERT_PTR_NULL(d2);
-			CU_ASSERT_EQUAL(st, XML_EFORMAT);
+			CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 			/* same prefix; libxml2's message may differ for
 			 * non-XML input ("Document is empty") */
 			CU_ASSERT_EQUAL(strncmp(e2, e1, 30), 0);
 		} else {
-			CU_ASSERT_EQUAL(st, XML_OK);
+			CU_ASSERT_EQUAL(st, XDS_OK);
 			CU_ASSERT_PTR_NOT_NULL(d2);
 			if (d2 != NULL) {
 				b = dump(d2);
@@ -1287,12 +1287,12 @@ test_push_safety(void)
 
 	d = push_parse(xxe, strlen(xxe), 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
 	d = push_parse(laughs, strlen(laughs), 3, 4096, NULL, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
 	d = push_parse(plain, strlen(plain), 1, 4096, NULL, &st, err,
 	    sizeof err);
@@ -1300,12 +1300,12 @@ test_push_safety(void)
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
 	d = push_parse("<x>&e;</x>", 10, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err,
 	    "XML not well-formed (line 1): Entity 'e' not defined");
 	d = push_parse("<x>\n<y></x>", 11, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_EQUAL(strncmp(err, "XML not well-formed (line 2): ", 30), 0);
 	/* A NUL after the document: both parsers refuse it. */
 	d = push_parse("<x/>\0<y/>", 9, 0, 4096, NULL, &st, err, sizeof err);
@@ -1314,7 +1314,7 @@ test_push_safety(void)
 	CU_ASSERT_STRING_EQUAL(err, "XML not well-formed: NUL byte at offset 4");
 	d = push_parse("", 0, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 }
 
 /* A divert consumer that keeps the text and names parts cid:t<n>. */
@@ -1355,7 +1355,7 @@ dt_text(void *arg, const char *p, size_t n, char *err, size_t errlen)
 		str_fmt(err, errlen, "text refused");
 		return t->fail_text;
 	}
-	return buf_add(&t->text, p, n) == XDS_OK ? 0 : XML_ENOMEM;
+	return buf_add(&t->text, p, n) == XDS_OK ? 0 : XDS_ENOMEM;
 }
 
 static int
@@ -1412,7 +1412,7 @@ test_push_divert(void)
 		dv.arg = &t;
 		d = push_parse(in, strlen(in), chunk, 4096, &dv, &st, err,
 		    sizeof err);
-		CU_ASSERT_EQUAL(st, XML_OK);
+		CU_ASSERT_EQUAL(st, XDS_OK);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		CU_ASSERT_EQUAL(t.begun, 3);
 		CU_ASSERT_EQUAL(t.cancelled, 1);
@@ -1470,7 +1470,7 @@ test_push_divert_errors(void)
 	d = push_parse(nested, strlen(nested), 0, 4096, &dv, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EFORMAT);
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element b inside Document, whose content "
 	    "must be text (base64)");
 
@@ -1485,7 +1485,7 @@ test_push_divert_errors(void)
 	    "</xdsb:Document></xdsb:P>");
 	buf_reset(&t.text);
 	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
-	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_EQUAL(t.text.b_len, 8000);
 	xmlFreeDoc(d);
@@ -1495,7 +1495,7 @@ test_push_divert_errors(void)
 		memcpy(big + h + i * 8, "AAAAAA\r\n", 8);
 	buf_reset(&t.text);
 	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
-	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_EQUAL(t.text.b_len, 7000);
 	xmlFreeDoc(d);
@@ -1505,16 +1505,16 @@ test_push_divert_errors(void)
 	n += (size_t)str_fmt(big + n, sizeof big - n, "</x>");
 	d = push_parse(big, n, 100, 400, &dv, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_ETOOBIG);
+	CU_ASSERT_EQUAL(st, XDS_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(err, "XML larger than 400 bytes (diverted "
 	    "text not counted)");
 
 	/* a callback's status stops the parse and is returned */
-	t.fail_text = XML_EIO;
+	t.fail_text = XDS_EIO;
 	d = push_parse(nested, strlen(nested), 1, 4096, &dv, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
-	CU_ASSERT_EQUAL(st, XML_EIO);
+	CU_ASSERT_EQUAL(st, XDS_EIO);
 	CU_ASSERT_STRING_EQUAL(err, "text refused");
 	t.fail_text = 0;
 
@@ -1523,7 +1523,7 @@ test_push_divert_errors(void)
 	t.ended = 0;
 	d = push_parse(DT_ENV(DT_DOC("D1", "aGVs")), strlen(DT_ENV(DT_DOC("D1",
 	    "aGVs"))), 0, 4096, &dv, &st, err, sizeof err);
-	CU_ASSERT_EQUAL(st, XML_OK);
+	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	{
 		xmlNode *e = xml_next_elem(xml_first_elem(

@@ -125,7 +125,7 @@ check(const char *from, const char *to, int bsn)
 	if ((x = edit(base, from, to)) == NULL)
 		return -100;
 	rim_list_init(&l);
-	if (rim_parse_submit_mem(x, strlen(x), &l, err, sizeof err) != RIM_OK) {
+	if (rim_parse_submit_mem(x, strlen(x), &l, err, sizeof err) != XDS_OK) {
 		fprintf(stderr, "parse: %s\n", err);
 		free(x);
 		return -100;
@@ -345,7 +345,7 @@ test_all_reported(void)
 	rim_errors_free(&errs);
 	rim_errors_init(&errs);
 	CU_ASSERT_EQUAL_FATAL(rim_parse_submit_mem(y, strlen(y), &l, err,
-	    sizeof err), RIM_OK);
+	    sizeof err), XDS_OK);
 	memset(&o, 0, sizeof o);
 	CU_ASSERT_EQUAL(validate_submission(&l, &o, &errs), VALIDATE_INVALID);
 	CU_ASSERT_EQUAL(errs.n, 2);
@@ -410,7 +410,7 @@ test_corpus(void)
 		rim_errors_init(&errs);
 		memset(&o, 0, sizeof o);
 		CU_ASSERT_EQUAL(rim_parse_submit_mem(x, len, &l, err,
-		    sizeof err), RIM_OK);
+		    sizeof err), XDS_OK);
 		if (validate_submission(&l, &o, &errs) != VALIDATE_OK) {
 			fprintf(stderr, "%s:\n", ok[i]);
 			has("-", NULL);

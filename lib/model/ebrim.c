@@ -151,31 +151,31 @@ rim_set_slot(struct rim_list *l, struct rim_object *o, const char *name,
 	size_t i;
 
 	if (name == NULL || value == NULL)
-		return RIM_EINVAL;
+		return XDS_EINVAL;
 	if ((vals = rim_alloc(l, sizeof *vals)) == NULL ||
 	    (vals[0] = rim_strdup(l, value)) == NULL)
-		return RIM_ENOMEM;
+		return XDS_ENOMEM;
 	for (i = 0; i < o->nslots; i++)
 		if (strcmp(o->slots[i].name, name) == 0) {
 			o->slots[i].values = vals;
 			o->slots[i].nvalues = 1;
-			return RIM_OK;
+			return XDS_OK;
 		}
 	if (o->nslots >= RIM_MAX_CHILDREN)
-		return RIM_ETOOBIG;
+		return XDS_ETOOBIG;
 	/* Grow by copying into the arena; the old array stays there unused. */
 	if ((ns = rim_alloc(l, (o->nslots + 1) * sizeof *ns)) == NULL)
-		return RIM_ENOMEM;
+		return XDS_ENOMEM;
 	if (o->nslots > 0)
 		memcpy(ns, o->slots, o->nslots * sizeof *ns);
 	if ((ns[o->nslots].name = rim_strdup(l, name)) == NULL)
-		return RIM_ENOMEM;
+		return XDS_ENOMEM;
 	ns[o->nslots].slot_type = NULL;
 	ns[o->nslots].values = vals;
 	ns[o->nslots].nvalues = 1;
 	o->slots = ns;
 	o->nslots++;
-	return RIM_OK;
+	return XDS_OK;
 }
 
 const struct rim_slot *
@@ -259,7 +259,7 @@ rim_index_build(struct rim_index *x, const struct rim_list *l,
 
 	x->n = 0;
 	if ((x->v = calloc(l->nobj + 1, sizeof *x->v)) == NULL)
-		return RIM_ENOMEM;
+		return XDS_ENOMEM;
 	for (i = 0; i < l->nobj; i++) {
 		if (l->obj[i].id == NULL ||
 		    (keep != NULL && !keep(l, i, arg)))
@@ -269,7 +269,7 @@ rim_index_build(struct rim_index *x, const struct rim_list *l,
 		x->n++;
 	}
 	qsort(x->v, x->n, sizeof *x->v, idref_cmp);
-	return RIM_OK;
+	return XDS_OK;
 }
 
 long

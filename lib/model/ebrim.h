@@ -11,6 +11,11 @@
  *
  * The model is generic ebRIM; XDS meaning (which classification is a
  * classCode, what a DocumentEntry requires) lives in registry/.
+ *
+ * Functions return enum xds_status (status.h): the parsers XDS_EFORMAT
+ * for malformed input (err says where and why), XDS_EUNSUPPORTED for the
+ * ebRIM 2.1 namespace, XDS_ETOOBIG past a limit, XDS_ENOMEM; the others
+ * XDS_EINVAL for a bad argument.
  */
 #ifndef XDS_EBRIM_H
 #define XDS_EBRIM_H
@@ -19,9 +24,11 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+#include "status.h"
+
 struct buf;
 
-/* Limits: past them parsing fails with RIM_ETOOBIG and a reason. */
+/* Limits: past them parsing fails with XDS_ETOOBIG and a reason. */
 #define RIM_MAX_OBJECTS		10000	/* top-level objects per list */
 #define RIM_MAX_CHILDREN	1000	/* slots, classifications, ... per object */
 #define RIM_MAX_VALUES		1000	/* values per slot */
@@ -37,14 +44,6 @@ enum rim_kind {
 #define RIM_KIND_MAX	RIM_OBJECT_REF
 /* The ebRIM 3.0 element name of a kind ("ExtrinsicObject"), or NULL. */
 const char *rim_kind_elem(enum rim_kind);
-
-enum rim_status {
-	RIM_OK = 0,
-	RIM_EINVAL = -1,	/* malformed; err says where and why */
-	RIM_ENOMEM = -2,
-	RIM_ETOOBIG = -3,
-	RIM_EVERSION = -4,	/* ebRIM 2.1 namespace: not accepted */
-};
 
 struct rim_slot {
 	char	 *name;
@@ -166,7 +165,7 @@ struct rim_index {
 	size_t		 n;
 };
 typedef int (*rim_keep_fn)(const struct rim_list *, size_t i, void *arg);
-/* RIM_OK or RIM_ENOMEM (the index is then empty). */
+/* XDS_OK or XDS_ENOMEM (the index is then empty). */
 int	rim_index_build(struct rim_index *, const struct rim_list *,
 	    rim_keep_fn keep, void *arg);
 /* The index into the list of an object with this id, or -1 (id NULL,
@@ -178,7 +177,7 @@ void	rim_index_free(struct rim_index *);
  * declared on the element itself so the text stands alone), appended to
  * out.  The text always starts "<rim:Kind xmlns:rim=\"...\"" followed by
  * the other attributes; NULL attributes are omitted.  On failure
- * (RIM_ENOMEM, RIM_ETOOBIG when out's cap is hit) nothing is appended. */
+ * (XDS_ENOMEM, XDS_ETOOBIG when out's cap is hit) nothing is appended. */
 int	rim_write_object(const struct rim_object *, struct buf *out);
 /* Same, only <rim:ObjectRef id=".." [home=".."]/>. */
 int	rim_write_objectref(const char *id, const char *home, struct buf *out);
@@ -206,7 +205,7 @@ int	rim_errors_add(struct rim_errors *, int warning, const char *code,
 	    const char *location, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 /* The same with a va_list (for an actor's own printf-like error helper).
- * Both return RIM_OK, RIM_ENOMEM, or RIM_ETOOBIG when the list is full
+ * Both return XDS_OK, XDS_ENOMEM, or XDS_ETOOBIG when the list is full
  * (the error is dropped: the first ones are kept, which is not a failure
  * of the caller). */
 int	rim_errors_vadd(struct rim_errors *, int warning, const char *code,
@@ -215,8 +214,8 @@ int	rim_errors_vadd(struct rim_errors *, int warning, const char *code,
 /*
  * An actor's own error (not a warning, no location), codeContext from
  * fmt, also recorded on the transaction x (xact_add_error) unless x is
- * NULL.  RIM_OK, also when the list is full (the first errors are kept),
- * or RIM_ENOMEM (errs->nomem is set).
+ * NULL.  XDS_OK, also when the list is full (the first errors are kept),
+ * or XDS_ENOMEM (errs->nomem is set).
  */
 struct xact;
 int	rim_error(struct rim_errors *, struct xact *x, const char *code,
@@ -235,7 +234,8 @@ int	rim_write_error_list(struct buf *out, const struct rim_errors *errs);
  * publication): element writers that append ebRIM 3.0 with the rim:
  * prefix, which the caller declares on an enclosing element.  Values are
  * escaped; new Classification and ExternalIdentifier ids are fresh
- * urn:uuids.  Each returns XDS_OK or a buf_status (-1 if no UUID).
+ * urn:uuids.  Each returns XDS_OK, XDS_ENOMEM or XDS_ETOOBIG from the
+ * buffer, or XDS_EIO when no UUID could be made.
  */
 struct rim_code {
 	char	code[128];

@@ -17,7 +17,7 @@
  *   VersionInfo accepted and ignored.
  * Child order is not enforced (the writer produces rim.xsd order).
  * Elements of other namespaces are ignored; anything in the ebRIM 2.1
- * namespace gives RIM_EVERSION.  Missing required attributes become ""
+ * namespace gives XDS_EUNSUPPORTED.  Missing required attributes become ""
  * (the registry reports them with XDS error codes); optional ones NULL.
  * Text of rim:Value is trimmed of surrounding ASCII whitespace.
  */
@@ -94,15 +94,15 @@ attr(struct pctx *c, const xmlNode *n, const char *name, int required,
 	*out = NULL;
 	if (v == NULL) {
 		if (!required)
-			return RIM_OK;
+			return XDS_OK;
 		v = "";
 	}
 	if ((len = strlen(v)) > RIM_MAX_TEXT)
-		return fail(c, RIM_ETOOBIG, "attribute %s longer than %d bytes",
+		return fail(c, XDS_ETOOBIG, "attribute %s longer than %d bytes",
 		    name, RIM_MAX_TEXT);
 	if ((*out = rim_strndup(c->l, v, len)) == NULL)
-		return fail(c, RIM_ENOMEM, "out of memory");
-	return RIM_OK;
+		return fail(c, XDS_ENOMEM, "out of memory");
+	return XDS_OK;
 }
 
 /* xml:lang of a LocalizedString, or NULL. */
@@ -123,12 +123,12 @@ attr_lang(struct pctx *c, const xmlNode *n, char **out)
 		if (a->children != NULL && a->children->content != NULL)
 			v = (const char *)a->children->content;
 		if (strlen(v) > RIM_MAX_TEXT)
-			return fail(c, RIM_ETOOBIG, "xml:lang too long");
+			return fail(c, XDS_ETOOBIG, "xml:lang too long");
 		if ((*out = rim_strdup(c->l, v)) == NULL)
-			return fail(c, RIM_ENOMEM, "out of memory");
+			return fail(c, XDS_ENOMEM, "out of memory");
 		break;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -136,12 +136,12 @@ value_text(struct pctx *c, const xmlNode *n, const char *slot, char **out)
 {
 	xmlChar *t;
 	const char *s, *e;
-	int rc = RIM_OK;
+	int rc = XDS_OK;
 
 	if ((t = xmlNodeGetContent(n)) == NULL) {
 		if ((*out = rim_strdup(c->l, "")) == NULL)
-			return fail(c, RIM_ENOMEM, "out of memory");
-		return RIM_OK;
+			return fail(c, XDS_ENOMEM, "out of memory");
+		return XDS_OK;
 	}
 	s = (const char *)t;
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
@@ -151,10 +151,10 @@ value_text(struct pctx *c, const xmlNode *n, const char *slot, char **out)
 	    e[-1] == '\n'))
 		e--;
 	if ((size_t)(e - s) > RIM_MAX_TEXT)
-		rc = fail(c, RIM_ETOOBIG, "a value of slot %s is longer than "
+		rc = fail(c, XDS_ETOOBIG, "a value of slot %s is longer than "
 		    "%d bytes", slot, RIM_MAX_TEXT);
 	else if ((*out = rim_strndup(c->l, s, (size_t)(e - s))) == NULL)
-		rc = fail(c, RIM_ENOMEM, "out of memory");
+		rc = fail(c, XDS_ENOMEM, "out of memory");
 	xmlFree(t);
 	return rc;
 }
@@ -163,9 +163,9 @@ static int
 check_version(struct pctx *c, const xmlNode *n)
 {
 	if (is_rim21(n))
-		return fail(c, RIM_EVERSION, "ebRIM 2.1 is not accepted "
+		return fail(c, XDS_EUNSUPPORTED, "ebRIM 2.1 is not accepted "
 		    "(element %s); send ebRIM 3.0", (const char *)n->name);
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -175,51 +175,52 @@ parse_slot(struct pctx *c, xmlNode *n, struct rim_slot *s)
 	size_t nv = 0;
 	int rc;
 
-	if ((rc = attr(c, n, "name", 1, &s->name)) != RIM_OK ||
-	    (rc = attr(c, n, "slotType", 0, &s->slot_type)) != RIM_OK)
+	if ((rc = attr(c, n, "name", 1, &s->name)) != XDS_OK ||
+	    (rc = attr(c, n, "slotType", 0, &s->slot_type)) != XDS_OK)
 		return rc;
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
-		if ((rc = check_version(c, ch)) != RIM_OK)
+		if ((rc = check_version(c, ch)) != XDS_OK)
 			return rc;
 		if (!is_rim(ch))
 			continue;
 		if (!name_is(ch, "ValueList"))
-			return fail(c, RIM_EINVAL, "unexpected element rim:%s "
+			return fail(c, XDS_EFORMAT, "unexpected element rim:%s "
 			    "in Slot %s", (const char *)ch->name, s->name);
 		if (vl != NULL)
-			return fail(c, RIM_EINVAL, "Slot %s has more than one "
+			return fail(c, XDS_EFORMAT, "Slot %s has more than one "
 			    "ValueList", s->name);
 		vl = ch;
 	}
 	if (vl == NULL)
-		return fail(c, RIM_EINVAL, "Slot %s has no ValueList", s->name);
+		return fail(c, XDS_EFORMAT, "Slot %s has no ValueList",
+		    s->name);
 	for (v = xml_first_elem(vl); v != NULL; v = xml_next_elem(v)) {
-		if ((rc = check_version(c, v)) != RIM_OK)
+		if ((rc = check_version(c, v)) != XDS_OK)
 			return rc;
 		if (!is_rim(v))
 			continue;
 		if (!name_is(v, "Value"))
-			return fail(c, RIM_EINVAL, "unexpected element rim:%s "
+			return fail(c, XDS_EFORMAT, "unexpected element rim:%s "
 			    "in the ValueList of Slot %s",
 			    (const char *)v->name, s->name);
 		if (++nv > RIM_MAX_VALUES)
-			return fail(c, RIM_ETOOBIG, "Slot %s has more than %d "
+			return fail(c, XDS_ETOOBIG, "Slot %s has more than %d "
 			    "values", s->name, RIM_MAX_VALUES);
 	}
 	s->nvalues = 0;
 	if (nv == 0)
-		return RIM_OK;
+		return XDS_OK;
 	if ((s->values = rim_alloc(c->l, nv * sizeof *s->values)) == NULL)
-		return fail(c, RIM_ENOMEM, "out of memory");
+		return fail(c, XDS_ENOMEM, "out of memory");
 	for (v = xml_first_elem(vl); v != NULL; v = xml_next_elem(v)) {
 		if (!is_rim(v))
 			continue;
 		if ((rc = value_text(c, v, s->name,
-		    &s->values[s->nvalues])) != RIM_OK)
+		    &s->values[s->nvalues])) != XDS_OK)
 			return rc;
 		s->nvalues++;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 /* Name or Description: the first LocalizedString.  Leaves the outputs
@@ -232,25 +233,25 @@ parse_istring(struct pctx *c, xmlNode *n, char **value, char **lang,
 	int rc;
 
 	for (ls = xml_first_elem(n); ls != NULL; ls = xml_next_elem(ls)) {
-		if ((rc = check_version(c, ls)) != RIM_OK)
+		if ((rc = check_version(c, ls)) != XDS_OK)
 			return rc;
 		if (!is_rim(ls))
 			continue;
 		if (!name_is(ls, "LocalizedString"))
-			return fail(c, RIM_EINVAL, "unexpected element rim:%s "
+			return fail(c, XDS_EFORMAT, "unexpected element rim:%s "
 			    "in %s", (const char *)ls->name,
 			    (const char *)n->name);
 		if (*value != NULL)
 			continue;	/* further languages are not kept */
-		if ((rc = attr(c, ls, "value", 1, value)) != RIM_OK)
+		if ((rc = attr(c, ls, "value", 1, value)) != XDS_OK)
 			return rc;
-		if (lang != NULL && (rc = attr_lang(c, ls, lang)) != RIM_OK)
+		if (lang != NULL && (rc = attr_lang(c, ls, lang)) != XDS_OK)
 			return rc;
 		if (charset != NULL &&
-		    (rc = attr(c, ls, "charset", 0, charset)) != RIM_OK)
+		    (rc = attr(c, ls, "charset", 0, charset)) != XDS_OK)
 			return rc;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 /* Count the rim: children with this name; fail past RIM_MAX_CHILDREN. */
@@ -263,9 +264,9 @@ count_children(struct pctx *c, xmlNode *n, const char *name, size_t *out)
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch))
 		if (is_rim(ch) && name_is(ch, name) &&
 		    ++*out > RIM_MAX_CHILDREN)
-			return fail(c, RIM_ETOOBIG, "more than %d %s elements",
+			return fail(c, XDS_ETOOBIG, "more than %d %s elements",
 			    RIM_MAX_CHILDREN, name);
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -277,20 +278,20 @@ parse_slots(struct pctx *c, xmlNode *n, struct rim_slot **slots,
 	int rc;
 
 	*nslots = 0;
-	if ((rc = count_children(c, n, "Slot", &cnt)) != RIM_OK)
+	if ((rc = count_children(c, n, "Slot", &cnt)) != XDS_OK)
 		return rc;
 	if (cnt == 0)
-		return RIM_OK;
+		return XDS_OK;
 	if ((*slots = rim_alloc(c->l, cnt * sizeof **slots)) == NULL)
-		return fail(c, RIM_ENOMEM, "out of memory");
+		return fail(c, XDS_ENOMEM, "out of memory");
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
 		if (!is_rim(ch) || !name_is(ch, "Slot"))
 			continue;
-		if ((rc = parse_slot(c, ch, &(*slots)[*nslots])) != RIM_OK)
+		if ((rc = parse_slot(c, ch, &(*slots)[*nslots])) != XDS_OK)
 			return rc;
 		++*nslots;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 /*
@@ -319,14 +320,14 @@ check_order(struct pctx *c, const xmlNode *n, const char *what)
 		if (i == sizeof rank / sizeof rank[0])
 			continue;	/* other children are checked elsewhere */
 		if (i < last)
-			return fail(c, RIM_EINVAL, "%s%srim:%s after rim:%s; "
+			return fail(c, XDS_EFORMAT, "%s%srim:%s after rim:%s; "
 			    "ebRIM 3.0 orders Slot, Name, Description, "
 			    "VersionInfo, Classification, ExternalIdentifier",
 			    what ? what : "", what ? ": " : "", rank[i],
 			    rank[last]);
 		last = i;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -335,29 +336,29 @@ parse_classification(struct pctx *c, xmlNode *n, struct rim_classification *k)
 	xmlNode *ch;
 	int rc, names = 0;
 
-	if ((rc = check_order(c, n, "Classification")) != RIM_OK ||
-	    (rc = attr(c, n, "id", 1, &k->id)) != RIM_OK ||
-	    (rc = attr(c, n, "classificationScheme", 1, &k->scheme)) != RIM_OK ||
-	    (rc = attr(c, n, "classifiedObject", 1, &k->classified)) != RIM_OK ||
-	    (rc = attr(c, n, "classificationNode", 1, &k->node)) != RIM_OK ||
-	    (rc = attr(c, n, "nodeRepresentation", 1, &k->noderep)) != RIM_OK)
+	if ((rc = check_order(c, n, "Classification")) != XDS_OK ||
+	    (rc = attr(c, n, "id", 1, &k->id)) != XDS_OK ||
+	    (rc = attr(c, n, "classificationScheme", 1, &k->scheme)) != XDS_OK ||
+	    (rc = attr(c, n, "classifiedObject", 1, &k->classified)) != XDS_OK ||
+	    (rc = attr(c, n, "classificationNode", 1, &k->node)) != XDS_OK ||
+	    (rc = attr(c, n, "nodeRepresentation", 1, &k->noderep)) != XDS_OK)
 		return rc;
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
-		if ((rc = check_version(c, ch)) != RIM_OK)
+		if ((rc = check_version(c, ch)) != XDS_OK)
 			return rc;
 		if (!is_rim(ch) || name_is(ch, "Slot") ||
 		    name_is(ch, "Description") || name_is(ch, "VersionInfo"))
 			continue;
 		if (name_is(ch, "Name")) {
 			if (names++)
-				return fail(c, RIM_EINVAL, "Classification "
+				return fail(c, XDS_EFORMAT, "Classification "
 				    "'%s' has more than one Name", k->id);
 			if ((rc = parse_istring(c, ch, &k->name, NULL,
-			    NULL)) != RIM_OK)
+			    NULL)) != XDS_OK)
 				return rc;
 			continue;
 		}
-		return fail(c, RIM_EINVAL, "element rim:%s is not supported "
+		return fail(c, XDS_EFORMAT, "element rim:%s is not supported "
 		    "in Classification '%s'", (const char *)ch->name, k->id);
 	}
 	return parse_slots(c, n, &k->slots, &k->nslots);
@@ -369,32 +370,33 @@ parse_extid(struct pctx *c, xmlNode *n, struct rim_extid *e)
 	xmlNode *ch;
 	int rc, names = 0;
 
-	if ((rc = check_order(c, n, "ExternalIdentifier")) != RIM_OK ||
-	    (rc = attr(c, n, "id", 1, &e->id)) != RIM_OK ||
-	    (rc = attr(c, n, "identificationScheme", 1, &e->scheme)) != RIM_OK ||
-	    (rc = attr(c, n, "value", 1, &e->value)) != RIM_OK ||
+	if ((rc = check_order(c, n, "ExternalIdentifier")) != XDS_OK ||
+	    (rc = attr(c, n, "id", 1, &e->id)) != XDS_OK ||
+	    (rc = attr(c, n, "identificationScheme", 1, &e->scheme)) != XDS_OK ||
+	    (rc = attr(c, n, "value", 1, &e->value)) != XDS_OK ||
 	    (rc = attr(c, n, "registryObject", 1, &e->registry_object)) !=
-	    RIM_OK)
+	    XDS_OK)
 		return rc;
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
-		if ((rc = check_version(c, ch)) != RIM_OK)
+		if ((rc = check_version(c, ch)) != XDS_OK)
 			return rc;
 		if (!is_rim(ch) || name_is(ch, "Description") ||
 		    name_is(ch, "VersionInfo"))
 			continue;
 		if (name_is(ch, "Name")) {
 			if (names++)
-				return fail(c, RIM_EINVAL, "ExternalIdentifier "
-				    "'%s' has more than one Name", e->id);
+				return fail(c, XDS_EFORMAT,
+				    "ExternalIdentifier '%s' has more than "
+				    "one Name", e->id);
 			if ((rc = parse_istring(c, ch, &e->name, NULL,
-			    NULL)) != RIM_OK)
+			    NULL)) != XDS_OK)
 				return rc;
 			continue;
 		}
-		return fail(c, RIM_EINVAL, "element rim:%s is not supported "
+		return fail(c, XDS_EFORMAT, "element rim:%s is not supported "
 		    "in ExternalIdentifier '%s'", (const char *)ch->name, e->id);
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -404,40 +406,40 @@ parse_object(struct pctx *c, xmlNode *n, struct rim_object *o)
 	size_t ncls, neid;
 	int rc, names = 0, descs = 0, vers = 0;
 
-	if ((rc = attr(c, n, "id", 1, &o->id)) != RIM_OK)
+	if ((rc = attr(c, n, "id", 1, &o->id)) != XDS_OK)
 		return rc;
 	c->id = o->id;
-	if ((rc = check_order(c, n, NULL)) != RIM_OK)
+	if ((rc = check_order(c, n, NULL)) != XDS_OK)
 		return rc;
-	if ((rc = attr(c, n, "home", 0, &o->home)) != RIM_OK)
+	if ((rc = attr(c, n, "home", 0, &o->home)) != XDS_OK)
 		return rc;
 	if (o->kind != RIM_OBJECT_REF &&
-	    ((rc = attr(c, n, "lid", 0, &o->lid)) != RIM_OK ||
-	    (rc = attr(c, n, "objectType", 0, &o->object_type)) != RIM_OK ||
-	    (rc = attr(c, n, "status", 0, &o->status)) != RIM_OK))
+	    ((rc = attr(c, n, "lid", 0, &o->lid)) != XDS_OK ||
+	    (rc = attr(c, n, "objectType", 0, &o->object_type)) != XDS_OK ||
+	    (rc = attr(c, n, "status", 0, &o->status)) != XDS_OK))
 		return rc;
 	switch (o->kind) {
 	case RIM_EXTRINSIC_OBJECT:
-		if ((rc = attr(c, n, "mimeType", 0, &o->mime_type)) != RIM_OK ||
-		    (rc = attr(c, n, "isOpaque", 0, &o->is_opaque)) != RIM_OK)
+		if ((rc = attr(c, n, "mimeType", 0, &o->mime_type)) != XDS_OK ||
+		    (rc = attr(c, n, "isOpaque", 0, &o->is_opaque)) != XDS_OK)
 			return rc;
 		break;
 	case RIM_ASSOCIATION:
 		if ((rc = attr(c, n, "associationType", 1, &o->assoc_type)) !=
-		    RIM_OK ||
-		    (rc = attr(c, n, "sourceObject", 1, &o->source)) != RIM_OK ||
-		    (rc = attr(c, n, "targetObject", 1, &o->target)) != RIM_OK)
+		    XDS_OK ||
+		    (rc = attr(c, n, "sourceObject", 1, &o->source)) != XDS_OK ||
+		    (rc = attr(c, n, "targetObject", 1, &o->target)) != XDS_OK)
 			return rc;
 		break;
 	case RIM_CLASSIFICATION:
 		if ((rc = attr(c, n, "classificationScheme", 1, &o->scheme)) !=
-		    RIM_OK ||
+		    XDS_OK ||
 		    (rc = attr(c, n, "classifiedObject", 1, &o->classified)) !=
-		    RIM_OK ||
+		    XDS_OK ||
 		    (rc = attr(c, n, "classificationNode", 1, &o->node)) !=
-		    RIM_OK ||
+		    XDS_OK ||
 		    (rc = attr(c, n, "nodeRepresentation", 1, &o->noderep)) !=
-		    RIM_OK)
+		    XDS_OK)
 			return rc;
 		break;
 	default:
@@ -445,33 +447,34 @@ parse_object(struct pctx *c, xmlNode *n, struct rim_object *o)
 	}
 
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
-		if ((rc = check_version(c, ch)) != RIM_OK)
+		if ((rc = check_version(c, ch)) != XDS_OK)
 			return rc;
 		if (!is_rim(ch) || name_is(ch, "Slot"))
 			continue;
 		if (o->kind == RIM_OBJECT_REF)
-			return fail(c, RIM_EINVAL, "element rim:%s is not "
+			return fail(c, XDS_EFORMAT, "element rim:%s is not "
 			    "allowed in an ObjectRef", (const char *)ch->name);
 		if (name_is(ch, "Name")) {
 			if (names++)
-				return fail(c, RIM_EINVAL, "more than one Name");
+				return fail(c, XDS_EFORMAT,
+				    "more than one Name");
 			rc = parse_istring(c, ch, &o->name, &o->name_lang,
 			    &o->name_charset);
 		} else if (name_is(ch, "Description")) {
 			if (descs++)
-				return fail(c, RIM_EINVAL,
+				return fail(c, XDS_EFORMAT,
 				    "more than one Description");
 			rc = parse_istring(c, ch, &o->description,
 			    &o->description_lang, NULL);
 		} else if (name_is(ch, "VersionInfo")) {
 			if (vers++)
-				return fail(c, RIM_EINVAL,
+				return fail(c, XDS_EFORMAT,
 				    "more than one VersionInfo");
 			if ((rc = attr(c, ch, "versionName", 0,
-			    &o->version_name)) == RIM_OK &&
+			    &o->version_name)) == XDS_OK &&
 			    o->version_name == NULL &&
 			    (o->version_name = rim_strdup(c->l, "")) == NULL)
-				rc = fail(c, RIM_ENOMEM, "out of memory");
+				rc = fail(c, XDS_ENOMEM, "out of memory");
 		} else if (name_is(ch, "ContentVersionInfo") &&
 		    o->kind == RIM_EXTRINSIC_OBJECT)
 			continue;
@@ -480,41 +483,41 @@ parse_object(struct pctx *c, xmlNode *n, struct rim_object *o)
 			continue;
 		else if (name_is(ch, "RegistryObjectList") &&
 		    o->kind == RIM_REGISTRY_PACKAGE)
-			return fail(c, RIM_EINVAL, "a RegistryObjectList inside "
-			    "a RegistryPackage is not supported");
+			return fail(c, XDS_EFORMAT, "a RegistryObjectList "
+			    "inside a RegistryPackage is not supported");
 		else
-			return fail(c, RIM_EINVAL, "unknown element rim:%s",
+			return fail(c, XDS_EFORMAT, "unknown element rim:%s",
 			    (const char *)ch->name);
-		if (rc != RIM_OK)
+		if (rc != XDS_OK)
 			return rc;
 	}
 
-	if ((rc = parse_slots(c, n, &o->slots, &o->nslots)) != RIM_OK ||
-	    (rc = count_children(c, n, "Classification", &ncls)) != RIM_OK ||
-	    (rc = count_children(c, n, "ExternalIdentifier", &neid)) != RIM_OK)
+	if ((rc = parse_slots(c, n, &o->slots, &o->nslots)) != XDS_OK ||
+	    (rc = count_children(c, n, "Classification", &ncls)) != XDS_OK ||
+	    (rc = count_children(c, n, "ExternalIdentifier", &neid)) != XDS_OK)
 		return rc;
 	if (ncls > 0 && (o->cls = rim_alloc(c->l, ncls * sizeof *o->cls)) ==
 	    NULL)
-		return fail(c, RIM_ENOMEM, "out of memory");
+		return fail(c, XDS_ENOMEM, "out of memory");
 	if (neid > 0 && (o->eids = rim_alloc(c->l, neid * sizeof *o->eids)) ==
 	    NULL)
-		return fail(c, RIM_ENOMEM, "out of memory");
+		return fail(c, XDS_ENOMEM, "out of memory");
 	for (ch = xml_first_elem(n); ch != NULL; ch = xml_next_elem(ch)) {
 		if (!is_rim(ch))
 			continue;
 		if (name_is(ch, "Classification")) {
 			if ((rc = parse_classification(c, ch,
-			    &o->cls[o->ncls])) != RIM_OK)
+			    &o->cls[o->ncls])) != XDS_OK)
 				return rc;
 			o->ncls++;
 		} else if (name_is(ch, "ExternalIdentifier")) {
 			if ((rc = parse_extid(c, ch, &o->eids[o->neids])) !=
-			    RIM_OK)
+			    XDS_OK)
 				return rc;
 			o->neids++;
 		}
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 static int
@@ -548,46 +551,46 @@ rim_parse_list(xmlNode *list, struct rim_list *out, char *err, size_t errlen)
 	if (errlen > 0)
 		err[0] = '\0';
 	if (list == NULL) {
-		rc = fail(&c, RIM_EINVAL, "no RegistryObjectList");
+		rc = fail(&c, XDS_EFORMAT, "no RegistryObjectList");
 		goto fail;
 	}
-	if ((rc = check_version(&c, list)) != RIM_OK)
+	if ((rc = check_version(&c, list)) != XDS_OK)
 		goto fail;
 	for (ch = xml_first_elem(list); ch != NULL; ch = xml_next_elem(ch)) {
 		pos++;
 		c.what = NULL;
 		c.id = NULL;
-		if ((rc = check_version(&c, ch)) != RIM_OK)
+		if ((rc = check_version(&c, ch)) != XDS_OK)
 			goto fail;
 		if (!is_rim(ch))
 			continue;
 		if (elem_kind(ch, &kind) != 0) {
 			if (name_is(ch, "ExternalIdentifier"))
-				rc = fail(&c, RIM_EINVAL, "ExternalIdentifier "
+				rc = fail(&c, XDS_EFORMAT, "ExternalIdentifier "
 				    "'%s' at top level (object %zu): it must "
 				    "be inside its registry object",
 				    xml_attr(ch, "id") ? xml_attr(ch, "id") :
 				    "", pos);
 			else
-				rc = fail(&c, RIM_EINVAL, "unknown element "
+				rc = fail(&c, XDS_EFORMAT, "unknown element "
 				    "rim:%s in RegistryObjectList (object %zu)",
 				    (const char *)ch->name, pos);
 			goto fail;
 		}
 		if (out->nobj >= RIM_MAX_OBJECTS) {
-			rc = fail(&c, RIM_ETOOBIG, "more than %d objects in "
+			rc = fail(&c, XDS_ETOOBIG, "more than %d objects in "
 			    "RegistryObjectList", RIM_MAX_OBJECTS);
 			goto fail;
 		}
 		if ((o = rim_add_object(out, kind)) == NULL) {
-			rc = fail(&c, RIM_ENOMEM, "out of memory");
+			rc = fail(&c, XDS_ENOMEM, "out of memory");
 			goto fail;
 		}
 		c.what = rim_kind_elem(kind);
-		if ((rc = parse_object(&c, ch, o)) != RIM_OK)
+		if ((rc = parse_object(&c, ch, o)) != XDS_OK)
 			goto fail;
 	}
-	return RIM_OK;
+	return XDS_OK;
 fail:
 	rim_list_free(out);
 	return rc;
@@ -608,11 +611,11 @@ find_list(xmlNode *root, xmlNode **list, char *err, size_t errlen)
 			str_fmt(err, errlen, "ebRIM 2.1 is not accepted "
 			    "(element %s); send ebRIM 3.0",
 			    (const char *)n->name);
-			return RIM_EVERSION;
+			return XDS_EUNSUPPORTED;
 		}
 		if (xml_is(n, NS_RIM, "RegistryObjectList")) {
 			*list = n;
-			return RIM_OK;
+			return XDS_OK;
 		}
 		if (xml_is(n, NS_SOAP12, "Envelope") ||
 		    xml_is(n, NS_SOAP11, "Envelope")) {
@@ -638,12 +641,12 @@ find_list(xmlNode *root, xmlNode **list, char *err, size_t errlen)
 			    "AdhocQueryResponse")) {
 				/* An empty query answer has no list. */
 				*list = NULL;
-				return RIM_OK;
+				return XDS_OK;
 			}
 			if (ch == NULL) {
 				str_fmt(err, errlen, "SubmitObjectsRequest "
 				    "without a RegistryObjectList");
-				return RIM_EINVAL;
+				return XDS_EFORMAT;
 			}
 			n = ch;
 			continue;
@@ -653,7 +656,7 @@ find_list(xmlNode *root, xmlNode **list, char *err, size_t errlen)
 	str_fmt(err, errlen, "expected lcm:SubmitObjectsRequest or "
 	    "rim:RegistryObjectList, found %s",
 	    n != NULL ? (const char *)n->name : "nothing");
-	return RIM_EINVAL;
+	return XDS_EFORMAT;
 }
 
 int
@@ -666,17 +669,17 @@ rim_parse_submit_mem(const char *xml, size_t len, struct rim_list *out,
 
 	rim_list_init(out);
 	if ((doc = xml_parse(xml, len, err, errlen)) == NULL) {
-		rc = RIM_EINVAL;
+		rc = XDS_EFORMAT;
 		goto fail;
 	}
 	if ((rc = find_list(xmlDocGetRootElement(doc), &list, err, errlen)) !=
-	    RIM_OK)
+	    XDS_OK)
 		goto fail;
 	if (list != NULL &&
-	    (rc = rim_parse_list(list, out, err, errlen)) != RIM_OK)
+	    (rc = rim_parse_list(list, out, err, errlen)) != XDS_OK)
 		goto fail;
 	xmlFreeDoc(doc);
-	return RIM_OK;
+	return XDS_OK;
 fail:
 	xmlFreeDoc(doc);
 	rim_list_free(out);

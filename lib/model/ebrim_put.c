@@ -37,20 +37,29 @@ rim_put_slot(struct buf *b, const char *name, const char *v1, const char *v2)
 {
 	int rc;
 
-	rc = buf_adds(b, "<rim:Slot name=\"") | buf_add_xml(b, name) |
-	    buf_adds(b, "\"><rim:ValueList><rim:Value>") | buf_add_xml(b, v1) |
-	    buf_adds(b, "</rim:Value>");
-	if (v2 != NULL)
-		rc |= buf_adds(b, "<rim:Value>") | buf_add_xml(b, v2) |
-		    buf_adds(b, "</rim:Value>");
-	return rc | buf_adds(b, "</rim:ValueList></rim:Slot>");
+	if ((rc = buf_adds(b, "<rim:Slot name=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, name)) != XDS_OK ||
+	    (rc = buf_adds(b, "\"><rim:ValueList><rim:Value>")) != XDS_OK ||
+	    (rc = buf_add_xml(b, v1)) != XDS_OK ||
+	    (rc = buf_adds(b, "</rim:Value>")) != XDS_OK)
+		return rc;
+	if (v2 != NULL &&
+	    ((rc = buf_adds(b, "<rim:Value>")) != XDS_OK ||
+	    (rc = buf_add_xml(b, v2)) != XDS_OK ||
+	    (rc = buf_adds(b, "</rim:Value>")) != XDS_OK))
+		return rc;
+	return buf_adds(b, "</rim:ValueList></rim:Slot>");
 }
 
 int
 rim_put_name(struct buf *b, const char *name)
 {
-	return buf_adds(b, "<rim:Name><rim:LocalizedString value=\"") |
-	    buf_add_xml(b, name) | buf_adds(b, "\"/></rim:Name>");
+	int rc;
+
+	if ((rc = buf_adds(b, "<rim:Name><rim:LocalizedString value=\"")) !=
+	    XDS_OK || (rc = buf_add_xml(b, name)) != XDS_OK)
+		return rc;
+	return buf_adds(b, "\"/></rim:Name>");
 }
 
 int
@@ -58,16 +67,23 @@ rim_put_code(struct buf *b, const char *obj, const char *scheme,
     const struct rim_code *c)
 {
 	char id[46];
+	int rc;
 
 	if (hl7_uuid_new(id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:Classification id=\"%s\" classifiedObject=\"",
-	    id) | buf_add_xml(b, obj) | buf_adds(b,
-	    "\" classificationScheme=\"") | buf_add_xml(b, scheme) |
-	    buf_adds(b, "\" nodeRepresentation=\"") | buf_add_xml(b, c->code) |
-	    buf_adds(b, "\">") | rim_put_slot(b, SLOT_CODINGSCHEME, c->scheme,
-	    NULL) | rim_put_name(b, c->display) |
-	    buf_adds(b, "</rim:Classification>");
+		return XDS_EIO;
+	if ((rc = buf_addf(b, "<rim:Classification id=\"%s\" "
+	    "classifiedObject=\"", id)) != XDS_OK ||
+	    (rc = buf_add_xml(b, obj)) != XDS_OK ||
+	    (rc = buf_adds(b, "\" classificationScheme=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, scheme)) != XDS_OK ||
+	    (rc = buf_adds(b, "\" nodeRepresentation=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, c->code)) != XDS_OK ||
+	    (rc = buf_adds(b, "\">")) != XDS_OK ||
+	    (rc = rim_put_slot(b, SLOT_CODINGSCHEME, c->scheme, NULL)) !=
+	    XDS_OK ||
+	    (rc = rim_put_name(b, c->display)) != XDS_OK)
+		return rc;
+	return buf_adds(b, "</rim:Classification>");
 }
 
 int
@@ -75,13 +91,19 @@ rim_put_extid(struct buf *b, const char *obj, const char *scheme,
     const char *value, const char *name)
 {
 	char id[46];
+	int rc;
 
 	if (hl7_uuid_new(id) != 0)
-		return -1;
-	return buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" registryObject=\"",
-	    id) | buf_add_xml(b, obj) | buf_adds(b,
-	    "\" identificationScheme=\"") | buf_add_xml(b, scheme) |
-	    buf_adds(b, "\" value=\"") | buf_add_xml(b, value) |
-	    buf_adds(b, "\">") | rim_put_name(b, name) |
-	    buf_adds(b, "</rim:ExternalIdentifier>");
+		return XDS_EIO;
+	if ((rc = buf_addf(b, "<rim:ExternalIdentifier id=\"%s\" "
+	    "registryObject=\"", id)) != XDS_OK ||
+	    (rc = buf_add_xml(b, obj)) != XDS_OK ||
+	    (rc = buf_adds(b, "\" identificationScheme=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, scheme)) != XDS_OK ||
+	    (rc = buf_adds(b, "\" value=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(b, value)) != XDS_OK ||
+	    (rc = buf_adds(b, "\">")) != XDS_OK ||
+	    (rc = rim_put_name(b, name)) != XDS_OK)
+		return rc;
+	return buf_adds(b, "</rim:ExternalIdentifier>");
 }

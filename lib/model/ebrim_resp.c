@@ -18,7 +18,7 @@
 #include "xact.h"
 
 /* Bounds: a list keeps at most RIM_ERRORS_MAX entries (rim_errors_add
- * returns RIM_ETOOBIG past it, the first ones are kept) and
+ * returns XDS_ETOOBIG past it, the first ones are kept) and
  * codeContext is cut at RIM_ERROR_TEXT_MAX - 1 bytes. */
 #define RIM_ERRORS_MAX		1000
 #define RIM_ERROR_TEXT_MAX	1024
@@ -70,7 +70,7 @@ rim_error(struct rim_errors *e, struct xact *x, const char *code,
 	va_start(ap, fmt);
 	rc = rim_errors_vadd(e, 0, code, NULL, fmt, ap);
 	va_end(ap);
-	return rc == RIM_ETOOBIG ? RIM_OK : rc;	/* full: the first ones stay */
+	return rc == XDS_ETOOBIG ? XDS_OK : rc;	/* full: the first ones stay */
 }
 
 int
@@ -82,14 +82,14 @@ rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
 	size_t ncap;
 
 	if (code == NULL || fmt == NULL)
-		return RIM_EINVAL;
+		return XDS_EINVAL;
 	if (e->n >= RIM_ERRORS_MAX)
-		return RIM_ETOOBIG;
+		return XDS_ETOOBIG;
 	if (e->n == e->cap) {
 		ncap = e->cap ? e->cap * 2 : 8;
 		if ((v = reallocarray(e->v, ncap, sizeof *v)) == NULL) {
 			e->nomem = 1;
-			return RIM_ENOMEM;
+			return XDS_ENOMEM;
 		}
 		e->v = v;
 		e->cap = ncap;
@@ -107,10 +107,10 @@ rim_errors_vadd(struct rim_errors *e, int warning, const char *code,
 		free(r->context);
 		free(r->location);
 		e->nomem = 1;
-		return RIM_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	e->n++;
-	return RIM_OK;
+	return XDS_OK;
 }
 
 int
@@ -123,14 +123,6 @@ rim_errors_nerror(const struct rim_errors *e)
 		if (!e->v[i].warning)
 			n++;
 	return n;
-}
-
-static int
-map(int brc)
-{
-	if (brc == XDS_OK)
-		return RIM_OK;
-	return brc == XDS_ETOOBIG ? RIM_ETOOBIG : RIM_ENOMEM;
 }
 
 static int
@@ -184,9 +176,9 @@ rim_write_error_list(struct buf *out, const struct rim_errors *errs)
 
 	if ((rc = write_list(out, errs, 1)) != XDS_OK) {
 		rollback(out, mark);
-		return map(rc);
+		return rc;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 int
@@ -197,7 +189,7 @@ rim_write_registry_response(struct buf *out, const char *status,
 	int rc;
 
 	if (status == NULL)
-		return RIM_EINVAL;
+		return XDS_EINVAL;
 	if ((rc = buf_adds(out, "<rs:RegistryResponse xmlns:rs=\"" NS_RS
 	    "\" status=\"")) != XDS_OK ||
 	    (rc = buf_add_xml(out, status)) != XDS_OK ||
@@ -210,8 +202,8 @@ rim_write_registry_response(struct buf *out, const char *status,
 		rc = buf_adds(out, "</rs:RegistryResponse>");
 	if (rc != XDS_OK)
 		goto fail;
-	return RIM_OK;
+	return XDS_OK;
 fail:
 	rollback(out, mark);
-	return map(rc);
+	return rc;
 }

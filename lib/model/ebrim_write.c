@@ -22,19 +22,6 @@
 #include "ebrim.h"
 #include "vocab.h"
 
-static int
-map(int brc)
-{
-	switch (brc) {
-	case XDS_OK:
-		return RIM_OK;
-	case XDS_ETOOBIG:
-		return RIM_ETOOBIG;
-	default:
-		return RIM_ENOMEM;
-	}
-}
-
 /* name="value" with a leading space; nothing when v is NULL. */
 static int
 wattr(struct buf *b, const char *name, const char *v)
@@ -244,7 +231,7 @@ rim_write_object(const struct rim_object *o, struct buf *out)
 
 	if (o == NULL || o->kind < RIM_EXTRINSIC_OBJECT ||
 	    o->kind > RIM_OBJECT_REF)
-		return RIM_EINVAL;
+		return XDS_EINVAL;
 	if (o->kind == RIM_OBJECT_REF && o->nslots == 0)
 		return rim_write_objectref(o->id, o->home, out);
 	if ((rc = write_body(o, out)) != XDS_OK) {
@@ -252,9 +239,9 @@ rim_write_object(const struct rim_object *o, struct buf *out)
 		out->b_len = mark;
 		if (out->b_data != NULL)
 			out->b_data[mark] = '\0';
-		return map(rc);
+		return rc;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }
 
 int
@@ -271,7 +258,7 @@ rim_write_objectref(const char *id, const char *home, struct buf *out)
 		out->b_len = mark;
 		if (out->b_data != NULL)
 			out->b_data[mark] = '\0';
-		return map(rc);
+		return rc;
 	}
-	return RIM_OK;
+	return XDS_OK;
 }

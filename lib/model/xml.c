@@ -128,7 +128,7 @@ struct xml_push {
 static void
 push_fail(struct xml_push *p, int status, const char *msg)
 {
-	if (p->status != XML_OK)
+	if (p->status != XDS_OK)
 		return;
 	p->status = status;
 	if (msg != NULL)
@@ -147,7 +147,7 @@ push_reject_dtd(void *vctx, const xmlChar *name, const xmlChar *eid,
 	(void)eid;
 	(void)sid;
 	p->doctype = 1;
-	push_fail(p, XML_EFORMAT, "DOCTYPE is not allowed in a SOAP message");
+	push_fail(p, XDS_EFORMAT, "DOCTYPE is not allowed in a SOAP message");
 }
 
 static int
@@ -199,7 +199,7 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 	char msg[256];
 	int rc;
 
-	if (p->status != XML_OK)
+	if (p->status != XDS_OK)
 		return;
 	if (p->div_el != NULL && !p->div_text && uri != NULL &&
 	    xmlStrEqual(uri, (const xmlChar *)NS_XOP) &&
@@ -214,7 +214,7 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 		str_fmt(msg, sizeof msg, "element %.80s inside %.80s, whose "
 		    "content must be text (base64)", (const char *)localname,
 		    (const char *)p->div_el->name);
-		push_fail(p, XML_EFORMAT, msg);
+		push_fail(p, XDS_EFORMAT, msg);
 		return;
 	}
 	xmlSAX2StartElementNs(vctx, localname, prefix, uri, nb_ns, ns,
@@ -228,7 +228,7 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 	msg[0] = '\0';
 	if (p->dv.begin != NULL &&
 	    (rc = p->dv.begin(p->dv.arg, p->div_el, msg, sizeof msg)) != 0)
-		push_fail(p, rc < 0 ? rc : XML_EFORMAT, msg);
+		push_fail(p, rc < 0 ? rc : XDS_EFORMAT, msg);
 }
 
 static void
@@ -239,7 +239,7 @@ push_text(void *vctx, const xmlChar *ch, int len)
 	char msg[256];
 	int rc, i;
 
-	if (p->status != XML_OK || len <= 0)
+	if (p->status != XDS_OK || len <= 0)
 		return;
 	if (p->div_el == NULL) {
 		xmlSAX2Characters(vctx, ch, len);
@@ -253,7 +253,7 @@ push_text(void *vctx, const xmlChar *ch, int len)
 	msg[0] = '\0';
 	if (p->dv.text != NULL && (rc = p->dv.text(p->dv.arg,
 	    (const char *)ch, (size_t)len, msg, sizeof msg)) != 0)
-		push_fail(p, rc < 0 ? rc : XML_EFORMAT, msg);
+		push_fail(p, rc < 0 ? rc : XDS_EFORMAT, msg);
 }
 
 static void
@@ -279,7 +279,7 @@ divert_close(struct xml_push *p, xmlNode *el, char *msg, size_t msgsz)
 
 	out[0] = '\0';
 	if (p->dv.end == NULL)
-		return XML_OK;
+		return XDS_OK;
 	rc = p->dv.end(p->dv.arg, el, out, sizeof out, msg, msgsz);
 	if (rc < 0)
 		return rc;
@@ -299,7 +299,7 @@ divert_close(struct xml_push *p, xmlNode *el, char *msg, size_t msgsz)
 		xmlSetNs(c, ns);
 	} else {
 		str_fmt(msg, msgsz, "divert: bad end status %d", rc);
-		return XML_EFORMAT;
+		return XDS_EFORMAT;
 	}
 	if (c == NULL)
 		goto nomem;
@@ -307,10 +307,10 @@ divert_close(struct xml_push *p, xmlNode *el, char *msg, size_t msgsz)
 		xmlFreeNode(c);
 		goto nomem;
 	}
-	return XML_OK;
+	return XDS_OK;
 nomem:
 	str_fmt(msg, msgsz, "out of memory");
-	return XML_ENOMEM;
+	return XDS_ENOMEM;
 }
 
 static void
@@ -323,13 +323,13 @@ push_end(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 	char msg[256];
 	int rc;
 
-	if (p->status != XML_OK)
+	if (p->status != XDS_OK)
 		return;
 	if ((el = p->div_el) != NULL && ctxt->node == el) {
 		p->div_raw = push_div_raw(p);
 		p->div_el = NULL;
 		msg[0] = '\0';
-		if ((rc = divert_close(p, el, msg, sizeof msg)) != XML_OK) {
+		if ((rc = divert_close(p, el, msg, sizeof msg)) != XDS_OK) {
 			push_fail(p, rc, msg);
 			return;
 		}
@@ -347,7 +347,7 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 	*out = NULL;
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return XML_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	p->max_xml = max_xml;
 	if (divert != NULL) {
@@ -358,7 +358,7 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 	    NULL)) == NULL) {
 		free(p);
 		str_fmt(err, errlen, "out of memory");
-		return XML_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
 	xmlSetGenericErrorFunc(NULL, silent_generic);
@@ -375,7 +375,7 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 	if (sax->cdataBlock != NULL)
 		sax->cdataBlock = push_cdata;
 	*out = p;
-	return XML_OK;
+	return XDS_OK;
 }
 
 /* Status after xmlParseChunk returned prc: ours first, then libxml2's
@@ -386,18 +386,18 @@ push_check(struct xml_push *p, int prc)
 	xmlParserCtxtPtr ctxt = p->ctxt;
 	const xmlError *e;
 
-	if (p->status != XML_OK)
+	if (p->status != XDS_OK)
 		return p->status;
 	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed && prc == 0)
-		return XML_OK;
+		return XDS_OK;
 	if (ctxt->errNo == XML_ERR_OK && ctxt->wellFormed) {
 		str_fmt(p->err, sizeof p->err, "XML not well-formed: "
 		    "character encoding error (libxml2 %d)", prc);
-		p->status = XML_EFORMAT;
+		p->status = XDS_EFORMAT;
 		return p->status;
 	}
 	if (ctxt->errNo == XML_ERR_NO_MEMORY) {
-		push_fail(p, XML_ENOMEM, "out of memory");
+		push_fail(p, XDS_ENOMEM, "out of memory");
 		return p->status;
 	}
 	e = xmlCtxtGetLastError(ctxt);
@@ -407,7 +407,7 @@ push_check(struct xml_push *p, int prc)
 		str_trim(p->err);
 	} else
 		str_fmt(p->err, sizeof p->err, "XML not well-formed");
-	p->status = XML_EFORMAT;
+	p->status = XDS_EFORMAT;
 	return p->status;
 }
 
@@ -419,23 +419,23 @@ xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
 	size_t k;
 	char msg[128];
 
-	while (p->status == XML_OK && len > 0) {
+	while (p->status == XDS_OK && len > 0) {
 		k = len < PUSH_SLICE ? len : PUSH_SLICE;
 		p->fed += k;
 		if (push_check(p, xmlParseChunk(p->ctxt, d, (int)k, 0)) !=
-		    XML_OK)
+		    XDS_OK)
 			break;
 		/* What libxml2 holds unparsed counts as not diverted. */
 		if (p->fed - push_div_raw(p) > p->max_xml) {
 			str_fmt(msg, sizeof msg, "XML larger than %zu bytes "
 			    "(diverted text not counted)", p->max_xml);
-			push_fail(p, XML_ETOOBIG, msg);
+			push_fail(p, XDS_ETOOBIG, msg);
 			break;
 		}
 		d += k;
 		len -= k;
 	}
-	if (p->status != XML_OK)
+	if (p->status != XDS_OK)
 		str_lcpy(err, p->err, errlen);
 	return p->status;
 }
@@ -444,20 +444,20 @@ int
 xml_push_finish(struct xml_push *p, xmlDoc **doc, char *err, size_t errlen)
 {
 	*doc = NULL;
-	if (p->status == XML_OK) {
+	if (p->status == XDS_OK) {
 		if (push_check(p, xmlParseChunk(p->ctxt, NULL, 0, 1)) ==
-		    XML_OK && p->ctxt->myDoc == NULL) {
+		    XDS_OK && p->ctxt->myDoc == NULL) {
 			str_fmt(p->err, sizeof p->err, "XML not well-formed");
-			p->status = XML_EFORMAT;
+			p->status = XDS_EFORMAT;
 		}
 	}
-	if (p->status != XML_OK) {
+	if (p->status != XDS_OK) {
 		str_lcpy(err, p->err, errlen);
 		return p->status;
 	}
 	*doc = p->ctxt->myDoc;
 	p->ctxt->myDoc = NULL;
-	return XML_OK;
+	return XDS_OK;
 }
 
 void

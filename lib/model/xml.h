@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+#include "status.h"
 
 /* An element name: namespace URI and local name. */
 struct xml_qname {
@@ -38,19 +39,12 @@ xmlDoc	*xml_parse(const char *data, size_t len, char *err, size_t errlen);
  * megabytes of base64 costs the DOM a few bytes.
  *
  * max_xml bounds the bytes that are not diverted (everything fed minus
- * the diverted text): XML_ETOOBIG past it.  Callbacks return 0 (or an
- * XML_DIVERT_* for end) or an xml_status < 0 with err filled; that status
- * stops the parse and is returned by xml_push_feed/xml_push_finish.
+ * the diverted text): XDS_ETOOBIG past it.  Callbacks return 0 (or an
+ * XML_DIVERT_* for end) or an enum xds_status < 0 with err filled; that
+ * status stops the parse and is returned by xml_push_feed/xml_push_finish.
+ * Their own failures: XDS_ENOMEM, and XDS_EFORMAT for a DOCTYPE, a
+ * document not well-formed, or a diverted element with an element child.
  */
-enum xml_status {
-	XML_OK = 0,
-	XML_ENOMEM = -1,
-	XML_EFORMAT = -2,	/* DOCTYPE, not well-formed, diverted element
-				   with an element child */
-	XML_ETOOBIG = -3,	/* non-diverted bytes past max_xml (or a
-				   callback's limit) */
-	XML_EIO = -4,		/* a callback's I/O error */
-};
 
 #define XML_DIVERT_INCLUDE	0
 #define XML_DIVERT_TEXT		1

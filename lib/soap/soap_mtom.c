@@ -72,8 +72,8 @@ inl_fail(struct serve *s, int spool_rc, char *err, size_t errlen)
 		in->status = spool_rc == SPOOL_ENOMEM ? MTOM_ENOMEM : MTOM_EIO;
 	}
 	str_lcpy(err, in->err, errlen);
-	return in->status == MTOM_ETOOBIG ? XML_ETOOBIG :
-	    in->status == MTOM_ENOMEM ? XML_ENOMEM : XML_EIO;
+	return in->status == MTOM_ETOOBIG ? XDS_ETOOBIG :
+	    in->status == MTOM_ENOMEM ? XDS_ENOMEM : XDS_EIO;
 }
 
 /* Decoded bytes into the spool. */
@@ -108,7 +108,7 @@ inl_begin(void *arg, xmlNode *el, char *err, size_t errlen)
 		str_fmt(in->err, sizeof in->err, "more than %d inline "
 		    "documents", SOAP_INLINE_MAX);
 		str_lcpy(err, in->err, errlen);
-		return XML_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	in->n++;
 	str_lcpy(in->id, id != NULL && id[0] != '\0' ? id : "(without id)",
@@ -214,18 +214,18 @@ root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 		dv.end = inl_end;
 		dv.arg = s;
 		if ((rc = xml_push_new(&s->push, s->lim.max_envelope, &dv,
-		    s->xml_err, sizeof s->xml_err)) != XML_OK)
+		    s->xml_err, sizeof s->xml_err)) != XDS_OK)
 			goto fail;
 	}
 	s->root_bytes += len;
 	if ((rc = xml_push_feed(s->push, data, len, s->xml_err,
-	    sizeof s->xml_err)) == XML_OK)
+	    sizeof s->xml_err)) == XDS_OK)
 		return 0;
 fail:
 	s->xml_status = rc;
 	str_lcpy(err, s->xml_err, errlen);
-	return rc == XML_ETOOBIG ? MTOM_ETOOBIG : rc == XML_EFORMAT ?
-	    MTOM_EFORMAT : rc == XML_ENOMEM ? MTOM_ENOMEM : MTOM_EIO;
+	return rc == XDS_ETOOBIG ? MTOM_ETOOBIG : rc == XDS_EFORMAT ?
+	    MTOM_EFORMAT : rc == XDS_ENOMEM ? MTOM_ENOMEM : MTOM_EIO;
 }
 
 /* The fault for a failure of the push parser or of an inline document. */
@@ -233,7 +233,7 @@ static int
 push_fault(struct serve *s)
 {
 	if (s->inl.status == MTOM_ETOOBIG ||
-	    (s->inl.status == 0 && s->xml_status == XML_ETOOBIG)) {
+	    (s->inl.status == 0 && s->xml_status == XDS_ETOOBIG)) {
 		if (s->inl.status != 0)
 			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 			    "MTOM request too large: %s", s->inl.err);
@@ -243,7 +243,7 @@ push_fault(struct serve *s)
 			    "%zu bytes (inline documents not counted)",
 			    s->lim.max_envelope);
 		s->f.http_status = 413;
-	} else if (s->inl.status != 0 || s->xml_status != XML_EFORMAT)
+	} else if (s->inl.status != 0 || s->xml_status != XDS_EFORMAT)
 		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
 		    "MTOM request could not be stored");
 	else	/* the same texts as soap_env_parse */
@@ -268,7 +268,7 @@ push_done(struct serve *s)
 		return -1;
 	}
 	if ((rc = xml_push_finish(s->push, &s->pushed, s->xml_err,
-	    sizeof s->xml_err)) != XML_OK) {
+	    sizeof s->xml_err)) != XDS_OK) {
 		s->xml_status = rc;
 		return push_fault(s);
 	}

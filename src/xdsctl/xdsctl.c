@@ -138,7 +138,7 @@ ctl_validate(struct ctl *ctl, int argc, char **argv)
 		}
 		rim_list_init(&l);
 		rim_errors_init(&errs);
-		if (rim_parse_submit_mem(data, len, &l, err, sizeof err) != RIM_OK) {
+		if (rim_parse_submit_mem(data, len, &l, err, sizeof err) != XDS_OK) {
 			printf("%s: %s: %s\n", argv[i], ERR_REGISTRY_METADATA, err);
 			bad = 1;
 		} else if (validate_submission(&l, &vo, &errs) < 0) {

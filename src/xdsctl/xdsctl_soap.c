@@ -456,7 +456,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	list = xml_find(resp, NS_RIM, "RegistryObjectList");
-	if (list != NULL && rim_parse_list(list, &l, err, sizeof err) != RIM_OK) {
+	if (list != NULL && rim_parse_list(list, &l, err, sizeof err) != XDS_OK) {
 		fprintf(stderr, "xdsctl: cannot read the answer: %s\n", err);
 		goto out;
 	}
