@@ -126,7 +126,7 @@ test_basic(void)
 
 	for (step = 0; step < 40; step++) {
 		CU_ASSERT_EQUAL_FATAL(parse_events("b1", msg, sizeof msg - 1,
-		    step, NULL, &ev, err, sizeof err), MIME_OK);
+		    step, NULL, &ev, err, sizeof err), XDS_OK);
 		CU_ASSERT_EQUAL(ev.b_len, sizeof want - 1);
 		CU_ASSERT_STRING_EQUAL(buf_str(&ev), want);
 		buf_free(&ev);
@@ -148,7 +148,7 @@ test_every_split(void)
 	size_t i, len = sizeof msg - 1;
 
 	CU_ASSERT_EQUAL_FATAL(parse_events("bb", msg, len, 0, NULL, &whole,
-	    err, sizeof err), MIME_OK);
+	    err, sizeof err), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(buf_str(&whole), "B(|r|0)root\r\r\nE"
 	    "B(||0)EB(a/b||0)\n-\n--\n--b\n--bb-\r\n--bbbE");
 	for (i = 0; i <= len; i++) {
@@ -184,7 +184,7 @@ test_errors(void)
 		CU_ASSERT_EQUAL(buf_adds(&big, "y"), XDS_OK);
 	CU_ASSERT_EQUAL(buf_adds(&big, "\r\n\r\nx\r\n--b--"), XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 1, &lim,
-	    &ev, err, sizeof err), MIME_EHEADER);
+	    &ev, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "header block over the limit"));
 	buf_free(&ev);
 	/* Default limit: 8 KiB. */
@@ -194,11 +194,11 @@ test_errors(void)
 		CU_ASSERT_EQUAL(buf_adds(&big, "X-Filler: 0123456789abcdef\r\n"),
 		    XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 0, NULL,
-	    &ev, err, sizeof err), MIME_EHEADER);
+	    &ev, err, sizeof err), XDS_ETOOBIG);
 	buf_free(&ev);
 	/* Too many header fields. */
 	CU_ASSERT_EQUAL(parse_events("b", "--b\nA: 1\nB: 2\nC: 3\nD: 4\nE: 5"
-	    "\n\nx\n--b--", SZ, 0, &lim, &ev, err, sizeof err), MIME_EHEADER);
+	    "\n\nx\n--b--", SZ, 0, &lim, &ev, err, sizeof err), XDS_ETOOBIG);
 	buf_free(&ev);
 	/* Too many parts: 3 allowed. */
 	buf_reset(&big);
@@ -206,45 +206,45 @@ test_errors(void)
 		CU_ASSERT_EQUAL(buf_adds(&big, "--b\r\n\r\ndata\r\n"), XDS_OK);
 	CU_ASSERT_EQUAL(buf_adds(&big, "--b--\r\n"), XDS_OK);
 	CU_ASSERT_EQUAL(parse_events("b", big.b_data, big.b_len, 0, &lim,
-	    &ev, err, sizeof err), MIME_ETOOMANY);
+	    &ev, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "number of MIME parts"));
 	buf_free(&ev);
 	buf_free(&big);
 	/* Truncated, no boundary, no parts, garbage after boundary. */
 	CU_ASSERT_EQUAL(parse_events("b", "--b\r\n\r\nabc", SZ, 0, NULL, &ev,
-	    err, sizeof err), MIME_ETRUNC);
+	    err, sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	CU_ASSERT_EQUAL(parse_events("b", "hello", SZ, 0, NULL, &ev, err,
-	    sizeof err), MIME_ETRUNC);
+	    sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	CU_ASSERT_EQUAL(parse_events("b", "--b--", SZ, 0, NULL, &ev, err,
-	    sizeof err), MIME_ESYNTAX);
+	    sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	CU_ASSERT_EQUAL(parse_events("b", "--b x\r\n\r\n--b--", SZ, 0, NULL,
-	    &ev, err, sizeof err), MIME_ESYNTAX);
+	    &ev, err, sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	CU_ASSERT_EQUAL(parse_events("b", "--b\rx", SZ, 0, NULL, &ev, err,
-	    sizeof err), MIME_ESYNTAX);
+	    sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	/* Header line without a colon; duplicate Content-ID. */
 	CU_ASSERT_EQUAL(parse_events("b", "--b\r\nnocolon\r\n\r\n--b--", SZ,
-	    0, NULL, &ev, err, sizeof err), MIME_ESYNTAX);
+	    0, NULL, &ev, err, sizeof err), XDS_EFORMAT);
 	buf_free(&ev);
 	CU_ASSERT_EQUAL(parse_events("b", "--b\nContent-ID: <a>\ncontent-id: "
-	    "<b>\n\n--b--", SZ, 0, NULL, &ev, err, sizeof err), MIME_ESYNTAX);
+	    "<b>\n\n--b--", SZ, 0, NULL, &ev, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "content-id given twice"));
 	buf_free(&ev);
 	/* Bad boundaries. */
 	CU_ASSERT_EQUAL(mime_parser_new(&p, "", NULL, NULL, NULL, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NULL(p);
 	CU_ASSERT_EQUAL(mime_parser_new(&p, "a\nb", NULL, NULL, NULL, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_parser_new(&p, "trailing ", NULL, NULL, NULL, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_parser_new(&p, "01234567890123456789012345678901"
 	    "234567890123456789012345678901234567890", NULL, NULL, NULL, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	/* A refusing callback stops the parse, and it stays stopped. */
 	{
 		struct rec r = { .refuse_at = 1 };
@@ -253,9 +253,9 @@ test_errors(void)
 		CU_ASSERT_EQUAL_FATAL(mime_parser_new(&p, "b", NULL, &rec_cb,
 		    &r, err, sizeof err), 0);
 		CU_ASSERT_EQUAL(mime_feed(p, "--b\n\nx\n--b\n\ny\n--b--", 20),
-		    MIME_ECALLBACK);
-		CU_ASSERT_EQUAL(mime_feed(p, "z", 1), MIME_ECALLBACK);
-		CU_ASSERT_EQUAL(mime_finish(p), MIME_ECALLBACK);
+		    XDS_ERR);
+		CU_ASSERT_EQUAL(mime_feed(p, "z", 1), XDS_ERR);
+		CU_ASSERT_EQUAL(mime_finish(p), XDS_ERR);
 		CU_ASSERT_STRING_EQUAL(buf_str(&r.b), "B(||0)xE");
 		buf_free(&r.b);
 		mime_parser_free(p);
@@ -296,21 +296,21 @@ test_content_type(void)
 	CU_ASSERT(!ct.has_start);
 	/* Errors. */
 	CU_ASSERT_EQUAL(mime_content_type_parse("multipart/related; "
-	    "boundary=a; boundary=b", &ct, err, sizeof err), MIME_EINVAL);
+	    "boundary=a; boundary=b", &ct, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
 	CU_ASSERT_EQUAL(mime_content_type_parse("multipart/related; "
-	    "boundary=\"abc", &ct, err, sizeof err), MIME_EINVAL);
+	    "boundary=\"abc", &ct, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_content_type_parse("multipart", &ct, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_content_type_parse("multipart/related; x", &ct,
-	    err, sizeof err), MIME_EINVAL);
+	    err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_content_type_parse("multipart/related; "
 	    "boundary=\"0123456789012345678901234567890123456789012345678901"
-	    "2345678901234567890\"", &ct, err, sizeof err), MIME_EINVAL);
+	    "2345678901234567890\"", &ct, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_content_type_parse("a/b; c=\"x\ry\"", &ct, err,
-	    sizeof err), MIME_EINVAL);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_content_type_parse(NULL, &ct, err, sizeof err),
-	    MIME_EINVAL);
+	    XDS_EFORMAT);
 }
 
 static void
@@ -326,13 +326,13 @@ test_cid(void)
 	CU_ASSERT_EQUAL(mime_cid_decode("100%zz%4", 8, out, sizeof out), 0);
 	CU_ASSERT_STRING_EQUAL(out, "100%zz%4");
 	CU_ASSERT_EQUAL(mime_cid_decode("cid:a%00b", 9, out, sizeof out),
-	    MIME_EINVAL);
+	    XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_cid_decode("cid:a%0Ab", 9, out, sizeof out),
-	    MIME_EINVAL);
+	    XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_cid_decode("0123456789012345678901234567890123",
-	    34, out, sizeof out), MIME_EINVAL);
+	    34, out, sizeof out), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mime_cid_decode("%\x16" "1", 3, out, sizeof out),
-	    MIME_EINVAL);	/* not hex: the control character stays */
+	    XDS_EFORMAT);	/* not hex: the control character stays */
 	CU_ASSERT_EQUAL(mime_cid_decode("a%4G%4a", 7, out, sizeof out), 0);
 	CU_ASSERT_STRING_EQUAL(out, "a%4GJ");
 	CU_ASSERT_EQUAL(mime_cid_decode("cid:", 4, out, sizeof out), 0);
@@ -437,7 +437,7 @@ test_mtom_basic(void)
 
 	for (step = 0; step < 12; step++) {
 		CU_ASSERT_EQUAL_FATAL(mtom_run(ct, msg, sizeof msg - 1, step,
-		    NULL, &m, err, sizeof err), MTOM_OK);
+		    NULL, &m, err, sizeof err), XDS_OK);
 		CU_ASSERT_STRING_EQUAL(buf_str(&m.root), "<soap:Envelope/>");
 		CU_ASSERT_STRING_EQUAL(m.root_cid, "root@x");
 		CU_ASSERT_PTR_NOT_NULL(strstr(m.root_type, CT_XOP));
@@ -486,62 +486,62 @@ test_mtom_errors(void)
 	mtom_message_free(&m);
 	/* Start names no part. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b; start=<zz>",
-	    two, sizeof two - 1, 0, NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    two, sizeof two - 1, 0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "root part"));
 	CU_ASSERT_EQUAL(count_spool(), 0);
 	/* Part over the limit; envelope over the limit. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
-	    sizeof two - 1, 3, &lim, &m, err, sizeof err), MTOM_ETOOBIG);
+	    sizeof two - 1, 3, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "attachment over the limit"));
 	CU_ASSERT_EQUAL(count_spool(), 0);
 	lim.max_part = 100;
 	lim.max_envelope = 5;
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
-	    sizeof two - 1, 0, &lim, &m, err, sizeof err), MTOM_ETOOBIG);
+	    sizeof two - 1, 0, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "envelope"));
 	/* Too many parts, header too big: 413 too. */
 	lim.max_envelope = 100;
 	lim.max_parts = 1;
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
-	    sizeof two - 1, 0, &lim, &m, err, sizeof err), MTOM_ETOOBIG);
+	    sizeof two - 1, 0, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	lim.max_parts = 0;
 	lim.max_header_bytes = 5;
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
-	    sizeof two - 1, 0, &lim, &m, err, sizeof err), MTOM_ETOOBIG);
+	    sizeof two - 1, 0, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(count_spool(), 0);
 	/* Duplicate Content-ID; bad base64; quoted-printable; truncated. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-ID: <a>\n\nx\n--b\nContent-ID: <a>\n\ny\n--b--", SZ,
-	    0, NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "same Content-ID"));
 	CU_ASSERT_EQUAL(count_spool(), 0);
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-Transfer-Encoding: base64\n\nQQ=x\n--b--", SZ, 0,
-	    NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "base64"));
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-Transfer-Encoding: base64\n\nQUJD\nQQ\n--b--", SZ, 0,
-	    NULL, &m, err, sizeof err), MTOM_OK);
+	    NULL, &m, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL_FATAL(m.natt, 1);
 	CU_ASSERT_EQUAL(m.att[0].size, 4);	/* "ABCA", unpadded tail */
 	mtom_message_free(&m);
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-Transfer-Encoding: quoted-printable\n\nx\n--b--", SZ,
-	    0, NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two, 40, 0,
-	    NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated"));
 	CU_ASSERT_EQUAL(count_spool(), 0);
 	/* Not multipart, no boundary, spool dir missing. */
 	CU_ASSERT_EQUAL(mtom_run(CT_SOAP12 "; charset=UTF-8", two,
-	    sizeof two - 1, 0, NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    sizeof two - 1, 0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; type=x", two,
-	    sizeof two - 1, 0, NULL, &m, err, sizeof err), MTOM_EFORMAT);
+	    sizeof two - 1, 0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	{
 		struct mtom_reader *r;
 
 		CU_ASSERT_EQUAL(mtom_reader_new(&r, "multipart/related; "
-		    "boundary=b", NULL, NULL, err, sizeof err), MTOM_EIO);
+		    "boundary=b", NULL, NULL, err, sizeof err), XDS_EIO);
 		CU_ASSERT_PTR_NULL(r);
 		/* Abandoned mid-body: free removes the spool file. */
 		CU_ASSERT_EQUAL_FATAL(mtom_reader_new(&r, "multipart/related; "
@@ -660,7 +660,7 @@ test_roundtrip(void)
 	CU_ASSERT_EQUAL_FATAL(mtom_reader_new(&s.r, w.content_type, spool,
 	    NULL, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(mtom_write(&w, &root, att, 1, feed_sink, &s, err,
-	    sizeof err), MTOM_EIO);
+	    sizeof err), XDS_EIO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "shorter"));
 	mtom_reader_free(s.r);
 	/* Header injection is refused. */
@@ -668,9 +668,9 @@ test_roundtrip(void)
 	str_lcpy(att[0].content_type, "text/plain\r\nX: y",
 	    sizeof att[0].content_type);
 	CU_ASSERT_EQUAL(mtom_length(&w, &root, att, 1, &len, err, sizeof err),
-	    MTOM_EFORMAT);
+	    XDS_EFORMAT);
 	CU_ASSERT_EQUAL(mtom_writer_init(&w, "urn:\"x", err, sizeof err),
-	    MTOM_EFORMAT);
+	    XDS_EFORMAT);
 	/* Two writers differ. */
 	{
 		struct mtom_writer w2;

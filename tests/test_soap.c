@@ -1022,7 +1022,7 @@ test_mtom(void)
 	rd.len = m.out.b_len;
 	rd.pos = 0;
 	CU_ASSERT_EQUAL_FATAL(mtom_read(m.ct, memrd, &rd, spool, NULL, &msg,
-	    err, sizeof err), MTOM_OK);
+	    err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(msg.natt, 1);
 	CU_ASSERT_STRING_EQUAL(msg.att[0].cid, "r1@test");
 	CU_ASSERT_STRING_EQUAL(msg.att[0].sha1,

@@ -100,13 +100,13 @@ spool_check(const unsigned char *p, size_t n, size_t maxchunk, uint64_t seed)
 	size_t off = 0, c;
 	int bad = 0;
 
-	if (spool_open(&s, dir, 0, err, sizeof err) != SPOOL_OK)
+	if (spool_open(&s, dir, 0, err, sizeof err) != XDS_OK)
 		return 1;
 	while (off < n) {
 		c = 1 + (size_t)(rnd(&seed) % maxchunk);
 		if (c > n - off)
 			c = n - off;
-		if (spool_write(s, p + off, c, err, sizeof err) != SPOOL_OK) {
+		if (spool_write(s, p + off, c, err, sizeof err) != XDS_OK) {
 			spool_abort(s);
 			return 2;
 		}
@@ -114,7 +114,7 @@ spool_check(const unsigned char *p, size_t n, size_t maxchunk, uint64_t seed)
 	}
 	if (spool_size(s) != (off_t)n)
 		bad = 3;
-	if (spool_finish(s, &res, err, sizeof err) != SPOOL_OK)
+	if (spool_finish(s, &res, err, sizeof err) != XDS_OK)
 		return 4;
 	hex_digest(EVP_sha1(), p, n, sha1);
 	hex_digest(EVP_sha256(), p, n, sha256);
@@ -158,11 +158,11 @@ test_sizes(void)
 		char err[256];
 
 		CU_ASSERT_EQUAL_FATAL(spool_open(&s, dir, 3, err, sizeof err),
-		    SPOOL_OK);
+		    XDS_OK);
 		CU_ASSERT_EQUAL(spool_write(s, "abc", 3, err, sizeof err),
-		    SPOOL_OK);
+		    XDS_OK);
 		CU_ASSERT_EQUAL_FATAL(spool_finish(s, &res, err, sizeof err),
-		    SPOOL_OK);
+		    XDS_OK);
 		CU_ASSERT_STRING_EQUAL(res.sha1,
 		    "a9993e364706816aba3e25717850c26c9cd0d89d");
 		CU_ASSERT_STRING_EQUAL(res.sha256, "ba7816bf8f01cfea414140de5d"
@@ -192,11 +192,11 @@ test_too_big(void)
 	}
 	for (i = 0; i < 2; i++) {
 		CU_ASSERT_EQUAL_FATAL(spool_open(&s, dir, limits[i], err,
-		    sizeof err), SPOOL_OK);
-		rc = SPOOL_OK;
-		for (off = 0; off < 4 * MIB && rc == SPOOL_OK; off += 65536)
+		    sizeof err), XDS_OK);
+		rc = XDS_OK;
+		for (off = 0; off < 4 * MIB && rc == XDS_OK; off += 65536)
 			rc = spool_write(s, p + off, 65536, err, sizeof err);
-		CU_ASSERT_EQUAL(rc, SPOOL_ETOOBIG);
+		CU_ASSERT_EQUAL(rc, XDS_ETOOBIG);
 		CU_ASSERT_STRING_EQUAL(err, "data over the size limit");
 		/* everything accepted up to the limit, nothing past it */
 		CU_ASSERT(spool_size(s) <= limits[i]);
@@ -204,14 +204,14 @@ test_too_big(void)
 		/* later calls fail the same way */
 		err[0] = '\0';
 		CU_ASSERT_EQUAL(spool_write(s, p, 1, err, sizeof err),
-		    SPOOL_ETOOBIG);
+		    XDS_ETOOBIG);
 		CU_ASSERT_STRING_EQUAL(err, "data over the size limit");
 		if (i == 0) {
 			spool_abort(s);
 		} else {
 			err[0] = '\0';
 			CU_ASSERT_EQUAL(spool_finish(s, &res, err, sizeof err),
-			    SPOOL_ETOOBIG);
+			    XDS_ETOOBIG);
 			CU_ASSERT_STRING_EQUAL(err, "data over the size limit");
 			CU_ASSERT_STRING_EQUAL(res.path, "");
 		}
@@ -219,10 +219,10 @@ test_too_big(void)
 	}
 	/* Exactly at the limit is fine. */
 	CU_ASSERT_EQUAL_FATAL(spool_open(&s, dir, (off_t)(2 * MIB), err,
-	    sizeof err), SPOOL_OK);
-	CU_ASSERT_EQUAL(spool_write(s, p, 2 * MIB, err, sizeof err), SPOOL_OK);
-	CU_ASSERT_EQUAL(spool_write(s, p, 0, err, sizeof err), SPOOL_OK);
-	CU_ASSERT_EQUAL(spool_write(s, p, 1, err, sizeof err), SPOOL_ETOOBIG);
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(spool_write(s, p, 2 * MIB, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(spool_write(s, p, 0, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(spool_write(s, p, 1, err, sizeof err), XDS_ETOOBIG);
 	spool_abort(s);
 	CU_ASSERT_EQUAL(count_files(), 0);
 	free(p);
@@ -244,10 +244,10 @@ test_abort(void)
 	}
 	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		CU_ASSERT_EQUAL_FATAL(spool_open(&s, dir, 0, err, sizeof err),
-		    SPOOL_OK);
+		    XDS_OK);
 		CU_ASSERT_EQUAL(count_files(), 1);
 		CU_ASSERT_EQUAL(spool_write(s, p, sizes[i], err, sizeof err),
-		    SPOOL_OK);
+		    XDS_OK);
 		spool_abort(s);
 		CU_ASSERT_EQUAL(count_files(), 0);
 	}
@@ -258,22 +258,22 @@ test_abort(void)
 
 		err[0] = '\0';
 		CU_ASSERT_EQUAL(spool_open(&s, "/nonexistent/spool", 0, err,
-		    sizeof err), SPOOL_EIO);
+		    sizeof err), XDS_EIO);
 		CU_ASSERT_PTR_NULL(s);
 		CU_ASSERT_STRING_EQUAL(err, "cannot create spool file");
 		memset(longdir, 'a', sizeof longdir - 1);
 		longdir[0] = '/';
 		longdir[sizeof longdir - 1] = '\0';
 		CU_ASSERT_EQUAL(spool_open(&s, longdir, 0, err, sizeof err),
-		    SPOOL_EIO);
+		    XDS_EIO);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "too long"));
 		CU_ASSERT_EQUAL(spool_open(&s, NULL, 0, err, sizeof err),
-		    SPOOL_EIO);
+		    XDS_EIO);
 	}
 }
 
 /* A file that cannot grow (RLIMIT_FSIZE, in a child process): the write
- * error comes back as SPOOL_EIO from the writer thread (large) or the
+ * error comes back as XDS_EIO from the writer thread (large) or the
  * caller's thread (small), and the file is removed.  Exit status: 0 if
  * every check held, else the number of the failed one. */
 static int
@@ -292,17 +292,17 @@ write_error_child(void)
 	    &rl) != 0 || (p = rnd_bytes(5 * MIB + 1, 1)) == NULL)
 		return 10;
 	for (i = 0; i < 2; i++) {
-		if (spool_open(&s, dir, 0, err, sizeof err) != SPOOL_OK)
+		if (spool_open(&s, dir, 0, err, sizeof err) != XDS_OK)
 			return 11;
-		rc = SPOOL_OK;
-		for (off = 0; off < sizes[i] && rc == SPOOL_OK; off += 4096)
+		rc = XDS_OK;
+		for (off = 0; off < sizes[i] && rc == XDS_OK; off += 4096)
 			rc = spool_write(s, p + off, sizes[i] - off < 4096 ?
 			    sizes[i] - off : 4096, err, sizeof err);
-		if (rc == SPOOL_OK)
+		if (rc == XDS_OK)
 			rc = spool_finish(s, &res, err, sizeof err);
 		else
 			spool_abort(s);
-		if (rc != SPOOL_EIO)
+		if (rc != XDS_EIO)
 			return 12 + (int)i;
 		if (strcmp(err, "cannot write spool file") != 0)
 			return 14;
@@ -470,7 +470,7 @@ test_b64(void)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		for (step = 1; step <= 9; step += 8) {
 			CU_ASSERT_EQUAL(dec(bad[i].in, step, &o, err,
-			    sizeof err), SPOOL_EFORMAT);
+			    sizeof err), XDS_EFORMAT);
 			CU_ASSERT_STRING_EQUAL(err, bad[i].err);
 		}
 	/* The callback's refusal is passed back unchanged. */
@@ -548,7 +548,7 @@ test_b64_spool(void)
 	CU_ASSERT_FATAL(j <= elen);
 	memset(&st, 0, sizeof st);
 	CU_ASSERT_EQUAL_FATAL(spool_open(&b.s, dir, 0, err, sizeof err),
-	    SPOOL_OK);
+	    XDS_OK);
 	for (off = 0; off < j; off += c) {
 		c = 1 + (size_t)(rnd(&seed) % 70000);
 		if (c > j - off)
@@ -560,7 +560,7 @@ test_b64_spool(void)
 	CU_ASSERT_EQUAL(off, j);
 	CU_ASSERT_EQUAL(b64dec_final(&st, to_spool, &b, err, sizeof err), 0);
 	CU_ASSERT_EQUAL_FATAL(spool_finish(b.s, &res, err, sizeof err),
-	    SPOOL_OK);
+	    XDS_OK);
 	hex_digest(EVP_sha1(), p, n, sha1);
 	CU_ASSERT_STRING_EQUAL(res.sha1, sha1);
 	CU_ASSERT_EQUAL(res.size, (off_t)n);

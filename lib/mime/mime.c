@@ -64,6 +64,13 @@ fail(struct mime_parser *p, int status, const char *msg)
 	return p->status;
 }
 
+/* A callback's refusal as the parser's status. */
+static int
+cb_status(int rc)
+{
+	return rc < 0 && rc >= XDS_STATUS_MIN ? rc : XDS_ERR;
+}
+
 static int
 boundary_valid(const char *b)
 {
@@ -89,7 +96,7 @@ mime_parser_new(struct mime_parser **out, const char *boundary,
 	if (boundary == NULL || !boundary_valid(boundary)) {
 		str_lcpy(err, "invalid multipart boundary (1..70 printable "
 		    "characters)", errlen);
-		return MIME_EINVAL;
+		return XDS_EFORMAT;
 	}
 	blen = strlen(boundary);
 	if ((p = calloc(1, sizeof *p)) == NULL)
@@ -116,11 +123,11 @@ mime_parser_new(struct mime_parser **out, const char *boundary,
 	p->m = 1;
 	p->virt = 1;
 	*out = p;
-	return MIME_OK;
+	return XDS_OK;
 nomem:
 	mime_parser_free(p);
 	str_lcpy(err, "out of memory", errlen);
-	return MIME_ENOMEM;
+	return XDS_ENOMEM;
 }
 
 void
@@ -149,10 +156,12 @@ mime_part_count(const struct mime_parser *p)
 static int
 emit(struct mime_parser *p, const char *d, size_t n)
 {
+	int rc;
+
 	if (n == 0 || !p->in_body || p->cb.part_data == NULL)
 		return 0;
-	if (p->cb.part_data(p->arg, d, n) != 0)
-		return fail(p, MIME_ECALLBACK, "part data refused");
+	if ((rc = p->cb.part_data(p->arg, d, n)) != 0)
+		return fail(p, cb_status(rc), "part data refused");
 	return 0;
 }
 
@@ -244,7 +253,7 @@ pct_decode(const char *s, const char *e, char *out, size_t outsz)
 	int c, h1, h2;
 
 	if (outsz == 0)
-		return MIME_EINVAL;
+		return XDS_EFORMAT;
 	for (; s < e; s++) {
 		c = (unsigned char)*s;
 		if (c == '%' && e - s >= 3 &&
@@ -254,11 +263,11 @@ pct_decode(const char *s, const char *e, char *out, size_t outsz)
 			s += 2;
 		}
 		if (c < 0x20 || c == 0x7f || o + 1 >= outsz)
-			return MIME_EINVAL;
+			return XDS_EFORMAT;
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	return MIME_OK;
+	return XDS_OK;
 }
 
 static void
@@ -320,6 +329,7 @@ headers_done(struct mime_parser *p)
 	const char *vs, *ve;
 	size_t nfields = 0, i;
 	unsigned seen = 0;
+	int rc;
 
 	memset(&part, 0, sizeof part);
 	part.index = p->nparts - 1;
@@ -333,17 +343,17 @@ headers_done(struct mime_parser *p)
 		if (e == NULL)
 			e = end;
 		if (++nfields > p->lim.max_header_fields)
-			return fail(p, MIME_EHEADER, "more than the allowed "
+			return fail(p, XDS_ETOOBIG, "more than the allowed "
 			    "header fields in part");
 		if (*line == ' ' || *line == '\t')
-			return fail(p, MIME_ESYNTAX, "part header block "
+			return fail(p, XDS_EFORMAT, "part header block "
 			    "starts with a continuation line");
 		if ((colon = memchr(line, ':', (size_t)(e - line))) == NULL)
-			return fail(p, MIME_ESYNTAX,
+			return fail(p, XDS_EFORMAT,
 			    "part header line without a colon");
 		for (s = line; s < e; s++)
 			if ((unsigned char)*s < 0x20 && *s != '\t')
-				return fail(p, MIME_ESYNTAX, "control "
+				return fail(p, XDS_EFORMAT, "control "
 				    "character in a part header");
 		vs = colon + 1;
 		ve = e;
@@ -358,7 +368,7 @@ headers_done(struct mime_parser *p)
 			seen |= 1;
 			if (!copy_value(part.content_type,
 			    sizeof part.content_type, vs, ve))
-				return fail(p, MIME_EHEADER,
+				return fail(p, XDS_ETOOBIG,
 				    "part Content-Type too long");
 		} else if (str_caseeq(line, "Content-ID")) {
 			if (seen & 2)
@@ -367,7 +377,7 @@ headers_done(struct mime_parser *p)
 			strip_angle(&vs, &ve);
 			if (pct_decode(vs, ve, part.content_id,
 			    sizeof part.content_id) != 0)
-				return fail(p, MIME_EHEADER, "part Content-ID "
+				return fail(p, XDS_ETOOBIG, "part Content-ID "
 				    "too long or not printable");
 		} else if (str_caseeq(line, "Content-Transfer-Encoding")) {
 			if (seen & 4)
@@ -375,7 +385,7 @@ headers_done(struct mime_parser *p)
 			seen |= 4;
 			if (!copy_value(part.cte_name, sizeof part.cte_name,
 			    vs, ve))
-				return fail(p, MIME_ESYNTAX, "unknown "
+				return fail(p, XDS_EFORMAT, "unknown "
 				    "Content-Transfer-Encoding");
 			for (s = part.cte_name; *s; s++)
 				if (*s >= 'A' && *s <= 'Z')
@@ -388,11 +398,12 @@ headers_done(struct mime_parser *p)
 	p->m = 1;		/* an empty body: "CRLF CRLF --boundary" */
 	p->virt = 1;
 	p->held_cr = 0;
-	if (p->cb.part_begin != NULL && p->cb.part_begin(p->arg, &part) != 0)
-		return fail(p, MIME_ECALLBACK, "part refused");
+	if (p->cb.part_begin != NULL &&
+	    (rc = p->cb.part_begin(p->arg, &part)) != 0)
+		return fail(p, cb_status(rc), "part refused");
 	return 0;
 dup:
-	(void)fail(p, MIME_ESYNTAX, "part header given twice");
+	(void)fail(p, XDS_EFORMAT, "part header given twice");
 	(void)str_fmt(p->err, sizeof p->err, "part header %s given twice",
 	    line);
 	return p->status;
@@ -407,7 +418,7 @@ headers(struct mime_parser *p, const char *d, size_t n)
 	for (i = 0; i < n && p->status == 0; i++) {
 		if (d[i] != '\n') {
 			if (p->hlen >= p->lim.max_header_bytes) {
-				(void)fail(p, MIME_EHEADER, "part header block "
+				(void)fail(p, XDS_ETOOBIG, "part header block "
 				    "over the limit");
 				break;
 			}
@@ -424,7 +435,7 @@ headers(struct mime_parser *p, const char *d, size_t n)
 			return i + 1;
 		}
 		if (p->hlen >= p->lim.max_header_bytes) {
-			(void)fail(p, MIME_EHEADER, "part header block over "
+			(void)fail(p, XDS_ETOOBIG, "part header block over "
 			    "the limit");
 			break;
 		}
@@ -438,8 +449,11 @@ headers(struct mime_parser *p, const char *d, size_t n)
 static int
 delimiter(struct mime_parser *p, int close)
 {
-	if (p->in_body && p->cb.part_end != NULL && p->cb.part_end(p->arg) != 0)
-		return fail(p, MIME_ECALLBACK, "part end refused");
+	int rc;
+
+	if (p->in_body && p->cb.part_end != NULL &&
+	    (rc = p->cb.part_end(p->arg)) != 0)
+		return fail(p, cb_status(rc), "part end refused");
 	p->in_body = 0;
 	p->m = 0;
 	p->held_cr = p->virt = 0;
@@ -449,7 +463,7 @@ delimiter(struct mime_parser *p, int close)
 		return 0;
 	}
 	if (p->nparts >= p->lim.max_parts)
-		return fail(p, MIME_ETOOMANY, "more than the allowed number "
+		return fail(p, XDS_ETOOBIG, "more than the allowed number "
 		    "of MIME parts");
 	p->nparts++;
 	p->hlen = p->line_start = 0;
@@ -473,7 +487,7 @@ mime_feed(struct mime_parser *p, const void *data, size_t len)
 			i += headers(p, d + i, len - i);
 			continue;
 		case ST_EPILOGUE:
-			return MIME_OK;
+			return XDS_OK;
 		default:
 			break;
 		}
@@ -510,17 +524,17 @@ mime_feed(struct mime_parser *p, const void *data, size_t len)
 				p->state = ST_HEADERS;
 			else if ((c != ' ' && c != '\t') ||
 			    ++p->pad > MAX_PADDING)
-				return fail(p, MIME_ESYNTAX, "unexpected bytes "
+				return fail(p, XDS_EFORMAT, "unexpected bytes "
 				    "after a MIME boundary");
 			break;
 		case ST_CR:
 			if (c != '\n')
-				return fail(p, MIME_ESYNTAX, "CR without LF "
+				return fail(p, XDS_EFORMAT, "CR without LF "
 				    "after a MIME boundary");
 			p->state = ST_HEADERS;
 			break;
 		default:
-			return fail(p, MIME_ESYNTAX, "parser state");
+			return fail(p, XDS_EFORMAT, "parser state");
 		}
 		i++;
 	}
@@ -533,12 +547,12 @@ mime_finish(struct mime_parser *p)
 	if (p->status != 0)
 		return p->status;
 	if (p->state != ST_EPILOGUE)
-		return fail(p, MIME_ETRUNC, p->nparts == 0 ?
+		return fail(p, XDS_EFORMAT, p->nparts == 0 ?
 		    "no MIME boundary found in the body%s" :
 		    "MIME body truncated: no close delimiter");
 	if (p->nparts == 0)
-		return fail(p, MIME_ESYNTAX, "multipart body without parts");
-	return MIME_OK;
+		return fail(p, XDS_EFORMAT, "multipart body without parts");
+	return XDS_OK;
 }
 
 /* Content-Type parsing (RFC 2045 5.1), tolerant of real-world forms. */
@@ -554,7 +568,7 @@ ct_fail(char *err, size_t errlen, const char *what)
 {
 	if (str_fmt(err, errlen, "Content-Type: %s", what) < 0)
 		str_lcpy(err, what, errlen);
-	return MIME_EINVAL;
+	return XDS_EFORMAT;
 }
 
 static int
@@ -635,13 +649,13 @@ mime_content_type_parse(const char *value, struct mime_ctype *ct, char *err,
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (*s == '\0')
-			return MIME_OK;
+			return XDS_OK;
 		if (*s++ != ';')
 			return ct_fail(err, errlen, "expected ';'");
 		while (*s == ' ' || *s == '\t' || *s == ';')
 			s++;
 		if (*s == '\0')
-			return MIME_OK;		/* a trailing ';' */
+			return XDS_OK;		/* a trailing ';' */
 		if (lower_token(&s, name, sizeof name) != 0)
 			return ct_fail(err, errlen, "bad parameter name");
 		while (*s == ' ' || *s == '\t')

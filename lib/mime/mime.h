@@ -16,16 +16,14 @@
 
 #include <stddef.h>
 
-enum mime_status {
-	MIME_OK = 0,
-	MIME_ENOMEM = -1,
-	MIME_EINVAL = -2,	/* bad argument: boundary, Content-Type value, cid */
-	MIME_ESYNTAX = -3,	/* malformed delimiter line or part header */
-	MIME_EHEADER = -4,	/* a part header block is over the limit */
-	MIME_ETOOMANY = -5,	/* more parts than allowed */
-	MIME_ETRUNC = -6,	/* body ended before the close delimiter */
-	MIME_ECALLBACK = -7,	/* a callback refused (its own error text) */
-};
+#include "status.h"
+
+/*
+ * The functions return enum xds_status: XDS_EFORMAT for a malformed
+ * boundary, Content-Type value, cid, delimiter line or part header, and
+ * for a body that ends before the close delimiter; XDS_ETOOBIG for a part
+ * header block over its limit or more parts than allowed; XDS_ENOMEM.
+ */
 
 #define MIME_BOUNDARY_MAX	70	/* RFC 2046 */
 #define MIME_DEFAULT_HEADER_BYTES 8192
@@ -58,8 +56,9 @@ struct mime_part {
 };
 
 /*
- * Callbacks return 0 to go on, anything else to stop: the parser then
- * fails with MIME_ECALLBACK and keeps failing.  part_data is called
+ * Callbacks return 0 to go on, or an enum xds_status to stop: the parser
+ * then fails with that status (XDS_ERR for any other nonzero value) and
+ * keeps failing.  part_data is called
  * with pieces of any size (possibly many per feed, never empty).
  */
 struct mime_callbacks {
@@ -83,7 +82,7 @@ int	mime_parser_new(struct mime_parser **out, const char *boundary,
  * After an error every later call returns that same error. */
 int	mime_feed(struct mime_parser *, const void *data, size_t len)
 	    __attribute__((warn_unused_result));
-/* End of body: MIME_ETRUNC unless the close delimiter was seen. */
+/* End of body: XDS_EFORMAT unless the close delimiter was seen. */
 int	mime_finish(struct mime_parser *)
 	    __attribute__((warn_unused_result));
 /* Text of the last error ("" if none); valid until the parser is freed. */
@@ -106,7 +105,7 @@ struct mime_ctype {
 };
 
 /* Parse "type/subtype *(; name=value)".  Unknown parameters are skipped;
- * a known one given twice, too long, or a syntax error is MIME_EINVAL. */
+ * a known one given twice, too long, or a syntax error is XDS_EFORMAT. */
 int	mime_content_type_parse(const char *value, struct mime_ctype *out,
 	    char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
@@ -115,7 +114,7 @@ int	mime_content_type_parse(const char *value, struct mime_ctype *out,
  * Decode a cid: URL (RFC 2392) into the Content-ID it names: strip the
  * "cid:" scheme (case-insensitive; optional), and surrounding <> if a
  * sender put them there, then percent-decode.  Also used on Content-ID
- * header values, so both sides compare in one form.  MIME_EINVAL when the
+ * header values, so both sides compare in one form.  XDS_EFORMAT when the
  * result does not fit outsz or would contain a NUL or control character.
  */
 int	mime_cid_decode(const char *in, size_t inlen, char *out, size_t outsz)

@@ -63,14 +63,14 @@ rfail(struct mtom_reader *r, int status, const char *msg)
 	return r->status;
 }
 
-/* A spool.c status as the reader's failure (the values are equal on
- * purpose); the size limit gets the text the client should see. */
+/* A spool.c failure as the reader's; the size limit gets the text the
+ * client should see. */
 static int
 spool_fail(struct mtom_reader *r, int rc, const char *e)
 {
-	if (rc == SPOOL_ETOOBIG)
-		return rfail(r, MTOM_ETOOBIG, "MTOM attachment over the limit");
-	return rfail(r, rc < 0 ? rc : MTOM_EIO, e);
+	if (rc == XDS_ETOOBIG)
+		return rfail(r, rc, "MTOM attachment over the limit");
+	return rfail(r, rc < 0 ? rc : XDS_EIO, e);
 }
 
 static int sink(struct mtom_reader *, const unsigned char *, size_t);
@@ -90,7 +90,7 @@ b64_feed(struct mtom_reader *r, const char *in, size_t n)
 	int rc;
 
 	if ((rc = b64dec_feed(&r->b64, in, n, b64_out, r, e, sizeof e)) != 0)
-		return rfail(r, MTOM_EFORMAT, e);
+		return rfail(r, XDS_EFORMAT, e);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ b64_final(struct mtom_reader *r)
 	int rc;
 
 	if ((rc = b64dec_final(&r->b64, b64_out, r, e, sizeof e)) != 0)
-		return rfail(r, MTOM_EFORMAT, e);
+		return rfail(r, XDS_EFORMAT, e);
 	return 0;
 }
 
@@ -118,19 +118,15 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 	if (r->cur == CUR_ROOT && r->root_fn != NULL) {
 		if ((rc = r->root_fn(r->root_arg, d, n, e, sizeof e)) == 0)
 			return 0;
-		return rfail(r, rc < 0 ? rc : MTOM_EFORMAT,
+		return rfail(r, rc < 0 ? rc : XDS_EFORMAT,
 		    e[0] != '\0' ? e : "SOAP envelope refused");
 	}
 	if (r->cur == CUR_ROOT) {
-		switch (buf_add(&r->root, d, n)) {
-		case XDS_OK:
+		if ((rc = buf_add(&r->root, d, n)) == XDS_OK)
 			return 0;
-		case XDS_ETOOBIG:
-			return rfail(r, MTOM_ETOOBIG,
-			    "SOAP envelope (MTOM root part) over the limit");
-		default:
-			return rfail(r, MTOM_ENOMEM, "out of memory");
-		}
+		return rfail(r, rc, rc == XDS_ETOOBIG ?
+		    "SOAP envelope (MTOM root part) over the limit" :
+		    "out of memory");
 	}
 	if (r->cur != CUR_FILE)
 		return 0;
@@ -190,10 +186,10 @@ on_begin(void *arg, const struct mime_part *part)
 	int is_root, rc;
 
 	if (part->cte == MIME_CTE_QP || part->cte == MIME_CTE_OTHER)
-		return rfail(r, MTOM_EFORMAT, "unsupported "
+		return rfail(r, XDS_EFORMAT, "unsupported "
 		    "Content-Transfer-Encoding in an MTOM part");
 	if (cid_taken(r, part->content_id))
-		return rfail(r, MTOM_EFORMAT, "two MIME parts with the same "
+		return rfail(r, XDS_EFORMAT, "two MIME parts with the same "
 		    "Content-ID");
 	r->base64 = part->cte == MIME_CTE_BASE64;
 	memset(&r->b64, 0, sizeof r->b64);
@@ -211,7 +207,7 @@ on_begin(void *arg, const struct mime_part *part)
 	if (r->natt == r->attcap) {
 		ncap = r->attcap ? r->attcap * 2 : 4;
 		if ((na = reallocarray(r->att, ncap, sizeof *na)) == NULL)
-			return rfail(r, MTOM_ENOMEM, "out of memory");
+			return rfail(r, XDS_ENOMEM, "out of memory");
 		r->att = na;
 		r->attcap = ncap;
 	}
@@ -265,18 +261,13 @@ remove_files(struct mtom_reader *r)
 	r->natt = r->attcap = 0;
 }
 
-/* After a failure: the text for the caller, and no files left. */
+/* After a failure (the parser's status mrc, unless a callback recorded
+ * its own): the text for the caller, and no files left. */
 static int
 reader_error(struct mtom_reader *r, int mrc, char *err, size_t errlen)
 {
-	if (r->status == 0) {
-		if (mrc == MIME_ENOMEM)
-			(void)rfail(r, MTOM_ENOMEM, mime_error(r->mp));
-		else if (mrc == MIME_EHEADER || mrc == MIME_ETOOMANY)
-			(void)rfail(r, MTOM_ETOOBIG, mime_error(r->mp));
-		else
-			(void)rfail(r, MTOM_EFORMAT, mime_error(r->mp));
-	}
+	if (r->status == 0)
+		(void)rfail(r, mrc < 0 ? mrc : XDS_EFORMAT, mime_error(r->mp));
 	remove_files(r);
 	str_lcpy(err, r->err, errlen);
 	return r->status;
@@ -303,38 +294,34 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 		r->lim.max_part = MTOM_DEFAULT_MAX_PART;
 	buf_init(&r->root, r->lim.max_envelope);
 	if ((rc = mime_content_type_parse(content_type, &r->ct, err,
-	    errlen)) != 0) {
-		rc = MTOM_EFORMAT;
+	    errlen)) != 0)
 		goto fail;
-	}
 	if (strcmp(r->ct.type, "multipart") != 0 ||
 	    strcmp(r->ct.subtype, "related") != 0 ||
 	    r->ct.boundary[0] == '\0') {
 		str_lcpy(err, "Content-Type is not " CT_MULTIPART_RELATED
 		    " with a boundary", errlen);
-		rc = MTOM_EFORMAT;
+		rc = XDS_EFORMAT;
 		goto fail;
 	}
 	if (spool_dir == NULL || str_lcpy(r->spool_dir, spool_dir,
 	    sizeof r->spool_dir) >= sizeof r->spool_dir) {
 		str_lcpy(err, "spool directory path missing or too long",
 		    errlen);
-		rc = MTOM_EIO;
+		rc = XDS_EIO;
 		goto fail;
 	}
 	memset(&ml, 0, sizeof ml);
 	ml.max_parts = r->lim.max_parts;
 	ml.max_header_bytes = r->lim.max_header_bytes;
 	if ((rc = mime_parser_new(&r->mp, r->ct.boundary, &ml, &cb, r, err,
-	    errlen)) != 0) {
-		rc = rc == MIME_ENOMEM ? MTOM_ENOMEM : MTOM_EFORMAT;
+	    errlen)) != 0)
 		goto fail;
-	}
 	*out = r;
-	return MTOM_OK;
+	return XDS_OK;
 nomem:
 	str_lcpy(err, "out of memory", errlen);
-	rc = MTOM_ENOMEM;
+	rc = XDS_ENOMEM;
 fail:
 	mtom_reader_free(r);
 	return rc;
@@ -352,7 +339,7 @@ mtom_reader_feed(struct mtom_reader *r, const void *data, size_t len,
 	}
 	if ((rc = mime_feed(r->mp, data, len)) != 0)
 		return reader_error(r, rc, err, errlen);
-	return MTOM_OK;
+	return XDS_OK;
 }
 
 int
@@ -370,7 +357,7 @@ mtom_reader_finish(struct mtom_reader *r, struct mtom_message *out,
 	if ((rc = mime_finish(r->mp)) != 0)
 		return reader_error(r, rc, err, errlen);
 	if (!r->have_root) {
-		(void)rfail(r, MTOM_EFORMAT, "no MTOM root part: no part "
+		(void)rfail(r, XDS_EFORMAT, "no MTOM root part: no part "
 		    "has the Content-ID named by the start parameter");
 		return reader_error(r, 0, err, errlen);
 	}
@@ -383,9 +370,9 @@ mtom_reader_finish(struct mtom_reader *r, struct mtom_message *out,
 	out->natt = r->natt;
 	r->att = NULL;
 	r->natt = r->attcap = 0;
-	r->status = MTOM_EFORMAT;	/* a reader is used once */
+	r->status = XDS_EFORMAT;	/* a reader is used once */
 	str_lcpy(r->err, "MTOM reader already finished", sizeof r->err);
-	return MTOM_OK;
+	return XDS_OK;
 }
 
 void
@@ -434,7 +421,7 @@ mtom_read_sink(const char *content_type, mtom_read_fn rd, void *arg,
 	mtom_reader_set_root_sink(r, root_fn, root_arg);
 	if ((chunk = malloc(READ_CHUNK)) == NULL) {
 		str_lcpy(err, "out of memory", errlen);
-		rc = MTOM_ENOMEM;
+		rc = XDS_ENOMEM;
 		goto out;
 	}
 	while ((n = rd(arg, chunk, READ_CHUNK)) > 0)
@@ -443,7 +430,7 @@ mtom_read_sink(const char *content_type, mtom_read_fn rd, void *arg,
 			goto out;
 	if (n < 0) {
 		str_lcpy(err, "reading the request body failed", errlen);
-		rc = MTOM_EIO;
+		rc = XDS_EIO;
 		goto out;
 	}
 	rc = mtom_reader_finish(r, out, err, errlen);
@@ -523,24 +510,24 @@ mtom_writer_init(struct mtom_writer *w, const char *action, char *err,
 
 	memset(w, 0, sizeof *w);
 	if (action != NULL && !header_safe(action, 1))
-		return wfail(err, errlen, MTOM_EFORMAT, "action not "
+		return wfail(err, errlen, XDS_EFORMAT, "action not "
 		    "representable in a Content-Type parameter");
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		return wfail(err, errlen, MTOM_EIO, "no random bytes");
+		return wfail(err, errlen, XDS_EIO, "no random bytes");
 	str_hex(rnd, sizeof rnd, hex);
 	if (str_fmt(w->boundary, sizeof w->boundary, "MIMEBoundary_%.32s",
 	    hex) < 0 ||
 	    str_fmt(w->root_cid, sizeof w->root_cid, "root.%s@xdsnode",
 	    hex + 32) < 0)
-		return wfail(err, errlen, MTOM_EIO, "boundary too long");
+		return wfail(err, errlen, XDS_EIO, "boundary too long");
 	n = str_fmt(w->content_type, sizeof w->content_type,
 	    CT_MULTIPART_RELATED "; type=\"" CT_XOP "\"; start=\"<%s>\"; "
 	    "start-info=\"" CT_SOAP12 "\"; boundary=\"%s\"%s%s%s",
 	    w->root_cid, w->boundary, action ? "; action=\"" : "",
 	    action ? action : "", action ? "\"" : "");
 	if (n < 0)
-		return wfail(err, errlen, MTOM_EFORMAT, "action too long");
-	return MTOM_OK;
+		return wfail(err, errlen, XDS_EFORMAT, "action too long");
+	return XDS_OK;
 }
 
 /* "--boundary CRLF headers CRLF" of one part (the CRLF before the
@@ -566,10 +553,10 @@ att_check(const struct mtom_attachment *a, char *err, size_t errlen)
 {
 	if (a->cid[0] == '\0' || !header_safe(a->cid, 0) ||
 	    !header_safe(a->content_type, 0))
-		return wfail(err, errlen, MTOM_EFORMAT, "attachment Content-ID "
+		return wfail(err, errlen, XDS_EFORMAT, "attachment Content-ID "
 		    "empty or Content-ID/Content-Type not header-safe");
 	if (a->size < 0)
-		return wfail(err, errlen, MTOM_EFORMAT,
+		return wfail(err, errlen, XDS_EFORMAT,
 		    "attachment size negative");
 	return 0;
 }
@@ -586,20 +573,20 @@ mtom_length(const struct mtom_writer *w, const struct buf *root,
 
 	*len = 0;
 	if ((n = part_head(w, ROOT_TYPE, w->root_cid, head, sizeof head)) < 0)
-		return wfail(err, errlen, MTOM_EFORMAT, "root part header");
+		return wfail(err, errlen, XDS_EFORMAT, "root part header");
 	total = n + (long long)root->b_len + 2;
 	for (i = 0; i < natt; i++) {
 		if ((n = att_check(&att[i], err, errlen)) != 0)
 			return n;
 		if ((n = part_head(w, att_type(&att[i]), att[i].cid, head,
 		    sizeof head)) < 0)
-			return wfail(err, errlen, MTOM_EFORMAT,
+			return wfail(err, errlen, XDS_EFORMAT,
 			    "attachment part header too long");
 		total += n + (long long)att[i].size + 2;
 	}
 	total += 2 + (long long)strlen(w->boundary) + 4;	/* --b--CRLF */
 	*len = total;
-	return MTOM_OK;
+	return XDS_OK;
 }
 
 /*
@@ -894,13 +881,6 @@ mtom_pull_free(struct mtom_pull *p)
 	free(p);
 }
 
-static int
-mtom_status_of(int st)
-{
-	return st == XDS_ENOMEM ? MTOM_ENOMEM : st == XDS_EFORMAT ?
-	    MTOM_EFORMAT : MTOM_EIO;
-}
-
 int
 mtom_write(const struct mtom_writer *w, const struct buf *root,
     const struct mtom_attachment *att, size_t natt, mtom_write_fn wr,
@@ -913,18 +893,18 @@ mtom_write(const struct mtom_writer *w, const struct buf *root,
 
 	if ((rc = mtom_pull_new(&p, w, root, att, natt, 0, err, errlen)) !=
 	    XDS_OK)
-		return mtom_status_of(rc);
+		return rc;
 	if ((chunk = malloc(WBUF_SIZE)) == NULL) {
-		rc = wfail(err, errlen, MTOM_ENOMEM, "out of memory");
+		rc = wfail(err, errlen, XDS_ENOMEM, "out of memory");
 		goto out;
 	}
 	while ((n = mtom_pull_read(p, chunk, WBUF_SIZE, err, errlen)) > 0)
 		if (wr(arg, chunk, (size_t)n) != 0) {
-			rc = wfail(err, errlen, MTOM_EIO,
+			rc = wfail(err, errlen, XDS_EIO,
 			    "write callback failed");
 			goto out;
 		}
-	rc = n == 0 ? MTOM_OK : mtom_status_of((int)n);
+	rc = n == 0 ? XDS_OK : (int)n;
 out:
 	free(chunk);
 	mtom_pull_free(p);

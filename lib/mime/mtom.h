@@ -38,15 +38,13 @@ struct mtom_attachment {
 };
 
 
-enum mtom_status {
-	MTOM_OK = 0,
-	MTOM_ENOMEM = -1,	/* 500 */
-	MTOM_EFORMAT = -2,	/* not multipart/related, bad MIME, no root
-				   part, duplicate Content-ID, bad base64: 400 */
-	MTOM_ETOOBIG = -3,	/* envelope, a part, the part count or a part
-				   header over its limit: 413 */
-	MTOM_EIO = -4,		/* spool file, body read or write error: 500 */
-};
+/*
+ * The functions return enum xds_status (status.h): XDS_EFORMAT for a body
+ * that is not multipart/related, bad MIME, no root part, a duplicate
+ * Content-ID or bad base64 (400); XDS_ETOOBIG for the envelope, a part,
+ * the part count or a part header over its limit (413); XDS_EIO for a
+ * spool file, body read or write error and XDS_ENOMEM (500).
+ */
 
 #define MTOM_DEFAULT_MAX_ENVELOPE ((size_t)16 * 1024 * 1024)
 #define MTOM_DEFAULT_MAX_PART	((off_t)1024 * 1024 * 1024)
@@ -94,8 +92,8 @@ void	mtom_reader_free(struct mtom_reader *);
  * decoded bytes go to fn as they arrive instead of into mtom_message.root
  * (which then stays empty, and max_envelope is fn's to enforce): a SAX
  * push parser can then take a root part with large inline content in
- * constant memory.  fn returns 0, or an mtom_status (< 0) with err filled,
- * which fails the read as any other error does.
+ * constant memory.  fn returns 0, or an enum xds_status (< 0) with err
+ * filled, which fails the read as any other error does.
  */
 typedef int (*mtom_root_fn)(void *arg, const void *data, size_t len,
 	    char *err, size_t errlen);
@@ -142,7 +140,7 @@ int	mtom_writer_init(struct mtom_writer *, const char *action,
 int	mtom_length(const struct mtom_writer *, const struct buf *root,
 	    const struct mtom_attachment *att, size_t natt, long long *len,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
-/* The write callback returns 0, or nonzero to abort (MTOM_EIO).  Built
+/* The write callback returns 0, or nonzero to abort (XDS_EIO).  Built
  * on the pull writer below: both give the same bytes. */
 typedef int (*mtom_write_fn)(void *arg, const void *data, size_t len);
 int	mtom_write(const struct mtom_writer *, const struct buf *root,

@@ -327,10 +327,10 @@ flush_buf(struct spool *s)
 	if (!s->threaded) {
 		for (i = 0; i < NHASH; i++)
 			if (EVP_DigestUpdate(s->h[i].ctx, s->buf[0], n) != 1)
-				return sfail(s, SPOOL_ENOMEM,
+				return sfail(s, XDS_ENOMEM,
 				    "digest update failed");
 		if (write_out(s, s->buf[0], n) != 0)
-			return sfail(s, SPOOL_EIO, "cannot write spool file");
+			return sfail(s, XDS_EIO, "cannot write spool file");
 		return 0;
 	}
 	pthread_mutex_lock(&s->mu);
@@ -350,7 +350,7 @@ flush_buf(struct spool *s)
 	wfail = s->h[H_WRITE].failed;
 	pthread_mutex_unlock(&s->mu);
 	if (wfail)
-		return sfail(s, SPOOL_EIO, "cannot write spool file");
+		return sfail(s, XDS_EIO, "cannot write spool file");
 	return 0;
 }
 
@@ -398,40 +398,40 @@ spool_open(struct spool **out, const char *dir, off_t max_size, char *err,
 	*out = NULL;
 	if ((s = spool_new()) == NULL) {
 		str_lcpy(err, "out of memory", errlen);
-		return SPOOL_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	s->max_size = max_size;
 	if ((s->buf[0] = ring_alloc()) == NULL) {
-		rc = sfail(s, SPOOL_ENOMEM, "out of memory");
+		rc = sfail(s, XDS_ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < NHASH; i++)
 		if ((s->h[i].ctx = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(s->h[i].ctx, i == H_SHA1 ? EVP_sha1() :
 		    EVP_sha256(), NULL) != 1) {
-			rc = sfail(s, SPOOL_ENOMEM, "digest init failed");
+			rc = sfail(s, XDS_ENOMEM, "digest init failed");
 			goto fail;
 		}
 	if (dir == NULL || *dir == '\0' ||
 	    str_fmt(s->path, sizeof s->path, "%s/%s", dir,
 	    SPOOL_TEMPLATE) < 0) {
 		s->path[0] = '\0';
-		rc = sfail(s, SPOOL_EIO, "spool directory missing or its "
+		rc = sfail(s, XDS_EIO, "spool directory missing or its "
 		    "path too long");
 		goto fail;
 	}
 	if ((s->fd = mkostemp(s->path, O_CLOEXEC)) < 0) {
 		s->path[0] = '\0';
-		rc = sfail(s, SPOOL_EIO, "cannot create spool file");
+		rc = sfail(s, XDS_EIO, "cannot create spool file");
 		goto fail;
 	}
 	/* mkostemp makes 0600 under any umask on glibc; be explicit. */
 	if (fchmod(s->fd, S_IRUSR | S_IWUSR) != 0) {
-		rc = sfail(s, SPOOL_EIO, "cannot set spool file mode");
+		rc = sfail(s, XDS_EIO, "cannot set spool file mode");
 		goto fail;
 	}
 	*out = s;
-	return SPOOL_OK;
+	return XDS_OK;
 fail:
 	(void)serror(s, err, errlen);
 	spool_abort(s);
@@ -448,7 +448,7 @@ spool_write(struct spool *s, const void *p, size_t n, char *err,
 	if (s->status != 0)
 		return serror(s, err, errlen);
 	if (s->max_size > 0 && (off_t)n > s->max_size - s->size) {
-		(void)sfail(s, SPOOL_ETOOBIG, "data over the size limit");
+		(void)sfail(s, XDS_ETOOBIG, "data over the size limit");
 		return serror(s, err, errlen);
 	}
 	while (n > 0) {
@@ -468,7 +468,7 @@ spool_write(struct spool *s, const void *p, size_t n, char *err,
 		d += take;
 		n -= take;
 	}
-	return SPOOL_OK;
+	return XDS_OK;
 }
 
 off_t
@@ -491,35 +491,35 @@ spool_finish(struct spool *s, struct spool_result *out, char *err,
 	if (s->threaded)
 		stop_threads(s, s->status == 0 ? DRAIN : QUIT);
 	if (s->h[H_WRITE].failed)
-		(void)sfail(s, SPOOL_EIO, "cannot write spool file");
+		(void)sfail(s, XDS_EIO, "cannot write spool file");
 	for (i = 0; i < NHASH; i++)
 		if (s->h[i].failed)
-			(void)sfail(s, SPOOL_ENOMEM, "digest update failed");
+			(void)sfail(s, XDS_ENOMEM, "digest update failed");
 	if (s->status != 0)
 		goto fail;
 	if (EVP_DigestFinal_ex(s->h[H_SHA1].ctx, md, &mdlen) != 1 ||
 	    mdlen != 20) {
-		(void)sfail(s, SPOOL_ENOMEM, "SHA-1 final failed");
+		(void)sfail(s, XDS_ENOMEM, "SHA-1 final failed");
 		goto fail;
 	}
 	str_hex(md, mdlen, out->sha1);
 	if (EVP_DigestFinal_ex(s->h[H_SHA256].ctx, md, &mdlen) != 1 ||
 	    mdlen != 32) {
-		(void)sfail(s, SPOOL_ENOMEM, "SHA-256 final failed");
+		(void)sfail(s, XDS_ENOMEM, "SHA-256 final failed");
 		goto fail;
 	}
 	str_hex(md, mdlen, out->sha256);
 	fd = s->fd;
 	s->fd = -1;
 	if (close(fd) != 0) {
-		(void)sfail(s, SPOOL_EIO, "cannot close spool file");
+		(void)sfail(s, XDS_EIO, "cannot close spool file");
 		goto fail;
 	}
 	str_lcpy(out->path, s->path, sizeof out->path);
 	out->size = s->size;
 	s->path[0] = '\0';	/* the caller's now */
 	spool_abort(s);
-	return SPOOL_OK;
+	return XDS_OK;
 fail:
 	rc = serror(s, err, errlen);
 	memset(out, 0, sizeof *out);
@@ -572,7 +572,7 @@ static int
 b64_err(char *err, size_t errlen, const char *msg)
 {
 	str_lcpy(err, msg, errlen);
-	return SPOOL_EFORMAT;
+	return XDS_EFORMAT;
 }
 
 int

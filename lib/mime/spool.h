@@ -18,13 +18,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-enum spool_status {
-	SPOOL_OK = 0,
-	SPOOL_ENOMEM = -1,
-	SPOOL_EFORMAT = -2,	/* bad base64 */
-	SPOOL_ETOOBIG = -3,	/* over max_size */
-	SPOOL_EIO = -4,		/* cannot create, write or close the file */
-};
+#include "status.h"
+
+/* The functions return enum xds_status: XDS_EIO when the file cannot be
+ * created, written or closed, XDS_ETOOBIG over max_size, XDS_EFORMAT for
+ * bad base64, XDS_ENOMEM. */
 
 #define SPOOL_TEMPLATE	"xds-spool-XXXXXX"
 
@@ -39,7 +37,7 @@ struct spool_result {
 struct spool;
 
 /* Create dir/SPOOL_TEMPLATE, mode 0600.  max_size > 0 bounds the bytes
- * (SPOOL_ETOOBIG past it, the file removed). */
+ * (XDS_ETOOBIG past it, the file removed). */
 int	spool_open(struct spool **out, const char *dir, off_t max_size,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Append bytes (any chunk size).  After an error every later call fails
@@ -64,7 +62,7 @@ struct b64dec {
 	int		 done;		/* a padded quantum ended the data */
 };
 /* Decoded bytes go to out(arg, bytes, n) in chunks; a nonzero return
- * from out stops with that value.  Bad input: SPOOL_EFORMAT with err. */
+ * from out stops with that value.  Bad input: XDS_EFORMAT with err. */
 typedef int (*b64_out_fn)(void *arg, const unsigned char *p, size_t n);
 int	b64dec_feed(struct b64dec *, const char *in, size_t n,
 	    b64_out_fn out, void *arg, char *err, size_t errlen);

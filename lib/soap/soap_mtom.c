@@ -63,17 +63,17 @@ inl_fail(struct serve *s, int spool_rc, char *err, size_t errlen)
 {
 	struct soap_inline *in = &s->inl;
 
-	if (spool_rc == SPOOL_ETOOBIG) {
-		in->status = MTOM_ETOOBIG;
+	if (spool_rc == XDS_ETOOBIG) {
+		in->status = XDS_ETOOBIG;
 		str_fmt(in->err, sizeof in->err, "inline document %.100s "
 		    "larger than %lld bytes", in->id, s->lim.max_attachment);
 	} else {
 		log_warnx("soap: inline document %s: %s", in->id, in->err);
-		in->status = spool_rc == SPOOL_ENOMEM ? MTOM_ENOMEM : MTOM_EIO;
+		in->status = spool_rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
 	}
 	str_lcpy(err, in->err, errlen);
-	return in->status == MTOM_ETOOBIG ? XDS_ETOOBIG :
-	    in->status == MTOM_ENOMEM ? XDS_ENOMEM : XDS_EIO;
+	return in->status == XDS_ETOOBIG ? XDS_ETOOBIG :
+	    in->status == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
 }
 
 /* Decoded bytes into the spool. */
@@ -104,7 +104,7 @@ inl_begin(void *arg, xmlNode *el, char *err, size_t errlen)
 	int rc;
 
 	if (in->natt >= SOAP_INLINE_MAX) {
-		in->status = MTOM_ETOOBIG;
+		in->status = XDS_ETOOBIG;
 		str_fmt(in->err, sizeof in->err, "more than %d inline "
 		    "documents", SOAP_INLINE_MAX);
 		str_lcpy(err, in->err, errlen);
@@ -117,7 +117,7 @@ inl_begin(void *arg, xmlNode *el, char *err, size_t errlen)
 	in->bad = 0;
 	if ((rc = spool_open(&in->sp, s->lim.spool_dir,
 	    (off_t)s->lim.max_attachment, in->err, sizeof in->err)) !=
-	    SPOOL_OK)
+	    XDS_OK)
 		return inl_fail(s, rc, err, errlen);
 	return 0;
 }
@@ -141,9 +141,9 @@ inl_text(void *arg, const char *p, size_t n, char *err, size_t errlen)
 	if (s->inl.bad)
 		return 0;
 	rc = b64dec_feed(&s->inl.dec, p, n, inl_out, s, e, sizeof e);
-	if (rc == SPOOL_EFORMAT)
+	if (rc == XDS_EFORMAT)
 		inl_bad(s, e);
-	else if (rc != SPOOL_OK)
+	else if (rc != XDS_OK)
 		return inl_fail(s, rc, err, errlen);
 	return 0;
 }
@@ -162,9 +162,9 @@ inl_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
 	(void)el;
 	if (!in->bad) {
 		rc = b64dec_final(&in->dec, inl_out, s, e, sizeof e);
-		if (rc == SPOOL_EFORMAT)
+		if (rc == XDS_EFORMAT)
 			inl_bad(s, e);
-		else if (rc != SPOOL_OK)
+		else if (rc != XDS_OK)
 			return inl_fail(s, rc, err, errlen);
 	}
 	if (in->bad) {
@@ -174,13 +174,13 @@ inl_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
 	}
 	rc = spool_finish(in->sp, &res, in->err, sizeof in->err);
 	in->sp = NULL;			/* freed whatever the result */
-	if (rc != SPOOL_OK)
+	if (rc != XDS_OK)
 		return inl_fail(s, rc, err, errlen);
 	if ((a = reallocarray(in->att, in->natt + 1, sizeof *a)) == NULL) {
 		if (unlink(res.path) != 0)
 			log_warn("soap: cannot remove %s", res.path);
 		str_lcpy(in->err, "out of memory", sizeof in->err);
-		return inl_fail(s, SPOOL_ENOMEM, err, errlen);
+		return inl_fail(s, XDS_ENOMEM, err, errlen);
 	}
 	in->att = a;
 	a = &in->att[in->natt++];
@@ -224,15 +224,15 @@ root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 fail:
 	s->xml_status = rc;
 	str_lcpy(err, s->xml_err, errlen);
-	return rc == XDS_ETOOBIG ? MTOM_ETOOBIG : rc == XDS_EFORMAT ?
-	    MTOM_EFORMAT : rc == XDS_ENOMEM ? MTOM_ENOMEM : MTOM_EIO;
+	return rc == XDS_ETOOBIG ? XDS_ETOOBIG : rc == XDS_EFORMAT ?
+	    XDS_EFORMAT : rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
 }
 
 /* The fault for a failure of the push parser or of an inline document. */
 static int
 push_fault(struct serve *s)
 {
-	if (s->inl.status == MTOM_ETOOBIG ||
+	if (s->inl.status == XDS_ETOOBIG ||
 	    (s->inl.status == 0 && s->xml_status == XDS_ETOOBIG)) {
 		if (s->inl.status != 0)
 			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
@@ -322,17 +322,17 @@ soap_mtom_read(struct serve *s)
 	}
 	rc = mtom_read_sink(s->content_type, mtom_rd, s, s->lim.spool_dir,
 	    &ml, streamed ? root_sink : NULL, s, &msg, err, sizeof err);
-	if (rc != MTOM_OK && (s->xml_status != 0 || s->inl.status != 0))
+	if (rc != XDS_OK && (s->xml_status != 0 || s->inl.status != 0))
 		return push_fault(s);
-	if (rc != MTOM_OK) {
-		if (s->io_status == SOAP_IO_TOOBIG || rc == MTOM_ETOOBIG) {
+	if (rc != XDS_OK) {
+		if (s->io_status == SOAP_IO_TOOBIG || rc == XDS_ETOOBIG) {
 			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 			    "MTOM request too large: %s", s->io_status ==
 			    SOAP_IO_TOOBIG ? "body over the limit" : err);
 			s->f.http_status = 413;
 		} else if (s->io_status != 0)
 			s->eio = 1;
-		else if (rc == MTOM_EFORMAT)
+		else if (rc == XDS_EFORMAT)
 			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 			    "malformed MTOM/XOP request: %s", err);
 		else {
@@ -406,9 +406,9 @@ soap_mtom_send(struct serve *s, const struct buf *env)
 	char err[256];
 
 	if (mtom_writer_init(&w, s->route->response_action, err,
-	    sizeof err) != MTOM_OK ||
+	    sizeof err) != XDS_OK ||
 	    mtom_length(&w, env, s->reply.att, s->reply.natt, &len, err,
-	    sizeof err) != MTOM_OK) {
+	    sizeof err) != XDS_OK) {
 		log_warnx("soap: %s MTOM response: %s", s->route->txn, err);
 		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
 		    "%s: the MTOM response could not be built",
@@ -419,7 +419,7 @@ soap_mtom_send(struct serve *s, const struct buf *env)
 	if (io->respond_begin(io->ctx, 200, w.content_type, len) != 0)
 		return SOAP_EIO;
 	if (mtom_write(&w, env, s->reply.att, s->reply.natt, io->write,
-	    io->ctx, err, sizeof err) != MTOM_OK) {
+	    io->ctx, err, sizeof err) != XDS_OK) {
 		log_warnx("soap: %s MTOM response: %s", s->route->txn, err);
 		xact_fail(s->x, XACT_FAULT, "MTOM response write failed");
 		return SOAP_EIO;

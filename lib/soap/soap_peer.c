@@ -329,9 +329,9 @@ sink_fail(struct soap_sink *k, int st, const char *fmt, ...)
 static int
 mtom_fail(struct soap_sink *k, int rc, const char *e)
 {
-	if (rc == MTOM_ETOOBIG)
+	if (rc == XDS_ETOOBIG)
 		k->c->ans.toobig = 1;
-	return sink_fail(k, rc == MTOM_ENOMEM ? XDS_ENOMEM : rc == MTOM_EIO ?
+	return sink_fail(k, rc == XDS_ENOMEM ? XDS_ENOMEM : rc == XDS_EIO ?
 	    XDS_EIO : XDS_EANSWER, "%s: bad MTOM answer: %s", k->who, e);
 }
 
@@ -352,7 +352,7 @@ sink_begin(struct soap_sink *k, const char *ctype)
 	lim.max_part = k->b->max_part;
 	lim.max_parts = k->b->max_parts;
 	if ((rc = mtom_reader_new(&k->rd, ctype, k->b->spool_dir, &lim, e,
-	    sizeof e)) != MTOM_OK)
+	    sizeof e)) != XDS_OK)
 		return mtom_fail(k, rc, e);
 	return 0;
 }
@@ -370,7 +370,7 @@ soap_sink_feed(struct soap_sink *k, const char *ctype, const void *data,
 		return k->status;
 	if (k->rd != NULL) {
 		if ((rc = mtom_reader_feed(k->rd, data, len, e, sizeof e)) !=
-		    MTOM_OK)
+		    XDS_OK)
 			return mtom_fail(k, rc, e);
 		return 0;
 	}
@@ -414,7 +414,7 @@ soap_sink_end(struct soap_sink *k, int http_status)
 	if (k->rd != NULL) {
 		memset(&m, 0, sizeof m);
 		if ((rc = mtom_reader_finish(k->rd, &m, e, sizeof e)) !=
-		    MTOM_OK)
+		    XDS_OK)
 			return mtom_fail(k, rc, e);
 		take_parts(k->c, &m);
 		mtom_message_free(&m);

@@ -64,7 +64,7 @@ classify(struct serve *s, const char *ct)
 		s->f.http_status = 415;
 		return -1;
 	}
-	if (mime_content_type_parse(ct, &mc, err, sizeof err) != MIME_OK) {
+	if (mime_content_type_parse(ct, &mc, err, sizeof err) != XDS_OK) {
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "malformed Content-Type: %s", err);
 		s->f.http_status = 415;

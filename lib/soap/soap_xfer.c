@@ -149,8 +149,8 @@ build_headers(struct soap_xfer *xf)
 
 	if (c->req.pack == PACK_MTOM) {
 		if (mtom_writer_init(&xf->w, c->req.action, e, sizeof e) !=
-		    MTOM_OK || mtom_length(&xf->w, &xf->env, c->req.att,
-		    c->req.natt, &xf->len, e, sizeof e) != MTOM_OK)
+		    XDS_OK || mtom_length(&xf->w, &xf->env, c->req.att,
+		    c->req.natt, &xf->len, e, sizeof e) != XDS_OK)
 			return soap_call_fail(c, XDS_EINVAL, "MTOM request: %s",
 			    e);
 		if (mtom_pull_new(&xf->pull, &xf->w, &xf->env, c->req.att,

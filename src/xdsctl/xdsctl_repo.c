@@ -729,21 +729,21 @@ inline_decode(xmlNode *el, const char *dir, struct spool_result *res,
 
 	memset(&k, 0, sizeof k);
 	memset(&st, 0, sizeof st);
-	if (spool_open(&k.sp, dir, REPO_MAX_PART, err, errlen) != SPOOL_OK)
+	if (spool_open(&k.sp, dir, REPO_MAX_PART, err, errlen) != XDS_OK)
 		return -1;
 	for (t = el->children; t != NULL; t = t->next) {
 		if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
 			continue;
 		s = (const char *)t->content;
 		if (s != NULL && (rc = b64dec_feed(&st, s, strlen(s),
-		    inline_out, &k, err, errlen)) != SPOOL_OK)
+		    inline_out, &k, err, errlen)) != XDS_OK)
 			goto fail;
 	}
-	if ((rc = b64dec_final(&st, inline_out, &k, err, errlen)) != SPOOL_OK)
+	if ((rc = b64dec_final(&st, inline_out, &k, err, errlen)) != XDS_OK)
 		goto fail;
 	rc = spool_finish(k.sp, res, err, errlen);
 	k.sp = NULL;
-	return rc == SPOOL_OK ? 0 : -1;
+	return rc == XDS_OK ? 0 : -1;
 fail:
 	if (k.err[0] != '\0')	/* the spool's error, not the decoder's */
 		str_lcpy(err, k.err, errlen);
