@@ -420,7 +420,7 @@ handle_hash(struct http_conn *c, const struct http_request *r)
 	}
 	EVP_DigestFinal_ex(md, dig, NULL);
 	EVP_MD_CTX_free(md);
-	if (n == HTTP_ETOOBIG) {
+	if (n == XDS_ETOOBIG) {
 		http_respond(c, 413, "text/plain", "too big\n", 8);
 		return;
 	}

@@ -125,7 +125,7 @@ sio_read(void *ctx, void *p, size_t n)
 {
 	ssize_t r = http_body_read(((struct sio *)ctx)->conn, p, n);
 
-	return r == HTTP_ETOOBIG ? SOAP_IO_TOOBIG : r;
+	return r == XDS_ETOOBIG ? SOAP_IO_TOOBIG : r;
 }
 
 static int

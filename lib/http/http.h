@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "status.h"
+
 typedef struct ssl_ctx_st SSL_CTX;
 
 struct http_conn;
@@ -55,19 +57,19 @@ typedef void (*http_handler_fn)(struct http_conn *, const struct http_request *,
     void *arg);
 
 /* Body limit for this request (default: none).  Reads past it fail with
- * HTTP_ETOOBIG and the server closes the connection after the response. */
+ * XDS_ETOOBIG and the server closes the connection after the response. */
 void	http_set_body_limit(struct http_conn *, long long max);
 
-enum http_status {
-	HTTP_OK = 0,
-	HTTP_EIO = -1,		/* socket/TLS error or peer gone */
-	HTTP_ETIMEOUT = -2,	/* deadline passed (slow client) */
-	HTTP_ETOOBIG = -3,	/* body past the limit */
-	HTTP_EPROTO = -4,	/* malformed chunked encoding */
-};
+/*
+ * Functions that can fail return enum xds_status (status.h): XDS_EIO for a
+ * socket or TLS error or a peer gone, XDS_ETIMEOUT when a deadline passed
+ * (a slow client), XDS_ETOOBIG for a body past its limit, XDS_EFORMAT for
+ * malformed chunked encoding, XDS_EINVAL for a response the handler got
+ * wrong (a second one, more or fewer bytes than announced).
+ */
 
 /* Read up to len body bytes (dechunked).  Returns bytes read, 0 at the
- * end of the body, or an enum http_status.  Sends "100 Continue" before
+ * end of the body, or an enum xds_status.  Sends "100 Continue" before
  * the first read when the client asked for it. */
 ssize_t	http_body_read(struct http_conn *, void *buf, size_t len);
 

@@ -52,7 +52,7 @@ body_start(struct http_conn *c)
 	c->body_started = 1;
 	if (c->body_limit >= 0 && c->body_mode == BODY_LENGTH &&
 	    c->req.content_length > c->body_limit)
-		return HTTP_ETOOBIG;
+		return XDS_ETOOBIG;
 	if (c->req.expect_continue && c->resp_state == RESP_NONE) {
 		if ((rc = http_io_send_all(c, continue_line,
 		    sizeof continue_line - 1)) != 0)
@@ -74,7 +74,7 @@ read_length(struct http_conn *c, char *buf, size_t len)
 		memcpy(buf, c->rbuf + c->rpos, (size_t)n);
 		c->rpos += (size_t)n;
 	} else if ((n = http_io_recv(c, buf, len)) <= 0)
-		return n == 0 ? HTTP_EIO : n;	/* EOF before the end */
+		return n == 0 ? XDS_EIO : n;	/* EOF before the end */
 	c->body_left -= (unsigned long long)n;
 	if (c->body_left == 0)
 		c->body_done = 1;
@@ -96,7 +96,7 @@ read_chunked(struct http_conn *c, char *buf, size_t len)
 			if (rc == HTTP_CHUNKED_ERR) {
 				log_debug("http: %s: chunked body: %s",
 				    c->peer_addr, c->chunked.error);
-				return HTTP_EPROTO;
+				return XDS_EFORMAT;
 			}
 			if (rc == HTTP_CHUNKED_DONE)
 				c->body_done = 1;
@@ -106,7 +106,7 @@ read_chunked(struct http_conn *c, char *buf, size_t len)
 		rbuf_compact(c);
 		n = http_io_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n <= 0)
-			return n == 0 ? HTTP_EIO : n;
+			return n == 0 ? XDS_EIO : n;
 		c->rlen += (size_t)n;
 	}
 }
@@ -135,6 +135,6 @@ http_body_read(struct http_conn *c, void *buf, size_t len)
 		return body_fail(c, (int)n);
 	c->body_total += n;
 	if (c->body_limit >= 0 && c->body_total > c->body_limit)
-		return body_fail(c, HTTP_ETOOBIG);
+		return body_fail(c, XDS_ETOOBIG);
 	return n;
 }

@@ -51,7 +51,7 @@ struct http_conn {
 	struct http_chunked chunked;	/* BODY_CHUNKED */
 	int		 body_started;
 	int		 body_done;
-	int		 body_err;	/* sticky enum http_status */
+	int		 body_err;	/* sticky enum xds_status */
 	long long	 body_total;
 	long long	 body_limit;	/* -1: none */
 
@@ -70,17 +70,17 @@ struct http_conn {
 long long http_now_ms(void);
 
 /* Raw I/O on the connection, bounded by io_timeout and c->deadline.
- * recv: bytes read, 0 on EOF, or enum http_status.  send_all: 0 or
- * enum http_status. */
+ * recv: bytes read, 0 on EOF, or enum xds_status.  send_all: 0 or
+ * enum xds_status. */
 ssize_t	http_io_recv(struct http_conn *, void *, size_t);
 int	http_io_send_all(struct http_conn *, const void *, size_t);
 /* Buffered output: http_io_out() appends, http_io_flush() sends. */
 int	http_io_out(struct http_conn *, const void *, size_t);
 int	http_io_flush(struct http_conn *);
 /* Wait until fd is readable, the server stops, or deadline_ms.  Returns
- * 1 readable, 0 timeout or stop, or HTTP_EIO. */
+ * 1 readable, 0 timeout or stop, or XDS_EIO. */
 int	http_io_wait_readable(struct http_conn *, long long deadline_ms);
-/* TLS handshake bounded by deadline_ms; 0 or enum http_status. */
+/* TLS handshake bounded by deadline_ms; 0 or enum xds_status. */
 int	http_io_tls_accept(struct http_conn *, long long deadline_ms);
 /* Orderly close (TLS close_notify, best effort) and release fd/SSL.
  * With linger, half-close and discard what the peer still sends (at most

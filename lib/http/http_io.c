@@ -39,7 +39,7 @@ io_deadline(const struct http_conn *c)
 	return c->deadline > 0 && c->deadline < d ? c->deadline : d;
 }
 
-/* Poll fd for events until deadline_ms: 0 ready, or enum http_status. */
+/* Poll fd for events until deadline_ms: 0 ready, or enum xds_status. */
 static int
 io_wait(int fd, short events, long long deadline_ms)
 {
@@ -50,13 +50,13 @@ io_wait(int fd, short events, long long deadline_ms)
 	for (;;) {
 		left = deadline_ms - http_now_ms();
 		if (left <= 0)
-			return HTTP_ETIMEOUT;
+			return XDS_ETIMEOUT;
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
 		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (n < 0 && errno != EINTR)
-			return HTTP_EIO;
+			return XDS_EIO;
 		if (n > 0)
 			return 0;	/* POLLERR/POLLHUP: the next call reports */
 	}
@@ -84,7 +84,7 @@ http_io_wait_readable(struct http_conn *c, long long deadline_ms)
 		n = poll(pfd, c->stopfd >= 0 ? 2 : 1,
 		    left > 60000 ? 60000 : (int)left);
 		if (n < 0 && errno != EINTR)
-			return HTTP_EIO;
+			return XDS_EIO;
 		if (n <= 0)
 			continue;
 		if (c->stopfd >= 0 && pfd[1].revents != 0)
@@ -117,7 +117,7 @@ tls_wait(struct http_conn *c, int ret, long long deadline_ms)
 		}
 		ERR_clear_error();
 		c->broken = 1;
-		return HTTP_EIO;
+		return XDS_EIO;
 	}
 }
 
@@ -131,7 +131,7 @@ http_io_tls_accept(struct http_conn *c, long long deadline_ms)
 		if ((ret = SSL_accept(c->ssl)) == 1)
 			return 0;
 		if ((rc = tls_wait(c, ret, deadline_ms)) != 0)
-			return rc == 1 ? HTTP_EIO : rc;
+			return rc == 1 ? XDS_EIO : rc;
 	}
 }
 
@@ -142,7 +142,7 @@ http_io_recv(struct http_conn *c, void *buf, size_t len)
 	int rc, ret;
 
 	if (c->broken)
-		return HTTP_EIO;
+		return XDS_EIO;
 	if (len == 0)
 		return 0;
 	for (;;) {
@@ -164,7 +164,7 @@ http_io_recv(struct http_conn *c, void *buf, size_t len)
 				log_debug("http: %s: recv: %s", c->peer_addr,
 				    strerror(errno));
 				c->broken = 1;
-				return HTTP_EIO;
+				return XDS_EIO;
 			}
 			rc = io_wait(c->fd, POLLIN, io_deadline(c));
 		}
@@ -183,7 +183,7 @@ http_io_send_all(struct http_conn *c, const void *buf, size_t len)
 	int rc, ret;
 
 	if (c->broken)
-		return HTTP_EIO;
+		return XDS_EIO;
 	while (len > 0) {
 		if (c->ssl != NULL) {
 			ERR_clear_error();
@@ -195,7 +195,7 @@ http_io_send_all(struct http_conn *c, const void *buf, size_t len)
 				continue;
 			}
 			if ((rc = tls_wait(c, ret, io_deadline(c))) == 1)
-				rc = HTTP_EIO;
+				rc = XDS_EIO;
 		} else {
 			n = send(c->fd, p, len, MSG_NOSIGNAL);
 			if (n >= 0) {
@@ -208,7 +208,7 @@ http_io_send_all(struct http_conn *c, const void *buf, size_t len)
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				log_debug("http: %s: send: %s", c->peer_addr,
 				    strerror(errno));
-				rc = HTTP_EIO;
+				rc = XDS_EIO;
 			} else
 				rc = io_wait(c->fd, POLLOUT, io_deadline(c));
 		}
@@ -226,7 +226,7 @@ http_io_flush(struct http_conn *c)
 	int rc;
 
 	if (c->olen == 0)
-		return c->broken ? HTTP_EIO : 0;
+		return c->broken ? XDS_EIO : 0;
 	rc = http_io_send_all(c, c->obuf, c->olen);
 	c->olen = 0;
 	return rc;
@@ -245,7 +245,7 @@ http_io_out(struct http_conn *c, const void *p, size_t len)
 	}
 	memcpy(c->obuf + c->olen, p, len);
 	c->olen += len;
-	return c->broken ? HTTP_EIO : 0;
+	return c->broken ? XDS_EIO : 0;
 }
 
 void

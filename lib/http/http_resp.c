@@ -105,7 +105,7 @@ http_respond_begin(struct http_conn *c, int status, const char *content_type,
 	int n, rc;
 
 	if (c->resp_state != RESP_NONE || status < 200 || status > 999)
-		return HTTP_EPROTO;
+		return XDS_EINVAL;
 	c->resp_state = RESP_STREAMING;
 	c->resp_nobody = c->is_head || !status_has_body(status);
 	c->resp_chunked = 0;
@@ -130,14 +130,14 @@ http_respond_begin(struct http_conn *c, int status, const char *content_type,
 	n = str_fmt(head, sizeof head, "HTTP/1.1 %d %s\r\nDate: %s\r\n",
 	    status, http_reason(status), date);
 	if (n < 0)
-		return HTTP_EPROTO;
+		return XDS_EINVAL;
 	if ((rc = http_io_out(c, head, (size_t)n)) != 0)
 		return rc;
 	if (content_type != NULL && *content_type != '\0') {
 		n = str_fmt(head, sizeof head, "Content-Type: %s\r\n",
 		    content_type);
 		if (n < 0 || strpbrk(content_type, "\r\n") != NULL)
-			return HTTP_EPROTO;
+			return XDS_EINVAL;
 		if ((rc = http_io_out(c, head, (size_t)n)) != 0)
 			return rc;
 	}
@@ -151,7 +151,7 @@ http_respond_begin(struct http_conn *c, int status, const char *content_type,
 		else
 			n = 0;
 		if (n < 0)
-			return HTTP_EPROTO;
+			return XDS_EINVAL;
 		if (n > 0 && (rc = http_io_out(c, head, (size_t)n)) != 0)
 			return rc;
 	}
@@ -176,13 +176,13 @@ http_respond_write(struct http_conn *c, const void *p, size_t len)
 	int n, rc;
 
 	if (c->resp_state != RESP_STREAMING)
-		return HTTP_EPROTO;
+		return XDS_EINVAL;
 	if (c->resp_nobody || len == 0)
 		return 0;
 	if (c->resp_chunked) {
 		n = str_fmt(line, sizeof line, "%zx\r\n", len);
 		if (n < 0)
-			return HTTP_EPROTO;
+			return XDS_EINVAL;
 		if ((rc = http_io_out(c, line, (size_t)n)) != 0 ||
 		    (rc = http_io_out(c, p, len)) != 0)
 			return rc;
@@ -192,7 +192,7 @@ http_respond_write(struct http_conn *c, const void *p, size_t len)
 		/* Content-Length: never more than announced. */
 		if (len > c->resp_left) {
 			c->close_after = 1;
-			return HTTP_EPROTO;
+			return XDS_EINVAL;
 		}
 		c->resp_left -= len;
 	}
@@ -205,7 +205,7 @@ http_respond_end(struct http_conn *c)
 	int rc;
 
 	if (c->resp_state != RESP_STREAMING)
-		return HTTP_EPROTO;
+		return XDS_EINVAL;
 	c->resp_state = RESP_DONE;
 	if (c->resp_chunked && (rc = http_io_out(c, "0\r\n\r\n", 5)) != 0)
 		return rc;
@@ -214,7 +214,7 @@ http_respond_end(struct http_conn *c)
 		c->close_after = 1;
 		c->broken = 1;
 		c->olen = 0;
-		return HTTP_EPROTO;
+		return XDS_EINVAL;
 	}
 	return http_io_flush(c);
 }
@@ -245,6 +245,6 @@ http_resp_error(struct http_conn *c, int status, const char *extra)
 		n = 0;
 	if (http_respond_begin(c, status, "text/plain", n, extra) != 0 ||
 	    http_respond_write(c, body, (size_t)n) != 0)
-		return HTTP_EIO;
+		return XDS_EIO;
 	return http_respond_end(c);
 }

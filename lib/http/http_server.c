@@ -412,7 +412,7 @@ read_head(struct http_conn *c, long long start_ms, long long idle_deadline)
 		n = http_io_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n == 0)
 			return HEAD_CLOSE;
-		if (n == HTTP_ETIMEOUT) {
+		if (n == XDS_ETIMEOUT) {
 			log_debug("http: %s: head not complete in time",
 			    c->peer_addr);
 			c->broken = 0;	/* still try to say 408 */

@@ -156,7 +156,7 @@ int	soap_write_fault11(struct buf *out, const char *reason);
  *   respond_begin: status line and headers; content_length always >= 0.
  *   write, end: body bytes, end of response; 0 or -1.
  */
-#define SOAP_IO_TOOBIG	(-3)
+#define SOAP_IO_TOOBIG	XDS_ETOOBIG
 struct soap_io {
 	ssize_t	(*read)(void *ctx, void *buf, size_t len);
 	int	(*respond_begin)(void *ctx, int http_status,

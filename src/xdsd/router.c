@@ -77,7 +77,7 @@ rio_read(void *ctx, void *p, size_t n)
 	struct router_io *io = ctx;
 	ssize_t r = http_body_read(io->conn, p, n);
 
-	if (r == HTTP_ETOOBIG)
+	if (r == XDS_ETOOBIG)
 		return SOAP_IO_TOOBIG;
 	return r;
 }
