@@ -603,7 +603,7 @@ fail:
 	rollback(&p);
 	if (p.toobig) {
 		xact_add_error(x, ERR_REPOSITORY_OUT_OF_RESOURCES);
-		ret = ACTOR_TOOBIG;	/* 413 with a Sender fault */
+		ret = XDS_ETOOBIG;	/* 413 with a Sender fault */
 	}
 out:
 	free(uids);

@@ -668,7 +668,7 @@ test_too_big(void)
 	    XDS_OK);
 	attach(&c, "d1", big);
 	run(repo_iti41, buf_str(&b), &c);
-	CU_ASSERT_EQUAL(c.rc, ACTOR_TOOBIG);
+	CU_ASSERT_EQUAL(c.rc, XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.reason, "max_document_size"));
 	call_free(&c);
 	buf_free(&b);

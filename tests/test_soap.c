@@ -52,7 +52,7 @@ mem_read(void *ctx, void *p, size_t len)
 	if (m->fail_read)
 		return -1;
 	if (m->limit > 0 && (long long)m->pos >= m->limit && n > 0)
-		return SOAP_IO_TOOBIG;
+		return XDS_ETOOBIG;
 	if (m->chunk > 0 && n > m->chunk)
 		n = m->chunk;
 	if (n > len)
@@ -340,7 +340,7 @@ expect_fault(struct result *r, int status, const char *code,
 {
 	char c[128], s[128], ss[128], rs[512];
 
-	CU_ASSERT_EQUAL(r->rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(r->rc, XDS_OK);
 	CU_ASSERT_EQUAL(r->status, status);
 	CU_ASSERT_EQUAL(r->x.http_status, status);
 	CU_ASSERT_EQUAL(r->x.outcome, XACT_FAULT);
@@ -407,7 +407,7 @@ test_iti42_corpus(void)
 	m.chunk = 1000;		/* many reads */
 	run(CT_SOAP12 "; charset=UTF-8; action=\"" ACT_ITI42 "\"", in, len,
 	    &m, NULL, &r);
-	CU_ASSERT_EQUAL(r.rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(r.rc, XDS_OK);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(r.ct, CT "; action=\"" ACT_ITI42_RSP "\"");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r.doc);
@@ -664,7 +664,7 @@ test_too_large(void)
 	    "SOAP envelope larger than 100 bytes");
 	done(&r);
 
-	/* The transport's own limit (read returns SOAP_IO_TOOBIG). */
+	/* The transport's own limit (read returns XDS_ETOOBIG). */
 	memset(&m, 0, sizeof m);
 	m.chunk = 10;
 	m.limit = 50;
@@ -677,7 +677,7 @@ test_too_large(void)
 	memset(&m, 0, sizeof m);
 	m.fail_read = 1;
 	run(CT, in, strlen(in), &m, NULL, &r);
-	CU_ASSERT_EQUAL(r.rc, SOAP_EIO);
+	CU_ASSERT_EQUAL(r.rc, XDS_EIO);
 	CU_ASSERT_EQUAL(m.begun, 0);
 	CU_ASSERT_EQUAL(r.x.outcome, XACT_FAULT);
 	done(&r);
@@ -766,6 +766,22 @@ test_writers(void)
 	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
 	    "bad \x01 <x> & \"q\" %d", 7);
 	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
+	/* A status becomes a fault code and an HTTP status in one place. */
+	soap_fault_from_status(&f, XDS_ETOOBIG, "big %d", 1);
+	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_SENDER);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 413);
+	CU_ASSERT_STRING_EQUAL(f.reason, "big 1");
+	soap_fault_from_status(&f, XDS_EFORMAT, "bad");
+	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_SENDER);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 400);
+	soap_fault_from_status(&f, XDS_ERR, "failed");
+	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_RECEIVER);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
+	soap_fault_from_status(&f, XDS_ENOMEM, "no memory");
+	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_RECEIVER);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
+	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
+	    "bad \x01 <x> & \"q\" %d", 7);
 	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, "urn:<id>"), XDS_OK);
 	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL(d);
@@ -1005,7 +1021,7 @@ test_mtom(void)
 	r.rc = soap_serve(&ep, MTOM_CT "; action=\"" ACT_ITI41 "\"",
 	    &(struct soap_io){ mem_read, mem_begin, mem_write, mem_end, &m },
 	    &(struct soap_limits){ 0, 0, spool, 0 }, &r.x);
-	CU_ASSERT_EQUAL(r.rc, SOAP_SERVED);
+	CU_ASSERT_EQUAL(r.rc, XDS_OK);
 	CU_ASSERT_EQUAL(m.status, 200);
 	CU_ASSERT_EQUAL(m.clen, (long long)m.out.b_len);
 	CU_ASSERT_EQUAL(strncmp(m.ct, "multipart/related;", 18), 0);

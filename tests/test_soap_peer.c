@@ -123,9 +123,7 @@ struct sio {
 static ssize_t
 sio_read(void *ctx, void *p, size_t n)
 {
-	ssize_t r = http_body_read(((struct sio *)ctx)->conn, p, n);
-
-	return r == XDS_ETOOBIG ? SOAP_IO_TOOBIG : r;
+	return http_body_read(((struct sio *)ctx)->conn, p, n);
 }
 
 static int

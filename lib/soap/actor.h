@@ -36,13 +36,13 @@ struct soap_reply {
 };
 
 /*
- * A handler answers 0 with reply->body filled (business errors such as
- * XDSUnknownPatientId travel inside the reply, recorded with
- * xact_add_error), -1 for a SOAP Receiver fault with x->reason set, or
- * ACTOR_TOOBIG for a Sender fault with HTTP 413 (an input over the
- * actor's own limit, e.g. an inline document), x->reason set.
+ * A handler answers XDS_OK with reply->body filled (business errors such
+ * as XDSUnknownPatientId travel inside the reply, recorded with
+ * xact_add_error), or an enum xds_status with x->reason set for a SOAP
+ * fault, chosen by soap_fault_from_status (soap.h): XDS_ETOOBIG (an input
+ * over the actor's own limit, e.g. an inline document) is a Sender fault
+ * with HTTP 413, XDS_ERR and other failures a Receiver fault.
  */
-#define ACTOR_TOOBIG	(-2)
 typedef int (*actor_fn)(void *actor, struct xact *x,
     const struct soap_request *req, struct soap_reply *reply);
 

@@ -50,6 +50,30 @@ soap_fault_status(const struct soap_fault *f)
 	return f->code == SOAP_FAULT_SENDER ? 400 : 500;
 }
 
+void
+soap_fault_from_status(struct soap_fault *f, int st, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(f, 0, sizeof *f);
+	switch (st) {
+	case XDS_ETOOBIG:
+		f->code = SOAP_FAULT_SENDER;
+		f->http_status = 413;
+		break;
+	case XDS_EFORMAT:
+		f->code = SOAP_FAULT_SENDER;
+		break;
+	default:
+		f->code = SOAP_FAULT_RECEIVER;
+		break;
+	}
+	va_start(ap, fmt);
+	if (vsnprintf(f->reason, sizeof f->reason, fmt, ap) < 0)
+		f->reason[0] = '\0';
+	va_end(ap);
+}
+
 static int
 is_ws(const char *s)
 {

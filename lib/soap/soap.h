@@ -111,6 +111,15 @@ void	soap_fault_set(struct soap_fault *f, enum soap_code code,
 	    __attribute__((format(printf, 5, 6)));
 /* HTTP status for a fault: f->http_status if set, else 400/500. */
 int	soap_fault_status(const struct soap_fault *f);
+/*
+ * Fill f for a request that failed with status st (enum xds_status), the
+ * reason as printf: the one place where a status becomes the SOAP fault
+ * code and HTTP status of an answer.  XDS_ETOOBIG is a Sender fault with
+ * HTTP 413, XDS_EFORMAT a Sender fault (400), anything else a Receiver
+ * fault (500).
+ */
+void	soap_fault_from_status(struct soap_fault *f, int st, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
 
 /* "urn:uuid:" + random v4 UUID into out (SOAP_UUID_LEN); -1 on failure. */
 int	soap_uuid(char *out, size_t outsz);
@@ -151,12 +160,12 @@ int	soap_write_fault11(struct buf *out, const char *reason);
 
 /*
  * Transport seen by soap_serve (the HTTP glue fills it).
- *   read: body bytes: >0 count, 0 end of body, SOAP_IO_TOOBIG past the
- *         transport's body limit, other <0 I/O error.
+ *   read: body bytes: >0 count, 0 end of body, XDS_ETOOBIG past the
+ *         transport's body limit, another enum xds_status (< 0) for an
+ *         I/O error.
  *   respond_begin: status line and headers; content_length always >= 0.
  *   write, end: body bytes, end of response; 0 or -1.
  */
-#define SOAP_IO_TOOBIG	XDS_ETOOBIG
 struct soap_io {
 	ssize_t	(*read)(void *ctx, void *buf, size_t len);
 	int	(*respond_begin)(void *ctx, int http_status,
@@ -173,12 +182,6 @@ struct soap_limits {
 	size_t		 max_response;	/* reply body from the handler (0: 64 MiB) */
 };
 
-enum soap_serve_status {
-	SOAP_SERVED = 0,	/* a response (success or fault) was written */
-	SOAP_EIO = -1,		/* reading the body or writing the response
-				 * failed: close the connection */
-};
-
 /*
  * Serve one SOAP POST on endpoint ep.  content_type is the request's
  * Content-Type header (NULL if absent).  Reads the body through io,
@@ -188,6 +191,8 @@ enum soap_serve_status {
  * xact_fail(XACT_FAULT, reason).  Never calls xact_end().  Frees the
  * document and removes spooled attachments before returning.  The reply's
  * att array (if any) is free()d after sending; its files are left alone.
+ * XDS_OK when a response (success or fault) was written, XDS_EIO when
+ * reading the body or writing the response failed: close the connection.
  */
 int	soap_serve(const struct soap_endpoint *ep, const char *content_type,
 	    struct soap_io *io, const struct soap_limits *lim, struct xact *x);

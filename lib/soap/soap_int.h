@@ -23,7 +23,7 @@ struct soap_inline {
 	char		 id[128];	/* its id attribute, for messages */
 	char		 tag[17];	/* random, in the synthetic cids */
 	unsigned	 n;		/* elements diverted so far */
-	int		 status;	/* our failure: an mtom_status */
+	int		 status;	/* our failure: an enum xds_status */
 	char		 err[256];
 	struct mtom_attachment *att;	/* finished documents */
 	size_t		 natt;
@@ -45,7 +45,7 @@ struct serve {
 					   arrives (inline_base64 endpoint) */
 	xmlDoc		*pushed;	/* its result */
 	size_t		 root_bytes;
-	int		 xml_status;	/* push parser failure (xml_status) */
+	int		 xml_status;	/* push parser failure, a status */
 	char		 xml_err[256];
 	struct soap_inline inl;
 	struct soap_env	 env;

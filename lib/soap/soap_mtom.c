@@ -43,7 +43,7 @@ mtom_rd(void *arg, void *p, size_t len)
 
 	n = s->io->read(s->io->ctx, p, len);
 	if (n < 0 && s->io_status == 0)
-		s->io_status = n == SOAP_IO_TOOBIG ? SOAP_IO_TOOBIG : -1;
+		s->io_status = (int)n;
 	return n;
 }
 
@@ -57,23 +57,20 @@ root_type_ok(const char *t)
 
 /* ---- inline base64 elements ---- */
 
-/* A spool status as the inline state's failure (an xml_status back). */
+/* A spool failure as the inline state's (and the push parser's). */
 static int
 inl_fail(struct serve *s, int spool_rc, char *err, size_t errlen)
 {
 	struct soap_inline *in = &s->inl;
 
-	if (spool_rc == XDS_ETOOBIG) {
-		in->status = XDS_ETOOBIG;
+	in->status = spool_rc < 0 ? spool_rc : XDS_EIO;
+	if (in->status == XDS_ETOOBIG)
 		str_fmt(in->err, sizeof in->err, "inline document %.100s "
 		    "larger than %lld bytes", in->id, s->lim.max_attachment);
-	} else {
+	else
 		log_warnx("soap: inline document %s: %s", in->id, in->err);
-		in->status = spool_rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
-	}
 	str_lcpy(err, in->err, errlen);
-	return in->status == XDS_ETOOBIG ? XDS_ETOOBIG :
-	    in->status == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
+	return in->status;
 }
 
 /* Decoded bytes into the spool. */
@@ -224,31 +221,28 @@ root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 fail:
 	s->xml_status = rc;
 	str_lcpy(err, s->xml_err, errlen);
-	return rc == XDS_ETOOBIG ? XDS_ETOOBIG : rc == XDS_EFORMAT ?
-	    XDS_EFORMAT : rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_EIO;
+	return rc;
 }
 
-/* The fault for a failure of the push parser or of an inline document. */
+/* The fault for a failure of the push parser or of an inline document
+ * (whose status the parser passed on). */
 static int
 push_fault(struct serve *s)
 {
-	if (s->inl.status == XDS_ETOOBIG ||
-	    (s->inl.status == 0 && s->xml_status == XDS_ETOOBIG)) {
-		if (s->inl.status != 0)
-			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-			    "MTOM request too large: %s", s->inl.err);
-		else
-			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-			    "MTOM request too large: SOAP envelope larger than "
-			    "%zu bytes (inline documents not counted)",
-			    s->lim.max_envelope);
-		s->f.http_status = 413;
-	} else if (s->inl.status != 0 || s->xml_status != XDS_EFORMAT)
-		soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+	int st = s->inl.status != 0 ? s->inl.status : s->xml_status;
+
+	if (st == XDS_ETOOBIG && s->inl.status != 0)
+		soap_fault_from_status(&s->f, st, "MTOM request too large: %s",
+		    s->inl.err);
+	else if (st == XDS_ETOOBIG)
+		soap_fault_from_status(&s->f, st, "MTOM request too large: "
+		    "SOAP envelope larger than %zu bytes (inline documents "
+		    "not counted)", s->lim.max_envelope);
+	else if (st == XDS_EFORMAT)	/* the same texts as soap_env_parse */
+		soap_fault_from_status(&s->f, st, "%s", s->xml_err);
+	else
+		soap_fault_from_status(&s->f, st,
 		    "MTOM request could not be stored");
-	else	/* the same texts as soap_env_parse */
-		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL, "%s",
-		    s->xml_err);
 	return -1;
 }
 
@@ -325,19 +319,20 @@ soap_mtom_read(struct serve *s)
 	if (rc != XDS_OK && (s->xml_status != 0 || s->inl.status != 0))
 		return push_fault(s);
 	if (rc != XDS_OK) {
-		if (s->io_status == SOAP_IO_TOOBIG || rc == XDS_ETOOBIG) {
-			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-			    "MTOM request too large: %s", s->io_status ==
-			    SOAP_IO_TOOBIG ? "body over the limit" : err);
-			s->f.http_status = 413;
-		} else if (s->io_status != 0)
+		if (s->io_status == XDS_ETOOBIG)
+			soap_fault_from_status(&s->f, s->io_status,
+			    "MTOM request too large: body over the limit");
+		else if (rc == XDS_ETOOBIG)
+			soap_fault_from_status(&s->f, rc,
+			    "MTOM request too large: %s", err);
+		else if (s->io_status != 0)
 			s->eio = 1;
 		else if (rc == XDS_EFORMAT)
-			soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+			soap_fault_from_status(&s->f, rc,
 			    "malformed MTOM/XOP request: %s", err);
 		else {
 			log_warnx("soap: MTOM request: %s", err);
-			soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+			soap_fault_from_status(&s->f, rc,
 			    "MTOM request could not be stored");
 		}
 		return -1;
@@ -417,14 +412,14 @@ soap_mtom_send(struct serve *s, const struct buf *env)
 	}
 	s->x->http_status = 200;
 	if (io->respond_begin(io->ctx, 200, w.content_type, len) != 0)
-		return SOAP_EIO;
+		return XDS_EIO;
 	if (mtom_write(&w, env, s->reply.att, s->reply.natt, io->write,
 	    io->ctx, err, sizeof err) != XDS_OK) {
 		log_warnx("soap: %s MTOM response: %s", s->route->txn, err);
 		xact_fail(s->x, XACT_FAULT, "MTOM response write failed");
-		return SOAP_EIO;
+		return XDS_EIO;
 	}
-	return io->end(io->ctx) != 0 ? SOAP_EIO : SOAP_SERVED;
+	return io->end(io->ctx) != 0 ? XDS_EIO : XDS_OK;
 }
 
 void

@@ -331,8 +331,9 @@ mtom_fail(struct soap_sink *k, int rc, const char *e)
 {
 	if (rc == XDS_ETOOBIG)
 		k->c->ans.toobig = 1;
-	return sink_fail(k, rc == XDS_ENOMEM ? XDS_ENOMEM : rc == XDS_EIO ?
-	    XDS_EIO : XDS_EANSWER, "%s: bad MTOM answer: %s", k->who, e);
+	/* Malformed or too large, the answer breaks the protocol. */
+	return sink_fail(k, rc == XDS_ENOMEM || rc == XDS_EIO ? rc :
+	    XDS_EANSWER, "%s: bad MTOM answer: %s", k->who, e);
 }
 
 static int

@@ -107,7 +107,7 @@ read_simple(struct serve *s)
 		n = s->io->read(s->io->ctx, chunk, sizeof chunk);
 		if (n == 0)
 			break;
-		if (n == SOAP_IO_TOOBIG)
+		if (n == XDS_ETOOBIG)
 			goto toobig;
 		if (n < 0) {
 			s->eio = 1;
@@ -116,7 +116,7 @@ read_simple(struct serve *s)
 		if ((rc = buf_add(&s->in, chunk, (size_t)n)) == XDS_ETOOBIG)
 			goto toobig;
 		if (rc != XDS_OK) {
-			soap_fault_set(&s->f, SOAP_FAULT_RECEIVER, NULL, NULL,
+			soap_fault_from_status(&s->f, rc,
 			    "out of memory reading the request");
 			return -1;
 		}
@@ -128,9 +128,8 @@ read_simple(struct serve *s)
 	}
 	return 0;
 toobig:
-	soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+	soap_fault_from_status(&s->f, XDS_ETOOBIG,
 	    "SOAP envelope larger than %zu bytes", s->lim.max_envelope);
-	s->f.http_status = 413;
 	return -1;
 }
 
@@ -197,13 +196,10 @@ call_handler(struct serve *s)
 	req.pack = s->pack;
 	req.att = s->att;
 	req.natt = s->natt;
-	if ((rc = r->fn(s->ep->actor, s->x, &req, &s->reply)) != 0) {
-		soap_fault_set(&s->f, rc == ACTOR_TOOBIG ? SOAP_FAULT_SENDER :
-		    SOAP_FAULT_RECEIVER, NULL, NULL, "%s",
+	if ((rc = r->fn(s->ep->actor, s->x, &req, &s->reply)) != XDS_OK) {
+		soap_fault_from_status(&s->f, rc, "%s",
 		    s->x->reason[0] != '\0' ? s->x->reason :
 		    "the request could not be processed");
-		if (rc == ACTOR_TOOBIG)
-			s->f.http_status = 413;
 		return -1;
 	}
 	if (s->reply.body.b_len == 0) {
@@ -232,8 +228,8 @@ send_buf(struct serve *s, int status, const char *ct, const struct buf *b)
 	if (io->respond_begin(io->ctx, status, ct, (long long)b->b_len) != 0 ||
 	    (b->b_len > 0 && io->write(io->ctx, b->b_data, b->b_len) != 0) ||
 	    io->end(io->ctx) != 0)
-		return SOAP_EIO;
-	return SOAP_SERVED;
+		return XDS_EIO;
+	return XDS_OK;
 }
 
 static int
@@ -282,7 +278,7 @@ send_fault(struct serve *s)
 		rc = soap_write_fault(&out, &s->f, s->env.message_id);
 	if (rc != XDS_OK) {
 		s->x->http_status = status;
-		rc = SOAP_EIO;
+		rc = XDS_EIO;
 	} else
 		rc = send_buf(s, status, s->soap11 ? "text/xml; charset=UTF-8" :
 		    CT_SOAP12_FULL "; action=\"" ACT_SOAP_FAULT "\"", &out);
@@ -341,7 +337,7 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 		if (s.eio) {
 			xact_fail(x, XACT_FAULT, "error reading the request");
 			x->http_status = 400;
-			rc = SOAP_EIO;
+			rc = XDS_EIO;
 			goto done;
 		}
 		goto fault;

@@ -75,11 +75,8 @@ static ssize_t
 rio_read(void *ctx, void *p, size_t n)
 {
 	struct router_io *io = ctx;
-	ssize_t r = http_body_read(io->conn, p, n);
 
-	if (r == XDS_ETOOBIG)
-		return SOAP_IO_TOOBIG;
-	return r;
+	return http_body_read(io->conn, p, n);
 }
 
 /* The audit record is written before the status line leaves the node. */
@@ -195,7 +192,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 	if (!endpoint_takes_mtom(ep))
 		http_set_body_limit(c, rt->conf->soap_max_envelope);
 	if (soap_serve(ep, http_header(req, "Content-Type"), &io, &lim, x) !=
-	    SOAP_SERVED)
+	    XDS_OK)
 		http_close_after(c);
 	if (!x->ended) {
 		/* soap_serve could not even start a response */
