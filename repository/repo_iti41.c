@@ -247,7 +247,7 @@ stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 	xmlNode *t;
 	const char *s;
 	size_t len, off, k;
-	int olen, rc = BLOB_ENOMEM;
+	int olen, rc = XDS_ENOMEM;
 
 	if ((ctx = EVP_ENCODE_CTX_new()) == NULL ||
 	    (out = malloc(B64_IN)) == NULL) {
@@ -255,7 +255,7 @@ stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 		goto out;
 	}
 	if ((rc = blobstore_writer_new(p->r->bs, p->r->max_doc, &w, err,
-	    errlen)) != BLOB_OK)
+	    errlen)) != XDS_OK)
 		goto out;
 	EVP_DecodeInit(ctx);
 	for (t = d->del->children; t != NULL; t = t->next) {
@@ -270,21 +270,21 @@ stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 			    (const unsigned char *)s + off, (int)k) < 0) {
 				str_fmt(err, errlen, "Document %.200s: invalid "
 				    "base64", d->id);
-				rc = BLOB_EINVAL;
+				rc = XDS_EINVAL;
 				goto out;
 			}
 			if ((rc = blob_writer_write(w, out, (size_t)olen, err,
-			    errlen)) != BLOB_OK)
+			    errlen)) != XDS_OK)
 				goto out;
 		}
 	}
 	if (EVP_DecodeFinal(ctx, out, &olen) < 0) {
 		str_fmt(err, errlen, "Document %.200s: invalid base64", d->id);
-		rc = BLOB_EINVAL;
+		rc = XDS_EINVAL;
 		goto out;
 	}
 	if ((rc = blob_writer_write(w, out, (size_t)olen, err, errlen)) !=
-	    BLOB_OK)
+	    XDS_OK)
 		goto out;
 	rc = blob_writer_finish(w, &d->st, err, errlen);
 	w = NULL;
@@ -361,20 +361,20 @@ stage_all(struct pnr *p, const struct soap_request *req)
 			continue;
 		} else
 			rc = stage_inline(p, d, err, sizeof err);
-		if (rc == BLOB_ETOOBIG) {
+		if (rc == XDS_ETOOBIG) {
 			p->toobig = 1;
 			str_fmt(p->x->reason, sizeof p->x->reason,
 			    "Document %.100s larger than "
 			    "repository.max_document_size", d->id);
 			return -1;
 		}
-		if (rc == BLOB_EINVAL) {
+		if (rc == XDS_EINVAL) {
 			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
 			    "%.300s", err) != 0)
 				return -1;
 			continue;
 		}
-		if (rc != BLOB_OK) {
+		if (rc != XDS_OK) {
 			log_warnx("repository: ITI-41: %s", err);
 			str_fmt(p->x->reason, sizeof p->x->reason,
 			    "the document could not be stored");
@@ -450,7 +450,7 @@ rollback(struct pnr *p)
 		    err, sizeof err) != REPO_DB_OK)
 			log_warnx("repository: rollback of %s: %s", d->uid, err);
 		else if (refs == 0 && blobstore_delete(p->r->bs,
-		    d->st.info.sha256, err, sizeof err) != BLOB_OK)
+		    d->st.info.sha256, err, sizeof err) != XDS_OK)
 			log_warnx("repository: rollback: %s", err);
 		blobstore_unlock(p->r->bs, d->st.info.sha256);
 		d->inserted = 0;
@@ -480,7 +480,7 @@ store_all(struct pnr *p)
 		    sizeof row.mime_type);
 		blobstore_lock(p->r->bs, row.sha256);
 		rc = blobstore_commit(p->r->bs, &d->st, err, sizeof err);
-		if (rc == BLOB_OK) {
+		if (rc == XDS_OK) {
 			rc = repo_db_insert(p->r->db, &row, err, sizeof err);
 			if (rc == REPO_DB_OK)
 				d->inserted = 1;

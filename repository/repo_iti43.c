@@ -124,7 +124,7 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 	 * is reconciled, not served */
 	if (rc == REPO_DB_NOTFOUND || !d.committed ||
 	    blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
-	    BLOB_OK || blobstore_exists(r->bs, d.sha256) != 1) {
+	    XDS_OK || blobstore_exists(r->bs, d.sha256) != 1) {
 		if (rc == REPO_DB_OK && d.committed)
 			log_warnx("repository: ITI-43: %s has a row but no "
 			    "bytes", q.uid);

@@ -76,7 +76,7 @@ roll_back(struct repository *r, const struct repo_doc *d)
 	else if (rc == REPO_DB_OK) {
 		done = 1;
 		if (refs == 0 && blobstore_delete(r->bs, d->sha256, err,
-		    sizeof err) != BLOB_OK)
+		    sizeof err) != XDS_OK)
 			log_warnx("repository: reconcile: %s", err);
 	}
 	blobstore_unlock(r->bs, d->sha256);
@@ -266,7 +266,7 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 		str_fmt(err, errlen, "node.state_dir too long");
 		goto fail;
 	}
-	if (blobstore_open(path, &r->bs, err, errlen) != BLOB_OK)
+	if (blobstore_open(path, &r->bs, err, errlen) != XDS_OK)
 		goto fail;
 	if (str_fmt(path, sizeof path, "%s/repository.db",
 	    cf->node_state_dir) < 0 ||
@@ -275,7 +275,7 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 	if (registry_client_new(cf, registry, &r->rc, err, errlen) != 0)
 		goto fail;
 	if (blobstore_sweep(r->bs, REPOSITORY_SWEEP_GRACE, keep_blob, r->db,
-	    &removed, err, errlen) != BLOB_OK)
+	    &removed, err, errlen) != XDS_OK)
 		goto fail;
 	if (removed > 0)
 		log_info("repository: swept %zu orphaned file(s)", removed);

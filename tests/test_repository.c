@@ -118,14 +118,14 @@ test_blob_put_dedup(void)
 	fresh("dedup", dir, sizeof dir);
 	snprintf(docs, sizeof docs, "%s/documents", dir);
 	snprintf(src, sizeof src, "%s/spool1", dir);
-	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi, err, sizeof err),
-	    BLOB_OK);
+	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(bi.sha1, HW_SHA1);
 	CU_ASSERT_STRING_EQUAL(bi.sha256, HW_SHA256);
 	CU_ASSERT_EQUAL(bi.size, 11);
-	CU_ASSERT_EQUAL(blobstore_path(bs, HW_SHA256, path, sizeof path), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_path(bs, HW_SHA256, path, sizeof path), XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(path, "/documents/b9/4d/" HW_SHA256));
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0440);
@@ -133,12 +133,12 @@ test_blob_put_dedup(void)
 	snprintf(src, sizeof src, "%s/spool2", dir);
 	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi2, err, sizeof err),
-	    BLOB_OK);
+	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(bi2.sha256, HW_SHA256);
 	CU_ASSERT_EQUAL(count_files(docs), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
 	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
-	    BLOB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(sz, 11);
 	CU_ASSERT_EQUAL(read(fd, buf, sizeof buf), 11);
 	CU_ASSERT_EQUAL(memcmp(buf, "hello world", 11), 0);
@@ -149,14 +149,14 @@ test_blob_put_dedup(void)
 	/* limits and bad names */
 	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 10, &bi2, err, sizeof err),
-	    BLOB_ETOOBIG);
-	CU_ASSERT_EQUAL(blobstore_exists(bs, "../etc/passwd"), BLOB_EINVAL);
-	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA1), BLOB_EINVAL);
-	CU_ASSERT_EQUAL(blobstore_delete(bs, HW_SHA256, err, sizeof err), BLOB_OK);
+	    XDS_ETOOBIG);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, "../etc/passwd"), XDS_EINVAL);
+	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA1), XDS_EINVAL);
+	CU_ASSERT_EQUAL(blobstore_delete(bs, HW_SHA256, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(blobstore_delete(bs, HW_SHA256, err, sizeof err),
-	    BLOB_ENOENT);
+	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
-	    BLOB_ENOENT);
+	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(count_files(docs), 0);
 	blobstore_close(bs);
 }
@@ -173,26 +173,26 @@ test_blob_stage_order(void)
 	fresh("stage", dir, sizeof dir);
 	snprintf(docs, sizeof docs, "%s/documents", dir);
 	snprintf(tmp, sizeof tmp, "%s/tmp", docs);
-	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL_FATAL(blobstore_writer_new(bs, 0, &w, err, sizeof err),
-	    BLOB_OK);
-	CU_ASSERT_EQUAL(blob_writer_write(w, "hello ", 6, err, sizeof err), BLOB_OK);
-	CU_ASSERT_EQUAL(blob_writer_write(w, "world", 5, err, sizeof err), BLOB_OK);
-	CU_ASSERT_EQUAL(blob_writer_finish(w, &st, err, sizeof err), BLOB_OK);
+	    XDS_OK);
+	CU_ASSERT_EQUAL(blob_writer_write(w, "hello ", 6, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(blob_writer_write(w, "world", 5, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(blob_writer_finish(w, &st, err, sizeof err), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(st.info.sha256, HW_SHA256);
 	CU_ASSERT_STRING_EQUAL(st.info.sha1, HW_SHA1);
 	CU_ASSERT_EQUAL(st.info.size, 11);
 	CU_ASSERT_EQUAL(count_files(tmp), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 0);
-	CU_ASSERT_EQUAL(blobstore_commit(bs, &st, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_commit(bs, &st, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(count_files(tmp), 0);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
 	CU_ASSERT_STRING_EQUAL(st.tmp, "");
 	/* discarded: nothing left */
 	CU_ASSERT_EQUAL_FATAL(blobstore_writer_new(bs, 4, &w, err, sizeof err),
-	    BLOB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(blob_writer_write(w, "hello", 5, err, sizeof err),
-	    BLOB_ETOOBIG);
+	    XDS_ETOOBIG);
 	blob_writer_abort(w);
 	CU_ASSERT_EQUAL(count_files(tmp), 0);
 	CU_ASSERT_EQUAL(count_files(docs), 1);
@@ -233,16 +233,16 @@ test_blob_sweep(void)
 
 	fresh("sweep", dir, sizeof dir);
 	snprintf(docs, sizeof docs, "%s/documents", dir);
-	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/a", dir);
 	CU_ASSERT_EQUAL(write_file(src, "aaa", 3), 0);
-	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &a, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &a, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/b", dir);
 	CU_ASSERT_EQUAL(write_file(src, "bbb", 3), 0);
-	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &b, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &b, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/c", dir);
 	CU_ASSERT_EQUAL(write_file(src, "ccc", 3), 0);
-	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &c, err, sizeof err), BLOB_OK);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &c, err, sizeof err), XDS_OK);
 	/* a crashed stage in tmp/, old */
 	snprintf(path, sizeof path, "%s/tmp/deadbeef", docs);
 	CU_ASSERT_EQUAL(write_file(path, "x", 1), 0);
@@ -254,12 +254,12 @@ test_blob_sweep(void)
 	/* c is young: kept although unreferenced; a referenced; b orphan.
 	 * A failing reference check removes no blob (tmp/ is swept first). */
 	CU_ASSERT_EQUAL(blobstore_sweep(bs, 60, keep_error, NULL, &removed, err,
-	    sizeof err), BLOB_EIO);
+	    sizeof err), XDS_EIO);
 	CU_ASSERT_EQUAL(removed, 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, a.sha256), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, b.sha256), 1);
 	CU_ASSERT_EQUAL(blobstore_sweep(bs, 60, keep_none_but, a.sha256,
-	    &removed, err, sizeof err), BLOB_OK);
+	    &removed, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(removed, 1);	/* b (tmp/ went in the first pass) */
 	CU_ASSERT_EQUAL(blobstore_exists(bs, a.sha256), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, b.sha256), 0);

@@ -64,24 +64,24 @@ blobstore_open(const char *dir, struct blobstore **out, char *err,
 	*out = NULL;
 	if ((bs = calloc(1, sizeof *bs)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return BLOB_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	if (str_lcpy(bs->dir, dir, sizeof bs->dir) >= sizeof bs->dir ||
 	    str_fmt(bs->tmpdir, sizeof bs->tmpdir, "%s/tmp", dir) < 0) {
 		str_fmt(err, errlen, "%s: path too long", dir);
 		free(bs);
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	}
 	if ((mkdir(bs->dir, 0700) != 0 && errno != EEXIST) ||
 	    (mkdir(bs->tmpdir, 0700) != 0 && errno != EEXIST)) {
 		str_fmt(err, errlen, "%s: %s", bs->tmpdir, strerror(errno));
 		free(bs);
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	for (i = 0; i < NLOCKS; i++)
 		pthread_mutex_init(&bs->locks[i], NULL);
 	*out = bs;
-	return BLOB_OK;
+	return XDS_OK;
 }
 
 void
@@ -130,11 +130,11 @@ blobstore_path(const struct blobstore *bs, const char *sha256, char *out,
     size_t outsz)
 {
 	if (!blobstore_name_ok(sha256))
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	if (str_fmt(out, outsz, "%s/%.2s/%.2s/%s", bs->dir, sha256,
 	    sha256 + 2, sha256) < 0)
-		return BLOB_EINVAL;
-	return BLOB_OK;
+		return XDS_EINVAL;
+	return XDS_OK;
 }
 
 /* A fresh name in tmp/. */
@@ -192,7 +192,7 @@ blobstore_writer_new(struct blobstore *bs, off_t max_size,
 	*out = NULL;
 	if ((w = calloc(1, sizeof *w)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return BLOB_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	w->bs = bs;
 	w->max = max_size;
@@ -200,7 +200,7 @@ blobstore_writer_new(struct blobstore *bs, off_t max_size,
 	if (digests_new(&w->sha256, &w->sha1) != 0) {
 		free(w);
 		str_fmt(err, errlen, "digest init failed");
-		return BLOB_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	if (tmp_name(bs, w->path, sizeof w->path) != 0 ||
 	    (w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -209,10 +209,10 @@ blobstore_writer_new(struct blobstore *bs, off_t max_size,
 		EVP_MD_CTX_free(w->sha256);
 		EVP_MD_CTX_free(w->sha1);
 		free(w);
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	*out = w;
-	return BLOB_OK;
+	return XDS_OK;
 }
 
 static int
@@ -240,19 +240,19 @@ blob_writer_write(struct blob_writer *w, const void *p, size_t n, char *err,
 	if (w->max > 0 && (off_t)n > w->max - w->size) {
 		str_fmt(err, errlen, "document larger than %lld bytes",
 		    (long long)w->max);
-		return BLOB_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	if (EVP_DigestUpdate(w->sha256, p, n) != 1 ||
 	    EVP_DigestUpdate(w->sha1, p, n) != 1) {
 		str_fmt(err, errlen, "digest update failed");
-		return BLOB_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	if (write_all(w->fd, p, n) != 0) {
 		str_fmt(err, errlen, "%s: %s", w->path, strerror(errno));
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	w->size += (off_t)n;
-	return BLOB_OK;
+	return XDS_OK;
 }
 
 static void
@@ -278,7 +278,7 @@ int
 blob_writer_finish(struct blob_writer *w, struct blob_staged *out, char *err,
     size_t errlen)
 {
-	int rc = BLOB_EIO;
+	int rc = XDS_EIO;
 
 	memset(out, 0, sizeof *out);
 	if (fsync(w->fd) != 0 || close(w->fd) != 0) {
@@ -289,13 +289,13 @@ blob_writer_finish(struct blob_writer *w, struct blob_staged *out, char *err,
 	w->fd = -1;
 	if (digests_final(w->sha256, w->sha1, &out->info) != 0) {
 		str_fmt(err, errlen, "digest final failed");
-		rc = BLOB_ENOMEM;
+		rc = XDS_ENOMEM;
 		goto fail;
 	}
 	out->info.size = w->size;
 	str_lcpy(out->tmp, w->path, sizeof out->tmp);
 	writer_free(w);
-	return BLOB_OK;
+	return XDS_OK;
 fail:
 	blob_writer_abort(w);
 	return rc;
@@ -310,7 +310,7 @@ hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
 	EVP_MD_CTX *s256 = NULL, *s1 = NULL;
 	char *b = NULL;
 	ssize_t n;
-	int rc = BLOB_ENOMEM;
+	int rc = XDS_ENOMEM;
 
 	bi->size = 0;
 	if ((b = malloc(IOBUF)) == NULL || digests_new(&s256, &s1) != 0) {
@@ -322,7 +322,7 @@ hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
 			if (errno == EINTR)
 				continue;
 			str_fmt(err, errlen, "read: %s", strerror(errno));
-			rc = BLOB_EIO;
+			rc = XDS_EIO;
 			goto out;
 		}
 		if (n == 0)
@@ -331,7 +331,7 @@ hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
 		if (max > 0 && bi->size > max) {
 			str_fmt(err, errlen, "document larger than %lld bytes",
 			    (long long)max);
-			rc = BLOB_ETOOBIG;
+			rc = XDS_ETOOBIG;
 			goto out;
 		}
 		if (EVP_DigestUpdate(s256, b, (size_t)n) != 1 ||
@@ -344,7 +344,7 @@ hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
 		str_fmt(err, errlen, "digest final failed");
 		goto out;
 	}
-	rc = BLOB_OK;
+	rc = XDS_OK;
 out:
 	EVP_MD_CTX_free(s256);
 	EVP_MD_CTX_free(s1);
@@ -364,13 +364,13 @@ stage_copy(struct blobstore *bs, int fd, off_t max, struct blob_staged *out,
 
 	if (lseek(fd, 0, SEEK_SET) != 0) {
 		str_fmt(err, errlen, "lseek: %s", strerror(errno));
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	if ((b = malloc(IOBUF)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return BLOB_ENOMEM;
+		return XDS_ENOMEM;
 	}
-	if ((rc = blobstore_writer_new(bs, max, &w, err, errlen)) != BLOB_OK) {
+	if ((rc = blobstore_writer_new(bs, max, &w, err, errlen)) != XDS_OK) {
 		free(b);
 		return rc;
 	}
@@ -379,13 +379,13 @@ stage_copy(struct blobstore *bs, int fd, off_t max, struct blob_staged *out,
 			if (errno == EINTR)
 				continue;
 			str_fmt(err, errlen, "read: %s", strerror(errno));
-			rc = BLOB_EIO;
+			rc = XDS_EIO;
 			goto fail;
 		}
 		if (n == 0)
 			break;
 		if ((rc = blob_writer_write(w, b, (size_t)n, err, errlen)) !=
-		    BLOB_OK)
+		    XDS_OK)
 			goto fail;
 	}
 	free(b);
@@ -407,24 +407,24 @@ take_known(int fd, const struct blob_info *known, off_t max,
 	if (!blobstore_name_ok(known->sha256) || strlen(known->sha1) != 40 ||
 	    strspn(known->sha1, "0123456789abcdef") != 40) {
 		str_fmt(err, errlen, "staged hashes are not lower-case hex");
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	}
 	if (fstat(fd, &sb) != 0) {
 		str_fmt(err, errlen, "fstat: %s", strerror(errno));
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	if (sb.st_size != known->size) {
 		str_fmt(err, errlen, "file holds %lld bytes, %lld hashed",
 		    (long long)sb.st_size, (long long)known->size);
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	if (max > 0 && known->size > max) {
 		str_fmt(err, errlen, "document larger than %lld bytes",
 		    (long long)max);
-		return BLOB_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	*bi = *known;
-	return BLOB_OK;
+	return XDS_OK;
 }
 
 /* Stage src; its hashes from known (no read) or computed here. */
@@ -437,19 +437,19 @@ stage(struct blobstore *bs, const char *src, const struct blob_info *known,
 	memset(out, 0, sizeof *out);
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
 		str_fmt(err, errlen, "%s: %s", src, strerror(errno));
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	if (known != NULL)
 		rc = take_known(fd, known, max_size, &out->info, err, errlen);
 	else
 		rc = hash_fd(fd, max_size, &out->info, err, errlen);
-	if (rc != BLOB_OK)
+	if (rc != XDS_OK)
 		goto out;
 	/* Same file system: a second name for the same inode, no copy.
 	 * The spool file is never written again once handed to us. */
 	if (tmp_name(bs, out->tmp, sizeof out->tmp) != 0) {
 		str_fmt(err, errlen, "random name failed");
-		rc = BLOB_EIO;
+		rc = XDS_EIO;
 		goto out;
 	}
 	if (link(src, out->tmp) == 0) {
@@ -457,20 +457,20 @@ stage(struct blobstore *bs, const char *src, const struct blob_info *known,
 			str_fmt(err, errlen, "fsync %s: %s", src,
 			    strerror(errno));
 			(void)unlink(out->tmp);
-			rc = BLOB_EIO;
+			rc = XDS_EIO;
 			goto out;
 		}
-		rc = BLOB_OK;
+		rc = XDS_OK;
 		goto out;
 	}
 	if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
 		str_fmt(err, errlen, "link %s: %s", src, strerror(errno));
-		rc = BLOB_EIO;
+		rc = XDS_EIO;
 		goto out;
 	}
 	rc = stage_copy(bs, fd, max_size, out, err, errlen);
 out:
-	if (rc != BLOB_OK)
+	if (rc != XDS_OK)
 		out->tmp[0] = '\0';
 	close(fd);
 	return rc;
@@ -509,11 +509,11 @@ blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
 
 	if (st->tmp[0] == '\0' || !blobstore_name_ok(h)) {
 		str_fmt(err, errlen, "nothing staged");
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	}
 	if (str_fmt(d1, sizeof d1, "%s/%.2s", bs->dir, h) < 0 ||
 	    str_fmt(d2, sizeof d2, "%s/%.2s/%.2s", bs->dir, h, h + 2) < 0 ||
-	    blobstore_path(bs, h, path, sizeof path) != BLOB_OK) {
+	    blobstore_path(bs, h, path, sizeof path) != XDS_OK) {
 		str_fmt(err, errlen, "path too long");
 		goto fail;
 	}
@@ -532,11 +532,11 @@ blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
 	st->tmp[0] = '\0';
 	/* Also when the blob existed: its rename may not be durable yet. */
 	if (fileio_fsync_dir(d2, err, errlen) != XDS_OK)
-		return BLOB_EIO;
-	return BLOB_OK;
+		return XDS_EIO;
+	return XDS_OK;
 fail:
 	blobstore_discard(bs, st);
-	return BLOB_EIO;
+	return XDS_EIO;
 }
 
 int
@@ -547,7 +547,7 @@ blobstore_put_file(struct blobstore *bs, const char *src, off_t max_size,
 	int rc;
 
 	if ((rc = blobstore_stage_file(bs, src, max_size, &st, err, errlen)) !=
-	    BLOB_OK)
+	    XDS_OK)
 		return rc;
 	*out = st.info;
 	return blobstore_commit(bs, &st, err, errlen);
@@ -560,8 +560,8 @@ blobstore_exists(const struct blobstore *bs, const char *sha256)
 {
 	char path[BLOB_PATH_MAX];
 
-	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK)
-		return BLOB_EINVAL;
+	if (blobstore_path(bs, sha256, path, sizeof path) != XDS_OK)
+		return XDS_EINVAL;
 	return access(path, F_OK) == 0;
 }
 
@@ -573,22 +573,22 @@ blobstore_get(const struct blobstore *bs, const char *sha256, int *fd,
 	struct stat sb;
 
 	*fd = -1;
-	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK) {
+	if (blobstore_path(bs, sha256, path, sizeof path) != XDS_OK) {
 		str_fmt(err, errlen, "not a blob name");
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	}
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? BLOB_ENOENT : BLOB_EIO;
+		return errno == ENOENT ? XDS_ENOTFOUND : XDS_EIO;
 	}
 	if (fstat(*fd, &sb) != 0) {
 		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		close(*fd);
 		*fd = -1;
-		return BLOB_EIO;
+		return XDS_EIO;
 	}
 	*size = sb.st_size;
-	return BLOB_OK;
+	return XDS_OK;
 }
 
 int
@@ -597,19 +597,19 @@ blobstore_delete(struct blobstore *bs, const char *sha256, char *err,
 {
 	char path[BLOB_PATH_MAX], d2[BLOB_PATH_MAX];
 
-	if (blobstore_path(bs, sha256, path, sizeof path) != BLOB_OK ||
+	if (blobstore_path(bs, sha256, path, sizeof path) != XDS_OK ||
 	    str_fmt(d2, sizeof d2, "%s/%.2s/%.2s", bs->dir, sha256,
 	    sha256 + 2) < 0) {
 		str_fmt(err, errlen, "not a blob name");
-		return BLOB_EINVAL;
+		return XDS_EINVAL;
 	}
 	if (unlink(path) != 0) {
 		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? BLOB_ENOENT : BLOB_EIO;
+		return errno == ENOENT ? XDS_ENOTFOUND : XDS_EIO;
 	}
 	if (fileio_fsync_dir(d2, err, errlen) != XDS_OK)
-		return BLOB_EIO;
-	return BLOB_OK;
+		return XDS_EIO;
+	return XDS_OK;
 }
 
 /* ---- sweep ---- */
@@ -699,7 +699,7 @@ blobstore_sweep(struct blobstore *bs, time_t grace, blob_keep_fn keep,
 	struct dirent *e1, *e2;
 	DIR *d1 = NULL, *d2;
 	time_t cutoff = time(NULL) - grace;
-	int rc = BLOB_EIO;
+	int rc = XDS_EIO;
 
 	*removed = 0;
 	if (sweep_tmp(bs, cutoff, removed) != 0 ||
@@ -724,7 +724,7 @@ blobstore_sweep(struct blobstore *bs, time_t grace, blob_keep_fn keep,
 		}
 		closedir(d2);
 	}
-	rc = BLOB_OK;
+	rc = XDS_OK;
 out:
 	if (d1 != NULL)
 		closedir(d1);

@@ -27,14 +27,12 @@
 #include <sys/types.h>
 #include <time.h>
 
-enum blob_status {
-	BLOB_OK = 0,
-	BLOB_EIO = -1,		/* file system error (err says which) */
-	BLOB_ENOMEM = -2,
-	BLOB_ETOOBIG = -3,	/* over the size limit given to stage */
-	BLOB_ENOENT = -4,	/* no such blob */
-	BLOB_EINVAL = -5,	/* not a SHA-256 hex name */
-};
+#include "status.h"
+
+/* The functions return enum xds_status: XDS_EIO for a file system error
+ * (err says which), XDS_ETOOBIG over the size limit given to stage,
+ * XDS_ENOTFOUND for no such blob, XDS_EINVAL for a name that is not
+ * SHA-256 hex, XDS_ENOMEM. */
 
 #define BLOB_SHA256_HEX	65	/* 64 hex digits + NUL */
 #define BLOB_SHA1_HEX	41
@@ -91,7 +89,7 @@ int	blob_writer_finish(struct blob_writer *, struct blob_staged *out,
 void	blob_writer_abort(struct blob_writer *);
 
 /* Rename the staged file to its content address (dropping it when the
- * blob exists) and fsync the directories: durable on BLOB_OK. */
+ * blob exists) and fsync the directories: durable on XDS_OK. */
 int	blobstore_commit(struct blobstore *, struct blob_staged *, char *err,
 	    size_t errlen);
 /* Remove a staged file not committed (no-op when already done). */
@@ -101,15 +99,15 @@ void	blobstore_discard(struct blobstore *, struct blob_staged *);
 int	blobstore_put_file(struct blobstore *, const char *src,
 	    off_t max_size, struct blob_info *out, char *err, size_t errlen);
 
-/* Path of a blob (whether it exists or not); BLOB_EINVAL for a bad name. */
+/* Path of a blob (whether it exists or not); XDS_EINVAL for a bad name. */
 int	blobstore_path(const struct blobstore *, const char *sha256,
 	    char *out, size_t outsz);
-/* 1 when the blob exists, 0 when not, BLOB_EINVAL for a bad name. */
+/* 1 when the blob exists, 0 when not, XDS_EINVAL for a bad name. */
 int	blobstore_exists(const struct blobstore *, const char *sha256);
-/* Open a blob for streaming: read-only fd and size; BLOB_ENOENT. */
+/* Open a blob for streaming: read-only fd and size; XDS_ENOTFOUND. */
 int	blobstore_get(const struct blobstore *, const char *sha256, int *fd,
 	    off_t *size, char *err, size_t errlen);
-/* Unlink a blob and fsync its directory; BLOB_ENOENT when absent. */
+/* Unlink a blob and fsync its directory; XDS_ENOTFOUND when absent. */
 int	blobstore_delete(struct blobstore *, const char *sha256, char *err,
 	    size_t errlen);
 
