@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vals[nslots][0] = tab + 1;
 		nslots++;
 	}
-	if (sqp_parse(q, slots, nslots, &ps, err, sizeof err) == SQP_OK) {
+	if (sqp_parse(q, slots, nslots, &ps, err, sizeof err) == XDS_OK) {
 		for (k = 0; k < q->nparams; k++)
 			(void)sqp_get(&ps, q->params[k].name);
 	}

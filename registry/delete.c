@@ -78,7 +78,7 @@ resolve(struct del *d, struct store_conn *c)
 
 	for (i = 0; i < d->nids; i++) {
 		if ((st = store_stmt(c, SQL_FIND)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_text(st, 1, d->ids[i], -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
@@ -128,7 +128,7 @@ check_references(struct del *d, struct store_conn *c)
 
 	for (i = 0; i < d->nrows; i++) {
 		if ((st = store_stmt(c, SQL_REFS)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, d->rows[i]);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			sqlite3_int64 a = sqlite3_column_int64(st, 0);
@@ -154,7 +154,7 @@ still_member(struct del *d, struct store_conn *c, sqlite3_int64 t)
 	int	 rc, found = 0;
 
 	if ((st = store_stmt(c, SQL_SS_MEMBER_OF)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, t);
 	sqlite3_bind_text(st, 2, AT_HASMEMBER, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -181,7 +181,7 @@ check_unreferenced(struct del *d, struct store_conn *c)
 		if (d->kinds[i] != XDS_ASSOCIATION)
 			continue;
 		if ((st = store_stmt(c, SQL_ENDS)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, d->rows[i]);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			sqlite3_reset(st);
@@ -221,7 +221,7 @@ remove_rows(struct del *d, struct store_conn *c)
 			if ((pass == 0) != (d->kinds[i] == XDS_ASSOCIATION))
 				continue;
 			if ((st = store_stmt(c, SQL_DELETE)) == NULL)
-				return STORE_ERR;
+				return XDS_EIO;
 			sqlite3_bind_int64(st, 1, d->rows[i]);
 			rc = sqlite3_step(st);
 			sqlite3_reset(st);
@@ -248,7 +248,7 @@ del_apply(struct store_conn *c, void *arg)
 	    (rc = check_unreferenced(d, c)) != 0)
 		return rc;
 	if (d->terr.nomem)
-		return STORE_ERR;
+		return XDS_EIO;
 	if (rim_errors_nerror(&d->terr) > 0)
 		return 1;
 	return remove_rows(d, c);

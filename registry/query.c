@@ -63,7 +63,7 @@ req_slots_free(struct req_slots *rs)
 
 /*
  * Collect rim:Slot/rim:ValueList/rim:Value of the AdhocQuery.  Returns 0,
- * SQP_ETOOBIG / SQP_EVALUE with a reason, or SQP_ENOMEM.
+ * XDS_ETOOBIG / XDS_EFORMAT with a reason, or XDS_ENOMEM.
  */
 static int
 read_slots(xmlNode *aq, struct req_slots *rs, char *err, size_t errlen)
@@ -78,13 +78,13 @@ read_slots(xmlNode *aq, struct req_slots *rs, char *err, size_t errlen)
 			continue;
 		if (rs->n >= SQP_MAX_SLOTS) {
 			str_fmt(err, errlen, "more than %d slots", SQP_MAX_SLOTS);
-			return SQP_ETOOBIG;
+			return XDS_ETOOBIG;
 		}
 		s = &rs->s[rs->n++];
 		memset(s, 0, sizeof *s);
 		if ((s->name = xml_attr(sl, "name")) == NULL) {
 			str_fmt(err, errlen, "Slot without a name");
-			return SQP_EVALUE;
+			return XDS_EFORMAT;
 		}
 		for (vl = xml_first_elem(sl); vl != NULL; vl = xml_next_elem(vl)) {
 			if (!xml_is(vl, NS_RIM, "ValueList"))
@@ -96,21 +96,21 @@ read_slots(xmlNode *aq, struct req_slots *rs, char *err, size_t errlen)
 				if (rs->ntexts >= SQP_MAX_VALUES) {
 					str_fmt(err, errlen, "more than %d "
 					    "values", SQP_MAX_VALUES);
-					return SQP_ETOOBIG;
+					return XDS_ETOOBIG;
 				}
 				if ((t = xmlNodeGetContent(v)) == NULL)
-					return SQP_ENOMEM;
+					return XDS_ENOMEM;
 				rs->texts[rs->ntexts++] = t;
 				nv = realloc(s->values,
 				    (s->nvalues + 1) * sizeof *nv);
 				if (nv == NULL)
-					return SQP_ENOMEM;
+					return XDS_ENOMEM;
 				s->values = nv;
 				s->values[s->nvalues++] = (const char *)t;
 			}
 		}
 	}
-	return SQP_OK;
+	return XDS_OK;
 }
 
 /* <query:AdhocQueryResponse ..>[errors]<rim:RegistryObjectList>..</..>
@@ -225,11 +225,11 @@ query_run(sqlite3 *db, xmlNode *req, const struct query_opts *o,
 		goto answer;
 	if ((rs = calloc(1, sizeof *rs)) == NULL)
 		goto nomem;
-	if ((st = read_slots(aq, rs, err, sizeof err)) == SQP_OK)
+	if ((st = read_slots(aq, rs, err, sizeof err)) == XDS_OK)
 		st = sqp_parse(q, rs->s, rs->n, &ps, err, sizeof err);
-	if (st == SQP_ENOMEM)
+	if (st == XDS_ENOMEM)
 		goto nomem;
-	if (st != SQP_OK) {
+	if (st != XDS_OK) {
 		if (rim_errors_add(&errs, 0, sqp_errcode(st), NULL, "%s",
 		    err) != 0)
 			goto nomem;
@@ -237,11 +237,11 @@ query_run(sqlite3 *db, xmlNode *req, const struct query_opts *o,
 	}
 	xact_set_patient(x, query_patient(&ps));
 	st = query_exec(db, &ps, o, leaf, &objs, err, sizeof err);
-	if (st == QUERY_EINTERNAL) {
+	if (st < 0) {
 		xact_fail(x, XACT_FAULT, err);
 		goto fail;
 	}
-	if (st != QUERY_OK && rim_errors_add(&errs, 0, query_errcode(st),
+	if (st != XDS_OK && rim_errors_add(&errs, 0, query_errcode(st),
 	    NULL, "%s", err) != 0)
 		goto nomem;
 answer:

@@ -7,27 +7,29 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+#include "status.h"
+
 struct buf;
 struct query_opts;
 struct sqp_set;
 
+/* What a query finds that its answer reports as an XDS error (> 0). */
 enum query_status {
-	QUERY_OK = 0,
-	QUERY_EINTERNAL = -1,	/* database or memory: no response */
-	QUERY_ETOOMANY = -2,	/* XDSTooManyResults */
-	QUERY_ENOTSINGLE = -3,	/* XDSResultNotSinglePatient */
-	QUERY_EPARAM = -4,	/* XDSRegistryError: a value we cannot use */
+	QUERY_ETOOMANY = 1,	/* XDSTooManyResults */
+	QUERY_ENOTSINGLE,	/* XDSResultNotSinglePatient */
+	QUERY_EPARAM,		/* XDSRegistryError: a value we cannot use */
 };
 
 /*
  * Run the parsed query on db in one read transaction and append the
  * returned objects (ObjectRefs, or LeafClass XML when leaf) to objs.
- * Returns a query_status with a reason in err.
+ * Returns XDS_OK, a query_status, or an enum xds_status (< 0: the
+ * database or memory failed, no response), with a reason in err.
  */
 int	query_exec(sqlite3 *db, const struct sqp_set *ps,
 	    const struct query_opts *o, int leaf, struct buf *objs,
 	    char *err, size_t errlen);
-/* vocab.h error code of a query_status (NULL for QUERY_OK). */
+/* vocab.h error code of a query_status (NULL for XDS_OK). */
 const char *query_errcode(int st);
 
 #endif

@@ -302,14 +302,14 @@ internal(struct qrun *r, const char *what)
 {
 	str_fmt(r->err, r->errlen, "stored query: %s: %s", what,
 	    sqlite3_errmsg(r->db));
-	return QUERY_EINTERNAL;
+	return XDS_EIO;
 }
 
 static int
 nomem(struct qrun *r)
 {
 	str_fmt(r->err, r->errlen, "stored query: out of memory");
-	return QUERY_EINTERNAL;
+	return XDS_ENOMEM;
 }
 
 /*
@@ -322,7 +322,7 @@ sql_run(struct qrun *r, struct qsql *s, struct qvec *into)
 	sqlite3_stmt *st = NULL;
 	sqlite3_int64 rows = 0;
 	size_t i;
-	int rc = QUERY_EINTERNAL, src;
+	int rc = XDS_EINTERNAL, src;
 
 	sql_add(s, " LIMIT ");
 	sql_bindi(s, r->limit);
@@ -363,7 +363,7 @@ sql_run(struct qrun *r, struct qsql *s, struct qvec *into)
 		rc = QUERY_ETOOMANY;
 		goto fail;
 	}
-	rc = QUERY_OK;
+	rc = XDS_OK;
 fail:
 	sqlite3_finalize(st);
 	sql_free(s);
@@ -387,7 +387,7 @@ by_ident(struct qrun *r, int kind, const char *uuidp, const char *uidp,
 	else if (lidp != NULL && (p = sqp_get(r->ps, lidp)) != NULL)
 		col = "lid";
 	else
-		return QUERY_OK;	/* sqparam made one required */
+		return XDS_OK;	/* sqparam made one required */
 	if ((s = sql_new()) == NULL)
 		return nomem(r);
 	sql_add(s, "SELECT ro.id, ro.kind FROM registry_object ro "
@@ -517,7 +517,7 @@ assocs_within(struct qrun *r)
 	sql_in_json(s, objs);
 	sql_add(s, " AND a.target_id");
 	sql_in_json(s, objs);
-	if ((rc = sql_run(r, s, &a)) != QUERY_OK)
+	if ((rc = sql_run(r, s, &a)) != XDS_OK)
 		goto fail;
 	if ((aj = vec_json(&a, 0)) == NULL || (s = sql_new()) == NULL) {
 		rc = nomem(r);
@@ -527,14 +527,14 @@ assocs_within(struct qrun *r)
 	sql_in_json(s, objs);
 	sql_add(s, " AND a.target_id");
 	sql_in_json(s, aj);
-	if ((rc = sql_run(r, s, &a)) != QUERY_OK)
+	if ((rc = sql_run(r, s, &a)) != XDS_OK)
 		goto fail;
 	for (i = 0; i < a.n; i++)
 		if (vec_add(&r->res, a.v[i].id, a.v[i].kind) != 0) {
 			rc = nomem(r);
 			goto fail;
 		}
-	rc = QUERY_OK;
+	rc = XDS_OK;
 fail:
 	free(objs);
 	free(aj);
@@ -558,7 +558,7 @@ q_getall(struct qrun *r)
 	sql_add(s, " AND de.status IN ");
 	sql_in(s, sqp_get(ps, "$XDSDocumentEntryStatus"), -1);
 	sql_de_filters(s, ps);
-	if ((rc = sql_run(r, s, &r->res)) != QUERY_OK)
+	if ((rc = sql_run(r, s, &r->res)) != XDS_OK)
 		return rc;
 	if ((s = sql_new()) == NULL)
 		return nomem(r);
@@ -567,7 +567,7 @@ q_getall(struct qrun *r)
 	sql_bind(s, pid);
 	sql_add(s, " AND ss.status IN ");
 	sql_in(s, sqp_get(ps, "$XDSSubmissionSetStatus"), -1);
-	if ((rc = sql_run(r, s, &r->res)) != QUERY_OK)
+	if ((rc = sql_run(r, s, &r->res)) != XDS_OK)
 		return rc;
 	if ((s = sql_new()) == NULL)
 		return nomem(r);
@@ -575,7 +575,7 @@ q_getall(struct qrun *r)
 	sql_bind(s, pid);
 	sql_add(s, " AND f.status IN ");
 	sql_in(s, sqp_get(ps, "$XDSFolderStatus"), -1);
-	if ((rc = sql_run(r, s, &r->res)) != QUERY_OK)
+	if ((rc = sql_run(r, s, &r->res)) != XDS_OK)
 		return rc;
 	return assocs_within(r);
 }
@@ -634,10 +634,10 @@ q_getdocsandassocs(struct qrun *r)
 	int rc;
 
 	if ((rc = by_ident(r, KIND_DE, "$XDSDocumentEntryEntryUUID",
-	    "$XDSDocumentEntryUniqueId", NULL, &r->res)) != QUERY_OK)
+	    "$XDSDocumentEntryUniqueId", NULL, &r->res)) != XDS_OK)
 		return rc;
 	if (r->res.n == 0)
-		return QUERY_OK;
+		return XDS_OK;
 	if ((json = vec_json(&r->res, KIND_DE)) == NULL)
 		return nomem(r);
 	rc = assocs_touching(r, json);
@@ -666,10 +666,10 @@ q_getss(struct qrun *r)
 		sql_bind(s, AT_HASMEMBER);
 		sql_add(s, " AND src.kind = 2 AND t.entry_uuid IN ");
 		sql_in(s, sqp_get(r->ps, "$uuid"), -1);
-		if ((rc = sql_run(r, s, &r->res)) != QUERY_OK)
+		if ((rc = sql_run(r, s, &r->res)) != XDS_OK)
 			return rc;
 	}
-	return QUERY_OK;
+	return XDS_OK;
 }
 
 /* Members of the container set (JSON) through HasMember: documents
@@ -714,14 +714,14 @@ q_getssandcontents(struct qrun *r)
 	int rc;
 
 	if ((rc = by_ident(r, KIND_SS, "$XDSSubmissionSetEntryUUID",
-	    "$XDSSubmissionSetUniqueId", NULL, &r->res)) != QUERY_OK ||
+	    "$XDSSubmissionSetUniqueId", NULL, &r->res)) != XDS_OK ||
 	    r->res.n == 0)
 		return rc;
-	rc = QUERY_EINTERNAL;
+	rc = XDS_EINTERNAL;
 	if ((ssj = vec_json(&r->res, KIND_SS)) == NULL)
 		goto oom;
-	if ((rc = members(r, ssj, KIND_DE)) != QUERY_OK ||
-	    (rc = members(r, ssj, KIND_FOLDER)) != QUERY_OK)
+	if ((rc = members(r, ssj, KIND_DE)) != XDS_OK ||
+	    (rc = members(r, ssj, KIND_FOLDER)) != XDS_OK)
 		goto fail;
 	if ((objs = vec_json(&r->res, 0)) == NULL || (s = sql_new()) == NULL)
 		goto oom;
@@ -738,7 +738,7 @@ q_getssandcontents(struct qrun *r)
 	sql_add(s, ")");
 	rc = sql_run(r, s, &a);
 	s = NULL;
-	if (rc != QUERY_OK)
+	if (rc != XDS_OK)
 		goto fail;
 	for (i = 0; i < a.n; i++)
 		if (vec_add(&r->res, a.v[i].id, a.v[i].kind) != 0)
@@ -776,14 +776,14 @@ q_getfolderandcontents(struct qrun *r)
 	int rc;
 
 	if ((rc = by_ident(r, KIND_FOLDER, "$XDSFolderEntryUUID",
-	    "$XDSFolderUniqueId", NULL, &r->res)) != QUERY_OK ||
+	    "$XDSFolderUniqueId", NULL, &r->res)) != XDS_OK ||
 	    r->res.n == 0)
 		return rc;
 	if ((fj = vec_json(&r->res, KIND_FOLDER)) == NULL) {
 		rc = nomem(r);
 		goto fail;
 	}
-	if ((rc = members(r, fj, KIND_DE)) != QUERY_OK)
+	if ((rc = members(r, fj, KIND_DE)) != XDS_OK)
 		goto fail;
 	if ((dj = vec_json(&r->res, KIND_DE)) == NULL ||
 	    (s = sql_new()) == NULL) {
@@ -812,7 +812,7 @@ q_getfoldersfordoc(struct qrun *r)
 	int rc;
 
 	if ((rc = by_ident(r, KIND_DE, "$XDSDocumentEntryEntryUUID",
-	    "$XDSDocumentEntryUniqueId", NULL, &d)) != QUERY_OK || d.n == 0)
+	    "$XDSDocumentEntryUniqueId", NULL, &d)) != XDS_OK || d.n == 0)
 		goto fail;
 	if ((dj = vec_json(&d, KIND_DE)) == NULL || (s = sql_new()) == NULL) {
 		rc = nomem(r);
@@ -850,7 +850,7 @@ q_getrelated(struct qrun *r)
 	int rc;
 
 	if ((rc = by_ident(r, KIND_DE, "$XDSDocumentEntryEntryUUID",
-	    "$XDSDocumentEntryUniqueId", NULL, &d)) != QUERY_OK || d.n == 0)
+	    "$XDSDocumentEntryUniqueId", NULL, &d)) != XDS_OK || d.n == 0)
 		goto fail;
 	if ((dj = vec_json(&d, KIND_DE)) == NULL || (s = sql_new()) == NULL)
 		goto oom;
@@ -869,7 +869,7 @@ q_getrelated(struct qrun *r)
 	}
 	rc = sql_run(r, s, &a);
 	s = NULL;
-	if (rc != QUERY_OK || a.n == 0)
+	if (rc != XDS_OK || a.n == 0)
 		goto fail;
 	if ((aj = vec_json(&a, 0)) == NULL || (s = sql_new()) == NULL)
 		goto oom;
@@ -880,7 +880,7 @@ q_getrelated(struct qrun *r)
 	sql_in_json(s, aj);
 	rc = sql_run(r, s, &r->res);
 	s = NULL;
-	if (rc != QUERY_OK)
+	if (rc != XDS_OK)
 		goto fail;
 	for (i = 0; i < d.n; i++)
 		if (vec_add(&r->res, d.v[i].id, d.v[i].kind) != 0)
@@ -888,7 +888,7 @@ q_getrelated(struct qrun *r)
 	for (i = 0; i < a.n; i++)
 		if (vec_add(&r->res, a.v[i].id, a.v[i].kind) != 0)
 			goto oom;
-	rc = QUERY_OK;
+	rc = XDS_OK;
 	goto fail;
 oom:
 	sql_free(s);
@@ -945,7 +945,7 @@ res_unique(struct qvec *v)
 }
 
 /* The stored XML with status (and home) put after the element name.
- * -1: not an element; else a buf status. */
+ * XDS_EFORMAT: not an element; else the buffer's status. */
 static int
 splice(struct buf *b, const char *xml, size_t n, const char *status,
     const char *home)
@@ -954,12 +954,12 @@ splice(struct buf *b, const char *xml, size_t n, const char *status,
 	int rc;
 
 	if (n < 3 || xml[0] != '<')
-		return -1;
+		return XDS_EFORMAT;
 	while (i < n && xml[i] != ' ' && xml[i] != '\t' && xml[i] != '\n' &&
 	    xml[i] != '\r' && xml[i] != '>' && xml[i] != '/')
 		i++;
 	if (i >= n || i == 1)
-		return -1;
+		return XDS_EFORMAT;
 	if ((rc = buf_add(b, xml, i)) != XDS_OK ||
 	    (rc = buf_adds(b, " status=\"")) != XDS_OK ||
 	    (rc = buf_add_xml(b, status)) != XDS_OK ||
@@ -985,7 +985,7 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 	const char *uuid, *status, *pid, *xml;
 	char patient[1024] = "";
 	size_t i;
-	int rc = QUERY_EINTERNAL, brc, n;
+	int rc = XDS_EINTERNAL, brc, n;
 
 	if (sqlite3_prepare_v2(r->db, sql, sizeof sql, &st, NULL) !=
 	    SQLITE_OK)
@@ -1028,15 +1028,19 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 		}
 		brc = splice(objs, xml, xml != NULL ? (size_t)n : 0, status,
 		    o->home);
-		if (brc == -1) {
+		if (brc == XDS_EFORMAT) {
 			str_fmt(r->err, r->errlen, "stored query: object %s: "
 			    "stored XML is not an element", uuid);
+			goto fail;
+		}
+		if (brc == XDS_ENOMEM) {
+			rc = nomem(r);
 			goto fail;
 		}
 		if (brc != XDS_OK)
 			goto toobig;
 	}
-	rc = QUERY_OK;
+	rc = XDS_OK;
 	goto fail;
 toobig:
 	/* rim_write_objectref and buf report the cap the same way. */
@@ -1052,7 +1056,7 @@ const char *
 query_errcode(int st)
 {
 	switch (st) {
-	case QUERY_OK:
+	case XDS_OK:
 		return NULL;
 	case QUERY_ETOOMANY:
 		return ERR_TOO_MANY_RESULTS;
@@ -1088,7 +1092,7 @@ query_exec(sqlite3 *db, const struct sqp_set *ps, const struct query_opts *o,
 			return internal(&r, "begin");
 		began = 1;
 	}
-	if ((rc = runners[ps->q->qid](&r)) != QUERY_OK)
+	if ((rc = runners[ps->q->qid](&r)) != XDS_OK)
 		goto done;
 	res_unique(&r.res);
 	if ((long long)r.res.n > r.max) {
@@ -1099,13 +1103,13 @@ query_exec(sqlite3 *db, const struct sqp_set *ps, const struct query_opts *o,
 	}
 	rc = write_objects(&r, o, leaf, objs);
 done:
-	if (rc != QUERY_OK)
+	if (rc != XDS_OK)
 		buf_reset(objs);
 	/* A read transaction: COMMIT only ends it. */
 	if (began && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		if (rc == QUERY_OK) {
+		if (rc == XDS_OK) {
 			buf_reset(objs);
 			rc = internal(&r, "commit");
 		}

@@ -117,7 +117,7 @@ patient_add_txn(struct store_conn *c, void *arg)
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_PATIENT_ADD)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_text(st, 1, p->cx, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, p->added, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -174,7 +174,7 @@ patient_list_txn(struct store_conn *c, void *arg)
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_PATIENT_LIST)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (p->cb(p->arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1)) != 0) {

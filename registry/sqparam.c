@@ -198,7 +198,7 @@ const char *
 sqp_errcode(int status)
 {
 	switch (status) {
-	case SQP_OK:
+	case XDS_OK:
 		return NULL;
 	case SQP_EMISSING:
 		return ERR_SQ_MISSING_PARAM;
@@ -241,7 +241,7 @@ split_item(const char *s, size_t len, size_t *ip, char *tmp, size_t *np,
 		for (i++; ; i++) {
 			if (i >= len) {
 				str_fmt(err, errlen, "unterminated quoted string");
-				return SQP_EVALUE;
+				return XDS_EFORMAT;
 			}
 			if (s[i] == '\'') {
 				if (i + 1 < len && s[i + 1] == '\'')
@@ -252,7 +252,7 @@ split_item(const char *s, size_t len, size_t *ip, char *tmp, size_t *np,
 			if (n >= SQP_MAX_ITEM) {
 				str_fmt(err, errlen, "value longer than %d bytes",
 				    SQP_MAX_ITEM);
-				return SQP_ETOOBIG;
+				return XDS_ETOOBIG;
 			}
 			tmp[n++] = s[i];
 		}
@@ -263,19 +263,19 @@ split_item(const char *s, size_t len, size_t *ip, char *tmp, size_t *np,
 			if (n >= SQP_MAX_ITEM) {
 				str_fmt(err, errlen, "value longer than %d bytes",
 				    SQP_MAX_ITEM);
-				return SQP_ETOOBIG;
+				return XDS_ETOOBIG;
 			}
 			tmp[n++] = s[i++];
 		}
 		if (n == 0) {
 			str_fmt(err, errlen, "empty value");
-			return SQP_EVALUE;
+			return XDS_EFORMAT;
 		}
 	}
 	tmp[n] = '\0';
 	*np = n;
 	*ip = i;
-	return SQP_OK;
+	return XDS_OK;
 }
 
 int
@@ -289,11 +289,11 @@ sqp_split(const char *s, size_t len,
 
 	if (len > SQP_MAX_TEXT) {
 		str_fmt(err, errlen, "value longer than %d bytes", SQP_MAX_TEXT);
-		return SQP_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	if ((tmp = malloc(SQP_MAX_ITEM + 1)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return SQP_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	i = skip_ws(s, len, 0);
 	if (i < len && s[i] == '(') {
@@ -302,16 +302,16 @@ sqp_split(const char *s, size_t len,
 	}
 	for (;;) {
 		if ((rc = split_item(s, len, &i, tmp, &n, &quoted, err,
-		    errlen)) != SQP_OK)
+		    errlen)) != XDS_OK)
 			goto fail;
-		if ((rc = fn(arg, tmp, n, quoted)) != SQP_OK)
+		if ((rc = fn(arg, tmp, n, quoted)) != XDS_OK)
 			goto fail;
 		i = skip_ws(s, len, i);
 		if (!list || i >= len || s[i] != ',')
 			break;
 		i = skip_ws(s, len, i + 1);
 	}
-	rc = SQP_EVALUE;
+	rc = XDS_EFORMAT;
 	if (list) {
 		if (i >= len || s[i] != ')') {
 			str_fmt(err, errlen, "list not closed with ')'");
@@ -323,7 +323,7 @@ sqp_split(const char *s, size_t len,
 		str_fmt(err, errlen, "unexpected text after the value");
 		goto fail;
 	}
-	rc = SQP_OK;
+	rc = XDS_OK;
 fail:
 	free(tmp);
 	return rc;
@@ -380,7 +380,7 @@ typed_value(struct addctx *c, const char *item, size_t n, int quoted,
 		    hat[2] == '\0' || strchr(hat + 2, '^') != NULL) {
 			str_fmt(c->err, c->errlen, "%s: '%.64s' is not in the "
 			    "code^^codingScheme format", d->name, item);
-			return SQP_EVALUE;
+			return XDS_EFORMAT;
 		}
 		v->str = str_ndup(item, (size_t)(hat - item));
 		v->scheme = str_ndup(hat + 2, strlen(hat + 2));
@@ -392,24 +392,24 @@ typed_value(struct addctx *c, const char *item, size_t n, int quoted,
 			goto unquoted;
 		if (n == 0) {
 			str_fmt(c->err, c->errlen, "%s: empty value", d->name);
-			return SQP_EVALUE;
+			return XDS_EFORMAT;
 		}
 		v->str = str_ndup(item, n);
 		break;
 	}
 	if (v->str == NULL)
 		goto nomem;
-	return SQP_OK;
+	return XDS_OK;
 unquoted:
 	str_fmt(c->err, c->errlen, "%s: value %.64s must be quoted", d->name,
 	    item);
-	return SQP_EVALUE;
+	return XDS_EFORMAT;
 bad:
 	str_fmt(c->err, c->errlen, "%s: invalid value '%.64s'", d->name, item);
-	return SQP_EVALUE;
+	return XDS_EFORMAT;
 nomem:
 	str_fmt(c->err, c->errlen, "out of memory");
-	return SQP_ENOMEM;
+	return XDS_ENOMEM;
 }
 
 static int
@@ -423,14 +423,14 @@ add_item(void *arg, const char *item, size_t n, int quoted)
 	if (c->set->nvalues >= SQP_MAX_VALUES) {
 		str_fmt(c->err, c->errlen, "more than %d parameter values",
 		    SQP_MAX_VALUES);
-		return SQP_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	if (!(p->def->flags & SQP_MULTI) && p->nv > 0) {
 		str_fmt(c->err, c->errlen, "%s takes a single value",
 		    p->def->name);
 		return SQP_ENUMBER;
 	}
-	if ((rc = typed_value(c, item, n, quoted, &v)) != SQP_OK) {
+	if ((rc = typed_value(c, item, n, quoted, &v)) != XDS_OK) {
 		free(v.str);
 		free(v.scheme);
 		return rc;
@@ -439,12 +439,12 @@ add_item(void *arg, const char *item, size_t n, int quoted)
 		free(v.str);
 		free(v.scheme);
 		str_fmt(c->err, c->errlen, "out of memory");
-		return SQP_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	p->v = nv;
 	p->v[p->nv++] = v;
 	c->set->nvalues++;
-	return SQP_OK;
+	return XDS_OK;
 }
 
 static int
@@ -473,7 +473,7 @@ add_slot(struct sqp_set *set, const struct sqp_slot *sl, char *err,
 	 * $XDSDocumentEntryPracticeSettingCodeScheme next to a CE-form code).
 	 */
 	if ((k = param_index(set->q, sl->name)) < 0)
-		return SQP_OK;
+		return XDS_OK;
 	c.set = set;
 	c.p = &set->p[k];
 	c.err = err;
@@ -486,15 +486,15 @@ add_slot(struct sqp_set *set, const struct sqp_slot *sl, char *err,
 	c.group = c.p->ngroups++;
 	if (sl->nvalues == 0) {
 		str_fmt(err, errlen, "%s has no value", c.p->def->name);
-		return SQP_EVALUE;
+		return XDS_EFORMAT;
 	}
 	for (i = 0; i < sl->nvalues; i++) {
 		rc = sqp_split(sl->values[i], strlen(sl->values[i]), add_item,
 		    &c, err, errlen);
-		if (rc != SQP_OK)
+		if (rc != XDS_OK)
 			return rc;
 	}
-	return SQP_OK;
+	return XDS_OK;
 }
 
 /* Required parameters present, exclusive groups respected. */
@@ -535,7 +535,7 @@ check_presence(const struct sqp_set *set, char *err, size_t errlen)
 			return SQP_EMISSING;
 		}
 	}
-	return SQP_OK;
+	return XDS_OK;
 }
 
 int
@@ -549,16 +549,16 @@ sqp_parse(const struct sqp_query *q, const struct sqp_slot *slots,
 	out->q = q;
 	if ((out->p = calloc(q->nparams, sizeof *out->p)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return SQP_ENOMEM;
+		return XDS_ENOMEM;
 	}
 	for (i = 0; i < q->nparams; i++)
 		out->p[i].def = &q->params[i];
 	if (nslots > SQP_MAX_SLOTS) {
 		str_fmt(err, errlen, "more than %d slots", SQP_MAX_SLOTS);
-		return SQP_ETOOBIG;
+		return XDS_ETOOBIG;
 	}
 	for (i = 0; i < nslots; i++)
-		if ((rc = add_slot(out, &slots[i], err, errlen)) != SQP_OK)
+		if ((rc = add_slot(out, &slots[i], err, errlen)) != XDS_OK)
 			return rc;
 	return check_presence(out, err, errlen);
 }

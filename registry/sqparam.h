@@ -16,22 +16,26 @@
  * repeatable code lists (EventCodeList, ConfidentialityCode, FolderCodeList,
  * ReferenceIdList): each occurrence is one AND group of OR-ed values.
  *
- * Errors and the code each one maps to (sqp_errcode):
+ * Errors and the code each one maps to (sqp_errcode): the two results
+ * that name their own XDS error (> 0, enum sqp_status), and the
+ * enum xds_status failures (< 0):
  *   SQP_EMISSING  XDSStoredQueryMissingParam: required parameter absent,
  *                 or none of a required "one of" group
  *   SQP_ENUMBER   XDSStoredQueryParamNumber: several values in a single-
  *                 valued parameter, a non-repeatable slot repeated, or
  *                 both parameters of a mutually exclusive pair
- *   SQP_EVALUE    XDSRegistryError: malformed value (bad quoting, code
+ *   XDS_EFORMAT   XDSRegistryError: malformed value (bad quoting, code
  *                 without ^^scheme, invalid DTM or patient id, unknown or
  *                 deprecated *Scheme parameter, empty value list)
- *   SQP_ETOOBIG   XDSRegistryError: past one of the SQP_MAX_* limits
- *   SQP_ENOMEM    internal
+ *   XDS_ETOOBIG   XDSRegistryError: past one of the SQP_MAX_* limits
+ *   XDS_ENOMEM    internal
  */
 #ifndef XDS_SQPARAM_H
 #define XDS_SQPARAM_H
 
 #include <stddef.h>
+
+#include "status.h"
 
 #define SQP_MAX_SLOTS	128	/* slots per AdhocQuery */
 #define SQP_MAX_VALUES	1000	/* values per query, all parameters */
@@ -39,12 +43,8 @@
 #define SQP_MAX_ITEM	1024	/* bytes of one (unquoted) list element */
 
 enum sqp_status {
-	SQP_OK = 0,
-	SQP_ENOMEM = -1,
-	SQP_EMISSING = -2,
-	SQP_ENUMBER = -3,
-	SQP_EVALUE = -4,
-	SQP_ETOOBIG = -5,
+	SQP_EMISSING = 1,
+	SQP_ENUMBER = 2,
 };
 
 enum sqp_type {
@@ -128,7 +128,7 @@ struct sqp_set {
 
 /*
  * Parse the slots for query q into out (sqp_free() it in every case).
- * Returns SQP_OK or an sqp_status with a reason naming the parameter in
+ * Returns XDS_OK or an sqp_status with a reason naming the parameter in
  * err.
  */
 int	sqp_parse(const struct sqp_query *q, const struct sqp_slot *slots,

@@ -77,8 +77,8 @@ int
 store_rc(int rc)
 {
 	rc &= 0xff;
-	return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? STORE_EBUSY :
-	    STORE_ERR;
+	return (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? XDS_EBUSY :
+	    XDS_EIO;
 }
 
 static int
@@ -182,7 +182,7 @@ schema_apply(sqlite3 *db, char *err, size_t errlen)
 	if (v > STORE_SCHEMA_VERSION) {
 		str_fmt(err, errlen, "registry.db schema version %d is newer "
 		    "than this program (%d)", v, STORE_SCHEMA_VERSION);
-		rc = STORE_ERR;
+		rc = XDS_EIO;
 		goto fail;
 	}
 	if (v == STORE_SCHEMA_VERSION)
@@ -201,7 +201,7 @@ schema_apply(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc != 0 ? rc : STORE_ERR;
+	return rc != 0 ? rc : XDS_EIO;
 }
 
 /* The checkpointer: copies WAL frames into registry.db (and fsyncs it)
@@ -224,7 +224,7 @@ ckpt_main(void *arg)
 		nckpt = 0;
 		rc = sqlite3_wal_checkpoint_v2(s->ckconn->db, "main",
 		    SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
-		if (rc != SQLITE_OK && store_rc(rc) != STORE_EBUSY)
+		if (rc != SQLITE_OK && store_rc(rc) != XDS_EBUSY)
 			log_warnx("registry: checkpoint: %s",
 			    sqlite3_errmsg(s->ckconn->db));
 		pthread_mutex_lock(&s->ckmtx);
@@ -277,7 +277,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
 		return SQLITE_OK;
 	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
 	    &nlog, &nckpt) != SQLITE_OK) {
-		if (store_rc(sqlite3_errcode(db)) != STORE_EBUSY)
+		if (store_rc(sqlite3_errcode(db)) != XDS_EBUSY)
 			log_warnx("registry: checkpoint: %s",
 			    sqlite3_errmsg(db));
 		return SQLITE_OK;
@@ -304,7 +304,7 @@ writer_setup(struct store_conn *c, char *err, size_t errlen)
 
 	if (exec(c->db, "PRAGMA temp_store=MEMORY;"
 	    "PRAGMA cache_size=-32768;", err, errlen) != 0)
-		return STORE_ERR;
+		return XDS_EIO;
 	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_CHUNK_SIZE,
 	    &chunk) != SQLITE_OK)
 		log_warnx("registry: chunk size not set: %s",
@@ -322,10 +322,10 @@ store_open(const char *state_dir, struct store **out, char *err,
 	*out = NULL;
 	if (state_dir == NULL || state_dir[0] == '\0') {
 		str_fmt(err, errlen, "node.state_dir is empty");
-		return STORE_ERR;
+		return XDS_EIO;
 	}
 	if (fileio_mkdir_p(state_dir, 0700, err, errlen) != XDS_OK)
-		return STORE_ERR;
+		return XDS_EIO;
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->all = calloc(STORE_MAX_CONNS, sizeof *s->all)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
@@ -365,7 +365,7 @@ store_open(const char *state_dir, struct store **out, char *err,
 	s->all[s->nall++] = c;
 	s->free = c;
 	*out = s;
-	return STORE_OK;
+	return XDS_OK;
 fail_sync:
 	conn_free(s->wconn);
 	conn_free(c);
@@ -378,7 +378,7 @@ fail:
 	if (s != NULL)
 		free(s->all);
 	free(s);
-	return STORE_ERR;
+	return XDS_EIO;
 }
 
 void
@@ -522,13 +522,13 @@ run_txn(struct store *s, const char *begin, int (*fn)(struct store_conn *,
     void *), void *arg, char *err, size_t errlen)
 {
 	struct store_conn *c;
-	int	 attempt, rc = STORE_ERR;
+	int	 attempt, rc = XDS_EIO;
 
 	if ((c = store_get(s, err, errlen)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	for (attempt = 0; attempt < STORE_WRITE_RETRIES; attempt++) {
 		if ((rc = exec(c->db, begin, err, errlen)) != 0) {
-			if (rc == STORE_EBUSY) {
+			if (rc == XDS_EBUSY) {
 				backoff(attempt);
 				continue;
 			}
@@ -541,14 +541,14 @@ run_txn(struct store *s, const char *begin, int (*fn)(struct store_conn *,
 				break;
 		}
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		if (rc != STORE_EBUSY)
+		if (rc != XDS_EBUSY)
 			break;
 		backoff(attempt);
 	}
-	if (rc == STORE_EBUSY)
+	if (rc == XDS_EBUSY)
 		str_fmt(err, errlen, "registry database busy after %d attempts",
 		    STORE_WRITE_RETRIES);
-	else if (rc == STORE_ERR && err[0] == '\0')
+	else if (rc == XDS_EIO && err[0] == '\0')
 		str_fmt(err, errlen, "%s", sqlite3_errmsg(c->db));
 	store_put(s, c);
 	return rc;
@@ -569,14 +569,14 @@ run_batch(struct store *s, struct wreq *b)
 	berr[0] = '\0';
 	for (attempt = 0; attempt < STORE_WRITE_RETRIES; attempt++) {
 		if ((rc = exec(c->db, "BEGIN IMMEDIATE", berr,
-		    sizeof berr)) != STORE_EBUSY)
+		    sizeof berr)) != XDS_EBUSY)
 			break;
 		backoff(attempt);
 	}
 	if (rc != 0) {
 		for (r = b; r != NULL; r = r->next) {
 			r->rc = rc;
-			if (rc == STORE_EBUSY)
+			if (rc == XDS_EBUSY)
 				str_fmt(r->err, r->errlen, "registry database "
 				    "busy after %d attempts",
 				    STORE_WRITE_RETRIES);
@@ -593,7 +593,7 @@ run_batch(struct store *s, struct wreq *b)
 	for (r = b; r != NULL; r = r->next) {
 		if (!single &&
 		    exec(c->db, "SAVEPOINT w", r->err, r->errlen) != 0) {
-			r->rc = STORE_ERR;
+			r->rc = XDS_EIO;
 			r->settled = 1;
 			continue;
 		}
@@ -609,7 +609,7 @@ run_batch(struct store *s, struct wreq *b)
 			if (r->rc == 0 || r->err[0] == '\0')
 				str_fmt(r->err, r->errlen, "%s",
 				    sqlite3_errmsg(c->db));
-			r->rc = r->rc == STORE_EBUSY ? STORE_EBUSY : STORE_ERR;
+			r->rc = r->rc == XDS_EBUSY ? XDS_EBUSY : XDS_EIO;
 			r->settled = 1;
 			for (p = b; p != r; p = p->next) {
 				if (p->rc == 0) {
@@ -622,12 +622,12 @@ run_batch(struct store *s, struct wreq *b)
 		if (r->rc == 0) {
 			if (!single &&
 			    exec(c->db, "RELEASE w", r->err, r->errlen) != 0)
-				r->rc = STORE_ERR;
+				r->rc = XDS_EIO;
 			else
 				n++;
 		}
 		if (r->rc != 0) {
-			if (r->rc == STORE_ERR && r->err[0] == '\0')
+			if (r->rc == XDS_EIO && r->err[0] == '\0')
 				str_fmt(r->err, r->errlen, "%s",
 				    sqlite3_errmsg(c->db));
 			if (!single && exec(c->db, "ROLLBACK TO w; RELEASE w",
@@ -636,7 +636,7 @@ run_batch(struct store *s, struct wreq *b)
 				log_warnx("registry: savepoint: %s", berr);
 				sqlite3_exec(c->db, "ROLLBACK", NULL, NULL,
 				    NULL);
-				r->rc = STORE_ERR;
+				r->rc = XDS_EIO;
 				r->settled = 1;
 				for (r = b; r != NULL; r = r->next)
 					if (!r->settled || r->rc == 0) {
@@ -646,14 +646,14 @@ run_batch(struct store *s, struct wreq *b)
 				return 0;
 			}
 		}
-		/* fn asked to run again (STORE_EBUSY): next batch. */
-		if (r->rc == STORE_EBUSY &&
+		/* fn asked to run again (XDS_EBUSY): next batch. */
+		if (r->rc == XDS_EBUSY &&
 		    r->attempts + 1 < STORE_WRITE_RETRIES) {
 			r->attempts++;
 			r->err[0] = '\0';
 			continue;
 		}
-		if (r->rc == STORE_EBUSY)
+		if (r->rc == XDS_EBUSY)
 			str_fmt(r->err, r->errlen, "registry database busy "
 			    "after %d attempts", STORE_WRITE_RETRIES);
 		r->settled = 1;
@@ -669,7 +669,7 @@ run_batch(struct store *s, struct wreq *b)
 	for (r = b; r != NULL; r = r->next) {
 		if (!r->settled || r->rc != 0)
 			continue;
-		if (rc == STORE_EBUSY &&
+		if (rc == XDS_EBUSY &&
 		    r->attempts + 1 < STORE_WRITE_RETRIES) {
 			r->attempts++;
 			r->settled = 0;
@@ -708,7 +708,7 @@ store_write(struct store *s, int (*fn)(struct store_conn *, void *),
 	 */
 	if (pthread_cond_init(&me.cv, NULL) != 0) {
 		str_fmt(err, errlen, "out of memory");
-		return STORE_ERR;
+		return XDS_EIO;
 	}
 
 	pthread_mutex_lock(&s->wmtx);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+#include "status.h"
+
 #define STORE_SCHEMA_VERSION	1	/* PRAGMA user_version of schema.sql */
 #define STORE_MAX_CONNS		64	/* connections in the pool */
 #define STORE_MAX_STMTS		64	/* cached statements per connection */
@@ -25,11 +27,9 @@
 #define STORE_CKPT_INLINE	8000	/* WAL frames: the leader checkpoints */
 #define STORE_CHUNK_BYTES	(4 * 1024 * 1024)	/* registry.db growth */
 
-enum store_status {
-	STORE_OK = 0,
-	STORE_ERR = -1,		/* SQLite or system error; err says which */
-	STORE_EBUSY = -2,	/* database locked past the busy timeout */
-};
+/* Failures are enum xds_status: XDS_EIO for a SQLite or system error
+ * (err says which), XDS_EBUSY when the database stayed locked past the
+ * busy timeout. */
 
 struct store;
 
@@ -64,8 +64,8 @@ sqlite3_stmt *store_stmt(struct store_conn *, const char *sql);
  * Run fn inside a write transaction and return once that transaction
  * is durable (COMMIT with synchronous=FULL) or undone.  fn returns 0 to
  * keep its writes, > 0 to undo them and have store_write return that
- * value (a business failure: fn has recorded why), STORE_EBUSY to undo
- * them and run again (bounded), or STORE_ERR to undo them and fail.
+ * value (a business failure: fn has recorded why), XDS_EBUSY to undo
+ * them and run again (bounded), or XDS_EIO to undo them and fail.
  * fn may run more than once: it must not keep state from an earlier
  * attempt.
  *
@@ -91,7 +91,7 @@ void	store_stats(struct store *, unsigned long long *writes,
  * lets a test line writers up in a known order without sleeping. */
 size_t	store_queued(struct store *);
 
-/* Map a SQLite result code to STORE_EBUSY or STORE_ERR. */
+/* Map a SQLite result code to XDS_EBUSY or XDS_EIO. */
 int	store_rc(int sqlite_rc);
 
 #endif

@@ -331,7 +331,7 @@ lookup(struct store_conn *c, const char *uuid, struct stored *out)
 
 	memset(out, 0, sizeof *out);
 	if ((st = store_stmt(c, SQL_LOOKUP)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	bind_text(st, 1, uuid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -477,7 +477,7 @@ check_unique(struct sub *s, struct store_conn *c)
 		if (s->kind[i] == XDS_SUBMISSIONSET || s->kind[i] == XDS_FOLDER) {
 			/* R8 */
 			if ((st = store_stmt(c, SQL_PKG_UID)) == NULL)
-				return STORE_ERR;
+				return XDS_EIO;
 			bind_text(st, 1, uid);
 			rc = sqlite3_step(st);
 			sqlite3_reset(st);
@@ -493,7 +493,7 @@ check_unique(struct sub *s, struct store_conn *c)
 		/* R10: a DocumentEntry uniqueId may come again only for the
 		 * same document (same hash and size): a new entry. */
 		if ((st = store_stmt(c, SQL_DE_UID)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		bind_text(st, 1, uid);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
@@ -591,7 +591,7 @@ insert_object(struct sub *s, struct store_conn *c, const char *uuid,
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_INS_OBJECT)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	bind_text(st, 1, uuid);
 	bind_text(st, 2, uuid);
 	sqlite3_bind_int(st, 3, kind);
@@ -629,7 +629,7 @@ insert_codes(struct store_conn *c, sqlite3_int64 row,
 		if (cs == NULL || cs->nvalues == 0 || k->noderep == NULL)
 			continue;
 		if ((st = store_stmt(c, SQL_INS_CODE)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
 		bind_text(st, 2, scheme);
 		bind_text(st, 3, k->noderep);
@@ -656,7 +656,7 @@ insert_authors(struct store_conn *c, sqlite3_int64 row,
 			continue;
 		p = rim_slot(k->slots, k->nslots, SLOT_AUTHORPERSON);
 		if ((st = store_stmt(c, SQL_INS_AUTHOR)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
 		sqlite3_bind_int(st, 2, seq++);
 		bind_text(st, 3, p != NULL && p->nvalues > 0 ?
@@ -692,7 +692,7 @@ insert_docentry(struct store_conn *c, sqlite3_int64 row,
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_INS_DE)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
 	bind_text(st, 2, patient);
 	bind_text(st, 3, STATUS_APPROVED);
@@ -718,7 +718,7 @@ insert_docentry(struct store_conn *c, sqlite3_int64 row,
 	refs = rim_slot(o->slots, o->nslots, SLOT_REFERENCEIDLIST);
 	for (i = 0; refs != NULL && i < refs->nvalues; i++) {
 		if ((st = store_stmt(c, SQL_INS_REFID)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
 		bind_text(st, 2, refs->values[i]);
 		if ((rc = step_done(c, st)) != 0)
@@ -745,7 +745,7 @@ insert_package(struct sub *s, struct store_conn *c, sqlite3_int64 row,
 
 	if (k == XDS_SUBMISSIONSET) {
 		if ((st = store_stmt(c, SQL_INS_SS)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
 		bind_text(st, 2, patient);
 		bind_text(st, 3, STATUS_APPROVED);
@@ -760,7 +760,7 @@ insert_package(struct sub *s, struct store_conn *c, sqlite3_int64 row,
 		return insert_authors(c, row, o, CS_SS_AUTHOR);
 	}
 	if ((st = store_stmt(c, SQL_INS_FOLDER)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
 	bind_text(st, 2, patient);
 	bind_text(st, 3, STATUS_APPROVED);
@@ -778,7 +778,7 @@ insert_assoc_row(struct store_conn *c, sqlite3_int64 row, const char *type,
 	sqlite3_stmt *st;
 
 	if ((st = store_stmt(c, SQL_INS_ASSOC)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
 	bind_text(st, 2, type);
 	sqlite3_bind_int64(st, 3, src);
@@ -802,7 +802,7 @@ end_row(struct sub *s, struct store_conn *c, const char *id,
 	if ((rc = lookup(c, id, &so)) < 0)
 		return rc;
 	if (rc == 0)
-		return STORE_ERR;	/* checked before: cannot happen */
+		return XDS_EIO;	/* checked before: cannot happen */
 	*row = so.row;
 	return 0;
 }
@@ -819,7 +819,7 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 	const void *x;
 	char	 err[256];
 	size_t	 i;
-	int	 n, rc = STORE_ERR;
+	int	 n, rc = XDS_EIO;
 
 	for (i = 0; i < s->ntouched; i++)
 		if (s->touched[i] == fid)
@@ -831,12 +831,12 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 	sqlite3_bind_int64(st, 1, fid);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		rc = rc == SQLITE_DONE ? STORE_ERR : store_rc(rc);
+		rc = rc == SQLITE_DONE ? XDS_EIO : store_rc(rc);
 		goto out;
 	}
 	x = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
-	rc = STORE_ERR;
+	rc = XDS_EIO;
 	if (buf_adds(&b, "<rim:RegistryObjectList xmlns:rim=\"" NS_RIM "\">")
 	    != XDS_OK || (x != NULL && buf_add(&b, x, (size_t)n) != XDS_OK) ||
 	    buf_adds(&b, "</rim:RegistryObjectList>") != XDS_OK) {
@@ -863,14 +863,14 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 	if ((rc = step_done(c, st)) != 0)
 		goto out;
 	if ((st = store_stmt(c, SQL_FOLDER_TIME)) == NULL) {
-		rc = STORE_ERR;
+		rc = XDS_EIO;
 		goto out;
 	}
 	bind_text(st, 1, s->now);
 	sqlite3_bind_int64(st, 2, fid);
 	if ((rc = step_done(c, st)) != 0)
 		goto out;
-	rc = STORE_ERR;
+	rc = XDS_EIO;
 	if ((nt = reallocarray(s->touched, s->ntouched + 1,
 	    sizeof *nt)) == NULL)
 		goto out;
@@ -901,13 +901,13 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_DEPRECATE_RO)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	bind_text(st, 1, STATUS_DEPRECATED);
 	sqlite3_bind_int64(st, 2, oldrow);
 	if ((rc = step_done(c, st)) != 0)
 		return rc;
 	if ((st = store_stmt(c, SQL_DEPRECATE_DE)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	bind_text(st, 1, STATUS_DEPRECATED);
 	sqlite3_bind_int64(st, 2, oldrow);
 	if ((rc = step_done(c, st)) != 0)
@@ -916,7 +916,7 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 	for (i = 0; i < 2; i++) {
 		if ((st = store_stmt(c, i == 0 ? SQL_DEPRECATE_CHILD_RO :
 		    SQL_DEPRECATE_CHILD_DE)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		bind_text(st, 1, STATUS_DEPRECATED);
 		bind_text(st, 2, STATUS_APPROVED);
 		sqlite3_bind_int64(st, 3, oldrow);
@@ -928,7 +928,7 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 
 	/* Collect the folders first: the inserts below touch the table. */
 	if ((st = store_stmt(c, SQL_FOLDERS_OF)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, oldrow);
 	bind_text(st, 2, AT_HASMEMBER);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -951,7 +951,7 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 	for (i = 0; i < n; i++) {
 		memset(&a, 0, sizeof a);
 		if (hl7_uuid_new(aid) != 0) {
-			rc = STORE_ERR;
+			rc = XDS_EIO;
 			break;
 		}
 		a.kind = RIM_ASSOCIATION;
@@ -963,7 +963,7 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 		a.target = (char *)newid;
 		buf_reset(xml);
 		if (rim_write_object(&a, xml) != XDS_OK) {
-			rc = STORE_ERR;
+			rc = XDS_EIO;
 			break;
 		}
 		if ((rc = insert_object(s, c, aid, XDS_ASSOCIATION, NULL, NULL,
@@ -1040,7 +1040,7 @@ store_objects(struct sub *s, struct store_conn *c)
 				continue;
 			if (k != XDS_ASSOCIATION) {
 				if (validate_patient(o, k, pat, sizeof pat) != 0) {
-					rc = STORE_ERR;
+					rc = XDS_EIO;
 					break;
 				}
 				p = pat;
@@ -1048,11 +1048,11 @@ store_objects(struct sub *s, struct store_conn *c)
 			/* R15: the registry sets lastUpdateTime (12323). */
 			if (k == XDS_FOLDER && rim_set_slot(l, o,
 			    SLOT_LASTUPDATETIME, s->now) != XDS_OK) {
-				rc = STORE_ERR;
+				rc = XDS_EIO;
 				break;
 			}
 			if (object_xml(s, o, &xml) != 0) {
-				rc = STORE_ERR;
+				rc = XDS_EIO;
 				break;
 			}
 			if ((rc = insert_object(s, c, o->id, k, p,
@@ -1061,7 +1061,7 @@ store_objects(struct sub *s, struct store_conn *c)
 			if (k == XDS_SUBMISSIONSET) {
 				if ((st = store_stmt(c, SQL_SET_SUBMISSION)) ==
 				    NULL) {
-					rc = STORE_ERR;
+					rc = XDS_EIO;
 					break;
 				}
 				sqlite3_bind_int64(st, 1, s->row[i]);
@@ -1099,7 +1099,7 @@ apply(struct store_conn *c, void *arg)
 	/* R5, feed mode: the patient must be known. */
 	if (s->reg->feed) {
 		if ((st = store_stmt(c, SQL_PATIENT_KNOWN)) == NULL)
-			return STORE_ERR;
+			return XDS_EIO;
 		bind_text(st, 1, s->patient);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -1113,7 +1113,7 @@ apply(struct store_conn *c, void *arg)
 	if ((rc = check_refs(s, c)) != 0 || (rc = check_unique(s, c)) != 0)
 		return rc;
 	if (s->terr.nomem)
-		return STORE_ERR;
+		return XDS_EIO;
 	if (rim_errors_nerror(&s->terr) > 0)
 		return 1;
 	return store_objects(s, c);
@@ -1137,7 +1137,7 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 	memset(&vo, 0, sizeof vo);
 	vo.bsn_patients = !reg->feed;
 	vr = validate_submission(l, &vo, errs);
-	if (vr == VALIDATE_ENOMEM) {
+	if (vr == XDS_ENOMEM) {
 		str_fmt(err, errlen, "out of memory validating the submission");
 		goto out;
 	}

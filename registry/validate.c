@@ -894,7 +894,7 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 	struct vctx v;
 	unsigned char *member = NULL;
 	size_t	 i, nss = 0;
-	int	 rc = VALIDATE_ENOMEM;
+	int	 rc = XDS_ENOMEM;
 
 	memset(&v, 0, sizeof v);
 	v.l = l;
@@ -963,8 +963,8 @@ validate_submission(const struct rim_list *l, const struct validate_opts *o,
 			    l->obj[i].id, v.ss->id);
 	if (check_unique_ids(&v) != 0)
 		goto out;
-	rc = v.nomem ? VALIDATE_ENOMEM : v.nerr > 0 ? VALIDATE_INVALID :
-	    VALIDATE_OK;
+	rc = v.nomem ? XDS_ENOMEM : v.nerr > 0 ? VALIDATE_INVALID :
+	    XDS_OK;
 out:
 	free(member);
 	free(v.kind);

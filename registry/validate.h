@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "status.h"
+
 struct rim_list;
 struct rim_object;
 struct rim_errors;
@@ -33,16 +35,16 @@ struct validate_opts {
 	int	source_metadata;
 };
 
+/* A submission with errors: what validate_submission found (> 0). */
 enum validate_status {
-	VALIDATE_OK = 0,	/* no error (warnings may have been added) */
 	VALIDATE_INVALID = 1,	/* errors were added to errs */
-	VALIDATE_ENOMEM = -1,
 };
 
 /*
  * Check the submission l.  Every finding is added to errs (code from
  * vocab.h, codeContext naming the object id and the attribute); all
- * findings are reported, not only the first.
+ * findings are reported, not only the first.  XDS_OK when there is no
+ * error (warnings may have been added), VALIDATE_INVALID, or XDS_ENOMEM.
  */
 int	validate_submission(const struct rim_list *l,
 	    const struct validate_opts *o, struct rim_errors *errs);

@@ -674,7 +674,7 @@ struct gc_gate {
 
 struct gc_arg {
 	int		 key;
-	int		 fail;	/* 0 keep, 1 business failure, 2 STORE_ERR */
+	int		 fail;	/* 0 keep, 1 business failure, 2 XDS_EIO */
 	struct gc_gate	*gate;	/* or NULL */
 };
 
@@ -701,24 +701,24 @@ gc_fn(struct store_conn *c, void *arg)
 	/* A check that reads the database: it must see the writes of the
 	 * earlier members of the same batch. */
 	if ((st = store_stmt(c, GC_HAS)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int(st, 1, a->key);
 	rc = sqlite3_step(st);
 	n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return STORE_ERR;
+		return XDS_EIO;
 	if (n > 0)
 		return 1;		/* already stored: refused */
 	if ((st = store_stmt(c, GC_INS)) == NULL)
-		return STORE_ERR;
+		return XDS_EIO;
 	sqlite3_bind_int(st, 1, a->key);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_rc(rc);
 	/* Fail after writing: the row must go with the failure. */
-	return a->fail == 1 ? 1 : a->fail == 2 ? STORE_ERR : 0;
+	return a->fail == 1 ? 1 : a->fail == 2 ? XDS_EIO : 0;
 }
 
 static int
@@ -727,7 +727,7 @@ gc_create(struct store_conn *c, void *arg)
 	(void)arg;
 	return sqlite3_exec(c->db, "CREATE TABLE IF NOT EXISTS gc "
 	    "(k INTEGER NOT NULL)", NULL, NULL, NULL) == SQLITE_OK ? 0 :
-	    STORE_ERR;
+	    XDS_EIO;
 }
 
 static long long
@@ -757,7 +757,7 @@ struct gc_worker {
 };
 
 /* Key k: every 7th fails after writing (business failure), every 11th
- * fails with STORE_ERR, every 13th repeats the key before it (refused
+ * fails with XDS_EIO, every 13th repeats the key before it (refused
  * by the read check, whichever batch the first one was in). */
 static void
 gc_plan(int k, struct gc_arg *a)

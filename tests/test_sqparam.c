@@ -16,12 +16,12 @@ collect(void *arg, const char *item, size_t n, int quoted)
 	size_t l = strlen(out);
 
 	if (l + n + 3 >= 512)
-		return SQP_ETOOBIG;
+		return XDS_ETOOBIG;
 	out[l++] = quoted ? 'q' : 'u';
 	memcpy(out + l, item, n);
 	out[l + n] = '|';
 	out[l + n + 1] = '\0';
-	return SQP_OK;
+	return XDS_OK;
 }
 
 static int
@@ -38,36 +38,36 @@ test_split(void)
 {
 	char out[512];
 
-	CU_ASSERT_EQUAL(split("'abc'", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("'abc'", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "qabc|");
-	CU_ASSERT_EQUAL(split("('a','b')", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("('a','b')", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "qa|qb|");
-	CU_ASSERT_EQUAL(split("  ( 'a' ,\n\t'b' )  ", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("  ( 'a' ,\n\t'b' )  ", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "qa|qb|");
-	CU_ASSERT_EQUAL(split("'it''s'", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("'it''s'", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "qit's|");
-	CU_ASSERT_EQUAL(split("''''", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("''''", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "q'|");
-	CU_ASSERT_EQUAL(split("''", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("''", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "q|");
-	CU_ASSERT_EQUAL(split("20041224", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("20041224", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "u20041224|");
-	CU_ASSERT_EQUAL(split("(1, 2)", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("(1, 2)", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "u1|u2|");
-	CU_ASSERT_EQUAL(split("('a,b')", out), SQP_OK);
+	CU_ASSERT_EQUAL(split("('a,b')", out), XDS_OK);
 	CU_ASSERT_STRING_EQUAL(out, "qa,b|");
 
-	CU_ASSERT_EQUAL(split("'abc", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("('a','b'", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("('a' 'b')", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("'a' x", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("()", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("('a',)", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("   ", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("'a''", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("'a'b'", out), SQP_EVALUE);
-	CU_ASSERT_EQUAL(split("(('a'))", out), SQP_EVALUE);
+	CU_ASSERT_EQUAL(split("'abc", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("('a','b'", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("('a' 'b')", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("'a' x", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("()", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("('a',)", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("   ", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("'a''", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("'a'b'", out), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(split("(('a'))", out), XDS_EFORMAT);
 }
 
 static void
@@ -84,14 +84,14 @@ test_split_bounds(void)
 	big[n] = '\0';
 	out[0] = '\0';
 	CU_ASSERT_EQUAL(sqp_split(big, n, collect, out, err, sizeof err),
-	    SQP_ETOOBIG);
+	    XDS_ETOOBIG);
 	memset(big, ' ', SQP_MAX_TEXT + 1);
 	big[0] = '\'';
 	big[1] = '\'';
 	CU_ASSERT_EQUAL(sqp_split(big, SQP_MAX_TEXT + 1, collect, out, err,
-	    sizeof err), SQP_ETOOBIG);
+	    sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(sqp_split(big, SQP_MAX_TEXT, collect, out, err,
-	    sizeof err), SQP_OK);
+	    sizeof err), XDS_OK);
 	free(big);
 }
 
@@ -146,7 +146,7 @@ test_parse_finddocs(void)
 	char err[256] = "";
 
 	CU_ASSERT_EQUAL_FATAL(parse("FindDocuments", &ps, err, sizeof err, kv),
-	    SQP_OK);
+	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(sqp_str(&ps, "$XDSDocumentEntryPatientId"),
 	    "p1^^^&1.2.3&ISO");
 	p = sqp_get(&ps, "$XDSDocumentEntryStatus");
@@ -247,62 +247,62 @@ test_parse_errors(void)
 	    (const char *const[]){ "$XDSSubmissionSetEntryUUID",
 	    "('urn:uuid:a', 'urn:uuid:b')", NULL });
 	/* Malformed values. */
-	expect("FindDocuments", SQP_EVALUE, "code^^codingScheme",
+	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryClassCode",
 	    "('DEMO-Lab^^1.3.6.1.4.1.21367.100.1', 'a^^')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "code^^codingScheme",
+	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryPracticeSettingCode", "('Dialysis')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "code^^codingScheme",
+	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryFormatCode", "('^^x')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "code^^codingScheme",
+	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryFormatCode", "('a^^b^c')", NULL });
 	/* Parameters the query does not define are ignored (NIST 11897
 	 * practicesetting_scheme): only their neighbours' format counts. */
-	expect("FindDocuments", SQP_OK, NULL,
+	expect("FindDocuments", XDS_OK, NULL,
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryPracticeSettingCode", "('Dialysis^^1.2.3')",
 	    "$XDSDocumentEntryPracticeSettingCodeScheme",
 	    "('Connect-a-thon practiceSettingCodes')", NULL });
-	expect("FindDocuments", SQP_OK, NULL,
+	expect("FindDocuments", XDS_OK, NULL,
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED, "$Bogus", "'x'", NULL });
-	expect("FindDocuments", SQP_EVALUE, "must be quoted",
+	expect("FindDocuments", XDS_EFORMAT, "must be quoted",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId",
 	    "p1^^^&1.2.3&ISO", "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", SQP_EVALUE, "must be quoted",
+	expect("FindDocuments", XDS_EFORMAT, "must be quoted",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", "(" STATUS_APPROVED ")", NULL });
-	expect("FindDocuments", SQP_EVALUE, "invalid value",
+	expect("FindDocuments", XDS_EFORMAT, "invalid value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryCreationTimeFrom", "20041324", NULL });
-	expect("FindDocuments", SQP_EVALUE, "invalid value",
+	expect("FindDocuments", XDS_EFORMAT, "invalid value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED,
 	    "$XDSDocumentEntryCreationTimeTo", "2004-12-24", NULL });
-	expect("FindDocuments", SQP_EVALUE, "invalid value",
+	expect("FindDocuments", XDS_EFORMAT, "invalid value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId",
 	    "'593603^^^&2.16.756.5.33.2.5.1.5.1&ISO'' and 611=611--'",
 	    "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", SQP_EVALUE, "invalid value",
+	expect("FindDocuments", XDS_EFORMAT, "invalid value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED, "$MetadataLevel", "'1'", NULL });
-	expect("FindDocuments", SQP_EVALUE, "invalid value",
+	expect("FindDocuments", XDS_EFORMAT, "invalid value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", APPROVED, "$MetadataLevel", "-1", NULL });
-	expect("FindDocuments", SQP_EVALUE, "empty value",
+	expect("FindDocuments", XDS_EFORMAT, "empty value",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
 	    "$XDSDocumentEntryStatus", "('')", NULL });
-	expect("FindDocuments", SQP_EVALUE, "unterminated",
+	expect("FindDocuments", XDS_EFORMAT, "unterminated",
 	    (const char *const[]){ "$XDSDocumentEntryPatientId", "'p1",
 	    "$XDSDocumentEntryStatus", APPROVED, NULL });
 }
@@ -323,14 +323,14 @@ test_parse_bounds(void)
 		slots[i].nvalues = 1;
 	}
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), slots,
-	    SQP_MAX_SLOTS + 1, &ps, err, sizeof err), SQP_ETOOBIG);
+	    SQP_MAX_SLOTS + 1, &ps, err, sizeof err), XDS_ETOOBIG);
 	sqp_free(&ps);
 	/* No value at all in a slot. */
 	one.name = "$uuid";
 	one.values = v;
 	one.nvalues = 0;
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
-	    &ps, err, sizeof err), SQP_EVALUE);
+	    &ps, err, sizeof err), XDS_EFORMAT);
 	sqp_free(&ps);
 	/* Values past SQP_MAX_VALUES. */
 	many = calloc(SQP_MAX_VALUES + 1, sizeof *many);
@@ -340,12 +340,12 @@ test_parse_bounds(void)
 	one.values = many;
 	one.nvalues = SQP_MAX_VALUES;
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
-	    &ps, err, sizeof err), SQP_OK);
+	    &ps, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(sqp_get(&ps, "$uuid")->nv, SQP_MAX_VALUES);
 	sqp_free(&ps);
 	one.nvalues = SQP_MAX_VALUES + 1;
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
-	    &ps, err, sizeof err), SQP_ETOOBIG);
+	    &ps, err, sizeof err), XDS_ETOOBIG);
 	sqp_free(&ps);
 	free(many);
 }
@@ -374,11 +374,11 @@ test_tables(void)
 	CU_ASSERT_STRING_EQUAL(sqp_query_by_name("GetAll")->id, SQ_GETALL);
 	CU_ASSERT_STRING_EQUAL(sqp_query_by_id(SQ_FINDDOCSBYREFID)->name,
 	    "FindDocumentsByReferenceId");
-	CU_ASSERT_PTR_NULL(sqp_errcode(SQP_OK));
+	CU_ASSERT_PTR_NULL(sqp_errcode(XDS_OK));
 	CU_ASSERT_STRING_EQUAL(sqp_errcode(SQP_EMISSING), ERR_SQ_MISSING_PARAM);
 	CU_ASSERT_STRING_EQUAL(sqp_errcode(SQP_ENUMBER), ERR_SQ_PARAM_NUMBER);
-	CU_ASSERT_STRING_EQUAL(sqp_errcode(SQP_EVALUE), ERR_REGISTRY);
-	CU_ASSERT_STRING_EQUAL(sqp_errcode(SQP_ETOOBIG), ERR_REGISTRY);
+	CU_ASSERT_STRING_EQUAL(sqp_errcode(XDS_EFORMAT), ERR_REGISTRY);
+	CU_ASSERT_STRING_EQUAL(sqp_errcode(XDS_ETOOBIG), ERR_REGISTRY);
 }
 
 static const struct cutest tests[] = {

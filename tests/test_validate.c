@@ -162,9 +162,9 @@ has(const char *code, const char *ctx)
 static void
 test_valid(void)
 {
-	CU_ASSERT_EQUAL(check(NULL, NULL, 1), VALIDATE_OK);
+	CU_ASSERT_EQUAL(check(NULL, NULL, 1), XDS_OK);
 	CU_ASSERT_EQUAL(errs.n, 0);
-	CU_ASSERT_EQUAL(check(NULL, NULL, 0), VALIDATE_OK);
+	CU_ASSERT_EQUAL(check(NULL, NULL, 0), XDS_OK);
 }
 
 /* NIST 11998a: one case per required DocumentEntry attribute. */
@@ -411,7 +411,7 @@ test_corpus(void)
 		memset(&o, 0, sizeof o);
 		CU_ASSERT_EQUAL(rim_parse_submit_mem(x, len, &l, err,
 		    sizeof err), XDS_OK);
-		if (validate_submission(&l, &o, &errs) != VALIDATE_OK) {
+		if (validate_submission(&l, &o, &errs) != XDS_OK) {
 			fprintf(stderr, "%s:\n", ok[i]);
 			has("-", NULL);
 			CU_FAIL("corpus submission refused");
