@@ -121,19 +121,19 @@ response_of(xmlNode *rr, struct rim_errors *errs, char *err, size_t errlen)
 
 	if (rr == NULL || !xml_is(rr, NS_RS, "RegistryResponse")) {
 		str_fmt(err, errlen, "the answer holds no rs:RegistryResponse");
-		return REGC_UNAVAILABLE;
+		return XDS_EANSWER;
 	}
 	if ((st = xml_attr(rr, "status")) == NULL) {
 		str_fmt(err, errlen, "RegistryResponse without status");
-		return REGC_UNAVAILABLE;
+		return XDS_EANSWER;
 	}
 	if (add_errors(rr, errs) != 0)
-		return REGC_ENOMEM;
-	rc = strcmp(st, ST_SUCCESS) == 0 ? REGC_SUCCESS : REGC_FAILURE;
+		return XDS_ENOMEM;
+	rc = strcmp(st, ST_SUCCESS) == 0 ? XDS_OK : REGC_FAILURE;
 	if (rc == REGC_FAILURE && rim_errors_nerror(errs) == 0 &&
 	    rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
 	    "the registry answered %.200s without an error", st) != 0)
-		rc = REGC_ENOMEM;
+		rc = XDS_ENOMEM;
 	return rc;
 }
 
@@ -145,7 +145,7 @@ registry_client_parse_response(const char *xml, size_t len,
 	int rc;
 
 	if ((doc = xml_parse(xml, len, err, errlen)) == NULL)
-		return REGC_UNAVAILABLE;
+		return XDS_EANSWER;
 	rc = response_of(soap_body_elem(xmlDocGetRootElement(doc)), errs, err,
 	    errlen);
 	xmlFreeDoc(doc);
@@ -157,8 +157,8 @@ unavailable(struct rim_errors *errs, const char *why)
 {
 	if (rim_errors_add(errs, 0, ERR_REGISTRY_NOT_AVAILABLE, NULL,
 	    "document registry not available: %.300s", why) != 0)
-		return REGC_ENOMEM;
-	return REGC_UNAVAILABLE;
+		return XDS_ENOMEM;
+	return XDS_EUNAVAILABLE;
 }
 
 /*
@@ -177,16 +177,16 @@ remote_outcome(struct registry_client *rc, struct soap_call *c,
 	int r;
 
 	if (c->ans.status == XDS_ENOMEM)
-		return REGC_ENOMEM;
+		return XDS_ENOMEM;
 	if (c->ans.status != XDS_OK && (c->ans.status != XDS_EANSWER ||
 	    c->ans.toobig)) {
 		log_warnx("repository: registry %s: %s", url, c->ans.err);
-		if ((r = unavailable(errs, c->ans.err)) == REGC_UNAVAILABLE)
-			r = REGC_UNCERTAIN;
+		if ((r = unavailable(errs, c->ans.err)) == XDS_EUNAVAILABLE)
+			r = XDS_EUNCERTAIN;
 		return r;
 	}
 	if (c->ans.status == XDS_OK && (r = response_of(c->ans.body, errs, err,
-	    sizeof err)) != REGC_UNAVAILABLE)
+	    sizeof err)) != XDS_EANSWER)
 		return r;
 	log_warnx("repository: registry %s: HTTP %d: %s", url,
 	    c->ans.http_status, c->ans.status == XDS_OK ? err : c->ans.err);
@@ -202,13 +202,13 @@ local_outcome(struct soap_call *c, struct rim_errors *errs)
 	int r;
 
 	if (c->ans.status == XDS_ENOMEM)
-		return REGC_ENOMEM;
+		return XDS_ENOMEM;
 	if (c->ans.status != XDS_OK)
 		return unavailable(errs, c->ans.err);
 	if (c->ans.fault)
 		return unavailable(errs, c->ans.fault_reason);
 	if ((r = response_of(c->ans.body, errs, err, sizeof err)) ==
-	    REGC_UNAVAILABLE)
+	    XDS_EANSWER)
 		r = unavailable(errs, err);
 	return r;
 }

@@ -16,22 +16,25 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+#include "status.h"
+
 struct conf;
 struct registry_client;
 struct rim_errors;
 struct soap_peer;
 struct xact;
 
+/*
+ * What registry_client_register returns: XDS_OK when the registry
+ * answered Success, REGC_FAILURE when it answered Failure or
+ * PartialSuccess (its errors are in errs), or an enum xds_status:
+ * XDS_EUNAVAILABLE for no usable answer (XDSRegistryNotAvailable was
+ * added to errs), XDS_EUNCERTAIN the same when the request may have
+ * reached the remote registry (timeout, lost connection): the caller
+ * must keep what the registry may now refer to; XDS_ENOMEM.
+ */
 enum regc_status {
-	REGC_SUCCESS = 0,	/* the registry answered Success */
-	REGC_FAILURE = 1,	/* it answered Failure/PartialSuccess: errs */
-	REGC_UNAVAILABLE = 2,	/* no usable answer: XDSRegistryNotAvailable
-				   was added to errs */
-	REGC_UNCERTAIN = 3,	/* as UNAVAILABLE, but the request may have
-				   reached the remote registry (timeout, lost
-				   connection): the caller must keep what the
-				   registry may now refer to */
-	REGC_ENOMEM = -1,
+	REGC_FAILURE = 1,
 };
 
 /*
@@ -69,8 +72,8 @@ int	registry_client_parse_found(const char *xml, size_t len, char *err,
 
 /*
  * Parse a RegistryResponse (alone, or the Body child of a SOAP envelope)
- * from len bytes: REGC_SUCCESS / REGC_FAILURE with its errors added to
- * errs, or REGC_UNAVAILABLE when it is not one.  Pure; for tests and the
+ * from len bytes: XDS_OK / REGC_FAILURE with its errors added to errs,
+ * or XDS_EANSWER when it is not one.  Pure; for tests and the
  * fuzz target.
  */
 int	registry_client_parse_response(const char *xml, size_t len,

@@ -216,7 +216,7 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	*out = NULL;
 	if ((d = calloc(1, sizeof *d)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return REPO_DB_ERR;
+		return XDS_EIO;
 	}
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
@@ -235,10 +235,10 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	open_list = d;
 	pthread_mutex_unlock(&open_mu);
 	*out = d;
-	return REPO_DB_OK;
+	return XDS_OK;
 fail:
 	repo_db_close(d);
-	return REPO_DB_ERR;
+	return XDS_EIO;
 }
 
 void
@@ -353,14 +353,14 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 	    "'pending', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
-	int slot, rc, pend, ret = REPO_DB_ERR;
+	int slot, rc, pend, ret = XDS_EIO;
 
 	/* Marked before the row can be seen: the reconciliation never
 	 * finds it unmarked while this submission registers it. */
 	if (live_add(d, doc->unique_id) != 0) {
 		str_fmt(err, errlen, "repository.db insert: more than %d "
 		    "documents being registered at once", REPO_DB_LIVE_MAX);
-		return REPO_DB_ERR;
+		return XDS_EBUSY;
 	}
 	db = get(d, &slot);
 	if ((rc = begin(db)) != SQLITE_OK)
@@ -382,7 +382,7 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 			goto fail;
 		if (pend == 0)
 			live_drop(d, doc->unique_id, 1);
-		ret = REPO_DB_EXISTS;
+		ret = XDS_EEXIST;
 		goto out;
 	}
 	if (rc != SQLITE_DONE)
@@ -393,7 +393,7 @@ repo_db_insert(struct repo_db *d, const struct repo_doc *doc, char *err,
 		rc = sqlite3_extended_errcode(db);
 		goto fail;
 	}
-	ret = REPO_DB_OK;
+	ret = XDS_OK;
 	goto out;
 rollback:
 	end(db, 0);
@@ -414,7 +414,7 @@ repo_db_get(struct repo_db *d, const char *uid, struct repo_doc *out,
 	    "state FROM document WHERE unique_id = ?";
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
-	int slot, rc, ret = REPO_DB_ERR;
+	int slot, rc, ret = XDS_EIO;
 
 	memset(out, 0, sizeof *out);
 	db = get(d, &slot);
@@ -423,7 +423,7 @@ repo_db_get(struct repo_db *d, const char *uid, struct repo_doc *out,
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
-		ret = REPO_DB_NOTFOUND;
+		ret = XDS_ENOTFOUND;
 		goto out;
 	}
 	if (rc != SQLITE_ROW)
@@ -438,7 +438,7 @@ repo_db_get(struct repo_db *d, const char *uid, struct repo_doc *out,
 	    sizeof out->mime_type);
 	out->committed = strcmp((const char *)sqlite3_column_text(st, 4),
 	    "committed") == 0;
-	ret = REPO_DB_OK;
+	ret = XDS_OK;
 	goto out;
 fail:
 	str_fmt(err, errlen, "repository.db read: %s", sqlite3_errstr(rc));
@@ -457,7 +457,7 @@ repo_db_commit(struct repo_db *d, const char *const *uids, size_t n,
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
 	size_t i;
-	int slot, rc, ret = REPO_DB_ERR;
+	int slot, rc, ret = XDS_EIO;
 
 	db = get(d, &slot);
 	if ((rc = begin(db)) != SQLITE_OK)
@@ -478,7 +478,7 @@ repo_db_commit(struct repo_db *d, const char *const *uids, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		live_drop(d, uids[i], 0);
-	ret = REPO_DB_OK;
+	ret = XDS_OK;
 	goto out;
 rollback:
 	end(db, 0);
@@ -498,7 +498,7 @@ del(struct repo_db *d, const char *uid, const char *sha256, int pending_only,
 {
 	sqlite3_stmt *rm = NULL, *cnt = NULL;
 	sqlite3 *db;
-	int slot, rc, ret = REPO_DB_ERR;
+	int slot, rc, ret = XDS_EIO;
 
 	*refs = 1;	/* on error: assume still referenced */
 	db = get(d, &slot);
@@ -506,7 +506,7 @@ del(struct repo_db *d, const char *uid, const char *sha256, int pending_only,
 		goto fail;
 	if (pending_only && repo_db_is_live(d, uid)) {
 		end(db, 0);
-		ret = REPO_DB_NOTFOUND;
+		ret = XDS_ENOTFOUND;
 		goto out;
 	}
 	if ((rc = sqlite3_prepare_v2(db, pending_only ? "DELETE FROM document "
@@ -520,7 +520,7 @@ del(struct repo_db *d, const char *uid, const char *sha256, int pending_only,
 		goto rollback;
 	if (pending_only && sqlite3_changes(db) == 0) {
 		end(db, 0);
-		ret = REPO_DB_NOTFOUND;
+		ret = XDS_ENOTFOUND;
 		goto out;
 	}
 	sqlite3_bind_text(cnt, 1, sha256, -1, SQLITE_STATIC);
@@ -537,7 +537,7 @@ del(struct repo_db *d, const char *uid, const char *sha256, int pending_only,
 	}
 	if (!pending_only)
 		live_drop(d, uid, 0);
-	ret = REPO_DB_OK;
+	ret = XDS_OK;
 	goto out;
 rollback:
 	*refs = 1;
@@ -612,7 +612,7 @@ repo_db_pending(struct repo_db *d, size_t max, struct repo_doc **out,
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
 	size_t k = 0;
-	int slot, rc, ret = REPO_DB_ERR;
+	int slot, rc, ret = XDS_EIO;
 
 	*out = NULL;
 	*n = 0;
@@ -641,7 +641,7 @@ repo_db_pending(struct repo_db *d, size_t max, struct repo_doc **out,
 	*out = v;
 	*n = k;
 	v = NULL;
-	ret = REPO_DB_OK;
+	ret = XDS_OK;
 	goto out;
 fail:
 	str_fmt(err, errlen, "repository.db pending: %s", sqlite3_errstr(rc));

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "status.h"
+
 #define REPO_UID_MAX	129	/* uniqueId: 128 bytes (ITI TF-3 4.2.3.2.26) */
 #define REPO_MIME_MAX	129
 
@@ -43,19 +45,16 @@ struct repo_doc {
 #define REPO_DB_LIVE_MAX	16384
 #define REPO_DB_LIVE_TTL	600
 
-enum repo_db_status {
-	REPO_DB_OK = 0,
-	REPO_DB_NOTFOUND = 1,
-	REPO_DB_EXISTS = 2,	/* insert: the uniqueId has a row already */
-	REPO_DB_ERR = -1,
-};
+/* The functions return enum xds_status: XDS_ENOTFOUND for no such row,
+ * XDS_EEXIST when an insert finds the uniqueId has a row already, XDS_EIO
+ * for a database error (err says which). */
 
 int	repo_db_open(const char *path, struct repo_db **out, char *err,
 	    size_t errlen);
 void	repo_db_close(struct repo_db *);
 /* Insert a 'pending' row and mark it live for the calling thread (an
  * existing 'pending' row with this uniqueId is marked as well, and
- * REPO_DB_EXISTS returned).  REPO_DB_ERR past REPO_DB_LIVE_MAX marks. */
+ * XDS_EEXIST returned).  XDS_EBUSY past REPO_DB_LIVE_MAX marks. */
 int	repo_db_insert(struct repo_db *, const struct repo_doc *, char *err,
 	    size_t errlen);
 int	repo_db_get(struct repo_db *, const char *unique_id,
@@ -69,7 +68,7 @@ int	repo_db_delete(struct repo_db *, const char *unique_id,
 	    const char *sha256, long long *refs, char *err, size_t errlen);
 /* Delete the row only if it is still 'pending' and not live (call with
  * the blob's lock held, blobstore_lock, so that no submission marks it
- * in between): REPO_DB_OK with *refs as above, REPO_DB_NOTFOUND when the
+ * in between): XDS_OK with *refs as above, XDS_ENOTFOUND when the
  * row is gone, committed or live. */
 int	repo_db_delete_pending(struct repo_db *, const char *unique_id,
 	    const char *sha256, long long *refs, char *err, size_t errlen);

@@ -270,7 +270,7 @@ stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 			    (const unsigned char *)s + off, (int)k) < 0) {
 				str_fmt(err, errlen, "Document %.200s: invalid "
 				    "base64", d->id);
-				rc = XDS_EINVAL;
+				rc = XDS_EFORMAT;
 				goto out;
 			}
 			if ((rc = blob_writer_write(w, out, (size_t)olen, err,
@@ -280,7 +280,7 @@ stage_inline(struct pnr *p, struct pdoc *d, char *err, size_t errlen)
 	}
 	if (EVP_DecodeFinal(ctx, out, &olen) < 0) {
 		str_fmt(err, errlen, "Document %.200s: invalid base64", d->id);
-		rc = XDS_EINVAL;
+		rc = XDS_EFORMAT;
 		goto out;
 	}
 	if ((rc = blob_writer_write(w, out, (size_t)olen, err, errlen)) !=
@@ -368,7 +368,7 @@ stage_all(struct pnr *p, const struct soap_request *req)
 			    "repository.max_document_size", d->id);
 			return -1;
 		}
-		if (rc == XDS_EINVAL) {
+		if (rc == XDS_EFORMAT) {
 			if (rim_error(&p->errs, p->x, ERR_REPOSITORY_METADATA,
 			    "%.300s", err) != 0)
 				return -1;
@@ -397,11 +397,11 @@ check_existing(struct pnr *p)
 
 	for (i = 0; i < p->n; i++) {
 		rc = repo_db_get(p->r->db, p->d[i].uid, &old, err, sizeof err);
-		if (rc == REPO_DB_ERR) {
+		if (rc != XDS_OK && rc != XDS_ENOTFOUND) {
 			log_warnx("repository: ITI-41: %s", err);
 			return -1;
 		}
-		if (rc == REPO_DB_OK && strcmp(old.sha1,
+		if (rc == XDS_OK && strcmp(old.sha1,
 		    p->d[i].st.info.sha1) != 0 && rim_error(&p->errs, p->x,
 		    ERR_NON_IDENTICAL_HASH, "uniqueId %.200s is stored with "
 		    "other content (DocumentEntry %.200s)", p->d[i].uid,
@@ -447,7 +447,7 @@ rollback(struct pnr *p)
 			continue;
 		blobstore_lock(p->r->bs, d->st.info.sha256);
 		if (repo_db_delete(p->r->db, d->uid, d->st.info.sha256, &refs,
-		    err, sizeof err) != REPO_DB_OK)
+		    err, sizeof err) != XDS_OK)
 			log_warnx("repository: rollback of %s: %s", d->uid, err);
 		else if (refs == 0 && blobstore_delete(p->r->bs,
 		    d->st.info.sha256, err, sizeof err) != XDS_OK)
@@ -482,9 +482,9 @@ store_all(struct pnr *p)
 		rc = blobstore_commit(p->r->bs, &d->st, err, sizeof err);
 		if (rc == XDS_OK) {
 			rc = repo_db_insert(p->r->db, &row, err, sizeof err);
-			if (rc == REPO_DB_OK)
+			if (rc == XDS_OK)
 				d->inserted = 1;
-			else if (rc == REPO_DB_EXISTS)
+			else if (rc == XDS_EEXIST)
 				rc = 0;	/* same bytes (check_existing) */
 		}
 		blobstore_unlock(p->r->bs, row.sha256);
@@ -564,12 +564,12 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	 * committed or rolled back below, or (outcome unknown) left for the
 	 * reconciliation, which skips rows marked live (repo_db.h). */
 	repo_db_release_thread();
-	if (rc == REGC_ENOMEM)
+	if (rc == XDS_ENOMEM)
 		goto nomem;
 	for (i = 0; i < p.errs.n; i++)
 		if (!p.errs.v[i].warning)
 			xact_add_error(x, p.errs.v[i].code);
-	if (rc == REGC_UNCERTAIN) {
+	if (rc == XDS_EUNCERTAIN) {
 		/* The registry may hold the entries: keep rows ('pending')
 		 * and bytes rather than risk an entry without them. */
 		log_warnx("repository: ITI-41 %s: registry outcome unknown; "
@@ -577,7 +577,7 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		ret = respond(&p, reply, 0);
 		goto out;
 	}
-	if (rc != REGC_SUCCESS) {
+	if (rc != XDS_OK) {
 		rollback(&p);
 		ret = respond(&p, reply, 0);
 		goto out;
@@ -591,7 +591,7 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	 * happens here (a row left pending is not served until the
 	 * start-up reconciliation finds its entry in the registry). */
 	if (nu > 0 && repo_db_commit(p.r->db, uids, nu, err, sizeof err) !=
-	    REPO_DB_OK)
+	    XDS_OK)
 		log_warnx("repository: ITI-41: %s", err);
 	log_info("repository: ITI-41 stored %zu document(s) of %s", p.n,
 	    x->object);

@@ -113,8 +113,8 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 	}
 	if (x->object[0] == '\0')
 		xact_set_object(x, q.uid);
-	if ((rc = repo_db_get(r->db, q.uid, &d, err, sizeof err)) ==
-	    REPO_DB_ERR) {
+	if ((rc = repo_db_get(r->db, q.uid, &d, err, sizeof err)) != XDS_OK &&
+	    rc != XDS_ENOTFOUND) {
 		log_warnx("repository: ITI-43: %s", err);
 		str_fmt(x->reason, sizeof x->reason,
 		    "repository database unavailable");
@@ -122,10 +122,10 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 	}
 	/* a pending row's registration is not known to have happened: it
 	 * is reconciled, not served */
-	if (rc == REPO_DB_NOTFOUND || !d.committed ||
+	if (rc == XDS_ENOTFOUND || !d.committed ||
 	    blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
 	    XDS_OK || blobstore_exists(r->bs, d.sha256) != 1) {
-		if (rc == REPO_DB_OK && d.committed)
+		if (rc == XDS_OK && d.committed)
 			log_warnx("repository: ITI-43: %s has a row but no "
 			    "bytes", q.uid);
 		return rim_error(errs, x, ERR_DOCUMENT_UNIQUEID, "document "

@@ -71,9 +71,9 @@ roll_back(struct repository *r, const struct repo_doc *d)
 	blobstore_lock(r->bs, d->sha256);
 	rc = repo_db_delete_pending(r->db, d->unique_id, d->sha256, &refs,
 	    err, sizeof err);
-	if (rc == REPO_DB_ERR)
+	if (rc != XDS_OK && rc != XDS_ENOTFOUND)
 		log_warnx("repository: reconcile %s: %s", d->unique_id, err);
-	else if (rc == REPO_DB_OK) {
+	else if (rc == XDS_OK) {
 		done = 1;
 		if (refs == 0 && blobstore_delete(r->bs, d->sha256, err,
 		    sizeof err) != XDS_OK)
@@ -101,7 +101,7 @@ reconcile(struct repository *r, const char *when, size_t *pc, size_t *pb)
 	int f;
 
 	if (repo_db_pending(r->db, REPOSITORY_RECONCILE_MAX, &v, &n, err,
-	    sizeof err) != REPO_DB_OK) {
+	    sizeof err) != XDS_OK) {
 		log_warnx("repository: reconcile (%s): %s", when, err);
 		goto out;
 	}
@@ -126,7 +126,7 @@ reconcile(struct repository *r, const char *when, size_t *pc, size_t *pb)
 		if (f == 1) {
 			uid = v[i].unique_id;
 			if (repo_db_commit(r->db, &uid, 1, err, sizeof err) !=
-			    REPO_DB_OK)
+			    XDS_OK)
 				log_warnx("repository: reconcile: %s", err);
 			else
 				ncommit++;
@@ -270,7 +270,7 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 		goto fail;
 	if (str_fmt(path, sizeof path, "%s/repository.db",
 	    cf->node_state_dir) < 0 ||
-	    repo_db_open(path, &r->db, err, errlen) != REPO_DB_OK)
+	    repo_db_open(path, &r->db, err, errlen) != XDS_OK)
 		goto fail;
 	if (registry_client_new(cf, registry, &r->rc, err, errlen) != 0)
 		goto fail;

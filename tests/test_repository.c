@@ -543,9 +543,9 @@ test_registry_failure(void)
 		char err[256];
 
 		CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.101", &d, err,
-		    sizeof err), REPO_DB_NOTFOUND);
+		    sizeof err), XDS_ENOTFOUND);
 		CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.100", &d, err,
-		    sizeof err), REPO_DB_OK);
+		    sizeof err), XDS_OK);
 		CU_ASSERT_EQUAL(d.committed, 1);
 	}
 	fake.fail = 0;
@@ -854,7 +854,7 @@ test_remote_registry(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
 	CU_ASSERT_EQUAL(remote.ns_ok, 1);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.600", &d, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 1);
 	call_free(&k);
 	/* no answer: the registry may have it, so the row stays pending */
@@ -864,7 +864,7 @@ test_remote_registry(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
 	    ERR_REGISTRY_NOT_AVAILABLE));
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 0);
 	call_free(&k);
 	/* a fault is a definite answer: rolled back */
@@ -873,7 +873,7 @@ test_remote_registry(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
 	    ERR_REGISTRY_NOT_AVAILABLE));
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.602", &d, err, sizeof err),
-	    REPO_DB_NOTFOUND);
+	    XDS_ENOTFOUND);
 	call_free(&k);
 	CU_ASSERT_EQUAL(remote.calls, 3);
 	/* two more of unknown outcome */
@@ -905,12 +905,12 @@ test_remote_registry(void)
 	CU_ASSERT_EQUAL(remote.calls, 3);
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 0);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 1);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.603", &d, err, sizeof err),
-	    REPO_DB_NOTFOUND);
+	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.604", &d, err, sizeof err),
-	    REPO_DB_NOTFOUND);
+	    XDS_ENOTFOUND);
 	retrieve1(&k, "1.2.3.601");
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
 	CU_ASSERT_EQUAL(k.reply.natt, 1);
@@ -954,14 +954,14 @@ test_live_marks(void)
 	fresh("live", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/repository.db", dir);
 	CU_ASSERT_EQUAL_FATAL(repo_db_open(path, &db, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	row_of(&d, uid);
-	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 1);
 	CU_ASSERT_EQUAL(repo_db_live_count(db), 1);
 	/* a live row is not judged */
 	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
-	    sizeof err), REPO_DB_NOTFOUND);
+	    sizeof err), XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(repo_db_count_pending(db), 1);
 	/* another thread's release leaves this thread's marks */
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, release_other, NULL), 0);
@@ -970,31 +970,31 @@ test_live_marks(void)
 	repo_db_release_thread();
 	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 0);
 	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
-	    sizeof err), REPO_DB_OK);
+	    sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(refs, 0);
 	CU_ASSERT_EQUAL(repo_db_count_pending(db), 0);
 	/* resubmission of a pending row marks it again; of a committed one
 	 * not; commit clears */
-	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), XDS_OK);
 	repo_db_release_thread();
 	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err),
-	    REPO_DB_EXISTS);
+	    XDS_EEXIST);
 	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 1);
 	CU_ASSERT_EQUAL(repo_db_commit(db, &uid, 1, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	CU_ASSERT_EQUAL(repo_db_is_live(db, uid), 0);
 	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err),
-	    REPO_DB_EXISTS);
+	    XDS_EEXIST);
 	CU_ASSERT_EQUAL(repo_db_live_count(db), 0);
 	/* a committed row is not rolled back */
 	CU_ASSERT_EQUAL(repo_db_delete_pending(db, uid, HW_SHA256, &refs, err,
-	    sizeof err), REPO_DB_NOTFOUND);
-	CU_ASSERT_EQUAL(repo_db_get(db, uid, &d, err, sizeof err), REPO_DB_OK);
+	    sizeof err), XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(repo_db_get(db, uid, &d, err, sizeof err), XDS_OK);
 	/* delete clears a mark */
 	row_of(&d, "1.2.3.802");
-	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), REPO_DB_OK);
+	CU_ASSERT_EQUAL(repo_db_insert(db, &d, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(repo_db_delete(db, "1.2.3.802", HW_SHA256, &refs, err,
-	    sizeof err), REPO_DB_OK);
+	    sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(refs, 1);
 	CU_ASSERT_EQUAL(repo_db_is_live(db, "1.2.3.802"), 0);
 	repo_db_close(db);
@@ -1088,7 +1088,7 @@ test_periodic_reconcile(void)
 	/* a row being registered by this thread right now */
 	row_of(&d, "1.2.3.706");
 	CU_ASSERT_EQUAL(repo_db_insert(repo->db, &d, err, sizeof err),
-	    REPO_DB_OK);
+	    XDS_OK);
 	/* registry down: two whole passes (the second starts after this
 	 * point) leave everything pending */
 	CU_ASSERT_FATAL(wait_passes(repo, 2));
@@ -1098,12 +1098,12 @@ test_periodic_reconcile(void)
 	remote.mode = 3;
 	CU_ASSERT_EQUAL(wait_pending(repo, 1), 1);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err,
-	    sizeof err), REPO_DB_OK);
+	    sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 1);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.705", &d, err,
-	    sizeof err), REPO_DB_NOTFOUND);
+	    sizeof err), XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.706", &d, err,
-	    sizeof err), REPO_DB_OK);
+	    sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 0);
 	/* its registration is over (not registered): the next pass rolls
 	 * it back; the shared bytes stay for 601 */
@@ -1173,7 +1173,7 @@ test_parse_response(void)
 
 	rim_errors_init(&e);
 	CU_ASSERT_EQUAL(registry_client_parse_response(ok, sizeof ok - 1, &e,
-	    err, sizeof err), REGC_SUCCESS);
+	    err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(e.n, 0);
 	CU_ASSERT_EQUAL(registry_client_parse_response(bad, sizeof bad - 1, &e,
 	    err, sizeof err), REGC_FAILURE);
@@ -1181,9 +1181,9 @@ test_parse_response(void)
 	CU_ASSERT_EQUAL(e.n, 2);
 	CU_ASSERT_EQUAL(e.v[0].warning, 1);
 	CU_ASSERT_EQUAL(registry_client_parse_response("<x/>", 4, &e, err,
-	    sizeof err), REGC_UNAVAILABLE);
+	    sizeof err), XDS_EANSWER);
 	CU_ASSERT_EQUAL(registry_client_parse_response("<x", 2, &e, err,
-	    sizeof err), REGC_UNAVAILABLE);
+	    sizeof err), XDS_EANSWER);
 	rim_errors_free(&e);
 }
 
