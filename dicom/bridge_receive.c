@@ -81,7 +81,7 @@ strip_received(const char *tmppath, const char *study_uid, char *hdr,
 	if ((rc = dcmfetch_strip(tmppath, hdr, err, sizeof err)) != 0) {
 		log_warnx("dicom: proxy: header of an instance of %s: %s",
 		    study_uid, err);
-		return rc == DCMSHIM_EPARSE ? DCMSHIM_STORE_INVALID :
+		return rc == XDS_EFORMAT ? DCMSHIM_STORE_INVALID :
 		    DCMSHIM_STORE_NORESOURCES;
 	}
 	if (unlink(tmppath) != 0) {

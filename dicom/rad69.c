@@ -237,7 +237,7 @@ pacs_has_class(const struct rq *q, const char *cls)
  * entry per SOP class, its syntaxes those the class's instances were
  * received in (in request order), then the request's, then the
  * uncompressed ones.  Classes that would pass DCMFETCH_MAX_PC contexts
- * wait for a later association.  Returns an enum dcmshim_status.
+ * wait for a later association.  Returns an enum xds_status.
  */
 static int
 pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
@@ -247,7 +247,7 @@ pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
 	struct dcmfetch_ctx *ctx = NULL;
 	const char *(*ts)[DCMFETCH_MAX_TS] = NULL;
 	size_t i, j, k, nctx = 0, npc = 0;
-	int rc = DCMSHIM_ENOMEM;
+	int rc = XDS_ENOMEM;
 
 	q->npacs_classes = 0;
 	if ((ctx = calloc(DCMFETCH_MAX_PC, sizeof *ctx)) == NULL ||
@@ -285,7 +285,7 @@ pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
 	p.called_ae = s->pacs_ae;
 	p.timeout = s->timeout;
 	if ((rc = dcmfetch_open(&p, ctx, nctx, &q->pacs, err, errlen)) !=
-	    DCMSHIM_OK)
+	    XDS_OK)
 		q->npacs_classes = 0;
 out:
 	free(ts);
@@ -295,7 +295,7 @@ out:
 
 /*
  * Proxy mode: C-GET items[i] into a new file in tmp, its path into out,
- * refused past bound bytes.  Returns 0, or the enum dcmshim_status with
+ * refused past bound bytes.  Returns 0, or the enum xds_status with
  * the reason in err.
  */
 static int
@@ -310,15 +310,15 @@ fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
 	if (s->pacs_port == 0) {
 		str_fmt(err, errlen, "the instance is kept at the PACS, and "
 		    "dicom.pacs is not AE@host:port");
-		return DCMSHIM_ENET;
+		return XDS_EUNAVAILABLE;
 	}
 	if (q->pacs_down[0] != '\0') {
 		str_fmt(err, errlen, "%s", q->pacs_down);
-		return DCMSHIM_ENET;
+		return XDS_EUNAVAILABLE;
 	}
 	if (tmp_name(s, out, outsz) != 0) {
 		str_fmt(err, errlen, "%s: path too long", s->tmp);
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
 	/* a new association after an abort, or for classes the last one
 	 * had no room for */
@@ -328,7 +328,7 @@ fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
 		q->pacs = NULL;
 	}
 	if (q->pacs == NULL && (rc = pacs_open(q, i, err, errlen)) !=
-	    DCMSHIM_OK)
+	    XDS_OK)
 		goto fail;
 	memset(&in, 0, sizeof in);
 	in.study_uid = it->study;
@@ -337,7 +337,7 @@ fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
 	in.sop_class = it->sop_class;
 	rc = dcmfetch_one(q->pacs, &in, out, bound, err, errlen);
 fail:
-	if (rc == DCMSHIM_ENET)
+	if (rc == XDS_EUNAVAILABLE)
 		str_lcpy(q->pacs_down, err, sizeof q->pacs_down);
 	return rc;
 }
@@ -368,10 +368,10 @@ encode(struct rq *q, const char *src, const char *ts, char *out,
 			return -1;
 		}
 		rc = transcode(q->ids, src, q->ts[i], out, e, sizeof e);
-		if (rc == DCMSHIM_OK)
+		if (rc == XDS_OK)
 			break;
 		log_warnx("dicom: RAD-69: %s -> %s: %s", src, q->ts[i], e);
-		if (rc != DCMSHIM_EUNSUPPORTED) {
+		if (rc != XDS_EUNSUPPORTED) {
 			str_fmt(err, errlen, "transcoding %s into %s failed",
 			    ts, q->ts[i]);
 			return -1;
@@ -515,24 +515,24 @@ answer(struct rq *q, size_t i)
 		    sizeof e)) != 0) {
 			log_warnx("dicom: RAD-69: %s: %s", it->sop, e);
 			fetched[0] = '\0';
-			if (frc == DCMSHIM_ERANGE && bound < s->max_doc) {
+			if (frc == XDS_ETOOBIG && bound < s->max_doc) {
 				q->full = 1;
 				rc = rim_error(&q->errs, q->x, ERR_REPOSITORY,
 				    "answer size limit: %.64s not sent, larger "
 				    "than the %lld bytes this answer has left "
 				    "(at most %lld); ask for it again", it->sop,
 				    left, s->max_tmp);
-			} else if (frc == DCMSHIM_ERANGE)
+			} else if (frc == XDS_ETOOBIG)
 				rc = rim_error(&q->errs, q->x, ERR_REPOSITORY,
 				    "the instance %.64s at the PACS is larger "
 				    "than repository.max_document_size (%lld "
 				    "bytes): refused", it->sop, s->max_doc);
 			else
 				rc = rim_error(&q->errs, q->x,
-				    frc == DCMSHIM_ENOTFOUND ?
+				    frc == XDS_ENOTFOUND ?
 				    ERR_DOCUMENT_UNIQUEID : ERR_REPOSITORY,
 				    "%s %.64s from the PACS: %.300s", frc ==
-				    DCMSHIM_ENOTFOUND ? "No document matching "
+				    XDS_ENOTFOUND ? "No document matching "
 				    "composite UID: cannot fetch" :
 				    "cannot fetch", it->sop, e);
 			goto out;

@@ -108,7 +108,7 @@ test_parse_samples(void)
 	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, "1.2.840.10008.1.2.4.91");
 	snprintf(path, sizeof path, "%s/dicom/nonexistent.dcm", td);
 	CU_ASSERT_EQUAL(dcmshim_parse_file(path, &in, err, sizeof err),
-	    DCMSHIM_EIO);
+	    XDS_EIO);
 }
 
 static void
@@ -124,13 +124,13 @@ test_parse_errors(void)
 	CU_ASSERT_EQUAL(parse_gen("nosop",
 	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n"
 	    "(0020,000d) UI [1.2.3]\n(0020,000e) UI [1.2.3.1]\n", &in),
-	    DCMSHIM_ENOTFOUND);
+	    XDS_ENOTFOUND);
 	/* a UID that is not one (it would become a path component) */
 	CU_ASSERT_EQUAL(parse_gen("baduid",
 	    "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n"
 	    "(0008,0018) UI [1.2.3.4.1]\n"
 	    "(0020,000d) UI [1.2.03]\n(0020,000e) UI [1.2.3.1]\n", &in),
-	    DCMSHIM_EPARSE);
+	    XDS_EFORMAT);
 	/* truncated in the middle of an element */
 	p = gen("trunc", HEAD);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -220,7 +220,7 @@ test_uid(void)
 	    sizeof err), 0);
 	CU_ASSERT_TRUE(strncmp(a, "1.2.3.999.", 10) == 0 && dcmshim_uid_valid(a));
 	CU_ASSERT_EQUAL(dcmshim_uid_new("1.x", a, sizeof a, err, sizeof err),
-	    DCMSHIM_EINVAL);
+	    XDS_EINVAL);
 }
 
 static void
@@ -441,7 +441,7 @@ test_kos(void)
 	/* bad arguments */
 	kos.nrefs = 0;
 	CU_ASSERT_EQUAL(dcmshim_kos_write(&kos, out, uid, sizeof uid, err,
-	    sizeof err), DCMSHIM_EINVAL);
+	    sizeof err), XDS_EINVAL);
 }
 
 /* A repository that keeps what it was handed and answers fake_status,
@@ -1055,13 +1055,13 @@ test_transcode_refused(void)
 	(void)unlink(out);
 	/* lossless pixels never become lossy */
 	CU_ASSERT_EQUAL(dcmshim_transcode(src, TS_JPEG_BASE, out, err,
-	    sizeof err), DCMSHIM_EUNSUPPORTED);
+	    sizeof err), XDS_EUNSUPPORTED);
 	CU_ASSERT_STRING_EQUAL(err, "no lossless transcoding from Little Endian "
 	    "Explicit to JPEG Baseline");
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* JPEG 2000 cannot be decoded */
 	CU_ASSERT_EQUAL(dcmshim_transcode(sample("pydicom/JPEG2000.dcm"),
-	    TS_EXPLICIT, out, err, sizeof err), DCMSHIM_EUNSUPPORTED);
+	    TS_EXPLICIT, out, err, sizeof err), XDS_EUNSUPPORTED);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* the syntax it already has: written as it is */
 	CU_ASSERT_EQUAL(dcmshim_transcode(sample("pydicom/JPEG2000.dcm"),
@@ -1071,9 +1071,9 @@ test_transcode_refused(void)
 	CU_ASSERT_EQUAL(unlink(out), 0);
 	/* unknown, not a UID */
 	CU_ASSERT_EQUAL(dcmshim_transcode(src, "1.2.840.10008.1.2.77", out, err,
-	    sizeof err), DCMSHIM_EUNSUPPORTED);
+	    sizeof err), XDS_EUNSUPPORTED);
 	CU_ASSERT_EQUAL(dcmshim_transcode(src, "1.2.x", out, err, sizeof err),
-	    DCMSHIM_EINVAL);
+	    XDS_EINVAL);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 }
 
@@ -1153,18 +1153,18 @@ test_transcode_errors(void)
 	/* truncated in the pixel data */
 	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len / 2), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_JLS, out, err, sizeof err),
-	    DCMSHIM_EPARSE);
+	    XDS_EFORMAT);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* not DICOM at all */
 	memset(p, 'A', 400);
 	CU_ASSERT_EQUAL_FATAL(write_file(in, p, 400), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
-	    sizeof err), DCMSHIM_EPARSE);
+	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	free(p);
 	/* missing input */
 	CU_ASSERT_EQUAL(dcmshim_transcode("/nonexistent/x.dcm", TS_EXPLICIT, out,
-	    err, sizeof err), DCMSHIM_EIO);
+	    err, sizeof err), XDS_EIO);
 	/* over the bound (a sparse file: no disk used) */
 	fp = fopen(in, "wb");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
@@ -1172,7 +1172,7 @@ test_transcode_errors(void)
 	    0);
 	fclose(fp);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
-	    sizeof err), DCMSHIM_ERANGE);
+	    sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_TRUE(strstr(err, "larger than the transcoding limit") != NULL);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* small compressed input declaring 65535x65535 pixels */
@@ -1184,7 +1184,7 @@ test_transcode_errors(void)
 	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len), 0);
 	free(p);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
-	    sizeof err), DCMSHIM_ERANGE);
+	    sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(err, "decoded pixel data would be larger than "
 	    "the transcoding limit (1 GiB)");
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
@@ -1192,7 +1192,7 @@ test_transcode_errors(void)
 	CU_ASSERT_EQUAL_FATAL(write_file(out, (const unsigned char *)"keep", 4),
 	    0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(src, TS_EXPLICIT, out, err,
-	    sizeof err), DCMSHIM_EIO);
+	    sizeof err), XDS_EIO);
 	p = slurp(out, &len);
 	CU_ASSERT_TRUE(p != NULL && len == 4 && memcmp(p, "keep", 4) == 0);
 	free(p);
@@ -1256,12 +1256,12 @@ test_transcode_deflate_bomb(void)
 	check_ts(out, TS_EXPLICIT, "1.2.3.4.77");
 	CU_ASSERT_EQUAL(unlink(out), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(big, TS_EXPLICIT, out, err,
-	    sizeof err), DCMSHIM_ERANGE);
+	    sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_TRUE(strstr(err, "deflated dataset larger than 1024 MiB "
 	    "once inflated") != NULL);
 	/* the header parse is bounded the same way */
 	CU_ASSERT_EQUAL(dcmshim_parse_file(big, &in, err, sizeof err),
-	    DCMSHIM_ERANGE);
+	    XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(dcmshim_parse_file(small, &in, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(in.transfer_syntax, TS_DEFLATED);
 	CU_ASSERT_STRING_EQUAL(in.sop_uid, "1.2.3.4.77");
@@ -1928,13 +1928,13 @@ test_lencheck_crafted(void)
 	lc_meta(&c, TS_ELE);
 	lc_ex(&c, 0x0010, 0x0010, "PN", 256);
 	lc_raw(&c, "Doe^", 4);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0010,0010) declares 256 bytes, "
 	    "4 remain");
 	/* the same with a 4-byte length of 4 GiB - 1 */
 	lc_meta(&c, TS_ELE);
 	lc_ex(&c, 0x0042, 0x0011, "OB", 0xFFFFFFFEul);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0042,0011) declares 4294967294 "
 	    "bytes, 0 remain");
 
@@ -1944,14 +1944,14 @@ test_lencheck_crafted(void)
 	lc_im(&c, 0xFFFE, 0xE000, 8 + 2);
 	lc_ex(&c, 0x0008, 0x1150, "UI", 200);
 	lc_raw(&c, "1", 2);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0008,1150) declares 200 bytes, "
 	    "2 remain");
 	/* an item longer than the file */
 	lc_meta(&c, TS_ELE);
 	lc_ex(&c, 0x0008, 0x1115, "SQ", 8 + 64);
 	lc_im(&c, 0xFFFE, 0xE000, 64);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0008,1115) declares 72 bytes, "
 	    "8 remain");
 
@@ -1961,7 +1961,7 @@ test_lencheck_crafted(void)
 	lc_im(&c, 0xFFFE, 0xE000, 0xFFFFFFFFul);
 	lc_ex(&c, 0x0040, 0xA040, "CS", 0xFFF0);
 	lc_raw(&c, "TEXT", 4);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0040,A040) declares 65520 bytes, "
 	    "4 remain");
 
@@ -1969,7 +1969,7 @@ test_lencheck_crafted(void)
 	lc_meta(&c, TS_ILE);
 	lc_im(&c, 0x0010, 0x0020, 0x7FFFFFFFul);
 	lc_raw(&c, "12", 2);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0010,0020) declares 2147483647 "
 	    "bytes, 2 remain");
 	lc_meta(&c, TS_ILE);
@@ -1977,7 +1977,7 @@ test_lencheck_crafted(void)
 	lc_im(&c, 0xFFFE, 0xE000, 8 + 2);
 	lc_im(&c, 0x0020, 0x000D, 1000);
 	lc_raw(&c, "1", 2);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0020,000D) declares 1000 bytes, "
 	    "2 remain");
 
@@ -1985,7 +1985,7 @@ test_lencheck_crafted(void)
 	lc_meta(&c, TS_EBE);
 	c.be = 1;
 	lc_ex(&c, 0x0010, 0x0010, "PN", 0x0102);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0010,0010) declares 258 bytes, "
 	    "0 remain");
 
@@ -1994,18 +1994,18 @@ test_lencheck_crafted(void)
 	lc_ex(&c, 0x0002, 0x0013, "SH", 0x4000);
 	lc_raw(&c, "DCMTK ", 6);
 	c.b[132 + 8] = 0;	/* group length: take the group as it is */
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "element (0002,0013) declares 16384 bytes, "
 	    "6 remain");
 
 	/* truncated headers: a short one, a long VR's */
 	lc_meta(&c, TS_ELE);
 	lc_raw(&c, "\x10\x00\x10\x00PN", 6);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "truncated element header at offset 172");
 	lc_meta(&c, TS_ELE);
 	lc_raw(&c, "\xe0\x7f\x10\x00OB\0\0\0", 9);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "truncated element header at offset 172");
 
 	/* deflated: the meta header checked, the dataset left to the copy */
@@ -2019,13 +2019,13 @@ test_lencheck_crafted(void)
 	lc_meta(&c, TS_ELE);
 	for (d = 0; d <= DCMSHIM_LEN_MAX_DEPTH; d++)
 		lc_ex(&c, 0x0040, 0xA730, "SQ", 0xFFFFFFFFul);
-	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nested too deep"));
 
 	/* no input; an empty file is left to DCMTK */
 	CU_ASSERT_EQUAL(dcmshim_lencheck(NULL, 0, NULL, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(dcmshim_lencheck_file("/nonexistent/x.dcm", NULL, err,
-	    sizeof err), DCMSHIM_EIO);
+	    sizeof err), XDS_EIO);
 }
 
 /* Every .dcm under dir passes, but the one DCMTK refuses too. */
@@ -2049,7 +2049,7 @@ lencheck_tree(const char *dir)
 			rc = dcmshim_lencheck_file(path, NULL, err, sizeof err);
 			if (strcmp(de->d_name, "no_meta.dcm") == 0) {
 				/* "larger (173228800) than remaining" for dcmdump */
-				CU_ASSERT_EQUAL(rc, DCMSHIM_EPARSE);
+				CU_ASSERT_EQUAL(rc, XDS_EFORMAT);
 				CU_ASSERT_STRING_EQUAL(err, "element (0820,0500) "
 				    "declares 173228800 bytes, 38863 remain");
 			} else {
@@ -2104,7 +2104,7 @@ test_lencheck_files(void)
 	p = slurp(path, &n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	rc = dcmshim_parse_mem(p, n, &in, err, sizeof err);
-	CU_ASSERT_EQUAL(rc, DCMSHIM_EPARSE);
+	CU_ASSERT_EQUAL(rc, XDS_EFORMAT);
 	/* dcmshim_undeflate reads the meta header by its group 0002 and finds
 	 * no transfer syntax; DCMTK, by its group length, a deflated one */
 	CU_ASSERT_STRING_EQUAL(err, "deflated dataset behind a file meta "

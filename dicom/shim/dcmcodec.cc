@@ -184,29 +184,29 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 	    !dcmshim_uid_valid(to_ts)) {
 		dcmshim_seterr(err, errlen, "transcode: input, output and a "
 		    "valid transfer syntax UID are required");
-		return DCMSHIM_EINVAL;
+		return XDS_EINVAL;
 	}
 	if (stat(in_path, &st) != 0) {
 		seterr2(err, errlen, std::string(in_path) + ": ",
 		    std::strerror(errno));
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		seterr2(err, errlen, in_path, ": not a regular file");
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
 	if ((unsigned long long)st.st_size > DCMSHIM_MAX_TRANSCODE) {
 		seterr2(err, errlen, in_path, ": larger than the transcoding "
 		    "limit (1 GiB, decoded in memory)");
-		return DCMSHIM_ERANGE;
+		return XDS_ETOOBIG;
 	}
 	if (!dcmshim_ts_known(to_ts)) {
 		seterr2(err, errlen, to_ts, ": unknown transfer syntax");
-		return DCMSHIM_EUNSUPPORTED;
+		return XDS_EUNSUPPORTED;
 	}
 	std::call_once(codecs_once, codecs_register);
 	if ((rc = dcmshim_prepare(in_path, DCMSHIM_MAX_TRANSCODE, inflated_fd,
-	    err, errlen)) != DCMSHIM_OK)
+	    err, errlen)) != XDS_OK)
 		return rc;
 	if (*inflated_fd >= 0) {
 		std::snprintf(inflated, sizeof inflated, "/proc/self/fd/%d",
@@ -219,19 +219,19 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 		c = ff.loadAllDataIntoMemory();
 	if (c.bad()) {
 		seterr2(err, errlen, std::string(in_path) + ": ", c.text());
-		return DCMSHIM_EPARSE;
+		return XDS_EFORMAT;
 	}
 	ds = ff.getDataset();
 	DcmXfer from(ds->getOriginalXfer());
 	if (from.getXfer() == EXS_Unknown) {
 		seterr2(err, errlen, in_path, ": unknown transfer syntax");
-		return DCMSHIM_EPARSE;
+		return XDS_EFORMAT;
 	}
 	if (!dcmshim_can_transcode(from.getXferID(), to_ts)) {
 		std::string m = std::string("no lossless transcoding from ") +
 		    from.getXferName() + " to ";
 		seterr2(err, errlen, m, DcmXfer(to_ts).getXferName());
-		return DCMSHIM_EUNSUPPORTED;
+		return XDS_EUNSUPPORTED;
 	}
 	if (std::strcmp(from.getXferID(), to_ts) != 0) {
 		to = ts_find(to_ts);	// can_transcode: not null
@@ -239,7 +239,7 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 		    (need = decoded_size(ds)) > DCMSHIM_MAX_TRANSCODE) {
 			dcmshim_seterr(err, errlen, "decoded pixel data would be "
 			    "larger than the transcoding limit (1 GiB)");
-			return DCMSHIM_ERANGE;
+			return XDS_ETOOBIG;
 		}
 		const DJ_RPLossless jpeg_lossless(1, 0);
 		const DJLSRepresentationParameter jpls_lossless(0, OFTrue);
@@ -256,7 +256,7 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 			    DcmXfer(to->xfer).getXferName() + ": ";
 			seterr2(err, errlen, m, c.bad() ? c.text() :
 			    "no codec for its pixel data");
-			return DCMSHIM_EUNSUPPORTED;
+			return XDS_EUNSUPPORTED;
 		}
 	}
 	fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -264,16 +264,16 @@ transcode(const char *in_path, const char *to_ts, const char *out_path,
 	if (fd < 0) {
 		seterr2(err, errlen, std::string(out_path) + ": ",
 		    std::strerror(errno));
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
 	*created = true;
 	c = write_fd(ff, fd, DcmXfer(to_ts).getXfer(), &werrno);
 	if (c.bad()) {
 		seterr2(err, errlen, std::string(out_path) + ": ",
 		    werrno != 0 ? std::strerror(werrno) : c.text());
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 } // namespace
@@ -307,7 +307,7 @@ dcmshim_transcode(const char *in_path, const char *to_ts,
 	}
 	if (inflated_fd >= 0)
 		close(inflated_fd);
-	if (rc != DCMSHIM_OK && created)
+	if (rc != XDS_OK && created)
 		(void)unlink(out_path);
 	return rc;
 }

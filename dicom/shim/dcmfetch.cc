@@ -88,15 +88,15 @@ dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 
 		if (in_path == nullptr || out_path == nullptr) {
 			dcmshim_seterr(err, errlen, "strip: bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		// Values longer than DCM_MaxReadLength stay on disk until
 		// accessed: the pixel data are never read.
 		if ((c = ff.loadFile(in_path)).bad()) {
 			seterr2(err, errlen, std::string(in_path) + ": ",
 			    c.text());
-			return c == EC_InvalidFilename ? DCMSHIM_EIO :
-			    DCMSHIM_EPARSE;
+			return c == EC_InvalidFilename ? XDS_EIO :
+			    XDS_EFORMAT;
 		}
 		DcmDataset *ds = ff.getDataset();
 		const E_TransferSyntax xfer = ds->getOriginalXfer();
@@ -120,7 +120,7 @@ dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 		    reinterpret_cast<const Uint8 *>(proxy_note),
 		    sizeof proxy_note - 1)).bad()) {
 			seterr2(err, errlen, "strip: ", c.text());
-			return DCMSHIM_EINTERNAL;
+			return XDS_EINTERNAL;
 		}
 		// EWM_fileformat: the File Meta as loaded plus the mark
 		// (saveFile's default makes a new one, without it).
@@ -130,9 +130,9 @@ dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 			std::remove(out_path);
 			seterr2(err, errlen, std::string(out_path) + ": ",
 			    c.text());
-			return DCMSHIM_EIO;
+			return XDS_EIO;
 		}
-		return DCMSHIM_OK;
+		return XDS_OK;
 	} catch (...) {
 		return dcmshim_exception(err, errlen);
 	}
@@ -148,14 +148,14 @@ dcmfetch_is_stripped(const char *path, char *err, size_t errlen)
 
 		if (path == nullptr) {
 			dcmshim_seterr(err, errlen, "bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		if ((c = ff.loadFile(path, EXS_Unknown, EGL_noChange,
 		    DCM_MaxReadLength, ERM_metaOnly)).bad()) {
 			seterr2(err, errlen, std::string(path) + ": ",
 			    c.text());
-			return c == EC_InvalidFilename ? DCMSHIM_EIO :
-			    DCMSHIM_EPARSE;
+			return c == EC_InvalidFilename ? XDS_EIO :
+			    XDS_EFORMAT;
 		}
 		return ff.getMetaInfo()->findAndGetOFString(
 		    DCM_PrivateInformationCreatorUID, v).good() &&
@@ -333,7 +333,7 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
     size_t nctx, struct dcmfetch **out, char *err, size_t errlen)
 {
 	struct dcmfetch *f = nullptr;
-	int rc = DCMSHIM_EINTERNAL;
+	int rc = XDS_EINTERNAL;
 
 	try {
 		OFList<OFString> model;
@@ -347,20 +347,20 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 		    p->port <= 0 || p->port > 65535 || ctx == nullptr ||
 		    nctx == 0) {
 			dcmshim_seterr(err, errlen, "C-GET: bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		for (i = 0; i < nctx; i++) {
 			if (ctx[i].sop_class == nullptr || ctx[i].ts == nullptr ||
 			    ctx[i].nts == 0) {
 				dcmshim_seterr(err, errlen, "C-GET: bad argument");
-				return DCMSHIM_EINVAL;
+				return XDS_EINVAL;
 			}
 			if (ctx[i].nts > DCMFETCH_MAX_TS ||
 			    (npc += ctx[i].nts) > DCMFETCH_MAX_PC) {
 				dcmshim_seterr(err, errlen, "C-GET: more than "
 				    "the presentation contexts one association "
 				    "may propose");
-				return DCMSHIM_ERANGE;
+				return XDS_ETOOBIG;
 			}
 		}
 		f = new dcmfetch();
@@ -398,7 +398,7 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 			}
 		if ((c = scu.initNetwork()).bad()) {
 			seterr2(err, errlen, "C-GET: ", c.text());
-			rc = DCMSHIM_ENET;
+			rc = XDS_EUNAVAILABLE;
 			goto out;
 		}
 		if ((c = scu.transport(&f->layer)).bad())  /* needs the network */
@@ -406,7 +406,7 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 		if ((c = scu.negotiateAssociation()).bad()) {
 			seterr2(err, errlen, "C-GET: association with " + f->peer +
 			    ": ", c.text());
-			rc = DCMSHIM_ENET;
+			rc = XDS_EUNAVAILABLE;
 			goto out;
 		}
 		f->get_pc = scu.findPresentationContextID(
@@ -415,17 +415,17 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 			scu.abortAssociation();
 			dcmshim_seterr(err, errlen, ("C-GET: " + f->peer + " does "
 			    "not accept Study Root GET").c_str());
-			rc = DCMSHIM_ENET;
+			rc = XDS_EUNAVAILABLE;
 			goto out;
 		}
 		f->alive = true;
 		*out = f;
 		f = nullptr;
-		rc = DCMSHIM_OK;
+		rc = XDS_OK;
 		goto out;
 internal:
 		seterr2(err, errlen, "C-GET: ", c.text());
-		rc = DCMSHIM_EINTERNAL;
+		rc = XDS_EINTERNAL;
 	} catch (...) {
 		rc = dcmshim_exception(err, errlen);
 	}
@@ -439,7 +439,7 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
     const char *out_path, long long max_bytes, char *err, size_t errlen)
 {
 	OFList<RetrieveResponse *> rsp;
-	int rc = DCMSHIM_EINTERNAL;
+	int rc = XDS_EINTERNAL;
 
 	try {
 		DcmDataset q;
@@ -451,7 +451,7 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 		    in->sop_uid == nullptr || in->sop_class == nullptr ||
 		    max_bytes < 0) {
 			dcmshim_seterr(err, errlen, "C-GET: bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		FetchSCU &scu = f->scu;
 
@@ -459,13 +459,13 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 			f->alive = false;
 			dcmshim_seterr(err, errlen, ("C-GET: the association "
 			    "with " + f->peer + " is gone").c_str());
-			return DCMSHIM_ENET;
+			return XDS_EUNAVAILABLE;
 		}
 		if (scu.findAnyPresentationContextID(in->sop_class, "") == 0) {
 			dcmshim_seterr(err, errlen, ("C-GET: " + f->peer +
 			    " accepted no storage context for SOP class " +
 			    in->sop_class).c_str());
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		if ((c = q.putAndInsertString(DCM_QueryRetrieveLevel,
 		    "IMAGE")).bad() ||
@@ -486,17 +486,17 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 			if (stat(out_path, &sb) != 0) {
 				seterr2(err, errlen, std::string(out_path) + ": ",
 				    std::strerror(errno));
-				rc = DCMSHIM_EIO;
+				rc = XDS_EIO;
 				goto out;
 			}
 			if (max_bytes > 0 && sb.st_size > max_bytes) {
 				dcmshim_seterr(err, errlen, ("C-GET from " +
 				    f->peer + ": more than " +
 				    std::to_string(max_bytes) + " bytes").c_str());
-				rc = DCMSHIM_ERANGE;
+				rc = XDS_ETOOBIG;
 				goto out;
 			}
-			rc = DCMSHIM_OK;
+			rc = XDS_OK;
 			goto out;
 		}
 		{
@@ -518,22 +518,22 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 			dcmshim_seterr(err, errlen, m.c_str());
 		}
 		if (scu.over) {
-			rc = DCMSHIM_ERANGE;
+			rc = XDS_ETOOBIG;
 			scu.abortAssociation();
 			f->alive = false;
 		} else if (!scu.why.empty() || c.bad()) {
-			rc = scu.why.empty() ? DCMSHIM_ENET : DCMSHIM_EPARSE;
+			rc = scu.why.empty() ? XDS_EUNAVAILABLE : XDS_EFORMAT;
 			scu.abortAssociation();
 			f->alive = false;
 		} else
-			rc = DCMSHIM_ENOTFOUND;
+			rc = XDS_ENOTFOUND;
 	} catch (...) {
 		rc = dcmshim_exception(err, errlen);
 	}
 out:
 	for (RetrieveResponse *x : rsp)
 		delete x;
-	if (rc != DCMSHIM_OK)
+	if (rc != XDS_OK)
 		std::remove(out_path);
 	return rc;
 }

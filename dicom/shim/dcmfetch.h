@@ -5,7 +5,7 @@
  * (dcmfetch_strip); RAD-69 fetches the full instances from the PACS by
  * C-GET when they are asked for, on one association per request
  * (dcmfetch_open, dcmfetch_one, dcmfetch_close).  C++ behind a C face like
- * dcmshim.h: statuses from enum dcmshim_status, text in err.
+ * dcmshim.h: statuses from enum xds_status, text in err.
  */
 #ifndef XDS_DCMFETCH_H
 #define XDS_DCMFETCH_H
@@ -34,7 +34,7 @@ int	dcmfetch_strip(const char *in_path, const char *out_path, char *err,
 	    size_t errlen);
 
 /* 1 if path is a header-only copy (dcmfetch_strip), 0 if it is a full
- * instance, a negative enum dcmshim_status when it cannot be read. */
+ * instance, a negative enum xds_status when it cannot be read. */
 int	dcmfetch_is_stripped(const char *path, char *err, size_t errlen);
 
 /*
@@ -47,7 +47,7 @@ int	dcmfetch_is_stripped(const char *path, char *err, size_t errlen);
  * role) per SOP class and transfer syntax in ctx[] (one context per
  * syntax, in that order: the PACS usually sends in the first it accepts,
  * so put the stored syntax first); at most DCMFETCH_MAX_TS syntaxes per
- * class and DCMFETCH_MAX_PC contexts in all (DCMSHIM_ERANGE past either).
+ * class and DCMFETCH_MAX_PC contexts in all (XDS_ETOOBIG past either).
  * dcmfetch_one then sends one C-GET per instance on that association;
  * dcmfetch_close releases it.  TCP_NODELAY is set on the association.
  *
@@ -84,9 +84,9 @@ struct dcmfetch_inst {
 struct dcmfetch;
 
 /*
- * Open the association.  DCMSHIM_OK with *out set; DCMSHIM_ENET when the
+ * Open the association.  XDS_OK with *out set; XDS_EUNAVAILABLE when the
  * PACS cannot be reached or refuses the association or Study Root GET;
- * DCMSHIM_ERANGE for too many contexts; DCMSHIM_EINVAL.
+ * XDS_ETOOBIG for too many contexts; XDS_EINVAL.
  */
 int	dcmfetch_open(const struct dcmfetch_peer *p,
 	    const struct dcmfetch_ctx *ctx, size_t nctx, struct dcmfetch **out,
@@ -97,11 +97,11 @@ int	dcmfetch_open(const struct dcmfetch_peer *p,
  * Refuses more than max_bytes (the Part 10 file: File Meta and dataset;
  * 0: no bound) as they arrive: the connection is cut at the first PDV
  * past the bound (at most one PDV, our maximum PDU, written beyond it),
- * the association dropped, the file removed.  Returns DCMSHIM_OK;
- * DCMSHIM_ERANGE over max_bytes; DCMSHIM_ENOTFOUND when the PACS answered
- * without sending the instance; DCMSHIM_EPARSE when it sent another
- * instance; DCMSHIM_EINVAL when no context of the association fits its
- * SOP class; DCMSHIM_ENET when the association failed; DCMSHIM_EIO for
+ * the association dropped, the file removed.  Returns XDS_OK;
+ * XDS_ETOOBIG over max_bytes; XDS_ENOTFOUND when the PACS answered
+ * without sending the instance; XDS_EFORMAT when it sent another
+ * instance; XDS_EINVAL when no context of the association fits its
+ * SOP class; XDS_EUNAVAILABLE when the association failed; XDS_EIO for
  * out_path.  On failure out_path does not exist.  After any failure but
  * ENOTFOUND and EINVAL the association may be gone: see dcmfetch_alive.
  */

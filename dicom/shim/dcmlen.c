@@ -104,7 +104,7 @@ fail_len(struct walk *w, unsigned g, unsigned e, uint32_t n)
 		snprintf(w->err, w->errlen, "element (%04X,%04X) declares %lu "
 		    "bytes, %zu remain", g, e, (unsigned long)n,
 		    w->len - w->pos);
-	return DCMSHIM_EPARSE;
+	return XDS_EFORMAT;
 }
 
 static int
@@ -112,7 +112,7 @@ fail_at(struct walk *w, const char *what)
 {
 	if (w->err != NULL && w->errlen > 0)
 		snprintf(w->err, w->errlen, "%s at offset %zu", what, w->pos);
-	return DCMSHIM_EPARSE;
+	return XDS_EFORMAT;
 }
 
 static int
@@ -124,7 +124,7 @@ push(struct walk *w, size_t end, enum kind k, enum enc e)
 	w->stack[w->depth].kind = k;
 	w->stack[w->depth].enc = e;
 	w->depth++;
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 /* (FFFE,xxxx): a 4-byte length and no VR, in the container's encoding. */
@@ -142,13 +142,13 @@ item_tag(struct walk *w, unsigned e, enum enc enc)
 			d--;
 		if (d > 0)
 			w->depth = d - 1;
-		return DCMSHIM_OK;
+		return XDS_OK;
 	}
 	if (e == 0xE00D) {
 		if (w->depth > 0 && w->stack[w->depth - 1].kind == K_ITEM &&
 		    w->stack[w->depth - 1].end == SIZE_MAX)
 			w->depth--;
-		return DCMSHIM_OK;
+		return XDS_OK;
 	}
 	if (n == UNDEF) {
 		if (e == 0xE000 && (w->depth == 0 ||
@@ -162,7 +162,7 @@ item_tag(struct walk *w, unsigned e, enum enc enc)
 	    w->stack[w->depth - 1].kind != K_PIXSEQ))
 		return push(w, w->pos + n, K_ITEM, enc);
 	w->pos += n;
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 /*
@@ -185,7 +185,7 @@ walk(struct walk *w, enum enc base, int meta)
 		    w->pos >= w->stack[w->depth - 1].end)
 			w->depth--;
 		if (w->pos >= w->len)
-			return DCMSHIM_OK;	/* the end of the data */
+			return XDS_OK;	/* the end of the data */
 		enc = w->depth > 0 ? w->stack[w->depth - 1].enc : base;
 		explicit = enc != ENC_IMPLICIT_LE;
 		if (w->len - w->pos < 8)
@@ -197,11 +197,11 @@ walk(struct walk *w, enum enc base, int meta)
 		 * without one as long as the group is 0002 */
 		if (meta && w->depth == 0 && (w->meta_end > 0 ?
 		    w->pos >= w->meta_end : g != 0x0002))
-			return DCMSHIM_OK;
+			return XDS_OK;
 		if (g == 0xFFFE) {
 			int rc = item_tag(w, e, enc);
 
-			if (rc != DCMSHIM_OK)
+			if (rc != XDS_OK)
 				return rc;
 			continue;
 		}
@@ -230,7 +230,7 @@ walk(struct walk *w, enum enc base, int meta)
 				rc = push(w, SIZE_MAX, K_SQ, ENC_IMPLICIT_LE);
 			else
 				rc = push(w, SIZE_MAX, K_SQ, enc);
-			if (rc != DCMSHIM_OK)
+			if (rc != XDS_OK)
 				return rc;
 			continue;
 		}
@@ -250,7 +250,7 @@ walk(struct walk *w, enum enc base, int meta)
 		    u16(w->p + w->pos + 2, enc) == 0xE000)) {
 			int rc = push(w, w->pos + n, K_SQ, enc);
 
-			if (rc != DCMSHIM_OK)
+			if (rc != XDS_OK)
 				return rc;
 			continue;
 		}
@@ -283,7 +283,7 @@ dcmshim_lencheck(const void *buf, size_t len, int *deflated, char *err,
 	if (buf == NULL && len > 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "no input");
-		return DCMSHIM_EINVAL;
+		return XDS_EINVAL;
 	}
 	if (deflated != NULL)
 		*deflated = 0;
@@ -298,7 +298,7 @@ dcmshim_lencheck(const void *buf, size_t len, int *deflated, char *err,
 		return walk(&w, guess(w.p, len), 0);	/* no meta header */
 	/* The meta header: group 0002, explicit VR LE (DCMTK also takes an
 	 * implicit one). */
-	if ((rc = walk(&w, guess(w.p + w.pos, len - w.pos), 1)) != DCMSHIM_OK)
+	if ((rc = walk(&w, guess(w.p + w.pos, len - w.pos), 1)) != XDS_OK)
 		return rc;
 	w.depth = 0;
 	n = strlen(w.ts);
@@ -307,7 +307,7 @@ dcmshim_lencheck(const void *buf, size_t len, int *deflated, char *err,
 	if (strcmp(w.ts, "1.2.840.10008.1.2.1.99") == 0) {
 		if (deflated != NULL)
 			*deflated = 1;
-		return DCMSHIM_OK;	/* check the inflated copy */
+		return XDS_OK;	/* check the inflated copy */
 	}
 	if (strcmp(w.ts, "1.2.840.10008.1.2") == 0)
 		return walk(&w, ENC_IMPLICIT_LE, 0);
@@ -331,11 +331,11 @@ dcmshim_lencheck_file(const char *path, int *deflated, char *err,
 	if (path == NULL) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "no input");
-		return DCMSHIM_EINVAL;
+		return XDS_EINVAL;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) != 0) {
-		rc = DCMSHIM_EIO;
+		rc = XDS_EIO;
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	} else if (st.st_size == 0)
@@ -343,7 +343,7 @@ dcmshim_lencheck_file(const char *path, int *deflated, char *err,
 	else if ((uintmax_t)st.st_size > SIZE_MAX ||
 	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
 	    0)) == MAP_FAILED) {
-		rc = errno == ENOMEM ? DCMSHIM_ENOMEM : DCMSHIM_EIO;
+		rc = errno == ENOMEM ? XDS_ENOMEM : XDS_EIO;
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot map: %s", path,
 			    strerror(errno));

@@ -15,7 +15,7 @@ extern "C" {
  * dcmshim.cc: the element lengths of path checked (dcmshim_lencheck_file),
  * then for a deflated file those of its inflated copy (dcmshim_undeflate,
  * at most limit bytes): *fd that copy (DCMTK reads it instead of path) or
- * -1.  DCMSHIM_EPARSE naming the element for a length past the end, and
+ * -1.  XDS_EFORMAT naming the element for a length past the end, and
  * for a deflated dataset dcmshim_undeflate cannot find (DCMTK would
  * inflate it with no length checked).  On error *fd is -1.
  */

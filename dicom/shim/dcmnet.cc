@@ -281,7 +281,7 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 	std::snprintf(ps, sizeof ps, "%d", port);
 	if ((gai = getaddrinfo(host, ps, &hints, &res)) != 0) {
 		fail(err, errlen, std::string(host) + ": " + gai_strerror(gai));
-		return DCMSHIM_ENET;
+		return XDS_EUNAVAILABLE;
 	}
 	for (ai = res; ai != nullptr; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
@@ -299,7 +299,7 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 	if (fd < 0) {
 		fail(err, errlen, std::string(host) + ":" + ps + ": " +
 		    std::strerror(errno));
-		return DCMSHIM_ENET;
+		return XDS_EUNAVAILABLE;
 	}
 	{
 		struct sockaddr_storage ss;
@@ -311,7 +311,7 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 			    ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
 	*lfd = fd;
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 // One association in its own thread; the SCP object lives as long.
@@ -453,7 +453,7 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 			fail(err, errlen, "SCP: host, AE title (1-16 characters), "
 			    "tmp_dir, callback and max_associations >= 1 are "
 			    "required");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		s = new dcmshim_scp();
 		s->ae = o->ae_title;
@@ -470,7 +470,7 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 			return rc;
 		}
 		*out = s;
-		return DCMSHIM_OK;
+		return XDS_OK;
 	} catch (...) {
 		delete s;
 		return dcmshim_exception(err, errlen,
@@ -488,7 +488,7 @@ extern "C" int
 dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 {
 	T_ASC_Network *net = nullptr;
-	int rc = DCMSHIM_OK;
+	int rc = XDS_OK;
 
 	try {
 		OFCondition c;
@@ -502,14 +502,14 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 		if (c.bad()) {
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
-			return DCMSHIM_ENET;
+			return XDS_EUNAVAILABLE;
 		}
 		if ((c = ASC_setTransportLayer(net, new QuickAckLayer(),
 		    1)).bad()) {
 			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
-			return DCMSHIM_ENET;
+			return XDS_EUNAVAILABLE;
 		}
 		while (!s->stop.load()) {
 			struct pollfd pfd = { s->lfd, POLLIN, 0 };

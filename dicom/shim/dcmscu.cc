@@ -29,10 +29,10 @@ copy_uid(const OFString &v, char *out, const char *what, char *err,
 	if (!dcmshim_uid_valid(v.c_str())) {
 		std::string m = std::string("KOS: invalid ") + what;
 		dcmshim_seterr(err, errlen, m.c_str());
-		return DCMSHIM_EPARSE;
+		return XDS_EFORMAT;
 	}
 	std::snprintf(out, DCMSHIM_UI_SZ, "%s", v.c_str());
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 }	// namespace
@@ -51,21 +51,21 @@ dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
 
 		if (path == nullptr || out == nullptr || fn == nullptr) {
 			dcmshim_seterr(err, errlen, "KOS: bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		std::memset(out, 0, sizeof *out);
 		if ((c = ff.loadFile(path)).bad()) {
 			std::string m = std::string(path) + ": " + c.text();
 			dcmshim_seterr(err, errlen, m.c_str());
-			return c == EC_InvalidFilename ? DCMSHIM_EIO :
-			    DCMSHIM_EPARSE;
+			return c == EC_InvalidFilename ? XDS_EIO :
+			    XDS_EFORMAT;
 		}
 		if ((c = doc.read(*ff.getDataset())).bad() ||
 		    doc.getDocumentType() !=
 		    DSRTypes::DT_KeyObjectSelectionDocument) {
 			dcmshim_seterr(err, errlen, "not a Key Object Selection "
 			    "document");
-			return DCMSHIM_EPARSE;
+			return XDS_EFORMAT;
 		}
 		DSRSOPInstanceReferenceList &ev =
 		    doc.getCurrentRequestedProcedureEvidence();
@@ -77,7 +77,7 @@ dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
 				dcmshim_seterr(err, errlen, "KOS: evidence item "
 				    "without study, series, class or instance "
 				    "UID");
-				return DCMSHIM_EPARSE;
+				return XDS_EFORMAT;
 			}
 			ev.getRetrieveLocationUID(loc);
 			if (n == 0) {
@@ -91,29 +91,29 @@ dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
 			    loc != out->location_uid) {
 				dcmshim_seterr(err, errlen, "KOS: references to "
 				    "more than one study or retrieve location");
-				return DCMSHIM_EPARSE;
+				return XDS_EFORMAT;
 			}
 			if (!dcmshim_uid_valid(series.c_str()) ||
 			    !dcmshim_uid_valid(cls.c_str()) ||
 			    !dcmshim_uid_valid(sop.c_str())) {
 				dcmshim_seterr(err, errlen, "KOS: reference with "
 				    "an invalid UID");
-				return DCMSHIM_EPARSE;
+				return XDS_EFORMAT;
 			}
 			if (fn(arg, series.c_str(), cls.c_str(), sop.c_str()) !=
 			    0) {
 				dcmshim_seterr(err, errlen, "KOS: too many "
 				    "references");
-				return DCMSHIM_ERANGE;
+				return XDS_ETOOBIG;
 			}
 			n++;
 		}
 		if (n == 0) {
 			dcmshim_seterr(err, errlen, "KOS: no referenced instances");
-			return DCMSHIM_ENOTFOUND;
+			return XDS_ENOTFOUND;
 		}
 		out->nrefs = n;
-		return DCMSHIM_OK;
+		return XDS_OK;
 	} catch (...) {
 		return dcmshim_exception(err, errlen);
 	}
@@ -137,12 +137,12 @@ dcmshim_store_scu(const struct dcmshim_scu_opts *o, const char *const *paths,
 		    o->port > 65535 || (n > 0 && (paths == nullptr ||
 		    status == nullptr))) {
 			dcmshim_seterr(err, errlen, "C-STORE SCU: bad argument");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		for (i = 0; i < n; i++)
 			status[i] = -1;
 		if (n == 0)
-			return DCMSHIM_OK;
+			return XDS_OK;
 		// One presentation context per (SOP class, transfer syntax)
 		// pair, offering the file's own syntax: no transcoding.
 		for (i = 0; i < n; i++) {
@@ -159,7 +159,7 @@ dcmshim_store_scu(const struct dcmshim_scu_opts *o, const char *const *paths,
 					dcmshim_seterr(err, errlen, "C-STORE SCU: "
 					    "more than 128 SOP class/transfer "
 					    "syntax pairs");
-					return DCMSHIM_ERANGE;
+					return XDS_ETOOBIG;
 				}
 				ctx.push_back(p);
 			}
@@ -185,22 +185,22 @@ dcmshim_store_scu(const struct dcmshim_scu_opts *o, const char *const *paths,
 			if ((c = scu.addPresentationContext(ctx[j].first.c_str(),
 			    ts)).bad()) {
 				dcmshim_seterr(err, errlen, c.text());
-				return DCMSHIM_EINTERNAL;
+				return XDS_EINTERNAL;
 			}
 		}
 		if ((c = scu.initNetwork()).bad()) {
 			std::string m = std::string("C-STORE SCU: ") + c.text();
 			dcmshim_seterr(err, errlen, m.c_str());
-			return DCMSHIM_ENET;
+			return XDS_EUNAVAILABLE;
 		}
 		if ((c = scu.negotiateAssociation()).bad()) {
 			std::string m = std::string("association with ") +
 			    o->called_ae + "@" + o->host + ":" +
 			    std::to_string(o->port) + ": " + c.text();
 			dcmshim_seterr(err, errlen, m.c_str());
-			return DCMSHIM_ENET;
+			return XDS_EUNAVAILABLE;
 		}
-		rc = DCMSHIM_OK;
+		rc = XDS_OK;
 		for (i = 0; i < n; i++) {
 			T_ASC_PresentationContextID pc;
 			Uint16 rsp = 0;
@@ -215,14 +215,14 @@ dcmshim_store_scu(const struct dcmshim_scu_opts *o, const char *const *paths,
 				std::string m = std::string("C-STORE ") +
 				    paths[i] + ": " + c.text();
 				dcmshim_seterr(err, errlen, m.c_str());
-				rc = DCMSHIM_ENET;
+				rc = XDS_EUNAVAILABLE;
 				break;
 			} else
 				status[i] = rsp;
 			if (o->on_sent != nullptr)
 				o->on_sent(o->arg, i, status[i]);
 		}
-		if (rc == DCMSHIM_OK)
+		if (rc == XDS_OK)
 			scu.releaseAssociation();
 		else
 			scu.abortAssociation();

@@ -39,11 +39,11 @@ dcmshim_exception(char *err, size_t errlen, const char *what) noexcept
 		throw;
 	} catch (const std::bad_alloc &) {
 		dcmshim_seterr(err, errlen, "out of memory");
-		return DCMSHIM_ENOMEM;
+		return XDS_ENOMEM;
 	} catch (...) {
 		dcmshim_seterr(err, errlen, what != nullptr ? what :
 		    "internal error in DCMTK");
-		return DCMSHIM_EINTERNAL;
+		return XDS_EINTERNAL;
 	}
 }
 
@@ -67,10 +67,10 @@ copy_out(const OFString &v, char *out, size_t outlen, const char *what,
 		std::string m = std::string(what) + ": value longer than " +
 		    std::to_string(outlen - 1) + " characters";
 		dcmshim_seterr(err, errlen, m.c_str());
-		return DCMSHIM_ERANGE;
+		return XDS_ETOOBIG;
 	}
 	std::memcpy(out, v.c_str(), v.length() + 1);
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 // An optional string attribute: empty when absent.
@@ -82,7 +82,7 @@ get_opt(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen,
 
 	out[0] = '\0';
 	if (it->findAndGetOFStringArray(tag, v, OFFalse).bad())
-		return DCMSHIM_OK;
+		return XDS_OK;
 	return copy_out(v, out, outlen, what, err, errlen);
 }
 
@@ -97,16 +97,16 @@ get_uid(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen,
 	if (it->findAndGetOFString(tag, v).bad() || v.empty()) {
 		std::string m = std::string("missing ") + what;
 		dcmshim_seterr(err, errlen, m.c_str());
-		return DCMSHIM_ENOTFOUND;
+		return XDS_ENOTFOUND;
 	}
-	if ((rc = copy_out(v, out, outlen, what, err, errlen)) != DCMSHIM_OK)
+	if ((rc = copy_out(v, out, outlen, what, err, errlen)) != XDS_OK)
 		return rc;
 	if (!dcmshim_uid_valid(out)) {
 		std::string m = std::string(what) + ": not a valid UID";
 		dcmshim_seterr(err, errlen, m.c_str());
-		return DCMSHIM_EPARSE;
+		return XDS_EFORMAT;
 	}
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 // An optional string attribute whose overlong value just means "unknown".
@@ -210,7 +210,7 @@ extract(DcmFileFormat &ff, struct dcmshim_info *out, char *err, size_t errlen)
 				out->nother++;
 		}
 	}
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 /*
@@ -234,11 +234,11 @@ dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
 
 	if (buf == nullptr || out == nullptr) {
 		dcmshim_seterr(err, errlen, "no input");
-		return DCMSHIM_EINVAL;
+		return XDS_EINVAL;
 	}
 	if ((fd = memfd_create("dcmshim", MFD_CLOEXEC)) < 0) {
 		dcmshim_seterr(err, errlen, std::strerror(errno));
-		return DCMSHIM_EIO;
+		return XDS_EIO;
 	}
 	while (off < len) {
 		if ((n = write(fd, p + off, len - off)) < 0) {
@@ -246,7 +246,7 @@ dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
 				continue;
 			dcmshim_seterr(err, errlen, std::strerror(errno));
 			close(fd);
-			return errno == ENOMEM ? DCMSHIM_ENOMEM : DCMSHIM_EIO;
+			return errno == ENOMEM ? XDS_ENOMEM : XDS_EIO;
 		}
 		off += (size_t)n;
 	}
@@ -309,12 +309,12 @@ dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 
 	*fd = -1;
 	if ((fp = std::fopen(path, "rb")) == nullptr)
-		return undeflate_fail(DCMSHIM_EIO, std::string(path) + ": " +
+		return undeflate_fail(XDS_EIO, std::string(path) + ": " +
 		    std::strerror(errno), fd, err, errlen);
 	if (std::fseek(fp, 128, SEEK_SET) != 0 || std::fread(b, 1, 4, fp) != 4 ||
 	    std::memcmp(b, "DICM", 4) != 0) {
 		std::fclose(fp);
-		return DCMSHIM_OK;	// no meta header: not deflated
+		return XDS_OK;	// no meta header: not deflated
 	}
 	// The meta header: explicit VR little endian group 0002 elements,
 	// copied but for the group length and the transfer syntax.
@@ -366,9 +366,9 @@ dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 	}
 	std::fclose(fp);
 	if (ts != UID_DeflatedExplicitVRLittleEndianTransferSyntax)
-		return DCMSHIM_OK;
+		return XDS_OK;
 	if (bad)
-		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		return undeflate_fail(XDS_EFORMAT, std::string(path) +
 		    ": bad file meta information", fd, err, errlen);
 
 	std::string head(128, '\0');
@@ -381,8 +381,8 @@ dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 	head.append(meta);
 	if ((*fd = memfd_create("dcmshim-inflated", MFD_CLOEXEC)) < 0 ||
 	    write_all(*fd, head.data(), head.size()) != 0)
-		return undeflate_fail(errno == ENOMEM ? DCMSHIM_ENOMEM :
-		    DCMSHIM_EIO, std::strerror(errno), fd, err, errlen);
+		return undeflate_fail(errno == ENOMEM ? XDS_ENOMEM :
+		    XDS_EIO, std::strerror(errno), fd, err, errlen);
 
 	DcmInputFileStream is(path, off);
 	unsigned long long total = 0;
@@ -390,24 +390,24 @@ dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 	offile_off_t got;
 
 	if (is.status().bad() || is.installCompressionFilter(ESC_zlib).bad())
-		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		return undeflate_fail(XDS_EFORMAT, std::string(path) +
 		    ": cannot inflate", fd, err, errlen);
 	while (!is.eos() && is.status().good()) {
 		if ((got = is.read(&chunk[0], (offile_off_t)chunk.size())) <= 0)
 			break;
 		if ((total += (unsigned long long)got) > limit)
-			return undeflate_fail(DCMSHIM_ERANGE, std::string(path) +
+			return undeflate_fail(XDS_ETOOBIG, std::string(path) +
 			    ": deflated dataset larger than " +
 			    std::to_string(limit >> 20) + " MiB once inflated",
 			    fd, err, errlen);
 		if (write_all(*fd, chunk.data(), (size_t)got) != 0)
-			return undeflate_fail(errno == ENOMEM ? DCMSHIM_ENOMEM :
-			    DCMSHIM_EIO, std::strerror(errno), fd, err, errlen);
+			return undeflate_fail(errno == ENOMEM ? XDS_ENOMEM :
+			    XDS_EIO, std::strerror(errno), fd, err, errlen);
 	}
 	if (is.status().bad())
-		return undeflate_fail(DCMSHIM_EPARSE, std::string(path) +
+		return undeflate_fail(XDS_EFORMAT, std::string(path) +
 		    ": " + is.status().text(), fd, err, errlen);
-	return DCMSHIM_OK;
+	return XDS_OK;
 }
 
 extern "C" int
@@ -419,9 +419,9 @@ dcmshim_prepare(const char *path, unsigned long long limit, int *fd,
 
 	*fd = -1;
 	if ((rc = dcmshim_lencheck_file(path, &deflated, err, errlen)) !=
-	    DCMSHIM_OK ||
+	    XDS_OK ||
 	    (rc = dcmshim_undeflate(path, limit, fd, err, errlen)) !=
-	    DCMSHIM_OK)
+	    XDS_OK)
 		return rc;
 	if (*fd >= 0) {
 		std::snprintf(inflated, sizeof inflated, "/proc/self/fd/%d",
@@ -431,9 +431,9 @@ dcmshim_prepare(const char *path, unsigned long long limit, int *fd,
 		// DCMTK would inflate it with no length checked
 		dcmshim_seterr(err, errlen, "deflated dataset behind a file "
 		    "meta header that cannot be read");
-		rc = DCMSHIM_EPARSE;
+		rc = XDS_EFORMAT;
 	}
-	if (rc != DCMSHIM_OK && *fd >= 0) {
+	if (rc != XDS_OK && *fd >= 0) {
 		close(*fd);
 		*fd = -1;
 	}
@@ -449,7 +449,7 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 
 	if (path == nullptr || out == nullptr) {
 		dcmshim_seterr(err, errlen, "no input");
-		return DCMSHIM_EINVAL;
+		return XDS_EINVAL;
 	}
 	try {
 		DcmFileFormat ff;
@@ -459,9 +459,9 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 			std::string m = std::string(path) + ": " +
 			    std::strerror(errno);
 			dcmshim_seterr(err, errlen, m.c_str());
-			rc = DCMSHIM_EIO;
+			rc = XDS_EIO;
 		} else if ((rc = dcmshim_prepare(path, DCMSHIM_MAX_TRANSCODE,
-		    &fd, err, errlen)) == DCMSHIM_OK) {
+		    &fd, err, errlen)) == XDS_OK) {
 			if (fd >= 0) {
 				std::snprintf(inflated, sizeof inflated,
 				    "/proc/self/fd/%d", fd);
@@ -472,12 +472,12 @@ dcmshim_parse_file(const char *path, struct dcmshim_info *out, char *err,
 			if (c.bad()) {
 				dcmshim_seterr(err, errlen, c.text());
 				rc = c == EC_InvalidFilename ||
-				    c == EC_IllegalCall ? DCMSHIM_EIO :
-				    DCMSHIM_EPARSE;
+				    c == EC_IllegalCall ? XDS_EIO :
+				    XDS_EFORMAT;
 			} else
 				rc = extract(ff, out, err, errlen);
 			// the file's syntax, not the one it was read in
-			if (rc == DCMSHIM_OK && fd >= 0)
+			if (rc == XDS_OK && fd >= 0)
 				std::snprintf(out->transfer_syntax,
 				    sizeof out->transfer_syntax, "%s",
 				    UID_DeflatedExplicitVRLittleEndianTransferSyntax);
@@ -537,7 +537,7 @@ dcmshim_uid_new(const char *root, char *out, size_t outlen, char *err,
 		    std::strlen(root) > 24) {
 			dcmshim_seterr(err, errlen, "UID root must be a valid "
 			    "UID of at most 24 characters");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		if (std::strcmp(root, "2.25") == 0) {
 			unsigned __int128 v = 0;
@@ -547,7 +547,7 @@ dcmshim_uid_new(const char *root, char *out, size_t outlen, char *err,
 
 			if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
 				dcmshim_seterr(err, errlen, "getrandom failed");
-				return DCMSHIM_EIO;
+				return XDS_EIO;
 			}
 			rnd[6] = (unsigned char)((rnd[6] & 0x0f) | 0x40); // v4
 			rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
@@ -565,7 +565,7 @@ dcmshim_uid_new(const char *root, char *out, size_t outlen, char *err,
 			dcmGenerateUniqueIdentifier(buf, root);
 		if (!dcmshim_uid_valid(buf)) {
 			dcmshim_seterr(err, errlen, "generated UID is invalid");
-			return DCMSHIM_EINTERNAL;
+			return XDS_EINTERNAL;
 		}
 		return copy_out(OFString(buf), out, outlen, "UID", err, errlen);
 	} catch (...) {
@@ -580,7 +580,7 @@ kos_fail(const OFCondition &c, const char *what, char *err, size_t errlen)
 	std::string m = std::string(what) + ": " + c.text();
 
 	dcmshim_seterr(err, errlen, m.c_str());
-	return DCMSHIM_EINTERNAL;
+	return XDS_EINTERNAL;
 }
 
 extern "C" int
@@ -604,7 +604,7 @@ dcmshim_kos_write(const struct dcmshim_kos *k, const char *path,
 			dcmshim_seterr(err, errlen, "KOS: study UID, at least one "
 			    "reference, retrieve AE title and a valid retrieve "
 			    "location UID are required");
-			return DCMSHIM_EINVAL;
+			return XDS_EINVAL;
 		}
 		h = k->header;
 		if ((rc = dcmshim_uid_new(k->uid_root, series, sizeof series, err,
@@ -644,7 +644,7 @@ dcmshim_kos_write(const struct dcmshim_kos *k, const char *path,
 			    !dcmshim_uid_valid(r->sop_uid)) {
 				dcmshim_seterr(err, errlen, "KOS: reference with "
 				    "an invalid UID");
-				return DCMSHIM_EINVAL;
+				return XDS_EINVAL;
 			}
 			if (t.addContentItem(DSRTypes::RT_contains,
 			    DSRTypes::VT_Image, i == 0 ? DSRTypes::AM_belowCurrent :
@@ -674,7 +674,7 @@ dcmshim_kos_write(const struct dcmshim_kos *k, const char *path,
 		if ((c = ff.saveFile(path, EXS_LittleEndianExplicit)).bad()) {
 			std::string m = std::string(path) + ": " + c.text();
 			dcmshim_seterr(err, errlen, m.c_str());
-			return DCMSHIM_EIO;
+			return XDS_EIO;
 		}
 		return copy_out(OFString(inst), sop_uid, sop_uidlen,
 		    "SOPInstanceUID", err, errlen);

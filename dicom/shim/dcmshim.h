@@ -2,31 +2,27 @@
  * dcmshim.h: the plain C face of DCMTK.
  *
  * Only the C++17 files of dicom/ include DCMTK, and no exception crosses
- * into C (one rule for that: dcmshim_exception in dcmshim_int.h).  Every function returns a status from
- * enum dcmshim_status and writes text for the caller into err.  Outputs go
- * into caller buffers of fixed, documented size.
+ * into C (one rule for that: dcmshim_exception in dcmshim_int.h).
+ * Every function returns an enum xds_status (status.h) and writes text
+ * for the caller into err: XDS_EIO for a file or socket, XDS_EFORMAT for
+ * input that is not DICOM, truncated or of bad lengths, XDS_ENOTFOUND for
+ * a required attribute that is missing, XDS_ETOOBIG for a value longer
+ * than its bound, XDS_EUNAVAILABLE for the network (a listener that
+ * cannot be set up, a peer that cannot be reached or refuses),
+ * XDS_EUNSUPPORTED for no codec for a transfer syntax, XDS_EINVAL for a
+ * bad argument, XDS_EINTERNAL when DCMTK threw or failed unexpectedly,
+ * XDS_ENOMEM.  Outputs go into caller buffers of fixed, documented size.
  */
 #ifndef XDS_DCMSHIM_H
 #define XDS_DCMSHIM_H
 
 #include <stddef.h>
 
+#include "status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-enum dcmshim_status {
-	DCMSHIM_OK = 0,
-	DCMSHIM_EIO = -1,		/* file or socket */
-	DCMSHIM_EPARSE = -2,		/* not DICOM, truncated, bad lengths */
-	DCMSHIM_ENOTFOUND = -3,		/* a required attribute is missing */
-	DCMSHIM_ERANGE = -4,		/* a value longer than its bound */
-	DCMSHIM_ENOMEM = -5,
-	DCMSHIM_EINTERNAL = -6,		/* DCMTK threw or failed unexpectedly */
-	DCMSHIM_EINVAL = -7,		/* bad argument */
-	DCMSHIM_ENET = -8,		/* network initialisation */
-	DCMSHIM_EUNSUPPORTED = -9	/* no codec for that transfer syntax */
-};
 
 #define DCMSHIM_UI_SZ		65	/* UI: 64 characters */
 #define DCMSHIM_LO_SZ		65	/* LO: 64 characters */
@@ -67,13 +63,13 @@ struct dcmshim_info {
 
 /*
  * Parse a DICOM Part 10 file (or a bare dataset) in memory / on disk up
- * to the pixel data and fill out.  DCMSHIM_EPARSE for bytes that are not
- * DICOM, DCMSHIM_ENOTFOUND when one of the four UIDs is missing or empty,
- * DCMSHIM_ERANGE when a value is longer than its field.  Every element
+ * to the pixel data and fill out.  XDS_EFORMAT for bytes that are not
+ * DICOM, XDS_ENOTFOUND when one of the four UIDs is missing or empty,
+ * XDS_ETOOBIG when a value is longer than its field.  Every element
  * length is checked against the bytes there first (dcmshim_lencheck):
- * DCMSHIM_EPARSE naming the element.  A Deflated
+ * XDS_EFORMAT naming the element.  A Deflated
  * Explicit VR Little Endian file is inflated into memory first (DCMTK
- * checks no lengths inside a deflated stream): DCMSHIM_ERANGE past
+ * checks no lengths inside a deflated stream): XDS_ETOOBIG past
  * DCMSHIM_MAX_TRANSCODE inflated bytes.  Pure: no state.
  */
 int	dcmshim_parse_mem(const void *buf, size_t len, struct dcmshim_info *out,
@@ -93,11 +89,11 @@ int	dcmshim_parse_file(const char *path, struct dcmshim_info *out,
  * values (pixel data fragments too) stepped over.  A Deflated file's
  * dataset is not checked (*deflated set to 1, else 0; deflated may be
  * NULL): check the inflated copy (dcmshim_undeflate).
- * DCMSHIM_EPARSE with "element (gggg,eeee) declares N bytes, M remain"
+ * XDS_EFORMAT with "element (gggg,eeee) declares N bytes, M remain"
  * when a defined length runs past the end, for a truncated element header,
- * or for nesting deeper than DCMSHIM_LEN_MAX_DEPTH; DCMSHIM_OK otherwise
+ * or for nesting deeper than DCMSHIM_LEN_MAX_DEPTH; XDS_OK otherwise
  * (the end of the data ends the walk, open containers included).  Pure.
- * The _file form maps path read-only (DCMSHIM_EIO when it cannot).
+ * The _file form maps path read-only (XDS_EIO when it cannot).
  */
 #define DCMSHIM_LEN_MAX_DEPTH	256
 int	dcmshim_lencheck(const void *buf, size_t len, int *deflated,
@@ -201,9 +197,9 @@ void	dcmshim_scp_free(struct dcmshim_scp *scp);
 /*
  * Consumer side (dcmscu.cc).  Read a KOS manifest at path: fn is called
  * for each referenced instance of its Current Requested Procedure
- * Evidence (a nonzero return ends the walk with DCMSHIM_ERANGE); out gets
+ * Evidence (a nonzero return ends the walk with XDS_ETOOBIG); out gets
  * the study and the Retrieve Location UID (empty when absent).  All
- * references must name one study and one location (DCMSHIM_EPARSE).
+ * references must name one study and one location (XDS_EFORMAT).
  */
 struct dcmshim_kos_info {
 	char	study_uid[DCMSHIM_UI_SZ];
@@ -223,7 +219,7 @@ int	dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
  * 0xB... warning, other failure), -2 when the peer refused its context,
  * -1 when not sent.  on_sent (may be NULL) is called after each file.
  * Returns 0 when the association ran to its end (read status[]), else an
- * enum dcmshim_status with the reason in err.
+ * enum xds_status with the reason in err.
  */
 #define DCMSHIM_SCU_MAX_CONTEXTS	128
 struct dcmshim_scu_opts {
@@ -267,12 +263,12 @@ int	dcmshim_can_transcode(const char *from_ts, const char *to_ts);
  * Equal syntaxes: rewritten without decoding (any known syntax).
  * The whole dataset is decoded in memory: inputs over
  * DCMSHIM_MAX_TRANSCODE bytes, or whose decoded pixel data would be
- * (Rows x Columns x Samples x BitsAllocated x Frames), -> DCMSHIM_ERANGE.
- * DCMSHIM_EUNSUPPORTED when to_ts is unknown, when dcmshim_can_transcode()
+ * (Rows x Columns x Samples x BitsAllocated x Frames), -> XDS_ETOOBIG.
+ * XDS_EUNSUPPORTED when to_ts is unknown, when dcmshim_can_transcode()
  * is 0, or when the codec cannot take this image (err says why);
- * DCMSHIM_EPARSE for a file that is not DICOM or is truncated;
- * DCMSHIM_EIO for file errors, out_path existing included (that file is
- * left alone); DCMSHIM_EINVAL for NULL arguments or a to_ts that is not a
+ * XDS_EFORMAT for a file that is not DICOM or is truncated;
+ * XDS_EIO for file errors, out_path existing included (that file is
+ * left alone); XDS_EINVAL for NULL arguments or a to_ts that is not a
  * UID.  out_path is removed on any error after it was created.
  * Thread-safe.
  */

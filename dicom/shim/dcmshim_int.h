@@ -19,8 +19,8 @@ void	dcmshim_seterr(char *err, size_t errlen, const char *msg);
 //	} catch (...) {
 //		rc = dcmshim_exception(err, errlen);
 //	}
-// DCMSHIM_ENOMEM with "out of memory" for std::bad_alloc, otherwise
-// DCMSHIM_EINTERNAL with what ("internal error in DCMTK" when null).
+// XDS_ENOMEM with "out of memory" for std::bad_alloc, otherwise
+// XDS_EINTERNAL with what ("internal error in DCMTK" when null).
 int	dcmshim_exception(char *err, size_t errlen,
 	    const char *what = nullptr) noexcept;
 

@@ -12,6 +12,10 @@
 #ifndef XDS_STATUS_H
 #define XDS_STATUS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum xds_status {
 	XDS_OK = 0,
 	XDS_ERR = -1,		/* failed; err says why (no finer class) */
@@ -60,5 +64,9 @@ enum xds_actor {
  * XDSRegistryError).  Static storage.
  */
 const char *xds_status_errcode(int st, enum xds_actor who);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
