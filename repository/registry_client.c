@@ -152,11 +152,13 @@ registry_client_parse_response(const char *xml, size_t len,
 	return rc;
 }
 
+/* No usable answer: the RegistryError a repository reports for it. */
 static int
 unavailable(struct rim_errors *errs, const char *why)
 {
-	if (rim_errors_add(errs, 0, ERR_REGISTRY_NOT_AVAILABLE, NULL,
-	    "document registry not available: %.300s", why) != 0)
+	if (rim_errors_add(errs, 0, xds_status_errcode(XDS_EUNAVAILABLE,
+	    XDS_ACTOR_REPOSITORY), NULL, "document registry not available: "
+	    "%.300s", why) != 0)
 		return XDS_ENOMEM;
 	return XDS_EUNAVAILABLE;
 }

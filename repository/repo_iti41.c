@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mtom.h"
 #include "repository_int.h"
+#include "status.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -602,8 +603,9 @@ nomem:
 fail:
 	rollback(&p);
 	if (p.toobig) {
-		xact_add_error(x, ERR_REPOSITORY_OUT_OF_RESOURCES);
 		ret = XDS_ETOOBIG;	/* 413 with a Sender fault */
+		xact_add_error(x, xds_status_errcode(ret,
+		    XDS_ACTOR_REPOSITORY));
 	}
 out:
 	free(uids);
