@@ -362,7 +362,7 @@ reg_iti62(void *actor, struct xact *x, const struct soap_request *req,
 	struct registry *reg = actor;
 	struct rim_errors errs;
 	const char **ids = NULL;
-	size_t	 nids = 0, i;
+	size_t	 nids = 0;
 	char	 err[512];
 	int	 rc, ret = -1;
 
@@ -380,21 +380,8 @@ reg_iti62(void *actor, struct xact *x, const struct soap_request *req,
 		if (nids > 0)
 			xact_set_object(x, ids[0]);
 		rc = delete_refs(reg, ids, nids, &errs, err, sizeof err);
-		if (rc < 0) {
-			log_warnx("registry: ITI-62: %s", err);
-			rim_errors_free(&errs);
-			rim_errors_init(&errs);
-			if (rim_errors_add(&errs, 0, ERR_REGISTRY, NULL,
-			    "registry error: %s", err) != 0)
-				goto fault;
-			rc = 1;
-		}
 	}
-	for (i = 0; i < errs.n; i++)
-		if (!errs.v[i].warning)
-			xact_add_error(x, errs.v[i].code);
-	if (rim_write_registry_response(&reply->body, rc == 0 ? ST_SUCCESS :
-	    ST_FAILURE, &errs) != 0)
+	if (reg_respond(x, reply, rc, &errs, TXN_ITI62, err) != XDS_OK)
 		goto fault;
 	if (rc == 0)
 		log_info("registry: ITI-62 removed %zu objects", nids);

@@ -201,3 +201,26 @@ registry_patient_list(struct registry *r,
 	}
 	return 0;
 }
+
+int
+reg_respond(struct xact *x, struct soap_reply *reply, int rc,
+    struct rim_errors *errs, const char *txn, const char *err)
+{
+	size_t i;
+	int st;
+
+	if (rc < 0) {
+		log_warnx("registry: %s: %s", txn, err);
+		rim_errors_free(errs);
+		rim_errors_init(errs);
+		if ((st = rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
+		    "registry error: %s", err)) != XDS_OK)
+			return st;
+		rc = 1;
+	}
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].warning)
+			xact_add_error(x, errs->v[i].code);
+	return rim_write_registry_response(&reply->body, rc == 0 ?
+	    ST_SUCCESS : ST_FAILURE, errs);
+}

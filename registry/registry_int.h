@@ -47,6 +47,16 @@ int	submit_list(struct registry *, struct rim_list *l,
 int	delete_refs(struct registry *, const char *const *ids, size_t nids,
 	    struct rim_errors *errs, char *err, size_t errlen);
 
+/*
+ * The RegistryResponse of an ITI-42 or ITI-62 (txn) whose work returned
+ * rc: 0 done (Success), 1 refused with the reasons in errs, < 0 a failure
+ * of the registry itself (err; logged, it travels in the answer as
+ * XDSRegistryError in place of errs).  The error codes go on x.  XDS_OK,
+ * or XDS_ENOMEM (the handler faults).
+ */
+int	reg_respond(struct xact *x, struct soap_reply *reply, int rc,
+	    struct rim_errors *errs, const char *txn, const char *err);
+
 /* The current time as a UTC DTM YYYYMMDDhhmmss. */
 void	reg_now_dtm(char out[15]);
 

@@ -1224,7 +1224,6 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 	struct rim_errors errs;
 	xmlNode	*list;
 	char	 err[512];
-	size_t	 i;
 	int	 rc, ret = -1;
 
 	rim_list_init(&l);
@@ -1243,22 +1242,9 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 		    "metadata not accepted: %s", err) != 0)
 			goto fault;
 		rc = 1;
-	} else if ((rc = submit_list(reg, &l, &errs, x, err,
-	    sizeof err)) < 0) {
-		log_warnx("registry: ITI-42: %s", err);
-		/* A registry-side failure travels in the response. */
-		rim_errors_free(&errs);
-		rim_errors_init(&errs);
-		if (rim_errors_add(&errs, 0, ERR_REGISTRY, NULL,
-		    "registry error: %s", err) != 0)
-			goto fault;
-		rc = 1;
-	}
-	for (i = 0; i < errs.n; i++)
-		if (!errs.v[i].warning)
-			xact_add_error(x, errs.v[i].code);
-	if (rim_write_registry_response(&reply->body, rc == 0 ? ST_SUCCESS :
-	    ST_FAILURE, &errs) != 0)
+	} else
+		rc = submit_list(reg, &l, &errs, x, err, sizeof err);
+	if (reg_respond(x, reply, rc, &errs, TXN_ITI42, err) != XDS_OK)
 		goto fault;
 	if (rc == 0)
 		log_info("registry: ITI-42 stored submission %s", x->object);
