@@ -417,6 +417,65 @@ test_clock(void)
 	CU_ASSERT_EQUAL(clock_test_offset(), 0);
 }
 
+struct chunks {
+	size_t		 n, bytes;
+	unsigned char	 seen[100000];
+	size_t		 stop_after;	/* 0: never */
+};
+
+static int
+chunk_seen(void *arg, const void *p, size_t n, char *err, size_t errlen)
+{
+	struct chunks *c = arg;
+
+	CU_ASSERT(n <= 4096);
+	if (c->bytes + n <= sizeof c->seen)
+		memcpy(c->seen + c->bytes, p, n);
+	c->bytes += n;
+	if (++c->n == c->stop_after) {
+		str_fmt(err, errlen, "enough");
+		return XDS_ETOOBIG;
+	}
+	return XDS_OK;
+}
+
+/* write_all puts every byte there; read_each hands them back in pieces
+ * and stops at the callback's first refusal. */
+static void
+test_fileio_rw(void)
+{
+	static unsigned char data[100000];
+	static struct chunks c;
+	char path[] = "/tmp/test_fileio.XXXXXX", buf[4096], err[128];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7 + (i >> 8));
+	CU_ASSERT_FATAL((fd = mkstemp(path)) != -1);
+	CU_ASSERT_EQUAL(fileio_write_all(fd, data, sizeof data), XDS_OK);
+	CU_ASSERT_EQUAL(lseek(fd, 0, SEEK_SET), 0);
+	memset(&c, 0, sizeof c);
+	CU_ASSERT_EQUAL(fileio_read_each(fd, buf, sizeof buf, chunk_seen, &c,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(c.bytes, sizeof data);
+	CU_ASSERT_EQUAL(memcmp(c.seen, data, sizeof data), 0);
+	CU_ASSERT_EQUAL(lseek(fd, 0, SEEK_SET), 0);
+	memset(&c, 0, sizeof c);
+	c.stop_after = 3;
+	CU_ASSERT_EQUAL(fileio_read_each(fd, buf, sizeof buf, chunk_seen, &c,
+	    err, sizeof err), XDS_ETOOBIG);
+	CU_ASSERT_EQUAL(c.n, 3);
+	CU_ASSERT_STRING_EQUAL(err, "enough");
+	close(fd);
+	unlink(path);
+	/* a descriptor that cannot be read or written */
+	CU_ASSERT_EQUAL(fileio_read_each(-1, buf, sizeof buf, chunk_seen, &c,
+	    err, sizeof err), XDS_EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "read: "));
+	CU_ASSERT_EQUAL(fileio_write_all(-1, data, 1), XDS_EIO);
+}
+
 static const struct cutest tests[] = {
 	{ "url", test_url },
 	{ "buf cap", test_buf_cap },
@@ -428,6 +487,7 @@ static const struct cutest tests[] = {
 	{ "fileio fsync", test_fileio_fsync },
 	{ "fileio commit", test_fileio_commit },
 	{ "fileio dirsync", test_fileio_dirsync },
+	{ "fileio write and read", test_fileio_rw },
 	{ "clock", test_clock },
 };
 

@@ -265,3 +265,42 @@ fileio_commit(struct fileio_dirsync *ds, const char *tmp, const char *dst,
 	}
 	return XDS_OK;
 }
+
+enum xds_status
+fileio_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		if ((r = write(fd, c, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return XDS_EIO;
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return XDS_OK;
+}
+
+enum xds_status
+fileio_read_each(int fd, void *buf, size_t bufsz, fileio_chunk_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if ((n = read(fd, buf, bufsz)) < 0) {
+			if (errno == EINTR)
+				continue;
+			str_fmt(err, errlen, "read: %s", strerror(errno));
+			return XDS_EIO;
+		}
+		if (n == 0)
+			return XDS_OK;
+		if ((rc = fn(arg, buf, (size_t)n, err, errlen)) != XDS_OK)
+			return rc;
+	}
+}

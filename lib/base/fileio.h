@@ -60,4 +60,18 @@ void		fileio_dirsync_free(struct fileio_dirsync *ds);
 enum xds_status	fileio_commit(struct fileio_dirsync *ds, const char *tmp,
 		    const char *dst, char *err, size_t errlen);
 
+/* Write all n bytes of p to fd, across short writes and EINTR: XDS_OK,
+ * or XDS_EIO with errno set. */
+enum xds_status	fileio_write_all(int fd, const void *p, size_t n);
+
+/*
+ * Read fd from where it is to its end in pieces of at most bufsz bytes
+ * through buf, handing each to fn, which returns XDS_OK to go on.
+ * XDS_OK at the end, XDS_EIO ("read: ..." in err), or fn's status.
+ */
+typedef int (*fileio_chunk_fn)(void *arg, const void *p, size_t n,
+		    char *err, size_t errlen);
+enum xds_status	fileio_read_each(int fd, void *buf, size_t bufsz,
+		    fileio_chunk_fn fn, void *arg, char *err, size_t errlen);
+
 #endif /* XDS_FILEIO_H */

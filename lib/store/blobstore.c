@@ -215,24 +215,6 @@ blobstore_writer_new(struct blobstore *bs, off_t max_size,
 	return XDS_OK;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t r;
-
-	while (n > 0) {
-		if ((r = write(fd, c, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 int
 blob_writer_write(struct blob_writer *w, const void *p, size_t n, char *err,
     size_t errlen)
@@ -247,7 +229,7 @@ blob_writer_write(struct blob_writer *w, const void *p, size_t n, char *err,
 		str_fmt(err, errlen, "digest update failed");
 		return XDS_ENOMEM;
 	}
-	if (write_all(w->fd, p, n) != 0) {
+	if (fileio_write_all(w->fd, p, n) != XDS_OK) {
 		str_fmt(err, errlen, "%s: %s", w->path, strerror(errno));
 		return XDS_EIO;
 	}
@@ -303,53 +285,64 @@ fail:
 
 /* ---- staging a file ---- */
 
+struct hashing {
+	EVP_MD_CTX	*s256, *s1;
+	off_t		 max;
+	struct blob_info *bi;
+};
+
+static int
+hash_chunk(void *arg, const void *p, size_t n, char *err, size_t errlen)
+{
+	struct hashing *h = arg;
+
+	h->bi->size += (off_t)n;
+	if (h->max > 0 && h->bi->size > h->max) {
+		str_fmt(err, errlen, "document larger than %lld bytes",
+		    (long long)h->max);
+		return XDS_ETOOBIG;
+	}
+	if (EVP_DigestUpdate(h->s256, p, n) != 1 ||
+	    EVP_DigestUpdate(h->s1, p, n) != 1) {
+		str_fmt(err, errlen, "digest update failed");
+		return XDS_ENOMEM;
+	}
+	return XDS_OK;
+}
+
 /* Hash fd from its start; bounded by max (0: none). */
 static int
 hash_fd(int fd, off_t max, struct blob_info *bi, char *err, size_t errlen)
 {
-	EVP_MD_CTX *s256 = NULL, *s1 = NULL;
+	struct hashing h = { NULL, NULL, max, bi };
 	char *b = NULL;
-	ssize_t n;
 	int rc = XDS_ENOMEM;
 
 	bi->size = 0;
-	if ((b = malloc(IOBUF)) == NULL || digests_new(&s256, &s1) != 0) {
+	if ((b = malloc(IOBUF)) == NULL || digests_new(&h.s256, &h.s1) != 0) {
 		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		if ((n = read(fd, b, IOBUF)) < 0) {
-			if (errno == EINTR)
-				continue;
-			str_fmt(err, errlen, "read: %s", strerror(errno));
-			rc = XDS_EIO;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		bi->size += n;
-		if (max > 0 && bi->size > max) {
-			str_fmt(err, errlen, "document larger than %lld bytes",
-			    (long long)max);
-			rc = XDS_ETOOBIG;
-			goto out;
-		}
-		if (EVP_DigestUpdate(s256, b, (size_t)n) != 1 ||
-		    EVP_DigestUpdate(s1, b, (size_t)n) != 1) {
-			str_fmt(err, errlen, "digest update failed");
-			goto out;
-		}
-	}
-	if (digests_final(s256, s1, bi) != 0) {
+	if ((rc = fileio_read_each(fd, b, IOBUF, hash_chunk, &h, err,
+	    errlen)) != XDS_OK)
+		goto out;
+	rc = XDS_ENOMEM;
+	if (digests_final(h.s256, h.s1, bi) != 0) {
 		str_fmt(err, errlen, "digest final failed");
 		goto out;
 	}
 	rc = XDS_OK;
 out:
-	EVP_MD_CTX_free(s256);
-	EVP_MD_CTX_free(s1);
+	EVP_MD_CTX_free(h.s256);
+	EVP_MD_CTX_free(h.s1);
 	free(b);
 	return rc;
+}
+
+static int
+copy_chunk(void *arg, const void *p, size_t n, char *err, size_t errlen)
+{
+	return blob_writer_write(arg, p, n, err, errlen);
 }
 
 /* Copy src into a writer (other file system). */
@@ -359,7 +352,6 @@ stage_copy(struct blobstore *bs, int fd, off_t max, struct blob_staged *out,
 {
 	struct blob_writer *w;
 	char *b;
-	ssize_t n;
 	int rc;
 
 	if (lseek(fd, 0, SEEK_SET) != 0) {
@@ -374,20 +366,9 @@ stage_copy(struct blobstore *bs, int fd, off_t max, struct blob_staged *out,
 		free(b);
 		return rc;
 	}
-	for (;;) {
-		if ((n = read(fd, b, IOBUF)) < 0) {
-			if (errno == EINTR)
-				continue;
-			str_fmt(err, errlen, "read: %s", strerror(errno));
-			rc = XDS_EIO;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if ((rc = blob_writer_write(w, b, (size_t)n, err, errlen)) !=
-		    XDS_OK)
-			goto fail;
-	}
+	if ((rc = fileio_read_each(fd, b, IOBUF, copy_chunk, w, err,
+	    errlen)) != XDS_OK)
+		goto fail;
 	free(b);
 	return blob_writer_finish(w, out, err, errlen);
 fail:

@@ -37,7 +37,6 @@ ports_write(const char *state_dir, const char *text, char *err,
 	char tmp[CONF_STR_MAX + 32], path[CONF_STR_MAX + 32];
 	size_t len = strlen(text);
 	enum xds_status rc = XDS_EIO;
-	ssize_t n;
 	int fd;
 
 	if (ports_path(state_dir, ".tmp", tmp, sizeof tmp) < 0 ||
@@ -50,9 +49,8 @@ ports_write(const char *state_dir, const char *text, char *err,
 		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
 		return XDS_EIO;
 	}
-	if ((n = write(fd, text, len)) < 0 || (size_t)n != len) {
-		str_fmt(err, errlen, "%s: %s", tmp, n < 0 ? strerror(errno) :
-		    "short write");
+	if (fileio_write_all(fd, text, len) != XDS_OK) {
+		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
 		close(fd);
 	} else if (close(fd) != 0)
 		str_fmt(err, errlen, "%s: %s", tmp, strerror(errno));
