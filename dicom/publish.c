@@ -368,12 +368,8 @@ transient(const char *code)
 		ERR_REGISTRY_OUT_OF_RESOURCES, ERR_REPOSITORY,
 		ERR_REPOSITORY_BUSY, ERR_REPOSITORY_OUT_OF_RESOURCES,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(code, t[i]) == 0)
-			return 1;
-	return 0;
+	return str_in(code, t, sizeof t / sizeof t[0]);
 }
 
 /*

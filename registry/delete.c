@@ -247,10 +247,8 @@ del_apply(struct store_conn *c, void *arg)
 	if ((rc = resolve(d, c)) != 0 || (rc = check_references(d, c)) != 0 ||
 	    (rc = check_unreferenced(d, c)) != 0)
 		return rc;
-	if (d->terr.nomem)
-		return XDS_EIO;
-	if (rim_errors_nerror(&d->terr) > 0)
-		return 1;
+	if ((rc = reg_verdict(&d->terr)) != 0)
+		return rc;
 	return remove_rows(d, c);
 }
 

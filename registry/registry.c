@@ -224,3 +224,11 @@ reg_respond(struct xact *x, struct soap_reply *reply, int rc,
 	return rim_write_registry_response(&reply->body, rc == 0 ?
 	    ST_SUCCESS : ST_FAILURE, errs);
 }
+
+int
+reg_verdict(const struct rim_errors *terr)
+{
+	if (terr->nomem)
+		return XDS_EIO;
+	return rim_errors_nerror(terr) > 0 ? 1 : 0;
+}

@@ -57,6 +57,14 @@ int	delete_refs(struct registry *, const char *const *ids, size_t nids,
 int	reg_respond(struct xact *x, struct soap_reply *reply, int rc,
 	    struct rim_errors *errs, const char *txn, const char *err);
 
+/*
+ * The verdict on one attempt's checks (terr, inside a store transaction):
+ * XDS_EIO when a finding was lost for memory (the transaction is rolled
+ * back and the caller answers a registry error), 1 when there are
+ * errors (refused), 0 when the attempt may go on.
+ */
+int	reg_verdict(const struct rim_errors *terr);
+
 /* The current time as a UTC DTM YYYYMMDDhhmmss. */
 void	reg_now_dtm(char out[15]);
 

@@ -1112,10 +1112,8 @@ apply(struct store_conn *c, void *arg)
 	}
 	if ((rc = check_refs(s, c)) != 0 || (rc = check_unique(s, c)) != 0)
 		return rc;
-	if (s->terr.nomem)
-		return XDS_EIO;
-	if (rim_errors_nerror(&s->terr) > 0)
-		return 1;
+	if ((rc = reg_verdict(&s->terr)) != 0)
+		return rc;
 	return store_objects(s, c);
 }
 

@@ -626,12 +626,8 @@ assoc_known(const char *t)
 {
 	static const char *const known[] = { AT_HASMEMBER, AT_RPLC, AT_APND,
 	    AT_XFRM, AT_XFRM_RPLC, AT_SIGNS, AT_SNAPSHOT };
-	size_t	 i;
 
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(t, known[i]) == 0)
-			return 1;
-	return 0;
+	return str_in(t, known, sizeof known / sizeof known[0]);
 }
 
 static int

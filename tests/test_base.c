@@ -68,6 +68,14 @@ test_str(void)
 	CU_ASSERT_EQUAL(str_tonum(" 1", 0, 1000, &v, &es), -1);
 	CU_ASSERT(str_caseeq("Content-Length", "content-length"));
 	CU_ASSERT(!str_caseeq("Content-Length", "content-lengt"));
+	{
+		static const char *const l[] = { "a", "bc", "" };
+
+		CU_ASSERT(str_in("bc", l, 3));
+		CU_ASSERT(str_in("", l, 3));
+		CU_ASSERT(!str_in("b", l, 3));
+		CU_ASSERT(!str_in("a", l, 0));
+	}
 }
 
 static void

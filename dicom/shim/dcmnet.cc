@@ -349,19 +349,29 @@ wait_idle(dcmshim_scp *s) noexcept
 	s->cv.wait(g, [s] { return s->active == 0; });
 }
 
-// A-ASSOCIATE-RJ: permanent, service user, called AE title not
-// recognised (PS3.8 9.3.4): an association addressed to another AE.
+// A-ASSOCIATE-RJ with these result, source and reason (PS3.8 9.3.4),
+// then the association is gone.
 void
-reject_called_ae(T_ASC_Association *assoc)
+reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
+    T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason)
 {
 	T_ASC_RejectParameters rej;
 
-	rej.result = ASC_RESULT_REJECTEDPERMANENT;
-	rej.source = ASC_SOURCE_SERVICEUSER;
-	rej.reason = ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED;
+	rej.result = result;
+	rej.source = source;
+	rej.reason = reason;
 	ASC_rejectAssociation(assoc, &rej);
 	ASC_dropAssociation(assoc);
 	ASC_destroyAssociation(&assoc);
+}
+
+// Permanent, service user, called AE title not recognised: an
+// association addressed to another AE.
+void
+reject_called_ae(T_ASC_Association *assoc)
+{
+	reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+	    ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
 }
 
 // The called AE title of a request without its space padding equals ours.
@@ -377,17 +387,13 @@ called_ae_ok(const T_ASC_Association *assoc, const std::string &ae)
 	return called == ae;
 }
 
+// Transient, presentation: temporary congestion (too many associations).
 void
 reject_busy(T_ASC_Association *assoc)
 {
-	T_ASC_RejectParameters rej;
-
-	rej.result = ASC_RESULT_REJECTEDTRANSIENT;
-	rej.source = ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED;
-	rej.reason = ASC_REASON_SP_PRES_TEMPORARYCONGESTION;
-	ASC_rejectAssociation(assoc, &rej);
-	ASC_dropAssociation(assoc);
-	ASC_destroyAssociation(&assoc);
+	reject(assoc, ASC_RESULT_REJECTEDTRANSIENT,
+	    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+	    ASC_REASON_SP_PRES_TEMPORARYCONGESTION);
 }
 
 } // namespace

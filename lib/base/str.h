@@ -23,6 +23,9 @@ int str_tonum(const char *s, long long min, long long max, long long *out,
 int str_caseeq(const char *a, const char *b);
 int str_ncaseeq(const char *a, const char *b, size_t n);
 
+/* 1 when s equals one of the n strings of list. */
+int str_in(const char *s, const char *const *list, size_t n);
+
 /* strdup of n bytes (adds NUL); NULL on allocation failure. */
 char *str_ndup(const char *s, size_t n);
 
