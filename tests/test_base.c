@@ -410,16 +410,18 @@ test_url(void)
 	CU_ASSERT(!url_host_loopback("10.0.0.1"));
 }
 
-/* The test offset moves both clocks forward, and only forward. */
+/* The test offset moves both clocks forward, and only forward; the
+ * clock of I/O deadlines stays real. */
 static void
 test_clock(void)
 {
-	long long w0 = clock_wall(), m0 = clock_mono();
+	long long w0 = clock_wall(), m0 = clock_mono(), r0 = clock_real_ms();
 
 	CU_ASSERT_EQUAL(clock_test_offset(), 0);
 	clock_test_advance(3600);
 	CU_ASSERT(clock_wall() >= w0 + 3600);
 	CU_ASSERT(clock_mono() >= m0 + 3600 * 1000LL);
+	CU_ASSERT(clock_real_ms() < r0 + 3600 * 1000LL);
 	CU_ASSERT_EQUAL(clock_test_offset(), 3600);
 	clock_test_advance(-3600);
 	CU_ASSERT_EQUAL(clock_test_offset(), 0);

@@ -1049,9 +1049,9 @@ test_fanout(void)
 	/* the slow server answers after 5 s: its ETIMEOUT below is the
 	 * fan-out's 1 s deadline enforced; waiting for it takes that long at
 	 * least (a lower bound that load cannot break) */
-	t0 = clock_mono() / 1e3;
+	t0 = clock_real_ms() / 1e3;
 	CU_ASSERT_EQUAL(soap_fanout_run(f, 1000), XDS_OK);
-	took = clock_mono() / 1e3 - t0;
+	took = clock_real_ms() / 1e3 - t0;
 	CU_ASSERT(took >= 0.9);
 	CU_ASSERT_EQUAL(c[0].ans.status, XDS_OK);
 	CU_ASSERT_EQUAL(c[1].ans.status, XDS_ETIMEOUT);

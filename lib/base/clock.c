@@ -32,6 +32,16 @@ clock_mono(void)
 	    ts.tv_nsec / 1000000;
 }
 
+long long
+clock_real_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 clock_test_advance(long long sec)
 {

@@ -21,6 +21,13 @@ long long	clock_wall(void);
 long long	clock_mono(void);
 
 /*
+ * Milliseconds on CLOCK_MONOTONIC that no test moves: for the deadlines
+ * of I/O (a peer's answer, a progress bar), which must pass in real time
+ * whatever a test does to the clocks above.
+ */
+long long	clock_real_ms(void);
+
+/*
  * For tests only: move both clocks forward by sec seconds (cumulative;
  * thread-safe: an atomic offset read by every call above), and the
  * offset moved so far.

@@ -711,7 +711,7 @@ drive(CURLM *m, long long deadline)
 			break;
 		wait = 1000;
 		if (deadline > 0) {
-			if ((now = clock_mono()) >= deadline)
+			if ((now = clock_real_ms()) >= deadline)
 				break;
 			if (deadline - now < wait)
 				wait = (int)(deadline - now);
@@ -724,7 +724,7 @@ drive(CURLM *m, long long deadline)
 int
 soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 {
-	long long deadline = timeout_ms > 0 ? clock_mono() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? clock_real_ms() + timeout_ms : 0;
 	struct fan_item *it;
 	pthread_t helper;
 	CURLM *m;

@@ -181,7 +181,7 @@ timeout_ms(const struct soap_xfer *xf, long long deadline)
 
 	if (deadline <= 0)
 		return (long)own;
-	if ((left = deadline - clock_mono()) < 1)
+	if ((left = deadline - clock_real_ms()) < 1)
 		left = 1;
 	return (long)(own == 0 || left < own ? left : own);
 }

@@ -297,7 +297,7 @@ pnr_body(const struct meta *m, const struct doc *d,
 static void
 draw(struct bar *b, long long done, long long total, size_t cur)
 {
-	double t = clock_mono() / 1e3, pct;
+	double t = clock_real_ms() / 1e3, pct;
 	char line[31];
 	int i, fill;
 
