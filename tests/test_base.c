@@ -15,6 +15,7 @@
 #include "log.h"
 #include "status.h"
 #include "str.h"
+#include "testutil.h"
 #include "url.h"
 #include "vocab.h"
 
@@ -126,43 +127,15 @@ is_dir(const char *path, mode_t mode)
 	    (sb.st_mode & 0777) == mode;
 }
 
-/* A file at path holding text: 0, or -1. */
-static int
-put_file(const char *path, const char *text)
-{
-	FILE *f;
-	int rc;
-
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	rc = fputs(text, f) < 0 ? -1 : 0;
-	return fclose(f) != 0 ? -1 : rc;
-}
-
 /* 1 when the file at path holds exactly text. */
 static int
 has_text(const char *path, const char *text)
 {
-	char b[256];
-	size_t n;
-	FILE *f;
+	char *b = testutil_read_file(path, NULL);
+	int same = b != NULL && strcmp(b, text) == 0;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(b, 1, sizeof b - 1, f);
-	fclose(f);
-	b[n] = '\0';
-	return strcmp(b, text) == 0;
-}
-
-static void
-rm_rf(const char *dir)
-{
-	char cmd[600];
-
-	if (str_fmt(cmd, sizeof cmd, "rm -rf '%s'", dir) > 0 &&
-	    system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	free(b);
+	return same;
 }
 
 typedef enum xds_status (*mkdir_fn)(const char *, mode_t, char *, size_t);
@@ -197,11 +170,11 @@ mkdir_fails(mkdir_fn fn, const char *dir, const char *arg)
 static void
 test_fileio_mkdir(void)
 {
-	char dir[] = "/tmp/test_base.XXXXXX", q[300], err[600];
+	char dir[256], q[300], err[600];
 	char *longp;
 	size_t n;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("base", dir, sizeof dir), 0);
 	/* one level, durable; a trailing slash names the same directory */
 	mkdir_ok(fileio_mkdir, dir, "a", "a", 0700);
 	mkdir_ok(fileio_mkdir, dir, "b/", "b", 0750);
@@ -213,7 +186,7 @@ test_fileio_mkdir(void)
 	mkdir_ok(fileio_mkdir_p, dir, "c/d/e/f/", "c/d/e/f", 0700);
 	/* through a file: the level that fails is named */
 	str_fmt(q, sizeof q, "%s/file", dir);
-	CU_ASSERT_EQUAL_FATAL(put_file(q, "x"), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(q, "x", 1), 0);
 	mkdir_fails(fileio_mkdir_p, dir, "file/g");
 	mkdir_fails(fileio_mkdir, dir, "file/g");
 	/* bounds */
@@ -234,17 +207,17 @@ test_fileio_mkdir(void)
 	    XDS_EINVAL);
 	CU_ASSERT(has_text(q, "x"));	/* left where it was */
 	free(longp);
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(testutil_rmtree(dir), 0);
 }
 
 static void
 test_fileio_fsync(void)
 {
-	char dir[] = "/tmp/test_base.XXXXXX", p[300], err[600];
+	char dir[256], p[300], err[600];
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("base", dir, sizeof dir), 0);
 	str_fmt(p, sizeof p, "%s/f", dir);
-	CU_ASSERT_EQUAL_FATAL(put_file(p, "data"), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(p, "data", 4), 0);
 	CU_ASSERT_EQUAL(fileio_fsync(p, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(fileio_fsync_dir(dir, err, sizeof err), XDS_OK);
 	/* a file is not a directory */
@@ -256,27 +229,27 @@ test_fileio_fsync(void)
 	CU_ASSERT_EQUAL(fileio_fsync(p, err, sizeof err), XDS_EIO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "fsync"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, p));
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(testutil_rmtree(dir), 0);
 }
 
 static void
 test_fileio_commit(void)
 {
-	char dir[] = "/tmp/test_base.XXXXXX", tmp[300], dst[300], err[600];
+	char dir[256], tmp[300], dst[300], err[600];
 	struct fileio_dirsync *ds = NULL;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("base", dir, sizeof dir), 0);
 	CU_ASSERT_EQUAL_FATAL(fileio_dirsync_new(&ds, err, sizeof err),
 	    XDS_OK);
 	/* tmp -> dst, without and with group commit; dst replaced */
 	str_fmt(tmp, sizeof tmp, "%s/tmp1", dir);
 	str_fmt(dst, sizeof dst, "%s/one", dir);
-	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "first"), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "first", 5), 0);
 	CU_ASSERT_EQUAL(fileio_commit(NULL, tmp, dst, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT(has_text(dst, "first"));
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
-	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "second"), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "second", 6), 0);
 	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err), XDS_OK);
 	CU_ASSERT(has_text(dst, "second"));
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
@@ -287,7 +260,7 @@ test_fileio_commit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, tmp));
 	CU_ASSERT(has_text(dst, "second"));
 	/* rename fails (no such directory): the file stays at tmp */
-	CU_ASSERT_EQUAL_FATAL(put_file(tmp, "third"), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "third", 5), 0);
 	str_fmt(dst, sizeof dst, "%s/none/one", dir);
 	err[0] = '\0';
 	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err),
@@ -296,7 +269,7 @@ test_fileio_commit(void)
 	CU_ASSERT(has_text(tmp, "third"));
 	fileio_dirsync_free(ds);
 	fileio_dirsync_free(NULL);
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(testutil_rmtree(dir), 0);
 }
 
 /*
@@ -325,12 +298,12 @@ static void
 test_fileio_dirsync(void)
 {
 	static struct committer c[FILEIO_THREADS];
-	char dir[] = "/tmp/test_base.XXXXXX", sub[300], err[600];
+	char dir[256], sub[300], err[600];
 	struct fileio_dirsync *ds = NULL;
 	pthread_t t[FILEIO_THREADS];
 	int i, started[FILEIO_THREADS];
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("base", dir, sizeof dir), 0);
 	CU_ASSERT_EQUAL_FATAL(fileio_dirsync_new(&ds, err, sizeof err),
 	    XDS_OK);
 	for (i = 0; i < FILEIO_THREADS; i++) {
@@ -341,7 +314,8 @@ test_fileio_dirsync(void)
 		c[i].st = XDS_ERR;
 		str_fmt(c[i].tmp, sizeof c[i].tmp, "%s/t%d", dir, i);
 		str_fmt(c[i].dst, sizeof c[i].dst, "%s/f%d", sub, i);
-		CU_ASSERT_EQUAL_FATAL(put_file(c[i].tmp, c[i].dst), 0);
+		CU_ASSERT_EQUAL_FATAL(testutil_write_file(c[i].tmp, c[i].dst,
+		    strlen(c[i].dst)), 0);
 	}
 	for (i = 0; i < FILEIO_THREADS; i++)
 		started[i] = pthread_create(&t[i], NULL, committer_main,
@@ -355,7 +329,7 @@ test_fileio_dirsync(void)
 		CU_ASSERT(has_text(c[i].dst, c[i].dst));
 	}
 	fileio_dirsync_free(ds);
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(testutil_rmtree(dir), 0);
 }
 
 /* Plain HTTP leaves the node to loopback only, and a URL cannot hide

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "conf.h"
 #include "str.h"
+#include "testutil.h"
 
 static void
 test_conf(void)
@@ -52,28 +52,20 @@ test_conf(void)
 static void
 test_conf_manpage(void)
 {
-	const char *top = getenv("top_srcdir");
-	char path[1024], line[1024], want[256];
-	struct buf man;
-	FILE *fp;
+	char want[256], *man;
 	size_t i;
 
-	snprintf(path, sizeof path, "%s/man/xdsd.conf.5", top ? top : ".");
-	fp = fopen(path, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	buf_init(&man, 1 << 20);
-	while (fgets(line, sizeof line, fp) != NULL)
-		CU_ASSERT_EQUAL(buf_adds(&man, line), XDS_OK);
-	fclose(fp);
+	man = testutil_srcdir_file("man/xdsd.conf.5", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(man);
 	for (i = 0; i < conf_nopts; i++) {
 		const char *dot = strchr(conf_opts[i].name, '.');
 
 		snprintf(want, sizeof want, ".It Ic %s ", dot + 1);
-		if (strstr(buf_str(&man), want) == NULL)
+		if (strstr(man, want) == NULL)
 			fprintf(stderr, "xdsd.conf.5 lacks %s\n", conf_opts[i].name);
-		CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&man), want));
+		CU_ASSERT_PTR_NOT_NULL(strstr(man, want));
 	}
-	buf_free(&man);
+	free(man);
 }
 
 /* Each checked option refuses a value the node could not use, naming

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -725,26 +724,6 @@ test_publish(void)
 #define TS_J2K		"1.2.840.10008.1.2.4.91"
 #define TS_RLE		"1.2.840.10008.1.2.5"
 
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	unsigned char *p = NULL;
-	FILE *fp;
-	long n;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 &&
-	    fseek(fp, 0, SEEK_SET) == 0 && (p = malloc((size_t)n)) != NULL &&
-	    fread(p, 1, (size_t)n, fp) != (size_t)n) {
-		free(p);
-		p = NULL;
-	} else if (p != NULL)
-		*len = (size_t)n;
-	fclose(fp);
-	return p;
-}
-
 static unsigned
 le16(const unsigned char *p)
 {
@@ -832,8 +811,8 @@ same_pixels(const char *a, const char *b, size_t want)
 	unsigned char *pa, *pb;
 	size_t la = 0, lb = 0, oa, ob, na = 0, nb = 0;
 
-	pa = slurp(a, &la);
-	pb = slurp(b, &lb);
+	pa = (unsigned char *)testutil_read_file(a, &la);
+	pb = (unsigned char *)testutil_read_file(b, &lb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pa);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
 	CU_ASSERT_TRUE(implicit_pixels(pa, la, &oa, &na));
@@ -898,7 +877,7 @@ test_transcode_chain(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
 	check_ts(base, TS_IMPLICIT, sop);
 	/* the known first pixels of MR_small (OW 0389\03fb\04cb) */
-	p = slurp(base, &len);
+	p = (unsigned char *)testutil_read_file(base, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_TRUE(implicit_pixels(p, len, &off, &n));
 	CU_ASSERT_EQUAL(n, 64 * 64 * 2);
@@ -913,7 +892,7 @@ test_transcode_chain(void)
 	check_ts(c, TS_IMPLICIT, sop);
 	same_pixels(base, c, 64 * 64 * 2);
 	/* compressed really: smaller than the 8 KiB of pixels */
-	p = slurp(a, &len);
+	p = (unsigned char *)testutil_read_file(a, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_TRUE(len < 9830);
 	free(p);
@@ -1107,18 +1086,6 @@ test_transcode_kos(void)
 	check_ts(a, TS_EXPLICIT, "1.2.3.4.99");
 }
 
-static int
-write_file(const char *path, const unsigned char *p, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-	int ok;
-
-	if (fp == NULL)
-		return -1;
-	ok = fwrite(p, 1, n, fp) == n;
-	return fclose(fp) == 0 && ok ? 0 : -1;
-}
-
 /* Patch the first US value of (0028,elem) in an explicit LE file. */
 static int
 patch_us(unsigned char *p, size_t len, unsigned elem, unsigned v)
@@ -1148,16 +1115,16 @@ test_transcode_errors(void)
 	snprintf(in, sizeof in, "%s/bad-in.dcm", workdir);
 	snprintf(out, sizeof out, "%s/bad-out.dcm", workdir);
 	(void)unlink(out);
-	p = slurp(src, &len);
+	p = (unsigned char *)testutil_read_file(src, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	/* truncated in the pixel data */
-	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len / 2), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(in, p, len / 2), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_JLS, out, err, sizeof err),
 	    XDS_EFORMAT);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* not DICOM at all */
 	memset(p, 'A', 400);
-	CU_ASSERT_EQUAL_FATAL(write_file(in, p, 400), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(in, p, 400), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
 	    sizeof err), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
@@ -1177,11 +1144,11 @@ test_transcode_errors(void)
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* small compressed input declaring 65535x65535 pixels */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(jls = tc(src, "big-jls", TS_JLS));
-	p = slurp(jls, &len);
+	p = (unsigned char *)testutil_read_file(jls, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(patch_us(p, len, 0x0010, 0xffff), 0);
 	CU_ASSERT_EQUAL(patch_us(p, len, 0x0011, 0xffff), 0);
-	CU_ASSERT_EQUAL_FATAL(write_file(in, p, len), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(in, p, len), 0);
 	free(p);
 	CU_ASSERT_EQUAL(dcmshim_transcode(in, TS_EXPLICIT, out, err,
 	    sizeof err), XDS_ETOOBIG);
@@ -1189,11 +1156,10 @@ test_transcode_errors(void)
 	    "the transcoding limit (1 GiB)");
 	CU_ASSERT_EQUAL(access(out, F_OK), -1);
 	/* an existing output is neither overwritten nor removed */
-	CU_ASSERT_EQUAL_FATAL(write_file(out, (const unsigned char *)"keep", 4),
-	    0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(out, "keep", 4), 0);
 	CU_ASSERT_EQUAL(dcmshim_transcode(src, TS_EXPLICIT, out, err,
 	    sizeof err), XDS_EIO);
-	p = slurp(out, &len);
+	p = (unsigned char *)testutil_read_file(out, &len);
 	CU_ASSERT_TRUE(p != NULL && len == 4 && memcmp(p, "keep", 4) == 0);
 	free(p);
 	(void)unlink(out);
@@ -1546,23 +1512,6 @@ test_rad68_outcome(void)
 	    sizeof err), 0);
 }
 
-/* Files in dir. */
-static int
-count_files(const char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* The body of the send fake.bodies[i] (or fake.body, i < 0) has the
  * formatted text. */
 static int sent(int i, const char *fmt, ...)
@@ -1599,8 +1548,8 @@ test_publish_idempotent(void)
 	struct bridge_db *db;
 	struct conf cf;
 	char state[512], kos[600], path[1024], err[512], errs[2048];
-	unsigned char *k1, *k2;
 	size_t n1 = 0, n2 = 0;
+	char *k1, *k2;
 
 	conf_defaults(&cf);
 	CU_ASSERT_EQUAL_FATAL(soap_peer_local(&links.repository, &ep, NULL,
@@ -1635,9 +1584,9 @@ test_publish_idempotent(void)
 	CU_ASSERT_EQUAL(a.attempt_rev, a.rev);
 	CU_ASSERT_TRUE(sent(0, EO_ID, a.attempt_entry_uuid, ""));
 	CU_ASSERT_TRUE(sent(0, SS_UID, a.attempt_ss_uid, ""));
-	CU_ASSERT_EQUAL(count_files(kos), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(kos, 0), 1);
 	snprintf(path, sizeof path, "%s/%s.dcm", kos, a.attempt_unique_id);
-	k1 = slurp(path, &n1);
+	k1 = testutil_read_file(path, &n1);
 	CU_ASSERT_PTR_NOT_NULL(k1);
 
 	/* 2. the retry sends the same manifest: ids and KOS bytes */
@@ -1650,8 +1599,8 @@ test_publish_idempotent(void)
 	CU_ASSERT_TRUE(sent(-1, DE_UID, a.attempt_unique_id, ""));
 	CU_ASSERT_TRUE(sent(-1, SS_UID, a.attempt_ss_uid, ""));
 	CU_ASSERT_EQUAL(fake.att_size, (long long)n1);
-	CU_ASSERT_EQUAL(count_files(kos), 1);
-	k2 = slurp(path, &n2);
+	CU_ASSERT_EQUAL(testutil_count_files(kos, 0), 1);
+	k2 = testutil_read_file(path, &n2);
 	CU_ASSERT_TRUE(k1 != NULL && k2 != NULL && n1 == n2 &&
 	    memcmp(k1, k2, n1) == 0);
 	free(k1);
@@ -1751,7 +1700,7 @@ test_publish_idempotent(void)
 	 * the next try is a new manifest */
 	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
 	    sizeof err), 0);
-	n1 = (size_t)count_files(kos);
+	n1 = (size_t)testutil_count_files(kos, 0);
 	memset(&fake, 0, sizeof fake);
 	fake.nreply = 1;
 	fake.reply[0].status = ST_FAILURE;
@@ -1759,7 +1708,7 @@ test_publish_idempotent(void)
 	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
 	    sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": classCode");
-	CU_ASSERT_EQUAL(count_files(kos), (int)n1);
+	CU_ASSERT_EQUAL(testutil_count_files(kos, 0), (int)n1);
 	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &c, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(c.state, "ready");
 	CU_ASSERT_STRING_EQUAL(c.attempt_unique_id, "");
@@ -2028,41 +1977,25 @@ test_lencheck_crafted(void)
 	    sizeof err), XDS_EIO);
 }
 
-/* Every .dcm under dir passes, but the one DCMTK refuses too. */
-static size_t
-lencheck_tree(const char *dir)
+/* A .dcm file of the corpus passes, but the one DCMTK refuses too. */
+static void
+lencheck_one(const char *path, void *arg)
 {
-	char path[1024], err[256];
-	struct dirent *de;
-	size_t n = 0, l;
-	DIR *d;
+	char err[256];
 	int rc;
 
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		l = strlen(de->d_name);
-		if (l > 4 && strcmp(de->d_name + l - 4, ".dcm") == 0) {
-			rc = dcmshim_lencheck_file(path, NULL, err, sizeof err);
-			if (strcmp(de->d_name, "no_meta.dcm") == 0) {
-				/* "larger (173228800) than remaining" for dcmdump */
-				CU_ASSERT_EQUAL(rc, XDS_EFORMAT);
-				CU_ASSERT_STRING_EQUAL(err, "element (0820,0500) "
-				    "declares 173228800 bytes, 38863 remain");
-			} else {
-				if (rc != 0)
-					fprintf(stderr, "%s: %s\n", path, err);
-				CU_ASSERT_EQUAL(rc, 0);
-			}
-			n++;
-		} else
-			n += lencheck_tree(path);
+	(void)arg;
+	rc = dcmshim_lencheck_file(path, NULL, err, sizeof err);
+	if (strcmp(strrchr(path, '/'), "/no_meta.dcm") == 0) {
+		/* "larger (173228800) than remaining" for dcmdump */
+		CU_ASSERT_EQUAL(rc, XDS_EFORMAT);
+		CU_ASSERT_STRING_EQUAL(err, "element (0820,0500) "
+		    "declares 173228800 bytes, 38863 remain");
+	} else {
+		if (rc != 0)
+			fprintf(stderr, "%s: %s\n", path, err);
+		CU_ASSERT_EQUAL(rc, 0);
 	}
-	closedir(d);
-	return n;
 }
 
 static void
@@ -2071,15 +2004,15 @@ test_lencheck_files(void)
 	static const char *const conv[] = {
 	    "dcmconv +ti", "dcmconv +te", "dcmconv +tb", "dcmconv +td",
 	    "dcmcjpls", "dcmcrle", "dcmcjpeg", "dcmcjpeg --encode-lossless" };
-	const char *td = testdata, *top = getenv("top_srcdir");
+	const char *td = testdata;
 	char path[1024], out[1024], cmd[4096], err[256];
 	struct dcmshim_info in;
-	unsigned char *p;
 	size_t i, n;
+	char *p;
 	int rc;
 
 	TESTUTIL_NEED_CORPUS();
-	CU_ASSERT(lencheck_tree(td) >= 40);
+	CU_ASSERT(testutil_walk(td, ".dcm", lencheck_one, NULL) >= 40);
 	/* DCMTK's own writers, every syntax, nested sequences included */
 	snprintf(path, sizeof path, "%s/dicom/pydicom/MR_small.dcm", td);
 	for (i = 0; i < sizeof conv / sizeof conv[0]; i++) {
@@ -2097,11 +2030,8 @@ test_lencheck_files(void)
 	}
 	/* the libFuzzer find: a deflated dataset behind a meta header whose
 	 * group length hides a bad element (2.4 GB asked for) */
-	if (top == NULL)
-		top = "..";
-	snprintf(path, sizeof path, "%s/fuzz/corpus/dicom/"
-	    "deflated-meta-grouplength", top);
-	p = slurp(path, &n);
+	p = testutil_srcdir_file("fuzz/corpus/dicom/deflated-meta-grouplength",
+	    &n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	rc = dcmshim_parse_mem(p, n, &in, err, sizeof err);
 	CU_ASSERT_EQUAL(rc, XDS_EFORMAT);

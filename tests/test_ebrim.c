@@ -6,11 +6,9 @@
 #include "config.h"
 
 #include "cutest.h"
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "ebrim.h"
@@ -897,28 +895,25 @@ check_values(struct corpus_stats *st, const char *path,
 	}
 }
 
+/* A file of the corpus (but raw HTTP captures, *.txt): parsed when it is
+ * ebRIM 3.0, round-tripped when it parses. */
 static void
-corpus_file(const char *path, struct corpus_stats *st)
+corpus_file(const char *path, void *arg)
 {
+	const char *name = strrchr(path, '/') + 1;
+	struct corpus_stats *st = arg;
 	struct rim_list l;
-	struct stat sb;
-	FILE *fp;
-	char *data = NULL, err[512], why[512];
-	size_t n;
+	char *data, err[512], why[512];
+	size_t n = 0;
 	int rc;
 
-	if (stat(path, &sb) != 0 || sb.st_size <= 0 ||
-	    sb.st_size > 16 * 1024 * 1024)
+	if (strstr(name, ".xml") == NULL && strstr(name, ".txt") != NULL)
 		return;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return;
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
-		fclose(fp);
+	if ((data = testutil_read_file(path, &n)) == NULL || n == 0 ||
+	    n > 16 * 1024 * 1024) {
+		free(data);
 		return;
 	}
-	n = fread(data, 1, (size_t)sb.st_size, fp);
-	fclose(fp);
-	data[n] = '\0';
 	if (strstr(data, NS_RIM) == NULL || strstr(data, "RegistryObjectList")
 	    == NULL) {
 		if (strstr(data, NS_RIM21) != NULL &&
@@ -954,53 +949,14 @@ corpus_file(const char *path, struct corpus_stats *st)
 }
 
 static void
-corpus_walk(const char *dir, int depth, struct corpus_stats *st)
-{
-	DIR *d;
-	struct dirent *de;
-	struct stat sb;
-	char path[4096];
-
-	if (depth > 12 || (d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (str_fmt(path, sizeof path, "%s/%s", dir, de->d_name) < 0)
-			continue;
-		if (lstat(path, &sb) != 0)
-			continue;
-		if (S_ISDIR(sb.st_mode))
-			corpus_walk(path, depth + 1, st);
-		else if (S_ISREG(sb.st_mode) && (strstr(de->d_name, ".xml") ||
-		    strstr(de->d_name, ".txt") == NULL))
-			corpus_file(path, st);
-	}
-	closedir(d);
-}
-
-/* The corpus directory into buf, or NULL when there is none. */
-static const char *
-testdata(char *buf, size_t len)
-{
-	const char *td = testutil_testdata();
-
-	if (td == NULL || str_lcpy(buf, td, len) >= len)
-		return NULL;
-	return buf;
-}
-
-static void
 test_corpus_round_trip(void)
 {
 	struct corpus_stats st;
-	char dir[4096];
 
 	TESTUTIL_NEED_CORPUS();
-	if (testdata(dir, sizeof dir) == NULL)
-		return;
 	memset(&st, 0, sizeof st);
-	corpus_walk(dir, 0, &st);
+	CU_ASSERT(testutil_walk(testutil_testdata(), NULL, corpus_file, &st) >
+	    0);
 	fprintf(stderr, "\n  %d ebRIM 3.0 files, %d parsed (%d objects), "
 	    "%d round trips; %d ebRIM 2.1 submissions refused ", st.files,
 	    st.parsed, st.objects, st.trips, st.v21);
@@ -1029,28 +985,18 @@ test_corpus_known(void)
 		"iti41-provide-register/openxds/ProvideAndRegisterDocumentSet-bRequest.xml",
 		"iti18-stored-query/openxds/RegistryStoredQueryFindDocsResponse.xml",
 	};
-	char dir[4096], path[8192], err[512], *data;
+	char err[512], *data;
 	struct rim_list l;
-	struct stat sb;
-	FILE *fp;
 	size_t i, n;
 	int rc;
 
 	TESTUTIL_NEED_CORPUS();
-	if (testdata(dir, sizeof dir) == NULL)
-		return;
 	for (i = 0; i < NELEM(files); i++) {
-		if (str_fmt(path, sizeof path, "%s/%s", dir, files[i]) < 0 ||
-		    stat(path, &sb) != 0) {
+		if ((data = testutil_testdata_file(files[i], &n)) == NULL) {
 			fprintf(stderr, "\n  missing %s", files[i]);
 			CU_FAIL("corpus file missing");
 			continue;
 		}
-		CU_ASSERT_PTR_NOT_NULL_FATAL(fp = fopen(path, "rb"));
-		data = malloc((size_t)sb.st_size + 1);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(data);
-		n = fread(data, 1, (size_t)sb.st_size, fp);
-		fclose(fp);
 		rc = rim_parse_submit_mem(data, n, &l, err, sizeof err);
 		if (rc != XDS_OK || l.nobj == 0)
 			fprintf(stderr, "\n  %s: %d %s", files[i], rc, err);

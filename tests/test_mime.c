@@ -4,8 +4,6 @@
 #include "config.h"
 
 #include "cutest.h"
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +20,8 @@
 #include "testutil.h"
 #include "vocab.h"
 
-static const char *testdata;	/* $XDS_TESTDATA: the captures */
 
-static char spool[64];
+static char spool[300];
 
 #define SZ ((size_t)-1)	/* length: strlen of the message */
 
@@ -341,22 +338,6 @@ test_cid(void)
 
 /* MTOM helpers */
 
-static size_t
-count_spool(void)
-{
-	DIR *d;
-	struct dirent *de;
-	size_t n = 0;
-
-	if ((d = opendir(spool)) == NULL)
-		return (size_t)-1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void
 sha1_hex(const void *d, size_t n, char out[41])
 {
@@ -365,23 +346,6 @@ sha1_hex(const void *d, size_t n, char out[41])
 
 	EVP_Digest(d, n, md, &mdlen, EVP_sha1(), NULL);
 	str_hex(md, mdlen, out);
-}
-
-static int
-file_bytes(const char *path, struct buf *out)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd;
-
-	buf_init(out, (size_t)64 * 1024 * 1024);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return -1;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		if (buf_add(out, chunk, (size_t)n) != XDS_OK)
-			break;
-	close(fd);
-	return n == 0 ? 0 : -1;
 }
 
 /* Run the MTOM reader over msg in chunks of step bytes (0: whole). */
@@ -430,7 +394,7 @@ test_mtom_basic(void)
 	    "raw\r\n"
 	    "--=_b--\r\n";
 	struct mtom_message m;
-	struct buf fb;
+	char *fb;
 	struct stat st;
 	char err[256], want[41];
 	size_t step;
@@ -447,9 +411,10 @@ test_mtom_basic(void)
 		CU_ASSERT_EQUAL(m.att[0].size, 13);
 		sha1_hex("Hello, world!", 13, want);
 		CU_ASSERT_STRING_EQUAL(m.att[0].sha1, want);
-		CU_ASSERT_EQUAL_FATAL(file_bytes(m.att[0].path, &fb), 0);
-		CU_ASSERT_STRING_EQUAL(buf_str(&fb), "Hello, world!");
-		buf_free(&fb);
+		fb = testutil_read_file(m.att[0].path, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fb);
+		CU_ASSERT_STRING_EQUAL(fb, "Hello, world!");
+		free(fb);
 		CU_ASSERT_EQUAL_FATAL(stat(m.att[0].path, &st), 0);
 		CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 		CU_ASSERT_STRING_EQUAL(m.att[1].cid, "doc2%@x");
@@ -463,9 +428,9 @@ test_mtom_basic(void)
 		    &m.att[1]);
 		CU_ASSERT_PTR_NULL(mtom_find(m.att, m.natt, "doc1@x"));
 		CU_ASSERT_PTR_NULL(mtom_find(m.att, m.natt, "cid:root@x"));
-		CU_ASSERT_EQUAL(count_spool(), 2);
+		CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 2);
 		mtom_message_free(&m);
-		CU_ASSERT_EQUAL(count_spool(), 0);
+		CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	}
 }
 
@@ -488,12 +453,12 @@ test_mtom_errors(void)
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b; start=<zz>",
 	    two, sizeof two - 1, 0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "root part"));
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	/* Part over the limit; envelope over the limit. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
 	    sizeof two - 1, 3, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "attachment over the limit"));
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	lim.max_part = 100;
 	lim.max_envelope = 5;
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
@@ -508,13 +473,13 @@ test_mtom_errors(void)
 	lim.max_header_bytes = 5;
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
 	    sizeof two - 1, 0, &lim, &m, err, sizeof err), XDS_ETOOBIG);
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	/* Duplicate Content-ID; bad base64; quoted-printable; truncated. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-ID: <a>\n\nx\n--b\nContent-ID: <a>\n\ny\n--b--", SZ,
 	    0, NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "same Content-ID"));
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-Transfer-Encoding: base64\n\nQQ=x\n--b--", SZ, 0,
 	    NULL, &m, err, sizeof err), XDS_EFORMAT);
@@ -531,7 +496,7 @@ test_mtom_errors(void)
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two, 40, 0,
 	    NULL, &m, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated"));
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	/* Not multipart, no boundary, spool dir missing. */
 	CU_ASSERT_EQUAL(mtom_run(CT_SOAP12 "; charset=UTF-8", two,
 	    sizeof two - 1, 0, NULL, &m, err, sizeof err), XDS_EFORMAT);
@@ -548,10 +513,10 @@ test_mtom_errors(void)
 		    "boundary=b", spool, NULL, err, sizeof err), 0);
 		CU_ASSERT_EQUAL(mtom_reader_feed(r, two, 40, err, sizeof err),
 		    0);
-		CU_ASSERT_EQUAL(count_spool(), 1);
+		CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 1);
 		mtom_reader_free(r);
 	}
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
 /* Round trip: writer -> reader, with a 3 MB attachment and an exact
@@ -582,12 +547,13 @@ test_roundtrip(void)
 	struct mtom_message m;
 	struct mime_ctype ct;
 	struct sinkctx s;
-	struct buf root, fb;
+	struct buf root;
+	size_t fblen = 0;
+	char *fb;
 	unsigned char *data;
-	char err[256], path[128];
+	char err[256], path[320];
 	long long len;
 	size_t i, n = 3 * 1024 * 1024 + 17;
-	int fd;
 
 	if ((data = malloc(n)) == NULL)
 		CU_FAIL_FATAL("malloc");
@@ -596,10 +562,7 @@ test_roundtrip(void)
 	memcpy(data + 1000, "\r\n--MIMEBoundary_\r\n", 19);
 	CU_ASSERT_EQUAL_FATAL(str_fmt(path, sizeof path, "%s/../rt.bin",
 	    spool) > 0, 1);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(write(fd, data, n), (ssize_t)n);
-	close(fd);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(path, data, n), 0);
 	memset(att, 0, sizeof att);
 	str_lcpy(att[0].cid, "doc-1@xdsnode", sizeof att[0].cid);
 	str_lcpy(att[0].content_type, "application/dicom",
@@ -643,10 +606,11 @@ test_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(m.att[0].sha1, att[0].sha1);
 	CU_ASSERT_STRING_EQUAL(m.att[0].cid, "doc-1@xdsnode");
 	CU_ASSERT_STRING_EQUAL(m.att[0].content_type, "application/dicom");
-	CU_ASSERT_EQUAL_FATAL(file_bytes(m.att[0].path, &fb), 0);
-	CU_ASSERT_EQUAL(fb.b_len, n);
-	CU_ASSERT(fb.b_len == n && memcmp(fb.b_data, data, n) == 0);
-	buf_free(&fb);
+	fb = testutil_read_file(m.att[0].path, &fblen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fb);
+	CU_ASSERT_EQUAL(fblen, n);
+	CU_ASSERT(fblen == n && memcmp(fb, data, n) == 0);
+	free(fb);
 	CU_ASSERT_EQUAL(m.att[1].size, 0);
 	CU_ASSERT_STRING_EQUAL(m.att[1].sha1,
 	    "da39a3ee5e6b4b0d3255bfef95601890afd80709");
@@ -683,7 +647,7 @@ test_roundtrip(void)
 	unlink(path);
 	buf_free(&root);
 	free(data);
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
 static int
@@ -705,20 +669,16 @@ test_pull(void)
 	struct mtom_writer w;
 	struct mtom_pull *p;
 	struct buf root, whole, got;
-	char err[256], path[128], chunk[1 << 20];
+	char err[256], path[320], chunk[1 << 20];
 	const char *data = "0123456789\r\n--MIMEBoundary_x";
 	size_t i, k;
 	ssize_t n;
 	long long len;
-	int fd;
 
 	CU_ASSERT_EQUAL_FATAL(str_fmt(path, sizeof path, "%s/../pull.bin",
 	    spool) > 0, 1);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(write(fd, data, strlen(data)),
-	    (ssize_t)strlen(data));
-	close(fd);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_file(path, data, strlen(data)),
+	    0);
 	memset(att, 0, sizeof att);
 	for (i = 0; i < 3; i++) {
 		str_fmt(att[i].cid, sizeof att[i].cid, "a%zu@x", i);
@@ -883,22 +843,18 @@ static int
 load_capture(const char *rel, int crlf, struct buf *body, char *ctype,
     size_t ctsz)
 {
-	char path[1024];
-	struct buf raw;
 	const char *s, *e, *hdr_end;
-	size_t i;
+	size_t i, len;
+	char *raw;
 
-	(void)str_fmt(path, sizeof path, "%s/%s", testdata, rel);
-	if (file_bytes(path, &raw) != 0) {
-		buf_free(&raw);
+	if ((raw = testutil_testdata_file(rel, &len)) == NULL)
 		return -1;
-	}
-	s = raw.b_data;
-	e = s + raw.b_len;
+	s = raw;
+	e = s + len;
 	if (ctype != NULL) {		/* an HTTP request: split the head */
 		if ((hdr_end = strstr(s, "\n\n")) == NULL ||
 		    (s = strstr(s, "Content-Type: ")) == NULL || s > hdr_end) {
-			buf_free(&raw);
+			free(raw);
 			return -1;
 		}
 		s += 14;
@@ -906,7 +862,7 @@ load_capture(const char *rel, int crlf, struct buf *body, char *ctype,
 		while (i > 0 && s[i - 1] == ' ')
 			i--;
 		if (i >= ctsz) {
-			buf_free(&raw);
+			free(raw);
 			return -1;
 		}
 		memcpy(ctype, s, i);
@@ -918,7 +874,7 @@ load_capture(const char *rel, int crlf, struct buf *body, char *ctype,
 		if ((crlf && *s == '\n' && buf_add(body, "\r", 1) != XDS_OK) ||
 		    buf_add(body, s, 1) != XDS_OK)
 			break;
-	buf_free(&raw);
+	free(raw);
 	return 0;
 }
 
@@ -982,15 +938,15 @@ test_captures(void)
 			buf_free(&body);
 		}
 	}
-	CU_ASSERT_EQUAL(count_spool(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
 static int
 suite_init(void)
 {
-	char tmpl[] = "/tmp/test_mime.XXXXXX", *d;
+	char d[256];
 
-	if ((d = mkdtemp(tmpl)) == NULL)
+	if (testutil_tmpdir("mime", d, sizeof d) != 0)
 		return -1;
 	if (str_fmt(spool, sizeof spool, "%s/spool", d) < 0 ||
 	    mkdir(spool, 0700) != 0)
@@ -1001,7 +957,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	char parent[64];
+	char parent[300];
 
 	str_lcpy(parent, spool, sizeof parent);
 	*strrchr(parent, '/') = '\0';
@@ -1030,6 +986,5 @@ static const struct cutest_suite suites[] = {
 int
 main(void)
 {
-	testdata = testutil_testdata();
 	return cutest_run_suites(suites, NELEM(suites));
 }

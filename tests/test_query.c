@@ -48,12 +48,12 @@
 static sqlite3 *db;
 
 static int
-exec_file(const char *path)
+exec_file(const char *rel)
 {
 	char *sql;
 	int rc = 0;
 
-	if ((sql = testutil_read_file(path, NULL)) == NULL)
+	if ((sql = testutil_srcdir_file(rel, NULL)) == NULL)
 		return -1;
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
@@ -155,12 +155,10 @@ code(const char *id, const char *scheme, const char *c, const char *cs)
 static int
 load(void)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096];
 	int rc = 0;
 
-	snprintf(path, sizeof path, "%s/registry/schema.sql", top ? top : "..");
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK || exec_file(path) != 0)
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+	    exec_file("registry/schema.sql") != 0)
 		return -1;
 	rc |= de("1", U(01), STATUS_APPROVED, P1, OT_DE_STABLE, "1.1.1",
 	    "20041224000000", "20041223100000", "20041224100000");

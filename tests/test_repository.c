@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include "cutest.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -47,60 +46,12 @@
 
 static char tmpdir[256];
 
-static int
-write_file(const char *path, const void *p, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-
-	if (fp == NULL)
-		return -1;
-	if (n > 0 && fwrite(p, 1, n, fp) != n) {
-		fclose(fp);
-		return -1;
-	}
-	return fclose(fp);
-}
-
-/* Regular files under dir (recursive). */
-static int
-count_files(const char *dir)
-{
-	char p[1024];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (lstat(p, &sb) != 0)
-			continue;
-		if (S_ISDIR(sb.st_mode))
-			n += count_files(p);
-		else if (S_ISREG(sb.st_mode))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static void
-rm_rf(const char *dir)
-{
-	if (testutil_rmtree(dir) != 0)
-		fprintf(stderr, "rm -rf %s failed\n", dir);
-}
-
 static void
 fresh(const char *name, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s/%s", tmpdir, name);
-	rm_rf(out);
-	mkdir(out, 0700);
+	if (testutil_rmtree(out) != 0 || mkdir(out, 0700) != 0)
+		fprintf(stderr, "cannot make %s empty\n", out);
 }
 
 /* ---- blobstore ---- */
@@ -119,7 +70,7 @@ test_blob_put_dedup(void)
 	snprintf(docs, sizeof docs, "%s/documents", dir);
 	snprintf(src, sizeof src, "%s/spool1", dir);
 	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), XDS_OK);
-	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(bi.sha1, HW_SHA1);
@@ -131,11 +82,11 @@ test_blob_put_dedup(void)
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0440);
 	/* the same bytes again, from another file: stored once */
 	snprintf(src, sizeof src, "%s/spool2", dir);
-	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi2, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT_STRING_EQUAL(bi2.sha256, HW_SHA256);
-	CU_ASSERT_EQUAL(count_files(docs), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
 	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
 	    XDS_OK);
@@ -147,7 +98,7 @@ test_blob_put_dedup(void)
 	unlink(src);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
 	/* limits and bad names */
-	CU_ASSERT_EQUAL(write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "hello world", 11), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 10, &bi2, err, sizeof err),
 	    XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, "../etc/passwd"), XDS_EINVAL);
@@ -157,7 +108,7 @@ test_blob_put_dedup(void)
 	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(blobstore_get(bs, HW_SHA256, &fd, &sz, err, sizeof err),
 	    XDS_ENOTFOUND);
-	CU_ASSERT_EQUAL(count_files(docs), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 0);
 	blobstore_close(bs);
 }
 
@@ -182,10 +133,10 @@ test_blob_stage_order(void)
 	CU_ASSERT_STRING_EQUAL(st.info.sha256, HW_SHA256);
 	CU_ASSERT_STRING_EQUAL(st.info.sha1, HW_SHA1);
 	CU_ASSERT_EQUAL(st.info.size, 11);
-	CU_ASSERT_EQUAL(count_files(tmp), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(tmp, 1), 1);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 0);
 	CU_ASSERT_EQUAL(blobstore_commit(bs, &st, err, sizeof err), XDS_OK);
-	CU_ASSERT_EQUAL(count_files(tmp), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(tmp, 1), 0);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, HW_SHA256), 1);
 	CU_ASSERT_STRING_EQUAL(st.tmp, "");
 	/* discarded: nothing left */
@@ -194,8 +145,8 @@ test_blob_stage_order(void)
 	CU_ASSERT_EQUAL(blob_writer_write(w, "hello", 5, err, sizeof err),
 	    XDS_ETOOBIG);
 	blob_writer_abort(w);
-	CU_ASSERT_EQUAL(count_files(tmp), 0);
-	CU_ASSERT_EQUAL(count_files(docs), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(tmp, 1), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 	blobstore_close(bs);
 }
 
@@ -235,17 +186,17 @@ test_blob_sweep(void)
 	snprintf(docs, sizeof docs, "%s/documents", dir);
 	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/a", dir);
-	CU_ASSERT_EQUAL(write_file(src, "aaa", 3), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "aaa", 3), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &a, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/b", dir);
-	CU_ASSERT_EQUAL(write_file(src, "bbb", 3), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "bbb", 3), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &b, err, sizeof err), XDS_OK);
 	snprintf(src, sizeof src, "%s/c", dir);
-	CU_ASSERT_EQUAL(write_file(src, "ccc", 3), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "ccc", 3), 0);
 	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &c, err, sizeof err), XDS_OK);
 	/* a crashed stage in tmp/, old */
 	snprintf(path, sizeof path, "%s/tmp/deadbeef", docs);
-	CU_ASSERT_EQUAL(write_file(path, "x", 1), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(path, "x", 1), 0);
 	age(path);
 	blobstore_path(bs, a.sha256, path, sizeof path);
 	age(path);
@@ -265,7 +216,7 @@ test_blob_sweep(void)
 	CU_ASSERT_EQUAL(blobstore_exists(bs, b.sha256), 0);
 	CU_ASSERT_EQUAL(blobstore_exists(bs, c.sha256), 1);
 	snprintf(path, sizeof path, "%s/tmp", docs);
-	CU_ASSERT_EQUAL(count_files(path), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(path, 1), 0);
 	blobstore_close(bs);
 }
 
@@ -396,7 +347,7 @@ attach(struct call *c, const char *cid, const char *data)
 
 	str_lcpy(a->cid, cid, sizeof a->cid);
 	snprintf(a->path, sizeof a->path, "%s/spool-%s", tmpdir, cid);
-	CU_ASSERT_EQUAL(write_file(a->path, data, strlen(data)), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(a->path, data, strlen(data)), 0);
 	a->size = (off_t)strlen(data);
 }
 
@@ -483,7 +434,7 @@ test_submit_retrieve(void)
 	CU_ASSERT_STRING_EQUAL(fake.seen, "repo hash size");
 	call_free(&c);
 	snprintf(docs, sizeof docs, "%s/documents", state);
-	CU_ASSERT_EQUAL(count_files(docs), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 
 	/* retrieve it, an unknown one, and one of another repository */
 	snprintf(xml, sizeof xml, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\"><s:Body>"
@@ -536,7 +487,7 @@ test_registry_failure(void)
 	    ERR_UNKNOWN_PATIENTID));
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.errors, ERR_UNKNOWN_PATIENTID));
-	CU_ASSERT_EQUAL(count_files(docs), 1);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 	call_free(&c);
 	{
 		struct repo_doc d;
@@ -572,7 +523,8 @@ test_registry_failure_new_bytes(void)
 	run(repo_iti41, buf_str(&b), &c);
 	CU_ASSERT_EQUAL(c.rc, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
-	CU_ASSERT_EQUAL(count_files(docs), 1);	/* only hello world */
+	/* only hello world */
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 	call_free(&c);
 	buf_free(&b);
 	fake.fail = 0;
@@ -1225,6 +1177,6 @@ main(void)
 	if (testutil_tmpdir("repository", tmpdir, sizeof tmpdir) != 0)
 		return 99;
 	if ((rc = cutest_run_suites(suites, NELEM(suites))) == 0)
-		rm_rf(tmpdir);
+		(void)testutil_rmtree(tmpdir);
 	return rc;
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,28 +181,6 @@ static const struct soap_endpoint ep = {
 static const struct soap_endpoint *run_ep;
 
 /* ---- helpers ---- */
-
-static char *
-load(const char *rel, size_t *len)
-{
-	char path[4096];
-	struct stat st;
-	FILE *fp;
-	char *p;
-
-	snprintf(path, sizeof path, "%s/%s", testdata, rel);
-	if (stat(path, &st) != 0 || (fp = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	p = malloc((size_t)st.st_size + 1);
-	if (p != NULL) {
-		*len = fread(p, 1, (size_t)st.st_size, fp);
-		p[*len] = '\0';
-	}
-	fclose(fp);
-	return p;
-}
 
 struct result {
 	int	 rc;
@@ -400,7 +377,7 @@ test_iti42_corpus(void)
 	char mid[64];
 
 	TESTUTIL_NEED_CORPUS();
-	in = load("iti42-register/openhim-mediator-xds/"
+	in = testutil_testdata_file("iti42-register/openhim-mediator-xds/"
 	    "RegisterDocumentSet-bRequest_SOAP.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
@@ -443,7 +420,8 @@ test_iti18_corpus(void)
 
 	TESTUTIL_NEED_CORPUS();
 	/* NIST sample: wsa:Action without mustUnderstand, no MessageID. */
-	in = load("iti18-stored-query/nist-msgvalidator/soap-sq-req.xml", &len);
+	in = testutil_testdata_file("iti18-stored-query/nist-msgvalidator/"
+	    "soap-sq-req.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
 	run(CT, in, len, &m, NULL, &r);
@@ -458,7 +436,7 @@ test_iti18_corpus(void)
 	free(in);
 
 	/* openhim sample without wsa:Action: must fault. */
-	in = load("iti18-stored-query/openhim-mediator-xds/"
+	in = testutil_testdata_file("iti18-stored-query/openhim-mediator-xds/"
 	    "adhocQueryRequest_wSOAP.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
@@ -482,8 +460,8 @@ test_negative_corpus(void)
 	size_t len;
 
 	TESTUTIL_NEED_CORPUS();
-	in = load("negative/iti41-provide-register/nist-msgvalidator/"
-	    "soap-noaction-pnr.xml", &len);
+	in = testutil_testdata_file("negative/iti41-provide-register/"
+	    "nist-msgvalidator/soap-noaction-pnr.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
 	run(CT, in, len, &m, NULL, &r);
@@ -494,8 +472,8 @@ test_negative_corpus(void)
 	done(&r);
 	free(in);
 
-	in = load("negative/iti41-provide-register/nist-msgvalidator/"
-	    "soap-pnr-soap-order.xml", &len);
+	in = testutil_testdata_file("negative/iti41-provide-register/"
+	    "nist-msgvalidator/soap-pnr-soap-order.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
 	run(CT, in, len, &m, NULL, &r);
@@ -504,7 +482,8 @@ test_negative_corpus(void)
 	done(&r);
 	free(in);
 
-	in = load("negative/soap/nist-msgvalidator/xml-parse-error.xml", &len);
+	in = testutil_testdata_file("negative/soap/nist-msgvalidator/"
+	    "xml-parse-error.xml", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	memset(&m, 0, sizeof m);
 	run(CT, in, len, &m, NULL, &r);
@@ -956,22 +935,6 @@ memrd(void *arg, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static size_t
-spool_files(void)
-{
-	DIR *d = opendir(spool);
-	struct dirent *de;
-	size_t n = 0;
-
-	if (d == NULL)
-		return 1000;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 #define MTOM_CT	"multipart/related; type=\"application/xop+xml\"; " \
 	"start=\"<root@test>\"; start-info=\"application/soap+xml\"; " \
 	"boundary=\"B0undary\""
@@ -1064,7 +1027,7 @@ test_mtom(void)
 		CU_ASSERT_EQUAL(stat(p, &st), 0);	/* actor's file kept */
 		unlink(p);
 	}
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
 static void
@@ -1086,20 +1049,20 @@ test_mtom_faults(void)
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "xop:Include href cid:nope@test names no MIME part of the request");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 
 	run_mtom(MTOM_CT, iti42, sizeof iti42 - 1, &m, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "ITI-42 (" ACT_ITI42 ") requires simple SOAP (application/soap+xml);"
 	    " the request was MTOM/XOP (multipart/related)");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 
 	run_mtom(MTOM_CT, trunc, sizeof trunc - 1, &m, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "~malformed MTOM/XOP request");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 
 	/* MTOM request without parts: still an MTOM response. */
 	run_mtom(MTOM_CT, noatt, sizeof noatt - 1, &m, &r);
@@ -1107,7 +1070,7 @@ test_mtom_faults(void)
 	CU_ASSERT_EQUAL(strncmp(r.ct, "multipart/related;", 18), 0);
 	CU_ASSERT_EQUAL(seen_natt, 0);
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
 /* The Axis2 request of the NIST message validator, HTTP head and all. */
@@ -1120,8 +1083,8 @@ test_mtom_corpus(void)
 	size_t len;
 
 	TESTUTIL_NEED_CORPUS();
-	in = load("iti41-provide-register/nist-msgvalidator/http-mtom-pnr.txt",
-	    &len);
+	in = testutil_testdata_file("iti41-provide-register/"
+	    "nist-msgvalidator/http-mtom-pnr.txt", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
 	ct = strstr(in, "Content-Type: ");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ct);
@@ -1146,7 +1109,7 @@ test_mtom_corpus(void)
 		str_fmt(p, sizeof p, "%s/reply-part", spool);
 		unlink(p);
 	}
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	free(in);
 }
 
@@ -1193,7 +1156,7 @@ static size_t push_files, push_bad;
 
 /* Push (whole, 1 byte and 1000-byte chunks) equals xml_parse. */
 static void
-push_same(const char *rel)
+push_same(const char *path, void *arg)
 {
 	static const size_t chunks[] = { 0, 1, 1000 };
 	char e1[256], e2[256];
@@ -1202,7 +1165,8 @@ push_same(const char *rel)
 	size_t len, i;
 	int st;
 
-	if ((in = load(rel, &len)) == NULL) {
+	(void)arg;
+	if ((in = testutil_read_file(path, &len)) == NULL) {
 		CU_FAIL("corpus file");
 		return;
 	}
@@ -1240,45 +1204,21 @@ push_same(const char *rel)
 }
 
 static void
-push_dir(const char *rel)
-{
-	char sub[1024];
-	char path[4096];
-	struct dirent *de;
-	struct stat st;
-	DIR *dp;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", testdata, rel);
-	if ((dp = opendir(path)) == NULL) {
-		CU_FAIL("corpus directory");
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		str_fmt(sub, sizeof sub, "%s/%s", rel, de->d_name);
-		str_fmt(path + strlen(path), sizeof path - strlen(path), "/%s",
-		    de->d_name);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			push_dir(sub);
-		else if ((n = strlen(de->d_name)) > 4 &&
-		    strcmp(de->d_name + n - 4, ".xml") == 0)
-			push_same(sub);
-		*strrchr(path, '/') = '\0';
-	}
-	closedir(dp);
-}
-
-static void
 test_push_corpus(void)
 {
+	static const char *const dirs[] = {
+		"iti41-provide-register", "iti42-register", "negative"
+	};
+	char path[1024];
+	size_t i;
+
 	TESTUTIL_NEED_CORPUS();
 
 	push_files = push_bad = 0;
-	push_dir("iti41-provide-register");
-	push_dir("iti42-register");
-	push_dir("negative");
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		str_fmt(path, sizeof path, "%s/%s", testdata, dirs[i]);
+		CU_ASSERT(testutil_walk(path, ".xml", push_same, NULL) > 0);
+	}
 	/* the corpus was found, with some not well-formed documents */
 	CU_ASSERT(push_files > 400);
 	CU_ASSERT(push_bad > 0);
@@ -1730,7 +1670,7 @@ test_inline(void)
 		CU_ASSERT_EQUAL(strlen(inl.att[2].sha1), 40);
 		CU_ASSERT_EQUAL(strlen(inl.att[2].sha256), 64);
 		done(&r);
-		CU_ASSERT_EQUAL(spool_files(), 0);
+		CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	}
 	buf_free(&b);
 
@@ -1754,7 +1694,7 @@ test_inline(void)
 	CU_ASSERT_STRING_EQUAL(inl.first[0], "!");
 	CU_ASSERT_EQUAL(strncmp(inl.first[1], "cid:inline-2.", 13), 0);
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 
 	buf_free(&docs);
@@ -1779,7 +1719,7 @@ test_inline_faults(void)
 	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
 	    "inline document d9 larger than 2000 bytes");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 	buf_free(&docs);
 
@@ -1795,7 +1735,7 @@ test_inline_faults(void)
 	    "SOAP envelope larger than 4096 bytes (inline documents not "
 	    "counted)");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 	buf_free(&docs);
 
@@ -1805,7 +1745,7 @@ test_inline_faults(void)
 	expect_fault(&r, 400, "soap:Sender", "", "", "element x inside "
 	    "Document, whose content must be text (base64)");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 
 	/* the parser's own errors keep their texts */
@@ -1824,7 +1764,7 @@ test_inline_faults(void)
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "~XML not well-formed (line 1)");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 
 	/* an unfinished inline document at the end of the body */
@@ -1835,7 +1775,7 @@ test_inline_faults(void)
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "~XML not well-formed");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 
 	/* an empty root part */
@@ -1844,7 +1784,7 @@ test_inline_faults(void)
 	run_inline(&b, 100, 0, 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "", "MTOM root part is empty");
 	done(&r);
-	CU_ASSERT_EQUAL(spool_files(), 0);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 	buf_free(&b);
 }
 
@@ -1880,8 +1820,7 @@ main(void)
 
 	testdata = testutil_testdata();
 	xml_init();
-	str_lcpy(spool, "/tmp/test_soap.XXXXXX", sizeof spool);
-	if (mkdtemp(spool) == NULL)
+	if (testutil_tmpdir("soap", spool, sizeof spool) != 0)
 		return 99;
 	rc = cutest_run("soap", tests, sizeof tests / sizeof tests[0]);
 	rmdir(spool);

@@ -34,6 +34,7 @@
 #include "status.h"
 #include "str.h"
 #include "tls.h"
+#include "testutil.h"
 #include "tlscerts.h"
 #include "vocab.h"
 #include "xact.h"
@@ -1125,8 +1126,7 @@ test_answer(void)
 static int
 setup(void)
 {
-	str_lcpy(dir, "/tmp/test_soap_peer.XXXXXX", sizeof dir);
-	if (mkdtemp(dir) == NULL)
+	if (testutil_tmpdir("soap_peer", dir, sizeof dir) != 0)
 		return -1;
 	str_fmt(spool, sizeof spool, "%s/spool", dir);
 	if (mkdir(spool, 0700) != 0)
@@ -1139,12 +1139,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[400];
-
 	srv_stop(&soapsrv);
 	curl_global_cleanup();
-	str_fmt(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)tls_sh(cmd);
+	(void)testutil_rmtree(dir);
 }
 
 static const struct cutest tests[] = {

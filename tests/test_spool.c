@@ -25,7 +25,7 @@
 
 #define MIB	((size_t)1024 * 1024)
 
-static char dir[64];
+static char dir[256];
 
 /* xorshift64*: repeatable "random" bytes and chunk sizes. */
 static uint64_t
@@ -583,11 +583,9 @@ static const struct cutest tests[] = {
 int
 main(void)
 {
-	char tmpl[] = "/tmp/test_spool.XXXXXX";
 	int rc;
 
-	if (mkdtemp(tmpl) == NULL ||
-	    str_lcpy(dir, tmpl, sizeof dir) >= sizeof dir)
+	if (testutil_tmpdir("spool", dir, sizeof dir) != 0)
 		return 99;
 	rc = cutest_run("spool", tests, sizeof tests / sizeof tests[0]);
 	if (rmdir(dir) != 0)

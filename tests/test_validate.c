@@ -355,29 +355,6 @@ test_all_reported(void)
 	free(y);
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*b = NULL;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) != NULL) {
-		if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		} else {
-			b[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return b;
-}
-
 /* Submissions from other implementations' tests that they accept. */
 static void
 test_corpus(void)
@@ -390,8 +367,7 @@ test_corpus(void)
 		"iti42-register/dcm4chee-xds/RegisterAssocBeforeDoc.xml",
 		"negative/iti42-register/dcm4chee-xds/ResubmitInitialDoc.xml",
 	};
-	const char *dir = testutil_testdata();
-	char	 path[1024], err[256];
+	char	 err[256];
 	size_t	 i, len;
 
 	TESTUTIL_NEED_CORPUS();
@@ -400,9 +376,8 @@ test_corpus(void)
 		struct validate_opts o;
 		char	*x;
 
-		snprintf(path, sizeof path, "%s/%s", dir, ok[i]);
-		if ((x = slurp(path, &len)) == NULL) {
-			fprintf(stderr, "skip %s (not found)\n", path);
+		if ((x = testutil_testdata_file(ok[i], &len)) == NULL) {
+			fprintf(stderr, "skip %s (not found)\n", ok[i]);
 			continue;
 		}
 		rim_list_init(&l);

@@ -175,6 +175,81 @@ out:
 	return p;
 }
 
+int
+testutil_write_file(const char *path, const void *p, size_t n)
+{
+	FILE *fp;
+	int ok;
+
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	ok = n == 0 || fwrite(p, 1, n, fp) == n;
+	return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+char *
+testutil_srcdir_file(const char *rel, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof path, "%s/%s", top != NULL && *top != '\0' ?
+	    top : ".", rel);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return testutil_read_file(path, len);
+}
+
+static int
+no_dot(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+static int
+has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k;
+
+	if (suffix == NULL)
+		return 1;
+	k = strlen(suffix);
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+int
+testutil_walk(const char *dir, const char *suffix,
+    void (*fn)(const char *path, void *arg), void *arg)
+{
+	char path[PATH_MAX];
+	struct dirent **e;
+	struct stat sb;
+	int i, k, n, count = 0;
+
+	if ((n = scandir(dir, &e, no_dot, alphasort)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		k = snprintf(path, sizeof path, "%s/%s", dir, e[i]->d_name);
+		if (count >= 0 && k > 0 && (size_t)k < sizeof path &&
+		    lstat(path, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode)) {
+				k = testutil_walk(path, suffix, fn, arg);
+				count = k < 0 ? -1 : count + k;
+			} else if (S_ISREG(sb.st_mode) &&
+			    has_suffix(e[i]->d_name, suffix)) {
+				fn(path, arg);
+				count++;
+			}
+		}
+		free(e[i]);
+	}
+	free(e);
+	return count;
+}
+
 const char *
 testutil_testdata(void)
 {

@@ -1,7 +1,8 @@
 /*
  * testutil.h: what the CUnit test programs share (tests/lib/testutil.c).
  *
- * Temporary directories, whole files, the conformance corpus, and
+ * Temporary directories, whole files (read, written), walks over a
+ * directory tree, the conformance corpus and the source tree, and
  * waiting for a condition with a deadline: a test waits for the event it
  * needs (a counter, a state, a file), never sleeps for it; the deadline
  * only bounds how long a failing test hangs.
@@ -56,6 +57,20 @@ int	testutil_count_files(const char *dir, int recurse);
 /* The whole file, NUL-terminated (malloc'd; *len without the NUL), or
  * NULL (errno set).  len may be NULL. */
 char	*testutil_read_file(const char *path, size_t *len);
+/* path made (or truncated) to hold the n bytes at p: 0, or -1. */
+int	testutil_write_file(const char *path, const void *p, size_t n);
+/* testutil_read_file() of $top_srcdir/rel (the build directory when
+ * top_srcdir is unset): a file of the source tree. */
+char	*testutil_srcdir_file(const char *rel, size_t *len);
+
+/*
+ * The regular files below dir, in name order, depth first, dot files and
+ * symbolic links passed over: fn(path, arg) for each whose name ends with
+ * suffix (NULL: every file).  The number of files fn was called for, or
+ * -1 when a directory cannot be read.
+ */
+int	testutil_walk(const char *dir, const char *suffix,
+	    void (*fn)(const char *path, void *arg), void *arg);
 
 /* $XDS_TESTDATA (the conformance corpus), or NULL when unset or not a
  * directory: the caller skips what needs it. */
