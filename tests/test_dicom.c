@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cutest.h"
@@ -292,6 +293,16 @@ collect(void *arg, const struct bridge_db_study *s)
 	return 0;
 }
 
+/* The studies of db in state (NULL: any) seen into v: 0, or -1. */
+static int
+seen(struct bridge_db *db, const char *state, struct seen *v)
+{
+	char err[256];
+
+	memset(v, 0, sizeof *v);
+	return bridge_db_list(db, state, collect, v, err, sizeof err);
+}
+
 static struct dcmshim_info
 mkinfo(const char *study, const char *sop)
 {
@@ -318,8 +329,7 @@ test_pending(void)
 	CU_ASSERT_EQUAL_FATAL(bridge_db_open(workdir, &db, err, sizeof err), 0);
 	/* no BSN: pending, listed */
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, 100, err, sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_STRING_EQUAL(v.state, "pending");
 	CU_ASSERT_STRING_EQUAL(v.bsn, "-");
@@ -328,54 +338,43 @@ test_pending(void)
 	/* a later instance brings the BSN: receiving, not pending */
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", 102, err,
 	    sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_STRING_EQUAL(v.bsn, "999911120");
 	CU_ASSERT_EQUAL(v.instances, 2);
 	/* not quiet long enough, then quiet */
 	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 110, 60, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 162, 60, err, sizeof err), 1);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, "ready", collect, &v, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, "ready", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	/* a second, different BSN: conflict, never published */
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "100000009", 200, err,
 	    sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_STRING_EQUAL(v.state, "conflict");
 	CU_ASSERT_EQUAL(v.instances, 3);
 	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 1000, 60, err, sizeof err), 0);
 	/* another study stays separate */
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 300, err, sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 2);
 	/* c sent again with the study's BSN (corrected at the modality): a
 	 * replaced instance recounts its study, the conflict is gone and c
 	 * still counts once */
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "999911120", 400, err,
 	    sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_STRING_EQUAL(v.bsn, "999911120");
 	CU_ASSERT_EQUAL(v.instances, 3);
 	/* d moves to study 1.9 (same SOP UID, other study): both recounted */
 	str_lcpy(d.study_uid, "1.9", sizeof d.study_uid);
 	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 500, err, sizeof err), 0);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, "receiving", collect, &v, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_EQUAL(v.instances, 4);
-	memset(&v, 0, sizeof v);
-	CU_ASSERT_EQUAL(bridge_db_list(db, NULL, collect, &v, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);		/* 1.8: pending, now empty */
 	CU_ASSERT_EQUAL(v.instances, 0);
 	bridge_db_close(db);
@@ -559,69 +558,139 @@ pub_instance(struct bridge_db *db, const char *state, int n, long long now)
 	return bridge_db_instance(db, &in, "999911120", now, err, sizeof err);
 }
 
+/* A node publishing PUB_STUDY: its state directory (workdir/name) holds
+ * two instances of the study, ready; the node's repository is a local
+ * peer answering through fake_iti41. */
+struct pub {
+	struct conf		 cf;
+	struct bridge_links	 links;
+	struct bridge_db	*db;
+	char			 state[512];
+};
+
 static void
-test_publish(void)
+pub_open(struct pub *p, const char *name)
 {
 	static const struct soap_route routes[] = {
 		{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
 		  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
 		  fake_iti41 },
 	};
-	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
-	struct bridge_links links = { .repository = NULL };
+	static const struct soap_endpoint ep = {
+		"/xds/repository", routes, 1, NULL, NULL
+	};
+	char err[512];
+
+	memset(p, 0, sizeof *p);
+	conf_defaults(&p->cf);
+	CU_ASSERT_EQUAL_FATAL(soap_peer_local(&p->links.repository, &ep, NULL,
+	    err, sizeof err), XDS_OK);
+	snprintf(p->state, sizeof p->state, "%s/%s", workdir, name);
+	str_lcpy(p->cf.node_state_dir, p->state, sizeof p->cf.node_state_dir);
+	str_lcpy(p->cf.repository_unique_id, "1.3.6.1.4.1.21367.13.71.9",
+	    sizeof p->cf.repository_unique_id);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p->state, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(p->state, &p->db, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p->db, p->state, 1, 100), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p->db, p->state, 2, 101), 0);
+	CU_ASSERT_EQUAL(bridge_db_mark_ready(p->db, 200, 60, err, sizeof err),
+	    1);
+}
+
+static void
+pub_close(struct pub *p)
+{
+	bridge_db_close(p->db);
+	soap_peer_free(p->links.repository);
+}
+
+/* bridge_publish() of PUB_STUDY by node p. */
+static int
+pub_run(struct pub *p, char *err, size_t errlen)
+{
+	return bridge_publish(&p->cf, p->db, &p->links, PUB_STUDY, err,
+	    errlen);
+}
+
+/* The row of PUB_STUDY in node p's study table: 0, or -1. */
+static int
+pub_row(struct pub *p, struct bridge_db_study_row *row)
+{
+	char err[512];
+
+	return bridge_db_study(p->db, PUB_STUDY, row, err, sizeof err);
+}
+
+/* PUB_STUDY is published in node p as the manifest entry, uid, with no
+ * attempt in flight; its row into row. */
+static void
+pub_published(struct pub *p, struct bridge_db_study_row *row,
+    const char *entry, const char *uid)
+{
+	CU_ASSERT_EQUAL_FATAL(pub_row(p, row), 0);
+	CU_ASSERT_STRING_EQUAL(row->state, "published");
+	CU_ASSERT_STRING_EQUAL(row->entry_uuid, entry);
+	CU_ASSERT_STRING_EQUAL(row->unique_id, uid);
+	CU_ASSERT_STRING_EQUAL(row->attempt_unique_id, "");
+}
+
+/* The fake repository anew, answering status to every call. */
+static void
+fake_answer(const char *status)
+{
+	memset(&fake, 0, sizeof fake);
+	fake.status = status;
+}
+
+/* The fake repository anew: its first call answered status with errors
+ * (status NULL: not at all), every later one then. */
+static void
+fake_first(const char *status, const char *errors, const char *then)
+{
+	fake_answer(then);
+	fake.nreply = 1;
+	fake.reply[0].status = status;
+	fake.reply[0].errors = errors;
+}
+
+static void
+test_publish(void)
+{
 	struct bridge_links none = { .repository = NULL };
 	struct bridge_db_study_row row, row2;
-	struct bridge_db *db;
 	struct dcmshim_info k;
-	struct conf cf;
-	char state[512], path[1024], err[512], first[DCMSHIM_UI_SZ];
+	struct pub p;
+	char path[1024], err[512], first[DCMSHIM_UI_SZ];
 	char entry[64], rplc[256];
 
-	conf_defaults(&cf);
-	CU_ASSERT_EQUAL_FATAL(soap_peer_local(&links.repository, &ep, NULL,
-	    err, sizeof err), XDS_OK);
-	snprintf(state, sizeof state, "%s/pub", workdir);
-	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
-	str_lcpy(cf.repository_unique_id, "1.3.6.1.4.1.21367.13.71.9",
-	    sizeof cf.repository_unique_id);
-	snprintf(path, sizeof path, "mkdir -p '%s'", state);
-	CU_ASSERT_EQUAL_FATAL(system(path), 0);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_open(state, &db, err, sizeof err), 0);
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 100), 0);
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 2, 101), 0);
-	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 200, 60, err, sizeof err), 1);
+	pub_open(&p, "pub");
 
 	/* no repository in the node: refused, nothing recorded */
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &none, PUB_STUDY, err,
+	CU_ASSERT_EQUAL(bridge_publish(&p.cf, p.db, &none, PUB_STUDY, err,
 	    sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, "no repository runs in this node "
 	    "(repository.enabled)");
 	/* the repository fails: the study stays ready */
-	memset(&fake, 0, sizeof fake);
-	fake.status = ST_FAILURE;
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
+	fake_answer(ST_FAILURE);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_EQUAL(fake.audited, 1);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row, err, sizeof err),
-	    0);
+	CU_ASSERT_EQUAL(pub_row(&p, &row), 0);
 	CU_ASSERT_STRING_EQUAL(row.state, "ready");
 	CU_ASSERT_STRING_EQUAL(row.entry_uuid, "");
 
 	/* published */
-	memset(&fake, 0, sizeof fake);
-	fake.status = ST_SUCCESS;
-	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
+	fake_answer(ST_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(pub_run(&p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_EQUAL(fake.audited, 1);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &row, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_row(&p, &row), 0);
 	CU_ASSERT_STRING_EQUAL(row.state, "published");
 	CU_ASSERT_TRUE(strncmp(row.entry_uuid, "urn:uuid:", 9) == 0);
 	CU_ASSERT_TRUE(strncmp(row.unique_id, "2.25.", 5) == 0);
 	/* the KOS: kept under dicom/kos, handed over as the attachment */
-	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", state,
+	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", p.state,
 	    row.unique_id);
 	CU_ASSERT_EQUAL_FATAL(dcmshim_parse_file(path, &k, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(k.sop_class, FMT_KOS);
@@ -663,47 +732,41 @@ test_publish(void)
 	str_lcpy(entry, row.entry_uuid, sizeof entry);
 
 	/* a resent instance is the same instance: still published */
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 250), 0);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
-	    0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p.db, p.state, 1, 250), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &row2), 0);
 	CU_ASSERT_STRING_EQUAL(row2.state, "published");
 	CU_ASSERT_EQUAL(row2.instances, 2);
 	/* a late instance: receiving again, then a replacing manifest */
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 3, 300), 0);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
-	    0);
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p.db, p.state, 3, 300), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &row2), 0);
 	CU_ASSERT_STRING_EQUAL(row2.state, "receiving");
 	CU_ASSERT_EQUAL(row2.instances, 3);
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, PUB_STUDY, err,
 	    sizeof err), 0);
-	memset(&fake, 0, sizeof fake);
-	fake.status = ST_SUCCESS;
-	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &row2, err, sizeof err),
-	    0);
+	fake_answer(ST_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(pub_run(&p, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &row2), 0);
 	CU_ASSERT_STRING_EQUAL(row2.state, "published");
 	CU_ASSERT_STRING_NOT_EQUAL(row2.unique_id, first);
 	CU_ASSERT_STRING_NOT_EQUAL(row2.entry_uuid, entry);
 	snprintf(rplc, sizeof rplc, "associationType=\"%s\" sourceObject="
 	    "\"%s\" targetObject=\"%s\"", AT_RPLC, row2.entry_uuid, entry);
 	CU_ASSERT_TRUE(has(rplc));
-	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", state,
+	snprintf(path, sizeof path, "%s/dicom/kos/%s.dcm", p.state,
 	    row2.unique_id);
 	CU_ASSERT_EQUAL(access(path, R_OK), 0);
 
 	/* xdsctl dicom publish refuses what cannot be published */
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, "1.2.3.4.5", err,
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, "1.2.3.4.5", err,
 	    sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, "no study 1.2.3.4.5");
 	/* a bad code option is named */
-	str_lcpy(cf.dicom_class_code, "IMAGES^Images", sizeof cf.dicom_class_code);
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
+	str_lcpy(p.cf.dicom_class_code, "IMAGES^Images",
+	    sizeof p.cf.dicom_class_code);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, "dicom.class_code: \"IMAGES^Images\" is "
 	    "not code^display^codingScheme");
-	bridge_db_close(db);
-	soap_peer_free(links.repository);
+	pub_close(&p);
 }
 
 /*
@@ -1303,8 +1366,7 @@ test_attempt_db(void)
 
 	/* a dicom.db of the first release: the columns come, rows stay */
 	snprintf(dir, sizeof dir, "%s/attempt", workdir);
-	snprintf(path, sizeof path, "mkdir -p '%s'", dir);
-	CU_ASSERT_EQUAL_FATAL(system(path), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof path, "%s/dicom.db", dir);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &old), SQLITE_OK);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(old, "CREATE TABLE study ("
@@ -1537,44 +1599,21 @@ sent(int i, const char *fmt, ...)
 static void
 test_publish_idempotent(void)
 {
-	static const struct soap_route routes[] = {
-		{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
-		  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
-		  fake_iti41 },
-	};
-	struct soap_endpoint ep = { "/xds/repository", routes, 1, NULL, NULL };
-	struct bridge_links links = { .repository = NULL };
 	struct bridge_db_study_row a, b, c, r;
-	struct bridge_db *db;
-	struct conf cf;
-	char state[512], kos[600], path[1024], err[512], errs[2048];
+	struct pub p;
+	char kos[600], path[1024], err[512], errs[2048];
 	size_t n1 = 0, n2 = 0;
 	char *k1, *k2;
 
-	conf_defaults(&cf);
-	CU_ASSERT_EQUAL_FATAL(soap_peer_local(&links.repository, &ep, NULL,
-	    err, sizeof err), XDS_OK);
-	snprintf(state, sizeof state, "%s/idem", workdir);
-	snprintf(kos, sizeof kos, "%s/dicom/kos", state);
-	str_lcpy(cf.node_state_dir, state, sizeof cf.node_state_dir);
-	str_lcpy(cf.repository_unique_id, "1.3.6.1.4.1.21367.13.71.9",
-	    sizeof cf.repository_unique_id);
-	snprintf(path, sizeof path, "mkdir -p '%s'", state);
-	CU_ASSERT_EQUAL_FATAL(system(path), 0);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_open(state, &db, err, sizeof err), 0);
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 1, 100), 0);
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 2, 101), 0);
-	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 200, 60, err, sizeof err), 1);
+	pub_open(&p, "idem");
+	snprintf(kos, sizeof kos, "%s/dicom/kos", p.state);
 
 	/* 1. no answer: the manifest stays recorded as the attempt */
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;		/* reply[0].status NULL: none */
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
+	fake_first(NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, "repository: fake: no answer");
 	CU_ASSERT_EQUAL(fake.audited, 1);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &a, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_row(&p, &a), 0);
 	CU_ASSERT_STRING_EQUAL(a.state, "ready");
 	CU_ASSERT_STRING_EQUAL(a.entry_uuid, "");
 	CU_ASSERT_TRUE(strncmp(a.attempt_unique_id, "2.25.", 5) == 0);
@@ -1590,10 +1629,8 @@ test_publish_idempotent(void)
 	CU_ASSERT_PTR_NOT_NULL(k1);
 
 	/* 2. the retry sends the same manifest: ids and KOS bytes */
-	memset(&fake, 0, sizeof fake);
-	fake.status = ST_SUCCESS;
-	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
+	fake_answer(ST_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(pub_run(&p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_TRUE(sent(-1, EO_ID, a.attempt_entry_uuid, ""));
 	CU_ASSERT_TRUE(sent(-1, DE_UID, a.attempt_unique_id, ""));
@@ -1605,26 +1642,17 @@ test_publish_idempotent(void)
 	    memcmp(k1, k2, n1) == 0);
 	free(k1);
 	free(k2);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
-	CU_ASSERT_STRING_EQUAL(r.state, "published");
-	CU_ASSERT_STRING_EQUAL(r.entry_uuid, a.attempt_entry_uuid);
-	CU_ASSERT_STRING_EQUAL(r.unique_id, a.attempt_unique_id);
-	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	pub_published(&p, &r, a.attempt_entry_uuid, a.attempt_unique_id);
 
 	/* 3. a late instance; a transient error keeps the attempt (an RPLC
 	 * of the first entry), and its retry learns that send registered */
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 3, 300), 0);
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p.db, p.state, 3, 300), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, PUB_STUDY, err,
 	    sizeof err), 0);
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;
-	fake.reply[0].status = ST_FAILURE;
-	fake.reply[0].errors = RE(ERR_REGISTRY_NOT_AVAILABLE, "timeout");
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
+	fake_first(ST_FAILURE, RE(ERR_REGISTRY_NOT_AVAILABLE, "timeout"), NULL);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_NOT_AVAILABLE ": timeout");
-	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &b, err,
-	    sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(pub_row(&p, &b), 0);
 	CU_ASSERT_STRING_EQUAL(b.entry_uuid, a.attempt_entry_uuid);
 	CU_ASSERT_TRUE(b.attempt_unique_id[0] != '\0');
 	CU_ASSERT_STRING_NOT_EQUAL(b.attempt_unique_id, a.attempt_unique_id);
@@ -1638,102 +1666,76 @@ test_publish_idempotent(void)
 	    RE(ERR_DUP_UNIQUEID_IN_REGISTRY, "SubmissionSet 'urn:uuid:y': "
 	    "uniqueId '%s' is already in the registry"),
 	    b.attempt_entry_uuid, a.attempt_entry_uuid, b.attempt_ss_uid);
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;
-	fake.reply[0].status = ST_FAILURE;
-	fake.reply[0].errors = errs;
-	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
+	fake_first(ST_FAILURE, errs, NULL);
+	CU_ASSERT_EQUAL_FATAL(pub_run(&p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_EQUAL(fake.audited, 1);
 	CU_ASSERT_TRUE(sent(0, EO_ID, b.attempt_entry_uuid, ""));
 	CU_ASSERT_TRUE(sent(0, SS_UID, b.attempt_ss_uid, ""));
 	CU_ASSERT_TRUE(sent(0, RPLC, b.attempt_entry_uuid,
 	    a.attempt_entry_uuid));
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
-	CU_ASSERT_STRING_EQUAL(r.state, "published");
-	CU_ASSERT_STRING_EQUAL(r.entry_uuid, b.attempt_entry_uuid);
-	CU_ASSERT_STRING_EQUAL(r.unique_id, b.attempt_unique_id);
-	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
+	pub_published(&p, &r, b.attempt_entry_uuid, b.attempt_unique_id);
 	CU_ASSERT_EQUAL(r.instances, 3);
 
 	/* 4. instances added while an attempt is in flight: it is settled
 	 * first (sent again), then a new manifest replaces it */
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 4, 400), 0);
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p.db, p.state, 4, 400), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, PUB_STUDY, err,
 	    sizeof err), 0);
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &c, err,
-	    sizeof err), 0);
+	fake_first(NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
+	CU_ASSERT_EQUAL_FATAL(pub_row(&p, &c), 0);
 	CU_ASSERT_TRUE(c.attempt_unique_id[0] != '\0');
-	CU_ASSERT_EQUAL_FATAL(pub_instance(db, state, 5, 500), 0);
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	CU_ASSERT_EQUAL_FATAL(pub_instance(p.db, p.state, 5, 500), 0);
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, PUB_STUDY, err,
 	    sizeof err), 0);
 	snprintf(errs, sizeof errs, RE(ERR_DUP_UNIQUEID_IN_REGISTRY,
 	    "DocumentEntry uniqueId %s is already in the registry%s"),
 	    c.attempt_unique_id, "");
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 2;
-	fake.reply[0].status = ST_FAILURE;
-	fake.reply[0].errors = errs;
-	fake.reply[1].status = ST_SUCCESS;
-	CU_ASSERT_EQUAL_FATAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
+	fake_first(ST_FAILURE, errs, ST_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(pub_run(&p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(fake.calls, 2);
 	CU_ASSERT_EQUAL(fake.audited, 2);
 	CU_ASSERT_TRUE(sent(0, EO_ID, c.attempt_entry_uuid, ""));
 	CU_ASSERT_TRUE(sent(0, RPLC, c.attempt_entry_uuid,
 	    b.attempt_entry_uuid));
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &r, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &r), 0);
 	CU_ASSERT_STRING_EQUAL(r.state, "published");
 	CU_ASSERT_STRING_NOT_EQUAL(r.entry_uuid, c.attempt_entry_uuid);
 	CU_ASSERT_STRING_NOT_EQUAL(r.unique_id, c.attempt_unique_id);
 	CU_ASSERT_STRING_EQUAL(r.attempt_unique_id, "");
 	CU_ASSERT_EQUAL(r.instances, 5);
-	CU_ASSERT_TRUE(sent(1, RPLC, r.entry_uuid, c.attempt_entry_uuid));
-	CU_ASSERT_TRUE(sent(1, DE_UID, r.unique_id, ""));
+	CU_ASSERT_TRUE(sent(-1, RPLC, r.entry_uuid, c.attempt_entry_uuid));
+	CU_ASSERT_TRUE(sent(-1, DE_UID, r.unique_id, ""));
 
 	/* 5. a rejection settles an attempt too: dropped with its KOS, and
 	 * the next try is a new manifest */
-	CU_ASSERT_EQUAL(bridge_db_request_publish(db, PUB_STUDY, err,
+	CU_ASSERT_EQUAL(bridge_db_request_publish(p.db, PUB_STUDY, err,
 	    sizeof err), 0);
 	n1 = (size_t)testutil_count_files(kos, 0);
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;
-	fake.reply[0].status = ST_FAILURE;
-	fake.reply[0].errors = RE(ERR_REGISTRY_METADATA, "classCode");
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
+	fake_first(ST_FAILURE, RE(ERR_REGISTRY_METADATA, "classCode"), NULL);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": classCode");
 	CU_ASSERT_EQUAL(testutil_count_files(kos, 0), (int)n1);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &c), 0);
 	CU_ASSERT_STRING_EQUAL(c.state, "ready");
 	CU_ASSERT_STRING_EQUAL(c.attempt_unique_id, "");
 	CU_ASSERT_STRING_EQUAL(c.entry_uuid, r.entry_uuid);
 
 	/* 6. an attempt whose KOS was removed by hand is given up */
-	memset(&fake, 0, sizeof fake);
-	fake.nreply = 1;
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), -1);
-	CU_ASSERT_EQUAL_FATAL(bridge_db_study(db, PUB_STUDY, &c, err,
-	    sizeof err), 0);
+	fake_first(NULL, NULL, NULL);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), -1);
+	CU_ASSERT_EQUAL_FATAL(pub_row(&p, &c), 0);
 	snprintf(path, sizeof path, "%s/%s.dcm", kos, c.attempt_unique_id);
 	CU_ASSERT_EQUAL(unlink(path), 0);
-	memset(&fake, 0, sizeof fake);
-	fake.status = ST_SUCCESS;
-	CU_ASSERT_EQUAL(bridge_publish(&cf, db, &links, PUB_STUDY, err,
-	    sizeof err), 0);
+	fake_answer(ST_SUCCESS);
+	CU_ASSERT_EQUAL(pub_run(&p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(fake.calls, 1);
-	CU_ASSERT_EQUAL(bridge_db_study(db, PUB_STUDY, &b, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(pub_row(&p, &b), 0);
 	CU_ASSERT_STRING_EQUAL(b.state, "published");
 	CU_ASSERT_STRING_NOT_EQUAL(b.unique_id, c.attempt_unique_id);
 	CU_ASSERT_TRUE(sent(-1, RPLC, b.entry_uuid, r.entry_uuid));
-	bridge_db_close(db);
-	soap_peer_free(links.repository);
+	pub_close(&p);
 }
 
 /*
@@ -2089,17 +2091,12 @@ main(void)
 		return 77;
 	}
 	testdata = testutil_testdata();
-	snprintf(workdir, sizeof workdir, "test_dicom.%ld", (long)getpid());
-	snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", workdir,
-	    workdir);
-	if (system(cmd) != 0)
+	if (testutil_tmpdir("dicom", workdir, sizeof workdir) != 0)
 		return 99;
 	dcmshim_log_init();
 	xact_set_sink(fake_audit);
 	rc = cutest_run_suites(suites, NELEM(suites));
-	if (rc == 0) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", workdir);
-		(void)system(cmd);
-	}
+	if (rc == 0)
+		(void)testutil_rmtree(workdir);
 	return rc;
 }
