@@ -28,6 +28,7 @@
 #define PATC	"999911120^^^&2.16.840.1.113883.2.4.6.3&ISO"
 #define HASH1	"da39a3ee5e6b4b0d3255bfef95601890afd80709"
 #define HASH2	"0000000000000000000000000000000000000001"
+#define UUID1	"urn:uuid:6f1c6a8e-0000-4000-8000-000000000001"
 
 #define SLOT(n, v) "<rim:Slot name=\"" n "\"><rim:ValueList><rim:Value>" v \
 	"</rim:Value></rim:ValueList></rim:Slot>"
@@ -42,6 +43,17 @@ static struct conf conf;
 static struct registry *reg;
 static char reply[1024 * 1024];
 
+/* In a format whose arguments are an object's id: a classification of
+ * it (its own id: the object's, prefixed with p), and an external
+ * identifier (its own id likewise; then the value). */
+#define OBJ_CODE(p, scheme, code, name) \
+	"<rim:Classification id=\"" p "%s\" classificationScheme=\"" scheme \
+	"\" classifiedObject=\"%s\" nodeRepresentation=\"" code "\">" \
+	SLOT("codingScheme", "1.2.3") NAME(name) "</rim:Classification>"
+#define OBJ_EID(p, scheme) \
+	"<rim:ExternalIdentifier id=\"" p "%s\" identificationScheme=\"" \
+	scheme "\" registryObject=\"%s\" value=\"%s\"/>"
+
 /* A DocumentEntry "<id>" with uniqueId uid, hash and patient. */
 static void
 add_de(struct buf *b, const char *id, const char *uid, const char *hash,
@@ -54,34 +66,13 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 	    SLOT("size", "4") SLOT("languageCode", "nl-NL")
 	    SLOT("repositoryUniqueId", "1.2.3.9")
 	    SLOT("sourcePatientId", "1^^^&amp;1.2.3&amp;ISO")
-	    "<rim:Classification id=\"cc%s\" classificationScheme=\""
-	    CS_DE_CLASSCODE "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"REPORTS\">" SLOT("codingScheme", "1.2.3") NAME("R")
-	    "</rim:Classification>"
-	    "<rim:Classification id=\"cn%s\" classificationScheme=\""
-	    CS_DE_CONFCODE "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"N\">" SLOT("codingScheme", "1.2.3") NAME("N")
-	    "</rim:Classification>"
-	    "<rim:Classification id=\"cf%s\" classificationScheme=\""
-	    CS_DE_FORMATCODE "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"F\">" SLOT("codingScheme", "1.2.3") NAME("F")
-	    "</rim:Classification>"
-	    "<rim:Classification id=\"ch%s\" classificationScheme=\""
-	    CS_DE_HCFTCODE "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"H\">" SLOT("codingScheme", "1.2.3") NAME("H")
-	    "</rim:Classification>"
-	    "<rim:Classification id=\"cp%s\" classificationScheme=\""
-	    CS_DE_PRACTICECODE "\" classifiedObject=\"%s\" "
-	    "nodeRepresentation=\"P\">" SLOT("codingScheme", "1.2.3") NAME("P")
-	    "</rim:Classification>"
-	    "<rim:Classification id=\"ct%s\" classificationScheme=\""
-	    CS_DE_TYPECODE "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"T\">" SLOT("codingScheme", "1.2.3") NAME("T")
-	    "</rim:Classification>"
-	    "<rim:ExternalIdentifier id=\"ep%s\" identificationScheme=\""
-	    EI_DE_PATIENTID "\" registryObject=\"%s\" value=\"%s\"/>"
-	    "<rim:ExternalIdentifier id=\"eu%s\" identificationScheme=\""
-	    EI_DE_UNIQUEID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    OBJ_CODE("cc", CS_DE_CLASSCODE, "REPORTS", "R")
+	    OBJ_CODE("cn", CS_DE_CONFCODE, "N", "N")
+	    OBJ_CODE("cf", CS_DE_FORMATCODE, "F", "F")
+	    OBJ_CODE("ch", CS_DE_HCFTCODE, "H", "H")
+	    OBJ_CODE("cp", CS_DE_PRACTICECODE, "P", "P")
+	    OBJ_CODE("ct", CS_DE_TYPECODE, "T", "T")
+	    OBJ_EID("ep", EI_DE_PATIENTID) OBJ_EID("eu", EI_DE_UNIQUEID)
 	    "</rim:ExtrinsicObject>",
 	    id, hash, id, id, id, id, id, id, id, id, id, id, id, id,
 	    id, id, pat, id, id, uid) == XDS_OK);
@@ -92,14 +83,8 @@ add_folder(struct buf *b, const char *id, const char *uid, const char *pat)
 {
 	CU_ASSERT_FATAL(buf_addf(b,
 	    "<rim:RegistryPackage id=\"%s\">" NAME("Map")
-	    "<rim:Classification id=\"fc%s\" classificationScheme=\""
-	    CS_FOL_CODELIST "\" classifiedObject=\"%s\" nodeRepresentation="
-	    "\"X\">" SLOT("codingScheme", "1.2.3") NAME("X")
-	    "</rim:Classification>"
-	    "<rim:ExternalIdentifier id=\"fp%s\" identificationScheme=\""
-	    EI_FOL_PATIENTID "\" registryObject=\"%s\" value=\"%s\"/>"
-	    "<rim:ExternalIdentifier id=\"fu%s\" identificationScheme=\""
-	    EI_FOL_UNIQUEID "\" registryObject=\"%s\" value=\"%s\"/>"
+	    OBJ_CODE("fc", CS_FOL_CODELIST, "X", "X")
+	    OBJ_EID("fp", EI_FOL_PATIENTID) OBJ_EID("fu", EI_FOL_UNIQUEID)
 	    "</rim:RegistryPackage>"
 	    "<rim:Classification id=\"fn%s\" classifiedObject=\"%s\" "
 	    "classificationNode=\"" NODE_FOLDER "\"/>",
@@ -142,9 +127,11 @@ begin(struct buf *b, const char *ssuid, const char *pat)
 }
 
 /* Run route n (0 ITI-42, 1 ITI-18, 2 ITI-62) of registry r on body
- * text; the response is left in reply.  Returns the handler's result. */
+ * text; the response is left in out.  Returns the handler's result.
+ * Asserts nothing, so that submitter threads can use it. */
 static int
-call(struct registry *r, int n, const char *body, size_t len)
+call_into(struct registry *r, int n, const char *body, size_t len, char *out,
+    size_t outsz)
 {
 	const struct soap_endpoint *ep = registry_endpoint(r);
 	struct soap_request req;
@@ -155,19 +142,40 @@ call(struct registry *r, int n, const char *body, size_t len)
 
 	memset(&req, 0, sizeof req);
 	memset(&rep, 0, sizeof rep);
-	reply[0] = '\0';
+	out[0] = '\0';
 	if ((req.doc = xml_parse(body, len, err, sizeof err)) == NULL) {
 		fprintf(stderr, "xml: %s\n", err);
 		return -100;
 	}
 	req.body = xmlDocGetRootElement(req.doc);
 	req.pack = PACK_SIMPLE;
-	buf_init(&rep.body, sizeof reply - 1);
+	buf_init(&rep.body, outsz - 1);
 	xact_begin(&x, &conf, ep->path, "test", "127.0.0.1");
 	rc = ep->routes[n].fn(ep->actor, &x, &req, &rep);
-	snprintf(reply, sizeof reply, "%s", buf_str(&rep.body));
+	snprintf(out, outsz, "%s", buf_str(&rep.body));
 	buf_free(&rep.body);
 	xmlFreeDoc(req.doc);
+	return rc;
+}
+
+/* call_into() with the response left in reply. */
+static int
+call(struct registry *r, int n, const char *body, size_t len)
+{
+	return call_into(r, n, body, len, reply, sizeof reply);
+}
+
+/* Finish the request begun in b (freed) and send it as ITI-42 to r; as
+ * call_into(). */
+static int
+send_sor(struct registry *r, struct buf *b, char *out, size_t outsz)
+{
+	int	 rc = -100;
+
+	if (buf_adds(b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest>") == XDS_OK)
+		rc = call_into(r, 0, buf_str(b), b->b_len, out, outsz);
+	buf_free(b);
 	return rc;
 }
 
@@ -175,16 +183,23 @@ call(struct registry *r, int n, const char *body, size_t len)
 static int
 submit(struct registry *r, struct buf *b)
 {
-	int	 rc;
-
-	CU_ASSERT_FATAL(buf_adds(b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest>") == XDS_OK);
-	rc = call(r, 0, buf_str(b), b->b_len);
-	buf_free(b);
-	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(send_sor(r, b, reply, sizeof reply), 0);
 	if (strstr(reply, ST_SUCCESS) != NULL)
 		return 1;
 	return 0;
+}
+
+/* Submit DocumentEntry doc (uniqueId uid, hash) alone for PAT in the
+ * SubmissionSet whose uniqueId is ss; as submit(). */
+static int
+submit_one(const char *ss, const char *doc, const char *uid, const char *hash)
+{
+	struct buf b;
+
+	begin(&b, ss, PAT);
+	add_de(&b, doc, uid, hash, PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", doc, "Original");
+	return submit(reg, &b);
 }
 
 static int
@@ -362,44 +377,20 @@ test_folder_rplc(void)
 static void
 test_uniqueness(void)
 {
-	struct buf b;
-
-	begin(&b, "1.3.1", PAT);
-	add_de(&b, "Doc1", "1.3.1.1", HASH1, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(submit_one("1.3.1", "Doc1", "1.3.1.1", HASH1), 1);
 	/* R8: SubmissionSet uniqueId again. */
-	begin(&b, "1.3.1", PAT);
-	add_de(&b, "Doc1", "1.3.9.1", HASH1, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT_EQUAL(submit_one("1.3.1", "Doc1", "1.3.9.1", HASH1), 0);
 	CU_ASSERT(failed_with(ERR_DUP_UNIQUEID_IN_REGISTRY));
 	/* R10: same document uniqueId, other hash (NIST 12004). */
-	begin(&b, "1.3.2", PAT);
-	add_de(&b, "Doc1", "1.3.1.1", HASH2, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT_EQUAL(submit_one("1.3.2", "Doc1", "1.3.1.1", HASH2), 0);
 	CU_ASSERT(failed_with(ERR_NON_IDENTICAL_HASH));
 	/* ... same hash and size: a second DocumentEntry. */
-	begin(&b, "1.3.3", PAT);
-	add_de(&b, "Doc1", "1.3.1.1", HASH1, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(submit_one("1.3.3", "Doc1", "1.3.1.1", HASH1), 1);
 	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
 	    "unique_id = ?", "1.3.1.1"), 2);
 	/* R3: a submitted entryUUID must be new (NIST 15806). */
-	begin(&b, "1.3.4", PAT);
-	add_de(&b, "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "1.3.4.1",
-	    HASH1, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1",
-	    "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 1);
-	begin(&b, "1.3.5", PAT);
-	add_de(&b, "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "1.3.5.1",
-	    HASH1, PAT);
-	add_assoc(&b, "a1", AT_HASMEMBER, "SS1",
-	    "urn:uuid:6f1c6a8e-0000-4000-8000-000000000001", "Original");
-	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT_EQUAL(submit_one("1.3.4", UUID1, "1.3.4.1", HASH1), 1);
+	CU_ASSERT_EQUAL(submit_one("1.3.5", UUID1, "1.3.5.1", HASH1), 0);
 	CU_ASSERT(failed_with(ERR_REGISTRY_METADATA));
 }
 
@@ -573,67 +564,68 @@ test_delete(void)
 	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before - 3000 - 100 - 7);
 }
 
-struct worker {
-	int	 n;
-	int	 ok;
+/* A submitter thread: each submissions of one DocumentEntry, the
+ * SubmissionSet i's uniqueId root.n.i; with rplc every third also
+ * replaces an entry the registry does not hold (refused). */
+struct submitter {
+	const char	*root;
+	int		 n, each, rplc;
+	int		 ok, refused;
+	pthread_t	 t;
 };
 
 static void *
-worker_run(void *arg)
+submitter_run(void *arg)
 {
-	struct worker *w = arg;
+	struct submitter *w = arg;
 	struct buf b;
-	char	 ss[64], de[64];
+	char	 ss[64], de[64], out[64 * 1024];
 	int	 i;
 
-	for (i = 0; i < 5; i++) {
-		snprintf(ss, sizeof ss, "1.7.%d.%d", w->n, i);
-		snprintf(de, sizeof de, "1.7.%d.%d.1", w->n, i);
+	for (i = 0; i < w->each; i++) {
+		snprintf(ss, sizeof ss, "%s.%d.%d", w->root, w->n, i);
+		snprintf(de, sizeof de, "%s.%d.%d.1", w->root, w->n, i);
 		begin(&b, ss, PAT);
 		add_de(&b, "Doc1", de, HASH1, PAT);
 		add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
-		    "</lcm:SubmitObjectsRequest>") == XDS_OK);
-		{
-			const struct soap_endpoint *ep = registry_endpoint(reg);
-			struct soap_request req;
-			struct soap_reply rep;
-			struct xact x;
-			char	 err[256];
-
-			memset(&req, 0, sizeof req);
-			memset(&rep, 0, sizeof rep);
-			req.doc = xml_parse(buf_str(&b), b.b_len, err,
-			    sizeof err);
-			if (req.doc != NULL) {
-				req.body = xmlDocGetRootElement(req.doc);
-				buf_init(&rep.body, 64 * 1024);
-				xact_begin(&x, &conf, ep->path, "t", "::1");
-				if (ep->routes[0].fn(ep->actor, &x, &req,
-				    &rep) == 0 && strstr(buf_str(&rep.body),
-				    ST_SUCCESS) != NULL)
-					w->ok++;
-				buf_free(&rep.body);
-				xmlFreeDoc(req.doc);
-			}
-		}
-		buf_free(&b);
+		if (w->rplc && i % 3 == 2)
+			add_assoc(&b, "r1", AT_RPLC, "Doc1", "urn:uuid:"
+			    "6f1c6a8e-0000-4000-8000-00000000beef", NULL);
+		if (send_sor(reg, &b, out, sizeof out) != 0)
+			continue;
+		if (strstr(out, ST_SUCCESS) != NULL)
+			w->ok++;
+		else if (strstr(out, ERR_UNRESOLVED_REFERENCE) != NULL)
+			w->refused++;
 	}
 	return NULL;
+}
+
+/* n submitters, n of them under root, started and joined. */
+static void
+submitters(struct submitter *w, int n, const char *root, int each, int rplc)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].root = root;
+		w[i].n = i + 1;
+		w[i].each = each;
+		w[i].rplc = rplc;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&w[i].t, NULL,
+		    submitter_run, &w[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(w[i].t, NULL);
 }
 
 static void
 test_concurrent(void)
 {
-	pthread_t t[2];
-	struct worker w[2] = { { 1, 0 }, { 2, 0 } };
-	int	 i;
+	struct submitter w[2];
 
-	for (i = 0; i < 2; i++)
-		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, worker_run,
-		    &w[i]), 0);
-	for (i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	submitters(w, 2, "1.7", 5, 0);
 	CU_ASSERT_EQUAL(w[0].ok, 5);
 	CU_ASSERT_EQUAL(w[1].ok, 5);
 	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM submission_set WHERE "
@@ -958,80 +950,15 @@ test_group_batch(void)
 #define SUB_THREADS	8
 #define SUB_EACH	9
 
-struct sub_worker {
-	int	 n;
-	int	 ok, refused;
-};
-
-static void *
-sub_run(void *arg)
-{
-	struct sub_worker *w = arg;
-	struct buf b;
-	char	 ss[64], de[64];
-	int	 i;
-
-	for (i = 0; i < SUB_EACH; i++) {
-		snprintf(ss, sizeof ss, "1.8.%d.%d", w->n, i);
-		snprintf(de, sizeof de, "1.8.%d.%d.1", w->n, i);
-		begin(&b, ss, PAT);
-		add_de(&b, "Doc1", de, HASH1, PAT);
-		add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
-		if (i % 3 == 2)
-			add_assoc(&b, "r1", AT_RPLC, "Doc1", "urn:uuid:"
-			    "6f1c6a8e-0000-4000-8000-00000000beef", NULL);
-		CU_ASSERT_FATAL(buf_adds(&b, "</rim:RegistryObjectList>"
-		    "</lcm:SubmitObjectsRequest>") == XDS_OK);
-		{
-			const struct soap_endpoint *ep = registry_endpoint(reg);
-			struct soap_request req;
-			struct soap_reply rep;
-			struct xact x;
-			char	 err[256];
-
-			memset(&req, 0, sizeof req);
-			memset(&rep, 0, sizeof rep);
-			req.doc = xml_parse(buf_str(&b), b.b_len, err,
-			    sizeof err);
-			if (req.doc != NULL) {
-				req.body = xmlDocGetRootElement(req.doc);
-				buf_init(&rep.body, 64 * 1024);
-				xact_begin(&x, &conf, ep->path, "t", "::1");
-				if (ep->routes[0].fn(ep->actor, &x, &req,
-				    &rep) == 0) {
-					if (strstr(buf_str(&rep.body),
-					    ST_SUCCESS) != NULL)
-						w->ok++;
-					else if (strstr(buf_str(&rep.body),
-					    ERR_UNRESOLVED_REFERENCE) != NULL)
-						w->refused++;
-				}
-				buf_free(&rep.body);
-				xmlFreeDoc(req.doc);
-			}
-		}
-		buf_free(&b);
-	}
-	return NULL;
-}
-
 static void
 test_concurrent_many(void)
 {
-	pthread_t t[SUB_THREADS];
-	struct sub_worker w[SUB_THREADS];
+	struct submitter w[SUB_THREADS];
 	struct registry *r2 = NULL;
 	char	 err[256];
 	int	 i, ok = 0, refused = 0;
 
-	for (i = 0; i < SUB_THREADS; i++) {
-		w[i].n = i;
-		w[i].ok = w[i].refused = 0;
-		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, sub_run,
-		    &w[i]), 0);
-	}
-	for (i = 0; i < SUB_THREADS; i++)
-		pthread_join(t[i], NULL);
+	submitters(w, SUB_THREADS, "1.8", SUB_EACH, 1);
 	for (i = 0; i < SUB_THREADS; i++) {
 		ok += w[i].ok;
 		refused += w[i].refused;
