@@ -131,13 +131,16 @@ test_parse_pipelined(void)
 	CU_ASSERT_EQUAL(strcmp(two + 28 + h.head_len, "0\r\n\r\n"), 0);
 }
 
+/* A request and the status it is refused with. */
+struct refusal {
+	const char	*req;
+	int		 status;
+};
+
 static void
 test_parse_reject(void)
 {
-	static const struct {
-		const char	*req;
-		int		 status;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
 		  "Transfer-Encoding: chunked\r\n\r\n", 400 },
 		{ "GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
@@ -696,6 +699,19 @@ cli_response(struct cli *k, struct resp *r)
 	return 0;
 }
 
+/* Send req, then n bytes of body, on k and read the response into r:
+ * its status. */
+static int
+cli_ask(struct cli *k, const char *req, const void *body, size_t n,
+    struct resp *r)
+{
+	CU_ASSERT(cli_sends(k, req) == 0);
+	if (n > 0)
+		CU_ASSERT(cli_send(k, body, n) == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(k, r), 0);
+	return r->status;
+}
+
 /* 1 when the peer closed (EOF or reset) within the receive timeout. */
 static int
 cli_closed(struct cli *k)
@@ -712,17 +728,12 @@ static struct srv plain;
 static int
 suite_plain_init(void)
 {
-	struct http_server_opts o;
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 4, .queue = 8,
+		.header_timeout = 1, .io_timeout = 2, .request_deadline = 10,
+		.keepalive_timeout = 2, .max_requests_per_conn = 6
+	};
 
-	memset(&o, 0, sizeof o);
-	o.host = "127.0.0.1";
-	o.workers = 4;
-	o.queue = 8;
-	o.header_timeout = 1;
-	o.io_timeout = 2;
-	o.request_deadline = 10;
-	o.keepalive_timeout = 2;
-	o.max_requests_per_conn = 6;
 	return srv_start(&plain, &o) == 0 ? 0 : -1;
 }
 
@@ -739,20 +750,16 @@ test_srv_keepalive(void)
 	struct resp r;
 
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 5\r\n\r\nhello") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5\r\n\r\nhello", NULL, 0, &r), 200);
 	CU_ASSERT_EQUAL(r.blen, 5);
 	CU_ASSERT_EQUAL(memcmp(r.body, "hello", 5), 0);
 	CU_ASSERT_PTR_NULL(strstr(r.head, "Connection: close"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "\r\nDate: "));
 
 	/* Same socket, second request, then two pipelined ones. */
-	CU_ASSERT(cli_sends(&k, "GET /info?q=1 HTTP/1.1\r\nHost: t\r\n"
-	    "User-Agent: cunit\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "GET /info?q=1 HTTP/1.1\r\nHost: t\r\n"
+	    "User-Agent: cunit\r\n\r\n", NULL, 0, &r), 200);
 	CU_ASSERT_STRING_EQUAL(r.body, "GET|/info|q=1|cunit|0||127.0.0.1");
 
 	/* A chunked body larger than the receive buffer, read before the
@@ -767,16 +774,13 @@ test_srv_keepalive(void)
 		str_fmt(line, sizeof line, "%zx\r\n", sizeof blob);
 		CU_ASSERT(cli_sends(&k, line) == 0);
 		CU_ASSERT(cli_send(&k, blob, sizeof blob) == 0);
-		CU_ASSERT(cli_sends(&k, "\r\n0\r\n\r\n") == 0);
-		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+		(void)cli_ask(&k, "\r\n0\r\n\r\n", NULL, 0, &r);
 		CU_ASSERT_STRING_EQUAL(r.body,
 		    "PUT|/info|big|chunky|0||127.0.0.1");
 	}
 
-	CU_ASSERT(cli_sends(&k, "GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"
-	    "GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "GET /stream HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n", NULL, 0, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "X-Test: yes\r\n"));
 	CU_ASSERT_EQUAL(r.blen, 6);
 	CU_ASSERT_EQUAL(memcmp(r.body, "abcdef", 6), 0);
@@ -784,9 +788,8 @@ test_srv_keepalive(void)
 	CU_ASSERT_EQUAL(r.status, 404);
 
 	/* Sixth request: max_requests_per_conn reached, server closes. */
-	CU_ASSERT(cli_sends(&k, "GET /silent HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 500);
+	CU_ASSERT_EQUAL(cli_ask(&k, "GET /silent HTTP/1.1\r\nHost: t\r\n\r\n",
+	    NULL, 0, &r), 500);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
 	CU_ASSERT(cli_closed(&k));
 	cli_close(&k);
@@ -800,8 +803,7 @@ test_srv_keepalive(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Length: 2\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: keep-alive\r\n"));
 	CU_ASSERT_EQUAL(k.len, 0);
-	CU_ASSERT(cli_sends(&k, "GET /stream HTTP/1.0\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	(void)cli_ask(&k, "GET /stream HTTP/1.0\r\n\r\n", NULL, 0, &r);
 	CU_ASSERT_PTR_NULL(strstr(r.head, "Transfer-Encoding"));
 	CU_ASSERT_EQUAL(r.blen, 6);
 	CU_ASSERT_EQUAL(memcmp(r.body, "abcdef", 6), 0);
@@ -811,10 +813,7 @@ test_srv_keepalive(void)
 static void
 test_srv_errors(void)
 {
-	static const struct {
-		const char	*req;
-		int		 status;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
 		  "Transfer-Encoding: chunked\r\n\r\n", 400 },
 		{ "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505 },
@@ -828,9 +827,8 @@ test_srv_errors(void)
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-		CU_ASSERT(cli_sends(&k, cases[i].req) == 0);
-		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-		CU_ASSERT_EQUAL(r.status, cases[i].status);
+		CU_ASSERT_EQUAL(cli_ask(&k, cases[i].req, NULL, 0, &r),
+		    cases[i].status);
 		CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
 		CU_ASSERT(cli_closed(&k));
 		cli_close(&k);
@@ -858,22 +856,18 @@ test_srv_continue(void)
 	struct resp r;
 
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
-	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 100);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n", NULL, 0, &r),
+	    100);
 	CU_ASSERT_STRING_EQUAL(r.head, "HTTP/1.1 100 Continue\r\n\r\n");
-	CU_ASSERT(cli_sends(&k, "world") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "world", NULL, 0, &r), 200);
 	CU_ASSERT_EQUAL(r.blen, 5);
 	CU_ASSERT_EQUAL(memcmp(r.body, "world", 5), 0);
 
 	/* Declared length past the limit: 413 at once, no 100, close. */
-	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
-	    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n", NULL, 0,
+	    &r), 413);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
 	CU_ASSERT(cli_closed(&k));
 	cli_close(&k);
@@ -889,38 +883,29 @@ test_srv_limit(void)
 	/* Content-Length past the limit, body sent anyway: 413. */
 	memset(body, 'b', sizeof body);
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 5000\r\n\r\n") == 0);
-	CU_ASSERT(cli_send(&k, body, sizeof body) == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5000\r\n\r\n", body, sizeof body, &r), 413);
 	cli_close(&k);
 
 	/* Chunked past the limit: 413 once the limit is crossed. */
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n1388\r\n") == 0);
-	CU_ASSERT(cli_send(&k, body, sizeof body) == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n1388\r\n", body, sizeof body,
+	    &r), 413);
 	cli_close(&k);
 
 	/* Within the limit: hashed. */
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 3\r\n\r\nabc") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /hash?limit HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 3\r\n\r\nabc", NULL, 0, &r), 200);
 	CU_ASSERT_STRING_EQUAL(r.body, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad 3");
 	cli_close(&k);
 
 	/* Body not read by the handler: the connection is closed. */
 	CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /noread HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 10\r\n\r\n0123456789") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /noread HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\n0123456789", NULL, 0, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
 	CU_ASSERT(cli_closed(&k));
 	cli_close(&k);
@@ -970,9 +955,8 @@ test_srv_chunked_upload(void)
 			step = 7;
 	}
 	CU_ASSERT_EQUAL(off, TOTAL);
-	CU_ASSERT(cli_sends(&k, "0\r\nX-Trailer: 1\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "0\r\nX-Trailer: 1\r\n\r\n", NULL, 0, &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(r.body, want);
 	CU_ASSERT_PTR_NULL(strstr(r.head, "Connection: close"));
 	cli_close(&k);
@@ -1039,6 +1023,7 @@ struct bg_req {
 	int		 port;
 	struct resp	 r;
 	int		 rc;
+	pthread_t	 t;
 };
 
 static void *
@@ -1056,28 +1041,43 @@ bg_wait_request(void *arg)
 	return NULL;
 }
 
+/* Start v with o, and a GET /wait in the background that its handler
+ * holds until held_release(). */
+static void
+srv_start_held(struct srv *v, const struct http_server_opts *o,
+    struct bg_req *b)
+{
+	CU_ASSERT_FATAL(srv_start(v, o) == 0);
+	gate_reset();
+	memset(b, 0, sizeof *b);
+	b->port = v->port;
+	CU_ASSERT_FATAL(pthread_create(&b->t, NULL, bg_wait_request, b) == 0);
+	CU_ASSERT(gate_wait_entered(1));
+}
+
+/* Let the held request go: it is answered 200. */
+static void
+held_release(struct bg_req *b)
+{
+	gate_release();
+	pthread_join(b->t, NULL);
+	CU_ASSERT_EQUAL(b->rc, 0);
+	CU_ASSERT_EQUAL(b->r.status, 200);
+}
+
 static void
 test_srv_busy(void)
 {
-	struct http_server_opts o;
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 1, .queue = 1,
+		.header_timeout = 2, .io_timeout = 2
+	};
 	struct srv v;
 	struct bg_req b;
-	pthread_t t;
 	struct cli queued, third;
 	struct resp r;
 
-	memset(&o, 0, sizeof o);
-	o.host = "127.0.0.1";
-	o.workers = 1;
-	o.queue = 1;
-	o.header_timeout = 2;
-	o.io_timeout = 2;
-	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
-	gate_reset();
-	memset(&b, 0, sizeof b);
-	b.port = v.port;
-	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_wait_request, &b) == 0);
-	CU_ASSERT(gate_wait_entered(1));	/* the one worker is busy */
+	srv_start_held(&v, &o, &b);		/* the one worker is busy */
 
 	CU_ASSERT(cli_open(&queued, v.port) == 0);	/* fills the queue */
 	poll(NULL, 0, 200);
@@ -1087,14 +1087,10 @@ test_srv_busy(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Retry-After: "));
 	cli_close(&third);
 
-	gate_release();
-	pthread_join(t, NULL);
-	CU_ASSERT_EQUAL(b.rc, 0);
-	CU_ASSERT_EQUAL(b.r.status, 200);
+	held_release(&b);
 	/* The queued connection is served once the worker is free. */
-	CU_ASSERT(cli_sends(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL(cli_response(&queued, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 0, &r), 200);
 	cli_close(&queued);
 	CU_ASSERT_EQUAL(srv_stop(&v), 0);
 }
@@ -1102,26 +1098,17 @@ test_srv_busy(void)
 static void
 test_srv_stop(void)
 {
-	struct http_server_opts o;
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 2, .queue = 4,
+		.keepalive_timeout = 30, .header_timeout = 30
+	};
 	struct srv v;
 	struct bg_req b;
 	struct cli idle, k;
-	pthread_t t;
 	int port;
 
-	memset(&o, 0, sizeof o);
-	o.host = "127.0.0.1";
-	o.workers = 2;
-	o.queue = 4;
-	o.keepalive_timeout = 30;
-	o.header_timeout = 30;
-	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	srv_start_held(&v, &o, &b);
 	port = v.port;
-	gate_reset();
-	memset(&b, 0, sizeof b);
-	b.port = port;
-	CU_ASSERT_FATAL(pthread_create(&t, NULL, bg_wait_request, &b) == 0);
-	CU_ASSERT(gate_wait_entered(1));
 	CU_ASSERT(cli_open(&idle, port) == 0);	/* idle on the other worker */
 	poll(NULL, 0, 100);
 
@@ -1131,10 +1118,7 @@ test_srv_stop(void)
 	CU_ASSERT(cli_closed(&idle));		/* idle peer: closed at once */
 	cli_close(&idle);
 	CU_ASSERT(cli_open(&k, port) != 0);	/* listener closed */
-	gate_release();
-	pthread_join(t, NULL);			/* current request finishes */
-	CU_ASSERT_EQUAL(b.rc, 0);
-	CU_ASSERT_EQUAL(b.r.status, 200);
+	held_release(&b);			/* current request finishes */
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.r.head, "Connection: close\r\n"));
 	CU_ASSERT_EQUAL(srv_stop(&v), 0);	/* run() returned 0 */
 }
@@ -1170,13 +1154,10 @@ suite_tls_init(void)
 		fprintf(stderr, "tls_server_ctx: %s\n", err);
 		return -1;
 	}
-	memset(&o, 0, sizeof o);
-	o.host = "127.0.0.1";
-	o.workers = 2;
-	o.queue = 4;
-	o.header_timeout = 2;
-	o.io_timeout = 2;
-	o.tls = srvctx;
+	o = (struct http_server_opts){
+		.host = "127.0.0.1", .workers = 2, .queue = 4,
+		.header_timeout = 2, .io_timeout = 2, .tls = srvctx
+	};
 	return srv_start(&tlssrv, &o) == 0 ? 0 : -1;
 }
 
@@ -1228,15 +1209,14 @@ test_tls_mutual(void)
 	struct resp r;
 
 	CU_ASSERT_FATAL(tls_client(&k, &ctx, 1) == 0);
-	CU_ASSERT(cli_sends(&k, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&k, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n",
+	    NULL, 0, &r), 200);
 	CU_ASSERT_STRING_EQUAL(r.body,
 	    "GET|/info||-|1|CN=client.example,O=Test Hospital|127.0.0.1");
 	/* keep-alive over TLS, with a chunked upload */
-	CU_ASSERT(cli_sends(&k, "POST /hash HTTP/1.1\r\nHost: t\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n") == 0);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	(void)cli_ask(&k, "POST /hash HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", NULL, 0,
+	    &r);
 	CU_ASSERT_STRING_EQUAL(r.body, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad 3");
 	cli_close(&k);
