@@ -36,38 +36,47 @@ split(const char *s, char *out)
 static void
 test_split(void)
 {
+	/* input, result, the items (q quoted, u not) */
+	static const struct {
+		const char	*in;
+		int		 rc;
+		const char	*want;
+	} cases[] = {
+		{ "'abc'", XDS_OK, "qabc|" },
+		{ "('a','b')", XDS_OK, "qa|qb|" },
+		{ "  ( 'a' ,\n\t'b' )  ", XDS_OK, "qa|qb|" },
+		{ "'it''s'", XDS_OK, "qit's|" },
+		{ "''''", XDS_OK, "q'|" },
+		{ "''", XDS_OK, "q|" },
+		{ "20041224", XDS_OK, "u20041224|" },
+		{ "(1, 2)", XDS_OK, "u1|u2|" },
+		{ "('a,b')", XDS_OK, "qa,b|" },
+		{ "'abc", XDS_EFORMAT, NULL },
+		{ "('a','b'", XDS_EFORMAT, NULL },
+		{ "('a' 'b')", XDS_EFORMAT, NULL },
+		{ "'a' x", XDS_EFORMAT, NULL },
+		{ "()", XDS_EFORMAT, NULL },
+		{ "('a',)", XDS_EFORMAT, NULL },
+		{ "", XDS_EFORMAT, NULL },
+		{ "   ", XDS_EFORMAT, NULL },
+		{ "'a''", XDS_EFORMAT, NULL },
+		{ "'a'b'", XDS_EFORMAT, NULL },
+		{ "(('a'))", XDS_EFORMAT, NULL },
+	};
 	char out[512];
+	size_t i;
+	int rc;
 
-	CU_ASSERT_EQUAL(split("'abc'", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "qabc|");
-	CU_ASSERT_EQUAL(split("('a','b')", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "qa|qb|");
-	CU_ASSERT_EQUAL(split("  ( 'a' ,\n\t'b' )  ", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "qa|qb|");
-	CU_ASSERT_EQUAL(split("'it''s'", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "qit's|");
-	CU_ASSERT_EQUAL(split("''''", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "q'|");
-	CU_ASSERT_EQUAL(split("''", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "q|");
-	CU_ASSERT_EQUAL(split("20041224", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "u20041224|");
-	CU_ASSERT_EQUAL(split("(1, 2)", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "u1|u2|");
-	CU_ASSERT_EQUAL(split("('a,b')", out), XDS_OK);
-	CU_ASSERT_STRING_EQUAL(out, "qa,b|");
-
-	CU_ASSERT_EQUAL(split("'abc", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("('a','b'", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("('a' 'b')", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("'a' x", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("()", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("('a',)", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("   ", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("'a''", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("'a'b'", out), XDS_EFORMAT);
-	CU_ASSERT_EQUAL(split("(('a'))", out), XDS_EFORMAT);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = split(cases[i].in, out);
+		CU_ASSERT_EQUAL(rc, cases[i].rc);
+		if (cases[i].want != NULL)
+			CU_ASSERT_STRING_EQUAL(out, cases[i].want);
+		if (rc != cases[i].rc || (cases[i].want != NULL &&
+		    strcmp(out, cases[i].want) != 0))
+			fprintf(stderr, "\nsplit(%s): %d \"%s\"\n",
+			    cases[i].in, rc, out);
+	}
 }
 
 static void
@@ -204,107 +213,106 @@ expect(const char *q, int st, const char *want, const char *const *kv)
 	sqp_free(&ps);
 }
 
+/* Slots that make a FindDocuments complete. */
+#define FD_SLOTS "$XDSDocumentEntryPatientId", PID, "$XDSDocumentEntryStatus", \
+	APPROVED
+
 static void
 test_parse_errors(void)
 {
-	/* Required parameter missing. */
-	expect("FindDocuments", SQP_EMISSING, "$XDSDocumentEntryStatus",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID, NULL });
-	expect("FindDocuments", SQP_EMISSING, "$XDSDocumentEntryPatientId",
-	    (const char *const[]){ "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("GetDocuments", SQP_EMISSING, "$XDSDocumentEntryEntryUUID",
-	    (const char *const[]){ "$MetadataLevel", "1", NULL });
-	expect("GetRelatedDocuments", SQP_EMISSING, "$AssociationTypes",
-	    (const char *const[]){ "$XDSDocumentEntryEntryUUID", "'urn:uuid:x'",
-	    NULL });
-	/* Several values in a single-valued parameter. */
-	expect("FindDocuments", SQP_ENUMBER, "single value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId",
-	    "('p1^^^&1.2.3&ISO', 'p2^^^&1.2.3&ISO')",
-	    "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", SQP_ENUMBER, "single value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "+", PID, "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", SQP_ENUMBER, "CreationTimeFrom",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryCreationTimeFrom", "(2004, 2005)", NULL });
-	/* A non-repeatable slot repeated. */
-	expect("FindDocuments", SQP_ENUMBER, "more than one slot",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryClassCode", "('a^^b')",
-	    "$XDSDocumentEntryClassCode", "('c^^d')", NULL });
-	expect("FindDocuments", SQP_ENUMBER, NULL,
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED, NULL });
-	/* Both of an exclusive pair. */
-	expect("GetDocuments", SQP_ENUMBER, "only one",
-	    (const char *const[]){ "$XDSDocumentEntryEntryUUID", "('urn:uuid:a')",
-	    "$XDSDocumentEntryUniqueId", "('1.2')", NULL });
-	expect("GetSubmissionSetAndContents", SQP_ENUMBER, "single value",
-	    (const char *const[]){ "$XDSSubmissionSetEntryUUID",
-	    "('urn:uuid:a', 'urn:uuid:b')", NULL });
-	/* Malformed values. */
-	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryClassCode",
-	    "('DEMO-Lab^^1.3.6.1.4.1.21367.100.1', 'a^^')", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryPracticeSettingCode", "('Dialysis')", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryFormatCode", "('^^x')", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "code^^codingScheme",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryFormatCode", "('a^^b^c')", NULL });
-	/* Parameters the query does not define are ignored (NIST 11897
-	 * practicesetting_scheme): only their neighbours' format counts. */
-	expect("FindDocuments", XDS_OK, NULL,
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryPracticeSettingCode", "('Dialysis^^1.2.3')",
-	    "$XDSDocumentEntryPracticeSettingCodeScheme",
-	    "('Connect-a-thon practiceSettingCodes')", NULL });
-	expect("FindDocuments", XDS_OK, NULL,
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED, "$Bogus", "'x'", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "must be quoted",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId",
-	    "p1^^^&1.2.3&ISO", "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", XDS_EFORMAT, "must be quoted",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", "(" STATUS_APPROVED ")", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "invalid value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryCreationTimeFrom", "20041324", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "invalid value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED,
-	    "$XDSDocumentEntryCreationTimeTo", "2004-12-24", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "invalid value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId",
-	    "'593603^^^&2.16.756.5.33.2.5.1.5.1&ISO'' and 611=611--'",
-	    "$XDSDocumentEntryStatus", APPROVED, NULL });
-	expect("FindDocuments", XDS_EFORMAT, "invalid value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED, "$MetadataLevel", "'1'", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "invalid value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", APPROVED, "$MetadataLevel", "-1", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "empty value",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", PID,
-	    "$XDSDocumentEntryStatus", "('')", NULL });
-	expect("FindDocuments", XDS_EFORMAT, "unterminated",
-	    (const char *const[]){ "$XDSDocumentEntryPatientId", "'p1",
-	    "$XDSDocumentEntryStatus", APPROVED, NULL });
+	/* query, status, a part of the reason (or NULL), the slots as for
+	 * parse() */
+	static const struct {
+		const char	*q;
+		int		 st;
+		const char	*want;
+		const char	*kv[12];
+	} cases[] = {
+		/* Required parameter missing. */
+		{ "FindDocuments", SQP_EMISSING, "$XDSDocumentEntryStatus",
+		    { "$XDSDocumentEntryPatientId", PID } },
+		{ "FindDocuments", SQP_EMISSING, "$XDSDocumentEntryPatientId",
+		    { "$XDSDocumentEntryStatus", APPROVED } },
+		{ "GetDocuments", SQP_EMISSING, "$XDSDocumentEntryEntryUUID",
+		    { "$MetadataLevel", "1" } },
+		{ "GetRelatedDocuments", SQP_EMISSING, "$AssociationTypes",
+		    { "$XDSDocumentEntryEntryUUID", "'urn:uuid:x'" } },
+		/* Several values in a single-valued parameter. */
+		{ "FindDocuments", SQP_ENUMBER, "single value",
+		    { "$XDSDocumentEntryPatientId",
+		    "('p1^^^&1.2.3&ISO', 'p2^^^&1.2.3&ISO')",
+		    "$XDSDocumentEntryStatus", APPROVED } },
+		{ "FindDocuments", SQP_ENUMBER, "single value",
+		    { "$XDSDocumentEntryPatientId", PID, "+", PID,
+		    "$XDSDocumentEntryStatus", APPROVED } },
+		{ "FindDocuments", SQP_ENUMBER, "CreationTimeFrom",
+		    { FD_SLOTS, "$XDSDocumentEntryCreationTimeFrom",
+		    "(2004, 2005)" } },
+		/* A non-repeatable slot repeated. */
+		{ "FindDocuments", SQP_ENUMBER, "more than one slot",
+		    { FD_SLOTS, "$XDSDocumentEntryClassCode", "('a^^b')",
+		    "$XDSDocumentEntryClassCode", "('c^^d')" } },
+		{ "FindDocuments", SQP_ENUMBER, NULL,
+		    { "$XDSDocumentEntryPatientId", PID, FD_SLOTS } },
+		/* Both of an exclusive pair. */
+		{ "GetDocuments", SQP_ENUMBER, "only one",
+		    { "$XDSDocumentEntryEntryUUID", "('urn:uuid:a')",
+		    "$XDSDocumentEntryUniqueId", "('1.2')" } },
+		{ "GetSubmissionSetAndContents", SQP_ENUMBER, "single value",
+		    { "$XDSSubmissionSetEntryUUID",
+		    "('urn:uuid:a', 'urn:uuid:b')" } },
+		/* Malformed values. */
+		{ "FindDocuments", XDS_EFORMAT, "code^^codingScheme",
+		    { FD_SLOTS, "$XDSDocumentEntryClassCode",
+		    "('DEMO-Lab^^1.3.6.1.4.1.21367.100.1', 'a^^')" } },
+		{ "FindDocuments", XDS_EFORMAT, "code^^codingScheme",
+		    { FD_SLOTS, "$XDSDocumentEntryPracticeSettingCode",
+		    "('Dialysis')" } },
+		{ "FindDocuments", XDS_EFORMAT, "code^^codingScheme",
+		    { FD_SLOTS, "$XDSDocumentEntryFormatCode", "('^^x')" } },
+		{ "FindDocuments", XDS_EFORMAT, "code^^codingScheme",
+		    { FD_SLOTS, "$XDSDocumentEntryFormatCode", "('a^^b^c')" } },
+		/* Parameters the query does not define are ignored (NIST
+		 * 11897 practicesetting_scheme): only their neighbours'
+		 * format counts. */
+		{ "FindDocuments", XDS_OK, NULL,
+		    { FD_SLOTS, "$XDSDocumentEntryPracticeSettingCode",
+		    "('Dialysis^^1.2.3')",
+		    "$XDSDocumentEntryPracticeSettingCodeScheme",
+		    "('Connect-a-thon practiceSettingCodes')" } },
+		{ "FindDocuments", XDS_OK, NULL,
+		    { FD_SLOTS, "$Bogus", "'x'" } },
+		{ "FindDocuments", XDS_EFORMAT, "must be quoted",
+		    { "$XDSDocumentEntryPatientId", "p1^^^&1.2.3&ISO",
+		    "$XDSDocumentEntryStatus", APPROVED } },
+		{ "FindDocuments", XDS_EFORMAT, "must be quoted",
+		    { "$XDSDocumentEntryPatientId", PID,
+		    "$XDSDocumentEntryStatus", "(" STATUS_APPROVED ")" } },
+		{ "FindDocuments", XDS_EFORMAT, "invalid value",
+		    { FD_SLOTS, "$XDSDocumentEntryCreationTimeFrom",
+		    "20041324" } },
+		{ "FindDocuments", XDS_EFORMAT, "invalid value",
+		    { FD_SLOTS, "$XDSDocumentEntryCreationTimeTo",
+		    "2004-12-24" } },
+		{ "FindDocuments", XDS_EFORMAT, "invalid value",
+		    { "$XDSDocumentEntryPatientId",
+		    "'593603^^^&2.16.756.5.33.2.5.1.5.1&ISO'' and 611=611--'",
+		    "$XDSDocumentEntryStatus", APPROVED } },
+		{ "FindDocuments", XDS_EFORMAT, "invalid value",
+		    { FD_SLOTS, "$MetadataLevel", "'1'" } },
+		{ "FindDocuments", XDS_EFORMAT, "invalid value",
+		    { FD_SLOTS, "$MetadataLevel", "-1" } },
+		{ "FindDocuments", XDS_EFORMAT, "empty value",
+		    { "$XDSDocumentEntryPatientId", PID,
+		    "$XDSDocumentEntryStatus", "('')" } },
+		{ "FindDocuments", XDS_EFORMAT, "unterminated",
+		    { "$XDSDocumentEntryPatientId", "'p1",
+		    "$XDSDocumentEntryStatus", APPROVED } },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect(cases[i].q, cases[i].st, cases[i].want, cases[i].kv);
 }
 
 static void
