@@ -351,23 +351,69 @@ attach(struct call *c, const char *cid, const char *data)
 	a->size = (off_t)strlen(data);
 }
 
+/* The answer in c holds text. */
+static int
+says(struct call *c, const char *text)
+{
+	return strstr(buf_str(&c->reply.body), text) != NULL;
+}
+
+/* An ITI-41 begun in b: the envelope up to the ebRIM objects. */
+static void
+pnr_begin(struct buf *b)
+{
+	buf_init(b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(b, PNR_HEAD), XDS_OK);
+}
+
+/* The ITI-41 in b ended with the xdsb:Document elements docs and run
+ * into c; b freed. */
+static void
+pnr_run(struct buf *b, const char *docs, struct call *c)
+{
+	CU_ASSERT_EQUAL(buf_addf(b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest>%s"
+	    "</xdsb:ProvideAndRegisterDocumentSetRequest>"
+	    "</s:Body></s:Envelope>", docs), XDS_OK);
+	run(repo_iti41, buf_str(b), c);
+	buf_free(b);
+}
+
+/* PnR of one document, data as the part d1, with uniqueId uid. */
+static void
+pnr_one(struct call *c, const char *uid, const char *hash, const char *size,
+    const char *data)
+{
+	struct buf b;
+
+	pnr_begin(&b);
+	add_de(&b, "de1", uid, hash, size);
+	attach(c, "d1", data);
+	pnr_run(&b, "<xdsb:Document id=\"de1\"><xop:Include xmlns:xop=\""
+	    NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>", c);
+}
+
 /* PnR of one document "hello world" with uniqueId uid. */
 static void
 pnr1(struct call *c, const char *uid, const char *hash, const char *size)
 {
-	struct buf b;
+	pnr_one(c, uid, hash, size, "hello world");
+}
 
-	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
-	add_de(&b, "de1", uid, hash, size);
-	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
-	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
-	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    XDS_OK);
-	attach(c, "d1", "hello world");
-	run(repo_iti41, buf_str(&b), c);
-	buf_free(&b);
+/* pnr1() answered with want and also (each NULL: anything). */
+static void
+pnr1_says(const char *uid, const char *hash, const char *size,
+    const char *want, const char *also)
+{
+	struct call c;
+
+	memset(&c, 0, sizeof c);
+	pnr1(&c, uid, hash, size);
+	if (want != NULL)
+		CU_ASSERT(says(&c, want));
+	if (also != NULL)
+		CU_ASSERT(says(&c, also));
+	call_free(&c);
 }
 
 static int
@@ -429,7 +475,7 @@ test_submit_retrieve(void)
 	fake.calls = fake.fail = 0;
 	pnr1(&c, "1.2.3.100", NULL, NULL);
 	CU_ASSERT_EQUAL(c.rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_SUCCESS));
+	CU_ASSERT(says(&c, ST_SUCCESS));
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_STRING_EQUAL(fake.seen, "repo hash size");
 	call_free(&c);
@@ -450,15 +496,12 @@ test_submit_retrieve(void)
 	    "</x:RetrieveDocumentSetRequest></s:Body></s:Envelope>");
 	run(repo_iti43, xml, &c);
 	CU_ASSERT_EQUAL(c.rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_PARTIAL));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "errorCode=\"" ERR_DOCUMENT_UNIQUEID "\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "errorCode=\"" ERR_UNKNOWN_REPOSITORY_ID "\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "<xdsb:HomeCommunityId>urn:oid:1.2.3</xdsb:HomeCommunityId>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "<xdsb:mimeType>text/plain</xdsb:mimeType>"));
+	CU_ASSERT(says(&c, ST_PARTIAL));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_DOCUMENT_UNIQUEID "\""));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_UNKNOWN_REPOSITORY_ID "\""));
+	CU_ASSERT(says(&c, "<xdsb:HomeCommunityId>urn:oid:1.2.3"
+	    "</xdsb:HomeCommunityId>"));
+	CU_ASSERT(says(&c, "<xdsb:mimeType>text/plain</xdsb:mimeType>"));
 	CU_ASSERT_EQUAL_FATAL(c.reply.natt, 1);
 	CU_ASSERT_EQUAL(c.reply.att[0].size, 11);
 	CU_ASSERT_STRING_EQUAL(c.reply.att[0].sha1, HW_SHA1);
@@ -482,9 +525,8 @@ test_registry_failure(void)
 	 * stays for that one, the row goes */
 	pnr1(&c, "1.2.3.101", NULL, NULL);
 	CU_ASSERT_EQUAL(c.rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    ERR_UNKNOWN_PATIENTID));
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, ERR_UNKNOWN_PATIENTID));
 	CU_ASSERT_EQUAL(fake.calls, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.errors, ERR_UNKNOWN_PATIENTID));
 	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
@@ -512,47 +554,28 @@ test_registry_failure_new_bytes(void)
 	snprintf(docs, sizeof docs, "%s/documents", state);
 	memset(&c, 0, sizeof c);
 	fake.fail = 1;
-	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
+	pnr_begin(&b);
 	add_de(&b, "n1", "1.2.3.200", NULL, NULL);
-	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"n1\">"
-	    "bmV3IGJ5dGVz</xdsb:Document>"
-	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    XDS_OK);
-	run(repo_iti41, buf_str(&b), &c);
+	pnr_run(&b, "<xdsb:Document id=\"n1\">bmV3IGJ5dGVz</xdsb:Document>",
+	    &c);
 	CU_ASSERT_EQUAL(c.rc, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
+	CU_ASSERT(says(&c, ST_FAILURE));
 	/* only hello world */
 	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), 1);
 	call_free(&c);
-	buf_free(&b);
 	fake.fail = 0;
 }
 
 static void
 test_hash_size(void)
 {
-	struct call c;
-
-	memset(&c, 0, sizeof c);
 	fake.calls = 0;
-	pnr1(&c, "1.2.3.300", "2AAE6C35C94FCFB415DBE95F408B9CE91EE846ED", "11");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_SUCCESS));
-	call_free(&c);
-	pnr1(&c, "1.2.3.301", "0000000000000000000000000000000000000000", NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    ERR_REPOSITORY_METADATA));
-	call_free(&c);
-	pnr1(&c, "1.2.3.302", NULL, "12");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    ERR_REPOSITORY_METADATA));
-	call_free(&c);
-	pnr1(&c, "1.2.3.303", NULL, "eleven");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    ERR_REPOSITORY_METADATA));
-	call_free(&c);
+	pnr1_says("1.2.3.300", "2AAE6C35C94FCFB415DBE95F408B9CE91EE846ED", "11",
+	    ST_SUCCESS, NULL);
+	pnr1_says("1.2.3.301", "0000000000000000000000000000000000000000", NULL,
+	    ST_FAILURE, ERR_REPOSITORY_METADATA);
+	pnr1_says("1.2.3.302", NULL, "12", ERR_REPOSITORY_METADATA, NULL);
+	pnr1_says("1.2.3.303", NULL, "eleven", ERR_REPOSITORY_METADATA, NULL);
 	CU_ASSERT_EQUAL(fake.calls, 1);	/* only the good one reached it */
 }
 
@@ -565,39 +588,23 @@ test_pairing(void)
 	memset(&c, 0, sizeof c);
 	fake.calls = 0;
 	/* DE without Document, Document without DE, duplicate uniqueId */
-	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
+	pnr_begin(&b);
 	add_de(&b, "a", "1.2.3.400", NULL, NULL);
 	add_de(&b, "b", "1.2.3.400", NULL, NULL);
-	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">aGk=</xdsb:Document>"
-	    "<xdsb:Document id=\"zz\">aGk=</xdsb:Document>"
-	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    XDS_OK);
-	run(repo_iti41, buf_str(&b), &c);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body), ST_FAILURE));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "\"" ERR_MISSING_DOCUMENT "\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "\"" ERR_MISSING_DOCUMENT_METADATA "\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    "\"" ERR_REPOSITORY_DUP_IN_MESSAGE "\""));
+	pnr_run(&b, "<xdsb:Document id=\"a\">aGk=</xdsb:Document>"
+	    "<xdsb:Document id=\"zz\">aGk=</xdsb:Document>", &c);
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, "\"" ERR_MISSING_DOCUMENT "\""));
+	CU_ASSERT(says(&c, "\"" ERR_MISSING_DOCUMENT_METADATA "\""));
+	CU_ASSERT(says(&c, "\"" ERR_REPOSITORY_DUP_IN_MESSAGE "\""));
 	CU_ASSERT_EQUAL(fake.calls, 0);
 	call_free(&c);
-	buf_free(&b);
 	/* invalid base64 */
-	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
+	pnr_begin(&b);
 	add_de(&b, "a", "1.2.3.401", NULL, NULL);
-	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"a\">!!!*</xdsb:Document>"
-	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    XDS_OK);
-	run(repo_iti41, buf_str(&b), &c);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&c.reply.body),
-	    ERR_REPOSITORY_METADATA));
+	pnr_run(&b, "<xdsb:Document id=\"a\">!!!*</xdsb:Document>", &c);
+	CU_ASSERT(says(&c, ERR_REPOSITORY_METADATA));
 	call_free(&c);
-	buf_free(&b);
 }
 
 static void
@@ -605,25 +612,14 @@ test_too_big(void)
 {
 	struct call c;
 	char big[2000];
-	struct buf b;
 
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	memset(&c, 0, sizeof c);
-	buf_init(&b, 1 << 20);
-	CU_ASSERT_EQUAL(buf_adds(&b, PNR_HEAD), XDS_OK);
-	add_de(&b, "de1", "1.2.3.500", NULL, NULL);
-	CU_ASSERT_EQUAL(buf_adds(&b, "</rim:RegistryObjectList>"
-	    "</lcm:SubmitObjectsRequest><xdsb:Document id=\"de1\"><xop:Include "
-	    "xmlns:xop=\"" NS_XOP "\" href=\"cid:d1\"/></xdsb:Document>"
-	    "</xdsb:ProvideAndRegisterDocumentSetRequest></s:Body></s:Envelope>"),
-	    XDS_OK);
-	attach(&c, "d1", big);
-	run(repo_iti41, buf_str(&b), &c);
+	pnr_one(&c, "1.2.3.500", NULL, NULL, big);
 	CU_ASSERT_EQUAL(c.rc, XDS_ETOOBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.x.reason, "max_document_size"));
 	call_free(&c);
-	buf_free(&b);
 }
 
 
@@ -788,62 +784,73 @@ remote_close(struct soap_peer *p, struct repository *r)
 	soap_peer_free(p);
 }
 
+/* The suite's repository set aside, and repo one with conf c whose
+ * registry is the remote one, until remote_end(). */
+struct remote_run {
+	struct repository	*saved;
+	struct soap_peer	*peer;
+};
+
+static void
+remote_begin(struct remote_run *rr, const struct conf *c)
+{
+	rr->saved = repo;
+	CU_ASSERT_EQUAL_FATAL(remote_start(), 0);
+	CU_ASSERT_EQUAL_FATAL(remote_open(c, &rr->peer, &repo), 0);
+}
+
+static void
+remote_end(struct remote_run *rr)
+{
+	remote_close(rr->peer, repo);
+	remote_stop();
+	repo = rr->saved;
+}
+
 static void
 test_remote_registry(void)
 {
-	struct repository *saved = repo;
-	struct soap_peer *peer;
+	struct remote_run rr;
 	struct conf c = cf;
 	struct repo_doc d;
 	struct call k;
 	char err[256];
 
-	CU_ASSERT_EQUAL_FATAL(remote_start(), 0);
-	CU_ASSERT_EQUAL_FATAL(remote_open(&c, &peer, &repo), 0);
+	remote_begin(&rr, &c);
 	memset(&k, 0, sizeof k);
 	remote.mode = 0;
-	pnr1(&k, "1.2.3.600", NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	pnr1_says("1.2.3.600", NULL, NULL, ST_SUCCESS, NULL);
 	CU_ASSERT_EQUAL(remote.ns_ok, 1);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.600", &d, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 1);
-	call_free(&k);
 	/* no answer: the registry may have it, so the row stays pending */
 	remote.mode = 1;
-	pnr1(&k, "1.2.3.601", NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_FAILURE));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
-	    ERR_REGISTRY_NOT_AVAILABLE));
+	pnr1_says("1.2.3.601", NULL, NULL, ST_FAILURE,
+	    ERR_REGISTRY_NOT_AVAILABLE);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.601", &d, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT_EQUAL(d.committed, 0);
-	call_free(&k);
 	/* a fault is a definite answer: rolled back */
 	remote.mode = 2;
-	pnr1(&k, "1.2.3.602", NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
-	    ERR_REGISTRY_NOT_AVAILABLE));
+	pnr1_says("1.2.3.602", NULL, NULL, ERR_REGISTRY_NOT_AVAILABLE, NULL);
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.602", &d, err, sizeof err),
 	    XDS_ENOTFOUND);
-	call_free(&k);
 	CU_ASSERT_EQUAL(remote.calls, 3);
 	/* two more of unknown outcome */
 	remote.mode = 1;
-	pnr1(&k, "1.2.3.603", NULL, NULL);
-	call_free(&k);
-	pnr1(&k, "1.2.3.604", NULL, NULL);
-	call_free(&k);
+	pnr1_says("1.2.3.603", NULL, NULL, NULL, NULL);
+	pnr1_says("1.2.3.604", NULL, NULL, NULL, NULL);
 	/* a pending row is not served */
 	retrieve1(&k, "1.2.3.601");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_FAILURE));
+	CU_ASSERT(says(&k, ST_FAILURE));
 	CU_ASSERT_EQUAL(k.reply.natt, 0);
 	call_free(&k);
 	repository_close(repo);
 	/* restart with the registry unreachable: all stay pending */
 	remote.mode = 1;
 	remote.calls = 0;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, rr.peer, &repo, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(remote.calls, 1);	/* stops at the first */
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 3);
@@ -852,7 +859,7 @@ test_remote_registry(void)
 	 * never were */
 	remote.mode = 3;
 	remote.calls = 0;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, rr.peer, &repo, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(remote.calls, 3);
 	CU_ASSERT_EQUAL(repo_db_count_pending(repo->db), 0);
@@ -864,12 +871,10 @@ test_remote_registry(void)
 	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.604", &d, err, sizeof err),
 	    XDS_ENOTFOUND);
 	retrieve1(&k, "1.2.3.601");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	CU_ASSERT(says(&k, ST_SUCCESS));
 	CU_ASSERT_EQUAL(k.reply.natt, 1);
 	call_free(&k);
-	remote_close(peer, repo);
-	remote_stop();
-	repo = saved;
+	remote_end(&rr);
 }
 
 /* ---- live marks and the periodic reconciliation ---- */
@@ -1012,8 +1017,7 @@ closer_run(void *arg)
 static void
 test_periodic_reconcile(void)
 {
-	struct repository *saved = repo;
-	struct soap_peer *peer;
+	struct remote_run rr;
 	struct conf c = cf;
 	struct repo_doc d;
 	struct call k;
@@ -1024,18 +1028,12 @@ test_periodic_reconcile(void)
 
 	fresh("periodic", c.node_state_dir, sizeof c.node_state_dir);
 	c.repository_reconcile_interval = 1;
-	CU_ASSERT_EQUAL_FATAL(remote_start(), 0);
-	CU_ASSERT_EQUAL_FATAL(remote_open(&c, &peer, &repo), 0);
+	remote_begin(&rr, &c);
 	/* two submissions of unknown outcome: pending, no marks left (the
 	 * ITI-42 call returned) */
-	memset(&k, 0, sizeof k);
 	remote.mode = 1;
-	pnr1(&k, "1.2.3.601", NULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body),
-	    ERR_REGISTRY_NOT_AVAILABLE));
-	call_free(&k);
-	pnr1(&k, "1.2.3.705", NULL, NULL);
-	call_free(&k);
+	pnr1_says("1.2.3.601", NULL, NULL, ERR_REGISTRY_NOT_AVAILABLE, NULL);
+	pnr1_says("1.2.3.705", NULL, NULL, NULL, NULL);
 	CU_ASSERT_EQUAL(repo_db_live_count(repo->db), 0);
 	/* a row being registered by this thread right now */
 	row_of(&d, "1.2.3.706");
@@ -1066,23 +1064,21 @@ test_periodic_reconcile(void)
 	CU_ASSERT_EQUAL(nc, 0);
 	CU_ASSERT_EQUAL(nb, 0);
 	retrieve1(&k, "1.2.3.601");
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&k.reply.body), ST_SUCCESS));
+	CU_ASSERT(says(&k, ST_SUCCESS));
 	call_free(&k);
 	repository_close(repo);
 	/* a long interval: close does not wait for it (it returns well
 	 * before the day is over; the deadline only bounds a failure) */
 	c.repository_reconcile_interval = 86400;
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, rr.peer, &repo, err,
 	    sizeof err), 0);
 	cl.r = repo;
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&ct, NULL, closer_run, &cl), 0);
 	CU_ASSERT_FATAL(testutil_count_wait(&cl.done, 1, TESTUTIL_DEADLINE_MS));
 	pthread_join(ct, NULL);
-	CU_ASSERT_EQUAL_FATAL(repository_open(&c, peer, &repo, err,
+	CU_ASSERT_EQUAL_FATAL(repository_open(&c, rr.peer, &repo, err,
 	    sizeof err), 0);
-	remote_close(peer, repo);
-	remote_stop();
-	repo = saved;
+	remote_end(&rr);
 }
 
 static void
