@@ -250,6 +250,20 @@ testutil_walk(const char *dir, const char *suffix,
 	return count;
 }
 
+char *
+testutil_xml_text(xmlDoc *doc, xmlNode *node)
+{
+	xmlBuffer *xb;
+	char *s = NULL;
+
+	if ((xb = xmlBufferCreate()) == NULL)
+		return NULL;
+	if (xmlNodeDump(xb, doc, node, 0, 0) >= 0)
+		s = strdup((const char *)xmlBufferContent(xb));
+	xmlBufferFree(xb);
+	return s;
+}
+
 const char *
 testutil_testdata(void)
 {

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stddef.h>
 
+#include <libxml/tree.h>
+
 /* How long a test waits for an event before it fails: generous, since
  * it only limits a failing test (the machine may be loaded). */
 #define TESTUTIL_DEADLINE_MS	30000
@@ -71,6 +73,9 @@ char	*testutil_srcdir_file(const char *rel, size_t *len);
  */
 int	testutil_walk(const char *dir, const char *suffix,
 	    void (*fn)(const char *path, void *arg), void *arg);
+
+/* The XML of node in doc as text (malloc'd), or NULL. */
+char	*testutil_xml_text(xmlDoc *doc, xmlNode *node);
 
 /* $XDS_TESTDATA (the conformance corpus), or NULL when unset or not a
  * directory: the caller skips what needs it. */
