@@ -24,25 +24,9 @@
 #include "xact.h"
 #include "xml.h"
 
+#include "../tests/lib/testxml.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-struct mem {
-	const uint8_t	*p;
-	size_t		 len, pos;
-};
-
-static ssize_t
-rd(void *ctx, void *buf, size_t len)
-{
-	struct mem *m = ctx;
-	size_t n = m->len - m->pos;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, m->p + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
 
 static int
 begin(void *ctx, int status, const char *ct, long long clen)
@@ -70,26 +54,11 @@ end(void *ctx)
 	return 0;
 }
 
-static int
-echo(void *actor, struct xact *x, const struct soap_request *req,
-    struct soap_reply *reply)
-{
-	(void)actor;
-	(void)x;
-	if (buf_adds(&reply->body, "<e name=\"") != XDS_OK ||
-	    buf_add_xml(&reply->body, (const char *)req->body->name) !=
-	    XDS_OK || buf_adds(&reply->body, "\"/>") != XDS_OK)
-		return -1;
-	return 0;
-}
-
 static const struct soap_route routes[] = {
-	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM, "SubmitObjectsRequest",
-	  PACK_SIMPLE, echo },
-	{ ACT_ITI18, ACT_ITI18_RSP, TXN_ITI18, NS_QUERY, "AdhocQueryRequest",
-	  PACK_SIMPLE, echo },
+	TESTXML_ECHO_ROUTES,
 	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
-	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, echo },
+	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM,
+	  testxml_echo },
 };
 
 static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL };
@@ -118,42 +87,22 @@ rm_spool(void)
 	(void)rmdir(spool);
 }
 
-static char *
-dump(xmlDoc *d)
-{
-	xmlChar *p = NULL;
-	int n = 0;
-
-	xmlDocDumpMemory(d, &p, &n);
-	return (char *)p;
-}
-
 /* xml_push in chunks of chunk bytes agrees with xml_parse. */
 static void
 push_vs_parse(const uint8_t *data, size_t len, size_t chunk)
 {
-	struct xml_push *p;
-	xmlDoc *d1, *d2 = NULL;
+	xmlDoc *d1, *d2;
 	char err[256], *a, *b;
-	size_t off, k;
-	int rc;
+	int st;
 
 	d1 = xml_parse((const char *)data, len, err, sizeof err);
-	if (xml_push_new(&p, len, NULL, err, sizeof err) != XDS_OK)
-		abort();
-	for (off = 0, rc = XDS_OK; rc == XDS_OK && off < len; off += k) {
-		k = len - off < chunk ? len - off : chunk;
-		rc = xml_push_feed(p, data + off, k, err, sizeof err);
-	}
-	if (rc == XDS_OK)
-		rc = xml_push_finish(p, &d2, err, sizeof err);
-	xml_push_free(p);
+	d2 = testxml_push(data, len, chunk, len, NULL, &st, err, sizeof err);
 	/* Both refuse a NUL byte anywhere (xml_parse checks it first). */
 	if ((d1 == NULL) != (d2 == NULL))
 		abort();
 	if (d1 != NULL && d2 != NULL) {
-		a = dump(d1);
-		b = dump(d2);
+		a = testxml_dump(d1);
+		b = testxml_dump(d2);
 		if (a == NULL || b == NULL || strcmp(a, b) != 0)
 			abort();
 		xmlFree(a);
@@ -170,8 +119,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct soap_env env;
 	struct soap_fault f;
 	struct buf b;
-	struct mem m = { data, len, 0 };
-	struct soap_io io = { rd, begin, wr, end, &m };
+	struct testxml_src m = { data, len, 0, 0 };
+	struct soap_io io = { testxml_read, begin, wr, end, &m };
 	struct soap_limits lim = { 1024 * 1024, 0, NULL, 1024 * 1024 };
 	struct xact x;
 
@@ -204,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (buf_adds(&mt, PART_ROOT) == XDS_OK &&
 	    buf_add(&mt, data, len) == XDS_OK &&
 	    buf_adds(&mt, PART_END) == XDS_OK) {
-		m.p = (const uint8_t *)mt.b_data;
+		m.p = mt.b_data;
 		m.len = mt.b_len;
 		m.pos = 0;
 		lim.max_envelope = 64 * 1024;

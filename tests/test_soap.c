@@ -19,11 +19,12 @@
 #include "soap.h"
 #include "str.h"
 #include "testutil.h"
+#include "testxml.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
 
-#define NS_TEST	"urn:xdsnode:test"
+#define NS_TEST	TESTXML_NS
 
 /* ---- in-memory transport ---- */
 
@@ -92,22 +93,6 @@ mem_end(void *ctx)
 
 /* ---- test endpoint ---- */
 
-static int
-h_echo(void *actor, struct xact *x, const struct soap_request *req,
-    struct soap_reply *reply)
-{
-	(void)actor;
-	(void)x;
-	if (buf_adds(&reply->body, "<?xml version=\"1.0\"?>\n<t:Echo xmlns:t=\""
-	    NS_TEST "\" name=\"") != XDS_OK ||
-	    buf_add_xml(&reply->body, (const char *)req->body->name) !=
-	    XDS_OK ||
-	    buf_addf(&reply->body, "\" pack=\"%d\"/>", (int)req->pack) !=
-	    XDS_OK)
-		return -1;
-	return 0;
-}
-
 /* MTOM handler: records the request parts, answers with one part when
  * the request had any. */
 static char spool[256];
@@ -163,10 +148,7 @@ h_fail(void *actor, struct xact *x, const struct soap_request *req,
 }
 
 static const struct soap_route routes[] = {
-	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM, "SubmitObjectsRequest",
-	  PACK_SIMPLE, h_echo },
-	{ ACT_ITI18, ACT_ITI18_RSP, TXN_ITI18, NS_QUERY, "AdhocQueryRequest",
-	  PACK_SIMPLE, h_echo },
+	TESTXML_ECHO_ROUTES,
 	{ ACT_ITI41, ACT_ITI41_RSP, TXN_ITI41, NS_XDSB,
 	  "ProvideAndRegisterDocumentSetRequest", PACK_MTOM, h_mtom },
 	{ ACT_ITI62, ACT_ITI62_RSP, TXN_ITI62, NS_LCM, "RemoveObjectsRequest",
@@ -915,26 +897,6 @@ test_wsdl(void)
 
 /* ---- MTOM ---- */
 
-struct memrd {
-	const char *p;
-	size_t len, pos;
-};
-
-static ssize_t
-memrd(void *arg, void *buf, size_t len)
-{
-	struct memrd *m = arg;
-	size_t n = m->len - m->pos;
-
-	if (n > len)
-		n = len;
-	if (n > 7)
-		n = 7;		/* small pieces */
-	memcpy(buf, m->p + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
 #define MTOM_CT	"multipart/related; type=\"application/xop+xml\"; " \
 	"start=\"<root@test>\"; start-info=\"application/soap+xml\"; " \
 	"boundary=\"B0undary\""
@@ -967,7 +929,7 @@ test_mtom(void)
 	    PNR("cid:doc1%40test")) PART_DOC PART_END;
 	struct mem_io m;
 	struct result r;
-	struct memrd rd;
+	struct testxml_src rd = { NULL, 0, 0, 7 };	/* small pieces */
 	struct mtom_message msg;
 	char err[256];
 	xmlDoc *d;
@@ -1000,8 +962,8 @@ test_mtom(void)
 	rd.p = m.out.b_data;
 	rd.len = m.out.b_len;
 	rd.pos = 0;
-	CU_ASSERT_EQUAL_FATAL(mtom_read(m.ct, memrd, &rd, spool, NULL, &msg,
-	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(mtom_read(m.ct, testxml_read, &rd, spool, NULL,
+	    &msg, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(msg.natt, 1);
 	CU_ASSERT_STRING_EQUAL(msg.att[0].cid, "r1@test");
 	CU_ASSERT_STRING_EQUAL(msg.att[0].sha1,
@@ -1116,42 +1078,6 @@ test_mtom_corpus(void)
 
 /* ---- push parser (xml_push) ---- */
 
-/* xml_push over data in chunks of chunk bytes (0: all at once). */
-static xmlDoc *
-push_parse(const char *data, size_t len, size_t chunk, size_t max_xml,
-    const struct xml_divert *dv, int *status, char *err, size_t errlen)
-{
-	struct xml_push *p;
-	xmlDoc *doc = NULL;
-	size_t off, k;
-	int rc;
-
-	err[0] = '\0';
-	if ((rc = xml_push_new(&p, max_xml, dv, err, errlen)) != XDS_OK) {
-		*status = rc;
-		return NULL;
-	}
-	for (off = 0, rc = XDS_OK; rc == XDS_OK && off < len; off += k) {
-		k = chunk == 0 || len - off < chunk ? len - off : chunk;
-		rc = xml_push_feed(p, data + off, k, err, errlen);
-	}
-	if (rc == XDS_OK)
-		rc = xml_push_finish(p, &doc, err, errlen);
-	xml_push_free(p);
-	*status = rc;
-	return doc;
-}
-
-static char *
-dump(xmlDoc *d)
-{
-	xmlChar *m = NULL;
-	int n = 0;
-
-	xmlDocDumpMemory(d, &m, &n);
-	return (char *)m;
-}
-
 static size_t push_files, push_bad;
 
 /* Push (whole, 1 byte and 1000-byte chunks) equals xml_parse. */
@@ -1171,14 +1097,14 @@ push_same(const char *path, void *arg)
 		return;
 	}
 	d1 = xml_parse(in, len, e1, sizeof e1);
-	a = d1 != NULL ? dump(d1) : NULL;
+	a = d1 != NULL ? testxml_dump(d1) : NULL;
 	push_files++;
 	if (d1 == NULL)
 		push_bad++;
 	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
 		if (chunks[i] == 1 && len > 20000)
 			continue;
-		d2 = push_parse(in, len, chunks[i], 1 << 24, NULL, &st, e2,
+		d2 = testxml_push(in, len, chunks[i], 1 << 24, NULL, &st, e2,
 		    sizeof e2);
 		if (d1 == NULL) {
 			CU_ASSERT_PTR_NULL(d2);
@@ -1190,7 +1116,7 @@ push_same(const char *path, void *arg)
 			CU_ASSERT_EQUAL(st, XDS_OK);
 			CU_ASSERT_PTR_NOT_NULL(d2);
 			if (d2 != NULL) {
-				b = dump(d2);
+				b = testxml_dump(d2);
 				CU_ASSERT(a != NULL && b != NULL &&
 				    strcmp(a, b) == 0);
 				xmlFree(b);
@@ -1241,34 +1167,35 @@ test_push_safety(void)
 	xmlDoc *d;
 	int st;
 
-	d = push_parse(xxe, strlen(xxe), 0, 4096, NULL, &st, err, sizeof err);
+	d = testxml_push(xxe, strlen(xxe), 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
-	d = push_parse(laughs, strlen(laughs), 3, 4096, NULL, &st, err,
+	d = testxml_push(laughs, strlen(laughs), 3, 4096, NULL, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
-	d = push_parse(plain, strlen(plain), 1, 4096, NULL, &st, err,
+	d = testxml_push(plain, strlen(plain), 1, 4096, NULL, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_STRING_EQUAL(err, "DOCTYPE is not allowed in a SOAP message");
-	d = push_parse("<x>&e;</x>", 10, 0, 4096, NULL, &st, err, sizeof err);
+	d = testxml_push("<x>&e;</x>", 10, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_STRING_EQUAL(err,
 	    "XML not well-formed (line 1): Entity 'e' not defined");
-	d = push_parse("<x>\n<y></x>", 11, 0, 4096, NULL, &st, err, sizeof err);
+	d = testxml_push("<x>\n<y></x>", 11, 0, 4096, NULL, &st, err,
+	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 	CU_ASSERT_EQUAL(strncmp(err, "XML not well-formed (line 2): ", 30), 0);
 	/* A NUL after the document: both parsers refuse it. */
-	d = push_parse("<x/>\0<y/>", 9, 0, 4096, NULL, &st, err, sizeof err);
+	d = testxml_push("<x/>\0<y/>", 9, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_PTR_NULL(xml_parse("<x/>\0<y/>", 9, err, sizeof err));
 	CU_ASSERT_STRING_EQUAL(err, "XML not well-formed: NUL byte at offset 4");
-	d = push_parse("", 0, 0, 4096, NULL, &st, err, sizeof err);
+	d = testxml_push("", 0, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
 }
@@ -1366,7 +1293,7 @@ test_push_divert(void)
 		dv.end = dt_end;
 		dv.cancel = dt_cancel;
 		dv.arg = &t;
-		d = push_parse(in, strlen(in), chunk, 4096, &dv, &st, err,
+		d = testxml_push(in, strlen(in), chunk, 4096, &dv, &st, err,
 		    sizeof err);
 		CU_ASSERT_EQUAL(st, XDS_OK);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
@@ -1423,7 +1350,7 @@ test_push_divert_errors(void)
 	dv.arg = &t;
 
 	/* an element inside a diverted element */
-	d = push_parse(nested, strlen(nested), 0, 4096, &dv, &st, err,
+	d = testxml_push(nested, strlen(nested), 0, 4096, &dv, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
@@ -1440,7 +1367,7 @@ test_push_divert_errors(void)
 	n += (size_t)str_fmt(big + n, sizeof big - n,
 	    "</xdsb:Document></xdsb:P>");
 	buf_reset(&t.text);
-	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
+	d = testxml_push(big, n, 1000, 400, &dv, &st, err, sizeof err);
 	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_EQUAL(t.text.b_len, 8000);
@@ -1450,7 +1377,7 @@ test_push_divert_errors(void)
 	for (i = 0; i < 1000; i++)
 		memcpy(big + h + i * 8, "AAAAAA\r\n", 8);
 	buf_reset(&t.text);
-	d = push_parse(big, n, 1000, 400, &dv, &st, err, sizeof err);
+	d = testxml_push(big, n, 1000, 400, &dv, &st, err, sizeof err);
 	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(d);
 	CU_ASSERT_EQUAL(t.text.b_len, 7000);
@@ -1459,7 +1386,7 @@ test_push_divert_errors(void)
 	memset(big + n, 'A', 500);
 	n += 500;
 	n += (size_t)str_fmt(big + n, sizeof big - n, "</x>");
-	d = push_parse(big, n, 100, 400, &dv, &st, err, sizeof err);
+	d = testxml_push(big, n, 100, 400, &dv, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_ETOOBIG);
 	CU_ASSERT_STRING_EQUAL(err, "XML larger than 400 bytes (diverted "
@@ -1467,7 +1394,7 @@ test_push_divert_errors(void)
 
 	/* a callback's status stops the parse and is returned */
 	t.fail_text = XDS_EIO;
-	d = push_parse(nested, strlen(nested), 1, 4096, &dv, &st, err,
+	d = testxml_push(nested, strlen(nested), 1, 4096, &dv, &st, err,
 	    sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EIO);
@@ -1477,8 +1404,9 @@ test_push_divert_errors(void)
 	/* a replacement text instead of an xop:Include */
 	t.as_text = 1;
 	t.ended = 0;
-	d = push_parse(DT_ENV(DT_DOC("D1", "aGVs")), strlen(DT_ENV(DT_DOC("D1",
-	    "aGVs"))), 0, 4096, &dv, &st, err, sizeof err);
+	d = testxml_push(DT_ENV(DT_DOC("D1", "aGVs")),
+	    strlen(DT_ENV(DT_DOC("D1", "aGVs"))), 0, 4096, &dv, &st, err,
+	    sizeof err);
 	CU_ASSERT_EQUAL(st, XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	{
