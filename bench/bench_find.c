@@ -10,49 +10,13 @@
  * + status; ObjectRef with classCode and a creationTime range.  One
  * client, sequential, keep-alive: latency, not throughput.
  */
-#include <curl/curl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "benchutil.h"
 #include "bsn.h"
-
-struct resp { char *p; size_t n, cap; };
-
-static size_t
-on_data(char *p, size_t sz, size_t n, void *arg)
-{
-	struct resp *r = arg;
-	size_t k = sz * n;
-
-	if (r->n + k + 1 > r->cap) {
-		r->cap = (r->n + k + 1) * 2;
-		r->p = realloc(r->p, r->cap);
-	}
-	memcpy(r->p + r->n, p, k);
-	r->n += k;
-	r->p[r->n] = '\0';
-	return k;
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 #define ENVFMT \
 "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">" \
@@ -97,15 +61,15 @@ main(int argc, char **argv)
 	double *lat, *raw;
 	sqlite3 *db;
 	CURL *c;
-	struct curl_slist *h = NULL;
+	struct curl_slist *h;
 	char body[8192], cx[64];
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: bench_find URL REGISTRY_DB PATIENTS QUERIES\n");
 		return 2;
 	}
-	npat = atoi(argv[3]);
-	nq = atoi(argv[4]);
+	npat = bench_count(argv[3], "PATIENTS");
+	nq = bench_count(argv[4], "QUERIES");
 	bsns = calloc((size_t)npat, sizeof *bsns);
 	bsn_table(bsns, npat);
 	lat = calloc((size_t)nq, sizeof *lat);
@@ -115,12 +79,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	c = curl_easy_init();
-	h = curl_slist_append(h, "Content-Type: application/soap+xml; charset=UTF-8");
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, argv[1]);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	c = bench_soap_handle(argv[1], &h);
 	for (shape = 0; shape < 3; shape++) {
 		sqlite3_stmt *st;
 		long long nrows = 0, nhttp = 0;
@@ -130,7 +89,7 @@ main(int argc, char **argv)
 		srand(42 + shape);
 		for (i = 0; i < nq; i++) {
 			const char *b = bsns[rand() % npat];
-			struct resp r = { 0 };
+			struct bench_resp r;
 			double t0;
 			int len;
 			const char *p;
@@ -138,21 +97,18 @@ main(int argc, char **argv)
 			len = snprintf(body, sizeof body, ENVFMT,
 			    shape == 1 ? "LeafClass" : "ObjectRef", b,
 			    shape == 2 ? extra_class : "");
-			curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-			t0 = now();
-			if (curl_easy_perform(c) != CURLE_OK || r.p == NULL ||
-			    strstr(r.p, "ResponseStatusType:Success") == NULL)
+			t0 = bench_now();
+			if (!bench_post(c, body, len,
+			    "ResponseStatusType:Success", &r))
 				errors++;
-			lat[i] = now() - t0;
+			lat[i] = bench_now() - t0;
 			for (p = r.p; p && (p = strstr(p, shape == 1 ?
 			    "<rim:ExtrinsicObject" : "<rim:ObjectRef")); p++)
 				nhttp++;
 			free(r.p);
 
 			snprintf(cx, sizeof cx, "%s^^^&2.16.840.1.113883.2.4.6.3&ISO", b);
-			t0 = now();
+			t0 = bench_now();
 			sqlite3_bind_text(st, 1, cx, -1, SQLITE_STATIC);
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				(void)sqlite3_column_blob(st, 0);
@@ -160,20 +116,22 @@ main(int argc, char **argv)
 				nrows++;
 			}
 			sqlite3_reset(st);
-			raw[i] = now() - t0;
+			raw[i] = bench_now() - t0;
 		}
 		sqlite3_finalize(st);
-		qsort(lat, (size_t)nq, sizeof *lat, cmp);
-		qsort(raw, (size_t)nq, sizeof *raw, cmp);
+		bench_sort(lat, nq);
+		bench_sort(raw, nq);
 		printf("%-36s xdsd p50=%.2fms p90=%.2fms p99=%.2fms | raw SQLite "
 		    "p50=%.3fms p99=%.3fms | ratio p50=%.1fx p99=%.1fx | "
 		    "objects=%lld/%lld errors=%d\n", names[shape],
-		    lat[nq / 2] * 1e3, lat[nq * 9 / 10] * 1e3, lat[nq * 99 / 100] * 1e3,
-		    raw[nq / 2] * 1e3, raw[nq * 99 / 100] * 1e3,
+		    bench_pct_ms(lat, nq, 50), bench_pct_ms(lat, nq, 90),
+		    bench_pct_ms(lat, nq, 99), bench_pct_ms(raw, nq, 50),
+		    bench_pct_ms(raw, nq, 99),
 		    lat[nq / 2] / raw[nq / 2], lat[nq * 99 / 100] / raw[nq * 99 / 100],
 		    nhttp, nrows, errors);
 	}
 	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	sqlite3_close(db);
 	return 0;
 }

@@ -12,14 +12,13 @@
  * (bench/run find loads 1M entries over 10,000 patients).  Prints submissions/s and latency
  * percentiles; counts any answer other than Success as an error.
  */
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "bsn.h"
 
 static const char *url;
@@ -29,6 +28,8 @@ static int total;
 static atomic_int next_i, errors;
 static double *lat;
 static long run_id;
+
+#define BODY_MAX	16384	/* bytes of one submission */
 
 static const char tmpl[] =
 "<soap:Envelope xmlns:soap=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">"
@@ -63,124 +64,72 @@ static const char tmpl[] =
 "<rim:Association id=\"a1\" associationType=\"urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember\" sourceObject=\"SS\" targetObject=\"Doc\"><rim:Slot name=\"SubmissionSetStatus\"><rim:ValueList><rim:Value>Original</rim:Value></rim:ValueList></rim:Slot></rim:Association>"
 "</rim:RegistryObjectList></lcm:SubmitObjectsRequest></soap:Body></soap:Envelope>";
 
-struct resp { char buf[4096]; size_t n; };
-
-static size_t
-on_data(char *p, size_t sz, size_t n, void *arg)
-{
-	struct resp *r = arg;
-	size_t k = sz * n;
-
-	if (r->n + k < sizeof r->buf) {
-		memcpy(r->buf + r->n, p, k);
-		r->n += k;
-		r->buf[r->n] = '\0';
-	}
-	return k;
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void *
 worker(void *arg)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	static char body[16384];
-	char *b = malloc(sizeof body);
-	int i;
+	static const char *classes[] = { "REPORTS", "IMAGES", "LABRESULTS",
+	    "SUMMARIES" };
+	struct curl_slist *h;
+	struct bench_resp r;
+	CURL *c = bench_soap_handle(url, &h);
+	char *b = malloc(BODY_MAX), ctime[16];
+	unsigned hh;
+	double t0;
+	int i, len;
 
 	(void)arg;
-	h = curl_slist_append(h, "Content-Type: application/soap+xml; charset=UTF-8");
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	while ((i = atomic_fetch_add(&next_i, 1)) < total) {
-		struct resp r = { .n = 0 };
-		static const char *classes[] = { "REPORTS", "IMAGES", "LABRESULTS", "SUMMARIES" };
+	while (b != NULL && (i = atomic_fetch_add(&next_i, 1)) < total) {
 		const char *patient = bsns[i % npatients];
-		char ctime[16];
-		unsigned hh = (unsigned)i * 2654435761u;
-		int len;
 
+		hh = (unsigned)i * 2654435761u;
 		snprintf(ctime, sizeof ctime, "%04u%02u%02u%02u%02u%02u",
 		    2016 + hh % 10, 1 + (hh >> 4) % 12, 1 + (hh >> 8) % 28,
 		    (hh >> 12) % 24, (hh >> 16) % 60, (hh >> 20) % 60);
-		len = snprintf(b, sizeof body, tmpl, i, ctime, patient,
+		len = snprintf(b, BODY_MAX, tmpl, i, ctime, patient,
 		    classes[(hh >> 24) % 4], patient, run_id, i, run_id, i, patient);
-		double t0 = now();
-
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, b);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-		if (curl_easy_perform(c) != CURLE_OK ||
-		    strstr(r.buf, "ResponseStatusType:Success") == NULL) {
-			if (atomic_fetch_add(&errors, 1) == 0)
-				fprintf(stderr, "first error: %.800s\n", r.buf);
-		}
-		lat[i] = now() - t0;
+		t0 = bench_now();
+		if (!bench_post(c, b, len, "ResponseStatusType:Success", &r) &&
+		    atomic_fetch_add(&errors, 1) == 0)
+			fprintf(stderr, "first error: %.800s\n",
+			    r.p != NULL ? r.p : "(no answer)");
+		lat[i] = bench_now() - t0;
+		free(r.p);
 	}
-	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	free(b);
 	return NULL;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int
 main(int argc, char **argv)
 {
-	pthread_t *t;
-	int nthreads, i;
-	double t0, el;
+	int nthreads;
+	double el;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: bench_submit URL PATIENTS THREADS COUNT\n");
 		return 2;
 	}
 	url = argv[1];
-	if (strlen(argv[2]) == 9) {
-		npatients = 1;
-		bsns = calloc(1, sizeof *bsns);
+	npatients = strlen(argv[2]) == 9 ? 1 : bench_count(argv[2], "PATIENTS");
+	if ((bsns = calloc((size_t)npatients, sizeof *bsns)) == NULL)
+		return 1;
+	if (strlen(argv[2]) == 9)
 		memcpy(bsns[0], argv[2], 10);
-	} else {
-		npatients = atoi(argv[2]);
-		if (npatients < 1)
-			npatients = 1;
-		bsns = calloc((size_t)npatients, sizeof *bsns);
+	else
 		bsn_table(bsns, npatients);
-	}
-	nthreads = atoi(argv[3]);
-	total = atoi(argv[4]);
+	nthreads = bench_count(argv[3], "THREADS");
+	total = bench_count(argv[4], "COUNT");
 	run_id = (long)time(NULL);
-	lat = calloc((size_t)total, sizeof *lat);
-	t = calloc((size_t)nthreads, sizeof *t);
+	if ((lat = calloc((size_t)total, sizeof *lat)) == NULL)
+		return 1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	t0 = now();
-	for (i = 0; i < nthreads; i++)
-		pthread_create(&t[i], NULL, worker, NULL);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(t[i], NULL);
-	el = now() - t0;
-	qsort(lat, (size_t)total, sizeof *lat, cmp);
+	el = bench_threads(nthreads, worker, NULL);
+	bench_sort(lat, total);
 	printf("submissions=%d threads=%d seconds=%.2f per_second=%.0f errors=%d "
 	    "p50_ms=%.2f p99_ms=%.2f\n", total, nthreads, el, total / el,
-	    atomic_load(&errors), lat[total / 2] * 1e3, lat[total * 99 / 100] * 1e3);
+	    atomic_load(&errors), bench_pct_ms(lat, total, 50),
+	    bench_pct_ms(lat, total, 99));
 	return atomic_load(&errors) ? 1 : 0;
 }

@@ -6,25 +6,15 @@
  *
  *	ref_sqlite_commit DBFILE THREADS COUNT
  */
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+
+#include "benchutil.h"
 
 static const char *path;
 static int total;
 static atomic_int next_i, errors;
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void *
 worker(void *arg)
@@ -60,28 +50,21 @@ int
 main(int argc, char **argv)
 {
 	sqlite3 *db;
-	pthread_t *t;
-	int n, i;
-	double t0, el;
+	double el;
+	int n;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: ref_sqlite_commit DBFILE THREADS COUNT\n");
 		return 2;
 	}
 	path = argv[1];
-	n = atoi(argv[2]);
-	total = atoi(argv[3]);
+	n = bench_count(argv[2], "THREADS");
+	total = bench_count(argv[3], "COUNT");
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS "
 	    "t(k INTEGER PRIMARY KEY, v TEXT)", 0, 0, 0);
 	sqlite3_close(db);
-	t = calloc((size_t)n, sizeof *t);
-	t0 = now();
-	for (i = 0; i < n; i++)
-		pthread_create(&t[i], NULL, worker, NULL);
-	for (i = 0; i < n; i++)
-		pthread_join(t[i], NULL);
-	el = now() - t0;
+	el = bench_threads(n, worker, NULL);
 	printf("transactions=%d threads=%d seconds=%.2f per_second=%.0f errors=%d\n",
 	    total, n, el, total / el, atomic_load(&errors));
 	return 0;
