@@ -125,6 +125,7 @@ class Reply:
         self.fault = ""
         self.root = None        # the Body child
         self.raw = b""
+        self.parts = {}         # MTOM parts by Content-ID (RepoClient)
 
     def summary(self):
         if self.kind == "response":
@@ -309,11 +310,12 @@ def check_contents(ec, reply, resolve):
 
 class Node(xdstest.Xdsd):
     """xdsd in the foreground on port 0 (the port read from
-    state/xdsd.ports), with a temporary state dir; started."""
+    state/xdsd.ports), with a temporary state dir, the DICOM bridge too
+    with dicom (its port in dport); started (HarnessError if not)."""
 
-    def __init__(self, xdsd, workdir, startup_timeout, extra_conf):
+    def __init__(self, xdsd, workdir, startup_timeout, extra_conf, dicom=False):
         os.mkdir(os.path.join(workdir, "state"), 0o700)
-        super().__init__(xdsd, workdir, extra_conf)
+        super().__init__(xdsd, workdir, extra_conf, dicom=dicom)
         if not self.start(startup_timeout):
             rc = None if self.running() else self.returncode()
             self.stop()
@@ -348,8 +350,14 @@ class Client:
         self.sent = 0
 
     def post(self, action, body):
+        """A SOAP 1.2 request with action: its Reply."""
+        return self.post_raw('application/soap+xml; charset=UTF-8; action="%s"' % action,
+                             body)
+
+    def post_raw(self, ctype, body):
+        """body as it is, with Content-Type ctype: its Reply (kind
+        "transport" when no answer of at most MAX_RESPONSE bytes came)."""
         self.sent += 1
-        ctype = 'application/soap+xml; charset=UTF-8; action="%s"' % action
         try:
             c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             c.request("POST", self.path, body, {"Content-Type": ctype})
@@ -365,12 +373,17 @@ class Client:
             r = Reply()
             r.kind, r.fault = "transport", "answer larger than %d bytes" % MAX_RESPONSE
             return r
-        return parse_reply(resp.status, rtype, data)
+        return self.parse(resp.status, rtype, data)
+
+    def parse(self, status, ctype, data):
+        return parse_reply(status, ctype, data)
 
 
 # --- expectations --------------------------------------------------------
 
-def load_outcomes(testdata):
+def load_outcomes(testdata, folders=None):
+    """The rows of expected-outcomes.tsv (by id) in folders (default
+    FILE_FOLDERS)."""
     rows = {}
     path = os.path.join(testdata, "expected-outcomes.tsv")
     with open(path, encoding="utf-8") as f:
@@ -378,14 +391,15 @@ def load_outcomes(testdata):
         for line in f:
             vals = line.rstrip("\n").split("\t")
             row = dict(zip(header, vals + [""] * (len(header) - len(vals))))
-            if row["folder"].startswith(FILE_FOLDERS):
+            if row["folder"].startswith(folders or FILE_FOLDERS):
                 rows[row["id"]] = row
     return rows
 
 
 def load_known(path):
+    """[(case pattern, reason)] of a known-failures file; [] without one."""
     known = []
-    if not os.path.exists(path):
+    if not path or not os.path.exists(path):
         return known
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -403,6 +417,76 @@ def error_code_like(s):
     return re.fullmatch(r"[A-Za-z][A-Za-z0-9_.:]*", s) is not None and "=" not in s
 
 
+# --- verdicts --------------------------------------------------------------
+
+class Verdicts:
+    """One line per case: PASS, FAIL, SKIP (with the reason); a PASS or
+    FAIL of a case a known failure names (known: [(fnmatch pattern,
+    reason)] from the file known_name) is an XPASS or XFAIL."""
+
+    def __init__(self, known, known_name):
+        self.known, self.known_name = known, known_name
+        self.results = []       # (case, verdict, text)
+        self.done = set()
+        self.failed_cases = set()
+
+    def report(self, case, verdict, text=""):
+        kf = None
+        if verdict in ("PASS", "FAIL"):
+            for pat, reason in self.known:
+                if fnmatch.fnmatchcase(case, pat):
+                    kf = reason
+                    break
+        if kf is not None:
+            if verdict == "FAIL":
+                verdict, text = "XFAIL", "%s (known: %s)" % (text, kf)
+            else:
+                verdict, text = "XPASS", "listed in %s but passed: %s" % (self.known_name, kf)
+        if verdict in ("FAIL", "XFAIL"):
+            self.failed_cases.add(case)
+        self.results.append((case, verdict, text))
+        self.done.add(case)
+        line = "%-5s %s" % (verdict, case)
+        if text:
+            line += ": " + text
+        print(line, flush=True)
+
+    def conclude(self, node, strict, sent, started, what="requests", label=""):
+        """The end of a run: node (a Node, or None) stopped, where a node
+        that died or a non-zero exit status after SIGTERM (a sanitizer
+        report, a crash) is a failure too; the totals printed, with the
+        tail of the node's log after a failure.  The exit status (0/1;
+        strict: an XPASS fails too)."""
+        counts = {}
+        for _, v, _ in self.results:
+            counts[v] = counts.get(v, 0) + 1
+        if node is not None:
+            if not node.alive():
+                print("# xdsd died during the run (status %s)" % node.proc.returncode)
+                counts["FAIL"] = counts.get("FAIL", 0) + 1
+            else:
+                st = node.stop()
+                if st not in (0, -signal.SIGTERM):
+                    self.report("xdsd:shutdown", "FAIL",
+                                "exit status %s after SIGTERM" % st)
+                    counts["FAIL"] = counts.get("FAIL", 0) + 1
+        nfail = counts.get("FAIL", 0)
+        if strict:
+            nfail += counts.get("XPASS", 0)
+        print("# %d %s in %.1f s; %d expected failures (XFAIL, %s), "
+              "%d unexpected passes (XPASS)" % (
+                  sent, what, time.monotonic() - started, counts.get("XFAIL", 0),
+                  self.known_name, counts.get("XPASS", 0)))
+        if nfail and node is not None:
+            print("# ---- xdsd log (tail) ----")
+            print(node.log_text())
+            print("# ---- end of xdsd log ----")
+        print("%s%d passed, %d failed, %d skipped" % (
+            label, counts.get("PASS", 0) + counts.get("XPASS", 0), nfail,
+            counts.get("SKIP", 0)))
+        return 1 if nfail else 0
+
+
 # --- the engine ----------------------------------------------------------
 
 class Step:
@@ -412,16 +496,14 @@ class Step:
         self.case = "nist:%s#%s" % (key, self.id)
 
 
-class Engine:
+class Engine(Verdicts):
     def __init__(self, args, outcomes, known, client):
-        self.args, self.outcomes, self.known, self.client = args, outcomes, known, client
+        super().__init__(known, os.path.basename(args.known))
+        self.args, self.outcomes, self.client = args, outcomes, client
         self.ids = C.IdSource(args.seed)
         self.logs = {}          # (section key, step) -> dict
         self.patients = {}      # test -> CX
         self.alt = {}           # test -> CX
-        self.results = []       # (case, verdict, text)
-        self.done = set()
-        self.failed_cases = set()
         self.scopes = {}
         self.last_result = {}   # section key -> Body child of its last passed step
         self.known_tests = set(t for t, _ in self.nist_tests())
@@ -437,28 +519,6 @@ class Engine:
         if test not in self.alt:
             self.alt[test] = self.ids.patient()
         return self.alt[test]
-
-    # reporting
-    def report(self, case, verdict, text=""):
-        kf = None
-        if verdict in ("PASS", "FAIL"):
-            for pat, reason in self.known:
-                if fnmatch.fnmatchcase(case, pat):
-                    kf = reason
-                    break
-        if kf is not None:
-            if verdict == "FAIL":
-                verdict, text = "XFAIL", "%s (known: %s)" % (text, kf)
-            else:
-                verdict, text = "XPASS", "listed in known-failures.tsv but passed: %s" % kf
-        if verdict in ("FAIL", "XFAIL"):
-            self.failed_cases.add(case)
-        self.results.append((case, verdict, text))
-        self.done.add(case)
-        line = "%-5s %s" % (verdict, case)
-        if text:
-            line += ": " + text
-        print(line, flush=True)
 
     # ids between steps
     def resolve_useid(self, u, step):
@@ -648,24 +708,35 @@ class Engine:
             action = C.ACTION_ITI18
             body = C.query_request(root)
         msg = C.soap_wrap(body, action, self.client.url)
+        self.save(step, ".xml", msg)
+        reply = self.client.post(action, msg)
+        self.save(step, ".reply.xml", reply.raw)
+        self.finish(step, trans, reply, log, body, trans.find("ExpectedContents"))
+
+    def save(self, step, name, data):
+        """--save: data into DIR/<case><name>."""
         if self.args.save:
             fn = step.case.replace("nist:", "").replace("/", "_").replace("#", "-")
-            with open(os.path.join(self.args.save, fn + ".xml"), "wb") as f:
-                f.write(msg)
-        reply = self.client.post(action, msg)
-        if self.args.save:
-            with open(os.path.join(self.args.save, fn + ".reply.xml"), "wb") as f:
-                f.write(reply.raw)
+            with open(os.path.join(self.args.save, fn + name), "wb") as f:
+                f.write(data)
+
+    def finish(self, step, trans, reply, log, inp=None, contents=None,
+               extra_bad=(), extra_notes=()):
+        """Judge the reply to step (and its <ExpectedContents>) and report
+        it; log (with the <Report> values of the request inp and the
+        answer) is kept for later steps when the step did what it
+        should."""
         exp_status, codes, msgs = self.expected(step)
-        ec = trans.find("ExpectedContents")
 
         def resolve(u):
             try:
                 return self.resolve_useid(u, step)
             except Blocked as e:
                 return "<%s>" % e
-        bad, notes = self.judge(step, reply, exp_status, codes, msgs, ec, resolve)
-        log["reports"] = self.reports(trans, body, reply)
+        bad, notes = self.judge(step, reply, exp_status, codes, msgs, contents, resolve)
+        bad += list(extra_bad)
+        notes += list(extra_notes)
+        log["reports"].update(self.reports(trans, inp, reply))
         if not bad:
             self.logs[(step.key, step.id)] = log
             self.last_result[step.key] = reply.root
@@ -760,14 +831,17 @@ class Engine:
             if not rid.startswith("file:"):
                 continue
             row = self.outcomes[rid]
-            reason = file_skip_reason(row)
+            reason = self.file_skip_reason(row)
             if reason:
                 self.report(rid, "SKIP", reason)
                 continue
             try:
                 self.run_file(rid, row)
-            except (C.ConvertError, HarnessError) as e:
+            except (C.ConvertError, HarnessError, ET.ParseError) as e:
                 self.report(rid, "FAIL", "harness: %s" % e)
+
+    def file_skip_reason(self, row):
+        return file_skip_reason(row)
 
     def run_file(self, rid, row):
         path = os.path.join(self.args.testdata, rid[len("file:"):])
@@ -947,36 +1021,7 @@ def main(argv=None):
             eng.run_files()
         if not args.only:
             report_unrun(eng)
-        counts = {}
-        for _, v, _ in eng.results:
-            counts[v] = counts.get(v, 0) + 1
-        if node is not None:
-            if not node.alive():
-                print("# xdsd died during the run (status %s)" % node.proc.returncode)
-                counts["FAIL"] = counts.get("FAIL", 0) + 1
-            else:
-                st = node.stop()
-                # 0, or ended by our SIGTERM; anything else (a sanitizer
-                # report at exit, a crash) is a node failure
-                if st not in (0, -signal.SIGTERM):
-                    eng.report("xdsd:shutdown", "FAIL",
-                               "exit status %s after SIGTERM" % st)
-                    counts["FAIL"] = counts.get("FAIL", 0) + 1
-        nfail = counts.get("FAIL", 0)
-        if args.strict:
-            nfail += counts.get("XPASS", 0)
-        print("# %d requests in %.1f s; %d expected failures (XFAIL, "
-              "known-failures.tsv), %d unexpected passes (XPASS)" % (
-                  eng.client.sent, time.monotonic() - started,
-                  counts.get("XFAIL", 0), counts.get("XPASS", 0)))
-        if nfail and node is not None:
-            print("# ---- xdsd log (tail) ----")
-            print(node.log_text())
-            print("# ---- end of xdsd log ----")
-        print("%d passed, %d failed, %d skipped" % (
-            counts.get("PASS", 0) + counts.get("XPASS", 0), nfail,
-            counts.get("SKIP", 0)))
-        rc = 1 if nfail else 0
+        rc = eng.conclude(node, args.strict, eng.client.sent, started)
     except HarnessError as e:
         print("replay: %s" % e, file=sys.stderr)
         if node is not None:

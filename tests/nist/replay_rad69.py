@@ -43,11 +43,9 @@ iff no unexpected failure, 77 when the corpus or dcmtk is missing, 99 on a
 harness error (xdsd does not start, a manifest is missing).
 """
 import argparse
-import fnmatch
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -55,8 +53,11 @@ import time
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "dicom"))
 import dicomtest  # noqa: E402  (puts tests/repo on sys.path too)
+import replay as R  # noqa: E402  (verdicts, the node, the corpus lists)
+from replay import HarnessError  # noqa: E402
 
 ACT_RAD69_RSP = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
 NS_XDSB = "urn:ihe:iti:xds-b:2007"
@@ -85,10 +86,6 @@ RAD75_REASON = ("RAD-75 Cross Gateway Retrieve Imaging Document Set needs XCA-I 
                 "Responding Imaging Gateway), which this node does not have yet")
 IMG_NOTE = ("compared with the synthesized instance that was stored: NIST's original images "
             "(StdDir %s) are not in the corpus")
-
-
-class HarnessError(Exception):
-    pass
 
 
 def q(ns, tag):
@@ -210,29 +207,6 @@ def synthesize(rec, path):
     dicomtest.dump2dcm(dump, path)
 
 
-# --- the node ------------------------------------------------------------------
-
-class Node(dicomtest.Xdsd):
-    """xdsd with the bridge (nothing published within the replay), started;
-    HarnessError if it exits or is not ready within the common deadline."""
-
-    def __init__(self, xdsd, work, conf):
-        super().__init__(xdsd, work, ["dicom.publish_after=86400", *conf], dicom=True)
-        self.hport = self.port
-        if not self.start():
-            if self.proc.poll() is not None:
-                raise HarnessError("xdsd exited with status %s at start-up" % self.proc.returncode)
-            raise HarnessError("xdsd is not ready after %d s" % dicomtest.DEADLINE)
-
-    def stop(self):
-        """SIGTERM (SIGKILL after 10 s); its exit status, also when it had stopped before."""
-        super().stop()
-        return self.proc.returncode
-
-    def log_text(self, limit=6000):
-        return dicomtest.tail(self.logpath, limit)
-
-
 # --- RAD-69 --------------------------------------------------------------------
 
 def parse_request(xml_text):
@@ -305,33 +279,6 @@ def post_rad69(port, req_xml):
 
 # --- the replay ----------------------------------------------------------------
 
-def load_outcomes(testdata):
-    rows = {}
-    with open(os.path.join(testdata, "expected-outcomes.tsv"), encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            vals = line.rstrip("\n").split("\t")
-            row = dict(zip(header, vals + [""] * (len(header) - len(vals))))
-            if row["folder"].startswith("rad69/"):
-                rows[row["id"]] = row
-    return rows
-
-
-def load_known(path):
-    known = []
-    if path and os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.startswith("#"):
-                    continue
-                pat, _, reason = line.partition("\t")
-                if not reason.strip():
-                    raise HarnessError("%s:%d: a known failure needs a reason" % (path, n))
-                known.append((pat.strip(), reason.strip()))
-    return known
-
-
 def sections(tdir):
     idx = os.path.join(tdir, "index.idx")
     if not os.path.exists(idx):
@@ -340,26 +287,14 @@ def sections(tdir):
         return [s.strip() for s in f if s.strip()]
 
 
-class Replay:
+class Replay(R.Verdicts):
     def __init__(self, args, known, outcomes):
-        self.args, self.known, self.outcomes = args, known, outcomes
-        self.results = []
+        super().__init__(known, os.path.basename(args.known))
+        self.args, self.outcomes = args, outcomes
         self.replies = {}      # (section dir, step id) -> (request docs, ts, Reply)
         self.node = None
         self.synth = {}        # sop -> synthesized file
         self.sent = 0
-
-    def report(self, case, verdict, msg=""):
-        if verdict in ("PASS", "FAIL"):
-            for pat, reason in self.known:
-                if fnmatch.fnmatchcase(case, pat):
-                    if verdict == "FAIL":
-                        verdict, msg = "XFAIL", "%s (known: %s)" % (msg, reason)
-                    else:
-                        verdict, msg = "XPASS", "listed in known-failures-rad69.tsv but passed: %s" % reason
-                    break
-        self.results.append((case, verdict, msg))
-        print("%-5s %s%s" % (verdict, case, ": " + msg if msg else ""), flush=True)
 
     # plans ----------------------------------------------------------------
     def ids_plans(self):
@@ -474,7 +409,7 @@ class Replay:
             req = req.split("?>", 1)[1].lstrip()
         docs, ts = parse_request(req)
         want = self.expected_status(case, st)
-        reply = post_rad69(self.node.hport, req)
+        reply = post_rad69(self.node.port, req)
         self.sent += 1
         self.replies[(os.path.realpath(d), st.get("id"))] = (docs, ts, reply)
         bad = []
@@ -699,33 +634,21 @@ def main(argv=None):
     rp = None
     rc = 99
     try:
-        rp = Replay(args, load_known(args.known), load_outcomes(args.testdata))
+        rp = Replay(args, R.load_known(args.known), R.load_outcomes(args.testdata, ("rad69/",)))
         rp.work = work
         rp.prepare(work)
         conf = ["repository.unique_id=" + rp.repo, "dicom.retrieve_location_uid=" + rp.repo,
                 "dicom.ae_title=" + args.ae_title]
         if rp.home:
             conf.append("node.home_community_id=" + rp.home)
-        rp.node = Node(args.xdsd, work, conf)
+        # the bridge publishes nothing within the replay
+        rp.node = R.Node(args.xdsd, work, dicomtest.DEADLINE,
+                         ["dicom.publish_after=86400", *conf], dicom=True)
         rp.store()
         rp.run()
         rp.skips()
-        counts = {}
-        for _, v, _ in rp.results:
-            counts[v] = counts.get(v, 0) + 1
-        st = rp.node.stop()
-        if st not in (0, -signal.SIGTERM):
-            rp.report("xdsd:shutdown", "FAIL", "exit status %s after SIGTERM" % st)
-            counts["FAIL"] = counts.get("FAIL", 0) + 1
-        nfail = counts.get("FAIL", 0) + (counts.get("XPASS", 0) if args.strict else 0)
-        print("# %d RAD-69 requests in %.1f s; %d expected failures (XFAIL, known-failures-rad69.tsv), "
-              "%d unexpected passes (XPASS)" % (rp.sent, time.monotonic() - started,
-                                               counts.get("XFAIL", 0), counts.get("XPASS", 0)))
-        if nfail:
-            print("# ---- xdsd log (tail) ----\n%s# ---- end of xdsd log ----" % rp.node.log_text())
-        print("rad69 replay: %d passed, %d failed, %d skipped" % (
-            counts.get("PASS", 0) + counts.get("XPASS", 0), nfail, counts.get("SKIP", 0)))
-        rc = 1 if nfail else 0
+        rc = rp.conclude(rp.node, args.strict, rp.sent, started, "RAD-69 requests",
+                         "rad69 replay: ")
     except (HarnessError, ET.ParseError, OSError, subprocess.SubprocessError) as e:
         print("replay_rad69: %s" % e, file=sys.stderr)
         if rp is not None and rp.node is not None:
@@ -733,7 +656,7 @@ def main(argv=None):
             print(rp.node.log_text(), file=sys.stderr)
         rc = 99
     finally:
-        if rp is not None and rp.node is not None and rp.node.proc.poll() is None:
+        if rp is not None and rp.node is not None:
             rp.node.stop()
         if args.keep or rc != 0:
             print("# work directory kept: %s" % work)

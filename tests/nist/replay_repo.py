@@ -98,27 +98,12 @@ class RepoClient(R.Client):
     """ITI-41/ITI-43 to /xds/repository over MTOM; keeps the parts."""
 
     def post_mtom(self, action, envelope, parts):
-        import http.client
-        self.sent += 1
         ctype, body = mtom_message(envelope, parts, action)
         return self.post_raw(ctype, body)
 
-    def post_raw(self, ctype, body):
-        import http.client
-        try:
-            c = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            c.request("POST", self.path, body, {"Content-Type": ctype})
-            resp = c.getresponse()
-            data = resp.read(R.MAX_RESPONSE + 1)
-            rtype = resp.getheader("Content-Type", "")
-            c.close()
-        except (OSError, http.client.HTTPException) as e:
-            r = R.Reply()
-            r.kind, r.fault = "transport", "%s: %s" % (type(e).__name__, e)
-            r.parts = {}
-            return r
-        r = R.parse_reply(resp.status, rtype, data)
-        r.parts = mtom_parts(rtype, data)
+    def parse(self, status, ctype, data):
+        r = R.parse_reply(status, ctype, data)
+        r.parts = mtom_parts(ctype, data)
         if r.kind == "response" and C.local(r.root.tag) == "RetrieveDocumentSetResponse":
             rr = r.root.find("{%s}RegistryResponse" % C.NS_RS)
             if rr is not None:
@@ -242,27 +227,6 @@ class RepoEngine(R.Engine):
             return
         return super().run_step(step)
 
-    def save(self, step, name, data):
-        if self.args.save:
-            fn = step.case.replace("nist:", "").replace("/", "_").replace("#", "-")
-            with open(os.path.join(self.args.save, fn + name), "wb") as f:
-                f.write(data)
-
-    def finish(self, step, trans, reply, log, extra_bad=(), extra_notes=()):
-        exp_status, codes, msgs = self.expected(step)
-        bad, notes = self.judge(step, reply, exp_status, codes, msgs)
-        bad += list(extra_bad)
-        notes += list(extra_notes)
-        log["reports"].update(self.reports(trans, None, reply))
-        if not bad:
-            self.logs[(step.key, step.id)] = log
-            self.last_result[step.key] = reply.root
-            self.report(step.case, "PASS", "; ".join(notes))
-        else:
-            if exp_status != "Success" or reply.status == "Success":
-                self.logs[(step.key, step.id)] = log
-            self.report(step.case, "FAIL", self.fail_text(bad, reply))
-
     # ITI-41: the NIST engine's PnR: metadata as ITI-42, plus the documents
     def run_pnr(self, step, trans):
         vals = self.tokens(step, trans)
@@ -366,7 +330,8 @@ class RepoEngine(R.Engine):
                            % (uid, len(have), rd.text.strip(), len(data)))
             if want_mime and have is not None and mt != want_mime:
                 bad.append("mimeType %s, expected %s" % (mt, want_mime))
-        self.finish(step, trans, reply, {"reports": {}}, bad, notes)
+        self.finish(step, trans, reply, {"reports": {}}, extra_bad=bad,
+                    extra_notes=notes)
 
     # a raw HTTP capture (PnrXop, PnrNoXop): ids refreshed, sent as-is
     def run_http(self, step, trans):
@@ -381,24 +346,12 @@ class RepoEngine(R.Engine):
             body = body.replace(b"\n", b"\r\n")
         uids = {}
         body = rewrite_ids(body, self.patient(step.test), self.ids, uids)
-        self.repo.sent += 1
         reply = self.repo.post_raw(m.group(1).strip(), body)
         self.finish(step, trans, reply, {"reports": {}, "AssignedUids": uids})
 
     # --- request files that are not NIST test plans
-    def run_files(self):
-        for rid in sorted(self.outcomes):
-            if not rid.startswith("file:"):
-                continue
-            row = self.outcomes[rid]
-            reason = repo_file_skip_reason(row)
-            if reason:
-                self.report(rid, "SKIP", reason)
-                continue
-            try:
-                self.run_file(rid, row)
-            except (C.ConvertError, R.HarnessError, ET.ParseError) as e:
-                self.report(rid, "FAIL", "harness: %s" % e)
+    def file_skip_reason(self, row):
+        return repo_file_skip_reason(row)
 
     def run_file(self, rid, row):
         path = os.path.join(self.args.testdata, rid[len("file:"):])
@@ -531,33 +484,7 @@ def main(argv=None):
             eng.run_files()
         if not args.only:
             R.report_unrun(eng)
-        counts = {}
-        for _, v, _ in eng.results:
-            counts[v] = counts.get(v, 0) + 1
-        if not node.alive():
-            print("# xdsd died during the run (status %s)" % node.proc.returncode)
-            counts["FAIL"] = counts.get("FAIL", 0) + 1
-        else:
-            st = node.stop()
-            if st not in (0, -signal.SIGTERM):
-                eng.report("xdsd:shutdown", "FAIL", "exit status %s after SIGTERM" % st)
-                counts["FAIL"] = counts.get("FAIL", 0) + 1
-        nfail = counts.get("FAIL", 0)
-        if args.strict:
-            nfail += counts.get("XPASS", 0)
-        print("# %d requests in %.1f s; %d expected failures (XFAIL, %s), "
-              "%d unexpected passes (XPASS)" % (
-                  eng.client.sent + eng.repo.sent, time.monotonic() - started,
-                  counts.get("XFAIL", 0), os.path.basename(args.known),
-                  counts.get("XPASS", 0)))
-        if nfail:
-            print("# ---- xdsd log (tail) ----")
-            print(node.log_text())
-            print("# ---- end of xdsd log ----")
-        print("%d passed, %d failed, %d skipped" % (
-            counts.get("PASS", 0) + counts.get("XPASS", 0), nfail,
-            counts.get("SKIP", 0)))
-        rc = 1 if nfail else 0
+        rc = eng.conclude(node, args.strict, eng.client.sent + eng.repo.sent, started)
     except R.HarnessError as e:
         print("replay_repo: %s" % e, file=sys.stderr)
         if node is not None:
