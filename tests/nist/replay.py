@@ -509,6 +509,10 @@ class Engine(Verdicts):
         self.known_tests = set(t for t, _ in self.nist_tests())
         self.now = datetime.datetime.now(datetime.timezone.utc)
 
+    def sent(self):
+        """Requests sent so far."""
+        return self.client.sent
+
     # patients
     def patient(self, test):
         if test not in self.patients:
@@ -691,18 +695,7 @@ class Engine(Verdicts):
         log = {"reports": {}}
         if kind == "RegisterTransaction":
             action = C.ACTION_ITI42
-            body = C.translate(root)
-            if step.el.find("AltPatientId") is not None:
-                patient = vals["$patientid$"]
-            elif trans.find("NoPatientId") is not None:
-                patient = None
-            else:
-                patient = self.patient(step.test)
-            noassign = {n.get("id") for n in trans.findall("NoAssignUids")}
-            assigned = C.finish_submission(
-                body, self.ids, assign_uuids=trans.find("AssignUuids") is not None,
-                no_assign_uids=noassign, patient=patient,
-                keep_objectrefs=self.args.keep_objectrefs)
+            body, assigned = self.submission(step, trans, vals, root)
             log.update(assigned.as_sections())
         else:
             action = C.ACTION_ITI18
@@ -712,6 +705,39 @@ class Engine(Verdicts):
         reply = self.client.post(action, msg)
         self.save(step, ".reply.xml", reply.raw)
         self.finish(step, trans, reply, log, body, trans.find("ExpectedContents"))
+
+    def submission(self, step, trans, vals, root, distinct=False):
+        """The metadata of a register or PnR step as the NIST engine sends
+        it: the template root in ebRIM 3.0 with the test's patient (the
+        alternate one with <AltPatientId/>; with <NoPatientId/> the
+        template's own, made valid BSNs when distinct) and the ids it
+        assigns; (SubmitObjectsRequest, the ids assigned)."""
+        sor = C.translate(root)
+        if step.el.find("AltPatientId") is not None:
+            patient = vals["$patientid$"]
+        elif trans.find("NoPatientId") is not None:
+            patient = None
+        else:
+            patient = self.patient(step.test)
+        if patient is None and distinct:
+            self.distinct_patients(sor)
+        noassign = {n.get("id") for n in trans.findall("NoAssignUids")}
+        return sor, C.finish_submission(
+            sor, self.ids, assign_uuids=trans.find("AssignUuids") is not None,
+            no_assign_uids=noassign, patient=patient,
+            keep_objectrefs=self.args.keep_objectrefs)
+
+    def distinct_patients(self, sor):
+        """<NoPatientId/>: the template's own patient ids stay as they
+        are in relation to each other (11986 sends two different ones),
+        but each becomes a valid BSN (registry.patient_ids=bsn)."""
+        seen = {}
+        for e in sor.iter("{%s}ExternalIdentifier" % C.NS_RIM):
+            if e.get("identificationScheme") in C.PATIENT_SCHEMES:
+                v = e.get("value", "")
+                if v not in seen:
+                    seen[v] = self.ids.patient()
+                e.set("value", seen[v])
 
     def save(self, step, name, data):
         """--save: data into DIR/<case><name>."""
@@ -1000,30 +1026,41 @@ def main(argv=None):
     if bool(args.xdsd) == bool(args.url):
         print("replay: give exactly one of --xdsd and --url", file=sys.stderr)
         return 99
+    return replay(args, "replay", "xds-nist-", args.conf,
+                  lambda outcomes, known, url: Engine(args, outcomes, known,
+                                                      Client(url, args.timeout)))
+
+
+def replay(args, name, prefix, conf, engine):
+    """A replay: xdsd started (args.xdsd, in a temporary directory named
+    after prefix, with the -C settings conf) or the node at args.url;
+    engine(outcomes, known failures, url) run over the NIST plans, the
+    corpus files and the rows no step produced, then concluded.  The exit
+    status: 0, 1 on a failure, 99 on a harness error (named after name)."""
     if args.save:
         os.makedirs(args.save, exist_ok=True)
     outcomes = load_outcomes(args.testdata)
     known = load_known(args.known)
-    work = tempfile.mkdtemp(prefix="xds-nist-")
+    work = tempfile.mkdtemp(prefix=prefix)
     node = None
     rc = 99
     started = time.monotonic()
     try:
         if args.xdsd:
-            node = Node(args.xdsd, work, args.startup_timeout, args.conf)
+            node = Node(args.xdsd, work, args.startup_timeout, conf)
             url = node.url
             print("# xdsd pid %d on %s, state %s" % (node.proc.pid, url, node.state))
         else:
             url = args.url
-        eng = Engine(args, outcomes, known, Client(url, args.timeout))
+        eng = engine(outcomes, known, url)
         eng.run_nist(args.only)
         if not args.no_files and not args.only:
             eng.run_files()
         if not args.only:
             report_unrun(eng)
-        rc = eng.conclude(node, args.strict, eng.client.sent, started)
+        rc = eng.conclude(node, args.strict, eng.sent(), started)
     except HarnessError as e:
-        print("replay: %s" % e, file=sys.stderr)
+        print("%s: %s" % (name, e), file=sys.stderr)
         if node is not None:
             print(node.log_text(), file=sys.stderr)
         elif os.path.exists(os.path.join(work, "xdsd.log")):
@@ -1036,7 +1073,7 @@ def main(argv=None):
             # 0 or killed by our SIGTERM is fine; anything else (a sanitizer
             # report at exit, a crash) is a node failure.
             if st not in (0, -signal.SIGTERM) and rc == 0:
-                print("replay: xdsd exit status %s after SIGTERM" % st)
+                print("%s: xdsd exit status %s after SIGTERM" % (name, st))
                 print(node.log_text())
                 rc = 1
         shutil.rmtree(work, ignore_errors=True)

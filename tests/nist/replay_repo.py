@@ -18,11 +18,7 @@ Output and exit status as replay.py.
 import argparse
 import os
 import re
-import shutil
-import signal
 import sys
-import tempfile
-import time
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -166,6 +162,9 @@ class RepoEngine(R.Engine):
         self.repo = repo_client
         self.submitted = {}     # DocumentEntry uniqueId -> bytes sent
 
+    def sent(self):
+        return self.client.sent + self.repo.sent
+
     def resolve_useid(self, u, step):
         try:
             return super().resolve_useid(u, step)
@@ -231,19 +230,7 @@ class RepoEngine(R.Engine):
     def run_pnr(self, step, trans):
         vals = self.tokens(step, trans)
         root = self.load_template(step, trans, vals)
-        sor = C.translate(root)
-        if step.el.find("AltPatientId") is not None:
-            patient = vals["$patientid$"]
-        elif trans.find("NoPatientId") is not None:
-            patient = None
-        else:
-            patient = self.patient(step.test)
-        if patient is None:
-            self.distinct_patients(sor)
-        noassign = {n.get("id") for n in trans.findall("NoAssignUids")}
-        assigned = C.finish_submission(
-            sor, self.ids, assign_uuids=trans.find("AssignUuids") is not None,
-            no_assign_uids=noassign, patient=patient)
+        sor, assigned = self.submission(step, trans, vals, root, distinct=True)
         log = {"reports": {}}
         log.update(assigned.as_sections())
         for sym, v in assigned.uids.items():
@@ -276,18 +263,6 @@ class RepoEngine(R.Engine):
         reply = self.repo.post_mtom(ACTION_ITI41, msg, parts)
         self.save(step, ".reply.xml", reply.raw)
         self.finish(step, trans, reply, log)
-
-    def distinct_patients(self, sor):
-        """<NoPatientId/>: the template's own patient ids stay as they
-        are in relation to each other (11986 sends two different ones),
-        but each becomes a valid BSN (registry.patient_ids=bsn)."""
-        seen = {}
-        for e in sor.iter("{%s}ExternalIdentifier" % C.NS_RIM):
-            if e.get("identificationScheme") in PID_SCHEMES:
-                v = e.get("value", "")
-                if v not in seen:
-                    seen[v] = self.ids.patient()
-                e.set("value", seen[v])
 
     # ITI-43: compare what comes back with <ReferenceDocument>
     def run_retrieve(self, step, trans):
@@ -460,44 +435,18 @@ def main(argv=None):
         print("replay_repo: no conformance corpus (--testdata / XDS_TESTDATA)",
               file=sys.stderr)
         return 77
-    if args.save:
-        os.makedirs(args.save, exist_ok=True)
+    args.url = None
     R.TEST_ROOTS = REPO_ROOTS
     R.FILE_FOLDERS = REPO_FOLDERS
     R.LOADERS = ()
-    outcomes = R.load_outcomes(args.testdata)
-    known = R.load_known(args.known)
-    work = tempfile.mkdtemp(prefix="xds-nist-repo-")
-    node = None
-    rc = 99
-    started = time.monotonic()
-    conf = ["repository.unique_id=" + REPO_ID,
-            "node.home_community_id=" + HOME] + args.conf
-    try:
-        node = R.Node(args.xdsd, work, args.startup_timeout, conf)
-        print("# xdsd pid %d on %s, state %s" % (node.proc.pid, node.url, node.state))
-        repo_url = node.url.replace(R.REGISTRY_PATH, REPOSITORY_PATH)
-        eng = RepoEngine(args, outcomes, known, R.Client(node.url, args.timeout),
-                         RepoClient(repo_url, args.timeout))
-        eng.run_nist(args.only)
-        if not args.no_files and not args.only:
-            eng.run_files()
-        if not args.only:
-            R.report_unrun(eng)
-        rc = eng.conclude(node, args.strict, eng.client.sent + eng.repo.sent, started)
-    except R.HarnessError as e:
-        print("replay_repo: %s" % e, file=sys.stderr)
-        if node is not None:
-            print(node.log_text(), file=sys.stderr)
-        rc = 99
-    finally:
-        if node is not None:
-            st = node.stop()
-            if st not in (0, -signal.SIGTERM) and rc == 0:
-                print("replay_repo: xdsd exit status %s after SIGTERM" % st)
-                rc = 1
-        shutil.rmtree(work, ignore_errors=True)
-    return rc
+
+    def engine(outcomes, known, url):
+        return RepoEngine(args, outcomes, known, R.Client(url, args.timeout),
+                          RepoClient(url.replace(R.REGISTRY_PATH, REPOSITORY_PATH),
+                                     args.timeout))
+    return R.replay(args, "replay_repo", "xds-nist-repo-",
+                    ["repository.unique_id=" + REPO_ID,
+                     "node.home_community_id=" + HOME] + args.conf, engine)
 
 
 if __name__ == "__main__":

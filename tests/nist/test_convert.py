@@ -289,25 +289,35 @@ class TestCorpus(unittest.TestCase):
         self.assertEqual(missing, [])
         return text
 
-    def test_register_templates_validate(self):
-        ids = C.IdSource(seed=3)
-        paths, n21 = [], 0
-        for tr in ("iti42-register", "negative/iti42-register"):
+    def _templates(self, roots, transaction):
+        """The filled template (text) of every <transaction> step of the
+        NIST plans in the corpus folders roots."""
+        for tr in roots:
             for plan in glob.glob(os.path.join(TESTDATA, tr, "nist-testkit", "**",
                                                "testplan.xml"), recursive=True):
                 tp = ET.parse(plan).getroot()
-                for t in tp.iter("RegisterTransaction"):
+                for t in tp.iter(transaction):
                     mf = t.findtext("MetadataFile").strip()
                     with open(os.path.join(os.path.dirname(plan), mf),
                               encoding="utf-8") as f:
-                        root = C.parse_xml(self._fill(f.read()))
-                    n21 += C.is_v21(root)
-                    sor = C.translate(root)
-                    C.finish_submission(sor, ids, assign_uuids=True,
-                                        patient=ids.patient())
-                    p = os.path.join(self.tmp, "r%03d.xml" % len(paths))
-                    ET.ElementTree(sor).write(p, encoding="utf-8", xml_declaration=True)
-                    paths.append(p)
+                        yield self._fill(f.read())
+
+    def _write(self, elem, name, paths):
+        """elem into the temporary directory as name; its path into paths."""
+        p = os.path.join(self.tmp, name)
+        ET.ElementTree(elem).write(p, encoding="utf-8", xml_declaration=True)
+        paths.append(p)
+
+    def test_register_templates_validate(self):
+        ids = C.IdSource(seed=3)
+        paths, n21 = [], 0
+        for text in self._templates(("iti42-register", "negative/iti42-register"),
+                                    "RegisterTransaction"):
+            root = C.parse_xml(text)
+            n21 += C.is_v21(root)
+            sor = C.translate(root)
+            C.finish_submission(sor, ids, assign_uuids=True, patient=ids.patient())
+            self._write(sor, "r%03d.xml" % len(paths), paths)
         self.assertGreater(len(paths), 70)
         self.assertGreater(n21, 60)
         err = xmllint_validate(paths, os.path.join(TESTDATA, "schema", "ebRS", "lcm.xsd"))
@@ -315,19 +325,12 @@ class TestCorpus(unittest.TestCase):
 
     def test_query_templates_validate(self):
         paths = []
-        for tr in ("iti42-register", "negative/iti42-register",
-                   "iti18-stored-query", "negative/iti18-stored-query"):
-            for plan in glob.glob(os.path.join(TESTDATA, tr, "nist-testkit", "**",
-                                               "testplan.xml"), recursive=True):
-                tp = ET.parse(plan).getroot()
-                for t in tp.iter("StoredQueryTransaction"):
-                    mf = t.findtext("MetadataFile").strip()
-                    with open(os.path.join(os.path.dirname(plan), mf),
-                              encoding="utf-8") as f:
-                        q = C.query_request(C.parse_xml(self._fill(f.read())))
-                    p = os.path.join(self.tmp, "q%03d.xml" % len(paths))
-                    ET.ElementTree(q).write(p, encoding="utf-8", xml_declaration=True)
-                    paths.append(p)
+        for text in self._templates(("iti42-register", "negative/iti42-register",
+                                     "iti18-stored-query",
+                                     "negative/iti18-stored-query"),
+                                    "StoredQueryTransaction"):
+            self._write(C.query_request(C.parse_xml(text)), "q%03d.xml" % len(paths),
+                        paths)
         self.assertGreater(len(paths), 120)
         err = xmllint_validate(paths, os.path.join(TESTDATA, "schema", "ebRS",
                                                    "query.xsd"))
