@@ -12,7 +12,7 @@ checks they are stored: a time is not a test's business).
 
 usage: python3 bench/bench_dicom.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
 """
-import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
 import xdstest  # noqa: E402
@@ -37,13 +37,8 @@ def free_port():
     """A reserved port for a program that cannot report the one it picked."""
     HELD.append(xdstest.reserve_port()); return HELD[-1].port
 
-def wait_port(port, timeout=xdstest.DEADLINE):
-    def accepts():
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close(); return True
-        except OSError:
-            return False
-    if not xdstest.wait_until(accepts, timeout):
+def wait_port(port):
+    if not xdstest.wait_port(port):
         sys.exit("port %d did not open" % port)
 
 def gen(d):
@@ -83,11 +78,7 @@ def storescu(port, aet, src):
     return el
 
 def stop(p):
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(20)
-    except subprocess.TimeoutExpired:
-        p.kill(); p.wait()
+    xdstest.stop_process(p, 20)
 
 work = args.dir or tempfile.mkdtemp(prefix="xds-bench-dicom-")
 os.makedirs(work, exist_ok=True)

@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,11 +43,8 @@ CHUNK = 1 << 20
 
 
 def vm(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) // 1024   # MiB
-    return -1
+    """A field of /proc/PID/status (VmHWM, ...) in MiB."""
+    return xdstest.proc_status_kb(pid, key) // 1024
 
 
 def cpu(pid):
@@ -182,13 +178,7 @@ class Nginx:
                     % ((d,) * 7 + (self.port, root)))
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        def accepts():
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 1).close()
-                return True
-            except OSError:
-                return self.proc.poll() is not None and "exited"
-        if xdstest.wait_until(accepts) is not True:
+        if not xdstest.wait_port(self.port, proc=self.proc):
             raise RuntimeError("nginx did not start (see %s/error.log)" % d)
 
     def stop(self):

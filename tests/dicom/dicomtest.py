@@ -5,18 +5,27 @@ puts on sys.path.  A script imports it with its own directory on sys.path
 (tests/nist adds ../dicom).  What stays in a test is what only that test
 checks; what is here is mechanics, and none of it decides a verdict.
 
-Results
-    FAILS, check(cond, what)  one "ok   "/"FAIL " line per check; FAILS
-                              collects the failed ones (one list per run:
-                              every importer shares it)
-    summary(fmt)              prints fmt % len(FAILS); exit status 0/1
+Results (the record of tests/lib/xdstest.py)
+    FAILS, check(cond, what)  xdstest.check(what, cond); FAILS collects the
+                              failed ones (one list per run: every importer
+                              shares it)
+    summary()                 xdstest.summary(): "N passed, M failed"; the
+                              exit status 0/1
     sanitizer_reports(glob)   the logs matching glob with an ASan/LSan/UBSan
                               report (for a --enable-sanitizers build)
     tail(path, n)             the last n characters of a log
+    stop_nodes(*nodes, n)     the nodes stopped; after a failure the tail of
+                              each one's log printed
+    finish(work, logs)        the end of a test: no sanitizer report in the
+                              xdsd logs under work; after a failure the
+                              tails of logs printed and work kept, else (and
+                              without XDS_KEEP) work removed; summary()
 Processes (the common ones from tests/lib/xdstest.py)
+    arguments(**more)         the command line: --xdsd, --xdsctl, more
+                              options with their defaults
     reserve_port()            a held loopback port for a program that cannot
                               report the port it bound (storescp, Orthanc)
-    wait_port(port, timeout)  True once 127.0.0.1:port accepts
+    wait_port(port, timeout, proc)  True once 127.0.0.1:port accepts
     wait_for(cond, timeout, step)  xdstest.wait_until
     stop_process(p)           SIGTERM, then SIGKILL (xdstest)
     Xdsd                      an xdstest.Xdsd on reserved ports: state_dir,
@@ -24,10 +33,14 @@ Processes (the common ones from tests/lib/xdstest.py)
     start_bridge(xdsd, work, extra)  a started Xdsd with the bridge, no publication
     studies(xdsctl, state)    `xdsctl --json dicom studies` as {study: row}
     wait_study(xdsctl, state, study, pred, timeout)  the row once pred(row)
+    publish(xdsctl, state, study, json)  `xdsctl dicom publish study` run
 DICOM files (dcmtk)
     meta_split(data, strict)  (transfer syntax, dataset bytes) of a Part 10 file
     pixel_data(data)          PixelData of an uncompressed explicit VR LE file
     dump2dcm(text, out)       a Part 10 file (explicit VR LE) from dump text
+    bsn_instance(out, sop, study, series, local_id, bsn, extra)
+                              a small instance with the BSN in
+                              OtherPatientIDsSequence
     make_image(...)           a 16-bit MONOCHROME2 image with a BSN
     decoded_pixels(...)       PixelData after dcmtk decodes a compressed file
     storescu(port, files, aec, extra, env, timeout)
@@ -35,6 +48,7 @@ Registry (ITI-18)
     post(port, path, ctype, body, pki)     (HTTP status, body), TLS with pki
     registry_query(port, sq, slots, pki)   the answer of a LeafClass query
     find_documents_slots(bsn, statuses)    FindDocuments by BSN and status
+    find_documents(port, bsn, statuses, pki)  objects() of that query
     objects(body, elem, scheme)            {id: {status, status_attr, unique_id, xml}}
 RAD-69
     rad69_body(studies, ts, elements)      a RetrieveImagingDocumentSetRequest
@@ -43,11 +57,12 @@ RAD-69
     rad69_series(port, study, series, sops, ts)  one series of REPO_UID: docs {sop: bytes or None}
     answer_files(state), no_answer_files(state)  what is left in dicom/tmp/rad69
 """
+import argparse
 import glob
 import json
 import os
 import re
-import socket
+import shutil
 import struct
 import subprocess
 import sys
@@ -56,7 +71,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg  # noqa: E402
 import xdstest  # noqa: E402
-from xdstest import DEADLINE, reserve_port, stop_process, wait_until  # noqa: E402, F401  (for the tests)
+from xdstest import DEADLINE, reserve_port, stop_process, wait_port, wait_until  # noqa: E402, F401  (for the tests)
 
 BSN = "999911120"
 ELE = "1.2.840.10008.1.2.1"              # Explicit VR Little Endian
@@ -79,15 +94,12 @@ FAILS = []
 
 
 def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
+    """xdstest.check(what, cond); a failed check is kept in FAILS."""
+    if not xdstest.check(what, cond):
         FAILS.append(what)
 
 
-def summary(fmt="%d failed"):
-    """Print the count of failed checks; the exit status (1 if any)."""
-    print(fmt % len(FAILS))
-    return 1 if FAILS else 0
+summary = xdstest.summary
 
 
 def tail(path, n):
@@ -98,26 +110,52 @@ def tail(path, n):
 def sanitizer_reports(pattern):
     """The files matching pattern (xdsd logs) that hold a sanitizer report."""
     out = []
-    for f in glob.glob(pattern):
+    for f in glob.glob(pattern, recursive=True):
         with open(f, errors="replace") as fh:
             if re.search(SANITIZER_RE, fh.read()):
                 out.append(f)
     return out
 
 
+def stop_nodes(*nodes, n=3000):
+    """Stop the nodes (Xdsd); after a failure print the last n characters
+    of each one's log."""
+    for x in nodes:
+        x.stop()
+    if FAILS:
+        for x in nodes:
+            print("---- %s" % x.logpath)
+            print(tail(x.logpath, n))
+
+
+def finish(work, logs=(), n=3000):
+    """The end of a test in work: a check that no xdsd log under work holds
+    a sanitizer report (a --enable-sanitizers build); after a failure the
+    last n characters of the files logs printed and work kept, else work
+    removed (kept too with XDS_KEEP).  summary()'s exit status."""
+    san = sanitizer_reports(os.path.join(work, "**", "xdsd*.log"))
+    check(not san, "no sanitizer report in the xdsd logs (%s)" % san)
+    if FAILS or os.environ.get("XDS_KEEP"):
+        for p in logs:
+            print("---- %s" % p)
+            print(tail(p, n))
+        print("work directory kept: " + work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return summary()
+
+
 # --- processes -----------------------------------------------------------------
 
-def wait_port(port, timeout=DEADLINE, proc=None):
-    """True once 127.0.0.1:port accepts; False after timeout s (or once proc has exited)."""
-    def accepts():
-        if proc is not None and proc.poll() is not None:
-            return "exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
-        except OSError:
-            return False
-    return wait_until(accepts, timeout) is True
+def arguments(**more):
+    """The command line of a test: --xdsd and --xdsctl (the programs), and
+    for each of more an option --name with that default."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--xdsd", required=True)
+    ap.add_argument("--xdsctl", required=True)
+    for name, default in more.items():
+        ap.add_argument("--" + name, default=default)
+    return ap.parse_args()
 
 
 def wait_for(cond, timeout=DEADLINE, step=0.2):
@@ -164,6 +202,14 @@ def wait_study(xdsctl, state, study, pred, timeout=20):
         s = studies(xdsctl, state).get(study)
         return s if s and pred(s) else None
     return wait_for(row, timeout)
+
+
+def publish(xdsctl, state, study, as_json=False):
+    """`xdsctl [--json] dicom publish study` on the node of state_dir state:
+    its CompletedProcess (text)."""
+    return subprocess.run([xdsctl, *(["--json"] if as_json else []), "-C",
+                           "node.state_dir=" + state, "dicom", "publish", study],
+                          capture_output=True, text=True, timeout=60)
 
 
 # --- DICOM files -----------------------------------------------------------------
@@ -221,6 +267,21 @@ def dump2dcm(text, out, args=()):
     if r.returncode != 0 or not os.path.exists(out):
         raise DicomToolError("dump2dcm %s: %s" % (dump, r.stderr.strip()[:300]))
     return out
+
+
+def bsn_instance(out, sop, study, series, local_id, bsn=BSN, extra=""):
+    """out: a small secondary capture instance (4 bytes of pixel data) of
+    study and series with PatientID local_id and the BSN in
+    OtherPatientIDsSequence (issuer NLMINBIZA); extra: more dump lines."""
+    return dump2dcm(
+        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s]\n"
+        "(0008,0060) CS [OT]\n(0010,0020) LO [%s]\n%s"
+        "(0010,1002) SQ (Sequence with undefined length)\n"
+        "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [%s]\n"
+        "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
+        "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
+        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\\02\\03\n"
+        % (sop, local_id, extra, bsn, study, series), out)
 
 
 def make_image(work, study, series, sop, bsn=BSN, size=64):
@@ -292,6 +353,12 @@ def registry_query(port, sq, slots, pki=None):
     return body.decode("utf-8", "replace")
 
 
+def find_documents(port, bsn, status_names, pki=None):
+    """objects() of ITI-18 FindDocuments (LeafClass) for the BSN's patient in
+    the given statuses."""
+    return objects(registry_query(port, SQ_FINDDOCS, find_documents_slots(bsn, status_names), pki))
+
+
 def objects(body, elem="ExtrinsicObject", scheme=EI_DE_UNIQUEID):
     """{id: {status, status_attr, unique_id, xml}} of the elem objects in a
     query answer: status the status's last name (Approved, ...; "" when it
@@ -348,14 +415,8 @@ def rad69_post(port, body_xml, timeout=60):
 def rad69(port, body_xml):
     """(status, error codes, error texts (codeContext), {sop: (mime, bytes)}) of a RAD-69."""
     _, _, xml, att = rad69_post(port, body_xml)
-    docs = {}
-    for m in re.finditer(r"<xdsb:DocumentResponse>(.*?)</xdsb:DocumentResponse>", xml, re.S):
-        dr = m.group(1)
-        u = re.search(r"<xdsb:DocumentUniqueId>([^<]*)<", dr).group(1)
-        mt = re.search(r"<xdsb:mimeType>([^<]*)<", dr).group(1)
-        cid = re.search(r'href="cid:([^"]+)"', dr).group(1)
-        docs[u] = (mt, att.get(cid))
-    return xdsmsg.status_of(xml), xdsmsg.errors_of(xml), re.findall(r'codeContext="([^"]*)"', xml), docs
+    return (xdsmsg.status_of(xml), xdsmsg.errors_of(xml), re.findall(r'codeContext="([^"]*)"', xml),
+            xdsmsg.document_responses(xml, att))
 
 
 def rad69_series(port, study, series, sops, ts):

@@ -9,19 +9,16 @@ TCP_NODELAY (its timing is measured in bench/bench_dicom.py), publication end to
 ITI-43 returns the KOS bytes; a later instance -> RPLC, old entry
 Deprecated; xdsctl dicom publish), clean SIGTERM, and the instance table
 rebuilt from the stored files after a crash."""
-import argparse, json, os, re, shutil, sqlite3, struct, subprocess, sys, tempfile, threading, time
+import json, os, re, sqlite3, struct, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (DEADLINE, FAILS, REPO_UID, TESTDATA as TD, Xdsd, check, dump2dcm,  # noqa: E402
-                       find_documents_slots, reserve_port, meta_split, objects, rad69, rad69_body, registry_query, storescu, summary,
-                       tail, wait_port, wait_study, SQ_FINDDOCS)
+from dicomtest import (DEADLINE, REPO_UID, TESTDATA as TD, Xdsd, bsn_instance, check, dump2dcm,  # noqa: E402
+                       find_documents, finish, meta_split, publish, rad69, rad69_body, reserve_port,
+                       stop_nodes, storescu, wait_port, wait_study)
 import dicomtest  # noqa: E402
 import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--xdsd", required=True)
-ap.add_argument("--xdsctl", required=True)
-args = ap.parse_args()
+args = dicomtest.arguments()
 SAMPLES = os.path.join(TD, "dicom")
 
 XOPT = {"1.2.840.10008.1.2": "-xi", "1.2.840.10008.1.2.1": "-xe", "1.2.840.10008.1.2.2": "-xb",
@@ -35,10 +32,6 @@ def wait_published(state, study, prev, timeout=DEADLINE):
     """The study row once published with a uniqueId other than prev."""
     return wait_study(args.xdsctl, state, study,
                       lambda s: s["state"] == "published" and s["unique_id"] not in (None, prev), timeout)
-
-def find_documents(port, bsn, statuses):
-    """{entryUUID: {status, status_attr, unique_id, xml}} of ITI-18 FindDocuments (LeafClass)."""
-    return objects(registry_query(port, SQ_FINDDOCS, find_documents_slots(bsn, statuses)))
 
 def stored_instances(state):
     """[(study, series, sop, transfer syntax, path)] in the bridge's store."""
@@ -150,14 +143,9 @@ try:
     gen = os.path.join(work, "gen"); os.mkdir(gen)
     files = []
     for i in range(24):
-        files.append(dump2dcm(
-            "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [1.2.826.0.1.3680043.9.7.%d]\n"
-            "(0008,0060) CS [OT]\n(0010,0020) LO [LOCAL1]\n(0010,1002) SQ (Sequence with undefined length)\n"
-            "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [999911120]\n"
-            "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
-            "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [1.2.826.0.1.3680043.9.7]\n"
-            "(0020,000e) UI [1.2.826.0.1.3680043.9.7.0]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (i + 1),
-            os.path.join(gen, "%d.dcm" % i)))
+        files.append(bsn_instance(os.path.join(gen, "%d.dcm" % i), "1.2.826.0.1.3680043.9.7.%d" % (i + 1),
+                                  "1.2.826.0.1.3680043.9.7", "1.2.826.0.1.3680043.9.7.0", "LOCAL1",
+                                  "999911120"))
     results = []
     def worker(chunk):
         results.append(storescu(dport, chunk).returncode)
@@ -237,8 +225,7 @@ try:
                   and new["status_attr"].endswith("Approved") and new["unique_id"] == second["unique_id"],
                   "RPLC: the old entry is Deprecated, the new one Approved")
             # xdsctl dicom publish: republish on demand, replacing again
-            r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "publish", STUDY],
-                               capture_output=True, text=True, timeout=30)
+            r = publish(args.xdsctl, state, STUDY, as_json=True)
             out = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
             check(out.get("replaces") == second["entry_uuid"] and out.get("unique_id") not in (None, second["unique_id"]),
                   "xdsctl dicom publish republishes, replacing the last entry (%s%s)" % (r.stdout.strip(), r.stderr.strip()))
@@ -263,8 +250,7 @@ try:
     check(st == "Failure" and errs == ["XDSDocumentUniqueIdError"], "RAD-69: a path as SOP UID is no document")
     nist_rad69(hport, state)
 
-    r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + state, "dicom", "publish",
-                        "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"], capture_output=True, text=True)
+    r = publish(args.xdsctl, state, "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322")
     check(r.returncode == 1 and "pending" in r.stderr, "xdsctl dicom publish refuses a study without BSN")
     check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
     check(os.path.exists(os.path.join(state, "dicom", "clean")), "a clean stop leaves dicom/clean")
@@ -292,9 +278,5 @@ try:
           "crash: the row is rebuilt from the file at start-up (%s)" % (s,))
     check(xdsd.stop() == 0, "SIGTERM stops the restarted xdsd cleanly")
 finally:
-    xdsd.kill()
-    if FAILS:
-        print(tail(xdsd.logpath, 3000))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-sys.exit(summary())
+    stop_nodes(xdsd)
+sys.exit(finish(work))

@@ -18,20 +18,17 @@ it, B records it: one Approved entry in A, the one B names.  Then a late
 instance, its replacing manifest's answer lost the same way: after the
 retry one Approved entry (the new one) and the first Deprecated.
 """
-import argparse, http.client, http.server, os, re, shutil, sqlite3
-import subprocess, sys, tempfile, threading
+import http.client, http.server, os, re, sqlite3
+import sys, tempfile, threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (BSN, EI_SS_UNIQUEID, FAILS, SQ_FINDDOCS, SQ_FINDSS, Xdsd, check, dump2dcm,  # noqa: E402
-                       find_documents_slots, objects, registry_query, sanitizer_reports, statuses, storescu,
-                       summary, wait_for, wait_study)
+from dicomtest import (BSN, EI_SS_UNIQUEID, SQ_FINDSS, Xdsd, bsn_instance, check, finish,  # noqa: E402
+                       find_documents, objects, publish, registry_query, statuses, stop_nodes, storescu,
+                       wait_for, wait_study)
 import dicomtest  # noqa: E402
 import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--xdsd", required=True)
-ap.add_argument("--xdsctl", required=True)
-args = ap.parse_args()
+args = dicomtest.arguments()
 
 STUDY = "1.2.826.0.1.3680043.9.78"
 SERIES = STUDY + ".0"
@@ -40,8 +37,7 @@ SERIES = STUDY + ".0"
 def documents(node):
     """{entryUUID: (status, uniqueId)} of FindDocuments (Approved, Deprecated) for the BSN."""
     return {k: (v["status"], v["unique_id"]) for k, v in
-            objects(registry_query(node.port, SQ_FINDDOCS, find_documents_slots(BSN, ("Approved", "Deprecated"))))
-            .items()}
+            find_documents(node.port, BSN, ("Approved", "Deprecated")).items()}
 
 
 def submission_sets(node):
@@ -61,15 +57,8 @@ def wait_published(state, unique_id=None, not_uid=None, timeout=20):
 
 
 def instance(gen, i):
-    return dump2dcm(
-        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.%d]\n"
-        "(0008,0020) DA [20240102]\n(0008,0030) TM [101500]\n(0008,0060) CS [OT]\n"
-        "(0010,0020) LO [LOCAL8]\n(0010,1002) SQ (Sequence with undefined length)\n"
-        "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [%s]\n"
-        "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
-        "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
-        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\\02\\03\n" % (SERIES, i + 1, BSN, STUDY, SERIES),
-        os.path.join(gen, "%d.dcm" % i))
+    return bsn_instance(os.path.join(gen, "%d.dcm" % i), "%s.%d" % (SERIES, i + 1), STUDY, SERIES,
+                        "LOCAL8", extra="(0008,0020) DA [20240102]\n(0008,0030) TM [101500]\n")
 
 
 def as_attempt(state, entry, uid, ss, prev_entry=None, prev_uid=None):
@@ -135,9 +124,7 @@ def crash_scenario(work):
         check(re.search(r"publishing %s:" % re.escape(STUDY), n.log()) is None,
               "crash: no publication failed on the way")
     finally:
-        n.stop()
-        if FAILS:
-            print("---- %s log" % n.dir); print(n.log()[-4000:])
+        stop_nodes(n, n=4000)
 
 
 class Proxy(http.server.ThreadingHTTPServer):
@@ -189,8 +176,7 @@ def lost_answer_scenario(work):
     gen = os.path.join(work, "gen"); os.makedirs(gen, exist_ok=True)
 
     def publish_now():
-        return subprocess.run([args.xdsctl, "-C", "node.state_dir=" + b.state, "dicom", "publish", STUDY],
-                              capture_output=True, text=True)
+        return publish(args.xdsctl, b.state, STUDY)
 
     try:
         check(a.start() and b.start(), "lost: nodes A and B started")
@@ -231,11 +217,8 @@ def lost_answer_scenario(work):
               "lost: one Approved entry (the replacement B recorded), the first Deprecated (%s, %s)"
               % (docs, second))
     finally:
-        b.stop(); a.stop()
+        stop_nodes(b, a, n=4000)
         proxy.shutdown()
-        if FAILS:
-            for n in (a, b):
-                print("---- %s log" % n.dir); print(n.log()[-4000:])
 
 
 def main():
@@ -244,13 +227,8 @@ def main():
         crash_scenario(os.path.join(work, "crash"))
         lost_answer_scenario(os.path.join(work, "lost"))
     finally:
-        san = sanitizer_reports(os.path.join(work, "*", "*", "xdsd.log"))
-        check(not san, "no sanitizer report in the xdsd logs (%s)" % san)
-        if not FAILS and not os.environ.get("XDS_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work directory kept: " + work)
-    return summary("%d failure(s)")
+        rc = finish(work)
+    return rc
 
 
 sys.exit(main())

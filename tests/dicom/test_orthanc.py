@@ -5,17 +5,14 @@ manifest (dicom.publish_after=1), ITI-18 FindDocuments finds it; the study
 is deleted from Orthanc and `xdsctl image import` brings it back (ITI-18,
 ITI-43 for the manifest, RAD-69 for the instances, C-STORE to dicom.pacs):
 Orthanc holds the study again with the same SOP Instance UIDs."""
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import json, os, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (BSN, FAILS, SQ_FINDDOCS, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
-                       objects, registry_query, reserve_port, stop_process, summary, tail, wait_until)
+from dicomtest import (BSN, Xdsd, bsn_instance, check, find_documents, finish, reserve_port,  # noqa: E402
+                       stop_nodes, stop_process, wait_until)
+import dicomtest  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--xdsd", required=True)
-ap.add_argument("--xdsctl", required=True)
-ap.add_argument("--orthanc", default="Orthanc")
-args = ap.parse_args()
+args = dicomtest.arguments(orthanc="Orthanc")
 STUDY = "1.2.826.0.1.3680043.9.7.4242"
 N = 5
 
@@ -36,7 +33,7 @@ def orthanc_sops():
 
 def find_manifests(port):
     """The Approved DocumentEntries (XML) of the BSN that reference STUDY."""
-    docs = objects(registry_query(port, SQ_FINDDOCS, find_documents_slots(BSN, ("Approved",))))
+    docs = find_documents(port, BSN, ("Approved",))
     return [d["xml"] for d in docs.values() if STUDY + "^^^^urn:ihe:iti:xds:2016:studyInstanceUID" in d["xml"]]
 
 work = tempfile.mkdtemp(prefix="xds-orthanc-")
@@ -80,17 +77,11 @@ try:
     for i in range(N):
         sop = "%s.%d" % (STUDY, i + 1)
         sops.append(sop)
-        f = dump2dcm(
-            "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s]\n"
-            "(0008,0020) DA [20260101]\n(0008,0060) CS [OT]\n(0010,0010) PN [Test^Patient]\n"
-            "(0010,0020) LO [LOCAL7]\n(0010,1002) SQ (Sequence with undefined length)\n"
-            "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [%s]\n"
-            "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
-            "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
-            "(0020,000e) UI [%s.0]\n(0020,0013) IS [%d]\n(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n"
-            "(0028,0010) US 2\n(0028,0011) US 2\n(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n"
-            "(0028,0103) US 0\n(7fe0,0010) OB 00\\01\\02\\03\n" % (sop, BSN, STUDY, STUDY, i + 1),
-            os.path.join(work, "%d.dcm" % i))
+        f = bsn_instance(
+            os.path.join(work, "%d.dcm" % i), sop, STUDY, STUDY + ".0", "LOCAL7",
+            extra="(0008,0020) DA [20260101]\n(0010,0010) PN [Test^Patient]\n(0020,0013) IS [%d]\n"
+            "(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n(0028,0010) US 2\n(0028,0011) US 2\n"
+            "(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n(0028,0103) US 0\n" % (i + 1))
         rest("POST", "/instances", open(f, "rb").read())
     check(orthanc_sops() == set(sops), "study uploaded to Orthanc over REST (%d instances)" % N)
 
@@ -138,10 +129,6 @@ try:
     check(r.returncode == 2 and "dicom.pacs" in r.stderr, "no dicom.pacs: refused")
     print("end to end in %.1f s (timed in bench/bench_dicom.py)" % (time.time() - t0))
 finally:
-    xdsd.stop()
+    stop_nodes(xdsd)
     stop_process(orthanc)
-    if FAILS:
-        print("--- xdsd log ---"); print(tail(xdsd.logpath, 3000))
-        print("--- orthanc log ---"); print(tail(os.path.join(work, "orthanc.log"), 3000))
-    shutil.rmtree(work, ignore_errors=True)
-sys.exit(summary())
+sys.exit(finish(work, [os.path.join(work, "orthanc.log")]))

@@ -20,19 +20,16 @@ XDSRepositoryError naming the limit, its file gone, the instances around
 it still fetched (a new association after the abort); twenty 33 KB
 instances give PartialSuccess, fifteen sent and the rest "answer size
 limit"."""
-import argparse, json, os, shutil, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (FAILS, ELE, JLS, TESTDATA, check, decoded_pixels, make_image, reserve_port,  # noqa: E402
-                       meta_split, no_answer_files, pixel_data, start_bridge, stop_process, summary, tail,
-                       wait_port)
+from dicomtest import (ELE, JLS, TESTDATA, check, decoded_pixels, finish, make_image,  # noqa: E402
+                       meta_split, no_answer_files, pixel_data, publish, reserve_port, start_bridge,
+                       stop_nodes, stop_process, wait_port)
 from dicomtest import rad69_series as rad69  # noqa: E402
 import dicomtest  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--xdsd", required=True)
-ap.add_argument("--xdsctl", required=True)
-args = ap.parse_args()
+args = dicomtest.arguments()
 
 
 def start_pacs(work, port):
@@ -109,8 +106,7 @@ try:
     check(s is not None and s["instances"] == 4 and s["bsn"] == "999911120",
           "the study table has the 4 instances and the BSN (%s)" % (s,))
 
-    r = subprocess.run([args.xdsctl, "--json", "-C", "node.state_dir=" + state, "dicom", "publish", study],
-                       capture_output=True, text=True, timeout=30)
+    r = publish(args.xdsctl, state, study, as_json=True)
     out = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else {}
     kos = os.path.join(state, "dicom", "kos", "%s.dcm" % out.get("unique_id"))
     check(r.returncode == 0 and os.path.exists(kos), "xdsctl dicom publish: KOS published (%s%s)"
@@ -214,9 +210,7 @@ try:
         check(ok, "no answer file left after the bounded answer (%s)" % left)
         check(bx.stop() == 0, "SIGTERM stops the bounded xdsd cleanly")
     finally:
-        bx.stop()
-        if FAILS:
-            print(tail(bx.logpath, 3000))
+        stop_nodes(bx)
 
     stop_process(pacs)
     t0 = time.time()
@@ -230,10 +224,5 @@ try:
     check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 finally:
     stop_process(pacs)
-    xdsd.stop()
-    if FAILS:
-        print(tail(xdsd.logpath, 3000))
-        print(tail(os.path.join(work, "pacs.log"), 2000))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-sys.exit(summary())
+    stop_nodes(xdsd)
+sys.exit(finish(work, [os.path.join(work, "pacs.log")]))

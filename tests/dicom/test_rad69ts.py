@@ -10,12 +10,12 @@ the answer's bound (8 x repository.max_document_size) are "answer size
 limit" errors, stored files sent as they are do not count.
 
 The harness is tests/dicom/dicomtest.py."""
-import argparse, os, shutil, sys, tempfile, threading
+import argparse, os, sys, tempfile, threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (ELE, ILE, JLS, JPEG_BASE, FAILS, check, decoded_pixels,  # noqa: E402
-                       make_image, meta_split, no_answer_files, pixel_data, start_bridge, storescu,
-                       summary, tail)
+from dicomtest import (ELE, ILE, JLS, JPEG_BASE, check, decoded_pixels, finish,  # noqa: E402
+                       make_image, meta_split, no_answer_files, pixel_data, start_bridge, stop_nodes,
+                       storescu)
 from dicomtest import rad69_series as rad69  # noqa: E402
 
 
@@ -111,12 +111,8 @@ def main():
         check(ok, "no answer file left after the bounded answer (%s)" % left)
         check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
     finally:
-        xdsd.stop()
-        if FAILS:
-            print(tail(xdsd.logpath, 3000))
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return summary()
+        stop_nodes(xdsd)
+    return finish(work)
 
 
 if __name__ == "__main__":

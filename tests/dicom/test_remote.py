@@ -13,44 +13,23 @@ the scheduler's retry publishes it, replacing (RPLC) the first entry.
 Runs over plain HTTP on loopback, and once more with mutual TLS (A serves
 https with a test CA, B presents its client certificate) when openssl is
 there."""
-import argparse, os, re, shutil, subprocess, sys, tempfile
+import os, re, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (BSN, FAILS, SQ_FINDDOCS, Xdsd, check, dump2dcm, find_documents_slots,  # noqa: E402
-                       objects, registry_query, sanitizer_reports, storescu, summary, wait_study,
-                       wait_until)
+from dicomtest import (BSN, Xdsd, bsn_instance, check, finish, publish, stop_nodes,  # noqa: E402
+                       storescu, wait_study, wait_until)
 import dicomtest  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--xdsd", required=True)
-ap.add_argument("--xdsctl", required=True)
-args = ap.parse_args()
+args = dicomtest.arguments()
 
 STUDY = "1.2.826.0.1.3680043.9.77"
 SERIES = STUDY + ".0"
 ACC, ACC_OID = "ACC-77", "1.2.3.4.5.6.7"
 LANG = "en-US"
 
-def make_pki(d):
-    def run(*a):
-        subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    p = lambda n: os.path.join(d, n)
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/CN=xdsnode test CA", "-keyout", p("ca.key"), "-out", p("ca.pem"))
-    with open(p("san.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    for who in ("server", "client"):
-        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/O=Test Hospital/CN=%s" % who,
-            "-keyout", p(who + ".key"), "-out", p(who + ".csr"))
-        run("openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
-            "-CAcreateserial", "-days", "2", "-extfile", p("san.ext"), "-out", p(who + ".pem"))
-    return {"ca": p("ca.pem"), "server_cert": p("server.pem"), "server_key": p("server.key"),
-            "client_cert": p("client.pem"), "client_key": p("client.key")}
-
 def find_documents(node, pki):
     """{entryUUID: {status, unique_id, xml}}: ITI-18 FindDocuments (LeafClass) on A."""
-    return objects(registry_query(node.port, SQ_FINDDOCS, find_documents_slots(BSN, ("Approved", "Deprecated")),
-                                  pki))
+    return dicomtest.find_documents(node.port, BSN, ("Approved", "Deprecated"), pki)
 
 def slot_values(xml, name):
     m = re.search(r'<(?:\w+:)?Slot name="%s">(.*?)</(?:\w+:)?Slot>' % re.escape(name), xml, re.S)
@@ -66,19 +45,13 @@ def wait_state(state, want, prev=None, timeout=20):
 def instance(gen, i):
     """A Part 10 file of the study: BSN in OtherPatientIDsSequence, the
     accession number with an ISO issuer (IssuerOfAccessionNumberSequence)."""
-    return dump2dcm(
-        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [%s.%d]\n"
-        "(0008,0020) DA [20240102]\n(0008,0030) TM [101500]\n"
+    return bsn_instance(
+        os.path.join(gen, "%d.dcm" % i), "%s.%d" % (SERIES, i + 1), STUDY, SERIES, "LOCAL7",
+        extra="(0008,0020) DA [20240102]\n(0008,0030) TM [101500]\n"
         "(0008,0050) SH [%s]\n(0008,0051) SQ (Sequence with undefined length)\n"
         "  (fffe,e000) na (Item with undefined length)\n    (0040,0032) UT [%s]\n"
         "    (0040,0033) CS [ISO]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
-        "(fffe,e0dd) na (SequenceDelimitationItem)\n"
-        "(0008,0060) CS [OT]\n(0010,0020) LO [LOCAL7]\n(0010,1002) SQ (Sequence with undefined length)\n"
-        "  (fffe,e000) na (Item with undefined length)\n    (0010,0020) LO [%s]\n"
-        "    (0010,0021) LO [NLMINBIZA]\n  (fffe,e00d) na (ItemDelimitationItem)\n"
-        "(fffe,e0dd) na (SequenceDelimitationItem)\n(0020,000d) UI [%s]\n"
-        "(0020,000e) UI [%s]\n(7fe0,0010) OB 00\\01\\02\\03\n"
-        % (SERIES, i + 1, ACC, ACC_OID, BSN, STUDY, SERIES), os.path.join(gen, "%d.dcm" % i))
+        "(fffe,e0dd) na (SequenceDelimitationItem)\n" % (ACC, ACC_OID))
 
 def scenario(work, pki, retry_wait):
     tag = "TLS: " if pki else "HTTP: "
@@ -142,8 +115,7 @@ def scenario(work, pki, retry_wait):
               tag + "the failed attempt is audited, with the reason (%s)" % [l.get("reason") for l in fails])
         check(a.start(), tag + "node A back")
         if not retry_wait:
-            r = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + b.state, "dicom", "publish", STUDY],
-                               capture_output=True, text=True)
+            r = publish(args.xdsctl, b.state, STUDY)
             check(r.returncode == 0, tag + "xdsctl dicom publish (%s)" % r.stderr.strip())
         second = wait_state(b.state, "published", first["unique_id"] if first else None,
                             timeout=45 if retry_wait else 15)
@@ -156,10 +128,7 @@ def scenario(work, pki, retry_wait):
               and st.get(second["unique_id"]) == "Approved" and len(st) == 2,
               tag + "the new manifest replaced the first (RPLC): nothing lost (%s)" % st)
     finally:
-        b.stop(); a.stop()
-        if FAILS:
-            for n in (a, b):
-                print("---- %s log" % n.dir); print(n.log()[-3000:])
+        stop_nodes(b, a)
 
 def fault_scenario(work):
     """A SOAP fault in answer (dicom.repository_url names A's registry,
@@ -186,10 +155,7 @@ def fault_scenario(work):
               "fault: audited as a failed RAD-68 with the HTTP status (%s)"
               % [(l.get("http_status"), l.get("reason")) for l in rad68])
     finally:
-        b.stop(); a.stop()
-        if FAILS:
-            for n in (a, b):
-                print("---- %s log" % n.dir); print(n.log()[-3000:])
+        stop_nodes(b, a)
 
 def main():
     work = tempfile.mkdtemp(prefix="xds-remote-")
@@ -198,17 +164,11 @@ def main():
         fault_scenario(os.path.join(work, "fault"))
         if shutil.which("openssl"):
             pkid = os.path.join(work, "pki"); os.makedirs(pkid)
-            scenario(os.path.join(work, "tls"), make_pki(pkid), False)
+            scenario(os.path.join(work, "tls"), dicomtest.xdstest.make_pki(pkid), False)
         else:
             print("skip TLS run: openssl not installed")
     finally:
-        # the logs of a sanitizer build (--enable-sanitizers) must be clean
-        san = sanitizer_reports(os.path.join(work, "*", "*", "xdsd.log"))
-        check(not san, "no sanitizer report in the xdsd logs (%s)" % san)
-        if not FAILS and not os.environ.get("XDS_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work directory kept: " + work)
-    return summary("%d failure(s)")
+        rc = finish(work)
+    return rc
 
 sys.exit(main())

@@ -24,9 +24,15 @@ Processes and ports
                                 for a node that must restart on the same
                                 port, or a program that cannot report one
     read_ports(state)           state_dir/xdsd.ports as a dict, or None
+    wait_port(port, timeout, proc)  True once 127.0.0.1:port accepts (False
+                                once proc has exited, or after timeout s)
     stop_process(p, timeout)    SIGTERM, then SIGKILL: the exit status, None
                                 if it was not running or had to be killed
+    proc_status_kb(pid, key)    a KiB field of /proc/PID/status (VmHWM, ...)
     Xdsd                        one `xdsd -f` on loopback
+TLS
+    make_pki(d, rogue)          a test CA, server and client certificates
+                                (openssl) in d, as Xdsd's tls argument
 HTTP
     request(port, method, path, body, headers, tls, timeout)
                                 (status, headers, body) over HTTP or TLS
@@ -130,6 +136,33 @@ def read_ports(state):
         elif len(w) == 3:
             out[w[0]] = (w[1], int(w[2]))
     return out
+
+
+def wait_port(port, timeout=DEADLINE, proc=None):
+    """True once 127.0.0.1:port accepts; False after timeout s, or once
+    proc (the process meant to listen there) has exited."""
+    def accepts():
+        if proc is not None and proc.poll() is not None:
+            return "exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            return False
+    return wait_until(accepts, timeout) is True
+
+
+def proc_status_kb(pid, key):
+    """The field key (VmHWM, VmRSS, ...) of /proc/PID/status in KiB; -1
+    when unknown."""
+    try:
+        with open("/proc/%d/status" % pid) as fp:
+            for line in fp:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
 
 
 def stop_process(p, timeout=DEADLINE):
@@ -271,14 +304,46 @@ class Xdsd:
 
     def vm_hwm_kb(self):
         """Peak resident memory (VmHWM) in KiB, -1 when unknown."""
-        try:
-            with open("/proc/%d/status" % self.proc.pid) as fp:
-                for line in fp:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1])
-        except (OSError, AttributeError):
-            pass
-        return -1
+        return proc_status_kb(self.proc.pid, "VmHWM") if self.proc else -1
+
+
+# --- TLS -----------------------------------------------------------------------
+
+def make_pki(d, rogue=False):
+    """In directory d, with the openssl command: a test CA, a server and a
+    client certificate it signed (for 127.0.0.1 and localhost), and with
+    rogue one signed by another CA.  The paths as {ca, server_cert,
+    server_key, client_cert, client_key[, rogue_cert, rogue_key]}: the
+    tls argument of Xdsd, request, get and post."""
+    def run(*a):
+        subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def p(n):
+        return os.path.join(d, n)
+
+    def ca(name, cn):
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=" + cn, "-keyout", p(name + ".key"), "-out", p(name + ".pem"))
+
+    def cert(who, by, ext=()):
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
+            "/O=Test Hospital/CN=%s" % who, "-keyout", p(who + ".key"), "-out", p(who + ".csr"))
+        run("openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p(by + ".pem"),
+            "-CAkey", p(by + ".key"), "-CAcreateserial", "-days", "2", *ext,
+            "-out", p(who + ".pem"))
+
+    ca("ca", "xdsnode test CA")
+    with open(p("san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for who in ("server", "client"):
+        cert(who, "ca", ("-extfile", p("san.ext")))
+    out = {"ca": p("ca.pem"), "server_cert": p("server.pem"), "server_key": p("server.key"),
+           "client_cert": p("client.pem"), "client_key": p("client.key")}
+    if rogue:
+        ca("other", "other CA")
+        cert("rogue", "other")
+        out.update(rogue_cert=p("rogue.pem"), rogue_key=p("rogue.key"))
+    return out
 
 
 # --- HTTP ----------------------------------------------------------------------

@@ -18,13 +18,13 @@ import select
 import shutil
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from xdstest import DEADLINE, RESULTS, Xdsd, check, read_ports, soap_envelope, summary, tmpdir, wait_until  # noqa: E402
+from xdstest import (DEADLINE, RESULTS, Xdsd, check, make_pki, read_ports, soap_envelope,  # noqa: E402
+                     summary, tmpdir, wait_until)
 
 
 class Node(Xdsd):
@@ -229,37 +229,12 @@ def plain_tests(xdsd):
         node.cleanup()
 
 
-def make_pki(d):
-    def run(*a):
-        subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    p = lambda n: os.path.join(d, n)
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/CN=xdsnode test CA", "-keyout", p("ca.key"), "-out", p("ca.pem"))
-    for who in ("server", "client", "rogue"):
-        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/O=Test Hospital/CN=%s" % who,
-            "-keyout", p(who + ".key"), "-out", p(who + ".csr"))
-    ext = p("san.ext")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    for who in ("server", "client"):
-        run("openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"),
-            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", p(who + ".pem"))
-    # a certificate from another CA
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/CN=other CA", "-keyout", p("other.key"), "-out", p("other.pem"))
-    run("openssl", "x509", "-req", "-in", p("rogue.csr"), "-CA", p("other.pem"), "-CAkey", p("other.key"),
-        "-CAcreateserial", "-days", "2", "-out", p("rogue.pem"))
-    return {"ca": p("ca.pem"), "server_cert": p("server.pem"), "server_key": p("server.key"),
-            "client_cert": p("client.pem"), "client_key": p("client.key"),
-            "rogue_cert": p("rogue.pem"), "rogue_key": p("rogue.key")}
-
-
 def tls_tests(xdsd):
     if shutil.which("openssl") is None:
         print("SKIP: TLS tests: the openssl command is not installed")
         return
     d = tmpdir("node-pki")
-    pki = make_pki(d)
+    pki = make_pki(d, rogue=True)
     node = Node(xdsd, tls=pki)     # http.tls with pki's server certificate
     try:
         st, body = node.get("/health")

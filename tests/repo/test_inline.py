@@ -36,14 +36,6 @@ CHUNK = 57 * 18396          # whole base64 lines, a multiple of 3
 HOLE = "@@INLINE-DOCUMENT@@"
 
 
-def vmhwm_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 class Doc:
     """size pseudo-random bytes from seed, base64 in CHUNK pieces."""
 
@@ -151,7 +143,7 @@ def main():
         # warm up (threads, registry, store) before the idle VmHWM
         st, errs, _, _, _ = m.submit(p, [b"warm-up"], inline=True)
         check("small inline document", st == "Success", (st, errs))
-        idle = vmhwm_kib(n.proc.pid)
+        idle = n.vm_hwm_kb()
 
         doc = Doc(40 * MIB, 41)
         st, errs, duid, xml, hs = submit_streamed(p, doc)
@@ -169,7 +161,7 @@ def main():
 
         big = Doc(a.big_mb * MIB, 200, wrap=b"\r\n")
         st, errs, duid, xml, hs = submit_streamed(p, big)
-        peak = vmhwm_kib(n.proc.pid)
+        peak = n.vm_hwm_kb()
         check("ITI-41 %d MiB inline base64 (CRLF lines) -> Success" % a.big_mb,
               hs == 200 and st == "Success", (hs, st, errs, xml[:300]))
         check("VmHWM growth %.1f MiB <= 32 MiB (idle %.1f MiB)" % ((peak - idle) / 1024.0, idle / 1024.0),

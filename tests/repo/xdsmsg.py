@@ -219,11 +219,9 @@ def submit(port, docs, pat=None, hashes=None, sizes=None, mimes=None, inline=Fal
     return status_of(xml), errors_of(xml), uids, xml, st
 
 
-def retrieve(port, reqs):
-    """Returns (status, errors, {uid: (mime, bytes)}, xml, http status)."""
-    ct, body = mtom(ACT_ITI43, retrieve_body(reqs), [])
-    st, rct, rb = post(port, "/xds/repository", ct, body)
-    xml, att = split_mtom(rct, rb)
+def document_responses(xml, att):
+    """{DocumentUniqueId: (mimeType, bytes of its part, or None)} of the
+    xdsb:DocumentResponse elements of an answer whose parts are att."""
     docs = {}
     for m in re.finditer(r"<xdsb:DocumentResponse>(.*?)</xdsb:DocumentResponse>", xml, re.S):
         dr = m.group(1)
@@ -231,4 +229,12 @@ def retrieve(port, reqs):
         mt = re.search(r"<xdsb:mimeType>([^<]*)<", dr).group(1)
         cid = re.search(r'href="cid:([^"]+)"', dr).group(1)
         docs[u] = (mt, att.get(cid))
-    return status_of(xml), errors_of(xml), docs, xml, st
+    return docs
+
+
+def retrieve(port, reqs):
+    """Returns (status, errors, {uid: (mime, bytes)}, xml, http status)."""
+    ct, body = mtom(ACT_ITI43, retrieve_body(reqs), [])
+    st, rct, rb = post(port, "/xds/repository", ct, body)
+    xml, att = split_mtom(rct, rb)
+    return status_of(xml), errors_of(xml), document_responses(xml, att), xml, st
