@@ -22,14 +22,11 @@ import http.client
 import os
 import random
 import re
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xdsmsg as m  # noqa: E402
-from test_repository import Node, check, REPO_ID  # noqa: E402
-from xdstest import summary  # noqa: E402  (test_repository put tests/lib on sys.path)
+from test_repository import Node, REPO_ID, Run, check, command_line  # noqa: E402
 
 MIB = 1024 * 1024
 CHUNK = 57 * 18396          # whole base64 lines, a multiple of 3
@@ -127,18 +124,11 @@ def registry_hash(port, duid):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
     ap.add_argument("--big-mb", type=int, default=int(os.environ.get("XDS_INLINE_BIG_MB", "200")))
-    a = ap.parse_args()
-    if not os.path.exists(a.xdsd):
-        print("no xdsd at %s" % a.xdsd)
-        return 99
-    tmp = tempfile.mkdtemp(prefix="xdsnode-inline-")
-    state = os.path.join(tmp, "state")
-    n = Node(a.xdsd, state, ["repository.max_document_size=%dm" % max(512, a.big_mb + 64),
-                             "soap.max_envelope=16m"])
-    ok = False
-    try:
+    a = command_line(ap)
+    with Run(a.xdsd, "inline", ["repository.max_document_size=%dm" % max(512, a.big_mb + 64),
+                                "soap.max_envelope=16m"]) as run:
+        n = run.node
         p = n.port
         # warm up (threads, registry, store) before the idle VmHWM
         st, errs, _, _, _ = m.submit(p, [b"warm-up"], inline=True)
@@ -183,11 +173,10 @@ def main():
         rs, rerrs, _, _, _ = m.retrieve(p, [(REPO_ID, duid, None)])
         check("invalid base64 leaves no document", rs == "Failure", (rs, rerrs))
 
-        rc = n.stop()
-        check("xdsd stops cleanly", rc == 0, rc)
+        n.close()
 
         # limits, on a node with small ones
-        n = Node(a.xdsd, os.path.join(tmp, "state2"),
+        n = run.node = Node(a.xdsd, os.path.join(run.tmp, "state2"),
                  ["repository.max_document_size=2m", "soap.max_envelope=64k"])
         p = n.port
         st, errs, _, xml, hs = submit_streamed(p, Doc(3 * MIB, 7))
@@ -202,15 +191,7 @@ def main():
               hs == 413 and "SOAP envelope larger than" in xml, (hs, xml[:300]))
         st, errs, _, _, _ = m.submit(p, [b"after the faults"], inline=True)
         check("still serving after the faults", st == "Success", (st, errs))
-        ok = True
-    finally:
-        rc = n.stop()
-        check("xdsd stops cleanly", rc == 0, rc)
-        if not ok:
-            n.dump()
-        shutil.rmtree(tmp, ignore_errors=True)
-    rc = summary()
-    return 0 if rc == 0 and ok else 1
+    return run.rc
 
 
 if __name__ == "__main__":

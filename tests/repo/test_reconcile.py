@@ -11,12 +11,10 @@ base64 answers (make check: tests/repository-reconcile.test).
    xdsctl retrieve writes identical bytes; corrupt base64 gives a clear
    error and leaves no file behind.
 """
-import argparse
 import base64
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,8 +22,8 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xdsmsg as m  # noqa: E402
-from test_repository import Node, blobs, check  # noqa: E402
-from xdstest import reserve_port, summary, wait_until  # noqa: E402  (test_repository put tests/lib on sys.path)
+from test_repository import Node, blobs, check, command_line, finish  # noqa: E402
+from xdstest import reserve_port, wait_until  # noqa: E402  (test_repository put tests/lib on sys.path)
 
 REPO_ID = "1.3.6.1.4.1.21367.13.71.1"
 ACT_ITI42 = "urn:ihe:iti:2007:RegisterDocumentSet-b"
@@ -172,21 +170,11 @@ def inline_case(xdsctl, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    ap.add_argument("--xdsctl", required=True)
-    a = ap.parse_args()
-    for b in (a.xdsd, a.xdsctl):
-        if not os.path.exists(b):
-            print("no binary at %s" % b)
-            return 99
+    a = command_line(xdsctl=True)
     tmp = tempfile.mkdtemp(prefix="xdsnode-reconcile-")
     reconcile_case(a.xdsd, tmp)
     inline_case(a.xdsctl, tmp)
-    rc = summary()
-    if rc == 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return rc
+    return finish(tmp)
 
 
 if __name__ == "__main__":

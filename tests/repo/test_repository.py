@@ -38,6 +38,63 @@ class Node(Xdsd):
     def dump(self):
         self.dump_log(4000)
 
+    def close(self, ok=True):
+        """Stop it: a check that it stops cleanly; its log after a failed
+        check, or when the run was cut short (not ok)."""
+        rc = self.stop()
+        check("xdsd stops cleanly", rc == 0, rc)
+        if not ok or not all(r for _, r in RESULTS):
+            self.dump()
+
+
+def command_line(ap=None, xdsctl=False):
+    """The command line: --xdsd (and with xdsctl --xdsctl), the options
+    added to ap before; exit 99 when a program is not there."""
+    ap = ap or argparse.ArgumentParser()
+    ap.add_argument("--xdsd", required=True)
+    if xdsctl:
+        ap.add_argument("--xdsctl", required=True)
+    a = ap.parse_args()
+    for b in (a.xdsd, a.xdsctl if xdsctl else None):
+        if b is not None and not os.path.exists(b):
+            print("no binary at %s" % b)
+            sys.exit(99)
+    return a
+
+
+def finish(tmp, ok=True):
+    """The exit status: summary()'s, and 1 when the run was cut short (not
+    ok); the work directory tmp removed after a pass, else kept."""
+    rc = summary() or (0 if ok else 1)
+    if rc == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print("work directory kept: %s" % tmp)
+    return rc
+
+
+class Run:
+    """A test of one node: xdsd started on the state/ of a new temporary
+    directory (its prefix named after name) with the -C settings conf.
+    Used with "with", it closes the node at the end (node: the test
+    replaces it when it restarts one), with a check that it stops
+    cleanly; rc is then the exit status (finish()), a failure too when the
+    block raised."""
+
+    def __init__(self, xdsd, name, conf=()):
+        self.tmp = tempfile.mkdtemp(prefix="xdsnode-%s-" % name)
+        self.state = os.path.join(self.tmp, "state")
+        self.node = Node(xdsd, self.state, conf)
+        self.rc = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, etype, value, tb):
+        self.node.close(etype is None)
+        self.rc = finish(self.tmp, etype is None)
+        return False
+
 
 def blobs(state):
     out = []
@@ -48,17 +105,9 @@ def blobs(state):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    a = ap.parse_args()
-    if not os.path.exists(a.xdsd):
-        print("no xdsd at %s" % a.xdsd)
-        return 99
-    tmp = tempfile.mkdtemp(prefix="xdsnode-repo-")
-    state = os.path.join(tmp, "state")
-    n = Node(a.xdsd, state, ["repository.max_document_size=2m"])
-    ok = False
-    try:
+    a = command_line()
+    with Run(a.xdsd, "repo", ["repository.max_document_size=2m"]) as run:
+        n, state = run.node, run.state
         p = n.port
         docs = [os.urandom(300000), b"hello world\r\n\x00\xff", b""]
         st, errs, uids, xml, hs = m.submit(p, docs)
@@ -151,20 +200,11 @@ def main():
 
         # restart on the same state: everything still there
         n.stop()
-        n = Node(a.xdsd, state)
+        n = run.node = Node(a.xdsd, state)
         rs, _, got, _, _ = m.retrieve(n.port, [(REPO_ID, u, None) for u in uids])
         check("after restart: documents retrievable", rs == "Success" and
               all(got.get(u, (0, None))[1] == d for u, d in zip(uids, docs)), rs)
-        ok = True
-    finally:
-        rc = n.stop()
-        check("xdsd stops cleanly", rc == 0, rc)
-        if not all(r for _, r in RESULTS) or not ok:
-            n.dump()
-    rc = summary()
-    if rc == 0:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return rc
+    return run.rc
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ Python 3 standard library only; shared by test_repository.py and crash.py.
 import base64
 import hashlib
 import http.client
-import os
 import random
 import re
 import uuid
