@@ -148,14 +148,12 @@ def finish(work, logs=(), n=3000):
 # --- processes -----------------------------------------------------------------
 
 def arguments(**more):
-    """The command line of a test: --xdsd and --xdsctl (the programs), and
-    for each of more an option --name with that default."""
+    """xdstest.command_line() with --xdsctl, and for each of more an
+    option --name with that default."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    ap.add_argument("--xdsctl", required=True)
     for name, default in more.items():
         ap.add_argument("--" + name, default=default)
-    return ap.parse_args()
+    return xdstest.command_line(ap, xdsctl=True)
 
 
 def wait_for(cond, timeout=DEADLINE, step=0.2):

@@ -13,6 +13,8 @@ something to have happened.
 Results
     check(name, cond, detail)   one "PASS: name" / "FAIL: name -- detail" line
     summary()                   "N passed, M failed"; the exit status (0/1)
+    command_line(ap, xdsctl)    --xdsd (and --xdsctl) and ap's own options;
+                                exit 99 when a program is not there
 Waiting
     DEADLINE                    seconds a test waits for an event at most
     wait_until(pred, timeout)   pred()'s first truthy value, or None
@@ -39,6 +41,7 @@ HTTP
     get(port, path, ...), post(port, path, body, ctype, ...)   (status, body)
     soap_envelope(action, body) a SOAP 1.2 envelope with WS-Addressing
 """
+import argparse
 import glob
 import http.client
 import json
@@ -76,6 +79,22 @@ def summary():
     failed = len(RESULTS) - passed
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def command_line(ap=None, xdsctl=False):
+    """The parsed command line of a test: --xdsd (and with xdsctl
+    --xdsctl), the programs it runs, and the options added to ap before;
+    exit 99 (a harness error) when a program is not there."""
+    ap = ap or argparse.ArgumentParser()
+    ap.add_argument("--xdsd", required=True)
+    if xdsctl:
+        ap.add_argument("--xdsctl", required=True)
+    a = ap.parse_args()
+    for b in (a.xdsd, a.xdsctl if xdsctl else None):
+        if b is not None and not os.path.exists(b):
+            print("no binary at %s" % b)
+            sys.exit(99)
+    return a
 
 
 # --- waiting -----------------------------------------------------------------

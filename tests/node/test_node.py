@@ -12,32 +12,71 @@ checks what the node core must do:
   * /health, /metrics, ?wsdl, 404/405, SIGTERM stops gracefully.
 Prints one line per case and a final "N passed, M failed".
 """
-import argparse
 import os
 import select
 import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from xdstest import (DEADLINE, RESULTS, Xdsd, check, make_pki, read_ports, soap_envelope,  # noqa: E402
-                     summary, tmpdir, wait_until)
+from xdstest import (DEADLINE, Xdsd, check, command_line, make_pki, read_ports,  # noqa: E402
+                     soap_envelope, summary, tmpdir, wait_until)
 
 
 class Node(Xdsd):
-    """xdsd on port 0 with its own temporary directory; started."""
+    """xdsd on port 0 with its own temporary directory; started.  Used
+    with "with" for the tests named what: an exception in the block is a
+    failed check "<what> ran" (with the node's log); at the end the node is
+    stopped and its directory removed."""
 
-    def __init__(self, xdsd, extra=(), tls=None):
+    def __init__(self, xdsd, extra=(), tls=None, what="node tests"):
         super().__init__(xdsd, tmpdir("node-test"), extra, tls=tls)
+        self.what = what
         if not self.start():
             self.dump_log()
             raise RuntimeError("xdsd did not become ready")
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, etype, value, tb):
+        if etype is not None:
+            check("%s ran" % self.what, False, repr(value))
+            self.dump_log()
+        self.stop()
+        self.cleanup()
+        return etype is None or issubclass(etype, Exception)
+
+
+class Xdsctl:
+    """xdsctl with node's state_dir, and its registry as --url (another
+    --url given later wins)."""
+
+    def __init__(self, binary, node, timeout=300):
+        self.argv = [binary, "-C", "node.state_dir=" + node.state, "--url",
+                     node.url("/xds/registry")]
+        self.timeout = timeout
+
+    def __call__(self, *args):
+        """Run it: (exit status, stdout, stderr)."""
+        p = subprocess.run(self.argv + list(args), capture_output=True, text=True,
+                           timeout=self.timeout)
+        return p.returncode, p.stdout, p.stderr
+
+
+def write_file(d, name, data):
+    """data (bytes) into d/name: its path."""
+    path = os.path.join(d, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
 
 
 def envelope(body, action="urn:ihe:iti:2007:RegistryStoredQuery", prolog=""):
@@ -75,9 +114,9 @@ def served_meanwhile(node, during):
 
 
 def plain_tests(xdsd):
-    node = Node(xdsd, extra=["http.header_timeout=2", "http.workers=4"])
     nreq = 1  # the readiness probe that succeeded
-    try:
+    with Node(xdsd, extra=["http.header_timeout=2", "http.workers=4"],
+              what="plain-HTTP node tests") as node:
         st, body = node.get("/health")
         nreq += 1
         check("GET /health answers 200 ok", st == 200 and body == b"ok\n", (st, body))
@@ -126,7 +165,7 @@ def plain_tests(xdsd):
             try:
                 s.settimeout(10)
                 outcome["answer"] = s.recv(200)
-            except OSError as e:
+            except OSError:
                 outcome["answer"] = b""
             s.close()
 
@@ -221,12 +260,6 @@ def plain_tests(xdsd):
         rc = node.stop()
         check("SIGTERM stops the node cleanly (exit 0)", rc == 0, rc)
         check("a clean stop removes state_dir/xdsd.ports", read_ports(node.state) is None)
-    except Exception as e:
-        check("plain-HTTP node tests ran", False, repr(e))
-        node.dump_log()
-    finally:
-        node.stop()
-        node.cleanup()
 
 
 def tls_tests(xdsd):
@@ -235,8 +268,8 @@ def tls_tests(xdsd):
         return
     d = tmpdir("node-pki")
     pki = make_pki(d, rogue=True)
-    node = Node(xdsd, tls=pki)     # http.tls with pki's server certificate
-    try:
+    # http.tls with pki's server certificate
+    with Node(xdsd, tls=pki, what="TLS node tests") as node:
         st, body = node.get("/health")
         check("TLS: a client with a certificate from the CA is served", st == 200, st)
 
@@ -266,19 +299,11 @@ def tls_tests(xdsd):
         lines = [l for l in node.audit() if l.get("event") == "ITI-18"]
         check("TLS: the audit record names the client certificate subject",
               lines and "CN=client" in lines[-1]["user"], lines[-1:])
-    except Exception as e:
-        check("TLS node tests ran", False, repr(e))
-        node.dump_log()
-    finally:
-        node.stop()
-        node.cleanup()
-        shutil.rmtree(d, ignore_errors=True)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    a = ap.parse_args()
+    a = command_line()
     plain_tests(a.xdsd)
     tls_tests(a.xdsd)
     return summary()

@@ -4,16 +4,15 @@ live xdsd (make check): two files in and out byte for byte with their
 metadata, a 50 MB file with flat xdsctl memory, an unknown patient (nothing
 stays behind), unknown uniqueIds (PartialSuccess / Failure, exit 1), usage
 errors, and the ITI-42 form of submit untouched."""
-import argparse
 import hashlib
 import json
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_node import Node, check, RESULTS  # noqa: E402
+from test_node import Node, Xdsctl, check, command_line, summary, write_file  # noqa: E402
 
 BSN = "900203638"
 UNKNOWN_BSN = "999911120"    # valid 11-check, never added in feed mode
@@ -28,40 +27,28 @@ def sha1(path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    ap.add_argument("--xdsctl", required=True)
-    a = ap.parse_args()
-    node = Node(a.xdsd, extra=["registry.patient_ids=feed"])
+    a = command_line(xdsctl=True)
     tmp = tempfile.mkdtemp(prefix="xdsctl-provide-")
-    state = os.path.join(node.dir, "state")
-    base = [a.xdsctl, "-C", "node.state_dir=" + state, "--url", node.url("/xds/registry")]
-
-    def ctl(*args):
-        """Run xdsctl; (exit status, stdout, stderr)."""
-        p = subprocess.Popen(base + list(args), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-        out, err = p.communicate(timeout=300)
-        return p.returncode, out, err
-
-    def ctl_rss(*args):
-        """Run xdsctl quietly; (exit status, its own peak RSS in KiB)."""
-        pid = os.fork()
-        if pid == 0:
-            fd = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(fd, 1)
-            os.dup2(fd, 2)
-            os.execv(a.xdsctl, base + list(args))
-        _, status, ru = os.wait4(pid, 0)
-        return os.waitstatus_to_exitcode(status), ru.ru_maxrss
 
     def write(name, data):
-        path = os.path.join(tmp, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
+        return write_file(tmp, name, data)
 
-    try:
+    with Node(a.xdsd, extra=["registry.patient_ids=feed"],
+              what="xdsctl provide/retrieve tests") as node:
+        state = node.state
+        ctl = Xdsctl(a.xdsctl, node)
+
+        def ctl_rss(*args):
+            """Run xdsctl quietly; (exit status, its own peak RSS in KiB)."""
+            pid = os.fork()
+            if pid == 0:
+                fd = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.execv(a.xdsctl, ctl.argv + list(args))
+            _, status, ru = os.wait4(pid, 0)
+            return os.waitstatus_to_exitcode(status), ru.ru_maxrss
+
         pdf = write("verslag.pdf", b"%PDF-1.4\n" + os.urandom(4000) + b"\n%%EOF\n")
         txt = write("brief.txt", "Geachte collega,\nmet vriendelijke groet\n".encode())
         out_dir = os.path.join(tmp, "out")
@@ -166,16 +153,8 @@ def main():
               rc == 1 and "XML not well-formed" in err, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/repository", "submit", txt, "--patient", BSN)
         check("an unreachable repository is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
-    except Exception as e:
-        check("xdsctl provide/retrieve tests ran", False, repr(e))
-        node.dump_log()
-    finally:
-        node.stop()
-        node.cleanup()
-        subprocess.run(["rm", "-rf", tmp])
-    passed = sum(1 for _, ok in RESULTS if ok)
-    print("%d passed, %d failed" % (passed, len(RESULTS) - passed))
-    return 0 if passed == len(RESULTS) else 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    return summary()
 
 
 if __name__ == "__main__":

@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
 """xdsctl against a live xdsd (make check): submit, query (table and JSON),
 validate, delete, patient add/list in feed mode, exit codes."""
-import argparse
 import json
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_node import Node, check, RESULTS  # noqa: E402
+from test_node import Node, Xdsctl, check, command_line, summary, write_file  # noqa: E402
 
 BSN_OID = "2.16.840.1.113883.2.4.6.3"
 
@@ -65,30 +64,14 @@ def submission(bsn, n, drop_class=False):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    ap.add_argument("--xdsctl", required=True)
-    a = ap.parse_args()
+    a = command_line(xdsctl=True)
     tmp = tempfile.mkdtemp(prefix="xdsctl-test-")
-    node = Node(a.xdsd, extra=["registry.patient_ids=feed"])
-    state = os.path.join(node.dir, "state")
-    base = [a.xdsctl, "-C", "node.state_dir=" + state, "--url", node.url("/xds/registry")]
-
-    def ctl(*args):
-        p = subprocess.run(base + list(args), capture_output=True, text=True, timeout=60)
-        return p.returncode, p.stdout, p.stderr
-
-    def write(name, text):
-        path = os.path.join(tmp, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
-    try:
+    with Node(a.xdsd, extra=["registry.patient_ids=feed"], what="xdsctl tests") as node:
+        ctl = Xdsctl(a.xdsctl, node, timeout=60)
         rc, out, err = ctl()
         check("xdsctl without a command is a usage error (exit 2)", rc == 2, rc)
-        good = write("good.xml", submission("900203638", 1))
-        bad = write("bad.xml", submission("900203638", 2, drop_class=True))
+        good = write_file(tmp, "good.xml", submission("900203638", 1).encode())
+        bad = write_file(tmp, "bad.xml", submission("900203638", 2, drop_class=True).encode())
         rc, out, err = ctl("validate", good)
         check("validate: a complete submission is valid", rc == 0 and "valid" in out, out + err)
         rc, out, err = ctl("validate", bad)
@@ -157,15 +140,8 @@ def main():
         check("audit refuses an unknown filter", rc == 2, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
         check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
-    except Exception as e:
-        check("xdsctl tests ran", False, repr(e))
-        node.dump_log()
-    finally:
-        node.stop()
-        node.cleanup()
-    passed = sum(1 for _, ok in RESULTS if ok)
-    print("%d passed, %d failed" % (passed, len(RESULTS) - passed))
-    return 0 if passed == len(RESULTS) else 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    return summary()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ duplicate uniqueId, registry failure leaving nothing behind, partial
 retrieve, unknown repository id, HomeCommunityId and mimeType echo, RAD-68
 (application/dicom), max_document_size.  One line per case, then a total.
 """
-import argparse
 import os
 import shutil
 import sys
@@ -17,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
-from xdstest import RESULTS, Xdsd, check, summary  # noqa: E402, F401  (RESULTS: for the importers)
+from xdstest import RESULTS, Xdsd, check, command_line, summary  # noqa: E402, F401  (for the importers)
 
 REPO_ID = "1.3.6.1.4.1.21367.13.71.1"
 
@@ -45,21 +44,6 @@ class Node(Xdsd):
         check("xdsd stops cleanly", rc == 0, rc)
         if not ok or not all(r for _, r in RESULTS):
             self.dump()
-
-
-def command_line(ap=None, xdsctl=False):
-    """The command line: --xdsd (and with xdsctl --xdsctl), the options
-    added to ap before; exit 99 when a program is not there."""
-    ap = ap or argparse.ArgumentParser()
-    ap.add_argument("--xdsd", required=True)
-    if xdsctl:
-        ap.add_argument("--xdsctl", required=True)
-    a = ap.parse_args()
-    for b in (a.xdsd, a.xdsctl if xdsctl else None):
-        if b is not None and not os.path.exists(b):
-            print("no binary at %s" % b)
-            sys.exit(99)
-    return a
 
 
 def finish(tmp, ok=True):
