@@ -56,6 +56,7 @@ RAD-69
     rad69(port, body_xml)                  (status, error codes, error texts, {sop: (mime, bytes)})
     rad69_series(port, study, series, sops, ts)  one series of REPO_UID: docs {sop: bytes or None}
     answer_files(state), no_answer_files(state)  what is left in dicom/tmp/rad69
+    check_no_answer_files(state, what)     a check that none is (waited for)
 """
 import argparse
 import glob
@@ -433,3 +434,9 @@ def no_answer_files(state, timeout=DEADLINE):
     """The SOAP layer removes answer files once the response is sent: wait for it."""
     ok = wait_until(lambda: not answer_files(state), timeout) is not None
     return ok, answer_files(state)
+
+
+def check_no_answer_files(state, what):
+    """The check what: no answer file is left (no_answer_files)."""
+    ok, left = no_answer_files(state)
+    check(ok, "%s (%s)" % (what, left))

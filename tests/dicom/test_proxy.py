@@ -23,9 +23,9 @@ limit"."""
 import json, os, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (ELE, JLS, TESTDATA, check, decoded_pixels, finish, make_image,  # noqa: E402
-                       meta_split, no_answer_files, pixel_data, publish, reserve_port, start_bridge,
-                       stop_nodes, stop_process, wait_port)
+from dicomtest import (ELE, JLS, TESTDATA, check, check_no_answer_files, decoded_pixels,  # noqa: E402
+                       finish, make_image, meta_split, pixel_data, publish, reserve_port,
+                       start_bridge, stop_nodes, stop_process, wait_port)
 from dicomtest import rad69_series as rad69  # noqa: E402
 import dicomtest  # noqa: E402
 
@@ -125,16 +125,14 @@ try:
         ok = ok and got is not None and meta_split(got)[0] == ELE and pixel_data(got) == orig[sop]
     check(ok, "RAD-69 fetches the 3 instances from the PACS by C-GET, pixel data byte-identical (%s %s %s)"
           % (st, errs, texts))
-    ok, left = no_answer_files(state)
-    check(ok, "no fetched file left after the answer (%s)" % left)
+    check_no_answer_files(state, "no fetched file left after the answer")
 
     st, errs, texts, docs = rad69(hport, study, series, sops[:1], [JLS])
     got = docs.get(sops[0])
     check(st == "Success" and got is not None and meta_split(got)[0] == JLS
           and decoded_pixels(work, got, "pjls") == orig[sops[0]],
           "RAD-69 asking JPEG-LS only: fetched, transcoded, same pixels (%s %s %s)" % (st, errs, texts))
-    ok, left = no_answer_files(state)
-    check(ok, "no fetched or transcoded file left (%s)" % left)
+    check_no_answer_files(state, "no fetched or transcoded file left")
 
     st, errs, texts, docs = rad69(hport, study, series, [sops[0], missing], [ELE])
     check(st == "PartialSuccess" and errs == ["XDSDocumentUniqueIdError"] and list(docs) == [sops[0]]
@@ -164,8 +162,7 @@ try:
     got = docs.get(jsop)
     check(st == "Success" and got is not None and meta_split(got)[0] == ELE and pixel_data(got) == ref,
           "RAD-69 in Explicit VR LE only: fetched and decoded, same pixels (%s %s %s)" % (st, errs, texts))
-    ok, left = no_answer_files(state)
-    check(ok, "no file left (%s)" % left)
+    check_no_answer_files(state, "no file left")
 
     # the bounds, on a second xdsd: 64 KiB per instance, 512 KiB per answer
     bwork = os.path.join(work, "bound")
@@ -192,8 +189,7 @@ try:
               "sent (%s %s %s %s)" % (st, errs, texts, sorted(docs)))
         check(n1 - n0 == 2, "the refused instance's association aborted, the next one on a new one (%d)"
               % (n1 - n0))
-        ok, left = no_answer_files(bstate)
-        check(ok, "the refused instance's file is gone (%s)" % left)
+        check_no_answer_files(bstate, "the refused instance's file is gone")
         with open(os.path.join(bwork, "xdsd.log"), errors="replace") as f:
             lg = f.read()
         check("refused as it arrived" in lg, "refused as it arrived, not after (xdsd log)")
@@ -206,8 +202,7 @@ try:
               and sorted(docs) == sorted(small[:15]),
               "20 instances of 33 KB over an answer bound of 512 KiB: PartialSuccess, 15 sent (%d bytes), 5 "
               "\"answer size limit\" (%s %s %s)" % (total, st, errs, texts[:1]))
-        ok, left = no_answer_files(bstate)
-        check(ok, "no answer file left after the bounded answer (%s)" % left)
+        check_no_answer_files(bstate, "no answer file left after the bounded answer")
         check(bx.stop() == 0, "SIGTERM stops the bounded xdsd cleanly")
     finally:
         stop_nodes(bx)
@@ -219,8 +214,7 @@ try:
           and all("PACS" in t and "127.0.0.1" in t for t in texts),
           "PACS down: Failure, XDSRepositoryError naming the PACS for each instance (%s %s %s, %.1fs)"
           % (st, errs, texts[:1], time.time() - t0))
-    ok, left = no_answer_files(state)
-    check(ok, "no file left after the failed fetch (%s)" % left)
+    check_no_answer_files(state, "no file left after the failed fetch")
     check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 finally:
     stop_process(pacs)

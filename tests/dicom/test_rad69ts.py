@@ -13,9 +13,9 @@ The harness is tests/dicom/dicomtest.py."""
 import argparse, os, sys, tempfile, threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (ELE, ILE, JLS, JPEG_BASE, check, decoded_pixels, finish,  # noqa: E402
-                       make_image, meta_split, no_answer_files, pixel_data, start_bridge, stop_nodes,
-                       storescu)
+from dicomtest import (ELE, ILE, JLS, JPEG_BASE, check, check_no_answer_files,  # noqa: E402
+                       decoded_pixels, finish, make_image, meta_split, pixel_data, start_bridge,
+                       stop_nodes, storescu)
 from dicomtest import rad69_series as rad69  # noqa: E402
 
 
@@ -47,15 +47,13 @@ def main():
                   "JPEG-LS part decodes to the original pixels (%s of %d bytes)"
                   % ("equal" if px == orig[sops[0]] else "differ", len(orig[sops[0]])))
             check(b"Test^Proxy" in got and sops[0].encode() in got, "the same instance (SOP UID, patient)")
-        ok, left = no_answer_files(state)
-        check(ok, "no answer file left after the transcoded answer (%s)" % left)
+        check_no_answer_files(state, "no answer file left after the transcoded answer")
 
         st, errs, texts, docs = rad69(hport, study, series, sops[:1], [JPEG_BASE])
         check(st == "Failure" and errs == ["XDSRepositoryError"] and not docs
               and any("transfer syntax" in t for t in texts),
               "JPEG Baseline only (lossy): Failure, XDSRepositoryError (%s %s %s)" % (st, errs, texts))
-        ok, left = no_answer_files(state)
-        check(ok, "no answer file left after the error (%s)" % left)
+        check_no_answer_files(state, "no answer file left after the error")
 
         st, errs, texts, docs = rad69(hport, study, series, sops[:1], [JPEG_BASE, JLS, ELE])
         check(st == "Success" and docs.get(sops[0]) == open(stored, "rb").read(),
@@ -90,8 +88,7 @@ def main():
         for t in th: t.start()
         for t in th: t.join()
         check(res == [True] * 6, "6 parallel requests of 3 transcodings each all answered (%s)" % res)
-        ok, left = no_answer_files(state)
-        check(ok, "no answer file left after the parallel answers (%s)" % left)
+        check_no_answer_files(state, "no answer file left after the parallel answers")
         check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 
         # the answer's bound on temp files, 8 x repository.max_document_size
@@ -107,8 +104,7 @@ def main():
         st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
         check(st == "Success" and len(docs) == 3, "the stored files as they are take none of it: Success (%s %s)"
               % (st, errs))
-        ok, left = no_answer_files(state)
-        check(ok, "no answer file left after the bounded answer (%s)" % left)
+        check_no_answer_files(state, "no answer file left after the bounded answer")
         check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
     finally:
         stop_nodes(xdsd)

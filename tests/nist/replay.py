@@ -869,11 +869,13 @@ class Engine(Verdicts):
     def file_skip_reason(self, row):
         return file_skip_reason(row)
 
+    def file_data(self, rid):
+        """The bytes of the corpus file of the row rid ("file:<path>")."""
+        with open(os.path.join(self.args.testdata, rid[len("file:"):]), "rb") as f:
+            return f.read()
+
     def run_file(self, rid, row):
-        path = os.path.join(self.args.testdata, rid[len("file:"):])
-        with open(path, "rb") as f:
-            data = f.read()
-        root = C.parse_xml(data.decode("utf-8", "replace"))
+        root = C.parse_xml(self.file_data(rid).decode("utf-8", "replace"))
         if row["transaction"] == "ITI-42":
             action = C.ACTION_ITI42
             sor = root if C.local(root.tag) == "SubmitObjectsRequest" else None

@@ -329,9 +329,7 @@ class RepoEngine(R.Engine):
         return repo_file_skip_reason(row)
 
     def run_file(self, rid, row):
-        path = os.path.join(self.args.testdata, rid[len("file:"):])
-        with open(path, "rb") as f:
-            data = f.read()
+        data = self.file_data(rid)
         iti41 = row["transaction"].startswith("ITI-41")
         action = ACTION_ITI41 if iti41 else ACTION_ITI43
         exp = row["expected"].strip()
