@@ -348,24 +348,35 @@ check_uuid(const char *v)
 	CU_ASSERT_EQUAL(v[23], '4');
 }
 
+/* run() of the corpus file rel as the request (read in pieces of chunk
+ * bytes, 0: as they come). */
+static void
+run_corpus(const char *ct, const char *rel, size_t chunk, struct result *r)
+{
+	struct mem_io m;
+	size_t len;
+	char *in;
+
+	in = testutil_testdata_file(rel, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	memset(&m, 0, sizeof m);
+	m.chunk = chunk;
+	run(ct, in, len, &m, NULL, r);
+	free(in);
+}
+
 static void
 test_iti42_corpus(void)
 {
-	struct mem_io m;
 	struct result r;
-	char *in;
-	size_t len;
 	xmlNode *a;
 	char mid[64];
 
 	TESTUTIL_NEED_CORPUS();
-	in = testutil_testdata_file("iti42-register/openhim-mediator-xds/"
-	    "RegisterDocumentSet-bRequest_SOAP.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	m.chunk = 1000;		/* many reads */
-	run(CT_SOAP12 "; charset=UTF-8; action=\"" ACT_ITI42 "\"", in, len,
-	    &m, NULL, &r);
+	/* many reads */
+	run_corpus(CT_SOAP12 "; charset=UTF-8; action=\"" ACT_ITI42 "\"",
+	    "iti42-register/openhim-mediator-xds/"
+	    "RegisterDocumentSet-bRequest_SOAP.xml", 1000, &r);
 	CU_ASSERT_EQUAL(r.rc, XDS_OK);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(r.ct, CT "; action=\"" ACT_ITI42_RSP "\"");
@@ -389,24 +400,17 @@ test_iti42_corpus(void)
 	CU_ASSERT_EQUAL(r.x.http_status, 200);
 	CU_ASSERT_STRING_EQUAL(r.x.reason, "");
 	done(&r);
-	free(in);
 }
 
 static void
 test_iti18_corpus(void)
 {
-	struct mem_io m;
 	struct result r;
-	char *in;
-	size_t len;
 
 	TESTUTIL_NEED_CORPUS();
 	/* NIST sample: wsa:Action without mustUnderstand, no MessageID. */
-	in = testutil_testdata_file("iti18-stored-query/nist-msgvalidator/"
-	    "soap-sq-req.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	run(CT, in, len, &m, NULL, &r);
+	run_corpus(CT, "iti18-stored-query/nist-msgvalidator/"
+	    "soap-sq-req.xml", 0, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "Action"), ACT_ITI18_RSP);
 	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
@@ -415,14 +419,10 @@ test_iti18_corpus(void)
 	CU_ASSERT_STRING_EQUAL(r.x.txn, "ITI-18");
 	CU_ASSERT_STRING_EQUAL(r.x.message_id, "");
 	done(&r);
-	free(in);
 
 	/* openhim sample without wsa:Action: must fault. */
-	in = testutil_testdata_file("iti18-stored-query/openhim-mediator-xds/"
-	    "adhocQueryRequest_wSOAP.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	run(CT, in, len, &m, NULL, &r);
+	run_corpus(CT, "iti18-stored-query/openhim-mediator-xds/"
+	    "adhocQueryRequest_wSOAP.xml", 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "wsa:MessageAddressingHeaderRequired",
 	    "", "wsa:Action header is required");
 	CU_ASSERT_STRING_EQUAL(hdr(&r, NS_WSA, "RelatesTo"),
@@ -430,48 +430,32 @@ test_iti18_corpus(void)
 	CU_ASSERT_STRING_EQUAL(r.x.message_id,
 	    "urn:uuid:44657c95-9a4a-420e-bb62-93a773e8a5f1");
 	done(&r);
-	free(in);
 }
 
 static void
 test_negative_corpus(void)
 {
-	struct mem_io m;
 	struct result r;
-	char *in;
-	size_t len;
 
 	TESTUTIL_NEED_CORPUS();
-	in = testutil_testdata_file("negative/iti41-provide-register/"
-	    "nist-msgvalidator/soap-noaction-pnr.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	run(CT, in, len, &m, NULL, &r);
+	run_corpus(CT, "negative/iti41-provide-register/nist-msgvalidator/"
+	    "soap-noaction-pnr.xml", 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "wsa:MessageAddressingHeaderRequired",
 	    "", "wsa:Action header is required");
 	CU_ASSERT_STRING_EQUAL(detail(&r, "ProblemHeaderQName"), "wsa:Action");
 	CU_ASSERT_STRING_EQUAL(r.x.txn, "HTTP");
 	done(&r);
-	free(in);
 
-	in = testutil_testdata_file("negative/iti41-provide-register/"
-	    "nist-msgvalidator/soap-pnr-soap-order.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	run(CT, in, len, &m, NULL, &r);
+	run_corpus(CT, "negative/iti41-provide-register/nist-msgvalidator/"
+	    "soap-pnr-soap-order.xml", 0, &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
 	    "soap:Header after soap:Body");
 	done(&r);
-	free(in);
 
-	in = testutil_testdata_file("negative/soap/nist-msgvalidator/"
-	    "xml-parse-error.xml", &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
-	memset(&m, 0, sizeof m);
-	run(CT, in, len, &m, NULL, &r);
+	run_corpus(CT, "negative/soap/nist-msgvalidator/xml-parse-error.xml", 0,
+	    &r);
 	expect_fault(&r, 400, "soap:Sender", "", "", "~XML not well-formed");
 	done(&r);
-	free(in);
 }
 
 static void
@@ -992,6 +976,20 @@ test_mtom(void)
 	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
 }
 
+/* The MTOM request in (len bytes) is refused with 400 and text (as
+ * expect_fault); no spool file is left. */
+static void
+mtom_refused(const char *in, size_t len, const char *text)
+{
+	struct mem_io m;
+	struct result r;
+
+	run_mtom(MTOM_CT, in, len, &m, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", text);
+	done(&r);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
+}
+
 static void
 test_mtom_faults(void)
 {
@@ -1007,24 +1005,12 @@ test_mtom_faults(void)
 	struct mem_io m;
 	struct result r;
 
-	run_mtom(MTOM_CT, dangling, sizeof dangling - 1, &m, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
+	mtom_refused(dangling, sizeof dangling - 1,
 	    "xop:Include href cid:nope@test names no MIME part of the request");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-
-	run_mtom(MTOM_CT, iti42, sizeof iti42 - 1, &m, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
+	mtom_refused(iti42, sizeof iti42 - 1,
 	    "ITI-42 (" ACT_ITI42 ") requires simple SOAP (application/soap+xml);"
 	    " the request was MTOM/XOP (multipart/related)");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-
-	run_mtom(MTOM_CT, trunc, sizeof trunc - 1, &m, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
-	    "~malformed MTOM/XOP request");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
+	mtom_refused(trunc, sizeof trunc - 1, "~malformed MTOM/XOP request");
 
 	/* MTOM request without parts: still an MTOM response. */
 	run_mtom(MTOM_CT, noatt, sizeof noatt - 1, &m, &r);
@@ -1329,6 +1315,23 @@ test_push_divert(void)
 	}
 }
 
+/* xml_push over in with dv (1000-byte chunks, max_xml 400): the bytes of
+ * diverted text collected into text, or -1 when the parse failed. */
+static long
+diverted_len(const char *in, size_t n, const struct xml_divert *dv,
+    struct buf *text)
+{
+	char err[256];
+	xmlDoc *d;
+	int st, ok;
+
+	buf_reset(text);
+	d = testxml_push(in, n, 1000, 400, dv, &st, err, sizeof err);
+	ok = st == XDS_OK && d != NULL;
+	xmlFreeDoc(d);
+	return ok ? (long)text->b_len : -1;
+}
+
 static void
 test_push_divert_errors(void)
 {
@@ -1366,22 +1369,12 @@ test_push_divert_errors(void)
 	n += 8000;
 	n += (size_t)str_fmt(big + n, sizeof big - n,
 	    "</xdsb:Document></xdsb:P>");
-	buf_reset(&t.text);
-	d = testxml_push(big, n, 1000, 400, &dv, &st, err, sizeof err);
-	CU_ASSERT_EQUAL(st, XDS_OK);
-	CU_ASSERT_PTR_NOT_NULL(d);
-	CU_ASSERT_EQUAL(t.text.b_len, 8000);
-	xmlFreeDoc(d);
+	CU_ASSERT_EQUAL(diverted_len(big, n, &dv, &t.text), 8000);
 	/* CR LF every 8 bytes: 1000 CRs the parser drops still count as
 	 * diverted input, not as envelope */
 	for (i = 0; i < 1000; i++)
 		memcpy(big + h + i * 8, "AAAAAA\r\n", 8);
-	buf_reset(&t.text);
-	d = testxml_push(big, n, 1000, 400, &dv, &st, err, sizeof err);
-	CU_ASSERT_EQUAL(st, XDS_OK);
-	CU_ASSERT_PTR_NOT_NULL(d);
-	CU_ASSERT_EQUAL(t.text.b_len, 7000);
-	xmlFreeDoc(d);
+	CU_ASSERT_EQUAL(diverted_len(big, n, &dv, &t.text), 7000);
 	n = (size_t)str_fmt(big, sizeof big, "<x>");
 	memset(big + n, 'A', 500);
 	n += 500;
@@ -1629,11 +1622,26 @@ test_inline(void)
 	free(big);
 }
 
+/* The MTOM request in b (freed) through the inline endpoint, with the
+ * limits max_env and max_att, is refused with status and text (as
+ * expect_fault); no spool file is left. */
+static void
+inline_refused(struct buf *b, size_t max_env, long long max_att, int status,
+    const char *text)
+{
+	struct result r;
+
+	run_inline(b, 100, max_env, max_att, &r);
+	expect_fault(&r, status, "soap:Sender", "", "", text);
+	done(&r);
+	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
+	buf_free(b);
+}
+
 static void
 test_inline_faults(void)
 {
 	struct buf b, docs;
-	struct result r;
 	size_t i;
 
 	/* an inline document over max_attachment: 413 */
@@ -1643,12 +1651,8 @@ test_inline_faults(void)
 		CU_ASSERT_EQUAL(buf_adds(&docs, "QUJD"), XDS_OK);
 	CU_ASSERT_EQUAL(buf_adds(&docs, "</b:Document>"), XDS_OK);
 	inline_req(&b, buf_str(&docs));
-	run_inline(&b, 100, 0, 2000, &r);
-	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
-	    "inline document d9 larger than 2000 bytes");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 0, 2000, 413, "MTOM request too large: inline "
+	    "document d9 larger than 2000 bytes");
 	buf_free(&docs);
 
 	/* what is not inline still counts against max_envelope */
@@ -1658,23 +1662,14 @@ test_inline_faults(void)
 	for (i = 0; i < 500; i++)
 		CU_ASSERT_EQUAL(buf_adds(&docs, "<!-- filler -->"), XDS_OK);
 	inline_req(&b, buf_str(&docs));
-	run_inline(&b, 100, 4096, 0, &r);
-	expect_fault(&r, 413, "soap:Sender", "", "", "MTOM request too large: "
-	    "SOAP envelope larger than 4096 bytes (inline documents not "
-	    "counted)");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 4096, 0, 413, "MTOM request too large: SOAP "
+	    "envelope larger than 4096 bytes (inline documents not counted)");
 	buf_free(&docs);
 
 	/* an element inside an inline document */
 	inline_req(&b, "<b:Document id=\"d1\">QUJD<x/>QUJD</b:Document>");
-	run_inline(&b, 100, 0, 0, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "", "element x inside "
-	    "Document, whose content must be text (base64)");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 0, 0, 400, "element x inside Document, whose "
+	    "content must be text (base64)");
 
 	/* the parser's own errors keep their texts */
 	buf_init(&b, 1 << 20);
@@ -1682,38 +1677,21 @@ test_inline_faults(void)
 	    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
 	    ENV_HEAD PNR_OPEN "<b:Document id=\"d1\">&e;</b:Document>"
 	    PNR_CLOSE ENV_TAIL PART_END), XDS_OK);
-	run_inline(&b, 100, 0, 0, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
+	inline_refused(&b, 0, 0, 400,
 	    "DOCTYPE is not allowed in a SOAP message");
-	done(&r);
-	buf_free(&b);
 	inline_req(&b, "<b:Document id=\"d1\">QUJD</b:Documen>");
-	run_inline(&b, 100, 0, 0, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
-	    "~XML not well-formed (line 1)");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 0, 0, 400, "~XML not well-formed (line 1)");
 
 	/* an unfinished inline document at the end of the body */
 	buf_init(&b, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT ENV_HEAD PNR_OPEN
 	    "<b:Document id=\"d1\">QUJD" PART_END), XDS_OK);
-	run_inline(&b, 100, 0, 0, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "",
-	    "~XML not well-formed");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 0, 0, 400, "~XML not well-formed");
 
 	/* an empty root part */
 	buf_init(&b, 1 << 20);
 	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT PART_DOC PART_END), XDS_OK);
-	run_inline(&b, 100, 0, 0, &r);
-	expect_fault(&r, 400, "soap:Sender", "", "", "MTOM root part is empty");
-	done(&r);
-	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
-	buf_free(&b);
+	inline_refused(&b, 0, 0, 400, "MTOM root part is empty");
 }
 
 static const struct cutest tests[] = {
