@@ -186,7 +186,7 @@ test_fileio_mkdir(void)
 	mkdir_ok(fileio_mkdir_p, dir, "c/d/e/f/", "c/d/e/f", 0700);
 	/* through a file: the level that fails is named */
 	str_fmt(q, sizeof q, "%s/file", dir);
-	CU_ASSERT_EQUAL_FATAL(testutil_write_file(q, "x", 1), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(q, "x"), 0);
 	mkdir_fails(fileio_mkdir_p, dir, "file/g");
 	mkdir_fails(fileio_mkdir, dir, "file/g");
 	/* bounds */
@@ -217,7 +217,7 @@ test_fileio_fsync(void)
 
 	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("base", dir, sizeof dir), 0);
 	str_fmt(p, sizeof p, "%s/f", dir);
-	CU_ASSERT_EQUAL_FATAL(testutil_write_file(p, "data", 4), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(p, "data"), 0);
 	CU_ASSERT_EQUAL(fileio_fsync(p, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(fileio_fsync_dir(dir, err, sizeof err), XDS_OK);
 	/* a file is not a directory */
@@ -244,12 +244,12 @@ test_fileio_commit(void)
 	/* tmp -> dst, without and with group commit; dst replaced */
 	str_fmt(tmp, sizeof tmp, "%s/tmp1", dir);
 	str_fmt(dst, sizeof dst, "%s/one", dir);
-	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "first", 5), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(tmp, "first"), 0);
 	CU_ASSERT_EQUAL(fileio_commit(NULL, tmp, dst, err, sizeof err),
 	    XDS_OK);
 	CU_ASSERT(has_text(dst, "first"));
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
-	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "second", 6), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(tmp, "second"), 0);
 	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err), XDS_OK);
 	CU_ASSERT(has_text(dst, "second"));
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
@@ -260,7 +260,7 @@ test_fileio_commit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, tmp));
 	CU_ASSERT(has_text(dst, "second"));
 	/* rename fails (no such directory): the file stays at tmp */
-	CU_ASSERT_EQUAL_FATAL(testutil_write_file(tmp, "third", 5), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(tmp, "third"), 0);
 	str_fmt(dst, sizeof dst, "%s/none/one", dir);
 	err[0] = '\0';
 	CU_ASSERT_EQUAL(fileio_commit(ds, tmp, dst, err, sizeof err),
@@ -314,8 +314,8 @@ test_fileio_dirsync(void)
 		c[i].st = XDS_ERR;
 		str_fmt(c[i].tmp, sizeof c[i].tmp, "%s/t%d", dir, i);
 		str_fmt(c[i].dst, sizeof c[i].dst, "%s/f%d", sub, i);
-		CU_ASSERT_EQUAL_FATAL(testutil_write_file(c[i].tmp, c[i].dst,
-		    strlen(c[i].dst)), 0);
+		CU_ASSERT_EQUAL_FATAL(testutil_write_text(c[i].tmp, c[i].dst),
+		    0);
 	}
 	for (i = 0; i < FILEIO_THREADS; i++)
 		started[i] = pthread_create(&t[i], NULL, committer_main,

@@ -16,7 +16,6 @@ test_conf(void)
 {
 	struct conf c;
 	char err[256];
-	FILE *fp;
 	const char *path = "test_conf.conf";
 
 	conf_defaults(&c);
@@ -32,17 +31,15 @@ test_conf(void)
 	CU_ASSERT_EQUAL(conf_set_kv(&c, "http.tls=yes", err, sizeof err), 0);
 	CU_ASSERT_EQUAL(conf_check(&c, err, sizeof err), -1);
 
-	fp = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	fputs("# test\n[node]\nstate_dir = /tmp/x\n[http]\nmax_head = 32k\n", fp);
-	fclose(fp);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(path,
+	    "# test\n[node]\nstate_dir = /tmp/x\n"
+	    "[http]\nmax_head = 32k\n"), 0);
 	conf_defaults(&c);
 	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(c.node_state_dir, "/tmp/x");
 	CU_ASSERT_EQUAL(c.http_max_head, 32768);
-	fp = fopen(path, "w");
-	fputs("[http]\nbogus = 1\n", fp);
-	fclose(fp);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(path, "[http]\nbogus = 1\n"),
+	    0);
 	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
 	remove(path);
@@ -158,13 +155,10 @@ test_conf_file_line(void)
 	const char *path = "test_conf_line.conf";
 	struct conf c;
 	char err[512];
-	FILE *fp;
 
-	fp = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	fputs("[node]\nstate_dir = /tmp/x\n\n[dicom]\n"
-	    "class_code = IMAGES\n", fp);
-	fclose(fp);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(path,
+	    "[node]\nstate_dir = /tmp/x\n\n[dicom]\n"
+	    "class_code = IMAGES\n"), 0);
 	conf_defaults(&c);
 	CU_ASSERT_EQUAL(conf_load_file(&c, path, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "test_conf_line.conf:5: "

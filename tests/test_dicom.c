@@ -43,14 +43,11 @@ gen(const char *name, const char *dump)
 {
 	static char out[512];
 	char in[512], cmd[2048];
-	FILE *fp;
 
 	snprintf(in, sizeof in, "%s/%s.dump", workdir, name);
 	snprintf(out, sizeof out, "%s/%s.dcm", workdir, name);
-	if ((fp = fopen(in, "w")) == NULL)
+	if (testutil_write_text(in, dump) != 0)
 		return NULL;
-	fputs(dump, fp);
-	fclose(fp);
 	snprintf(cmd, sizeof cmd, "%s --write-xfer-little '%s' '%s' 2>/dev/null",
 	    dump2dcm, in, out);
 	return system(cmd) == 0 ? out : NULL;
@@ -115,9 +112,8 @@ static void
 test_parse_errors(void)
 {
 	struct dcmshim_info in;
-	char err[256], buf[4096];
+	char err[256], buf[4096], *f;
 	const char *p;
-	FILE *fp;
 	size_t n;
 
 	/* missing SOPInstanceUID */
@@ -134,11 +130,10 @@ test_parse_errors(void)
 	/* truncated in the middle of an element */
 	p = gen("trunc", HEAD);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	fp = fopen(p, "rb");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	n = fread(buf, 1, sizeof buf, fp);
-	fclose(fp);
-	CU_ASSERT_TRUE_FATAL(n > 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = testutil_read_file(p, &n));
+	CU_ASSERT_TRUE_FATAL(n > 200 && n <= sizeof buf);
+	memcpy(buf, f, n);
+	free(f);
 	CU_ASSERT_EQUAL(dcmshim_parse_mem(buf, n, &in, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(in.series_uid, "1.2.3.1");
 	CU_ASSERT_NOT_EQUAL(dcmshim_parse_mem(buf, n - 3, &in, err, sizeof err),
@@ -1260,7 +1255,6 @@ test_transcode_deflate_bomb(void)
 {
 	char py[512], small[512], big[512], out[512], cmd[2200], err[256];
 	struct dcmshim_info in;
-	FILE *fp;
 
 	if (system("python3 -c 'import zlib' >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "python3 with zlib absent: skipped\n");
@@ -1270,10 +1264,7 @@ test_transcode_deflate_bomb(void)
 	snprintf(small, sizeof small, "%s/bomb-small.dcm", workdir);
 	snprintf(big, sizeof big, "%s/bomb-big.dcm", workdir);
 	snprintf(out, sizeof out, "%s/bomb-out.dcm", workdir);
-	fp = fopen(py, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	fputs(bomb_py, fp);
-	CU_ASSERT_EQUAL_FATAL(fclose(fp), 0);
+	CU_ASSERT_EQUAL_FATAL(testutil_write_text(py, bomb_py), 0);
 	snprintf(cmd, sizeof cmd, "python3 '%s' '%s' 2 && python3 '%s' '%s' "
 	    "1100", py, small, py, big);
 	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);

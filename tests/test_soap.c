@@ -104,7 +104,6 @@ h_mtom(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply)
 {
 	char path[512];
-	FILE *fp;
 
 	(void)actor;
 	(void)x;
@@ -121,10 +120,8 @@ h_mtom(void *actor, struct xact *x, const struct soap_request *req,
 	if (req->natt == 0)
 		return 0;
 	str_fmt(path, sizeof path, "%s/reply-part", spool);
-	if ((fp = fopen(path, "wb")) == NULL)
+	if (testutil_write_text(path, "reply-bytes") != 0)
 		return -1;
-	fputs("reply-bytes", fp);
-	fclose(fp);
 	if ((reply->att = calloc(1, sizeof *reply->att)) == NULL)
 		return -1;
 	reply->natt = 1;
@@ -1432,8 +1429,8 @@ h_inline(void *actor, struct xact *x, const struct soap_request *req,
 {
 	xmlNode *d, *c;
 	const char *h;
-	FILE *fp;
-	size_t i;
+	size_t i, n;
+	char *f;
 
 	(void)actor;
 	(void)x;
@@ -1441,10 +1438,10 @@ h_inline(void *actor, struct xact *x, const struct soap_request *req,
 	inl.natt = req->natt;
 	for (i = 0; i < req->natt && i < 4; i++) {
 		inl.att[i] = req->att[i];
-		if ((fp = fopen(req->att[i].path, "rb")) != NULL) {
-			(void)fread(inl.content[i], 1,
-			    sizeof inl.content[i] - 1, fp);
-			fclose(fp);
+		if ((f = testutil_read_file(req->att[i].path, &n)) != NULL) {
+			memcpy(inl.content[i], f, n < sizeof inl.content[i] ?
+			    n : sizeof inl.content[i] - 1);
+			free(f);
 		}
 	}
 	for (d = xml_first_elem(req->body); d != NULL; d = xml_next_elem(d)) {

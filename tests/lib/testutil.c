@@ -187,6 +187,12 @@ testutil_write_file(const char *path, const void *p, size_t n)
 	return fclose(fp) == 0 && ok ? 0 : -1;
 }
 
+int
+testutil_write_text(const char *path, const char *text)
+{
+	return testutil_write_file(path, text, strlen(text));
+}
+
 char *
 testutil_srcdir_file(const char *rel, size_t *len)
 {

@@ -59,8 +59,10 @@ int	testutil_count_files(const char *dir, int recurse);
 /* The whole file, NUL-terminated (malloc'd; *len without the NUL), or
  * NULL (errno set).  len may be NULL. */
 char	*testutil_read_file(const char *path, size_t *len);
-/* path made (or truncated) to hold the n bytes at p: 0, or -1. */
+/* path made (or truncated) to hold the n bytes at p, or the string
+ * text: 0, or -1. */
 int	testutil_write_file(const char *path, const void *p, size_t n);
+int	testutil_write_text(const char *path, const char *text);
 /* testutil_read_file() of $top_srcdir/rel (the build directory when
  * top_srcdir is unset): a file of the source tree. */
 char	*testutil_srcdir_file(const char *rel, size_t *len);
