@@ -33,7 +33,6 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "repo"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import xdsmsg as m  # noqa: E402
 import xdstest  # noqa: E402

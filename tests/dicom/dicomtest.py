@@ -1,7 +1,7 @@
 """The shared harness of the DICOM bridge's Python tests
 (tests/dicom/test_*.py, tests/nist/replay_rad69.py).  Standard library
-only, plus tests/repo/xdsmsg.py (SOAP/MTOM building and parsing), which it
-puts on sys.path.  A script imports it with its own directory on sys.path
+only, plus tests/lib (xdstest.py, and xdsmsg.py for SOAP/MTOM building and
+parsing), which it puts on sys.path.  A script imports it with its own directory on sys.path
 (tests/nist adds ../dicom).  What stays in a test is what only that test
 checks; what is here is mechanics, and none of it decides a verdict.
 
@@ -33,6 +33,9 @@ Processes (the common ones from tests/lib/xdstest.py)
     start_bridge(xdsd, work, extra)  a started Xdsd with the bridge, no publication
     studies(xdsctl, state)    `xdsctl --json dicom studies` as {study: row}
     wait_study(xdsctl, state, study, pred, timeout)  the row once pred(row)
+    wait_published(xdsctl, state, study, not_uid, unique_id, timeout)
+                              the row once published (with unique_id, not
+                              with not_uid)
     publish(xdsctl, state, study, json)  `xdsctl dicom publish study` run
 DICOM files (dcmtk)
     meta_split(data, strict)  (transfer syntax, dataset bytes) of a Part 10 file
@@ -68,7 +71,6 @@ import struct
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "repo"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg  # noqa: E402
 import xdstest  # noqa: E402
@@ -201,6 +203,14 @@ def wait_study(xdsctl, state, study, pred, timeout=20):
         s = studies(xdsctl, state).get(study)
         return s if s and pred(s) else None
     return wait_for(row, timeout)
+
+
+def wait_published(xdsctl, state, study, not_uid=None, unique_id=None, timeout=DEADLINE):
+    """The study's row once it is published with a manifest uniqueId:
+    unique_id when given, and other than not_uid; None after timeout s."""
+    return wait_study(xdsctl, state, study, lambda s: s["state"] == "published" and s["unique_id"]
+                      and s["unique_id"] != not_uid and unique_id in (None, s["unique_id"]),
+                      timeout)
 
 
 def publish(xdsctl, state, study, as_json=False):

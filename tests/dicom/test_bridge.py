@@ -12,9 +12,9 @@ rebuilt from the stored files after a crash."""
 import json, os, re, sqlite3, struct, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dicomtest import (DEADLINE, REPO_UID, TESTDATA as TD, Xdsd, bsn_instance, check, dump2dcm,  # noqa: E402
+from dicomtest import (REPO_UID, TESTDATA as TD, Xdsd, bsn_instance, check, dump2dcm,  # noqa: E402
                        find_documents, finish, meta_split, publish, rad69, rad69_body, reserve_port,
-                       stop_nodes, storescu, wait_port, wait_study)
+                       stop_nodes, storescu, wait_port)
 import dicomtest  # noqa: E402
 import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
@@ -28,10 +28,9 @@ XOPT = {"1.2.840.10008.1.2": "-xi", "1.2.840.10008.1.2.1": "-xe", "1.2.840.10008
 def studies(state):
     return dicomtest.studies(args.xdsctl, state)
 
-def wait_published(state, study, prev, timeout=DEADLINE):
+def wait_published(state, study, prev):
     """The study row once published with a uniqueId other than prev."""
-    return wait_study(args.xdsctl, state, study,
-                      lambda s: s["state"] == "published" and s["unique_id"] not in (None, prev), timeout)
+    return dicomtest.wait_published(args.xdsctl, state, study, not_uid=prev)
 
 def stored_instances(state):
     """[(study, series, sop, transfer syntax, path)] in the bridge's store."""

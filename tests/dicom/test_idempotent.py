@@ -24,7 +24,7 @@ import sys, tempfile, threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (BSN, EI_SS_UNIQUEID, SQ_FINDSS, Xdsd, bsn_instance, check, finish,  # noqa: E402
                        find_documents, objects, publish, registry_query, statuses, stop_nodes, storescu,
-                       wait_for, wait_study)
+                       wait_for)
 import dicomtest  # noqa: E402
 import xdsmsg  # noqa: E402  (on sys.path by dicomtest)
 
@@ -51,9 +51,8 @@ def studies(state):
     return dicomtest.studies(args.xdsctl, state)
 
 
-def wait_published(state, unique_id=None, not_uid=None, timeout=20):
-    return wait_study(args.xdsctl, state, STUDY, lambda s: s["state"] == "published" and s["unique_id"] and
-                      (unique_id is None or s["unique_id"] == unique_id) and s["unique_id"] != not_uid, timeout)
+def wait_published(state, unique_id=None, not_uid=None):
+    return dicomtest.wait_published(args.xdsctl, state, STUDY, not_uid, unique_id)
 
 
 def instance(gen, i):

@@ -17,7 +17,7 @@ import os, re, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (BSN, Xdsd, bsn_instance, check, finish, publish, stop_nodes,  # noqa: E402
-                       storescu, wait_study, wait_until)
+                       storescu, wait_until)
 import dicomtest  # noqa: E402
 
 args = dicomtest.arguments()
@@ -38,9 +38,8 @@ def slot_values(xml, name):
 def studies(state):
     return dicomtest.studies(args.xdsctl, state)
 
-def wait_state(state, want, prev=None, timeout=20):
-    return wait_study(args.xdsctl, state, STUDY, lambda s: s["state"] == want and
-                      (want != "published" or s["unique_id"] not in (None, prev)), timeout)
+def wait_published(state, prev=None, timeout=20):
+    return dicomtest.wait_published(args.xdsctl, state, STUDY, not_uid=prev, timeout=timeout)
 
 def instance(gen, i):
     """A Part 10 file of the study: BSN in OtherPatientIDsSequence, the
@@ -71,7 +70,7 @@ def scenario(work, pki, retry_wait):
         check(b.start(), tag + "node B (DICOM bridge, no repository) started")
         r = storescu(dport, [instance(gen, i) for i in range(3)])
         check(r.returncode == 0, tag + "3 instances stored into B (%s)" % r.stderr.strip()[-200:])
-        first = wait_state(b.state, "published")
+        first = wait_published(b.state)
         check(first is not None, tag + "B published the study to A (%s)" % (first,))
         docs = find_documents(a, pki)
         ent = [d for d in docs.values() if first and d["unique_id"] == first["unique_id"]]
@@ -117,8 +116,8 @@ def scenario(work, pki, retry_wait):
         if not retry_wait:
             r = publish(args.xdsctl, b.state, STUDY)
             check(r.returncode == 0, tag + "xdsctl dicom publish (%s)" % r.stderr.strip())
-        second = wait_state(b.state, "published", first["unique_id"] if first else None,
-                            timeout=45 if retry_wait else 15)
+        second = wait_published(b.state, first["unique_id"] if first else None,
+                                timeout=45 if retry_wait else 15)
         check(second is not None and second["instances"] == 4,
               tag + "published once A is back (%s)" % ("scheduler retry" if retry_wait else "xdsctl dicom publish")
               + " (%s)" % (second,))

@@ -55,7 +55,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "dicom"))
-import dicomtest  # noqa: E402  (puts tests/repo on sys.path too)
+import dicomtest  # noqa: E402  (puts tests/lib on sys.path too)
 import replay as R  # noqa: E402  (verdicts, the node, the corpus lists)
 from replay import HarnessError  # noqa: E402
 

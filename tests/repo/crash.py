@@ -23,9 +23,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import xdsmsg as m  # noqa: E402
 from test_repository import Node, REPO_ID  # noqa: E402
-from xdstest import wait_until  # noqa: E402  (test_repository put tests/lib on sys.path)
+import xdsmsg as m  # noqa: E402  (test_repository put tests/lib on sys.path)
+from xdstest import wait_until  # noqa: E402
 
 SHARED = [os.urandom(4096) for _ in range(3)]
 

@@ -25,8 +25,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import xdsmsg as m  # noqa: E402
 from test_repository import Node, REPO_ID, Run, check, command_line  # noqa: E402
+import xdsmsg as m  # noqa: E402  (test_repository put tests/lib on sys.path)
 
 MIB = 1024 * 1024
 CHUNK = 57 * 18396          # whole base64 lines, a multiple of 3

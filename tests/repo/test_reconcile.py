@@ -21,9 +21,9 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import xdsmsg as m  # noqa: E402
 from test_repository import Node, blobs, check, command_line, finish  # noqa: E402
-from xdstest import reserve_port, wait_until  # noqa: E402  (test_repository put tests/lib on sys.path)
+import xdsmsg as m  # noqa: E402  (test_repository put tests/lib on sys.path)
+from xdstest import reserve_port, wait_until  # noqa: E402
 
 REPO_ID = "1.3.6.1.4.1.21367.13.71.1"
 ACT_ITI42 = "urn:ihe:iti:2007:RegisterDocumentSet-b"

@@ -1,13 +1,16 @@
 """Build ITI-41 / ITI-43 messages (MTOM/XOP) and read the answers.
 
-Python 3 standard library only; shared by test_repository.py and crash.py.
+Python 3 standard library only; shared by the repository and DICOM tests
+and bench/bench_repo.py, which put tests/lib on sys.path (and with it
+xdstest, whose HTTP client posts here).
 """
 import base64
 import hashlib
-import http.client
 import random
 import re
 import uuid
+
+import xdstest
 
 NS_RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0"
 ACT_ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
@@ -154,13 +157,10 @@ def retrieve_body(reqs):
 
 
 def post(port, path, ctype, body, timeout=60):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        c.request("POST", path, body=body, headers={"Content-Type": ctype})
-        r = c.getresponse()
-        return r.status, r.getheader("Content-Type") or "", r.read()
-    finally:
-        c.close()
+    """(HTTP status, Content-Type, body) of a POST to 127.0.0.1:port."""
+    st, headers, rb = xdstest.request(port, "POST", path, body, {"Content-Type": ctype},
+                                      timeout=timeout)
+    return st, headers.get("content-type", ""), rb
 
 
 def split_mtom(ctype, body):
