@@ -116,20 +116,28 @@ def envelope(action, body):
             '</s:Header><s:Body>%s</s:Body></s:Envelope>' % (action, urn(), body))
 
 
-def mtom(action, body_xml, parts):
-    """parts: list of (cid, bytes).  Returns (content_type, body bytes)."""
+def mtom_package(env, parts, action):
+    """(Content-Type, body bytes) of an MTOM/XOP message: the SOAP envelope
+    env (bytes) as the root part, then one part per (cid, content type,
+    bytes) of parts."""
     b = "MIMEBoundary_%s" % uuid.uuid4().hex
     out = [b"--" + b.encode() + b"\r\nContent-Type: application/xop+xml; charset=UTF-8; "
            b"type=\"application/soap+xml\"\r\nContent-Transfer-Encoding: binary\r\n"
-           b"Content-ID: <root.message@xdsnode.test>\r\n\r\n" + envelope(action, body_xml).encode() + b"\r\n"]
-    for cid, data in parts:
-        out.append(b"--" + b.encode() + b"\r\nContent-Type: application/octet-stream\r\n"
-                   b"Content-Transfer-Encoding: binary\r\nContent-ID: <" + cid.encode() + b">\r\n\r\n"
-                   + data + b"\r\n")
+           b"Content-ID: <root.message@xdsnode.test>\r\n\r\n" + env + b"\r\n"]
+    for cid, ctype, data in parts:
+        out.append(b"--" + b.encode() + ("\r\nContent-Type: %s\r\nContent-Transfer-Encoding: "
+                   "binary\r\nContent-ID: <%s>\r\n\r\n" % (ctype, cid)).encode() + data + b"\r\n")
     out.append(b"--" + b.encode() + b"--\r\n")
     ct = ('multipart/related; boundary="%s"; type="application/xop+xml"; '
           'start="<root.message@xdsnode.test>"; start-info="application/soap+xml"; action="%s"' % (b, action))
     return ct, b"".join(out)
+
+
+def mtom(action, body_xml, parts):
+    """parts: list of (cid, bytes), sent as application/octet-stream, after
+    body_xml in an envelope().  Returns (content_type, body bytes)."""
+    return mtom_package(envelope(action, body_xml).encode(),
+                        [(cid, "application/octet-stream", data) for cid, data in parts], action)
 
 
 def pnr_body(sor, docs):
@@ -163,26 +171,37 @@ def post(port, path, ctype, body, timeout=60):
     return st, headers.get("content-type", ""), rb
 
 
-def split_mtom(ctype, body):
-    """(root xml text, {cid: bytes}) of an MTOM answer; plain SOAP: (text, {})."""
-    m = re.search(r'boundary="?([^";]+)"?', ctype)
-    if not ctype.lower().startswith("multipart/related") or not m:
-        return body.decode("utf-8", "replace"), {}
-    delim = b"--" + m.group(1).encode()
-    parts = body.split(delim)[1:]
-    root, att = None, {}
-    for p in parts:
+def mime_parts(ctype, body):
+    """[(head, data)] (bytes) of the parts of a multipart/related body, in
+    order; None when ctype is no multipart/related with a boundary."""
+    m = re.search(r'boundary="?([^";]+)"?', ctype or "")
+    if not (ctype or "").lower().startswith("multipart/related") or not m:
+        return None
+    out = []
+    for p in body.split(b"--" + m.group(1).encode())[1:]:
         if p.startswith(b"--"):
             break
-        head, _, data = p.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        p = p.lstrip(b"\r\n")
+        head, sep, data = p.partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, data = p.partition(b"\n\n")
         if data.endswith(b"\r\n"):
             data = data[:-2]
+        out.append((head, data))
+    return out
+
+
+def split_mtom(ctype, body):
+    """(root xml text, {cid: bytes}) of an MTOM answer; plain SOAP: (text, {})."""
+    parts = mime_parts(ctype, body)
+    if parts is None:
+        return body.decode("utf-8", "replace"), {}
+    att = {}
+    for head, data in parts[1:]:
         cid = re.search(rb"Content-ID:\s*<([^>]+)>", head, re.I)
-        if root is None:
-            root = data.decode("utf-8", "replace")
-        elif cid:
+        if cid:
             att[cid.group(1).decode()] = data
-    return root or "", att
+    return (parts[0][1].decode("utf-8", "replace") if parts else ""), att
 
 
 def status_of(xml):

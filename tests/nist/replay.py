@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import convert as C  # noqa: E402
+import xdsmsg  # noqa: E402
 import xdstest  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -143,18 +144,9 @@ class Reply:
 
 def soap_part(ctype, data):
     """The SOAP envelope bytes of a simple or MTOM answer."""
-    if "multipart/related" not in (ctype or "").lower():
-        return data
-    m = re.search(r'boundary="?([^";]+)"?', ctype)
-    if not m:
-        return data
-    parts = data.split(b"--" + m.group(1).encode())
-    for p in parts[1:]:
-        head, sep, body = p.partition(b"\r\n\r\n")
-        if not sep:
-            head, sep, body = p.partition(b"\n\n")
+    for head, body in xdsmsg.mime_parts(ctype, data) or ():
         if b"xml" in head.lower():
-            return body.rstrip(b"\r\n")
+            return body
     return data
 
 

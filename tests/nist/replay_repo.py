@@ -19,12 +19,12 @@ import argparse
 import os
 import re
 import sys
-import uuid
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert as C  # noqa: E402
 import replay as R  # noqa: E402
+import xdsmsg  # noqa: E402  (tests/lib, on sys.path by replay)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY_PATH = "/xds/repository"
@@ -49,57 +49,16 @@ PID_SCHEMES = C.PATIENT_SCHEMES
 UID_SCHEMES = (C.EI_DE_UNIQUEID, C.EI_SS_UNIQUEID, C.EI_FOL_UNIQUEID)
 
 
-# --- MTOM ------------------------------------------------------------------
-
-def mtom_message(envelope, parts, action):
-    """(content type, body bytes): the envelope as the root part, then one
-    part per (cid, content type, bytes)."""
-    b = "MIMEBoundary_%s" % uuid.uuid4().hex
-    out = [b"--", b.encode(), b"\r\nContent-Type: application/xop+xml; "
-           b"charset=UTF-8; type=\"application/soap+xml\"\r\n"
-           b"Content-Transfer-Encoding: binary\r\nContent-ID: <root@xdsnode>"
-           b"\r\n\r\n", envelope]
-    for cid, ctype, data in parts:
-        out += [b"\r\n--", b.encode(), ("\r\nContent-Type: %s\r\n"
-                "Content-Transfer-Encoding: binary\r\nContent-ID: <%s>"
-                "\r\n\r\n" % (ctype, cid)).encode(), data]
-    out += [b"\r\n--", b.encode(), b"--\r\n"]
-    ctype = ('multipart/related; boundary="%s"; type="application/xop+xml"; '
-             'start="<root@xdsnode>"; start-info="application/soap+xml"; '
-             'action="%s"' % (b, action))
-    return ctype, b"".join(out)
-
-
-def mtom_parts(ctype, data):
-    """{Content-ID without <>: bytes} of a multipart/related answer."""
-    m = re.search(r'boundary="?([^";]+)"?', ctype or "")
-    if not m:
-        return {}
-    parts = {}
-    for p in data.split(b"--" + m.group(1).encode())[1:]:
-        if p.startswith(b"--"):
-            break
-        head, sep, body = p.partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        cid = re.search(rb"(?im)^content-id:\s*<?([^>\r\n]+)>?", head)
-        if cid:
-            if body.endswith(b"\r\n"):
-                body = body[:-2]
-            parts[cid.group(1).decode()] = body
-    return parts
-
-
 class RepoClient(R.Client):
     """ITI-41/ITI-43 to /xds/repository over MTOM; keeps the parts."""
 
     def post_mtom(self, action, envelope, parts):
-        ctype, body = mtom_message(envelope, parts, action)
+        ctype, body = xdsmsg.mtom_package(envelope, parts, action)
         return self.post_raw(ctype, body)
 
     def parse(self, status, ctype, data):
         r = R.parse_reply(status, ctype, data)
-        r.parts = mtom_parts(ctype, data)
+        r.parts = xdsmsg.split_mtom(ctype, data)[1]
         if r.kind == "response" and C.local(r.root.tag) == "RetrieveDocumentSetResponse":
             rr = r.root.find("{%s}RegistryResponse" % C.NS_RS)
             if rr is not None:
