@@ -484,29 +484,45 @@ test_finddocs_author_refid(void)
 static void
 test_findss_folders(void)
 {
+	/* a slot or two beside the patient and status of P1, the answer */
+	static const struct {
+		const char	*slot, *value, *slot2, *value2;
+		const char	*want[3];
+	} ss[] = {
+		{ "$XDSSubmissionSetSourceId", "('9.8')", NULL, NULL,
+		    { U(11) } },
+		{ "$XDSSubmissionSetSubmissionTimeFrom", "20041225120000",
+		    "$XDSSubmissionSetSubmissionTimeTo", "20050102",
+		    { U(10) } },
+		{ "$XDSSubmissionSetAuthorPerson", "'%Ford%'", NULL, NULL,
+		    { U(10) } },
+		{ "$XDSSubmissionSetContentType", "('CT1^^CTS')", NULL, NULL,
+		    { U(10) } },
+		{ "$XDSSubmissionSetContentType", "('CT2^^CTS')", NULL, NULL,
+		    { NULL } },
+	}, fol[] = {
+		{ "$XDSFolderCodeList", "('FC1^^FCS')", NULL, NULL, { U(20) } },
+		{ "$XDSFolderCodeList", "('FC1^^FCS')", "$XDSFolderCodeList",
+		    "('FC2^^FCS')", { NULL } },
+		{ "$XDSFolderLastUpdateTimeFrom", "20050102", NULL, NULL,
+		    { NULL } },
+		{ "$XDSFolderLastUpdateTimeFrom", "20050101",
+		    "$XDSFolderLastUpdateTimeTo", "20050102", { U(20) } },
+	};
+	size_t i;
+
 	CU_ASSERT(refs(run(SQ_FINDSUBMISSIONSETS, "ObjectRef", L(
 	    "$XDSSubmissionSetPatientId", QP1,
 	    "$XDSSubmissionSetStatus", APPROVED)), L(U(10), U(11))));
-	CU_ASSERT(refs(FSS("$XDSSubmissionSetSourceId", "('9.8')"), L(U(11))));
-	CU_ASSERT(refs(FSS("$XDSSubmissionSetSubmissionTimeFrom",
-	    "20041225120000", "$XDSSubmissionSetSubmissionTimeTo", "20050102"),
-	    L(U(10))));
-	CU_ASSERT(refs(FSS("$XDSSubmissionSetAuthorPerson", "'%Ford%'"),
-	    L(U(10))));
-	CU_ASSERT(refs(FSS("$XDSSubmissionSetContentType", "('CT1^^CTS')"),
-	    L(U(10))));
-	CU_ASSERT(refs(FSS("$XDSSubmissionSetContentType", "('CT2^^CTS')"),
-	    NONE));
-
+	for (i = 0; i < NELEM(ss); i++)
+		CU_ASSERT(refs(FSS(ss[i].slot, ss[i].value, ss[i].slot2,
+		    ss[i].value2), ss[i].want));
 	CU_ASSERT(refs(run(SQ_FINDFOLDERS, "ObjectRef", L(
 	    "$XDSFolderPatientId", QP1, "$XDSFolderStatus", APPROVED)),
 	    L(U(20))));
-	CU_ASSERT(refs(FFOL("$XDSFolderCodeList", "('FC1^^FCS')"), L(U(20))));
-	CU_ASSERT(refs(FFOL("$XDSFolderCodeList", "('FC1^^FCS')",
-	    "$XDSFolderCodeList", "('FC2^^FCS')"), NONE));
-	CU_ASSERT(refs(FFOL("$XDSFolderLastUpdateTimeFrom", "20050102"), NONE));
-	CU_ASSERT(refs(FFOL("$XDSFolderLastUpdateTimeFrom", "20050101",
-	    "$XDSFolderLastUpdateTimeTo", "20050102"), L(U(20))));
+	for (i = 0; i < NELEM(fol); i++)
+		CU_ASSERT(refs(FFOL(fol[i].slot, fol[i].value, fol[i].slot2,
+		    fol[i].value2), fol[i].want));
 }
 
 static void
