@@ -12,7 +12,7 @@ checks they are stored: a time is not a test's business).
 
 usage: python3 bench/bench_dicom.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
 """
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
 import xdstest  # noqa: E402
