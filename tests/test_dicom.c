@@ -1309,6 +1309,9 @@ tc_thread(void *arg)
 		j->rc = dcmshim_transcode(j->src, j->ts, j->out, err,
 		    sizeof err);
 	}
+	if (j->rc != 0)
+		fprintf(stderr, "\n  transcode %s -> %s: %s ", j->src, j->ts,
+		    err);
 	return NULL;
 }
 
@@ -1331,9 +1334,12 @@ test_transcode_threads(void)
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, tc_thread,
 		    &job[i]), 0);
 	}
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 8; i++)
 		pthread_join(th[i], NULL);
+	for (i = 0; i < 8; i++) {
 		CU_ASSERT_EQUAL(job[i].rc, 0);
+		if (job[i].rc != 0)
+			continue;
 		check_ts(job[i].out, job[i].ts, i % 2 ?
 		    "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322" :
 		    "1.3.46.670589.11.4140.9.1238909502827899400701.16.2.1.1."
