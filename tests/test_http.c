@@ -1065,6 +1065,38 @@ held_release(struct bg_req *b)
 	CU_ASSERT_EQUAL(b->r.status, 200);
 }
 
+/* Until the server holds n connections waiting for a worker, or has
+ * handed taken of them to workers (-1: either). */
+struct srv_event {
+	struct http_server	*s;
+	long long		 waiting, taken;
+};
+
+static int
+srv_event_seen(void *arg)
+{
+	const struct srv_event *e = arg;
+	struct http_server_stats st;
+
+	http_server_stats(e->s, &st);
+	return (e->waiting < 0 || (long long)st.waiting == e->waiting) &&
+	    (e->taken < 0 || (long long)st.taken >= e->taken);
+}
+
+static int
+srv_wait(struct http_server *s, long long waiting, long long taken)
+{
+	struct srv_event e = { s, waiting, taken };
+
+	return testutil_wait(srv_event_seen, &e, TESTUTIL_DEADLINE_MS);
+}
+
+static int
+cli_closed_now(void *arg)
+{
+	return cli_closed(arg);
+}
+
 static void
 test_srv_busy(void)
 {
@@ -1080,7 +1112,7 @@ test_srv_busy(void)
 	srv_start_held(&v, &o, &b);		/* the one worker is busy */
 
 	CU_ASSERT(cli_open(&queued, v.port) == 0);	/* fills the queue */
-	poll(NULL, 0, 200);
+	CU_ASSERT(srv_wait(v.s, 1, -1));
 	CU_ASSERT(cli_open(&third, v.port) == 0);
 	CU_ASSERT_EQUAL(cli_response(&third, &r), 0);
 	CU_ASSERT_EQUAL(r.status, 503);
@@ -1100,22 +1132,25 @@ test_srv_stop(void)
 {
 	const struct http_server_opts o = {
 		.host = "127.0.0.1", .workers = 2, .queue = 4,
-		.keepalive_timeout = 30, .header_timeout = 30
+		/* longer than the wait below: only the stop can close */
+		.keepalive_timeout = 300, .header_timeout = 300
 	};
 	struct srv v;
 	struct bg_req b;
+	struct http_server_stats st;
 	struct cli idle, k;
 	int port;
 
 	srv_start_held(&v, &o, &b);
 	port = v.port;
+	http_server_stats(v.s, &st);
 	CU_ASSERT(cli_open(&idle, port) == 0);	/* idle on the other worker */
-	poll(NULL, 0, 100);
+	CU_ASSERT(srv_wait(v.s, 0, (long long)st.taken + 1));
 
 	/* Stop while a request is in the handler and a peer is idle. */
 	http_server_stop(v.s);
-	poll(NULL, 0, 200);
-	CU_ASSERT(cli_closed(&idle));		/* idle peer: closed at once */
+	/* idle peer: closed at once, not after its keep-alive */
+	CU_ASSERT(testutil_wait(cli_closed_now, &idle, TESTUTIL_DEADLINE_MS));
 	cli_close(&idle);
 	CU_ASSERT(cli_open(&k, port) != 0);	/* listener closed */
 	held_release(&b);			/* current request finishes */

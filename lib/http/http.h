@@ -114,6 +114,17 @@ struct http_server_opts {
 struct http_server *http_server_new(const struct http_server_opts *,
 	    http_handler_fn, void *arg, char *err, size_t errlen);
 int	http_server_port(const struct http_server *);	/* bound port */
+/*
+ * What the server is doing, for metrics and for tests that wait for an
+ * event instead of sleeping: connections accepted and waiting for a
+ * worker, and connections workers have taken since the start.
+ */
+struct http_server_stats {
+	size_t			waiting;
+	unsigned long long	taken;
+};
+void	http_server_stats(const struct http_server *,
+	    struct http_server_stats *);
 /* Serve until http_server_stop(); returns 0 after a graceful stop. */
 int	http_server_run(struct http_server *);
 /* Async-signal-safe: stop accepting, let workers finish current requests. */

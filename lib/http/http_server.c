@@ -69,6 +69,7 @@ struct http_server {
 	struct qent		*q;		/* ring of o.queue entries */
 	size_t			 qhead, qlen;
 	atomic_size_t		 waiting;	/* = qlen, readable without mu */
+	atomic_ullong		 taken;		/* connections workers took */
 	atomic_int		 stopping;
 	pthread_t		*threads;
 	int			 nthreads;
@@ -251,6 +252,15 @@ size_t
 http_server_waiting(const struct http_server *s)
 {
 	return atomic_load(&((struct http_server *)s)->waiting);
+}
+
+void
+http_server_stats(const struct http_server *s, struct http_server_stats *st)
+{
+	struct http_server *m = (struct http_server *)s;
+
+	st->waiting = atomic_load(&m->waiting);
+	st->taken = atomic_load(&m->taken);
 }
 
 void
@@ -595,6 +605,7 @@ worker_main(void *arg)
 		s->qhead = (s->qhead + 1) % (size_t)s->o.queue;
 		s->qlen--;
 		atomic_store(&s->waiting, s->qlen);
+		atomic_fetch_add(&s->taken, 1);
 		pthread_mutex_unlock(&s->mu);
 		if (c == NULL || atomic_load(&s->stopping)) {
 			refuse(s, e.fd);
