@@ -27,7 +27,7 @@
 
 struct bridge {
 	struct conf		 conf;
-	struct bridge_links	 links;
+	struct publish_links	 links;
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	char			 tmp[PATH_SZ];		/* state_dir/dicom/tmp */
 	struct dcmshim_scp	*scp;
@@ -79,7 +79,7 @@ publish_due(struct bridge *b)
 	long long now = clock_wall();
 	size_t i;
 
-	if (!bridge_links_usable(&b->conf, &b->links))
+	if (!publish_links_usable(&b->conf, &b->links))
 		return;
 	d.n = 0;
 	if (bridge_db_due(b->db, now, add_due, &d, err, sizeof err) != 0) {
@@ -87,7 +87,7 @@ publish_due(struct bridge *b)
 		return;
 	}
 	for (i = 0; i < d.n; i++) {
-		if (bridge_publish(&b->conf, b->db, &b->links, d.uid[i], err,
+		if (publish_study(&b->conf, b->db, &b->links, d.uid[i], err,
 		    sizeof err) == 0)
 			continue;
 		log_warnx("dicom: publishing %s: %s (retry in %d s)",
@@ -134,7 +134,7 @@ sched_main(void *arg)
 }
 
 int
-bridge_start(const struct conf *conf, const struct bridge_links *links,
+bridge_start(const struct conf *conf, const struct publish_links *links,
     struct bridge **out, char *err, size_t errlen)
 {
 	struct dcmshim_scp_opts o;
@@ -160,7 +160,7 @@ bridge_start(const struct conf *conf, const struct bridge_links *links,
 		    "RAD-69 cannot fetch the instances it is asked for");
 	if (links != NULL)
 		b->links = *links;
-	if (!bridge_links_usable(conf, &b->links))
+	if (!publish_links_usable(conf, &b->links))
 		log_warnx("dicom: no repository in this node "
 		    "(repository.enabled) and no dicom.repository_url: ready "
 		    "studies are not published");

@@ -20,11 +20,9 @@
  *	bridge_patient.c	the patient's BSN from a header (pure)
  *	rad69.c			RAD-69 over the store; calls none of the above
  *
- * Prefixes: bridge_ (bridge.c), bridge_receive_, bridge_recover_,
- * bridge_patient_, bridge_db_, bridge_ids_ (rad69.c); publish.c exports
- * bridge_publish, bridge_links_usable, bridge_accession_cxi and
- * bridge_rad68_*.  publish.c includes this header for struct bridge_links
- * only.
+ * Each file exports only names with its own prefix: bridge_ (bridge.c),
+ * bridge_receive_, bridge_recover_, bridge_patient_, bridge_db_,
+ * publish_, rad69_.
  */
 #ifndef XDS_BRIDGE_H
 #define XDS_BRIDGE_H
@@ -32,28 +30,13 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "publish.h"
 
 struct bridge;
-struct soap_endpoint;
-struct xact;
-
-/*
- * Where manifests go: the peer of the repository (soap_peer.h), made by
- * the node: this node's repository in process (its ITI-41 route takes
- * RAD-68) when dicom.repository_url is empty, else that URL over MTOM
- * with the node's TLS client certificate (http.cert/http.key/http.ca, as
- * repository.registry_url).  NULL when there is none (no repository runs
- * here): studies then wait as ready.  Each RAD-68 is closed (audited)
- * with xact_end.
- */
-struct soap_peer;
-struct bridge_links {
-	struct soap_peer	*repository;
-};
 
 /* Start the SCP on conf->dicom_listen in its own thread, and the
  * scheduler.  The state directory must exist.  links may be NULL. */
-int	bridge_start(const struct conf *conf, const struct bridge_links *links,
+int	bridge_start(const struct conf *conf, const struct publish_links *links,
 	    struct bridge **out, char *err, size_t errlen);
 /* The bound DICOM port. */
 int	bridge_port(const struct bridge *b);

@@ -4,7 +4,7 @@
  *
  * The request is what an Imaging Document Source sends over the wire: a
  * ProvideAndRegisterDocumentSetRequest whose Document is an xop:Include
- * of the KOS file.  It goes to the repository peer (bridge_links): with
+ * of the KOS file.  It goes to the repository peer (publish_links): with
  * dicom.repository_url empty that is the repository endpoint's ITI-41
  * route in process (the way registry_client.c calls the registry); with
  * it set, an MTOM/XOP SOAP 1.2 message (RAD-68 is ITI-41 on the wire),
@@ -23,7 +23,6 @@
 #include <libxml/tree.h>
 
 #include "actor.h"
-#include "bridge.h"
 #include "bridge_db.h"
 #include "buf.h"
 #include "ebrim.h"
@@ -188,7 +187,7 @@ cx_add(const char *s, int esc, char *out, size_t outsz, size_t *o)
 }
 
 int
-bridge_accession_cxi(const struct dcmshim_info *h, const char *default_oid,
+publish_accession_cxi(const struct dcmshim_info *h, const char *default_oid,
     char *out, size_t outsz)
 {
 	const char *oid = h->accession_issuer_oid;
@@ -257,7 +256,7 @@ metadata(struct pub *p, const char *bsn, const char *kos_uid,
 		return -1;
 	}
 	if (str_fmt(sref, sizeof sref, "%s^^^^%s", p->hdr.study_uid,
-	    REFID_STUDYUID) < 0 || bridge_accession_cxi(&p->hdr,
+	    REFID_STUDYUID) < 0 || publish_accession_cxi(&p->hdr,
 	    cf->dicom_accession_issuer, aref, sizeof aref) < 0) {
 		str_fmt(err, errlen, "referenceIdList: value too long");
 		return -1;
@@ -384,11 +383,11 @@ transient(const char *code)
  * them alone would take a metadata error naming our entryUUID for any
  * other reason as proof.
  */
-enum bridge_rad68_outcome
-bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
+enum publish_rad68_outcome
+publish_rad68_outcome(const char *data, size_t len, const char *unique_id,
     const char *ss_uid, char *err, size_t errlen)
 {
-	enum bridge_rad68_outcome oc = BRIDGE_RAD68_UNKNOWN;
+	enum publish_rad68_outcome oc = PUBLISH_RAD68_UNKNOWN;
 	xmlDoc *doc;
 	xmlNode *r, *l, *e;
 	const char *st, *code, *ctx, *sev;
@@ -397,7 +396,7 @@ bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
 	int first = 1, tr = 0;
 
 	if ((doc = xml_parse(data, len, err, errlen)) == NULL)
-		return BRIDGE_RAD68_UNKNOWN;
+		return PUBLISH_RAD68_UNKNOWN;
 	r = soap_body_elem(xmlDocGetRootElement(doc));
 	if (r != NULL && xml_is(r, NS_SOAP12, "Fault")) {
 		soap_fault_text(r, reason, sizeof reason);
@@ -414,7 +413,7 @@ bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
 		goto out;
 	}
 	if (strcmp(st, ST_SUCCESS) == 0) {
-		oc = BRIDGE_RAD68_SUCCESS;
+		oc = PUBLISH_RAD68_SUCCESS;
 		goto out;
 	}
 	str_fmt(err, errlen, "%.100s", st);
@@ -439,28 +438,28 @@ bridge_rad68_outcome(const char *data, size_t len, const char *unique_id,
 			    names_uid(ctx, unique_id))) {
 				str_fmt(err, errlen, "%.60s: %.300s", code,
 				    ctx ? ctx : "");
-				oc = BRIDGE_RAD68_REGISTERED;
+				oc = PUBLISH_RAD68_REGISTERED;
 				goto out;
 			}
 			tr |= transient(code);
 			nerr++;
 		}
 	if (strcmp(st, ST_FAILURE) == 0 && nerr > 0 && !tr)
-		oc = BRIDGE_RAD68_REJECTED;
+		oc = PUBLISH_RAD68_REJECTED;
 out:
 	xmlFreeDoc(doc);
 	return oc;
 }
 
 int
-bridge_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
+publish_rad68_reply(const char *data, size_t len, char *err, size_t errlen)
 {
-	return bridge_rad68_outcome(data, len, NULL, NULL, err, errlen) ==
-	    BRIDGE_RAD68_SUCCESS;
+	return publish_rad68_outcome(data, len, NULL, NULL, err, errlen) ==
+	    PUBLISH_RAD68_SUCCESS;
 }
 
 int
-bridge_links_usable(const struct conf *cf, const struct bridge_links *l)
+publish_links_usable(const struct conf *cf, const struct publish_links *l)
 {
 	(void)cf;
 	return l != NULL && l->repository != NULL;
@@ -499,16 +498,16 @@ rad68_call(struct soap_call *c, struct buf *xml, struct mtom_attachment *att,
 /*
  * RAD-68 to the repository peer, audited (one record): what the answer
  * says about the manifest kos_uid / ssuid (no answer:
- * BRIDGE_RAD68_UNKNOWN).  In process the repository's handler fills the
+ * PUBLISH_RAD68_UNKNOWN).  In process the repository's handler fills the
  * record; a failure there is "repository: <its reason>".
  */
-static enum bridge_rad68_outcome
-rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
+static enum publish_rad68_outcome
+rad68(const struct conf *cf, const struct publish_links *l, struct buf *xml,
     const char *kos_path, const char *spool, const char *study_uid,
     const char *pid, const char *kos_uid, const char *ssuid, char *err,
     size_t errlen)
 {
-	enum bridge_rad68_outcome oc = BRIDGE_RAD68_UNKNOWN;
+	enum publish_rad68_outcome oc = PUBLISH_RAD68_UNKNOWN;
 	struct mtom_attachment att;
 	struct soap_call c;
 	struct xact x;
@@ -538,8 +537,8 @@ rad68(const struct conf *cf, const struct bridge_links *l, struct buf *xml,
 	}
 	/* A Failure that proves an earlier send registered is still a
 	 * failed transaction on the wire: audited as one. */
-	if ((oc = bridge_rad68_outcome(c.ans.bytes.b_data, c.ans.bytes.b_len,
-	    kos_uid, ssuid, err, errlen)) != BRIDGE_RAD68_SUCCESS) {
+	if ((oc = publish_rad68_outcome(c.ans.bytes.b_data, c.ans.bytes.b_len,
+	    kos_uid, ssuid, err, errlen)) != PUBLISH_RAD68_SUCCESS) {
 		xact_fail(&x, XACT_FAILURE, err);
 		if (local)
 			x.http_status = 500;
@@ -643,11 +642,11 @@ out:
  * stays: the next try sends m again).  err says why for 1 and -1.
  */
 static int
-send_settle(struct pub *p, const struct bridge_links *l,
+send_settle(struct pub *p, const struct publish_links *l,
     const char *study_uid, const char *bsn, const struct manifest *m,
     const char *prev, char *err, size_t errlen)
 {
-	enum bridge_rad68_outcome oc;
+	enum publish_rad68_outcome oc;
 	struct buf xml;
 	char pid[128], spool[PATH_SZ], e[256];
 	int rc = -1;
@@ -664,18 +663,18 @@ send_settle(struct pub *p, const struct bridge_links *l,
 	oc = rad68(p->cf, l, &xml, m->path, spool, study_uid, pid, m->kos_uid,
 	    m->ssuid, err, errlen);
 	switch (oc) {
-	case BRIDGE_RAD68_REGISTERED:
+	case PUBLISH_RAD68_REGISTERED:
 		log_info("dicom: study %s: manifest %s is registered already "
 		    "(an earlier send whose answer was lost): %s", study_uid,
 		    m->kos_uid, err);
 		/* FALLTHROUGH */
-	case BRIDGE_RAD68_SUCCESS:
+	case PUBLISH_RAD68_SUCCESS:
 		if (bridge_db_published(p->db, study_uid, m->de, m->kos_uid,
 		    err, errlen) != 0)
 			goto out;
 		rc = 0;
 		break;
-	case BRIDGE_RAD68_REJECTED:
+	case PUBLISH_RAD68_REJECTED:
 		if (bridge_db_attempt_drop(p->db, study_uid, m->kos_uid, e,
 		    sizeof e) != 0) {
 			log_warnx("dicom: %s", e);
@@ -684,7 +683,7 @@ send_settle(struct pub *p, const struct bridge_links *l,
 		unlink(m->path);
 		rc = 1;
 		break;
-	case BRIDGE_RAD68_UNKNOWN:
+	case PUBLISH_RAD68_UNKNOWN:
 		break;
 	}
 out:
@@ -703,8 +702,8 @@ log_published(const struct pub *p, const char *study_uid,
 }
 
 int
-bridge_publish(const struct conf *cf, struct bridge_db *db,
-    const struct bridge_links *l, const char *study_uid, char *err,
+publish_study(const struct conf *cf, struct bridge_db *db,
+    const struct publish_links *l, const char *study_uid, char *err,
     size_t errlen)
 {
 	struct bridge_db_study_row row;
@@ -718,7 +717,7 @@ bridge_publish(const struct conf *cf, struct bridge_db *db,
 	memset(&m, 0, sizeof m);
 	p.cf = cf;
 	p.db = db;
-	if (!bridge_links_usable(cf, l)) {
+	if (!publish_links_usable(cf, l)) {
 		str_fmt(err, errlen, cf->dicom_repository_url[0] == '\0' ?
 		    "no repository runs in this node (repository.enabled)" :
 		    "dicom.repository_url is set but no peer was given for it");

@@ -84,7 +84,7 @@
 #define ID_MAX		256
 #define TMP_PREFIX	"r69-"
 
-struct bridge_ids {
+struct rad69_source {
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	char			 tmp[PATH_SZ];		/* root/tmp/rad69 */
 	char			 repo_uid[128];		/* Retrieve Location UID */
@@ -116,7 +116,7 @@ struct item {
 };
 
 struct rq {
-	struct bridge_ids	*ids;
+	struct rad69_source	*ids;
 	struct xact		*x;
 	struct rim_errors	 errs;
 	struct buf		 docs;
@@ -177,7 +177,7 @@ ts_wanted(const struct rq *q, const char *ts)
 /* A new name for an answer file in ids->tmp (created by whoever writes
  * it: the shim's transcoder insists on O_EXCL). */
 static int
-tmp_name(const struct bridge_ids *s, char *out, size_t outsz)
+tmp_name(const struct rad69_source *s, char *out, size_t outsz)
 {
 	char u[SOAP_UUID_LEN];
 
@@ -190,7 +190,7 @@ tmp_name(const struct bridge_ids *s, char *out, size_t outsz)
 /* dcmshim_transcode, at most RAD69_MAX_TRANSCODE at once: later ones
  * wait (each holds a decoded dataset in memory). */
 static int
-transcode(struct bridge_ids *s, const char *in, const char *ts,
+transcode(struct rad69_source *s, const char *in, const char *ts,
     const char *out, char *err, size_t errlen)
 {
 	int rc;
@@ -242,7 +242,7 @@ pacs_has_class(const struct rq *q, const char *cls)
 static int
 pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
 {
-	const struct bridge_ids *s = q->ids;
+	const struct rad69_source *s = q->ids;
 	struct dcmfetch_peer p;
 	struct dcmfetch_ctx *ctx = NULL;
 	const char *(*ts)[DCMFETCH_MAX_TS] = NULL;
@@ -302,7 +302,7 @@ static int
 fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
     char *err, size_t errlen)
 {
-	const struct bridge_ids *s = q->ids;
+	const struct rad69_source *s = q->ids;
 	const struct item *it = &q->items[i];
 	struct dcmfetch_inst in;
 	int rc;
@@ -483,7 +483,7 @@ resolve(struct rq *q, xmlNode *dr, const char *study, const char *series)
 static int
 answer(struct rq *q, size_t i)
 {
-	const struct bridge_ids *s = q->ids;
+	const struct rad69_source *s = q->ids;
 	const struct item *it = &q->items[i];
 	struct mtom_attachment *a = &q->att[q->nfound];
 	struct dcmshim_info got;
@@ -724,7 +724,7 @@ out:
 /* mkdir (0700) each of root, root/tmp, root/tmp/rad69, and remove the
  * answer files a crash left in the last. */
 static int
-tmp_prepare(struct bridge_ids *s, char *err, size_t errlen)
+tmp_prepare(struct rad69_source *s, char *err, size_t errlen)
 {
 	char p[PATH_SZ];
 	DIR *d;
@@ -747,10 +747,10 @@ tmp_prepare(struct bridge_ids *s, char *err, size_t errlen)
 }
 
 int
-bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
+rad69_open(const struct conf *cf, struct rad69_source **out, char *err,
     size_t errlen)
 {
-	struct bridge_ids *s;
+	struct rad69_source *s;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof *s)) == NULL) {
@@ -793,19 +793,19 @@ bridge_ids_open(const struct conf *cf, struct bridge_ids **out, char *err,
 	s->route = (struct soap_route){ ACT_RAD69, ACT_RAD69_RSP,
 	    TXN_RAD69, NS_XDSI, "RetrieveImagingDocumentSetRequest",
 	    PACK_MTOM, rad69 };
-	s->ep.path = BRIDGE_IDS_PATH;
+	s->ep.path = RAD69_PATH;
 	s->ep.routes = &s->route;
 	s->ep.nroutes = 1;
 	s->ep.actor = s;
 	*out = s;
 	return 0;
 fail:
-	bridge_ids_close(s);
+	rad69_close(s);
 	return -1;
 }
 
 void
-bridge_ids_close(struct bridge_ids *s)
+rad69_close(struct rad69_source *s)
 {
 	if (s == NULL)
 		return;
@@ -815,7 +815,7 @@ bridge_ids_close(struct bridge_ids *s)
 }
 
 const struct soap_endpoint *
-bridge_ids_endpoint(struct bridge_ids *s)
+rad69_endpoint(struct rad69_source *s)
 {
 	return &s->ep;
 }

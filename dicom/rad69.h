@@ -12,17 +12,17 @@
 struct soap_endpoint;
 
 /*
- * The endpoint to mount at BRIDGE_IDS_PATH.  Serves the stored instances
+ * The endpoint to mount at RAD69_PATH.  Serves the stored instances
  * by study/series/SOP UID to requests naming our Retrieve Location UID
  * (dicom.retrieve_location_uid, else repository.unique_id) as
  * RepositoryUniqueId, in the transfer syntax they were received in when
  * the request lists it.  Needs no running bridge.
  */
-#define BRIDGE_IDS_PATH	"/xdsi/source"
-struct bridge_ids;
-int	bridge_ids_open(const struct conf *conf, struct bridge_ids **out,
+#define RAD69_PATH	"/xdsi/source"
+struct rad69_source;
+int	rad69_open(const struct conf *conf, struct rad69_source **out,
 	    char *err, size_t errlen);
-void	bridge_ids_close(struct bridge_ids *ids);
-const struct soap_endpoint *bridge_ids_endpoint(struct bridge_ids *ids);
+void	rad69_close(struct rad69_source *ids);
+const struct soap_endpoint *rad69_endpoint(struct rad69_source *ids);
 
 #endif /* XDS_RAD69_H */

@@ -556,7 +556,7 @@ pub_instance(struct bridge_db *db, const char *state, int n, long long now)
  * peer answering through fake_iti41. */
 struct pub {
 	struct conf		 cf;
-	struct bridge_links	 links;
+	struct publish_links	 links;
 	struct bridge_db	*db;
 	char			 state[512];
 };
@@ -598,11 +598,11 @@ pub_close(struct pub *p)
 	soap_peer_free(p->links.repository);
 }
 
-/* bridge_publish() of PUB_STUDY by node p. */
+/* publish_study() of PUB_STUDY by node p. */
 static int
 pub_run(struct pub *p, char *err, size_t errlen)
 {
-	return bridge_publish(&p->cf, p->db, &p->links, PUB_STUDY, err,
+	return publish_study(&p->cf, p->db, &p->links, PUB_STUDY, err,
 	    errlen);
 }
 
@@ -650,7 +650,7 @@ fake_first(const char *status, const char *errors, const char *then)
 static void
 test_publish(void)
 {
-	struct bridge_links none = { .repository = NULL };
+	struct publish_links none = { .repository = NULL };
 	struct bridge_db_study_row row, row2;
 	struct dcmshim_info k;
 	struct pub p;
@@ -660,7 +660,7 @@ test_publish(void)
 	pub_open(&p, "pub");
 
 	/* no repository in the node: refused, nothing recorded */
-	CU_ASSERT_EQUAL(bridge_publish(&p.cf, p.db, &none, PUB_STUDY, err,
+	CU_ASSERT_EQUAL(publish_study(&p.cf, p.db, &none, PUB_STUDY, err,
 	    sizeof err), -1);
 	CU_ASSERT_STRING_EQUAL(err, "no repository runs in this node "
 	    "(repository.enabled)");
@@ -1473,11 +1473,11 @@ test_attempt_db(void)
 #define RW(code, ctx) "<rs:RegistryError errorCode=\"" code "\" " \
 	"codeContext=\"" ctx "\" severity=\"" SEV_WARNING "\"/>"
 
-static enum bridge_rad68_outcome
+static enum publish_rad68_outcome
 outcome(const char *xml, const char *uid, const char *ss, char *err,
     size_t errlen)
 {
-	return bridge_rad68_outcome(xml, strlen(xml), uid, ss, err, errlen);
+	return publish_rad68_outcome(xml, strlen(xml), uid, ss, err, errlen);
 }
 
 static void
@@ -1520,52 +1520,53 @@ test_rad68_outcome(void)
 	char err[512];
 
 	CU_ASSERT_EQUAL(outcome(ok, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_SUCCESS);
+	    PUBLISH_RAD68_SUCCESS);
 	/* registered before: the SubmissionSet uniqueId, whatever else */
 	CU_ASSERT_EQUAL(outcome(again, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_REGISTERED);
+	    PUBLISH_RAD68_REGISTERED);
 	CU_ASSERT_STRING_EQUAL(err, ERR_DUP_UNIQUEID_IN_REGISTRY ": "
 	    "SubmissionSet 'urn:uuid:s': uniqueId '1.2.3.4' is already in the "
 	    "registry");
 	CU_ASSERT_EQUAL(outcome(soap_dup, NULL, "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_REGISTERED);
+	    PUBLISH_RAD68_REGISTERED);
 	/* a registry that keeps DocumentEntry uniqueIds unique */
 	CU_ASSERT_EQUAL(outcome(dup_de, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_REGISTERED);
+	    PUBLISH_RAD68_REGISTERED);
 	/* someone else's ids, or none to compare: a rejection */
 	CU_ASSERT_EQUAL(outcome(dup_prefix, "2.25.77", "1.2.3.4", err,
-	    sizeof err), BRIDGE_RAD68_REJECTED);
+	    sizeof err), PUBLISH_RAD68_REJECTED);
 	CU_ASSERT_EQUAL(outcome(again, NULL, NULL, err, sizeof err),
-	    BRIDGE_RAD68_REJECTED);
+	    PUBLISH_RAD68_REJECTED);
 	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": DocumentEntry "
 	    "'urn:uuid:e': this entryUUID is already used by a stored "
 	    "DocumentEntry; ids are never reused");
 	/* a metadata error naming our entry proves nothing */
 	CU_ASSERT_EQUAL(outcome(meta, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_REJECTED);
+	    PUBLISH_RAD68_REJECTED);
 	/* not decided: transient errors, no error, PartialSuccess, faults */
 	CU_ASSERT_EQUAL(outcome(busy, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_UNKNOWN);
+	    PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_STRING_EQUAL(err, ERR_REGISTRY_METADATA ": x");
 	CU_ASSERT_EQUAL(outcome(warn, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_UNKNOWN);
+	    PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_EQUAL(outcome(RR(ST_FAILURE, ""), "2.25.77", "1.2.3.4", err,
-	    sizeof err), BRIDGE_RAD68_UNKNOWN);
+	    sizeof err), PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_STRING_EQUAL(err, ST_FAILURE);
 	CU_ASSERT_EQUAL(outcome(partial, "2.25.77", "1.2.3.4", err,
-	    sizeof err), BRIDGE_RAD68_UNKNOWN);
+	    sizeof err), PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_EQUAL(outcome(fault, "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_UNKNOWN);
+	    PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_STRING_EQUAL(err, "SOAP fault: busy");
 	CU_ASSERT_EQUAL(outcome("<x/>", "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_UNKNOWN);
+	    PUBLISH_RAD68_UNKNOWN);
 	CU_ASSERT_STRING_EQUAL(err, "the repository answered no "
 	    "RegistryResponse");
 	CU_ASSERT_EQUAL(outcome("<x", "2.25.77", "1.2.3.4", err, sizeof err),
-	    BRIDGE_RAD68_UNKNOWN);
-	/* bridge_rad68_reply: Success or not */
-	CU_ASSERT_EQUAL(bridge_rad68_reply(ok, strlen(ok), err, sizeof err), 1);
-	CU_ASSERT_EQUAL(bridge_rad68_reply(again, strlen(again), err,
+	    PUBLISH_RAD68_UNKNOWN);
+	/* publish_rad68_reply: Success or not */
+	CU_ASSERT_EQUAL(publish_rad68_reply(ok, strlen(ok), err, sizeof err),
+	    1);
+	CU_ASSERT_EQUAL(publish_rad68_reply(again, strlen(again), err,
 	    sizeof err), 0);
 }
 

@@ -738,7 +738,7 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 		    m->unique_id, m->kos.study_uid);
 		goto out;
 	}
-	if (node_url(ctl->url, BRIDGE_IDS_PATH, url, sizeof url) != 0) {
+	if (node_url(ctl->url, RAD69_PATH, url, sizeof url) != 0) {
 		fprintf(stderr, "xdsctl: URL too long\n");
 		goto out;
 	}

@@ -65,9 +65,9 @@ wire_open(const struct conf *cf, struct wire *n)
 	if (n->reg != NULL)
 		router_mount(n->rt, registry_endpoint(n->reg));
 	if (cf->dicom_enabled) {
-		if (bridge_ids_open(cf, &n->ids, err, sizeof err) != 0)
+		if (rad69_open(cf, &n->ids, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
-		router_mount(n->rt, bridge_ids_endpoint(n->ids));
+		router_mount(n->rt, rad69_endpoint(n->ids));
 	}
 	if (cf->repository_enabled) {
 		if (peer_open(cf, "repository.registry_url",
@@ -93,6 +93,6 @@ wire_close(struct wire *n)
 	repository_close(n->repo);
 	soap_peer_free(n->registry);
 	soap_peer_free(n->repository);
-	bridge_ids_close(n->ids);
+	rad69_close(n->ids);
 	registry_close(n->reg);
 }

@@ -10,7 +10,7 @@ struct conf;
 struct wire {
 	struct registry		*reg;
 	struct repository	*repo;
-	struct bridge_ids	*ids;		/* RAD-69 of the DICOM bridge */
+	struct rad69_source	*ids;		/* RAD-69 of the DICOM bridge */
 	struct router		*rt;
 	struct soap_peer	*registry;	/* the repository's registry */
 	struct soap_peer	*repository;	/* where RAD-68 goes */

@@ -224,7 +224,7 @@ main(int argc, char **argv)
 	server = server_open(&conf, host, port, tls, node.rt);
 	signals_set();
 	if (conf.dicom_enabled) {
-		struct bridge_links bl = { .repository = node.repository };
+		struct publish_links bl = { .repository = node.repository };
 
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
