@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "bridge_db.h"
+#include "db.h"
 #include "str.h"
 
 #define PATH_SZ	1024
@@ -88,21 +89,10 @@ bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 		return -1;
 	}
 	pthread_mutex_init(&d->mu, NULL);
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, d->db ?
-		    sqlite3_errmsg(d->db) : "cannot open");
+	if (db_open(path, DB_SHARED, 5000, "PRAGMA foreign_keys=ON;", &d->db,
+	    err, errlen) != XDS_OK || db_exec(d->db, path, schema, err,
+	    errlen) != XDS_OK)
 		goto fail;
-	}
-	sqlite3_busy_timeout(d->db, 5000);
-	if (sqlite3_exec(d->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;", NULL, NULL,
-	    &msg) != SQLITE_OK || sqlite3_exec(d->db, schema, NULL, NULL,
-	    &msg) != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, msg ? msg : "schema");
-		sqlite3_free(msg);
-		goto fail;
-	}
 	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++)
 		if (sqlite3_exec(d->db, migrations[i], NULL, NULL, &msg) !=
 		    SQLITE_OK) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "db.h"
 #include "log.h"
 #include "store.h"
 #include "str.h"
@@ -113,34 +114,21 @@ static struct store_conn *
 conn_new(const char *path, char *err, size_t errlen)
 {
 	struct store_conn *c;
-	int	 rc;
 
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		return NULL;
 	}
-	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, c->db != NULL ?
-		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(c->db, 1);
-	sqlite3_busy_timeout(c->db, STORE_BUSY_TIMEOUT_MS);
-	sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	/*
 	 * mmap_size: reads come straight from the page cache instead of a
 	 * pread() and a copy per page, which was most of a query's time on
 	 * a 1M-entry registry (bench/run find).  Writes still go through the
 	 * WAL with synchronous=FULL.  cache_size: 8 MiB per connection.
 	 */
-	if (exec(c->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;"
+	if (db_open(path, DB_ONE_THREAD, STORE_BUSY_TIMEOUT_MS,
 	    "PRAGMA foreign_keys=ON;"
-	    "PRAGMA trusted_schema=OFF;"
 	    "PRAGMA mmap_size=17179869184;"
-	    "PRAGMA cache_size=-8192;", err, errlen) != 0)
+	    "PRAGMA cache_size=-8192;", &c->db, err, errlen) != XDS_OK)
 		goto fail;
 	return c;
 fail:

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "clock.h"
+#include "db.h"
 #include "repo_db.h"
 #include "str.h"
 
@@ -179,33 +180,6 @@ repo_db_release_thread(void)
 	pthread_mutex_unlock(&open_mu);
 }
 
-static int
-conn_open(const char *path, sqlite3 **out, char *err, size_t errlen)
-{
-	sqlite3 *db = NULL;
-	char *emsg = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
-		    sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, BUSY_MS);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA trusted_schema=OFF;", NULL, NULL, &emsg) != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, emsg ? emsg : "pragma");
-		sqlite3_free(emsg);
-		sqlite3_close(db);
-		return -1;
-	}
-	*out = db;
-	return 0;
-}
-
 int
 repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 {
@@ -222,7 +196,8 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	pthread_cond_init(&d->cv, NULL);
 	pthread_mutex_init(&d->lmu, NULL);
 	for (i = 0; i < POOL; i++)
-		if (conn_open(path, &d->conns[i], err, errlen) != 0)
+		if (db_open(path, DB_ONE_THREAD, BUSY_MS, NULL, &d->conns[i],
+		    err, errlen) != XDS_OK)
 			goto fail;
 	if (sqlite3_exec(d->conns[0], SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
 		str_fmt(err, errlen, "%s: schema: %s", path,

@@ -1,0 +1,56 @@
+/*
+ * db.c: opening the node's SQLite databases (db.h).
+ */
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "status.h"
+#include "str.h"
+
+int
+db_exec(sqlite3 *db, const char *what, const char *sql, char *err,
+    size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return XDS_OK;
+	str_fmt(err, errlen, "%s: %s", what, msg != NULL ? msg :
+	    sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return XDS_EIO;
+}
+
+int
+db_open(const char *path, enum db_threads threads, int busy_ms,
+    const char *pragmas, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | (threads == DB_SHARED ?
+	    SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX), NULL);
+	if (rc != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_ms);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (db_exec(db, path, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;"
+	    "PRAGMA trusted_schema=OFF;", err, errlen) != XDS_OK ||
+	    (pragmas != NULL && db_exec(db, path, pragmas, err, errlen) !=
+	    XDS_OK))
+		goto fail;
+	*out = db;
+	return XDS_OK;
+fail:
+	sqlite3_close(db);
+	return XDS_EIO;
+}
