@@ -66,6 +66,22 @@ struct conf {
 	char	dicom_accession_issuer[65];		/* OID, or "" */
 	char	dicom_mode[8];				/* store | proxy */
 	char	dicom_repository_url[CONF_STR_MAX];	/* RAD-68; "": in process */
+	/* [directory] where the other communities are (gateway/directory.h) */
+	char	directory_backend[16];			/* static */
+	char	directory_file[CONF_STR_MAX];
+	/* [gateway] the XCA gateways (gateway/gateway.h) */
+	int	gateway_responding;
+	int	gateway_initiating;
+	char	gateway_allow[CONF_STR_MAX];		/* peers the RG answers */
+	char	gateway_registry_url[CONF_STR_MAX];	/* "": in process */
+	char	gateway_repository_url[CONF_STR_MAX];
+	char	gateway_imaging_url[CONF_STR_MAX];
+	long long gateway_max_results;
+	long long gateway_timeout;			/* seconds per request */
+	long long gateway_retries;
+	long long gateway_concurrency;
+	long long gateway_max_documents;		/* per ITI-39/RAD-75; 0: any */
+	long long gateway_max_answer;
 	/* [affinity] metadata defaults of xdsctl submit --patient */
 	char	affinity_class_code[CONF_STR_MAX];	/* code^display^scheme */
 	char	affinity_confidentiality_code[CONF_STR_MAX];

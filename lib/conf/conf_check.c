@@ -201,3 +201,43 @@ conf_check_nonempty(const char *v, char *err, size_t errlen)
 		return refuse(err, errlen, "may not be empty");
 	return 0;
 }
+
+/*
+ * gateway.allow: entries separated by ';', each "*", "anonymous" or a
+ * certificate subject as RFC 2253 prints it ("CN=b.example,O=B,C=NL").
+ * Empty entries and control characters are refused: a typo must not
+ * widen or silently narrow who may ask.
+ */
+int
+conf_check_peers(const char *v, char *err, size_t errlen)
+{
+	const char *p = v, *end;
+	size_t i, n;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20)
+			return refuse(err, errlen, "no control characters");
+	if (v[0] == '\0')
+		return 0;
+	for (;;) {
+		end = strchr(p, ';');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && *p == ' ') {
+			p++;
+			n--;
+		}
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0)
+			return refuse(err, errlen, "an empty entry (two ';' in "
+			    "a row, or one at an end)");
+		if (!(n == 1 && *p == '*') && !(n == 9 &&
+		    strncmp(p, "anonymous", 9) == 0) && memchr(p, '=', n) == NULL)
+			return refuse(err, errlen, "\"%.*s\" is not *, anonymous "
+			    "or a certificate subject (CN=...,O=...)", (int)n > 100 ?
+			    100 : (int)n, p);
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}

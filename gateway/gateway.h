@@ -1,0 +1,49 @@
+/*
+ * gateway.h: the XCA gateways of this community (gateway/).
+ *
+ *   /xca/responding	Responding Gateway: ITI-38, ITI-39, RAD-75 from
+ *			other communities, answered from this community's
+ *			registry, repository and imaging source, behind
+ *			the policy point (pep.h)
+ *   /xca/initiating	Initiating Gateway: ITI-18, ITI-43, RAD-69 from
+ *			local consumers, fanned out as ITI-38 and routed
+ *			as ITI-39 / RAD-75 to the communities of the
+ *			directory (directory.h), the local one answered
+ *			in process
+ *
+ * The gateways reach this community's actors through the peers they are
+ * given (in process or URLs), never directly.
+ */
+#ifndef XDS_GATEWAY_H
+#define XDS_GATEWAY_H
+
+#include <stddef.h>
+
+struct conf;
+struct directory;
+struct gateway;
+struct soap_endpoint;
+struct soap_peer;
+
+#define GATEWAY_RG_PATH	"/xca/responding"
+#define GATEWAY_IG_PATH	"/xca/initiating"
+
+/* This community's actors; a NULL peer is one it does not have (its
+ * transactions are answered with an error naming what is missing). */
+struct gateway_links {
+	struct soap_peer	*registry;	/* ITI-18 */
+	struct soap_peer	*repository;	/* ITI-43 */
+	struct soap_peer	*imaging;	/* RAD-69 */
+	struct directory	*directory;	/* the other communities */
+};
+
+/* The links must outlive the gateway. */
+int	gateway_open(const struct conf *, const struct gateway_links *,
+	    struct gateway **out, char *err, size_t errlen);
+void	gateway_close(struct gateway *);	/* NULL is a no-op */
+/* The endpoints to mount; NULL when that gateway is switched off
+ * (gateway.responding, gateway.initiating). */
+const struct soap_endpoint *gateway_rg_endpoint(struct gateway *);
+const struct soap_endpoint *gateway_ig_endpoint(struct gateway *);
+
+#endif
