@@ -691,13 +691,8 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 		x->outcome = XACT_PARTIAL;
 	} else
 		status = ST_SUCCESS;
-	if (buf_adds(&reply->body, "<xdsb:RetrieveDocumentSetResponse "
-	    "xmlns:xdsb=\"" NS_XDSB "\">") != XDS_OK ||
-	    rim_write_registry_response(&reply->body, status, &q.errs) != 0 ||
-	    (q.docs.b_len > 0 && buf_add(&reply->body, q.docs.b_data,
-	    q.docs.b_len) != XDS_OK) ||
-	    buf_adds(&reply->body, "</xdsb:RetrieveDocumentSetResponse>") !=
-	    XDS_OK)
+	if (rim_write_retrieve_response(&reply->body, status, &q.errs,
+	    &q.docs) != XDS_OK)
 		goto nomem;
 	if (q.nfound > 0) {
 		reply->att = q.att;

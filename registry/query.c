@@ -113,31 +113,13 @@ read_slots(xmlNode *aq, struct req_slots *rs, char *err, size_t errlen)
 	return XDS_OK;
 }
 
-/* <query:AdhocQueryResponse ..>[errors]<rim:RegistryObjectList>..</..>
- * (rs:RegistryErrorList comes first: AdhocQueryResponse extends
- * rs:RegistryResponseType, query.xsd). */
+/* The AdhocQueryResponse: Failure when there are errors. */
 static int
 write_response(struct buf *out, const struct rim_errors *errs,
     const struct buf *objs)
 {
-	const char *status = rim_errors_nerror(errs) > 0 ? ST_FAILURE :
-	    ST_SUCCESS;
-
-	if (buf_addf(out, "<query:AdhocQueryResponse xmlns:query=\"%s\" "
-	    "xmlns:rim=\"%s\" status=\"%s\">", NS_QUERY, NS_RIM,
-	    status) != XDS_OK ||
-	    rim_write_error_list(out, errs) != 0)
-		return -1;
-	if (objs == NULL || objs->b_len == 0) {
-		if (buf_adds(out, "<rim:RegistryObjectList/>") != XDS_OK)
-			return -1;
-	} else if (buf_adds(out, "<rim:RegistryObjectList>") != XDS_OK ||
-	    buf_add(out, objs->b_data, objs->b_len) != XDS_OK ||
-	    buf_adds(out, "</rim:RegistryObjectList>") != XDS_OK)
-		return -1;
-	if (buf_adds(out, "</query:AdhocQueryResponse>") != XDS_OK)
-		return -1;
-	return 0;
+	return rim_write_query_response(out, rim_errors_nerror(errs) > 0 ?
+	    ST_FAILURE : ST_SUCCESS, errs, objs) == XDS_OK ? 0 : -1;
 }
 
 /* The patient id parameter of the query, for the audit record. */

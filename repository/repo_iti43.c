@@ -156,14 +156,8 @@ write_answer(struct buf *out, struct xact *x, const struct rim_errors *errs,
 		x->outcome = XACT_PARTIAL;
 	} else
 		status = ST_SUCCESS;
-	if (buf_adds(out, "<xdsb:RetrieveDocumentSetResponse xmlns:xdsb=\""
-	    NS_XDSB "\">") != XDS_OK ||
-	    rim_write_registry_response(out, status, errs) != 0 ||
-	    (docs->b_len > 0 && buf_add(out, docs->b_data, docs->b_len) !=
-	    XDS_OK) ||
-	    buf_adds(out, "</xdsb:RetrieveDocumentSetResponse>") != XDS_OK)
-		return -1;
-	return 0;
+	return rim_write_retrieve_response(out, status, errs, docs) ==
+	    XDS_OK ? 0 : -1;
 }
 
 int

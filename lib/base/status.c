@@ -24,6 +24,7 @@ static const char *const status_text[] = {
 	[-XDS_EINVAL] = "invalid value",
 	[-XDS_EUNSUPPORTED] = "not supported",
 	[-XDS_EINTERNAL] = "internal error",
+	[-XDS_EDENIED] = "refused by policy",
 };
 
 const char *

@@ -39,8 +39,10 @@ enum xds_status {
 	XDS_EINVAL = -13,	/* bad argument or configuration value */
 	XDS_EUNSUPPORTED = -14,	/* valid, but not supported here */
 	XDS_EINTERNAL = -15,	/* a bug, or a library failed unexpectedly */
+	XDS_EDENIED = -16,	/* refused by policy: this peer may not ask
+				   this (the gateways' policy point) */
 };
-#define XDS_STATUS_MIN	XDS_EINTERNAL
+#define XDS_STATUS_MIN	XDS_EDENIED
 
 /* A short text for st ("out of memory"); "unknown status" outside the
  * enum.  Static storage. */

@@ -228,6 +228,21 @@ int	rim_write_registry_response(struct buf *out, const char *status,
 /* <rs:RegistryErrorList xmlns:rs=..>..</rs:RegistryErrorList>, nothing
  * when errs has no entries. */
 int	rim_write_error_list(struct buf *out, const struct rim_errors *errs);
+/*
+ * <query:AdhocQueryResponse status=..>[errors]<rim:RegistryObjectList>
+ * objs</..></..>: objs is the objects' XML (prefix rim: may be used
+ * undeclared), or NULL.  The error list comes first (AdhocQueryResponse
+ * extends rs:RegistryResponseType).
+ */
+int	rim_write_query_response(struct buf *out, const char *status,
+	    const struct rim_errors *errs, const struct buf *objs);
+/*
+ * <xdsb:RetrieveDocumentSetResponse><rs:RegistryResponse status=..>
+ * [errors]</..>docs</..>: docs the DocumentResponse elements' XML (prefix
+ * xdsb: may be used undeclared), or NULL.  ITI-43, ITI-39, RAD-69, RAD-75.
+ */
+int	rim_write_retrieve_response(struct buf *out, const char *status,
+	    const struct rim_errors *errs, const struct buf *docs);
 
 /*
  * Building submissions (xdsctl submit --patient, the DICOM bridge's KOS

@@ -207,3 +207,52 @@ fail:
 	rollback(out, mark);
 	return rc;
 }
+
+int
+rim_write_query_response(struct buf *out, const char *status,
+    const struct rim_errors *errs, const struct buf *objs)
+{
+	size_t mark = out->b_len;
+	int rc;
+
+	if (status == NULL)
+		return XDS_EINVAL;
+	if ((rc = buf_adds(out, "<query:AdhocQueryResponse xmlns:query=\""
+	    NS_QUERY "\" xmlns:rim=\"" NS_RIM "\" status=\"")) != XDS_OK ||
+	    (rc = buf_add_xml(out, status)) != XDS_OK ||
+	    (rc = buf_adds(out, "\">")) != XDS_OK ||
+	    (rc = write_list(out, errs, 1)) != XDS_OK)
+		goto fail;
+	if (objs == NULL || objs->b_len == 0)
+		rc = buf_adds(out, "<rim:RegistryObjectList/>");
+	else if ((rc = buf_adds(out, "<rim:RegistryObjectList>")) == XDS_OK &&
+	    (rc = buf_add(out, objs->b_data, objs->b_len)) == XDS_OK)
+		rc = buf_adds(out, "</rim:RegistryObjectList>");
+	if (rc != XDS_OK ||
+	    (rc = buf_adds(out, "</query:AdhocQueryResponse>")) != XDS_OK)
+		goto fail;
+	return XDS_OK;
+fail:
+	rollback(out, mark);
+	return rc;
+}
+
+int
+rim_write_retrieve_response(struct buf *out, const char *status,
+    const struct rim_errors *errs, const struct buf *docs)
+{
+	size_t mark = out->b_len;
+	int rc;
+
+	if ((rc = buf_adds(out, "<xdsb:RetrieveDocumentSetResponse "
+	    "xmlns:xdsb=\"" NS_XDSB "\">")) != XDS_OK ||
+	    (rc = rim_write_registry_response(out, status, errs)) != XDS_OK ||
+	    (docs != NULL && docs->b_len > 0 &&
+	    (rc = buf_add(out, docs->b_data, docs->b_len)) != XDS_OK) ||
+	    (rc = buf_adds(out, "</xdsb:RetrieveDocumentSetResponse>")) !=
+	    XDS_OK) {
+		rollback(out, mark);
+		return rc;
+	}
+	return XDS_OK;
+}

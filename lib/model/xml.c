@@ -7,6 +7,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 
+#include "buf.h"
 #include "str.h"
 #include "vocab.h"
 #include "xml.h"
@@ -589,4 +590,27 @@ xml_find(xmlNode *n, const char *ns, const char *name)
 			return r;
 	}
 	return NULL;
+}
+
+int
+xml_dump(xmlNode *n, struct buf *out)
+{
+	xmlDoc *d = NULL;
+	xmlNode *copy;
+	xmlBuffer *xb = NULL;
+	int rc = XDS_ENOMEM;
+
+	if ((d = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
+	    (xb = xmlBufferCreate()) == NULL ||
+	    (copy = xmlDocCopyNode(n, d, 1)) == NULL)
+		goto out;
+	xmlDocSetRootElement(d, copy);
+	if (xmlReconciliateNs(d, copy) < 0 ||
+	    xmlNodeDump(xb, d, copy, 0, 0) < 0)
+		goto out;
+	rc = buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+out:
+	xmlBufferFree(xb);
+	xmlFreeDoc(d);
+	return rc;
 }

@@ -98,5 +98,13 @@ int	xml_child_text(xmlNode *n, const char *ns, const char *name,
 /* The first element {ns}name in document order among n, its
  * descendants and its following siblings' subtrees, or NULL. */
 xmlNode	*xml_find(xmlNode *n, const char *ns, const char *name);
+/*
+ * Append element n as XML text to out, with every namespace it and its
+ * descendants use declared on it (whatever ancestors declared them), so
+ * it stands alone or inside any other element.  XDS_OK, XDS_ENOMEM, or
+ * XDS_ETOOBIG from out (nothing appended then).
+ */
+struct buf;
+int	xml_dump(xmlNode *n, struct buf *out);
 
 #endif

@@ -41,7 +41,8 @@ struct soap_reply {
  * xact_add_error), or an enum xds_status with x->reason set for a SOAP
  * fault, chosen by soap_fault_from_status (soap.h): XDS_ETOOBIG (an input
  * over the actor's own limit, e.g. an inline document) is a Sender fault
- * with HTTP 413, XDS_ERR and other failures a Receiver fault.
+ * with HTTP 413, XDS_EDENIED (refused by policy) one with HTTP 403,
+ * XDS_ERR and other failures a Receiver fault.
  */
 typedef int (*actor_fn)(void *actor, struct xact *x,
     const struct soap_request *req, struct soap_reply *reply);

@@ -64,6 +64,10 @@ soap_fault_from_status(struct soap_fault *f, int st, const char *fmt, ...)
 	case XDS_EFORMAT:
 		f->code = SOAP_FAULT_SENDER;
 		break;
+	case XDS_EDENIED:
+		f->code = SOAP_FAULT_SENDER;
+		f->http_status = 403;
+		break;
 	default:
 		f->code = SOAP_FAULT_RECEIVER;
 		break;

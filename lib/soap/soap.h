@@ -115,8 +115,9 @@ int	soap_fault_status(const struct soap_fault *f);
  * Fill f for a request that failed with status st (enum xds_status), the
  * reason as printf: the one place where a status becomes the SOAP fault
  * code and HTTP status of an answer.  XDS_ETOOBIG is a Sender fault with
- * HTTP 413, XDS_EFORMAT a Sender fault (400), anything else a Receiver
- * fault (500).
+ * HTTP 413, XDS_EFORMAT a Sender fault (400), XDS_EDENIED (a policy
+ * point refused the peer) a Sender fault with HTTP 403, anything else a
+ * Receiver fault (500).
  */
 void	soap_fault_from_status(struct soap_fault *f, int st, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));

@@ -232,45 +232,23 @@ soap_call_free(struct soap_call *c)
 int
 soap_call_body(struct soap_call *c, struct buf *out)
 {
-	xmlDoc *d = NULL;
-	xmlNode *copy;
-	xmlBuffer *xb = NULL;
-	int rc = -1;
+	int rc;
 
 	if (c->req.body == NULL) {
 		if (c->req.body_xml == NULL) {
 			soap_call_fail(c, XDS_EINVAL, "no request body");
 			return -1;
 		}
-		if (buf_add(out, c->req.body_xml, c->req.body_len != 0 ?
-		    c->req.body_len : strlen(c->req.body_xml)) != XDS_OK)
-			goto toobig;
-		return 0;
-	}
-	if ((d = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
-	    (xb = xmlBufferCreate()) == NULL ||
-	    (copy = xmlDocCopyNode(c->req.body, d, 1)) == NULL) {
-		soap_call_fail(c, XDS_ENOMEM, "out of memory");
-		goto out;
-	}
-	xmlDocSetRootElement(d, copy);
-	xmlReconciliateNs(d, copy);
-	if (xmlNodeDump(xb, d, copy, 0, 0) < 0) {
-		soap_call_fail(c, XDS_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (buf_add(out, xmlBufferContent(xb), (size_t)xmlBufferLength(xb)) !=
-	    XDS_OK)
-		goto toobig;
-	rc = 0;
-	goto out;
-toobig:
-	soap_call_fail(c, XDS_ETOOBIG, "request body over %zu bytes",
-	    out->b_max);
-out:
-	xmlBufferFree(xb);
-	xmlFreeDoc(d);
-	return rc;
+		rc = buf_add(out, c->req.body_xml, c->req.body_len != 0 ?
+		    c->req.body_len : strlen(c->req.body_xml));
+	} else
+		rc = xml_dump(c->req.body, out);
+	if (rc == XDS_ETOOBIG)
+		soap_call_fail(c, XDS_ETOOBIG, "request body over %zu bytes",
+		    out->b_max);
+	else if (rc != XDS_OK)
+		soap_call_fail(c, rc, "out of memory");
+	return rc == XDS_OK ? 0 : -1;
 }
 
 /* ---- answers ---- */
