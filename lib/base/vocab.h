@@ -238,5 +238,8 @@
 #define TXN_ITI62	"ITI-62"
 #define TXN_RAD68	"RAD-68"
 #define TXN_RAD69	"RAD-69"
+#define TXN_ITI38	"ITI-38"
+#define TXN_ITI39	"ITI-39"
+#define TXN_RAD75	"RAD-75"
 
 #endif /* XDS_VOCAB_H */

@@ -9,6 +9,7 @@
 
 #include "bridge.h"
 #include "conf.h"
+#include "gateway.h"
 #include "log.h"
 #include "rad69.h"
 #include "registry.h"
@@ -51,6 +52,8 @@ peer_open(const struct conf *cf, const char *opt, const char *url,
 	return 0;
 }
 
+static void gateway_wire(const struct conf *, struct wire *);
+
 void
 wire_open(const struct conf *cf, struct wire *n)
 {
@@ -84,12 +87,49 @@ wire_open(const struct conf *cf, struct wire *n)
 	    repository_endpoint(n->repo) : NULL, &n->repository, err,
 	    sizeof err) != 0)
 		fatalx("dicom: %s", err);
+	if (cf->gateway_responding || cf->gateway_initiating)
+		gateway_wire(cf, n);
+}
+
+/* The gateways and their peers to this community's actors. */
+static void
+gateway_wire(const struct conf *cf, struct wire *n)
+{
+	struct gateway_links gl;
+	const struct soap_endpoint *ep;
+	char err[512];
+
+	if (peer_open(cf, "gateway.registry_url", cf->gateway_registry_url,
+	    n->reg != NULL ? registry_endpoint(n->reg) : NULL,
+	    &n->gw_registry, err, sizeof err) != 0 ||
+	    peer_open(cf, "gateway.repository_url",
+	    cf->gateway_repository_url, n->repo != NULL ?
+	    repository_endpoint(n->repo) : NULL, &n->gw_repository, err,
+	    sizeof err) != 0 ||
+	    peer_open(cf, "gateway.imaging_url", cf->gateway_imaging_url,
+	    n->ids != NULL ? rad69_endpoint(n->ids) : NULL, &n->gw_imaging,
+	    err, sizeof err) != 0)
+		fatalx("gateway: %s", err);
+	memset(&gl, 0, sizeof gl);
+	gl.registry = n->gw_registry;
+	gl.repository = n->gw_repository;
+	gl.imaging = n->gw_imaging;
+	if (gateway_open(cf, &gl, &n->gw, err, sizeof err) != 0)
+		fatalx("gateway: %s", err);
+	if ((ep = gateway_rg_endpoint(n->gw)) != NULL)
+		router_mount(n->rt, ep);
+	if ((ep = gateway_ig_endpoint(n->gw)) != NULL)
+		router_mount(n->rt, ep);
 }
 
 void
 wire_close(struct wire *n)
 {
 	router_free(n->rt);
+	gateway_close(n->gw);
+	soap_peer_free(n->gw_registry);
+	soap_peer_free(n->gw_repository);
+	soap_peer_free(n->gw_imaging);
 	repository_close(n->repo);
 	soap_peer_free(n->registry);
 	soap_peer_free(n->repository);

@@ -14,6 +14,10 @@ struct wire {
 	struct router		*rt;
 	struct soap_peer	*registry;	/* the repository's registry */
 	struct soap_peer	*repository;	/* where RAD-68 goes */
+	struct gateway		*gw;		/* the XCA gateways */
+	struct soap_peer	*gw_registry;	/* their community's actors */
+	struct soap_peer	*gw_repository;
+	struct soap_peer	*gw_imaging;
 };
 
 /* Open the enabled actors, mount their endpoints on a new router and

@@ -1,0 +1,368 @@
+/*
+ * rgw.c: the XCA Responding Gateway (/xca/responding).  Behind the
+ * policy point (pep.h), each transaction asks this community's actor
+ * through its peer and answers for the community:
+ *
+ *   ITI-38 Cross Gateway Query -> ITI-18 to the registry; home on every
+ *	object, every RegistryError located at our home community id
+ *   ITI-39 Cross Gateway Retrieve -> ITI-43 to the repository
+ *   RAD-75 Cross Gateway Retrieve Imaging Document Set -> RAD-69 to the
+ *	imaging document source
+ *
+ * The request's home community ids are checked here: a query by ids
+ * without one is XDSMissingHomeCommunityId, another community's is
+ * XDSUnknownCommunity; so is each DocumentRequest of a retrieve.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ebrim.h"
+#include "gw_int.h"
+#include "gw_msg.h"
+#include "log.h"
+#include "pep.h"
+#include "soap_peer.h"
+#include "status.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+/* Record errs on the transaction; set the outcome from status. */
+static void
+record(struct xact *x, const char *status, const struct rim_errors *errs)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].warning)
+			xact_add_error(x, errs->v[i].code);
+	if (strcmp(status, ST_PARTIAL) == 0)
+		x->outcome = XACT_PARTIAL;
+	else if (strcmp(status, ST_FAILURE) == 0 && x->outcome <
+	    XACT_FAILURE)
+		x->outcome = XACT_FAILURE;
+}
+
+/* An error of ours, located at our community: XDS_OK or XDS_ENOMEM. */
+static int rg_error(struct gateway *, struct rim_errors *, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int
+rg_error(struct gateway *g, struct rim_errors *errs, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(errs, 0, code, g->home, fmt, ap);
+	va_end(ap);
+	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
+}
+
+/* ---- ITI-38 ---- */
+
+/*
+ * The home community ids of the query: @home, and $targetCommunityIdList
+ * as Twiin reads it (absent: answer; empty: an error; ours in it: answer,
+ * naming the others as unknown; ours not in it: nothing to answer).
+ * 1 to run the query, 0 not to (errs say why), or XDS_ENOMEM.
+ */
+static int
+query_scope(struct gateway *g, const struct gw_query *q,
+    struct rim_errors *errs)
+{
+	size_t i;
+	int ours = 0;
+
+	if (q->home[0] != '\0' && strcmp(q->home, g->home) != 0)
+		return rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "home "
+		    "community %.100s is not this community", q->home) ==
+		    XDS_ENOMEM ? XDS_ENOMEM : 0;
+	if (!q->by_patient && q->home[0] == '\0')
+		return rg_error(g, errs, ERR_MISSING_HOME, "a query by ids "
+		    "needs AdhocQuery/@home") == XDS_ENOMEM ?
+		    XDS_ENOMEM : 0;
+	if (!q->targets_given)
+		return 1;
+	if (q->ntargets == 0)
+		return rg_error(g, errs, ERR_SQ_MISSING_PARAM, "%s is empty",
+		    GW_SLOT_TARGETS) == XDS_OK ? 0 : XDS_ENOMEM;
+	for (i = 0; i < q->ntargets; i++) {
+		if (strcmp(q->targets[i], g->home) == 0) {
+			ours = 1;
+			continue;
+		}
+		if (rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "%.100s is not a "
+		    "community this gateway answers for", q->targets[i]) ==
+		    XDS_ENOMEM)
+			return XDS_ENOMEM;
+	}
+	return ours;
+}
+
+/* The registry's answer -> ours: objects stamped with our home, errors
+ * located at it, at most gateway.max_results objects. */
+static int
+query_answer(struct gateway *g, xmlNode *resp, struct rim_errors *errs,
+    struct buf *objs, const char **status)
+{
+	xmlNode *o;
+	size_t n = gw_count_objects(resp);
+	int rc;
+
+	if (!xml_is(resp, NS_QUERY, "AdhocQueryResponse"))
+		return rg_error(g, errs, ERR_REGISTRY, "the registry answered "
+		    "with %.100s", (const char *)resp->name);
+	if (n > (size_t)g->cf->gateway_max_results) {
+		*status = ST_FAILURE;
+		return rg_error(g, errs, ERR_TOO_MANY_RESULTS, "the query "
+		    "matches more objects than this gateway returns at once "
+		    "(gateway.max_results)");
+	}
+	if ((rc = gw_locate_errors(resp, g->home)) != XDS_OK ||
+	    (rc = gw_stamp_home(resp, g->home)) != XDS_OK ||
+	    (rc = gw_take_errors(resp, errs, g->home)) < 0)
+		return rc;
+	for (o = xml_first_elem(gw_objects(resp)); o != NULL;
+	    o = xml_next_elem(o))
+		if ((rc = xml_dump(o, objs)) != XDS_OK)
+			return rc;
+	*status = gw_status(resp);
+	return XDS_OK;
+}
+
+/* Ask the registry; its answer (or why there is none) into errs/objs. */
+static int
+query_registry(struct gateway *g, struct xact *x, xmlNode *body,
+    struct rim_errors *errs, struct buf *objs, const char **status)
+{
+	struct soap_call c;
+	int rc;
+
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
+	c.req.body = body;
+	c.req.x = soap_peer_is_local(g->l.registry) ? x : NULL;
+	rc = soap_peer_call(g->l.registry, &c);
+	if (rc != XDS_OK || c.ans.fault || c.ans.body == NULL) {
+		log_warnx("gateway: ITI-38: registry %s: %s",
+		    soap_peer_target(g->l.registry), rc != XDS_OK ? c.ans.err :
+		    c.ans.fault_reason);
+		rc = rg_error(g, errs, ERR_REGISTRY, "the registry of this "
+		    "community did not answer");
+	} else
+		rc = query_answer(g, c.ans.body, errs, objs, status);
+	soap_call_free(&c);
+	return rc;
+}
+
+static int
+rgw_iti38(void *actor, const struct pep_grant *grant, struct xact *x,
+    const struct soap_request *req, struct pep_answer *ans)
+{
+	struct gateway *g = actor;
+	struct gw_query q;
+	struct rim_errors errs;
+	struct buf objs;
+	const char *status = ST_FAILURE;
+	char e[256];
+	int rc, run;
+
+	(void)grant;
+	rim_errors_init(&errs);
+	buf_init(&objs, ans->body.b_max);
+	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
+		rc = rg_error(g, &errs, ERR_REGISTRY, "%s", e);
+		run = 0;
+	} else if ((run = query_scope(g, &q, &errs)) < 0)
+		rc = run;
+	else
+		rc = XDS_OK;
+	if (rc == XDS_OK && run) {
+		xact_set_object(x, q.id);
+		gw_query_drop_slot(&q, GW_SLOT_TARGETS);
+		rc = query_registry(g, x, req->body, &errs, &objs, &status);
+		if (rc == XDS_OK && strcmp(status, ST_SUCCESS) == 0 &&
+		    rim_errors_nerror(&errs) > 0)
+			status = ST_PARTIAL;	/* unknown target ids */
+	}
+	if (rc == XDS_OK && rim_errors_nerror(&errs) > 0 && objs.b_len == 0 &&
+	    strcmp(status, ST_SUCCESS) == 0)
+		status = ST_FAILURE;
+	if (rc == XDS_OK)
+		rc = rim_write_query_response(&ans->body, status, &errs,
+		    &objs);
+	if (rc == XDS_OK)
+		record(x, status, &errs);
+	else
+		str_fmt(x->reason, sizeof x->reason, "ITI-38: %s",
+		    xds_strstatus(rc));
+	buf_free(&objs);
+	rim_errors_free(&errs);
+	return rc;
+}
+
+/* ---- ITI-39, RAD-75 ---- */
+
+/*
+ * Which DocumentRequests this community answers: keep[i] for those with
+ * our HomeCommunityId; the others get an error each.  The number kept,
+ * or XDS_ENOMEM.
+ */
+static int
+retrieve_scope(struct gateway *g, xmlNode **drs, size_t n,
+    unsigned char *keep, struct rim_errors *errs)
+{
+	char home[DIR_HCID_MAX], uid[256];
+	size_t i;
+	int kept = 0, rc = XDS_OK;
+
+	for (i = 0; i < n && rc != XDS_ENOMEM; i++) {
+		keep[i] = 0;
+		if (xml_child_text(drs[i], NS_XDSB, "DocumentUniqueId", uid,
+		    sizeof uid) != 0)
+			str_lcpy(uid, "(too long)", sizeof uid);
+		if (xml_child_text(drs[i], NS_XDSB, "HomeCommunityId", home,
+		    sizeof home) != 0 || home[0] == '\0')
+			rc = rg_error(g, errs, ERR_MISSING_HOME, "no "
+			    "HomeCommunityId for document %.200s", uid);
+		else if (strcmp(home, g->home) != 0)
+			rc = rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "document "
+			    "%.200s: not this community's", uid);
+		else {
+			keep[i] = 1;
+			kept++;
+		}
+	}
+	return rc == XDS_ENOMEM ? XDS_ENOMEM : kept;
+}
+
+/* Ask the actor behind peer with action for the kept DocumentRequests;
+ * its documents and errors into ans, docs, errs.  Returns the number of
+ * documents, or a status. */
+static int
+retrieve_from(struct gateway *g, struct xact *x, struct soap_peer *peer,
+    const char *action, xmlDoc *sub, struct pep_answer *ans,
+    struct buf *docs, struct rim_errors *errs)
+{
+	struct soap_call c;
+	int rc;
+
+	soap_call_init(&c, action, PACK_MTOM);
+	c.req.body = xmlDocGetRootElement(sub);
+	c.req.x = soap_peer_is_local(peer) ? x : NULL;
+	rc = soap_peer_call(peer, &c);
+	if (rc != XDS_OK || c.ans.fault || c.ans.body == NULL ||
+	    !xml_is(c.ans.body, NS_XDSB, "RetrieveDocumentSetResponse")) {
+		log_warnx("gateway: %s: %s: %s", x->txn,
+		    soap_peer_target(peer), rc != XDS_OK ? c.ans.err :
+		    c.ans.fault ? c.ans.fault_reason : "not a "
+		    "RetrieveDocumentSetResponse");
+		rc = rg_error(g, errs, ERR_REPOSITORY, "the %s of this "
+		    "community did not answer", strcmp(action, ACT_RAD69) == 0 ?
+		    "imaging document source" : "repository");
+	} else if ((rc = gw_locate_errors(c.ans.body, g->home)) == XDS_OK &&
+	    (rc = gw_take_errors(c.ans.body, errs, g->home)) >= 0)
+		rc = gw_take_documents(c.ans.body, c.ans.att, c.ans.natt, "rg",
+		    docs, &ans->att, &ans->natt, errs, g->home);
+	soap_call_free(&c);
+	return rc;
+}
+
+static int
+rg_retrieve(struct gateway *g, struct xact *x, const struct soap_request *req,
+    struct pep_answer *ans, struct soap_peer *peer, const char *action)
+{
+	struct rim_errors errs;
+	struct buf docs;
+	xmlNode **drs = NULL;
+	xmlDoc *sub = NULL;
+	unsigned char *keep = NULL;
+	const char *status;
+	size_t n = 0;
+	int rc, kept, ndocs = 0;
+
+	rim_errors_init(&errs);
+	buf_init(&docs, ans->body.b_max);
+	if ((rc = gw_doc_requests(req->body, &drs, &n)) != XDS_OK ||
+	    (keep = calloc(n + 1, 1)) == NULL) {
+		rc = XDS_ENOMEM;
+		goto out;
+	}
+	if (n == 0)
+		rc = rg_error(g, &errs, ERR_DOCUMENT_UNIQUEID, "no "
+		    "DocumentRequest");
+	else if ((kept = retrieve_scope(g, drs, n, keep, &errs)) < 0)
+		rc = kept;
+	else if (kept > 0 && peer == NULL)
+		rc = rg_error(g, &errs, ERR_UNKNOWN_REPOSITORY_ID, "this "
+		    "community has no %s", strcmp(action, ACT_RAD69) == 0 ?
+		    "imaging document source" : "repository");
+	else if (kept > 0) {
+		if ((sub = gw_request_subset(req->body, keep, n)) == NULL)
+			rc = XDS_ENOMEM;
+		else if ((rc = retrieve_from(g, x, peer, action, sub, ans,
+		    &docs, &errs)) >= 0) {
+			ndocs = rc;
+			rc = XDS_OK;
+		}
+	}
+	if (rc != XDS_OK)
+		goto out;
+	status = ndocs == 0 ? ST_FAILURE : rim_errors_nerror(&errs) > 0 ?
+	    ST_PARTIAL : ST_SUCCESS;
+	if ((rc = rim_write_retrieve_response(&ans->body, status, &errs,
+	    &docs)) == XDS_OK)
+		record(x, status, &errs);
+out:
+	if (rc != XDS_OK)
+		str_fmt(x->reason, sizeof x->reason, "%s: %s", x->txn,
+		    xds_strstatus(rc));
+	xmlFreeDoc(sub);
+	free(keep);
+	free(drs);
+	buf_free(&docs);
+	rim_errors_free(&errs);
+	return rc;
+}
+
+static int
+rgw_iti39(void *actor, const struct pep_grant *grant, struct xact *x,
+    const struct soap_request *req, struct pep_answer *ans)
+{
+	struct gateway *g = actor;
+
+	(void)grant;
+	return rg_retrieve(g, x, req, ans, g->l.repository, ACT_ITI43);
+}
+
+static int
+rgw_rad75(void *actor, const struct pep_grant *grant, struct xact *x,
+    const struct soap_request *req, struct pep_answer *ans)
+{
+	struct gateway *g = actor;
+
+	(void)grant;
+	return rg_retrieve(g, x, req, ans, g->l.imaging, ACT_RAD69);
+}
+
+int
+rgw_open(struct gateway *g, char *err, size_t errlen)
+{
+	static const struct pep_route routes[] = {
+		{ ACT_ITI38, ACT_ITI38_RSP, TXN_ITI38, NS_QUERY,
+		    "AdhocQueryRequest", PACK_SIMPLE, rgw_iti38 },
+		{ ACT_ITI39, ACT_ITI39_RSP, TXN_ITI39, NS_XDSB,
+		    "RetrieveDocumentSetRequest", PACK_MTOM, rgw_iti39 },
+		{ ACT_RAD75, ACT_RAD75_RSP, TXN_RAD75, NS_XDSI,
+		    "RetrieveImagingDocumentSetRequest", PACK_MTOM, rgw_rad75 },
+	};
+
+	return pep_open(g->cf, GATEWAY_RG_PATH, routes,
+	    sizeof routes / sizeof routes[0], g, &g->rg, err, errlen);
+}
