@@ -276,8 +276,9 @@ dir_name_parse(const char *p, const char *f, size_t n,
 	return 0;
 }
 
-int
-dir_parse_line(const char *line, struct dir_community *out, char *err,
+/* dir_parse_line, but a refused line may leave *out half filled. */
+static int
+dir_line_parse(const char *line, struct dir_community *out, char *err,
     size_t errlen)
 {
 	const char *p = line, *f;
@@ -342,6 +343,17 @@ dir_parse_line(const char *line, struct dir_community *out, char *err,
 	if (dir_name_parse(p, f, n, out, err, errlen) != 0)
 		return -1;
 	return 1;
+}
+
+int
+dir_parse_line(const char *line, struct dir_community *out, char *err,
+    size_t errlen)
+{
+	int rc = dir_line_parse(line, out, err, errlen);
+
+	if (rc < 0)
+		memset(out, 0, sizeof *out);
+	return rc;
 }
 
 /* ---- the back-end ------------------------------------------------- */
