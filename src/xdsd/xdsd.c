@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "bridge.h"
 #include "conf.h"
+#include "directory.h"
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
@@ -85,12 +86,14 @@ args_parse(int argc, char **argv, struct args *a)
 
 /*
  * The configuration: defaults, the file, the overrides, the checks of
- * every value and their combinations, and the TLS files (*tls: a server
- * context, or NULL without http.tls).  0, or -1 after saying why.
+ * every value and their combinations, the community directory, and the
+ * TLS files (*tls: a server context, or NULL without http.tls).  0, or
+ * -1 after saying why.
  */
 static int
 config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 {
+	struct directory *dir;
 	char err[512];
 	int i;
 
@@ -111,6 +114,13 @@ config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 		    a->cfile ? ": " : "", err);
 		return -1;
 	}
+	/* The community directory is read now so that a bad line of it
+	 * stops xdsd -n too. */
+	if (dir_open(c, &dir, err, sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsd: directory: %s\n", err);
+		return -1;
+	}
+	dir_close(dir);
 	if (c->http_tls && (*tls = tls_server_ctx(c->http_cert, c->http_key,
 	    c->http_ca, err, sizeof err)) == NULL) {
 		fprintf(stderr, "xdsd: TLS: %s\n", err);
