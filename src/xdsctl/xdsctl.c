@@ -8,8 +8,11 @@
  *	xdsctl [options] query NAME [key=value...]
  *	xdsctl [options] delete ENTRYUUID...
  *	xdsctl [options] validate FILE...
+ *	xdsctl [options] directory list | lookup URA|HCID
  *
  * patient works on the local state directory of the configured node;
+ * directory reads the community directory the node's configuration
+ * names;
  * submit, query and delete speak SOAP to any XDS.b registry (--url);
  * validate runs the registry's rules offline.
  */
@@ -56,7 +59,9 @@ usage(void)
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
 	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
 	    "  dicom studies [STATE]    the DICOM bridge's studies\n"
-	    "  image import --patient BSN --study UID   a study from the registry into dicom.pacs\n");
+	    "  image import --patient BSN --study UID   a study from the registry into dicom.pacs\n"
+	    "  directory list           the other communities of the community directory\n"
+	    "  directory lookup URA|HCID  one community, every field\n");
 	exit(2);
 }
 
@@ -263,6 +268,8 @@ main(int argc, char **argv)
 		rc = ctl_dicom(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "image") == 0)
 		rc = ctl_image(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "directory") == 0)
+		rc = ctl_directory(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

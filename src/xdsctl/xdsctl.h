@@ -28,6 +28,9 @@ int	ctl_retrieve(struct ctl *, int argc, char **argv);
 int	ctl_dicom(struct ctl *, int argc, char **argv);
 int	ctl_image(struct ctl *, int argc, char **argv);
 
+/* xdsctl_dir.c: directory list | lookup URA|HCID */
+int	ctl_directory(struct ctl *, int argc, char **argv);
+
 /* xdsctl_util.c */
 #define CTL_MAX_FILE	(64 * 1024 * 1024)
 #define CTL_TIMEOUT	300	/* seconds for a registry transaction */

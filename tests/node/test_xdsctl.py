@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """xdsctl against a live xdsd (make check): submit, query (table and JSON),
-validate, delete, patient add/list in feed mode, exit codes."""
+validate, delete, patient add/list in feed mode, the community directory
+(and xdsd -n refusing a bad one), exit codes."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +63,68 @@ def submission(bsn, n, drop_class=False):
             '<rim:Association id="a1" associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember" '
             'sourceObject="SS" targetObject="Doc">' + slot("SubmissionSetStatus", "Original")
             + '</rim:Association></rim:RegistryObjectList></lcm:SubmitObjectsRequest>')
+
+
+HCID_A = "urn:oid:2.16.840.1.113883.2.4.3.1"
+HCID_B = "urn:oid:2.16.840.1.113883.2.4.3.2"
+HCID_OWN = "urn:oid:1.3.6.1.4.1.21367.13.70.1"   # node.home_community_id's default
+DIRECTORY = ("# the communities of the region\n"
+             "\n"
+             + HCID_B + " https://gw.b.example/xca/responding 22222222 timeout=10 "
+             "dicom=PACS@pacs.b.example:104 Ziekenhuis B\n"
+             + HCID_OWN + " https://gw.own.example/xca/responding - This node\n"
+             + HCID_A + " https://gw.a.example/xca/responding - Huisartsen A # no URA\n")
+
+
+def directory_tests(xdsd, ctl, tmp):
+    """xdsctl directory list / lookup on a temporary directory file, and
+    xdsd -n on a bad one."""
+    good = write_file(tmp, "communities", DIRECTORY.encode())
+    bad = write_file(tmp, "bad-communities", (DIRECTORY + HCID_A + " https://x.example/ - Again\n").encode())
+    use = ["-C", "directory.file=" + good]
+    rc, out, err = ctl(*use, "directory", "list")
+    lines = out.splitlines()
+    check("directory list: a table of the other communities in the file's order, the own one left out",
+          rc == 0 and lines[0].split() == ["HCID", "URA", "URL", "NAME", "SETTINGS"]
+          and len(lines) == 4 and lines[1].startswith(HCID_B) and lines[2].startswith(HCID_A)
+          and HCID_OWN not in out and "(2 communities)" in lines[3], out + err)
+    check("directory list shows URA, URL, name and the settings that are set",
+          "22222222" in lines[1] and "https://gw.b.example/xca/responding" in lines[1]
+          and "Ziekenhuis B" in lines[1] and "timeout=10" in lines[1]
+          and "dicom=PACS@pacs.b.example:104" in lines[1]
+          and lines[2].split()[1] == "-" and lines[2].endswith("Huisartsen A"), out + err)
+    rc, out, err = ctl(*use, "directory", "lookup", "22222222")
+    fields = dict(line.split(None, 1) for line in out.splitlines() if line.strip())
+    check("directory lookup URA prints every field of the community",
+          rc == 0 and fields.get("hcid") == HCID_B and fields.get("name") == "Ziekenhuis B"
+          and fields.get("timeout") == "10" and fields.get("dicom") == "PACS@pacs.b.example:104"
+          and fields.get("xdr") == "-" and "max_documents" in fields, out + err)
+    rc, out, err = ctl(*use, "directory", "lookup", HCID_A)
+    check("directory lookup HCID; a setting the line leaves out names the node's option",
+          rc == 0 and "Huisartsen A" in out and "(gateway.timeout)" in out, out + err)
+    rc, out, err = ctl(*use, "directory", "lookup", "12345678")
+    check("directory lookup of an unknown URA: exit 1 and a clear message",
+          rc == 1 and out == "" and "no community with URA 12345678" in err, out + err)
+    rc, out, err = ctl(*use, "directory", "lookup", HCID_OWN)
+    check("directory lookup of the node's own community says why it is not listed",
+          rc == 1 and "own community" in err, out + err)
+    rc, out, err = ctl(*use, "directory", "lookup", "nonsense")
+    check("directory lookup of neither a URA nor an HCID is a usage error", rc == 2, out + err)
+    rc, out, err = ctl(*use, "directory")
+    check("directory without a subcommand is a usage error", rc == 2, out + err)
+    rc, out, err = ctl("-C", "directory.file=" + bad, "directory", "list")
+    check("directory list of a bad file names file:line and both lines of a duplicate",
+          rc == 1 and bad + ":6:" in err and "line 5" in err, out + err)
+    rc, out, err = ctl("-C", "directory.file=", "directory", "list")
+    check("directory list without a directory file: no communities",
+          rc == 0 and "(0 communities)" in out, out + err)
+    p = subprocess.run([xdsd, "-n", "-C", "directory.file=" + bad], capture_output=True, text=True,
+                       timeout=60)
+    check("xdsd -n refuses a bad directory file naming file:line",
+          p.returncode == 1 and bad + ":6:" in p.stderr, p.stderr)
+    p = subprocess.run([xdsd, "-n", "-C", "directory.file=" + good], capture_output=True, text=True,
+                       timeout=60)
+    check("xdsd -n accepts a good directory file", p.returncode == 0, p.stderr)
 
 
 def main():
@@ -140,6 +204,7 @@ def main():
         check("audit refuses an unknown filter", rc == 2, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
         check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
+        directory_tests(a.xdsd, ctl, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     return summary()
 
