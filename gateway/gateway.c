@@ -7,11 +7,15 @@
 #include <string.h>
 
 #include "conf.h"
+#include "ebrim.h"
 #include "gw_int.h"
 #include "log.h"
 #include "pep.h"
 #include "status.h"
 #include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
 
 int
 gateway_open(const struct conf *cf, const struct gateway_links *l,
@@ -41,6 +45,10 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 			return rc;
 		}
 	}
+	if (cf->gateway_initiating) {
+		igw_init(g);
+		g->ig_on = 1;
+	}
 	log_info("gateway: %s%s%s, community %s", g->rg != NULL ?
 	    GATEWAY_RG_PATH : "", g->rg != NULL && g->ig_on ? " " : "",
 	    g->ig_on ? GATEWAY_IG_PATH : "", g->home);
@@ -67,4 +75,35 @@ const struct soap_endpoint *
 gateway_ig_endpoint(struct gateway *g)
 {
 	return g->ig_on ? &g->ig_ep : NULL;
+}
+
+void
+gw_record(struct xact *x, const char *status, const struct rim_errors *errs)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		if (!errs->v[i].warning)
+			xact_add_error(x, errs->v[i].code);
+	if (strcmp(status, ST_PARTIAL) == 0)
+		x->outcome = XACT_PARTIAL;
+	else if (strcmp(status, ST_FAILURE) == 0) {
+		if (x->outcome < XACT_FAILURE)
+			x->outcome = XACT_FAILURE;
+	} else
+		x->outcome = XACT_SUCCESS;
+}
+
+const char *
+gw_job_failure(const struct gw_job *j, const char *ns, const char *name)
+{
+	if (j->call.ans.status != XDS_OK)
+		return j->call.ans.err[0] != '\0' ? j->call.ans.err :
+		    xds_strstatus(j->call.ans.status);
+	if (j->call.ans.fault)
+		return j->call.ans.fault_reason[0] != '\0' ?
+		    j->call.ans.fault_reason : "a SOAP fault";
+	if (j->call.ans.body == NULL || !xml_is(j->call.ans.body, ns, name))
+		return "an answer that is not the transaction's";
+	return NULL;
 }

@@ -4,9 +4,12 @@
 #ifndef XDS_GW_INT_H
 #define XDS_GW_INT_H
 
+#include <stddef.h>
+
 #include "actor.h"
 #include "directory.h"
 #include "gateway.h"
+#include "soap_peer.h"
 
 struct conf;
 struct pep;
@@ -23,5 +26,64 @@ struct gateway {
 
 /* rgw.c: the responding gateway's door and transactions. */
 int	rgw_open(struct gateway *, char *err, size_t errlen);
+/* igw.c: the initiating gateway's routes into g->ig_ep; its retrieve
+ * handlers (igw_retrieve.c). */
+void	igw_init(struct gateway *);
+int	igw_iti43(void *, struct xact *, const struct soap_request *,
+	    struct soap_reply *);
+int	igw_rad69(void *, struct xact *, const struct soap_request *,
+	    struct soap_reply *);
+
+/*
+ * gw_fan.c: one request to one community, many at once.  The caller sets
+ * the fields above "run", gw_fan_run the rest; call.ans holds the last
+ * try's answer when it returns.
+ */
+enum gw_job_state { GW_JOB_WAITING, GW_JOB_RUNNING, GW_JOB_DONE };
+
+struct gw_job {
+	char			 hcid[DIR_HCID_MAX];	/* the community */
+	const char		*txn;		/* "ITI-38", for the log */
+	struct soap_peer	*peer;
+	int			 own_peer;	/* freed by gw_jobs_free */
+	const char		*action;
+	enum soap_pack		 pack;
+	xmlNode			*body;
+	xmlDoc			*own_doc;	/* freed by gw_jobs_free */
+	long			 timeout;	/* seconds, retries included */
+	int			 concurrency;	/* of its community; 0: any */
+	size_t			 max_answer;
+	int			 local;		/* this community, in process */
+	size_t			 first, count;	/* the caller's (retrieves:
+						   which DocumentRequests) */
+	/* run */
+	struct soap_call	 call;
+	enum gw_job_state	 state;
+	int			 attempts;
+	long long		 deadline, retry_at;	/* clock_real_ms */
+};
+
+/* A job for community c: a remote peer for its responding gateway with
+ * the node's TLS identity, its timeout and concurrency. */
+int	gw_job_remote(const struct gateway *, struct gw_job *,
+	    const struct dir_community *c, char *err, size_t errlen);
+/* A job for this community's actor behind peer (in process or not). */
+void	gw_job_local(const struct gateway *, struct gw_job *,
+	    struct soap_peer *peer);
+/* Run every job (jobs zeroed before their fields were set).  XDS_OK
+ * when each has ended; XDS_ENOMEM when a wave could not start. */
+int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n);
+void	gw_jobs_free(struct gw_job *jobs, size_t n);
+
+/* gateway.c: the errors of an answer onto the transaction record, and
+ * its outcome from the answer's status (ST_*). */
+struct rim_errors;
+struct xact;
+void	gw_record(struct xact *, const char *status,
+	    const struct rim_errors *errs);
+/* Why job j has no usable answer, or NULL when its body element is
+ * {ns}name. */
+const char *gw_job_failure(const struct gw_job *j, const char *ns,
+	    const char *name);
 
 #endif

@@ -33,22 +33,6 @@
 #include "xact.h"
 #include "xml.h"
 
-/* Record errs on the transaction; set the outcome from status. */
-static void
-record(struct xact *x, const char *status, const struct rim_errors *errs)
-{
-	size_t i;
-
-	for (i = 0; i < errs->n; i++)
-		if (!errs->v[i].warning)
-			xact_add_error(x, errs->v[i].code);
-	if (strcmp(status, ST_PARTIAL) == 0)
-		x->outcome = XACT_PARTIAL;
-	else if (strcmp(status, ST_FAILURE) == 0 && x->outcome <
-	    XACT_FAILURE)
-		x->outcome = XACT_FAILURE;
-}
-
 /* An error of ours, located at our community: XDS_OK or XDS_ENOMEM. */
 static int rg_error(struct gateway *, struct rim_errors *, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -198,7 +182,7 @@ rgw_iti38(void *actor, const struct pep_grant *grant, struct xact *x,
 		rc = rim_write_query_response(&ans->body, status, &errs,
 		    &objs);
 	if (rc == XDS_OK)
-		record(x, status, &errs);
+		gw_record(x, status, &errs);
 	else
 		str_fmt(x->reason, sizeof x->reason, "ITI-38: %s",
 		    xds_strstatus(rc));
@@ -318,7 +302,7 @@ rg_retrieve(struct gateway *g, struct xact *x, const struct soap_request *req,
 	    ST_PARTIAL : ST_SUCCESS;
 	if ((rc = rim_write_retrieve_response(&ans->body, status, &errs,
 	    &docs)) == XDS_OK)
-		record(x, status, &errs);
+		gw_record(x, status, &errs);
 out:
 	if (rc != XDS_OK)
 		str_fmt(x->reason, sizeof x->reason, "%s: %s", x->txn,

@@ -9,6 +9,7 @@
 
 #include "bridge.h"
 #include "conf.h"
+#include "directory.h"
 #include "gateway.h"
 #include "log.h"
 #include "rad69.h"
@@ -110,7 +111,11 @@ gateway_wire(const struct conf *cf, struct wire *n)
 	    n->ids != NULL ? rad69_endpoint(n->ids) : NULL, &n->gw_imaging,
 	    err, sizeof err) != 0)
 		fatalx("gateway: %s", err);
+	if (dir_open(cf, &n->dir, err, sizeof err) != XDS_OK)
+		fatalx("directory: %s", err);
+	log_info("directory: %s", dir_describe(n->dir));
 	memset(&gl, 0, sizeof gl);
+	gl.directory = n->dir;
 	gl.registry = n->gw_registry;
 	gl.repository = n->gw_repository;
 	gl.imaging = n->gw_imaging;
@@ -127,6 +132,7 @@ wire_close(struct wire *n)
 {
 	router_free(n->rt);
 	gateway_close(n->gw);
+	dir_close(n->dir);
 	soap_peer_free(n->gw_registry);
 	soap_peer_free(n->gw_repository);
 	soap_peer_free(n->gw_imaging);

@@ -15,6 +15,7 @@ struct wire {
 	struct soap_peer	*registry;	/* the repository's registry */
 	struct soap_peer	*repository;	/* where RAD-68 goes */
 	struct gateway		*gw;		/* the XCA gateways */
+	struct directory	*dir;		/* the other communities */
 	struct soap_peer	*gw_registry;	/* their community's actors */
 	struct soap_peer	*gw_repository;
 	struct soap_peer	*gw_imaging;

@@ -1,0 +1,246 @@
+/*
+ * gw_fan.c: the initiating gateway's requests to communities, all at
+ * once (soap_fanout), with retries of transport errors only.
+ *
+ * Each job has a deadline: its community's timeout (or gateway.timeout)
+ * from the start of the run, connecting, answers and retries included.
+ * A job is retried when the request certainly or possibly did not get a
+ * SOAP answer for reasons of transport: no connection (refused, reset,
+ * TLS), HTTP 502, 503 or 504, an empty or non-SOAP body.  Never after a
+ * SOAP answer, a fault included: that is the community's business, and
+ * asking again would ask twice.  Between rounds the gateway waits 100 ms
+ * doubled each round, plus up to as much again at random (so that many
+ * gateways retrying a community do not retry together), and only when
+ * the job's deadline leaves room for the wait and another try.
+ *
+ * At most gateway.concurrency jobs are in flight at once, and at most a
+ * community's own concurrency for that community; the others wait for
+ * the next wave.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "gw_int.h"
+#include "log.h"
+#include "soap_peer.h"
+#include "status.h"
+#include "str.h"
+
+#define FAN_BACKOFF_MS	100
+
+/* Whether what came back of j's last try is worth another. */
+static int
+retryable(const struct gw_job *j)
+{
+	const struct soap_call *c = &j->call;
+
+	if (c->ans.http_status == 502 || c->ans.http_status == 503 ||
+	    c->ans.http_status == 504)
+		return 1;
+	switch (c->ans.status) {
+	case XDS_EUNAVAILABLE:
+	case XDS_EUNCERTAIN:
+		return 1;
+	case XDS_EANSWER:
+		return !c->ans.toobig;	/* empty, not SOAP, bad MIME */
+	default:
+		return 0;
+	}
+}
+
+static long long
+jitter(long long ms)
+{
+	unsigned int r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		return 0;
+	return ms > 0 ? (long long)(r % (unsigned int)ms) : 0;
+}
+
+static void
+sleep_ms(long long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		continue;
+}
+
+/* Prepare j's next try: its call afresh, bounded by what is left. */
+static void
+job_arm(struct gw_job *j, long long now)
+{
+	long long left = j->deadline - now;
+
+	soap_call_free(&j->call);
+	soap_call_init(&j->call, j->action, j->pack);
+	j->call.req.body = j->body;
+	j->call.req.bounds.timeout = left > 0 ? (left + 999) / 1000 : 1;
+	j->call.req.bounds.max_answer = j->max_answer;
+}
+
+/* Add the waiting jobs to f, within the bounds; the number added. */
+static size_t
+wave(const struct gateway *g, struct gw_job *jobs, size_t n,
+    struct soap_fanout *f, long long now, long long *longest)
+{
+	size_t i, k, added = 0, same;
+
+	for (i = 0; i < n && added < (size_t)g->cf->gateway_concurrency;
+	    i++) {
+		struct gw_job *j = &jobs[i];
+
+		if (j->state != GW_JOB_WAITING || j->retry_at > now)
+			continue;
+		if (j->deadline <= now) {
+			j->state = GW_JOB_DONE;
+			j->call.ans.status = XDS_ETIMEOUT;
+			str_fmt(j->call.ans.err, sizeof j->call.ans.err,
+			    "no answer within %ld s", j->timeout);
+			continue;
+		}
+		for (same = 0, k = 0; k < n; k++)
+			if (jobs[k].state == GW_JOB_RUNNING &&
+			    strcmp(jobs[k].hcid, j->hcid) == 0)
+				same++;
+		if (j->concurrency > 0 && same >= (size_t)j->concurrency)
+			continue;
+		job_arm(j, now);
+		if (soap_fanout_add(f, j->peer, &j->call) != XDS_OK)
+			break;
+		j->state = GW_JOB_RUNNING;
+		j->attempts++;
+		if (j->deadline - now > *longest)
+			*longest = j->deadline - now;
+		added++;
+	}
+	return added;
+}
+
+/* After a wave: each job that ran is done, or waits for a retry. */
+static void
+settle(const struct gateway *g, struct gw_job *jobs, size_t n)
+{
+	long long now = clock_real_ms(), w;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct gw_job *j = &jobs[i];
+
+		if (j->state != GW_JOB_RUNNING)
+			continue;
+		j->state = GW_JOB_DONE;
+		if (!retryable(j) || j->attempts > g->cf->gateway_retries)
+			continue;
+		w = FAN_BACKOFF_MS << (j->attempts - 1);
+		w += jitter(w);
+		if (now + w + FAN_BACKOFF_MS >= j->deadline)
+			continue;	/* no room for another try */
+		log_info("gateway: %s %s: %s; again in %lld ms", j->txn,
+		    j->hcid, j->call.ans.err[0] != '\0' ? j->call.ans.err :
+		    "transport error", w);
+		j->state = GW_JOB_WAITING;
+		j->retry_at = now + w;
+	}
+}
+
+int
+gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
+{
+	struct soap_fanout *f;
+	long long now, longest, next;
+	size_t i;
+	char e[128];
+
+	now = clock_real_ms();
+	for (i = 0; i < n; i++) {
+		jobs[i].state = GW_JOB_WAITING;
+		jobs[i].retry_at = 0;
+		jobs[i].attempts = 0;
+		jobs[i].deadline = now + jobs[i].timeout * 1000LL;
+	}
+	for (;;) {
+		if (soap_fanout_new(&f, e, sizeof e) != XDS_OK)
+			return XDS_ENOMEM;
+		longest = 0;
+		if (wave(g, jobs, n, f, now, &longest) > 0 &&
+		    soap_fanout_run(f, longest) != XDS_OK) {
+			soap_fanout_free(f);
+			return XDS_ENOMEM;
+		}
+		soap_fanout_free(f);
+		settle(g, jobs, n);
+		next = -1;
+		for (i = 0; i < n; i++)
+			if (jobs[i].state == GW_JOB_WAITING &&
+			    (next < 0 || jobs[i].retry_at < next))
+				next = jobs[i].retry_at;
+		if (next < 0)
+			return XDS_OK;
+		now = clock_real_ms();
+		if (next > now)
+			sleep_ms(next - now);	/* back-off, not ordering */
+		now = clock_real_ms();
+	}
+}
+
+int
+gw_job_remote(const struct gateway *g, struct gw_job *j,
+    const struct dir_community *c, char *err, size_t errlen)
+{
+	const struct conf *cf = g->cf;
+	struct soap_peer_opts o;
+
+	memset(&o, 0, sizeof o);
+	if (cf->http_cert[0] != '\0') {
+		o.cert = cf->http_cert;
+		o.key = cf->http_key;
+	}
+	if (cf->http_ca[0] != '\0')
+		o.ca = cf->http_ca;
+	str_lcpy(j->hcid, c->hcid, sizeof j->hcid);
+	j->timeout = c->timeout > 0 ? c->timeout : cf->gateway_timeout;
+	o.connect_timeout = j->timeout < 10 ? j->timeout : 10;
+	j->concurrency = c->concurrency;
+	j->max_answer = (size_t)cf->gateway_max_answer;
+	if (soap_peer_remote(&j->peer, c->url, &o, err, errlen) != XDS_OK)
+		return XDS_EINVAL;
+	j->own_peer = 1;
+	return XDS_OK;
+}
+
+void
+gw_job_local(const struct gateway *g, struct gw_job *j,
+    struct soap_peer *peer)
+{
+	str_lcpy(j->hcid, g->home, sizeof j->hcid);
+	j->peer = peer;
+	j->local = 1;
+	j->timeout = g->cf->gateway_timeout;
+	j->max_answer = (size_t)g->cf->gateway_max_answer;
+}
+
+void
+gw_jobs_free(struct gw_job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		soap_call_free(&jobs[i].call);
+		if (jobs[i].own_peer)
+			soap_peer_free(jobs[i].peer);
+		xmlFreeDoc(jobs[i].own_doc);
+	}
+	free(jobs);
+}

@@ -1,0 +1,380 @@
+/*
+ * igw.c: the XCA Initiating Gateway (/xca/initiating), for this
+ * community's consumers (EPD, viewer, PACS, xdsctl):
+ *
+ *   ITI-18 -> ITI-38 to every community of the directory at once (this
+ *	community's registry asked in process, as ITI-18), or to the one
+ *	community a query by ids names in AdhocQuery/@home; the answers
+ *	merged, each object keeping its community's home
+ *   ITI-43 -> ITI-39, RAD-69 -> RAD-75, routed by each DocumentRequest's
+ *	HomeCommunityId (this community's to its own actors), split to the
+ *	number of DocumentRequests a community accepts, merged
+ *
+ * What a community answers is checked before it is passed on: an object
+ * must carry that community's home and, for a patient query, belong to
+ * the patient asked about; a document must be one asked of that
+ * community.  Others are dropped, logged and reported as errors located
+ * at the community.  A community that does not answer in time is an
+ * XDSUnavailableCommunity error, and the answer is a PartialSuccess when
+ * another community answered.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ebrim.h"
+#include "gw_int.h"
+#include "gw_msg.h"
+#include "log.h"
+#include "soap_peer.h"
+#include "status.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xml.h"
+
+static int ig_error(struct rim_errors *, const char *code,
+    const char *location, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* XDS_OK or XDS_ENOMEM (a full list keeps its first errors). */
+static int
+ig_error(struct rim_errors *errs, const char *code, const char *location,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(errs, 0, code, location, fmt, ap);
+	va_end(ap);
+	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
+}
+
+/* ---- ITI-18 -> ITI-38 ---- */
+
+struct plan {
+	struct gateway	*g;
+	struct gw_job	*jobs;
+	size_t		 n, cap;
+	xmlNode		*body;
+	char		 err[256];
+};
+
+static struct gw_job *
+plan_add(struct plan *p)
+{
+	struct gw_job *nv;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		if ((nv = realloc(p->jobs, p->cap * sizeof *nv)) == NULL)
+			return NULL;
+		p->jobs = nv;
+	}
+	memset(&p->jobs[p->n], 0, sizeof p->jobs[p->n]);
+	return &p->jobs[p->n++];
+}
+
+/* A remote community for the query: ITI-38 with the consumer's body. */
+static int
+plan_remote(void *arg, const struct dir_community *c)
+{
+	struct plan *p = arg;
+	struct gw_job *j;
+
+	if ((j = plan_add(p)) == NULL)
+		return XDS_ENOMEM;
+	j->txn = TXN_ITI38;
+	j->action = ACT_ITI38;
+	j->pack = PACK_SIMPLE;
+	j->body = p->body;
+	if (gw_job_remote(p->g, j, c, p->err, sizeof p->err) != XDS_OK) {
+		log_warnx("gateway: community %s: %s", c->hcid, p->err);
+		p->n--;		/* a bad URL: named in the log, left out */
+	}
+	return 0;
+}
+
+/* This community's registry: ITI-18 with a copy of the body (the
+ * in-process call reads it in another thread). */
+static int
+plan_local(struct plan *p)
+{
+	struct gw_job *j;
+	xmlNode *copy;
+
+	if (p->g->l.registry == NULL)
+		return XDS_OK;
+	if ((j = plan_add(p)) == NULL)
+		return XDS_ENOMEM;
+	gw_job_local(p->g, j, p->g->l.registry);
+	j->txn = TXN_ITI18;
+	j->action = ACT_ITI18;
+	j->pack = PACK_SIMPLE;
+	if ((j->own_doc = xmlNewDoc(BAD_CAST "1.0")) == NULL ||
+	    (copy = xmlDocCopyNode(p->body, j->own_doc, 1)) == NULL)
+		return XDS_ENOMEM;
+	xmlDocSetRootElement(j->own_doc, copy);
+	if (xmlReconciliateNs(j->own_doc, copy) < 0)
+		return XDS_ENOMEM;
+	j->body = copy;
+	return XDS_OK;
+}
+
+/* Whom to ask: the community @home names, or every one for a patient
+ * query.  XDS_OK with p filled, XDS_ENOTFOUND / XDS_EINVAL with the error
+ * in errs, or a failure of the directory. */
+static int
+plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
+{
+	struct gateway *g = p->g;
+	struct dir_community c;
+	int rc;
+
+	if (q->home[0] != '\0') {
+		if (strcmp(q->home, g->home) == 0)
+			return plan_local(p);
+		if (g->l.directory == NULL || (rc = dir_by_hcid(g->l.directory,
+		    q->home, &c, p->err, sizeof p->err)) == XDS_ENOTFOUND) {
+			if (ig_error(errs, ERR_UNKNOWN_COMMUNITY, g->home,
+			    "no community %.100s in the directory", q->home) !=
+			    XDS_OK)
+				return XDS_ENOMEM;
+			return XDS_ENOTFOUND;
+		}
+		if (rc != XDS_OK)
+			return rc;
+		return plan_remote(p, &c);
+	}
+	if (!q->by_patient) {
+		if (ig_error(errs, ERR_MISSING_HOME, g->home, "a query by ids "
+		    "needs AdhocQuery/@home (the community to ask)") != XDS_OK)
+			return XDS_ENOMEM;
+		return XDS_EINVAL;
+	}
+	if ((rc = plan_local(p)) != XDS_OK)
+		return rc;
+	if (g->l.directory != NULL && (rc = dir_each(g->l.directory,
+	    plan_remote, p, p->err, sizeof p->err)) != XDS_OK)
+		return rc;
+	return XDS_OK;
+}
+
+/* The ids of the objects of resp that may not be passed on. */
+struct drops {
+	const char	**ids;
+	size_t		  n, cap;
+	size_t		  nohome, badhome, otherpatient;
+};
+
+static int
+drops_add(struct drops *d, const char *id)
+{
+	const char **nv;
+
+	if (id == NULL)
+		return XDS_OK;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		if ((nv = realloc(d->ids, d->cap * sizeof *nv)) == NULL)
+			return XDS_ENOMEM;
+		d->ids = nv;
+	}
+	d->ids[d->n++] = id;
+	return XDS_OK;
+}
+
+static int
+dropped(const struct drops *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < d->n; i++)
+		if (strcmp(d->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Pass 1: which objects of community hcid may not pass (wrong or no
+ * home, another patient's). */
+static int
+judge(xmlNode *list, const char *hcid, const char *patient, struct drops *d)
+{
+	xmlNode *o;
+	const char *home;
+	char cx[GW_CX_MAX];
+	int bad;
+
+	for (o = xml_first_elem(list); o != NULL; o = xml_next_elem(o)) {
+		if (xml_is(o, NS_RIM, "Association"))
+			continue;
+		home = xml_attr(o, "home");
+		bad = 1;
+		if (home == NULL || *home == '\0')
+			d->nohome++;
+		else if (strcmp(home, hcid) != 0)
+			d->badhome++;
+		else if (patient[0] != '\0' && gw_object_patient(o, cx,
+		    sizeof cx) != 0 && strcmp(cx, patient) != 0)
+			d->otherpatient++;
+		else
+			bad = 0;
+		if (bad && drops_add(d, xml_attr(o, "id")) != XDS_OK)
+			return XDS_ENOMEM;
+	}
+	return XDS_OK;
+}
+
+/* Pass 2: the objects that pass, and associations between them. */
+static int
+pass_on(xmlNode *list, const struct drops *d, struct buf *objs)
+{
+	xmlNode *o;
+	int rc;
+
+	for (o = xml_first_elem(list); o != NULL; o = xml_next_elem(o)) {
+		if (xml_is(o, NS_RIM, "Association")) {
+			if (dropped(d, xml_attr(o, "sourceObject")) ||
+			    dropped(d, xml_attr(o, "targetObject")))
+				continue;
+		} else if (dropped(d, xml_attr(o, "id")) ||
+		    xml_attr(o, "home") == NULL)
+			continue;
+		if ((rc = xml_dump(o, objs)) != XDS_OK)
+			return rc;
+	}
+	return XDS_OK;
+}
+
+/* What was dropped of community hcid: logged, and an error each kind. */
+static int
+report_drops(const struct drops *d, const char *hcid, struct rim_errors *errs)
+{
+	if (d->nohome + d->badhome + d->otherpatient == 0)
+		return XDS_OK;
+	log_warnx("gateway: community %s returned objects that were not "
+	    "passed on: %zu without home, %zu with another home, %zu of "
+	    "another patient", hcid, d->nohome, d->badhome, d->otherpatient);
+	if (d->nohome > 0 && ig_error(errs, ERR_MISSING_HOME, hcid, "%zu "
+	    "objects without home were not passed on", d->nohome) != XDS_OK)
+		return XDS_ENOMEM;
+	if (d->badhome > 0 && ig_error(errs, ERR_UNKNOWN_COMMUNITY, hcid,
+	    "%zu objects with another community's home were not passed on",
+	    d->badhome) != XDS_OK)
+		return XDS_ENOMEM;
+	if (d->otherpatient > 0 && ig_error(errs, ERR_PATIENTID_MISMATCH,
+	    hcid, "%zu objects of another patient were not passed on",
+	    d->otherpatient) != XDS_OK)
+		return XDS_ENOMEM;
+	return XDS_OK;
+}
+
+/* One community's answer into errs and objs.  1 when it answered (not
+ * Failure), 0 when not, or XDS_ENOMEM / XDS_ETOOBIG. */
+static int
+merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
+    struct rim_errors *errs, struct buf *objs)
+{
+	struct drops d;
+	xmlNode *resp = j->call.ans.body;
+	const char *why;
+	int rc;
+
+	if ((why = gw_job_failure(j, NS_QUERY, "AdhocQueryResponse")) != NULL) {
+		log_warnx("gateway: ITI-38 to %s: %s", j->hcid, why);
+		return ig_error(errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
+		    "%.300s", why) == XDS_OK ? 0 : XDS_ENOMEM;
+	}
+	if (j->local && (rc = gw_stamp_home(resp, g->home)) != XDS_OK)
+		return rc;
+	if ((rc = gw_take_errors(resp, errs, j->hcid)) < 0)
+		return rc;
+	memset(&d, 0, sizeof d);
+	if ((rc = judge(gw_objects(resp), j->hcid, q->patient, &d)) ==
+	    XDS_OK && (rc = pass_on(gw_objects(resp), &d, objs)) == XDS_OK)
+		rc = report_drops(&d, j->hcid, errs);
+	free(d.ids);
+	if (rc != XDS_OK)
+		return rc;
+	return strcmp(gw_status(resp), ST_FAILURE) != 0;
+}
+
+static int
+igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	struct plan p;
+	struct gw_query q;
+	struct rim_errors errs;
+	struct buf objs;
+	const char *status;
+	char e[256];
+	size_t i;
+	int rc, answered = 0;
+
+	memset(&p, 0, sizeof p);
+	p.g = actor;
+	p.body = req->body;
+	rim_errors_init(&errs);
+	buf_init(&objs, reply->body.b_max);
+	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
+		rc = ig_error(&errs, ERR_REGISTRY, p.g->home, "%s", e);
+		goto answer;
+	}
+	xact_set_object(x, q.id);
+	if (q.patient[0] != '\0')
+		xact_set_patient(x, q.patient);
+	if ((rc = plan_query(&p, &q, &errs)) == XDS_ENOTFOUND ||
+	    rc == XDS_EINVAL) {
+		rc = XDS_OK;
+		goto answer;
+	}
+	if (rc != XDS_OK || (rc = gw_fan_run(p.g, p.jobs, p.n)) != XDS_OK)
+		goto out;
+	for (i = 0; i < p.n; i++) {
+		if ((rc = merge_query(p.g, &p.jobs[i], &q, &errs, &objs)) < 0)
+			goto out;
+		answered += rc;
+	}
+	rc = XDS_OK;
+answer:
+	if (rc != XDS_OK)
+		goto out;
+	status = answered == 0 ? ST_FAILURE : rim_errors_nerror(&errs) > 0 ?
+	    ST_PARTIAL : ST_SUCCESS;
+	if ((rc = rim_write_query_response(&reply->body, status, &errs,
+	    &objs)) == XDS_OK)
+		gw_record(x, status, &errs);
+out:
+	if (rc != XDS_OK)
+		str_fmt(x->reason, sizeof x->reason, "ITI-18 at the "
+		    "initiating gateway: %s%s%s", xds_strstatus(rc),
+		    p.err[0] != '\0' ? ": " : "", p.err);
+	gw_jobs_free(p.jobs, p.n);
+	buf_free(&objs);
+	rim_errors_free(&errs);
+	return rc;
+}
+
+void
+igw_init(struct gateway *g)
+{
+	g->ig_routes[0] = (struct soap_route){ ACT_ITI18, ACT_ITI18_RSP,
+	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_SIMPLE,
+	    igw_iti18 };
+	g->ig_routes[1] = (struct soap_route){ ACT_ITI43, ACT_ITI43_RSP,
+	    TXN_ITI43, NS_XDSB, "RetrieveDocumentSetRequest", PACK_MTOM,
+	    igw_iti43 };
+	g->ig_routes[2] = (struct soap_route){ ACT_RAD69, ACT_RAD69_RSP,
+	    TXN_RAD69, NS_XDSI, "RetrieveImagingDocumentSetRequest",
+	    PACK_MTOM, igw_rad69 };
+	g->ig_ep.path = GATEWAY_IG_PATH;
+	g->ig_ep.routes = g->ig_routes;
+	g->ig_ep.nroutes = 3;
+	g->ig_ep.actor = g;
+}
