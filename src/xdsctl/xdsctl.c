@@ -59,9 +59,14 @@ usage(void)
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
 	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
 	    "  dicom studies [STATE]    the DICOM bridge's studies\n"
-	    "  image import --patient BSN --study UID   a study from the registry into dicom.pacs\n"
+	    "  image import --patient BSN --study UID [--community HCID]\n"
+	    "                           a study from the registry, or from another\n"
+	    "                           community through the gateway, into dicom.pacs\n"
 	    "  directory list           the other communities of the community directory\n"
-	    "  directory lookup URA|HCID  one community, every field\n");
+	    "  directory lookup URA|HCID  one community, every field\n"
+	    "  timeline --patient BSN [--since YYYY-MM-DD]\n"
+	    "                           the patient's documents and studies in every\n"
+	    "                           community, newest first (initiating gateway)\n");
 	exit(2);
 }
 
@@ -270,6 +275,8 @@ main(int argc, char **argv)
 		rc = ctl_image(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "directory") == 0)
 		rc = ctl_directory(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "timeline") == 0)
+		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

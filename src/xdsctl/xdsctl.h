@@ -30,6 +30,8 @@ int	ctl_image(struct ctl *, int argc, char **argv);
 
 /* xdsctl_dir.c: directory list | lookup URA|HCID */
 int	ctl_directory(struct ctl *, int argc, char **argv);
+/* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
+int	ctl_timeline(struct ctl *, int argc, char **argv);
 
 /* xdsctl_util.c */
 #define CTL_MAX_FILE	(64 * 1024 * 1024)
@@ -55,5 +57,7 @@ int	ctl_patient_cx(const char *id, char *out, size_t outsz);
 char	*ctl_read_file(const char *path, size_t max, size_t *len);
 /* The last ':'-part of a status URN ("Success"), "" for NULL. */
 const char *ctl_short_status(const char *s);
+/* v as a JSON string on stdout, quotes included. */
+void	ctl_json_str(const char *v);
 
 #endif

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "dcmshim.h"
 #include "ebrim.h"
+#include "gateway.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
@@ -185,6 +186,10 @@ out:
  * /xdsi/source for the instances it references (MTOM answers spooled to
  * a private temporary directory, kept with their calls until the end);
  * C-STORE to dicom.pacs.  The spool is removed on every path out.
+ * With --community the three requests go to the node's initiating
+ * gateway instead, naming that community (AdhocQuery/@home, each
+ * DocumentRequest's HomeCommunityId), which asks it by ITI-38, ITI-39
+ * and RAD-75.
  */
 #define IMPORT_MAX_REFS		20000	/* instances in one manifest */
 #define IMPORT_BATCH		500	/* DocumentRequests per RAD-69 */
@@ -202,6 +207,7 @@ struct imp_ref {
 
 struct imp {
 	struct ctl	*ctl;
+	const char	*hcid;		/* --community, or NULL */
 	char		 spool[256];
 	char		 entry_uuid[128];
 	char		 unique_id[128];
@@ -235,14 +241,18 @@ names_study(const struct rim_object *o, const char *study)
 	return 0;
 }
 
-/* The FindDocuments request (Approved, LeafClass) for bsn. */
+/* The FindDocuments request (Approved, LeafClass) for bsn, of community
+ * hcid (NULL: none named). */
 static int
-find_request(const char *bsn, struct buf *q)
+find_request(const char *bsn, const char *hcid, struct buf *q)
 {
 	return buf_adds(q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
 	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
 	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
-	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"><rim:Slot name=\""
+	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"") |
+	    (hcid != NULL ? buf_adds(q, " home=\"") | buf_add_xml(q, hcid) |
+	    buf_adds(q, "\"") : XDS_OK) |
+	    buf_adds(q, "><rim:Slot name=\""
 	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
 	    buf_addf(q, "%s^^^&amp;%s&amp;ISO", bsn, OID_BSN) |
 	    buf_adds(q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
@@ -250,6 +260,9 @@ find_request(const char *bsn, struct buf *q)
 	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
 	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
 }
+
+static int import_url(const struct imp *, const char *path, char *out,
+    size_t outsz);
 
 /* ITI-18 FindDocuments (Approved, LeafClass) for bsn; the KOS entry of
  * study into m.  0 found, 1 none, -1 error (printed). */
@@ -260,26 +273,27 @@ find_manifest(struct imp *m, const char *bsn, const char *study)
 	struct buf q;
 	struct rim_list l;
 	xmlNode *list;
-	char err[1024];
+	char err[1024], url[1024];
 	int rc = -1;
 	size_t i;
 
 	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&q, 64 * 1024);
 	rim_list_init(&l);
-	if (find_request(bsn, &q) != XDS_OK) {
+	if (find_request(bsn, m->hcid, &q) != XDS_OK) {
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
 	c.req.body_xml = buf_str(&q);
 	c.req.bounds.timeout = CTL_TIMEOUT;
 	c.req.bounds.max_answer = IMPORT_MAX_QUERY;
-	if (ctl_call(m->ctl, m->ctl->url, &c) != 0)
+	if (import_url(m, m->ctl->url, url, sizeof url) != 0 ||
+	    ctl_call(m->ctl, url, &c) != 0)
 		goto out;
 	if ((list = xml_find(c.ans.body, NS_RIM, "RegistryObjectList")) ==
 	    NULL) {
 		fprintf(stderr, "xdsctl: FindDocuments at %s answered HTTP %d "
-		    "without a RegistryObjectList\n", m->ctl->url,
+		    "without a RegistryObjectList\n", url,
 		    c.ans.http_status);
 		goto out;
 	}
@@ -340,6 +354,31 @@ node_url(const char *url, const char *path, char *out, size_t outsz)
 		p = url + strlen(url);
 	return str_fmt(out, outsz, "%.*s%s", (int)(p - url), url, path) < 0 ?
 	    -1 : 0;
+}
+
+/*
+ * Where a request of the import goes: path at the node of --url (the
+ * registry's URL itself for ITI-18), or, with --community, the node's
+ * initiating gateway.
+ */
+static int
+import_url(const struct imp *m, const char *path, char *out, size_t outsz)
+{
+	if (m->hcid != NULL)
+		path = GATEWAY_IG_PATH;
+	else if (path == m->ctl->url)
+		return str_lcpy(out, path, outsz) >= outsz ? -1 : 0;
+	return node_url(m->ctl->url, path, out, outsz);
+}
+
+/* A DocumentRequest's HomeCommunityId for --community, or nothing. */
+static int
+add_home(const struct imp *m, struct buf *b)
+{
+	if (m->hcid == NULL)
+		return XDS_OK;
+	return buf_adds(b, "<xdsb:HomeCommunityId>") | buf_add_xml(b,
+	    m->hcid) | buf_adds(b, "</xdsb:HomeCommunityId>");
 }
 
 /* The RegistryResponse status of an answer ("Success" ...) or "". */
@@ -432,9 +471,10 @@ fetch_manifest(struct imp *m)
 	int rc = -1;
 
 	buf_init(&b, 8192);
-	if (node_url(m->ctl->url, "/xds/repository", url, sizeof url) != 0 ||
+	if (import_url(m, "/xds/repository", url, sizeof url) != 0 ||
 	    (buf_adds(&b, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
-	    NS_XDSB "\"><xdsb:DocumentRequest><xdsb:RepositoryUniqueId>") |
+	    NS_XDSB "\"><xdsb:DocumentRequest>") | add_home(m, &b) |
+	    buf_adds(&b, "<xdsb:RepositoryUniqueId>") |
 	    buf_add_xml(&b, m->repo_uid) | buf_adds(&b, "</xdsb:"
 	    "RepositoryUniqueId><xdsb:DocumentUniqueId>") |
 	    buf_add_xml(&b, m->unique_id) | buf_adds(&b, "</xdsb:"
@@ -505,10 +545,12 @@ rad69_request(const struct imp *m, size_t from, size_t to, struct buf *b)
 			r |= buf_addf(b, "%s<xdsiB:SeriesRequest "
 			    "seriesInstanceUID=\"%s\">", i == from ? "" :
 			    "</xdsiB:SeriesRequest>", m->refs[i].series);
-		r |= buf_addf(b, "<xdsb:DocumentRequest><xdsb:"
-		    "RepositoryUniqueId>%s</xdsb:RepositoryUniqueId><xdsb:"
-		    "DocumentUniqueId>%s</xdsb:DocumentUniqueId></xdsb:"
-		    "DocumentRequest>", m->kos.location_uid, m->refs[i].sop);
+		r |= buf_adds(b, "<xdsb:DocumentRequest>");
+		r |= add_home(m, b);
+		r |= buf_addf(b, "<xdsb:RepositoryUniqueId>%s</xdsb:"
+		    "RepositoryUniqueId><xdsb:DocumentUniqueId>%s</xdsb:"
+		    "DocumentUniqueId></xdsb:DocumentRequest>",
+		    m->kos.location_uid, m->refs[i].sop);
 	}
 	r |= buf_adds(b, "</xdsiB:SeriesRequest></xdsiB:StudyRequest>"
 	    "<xdsiB:TransferSyntaxUIDList>");
@@ -687,10 +729,10 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 		import_usage();
 		return 2;
 	}
-	if (hcid != NULL) {
-		fprintf(stderr, "xdsctl: --community needs XCA (ITI-38/39 and "
-		    "RAD-75), which this node does not have yet; import from "
-		    "the local registry only\n");
+	if (hcid != NULL && (strncmp(hcid, "urn:oid:", 8) != 0 ||
+	    hl7_oid_valid(hcid + 8, strlen(hcid + 8), url, sizeof url) != 0)) {
+		fprintf(stderr, "xdsctl: \"%.100s\" is not a home community "
+		    "id (urn:oid:...)\n", hcid);
 		return 2;
 	}
 	if (strlen(bsn) != 9 || hl7_bsn_valid(bsn, 9) != 0) {
@@ -712,6 +754,7 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	m->ctl = ctl;
+	m->hcid = hcid;
 	dcmshim_log_init();
 	/* DCMTK's W: lines (e.g. association details) are for -v only. */
 	dcmshim_log_level(ctl->verbose ? DCMSHIM_LOG_WARN : DCMSHIM_LOG_ERROR);
@@ -728,7 +771,9 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 	if ((r = find_manifest(m, bsn, study)) != 0) {
 		if (r == 1)
 			fprintf(stderr, "xdsctl: no Approved manifest for study "
-			    "%s of patient %s at %s\n", study, bsn, ctl->url);
+			    "%s of patient %s %s %s\n", study, bsn, hcid != NULL ?
+			    "in community" : "at", hcid != NULL ? hcid :
+			    ctl->url);
 		goto out;
 	}
 	if (fetch_manifest(m) != 0)
@@ -738,7 +783,7 @@ ctl_image_import(struct ctl *ctl, int argc, char **argv)
 		    m->unique_id, m->kos.study_uid);
 		goto out;
 	}
-	if (node_url(ctl->url, RAD69_PATH, url, sizeof url) != 0) {
+	if (import_url(m, RAD69_PATH, url, sizeof url) != 0) {
 		fprintf(stderr, "xdsctl: URL too long\n");
 		goto out;
 	}

@@ -190,23 +190,6 @@ repo_url(const struct ctl *ctl, char *out, size_t outsz)
 		str_lcpy(out, ctl->url, outsz);
 }
 
-static void
-json_str(const char *v)
-{
-	const unsigned char *p;
-
-	putchar('"');
-	for (p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 
 /* ---- metadata ---------------------------------------------------- */
 
@@ -377,11 +360,11 @@ print_errors(struct ctl *ctl, xmlNode *rr)
 		if (ctl->json) {
 			printf("%s{\"severity\":\"%s\",\"code\":", first ? "" :
 			    ",", warn ? "warning" : "error");
-			json_str(code ? code : "");
+			ctl_json_str(code ? code : "");
 			printf(",\"context\":");
-			json_str(cc ? cc : "");
+			ctl_json_str(cc ? cc : "");
 			printf(",\"location\":");
-			json_str(loc ? loc : "");
+			ctl_json_str(loc ? loc : "");
 			putchar('}');
 			first = 0;
 		} else
@@ -591,18 +574,18 @@ provide_report(struct ctl *ctl, const struct meta *m, const struct doc *d,
 
 	if (ctl->json) {
 		printf("{\"status\":");
-		json_str(ctl_short_status(sst));
+		ctl_json_str(ctl_short_status(sst));
 		printf(",\"submissionSet\":\"%s\",\"patient\":", m->ss_uid);
-		json_str(m->pid);
+		ctl_json_str(m->pid);
 	}
 	nerr = print_errors(ctl, rr);
 	if (ctl->json) {
 		printf(",\"documents\":[");
 		for (i = 0; i < n; i++) {
 			printf("%s{\"file\":", i ? "," : "");
-			json_str(att[i].path);
+			ctl_json_str(att[i].path);
 			printf(",\"uniqueId\":\"%s\",\"mimeType\":", d[i].uid);
-			json_str(att[i].content_type);
+			ctl_json_str(att[i].content_type);
 			printf(",\"size\":%lld,\"hash\":\"%s\"}",
 			    (long long)att[i].size, att[i].sha1);
 		}
@@ -863,14 +846,14 @@ retrieve_print(const struct ctl *ctl, const struct got *g, int first)
 		return;
 	}
 	printf("%s{\"uniqueId\":", first ? "" : ",");
-	json_str(g->uid);
+	ctl_json_str(g->uid);
 	printf(",\"repositoryUniqueId\":");
-	json_str(g->rid);
+	ctl_json_str(g->rid);
 	printf(",\"mimeType\":");
-	json_str(g->mime);
+	ctl_json_str(g->mime);
 	printf(",\"size\":%lld,\"hash\":\"%s\",\"file\":", (long long)g->size,
 	    g->sha1);
-	json_str(g->path);
+	ctl_json_str(g->path);
 	putchar('}');
 }
 
@@ -894,7 +877,7 @@ retrieve_report(struct ctl *ctl, struct soap_call *c, const char *dir,
 	sst = xml_attr(rr, "status");
 	if (ctl->json) {
 		printf("{\"status\":");
-		json_str(ctl_short_status(sst));
+		ctl_json_str(ctl_short_status(sst));
 		printf(",\"documents\":[");
 	} else
 		printf("%-46s %-24s %12s %s\n", "UNIQUEID", "MIME", "SIZE",

@@ -123,3 +123,20 @@ ctl_call(struct ctl *ctl, const char *url, struct soap_call *c)
 	}
 	return 0;
 }
+
+void
+ctl_json_str(const char *v)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
