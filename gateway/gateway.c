@@ -46,6 +46,11 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 		}
 	}
 	if (cf->gateway_initiating) {
+		if ((g->stats = gw_stats_new()) == NULL) {
+			str_fmt(err, errlen, "out of memory");
+			gateway_close(g);
+			return XDS_ENOMEM;
+		}
 		igw_init(g);
 		g->ig_on = 1;
 	}
@@ -62,6 +67,7 @@ gateway_close(struct gateway *g)
 	if (g == NULL)
 		return;
 	pep_close(g->rg);
+	gw_stats_free(g->stats);
 	free(g);
 }
 

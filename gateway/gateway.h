@@ -45,5 +45,13 @@ void	gateway_close(struct gateway *);	/* NULL is a no-op */
  * (gateway.responding, gateway.initiating). */
 const struct soap_endpoint *gateway_rg_endpoint(struct gateway *);
 const struct soap_endpoint *gateway_ig_endpoint(struct gateway *);
+/*
+ * The initiating gateway's counters per community as Prometheus text
+ * (xds_gateway_requests_total, _retries_total, _dropped_total,
+ * _duration_seconds), appended to out; arg is the gateway.  XDS_OK or
+ * XDS_ETOOBIG.
+ */
+struct buf;
+int	gateway_metrics_write(void *arg, struct buf *out);
 
 #endif

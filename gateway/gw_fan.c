@@ -186,8 +186,11 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 			if (jobs[i].state == GW_JOB_WAITING &&
 			    (next < 0 || jobs[i].retry_at < next))
 				next = jobs[i].retry_at;
-		if (next < 0)
+		if (next < 0) {
+			for (i = 0; i < n; i++)
+				gw_stats_job(g->stats, &jobs[i]);
 			return XDS_OK;
+		}
 		now = clock_real_ms();
 		if (next > now)
 			sleep_ms(next - now);	/* back-off, not ordering */

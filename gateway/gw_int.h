@@ -22,6 +22,7 @@ struct gateway {
 	int			 ig_on;
 	struct soap_endpoint	 ig_ep;
 	struct soap_route	 ig_routes[3];
+	struct gw_stats		*stats;		/* per community */
 };
 
 /* rgw.c: the responding gateway's door and transactions. */
@@ -74,6 +75,13 @@ void	gw_job_local(const struct gateway *, struct gw_job *,
  * when each has ended; XDS_ENOMEM when a wave could not start. */
 int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n);
 void	gw_jobs_free(struct gw_job *jobs, size_t n);
+
+/* gw_stats.c: counters per community for /metrics. */
+struct gw_stats;
+struct gw_stats *gw_stats_new(void);
+void	gw_stats_free(struct gw_stats *);
+void	gw_stats_job(struct gw_stats *, const struct gw_job *);
+void	gw_stats_dropped(struct gw_stats *, const char *hcid, size_t n);
 
 /* gateway.c: the errors of an answer onto the transaction record, and
  * its outcome from the answer's status (ST_*). */

@@ -253,10 +253,13 @@ pass_on(xmlNode *list, const struct drops *d, struct buf *objs)
 
 /* What was dropped of community hcid: logged, and an error each kind. */
 static int
-report_drops(const struct drops *d, const char *hcid, struct rim_errors *errs)
+report_drops(const struct gateway *g, const struct drops *d, const char *hcid,
+    struct rim_errors *errs)
 {
 	if (d->nohome + d->badhome + d->otherpatient == 0)
 		return XDS_OK;
+	gw_stats_dropped(g->stats, hcid, d->nohome + d->badhome +
+	    d->otherpatient);
 	log_warnx("gateway: community %s returned objects that were not "
 	    "passed on: %zu without home, %zu with another home, %zu of "
 	    "another patient", hcid, d->nohome, d->badhome, d->otherpatient);
@@ -297,7 +300,7 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 	memset(&d, 0, sizeof d);
 	if ((rc = judge(gw_objects(resp), j->hcid, q->patient, &d)) ==
 	    XDS_OK && (rc = pass_on(gw_objects(resp), &d, objs)) == XDS_OK)
-		rc = report_drops(&d, j->hcid, errs);
+		rc = report_drops(g, &d, j->hcid, errs);
 	free(d.ids);
 	if (rc != XDS_OK)
 		return rc;

@@ -267,6 +267,7 @@ merge_job(struct rtv *r, struct gw_job *j, size_t k,
 		}
 	}
 	if (ndrop > 0) {
+		gw_stats_dropped(r->g->stats, j->hcid, ndrop);
 		log_warnx("gateway: %s: %zu documents that were not asked of "
 		    "community %s were not passed on", j->txn, ndrop, j->hcid);
 		if (rt_error(r, ERR_REPOSITORY, j->hcid, "%zu documents that "

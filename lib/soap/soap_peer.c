@@ -514,6 +514,7 @@ local_call(struct soap_peer *p, struct soap_call *c)
 	struct xact scratch, *x = c->req.x;
 	xmlDoc *parsed = NULL;
 	xmlNode *body = NULL;
+	long long t0 = clock_real_ms();
 	int r;
 
 	if (x == NULL) {
@@ -546,6 +547,7 @@ local_call(struct soap_peer *p, struct soap_call *c)
 	(void)ans_parse(c, "in-process", 0);
 out:
 	x->http_status = c->ans.http_status != 0 ? c->ans.http_status : 500;
+	c->ans.elapsed_ms = clock_real_ms() - t0;
 	buf_free(&reply.body);
 	xmlFreeDoc(parsed);
 	return c->ans.status;

@@ -182,6 +182,8 @@ struct soap_call {
 		int		 toobig;	/* the answer went over a bound:
 						   it came, what it said is
 						   unknown */
+		long long	 elapsed_ms;	/* from the start of the
+						   exchange to its end */
 	} ans;
 };
 

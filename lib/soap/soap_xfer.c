@@ -36,6 +36,7 @@ struct soap_xfer {
 	char			 pull_err[256];
 	struct soap_sink		 sink;
 	int			 ended;
+	long long		 t0;		/* clock_real_ms at start */
 };
 
 /* ---- callbacks ---- */
@@ -287,6 +288,7 @@ soap_xfer_new(struct soap_xfer **out, struct soap_peer *p,
 	if ((xf = calloc(1, sizeof *xf)) == NULL)
 		return soap_call_fail(c, XDS_ENOMEM, "out of memory");
 	xf->p = p;
+	xf->t0 = clock_real_ms();
 	xf->c = c;
 	soap_call_bounds(p, c, &xf->b);
 	xf->sink.c = c;
@@ -368,6 +370,7 @@ record(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
 
+	c->ans.elapsed_ms = clock_real_ms() - xf->t0;
 	if (c->req.x != NULL)
 		c->req.x->http_status = c->ans.http_status != 0 ?
 		    c->ans.http_status : 502;

@@ -27,6 +27,21 @@ static pthread_mutex_t metrics_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct txn_stats stats[METRICS_TXNS];
 static size_t nstats;
 
+static struct {
+	int	(*fn)(void *, struct buf *);
+	void	*arg;
+} sources[METRICS_MAX_SOURCES];
+static size_t nsources;
+
+void
+metrics_add_source(int (*fn)(void *arg, struct buf *out), void *arg)
+{
+	if (nsources < METRICS_MAX_SOURCES) {
+		sources[nsources].fn = fn;
+		sources[nsources++].arg = arg;
+	}
+}
+
 static const char *outcome_label[METRICS_OUTCOMES] = {
 	"success", "partial", "failure", "fault"
 };
@@ -96,5 +111,7 @@ metrics_write(struct buf *out)
 		    "{txn=\"%s\"} %llu\n", stats[i].name, stats[i].n);
 	}
 	pthread_mutex_unlock(&metrics_mtx);
+	for (i = 0; i < nsources; i++)
+		rc |= sources[i].fn(sources[i].arg, out);
 	return rc == XDS_OK ? 0 : -1;
 }

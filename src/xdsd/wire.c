@@ -12,6 +12,7 @@
 #include "directory.h"
 #include "gateway.h"
 #include "log.h"
+#include "metrics.h"
 #include "rad69.h"
 #include "registry.h"
 #include "repository.h"
@@ -123,8 +124,10 @@ gateway_wire(const struct conf *cf, struct wire *n)
 		fatalx("gateway: %s", err);
 	if ((ep = gateway_rg_endpoint(n->gw)) != NULL)
 		router_mount(n->rt, ep);
-	if ((ep = gateway_ig_endpoint(n->gw)) != NULL)
+	if ((ep = gateway_ig_endpoint(n->gw)) != NULL) {
 		router_mount(n->rt, ep);
+		metrics_add_source(gateway_metrics_write, n->gw);
+	}
 }
 
 void
