@@ -62,6 +62,7 @@
 
 #include "actor.h"
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "dcmfetch.h"
 #include "dcmshim.h"
@@ -94,6 +95,7 @@ struct rad69_source {
 	int			 pacs_port;
 	char			 ae_title[17];		/* ours, calling */
 	int			 timeout;		/* dicom.timeout */
+	long long		 deadline_ms;	/* dicom.retrieve_deadline */
 	long long		 max_doc;	/* repository.max_document_size */
 	long long		 max_tmp;	/* RAD69_TMP_DOCS x max_doc */
 	pthread_mutex_t		 mu;
@@ -133,6 +135,8 @@ struct rq {
 	/* why a fetch of this request could not reach the PACS: the
 	 * later ones fail at once */
 	char			 pacs_down[256];
+	long long		 deadline;	/* clock_real_ms: the C-GETs of
+						   this request end by then */
 	long long		 tmp_bytes;	/* in answer files we made */
 	int			 full;		/* answer size limit reached */
 };
@@ -284,6 +288,7 @@ pacs_open(struct rq *q, size_t from, char *err, size_t errlen)
 	p.calling_ae = s->ae_title;
 	p.called_ae = s->pacs_ae;
 	p.timeout = s->timeout;
+	p.deadline = q->deadline;
 	if ((rc = dcmfetch_open(&p, ctx, nctx, &q->pacs, err, errlen)) !=
 	    XDS_OK)
 		q->npacs_classes = 0;
@@ -337,7 +342,7 @@ fetch(struct rq *q, size_t i, long long bound, char *out, size_t outsz,
 	in.sop_class = it->sop_class;
 	rc = dcmfetch_one(q->pacs, &in, out, bound, err, errlen);
 fail:
-	if (rc == XDS_EUNAVAILABLE)
+	if (rc == XDS_EUNAVAILABLE || rc == XDS_ETIMEOUT)
 		str_lcpy(q->pacs_down, err, sizeof q->pacs_down);
 	return rc;
 }
@@ -625,6 +630,7 @@ rad69(void *actor, struct xact *x, const struct soap_request *req,
 	memset(&q, 0, sizeof q);
 	q.ids = actor;
 	q.x = x;
+	q.deadline = clock_real_ms() + q.ids->deadline_ms;
 	rim_errors_init(&q.errs);
 	buf_init(&q.docs, RAD69_MAX_BODY);
 	if ((q.att = calloc(RAD69_MAX_DOCS, sizeof *q.att)) == NULL ||
@@ -767,6 +773,8 @@ rad69_open(const struct conf *cf, struct rad69_source **out, char *err,
 	}
 	s->timeout = cf->dicom_timeout > 0 && cf->dicom_timeout < 3600 ?
 	    (int)cf->dicom_timeout : 30;
+	s->deadline_ms = (cf->dicom_retrieve_deadline > 0 ?
+	    cf->dicom_retrieve_deadline : 600) * 1000LL;
 	s->max_doc = cf->repository_max_document_size > 0 ?
 	    cf->repository_max_document_size : (1LL << 30);
 	s->max_tmp = s->max_doc > LLONG_MAX / RAD69_TMP_DOCS ? LLONG_MAX :

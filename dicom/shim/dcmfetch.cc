@@ -31,6 +31,9 @@
 #include "dcmtk/dcmnet/dcmlayer.h"
 #include "dcmtk/dcmnet/scu.h"
 
+extern "C" {
+#include "clock.h"
+}
 #include "dcmfetch.h"
 #include "dcmshim_int.h"
 #include "vocab.h"
@@ -180,13 +183,21 @@ namespace {
 // long-lived association.
 class CutConnection : public DcmTCPConnection {
 public:
-	CutConnection(DcmNativeSocketType fd, const bool *cut) :
-	    DcmTCPConnection(fd), cut_(cut) {}
+	CutConnection(DcmNativeSocketType fd, const bool *cut,
+	    const long long *deadline) :
+	    DcmTCPConnection(fd), cut_(cut), deadline_(deadline) {}
+
+	// The deadline passed: cut, as a bound does.
+	bool
+	expired() const
+	{
+		return *deadline_ > 0 && clock_real_ms() >= *deadline_;
+	}
 
 	ssize_t
 	read(void *buf, size_t nbyte) override
 	{
-		if (*cut_) {
+		if (*cut_ || expired()) {
 			errno = ECONNABORTED;
 			return -1;
 		}
@@ -201,15 +212,27 @@ public:
 		return n;
 	}
 
+	// Waits at most until the deadline; then "data" so that the read
+	// that follows fails at once.
 	OFBool
 	networkDataAvailable(int timeout) override
 	{
-		return *cut_ ? OFTrue :
-		    DcmTCPConnection::networkDataAvailable(timeout);
+		long long left;
+
+		if (*cut_ || expired())
+			return OFTrue;
+		if (*deadline_ > 0) {
+			left = (*deadline_ - clock_real_ms() + 999) / 1000;
+			if (left < timeout)
+				timeout = left > 0 ? (int)left : 0;
+		}
+		return DcmTCPConnection::networkDataAvailable(timeout) ||
+		    expired();
 	}
 
 private:
 	const bool	*cut_;
+	const long long	*deadline_;
 };
 
 // TCP_NODELAY on the association's socket as it is created: DCMTK as
@@ -219,7 +242,8 @@ private:
 // connection: nothing else changes on the wire.
 class NodelayLayer : public DcmTransportLayer {
 public:
-	bool	cut = false;
+	bool		cut = false;
+	long long	deadline = 0;	/* clock_real_ms; 0: none */
 
 	DcmTransportConnection *
 	createConnection(DcmNativeSocketType fd, OFBool) override
@@ -228,7 +252,7 @@ public:
 
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof one);
-		return new (std::nothrow) CutConnection(fd, &cut);
+		return new (std::nothrow) CutConnection(fd, &cut, &deadline);
 	}
 };
 
@@ -364,6 +388,7 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 			}
 		}
 		f = new dcmfetch();
+		f->layer.deadline = p->deadline;
 		FetchSCU &scu = f->scu;
 		const Uint32 to = p->timeout > 0 ? (Uint32)p->timeout : 30;
 
@@ -404,9 +429,16 @@ dcmfetch_open(const struct dcmfetch_peer *p, const struct dcmfetch_ctx *ctx,
 		if ((c = scu.transport(&f->layer)).bad())  /* needs the network */
 			goto internal;
 		if ((c = scu.negotiateAssociation()).bad()) {
-			seterr2(err, errlen, "C-GET: association with " + f->peer +
-			    ": ", c.text());
-			rc = XDS_EUNAVAILABLE;
+			if (p->deadline > 0 && clock_real_ms() >= p->deadline) {
+				dcmshim_seterr(err, errlen, ("C-GET: association "
+				    "with " + f->peer + ": no answer before the "
+				    "retrieve's deadline").c_str());
+				rc = XDS_ETIMEOUT;
+			} else {
+				seterr2(err, errlen, "C-GET: association with " +
+				    f->peer + ": ", c.text());
+				rc = XDS_EUNAVAILABLE;
+			}
 			goto out;
 		}
 		f->get_pc = scu.findPresentationContextID(
@@ -519,6 +551,13 @@ dcmfetch_one(struct dcmfetch *f, const struct dcmfetch_inst *in,
 		}
 		if (scu.over) {
 			rc = XDS_ETOOBIG;
+			scu.abortAssociation();
+			f->alive = false;
+		} else if (f->layer.deadline > 0 &&
+		    clock_real_ms() >= f->layer.deadline) {
+			dcmshim_seterr(err, errlen, ("C-GET from " + f->peer +
+			    ": the retrieve's deadline passed").c_str());
+			rc = XDS_ETIMEOUT;
 			scu.abortAssociation();
 			f->alive = false;
 		} else if (!scu.why.empty() || c.bad()) {

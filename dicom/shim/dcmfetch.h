@@ -66,6 +66,11 @@ struct dcmfetch_peer {
 	const char		*calling_ae;	/* ours (dicom.ae_title) */
 	const char		*called_ae;	/* the PACS */
 	int			 timeout;	/* seconds: connect, ACSE, DIMSE */
+	long long		 deadline;	/* clock_real_ms() past which the
+						   association is cut, whatever
+						   it is doing (a PACS that
+						   answers "pending" for ever);
+						   0: none */
 };
 
 struct dcmfetch_ctx {
@@ -86,6 +91,7 @@ struct dcmfetch;
 /*
  * Open the association.  XDS_OK with *out set; XDS_EUNAVAILABLE when the
  * PACS cannot be reached or refuses the association or Study Root GET;
+ * XDS_ETIMEOUT when it did not answer before p->deadline;
  * XDS_ETOOBIG for too many contexts; XDS_EINVAL.
  */
 int	dcmfetch_open(const struct dcmfetch_peer *p,
@@ -101,7 +107,8 @@ int	dcmfetch_open(const struct dcmfetch_peer *p,
  * XDS_ETOOBIG over max_bytes; XDS_ENOTFOUND when the PACS answered
  * without sending the instance; XDS_EFORMAT when it sent another
  * instance; XDS_EINVAL when no context of the association fits its
- * SOP class; XDS_EUNAVAILABLE when the association failed; XDS_EIO for
+ * SOP class; XDS_EUNAVAILABLE when the association failed; XDS_ETIMEOUT
+ * when the peer's deadline passed (the association is cut); XDS_EIO for
  * out_path.  On failure out_path does not exist.  After any failure but
  * ENOTFOUND and EINVAL the association may be gone: see dcmfetch_alive.
  */

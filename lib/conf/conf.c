@@ -82,6 +82,8 @@ const struct conf_opt conf_opts[] = {
 	{ "dicom.repository_url", CONF_STR, S(dicom_repository_url), "", 0, 0, NULL,
 	  "RAD-68 endpoint for manifests (https, mutual TLS); empty: the repository of this node",
 	  conf_check_url_or_empty },
+	{ "dicom.retrieve_deadline", CONF_INT, S(dicom_retrieve_deadline), "600", 1, 86400, NULL,
+	  "seconds the C-GETs of one RAD-69 or RAD-75 may take in proxy mode; the PACS is cut off then", NULL },
 	{ "dicom.retrieve_location_uid", CONF_STR, S(dicom_retrieve_location_uid), "", 0, 0, NULL,
 	  "Retrieve Location UID in manifests; empty: repository.unique_id",
 	  conf_check_oid_or_empty },

@@ -56,6 +56,7 @@ struct conf {
 	long long dicom_publish_after;
 	long long dicom_max_associations;
 	long long dicom_timeout;
+	long long dicom_retrieve_deadline;	/* seconds, proxy C-GETs */
 	char	dicom_uid_root[32];
 	char	dicom_retrieve_location_uid[65];
 	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */

@@ -20,7 +20,7 @@ XDSRepositoryError naming the limit, its file gone, the instances around
 it still fetched (a new association after the abort); twenty 33 KB
 instances give PartialSuccess, fifteen sent and the rest "answer size
 limit"."""
-import json, os, subprocess, sys, tempfile, time
+import json, os, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import (ELE, JLS, TESTDATA, check, check_no_answer_files, decoded_pixels,  # noqa: E402
@@ -79,7 +79,9 @@ orig = {s: pixel_data(open(f, "rb").read()) for s, f in zip(sops, imgs)}
 qres = reserve_port()         # dcmqrscp cannot report a port it picked
 qport = qres.port
 pacs = start_pacs(work, qport)
-xdsd = start_bridge(args.xdsd, work, ["dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport])
+DEADLINE = 6	# dicom.retrieve_deadline of the first xdsd
+xdsd = start_bridge(args.xdsd, work, ["dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qport,
+                                      "dicom.retrieve_deadline=%d" % DEADLINE])
 dport, hport, state = xdsd.dport, xdsd.port, xdsd.state
 try:
     r = storescu(qport, imgs, aec="PACS")
@@ -215,6 +217,23 @@ try:
           "PACS down: Failure, XDSRepositoryError naming the PACS for each instance (%s %s %s, %.1fs)"
           % (st, errs, texts[:1], time.time() - t0))
     check_no_answer_files(state, "no file left after the failed fetch")
+
+    # A PACS that takes the connection and never answers (as one that
+    # answers "pending" for ever, it never ends a C-GET): the retrieve's
+    # deadline cuts it off, not dicom.timeout (30 s) per step.
+    silent = socket.socket()
+    silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    silent.bind(("127.0.0.1", qport))
+    silent.listen(8)
+    t0 = time.monotonic()
+    st, errs, texts, docs = rad69(hport, study, series, sops, [ELE])
+    took = time.monotonic() - t0
+    silent.close()
+    check(st == "Failure" and errs == ["XDSRepositoryError"] * 3 and not docs
+          and DEADLINE - 1 <= took < DEADLINE + 20,
+          "a PACS that never answers: Failure after dicom.retrieve_deadline (%d s), not a hang "
+          "(%s %s %s, %.1fs)" % (DEADLINE, st, errs, texts[:1], took))
+    check_no_answer_files(state, "no file left after the cut-off fetch")
     check(xdsd.stop() == 0, "SIGTERM stops xdsd cleanly")
 finally:
     stop_process(pacs)
