@@ -46,7 +46,9 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 		}
 	}
 	if (cf->gateway_initiating) {
-		if ((g->stats = gw_stats_new()) == NULL) {
+		if ((g->stats = gw_stats_new()) == NULL ||
+		    (g->slots = gw_slots_new(cf->gateway_concurrency)) ==
+		    NULL) {
 			str_fmt(err, errlen, "out of memory");
 			gateway_close(g);
 			return XDS_ENOMEM;
@@ -68,6 +70,7 @@ gateway_close(struct gateway *g)
 		return;
 	pep_close(g->rg);
 	gw_stats_free(g->stats);
+	gw_slots_free(g->slots);
 	free(g);
 }
 

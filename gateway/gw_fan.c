@@ -13,12 +13,17 @@
  * gateways retrying a community do not retry together), and only when
  * the job's deadline leaves room for the wait and another try.
  *
- * At most gateway.concurrency jobs are in flight at once, and at most a
- * community's own concurrency for that community; the others wait for
- * the next wave.
+ * At most gateway.concurrency requests to other communities are in flight
+ * at once in the whole gateway, whatever consumer request they serve, and
+ * at most a community's own concurrency (its directory line) to that
+ * community: a job takes a slot (struct gw_slots) for its try, or waits
+ * for the next wave; a run with nothing to send waits for a slot to be
+ * given back.  Jobs in process (this community's actors) take none.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +82,122 @@ sleep_ms(long long ms)
 		continue;
 }
 
+/* ---- slots: requests in flight in the whole gateway ---- */
+
+struct gw_slot {
+	char	hcid[DIR_HCID_MAX];
+	int	n;
+};
+
+struct gw_slots {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	long		 limit, inflight;
+	struct gw_slot	*per;		/* communities with n > 0 */
+	size_t		 nper, cap;
+};
+
+struct gw_slots *
+gw_slots_new(long limit)
+{
+	struct gw_slots *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->limit = limit > 0 ? limit : 1;
+	return s;
+}
+
+void
+gw_slots_free(struct gw_slots *s)
+{
+	if (s == NULL)
+		return;
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->per);
+	free(s);
+}
+
+/* A slot for a try at hcid (cap: the community's own bound, 0 none):
+ * 1 taken, 0 not now. */
+static int
+slot_take(struct gw_slots *s, const char *hcid, int cap)
+{
+	struct gw_slot *p = NULL, *nv;
+	size_t i;
+	int ok = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nper; i++)
+		if (strcmp(s->per[i].hcid, hcid) == 0)
+			p = &s->per[i];
+	if (s->inflight >= s->limit || (p != NULL && cap > 0 && p->n >= cap))
+		goto out;
+	if (p == NULL) {
+		if (s->nper == s->cap) {
+			size_t c = s->cap ? s->cap * 2 : 16;
+
+			if ((nv = realloc(s->per, c * sizeof *nv)) == NULL)
+				goto out;
+			s->per = nv;
+			s->cap = c;
+		}
+		p = &s->per[s->nper++];
+		str_lcpy(p->hcid, hcid, sizeof p->hcid);
+		p->n = 0;
+	}
+	p->n++;
+	s->inflight++;
+	ok = 1;
+out:
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+static void
+slot_give(struct gw_slots *s, const char *hcid)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nper; i++)
+		if (strcmp(s->per[i].hcid, hcid) == 0) {
+			if (--s->per[i].n == 0)
+				s->per[i] = s->per[--s->nper];
+			break;
+		}
+	s->inflight--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Wait until a slot is given back, or until (clock_real_ms). */
+static void
+slot_wait(struct gw_slots *s, long long until)
+{
+	struct timespec ts;
+	long long ms = until - clock_real_ms();
+
+	if (ms <= 0)
+		return;
+	if (ms > 1000)
+		ms = 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	if (s->inflight >= s->limit)
+		(void)pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Prepare j's next try: its call afresh, bounded by what is left. */
 static void
 job_arm(struct gw_job *j, long long now)
@@ -95,10 +216,9 @@ static size_t
 wave(const struct gateway *g, struct gw_job *jobs, size_t n,
     struct soap_fanout *f, long long now, long long *longest)
 {
-	size_t i, k, added = 0, same;
+	size_t i, added = 0;
 
-	for (i = 0; i < n && added < (size_t)g->cf->gateway_concurrency;
-	    i++) {
+	for (i = 0; i < n; i++) {
 		struct gw_job *j = &jobs[i];
 
 		if (j->state != GW_JOB_WAITING || j->retry_at > now)
@@ -110,15 +230,14 @@ wave(const struct gateway *g, struct gw_job *jobs, size_t n,
 			    "no answer within %ld s", j->timeout);
 			continue;
 		}
-		for (same = 0, k = 0; k < n; k++)
-			if (jobs[k].state == GW_JOB_RUNNING &&
-			    strcmp(jobs[k].hcid, j->hcid) == 0)
-				same++;
-		if (j->concurrency > 0 && same >= (size_t)j->concurrency)
+		if (!j->local && !slot_take(g->slots, j->hcid, j->concurrency))
 			continue;
 		job_arm(j, now);
-		if (soap_fanout_add(f, j->peer, &j->call) != XDS_OK)
+		if (soap_fanout_add(f, j->peer, &j->call) != XDS_OK) {
+			if (!j->local)
+				slot_give(g->slots, j->hcid);
 			break;
+		}
 		j->state = GW_JOB_RUNNING;
 		j->attempts++;
 		if (j->deadline - now > *longest)
@@ -141,6 +260,8 @@ settle(const struct gateway *g, struct gw_job *jobs, size_t n)
 		if (j->state != GW_JOB_RUNNING)
 			continue;
 		j->state = GW_JOB_DONE;
+		if (!j->local)
+			slot_give(g->slots, j->hcid);
 		if (!retryable(j) || j->attempts > g->cf->gateway_retries)
 			continue;
 		w = FAN_BACKOFF_MS << (j->attempts - 1);
@@ -159,8 +280,8 @@ int
 gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 {
 	struct soap_fanout *f;
-	long long now, longest, next;
-	size_t i;
+	long long now, longest, next, until;
+	size_t i, added;
 	char e[128];
 
 	now = clock_real_ms();
@@ -174,18 +295,23 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 		if (soap_fanout_new(&f, e, sizeof e) != XDS_OK)
 			return XDS_ENOMEM;
 		longest = 0;
-		if (wave(g, jobs, n, f, now, &longest) > 0 &&
+		if ((added = wave(g, jobs, n, f, now, &longest)) > 0 &&
 		    soap_fanout_run(f, longest) != XDS_OK) {
 			soap_fanout_free(f);
+			settle(g, jobs, n);	/* gives the slots back */
 			return XDS_ENOMEM;
 		}
 		soap_fanout_free(f);
 		settle(g, jobs, n);
-		next = -1;
-		for (i = 0; i < n; i++)
-			if (jobs[i].state == GW_JOB_WAITING &&
-			    (next < 0 || jobs[i].retry_at < next))
+		next = until = -1;
+		for (i = 0; i < n; i++) {
+			if (jobs[i].state != GW_JOB_WAITING)
+				continue;
+			if (next < 0 || jobs[i].retry_at < next)
 				next = jobs[i].retry_at;
+			if (until < 0 || jobs[i].deadline < until)
+				until = jobs[i].deadline;
+		}
 		if (next < 0) {
 			for (i = 0; i < n; i++)
 				gw_stats_job(g->stats, &jobs[i]);
@@ -194,6 +320,8 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 		now = clock_real_ms();
 		if (next > now)
 			sleep_ms(next - now);	/* back-off, not ordering */
+		else if (added == 0)
+			slot_wait(g->slots, until);	/* all slots taken */
 		now = clock_real_ms();
 	}
 }

@@ -23,6 +23,7 @@ struct gateway {
 	struct soap_endpoint	 ig_ep;
 	struct soap_route	 ig_routes[3];
 	struct gw_stats		*stats;		/* per community */
+	struct gw_slots		*slots;		/* requests in flight */
 };
 
 /* rgw.c: the responding gateway's door and transactions. */
@@ -71,6 +72,10 @@ int	gw_job_remote(const struct gateway *, struct gw_job *,
 /* A job for this community's actor behind peer (in process or not). */
 void	gw_job_local(const struct gateway *, struct gw_job *,
 	    struct soap_peer *peer);
+/* The gateway's bound on requests in flight (gateway.concurrency). */
+struct gw_slots;
+struct gw_slots *gw_slots_new(long limit);
+void	gw_slots_free(struct gw_slots *);
 /* Run every job (jobs zeroed before their fields were set).  XDS_OK
  * when each has ended; XDS_ENOMEM when a wave could not start. */
 int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n);
