@@ -48,7 +48,7 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 	if (cf->gateway_initiating) {
 		if ((g->stats = gw_stats_new()) == NULL ||
 		    (g->slots = gw_slots_new(cf->gateway_concurrency)) ==
-		    NULL) {
+		    NULL || (g->flights = gw_flights_new()) == NULL) {
 			str_fmt(err, errlen, "out of memory");
 			gateway_close(g);
 			return XDS_ENOMEM;
@@ -71,6 +71,7 @@ gateway_close(struct gateway *g)
 	pep_close(g->rg);
 	gw_stats_free(g->stats);
 	gw_slots_free(g->slots);
+	gw_flights_free(g->flights);
 	free(g);
 }
 

@@ -24,6 +24,7 @@ struct gateway {
 	struct soap_route	 ig_routes[3];
 	struct gw_stats		*stats;		/* per community */
 	struct gw_slots		*slots;		/* requests in flight */
+	struct gw_flights	*flights;	/* queries being answered */
 };
 
 /* rgw.c: the responding gateway's door and transactions. */
@@ -87,6 +88,28 @@ struct gw_stats *gw_stats_new(void);
 void	gw_stats_free(struct gw_stats *);
 void	gw_stats_job(struct gw_stats *, const struct gw_job *);
 void	gw_stats_dropped(struct gw_stats *, const char *hcid, size_t n);
+
+/*
+ * gw_flight.c: identical concurrent queries share one fan-out.  Join the
+ * flight of key: *leader set when the caller is to run it and land it
+ * (always, failure included); the others wait for the landing and copy
+ * its answer (gw_flight_wait: XDS_OK, or the leader's failure).  Each
+ * leaves its flight when done.  NULL when out of memory (run alone).
+ */
+struct gw_flights;
+struct gw_flight;
+struct rim_errors;
+struct buf;
+struct gw_flights *gw_flights_new(void);
+void	gw_flights_free(struct gw_flights *);
+struct gw_flight *gw_flight_join(struct gw_flights *, const char *key,
+	    size_t keylen, size_t max_body, int *leader);
+void	gw_flight_land(struct gw_flights *, struct gw_flight *, int rc,
+	    const char *status, const struct rim_errors *errs,
+	    const struct buf *body);
+int	gw_flight_wait(struct gw_flights *, struct gw_flight *,
+	    const char **status, struct rim_errors *errs, struct buf *body);
+void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
 
 /* gateway.c: the errors of an answer onto the transaction record, and
  * its outcome from the answer's status (ST_*). */

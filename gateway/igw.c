@@ -307,59 +307,119 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 	return strcmp(gw_status(resp), ST_FAILURE) != 0;
 }
 
+/* The fan-out of one query: its status, errors and objects. */
 static int
-igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
-    struct soap_reply *reply)
+fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
+    const char **status, struct rim_errors *errs, struct buf *objs,
+    char *err, size_t errlen)
 {
 	struct plan p;
-	struct gw_query q;
-	struct rim_errors errs;
-	struct buf objs;
-	const char *status;
-	char e[256];
 	size_t i;
 	int rc, answered = 0;
 
 	memset(&p, 0, sizeof p);
-	p.g = actor;
-	p.body = req->body;
-	rim_errors_init(&errs);
-	buf_init(&objs, reply->body.b_max);
-	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
-		rc = ig_error(&errs, ERR_REGISTRY, p.g->home, "%s", e);
-		goto answer;
-	}
-	xact_set_object(x, q.id);
-	if (q.patient[0] != '\0')
-		xact_set_patient(x, q.patient);
-	if ((rc = plan_query(&p, &q, &errs)) == XDS_ENOTFOUND ||
+	p.g = g;
+	p.body = body;
+	*status = ST_FAILURE;
+	if ((rc = plan_query(&p, q, errs)) == XDS_ENOTFOUND ||
 	    rc == XDS_EINVAL) {
 		rc = XDS_OK;
-		goto answer;
+		goto out;
 	}
-	if (rc != XDS_OK || (rc = gw_fan_run(p.g, p.jobs, p.n)) != XDS_OK)
+	if (rc != XDS_OK || (rc = gw_fan_run(g, p.jobs, p.n)) != XDS_OK)
 		goto out;
 	for (i = 0; i < p.n; i++) {
-		if ((rc = merge_query(p.g, &p.jobs[i], &q, &errs, &objs)) < 0)
+		if ((rc = merge_query(g, &p.jobs[i], q, errs, objs)) < 0)
 			goto out;
 		answered += rc;
 	}
 	rc = XDS_OK;
-answer:
-	if (rc != XDS_OK)
-		goto out;
-	status = answered == 0 ? ST_FAILURE : rim_errors_nerror(&errs) > 0 ?
+	*status = answered == 0 ? ST_FAILURE : rim_errors_nerror(errs) > 0 ?
 	    ST_PARTIAL : ST_SUCCESS;
-	if ((rc = rim_write_query_response(&reply->body, status, &errs,
-	    &objs)) == XDS_OK)
-		gw_record(x, status, &errs);
 out:
-	if (rc != XDS_OK)
+	if (rc != XDS_OK && p.err[0] != '\0')
+		str_lcpy(err, p.err, errlen);
+	gw_jobs_free(p.jobs, p.n);
+	return rc;
+}
+
+/* The flight key of a query: who asks, then what. */
+static int
+flight_key(const struct xact *x, xmlNode *body, struct buf *key)
+{
+	int rc;
+
+	if ((rc = buf_adds(key, x->peer)) != XDS_OK ||
+	    (rc = buf_add(key, "\n", 1)) != XDS_OK)
+		return rc;
+	return xml_dump(body, key);
+}
+
+/* The leader's part: the fan-out, the answer, and the landing. */
+static int
+lead(struct gateway *g, struct gw_flight *fl, xmlNode *body,
+    const struct gw_query *q, const char **status, struct rim_errors *errs,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct buf objs;
+	int rc;
+
+	buf_init(&objs, out->b_max);
+	if ((rc = fan_query(g, body, q, status, errs, &objs, err, errlen)) ==
+	    XDS_OK)
+		rc = rim_write_query_response(out, *status, errs, &objs);
+	if (fl != NULL)
+		gw_flight_land(g->flights, fl, rc, *status, errs, out);
+	buf_free(&objs);
+	return rc;
+}
+
+static int
+igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	struct gateway *g = actor;
+	struct gw_flight *fl = NULL;
+	struct gw_query q;
+	struct rim_errors errs;
+	struct buf key;
+	const char *status = ST_FAILURE;
+	char e[256] = "";
+	int rc, leader = 1;
+
+	rim_errors_init(&errs);
+	buf_init(&key, reply->body.b_max);
+	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
+		if ((rc = ig_error(&errs, ERR_REGISTRY, g->home, "%s", e)) ==
+		    XDS_OK)
+			rc = rim_write_query_response(&reply->body, status,
+			    &errs, NULL);
+		e[0] = '\0';
+		goto out;
+	}
+	xact_set_object(x, q.id);
+	if (q.patient[0] != '\0')
+		xact_set_patient(x, q.patient);
+	if (flight_key(x, req->body, &key) == XDS_OK &&
+	    (fl = gw_flight_join(g->flights, key.b_data, key.b_len,
+	    reply->body.b_max, &leader)) == NULL)
+		leader = 1;		/* out of memory: alone */
+	if (leader)
+		rc = lead(g, fl, req->body, &q, &status, &errs, &reply->body,
+		    e, sizeof e);
+	else
+		rc = gw_flight_wait(g->flights, fl, &status, &errs,
+		    &reply->body);
+out:
+	if (rc == XDS_OK)
+		gw_record(x, status, &errs);
+	else
 		str_fmt(x->reason, sizeof x->reason, "ITI-18 at the "
 		    "initiating gateway: %s%s%s", xds_strstatus(rc),
-		    p.err[0] != '\0' ? ": " : "", p.err);
-	gw_jobs_free(p.jobs, p.n);
-	buf_free(&objs);
+		    e[0] != '\0' ? ": " : "", e);
+	if (fl != NULL)
+		gw_flight_leave(g->flights, fl);
+	buf_free(&key);
 	rim_errors_free(&errs);
 	return rc;
 }
