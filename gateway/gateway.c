@@ -32,18 +32,16 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 	g->cf = cf;
 	g->l = *l;
 	str_lcpy(g->home, cf->node_home_community_id, sizeof g->home);
-	if (cf->gateway_responding) {
-		if (l->registry == NULL) {
-			str_fmt(err, errlen, "the responding gateway needs a "
-			    "registry: set gateway.registry_url or run this "
-			    "node's (registry.enabled)");
-			gateway_close(g);
-			return XDS_EINVAL;
-		}
-		if ((rc = rgw_open(g, err, errlen)) != XDS_OK) {
-			gateway_close(g);
-			return rc;
-		}
+	/* A node without a registry (a repository or a bridge alone) has
+	 * no community to answer for, unless gateway.registry_url names
+	 * the community's registry. */
+	if (cf->gateway_responding && l->registry == NULL)
+		log_info("gateway: no registry in this node and no "
+		    "gateway.registry_url: no responding gateway");
+	else if (cf->gateway_responding &&
+	    (rc = rgw_open(g, err, errlen)) != XDS_OK) {
+		gateway_close(g);
+		return rc;
 	}
 	if (cf->gateway_initiating) {
 		if ((g->stats = gw_stats_new()) == NULL ||

@@ -4,7 +4,14 @@ Orthanc C-STOREs it to the bridge of an xdsd, the bridge publishes the KOS
 manifest (dicom.publish_after=1), ITI-18 FindDocuments finds it; the study
 is deleted from Orthanc and `xdsctl image import` brings it back (ITI-18,
 ITI-43 for the manifest, RAD-69 for the instances, C-STORE to dicom.pacs):
-Orthanc holds the study again with the same SOP Instance UIDs."""
+Orthanc holds the study again with the same SOP Instance UIDs.
+
+Then across communities (XCA-I): the bridge's node is community B behind
+its responding gateway; a second xdsd, community A, lists it in its
+directory.  The study leaves Orthanc once more and `xdsctl image import
+--community B` at A brings it back through A's initiating gateway (ITI-38,
+ITI-39 and RAD-75 to B); `xdsctl timeline` at A shows B's manifest with
+its study UID."""
 import json, os, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,7 +49,10 @@ odir = os.path.join(work, "orthanc"); os.mkdir(odir)
 ores = (reserve_port(), reserve_port())
 oport_dicom, oport_http = ores[0].port, ores[1].port
 pacs = "ORTHANC@127.0.0.1:%d" % oport_dicom
-xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.pacs=" + pacs], dicom=True)
+HB = "urn:oid:1.3.6.1.4.1.21367.2024.52"   # community B: the bridge's
+HA = "urn:oid:1.3.6.1.4.1.21367.2024.51"   # community A: asks B
+xdsd = Xdsd(args.xdsd, work, ["dicom.publish_after=1", "dicom.pacs=" + pacs, "node.home_community_id=" + HB,
+                              "gateway.allow=anonymous"], dicom=True)
 os.mkdir(xdsd.state)
 dport, hport = xdsd.dport, xdsd.port
 conf = {
@@ -60,6 +70,7 @@ json.dump(conf, open(cfile, "w"))
 olog = open(os.path.join(work, "orthanc.log"), "w")
 orthanc = subprocess.Popen([args.orthanc, cfile], stdout=olog, stderr=subprocess.STDOUT)
 t0 = time.time()
+nodes = []
 try:
     check(xdsd.start(), "xdsd up (HTTP and DICOM)")
 
@@ -116,11 +127,42 @@ try:
     check(not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("xdsctl-image.")],
           "no spool directory left behind")
 
+    # across communities: A asks B (XCA-I)
+    dirfile = os.path.join(work, "communities")
+    with open(dirfile, "w") as f:
+        f.write("%s http://127.0.0.1:%d/xca/responding 00000052 Ziekenhuis B\n" % (HB, hport))
+    na = Xdsd(args.xdsd, work, ["node.home_community_id=" + HA, "directory.file=" + dirfile],
+              name="a")
+    check(na.start(), "xdsd of community A up")
+    nodes.append(na)
+    rest("DELETE", "/studies/%s" % rest("GET", "/studies")[0])
+    check(orthanc_sops() == set(), "study deleted from Orthanc again")
+    aurl = "http://127.0.0.1:%d/xds/registry" % na.port
+    r = subprocess.run([args.xdsctl, "--json", "--url", aurl, "-C", "dicom.pacs=" + pacs, "image", "import",
+                        "--patient", BSN, "--study", STUDY, "--community", HB],
+                       capture_output=True, text=True, timeout=60)
+    print(r.stderr, end="")
+    res = json.loads(r.stdout) if r.returncode == 0 and r.stdout.startswith("{") else {}
+    check(r.returncode == 0 and res.get("referenced") == N and res.get("stored") == N,
+          "xdsctl image import --community B at A: ITI-38, ITI-39 and RAD-75 through A's initiating gateway, "
+          "%d instances C-STOREd (rc %d)" % (res.get("stored", -1), r.returncode))
+    check(orthanc_sops() == set(sops), "the study is in Orthanc again, from community B")
+    r = subprocess.run([args.xdsctl, "--url", aurl, "-C", "directory.file=" + dirfile,
+                        "-C", "node.home_community_id=" + HA, "timeline", "--patient", BSN],
+                       capture_output=True, text=True, timeout=60)
+    line = [l for l in r.stdout.splitlines() if STUDY in l]
+    check(r.returncode == 0 and len(line) == 1 and "Ziekenhuis B" in line[0],
+          "xdsctl timeline at A: B's manifest, by B's name, with its study UID (%r)" % (line,))
+
     # refusals with a reason
-    r = subprocess.run([args.xdsctl, "--url", url, "-C", "dicom.pacs=" + pacs, "image", "import",
+    r = subprocess.run([args.xdsctl, "--url", aurl, "-C", "dicom.pacs=" + pacs, "image", "import",
                         "--patient", BSN, "--study", STUDY, "--community", "urn:oid:1.2.3"],
                        capture_output=True, text=True)
-    check(r.returncode == 2 and "XCA" in r.stderr, "--community refused until XCA exists")
+    check(r.returncode == 1 and "no Approved manifest" in r.stderr,
+          "--community of a community the directory does not list: no manifest, exit 1")
+    r = subprocess.run([args.xdsctl, "--url", aurl, "image", "import", "--patient", BSN, "--study", STUDY,
+                        "--community", "1.2.3"], capture_output=True, text=True)
+    check(r.returncode == 2 and "urn:oid:" in r.stderr, "--community that is not urn:oid: refused")
     r = subprocess.run([args.xdsctl, "--url", url, "-C", "dicom.pacs=" + pacs, "image", "import",
                         "--patient", BSN, "--study", "1.2.3.999"], capture_output=True, text=True)
     check(r.returncode == 1 and "no Approved manifest" in r.stderr, "unknown study: no manifest, exit 1")
@@ -129,6 +171,6 @@ try:
     check(r.returncode == 2 and "dicom.pacs" in r.stderr, "no dicom.pacs: refused")
     print("end to end in %.1f s (timed in bench/bench_dicom.py)" % (time.time() - t0))
 finally:
-    stop_nodes(xdsd)
+    stop_nodes(xdsd, *nodes)
     stop_process(orthanc)
 sys.exit(finish(work, [os.path.join(work, "orthanc.log")]))
