@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,4 +115,17 @@ gw_job_failure(const struct gw_job *j, const char *ns, const char *name)
 	if (j->call.ans.body == NULL || !xml_is(j->call.ans.body, ns, name))
 		return "an answer that is not the transaction's";
 	return NULL;
+}
+
+int
+gw_error(struct rim_errors *errs, const char *code, const char *location,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = rim_errors_vadd(errs, 0, code, location, fmt, ap);
+	va_end(ap);
+	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
 }

@@ -111,6 +111,10 @@ int	gw_flight_wait(struct gw_flights *, struct gw_flight *,
 	    const char **status, struct rim_errors *errs, struct buf *body);
 void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
 
+/* gateway.c: an error (severity Error) located at location, into errs:
+ * XDS_OK (a full list keeps its first errors) or XDS_ENOMEM. */
+int	gw_error(struct rim_errors *, const char *code, const char *location,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* gateway.c: the errors of an answer onto the transaction record, and
  * its outcome from the answer's status (ST_*). */
 struct rim_errors;

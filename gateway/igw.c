@@ -20,7 +20,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,24 +35,6 @@
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
-
-static int ig_error(struct rim_errors *, const char *code,
-    const char *location, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* XDS_OK or XDS_ENOMEM (a full list keeps its first errors). */
-static int
-ig_error(struct rim_errors *errs, const char *code, const char *location,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = rim_errors_vadd(errs, 0, code, location, fmt, ap);
-	va_end(ap);
-	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
-}
 
 /* ---- ITI-18 -> ITI-38 ---- */
 
@@ -141,7 +122,7 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 			return plan_local(p);
 		if (g->l.directory == NULL || (rc = dir_by_hcid(g->l.directory,
 		    q->home, &c, p->err, sizeof p->err)) == XDS_ENOTFOUND) {
-			if (ig_error(errs, ERR_UNKNOWN_COMMUNITY, g->home,
+			if (gw_error(errs, ERR_UNKNOWN_COMMUNITY, g->home,
 			    "no community %.100s in the directory", q->home) !=
 			    XDS_OK)
 				return XDS_ENOMEM;
@@ -152,7 +133,7 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 		return plan_remote(p, &c);
 	}
 	if (!q->by_patient) {
-		if (ig_error(errs, ERR_MISSING_HOME, g->home, "a query by ids "
+		if (gw_error(errs, ERR_MISSING_HOME, g->home, "a query by ids "
 		    "needs AdhocQuery/@home (the community to ask)") != XDS_OK)
 			return XDS_ENOMEM;
 		return XDS_EINVAL;
@@ -263,14 +244,14 @@ report_drops(const struct gateway *g, const struct drops *d, const char *hcid,
 	log_warnx("gateway: community %s returned objects that were not "
 	    "passed on: %zu without home, %zu with another home, %zu of "
 	    "another patient", hcid, d->nohome, d->badhome, d->otherpatient);
-	if (d->nohome > 0 && ig_error(errs, ERR_MISSING_HOME, hcid, "%zu "
+	if (d->nohome > 0 && gw_error(errs, ERR_MISSING_HOME, hcid, "%zu "
 	    "objects without home were not passed on", d->nohome) != XDS_OK)
 		return XDS_ENOMEM;
-	if (d->badhome > 0 && ig_error(errs, ERR_UNKNOWN_COMMUNITY, hcid,
+	if (d->badhome > 0 && gw_error(errs, ERR_UNKNOWN_COMMUNITY, hcid,
 	    "%zu objects with another community's home were not passed on",
 	    d->badhome) != XDS_OK)
 		return XDS_ENOMEM;
-	if (d->otherpatient > 0 && ig_error(errs, ERR_PATIENTID_MISMATCH,
+	if (d->otherpatient > 0 && gw_error(errs, ERR_PATIENTID_MISMATCH,
 	    hcid, "%zu objects of another patient were not passed on",
 	    d->otherpatient) != XDS_OK)
 		return XDS_ENOMEM;
@@ -290,7 +271,7 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 
 	if ((why = gw_job_failure(j, NS_QUERY, "AdhocQueryResponse")) != NULL) {
 		log_warnx("gateway: ITI-38 to %s: %s", j->hcid, why);
-		return ig_error(errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
+		return gw_error(errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
 		    "%.300s", why) == XDS_OK ? 0 : XDS_ENOMEM;
 	}
 	if (j->local && (rc = gw_stamp_home(resp, g->home)) != XDS_OK)
@@ -390,7 +371,7 @@ igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
 	rim_errors_init(&errs);
 	buf_init(&key, reply->body.b_max);
 	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
-		if ((rc = ig_error(&errs, ERR_REGISTRY, g->home, "%s", e)) ==
+		if ((rc = gw_error(&errs, ERR_REGISTRY, g->home, "%s", e)) ==
 		    XDS_OK)
 			rc = rim_write_query_response(&reply->body, status,
 			    &errs, NULL);

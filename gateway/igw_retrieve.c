@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,22 +50,6 @@ struct rtv {
 	struct buf		 docs;
 	char			 err[256];
 };
-
-static int rt_error(struct rtv *, const char *code, const char *location,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-rt_error(struct rtv *r, const char *code, const char *location,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = rim_errors_vadd(&r->errs, 0, code, location, fmt, ap);
-	va_end(ap);
-	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
-}
 
 /* The DocumentRequests, their homes and uids. */
 static int
@@ -172,7 +155,7 @@ refuse_home(struct rtv *r, size_t from, const char *code, const char *why)
 		if (!r->d[i].routed && strcmp(r->d[i].home, r->d[from].home) ==
 		    0) {
 			r->d[i].routed = 1;
-			if (rt_error(r, code, r->d[i].home[0] != '\0' ?
+			if (gw_error(&r->errs, code, r->d[i].home[0] != '\0' ?
 			    r->d[i].home : r->g->home, "document %.200s: %s",
 			    r->d[i].uid, why) != XDS_OK)
 				return XDS_ENOMEM;
@@ -251,7 +234,7 @@ merge_job(struct rtv *r, struct gw_job *j, size_t k,
 	    "RetrieveDocumentSetResponse")) != NULL) {
 		log_warnx("gateway: %s to %s: %s", j->txn, j->hcid, why);
 		for (i = j->first; i < j->first + j->count; i++)
-			if (rt_error(r, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
+			if (gw_error(&r->errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
 			    "document %.200s: %.300s", r->d[r->order[i]].uid,
 			    why) != XDS_OK)
 				return XDS_ENOMEM;
@@ -270,7 +253,7 @@ merge_job(struct rtv *r, struct gw_job *j, size_t k,
 		gw_stats_dropped(r->g->stats, j->hcid, ndrop);
 		log_warnx("gateway: %s: %zu documents that were not asked of "
 		    "community %s were not passed on", j->txn, ndrop, j->hcid);
-		if (rt_error(r, ERR_REPOSITORY, j->hcid, "%zu documents that "
+		if (gw_error(&r->errs, ERR_REPOSITORY, j->hcid, "%zu documents that "
 		    "were not asked for were not passed on", ndrop) != XDS_OK)
 			return XDS_ENOMEM;
 	}
@@ -299,7 +282,7 @@ igw_retrieve(void *actor, struct xact *x, const struct soap_request *req,
 	if ((rc = read_requests(&r)) != XDS_OK)
 		goto out;
 	if (r.nd == 0)
-		rc = rt_error(&r, ERR_DOCUMENT_UNIQUEID, r.g->home, "no "
+		rc = gw_error(&r.errs, ERR_DOCUMENT_UNIQUEID, r.g->home, "no "
 		    "DocumentRequest");
 	else if ((rc = route(&r)) == XDS_OK &&
 	    (rc = gw_fan_run(r.g, r.jobs, r.njobs)) == XDS_OK) {

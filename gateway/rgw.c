@@ -15,7 +15,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,22 +32,6 @@
 #include "xact.h"
 #include "xml.h"
 
-/* An error of ours, located at our community: XDS_OK or XDS_ENOMEM. */
-static int rg_error(struct gateway *, struct rim_errors *, const char *code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int
-rg_error(struct gateway *g, struct rim_errors *errs, const char *code,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = rim_errors_vadd(errs, 0, code, g->home, fmt, ap);
-	va_end(ap);
-	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
-}
-
 /* ---- ITI-38 ---- */
 
 /*
@@ -65,24 +48,24 @@ query_scope(struct gateway *g, const struct gw_query *q,
 	int ours = 0;
 
 	if (q->home[0] != '\0' && strcmp(q->home, g->home) != 0)
-		return rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "home "
+		return gw_error(errs, ERR_UNKNOWN_COMMUNITY, g->home, "home "
 		    "community %.100s is not this community", q->home) ==
 		    XDS_ENOMEM ? XDS_ENOMEM : 0;
 	if (!q->by_patient && q->home[0] == '\0')
-		return rg_error(g, errs, ERR_MISSING_HOME, "a query by ids "
+		return gw_error(errs, ERR_MISSING_HOME, g->home, "a query by ids "
 		    "needs AdhocQuery/@home") == XDS_ENOMEM ?
 		    XDS_ENOMEM : 0;
 	if (!q->targets_given)
 		return 1;
 	if (q->ntargets == 0)
-		return rg_error(g, errs, ERR_SQ_MISSING_PARAM, "%s is empty",
+		return gw_error(errs, ERR_SQ_MISSING_PARAM, g->home, "%s is empty",
 		    GW_SLOT_TARGETS) == XDS_OK ? 0 : XDS_ENOMEM;
 	for (i = 0; i < q->ntargets; i++) {
 		if (strcmp(q->targets[i], g->home) == 0) {
 			ours = 1;
 			continue;
 		}
-		if (rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "%.100s is not a "
+		if (gw_error(errs, ERR_UNKNOWN_COMMUNITY, g->home, "%.100s is not a "
 		    "community this gateway answers for", q->targets[i]) ==
 		    XDS_ENOMEM)
 			return XDS_ENOMEM;
@@ -101,11 +84,11 @@ query_answer(struct gateway *g, xmlNode *resp, struct rim_errors *errs,
 	int rc;
 
 	if (!xml_is(resp, NS_QUERY, "AdhocQueryResponse"))
-		return rg_error(g, errs, ERR_REGISTRY, "the registry answered "
+		return gw_error(errs, ERR_REGISTRY, g->home, "the registry answered "
 		    "with %.100s", (const char *)resp->name);
 	if (n > (size_t)g->cf->gateway_max_results) {
 		*status = ST_FAILURE;
-		return rg_error(g, errs, ERR_TOO_MANY_RESULTS, "the query "
+		return gw_error(errs, ERR_TOO_MANY_RESULTS, g->home, "the query "
 		    "matches more objects than this gateway returns at once "
 		    "(gateway.max_results)");
 	}
@@ -137,7 +120,7 @@ query_registry(struct gateway *g, struct xact *x, xmlNode *body,
 		log_warnx("gateway: ITI-38: registry %s: %s",
 		    soap_peer_target(g->l.registry), rc != XDS_OK ? c.ans.err :
 		    c.ans.fault_reason);
-		rc = rg_error(g, errs, ERR_REGISTRY, "the registry of this "
+		rc = gw_error(errs, ERR_REGISTRY, g->home, "the registry of this "
 		    "community did not answer");
 	} else
 		rc = query_answer(g, c.ans.body, errs, objs, status);
@@ -161,7 +144,7 @@ rgw_iti38(void *actor, const struct pep_grant *grant, struct xact *x,
 	rim_errors_init(&errs);
 	buf_init(&objs, ans->body.b_max);
 	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
-		rc = rg_error(g, &errs, ERR_REGISTRY, "%s", e);
+		rc = gw_error(&errs, ERR_REGISTRY, g->home, "%s", e);
 		run = 0;
 	} else if ((run = query_scope(g, &q, &errs)) < 0)
 		rc = run;
@@ -213,10 +196,10 @@ retrieve_scope(struct gateway *g, xmlNode **drs, size_t n,
 			str_lcpy(uid, "(too long)", sizeof uid);
 		if (xml_child_text(drs[i], NS_XDSB, "HomeCommunityId", home,
 		    sizeof home) != 0 || home[0] == '\0')
-			rc = rg_error(g, errs, ERR_MISSING_HOME, "no "
+			rc = gw_error(errs, ERR_MISSING_HOME, g->home, "no "
 			    "HomeCommunityId for document %.200s", uid);
 		else if (strcmp(home, g->home) != 0)
-			rc = rg_error(g, errs, ERR_UNKNOWN_COMMUNITY, "document "
+			rc = gw_error(errs, ERR_UNKNOWN_COMMUNITY, g->home, "document "
 			    "%.200s: not this community's", uid);
 		else {
 			keep[i] = 1;
@@ -247,7 +230,7 @@ retrieve_from(struct gateway *g, struct xact *x, struct soap_peer *peer,
 		    soap_peer_target(peer), rc != XDS_OK ? c.ans.err :
 		    c.ans.fault ? c.ans.fault_reason : "not a "
 		    "RetrieveDocumentSetResponse");
-		rc = rg_error(g, errs, ERR_REPOSITORY, "the %s of this "
+		rc = gw_error(errs, ERR_REPOSITORY, g->home, "the %s of this "
 		    "community did not answer", strcmp(action, ACT_RAD69) == 0 ?
 		    "imaging document source" : "repository");
 	} else if ((rc = gw_locate_errors(c.ans.body, g->home)) == XDS_OK &&
@@ -279,12 +262,12 @@ rg_retrieve(struct gateway *g, struct xact *x, const struct soap_request *req,
 		goto out;
 	}
 	if (n == 0)
-		rc = rg_error(g, &errs, ERR_DOCUMENT_UNIQUEID, "no "
+		rc = gw_error(&errs, ERR_DOCUMENT_UNIQUEID, g->home, "no "
 		    "DocumentRequest");
 	else if ((kept = retrieve_scope(g, drs, n, keep, &errs)) < 0)
 		rc = kept;
 	else if (kept > 0 && peer == NULL)
-		rc = rg_error(g, &errs, ERR_UNKNOWN_REPOSITORY_ID, "this "
+		rc = gw_error(&errs, ERR_UNKNOWN_REPOSITORY_ID, g->home, "this "
 		    "community has no %s", strcmp(action, ACT_RAD69) == 0 ?
 		    "imaging document source" : "repository");
 	else if (kept > 0) {
