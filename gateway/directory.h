@@ -35,7 +35,7 @@
 
 struct conf;
 
-#define DIR_HCID_MAX	72	/* "urn:oid:" + a 64-character OID */
+#define DIR_HCID_MAX	73	/* "urn:oid:" + a 64-character OID + NUL */
 #define DIR_URL_MAX	512
 #define DIR_URA_MAX	16
 #define DIR_NAME_MAX	256

@@ -243,8 +243,10 @@ test_line_limits(void)
 	CU_ASSERT_EQUAL(strlen(c.hcid), DIR_HCID_MAX - 1);
 	str_lcat(oid, "1", sizeof oid);
 	str_fmt(line, sizeof line, "urn:oid:%s https://a.example/ - A", oid);
+	/* one more: past the 64 characters an OID may have (refused as an
+	 * OID, before it could overflow the field) */
 	CU_ASSERT_EQUAL(dir_parse_line(line, &c, err, sizeof err), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "home community id longer than"));
+	CU_ASSERT(strstr(err, "home community id") != NULL);
 
 	/* "https://a.example/" is 18 characters */
 	s = long_line(HCID_A " https://a.example/", 'x', DIR_URL_MAX - 1 - 18,
