@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import convert as C  # noqa: E402
 import replay as R  # noqa: E402
+import replay_xca as X  # noqa: E402
 
 TESTDATA = os.environ.get("XDS_TESTDATA", "")
 HAVE_CORPUS = os.path.isfile(os.path.join(TESTDATA, "expected-outcomes.tsv"))
@@ -267,6 +268,44 @@ class TestReplayLogic(unittest.TestCase):
         problems, unchecked = R.check_contents(bad, r, None)
         self.assertEqual(len(problems), 3, problems)
         self.assertEqual(unchecked, ["Frobnicate"])
+
+
+class TestXcaLogic(unittest.TestCase):
+    """replay_xca.py's evaluation of the XCA plans' assertions."""
+
+    ANSWER = ('<q:AdhocQueryResponse xmlns:q="%s" xmlns:r="%s"><r:RegistryObjectList>'
+              '<r:ObjectRef id="a" home="urn:oid:1.2"/><r:ObjectRef id="b" home="urn:oid:9"/>'
+              '</r:RegistryObjectList></q:AdhocQueryResponse>' % (C.NS_QUERY, C.NS_RIM))
+    PATH = ("//XCQTransaction[1]/Result[1]/*[namespace-uri()='%s' and local-name()="
+            "'AdhocQueryResponse'][1]/*[namespace-uri()='%s' and local-name()="
+            "'RegistryObjectList'][1]/*[namespace-uri()='%s' and local-name()='ObjectRef']"
+            % (C.NS_QUERY, C.NS_RIM, C.NS_RIM))
+
+    def test_count_and_home(self):
+        root = ET.fromstring(self.ANSWER)
+        count = ("count(//XCQTransaction[@step=\"finddocs\"]/Result/*[local-name(.)="
+                 "'AdhocQueryResponse']/*[local-name(.)='RegistryObjectList']/*"
+                 "[local-name(.)='ObjectRef']) = %s")
+        self.assertTrue(X.eval_assert(count % "2", root)[0])
+        self.assertFalse(X.eval_assert(count % '"1"', root)[0])
+        self.assertTrue(X.eval_assert(self.PATH + "[1]/@home = 'urn:oid:1.2'", root)[0])
+        self.assertFalse(X.eval_assert(self.PATH + "[2]/@home = 'urn:oid:1.2'", root)[0])
+        self.assertIsNone(X.eval_assert("todaysDate() = 'x'", root)[0])
+
+    def test_report_comparisons(self):
+        vals = {"a": "1", "b": "2", "c": "1"}
+        self.assertTrue(X.compare_form("'a' = 'b' or 'a' = 'c'"))
+        self.assertFalse(X.compare_form("//x/@y = 'v'"))
+        self.assertTrue(X.eval_compare("'a' = 'b' or 'a' = 'c'", vals))
+        self.assertFalse(X.eval_compare("'a' = 'b' and 'a' = 'c'", vals))
+        self.assertTrue(X.eval_compare("'a' != 'b'", vals))
+        self.assertFalse(X.eval_compare("'a' = 'missing'", vals))
+
+    def test_plain_use_as(self):
+        text, missing = X.fill('<q home="$home"><v>$doc$</v><w>$x$</w></q>',
+                               {"$home": "urn:oid:1&2", "$doc$": "u"})
+        self.assertEqual(text, '<q home="urn:oid:1&amp;2"><v>u</v><w>$x$</w></q>')
+        self.assertEqual(missing, ["$x$"])
 
 
 @unittest.skipUnless(HAVE_CORPUS and XMLLINT, "needs $XDS_TESTDATA and xmllint")
