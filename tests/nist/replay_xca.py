@@ -464,17 +464,15 @@ class XcaEngine(RR.RepoEngine):
                              % (name, " ".join(missing)))
                 continue
             ref = None
-            for base in (os.path.join(step.dir, ".."), step.dir):
-                p = os.path.normpath(os.path.join(base, name))
-                if os.path.exists(p):
-                    with open(p, "rb") as f:
-                        ref = f.read()
-                    break
+            p = self.reference_path(step, name)
+            if p is not None:
+                with open(p, "rb") as f:
+                    ref = f.read()
             sent = self.submitted.get(uid)
             if ref is None or (sent is not None and ref != sent):
                 notes.append("ReferenceDocument %s is not the file the loader submitted "
                              "under %s (%s): compared with what was submitted%s" % (
-                                 name, uid, "not in the corpus" if ref is None else "another file",
+                                 name, uid, "not in the corpus" if ref is None else "other bytes",
                                  "" if not want_mime else ", ExpectedMimeType %s not applied" % want_mime))
                 continue
             d = by_uid.get(uid)
@@ -483,6 +481,19 @@ class XcaEngine(RR.RepoEngine):
         if got:
             notes.append("%d document(s) as submitted, HomeCommunityId echoed" % len(got))
         return bad, notes
+
+    def reference_path(self, step, name):
+        """A <ReferenceDocument>'s file: relative to the section or the test
+        as the NIST testkit lays them out (all tests in one folder, test data
+        also under testdata/), here spread over the corpus folders; None
+        when it is in none of them."""
+        rel = re.sub(r"^(\.\./)+(testdata/)?", "", name)
+        cands = [os.path.join(step.dir, "..", name), os.path.join(step.dir, name)]
+        cands += [os.path.join(self.args.testdata, root, rel) for root in XCA_ROOTS]
+        for c in cands:
+            if os.path.isfile(c):
+                return os.path.normpath(c)
+        return None
 
     # NullTransaction: comparisons of UseReport values (15811, 15813)
     def run_assertions(self, step, trans):
