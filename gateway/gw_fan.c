@@ -6,9 +6,11 @@
  * from the start of the run, connecting, answers and retries included.
  * A job is retried when the request certainly or possibly did not get a
  * SOAP answer for reasons of transport: no connection (refused, reset,
- * TLS), HTTP 502, 503 or 504, an empty or non-SOAP body.  Never after a
- * SOAP answer, a fault included: that is the community's business, and
- * asking again would ask twice.  Between rounds the gateway waits 100 ms
+ * TLS), an empty or non-SOAP body, or HTTP 502, 503 or 504 whatever the
+ * body (a proxy or load balancer in front of the gateway says "not now"
+ * so, sometimes wrapped in a SOAP fault).  Never after any other SOAP
+ * answer, a fault with HTTP 500 included: that is the community's
+ * business, and asking again would ask twice.  Between rounds the gateway waits 100 ms
  * doubled each round, plus up to as much again at random (so that many
  * gateways retrying a community do not retry together), and only when
  * the job's deadline leaves room for the wait and another try.

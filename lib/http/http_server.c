@@ -268,7 +268,20 @@ http_server_stop(struct http_server *s)
 {
 	int saved = errno;
 
-	/* write(2) is async-signal-safe; the pipe end is non-blocking. */
+	/*
+	 * Stop listening first: a listening socket shut down refuses new
+	 * connections at once (Linux), before any worker, woken by the
+	 * pipe, closes its idle peers; so no client sees its connection
+	 * closed and then a new one accepted.  The descriptor stays open
+	 * until http_server_free, so it is never another socket's here.
+	 * shutdown(2) and write(2) are async-signal-safe; the pipe end is
+	 * non-blocking.
+	 */
+	if (s->lfd != -1)
+		(void)shutdown(s->lfd, SHUT_RDWR);
+	/* From now on every response says Connection: close (a lock-free
+	 * atomic store is allowed in a signal handler). */
+	atomic_store(&s->stopping, 1);
 	(void)!write(s->stop_pipe[1], "x", 1);
 	errno = saved;
 }
@@ -701,9 +714,9 @@ http_server_run(struct http_server *s)
 		enqueue(s, fd, &ss, sl);
 	}
 
-	/* Stop: no more accepting; workers finish what they are doing. */
-	close(s->lfd);
-	s->lfd = -1;
+	/* Stop: no more accepting (the descriptor is closed by
+	 * http_server_free); workers finish what they are doing. */
+	(void)shutdown(s->lfd, SHUT_RDWR);
 	pthread_mutex_lock(&s->mu);
 	atomic_store(&s->stopping, 1);
 	pthread_cond_broadcast(&s->cv);
