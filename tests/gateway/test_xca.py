@@ -16,15 +16,21 @@ state/xdsd.ports), so does every server of this test.
 
 PB and PC are proxies that count what they forward and, when told,
 misbehave once or until told otherwise: add a delay before forwarding,
-answer 503 once, answer a SOAP fault with HTTP 500, rewrite one
-document's patient id in an ITI-38 answer, strip its home attribute.
+hold a request until the other proxy has one, fail with 502, 503, 504,
+an empty body or a reset a given number of times, answer a SOAP fault
+with HTTP 500, rewrite one document's patient id or home in an ITI-38
+answer, strip its home attribute.
 
 Cases (one PASS/FAIL line each, then a total)
     the plain fan-out: every community's documents with their home
-    1  a delay of 1 s in front of B: results within gateway.timeout
+    1  a delay of 1 s in front of B: results within gateway.timeout; B and
+       C are asked at once
     3  a rewritten patient id: that object dropped, XDSPatientIdDoesNotMatch
-       at C; a stripped home: XDSMissingHomeCommunityId at C
-    4  503 once: retried, Success, the proxy saw exactly 2 requests
+       at C; a stripped home: XDSMissingHomeCommunityId at C; B's home on
+       C's object: XDSUnknownCommunity at C
+    4  503 once: retried, Success, the proxy saw exactly 2 requests; 502
+       then 504, a reset then an empty body: Success after 3 requests;
+       503 each time: 3 requests (gateway.retries=2), XDSUnavailableCommunity
     5  a SOAP fault with HTTP 500: not retried, XDSUnavailableCommunity
     6  ITI-43 through A: A's (local), B's and C's documents byte for byte
        with their HomeCommunityId; B's split one a request; an unknown
@@ -34,9 +40,10 @@ Cases (one PASS/FAIL line each, then a total)
     8  the Responding Gateway: 403 fault for a peer not in gateway.allow,
        answers with anonymous; $targetCommunityIdList with an unknown id
        (PartialSuccess naming it) and empty (an error)
-    2  (A restarted with gateway.timeout=2 and S in its directory) the
-       silent community is XDSUnavailableCommunity after about 2 s, the
-       others' documents are there
+    2  (A restarted with gateway.timeout=2, gateway.max_documents=1 and S
+       in its directory) the silent community is XDSUnavailableCommunity
+       after about 2 s, the others' documents are there; so is a document
+       of S in an ITI-43, and C is asked one document a request
     9  A's audit log: one record per ITI-18 at /xca/initiating
 
 Waiting is on events (xdstest.wait_until); the only sleep is the proxy's
@@ -85,6 +92,7 @@ NS = {"s": "http://www.w3.org/2003/05/soap-envelope",
 DELAY = 1.0          # s, the delaying proxy's
 TIMEOUT_A = 10       # s, gateway.timeout of A's first run
 TIMEOUT_SILENT = 2   # s, gateway.timeout of A's second run
+MEET = 5             # s the "meet" proxies wait for each other at most
 SLACK = 8            # s a loaded 2-core machine may add to an answer
 
 
@@ -252,6 +260,9 @@ class Proxy:
     action and behaves as mode says:
         pass            forward
         delay           wait DELAY s, then forward
+        meet            wait until the other proxies of self.barrier
+                        have a request too (at most MEET s), then forward;
+                        self.met says whether they met
         fail            answer the next requests as self.plan says, one
                         entry each ("503", "502", "504": that status with
                         a text body; "empty": 200 without a body; "reset":
@@ -270,6 +281,7 @@ class Proxy:
         self.mode = "pass"
         self.target = self.bsn = self.other_bsn = self.home = None
         self.plan = []
+        self.barrier, self.met = None, []
         self.lock = threading.Lock()
         self.seen = []                         # SOAP actions, in order
         self.server = HttpServer(self.handle)
@@ -278,7 +290,7 @@ class Proxy:
     def set(self, mode, **kw):
         with self.lock:
             self.mode = mode
-            self.seen = []
+            self.seen, self.met = [], []
             for k, v in kw.items():
                 setattr(self, k, v)
 
@@ -302,6 +314,14 @@ class Proxy:
             return 500, {"Content-Type": "application/soap+xml; charset=UTF-8"}, SOAP_FAULT
         if mode == "delay":
             time.sleep(DELAY)                  # the delay under test
+        if mode == "meet":
+            try:
+                self.barrier.wait(MEET)
+                met = True
+            except threading.BrokenBarrierError:
+                met = False
+            with self.lock:
+                self.met.append(met)
         fwd = {k: v for k, v in headers.items()
                if k not in ("host", "content-length", "connection", "transfer-encoding", "expect")}
         try:
@@ -532,6 +552,15 @@ def cases(r):
     check("1: the answer waited for B and came within gateway.timeout (%d s)" % TIMEOUT_A,
           DELAY <= ans.elapsed < TIMEOUT_A, "%.2f s" % ans.elapsed)
     pb.set("pass")
+    meet = threading.Barrier(2)
+    pb.set("meet", barrier=meet)
+    pc.set("meet", barrier=meet)
+    ans = r.ig_query(a, find_docs(pat))
+    check("1: B and C are asked at once (each proxy held its request until the other had one)",
+          ans.status == "Success" and expect_docs(ans, every) and pb.met == [True] and pc.met == [True],
+          (ans, pb.met, pc.met))
+    pb.set("pass")
+    pc.set("pass")
 
     # 3: a community that returns another patient's object, or one without home.
     pc.set("patient", target=c1, bsn=bsn, other_bsn=other_bsn)
@@ -654,8 +683,8 @@ def cases(r):
     dir2 = r.directory("communities-2", [(HB, pb.port, "max_documents=1", "Ziekenhuis B"),
                                          (HC, pc.port, "", "Huisarts C"),
                                          (HS, silent.port, "", "Stille Kliniek")])
-    a.opts = ["node.home_community_id=" + HA, "repository.unique_id=" + RA,
-              "directory.file=" + dir2, "gateway.timeout=%d" % TIMEOUT_SILENT]
+    a.opts = ["node.home_community_id=" + HA, "repository.unique_id=" + RA, "directory.file=" + dir2,
+              "gateway.timeout=%d" % TIMEOUT_SILENT, "gateway.max_documents=1"]
     if not a.start():
         a.dump_log(4000)
         raise RuntimeError("xdsd a did not restart")
@@ -667,6 +696,20 @@ def cases(r):
     check("2: the answer came after gateway.timeout (%d s), within %d s more"
           % (TIMEOUT_SILENT, SLACK), TIMEOUT_SILENT - 0.5 <= ans.elapsed < TIMEOUT_SILENT + SLACK,
           "%.2f s" % ans.elapsed)
+
+    pb.set("pass")
+    pc.set("pass")
+    lost = xdsmsg.uid()
+    ans = retrieve(a.port, IG, [(RC, c1, HC), (RC, c2, HC), ("1.2.3.4", lost, HS)])
+    check("2: ITI-43 with a document of the silent community: PartialSuccess, XDSUnavailableCommunity "
+          "at it for that document, C's documents there",
+          ans.status == "PartialSuccess" and ans.has_error("XDSUnavailableCommunity", HS, lost)
+          and len(ans.errors) == 1 and sorted(ans.docs) == sorted([c1, c2])
+          and all(ans.docs[u]["data"] == content[u][2] for u in (c1, c2)), ans)
+    check("2: ... in about gateway.timeout, and C (no max_documents in the directory) was asked one "
+          "document a request (gateway.max_documents=1)",
+          ans.elapsed < TIMEOUT_SILENT + SLACK and pc.count(ACT_ITI39) == 2 and pc.count() == 2,
+          (ans.elapsed, pc.seen))
 
     # 9: the audit log of A.
     def ig18():
