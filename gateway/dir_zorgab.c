@@ -39,7 +39,7 @@
 
 #define DIR_ZAB_PAGE		100	/* organizations a page of a listing */
 #define DIR_ZAB_MAX_ORGS	2000	/* organizations of a listing */
-#define DIR_ZAB_MAX_COMM	2000	/* communities of an answer, a listing */
+#define DIR_ZAB_MAX_COMM	2000	/* communities in an answer, a list */
 #define DIR_ZAB_CACHE_MAX	1024	/* keys in the cache */
 #define DIR_ZAB_KEY_MAX		(DIR_HCID_MAX + 8)
 #define DIR_ZAB_REQ_MAX		(CONF_STR_MAX + 512)	/* a request's URL */

@@ -18,7 +18,8 @@ struct dir_community;
 #define DIR_ZORGAB_XCA		"ITI-38"
 #define DIR_ZORGAB_XCA_URN	"urn:ihe:iti:2007:CrossGatewayQuery"
 #define DIR_ZORGAB_XDR		"ITI-41"
-#define DIR_ZORGAB_XDR_URN	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+#define DIR_ZORGAB_XDR_URN \
+	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 #define DIR_ZORGAB_DICOM	"DICOM-C-STORE"
 
 /*
