@@ -35,5 +35,8 @@ struct dir_backend {
 
 /* dir_static.c: directory.file, read once at open */
 extern const struct dir_backend dir_static_backend;
+/* dir_zorgab.c: ZORG-AB at directory.zorgab_url, asked at each look-up
+ * (with a cache) */
+extern const struct dir_backend dir_zorgab_backend;
 
 #endif

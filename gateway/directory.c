@@ -1,8 +1,8 @@
 /*
  * directory.c: the community directory's one interface (directory.h)
  * over its back-ends (dir_int.h): directory.backend picks one of the
- * table below, and every call goes to it.  A new back-end (ZORG-AB,
- * mCSD) is a struct dir_backend in a file of its own and a row here.
+ * table below, and every call goes to it.  A new back-end (mCSD) is a
+ * struct dir_backend in a file of its own and a row here.
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 
 static const struct dir_backend *const dir_backends[] = {
 	&dir_static_backend,
+	&dir_zorgab_backend,
 };
 #define DIR_NBACKENDS	(sizeof dir_backends / sizeof dir_backends[0])
 

@@ -4,8 +4,12 @@
  *
  * One interface, back-ends chosen by directory.backend:
  *   static	directory.file, read once at start-up (dir_static.c)
- * Later back-ends (ZORG-AB, mCSD) answer the same calls; a look-up may
- * then block on the network, within the deadline the caller gives.
+ *   zorgab	ZORG-AB's REST interface at directory.zorgab_url, asked at
+ *		look-up time, answers cached (dir_zorgab.c)
+ * A look-up of zorgab may block on the network, within
+ * directory.timeout; it then fails XDS_ETIMEOUT or XDS_EUNAVAILABLE
+ * (no answer), XDS_EANSWER (not the answer described) or XDS_ETOOBIG.
+ * A later back-end (mCSD) answers the same calls.
  *
  * The static file: one community a line, fields separated by white space:
  *
@@ -65,13 +69,15 @@ struct directory;
 
 /*
  * Open the back-end directory.backend names.  For static: read and check
- * directory.file ("" is an empty directory).  XDS_OK, or a status with
- * err ("file:line: reason" for a bad line).
+ * directory.file ("" is an empty directory).  For zorgab: check the
+ * options, and ask nothing yet.  XDS_OK, or a status with err
+ * ("file:line: reason" for a bad line).
  */
 int	dir_open(const struct conf *, struct directory **out, char *err,
 	    size_t errlen);
 void	dir_close(struct directory *);	/* NULL is a no-op */
-/* "static: /etc/xdsnode/communities (12 communities)" */
+/* "static: /etc/xdsnode/communities (12 communities)",
+ * "zorgab: https://zorgab.example/api (cache 300 s, timeout 10 s)" */
 const char *dir_describe(const struct directory *);
 
 /*
@@ -83,7 +89,7 @@ int	dir_by_hcid(struct directory *, const char *hcid,
 int	dir_by_ura(struct directory *, const char *ura,
 	    struct dir_community *out, char *err, size_t errlen);
 /*
- * Every community, in the file's order, to fn (which returns 0 to go on,
+ * Every community, in the file's order (zorgab: ZORG-AB's), to fn (which returns 0 to go on,
  * anything else to stop: dir_each returns that).  XDS_OK or a failure of
  * the back-end.
  */

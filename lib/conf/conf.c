@@ -95,11 +95,18 @@ const struct conf_opt conf_opts[] = {
 	{ "dicom.uid_root", CONF_STR, S(dicom_uid_root), "2.25", 0, 0, NULL,
 	  "OID root of the UIDs the bridge makes; 2.25 gives UUID-derived UIDs",
 	  conf_check_uid_root },
-	{ "directory.backend", CONF_ENUM, S(directory_backend), "static", 0, 0, "static",
-	  "where the other communities are found: static (directory.file)", NULL },
+	{ "directory.backend", CONF_ENUM, S(directory_backend), "static", 0, 0, "static|zorgab",
+	  "where the other communities are found: static (directory.file) or zorgab (directory.zorgab_url)", NULL },
+	{ "directory.cache_ttl", CONF_INT, S(directory_cache_ttl), "300", 0, 86400, NULL,
+	  "seconds a ZORG-AB answer is used again; 0: every look-up asks ZORG-AB", NULL },
 	{ "directory.file", CONF_STR, S(directory_file), "", 0, 0, NULL,
 	  "the static directory: one community a line (home community id, responding gateway URL, URA, name); empty: none",
 	  NULL },
+	{ "directory.timeout", CONF_INT, S(directory_timeout), "10", 1, 3600, NULL,
+	  "seconds one look-up in ZORG-AB may take, connecting and every page included", NULL },
+	{ "directory.zorgab_url", CONF_STR, S(directory_zorgab_url), "", 0, 0, NULL,
+	  "base URL of the ZORG-AB REST interface (https, mutual TLS with http.cert and http.key); required with backend zorgab",
+	  conf_check_url_or_empty },
 	{ "gateway.allow", CONF_STR, S(gateway_allow), "", 0, 0, NULL,
 	  "peers the responding gateway answers: certificate subjects (RFC 2253), anonymous, or *, separated by ';'; empty: none",
 	  conf_check_peers },
@@ -438,6 +445,12 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	if (c->http_tls && (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
 		str_fmt(err, errlen, "http.tls is on: http.cert, http.key and "
 		    "http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (strcmp(c->directory_backend, "zorgab") == 0 &&
+	    c->directory_zorgab_url[0] == '\0') {
+		str_fmt(err, errlen, "directory.backend is zorgab: "
+		    "directory.zorgab_url is required");
 		return -1;
 	}
 	return 0;

@@ -68,8 +68,11 @@ struct conf {
 	char	dicom_mode[8];				/* store | proxy */
 	char	dicom_repository_url[CONF_STR_MAX];	/* RAD-68; "": in process */
 	/* [directory] where the other communities are (gateway/directory.h) */
-	char	directory_backend[16];			/* static */
+	char	directory_backend[16];			/* static | zorgab */
 	char	directory_file[CONF_STR_MAX];
+	char	directory_zorgab_url[CONF_STR_MAX];	/* base, zorgab */
+	long long directory_cache_ttl;			/* seconds; 0: none */
+	long long directory_timeout;			/* seconds a look-up */
 	/* [gateway] the XCA gateways (gateway/gateway.h) */
 	int	gateway_responding;
 	int	gateway_initiating;
