@@ -50,32 +50,12 @@ check(const struct dir_community *c)
 static void
 write_line(const struct dir_community *c, char *out, size_t outsz)
 {
-	char n[32];
+	char set[2 * DIR_URL_MAX + DIR_AE_MAX + 128];
 
-	str_fmt(out, outsz, "%s %s %s", c->hcid, c->url,
-	    c->ura[0] != '\0' ? c->ura : "-");
-	if (c->max_documents != 0) {
-		str_fmt(n, sizeof n, " max_documents=%d", c->max_documents);
-		str_lcat(out, n, outsz);
-	}
-	if (c->timeout != 0) {
-		str_fmt(n, sizeof n, " timeout=%d", c->timeout);
-		str_lcat(out, n, outsz);
-	}
-	if (c->concurrency != 0) {
-		str_fmt(n, sizeof n, " concurrency=%d", c->concurrency);
-		str_lcat(out, n, outsz);
-	}
-	if (c->dicom[0] != '\0') {
-		str_lcat(out, " dicom=", outsz);
-		str_lcat(out, c->dicom, outsz);
-	}
-	if (c->xdr[0] != '\0') {
-		str_lcat(out, " xdr=", outsz);
-		str_lcat(out, c->xdr, outsz);
-	}
-	str_lcat(out, " ", outsz);
-	str_lcat(out, c->name, outsz);
+	dir_settings_text(c, set, sizeof set);
+	str_fmt(out, outsz, "%s %s %s%s%s %s", c->hcid, c->url,
+	    c->ura[0] != '\0' ? c->ura : "-", set[0] != '\0' ? " " : "", set,
+	    c->name);
 }
 
 int

@@ -113,3 +113,33 @@ dir_each(struct directory *d, int (*fn)(void *arg,
 		return dir_bad_call(err, errlen);
 	return d->be->each(d->state, fn, arg, err, errlen);
 }
+
+void
+dir_settings_text(const struct dir_community *c, char *out, size_t outsz)
+{
+	char n[48];
+
+	out[0] = '\0';
+	if (c->max_documents != 0) {
+		str_fmt(n, sizeof n, " max_documents=%d", c->max_documents);
+		str_lcat(out, n, outsz);
+	}
+	if (c->timeout != 0) {
+		str_fmt(n, sizeof n, " timeout=%d", c->timeout);
+		str_lcat(out, n, outsz);
+	}
+	if (c->concurrency != 0) {
+		str_fmt(n, sizeof n, " concurrency=%d", c->concurrency);
+		str_lcat(out, n, outsz);
+	}
+	if (c->dicom[0] != '\0') {
+		str_lcat(out, " dicom=", outsz);
+		str_lcat(out, c->dicom, outsz);
+	}
+	if (c->xdr[0] != '\0') {
+		str_lcat(out, " xdr=", outsz);
+		str_lcat(out, c->xdr, outsz);
+	}
+	if (out[0] == ' ')
+		memmove(out, out + 1, strlen(out));
+}

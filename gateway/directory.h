@@ -93,6 +93,12 @@ int	dir_by_ura(struct directory *, const char *ura,
  * anything else to stop: dir_each returns that).  XDS_OK or a failure of
  * the back-end.
  */
+/*
+ * The settings c gives itself as its directory line writes them,
+ * "max_documents=5 timeout=10 dicom=AE@host:104", "" when none.  Pure.
+ */
+void	dir_settings_text(const struct dir_community *c, char *out,
+	    size_t outsz);
 int	dir_each(struct directory *, int (*fn)(void *arg,
 	    const struct dir_community *), void *arg, char *err, size_t errlen);
 

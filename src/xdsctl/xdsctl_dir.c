@@ -32,37 +32,6 @@ dir_usage(void)
 	fprintf(stderr, "usage: xdsctl directory list | lookup URA|HCID\n");
 }
 
-/* The settings c gives itself, "key=value" separated by spaces. */
-static void
-dir_settings(const struct dir_community *c, char *out, size_t outsz)
-{
-	char n[48];
-
-	out[0] = '\0';
-	if (c->max_documents != 0) {
-		str_fmt(n, sizeof n, " max_documents=%d", c->max_documents);
-		str_lcat(out, n, outsz);
-	}
-	if (c->timeout != 0) {
-		str_fmt(n, sizeof n, " timeout=%d", c->timeout);
-		str_lcat(out, n, outsz);
-	}
-	if (c->concurrency != 0) {
-		str_fmt(n, sizeof n, " concurrency=%d", c->concurrency);
-		str_lcat(out, n, outsz);
-	}
-	if (c->dicom[0] != '\0') {
-		str_lcat(out, " dicom=", outsz);
-		str_lcat(out, c->dicom, outsz);
-	}
-	if (c->xdr[0] != '\0') {
-		str_lcat(out, " xdr=", outsz);
-		str_lcat(out, c->xdr, outsz);
-	}
-	if (out[0] == ' ')
-		memmove(out, out + 1, strlen(out));
-}
-
 static size_t
 dir_max(size_t a, size_t b)
 {
@@ -83,7 +52,7 @@ dir_row(void *arg, const struct dir_community *c)
 		t->name = dir_max(t->name, strlen(c->name));
 		return 0;
 	}
-	dir_settings(c, settings, sizeof settings);
+	dir_settings_text(c, settings, sizeof settings);
 	printf("%-*s  %-*s  %-*s  %-*s%s%s\n", (int)t->hcid, c->hcid,
 	    (int)t->ura, ura, (int)t->url, c->url,
 	    settings[0] != '\0' ? (int)t->name : 0, c->name,
