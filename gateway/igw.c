@@ -107,9 +107,24 @@ plan_local(struct plan *p)
 	return XDS_OK;
 }
 
+/* The directory did not answer (p->err says why): an error located at
+ * this community, whose answer comes all the same. */
+static int
+directory_down(struct plan *p, struct rim_errors *errs)
+{
+	log_warnx("gateway: the community directory: %s", p->err);
+	if (gw_error(errs, ERR_UNAVAILABLE_COMMUNITY, p->g->home, "the "
+	    "community directory did not answer, other communities were not "
+	    "asked: %.300s", p->err) != XDS_OK)
+		return XDS_ENOMEM;
+	p->err[0] = '\0';
+	return XDS_OK;
+}
+
 /* Whom to ask: the community @home names, or every one for a patient
- * query.  XDS_OK with p filled, XDS_ENOTFOUND / XDS_EINVAL with the error
- * in errs, or a failure of the directory. */
+ * query.  XDS_OK with p filled (a directory that did not answer is an
+ * error in errs: this community still answers), XDS_ENOTFOUND /
+ * XDS_EINVAL with the error in errs, or XDS_ENOMEM. */
 static int
 plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 {
@@ -129,7 +144,7 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 			return XDS_ENOTFOUND;
 		}
 		if (rc != XDS_OK)
-			return rc;
+			return directory_down(p, errs);
 		return plan_remote(p, &c);
 	}
 	if (!q->by_patient) {
@@ -141,8 +156,11 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 	if ((rc = plan_local(p)) != XDS_OK)
 		return rc;
 	if (g->l.directory != NULL && (rc = dir_each(g->l.directory,
-	    plan_remote, p, p->err, sizeof p->err)) != XDS_OK)
-		return rc;
+	    plan_remote, p, p->err, sizeof p->err)) != XDS_OK) {
+		if (rc == XDS_ENOMEM)
+			return rc;
+		return directory_down(p, errs);
+	}
 	return XDS_OK;
 }
 
