@@ -3,9 +3,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "ebrim.h"
@@ -33,6 +35,16 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 	g->cf = cf;
 	g->l = *l;
 	str_lcpy(g->home, cf->node_home_community_id, sizeof g->home);
+	/* Documents other communities send are patient data: their parts
+	 * are spooled in the node's private spool, never in /tmp. */
+	if (str_fmt(g->spool, sizeof g->spool, "%s/spool",
+	    cf->node_state_dir) < 0 || (mkdir(g->spool, 0700) != 0 &&
+	    errno != EEXIST)) {
+		str_fmt(err, errlen, "%s/spool: %s", cf->node_state_dir,
+		    strerror(errno));
+		gateway_close(g);
+		return XDS_EIO;
+	}
 	/* A node without a registry (a repository or a bridge alone) has
 	 * no community to answer for, unless gateway.registry_url names
 	 * the community's registry. */

@@ -211,6 +211,7 @@ job_arm(struct gw_job *j, long long now)
 	j->call.req.body = j->body;
 	j->call.req.bounds.timeout = left > 0 ? (left + 999) / 1000 : 1;
 	j->call.req.bounds.max_answer = j->max_answer;
+	j->call.req.bounds.spool_dir = j->spool;
 }
 
 /* Add the waiting jobs to f, within the bounds; the number added. */
@@ -347,6 +348,7 @@ gw_job_remote(const struct gateway *g, struct gw_job *j,
 	o.connect_timeout = j->timeout < 10 ? j->timeout : 10;
 	j->concurrency = c->concurrency;
 	j->max_answer = (size_t)cf->gateway_max_answer;
+	j->spool = g->spool;
 	if (soap_peer_remote(&j->peer, c->url, &o, err, errlen) != XDS_OK)
 		return XDS_EINVAL;
 	j->own_peer = 1;
@@ -362,6 +364,7 @@ gw_job_local(const struct gateway *g, struct gw_job *j,
 	j->local = 1;
 	j->timeout = g->cf->gateway_timeout;
 	j->max_answer = (size_t)g->cf->gateway_max_answer;
+	j->spool = g->spool;
 }
 
 void

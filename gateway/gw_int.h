@@ -9,6 +9,7 @@
 #include "actor.h"
 #include "directory.h"
 #include "gateway.h"
+#include "conf.h"
 #include "soap_peer.h"
 
 struct conf;
@@ -17,6 +18,8 @@ struct pep;
 struct gateway {
 	const struct conf	*cf;
 	char			 home[DIR_HCID_MAX];	/* ours */
+	char			 spool[CONF_STR_MAX + 16];	/* answers' parts:
+						   state_dir/spool, private */
 	struct gateway_links	 l;
 	struct pep		*rg;		/* NULL: no responding gateway */
 	int			 ig_on;
@@ -56,6 +59,7 @@ struct gw_job {
 	long			 timeout;	/* seconds, retries included */
 	int			 concurrency;	/* of its community; 0: any */
 	size_t			 max_answer;
+	const char		*spool;		/* for its answer's parts */
 	int			 local;		/* this community, in process */
 	size_t			 first, count;	/* the caller's (retrieves:
 						   which DocumentRequests) */
