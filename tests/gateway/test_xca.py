@@ -357,6 +357,10 @@ def silent_peer():
 
 # --- messages -------------------------------------------------------------------
 
+SQ_GETALL = "urn:uuid:10b545ea-725c-446d-9b95-8aeb444eddf3"
+MAX_RESULTS_B = 4	# B holds 3 documents: FindDocuments fits, GetAll does not
+
+
 def adhoc(qid, slots, home=None):
     s = "".join('<rim:Slot name="%s"><rim:ValueList>%s</rim:ValueList></rim:Slot>'
                 % (n, "".join("<rim:Value>%s</rim:Value>" % xdsmsg.esc(v) for v in vs))
@@ -509,7 +513,7 @@ def expect_docs(ans, want, absent=()):
 
 def cases(r):
     a_opts = ["gateway.timeout=%d" % TIMEOUT_A]
-    b = r.node("b", HB, RB, ["gateway.allow=anonymous"])
+    b = r.node("b", HB, RB, ["gateway.allow=anonymous", "gateway.max_results=%d" % MAX_RESULTS_B])
     c = r.node("c", HC, RC, ["gateway.allow=anonymous"])
     pb, pc = r.server(Proxy(b.port)), r.server(Proxy(c.port))
     dir1 = r.directory("communities", [(HB, pb.port, "max_documents=1", "Ziekenhuis B"),
@@ -675,6 +679,16 @@ def cases(r):
     ans = query(b.port, RG, find_docs(pat, [("$targetCommunityIdList", ["()"])]), ACT_ITI38)
     check("8: an empty $targetCommunityIdList: Failure with an error, no objects",
           ans.http == 200 and ans.status == "Failure" and ans.errors and not ans.objects, ans)
+    # GetAll: B's 3 documents, its submission set(s) and their associations,
+    # more than B's gateway.max_results
+    ans = query(b.port, RG, adhoc(SQ_GETALL, [
+        ("$patientId", ["'%s'" % pat]),
+        ("$XDSDocumentEntryStatus", ["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"]),
+        ("$XDSSubmissionSetStatus", ["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"]),
+        ("$XDSFolderStatus", ["('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')"])]), ACT_ITI38)
+    check("8: more objects than gateway.max_results (%d): Failure, XDSTooManyResults located at B, "
+          "no objects" % MAX_RESULTS_B,
+          ans.status == "Failure" and ans.has_error("XDSTooManyResults", HB) and not ans.objects, ans)
 
     # 2: a community that never answers (A again, gateway.timeout=2).
     rc = a.stop()
