@@ -56,6 +56,7 @@ import re
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -711,6 +712,20 @@ def cases(r):
           % (TIMEOUT_SILENT, SLACK), TIMEOUT_SILENT - 0.5 <= ans.elapsed < TIMEOUT_SILENT + SLACK,
           "%.2f s" % ans.elapsed)
 
+    # the same through xdsctl timeline: every document, and a line for
+    # the community that did not answer, by its name
+    t = subprocess.run([r.xdsctl, "-C", "http.listen=127.0.0.1:%d" % a.port, "-C", "directory.file=" + dir2,
+                        "-C", "node.home_community_id=" + HA, "timeline", "--patient", bsn],
+                       capture_output=True, text=True, timeout=60)
+    r.ig_queries += 1		# an ITI-18 at A's initiating gateway too
+    rows = [l for l in t.stdout.splitlines()[1:] if l[:4].isdigit()]
+    check("2: xdsctl timeline at A: the 6 documents, newest first, by community name, and "
+          "\"no answer from Stille Kliniek\"",
+          t.returncode == 0 and len(rows) == 6 and rows == sorted(rows, reverse=True)
+          and sum("Ziekenhuis B" in l for l in rows) == 3 and sum("this community" in l for l in rows) == 1
+          and any(l.startswith("no answer from Stille Kliniek (%s)" % HS) for l in t.stdout.splitlines()),
+          t.stdout + t.stderr)
+
     pb.set("pass")
     pc.set("pass")
     lost = xdsmsg.uid()
@@ -739,8 +754,9 @@ def cases(r):
 
 
 def main():
-    args = xdstest.command_line()
+    args = xdstest.command_line(xdsctl=True)
     r = Run(args.xdsd)
+    r.xdsctl = args.xdsctl
     ok = True
     try:
         cases(r)
