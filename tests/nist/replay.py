@@ -80,7 +80,8 @@ def dtm(t):
 def xpath_values(root, expr):
     """The subset of XPath 1.0 the NIST testplans use for <Report> and
     <Assert>: //*[local-name()='X']/*[local-name()='Y'][@a='v']/@attr,
-    plus "[local-name()='X' and descendant::*[local-name()='E'][@a='v']]".
+    plus "[local-name()='X' and descendant::*[local-name()='E'][@a='v']]"
+    and "*[local-name()='X' and @a='v']".
     Returns the list of matching attribute values or element texts."""
     expr = " ".join(expr.split())
     attr = None
@@ -93,6 +94,11 @@ def xpath_values(root, expr):
     if m:
         desc = ".//{*}%s[@%s='%s']" % m.groups()
         expr = expr[:m.start()] + expr[m.end():]
+    # [local-name()='X' and @a='v'][1] (15807's $uid$): X with that
+    # attribute; a [1] after it is dropped (ElementTree would count all X
+    # siblings, XPath those with the attribute: the first value is taken)
+    expr = re.sub(r"\*\[local-name\(\)='(\w+)' and @([\w:]+)='([^']*)'\](?:\[1\])?",
+                  r"{*}\1[@\2='\3']", expr)
     path = re.sub(r"\*\[local-name\(\)='(\w+)'\]", r"{*}\1", expr)
     if path.startswith("//"):
         path = ".//" + path[2:]

@@ -221,7 +221,8 @@ class RepoEngine(R.Engine):
         self.save(step, ".xml", msg)
         reply = self.repo.post_mtom(ACTION_ITI41, msg, parts)
         self.save(step, ".reply.xml", reply.raw)
-        self.finish(step, trans, reply, log)
+        # the <Report section="InputMetadata">s read the metadata sent
+        self.finish(step, trans, reply, log, sor)
 
     # ITI-43: compare what comes back with <ReferenceDocument>
     def run_retrieve(self, step, trans):

@@ -222,6 +222,11 @@ class TestReplayLogic(unittest.TestCase):
                             "[local-name()='ExternalIdentifier'][@identificationScheme="
                             "'urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8']]/@id")
         self.assertEqual(pk, [got.uuids["SubmissionSet01"]])
+        # 15807's $uid$: the DocumentEntry's uniqueId, whatever its position
+        uid = R.xpath_values(sor, "//*[local-name()='ExternalIdentifier' and "
+                             "@identificationScheme='urn:uuid:2e82c1f6-a085-4c72-9da3-"
+                             "8640a32e42ab'][1]/@value")
+        self.assertEqual(uid, [got.uids["Document01"]])
 
     def _reply(self, body):
         env = ('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">'
@@ -291,6 +296,15 @@ class TestXcaLogic(unittest.TestCase):
         self.assertTrue(X.eval_assert(self.PATH + "[1]/@home = 'urn:oid:1.2'", root)[0])
         self.assertFalse(X.eval_assert(self.PATH + "[2]/@home = 'urn:oid:1.2'", root)[0])
         self.assertIsNone(X.eval_assert("todaysDate() = 'x'", root)[0])
+        # 12342: an attribute predicate, and Result//X (anywhere below)
+        home = ("count(//IGQTransaction[@step=\"pid\"]/Result/*[local-name(.)="
+                "'AdhocQueryResponse']/*[local-name(.)='RegistryObjectList']/*"
+                "[local-name(.)='ObjectRef'][@home='urn:oid:1.2']) = %s")
+        self.assertTrue(X.eval_assert(home % "1", root)[0])
+        self.assertFalse(X.eval_assert(home % "2", root)[0])
+        anywhere = ("count(//IGQTransaction[@step=\"uuid\"]/Result//*[local-name(.)="
+                    "'ObjectRef'][@home='urn:oid:9']) = 1")
+        self.assertTrue(X.eval_assert(anywhere, root)[0])
 
     def test_report_comparisons(self):
         vals = {"a": "1", "b": "2", "c": "1"}
@@ -300,6 +314,9 @@ class TestXcaLogic(unittest.TestCase):
         self.assertFalse(X.eval_compare("'a' = 'b' and 'a' = 'c'", vals))
         self.assertTrue(X.eval_compare("'a' != 'b'", vals))
         self.assertFalse(X.eval_compare("'a' = 'missing'", vals))
+        # a name that is no report value is a literal (15810 'count' = '2')
+        self.assertTrue(X.eval_compare("'count' = '2'", {"count": "2"}))
+        self.assertFalse(X.eval_compare("'count' = '2'", {"count": "1"}))
 
     def test_plain_use_as(self):
         text, missing = X.fill('<q home="$home"><v>$doc$</v><w>$x$</w></q>',
