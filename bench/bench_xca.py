@@ -262,7 +262,8 @@ def main():
     ap.add_argument("--docs", type=int, default=3, help="documents of the patient per community")
     ap.add_argument("--queries", type=int, default=30, help="sequential queries per measure")
     ap.add_argument("--dead-queries", type=int, default=10,
-                    help="sequential queries with the dead communities (each ~ --timeout)")
+                    help="sequential queries with the dead communities (each ~ --timeout), "
+                    "and as many with the refusing one alone")
     ap.add_argument("--direct", type=int, default=3, help="direct queries of each community")
     ap.add_argument("--timeout", type=int, default=2, help="gateway.timeout (s)")
     ap.add_argument("--consumers", type=int, default=50)
@@ -304,8 +305,13 @@ def main():
                  for k, u in enumerate(urls)]
         dir_live = os.path.join(work, "communities")
         dir_dead = os.path.join(work, "communities-dead")
+        dir_refuse = os.path.join(work, "communities-refuse")
         with open(dir_live, "w") as f:
             f.write("\n".join(lines) + "\n")
+        with open(dir_refuse, "w") as f:
+            f.write("\n".join(lines) + "\n")
+            f.write("%s http://127.0.0.1:%d/xca/responding - Refuses connections\n"
+                    % (HCID_REFUSE, refuse.port))
         with open(dir_dead, "w") as f:
             f.write("\n".join(lines) + "\n")
             f.write("%s http://127.0.0.1:%d/xca/responding - Refuses connections\n"
@@ -427,7 +433,20 @@ def main():
         ig.stop()
         ig = None
 
-        # 3. With the dead communities: bounded by gateway.timeout.
+        # 3. With the dead communities: bounded by gateway.timeout.  First
+        # the one that refuses connections alone (retried), then both.
+        ig = start_ig(dir_refuse)
+        ig_query(ig.port)
+        t_ref, sts = [], set()
+        for i in range(a.dead_queries):
+            t, st, u = ig_query(ig.port)
+            t_ref.append(t)
+            sts.add(st)
+        ig.stop()
+        ig = None
+        print("load average %s" % loadavg())
+        summary("IG ITI-18, %d live + 1 refusing connections" % a.communities, t_ref,
+                "  %s (gateway.retries as configured)" % "/".join(sorted(sts)))
         ig = start_ig(dir_dead)
         ig_query(ig.port)
         t_dead, sts, unav = [], set(), set()
@@ -452,8 +471,13 @@ def main():
               % ("xdsd VmHWM", idle // 1024, hwm_seq // 1024, hwm_conc // 1024, a.consumers,
                  hwm_dead // 1024))
         rc = 0
-    except RuntimeError as e:
+    except (RuntimeError, OSError) as e:
         print("bench_xca: %s" % e, file=sys.stderr)
+        if ig is not None and not ig.running():
+            print("bench_xca: the initiating gateway's xdsd exited (status %s) without being "
+                  "asked by the benchmark; status 0 with nothing in its log is a SIGTERM or "
+                  "SIGINT from outside: run again" % ig.returncode(), file=sys.stderr)
+            ig.dump_log()
         rc = 99
     finally:
         if ig is not None:
