@@ -48,7 +48,16 @@ HCID_HANG = "urn:oid:1.3.6.1.4.1.21367.13.81.2"
 FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 
 
-def find_documents(pat):
+def find_documents(pat, n=None):
+    """FindDocuments for pat; with n, also a CreationTimeFrom of 1900 that
+    differs for every n: a distinct query that asks for the same documents
+    (identical concurrent queries share one fan-out at the gateway)."""
+    extra = ""
+    if n is not None:
+        extra = ('<rim:Slot name="$XDSDocumentEntryCreationTimeFrom"><rim:ValueList>'
+                 '<rim:Value>1900%02d%02d%02d%02d%02d</rim:Value></rim:ValueList></rim:Slot>'
+                 % (n // 2678400 % 12 + 1, n // 86400 % 31 + 1, n // 3600 % 24,
+                    n // 60 % 60, n % 60))
     return ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
             'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
             '<query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/>'
@@ -57,8 +66,8 @@ def find_documents(pat):
             '<rim:Value>\'%s\'</rim:Value></rim:ValueList></rim:Slot>'
             '<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList>'
             '<rim:Value>(\'urn:oasis:names:tc:ebxml-regrep:StatusType:Approved\')</rim:Value>'
-            '</rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>'
-            % (FIND_DOCUMENTS, m.esc(pat)))
+            '</rim:ValueList></rim:Slot>%s</rim:AdhocQuery></query:AdhocQueryRequest>'
+            % (FIND_DOCUMENTS, m.esc(pat), extra))
 
 
 def pct(v, p):
@@ -205,8 +214,8 @@ class Query:
     def __init__(self, pat):
         self.pat = pat
 
-    def iti18(self, port):
-        env = xdstest.soap_envelope(ACT_ITI18, find_documents(self.pat))
+    def iti18(self, port, n=None):
+        env = xdstest.soap_envelope(ACT_ITI18, find_documents(self.pat, n))
         t = time.monotonic()
         st, body = xdstest.post(port, "/xca/initiating", env, timeout=120)
         return time.monotonic() - t, st, body
@@ -331,12 +340,14 @@ def main():
                 raise RuntimeError("the initiating gateway's xdsd did not start")
             return n
 
-        def ig_query(port):
-            t, st, body = q.iti18(port)
+        def ig_query(port, n=None):
+            t, st, body = q.iti18(port, n)
             got = body.count(b"ExtrinsicObject ")
             if st != 200 or got != want:
-                raise RuntimeError("ITI-18 at the IG: HTTP %d, %s, %d objects of %d: %r"
-                                   % (st, status(body), got, want, body[:400]))
+                codes = sorted(set(re.findall(rb'errorCode="([^"]+)"', body)))
+                raise RuntimeError("ITI-18 at the IG: HTTP %d, %s, %d objects of %d, %s"
+                                   % (st, status(body), got, want,
+                                      b" ".join(codes).decode() or repr(body[:300])))
             return t, status(body), unavailable(body)
 
         print("# %s, %s, %d cores, load average %s; %d communities answering after %d ms, "
@@ -395,41 +406,53 @@ def main():
               % ("ratio without dead communities", pct(t_ig, 50) / slowest,
                  pct(t_ig, 95) / slowest, pct(t_ig, 50) / pct(t_floor, 50)))
 
-        # 2. 50 concurrent consumers, same 20 communities.
-        lat, errs, lock = [], [], threading.Lock()
-        left = [a.concurrent_queries]
+        # 2. 50 concurrent consumers, same 20 communities: distinct
+        # queries (every one a fan-out), then identical ones (shared).
+        def concurrent(distinct):
+            lat, errs, lock = [], [], threading.Lock()
+            left = [a.concurrent_queries]
 
-        def consumer():
-            while True:
-                with lock:
-                    if left[0] <= 0:
-                        return
-                    left[0] -= 1
-                try:
-                    t, st, _ = ig_query(ig.port)
+            def consumer():
+                while True:
                     with lock:
-                        lat.append(t)
-                except (RuntimeError, OSError) as e:
-                    with lock:
-                        errs.append(re.sub(r"urn:uuid:[0-9a-f-]+", "urn:uuid:...", str(e))[:300])
-        c0, s0, m0 = cpu(ig.proc.pid), cpu(srv.pid), sum(os.times()[:2])
-        th = [threading.Thread(target=consumer) for _ in range(a.consumers)]
-        t0 = time.monotonic()
-        for x in th:
-            x.start()
-        for x in th:
-            x.join()
-        wall = time.monotonic() - t0
-        c1, s1, m1 = cpu(ig.proc.pid), cpu(srv.pid), sum(os.times()[:2])
+                        if left[0] <= 0:
+                            return
+                        left[0] -= 1
+                        n = left[0] if distinct else None
+                    try:
+                        t, st, _ = ig_query(ig.port, n)
+                        with lock:
+                            lat.append(t)
+                    except (RuntimeError, OSError) as e:
+                        with lock:
+                            errs.append(re.sub(r"urn:uuid:[0-9a-f-]+", "urn:uuid:...",
+                                               str(e))[:300])
+            c0, s0, m0 = cpu(ig.proc.pid), cpu(srv.pid), sum(os.times()[:2])
+            th = [threading.Thread(target=consumer) for _ in range(a.consumers)]
+            t0 = time.monotonic()
+            for x in th:
+                x.start()
+            for x in th:
+                x.join()
+            wall = time.monotonic() - t0
+            c1, s1, m1 = cpu(ig.proc.pid), cpu(srv.pid), sum(os.times()[:2])
+            print("load average %s" % loadavg())
+            summary("IG ITI-18, %d consumers, %s queries" % (a.consumers, "distinct" if distinct
+                                                              else "identical"), lat or [0],
+                    "  %.1f queries/s, %d errors; CPU ms/query: xdsd %.1f, communities %.1f, "
+                    "consumers %.1f" % (len(lat) / wall, len(errs),
+                                        ms((c1 - c0) / max(1, len(lat))),
+                                        ms((s1 - s0) / max(1, len(lat))),
+                                        ms((m1 - m0) / max(1, len(lat)))))
+            kinds = {}
+            for e in errs:
+                k = re.sub(r"\d+ objects of", "N objects of", e)
+                kinds[k] = kinds.get(k, 0) + 1
+            for k in sorted(kinds):
+                print("  error (%d times): %s" % (kinds[k], k))
+        concurrent(True)
         hwm_conc = ig.vm_hwm_kb()
-        print("load average %s" % loadavg())
-        summary("IG ITI-18, %d concurrent consumers" % a.consumers, lat or [0],
-                "  %.1f queries/s, %d errors; CPU ms/query: xdsd %.1f, communities %.1f, "
-                "consumers %.1f" % (len(lat) / wall, len(errs), ms((c1 - c0) / max(1, len(lat))),
-                                    ms((s1 - s0) / max(1, len(lat))),
-                                    ms((m1 - m0) / max(1, len(lat)))))
-        for e in sorted(set(errs)):
-            print("  error (%d times): %s" % (errs.count(e), e))
+        concurrent(False)
         ig.stop()
         ig = None
 
