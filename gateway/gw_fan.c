@@ -10,17 +10,20 @@
  * body (a proxy or load balancer in front of the gateway says "not now"
  * so, sometimes wrapped in a SOAP fault).  Never after any other SOAP
  * answer, a fault with HTTP 500 included: that is the community's
- * business, and asking again would ask twice.  Between rounds the gateway waits 100 ms
- * doubled each round, plus up to as much again at random (so that many
- * gateways retrying a community do not retry together), and only when
- * the job's deadline leaves room for the wait and another try.
+ * business, and asking again would ask twice.  A try that failed is
+ * repeated as soon as its own back-off has passed, while the other
+ * communities' requests go on (soap_fanout_again): 100 ms doubled each
+ * try, plus up to as much again at random (so that many gateways
+ * retrying a community do not retry together), and only when the job's
+ * deadline leaves room for the wait and another try.
  *
  * At most gateway.concurrency requests to other communities are in flight
  * at once in the whole gateway, whatever consumer request they serve, and
  * at most a community's own concurrency (its directory line) to that
- * community: a job takes a slot (struct gw_slots) for its try, or waits
- * for the next wave; a run with nothing to send waits for a slot to be
- * given back.  Jobs in process (this community's actors) take none.
+ * community: a job takes a slot (struct gw_slots) and keeps it through
+ * its tries, or waits for the next wave; a run with nothing to send waits
+ * for a slot to be given back.  Jobs in process (this community's actors)
+ * take none.
  */
 #include "config.h"
 
@@ -71,18 +74,6 @@ jitter(long long ms)
 	return ms > 0 ? (long long)(r % (unsigned int)ms) : 0;
 }
 
-static void
-sleep_ms(long long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		continue;
-}
 
 /* ---- slots: requests in flight in the whole gateway ---- */
 
@@ -200,11 +191,12 @@ slot_wait(struct gw_slots *s, long long until)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Prepare j's next try: its call afresh, bounded by what is left. */
+/* Prepare j's next try, starting at (clock_real_ms): its call afresh,
+ * bounded by what is left then. */
 static void
-job_arm(struct gw_job *j, long long now)
+job_arm(struct gw_job *j, long long at)
 {
-	long long left = j->deadline - now;
+	long long left = j->deadline - at;
 
 	soap_call_free(&j->call);
 	soap_call_init(&j->call, j->action, j->pack);
@@ -224,7 +216,7 @@ wave(const struct gateway *g, struct gw_job *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		struct gw_job *j = &jobs[i];
 
-		if (j->state != GW_JOB_WAITING || j->retry_at > now)
+		if (j->state != GW_JOB_WAITING)
 			continue;
 		if (j->deadline <= now) {
 			j->state = GW_JOB_DONE;
@@ -250,11 +242,57 @@ wave(const struct gateway *g, struct gw_job *jobs, size_t n,
 	return added;
 }
 
-/* After a wave: each job that ran is done, or waits for a retry. */
+/* The back-off before try attempts + 1, or -1 when there is to be none
+ * (an answer, the retries used up, no room before the deadline). */
+static long
+backoff(const struct gateway *g, const struct gw_job *j, long long now)
+{
+	long long w;
+
+	if (!retryable(j) || j->attempts > g->cf->gateway_retries)
+		return -1;
+	w = FAN_BACKOFF_MS << (j->attempts - 1);
+	w += jitter(w);
+	if (now + w + FAN_BACKOFF_MS >= j->deadline)
+		return -1;	/* no room for another try */
+	return (long)w;
+}
+
+struct fan_run {
+	const struct gateway	*g;
+	struct gw_job		*jobs;
+	size_t			 n;
+};
+
+/* A remote try ended (soap_fanout_again): another one after its own
+ * back-off, while the other communities' requests go on. */
+static long
+again(void *arg, struct soap_call *c)
+{
+	struct fan_run *r = arg;
+	struct gw_job *j = NULL;
+	long long now = clock_real_ms();
+	long w;
+	size_t i;
+
+	for (i = 0; i < r->n && j == NULL; i++)
+		if (&r->jobs[i].call == c)
+			j = &r->jobs[i];
+	if (j == NULL || (w = backoff(r->g, j, now)) < 0)
+		return -1;
+	log_info("gateway: %s %s: %s; again in %ld ms", j->txn, j->hcid,
+	    j->call.ans.err[0] != '\0' ? j->call.ans.err : "transport error",
+	    w);
+	job_arm(j, now + w);
+	j->attempts++;
+	return w;
+}
+
+/* After a wave: each job that ran is done (its tries are over), its
+ * slot given back. */
 static void
 settle(const struct gateway *g, struct gw_job *jobs, size_t n)
 {
-	long long now = clock_real_ms(), w;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -265,17 +303,6 @@ settle(const struct gateway *g, struct gw_job *jobs, size_t n)
 		j->state = GW_JOB_DONE;
 		if (!j->local)
 			slot_give(g->slots, j->hcid);
-		if (!retryable(j) || j->attempts > g->cf->gateway_retries)
-			continue;
-		w = FAN_BACKOFF_MS << (j->attempts - 1);
-		w += jitter(w);
-		if (now + w + FAN_BACKOFF_MS >= j->deadline)
-			continue;	/* no room for another try */
-		log_info("gateway: %s %s: %s; again in %lld ms", j->txn,
-		    j->hcid, j->call.ans.err[0] != '\0' ? j->call.ans.err :
-		    "transport error", w);
-		j->state = GW_JOB_WAITING;
-		j->retry_at = now + w;
 	}
 }
 
@@ -283,20 +310,21 @@ int
 gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 {
 	struct soap_fanout *f;
-	long long now, longest, next, until;
-	size_t i, added;
+	struct fan_run fr = { g, jobs, n };
+	long long now, longest, until;
+	size_t i, added, waiting;
 	char e[128];
 
 	now = clock_real_ms();
 	for (i = 0; i < n; i++) {
 		jobs[i].state = GW_JOB_WAITING;
-		jobs[i].retry_at = 0;
 		jobs[i].attempts = 0;
 		jobs[i].deadline = now + jobs[i].timeout * 1000LL;
 	}
 	for (;;) {
 		if (soap_fanout_new(&f, e, sizeof e) != XDS_OK)
 			return XDS_ENOMEM;
+		soap_fanout_again(f, again, &fr);
 		longest = 0;
 		if ((added = wave(g, jobs, n, f, now, &longest)) > 0 &&
 		    soap_fanout_run(f, longest) != XDS_OK) {
@@ -306,24 +334,20 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 		}
 		soap_fanout_free(f);
 		settle(g, jobs, n);
-		next = until = -1;
-		for (i = 0; i < n; i++) {
-			if (jobs[i].state != GW_JOB_WAITING)
-				continue;
-			if (next < 0 || jobs[i].retry_at < next)
-				next = jobs[i].retry_at;
-			if (until < 0 || jobs[i].deadline < until)
-				until = jobs[i].deadline;
-		}
-		if (next < 0) {
+		/* jobs left: those that found no slot in this wave */
+		until = -1;
+		for (i = waiting = 0; i < n; i++)
+			if (jobs[i].state == GW_JOB_WAITING) {
+				waiting++;
+				if (until < 0 || jobs[i].deadline < until)
+					until = jobs[i].deadline;
+			}
+		if (waiting == 0) {
 			for (i = 0; i < n; i++)
 				gw_stats_job(g->stats, &jobs[i]);
 			return XDS_OK;
 		}
-		now = clock_real_ms();
-		if (next > now)
-			sleep_ms(next - now);	/* back-off, not ordering */
-		else if (added == 0)
+		if (added == 0)
 			slot_wait(g->slots, until);	/* all slots taken */
 		now = clock_real_ms();
 	}

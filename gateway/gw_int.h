@@ -67,7 +67,7 @@ struct gw_job {
 	struct soap_call	 call;
 	enum gw_job_state	 state;
 	int			 attempts;
-	long long		 deadline, retry_at;	/* clock_real_ms */
+	long long		 deadline;	/* clock_real_ms */
 };
 
 /* A job for community c: a remote peer for its responding gateway with

@@ -1085,6 +1085,76 @@ test_fanout(void)
 	srv_stop(&b);
 }
 
+/* soap_fanout_again: the refused call is tried again (3 tries) while
+ * the slow one is still out; the third try lets the slow server answer. */
+struct again_ctx {
+	struct soap_call	*refused, *slow;
+	int			 tries;		/* of the refused call */
+	int			 slow_out;	/* at the third: not yet answered */
+	int			 others;	/* again asked of another call */
+};
+
+static long
+again_cb(void *arg, struct soap_call *c)
+{
+	struct again_ctx *a = arg;
+
+	if (c != a->refused) {
+		a->others++;
+		return -1;
+	}
+	if (++a->tries < 3) {
+		soap_call_free(c);
+		soap_call_init(c, ACT_ITI18, PACK_SIMPLE);
+		c->req.body_xml = "<q:Query xmlns:q=\"urn:q\"/>";
+		return 10;
+	}
+	a->slow_out = a->slow->ans.http_status == 0;
+	atomic_store(&stopping, 1);		/* the slow server answers */
+	return -1;
+}
+
+static void
+test_fanout_again(void)
+{
+	struct soap_peer *p[2];
+	struct soap_call c[2];
+	struct soap_fanout *f;
+	struct again_ctx a;
+	struct srv slow;
+	char url[128], err[128];
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(srv_start(&slow, M_SLOW, NULL), 0);
+	str_fmt(url, sizeof url, "http://127.0.0.1:%d/x", refused_port());
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p[0] = remote(slow.url, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p[1] = remote(url, NULL));
+	CU_ASSERT_EQUAL_FATAL(soap_fanout_new(&f, err, sizeof err), XDS_OK);
+	memset(&a, 0, sizeof a);
+	a.slow = &c[0];
+	a.refused = &c[1];
+	soap_fanout_again(f, again_cb, &a);
+	for (i = 0; i < 2; i++) {
+		soap_call_init(&c[i], ACT_ITI18, PACK_SIMPLE);
+		c[i].req.body_xml = "<q:Query xmlns:q=\"urn:q\"/>";
+		CU_ASSERT_EQUAL(soap_fanout_add(f, p[i], &c[i]), XDS_OK);
+	}
+	CU_ASSERT_EQUAL(soap_fanout_run(f, 20000), XDS_OK);
+	CU_ASSERT_EQUAL(a.tries, 3);
+	CU_ASSERT_EQUAL(a.slow_out, 1);	/* the tries did not wait for it */
+	CU_ASSERT_EQUAL(a.others, 1);	/* the slow call, once it ended */
+	CU_ASSERT_EQUAL(c[0].ans.status, XDS_OK);
+	CU_ASSERT_STRING_EQUAL(echo_attr(&c[0], "body"), "Query");
+	CU_ASSERT_EQUAL(c[1].ans.status, XDS_EUNAVAILABLE);
+	soap_fanout_free(f);
+	for (i = 0; i < 2; i++) {
+		soap_call_free(&c[i]);
+		soap_peer_free(p[i]);
+	}
+	srv_stop(&slow);
+	atomic_store(&stopping, 0);
+}
+
 #define RR	"<rs:RegistryResponse xmlns:rs=\"" NS_RS "\" status=\"" \
 		ST_SUCCESS "\"/>"
 
@@ -1157,6 +1227,7 @@ static const struct cutest tests[] = {
 	{ "in process", test_local },
 	{ "threads share peers", test_threads },
 	{ "fan-out with a deadline", test_fanout },
+	{ "fan-out: another try while others run", test_fanout_again },
 	{ "answer bytes", test_answer },
 };
 

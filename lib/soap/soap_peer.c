@@ -578,12 +578,16 @@ struct fan_item {
 	struct soap_peer	*p;
 	struct soap_call	*c;
 	struct soap_xfer		*xf;	/* remote, while it runs */
+	int			 started;	/* remote: this try began */
+	long long		 start_at;	/* remote: not before (ms) */
 };
 
 struct soap_fanout {
 	struct fan_item		*v;
 	size_t			 n, cap;
 	size_t			 nlocal;
+	soap_again_fn		 again;
+	void			*again_arg;
 };
 
 int
@@ -634,17 +638,42 @@ run_locals(void *arg)
 	return NULL;
 }
 
-/* Add the remote calls to m (a call that cannot start ends now). */
+void
+soap_fanout_again(struct soap_fanout *f, soap_again_fn fn, void *arg)
+{
+	f->again = fn;
+	f->again_arg = arg;
+}
+
+/* The remote calls waiting for their (next) try: how many, and the
+ * earliest time one is due in *next. */
+static size_t
+pending(const struct soap_fanout *f, long long *next)
+{
+	size_t i, n = 0;
+
+	*next = 0;
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].p->ep == NULL && !f->v[i].started &&
+		    (n++ == 0 || f->v[i].start_at < *next))
+			*next = f->v[i].start_at;
+	return n;
+}
+
+/* Add the remote calls due by now to m (a call that cannot start ends
+ * now). */
 static void
-start_remotes(struct soap_fanout *f, CURLM *m, long long deadline)
+start_due(struct soap_fanout *f, CURLM *m, long long deadline,
+    long long now)
 {
 	struct fan_item *it;
 	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		it = &f->v[i];
-		if (it->p->ep != NULL)
+		if (it->p->ep != NULL || it->started || it->start_at > now)
 			continue;
+		it->started = 1;
 		ans_reset(it->c);
 		if (soap_xfer_new(&it->xf, it->p, it->c, deadline) != XDS_OK)
 			continue;	/* its failure is in its answer */
@@ -657,9 +686,34 @@ start_remotes(struct soap_fanout *f, CURLM *m, long long deadline)
 	}
 }
 
+/* A transfer that ended: its answer is the call's; another try when the
+ * run's again function asks for one (the transfer is freed first: the
+ * answer does not depend on it). */
+static void
+ended(struct soap_fanout *f, struct soap_xfer *xf)
+{
+	struct fan_item *it = NULL;
+	long delay;
+	size_t i;
+
+	if (f->again == NULL)
+		return;
+	for (i = 0; i < f->n && it == NULL; i++)
+		if (f->v[i].xf == xf)
+			it = &f->v[i];
+	if (it == NULL)
+		return;
+	soap_xfer_free(it->xf);
+	it->xf = NULL;
+	if ((delay = f->again(f->again_arg, it->c)) < 0)
+		return;
+	it->started = 0;
+	it->start_at = clock_real_ms() + delay;
+}
+
 /* Transfers that ended: their answers. */
 static void
-reap(CURLM *m)
+reap(struct soap_fanout *f, CURLM *m)
 {
 	struct soap_xfer *xf;
 	CURLMsg *msg;
@@ -673,29 +727,37 @@ reap(CURLM *m)
 			continue;
 		soap_xfer_done(xf, msg->data.result);
 		curl_multi_remove_handle(m, msg->easy_handle);
+		ended(f, xf);
 	}
 }
 
-/* Drive m until every transfer ended or the deadline passed. */
+/* Drive m until every transfer ended and none waits for another try, or
+ * the deadline passed. */
 static void
-drive(CURLM *m, long long deadline)
+drive(struct soap_fanout *f, CURLM *m, long long deadline)
 {
-	long long now;
-	int running = 1, wait;
+	long long now, next;
+	size_t waiting;
+	int running = 0, wait;
 
-	while (running > 0) {
+	for (;;) {
+		start_due(f, m, deadline, clock_real_ms());
 		if (curl_multi_perform(m, &running) != CURLM_OK)
 			break;
-		reap(m);
-		if (running == 0)
+		reap(f, m);		/* may ask for other tries */
+		waiting = pending(f, &next);
+		if (running == 0 && waiting == 0)
 			break;
+		now = clock_real_ms();
 		wait = 1000;
 		if (deadline > 0) {
-			if ((now = clock_real_ms()) >= deadline)
+			if (now >= deadline)
 				break;
 			if (deadline - now < wait)
 				wait = (int)(deadline - now);
 		}
+		if (waiting > 0 && next - now < wait)
+			wait = next > now ? (int)(next - now) : 0;
 		if (curl_multi_poll(m, NULL, 0, wait, NULL) != CURLM_OK)
 			break;
 	}
@@ -718,12 +780,17 @@ soap_fanout_run(struct soap_fanout *f, long timeout_ms)
 		}
 		return XDS_ENOMEM;
 	}
-	start_remotes(f, m, deadline);
+	for (i = 0; i < f->n; i++) {
+		f->v[i].started = 0;
+		f->v[i].start_at = 0;
+	}
 	if (f->nlocal > 0 && f->nlocal < f->n)
 		threaded = pthread_create(&helper, NULL, run_locals, f) == 0;
 	if (f->nlocal > 0 && !threaded)
 		(void)run_locals(f);
-	drive(m, deadline);
+	drive(f, m, deadline);
+	/* A call that waited for another try past the deadline has no
+	 * transfer: it ends with its last try's answer. */
 	for (i = 0; i < f->n; i++) {
 		if ((it = &f->v[i])->xf == NULL)
 			continue;

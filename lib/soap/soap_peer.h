@@ -229,6 +229,17 @@ int	soap_fanout_add(struct soap_fanout *, struct soap_peer *p,
  * the run could not start (no call has run; each says so).
  */
 int	soap_fanout_run(struct soap_fanout *, long timeout_ms);
+/*
+ * Another try of a remote call as soon as it ended, without waiting for
+ * the others: fn(arg, c) is called in the running thread right after
+ * each remote call of the run ended; it returns -1 to leave the call
+ * ended, or a delay in milliseconds after which the call runs again (fn
+ * prepared it: answer freed, request and bounds set as for a first
+ * try).  A call still waiting for its next try at the run's timeout
+ * keeps its last answer.  Set before soap_fanout_run; NULL: none.
+ */
+typedef long (*soap_again_fn)(void *arg, struct soap_call *c);
+void	soap_fanout_again(struct soap_fanout *, soap_again_fn fn, void *arg);
 void	soap_fanout_free(struct soap_fanout *);	/* NULL is a no-op */
 
 #endif
