@@ -361,12 +361,7 @@ gw_job_remote(const struct gateway *g, struct gw_job *j,
 	struct soap_peer_opts o;
 
 	memset(&o, 0, sizeof o);
-	if (cf->http_cert[0] != '\0') {
-		o.cert = cf->http_cert;
-		o.key = cf->http_key;
-	}
-	if (cf->http_ca[0] != '\0')
-		o.ca = cf->http_ca;
+	soap_peer_opts_tls(&o, cf->http_cert, cf->http_key, cf->http_ca);
 	str_lcpy(j->hcid, c->hcid, sizeof j->hcid);
 	j->timeout = c->timeout > 0 ? c->timeout : cf->gateway_timeout;
 	o.connect_timeout = j->timeout < 10 ? j->timeout : 10;

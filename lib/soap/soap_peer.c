@@ -97,6 +97,19 @@ peer_new(struct soap_peer **out, const struct soap_peer_opts *o,
 	return XDS_OK;
 }
 
+void
+soap_peer_opts_tls(struct soap_peer_opts *o, const char *cert,
+    const char *key, const char *ca)
+{
+	o->cert = o->key = o->ca = NULL;
+	if (cert != NULL && cert[0] != '\0') {
+		o->cert = cert;
+		o->key = key != NULL && key[0] != '\0' ? key : NULL;
+	}
+	if (ca != NULL && ca[0] != '\0')
+		o->ca = ca;
+}
+
 int
 soap_peer_remote(struct soap_peer **out, const char *url,
     const struct soap_peer_opts *o, char *err, size_t errlen)

@@ -103,6 +103,15 @@ struct soap_peer_opts {
 };
 
 /*
+ * The TLS identity in o: the client certificate and its key (an empty
+ * or NULL cert sets neither: no client certificate), and the CA file
+ * the server must chain to (empty or NULL: the system's).  The strings
+ * are borrowed until the peer is made.
+ */
+void	soap_peer_opts_tls(struct soap_peer_opts *o, const char *cert,
+	    const char *key, const char *ca);
+
+/*
  * A peer at url: https://, or http:// to loopback (any host with
  * o->allow_plain).  o may be NULL; its strings are copied.  XDS_OK, or
  * XDS_EINVAL with url_check's reason ("URL: https:// (mutual TLS) is

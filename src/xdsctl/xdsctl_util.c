@@ -72,12 +72,6 @@ ctl_short_status(const char *s)
 	return p ? p + 1 : (s ? s : "");
 }
 
-static const char *
-opt_file(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 struct soap_peer *
 ctl_peer(const struct ctl *ctl, const char *url)
 {
@@ -86,9 +80,7 @@ ctl_peer(const struct ctl *ctl, const char *url)
 	char err[1200];
 
 	memset(&o, 0, sizeof o);
-	o.cert = opt_file(ctl->cert);
-	o.key = opt_file(ctl->key);
-	o.ca = opt_file(ctl->ca);
+	soap_peer_opts_tls(&o, ctl->cert, ctl->key, ctl->ca);
 	o.allow_plain = 1;
 	o.user_agent = "xdsctl/" PACKAGE_VERSION;
 	o.bounds.timeout = -1;

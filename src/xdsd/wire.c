@@ -41,12 +41,7 @@ peer_open(const struct conf *cf, const char *opt, const char *url,
 		return local == NULL ? 0 : soap_peer_local(out, local, NULL,
 		    err, errlen);
 	memset(&o, 0, sizeof o);
-	if (cf->http_cert[0] != '\0') {
-		o.cert = cf->http_cert;
-		o.key = cf->http_key;
-	}
-	if (cf->http_ca[0] != '\0')
-		o.ca = cf->http_ca;
+	soap_peer_opts_tls(&o, cf->http_cert, cf->http_key, cf->http_ca);
 	if (soap_peer_remote(out, url, &o, e, sizeof e) != XDS_OK) {
 		str_fmt(err, errlen, "%s %s", opt, e);
 		return -1;
