@@ -190,7 +190,7 @@ pep_open(const struct conf *cf, const char *path,
 	p->ep.nroutes = nroutes;
 	p->ep.actor = p;
 	if (p->nallow == 0)
-		log_warnx("gateway: gateway.allow is empty: %s refuses every "
+		log_info("gateway: gateway.allow is empty: %s refuses every "
 		    "peer", path);
 	*out = p;
 	return XDS_OK;
