@@ -79,7 +79,7 @@ test_blob_put_dedup(void)
 	CU_ASSERT_EQUAL(blobstore_path(bs, HW_SHA256, path, sizeof path), XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(path, "/documents/b9/4d/" HW_SHA256));
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
-	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0440);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0400);
 	/* the same bytes again, from another file: stored once */
 	snprintf(src, sizeof src, "%s/spool2", dir);
 	CU_ASSERT_EQUAL(testutil_write_file(src, "hello world", 11), 0);

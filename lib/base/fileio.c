@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -140,6 +141,63 @@ fileio_mkdir_p(const char *path, mode_t mode, char *err, size_t errlen)
 			p[i] = '/';
 	}
 	return XDS_OK;
+}
+
+/* path to want (0700 or 0600) when it allows more; counted. */
+static int
+tighten(const char *path, const struct stat *st, mode_t want, int *n,
+    char *err, size_t errlen)
+{
+	if ((st->st_mode & 07777) == want || (st->st_mode & 077) == 0)
+		return XDS_OK;
+	if (chmod(path, want) != 0) {
+		str_fmt(err, errlen, "chmod %s: %s", path, strerror(errno));
+		return XDS_EIO;
+	}
+	(*n)++;
+	return XDS_OK;
+}
+
+enum xds_status
+fileio_make_private(const char *dir, int *tightened, char *err,
+    size_t errlen)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+	int rc = XDS_EIO;
+
+	*tightened = 0;
+	if (stat(dir, &st) != 0) {
+		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+		return XDS_EIO;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		str_fmt(err, errlen, "%s: not a directory", dir);
+		return XDS_EIO;
+	}
+	if (tighten(dir, &st, 0700, tightened, err, errlen) != XDS_OK)
+		return XDS_EIO;
+	if ((d = opendir(dir)) == NULL) {
+		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+		return XDS_EIO;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (str_fmt(p, sizeof p, "%s/%s", dir, e->d_name) < 0 ||
+		    lstat(p, &st) != 0)
+			continue;	/* gone meanwhile, or a name too long */
+		if ((S_ISDIR(st.st_mode) && tighten(p, &st, 0700, tightened,
+		    err, errlen) != XDS_OK) || (S_ISREG(st.st_mode) &&
+		    tighten(p, &st, 0600, tightened, err, errlen) != XDS_OK))
+			goto out;
+	}
+	rc = XDS_OK;
+out:
+	closedir(d);
+	return rc;
 }
 
 enum xds_status

@@ -33,6 +33,15 @@ enum xds_status	fileio_mkdir(const char *path, mode_t mode, char *err,
  * mkdir -p: every missing directory of path, with mode.  Not synced: for
  * directories that only have to exist (a state directory at start-up).
  */
+/*
+ * Make dir private to its owner: dir and the directories directly in it
+ * 0700 (so nothing below them can be reached by others, whatever its own
+ * mode), the regular files directly in it 0600; symbolic links are left
+ * alone.  *tightened counts the modes changed.  XDS_OK, or XDS_EIO with
+ * the path that could not be read or changed.
+ */
+enum xds_status	fileio_make_private(const char *dir, int *tightened, char *err,
+		    size_t errlen);
 enum xds_status	fileio_mkdir_p(const char *path, mode_t mode, char *err,
 		    size_t errlen);
 

@@ -2,7 +2,7 @@
  * blobstore.c: the file-system back-end of blobstore.h.
  *
  * Layout under dir:  tmp/<random>  (staged, not yet named)
- *                    ab/cd/<sha256> (blobs, mode 0440)
+ *                    ab/cd/<sha256> (blobs, mode 0400: read-only, private)
  * Durability order: data fsync'd before the rename, the directory
  * fsync'd after it (and the parent after a new ab/ or ab/cd/).
  */
@@ -501,7 +501,7 @@ blobstore_commit(struct blobstore *bs, struct blob_staged *st, char *err,
 	if (fileio_mkdir(d1, 0700, err, errlen) != XDS_OK ||
 	    fileio_mkdir(d2, 0700, err, errlen) != XDS_OK)
 		goto fail;
-	(void)chmod(st->tmp, 0440);
+	(void)chmod(st->tmp, 0400);
 	/* Existing blob: same bytes by construction; keep the old inode (a
 	 * reader may have it open) and drop ours. */
 	if (access(path, F_OK) == 0)

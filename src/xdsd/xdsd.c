@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +131,29 @@ config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 	return 0;
 }
 
+/*
+ * The state directory holds patient data: whatever the node creates is
+ * its own only (umask 077: files 0600, directories 0700), and a state
+ * directory made looser by hand or by an older version is tightened at
+ * start-up, saying so.  Its directories being 0700 keeps everything
+ * below them private, whatever their files' own modes.
+ */
+static void
+state_private(const char *dir)
+{
+	char err[512];
+	int n;
+
+	umask(077);
+	if (fileio_mkdir_p(dir, 0700, err, sizeof err) != XDS_OK ||
+	    fileio_make_private(dir, &n, err, sizeof err) != XDS_OK)
+		fatalx("state directory: %s", err);
+	if (n > 0)
+		log_warnx("state directory %s: %d modes that let others read "
+		    "patient data made private (0700 directories, 0600 "
+		    "files)", dir, n);
+}
+
 /* Every closed transaction: one audit record, then the metrics. */
 static void
 xact_done(const struct xact *x)
@@ -224,8 +249,8 @@ main(int argc, char **argv)
 		fatal("daemon");
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (fileio_mkdir_p(conf.node_state_dir, 0700, err, sizeof err) !=
-	    XDS_OK || audit_open(conf.node_state_dir, err, sizeof err) != 0)
+	state_private(conf.node_state_dir);
+	if (audit_open(conf.node_state_dir, err, sizeof err) != 0)
 		fatalx("state directory: %s", err);
 	ports_remove(conf.node_state_dir);	/* a crashed run's */
 	xact_set_sink(xact_done);

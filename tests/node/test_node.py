@@ -302,8 +302,43 @@ def tls_tests(xdsd):
     shutil.rmtree(d, ignore_errors=True)
 
 
+def private_state_tests(xdsd):
+    """The state directory holds patient data: one left 0755 with a 0644
+    database (by hand, or by an older version) is made private at start-up,
+    saying so, and everything the node then writes (databases, their WAL,
+    documents, audit log) is its owner's only."""
+    import xdsmsg
+    work = tmpdir("node-private")
+    state = os.path.join(work, "state")
+    os.makedirs(os.path.join(state, "documents"))
+    os.chmod(state, 0o755)
+    os.chmod(os.path.join(state, "documents"), 0o755)
+    db = os.path.join(state, "repository.db")
+    open(db, "wb").close()
+    os.chmod(db, 0o644)
+    node = Xdsd(xdsd, work)
+    try:
+        check("xdsd starts on a state directory left 0755", node.start())
+        st, errs = xdsmsg.submit(node.port, [b"a private document"])[:2]
+        check("a document is stored", st == "Success", (st, errs))
+        with open(node.logpath, errors="replace") as f:
+            log = f.read()
+        check("start-up says the state directory was made private", "made private" in log, log[-500:])
+        loose = []
+        for root, dirs, files in os.walk(state):
+            for n in [root] + [os.path.join(root, f) for f in files]:
+                if os.lstat(n).st_mode & 0o077:
+                    loose.append("%s %o" % (os.path.relpath(n, state), os.lstat(n).st_mode & 0o777))
+        check("nothing in the state directory is readable by others (databases, WAL, documents, audit)",
+              not loose, loose[:10])
+    finally:
+        node.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     a = command_line()
+    private_state_tests(a.xdsd)
     plain_tests(a.xdsd)
     tls_tests(a.xdsd)
     return summary()
