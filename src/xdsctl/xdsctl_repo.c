@@ -2,7 +2,8 @@
  * xdsctl_repo.c: the subcommands that speak to a Document Repository:
  *
  *	submit FILE... --patient BSN [flags]	ITI-41 of the files
- *	retrieve UNIQUEID... [--repository ID] [-o DIR]	ITI-43 into DIR
+ *	retrieve UNIQUEID... [--repository ID] [-o DIR] [--force]
+ *							ITI-43 into DIR
  *
  * submit builds one SubmissionSet and one DocumentEntry per file from its
  * flags and the [affinity] defaults of the configuration, and sends the
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <libxml/tree.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "buf.h"
@@ -658,13 +660,21 @@ out:
 
 /* ---- retrieve ------------------------------------------------------ */
 
-/* A file name from a uniqueId: [A-Za-z0-9._-] kept, the rest '_'. */
+/*
+ * A file name from a uniqueId: [A-Za-z0-9._-] kept, the rest '_'.  When
+ * that changed the uniqueId, the first 8 hex digits of its SHA-256 are
+ * added, so that two uniqueIds that clean to the same name ("1.2^a/b",
+ * "1.2^a_b") get two files.
+ */
 static int
 uid_filename(const char *dir, const char *uid, const char *mime, char *out,
     size_t outsz)
 {
-	char safe[160];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char safe[160], tag[10] = "";
 	size_t i, n = strlen(uid);
+	int changed = 0;
 
 	if (n == 0 || n >= sizeof safe)
 		return -1;
@@ -674,10 +684,33 @@ uid_filename(const char *dir, const char *uid, const char *mime, char *out,
 		safe[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
 		    (c == '.' && i > 0) ? c : '_';
+		changed |= safe[i] != c;
 	}
 	safe[n] = '\0';
-	return str_fmt(out, outsz, "%s/%s.%s", dir, safe, ext_of(mime)) < 0 ?
-	    -1 : 0;
+	if (changed) {
+		if (EVP_Digest(uid, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+		    mdlen < 4)
+			return -1;
+		tag[0] = '-';
+		str_hex(md, 4, tag + 1);
+	}
+	return str_fmt(out, outsz, "%s/%s%s.%s", dir, safe, tag,
+	    ext_of(mime)) < 0 ? -1 : 0;
+}
+
+/*
+ * from to its name to: never over an existing file unless force (then
+ * replaced, as rename does).  0, or -1 with errno (EEXIST: it exists).
+ */
+static int
+place(const char *from, const char *to, int force)
+{
+	if (force)
+		return rename(from, to);
+	if (link(from, to) != 0)
+		return -1;
+	(void)unlink(from);
+	return 0;
 }
 
 /* Where decoded inline bytes go. */
@@ -789,7 +822,8 @@ struct got {
  * uniqueId: the answer's part renamed (and kept), or the inline base64
  * decoded.  NULL, or why not. */
 static const char *
-retrieve_doc(struct soap_call *c, xmlNode *dr, const char *dir, struct got *g)
+retrieve_doc(struct soap_call *c, xmlNode *dr, const char *dir, int force,
+    struct got *g)
 {
 	struct mtom_attachment *a = NULL;
 	struct spool_result res;
@@ -817,8 +851,9 @@ retrieve_doc(struct soap_call *c, xmlNode *dr, const char *dir, struct got *g)
 			    c->ans.natt, href);
 		if (a == NULL)
 			return "its xop:Include names no attachment";
-		if (rename(a->path, g->path) != 0)
-			return strerror(errno);
+		if (place(a->path, g->path, force) != 0)
+			return errno == EEXIST ? "the file exists (--force "
+			    "replaces it)" : strerror(errno);
 		a->path[0] = '\0';	/* kept: not removed with the answer */
 		g->size = a->size;
 		str_lcpy(g->sha1, a->sha1, sizeof g->sha1);
@@ -828,9 +863,12 @@ retrieve_doc(struct soap_call *c, xmlNode *dr, const char *dir, struct got *g)
 		return "no document (neither an xop:Include nor inline base64)";
 	if (inline_decode(del, dir, &res, g->err, sizeof g->err) != 0)
 		return g->err;
-	if (rename(res.path, g->path) != 0) {
+	if (place(res.path, g->path, force) != 0) {
+		int e = errno;
+
 		(void)unlink(res.path);
-		return strerror(errno);
+		return e == EEXIST ? "the file exists (--force replaces it)" :
+		    strerror(e);
 	}
 	g->size = res.size;
 	str_lcpy(g->sha1, res.sha1, sizeof g->sha1);
@@ -860,7 +898,7 @@ retrieve_print(const struct ctl *ctl, const struct got *g, int first)
 /* The answer's documents into dir and the summary; the exit status. */
 static int
 retrieve_report(struct ctl *ctl, struct soap_call *c, const char *dir,
-    size_t nreq)
+    int force, size_t nreq)
 {
 	xmlNode *resp = c->ans.body, *rr, *dr;
 	const char *sst, *why;
@@ -885,7 +923,7 @@ retrieve_report(struct ctl *ctl, struct soap_call *c, const char *dir,
 	for (dr = xml_first_elem(resp); dr != NULL; dr = xml_next_elem(dr)) {
 		if (!xml_is(dr, NS_XDSB, "DocumentResponse"))
 			continue;
-		if ((why = retrieve_doc(c, dr, dir, &g)) != NULL) {
+		if ((why = retrieve_doc(c, dr, dir, force, &g)) != NULL) {
 			fprintf(stderr, "xdsctl: %s: %s\n", g.uid[0] ? g.uid :
 			    "?", why);
 			bad = 1;
@@ -911,6 +949,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "repository", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *repo = ctl->conf.repository_unique_id, *dir = ".";
@@ -918,7 +957,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	struct buf body;
 	struct stat st;
 	size_t nreq;
-	int ch, rc = 1;
+	int ch, force = 0, rc = 1;
 
 	soap_call_init(&c, ACT_ITI43, PACK_MTOM);
 	buf_init(&body, REPO_MAX_META);
@@ -927,6 +966,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		switch (ch) {
 		case 'r': repo = optarg; break;
 		case 'o': dir = optarg; break;
+		case 'f': force = 1; break;
 		default: goto usage;
 		}
 	}
@@ -945,7 +985,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	c.req.bounds.max_part = REPO_MAX_PART;
 	c.req.bounds.spool_dir = dir;	/* parts are renamed, not copied */
 	if (repo_call(ctl, &c, &body, 0) == 0)
-		rc = retrieve_report(ctl, &c, dir, nreq);
+		rc = retrieve_report(ctl, &c, dir, force, nreq);
 	else if (c.ans.toobig)
 		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; "
 		    "documents inline as base64 are limited by it, MTOM/XOP "
@@ -953,7 +993,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	goto out;
 usage:
 	fprintf(stderr, "usage: xdsctl retrieve UNIQUEID... [--repository ID] "
-	    "[-o DIR]\n");
+	    "[-o DIR] [--force]\n");
 	rc = 2;
 out:
 	soap_call_free(&c);	/* removes the parts not renamed */

@@ -13,6 +13,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_node import Node, Xdsctl, check, command_line, summary, write_file  # noqa: E402
+import xdsmsg  # noqa: E402  (tests/lib, on sys.path by test_node)
 
 BSN = "900203638"
 UNKNOWN_BSN = "999911120"    # valid 11-check, never added in feed mode
@@ -107,6 +108,40 @@ def main():
               and open(os.path.join(out_dir, uids[0] + ".pdf"), "rb").read() == open(pdf, "rb").read()
               and open(os.path.join(out_dir, uids[1] + ".txt"), "rb").read() == open(txt, "rb").read(),
               files)
+        rc, out, err = ctl("retrieve", uids[0], "-o", out_dir)
+        check("retrieve never replaces a file: exit 1, \"the file exists\", the file unchanged",
+              rc == 1 and "the file exists" in err
+              and open(os.path.join(out_dir, uids[0] + ".pdf"), "rb").read() == open(pdf, "rb").read()
+              and len(os.listdir(out_dir)) == 2, out + err)
+        os.unlink(os.path.join(out_dir, uids[0] + ".pdf"))
+        open(os.path.join(out_dir, uids[0] + ".pdf"), "wb").write(b"stale")
+        rc, out, err = ctl("retrieve", uids[0], "-o", out_dir, "--force")
+        check("retrieve --force replaces it",
+              rc == 0 and open(os.path.join(out_dir, uids[0] + ".pdf"), "rb").read() ==
+              open(pdf, "rb").read(), out + err)
+        os.unlink(os.path.join(out_dir, uids[0] + ".pdf"))
+        # two uniqueIds that clean to the same file name get two files
+        base = xdsmsg.uid()
+        ids = iter([base + "^a/b", base + "^a_b", xdsmsg.uid()])
+        orig = xdsmsg.uid
+        xdsmsg.uid = lambda: next(ids)
+        try:
+            st, errs, cuids = xdsmsg.submit(node.port, [b"document one", b"document two"],
+                                            pat=xdsmsg.patient(BSN))[:3]
+        finally:
+            xdsmsg.uid = orig
+        check("two documents whose uniqueIds differ only in / and _ are stored", st == "Success",
+              (st, errs))
+        cdir = os.path.join(tmp, "collide")
+        os.mkdir(cdir)
+        rc, out, err = ctl("--json", "retrieve", cuids[0], cuids[1], "-o", cdir)
+        res = json.loads(out) if out.startswith("{") else {}
+        got = {d.get("uniqueId"): d.get("file", "") for d in res.get("documents", [])}
+        check("... retrieve writes them to two files, each with its own bytes",
+              rc == 0 and len(set(got.values())) == 2 and len(os.listdir(cdir)) == 2
+              and open(got.get(cuids[0], "/nonexistent"), "rb").read() == b"document one"
+              and open(got.get(cuids[1], "/nonexistent"), "rb").read() == b"document two",
+              out + err)
         rc, out, err = ctl("retrieve", uids[0], "1.2.3.4.5.6.7", "-o", out_dir)
         check("retrieve of a known and an unknown uniqueId: PartialSuccess, exit 1",
               rc == 1 and "PartialSuccess: 1 of 2 retrieved" in out
