@@ -122,15 +122,19 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 	}
 	/* a pending row's registration is not known to have happened: it
 	 * is reconciled, not served */
-	if (rc == XDS_ENOTFOUND || !d.committed ||
-	    blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
-	    XDS_OK || blobstore_exists(r->bs, d.sha256) != 1) {
-		if (rc == XDS_OK && d.committed)
-			log_warnx("repository: ITI-43: %s has a row but no "
-			    "bytes", q.uid);
+	if (rc == XDS_ENOTFOUND || !d.committed)
 		return rim_error(errs, x, ERR_DOCUMENT_UNIQUEID, "document "
 		    "%.200s is not in this repository", q.uid[0] != '\0' ?
 		    q.uid : "(none)") == XDS_OK ? 0 : -1;
+	/* registered and committed, but its bytes are gone: the store is
+	 * damaged, which is the repository's failure, not an unknown id */
+	if (blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
+	    XDS_OK || blobstore_exists(r->bs, d.sha256) != 1) {
+		log_error("repository: ITI-43: %s is registered but its "
+		    "stored bytes (%.16s...) are missing", q.uid, d.sha256);
+		return rim_error(errs, x, ERR_REPOSITORY, "document %.200s is "
+		    "registered here but its stored bytes are missing",
+		    q.uid) == XDS_OK ? 0 : -1;
 	}
 	if (soap_uuid(rnd, sizeof rnd) != 0 ||
 	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)

@@ -460,11 +460,30 @@ test_fileio_rw(void)
 	CU_ASSERT_EQUAL(fileio_write_all(-1, data, 1), XDS_EIO);
 }
 
+/* str_escape_ctl: a peer's text cannot make a second log line. */
+static void
+test_escape_ctl(void)
+{
+	char out[32];
+
+	str_escape_ctl("AE\nxdsd[info] forged", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "AE\\x0axdsd[info] forged");
+	str_escape_ctl("tab\there\x7f\x01", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "tab\\x09here\\x7f\\x01");
+	str_escape_ctl("Zi\xc3\xabkenhuis", out, sizeof out);	/* UTF-8 kept */
+	CU_ASSERT_STRING_EQUAL(out, "Zi\xc3\xabkenhuis");
+	str_escape_ctl("abc\n", out, 6);		/* never half an escape */
+	CU_ASSERT_STRING_EQUAL(out, "abc");
+	str_escape_ctl("abcdef", out, 4);
+	CU_ASSERT_STRING_EQUAL(out, "abc");
+}
+
 static const struct cutest tests[] = {
 	{ "url", test_url },
 	{ "buf cap", test_buf_cap },
 	{ "buf xml", test_buf_xml },
 	{ "str", test_str },
+	{ "str_escape_ctl", test_escape_ctl },
 	{ "redact", test_redact },
 	{ "status", test_status },
 	{ "fileio mkdir", test_fileio_mkdir },

@@ -46,17 +46,20 @@ log_level_parse(const char *name)
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
-	char msg[2048], ts[32];
+	char raw[2048], msg[4 * 2048], ts[32];
 	int saved = errno;
 	struct timespec now;
 	struct tm tm;
 	int n;
 
-	n = vsnprintf(msg, sizeof msg, fmt, ap);
-	if (n >= 0 && with_errno && (size_t)n < sizeof msg) {
-		str_lcat(msg, ": ", sizeof msg);
-		str_lcat(msg, strerror(saved), sizeof msg);
+	n = vsnprintf(raw, sizeof raw, fmt, ap);
+	if (n >= 0 && with_errno && (size_t)n < sizeof raw) {
+		str_lcat(raw, ": ", sizeof raw);
+		str_lcat(raw, strerror(saved), sizeof raw);
 	}
+	/* one record a line: a peer's text (an AE title, a URL, a
+	 * subject) cannot forge another */
+	str_escape_ctl(raw, msg, sizeof msg);
 	if (log_syslog) {
 		syslog(lvl_prio[level], "%s", msg);
 		errno = saved;

@@ -152,3 +152,29 @@ str_in(const char *s, const char *const *list, size_t n)
 			return 1;
 	return 0;
 }
+
+void
+str_escape_ctl(const char *in, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0;
+
+	if (outsz == 0)
+		return;
+	for (p = (const unsigned char *)in; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			if (n + 4 >= outsz)
+				break;
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 0xf];
+		} else {
+			if (n + 1 >= outsz)
+				break;
+			out[n++] = (char)*p;
+		}
+	}
+	out[n] = '\0';
+}

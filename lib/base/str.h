@@ -39,4 +39,12 @@ int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void str_hex(const unsigned char *in, size_t len, char *out);
 
+/*
+ * in into out with every control character (bytes 0x00-0x1f and 0x7f)
+ * written as \xNN, so that text from a peer cannot start a new log line
+ * or rewrite one; other bytes (UTF-8 included) are kept.  Truncated to
+ * outsz - 1 bytes, never inside an escape.
+ */
+void str_escape_ctl(const char *in, char *out, size_t outsz);
+
 #endif

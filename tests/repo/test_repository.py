@@ -8,6 +8,7 @@ duplicate uniqueId, registry failure leaving nothing behind, partial
 retrieve, unknown repository id, HomeCommunityId and mimeType echo, RAD-68
 (application/dicom), max_document_size.  One line per case, then a total.
 """
+import hashlib
 import os
 import shutil
 import sys
@@ -162,6 +163,18 @@ def main():
         rs, rerrs, _, _, _ = m.retrieve(p, [("9.8.7", uids[0], None)])
         check("unknown repository -> Failure XDSUnknownRepositoryId", rs == "Failure" and rerrs == ["XDSUnknownRepositoryId"],
               (rs, rerrs))
+
+        # a registered document whose stored bytes are gone: the
+        # repository's failure (XDSRepositoryError), not an unknown id
+        lost = os.urandom(777)
+        st, errs, lost_uids, _, _ = m.submit(p, [lost])
+        h = hashlib.sha256(lost).hexdigest()
+        blob = os.path.join(state, "documents", h[:2], h[2:4], h)
+        check("a document to lose is stored", st == "Success" and os.path.exists(blob), (st, errs, blob))
+        os.unlink(blob)
+        rs, rerrs, _, rxml, _ = m.retrieve(p, [(REPO_ID, lost_uids[0], None)])
+        check("its bytes deleted on disk: Failure, XDSRepositoryError (not XDSDocumentUniqueIdError)",
+              rs == "Failure" and rerrs == ["XDSRepositoryError"], (rs, rerrs, rxml[-400:]))
 
         kos = b"\x00" * 128 + b"DICM" + os.urandom(2000)
         st, errs, uk, _, _ = m.submit(p, [kos], mimes={0: "application/dicom"})
