@@ -18,6 +18,7 @@
 #include "ebrim.h"
 #include "gw_msg.h"
 #include "status.h"
+#include "vocab.h"
 #include "xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -38,7 +39,7 @@ as_query(xmlNode *root)
 	for (i = 0; i < q.ntargets; i++)
 		if (memchr(q.targets[i], '\0', DIR_HCID_MAX) == NULL)
 			abort();
-	gw_query_drop_slot(&q, GW_SLOT_TARGETS);
+	gw_query_drop_slot(&q, SQP_TARGET_COMMUNITIES);
 }
 
 static void

@@ -10,16 +10,17 @@
 
 #include <stddef.h>
 
+#include "vocab.h"
+
 struct dir_community;
 
 #define DIR_ZORGAB_MAX_ANSWER	(4u * 1024 * 1024)	/* bytes an answer */
 
 /* interactionIds of a conformance that make a service what it is */
 #define DIR_ZORGAB_XCA		"ITI-38"
-#define DIR_ZORGAB_XCA_URN	"urn:ihe:iti:2007:CrossGatewayQuery"
+#define DIR_ZORGAB_XCA_URN	ACT_ITI38
 #define DIR_ZORGAB_XDR		"ITI-41"
-#define DIR_ZORGAB_XDR_URN \
-	"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+#define DIR_ZORGAB_XDR_URN	ACT_ITI41
 #define DIR_ZORGAB_DICOM	"DICOM-C-STORE"
 
 /*

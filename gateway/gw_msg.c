@@ -22,11 +22,11 @@ static const struct {
 	const char	*id;
 	const char	*param;
 } by_patient[] = {
-	{ SQ_FINDDOCUMENTS, "$XDSDocumentEntryPatientId" },
-	{ SQ_FINDSUBMISSIONSETS, "$XDSSubmissionSetPatientId" },
-	{ SQ_FINDFOLDERS, "$XDSFolderPatientId" },
-	{ SQ_GETALL, "$patientId" },
-	{ SQ_FINDDOCSBYREFID, "$XDSDocumentEntryPatientId" },
+	{ SQ_FINDDOCUMENTS, SQP_DE_PATIENTID },
+	{ SQ_FINDSUBMISSIONSETS, SQP_SS_PATIENTID },
+	{ SQ_FINDFOLDERS, SQP_FOL_PATIENTID },
+	{ SQ_GETALL, SQP_PATIENTID },
+	{ SQ_FINDDOCSBYREFID, SQP_DE_PATIENTID },
 };
 
 int
@@ -119,7 +119,7 @@ read_targets(xmlNode *s, struct gw_query *q, char *err, size_t errlen)
 			continue;
 		if (xml_text(v, text, sizeof text) != 0) {
 			str_fmt(err, errlen, "%s: a value over %zu bytes",
-			    GW_SLOT_TARGETS, sizeof text);
+			    SQP_TARGET_COMMUNITIES, sizeof text);
 			return XDS_EFORMAT;
 		}
 		if (text[0] == '\0')
@@ -127,7 +127,7 @@ read_targets(xmlNode *s, struct gw_query *q, char *err, size_t errlen)
 		rc = gw_slot_values(text, q->targets + q->ntargets,
 		    GW_MAX_TARGETS - q->ntargets, &n);
 		if (rc != XDS_OK) {
-			str_fmt(err, errlen, "%s: %s", GW_SLOT_TARGETS,
+			str_fmt(err, errlen, "%s: %s", SQP_TARGET_COMMUNITIES,
 			    rc == XDS_ETOOBIG ? "more than 64 ids, or one "
 			    "too long" : "not a list of quoted ids");
 			return XDS_EFORMAT;
@@ -167,7 +167,7 @@ gw_query_read(xmlNode *req, struct gw_query *q, char *err, size_t errlen)
 		if (!xml_is(s, NS_RIM, "Slot") ||
 		    (name = xml_attr(s, "name")) == NULL)
 			continue;
-		if (strcmp(name, GW_SLOT_TARGETS) == 0) {
+		if (strcmp(name, SQP_TARGET_COMMUNITIES) == 0) {
 			if (read_targets(s, q, err, errlen) != XDS_OK)
 				return XDS_EFORMAT;
 		} else if (pname != NULL && strcmp(name, pname) == 0 &&

@@ -28,12 +28,11 @@ struct gw_query {
 					   patient; else ids (home needed) */
 	char	 patient[GW_CX_MAX];	/* canonical CX of that patient, ""
 					   when absent or not a CX */
-	int	 targets_given;		/* $targetCommunityIdList is there */
+	int	 targets_given;		/* SQP_TARGET_COMMUNITIES is there */
 	size_t	 ntargets;
 	char	 targets[GW_MAX_TARGETS][DIR_HCID_MAX];
 };
 
-#define GW_SLOT_TARGETS	"$targetCommunityIdList"
 
 /*
  * Read req (the AdhocQueryRequest element).  XDS_OK, or XDS_EFORMAT with

@@ -59,7 +59,7 @@ query_scope(struct gateway *g, const struct gw_query *q,
 		return 1;
 	if (q->ntargets == 0)
 		return gw_error(errs, ERR_SQ_MISSING_PARAM, g->home, "%s is empty",
-		    GW_SLOT_TARGETS) == XDS_OK ? 0 : XDS_ENOMEM;
+		    SQP_TARGET_COMMUNITIES) == XDS_OK ? 0 : XDS_ENOMEM;
 	for (i = 0; i < q->ntargets; i++) {
 		if (strcmp(q->targets[i], g->home) == 0) {
 			ours = 1;
@@ -152,7 +152,7 @@ rgw_iti38(void *actor, const struct pep_grant *grant, struct xact *x,
 		rc = XDS_OK;
 	if (rc == XDS_OK && run) {
 		xact_set_object(x, q.id);
-		gw_query_drop_slot(&q, GW_SLOT_TARGETS);
+		gw_query_drop_slot(&q, SQP_TARGET_COMMUNITIES);
 		rc = query_registry(g, x, req->body, &errs, &objs, &status);
 		if (rc == XDS_OK && strcmp(status, ST_SUCCESS) == 0 &&
 		    rim_errors_nerror(&errs) > 0)

@@ -127,8 +127,8 @@ static const char *
 query_patient(const struct sqp_set *ps)
 {
 	static const char *names[] = {
-		"$XDSDocumentEntryPatientId", "$XDSSubmissionSetPatientId",
-		"$XDSFolderPatientId", "$patientId",
+		SQP_DE_PATIENTID, SQP_SS_PATIENTID, SQP_FOL_PATIENTID,
+		SQP_PATIENTID,
 	};
 	const char *p;
 	size_t i;

@@ -88,7 +88,7 @@ test_query_read(void)
 	CU_ASSERT(q.targets_given);
 	CU_ASSERT_EQUAL(q.ntargets, 2);
 	CU_ASSERT_STRING_EQUAL(q.targets[1], "urn:oid:9.9");
-	gw_query_drop_slot(&q, GW_SLOT_TARGETS);
+	gw_query_drop_slot(&q, SQP_TARGET_COMMUNITIES);
 	CU_ASSERT_EQUAL(gw_query_read(xmlDocGetRootElement(d), &q, err,
 	    sizeof err), XDS_OK);
 	CU_ASSERT(!q.targets_given);

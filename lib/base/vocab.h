@@ -175,6 +175,14 @@
 #define AT_SUBMITASSOC	"urn:ihe:iti:2010:AssociationType:SubmitAssociation"
 
 /* Stored query ids */
+/* Stored query parameters naming the patient, and XCA's list of
+ * communities (ITI-38, answered by the responding gateway) */
+#define SQP_DE_PATIENTID	"$XDSDocumentEntryPatientId"
+#define SQP_SS_PATIENTID	"$XDSSubmissionSetPatientId"
+#define SQP_FOL_PATIENTID	"$XDSFolderPatientId"
+#define SQP_PATIENTID		"$patientId"
+#define SQP_TARGET_COMMUNITIES	"$targetCommunityIdList"
+
 #define SQ_FINDDOCUMENTS	"urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 #define SQ_FINDSUBMISSIONSETS	"urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
 #define SQ_FINDFOLDERS		"urn:uuid:958f3006-baad-4929-a4de-ff1114824431"

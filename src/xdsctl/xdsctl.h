@@ -57,6 +57,14 @@ int	ctl_patient_cx(const char *id, char *out, size_t outsz);
 char	*ctl_read_file(const char *path, size_t max, size_t *len);
 /* The last ':'-part of a status URN ("Success"), "" for NULL. */
 const char *ctl_short_status(const char *s);
+/* url with its path replaced: http://h:p/xds/registry, "/xca/initiating"
+ * -> http://h:p/xca/initiating.  0, or -1 when it does not fit. */
+int	ctl_node_url(const char *url, const char *path, char *out,
+	    size_t outsz);
+/* The ITI-18 FindDocuments request (Approved, LeafClass) for the patient
+ * cx, of community home (NULL: none named), appended to q.  0 or -1. */
+struct buf;
+int	ctl_find_documents(struct buf *q, const char *cx, const char *home);
 /* v as a JSON string on stdout, quotes included. */
 void	ctl_json_str(const char *v);
 

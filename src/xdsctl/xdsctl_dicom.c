@@ -241,26 +241,6 @@ names_study(const struct rim_object *o, const char *study)
 	return 0;
 }
 
-/* The FindDocuments request (Approved, LeafClass) for bsn, of community
- * hcid (NULL: none named). */
-static int
-find_request(const char *bsn, const char *hcid, struct buf *q)
-{
-	return buf_adds(q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
-	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
-	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
-	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"") |
-	    (hcid != NULL ? buf_adds(q, " home=\"") | buf_add_xml(q, hcid) |
-	    buf_adds(q, "\"") : XDS_OK) |
-	    buf_adds(q, "><rim:Slot name=\""
-	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
-	    buf_addf(q, "%s^^^&amp;%s&amp;ISO", bsn, OID_BSN) |
-	    buf_adds(q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
-	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
-	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
-	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
-}
-
 static int import_url(const struct imp *, const char *path, char *out,
     size_t outsz);
 
@@ -273,14 +253,15 @@ find_manifest(struct imp *m, const char *bsn, const char *study)
 	struct buf q;
 	struct rim_list l;
 	xmlNode *list;
-	char err[1024], url[1024];
+	char err[1024], url[1024], cx[64];
 	int rc = -1;
 	size_t i;
 
 	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&q, 64 * 1024);
 	rim_list_init(&l);
-	if (find_request(bsn, m->hcid, &q) != XDS_OK) {
+	if (str_fmt(cx, sizeof cx, "%s^^^&%s&ISO", bsn, OID_BSN) < 0 ||
+	    ctl_find_documents(&q, cx, m->hcid) != 0) {
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
@@ -344,18 +325,6 @@ post_mtom(struct imp *m, const char *url, const char *action,
 	return ctl_call(m->ctl, url, c);
 }
 
-/* url with its path replaced: http://h:p/xds/registry -> http://h:p<path>. */
-static int
-node_url(const char *url, const char *path, char *out, size_t outsz)
-{
-	const char *p = strstr(url, "://");
-
-	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
-		p = url + strlen(url);
-	return str_fmt(out, outsz, "%.*s%s", (int)(p - url), url, path) < 0 ?
-	    -1 : 0;
-}
-
 /*
  * Where a request of the import goes: path at the node of --url (the
  * registry's URL itself for ITI-18), or, with --community, the node's
@@ -368,7 +337,7 @@ import_url(const struct imp *m, const char *path, char *out, size_t outsz)
 		path = GATEWAY_IG_PATH;
 	else if (path == m->ctl->url)
 		return str_lcpy(out, path, outsz) >= outsz ? -1 : 0;
-	return node_url(m->ctl->url, path, out, outsz);
+	return ctl_node_url(m->ctl->url, path, out, outsz);
 }
 
 /* A DocumentRequest's HomeCommunityId for --community, or nothing. */

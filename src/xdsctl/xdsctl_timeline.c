@@ -281,35 +281,15 @@ entries(struct ctl *ctl, struct directory *dir, const struct rim_list *l,
 	return 0;
 }
 
-/* The FindDocuments (Approved, LeafClass) for cx. */
-static int
-find_body(struct buf *q, const char *cx)
-{
-	return buf_adds(q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
-	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
-	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
-	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"><rim:Slot name=\""
-	    "$XDSDocumentEntryPatientId\"><rim:ValueList><rim:Value>'") |
-	    buf_add_xml(q, cx) |
-	    buf_adds(q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
-	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
-	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
-	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
-}
-
 /* --url's node, path /xca/initiating (a URL that names it is kept). */
 static int
 gateway_url(const struct ctl *ctl, char *out, size_t outsz)
 {
-	const char *p = strstr(ctl->url, "://");
 	size_t n = strlen(GATEWAY_IG_PATH), len = strlen(ctl->url);
 
 	if (len >= n && strcmp(ctl->url + len - n, GATEWAY_IG_PATH) == 0)
 		return str_lcpy(out, ctl->url, outsz) >= outsz ? -1 : 0;
-	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
-		p = ctl->url + len;
-	return str_fmt(out, outsz, "%.*s%s", (int)(p - ctl->url), ctl->url,
-	    GATEWAY_IG_PATH) < 0 ? -1 : 0;
+	return ctl_node_url(ctl->url, GATEWAY_IG_PATH, out, outsz);
 }
 
 /* Run the query; the answer in c.  0, or -1 (printed). */
@@ -321,7 +301,7 @@ ask(struct ctl *ctl, const char *cx, struct soap_call *c)
 	int rc = -1;
 
 	buf_init(&q, 64 * 1024);
-	if (find_body(&q, cx) != XDS_OK || gateway_url(ctl, url,
+	if (ctl_find_documents(&q, cx, NULL) != 0 || gateway_url(ctl, url,
 	    sizeof url) != 0) {
 		fprintf(stderr, "xdsctl: URL or request too long\n");
 		goto out;

@@ -132,3 +132,35 @@ ctl_json_str(const char *v)
 	}
 	putchar('"');
 }
+
+int
+ctl_node_url(const char *url, const char *path, char *out, size_t outsz)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
+		p = url + strlen(url);
+	return str_fmt(out, outsz, "%.*s%s", (int)(p - url), url, path) < 0 ?
+	    -1 : 0;
+}
+
+int
+ctl_find_documents(struct buf *q, const char *cx, const char *home)
+{
+	int rc;
+
+	rc = buf_adds(q, "<query:AdhocQueryRequest xmlns:query=\"" NS_QUERY
+	    "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
+	    "<rim:AdhocQuery id=\"" SQ_FINDDOCUMENTS "\"");
+	if (home != NULL)
+		rc |= buf_adds(q, " home=\"") | buf_add_xml(q, home) |
+		    buf_adds(q, "\"");
+	rc |= buf_adds(q, "><rim:Slot name=\"" SQP_DE_PATIENTID "\">"
+	    "<rim:ValueList><rim:Value>'") | buf_add_xml(q, cx) |
+	    buf_adds(q, "'</rim:Value></rim:ValueList></rim:Slot><rim:Slot "
+	    "name=\"$XDSDocumentEntryStatus\"><rim:ValueList><rim:Value>('"
+	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
+	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
+	return rc == XDS_OK ? 0 : -1;
+}

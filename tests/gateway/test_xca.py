@@ -23,8 +23,8 @@ answer, strip its home attribute.
 
 Cases (one PASS/FAIL line each, then a total)
     the plain fan-out: every community's documents with their home
-    1  a delay of 1 s in front of B: results within gateway.timeout; B and
-       C are asked at once
+    1  a delay of 1 s in front of B: B's results all the same; B and C are
+       asked at once
     3  a rewritten patient id: that object dropped, XDSPatientIdDoesNotMatch
        at C; a stripped home: XDSMissingHomeCommunityId at C; B's home on
        C's object: XDSUnknownCommunity at C
@@ -41,9 +41,12 @@ Cases (one PASS/FAIL line each, then a total)
        answers with anonymous; $targetCommunityIdList with an unknown id
        (PartialSuccess naming it) and empty (an error)
     2  (A restarted with gateway.timeout=2, gateway.max_documents=1 and S
-       in its directory) the silent community is XDSUnavailableCommunity
-       after about 2 s, the others' documents are there; so is a document
+       in its directory) the silent community is XDSUnavailableCommunity,
+       cut off by the timeout (its error says so), the others' documents
+       are there; so is a document
        of S in an ITI-43, and C is asked one document a request
+    10 8 identical concurrent queries share fan-outs: B asked fewer than 8
+       times, every answer complete
     9  A's audit log: one record per ITI-18 at /xca/initiating
 
 Waiting is on events (xdstest.wait_until); the only sleep is the proxy's
@@ -94,7 +97,6 @@ DELAY = 1.0          # s, the delaying proxy's
 TIMEOUT_A = 10       # s, gateway.timeout of A's first run
 TIMEOUT_SILENT = 2   # s, gateway.timeout of A's second run
 MEET = 5             # s the "meet" proxies wait for each other at most
-SLACK = 8            # s a loaded 2-core machine may add to an answer
 
 
 # --- HTTP servers of this test ------------------------------------------------
@@ -505,6 +507,15 @@ class Run:
                 check("xdsd %s stops cleanly" % os.path.basename(n.dir), rc == 0, rc)
 
 
+def cut_off(ans, hcid):
+    """The community's XDSUnavailableCommunity says the deadline ended it
+    (the transfer's own bound or the fan-out's), not a refusal or a
+    closed connection."""
+    return any(c == "XDSUnavailableCommunity" and loc == hcid
+               and ("timed out" in ctx or "no answer within" in ctx)
+               for c, loc, ctx in ans.errors)
+
+
 def expect_docs(ans, want, absent=()):
     """Whether every document uniqueId of want ({uid: home}) is among the
     answer's objects with that home, and none of absent."""
@@ -554,8 +565,25 @@ def cases(r):
     ans = r.ig_query(a, find_docs(pat))
     check("1: B behind a %.0f s delay: Success with every document" % DELAY,
           ans.status == "Success" and not ans.errors and expect_docs(ans, every), ans)
-    check("1: the answer waited for B and came within gateway.timeout (%d s)" % TIMEOUT_A,
-          DELAY <= ans.elapsed < TIMEOUT_A, "%.2f s" % ans.elapsed)
+
+    # 10: identical queries of one consumer while one is out share its
+    # fan-out (B is still slow, so the first is out while the others come)
+    before = pb.count(ACT_ITI38)
+    answers = []
+
+    def same_query():
+        answers.append(r.ig_query(a, find_docs(pat)))
+    qs = [threading.Thread(target=same_query) for _ in range(8)]
+    for t in qs:
+        t.start()
+    for t in qs:
+        t.join()
+    asked = pb.count(ACT_ITI38) - before
+    check("10: 8 identical concurrent queries: each answered in full",
+          len(answers) == 8 and all(x.status == "Success" and expect_docs(x, every) for x in answers),
+          answers[:2])
+    check("10: ... sharing fan-outs: B was asked fewer times than there were queries (%d)" % asked,
+          1 <= asked < 8, asked)
     pb.set("pass")
     meet = threading.Barrier(2)
     pb.set("meet", barrier=meet)
@@ -708,9 +736,8 @@ def cases(r):
           ans.status == "PartialSuccess" and ans.has_error("XDSUnavailableCommunity", HS)
           and len(ans.errors) == 1, ans)
     check("2: ... with every document of A, B and C", expect_docs(ans, every) and len(ans.objects) == 6, ans)
-    check("2: the answer came after gateway.timeout (%d s), within %d s more"
-          % (TIMEOUT_SILENT, SLACK), TIMEOUT_SILENT - 0.5 <= ans.elapsed < TIMEOUT_SILENT + SLACK,
-          "%.2f s" % ans.elapsed)
+    check("2: ... because gateway.timeout (%d s) cut it off, not because the peer went away"
+          % TIMEOUT_SILENT, cut_off(ans, HS), ans)
 
     # the same through xdsctl timeline: every document, and a line for
     # the community that did not answer, by its name
@@ -735,10 +762,9 @@ def cases(r):
           ans.status == "PartialSuccess" and ans.has_error("XDSUnavailableCommunity", HS, lost)
           and len(ans.errors) == 1 and sorted(ans.docs) == sorted([c1, c2])
           and all(ans.docs[u]["data"] == content[u][2] for u in (c1, c2)), ans)
-    check("2: ... in about gateway.timeout, and C (no max_documents in the directory) was asked one "
-          "document a request (gateway.max_documents=1)",
-          ans.elapsed < TIMEOUT_SILENT + SLACK and pc.count(ACT_ITI39) == 2 and pc.count() == 2,
-          (ans.elapsed, pc.seen))
+    check("2: ... cut off by gateway.timeout, and C (no max_documents in the directory) was asked "
+          "one document a request (gateway.max_documents=1)",
+          cut_off(ans, HS) and pc.count(ACT_ITI39) == 2 and pc.count() == 2, (ans, pc.seen))
 
     # 9: the audit log of A.
     def ig18():
