@@ -7,6 +7,9 @@
  *	             [since=YYYY-MM-DD] [until=YYYY-MM-DD]
  *
  * The records are written by lib/audit/audit.c; this reads the fields back.
+ * A line that is not one whole JSON object (a record cut short by a crash
+ * the node has not yet repaired, or damage) is reported on stderr and
+ * skipped, and the exit status is then 1.
  */
 #include "config.h"
 
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "str.h"
@@ -31,52 +36,44 @@ struct afilter {
 	const char	*until;		/* YYYY-MM-DD, inclusive */
 };
 
-/* Value of "key":"..." in a record written by audit.c, unescaped. */
-static int
-field(const char *line, const char *key, char *out, size_t outsz)
+/* Value of key in a record, control characters shown as '?'. */
+static void
+field(json_t *rec, const char *key, char *out, size_t outsz)
 {
-	char pat[64];
-	const char *p;
-	size_t n = 0;
+	const char *v = json_string_value(json_object_get(rec, key));
+	size_t n;
 
-	out[0] = '\0';
-	if (str_fmt(pat, sizeof pat, "\"%s\":\"", key) < 0 ||
-	    (p = strstr(line, pat)) == NULL)
-		return -1;
-	for (p += strlen(pat); *p && *p != '"' && n + 1 < outsz; p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			if (*p == 'u') {	/* control characters: show '?' */
-				p += strlen(p) >= 5 ? 4 : strlen(p) - 1;
-				out[n++] = '?';
-				continue;
-			}
-		}
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-	return 0;
+	str_lcpy(out, v != NULL ? v : "", outsz);
+	for (n = 0; out[n] != '\0'; n++)
+		if ((unsigned char)out[n] < 0x20)
+			out[n] = '?';
 }
 
 static int
-matches(const char *line, const struct afilter *f)
+matches(json_t *rec, const struct afilter *f)
 {
 	char v[1024];
 
 	if (f->patient) {
-		field(line, "patient", v, sizeof v);
+		field(rec, "patient", v, sizeof v);
 		if (strncmp(v, f->patient, strlen(f->patient)) != 0)
 			return 0;
 	}
-	if (f->event && (field(line, "event", v, sizeof v) != 0 ||
-	    strcmp(v, f->event) != 0))
-		return 0;
-	if (f->outcome && (field(line, "outcome", v, sizeof v) != 0 ||
-	    strcmp(v, f->outcome) != 0))
-		return 0;
-	if (f->user && (field(line, "user", v, sizeof v) != 0 ||
-	    strstr(v, f->user) == NULL))
-		return 0;
+	if (f->event) {
+		field(rec, "event", v, sizeof v);
+		if (strcmp(v, f->event) != 0)
+			return 0;
+	}
+	if (f->outcome) {
+		field(rec, "outcome", v, sizeof v);
+		if (strcmp(v, f->outcome) != 0)
+			return 0;
+	}
+	if (f->user) {
+		field(rec, "user", v, sizeof v);
+		if (strstr(v, f->user) == NULL)
+			return 0;
+	}
 	return 1;
 }
 
@@ -87,7 +84,7 @@ name_cmp(const void *a, const void *b)
 }
 
 static void
-print_record(struct ctl *ctl, const char *line, int *n)
+print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 {
 	char t[40], ev[32], user[256], pat[256], outc[16], errs[512], obj[256];
 
@@ -96,13 +93,13 @@ print_record(struct ctl *ctl, const char *line, int *n)
 		(*n)++;
 		return;
 	}
-	field(line, "time", t, sizeof t);
-	field(line, "event", ev, sizeof ev);
-	field(line, "user", user, sizeof user);
-	field(line, "patient", pat, sizeof pat);
-	field(line, "outcome", outc, sizeof outc);
-	field(line, "errors", errs, sizeof errs);
-	field(line, "object", obj, sizeof obj);
+	field(rec, "time", t, sizeof t);
+	field(rec, "event", ev, sizeof ev);
+	field(rec, "user", user, sizeof user);
+	field(rec, "patient", pat, sizeof pat);
+	field(rec, "outcome", outc, sizeof outc);
+	field(rec, "errors", errs, sizeof errs);
+	field(rec, "object", obj, sizeof obj);
 	printf("%-24s %-8s %-8s %-36.36s %-40.40s %s%s%s\n", t, ev, outc,
 	    pat[0] ? pat : "-", user, obj, errs[0] ? " " : "", errs);
 	(*n)++;
@@ -117,6 +114,7 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 	size_t nnames = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d = NULL;
+	size_t lineno, nbad = 0;
 	int n = 0, rc = 1;
 
 	for (i = 0; i < (size_t)argc; i++) {
@@ -189,16 +187,31 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
 		    (fp = fopen(path, "r")) == NULL)
 			continue;
-		while (fgets(line, AUDIT_LINE_MAX, fp) != NULL)
-			if (matches(line, &f))
-				print_record(ctl, line, &n);
+		for (lineno = 1; fgets(line, AUDIT_LINE_MAX, fp) != NULL;
+		    lineno++) {
+			json_t *rec;
+
+			/* A record is one whole line holding one object. */
+			rec = strchr(line, '\n') != NULL ?
+			    json_loads(line, JSON_REJECT_DUPLICATES, NULL) : NULL;
+			if (!json_is_object(rec)) {
+				fprintf(stderr, "xdsctl audit: %s line %zu: not "
+				    "a whole record, skipped\n", path, lineno);
+				nbad++;
+				while (strchr(line, '\n') == NULL &&
+				    fgets(line, AUDIT_LINE_MAX, fp) != NULL)
+					;	/* the rest of an overlong line */
+			} else if (matches(rec, &f))
+				print_record(ctl, rec, line, &n);
+			json_decref(rec);
+		}
 		fclose(fp);
 	}
 	if (ctl->json)
 		printf("%s]\n", n ? "\n" : "[");
 	else
 		printf("(%d record%s)\n", n, n == 1 ? "" : "s");
-	rc = 0;
+	rc = nbad > 0 ? 1 : 0;
 out:
 	if (d)
 		closedir(d);
