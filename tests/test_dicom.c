@@ -493,11 +493,12 @@ fake_iti41(void *actor, struct xact *x, const struct soap_request *req,
 }
 
 /* The node's audit sink: RAD-68 records counted. */
-static void
+static int
 fake_audit(const struct xact *x)
 {
 	if (strcmp(x->txn, TXN_RAD68) == 0)
 		fake.audited++;
+	return 0;
 }
 
 static int

@@ -80,12 +80,23 @@ xact_elapsed(const struct xact *x)
 	    (double)(now.tv_nsec - x->t_start.tv_nsec) / 1e9;
 }
 
-void
+int
 xact_end(struct xact *x)
 {
 	if (x->ended)
-		return;
+		return x->end_status;
 	x->ended = 1;
 	if (xact_sink != NULL)
-		xact_sink(x);
+		x->end_status = xact_sink(x);
+	return x->end_status;
+}
+
+int
+xact_end_refused(struct xact *x, int http_status, const char *reason)
+{
+	x->outcome = XACT_FAULT;
+	x->http_status = http_status;
+	str_lcpy(x->reason, reason, sizeof x->reason);
+	x->ended = 0;
+	return xact_end(x);
 }

@@ -36,6 +36,7 @@ struct xact {
 	struct timespec t_start;
 	const struct conf *conf;
 	int	ended;
+	int	end_status;		/* the sink's answer to xact_end */
 };
 
 void	xact_begin(struct xact *, const struct conf *, const char *endpoint,
@@ -48,11 +49,22 @@ void	xact_fail(struct xact *, enum xact_outcome, const char *reason);
 /*
  * Close the transaction: hand it to the sink (the node's, which writes
  * the audit record and counts the metrics; none: nothing is recorded).
- * Safe to call twice (the second call does nothing).
+ * Returns 0, or the sink's enum xds_status when the record could not be
+ * written: then what the transaction would release must not leave the
+ * node (the access log fails closed), and the caller answers with
+ * xact_end_refused() instead.  Safe to call twice (the second call does
+ * nothing and returns the first one's status).
  */
-void	xact_end(struct xact *);
-/* Where closed transactions go; set once in main() before any thread. */
-typedef void (*xact_sink_fn)(const struct xact *);
+int	xact_end(struct xact *);
+/*
+ * Record x again, as refused with http_status and reason, after its
+ * record could not be written (the refusal is what happened, so it is
+ * the one record).  Returns the sink's status.
+ */
+int	xact_end_refused(struct xact *, int http_status, const char *reason);
+/* Where closed transactions go; set once in main() before any thread.
+ * Returns 0 when the record is on disk. */
+typedef int (*xact_sink_fn)(const struct xact *);
 void	xact_set_sink(xact_sink_fn);
 double	xact_elapsed(const struct xact *);
 

@@ -45,6 +45,8 @@ const struct conf_opt conf_opts[] = {
 	{ "affinity.uid_root", CONF_STR, S(affinity_uid_root), "2.25", 0, 0, NULL,
 	  "OID root of the uniqueIds xdsctl makes (root.<128-bit random>)",
 	  conf_check_uid_root },
+	{ "audit.min_free", CONF_SIZE, S(audit_min_free), "16m", 0, (1LL << 40), NULL,
+	  "free space the access log's file system must keep; below it requests are refused (503) before any work", NULL },
 	{ "dicom.accession_issuer", CONF_STR, S(dicom_accession_issuer), "", 0, 0, NULL,
 	  "OID of the accession numbers' issuer for PACS that send no IssuerOfAccessionNumberSequence",
 	  conf_check_oid_or_empty },

@@ -19,6 +19,8 @@ struct conf {
 	char	node_home_community_id[CONF_STR_MAX];
 	char	node_log_level[16];
 	int	node_syslog;
+	/* [audit] */
+	long long audit_min_free;
 	/* [http] */
 	char	http_listen[CONF_STR_MAX];
 	int	http_tls;

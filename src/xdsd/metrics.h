@@ -13,7 +13,7 @@ int	metrics_write(struct buf *out);
 /* More lines for GET /metrics from an actor (the gateways' counters
  * per community): fn(arg, out) appends Prometheus text, XDS_OK or a
  * status.  Set once at start-up, before any request. */
-#define METRICS_MAX_SOURCES	4
+#define METRICS_MAX_SOURCES	16
 void	metrics_add_source(int (*fn)(void *arg, struct buf *out), void *arg);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "actor.h"
+#include "audit.h"
 #include "buf.h"
 #include "conf.h"
 #include "http.h"
@@ -15,6 +16,7 @@
 #include "router.h"
 #include "soap.h"
 #include "str.h"
+#include "vocab.h"
 #include "xact.h"
 
 struct router {
@@ -29,6 +31,9 @@ struct router_io {
 	struct http_conn	*conn;
 	struct xact		*x;
 };
+
+/* Requests refused because the access log could not take their record. */
+static atomic_ullong refused_unaudited;
 
 struct router *
 router_new(const struct conf *conf, char *err, size_t errlen)
@@ -79,6 +84,40 @@ rio_read(void *ctx, void *p, size_t n)
 	return http_body_read(io->conn, p, n);
 }
 
+/*
+ * The access log fails closed: a request whose record cannot be written
+ * is answered 503 with a SOAP Receiver fault that says why, and nothing
+ * it asked for leaves the node.  The refusal is then its one record (if
+ * even that cannot be written, the error log says so).
+ */
+static void
+refuse_unaudited(struct http_conn *c, struct xact *x, const char *why)
+{
+	struct soap_fault f;
+	struct buf b;
+
+	atomic_fetch_add(&refused_unaudited, 1);
+	memset(&f, 0, sizeof f);
+	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
+	    "refused: the access log cannot take records (%s); nothing was "
+	    "released, try again later", why);
+	f.http_status = 503;
+	if (xact_end_refused(x, 503, "access log unavailable") != 0)
+		log_error("audit: the refusal of a %s request at %s could not "
+		    "be recorded either", x->txn, x->endpoint);
+	buf_init(&b, 16384);
+	http_close_after(c);
+	if (soap_write_fault(&b, &f, x->message_id) != XDS_OK)
+		(void)http_respond(c, 503, "text/plain", "access log "
+		    "unavailable\n", 23);
+	else if (http_respond_begin(c, 503, CT_SOAP12 "; charset=UTF-8; "
+	    "action=\"" ACT_SOAP_FAULT "\"", (long long)b.b_len,
+	    "Retry-After: 30\r\n") == 0 &&
+	    http_respond_write(c, b.b_data, b.b_len) == 0)
+		(void)http_respond_end(c);
+	buf_free(&b);
+}
+
 /* The audit record is written before the status line leaves the node. */
 static int
 rio_begin(void *ctx, int status, const char *ctype, long long len)
@@ -86,7 +125,11 @@ rio_begin(void *ctx, int status, const char *ctype, long long len)
 	struct router_io *io = ctx;
 
 	io->x->http_status = status;
-	xact_end(io->x);
+	if (xact_end(io->x) != 0) {
+		refuse_unaudited(io->conn, io->x,
+		    "the record of this request could not be written");
+		return XDS_EIO;
+	}
 	return http_respond_begin(io->conn, status, ctype, len, NULL);
 }
 
@@ -114,15 +157,42 @@ answer(struct http_conn *c, struct xact *x, int status, const char *ctype,
 	x->http_status = status;
 	if (status >= 400 && x->outcome < XACT_FAULT)
 		xact_fail(x, XACT_FAULT, http_reason(status));
-	xact_end(x);
+	/* These answers hold nothing of a patient: they leave even when
+	 * their record could not be written (xact_done logged it), so
+	 * that /metrics shows a failing access log. */
+	(void)xact_end(x);
 	http_respond(c, status, ctype, body, len);
 }
+
 
 /* A short plain-text answer (health, errors). */
 static void
 answer_text(struct http_conn *c, struct xact *x, int status, const char *text)
 {
 	answer(c, x, status, "text/plain", text, strlen(text));
+}
+
+/* GET /health: 200 only when the access log takes records, this one's
+ * included. */
+static void
+answer_health(struct http_conn *c, struct xact *x)
+{
+	char why[256];
+
+	str_lcpy(x->txn, "HEALTH", sizeof x->txn);
+	if (!audit_ready(why, sizeof why)) {
+		str_lcat(why, "\n", sizeof why);
+		answer_text(c, x, 503, why);
+		return;
+	}
+	x->http_status = 200;
+	if (xact_end(x) != 0) {
+		(void)xact_end_refused(x, 503, "access log unavailable");
+		http_respond(c, 503, "text/plain",
+		    "the access log cannot take records\n", 35);
+		return;
+	}
+	http_respond(c, 200, "text/plain", "ok\n", 3);
 }
 
 static const struct soap_endpoint *
@@ -210,7 +280,15 @@ router_refused(void *arg, const char *peer_addr, const char *peer_subject,
 	xact_begin(&x, rt->conf, "", peer_subject, peer_addr);
 	x.http_status = status;
 	xact_fail(&x, XACT_FAULT, http_reason(status));
-	xact_end(&x);
+	if (xact_end(&x) != 0)
+		log_error("audit: a refused request (%d) could not be "
+		    "recorded", status);
+}
+
+unsigned long long
+router_refused_unaudited(void)
+{
+	return atomic_load(&refused_unaudited);
 }
 
 void
@@ -220,14 +298,15 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 	const struct soap_endpoint *ep;
 	struct xact x;
 	struct buf b;
+	char why[256];
 
 	xact_begin(&x, rt->conf, req->path, req->peer_subject, req->peer_addr);
 	if (strcmp(req->path, "/health") == 0) {
 		str_lcpy(x.txn, "HEALTH", sizeof x.txn);
-		if (atomic_load(&rt->ready))
-			answer_text(c, &x, 200, "ok\n");
-		else
+		if (!atomic_load(&rt->ready))
 			answer_text(c, &x, 503, "starting\n");
+		else
+			answer_health(c, &x);
 		return;
 	}
 	if (strcmp(req->path, "/metrics") == 0) {
@@ -252,6 +331,13 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 	if (strcmp(req->method, "POST") != 0) {
 		answer_text(c, &x, 405,
 		    "POST a SOAP 1.2 request, or GET ?wsdl\n");
+		return;
+	}
+	/* Refuse before any work when the access log cannot take records:
+	 * a submission refused at its answer would already be stored. */
+	if (!audit_ready(why, sizeof why)) {
+		log_warnx("audit: refusing a request at %s: %s", req->path, why);
+		refuse_unaudited(c, &x, why);
 		return;
 	}
 	serve_soap(rt, c, req, ep, &x);

@@ -154,13 +154,47 @@ state_private(const char *dir)
 		    "files)", dir, n);
 }
 
-/* Every closed transaction: one audit record, then the metrics. */
-static void
+/*
+ * Every closed transaction: one audit record, then the metrics.  A
+ * record that could not be written is not counted: its caller refuses
+ * the transaction and records the refusal instead.
+ */
+static int
 xact_done(const struct xact *x)
 {
-	if (audit_write(x) != 0)
-		log_error("audit record lost for %s %s", x->txn, x->endpoint);
+	int rc;
+
+	if ((rc = audit_write(x)) != 0) {
+		log_error("audit: the record of a %s request at %s could not "
+		    "be written: %s", x->txn, x->endpoint, xds_strstatus(rc));
+		return rc;
+	}
 	metrics_count(x->txn, x->outcome, xact_elapsed(x));
+	return 0;
+}
+
+/* The access log's counters for GET /metrics. */
+static int
+audit_metrics(void *arg, struct buf *out)
+{
+	struct audit_stats st;
+
+	(void)arg;
+	audit_stats(&st);
+	return buf_addf(out,
+	    "# HELP xds_audit_records_total Access log records by result.\n"
+	    "# TYPE xds_audit_records_total counter\n"
+	    "xds_audit_records_total{result=\"written\"} %llu\n"
+	    "xds_audit_records_total{result=\"failed\"} %llu\n"
+	    "# HELP xds_audit_torn_cut_total Torn records cut from the end "
+	    "of an access log file when it was opened.\n"
+	    "# TYPE xds_audit_torn_cut_total counter\n"
+	    "xds_audit_torn_cut_total %llu\n"
+	    "# HELP xds_audit_refused_total Requests refused (503) because "
+	    "the access log could not take their record.\n"
+	    "# TYPE xds_audit_refused_total counter\n"
+	    "xds_audit_refused_total %llu\n",
+	    st.written, st.failed, st.torn_cut, router_refused_unaudited());
 }
 
 /* The HTTP(S) listener on http.listen, serving rt; fatal on failure. */
@@ -250,8 +284,10 @@ main(int argc, char **argv)
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	state_private(conf.node_state_dir);
-	if (audit_open(conf.node_state_dir, err, sizeof err) != 0)
-		fatalx("state directory: %s", err);
+	if (audit_open(conf.node_state_dir, conf.audit_min_free, err,
+	    sizeof err) != 0)
+		fatalx("access log: %s", err);
+	metrics_add_source(audit_metrics, NULL);
 	ports_remove(conf.node_state_dir);	/* a crashed run's */
 	xact_set_sink(xact_done);
 	wire_open(&conf, &node);

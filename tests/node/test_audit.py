@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""The access log fails closed (make check).
+
+The audit directory of a live xdsd is a small tmpfs, filled to the last
+page while the node serves: a query (ITI-18) and a retrieve (ITI-43)
+whose record cannot be written are answered 503 with a fault that says
+why, and nothing of the patient's data leaves the node; the log holds
+whole lines only (a record that did not fit is cut again) and `xdsctl
+audit` reads every record; once space is back the node answers again.
+With audit.min_free set, a submission is refused before anything is
+stored.  A record torn by a crash is cut at start-up.
+
+Needs a mount namespace (unshare -rm, util-linux) for the tmpfs: the test
+re-runs itself in one, and is skipped (77) where none can be made.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from xdstest import (Xdsd, check, command_line, soap_envelope, summary,  # noqa: E402
+                     tmpdir, wait_until)
+import xdsmsg  # noqa: E402
+
+REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
+TMPFS_SIZE = 256 * 1024
+
+FIND = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
+        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
+        '<query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/>'
+        '<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
+        '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'
+        "'%s'</rim:Value></rim:ValueList></rim:Slot>"
+        '<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>'
+        "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
+        '</rim:AdhocQuery></query:AdhocQueryRequest>')
+
+
+def in_namespace():
+    """Re-run this test in a new user and mount namespace; its exit
+    status, or 77 when no namespace can be made here."""
+    try:
+        probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    except FileNotFoundError:
+        print("unshare not installed: skipped")
+        return 77
+    if probe.returncode != 0:
+        print("no mount namespace here (%s): skipped" % probe.stderr.decode().strip())
+        return 77
+    env = dict(os.environ, XDS_AUDIT_NS="1")
+    return subprocess.run(["unshare", "-rm", sys.executable] + sys.argv, env=env).returncode
+
+
+def mount_tmpfs(path):
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d,mode=0700" % TMPFS_SIZE,
+                    "tmpfs", path], check=True)
+
+
+def fill(path):
+    """Fill the file system of path to its last page; the filler's path."""
+    filler = os.path.join(path, "filler")
+    with open(filler, "wb", buffering=0) as f:
+        for size in (65536, 4096, 512, 64, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+    return filler
+
+
+def records_whole(state):
+    """(True, n) when every access log file is whole lines of JSON
+    objects, else (False, what is wrong)."""
+    n = 0
+    for name in sorted(os.listdir(os.path.join(state, "audit"))):
+        if not name.startswith("access-"):
+            continue
+        data = open(os.path.join(state, "audit", name), "rb").read()
+        if data and not data.endswith(b"\n"):
+            return False, "%s does not end with a newline: %r" % (name, data[-80:])
+        for line in data.splitlines():
+            try:
+                if not isinstance(json.loads(line), dict):
+                    return False, "not an object: %r" % line[:120]
+            except ValueError:
+                return False, "not JSON: %r" % line[:120]
+            n += 1
+    return True, n
+
+
+def find(node, pat):
+    return node.post("/xds/registry", soap_envelope(
+        "urn:ihe:iti:2007:RegistryStoredQuery", FIND % pat.replace("&", "&amp;")))
+
+
+def retrieve(node, duid):
+    ct, body = xdsmsg.mtom(xdsmsg.ACT_ITI43, xdsmsg.retrieve_body([(REPO_UID, duid, None)]), [])
+    st, rct, rb = xdsmsg.post(node.port, "/xds/repository", ct, body)
+    return st, rb
+
+
+def metric(node, name):
+    st, body = node.get("/metrics")
+    m = re.search(r"^%s (\d+)" % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if st == 200 and m else -1
+
+
+def full_disk_tests(xdsd, xdsctl, work):
+    """min_free 0: the requests reach the log and find it full."""
+    node = Xdsd(xdsd, work, ["audit.min_free=0"], name="full")
+    mount_tmpfs(os.path.join(node.state, "audit"))
+    if not check("full disk: the node starts on a tmpfs audit directory", node.start(), ""):
+        node.dump_log()
+        return
+    try:
+        pat = xdsmsg.patient()
+        secret = b"Uitslag MRI knie: geen afwijkingen " + os.urandom(8).hex().encode()
+        status, errors, uids, _, _ = xdsmsg.submit(node.port, [secret], pat)
+        check("full disk: a document is submitted first", status == "Success", repr(errors))
+        st, body = find(node, pat)
+        check("full disk: the query finds it while there is space",
+              st == 200 and uids[0].encode() in body, body[:300])
+
+        filler = fill(os.path.join(node.state, "audit"))
+        answers = []
+        for i in range(100):     # the last page fills within a few records
+            st, body = find(node, pat)
+            answers.append((st, body))
+            if st == 503:
+                break
+        st, body = answers[-1]
+        check("full disk: a query whose record does not fit is refused (503)", st == 503,
+              "%d answers, last %d %r" % (len(answers), st, body[:300]))
+        check("full disk: the refusal is a SOAP fault that says why",
+              b"Fault" in body and b"access log" in body, body[:400])
+        check("full disk: nothing of the patient leaves with the refusal",
+              uids[0].encode() not in body and pat.split("^")[0].encode() not in body, body[:400])
+        # A health record is shorter than a query's: it may still fit in
+        # what is left of the last page, until it does not.
+        health = [node.get("/health") for _ in range(50)]
+        bad = [h for h in health if h[0] != 200]
+        check("full disk: /health says the access log cannot take records",
+              bad and bad[0][0] == 503 and b"access log" in bad[0][1], repr(health[-1]))
+        st, rb = retrieve(node, uids[0])
+        check("full disk: a retrieve is refused (503) without the document",
+              st == 503 and secret not in rb, "%d %r" % (st, rb[:300]))
+        ok, n = records_whole(node.state)
+        check("full disk: the log holds whole records only (a torn one was cut)", ok, n)
+        check("full disk: failed records are counted",
+              metric(node, 'xds_audit_records_total{result="failed"}') >= 1, "")
+
+        os.unlink(filler)
+        st, body = find(node, pat)
+        if not check("full disk: with space back the query is answered again",
+                     st == 200 and uids[0].encode() in body, "%d %r" % (st, body[:300])):
+            node.dump_log(3000)
+        st, rb = retrieve(node, uids[0])
+        check("full disk: and the retrieve", st == 200 and secret in rb, "%d" % st)
+        ok, n = records_whole(node.state)
+        check("full disk: the log is still whole records", ok, n)
+        p = subprocess.run([xdsctl, "-C", "node.state_dir=" + node.state, "--json", "audit"],
+                           capture_output=True, text=True)
+        recs = json.loads(p.stdout) if p.returncode == 0 and p.stdout.startswith("[") else []
+        check("full disk: xdsctl audit reads every record",
+              p.returncode == 0 and "not a whole record" not in p.stderr and len(recs) == n,
+              "rc %d, %d of %d, %s" % (p.returncode, len(recs), n, p.stderr[:300]))
+        refused = [r for r in recs if r.get("http_status") == 503]
+        check("full disk: a refusal that could be written is recorded as a fault",
+              all(r["outcome"] == "fault" for r in refused), repr(refused[:2]))
+    finally:
+        node.stop()
+
+
+def reserve_tests(xdsd, work):
+    """min_free: below it requests are refused before any work."""
+    node = Xdsd(xdsd, work, ["audit.min_free=128k"], name="reserve")
+    audit = os.path.join(node.state, "audit")
+    mount_tmpfs(audit)
+    if not check("reserve: the node starts", node.start(), ""):
+        node.dump_log()
+        return
+    try:
+        filler = os.path.join(audit, "filler")
+        with open(filler, "wb") as f:      # leaves less than 128k of 256k
+            f.write(b"\0" * (160 * 1024))
+        pat = xdsmsg.patient()
+        status, errors, uids, xml, st = xdsmsg.submit(node.port, [b"verslag"], pat)
+        check("reserve: a submission is refused (503) before anything is stored",
+              st == 503 and "access log" in xml, "%s %r" % (st, xml[:300]))
+        st, body = node.get("/health")
+        check("reserve: /health says why", st == 503 and b"audit.min_free" in body, body)
+        recs = [json.loads(l) for f in os.listdir(audit) if f.startswith("access-")
+                for l in open(os.path.join(audit, f))]
+        check("reserve: the refusal is audited (outcome fault, 503)",
+              any(r["http_status"] == 503 and r["endpoint"] == "/xds/repository" for r in recs), "")
+        os.unlink(filler)
+        st, body = find(node, pat)
+        check("reserve: nothing of the refused submission was stored",
+              st == 200 and uids[0].encode() not in body, body[:300])
+        check("reserve: refusals are counted", metric(node, "xds_audit_refused_total") >= 1, "")
+    finally:
+        node.stop()
+
+
+def torn_tail_tests(xdsd, xdsctl):
+    work = tmpdir("audit-torn")
+    node = Xdsd(xdsd, work)
+    if not check("torn tail: the node starts", node.start(), ""):
+        node.dump_log()
+        return
+    node.get("/health")
+    node.stop()
+    logs = [f for f in os.listdir(os.path.join(node.state, "audit")) if f.startswith("access-")]
+    path = os.path.join(node.state, "audit", sorted(logs)[-1])
+    with open(path, "ab") as f:
+        f.write(b'{"time":"2026-01-01T00:00:00.000Z","event":"ITI-18","user":"anon')
+    p = subprocess.run([xdsctl, "-C", "node.state_dir=" + node.state, "audit"],
+                       capture_output=True, text=True)
+    check("torn tail: xdsctl audit reports a torn record instead of misreading it",
+          p.returncode == 1 and "not a whole record" in p.stderr, p.stdout + p.stderr)
+    ok = node.start()
+    check("torn tail: the node starts over a torn record", ok, "")
+    whole, n = records_whole(node.state)
+    check("torn tail: it is cut at start-up, the records before it kept", whole and n >= 1, n)
+    check("torn tail: the cut is logged", "torn record cut" in node.log(), node.log()[-500:])
+    node.stop()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    a = command_line(xdsctl=True)
+    if os.environ.get("XDS_AUDIT_NS") != "1":
+        torn_tail_tests(a.xdsd, a.xdsctl)
+        rc = summary()
+        ns = in_namespace()
+        return rc if ns == 77 else rc or ns
+    work = tmpdir("audit-full")
+    try:
+        full_disk_tests(a.xdsd, a.xdsctl, work)
+        reserve_tests(a.xdsd, work)
+    finally:
+        for name in ("full", "reserve"):
+            subprocess.run(["umount", os.path.join(work, name, "state", "audit")],
+                           capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
