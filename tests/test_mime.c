@@ -759,6 +759,76 @@ test_pull(void)
 	buf_free(&got);
 }
 
+/*
+ * An attachment marked verify is checked against its recorded SHA-256 and
+ * size as it is sent: the same bytes pass, a byte changed or a file of
+ * another size fails the read that would hand out its last byte (the
+ * body ends short), counted once each; in reads of any size.
+ */
+static void
+test_pull_verify(void)
+{
+	static const size_t sizes[] = { 1, 3, 4096, 1 << 20 };
+	static const char *const bodies[] = { "hello world", "hello World",
+	    "hello worl", "hello world!" };
+	struct mtom_attachment att;
+	struct mtom_writer w;
+	struct mtom_pull *p;
+	struct buf root, whole;
+	char err[256], path[320], chunk[1 << 20];
+	unsigned long long before;
+	size_t i, k, got;
+	long long len;
+	ssize_t n;
+
+	CU_ASSERT_EQUAL_FATAL(str_fmt(path, sizeof path, "%s/../verify.bin",
+	    spool) > 0, 1);
+	memset(&att, 0, sizeof att);
+	str_lcpy(att.cid, "v@x", sizeof att.cid);
+	str_lcpy(att.path, path, sizeof att.path);
+	str_lcpy(att.sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380e"
+	    "e9088f7ace2efcde9", sizeof att.sha256);	/* "hello world" */
+	att.size = 11;
+	att.verify = 1;
+	buf_init(&root, 1 << 20);
+	buf_init(&whole, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&root, "<e:Envelope xmlns:e=\"x\"/>"),
+	    XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(mtom_writer_init(&w, ACT_ITI43_RSP, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(mtom_length(&w, &root, &att, 1, &len, err, sizeof err),
+	    0);
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		CU_ASSERT_EQUAL_FATAL(testutil_write_file(path, bodies[i],
+		    strlen(bodies[i])), 0);
+		for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+			before = mtom_verify_failures();
+			CU_ASSERT_EQUAL_FATAL(mtom_pull_new(&p, &w, &root,
+			    &att, 1, 0, err, sizeof err), XDS_OK);
+			got = 0;
+			while ((n = mtom_pull_read(p, chunk, sizes[k], err,
+			    sizeof err)) > 0)
+				got += (size_t)n;
+			if (i == 0) {
+				CU_ASSERT(n == 0 && (long long)got == len);
+				CU_ASSERT_EQUAL(mtom_verify_failures(),
+				    before);
+			} else {
+				CU_ASSERT_EQUAL(n, XDS_EIO);
+				CU_ASSERT((long long)got < len - 20);
+				CU_ASSERT_PTR_NOT_NULL(strstr(err, "stored "
+				    "bytes"));
+				CU_ASSERT_EQUAL(mtom_verify_failures(),
+				    before + 1);
+			}
+			mtom_pull_free(p);
+		}
+	}
+	unlink(path);
+	buf_free(&root);
+	buf_free(&whole);
+}
+
 /* The real captures of the corpus. */
 struct capture {
 	const char	*path;		/* under $XDS_TESTDATA */
@@ -976,6 +1046,7 @@ static const struct cutest mime_tests[] = {
 	{ "mtom errors", test_mtom_errors },
 	{ "writer round trip", test_roundtrip },
 	{ "pull writer", test_pull },
+	{ "pull writer checks recorded hashes", test_pull_verify },
 	{ "corpus captures", test_captures },
 };
 

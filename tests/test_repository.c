@@ -112,6 +112,50 @@ test_blob_put_dedup(void)
 	blobstore_close(bs);
 }
 
+/* A blob checked against its recorded size and SHA-256: the same bytes,
+ * a byte changed, a shorter file, none; a read-only store creates
+ * nothing. */
+static void
+test_blob_verify(void)
+{
+	struct blobstore *bs, *ro;
+	struct blob_info bi;
+	char dir[512], docs[600], src[600], path[1100], err[256];
+
+	fresh("verify", dir, sizeof dir);
+	snprintf(docs, sizeof docs, "%s/documents", dir);
+	snprintf(src, sizeof src, "%s/spool", dir);
+	CU_ASSERT_EQUAL(blobstore_open_readonly(docs, &ro, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(testutil_count_files(dir, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open(docs, &bs, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(blobstore_open_readonly(docs, &ro, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(testutil_write_file(src, "hello world", 11), 0);
+	CU_ASSERT_EQUAL(blobstore_put_file(bs, src, 0, &bi, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(blobstore_verify(ro, HW_SHA256, 11, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(blobstore_verify(ro, HW_SHA256, 12, err, sizeof err),
+	    BLOB_DAMAGED);
+	CU_ASSERT_STRING_EQUAL(err, "holds 11 bytes, 12 recorded");
+	CU_ASSERT_EQUAL(blobstore_path(bs, HW_SHA256, path, sizeof path),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+	CU_ASSERT_EQUAL(testutil_write_file(path, "hello World", 11), 0);
+	CU_ASSERT_EQUAL(blobstore_verify(ro, HW_SHA256, 11, err, sizeof err),
+	    BLOB_DAMAGED);
+	CU_ASSERT_STRING_EQUAL(err, "bytes do not match their SHA-256");
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(blobstore_verify(ro, HW_SHA256, 11, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(blobstore_verify(ro, "../x", 11, err, sizeof err),
+	    XDS_EINVAL);
+	blobstore_close(ro);
+	blobstore_close(bs);
+}
+
 /* Staged bytes are in tmp/, fsync'd, and have no name until commit. */
 static void
 test_blob_stage_order(void)
@@ -1139,6 +1183,7 @@ static const struct cutest blobstore_tests[] = {
 	{ "put, dedup, get, delete", test_blob_put_dedup },
 	{ "stage before commit", test_blob_stage_order },
 	{ "sweep", test_blob_sweep },
+	{ "verify against recorded size and hash", test_blob_verify },
 };
 
 static const struct cutest repository_tests[] = {

@@ -13,9 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdatomic.h>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "log.h"
 #include "mtom.h"
 #include "spool.h"
 #include "status.h"
@@ -609,6 +612,7 @@ struct mtom_pull {
 	off_t		 boff;		/* bytes of the current body sent */
 	int		 fd;		/* the current attachment's file */
 	EVP_MD_CTX	*md;
+	EVP_MD_CTX	*v256;		/* SHA-256 of a verified attachment */
 	char		(*sha1)[41];	/* per attachment, as sent */
 	int		 status;	/* sticky failure */
 	char		 err[256];
@@ -633,6 +637,48 @@ pfail(struct mtom_pull *p, int st, char *err, size_t errlen, const char *fmt,
 	}
 	str_lcpy(err, p->err, errlen);
 	return p->status;
+}
+
+static atomic_ullong verify_failures;
+
+unsigned long long
+mtom_verify_failures(void)
+{
+	return atomic_load(&verify_failures);
+}
+
+/* A verified attachment that is not what was recorded: logged (the
+ * path names the bytes, no document content), counted, and the read
+ * fails before the last byte is handed out. */
+static ssize_t
+pull_damaged(struct mtom_pull *p, const char *why, char *err, size_t errlen)
+{
+	const struct mtom_attachment *a = &p->att[p->part - 1];
+
+	atomic_fetch_add(&verify_failures, 1);
+	log_error("mtom: %s: stored bytes %s; the response is cut off",
+	    a->path, why);
+	return pfail(p, XDS_EIO, err, errlen, "%s: stored bytes %s", a->path,
+	    why);
+}
+
+/* The end of a verified attachment: its SHA-256 against the recorded. */
+static int
+pull_verified(struct mtom_pull *p, char *err, size_t errlen)
+{
+	const struct mtom_attachment *a = &p->att[p->part - 1];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (EVP_DigestFinal_ex(p->v256, md, &mdlen) != 1)
+		return (int)pfail(p, XDS_EINTERNAL, err, errlen,
+		    "SHA-256 failed");
+	str_hex(md, mdlen, hex);
+	if (strcmp(hex, a->sha256) != 0)
+		return (int)pull_damaged(p, "do not match their recorded "
+		    "SHA-256", err, errlen);
+	return 0;
 }
 
 static void
@@ -689,6 +735,9 @@ pull_open(struct mtom_pull *p, char *err, size_t errlen)
 	    (EVP_DigestInit_ex(p->md, EVP_sha1(), NULL) != 1))
 		return (int)pfail(p, XDS_EINTERNAL, err, errlen,
 		    "SHA-1 failed");
+	if (a->verify && EVP_DigestInit_ex(p->v256, EVP_sha256(), NULL) != 1)
+		return (int)pfail(p, XDS_EINTERNAL, err, errlen,
+		    "SHA-256 failed");
 	return 0;
 }
 
@@ -714,18 +763,29 @@ pull_file(struct mtom_pull *p, unsigned char *out, size_t len, char *err,
 	if (n < 0)
 		return pfail(p, XDS_EIO, err, errlen, "%s: %s", a->path,
 		    strerror(errno));
+	if (len > 0 && n == 0 && a->verify)
+		return pull_damaged(p, "are shorter than their recorded size",
+		    err, errlen);
 	if (len > 0 && n == 0)
 		return pfail(p, XDS_EIO, err, errlen, "%s: changed size while "
 		    "being sent (file shorter than its size)", a->path);
 	if (hashing && n > 0 && EVP_DigestUpdate(p->md, out, (size_t)n) != 1)
 		return pfail(p, XDS_EINTERNAL, err, errlen, "SHA-1 failed");
+	if (a->verify && n > 0 &&
+	    EVP_DigestUpdate(p->v256, out, (size_t)n) != 1)
+		return pfail(p, XDS_EINTERNAL, err, errlen, "SHA-256 failed");
 	p->boff += n;
 	if (p->boff < a->size)
 		return n;
-	/* the whole size sent: the file must end here */
+	/* the whole size read: the file must end here, and a verified one
+	 * must be what was recorded before its last bytes leave */
 	if (read(p->fd, &extra, 1) != 0)
-		return pfail(p, XDS_EIO, err, errlen, "%s: changed size while "
-		    "being sent (file longer than its size)", a->path);
+		return a->verify ? pull_damaged(p, "are longer than their "
+		    "recorded size", err, errlen) : pfail(p, XDS_EIO, err,
+		    errlen, "%s: changed size while being sent (file longer "
+		    "than its size)", a->path);
+	if (a->verify && pull_verified(p, err, errlen) != 0)
+		return p->status;
 	pull_close_file(p);
 	if (hashing) {
 		if (EVP_DigestFinal_ex(p->md, md, &mdlen) != 1)
@@ -767,7 +827,8 @@ mtom_pull_new(struct mtom_pull **out, const struct mtom_writer *w,
 	*out = NULL;
 	if ((p = calloc(1, sizeof *p)) == NULL ||
 	    (natt > 0 && (p->sha1 = calloc(natt, sizeof *p->sha1)) == NULL) ||
-	    (p->md = EVP_MD_CTX_new()) == NULL) {
+	    (p->md = EVP_MD_CTX_new()) == NULL ||
+	    (p->v256 = EVP_MD_CTX_new()) == NULL) {
 		str_lcpy(err, "out of memory", errlen);
 		goto fail;
 	}
@@ -877,6 +938,7 @@ mtom_pull_free(struct mtom_pull *p)
 		return;
 	pull_close_file(p);
 	EVP_MD_CTX_free(p->md);
+	EVP_MD_CTX_free(p->v256);
 	free(p->sha1);
 	free(p);
 }

@@ -35,6 +35,10 @@ struct mtom_attachment {
 					   for this answer (a transcoded or
 					   fetched instance), removed once the
 					   response is sent or abandoned */
+	int	 verify;		/* reply only: sha256 and size are
+					   those recorded for stored bytes;
+					   the writer checks the file against
+					   them as it sends it (MTOM_PULL) */
 };
 
 
@@ -158,6 +162,14 @@ int	mtom_write(const struct mtom_writer *, const struct buf *root,
  * while being sent").  With MTOM_PULL_SHA1 an attachment whose sha1 is
  * "" is hashed on the way (mtom_pull_sha1).  w, root and att must stay
  * valid until mtom_pull_free.
+ *
+ * An attachment with verify set is hashed with SHA-256 as it is read, and
+ * the read that would hand out its last byte fails instead (XDS_EIO,
+ * "PATH: stored bytes do not match their recorded SHA-256") when the
+ * hash differs from att[i].sha256 or the file from att[i].size: the body
+ * then ends short of its length and without its close delimiter, which
+ * no consumer can take for a whole message.  Such a failure is logged as
+ * an error and counted (mtom_verify_failures).
  */
 #define MTOM_PULL_SHA1	0x1
 struct mtom_pull;
@@ -178,5 +190,7 @@ size_t	mtom_pull_part(const struct mtom_pull *);
  * last byte, or when it was not hashed. */
 const char *mtom_pull_sha1(const struct mtom_pull *, size_t i);
 void	mtom_pull_free(struct mtom_pull *);
+/* Attachments with verify that did not match, in this process so far. */
+unsigned long long mtom_verify_failures(void);
 
 #endif

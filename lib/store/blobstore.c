@@ -54,11 +54,12 @@ blobstore_name_ok(const char *s)
 	return s[64] == '\0';
 }
 
-int
-blobstore_open(const char *dir, struct blobstore **out, char *err,
+static int
+store_open(const char *dir, int create, struct blobstore **out, char *err,
     size_t errlen)
 {
 	struct blobstore *bs;
+	struct stat sb;
 	int i;
 
 	*out = NULL;
@@ -72,8 +73,15 @@ blobstore_open(const char *dir, struct blobstore **out, char *err,
 		free(bs);
 		return XDS_EINVAL;
 	}
-	if ((mkdir(bs->dir, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(bs->tmpdir, 0700) != 0 && errno != EEXIST)) {
+	errno = 0;
+	if (!create && (stat(bs->dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		str_fmt(err, errlen, "%s: %s", bs->dir, errno != 0 ?
+		    strerror(errno) : "not a directory");
+		free(bs);
+		return errno == ENOENT ? XDS_ENOTFOUND : XDS_EIO;
+	}
+	if (create && ((mkdir(bs->dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(bs->tmpdir, 0700) != 0 && errno != EEXIST))) {
 		str_fmt(err, errlen, "%s: %s", bs->tmpdir, strerror(errno));
 		free(bs);
 		return XDS_EIO;
@@ -82,6 +90,20 @@ blobstore_open(const char *dir, struct blobstore **out, char *err,
 		pthread_mutex_init(&bs->locks[i], NULL);
 	*out = bs;
 	return XDS_OK;
+}
+
+int
+blobstore_open(const char *dir, struct blobstore **out, char *err,
+    size_t errlen)
+{
+	return store_open(dir, 1, out, err, errlen);
+}
+
+int
+blobstore_open_readonly(const char *dir, struct blobstore **out, char *err,
+    size_t errlen)
+{
+	return store_open(dir, 0, out, err, errlen);
 }
 
 void
@@ -570,6 +592,64 @@ blobstore_get(const struct blobstore *bs, const char *sha256, int *fd,
 	}
 	*size = sb.st_size;
 	return XDS_OK;
+}
+
+static int
+sha256_chunk(void *arg, const void *p, size_t n, char *err, size_t errlen)
+{
+	if (EVP_DigestUpdate(arg, p, n) != 1) {
+		str_fmt(err, errlen, "digest update failed");
+		return XDS_ENOMEM;
+	}
+	return XDS_OK;
+}
+
+int
+blobstore_verify(const struct blobstore *bs, const char *sha256, off_t size,
+    char *err, size_t errlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	char hex[BLOB_SHA256_HEX];
+	EVP_MD_CTX *ctx = NULL;
+	char *b = NULL;
+	off_t have;
+	int fd, rc;
+
+	if ((rc = blobstore_get(bs, sha256, &fd, &have, err, errlen)) !=
+	    XDS_OK)
+		return rc;
+	if (have != size) {
+		str_fmt(err, errlen, "holds %lld bytes, %lld recorded",
+		    (long long)have, (long long)size);
+		rc = BLOB_DAMAGED;
+		goto out;
+	}
+	rc = XDS_ENOMEM;
+	if ((b = malloc(IOBUF)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((rc = fileio_read_each(fd, b, IOBUF, sha256_chunk, ctx, err,
+	    errlen)) != XDS_OK)
+		goto out;
+	rc = XDS_EINTERNAL;
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
+		str_fmt(err, errlen, "digest final failed");
+		goto out;
+	}
+	str_hex(md, mdlen, hex);
+	rc = XDS_OK;
+	if (strcmp(hex, sha256) != 0) {
+		str_fmt(err, errlen, "bytes do not match their SHA-256");
+		rc = BLOB_DAMAGED;
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	free(b);
+	close(fd);
+	return rc;
 }
 
 int

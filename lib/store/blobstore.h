@@ -55,6 +55,10 @@ struct blob_staged {
 /* Open (creating dir, dir/tmp with mode 0700) the store at dir. */
 int	blobstore_open(const char *dir, struct blobstore **out, char *err,
 	    size_t errlen);
+/* Open an existing store for reading only (get, verify, path): nothing
+ * is created; XDS_ENOTFOUND when dir is not there. */
+int	blobstore_open_readonly(const char *dir, struct blobstore **out,
+	    char *err, size_t errlen);
 void	blobstore_close(struct blobstore *);
 const char *blobstore_dir(const struct blobstore *);
 
@@ -107,6 +111,17 @@ int	blobstore_exists(const struct blobstore *, const char *sha256);
 /* Open a blob for streaming: read-only fd and size; XDS_ENOTFOUND. */
 int	blobstore_get(const struct blobstore *, const char *sha256, int *fd,
 	    off_t *size, char *err, size_t errlen);
+/*
+ * Check a blob against the size and SHA-256 recorded for it (a
+ * document's row): XDS_OK when it holds exactly those bytes,
+ * BLOB_DAMAGED when it does not (err says whether the size or the
+ * bytes differ; not a failure of the check but its answer),
+ * XDS_ENOTFOUND when it is gone, XDS_EIO when it cannot be read.  The
+ * size is compared first, so a truncated blob costs no read.
+ */
+#define BLOB_DAMAGED	1
+int	blobstore_verify(const struct blobstore *, const char *sha256,
+	    off_t size, char *err, size_t errlen);
 /* Unlink a blob and fsync its directory; XDS_ENOTFOUND when absent. */
 int	blobstore_delete(struct blobstore *, const char *sha256, char *err,
 	    size_t errlen);
