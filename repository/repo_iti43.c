@@ -3,15 +3,18 @@
  *
  * Every DocumentRequest is answered by one DocumentResponse or one
  * RegistryError: a foreign RepositoryUniqueId is XDSUnknownRepositoryId,
- * an unknown DocumentUniqueId XDSDocumentUniqueIdError.  Status: Success
- * when all were found, PartialSuccess when some, Failure when none.
- * The documents leave as MTOM parts streamed from the blob files by
- * soap_serve (reply->att holds their paths).
+ * an unknown DocumentUniqueId XDSDocumentUniqueIdError, a registered one
+ * whose stored bytes are gone or not the size and SHA-256 recorded
+ * XDSRepositoryError.  Status: Success when all were found,
+ * PartialSuccess when some, Failure when none.  The documents leave as
+ * MTOM parts streamed from the blob files by soap_serve (reply->att
+ * holds their paths; large ones marked to be checked as they are sent).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ebrim.h"
 #include "log.h"
@@ -78,6 +81,69 @@ write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
 }
 
 /*
+ * Whether the stored bytes of d are what was recorded for them: 1 when
+ * they may be answered with (a->path set; a->verify when they are
+ * checked only as they are sent), 0 when not (the error recorded), -1
+ * out of memory.  A document up to repository.verify_first_max is read
+ * and hashed here, so that a damaged one is an error of this request
+ * and not a response cut off; a larger one costs one fstat here (a
+ * truncated blob is an error too) and its hash is checked by the MTOM
+ * writer before its last bytes leave (docs/design.md, Repository).
+ */
+static int
+check_blob(struct repository *r, struct xact *x, struct rim_errors *errs,
+    const struct repo_doc *d, struct mtom_attachment *a)
+{
+	char err[256];
+	off_t size;
+	int fd, rc;
+
+	if (blobstore_path(r->bs, d->sha256, a->path, sizeof a->path) !=
+	    XDS_OK)
+		rc = XDS_EINVAL;
+	else if (d->size <= r->verify_first_max)
+		rc = blobstore_verify(r->bs, d->sha256, d->size, err,
+		    sizeof err);
+	else if ((rc = blobstore_get(r->bs, d->sha256, &fd, &size, err,
+	    sizeof err)) == XDS_OK) {
+		close(fd);
+		if (size != d->size) {
+			str_fmt(err, sizeof err, "holds %lld bytes, %lld "
+			    "recorded", (long long)size, (long long)d->size);
+			rc = BLOB_DAMAGED;
+		}
+		a->verify = 1;
+	}
+	if (rc == XDS_OK)
+		return 1;
+	/* registered and committed, but its bytes are gone or not those
+	 * recorded: the store is damaged, which is the repository's
+	 * failure, not an unknown id */
+	if (rc == BLOB_DAMAGED) {
+		atomic_fetch_add(&r->damaged, 1);
+		log_error("repository: ITI-43: %s: stored bytes %.16s... are "
+		    "damaged: %s", d->unique_id, d->sha256, err);
+		return rim_error(errs, x, ERR_REPOSITORY, "document %.200s is "
+		    "registered here but its stored bytes are damaged",
+		    d->unique_id) == XDS_OK ? 0 : -1;
+	}
+	if (rc == XDS_ENOTFOUND || rc == XDS_EINVAL) {
+		atomic_fetch_add(&r->missing, 1);
+		log_error("repository: ITI-43: %s is registered but its "
+		    "stored bytes (%.16s...) are missing", d->unique_id,
+		    d->sha256);
+		return rim_error(errs, x, ERR_REPOSITORY, "document %.200s is "
+		    "registered here but its stored bytes are missing",
+		    d->unique_id) == XDS_OK ? 0 : -1;
+	}
+	log_error("repository: ITI-43: %s: stored bytes %.16s... cannot be "
+	    "read: %s", d->unique_id, d->sha256, err);
+	return rim_error(errs, x, ERR_REPOSITORY, "document %.200s cannot "
+	    "be read from this repository's store", d->unique_id) == XDS_OK ?
+	    0 : -1;
+}
+
+/*
  * One DocumentRequest n (the nreq-th of the message): its document
  * becomes attachment a and a DocumentResponse in docs (1), or an error
  * in errs (0).  -1: out of memory; -2: the database failed (x->reason).
@@ -126,16 +192,8 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 		return rim_error(errs, x, ERR_DOCUMENT_UNIQUEID, "document "
 		    "%.200s is not in this repository", q.uid[0] != '\0' ?
 		    q.uid : "(none)") == XDS_OK ? 0 : -1;
-	/* registered and committed, but its bytes are gone: the store is
-	 * damaged, which is the repository's failure, not an unknown id */
-	if (blobstore_path(r->bs, d.sha256, a->path, sizeof a->path) !=
-	    XDS_OK || blobstore_exists(r->bs, d.sha256) != 1) {
-		log_error("repository: ITI-43: %s is registered but its "
-		    "stored bytes (%.16s...) are missing", q.uid, d.sha256);
-		return rim_error(errs, x, ERR_REPOSITORY, "document %.200s is "
-		    "registered here but its stored bytes are missing",
-		    q.uid) == XDS_OK ? 0 : -1;
-	}
+	if ((rc = check_blob(r, x, errs, &d, a)) != 1)
+		return rc;
 	if (soap_uuid(rnd, sizeof rnd) != 0 ||
 	    str_fmt(a->cid, sizeof a->cid, "%s@xdsnode", rnd + 9) < 0)
 		return -1;
@@ -143,6 +201,7 @@ one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
 	    "application/octet-stream", sizeof a->content_type);
 	a->size = d.size;
 	str_lcpy(a->sha1, d.sha1, sizeof a->sha1);
+	str_lcpy(a->sha256, d.sha256, sizeof a->sha256);
 	return write_response(docs, &q, &d, a->cid) != 0 ? -1 : 1;
 }
 

@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "hl7dt.h"
 #include "log.h"
+#include "mtom.h"
 #include "repository.h"
 #include "repository_int.h"
 #include "str.h"
@@ -261,6 +263,7 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 	str_lcpy(r->unique_id, cf->repository_unique_id, sizeof r->unique_id);
 	str_lcpy(r->home, cf->node_home_community_id, sizeof r->home);
 	r->max_doc = (off_t)cf->repository_max_document_size;
+	r->verify_first_max = (off_t)cf->repository_verify_first_max;
 	r->interval = cf->repository_reconcile_interval;
 	if (str_fmt(path, sizeof path, "%s/documents", cf->node_state_dir) < 0) {
 		str_fmt(err, errlen, "node.state_dir too long");
@@ -332,4 +335,26 @@ const struct soap_endpoint *
 repository_endpoint(struct repository *r)
 {
 	return &r->ep;
+}
+
+int
+repository_metrics_write(void *arg, struct buf *out)
+{
+	struct repository *r = arg;
+	char line[256];
+
+	if (buf_adds(out, "# HELP xds_repository_damaged_total Stored "
+	    "documents that did not match their recorded size or SHA-256.\n"
+	    "# TYPE xds_repository_damaged_total counter\n") != XDS_OK ||
+	    str_fmt(line, sizeof line, "xds_repository_damaged_total"
+	    "{when=\"before_answer\"} %llu\nxds_repository_damaged_total"
+	    "{when=\"while_sending\"} %llu\n", atomic_load(&r->damaged),
+	    mtom_verify_failures()) < 0 || buf_adds(out, line) != XDS_OK ||
+	    buf_adds(out, "# HELP xds_repository_missing_total Registered "
+	    "documents whose stored bytes were gone.\n"
+	    "# TYPE xds_repository_missing_total counter\n") != XDS_OK ||
+	    str_fmt(line, sizeof line, "xds_repository_missing_total %llu\n",
+	    atomic_load(&r->missing)) < 0 || buf_adds(out, line) != XDS_OK)
+		return XDS_ETOOBIG;
+	return XDS_OK;
 }

@@ -49,5 +49,14 @@ void	repository_reconcile(struct repository *, size_t *ncommitted,
 unsigned long long repository_reconcile_passes(struct repository *);
 /* The endpoint to mount: "/xds/repository" and its routes. */
 const struct soap_endpoint *repository_endpoint(struct repository *);
+/*
+ * Lines for GET /metrics (metrics_add_source): stored documents found
+ * not to hold what was recorded for them, xds_repository_damaged_total
+ * (when="before_answer": ITI-43 answered XDSRepositoryError;
+ * when="while_sending": a response was cut off, counted by the MTOM
+ * writer of this process), and xds_repository_missing_total.
+ */
+struct buf;
+int	repository_metrics_write(void *repository, struct buf *out);
 
 #endif

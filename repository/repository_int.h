@@ -5,6 +5,7 @@
 #define XDS_REPOSITORY_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "actor.h"
@@ -18,6 +19,11 @@ struct repository {
 	char			 unique_id[128];
 	char			 home[512];	/* node.home_community_id */
 	off_t			 max_doc;
+	off_t			 verify_first_max;	/* checked before
+							   the answer */
+	/* for GET /metrics: documents found damaged (size or SHA-256)
+	 * or missing by ITI-43 before its answer */
+	atomic_ullong		 damaged, missing;
 	struct blobstore	*bs;
 	struct repo_db		*db;
 	struct registry_client	*rc;

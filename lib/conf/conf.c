@@ -197,6 +197,8 @@ const struct conf_opt conf_opts[] = {
 	{ "repository.unique_id", CONF_STR, S(repository_unique_id), "1.3.6.1.4.1.21367.13.71.1", 0, 0, NULL,
 	  "repositoryUniqueId of this repository (an OID)",
 	  conf_check_oid },
+	{ "repository.verify_first_max", CONF_SIZE, S(repository_verify_first_max), "64m", 0, (1LL << 42), NULL,
+	  "documents up to this size are checked against their SHA-256 before an ITI-43 answer starts, larger ones as they are sent", NULL },
 	{ "soap.max_envelope", CONF_SIZE, S(soap_max_envelope), "16m", 4096, 1073741824LL, NULL,
 	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
 };

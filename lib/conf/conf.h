@@ -49,6 +49,7 @@ struct conf {
 	long long repository_max_document_size;
 	char	repository_registry_url[CONF_STR_MAX];
 	long long repository_reconcile_interval;	/* seconds; 0: start-up only */
+	long long repository_verify_first_max;	/* bytes checked before answering */
 	/* [dicom] the DICOM bridge (dicom/bridge.h) */
 	int	dicom_enabled;
 	char	dicom_listen[CONF_STR_MAX];

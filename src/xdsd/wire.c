@@ -78,6 +78,7 @@ wire_open(const struct conf *cf, struct wire *n)
 		    sizeof err) != 0)
 			fatalx("repository: %s", err);
 		router_mount(n->rt, repository_endpoint(n->repo));
+		metrics_add_source(repository_metrics_write, n->repo);
 	}
 	if (cf->dicom_enabled && peer_open(cf, "dicom.repository_url",
 	    cf->dicom_repository_url, n->repo != NULL ?
