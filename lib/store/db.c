@@ -54,3 +54,31 @@ fail:
 	sqlite3_close(db);
 	return XDS_EIO;
 }
+
+int
+db_open_readonly(const char *path, int busy_ms, sqlite3 **out, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_ms);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (db_exec(db, path, "PRAGMA query_only=ON;"
+	    "PRAGMA trusted_schema=OFF;", err, errlen) != XDS_OK)
+		goto fail;
+	*out = db;
+	return XDS_OK;
+fail:
+	sqlite3_close(db);
+	return XDS_EIO;
+}

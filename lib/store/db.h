@@ -28,6 +28,15 @@ enum db_threads {
 int	db_open(const char *path, enum db_threads threads, int busy_ms,
 	    const char *pragmas, sqlite3 **out, char *err, size_t errlen);
 
+/*
+ * Open an existing database for reading only (a tool beside a running
+ * node: xdsctl db check): no create, no journal mode set, query_only, the
+ * same busy timeout, defensive flag and untrusted schema.  Readers of a
+ * WAL database see the last commit when their read transaction starts.
+ */
+int	db_open_readonly(const char *path, int busy_ms, sqlite3 **out,
+	    char *err, size_t errlen);
+
 /* Run sql (one or more statements): XDS_OK, or XDS_EIO with "what:
  * SQLite's message" in err. */
 int	db_exec(sqlite3 *db, const char *what, const char *sql, char *err,

@@ -64,6 +64,8 @@ usage(void)
 	    "                           community through the gateway, into dicom.pacs\n"
 	    "  directory list           the other communities of the community directory\n"
 	    "  directory lookup URA|HCID  one community, every field\n"
+	    "  db check                 the stored documents against their recorded\n"
+	    "                           size and SHA-256, and orphan files\n"
 	    "  timeline --patient BSN [--since YYYY-MM-DD]\n"
 	    "                           the patient's documents and studies in every\n"
 	    "                           community, newest first (initiating gateway)\n");
@@ -275,6 +277,8 @@ main(int argc, char **argv)
 		rc = ctl_image(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "directory") == 0)
 		rc = ctl_directory(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "db") == 0)
+		rc = ctl_db(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else {

@@ -30,6 +30,8 @@ int	ctl_image(struct ctl *, int argc, char **argv);
 
 /* xdsctl_dir.c: directory list | lookup URA|HCID */
 int	ctl_directory(struct ctl *, int argc, char **argv);
+/* xdsctl_db.c: db check */
+int	ctl_db(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
 int	ctl_timeline(struct ctl *, int argc, char **argv);
 
