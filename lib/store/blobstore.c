@@ -27,6 +27,8 @@
 
 #define NLOCKS		64
 #define IOBUF		(256 * 1024)
+#define VERIFYBUF	(64 * 1024)	/* below malloc's mmap threshold: no
+					   fresh pages to fault in per check */
 
 struct blobstore {
 	char		 dir[BLOB_PATH_MAX - 100];
@@ -626,12 +628,15 @@ blobstore_verify(const struct blobstore *bs, const char *sha256, off_t size,
 		goto out;
 	}
 	rc = XDS_ENOMEM;
-	if ((b = malloc(IOBUF)) == NULL || (ctx = EVP_MD_CTX_new()) == NULL ||
+	/* read(2), not mmap: a blob truncated meanwhile must be an error,
+	 * not a SIGBUS */
+	if ((b = malloc(VERIFYBUF)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((rc = fileio_read_each(fd, b, IOBUF, sha256_chunk, ctx, err,
+	if ((rc = fileio_read_each(fd, b, VERIFYBUF, sha256_chunk, ctx, err,
 	    errlen)) != XDS_OK)
 		goto out;
 	rc = XDS_EINTERNAL;
