@@ -54,6 +54,9 @@ struct serve {
 	struct mtom_attachment *att;	/* request attachments (spooled) */
 	size_t		 natt;
 	struct soap_reply reply;
+	size_t		 mem_bytes;	/* largest envelope held (request or
+					   answer): the heap to give back */
+	int		 large;		/* counted in large_inflight */
 };
 
 /* MTOM request: read the multipart body, envelope into s->in, other parts

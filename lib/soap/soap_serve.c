@@ -10,8 +10,12 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include "log.h"
@@ -28,6 +32,7 @@
 #define DEF_MAX_RESPONSE	(64UL * 1024 * 1024)
 #define ENVELOPE_OVERHEAD	4096	/* our header around a reply body */
 #define FAULT_MAX		(16 * 1024)
+#define SOAP_TRIM_AFTER		((size_t)1024 * 1024)
 #define CT_SOAP12_FULL		CT_SOAP12 "; charset=UTF-8"
 
 const struct soap_route *
@@ -219,6 +224,37 @@ call_handler(struct serve *s)
 	return 0;
 }
 
+/*
+ * After a large envelope (its bytes, its DOM of several times that, the
+ * handler's objects) the freed heap stays with the process: glibc keeps
+ * it in the arena for the next request, and there are several arenas.
+ * Handing the free pages back costs a walk of the arenas under their
+ * locks and the page faults of the next large request, so it is done by
+ * the last of the requests that held SOAP_TRIM_AFTER bytes or more to
+ * end, once its answer has left: a burst of large requests reuses the
+ * heap, and the node gives it back when the burst is over.
+ */
+static atomic_uint large_inflight;
+
+static void
+large_begin(struct serve *s)
+{
+	if (s->mem_bytes >= SOAP_TRIM_AFTER && !s->large) {
+		s->large = 1;
+		atomic_fetch_add(&large_inflight, 1);
+	}
+}
+
+static void
+large_end(struct serve *s)
+{
+	if (s->large && atomic_fetch_sub(&large_inflight, 1) == 1) {
+#if defined(__GLIBC__)
+		(void)malloc_trim(0);
+#endif
+	}
+}
+
 static int
 send_buf(struct serve *s, int status, const char *ct, const struct buf *b)
 {
@@ -249,6 +285,9 @@ send_reply(struct serve *s)
 		return send_fault(s);
 	}
 	buf_free(&s->reply.body);	/* the envelope holds a copy */
+	if (out.b_len > s->mem_bytes)
+		s->mem_bytes = out.b_len;
+	large_begin(s);
 	if (s->pack == PACK_MTOM)
 		rc = soap_mtom_send(s, &out);
 	else {
@@ -333,6 +372,8 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 	if (classify(&s, content_type) != 0)
 		goto fault;
 	r = s.pack == PACK_MTOM ? soap_mtom_read(&s) : read_simple(&s);
+	s.mem_bytes = s.in.b_cap > s.root_bytes ? s.in.b_cap : s.root_bytes;
+	large_begin(&s);
 	if (r != 0) {
 		if (s.eio) {
 			xact_fail(x, XACT_FAULT, "error reading the request");
@@ -362,5 +403,6 @@ fault:
 	rc = send_fault(&s);
 done:
 	serve_free(&s);
+	large_end(&s);
 	return rc;
 }

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
@@ -253,6 +256,25 @@ signals_set(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * glibc's malloc set for a server whose requests may be large: blocks of
+ * 1 MiB and more are mapped and go back when freed (a fixed mmap
+ * threshold, which also keeps the trim threshold from growing to 64 MiB
+ * per arena), and the workers share at most XDSD_ARENAS arenas instead of
+ * up to eight per core, each keeping what its largest request left.
+ * soap_serve hands the rest back after a large request (malloc_trim).
+ */
+#define XDSD_ARENAS	4
+static void
+memory_policy(void)
+{
+#if defined(__GLIBC__)
+	(void)mallopt(M_ARENA_MAX, XDSD_ARENAS);
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,6 +286,7 @@ main(int argc, char **argv)
 	char err[512], host[256];
 	int port, rc;
 
+	memory_policy();
 	args_parse(argc, argv, &a);
 	rc = config_read(&a, &conf, &tls);
 	free(a.overrides);
