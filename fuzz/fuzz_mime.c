@@ -121,7 +121,7 @@ spool_remove(void)
 static void
 mtom(const char *ctype, const uint8_t *d, size_t n)
 {
-	struct mtom_limits lim = { 4096, 4096, 8, 512 };
+	struct mtom_limits lim = { 4096, 4096, 8, 512, 0, NULL };
 	struct mtom_reader *r;
 	struct mtom_message m;
 	char err[256];

@@ -437,7 +437,7 @@ test_mtom_basic(void)
 static void
 test_mtom_errors(void)
 {
-	struct mtom_limits lim = { 10, 5, 3, 0 };
+	struct mtom_limits lim = { 10, 5, 3, 0, 0, NULL };
 	struct mtom_message m;
 	char err[256];
 	static const char two[] = "--b\r\n\r\n<root/>\r\n--b\r\nContent-ID: "

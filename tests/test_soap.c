@@ -597,7 +597,7 @@ test_too_large(void)
 {
 	struct mem_io m;
 	struct result r;
-	struct soap_limits lim = { 100, 0, NULL, 0 };
+	struct soap_limits lim = { 100, 0, NULL, 0, 0 };
 	const char *in = ENV(ACTION(ACT_ITI42) MSGID, SOR);
 
 	memset(&m, 0, sizeof m);
@@ -896,7 +896,7 @@ static void
 run_mtom(const char *ct, const char *in, size_t len, struct mem_io *m,
     struct result *r)
 {
-	struct soap_limits lim = { 0, 0, spool, 0 };
+	struct soap_limits lim = { 0, 0, spool, 0, 0 };
 
 	memset(m, 0, sizeof *m);
 	m->chunk = 100;
@@ -926,7 +926,7 @@ test_mtom(void)
 	xact_begin(&r.x, NULL, "/test", "", "");
 	r.rc = soap_serve(&ep, MTOM_CT "; action=\"" ACT_ITI41 "\"",
 	    &(struct soap_io){ mem_read, mem_begin, mem_write, mem_end, &m },
-	    &(struct soap_limits){ 0, 0, spool, 0 }, &r.x);
+	    &(struct soap_limits){ 0, 0, spool, 0, 0 }, &r.x);
 	CU_ASSERT_EQUAL(r.rc, XDS_OK);
 	CU_ASSERT_EQUAL(m.status, 200);
 	CU_ASSERT_EQUAL(m.clen, (long long)m.out.b_len);
@@ -1522,7 +1522,7 @@ static void
 run_inline(struct buf *b, size_t chunk, size_t max_env, long long max_att,
     struct result *r)
 {
-	struct soap_limits lim = { max_env, max_att, spool, 0 };
+	struct soap_limits lim = { max_env, max_att, spool, 0, 0 };
 	struct mem_io m;
 
 	memset(&m, 0, sizeof m);

@@ -201,6 +201,8 @@ const struct conf_opt conf_opts[] = {
 	  "documents up to this size are checked against their SHA-256 before an ITI-43 answer starts, larger ones as they are sent", NULL },
 	{ "soap.max_envelope", CONF_SIZE, S(soap_max_envelope), "16m", 4096, 1073741824LL, NULL,
 	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
+	{ "soap.max_request_bytes", CONF_SIZE, S(soap_max_request_bytes), "0", 0, (1LL << 42), NULL,
+	  "all documents of one request together (MIME parts, referenced or not, and inline base64, decoded); 413 past it, nothing stored; 0: repository.max_document_size", NULL },
 };
 const size_t conf_nopts = sizeof conf_opts / sizeof conf_opts[0];
 

@@ -39,6 +39,7 @@ struct conf {
 	long long http_max_requests_per_conn;
 	/* [soap] */
 	long long soap_max_envelope;
+	long long soap_max_request_bytes;	/* 0: derived */
 	/* [registry] */
 	int	registry_enabled;
 	char	registry_patient_ids[16];	/* bsn | feed */

@@ -52,6 +52,7 @@ struct mtom_reader {
 	struct spool	*sp;		/* the current attachment's file */
 	int		 base64;
 	struct b64dec	 b64;
+	off_t		 total;		/* lim.total when the caller gave none */
 	int		 status;
 	char		 err[256];
 };
@@ -135,6 +136,14 @@ sink(struct mtom_reader *r, const unsigned char *d, size_t n)
 		return 0;
 	if ((rc = spool_write(r->sp, d, n, e, sizeof e)) != 0)
 		return spool_fail(r, rc, e);
+	/* after the part's own limit, whose text names it */
+	if (r->lim.max_total > 0 && (off_t)n > r->lim.max_total -
+	    *r->lim.total) {
+		str_fmt(e, sizeof e, "documents larger than %lld bytes in "
+		    "total", (long long)r->lim.max_total);
+		return rfail(r, XDS_ETOOBIG, e);
+	}
+	*r->lim.total += (off_t)n;
 	return 0;
 }
 
@@ -295,6 +304,8 @@ mtom_reader_new(struct mtom_reader **out, const char *content_type,
 		r->lim.max_envelope = MTOM_DEFAULT_MAX_ENVELOPE;
 	if (r->lim.max_part <= 0)
 		r->lim.max_part = MTOM_DEFAULT_MAX_PART;
+	if (r->lim.total == NULL)
+		r->lim.total = &r->total;
 	buf_init(&r->root, r->lim.max_envelope);
 	if ((rc = mime_content_type_parse(content_type, &r->ct, err,
 	    errlen)) != 0)

@@ -58,6 +58,12 @@ struct mtom_limits {
 	off_t	max_part;		/* one attachment, after decoding */
 	size_t	max_parts;		/* parts, root included */
 	size_t	max_header_bytes;	/* one part's header block */
+	off_t	max_total;		/* every part but the root together,
+					   decoded (0: no bound but the
+					   others); 413 past it */
+	off_t	*total;			/* or NULL: their count, shared with
+					   a caller that adds documents of its
+					   own (inline in the root) */
 };
 
 /* A received MTOM message.  Owned by the caller: mtom_message_free(). */

@@ -181,6 +181,9 @@ struct soap_limits {
 	long long	 max_attachment;/* per MTOM part (0: 1 GiB) */
 	const char	*spool_dir;	/* for MTOM parts (NULL: /tmp) */
 	size_t		 max_response;	/* reply body from the handler (0: 64 MiB) */
+	long long	 max_request;	/* the documents of a request together
+					   (MTOM parts and inline, decoded),
+					   413 past it (0: max_attachment) */
 };
 
 /*

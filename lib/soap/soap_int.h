@@ -24,6 +24,7 @@ struct soap_inline {
 	char		 tag[17];	/* random, in the synthetic cids */
 	unsigned	 n;		/* elements diverted so far */
 	int		 status;	/* our failure: an enum xds_status */
+	int		 over_total;	/* it was lim.max_request */
 	char		 err[256];
 	struct mtom_attachment *att;	/* finished documents */
 	size_t		 natt;
@@ -56,6 +57,9 @@ struct serve {
 	struct soap_reply reply;
 	size_t		 mem_bytes;	/* largest envelope held (request or
 					   answer): the heap to give back */
+	off_t		 doc_bytes;	/* documents of the request so far
+					   (parts and inline, decoded):
+					   lim.max_request bounds them */
 	int		 large;		/* counted in large_inflight */
 };
 
@@ -64,6 +68,14 @@ struct serve {
  * parsed while it arrives instead (s->pushed), the inline documents
  * becoming attachments too.  0, or -1 with s->f set (or s->eio). */
 int	soap_mtom_read(struct serve *s);
+/* The push parser of soap_mtom_read, for a simple SOAP body read as it
+ * arrives (read_simple): feed it (0, or a status with s->xml_status or
+ * s->inl.status set), make the fault of a failed feed, finish (0 with
+ * s->pushed, or -1 with s->f set).  The body is never held whole; on an
+ * inline_base64 endpoint its documents are spooled as in MTOM. */
+int	soap_push_feed(struct serve *s, const void *data, size_t len);
+int	soap_push_fault(struct serve *s);
+int	soap_push_done(struct serve *s);
 /* After the envelope is parsed: resolve xop:Include references. */
 int	soap_mtom_resolve(struct serve *s);
 /* Send env (the response envelope) and s->reply.att as multipart/related. */

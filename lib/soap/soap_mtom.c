@@ -64,7 +64,10 @@ inl_fail(struct serve *s, int spool_rc, char *err, size_t errlen)
 	struct soap_inline *in = &s->inl;
 
 	in->status = spool_rc < 0 ? spool_rc : XDS_EIO;
-	if (in->status == XDS_ETOOBIG)
+	if (in->over_total)
+		str_fmt(in->err, sizeof in->err, "documents larger than %lld "
+		    "bytes in total", s->lim.max_request);
+	else if (in->status == XDS_ETOOBIG)
 		str_fmt(in->err, sizeof in->err, "inline document %.100s "
 		    "larger than %lld bytes", in->id, s->lim.max_attachment);
 	else
@@ -78,8 +81,18 @@ static int
 inl_out(void *arg, const unsigned char *p, size_t n)
 {
 	struct serve *s = arg;
+	int rc;
 
-	return spool_write(s->inl.sp, p, n, s->inl.err, sizeof s->inl.err);
+	/* the document's own limit first: its fault names it */
+	if ((rc = spool_write(s->inl.sp, p, n, s->inl.err,
+	    sizeof s->inl.err)) != XDS_OK)
+		return rc;
+	if ((long long)n > s->lim.max_request - (long long)s->doc_bytes) {
+		s->inl.over_total = 1;
+		return XDS_ETOOBIG;
+	}
+	s->doc_bytes += (off_t)n;
+	return XDS_OK;
 }
 
 /* Invalid base64: drop what was decoded, ignore the rest of the text. */
@@ -194,7 +207,8 @@ inl_end(void *arg, xmlNode *el, char *out, size_t outsz, char *err,
 	return XML_DIVERT_INCLUDE;
 }
 
-/* Root part bytes into the push parser (mtom_root_fn). */
+/* Root part bytes into the push parser (mtom_root_fn), or the body of
+ * a simple SOAP request (soap_push_feed). */
 static int
 root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 {
@@ -224,20 +238,31 @@ fail:
 	return rc;
 }
 
+int
+soap_push_feed(struct serve *s, const void *data, size_t len)
+{
+	char err[256];
+
+	return root_sink(s, data, len, err, sizeof err);
+}
+
 /* The fault for a failure of the push parser or of an inline document
  * (whose status the parser passed on). */
-static int
-push_fault(struct serve *s)
+int
+soap_push_fault(struct serve *s)
 {
 	int st = s->inl.status != 0 ? s->inl.status : s->xml_status;
+	const char *what = s->pack == PACK_MTOM ? "MTOM request too large: " :
+	    "";
 
 	if (st == XDS_ETOOBIG && s->inl.status != 0)
-		soap_fault_from_status(&s->f, st, "MTOM request too large: %s",
-		    s->inl.err);
+		soap_fault_from_status(&s->f, st, "%s%s", what, s->inl.err);
 	else if (st == XDS_ETOOBIG)
-		soap_fault_from_status(&s->f, st, "MTOM request too large: "
-		    "SOAP envelope larger than %zu bytes (inline documents "
-		    "not counted)", s->lim.max_envelope);
+		soap_fault_from_status(&s->f, st, "%sSOAP envelope larger "
+		    "than %zu bytes%s", what, s->lim.max_envelope,
+		    s->ep->inline_base64 != NULL &&
+		    s->ep->inline_base64[0].name != NULL ?
+		    " (inline documents not counted)" : "");
 	else if (st == XDS_EFORMAT)	/* the same texts as soap_env_parse */
 		soap_fault_from_status(&s->f, st, "%s", s->xml_err);
 	else
@@ -248,8 +273,8 @@ push_fault(struct serve *s)
 
 /* After the body: finish the parse, check that no part of the client
  * took a synthetic Content-ID, append the inline documents to s->att. */
-static int
-push_done(struct serve *s)
+int
+soap_push_done(struct serve *s)
 {
 	struct mtom_attachment *a;
 	char href[300];
@@ -257,14 +282,15 @@ push_done(struct serve *s)
 	int rc;
 
 	if (s->push == NULL || s->root_bytes == 0) {
-		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-		    "MTOM root part is empty");
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL, "%s",
+		    s->pack == PACK_MTOM ? "MTOM root part is empty" :
+		    "empty request body");
 		return -1;
 	}
 	if ((rc = xml_push_finish(s->push, &s->pushed, s->xml_err,
 	    sizeof s->xml_err)) != XDS_OK) {
 		s->xml_status = rc;
-		return push_fault(s);
+		return soap_push_fault(s);
 	}
 	for (i = 0; i < s->inl.natt; i++) {
 		str_fmt(href, sizeof href, "cid:%s", s->inl.att[i].cid);
@@ -304,6 +330,8 @@ soap_mtom_read(struct serve *s)
 	memset(&ml, 0, sizeof ml);
 	ml.max_envelope = s->lim.max_envelope;
 	ml.max_part = (off_t)s->lim.max_attachment;
+	ml.max_total = (off_t)s->lim.max_request;
+	ml.total = &s->doc_bytes;
 	streamed = s->ep->inline_base64 != NULL &&
 	    s->ep->inline_base64[0].name != NULL;
 	if (streamed) {
@@ -317,7 +345,7 @@ soap_mtom_read(struct serve *s)
 	rc = mtom_read_sink(s->content_type, mtom_rd, s, s->lim.spool_dir,
 	    &ml, streamed ? root_sink : NULL, s, &msg, err, sizeof err);
 	if (rc != XDS_OK && (s->xml_status != 0 || s->inl.status != 0))
-		return push_fault(s);
+		return soap_push_fault(s);
 	if (rc != XDS_OK) {
 		if (s->io_status == XDS_ETOOBIG)
 			soap_fault_from_status(&s->f, s->io_status,
@@ -353,7 +381,7 @@ soap_mtom_read(struct serve *s)
 	}
 	mtom_message_free(&msg);
 	if (streamed)
-		return push_done(s);
+		return soap_push_done(s);
 	if (s->in.b_len == 0) {
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "MTOM root part is empty");

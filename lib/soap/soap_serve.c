@@ -100,13 +100,18 @@ classify(struct serve *s, const char *ct)
 	return -1;
 }
 
-/* Simple SOAP: the whole body is the envelope, capped at max_envelope. */
+/*
+ * Simple SOAP: the whole body is the envelope, capped at max_envelope,
+ * parsed as it arrives (never held whole: the envelope's bytes would
+ * double its peak); inline documents count against max_request.
+ */
 static int
 read_simple(struct serve *s)
 {
 	char chunk[16384];
+	long long total = 0;
 	ssize_t n;
-	int rc;
+	int failed = 0;
 
 	for (;;) {
 		n = s->io->read(s->io->ctx, chunk, sizeof chunk);
@@ -118,20 +123,23 @@ read_simple(struct serve *s)
 			s->eio = 1;
 			return -1;
 		}
-		if ((rc = buf_add(&s->in, chunk, (size_t)n)) == XDS_ETOOBIG)
-			goto toobig;
-		if (rc != XDS_OK) {
-			soap_fault_from_status(&s->f, rc,
-			    "out of memory reading the request");
+		/* the envelope, and the base64 of inline documents (which
+		 * are counted decoded) with room for its line breaks */
+		if ((total += n) > (long long)s->lim.max_envelope +
+		    2 * s->lim.max_request) {
+			soap_fault_from_status(&s->f, XDS_ETOOBIG, "SOAP request "
+			    "larger than %lld bytes", (long long)
+			    s->lim.max_envelope + 2 * s->lim.max_request);
 			return -1;
 		}
+		/* after a failure the rest is read, not parsed: the client
+		 * gets its fault, not a reset while it still sends */
+		if (!failed && soap_push_feed(s, chunk, (size_t)n) != 0)
+			failed = 1;
 	}
-	if (s->in.b_len == 0) {
-		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
-		    "empty request body");
-		return -1;
-	}
-	return 0;
+	if (failed)
+		return soap_push_fault(s);
+	return soap_push_done(s);
 toobig:
 	soap_fault_from_status(&s->f, XDS_ETOOBIG,
 	    "SOAP envelope larger than %zu bytes", s->lim.max_envelope);
@@ -366,6 +374,8 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 		s.lim.spool_dir = "/tmp";
 	if (s.lim.max_response == 0)
 		s.lim.max_response = DEF_MAX_RESPONSE;
+	if (s.lim.max_request <= 0)
+		s.lim.max_request = s.lim.max_attachment;
 	buf_init(&s.in, s.lim.max_envelope);
 	buf_init(&s.reply.body, s.lim.max_response);
 

@@ -257,6 +257,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 	 * before anything is stored.  (A limit field in struct
 	 * soap_endpoint would break its positional initialisers.) */
 	lim.max_attachment = rt->conf->repository_max_document_size;
+	lim.max_request = rt->conf->soap_max_request_bytes;
 	/* Endpoints that only take simple SOAP never need more than the
 	 * envelope; MTOM endpoints bound each part in the MIME layer. */
 	if (!endpoint_takes_mtom(ep))
