@@ -265,9 +265,12 @@ soap_push_fault(struct serve *s)
 		    " (inline documents not counted)" : "");
 	else if (st == XDS_EFORMAT)	/* the same texts as soap_env_parse */
 		soap_fault_from_status(&s->f, st, "%s", s->xml_err);
-	else
+	else if (s->pack == PACK_MTOM)
 		soap_fault_from_status(&s->f, st,
 		    "MTOM request could not be stored");
+	else
+		soap_fault_from_status(&s->f, st, "SOAP request could not be "
+		    "read: %s", s->inl.status != 0 ? s->inl.err : s->xml_err);
 	return -1;
 }
 
