@@ -474,6 +474,28 @@ test_mtom_errors(void)
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", two,
 	    sizeof two - 1, 0, &lim, &m, err, sizeof err), XDS_ETOOBIG);
 	CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
+	/* The parts together over max_total (the root not counted): 413,
+	 * nothing left; under it, the shared count holds their bytes. */
+	{
+		static const char three[] = "--b\r\n\r\n<root-part/>\r\n"
+		    "--b\r\nContent-ID: <a>\r\n\r\n0123456789\r\n--b\r\n"
+		    "Content-ID: <c>\r\n\r\n0123456789\r\n--b--";
+		struct mtom_limits tl = { 0, 0, 0, 0, 19, NULL };
+		off_t total = 0;
+
+		CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b",
+		    three, sizeof three - 1, 0, &tl, &m, err, sizeof err),
+		    XDS_ETOOBIG);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "19 bytes in total"));
+		CU_ASSERT_EQUAL(testutil_count_files(spool, 0), 0);
+		tl.max_total = 20;
+		tl.total = &total;
+		CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b",
+		    three, sizeof three - 1, 0, &tl, &m, err, sizeof err),
+		    XDS_OK);
+		CU_ASSERT_EQUAL(total, 20);
+		mtom_message_free(&m);
+	}
 	/* Duplicate Content-ID; bad base64; quoted-printable; truncated. */
 	CU_ASSERT_EQUAL(mtom_run("multipart/related; boundary=b", "--b\n\nr\n"
 	    "--b\nContent-ID: <a>\n\nx\n--b\nContent-ID: <a>\n\ny\n--b--", SZ,
