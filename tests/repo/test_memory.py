@@ -103,7 +103,7 @@ def main():
               len(res) == 16 and all(s == 200 for s, _ in res), sorted(set(res)))
         back = xdstest.wait_until(lambda: kb(n, "VmRSS") <= base + 16 * 1024, 20)
         check("resident memory back near idle (%d KiB before, %d KiB peak, %d KiB after)"
-              % (base, peak, kb(n, "VmRSS")), back is True and peak > base + 64 * 1024, kb(n, "VmRSS"))
+              % (base, peak, kb(n, "VmRSS")), back is True and peak > base + 24 * 1024, kb(n, "VmRSS"))
 
         # the documents of one request together
         n.close()
