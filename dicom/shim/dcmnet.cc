@@ -1,8 +1,19 @@
 // dcmnet.cc: the C-STORE / C-ECHO SCP of the DICOM bridge.
 //
 // Our own accept loop (DCMTK 3.6.7's DcmSCPPool can only bind every
-// interface) hands each connection to DCMTK through dcmExternalSocketHandle;
-// a DcmThreadSCP subclass then runs the association in its own thread.
+// interface, and reads each A-ASSOCIATE-RQ on its listening thread) never
+// waits on a peer: it admits or refuses a connection by its address and
+// the limits, before a byte is read, and hands an admitted one to a thread
+// of its own.  That thread gives the socket to DCMTK through
+// dcmExternalSocketHandle, reads the A-ASSOCIATE-RQ (after the TLS
+// handshake) within the ACSE timeout, and runs the association in a
+// DcmThreadSCP subclass.  dcmExternalSocketHandle is one process-wide
+// value that DUL reads when it takes the socket: the handoff lock below
+// serialises that moment only (set, DUL reads it, our transport layer's
+// createConnection clears it), never a read from the peer.  Several
+// threads may wait in ASC_receiveAssociation on one T_ASC_Network: DUL
+// reads the network key only (docs/design.md, "The DICOM listener").
+//
 // TCP_NODELAY is set on every accepted socket by us, whatever the
 // environment says: with Nagle on, each C-STORE response waits 40 ms for
 // the peer's delayed ACK ("44 ms per instance", docs/benchmarks.md).  A peer that
@@ -13,13 +24,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,7 +42,10 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmnet/assoc.h"
@@ -37,28 +54,66 @@
 #include "dcmtk/dcmnet/diutil.h"
 #include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/dcmnet/scpthrd.h"
+#include "dcmtk/dcmtls/tlslayer.h"
 #include "dcmtk/oflog/oflog.h"
 
 #include "dcmshim.h"
 #include "dcmshim_int.h"
+
+// Refused connections whose A-ASSOCIATE-RJ is still on its way: kept open
+// (and read from, to discard) so that closing with unread input does not
+// reset the connection before the peer has read the RJ.
+#define LINGER_MAX	64	// more are closed at once
+#define LINGER_MS	2000	// at most this long each
 
 struct dcmshim_scp {
 	std::string		 ae, tmp_dir;
 	int			 lfd = -1;
 	int			 port = 0;
 	int			 max_assoc = 1;
+	int			 max_peer = 1;
 	int			 acse_timeout = 30;
+	int			 io_timeout = 30;
 	dcmshim_store_fn	 on_store = nullptr;
 	void			*arg = nullptr;
+	dcmshim_admit_fn	 admit = nullptr;
+	dcmshim_refused_fn	 on_refused = nullptr;
+	void			*access_arg = nullptr;
+	DcmTLSTransportLayer	*tls = nullptr;		// null: plain TCP
+	T_ASC_Network		*net = nullptr;		// during run()
 	std::atomic<bool>	 stop{false};
-	std::atomic<unsigned long> seq{0};
 	std::mutex		 mu;
 	std::condition_variable	 cv;
 	int			 active = 0;		// under mu
+	std::map<std::string, int> per_peer;		// under mu
 	DcmSharedSCPConfig	 shared;
 };
 
 namespace {
+
+// The handoff of an accepted socket to DUL (see the top of the file).
+std::mutex handoff_mu;
+thread_local bool handoff_held;		// this thread holds handoff_mu
+thread_local bool handoff_taken;	// DUL took the socket
+
+void
+handoff_begin(int fd)
+{
+	handoff_mu.lock();
+	handoff_held = true;
+	handoff_taken = false;
+	dcmExternalSocketHandle.set(fd);
+}
+
+void
+handoff_end()
+{
+	if (!handoff_held)
+		return;
+	dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+	handoff_held = false;
+	handoff_mu.unlock();
+}
 
 class BridgeSCP : public DcmThreadSCP {
 public:
@@ -203,16 +258,32 @@ private:
 	DcmNativeSocketType fd_;
 };
 
-class QuickAckLayer : public DcmTransportLayer {
+// The transport layer of the SCP's network.  DUL calls createConnection
+// right after it read dcmExternalSocketHandle: the handoff ends here,
+// before the TLS handshake or any PDU is read.
+class HandoffLayer : public DcmTransportLayer {
 public:
+	explicit HandoffLayer(DcmTLSTransportLayer *tls) : tls_(tls) {}
+
 	DcmTransportConnection *
 	createConnection(DcmNativeSocketType fd, OFBool secure) override
 	{
-		if (secure)
+		handoff_taken = true;
+		handoff_end();
+		if (secure != (tls_ != nullptr))
 			return nullptr;
-		// nothrow: DCMTK takes null for "no connection", not a throw
-		return new (std::nothrow) QuickAckConnection(fd);
+		// DCMTK takes null for "no connection", not a throw
+		try {
+			if (tls_ != nullptr)
+				return tls_->createConnection(fd, secure);
+			return new QuickAckConnection(fd);
+		} catch (...) {
+			return nullptr;
+		}
 	}
+
+private:
+	DcmTLSTransportLayer *tls_;
 };
 
 void
@@ -316,37 +387,52 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 
 // One association in its own thread; the SCP object lives as long.
 // noexcept: nothing thrown may leave a thread (std::terminate anyway).
-void
-serve(dcmshim_scp *s, T_ASC_Association *assoc) noexcept
+const char *const refusal_names[DCMSHIM_REFUSED_N] = {
+	"address", "limit", "peer_limit", "calling_ae", "called_ae", "tls",
+	"timeout", "protocol"
+};
+
+// An AE title without its space padding.
+std::string
+trim_ae(const char *ae)
 {
-	try {
-		BridgeSCP scp(s);
+	std::string t(ae);
 
-		if (scp.setSharedConfig(s->shared).good())
-			scp.run(assoc);	// negotiates, serves, drops assoc
-		else {
-			ASC_dropAssociation(assoc);
-			ASC_destroyAssociation(&assoc);
-		}
-	} catch (...) {
-		char err[64];
-
-		(void)dcmshim_exception(err, sizeof err, "unexpected exception");
-		DCMNET_ERROR("DICOM association thread: " << err);
-	}
-	std::lock_guard<std::mutex> g(s->mu);
-	s->active--;
-	s->cv.notify_all();
+	while (!t.empty() && t.back() == ' ')
+		t.pop_back();
+	while (!t.empty() && t.front() == ' ')
+		t.erase(0, 1);
+	return t;
 }
 
-// Until the last association thread has ended.  noexcept: a mutex that
-// cannot be locked ends the process rather than throw into C.
-void
-wait_idle(dcmshim_scp *s) noexcept
+// The peer's numeric address; an IPv4-mapped IPv6 address as IPv4.
+std::string
+peer_text(const struct sockaddr_storage *ss)
 {
-	std::unique_lock<std::mutex> g(s->mu);
+	char b[INET6_ADDRSTRLEN] = "?";
 
-	s->cv.wait(g, [s] { return s->active == 0; });
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    b, sizeof b);
+	else if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], b, sizeof b);
+		else
+			inet_ntop(AF_INET6, a, b, sizeof b);
+	}
+	return b;
+}
+
+void
+refused(dcmshim_scp *s, enum dcmshim_refusal why, const std::string &addr,
+    const char *calling, const char *called, const char *detail)
+{
+	if (s->on_refused != nullptr)
+		s->on_refused(s->access_arg, why, addr.c_str(), calling, called,
+		    detail);
 }
 
 // A-ASSOCIATE-RJ with these result, source and reason (PS3.8 9.3.4),
@@ -365,80 +451,290 @@ reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
 	ASC_destroyAssociation(&assoc);
 }
 
-// Permanent, service user, called AE title not recognised: an
-// association addressed to another AE.
 void
-reject_called_ae(T_ASC_Association *assoc)
+drop(T_ASC_Association *assoc)
 {
-	reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
-	    ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
+	if (assoc == nullptr)
+		return;
+	ASC_dropAssociation(assoc);
+	ASC_destroyAssociation(&assoc);
 }
 
-// The called AE title of a request without its space padding equals ours.
+// An A-ASSOCIATE-RJ PDU (PS3.8 9.3.4) written to a connection at accept,
+// without reading its request: a requestor reads it as the answer to the
+// A-ASSOCIATE-RQ it sent.  The socket's send buffer is empty, so the ten
+// bytes never wait; then our side is shut.
+void
+send_rj(int fd, unsigned char result, unsigned char source,
+    unsigned char reason)
+{
+	const unsigned char pdu[10] = {
+		0x03, 0, 0, 0, 0, 4, 0, result, source, reason
+	};
+
+	(void)send(fd, pdu, sizeof pdu, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)shutdown(fd, SHUT_WR);
+}
+
+struct lingering {
+	int					 fd;
+	std::chrono::steady_clock::time_point	 until;
+};
+
+void
+linger_add(std::vector<lingering> &v, int fd)
+{
+	if (v.size() >= LINGER_MAX) {
+		close(fd);
+		return;
+	}
+	v.push_back({ fd, std::chrono::steady_clock::now() +
+	    std::chrono::milliseconds(LINGER_MS) });
+}
+
+// The refused connections after a poll whose entries from 1 on are v's:
+// what they sent is discarded; those closed by the peer, failed or past
+// their time are closed.  Never blocks.
+void
+linger_service(std::vector<lingering> &v, const std::vector<pollfd> &pf)
+{
+	auto now = std::chrono::steady_clock::now();
+	char junk[4096];
+	size_t i;
+
+	for (i = v.size(); i-- > 0; ) {
+		bool done = now >= v[i].until;
+		int k;
+
+		if (!done && i + 1 < pf.size() && (pf[i + 1].revents &
+		    (POLLIN | POLLHUP | POLLERR)) != 0) {
+			for (k = 0; k < 16; k++) {
+				ssize_t n = recv(v[i].fd, junk, sizeof junk,
+				    MSG_DONTWAIT);
+
+				if (n > 0)
+					continue;
+				done = n == 0 || (errno != EAGAIN &&
+				    errno != EWOULDBLOCK && errno != EINTR);
+				break;
+			}
+		}
+		if (done) {
+			close(v[i].fd);
+			v.erase(v.begin() + (long)i);
+		}
+	}
+}
+
+// A new connection by its address and the limits, before a byte is read
+// from it: counted and true, or false with the reason.
 bool
-called_ae_ok(const T_ASC_Association *assoc, const std::string &ae)
+admit_conn(dcmshim_scp *s, const std::string &addr, enum dcmshim_refusal *why)
 {
-	std::string called(assoc->params->DULparams.calledAPTitle);
+	int n;
 
-	while (!called.empty() && called.back() == ' ')
-		called.pop_back();
-	while (!called.empty() && called.front() == ' ')
-		called.erase(0, 1);
-	return called == ae;
+	if (s->admit != nullptr && !s->admit(s->access_arg, addr.c_str(),
+	    nullptr)) {
+		*why = DCMSHIM_REFUSED_ADDRESS;
+		return false;
+	}
+	std::lock_guard<std::mutex> g(s->mu);
+	auto it = s->per_peer.find(addr);
+
+	n = it == s->per_peer.end() ? 0 : it->second;
+	if (s->active >= s->max_assoc) {
+		*why = DCMSHIM_REFUSED_LIMIT;
+		return false;
+	}
+	if (n >= s->max_peer) {
+		*why = DCMSHIM_REFUSED_PEER_LIMIT;
+		return false;
+	}
+	s->per_peer[addr] = n + 1;
+	s->active++;
+	return true;
 }
 
-// Transient, presentation: temporary congestion (too many associations).
 void
-reject_busy(T_ASC_Association *assoc)
+release_conn(dcmshim_scp *s, const std::string &addr) noexcept
 {
-	reject(assoc, ASC_RESULT_REJECTEDTRANSIENT,
-	    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-	    ASC_REASON_SP_PRES_TEMPORARYCONGESTION);
+	std::lock_guard<std::mutex> g(s->mu);
+	auto it = s->per_peer.find(addr);
+
+	if (it != s->per_peer.end() && --it->second <= 0)
+		s->per_peer.erase(it);
+	s->active--;
+	s->cv.notify_all();
+}
+
+// Refuse a connection at accept: counted, A-ASSOCIATE-RJ, lingering.
+void
+refuse_conn(dcmshim_scp *s, int fd, const std::string &addr,
+    enum dcmshim_refusal why, std::vector<lingering> &lg)
+{
+	refused(s, why, addr, nullptr, nullptr, nullptr);
+	if (why == DCMSHIM_REFUSED_ADDRESS)
+		// permanent, service user, no reason given
+		send_rj(fd, 1, 1, 1);
+	else
+		// transient, service provider (presentation), local limit
+		// exceeded
+		send_rj(fd, 2, 3, 2);
+	linger_add(lg, fd);
+}
+
+// What kept a connection from becoming an association.
+enum dcmshim_refusal
+failure_reason(const OFCondition &c)
+{
+	if (c == DUL_READTIMEOUT)
+		return DCMSHIM_REFUSED_TIMEOUT;
+	if (c.module() == OFM_dcmtls)
+		return DCMSHIM_REFUSED_TLS;
+	return DCMSHIM_REFUSED_PROTOCOL;
+}
+
+// A received A-ASSOCIATE-RQ: refused for its AE titles, or served.
+void
+associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
+{
+	std::string calling, called;
+
+	calling = trim_ae(assoc->params->DULparams.callingAPTitle);
+	called = trim_ae(assoc->params->DULparams.calledAPTitle);
+	if (called != s->ae) {
+		refused(s, DCMSHIM_REFUSED_CALLED_AE, addr, calling.c_str(),
+		    called.c_str(), nullptr);
+		// permanent, service user, called AE not recognised
+		reject(assoc, ASC_RESULT_REJECTEDPERMANENT,
+		    ASC_SOURCE_SERVICEUSER,
+		    ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED);
+	} else if (s->admit != nullptr && !s->admit(s->access_arg,
+	    addr.c_str(), calling.c_str())) {
+		refused(s, DCMSHIM_REFUSED_CALLING_AE, addr, calling.c_str(),
+		    called.c_str(), nullptr);
+		// permanent, service user, calling AE not recognised
+		reject(assoc, ASC_RESULT_REJECTEDPERMANENT,
+		    ASC_SOURCE_SERVICEUSER,
+		    ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
+	} else {
+		BridgeSCP scp(s);
+
+		if (scp.setSharedConfig(s->shared).good())
+			scp.run(assoc);	// negotiates, serves, drops
+		else
+			drop(assoc);
+	}
+}
+
+// One connection in its own thread: the TLS handshake and the
+// A-ASSOCIATE-RQ within the ACSE timeout, the AE titles, the association;
+// the SCP object lives as long.  noexcept: nothing thrown may leave a
+// thread (std::terminate anyway).
+void
+serve(dcmshim_scp *s, int fd, std::string addr) noexcept
+{
+	T_ASC_Association *assoc = nullptr;
+
+	try {
+		OFCondition c;
+
+		handoff_begin(fd);
+		c = ASC_receiveAssociation(s->net, &assoc, ASC_DEFAULTMAXPDU,
+		    nullptr, nullptr, s->tls != nullptr, DUL_BLOCK,
+		    s->acse_timeout);
+		handoff_end();
+		if (!handoff_taken)
+			close(fd);	// DUL failed before it took the socket
+		// A peer that closed before its request: DUL reports no
+		// failure, and the request's parameters stay empty.
+		if (c.good() && assoc->params->DULparams.
+		    applicationContextName[0] == '\0')
+			c = DUL_NETWORKCLOSED;
+		if (c.bad()) {
+			refused(s, failure_reason(c), addr, nullptr, nullptr,
+			    c.text());
+			drop(assoc);
+		} else
+			associate(s, assoc, addr);
+	} catch (...) {
+		char err[64];
+
+		handoff_end();
+		(void)dcmshim_exception(err, sizeof err, "unexpected exception");
+		DCMNET_ERROR("DICOM association thread: " << err);
+	}
+	release_conn(s, addr);
+}
+
+// Until the last association thread has ended.  noexcept: a mutex that
+// cannot be locked ends the process rather than throw into C.
+void
+wait_idle(dcmshim_scp *s) noexcept
+{
+	std::unique_lock<std::mutex> g(s->mu);
+
+	s->cv.wait(g, [s] { return s->active == 0; });
+}
+
+// The TLS layer of the SCP: BCP195 non-downgrading profile (TLS 1.2 and
+// 1.3, ECDHE with AES-GCM), our certificate and key, a client certificate
+// required that chains to the CA file; no renegotiation, compression or
+// session tickets.
+int
+tls_layer(const struct dcmshim_scp_opts *o, DcmTLSTransportLayer **out,
+    char *err, size_t errlen)
+{
+	DcmTLSTransportLayer *t;
+	OFCondition c;
+	SSL_CTX *ctx;
+	std::string what;
+
+	t = new DcmTLSTransportLayer(NET_ACCEPTOR, nullptr, OFTrue);
+	if ((c = t->setTLSProfile(TSP_Profile_BCP195_ND)).bad() ||
+	    (c = t->activateCipherSuites()).bad())
+		what = "TLS profile";
+	else if ((c = t->setPrivateKeyFile(o->tls_key,
+	    DCF_Filetype_PEM)).bad())
+		what = std::string("key ") + o->tls_key;
+	else if ((c = t->setCertificateFile(o->tls_cert,
+	    DCF_Filetype_PEM)).bad())
+		what = std::string("certificate ") + o->tls_cert;
+	else if (!t->checkPrivateKeyMatchesCertificate()) {
+		what = std::string("key ") + o->tls_key;
+		c = makeOFCondition(OFM_dcmtls, 1, OF_error,
+		    "does not match the certificate");
+	} else if ((c = t->addTrustedCertificateFile(o->tls_ca,
+	    DCF_Filetype_PEM)).bad())
+		what = std::string("CA ") + o->tls_ca;
+	if (!what.empty()) {
+		delete t;
+		fail(err, errlen, "DICOM TLS: " + what + ": " + c.text());
+		return XDS_EINVAL;
+	}
+	t->setCertificateVerification(DCV_requireCertificate);
+	ctx = t->getNativeHandle();
+	if (ctx == nullptr ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		delete t;
+		fail(err, errlen, "DICOM TLS: cannot require TLS 1.2");
+		return XDS_EINTERNAL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	*out = t;
+	return XDS_OK;
 }
 
 } // namespace
 
-extern "C" void
-dcmshim_log_init(void)
+extern "C" const char *
+dcmshim_refusal_name(enum dcmshim_refusal why)
 {
-	try {
-		OFLog::configure(OFLogger::WARN_LOG_LEVEL);
-		// "PixelData encountered, skipping rest of dataset" is how we
-		// read headers, not news.
-		OFLog::getLogger("dcmtk.dcmdata").setLogLevel(
-		    OFLogger::ERROR_LOG_LEVEL);
-		// "Check for template constraints not yet supported" (TID 2010)
-		OFLog::getLogger("dcmtk.dcmsr").setLogLevel(
-		    OFLogger::ERROR_LOG_LEVEL);
-	} catch (...) {
-	}
-}
-
-extern "C" void
-dcmshim_log_level(enum dcmshim_log_level level)
-{
-	OFLogger::LogLevel l;
-
-	switch (level) {
-	case DCMSHIM_LOG_ERROR:
-		l = OFLogger::ERROR_LOG_LEVEL;
-		break;
-	case DCMSHIM_LOG_WARN:
-		l = OFLogger::WARN_LOG_LEVEL;
-		break;
-	case DCMSHIM_LOG_INFO:
-		l = OFLogger::INFO_LOG_LEVEL;
-		break;
-	default:
-		l = OFLogger::DEBUG_LOG_LEVEL;
-		break;
-	}
-	try {
-		// The root logger: dcmdata and dcmsr keep the ERROR level
-		// dcmshim_log_init gave them (their warnings are our method).
-		OFLog::getLogger("dcmtk").setLogLevel(l);
-	} catch (...) {
-	}
+	if ((int)why < 0 || why >= DCMSHIM_REFUSED_N)
+		return "?";
+	return refusal_names[why];
 }
 
 extern "C" int
@@ -455,29 +751,48 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		if (o == nullptr || o->host == nullptr || o->ae_title == nullptr ||
 		    o->ae_title[0] == '\0' || std::strlen(o->ae_title) > 16 ||
 		    o->tmp_dir == nullptr || o->on_store == nullptr ||
-		    o->max_associations < 1 || o->port < 0 || o->port > 65535) {
+		    o->max_associations < 1 || o->max_peer_associations < 0 ||
+		    o->port < 0 || o->port > 65535 ||
+		    (o->tls_cert != nullptr && (o->tls_key == nullptr ||
+		    o->tls_ca == nullptr))) {
 			fail(err, errlen, "SCP: host, AE title (1-16 characters), "
 			    "tmp_dir, callback and max_associations >= 1 are "
-			    "required");
+			    "required; TLS needs certificate, key and CA");
 			return XDS_EINVAL;
 		}
 		s = new dcmshim_scp();
 		s->ae = o->ae_title;
 		s->tmp_dir = o->tmp_dir;
 		s->max_assoc = o->max_associations;
+		s->max_peer = o->max_peer_associations > 0 &&
+		    o->max_peer_associations < o->max_associations ?
+		    o->max_peer_associations : o->max_associations;
 		s->acse_timeout = o->acse_timeout > 0 ? o->acse_timeout : 30;
+		s->io_timeout = o->io_timeout > 0 ? o->io_timeout :
+		    o->dimse_timeout > 0 ? o->dimse_timeout : 30;
 		s->on_store = o->on_store;
 		s->arg = o->arg;
+		s->admit = o->admit;
+		s->on_refused = o->on_refused;
+		s->access_arg = o->access_arg;
 		configure(cfg, o);
 		s->shared = DcmSharedSCPConfig(cfg);
+		if (o->tls_cert != nullptr &&
+		    (rc = tls_layer(o, &s->tls, err, errlen)) != 0) {
+			delete s;
+			return rc;
+		}
 		if ((rc = bind_listen(o->host, o->port, &s->lfd, &s->port, err,
 		    errlen)) != 0) {
+			delete s->tls;
 			delete s;
 			return rc;
 		}
 		*out = s;
 		return XDS_OK;
 	} catch (...) {
+		if (s != nullptr)
+			delete s->tls;
 		delete s;
 		return dcmshim_exception(err, errlen,
 		    "internal error setting up the SCP");
@@ -493,89 +808,82 @@ dcmshim_scp_port(const struct dcmshim_scp *s)
 extern "C" int
 dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 {
+	std::vector<lingering> lg;
 	T_ASC_Network *net = nullptr;
 	int rc = XDS_OK;
 
 	try {
 		OFCondition c;
 
+		// Peers are known by their address: no reverse DNS look-up
+		// on an association thread.
+		dcmDisableGethostbyaddr.set(OFTrue);
 		// With an external socket set, DUL creates no listening socket
 		// of its own (inetd mode): ours is the only one, on our host.
-		dcmExternalSocketHandle.set(s->lfd);
+		handoff_begin(s->lfd);
 		c = ASC_initializeNetwork(NET_ACCEPTOR, 0, s->acse_timeout,
 		    &net);
-		dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+		handoff_end();
 		if (c.bad()) {
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
 			return XDS_EUNAVAILABLE;
 		}
-		if ((c = ASC_setTransportLayer(net, new QuickAckLayer(),
+		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls),
 		    1)).bad()) {
 			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
 			return XDS_EUNAVAILABLE;
 		}
+		s->net = net;
 		while (!s->stop.load()) {
-			struct pollfd pfd = { s->lfd, POLLIN, 0 };
-			T_ASC_Association *assoc = nullptr;
+			std::vector<pollfd> pf;
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof ss;
+			enum dcmshim_refusal why;
+			struct timeval tv;
+			std::string addr;
 			int cfd, on = 1, n;
 
-			n = poll(&pfd, 1, 250);
-			if (n <= 0)
+			pf.push_back({ s->lfd, POLLIN, 0 });
+			for (const lingering &l : lg)
+				pf.push_back({ l.fd, POLLIN, 0 });
+			n = poll(pf.data(), pf.size(), 250);
+			linger_service(lg, pf);
+			if (n <= 0 || (pf[0].revents & POLLIN) == 0)
 				continue;
-			cfd = accept4(s->lfd, nullptr, nullptr, SOCK_CLOEXEC);
+			cfd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
+			    SOCK_CLOEXEC);
 			if (cfd < 0)
 				continue;
+			addr = peer_text(&ss);
+			if (!admit_conn(s, addr, &why)) {
+				refuse_conn(s, cfd, addr, why, lg);
+				continue;
+			}
 			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-			// Hand the connected socket to DUL (global, so only
-			// this thread ever sets it).
-			dcmExternalSocketHandle.set(cfd);
-			c = ASC_receiveAssociation(net, &assoc,
-			    ASC_DEFAULTMAXPDU, nullptr, nullptr, OFFalse,
-			    DUL_BLOCK, s->acse_timeout);
-			dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
-			if (c.bad()) {
-				DCMNET_WARN("DICOM association request refused: "
-				    << c.text());
-				if (assoc != nullptr) {
-					ASC_dropAssociation(assoc);
-					ASC_destroyAssociation(&assoc);
-				} else
-					close(cfd);
-				continue;
-			}
-			if (!called_ae_ok(assoc, s->ae)) {
-				DCMNET_WARN("DICOM association from " <<
-				    assoc->params->DULparams.callingAPTitle <<
-				    " refused: called AE title " <<
-				    assoc->params->DULparams.calledAPTitle <<
-				    " is not " << s->ae);
-				reject_called_ae(assoc);
-				continue;
-			}
-			{
-				std::lock_guard<std::mutex> g(s->mu);
-
-				if (s->active >= s->max_assoc) {
-					reject_busy(assoc);
-					continue;
-				}
-				s->active++;
-			}
+			// Every read and write waits io_timeout at most: the
+			// TLS handshake and a peer that stops mid-PDU too.
+			tv.tv_sec = s->io_timeout;
+			tv.tv_usec = 0;
+			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+			setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 			try {
-				std::thread(serve, s, assoc).detach();
+				std::thread(serve, s, cfd, addr).detach();
 			} catch (...) {
-				std::lock_guard<std::mutex> g(s->mu);
-				s->active--;
-				reject_busy(assoc);
+				release_conn(s, addr);
+				close(cfd);
 			}
 		}
 	} catch (...) {
+		handoff_end();
 		rc = dcmshim_exception(err, errlen, "internal error in the SCP");
 	}
+	for (const lingering &l : lg)
+		close(l.fd);
 	wait_idle(s);
+	s->net = nullptr;
 	if (net != nullptr)
 		ASC_dropNetwork(&net);
 	return rc;
@@ -595,5 +903,6 @@ dcmshim_scp_free(struct dcmshim_scp *s)
 		return;
 	if (s->lfd >= 0)
 		close(s->lfd);
+	delete s->tls;
 	delete s;
 }

@@ -139,14 +139,24 @@ int	dcmshim_kos_write(const struct dcmshim_kos *kos, const char *path,
 	    char *sop_uid, size_t sop_uidlen, char *err, size_t errlen);
 
 /*
- * C-STORE / C-ECHO SCP (dcmnet.cc).  Each association runs in its own
- * thread, at most max_associations at once (more are rejected with
- * "temporary congestion").  A C-STORE dataset is written bit-preserving
+ * C-STORE / C-ECHO SCP (dcmnet.cc).  One thread accepts connections and
+ * never waits on a peer: it decides at accept, before a byte is read,
+ * from the peer's address alone (admit with calling_ae NULL,
+ * max_associations, max_peer_associations); a connection it refuses gets
+ * an A-ASSOCIATE-RJ at once and is closed.  Each admitted connection gets
+ * its own thread, which reads the A-ASSOCIATE-RQ (after the TLS handshake
+ * with tls_cert) within acse_timeout, asks admit again with the calling
+ * AE title, and serves the association.  Connections with a thread count
+ * against the limits from accept to close.  Every socket read and write
+ * waits at most io_timeout seconds.
+ *
+ * A C-STORE dataset is written bit-preserving
  * to a unique file in tmp_dir, its header parsed, the SOP Instance UID
  * checked against the request, and then on_store decides: the callback
  * makes the file durable (or removes it) and returns the result that
- * becomes the C-STORE response status.  The callback runs on association
- * threads concurrently and must be thread-safe.
+ * becomes the C-STORE response status.  The callbacks run on association
+ * threads concurrently (on_refused and admit on the accept thread too)
+ * and must be thread-safe.
  */
 enum dcmshim_store_result {
 	DCMSHIM_STORE_OK = 0,		/* 0000 Success: durable */
@@ -157,20 +167,60 @@ typedef enum dcmshim_store_result (*dcmshim_store_fn)(void *arg,
 	    const char *tmppath, const struct dcmshim_info *info,
 	    const char *calling_ae);
 
+/* Why a connection or association was refused.  The first three are
+ * decided at accept (no A-ASSOCIATE-RQ read, calling_ae NULL), the AE
+ * ones after the A-ASSOCIATE-RQ, the last ones when none could be read. */
+enum dcmshim_refusal {
+	DCMSHIM_REFUSED_ADDRESS = 0,	/* admit(addr, NULL) said no */
+	DCMSHIM_REFUSED_LIMIT,		/* max_associations reached */
+	DCMSHIM_REFUSED_PEER_LIMIT,	/* max_peer_associations reached */
+	DCMSHIM_REFUSED_CALLING_AE,	/* admit(addr, calling AE) said no */
+	DCMSHIM_REFUSED_CALLED_AE,	/* addressed to another AE title */
+	DCMSHIM_REFUSED_TLS,		/* TLS handshake failed */
+	DCMSHIM_REFUSED_TIMEOUT,	/* no A-ASSOCIATE-RQ within acse_timeout */
+	DCMSHIM_REFUSED_PROTOCOL,	/* closed, or not an A-ASSOCIATE-RQ */
+	DCMSHIM_REFUSED_N
+};
+/* "address", "limit", "peer_limit", "calling_ae", "called_ae", "tls",
+ * "timeout", "protocol". */
+const char *dcmshim_refusal_name(enum dcmshim_refusal why);
+
+/* 1: admit; 0: refuse.  addr is the peer's numeric address; calling_ae
+ * is NULL at accept, then the A-ASSOCIATE-RQ's (spaces trimmed). */
+typedef int (*dcmshim_admit_fn)(void *arg, const char *addr,
+	    const char *calling_ae);
+/* A refusal: calling_ae and called_ae are those of the A-ASSOCIATE-RQ
+ * (NULL when none was read); detail is text for a log line. */
+typedef void (*dcmshim_refused_fn)(void *arg, enum dcmshim_refusal why,
+	    const char *addr, const char *calling_ae, const char *called_ae,
+	    const char *detail);
+
 struct dcmshim_scp_opts {
 	const char	*host;			/* bind address, e.g. 127.0.0.1 */
 	int		 port;			/* 0: any free port */
 	const char	*ae_title;		/* called AE title we answer to */
 	const char	*tmp_dir;		/* same file system as the store */
-	int		 max_associations;
+	int		 max_associations;	/* connections at once */
+	int		 max_peer_associations;	/* from one address; 0: max */
 	int		 acse_timeout;		/* seconds */
 	int		 dimse_timeout;		/* seconds */
+	int		 io_timeout;		/* seconds; 0: dimse_timeout */
 	dcmshim_store_fn on_store;
 	void		*arg;
+	dcmshim_admit_fn admit;			/* NULL: everyone */
+	dcmshim_refused_fn on_refused;		/* NULL: none */
+	void		*access_arg;		/* of admit and on_refused */
+	/* DICOM over TLS (PS3.15 B.1, BCP195 non-downgrading profile:
+	 * TLS 1.2 or 1.3), a client certificate required that chains to
+	 * tls_ca.  All three PEM files, or tls_cert NULL for plain TCP. */
+	const char	*tls_cert;
+	const char	*tls_key;
+	const char	*tls_ca;
 };
 struct dcmshim_scp;
 
-/* Route DCMTK's own logging: warnings and errors only, to stderr. */
+/* Route DCMTK's own logging into log.h (dcmlog.cc): warnings and errors
+ * only, with our timestamps and control characters escaped. */
 void	dcmshim_log_init(void);
 /* After dcmshim_log_init: the least severe DCMTK message still shown
  * (xdsctl: ERROR, WARN with -v).  The header-reading noise of dcmdata and
