@@ -1,7 +1,9 @@
 /*
  * bridge.c: the top of the DICOM bridge (bridge.h): start and stop, the
- * SCP thread, whose C-STORE instances bridge_receive.c makes durable, and
- * the publication scheduler, which hands ready studies to publish.c.
+ * SCP thread, whose C-STORE instances bridge_receive.c makes durable, who
+ * may connect (bridge_access.c) and what is refused (counted for /metrics,
+ * logged, audited), and the publication scheduler, which hands ready
+ * studies to publish.c.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "bridge.h"
+#include "bridge_access.h"
 #include "bridge_db.h"
 #include "bridge_receive.h"
 #include "bridge_recover.h"
@@ -22,6 +25,9 @@
 #include "log.h"
 #include "publish.h"
 #include "str.h"
+#include "url.h"
+#include "vocab.h"
+#include "xact.h"
 
 #define PATH_SZ	1024
 
@@ -39,7 +45,84 @@ struct bridge {
 	pthread_cond_t		 cv;
 	int			 stopping;		/* under mu */
 	int			 recovering;	/* bridge_recover_begin done */
+	struct bridge_access	 access;	/* dicom.allowed_peers */
+	unsigned long long	 refused[DCMSHIM_REFUSED_N];	/* atomic */
+	long long		 log_sec;	/* atomic: last limit log line */
+	unsigned long long	 log_quiet;	/* atomic: refusals not logged */
 };
+
+/* The SCP's admit: dicom.allowed_peers (bridge_access.h). */
+static int
+admit(void *arg, const char *addr, const char *calling_ae)
+{
+	struct bridge *b = arg;
+
+	if (calling_ae == NULL)
+		return bridge_access_addr(&b->access, addr);
+	return bridge_access_peer(&b->access, addr, calling_ae);
+}
+
+/*
+ * The SCP's on_refused: counted by reason for /metrics; one audit record
+ * for a refused A-ASSOCIATE-RQ; a log line, except that refusals at
+ * accept (no request read: anyone can make them fast) are logged at most
+ * once a second, with the number left out.
+ */
+static void
+refused(void *arg, enum dcmshim_refusal why, const char *addr,
+    const char *calling_ae, const char *called_ae, const char *detail)
+{
+	struct bridge *b = arg;
+	const char *name = dcmshim_refusal_name(why);
+	long long now = clock_real_ms() / 1000, last;
+	unsigned long long quiet;
+	struct xact x;
+	char reason[256];
+
+	__atomic_add_fetch(&b->refused[why], 1, __ATOMIC_RELAXED);
+	if (calling_ae == NULL) {
+		last = __atomic_load_n(&b->log_sec, __ATOMIC_RELAXED);
+		if (last == now || !__atomic_compare_exchange_n(&b->log_sec,
+		    &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			__atomic_add_fetch(&b->log_quiet, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		quiet = __atomic_exchange_n(&b->log_quiet, 0, __ATOMIC_RELAXED);
+		log_warnx("dicom: connection from %s refused (%s)%s%s", addr,
+		    name, detail != NULL ? ": " : "", detail != NULL ? detail :
+		    "");
+		if (quiet > 0)
+			log_warnx("dicom: %llu more refusal%s not logged in the "
+			    "last second", quiet, quiet == 1 ? "" : "s");
+		return;
+	}
+	str_fmt(reason, sizeof reason, "association refused (%s): calling AE "
+	    "%s, called AE %s", name, calling_ae, called_ae);
+	log_warnx("dicom: %s from %s", reason, addr);
+	xact_begin(&x, &b->conf, "dicom", calling_ae, addr);
+	str_lcpy(x.txn, TXN_DICOM_ASSOC, sizeof x.txn);
+	str_lcpy(x.action, "A-ASSOCIATE-RQ", sizeof x.action);
+	xact_set_object(&x, called_ae);
+	xact_fail(&x, XACT_FAILURE, reason);
+	x.http_status = 0;
+	xact_end(&x);
+}
+
+int
+bridge_metrics_write(void *arg, struct buf *out)
+{
+	struct bridge *b = arg;
+	int i, rc;
+
+	rc = buf_adds(out, "# HELP xds_dicom_refused_total DICOM connections "
+	    "and associations refused, by reason.\n"
+	    "# TYPE xds_dicom_refused_total counter\n");
+	for (i = 0; i < DCMSHIM_REFUSED_N; i++)
+		rc |= buf_addf(out, "xds_dicom_refused_total{reason=\"%s\"} "
+		    "%llu\n", dcmshim_refusal_name((enum dcmshim_refusal)i),
+		    __atomic_load_n(&b->refused[i], __ATOMIC_RELAXED));
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
 
 static void *
 scp_main(void *arg)
@@ -178,6 +261,17 @@ bridge_start(const struct conf *conf, const struct publish_links *links,
 		    conf->dicom_listen);
 		goto fail;
 	}
+	if (bridge_access_parse(conf->dicom_allowed_peers, &b->access, e,
+	    sizeof e) != XDS_OK) {
+		str_fmt(err, errlen, "dicom.allowed_peers: %s", e);
+		goto fail;
+	}
+	if (!url_host_loopback(host) && !conf->dicom_tls)
+		log_warnx("dicom: plain DICOM (no TLS) on %s: "
+		    "dicom.allow_plain_lan is on", conf->dicom_listen);
+	if (!url_host_loopback(host) && conf->dicom_allowed_peers[0] == '\0')
+		log_warnx("dicom: dicom.allowed_peers is empty: only loopback "
+		    "peers are admitted on %s", conf->dicom_listen);
 	if (str_fmt(b->root, sizeof b->root, "%s/dicom",
 	    conf->node_state_dir) < 0 ||
 	    str_fmt(b->tmp, sizeof b->tmp, "%s/tmp", b->root) < 0) {
@@ -209,10 +303,21 @@ bridge_start(const struct conf *conf, const struct publish_links *links,
 	o.ae_title = conf->dicom_ae_title;
 	o.tmp_dir = b->tmp;
 	o.max_associations = (int)conf->dicom_max_associations;
+	o.max_peer_associations = (int)conf->dicom_max_peer_associations;
 	o.acse_timeout = (int)conf->dicom_timeout;
 	o.dimse_timeout = (int)conf->dicom_timeout;
+	o.io_timeout = (int)conf->dicom_timeout;
 	o.on_store = bridge_receive_store;
 	o.arg = b->rcv;
+	o.admit = admit;
+	o.on_refused = refused;
+	o.access_arg = b;
+	if (conf->dicom_tls) {
+		o.tls_cert = conf->http_cert;
+		o.tls_key = conf->http_key;
+		o.tls_ca = conf->dicom_ca[0] != '\0' ? conf->dicom_ca :
+		    conf->http_ca;
+	}
 	if (dcmshim_scp_new(&o, &b->scp, e, sizeof e) != 0) {
 		str_fmt(err, errlen, "dicom.listen %s: %s", conf->dicom_listen, e);
 		goto fail;

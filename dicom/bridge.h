@@ -8,6 +8,7 @@
  * this graph, never back up (each file may also use dicom/shim and lib/):
  *
  *	bridge.c		start/stop, SCP thread, publication scheduler
+ *	|-> bridge_access.c	who may connect (dicom.allowed_peers; pure)
  *	|-> bridge_receive.c	durable receive of the C-STORE instances
  *	|   |-> bridge_patient.c
  *	|   `-> bridge_db.c
@@ -21,7 +22,7 @@
  *	rad69.c			RAD-69 over the store; calls none of the above
  *
  * Each file exports only names with its own prefix: bridge_ (bridge.c),
- * bridge_receive_, bridge_recover_, bridge_patient_, bridge_db_,
+ * bridge_access_, bridge_receive_, bridge_recover_, bridge_patient_, bridge_db_,
  * publish_, rad69_.
  */
 #ifndef XDS_BRIDGE_H
@@ -29,6 +30,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "publish.h"
 
@@ -40,6 +42,9 @@ int	bridge_start(const struct conf *conf, const struct publish_links *links,
 	    struct bridge **out, char *err, size_t errlen);
 /* The bound DICOM port. */
 int	bridge_port(const struct bridge *b);
+/* The refusals of the SCP for GET /metrics (metrics_add_source; arg the
+ * bridge): xds_dicom_refused_total by reason (dcmshim_refusal_name). */
+int	bridge_metrics_write(void *arg, struct buf *out);
 /* Stop accepting, let current associations finish, stop the scheduler,
  * free.  NULL is a no-op. */
 void	bridge_stop(struct bridge *b);

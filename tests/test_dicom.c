@@ -20,6 +20,7 @@
 
 #include "actor.h"
 #include "bridge.h"
+#include "bridge_access.h"
 #include "bridge_db.h"
 #include "bridge_patient.h"
 #include "conf.h"
@@ -2041,7 +2042,68 @@ test_lencheck_files(void)
 	free(p);
 }
 
+/* dicom.allowed_peers: the forms, the two questions, what is refused. */
+static void
+test_access(void)
+{
+	static const char *const bad[] = {
+		"10.0.0.0/33", "::1/129", "a;;b", ";", "ABCDEFGHIJKLMNOPQ",
+		"AE\\X", "1.2.3.4/", "AE@10.0.0.0/40",
+	};
+	struct bridge_access a;
+	char err[256];
+	size_t i;
+
+	/* empty: loopback only, any AE title */
+	CU_ASSERT_EQUAL(bridge_access_parse("", &a, err, sizeof err), XDS_OK);
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "127.0.0.1"));
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "127.3.2.1"));
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "::1"));
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "::ffff:127.0.0.1"));
+	CU_ASSERT_FALSE(bridge_access_addr(&a, "10.0.0.1"));
+	CU_ASSERT_FALSE(bridge_access_addr(&a, "::2"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "127.0.0.1", "ANY"));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "192.168.1.1", "ANY"));
+
+	CU_ASSERT_EQUAL(bridge_access_parse(" 10.1.2.0/24 ; CT01 ; "
+	    "MR01@192.168.5.7;fd00::/8 ", &a, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(a.n, 4);
+	/* an AE-only entry admits every address at accept */
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "8.8.8.8"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "10.1.2.200", "WHOEVER"));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "10.1.3.1", "WHOEVER"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "10.1.3.1", "CT01"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "10.1.3.1", "  CT01 "));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "10.1.3.1", "ct01"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "192.168.5.7", "MR01"));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "192.168.5.8", "MR01"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "fd12::5", "X"));
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "::ffff:10.1.2.3", "X"));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "not an address", "CT01"));
+
+	CU_ASSERT_EQUAL(bridge_access_parse("MR01@192.168.5.0/30", &a, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "192.168.5.3"));
+	CU_ASSERT_FALSE(bridge_access_addr(&a, "192.168.5.4"));
+	CU_ASSERT_FALSE(bridge_access_peer(&a, "192.168.5.3", "CT01"));
+
+	CU_ASSERT_EQUAL(bridge_access_parse("*", &a, err, sizeof err), XDS_OK);
+	CU_ASSERT_TRUE(bridge_access_peer(&a, "203.0.113.9", "X"));
+	CU_ASSERT_EQUAL(bridge_access_parse("0.0.0.0/0", &a, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_TRUE(bridge_access_addr(&a, "203.0.113.9"));
+	CU_ASSERT_FALSE(bridge_access_addr(&a, "2001:db8::1"));
+
+	for (i = 0; i < NELEM(bad); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(bridge_access_parse(bad[i], &a, err,
+		    sizeof err), XDS_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not"));
+	}
+}
+
 static const struct cutest dicom_tests[] = {
+	{ "allowed peers", test_access },
 	{ "parse sample files", test_parse_samples },
 	{ "parse errors", test_parse_errors },
 	{ "length check: crafted", test_lencheck_crafted },

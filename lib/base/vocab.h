@@ -249,5 +249,6 @@
 #define TXN_ITI38	"ITI-38"
 #define TXN_ITI39	"ITI-39"
 #define TXN_RAD75	"RAD-75"
+#define TXN_DICOM_ASSOC	"DICOM-ASSOC"	/* a refused A-ASSOCIATE-RQ */
 
 #endif /* XDS_VOCAB_H */

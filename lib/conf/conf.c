@@ -53,6 +53,13 @@ const struct conf_opt conf_opts[] = {
 	{ "dicom.ae_title", CONF_STR, S(dicom_ae_title), "XDSNODE", 0, 0, NULL,
 	  "AE title of the DICOM bridge",
 	  conf_check_ae },
+	{ "dicom.allow_plain_lan", CONF_BOOL, S(dicom_allow_plain_lan), "no", 0, 1, NULL,
+	  "allow plain DICOM (no TLS) on a non-loopback dicom.listen (a network you control only)", NULL },
+	{ "dicom.allowed_peers", CONF_STR, S(dicom_allowed_peers), "", 0, 0, NULL,
+	  "DICOM peers admitted: *, address[/len], AE title or AE@address[/len], separated by ';'; empty: loopback only",
+	  NULL },
+	{ "dicom.ca", CONF_STR, S(dicom_ca), "", 0, 0, NULL,
+	  "PEM file of the CA(s) whose certificates DICOM TLS peers must present; empty: http.ca", NULL },
 	{ "dicom.class_code", CONF_STR, S(dicom_class_code), "IMAGES^Images^1.3.6.1.4.1.19376.1.2.6.1", 0, 0, NULL,
 	  "classCode of published manifests, as code^display^codingScheme",
 	  conf_check_code },
@@ -68,7 +75,9 @@ const struct conf_opt conf_opts[] = {
 	  "address:port of the DICOM bridge",
 	  conf_check_listen },
 	{ "dicom.max_associations", CONF_INT, S(dicom_max_associations), "16", 1, 256, NULL,
-	  "concurrent DICOM associations; more are rejected (congestion)", NULL },
+	  "concurrent DICOM connections, negotiating or associated; more are refused at once", NULL },
+	{ "dicom.max_peer_associations", CONF_INT, S(dicom_max_peer_associations), "8", 1, 256, NULL,
+	  "concurrent DICOM connections from one address; more are refused at once", NULL },
 	{ "dicom.mode", CONF_ENUM, S(dicom_mode), "store", 0, 0, "store|proxy",
 	  "store: keep every instance; proxy: keep none, fetch from dicom.pacs (C-GET) for RAD-69", NULL },
 	{ "dicom.pacs", CONF_STR, S(dicom_pacs), "", 0, 0, NULL,
@@ -91,6 +100,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_oid_or_empty },
 	{ "dicom.timeout", CONF_INT, S(dicom_timeout), "30", 1, 3600, NULL,
 	  "seconds without progress before a DICOM association is dropped", NULL },
+	{ "dicom.tls", CONF_BOOL, S(dicom_tls), "no", 0, 1, NULL,
+	  "DICOM over mutual TLS (http.cert, http.key; dicom.ca or http.ca for the peers)", NULL },
 	{ "dicom.type_code", CONF_STR, S(dicom_type_code), "18748-4^Diagnostic imaging study^2.16.840.1.113883.6.1", 0, 0, NULL,
 	  "typeCode of published manifests (code^display^codingScheme)",
 	  conf_check_code },
@@ -451,6 +462,21 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	if (c->http_tls && (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
 		str_fmt(err, errlen, "http.tls is on: http.cert, http.key and "
 		    "http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (c->dicom_enabled && conf_split_hostport(c->dicom_listen, host,
+	    sizeof host, &port) == 0 && !c->dicom_tls &&
+	    !url_host_loopback(host) && !c->dicom_allow_plain_lan) {
+		str_fmt(err, errlen, "plain DICOM on %s is refused: turn on "
+		    "dicom.tls (mutual TLS) or listen on loopback "
+		    "(dicom.allow_plain_lan = yes on a network you control)",
+		    c->dicom_listen);
+		return -1;
+	}
+	if (c->dicom_enabled && c->dicom_tls && (!c->http_cert[0] ||
+	    !c->http_key[0] || (!c->dicom_ca[0] && !c->http_ca[0]))) {
+		str_fmt(err, errlen, "dicom.tls is on: http.cert, http.key and "
+		    "dicom.ca or http.ca are required (mutual TLS)");
 		return -1;
 	}
 	if (strcmp(c->directory_backend, "zorgab") == 0 &&

@@ -59,6 +59,11 @@ struct conf {
 	int	dicom_patient_id_is_bsn;
 	long long dicom_publish_after;
 	long long dicom_max_associations;
+	long long dicom_max_peer_associations;	/* from one address */
+	char	dicom_allowed_peers[CONF_STR_MAX];	/* "": loopback only */
+	int	dicom_tls;				/* mutual TLS */
+	char	dicom_ca[CONF_STR_MAX];			/* "": http.ca */
+	int	dicom_allow_plain_lan;
 	long long dicom_timeout;
 	long long dicom_retrieve_deadline;	/* seconds, proxy C-GETs */
 	char	dicom_uid_root[32];
@@ -140,7 +145,8 @@ int	conf_set_kv(struct conf *c, const char *kv, char *err, size_t errlen);
 int	conf_set(struct conf *c, const char *name, const char *value,
 	    char *err, size_t errlen);
 /* Cross-option checks: mutual TLS needs its three files; plain HTTP only
- * on loopback unless http.allow_plain_nonlocal.  Every single value was
+ * on loopback unless http.allow_plain_nonlocal, plain DICOM only on
+ * loopback unless dicom.allow_plain_lan.  Every single value was
  * checked when it was set (conf_opt.check). */
 int	conf_check(const struct conf *c, char *err, size_t errlen);
 /* Write the effective configuration as INI text to fp. */

@@ -322,6 +322,7 @@ main(int argc, char **argv)
 
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
+		metrics_add_source(bridge_metrics_write, dicom);
 	}
 	router_set_ready(node.rt, 1);
 	ports_announce(&conf, host, http_server_port(server), dicom);
