@@ -31,6 +31,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,6 +87,7 @@ struct dcmshim_scp {
 	std::condition_variable	 cv;
 	int			 active = 0;		// under mu
 	std::map<std::string, int> per_peer;		// under mu
+	std::set<int>		 negotiating;		// under mu: dups
 	DcmSharedSCPConfig	 shared;
 };
 
@@ -594,6 +596,33 @@ failure_reason(const OFCondition &c)
 	return DCMSHIM_REFUSED_PROTOCOL;
 }
 
+// A connection no longer negotiating: its duplicate descriptor (dfd, -1
+// for none), which a stop would have shut down, is closed.
+void
+unwatch(dcmshim_scp *s, int dfd) noexcept
+{
+	if (dfd < 0)
+		return;
+	{
+		std::lock_guard<std::mutex> g(s->mu);
+
+		s->negotiating.erase(dfd);
+	}
+	close(dfd);
+}
+
+// At a stop: connections still waiting for their TLS handshake or
+// A-ASSOCIATE-RQ end now, not after the ACSE timeout.  Through our own
+// duplicates, which no other thread closes: never a reused descriptor.
+void
+shut_negotiating(dcmshim_scp *s) noexcept
+{
+	std::lock_guard<std::mutex> g(s->mu);
+
+	for (int dfd : s->negotiating)
+		shutdown(dfd, SHUT_RDWR);
+}
+
 // A received A-ASSOCIATE-RQ: refused for its AE titles, or served.
 void
 associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
@@ -632,7 +661,7 @@ associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 // the SCP object lives as long.  noexcept: nothing thrown may leave a
 // thread (std::terminate anyway).
 void
-serve(dcmshim_scp *s, int fd, std::string addr) noexcept
+serve(dcmshim_scp *s, int fd, int dfd, std::string addr) noexcept
 {
 	T_ASC_Association *assoc = nullptr;
 
@@ -644,6 +673,8 @@ serve(dcmshim_scp *s, int fd, std::string addr) noexcept
 		    nullptr, nullptr, s->tls != nullptr, DUL_BLOCK,
 		    s->acse_timeout);
 		handoff_end();
+		unwatch(s, dfd);
+		dfd = -1;
 		if (!handoff_taken)
 			close(fd);	// DUL failed before it took the socket
 		// A peer that closed before its request: DUL reports no
@@ -661,6 +692,7 @@ serve(dcmshim_scp *s, int fd, std::string addr) noexcept
 		char err[64];
 
 		handoff_end();
+		unwatch(s, dfd);
 		(void)dcmshim_exception(err, sizeof err, "unexpected exception");
 		DCMNET_ERROR("DICOM association thread: " << err);
 	}
@@ -844,7 +876,7 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 			enum dcmshim_refusal why;
 			struct timeval tv;
 			std::string addr;
-			int cfd, on = 1, n;
+			int cfd, dfd, on = 1, n;
 
 			pf.push_back({ s->lfd, POLLIN, 0 });
 			for (const lingering &l : lg)
@@ -869,9 +901,15 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 			tv.tv_usec = 0;
 			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 			setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+			if ((dfd = fcntl(cfd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+				std::lock_guard<std::mutex> g(s->mu);
+
+				s->negotiating.insert(dfd);
+			}
 			try {
-				std::thread(serve, s, cfd, addr).detach();
+				std::thread(serve, s, cfd, dfd, addr).detach();
 			} catch (...) {
+				unwatch(s, dfd);
 				release_conn(s, addr);
 				close(cfd);
 			}
@@ -882,6 +920,7 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 	}
 	for (const lingering &l : lg)
 		close(l.fd);
+	shut_negotiating(s);
 	wait_idle(s);
 	s->net = nullptr;
 	if (net != nullptr)

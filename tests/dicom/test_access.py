@@ -4,7 +4,8 @@ echoscu/storescu and raw sockets on loopback (other loopback addresses,
   - idle TCP connections (no A-ASSOCIATE-RQ) do not stall it: while some
     are held open and new ones keep arriving, echoscu and storescu succeed
     within their own short ACSE timeout; those over
-    dicom.max_peer_associations get an A-ASSOCIATE-RJ at once;
+    dicom.max_peer_associations get an A-ASSOCIATE-RJ at once; a stop does
+    not wait for the idle ones;
   - more idle connections than dicom.max_associations: the excess gets an
     A-ASSOCIATE-RJ (transient, local limit exceeded) at once, and service
     is back once they go;
@@ -116,7 +117,7 @@ inst = bsn_instance(os.path.join(work, "i.dcm"), "1.2.826.0.1.3680043.9.7.777.1.
 nodes, socks = [], []
 try:
     # --- idle connections do not stall the bridge --------------------------
-    n = start("idle", ["dicom.timeout=30", "dicom.max_associations=8",
+    n = start("idle", ["dicom.timeout=3600", "dicom.max_associations=8",
                        "dicom.max_peer_associations=2"])
     nodes.append(n)
     held = [idle(n.dport, "127.0.0.2") for _ in range(2)]
@@ -142,7 +143,8 @@ try:
         s.close()
     check(wait_metric(n, "protocol", len(held)),
           "idle: connections closed without a request are counted as protocol (%s)" % metrics(n))
-    stop_nodes(n)
+    socks += [idle(n.dport, "127.0.0.2") for _ in range(2)]
+    check(n.stop() == 0, "idle: SIGTERM stops xdsd cleanly while idle connections wait (no hour-long ACSE wait)")
 
     # --- more idle connections than dicom.max_associations ------------------
     n = start("limit", ["dicom.timeout=30", "dicom.max_associations=3"])
