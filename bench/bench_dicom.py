@@ -8,7 +8,9 @@ instance's Success to the registered manifest (with dicom.publish_after=1,
 whose quiet second is included and reported separately), and 40 small
 instances on one association with dcmtk's default (Nagle on): with the
 SCP's TCP_NODELAY and quick ACKs there are no 40 ms stalls (a test only
-checks they are stored: a time is not a test's business).
+checks they are stored: a time is not a test's business).  With --tls,
+storescp and the bridge (dicom.tls) both take DICOM over mutual TLS from
+storescu (test PKI of tests/lib/xdstest.py).
 
 usage: python3 bench/bench_dicom.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
 """
@@ -27,6 +29,7 @@ ap.add_argument("--dir", default=None, help="work directory (default: a new one 
                 "its generated instances are reused by the next run")
 ap.add_argument("--assoc", type=int, default=1, help="parallel storescu associations (instances split by series)")
 ap.add_argument("--only", default="storescp,bridge,orthanc", help="receivers to run, comma separated")
+ap.add_argument("--tls", action="store_true", help="DICOM over mutual TLS (storescp and the bridge)")
 args = ap.parse_args()
 ENV = dict(os.environ, TCP_NODELAY="1")
 STUDY = "1.2.826.0.1.3680043.9.7.777"
@@ -62,12 +65,15 @@ def gen(d):
                        check=True, capture_output=True)
     return out
 
+PKI = {}
+
 def storescu(port, aet, src):
     """--assoc storescu processes at once, each with its share of the files."""
     files = sorted(os.listdir(src))
     parts = [[os.path.join(src, f) for f in files[i::args.assoc]] for i in range(args.assoc)]
+    tls = ["+tls", PKI["client_key"], PKI["client_cert"], "+cf", PKI["ca"]] if PKI else []
     t = time.time()
-    ps = [subprocess.Popen(["storescu", "-aec", aet, "-xs", "127.0.0.1", str(port)] + part,
+    ps = [subprocess.Popen(["storescu", "-aec", aet, "-xs", *tls, "127.0.0.1", str(port)] + part,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
           for part in parts if part]
     errs = [(p.wait(), p.stderr.read()) for p in ps]
@@ -83,7 +89,10 @@ def stop(p):
 work = args.dir or tempfile.mkdtemp(prefix="xds-bench-dicom-")
 os.makedirs(work, exist_ok=True)
 src = gen(work)
-res = {"n": args.n, "size": args.size, "assoc": args.assoc}
+res = {"n": args.n, "size": args.size, "assoc": args.assoc, "tls": args.tls}
+if args.tls:
+    pd = os.path.join(work, "pki"); shutil.rmtree(pd, ignore_errors=True); os.mkdir(pd)
+    PKI.update(xdstest.make_pki(pd))
 ONLY = args.only.split(",")
 
 # (1) storescp + sync
@@ -91,7 +100,8 @@ if "storescp" in ONLY:
   ref = os.path.join(work, "storescp"); shutil.rmtree(ref, ignore_errors=True); os.mkdir(ref)
   port = free_port()
   # --fork: one process per association, so parallel ones are not serialised
-  p = subprocess.Popen(["storescp"] + (["--fork"] if args.assoc > 1 else []) + ["-od", ref, str(port)], env=ENV,
+  tls = ["+tls", PKI["server_key"], PKI["server_cert"], "+cf", PKI["ca"]] if PKI else []
+  p = subprocess.Popen(["storescp"] + (["--fork"] if args.assoc > 1 else []) + tls + ["-od", ref, str(port)], env=ENV,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
   wait_port(port)
   t = storescu(port, "ANY-SCP", src)
@@ -102,7 +112,8 @@ if "storescp" in ONLY:
 # (2) the bridge
 if "bridge" in ONLY:
   state = os.path.join(work, "state"); shutil.rmtree(state, ignore_errors=True); os.mkdir(state)
-  x = xdstest.Xdsd(args.xdsd, work, ["dicom.publish_after=1"], dicom=True, state=state)
+  x = xdstest.Xdsd(args.xdsd, work, ["dicom.publish_after=1"] + (["dicom.tls=yes"] if PKI else []),
+                   dicom=True, state=state, tls=PKI or None)
   if not x.start():
       sys.exit("xdsd did not start: %s" % x.log()[-2000:])
   p, dport = x.proc, x.dport
@@ -125,7 +136,8 @@ if "bridge" in ONLY:
   subprocess.run(["dump2dcm", "--write-xfer-little", small, sf], check=True, capture_output=True)
   nodelay_off = {k: v for k, v in os.environ.items() if k != "TCP_NODELAY"}
   t0 = time.time()
-  r = subprocess.run(["storescu", "-aec", "XDSNODE", "127.0.0.1", str(dport)] + [sf] * 40,
+  tls = ["+tls", PKI["client_key"], PKI["client_cert"], "+cf", PKI["ca"]] if PKI else []
+  r = subprocess.run(["storescu", "-aec", "XDSNODE", *tls, "127.0.0.1", str(dport)] + [sf] * 40,
                      capture_output=True, env=nodelay_off)
   res["bridge_40_small_nagle_s"] = time.time() - t0 if r.returncode == 0 else None
   stop(p)
