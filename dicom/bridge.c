@@ -105,7 +105,7 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 	xact_set_object(&x, called_ae);
 	xact_fail(&x, XACT_FAILURE, reason);
 	x.http_status = 0;
-	xact_end(&x);
+	(void)xact_end(&x);	/* refused either way: nothing to hold back */
 }
 
 int
