@@ -92,8 +92,8 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 		    name, detail != NULL ? ": " : "", detail != NULL ? detail :
 		    "");
 		if (quiet > 0)
-			log_warnx("dicom: %llu more refusal%s not logged in the "
-			    "last second", quiet, quiet == 1 ? "" : "s");
+			log_warnx("dicom: %llu refusal%s at accept not logged "
+			    "since the last one", quiet, quiet == 1 ? "" : "s");
 		return;
 	}
 	str_fmt(reason, sizeof reason, "association refused (%s): calling AE "

@@ -96,8 +96,9 @@ ports_announce(const struct conf *conf, const char *host, int port,
 	    &dport) == 0) {
 		dport = bridge_port(dicom);
 		hostport(hp, sizeof hp, dhost, dport);
-		log_info("DICOM bridge %s listening on %s", conf->dicom_ae_title,
-		    hp);
+		log_info("DICOM bridge %s listening on %s%s",
+		    conf->dicom_ae_title, hp, conf->dicom_tls ?
+		    " (mutual TLS)" : "");
 		m = str_fmt(text + n, sizeof text - (size_t)n, "dicom %s %d\n",
 		    dhost, dport);
 	}
