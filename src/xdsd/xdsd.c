@@ -26,6 +26,7 @@
 
 #include "audit.h"
 #include "bridge.h"
+#include "bridge_access.h"
 #include "conf.h"
 #include "directory.h"
 #include "fileio.h"
@@ -98,6 +99,7 @@ args_parse(int argc, char **argv, struct args *a)
 static int
 config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 {
+	struct bridge_access peers;
 	struct directory *dir;
 	char err[512];
 	int i;
@@ -126,6 +128,11 @@ config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 		return -1;
 	}
 	dir_close(dir);
+	if (c->dicom_enabled && bridge_access_parse(c->dicom_allowed_peers,
+	    &peers, err, sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsd: dicom.allowed_peers: %s\n", err);
+		return -1;
+	}
 	if (c->http_tls && (*tls = tls_server_ctx(c->http_cert, c->http_key,
 	    c->http_ca, err, sizeof err)) == NULL) {
 		fprintf(stderr, "xdsd: TLS: %s\n", err);
