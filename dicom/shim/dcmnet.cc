@@ -56,6 +56,7 @@
 #include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/dcmnet/scpthrd.h"
 #include "dcmtk/dcmtls/tlslayer.h"
+#include "dcmtk/dcmtls/tlstrans.h"
 #include "dcmtk/oflog/oflog.h"
 
 #include "dcmshim.h"
@@ -260,6 +261,27 @@ private:
 	DcmNativeSocketType fd_;
 };
 
+// The same over TLS: a C-STORE over TLS from a peer with Nagle on would
+// wait for our delayed ACK per instance just as well.
+class QuickAckTLSConnection : public DcmTLSConnection {
+public:
+	QuickAckTLSConnection(DcmNativeSocketType fd, SSL *ssl) :
+	    DcmTLSConnection(fd, ssl), fd_(fd) {}
+
+	ssize_t
+	read(void *buf, size_t nbyte) override
+	{
+		ssize_t n = DcmTLSConnection::read(buf, nbyte);
+		int on = 1;
+
+		setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+		return n;
+	}
+
+private:
+	DcmNativeSocketType fd_;
+};
+
 // The transport layer of the SCP's network.  DUL calls createConnection
 // right after it read dcmExternalSocketHandle: the handoff ends here,
 // before the TLS handshake or any PDU is read.
@@ -276,9 +298,19 @@ public:
 			return nullptr;
 		// DCMTK takes null for "no connection", not a throw
 		try {
-			if (tls_ != nullptr)
-				return tls_->createConnection(fd, secure);
-			return new QuickAckConnection(fd);
+			DcmTransportConnection *c;
+			SSL *ssl;
+
+			if (tls_ == nullptr)
+				return new QuickAckConnection(fd);
+			// as DcmTLSTransportLayer::createConnection does
+			if ((ssl = SSL_new(tls_->getNativeHandle())) == nullptr)
+				return nullptr;
+			SSL_set_fd(ssl, fd);
+			if ((c = new (std::nothrow) QuickAckTLSConnection(fd,
+			    ssl)) == nullptr)
+				SSL_free(ssl);
+			return c;
 		} catch (...) {
 			return nullptr;
 		}
