@@ -47,8 +47,8 @@ struct bridge {
 	int			 recovering;	/* bridge_recover_begin done */
 	struct bridge_access	 access;	/* dicom.allowed_peers */
 	unsigned long long	 refused[DCMSHIM_REFUSED_N];	/* atomic */
-	long long		 log_sec;	/* atomic: last limit log line */
-	unsigned long long	 log_quiet;	/* atomic: refusals not logged */
+	long long		 log_sec;	/* atomic: last logged one */
+	unsigned long long	 log_quiet;	/* atomic: not logged */
 };
 
 /* The SCP's admit: dicom.allowed_peers (bridge_access.h). */
@@ -66,7 +66,7 @@ admit(void *arg, const char *addr, const char *calling_ae)
  * The SCP's on_refused: counted by reason for /metrics; one audit record
  * for a refused A-ASSOCIATE-RQ; a log line, except that refusals at
  * accept (no request read: anyone can make them fast) are logged at most
- * once a second, with the number left out.
+ * once a second, the next line saying how many were not.
  */
 static void
 refused(void *arg, enum dcmshim_refusal why, const char *addr,

@@ -162,7 +162,8 @@ bridge_access_parse(const char *spec, struct bridge_access *a, char *err,
 		}
 		if (n == 0 || parse_entry(p, n, &a->e[a->n]) != 0) {
 			str_fmt(err, errlen, "\"%.*s\" is not *, an address "
-			    "(CIDR), an AE title (1-16 characters) or AE@address",
+			    "(CIDR), an AE title (1-16 characters) or "
+			    "AE@address",
 			    (int)(n > 64 ? 64 : n), p);
 			return XDS_EINVAL;
 		}

@@ -725,7 +725,8 @@ serve(dcmshim_scp *s, int fd, int dfd, std::string addr) noexcept
 
 		handoff_end();
 		unwatch(s, dfd);
-		(void)dcmshim_exception(err, sizeof err, "unexpected exception");
+		(void)dcmshim_exception(err, sizeof err,
+		    "unexpected exception");
 		DCMNET_ERROR("DICOM association thread: " << err);
 	}
 	release_conn(s, addr);
@@ -812,16 +813,17 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		int rc;
 
 		*out = nullptr;
-		if (o == nullptr || o->host == nullptr || o->ae_title == nullptr ||
-		    o->ae_title[0] == '\0' || std::strlen(o->ae_title) > 16 ||
-		    o->tmp_dir == nullptr || o->on_store == nullptr ||
-		    o->max_associations < 1 || o->max_peer_associations < 0 ||
-		    o->port < 0 || o->port > 65535 ||
-		    (o->tls_cert != nullptr && (o->tls_key == nullptr ||
-		    o->tls_ca == nullptr))) {
-			fail(err, errlen, "SCP: host, AE title (1-16 characters), "
-			    "tmp_dir, callback and max_associations >= 1 are "
-			    "required; TLS needs certificate, key and CA");
+		if (o == nullptr || o->host == nullptr ||
+		    o->ae_title == nullptr || o->ae_title[0] == '\0' ||
+		    std::strlen(o->ae_title) > 16 || o->tmp_dir == nullptr ||
+		    o->on_store == nullptr || o->max_associations < 1 ||
+		    o->max_peer_associations < 0 || o->port < 0 ||
+		    o->port > 65535 || (o->tls_cert != nullptr &&
+		    (o->tls_key == nullptr || o->tls_ca == nullptr))) {
+			fail(err, errlen, "SCP: host, AE title (1-16 "
+			    "characters), tmp_dir, callback and "
+			    "max_associations >= 1 are required; TLS needs "
+			    "certificate, key and CA");
 			return XDS_EINVAL;
 		}
 		s = new dcmshim_scp();
@@ -926,13 +928,16 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 				refuse_conn(s, cfd, addr, why, lg);
 				continue;
 			}
-			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on,
+			    sizeof on);
 			// Every read and write waits io_timeout at most: the
 			// TLS handshake and a peer that stops mid-PDU too.
 			tv.tv_sec = s->io_timeout;
 			tv.tv_usec = 0;
-			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-			setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+			setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			    sizeof tv);
+			setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			    sizeof tv);
 			if ((dfd = fcntl(cfd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 				std::lock_guard<std::mutex> g(s->mu);
 
@@ -948,7 +953,8 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 		}
 	} catch (...) {
 		handoff_end();
-		rc = dcmshim_exception(err, errlen, "internal error in the SCP");
+		rc = dcmshim_exception(err, errlen,
+		    "internal error in the SCP");
 	}
 	for (const lingering &l : lg)
 		close(l.fd);

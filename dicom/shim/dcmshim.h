@@ -177,7 +177,7 @@ enum dcmshim_refusal {
 	DCMSHIM_REFUSED_CALLING_AE,	/* admit(addr, calling AE) said no */
 	DCMSHIM_REFUSED_CALLED_AE,	/* addressed to another AE title */
 	DCMSHIM_REFUSED_TLS,		/* TLS handshake failed */
-	DCMSHIM_REFUSED_TIMEOUT,	/* no A-ASSOCIATE-RQ within acse_timeout */
+	DCMSHIM_REFUSED_TIMEOUT,	/* no A-ASSOCIATE-RQ in acse_timeout */
 	DCMSHIM_REFUSED_PROTOCOL,	/* closed, or not an A-ASSOCIATE-RQ */
 	DCMSHIM_REFUSED_N
 };
