@@ -129,7 +129,7 @@ enum xds_status
 bridge_access_parse(const char *spec, struct bridge_access *a, char *err,
     size_t errlen)
 {
-	const char *p = spec, *end;
+	const char *p = spec, *next = spec;
 	size_t n;
 
 	memset(a, 0, sizeof *a);
@@ -146,15 +146,8 @@ bridge_access_parse(const char *spec, struct bridge_access *a, char *err,
 		a->n = 2;
 		return XDS_OK;
 	}
-	for (;;) {
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && *p == ' ') {
-			p++;
-			n--;
-		}
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
+	while (next != NULL) {
+		p = str_item(&next, ';', &n);
 		if (a->n == BRIDGE_ACCESS_MAX) {
 			str_fmt(err, errlen, "more than %d entries",
 			    BRIDGE_ACCESS_MAX);
@@ -168,10 +161,8 @@ bridge_access_parse(const char *spec, struct bridge_access *a, char *err,
 			return XDS_EINVAL;
 		}
 		a->n++;
-		if (end == NULL)
-			return XDS_OK;
-		p = end + 1;
 	}
+	return XDS_OK;
 }
 
 int

@@ -58,6 +58,17 @@ test_str(void)
 	long long v;
 	const char *es;
 
+	const char *next = " a ;; b c;", *it;
+	size_t n;
+
+	it = str_item(&next, ';', &n);
+	CU_ASSERT(n == 1 && *it == 'a' && next != NULL);
+	it = str_item(&next, ';', &n);
+	CU_ASSERT(n == 0 && next != NULL);
+	it = str_item(&next, ';', &n);
+	CU_ASSERT(n == 3 && strncmp(it, "b c", 3) == 0 && next != NULL);
+	it = str_item(&next, ';', &n);
+	CU_ASSERT(n == 0 && next == NULL);
 	CU_ASSERT_EQUAL(str_lcpy(small, "abcdef", sizeof small), 6);
 	CU_ASSERT_STRING_EQUAL(small, "abc");
 	CU_ASSERT_EQUAL(str_tonum("123", 0, 1000, &v, &es), 0);

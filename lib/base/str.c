@@ -115,6 +115,23 @@ str_trim(char *s)
 	return s;
 }
 
+const char *
+str_item(const char **p, int sep, size_t *n)
+{
+	const char *s = *p, *end = strchr(s, sep);
+	size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+
+	*p = end != NULL ? end + 1 : NULL;
+	while (len > 0 && *s == ' ') {
+		s++;
+		len--;
+	}
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	*n = len;
+	return s;
+}
+
 int
 str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
 {

@@ -32,6 +32,11 @@ char *str_ndup(const char *s, size_t n);
 /* Trim ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
 
+/* The next item of a list separated by sep, at *p: its start, its
+ * length without the spaces around it in *n; *p is moved past the
+ * separator, or set to NULL after the last item. */
+const char *str_item(const char **p, int sep, size_t *n);
+
 /* snprintf that returns -1 on truncation or error, else the length. */
 int str_fmt(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -211,7 +211,7 @@ conf_check_nonempty(const char *v, char *err, size_t errlen)
 int
 conf_check_peers(const char *v, char *err, size_t errlen)
 {
-	const char *p = v, *end;
+	const char *p, *next = v;
 	size_t i, n;
 
 	for (i = 0; v[i] != '\0'; i++)
@@ -219,15 +219,8 @@ conf_check_peers(const char *v, char *err, size_t errlen)
 			return refuse(err, errlen, "no control characters");
 	if (v[0] == '\0')
 		return 0;
-	for (;;) {
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && *p == ' ') {
-			p++;
-			n--;
-		}
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
+	while (next != NULL) {
+		p = str_item(&next, ';', &n);
 		if (n == 0)
 			return refuse(err, errlen, "an empty entry (two ';' in "
 			    "a row, or one at an end)");
@@ -236,8 +229,6 @@ conf_check_peers(const char *v, char *err, size_t errlen)
 			return refuse(err, errlen, "\"%.*s\" is not *, anonymous "
 			    "or a certificate subject (CN=...,O=...)", (int)n > 100 ?
 			    100 : (int)n, p);
-		if (end == NULL)
-			return 0;
-		p = end + 1;
 	}
+	return 0;
 }
