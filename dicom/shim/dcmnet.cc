@@ -241,37 +241,20 @@ private:
 	}
 };
 
-class QuickAckConnection : public DcmTCPConnection {
+// A connection that re-arms TCP_QUICKACK per read (Linux leaves quick-ACK
+// mode on its own), plain or TLS: a C-STORE from a peer with Nagle on would
+// otherwise wait for our delayed ACK per instance, over TLS as well.
+template <class Conn>
+class QuickAck : public Conn {
 public:
-	explicit QuickAckConnection(DcmNativeSocketType fd) :
-	    DcmTCPConnection(fd), fd_(fd) {}
+	template <class... More>
+	explicit QuickAck(DcmNativeSocketType fd, More... more) :
+	    Conn(fd, more...), fd_(fd) {}
 
 	ssize_t
 	read(void *buf, size_t nbyte) override
 	{
-		ssize_t n = DcmTCPConnection::read(buf, nbyte);
-		int on = 1;
-
-		// Linux leaves quick-ACK mode on its own: re-arm per read.
-		setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-		return n;
-	}
-
-private:
-	DcmNativeSocketType fd_;
-};
-
-// The same over TLS: a C-STORE over TLS from a peer with Nagle on would
-// wait for our delayed ACK per instance just as well.
-class QuickAckTLSConnection : public DcmTLSConnection {
-public:
-	QuickAckTLSConnection(DcmNativeSocketType fd, SSL *ssl) :
-	    DcmTLSConnection(fd, ssl), fd_(fd) {}
-
-	ssize_t
-	read(void *buf, size_t nbyte) override
-	{
-		ssize_t n = DcmTLSConnection::read(buf, nbyte);
+		ssize_t n = Conn::read(buf, nbyte);
 		int on = 1;
 
 		setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
@@ -302,13 +285,13 @@ public:
 			SSL *ssl;
 
 			if (tls_ == nullptr)
-				return new QuickAckConnection(fd);
+				return new QuickAck<DcmTCPConnection>(fd);
 			// as DcmTLSTransportLayer::createConnection does
 			if ((ssl = SSL_new(tls_->getNativeHandle())) == nullptr)
 				return nullptr;
 			SSL_set_fd(ssl, fd);
-			if ((c = new (std::nothrow) QuickAckTLSConnection(fd,
-			    ssl)) == nullptr)
+			if ((c = new (std::nothrow)
+			    QuickAck<DcmTLSConnection>(fd, ssl)) == nullptr)
 				SSL_free(ssl);
 			return c;
 		} catch (...) {

@@ -74,6 +74,17 @@ def answer(s, timeout=20):
     return data
 
 
+def fill(n, nheld, nover, what):
+    """nheld idle connections from 127.0.0.2 to node n, then nover more,
+    which must get an A-ASSOCIATE-RJ (local limit exceeded) at once; the
+    held ones."""
+    held = [idle(n.dport, "127.0.0.2") for _ in range(nheld)]
+    over = [idle(n.dport, "127.0.0.2") for _ in range(nover)]
+    socks.extend(held + over)
+    check(all(answer(s) == RJ_LIMIT for s in over), what)
+    return held
+
+
 def assoc_rq(calling, called="XDSNODE"):
     """An A-ASSOCIATE-RQ PDU (PS3.8 9.3.2) proposing Verification; the AE
     titles are put in raw (16 bytes, space padded)."""
@@ -120,11 +131,7 @@ try:
     n = start("idle", ["dicom.timeout=3600", "dicom.max_associations=8",
                        "dicom.max_peer_associations=2"])
     nodes.append(n)
-    held = [idle(n.dport, "127.0.0.2") for _ in range(2)]
-    over = [idle(n.dport, "127.0.0.2") for _ in range(2)]
-    socks += held + over
-    check(all(answer(s) == RJ_LIMIT for s in over),
-          "idle: connections over dicom.max_peer_associations get A-ASSOCIATE-RJ at once")
+    held = fill(n, 2, 2, "idle: connections over dicom.max_peer_associations get A-ASSOCIATE-RJ at once")
     r = echo(n.dport)
     check(r.returncode == 0, "idle: C-ECHO answered while 2 idle connections are held (%s)" % out(r))
     r = store(n.dport, inst)
@@ -149,11 +156,8 @@ try:
     # --- more idle connections than dicom.max_associations ------------------
     n = start("limit", ["dicom.timeout=30", "dicom.max_associations=3"])
     nodes.append(n)
-    held = [idle(n.dport, "127.0.0.2") for _ in range(3)]
-    over = [idle(n.dport, "127.0.0.2") for _ in range(2)]
-    socks += held + over
-    check(all(answer(s) == RJ_LIMIT for s in over),
-          "limit: connections over dicom.max_associations get A-ASSOCIATE-RJ (local limit exceeded) at once")
+    held = fill(n, 3, 2, "limit: connections over dicom.max_associations get A-ASSOCIATE-RJ "
+                "(local limit exceeded) at once")
     r = echo(n.dport)
     check(r.returncode != 0 and "Local Limit Exceeded" in out(r),
           "limit: a C-ECHO at the limit is refused at once, not left waiting (%s)" % out(r))
