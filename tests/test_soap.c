@@ -23,6 +23,7 @@
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
+#include "xmlscan.h"
 
 #define NS_TEST	TESTXML_NS
 
@@ -1177,7 +1178,7 @@ test_push_safety(void)
 	d = testxml_push("<x/>\0<y/>", 9, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_PTR_NULL(xml_parse("<x/>\0<y/>", 9, err, sizeof err));
-	CU_ASSERT_STRING_EQUAL(err, "XML not well-formed: NUL byte at offset 4");
+	CU_ASSERT_STRING_EQUAL(err, "XML not well-formed: NUL character");
 	d = testxml_push("", 0, 0, 4096, NULL, &st, err, sizeof err);
 	CU_ASSERT_PTR_NULL(d);
 	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
@@ -1691,6 +1692,327 @@ test_inline_faults(void)
 	inline_refused(&b, 0, 0, 400, "MTOM root part is empty");
 }
 
+/* ---- xmlscan: encodings, line ends, bounds ---- */
+
+static int
+scan_collect(void *arg, const char *p, size_t n, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	return buf_add(arg, p, n);
+}
+
+/* in (len bytes) through xmlscan in pieces of chunk (0: at once): the
+ * status, the output in out (buf_free it). */
+static int
+scan(const char *in, size_t len, size_t chunk, unsigned long max_attrs,
+    const char *charset, struct buf *out, char *err, size_t errlen)
+{
+	struct xmlscan s;
+	size_t off, k;
+	int rc = XDS_OK;
+
+	buf_init(out, 1 << 24);
+	err[0] = '\0';
+	xmlscan_init(&s, max_attrs, charset);
+	for (off = 0; rc == XDS_OK && off < len; off += k) {
+		k = chunk == 0 || len - off < chunk ? len - off : chunk;
+		rc = xmlscan_feed(&s, in + off, k, scan_collect, out, err,
+		    errlen);
+	}
+	if (rc == XDS_OK)
+		rc = xmlscan_finish(&s, scan_collect, out, err, errlen);
+	return rc;
+}
+
+/* The output and status do not depend on how the input is cut. */
+static void
+scan_every_cut(const char *in, size_t len, int want, const char *want_out)
+{
+	struct buf whole, part;
+	char err[256], e2[256];
+	size_t chunk;
+	int rc;
+
+	rc = scan(in, len, 0, 0, NULL, &whole, err, sizeof err);
+	CU_ASSERT_EQUAL(rc, want);
+	if (rc != want)
+		fprintf(stderr, "scan: %d %s\n", rc, err);
+	if (want_out != NULL && rc == XDS_OK) {
+		CU_ASSERT_STRING_EQUAL(buf_str(&whole), want_out);
+	}
+	for (chunk = 1; chunk < len; chunk++) {
+		CU_ASSERT_EQUAL(scan(in, len, chunk, 0, NULL, &part, e2,
+		    sizeof e2), rc);
+		if (rc == XDS_OK) {
+			CU_ASSERT(part.b_len == whole.b_len &&
+			    memcmp(part.b_data, whole.b_data, part.b_len) == 0);
+		} else {
+			CU_ASSERT_STRING_EQUAL(e2, err);
+		}
+		buf_free(&part);
+	}
+	buf_free(&whole);
+}
+
+#define SCAN_OK(s, o)	scan_every_cut(s, sizeof s - 1, XDS_OK, o)
+
+static void
+test_scan_line_ends(void)
+{
+	SCAN_OK("<a/>", "<a/>");
+	SCAN_OK("", "");
+	SCAN_OK("\r\n<a>x\r\ny\rz\r\r\n</a>\r", "\n<a>x\ny\nz\n\n</a>\n");
+	SCAN_OK("<?xml version=\"1.0\"\r\n encoding=\"utf-8\"?>\r\n<a/>",
+	    "<?xml version=\"1.0\"\n encoding=\"utf-8\"?>\n<a/>");
+	SCAN_OK("<a><![CDATA[p\r\nq]]></a>", "<a><![CDATA[p\nq]]></a>");
+	SCAN_OK("<a b=\"1\r\n2\"/>", "<a b=\"1\n2\"/>");
+	SCAN_OK("\xef\xbb\xbf<a>\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80</a>",
+	    "<a>\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80</a>");
+	SCAN_OK("<?xml-stylesheet href=\"x\"?><a/>",
+	    "<?xml-stylesheet href=\"x\"?><a/>");
+	SCAN_OK("<?xml version='1.0'?><a/>", "<?xml version='1.0'?><a/>");
+}
+
+/* UTF-16: decoded to UTF-8, the declaration's encoding reads UTF-8. */
+static void
+test_scan_utf16(void)
+{
+	static const char le[] = "\xff\xfe<\0?\0x\0m\0l\0 \0e\0n\0c\0o\0d\0"
+	    "i\0n\0g\0=\0\"\0U\0T\0F\0-\0\x31\0\x36\0\"\0?\0>\0\r\0\n\0<\0"
+	    "a\0 \0b\0=\0\"\0\xe9\0\"\0>\0=\xd8\0\xde<\0/\0a\0>\0";
+	static const char be[] = "\xfe\xff\0<\0a\0>\0x\0<\0/\0a\0>";
+	struct buf out;
+	char err[256];
+
+	scan_every_cut(le, sizeof le - 1, XDS_OK,
+	    "<?xml encoding=\"UTF-8\"?>\n<a b=\"\xc3\xa9\">\xf0\x9f\x98\x80"
+	    "</a>");
+	scan_every_cut(be, sizeof be - 1, XDS_OK, "<a>x</a>");
+	CU_ASSERT_EQUAL(scan(be, sizeof be - 1, 0, 0, "utf-16", &out, err,
+	    sizeof err), XDS_OK);
+	buf_free(&out);
+	/* unpaired surrogates, a cut code unit */
+	scan_every_cut("\xff\xfe<\0a\0>\0\x00\xdc", 10, XDS_EFORMAT, NULL);
+	scan_every_cut("\xff\xfe<\0a\0>\0\x00\xd8<\0", 12, XDS_EFORMAT, NULL);
+	scan_every_cut("\xff\xfe<\0a\0>", 7, XDS_EFORMAT, NULL);
+	scan_every_cut("\xff\xfe<\0\0\0", 6, XDS_EFORMAT, NULL);
+}
+
+static void
+scan_refused(const char *in, size_t len, const char *charset,
+    const char *want)
+{
+	struct buf out;
+	char err[256];
+
+	CU_ASSERT_EQUAL(scan(in, len, 0, 0, charset, &out, err, sizeof err),
+	    XDS_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	buf_free(&out);
+}
+
+#define REFUSED(s, cs, want)	scan_refused(s, sizeof s - 1, cs, want)
+
+static void
+test_scan_encodings(void)
+{
+	REFUSED("<?xml version=\"1.0\" encoding=\"UTF-7\"?><a/>", NULL,
+	    "encoding UTF-7 is not accepted: SOAP messages are UTF-8 or "
+	    "UTF-16");
+	REFUSED("<?xml version=\"1.0\" encoding='ISO-8859-1'?><a/>", NULL,
+	    "encoding ISO-8859-1 is not accepted: SOAP messages are UTF-8 or "
+	    "UTF-16");
+	REFUSED("+/v8-<a/>", NULL, "UTF-7 is not accepted: SOAP messages are "
+	    "UTF-8 or UTF-16");
+	REFUSED("\x4c\x6f\xa7\x94\x93@\xa5\x85\x99\xa2\x89\x96\x95", NULL,
+	    "EBCDIC is not accepted: SOAP messages are UTF-8 or UTF-16");
+	REFUSED("\0\0\xfe\xff\0\0\0<", NULL, "UTF-32 is not accepted: SOAP "
+	    "messages are UTF-8 or UTF-16");
+	REFUSED("<\0?\0x\0m\0l\0", NULL, "UTF-16 without a byte order mark is "
+	    "not accepted (XML 1.0 4.3.3)");
+	REFUSED("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>", NULL,
+	    "the XML declaration says UTF-16, but the document has no UTF-16 "
+	    "byte order mark");
+	REFUSED("\xff\xfe<\0?\0x\0m\0l\0 \0e\0n\0c\0o\0d\0i\0n\0g\0=\0\"\0U\0"
+	    "T\0F\0-\0\x38\0\"\0?\0>\0", NULL, "the XML declaration says UTF-8, "
+	    "but the document is UTF-16");
+	REFUSED("<a/>", "ISO-8859-1", "charset ISO-8859-1 is not accepted: "
+	    "SOAP messages are UTF-8 or UTF-16");
+	REFUSED("<a/>", "UTF-16", "the MIME charset is UTF-16, but the "
+	    "document has no UTF-16 byte order mark");
+	REFUSED("\xff\xfe<\0a\0/\0>\0", "utf-8", "the MIME charset is UTF-8, "
+	    "but the document has a UTF-16 byte order mark");
+	/* not UTF-8: overlong, surrogate, past U+10FFFF, Latin-1, cut */
+	REFUSED("<a>\xc0\x80</a>", NULL, "XML not well-formed: the document "
+	    "is not UTF-8");
+	REFUSED("<a>\xed\xa0\x80</a>", NULL, "XML not well-formed: the "
+	    "document is not UTF-8");
+	REFUSED("<a>\xf4\x90\x80\x80</a>", NULL, "XML not well-formed: the "
+	    "document is not UTF-8");
+	REFUSED("<a>caf\xe9</a>", NULL, "XML not well-formed: the document "
+	    "is not UTF-8");
+	REFUSED("<a/>\xe2\x82", NULL, "XML not well-formed: the document "
+	    "ends inside a character");
+	REFUSED("<a/>\0", NULL, "XML not well-formed: NUL character");
+	REFUSED("<?xml version=\"1.0\"", NULL, "XML not well-formed: the "
+	    "document ends inside its XML declaration");
+	REFUSED("<!DOCTYPE a><a/>", NULL, "DOCTYPE is not allowed in a SOAP "
+	    "message");
+	REFUSED("<a><!ENTITY x 'y'></a>", NULL, "XML not well-formed: '<!' "
+	    "begins neither a comment nor a CDATA section");
+	/* accepted: names in any case, charset and declaration agreeing */
+	SCAN_OK("<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>", NULL);
+	scan_every_cut("<a/>", 4, XDS_OK, NULL);
+}
+
+/* n attributes on one element, each name prefixed. */
+static char *
+many_attrs(const char *open, const char *prefix, unsigned n,
+    const char *close)
+{
+	struct buf b;
+	unsigned i;
+
+	buf_init(&b, 1 << 26);
+	CU_ASSERT_EQUAL(buf_adds(&b, open), XDS_OK);
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(buf_addf(&b, " %s%u=\"urn:x:%u\"", prefix, i,
+		    i), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, close), XDS_OK);
+	return buf_take(&b, NULL);
+}
+
+static void
+scan_bound(const char *in, unsigned long max, int want, const char *msg)
+{
+	struct buf out;
+	char err[256];
+
+	CU_ASSERT_EQUAL(scan(in, strlen(in), 7, max, NULL, &out, err,
+	    sizeof err), want);
+	if (msg != NULL) {
+		CU_ASSERT_STRING_EQUAL(err, msg);
+	}
+	buf_free(&out);
+}
+
+static void
+test_scan_bounds(void)
+{
+	struct buf b;
+	char *s;
+	int i;
+
+	s = many_attrs("<r><e", "a", XMLSCAN_ELEM_ATTRS, "/></r>");
+	scan_bound(s, 0, XDS_OK, NULL);
+	free(s);
+	s = many_attrs("<r><e", "a", XMLSCAN_ELEM_ATTRS + 1, "/></r>");
+	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 256 "
+	    "attributes");
+	free(s);
+	/* 100,000 attributes: refused at the 257th, whatever follows */
+	s = many_attrs("<r><e", "a", 100000, "/></r>");
+	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 256 "
+	    "attributes");
+	free(s);
+	s = many_attrs("<r", "xmlns:p", XMLSCAN_ELEM_NS, "/>");
+	scan_bound(s, 0, XDS_OK, NULL);
+	free(s);
+	s = many_attrs("<r", "xmlns:p", XMLSCAN_ELEM_NS + 1, "/>");
+	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 64 "
+	    "namespace declarations");
+	free(s);
+	/* in scope: 4 x 64 open, one more refused; closed ones count not */
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < 4; i++) {
+		s = many_attrs("<r", "xmlns:p", XMLSCAN_ELEM_NS, ">");
+		CU_ASSERT_EQUAL(buf_adds(&b, s), XDS_OK);
+		free(s);
+	}
+	CU_ASSERT_EQUAL(buf_adds(&b, "</r></r><q xmlns=\"urn:q\"/></r></r>"),
+	    XDS_OK);
+	scan_bound(buf_str(&b), 0, XDS_OK, NULL);
+	b.b_len -= strlen("</r></r><q xmlns=\"urn:q\"/></r></r>");
+	CU_ASSERT_EQUAL(buf_adds(&b, "<q xmlns=\"urn:q\"/></r></r></r></r>"),
+	    XDS_OK);
+	scan_bound(buf_str(&b), 0, XDS_ETOOBIG, "more than 256 namespace "
+	    "declarations in scope");
+	buf_free(&b);
+	/* depth */
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < XMLSCAN_DEPTH; i++)
+		CU_ASSERT_EQUAL(buf_adds(&b, "<d>"), XDS_OK);
+	for (i = 0; i < XMLSCAN_DEPTH; i++)
+		CU_ASSERT_EQUAL(buf_adds(&b, "</d>"), XDS_OK);
+	scan_bound(buf_str(&b), 0, XDS_OK, NULL);
+	buf_reset(&b);
+	for (i = 0; i <= XMLSCAN_DEPTH; i++)
+		CU_ASSERT_EQUAL(buf_adds(&b, "<d>"), XDS_OK);
+	scan_bound(buf_str(&b), 0, XDS_ETOOBIG, "elements nested more than "
+	    "128 deep");
+	buf_free(&b);
+	/* the whole document */
+	scan_bound("<r a=\"1\"><e b=\"2\" xmlns=\"urn:x\"/><e c='3'/></r>", 4,
+	    XDS_OK, NULL);
+	scan_bound("<r a=\"1\"><e b=\"2\" xmlns=\"urn:x\"/><e c='3' d='4'/>"
+	    "</r>", 4, XDS_ETOOBIG, "more than 4 attributes and namespace "
+	    "declarations in the document");
+	/* what is not an attribute is not counted: text, comments, CDATA,
+	 * PIs, values (with > and the other quote in them), end tags */
+	scan_bound("<r a=\"x='1' y='2'>\" b='\"z=\"3\"'>c=\"4\"<!-- d=\"5\" -->"
+	    "<![CDATA[ e=\"6\" ]]><?pi f=\"7\"?></r g=\"8\">", 2, XDS_OK,
+	    NULL);
+	/* a malformed tag still counts what may be an attribute */
+	scan_bound("<r a b=\"1\" =\"2\" c = '3'/>", 2, XDS_ETOOBIG, NULL);
+}
+
+/* The two parsers build one document from every input: a CR in a CDATA
+ * section was kept by the push parser, normalised by the DOM parser. */
+static void
+test_scan_differential(void)
+{
+	static const char *in[] = {
+		"<a><![CDATA[x\r\ny]]>p\r\nq<b c=\"1\r\n2\"/>\r</a>",
+		"<?xml version=\"1.0\"?>\r<a><![CDATA[\r\r\n\r]]></a>\r\n",
+	};
+	char err[256], path[1024], *a, *b, *data;
+	xmlDoc *d1, *d2;
+	size_t i, chunk, len;
+	int st;
+
+	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+		d1 = xml_parse(in[i], strlen(in[i]), err, sizeof err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d1);
+		a = testxml_dump(d1);
+		CU_ASSERT_PTR_NULL(strchr(a, '\r'));
+		CU_ASSERT_PTR_NULL(strstr(a, "&#xD;"));
+		for (chunk = 0; chunk < 12; chunk++) {
+			d2 = testxml_push(in[i], strlen(in[i]), chunk, 4096,
+			    NULL, &st, err, sizeof err);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(d2);
+			b = testxml_dump(d2);
+			CU_ASSERT_STRING_EQUAL(a, b);
+			xmlFree(b);
+			xmlFreeDoc(d2);
+		}
+		xmlFree(a);
+		xmlFreeDoc(d1);
+	}
+	/* the envelope the fuzz target found (UTF-7, CR LF in CDATA) */
+	str_fmt(path, sizeof path, "%s/fuzz/corpus/soap/utf7-push-vs-dom.xml",
+	    getenv("top_srcdir") != NULL ? getenv("top_srcdir") : ".");
+	data = testutil_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	CU_ASSERT_PTR_NULL(xml_parse(data, len, err, sizeof err));
+	CU_ASSERT_STRING_EQUAL(err, "encoding UTF-7 is not accepted: SOAP "
+	    "messages are UTF-8 or UTF-16");
+	CU_ASSERT_PTR_NULL(testxml_push(data, len, 63, len, NULL, &st, err,
+	    sizeof err));
+	CU_ASSERT_EQUAL(st, XDS_EFORMAT);
+	free(data);
+}
+
 static const struct cutest tests[] = {
 	{ "ITI-42 corpus", test_iti42_corpus },
 	{ "ITI-18 corpus", test_iti18_corpus },
@@ -1714,6 +2036,11 @@ static const struct cutest tests[] = {
 	{ "push parser: divert errors, limit", test_push_divert_errors },
 	{ "MTOM inline base64 streamed", test_inline },
 	{ "MTOM inline base64 faults", test_inline_faults },
+	{ "xmlscan: line ends", test_scan_line_ends },
+	{ "xmlscan: UTF-16", test_scan_utf16 },
+	{ "xmlscan: encodings refused", test_scan_encodings },
+	{ "xmlscan: bounds", test_scan_bounds },
+	{ "push parser = xml_parse: line ends", test_scan_differential },
 };
 
 int

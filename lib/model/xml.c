@@ -11,10 +11,12 @@
 #include "str.h"
 #include "vocab.h"
 #include "xml.h"
+#include "xmlscan.h"
 
 #define XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOCDATA | \
 	XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-#define PUSH_SLICE	(256 * 1024)	/* bytes per xmlParseChunk */
+#define PUSH_SLICE	(256 * 1024)	/* bytes per xmlParseChunk, at most */
+#define PUSH_STAGE	(64 * 1024)	/* small pieces gathered up to this */
 
 static xmlParserInputPtr
 deny_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
@@ -52,32 +54,91 @@ silent(void *ctx, const xmlError *e)
 	(void)e;
 }
 
+/* The filtered document for xml_parse: the input itself while the
+ * filter hands on what it got (bytes it held, as those of the XML
+ * declaration, compare equal), else a copy. */
+struct filtered {
+	const char	*orig, *next, *end;	/* the input; where it
+						   continues; its end */
+	struct buf	 copy;
+	int		 copying;
+};
+
+static int
+filtered_out(void *arg, const char *p, size_t n, char *err, size_t errlen)
+{
+	struct filtered *f = arg;
+	int rc;
+
+	if (!f->copying && (p == f->next || ((size_t)(f->end - f->next) >=
+	    n && memcmp(p, f->next, n) == 0))) {
+		f->next += n;
+		return XDS_OK;
+	}
+	if (!f->copying) {
+		f->copying = 1;
+		if ((rc = buf_add(&f->copy, f->orig,
+		    (size_t)(f->next - f->orig))) != XDS_OK)
+			goto fail;
+	}
+	if ((rc = buf_add(&f->copy, p, n)) == XDS_OK)
+		return XDS_OK;
+fail:
+	str_fmt(err, errlen, "out of memory");
+	return rc;
+}
+
 xmlDoc *
 xml_parse(const char *data, size_t len, char *err, size_t errlen)
+{
+	return xml_parse_opts(data, len, NULL, NULL, err, errlen);
+}
+
+xmlDoc *
+xml_parse_opts(const char *data, size_t len, const struct xml_opts *o,
+    int *status, char *err, size_t errlen)
 {
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDoc *doc = NULL;
 	const xmlError *e;
+	struct xmlscan sc;
+	struct filtered f;
+	const char *in;
+	int st;
 
+	memset(&f, 0, sizeof f);
+	f.orig = f.next = data;
+	f.end = data + len;
+	buf_init(&f.copy, len + len / 2 + 64);	/* UTF-16 may grow by half */
 	if (len > (size_t)INT_MAX) {
 		str_fmt(err, errlen, "XML document too large");
-		return NULL;
+		st = XDS_ETOOBIG;
+		goto fail;
 	}
-	/* libxml2 stops at a NUL and would accept whatever follows it; a NUL
-	 * is never allowed in XML 1.0 (the push parser refuses it too). */
-	if (memchr(data, '\0', len) != NULL) {
-		str_fmt(err, errlen, "XML not well-formed: NUL byte at offset "
-		    "%zu", (size_t)((const char *)memchr(data, '\0', len) -
-		    data));
-		return NULL;
+	/* Encoding, line ends and the bounds first (xmlscan.h). */
+	xmlscan_init(&sc, o != NULL ? o->max_attrs : 0,
+	    o != NULL ? o->charset : NULL);
+	if ((st = xmlscan_feed(&sc, data, len, filtered_out, &f, err,
+	    errlen)) != XDS_OK ||
+	    (st = xmlscan_finish(&sc, filtered_out, &f, err, errlen)) !=
+	    XDS_OK)
+		goto fail;
+	if (f.copying) {
+		in = f.copy.b_data != NULL ? f.copy.b_data : "";
+		len = f.copy.b_len;
+	} else {
+		in = data;
+		len = (size_t)(f.next - data);
 	}
+	st = XDS_EFORMAT;
 	if ((ctxt = xmlNewParserCtxt()) == NULL) {
 		str_fmt(err, errlen, "out of memory");
-		return NULL;
+		st = XDS_ENOMEM;
+		goto fail;
 	}
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)silent);
 	ctxt->sax->internalSubset = reject_dtd;
-	doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, XML_OPTIONS);
+	doc = xmlCtxtReadMemory(ctxt, in, (int)len, NULL, NULL, XML_OPTIONS);
 	if (ctxt->errNo == XML_ERR_USER_STOP) {
 		str_fmt(err, errlen, "DOCTYPE is not allowed in a SOAP message");
 		goto fail;
@@ -93,10 +154,16 @@ xml_parse(const char *data, size_t len, char *err, size_t errlen)
 		goto fail;
 	}
 	xmlFreeParserCtxt(ctxt);
+	buf_free(&f.copy);
+	if (status != NULL)
+		*status = XDS_OK;
 	return doc;
 fail:
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
+	buf_free(&f.copy);
+	if (status != NULL)
+		*status = st;
 	return NULL;
 }
 
@@ -111,6 +178,9 @@ silent_generic(void *ctx, const char *msg, ...)
 
 struct xml_push {
 	xmlParserCtxtPtr ctxt;
+	struct xmlscan	 scan;		/* what libxml2 may see */
+	char		*stage;		/* filtered bytes not yet parsed */
+	size_t		 nstage;
 	struct xml_divert dv;
 	int		 has_dv;
 	size_t		 max_xml;
@@ -351,12 +421,19 @@ xml_push_new(struct xml_push **out, size_t max_xml,
 		return XDS_ENOMEM;
 	}
 	p->max_xml = max_xml;
+	xmlscan_init(&p->scan, 0, NULL);
+	if ((p->stage = malloc(PUSH_STAGE)) == NULL) {
+		free(p);
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
 	if (divert != NULL) {
 		p->dv = *divert;
 		p->has_dv = 1;
 	}
 	if ((p->ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0,
 	    NULL)) == NULL) {
+		free(p->stage);
 		free(p);
 		str_fmt(err, errlen, "out of memory");
 		return XDS_ENOMEM;
@@ -412,41 +489,110 @@ push_check(struct xml_push *p, int prc)
 	return p->status;
 }
 
-int
-xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
-    size_t errlen)
+void
+xml_push_opts(struct xml_push *p, const struct xml_opts *o)
 {
-	const char *d = data;
-	size_t k;
+	xmlscan_init(&p->scan, o->max_attrs, o->charset);
+}
+
+/* n filtered bytes to libxml2 (at most PUSH_SLICE). */
+static int
+push_parse(struct xml_push *p, const char *d, size_t n)
+{
 	char msg[128];
 
-	while (p->status == XDS_OK && len > 0) {
-		k = len < PUSH_SLICE ? len : PUSH_SLICE;
-		p->fed += k;
-		if (push_check(p, xmlParseChunk(p->ctxt, d, (int)k, 0)) !=
-		    XDS_OK)
-			break;
-		/* What libxml2 holds unparsed counts as not diverted. */
-		if (p->fed - push_div_raw(p) > p->max_xml) {
-			str_fmt(msg, sizeof msg, "XML larger than %zu bytes "
-			    "(diverted text not counted)", p->max_xml);
-			push_fail(p, XDS_ETOOBIG, msg);
-			break;
-		}
-		d += k;
-		len -= k;
+	p->fed += n;
+	if (push_check(p, xmlParseChunk(p->ctxt, d, (int)n, 0)) != XDS_OK)
+		return p->status;
+	/* What libxml2 holds unparsed counts as not diverted. */
+	if (p->fed - push_div_raw(p) > p->max_xml) {
+		str_fmt(msg, sizeof msg, "XML larger than %zu bytes "
+		    "(diverted text not counted)", p->max_xml);
+		push_fail(p, XDS_ETOOBIG, msg);
 	}
+	return p->status;
+}
+
+static int
+push_flush(struct xml_push *p)
+{
+	size_t n = p->nstage;
+
+	p->nstage = 0;
+	return n > 0 ? push_parse(p, p->stage, n) : p->status;
+}
+
+/* The filter's output (xmlscan_out): large pieces are parsed where they
+ * are, small ones (around a CR) gathered first. */
+static int
+push_out(void *arg, const char *d, size_t n, char *err, size_t errlen)
+{
+	struct xml_push *p = arg;
+	size_t k;
+
+	if (p->nstage > 0 && p->nstage + n > PUSH_STAGE &&
+	    push_flush(p) != XDS_OK)
+		goto fail;
+	if (n < PUSH_STAGE / 16) {
+		memcpy(p->stage + p->nstage, d, n);
+		p->nstage += n;
+		return XDS_OK;
+	}
+	if (push_flush(p) != XDS_OK)
+		goto fail;
+	for (; n > 0; d += k, n -= k) {
+		k = n < PUSH_SLICE ? n : PUSH_SLICE;
+		if (push_parse(p, d, k) != XDS_OK)
+			goto fail;
+	}
+	return XDS_OK;
+fail:
+	str_lcpy(err, p->err, errlen);
+	return p->status;
+}
+
+/* After the filter returned st with msg: the first failure is kept. */
+static int
+push_result(struct xml_push *p, int st, const char *msg, char *err,
+    size_t errlen)
+{
+	if (st != XDS_OK)
+		push_fail(p, st, msg);
+	else
+		(void)push_flush(p);
 	if (p->status != XDS_OK)
 		str_lcpy(err, p->err, errlen);
 	return p->status;
 }
 
 int
+xml_push_feed(struct xml_push *p, const void *data, size_t len, char *err,
+    size_t errlen)
+{
+	char msg[sizeof p->err];
+	int st;
+
+	if (p->status != XDS_OK) {
+		str_lcpy(err, p->err, errlen);
+		return p->status;
+	}
+	msg[0] = '\0';
+	st = xmlscan_feed(&p->scan, data, len, push_out, p, msg, sizeof msg);
+	return push_result(p, st, msg, err, errlen);
+}
+
+int
 xml_push_finish(struct xml_push *p, xmlDoc **doc, char *err, size_t errlen)
 {
+	char msg[sizeof p->err];
+	int st;
+
 	*doc = NULL;
 	if (p->status == XDS_OK) {
-		if (push_check(p, xmlParseChunk(p->ctxt, NULL, 0, 1)) ==
+		msg[0] = '\0';
+		st = xmlscan_finish(&p->scan, push_out, p, msg, sizeof msg);
+		if (push_result(p, st, msg, err, errlen) == XDS_OK &&
+		    push_check(p, xmlParseChunk(p->ctxt, NULL, 0, 1)) ==
 		    XDS_OK && p->ctxt->myDoc == NULL) {
 			str_fmt(p->err, sizeof p->err, "XML not well-formed");
 			p->status = XDS_EFORMAT;
@@ -471,7 +617,22 @@ xml_push_free(struct xml_push *p)
 		p->ctxt->myDoc = NULL;
 		xmlFreeParserCtxt(p->ctxt);
 	}
+	free(p->stage);
 	free(p);
+}
+
+int
+xml_push_charset(const struct xml_push *p)
+{
+	switch (p->scan.enc) {
+	case XMLSCAN_ENC_UTF8:
+		return 8;
+	case XMLSCAN_ENC_UTF16LE:
+	case XMLSCAN_ENC_UTF16BE:
+		return 16;
+	default:
+		return 0;
+	}
 }
 
 unsigned long long

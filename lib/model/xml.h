@@ -2,7 +2,10 @@
  * xml.h: libxml2 set up safely.
  * No network, no DTD, no entity expansion: a document with any DOCTYPE
  * is refused before anything in it is expanded.  Callers cap sizes
- * before calling (libxml2's own limits are not relied upon).
+ * before calling (libxml2's own limits are not relied upon).  Every
+ * document passes xmlscan (xmlscan.h) before libxml2 sees it: UTF-8 or
+ * UTF-16 only, line ends normalised, attributes, namespace declarations
+ * and depth bounded (XDS_ETOOBIG past a bound).
  */
 #ifndef XDS_XML_H
 #define XDS_XML_H
@@ -20,8 +23,19 @@ struct xml_qname {
 
 /* Once in main() before threads: parser init + deny-all entity loader. */
 void	xml_init(void);
+/* What a message says of the document it carries (NULL: defaults). */
+struct xml_opts {
+	unsigned long	 max_attrs;	/* attributes and namespace
+					   declarations (0: the default) */
+	const char	*charset;	/* MIME charset parameter, or NULL */
+};
+
 /* Parse len bytes; NULL with a reason in err (DOCTYPE, not well-formed). */
 xmlDoc	*xml_parse(const char *data, size_t len, char *err, size_t errlen);
+/* xml_parse with options; *status (when not NULL) gets XDS_OK, or
+ * XDS_EFORMAT, XDS_ETOOBIG, XDS_ENOMEM with the reason in err. */
+xmlDoc	*xml_parse_opts(const char *data, size_t len, const struct xml_opts *,
+	    int *status, char *err, size_t errlen);
 /*
  * Push parser: the same document and the same safety as xml_parse, fed
  * in chunks of any size (a SAX2 push parser building the DOM).
@@ -42,7 +56,8 @@ xmlDoc	*xml_parse(const char *data, size_t len, char *err, size_t errlen);
  * the diverted text): XDS_ETOOBIG past it.  Callbacks return 0 (or an
  * XML_DIVERT_* for end) or an enum xds_status < 0 with err filled; that
  * status stops the parse and is returned by xml_push_feed/xml_push_finish.
- * Their own failures: XDS_ENOMEM, and XDS_EFORMAT for a DOCTYPE, a
+ * Their own failures: XDS_ENOMEM, XDS_ETOOBIG past a bound of xmlscan,
+ * and XDS_EFORMAT for a DOCTYPE, an encoding other than UTF-8 or UTF-16, a
  * document not well-formed, or a diverted element with an element child.
  */
 
@@ -69,6 +84,8 @@ struct xml_push;
 int	xml_push_new(struct xml_push **out, size_t max_xml,
 	    const struct xml_divert *divert, char *err, size_t errlen)
 	    __attribute__((warn_unused_result));
+/* Options for the document, before the first xml_push_feed. */
+void	xml_push_opts(struct xml_push *, const struct xml_opts *);
 /* After an error every later call fails with the same status. */
 int	xml_push_feed(struct xml_push *, const void *data, size_t len,
 	    char *err, size_t errlen) __attribute__((warn_unused_result));
@@ -77,6 +94,9 @@ int	xml_push_finish(struct xml_push *, xmlDoc **doc, char *err,
 	    size_t errlen) __attribute__((warn_unused_result));
 /* Free the parser and any partial document (NULL is a no-op). */
 void	xml_push_free(struct xml_push *);
+/* The encoding of what was fed: 8 (UTF-8), 16 (UTF-16), 0 not known
+ * yet (fewer than 4 bytes) or refused. */
+int	xml_push_charset(const struct xml_push *);
 /* Text bytes diverted so far. */
 unsigned long long xml_push_diverted(const struct xml_push *);
 
