@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct buf b;
 	struct testxml_src m = { data, len, 0, 0 };
 	struct soap_io io = { testxml_read, begin, wr, end, &m };
-	struct soap_limits lim = { 1024 * 1024, 0, NULL, 1024 * 1024, 0 };
+	struct soap_limits lim = { 1024 * 1024, 0, NULL, 1024 * 1024, 0, 0 };
 	struct xact x;
 
 	struct buf mt;

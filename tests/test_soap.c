@@ -598,7 +598,7 @@ test_too_large(void)
 {
 	struct mem_io m;
 	struct result r;
-	struct soap_limits lim = { 100, 0, NULL, 0, 0 };
+	struct soap_limits lim = { 100, 0, NULL, 0, 0, 0 };
 	const char *in = ENV(ACTION(ACT_ITI42) MSGID, SOR);
 
 	memset(&m, 0, sizeof m);
@@ -897,7 +897,7 @@ static void
 run_mtom(const char *ct, const char *in, size_t len, struct mem_io *m,
     struct result *r)
 {
-	struct soap_limits lim = { 0, 0, spool, 0, 0 };
+	struct soap_limits lim = { 0, 0, spool, 0, 0, 0 };
 
 	memset(m, 0, sizeof *m);
 	m->chunk = 100;
@@ -927,7 +927,7 @@ test_mtom(void)
 	xact_begin(&r.x, NULL, "/test", "", "");
 	r.rc = soap_serve(&ep, MTOM_CT "; action=\"" ACT_ITI41 "\"",
 	    &(struct soap_io){ mem_read, mem_begin, mem_write, mem_end, &m },
-	    &(struct soap_limits){ 0, 0, spool, 0, 0 }, &r.x);
+	    &(struct soap_limits){ 0, 0, spool, 0, 0, 0 }, &r.x);
 	CU_ASSERT_EQUAL(r.rc, XDS_OK);
 	CU_ASSERT_EQUAL(m.status, 200);
 	CU_ASSERT_EQUAL(m.clen, (long long)m.out.b_len);
@@ -1523,7 +1523,7 @@ static void
 run_inline(struct buf *b, size_t chunk, size_t max_env, long long max_att,
     struct result *r)
 {
-	struct soap_limits lim = { max_env, max_att, spool, 0, 0 };
+	struct soap_limits lim = { max_env, max_att, spool, 0, 0, 0 };
 	struct mem_io m;
 
 	memset(&m, 0, sizeof m);
@@ -2013,6 +2013,95 @@ test_scan_differential(void)
 	free(data);
 }
 
+/* Through soap_serve: bounds are Sender faults with 413, encodings
+ * Sender faults with 400; a UTF-16 envelope is served. */
+static void
+test_soap_bounds_encodings(void)
+{
+	static const char u16env[] = ENV(ACTION(ACT_ITI42) MSGID, SOR);
+	struct soap_limits lim = { 0, 0, NULL, 0, 0, 10 };
+	struct mem_io m;
+	struct result r;
+	struct buf b;
+	char *s, *big;
+	size_t i;
+
+	s = many_attrs(ENV_OPEN "<s:Header>" ACTION(ACT_ITI42) "</s:Header>"
+	    "<s:Body><lcm:SubmitObjectsRequest xmlns:lcm=\"" NS_LCM "\"",
+	    "a", 100000, "/></s:Body></s:Envelope>");
+	run_s(CT, s, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "",
+	    "an element has more than 256 attributes");
+	done(&r);
+	/* the same as the root part of an MTOM request parsed as it
+	 * arrives (ITI-41 with inline documents) */
+	buf_init(&b, 8 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_ROOT), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, s), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, PART_DOC PART_END), XDS_OK);
+	run_inline(&b, 0, 0, 0, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "",
+	    "an element has more than 256 attributes");
+	done(&r);
+	buf_free(&b);
+	free(s);
+	/* soap.max_attributes */
+	memset(&m, 0, sizeof m);
+	s = ENV(ACTION(ACT_ITI42) MSGID, "<lcm:SubmitObjectsRequest xmlns:lcm=\""
+	    NS_LCM "\" a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" f=\"6\" g=\"7\"/>");
+	run(CT, s, strlen(s), &m, &lim, &r);
+	expect_fault(&r, 413, "soap:Sender", "", "", "more than 10 "
+	    "attributes and namespace declarations in the document");
+	done(&r);
+	/* UTF-7 */
+	run_s(CT, "<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
+	    ENV(ACTION(ACT_ITI42), SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "encoding UTF-7 is not accepted: SOAP messages are UTF-8 or UTF-16");
+	done(&r);
+	/* a charset that is not UTF-8 or UTF-16, or says otherwise */
+	run_s(CT_SOAP12 "; charset=ISO-8859-1", ENV(ACTION(ACT_ITI42), SOR),
+	    &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "charset ISO-8859-1 is "
+	    "not accepted: SOAP messages are UTF-8 or UTF-16");
+	done(&r);
+	run_s(CT_SOAP12 "; charset=utf-16", ENV(ACTION(ACT_ITI42), SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "the MIME charset is "
+	    "UTF-16, but the document has no UTF-16 byte order mark");
+	done(&r);
+	/* an MTOM root part whose charset says UTF-16 */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_adds(&b, "--B0undary\r\nContent-Type: "
+	    "application/xop+xml; charset=UTF-16; type=\"application/soap+xml\""
+	    "\r\nContent-ID: <root@test>\r\n\r\n" ENV_HEAD PNR_OPEN PNR_CLOSE
+	    ENV_TAIL PART_DOC PART_END), XDS_OK);
+	run_inline(&b, 0, 0, 0, &r);
+	expect_fault(&r, 400, "soap:Sender", "", "", "the MTOM root part's "
+	    "charset is UTF-16, but its bytes are UTF-8");
+	done(&r);
+	buf_free(&b);
+	/* UTF-16 with its byte order mark and charset: served */
+	big = malloc(2 * sizeof u16env + 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	big[0] = (char)0xff;
+	big[1] = (char)0xfe;
+	for (i = 0; i < sizeof u16env - 1; i++) {
+		big[2 + 2 * i] = u16env[i];
+		big[3 + 2 * i] = '\0';
+	}
+	memset(&m, 0, sizeof m);
+	run(CT_SOAP12 "; charset=UTF-16", big, 2 * (sizeof u16env - 1) + 2,
+	    &m, NULL, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(r.body);
+	if (r.body != NULL) {
+		CU_ASSERT_STRING_EQUAL(xml_attr(r.body, "name"),
+		    "SubmitObjectsRequest");
+	}
+	done(&r);
+	free(big);
+}
+
 static const struct cutest tests[] = {
 	{ "ITI-42 corpus", test_iti42_corpus },
 	{ "ITI-18 corpus", test_iti18_corpus },
@@ -2041,6 +2130,7 @@ static const struct cutest tests[] = {
 	{ "xmlscan: encodings refused", test_scan_encodings },
 	{ "xmlscan: bounds", test_scan_bounds },
 	{ "push parser = xml_parse: line ends", test_scan_differential },
+	{ "bounds and encodings through soap_serve", test_soap_bounds_encodings },
 };
 
 int

@@ -210,6 +210,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_oid },
 	{ "repository.verify_first_max", CONF_SIZE, S(repository_verify_first_max), "64m", 0, (1LL << 42), NULL,
 	  "documents up to this size are checked against their SHA-256 before an ITI-43 answer starts, larger ones as they are sent", NULL },
+	{ "soap.max_attributes", CONF_INT, S(soap_max_attributes), "1000000", 1000, 100000000, NULL,
+	  "most attributes and namespace declarations in one SOAP envelope; 413 past it", NULL },
 	{ "soap.max_envelope", CONF_SIZE, S(soap_max_envelope), "16m", 4096, 1073741824LL, NULL,
 	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
 	{ "soap.max_request_bytes", CONF_SIZE, S(soap_max_request_bytes), "0", 0, (1LL << 42), NULL,

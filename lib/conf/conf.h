@@ -40,6 +40,7 @@ struct conf {
 	/* [soap] */
 	long long soap_max_envelope;
 	long long soap_max_request_bytes;	/* 0: derived */
+	long long soap_max_attributes;
 	/* [registry] */
 	int	registry_enabled;
 	char	registry_patient_ids[16];	/* bsn | feed */

@@ -315,13 +315,22 @@ int
 soap_env_parse(const char *data, size_t len, struct soap_env *env,
     struct soap_fault *f)
 {
+	return soap_env_parse_opts(data, len, NULL, env, f);
+}
+
+int
+soap_env_parse_opts(const char *data, size_t len, const struct xml_opts *o,
+    struct soap_env *env, struct soap_fault *f)
+{
 	char err[256];
 	xmlDoc *doc;
+	int st;
 
 	memset(env, 0, sizeof *env);
 	memset(f, 0, sizeof *f);
-	if ((doc = xml_parse(data, len, err, sizeof err)) == NULL) {
-		soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL, "%s", err);
+	if ((doc = xml_parse_opts(data, len, o, &st, err, sizeof err)) ==
+	    NULL) {
+		soap_fault_from_status(f, st, "%s", err);
 		return -1;
 	}
 	return soap_env_from_doc(doc, env, f);

@@ -27,6 +27,12 @@
  *   for an MTOM request.  HTTP status per SOAP 1.2 Part 2, 7.5.2.2:
  *   Sender 400, everything else 500; an envelope past the limit 413,
  *   an unsupported Content-Type 415 (both with a Sender fault body).
+ * - Envelopes are UTF-8 or UTF-16 (WS-I Basic Profile): a charset
+ *   parameter (the Content-Type's for simple SOAP, the root part's for
+ *   MTOM) must name one of them and agree with the bytes; anything else
+ *   is a Sender fault (400).  Past a bound of xmlscan.h (attributes,
+ *   namespace declarations, depth; soap_limits.max_attributes in all) a
+ *   Sender fault with 413, found before libxml2 parses the start tag.
  * - MTOM on an endpoint with inline_base64 (actor.h): the root part is
  *   parsed while it arrives (xml_push) and those elements' base64 text is
  *   streamed into hashed spool files that the actor gets as attachments
@@ -43,6 +49,7 @@
 
 #include "actor.h"
 #include "buf.h"
+#include "xml.h"
 
 struct xact;
 
@@ -98,6 +105,11 @@ struct soap_env {
  * The caller bounds len.
  */
 int	soap_env_parse(const char *data, size_t len, struct soap_env *env,
+	    struct soap_fault *f);
+/* The same with the bounds and the MIME charset of the message (o may
+ * be NULL); a bound of xmlscan.h passed is a Sender fault with 413. */
+int	soap_env_parse_opts(const char *data, size_t len,
+	    const struct xml_opts *o, struct soap_env *env,
 	    struct soap_fault *f);
 /* The checks of soap_env_parse on a document already parsed (e.g. by
  * xml_push): takes doc over (freed on failure too). */
@@ -184,6 +196,8 @@ struct soap_limits {
 	long long	 max_request;	/* the documents of a request together
 					   (MTOM parts and inline, decoded),
 					   413 past it (0: max_attachment) */
+	unsigned long	 max_attributes;/* attributes and namespace declarations
+					   of the envelope (0: xmlscan.h's) */
 };
 
 /*

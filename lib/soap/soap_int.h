@@ -41,6 +41,8 @@ struct serve {
 	int		 io_status;	/* MTOM: first failed read's status */
 	const char	*content_type;	/* of the request */
 	char		 ct_action[SOAP_ACTION_MAX];	/* Content-Type action= */
+	char		 charset[64];	/* of the envelope: Content-Type's
+					   (simple), the root part's (MTOM) */
 	struct buf	 in;		/* envelope (root part) bytes */
 	struct xml_push	*push;		/* or the root part parsed as it
 					   arrives (inline_base64 endpoint) */

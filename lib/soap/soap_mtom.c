@@ -33,6 +33,7 @@
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
+#include "xmlscan.h"
 
 /* Transport read that remembers why it failed. */
 static ssize_t
@@ -214,6 +215,7 @@ root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 {
 	struct serve *s = arg;
 	struct xml_divert dv;
+	struct xml_opts xo;
 	int rc;
 
 	if (s->push == NULL) {
@@ -227,6 +229,11 @@ root_sink(void *arg, const void *data, size_t len, char *err, size_t errlen)
 		if ((rc = xml_push_new(&s->push, s->lim.max_envelope, &dv,
 		    s->xml_err, sizeof s->xml_err)) != XDS_OK)
 			goto fail;
+		/* A simple SOAP body's charset is the Content-Type's; an
+		 * MTOM root part's is checked at its end. */
+		xo.max_attrs = s->lim.max_attributes;
+		xo.charset = s->pack == PACK_SIMPLE ? s->charset : NULL;
+		xml_push_opts(s->push, &xo);
 	}
 	s->root_bytes += len;
 	if ((rc = xml_push_feed(s->push, data, len, s->xml_err,
@@ -257,7 +264,10 @@ soap_push_fault(struct serve *s)
 
 	if (st == XDS_ETOOBIG && s->inl.status != 0)
 		soap_fault_from_status(&s->f, st, "%s%s", what, s->inl.err);
-	else if (st == XDS_ETOOBIG)
+	else if (st == XDS_ETOOBIG && strncmp(s->xml_err, "XML larger than",
+	    15) != 0)		/* a bound of xmlscan.h */
+		soap_fault_from_status(&s->f, st, "%s", s->xml_err);
+	else if (st == XDS_ETOOBIG)	/* xml_push's max_xml */
 		soap_fault_from_status(&s->f, st, "%sSOAP envelope larger "
 		    "than %zu bytes%s", what, s->lim.max_envelope,
 		    s->ep->inline_base64 != NULL &&
@@ -272,6 +282,37 @@ soap_push_fault(struct serve *s)
 		soap_fault_from_status(&s->f, st, "SOAP request could not be "
 		    "read: %s", s->inl.status != 0 ? s->inl.err : s->xml_err);
 	return -1;
+}
+
+/* The root part's charset parameter, when it has one: the envelope's
+ * (checked by its parse), or for a root part parsed while it arrived,
+ * the encoding its bytes had. */
+static int
+root_charset(struct serve *s, const char *root_type)
+{
+	struct mime_ctype mc;
+	char err[128];
+	int cs;
+
+	if (mime_content_type_parse(root_type, &mc, err, sizeof err) !=
+	    XDS_OK || mc.charset[0] == '\0')
+		return 0;
+	str_lcpy(s->charset, mc.charset, sizeof s->charset);
+	if (s->push == NULL)
+		return 0;
+	if ((cs = xmlscan_charset(mc.charset)) == 0) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "charset %.40s is not accepted: SOAP messages are UTF-8 "
+		    "or UTF-16", mc.charset);
+		return -1;
+	}
+	if (xml_push_charset(s->push) != 0 && cs != xml_push_charset(s->push)) {
+		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
+		    "the MTOM root part's charset is %.40s, but its bytes are "
+		    "%s", mc.charset, cs == 8 ? "UTF-16" : "UTF-8");
+		return -1;
+	}
+	return 0;
 }
 
 /* After the body: finish the parse, check that no part of the client
@@ -379,6 +420,10 @@ soap_mtom_read(struct serve *s)
 	if (!root_type_ok(msg.root_type)) {
 		soap_fault_set(&s->f, SOAP_FAULT_SENDER, NULL, NULL,
 		    "MTOM root part is %.100s, not " CT_XOP, msg.root_type);
+		mtom_message_free(&msg);
+		return -1;
+	}
+	if (root_charset(s, msg.root_type) != 0) {
 		mtom_message_free(&msg);
 		return -1;
 	}

@@ -79,6 +79,7 @@ classify(struct serve *s, const char *ct)
 	if (strcmp(mc.type, "application") == 0 &&
 	    strcmp(mc.subtype, "soap+xml") == 0) {
 		s->pack = PACK_SIMPLE;
+		str_lcpy(s->charset, mc.charset, sizeof s->charset);
 		return 0;
 	}
 	if (strcmp(mc.type, "multipart") == 0 &&
@@ -357,6 +358,7 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
     struct soap_io *io, const struct soap_limits *lim, struct xact *x)
 {
 	struct serve s;
+	struct xml_opts xo;
 	int rc, r;
 
 	memset(&s, 0, sizeof s);
@@ -396,8 +398,12 @@ soap_serve(const struct soap_endpoint *ep, const char *content_type,
 	if (s.pushed != NULL) {		/* parsed while it arrived */
 		r = soap_env_from_doc(s.pushed, &s.env, &s.f);
 		s.pushed = NULL;
-	} else
-		r = soap_env_parse(s.in.b_data, s.in.b_len, &s.env, &s.f);
+	} else {
+		xo.max_attrs = s.lim.max_attributes;
+		xo.charset = s.charset;
+		r = soap_env_parse_opts(s.in.b_data, s.in.b_len, &xo, &s.env,
+		    &s.f);
+	}
 	str_lcpy(x->action, s.env.action, sizeof x->action);
 	str_lcpy(x->message_id, s.env.message_id, sizeof x->message_id);
 	if (r != 0)

@@ -251,6 +251,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 
 	memset(&lim, 0, sizeof lim);
 	lim.max_envelope = (size_t)rt->conf->soap_max_envelope;
+	lim.max_attributes = (unsigned long)rt->conf->soap_max_attributes;
 	lim.spool_dir = rt->spool;
 	/* The parts of an inbound MTOM request are submitted documents:
 	 * past repository.max_document_size the MTOM layer answers 413
