@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "ebrim.h"
+#include "log.h"
 #include "query.h"
 #include "query_int.h"
 #include "sqparam.h"
@@ -219,9 +220,17 @@ query_run(sqlite3 *db, xmlNode *req, const struct query_opts *o,
 	}
 	xact_set_patient(x, query_patient(&ps));
 	st = query_exec(db, &ps, o, leaf, &objs, err, sizeof err);
-	if (st < 0) {
+	if (st == XDS_ENOMEM) {
 		xact_fail(x, XACT_FAULT, err);
 		goto fail;
+	}
+	if (st < 0) {
+		/* The database's own words are for the log (they name no
+		 * patient), never for the consumer. */
+		log_warnx("registry: ITI-18 %s: %s", x->object, err);
+		str_lcpy(err, "the registry could not run the query",
+		    sizeof err);
+		st = XDS_EIO;
 	}
 	if (st != XDS_OK && rim_errors_add(&errs, 0, query_errcode(st),
 	    NULL, "%s", err) != 0)

@@ -210,11 +210,14 @@ reg_respond(struct xact *x, struct soap_reply *reply, int rc,
 	int st;
 
 	if (rc < 0) {
+		/* err may hold the database's words (store_write): for the
+		 * log only. */
 		log_warnx("registry: %s: %s", txn, err);
 		rim_errors_free(errs);
 		rim_errors_init(errs);
 		if ((st = rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
-		    "registry error: %s", err)) != XDS_OK)
+		    "registry error: the request could not be completed")) !=
+		    XDS_OK)
 			return st;
 		rc = 1;
 	}

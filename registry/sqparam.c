@@ -430,6 +430,11 @@ add_item(void *arg, const char *item, size_t n, int quoted)
 		    p->def->name);
 		return SQP_ENUMBER;
 	}
+	if (p->nv >= SQP_MAX_PARAM_VALUES) {
+		str_fmt(c->err, c->errlen, "%s: more than %d values",
+		    p->def->name, SQP_MAX_PARAM_VALUES);
+		return XDS_ETOOBIG;
+	}
 	if ((rc = typed_value(c, item, n, quoted, &v)) != XDS_OK) {
 		free(v.str);
 		free(v.scheme);

@@ -28,6 +28,11 @@
  *                 without ^^scheme, invalid DTM or patient id, unknown or
  *                 deprecated *Scheme parameter, empty value list)
  *   XDS_ETOOBIG   XDSRegistryError: past one of the SQP_MAX_* limits
+ *                 (not XDSStoredQueryParamNumber, which ITI TF-3 Table
+ *                 4.2.4.1-2 keeps for a single-valued parameter given
+ *                 several times, nor XDSRegistryOutOfResources, a
+ *                 passing want of resources that invites the same
+ *                 request again later)
  *   XDS_ENOMEM    internal
  */
 #ifndef XDS_SQPARAM_H
@@ -39,6 +44,14 @@
 
 #define SQP_MAX_SLOTS	128	/* slots per AdhocQuery */
 #define SQP_MAX_VALUES	1000	/* values per query, all parameters */
+/*
+ * Values of one parameter.  Its values become one SQL expression (an IN
+ * list, or for $XDSDocumentEntryAuthorPerson an OR of LIKEs, which
+ * SQLite nests one level per value and refuses past 1000 levels: a
+ * client error then came back as a database failure).  No consumer
+ * needs more: a query for more objects than this names them in several.
+ */
+#define SQP_MAX_PARAM_VALUES	256
 #define SQP_MAX_TEXT	65536	/* bytes of one rim:Value */
 #define SQP_MAX_ITEM	1024	/* bytes of one (unquoted) list element */
 

@@ -33,6 +33,8 @@
 
 #include "buf.h"
 #include "query.h"
+#include "sqparam.h"
+#include "str.h"
 #include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
@@ -776,6 +778,61 @@ test_errors(void)
 	    "$XDSDocumentEntryUniqueId", "('1.1.1'') OR 1=1 --')")), NONE));
 }
 
+/* "('%Author0%', ..., '%Author<n-1>%')" (static). */
+static const char *
+authors(int n)
+{
+	static char v[65536];
+	struct buf b;
+	int i;
+
+	buf_init(&b, sizeof v - 1);
+	CU_ASSERT_EQUAL(buf_adds(&b, "("), XDS_OK);
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(buf_addf(&b, "%s'%%Author%d%%'", i ? ", " : "",
+		    i), XDS_OK);
+	CU_ASSERT_EQUAL(buf_adds(&b, ")"), XDS_OK);
+	str_lcpy(v, buf_str(&b), sizeof v);
+	buf_free(&b);
+	return v;
+}
+
+/* One parameter's values are bounded where SQLite still takes them (an
+ * OR of LIKEs nests a level per value; SQLite stops at 1000), and the
+ * database's own words never reach the answer. */
+static void
+test_value_bounds(void)
+{
+	const char *r;
+
+	CU_ASSERT(success(FD("$XDSDocumentEntryAuthorPerson",
+	    authors(SQP_MAX_PARAM_VALUES))));
+	r = FD("$XDSDocumentEntryAuthorPerson",
+	    authors(SQP_MAX_PARAM_VALUES + 1));
+	CU_ASSERT(failure(r, ERR_REGISTRY));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$XDSDocumentEntryAuthorPerson: more "
+	    "than 256 values"));
+	CU_ASSERT_STRING_EQUAL(x.errors, ERR_REGISTRY);
+	/* 998 of them were a database failure before: a Receiver fault
+	 * with "Expression tree is too large" */
+	r = FD("$XDSDocumentEntryAuthorPerson", authors(998));
+	CU_ASSERT(failure(r, ERR_REGISTRY));
+	CU_ASSERT_PTR_NULL(strstr(r, "Expression tree"));
+	/* a database failure: logged, a generic XDSRegistryError */
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "ALTER TABLE author RENAME TO "
+	    "author_gone", NULL, NULL, NULL), SQLITE_OK);
+	r = FD("$XDSDocumentEntryAuthorPerson", "('%Ford%')");
+	CU_ASSERT(failure(r, ERR_REGISTRY));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "the registry could not run the "
+	    "query"));
+	CU_ASSERT_PTR_NULL(strstr(r, "author"));
+	CU_ASSERT_EQUAL(x.outcome, XACT_FAILURE);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "ALTER TABLE author_gone RENAME TO "
+	    "author", NULL, NULL, NULL), SQLITE_OK);
+	CU_ASSERT(refs(FD("$XDSDocumentEntryAuthorPerson", "('%Ford%')"),
+	    L(U(01))));
+}
+
 /* A NIST 11897 request as sent (tag0: prefixes, $patient_id$ filled in). */
 static const char *
 run_nist(const char *section)
@@ -836,6 +893,7 @@ test_names(void)
 }
 
 static const struct cutest tests[] = {
+	{ "values per parameter, database failures", test_value_bounds },
 	{ "FindDocuments", test_finddocs },
 	{ "FindDocuments codes", test_finddocs_codes },
 	{ "FindDocuments times", test_finddocs_times },

@@ -340,20 +340,46 @@ test_parse_bounds(void)
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
 	    &ps, err, sizeof err), XDS_EFORMAT);
 	sqp_free(&ps);
-	/* Values past SQP_MAX_VALUES. */
+	/* Values of one parameter past SQP_MAX_PARAM_VALUES. */
 	many = calloc(SQP_MAX_VALUES + 1, sizeof *many);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
 	for (i = 0; i < SQP_MAX_VALUES + 1; i++)
 		many[i] = "'urn:uuid:a'";
 	one.values = many;
-	one.nvalues = SQP_MAX_VALUES;
+	one.nvalues = SQP_MAX_PARAM_VALUES;
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
 	    &ps, err, sizeof err), XDS_OK);
-	CU_ASSERT_EQUAL(sqp_get(&ps, "$uuid")->nv, SQP_MAX_VALUES);
+	CU_ASSERT_EQUAL(sqp_get(&ps, "$uuid")->nv, SQP_MAX_PARAM_VALUES);
 	sqp_free(&ps);
-	one.nvalues = SQP_MAX_VALUES + 1;
+	one.nvalues = SQP_MAX_PARAM_VALUES + 1;
 	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("GetAssociations"), &one, 1,
 	    &ps, err, sizeof err), XDS_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(err, "$uuid: more than 256 values");
+	CU_ASSERT_STRING_EQUAL(sqp_errcode(XDS_ETOOBIG), ERR_REGISTRY);
+	sqp_free(&ps);
+	/* All parameters' values past SQP_MAX_VALUES: four of 250 and the
+	 * patient and status. */
+	for (i = 0; i < SQP_MAX_VALUES + 1; i++)
+		many[i] = "'a^^b'";
+	slots[0] = (struct sqp_slot){ "$XDSDocumentEntryPatientId",
+	    (const char *[]){ "'p1^^^&1.2.3&ISO'" }, 1 };
+	slots[1] = (struct sqp_slot){ "$XDSDocumentEntryStatus",
+	    (const char *[]){ "('urn:oasis:names:tc:ebxml-regrep:StatusType:"
+	    "Approved')" }, 1 };
+	slots[2] = (struct sqp_slot){ "$XDSDocumentEntryClassCode", many, 249 };
+	slots[3] = (struct sqp_slot){ "$XDSDocumentEntryTypeCode", many, 249 };
+	slots[4] = (struct sqp_slot){ "$XDSDocumentEntryFormatCode", many,
+	    250 };
+	slots[5] = (struct sqp_slot){ "$XDSDocumentEntryAuthorPerson", many,
+	    250 };
+	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("FindDocuments"), slots, 6,
+	    &ps, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(ps.nvalues, SQP_MAX_VALUES);
+	sqp_free(&ps);
+	slots[2].nvalues = 250;
+	CU_ASSERT_EQUAL(sqp_parse(sqp_query_by_name("FindDocuments"), slots, 6,
+	    &ps, err, sizeof err), XDS_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(err, "more than 1000 parameter values");
 	sqp_free(&ps);
 	free(many);
 }
