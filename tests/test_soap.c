@@ -1835,8 +1835,8 @@ test_scan_encodings(void)
 	    "the XML declaration says UTF-16, but the document has no UTF-16 "
 	    "byte order mark");
 	REFUSED("\xff\xfe<\0?\0x\0m\0l\0 \0e\0n\0c\0o\0d\0i\0n\0g\0=\0\"\0U\0"
-	    "T\0F\0-\0\x38\0\"\0?\0>\0", NULL, "the XML declaration says UTF-8, "
-	    "but the document is UTF-16");
+	    "T\0F\0-\0\x38\0\"\0?\0>\0", NULL, "the XML declaration says "
+	    "UTF-8, but the document is UTF-16");
 	REFUSED("<a/>", "ISO-8859-1", "charset ISO-8859-1 is not accepted: "
 	    "SOAP messages are UTF-8 or UTF-16");
 	REFUSED("<a/>", "UTF-16", "the MIME charset is UTF-16, but the "
@@ -2047,8 +2047,9 @@ test_soap_bounds_encodings(void)
 	free(s);
 	/* soap.max_attributes */
 	memset(&m, 0, sizeof m);
-	s = ENV(ACTION(ACT_ITI42) MSGID, "<lcm:SubmitObjectsRequest xmlns:lcm=\""
-	    NS_LCM "\" a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" f=\"6\" g=\"7\"/>");
+	s = ENV(ACTION(ACT_ITI42) MSGID, "<lcm:SubmitObjectsRequest "
+	    "xmlns:lcm=\"" NS_LCM "\" a=\"1\" b=\"2\" c=\"3\" d=\"4\" "
+	    "e=\"5\" f=\"6\" g=\"7\"/>");
 	run(CT, s, strlen(s), &m, &lim, &r);
 	expect_fault(&r, 413, "soap:Sender", "", "", "more than 10 "
 	    "attributes and namespace declarations in the document");
@@ -2057,7 +2058,8 @@ test_soap_bounds_encodings(void)
 	run_s(CT, "<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
 	    ENV(ACTION(ACT_ITI42), SOR), &r);
 	expect_fault(&r, 400, "soap:Sender", "", "",
-	    "encoding UTF-7 is not accepted: SOAP messages are UTF-8 or UTF-16");
+	    "encoding UTF-7 is not accepted: SOAP messages are UTF-8 or "
+	    "UTF-16");
 	done(&r);
 	/* a charset that is not UTF-8 or UTF-16, or says otherwise */
 	run_s(CT_SOAP12 "; charset=ISO-8859-1", ENV(ACTION(ACT_ITI42), SOR),
@@ -2130,7 +2132,8 @@ static const struct cutest tests[] = {
 	{ "xmlscan: encodings refused", test_scan_encodings },
 	{ "xmlscan: bounds", test_scan_bounds },
 	{ "push parser = xml_parse: line ends", test_scan_differential },
-	{ "bounds and encodings through soap_serve", test_soap_bounds_encodings },
+	{ "bounds and encodings through soap_serve",
+	    test_soap_bounds_encodings },
 };
 
 int
