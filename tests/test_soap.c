@@ -1904,25 +1904,31 @@ test_scan_bounds(void)
 	char *s;
 	int i;
 
-	s = many_attrs("<r><e", "a", XMLSCAN_ELEM_ATTRS, "/></r>");
-	scan_bound(s, 0, XDS_OK, NULL);
-	free(s);
-	s = many_attrs("<r><e", "a", XMLSCAN_ELEM_ATTRS + 1, "/></r>");
-	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 256 "
-	    "attributes");
-	free(s);
-	/* 100,000 attributes: refused at the 257th, whatever follows */
-	s = many_attrs("<r><e", "a", 100000, "/></r>");
-	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 256 "
-	    "attributes");
-	free(s);
-	s = many_attrs("<r", "xmlns:p", XMLSCAN_ELEM_NS, "/>");
-	scan_bound(s, 0, XDS_OK, NULL);
-	free(s);
-	s = many_attrs("<r", "xmlns:p", XMLSCAN_ELEM_NS + 1, "/>");
-	scan_bound(s, 0, XDS_ETOOBIG, "an element has more than 64 "
-	    "namespace declarations");
-	free(s);
+	static const struct {
+		const char	*open, *prefix;
+		unsigned	 n;
+		const char	*close;
+		int		 st;
+		const char	*msg;
+	} one[] = {
+		{ "<r><e", "a", XMLSCAN_ELEM_ATTRS, "/></r>", XDS_OK, NULL },
+		{ "<r><e", "a", XMLSCAN_ELEM_ATTRS + 1, "/></r>", XDS_ETOOBIG,
+		  "an element has more than 256 attributes" },
+		/* refused at the 257th, whatever follows */
+		{ "<r><e", "a", 100000, "/></r>", XDS_ETOOBIG,
+		  "an element has more than 256 attributes" },
+		{ "<r", "xmlns:p", XMLSCAN_ELEM_NS, "/>", XDS_OK, NULL },
+		{ "<r", "xmlns:p", XMLSCAN_ELEM_NS + 1, "/>", XDS_ETOOBIG,
+		  "an element has more than 64 namespace declarations" },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof one / sizeof one[0]; k++) {
+		s = many_attrs(one[k].open, one[k].prefix, one[k].n,
+		    one[k].close);
+		scan_bound(s, 0, one[k].st, one[k].msg);
+		free(s);
+	}
 	/* in scope: 4 x 64 open, one more refused; closed ones count not */
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < 4; i++) {
