@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -164,7 +165,7 @@ tag_close(struct xmlscan *s)
 		s->scope -= s->nsat[--s->depth];
 }
 
-static int
+static inline int
 markup(struct xmlscan *s, unsigned char c)
 {
 	static const char cdata[] = "[CDATA[";
@@ -211,8 +212,10 @@ again:
 			s->st = M_AVAL;
 			return attr_counted(s);
 		} else {
-			s->naname = 0;
-			aname_add(s, c);
+			/* Only a name that begins with x may be xmlns...:
+			 * another is known to be long enough not to be. */
+			s->aname[0] = (char)c;
+			s->naname = c == 'x' ? 1 : sizeof s->aname + 1;
 			s->st = M_ANAME;
 		}
 		break;
@@ -465,6 +468,114 @@ bad:
 	    "XML not well-formed: bad UTF-16");
 }
 
+/* Byte classes for the runs that need no look: white space, what ends
+ * a name, and what the byte layer must see (CR, NUL, non-ASCII). */
+#define K_WS		0x01
+#define K_END		0x02
+#define K_SPEC		0x04
+#define X16(v)		v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+
+static const unsigned char cls[256] = {
+	[0] = K_SPEC, ['\t'] = K_WS | K_END, ['\n'] = K_WS | K_END,
+	['\r'] = K_SPEC, [' '] = K_WS | K_END, ['"'] = K_END,
+	['\''] = K_END, ['/'] = K_END, ['='] = K_END, ['>'] = K_END,
+	[0x80] = X16(K_SPEC), X16(K_SPEC), X16(K_SPEC), X16(K_SPEC),
+	X16(K_SPEC), X16(K_SPEC), X16(K_SPEC), X16(K_SPEC),
+};
+
+#define PLAIN(c)	((cls[(c)] & K_SPEC) == 0)
+
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define HAS_ZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/* From p[i] on, the first stop, CR, NUL or non-ASCII byte (n: none);
+ * eight bytes at a time where none of them is one. */
+static size_t
+run_until(const unsigned char *p, size_t i, size_t n, unsigned char stop)
+{
+	uint64_t x, st = ONES * stop, cr = ONES * '\r';
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		if ((HAS_ZERO(x ^ st) | HAS_ZERO(x ^ cr) | HAS_ZERO(x) |
+		    (x & HIGHS)) != 0)
+			break;
+	}
+	while (i < n && p[i] != stop && PLAIN(p[i]))
+		i++;
+	return i;
+}
+
+/* From p[i] on, the first byte not of class k. */
+static size_t
+run_of(const unsigned char *p, size_t i, size_t n, unsigned k)
+{
+	while (i < n && cls[p[i]] == k)
+		i++;
+	return i;
+}
+
+/* From p[i] on, the first byte that ends a name or is special. */
+static size_t
+run_name(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n && (cls[p[i]] & (K_END | K_SPEC)) == 0)
+		i++;
+	return i;
+}
+
+/*
+ * The markup of p[i..n) while every byte is plain (ASCII, neither CR nor
+ * NUL) and the declaration is past: the index of the first byte not
+ * taken (n, or one the byte layer must see first), or (size_t)-1 on a
+ * failure.  Text, attribute values, end tags, names and white space in
+ * tags are runs, skipped rather than looked at byte by byte; the byte
+ * that ends a run of text, a value or an end tag is taken here, any
+ * other by markup().
+ */
+static size_t
+markup_run(struct xmlscan *s, const unsigned char *p, size_t i, size_t n)
+{
+	unsigned char q;
+
+	for (; i < n; i++) {
+		switch (s->st) {
+		case M_TEXT:
+			if ((i = run_until(p, i, n, '<')) == n || p[i] != '<')
+				return i;
+			s->st = M_LT;
+			continue;
+		case M_AVAL:
+			q = (unsigned char)s->quote;
+			if ((i = run_until(p, i, n, q)) == n || p[i] != q)
+				return i;
+			s->st = M_TAG;
+			continue;
+		case M_ETAG:
+			if ((i = run_until(p, i, n, '>')) == n || p[i] != '>')
+				return i;
+			tag_close(s);
+			continue;
+		case M_ANAME:
+			if (s->naname < sizeof s->aname)
+				break;
+			/* FALLTHROUGH */
+		case M_STAG:
+			i = run_name(p, i, n);
+			break;
+		case M_TAG:
+			i = run_of(p, i, n, K_WS | K_END);
+			break;
+		}
+		if (i == n || !PLAIN(p[i]))
+			return i;
+		if (markup(s, p[i]) != XDS_OK)
+			return (size_t)-1;
+	}
+	return i;
+}
+
 /*
  * UTF-8 bytes p[0..n): checked, CR LF and CR made LF, scanned; handed on
  * as spans of p where nothing changed.
@@ -477,6 +588,12 @@ scan_u8(struct xmlscan *s, const unsigned char *p, size_t n,
 	unsigned char c;
 
 	for (i = 0; i < n; i++) {
+		if (s->decl == 2 && !s->cr && s->u8need == 0) {
+			if ((i = markup_run(s, p, i, n)) == (size_t)-1)
+				return s->status;
+			if (i == n)
+				break;
+		}
 		c = p[i];
 		if (s->cr) {
 			s->cr = 0;
