@@ -15,9 +15,11 @@
 #include "config.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "str.h"
 #include "xmlscan.h"
@@ -485,23 +487,49 @@ static const unsigned char cls[256] = {
 
 #define PLAIN(c)	((cls[(c)] & K_SPEC) == 0)
 
-#define ONES		0x0101010101010101ULL
-#define HIGHS		0x8080808080808080ULL
-#define HAS_ZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+#if defined(__SSE2__)
+/*
+ * Sixteen bytes at a time (SSE2 is part of x86-64): a mask of those that
+ * are stop, CR, NUL or non-ASCII, and with names also white space and
+ * what ends a name.
+ */
+static inline unsigned
+stops16(const unsigned char *p, unsigned char stop, int name)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(x, _mm_setzero_si128()));
 
-/* From p[i] on, the first stop, CR, NUL or non-ASCII byte (n: none);
- * eight bytes at a time where none of them is one. */
+	if (name) {
+		m = _mm_or_si128(m, _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('=')))));
+		m = _mm_or_si128(m, _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('>')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('/'))),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8('\'')))));
+	} else
+		m = _mm_or_si128(m, _mm_cmpeq_epi8(x,
+		    _mm_set1_epi8((char)stop)));
+	return (unsigned)_mm_movemask_epi8(m) |
+	    (unsigned)_mm_movemask_epi8(x);
+}
+#endif
+
+/* From p[i] on, the first stop, CR, NUL or non-ASCII byte (n: none). */
 static size_t
 run_until(const unsigned char *p, size_t i, size_t n, unsigned char stop)
 {
-	uint64_t x, st = ONES * stop, cr = ONES * '\r';
+#if defined(__SSE2__)
+	unsigned m;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, p + i, 8);
-		if ((HAS_ZERO(x ^ st) | HAS_ZERO(x ^ cr) | HAS_ZERO(x) |
-		    (x & HIGHS)) != 0)
-			break;
-	}
+	for (; i + 16 <= n; i += 16)
+		if ((m = stops16(p + i, stop, 0)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+#endif
 	while (i < n && p[i] != stop && PLAIN(p[i]))
 		i++;
 	return i;
@@ -520,6 +548,13 @@ run_of(const unsigned char *p, size_t i, size_t n, unsigned k)
 static size_t
 run_name(const unsigned char *p, size_t i, size_t n)
 {
+#if defined(__SSE2__)
+	unsigned m;
+
+	for (; i + 16 <= n; i += 16)
+		if ((m = stops16(p + i, 0, 1)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+#endif
 	while (i < n && (cls[p[i]] & (K_END | K_SPEC)) == 0)
 		i++;
 	return i;
