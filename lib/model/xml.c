@@ -735,7 +735,7 @@ xml_child_text(xmlNode *n, const char *ns, const char *name, char *out,
 	return xml_text(c, out, outsz);
 }
 
-/* The tree's depth is bounded by the parser (256), and so is this. */
+/* The tree's depth is bounded by xmlscan (128), and so is this. */
 xmlNode *
 xml_find(xmlNode *n, const char *ns, const char *name)
 {
