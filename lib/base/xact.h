@@ -31,6 +31,9 @@ struct xact {
 	char	object[256];		/* SubmissionSet uniqueId, query id, ... */
 	char	errors[512];		/* error codes, space separated */
 	char	reason[256];		/* short text for faults and failures */
+	char	consent[24];		/* the responding gateway's consent
+					   answer ("Permit", "Deny", "no
+					   answer", "allow-all"), or "" */
 	enum xact_outcome outcome;
 	int	http_status;
 	struct timespec t_start;

@@ -47,6 +47,32 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_uid_root },
 	{ "audit.min_free", CONF_SIZE, S(audit_min_free), "16m", 0, (1LL << 40), NULL,
 	  "free space the access log's file system must keep; below it requests are refused (503) before any work", NULL },
+	{ "consent.cache_max", CONF_INT, S(consent_cache_max), "10000", 1, 1000000, NULL,
+	  "most consent decisions kept (the least recently used goes first)", NULL },
+	{ "consent.cache_ttl", CONF_INT, S(consent_cache_ttl), "0", 0, 86400, NULL,
+	  "seconds a decision of Mitz for (patient, requester, data category) is used again; 0: ask every time", NULL },
+	{ "consent.category", CONF_STR, S(consent_category), "GGC002", 0, 0, NULL,
+	  "Mitz data category (gegevenscategorie) of documents whose classCode is not in consent.category_map",
+	  conf_check_nonempty },
+	{ "consent.category_map", CONF_STR, S(consent_category_map), "", 0, 0, NULL,
+	  "data category per document classCode: classCode=category pairs separated by ';'",
+	  conf_check_category_map },
+	{ "consent.mitz_url", CONF_STR, S(consent_mitz_url), "", 0, 0, NULL,
+	  "URL of Mitz's closed question (https, mutual TLS with http.cert and http.key); required with mode mitz",
+	  conf_check_url_or_empty },
+	{ "consent.mode", CONF_ENUM, S(consent_mode), "allow-all", 0, 0, "allow-all|mitz",
+	  "what the responding gateway releases: mitz (only on Mitz's Permit) or allow-all (the loopback demo; never with http.tls)", NULL },
+	{ "consent.org_type", CONF_STR, S(consent_org_type), "", 0, 0, NULL,
+	  "organisation type (zorgaanbiedertype, e.g. V6) of this data holder; required with mode mitz", NULL },
+	{ "consent.purpose", CONF_ENUM, S(consent_purpose), "TREAT", 0, 0, "TREAT|COC",
+	  "purpose of use asked of Mitz: TREAT (explicit consent) or COC (assumed consent)", NULL },
+	{ "consent.requesters", CONF_STR, S(consent_requesters), "", 0, 0, NULL,
+	  "who asks, per peer: subject|URA|organisation type|UZI role[|UZI number], separated by ';'",
+	  conf_check_requesters },
+	{ "consent.timeout", CONF_INT, S(consent_timeout), "5", 1, 300, NULL,
+	  "seconds the closed question to Mitz may take, connecting included; then nothing is released", NULL },
+	{ "consent.ura", CONF_STR, S(consent_ura), "", 0, 0, NULL,
+	  "URA of this data holder; required with mode mitz", NULL },
 	{ "dicom.accession_issuer", CONF_STR, S(dicom_accession_issuer), "", 0, 0, NULL,
 	  "OID of the accession numbers' issuer for PACS that send no IssuerOfAccessionNumberSequence",
 	  conf_check_oid_or_empty },
@@ -479,6 +505,20 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    !c->http_key[0] || (!c->dicom_ca[0] && !c->http_ca[0]))) {
 		str_fmt(err, errlen, "dicom.tls is on: http.cert, http.key and "
 		    "dicom.ca or http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (c->http_tls && c->gateway_responding &&
+	    strcmp(c->consent_mode, "mitz") != 0) {
+		str_fmt(err, errlen, "http.tls is on: the responding gateway "
+		    "needs consent.mode = mitz (allow-all is for the loopback "
+		    "demo only)");
+		return -1;
+	}
+	if (strcmp(c->consent_mode, "mitz") == 0 &&
+	    (!c->consent_mitz_url[0] || !c->consent_ura[0] ||
+	    !c->consent_org_type[0])) {
+		str_fmt(err, errlen, "consent.mode is mitz: consent.mitz_url, "
+		    "consent.ura and consent.org_type are required");
 		return -1;
 	}
 	if (strcmp(c->directory_backend, "zorgab") == 0 &&

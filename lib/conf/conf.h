@@ -77,6 +77,18 @@ struct conf {
 	char	dicom_accession_issuer[65];		/* OID, or "" */
 	char	dicom_mode[8];				/* store | proxy */
 	char	dicom_repository_url[CONF_STR_MAX];	/* RAD-68; "": in process */
+	/* [consent] the responding gateway's closed question to Mitz */
+	char	consent_mode[16];			/* allow-all | mitz */
+	char	consent_mitz_url[CONF_STR_MAX];
+	long long consent_timeout;			/* seconds a question */
+	long long consent_cache_ttl;			/* seconds; 0: none */
+	long long consent_cache_max;			/* decisions kept */
+	char	consent_ura[16];			/* this data holder */
+	char	consent_org_type[16];
+	char	consent_purpose[8];			/* TREAT | COC */
+	char	consent_category[32];			/* default category */
+	char	consent_category_map[CONF_STR_MAX];	/* class=category;... */
+	char	consent_requesters[CONF_STR_MAX * 4];	/* subject|URA|...;... */
 	/* [directory] where the other communities are (gateway/directory.h) */
 	char	directory_backend[16];			/* static | zorgab */
 	char	directory_file[CONF_STR_MAX];

@@ -232,3 +232,103 @@ conf_check_peers(const char *v, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/* Each ';'-separated entry of v (spaces around it trimmed, none empty)
+ * passes fn(entry, length); "" has none. */
+static int
+each_entry(const char *v, int (*fn)(const char *, size_t, char *, size_t),
+    char *err, size_t errlen)
+{
+	const char *p = v, *end;
+	size_t i, n;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if ((unsigned char)v[i] < 0x20)
+			return refuse(err, errlen, "no control characters");
+	if (v[0] == '\0')
+		return 0;
+	for (;;) {
+		end = strchr(p, ';');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && *p == ' ') {
+			p++;
+			n--;
+		}
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == 0)
+			return refuse(err, errlen, "an empty entry (two ';' in "
+			    "a row, or one at an end)");
+		if (fn(p, n, err, errlen) != 0)
+			return -1;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/* A code of the closed question: 1 to 39 characters, no space, no
+ * separator of these options. */
+static int
+consent_code(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= 40)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] > '~' || p[i] == '|' || p[i] == '=' ||
+		    p[i] == ';')
+			return 0;
+	return 1;
+}
+
+static int
+category_pair(const char *p, size_t n, char *err, size_t errlen)
+{
+	const char *eq = memchr(p, '=', n);
+
+	if (eq == NULL || !consent_code(p, (size_t)(eq - p)) ||
+	    !consent_code(eq + 1, n - (size_t)(eq - p) - 1))
+		return refuse(err, errlen, "\"%.*s\" is not classCode=category",
+		    (int)n > 100 ? 100 : (int)n, p);
+	return 0;
+}
+
+int
+conf_check_category_map(const char *v, char *err, size_t errlen)
+{
+	return each_entry(v, category_pair, err, errlen);
+}
+
+/* subject|URA|organisation type|role[|UZI number]; the subject is a
+ * certificate subject (RFC 2253) or anonymous */
+static int
+requester(const char *p, size_t n, char *err, size_t errlen)
+{
+	const char *f[6], *end = p + n, *bar;
+	size_t nf = 0, i;
+
+	f[nf++] = p;
+	while (nf < 6 && (bar = memchr(f[nf - 1], '|', (size_t)(end -
+	    f[nf - 1]))) != NULL)
+		f[nf++] = bar + 1;
+	if (nf < 4 || nf > 5 || (memchr(f[0], '=', (size_t)(f[1] - 1 -
+	    f[0])) == NULL && !(f[1] - 1 - f[0] == 9 &&
+	    strncmp(f[0], "anonymous", 9) == 0)))
+		goto bad;
+	for (i = 1; i < nf; i++)
+		if (!consent_code(f[i], (size_t)((i + 1 < nf ? f[i + 1] - 1 :
+		    end) - f[i])))
+			goto bad;
+	return 0;
+bad:
+	return refuse(err, errlen, "\"%.*s\" is not subject|URA|organisation "
+	    "type|role[|UZI number]", (int)n > 100 ? 100 : (int)n, p);
+}
+
+int
+conf_check_requesters(const char *v, char *err, size_t errlen)
+{
+	return each_entry(v, requester, err, errlen);
+}

@@ -87,6 +87,7 @@ static void
 print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 {
 	char t[40], ev[32], user[256], pat[256], outc[16], errs[512], obj[256];
+	char consent[32];
 
 	if (ctl->json) {
 		printf("%s%.*s", *n ? ",\n" : "[", (int)strcspn(line, "\n"), line);
@@ -100,8 +101,10 @@ print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 	field(rec, "outcome", outc, sizeof outc);
 	field(rec, "errors", errs, sizeof errs);
 	field(rec, "object", obj, sizeof obj);
-	printf("%-24s %-8s %-8s %-36.36s %-40.40s %s%s%s\n", t, ev, outc,
-	    pat[0] ? pat : "-", user, obj, errs[0] ? " " : "", errs);
+	field(rec, "consent", consent, sizeof consent);
+	printf("%-24s %-8s %-8s %-36.36s %-40.40s %s%s%s%s%s\n", t, ev, outc,
+	    pat[0] ? pat : "-", user, obj, errs[0] ? " " : "", errs,
+	    consent[0] ? " consent=" : "", consent);
 	(*n)++;
 }
 

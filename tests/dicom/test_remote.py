@@ -54,7 +54,8 @@ def instance(gen, i):
 
 def scenario(work, pki, retry_wait):
     tag = "TLS: " if pki else "HTTP: "
-    aopts = ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=no"]
+    aopts = ["registry.enabled=yes", "repository.enabled=yes", "dicom.enabled=no",
+             "gateway.responding=no"]     # with TLS it would need Mitz
     a = Xdsd(args.xdsd, work, aopts, name="a", tls=pki)     # pki: mutual TLS
     pa = a.port
     bopts = ["registry.enabled=no", "repository.enabled=no",
