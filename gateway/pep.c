@@ -9,13 +9,19 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "consent.h"
+#include "hl7dt.h"
 #include "log.h"
 #include "pep.h"
 #include "status.h"
 #include "str.h"
+#include "vocab.h"
 #include "xact.h"
 
-#define PEP_MAX_ALLOW	64
+#define PEP_MAX_ALLOW		64
+#define PEP_MAX_CATEGORIES	16
+/* decide: not a failure, a refusal for want of consent (why says so) */
+#define PEP_NO_CONSENT		1
 
 struct pep {
 	struct soap_endpoint	 ep;
@@ -25,6 +31,7 @@ struct pep {
 	void			*actor;
 	char			*allow[PEP_MAX_ALLOW];	/* gateway.allow */
 	size_t			 nallow;
+	struct consent		*consent;
 };
 
 /* A Permit: made only here, for one request, living on the door's
@@ -32,7 +39,7 @@ struct pep {
 struct pep_grant {
 	const struct pep	*pep;
 	const struct xact	*x;
-	char			 basis[CONF_STR_MAX + 16];
+	char			 basis[CONF_STR_MAX + 64];
 };
 
 const char *
@@ -48,23 +55,122 @@ pep_grant_basis(const struct pep_grant *g)
 }
 
 /* The static rule: the peer (certificate subject, or anonymous) is in
- * gateway.allow, or gateway.allow holds "*". */
-static int
-decide(const struct pep *p, const struct xact *x, struct pep_grant *g)
+ * gateway.allow, or gateway.allow holds "*".  The entry that let it in
+ * or NULL. */
+static const char *
+allowed(const struct pep *p, const struct xact *x)
 {
 	size_t i;
 
-	memset(g, 0, sizeof *g);
-	g->pep = p;
-	g->x = x;
 	for (i = 0; i < p->nallow; i++)
 		if (strcmp(p->allow[i], "*") == 0 ||
-		    strcmp(p->allow[i], x->peer) == 0) {
-			str_fmt(g->basis, sizeof g->basis, "gateway.allow: %s",
-			    p->allow[i]);
-			return XDS_OK;
-		}
-	return XDS_EDENIED;
+		    strcmp(p->allow[i], x->peer) == 0)
+			return p->allow[i];
+	return NULL;
+}
+
+/* The BSN of a canonical CX (id^^^&2.16.840.1.113883.2.4.6.3&ISO) into
+ * bsn[10]; -1 when it is not one. */
+static int
+cx_bsn(const char *cx, char *bsn)
+{
+	const char *hat = strchr(cx, '^');
+	size_t n = hat != NULL ? (size_t)(hat - cx) : 0;
+
+	if (n != 9 || strncmp(hat, "^^^&" OID_BSN "&", 5 + strlen(OID_BSN)) !=
+	    0 || hl7_bsn_valid(cx, n) != 0)
+		return -1;
+	memcpy(bsn, cx, n);
+	bsn[n] = '\0';
+	return 0;
+}
+
+/*
+ * Consent: the closed question for each data category of what r's
+ * request is about.  XDS_OK when every answer is Permit; PEP_NO_CONSENT
+ * with why otherwise.  x->consent says what Mitz answered (the first
+ * answer that was not Permit), or that it was not asked.
+ */
+static int
+consent(struct pep *p, const struct pep_route *r, struct xact *x,
+    const struct soap_request *req, char *why, size_t whylen)
+{
+	struct pep_subject s;
+	struct mitz_requester who;
+	const char *cats[PEP_MAX_CATEGORIES], *cat;
+	enum mitz_decision d = MITZ_PERMIT;
+	char bsn[10], said[256];
+	size_t ncats = 0, i, j;
+
+	if (consent_allow_all(p->consent)) {
+		str_lcpy(x->consent, "allow-all", sizeof x->consent);
+		return XDS_OK;
+	}
+	str_lcpy(x->consent, "not asked", sizeof x->consent);
+	memset(&s, 0, sizeof s);
+	if (r->subject(p->actor, req, &s) != XDS_OK) {
+		str_fmt(why, whylen, "no consent: %s", s.why[0] != '\0' ?
+		    s.why : "the patient is not known");
+		return PEP_NO_CONSENT;
+	}
+	xact_set_patient(x, s.patient);
+	if (cx_bsn(s.patient, bsn) != 0) {
+		str_fmt(why, whylen, "no consent: the patient is not "
+		    "identified by a BSN, so Mitz cannot be asked");
+		return PEP_NO_CONSENT;
+	}
+	if (consent_requester(p->consent, x->peer, &who) != XDS_OK) {
+		str_fmt(why, whylen, "no consent: this requester is not known "
+		    "to this gateway (consent.requesters), so Mitz cannot be "
+		    "asked");
+		return PEP_NO_CONSENT;
+	}
+	if (s.nclasses == 0)
+		ncats = consent_categories(p->consent, cats, PEP_MAX_CATEGORIES);
+	for (i = 0; i < s.nclasses; i++) {
+		cat = consent_category(p->consent, s.classes[i]);
+		for (j = 0; j < ncats && strcmp(cats[j], cat) != 0; j++)
+			;
+		if (j == ncats && ncats < PEP_MAX_CATEGORIES)
+			cats[ncats++] = cat;
+	}
+	for (i = 0; i < ncats && d == MITZ_PERMIT; i++)
+		d = consent_ask(p->consent, bsn, &who, cats[i], said,
+		    sizeof said);
+	str_lcpy(x->consent, i == 0 ? "not asked" : mitz_decision_name(d),
+	    sizeof x->consent);
+	if (i > 0 && d == MITZ_PERMIT)
+		return XDS_OK;
+	if (i == 0)
+		str_lcpy(said, "no data category", sizeof said);
+	str_fmt(why, whylen, "no consent of the patient for this requester "
+	    "(%s%s%s): nothing is released", said, i > 0 ? ", " : "",
+	    i > 0 ? cats[i - 1] : "");
+	return PEP_NO_CONSENT;
+}
+
+/*
+ * The decision: XDS_OK with g made (the one place a grant is made),
+ * XDS_EDENIED (the static rule), PEP_NO_CONSENT with why.
+ */
+static int
+decide(struct pep *p, const struct pep_route *r, struct xact *x,
+    const struct soap_request *req, struct pep_grant *g, char *why,
+    size_t whylen)
+{
+	const char *entry;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	if ((entry = allowed(p, x)) == NULL)
+		return XDS_EDENIED;
+	if ((rc = consent(p, r, x, req, why, whylen)) != XDS_OK)
+		return rc;
+	g->pep = p;
+	g->x = x;
+	str_fmt(g->basis, sizeof g->basis, "gateway.allow: %s; consent: %s",
+	    entry, x->consent);
+	return XDS_OK;
 }
 
 /* Move what the transaction answered into the reply.  The one place an
@@ -89,6 +195,7 @@ pep_door(void *actor, struct xact *x, const struct soap_request *req,
 	const struct pep_route *r = NULL;
 	struct pep_grant g;
 	struct pep_answer a;
+	char why[512];
 	size_t i;
 	int rc;
 
@@ -100,12 +207,17 @@ pep_door(void *actor, struct xact *x, const struct soap_request *req,
 		    x->action);
 		return XDS_EINTERNAL;
 	}
-	if (decide(p, x, &g) != XDS_OK) {
+	if ((rc = decide(p, r, x, req, &g, why, sizeof why)) == XDS_EDENIED) {
 		log_info("gateway: %s refused to %s: not in gateway.allow",
 		    r->txn, x->peer);
 		str_fmt(x->reason, sizeof x->reason, "%s: this peer may not "
 		    "ask this community (not in gateway.allow)", r->txn);
 		return XDS_EDENIED;
+	}
+	if (rc == PEP_NO_CONSENT) {
+		log_info("gateway: %s for %s: %s", r->txn, x->peer, why);
+		str_lcpy(x->reason, why, sizeof x->reason);
+		return r->refuse(p->actor, x, req, why, &reply->body);
 	}
 	memset(&a, 0, sizeof a);
 	buf_init(&a.body, reply->body.b_max);
@@ -172,11 +284,18 @@ pep_open(const struct conf *cf, const char *path,
 		str_fmt(err, errlen, "out of memory");
 		return XDS_ENOMEM;
 	}
-	if ((rc = read_allow(p, cf->gateway_allow, err, errlen)) != XDS_OK) {
+	if ((rc = read_allow(p, cf->gateway_allow, err, errlen)) != XDS_OK ||
+	    (rc = consent_open(cf, &p->consent, err, errlen)) != XDS_OK) {
 		pep_close(p);
 		return rc;
 	}
 	for (i = 0; i < nroutes; i++) {
+		if (routes[i].subject == NULL || routes[i].refuse == NULL) {
+			str_fmt(err, errlen, "%s: a route without subject or "
+			    "refusal", routes[i].txn);
+			pep_close(p);
+			return XDS_EINTERNAL;
+		}
 		p->txns[i] = routes[i];
 		p->routes[i] = (struct soap_route){ routes[i].action,
 		    routes[i].response_action, routes[i].txn,
@@ -205,6 +324,7 @@ pep_close(struct pep *p)
 		return;
 	for (i = 0; i < p->nallow; i++)
 		free(p->allow[i]);
+	consent_close(p->consent);
 	free(p);
 }
 
@@ -212,4 +332,10 @@ const struct soap_endpoint *
 pep_endpoint(struct pep *p)
 {
 	return &p->ep;
+}
+
+struct consent *
+pep_consent(struct pep *p)
+{
+	return p->consent;
 }

@@ -15,9 +15,15 @@
  *   reply: the door moves the answer into the reply (pep.c's release),
  *   the one place where a later policy can also filter what leaves,
  *   object by object.
- * Today the decision is a static rule (gateway.allow: which peers may
- * ask).  Consent (Mitz) and SAML assertions (XUA) are decided at the same
- * place, with what the grant records of the request.
+ * The decision: the static rule (gateway.allow: which peers may ask),
+ * then consent (consent.h): the route's subject function says which
+ * patient and which document classes the request is about, and Mitz is
+ * asked the closed question for each data category; only when every
+ * answer is Permit is a grant made.  Any other answer, or none, or a
+ * subject that cannot be found, makes the door call the route's refusal
+ * instead: it writes an empty answer with the error into a text buffer
+ * and has no way to reach a document.  SAML assertions (XUA) are to be
+ * decided at the same place.
  */
 #ifndef XDS_PEP_H
 #define XDS_PEP_H
@@ -48,6 +54,31 @@ struct pep_answer {
 typedef int (*pep_txn_fn)(void *actor, const struct pep_grant *g,
     struct xact *x, const struct soap_request *req, struct pep_answer *ans);
 
+/* What a request is about, for the consent question. */
+#define PEP_MAX_CLASSES	16
+struct pep_subject {
+	char	patient[600];		/* canonical CX */
+	char	classes[PEP_MAX_CLASSES][64];	/* classCodes of the
+					   documents asked; none: any */
+	size_t	nclasses;
+	char	why[256];		/* when it cannot be found */
+};
+
+/*
+ * The subject of a request: XDS_OK with s->patient set, or a status with
+ * s->why (then nothing is released).  Called before the decision, so it
+ * may only read (the request, this community's registry).
+ */
+typedef int (*pep_subject_fn)(void *actor, const struct soap_request *req,
+    struct pep_subject *s);
+/*
+ * The answer to a request refused for want of consent: the transaction's
+ * empty response with one error saying why, into body; recorded on x.
+ * XDS_OK or a status (a fault then).
+ */
+typedef int (*pep_refuse_fn)(void *actor, struct xact *x,
+    const struct soap_request *req, const char *why, struct buf *body);
+
 /* As struct soap_route, with a transaction behind the door. */
 struct pep_route {
 	const char	*action;
@@ -57,11 +88,14 @@ struct pep_route {
 	const char	*body_name;
 	unsigned	 packs;
 	pep_txn_fn	 fn;
+	pep_subject_fn	 subject;
+	pep_refuse_fn	 refuse;
 };
 
 /*
  * The door for the routes (copied; at most PEP_MAX_ROUTES) at path,
- * calling them with actor.  Its rule comes from cf (gateway.allow).
+ * calling them with actor.  Its rule comes from cf (gateway.allow), its
+ * consent from cf's consent.* options.
  */
 #define PEP_MAX_ROUTES	8
 int	pep_open(const struct conf *cf, const char *path,
@@ -72,5 +106,7 @@ const struct soap_endpoint *pep_endpoint(struct pep *);
 /* The peer a grant was given to, and why ("gateway.allow: anonymous"). */
 const char *pep_grant_peer(const struct pep_grant *);
 const char *pep_grant_basis(const struct pep_grant *);
+/* The door's consent service (for counters and, later, notifications). */
+struct consent *pep_consent(struct pep *);
 
 #endif

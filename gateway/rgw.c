@@ -318,16 +318,255 @@ rgw_rad75(void *actor, const struct pep_grant *grant, struct xact *x,
 	return rg_retrieve(g, x, req, ans, g->l.imaging, ACT_RAD69);
 }
 
+/* ---- the subject of a request and the refusal, for the door ---- */
+
+/* ITI-38: the patient the query names.  A query by ids names none: under
+ * consent it is refused (its patient would have to be found first). */
+static int
+rgw_iti38_subject(void *actor, const struct soap_request *req,
+    struct pep_subject *s)
+{
+	struct gw_query q;
+	char e[256];
+
+	(void)actor;
+	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
+		str_fmt(s->why, sizeof s->why, "%s", e);
+		return XDS_EFORMAT;
+	}
+	if (!q.by_patient || q.patient[0] == '\0') {
+		str_fmt(s->why, sizeof s->why, "a query that names no patient "
+		    "cannot be asked about consent");
+		return XDS_EUNSUPPORTED;
+	}
+	str_lcpy(s->patient, q.patient, sizeof s->patient);
+	return XDS_OK;
+}
+
+/* A uniqueId that can stand quoted in a slot value unchanged. */
+static int
+uid_plain(const char *u)
+{
+	size_t n = strlen(u);
+
+	return n > 0 && n < 128 && strspn(u, "0123456789abcdefghijklmnopqrstu"
+	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.^_-") == n;
+}
+
+/* The registry's documents in resp into s: each of the n uids must be
+ * there, all of one patient. */
+static int
+subject_from(xmlNode *resp, char uids[][128], size_t n,
+    struct pep_subject *s)
+{
+	xmlNode *o, *c;
+	char cx[GW_CX_MAX], uid[128];
+	const char *v;
+	size_t found = 0, i;
+
+	for (o = xml_first_elem(gw_objects(resp)); o != NULL;
+	    o = xml_next_elem(o)) {
+		if (!xml_is(o, NS_RIM, "ExtrinsicObject"))
+			continue;
+		uid[0] = '\0';
+		for (c = xml_first_elem(o); c != NULL; c = xml_next_elem(c)) {
+			if (xml_is(c, NS_RIM, "ExternalIdentifier") &&
+			    (v = xml_attr(c, "identificationScheme")) != NULL &&
+			    strcmp(v, EI_DE_UNIQUEID) == 0 &&
+			    (v = xml_attr(c, "value")) != NULL)
+				str_lcpy(uid, v, sizeof uid);
+			if (xml_is(c, NS_RIM, "Classification") &&
+			    (v = xml_attr(c, "classificationScheme")) != NULL &&
+			    strcmp(v, CS_DE_CLASSCODE) == 0 &&
+			    (v = xml_attr(c, "nodeRepresentation")) != NULL &&
+			    s->nclasses < PEP_MAX_CLASSES)
+				str_lcpy(s->classes[s->nclasses++], v,
+				    sizeof s->classes[0]);
+		}
+		for (i = 0; i < n && strcmp(uids[i], uid) != 0; i++)
+			;
+		if (i == n)
+			continue;
+		found++;
+		if (gw_object_patient(o, cx, sizeof cx) != 1) {
+			str_fmt(s->why, sizeof s->why, "a document without "
+			    "a patient");
+			return XDS_EFORMAT;
+		}
+		if (s->patient[0] == '\0')
+			str_lcpy(s->patient, cx, sizeof s->patient);
+		else if (strcmp(s->patient, cx) != 0) {
+			str_fmt(s->why, sizeof s->why, "documents of more "
+			    "than one patient in one request");
+			return XDS_EUNSUPPORTED;
+		}
+	}
+	if (found < n) {
+		str_fmt(s->why, sizeof s->why, "a document asked is not in "
+		    "this community's registry");
+		return XDS_ENOTFOUND;
+	}
+	return XDS_OK;
+}
+
+/* ITI-39: the patient of the documents asked of this community, and
+ * their classCodes, from this community's registry (GetDocuments). */
+static int
+rgw_iti39_subject(void *actor, const struct soap_request *req,
+    struct pep_subject *s)
+{
+	struct gateway *g = actor;
+	struct soap_call c;
+	struct buf q;
+	xmlNode **drs = NULL;
+	char (*uids)[128] = NULL, home[DIR_HCID_MAX];
+	size_t n = 0, nu = 0, i;
+	int rc;
+
+	buf_init(&q, 64 * 1024);
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
+	if ((rc = gw_doc_requests(req->body, &drs, &n)) != XDS_OK ||
+	    (uids = calloc(n + 1, sizeof *uids)) == NULL) {
+		str_fmt(s->why, sizeof s->why, "out of memory");
+		rc = XDS_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (xml_child_text(drs[i], NS_XDSB, "HomeCommunityId", home,
+		    sizeof home) != 0 || strcmp(home, g->home) != 0)
+			continue;	/* not ours: never released here */
+		if (xml_child_text(drs[i], NS_XDSB, "DocumentUniqueId",
+		    uids[nu], sizeof uids[nu]) != 0 || !uid_plain(uids[nu])) {
+			str_fmt(s->why, sizeof s->why, "a DocumentUniqueId "
+			    "this gateway cannot look up");
+			rc = XDS_EFORMAT;
+			goto out;
+		}
+		nu++;
+	}
+	if (nu == 0) {
+		str_fmt(s->why, sizeof s->why, "no document of this community "
+		    "is asked");
+		rc = XDS_ENOTFOUND;
+		goto out;
+	}
+	rc = buf_addf(&q, "<query:AdhocQueryRequest xmlns:query=\"%s\" "
+	    "xmlns:rim=\"%s\"><query:ResponseOption returnType=\"LeafClass\" "
+	    "returnComposedObjects=\"true\"/><rim:AdhocQuery id=\"%s\">"
+	    "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>(", NS_QUERY,
+	    NS_RIM, SQ_GETDOCUMENTS, SQP_DE_UNIQUEID);
+	for (i = 0; i < nu && rc == XDS_OK; i++)
+		rc = buf_addf(&q, "%s'%s'", i > 0 ? "," : "", uids[i]);
+	if (rc == XDS_OK)
+		rc = buf_adds(&q, ")</rim:Value></rim:ValueList></rim:Slot>"
+		    "</rim:AdhocQuery></query:AdhocQueryRequest>");
+	if (rc != XDS_OK) {
+		str_fmt(s->why, sizeof s->why, "too many documents in one "
+		    "request");
+		rc = XDS_ETOOBIG;
+		goto out;
+	}
+	c.req.body_xml = q.b_data;
+	c.req.body_len = q.b_len;
+	c.req.bounds.max_answer = (size_t)g->cf->gateway_max_answer;
+	rc = soap_peer_call(g->l.registry, &c);
+	if (rc != XDS_OK || c.ans.fault || c.ans.body == NULL ||
+	    !xml_is(c.ans.body, NS_QUERY, "AdhocQueryResponse") ||
+	    strcmp(gw_status(c.ans.body), ST_FAILURE) == 0) {
+		str_fmt(s->why, sizeof s->why, "this community's registry "
+		    "could not say whose documents these are");
+		rc = XDS_EUNAVAILABLE;
+		goto out;
+	}
+	rc = subject_from(c.ans.body, uids, nu, s);
+out:
+	soap_call_free(&c);
+	buf_free(&q);
+	free(uids);
+	free(drs);
+	return rc;
+}
+
+/* RAD-75: the request names studies, series and instances, none of them
+ * in this community's registry, so the patient is not known here yet. */
+static int
+rgw_rad75_subject(void *actor, const struct soap_request *req,
+    struct pep_subject *s)
+{
+	(void)actor;
+	(void)req;
+	str_fmt(s->why, sizeof s->why, "the patient of an imaging retrieve "
+	    "cannot be established by this gateway yet");
+	return XDS_EUNSUPPORTED;
+}
+
+static int
+rgw_iti38_refuse(void *actor, struct xact *x, const struct soap_request *req,
+    const char *why, struct buf *body)
+{
+	struct gateway *g = actor;
+	struct rim_errors errs;
+	struct buf none;
+	int rc;
+
+	(void)req;
+	rim_errors_init(&errs);
+	buf_init(&none, 0);
+	if ((rc = gw_error(&errs, ERR_REGISTRY, g->home, "%s", why)) ==
+	    XDS_OK && (rc = rim_write_query_response(body, ST_FAILURE, &errs,
+	    &none)) == XDS_OK)
+		gw_record(x, ST_FAILURE, &errs);
+	rim_errors_free(&errs);
+	return rc;
+}
+
+/* ITI-39, RAD-75: XDSDocumentUniqueIdError ("not available, e.g. the
+ * requester is not authorized") for each DocumentRequest. */
+static int
+rgw_retrieve_refuse(void *actor, struct xact *x,
+    const struct soap_request *req, const char *why, struct buf *body)
+{
+	struct gateway *g = actor;
+	struct rim_errors errs;
+	struct buf none;
+	xmlNode **drs = NULL;
+	char uid[256];
+	size_t n = 0, i;
+	int rc;
+
+	rim_errors_init(&errs);
+	buf_init(&none, 0);
+	rc = gw_doc_requests(req->body, &drs, &n);
+	for (i = 0; i < n && rc == XDS_OK; i++) {
+		if (xml_child_text(drs[i], NS_XDSB, "DocumentUniqueId", uid,
+		    sizeof uid) != 0)
+			str_lcpy(uid, "(too long)", sizeof uid);
+		rc = gw_error(&errs, ERR_DOCUMENT_UNIQUEID, g->home, "document "
+		    "%.200s: %s", uid, why);
+	}
+	if (rc == XDS_OK && n == 0)
+		rc = gw_error(&errs, ERR_DOCUMENT_UNIQUEID, g->home, "%s", why);
+	if (rc == XDS_OK && (rc = rim_write_retrieve_response(body, ST_FAILURE,
+	    &errs, &none)) == XDS_OK)
+		gw_record(x, ST_FAILURE, &errs);
+	free(drs);
+	rim_errors_free(&errs);
+	return rc;
+}
+
 int
 rgw_open(struct gateway *g, char *err, size_t errlen)
 {
 	static const struct pep_route routes[] = {
 		{ ACT_ITI38, ACT_ITI38_RSP, TXN_ITI38, NS_QUERY,
-		    "AdhocQueryRequest", PACK_SIMPLE, rgw_iti38 },
+		    "AdhocQueryRequest", PACK_SIMPLE, rgw_iti38, rgw_iti38_subject,
+		    rgw_iti38_refuse },
 		{ ACT_ITI39, ACT_ITI39_RSP, TXN_ITI39, NS_XDSB,
-		    "RetrieveDocumentSetRequest", PACK_MTOM, rgw_iti39 },
+		    "RetrieveDocumentSetRequest", PACK_MTOM, rgw_iti39,
+		    rgw_iti39_subject, rgw_retrieve_refuse },
 		{ ACT_RAD75, ACT_RAD75_RSP, TXN_RAD75, NS_XDSI,
-		    "RetrieveImagingDocumentSetRequest", PACK_MTOM, rgw_rad75 },
+		    "RetrieveImagingDocumentSetRequest", PACK_MTOM, rgw_rad75,
+		    rgw_rad75_subject, rgw_retrieve_refuse },
 	};
 
 	return pep_open(g->cf, GATEWAY_RG_PATH, routes,

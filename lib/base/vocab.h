@@ -182,6 +182,7 @@
 #define SQP_FOL_PATIENTID	"$XDSFolderPatientId"
 #define SQP_PATIENTID		"$patientId"
 #define SQP_TARGET_COMMUNITIES	"$targetCommunityIdList"
+#define SQP_DE_UNIQUEID		"$XDSDocumentEntryUniqueId"
 
 #define SQ_FINDDOCUMENTS	"urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 #define SQ_FINDSUBMISSIONSETS	"urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"
@@ -237,6 +238,40 @@
  * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header */
 #define OID_BSN		"2.16.840.1.113883.2.4.6.3"
 #define DICOM_ISSUER_BSN	"NLMINBIZA"
+
+/* Mitz, the closed question (gesloten autorisatievraag): an XACML 3.0
+ * request in the SAML 2.0 profile of XACML, over SOAP 1.2 */
+#define NS_XACML	"urn:oasis:names:tc:xacml:3.0:core:schema:wd-17"
+#define NS_XACML_SAMLP	"urn:oasis:names:tc:xacml:3.0:profile:saml2.0:v2:schema:protocol:wd-14"
+#define NS_SAML		"urn:oasis:names:tc:SAML:2.0:assertion"
+#define NS_HL7V3	"urn:hl7-org:v3"
+#define ACT_MITZ_CLOSED	"XACMLAuthorizationDecisionQueryRequest"
+#define XACML_CAT_RESOURCE "urn:oasis:names:tc:xacml:3.0:attribute-category:resource"
+#define XACML_CAT_ACTION "urn:oasis:names:tc:xacml:3.0:attribute-category:action"
+#define XACML_CAT_SUBJECT "urn:oasis:names:tc:xacml:1.0:subject-category:access-subject"
+#define XACML_CAT_ENVIRONMENT "urn:oasis:names:tc:xacml:3.0:attribute-category:environment"
+#define XACML_DT_II	"urn:hl7-org:v3#II"
+#define XACML_DT_CV	"urn:hl7-org:v3#CV"
+#define MITZ_ATTR_RESOURCE_ID "urn:oasis:names:tc:xacml:2.0:resource:resource-id"
+#define MITZ_ATTR_HOLDER_TYPE "urn:ihe:iti:appc:2016:document-entry:healthcare-facility-type-code"
+#define MITZ_ATTR_HOLDER_URA "urn:ihe:iti:appc:2016:author-institution:id"
+#define MITZ_ATTR_CATEGORY "urn:ihe:iti:appc:2016:document-entry:event-code"
+#define MITZ_ATTR_ROLE	"urn:oasis:names:tc:xacml:2.0:subject:role"
+#define MITZ_ATTR_PROFESSIONAL "urn:ihe:iti:xua:2017:subject:provider-identifier"
+#define MITZ_ATTR_MANDATED "urn:nl:otv:names:tc:1.0:subject:mandated"
+#define MITZ_ATTR_REQUESTER_URA "urn:nl:otv:names:tc:1.0:subject:provider-institution"
+#define MITZ_ATTR_REQUESTER_TYPE "urn:nl:otv:names:tc:1.0:subject:consulting-healthcare-facility-type-code"
+#define MITZ_ATTR_PURPOSE "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse"
+/* their code systems and roots: URA, UZI number, organisation type
+ * (zorgaanbiedertype), data category (gegevenscategorie), UZI role
+ * (RoleCodeNL), purpose of use */
+#define OID_URA		"2.16.528.1.1007.3.3"
+#define OID_UZI		"2.16.528.1.1007.3.1"
+#define UZI_AUTHORITY	"CIBG"
+#define OID_ORG_TYPE	"2.16.840.1.113883.2.4.15.1060"
+#define OID_DATA_CATEGORY "2.16.840.1.113883.2.4.3.111.5.10.1"
+#define OID_UZI_ROLE	"2.16.840.1.113883.2.4.15.111"
+#define OID_PURPOSE_OF_USE "2.16.840.1.113883.1.11.20448"
 
 /* IHE transaction names, as used in audit records and metrics */
 #define TXN_ITI18	"ITI-18"
