@@ -408,19 +408,22 @@ ask_mitz(struct consent *c, const struct mitz_question *q, char *why,
 		return MITZ_NO_ANSWER;
 	}
 	call.req.body = xmlDocGetRootElement(doc);
+	/* why goes to the caller: short; the details to the log */
 	rc = soap_peer_call(c->mitz, &call);
-	if (rc != XDS_OK)
-		str_fmt(why, whylen, "Mitz did not answer: %s", call.ans.err[0] ?
-		    call.ans.err : xds_strstatus(rc));
-	else if (call.ans.fault)
-		str_fmt(why, whylen, "Mitz answered a fault: %s",
-		    call.ans.fault_reason);
-	else if (call.ans.body == NULL)
-		str_fmt(why, whylen, "Mitz answered without a body (HTTP %d)",
-		    call.ans.http_status);
-	else if (mitz_answer_read(call.ans.body, &d, e, sizeof e) != XDS_OK)
-		str_fmt(why, whylen, "Mitz's answer is not one: %s", e);
-	else
+	if (rc != XDS_OK) {
+		str_fmt(why, whylen, "Mitz did not answer: %s",
+		    xds_strstatus(rc));
+		log_warnx("consent: Mitz did not answer: %s", call.ans.err);
+	} else if (call.ans.fault) {
+		str_fmt(why, whylen, "Mitz answered a fault");
+		log_warnx("consent: Mitz answered a fault (HTTP %d): %s",
+		    call.ans.http_status, call.ans.fault_reason);
+	} else if (call.ans.body == NULL ||
+	    mitz_answer_read(call.ans.body, &d, e, sizeof e) != XDS_OK) {
+		str_fmt(why, whylen, "Mitz's answer is not an XACML decision");
+		log_warnx("consent: Mitz's answer (HTTP %d) is not one: %s",
+		    call.ans.http_status, call.ans.body == NULL ? "no body" : e);
+	} else
 		str_fmt(why, whylen, "Mitz: %s", mitz_decision_name(d));
 	soap_call_free(&call);
 	xmlFreeDoc(doc);

@@ -506,10 +506,13 @@ rgw_iti38_refuse(void *actor, struct xact *x, const struct soap_request *req,
 {
 	struct gateway *g = actor;
 	struct rim_errors errs;
+	struct gw_query q;
 	struct buf none;
+	char e[256];
 	int rc;
 
-	(void)req;
+	if (gw_query_read(req->body, &q, e, sizeof e) == XDS_OK)
+		xact_set_object(x, q.id);
 	rim_errors_init(&errs);
 	buf_init(&none, 0);
 	if ((rc = gw_error(&errs, ERR_REGISTRY, g->home, "%s", why)) ==

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Consent at the responding gateway, end to end (make check): two xdsd on
+loopback as communities A and B, and a Mitz double (mitz_double.py) that
+B's policy point asks the closed question.
+
+    A   the initiating community: its Initiating Gateway asks B (ITI-38,
+        ITI-39) for local consumers; its own Responding Gateway runs in
+        consent.mode allow-all (the default) for anonymous
+    B   one document for each of six patients; consent.mode=mitz with the
+        double's URL, consent.timeout=2 (below A's gateway.timeout of 10)
+
+The double answers per patient: Permit, Deny, NotApplicable,
+Indeterminate, slow (holds the question: B's consent.timeout ends it) and
+dead (resets the connection).
+
+Cases (one PASS/FAIL line each, then a total)
+    Permit         ITI-18 at A: B's document with home B; ITI-43 at A: its
+                   bytes; Mitz was asked with the patient's BSN, the data
+                   holder, the requester, purpose TREAT, and per data
+                   category (ITI-38 every category, ITI-39 the document's)
+    Deny, NotApplicable, Indeterminate, slow, dead
+                   ITI-18 and ITI-43 at A: nothing of B, B's consent error
+                   (XDSRegistryError, XDSDocumentUniqueIdError) located at
+                   B, not XDSUnavailableCommunity (so not retried and not
+                   A's timeout)
+    by ids         GetDocuments at B's gateway names no patient: refused
+                   with the consent error, Mitz not asked
+    audit          B's records of ITI-38 and ITI-39 say what Mitz answered,
+                   in the JSON lines and in xdsctl audit; A's responding
+                   gateway records "allow-all"
+    protocol       the double found no request that breaks the interface
+    xdsd -n        http.tls with allow-all is refused, naming consent.mode
+
+Waiting is on events; nothing sleeps.  The work directory is kept when a
+check failed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import mitz_double  # noqa: E402
+import test_xca  # noqa: E402
+import xdsmsg  # noqa: E402
+import xdstest  # noqa: E402
+from test_xca import ACT_ITI38, IG, RG, find_docs, get_docs, query, retrieve  # noqa: E402
+from xdstest import check, wait_until  # noqa: E402
+
+HA, HB = test_xca.HA, test_xca.HB
+RA, RB = test_xca.RA, test_xca.RB
+HOLDER_URA, HOLDER_TYPE = "12345678", "V6"
+REQ_URA, REQ_TYPE, REQ_ROLE, REQ_UZI = "87654321", "V4", "01.015", "900012345"
+CONSENT_TIMEOUT, GATEWAY_TIMEOUT = 2, 10
+CASES = ("Permit", "Deny", "NotApplicable", "Indeterminate", "slow", "dead")
+RECORDED = {"Permit": "Permit", "Deny": "Deny", "NotApplicable": "NotApplicable",
+            "Indeterminate": "Indeterminate", "slow": "no answer", "dead": "no answer"}
+
+
+def cases(r, mitz):
+    b = r.node("b", HB, RB, [
+        "gateway.allow=anonymous", "consent.mode=mitz", "consent.mitz_url=" + mitz.url,
+        "consent.ura=" + HOLDER_URA, "consent.org_type=" + HOLDER_TYPE,
+        "consent.timeout=%d" % CONSENT_TIMEOUT, "consent.category_map=REPORTS=GGC012",
+        "consent.requesters=anonymous|%s|%s|%s|%s" % (REQ_URA, REQ_TYPE, REQ_ROLE, REQ_UZI)])
+    d = r.directory("communities", [(HB, b.port, "", "Ziekenhuis B")])
+    a = r.node("a", HA, RA, ["directory.file=" + d, "gateway.allow=anonymous",
+                             "gateway.timeout=%d" % GATEWAY_TIMEOUT])
+    check("B logs that it asks Mitz, A warns that it releases without asking",
+          "closed question goes to Mitz" in b.log() and "allow-all" in a.log(), a.log()[-500:])
+
+    pats, docs = {}, {}
+    for case in CASES:
+        bsn = xdsmsg.bsn()
+        while bsn in pats.values():
+            bsn = xdsmsg.bsn()
+        pats[case] = bsn
+        mitz.decide(bsn, case)
+        st, errs, uids, _, http = xdsmsg.submit(b.port, [("B: brief voor %s\n" % case).encode()],
+                                                pat=xdsmsg.patient(bsn))
+        if not check("submit a document of the %s patient to B" % case, st == "Success", (http, st, errs)):
+            raise RuntimeError("cannot go on without the documents")
+        docs[case] = uids[0]
+
+    # Permit: metadata and the document arrive.
+    bsn = pats["Permit"]
+    ans = r.ig_query(a, find_docs(xdsmsg.patient(bsn)))
+    check("Permit: ITI-18 at A: Success with B's document, home B",
+          ans.status == "Success" and not ans.errors and list(ans.objects) == [docs["Permit"]]
+          and ans.objects[docs["Permit"]]["home"] == HB, ans)
+    qs = mitz.asked(bsn)
+    check("Permit: ... B asked Mitz once per data category (GGC002, GGC012) before answering",
+          sorted(c for q in qs for c in q["categories"]) == ["GGC002", "GGC012"], qs)
+    check("Permit: ... with the BSN, this data holder, the requester and purpose TREAT",
+          all(q["holder_ura"] == HOLDER_URA and q["holder_type"] == HOLDER_TYPE
+              and q["requester_ura"] == REQ_URA and q["requester_type"] == REQ_TYPE
+              and q["role"] == REQ_ROLE and q["professional"] == REQ_UZI and q["mandated"] is None
+              and q["purpose"] == "TREAT" for q in qs) and len(qs) == 2, qs)
+    n = len(mitz.asked(bsn))
+    ans = retrieve(a.port, IG, [(RB, docs["Permit"], HB)])
+    check("Permit: ITI-43 at A: Success, the document byte for byte",
+          ans.status == "Success" and not ans.errors
+          and (ans.docs.get(docs["Permit"]) or {}).get("data") == b"B: brief voor Permit\n", ans)
+    qs = mitz.asked(bsn)[n:]
+    check("Permit: ... ITI-39 asked Mitz for the document's data category only (GGC012)",
+          [q["categories"] for q in qs] == [["GGC012"]], qs)
+
+    # Every other answer: nothing of B, the consent error.
+    for case in CASES[1:]:
+        bsn, uid = pats[case], docs[case]
+        ans = r.ig_query(a, find_docs(xdsmsg.patient(bsn)))
+        check("%s: ITI-18 at A: no object of B, XDSRegistryError located at B saying consent is missing"
+              % case, not ans.objects and ans.has_error("XDSRegistryError", HB, "no consent")
+              and len(ans.errors) == 1, ans)
+        check("%s: ... B answered (no XDSUnavailableCommunity: not a transport error, not A's timeout)"
+              % case, not ans.has_error("XDSUnavailableCommunity"), ans)
+        ans = retrieve(a.port, IG, [(RB, uid, HB)])
+        check("%s: ITI-43 at A: no document, XDSDocumentUniqueIdError for it located at B, consent missing"
+              % case, not ans.docs and ans.status == "Failure"
+              and ans.has_error("XDSDocumentUniqueIdError", HB, "no consent")
+              and not ans.has_error("XDSUnavailableCommunity"), ans)
+    check("slow: the double held each question until B's consent.timeout (it still holds them)",
+          len(mitz.asked(pats["slow"])) == 2, mitz.asked(pats["slow"]))
+    mitz.release()
+
+    # A query by ids at B's gateway: no patient to ask about.
+    full = query(b.port, RG, find_docs(xdsmsg.patient(pats["Permit"])), ACT_ITI38)
+    uuid = (full.objects.get(docs["Permit"]) or {}).get("id")
+    n = len(mitz.asked())
+    ans = query(b.port, RG, get_docs([uuid], home=HB), ACT_ITI38)
+    check("by ids: GetDocuments at B's gateway: Failure, no objects, the consent error, Mitz not asked",
+          uuid is not None and ans.status == "Failure" and not ans.objects
+          and ans.has_error("XDSRegistryError", HB, "names no patient") and len(mitz.asked()) == n, ans)
+
+    # B's audit: what Mitz answered, per transaction.
+    def rg(event):
+        return [x for x in b.audit() if x.get("event") == event and x.get("endpoint") == RG]
+    wait_until(lambda: len(rg("ITI-39")) >= len(CASES))
+    for case in CASES:
+        pat = xdsmsg.patient(pats[case])
+        recs = [x for x in rg("ITI-38") + rg("ITI-39") if x.get("patient") == pat]
+        check("audit at B: the ITI-38 and ITI-39 of the %s patient say consent \"%s\"" % (case, RECORDED[case]),
+              len(recs) >= 2 and all(x.get("consent") == RECORDED[case] for x in recs)
+              and {x["event"] for x in recs} == {"ITI-38", "ITI-39"}
+              and all(x.get("outcome") == ("success" if case == "Permit" else "failure") for x in recs), recs)
+    byid = [x for x in rg("ITI-38") if x.get("object") == test_xca.SQ_GETDOCS]
+    check("audit at B: the query by ids says consent \"not asked\"",
+          byid and byid[-1].get("consent") == "not asked", byid)
+    t = subprocess.run([r.xdsctl, "-C", "node.state_dir=" + b.state, "audit", "event=ITI-39"],
+                       capture_output=True, text=True, timeout=60)
+    lines = t.stdout.splitlines()
+    check("xdsctl audit at B shows the answer of each ITI-39",
+          t.returncode == 0 and all(any(pats[c] in l and l.endswith("consent=" + RECORDED[c]) for l in lines)
+                                    for c in CASES), t.stdout + t.stderr)
+
+    # A (allow-all) records that it asked no one.
+    ans = query(a.port, RG, find_docs(xdsmsg.patient(pats["Permit"])), ACT_ITI38)
+    arg = wait_until(lambda: [x for x in a.audit() if x.get("event") == "ITI-38" and x.get("endpoint") == RG])
+    check("allow-all: A's responding gateway answers and records consent \"allow-all\"",
+          ans.status == "Success" and arg and arg[-1].get("consent") == "allow-all", (ans, arg))
+
+    check("the double found no request that breaks Mitz's interface", not mitz.violations,
+          mitz.violations[:2])
+
+    # xdsd -n: TLS without Mitz is refused.
+    t = subprocess.run([r.xdsd, "-n", "-C", "http.tls=yes", "-C", "http.cert=/nonexistent.pem",
+                        "-C", "http.key=/nonexistent.key", "-C", "http.ca=/nonexistent.ca",
+                        "-C", "node.state_dir=" + os.path.join(r.work, "n")],
+                       capture_output=True, text=True, timeout=60)
+    check("xdsd -n with http.tls and consent.mode allow-all: refused, naming consent.mode",
+          t.returncode != 0 and "consent.mode" in t.stderr + t.stdout, t.stderr + t.stdout)
+
+
+def main():
+    args = xdstest.command_line(xdsctl=True)
+    r = test_xca.Run(args.xdsd)
+    r.xdsctl, r.xdsd = args.xdsctl, args.xdsd
+    mitz = mitz_double.MitzDouble(holder_ura=HOLDER_URA)
+    ok = True
+    try:
+        cases(r, mitz)
+    except Exception as e:       # a harness failure: say so, stop everything
+        ok = False
+        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        mitz.stop()
+        r.stop()
+    rc = xdstest.summary() or (0 if ok else 1)
+    if rc == 0:
+        shutil.rmtree(r.work, ignore_errors=True)
+    else:
+        for n in r.nodes:
+            n.dump_log(3000)
+        print("work directory kept: %s" % r.work)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
