@@ -202,14 +202,11 @@ conf_check_nonempty(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * gateway.allow: entries separated by ';', each "*", "anonymous" or a
- * certificate subject as RFC 2253 prints it ("CN=b.example,O=B,C=NL").
- * Empty entries and control characters are refused: a typo must not
- * widen or silently narrow who may ask.
- */
-int
-conf_check_peers(const char *v, char *err, size_t errlen)
+/* Each ';'-separated entry of v (spaces around it trimmed, none empty)
+ * passes fn(entry, length); "" has none. */
+static int
+each_entry(const char *v, int (*fn)(const char *, size_t, char *, size_t),
+    char *err, size_t errlen)
 {
 	const char *p, *next = v;
 	size_t i, n;
@@ -224,47 +221,33 @@ conf_check_peers(const char *v, char *err, size_t errlen)
 		if (n == 0)
 			return refuse(err, errlen, "an empty entry (two ';' in "
 			    "a row, or one at an end)");
-		if (!(n == 1 && *p == '*') && !(n == 9 &&
-		    strncmp(p, "anonymous", 9) == 0) && memchr(p, '=', n) == NULL)
-			return refuse(err, errlen, "\"%.*s\" is not *, anonymous "
-			    "or a certificate subject (CN=...,O=...)", (int)n > 100 ?
-			    100 : (int)n, p);
+		if (fn(p, n, err, errlen) != 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* Each ';'-separated entry of v (spaces around it trimmed, none empty)
- * passes fn(entry, length); "" has none. */
+/*
+ * gateway.allow: entries separated by ';', each "*", "anonymous" or a
+ * certificate subject as RFC 2253 prints it ("CN=b.example,O=B,C=NL").
+ * Empty entries and control characters are refused: a typo must not
+ * widen or silently narrow who may ask.
+ */
 static int
-each_entry(const char *v, int (*fn)(const char *, size_t, char *, size_t),
-    char *err, size_t errlen)
+peer_entry(const char *p, size_t n, char *err, size_t errlen)
 {
-	const char *p = v, *end;
-	size_t i, n;
+	if (!(n == 1 && *p == '*') && !(n == 9 &&
+	    strncmp(p, "anonymous", 9) == 0) && memchr(p, '=', n) == NULL)
+		return refuse(err, errlen, "\"%.*s\" is not *, anonymous "
+		    "or a certificate subject (CN=...,O=...)", (int)n > 100 ?
+		    100 : (int)n, p);
+	return 0;
+}
 
-	for (i = 0; v[i] != '\0'; i++)
-		if ((unsigned char)v[i] < 0x20)
-			return refuse(err, errlen, "no control characters");
-	if (v[0] == '\0')
-		return 0;
-	for (;;) {
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && *p == ' ') {
-			p++;
-			n--;
-		}
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == 0)
-			return refuse(err, errlen, "an empty entry (two ';' in "
-			    "a row, or one at an end)");
-		if (fn(p, n, err, errlen) != 0)
-			return -1;
-		if (end == NULL)
-			return 0;
-		p = end + 1;
-	}
+int
+conf_check_peers(const char *v, char *err, size_t errlen)
+{
+	return each_entry(v, peer_entry, err, errlen);
 }
 
 /* A code of the closed question: 1 to 39 characters, no space, no
