@@ -422,7 +422,8 @@ ask_mitz(struct consent *c, const struct mitz_question *q, char *why,
 	    mitz_answer_read(call.ans.body, &d, e, sizeof e) != XDS_OK) {
 		str_fmt(why, whylen, "Mitz's answer is not an XACML decision");
 		log_warnx("consent: Mitz's answer (HTTP %d) is not one: %s",
-		    call.ans.http_status, call.ans.body == NULL ? "no body" : e);
+		    call.ans.http_status, call.ans.body == NULL ? "no body" :
+		    e);
 	} else
 		str_fmt(why, whylen, "Mitz: %s", mitz_decision_name(d));
 	soap_call_free(&call);

@@ -272,7 +272,8 @@ mitz_answer_read(xmlNode *n, enum mitz_decision *d, char *err,
 			continue;
 		nres++;
 		if (xml_child_text(res, NS_XACML, "Decision", text,
-		    sizeof text) != 0 || decision_of(str_trim(text), &one) != 0) {
+		    sizeof text) != 0 ||
+		    decision_of(str_trim(text), &one) != 0) {
 			str_fmt(err, errlen, "a Result without a Decision "
 			    "Mitz may give");
 			return XDS_EFORMAT;

@@ -19,13 +19,13 @@
  * assertion (ITI-40) fills the same fields later, and source says which.
  */
 struct mitz_requester {
-	char	 ura[MITZ_ID_MAX];		/* organisation, URA */
-	char	 org_type[MITZ_ID_MAX];		/* its zorgaanbiedertype */
-	char	 role[MITZ_ID_MAX];		/* UZI role (RoleCodeNL) */
-	char	 professional[MITZ_ID_MAX];	/* responsible, UZI number;
-						   "": none known */
-	char	 mandated[MITZ_ID_MAX];		/* acting for them, or "" */
-	const char *source;			/* "consent.requesters" */
+	char	 ura[MITZ_ID_MAX];	/* organisation, URA */
+	char	 org_type[MITZ_ID_MAX];	/* its zorgaanbiedertype */
+	char	 role[MITZ_ID_MAX];	/* UZI role (RoleCodeNL) */
+	char	 professional[MITZ_ID_MAX];	/* responsible, UZI
+					   number; "": none known */
+	char	 mandated[MITZ_ID_MAX];	/* acting for them, or "" */
+	const char *source;		/* "consent.requesters" */
 };
 
 /* One closed question: may requester see category of patient bsn, held
@@ -37,8 +37,10 @@ struct mitz_question {
 	const struct mitz_requester *requester;
 	const char		*category;	/* GGC002, ... */
 	const char		*purpose;	/* TREAT or COC */
-	const char		*id;		/* the query's ID (an NCName) */
-	const char		*instant;	/* its IssueInstant, xs:dateTime */
+	const char		*id;		/* the query's ID, an
+						   NCName */
+	const char		*instant;	/* its IssueInstant,
+						   xs:dateTime */
 };
 
 /* The answers of the XACML decision, and what was not one. */

@@ -92,7 +92,7 @@ cx_bsn(const char *cx, char *bsn)
  * answer that was not Permit), or that it was not asked.
  */
 static int
-consent(struct pep *p, const struct pep_route *r, struct xact *x,
+ask_consent(struct pep *p, const struct pep_route *r, struct xact *x,
     const struct soap_request *req, char *why, size_t whylen)
 {
 	struct pep_subject s;
@@ -126,7 +126,8 @@ consent(struct pep *p, const struct pep_route *r, struct xact *x,
 		return PEP_NO_CONSENT;
 	}
 	if (s.nclasses == 0)
-		ncats = consent_categories(p->consent, cats, PEP_MAX_CATEGORIES);
+		ncats = consent_categories(p->consent, cats,
+		    PEP_MAX_CATEGORIES);
 	for (i = 0; i < s.nclasses; i++) {
 		cat = consent_category(p->consent, s.classes[i]);
 		for (j = 0; j < ncats && strcmp(cats[j], cat) != 0; j++)
@@ -164,7 +165,7 @@ decide(struct pep *p, const struct pep_route *r, struct xact *x,
 	memset(g, 0, sizeof *g);
 	if ((entry = allowed(p, x)) == NULL)
 		return XDS_EDENIED;
-	if ((rc = consent(p, r, x, req, why, whylen)) != XDS_OK)
+	if ((rc = ask_consent(p, r, x, req, why, whylen)) != XDS_OK)
 		return rc;
 	g->pep = p;
 	g->x = x;
