@@ -216,7 +216,7 @@ try:
     # --- DICOM over mutual TLS --------------------------------------------
     os.makedirs(os.path.join(work, "pki"))
     pki = make_pki(os.path.join(work, "pki"), rogue=True)
-    n = start("tls", ["dicom.tls=yes"], tls=pki)
+    n = start("tls", ["dicom.tls=yes", "gateway.responding=no"], tls=pki)   # with http.tls an RG needs Mitz
     nodes.append(n)
     good = ("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"])
     r = echo(n.dport, extra=good)
