@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "conf.h"
 #include "consent.h"
@@ -60,6 +61,7 @@ struct consent {
 	size_t			 n;
 	struct centry		*head, *tail;
 	unsigned long long	 asked, cached;
+	unsigned long long	 answers[MITZ_NDECISIONS];	/* of Mitz */
 };
 
 /* The next ';'-separated entry of *s, trimmed, into [*p, *p + *n);
@@ -389,6 +391,30 @@ consent_counts(struct consent *c, unsigned long long *asked,
 	pthread_mutex_unlock(&c->mu);
 }
 
+int
+consent_metrics_write(struct consent *c, struct buf *out)
+{
+	enum mitz_decision d;
+	int rc;
+
+	if (c->allow_all)
+		return XDS_OK;
+	rc = buf_adds(out, "# HELP xds_consent_questions_total Closed "
+	    "questions the responding gateway asked Mitz, by answer.\n"
+	    "# TYPE xds_consent_questions_total counter\n");
+	pthread_mutex_lock(&c->mu);
+	for (d = MITZ_PERMIT; d < MITZ_NDECISIONS && rc == XDS_OK; d++)
+		rc = buf_addf(out, "xds_consent_questions_total{answer=\"%s\"} "
+		    "%llu\n", mitz_decision_name(d), c->answers[d]);
+	if (rc == XDS_OK)
+		rc = buf_addf(out, "# HELP xds_consent_cached_total Consent "
+		    "decisions taken from the cache.\n# TYPE "
+		    "xds_consent_cached_total counter\n"
+		    "xds_consent_cached_total %llu\n", c->cached);
+	pthread_mutex_unlock(&c->mu);
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
+
 /* ---- the question ---- */
 
 static enum mitz_decision
@@ -486,10 +512,11 @@ consent_ask(struct consent *c, const char *bsn,
 	gmtime_r(&now, &tm);
 	strftime(instant, sizeof instant, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	q.instant = instant;
+	d = ask_mitz(c, &q, why, whylen);
 	pthread_mutex_lock(&c->mu);
 	c->asked++;
+	c->answers[d]++;
 	pthread_mutex_unlock(&c->mu);
-	d = ask_mitz(c, &q, why, whylen);
 	if (c->cf->consent_cache_ttl > 0 && (d == MITZ_PERMIT ||
 	    d == MITZ_DENY || d == MITZ_NOT_APPLICABLE))
 		remember(c, key, strlen(bsn), d);

@@ -59,5 +59,10 @@ void	consent_invalidate(struct consent *, const char *bsn);
 /* Questions sent to Mitz and answers taken from the cache, so far. */
 void	consent_counts(struct consent *, unsigned long long *asked,
 	    unsigned long long *cached);
+/* The counters as Prometheus text (xds_consent_questions_total by
+ * answer, xds_consent_cached_total), appended to out; nothing in
+ * allow-all.  XDS_OK or XDS_ETOOBIG. */
+struct buf;
+int	consent_metrics_write(struct consent *, struct buf *out);
 
 #endif

@@ -48,8 +48,9 @@ const struct soap_endpoint *gateway_ig_endpoint(struct gateway *);
 /*
  * The initiating gateway's counters per community as Prometheus text
  * (xds_gateway_requests_total, _retries_total, _dropped_total,
- * _duration_seconds), appended to out; arg is the gateway.  XDS_OK or
- * XDS_ETOOBIG.
+ * _duration_seconds) and the responding gateway's consent counters
+ * (xds_consent_questions_total by answer, xds_consent_cached_total),
+ * appended to out; arg is the gateway.  XDS_OK or XDS_ETOOBIG.
  */
 struct buf;
 int	gateway_metrics_write(void *arg, struct buf *out);

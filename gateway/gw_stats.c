@@ -3,7 +3,8 @@
  * GET /metrics (Prometheus text): requests by result, retries, objects
  * and documents not passed on, and a latency histogram.  At most
  * GW_STATS_MAX communities are told apart; the others are counted
- * together under community="other".
+ * together under community="other".  The responding gateway's consent
+ * counters are consent.c's, written before them.
  */
 #include "config.h"
 
@@ -12,7 +13,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "consent.h"
 #include "gw_int.h"
+#include "pep.h"
 #include "status.h"
 #include "str.h"
 
@@ -182,6 +185,9 @@ gateway_metrics_write(void *arg, struct buf *out)
 	size_t i;
 	int rc;
 
+	if (g->rg != NULL &&
+	    consent_metrics_write(pep_consent(g->rg), out) != XDS_OK)
+		return XDS_ETOOBIG;
 	if (s == NULL)
 		return XDS_OK;
 	rc = buf_adds(out, "# HELP xds_gateway_requests_total Requests of the "

@@ -10,15 +10,15 @@ B's policy point asks the closed question.
         double's URL, consent.timeout=2 (below A's gateway.timeout of 10)
 
 The double answers per patient: Permit, Deny, NotApplicable,
-Indeterminate, slow (holds the question: B's consent.timeout ends it) and
-dead (resets the connection).
+Indeterminate, slow (holds the question: B's consent.timeout ends it),
+dead (resets the connection) and fault (a SOAP fault, HTTP 500).
 
 Cases (one PASS/FAIL line each, then a total)
     Permit         ITI-18 at A: B's document with home B; ITI-43 at A: its
                    bytes; Mitz was asked with the patient's BSN, the data
                    holder, the requester, purpose TREAT, and per data
                    category (ITI-38 every category, ITI-39 the document's)
-    Deny, NotApplicable, Indeterminate, slow, dead
+    Deny, NotApplicable, Indeterminate, slow, dead, fault
                    ITI-18 and ITI-43 at A: nothing of B, B's consent error
                    (XDSRegistryError, XDSDocumentUniqueIdError) located at
                    B, not XDSUnavailableCommunity (so not retried and not
@@ -28,6 +28,7 @@ Cases (one PASS/FAIL line each, then a total)
     audit          B's records of ITI-38 and ITI-39 say what Mitz answered,
                    in the JSON lines and in xdsctl audit; A's responding
                    gateway records "allow-all"
+    metrics        B's /metrics counts the questions by answer
     protocol       the double found no request that breaks the interface
     xdsd -n        http.tls with allow-all is refused, naming consent.mode
 
@@ -54,9 +55,10 @@ RA, RB = test_xca.RA, test_xca.RB
 HOLDER_URA, HOLDER_TYPE = "12345678", "V6"
 REQ_URA, REQ_TYPE, REQ_ROLE, REQ_UZI = "87654321", "V4", "01.015", "900012345"
 CONSENT_TIMEOUT, GATEWAY_TIMEOUT = 2, 10
-CASES = ("Permit", "Deny", "NotApplicable", "Indeterminate", "slow", "dead")
+CASES = ("Permit", "Deny", "NotApplicable", "Indeterminate", "slow", "dead", "fault")
 RECORDED = {"Permit": "Permit", "Deny": "Deny", "NotApplicable": "NotApplicable",
-            "Indeterminate": "Indeterminate", "slow": "no answer", "dead": "no answer"}
+            "Indeterminate": "Indeterminate", "slow": "no answer", "dead": "no answer",
+            "fault": "no answer"}
 
 
 def cases(r, mitz):
@@ -160,6 +162,19 @@ def cases(r, mitz):
     arg = wait_until(lambda: [x for x in a.audit() if x.get("event") == "ITI-38" and x.get("endpoint") == RG])
     check("allow-all: A's responding gateway answers and records consent \"allow-all\"",
           ans.status == "Success" and arg and arg[-1].get("consent") == "allow-all", (ans, arg))
+
+    st, text = b.get("/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
+
+    def metric(answer):
+        for line in text.splitlines():
+            if line.startswith('xds_consent_questions_total{answer="%s"} ' % answer):
+                return int(line.rsplit(" ", 1)[1])
+        return None
+    want = {"Permit": 5, "Deny": 2, "NotApplicable": 2, "Indeterminate": 2, "no answer": 6}
+    got = {k: metric(k) for k in want}
+    check("metrics: B's /metrics counts the questions to Mitz by answer (%s)" % got,
+          st == 200 and got == want and "xds_consent_cached_total 0" in text, got)
 
     check("the double found no request that breaks Mitz's interface", not mitz.violations,
           mitz.violations[:2])
