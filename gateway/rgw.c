@@ -320,8 +320,48 @@ rgw_rad75(void *actor, const struct pep_grant *grant, struct xact *x,
 
 /* ---- the subject of a request and the refusal, for the door ---- */
 
-/* ITI-38: the patient the query names.  A query by ids names none: under
- * consent it is refused (its patient would have to be found first). */
+/*
+ * The classCodes (the code of each 'code^^scheme') a query names in
+ * $XDSDocumentEntryClassCode, into s; none when it names none, or when
+ * they cannot all be read (then every category is asked, which asks
+ * more, never less).
+ */
+static void
+query_classes(xmlNode *adhoc, struct pep_subject *s)
+{
+	char vals[PEP_MAX_CLASSES][DIR_HCID_MAX], text[4096];
+	xmlNode *slot, *vl, *v;
+	const char *name;
+	size_t n, i;
+
+	for (slot = xml_first_elem(adhoc); slot != NULL;
+	    slot = xml_next_elem(slot)) {
+		if (!xml_is(slot, NS_RIM, "Slot") ||
+		    (name = xml_attr(slot, "name")) == NULL ||
+		    strcmp(name, SQP_DE_CLASSCODE) != 0 ||
+		    (vl = xml_child(slot, NS_RIM, "ValueList")) == NULL)
+			continue;
+		for (v = xml_first_elem(vl); v != NULL; v = xml_next_elem(v)) {
+			if (!xml_is(v, NS_RIM, "Value"))
+				continue;
+			if (xml_text(v, text, sizeof text) != 0 ||
+			    gw_slot_values(text, vals, PEP_MAX_CLASSES -
+			    s->nclasses, &n) != XDS_OK) {
+				s->nclasses = 0;
+				return;
+			}
+			for (i = 0; i < n; i++) {
+				vals[i][strcspn(vals[i], "^")] = '\0';
+				str_lcpy(s->classes[s->nclasses++], vals[i],
+				    sizeof s->classes[0]);
+			}
+		}
+	}
+}
+
+/* ITI-38: the patient the query names, and the classCodes it asks for.
+ * A query by ids names no patient: under consent it is refused (its
+ * patient would have to be found first). */
 static int
 rgw_iti38_subject(void *actor, const struct soap_request *req,
     struct pep_subject *s)
@@ -340,6 +380,7 @@ rgw_iti38_subject(void *actor, const struct soap_request *req,
 		return XDS_EUNSUPPORTED;
 	}
 	str_lcpy(s->patient, q.patient, sizeof s->patient);
+	query_classes(q.adhoc, s);
 	return XDS_OK;
 }
 

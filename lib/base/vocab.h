@@ -183,6 +183,7 @@
 #define SQP_PATIENTID		"$patientId"
 #define SQP_TARGET_COMMUNITIES	"$targetCommunityIdList"
 #define SQP_DE_UNIQUEID		"$XDSDocumentEntryUniqueId"
+#define SQP_DE_CLASSCODE	"$XDSDocumentEntryClassCode"
 
 #define SQ_FINDDOCUMENTS	"urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 #define SQ_FINDSUBMISSIONSETS	"urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9"

@@ -25,6 +25,8 @@ Cases (one PASS/FAIL line each, then a total)
                    A's timeout)
     by ids         GetDocuments at B's gateway names no patient: refused
                    with the consent error, Mitz not asked
+    classCode      a FindDocuments naming its classCode asks only its
+                   data category
     audit          B's records of ITI-38 and ITI-39 say what Mitz answered,
                    in the JSON lines and in xdsctl audit; A's responding
                    gateway records "allow-all"
@@ -136,6 +138,15 @@ def cases(r, mitz):
           uuid is not None and ans.status == "Failure" and not ans.objects
           and ans.has_error("XDSRegistryError", HB, "names no patient") and len(mitz.asked()) == n, ans)
 
+    # A query naming its classCodes asks only their data categories.
+    n = len(mitz.asked())
+    ans = query(b.port, RG, find_docs(xdsmsg.patient(pats["Permit"]), [
+        ("$XDSDocumentEntryClassCode", ["('REPORTS^^1.3.6.1.4.1.19376.1.2.6.1')"])]), ACT_ITI38)
+    qs = mitz.asked()[n:]
+    check("classCode: FindDocuments for REPORTS at B: Success, Mitz asked for GGC012 only",
+          ans.status == "Success" and list(ans.objects) == [docs["Permit"]]
+          and [q["categories"] for q in qs] == [["GGC012"]], (ans, qs))
+
     # B's audit: what Mitz answered, per transaction.
     def rg(event):
         return [x for x in b.audit() if x.get("event") == event and x.get("endpoint") == RG]
@@ -171,7 +182,7 @@ def cases(r, mitz):
             if line.startswith('xds_consent_questions_total{answer="%s"} ' % answer):
                 return int(line.rsplit(" ", 1)[1])
         return None
-    want = {"Permit": 5, "Deny": 2, "NotApplicable": 2, "Indeterminate": 2, "no answer": 6}
+    want = {"Permit": 6, "Deny": 2, "NotApplicable": 2, "Indeterminate": 2, "no answer": 6}
     got = {k: metric(k) for k in want}
     check("metrics: B's /metrics counts the questions to Mitz by answer (%s)" % got,
           st == 200 and got == want and "xds_consent_cached_total 0" in text, got)
