@@ -320,6 +320,163 @@ rgw_rad75(void *actor, const struct pep_grant *grant, struct xact *x,
 
 /* ---- the subject of a request and the refusal, for the door ---- */
 
+/* A uniqueId that can stand quoted in a slot value unchanged. */
+static int
+uid_plain(const char *u)
+{
+	size_t n = strlen(u);
+
+	return n > 0 && n < 128 && strspn(u, "0123456789abcdefghijklmnopqrstu"
+	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.^_-") == n;
+}
+
+/* classCode code into s->classes once; past PEP_MAX_CLASSES different
+ * ones, none (every category is asked: more, never fewer). */
+static void
+subject_class(struct pep_subject *s, const char *code, int *full)
+{
+	size_t i;
+
+	if (*full)
+		return;
+	for (i = 0; i < s->nclasses; i++)
+		if (strcmp(s->classes[i], code) == 0)
+			return;
+	if (s->nclasses == PEP_MAX_CLASSES) {
+		*full = 1;
+		s->nclasses = 0;
+		return;
+	}
+	str_lcpy(s->classes[s->nclasses++], code, sizeof s->classes[0]);
+}
+
+/*
+ * The subject of the registry's answer resp into s: the one patient of
+ * its objects (ExtrinsicObjects and RegistryPackages), the classCodes of
+ * its documents.  With n uids, each must be among the documents;
+ * without, at least one object must name its patient.
+ */
+static int
+subject_from(xmlNode *resp, char uids[][128], size_t n,
+    struct pep_subject *s)
+{
+	xmlNode *o, *c;
+	char cx[GW_CX_MAX], uid[128];
+	const char *v;
+	size_t found = 0, i;
+	int doc, full = 0, rc;
+
+	for (o = xml_first_elem(gw_objects(resp)); o != NULL;
+	    o = xml_next_elem(o)) {
+		doc = xml_is(o, NS_RIM, "ExtrinsicObject");
+		if (!doc && !xml_is(o, NS_RIM, "RegistryPackage"))
+			continue;
+		uid[0] = '\0';
+		for (c = xml_first_elem(o); doc && c != NULL;
+		    c = xml_next_elem(c)) {
+			if (xml_is(c, NS_RIM, "ExternalIdentifier") &&
+			    (v = xml_attr(c, "identificationScheme")) != NULL &&
+			    strcmp(v, EI_DE_UNIQUEID) == 0 &&
+			    (v = xml_attr(c, "value")) != NULL)
+				str_lcpy(uid, v, sizeof uid);
+			if (xml_is(c, NS_RIM, "Classification") &&
+			    (v = xml_attr(c, "classificationScheme")) != NULL &&
+			    strcmp(v, CS_DE_CLASSCODE) == 0 &&
+			    (v = xml_attr(c, "nodeRepresentation")) != NULL)
+				subject_class(s, v, &full);
+		}
+		for (i = 0; i < n && strcmp(uids[i], uid) != 0; i++)
+			;
+		if (n > 0 && i == n)
+			continue;
+		if (i < n)
+			found++;
+		if ((rc = gw_object_patient(o, cx, sizeof cx)) != 1) {
+			if (rc == 0 && !doc)
+				continue;
+			str_fmt(s->why, sizeof s->why, "an object without "
+			    "a patient");
+			return XDS_EFORMAT;
+		}
+		if (s->patient[0] == '\0')
+			str_lcpy(s->patient, cx, sizeof s->patient);
+		else if (strcmp(s->patient, cx) != 0) {
+			str_fmt(s->why, sizeof s->why, "objects of more "
+			    "than one patient in one request");
+			return XDS_EUNSUPPORTED;
+		}
+	}
+	if (found < n) {
+		str_fmt(s->why, sizeof s->why, "a document asked is not in "
+		    "this community's registry");
+		return XDS_ENOTFOUND;
+	}
+	if (s->patient[0] == '\0') {
+		str_fmt(s->why, sizeof s->why, "the query finds nothing that "
+		    "names its patient");
+		return XDS_ENOTFOUND;
+	}
+	return XDS_OK;
+}
+
+/* Ask this community's registry the ITI-18 body (a DOM, or XML text);
+ * the subject of its answer into s (subject_from). */
+static int
+subject_ask(struct gateway *g, xmlNode *body, const struct buf *text,
+    char uids[][128], size_t n, struct pep_subject *s)
+{
+	struct soap_call c;
+	int rc;
+
+	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
+	c.req.body = body;
+	if (text != NULL) {
+		c.req.body_xml = text->b_data;
+		c.req.body_len = text->b_len;
+	}
+	c.req.bounds.max_answer = (size_t)g->cf->gateway_max_answer;
+	rc = soap_peer_call(g->l.registry, &c);
+	if (rc != XDS_OK || c.ans.fault || c.ans.body == NULL ||
+	    !xml_is(c.ans.body, NS_QUERY, "AdhocQueryResponse") ||
+	    strcmp(gw_status(c.ans.body), ST_FAILURE) == 0) {
+		str_fmt(s->why, sizeof s->why, "this community's registry "
+		    "could not say whose %s", n > 0 ? "documents these are" :
+		    "objects the query finds");
+		rc = XDS_EUNAVAILABLE;
+	} else
+		rc = subject_from(c.ans.body, uids, n, s);
+	soap_call_free(&c);
+	return rc;
+}
+
+/* ITI-38 by ids: the query itself, asked of this community's registry
+ * for whole objects (LeafClass), says whose they are. */
+static int
+query_subject(struct gateway *g, xmlNode *req, struct pep_subject *s)
+{
+	struct gw_query q;
+	xmlDoc *doc;
+	xmlNode *root, *opt;
+	char e[256];
+	int rc;
+
+	if ((doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
+	    (root = xmlDocCopyNode(req, doc, 1)) == NULL) {
+		xmlFreeDoc(doc);
+		str_fmt(s->why, sizeof s->why, "out of memory");
+		return XDS_ENOMEM;
+	}
+	xmlDocSetRootElement(doc, root);
+	if ((opt = xml_child(root, NS_QUERY, "ResponseOption")) != NULL)
+		xmlSetProp(opt, (const xmlChar *)"returnType",
+		    (const xmlChar *)"LeafClass");
+	if (gw_query_read(root, &q, e, sizeof e) == XDS_OK)
+		gw_query_drop_slot(&q, SQP_TARGET_COMMUNITIES);
+	rc = subject_ask(g, root, NULL, NULL, 0, s);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
 /*
  * The classCodes (the code of each 'code^^scheme') a query names in
  * $XDSDocumentEntryClassCode, into s; none when it names none, or when
@@ -359,9 +516,9 @@ query_classes(xmlNode *adhoc, struct pep_subject *s)
 	}
 }
 
-/* ITI-38: the patient the query names, and the classCodes it asks for.
- * A query by ids names no patient: under consent it is refused (its
- * patient would have to be found first). */
+/* ITI-38: the patient the query names, and the classCodes it asks for;
+ * for a query by ids, those of what it finds in this community's
+ * registry. */
 static int
 rgw_iti38_subject(void *actor, const struct soap_request *req,
     struct pep_subject *s)
@@ -369,84 +526,19 @@ rgw_iti38_subject(void *actor, const struct soap_request *req,
 	struct gw_query q;
 	char e[256];
 
-	(void)actor;
 	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
 		str_fmt(s->why, sizeof s->why, "%s", e);
 		return XDS_EFORMAT;
 	}
-	if (!q.by_patient || q.patient[0] == '\0') {
-		str_fmt(s->why, sizeof s->why, "a query that names no patient "
-		    "cannot be asked about consent");
-		return XDS_EUNSUPPORTED;
+	if (!q.by_patient)
+		return query_subject(actor, req->body, s);
+	if (q.patient[0] == '\0') {
+		str_fmt(s->why, sizeof s->why, "the query's patient is not "
+		    "a CX");
+		return XDS_EFORMAT;
 	}
 	str_lcpy(s->patient, q.patient, sizeof s->patient);
 	query_classes(q.adhoc, s);
-	return XDS_OK;
-}
-
-/* A uniqueId that can stand quoted in a slot value unchanged. */
-static int
-uid_plain(const char *u)
-{
-	size_t n = strlen(u);
-
-	return n > 0 && n < 128 && strspn(u, "0123456789abcdefghijklmnopqrstu"
-	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.^_-") == n;
-}
-
-/* The registry's documents in resp into s: each of the n uids must be
- * there, all of one patient. */
-static int
-subject_from(xmlNode *resp, char uids[][128], size_t n,
-    struct pep_subject *s)
-{
-	xmlNode *o, *c;
-	char cx[GW_CX_MAX], uid[128];
-	const char *v;
-	size_t found = 0, i;
-
-	for (o = xml_first_elem(gw_objects(resp)); o != NULL;
-	    o = xml_next_elem(o)) {
-		if (!xml_is(o, NS_RIM, "ExtrinsicObject"))
-			continue;
-		uid[0] = '\0';
-		for (c = xml_first_elem(o); c != NULL; c = xml_next_elem(c)) {
-			if (xml_is(c, NS_RIM, "ExternalIdentifier") &&
-			    (v = xml_attr(c, "identificationScheme")) != NULL &&
-			    strcmp(v, EI_DE_UNIQUEID) == 0 &&
-			    (v = xml_attr(c, "value")) != NULL)
-				str_lcpy(uid, v, sizeof uid);
-			if (xml_is(c, NS_RIM, "Classification") &&
-			    (v = xml_attr(c, "classificationScheme")) != NULL &&
-			    strcmp(v, CS_DE_CLASSCODE) == 0 &&
-			    (v = xml_attr(c, "nodeRepresentation")) != NULL &&
-			    s->nclasses < PEP_MAX_CLASSES)
-				str_lcpy(s->classes[s->nclasses++], v,
-				    sizeof s->classes[0]);
-		}
-		for (i = 0; i < n && strcmp(uids[i], uid) != 0; i++)
-			;
-		if (i == n)
-			continue;
-		found++;
-		if (gw_object_patient(o, cx, sizeof cx) != 1) {
-			str_fmt(s->why, sizeof s->why, "a document without "
-			    "a patient");
-			return XDS_EFORMAT;
-		}
-		if (s->patient[0] == '\0')
-			str_lcpy(s->patient, cx, sizeof s->patient);
-		else if (strcmp(s->patient, cx) != 0) {
-			str_fmt(s->why, sizeof s->why, "documents of more "
-			    "than one patient in one request");
-			return XDS_EUNSUPPORTED;
-		}
-	}
-	if (found < n) {
-		str_fmt(s->why, sizeof s->why, "a document asked is not in "
-		    "this community's registry");
-		return XDS_ENOTFOUND;
-	}
 	return XDS_OK;
 }
 
@@ -457,7 +549,6 @@ rgw_iti39_subject(void *actor, const struct soap_request *req,
     struct pep_subject *s)
 {
 	struct gateway *g = actor;
-	struct soap_call c;
 	struct buf q;
 	xmlNode **drs = NULL;
 	char (*uids)[128] = NULL, home[DIR_HCID_MAX];
@@ -465,7 +556,6 @@ rgw_iti39_subject(void *actor, const struct soap_request *req,
 	int rc;
 
 	buf_init(&q, 64 * 1024);
-	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	if ((rc = gw_doc_requests(req->body, &drs, &n)) != XDS_OK ||
 	    (uids = calloc(n + 1, sizeof *uids)) == NULL) {
 		str_fmt(s->why, sizeof s->why, "out of memory");
@@ -507,21 +597,8 @@ rgw_iti39_subject(void *actor, const struct soap_request *req,
 		rc = XDS_ETOOBIG;
 		goto out;
 	}
-	c.req.body_xml = q.b_data;
-	c.req.body_len = q.b_len;
-	c.req.bounds.max_answer = (size_t)g->cf->gateway_max_answer;
-	rc = soap_peer_call(g->l.registry, &c);
-	if (rc != XDS_OK || c.ans.fault || c.ans.body == NULL ||
-	    !xml_is(c.ans.body, NS_QUERY, "AdhocQueryResponse") ||
-	    strcmp(gw_status(c.ans.body), ST_FAILURE) == 0) {
-		str_fmt(s->why, sizeof s->why, "this community's registry "
-		    "could not say whose documents these are");
-		rc = XDS_EUNAVAILABLE;
-		goto out;
-	}
-	rc = subject_from(c.ans.body, uids, nu, s);
+	rc = subject_ask(g, NULL, &q, uids, nu, s);
 out:
-	soap_call_free(&c);
 	buf_free(&q);
 	free(uids);
 	free(drs);

@@ -23,8 +23,10 @@ Cases (one PASS/FAIL line each, then a total)
                    (XDSRegistryError, XDSDocumentUniqueIdError) located at
                    B, not XDSUnavailableCommunity (so not retried and not
                    A's timeout)
-    by ids         GetDocuments at B's gateway names no patient: refused
-                   with the consent error, Mitz not asked
+    by ids         GetDocuments at B's gateway: Mitz is asked about the
+                   patient of the documents the registry finds (Permit:
+                   they arrive; Deny: the consent error); for an unknown
+                   id the consent error, Mitz not asked
     classCode      a FindDocuments naming its classCode asks only its
                    data category
     audit          B's records of ITI-38 and ITI-39 say what Mitz answered,
@@ -49,7 +51,7 @@ import mitz_double  # noqa: E402
 import test_xca  # noqa: E402
 import xdsmsg  # noqa: E402
 import xdstest  # noqa: E402
-from test_xca import ACT_ITI38, IG, RG, find_docs, get_docs, query, retrieve  # noqa: E402
+from test_xca import ACT_ITI38, IG, RG, SQ_GETDOCS, adhoc, find_docs, get_docs, query, retrieve  # noqa: E402
 from xdstest import check, wait_until  # noqa: E402
 
 HA, HB = test_xca.HA, test_xca.HB
@@ -129,14 +131,27 @@ def cases(r, mitz):
           len(mitz.asked(pats["slow"])) == 2, mitz.asked(pats["slow"]))
     mitz.release()
 
-    # A query by ids at B's gateway: no patient to ask about.
+    # A query by ids at B's gateway: its patient and classes from what the
+    # registry finds for it.
     full = query(b.port, RG, find_docs(xdsmsg.patient(pats["Permit"])), ACT_ITI38)
-    uuid = (full.objects.get(docs["Permit"]) or {}).get("id")
+    permit_uuid = (full.objects.get(docs["Permit"]) or {}).get("id")
     n = len(mitz.asked())
-    ans = query(b.port, RG, get_docs([uuid], home=HB), ACT_ITI38)
-    check("by ids: GetDocuments at B's gateway: Failure, no objects, the consent error, Mitz not asked",
-          uuid is not None and ans.status == "Failure" and not ans.objects
-          and ans.has_error("XDSRegistryError", HB, "names no patient") and len(mitz.asked()) == n, ans)
+    ans = query(b.port, RG, get_docs([permit_uuid], home=HB), ACT_ITI38)
+    qs = mitz.asked()[n:]
+    check("by ids: GetDocuments at B's gateway for the Permit patient's document: Success with it, "
+          "Mitz asked for its data category (GGC012) about its patient",
+          permit_uuid is not None and ans.status == "Success" and list(ans.objects) == [docs["Permit"]]
+          and [(q["bsn"], q["categories"]) for q in qs] == [(pats["Permit"], ["GGC012"])], (ans, qs))
+    deny = query(b.port, RG, adhoc(SQ_GETDOCS, [("$XDSDocumentEntryUniqueId", ["('%s')" % docs["Deny"]])],
+                                   HB), ACT_ITI38)
+    check("by ids: GetDocuments by uniqueId for the Deny patient's document: Failure, no objects, "
+          "the consent error", deny.status == "Failure" and not deny.objects
+          and deny.has_error("XDSRegistryError", HB, "Mitz: Deny"), deny)
+    n = len(mitz.asked())
+    ans = query(b.port, RG, get_docs([xdsmsg.urn()], home=HB), ACT_ITI38)
+    check("by ids: GetDocuments for an id the registry does not know: Failure, the consent error, "
+          "Mitz not asked", ans.status == "Failure" and not ans.objects
+          and ans.has_error("XDSRegistryError", HB, "names its patient") and len(mitz.asked()) == n, ans)
 
     # A query naming its classCodes asks only their data categories.
     n = len(mitz.asked())
@@ -158,9 +173,9 @@ def cases(r, mitz):
               len(recs) >= 2 and all(x.get("consent") == RECORDED[case] for x in recs)
               and {x["event"] for x in recs} == {"ITI-38", "ITI-39"}
               and all(x.get("outcome") == ("success" if case == "Permit" else "failure") for x in recs), recs)
-    byid = [x for x in rg("ITI-38") if x.get("object") == test_xca.SQ_GETDOCS]
-    check("audit at B: the query by ids says consent \"not asked\"",
-          byid and byid[-1].get("consent") == "not asked", byid)
+    byid = [x.get("consent") for x in rg("ITI-38") if x.get("object") == test_xca.SQ_GETDOCS]
+    check("audit at B: the queries by ids say consent \"Permit\", \"Deny\", \"not asked\"",
+          byid == ["Permit", "Deny", "not asked"], byid)
     t = subprocess.run([r.xdsctl, "-C", "node.state_dir=" + b.state, "audit", "event=ITI-39"],
                        capture_output=True, text=True, timeout=60)
     lines = t.stdout.splitlines()
@@ -182,7 +197,7 @@ def cases(r, mitz):
             if line.startswith('xds_consent_questions_total{answer="%s"} ' % answer):
                 return int(line.rsplit(" ", 1)[1])
         return None
-    want = {"Permit": 6, "Deny": 2, "NotApplicable": 2, "Indeterminate": 2, "no answer": 6}
+    want = {"Permit": 7, "Deny": 3, "NotApplicable": 2, "Indeterminate": 2, "no answer": 6}
     got = {k: metric(k) for k in want}
     check("metrics: B's /metrics counts the questions to Mitz by answer (%s)" % got,
           st == 200 and got == want and "xds_consent_cached_total 0" in text, got)
