@@ -64,26 +64,6 @@ struct consent {
 	unsigned long long	 answers[MITZ_NDECISIONS];	/* of Mitz */
 };
 
-/* The next ';'-separated entry of *s, trimmed, into [*p, *p + *n);
- * 0 at the end. */
-static int
-next_entry(const char **s, const char **p, size_t *n)
-{
-	const char *end;
-
-	while (**s == ' ' || **s == ';')
-		(*s)++;
-	if (**s == '\0')
-		return 0;
-	end = strchr(*s, ';');
-	*p = *s;
-	*n = end != NULL ? (size_t)(end - *s) : strlen(*s);
-	*s = end != NULL ? end + 1 : *s + *n;
-	while (*n > 0 && (*p)[*n - 1] == ' ')
-		(*n)--;
-	return 1;
-}
-
 /* Field i of a '|'-separated entry into out. */
 static void
 field(const char *p, size_t n, size_t i, char *out, size_t outsz)
@@ -105,10 +85,12 @@ field(const char *p, size_t n, size_t i, char *out, size_t outsz)
 static int
 read_tables(struct consent *c, char *err, size_t errlen)
 {
-	const char *s, *p, *eq;
+	const char *next, *p, *eq;
 	size_t n;
 
-	for (s = c->cf->consent_category_map; next_entry(&s, &p, &n);) {
+	for (next = c->cf->consent_category_map; next != NULL;) {
+		if ((p = str_item(&next, ';', &n)) == NULL || n == 0)
+			continue;	/* "", or refused by the option's check */
 		if (c->nmap == CONSENT_MAX_MAP) {
 			str_fmt(err, errlen, "consent.category_map: more than "
 			    "%d entries", CONSENT_MAX_MAP);
@@ -122,10 +104,12 @@ read_tables(struct consent *c, char *err, size_t errlen)
 		    c->map[c->nmap].category, MITZ_ID_MAX);
 		c->nmap++;
 	}
-	for (s = c->cf->consent_requesters; next_entry(&s, &p, &n);) {
+	for (next = c->cf->consent_requesters; next != NULL;) {
 		struct creq *q = &c->req[c->nreq];
 		const char *bar;
 
+		if ((p = str_item(&next, ';', &n)) == NULL || n == 0)
+			continue;
 		if (c->nreq == CONSENT_MAX_REQUESTERS) {
 			str_fmt(err, errlen, "consent.requesters: more than "
 			    "%d entries", CONSENT_MAX_REQUESTERS);
