@@ -11,7 +11,10 @@
  * last good sync, because none of those records may be relied on, and
  * the transactions they describe are refused by their callers.  When a
  * cut itself fails the file is closed, and the next open cuts the torn
- * tail.
+ * tail.  Each record is linked to the one before it (audit_chain.h) under
+ * the mutex, in the order of the file; after every cut and at every open
+ * the chain's head is read back from the disk, so it is always the last
+ * whole record there.
  */
 #include "config.h"
 
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_chain.h"
 #include "buf.h"
 #include "log.h"
 #include "status.h"
@@ -54,6 +58,7 @@ static off_t audit_len;		/* bytes in the open file */
 static off_t audit_synced;	/* of which known to be on disk */
 static int audit_syncing;
 static struct pending *audit_waiting;
+static char audit_head[AUDIT_CHAIN_HEX];	/* hash of the last record */
 
 static atomic_ullong audit_n_written, audit_n_failed, audit_n_torn;
 
@@ -191,6 +196,29 @@ settle(off_t synced_to, int failed)
 }
 
 /*
+ * The chain's head from the disk: the last record of the open file, or
+ * when it has none the last record of the files before it.  -1 when it
+ * cannot be read (then no record may be linked).
+ */
+static int
+head_reload(void)
+{
+	char err[256];
+	int got;
+
+	if ((got = audit_chain_last(audit_fd, audit_head)) == 1)
+		return 0;
+	if (got == 0 && audit_chain_head(audit_dir, audit_head, err,
+	    sizeof err) == XDS_OK)
+		return 0;
+	if (got == 0)
+		log_warnx("audit: the chain's head: %s", err);
+	else
+		log_warn("audit: the chain's head");
+	return -1;
+}
+
+/*
  * After a failed sync: nothing past audit_synced may be relied on, so
  * cut it; when that fails, close the file (the next open cuts its torn
  * tail, if any).  Called with the mutex held and no sync running.
@@ -200,7 +228,7 @@ cut_unsynced(void)
 {
 	if (audit_fd == -1)
 		return;
-	if (ftruncate(audit_fd, audit_synced) == 0) {
+	if (ftruncate(audit_fd, audit_synced) == 0 && head_reload() == 0) {
 		audit_len = audit_synced;
 		return;
 	}
@@ -253,7 +281,8 @@ open_file(const char *day)
 		log_warn("audit: %s", path);
 		return -1;
 	}
-	if (cut_torn_tail(audit_fd, name) < 0 || fstat(audit_fd, &st) == -1) {
+	if (cut_torn_tail(audit_fd, name) < 0 || fstat(audit_fd, &st) == -1 ||
+	    head_reload() != 0) {
 		log_warn("audit: %s", path);
 		close(audit_fd);
 		audit_fd = -1;
@@ -330,7 +359,7 @@ format_record(struct buf *b, const struct xact *x, char *day, size_t daylen)
 
 /* Append one whole line, or nothing.  Called with the mutex held. */
 static int
-append(const struct buf *b, struct pending *me)
+append(const struct buf *b, const char *hash, struct pending *me)
 {
 	ssize_t w;
 
@@ -338,6 +367,7 @@ append(const struct buf *b, struct pending *me)
 	if (w == (ssize_t)b->b_len) {
 		audit_len += (off_t)b->b_len;
 		me->end = audit_len;
+		str_lcpy(audit_head, hash, sizeof audit_head);
 		return XDS_OK;
 	}
 	if (w >= 0)
@@ -389,21 +419,23 @@ int
 audit_write(const struct xact *x)
 {
 	struct pending me;
-	char day[16];
+	char day[16], hash[AUDIT_CHAIN_HEX];
 	struct buf b;
 	int rc;
 
 	if (audit_dir[0] == '\0')
 		return XDS_OK;	/* no audit configured (unit tests) */
 	memset(&me, 0, sizeof me);
-	buf_init(&b, AUDIT_RECORD_MAX);
+	buf_init(&b, AUDIT_RECORD_MAX + AUDIT_CHAIN_FIELD);
 	if ((rc = format_record(&b, x, day, sizeof day)) != XDS_OK) {
 		log_warnx("audit: record too large");
 		goto out;
 	}
 	pthread_mutex_lock(&audit_mtx);
 	rc = XDS_EIO;
-	if (open_file(day) == 0 && append(&b, &me) == XDS_OK) {
+	if (open_file(day) == 0 &&
+	    audit_chain_seal(&b, audit_head, hash) == XDS_OK &&
+	    append(&b, hash, &me) == XDS_OK) {
 		await_sync(&me);
 		rc = me.ok ? XDS_OK : XDS_EIO;
 	}

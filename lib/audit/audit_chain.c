@@ -1,0 +1,313 @@
+/*
+ * audit_chain.c: the hash chain of the access log (see audit_chain.h).
+ *
+ * The link is the last field of a record so that the record's other
+ * fields are formatted as before and a reader that knows nothing of the
+ * chain reads it as one more field.  A record's hash covers its whole
+ * line, the link included, so each record vouches for every one before
+ * it.  What a chain cannot show by itself is a cut at its end (the last
+ * records removed): the copy sent to the audit record repository (ATNA)
+ * is the witness for that.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "audit_chain.h"
+#include "buf.h"
+#include "status.h"
+#include "str.h"
+
+#define LINK_HEAD	",\"prev\":\""
+#define LINK_HEAD_LEN	9
+#define GENESIS	"0000000000000000000000000000000000000000000000000000000000000000"
+
+void
+audit_chain_hash(const char *line, size_t len, char hex[AUDIT_CHAIN_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		/* Cannot happen with a working libcrypto; a hash that
+		 * matches nothing makes the break visible. */
+		str_lcpy(hex, "unhashable", AUDIT_CHAIN_HEX);
+		return;
+	}
+	str_hex(md, 32, hex);
+}
+
+int
+audit_chain_seal(struct buf *b, const char *prev, char hex[AUDIT_CHAIN_HEX])
+{
+	int rc;
+
+	if (b->b_len < 3 || b->b_data[b->b_len - 1] != '\n' ||
+	    b->b_data[b->b_len - 2] != '}' || strlen(prev) != 64)
+		return XDS_EFORMAT;
+	b->b_len -= 2;
+	if ((rc = buf_addf(b, LINK_HEAD "%s\"}", prev)) != XDS_OK) {
+		buf_reset(b);
+		return rc;
+	}
+	audit_chain_hash(b->b_data, b->b_len, hex);
+	return buf_adds(b, "\n");
+}
+
+int
+audit_chain_is_log(const char *name)
+{
+	return strncmp(name, "access-", 7) == 0 && strlen(name) == 23 &&
+	    strcmp(name + 17, ".jsonl") == 0;
+}
+
+int
+audit_chain_last(int fd, char hex[AUDIT_CHAIN_HEX])
+{
+	struct stat st;
+	char *tail = NULL;
+	off_t from;
+	size_t n, end, start;
+	int rc = -1;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (st.st_size == 0)
+		return 0;
+	from = st.st_size > AUDIT_LINE_MAX ? st.st_size - AUDIT_LINE_MAX : 0;
+	n = (size_t)(st.st_size - from);
+	if ((tail = malloc(n)) == NULL ||
+	    pread(fd, tail, n, from) != (ssize_t)n)
+		goto out;
+	/* A whole line ends in a newline; anything after the last one is
+	 * a torn tail, not a record. */
+	for (end = n; end > 0 && tail[end - 1] != '\n'; end--)
+		;
+	if (end == 0) {
+		rc = from == 0 ? 0 : -1;
+		goto out;
+	}
+	for (start = end - 1; start > 0 && tail[start - 1] != '\n'; start--)
+		;
+	if (start == 0 && from > 0) {
+		errno = EFBIG;
+		goto out;
+	}
+	audit_chain_hash(tail + start, end - 1 - start, hex);
+	rc = 1;
+out:
+	free(tail);
+	return rc;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The access log files in dir, sorted; *names to free with names_free. */
+static int
+list_logs(const char *dir, char ***names, size_t *n, char *err,
+    size_t errlen)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	char **v = NULL, **nv;
+	DIR *d;
+	int rc = XDS_ENOMEM;
+
+	*n = 0;
+	if ((d = opendir(dir)) == NULL) {
+		str_fmt(err, errlen, "%s: %s", dir, strerror(errno));
+		return XDS_EIO;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!audit_chain_is_log(de->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
+				goto fail;
+			v = nv;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL)
+			goto fail;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(v, *n, sizeof *v, name_cmp);
+	*names = v;
+	return XDS_OK;
+fail:
+	closedir(d);
+	while (*n > 0)
+		free(v[--*n]);
+	free(v);
+	str_fmt(err, errlen, "out of memory");
+	return rc;
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+int
+audit_chain_head(const char *dir, char hex[AUDIT_CHAIN_HEX], char *err,
+    size_t errlen)
+{
+	char path[1200], **names = NULL;
+	size_t n, i;
+	int fd, got = 0, rc;
+
+	if ((rc = list_logs(dir, &names, &n, err, errlen)) != XDS_OK)
+		return rc;
+	str_lcpy(hex, GENESIS, AUDIT_CHAIN_HEX);
+	for (i = n; i > 0 && got == 0; i--) {
+		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i - 1]) < 0 ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			str_fmt(err, errlen, "%s: %s", names[i - 1],
+			    strerror(errno));
+			rc = XDS_EIO;
+			break;
+		}
+		if ((got = audit_chain_last(fd, hex)) < 0) {
+			str_fmt(err, errlen, "%s: the last record cannot be "
+			    "read: %s", names[i - 1], strerror(errno));
+			rc = XDS_EIO;
+		}
+		close(fd);
+	}
+	names_free(names, n);
+	return rc;
+}
+
+/* Record a break at the current line. */
+static void
+broken(struct audit_verify *v, const char *file, size_t line,
+    const char *what)
+{
+	v->broken = 1;
+	str_lcpy(v->file, file, sizeof v->file);
+	v->line = line;
+	str_lcpy(v->what, what, sizeof v->what);
+}
+
+/*
+ * Check one line against the chain so far: prev is the hash of the
+ * record before it ("" before the first), prevfile and prevline say
+ * where that record is.  0 or 1 (broken).
+ */
+static int
+check_line(struct audit_verify *v, const char *name, size_t lineno,
+    const char *line, size_t len, int *chained, const char *prev,
+    const char *prevfile, size_t prevline)
+{
+	char what[512];
+	const char *link;
+
+	if (len < AUDIT_CHAIN_FIELD + 1 || line[0] != '{' ||
+	    line[len - 1] != '}' ||
+	    memcmp(line + len - AUDIT_CHAIN_FIELD, LINK_HEAD,
+	    LINK_HEAD_LEN) != 0 || line[len - 2] != '"') {
+		if (*chained) {
+			broken(v, name, lineno, "no link to the "
+			    "record before it (\"prev\" missing or moved): "
+			    "the record was changed or inserted");
+			return 1;
+		}
+		v->unchained++;		/* written before the chain began */
+		return 0;
+	}
+	link = line + len - AUDIT_CHAIN_FIELD + LINK_HEAD_LEN;
+	if (prev[0] == '\0') {
+		if (memcmp(link, GENESIS, 64) != 0) {
+			broken(v, name, lineno, "the chain does not "
+			    "begin here: the records or files before it were "
+			    "removed");
+			return 1;
+		}
+	} else if (memcmp(link, prev, 64) != 0) {
+		str_fmt(what, sizeof what, "its \"prev\" is not the hash "
+		    "of the record before it (%s line %zu): that record was "
+		    "changed, or records between them were removed or "
+		    "inserted", prevfile, prevline);
+		broken(v, name, lineno, what);
+		return 1;
+	}
+	*chained = 1;
+	return 0;
+}
+
+int
+audit_verify(const char *dir, struct audit_verify *v, char *err,
+    size_t errlen)
+{
+	char path[1200], prev[AUDIT_CHAIN_HEX] = "", prevfile[64] = "";
+	char **names = NULL, *line = NULL;
+	size_t n, i, lineno, len, prevline = 0, cap = 0;
+	ssize_t got;
+	int chained = 0, rc;
+	FILE *fp;
+
+	memset(v, 0, sizeof *v);
+	if ((rc = list_logs(dir, &names, &n, err, errlen)) != XDS_OK)
+		return rc;
+	for (i = 0; i < n && !v->broken; i++) {
+		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
+		    (fp = fopen(path, "re")) == NULL) {
+			str_fmt(err, errlen, "%s: %s", names[i],
+			    strerror(errno));
+			rc = XDS_EIO;
+			break;
+		}
+		v->files++;
+		for (lineno = 1; !v->broken &&
+		    (got = getline(&line, &cap, fp)) > 0; lineno++) {
+			len = (size_t)got;
+			if (line[len - 1] != '\n') {
+				broken(v, names[i], lineno, "not a whole "
+				    "record (no newline: a torn tail)");
+				break;
+			}
+			len--;
+			if (len > AUDIT_LINE_MAX) {
+				broken(v, names[i], lineno, "longer than "
+				    "any record");
+				break;
+			}
+			if (check_line(v, names[i], lineno, line, len,
+			    &chained, prev, prevfile, prevline))
+				break;
+			v->records++;
+			audit_chain_hash(line, len, prev);
+			str_lcpy(prevfile, names[i], sizeof prevfile);
+			prevline = lineno;
+		}
+		if (ferror(fp)) {
+			str_fmt(err, errlen, "%s: read error", names[i]);
+			rc = XDS_EIO;
+		}
+		fclose(fp);
+		if (rc != XDS_OK)
+			break;
+	}
+	free(line);
+	names_free(names, n);
+	return rc;
+}
