@@ -57,6 +57,7 @@ usage(void)
 	    "  validate FILE...         check submissions offline with the registry's rules\n"
 	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
+	    "  audit verify             check the access log's hash chain\n"
 	    "  dicom pending            DICOM studies kept without a (single) valid BSN\n"
 	    "  dicom studies [STATE]    the DICOM bridge's studies\n"
 	    "  image import --patient BSN --study UID [--community HCID]\n"

@@ -5,11 +5,13 @@
  *
  *	xdsctl audit [patient=ID] [event=ITI-18] [user=TEXT] [outcome=failure]
  *	             [since=YYYY-MM-DD] [until=YYYY-MM-DD]
+ *	xdsctl audit verify
  *
  * The records are written by lib/audit/audit.c; this reads the fields back.
  * A line that is not one whole JSON object (a record cut short by a crash
  * the node has not yet repaired, or damage) is reported on stderr and
- * skipped, and the exit status is then 1.
+ * skipped, and the exit status is then 1.  `verify` checks the records'
+ * hash chain (lib/audit/audit_chain.h) and names the first broken one.
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "audit_chain.h"
 #include "buf.h"
 #include "str.h"
 #include "vocab.h"
@@ -83,11 +86,41 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * The value of the attribute key (e.g. "O") in an RFC 2253 subject, as
+ * written, escapes kept; "" when it has none.
+ */
+static void
+subject_part(const char *subj, const char *key, char *out, size_t outsz)
+{
+	size_t kl = strlen(key), n = 0;
+	const char *p = subj;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			for (p += kl + 1; *p != '\0' && *p != ',' &&
+			    n + 2 < outsz; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					out[n++] = *p++;
+				out[n++] = *p;
+			}
+			out[n] = '\0';
+			return;
+		}
+		for (; *p != '\0' && *p != ','; p++)
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+		if (*p == ',')
+			p++;
+	}
+}
+
 static void
 print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 {
 	char t[40], ev[32], user[256], pat[256], outc[16], errs[512], obj[256];
-	char consent[32];
+	char consent[32], addr[64], org[256], cn[256];
 
 	if (ctl->json) {
 		printf("%s%.*s", *n ? ",\n" : "[", (int)strcspn(line, "\n"), line);
@@ -102,10 +135,44 @@ print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 	field(rec, "errors", errs, sizeof errs);
 	field(rec, "object", obj, sizeof obj);
 	field(rec, "consent", consent, sizeof consent);
-	printf("%-24s %-8s %-8s %-36.36s %-40.40s %s%s%s%s%s\n", t, ev, outc,
-	    pat[0] ? pat : "-", user, obj, errs[0] ? " " : "", errs,
-	    consent[0] ? " consent=" : "", consent);
+	field(rec, "address", addr, sizeof addr);
+	/* Who: the organisation and the person or system of the
+	 * certificate's subject, whole when it has neither. */
+	subject_part(user, "O", org, sizeof org);
+	subject_part(user, "CN", cn, sizeof cn);
+	printf("%-24s %-8s %-8s %-36.36s %-24s %-15s %-28s %s%s%s%s%s\n", t, ev,
+	    outc, pat[0] ? pat : "-", org[0] ? org : "-",
+	    addr[0] ? addr : "-", cn[0] ? cn : user, obj,
+	    errs[0] ? " " : "", errs, consent[0] ? " consent=" : "", consent);
 	(*n)++;
+}
+
+/* `xdsctl audit verify`: the hash chain over every file. */
+static int
+audit_verify_cmd(const char *dir)
+{
+	struct audit_verify v;
+	char err[512];
+
+	if (audit_verify(dir, &v, err, sizeof err) != 0) {
+		fprintf(stderr, "xdsctl audit verify: %s\n", err);
+		return 1;
+	}
+	if (v.broken) {
+		printf("broken: %s/%s line %zu: %s\n", dir, v.file, v.line,
+		    v.what);
+		printf("(%zu record%s read before it, in %zu file%s)\n",
+		    v.records, v.records == 1 ? "" : "s", v.files,
+		    v.files == 1 ? "" : "s");
+		return 1;
+	}
+	printf("intact: %zu record%s in %zu file%s", v.records,
+	    v.records == 1 ? "" : "s", v.files, v.files == 1 ? "" : "s");
+	if (v.unchained > 0)
+		printf(", of which the first %zu written before the chain "
+		    "began", v.unchained);
+	printf("\n");
+	return 0;
 }
 
 int
@@ -120,6 +187,12 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 	size_t lineno, nbad = 0;
 	int n = 0, rc = 1;
 
+	if (argc == 1 && strcmp(argv[0], "verify") == 0) {
+		if (str_fmt(dir, sizeof dir, "%s/audit",
+		    ctl->conf.node_state_dir) < 0)
+			return 1;
+		return audit_verify_cmd(dir);
+	}
 	for (i = 0; i < (size_t)argc; i++) {
 		const char *a = argv[i], *eq = strchr(a, '=');
 
@@ -182,8 +255,9 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 	if ((line = malloc(AUDIT_LINE_MAX)) == NULL)
 		goto out;
 	if (!ctl->json)
-		printf("%-24s %-8s %-8s %-36s %-40s %s\n", "TIME", "EVENT",
-		    "OUTCOME", "PATIENT", "USER", "OBJECT / ERRORS");
+		printf("%-24s %-8s %-8s %-36s %-24s %-15s %-28s %s\n", "TIME",
+		    "EVENT", "OUTCOME", "PATIENT", "ORGANISATION", "ADDRESS",
+		    "USER", "OBJECT / ERRORS");
 	for (i = 0; i < nnames; i++) {
 		FILE *fp;
 
