@@ -8,11 +8,15 @@ why, and nothing of the patient's data leaves the node; the log holds
 whole lines only (a record that did not fit is cut again) and `xdsctl
 audit` reads every record; once space is back the node answers again.
 With audit.min_free set, a submission is refused before anything is
-stored.  A record torn by a crash is cut at start-up.
+stored.  A record torn by a crash is cut at start-up.  The records are
+hash-chained across restarts and day files: `xdsctl audit verify` passes
+on the log as written and names the first broken record after a line is
+changed or deleted.
 
 Needs a mount namespace (unshare -rm, util-linux) for the tmpfs: the test
 re-runs itself in one, and is skipped (77) where none can be made.
 """
+import hashlib
 import json
 import os
 import re
@@ -163,6 +167,8 @@ def full_disk_tests(xdsd, xdsctl, work):
         check("full disk: and the retrieve", st == 200 and secret in rb, "%d" % st)
         ok, n = records_whole(node.state)
         check("full disk: the log is still whole records", ok, n)
+        rc, out = verify(xdsctl, node.state)
+        check("full disk: the records cut for want of space left the chain whole", rc == 0, out)
         p = subprocess.run([xdsctl, "-C", "node.state_dir=" + node.state, "--json", "audit"],
                            capture_output=True, text=True)
         recs = json.loads(p.stdout) if p.returncode == 0 and p.stdout.startswith("[") else []
@@ -228,7 +234,77 @@ def torn_tail_tests(xdsd, xdsctl):
     whole, n = records_whole(node.state)
     check("torn tail: it is cut at start-up, the records before it kept", whole and n >= 1, n)
     check("torn tail: the cut is logged", "torn record cut" in node.log(), node.log()[-500:])
+    node.get("/health")
+    rc, out = verify(xdsctl, node.state)
+    check("torn tail: the record after the cut chains to the last whole one", rc == 0, out)
     node.stop()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def verify(xdsctl, state):
+    p = subprocess.run([xdsctl, "-C", "node.state_dir=" + state, "audit", "verify"],
+                       capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+def chain_tests(xdsd, xdsctl):
+    """The chain over a restart and into a new day file; verify finds a
+    changed and a deleted record and names the first broken one."""
+    work = tmpdir("audit-chain")
+    node = Xdsd(xdsd, work)
+    if not check("chain: the node starts", node.start(), ""):
+        node.dump_log()
+        return
+    pat = xdsmsg.patient()
+    for _ in range(3):
+        node.get("/health")
+    node.stop()
+    audit = os.path.join(node.state, "audit")
+    today = sorted(f for f in os.listdir(audit) if f.startswith("access-"))[-1]
+    # Yesterday's file, as if the node had run then: the next record opens
+    # today's file and must chain to the last record of this one.
+    os.rename(os.path.join(audit, today), os.path.join(audit, "access-2000-01-01.jsonl"))
+    check("chain: the node starts again", node.start(), "")
+    status, errors, uids, _, _ = xdsmsg.submit(node.port, [b"verslag"], pat)
+    check("chain: a submission after the restart", status == "Success", repr(errors))
+    find(node, pat)
+    node.stop()
+    rc, out = verify(xdsctl, node.state)
+    check("chain: verify passes over the restart and the new day file",
+          rc == 0 and "intact" in out and "2 files" in out, out)
+    first = json.loads(open(os.path.join(audit, today)).readline())
+    last_old = open(os.path.join(audit, "access-2000-01-01.jsonl"), "rb").read().splitlines()[-1]
+    check("chain: the first record of a day file links to the last of the one before",
+          first["prev"] == hashlib.sha256(last_old).hexdigest(), repr(first.get("prev")))
+
+    path = os.path.join(audit, today)
+    good = open(path, "rb").read()
+    lines = good.splitlines(True)
+    lines[1] = lines[1].replace(b'"outcome":"success"', b'"outcome":"failure"', 1)
+    open(path, "wb").write(b"".join(lines))
+    rc, out = verify(xdsctl, node.state)
+    check("chain: a changed record is found: the record after it is named, the changed one too",
+          rc == 1 and "%s line 3:" % today in out and "%s line 2)" % today in out, out)
+    lines = good.splitlines(True)
+    del lines[1]
+    open(path, "wb").write(b"".join(lines))
+    rc, out = verify(xdsctl, node.state)
+    check("chain: a deleted record is found at the record after the gap",
+          rc == 1 and "%s line 2:" % today in out and "removed" in out, out)
+    open(path, "wb").write(good)
+    old = os.path.join(audit, "access-2000-01-01.jsonl")
+    data = open(old, "rb").read()
+    os.unlink(old)
+    rc, out = verify(xdsctl, node.state)
+    check("chain: a removed earlier file is found", rc == 1 and "line 1:" in out, out)
+    open(old, "wb").write(data)
+    rc, out = verify(xdsctl, node.state)
+    check("chain: restored, the log verifies again", rc == 0, out)
+    p = subprocess.run([xdsctl, "-C", "node.state_dir=" + node.state, "audit",
+                        "patient=" + pat.split("^")[0]], capture_output=True, text=True)
+    check("chain: xdsctl audit patient= shows when, what, from where and who",
+          p.returncode == 0 and "ITI-41" in p.stdout and "127.0.0.1" in p.stdout
+          and "anonymous" in p.stdout, p.stdout + p.stderr)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -236,6 +312,7 @@ def main():
     a = command_line(xdsctl=True)
     if os.environ.get("XDS_AUDIT_NS") != "1":
         torn_tail_tests(a.xdsd, a.xdsctl)
+        chain_tests(a.xdsd, a.xdsctl)
         rc = summary()
         ns = in_namespace()
         return rc if ns == 77 else rc or ns
