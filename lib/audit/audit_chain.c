@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,13 +32,26 @@
 #define LINK_HEAD_LEN	9
 #define GENESIS	"0000000000000000000000000000000000000000000000000000000000000000"
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256;
+
+/* The digest fetched once: an implicit fetch per record costs more than
+ * hashing it. */
+static void
+sha256_fetch(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void
 audit_chain_hash(const char *line, size_t len, char hex[AUDIT_CHAIN_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(line, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	pthread_once(&sha256_once, sha256_fetch);
+	if (sha256 == NULL ||
+	    EVP_Digest(line, len, md, &mdlen, sha256, NULL) != 1 ||
 	    mdlen != 32) {
 		/* Cannot happen with a working libcrypto; a hash that
 		 * matches nothing makes the break visible. */
