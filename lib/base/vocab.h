@@ -287,4 +287,28 @@
 #define TXN_RAD75	"RAD-75"
 #define TXN_DICOM_ASSOC	"DICOM-ASSOC"	/* a refused A-ASSOCIATE-RQ */
 
+/* ATNA audit messages (DICOM PS3.15 A.5, RFC 3881): code systems, codes
+ * and the syslog MSGID of ITI-20 */
+#define ATNA_CS_DCM		"DCM"
+#define ATNA_CS_IHE		"IHE Transactions"
+#define ATNA_CS_RFC3881		"RFC-3881"
+#define ATNA_CS_XDS		"IHE XDS Metadata"
+#define ATNA_EV_INSTANCES_ACCESSED	"110103"
+#define ATNA_EV_INSTANCES_TRANSFERRED	"110104"
+#define ATNA_EV_EXPORT		"110106"
+#define ATNA_EV_IMPORT		"110107"
+#define ATNA_EV_PATIENT_RECORD	"110110"
+#define ATNA_EV_QUERY		"110112"
+#define ATNA_ROLE_DESTINATION	"110152"
+#define ATNA_ROLE_SOURCE	"110153"
+#define ATNA_SOURCE_APP_SERVER	"4"	/* AuditSourceTypeCode */
+#define ATNA_ID_PATIENT		"2"	/* ParticipantObjectIDTypeCode */
+#define ATNA_ID_REPORT		"9"
+#define ATNA_ID_OBJECTREF	"urn:ihe:iti:2017:ObjectRef"
+#define ATNA_ID_STUDY		"110180"	/* Study Instance UID */
+#define ATNA_DETAIL_REPOSITORY	"Repository Unique Id"
+#define ATNA_DETAIL_HCID	"ihe:homeCommunityID"
+#define ATNA_DETAIL_XCA_HCID	"urn:ihe:iti:xca:2010:homeCommunityId"
+#define ATNA_SYSLOG_MSGID	"IHE+RFC-3881"
+
 #endif /* XDS_VOCAB_H */
