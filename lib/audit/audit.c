@@ -32,6 +32,8 @@
 
 #include "audit.h"
 #include "audit_chain.h"
+#include "audit_int.h"
+#include "audit_send.h"
 #include "buf.h"
 #include "log.h"
 #include "status.h"
@@ -443,6 +445,8 @@ audit_write(const struct xact *x)
 out:
 	buf_free(&b);
 	atomic_fetch_add(rc == XDS_OK ? &audit_n_written : &audit_n_failed, 1);
+	if (rc == XDS_OK)
+		audit_send_kick();
 	return rc;
 }
 
@@ -477,4 +481,22 @@ audit_stats(struct audit_stats *st)
 	st->written = atomic_load(&audit_n_written);
 	st->failed = atomic_load(&audit_n_failed);
 	st->torn_cut = atomic_load(&audit_n_torn);
+}
+
+void
+audit_synced_to(char *name, size_t namelen, off_t *synced)
+{
+	pthread_mutex_lock(&audit_mtx);
+	if (audit_fd == -1 || audit_day[0] == '\0')
+		name[0] = '\0';
+	else
+		str_fmt(name, namelen, "access-%s.jsonl", audit_day);
+	*synced = audit_synced;
+	pthread_mutex_unlock(&audit_mtx);
+}
+
+unsigned long long
+audit_written(void)
+{
+	return atomic_load(&audit_n_written);
 }

@@ -47,6 +47,13 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_uid_root },
 	{ "audit.min_free", CONF_SIZE, S(audit_min_free), "16m", 0, (1LL << 40), NULL,
 	  "free space the access log's file system must keep; below it requests are refused (503) before any work", NULL },
+	{ "audit.source_id", CONF_STR, S(audit_source_id), "", 0, 0, NULL,
+	  "AuditSourceID and syslog HOSTNAME of the ATNA messages; empty: the host name", NULL },
+	{ "audit.syslog_retry_max", CONF_INT, S(audit_syslog_retry_max), "60", 1, 3600, NULL,
+	  "longest wait in seconds between attempts to reach audit.syslog_url", NULL },
+	{ "audit.syslog_url", CONF_STR, S(audit_syslog_url), "", 0, 0, NULL,
+	  "audit record repository for ATNA messages (tls://host:port; tcp:// on loopback only); empty: none",
+	  conf_check_syslog_url },
 	{ "consent.cache_max", CONF_INT, S(consent_cache_max), "10000", 1, 1000000, NULL,
 	  "most consent decisions kept (the least recently used goes first)", NULL },
 	{ "consent.cache_ttl", CONF_INT, S(consent_cache_ttl), "0", 0, 86400, NULL,
@@ -519,6 +526,12 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    !c->consent_org_type[0])) {
 		str_fmt(err, errlen, "consent.mode is mitz: consent.mitz_url, "
 		    "consent.ura and consent.org_type are required");
+		return -1;
+	}
+	if (strncmp(c->audit_syslog_url, "tls://", 6) == 0 &&
+	    (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
+		str_fmt(err, errlen, "audit.syslog_url is tls://: http.cert, "
+		    "http.key and http.ca are required (mutual TLS)");
 		return -1;
 	}
 	if (strcmp(c->directory_backend, "zorgab") == 0 &&

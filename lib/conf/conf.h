@@ -21,6 +21,9 @@ struct conf {
 	int	node_syslog;
 	/* [audit] */
 	long long audit_min_free;
+	char	audit_syslog_url[CONF_STR_MAX];	/* ATNA; "": off */
+	long long audit_syslog_retry_max;	/* seconds between reconnects */
+	char	audit_source_id[256];		/* "": the host name */
 	/* [http] */
 	char	http_listen[CONF_STR_MAX];
 	int	http_tls;

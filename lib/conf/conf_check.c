@@ -194,6 +194,27 @@ conf_check_url_or_empty(const char *v, char *err, size_t errlen)
 	return v[0] == '\0' || url_check(v, err, errlen) == XDS_OK ? 0 : -1;
 }
 
+/* An audit record repository: "", tls://host:port, or tcp:// to a
+ * loopback host (tests). */
+int
+conf_check_syslog_url(const char *v, char *err, size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (v[0] == '\0')
+		return 0;
+	if ((strncmp(v, "tls://", 6) != 0 && strncmp(v, "tcp://", 6) != 0) ||
+	    conf_split_hostport(v + 6, host, sizeof host, &port) != 0 ||
+	    host[0] == '\0' || port <= 0)
+		return refuse(err, errlen, "\"%.200s\" is not tls://host:port",
+		    v);
+	if (strncmp(v, "tcp://", 6) == 0 && !url_host_loopback(host))
+		return refuse(err, errlen, "%.200s: tcp:// is for loopback "
+		    "only; use tls:// (mutual TLS)", v);
+	return 0;
+}
+
 int
 conf_check_nonempty(const char *v, char *err, size_t errlen)
 {

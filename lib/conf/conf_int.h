@@ -17,6 +17,7 @@ int	conf_check_listen(const char *, char *err, size_t errlen);
 int	conf_check_ae(const char *, char *err, size_t errlen);
 int	conf_check_ae_addr_or_empty(const char *, char *err, size_t errlen);
 int	conf_check_url_or_empty(const char *, char *err, size_t errlen);
+int	conf_check_syslog_url(const char *, char *err, size_t errlen);
 int	conf_check_peers(const char *, char *err, size_t errlen);
 int	conf_check_nonempty(const char *, char *err, size_t errlen);
 int	conf_check_category_map(const char *, char *err, size_t errlen);

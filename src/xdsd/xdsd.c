@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 
 #include "audit.h"
+#include "audit_send.h"
 #include "bridge.h"
 #include "bridge_access.h"
 #include "conf.h"
@@ -36,6 +37,7 @@
 #include "ports.h"
 #include "router.h"
 #include "status.h"
+#include "str.h"
 #include "tls.h"
 #include "wire.h"
 #include "xact.h"
@@ -207,6 +209,56 @@ audit_metrics(void *arg, struct buf *out)
 	    st.written, st.failed, st.torn_cut, router_refused_unaudited());
 }
 
+/* The ATNA sender's counters for GET /metrics. */
+static int
+atna_metrics(void *arg, struct buf *out)
+{
+	struct audit_send_stats st;
+
+	(void)arg;
+	audit_send_stats(&st);
+	return buf_addf(out,
+	    "# HELP xds_audit_atna_queued Access log records not yet passed "
+	    "to the audit record repository.\n"
+	    "# TYPE xds_audit_atna_queued gauge\n"
+	    "xds_audit_atna_queued %llu\n"
+	    "# HELP xds_audit_atna_total ATNA messages sent, and connections "
+	    "or sends that failed (their messages are sent again).\n"
+	    "# TYPE xds_audit_atna_total counter\n"
+	    "xds_audit_atna_total{result=\"sent\"} %llu\n"
+	    "xds_audit_atna_total{result=\"failed\"} %llu\n",
+	    st.queued, st.sent, st.failed);
+}
+
+/* ATNA messages to audit.syslog_url, when set; fatal on failure. */
+static void
+atna_start(const struct conf *c)
+{
+	struct audit_send_opts o;
+	char host[256], err[512];
+
+	if (c->audit_syslog_url[0] == '\0')
+		return;
+	if (gethostname(host, sizeof host) != 0)
+		str_lcpy(host, "-", sizeof host);
+	host[sizeof host - 1] = '\0';
+	memset(&o, 0, sizeof o);
+	o.url = c->audit_syslog_url;
+	o.cert = c->http_cert;
+	o.key = c->http_key;
+	o.ca = c->http_ca;
+	o.retry_max_ms = c->audit_syslog_retry_max * 1000;
+	o.site.source_id = c->audit_source_id[0] ? c->audit_source_id : host;
+	o.site.host = host;
+	o.site.home_community_id = c->node_home_community_id;
+	o.site.repository_uid = c->repository_enabled ?
+	    c->repository_unique_id : "";
+	o.site.pid = (long)getpid();
+	if (audit_send_start(c->node_state_dir, &o, err, sizeof err) != 0)
+		fatalx("audit.syslog_url: %s", err);
+	metrics_add_source(atna_metrics, NULL);
+}
+
 /* The HTTP(S) listener on http.listen, serving rt; fatal on failure. */
 static struct http_server *
 server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
@@ -318,6 +370,7 @@ main(int argc, char **argv)
 	    sizeof err) != 0)
 		fatalx("access log: %s", err);
 	metrics_add_source(audit_metrics, NULL);
+	atna_start(&conf);
 	ports_remove(conf.node_state_dir);	/* a crashed run's */
 	xact_set_sink(xact_done);
 	wire_open(&conf, &node);
@@ -341,6 +394,7 @@ main(int argc, char **argv)
 	http_server_free(server);
 	server = NULL;
 	wire_close(&node);
+	audit_send_stop();
 	audit_close();
 	SSL_CTX_free(tls);
 	curl_global_cleanup();

@@ -1,0 +1,740 @@
+/*
+ * audit_send.c: the ATNA sender (see audit_send.h).
+ *
+ * One thread.  It reads the access log from its cursor up to what is on
+ * disk (audit_synced_to: a record that may still be cut is not sent),
+ * turns each record of an IHE transaction into a syslog message holding
+ * its AuditMessage, and writes them in batches to one connection.  A batch
+ * counts as sent when the connection was open before it and is still open
+ * after it (a receiver that went away has closed it by then, and the
+ * batch is sent again on the next connection); only then does the cursor
+ * move.  The cursor is renamed into place without an fsync: after a crash
+ * it may lag, which sends some messages twice, never none.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "atna.h"
+#include "audit_chain.h"
+#include "audit_int.h"
+#include "audit_send.h"
+#include "buf.h"
+#include "log.h"
+#include "status.h"
+#include "str.h"
+#include "url.h"
+#include "vocab.h"
+#include "xact.h"
+
+#define SEND_BATCH_MSGS		256
+#define SEND_BATCH_BYTES	(1024 * 1024)
+#define SEND_READ_CHUNK		(256 * 1024)
+#define SEND_IO_TIMEOUT_S	10
+#define SEND_RETRY_MIN_MS	100
+#define SEND_IDLE_MS		1000
+#define SYSLOG_PRI		85	/* authpriv (10), notice (5) */
+#define SEQ_MAX			2147483647ULL	/* RFC 5424 7.3.1 */
+
+struct cursor {
+	char			file[64];	/* access-YYYY-MM-DD.jsonl */
+	off_t			off;
+	unsigned long long	seq;		/* messages so far */
+};
+
+static struct {
+	pthread_t		thr;
+	pthread_mutex_t		mtx;
+	pthread_cond_t		cv;
+	int			kicked, stop;
+	char			dir[1024];	/* state_dir/audit */
+	char			cpath[1200];	/* outbox/cursor */
+	char			host[256], port[16];
+	int			tls;
+	SSL_CTX			*ctx;
+	long long		retry_max_ms;
+	char			source_id[256], site_id[256], self[256];
+	char			hcid[256], repo[128];
+	struct atna_site	site;
+	struct cursor		cur;
+	int			fd;
+	SSL			*ssl;
+	unsigned long long	written0, backlog0;
+} snd = { .mtx = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
+
+static atomic_int snd_running;
+static atomic_ullong snd_sent, snd_failed, snd_consumed;
+
+/* ---- the cursor ---- */
+
+static int
+cursor_load(struct cursor *c)
+{
+	char line[256], name[64];
+	long long off;
+	unsigned long long seq;
+	FILE *fp;
+	int ok;
+
+	if ((fp = fopen(snd.cpath, "re")) == NULL)
+		return -1;
+	ok = fgets(line, sizeof line, fp) != NULL &&
+	    sscanf(line, "%63s %lld %llu", name, &off, &seq) == 3 &&
+	    audit_chain_is_log(name) && off >= 0;
+	fclose(fp);
+	if (!ok)
+		return -1;
+	str_lcpy(c->file, name, sizeof c->file);
+	c->off = (off_t)off;
+	c->seq = seq;
+	return 0;
+}
+
+static int
+cursor_save(const struct cursor *c)
+{
+	char tmp[1300], line[256];
+	int fd, n, rc = -1;
+
+	n = str_fmt(line, sizeof line, "%s %lld %llu\n", c->file,
+	    (long long)c->off, c->seq);
+	if (n < 0 || str_fmt(tmp, sizeof tmp, "%s.tmp", snd.cpath) < 0)
+		return -1;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1)
+		goto out;
+	if (write(fd, line, (size_t)n) == n && close(fd) == 0 &&
+	    rename(tmp, snd.cpath) == 0)
+		rc = 0;
+	else if (fd != -1)
+		(void)close(fd);
+out:
+	if (rc != 0)
+		log_warn("audit: ATNA cursor %s", snd.cpath);
+	return rc;
+}
+
+/* The first access log file named after name ("": the first of all), or
+ * "" when there is none. */
+static void
+next_file(const char *name, char *out, size_t outsz)
+{
+	struct dirent *de;
+	DIR *d;
+
+	out[0] = '\0';
+	if ((d = opendir(snd.dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (audit_chain_is_log(de->d_name) &&
+		    strcmp(de->d_name, name) > 0 &&
+		    (out[0] == '\0' || strcmp(de->d_name, out) < 0))
+			str_lcpy(out, de->d_name, outsz);
+	closedir(d);
+}
+
+/* Where the log ends now: the newest file and its size. */
+static void
+log_end(struct cursor *c)
+{
+	char name[64] = "", next[64];
+	struct stat st;
+	char path[1300];
+
+	for (next_file("", next, sizeof next); next[0] != '\0';
+	    next_file(name, next, sizeof next))
+		str_lcpy(name, next, sizeof name);
+	str_lcpy(c->file, name, sizeof c->file);
+	c->off = 0;
+	if (name[0] != '\0' &&
+	    str_fmt(path, sizeof path, "%s/%s", snd.dir, name) > 0 &&
+	    stat(path, &st) == 0)
+		c->off = st.st_size;
+}
+
+/* Records after c, for the queued gauge at start. */
+static unsigned long long
+count_after(const struct cursor *c)
+{
+	char path[1300], name[64], next[64], chunk[65536];
+	unsigned long long n = 0;
+	off_t off = c->off;
+	ssize_t got, i;
+	int fd;
+
+	str_lcpy(name, c->file, sizeof name);
+	while (name[0] != '\0') {
+		if (str_fmt(path, sizeof path, "%s/%s", snd.dir, name) > 0 &&
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+			while ((got = pread(fd, chunk, sizeof chunk, off)) > 0) {
+				for (i = 0; i < got; i++)
+					n += chunk[i] == '\n';
+				off += got;
+			}
+			close(fd);
+		}
+		next_file(name, next, sizeof next);
+		str_lcpy(name, next, sizeof name);
+		off = 0;
+	}
+	return n;
+}
+
+/* ---- messages ---- */
+
+/* One record line into an octet-counted syslog frame; 0 when it has no
+ * message (not an IHE transaction, or not a record). */
+static int
+frame(struct buf *out, const char *line, size_t len, unsigned long long seq)
+{
+	struct xact x;
+	struct buf m;
+	char when[40];
+	int rc;
+
+	if (audit_record_parse(line, len, &x, when, sizeof when) != XDS_OK)
+		return 0;
+	buf_init(&m, 64 * 1024);
+	rc = buf_addf(&m, "<%d>1 %s %s xdsd %ld " ATNA_SYSLOG_MSGID
+	    " [meta sequenceId=\"%llu\"] ", SYSLOG_PRI, when, snd.self,
+	    snd.site.pid, seq % SEQ_MAX + 1);
+	if (rc == XDS_OK)
+		rc = atna_message(&x, when, &snd.site, &m);
+	if (rc == XDS_OK)
+		rc = buf_addf(out, "%zu ", m.b_len);
+	if (rc == XDS_OK)
+		rc = buf_add(out, m.b_data, m.b_len);
+	buf_free(&m);
+	if (rc != XDS_OK && rc != XDS_ENOTFOUND)
+		log_warnx("audit: an ATNA message could not be built: %s",
+		    xds_strstatus(rc));
+	return rc == XDS_OK;
+}
+
+/*
+ * Frames for the records after *c into out, moving *c past them: at
+ * most a batch, only what is on disk.  The records passed in *nrec, the
+ * messages in *nmsg.
+ */
+static void
+collect(struct cursor *c, struct buf *out, size_t *nrec, size_t *nmsg)
+{
+	char open_name[64], path[1300], next[64], *chunk = NULL;
+	size_t i, start;
+	off_t limit;
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	*nrec = *nmsg = 0;
+	if ((chunk = malloc(SEND_READ_CHUNK)) == NULL)
+		return;
+	while (*nmsg < SEND_BATCH_MSGS && out->b_len < SEND_BATCH_BYTES) {
+		if (c->file[0] == '\0') {
+			next_file("", next, sizeof next);
+			if (next[0] == '\0')
+				break;
+			str_lcpy(c->file, next, sizeof c->file);
+			c->off = 0;
+		}
+		audit_synced_to(open_name, sizeof open_name, &limit);
+		if (str_fmt(path, sizeof path, "%s/%s", snd.dir, c->file) < 0)
+			break;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fstat(fd, &st) == -1) {
+			if (fd != -1)
+				close(fd);
+			st.st_size = 0;		/* gone: go on with the next */
+			fd = -1;
+		}
+		if (strcmp(open_name, c->file) != 0)
+			limit = st.st_size;
+		got = 0;
+		if (fd != -1 && c->off < limit)
+			got = pread(fd, chunk, (size_t)(limit - c->off) <
+			    SEND_READ_CHUNK ? (size_t)(limit - c->off) :
+			    SEND_READ_CHUNK, c->off);
+		if (fd != -1)
+			close(fd);
+		if (got > 0) {
+			for (start = 0, i = 0; i < (size_t)got &&
+			    *nmsg < SEND_BATCH_MSGS &&
+			    out->b_len < SEND_BATCH_BYTES; i++) {
+				if (chunk[i] != '\n')
+					continue;
+				*nmsg += (size_t)frame(out, chunk + start,
+				    i - start, c->seq + *nmsg);
+				(*nrec)++;
+				start = i + 1;
+			}
+			if (start == 0)
+				break;	/* a line longer than a chunk */
+			c->off += (off_t)start;
+			continue;
+		}
+		/* At the end of this file: on to the next one, unless this
+		 * is the one the log appends to. */
+		if (strcmp(open_name, c->file) == 0)
+			break;
+		next_file(c->file, next, sizeof next);
+		if (next[0] == '\0')
+			break;
+		str_lcpy(c->file, next, sizeof c->file);
+		c->off = 0;
+	}
+	c->seq += *nmsg;
+	free(chunk);
+}
+
+/* ---- the connection ---- */
+
+static void
+disconnect(void)
+{
+	if (snd.ssl != NULL) {
+		SSL_free(snd.ssl);
+		snd.ssl = NULL;
+	}
+	if (snd.fd != -1)
+		close(snd.fd);
+	snd.fd = -1;
+}
+
+static int
+tcp_connect(void)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct timeval tv = { SEND_IO_TIMEOUT_S, 0 };
+	struct pollfd p;
+	socklen_t sl;
+	int fd = -1, soerr, fl;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(snd.host, snd.port, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol)) == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		p.fd = fd;
+		p.events = POLLOUT;
+		sl = sizeof soerr;
+		if (errno == EINPROGRESS &&
+		    poll(&p, 1, SEND_IO_TIMEOUT_S * 1000) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return -1;
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+conn_open(void)
+{
+	struct in6_addr a6;
+	int ip;
+
+	if ((snd.fd = tcp_connect()) == -1)
+		return -1;
+	if (!snd.tls)
+		return 0;
+	if ((snd.ssl = SSL_new(snd.ctx)) == NULL ||
+	    SSL_set_fd(snd.ssl, snd.fd) != 1)
+		goto fail;
+	ip = inet_pton(AF_INET, snd.host, &a6) == 1 ||
+	    inet_pton(AF_INET6, snd.host, &a6) == 1;
+	if (ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(snd.ssl),
+		    snd.host) != 1)
+			goto fail;
+	} else if (SSL_set_tlsext_host_name(snd.ssl, snd.host) != 1 ||
+	    SSL_set1_host(snd.ssl, snd.host) != 1)
+		goto fail;
+	if (SSL_connect(snd.ssl) != 1) {
+		log_debug("audit: TLS to the audit record repository %s:%s: "
+		    "%s", snd.host, snd.port,
+		    ERR_reason_error_string(ERR_peek_last_error()) ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "failed");
+		goto fail;
+	}
+	return 0;
+fail:
+	ERR_clear_error();
+	disconnect();
+	return -1;
+}
+
+/*
+ * 1 while the connection is open: a receiver sends nothing, so a socket
+ * that has something to read has been closed (TLS records that are not
+ * data, such as session tickets, are taken and passed over).
+ */
+static int
+conn_alive(void)
+{
+	struct pollfd p = { .fd = snd.fd, .events = POLLIN };
+	char c;
+	int fl, n, alive = 1;
+
+	if (snd.fd == -1)
+		return 0;
+	if (poll(&p, 1, 0) == 0)
+		return 1;
+	if ((fl = fcntl(snd.fd, F_GETFL)) == -1 ||
+	    fcntl(snd.fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return 0;
+	if (snd.ssl != NULL) {
+		n = SSL_read(snd.ssl, &c, 1);
+		if (n <= 0 && SSL_get_error(snd.ssl, n) != SSL_ERROR_WANT_READ)
+			alive = 0;
+		ERR_clear_error();
+	} else if (recv(snd.fd, &c, 1, 0) == 0 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK))
+		alive = 0;
+	if (fcntl(snd.fd, F_SETFL, fl) == -1)
+		alive = 0;
+	return alive;
+}
+
+static int
+conn_write(const struct buf *b)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->b_len) {
+		if (snd.ssl != NULL)
+			n = SSL_write(snd.ssl, b->b_data + off,
+			    (int)(b->b_len - off));
+		else
+			n = send(snd.fd, b->b_data + off, b->b_len - off,
+			    MSG_NOSIGNAL);
+		if (n <= 0) {
+			ERR_clear_error();
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- the thread ---- */
+
+/* Wait ms or until kicked or stopped; with the mutex held. */
+static void
+wait_ms(long long ms, int for_kick)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!snd.stop && !(for_kick && snd.kicked))
+		if (pthread_cond_timedwait(&snd.cv, &snd.mtx, &ts) ==
+		    ETIMEDOUT)
+			break;
+	if (for_kick)
+		snd.kicked = 0;
+}
+
+static void *
+sender(void *arg)
+{
+	struct cursor next;
+	struct buf batch;
+	long long backoff = 0;
+	size_t nrec, nmsg;
+	int was_up = 0;
+
+	(void)arg;
+	buf_init(&batch, SEND_BATCH_BYTES + 128 * 1024);
+	pthread_mutex_lock(&snd.mtx);
+	while (!snd.stop) {
+		pthread_mutex_unlock(&snd.mtx);
+		next = snd.cur;
+		buf_reset(&batch);
+		collect(&next, &batch, &nrec, &nmsg);
+		if (nrec > 0 && nmsg == 0) {
+			/* Nothing to send among them: just move on. */
+			snd.cur = next;
+			(void)cursor_save(&snd.cur);
+			atomic_fetch_add(&snd_consumed, nrec);
+			pthread_mutex_lock(&snd.mtx);
+			continue;
+		}
+		if (nrec > 0 && snd.fd == -1 && conn_open() != 0) {
+			atomic_fetch_add(&snd_failed, 1);
+			if (was_up || backoff == 0)
+				log_warnx("audit: the audit record repository "
+				    "%s:%s cannot be reached; its messages "
+				    "wait in the access log", snd.host,
+				    snd.port);
+			was_up = 0;
+			backoff = backoff == 0 ? SEND_RETRY_MIN_MS :
+			    backoff * 2 > snd.retry_max_ms ? snd.retry_max_ms :
+			    backoff * 2;
+			pthread_mutex_lock(&snd.mtx);
+			wait_ms(backoff, 0);
+			continue;
+		}
+		if (nrec > 0 && (!conn_alive() || conn_write(&batch) != 0 ||
+		    !conn_alive())) {
+			/* Sent again on the next connection. */
+			atomic_fetch_add(&snd_failed, 1);
+			disconnect();
+			pthread_mutex_lock(&snd.mtx);
+			continue;
+		}
+		if (nrec > 0) {
+			if (!was_up)
+				log_info("audit: connected to the audit record "
+				    "repository %s:%s", snd.host, snd.port);
+			was_up = 1;
+			backoff = 0;
+			snd.cur = next;
+			(void)cursor_save(&snd.cur);
+			atomic_fetch_add(&snd_sent, nmsg);
+			atomic_fetch_add(&snd_consumed, nrec);
+		}
+		pthread_mutex_lock(&snd.mtx);
+		if (nrec == 0)
+			wait_ms(SEND_IDLE_MS, 1);
+	}
+	pthread_mutex_unlock(&snd.mtx);
+	disconnect();
+	buf_free(&batch);
+	return NULL;
+}
+
+/* ---- start, stop ---- */
+
+/* tls://host:port or tcp://host:port (loopback host only). */
+static int
+parse_url(const char *url, char *err, size_t errlen)
+{
+	const char *hp, *colon;
+	size_t hl;
+
+	if (strncmp(url, "tls://", 6) == 0)
+		snd.tls = 1;
+	else if (strncmp(url, "tcp://", 6) == 0)
+		snd.tls = 0;
+	else
+		goto bad;
+	hp = url + 6;
+	if (*hp == '[') {
+		if ((colon = strstr(hp, "]:")) == NULL)
+			goto bad;
+		hp++;
+		hl = (size_t)(colon - hp);
+		colon++;
+	} else {
+		if ((colon = strrchr(hp, ':')) == NULL)
+			goto bad;
+		hl = (size_t)(colon - hp);
+	}
+	if (hl == 0 || hl >= sizeof snd.host ||
+	    strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof snd.port ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		goto bad;
+	memcpy(snd.host, hp, hl);
+	snd.host[hl] = '\0';
+	str_lcpy(snd.port, colon + 1, sizeof snd.port);
+	if (!snd.tls && !url_host_loopback(snd.host)) {
+		str_fmt(err, errlen, "%s: tcp:// only to loopback; use tls://",
+		    url);
+		return XDS_EINVAL;
+	}
+	return XDS_OK;
+bad:
+	str_fmt(err, errlen, "\"%s\" is not tls://host:port or "
+	    "tcp://host:port", url);
+	return XDS_EINVAL;
+}
+
+static int
+tls_ctx(const struct audit_send_opts *o, char *err, size_t errlen)
+{
+	if ((snd.ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(snd.ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	if (o->cert == NULL || o->cert[0] == '\0' || o->key == NULL ||
+	    o->key[0] == '\0' || o->ca == NULL || o->ca[0] == '\0') {
+		str_fmt(err, errlen, "tls:// needs the node's certificate, key "
+		    "and CA (http.cert, http.key, http.ca)");
+		return XDS_EINVAL;
+	}
+	if (SSL_CTX_use_certificate_chain_file(snd.ctx, o->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(snd.ctx, o->key, SSL_FILETYPE_PEM) !=
+	    1 || SSL_CTX_check_private_key(snd.ctx) != 1 ||
+	    SSL_CTX_load_verify_locations(snd.ctx, o->ca, NULL) != 1)
+		goto fail;
+	SSL_CTX_set_verify(snd.ctx, SSL_VERIFY_PEER, NULL);
+	return XDS_OK;
+fail:
+	str_fmt(err, errlen, "TLS: %s",
+	    ERR_reason_error_string(ERR_peek_last_error()) ?
+	    ERR_reason_error_string(ERR_peek_last_error()) : "cannot set up");
+	ERR_clear_error();
+	return XDS_EINVAL;
+}
+
+static const char *
+keep(char *dst, size_t dstsz, const char *src)
+{
+	str_lcpy(dst, src != NULL ? src : "", dstsz);
+	return dst;
+}
+
+int
+audit_send_start(const char *state_dir, const struct audit_send_opts *o,
+    char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	char outbox[1100];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_url(o->url, err, errlen)) != XDS_OK)
+		return rc;
+	if (snd.tls && (rc = tls_ctx(o, err, errlen)) != XDS_OK)
+		goto fail;
+	rc = XDS_EIO;
+	if (str_fmt(snd.dir, sizeof snd.dir, "%s/audit", state_dir) < 0 ||
+	    str_fmt(outbox, sizeof outbox, "%s/outbox", snd.dir) < 0 ||
+	    str_fmt(snd.cpath, sizeof snd.cpath, "%s/cursor", outbox) < 0) {
+		str_fmt(err, errlen, "state_dir too long");
+		goto fail;
+	}
+	if (mkdir(outbox, 0700) != 0 && errno != EEXIST) {
+		str_fmt(err, errlen, "%s: %s", outbox, strerror(errno));
+		goto fail;
+	}
+	snd.retry_max_ms = o->retry_max_ms > SEND_RETRY_MIN_MS ?
+	    o->retry_max_ms : SEND_RETRY_MIN_MS;
+	snd.site = o->site;
+	snd.site.source_id = keep(snd.source_id, sizeof snd.source_id,
+	    o->site.source_id);
+	snd.site.site_id = keep(snd.site_id, sizeof snd.site_id,
+	    o->site.site_id);
+	snd.site.home_community_id = keep(snd.hcid, sizeof snd.hcid,
+	    o->site.home_community_id);
+	snd.site.repository_uid = keep(snd.repo, sizeof snd.repo,
+	    o->site.repository_uid);
+	/* RFC 5424 HOSTNAME: printable, no spaces. */
+	keep(snd.self, sizeof snd.self, o->site.source_id);
+	for (i = 0; snd.self[i] != '\0'; i++)
+		if (snd.self[i] <= ' ' || snd.self[i] > '~')
+			snd.self[i] = '-';
+	if (snd.self[0] == '\0')
+		str_lcpy(snd.self, "-", sizeof snd.self);
+	if (cursor_load(&snd.cur) != 0) {
+		/* First start: from the end of the log as it is now. */
+		log_end(&snd.cur);
+		snd.cur.seq = 0;
+		if (cursor_save(&snd.cur) != 0) {
+			str_fmt(err, errlen, "%s: %s", snd.cpath,
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	snd.written0 = audit_written();
+	snd.backlog0 = count_after(&snd.cur);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&snd.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	snd.stop = snd.kicked = 0;
+	if (pthread_create(&snd.thr, NULL, sender, NULL) != 0) {
+		str_fmt(err, errlen, "cannot start the sender thread");
+		pthread_cond_destroy(&snd.cv);
+		rc = XDS_EINTERNAL;
+		goto fail;
+	}
+	atomic_store(&snd_running, 1);
+	return XDS_OK;
+fail:
+	SSL_CTX_free(snd.ctx);
+	snd.ctx = NULL;
+	return rc;
+}
+
+void
+audit_send_kick(void)
+{
+	if (!atomic_load(&snd_running))
+		return;
+	pthread_mutex_lock(&snd.mtx);
+	snd.kicked = 1;
+	pthread_cond_signal(&snd.cv);
+	pthread_mutex_unlock(&snd.mtx);
+}
+
+void
+audit_send_stop(void)
+{
+	if (!atomic_load(&snd_running))
+		return;
+	pthread_mutex_lock(&snd.mtx);
+	snd.stop = 1;
+	pthread_cond_broadcast(&snd.cv);
+	pthread_mutex_unlock(&snd.mtx);
+	pthread_join(snd.thr, NULL);
+	atomic_store(&snd_running, 0);
+	pthread_cond_destroy(&snd.cv);
+	SSL_CTX_free(snd.ctx);
+	snd.ctx = NULL;
+}
+
+void
+audit_send_stats(struct audit_send_stats *st)
+{
+	unsigned long long in, out;
+
+	st->running = atomic_load(&snd_running);
+	in = snd.backlog0 + (audit_written() - snd.written0);
+	out = atomic_load(&snd_consumed);
+	st->queued = st->running && in > out ? in - out : 0;
+	st->sent = atomic_load(&snd_sent);
+	st->failed = atomic_load(&snd_failed);
+}
