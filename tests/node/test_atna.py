@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""ATNA audit messages to an audit record repository (make check).
+
+A syslog listener over mutual TLS (RFC 5425 octet-counted frames, the
+test PKI) stands in for the repository.  A node sends the ATNA message of
+every IHE transaction it records: one valid message per access log record
+of an IHE transaction, in the log's order.  While the listener is down
+(stopped, transactions run, the node even restarted) nothing is lost: the
+messages arrive once it is back, in order; a repeat carries the same
+sequenceId (delivery is at least once).  The reconnect back-off is set
+short (audit.syslog_retry_max=1): nothing waits for it to pass.
+"""
+import os
+import re
+import shutil
+import socket
+import ssl
+import sys
+import threading
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from xdstest import (Xdsd, check, command_line, make_pki, reserve_port,  # noqa: E402
+                     summary, tmpdir, wait_until)
+import xdsmsg  # noqa: E402
+
+IHE = {"ITI-18", "ITI-38", "ITI-39", "ITI-41", "ITI-42", "ITI-43", "ITI-62",
+       "RAD-68", "RAD-69", "RAD-75"}
+REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
+HEADER = re.compile(rb'^<85>1 (\S+) xdsnode-test xdsd (\d+) IHE\+RFC-3881 '
+                    rb'\[meta sequenceId="(\d+)"\] (<\?xml.*)$', re.S)
+
+
+class SyslogListener:
+    """A syslog receiver over TLS (RFC 5425) on 127.0.0.1:port that
+    requires a client certificate of the test CA.  frames: every message
+    received, in order; bad: what could not be parsed as a frame."""
+
+    def __init__(self, pki, port):
+        self.port = port
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(pki["server_cert"], pki["server_key"])
+        self.ctx.load_verify_locations(pki["ca"])
+        self.ctx.verify_mode = ssl.CERT_REQUIRED
+        self.frames, self.bad, self.peers = [], [], []
+        self.lock = threading.Lock()
+        self.sock, self.conns = None, []
+
+    def start(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(8)
+        self.sock = s
+        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def stop(self):
+        """Down: no listener, every connection closed."""
+        self.sock.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+
+    def _accept(self, s):
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, raw):
+        try:
+            c = self.ctx.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        with self.lock:
+            self.conns.append(c)
+            self.peers.append(c.getpeercert()["subject"])
+        data = b""
+        try:
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                while True:
+                    sp = data.find(b" ")
+                    if sp < 0:
+                        break
+                    if not data[:sp].isdigit() or sp > 10:
+                        with self.lock:
+                            self.bad.append(data[:80])
+                        return
+                    n = int(data[:sp])
+                    if len(data) < sp + 1 + n:
+                        break
+                    with self.lock:
+                        self.frames.append(data[sp + 1:sp + 1 + n])
+                    data = data[sp + 1 + n:]
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            c.close()
+
+    def messages(self):
+        with self.lock:
+            return list(self.frames)
+
+
+def ihe_records(node):
+    return [r for r in node.audit() if r["event"] in IHE]
+
+
+def unique(frames):
+    """The frames with a repeated sequenceId dropped (at-least-once)."""
+    seen, out = set(), []
+    for f in frames:
+        m = HEADER.match(f)
+        key = m.group(3) if m else f
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def valid(frame, record):
+    """'' when frame is the valid message of record, else what is wrong."""
+    m = HEADER.match(frame)
+    if not m:
+        return "not an RFC 5424 ATNA frame: %r" % frame[:120]
+    if m.group(1).decode() != record["time"]:
+        return "timestamp %s, record %s" % (m.group(1), record["time"])
+    try:
+        root = ET.fromstring(m.group(4))
+    except ET.ParseError as e:
+        return "not XML: %s" % e
+    ev = root.find("EventIdentification")
+    if root.tag != "AuditMessage" or ev is None:
+        return "no AuditMessage/EventIdentification"
+    etc = ev.find("EventTypeCode")
+    if etc is None or etc.get("csd-code") != record["event"] or \
+            etc.get("codeSystemName") != "IHE Transactions":
+        return "EventTypeCode %r for %s" % (etc.attrib if etc is not None else None,
+                                            record["event"])
+    if ev.get("EventDateTime") != record["time"] or ev.find("EventID") is None:
+        return "EventIdentification %r" % ev.attrib
+    if str(record["outcome_code"]) != ev.get("EventOutcomeIndicator"):
+        return "outcome %s, record %s" % (ev.get("EventOutcomeIndicator"), record["outcome_code"])
+    roles = [p.find("RoleIDCode").get("csd-code") for p in root.findall("ActiveParticipant")
+             if p.find("RoleIDCode") is not None]
+    if sorted(roles) != ["110152", "110153"]:
+        return "participants %r" % roles
+    src = root.find("AuditSourceIdentification")
+    if src is None or src.get("AuditSourceID") != "xdsnode-test":
+        return "AuditSourceIdentification"
+    ids = [o.get("ParticipantObjectID") for o in root.findall("ParticipantObjectIdentification")]
+    if record["patient"] and record["patient"] not in ids:
+        return "no patient object %s in %r" % (record["patient"], ids)
+    if record["object"] and record["object"] not in ids:
+        return "no object %s in %r" % (record["object"], ids)
+    return ""
+
+
+def all_valid(frames, records):
+    """'' when frames are the messages of records, one each, in order."""
+    if len(frames) != len(records):
+        return "%d messages for %d records" % (len(frames), len(records))
+    for i, (f, r) in enumerate(zip(frames, records)):
+        why = valid(f, r)
+        if why:
+            return "message %d (%s): %s" % (i, r["event"], why)
+    seqs = [int(HEADER.match(f).group(3)) for f in frames]
+    if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        return "sequenceIds not consecutive: %r" % seqs[:20]
+    return ""
+
+
+def metric(node, name):
+    st, body = node.get("/metrics")
+    m = re.search(r"^%s (\d+)" % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if st == 200 and m else -1
+
+
+def transactions(node, n):
+    """n submissions and a retrieve of each: 2n or more IHE records."""
+    for _ in range(n):
+        status, errors, uids, _, _ = xdsmsg.submit(node.port, [b"verslag " + os.urandom(4).hex().encode()])
+        if status.endswith("Success"):
+            xdsmsg.retrieve(node.port, [(REPO_UID, uids[0], None)])
+        node.get("/health")      # recorded, but no IHE transaction: no message
+
+
+def main():
+    a = command_line()
+    work = tmpdir("atna")
+    pki = make_pki(work)
+    hold = reserve_port()
+    listener = SyslogListener(pki, hold.port)
+    listener.start()
+    opts = ["audit.syslog_url=tls://127.0.0.1:%d" % hold.port, "audit.syslog_retry_max=1",
+            "audit.source_id=xdsnode-test", "http.cert=" + pki["client_cert"],
+            "http.key=" + pki["client_key"], "http.ca=" + pki["ca"]]
+    node = Xdsd(a.xdsd, work, opts, name="node")
+    try:
+        if not check("the node starts with audit.syslog_url", node.start(), ""):
+            node.dump_log()
+            return summary()
+        transactions(node, 3)
+        recs = ihe_records(node)
+        got = wait_until(lambda: len(listener.messages()) >= len(recs) and listener.messages())
+        check("a message per IHE transaction reaches the repository", got, "%d of %d"
+              % (len(listener.messages()), len(recs)))
+        why = all_valid(unique(listener.messages()), recs)
+        if not check("each is the valid message of its record, in the log's order", not why, why):
+            node.dump_log(3000)
+        check("no repeats on a steady connection", len(listener.messages()) == len(recs),
+              "%d for %d" % (len(listener.messages()), len(recs)))
+        check("the node authenticated with its certificate",
+              any(("commonName", "client") in s for p in listener.peers for s in p), repr(listener.peers[:1]))
+        check("sent is counted", wait_until(lambda: metric(node, 'xds_audit_atna_total{result="sent"}')
+                                            == len(recs)), "")
+
+        # An outage: the repository goes away, transactions go on.
+        listener.stop()
+        failed0 = metric(node, 'xds_audit_atna_total{result="failed"}')
+        transactions(node, 3)
+        check("while the repository is down the messages wait (queued > 0, failures counted)",
+              wait_until(lambda: metric(node, "xds_audit_atna_queued") > 0 and
+                         metric(node, 'xds_audit_atna_total{result="failed"}') > failed0),
+              "queued %d failed %d" % (metric(node, "xds_audit_atna_queued"),
+                                        metric(node, 'xds_audit_atna_total{result="failed"}')))
+        # ... and the node restarts meanwhile: its place is on disk.
+        node.stop()
+        check("the node restarts during the outage", node.start(), "")
+        transactions(node, 2)
+        listener.start()
+        recs = ihe_records(node)
+        got = wait_until(lambda: len(unique(listener.messages())) >= len(recs))
+        check("after the outage every message arrives", got,
+              "%d of %d" % (len(unique(listener.messages())), len(recs)))
+        why = all_valid(unique(listener.messages()), recs)
+        check("nothing lost, the order kept, across the outage and the restart", not why, why)
+        check("the queue drains", wait_until(lambda: metric(node, "xds_audit_atna_queued") == 0),
+              "queued %d" % metric(node, "xds_audit_atna_queued"))
+        check("the listener saw only whole frames", not listener.bad, repr(listener.bad[:2]))
+        check("patient data stays out of the debug log",
+              not any(r["patient"] and r["patient"].split("^")[0] in node.log() for r in recs), "")
+    finally:
+        node.stop()
+        listener.stop()
+        hold.close()
+    rc = summary()
+    if rc == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
