@@ -18,6 +18,7 @@
 
 #include "atna.h"
 #include "audit_chain.h"
+#include "audit_int.h"
 #include "buf.h"
 #include "status.h"
 #include "str.h"
@@ -408,6 +409,36 @@ test_atna_hostile(void)
 	audit_schema = NULL;
 }
 
+/* A record read back for the sender: the fields its message needs. */
+static void
+test_record_parse(void)
+{
+	static const char line[] = "{\"time\":\"2026-12-06T10:00:00.123Z\","
+	    "\"event\":\"ITI-43\",\"action\":\"a\",\"endpoint\":"
+	    "\"/xds/repository\",\"user\":\"CN=\\\"x\\\"\",\"address\":"
+	    "\"192.0.2.1\",\"patient\":\"p^^^&1.2&ISO\",\"object\":\"1.2\","
+	    "\"outcome\":\"partial\",\"outcome_code\":4,\"http_status\":200,"
+	    "\"errors\":\"\",\"reason\":\"\",\"message_id\":\"m\","
+	    "\"duration_ms\":1.5,\"prev\":\"" ZEROS "\"}";
+	struct xact x;
+	char when[40];
+
+	CU_ASSERT_EQUAL_FATAL(audit_record_parse(line, strlen(line), &x, when,
+	    sizeof when), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(when, "2026-12-06T10:00:00.123Z");
+	CU_ASSERT_STRING_EQUAL(x.txn, "ITI-43");
+	CU_ASSERT_STRING_EQUAL(x.endpoint, "/xds/repository");
+	CU_ASSERT_STRING_EQUAL(x.peer, "CN=\"x\"");
+	CU_ASSERT_STRING_EQUAL(x.peer_addr, "192.0.2.1");
+	CU_ASSERT_STRING_EQUAL(x.patient, "p^^^&1.2&ISO");
+	CU_ASSERT_STRING_EQUAL(x.object, "1.2");
+	CU_ASSERT_EQUAL(x.outcome, XACT_PARTIAL);
+	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":1}", 10, &x, when,
+	    sizeof when), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":\"", 9, &x, when,
+	    sizeof when), XDS_EFORMAT);
+}
+
 int
 main(void)
 {
@@ -417,6 +448,7 @@ main(void)
 		{ "atna register", test_atna_register },
 		{ "atna query retrieve", test_atna_query_retrieve },
 		{ "atna hostile", test_atna_hostile },
+		{ "record parse", test_record_parse },
 	};
 
 	return cutest_run("audit", tests, NELEM(tests));
