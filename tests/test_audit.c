@@ -132,7 +132,8 @@ test_chain_verify(void)
 	CU_ASSERT_EQUAL(v.broken, 1);
 	CU_ASSERT_STRING_EQUAL(v.file, "access-2026-01-02.jsonl");
 	CU_ASSERT_EQUAL(v.line, 1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(v.what, "access-2026-01-01.jsonl line 3"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.what,
+	    "access-2026-01-01.jsonl line 3"));
 
 	/* A deleted record: the one after the gap. */
 	write_log(dir, "access-2026-01-01.jsonl", &d1);
@@ -300,7 +301,8 @@ test_atna_register(void)
 	HAS(m, "EventOutcomeIndicator=\"8\"");
 	HAS(m, "csd-code=\"110106\"");
 	HAS(m, "<ActiveParticipant UserID=\"xdsnode-test\" AlternativeUserID="
-	    "\"4242\" UserIsRequestor=\"true\" NetworkAccessPointID=\"10.0.0.1\"");
+	    "\"4242\" UserIsRequestor=\"true\" "
+	    "NetworkAccessPointID=\"10.0.0.1\"");
 	HAS(m, "<ActiveParticipant UserID=\"https://registry.example/xds/"
 	    "registry\" UserIsRequestor=\"false\" NetworkAccessPointID="
 	    "\"registry.example\" NetworkAccessPointTypeCode=\"1\"");
@@ -322,8 +324,9 @@ test_atna_query_retrieve(void)
 	HAS(m, "EventOutcomeIndicator=\"4\"");
 	HAS(m, "csd-code=\"110112\" codeSystemName=\"DCM\" originalText="
 	    "\"Query\"");
-	HAS(m, "ParticipantObjectTypeCodeRole=\"24\"><ParticipantObjectIDTypeCode"
-	    " csd-code=\"ITI-38\" codeSystemName=\"IHE Transactions\"");
+	HAS(m, "ParticipantObjectTypeCodeRole=\"24\">"
+	    "<ParticipantObjectIDTypeCode csd-code=\"ITI-38\" "
+	    "codeSystemName=\"IHE Transactions\"");
 	/* base64 of the home community id */
 	HAS(m, "<ParticipantObjectDetail type=\"urn:ihe:iti:xca:2010:"
 	    "homeCommunityId\" value=\"dXJuOm9pZDoxLjMuNi4xLjQuMS4yMTM2Ny4x"

@@ -30,7 +30,8 @@
 
 #define LINK_HEAD	",\"prev\":\""
 #define LINK_HEAD_LEN	9
-#define GENESIS	"0000000000000000000000000000000000000000000000000000000000000000"
+#define GENESIS	"00000000000000000000000000000000" \
+			"00000000000000000000000000000000"
 
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256;
@@ -193,8 +194,9 @@ audit_chain_head(const char *dir, char hex[AUDIT_CHAIN_HEX], char *err,
 		return rc;
 	str_lcpy(hex, GENESIS, AUDIT_CHAIN_HEX);
 	for (i = n; i > 0 && got == 0; i--) {
-		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i - 1]) < 0 ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (str_fmt(path, sizeof path, "%s/%s", dir,
+		    names[i - 1]) < 0 || (fd = open(path, O_RDONLY |
+		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
 			str_fmt(err, errlen, "%s: %s", names[i - 1],
 			    strerror(errno));
 			rc = XDS_EIO;

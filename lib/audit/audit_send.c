@@ -187,7 +187,8 @@ count_after(const struct cursor *c)
 	while (name[0] != '\0') {
 		if (str_fmt(path, sizeof path, "%s/%s", snd.dir, name) > 0 &&
 		    (fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-			while ((got = pread(fd, chunk, sizeof chunk, off)) > 0) {
+			while ((got = pread(fd, chunk, sizeof chunk,
+			    off)) > 0) {
 				for (i = 0; i < got; i++)
 					n += chunk[i] == '\n';
 				off += got;

@@ -22,7 +22,7 @@
 #include "atna.h"
 
 struct audit_send_opts {
-	const char	*url;		/* tls://host:port, tcp://loopback:port */
+	const char	*url;		/* tls://host:port, tcp://lo:port */
 	const char	*cert, *key, *ca;	/* PEM files, tls:// */
 	long long	 retry_max_ms;	/* longest wait between reconnects */
 	struct atna_site site;
