@@ -97,7 +97,7 @@ test_chain_verify(void)
 	CU_ASSERT_STRING_EQUAL(got, ZEROS);
 	buf_init(&d1, 1 << 16);
 	buf_init(&d2, 1 << 16);
-	buf_init(&bad, 1 << 16);
+	buf_init(&bad, 1 << 18);
 	/* Two records written before the chain began, then three days. */
 	CU_ASSERT_EQUAL(buf_adds(&d1, "{\"event\":\"old\"}\n"), XDS_OK);
 	audit_chain_hash("{\"event\":\"old\"}", 15, head);
@@ -167,6 +167,19 @@ test_chain_verify(void)
 	CU_ASSERT_EQUAL(audit_chain_last(fd, got), 1);
 	CU_ASSERT_STRING_EQUAL(got, head);
 	close(fd);
+
+	/* A line longer than any record. */
+	buf_reset(&bad);
+	CU_ASSERT_EQUAL(buf_add(&bad, d2.b_data, d2.b_len), XDS_OK);
+	while (bad.b_len < d2.b_len + AUDIT_LINE_MAX + 10 &&
+	    buf_adds(&bad, "xxxxxxxx") == XDS_OK)
+		;
+	CU_ASSERT_EQUAL(buf_adds(&bad, "\n"), XDS_OK);
+	write_log(dir, "access-2026-01-02.jsonl", &bad);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 1);
+	CU_ASSERT_EQUAL(v.line, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.what, "longer"));
 
 	/* The first file removed: the chain does not begin where it did. */
 	write_log(dir, "access-2026-01-02.jsonl", &d2);

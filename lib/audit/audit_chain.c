@@ -270,20 +270,52 @@ check_line(struct audit_verify *v, const char *name, size_t lineno,
 	return 0;
 }
 
+/*
+ * One line of fp into buf, the newline not kept: its length; -1 at the
+ * end; -2 past max bytes (the rest of the line is passed over).  *nl says
+ * whether it ended in a newline.
+ */
+static ssize_t
+read_line(FILE *fp, char *buf, size_t max, int *nl)
+{
+	size_t n = 0;
+	int ch;
+
+	*nl = 0;
+	while ((ch = getc(fp)) != EOF) {
+		if (ch == '\n') {
+			*nl = 1;
+			return (ssize_t)n;
+		}
+		if (n == max) {
+			while ((ch = getc(fp)) != EOF && ch != '\n')
+				;
+			return -2;
+		}
+		buf[n++] = (char)ch;
+	}
+	return n == 0 ? -1 : (ssize_t)n;
+}
+
 int
 audit_verify(const char *dir, struct audit_verify *v, char *err,
     size_t errlen)
 {
 	char path[1200], prev[AUDIT_CHAIN_HEX] = "", prevfile[64] = "";
 	char **names = NULL, *line = NULL;
-	size_t n, i, lineno, len, prevline = 0, cap = 0;
+	size_t n, i, lineno, len, prevline = 0;
 	ssize_t got;
-	int chained = 0, rc;
+	int chained = 0, nl, rc;
 	FILE *fp;
 
 	memset(v, 0, sizeof *v);
 	if ((rc = list_logs(dir, &names, &n, err, errlen)) != XDS_OK)
 		return rc;
+	if ((line = malloc(AUDIT_LINE_MAX)) == NULL) {
+		names_free(names, n);
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
 	for (i = 0; i < n && !v->broken; i++) {
 		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
 		    (fp = fopen(path, "re")) == NULL) {
@@ -293,20 +325,19 @@ audit_verify(const char *dir, struct audit_verify *v, char *err,
 			break;
 		}
 		v->files++;
-		for (lineno = 1; !v->broken &&
-		    (got = getline(&line, &cap, fp)) > 0; lineno++) {
-			len = (size_t)got;
-			if (line[len - 1] != '\n') {
-				broken(v, names[i], lineno, "not a whole "
-				    "record (no newline: a torn tail)");
-				break;
-			}
-			len--;
-			if (len > AUDIT_LINE_MAX) {
+		for (lineno = 1; !v->broken && (got = read_line(fp, line,
+		    AUDIT_LINE_MAX, &nl)) != -1; lineno++) {
+			if (got == -2) {
 				broken(v, names[i], lineno, "longer than "
 				    "any record");
 				break;
 			}
+			if (!nl) {
+				broken(v, names[i], lineno, "not a whole "
+				    "record (no newline: a torn tail)");
+				break;
+			}
+			len = (size_t)got;
 			if (check_line(v, names[i], lineno, line, len,
 			    &chained, prev, prevfile, prevline))
 				break;

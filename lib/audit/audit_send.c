@@ -289,8 +289,16 @@ collect(struct cursor *c, struct buf *out, size_t *nrec, size_t *nmsg)
 				(*nrec)++;
 				start = i + 1;
 			}
+			if (start == 0 && got == SEND_READ_CHUNK) {
+				/* Longer than any record: not one the
+				 * log wrote; passed over. */
+				log_warnx("audit: %s: a line of more than "
+				    "%d bytes passed over", c->file,
+				    SEND_READ_CHUNK);
+				start = (size_t)got;
+			}
 			if (start == 0)
-				break;	/* a line longer than a chunk */
+				break;
 			c->off += (off_t)start;
 			continue;
 		}
