@@ -75,7 +75,7 @@ static struct {
 	SSL_CTX			*ctx;
 	long long		retry_max_ms;
 	char			source_id[256], site_id[256], self[256];
-	char			hcid[256], repo[128];
+	char			hcid[256], repo[128], nap[256];
 	struct atna_site	site;
 	struct cursor		cur;
 	int			fd;
@@ -670,6 +670,7 @@ audit_send_start(const char *state_dir, const struct audit_send_opts *o,
 	    o->site.home_community_id);
 	snd.site.repository_uid = keep(snd.repo, sizeof snd.repo,
 	    o->site.repository_uid);
+	snd.site.host = keep(snd.nap, sizeof snd.nap, o->site.host);
 	/* RFC 5424 HOSTNAME: printable, no spaces. */
 	keep(snd.self, sizeof snd.self, o->site.source_id);
 	for (i = 0; snd.self[i] != '\0'; i++)

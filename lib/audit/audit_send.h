@@ -25,7 +25,7 @@ struct audit_send_opts {
 	const char	*url;		/* tls://host:port, tcp://lo:port */
 	const char	*cert, *key, *ca;	/* PEM files, tls:// */
 	long long	 retry_max_ms;	/* longest wait between reconnects */
-	struct atna_site site;
+	struct atna_site site;		/* copied: may be the caller's stack */
 };
 
 /*
