@@ -390,6 +390,7 @@ test_atna_query_retrieve(void)
 static void
 test_atna_hostile(void)
 {
+	static const struct atna_site bare;
 	struct buf b;
 	struct xact x;
 	char *m;
@@ -410,6 +411,16 @@ test_atna_hostile(void)
 	HAS(m, "ParticipantObjectID=\"q?&lt;AuditMessage&gt;\"");
 	HASNT(m, "anonymous");
 	free(m);
+	/* What the schema requires is there even without a value. */
+	buf_init(&b, 1 << 16);
+	xact_begin(&x, NULL, NULL, "", "");
+	str_lcpy(x.txn, TXN_ITI42, sizeof x.txn);
+	str_lcpy(x.peer, "", sizeof x.peer);
+	CU_ASSERT_EQUAL(atna_message(&x, "2026-12-06T10:00:00.000Z", &bare,
+	    &b), XDS_OK);
+	HAS(b.b_data, "AuditSourceID=\"-\"");
+	HAS(b.b_data, "<ActiveParticipant UserID=\"-\"");
+	buf_free(&b);
 	/* An anonymous peer is no human requestor. */
 	xact_begin(&x, NULL, "/xds/registry", "", "127.0.0.1");
 	str_lcpy(x.txn, TXN_ITI18, sizeof x.txn);

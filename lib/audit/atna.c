@@ -112,6 +112,13 @@ attr(struct buf *b, const char *name, const char *value)
 	return buf_adds(b, "\"");
 }
 
+/* An attribute the schema requires: "-" when there is no value. */
+static int
+attr_req(struct buf *b, const char *name, const char *value)
+{
+	return attr(b, name, value != NULL && value[0] != '\0' ? value : "-");
+}
+
 /* <elem csd-code=".." codeSystemName=".." originalText=".."/> */
 static int
 coded(struct buf *b, const char *elem, const char *code, const char *cs,
@@ -154,7 +161,7 @@ participant(struct buf *b, const char *user, const char *alt,
 	int rc;
 
 	if ((rc = buf_adds(b, "<ActiveParticipant")) != XDS_OK ||
-	    (rc = attr(b, "UserID", user)) != XDS_OK ||
+	    (rc = attr_req(b, "UserID", user)) != XDS_OK ||
 	    (rc = attr(b, "AlternativeUserID", alt)) != XDS_OK ||
 	    (rc = buf_addf(b, " UserIsRequestor=\"%s\"",
 	    requestor ? "true" : "false")) != XDS_OK)
@@ -331,7 +338,7 @@ atna_message(const struct xact *x, const char *when,
 	    (rc = participants(out, x, server, s)) != XDS_OK ||
 	    (rc = buf_adds(out, "<AuditSourceIdentification")) != XDS_OK ||
 	    (rc = attr(out, "AuditEnterpriseSiteID", s->site_id)) != XDS_OK ||
-	    (rc = attr(out, "AuditSourceID", s->source_id)) != XDS_OK ||
+	    (rc = attr_req(out, "AuditSourceID", s->source_id)) != XDS_OK ||
 	    (rc = buf_adds(out, ">")) != XDS_OK ||
 	    (rc = coded(out, "AuditSourceTypeCode", ATNA_SOURCE_APP_SERVER,
 	    ATNA_CS_DCM, "Application Server Process")) != XDS_OK ||
