@@ -306,7 +306,7 @@ test_atna_register(void)
 
 	/* The repository's side of the same transaction: it asked. */
 	xact_begin(&x, NULL, NULL, "https://registry.example/xds/registry",
-	    "local");
+	    "");
 	str_lcpy(x.txn, TXN_ITI42, sizeof x.txn);
 	xact_fail(&x, XACT_FAILURE, "XDSRegistryError");
 	m = message(&x);
@@ -410,6 +410,22 @@ test_atna_hostile(void)
 	HAS(m, "UserID=\"CN=&quot;&lt;x&gt;&quot;?&amp;,O=a&apos;b\"");
 	HAS(m, "ParticipantObjectID=\"q?&lt;AuditMessage&gt;\"");
 	HASNT(m, "anonymous");
+	free(m);
+	/* Between actors of this node: both ends are the node. */
+	xact_begin(&x, NULL, "/xds/registry", "in-process", "local");
+	str_lcpy(x.txn, TXN_ITI42, sizeof x.txn);
+	m = message(&x);
+	HAS(m, "<ActiveParticipant UserID=\"xdsnode-test\" AlternativeUserID="
+	    "\"4242\" UserIsRequestor=\"true\" "
+	    "NetworkAccessPointID=\"10.0.0.1\"");
+	HASNT(m, "in-process");
+	HASNT(m, "\"local\"");
+	free(m);
+	xact_begin(&x, NULL, NULL, "in-process", "local");
+	str_lcpy(x.txn, TXN_ITI42, sizeof x.txn);
+	m = message(&x);
+	HAS(m, "<ActiveParticipant UserID=\"in-process\" UserIsRequestor="
+	    "\"false\" NetworkAccessPointID=\"10.0.0.1\"");
 	free(m);
 	/* What the schema requires is there even without a value. */
 	buf_init(&b, 1 << 16);

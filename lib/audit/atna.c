@@ -206,10 +206,21 @@ participants(struct buf *b, const struct xact *x, int server,
     const struct atna_site *s)
 {
 	char pid[24], host[256];
-	int rc;
+	int rc, local;
 
 	str_fmt(pid, sizeof pid, "%ld", s->pid);
-	if (server) {
+	/* An exchange between actors of this node (the repository's
+	 * ITI-42 to its own registry) has the address "local": both ends
+	 * are the node. */
+	local = strcmp(x->peer_addr, "local") == 0;
+	if (server && local) {
+		if ((rc = participant(b, s->source_id, pid, 1,
+		    ATNA_ROLE_SOURCE, "Source Role ID", s->host)) != XDS_OK ||
+		    (rc = participant(b, x->endpoint, pid, 0,
+		    ATNA_ROLE_DESTINATION, "Destination Role ID", s->host)) !=
+		    XDS_OK)
+			return rc;
+	} else if (server) {
 		/* The peer asked: its certificate names it; the node's
 		 * endpoint is the destination. */
 		if ((rc = participant(b, x->peer, NULL, 1, ATNA_ROLE_SOURCE,
@@ -219,7 +230,11 @@ participants(struct buf *b, const struct xact *x, int server,
 		    XDS_OK)
 			return rc;
 	} else {
-		url_host(x->peer, host, sizeof host);
+		if (local)
+			str_lcpy(host, s->host != NULL ? s->host : "",
+			    sizeof host);
+		else
+			url_host(x->peer, host, sizeof host);
 		if ((rc = participant(b, s->source_id, pid, 1,
 		    ATNA_ROLE_SOURCE, "Source Role ID", s->host)) != XDS_OK ||
 		    (rc = participant(b, x->peer, NULL, 0,
@@ -232,7 +247,8 @@ participants(struct buf *b, const struct xact *x, int server,
 	 * the node records an XUA assertion, the client certificate's
 	 * subject (organisation and person or system) is who is known.
 	 */
-	if (server && strcmp(x->peer, "anonymous") != 0 && x->peer[0] != '\0')
+	if (server && !local && strcmp(x->peer, "anonymous") != 0 &&
+	    x->peer[0] != '\0')
 		return participant(b, x->peer, NULL, 1, NULL, NULL, NULL);
 	return XDS_OK;
 }
