@@ -479,6 +479,12 @@ handler(struct http_conn *c, const struct http_request *r, void *arg)
 		    r->method, r->path, r->query, ua ? ua : "-", r->tls,
 		    r->peer_subject, r->peer_addr);
 		http_respond(c, 200, "text/plain", buf, len);
+	} else if (strcmp(r->path, "/sink") == 0) {
+		/* On a failed body, no answer: the server gives its own. */
+		while ((n = http_body_read(c, buf, sizeof buf)) > 0)
+			;
+		if (n == 0)
+			http_respond(c, 200, "text/plain", "ok", 2);
 	} else if (strcmp(r->path, "/noread") == 0)
 		http_respond(c, 200, "text/plain", "ok", 2);
 	else if (strcmp(r->path, "/silent") == 0)
@@ -544,8 +550,10 @@ struct cli {
 	int	 no_body;	/* the next response answers HEAD */
 };
 
+/* A client from the loopback address 127.0.0.<from> (0: the kernel's
+ * choice, 127.0.0.1), so that tests can be several peers. */
 static int
-cli_open(struct cli *k, int port)
+cli_open_from(struct cli *k, int port, int from)
 {
 	struct sockaddr_in sin;
 	struct timeval tv = { 5, 0 };
@@ -555,6 +563,16 @@ cli_open(struct cli *k, int port)
 		return -1;
 	setsockopt(k->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(k->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (from != 0) {
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)from);
+		if (bind(k->fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+			close(k->fd);
+			k->fd = -1;
+			return -1;
+		}
+	}
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)port);
@@ -565,6 +583,12 @@ cli_open(struct cli *k, int port)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+cli_open(struct cli *k, int port)
+{
+	return cli_open_from(k, port, 0);
 }
 
 static void
@@ -1065,11 +1089,14 @@ held_release(struct bg_req *b)
 	CU_ASSERT_EQUAL(b->r.status, 200);
 }
 
-/* Until the server holds n connections waiting for a worker, or has
- * handed taken of them to workers (-1: either). */
+/* Until the server holds n heads waiting for a worker, has handed taken
+ * requests to workers, parks n connections, has refused n for a reason
+ * (-1: any). */
 struct srv_event {
 	struct http_server	*s;
-	long long		 waiting, taken;
+	long long		 waiting, taken, parked;
+	int			 reason;
+	long long		 refused;
 };
 
 static int
@@ -1080,13 +1107,31 @@ srv_event_seen(void *arg)
 
 	http_server_stats(e->s, &st);
 	return (e->waiting < 0 || (long long)st.waiting == e->waiting) &&
-	    (e->taken < 0 || (long long)st.taken >= e->taken);
+	    (e->taken < 0 || (long long)st.taken >= e->taken) &&
+	    (e->parked < 0 || (long long)st.parked == e->parked) &&
+	    (e->reason < 0 || (long long)st.refused[e->reason] >= e->refused);
 }
 
 static int
 srv_wait(struct http_server *s, long long waiting, long long taken)
 {
-	struct srv_event e = { s, waiting, taken };
+	struct srv_event e = { s, waiting, taken, -1, -1, 0 };
+
+	return testutil_wait(srv_event_seen, &e, TESTUTIL_DEADLINE_MS);
+}
+
+static int
+srv_wait_parked(struct http_server *s, long long parked)
+{
+	struct srv_event e = { s, -1, -1, parked, -1, 0 };
+
+	return testutil_wait(srv_event_seen, &e, TESTUTIL_DEADLINE_MS);
+}
+
+static int
+srv_wait_refused(struct http_server *s, int reason, long long n)
+{
+	struct srv_event e = { s, -1, -1, -1, reason, n };
 
 	return testutil_wait(srv_event_seen, &e, TESTUTIL_DEADLINE_MS);
 }
@@ -1106,24 +1151,38 @@ test_srv_busy(void)
 	};
 	struct srv v;
 	struct bg_req b;
-	struct cli queued, third;
+	struct http_server_stats st;
+	struct cli idle, queued, third;
 	struct resp r;
 
 	srv_start_held(&v, &o, &b);		/* the one worker is busy */
 
-	CU_ASSERT(cli_open(&queued, v.port) == 0);	/* fills the queue */
+	/* A connection without a request is parked, not queued. */
+	CU_ASSERT(cli_open(&idle, v.port) == 0);
+	CU_ASSERT(srv_wait_parked(v.s, 1));
+	/* A complete head fills the queue; the next one is refused. */
+	CU_ASSERT(cli_open(&queued, v.port) == 0);
+	CU_ASSERT(cli_sends(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n") == 0);
 	CU_ASSERT(srv_wait(v.s, 1, -1));
 	CU_ASSERT(cli_open(&third, v.port) == 0);
-	CU_ASSERT_EQUAL(cli_response(&third, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 503);
+	CU_ASSERT_EQUAL(cli_ask(&third, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 0, &r), 503);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Retry-After: "));
+	CU_ASSERT(cli_closed(&third));
 	cli_close(&third);
+	http_server_stats(v.s, &st);
+	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_QUEUE_FULL], 1);
 
 	held_release(&b);
-	/* The queued connection is served once the worker is free. */
-	CU_ASSERT_EQUAL(cli_ask(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n"
-	    "\r\n", NULL, 0, &r), 200);
+	/* The queued request is served once the worker is free, and the
+	 * parked connection after it. */
+	CU_ASSERT_EQUAL_FATAL(cli_response(&queued, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
 	cli_close(&queued);
+	CU_ASSERT_EQUAL(cli_ask(&idle, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 0, &r), 200);
+	cli_close(&idle);
 	CU_ASSERT_EQUAL(srv_stop(&v), 0);
 }
 
@@ -1137,15 +1196,13 @@ test_srv_stop(void)
 	};
 	struct srv v;
 	struct bg_req b;
-	struct http_server_stats st;
 	struct cli idle, k;
 	int port;
 
 	srv_start_held(&v, &o, &b);
 	port = v.port;
-	http_server_stats(v.s, &st);
-	CU_ASSERT(cli_open(&idle, port) == 0);	/* idle on the other worker */
-	CU_ASSERT(srv_wait(v.s, 0, (long long)st.taken + 1));
+	CU_ASSERT(cli_open(&idle, port) == 0);	/* parked in the loop */
+	CU_ASSERT(srv_wait_parked(v.s, 1));
 
 	/* Stop while a request is in the handler and a peer is idle. */
 	http_server_stop(v.s);
@@ -1156,6 +1213,197 @@ test_srv_stop(void)
 	held_release(&b);			/* current request finishes */
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.r.head, "Connection: close\r\n"));
 	CU_ASSERT_EQUAL(srv_stop(&v), 0);	/* run() returned 0 */
+}
+
+/*
+ * 200 idle connections and 16 slow bodies (a byte now and then) do not
+ * keep a well-behaved client from its answers: idle connections are
+ * parked in the event loop, not in workers.  The good client's own
+ * receive timeout (1 s) is the property: it is never hit.
+ */
+#define NIDLE	200
+#define NSLOW	16
+static void
+test_srv_parking(void)
+{
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = NSLOW + 4, .queue = 8,
+		.header_timeout = 300, .keepalive_timeout = 300,
+		.io_timeout = 300, .request_deadline = 300,
+		.max_connections_per_peer = 1000, .min_body_rate = -1
+	};
+	static struct cli idle[NIDLE], slow[NSLOW];
+	struct timeval tv = { 1, 0 };
+	struct http_server_stats st;
+	struct srv v;
+	struct cli k;
+	struct resp r;
+	int i, nidle = 0, nslow = 0;
+
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	for (i = 0; i < NIDLE; i++)
+		if (cli_open(&idle[i], v.port) == 0)
+			nidle++;
+	CU_ASSERT_EQUAL(nidle, NIDLE);
+	CU_ASSERT(srv_wait_parked(v.s, nidle));
+	http_server_stats(v.s, &st);
+	for (i = 0; i < NSLOW; i++) {
+		if (cli_open(&slow[i], v.port) != 0 ||
+		    cli_sends(&slow[i], "POST /sink HTTP/1.1\r\nHost: t\r\n"
+		    "Content-Length: 100000\r\n\r\nx") != 0)
+			continue;
+		nslow++;
+	}
+	CU_ASSERT_EQUAL(nslow, NSLOW);
+	/* Every slow body is in a handler. */
+	CU_ASSERT(srv_wait(v.s, 0, (long long)st.taken + nslow));
+
+	for (i = 0; i < 20; i++) {
+		CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+		setsockopt(k.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		CU_ASSERT_EQUAL(cli_ask(&k, "GET /info HTTP/1.1\r\nHost: t\r\n"
+		    "\r\n", NULL, 0, &r), 200);
+		/* keep-alive: no Connection: close although 216 are open */
+		CU_ASSERT_PTR_NULL(strstr(r.head, "Connection: close"));
+		CU_ASSERT_EQUAL(cli_ask(&k, "GET /info HTTP/1.1\r\nHost: t\r\n"
+		    "\r\n", NULL, 0, &r), 200);
+		cli_close(&k);
+		if (i % 5 == 0 && cli_send(&slow[i % NSLOW], "y", 1) != 0)
+			CU_FAIL("slow client cut off");
+	}
+	http_server_stats(v.s, &st);
+	CU_ASSERT(st.open >= NIDLE + NSLOW);
+	for (i = 0; i < NIDLE; i++)
+		cli_close(&idle[i]);
+	for (i = 0; i < NSLOW; i++)
+		cli_close(&slow[i]);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
+}
+
+/* Per-peer and total connection limits: refused at once, counted; a
+ * plain connection gets 503 with Retry-After. */
+static void
+test_srv_conn_limits(void)
+{
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 2, .queue = 4,
+		.header_timeout = 300, .keepalive_timeout = 300,
+		.max_connections = 6, .max_connections_per_peer = 4
+	};
+	struct cli a[4], b[2], k;
+	struct resp r;
+	struct srv v;
+	int i;
+
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_FATAL(cli_open_from(&a[i], v.port, 1) == 0);
+	CU_ASSERT(srv_wait_parked(v.s, 4));
+	/* A fifth from 127.0.0.1: over its peer's limit. */
+	CU_ASSERT_FATAL(cli_open_from(&k, v.port, 1) == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 503);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Retry-After: "));
+	CU_ASSERT(cli_closed(&k));
+	cli_close(&k);
+	CU_ASSERT(srv_wait_refused(v.s, HTTP_REFUSE_PEER_LIMIT, 1));
+	/* Another peer still gets in, until the total is reached. */
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_FATAL(cli_open_from(&b[i], v.port, 2) == 0);
+	CU_ASSERT(srv_wait_parked(v.s, 6));
+	CU_ASSERT_EQUAL(cli_ask(&b[0], "GET /info HTTP/1.1\r\nHost: t\r\n\r\n",
+	    NULL, 0, &r), 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "GET|/info||-|0||127.0.0.2");
+	CU_ASSERT_FATAL(cli_open_from(&k, v.port, 3) == 0);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 503);
+	cli_close(&k);
+	CU_ASSERT(srv_wait_refused(v.s, HTTP_REFUSE_TOTAL_LIMIT, 1));
+	/* A closed connection frees its place. */
+	cli_close(&a[0]);
+	CU_ASSERT(srv_wait_parked(v.s, 5));
+	CU_ASSERT_FATAL(cli_open_from(&k, v.port, 1) == 0);
+	CU_ASSERT_EQUAL(cli_ask(&k, "GET /info HTTP/1.1\r\nHost: t\r\n\r\n",
+	    NULL, 0, &r), 200);
+	cli_close(&k);
+	for (i = 1; i < 4; i++)
+		cli_close(&a[i]);
+	for (i = 0; i < 2; i++)
+		cli_close(&b[i]);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
+}
+
+/*
+ * Client errors in the body are answered by the server when the handler
+ * did not answer: a body below min_body_rate 408, one that stalls for
+ * io_timeout 408, malformed chunked framing 400; each counted.
+ */
+static void
+test_srv_body_errors(void)
+{
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 2, .queue = 4,
+		.io_timeout = 1, .min_body_rate = 1000,
+		.body_rate_window_ms = 200
+	};
+	const struct http_server_opts o2 = {
+		.host = "127.0.0.1", .workers = 2, .queue = 4,
+		.io_timeout = 1, .min_body_rate = -1
+	};
+	struct http_server_stats st;
+	struct pollfd pfd;
+	struct cli k;
+	struct resp r;
+	struct srv v;
+	int i, got = 0;
+
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	/* 10 bytes every 100 ms: 100 bytes/s, a tenth of the minimum. */
+	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 100000\r\n\r\n") == 0);
+	for (i = 0; i < 1000 && !got; i++) {
+		if (cli_sends(&k, "0123456789") != 0)
+			break;
+		pfd.fd = k.fd;
+		pfd.events = POLLIN;
+		got = poll(&pfd, 1, 100) == 1;
+	}
+	CU_ASSERT_FATAL(got);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 408);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+	cli_close(&k);
+	http_server_stats(v.s, &st);
+	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_SLOW_BODY], 1);
+
+	/* A body at the rate is read whole. */
+	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+	CU_ASSERT(cli_sends(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 5\r\n\r\n") == 0);
+	CU_ASSERT_EQUAL(cli_ask(&k, "hello", NULL, 0, &r), 200);
+	cli_close(&k);
+
+	/* Malformed chunked framing: 400, not 500. */
+	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n", NULL, 0,
+	    &r), 400);
+	CU_ASSERT(cli_closed(&k));
+	cli_close(&k);
+	http_server_stats(v.s, &st);
+	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_BAD_BODY], 1);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
+
+	/* No rate: a body stalled for io_timeout is 408 too. */
+	CU_ASSERT_FATAL(srv_start(&v, &o2) == 0);
+	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+	CU_ASSERT_EQUAL(cli_ask(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
+	    "Content-Length: 10\r\n\r\nabc", NULL, 0, &r), 408);
+	cli_close(&k);
+	http_server_stats(v.s, &st);
+	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_BODY_TIMEOUT], 1);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1371,6 +1619,9 @@ static const struct cutest http_server_tests[] = {
 	{ "slow drip", test_srv_slowdrip },
 	{ "queue full", test_srv_busy },
 	{ "graceful stop", test_srv_stop },
+	{ "idle connections parked", test_srv_parking },
+	{ "connection limits", test_srv_conn_limits },
+	{ "body errors", test_srv_body_errors },
 };
 
 static const struct cutest http_tls_tests[] = {

@@ -1,7 +1,14 @@
 /*
  * http_body.c: the request body as a stream in constant memory
- * (Content-Length or chunked), the body limit and the lazy
- * "100 Continue".
+ * (Content-Length or chunked), the body limit, the lazy "100 Continue"
+ * and the minimum transfer rate.
+ *
+ * The rate is measured over the time spent waiting for the client only
+ * (not the handler's own work between reads): after a first window of
+ * body_rate_window_ms (the grace: slow start, a client that waits for
+ * the 100), each window of that much waiting must bring min_body_rate
+ * bytes per second, or the read fails with XDS_ETIMEOUT and the answer
+ * is 408 (http_body_status).
  */
 #include "config.h"
 
@@ -23,7 +30,73 @@ body_fail(struct http_conn *c, int err)
 {
 	c->body_err = err;
 	c->close_after = 1;
+	if (err == XDS_ETIMEOUT) {
+		/* The client is slow, the socket fine: leave time to say
+		 * 408 (the response is small). */
+		c->broken = 0;
+		c->deadline = http_now_ms() + (long long)c->io_timeout * 1000;
+		http_refused(c->srv, c->body_slow ? HTTP_REFUSE_SLOW_BODY :
+		    HTTP_REFUSE_BODY_TIMEOUT);
+	} else if (err == XDS_EFORMAT)
+		http_refused(c->srv, HTTP_REFUSE_BAD_BODY);
 	return err;
+}
+
+int
+http_body_status(const struct http_conn *c)
+{
+	if (c->resp_state != RESP_NONE || c->broken)
+		return 0;
+	switch (c->body_err) {
+	case XDS_EFORMAT:
+		return 400;
+	case XDS_ETIMEOUT:
+		return 408;
+	case XDS_ETOOBIG:
+		return 413;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Receive body bytes, checking the minimum rate while waiting for them
+ * (see the top of this file): bytes, 0 on EOF, or enum xds_status.
+ */
+static ssize_t
+body_recv(struct http_conn *c, void *buf, size_t len)
+{
+	const struct http_server_opts *o = &c->srv->o;
+	long long t0, t1, win = o->body_rate_window_ms, saved = c->deadline;
+	ssize_t n;
+
+	if (o->min_body_rate <= 0)
+		return http_io_recv(c, buf, len);
+	for (;;) {
+		t0 = http_now_ms();
+		if (saved <= 0 || t0 + win - c->rate_wait < saved)
+			c->deadline = t0 + win - c->rate_wait;
+		n = http_io_recv(c, buf, len);
+		c->deadline = saved;
+		t1 = http_now_ms();
+		c->rate_wait += t1 - t0;
+		if (n > 0)
+			c->rate_bytes += n;
+		if (c->rate_wait < win)
+			return n;
+		if (c->rate_graced && c->rate_bytes * 1000 <
+		    (long long)o->min_body_rate * c->rate_wait) {
+			log_debug("http: %s: body slower than %d bytes/s",
+			    c->peer_addr, o->min_body_rate);
+			c->body_slow = 1;
+			return XDS_ETIMEOUT;
+		}
+		c->rate_graced = 1;
+		c->rate_wait = c->rate_bytes = 0;
+		if (n != XDS_ETIMEOUT || (saved > 0 && t1 >= saved))
+			return n;
+		c->broken = 0;	/* the window's end, not a failure */
+	}
 }
 
 /*
@@ -73,7 +146,7 @@ read_length(struct http_conn *c, char *buf, size_t len)
 		n = (ssize_t)(avail < len ? avail : len);
 		memcpy(buf, c->rbuf + c->rpos, (size_t)n);
 		c->rpos += (size_t)n;
-	} else if ((n = http_io_recv(c, buf, len)) <= 0)
+	} else if ((n = body_recv(c, buf, len)) <= 0)
 		return n == 0 ? XDS_EIO : n;	/* EOF before the end */
 	c->body_left -= (unsigned long long)n;
 	if (c->body_left == 0)
@@ -104,7 +177,7 @@ read_chunked(struct http_conn *c, char *buf, size_t len)
 				return (ssize_t)outn;
 		}
 		rbuf_compact(c);
-		n = http_io_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
+		n = body_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if (n <= 0)
 			return n == 0 ? XDS_EIO : n;
 		c->rlen += (size_t)n;

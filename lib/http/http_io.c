@@ -1,12 +1,15 @@
 /*
  * http_io.c: socket and TLS I/O with deadlines.  Sockets are
- * non-blocking; every wait is a poll() bounded by the smaller of
- * io_timeout (no progress) and the deadline of the current phase (head,
- * request).  For TLS the SSL call is tried first, so bytes already
- * buffered inside OpenSSL (SSL_pending) are used before polling.
+ * non-blocking.  In a worker every wait is a poll() bounded by the
+ * smaller of io_timeout (no progress) and the deadline of the current
+ * phase (request, body rate window); the event loop uses the *_nb calls,
+ * which never wait and say what to wait for instead.  For TLS the SSL
+ * call is tried first, so bytes already buffered inside OpenSSL
+ * (SSL_pending) are used before polling.
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -62,37 +65,6 @@ io_wait(int fd, short events, long long deadline_ms)
 	}
 }
 
-int
-http_io_wait_readable(struct http_conn *c, long long deadline_ms)
-{
-	struct pollfd pfd[2];
-	long long left;
-	int n;
-
-	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
-		return 1;
-	for (;;) {
-		left = deadline_ms - http_now_ms();
-		if (left <= 0)
-			return 0;
-		pfd[0].fd = c->fd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = c->stopfd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		n = poll(pfd, c->stopfd >= 0 ? 2 : 1,
-		    left > 60000 ? 60000 : (int)left);
-		if (n < 0 && errno != EINTR)
-			return XDS_EIO;
-		if (n <= 0)
-			continue;
-		if (c->stopfd >= 0 && pfd[1].revents != 0)
-			return 0;
-		return 1;
-	}
-}
-
 /* Map an SSL_get_error() result to a wait or an error. */
 static int
 tls_wait(struct http_conn *c, int ret, long long deadline_ms)
@@ -121,18 +93,75 @@ tls_wait(struct http_conn *c, int ret, long long deadline_ms)
 	}
 }
 
+/* SSL_get_error() after a call that did not complete, without waiting:
+ * HTTP_IO_AGAIN with *want, 0 for close_notify, or XDS_EIO. */
+static int
+tls_nb(struct http_conn *c, int ret, unsigned *want)
+{
+	int e = SSL_get_error(c->ssl, ret);
+
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		*want = e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
+		return HTTP_IO_AGAIN;
+	}
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	c->broken = 1;
+	return XDS_EIO;
+}
+
 int
-http_io_tls_accept(struct http_conn *c, long long deadline_ms)
+http_io_tls_step(struct http_conn *c, unsigned *want)
 {
 	int ret, rc;
 
-	for (;;) {
+	ERR_clear_error();
+	if ((ret = SSL_accept(c->ssl)) == 1)
+		return 0;
+	rc = tls_nb(c, ret, want);
+	return rc == 0 ? XDS_EIO : rc;
+}
+
+ssize_t
+http_io_recv_nb(struct http_conn *c, void *buf, size_t len, unsigned *want)
+{
+	ssize_t n;
+	int ret;
+
+	if (c->broken)
+		return XDS_EIO;
+	if (c->ssl != NULL) {
 		ERR_clear_error();
-		if ((ret = SSL_accept(c->ssl)) == 1)
-			return 0;
-		if ((rc = tls_wait(c, ret, deadline_ms)) != 0)
-			return rc == 1 ? XDS_EIO : rc;
+		ret = SSL_read(c->ssl, buf, len > 0x40000000 ? 0x40000000 :
+		    (int)len);
+		return ret > 0 ? ret : tls_nb(c, ret, want);
 	}
+	for (;;) {
+		if ((n = recv(c->fd, buf, len, 0)) >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			*want = EPOLLIN;
+			return HTTP_IO_AGAIN;
+		}
+		c->broken = 1;
+		return XDS_EIO;
+	}
+}
+
+void
+http_io_send_nb(struct http_conn *c, const char *p, size_t len)
+{
+	if (c->broken)
+		return;
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		(void)SSL_write(c->ssl, p, (int)len);
+		ERR_clear_error();
+	} else
+		(void)!send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 ssize_t

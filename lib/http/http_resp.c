@@ -81,7 +81,7 @@ static int
 must_close(struct http_conn *c)
 {
 	if (c->close_after || c->last_request || !c->req.keep_alive ||
-	    http_server_stopping(c->srv) || http_server_waiting(c->srv) > 0)
+	    http_server_stopping(c->srv))
 		return 1;
 	/* An unread body: the server does not read the rest. */
 	if (c->body_mode != BODY_NONE && !c->body_done)

@@ -1,27 +1,34 @@
 /*
- * http_server.c: acceptor, bounded queue, worker pool and the
- * per-connection request loop (docs/design.md, Transport).
+ * http_server.c: the server's life (new, run, stop, free), the worker
+ * queue, the worker pool and the request loop of a worker
+ * (docs/design.md, Transport).
  *
- * http_server_run() is the acceptor: it polls the listener and the stop
- * pipe, and hands accepted sockets to a bounded queue.  When the queue is
- * full the connection is answered "503 Service Unavailable" with
- * Retry-After and closed (over TLS it is just closed: a handshake in the
- * acceptor would let one slow peer stall accepting).  Each worker owns one
- * connection at a time: TLS handshake (bounded by header_timeout), then
- * requests with keep-alive until the peer closes, Connection: close,
- * max_requests_per_conn, keepalive_timeout, an error or a stop.
+ * http_server_run() runs the event loop (http_loop.c) in the calling
+ * thread: it accepts, parks idle connections and reads request heads.  A
+ * complete head goes to a bounded queue of connections; when it is full
+ * the loop answers 503 with Retry-After.  A worker takes a connection,
+ * serves the request, and then serves the next one at once if its head
+ * is already buffered (pipelining) and no other connection is waiting;
+ * otherwise it hands the connection back to the loop, or closes it
+ * (Connection: close, max_requests_per_conn, an error, a stop).  A
+ * worker's big buffers (the head's fields, the output buffer) are its
+ * own and lent to the connection it serves.
  *
  * Timeouts: the head must be complete within header_timeout seconds (from
- * accept for the first request, from its first byte afterwards); slow
- * heads get 408 and a close.  Every read and write makes progress within
- * io_timeout; a request (head, body and response) ends within
- * request_deadline.  SIGPIPE is blocked in the worker threads and plain
- * sockets use MSG_NOSIGNAL, so a vanished peer is an EPIPE, never a signal.
+ * accept for the first request, TLS handshake included, from its first
+ * byte afterwards); slow heads get 408 and a close.  Idle keep-alive
+ * connections are closed after keepalive_timeout.  Every read and write
+ * of a worker makes progress within io_timeout; a request (head, body and
+ * response) ends within request_deadline; a body must come at
+ * min_body_rate at least (http_body.c).  SIGPIPE is blocked in the
+ * server's threads and plain sockets use MSG_NOSIGNAL, so a vanished peer
+ * is an EPIPE, never a signal.
  *
  * Options left 0 take the xdsd.conf defaults: workers 16, queue 64,
  * max_head 16384, max_headers 64, header_timeout 10, io_timeout 30,
- * request_deadline 600, keepalive_timeout 15, max_requests_per_conn 1000;
- * host NULL means 127.0.0.1.
+ * request_deadline 600, keepalive_timeout 15, max_requests_per_conn 1000,
+ * max_connections 1024, max_connections_per_peer 128, min_body_rate 1024
+ * (-1: none), body_rate_window_ms 5000; host NULL means 127.0.0.1.
  */
 #include "config.h"
 
@@ -42,6 +49,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "http_int.h"
@@ -49,30 +57,12 @@
 #include "str.h"
 #include "tls.h"
 
-struct qent {
-	int			 fd;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	long long		 t_accept;	/* ms */
-};
-
-struct http_server {
-	struct http_server_opts	 o;
-	http_handler_fn		 fn;
-	void			*arg;
-	int			 lfd;
-	int			 port;
-	int			 stop_pipe[2];	/* [0] readable once stopped */
-
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	struct qent		*q;		/* ring of o.queue entries */
-	size_t			 qhead, qlen;
-	atomic_size_t		 waiting;	/* = qlen, readable without mu */
-	atomic_ullong		 taken;		/* connections workers took */
-	atomic_int		 stopping;
-	pthread_t		*threads;
-	int			 nthreads;
+/* A worker's buffers, lent to the connection it serves. */
+struct worker {
+	struct http_field	*fields;
+	struct http_header	*hdrs;
+	char			*pathbuf;
+	char			*obuf;
 };
 
 static const char busy_response[] =
@@ -83,6 +73,52 @@ static const char busy_response[] =
     "Connection: close\r\n"
     "\r\n"
     "503 Service Unavailable\n";
+
+static const struct {
+	const char	*name;
+	const char	*text;
+} refusals[HTTP_REFUSE_NREASONS] = {
+	[HTTP_REFUSE_PEER_LIMIT] = { "peer_limit",
+	    "over the connection limit of its address" },
+	[HTTP_REFUSE_TOTAL_LIMIT] = { "total_limit",
+	    "over the connection limit" },
+	[HTTP_REFUSE_QUEUE_FULL] = { "queue_full", "no worker free" },
+	[HTTP_REFUSE_TLS_FAILED] = { "tls_failed", "TLS handshake failed" },
+	[HTTP_REFUSE_TLS_TIMEOUT] = { "tls_timeout",
+	    "TLS handshake not done in time" },
+	[HTTP_REFUSE_HEAD_TIMEOUT] = { "head_timeout",
+	    "request head not complete in time" },
+	[HTTP_REFUSE_BAD_HEAD] = { "bad_head", "unusable request head" },
+	[HTTP_REFUSE_SLOW_BODY] = { "slow_body",
+	    "request body below the minimum rate" },
+	[HTTP_REFUSE_BODY_TIMEOUT] = { "body_timeout",
+	    "request body not complete in time" },
+	[HTTP_REFUSE_BAD_BODY] = { "bad_body",
+	    "malformed request body framing" },
+};
+
+const char *
+http_refuse_name(int reason)
+{
+	if (reason < 0 || reason >= HTTP_REFUSE_NREASONS)
+		return "unknown";
+	return refusals[reason].name;
+}
+
+const char *
+http_refuse_text(int reason)
+{
+	if (reason < 0 || reason >= HTTP_REFUSE_NREASONS)
+		return "refused";
+	return refusals[reason].text;
+}
+
+void
+http_refused(struct http_server *s, int reason)
+{
+	if (reason >= 0 && reason < HTTP_REFUSE_NREASONS)
+		atomic_fetch_add(&s->refused[reason], 1);
+}
 
 static int
 opt_default(int v, int def)
@@ -160,7 +196,7 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 {
 	struct http_server *s = NULL;
 	struct http_server_opts *o;
-	int mu_ok = 0, cv_ok = 0;
+	int mu_ok = 0, cv_ok = 0, loop = 0;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -173,6 +209,9 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 		return NULL;
 	}
 	s->lfd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
+	s->epfd = s->wake_pipe[0] = s->wake_pipe[1] = -1;
+	TAILQ_INIT(&s->queue);
+	TAILQ_INIT(&s->back);
 	s->fn = fn;
 	s->arg = arg;
 	o = &s->o;
@@ -187,18 +226,22 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 	o->request_deadline = opt_default(o->request_deadline, 600);
 	o->keepalive_timeout = opt_default(o->keepalive_timeout, 15);
 	o->max_requests_per_conn = opt_default(o->max_requests_per_conn, 1000);
+	o->max_connections = opt_default(o->max_connections, 1024);
+	o->max_connections_per_peer = opt_default(o->max_connections_per_peer,
+	    128);
+	o->min_body_rate = opt_default(o->min_body_rate, 1024);
+	o->body_rate_window_ms = opt_default(o->body_rate_window_ms,
+	    HTTP_RATE_WINDOW_MS);
 	if (o->port < 0 || o->port > 65535 || o->workers < 1 ||
 	    o->workers > 4096 || o->queue < 1 || o->queue > 1 << 20 ||
 	    o->max_head < 256 || o->max_head > 1 << 24 ||
 	    o->max_headers < 1 || o->max_headers > 4096 ||
 	    o->header_timeout < 1 || o->io_timeout < 1 ||
 	    o->request_deadline < 1 || o->keepalive_timeout < 1 ||
-	    o->max_requests_per_conn < 1) {
+	    o->max_requests_per_conn < 1 || o->max_connections < 1 ||
+	    o->max_connections > 1 << 20 || o->max_connections_per_peer < 1 ||
+	    o->min_body_rate < -1 || o->body_rate_window_ms < 1) {
 		str_fmt(err, errlen, "http: option out of range");
-		goto fail;
-	}
-	if ((s->q = calloc((size_t)o->queue, sizeof *s->q)) == NULL) {
-		str_fmt(err, errlen, "http: out of memory");
 		goto fail;
 	}
 	if (pthread_mutex_init(&s->mu, NULL) != 0)
@@ -213,20 +256,26 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 		goto fail_errno;
 	if (server_listen(s, err, errlen) == -1)
 		goto fail;
+	loop = 1;
+	if (http_loop_init(s, err, errlen) == -1)
+		goto fail;
 	atomic_init(&s->stopping, 0);
 	return s;
 fail_errno:
 	str_fmt(err, errlen, "http: %s", strerror(errno));
 fail:
+	if (loop)
+		http_loop_free(s);
 	if (cv_ok)
 		pthread_cond_destroy(&s->cv);
 	if (mu_ok)
 		pthread_mutex_destroy(&s->mu);
+	if (s->lfd != -1)
+		close(s->lfd);
 	if (s->stop_pipe[0] != -1)
 		close(s->stop_pipe[0]);
 	if (s->stop_pipe[1] != -1)
 		close(s->stop_pipe[1]);
-	free(s->q);
 	free(s);
 	return NULL;
 }
@@ -243,24 +292,19 @@ http_server_stopping(const struct http_server *s)
 	return atomic_load(&((struct http_server *)s)->stopping);
 }
 
-/*
- * Connections accepted and waiting for a worker.  While there are any, a
- * keep-alive connection is closed after its response: a worker waiting
- * on an idle client would otherwise starve them until they time out.
- */
-size_t
-http_server_waiting(const struct http_server *s)
-{
-	return atomic_load(&((struct http_server *)s)->waiting);
-}
-
 void
 http_server_stats(const struct http_server *s, struct http_server_stats *st)
 {
 	struct http_server *m = (struct http_server *)s;
+	int i;
 
 	st->waiting = atomic_load(&m->waiting);
 	st->taken = atomic_load(&m->taken);
+	st->open = atomic_load(&m->open);
+	st->parked = atomic_load(&m->parked);
+	for (i = 0; i < HTTP_REFUSE_NREASONS; i++)
+		st->refused[i] = atomic_load(&m->refused[i]);
+	st->unreported = atomic_load(&m->unreported);
 }
 
 void
@@ -270,7 +314,7 @@ http_server_stop(struct http_server *s)
 
 	/*
 	 * Stop listening first: a listening socket shut down refuses new
-	 * connections at once (Linux), before any worker, woken by the
+	 * connections at once (Linux), before the loop, woken by the
 	 * pipe, closes its idle peers; so no client sees its connection
 	 * closed and then a new one accepted.  The descriptor stays open
 	 * until http_server_free, so it is never another socket's here.
@@ -289,53 +333,23 @@ http_server_stop(struct http_server *s)
 void
 http_server_free(struct http_server *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
+	http_loop_free(s);
 	if (s->lfd != -1)
 		close(s->lfd);
-	for (i = 0; i < s->qlen; i++)
-		close(s->q[(s->qhead + i) % (size_t)s->o.queue].fd);
 	close(s->stop_pipe[0]);
 	close(s->stop_pipe[1]);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	free(s->q);
 	free(s->threads);
 	free(s);
 }
 
-/* Best effort 503 on a plain socket we will not serve, then close. */
-static void
-refuse(struct http_server *s, int fd)
-{
-	char junk[4096];
+/* ---- connections ---- */
 
-	if (s->o.tls == NULL) {
-		(void)!recv(fd, junk, sizeof junk, MSG_DONTWAIT);
-		(void)!send(fd, busy_response, sizeof busy_response - 1,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		shutdown(fd, SHUT_WR);
-	}
-	close(fd);
-}
-
-/* ---- per connection ---- */
-
-static void
-conn_free(struct http_conn *c)
-{
-	free(c->rbuf);
-	free(c->obuf);
-	free(c->fields);
-	free(c->hdrs);
-	free(c->pathbuf);
-	free(c);
-}
-
-static struct http_conn *
-conn_new(struct http_server *s)
+struct http_conn *
+http_conn_new(struct http_server *s)
 {
 	struct http_conn *c;
 
@@ -343,21 +357,66 @@ conn_new(struct http_server *s)
 		return NULL;
 	c->srv = s;
 	c->fd = -1;
-	c->stopfd = s->stop_pipe[0];
 	c->io_timeout = s->o.io_timeout;
 	c->rcap = s->o.max_head + HTTP_RBUF_EXTRA;
-	c->pathcap = HTTP_PARSE_MAX_TARGET + 2;
-	c->rbuf = malloc(c->rcap);
-	c->obuf = malloc(HTTP_OBUF_SIZE);
-	c->fields = calloc((size_t)s->o.max_headers, sizeof *c->fields);
-	c->hdrs = calloc((size_t)s->o.max_headers, sizeof *c->hdrs);
-	c->pathbuf = malloc(c->pathcap);
-	if (c->rbuf == NULL || c->obuf == NULL || c->fields == NULL ||
-	    c->hdrs == NULL || c->pathbuf == NULL) {
-		conn_free(c);
-		return NULL;
-	}
+	c->body_limit = -1;
 	return c;
+}
+
+void
+http_conn_free(struct http_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		SSL_free(c->ssl);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->rbuf);
+	free(c);
+}
+
+int
+http_queue_push(struct http_server *s, struct http_conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->qlen == (size_t)s->o.queue) {
+		pthread_mutex_unlock(&s->mu);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&s->queue, c, tq);
+	s->qlen++;
+	atomic_store(&s->waiting, s->qlen);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	free(w->fields);
+	free(w->hdrs);
+	free(w->pathbuf);
+	free(w->obuf);
+}
+
+static int
+worker_init(struct http_server *s, struct worker *w)
+{
+	memset(w, 0, sizeof *w);
+	w->fields = calloc((size_t)s->o.max_headers, sizeof *w->fields);
+	w->hdrs = calloc((size_t)s->o.max_headers, sizeof *w->hdrs);
+	w->pathbuf = malloc(HTTP_PARSE_MAX_TARGET + 2);
+	w->obuf = malloc(HTTP_OBUF_SIZE);
+	if (w->fields == NULL || w->hdrs == NULL || w->pathbuf == NULL ||
+	    w->obuf == NULL) {
+		worker_free(w);
+		return -1;
+	}
+	return 0;
 }
 
 /* Reset per-request state, keeping unconsumed (pipelined) bytes. */
@@ -378,75 +437,37 @@ conn_next_request(struct http_conn *c)
 	c->body_started = c->body_done = c->body_err = 0;
 	c->body_total = 0;
 	c->body_limit = -1;
+	c->rate_wait = c->rate_bytes = 0;
+	c->rate_graced = c->body_slow = 0;
 	c->resp_state = RESP_NONE;
 	c->resp_chunked = c->resp_nobody = c->resp_unframed = 0;
 	c->resp_left = 0;
 	c->olen = 0;
+	c->close_after = 0;
 }
 
-enum { HEAD_OK = 0, HEAD_CLOSE = 1 };
-
-/*
- * Read and parse a request head.  HEAD_OK, HEAD_CLOSE (peer gone or
- * idle), or an HTTP status (400, 408, 431, ...) to answer before closing.
- */
+/* Parse the buffered head: HTTP_PARSE_DONE, HTTP_PARSE_MORE (not all
+ * there: back to the loop), or an HTTP status to answer (400, 431, ...). */
 static int
-read_head(struct http_conn *c, long long start_ms, long long idle_deadline)
+parse_head(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
 	struct http_head *h = &c->head;
-	size_t scanned = 0, from;
-	ssize_t n;
-	int rc, parsed = 0;
+	int rc;
 
+	memset(h, 0, sizeof *h);
 	h->fields = c->fields;
 	h->max_fields = (size_t)s->o.max_headers;
 	h->max_head = s->o.max_head;
 	h->max_target = HTTP_PARSE_MAX_TARGET;
-
-	if (c->rlen == 0) {
-		/* Idle: wait for the first byte (or a stop). */
-		rc = http_io_wait_readable(c, idle_deadline);
-		if (rc <= 0)
-			return HEAD_CLOSE;
-		start_ms = start_ms > 0 ? start_ms : http_now_ms();
-	} else if (start_ms == 0)
-		start_ms = http_now_ms();
-	c->deadline = start_ms + (long long)s->o.header_timeout * 1000;
-
-	for (;;) {
-		if (c->rlen > 0) {
-			from = scanned > 3 ? scanned - 3 : 0;
-			if (!parsed || c->rlen >= s->o.max_head ||
-			    memmem(c->rbuf + from, c->rlen - from,
-			    "\r\n\r\n", 4) != NULL) {
-				parsed = 1;
-				rc = http_parse_head(c->rbuf, c->rlen, h);
-				if (rc == HTTP_PARSE_DONE)
-					return HEAD_OK;
-				if (rc == HTTP_PARSE_ERR) {
-					log_debug("http: %s: %d: %s",
-					    c->peer_addr, h->status, h->error);
-					return h->status;
-				}
-			}
-			scanned = c->rlen;
-		}
-		n = http_io_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
-		if (n == 0)
-			return HEAD_CLOSE;
-		if (n == XDS_ETIMEOUT) {
-			log_debug("http: %s: head not complete in time",
-			    c->peer_addr);
-			c->broken = 0;	/* still try to say 408 */
-			return c->rlen > 0 ? 408 : HEAD_CLOSE;
-		}
-		if (n < 0)
-			return HEAD_CLOSE;
-		c->rlen += (size_t)n;
-	}
+	if (c->rlen == 0)
+		return HTTP_PARSE_MORE;
+	rc = http_parse_head(c->rbuf, c->rlen, h);
+	if (rc != HTTP_PARSE_ERR)
+		return rc;
+	log_debug("http: %s: %d: %s", c->peer_addr, h->status, h->error);
+	return h->status;
 }
-
 /* Terminate the parsed spans in place and fill c->req. */
 static void
 build_request(struct http_conn *c)
@@ -511,85 +532,79 @@ build_request(struct http_conn *c)
 	c->rpos = c->rfloor = h->head_len;
 }
 
+/*
+ * Serve the requests whose heads are buffered on c, then hand c back to
+ * the loop, open or closed.
+ */
 static void
-serve_conn(struct http_server *s, struct http_conn *c, const struct qent *e)
+serve_conn(struct http_server *s, struct worker *w, struct http_conn *c)
 {
-	long long start, idle;
-	int nreq, rc, linger = 0;
+	int rc, st, keep = 0, linger = 1;
 
-	c->fd = e->fd;
+	c->fields = w->fields;
+	c->hdrs = w->hdrs;
+	c->pathbuf = w->pathbuf;
+	c->pathcap = HTTP_PARSE_MAX_TARGET + 2;
+	c->obuf = w->obuf;
+	c->olen = 0;
 	c->broken = 0;
-	c->close_after = c->last_request = 0;
-	c->rpos = c->rlen = c->olen = c->rfloor = 0;
-	c->peer_subject[0] = '\0';
-	c->deadline = 0;
-	if (getnameinfo((const struct sockaddr *)&e->ss, e->sslen,
-	    c->peer_addr, sizeof c->peer_addr, NULL, 0, NI_NUMERICHOST) != 0)
-		str_lcpy(c->peer_addr, "?", sizeof c->peer_addr);
-	start = e->t_accept;
-
-	if (s->o.tls != NULL) {
-		if ((c->ssl = SSL_new(s->o.tls)) == NULL ||
-		    SSL_set_fd(c->ssl, c->fd) != 1) {
-			log_debug("http: %s: SSL_new failed", c->peer_addr);
-			c->broken = 1;
-			goto out;
-		}
-		c->deadline = start + (long long)s->o.header_timeout * 1000;
-		if (http_io_tls_accept(c, c->deadline) != 0) {
-			log_debug("http: %s: TLS handshake failed",
-			    c->peer_addr);
-			c->broken = 1;
-			goto out;
-		}
-		if (tls_peer_subject(c->ssl, c->peer_subject,
-		    sizeof c->peer_subject) != 0)
-			log_debug("http: %s: peer subject truncated",
-			    c->peer_addr);
-	}
-
-	for (nreq = 0; nreq < s->o.max_requests_per_conn; nreq++) {
-		conn_next_request(c);
-		c->close_after = 0;
-		idle = nreq == 0 ?
-		    start + (long long)s->o.header_timeout * 1000 :
-		    http_now_ms() + (long long)s->o.keepalive_timeout * 1000;
-		rc = read_head(c, nreq == 0 ? start : 0, idle);
-		if (rc == HEAD_CLOSE) {
-			linger = 0;	/* idle or gone: nothing to protect */
+	c->last_request = 0;
+	conn_next_request(c);
+	for (;;) {
+		c->deadline = http_now_ms() + (long long)s->o.io_timeout * 1000;
+		if ((rc = parse_head(c)) == HTTP_PARSE_MORE) {
+			keep = 1;	/* the loop reads the rest */
 			break;
 		}
-		linger = 1;		/* a response will be sent */
-		c->deadline = http_now_ms() + (long long)s->o.io_timeout * 1000;
-		if (rc != HEAD_OK) {
+		if (rc != HTTP_PARSE_DONE) {
 			/* The request line may not be usable: answer 1.1. */
 			c->req.version_minor = 1;
+			http_refused(s, HTTP_REFUSE_BAD_HEAD);
 			if (s->o.on_refuse != NULL)
 				s->o.on_refuse(s->arg, c->peer_addr,
-				    c->peer_subject, rc);
+				    c->peer_subject, rc,
+				    http_refuse_text(HTTP_REFUSE_BAD_HEAD));
 			(void)http_resp_error(c, rc, NULL);
 			break;
 		}
+		atomic_fetch_add(&s->taken, 1);
 		build_request(c);
-		c->last_request = nreq + 1 == s->o.max_requests_per_conn ||
+		c->nreq++;
+		c->last_request = c->nreq >= s->o.max_requests_per_conn ||
 		    atomic_load(&s->stopping);
 		c->deadline = http_now_ms() +
 		    (long long)s->o.request_deadline * 1000;
 		s->fn(c, &c->req, s->arg);
-		if (c->resp_state == RESP_NONE)
-			(void)http_resp_error(c, 500, NULL);
-		else if (c->resp_state == RESP_STREAMING) {
+		if (c->resp_state == RESP_NONE) {
+			st = http_body_status(c);
+			(void)http_resp_error(c, st != 0 ? st : 500, NULL);
+		} else if (c->resp_state == RESP_STREAMING) {
 			/* The handler did not finish: the framing is lost. */
 			c->close_after = 1;
 			c->broken = 1;
 		}
+		if (c->body_err == XDS_ETIMEOUT)
+			linger = 0;	/* a slow peer: no waiting for it */
 		if (c->broken || c->close_after || atomic_load(&s->stopping))
 			break;
+		conn_next_request(c);
+		/* Pipelined: go on at once unless others wait for a worker. */
+		if (atomic_load(&s->waiting) > 0) {
+			keep = 1;
+			break;
+		}
 	}
-out:
 	if (!c->broken)
 		(void)http_io_flush(c);
-	http_io_close(c, linger);
+	if (!keep || c->broken)
+		http_io_close(c, linger);
+	c->fields = NULL;
+	c->hdrs = NULL;
+	c->pathbuf = NULL;
+	c->obuf = NULL;
+	c->olen = 0;
+	memset(&c->req, 0, sizeof c->req);
+	http_loop_hand_back(s, c);
 }
 
 static void *
@@ -597,15 +612,16 @@ worker_main(void *arg)
 {
 	struct http_server *s = arg;
 	struct http_conn *c;
-	struct qent e;
+	struct worker w;
 	sigset_t set;
+	int ok;
 
 	/* A peer that vanished must not kill the process (SSL_write). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	c = conn_new(s);
+	ok = worker_init(s, &w) == 0;
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		while (s->qlen == 0 && !atomic_load(&s->stopping))
@@ -614,62 +630,41 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			break;
 		}
-		e = s->q[s->qhead];
-		s->qhead = (s->qhead + 1) % (size_t)s->o.queue;
+		c = TAILQ_FIRST(&s->queue);
+		TAILQ_REMOVE(&s->queue, c, tq);
 		s->qlen--;
 		atomic_store(&s->waiting, s->qlen);
-		atomic_fetch_add(&s->taken, 1);
 		pthread_mutex_unlock(&s->mu);
-		if (c == NULL || atomic_load(&s->stopping)) {
-			refuse(s, e.fd);
+		c->state = CONN_BUSY;
+		if (!ok || atomic_load(&s->stopping)) {
+			http_io_send_nb(c, busy_response,
+			    sizeof busy_response - 1);
+			http_io_close(c, 0);
+			http_loop_hand_back(s, c);
 			continue;
 		}
-		serve_conn(s, c, &e);
+		serve_conn(s, &w, c);
 	}
-	if (c != NULL)
-		conn_free(c);
+	if (ok)
+		worker_free(&w);
 	return NULL;
-}
-
-static void
-enqueue(struct http_server *s, int fd, const struct sockaddr_storage *ss,
-    socklen_t sl)
-{
-	struct qent *e;
-	int one = 1;
-
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	pthread_mutex_lock(&s->mu);
-	if (s->qlen == (size_t)s->o.queue) {
-		pthread_mutex_unlock(&s->mu);
-		log_debug("http: queue full, 503");
-		refuse(s, fd);
-		return;
-	}
-	e = &s->q[(s->qhead + s->qlen) % (size_t)s->o.queue];
-	e->fd = fd;
-	e->ss = *ss;
-	e->sslen = sl;
-	e->t_accept = http_now_ms();
-	s->qlen++;
-	atomic_store(&s->waiting, s->qlen);
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
 }
 
 int
 http_server_run(struct http_server *s)
 {
-	struct pollfd pfd[2];
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, i, rc = 0;
+	sigset_t set, old;
+	int i, rc = 0;
 
 	if ((s->threads = calloc((size_t)s->o.workers,
 	    sizeof *s->threads)) == NULL) {
 		log_warnx("http: out of memory");
 		return -1;
 	}
+	/* The loop writes to sockets too (503, 408 over TLS). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
 	for (i = 0; i < s->o.workers; i++) {
 		if ((errno = pthread_create(&s->threads[i], NULL, worker_main,
 		    s)) != 0) {
@@ -679,40 +674,8 @@ http_server_run(struct http_server *s)
 		}
 		s->nthreads++;
 	}
-
-	while (rc == 0) {
-		pfd[0].fd = s->lfd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = s->stop_pipe[0];
-		pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("http: poll");
-			rc = -1;
-			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents == 0)
-			continue;
-		sl = sizeof ss;
-		fd = accept(s->lfd, (struct sockaddr *)&ss, &sl);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("http: accept");
-				poll(NULL, 0, 100);	/* let fds free up */
-			}
-			continue;
-		}
-		if (set_nonblock_cloexec(fd) == -1) {
-			close(fd);
-			continue;
-		}
-		enqueue(s, fd, &ss, sl);
-	}
+	if (rc == 0)
+		rc = http_loop_run(s);
 
 	/* Stop: no more accepting (the descriptor is closed by
 	 * http_server_free); workers finish what they are doing. */
@@ -724,5 +687,6 @@ http_server_run(struct http_server *s)
 	for (i = 0; i < s->nthreads; i++)
 		pthread_join(s->threads[i], NULL);
 	s->nthreads = 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

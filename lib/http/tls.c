@@ -90,8 +90,9 @@ tls_server_ctx(const char *cert, const char *key, const char *ca, char *err,
 		tls_err(err, errlen, "session id context", NULL);
 		goto fail;
 	}
+	/* Parked connections keep no record buffers (http_loop.c). */
 	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	return c;
 fail:
 	SSL_CTX_free(c);

@@ -248,6 +248,7 @@ serve_soap(struct router *rt, struct http_conn *c,
 	struct router_io rio = { c, x };
 	struct soap_io io = { rio_read, rio_begin, rio_write, rio_end, &rio };
 	struct soap_limits lim;
+	int st;
 
 	memset(&lim, 0, sizeof lim);
 	lim.max_envelope = (size_t)rt->conf->soap_max_envelope;
@@ -267,21 +268,25 @@ serve_soap(struct router *rt, struct http_conn *c,
 	    XDS_OK)
 		http_close_after(c);
 	if (!x->ended) {
-		/* soap_serve could not even start a response */
-		answer_text(c, x, 500, "internal error\n");
+		/* soap_serve could not even start a response: the client's
+		 * body failed (bad framing 400, too slow 408), or we did. */
+		st = http_body_status(c);
+		answer_text(c, x, st != 0 ? st : 500,
+		    st != 0 ? "request body refused\n" : "internal error\n");
 	}
 }
 
 void
 router_refused(void *arg, const char *peer_addr, const char *peer_subject,
-    int status)
+    int status, const char *reason)
 {
 	struct router *rt = arg;
 	struct xact x;
 
 	xact_begin(&x, rt->conf, "", peer_subject, peer_addr);
 	x.http_status = status;
-	xact_fail(&x, XACT_FAULT, http_reason(status));
+	xact_fail(&x, XACT_FAULT, reason != NULL ? reason :
+	    http_reason(status));
 	if (xact_end(&x) != 0)
 		log_error("audit: a refused request (%d) could not be "
 		    "recorded", status);

@@ -25,7 +25,7 @@ void	router_handle(struct http_conn *, const struct http_request *, void *);
 
 /* http_server_opts.on_refuse: audit a request the server refused itself. */
 void	router_refused(void *, const char *peer_addr, const char *peer_subject,
-	    int status);
+	    int status, const char *reason);
 
 /* Requests answered 503 because the access log could not take records. */
 unsigned long long router_refused_unaudited(void);
