@@ -40,6 +40,9 @@ struct conf {
 	long long http_request_deadline;
 	long long http_keepalive_timeout;
 	long long http_max_requests_per_conn;
+	long long http_max_connections;
+	long long http_max_connections_per_peer;
+	long long http_min_body_rate;
 	/* [soap] */
 	long long soap_max_envelope;
 	long long soap_max_request_bytes;	/* 0: derived */

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "audit_send.h"
 #include "bridge.h"
 #include "bridge_access.h"
+#include "buf.h"
 #include "conf.h"
 #include "directory.h"
 #include "fileio.h"
@@ -259,6 +261,52 @@ atna_start(const struct conf *c)
 	metrics_add_source(atna_metrics, NULL);
 }
 
+/* GET /metrics: what the HTTP server parks and refuses. */
+static int
+server_metrics(void *arg, struct buf *out)
+{
+	struct http_server_stats st;
+	int i, rc;
+
+	http_server_stats(arg, &st);
+	rc = buf_addf(out, "# HELP xds_http_connections Connections open, "
+	    "and parked in the event loop (idle, handshake, head).\n"
+	    "# TYPE xds_http_connections gauge\n"
+	    "xds_http_connections{state=\"open\"} %zu\n"
+	    "xds_http_connections{state=\"parked\"} %zu\n"
+	    "# HELP xds_http_queue Complete request heads waiting for a "
+	    "worker.\n# TYPE xds_http_queue gauge\nxds_http_queue %zu\n"
+	    "# HELP xds_http_refused_total Connections and requests the HTTP "
+	    "server refused or cut off, by reason.\n"
+	    "# TYPE xds_http_refused_total counter\n",
+	    st.open, st.parked, st.waiting);
+	for (i = 0; i < HTTP_REFUSE_NREASONS; i++)
+		rc |= buf_addf(out, "xds_http_refused_total{reason=\"%s\"} "
+		    "%llu\n", http_refuse_name(i), st.refused[i]);
+	rc |= buf_addf(out, "# HELP xds_http_refusals_unaudited_total "
+	    "Refusals not audited because the reporter fell behind.\n"
+	    "# TYPE xds_http_refusals_unaudited_total counter\n"
+	    "xds_http_refusals_unaudited_total %llu\n", st.unreported);
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
+
+/* Room for http.max_connections descriptors besides the node's own. */
+static void
+nofile_raise(const struct conf *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->http_max_connections + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warnx("open files limited to %llu: http.max_connections "
+		    "%lld may not be reached", (unsigned long long)rl.rlim_cur,
+		    c->http_max_connections);
+}
+
 /* The HTTP(S) listener on http.listen, serving rt; fatal on failure. */
 static struct http_server *
 server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
@@ -280,11 +328,17 @@ server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
 	ho.request_deadline = (int)c->http_request_deadline;
 	ho.keepalive_timeout = (int)c->http_keepalive_timeout;
 	ho.max_requests_per_conn = (int)c->http_max_requests_per_conn;
+	ho.max_connections = (int)c->http_max_connections;
+	ho.max_connections_per_peer = (int)c->http_max_connections_per_peer;
+	ho.min_body_rate = c->http_min_body_rate == 0 ? -1 :
+	    (int)c->http_min_body_rate;
 	ho.tls = tls;
 	ho.on_refuse = router_refused;
+	nofile_raise(c);
 	if ((s = http_server_new(&ho, router_handle, rt, err, sizeof err)) ==
 	    NULL)
 		fatalx("http.listen %s: %s", c->http_listen, err);
+	metrics_add_source(server_metrics, s);
 	if (!c->http_tls)
 		log_warnx("plain HTTP without authentication on %s: for the "
 		    "loopback demo only; set http.tls for mutual TLS",
