@@ -1273,6 +1273,8 @@ test_srv_parking(void)
 	}
 	http_server_stats(v.s, &st);
 	CU_ASSERT(st.open >= NIDLE + NSLOW);
+	/* Workers were free: nothing was refused for a full queue. */
+	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_QUEUE_FULL], 0);
 	for (i = 0; i < NIDLE; i++)
 		cli_close(&idle[i]);
 	for (i = 0; i < NSLOW; i++)

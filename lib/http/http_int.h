@@ -120,6 +120,7 @@ struct http_server {
 	pthread_cond_t		 cv;
 	struct http_connq	 queue;		/* complete heads */
 	size_t			 qlen;
+	size_t			 nidle;		/* workers waiting for work */
 	struct http_connq	 back;		/* handed back to the loop */
 	int			 back_woken;	/* a byte is in wake_pipe */
 	pthread_t		*threads;

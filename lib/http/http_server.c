@@ -381,8 +381,10 @@ http_conn_free(struct http_conn *c)
 int
 http_queue_push(struct http_server *s, struct http_conn *c)
 {
+	/* Full when every worker is busy and o.queue heads wait besides:
+	 * a burst must not be refused while workers are still waking up. */
 	pthread_mutex_lock(&s->mu);
-	if (s->qlen == (size_t)s->o.queue) {
+	if (s->qlen >= (size_t)s->o.queue + s->nidle) {
 		pthread_mutex_unlock(&s->mu);
 		return -1;
 	}
@@ -624,8 +626,10 @@ worker_main(void *arg)
 	ok = worker_init(s, &w) == 0;
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
+		s->nidle++;
 		while (s->qlen == 0 && !atomic_load(&s->stopping))
 			pthread_cond_wait(&s->cv, &s->mu);
+		s->nidle--;
 		if (s->qlen == 0) {
 			pthread_mutex_unlock(&s->mu);
 			break;
