@@ -1216,10 +1216,11 @@ test_srv_stop(void)
 }
 
 /*
- * 200 idle connections and 16 slow bodies (a byte now and then) do not
- * keep a well-behaved client from its answers: idle connections are
- * parked in the event loop, not in workers.  The good client's own
- * receive timeout (1 s) is the property: it is never hit.
+ * 200 idle connections and 16 slow bodies (a byte now and then) on 4
+ * workers do not keep a well-behaved client from its answers: idle
+ * connections and bodies still arriving are parked in the event loop,
+ * not in workers.  The good client's own receive timeout (1 s) is the
+ * property: it is never hit.
  */
 #define NIDLE	200
 #define NSLOW	16
@@ -1227,7 +1228,7 @@ static void
 test_srv_parking(void)
 {
 	const struct http_server_opts o = {
-		.host = "127.0.0.1", .workers = NSLOW + 4, .queue = 8,
+		.host = "127.0.0.1", .workers = 4, .queue = 8,
 		.header_timeout = 300, .keepalive_timeout = 300,
 		.io_timeout = 300, .request_deadline = 300,
 		.max_connections_per_peer = 1000, .min_body_rate = -1
@@ -1250,13 +1251,14 @@ test_srv_parking(void)
 	for (i = 0; i < NSLOW; i++) {
 		if (cli_open(&slow[i], v.port) != 0 ||
 		    cli_sends(&slow[i], "POST /sink HTTP/1.1\r\nHost: t\r\n"
-		    "Content-Length: 100000\r\n\r\nx") != 0)
+		    "Content-Length: 1000\r\n\r\nx") != 0)
 			continue;
 		nslow++;
 	}
 	CU_ASSERT_EQUAL(nslow, NSLOW);
-	/* Every slow body is in a handler. */
-	CU_ASSERT(srv_wait(v.s, 0, (long long)st.taken + nslow));
+	/* Every slow body is parked, none holds a worker. */
+	CU_ASSERT(srv_wait_parked(v.s, nidle + nslow));
+	CU_ASSERT(srv_wait(v.s, 0, (long long)st.taken));
 
 	for (i = 0; i < 20; i++) {
 		CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
@@ -1345,39 +1347,51 @@ test_srv_body_errors(void)
 {
 	const struct http_server_opts o = {
 		.host = "127.0.0.1", .workers = 2, .queue = 4,
-		.io_timeout = 1, .min_body_rate = 1000,
+		.header_timeout = 1, .io_timeout = 1, .min_body_rate = 1000,
 		.body_rate_window_ms = 200
 	};
 	const struct http_server_opts o2 = {
 		.host = "127.0.0.1", .workers = 2, .queue = 4,
-		.io_timeout = 1, .min_body_rate = -1
+		.header_timeout = 1, .io_timeout = 1, .min_body_rate = -1
 	};
+	static char big[40000];
 	struct http_server_stats st;
 	struct pollfd pfd;
 	struct cli k;
 	struct resp r;
 	struct srv v;
-	int i, got = 0;
+	int i, pass, got;
 
 	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
-	/* 10 bytes every 100 ms: 100 bytes/s, a tenth of the minimum. */
-	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
-	CU_ASSERT(cli_sends(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
-	    "Content-Length: 100000\r\n\r\n") == 0);
-	for (i = 0; i < 1000 && !got; i++) {
-		if (cli_sends(&k, "0123456789") != 0)
-			break;
-		pfd.fd = k.fd;
-		pfd.events = POLLIN;
-		got = poll(&pfd, 1, 100) == 1;
+	/*
+	 * 10 bytes every 100 ms: 100 bytes/s, a tenth of the minimum.  First
+	 * a small body, which the event loop holds until header_timeout;
+	 * then one past its read buffer (40000 bytes at once), which a
+	 * worker reads, checking the rate.  Both are 408.
+	 */
+	memset(big, 'b', sizeof big);
+	for (pass = 0; pass < 2; pass++) {
+		CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);
+		CU_ASSERT(cli_sends(&k, "POST /sink HTTP/1.1\r\nHost: t\r\n"
+		    "Content-Length: 100000\r\n\r\n") == 0);
+		if (pass == 1)
+			CU_ASSERT(cli_send(&k, big, sizeof big) == 0);
+		for (i = 0, got = 0; i < 1000 && !got; i++) {
+			if (cli_sends(&k, "0123456789") != 0)
+				break;
+			pfd.fd = k.fd;
+			pfd.events = POLLIN;
+			got = poll(&pfd, 1, 100) == 1;
+		}
+		CU_ASSERT_FATAL(got);
+		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+		CU_ASSERT_EQUAL(r.status, 408);
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
+		cli_close(&k);
+		CU_ASSERT(srv_wait_refused(v.s, HTTP_REFUSE_SLOW_BODY, pass + 1));
 	}
-	CU_ASSERT_FATAL(got);
-	CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 408);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Connection: close\r\n"));
-	cli_close(&k);
 	http_server_stats(v.s, &st);
-	CU_ASSERT_EQUAL(st.refused[HTTP_REFUSE_SLOW_BODY], 1);
+	CU_ASSERT_EQUAL(st.taken, 1);	/* only the big one reached a worker */
 
 	/* A body at the rate is read whole. */
 	CU_ASSERT_FATAL(cli_open(&k, v.port) == 0);

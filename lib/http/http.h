@@ -4,9 +4,10 @@
  * One event-loop thread (epoll) parks connections cheaply: it accepts,
  * applies the connection limits (total and per peer address), does the
  * TLS handshake (mutual, see tls.h) without blocking, waits on idle
- * keep-alive connections and reads request heads.  Only a complete head
- * goes to the bounded queue of a fixed pool of blocking worker threads
- * (docs/design.md, Transport).  For every request the handler is called
+ * keep-alive connections and reads request heads and the start of their
+ * bodies.  Only a complete head, with its body as far as a read buffer
+ * holds it, goes to the bounded queue of a fixed pool of blocking worker
+ * threads (docs/design.md, Transport).  For every request the handler is called
  * with the parsed head; it reads the body as a stream and writes one
  * response; then the connection goes back to the loop.  Errors in the
  * head are answered by the server itself (400, 408, 413, 414, 431, 501,

@@ -57,6 +57,11 @@ struct http_conn {
 					   handler is looking at: keep it */
 	size_t		 scanned;	/* rbuf[0..scanned) searched for the
 					   end of the head */
+	size_t		 hlen;		/* loop: the head's length once it is
+					   complete, 0 before */
+	long long	 body_need;	/* loop: body bytes to buffer before a
+					   worker takes it; -1 chunked: to the
+					   last chunk */
 	char		*obuf;		/* a worker's, while it serves */
 	size_t		 olen;
 
@@ -133,6 +138,7 @@ struct http_server {
 	size_t			 npeers;	/* buckets */
 	size_t			 nconns;
 	struct http_field	*lfields;	/* scratch for early parsing */
+	char			*lscratch;	/* scratch for dechunking */
 	long long		 log_at[HTTP_REFUSE_NREASONS];
 	unsigned long long	 log_count[HTTP_REFUSE_NREASONS];
 

@@ -6,10 +6,15 @@
  * total limit (max_connections) or over the limit of their peer address
  * (max_connections_per_peer; an IPv6 peer is its /64), does the TLS
  * handshake step by step, waits on idle keep-alive connections and reads
- * request heads.  A connection whose head is complete (or unusable) goes
- * to the worker queue; when the queue is full it is answered 503 (also
- * over TLS: the handshake is done by then).  Workers hand connections
- * back after their response (or closed, to be counted off their peer).
+ * request heads, and the start of their bodies: a request goes to the
+ * worker queue once its head is complete (or unusable) and its body is
+ * in as far as the read buffer holds it (not when the client waits for
+ * "100 Continue"), so that a worker never waits for a small body sent
+ * slowly.  A body not in by header_timeout goes on in a worker if it
+ * came at min_body_rate, else it is answered 408.  When the queue is
+ * full the request is answered 503 (also over TLS: the handshake is done
+ * by then).  Workers hand connections back after their response (or
+ * closed, to be counted off their peer).
  *
  * Over-limit connections are refused before any work: a plain one gets
  * a 503 with Retry-After if the socket takes it at once, a TLS one is
@@ -311,28 +316,72 @@ conn_close(struct http_server *s, struct http_conn *c, int answered)
 
 /* ---- reading heads ---- */
 
-/* 1 when rbuf holds a complete head, or one the worker will refuse.
- * The parser runs on the first bytes (to refuse garbage early), when an
- * empty line arrived, and when the head reached max_head. */
+/* 1 when the chunked body in p[0..len) is complete (or malformed: the
+ * worker answers that). */
+static int
+chunked_complete(struct http_server *s, const char *p, size_t len)
+{
+	struct http_chunked ch;
+	size_t used, outn;
+	int rc;
+
+	http_chunked_init(&ch, 0);
+	while (len > 0) {
+		rc = http_chunked_decode(&ch, p, len, &used, s->lscratch,
+		    HTTP_RBUF_EXTRA, &outn);
+		if (rc != HTTP_CHUNKED_OK)
+			return 1;
+		if (used == 0 && outn == 0)
+			break;
+		p += used;
+		len -= used;
+	}
+	return 0;
+}
+
+/*
+ * 1 when c can go to a worker: its head is complete (or unusable: the
+ * worker refuses it) and its body is in, as far as the read buffer holds
+ * it.  A worker then never waits for a client that sends a small body
+ * slowly.  The parser runs on the first bytes (to refuse garbage early),
+ * when an empty line arrived, and when the head reached max_head.
+ */
 static int
 head_ready(struct http_server *s, struct http_conn *c)
 {
 	struct http_head h;
 	size_t from = c->scanned > 3 ? c->scanned - 3 : 0;
-	int first = c->scanned == 0;
+	int first = c->scanned == 0, rc;
 
 	if (c->rlen == 0)
 		return 0;
-	c->scanned = c->rlen;
-	if (!first && c->rlen < s->o.max_head &&
-	    memmem(c->rbuf + from, c->rlen - from, "\r\n\r\n", 4) == NULL)
-		return 0;
-	memset(&h, 0, sizeof h);
-	h.fields = s->lfields;
-	h.max_fields = (size_t)s->o.max_headers;
-	h.max_head = s->o.max_head;
-	h.max_target = HTTP_PARSE_MAX_TARGET;
-	return http_parse_head(c->rbuf, c->rlen, &h) != HTTP_PARSE_MORE;
+	if (c->hlen == 0) {
+		c->scanned = c->rlen;
+		if (!first && c->rlen < s->o.max_head &&
+		    memmem(c->rbuf + from, c->rlen - from, "\r\n\r\n", 4) ==
+		    NULL)
+			return 0;
+		memset(&h, 0, sizeof h);
+		h.fields = s->lfields;
+		h.max_fields = (size_t)s->o.max_headers;
+		h.max_head = s->o.max_head;
+		h.max_target = HTTP_PARSE_MAX_TARGET;
+		if ((rc = http_parse_head(c->rbuf, c->rlen, &h)) ==
+		    HTTP_PARSE_MORE)
+			return 0;
+		/* A client waiting for "100 Continue" gets it from the
+		 * handler, which may refuse the body first. */
+		if (rc == HTTP_PARSE_ERR || h.expect_continue ||
+		    (!h.chunked && h.content_length <= 0))
+			return 1;
+		c->hlen = h.head_len;
+		c->body_need = h.chunked ? -1 : h.content_length;
+	}
+	if (c->rlen == c->rcap)
+		return 1;	/* as much as it holds: the rest streams */
+	if (c->body_need >= 0)
+		return (long long)(c->rlen - c->hlen) >= c->body_need;
+	return chunked_complete(s, c->rbuf + c->hlen, c->rlen - c->hlen);
 }
 
 /* Give a connection with a complete head to the workers. */
@@ -429,6 +478,8 @@ tls_step(struct http_server *s, struct http_conn *c)
 static void
 expired(struct http_server *s, struct http_conn *c)
 {
+	long long now, start;
+
 	if (c->state == CONN_IDLE) {
 		conn_close(s, c, 0);
 		return;
@@ -438,6 +489,25 @@ expired(struct http_server *s, struct http_conn *c)
 		    c->peer_addr);
 		refuse_log(s, HTTP_REFUSE_TLS_TIMEOUT, c->peer_addr);
 		conn_close(s, c, 0);
+		return;
+	}
+	if (c->hlen > 0) {
+		/* The head is in, the body is not: go on in a worker if it
+		 * came at the minimum rate, else 408 (a slow body). */
+		now = http_now_ms();
+		start = c->expire - (long long)s->o.header_timeout * 1000;
+		if (s->o.min_body_rate <= 0 || (long long)(c->rlen - c->hlen) *
+		    1000 >= (long long)s->o.min_body_rate * (now - start)) {
+			dispatch(s, c);
+			return;
+		}
+		log_debug("http: %s: body slower than %d bytes/s",
+		    c->peer_addr, s->o.min_body_rate);
+		http_refused(s, HTTP_REFUSE_SLOW_BODY);
+		report(s, c, 408, HTTP_REFUSE_SLOW_BODY);
+		http_io_send_nb(c, timeout_response,
+		    sizeof timeout_response - 1);
+		conn_close(s, c, 1);
 		return;
 	}
 	log_debug("http: %s: head not complete in time", c->peer_addr);
@@ -614,7 +684,7 @@ take_back(struct http_server *s)
 			conn_close(s, c, 0);
 			continue;
 		}
-		c->scanned = 0;
+		c->scanned = c->hlen = 0;
 		if (c->rlen > 0)
 			timer_park(s, c, CONN_HEAD, s->o.header_timeout);
 		else
@@ -662,6 +732,7 @@ http_loop_init(struct http_server *s, char *err, size_t errlen)
 	if ((s->peers = calloc(n, sizeof *s->peers)) == NULL ||
 	    (s->lfields = calloc((size_t)s->o.max_headers,
 	    sizeof *s->lfields)) == NULL ||
+	    (s->lscratch = malloc(HTTP_RBUF_EXTRA)) == NULL ||
 	    (s->ring = calloc(HTTP_REPORT_RING, sizeof *s->ring)) == NULL) {
 		str_fmt(err, errlen, "http: out of memory");
 		return -1;
@@ -757,6 +828,7 @@ http_loop_free(struct http_server *s)
 		}
 	free(s->peers);
 	free(s->lfields);
+	free(s->lscratch);
 	free(s->ring);
 	if (s->epfd != -1)
 		close(s->epfd);

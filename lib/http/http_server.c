@@ -4,8 +4,9 @@
  * (docs/design.md, Transport).
  *
  * http_server_run() runs the event loop (http_loop.c) in the calling
- * thread: it accepts, parks idle connections and reads request heads.  A
- * complete head goes to a bounded queue of connections; when it is full
+ * thread: it accepts, parks idle connections and reads request heads (and
+ * small bodies).  A complete request goes to a bounded queue of
+ * connections; when it is full
  * the loop answers 503 with Retry-After.  A worker takes a connection,
  * serves the request, and then serves the next one at once if its head
  * is already buffered (pipelining) and no other connection is waiting;
