@@ -114,7 +114,7 @@ struct http_server_opts {
 	int		 keepalive_timeout;
 	int		 max_requests_per_conn;
 	int		 max_connections;	/* open at once, all peers */
-	int		 max_connections_per_peer;	/* per address (IPv6: /64) */
+	int		 max_connections_per_peer;	/* IPv6: per /64 */
 	int		 min_body_rate;	/* bytes/s; -1: no minimum */
 	int		 body_rate_window_ms;	/* grace and window of the rate */
 	SSL_CTX		*tls;		/* NULL: plain HTTP */

@@ -55,8 +55,9 @@ struct http_conn {
 	size_t		 rcap, rpos, rlen;
 	size_t		 rfloor;	/* rbuf[0..rfloor) holds the head the
 					   handler is looking at: keep it */
-	size_t		 scanned;	/* rbuf[0..scanned) searched for the
-					   end of the head */
+	size_t		 scanned;	/* loop: rbuf[0..scanned) searched for
+					   the end of the head, or once it is
+					   complete, dechunked (c->chunked) */
 	size_t		 hlen;		/* loop: the head's length once it is
 					   complete, 0 before */
 	long long	 body_need;	/* loop: body bytes to buffer before a

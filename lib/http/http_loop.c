@@ -316,25 +316,25 @@ conn_close(struct http_server *s, struct http_conn *c, int answered)
 
 /* ---- reading heads ---- */
 
-/* 1 when the chunked body in p[0..len) is complete (or malformed: the
- * worker answers that). */
+/* 1 when the chunked body buffered on c is complete (or malformed: the
+ * worker answers that).  Decodes only what arrived since the last call
+ * (c->chunked, c->scanned), so a body sent a byte at a time costs no
+ * more than one sent at once. */
 static int
-chunked_complete(struct http_server *s, const char *p, size_t len)
+chunked_complete(struct http_server *s, struct http_conn *c)
 {
-	struct http_chunked ch;
 	size_t used, outn;
 	int rc;
 
-	http_chunked_init(&ch, 0);
-	while (len > 0) {
-		rc = http_chunked_decode(&ch, p, len, &used, s->lscratch,
-		    HTTP_RBUF_EXTRA, &outn);
+	while (c->scanned < c->rlen) {
+		rc = http_chunked_decode(&c->chunked, c->rbuf + c->scanned,
+		    c->rlen - c->scanned, &used, s->lscratch, HTTP_RBUF_EXTRA,
+		    &outn);
+		c->scanned += used;
 		if (rc != HTTP_CHUNKED_OK)
 			return 1;
 		if (used == 0 && outn == 0)
 			break;
-		p += used;
-		len -= used;
 	}
 	return 0;
 }
@@ -376,12 +376,14 @@ head_ready(struct http_server *s, struct http_conn *c)
 			return 1;
 		c->hlen = h.head_len;
 		c->body_need = h.chunked ? -1 : h.content_length;
+		c->scanned = c->hlen;	/* from now on: body decoded */
+		http_chunked_init(&c->chunked, 0);
 	}
 	if (c->rlen == c->rcap)
 		return 1;	/* as much as it holds: the rest streams */
 	if (c->body_need >= 0)
 		return (long long)(c->rlen - c->hlen) >= c->body_need;
-	return chunked_complete(s, c->rbuf + c->hlen, c->rlen - c->hlen);
+	return chunked_complete(s, c);
 }
 
 /* Give a connection with a complete head to the workers. */
@@ -470,7 +472,7 @@ tls_step(struct http_server *s, struct http_conn *c)
 	if (tls_peer_subject(c->ssl, c->peer_subject,
 	    sizeof c->peer_subject) != 0)
 		log_debug("http: %s: peer subject truncated", c->peer_addr);
-	c->state = CONN_HEAD;	/* same FIFO, same deadline (from accept) */
+	c->state = CONN_HEAD;	/* same FIFO, deadline from accept */
 	read_head(s, c);
 }
 
