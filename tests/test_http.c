@@ -1473,7 +1473,7 @@ suite_tls_cleanup(void)
 
 /* TLS client; with_cert selects the client certificate.  0 on handshake. */
 static int
-tls_client(struct cli *k, SSL_CTX **pctx, int with_cert)
+tls_client_to(struct cli *k, SSL_CTX **pctx, int with_cert, int port)
 {
 	char path[300], path2[300];
 	SSL_CTX *ctx;
@@ -1492,12 +1492,68 @@ tls_client(struct cli *k, SSL_CTX **pctx, int with_cert)
 		    SSL_CTX_use_PrivateKey_file(ctx, path2, SSL_FILETYPE_PEM) != 1)
 			return -1;
 	}
-	if (cli_open(k, tlssrv.port) != 0)
+	if (cli_open(k, port) != 0)
 		return -1;
 	if ((k->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(k->ssl, k->fd) != 1)
 		return -1;
 	SSL_set1_host(k->ssl, "127.0.0.1");
 	return SSL_connect(k->ssl) == 1 ? 0 : -1;
+}
+
+static int
+tls_client(struct cli *k, SSL_CTX **pctx, int with_cert)
+{
+	return tls_client_to(k, pctx, with_cert, tlssrv.port);
+}
+
+/*
+ * Over TLS too a full queue is answered 503 (the handshake is done by
+ * then), and idle TLS connections wait in the loop, not in the queue.
+ */
+static void
+test_tls_queue_full(void)
+{
+	const struct http_server_opts o = {
+		.host = "127.0.0.1", .workers = 1, .queue = 1,
+		.header_timeout = 300, .keepalive_timeout = 300, .tls = srvctx
+	};
+	SSL_CTX *ctx[4] = { NULL, NULL, NULL, NULL };
+	struct cli held, idle, queued, third;
+	struct resp r;
+	struct srv v;
+	int i;
+
+	CU_ASSERT_FATAL(srv_start(&v, &o) == 0);
+	gate_reset();
+	CU_ASSERT_FATAL(tls_client_to(&held, &ctx[0], 1, v.port) == 0);
+	CU_ASSERT(cli_sends(&held, "GET /wait HTTP/1.1\r\nHost: t\r\n\r\n") ==
+	    0);
+	CU_ASSERT_FATAL(gate_wait_entered(1));		/* the worker is busy */
+	CU_ASSERT_FATAL(tls_client_to(&idle, &ctx[1], 1, v.port) == 0);
+	CU_ASSERT(srv_wait_parked(v.s, 1));
+	CU_ASSERT_FATAL(tls_client_to(&queued, &ctx[2], 1, v.port) == 0);
+	CU_ASSERT(cli_sends(&queued, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n") == 0);
+	CU_ASSERT(srv_wait(v.s, 1, -1));
+	CU_ASSERT_FATAL(tls_client_to(&third, &ctx[3], 1, v.port) == 0);
+	CU_ASSERT_EQUAL(cli_ask(&third, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 0, &r), 503);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Retry-After: "));
+	CU_ASSERT(srv_wait_refused(v.s, HTTP_REFUSE_QUEUE_FULL, 1));
+	cli_close(&third);
+	gate_release();
+	CU_ASSERT_EQUAL_FATAL(cli_response(&held, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL_FATAL(cli_response(&queued, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(cli_ask(&idle, "GET /info HTTP/1.1\r\nHost: t\r\n"
+	    "\r\n", NULL, 0, &r), 200);
+	cli_close(&held);
+	cli_close(&idle);
+	cli_close(&queued);
+	for (i = 0; i < 4; i++)
+		SSL_CTX_free(ctx[i]);
+	CU_ASSERT_EQUAL(srv_stop(&v), 0);
 }
 
 static void
@@ -1642,6 +1698,7 @@ static const struct cutest http_server_tests[] = {
 
 static const struct cutest http_tls_tests[] = {
 	{ "mutual TLS", test_tls_mutual },
+	{ "queue full over TLS", test_tls_queue_full },
 	{ "no client cert", test_tls_no_cert },
 	{ "ctx errors", test_tls_ctx_errors },
 };
