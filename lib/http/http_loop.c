@@ -436,8 +436,8 @@ read_head(struct http_server *s, struct http_conn *c)
 		dispatch(s, c);
 		return;
 	}
-	if (c->rlen == 0 && c->state == CONN_IDLE) {
-		free(c->rbuf);		/* idle: keep it cheap */
+	if (c->rlen == 0) {
+		free(c->rbuf);		/* nothing buffered: keep it cheap */
 		c->rbuf = NULL;
 	}
 	if (watch(s, c, want) != 0)
