@@ -23,24 +23,12 @@ import argparse
 import http.client
 import os
 import shutil
-import socket
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import xdstest  # noqa: E402
-
-
-def connect_from(port, addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((addr, 0))
-        s.connect(("127.0.0.1", port))
-        return s
-    except OSError:
-        s.close()
-        return None
 
 
 def measure(port, n, timeout):
@@ -84,9 +72,9 @@ def main():
         for phase in ("quiet", "parked"):
             socks = []
             if phase == "parked":
-                socks = [connect_from(node.port, "127.0.0.2") for _ in range(a.idle)]
+                socks = [xdstest.connect_from(node.port, "127.0.0.2") for _ in range(a.idle)]
                 for _ in range(a.slow):
-                    s = connect_from(node.port, "127.0.0.3")
+                    s = xdstest.connect_from(node.port, "127.0.0.3")
                     if s is not None:
                         s.sendall(b"POST /xds/registry HTTP/1.1\r\nHost: x\r\n"
                                   b"Content-Type: application/soap+xml\r\n"

@@ -22,6 +22,16 @@ typedef struct ssl_st SSL;
 #define HTTP_RBUF_EXTRA		16384	/* receive buffer beyond max_head */
 #define HTTP_PEER_SUBJECT_MAX	1024
 
+/* The answer to a connection or request refused for want of room. */
+#define HTTP_BUSY_RESPONSE \
+    "HTTP/1.1 503 Service Unavailable\r\n" \
+    "Retry-After: 5\r\n" \
+    "Content-Type: text/plain\r\n" \
+    "Content-Length: 24\r\n" \
+    "Connection: close\r\n" \
+    "\r\n" \
+    "503 Service Unavailable\n"
+
 #define HTTP_REPORT_RING	64	/* on_refuse reports not yet made */
 #define HTTP_RATE_WINDOW_MS	5000	/* body rate: grace, then windows */
 

@@ -68,15 +68,6 @@ struct http_peer {
 	size_t			 n;	/* open connections */
 };
 
-static const char busy_response[] =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Retry-After: 5\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 24\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "503 Service Unavailable\n";
-
 static const char timeout_response[] =
     "HTTP/1.1 408 Request Timeout\r\n"
     "Content-Type: text/plain\r\n"
@@ -398,7 +389,7 @@ dispatch(struct http_server *s, struct http_conn *c)
 	log_debug("http: %s: queue full, 503", c->peer_addr);
 	http_refused(s, HTTP_REFUSE_QUEUE_FULL);
 	report(s, c, 503, HTTP_REFUSE_QUEUE_FULL);
-	http_io_send_nb(c, busy_response, sizeof busy_response - 1);
+	http_io_send_nb(c, HTTP_BUSY_RESPONSE, sizeof HTTP_BUSY_RESPONSE - 1);
 	conn_close(s, c, 1);
 }
 
@@ -567,7 +558,8 @@ refuse_fd(struct http_server *s, int fd, int reason, const char *addr)
 	refuse_log(s, reason, addr);
 	if (s->o.tls == NULL) {
 		(void)!recv(fd, junk, sizeof junk, MSG_DONTWAIT);
-		(void)!send(fd, busy_response, sizeof busy_response - 1,
+		(void)!send(fd, HTTP_BUSY_RESPONSE,
+		    sizeof HTTP_BUSY_RESPONSE - 1,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)shutdown(fd, SHUT_WR);
 	}

@@ -66,15 +66,6 @@ struct worker {
 	char			*obuf;
 };
 
-static const char busy_response[] =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Retry-After: 5\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 24\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "503 Service Unavailable\n";
-
 static const struct {
 	const char	*name;
 	const char	*text;
@@ -642,8 +633,8 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		c->state = CONN_BUSY;
 		if (!ok || atomic_load(&s->stopping)) {
-			http_io_send_nb(c, busy_response,
-			    sizeof busy_response - 1);
+			http_io_send_nb(c, HTTP_BUSY_RESPONSE,
+			    sizeof HTTP_BUSY_RESPONSE - 1);
 			http_io_close(c, 0);
 			http_loop_hand_back(s, c);
 			continue;

@@ -39,6 +39,7 @@ HTTP
     request(port, method, path, body, headers, tls, timeout)
                                 (status, headers, body) over HTTP or TLS
     get(port, path, ...), post(port, path, body, ctype, ...)   (status, body)
+    connect_from(port, addr)    a TCP connection from another loopback address
     soap_envelope(action, body) a SOAP 1.2 envelope with WS-Addressing
 """
 import argparse
@@ -381,6 +382,19 @@ def request(port, method, path, body=None, headers=None, tls=None, timeout=30, w
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
         c.close()
+
+
+def connect_from(port, addr):
+    """A TCP connection to 127.0.0.1:port from the loopback address addr
+    (127.0.0.2, ...: another peer for per-address limits), or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((addr, 0))
+        s.connect(("127.0.0.1", port))
+        return s
+    except OSError:
+        s.close()
+        return None
 
 
 def get(port, path, tls=None, timeout=30, with_cert=True):

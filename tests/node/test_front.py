@@ -23,8 +23,8 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from xdstest import (DEADLINE, Xdsd, check, command_line, make_pki,  # noqa: E402
-                     ssl_context, summary, tmpdir, wait_until)
+from xdstest import (DEADLINE, Xdsd, check, command_line, connect_from,  # noqa: E402
+                     make_pki, ssl_context, summary, tmpdir, wait_until)
 
 PER_PEER = 40
 IDLE = 150
@@ -49,18 +49,6 @@ def refused(node, reason):
 
 def parked(node):
     return metrics(node).get(("xds_http_connections", '{state="parked"}'), 0)
-
-
-def idle_from(port, addr):
-    """A TCP connection from addr that will never say a word, or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((addr, 0))
-        s.connect(("127.0.0.1", port))
-        return s
-    except OSError:
-        s.close()
-        return None
 
 
 def closed_by_peer(s):
@@ -123,7 +111,7 @@ def main():
         t.start()
 
         # Idle sockets from 127.0.0.2 that never start a handshake.
-        socks = [s for s in (idle_from(node.port, "127.0.0.2") for _ in range(IDLE)) if s]
+        socks = [s for s in (connect_from(node.port, "127.0.0.2") for _ in range(IDLE)) if s]
         check("%d idle TCP connections opened" % IDLE, len(socks) == IDLE, len(socks))
         over = wait_until(lambda: refused(node, "peer_limit") >= IDLE - PER_PEER)
         check("connections over http.max_connections_per_peer are refused and counted",
