@@ -1284,6 +1284,29 @@ test_srv_parking(void)
 	CU_ASSERT_EQUAL(srv_stop(&v), 0);
 }
 
+/* A client that half-closes after its request still gets the answer,
+ * with or without a body (the event loop sees the EOF first). */
+static void
+test_srv_half_close(void)
+{
+	static const char *const reqs[] = {
+		"GET /info HTTP/1.1\r\nHost: t\r\n\r\n",
+		"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi",
+	};
+	struct cli k;
+	struct resp r;
+	size_t i;
+
+	for (i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
+		CU_ASSERT_FATAL(cli_open(&k, plain.port) == 0);
+		CU_ASSERT(cli_sends(&k, reqs[i]) == 0);
+		CU_ASSERT(shutdown(k.fd, SHUT_WR) == 0);
+		CU_ASSERT_EQUAL_FATAL(cli_response(&k, &r), 0);
+		CU_ASSERT_EQUAL(r.status, 200);
+		cli_close(&k);
+	}
+}
+
 /* Per-peer and total connection limits: refused at once, counted; a
  * plain connection gets 503 with Retry-After. */
 static void
@@ -1691,6 +1714,7 @@ static const struct cutest http_server_tests[] = {
 	{ "slow drip", test_srv_slowdrip },
 	{ "queue full", test_srv_busy },
 	{ "graceful stop", test_srv_stop },
+	{ "half-closed client", test_srv_half_close },
 	{ "idle connections parked", test_srv_parking },
 	{ "connection limits", test_srv_conn_limits },
 	{ "body errors", test_srv_body_errors },

@@ -412,6 +412,11 @@ read_head(struct http_server *s, struct http_conn *c)
 		    &want);
 		if (n == HTTP_IO_AGAIN)
 			break;
+		if (n == 0 && head_ready(s, c)) {
+			/* Half-closed after a whole request: answer it. */
+			dispatch(s, c);
+			return;
+		}
 		if (n <= 0) {		/* gone, or an error */
 			conn_close(s, c, 0);
 			return;
