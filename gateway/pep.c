@@ -239,18 +239,11 @@ pep_door(void *actor, struct xact *x, const struct soap_request *req,
 static int
 read_allow(struct pep *p, const char *v, char *err, size_t errlen)
 {
-	const char *s = v, *end;
+	const char *next = v, *s;
 	size_t n;
 
-	while (*s != '\0') {
-		end = strchr(s, ';');
-		n = end != NULL ? (size_t)(end - s) : strlen(s);
-		while (n > 0 && *s == ' ') {
-			s++;
-			n--;
-		}
-		while (n > 0 && s[n - 1] == ' ')
-			n--;
+	while (next != NULL && *next != '\0') {
+		s = str_item(&next, ';', &n);
 		if (p->nallow == PEP_MAX_ALLOW) {
 			str_fmt(err, errlen, "gateway.allow: more than %d "
 			    "entries", PEP_MAX_ALLOW);
@@ -260,9 +253,6 @@ read_allow(struct pep *p, const char *v, char *err, size_t errlen)
 			str_fmt(err, errlen, "out of memory");
 			return XDS_ENOMEM;
 		}
-		if (end == NULL)
-			break;
-		s = end + 1;
 	}
 	return XDS_OK;
 }

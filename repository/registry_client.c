@@ -313,7 +313,7 @@ registry_client_find(struct registry_client *rc, const char *uid, char *err,
 	if (str_fmt(q, sizeof q, "<query:AdhocQueryRequest xmlns:query=\"%s\" "
 	    "xmlns:rim=\"%s\"><query:ResponseOption returnType=\"ObjectRef\" "
 	    "returnComposedObjects=\"false\"/><rim:AdhocQuery id=\"%s\">"
-	    "<rim:Slot name=\"$XDSDocumentEntryUniqueId\"><rim:ValueList>"
+	    "<rim:Slot name=\"" SQP_DE_UNIQUEID "\"><rim:ValueList>"
 	    "<rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot>"
 	    "</rim:AdhocQuery></query:AdhocQueryRequest>", NS_QUERY, NS_RIM,
 	    SQ_GETDOCUMENTS, uid) < 0) {
