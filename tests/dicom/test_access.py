@@ -26,7 +26,7 @@ import os, re, socket, struct, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import bsn_instance, check, finish, stop_nodes  # noqa: E402
 import dicomtest  # noqa: E402
-from xdstest import Xdsd, make_pki, wait_until  # noqa: E402
+from xdstest import Xdsd, bind_source, make_pki, wait_until  # noqa: E402
 
 args = dicomtest.arguments()
 # The clients' own limit for a whole association: the bridge must answer
@@ -56,7 +56,7 @@ def out(r):
 def idle(port, src):
     """A TCP connection from loopback address src that sends nothing."""
     s = socket.socket()
-    s.bind((src, 0))
+    bind_source(s, src)
     s.connect(("127.0.0.1", port))
     return s
 

@@ -384,12 +384,26 @@ def request(port, method, path, body=None, headers=None, tls=None, timeout=30, w
         c.close()
 
 
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)   # Linux
+
+
+def bind_source(sock, addr):
+    """Bind sock to the loopback address addr (127.0.0.2, ...) for an
+    outgoing connection, its port chosen only at connect().  A plain bind
+    to (addr, 0) takes any port not bound on addr itself, a reserved port
+    (PortReservation, on 127.0.0.1) included, and a server that then binds
+    it on 0.0.0.0 (Orthanc's DICOM port) finds it in use; connect() skips
+    every port bound anywhere."""
+    sock.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+    sock.bind((addr, 0))
+
+
 def connect_from(port, addr):
     """A TCP connection to 127.0.0.1:port from the loopback address addr
     (127.0.0.2, ...: another peer for per-address limits), or None."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        s.bind((addr, 0))
+        bind_source(s, addr)
         s.connect(("127.0.0.1", port))
         return s
     except OSError:

@@ -23,8 +23,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dicom"))
-from xdstest import (DEADLINE, Xdsd, check, command_line, proc_status_kb,  # noqa: E402
-                     soap_envelope, summary, tmpdir, wait_until)
+from xdstest import (DEADLINE, Xdsd, bind_source, check, command_line,  # noqa: E402
+                     proc_status_kb, soap_envelope, summary, tmpdir, wait_until)
 import xdsmsg  # noqa: E402
 
 REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
@@ -146,7 +146,7 @@ def hostile(ports, stop, counts):
         s = socket.socket()
         s.setblocking(True)
         s.settimeout(2)
-        s.bind((HOSTILE_ADDR, 0))
+        bind_source(s, HOSTILE_ADDR)
         s.connect(("127.0.0.1", port))
         s.setblocking(False)
         return s
