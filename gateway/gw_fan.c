@@ -178,13 +178,7 @@ slot_wait(struct gw_slots *s, long long until)
 		return;
 	if (ms > 1000)
 		ms = 1000;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_deadline_ts(CLOCK_REALTIME, ms, &ts);
 	pthread_mutex_lock(&s->mu);
 	if (s->inflight >= s->limit)
 		(void)pthread_cond_timedwait(&s->cv, &s->mu, &ts);

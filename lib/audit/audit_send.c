@@ -41,6 +41,7 @@
 #include "audit_int.h"
 #include "audit_send.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "status.h"
 #include "str.h"
@@ -471,13 +472,7 @@ wait_ms(long long ms, int for_kick)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_deadline_ts(CLOCK_MONOTONIC, ms, &ts);
 	while (!snd.stop && !(for_kick && snd.kicked))
 		if (pthread_cond_timedwait(&snd.cv, &snd.mtx, &ts) ==
 		    ETIMEDOUT)

@@ -53,3 +53,18 @@ clock_test_offset(void)
 {
 	return atomic_load(&clock_offset);
 }
+
+void
+clock_deadline_ts(int clockid, long long ms, struct timespec *ts)
+{
+	if (clock_gettime((clockid_t)clockid, ts) != 0) {
+		ts->tv_sec = time(NULL);
+		ts->tv_nsec = 0;
+	}
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}

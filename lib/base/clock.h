@@ -28,6 +28,14 @@ long long	clock_mono(void);
 long long	clock_real_ms(void);
 
 /*
+ * The time ms milliseconds from now on the system clock clockid
+ * (CLOCK_REALTIME or CLOCK_MONOTONIC, as the condition variable was
+ * made with), for pthread_cond_timedwait.
+ */
+struct timespec;
+void		clock_deadline_ts(int clockid, long long ms, struct timespec *ts);
+
+/*
  * For tests only: move both clocks forward by sec seconds (cumulative;
  * thread-safe: an atomic offset read by every call above), and the
  * offset moved so far.

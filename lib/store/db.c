@@ -23,17 +23,17 @@ db_exec(sqlite3 *db, const char *what, const char *sql, char *err,
 	return XDS_EIO;
 }
 
-int
-db_open(const char *path, enum db_threads threads, int busy_ms,
-    const char *pragmas, sqlite3 **out, char *err, size_t errlen)
+/* Open path with flags and the settings every database of the node
+ * gets, then sql (the mode's pragmas) and more (NULL or the caller's). */
+static int
+open_with(const char *path, int flags, int busy_ms, const char *sql,
+    const char *more, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
 	int rc;
 
 	*out = NULL;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | (threads == DB_SHARED ?
-	    SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX), NULL);
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
 		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -42,11 +42,8 @@ db_open(const char *path, enum db_threads threads, int busy_ms,
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, busy_ms);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (db_exec(db, path, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;"
-	    "PRAGMA trusted_schema=OFF;", err, errlen) != XDS_OK ||
-	    (pragmas != NULL && db_exec(db, path, pragmas, err, errlen) !=
-	    XDS_OK))
+	if (db_exec(db, path, sql, err, errlen) != XDS_OK ||
+	    (more != NULL && db_exec(db, path, more, err, errlen) != XDS_OK))
 		goto fail;
 	*out = db;
 	return XDS_OK;
@@ -56,29 +53,21 @@ fail:
 }
 
 int
+db_open(const char *path, enum db_threads threads, int busy_ms,
+    const char *pragmas, sqlite3 **out, char *err, size_t errlen)
+{
+	return open_with(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    (threads == DB_SHARED ? SQLITE_OPEN_FULLMUTEX :
+	    SQLITE_OPEN_NOMUTEX), busy_ms, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;PRAGMA trusted_schema=OFF;", pragmas,
+	    out, err, errlen);
+}
+
+int
 db_open_readonly(const char *path, int busy_ms, sqlite3 **out, char *err,
     size_t errlen)
 {
-	sqlite3 *db = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
-		    sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, busy_ms);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (db_exec(db, path, "PRAGMA query_only=ON;"
-	    "PRAGMA trusted_schema=OFF;", err, errlen) != XDS_OK)
-		goto fail;
-	*out = db;
-	return XDS_OK;
-fail:
-	sqlite3_close(db);
-	return XDS_EIO;
+	return open_with(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	    busy_ms, "PRAGMA query_only=ON;PRAGMA trusted_schema=OFF;", NULL,
+	    out, err, errlen);
 }

@@ -153,6 +153,18 @@ def pnr_body(sor, docs):
             '</xdsb:ProvideAndRegisterDocumentSetRequest>' % (sor, "".join(d)))
 
 
+def find_documents(pat, return_type="LeafClass"):
+    """An ITI-18 FindDocuments request body (Approved entries of pat)."""
+    return ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
+            'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
+            '<query:ResponseOption returnType="%s" returnComposedObjects="true"/>'
+            '<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">%s%s'
+            '</rim:AdhocQuery></query:AdhocQueryRequest>' % (
+                return_type, _slot("$XDSDocumentEntryPatientId", "'%s'" % pat),
+                _slot("$XDSDocumentEntryStatus",
+                      "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')")))
+
+
 def retrieve_body(reqs):
     """reqs: list of (repositoryUniqueId, documentUniqueId, home or None)."""
     r = []

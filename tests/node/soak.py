@@ -33,15 +33,6 @@ REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
 LATENCY_MAX = 5                 # s: a good request slower than this was stalled
 HOSTILE_ADDR = "127.0.0.2"      # its own peer address: per-peer limits apply to it alone
 ACT_ITI42 = "urn:ihe:iti:2007:RegisterDocumentSet-b"
-FIND = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
-        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
-        '<query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/>'
-        '<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
-        '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'
-        "'%s'</rim:Value></rim:ValueList></rim:Slot>"
-        '<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>'
-        "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
-        '</rim:AdhocQuery></query:AdhocQueryRequest>')
 
 
 class Tally:
@@ -63,6 +54,7 @@ class Tally:
 def good_clients(node, stop, tally, work):
     submitted = []          # (patient, uniqueId, bytes)
     lock = threading.Lock()
+    first = threading.Event()   # set once a document is there to ask for
 
     def iti41():
         while not stop.is_set():
@@ -75,6 +67,7 @@ def good_clients(node, stop, tally, work):
                 if ok:
                     with lock:
                         submitted.append((pat, uids[0], data))
+                    first.set()
             except OSError as e:
                 ok, xml = False, repr(e)
             tally.done("ITI-41", ok, t0, xml)
@@ -98,17 +91,16 @@ def good_clients(node, stop, tally, work):
             tally.done("ITI-42", ok, t0, rb)
 
     def iti18_43():
+        while not first.wait(1):
+            if stop.is_set():
+                return
         while not stop.is_set():
             with lock:
-                pick = random.choice(submitted) if submitted else None
-            if pick is None:
-                stop.wait(0.05)     # nothing submitted yet: pacing, not ordering
-                continue
-            pat, duid, data = pick
+                pat, duid, data = random.choice(submitted)
             t0 = time.monotonic()
             try:
                 st, rb = node.post("/xds/registry", soap_envelope(
-                    "urn:ihe:iti:2007:RegistryStoredQuery", FIND % pat.replace("&", "&amp;")))
+                    "urn:ihe:iti:2007:RegistryStoredQuery", xdsmsg.find_documents(pat)))
                 ok = st == 200 and duid.encode() in rb
             except OSError as e:
                 ok, rb = False, repr(e)

@@ -32,15 +32,6 @@ import xdsmsg  # noqa: E402
 REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
 TMPFS_SIZE = 256 * 1024
 
-FIND = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
-        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
-        '<query:ResponseOption returnType="LeafClass" returnComposedObjects="true"/>'
-        '<rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d">'
-        '<rim:Slot name="$XDSDocumentEntryPatientId"><rim:ValueList><rim:Value>'
-        "'%s'</rim:Value></rim:ValueList></rim:Slot>"
-        '<rim:Slot name="$XDSDocumentEntryStatus"><rim:ValueList><rim:Value>'
-        "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')</rim:Value></rim:ValueList></rim:Slot>"
-        '</rim:AdhocQuery></query:AdhocQueryRequest>')
 
 
 def in_namespace():
@@ -99,7 +90,7 @@ def records_whole(state):
 
 def find(node, pat):
     return node.post("/xds/registry", soap_envelope(
-        "urn:ihe:iti:2007:RegistryStoredQuery", FIND % pat.replace("&", "&amp;")))
+        "urn:ihe:iti:2007:RegistryStoredQuery", xdsmsg.find_documents(pat)))
 
 
 def retrieve(node, duid):
