@@ -277,7 +277,7 @@ delete_refs(struct registry *reg, const char *const *ids, size_t nids,
 	}
 	rc = store_write(reg->store, del_apply, &d, err, errlen);
 	if (rc < 0) {
-		rc = -1;
+		rc = rc == XDS_EBUSY ? XDS_EBUSY : -1;
 		goto out;
 	}
 	for (i = 0; i < d.terr.n; i++)

@@ -211,13 +211,21 @@ reg_respond(struct xact *x, struct soap_reply *reply, int rc,
 
 	if (rc < 0) {
 		/* err may hold the database's words (store_write): for the
-		 * log only. */
+		 * log only.  Busy is worth telling apart: the submitter may
+		 * send the same request again later and it will be
+		 * taken. */
 		log_warnx("registry: %s: %s", txn, err);
 		rim_errors_free(errs);
 		rim_errors_init(errs);
-		if ((st = rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
-		    "registry error: the request could not be completed")) !=
-		    XDS_OK)
+		if (rc == XDS_EBUSY)
+			st = rim_errors_add(errs, 0, ERR_REGISTRY_BUSY, NULL,
+			    "registry busy: nothing was stored; send the "
+			    "request again later");
+		else
+			st = rim_errors_add(errs, 0, ERR_REGISTRY, NULL,
+			    "registry error: the request could not be "
+			    "completed");
+		if (st != XDS_OK)
 			return st;
 		rc = 1;
 	}

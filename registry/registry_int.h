@@ -51,7 +51,8 @@ int	delete_refs(struct registry *, const char *const *ids, size_t nids,
  * The RegistryResponse of an ITI-42 or ITI-62 (txn) whose work returned
  * rc: 0 done (Success), 1 refused with the reasons in errs, < 0 a failure
  * of the registry itself (err; logged, it travels in the answer as
- * XDSRegistryError in place of errs).  The error codes go on x.  XDS_OK,
+ * XDSRegistryBusy when rc is XDS_EBUSY, else XDSRegistryError, in place
+ * of errs).  The error codes go on x.  XDS_OK,
  * or XDS_ENOMEM (the handler faults).
  */
 int	reg_respond(struct xact *x, struct soap_reply *reply, int rc,

@@ -1176,7 +1176,7 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 
 	rc = store_write(reg->store, apply, &s, err, errlen);
 	if (rc < 0) {
-		rc = -1;
+		rc = rc == XDS_EBUSY ? XDS_EBUSY : -1;
 		goto out;
 	}
 	/* Hand the transaction's findings to the caller. */

@@ -17,7 +17,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
+#include "ebrim.h"
 #include "registry.h"
+#include "registry_int.h"
 #include "store.h"
 #include "testutil.h"
 #include "vocab.h"
@@ -420,6 +422,42 @@ test_many_errors(void)
 	    "\"")) != NULL; p++)
 		n++;
 	CU_ASSERT_EQUAL(n, 1000);
+}
+
+/* A registry that could not write tells busy apart from broken, and the
+ * database's own words stay in the log. */
+static void
+test_busy_answer(void)
+{
+	struct soap_reply rep;
+	struct rim_errors errs;
+	struct xact x;
+	const char *out;
+
+	memset(&rep, 0, sizeof rep);
+	buf_init(&rep.body, 64 * 1024);
+	rim_errors_init(&errs);
+	xact_begin(&x, &conf, "/xds/registry", "test", "127.0.0.1");
+	CU_ASSERT_EQUAL(reg_respond(&x, &rep, XDS_EBUSY, &errs, TXN_ITI42,
+	    "database is locked"), XDS_OK);
+	out = buf_str(&rep.body);
+	CU_ASSERT(strstr(out, ST_FAILURE) != NULL);
+	CU_ASSERT(strstr(out, "errorCode=\"" ERR_REGISTRY_BUSY "\"") != NULL);
+	CU_ASSERT(strstr(out, "locked") == NULL);
+	rim_errors_free(&errs);
+	buf_free(&rep.body);
+
+	memset(&rep, 0, sizeof rep);
+	buf_init(&rep.body, 64 * 1024);
+	rim_errors_init(&errs);
+	CU_ASSERT_EQUAL(reg_respond(&x, &rep, XDS_EIO, &errs, TXN_ITI42,
+	    "disk I/O error"), XDS_OK);
+	out = buf_str(&rep.body);
+	CU_ASSERT(strstr(out, "errorCode=\"" ERR_REGISTRY "\"") != NULL);
+	CU_ASSERT(strstr(out, ERR_REGISTRY_BUSY) == NULL);
+	CU_ASSERT(strstr(out, "disk I/O") == NULL);
+	rim_errors_free(&errs);
+	buf_free(&rep.body);
 }
 
 static void
@@ -1011,6 +1049,7 @@ static const struct cutest registry_tests[] = {
 	{ "folder, RPLC, APND on deprecated", test_folder_rplc },
 	{ "uniqueness R3 R8 R10", test_uniqueness },
 	{ "atomic R17", test_atomic },
+	{ "busy is XDSRegistryBusy", test_busy_answer },
 	{ "more errors than a list keeps", test_many_errors },
 	{ "unknown patient bsn/feed", test_unknown_patient },
 	{ "patient list", test_patient_list },
