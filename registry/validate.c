@@ -63,7 +63,9 @@ verr(struct vctx *v, const char *code, const char *fmt, ...)
 		str_lcpy(ctx, "(unprintable)", sizeof ctx);
 	va_end(ap);
 	v->nerr++;
-	if (rim_errors_add(v->e, 0, code, NULL, "%s", ctx) != 0)
+	/* A full list keeps its first errors (XDS_ETOOBIG): the answer
+	 * is Failure all the same. */
+	if (rim_errors_add(v->e, 0, code, NULL, "%s", ctx) == XDS_ENOMEM)
 		v->nomem = 1;
 }
 

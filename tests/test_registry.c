@@ -460,6 +460,34 @@ test_busy_answer(void)
 	buf_free(&rep.body);
 }
 
+/* More invalid entries than the error list keeps: still a Failure that
+ * names them, not a registry error. */
+static void
+test_many_invalid(void)
+{
+	struct buf b;
+	char id[32], uid[32];
+	const char *p;
+	int i, n;
+
+	begin(&b, "1.3.91", PAT);
+	b.b_max = 4 * 1024 * 1024;
+	/* three errors each: hash, uniqueId, patient */
+	for (i = 1; i <= 400; i++) {
+		snprintf(id, sizeof id, "Doc%d", i);
+		snprintf(uid, sizeof uid, "1.3.91.%d..x", i);
+		add_de(&b, id, uid, "not-a-hash",
+		    "1^^^&amp;1.2.3.4.5&amp;ISO");
+		add_assoc(&b, id + 1, AT_HASMEMBER, "SS1", id, "Original");
+	}
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT(strstr(reply, ST_FAILURE) != NULL);
+	CU_ASSERT(strstr(reply, "errorCode=\"" ERR_REGISTRY "\"") == NULL);
+	for (n = 0, p = reply; (p = strstr(p, "errorCode=")) != NULL; p++)
+		n++;
+	CU_ASSERT_EQUAL(n, 1000);
+}
+
 static void
 test_atomic(void)
 {
@@ -1051,6 +1079,7 @@ static const struct cutest registry_tests[] = {
 	{ "atomic R17", test_atomic },
 	{ "busy is XDSRegistryBusy", test_busy_answer },
 	{ "more errors than a list keeps", test_many_errors },
+	{ "more invalid entries than a list keeps", test_many_invalid },
 	{ "unknown patient bsn/feed", test_unknown_patient },
 	{ "patient list", test_patient_list },
 	{ "ITI-62 R19", test_delete },
