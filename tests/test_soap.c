@@ -1692,6 +1692,48 @@ test_inline_faults(void)
 	inline_refused(&b, 0, 0, 400, "MTOM root part is empty");
 }
 
+/* A text node at libxml2's limit is parsed and one byte more is
+ * XDS_ETOOBIG (a 413), not "out of memory"; a start tag past
+ * XMLSCAN_TAG_MAX likewise, not libxml2's "Huge input lookup". */
+static void
+test_push_huge(void)
+{
+	static const size_t chunks[] = { 0, 65536, 4093 };
+	const size_t lim = 10000000;
+	char	*in, err[256];
+	xmlDoc	*d;
+	size_t	 i, n;
+	int	 st, over;
+
+	CU_ASSERT_FATAL((in = malloc(lim + 64)) != NULL);
+	for (over = 0; over <= 1; over++) {
+		for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+			n = (size_t)sprintf(in, "<x><y>");
+			memset(in + n, 'a', lim + over);
+			n += lim + over;
+			n += (size_t)sprintf(in + n, "</y></x>");
+			d = testxml_push(in, n, chunks[i], lim + 64, NULL, &st,
+			    err, sizeof err);
+			CU_ASSERT_EQUAL(st, over ? XDS_ETOOBIG : XDS_OK);
+			CU_ASSERT(!over || strstr(err, "text node") != NULL);
+			xmlFreeDoc(d);
+
+			/* "<x a=" and the quotes: 7 bytes besides the
+			 * value */
+			n = (size_t)sprintf(in, "<x a=\"");
+			memset(in + n, 'a', XMLSCAN_TAG_MAX - 7 + over);
+			n += XMLSCAN_TAG_MAX - 7 + over;
+			n += (size_t)sprintf(in + n, "\">t</x>");
+			d = testxml_push(in, n, chunks[i], lim + 64, NULL, &st,
+			    err, sizeof err);
+			CU_ASSERT_EQUAL(st, over ? XDS_ETOOBIG : XDS_OK);
+			CU_ASSERT(!over || strstr(err, "start tag") != NULL);
+			xmlFreeDoc(d);
+		}
+	}
+	free(in);
+}
+
 /* ---- xmlscan: encodings, line ends, bounds ---- */
 
 static int
@@ -2131,6 +2173,7 @@ static const struct cutest tests[] = {
 	{ "push parser: DOCTYPE, entities", test_push_safety },
 	{ "push parser: divert", test_push_divert },
 	{ "push parser: divert errors, limit", test_push_divert_errors },
+	{ "push parser: huge text and values", test_push_huge },
 	{ "MTOM inline base64 streamed", test_inline },
 	{ "MTOM inline base64 faults", test_inline_faults },
 	{ "xmlscan: line ends", test_scan_line_ends },

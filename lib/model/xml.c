@@ -190,6 +190,8 @@ struct xml_push {
 					   elements (CR, references...) */
 	unsigned long long div_pos;	/* input offset where div_el began */
 	xmlNode		*div_el;	/* diverted element being parsed */
+	xmlNode		*tnode;		/* the text node text goes to */
+	size_t		 tlen;		/* its length */
 	int		 div_text;	/* it has had non-whitespace text */
 	int		 doctype;	/* a DOCTYPE stopped the parse */
 	int		 status;	/* first error, sticky */
@@ -288,6 +290,7 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 		push_fail(p, XDS_EFORMAT, msg);
 		return;
 	}
+	p->tnode = NULL;
 	xmlSAX2StartElementNs(vctx, localname, prefix, uri, nb_ns, ns,
 	    nb_attr, nb_def, attr);
 	if (!diverted_name(p, uri, localname) || ctxt->node == NULL ||
@@ -302,6 +305,37 @@ push_start(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 		push_fail(p, rc < 0 ? rc : XDS_EFORMAT, msg);
 }
 
+/*
+ * Text that stays in the tree, bounded: libxml2 joins adjacent text into
+ * one node and refuses one past XML_MAX_TEXT_LENGTH as if memory had run
+ * out, which would tell the sender "out of memory" for a request that is
+ * merely too large.
+ */
+static void
+push_text_kept(struct xml_push *p, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = p->ctxt;
+	xmlNode *last;
+	char msg[128];
+
+	last = ctxt->node != NULL ? ctxt->node->last : NULL;
+	if (last == NULL || last != p->tnode || last->type != XML_TEXT_NODE)
+		p->tlen = 0;
+	if (p->tlen + (size_t)len > XML_MAX_TEXT_LENGTH) {
+		str_fmt(msg, sizeof msg, "a text node longer than %d bytes "
+		    "in element %.64s", XML_MAX_TEXT_LENGTH, ctxt->node ?
+		    (const char *)ctxt->node->name : "(none)");
+		push_fail(p, XDS_ETOOBIG, msg);
+		return;
+	}
+	xmlSAX2Characters(ctxt, ch, len);
+	if (ctxt->node != NULL && ctxt->node->last != NULL &&
+	    ctxt->node->last->type == XML_TEXT_NODE) {
+		p->tnode = ctxt->node->last;
+		p->tlen += (size_t)len;
+	}
+}
+
 static void
 push_text(void *vctx, const xmlChar *ch, int len)
 {
@@ -313,7 +347,7 @@ push_text(void *vctx, const xmlChar *ch, int len)
 	if (p->status != XDS_OK || len <= 0)
 		return;
 	if (p->div_el == NULL) {
-		xmlSAX2Characters(vctx, ch, len);
+		push_text_kept(p, ch, len);
 		return;
 	}
 	p->diverted += (unsigned long long)len;
@@ -405,6 +439,7 @@ push_end(void *vctx, const xmlChar *localname, const xmlChar *prefix,
 			return;
 		}
 	}
+	p->tnode = NULL;
 	xmlSAX2EndElementNs(vctx, localname, prefix, uri);
 }
 

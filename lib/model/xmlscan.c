@@ -159,6 +159,26 @@ tag_open(struct xmlscan *s, int empty)
 	return XDS_OK;
 }
 
+/* n more bytes of the start tag being read. */
+static int
+tag_grown(struct xmlscan *s, size_t n)
+{
+	char msg[96];
+
+	if ((s->taglen += n) <= XMLSCAN_TAG_MAX)
+		return XDS_OK;
+	str_fmt(msg, sizeof msg, "a start tag (with its attribute values) "
+	    "longer than %lu bytes", XMLSCAN_TAG_MAX);
+	return fail(s, XDS_ETOOBIG, msg);
+}
+
+static int
+in_start_tag(int st)
+{
+	return st == M_STAG || st == M_TAG || st == M_SLASH ||
+	    st == M_ANAME || st == M_AEQ || st == M_AVALQ || st == M_AVAL;
+}
+
 static void
 tag_close(struct xmlscan *s)
 {
@@ -172,6 +192,8 @@ markup(struct xmlscan *s, unsigned char c)
 {
 	static const char cdata[] = "[CDATA[";
 
+	if (in_start_tag(s->st) && tag_grown(s, 1) != XDS_OK)
+		return s->status;
 again:
 	switch (s->st) {
 	case M_TEXT:
@@ -190,6 +212,7 @@ again:
 		} else {
 			s->st = M_STAG;
 			s->eattrs = s->ens = 0;
+			s->taglen = 2;
 		}
 		break;
 	case M_STAG:
@@ -572,6 +595,7 @@ run_name(const unsigned char *p, size_t i, size_t n)
 static size_t
 markup_run(struct xmlscan *s, const unsigned char *p, size_t i, size_t n)
 {
+	size_t start;
 	unsigned char q;
 
 	for (; i < n; i++) {
@@ -583,7 +607,11 @@ markup_run(struct xmlscan *s, const unsigned char *p, size_t i, size_t n)
 			continue;
 		case M_AVAL:
 			q = (unsigned char)s->quote;
-			if ((i = run_until(p, i, n, q)) == n || p[i] != q)
+			start = i;
+			i = run_until(p, i, n, q);
+			if (tag_grown(s, i - start) != XDS_OK)
+				return (size_t)-1;
+			if (i == n || p[i] != q)
 				return i;
 			s->st = M_TAG;
 			continue;
@@ -597,10 +625,16 @@ markup_run(struct xmlscan *s, const unsigned char *p, size_t i, size_t n)
 				break;
 			/* FALLTHROUGH */
 		case M_STAG:
+			start = i;
 			i = run_name(p, i, n);
+			if (tag_grown(s, i - start) != XDS_OK)
+				return (size_t)-1;
 			break;
 		case M_TAG:
+			start = i;
 			i = run_of(p, i, n, K_WS | K_END);
+			if (tag_grown(s, i - start) != XDS_OK)
+				return (size_t)-1;
 			break;
 		}
 		if (i == n || !PLAIN(p[i]))

@@ -48,6 +48,11 @@
  * the default (a 16 MiB ebRIM submission has about 400,000). */
 #define XMLSCAN_MAX_ATTRS	1000000UL
 #define XMLSCAN_DECL_MAX	256	/* bytes of the XML declaration */
+/* Bytes of one start tag, its attribute values included: libxml2's push
+ * parser needs a whole start tag within its look-ahead limit (10 MB)
+ * and reports one past it as "Huge input lookup", which tells the
+ * sender nothing; no SOAP or ebRIM start tag comes near this. */
+#define XMLSCAN_TAG_MAX		1048576UL
 
 enum xmlscan_enc {
 	XMLSCAN_ENC_UNKNOWN = 0,	/* not decided yet */
@@ -85,6 +90,7 @@ struct xmlscan {
 	int		 st;		/* scanner state */
 	int		 sub;		/* position within a delimiter */
 	char		 quote;		/* of the attribute value being read */
+	unsigned long	 taglen;	/* bytes of the start tag so far */
 	char		 aname[8];	/* first bytes of the attribute name */
 	size_t		 naname;
 	int		 xmlns;		/* it is xmlns or xmlns:... */
