@@ -427,7 +427,7 @@ void
 igw_init(struct gateway *g)
 {
 	g->ig_routes[0] = (struct soap_route){ ACT_ITI18, ACT_ITI18_RSP,
-	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_SIMPLE,
+	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_EITHER,
 	    igw_iti18 };
 	g->ig_routes[1] = (struct soap_route){ ACT_ITI43, ACT_ITI43_RSP,
 	    TXN_ITI43, NS_XDSB, "RetrieveDocumentSetRequest", PACK_MTOM,

@@ -680,7 +680,7 @@ rgw_open(struct gateway *g, char *err, size_t errlen)
 {
 	static const struct pep_route routes[] = {
 		{ ACT_ITI38, ACT_ITI38_RSP, TXN_ITI38, NS_QUERY,
-		    "AdhocQueryRequest", PACK_SIMPLE, rgw_iti38,
+		    "AdhocQueryRequest", PACK_EITHER, rgw_iti38,
 		    rgw_iti38_subject, rgw_iti38_refuse },
 		{ ACT_ITI39, ACT_ITI39_RSP, TXN_ITI39, NS_XDSB,
 		    "RetrieveDocumentSetRequest", PACK_MTOM, rgw_iti39,

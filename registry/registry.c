@@ -67,11 +67,11 @@ registry_open(const struct conf *cf, struct registry **out, char *err,
 	r->feed = strcmp(cf->registry_patient_ids, "feed") == 0;
 	r->max_results = cf->registry_max_results;
 	r->routes[0] = (struct soap_route){ ACT_ITI42, ACT_ITI42_RSP,
-	    TXN_ITI42, NS_LCM, "SubmitObjectsRequest", PACK_SIMPLE, reg_iti42 };
+	    TXN_ITI42, NS_LCM, "SubmitObjectsRequest", PACK_EITHER, reg_iti42 };
 	r->routes[1] = (struct soap_route){ ACT_ITI18, ACT_ITI18_RSP,
-	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_SIMPLE, reg_iti18 };
+	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_EITHER, reg_iti18 };
 	r->routes[2] = (struct soap_route){ ACT_ITI62, ACT_ITI62_RSP,
-	    TXN_ITI62, NS_LCM, "RemoveObjectsRequest", PACK_SIMPLE, reg_iti62 };
+	    TXN_ITI62, NS_LCM, "RemoveObjectsRequest", PACK_EITHER, reg_iti62 };
 	r->ep.path = "/xds/registry";
 	r->ep.routes = r->routes;
 	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];

@@ -20,6 +20,11 @@ enum soap_pack {
 	PACK_SIMPLE = 1,	/* application/soap+xml (ITI-18, ITI-42, ITI-62) */
 	PACK_MTOM = 2,		/* multipart/related XOP (ITI-41, ITI-43, RAD-69) */
 };
+/* Routes whose messages carry no documents take either: the profiles
+ * say simple SOAP, but some stacks (Axis2, CXF with MTOM switched on)
+ * send every call as MTOM.  The answer goes in the request's
+ * packaging. */
+#define PACK_EITHER	(PACK_SIMPLE | PACK_MTOM)
 
 struct soap_request {
 	xmlDoc	*doc;			/* the envelope (DOM) */

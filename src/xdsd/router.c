@@ -206,13 +206,16 @@ find_endpoint(const struct router *rt, const char *path)
 	return NULL;
 }
 
+/* Routes that take MTOM only are those whose messages carry documents
+ * (ITI-41, ITI-43, RAD-69 and the gateways' retrieves); a route that
+ * takes either packaging carries none (PACK_EITHER, actor.h). */
 static int
-endpoint_takes_mtom(const struct soap_endpoint *ep)
+endpoint_takes_documents(const struct soap_endpoint *ep)
 {
 	size_t i;
 
 	for (i = 0; i < ep->nroutes; i++)
-		if (ep->routes[i].packs & PACK_MTOM)
+		if (ep->routes[i].packs == PACK_MTOM)
 			return 1;
 	return 0;
 }
@@ -260,9 +263,10 @@ serve_soap(struct router *rt, struct http_conn *c,
 	 * soap_endpoint would break its positional initialisers.) */
 	lim.max_attachment = rt->conf->repository_max_document_size;
 	lim.max_request = rt->conf->soap_max_request_bytes;
-	/* Endpoints that only take simple SOAP never need more than the
-	 * envelope; MTOM endpoints bound each part in the MIME layer. */
-	if (!endpoint_takes_mtom(ep))
+	/* Endpoints whose messages carry no documents never need more
+	 * than the envelope, whatever the packaging; those with documents
+	 * bound each part in the MIME layer. */
+	if (!endpoint_takes_documents(ep))
 		http_set_body_limit(c, rt->conf->soap_max_envelope);
 	if (soap_serve(ep, http_header(req, "Content-Type"), &io, &lim, x) !=
 	    XDS_OK)
