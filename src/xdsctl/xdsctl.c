@@ -187,6 +187,26 @@ has_patient(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A node's base URL (http://host:port, with or without the final /)
+ * means its registry endpoint, as the node's own address does without
+ * --url: the commands that need another endpoint of the node (retrieve,
+ * the gateway) derive it from that.  0, or -1 when it does not fit.
+ */
+static int
+base_url(char *url, size_t urlsz)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL)
+		return 0;
+	if ((p = strchr(p + 3, '/')) == NULL)
+		return str_lcat(url, "/xds/registry", urlsz) >= urlsz ? -1 : 0;
+	if (strcmp(p, "/") == 0)
+		return str_lcat(url, "xds/registry", urlsz) >= urlsz ? -1 : 0;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -238,6 +258,10 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (ctl.url[0] != '\0' && base_url(ctl.url, sizeof ctl.url) != 0) {
+		fprintf(stderr, "xdsctl: --url %s: too long\n", ctl.url);
+		return 1;
+	}
 	if (ctl.url[0] == '\0') {
 		if (conf_split_hostport(ctl.conf.http_listen, host, sizeof host,
 		    &port) != 0) {

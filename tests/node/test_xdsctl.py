@@ -202,6 +202,10 @@ def main():
         check("audit since= a future day finds nothing", rc == 0 and "(0 records)" in out, out + err)
         rc, out, err = ctl("audit", "colour=blue")
         check("audit refuses an unknown filter", rc == 2, out + err)
+        for base in (node.url(""), node.url("/")):
+            rc, out, err = ctl("--url", base, "query", "FindDocuments", "patient=900203638")
+            check("--url %s (the node's base URL) reaches its registry" % base,
+                  rc == 0 and "(1 object)" in out, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
         check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
         directory_tests(a.xdsd, ctl, tmp)
