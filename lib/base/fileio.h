@@ -33,6 +33,8 @@ enum xds_status	fileio_mkdir(const char *path, mode_t mode, char *err,
  * mkdir -p: every missing directory of path, with mode.  Not synced: for
  * directories that only have to exist (a state directory at start-up).
  */
+enum xds_status	fileio_mkdir_p(const char *path, mode_t mode, char *err,
+		    size_t errlen);
 /*
  * Make dir private to its owner: dir and the directories directly in it
  * 0700 (so nothing below them can be reached by others, whatever its own
@@ -41,8 +43,6 @@ enum xds_status	fileio_mkdir(const char *path, mode_t mode, char *err,
  * the path that could not be read or changed.
  */
 enum xds_status	fileio_make_private(const char *dir, int *tightened, char *err,
-		    size_t errlen);
-enum xds_status	fileio_mkdir_p(const char *path, mode_t mode, char *err,
 		    size_t errlen);
 
 /*

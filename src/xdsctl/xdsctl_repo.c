@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "ebrim.h"
+#include "fileio.h"
 #include "hl7dt.h"
 #include "mtom.h"
 #include "soap.h"
@@ -957,6 +959,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	struct buf body;
 	struct stat st;
 	size_t nreq;
+	char err[PATH_MAX + 64];
 	int ch, force = 0, rc = 1;
 
 	soap_call_init(&c, ACT_ITI43, PACK_MTOM);
@@ -972,6 +975,13 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((nreq = (size_t)(argc + 1 - optind)) == 0)
 		goto usage;
+	/* A directory that is not there is made, private: it is to hold
+	 * patients' documents. */
+	if (stat(dir, &st) != 0 && errno == ENOENT &&
+	    fileio_mkdir_p(dir, 0700, err, sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsctl: -o %s: %s\n", dir, err);
+		goto out;
+	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "xdsctl: -o %s: not a directory\n", dir);
 		goto out;

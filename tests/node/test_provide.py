@@ -132,9 +132,10 @@ def main():
             xdsmsg.uid = orig
         check("two documents whose uniqueIds differ only in / and _ are stored", st == "Success",
               (st, errs))
-        cdir = os.path.join(tmp, "collide")
-        os.mkdir(cdir)
+        cdir = os.path.join(tmp, "collide", "new")
         rc, out, err = ctl("--json", "retrieve", cuids[0], cuids[1], "-o", cdir)
+        check("retrieve -o makes a directory that is not there, private (0700)",
+              os.path.isdir(cdir) and os.stat(cdir).st_mode & 0o777 == 0o700, out + err)
         res = json.loads(out) if out.startswith("{") else {}
         got = {d.get("uniqueId"): d.get("file", "") for d in res.get("documents", [])}
         check("... retrieve writes them to two files, each with its own bytes",
@@ -181,8 +182,12 @@ def main():
         check("a missing file is named", rc == 1 and "missing.pdf" in err, out + err)
         rc, out, err = ctl("retrieve")
         check("retrieve without uniqueIds is a usage error", rc == 2, out + err)
-        rc, out, err = ctl("retrieve", uids[0], "-o", os.path.join(tmp, "nodir"))
-        check("retrieve into a missing directory is refused", rc == 1 and "not a directory" in err, out + err)
+        afile = os.path.join(tmp, "afile")
+        open(afile, "w").close()
+        rc, out, err = ctl("retrieve", uids[0], "-o", afile)
+        check("retrieve -o a file is refused", rc == 1 and "not a directory" in err, out + err)
+        rc, out, err = ctl("retrieve", uids[0], "-o", os.path.join(afile, "sub"))
+        check("retrieve -o below a file is refused with the reason", rc == 1 and "afile" in err, out + err)
         rc, out, err = ctl("submit", pdf)
         check("submit without --patient still means ITI-42 of an ebRIM file",
               rc == 1 and "XML not well-formed" in err, out + err)
