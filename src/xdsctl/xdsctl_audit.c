@@ -116,6 +116,12 @@ subject_part(const char *subj, const char *key, char *out, size_t outsz)
 	}
 }
 
+/* The patient column fits a BSN with its assigning authority
+ * (999911120^^^&2.16.840.1.113883.2.4.6.3&ISO, 42 characters); a longer
+ * identifier is printed whole and pushes its row's later columns on:
+ * records stream from the log, so the widths cannot come from the data. */
+#define PAT_COL	42
+
 static void
 print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 {
@@ -140,8 +146,8 @@ print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 	 * certificate's subject, whole when it has neither. */
 	subject_part(user, "O", org, sizeof org);
 	subject_part(user, "CN", cn, sizeof cn);
-	printf("%-24s %-8s %-8s %-36.36s %-24s %-15s %-28s %s%s%s%s%s\n", t, ev,
-	    outc, pat[0] ? pat : "-", org[0] ? org : "-",
+	printf("%-24s %-8s %-8s %-*s %-24s %-15s %-28s %s%s%s%s%s\n", t, ev,
+	    outc, PAT_COL, pat[0] ? pat : "-", org[0] ? org : "-",
 	    addr[0] ? addr : "-", cn[0] ? cn : user, obj,
 	    errs[0] ? " " : "", errs, consent[0] ? " consent=" : "", consent);
 	(*n)++;
@@ -255,8 +261,8 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 	if ((line = malloc(AUDIT_LINE_MAX)) == NULL)
 		goto out;
 	if (!ctl->json)
-		printf("%-24s %-8s %-8s %-36s %-24s %-15s %-28s %s\n", "TIME",
-		    "EVENT", "OUTCOME", "PATIENT", "ORGANISATION", "ADDRESS",
+		printf("%-24s %-8s %-8s %-*s %-24s %-15s %-28s %s\n", "TIME",
+		    "EVENT", "OUTCOME", PAT_COL, "PATIENT", "ORGANISATION", "ADDRESS",
 		    "USER", "OBJECT / ERRORS");
 	for (i = 0; i < nnames; i++) {
 		FILE *fp;

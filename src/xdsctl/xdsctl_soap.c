@@ -265,19 +265,53 @@ json_str(const char *key, const char *v, int comma)
 	putchar('"');
 }
 
+/* The uniqueId of a DocumentEntry, SubmissionSet or Folder, or NULL. */
+static const struct rim_extid *
+object_uid(const struct rim_list *l, const struct rim_object *o)
+{
+	if (o->kind == RIM_OBJECT_REF || o->kind == RIM_CLASSIFICATION)
+		return NULL;
+	switch (validate_kind(l, o)) {
+	case XDS_DOCENTRY:
+		return rim_extid(o, EI_DE_UNIQUEID);
+	case XDS_SUBMISSIONSET:
+		return rim_extid(o, EI_SS_UNIQUEID);
+	case XDS_FOLDER:
+		return rim_extid(o, EI_FOL_UNIQUEID);
+	default:
+		return NULL;
+	}
+}
+
 static void
 print_objects(struct ctl *ctl, const struct rim_list *l)
 {
 	static const char *kinds[] = { "?", "DocumentEntry", "SubmissionSet",
 	    "Folder", "Association" };
-	size_t i;
-	int nshown = 0;
+	const struct rim_extid *e;
+	size_t i, len;
+	int nshown = 0, wid = 9, wuid = 8;
 
+	/* The id and uniqueId columns as wide as their longest value: a
+	 * symbolic id or a DICOM uniqueId is longer than the usual. */
+	for (i = 0; i < l->nobj; i++) {
+		const struct rim_object *o = &l->obj[i];
+
+		if (o->kind == RIM_CLASSIFICATION)
+			continue;
+		if ((len = strlen(o->id)) > (size_t)wid && len < 512)
+			wid = (int)len;
+		e = object_uid(l, o);
+		if (e != NULL && (len = strlen(e->value)) > (size_t)wuid &&
+		    len < 512)
+			wuid = (int)len;
+	}
 	if (ctl->json)
 		printf("[");
 	else
-		printf("%-14s %-45s %-28s %-10s %-14s %s\n", "KIND", "ENTRYUUID",
-		    "UNIQUEID", "STATUS", "TIME", "TITLE / DETAIL");
+		printf("%-14s %-*s %-*s %-10s %-14s %s\n", "KIND", wid,
+		    "ENTRYUUID", wuid, "UNIQUEID", "STATUS", "TIME",
+		    "TITLE / DETAIL");
 	for (i = 0; i < l->nobj; i++) {
 		const struct rim_object *o = &l->obj[i];
 		enum xds_kind k;
@@ -291,16 +325,13 @@ print_objects(struct ctl *ctl, const struct rim_list *l)
 		} else {
 			k = validate_kind(l, o);
 			kind = kinds[k <= XDS_ASSOCIATION ? k : 0];
-			if (k == XDS_DOCENTRY) {
-				uid = rim_extid(o, EI_DE_UNIQUEID);
+			uid = object_uid(l, o);
+			if (k == XDS_DOCENTRY)
 				t = rim_slot1(o, SLOT_CREATIONTIME);
-			} else if (k == XDS_SUBMISSIONSET) {
-				uid = rim_extid(o, EI_SS_UNIQUEID);
+			else if (k == XDS_SUBMISSIONSET)
 				t = rim_slot1(o, SLOT_SUBMISSIONTIME);
-			} else if (k == XDS_FOLDER) {
-				uid = rim_extid(o, EI_FOL_UNIQUEID);
+			else if (k == XDS_FOLDER)
 				t = rim_slot1(o, SLOT_LASTUPDATETIME);
-			}
 		}
 		detail = o->kind == RIM_ASSOCIATION ? o->assoc_type : o->name;
 		if (ctl->json) {
@@ -320,8 +351,9 @@ print_objects(struct ctl *ctl, const struct rim_list *l)
 				json_str("mimeType", o->mime_type, 1);
 			printf("}");
 		} else
-			printf("%-14s %-45s %-28s %-10s %-14s %s\n", kind, o->id,
-			    uid ? uid->value : "-", ctl_short_status(o->status),
+			printf("%-14s %-*s %-*s %-10s %-14s %s\n", kind, wid,
+			    o->id, wuid, uid ? uid->value : "-",
+			    ctl_short_status(o->status),
 			    t ? t : "-", detail ? ctl_short_status(detail) : "");
 		nshown++;
 	}

@@ -166,6 +166,10 @@ def main():
         rc, out, err = ctl("query", "FindDocuments", "patient=900203638")
         check("query FindDocuments prints the DocumentEntry as a table",
               rc == 0 and "DocumentEntry" in out and "Verslag 1" in out and "(1 object)" in out, out + err)
+        lines = out.splitlines()
+        row = [l for l in lines if l.startswith("DocumentEntry")]
+        check("the query table's columns line up however long the uniqueId",
+              rc == 0 and row and lines[0].index("STATUS") == row[0].index("Approved"), out)
         rc, out, err = ctl("--json", "query", "FindDocuments", "patient=900203638")
         docs = json.loads(out) if rc == 0 else []
         check("query --json gives the uniqueId and status",
@@ -193,6 +197,8 @@ def main():
         rc, out, err = ctl("audit", "patient=900203638", "event=ITI-42", "outcome=success")
         check("audit shows who registered for the patient",
               rc == 0 and "(1 record)" in out and "anonymous" in out, out + err)
+        check("audit prints the patient id whole",
+              "900203638^^^&2.16.840.1.113883.2.4.6.3&ISO " in out, out)
         rc, out, err = ctl("--json", "audit", "patient=900203638")
         recs = json.loads(out) if rc == 0 else []
         events = sorted(set(r["event"] for r in recs))
