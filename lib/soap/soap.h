@@ -223,9 +223,28 @@ const struct soap_route *soap_route_find(const struct soap_endpoint *ep,
  * WSDL 1.1 with a SOAP 1.2 binding for ep: one operation per route,
  * wsam:Action on input and output, WS-Addressing required, and the MTOM
  * policy on operations whose route only accepts MTOM.  location_url is the
- * soap12:address.  Appends to out; XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
+ * soap12:address.  The message schemas are imported from
+ * "<ep->path>?xsd=NAME" (soap_schema_write).  Appends to out;
+ * XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
  */
 int	soap_wsdl(const struct soap_endpoint *ep, const char *location_url,
+	    struct buf *out);
+
+/* A message schema compiled in (lib/soap/schema): served at
+ * <endpoint>?xsd=name; its imports name the others so. */
+struct soap_schema {
+	const char	*name;		/* "rim", "query", "xdsb", ... */
+	const char	*data;		/* the XSD, NUL-terminated */
+	size_t		 len;
+};
+/* The schema called name, or NULL. */
+const struct soap_schema *soap_schema_find(const char *name);
+/* Schema sc as served at path ("/xds/registry"): its imports' relative
+ * "?xsd=NAME" locations made path-absolute ("/xds/registry?xsd=NAME"),
+ * since Java's URI resolution (RFC 2396) drops the last path segment of
+ * a query-only reference.  Appends to out: XDS_OK, XDS_ENOMEM,
+ * XDS_ETOOBIG. */
+int	soap_schema_write(const struct soap_schema *sc, const char *path,
 	    struct buf *out);
 
 #endif

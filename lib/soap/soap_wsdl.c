@@ -6,8 +6,10 @@
  * ("RegisterDocumentSet-b"); wsam:Action on input and output;
  * WS-Addressing required through a policy on the binding; the MTOM
  * serialization policy on operations whose route accepts only MTOM.
- * Message parts reference the body elements by QName; the schemas are
- * imported by namespace only (the IHE/ebXML XSDs are not served here).
+ * Message parts reference the body elements by QName; the schemas that
+ * declare them are imported from the endpoint itself ("?xsd=query",
+ * soap_schemas.c, made from lib/soap/schema at build time), so that a
+ * toolkit finds every type through the WSDL's URL alone.
  */
 #include "config.h"
 
@@ -18,6 +20,60 @@
 #include "vocab.h"
 
 #define TNS	"urn:xdsnode:wsdl"
+
+extern const struct soap_schema soap_schemas[];	/* soap_schemas.c */
+
+/* The served schema of each namespace a message body can be in. */
+static const struct {
+	const char *ns, *schema;
+} ns_schemas[] = {
+	{ NS_RIM, "rim" },
+	{ NS_RS, "rs" },
+	{ NS_LCM, "lcm" },
+	{ NS_QUERY, "query" },
+	{ NS_XDSB, "xdsb" },
+	{ NS_XDSI, "xdsi" },
+};
+
+const struct soap_schema *
+soap_schema_find(const char *name)
+{
+	const struct soap_schema *s;
+
+	for (s = soap_schemas; s->name != NULL; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+int
+soap_schema_write(const struct soap_schema *sc, const char *path,
+    struct buf *out)
+{
+	static const char mark[] = "schemaLocation=\"?xsd=";
+	const char *p = sc->data, *q;
+	int rc;
+
+	while ((q = strstr(p, mark)) != NULL) {
+		q += sizeof mark - 1 - 5;	/* at the "?xsd=" */
+		if ((rc = buf_add(out, p, (size_t)(q - p))) != XDS_OK ||
+		    (rc = buf_adds(out, path)) != XDS_OK)
+			return rc;
+		p = q;
+	}
+	return buf_add(out, p, sc->len - (size_t)(p - sc->data));
+}
+
+static const char *
+ns_schema(const char *ns)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ns_schemas / sizeof ns_schemas[0]; i++)
+		if (strcmp(ns_schemas[i].ns, ns) == 0)
+			return ns_schemas[i].schema;
+	return NULL;
+}
 
 /* Response body element for the response actions we know of. */
 static const struct {
@@ -173,8 +229,14 @@ add_types(struct buf *b, const struct soap_endpoint *ep)
 		if (j < i)
 			continue;
 		if ((rc = buf_adds(b, "<xsd:import namespace=\"")) != XDS_OK ||
-		    (rc = add_x(b, ns)) != XDS_OK ||
-		    (rc = buf_adds(b, "\"/>\n")) != XDS_OK)
+		    (rc = add_x(b, ns)) != XDS_OK)
+			return rc;
+		if ((o = ns_schema(ns)) != NULL &&
+		    ((rc = buf_adds(b, "\" schemaLocation=\"")) != XDS_OK ||
+		    (rc = add_x(b, ep->path)) != XDS_OK ||
+		    (rc = buf_addf(b, "?xsd=%s", o)) != XDS_OK))
+			return rc;
+		if ((rc = buf_adds(b, "\"/>\n")) != XDS_OK)
 			return rc;
 	}
 	return buf_adds(b, "</xsd:schema></wsdl:types>\n");

@@ -243,6 +243,28 @@ serve_wsdl(struct router *rt, struct http_conn *c,
 	buf_free(&b);
 }
 
+/* GET <endpoint>?xsd=NAME: a message schema the WSDL imports. */
+static void
+serve_xsd(struct http_conn *c, const struct soap_endpoint *ep,
+    const char *name, struct xact *x)
+{
+	const struct soap_schema *sc;
+	struct buf b;
+
+	str_lcpy(x->txn, "WSDL", sizeof x->txn);
+	if ((sc = soap_schema_find(name)) == NULL) {
+		answer_text(c, x, 404, "no such schema\n");
+		return;
+	}
+	buf_init(&b, 1024 * 1024);
+	if (soap_schema_write(sc, ep->path, &b) != XDS_OK)
+		answer_text(c, x, 500, "schema too large\n");
+	else
+		answer(c, x, 200, "text/xml; charset=UTF-8", buf_str(&b),
+		    b.b_len);
+	buf_free(&b);
+}
+
 static void
 serve_soap(struct router *rt, struct http_conn *c,
     const struct http_request *req, const struct soap_endpoint *ep,
@@ -337,6 +359,11 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 	}
 	if (strcmp(req->method, "GET") == 0 && str_caseeq(req->query, "wsdl")) {
 		serve_wsdl(rt, c, req, ep, &x);
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0 &&
+	    strncmp(req->query, "xsd=", 4) == 0) {
+		serve_xsd(c, ep, req->query + 4, &x);
 		return;
 	}
 	if (strcmp(req->method, "POST") != 0) {

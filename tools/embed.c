@@ -1,0 +1,65 @@
+/*
+ * embed: files as C arrays, for data compiled into a program.
+ *
+ *	embed NAME=FILE... > out.c
+ *
+ * writes one array per file (its bytes and a NUL, which is not counted)
+ * and a table `const struct soap_schema soap_schemas[]` of { name, data,
+ * length }, ended by a row of NULLs.  Run at build time; the output is not
+ * kept in the repository.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+emit(const char *name, const char *path, size_t idx)
+{
+	FILE *fp;
+	size_t n = 0;
+	int c, rc = -1;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		perror(path);
+		return -1;
+	}
+	printf("/* %s: %s */\nstatic const char d%zu[] = {", name, path, idx);
+	while ((c = getc(fp)) != EOF) {
+		printf("%s0x%02x,", n % 16 == 0 ? "\n\t" : " ", (unsigned)c);
+		n++;
+	}
+	if (ferror(fp))
+		perror(path);
+	else {
+		printf("\n\t0x00\n};\n");
+		rc = 0;
+	}
+	fclose(fp);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *eq;
+	int i;
+
+	printf("/* Made by tools/embed at build time: do not edit. */\n"
+	    "#include <stddef.h>\n\n#include \"soap.h\"\n\n");
+	for (i = 1; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
+			fprintf(stderr, "usage: embed NAME=FILE...\n");
+			return 2;
+		}
+		if (emit(argv[i], eq + 1, (size_t)i) != 0)
+			return 1;
+	}
+	printf("\nconst struct soap_schema soap_schemas[] = {\n");
+	for (i = 1; i < argc; i++) {
+		eq = strchr(argv[i], '=');
+		printf("\t{ \"%.*s\", d%d, sizeof d%d - 1 },\n",
+		    (int)(eq - argv[i]), argv[i], i, i);
+	}
+	printf("\t{ NULL, NULL, 0 }\n};\n");
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
