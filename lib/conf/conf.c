@@ -549,17 +549,18 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-void
-conf_dump(const struct conf *c, void *vfp)
+/* The options as INI text: c's values, or with c NULL every default,
+ * commented out, with its range or choices (an example file). */
+static void
+conf_write(const struct conf *c, FILE *fp)
 {
-	FILE *fp = vfp;
 	char section[64] = "";
 	size_t i;
 
 	for (i = 0; i < conf_nopts; i++) {
 		const struct conf_opt *o = &conf_opts[i];
 		const char *dot = strchr(o->name, '.');
-		const char *field = (const char *)c + o->off;
+		const char *field = c != NULL ? (const char *)c + o->off : NULL;
 		size_t sl = (size_t)(dot - o->name);
 
 		if (strlen(section) != sl || strncmp(section, o->name, sl) != 0) {
@@ -567,7 +568,18 @@ conf_dump(const struct conf *c, void *vfp)
 			section[sl] = '\0';
 			fprintf(fp, "%s[%s]\n", i ? "\n" : "", section);
 		}
-		fprintf(fp, "# %s\n%s = ", o->doc, dot + 1);
+		fprintf(fp, "# %s\n", o->doc);
+		if (c == NULL) {
+			if (o->type == CONF_ENUM)
+				fprintf(fp, "# one of: %s\n", o->choices);
+			else if (o->type == CONF_INT || o->type == CONF_SIZE)
+				fprintf(fp, "# from %lld to %lld%s\n", o->min,
+				    o->max, o->type == CONF_SIZE ?
+				    " bytes (suffixes k, m, g)" : "");
+			fprintf(fp, "#%s = %s\n", dot + 1, o->def);
+			continue;
+		}
+		fprintf(fp, "%s = ", dot + 1);
 		switch (o->type) {
 		case CONF_STR:
 		case CONF_ENUM:
@@ -583,4 +595,20 @@ conf_dump(const struct conf *c, void *vfp)
 			break;
 		}
 	}
+}
+
+void
+conf_dump(const struct conf *c, void *fp)
+{
+	conf_write(c, fp);
+}
+
+void
+conf_example(void *fp)
+{
+	fprintf(fp, "# xdsd.conf: the configuration of xdsd(8), every option "
+	    "with its default\n# (xdsd.conf(5) describes them).  Made by "
+	    "xdsd -E from the option table:\n# remove the '#' before a key "
+	    "to set it.\n\n");
+	conf_write(NULL, fp);
 }

@@ -170,6 +170,9 @@ int	conf_set(struct conf *c, const char *name, const char *value,
 int	conf_check(const struct conf *c, char *err, size_t errlen);
 /* Write the effective configuration as INI text to fp. */
 void	conf_dump(const struct conf *c, void *fp);
+/* Write an example configuration to fp: every option commented out at
+ * its default, with its description and range. */
+void	conf_example(void *fp);
 /* Split "host:port" (or "[v6]:port"). */
 int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
 /* Split a DICOM peer "AE@host:port" (AE title of 1 to 16 characters,

@@ -36,6 +36,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "ports.h"
 #include "router.h"
 #include "status.h"
@@ -61,6 +62,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xdsd [-fnv] [-c file] [-C section.key=value]...\n"
+	    "       xdsd -E\n"
+	    "  -E  print an example configuration (every option at its "
+	    "default) and exit\n"
 	    "  -f  stay in the foreground (log to stderr)\n"
 	    "  -n  check the configuration and exit\n"
 	    "  -v  print the effective configuration (with -n) or log debug\n"
@@ -80,8 +84,11 @@ args_parse(int argc, char **argv, struct args *a)
 		fprintf(stderr, "xdsd: out of memory\n");
 		exit(1);
 	}
-	while ((ch = getopt(argc, argv, "c:C:fhnv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:C:Efhnv")) != -1) {
 		switch (ch) {
+		case 'E':
+			conf_example(stdout);
+			exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 		case 'c': a->cfile = optarg; break;
 		case 'C': a->overrides[a->noverrides++] = optarg; break;
 		case 'f': a->foreground = 1; break;
@@ -350,8 +357,24 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
+	notify_send("STOPPING=1\nSTATUS=stopping: finishing the requests "
+	    "in progress");
 	if (server != NULL)
 		http_server_stop(server);
+}
+
+/* Tell a service manager (systemd Type=notify) that the node serves:
+ * every listener is bound and every actor open. */
+static void
+announce_ready(const struct conf *c, int port)
+{
+	char msg[CONF_STR_MAX + 128];
+
+	str_fmt(msg, sizeof msg, "READY=1\nSTATUS=serving %s://%s (port %d)"
+	    "%s%s", c->http_tls ? "https" : "http", c->http_listen, port,
+	    c->dicom_enabled ? ", DICOM " : "", c->dicom_enabled ?
+	    c->dicom_listen : "");
+	notify_send(msg);
 }
 
 /* SIGTERM and SIGINT stop the server gracefully; SIGPIPE is ignored. */
@@ -415,6 +438,9 @@ main(int argc, char **argv)
 
 	log_init("xdsd", !a.foreground || conf.node_syslog,
 	    a.verbose ? LOG_LVL_DEBUG : log_level_parse(conf.node_log_level));
+	if (notify_init(err, sizeof err) != 0)
+		log_warnx("%s: the service manager is not told when the node "
+		    "is ready", err);
 	if (!a.foreground && daemon(1, 0) != 0)
 		fatal("daemon");
 	xml_init();
@@ -440,6 +466,7 @@ main(int argc, char **argv)
 	}
 	router_set_ready(node.rt, 1);
 	ports_announce(&conf, host, http_server_port(server), dicom);
+	announce_ready(&conf, http_server_port(server));
 
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	bridge_stop(dicom);	/* current associations finish */

@@ -15,6 +15,7 @@ Prints one line per case and a final "N passed, M failed".
 import os
 import select
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -348,8 +349,43 @@ def private_state_tests(xdsd):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def notify_tests(xdsd):
+    """systemd's Type=notify: READY=1 once the node serves, STOPPING=1 at
+    SIGTERM, each a datagram on $NOTIFY_SOCKET; the variable is not
+    passed on to children."""
+    work = tmpdir("notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = os.path.join(work, "notify.sock")
+    sock.bind(path)
+    sock.settimeout(DEADLINE)
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    node = Xdsd(xdsd, work, env=env)
+    try:
+        started = node.start()
+        check("a node with NOTIFY_SOCKET starts", started, node.log()[-500:])
+        try:
+            msg = sock.recv(4096).decode()
+        except OSError as e:
+            msg = repr(e)
+        check("it sends READY=1 with a STATUS naming its listener once it serves",
+              msg.startswith("READY=1\nSTATUS=serving http://") and
+              started and ("port %d" % node.port) in msg, msg)
+        node.proc.send_signal(signal.SIGTERM)
+        try:
+            msg = sock.recv(4096).decode()
+        except OSError as e:
+            msg = repr(e)
+        check("SIGTERM sends STOPPING=1", msg.startswith("STOPPING=1"), msg)
+        check("... and the node then stops cleanly", node.proc.wait(DEADLINE) == 0)
+    finally:
+        node.stop()
+        sock.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     a = command_line()
+    notify_tests(a.xdsd)
     private_state_tests(a.xdsd)
     plain_tests(a.xdsd)
     tls_tests(a.xdsd)
