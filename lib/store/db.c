@@ -3,6 +3,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -70,4 +75,59 @@ db_open_readonly(const char *path, int busy_ms, sqlite3 **out, char *err,
 	return open_with(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
 	    busy_ms, "PRAGMA query_only=ON;PRAGMA trusted_schema=OFF;", NULL,
 	    out, err, errlen);
+}
+
+int
+db_backup(const char *src, const char *dst, int busy_ms, char *err,
+    size_t errlen)
+{
+	sqlite3 *from = NULL, *to = NULL;
+	sqlite3_backup *b;
+	struct stat st;
+	int rc = XDS_EIO, sr, fd;
+
+	if (lstat(dst, &st) == 0) {
+		str_fmt(err, errlen, "%s: exists", dst);
+		return XDS_EEXIST;
+	}
+	if (db_open_readonly(src, busy_ms, &from, err, errlen) != XDS_OK)
+		return XDS_EIO;
+	if (sqlite3_open_v2(dst, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", dst, to != NULL ?
+		    sqlite3_errmsg(to) : "cannot open");
+		goto out;
+	}
+	sqlite3_busy_timeout(to, busy_ms);
+	if ((b = sqlite3_backup_init(to, "main", from, "main")) == NULL) {
+		str_fmt(err, errlen, "%s: %s", dst, sqlite3_errmsg(to));
+		goto out;
+	}
+	/* All pages at once: a step-wise copy starts again whenever the
+	 * node commits in between, and might never end. */
+	sr = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || sr != SQLITE_DONE) {
+		str_fmt(err, errlen, "%s: %s", src, sr == SQLITE_DONE ?
+		    sqlite3_errmsg(to) : sqlite3_errstr(sr));
+		goto out;
+	}
+	rc = XDS_OK;
+out:
+	sqlite3_close(from);
+	if (to != NULL && sqlite3_close(to) != SQLITE_OK && rc == XDS_OK) {
+		str_fmt(err, errlen, "%s: close failed", dst);
+		rc = XDS_EIO;
+	}
+	if (rc == XDS_OK) {
+		if ((fd = open(dst, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fsync(fd) != 0) {
+			str_fmt(err, errlen, "%s: %s", dst, strerror(errno));
+			rc = XDS_EIO;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	if (rc != XDS_OK && to != NULL)
+		unlink(dst);
+	return rc;
 }

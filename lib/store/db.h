@@ -37,6 +37,16 @@ int	db_open(const char *path, enum db_threads threads, int busy_ms,
 int	db_open_readonly(const char *path, int busy_ms, sqlite3 **out,
 	    char *err, size_t errlen);
 
+/*
+ * A consistent copy of the database at src (beside a running node) in a
+ * new file dst: SQLite's online backup of every page in one step, under
+ * one read transaction, so writers carry on (WAL) and the copy is the
+ * database as of one commit; then dst is synced.  XDS_OK, XDS_EEXIST
+ * when dst exists, or XDS_EIO with the reason in err (dst removed).
+ */
+int	db_backup(const char *src, const char *dst, int busy_ms, char *err,
+	    size_t errlen);
+
 /* Run sql (one or more statements): XDS_OK, or XDS_EIO with "what:
  * SQLite's message" in err. */
 int	db_exec(sqlite3 *db, const char *what, const char *sql, char *err,

@@ -67,6 +67,9 @@ usage(void)
 	    "  directory lookup URA|HCID  one community, every field\n"
 	    "  db check                 the stored documents against their recorded\n"
 	    "                           size and SHA-256, and orphan files\n"
+	    "  backup DIR               a consistent copy of the node's state into\n"
+	    "                           the new directory DIR, beside a running node\n"
+	    "  restore DIR              a backup into node.state_dir (absent or empty)\n"
 	    "  timeline --patient BSN [--since YYYY-MM-DD]\n"
 	    "                           the patient's documents and studies in every\n"
 	    "                           community, newest first (initiating gateway)\n");
@@ -232,6 +235,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			cfile = optarg;
+			ctl.cfile = optarg;
 			if (conf_load_file(&ctl.conf, cfile, err, sizeof err) != 0) {
 				fprintf(stderr, "xdsctl: %s\n", err);
 				return 1;
@@ -304,6 +308,10 @@ main(int argc, char **argv)
 		rc = ctl_directory(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "db") == 0)
 		rc = ctl_db(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "backup") == 0)
+		rc = ctl_backup(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "restore") == 0)
+		rc = ctl_restore(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else {

@@ -9,6 +9,7 @@ struct soap_peer;
 
 struct ctl {
 	struct conf		 conf;
+	const char		*cfile;		/* -c, or NULL */
 	char			 url[1024];	/* registry endpoint URL */
 	const char		*cert, *key;	/* client certificate or NULL */
 	const char		*ca;		/* CA of the server, or NULL */
@@ -32,6 +33,9 @@ int	ctl_image(struct ctl *, int argc, char **argv);
 int	ctl_directory(struct ctl *, int argc, char **argv);
 /* xdsctl_db.c: db check */
 int	ctl_db(struct ctl *, int argc, char **argv);
+/* xdsctl_backup.c: backup DIR, restore DIR */
+int	ctl_backup(struct ctl *, int argc, char **argv);
+int	ctl_restore(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
 int	ctl_timeline(struct ctl *, int argc, char **argv);
 
