@@ -302,6 +302,7 @@ test_atna_register(void)
 	HAS(m, "ParticipantObjectID=\"1.2.3.4.5\" ParticipantObjectTypeCode="
 	    "\"2\" ParticipantObjectTypeCodeRole=\"20\">"
 	    "<ParticipantObjectIDTypeCode csd-code=\"" NODE_SUBMISSIONSET "\"");
+	HAS(m, "<ParticipantObjectName>1.2.3.4.5</ParticipantObjectName>");
 	free(m);
 
 	/* The repository's side of the same transaction: it asked. */

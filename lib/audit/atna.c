@@ -253,6 +253,12 @@ participants(struct buf *b, const struct xact *x, int server,
 	return XDS_OK;
 }
 
+/*
+ * A participant object up to its details.  The schema (PS3.15 A.5.1.1)
+ * requires a ParticipantObjectName or a ParticipantObjectQuery in each;
+ * the node knows its objects by their ids only (no patient name, no
+ * document title, and not the query's text yet), so the name is the id.
+ */
 static int
 object_open(struct buf *b, const char *id, int type, int role,
     const char *code, const char *cs, const char *text)
@@ -262,9 +268,13 @@ object_open(struct buf *b, const char *id, int type, int role,
 	if ((rc = buf_adds(b, "<ParticipantObjectIdentification")) != XDS_OK ||
 	    (rc = attr(b, "ParticipantObjectID", id)) != XDS_OK ||
 	    (rc = buf_addf(b, " ParticipantObjectTypeCode=\"%d\" "
-	    "ParticipantObjectTypeCodeRole=\"%d\">", type, role)) != XDS_OK)
+	    "ParticipantObjectTypeCodeRole=\"%d\">", type, role)) != XDS_OK ||
+	    (rc = coded(b, "ParticipantObjectIDTypeCode", code, cs, text)) !=
+	    XDS_OK ||
+	    (rc = buf_adds(b, "<ParticipantObjectName>")) != XDS_OK ||
+	    (rc = xml_text(b, id)) != XDS_OK)
 		return rc;
-	return coded(b, "ParticipantObjectIDTypeCode", code, cs, text);
+	return buf_adds(b, "</ParticipantObjectName>");
 }
 
 static int
