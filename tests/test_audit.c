@@ -1,8 +1,8 @@
 /*
  * test_audit.c: the access log's hash chain (seal, head, verify over
  * changed, deleted and torn records) and the ATNA audit messages of each
- * transaction and side, well-formed, and valid against the DICOM audit
- * schema when the corpus has one (an .xsd declaring AuditMessage).
+ * transaction, side and outcome, valid against the DICOM audit message
+ * schema (tests/atna/dicom-audit-message.rng), and that schema's rules.
  */
 #include "config.h"
 
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
+#include <libxml/relaxng.h>
 
 #include "atna.h"
 #include "audit_chain.h"
@@ -195,63 +195,79 @@ test_chain_verify(void)
 
 /* ---- ATNA messages ---- */
 
-static xmlSchemaPtr audit_schema;
-static int schema_looked;
+#define AUDIT_RNG	"tests/atna/dicom-audit-message.rng"
 
-static void
-schema_candidate(const char *path, void *arg)
+static xmlRelaxNGPtr audit_schema;
+
+/* The DICOM audit message schema (PS3.15 A.5.1.1), parsed once. */
+static xmlRelaxNGPtr
+schema(void)
 {
-	xmlSchemaParserCtxtPtr pc;
+	xmlRelaxNGParserCtxtPtr pc;
+	size_t len;
 	char *text;
 
-	(void)arg;
-	if (audit_schema != NULL ||
-	    (text = testutil_read_file(path, NULL)) == NULL)
-		return;
-	if (strstr(text, "name=\"AuditMessage\"") != NULL &&
-	    (pc = xmlSchemaNewParserCtxt(path)) != NULL) {
-		audit_schema = xmlSchemaParse(pc);
-		xmlSchemaFreeParserCtxt(pc);
-		if (audit_schema != NULL)
-			fprintf(stderr, "(DICOM audit schema %s) ", path);
+	if (audit_schema == NULL &&
+	    (text = testutil_srcdir_file(AUDIT_RNG, &len)) != NULL) {
+		pc = xmlRelaxNGNewMemParserCtxt(text, (int)len);
+		audit_schema = xmlRelaxNGParse(pc);
+		xmlRelaxNGFreeParserCtxt(pc);
+		free(text);
 	}
-	free(text);
-}
-
-/* The DICOM audit message schema of the corpus, or NULL. */
-static xmlSchemaPtr
-find_schema(void)
-{
-	if (!schema_looked && testutil_testdata() != NULL)
-		(void)testutil_walk(testutil_testdata(), ".xsd",
-		    schema_candidate, NULL);
-	schema_looked = 1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(audit_schema);
 	return audit_schema;
 }
 
-/* The message of x, parsed (well-formed) and schema-checked when the
- * schema is there; the text, to free. */
+/* The first validity error into the buffer in arg. */
+static void
+first_error(void *arg, xmlErrorPtr e)
+{
+	char *why = arg;
+
+	if (why[0] == '\0')
+		str_fmt(why, 512, "line %d: %s", e->line, e->message);
+}
+
+/*
+ * s (len bytes) against the schema: "" when it is a valid AuditMessage,
+ * else the first error, in why (512 bytes).
+ */
+static const char *
+invalid(const char *s, size_t len, char *why)
+{
+	xmlRelaxNGValidCtxtPtr vc;
+	xmlDoc *doc;
+
+	why[0] = '\0';
+	doc = xmlReadMemory(s, (int)len, "atna.xml", NULL, XML_PARSE_NONET);
+	if (doc == NULL) {
+		str_lcpy(why, "not well-formed", 512);
+		return why;
+	}
+	vc = xmlRelaxNGNewValidCtxt(schema());
+	xmlRelaxNGSetValidStructuredErrors(vc, first_error, why);
+	if (xmlRelaxNGValidateDoc(vc, doc) != 0 && why[0] == '\0')
+		str_lcpy(why, "invalid", 512);
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlFreeDoc(doc);
+	return why;
+}
+
+/* The message of x, valid against the schema; the text, to free. */
 static char *
 message(const struct xact *x)
 {
-	xmlSchemaValidCtxtPtr vc;
-	xmlDoc *doc;
 	struct buf b;
 	size_t len;
-	char *s;
+	char *s, why[512];
 
 	buf_init(&b, 1 << 16);
 	CU_ASSERT_EQUAL_FATAL(atna_message(x, "2026-12-06T10:00:00.123Z",
 	    &site, &b), XDS_OK);
 	s = buf_take(&b, &len);
-	doc = xmlReadMemory(s, (int)len, "atna.xml", NULL, XML_PARSE_NONET);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-	if (find_schema() != NULL) {
-		vc = xmlSchemaNewValidCtxt(audit_schema);
-		CU_ASSERT_EQUAL(xmlSchemaValidateDoc(vc, doc), 0);
-		xmlSchemaFreeValidCtxt(vc);
-	}
-	xmlFreeDoc(doc);
+	if (invalid(s, len, why)[0] != '\0')
+		fprintf(stderr, "\n%s %s: %s\n", x->txn, x->endpoint, why);
+	CU_ASSERT_STRING_EQUAL(why, "");
 	return s;
 }
 
@@ -394,7 +410,7 @@ test_atna_hostile(void)
 	static const struct atna_site bare;
 	struct buf b;
 	struct xact x;
-	char *m;
+	char *m, why[512];
 
 	/* Not an IHE transaction: no message. */
 	buf_init(&b, 1 << 16);
@@ -435,6 +451,7 @@ test_atna_hostile(void)
 	str_lcpy(x.peer, "", sizeof x.peer);
 	CU_ASSERT_EQUAL(atna_message(&x, "2026-12-06T10:00:00.000Z", &bare,
 	    &b), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(invalid(b.b_data, b.b_len, why), "");
 	HAS(b.b_data, "AuditSourceID=\"-\"");
 	HAS(b.b_data, "<ActiveParticipant UserID=\"-\"");
 	buf_free(&b);
@@ -445,12 +462,184 @@ test_atna_hostile(void)
 	HAS(m, "UserID=\"anonymous\"");
 	CU_ASSERT_PTR_NULL(strstr(strstr(m, "anonymous") + 1, "anonymous"));
 	free(m);
-	if (audit_schema == NULL)
-		fputs("no DICOM audit schema in the corpus: well-formedness "
-		    "only ", stderr);
-	else
-		xmlSchemaFree(audit_schema);
-	audit_schema = NULL;
+}
+
+/*
+ * The schema itself: a message written by hand is valid, and each rule
+ * broken in turn (the replacement of one piece of it) makes it invalid.
+ * So the transcription keeps the rules the node's messages are held to.
+ */
+static void
+test_atna_schema(void)
+{
+	static const char good[] =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><AuditMessage>"
+	    "<EventIdentification EventActionCode=\"E\" EventDateTime="
+	    "\"2026-12-06T10:00:00.123Z\" EventOutcomeIndicator=\"0\">"
+	    "<EventID csd-code=\"110112\" codeSystemName=\"DCM\" "
+	    "originalText=\"Query\"/>"
+	    "<EventTypeCode csd-code=\"ITI-18\" codeSystemName=\"IHE "
+	    "Transactions\" originalText=\"Registry Stored Query\"/>"
+	    "</EventIdentification>"
+	    "<ActiveParticipant UserID=\"a\" UserIsRequestor=\"true\" "
+	    "NetworkAccessPointID=\"192.0.2.7\" NetworkAccessPointTypeCode="
+	    "\"2\"><RoleIDCode csd-code=\"110153\" codeSystemName=\"DCM\" "
+	    "originalText=\"Source Role ID\"/></ActiveParticipant>"
+	    "<ActiveParticipant UserID=\"b\" UserIsRequestor=\"false\"/>"
+	    "<AuditSourceIdentification AuditSourceID=\"n\">"
+	    "<AuditSourceTypeCode csd-code=\"4\"/>"
+	    "</AuditSourceIdentification>"
+	    "<ParticipantObjectIdentification ParticipantObjectID=\"p^^^&amp;"
+	    "1.2&amp;ISO\" ParticipantObjectTypeCode=\"1\" "
+	    "ParticipantObjectTypeCodeRole=\"1\"><ParticipantObjectIDTypeCode "
+	    "csd-code=\"2\" codeSystemName=\"RFC-3881\" originalText=\"Patient "
+	    "Number\"/><ParticipantObjectName>p^^^&amp;1.2&amp;ISO"
+	    "</ParticipantObjectName></ParticipantObjectIdentification>"
+	    "<ParticipantObjectIdentification ParticipantObjectID=\"q\" "
+	    "ParticipantObjectTypeCode=\"2\" ParticipantObjectTypeCodeRole="
+	    "\"24\"><ParticipantObjectIDTypeCode csd-code=\"ITI-18\" "
+	    "codeSystemName=\"IHE Transactions\" originalText=\"Registry "
+	    "Stored Query\"/><ParticipantObjectQuery>PHEvPg=="
+	    "</ParticipantObjectQuery><ParticipantObjectDetail type="
+	    "\"QueryEncoding\" value=\"VVRGLTg=\"/>"
+	    "</ParticipantObjectIdentification></AuditMessage>";
+	static const struct {
+		const char	*rule, *from, *to;
+	} broken[] = {
+		{ "EventID is required", "<EventID csd-code=\"110112\" "
+		  "codeSystemName=\"DCM\" originalText=\"Query\"/>", "" },
+		{ "EventOutcomeIndicator is 0, 4, 8 or 12",
+		  "EventOutcomeIndicator=\"0\"",
+		  "EventOutcomeIndicator=\"1\"" },
+		{ "EventActionCode is C, R, U, D or E",
+		  "EventActionCode=\"E\"", "EventActionCode=\"X\"" },
+		{ "EventDateTime is an xsd:dateTime",
+		  "10:00:00.123Z", "10:00" },
+		{ "EventID comes before EventTypeCode",
+		  "<EventID csd-code=\"110112\" codeSystemName=\"DCM\" "
+		  "originalText=\"Query\"/><EventTypeCode csd-code=\"ITI-18\" "
+		  "codeSystemName=\"IHE Transactions\" originalText=\"Registry "
+		  "Stored Query\"/>",
+		  "<EventTypeCode csd-code=\"ITI-18\" codeSystemName=\"IHE "
+		  "Transactions\" originalText=\"Registry Stored Query\"/>"
+		  "<EventID csd-code=\"110112\" codeSystemName=\"DCM\" "
+		  "originalText=\"Query\"/>" },
+		{ "a code has its originalText", " originalText=\"Query\"",
+		  "" },
+		{ "a code has its codeSystemName",
+		  " codeSystemName=\"DCM\" originalText=\"Query\"",
+		  " originalText=\"Query\"" },
+		{ "AuditSourceIdentification is required",
+		  "<AuditSourceIdentification AuditSourceID=\"n\">"
+		  "<AuditSourceTypeCode csd-code=\"4\"/>"
+		  "</AuditSourceIdentification>", "" },
+		{ "AuditSourceID is required", " AuditSourceID=\"n\"", "" },
+		{ "an active participant comes before the audit source",
+		  "<ActiveParticipant UserID=\"b\" UserIsRequestor=\"false\"/>"
+		  "<AuditSourceIdentification AuditSourceID=\"n\">"
+		  "<AuditSourceTypeCode csd-code=\"4\"/>"
+		  "</AuditSourceIdentification>",
+		  "<AuditSourceIdentification AuditSourceID=\"n\">"
+		  "<AuditSourceTypeCode csd-code=\"4\"/>"
+		  "</AuditSourceIdentification>"
+		  "<ActiveParticipant UserID=\"b\" "
+		  "UserIsRequestor=\"false\"/>" },
+		{ "UserIsRequestor is an xsd:boolean",
+		  "UserIsRequestor=\"false\"", "UserIsRequestor=\"no\"" },
+		{ "UserIsRequestor is required", " UserIsRequestor=\"false\"",
+		  "" },
+		{ "NetworkAccessPointTypeCode is 1 to 5",
+		  "NetworkAccessPointTypeCode=\"2\"",
+		  "NetworkAccessPointTypeCode=\"6\"" },
+		{ "a participant object has a name or a query",
+		  "<ParticipantObjectName>p^^^&amp;1.2&amp;ISO"
+		  "</ParticipantObjectName>", "" },
+		{ "a participant object has a name or a query, not both",
+		  "</ParticipantObjectName>", "</ParticipantObjectName>"
+		  "<ParticipantObjectQuery>PHEvPg==</ParticipantObjectQuery>" },
+		{ "ParticipantObjectQuery is xsd:base64Binary",
+		  ">PHEvPg==<", ">&lt;q/&gt;<" },
+		{ "a detail value is xsd:base64Binary",
+		  "value=\"VVRGLTg=\"", "value=\"VVRGLTg\"" },
+		{ "ParticipantObjectTypeCodeRole is 1 to 26",
+		  "ParticipantObjectTypeCodeRole=\"24\"",
+		  "ParticipantObjectTypeCodeRole=\"27\"" },
+		{ "ParticipantObjectID is required",
+		  " ParticipantObjectID=\"q\"", "" },
+		{ "nothing the schema does not name",
+		  "<AuditSourceTypeCode csd-code=\"4\"/>",
+		  "<AuditSourceTypeCode csd-code=\"4\"/><Comment/>" },
+	};
+	struct buf b;
+	const char *at;
+	char why[512];
+	size_t i;
+
+	CU_ASSERT_STRING_EQUAL(invalid(good, sizeof good - 1, why), "");
+	for (i = 0; i < NELEM(broken); i++) {
+		at = strstr(good, broken[i].from);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+		buf_init(&b, 1 << 16);
+		CU_ASSERT_EQUAL(buf_add(&b, good, (size_t)(at - good)), XDS_OK);
+		CU_ASSERT_EQUAL(buf_adds(&b, broken[i].to), XDS_OK);
+		CU_ASSERT_EQUAL(buf_adds(&b, at + strlen(broken[i].from)),
+		    XDS_OK);
+		if (invalid(b.b_data, b.b_len, why)[0] == '\0')
+			fprintf(stderr, "\nvalid, but breaks \"%s\"\n",
+			    broken[i].rule);
+		CU_ASSERT_STRING_NOT_EQUAL(why, "");
+		buf_free(&b);
+	}
+}
+
+/*
+ * Every transaction the node audits, on each side (answered by an
+ * endpoint of its own, asked of a peer, between two of its own actors),
+ * with each outcome, with and without patient and object: a valid
+ * message each.
+ */
+static void
+test_atna_every(void)
+{
+	static const char *txns[] = { TXN_ITI18, TXN_ITI38, TXN_ITI39,
+	    TXN_ITI41, TXN_ITI42, TXN_ITI43, TXN_ITI62, TXN_RAD68, TXN_RAD69,
+	    TXN_RAD75 };
+	static const struct {
+		const char	*endpoint, *peer, *addr;
+	} sides[] = {
+		{ "/xds/endpoint", "CN=Dr. Jansen,O=Ziekenhuis Oost",
+		  "192.0.2.7" },
+		{ "/xds/endpoint", "anonymous", "2001:db8::7" },
+		{ NULL, "https://peer.example:8443/xds/endpoint", "" },
+		{ NULL, "http://[2001:db8::1]/xds", "" },
+		{ "/xds/endpoint", "in-process", "local" },
+		{ NULL, "in-process", "local" },
+	};
+	static const enum xact_outcome outcomes[] = { XACT_SUCCESS,
+	    XACT_PARTIAL, XACT_FAILURE, XACT_FAULT };
+	struct xact x;
+	size_t t, s, o;
+	int with;
+
+	for (t = 0; t < NELEM(txns); t++)
+		for (s = 0; s < NELEM(sides); s++)
+			for (o = 0; o < NELEM(outcomes); o++)
+				for (with = 0; with < 2; with++) {
+					xact_begin(&x, NULL, sides[s].endpoint,
+					    sides[s].peer, sides[s].addr);
+					str_lcpy(x.txn, txns[t], sizeof x.txn);
+					if (outcomes[o] != XACT_SUCCESS)
+						xact_fail(&x, outcomes[o],
+						    "XDSRegistryError");
+					if (with) {
+						xact_set_patient(&x,
+						    "999911120^^^&" OID_BSN
+						    "&ISO");
+						xact_set_object(&x,
+						    "1.2.3.4.5");
+					}
+					free(message(&x));
+				}
 }
 
 /* A record read back for the sender: the fields its message needs. */
@@ -492,6 +681,8 @@ main(void)
 		{ "atna register", test_atna_register },
 		{ "atna query retrieve", test_atna_query_retrieve },
 		{ "atna hostile", test_atna_hostile },
+		{ "atna schema", test_atna_schema },
+		{ "atna every message", test_atna_every },
 		{ "record parse", test_record_parse },
 	};
 
