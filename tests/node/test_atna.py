@@ -9,24 +9,35 @@ of an IHE transaction, in the log's order.  While the listener is down
 messages arrive once it is back, in order; a repeat carries the same
 sequenceId (delivery is at least once).  The reconnect back-off is set
 short (audit.syslog_retry_max=1): nothing waits for it to pass.
+
+Every message received is also validated with xmllint against the DICOM
+audit message schema (PS3.15 A.5.1.1, tests/atna/dicom-audit-message.rng):
+submissions (ITI-41 and the repository's ITI-42), retrieves (ITI-43),
+stored queries (ITI-18) and removals (ITI-62), answered with Success and
+with Failure.  A message written by hand, valid and then broken, checks
+that the validation itself can fail.
 """
 import os
 import re
 import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from xdstest import (Xdsd, check, command_line, make_pki, reserve_port,  # noqa: E402
-                     summary, tmpdir, wait_until)
+                     soap_envelope, summary, tmpdir, wait_until)
 import xdsmsg  # noqa: E402
 
 IHE = {"ITI-18", "ITI-38", "ITI-39", "ITI-41", "ITI-42", "ITI-43", "ITI-62",
        "RAD-68", "RAD-69", "RAD-75"}
 REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
+RNG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "atna",
+                   "dicom-audit-message.rng")
+XMLLINT = shutil.which("xmllint")
 HEADER = re.compile(rb'^<85>1 (\S+) xdsnode-test xdsd (\d+) IHE\+RFC-3881 '
                     rb'\[meta sequenceId="(\d+)"\] (<\?xml.*)$', re.S)
 
@@ -196,6 +207,105 @@ def all_valid(frames, records):
     return ""
 
 
+def schema_errors(work, docs):
+    """[(index, first error)] of the XML documents (bytes) that xmllint
+    does not validate against the DICOM audit message schema; one xmllint
+    run for all of them."""
+    d = os.path.join(work, "atna-messages")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    paths = []
+    for i, doc in enumerate(docs):
+        paths.append(os.path.join(d, "%04d.xml" % i))
+        with open(paths[-1], "wb") as f:
+            f.write(doc)
+    if not paths:
+        return []
+    p = subprocess.run([XMLLINT, "--noout", "--relaxng", RNG] + paths,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    first = {}
+    for line in p.stderr.decode("utf-8", "replace").splitlines():
+        for i, path in enumerate(paths):
+            if line.startswith(path + ":") and i not in first:
+                first[i] = line[len(path) + 1:].strip()
+            elif line == path + " fails to validate" and i not in first:
+                first[i] = line
+    if p.returncode != 0 and not first:
+        first[-1] = "xmllint exit %d: %s" % (p.returncode, p.stderr[:300])
+    return sorted(first.items())
+
+
+def frames_schema_errors(work, frames, records):
+    """'' when every frame's message validates, else the first error of
+    each message that does not (with its record's event and outcome)."""
+    docs = [HEADER.match(f).group(4) if HEADER.match(f) else f for f in frames]
+    errs = schema_errors(work, docs)
+    return "; ".join("message %d (%s, outcome %s): %s" % (
+        i, records[i]["event"] if 0 <= i < len(records) else "?",
+        records[i]["outcome_code"] if 0 <= i < len(records) else "?", why)
+        for i, why in errs)
+
+
+# A message as a repository would accept it, and the same with one rule of
+# the schema broken: the validation can fail.
+GOOD = (b'<?xml version="1.0" encoding="UTF-8"?><AuditMessage>'
+        b'<EventIdentification EventActionCode="E" EventDateTime="2026-12-06T10:00:00.123Z" '
+        b'EventOutcomeIndicator="0"><EventID csd-code="110112" codeSystemName="DCM" '
+        b'originalText="Query"/></EventIdentification>'
+        b'<ActiveParticipant UserID="a" UserIsRequestor="true"/>'
+        b'<AuditSourceIdentification AuditSourceID="xdsnode-test"/>'
+        b'<ParticipantObjectIdentification ParticipantObjectID="q"><ParticipantObjectIDTypeCode '
+        b'csd-code="ITI-18" codeSystemName="IHE Transactions" originalText="Registry Stored Query"/>'
+        b'<ParticipantObjectQuery>PHEvPg==</ParticipantObjectQuery>'
+        b'</ParticipantObjectIdentification></AuditMessage>')
+BROKEN = [("EventOutcomeIndicator 3", b'EventOutcomeIndicator="0"', b'EventOutcomeIndicator="3"'),
+          ("no EventID", b'<EventID csd-code="110112" codeSystemName="DCM" originalText="Query"/>', b""),
+          ("no AuditSourceIdentification", b'<AuditSourceIdentification AuditSourceID="xdsnode-test"/>',
+           b""),
+          ("an object without name or query", b"<ParticipantObjectQuery>PHEvPg==</ParticipantObjectQuery>",
+           b"")]
+
+
+def schema_selftest(work):
+    errs = dict(schema_errors(work, [GOOD] + [GOOD.replace(a, b, 1) for _, a, b in BROKEN]))
+    check("xmllint validates a hand-written audit message against the schema", 0 not in errs,
+          errs.get(0, ""))
+    for i, (rule, a, _) in enumerate(BROKEN, 1):
+        check("... and rejects it with %s" % rule, a in GOOD and i in errs, "validates")
+
+
+def remove(node, entry_uuid):
+    """An ITI-62 of entry_uuid."""
+    return node.post("/xds/registry", soap_envelope(
+        "urn:ihe:iti:2010:DeleteDocumentSet",
+        '<lcm:RemoveObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><rim:ObjectRefList>'
+        '<rim:ObjectRef id="%s"/></rim:ObjectRefList></lcm:RemoveObjectsRequest>' % entry_uuid))
+
+
+def find(node, pat):
+    return node.post("/xds/registry", soap_envelope(
+        "urn:ihe:iti:2007:RegistryStoredQuery", xdsmsg.find_documents(pat)))
+
+
+def failures(node):
+    """A transaction of each kind that fails: a stored query without its
+    patient, a retrieve of an unknown document, a submission whose hash is
+    wrong, a registration without a submission set, a removal of an
+    unknown entry."""
+    node.post("/xds/registry", soap_envelope(
+        "urn:ihe:iti:2007:RegistryStoredQuery", xdsmsg.find_documents("").replace(
+            "$XDSDocumentEntryPatientId", "$XDSDocumentEntryNotAParameter")))
+    xdsmsg.retrieve(node.port, [(REPO_UID, xdsmsg.uid(), None)])
+    xdsmsg.submit(node.port, [b"verslag"], hashes={0: "0" * 40})
+    node.post("/xds/registry", soap_envelope(
+        "urn:ihe:iti:2007:RegisterDocumentSet-b",
+        '<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+        'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><rim:RegistryObjectList/>'
+        '</lcm:SubmitObjectsRequest>'))
+    remove(node, xdsmsg.urn())
+
+
 def metric(node, name):
     st, body = node.get("/metrics")
     m = re.search(r"^%s (\d+)" % re.escape(name), body.decode(), re.M)
@@ -203,11 +313,15 @@ def metric(node, name):
 
 
 def transactions(node, n):
-    """n submissions and a retrieve of each: 2n or more IHE records."""
+    """n submissions, a retrieve and a query of each: 3n or more IHE
+    records."""
     for _ in range(n):
-        status, errors, uids, _, _ = xdsmsg.submit(node.port, [b"verslag " + os.urandom(4).hex().encode()])
+        pat = xdsmsg.patient()
+        status, errors, uids, _, _ = xdsmsg.submit(node.port, [b"verslag " + os.urandom(4).hex().encode()],
+                                                   pat)
         if status.endswith("Success"):
             xdsmsg.retrieve(node.port, [(REPO_UID, uids[0], None)])
+        find(node, pat)
         node.get("/health")      # recorded, but no IHE transaction: no message
 
 
@@ -222,11 +336,16 @@ def main():
             "audit.source_id=xdsnode-test", "http.cert=" + pki["client_cert"],
             "http.key=" + pki["client_key"], "http.ca=" + pki["ca"]]
     node = Xdsd(a.xdsd, work, opts, name="node")
+    if XMLLINT:
+        schema_selftest(work)
+    else:
+        print("SKIP: the schema checks: xmllint not installed (tools/install-deps --test)")
     try:
         if not check("the node starts with audit.syslog_url", node.start(), ""):
             node.dump_log()
             return summary()
         transactions(node, 3)
+        failures(node)
         recs = ihe_records(node)
         got = wait_until(lambda: len(listener.messages()) >= len(recs) and listener.messages())
         check("a message per IHE transaction reaches the repository", got, "%d of %d"
@@ -234,6 +353,15 @@ def main():
         why = all_valid(unique(listener.messages()), recs)
         if not check("each is the valid message of its record, in the log's order", not why, why):
             node.dump_log(3000)
+        kinds = {(r["event"], r["outcome_code"]) for r in recs}
+        want = {(e, o) for e in ("ITI-18", "ITI-41", "ITI-42", "ITI-43", "ITI-62") for o in (0, 8)} - \
+            {("ITI-62", 0)}
+        check("the test audits each transaction with success and failure", want <= kinds,
+              "missing %r" % sorted(want - kinds))
+        if XMLLINT:
+            why = frames_schema_errors(work, unique(listener.messages()), recs)
+            check("every message validates against the DICOM audit message schema (xmllint)",
+                  not why, why[:2000])
         check("no repeats on a steady connection", len(listener.messages()) == len(recs),
               "%d for %d" % (len(listener.messages()), len(recs)))
         check("the node authenticated with its certificate",
@@ -262,6 +390,10 @@ def main():
               "%d of %d" % (len(unique(listener.messages())), len(recs)))
         why = all_valid(unique(listener.messages()), recs)
         check("nothing lost, the order kept, across the outage and the restart", not why, why)
+        if XMLLINT:
+            why = frames_schema_errors(work, unique(listener.messages()), recs)
+            check("after the outage too, every message validates against the schema",
+                  not why, why[:2000])
         check("the queue drains", wait_until(lambda: metric(node, "xds_audit_atna_queued") == 0),
               "queued %d" % metric(node, "xds_audit_atna_queued"))
         check("the listener saw only whole frames", not listener.bad, repr(listener.bad[:2]))
