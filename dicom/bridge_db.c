@@ -70,14 +70,45 @@ static const char *const migrations[] = {
 	"ALTER TABLE study ADD COLUMN attempt_rev INTEGER",
 };
 
+/*
+ * Version 1 (PRAGMA user_version; db_schema_apply): the tables and the
+ * columns added during the first release, which files of that release
+ * (user_version 0) hold some of: each is added unless present.  A
+ * change after it is a step of plain SQL.
+ */
+static int
+schema_v1(sqlite3 *db, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	size_t i;
+
+	if (db_exec(db, "dicom.db", schema, err, errlen) != XDS_OK)
+		return XDS_EIO;
+	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+		if (sqlite3_exec(db, migrations[i], NULL, NULL, &msg) ==
+		    SQLITE_OK)
+			continue;
+		/* present already: fine; anything else is not */
+		if (msg == NULL || strstr(msg, "duplicate column") == NULL) {
+			str_fmt(err, errlen, "dicom.db: %s", msg ? msg :
+			    "migration");
+			sqlite3_free(msg);
+			return XDS_EIO;
+		}
+		sqlite3_free(msg);
+		msg = NULL;
+	}
+	return XDS_OK;
+}
+
 int
 bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
     size_t errlen)
 {
+	static const struct db_schema sch = { "dicom.db", NULL, 1,
+	    schema_v1 };
 	struct bridge_db *d;
 	char path[PATH_SZ];
-	char *msg = NULL;
-	size_t i;
 
 	*out = NULL;
 	if (str_fmt(path, sizeof path, "%s/dicom.db", state_dir) < 0) {
@@ -90,23 +121,9 @@ bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 	}
 	pthread_mutex_init(&d->mu, NULL);
 	if (db_open(path, DB_SHARED, 5000, "PRAGMA foreign_keys=ON;", &d->db,
-	    err, errlen) != XDS_OK || db_exec(d->db, path, schema, err,
-	    errlen) != XDS_OK)
+	    err, errlen) != XDS_OK ||
+	    db_schema_apply(d->db, &sch, err, errlen) != XDS_OK)
 		goto fail;
-	for (i = 0; i < sizeof migrations / sizeof migrations[0]; i++)
-		if (sqlite3_exec(d->db, migrations[i], NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			/* present already: fine; anything else is not */
-			if (msg == NULL || strstr(msg, "duplicate column") ==
-			    NULL) {
-				str_fmt(err, errlen, "%s: %s", path, msg ? msg :
-				    "migration");
-				sqlite3_free(msg);
-				goto fail;
-			}
-			sqlite3_free(msg);
-			msg = NULL;
-		}
 	*out = d;
 	return 0;
 fail:

@@ -136,60 +136,23 @@ fail:
 	return NULL;
 }
 
-static int
-user_version(sqlite3 *db, int *v)
-{
-	sqlite3_stmt *st = NULL;
-	int	 rc;
-
-	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*v = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Create the schema in a fresh file, or check the version of an old
- * one; one writer at a time (BEGIN IMMEDIATE), so two processes opening
- * a new file do not both apply it. */
+/*
+ * Create the schema in a fresh file, or bring an old one to this
+ * version (db_schema_apply: one writer at a time, so two processes
+ * opening a new file do not both apply it; a newer file is refused).
+ * Version k+1 is steps[k] applied to version k: a change of schema.sql
+ * adds a step here and bumps STORE_SCHEMA_VERSION.
+ */
 static int
 schema_apply(sqlite3 *db, char *err, size_t errlen)
 {
-	char	 sql[64];
-	int	 v = 0, rc;
+	static const char *const steps[] = { schema_sql };
+	static const struct db_schema sch = { "registry.db", steps,
+	    STORE_SCHEMA_VERSION, NULL };
 
-	if ((rc = exec(db, "BEGIN IMMEDIATE", err, errlen)) != 0)
-		return rc;
-	if ((rc = user_version(db, &v)) != SQLITE_OK) {
-		str_fmt(err, errlen, "user_version: %s", sqlite3_errstr(rc));
-		rc = store_rc(rc);
-		goto fail;
-	}
-	if (v > STORE_SCHEMA_VERSION) {
-		str_fmt(err, errlen, "registry.db schema version %d is newer "
-		    "than this program (%d)", v, STORE_SCHEMA_VERSION);
-		rc = XDS_EIO;
-		goto fail;
-	}
-	if (v == STORE_SCHEMA_VERSION)
-		return exec(db, "COMMIT", err, errlen);
-	/* v == 0: a new file.  (Migrations from v to v+1 go here.) */
-	if ((rc = exec(db, schema_sql, err, errlen)) != 0)
-		goto fail;
-	if (str_fmt(sql, sizeof sql, "PRAGMA user_version=%d",
-	    STORE_SCHEMA_VERSION) < 0 ||
-	    (rc = exec(db, sql, err, errlen)) != 0)
-		goto fail;
-	if ((rc = exec(db, "COMMIT", err, errlen)) != 0)
-		goto fail;
-	log_info("registry: created %s schema version %d",
-	    sqlite3_db_filename(db, "main"), STORE_SCHEMA_VERSION);
-	return 0;
-fail:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc != 0 ? rc : XDS_EIO;
+	_Static_assert(sizeof steps / sizeof steps[0] == STORE_SCHEMA_VERSION,
+	    "one step per schema version");
+	return db_schema_apply(db, &sch, err, errlen);
 }
 
 /* The checkpointer: copies WAL frames into registry.db (and fsyncs it)

@@ -20,6 +20,11 @@
 #define BUSY_MS		10000
 #define RETRIES		20
 
+/*
+ * Version 1 (PRAGMA user_version; db_schema_apply).  A file of the first
+ * release has the table at user_version 0: IF NOT EXISTS makes the same
+ * step take it to version 1.  A change adds a step.
+ */
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS document ("
     " unique_id TEXT PRIMARY KEY,"
@@ -183,8 +188,10 @@ repo_db_release_thread(void)
 int
 repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 {
+	static const char *const steps[] = { SCHEMA };
+	static const struct db_schema sch = { "repository.db", steps, 1,
+	    NULL };
 	struct repo_db *d;
-	char *emsg = NULL;
 	int i;
 
 	*out = NULL;
@@ -199,12 +206,8 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 		if (db_open(path, DB_ONE_THREAD, BUSY_MS, NULL, &d->conns[i],
 		    err, errlen) != XDS_OK)
 			goto fail;
-	if (sqlite3_exec(d->conns[0], SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
-		str_fmt(err, errlen, "%s: schema: %s", path,
-		    emsg ? emsg : "failed");
-		sqlite3_free(emsg);
+	if (db_schema_apply(d->conns[0], &sch, err, errlen) != XDS_OK)
 		goto fail;
-	}
 	pthread_mutex_lock(&open_mu);
 	d->next = open_list;
 	open_list = d;

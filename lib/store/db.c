@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "log.h"
 #include "status.h"
 #include "str.h"
 
@@ -129,5 +130,71 @@ out:
 	}
 	if (rc != XDS_OK && to != NULL)
 		unlink(dst);
+	return rc;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_schema_apply(sqlite3 *db, const struct db_schema *s, char *err,
+    size_t errlen)
+{
+	char sql[64], what[96];
+	int v = 0, k, rc;
+
+	if (db_exec(db, s->name, "BEGIN IMMEDIATE", err, errlen) != XDS_OK)
+		return XDS_EIO;
+	if ((rc = user_version(db, &v)) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: user_version: %s", s->name,
+		    sqlite3_errstr(rc));
+		rc = XDS_EIO;
+		goto fail;
+	}
+	if (v > s->nsteps) {
+		str_fmt(err, errlen, "%s: schema version %d was written by a "
+		    "newer xdsnode (this one writes version %d); a downgrade "
+		    "is not supported: run the newer release, or restore the "
+		    "backup taken before the upgrade", s->name, v, s->nsteps);
+		rc = XDS_EUNSUPPORTED;
+		goto fail;
+	}
+	if (v == s->nsteps) {
+		rc = db_exec(db, s->name, "COMMIT", err, errlen);
+		goto done;
+	}
+	for (k = v; k < s->nsteps; k++) {
+		str_fmt(what, sizeof what, "%s: schema version %d to %d",
+		    s->name, k, k + 1);
+		if (k == 0 && s->legacy != NULL)
+			rc = s->legacy(db, err, errlen);
+		else
+			rc = db_exec(db, what, s->steps[k], err, errlen);
+		if (rc != XDS_OK) {
+			rc = XDS_EIO;
+			goto fail;
+		}
+	}
+	str_fmt(sql, sizeof sql, "PRAGMA user_version=%d", s->nsteps);
+	if ((rc = db_exec(db, s->name, sql, err, errlen)) != XDS_OK ||
+	    (rc = db_exec(db, s->name, "COMMIT", err, errlen)) != XDS_OK)
+		goto fail;
+	log_info("%s: schema version %d to %d", s->name, v, s->nsteps);
+done:
+	return rc;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }

@@ -47,6 +47,31 @@ int	db_open_readonly(const char *path, int busy_ms, sqlite3 **out,
 int	db_backup(const char *src, const char *dst, int busy_ms, char *err,
 	    size_t errlen);
 
+/*
+ * A database's schema by version (PRAGMA user_version): version k+1 is
+ * version k after steps[k], so a file made by any earlier release is
+ * brought up to nsteps, the version this program writes, one step at a
+ * time in one transaction.  Files made before versions were kept have
+ * user_version 0 and may hold some of the schema already: legacy, when
+ * set, takes such a file (and a new one) to version 1 in place of
+ * steps[0].
+ */
+struct db_schema {
+	const char	 *name;		/* "registry.db", for messages */
+	const char *const *steps;	/* SQL from version k to k + 1 */
+	int		  nsteps;	/* the version this program writes */
+	int		(*legacy)(sqlite3 *, char *err, size_t errlen);
+};
+
+/*
+ * Bring db to s->nsteps (under BEGIN IMMEDIATE: one process migrates,
+ * another waits and finds it done).  XDS_OK; XDS_EUNSUPPORTED when the
+ * file was written by a newer program (a downgrade: refused, err says
+ * what to do); XDS_EIO with the failing step.  Logs each migration.
+ */
+int	db_schema_apply(sqlite3 *db, const struct db_schema *s, char *err,
+	    size_t errlen);
+
 /* Run sql (one or more statements): XDS_OK, or XDS_EIO with "what:
  * SQLite's message" in err. */
 int	db_exec(sqlite3 *db, const char *what, const char *sql, char *err,
