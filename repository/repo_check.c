@@ -357,3 +357,78 @@ out:
 	blobstore_close(c.bs);
 	return rc;
 }
+
+struct repo_index {
+	sqlite3		*db;
+	sqlite3_stmt	*get;
+};
+
+int
+repo_index_open(const char *state_dir, struct repo_index **out, char *err,
+    size_t errlen)
+{
+	struct repo_index *x;
+	char path[PATH_MAX_CHECK];
+
+	*out = NULL;
+	if (str_fmt(path, sizeof path, "%s/repository.db", state_dir) < 0) {
+		str_fmt(err, errlen, "%s: path too long", state_dir);
+		return XDS_EINVAL;
+	}
+	if ((x = calloc(1, sizeof *x)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	if (db_open_readonly(path, BUSY_MS, &x->db, err, errlen) != XDS_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(x->db, "SELECT sha1, size, state FROM document "
+	    "WHERE unique_id = ?1", -1, &x->get, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, sqlite3_errmsg(x->db));
+		goto fail;
+	}
+	*out = x;
+	return XDS_OK;
+fail:
+	repo_index_close(x);
+	return XDS_EIO;
+}
+
+void
+repo_index_close(struct repo_index *x)
+{
+	if (x == NULL)
+		return;
+	sqlite3_finalize(x->get);
+	sqlite3_close(x->db);
+	free(x);
+}
+
+int
+repo_index_get(struct repo_index *x, const char *uid, char *sha1,
+    long long *size, int *committed, char *err, size_t errlen)
+{
+	const char *s;
+	int rc;
+
+	sqlite3_reset(x->get);
+	if (sqlite3_bind_text(x->get, 1, uid, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(x->get);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(x->get);
+		return XDS_ENOTFOUND;
+	}
+	if (rc != SQLITE_ROW)
+		goto fail;
+	s = (const char *)sqlite3_column_text(x->get, 0);
+	str_lcpy(sha1, s != NULL ? s : "", 41);
+	*size = sqlite3_column_int64(x->get, 1);
+	s = (const char *)sqlite3_column_text(x->get, 2);
+	*committed = s != NULL && strcmp(s, "committed") == 0;
+	sqlite3_reset(x->get);
+	return XDS_OK;
+fail:
+	str_fmt(err, errlen, "repository.db: %s", sqlite3_errmsg(x->db));
+	sqlite3_reset(x->get);
+	return XDS_EIO;
+}

@@ -56,4 +56,20 @@ int	repo_check(const char *state_dir, repo_check_fn fn, void *arg,
 /* "missing", "damaged", "unreadable", "orphan". */
 const char *repo_problem_name(enum repo_problem);
 
+/*
+ * Look-ups in repository.db, read-only, one statement each (its own read
+ * transaction): for holding the registry's entries against the index.
+ */
+struct repo_index;
+int	repo_index_open(const char *state_dir, struct repo_index **out,
+	    char *err, size_t errlen);
+void	repo_index_close(struct repo_index *);	/* NULL is a no-op */
+/*
+ * The row of uniqueId uid: XDS_OK with its SHA-1 (hex, 41 bytes with the
+ * NUL), size and whether it is committed (else pending: a submission
+ * between its blob and its registration); XDS_ENOTFOUND; XDS_EIO.
+ */
+int	repo_index_get(struct repo_index *, const char *uid, char *sha1,
+	    long long *size, int *committed, char *err, size_t errlen);
+
 #endif

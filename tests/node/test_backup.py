@@ -156,6 +156,35 @@ def main():
             check("the study is there, published", row is not None)
             restored.stop()
 
+        # db check --repair on the stopped restored node: an orphan blob
+        # and a temporary file go, nothing else is touched.
+        orphan = os.path.join(rstate, "documents", "00", "00", "00" * 32)
+        os.makedirs(os.path.dirname(orphan), exist_ok=True)
+        with open(orphan, "wb") as f:
+            f.write(b"nobody's")
+        os.utime(orphan, (1, 1))
+        os.makedirs(os.path.join(rstate, "documents", "tmp"), exist_ok=True)
+        with open(os.path.join(rstate, "documents", "tmp", "upload.part"), "wb") as f:
+            f.write(b"half")
+        rc, out, err = ctl(a.xdsctl, rstate, "db", "check", "--repair")
+        check("db check --repair removes the orphan and the temporary file",
+              rc == 0 and "repaired: 1 orphan files and 1 temporary files removed" in out and
+              not os.path.exists(orphan), out + err)
+        rc, out, err = ctl(a.xdsctl, rstate, "db", "check")
+        check("... after which db check is clean", rc == 0, out + err)
+        # The DICOM store against dicom.db.
+        inst = [n for n in names if n.startswith("dicom/") and n.endswith(".dcm") and
+                "/kos/" not in n]
+        kos = [n for n in names if n.startswith("dicom/kos/")]
+        os.unlink(os.path.join(rstate, inst[0]))
+        os.unlink(os.path.join(rstate, kos[0]))
+        rc, out, err = ctl(a.xdsctl, rstate, "db", "check")
+        check("db check names an instance row without its file and a published study "
+              "without its manifest", rc == 1 and
+              ("no-instance-file", "1.2.3.99.1.1.0") in {tuple(l.split()[:2]) for l in out.splitlines()}
+              and ("no-manifest", study) in {tuple(l.split()[:2]) for l in out.splitlines()}
+              and "1 without their file, 1 without their manifest" in out, out + err)
+
         # A changed byte in a document, and a backup without MANIFEST.
         bad = os.path.join(work, "bad")
         shutil.copytree(bdir, bad)

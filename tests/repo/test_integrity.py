@@ -154,7 +154,9 @@ def main():
         rc, out, err = db_check(a.xdsctl, state)
         want = {("damaged", uid["flipped"]), ("damaged", uid["short"]), ("damaged", uid["big_flipped"]),
                 ("damaged", uid["big_short"]), ("missing", uid["gone"]), ("orphan", "-")}
-        found = {tuple(ln.split()[:2]) for ln in out.splitlines()[:-1]}
+        found = {tuple(ln.split()[:2]) for ln in out.splitlines()
+                 if ln.split()[0] in ("damaged", "missing", "orphan", "unreadable", "unstored",
+                                      "mismatch")}
         check("db check beside the running node finds every problem, exit 1", rc == 1 and found == want,
               (rc, out, err))
         check("db check: the young file is not judged", "01" * 32 not in out, out)
@@ -162,6 +164,20 @@ def main():
         n.stop()
         rc, out2, err = db_check(a.xdsctl, state)
         check("db check on the stopped node: the same, exit 1", rc == 1 and out2 == out, (rc, out2, err))
+        # The registry against the repository: an entry whose document
+        # the repository lost its row of, and one whose hash differs.
+        gone_row, other_hash = uid["flipped"], uid["short"]
+        subprocess.run(["sqlite3", os.path.join(state, "repository.db"),
+                        "DELETE FROM document WHERE unique_id = '%s'" % gone_row], check=True)
+        subprocess.run(["sqlite3", os.path.join(state, "registry.db"),
+                        "UPDATE document_entry SET hash = '%s' WHERE unique_id = '%s'"
+                        % ("ab" * 20, other_hash)], check=True)
+        rc, out3, err = db_check(a.xdsctl, state)
+        lines = {tuple(ln.split()[:2]) for ln in out3.splitlines()}
+        check("db check names a registry entry the repository does not hold (unstored)",
+              rc == 1 and ("unstored", gone_row) in lines, out3)
+        check("... and one whose SHA-1 differs between registry and repository (mismatch)",
+              ("mismatch", other_hash) in lines and "ab" * 20 in out3, out3)
         rc, out, err = db_check(a.xdsctl, os.path.join(run.tmp, "nothing"))
         check("db check without a repository.db: exit 1 with the reason", rc == 1 and "repository.db" in err,
               (rc, err))
