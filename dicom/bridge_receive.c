@@ -16,6 +16,7 @@
 #include "dcmfetch.h"
 #include "fileio.h"
 #include "log.h"
+#include "space.h"
 #include "str.h"
 
 #define PATH_SZ	1024
@@ -23,6 +24,8 @@
 struct bridge_receive {
 	char			 root[PATH_SZ];		/* state_dir/dicom */
 	int			 proxy;		/* dicom.mode = proxy */
+	char			 state_dir[PATH_SZ];	/* its space guarded */
+	long long		 min_free;	/* node.min_free_space */
 	int			 patient_id_is_bsn;
 	struct bridge_db	*db;
 	struct fileio_dirsync	*dirsync;	/* of the series directories */
@@ -49,6 +52,8 @@ bridge_receive_new(const struct conf *conf, struct bridge_db *db,
 	if ((st = fileio_dirsync_new(&r->dirsync, err, errlen)) != XDS_OK)
 		goto fail;
 	r->proxy = strcmp(conf->dicom_mode, "proxy") == 0;
+	str_lcpy(r->state_dir, conf->node_state_dir, sizeof r->state_dir);
+	r->min_free = conf->node_min_free_space;
 	r->patient_id_is_bsn = conf->dicom_patient_id_is_bsn;
 	r->db = db;
 	*out = r;
@@ -108,6 +113,12 @@ bridge_receive_store(void *arg, const char *tmppath,
 	    !dcmshim_uid_valid(in->series_uid) ||
 	    !dcmshim_uid_valid(in->sop_uid))
 		return DCMSHIM_STORE_INVALID;
+	/* Out of Resources (A700) rather than an instance that cannot
+	 * be kept: the modality retries later, or elsewhere. */
+	if (!space_ok(r->state_dir, r->min_free, err, sizeof err)) {
+		log_warnx("dicom: C-STORE from %s refused: %s", calling_ae, err);
+		return DCMSHIM_STORE_NORESOURCES;
+	}
 	if (str_fmt(study, sizeof study, "%s/%s", r->root, in->study_uid) < 0 ||
 	    str_fmt(series, sizeof series, "%s/%s", study, in->series_uid) < 0 ||
 	    str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)

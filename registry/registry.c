@@ -66,6 +66,8 @@ registry_open(const struct conf *cf, struct registry **out, char *err,
 	}
 	r->feed = strcmp(cf->registry_patient_ids, "feed") == 0;
 	r->max_results = cf->registry_max_results;
+	str_lcpy(r->state_dir, cf->node_state_dir, sizeof r->state_dir);
+	r->min_free = cf->node_min_free_space;
 	r->routes[0] = (struct soap_route){ ACT_ITI42, ACT_ITI42_RSP,
 	    TXN_ITI42, NS_LCM, "SubmitObjectsRequest", PACK_EITHER, reg_iti42 };
 	r->routes[1] = (struct soap_route){ ACT_ITI18, ACT_ITI18_RSP,

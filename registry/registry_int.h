@@ -20,6 +20,8 @@ struct xact;
 struct registry {
 	struct store		*store;
 	int			 feed;		/* patient_ids = feed */
+	char			 state_dir[512];	/* its space guarded */
+	long long		 min_free;	/* node.min_free_space */
 	long long		 max_results;
 	struct soap_route	 routes[3];
 	struct soap_endpoint	 ep;

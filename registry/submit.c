@@ -25,6 +25,7 @@
 #include "hl7dt.h"
 #include "log.h"
 #include "registry_int.h"
+#include "space.h"
 #include "store.h"
 #include "str.h"
 #include "validate.h"
@@ -1227,7 +1228,13 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 	rim_list_init(&l);
 	rim_errors_init(&errs);
 	err[0] = '\0';
-	if ((list = object_list(req->body)) == NULL) {
+	if (!space_ok(reg->state_dir, reg->min_free, err, sizeof err)) {
+		log_warnx("registry: ITI-42 refused: %s", err);
+		if (rim_errors_add(&errs, 0, ERR_REGISTRY_OUT_OF_RESOURCES, NULL,
+		    "%s", err) != 0)
+			goto fault;
+		rc = 1;
+	} else if ((list = object_list(req->body)) == NULL) {
 		if (rim_errors_add(&errs, 0, ERR_REGISTRY_METADATA, NULL,
 		    "SubmitObjectsRequest has no rim:RegistryObjectList") != 0)
 			goto fault;

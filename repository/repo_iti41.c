@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mtom.h"
 #include "repository_int.h"
+#include "space.h"
 #include "status.h"
 #include "str.h"
 #include "vocab.h"
@@ -526,6 +527,16 @@ repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	rim_errors_init(&p.errs);
 	if ((p.d = calloc(REPO_MAX_DOCUMENTS, sizeof *p.d)) == NULL) {
 		str_fmt(x->reason, sizeof x->reason, "out of memory");
+		goto out;
+	}
+	/* A full disk: refused before a document is stored (its parts
+	 * are only in the spool, removed with the request). */
+	if (!space_ok(p.r->state_dir, p.r->min_free, err, sizeof err)) {
+		log_warnx("repository: %s refused: %s", x->txn, err);
+		if (rim_error(&p.errs, p.x, ERR_REPOSITORY_OUT_OF_RESOURCES,
+		    "%s", err) != 0)
+			goto out;
+		ret = respond(&p, reply, 0);
 		goto out;
 	}
 	sor = child(req->body, NS_LCM, "SubmitObjectsRequest");

@@ -262,6 +262,8 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 	}
 	str_lcpy(r->unique_id, cf->repository_unique_id, sizeof r->unique_id);
 	str_lcpy(r->home, cf->node_home_community_id, sizeof r->home);
+	str_lcpy(r->state_dir, cf->node_state_dir, sizeof r->state_dir);
+	r->min_free = cf->node_min_free_space;
 	r->max_doc = (off_t)cf->repository_max_document_size;
 	r->verify_first_max = (off_t)cf->repository_verify_first_max;
 	r->interval = cf->repository_reconcile_interval;

@@ -18,6 +18,8 @@
 struct repository {
 	char			 unique_id[128];
 	char			 home[512];	/* node.home_community_id */
+	char			 state_dir[512];	/* its space guarded */
+	long long		 min_free;	/* node.min_free_space */
 	off_t			 max_doc;
 	off_t			 verify_first_max;	/* checked before
 							   the answer */

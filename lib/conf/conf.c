@@ -224,6 +224,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_home },
 	{ "node.log_level", CONF_ENUM, S(node_log_level), "info", 0, 0, "error|warning|info|debug",
 	  "least severe log level written", NULL },
+	{ "node.min_free_space", CONF_SIZE, S(node_min_free_space), "256m", 0, (1LL << 50), NULL,
+	  "free space the state directory's file system must keep: below it submissions (ITI-41, ITI-42) and C-STOREs are refused before anything is stored, queries and retrieves go on; 0: no guard", NULL },
 	{ "node.state_dir", CONF_STR, S(node_state_dir), "./xdsnode-state", 0, 0, NULL,
 	  "directory of the databases, documents and audit log",
 	  conf_check_nonempty },

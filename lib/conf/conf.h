@@ -19,6 +19,7 @@ struct conf {
 	char	node_home_community_id[CONF_STR_MAX];
 	char	node_log_level[16];
 	int	node_syslog;
+	long long node_min_free_space;		/* bytes; 0: no guard */
 	/* [audit] */
 	long long audit_min_free;
 	char	audit_syslog_url[CONF_STR_MAX];	/* ATNA; "": off */

@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "ports.h"
 #include "router.h"
+#include "space.h"
 #include "status.h"
 #include "str.h"
 #include "tls.h"
@@ -297,6 +298,19 @@ server_metrics(void *arg, struct buf *out)
 	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
 }
 
+/* Submissions and C-STOREs refused by the disk-space guard. */
+static int
+space_metrics(void *arg, struct buf *out)
+{
+	(void)arg;
+	return buf_addf(out, "# HELP xds_space_refusals_total Submissions and "
+	    "C-STOREs refused because the state directory's file system had "
+	    "less than node.min_free_space free.\n"
+	    "# TYPE xds_space_refusals_total counter\n"
+	    "xds_space_refusals_total %llu\n", space_refusals()) == XDS_OK ?
+	    XDS_OK : XDS_ETOOBIG;
+}
+
 /* Room for http.max_connections descriptors besides the node's own. */
 static void
 nofile_raise(const struct conf *c)
@@ -450,6 +464,7 @@ main(int argc, char **argv)
 	    sizeof err) != 0)
 		fatalx("access log: %s", err);
 	metrics_add_source(audit_metrics, NULL);
+	metrics_add_source(space_metrics, NULL);
 	atna_start(&conf);
 	ports_remove(conf.node_state_dir);	/* a crashed run's */
 	xact_set_sink(xact_done);
