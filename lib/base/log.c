@@ -43,6 +43,36 @@ log_level_parse(const char *name)
 	return -1;
 }
 
+/* The last LOG_RECENT warnings and errors, for the status page. */
+static struct log_line recent[LOG_RECENT];
+static size_t nrecent, recent_next;
+
+static void
+remember(int level, long long t, const char *msg)
+{
+	struct log_line *l = &recent[recent_next];
+
+	l->time = t;
+	l->level = level;
+	str_lcpy(l->text, msg, sizeof l->text);
+	recent_next = (recent_next + 1) % LOG_RECENT;
+	if (nrecent < LOG_RECENT)
+		nrecent++;
+}
+
+size_t
+log_recent(struct log_line *out, size_t max)
+{
+	size_t i, n;
+
+	pthread_mutex_lock(&log_mtx);
+	n = nrecent < max ? nrecent : max;
+	for (i = 0; i < n; i++)	/* newest first */
+		out[i] = recent[(recent_next + LOG_RECENT - 1 - i) % LOG_RECENT];
+	pthread_mutex_unlock(&log_mtx);
+	return n;
+}
+
 static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
@@ -60,12 +90,17 @@ vlog(int level, int with_errno, const char *fmt, va_list ap)
 	/* one record a line: a peer's text (an AE title, a URL, a
 	 * subject) cannot forge another */
 	str_escape_ctl(raw, msg, sizeof msg);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (level <= LOG_LVL_WARN) {
+		pthread_mutex_lock(&log_mtx);
+		remember(level, (long long)now.tv_sec, msg);
+		pthread_mutex_unlock(&log_mtx);
+	}
 	if (log_syslog) {
 		syslog(lvl_prio[level], "%s", msg);
 		errno = saved;
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	pthread_mutex_lock(&log_mtx);

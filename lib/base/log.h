@@ -20,6 +20,15 @@ void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+/* The last LOG_RECENT warnings and errors (the status page): newest
+ * first, at most max into out; how many. */
+#define LOG_RECENT	16
+struct log_line {
+	long long	 time;		/* seconds since the epoch */
+	int		 level;
+	char		 text[256];
+};
+size_t	log_recent(struct log_line *out, size_t max);
 /* "999911120^^^&2.16...&ISO" -> "*****1120^^^&..." into out. */
 void	log_redact_id(const char *id, char *out, size_t outsz);
 

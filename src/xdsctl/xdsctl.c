@@ -67,6 +67,8 @@ usage(void)
 	    "  directory lookup URA|HCID  one community, every field\n"
 	    "  db check                 the stored documents against their recorded\n"
 	    "                           size and SHA-256, and orphan files\n"
+	    "  status                   the node's version, endpoints, requests,\n"
+	    "                           disk, certificate and last warnings\n"
 	    "  backup DIR               a consistent copy of the node's state into\n"
 	    "                           the new directory DIR, beside a running node\n"
 	    "  restore DIR              a backup into node.state_dir (absent or empty)\n"
@@ -308,6 +310,8 @@ main(int argc, char **argv)
 		rc = ctl_directory(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "db") == 0)
 		rc = ctl_db(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "status") == 0)
+		rc = ctl_status(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "backup") == 0)
 		rc = ctl_backup(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "restore") == 0)

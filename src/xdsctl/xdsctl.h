@@ -33,6 +33,8 @@ int	ctl_image(struct ctl *, int argc, char **argv);
 int	ctl_directory(struct ctl *, int argc, char **argv);
 /* xdsctl_db.c: db check */
 int	ctl_db(struct ctl *, int argc, char **argv);
+/* xdsctl_status.c: status */
+int	ctl_status(struct ctl *, int argc, char **argv);
 /* xdsctl_backup.c: backup DIR, restore DIR */
 int	ctl_backup(struct ctl *, int argc, char **argv);
 int	ctl_restore(struct ctl *, int argc, char **argv);

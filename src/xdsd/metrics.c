@@ -115,3 +115,33 @@ metrics_write(struct buf *out)
 		rc |= sources[i].fn(sources[i].arg, out);
 	return rc == XDS_OK ? 0 : -1;
 }
+
+void
+metrics_each(void (*fn)(void *arg, const struct metrics_txn *), void *arg)
+{
+	struct metrics_txn t;
+	unsigned long long cum, want;
+	size_t i, j;
+
+	pthread_mutex_lock(&metrics_mtx);
+	for (i = 0; i < nstats; i++) {
+		memset(&t, 0, sizeof t);
+		str_lcpy(t.txn, stats[i].name, sizeof t.txn);
+		for (j = 0; j < METRICS_OUTCOMES; j++)
+			t.count[j] = stats[i].count[j];
+		t.n = stats[i].n;
+		t.mean = t.n > 0 ? stats[i].sum / (double)t.n : 0;
+		/* the bucket bound under which 95 % of the requests fell */
+		want = (t.n * 95 + 99) / 100;
+		t.p95 = -1;
+		for (j = 0, cum = 0; t.n > 0 && j < NBUCKETS; j++) {
+			cum += stats[i].bucket[j];
+			if (cum >= want) {
+				t.p95 = buckets[j];
+				break;
+			}
+		}
+		fn(arg, &t);
+	}
+	pthread_mutex_unlock(&metrics_mtx);
+}

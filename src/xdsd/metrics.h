@@ -16,4 +16,16 @@ int	metrics_write(struct buf *out);
 #define METRICS_MAX_SOURCES	16
 void	metrics_add_source(int (*fn)(void *arg, struct buf *out), void *arg);
 
+/* One transaction's counters, for the status page: requests by outcome
+ * (success, partial, failure, fault), their mean time, and the bound of
+ * the histogram bucket that 95 % of them fell under (-1: above all). */
+struct metrics_txn {
+	char			 txn[16];
+	unsigned long long	 count[4];
+	unsigned long long	 n;
+	double			 mean, p95;	/* seconds */
+};
+void	metrics_each(void (*fn)(void *arg, const struct metrics_txn *),
+	    void *arg);
+
 #endif

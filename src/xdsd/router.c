@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "nodestatus.h"
 #include "router.h"
 #include "soap.h"
 #include "str.h"
@@ -318,6 +319,16 @@ router_refused(void *arg, const char *peer_addr, const char *peer_subject,
 		    "recorded", status);
 }
 
+size_t
+router_paths(const struct router *rt, const char **out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < rt->neps && i < max; i++)
+		out[i] = rt->eps[i]->path;
+	return i;
+}
+
 unsigned long long
 router_refused_unaudited(void)
 {
@@ -350,6 +361,20 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 		else
 			answer(c, &x, 200, "text/plain; version=0.0.4",
 			    buf_str(&b), b.b_len);
+		buf_free(&b);
+		return;
+	}
+	if (strcmp(req->path, "/status") == 0 ||
+	    strcmp(req->path, "/status.json") == 0) {
+		int json = req->path[7] == '.';
+
+		str_lcpy(x.txn, "STATUS", sizeof x.txn);
+		buf_init(&b, 1024 * 1024);
+		if ((json ? status_json(&b) : status_html(&b)) != 0)
+			answer_text(c, &x, 500, "status too large\n");
+		else
+			answer(c, &x, 200, json ? "application/json" :
+			    "text/html; charset=utf-8", buf_str(&b), b.b_len);
 		buf_free(&b);
 		return;
 	}

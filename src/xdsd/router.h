@@ -27,6 +27,9 @@ void	router_handle(struct http_conn *, const struct http_request *, void *);
 void	router_refused(void *, const char *peer_addr, const char *peer_subject,
 	    int status, const char *reason);
 
+/* The paths of the mounted endpoints, at most max into out; how many. */
+size_t	router_paths(const struct router *, const char **out, size_t max);
+
 /* Requests answered 503 because the access log could not take records. */
 unsigned long long router_refused_unaudited(void);
 

@@ -36,6 +36,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "nodestatus.h"
 #include "notify.h"
 #include "ports.h"
 #include "router.h"
@@ -479,6 +480,8 @@ main(int argc, char **argv)
 			fatalx("dicom: %s", err);
 		metrics_add_source(bridge_metrics_write, dicom);
 	}
+	status_init(&conf, server, node.rt, http_server_port(server),
+	    dicom != NULL ? bridge_port(dicom) : 0);
 	router_set_ready(node.rt, 1);
 	ports_announce(&conf, host, http_server_port(server), dicom);
 	announce_ready(&conf, http_server_port(server));
