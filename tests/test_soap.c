@@ -723,6 +723,19 @@ test_writers(void)
 	soap_fault_from_status(&f, XDS_ENOMEM, "no memory");
 	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_RECEIVER);
 	CU_ASSERT_EQUAL(soap_fault_status(&f), 500);
+	/* a refused security token: WS-Security's subcodes, namespaced */
+	soap_fault_from_status(&f, XDS_EAUTH, "expired");
+	CU_ASSERT_EQUAL(f.code, SOAP_FAULT_SENDER);
+	CU_ASSERT_EQUAL(soap_fault_status(&f), 400);
+	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, NULL), XDS_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.b_data, "<soap:Subcode><soap:Value "
+	    "xmlns:wsse=\"" NS_WSSE "\">wsse:FailedAuthentication<"));
+	d = xml_parse(b.b_data, b.b_len, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL(d);
+	xmlFreeDoc(d);
+	buf_reset(&b);
+	soap_fault_from_status(&f, XDS_ESECURITY, "no header");
+	CU_ASSERT_STRING_EQUAL(f.subcode, WSSE_FAULT_INVALID);
 	soap_fault_set(&f, SOAP_FAULT_RECEIVER, NULL, NULL,
 	    "bad \x01 <x> & \"q\" %d", 7);
 	CU_ASSERT_EQUAL(soap_write_fault(&b, &f, "urn:<id>"), XDS_OK);

@@ -25,6 +25,8 @@ static const char *const status_text[] = {
 	[-XDS_EUNSUPPORTED] = "not supported",
 	[-XDS_EINTERNAL] = "internal error",
 	[-XDS_EDENIED] = "refused by policy",
+	[-XDS_ESECURITY] = "security header missing or invalid",
+	[-XDS_EAUTH] = "security token not authenticated",
 };
 
 const char *

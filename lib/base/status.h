@@ -41,8 +41,14 @@ enum xds_status {
 	XDS_EINTERNAL = -15,	/* a bug, or a library failed unexpectedly */
 	XDS_EDENIED = -16,	/* refused by policy: this peer may not ask
 				   this (the gateways' policy point) */
+	XDS_ESECURITY = -17,	/* a security header is missing or cannot
+				   be processed (WS-Security
+				   InvalidSecurity) */
+	XDS_EAUTH = -18,	/* a security token does not authenticate:
+				   forged, untrusted, expired, not for us
+				   (WS-Security FailedAuthentication) */
 };
-#define XDS_STATUS_MIN	XDS_EDENIED
+#define XDS_STATUS_MIN	XDS_EAUTH
 
 /* A short text for st ("out of memory"); "unknown status" outside the
  * enum.  Static storage. */

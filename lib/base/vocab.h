@@ -274,6 +274,26 @@
 #define OID_UZI_ROLE	"2.16.840.1.113883.2.4.15.111"
 #define OID_PURPOSE_OF_USE "2.16.840.1.113883.1.11.20448"
 
+/* XUA (ITI-40): the SAML 2.0 assertion in the WS-Security header.  Its
+ * Twiin attributes are Mitz's subject attributes above (the same names),
+ * and these */
+#define NS_WSSE		"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+#define NS_DSIG		"http://www.w3.org/2000/09/xmldsig#"
+#define NS_XSI	"http://www.w3.org/2001/XMLSchema-instance"
+#define SAML_CM_BEARER	"urn:oasis:names:tc:SAML:2.0:cm:bearer"
+#define SAML_AC_X509	"urn:oasis:names:tc:SAML:2.0:ac:classes:X509"
+#define SAML_NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+#define SAML_ATTRNAME_URI "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+#define XUA_ATTR_SUBJECT_ID "urn:oasis:names:tc:xspa:1.0:subject:subject-id"
+#define XUA_ATTR_ORGANIZATION "urn:oasis:names:tc:xspa:1.0:subject:organization"
+#define XUA_ATTR_ORGANIZATION_ID "urn:oasis:names:tc:xspa:1.0:subject:organization-id"
+#define XUA_ATTR_HOME_COMMUNITY "urn:ihe:iti:xca:2010:homeCommunityId"
+/* WS-Security fault subcodes (WSS SOAP Message Security 1.1, 12) */
+#define WSSE_FAULT_INVALID "wsse:InvalidSecurity"
+#define WSSE_FAULT_FAILED_AUTH "wsse:FailedAuthentication"
+/* UZI server certificates: subjectAltName otherName type-id, card type */
+#define OID_UZI_OTHERNAME "2.5.5.5"
+
 /* IHE transaction names, as used in audit records and metrics */
 #define TXN_ITI18	"ITI-18"
 #define TXN_ITI41	"ITI-41"

@@ -68,6 +68,14 @@ soap_fault_from_status(struct soap_fault *f, int st, const char *fmt, ...)
 		f->code = SOAP_FAULT_SENDER;
 		f->http_status = 403;
 		break;
+	case XDS_ESECURITY:
+		f->code = SOAP_FAULT_SENDER;
+		f->subcode = WSSE_FAULT_INVALID;
+		break;
+	case XDS_EAUTH:
+		f->code = SOAP_FAULT_SENDER;
+		f->subcode = WSSE_FAULT_FAILED_AUTH;
+		break;
 	default:
 		f->code = SOAP_FAULT_RECEIVER;
 		break;
@@ -642,7 +650,12 @@ soap_write_fault(struct buf *out, const struct soap_fault *f,
 	    "<soap:Code><soap:Value>%s</soap:Value>", code_qname(f->code)))
 	    != XDS_OK)
 		return rc;
-	if (f->subcode != NULL) {
+	if (f->subcode != NULL && strncmp(f->subcode, "wsse:", 5) == 0) {
+		if ((rc = buf_addf(out, "<soap:Subcode><soap:Value xmlns:wsse="
+		    "\"" NS_WSSE "\">%s</soap:Value></soap:Subcode>",
+		    f->subcode)) != XDS_OK)
+			return rc;
+	} else if (f->subcode != NULL) {
 		if ((rc = buf_addf(out, "<soap:Subcode><soap:Value>wsa:%s"
 		    "</soap:Value>", f->subcode)) != XDS_OK)
 			return rc;

@@ -72,7 +72,9 @@ enum soap_code {
  * ("ActionNotSupported", ...), static strings or NULL. */
 struct soap_fault {
 	enum soap_code	 code;
-	const char	*subcode;		/* wsa:<subcode>, or NULL */
+	const char	*subcode;		/* wsa:<subcode>, a WS-Security
+						   "wsse:..." code (vocab.h
+						   WSSE_FAULT_*), or NULL */
 	const char	*subsubcode;		/* wsa:<subsubcode>, or NULL */
 	int		 http_status;		/* 0: from the code */
 	char		 reason[SOAP_REASON_MAX];
@@ -128,7 +130,9 @@ int	soap_fault_status(const struct soap_fault *f);
  * reason as printf: the one place where a status becomes the SOAP fault
  * code and HTTP status of an answer.  XDS_ETOOBIG is a Sender fault with
  * HTTP 413, XDS_EFORMAT a Sender fault (400), XDS_EDENIED (a policy
- * point refused the peer) a Sender fault with HTTP 403, anything else a
+ * point refused the peer) a Sender fault with HTTP 403, XDS_ESECURITY and
+ * XDS_EAUTH Sender faults with the WS-Security subcodes
+ * wsse:InvalidSecurity and wsse:FailedAuthentication, anything else a
  * Receiver fault (500).
  */
 void	soap_fault_from_status(struct soap_fault *f, int st, const char *fmt,
