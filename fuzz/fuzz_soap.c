@@ -61,13 +61,13 @@ static const struct soap_route routes[] = {
 	  testxml_echo },
 };
 
-static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL };
+static const struct soap_endpoint ep = { "/fuzz", routes, 3, NULL, NULL, 0 };
 
 static const struct xml_qname inline_names[] = {
 	{ NS_XDSB, "Document" }, { NULL, NULL }
 };
 static const struct soap_endpoint ep_inline = {
-	"/fuzz", routes, 3, NULL, inline_names
+	"/fuzz", routes, 3, NULL, inline_names, 0
 };
 
 #define BOUNDARY	"fuzzB0undary"

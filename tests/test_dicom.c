@@ -572,7 +572,7 @@ pub_open(struct pub *p, const char *name)
 		  fake_iti41 },
 	};
 	static const struct soap_endpoint ep = {
-		"/xds/repository", routes, 1, NULL, NULL
+		"/xds/repository", routes, 1, NULL, NULL, 0
 	};
 	char err[512];
 

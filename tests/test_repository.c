@@ -308,7 +308,7 @@ static const struct soap_route fake_routes[] = {
 	  PACK_SIMPLE, fake_iti42 },
 };
 static const struct soap_endpoint fake_ep = { "/xds/registry", fake_routes,
-	1, NULL, NULL };
+	1, NULL, NULL, 0 };
 
 static struct conf cf;
 static struct repository *repo;

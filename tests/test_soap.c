@@ -154,7 +154,30 @@ static const struct soap_route routes[] = {
 };
 
 static const struct soap_endpoint ep = {
-	"/test", routes, sizeof routes / sizeof routes[0], NULL, NULL
+	"/test", routes, sizeof routes / sizeof routes[0], NULL, NULL, 0
+};
+
+/* An endpoint that processes wsse:Security: its handler says whether
+ * it got the header. */
+static const xmlNode *seen_security;
+
+static int
+h_security(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	(void)actor;
+	(void)x;
+	seen_security = req->security;
+	return buf_adds(&reply->body, "<t:Ok xmlns:t=\"" NS_TEST "\"/>");
+}
+
+static const struct soap_route sec_routes[] = {
+	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM,
+	  "SubmitObjectsRequest", PACK_SIMPLE, h_security },
+};
+
+static const struct soap_endpoint ep_sec = {
+	"/sec", sec_routes, 1, NULL, NULL, 1
 };
 
 /* The endpoint run() serves (NULL: ep). */
@@ -657,6 +680,25 @@ test_headers(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nu);
 	CU_ASSERT_STRING_EQUAL(xml_attr(nu, "qname"), "nu:Security");
 	done(&r);
+
+	/* An endpoint that processes it gets it, mustUnderstand or not;
+	 * a second one for this node is a Sender fault. */
+	run_ep = &ep_sec;
+	seen_security = NULL;
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID WSSE
+	    " s:mustUnderstand=\"true\"><x/></wsse:Security>", SOR), &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(seen_security);
+	done(&r);
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID, SOR), &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NULL(seen_security);
+	done(&r);
+	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID WSSE "/>" WSSE "/>", SOR), &r);
+	expect_fault(&r, 400, "soap:Sender", "", "",
+	    "more than one wsse:Security header for this node");
+	done(&r);
+	run_ep = NULL;
 
 	/* Without mustUnderstand it is ignored; so is a role=none block. */
 	run_s(CT, ENV(ACTION(ACT_ITI42) MSGID WSSE "/>"
@@ -1484,7 +1526,7 @@ static const struct xml_qname inline_names[] = {
 	{ NS_XDSB, "Document" }, { NULL, NULL }
 };
 static const struct soap_endpoint ep_inl = {
-	"/test", routes_inl, 1, NULL, inline_names
+	"/test", routes_inl, 1, NULL, inline_names, 0
 };
 
 /* base64 with CRLF every 76 characters */

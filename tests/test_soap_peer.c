@@ -102,7 +102,7 @@ static const struct soap_route echo_routes[] = {
 };
 static const struct soap_endpoint echo_ep = {
 	"/echo", echo_routes, sizeof echo_routes / sizeof echo_routes[0],
-	NULL, NULL
+	NULL, NULL, 0
 };
 
 /* ---- servers ---- */
@@ -906,7 +906,7 @@ test_local(void)
 		{ ACT_ITI62, ACT_ITI62_RSP, TXN_ITI62, NULL, NULL, PACK_SIMPLE,
 		  fail },
 	};
-	struct soap_endpoint ep = { "/local", routes, 3, NULL, NULL };
+	struct soap_endpoint ep = { "/local", routes, 3, NULL, NULL, 0 };
 	struct soap_peer *p;
 	struct soap_call c;
 	struct xact x;

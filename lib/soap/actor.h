@@ -29,6 +29,9 @@ enum soap_pack {
 struct soap_request {
 	xmlDoc	*doc;			/* the envelope (DOM) */
 	xmlNode	*body;			/* first element child of soap:Body */
+	xmlNode	*security;		/* wsse:Security for us, or NULL;
+					   only at an endpoint with
+					   wsse_security */
 	enum soap_pack pack;		/* how it arrived */
 	struct mtom_attachment *att;
 	size_t	 natt;
@@ -77,6 +80,13 @@ struct soap_endpoint {
 	 * like an XOP part and the actor sees only attachments.
 	 */
 	const struct xml_qname *inline_base64;
+	/*
+	 * The actor processes the wsse:Security header (the gateways check
+	 * X-User Assertions in it): it gets it in soap_request.security,
+	 * with or without mustUnderstand.  0: the header is ignored, and
+	 * with mustUnderstand it is a MustUnderstand fault.
+	 */
+	int		 wsse_security;
 };
 
 #endif

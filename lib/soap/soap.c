@@ -204,6 +204,19 @@ header_block(xmlNode *h, struct soap_env *env, char *faultto, size_t ftsz,
 	}
 	if (!targeted(h))
 		return 0;
+	if (xml_is(h, NS_WSSE, "Security")) {
+		/* kept for the endpoint: soap_serve hands it to an actor
+		 * that processes it, or faults as for any other block */
+		if (env->security != NULL) {
+			soap_fault_set(f, SOAP_FAULT_SENDER, NULL, NULL,
+			    "more than one wsse:Security header for this "
+			    "node");
+			return -1;
+		}
+		env->security = h;
+		env->security_mu = mu;
+		return 0;
+	}
 	if (strcmp(ns, NS_WSA) == 0) {
 		if (xml_is(h, NS_WSA, "Action"))
 			return wsa_text(h, env->action, sizeof env->action, f);
@@ -410,7 +423,7 @@ soap_env_free(struct soap_env *env)
 {
 	xmlFreeDoc(env->doc);
 	env->doc = NULL;
-	env->header = env->body = NULL;
+	env->header = env->body = env->security = NULL;
 }
 
 int

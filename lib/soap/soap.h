@@ -20,9 +20,13 @@
  *   wsa:OnlyAnonymousAddressSupported).
  * - Header blocks targeted at us (no role, role next or ultimateReceiver)
  *   with mustUnderstand="true"/"1" must be ones we process: the wsa
- *   headers.  wsse:Security is NOT processed by this layer: it is ignored
- *   without mustUnderstand, and a MustUnderstand fault with it (we never
- *   pretend to have checked a signature or an XUA assertion).
+ *   headers.  wsse:Security is NOT processed by this layer: the parser
+ *   keeps the one targeted at us (env->security; a second is a Sender
+ *   fault), and soap_serve hands it to an endpoint that says it
+ *   processes it (soap_endpoint.wsse_security: the gateways, which check
+ *   X-User Assertions); at any other endpoint it is ignored without
+ *   mustUnderstand, and a MustUnderstand fault with it (we never pretend
+ *   to have checked a signature or an assertion).
  * - Faults are always sent as simple SOAP (application/soap+xml), also
  *   for an MTOM request.  HTTP status per SOAP 1.2 Part 2, 7.5.2.2:
  *   Sender 400, everything else 500; an envelope past the limit 413,
@@ -93,6 +97,9 @@ struct soap_env {
 	xmlDoc	*doc;
 	xmlNode	*header;		/* soap:Header or NULL */
 	xmlNode	*body;			/* the one element child of soap:Body */
+	xmlNode	*security;		/* wsse:Security targeted at us, or
+					   NULL */
+	int	 security_mu;		/* ... with mustUnderstand */
 	char	 action[SOAP_ACTION_MAX];
 	char	 message_id[SOAP_MSGID_MAX];
 	char	 to[SOAP_ADDR_MAX];

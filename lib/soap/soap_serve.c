@@ -171,6 +171,13 @@ dispatch(struct serve *s)
 	}
 	s->route = r;
 	str_lcpy(s->x->txn, r->txn, sizeof s->x->txn);
+	if (s->env.security_mu && !s->ep->wsse_security) {
+		soap_fault_set(&s->f, SOAP_FAULT_MUST_UNDERSTAND, NULL, NULL,
+		    "header block {%s}Security is not understood", NS_WSSE);
+		str_lcpy(s->f.nu_ns, NS_WSSE, sizeof s->f.nu_ns);
+		str_lcpy(s->f.nu_name, "Security", sizeof s->f.nu_name);
+		return -1;
+	}
 	return soap_route_check(r, s->pack, s->env.body, &s->f);
 }
 
@@ -207,6 +214,8 @@ call_handler(struct serve *s)
 	memset(&req, 0, sizeof req);
 	req.doc = s->env.doc;
 	req.body = s->env.body;
+	if (s->ep->wsse_security)
+		req.security = s->env.security;
 	req.pack = s->pack;
 	req.att = s->att;
 	req.natt = s->natt;
