@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "hl7dt.h"
+#include "status.h"
+#include "uzi.h"
 
 
 typedef int (*check_fn)(const char *, size_t, char *, size_t);
@@ -367,7 +369,57 @@ test_lang(void)
 		CU_ASSERT_EQUAL(hl7_lang_valid(badv[i], strlen(badv[i])), -1);
 }
 
+/* The UZI string of a certificate's otherName 2.5.5.5. */
+static void
+test_uzi(void)
+{
+	static const char srv[] =
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-00001234-00.000-00000000";
+	static const char *const bad[] = {
+	    "",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-00001234-00.000",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-00001234-00.000-00000000-9",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-X-00001234-00.000-00000000",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-1234-00.000-00000000",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-0000123a-00.000-00000000",
+	    "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-00001234-00000-00000000",
+	    "2.16..528-1-12345678-S-00001234-00.000-00000000",
+	    "2.16.528.-1-12345678-S-00001234-00.000-00000000",
+	    "2.16.528-x-12345678-S-00001234-00.000-00000000",
+	    "2.16.528-1--S-00001234-00.000-00000000",
+	    "2.16.528-1-12345678-SS-00001234-00.000-00000000",
+	};
+	struct uzi_id u;
+	char err[128];
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(uzi_parse(srv, sizeof srv - 1, &u, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(u.ca_oid, "2.16.528.1.1003.1.3.5.5.5");
+	CU_ASSERT_STRING_EQUAL(u.version, "1");
+	CU_ASSERT_STRING_EQUAL(u.number, "12345678");
+	CU_ASSERT_EQUAL(u.card, 'S');
+	CU_ASSERT_STRING_EQUAL(u.ura, "00001234");
+	CU_ASSERT_STRING_EQUAL(u.role, "00.000");
+	CU_ASSERT_STRING_EQUAL(u.agb, "00000000");
+	/* ':' after the CA's OID, a professional's card */
+	CU_ASSERT_EQUAL(uzi_parse("2.16.528.1.1003.1.3.5.5.2:1-900012345-Z-"
+	    "90000123-01.015-12345678", 64, &u, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(u.card, 'Z');
+	CU_ASSERT_STRING_EQUAL(u.role, "01.015");
+	/* only len bytes are read */
+	CU_ASSERT_EQUAL(uzi_parse(srv, sizeof srv - 2, &u, err, sizeof err),
+	    XDS_EFORMAT);
+	for (i = 0; i < NELEM(bad); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(uzi_parse(bad[i], strlen(bad[i]), &u, err,
+		    sizeof err), XDS_EFORMAT);
+		CU_ASSERT(err[0] != '\0');
+	}
+}
+
 static const struct cutest tests[] = {
+	{ "uzi", test_uzi },
 	{ "oid", test_oid },
 	{ "uniqueId", test_uniqueid },
 	{ "cx", test_cx },

@@ -26,6 +26,8 @@ struct xact {
 	char	endpoint[64];		/* "/xds/registry" */
 	char	peer[256];		/* client certificate subject or "anonymous" */
 	char	peer_addr[64];		/* client IP address */
+	char	peer_uzi[160];		/* the client certificate's UZI
+					   string (otherName 2.5.5.5), or "" */
 	char	message_id[160];	/* request wsa:MessageID */
 	char	patient[256];		/* CX of the patient concerned, if known */
 	char	object[256];		/* SubmissionSet uniqueId, query id, ... */

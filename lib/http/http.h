@@ -46,6 +46,8 @@ struct http_request {
 	int		 keep_alive;	/* client wants the connection kept */
 	int		 tls;		/* arrived over TLS */
 	const char	*peer_subject;	/* client certificate subject (RFC 2253) or "" */
+	const char	*peer_name;	/* its subjectAltName otherName of type
+					   http_opts.peer_name_oid, or "" */
 	const char	*peer_addr;	/* client IP address as text */
 };
 
@@ -118,6 +120,9 @@ struct http_server_opts {
 	int		 min_body_rate;	/* bytes/s; -1: no minimum */
 	int		 body_rate_window_ms;	/* grace and window of the rate */
 	SSL_CTX		*tls;		/* NULL: plain HTTP */
+	/* A subjectAltName otherName type (dotted OID) whose string the
+	 * request carries as peer_name (tls_peer_othername); NULL: none */
+	const char	*peer_name_oid;
 	/*
 	 * Called (may be NULL) when the server refuses a request whose head
 	 * it has (partly) read: answered by the server itself because the

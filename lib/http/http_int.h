@@ -21,6 +21,7 @@ typedef struct ssl_st SSL;
 #define HTTP_OBUF_SIZE		16384	/* response write buffer */
 #define HTTP_RBUF_EXTRA		16384	/* receive buffer beyond max_head */
 #define HTTP_PEER_SUBJECT_MAX	1024
+#define HTTP_PEER_NAME_MAX	160	/* the otherName string (http.h) */
 
 /* The answer to a connection or request refused for want of room. */
 #define HTTP_BUSY_RESPONSE \
@@ -84,6 +85,7 @@ struct http_conn {
 	size_t		 pathcap;
 	char		 peer_addr[64];
 	char		 peer_subject[HTTP_PEER_SUBJECT_MAX];
+	char		 peer_name[HTTP_PEER_NAME_MAX];
 	int		 is_head;	/* HEAD request: no response body */
 
 	/* Request body. */

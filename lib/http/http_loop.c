@@ -468,6 +468,11 @@ tls_step(struct http_server *s, struct http_conn *c)
 	if (tls_peer_subject(c->ssl, c->peer_subject,
 	    sizeof c->peer_subject) != 0)
 		log_debug("http: %s: peer subject truncated", c->peer_addr);
+	if (s->o.peer_name_oid != NULL && tls_peer_othername(c->ssl,
+	    s->o.peer_name_oid, c->peer_name, sizeof c->peer_name) != 0)
+		log_debug("http: %s: peer certificate's otherName %s is not "
+		    "a short printable string", c->peer_addr,
+		    s->o.peer_name_oid);
 	c->state = CONN_HEAD;	/* same FIFO, deadline from accept */
 	read_head(s, c);
 }

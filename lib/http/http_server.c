@@ -513,6 +513,7 @@ build_request(struct http_conn *c)
 	    h->conn_keep_alive && !h->conn_close;
 	r->tls = c->ssl != NULL;
 	r->peer_subject = c->peer_subject;
+	r->peer_name = c->peer_name;
 	r->peer_addr = c->peer_addr;
 	c->is_head = strcmp(r->method, "HEAD") == 0;
 

@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "str.h"
 #include "tls.h"
@@ -131,5 +132,62 @@ tls_peer_subject(SSL *ssl, char *out, size_t outlen)
 	}
 out:
 	BIO_free(bio);
+	return rc;
+}
+
+int
+tls_peer_othername(SSL *ssl, const char *oid, char *out, size_t outlen)
+{
+	GENERAL_NAMES *names = NULL;
+	const GENERAL_NAME *g;
+	ASN1_OBJECT *want = NULL;
+	const ASN1_STRING *v;
+	X509 *peer;
+	int i, n, rc = 0, j;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL ||
+	    (names = X509_get_ext_d2i(peer, NID_subject_alt_name, NULL,
+	    NULL)) == NULL)
+		return 0;
+	if ((want = OBJ_txt2obj(oid, 1)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	n = sk_GENERAL_NAME_num(names);
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		if (g->type != GEN_OTHERNAME ||
+		    OBJ_cmp(g->d.otherName->type_id, want) != 0 ||
+		    g->d.otherName->value == NULL ||
+		    (g->d.otherName->value->type != V_ASN1_IA5STRING &&
+		    g->d.otherName->value->type != V_ASN1_UTF8STRING &&
+		    g->d.otherName->value->type != V_ASN1_PRINTABLESTRING))
+			continue;
+		v = g->d.otherName->value->value.asn1_string;
+		if (v == NULL || ASN1_STRING_length(v) < 0 ||
+		    (size_t)ASN1_STRING_length(v) >= outlen) {
+			rc = -1;
+			goto out;
+		}
+		/* printable ASCII only: it goes into records and logs */
+		for (j = 0; j < ASN1_STRING_length(v); j++)
+			if (ASN1_STRING_get0_data(v)[j] < 0x20 ||
+			    ASN1_STRING_get0_data(v)[j] > 0x7e) {
+				rc = -1;
+				goto out;
+			}
+		memcpy(out, ASN1_STRING_get0_data(v),
+		    (size_t)ASN1_STRING_length(v));
+		out[ASN1_STRING_length(v)] = '\0';
+		break;
+	}
+out:
+	if (rc != 0)
+		out[0] = '\0';
+	ASN1_OBJECT_free(want);
+	GENERAL_NAMES_free(names);
 	return rc;
 }

@@ -32,5 +32,13 @@ SSL_CTX	*tls_server_ctx(const char *cert, const char *key, const char *ca,
 /* Subject of the verified peer certificate (RFC 2253) into out; "" when
  * there is none.  Returns 0, or -1 when it did not fit (out truncated). */
 int	 tls_peer_subject(SSL *, char *out, size_t outlen);
+/*
+ * The first subjectAltName otherName of type oid (dotted) in the peer
+ * certificate, a string (IA5String: the UZI certificates' 2.5.5.5) of
+ * printable ASCII, into out; "" when there is none.  Returns 0, or -1
+ * (out "") when it does not fit or is not printable.  The transport
+ * does not interpret it.
+ */
+int	 tls_peer_othername(SSL *, const char *oid, char *out, size_t outlen);
 
 #endif

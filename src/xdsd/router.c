@@ -345,6 +345,8 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 	char why[256];
 
 	xact_begin(&x, rt->conf, req->path, req->peer_subject, req->peer_addr);
+	if (req->peer_name != NULL)
+		str_lcpy(x.peer_uzi, req->peer_name, sizeof x.peer_uzi);
 	if (strcmp(req->path, "/health") == 0) {
 		str_lcpy(x.txn, "HEALTH", sizeof x.txn);
 		if (!atomic_load(&rt->ready))

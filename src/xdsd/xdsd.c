@@ -44,6 +44,7 @@
 #include "status.h"
 #include "str.h"
 #include "tls.h"
+#include "vocab.h"
 #include "wire.h"
 #include "xact.h"
 #include "xml.h"
@@ -355,6 +356,7 @@ server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
 	ho.min_body_rate = c->http_min_body_rate == 0 ? -1 :
 	    (int)c->http_min_body_rate;
 	ho.tls = tls;
+	ho.peer_name_oid = OID_UZI_OTHERNAME;
 	ho.on_refuse = router_refused;
 	nofile_raise(c);
 	if ((s = http_server_new(&ho, router_handle, rt, err, sizeof err)) ==
