@@ -33,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !TERMINATED(c.audience) || !TERMINATED(c.provider_id) ||
 		    !TERMINATED(c.mandated) || !TERMINATED(c.role) ||
 		    !TERMINATED(c.ura) || !TERMINATED(c.purpose) ||
+		    !TERMINATED(c.org_type) ||
 		    !TERMINATED(c.event_code) || !TERMINATED(c.subject_id) ||
 		    !TERMINATED(c.organization) ||
 		    !TERMINATED(c.organization_id) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "consent.h"
 #include "hl7dt.h"
@@ -15,8 +16,11 @@
 #include "pep.h"
 #include "status.h"
 #include "str.h"
+#include "uzi.h"
 #include "vocab.h"
 #include "xact.h"
+#include "xua.h"
+#include "xua_dsig.h"
 
 #define PEP_MAX_ALLOW		64
 #define PEP_MAX_CATEGORIES	16
@@ -32,6 +36,8 @@ struct pep {
 	char			*allow[PEP_MAX_ALLOW];	/* gateway.allow */
 	size_t			 nallow;
 	struct consent		*consent;
+	struct xua_trust	*xua;		/* xua.mode required, else
+						   NULL */
 };
 
 /* A Permit: made only here, for one request, living on the door's
@@ -91,9 +97,48 @@ cx_bsn(const char *cx, char *bsn)
  * with why otherwise.  x->consent says what Mitz answered (the first
  * answer that was not Permit), or that it was not asked.
  */
+/*
+ * Who asks, for Mitz: the verified assertion's claims when there are
+ * (the organisation type, which Twiin's assertion may lack, from the
+ * peer's consent.requesters line then), else the peer's line.  -1 when
+ * neither says.
+ */
+static int
+requester(struct pep *p, const struct xact *x, const struct xua_claims *c,
+    struct mitz_requester *who)
+{
+	struct mitz_requester line;
+	int have_line;
+
+	have_line = consent_requester(p->consent, x->peer, &line) == XDS_OK;
+	if (c == NULL) {
+		if (have_line)
+			*who = line;
+		return have_line ? 0 : -1;
+	}
+	memset(who, 0, sizeof *who);
+	if (str_lcpy(who->ura, c->ura, sizeof who->ura) >= sizeof who->ura ||
+	    str_lcpy(who->role, c->role, sizeof who->role) >=
+	    sizeof who->role ||
+	    str_lcpy(who->professional, c->provider_id,
+	    sizeof who->professional) >= sizeof who->professional ||
+	    str_lcpy(who->mandated, c->mandated, sizeof who->mandated) >=
+	    sizeof who->mandated)
+		return -1;
+	if (c->org_type[0] != '\0')
+		str_lcpy(who->org_type, c->org_type, sizeof who->org_type);
+	else if (have_line)
+		str_lcpy(who->org_type, line.org_type, sizeof who->org_type);
+	else
+		return -1;
+	who->source = "xua";
+	return 0;
+}
+
 static int
 ask_consent(struct pep *p, const struct pep_route *r, struct xact *x,
-    const struct soap_request *req, char *why, size_t whylen)
+    const struct soap_request *req, const struct xua_claims *c, char *why,
+    size_t whylen)
 {
 	struct pep_subject s;
 	struct mitz_requester who;
@@ -119,10 +164,11 @@ ask_consent(struct pep *p, const struct pep_route *r, struct xact *x,
 		    "identified by a BSN, so Mitz cannot be asked");
 		return PEP_NO_CONSENT;
 	}
-	if (consent_requester(p->consent, x->peer, &who) != XDS_OK) {
+	if (requester(p, x, c, &who) != 0) {
 		str_fmt(why, whylen, "no consent: this requester is not known "
-		    "to this gateway (consent.requesters), so Mitz cannot be "
-		    "asked");
+		    "to this gateway (%s), so Mitz cannot be asked", c != NULL ?
+		    "no organisation type in the assertion nor in "
+		    "consent.requesters" : "consent.requesters");
 		return PEP_NO_CONSENT;
 	}
 	if (s.nclasses == 0)
@@ -156,8 +202,8 @@ ask_consent(struct pep *p, const struct pep_route *r, struct xact *x,
  */
 static int
 decide(struct pep *p, const struct pep_route *r, struct xact *x,
-    const struct soap_request *req, struct pep_grant *g, char *why,
-    size_t whylen)
+    const struct soap_request *req, const struct xua_claims *c,
+    struct pep_grant *g, char *why, size_t whylen)
 {
 	const char *entry;
 	int rc;
@@ -165,7 +211,7 @@ decide(struct pep *p, const struct pep_route *r, struct xact *x,
 	memset(g, 0, sizeof *g);
 	if ((entry = allowed(p, x)) == NULL)
 		return XDS_EDENIED;
-	if ((rc = ask_consent(p, r, x, req, why, whylen)) != XDS_OK)
+	if ((rc = ask_consent(p, r, x, req, c, why, whylen)) != XDS_OK)
 		return rc;
 	g->pep = p;
 	g->x = x;
@@ -188,6 +234,50 @@ release(const struct pep_grant *g, struct pep_answer *a,
 	memset(a, 0, sizeof *a);
 }
 
+/*
+ * The X-User Assertion of req (xua.mode required): verified (xua_dsig.h),
+ * and its URA the one of the peer's UZI server certificate.  XDS_OK with
+ * c filled and x->user set, or XDS_ESECURITY / XDS_EAUTH with x->reason
+ * naming the check that failed.
+ */
+static int
+check_xua(struct pep *p, const struct pep_route *r, struct xact *x,
+    const struct soap_request *req, struct xua_claims *c)
+{
+	struct uzi_id u;
+	enum xua_fail why;
+	char err[256];
+	int rc;
+
+	if ((rc = xua_verify(p->xua, req->security, (time_t)clock_wall(), c,
+	    &why, err, sizeof err)) != XDS_OK) {
+		str_fmt(x->reason, sizeof x->reason, "X-User Assertion "
+		    "refused (%s): %s", xua_fail_name(why), err);
+		goto refused;
+	}
+	rc = XDS_EAUTH;
+	if (uzi_parse(x->peer_uzi, strlen(x->peer_uzi), &u, err,
+	    sizeof err) != XDS_OK || u.card != 'S') {
+		str_fmt(x->reason, sizeof x->reason, "X-User Assertion "
+		    "refused (URA): the peer's TLS certificate carries no UZI "
+		    "server identity (otherName %s, card type S)",
+		    OID_UZI_OTHERNAME);
+		goto refused;
+	}
+	if (strcmp(u.ura, c->ura) != 0) {
+		str_fmt(x->reason, sizeof x->reason, "X-User Assertion "
+		    "refused (URA): the assertion's URA %.16s is not the TLS "
+		    "certificate's %s", c->ura, u.ura);
+		goto refused;
+	}
+	str_fmt(x->user, sizeof x->user, "UZI %s, role %s, URA %s",
+	    c->provider_id, c->role, c->ura);
+	return XDS_OK;
+refused:
+	log_info("gateway: %s from %s: %s", r->txn, x->peer, x->reason);
+	return rc;
+}
+
 static int
 pep_door(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply)
@@ -196,6 +286,7 @@ pep_door(void *actor, struct xact *x, const struct soap_request *req,
 	const struct pep_route *r = NULL;
 	struct pep_grant g;
 	struct pep_answer a;
+	struct xua_claims c;
 	char why[512];
 	size_t i;
 	int rc;
@@ -208,7 +299,10 @@ pep_door(void *actor, struct xact *x, const struct soap_request *req,
 		    x->action);
 		return XDS_EINTERNAL;
 	}
-	if ((rc = decide(p, r, x, req, &g, why, sizeof why)) == XDS_EDENIED) {
+	if (p->xua != NULL && (rc = check_xua(p, r, x, req, &c)) != XDS_OK)
+		return rc;
+	if ((rc = decide(p, r, x, req, p->xua != NULL ? &c : NULL, &g, why,
+	    sizeof why)) == XDS_EDENIED) {
 		log_info("gateway: %s refused to %s: not in gateway.allow",
 		    r->txn, x->peer);
 		str_fmt(x->reason, sizeof x->reason, "%s: this peer may not "
@@ -257,6 +351,30 @@ read_allow(struct pep *p, const char *v, char *err, size_t errlen)
 	return XDS_OK;
 }
 
+/* xua.mode: required opens the trust store (xua.trusted_issuers, else
+ * http.ca) and the audiences (urn:oid:<home>, <home>, xua.audience). */
+static int
+open_xua(struct pep *p, const struct conf *cf, const char *path, char *err,
+    size_t errlen)
+{
+	char aud[CONF_STR_MAX * 3 + 16];
+
+	if (strcmp(cf->xua_mode, "required") != 0) {
+		log_warnx("gateway: xua.mode is off: %s takes requests without "
+		    "an X-User Assertion (the loopback demo only)", path);
+		return XDS_OK;
+	}
+	if (str_fmt(aud, sizeof aud, "urn:oid:%s;%s;%s",
+	    cf->node_home_community_id, cf->node_home_community_id,
+	    cf->xua_audience) < 0) {
+		str_fmt(err, errlen, "xua.audience is too long");
+		return XDS_EINVAL;
+	}
+	return xua_trust_open(cf->xua_trusted_issuers[0] != '\0' ?
+	    cf->xua_trusted_issuers : cf->http_ca, aud, (int)cf->xua_clock_skew,
+	    &p->xua, err, errlen);
+}
+
 int
 pep_open(const struct conf *cf, const char *path,
     const struct pep_route *routes, size_t nroutes, void *actor,
@@ -276,7 +394,8 @@ pep_open(const struct conf *cf, const char *path,
 		return XDS_ENOMEM;
 	}
 	if ((rc = read_allow(p, cf->gateway_allow, err, errlen)) != XDS_OK ||
-	    (rc = consent_open(cf, &p->consent, err, errlen)) != XDS_OK) {
+	    (rc = consent_open(cf, &p->consent, err, errlen)) != XDS_OK ||
+	    (rc = open_xua(p, cf, path, err, errlen)) != XDS_OK) {
 		pep_close(p);
 		return rc;
 	}
@@ -299,6 +418,7 @@ pep_open(const struct conf *cf, const char *path,
 	p->ep.routes = p->routes;
 	p->ep.nroutes = nroutes;
 	p->ep.actor = p;
+	p->ep.wsse_security = 1;
 	if (p->nallow == 0)
 		log_info("gateway: gateway.allow is empty: %s refuses every "
 		    "peer", path);
@@ -316,6 +436,7 @@ pep_close(struct pep *p)
 	for (i = 0; i < p->nallow; i++)
 		free(p->allow[i]);
 	consent_close(p->consent);
+	xua_trust_close(p->xua);
 	free(p);
 }
 

@@ -15,6 +15,11 @@
  *   reply: the door moves the answer into the reply (pep.c's release),
  *   the one place where a later policy can also filter what leaves,
  *   object by object.
+ * First, with xua.mode required, the X-User Assertion (ITI-40) in the
+ * request's wsse:Security header is verified (lib/xua) and its URA must
+ * be the one of the peer's UZI certificate; a request without a valid
+ * one is a WS-Security fault before anything else is looked at, and the
+ * verified claims are who asks Mitz.
  * The decision: the static rule (gateway.allow: which peers may ask),
  * then consent (consent.h): the route's subject function says which
  * patient and which document classes the request is about, and Mitz is
@@ -22,8 +27,7 @@
  * answer is Permit is a grant made.  Any other answer, or none, or a
  * subject that cannot be found, makes the door call the route's refusal
  * instead: it writes an empty answer with the error into a text buffer
- * and has no way to reach a document.  SAML assertions (XUA) are to be
- * decided at the same place.
+ * and has no way to reach a document.
  */
 #ifndef XDS_PEP_H
 #define XDS_PEP_H

@@ -105,6 +105,7 @@ claims(void)
 	str_lcpy(c.provider_id, "900012345", sizeof c.provider_id);
 	str_lcpy(c.role, "01.015", sizeof c.role);
 	str_lcpy(c.ura, "87654321", sizeof c.ura);
+	str_lcpy(c.org_type, "V4", sizeof c.org_type);
 	str_lcpy(c.purpose, "TREAT", sizeof c.purpose);
 	str_lcpy(c.event_code, "GGC002", sizeof c.event_code);
 	str_lcpy(c.subject_id, "Dr. A & B <test>", sizeof c.subject_id);
@@ -205,6 +206,7 @@ test_build_read(void)
 	CU_ASSERT_STRING_EQUAL(r.role, "01.015");
 	CU_ASSERT_STRING_EQUAL(r.ura, "87654321");
 	CU_ASSERT_STRING_EQUAL(r.purpose, "TREAT");
+	CU_ASSERT_STRING_EQUAL(r.org_type, "V4");
 	CU_ASSERT_STRING_EQUAL(r.event_code, "GGC002");
 	CU_ASSERT_STRING_EQUAL(r.subject_id, "Dr. A & B <test>");
 	CU_ASSERT_STRING_EQUAL(r.home_community_id, "urn:oid:1.2.3");

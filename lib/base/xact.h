@@ -28,6 +28,9 @@ struct xact {
 	char	peer_addr[64];		/* client IP address */
 	char	peer_uzi[160];		/* the client certificate's UZI
 					   string (otherName 2.5.5.5), or "" */
+	char	user[160];		/* who asks, from a verified X-User
+					   Assertion: "UZI number, role,
+					   URA", or "" */
 	char	message_id[160];	/* request wsa:MessageID */
 	char	patient[256];		/* CX of the patient concerned, if known */
 	char	object[256];		/* SubmissionSet uniqueId, query id, ... */

@@ -257,6 +257,14 @@ const struct conf_opt conf_opts[] = {
 	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
 	{ "soap.max_request_bytes", CONF_SIZE, S(soap_max_request_bytes), "0", 0, (1LL << 42), NULL,
 	  "all documents of one request together (MIME parts, referenced or not, and inline base64, decoded); 413 past it, nothing stored; 0: repository.max_document_size", NULL },
+	{ "xua.audience", CONF_STR, S(xua_audience), "", 0, 0, NULL,
+	  "audience X-User Assertions must name besides urn:oid:<node.home_community_id>; empty: only that", NULL },
+	{ "xua.clock_skew", CONF_INT, S(xua_clock_skew), "60", 0, 600, NULL,
+	  "seconds an assertion's NotBefore and NotOnOrAfter are widened by for the clocks' difference", NULL },
+	{ "xua.mode", CONF_ENUM, S(xua_mode), "off", 0, 0, "off|required",
+	  "X-User Assertions at the responding gateway: required (verified before anything else) or off (the loopback demo; never with http.tls)", NULL },
+	{ "xua.trusted_issuers", CONF_STR, S(xua_trusted_issuers), "", 0, 0, NULL,
+	  "PEM file of the CA(s) an assertion's signer must chain to; empty: http.ca", NULL },
 };
 const size_t conf_nopts = sizeof conf_opts / sizeof conf_opts[0];
 
@@ -527,6 +535,19 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		str_fmt(err, errlen, "http.tls is on: the responding gateway "
 		    "needs consent.mode = mitz (allow-all is for the loopback "
 		    "demo only)");
+		return -1;
+	}
+	if (c->http_tls && c->gateway_responding &&
+	    strcmp(c->xua_mode, "required") != 0) {
+		str_fmt(err, errlen, "http.tls is on: the responding gateway "
+		    "needs xua.mode = required (off is for the loopback demo "
+		    "only)");
+		return -1;
+	}
+	if (strcmp(c->xua_mode, "required") == 0 &&
+	    !c->xua_trusted_issuers[0] && !c->http_ca[0]) {
+		str_fmt(err, errlen, "xua.mode is required: xua.trusted_issuers "
+		    "or http.ca is needed to trust an assertion's signer");
 		return -1;
 	}
 	if (strcmp(c->consent_mode, "mitz") == 0 &&

@@ -96,6 +96,11 @@ struct conf {
 	char	consent_category[32];			/* default category */
 	char	consent_category_map[CONF_STR_MAX];	/* class=category;... */
 	char	consent_requesters[CONF_STR_MAX * 4];	/* subject|URA|...;... */
+	/* [xua] X-User Assertions (ITI-40) at the gateways (lib/xua) */
+	char	xua_mode[16];				/* off | required */
+	char	xua_trusted_issuers[CONF_STR_MAX];	/* CA file; "": http.ca */
+	char	xua_audience[CONF_STR_MAX];
+	long long xua_clock_skew;			/* seconds */
 	/* [directory] where the other communities are (gateway/directory.h) */
 	char	directory_backend[16];			/* static | zorgab */
 	char	directory_file[CONF_STR_MAX];

@@ -37,6 +37,9 @@ struct xua_claims {
 	char	mandated[XUA_ID_MAX];		/* acting for them (II) */
 	char	role[XUA_ID_MAX];		/* UZI role, RoleCodeNL (CE) */
 	char	ura[XUA_ID_MAX];		/* provider-institution (II) */
+	char	org_type[XUA_ID_MAX];		/* its organisation type,
+						   consulting-healthcare-
+						   facility-type-code (CV) */
 	char	purpose[XUA_ID_MAX];		/* purposeofuse (CV) */
 	char	event_code[XUA_ID_MAX];		/* data category (CV) */
 	char	subject_id[XUA_STR_MAX];	/* xspa subject-id, a name */

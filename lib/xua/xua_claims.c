@@ -266,6 +266,8 @@ xua_build(const struct xua_claims *c, struct buf *out, char *err,
 	attr_code(&w, MITZ_ATTR_ROLE, "Role", "hl7:CE", c->role, OID_UZI_ROLE,
 	    "RoleCodeNL");
 	attr_ii(&w, MITZ_ATTR_REQUESTER_URA, OID_URA, c->ura, NULL);
+	attr_code(&w, MITZ_ATTR_REQUESTER_TYPE, "CodedValue", "hl7:CV",
+	    c->org_type, OID_ORG_TYPE, NULL);
 	attr_code(&w, MITZ_ATTR_PURPOSE, "PurposeOfUse", "hl7:CV", c->purpose,
 	    OID_PURPOSE_OF_USE, NULL);
 	attr_code(&w, MITZ_ATTR_CATEGORY, "CodedValue", "hl7:CV",
@@ -303,6 +305,7 @@ static const struct slot slots[] = {
 	{ MITZ_ATTR_MANDATED, V_II, OID_UZI, F(mandated) },
 	{ MITZ_ATTR_ROLE, V_CODE, NULL, F(role) },
 	{ MITZ_ATTR_REQUESTER_URA, V_II, OID_URA, F(ura) },
+	{ MITZ_ATTR_REQUESTER_TYPE, V_CODE, NULL, F(org_type) },
 	{ MITZ_ATTR_PURPOSE, V_CODE, NULL, F(purpose) },
 	{ MITZ_ATTR_CATEGORY, V_CODE, NULL, F(event_code) },
 	{ XUA_ATTR_SUBJECT_ID, V_STR, NULL, F(subject_id) },

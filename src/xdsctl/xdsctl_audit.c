@@ -126,7 +126,7 @@ static void
 print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 {
 	char t[40], ev[32], user[256], pat[256], outc[16], errs[512], obj[256];
-	char consent[32], addr[64], org[256], cn[256];
+	char consent[32], addr[64], org[256], cn[256], who[160];
 
 	if (ctl->json) {
 		printf("%s%.*s", *n ? ",\n" : "[", (int)strcspn(line, "\n"), line);
@@ -141,15 +141,17 @@ print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 	field(rec, "errors", errs, sizeof errs);
 	field(rec, "object", obj, sizeof obj);
 	field(rec, "consent", consent, sizeof consent);
+	field(rec, "requester", who, sizeof who);
 	field(rec, "address", addr, sizeof addr);
 	/* Who: the organisation and the person or system of the
 	 * certificate's subject, whole when it has neither. */
 	subject_part(user, "O", org, sizeof org);
 	subject_part(user, "CN", cn, sizeof cn);
-	printf("%-24s %-8s %-8s %-*s %-24s %-15s %-28s %s%s%s%s%s\n", t, ev,
-	    outc, PAT_COL, pat[0] ? pat : "-", org[0] ? org : "-",
+	printf("%-24s %-8s %-8s %-*s %-24s %-15s %-28s %s%s%s%s%s%s%s\n",
+	    t, ev, outc, PAT_COL, pat[0] ? pat : "-", org[0] ? org : "-",
 	    addr[0] ? addr : "-", cn[0] ? cn : user, obj,
-	    errs[0] ? " " : "", errs, consent[0] ? " consent=" : "", consent);
+	    errs[0] ? " " : "", errs, consent[0] ? " consent=" : "", consent,
+	    who[0] ? " requester=" : "", who);
 	(*n)++;
 }
 
