@@ -55,14 +55,20 @@ static int
 echo(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply)
 {
+	xmlNode *h;
+	char try[16] = "";
 	size_t i;
 	int rc;
 
 	(void)actor;
 	(void)x;
+	/* a header block <t:Try> of the request, echoed */
+	if ((h = xml_find(xmlDocGetRootElement(req->doc), ECHO_NS, "Try")) !=
+	    NULL && xml_text(h, try, sizeof try) != 0)
+		try[0] = '\0';
 	rc = buf_addf(&reply->body, "<t:Echo xmlns:t=\"" ECHO_NS "\" "
-	    "body=\"%s\" natt=\"%zu\">", (const char *)req->body->name,
-	    req->natt);
+	    "body=\"%s\" natt=\"%zu\" try=\"%s\">",
+	    (const char *)req->body->name, req->natt, try);
 	for (i = 0; i < req->natt && rc == XDS_OK; i++)
 		rc = buf_addf(&reply->body, "<t:Att size=\"%lld\" "
 		    "sha1=\"%s\"/>", (long long)req->att[i].size,
@@ -523,6 +529,56 @@ test_simple(void)
 	CU_ASSERT_STRING_EQUAL(echo_attr(&c, "body"), "Inner");
 	soap_call_free(&c);
 	xmlFreeDoc(d);
+	soap_peer_free(p);
+}
+
+/* A header hook: <t:Try>n</t:Try>, n counting its calls; fails when
+ * the count is at fail_at. */
+struct tries {
+	int	n;
+	int	fail_at;
+};
+
+static int
+try_header(void *arg, struct buf *out, char *err, size_t errlen)
+{
+	struct tries *t = arg;
+
+	if (++t->n == t->fail_at) {
+		str_fmt(err, errlen, "no assertion today");
+		return XDS_EINVAL;
+	}
+	return buf_addf(out, "<t:Try xmlns:t=\"" ECHO_NS "\">%d</t:Try>",
+	    t->n);
+}
+
+/* Every envelope of a call gets the hook's header blocks afresh. */
+static void
+test_header_hook(void)
+{
+	struct soap_peer *p = remote(soapsrv.url, NULL);
+	struct tries t = { 0, 3 };
+	struct soap_call c;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (i = 1; i <= 3; i++) {
+		soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
+		c.req.body_xml = "<q:Query xmlns:q=\"urn:q\"/>";
+		c.req.header = try_header;
+		c.req.header_arg = &t;
+		if (i < 3) {
+			CU_ASSERT_EQUAL(soap_peer_call(p, &c), XDS_OK);
+			CU_ASSERT_EQUAL(atoi(echo_attr(&c, "try")), i);
+		} else {
+			/* a hook that fails: nothing is sent */
+			CU_ASSERT_EQUAL(soap_peer_call(p, &c), XDS_EINVAL);
+			CU_ASSERT_PTR_NOT_NULL(strstr(c.ans.err,
+			    "no assertion today"));
+		}
+		soap_call_free(&c);
+	}
+	CU_ASSERT_EQUAL(t.n, 3);
 	soap_peer_free(p);
 }
 
@@ -1216,6 +1272,7 @@ teardown(void)
 
 static const struct cutest tests[] = {
 	{ "simple SOAP, body as text or DOM", test_simple },
+	{ "header blocks per attempt", test_header_hook },
 	{ "MTOM both ways", test_mtom },
 	{ "a file that changes size", test_changed_size },
 	{ "200 MiB in constant memory", test_big },

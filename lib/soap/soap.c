@@ -559,6 +559,15 @@ int
 soap_write_request(struct buf *out, const char *action, const char *to,
     const char *body_xml, size_t body_len, char *msgid, size_t msgidsz)
 {
+	return soap_write_request_hdr(out, action, to, NULL, 0, body_xml,
+	    body_len, msgid, msgidsz);
+}
+
+int
+soap_write_request_hdr(struct buf *out, const char *action, const char *to,
+    const char *hdr, size_t hdr_len, const char *body_xml, size_t body_len,
+    char *msgid, size_t msgidsz)
+{
 	int rc;
 
 	if (msgidsz < SOAP_UUID_LEN)
@@ -570,8 +579,9 @@ soap_write_request(struct buf *out, const char *action, const char *to,
 	    "</wsa:Address></wsa:ReplyTo><wsa:To soap:mustUnderstand="
 	    "\"true\">")) != XDS_OK ||
 	    (rc = buf_add_xml(out, to)) != XDS_OK ||
-	    (rc = buf_adds(out, "</wsa:To></soap:Header><soap:Body>")) !=
-	    XDS_OK ||
+	    (rc = buf_adds(out, "</wsa:To>")) != XDS_OK ||
+	    (hdr != NULL && (rc = buf_add(out, hdr, hdr_len)) != XDS_OK) ||
+	    (rc = buf_adds(out, "</soap:Header><soap:Body>")) != XDS_OK ||
 	    (rc = buf_add(out, body_xml, body_len)) != XDS_OK ||
 	    (rc = buf_adds(out, "</soap:Body></soap:Envelope>\n")) != XDS_OK)
 		return rc;

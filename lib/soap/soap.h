@@ -166,6 +166,12 @@ int	soap_write_response(struct buf *out, const char *action,
  */
 int	soap_write_request(struct buf *out, const char *action, const char *to,
 	    const char *body_xml, size_t body_len, char *msgid, size_t msgidsz);
+/* The same with more header blocks (hdr_len bytes of XML, written after
+ * wsa:To as they are; hdr NULL: none). */
+int	soap_write_request_hdr(struct buf *out, const char *action,
+	    const char *to, const char *hdr, size_t hdr_len,
+	    const char *body_xml, size_t body_len, char *msgid,
+	    size_t msgidsz);
 /*
  * The body element of an answer: root itself when it is not a SOAP 1.2
  * Envelope (an in-process answer, a bare RegistryResponse), else the

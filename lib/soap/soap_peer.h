@@ -140,6 +140,14 @@ struct soap_progress {
 	size_t		 att;
 };
 typedef void (*soap_progress_fn)(void *arg, const struct soap_progress *);
+/*
+ * Header blocks for one attempt of a call: XML appended to out (each
+ * block declaring its namespaces; the prefix soap is the envelope's),
+ * XDS_OK, or a status that ends the attempt with the reason in err.
+ * The SOAP layer does not look into them.
+ */
+typedef int (*soap_header_fn)(void *arg, struct buf *out, char *err,
+    size_t errlen);
 
 struct soap_call {
 	struct soap_call_req {		/* set by the caller */
@@ -164,6 +172,12 @@ struct soap_call {
 		struct xact	*x;
 		soap_progress_fn progress;	/* or NULL */
 		void		*progress_arg;
+		/* Header blocks of this attempt (e.g. a WS-Security
+		 * header with a fresh assertion), or NULL: none.  Called
+		 * for every envelope the call sends, a retry's included;
+		 * not in process (no envelope). */
+		soap_header_fn	 header;
+		void		*header_arg;
 	} req;
 	struct soap_call_ans {		/* set by the exchange */
 		int		 status;	/* enum xds_status, see above */

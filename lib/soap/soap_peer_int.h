@@ -15,6 +15,7 @@
 #define PEER_DEF_CONNECT	10		/* seconds */
 #define PEER_DEF_MAX_ANSWER	((size_t)64 * 1024 * 1024)
 #define PEER_MAX_REQUEST	((size_t)256 * 1024 * 1024)	/* envelope */
+#define PEER_MAX_HEADER	((size_t)64 * 1024)	/* header blocks of a call */
 
 struct soap_peer {
 	const struct soap_endpoint *ep;	/* in process, or NULL */

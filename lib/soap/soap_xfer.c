@@ -113,15 +113,23 @@ static int
 build_envelope(struct soap_xfer *xf)
 {
 	struct soap_call *c = xf->c;
-	struct buf body;
-	int rc = -1;
+	struct buf body, hdr;
+	char err[256];
+	int rc = -1, st;
 
 	buf_init(&body, PEER_MAX_REQUEST);
+	buf_init(&hdr, PEER_MAX_HEADER);
 	buf_init(&xf->env, PEER_MAX_REQUEST);
 	if (soap_call_body(c, &body) != 0)
 		goto out;
-	if (soap_write_request(&xf->env, c->req.action, xf->p->url,
-	    body.b_data, body.b_len, c->ans.message_id,
+	if (c->req.header != NULL && (st = c->req.header(c->req.header_arg,
+	    &hdr, err, sizeof err)) != XDS_OK) {
+		soap_call_fail(c, st, "request header: %s", err);
+		goto out;
+	}
+	if (soap_write_request_hdr(&xf->env, c->req.action, xf->p->url,
+	    hdr.b_len > 0 ? hdr.b_data : NULL, hdr.b_len, body.b_data,
+	    body.b_len, c->ans.message_id,
 	    sizeof c->ans.message_id) != XDS_OK) {
 		soap_call_fail(c, XDS_ETOOBIG, "request over %zu bytes",
 		    PEER_MAX_REQUEST);
@@ -136,6 +144,7 @@ build_envelope(struct soap_xfer *xf)
 	}
 	rc = 0;
 out:
+	buf_free(&hdr);
 	buf_free(&body);
 	return rc;
 }
