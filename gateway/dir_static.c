@@ -25,6 +25,7 @@
 #include "status.h"
 #include "str.h"
 #include "url.h"
+#include "xua_dsig.h"
 
 #define DIR_LINE_MAX		4096	/* bytes of a line, without its newline */
 #define DIR_COMMUNITIES_MAX	100000	/* lines that name a community */
@@ -42,6 +43,7 @@ enum dir_key {
 	DIR_KEY_CONCURRENCY,
 	DIR_KEY_DICOM,
 	DIR_KEY_XDR,
+	DIR_KEY_XUA_ALG,
 	DIR_NKEYS
 };
 
@@ -54,6 +56,7 @@ static const struct dir_setting {
 	[DIR_KEY_CONCURRENCY] = { "concurrency", 1, 1024 },
 	[DIR_KEY_DICOM] = { "dicom", 0, 0 },
 	[DIR_KEY_XDR] = { "xdr", 0, 0 },
+	[DIR_KEY_XUA_ALG] = { "xua_alg", 0, 0 },
 };
 
 /* A community of the file and the line that gave it. */
@@ -188,13 +191,14 @@ dir_setting_parse(const char *f, size_t n, struct dir_community *c,
 	const char *eq = memchr(f, '=', n), *es;
 	char val[DIR_URL_MAX], ae[32], host[256], uerr[256];
 	enum dir_key k = dir_key_find(f, n);
+	enum xua_alg alg;
 	long long v;
 	size_t vn = n - (size_t)(eq - f) - 1;
 	int port;
 
 	if (k == DIR_NKEYS) {
 		str_fmt(err, errlen, "unknown setting \"%.*s\" (max_documents, "
-		    "timeout, concurrency, dicom, xdr)",
+		    "timeout, concurrency, dicom, xdr, xua_alg)",
 		    dir_quote((size_t)(eq - f)), f);
 		return -1;
 	}
@@ -227,6 +231,15 @@ dir_setting_parse(const char *f, size_t n, struct dir_community *c,
 			return -1;
 		}
 		str_lcpy(c->xdr, val, sizeof c->xdr);
+		break;
+	case DIR_KEY_XUA_ALG:
+		if (xua_alg_parse(val, &alg) != 0) {
+			str_fmt(err, errlen, "xua_alg \"%.*s\" is not "
+			    "rsa-sha256, rsa-sha1 or ecdsa-sha256",
+			    dir_quote(vn), val);
+			return -1;
+		}
+		str_lcpy(c->xua_alg, val, sizeof c->xua_alg);
 		break;
 	default:
 		if (strspn(val, "0123456789") != vn ||

@@ -55,6 +55,10 @@ struct dir_community {
 	int	concurrency;		/* 0: no bound of its own */
 	char	dicom[DIR_AE_MAX];	/* "" when not given */
 	char	xdr[DIR_URL_MAX];
+	char	xua_alg[16];		/* signature of the X-User Assertions
+					   sent to it (rsa-sha256,
+					   rsa-sha1, ecdsa-sha256); "":
+					   rsa-sha256 */
 };
 
 /*

@@ -64,6 +64,10 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 			gateway_close(g);
 			return XDS_ENOMEM;
 		}
+		if ((rc = gw_xua_open(g, err, errlen)) != XDS_OK) {
+			gateway_close(g);
+			return rc;
+		}
 		igw_init(g);
 		g->ig_on = 1;
 	}
@@ -83,6 +87,7 @@ gateway_close(struct gateway *g)
 	gw_stats_free(g->stats);
 	gw_slots_free(g->slots);
 	gw_flights_free(g->flights);
+	gw_xua_close(g);
 	free(g);
 }
 

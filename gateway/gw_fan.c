@@ -198,6 +198,10 @@ job_arm(struct gw_job *j, long long at)
 	j->call.req.bounds.timeout = left > 0 ? (left + 999) / 1000 : 1;
 	j->call.req.bounds.max_answer = j->max_answer;
 	j->call.req.bounds.spool_dir = j->spool;
+	if (!j->local && j->user != NULL && j->g->signer != NULL) {
+		j->call.req.header = gw_xua_header;
+		j->call.req.header_arg = j;
+	}
 }
 
 /* Add the waiting jobs to f, within the bounds; the number added. */
@@ -301,7 +305,8 @@ settle(const struct gateway *g, struct gw_job *jobs, size_t n)
 }
 
 int
-gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
+gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n,
+    const struct gw_user *u)
 {
 	struct soap_fanout *f;
 	struct fan_run fr = { g, jobs, n };
@@ -314,6 +319,8 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n)
 		jobs[i].state = GW_JOB_WAITING;
 		jobs[i].attempts = 0;
 		jobs[i].deadline = now + jobs[i].timeout * 1000LL;
+		jobs[i].g = g;
+		jobs[i].user = u;
 	}
 	for (;;) {
 		if (soap_fanout_new(&f, e, sizeof e) != XDS_OK)
@@ -362,6 +369,11 @@ gw_job_remote(const struct gateway *g, struct gw_job *j,
 	j->concurrency = c->concurrency;
 	j->max_answer = (size_t)cf->gateway_max_answer;
 	j->spool = g->spool;
+	if (c->xua_alg[0] != '\0' && xua_alg_parse(c->xua_alg, &j->alg) != 0) {
+		str_fmt(err, errlen, "%s: xua_alg %s is not known", c->hcid,
+		    c->xua_alg);
+		return XDS_EINVAL;
+	}
 	if (soap_peer_remote(&j->peer, c->url, &o, err, errlen) != XDS_OK)
 		return XDS_EINVAL;
 	j->own_peer = 1;

@@ -11,6 +11,8 @@
 #include "gateway.h"
 #include "conf.h"
 #include "soap_peer.h"
+#include "xua.h"
+#include "xua_dsig.h"
 
 struct conf;
 struct pep;
@@ -28,7 +30,34 @@ struct gateway {
 	struct gw_stats		*stats;		/* per community */
 	struct gw_slots		*slots;		/* requests in flight */
 	struct gw_flights	*flights;	/* queries being answered */
+	struct xua_signer	*signer;	/* X-User Assertions out, or
+						   NULL: none (no http.cert) */
+	struct xua_trust	*consumers;	/* signed assertions of
+						   consumers, or NULL */
 };
+
+/*
+ * gw_xua.c: who asks through the initiating gateway (the claims of the
+ * X-User Assertions it sends), and the header hook that signs a fresh
+ * assertion for each attempt of a job.
+ */
+struct gw_user {
+	struct xua_claims	 c;	/* without ID, issuer, audience, times */
+};
+int	gw_xua_open(struct gateway *, char *err, size_t errlen);
+void	gw_xua_close(struct gateway *);
+/*
+ * The user of a local consumer's request: the claims of the assertion in
+ * its wsse:Security header (taken as they are from loopback and
+ * xua.trusted_consumers, else verified), over xua.subject_id, xua.role,
+ * xua.purpose, consent.ura and consent.org_type; x->user says who.
+ * XDS_OK, or XDS_ESECURITY / XDS_EAUTH with x->reason.
+ */
+int	gw_user_from(const struct gateway *, struct xact *x,
+	    const struct soap_request *req, struct gw_user *u);
+/* soap_header_fn for a job (arg): the WS-Security header with a signed
+ * assertion for its community. */
+int	gw_xua_header(void *arg, struct buf *out, char *err, size_t errlen);
 
 /* rgw.c: the responding gateway's door and transactions. */
 int	rgw_open(struct gateway *, char *err, size_t errlen);
@@ -63,7 +92,10 @@ struct gw_job {
 	int			 local;		/* this community, in process */
 	size_t			 first, count;	/* the caller's (retrieves:
 						   which DocumentRequests) */
+	enum xua_alg		 alg;		/* its assertions' signature */
 	/* run */
+	const struct gateway	*g;
+	const struct gw_user	*user;		/* who asks, or NULL */
 	struct soap_call	 call;
 	enum gw_job_state	 state;
 	int			 attempts;
@@ -81,9 +113,12 @@ void	gw_job_local(const struct gateway *, struct gw_job *,
 struct gw_slots;
 struct gw_slots *gw_slots_new(long limit);
 void	gw_slots_free(struct gw_slots *);
-/* Run every job (jobs zeroed before their fields were set).  XDS_OK
- * when each has ended; XDS_ENOMEM when a wave could not start. */
-int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n);
+/* Run every job (jobs zeroed before their fields were set) for user u
+ * (NULL: none; each remote try carries a fresh assertion for u when the
+ * gateway signs them).  XDS_OK when each has ended; XDS_ENOMEM when a
+ * wave could not start. */
+int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n,
+	    const struct gw_user *u);
 void	gw_jobs_free(struct gw_job *jobs, size_t n);
 
 /* gw_stats.c: counters per community for /metrics. */

@@ -309,8 +309,8 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 /* The fan-out of one query: its status, errors and objects. */
 static int
 fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
-    const char **status, struct rim_errors *errs, struct buf *objs,
-    char *err, size_t errlen)
+    const struct gw_user *u, const char **status, struct rim_errors *errs,
+    struct buf *objs, char *err, size_t errlen)
 {
 	struct plan p;
 	size_t i;
@@ -325,7 +325,7 @@ fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
 		rc = XDS_OK;
 		goto out;
 	}
-	if (rc != XDS_OK || (rc = gw_fan_run(g, p.jobs, p.n)) != XDS_OK)
+	if (rc != XDS_OK || (rc = gw_fan_run(g, p.jobs, p.n, u)) != XDS_OK)
 		goto out;
 	for (i = 0; i < p.n; i++) {
 		if ((rc = merge_query(g, &p.jobs[i], q, errs, objs)) < 0)
@@ -342,13 +342,17 @@ out:
 	return rc;
 }
 
-/* The flight key of a query: who asks, then what. */
+/* The flight key of a query: who asks (the peer and the user its
+ * assertion names: each user's query carries its own assertion), then
+ * what. */
 static int
 flight_key(const struct xact *x, xmlNode *body, struct buf *key)
 {
 	int rc;
 
 	if ((rc = buf_adds(key, x->peer)) != XDS_OK ||
+	    (rc = buf_add(key, "\n", 1)) != XDS_OK ||
+	    (rc = buf_adds(key, x->user)) != XDS_OK ||
 	    (rc = buf_add(key, "\n", 1)) != XDS_OK)
 		return rc;
 	return xml_dump(body, key);
@@ -357,15 +361,15 @@ flight_key(const struct xact *x, xmlNode *body, struct buf *key)
 /* The leader's part: the fan-out, the answer, and the landing. */
 static int
 lead(struct gateway *g, struct gw_flight *fl, xmlNode *body,
-    const struct gw_query *q, const char **status, struct rim_errors *errs,
-    struct buf *out, char *err, size_t errlen)
+    const struct gw_query *q, const struct gw_user *u, const char **status,
+    struct rim_errors *errs, struct buf *out, char *err, size_t errlen)
 {
 	struct buf objs;
 	int rc;
 
 	buf_init(&objs, out->b_max);
-	if ((rc = fan_query(g, body, q, status, errs, &objs, err, errlen)) ==
-	    XDS_OK)
+	if ((rc = fan_query(g, body, q, u, status, errs, &objs, err,
+	    errlen)) == XDS_OK)
 		rc = rim_write_query_response(out, *status, errs, &objs);
 	if (fl != NULL)
 		gw_flight_land(g->flights, fl, rc, *status, errs, out);
@@ -380,12 +384,15 @@ igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
 	struct gateway *g = actor;
 	struct gw_flight *fl = NULL;
 	struct gw_query q;
+	struct gw_user u;
 	struct rim_errors errs;
 	struct buf key;
 	const char *status = ST_FAILURE;
 	char e[256] = "";
 	int rc, leader = 1;
 
+	if ((rc = gw_user_from(g, x, req, &u)) != XDS_OK)
+		return rc;
 	rim_errors_init(&errs);
 	buf_init(&key, reply->body.b_max);
 	if (gw_query_read(req->body, &q, e, sizeof e) != XDS_OK) {
@@ -404,8 +411,8 @@ igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
 	    reply->body.b_max, &leader)) == NULL)
 		leader = 1;		/* out of memory: alone */
 	if (leader)
-		rc = lead(g, fl, req->body, &q, &status, &errs, &reply->body,
-		    e, sizeof e);
+		rc = lead(g, fl, req->body, &q, &u, &status, &errs,
+		    &reply->body, e, sizeof e);
 	else
 		rc = gw_flight_wait(g->flights, fl, &status, &errs,
 		    &reply->body);
@@ -439,4 +446,5 @@ igw_init(struct gateway *g)
 	g->ig_ep.routes = g->ig_routes;
 	g->ig_ep.nroutes = 3;
 	g->ig_ep.actor = g;
+	g->ig_ep.wsse_security = 1;	/* a consumer's assertion: gw_xua.c */
 }

@@ -269,10 +269,13 @@ igw_retrieve(void *actor, struct xact *x, const struct soap_request *req,
     struct soap_reply *reply, int imaging)
 {
 	struct rtv r;
+	struct gw_user u;
 	const char *status;
 	size_t i;
 	int rc, ndocs = 0;
 
+	if ((rc = gw_user_from(actor, x, req, &u)) != XDS_OK)
+		return rc;
 	memset(&r, 0, sizeof r);
 	r.g = actor;
 	r.req = req;
@@ -285,7 +288,7 @@ igw_retrieve(void *actor, struct xact *x, const struct soap_request *req,
 		rc = gw_error(&r.errs, ERR_DOCUMENT_UNIQUEID, r.g->home, "no "
 		    "DocumentRequest");
 	else if ((rc = route(&r)) == XDS_OK &&
-	    (rc = gw_fan_run(r.g, r.jobs, r.njobs)) == XDS_OK) {
+	    (rc = gw_fan_run(r.g, r.jobs, r.njobs, &u)) == XDS_OK) {
 		for (i = 0; i < r.njobs && rc >= 0; i++)
 			if ((rc = merge_job(&r, &r.jobs[i], i, reply)) > 0)
 				ndocs += rc;

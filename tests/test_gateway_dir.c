@@ -121,6 +121,13 @@ test_line_comments(void)
 	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
 	    "Ziekenhuis A #", &c, err, sizeof err), 1);
 	CU_ASSERT_STRING_EQUAL(c.name, "Ziekenhuis A");
+	/* the signature of the assertions sent there */
+	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
+	    "xua_alg=rsa-sha1 Ziekenhuis A", &c, err, sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(c.xua_alg, "rsa-sha1");
+	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
+	    "Ziekenhuis A", &c, err, sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(c.xua_alg, "");
 	/* a comment before the name leaves the line without one */
 	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
 	    "timeout=5 # A", &c, err, sizeof err), -1);
@@ -175,6 +182,9 @@ test_line_errors(void)
 		{ HCID_A " https://a.example/ - timeout=5 timeout=6 A",
 		  "timeout given twice" },
 		{ HCID_A " https://a.example/ - timeout= A", "timeout: no value" },
+		{ HCID_A " https://a.example/ - xua_alg=rsa-md5 A",
+		  "xua_alg \"rsa-md5\" is not rsa-sha256, rsa-sha1 or "
+		  "ecdsa-sha256" },
 		{ HCID_A " https://a.example/ - timeout=0 A",
 		  "timeout \"0\" is not a number from 1 to 3600" },
 		{ HCID_A " https://a.example/ - timeout=3601 A", "1 to 3600" },

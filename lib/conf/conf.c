@@ -263,8 +263,20 @@ const struct conf_opt conf_opts[] = {
 	  "seconds an assertion's NotBefore and NotOnOrAfter are widened by for the clocks' difference", NULL },
 	{ "xua.mode", CONF_ENUM, S(xua_mode), "off", 0, 0, "off|required",
 	  "X-User Assertions at the responding gateway: required (verified before anything else) or off (the loopback demo; never with http.tls)", NULL },
+	{ "xua.purpose", CONF_ENUM, S(xua_purpose), "TREAT", 0, 0, "TREAT|COC",
+	  "purpose of use in the assertions the initiating gateway sends when the consumer names none", NULL },
+	{ "xua.role", CONF_STR, S(xua_role), "", 0, 0, NULL,
+	  "UZI role (RoleCodeNL, e.g. 01.015) in the assertions the initiating gateway sends when the consumer names none",
+	  conf_check_uzi_role },
+	{ "xua.subject_id", CONF_STR, S(xua_subject_id), "", 0, 0, NULL,
+	  "UZI number of the responsible professional in the assertions the initiating gateway sends when the consumer names none",
+	  conf_check_digits },
+	{ "xua.trusted_consumers", CONF_STR, S(xua_trusted_consumers), "", 0, 0, NULL,
+	  "certificate subjects of local consumers whose assertions the initiating gateway takes unverified, separated by ';' (loopback always)", NULL },
 	{ "xua.trusted_issuers", CONF_STR, S(xua_trusted_issuers), "", 0, 0, NULL,
 	  "PEM file of the CA(s) an assertion's signer must chain to; empty: http.ca", NULL },
+	{ "xua.validity", CONF_INT, S(xua_validity), "600", 10, 3600, NULL,
+	  "seconds an assertion the initiating gateway signs is valid (NotOnOrAfter - NotBefore)", NULL },
 };
 const size_t conf_nopts = sizeof conf_opts / sizeof conf_opts[0];
 

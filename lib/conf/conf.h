@@ -101,6 +101,11 @@ struct conf {
 	char	xua_trusted_issuers[CONF_STR_MAX];	/* CA file; "": http.ca */
 	char	xua_audience[CONF_STR_MAX];
 	long long xua_clock_skew;			/* seconds */
+	char	xua_purpose[8];				/* TREAT | COC */
+	char	xua_role[16];				/* RoleCodeNL */
+	char	xua_subject_id[32];			/* UZI number */
+	char	xua_trusted_consumers[CONF_STR_MAX];
+	long long xua_validity;				/* seconds */
 	/* [directory] where the other communities are (gateway/directory.h) */
 	char	directory_backend[16];			/* static | zorgab */
 	char	directory_file[CONF_STR_MAX];

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -335,4 +336,28 @@ int
 conf_check_requesters(const char *v, char *err, size_t errlen)
 {
 	return each_entry(v, requester, err, errlen);
+}
+
+/* An UZI role (RoleCodeNL: NN.NNN), or empty. */
+int
+conf_check_uzi_role(const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '\0' || (strlen(v) == 6 && isdigit((unsigned char)v[0]) &&
+	    isdigit((unsigned char)v[1]) && v[2] == '.' &&
+	    strspn(v + 3, "0123456789") == 3))
+		return 0;
+	str_fmt(err, errlen, "not an UZI role (NN.NNN, e.g. 01.015)");
+	return -1;
+}
+
+/* Digits only (an UZI number), at most 12, or empty. */
+int
+conf_check_digits(const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (n <= 12 && strspn(v, "0123456789") == n)
+		return 0;
+	str_fmt(err, errlen, "not a number of at most 12 digits");
+	return -1;
 }

@@ -22,5 +22,7 @@ int	conf_check_peers(const char *, char *err, size_t errlen);
 int	conf_check_nonempty(const char *, char *err, size_t errlen);
 int	conf_check_category_map(const char *, char *err, size_t errlen);
 int	conf_check_requesters(const char *, char *err, size_t errlen);
+int	conf_check_uzi_role(const char *, char *err, size_t errlen);
+int	conf_check_digits(const char *, char *err, size_t errlen);
 
 #endif

@@ -120,6 +120,8 @@ dir_print(const struct ctl *ctl, const struct dir_community *c)
 	dir_field_print("concurrency", v);
 	dir_field_print("dicom", c->dicom[0] != '\0' ? c->dicom : "-");
 	dir_field_print("xdr", c->xdr[0] != '\0' ? c->xdr : "-");
+	dir_field_print("xua_alg", c->xua_alg[0] != '\0' ? c->xua_alg :
+	    "rsa-sha256 (the default)");
 }
 
 static int
