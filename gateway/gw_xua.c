@@ -40,7 +40,8 @@ gw_xua_open(struct gateway *g, char *err, size_t errlen)
 	if ((rc = xua_signer_open(cf->http_key, cf->http_cert, &g->signer,
 	    err, errlen)) != XDS_OK)
 		return rc;
-	if (str_fmt(aud, sizeof aud, "urn:oid:%s;%s;%s", g->home, g->home,
+	if (str_fmt(aud, sizeof aud, "%s;%s;%s", g->home,
+	    strncmp(g->home, "urn:oid:", 8) == 0 ? g->home + 8 : "",
 	    cf->xua_audience) < 0) {
 		str_fmt(err, errlen, "xua.audience is too long");
 		return XDS_EINVAL;
@@ -174,12 +175,11 @@ gw_xua_header(void *arg, struct buf *out, char *err, size_t errlen)
 	}
 	str_hex(r, sizeof r, hex);
 	str_fmt(c.id, sizeof c.id, "_%s", hex);
-	str_fmt(c.issuer, sizeof c.issuer, "urn:oid:%s", g->home);
+	str_lcpy(c.issuer, g->home, sizeof c.issuer);
 	if (c.subject[0] == '\0')
 		str_lcpy(c.subject, c.provider_id, sizeof c.subject);
-	str_fmt(c.audience, sizeof c.audience, "urn:oid:%s", j->hcid);
-	str_fmt(c.home_community_id, sizeof c.home_community_id,
-	    "urn:oid:%s", g->home);
+	str_lcpy(c.audience, j->hcid, sizeof c.audience);
+	str_lcpy(c.home_community_id, g->home, sizeof c.home_community_id);
 	c.issued = c.not_before = (time_t)now;
 	c.not_on_or_after = (time_t)(now + g->cf->xua_validity);
 	buf_init(&u, 1 << 16);

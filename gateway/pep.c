@@ -352,7 +352,8 @@ read_allow(struct pep *p, const char *v, char *err, size_t errlen)
 }
 
 /* xua.mode: required opens the trust store (xua.trusted_issuers, else
- * http.ca) and the audiences (urn:oid:<home>, <home>, xua.audience). */
+ * http.ca) and the audiences (the home community id, urn:oid:..., its
+ * bare OID, xua.audience). */
 static int
 open_xua(struct pep *p, const struct conf *cf, const char *path, char *err,
     size_t errlen)
@@ -364,9 +365,9 @@ open_xua(struct pep *p, const struct conf *cf, const char *path, char *err,
 		    "an X-User Assertion (the loopback demo only)", path);
 		return XDS_OK;
 	}
-	if (str_fmt(aud, sizeof aud, "urn:oid:%s;%s;%s",
-	    cf->node_home_community_id, cf->node_home_community_id,
-	    cf->xua_audience) < 0) {
+	if (str_fmt(aud, sizeof aud, "%s;%s;%s", cf->node_home_community_id,
+	    strncmp(cf->node_home_community_id, "urn:oid:", 8) == 0 ?
+	    cf->node_home_community_id + 8 : "", cf->xua_audience) < 0) {
 		str_fmt(err, errlen, "xua.audience is too long");
 		return XDS_EINVAL;
 	}

@@ -258,7 +258,7 @@ const struct conf_opt conf_opts[] = {
 	{ "soap.max_request_bytes", CONF_SIZE, S(soap_max_request_bytes), "0", 0, (1LL << 42), NULL,
 	  "all documents of one request together (MIME parts, referenced or not, and inline base64, decoded); 413 past it, nothing stored; 0: repository.max_document_size", NULL },
 	{ "xua.audience", CONF_STR, S(xua_audience), "", 0, 0, NULL,
-	  "audience X-User Assertions must name besides urn:oid:<node.home_community_id>; empty: only that", NULL },
+	  "an audience X-User Assertions may name besides node.home_community_id (or its bare OID)", NULL },
 	{ "xua.clock_skew", CONF_INT, S(xua_clock_skew), "60", 0, 600, NULL,
 	  "seconds an assertion's NotBefore and NotOnOrAfter are widened by for the clocks' difference", NULL },
 	{ "xua.mode", CONF_ENUM, S(xua_mode), "off", 0, 0, "off|required",

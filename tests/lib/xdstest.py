@@ -329,12 +329,20 @@ class Xdsd:
 
 # --- TLS -----------------------------------------------------------------------
 
-def make_pki(d, rogue=False):
+def uzi_server_name(ura):
+    """The UZI string of a server certificate (otherName 2.5.5.5, card
+    type S) for the organisation with this URA."""
+    return "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-%s-00.000-00000000" % ura
+
+
+def make_pki(d, rogue=False, uzi=None):
     """In directory d, with the openssl command: a test CA, a server and a
     client certificate it signed (for 127.0.0.1 and localhost), and with
     rogue one signed by another CA.  The paths as {ca, server_cert,
     server_key, client_cert, client_key[, rogue_cert, rogue_key]}: the
-    tls argument of Xdsd, request, get and post."""
+    tls argument of Xdsd, request, get and post.  uzi {"server": URA,
+    "client": URA} gives those certificates an UZI server identity
+    (subjectAltName otherName 2.5.5.5) with that URA."""
     def run(*a):
         subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -353,10 +361,13 @@ def make_pki(d, rogue=False):
             "-out", p(who + ".pem"))
 
     ca("ca", "xdsnode test CA")
-    with open(p("san.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     for who in ("server", "client"):
-        cert(who, "ca", ("-extfile", p("san.ext")))
+        san = "IP:127.0.0.1,DNS:localhost"
+        if uzi and who in uzi:
+            san += ",otherName:2.5.5.5;IA5STRING:" + uzi_server_name(uzi[who])
+        with open(p(who + ".ext"), "w") as f:
+            f.write("subjectAltName=%s\n" % san)
+        cert(who, "ca", ("-extfile", p(who + ".ext")))
     out = {"ca": p("ca.pem"), "server_cert": p("server.pem"), "server_key": p("server.key"),
            "client_cert": p("client.pem"), "client_key": p("client.key")}
     if rogue:
