@@ -40,7 +40,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: xdsctl [-c file] [-C section.key=value] [--url URL] [--json]\n"
-	    "              [--cert FILE --key FILE --ca FILE] command ...\n"
+	    "              [--cert FILE --key FILE --ca FILE]\n"
+	    "              [--user-id UZI --role CODE [--purpose TREAT|COC] [--ura URA]]\n"
+	    "              command ...\n"
 	    "commands:\n"
 	    "  patient add ID...        make patients known (registry.patient_ids = feed);\n"
 	    "                           ID is a BSN or a CX id^^^&oid&ISO\n"
@@ -212,6 +214,48 @@ base_url(char *url, size_t urlsz)
 	return 0;
 }
 
+/* --user-id, --role, --purpose, --ura into ctl; -1 with a message. */
+static int
+ctl_xua_opt(struct ctl *ctl, int ch, const char *v)
+{
+	char err[128] = "empty";
+	size_t n = strlen(v);
+
+	switch (ch) {
+	case 'U':
+		if (n == 0 || n >= sizeof ctl->user_id ||
+		    strspn(v, "0123456789") != n) {
+			fprintf(stderr, "xdsctl: --user-id: an UZI number\n");
+			return -1;
+		}
+		str_lcpy(ctl->user_id, v, sizeof ctl->user_id);
+		return 0;
+	case 'R':
+		if (n == 0 || conf_set(&ctl->conf, "xua.role", v, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "xdsctl: --role: %s\n", err);
+			return -1;
+		}
+		str_lcpy(ctl->role, v, sizeof ctl->role);
+		return 0;
+	case 'P':
+		if (conf_set(&ctl->conf, "xua.purpose", v, err, sizeof err) !=
+		    0) {
+			fprintf(stderr, "xdsctl: --purpose: %s\n", err);
+			return -1;
+		}
+		str_lcpy(ctl->purpose, v, sizeof ctl->purpose);
+		return 0;
+	default:
+		if (n != 8 || strspn(v, "0123456789") != n) {
+			fprintf(stderr, "xdsctl: --ura: 8 digits\n");
+			return -1;
+		}
+		str_lcpy(ctl->ura, v, sizeof ctl->ura);
+		return 0;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,6 +266,10 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "user-id", required_argument, NULL, 'U' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "purpose", required_argument, NULL, 'P' },
+		{ "ura", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -232,6 +280,7 @@ main(int argc, char **argv)
 
 	memset(&ctl, 0, sizeof ctl);
 	conf_defaults(&ctl.conf);
+	str_lcpy(ctl.purpose, "TREAT", sizeof ctl.purpose);
 	/* "+": stop at the command, so "query ... key=value" is left alone */
 	while ((ch = getopt_long(argc, argv, "+c:C:hjv", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -257,8 +306,21 @@ main(int argc, char **argv)
 		case 'E': ctl.cert = optarg; break;
 		case 'K': ctl.key = optarg; break;
 		case 'A': ctl.ca = optarg; break;
+		case 'U':
+		case 'R':
+		case 'P':
+		case 'G':
+			if (ctl_xua_opt(&ctl, ch, optarg) != 0)
+				return 2;
+			break;
 		default: usage();
 		}
+	}
+	if (ctl.user_id[0] != '\0' && (ctl.role[0] == '\0' ||
+	    (ctl.ura[0] == '\0' && ctl.conf.consent_ura[0] == '\0'))) {
+		fprintf(stderr, "xdsctl: --user-id needs --role and --ura (or "
+		    "consent.ura)\n");
+		return 2;
 	}
 	argc -= optind;
 	argv += optind;

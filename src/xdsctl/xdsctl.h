@@ -15,6 +15,12 @@ struct ctl {
 	const char		*ca;		/* CA of the server, or NULL */
 	int			 json;
 	int			 verbose;
+	/* who asks (--user-id ...): an X-User Assertion in every request
+	 * (xdsctl_xua.c); user_id "": none */
+	char			 user_id[32];
+	char			 role[16];
+	char			 purpose[8];
+	char			 ura[16];
 };
 
 int	ctl_submit(struct ctl *, int argc, char **argv);
@@ -40,6 +46,10 @@ int	ctl_backup(struct ctl *, int argc, char **argv);
 int	ctl_restore(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
 int	ctl_timeline(struct ctl *, int argc, char **argv);
+
+/* xdsctl_xua.c: the assertion of --user-id, --role, --purpose, --ura
+ * (unsigned) into c's WS-Security header, when --user-id was given. */
+void	ctl_xua(const struct ctl *, struct soap_call *c);
 
 /* xdsctl_util.c */
 #define CTL_MAX_FILE	(64 * 1024 * 1024)

@@ -99,6 +99,7 @@ ctl_call(struct ctl *ctl, const char *url, struct soap_call *c)
 
 	if ((p = ctl_peer(ctl, url)) == NULL)
 		return -1;
+	ctl_xua(ctl, c);
 	(void)soap_peer_call(p, c);
 	soap_peer_free(p);
 	if (ctl->verbose && c->ans.http_status != 0)

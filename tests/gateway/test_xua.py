@@ -17,7 +17,7 @@ Cases (one PASS/FAIL line each, then a total)
                     type of A's assertion; B's audit record names them
     consumer's own  an ITI-18 to A carrying its own (unsigned, loopback)
                     assertion: B's Mitz question and record name that
-                    professional
+                    professional; so does xdsctl --user-id --role
     a peer's        a test client with A's certificate sends ITI-38 to B
       assertions    itself (tests/xua_tool): a good one is answered; none,
                     unsigned, forged (signed by a key of another CA),
@@ -145,6 +145,18 @@ def cases(r, mitz, tool):
     recs = [x for x in b_records() if x.get("event") == "ITI-38"]
     check("consumer's own assertion: ... and B's record names it",
           len(recs) == 2 and "UZI 900077777" in recs[-1].get("requester", ""), recs[-1:])
+
+    # xdsctl says who asks: its unsigned assertion, taken over by A.
+    n0 = len(mitz.asked(bsn))
+    t = subprocess.run([r.xdsctl, "--url", "http://127.0.0.1:%d%s" % (a.port, IG),
+                        "--user-id", "900055555", "--role", "01.017", "--ura", URA_A,
+                        "query", "FindDocuments", "patient=" + bsn],
+                       capture_output=True, text=True, timeout=60)
+    qs = mitz.asked(bsn)[n0:]
+    check("xdsctl --user-id --role through A: B's document, Mitz asked for that professional",
+          t.returncode == 0 and uid in t.stdout and len(qs) > 0
+          and all(q["professional"] == "900055555" and q["role"] == "01.017" for q in qs),
+          (t.returncode, t.stdout[-300:], t.stderr[-300:], qs))
 
     # A test client with A's certificate sends its own assertions to B.
     client = {"ca": pki["ca"], "client_cert": pki["client_cert"],
