@@ -27,7 +27,7 @@
 
 #define CONSENT_MAX_MAP		64
 #define CONSENT_MAX_REQUESTERS	64
-#define CONSENT_KEY_MAX		(9 + 4 * MITZ_ID_MAX + 8)
+#define CONSENT_KEY_MAX		(9 + 5 * MITZ_ID_MAX + 8)
 #define CONSENT_MAX_ANSWER	(1024 * 1024)
 
 struct centry {
@@ -449,6 +449,7 @@ consent_ask(struct consent *c, const char *bsn,
 	struct mitz_question q;
 	struct centry *e;
 	enum mitz_decision d;
+	const char *purpose;
 	char key[CONSENT_KEY_MAX], id[SOAP_UUID_LEN + 1], instant[32];
 	time_t now;
 	struct tm tm;
@@ -457,8 +458,9 @@ consent_ask(struct consent *c, const char *bsn,
 		str_fmt(why, whylen, "consent.mode allow-all");
 		return MITZ_PERMIT;
 	}
-	if (str_fmt(key, sizeof key, "%s|%s|%s|%s|%s", bsn, r->ura, r->role,
-	    r->professional, category) < 0) {
+	purpose = r->purpose[0] != '\0' ? r->purpose : c->cf->consent_purpose;
+	if (str_fmt(key, sizeof key, "%s|%s|%s|%s|%s|%s", bsn, r->ura, r->role,
+	    r->professional, category, purpose) < 0) {
 		str_fmt(why, whylen, "the question is too long");
 		return MITZ_NO_ANSWER;
 	}
@@ -482,7 +484,7 @@ consent_ask(struct consent *c, const char *bsn,
 	q.holder_type = c->cf->consent_org_type;
 	q.requester = r;
 	q.category = category;
-	q.purpose = c->cf->consent_purpose;
+	q.purpose = purpose;
 	/* The query's ID: an NCName, so "_" and the UUID's hex. */
 	if (soap_uuid(id + 1, sizeof id - 1) != 0) {
 		str_fmt(why, whylen, "no random ID");

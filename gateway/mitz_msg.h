@@ -14,9 +14,9 @@
 #define MITZ_ID_MAX	40	/* a URA, an UZI number, a code */
 
 /*
- * Who asks: the requesting organisation and professional.  Today from
- * the configuration, matched on the peer's certificate subject; an XUA
- * assertion (ITI-40) fills the same fields later, and source says which.
+ * Who asks: the requesting organisation and professional, from a
+ * verified X-User Assertion (ITI-40) or from the configuration matched on
+ * the peer's certificate subject; source says which.
  */
 struct mitz_requester {
 	char	 ura[MITZ_ID_MAX];	/* organisation, URA */
@@ -25,7 +25,9 @@ struct mitz_requester {
 	char	 professional[MITZ_ID_MAX];	/* responsible, UZI
 					   number; "": none known */
 	char	 mandated[MITZ_ID_MAX];	/* acting for them, or "" */
-	const char *source;		/* "consent.requesters" */
+	const char *source;		/* "xua", "consent.requesters" */
+	char	 purpose[MITZ_ID_MAX];	/* the assertion's purpose of use
+					   (TREAT, COC); "": consent.purpose */
 };
 
 /* One closed question: may requester see category of patient bsn, held

@@ -100,8 +100,8 @@ cx_bsn(const char *cx, char *bsn)
 /*
  * Who asks, for Mitz: the verified assertion's claims when there are
  * (the organisation type, which Twiin's assertion may lack, from the
- * peer's consent.requesters line then), else the peer's line.  -1 when
- * neither says.
+ * peer's consent.requesters line then; the purpose of use, which must be
+ * TREAT or COC), else the peer's line.  -1 when neither says.
  */
 static int
 requester(struct pep *p, const struct xact *x, const struct xua_claims *c,
@@ -125,6 +125,11 @@ requester(struct pep *p, const struct xact *x, const struct xua_claims *c,
 	    str_lcpy(who->mandated, c->mandated, sizeof who->mandated) >=
 	    sizeof who->mandated)
 		return -1;
+	/* the purpose of use the assertion states, as far as Mitz knows
+	 * it (TREAT: explicit consent, COC: assumed) */
+	if (strcmp(c->purpose, "TREAT") != 0 && strcmp(c->purpose, "COC") != 0)
+		return -1;
+	str_lcpy(who->purpose, c->purpose, sizeof who->purpose);
 	if (c->org_type[0] != '\0')
 		str_lcpy(who->org_type, c->org_type, sizeof who->org_type);
 	else if (have_line)
@@ -167,7 +172,8 @@ ask_consent(struct pep *p, const struct pep_route *r, struct xact *x,
 	if (requester(p, x, c, &who) != 0) {
 		str_fmt(why, whylen, "no consent: this requester is not known "
 		    "to this gateway (%s), so Mitz cannot be asked", c != NULL ?
-		    "no organisation type in the assertion nor in "
+		    "a purpose of use other than TREAT or COC, or no "
+		    "organisation type in the assertion nor in "
 		    "consent.requesters" : "consent.requesters");
 		return PEP_NO_CONSENT;
 	}

@@ -37,7 +37,7 @@
 #define BSN2	"999911132"
 
 static const struct mitz_requester REQ = {
-	"87654321", "Z3", "01.015", "123456789", "", "test"
+	"87654321", "Z3", "01.015", "123456789", "", "test", ""
 };
 
 static struct mitz_question

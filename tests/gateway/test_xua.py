@@ -13,8 +13,9 @@ check): two xdsd on loopback and a Mitz double.
 
 Cases (one PASS/FAIL line each, then a total)
     A to B          ITI-18 and ITI-43 at A: B's document arrives; Mitz was
-                    asked for the professional, role, URA and organisation
-                    type of A's assertion; B's audit record names them
+                    asked for the professional, role, URA, organisation
+                    type and purpose of A's assertion; B's audit record
+                    names them
     consumer's own  an ITI-18 to A carrying its own (unsigned, loopback)
                     assertion: B's Mitz question and record name that
                     professional; so does xdsctl --user-id --role
@@ -119,7 +120,7 @@ def cases(r, mitz, tool):
     check("A to B: ... Mitz was asked for the professional, role, URA and type of A's assertion",
           len(qs) > 0 and all(q["professional"] == UZI and q["role"] == ROLE
                               and q["requester_ura"] == URA_A and q["requester_type"] == TYPE_A
-                              for q in qs), qs)
+                              and q["purpose"] == "TREAT" for q in qs), qs)
     recs = [x for x in b_records() if x.get("event") == "ITI-38"]
     check("A to B: ... B's audit record of the ITI-38 names the requester of the assertion",
           len(recs) == 1 and "UZI %s" % UZI in recs[0].get("requester", "")
@@ -150,12 +151,15 @@ def cases(r, mitz, tool):
     n0 = len(mitz.asked(bsn))
     t = subprocess.run([r.xdsctl, "--url", "http://127.0.0.1:%d%s" % (a.port, IG),
                         "--user-id", "900055555", "--role", "01.017", "--ura", URA_A,
+                        "--purpose", "COC",
                         "query", "FindDocuments", "patient=" + bsn],
                        capture_output=True, text=True, timeout=60)
     qs = mitz.asked(bsn)[n0:]
-    check("xdsctl --user-id --role through A: B's document, Mitz asked for that professional",
+    check("xdsctl --user-id --role --purpose COC through A: B's document, Mitz asked for that "
+          "professional and purpose",
           t.returncode == 0 and uid in t.stdout and len(qs) > 0
-          and all(q["professional"] == "900055555" and q["role"] == "01.017" for q in qs),
+          and all(q["professional"] == "900055555" and q["role"] == "01.017"
+                  and q["purpose"] == "COC" for q in qs),
           (t.returncode, t.stdout[-300:], t.stderr[-300:], qs))
 
     # A test client with A's certificate sends its own assertions to B.
