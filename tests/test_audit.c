@@ -455,6 +455,16 @@ test_atna_hostile(void)
 	HAS(b.b_data, "AuditSourceID=\"-\"");
 	HAS(b.b_data, "<ActiveParticipant UserID=\"-\"");
 	buf_free(&b);
+	/* The professional of a verified X-User Assertion is. */
+	server_xact(&x, TXN_ITI38, "/xca/responding");
+	str_lcpy(x.user, "UZI 900012345, role 01.015, URA 00001111",
+	    sizeof x.user);
+	m = message(&x);
+	HAS(m, "<ActiveParticipant UserID=\"UZI 900012345, role 01.015, URA "
+	    "00001111\" UserIsRequestor=\"true\"/>");
+	HASNT(m, "<ActiveParticipant UserID=\"CN=Dr. Jansen,O=Ziekenhuis "
+	    "Oost\" UserIsRequestor=\"true\"/>");
+	free(m);
 	/* An anonymous peer is no human requestor. */
 	xact_begin(&x, NULL, "/xds/registry", "", "127.0.0.1");
 	str_lcpy(x.txn, TXN_ITI18, sizeof x.txn);
@@ -651,8 +661,9 @@ test_record_parse(void)
 	    "\"/xds/repository\",\"user\":\"CN=\\\"x\\\"\",\"address\":"
 	    "\"192.0.2.1\",\"patient\":\"p^^^&1.2&ISO\",\"object\":\"1.2\","
 	    "\"outcome\":\"partial\",\"outcome_code\":4,\"http_status\":200,"
-	    "\"errors\":\"\",\"reason\":\"\",\"message_id\":\"m\","
-	    "\"duration_ms\":1.5,\"prev\":\"" ZEROS "\"}";
+	    "\"errors\":\"\",\"reason\":\"\",\"requester\":\"UZI 1\","
+	    "\"message_id\":\"m\",\"duration_ms\":1.5,\"prev\":\"" ZEROS
+	    "\"}";
 	struct xact x;
 	char when[40];
 
@@ -665,6 +676,7 @@ test_record_parse(void)
 	CU_ASSERT_STRING_EQUAL(x.peer_addr, "192.0.2.1");
 	CU_ASSERT_STRING_EQUAL(x.patient, "p^^^&1.2&ISO");
 	CU_ASSERT_STRING_EQUAL(x.object, "1.2");
+	CU_ASSERT_STRING_EQUAL(x.user, "UZI 1");
 	CU_ASSERT_EQUAL(x.outcome, XACT_PARTIAL);
 	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":1}", 10, &x, when,
 	    sizeof when), XDS_EFORMAT);

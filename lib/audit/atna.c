@@ -243,10 +243,14 @@ participants(struct buf *b, const struct xact *x, int server,
 			return rc;
 	}
 	/*
-	 * The human requestor: the one who asked on whose behalf.  Until
-	 * the node records an XUA assertion, the client certificate's
+	 * The human requestor: the one who asked on whose behalf.  The
+	 * professional an X-User Assertion names (xact.user, verified at
+	 * the responding gateway, taken from the consumer at the
+	 * initiating one) when there is one; else the client certificate's
 	 * subject (organisation and person or system) is who is known.
 	 */
+	if (server && x->user[0] != '\0')
+		return participant(b, x->user, NULL, 1, NULL, NULL, NULL);
 	if (server && !local && strcmp(x->peer, "anonymous") != 0 &&
 	    x->peer[0] != '\0')
 		return participant(b, x->peer, NULL, 1, NULL, NULL, NULL);

@@ -41,6 +41,7 @@ audit_record_parse(const char *line, size_t len, struct xact *x,
 	get(o, "action", x->action, sizeof x->action);
 	get(o, "endpoint", x->endpoint, sizeof x->endpoint);
 	get(o, "user", x->peer, sizeof x->peer);
+	get(o, "requester", x->user, sizeof x->user);
 	get(o, "address", x->peer_addr, sizeof x->peer_addr);
 	get(o, "patient", x->patient, sizeof x->patient);
 	get(o, "object", x->object, sizeof x->object);
