@@ -40,6 +40,14 @@ gw_xua_open(struct gateway *g, char *err, size_t errlen)
 	if ((rc = xua_signer_open(cf->http_key, cf->http_cert, &g->signer,
 	    err, errlen)) != XDS_OK)
 		return rc;
+	if (cf->consent_ura[0] == '\0')
+		log_warnx("gateway: consent.ura is empty: the assertions to "
+		    "other communities have no URA, so no request is sent");
+	else if (cf->xua_subject_id[0] == '\0' || cf->xua_role[0] == '\0')
+		log_warnx("gateway: %s is empty: only requests whose consumer "
+		    "names the user in its own assertion are sent to other "
+		    "communities", cf->xua_subject_id[0] == '\0' ?
+		    "xua.subject_id" : "xua.role");
 	if (str_fmt(aud, sizeof aud, "%s;%s;%s", g->home,
 	    strncmp(g->home, "urn:oid:", 8) == 0 ? g->home + 8 : "",
 	    cf->xua_audience) < 0) {
