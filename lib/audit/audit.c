@@ -354,6 +354,8 @@ format_record(struct buf *b, const struct xact *x, char *day, size_t daylen)
 	    json_str(b, "consent", x->consent) != XDS_OK) ||
 	    (x->user[0] != '\0' &&
 	    json_str(b, "requester", x->user) != XDS_OK) ||
+	    (x->org[0] != '\0' &&
+	    json_str(b, "organisation", x->org) != XDS_OK) ||
 	    json_str(b, "message_id", x->message_id) != XDS_OK ||
 	    buf_addf(b, ",\"duration_ms\":%.3f}\n", xact_elapsed(x) * 1e3) !=
 	    XDS_OK)

@@ -39,6 +39,9 @@ struct xact {
 	char	consent[24];		/* the responding gateway's consent
 					   answer ("Permit", "Deny", "no
 					   answer", "allow-all"), or "" */
+	char	org[288];		/* the other organisation of a transfer
+					   between organisations (XDR: the
+					   sender), "URA name", or "" */
 	enum xact_outcome outcome;
 	int	http_status;
 	struct timespec t_start;

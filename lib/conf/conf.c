@@ -257,6 +257,10 @@ const struct conf_opt conf_opts[] = {
 	  "largest SOAP envelope (simple SOAP body or MTOM root part); 413 past it", NULL },
 	{ "soap.max_request_bytes", CONF_SIZE, S(soap_max_request_bytes), "0", 0, (1LL << 42), NULL,
 	  "all documents of one request together (MIME parts, referenced or not, and inline base64, decoded); 413 past it, nothing stored; 0: repository.max_document_size", NULL },
+	{ "xdr.known_senders_only", CONF_ENUM, S(xdr_known_senders_only), "auto", 0, 0, "auto|yes|no",
+	  "accept XDR only from organisations the community directory knows by the URA of their certificate; auto: yes with http.tls", NULL },
+	{ "xdr.recipient", CONF_BOOL, S(xdr_recipient), "no", 0, 1, NULL,
+	  "run the XDR Document Recipient at /xdr/recipient (ITI-41 from other organisations, stored by this node's repository)", NULL },
 	{ "xua.audience", CONF_STR, S(xua_audience), "", 0, 0, NULL,
 	  "an audience X-User Assertions may name besides node.home_community_id (or its bare OID)", NULL },
 	{ "xua.clock_skew", CONF_INT, S(xua_clock_skew), "60", 0, 600, NULL,
@@ -573,6 +577,12 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    (!c->http_cert[0] || !c->http_key[0] || !c->http_ca[0])) {
 		str_fmt(err, errlen, "audit.syslog_url is tls://: http.cert, "
 		    "http.key and http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (c->xdr_recipient && !c->repository_enabled) {
+		str_fmt(err, errlen, "xdr.recipient is on: it stores what it "
+		    "receives through this node's repository, so "
+		    "repository.enabled must be on");
 		return -1;
 	}
 	if (strcmp(c->directory_backend, "zorgab") == 0 &&

@@ -125,6 +125,9 @@ struct conf {
 	long long gateway_concurrency;
 	long long gateway_max_documents;		/* per ITI-39/RAD-75; 0: any */
 	long long gateway_max_answer;
+	/* [xdr] the XDR Document Recipient (gateway/xdr.h) */
+	int	xdr_recipient;
+	char	xdr_known_senders_only[8];		/* auto | yes | no */
 	/* [affinity] metadata defaults of xdsctl submit --patient */
 	char	affinity_class_code[CONF_STR_MAX];	/* code^display^scheme */
 	char	affinity_confidentiality_code[CONF_STR_MAX];

@@ -21,6 +21,7 @@
 #include "status.h"
 #include "str.h"
 #include "wire.h"
+#include "xdr.h"
 
 /*
  * The peer an actor reaches another by: url (the value of option opt)
@@ -50,6 +51,7 @@ peer_open(const struct conf *cf, const char *opt, const char *url,
 }
 
 static void gateway_wire(const struct conf *, struct wire *);
+static void xdr_wire(const struct conf *, struct wire *);
 
 void
 wire_open(const struct conf *cf, struct wire *n)
@@ -85,8 +87,32 @@ wire_open(const struct conf *cf, struct wire *n)
 	    repository_endpoint(n->repo) : NULL, &n->repository, err,
 	    sizeof err) != 0)
 		fatalx("dicom: %s", err);
+	if ((cf->gateway_responding || cf->gateway_initiating ||
+	    cf->xdr_recipient) && dir_open(cf, &n->dir, err, sizeof err) !=
+	    XDS_OK)
+		fatalx("directory: %s", err);
+	if (n->dir != NULL)
+		log_info("directory: %s", dir_describe(n->dir));
 	if (cf->gateway_responding || cf->gateway_initiating)
 		gateway_wire(cf, n);
+	if (cf->xdr_recipient)
+		xdr_wire(cf, n);
+}
+
+/* The XDR Document Recipient, which stores through this node's
+ * repository (conf_check: repository.enabled is on). */
+static void
+xdr_wire(const struct conf *cf, struct wire *n)
+{
+	char err[512];
+
+	if (n->repo == NULL || peer_open(cf, "xdr.recipient", "",
+	    repository_endpoint(n->repo), &n->xdr_repository, err,
+	    sizeof err) != 0 || xdr_open(cf, n->dir, n->xdr_repository,
+	    &n->xdr, err, sizeof err) != XDS_OK)
+		fatalx("xdr: %s", n->repo == NULL ? "needs repository.enabled" :
+		    err);
+	router_mount(n->rt, xdr_endpoint(n->xdr));
 }
 
 /* The gateways and their peers to this community's actors. */
@@ -108,9 +134,6 @@ gateway_wire(const struct conf *cf, struct wire *n)
 	    n->ids != NULL ? rad69_endpoint(n->ids) : NULL, &n->gw_imaging,
 	    err, sizeof err) != 0)
 		fatalx("gateway: %s", err);
-	if (dir_open(cf, &n->dir, err, sizeof err) != XDS_OK)
-		fatalx("directory: %s", err);
-	log_info("directory: %s", dir_describe(n->dir));
 	memset(&gl, 0, sizeof gl);
 	gl.directory = n->dir;
 	gl.registry = n->gw_registry;
@@ -130,6 +153,8 @@ void
 wire_close(struct wire *n)
 {
 	router_free(n->rt);
+	xdr_close(n->xdr);
+	soap_peer_free(n->xdr_repository);
 	gateway_close(n->gw);
 	dir_close(n->dir);
 	soap_peer_free(n->gw_registry);

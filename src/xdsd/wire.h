@@ -19,6 +19,8 @@ struct wire {
 	struct soap_peer	*gw_registry;	/* their community's actors */
 	struct soap_peer	*gw_repository;
 	struct soap_peer	*gw_imaging;
+	struct xdr_recipient	*xdr;		/* the XDR Document Recipient */
+	struct soap_peer	*xdr_repository;	/* where it stores */
 };
 
 /* Open the enabled actors, mount their endpoints on a new router and
