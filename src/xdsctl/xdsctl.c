@@ -4,6 +4,7 @@
  *	xdsctl [options] patient add ID... | patient list
  *	xdsctl [options] submit FILE...
  *	xdsctl [options] submit FILE... --patient BSN [metadata flags]
+ *	xdsctl [options] send --to URA|HCID --patient BSN FILE... [flags]
  *	xdsctl [options] retrieve UNIQUEID... [--repository ID] [-o DIR]
  *	xdsctl [options] query NAME [key=value...]
  *	xdsctl [options] delete ENTRYUUID...
@@ -51,6 +52,9 @@ usage(void)
 	    "  submit FILE... --patient BSN [--title T]... [--class C] [--type C] ...\n"
 	    "                           ITI-41: store and register documents with\n"
 	    "                           metadata from the flags and [affinity]\n"
+	    "  send --to URA|HCID --patient BSN FILE... [submit's flags]\n"
+	    "                           XDR: the documents to another organisation's\n"
+	    "                           Document Recipient (the directory's xdr=)\n"
 	    "  retrieve UNIQUEID... [--repository ID] [-o DIR]\n"
 	    "                           ITI-43: fetch documents into DIR\n"
 	    "  query NAME [key=value]   ITI-18 stored query, e.g.\n"
@@ -356,6 +360,8 @@ main(int argc, char **argv)
 		rc = ctl_provide(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "submit") == 0)
 		rc = ctl_submit(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "send") == 0)
+		rc = ctl_send(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "retrieve") == 0)
 		rc = ctl_retrieve(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "query") == 0)

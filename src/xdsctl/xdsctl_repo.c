@@ -319,14 +319,17 @@ on_progress(void *arg, const struct soap_progress *p)
  * a terminal.  0 with the answer's body element, or -1 (printed); the
  * caller frees c. */
 static int
-repo_call(struct ctl *ctl, struct soap_call *c, const struct buf *body,
-    size_t ndocs)
+repo_call(struct ctl *ctl, const char *to, struct soap_call *c,
+    const struct buf *body, size_t ndocs)
 {
 	struct bar b;
 	char url[1024];
 	int rc;
 
-	repo_url(ctl, url, sizeof url);
+	if (to != NULL)
+		str_lcpy(url, to, sizeof url);
+	else
+		repo_url(ctl, url, sizeof url);
 	c->req.body_xml = body->b_data;
 	c->req.body_len = body->b_len;
 	memset(&b, 0, sizeof b);
@@ -610,6 +613,12 @@ provide_report(struct ctl *ctl, const struct meta *m, const struct doc *d,
 int
 ctl_provide(struct ctl *ctl, int argc, char **argv)
 {
+	return ctl_provide_at(ctl, argc, argv, NULL);
+}
+
+int
+ctl_provide_at(struct ctl *ctl, int argc, char **argv, const char *to)
+{
 	struct mtom_attachment *att = NULL;
 	struct provide o;
 	struct doc *d = NULL;
@@ -641,7 +650,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 	}
 	c.req.att = att;
 	c.req.natt = o.n;
-	if (repo_call(ctl, &c, &body, o.n) != 0)
+	if (repo_call(ctl, to, &c, &body, o.n) != 0)
 		goto out;
 	if (!xml_is(c.ans.body, NS_RS, "RegistryResponse")) {
 		fprintf(stderr, "xdsctl: no RegistryResponse in the answer\n");
@@ -649,7 +658,7 @@ ctl_provide(struct ctl *ctl, int argc, char **argv)
 	}
 	rc = provide_report(ctl, &m, d, att, o.n, c.ans.body);
 out:
-	if (rc == 2)
+	if (rc == 2 && to == NULL)
 		provide_usage();
 	soap_call_free(&c);
 	free(d);
@@ -994,7 +1003,7 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 	c.req.bounds.max_answer = REPO_MAX_ANSWER;
 	c.req.bounds.max_part = REPO_MAX_PART;
 	c.req.bounds.spool_dir = dir;	/* parts are renamed, not copied */
-	if (repo_call(ctl, &c, &body, 0) == 0)
+	if (repo_call(ctl, NULL, &c, &body, 0) == 0)
 		rc = retrieve_report(ctl, &c, dir, force, nreq);
 	else if (c.ans.toobig)
 		fprintf(stderr, "xdsctl: (the limit of a SOAP answer; "
