@@ -36,28 +36,37 @@
 /* White space between fields; '\r' too, so a file with CRLF reads. */
 static const char dir_space[] = " \t\r\v\f\n";
 
-/* The settings a line may give, in the order err lists them. */
-enum dir_key {
-	DIR_KEY_MAX_DOCUMENTS,
-	DIR_KEY_TIMEOUT,
-	DIR_KEY_CONCURRENCY,
-	DIR_KEY_DICOM,
-	DIR_KEY_XDR,
-	DIR_KEY_XUA_ALG,
-	DIR_NKEYS
+/*
+ * The settings a line may give, in the order err lists them: a row each,
+ * naming the field of struct dir_community it fills.  A number (check
+ * NULL) is an int within min..max; a text is copied whole into its field
+ * once its check passes (0, or -1 with the reason in err).  A new
+ * setting is a row here, a field in directory.h and its text in
+ * dir_settings_text.
+ */
+struct dir_setting {
+	const char	*key;
+	size_t		 off, size;	/* the field in struct dir_community */
+	long long	 min, max;	/* numbers */
+	int		(*check)(const char *v, char *err, size_t errlen);
 };
 
-static const struct dir_setting {
-	const char	*key;
-	long long	 min, max;	/* numbers; 0, 0 for text */
-} dir_settings[DIR_NKEYS] = {
-	[DIR_KEY_MAX_DOCUMENTS] = { "max_documents", 1, 10000 },
-	[DIR_KEY_TIMEOUT] = { "timeout", 1, 3600 },
-	[DIR_KEY_CONCURRENCY] = { "concurrency", 1, 1024 },
-	[DIR_KEY_DICOM] = { "dicom", 0, 0 },
-	[DIR_KEY_XDR] = { "xdr", 0, 0 },
-	[DIR_KEY_XUA_ALG] = { "xua_alg", 0, 0 },
+static int	dir_check_ae(const char *, char *, size_t);
+static int	dir_check_url(const char *, char *, size_t);
+static int	dir_check_xua_alg(const char *, char *, size_t);
+
+#define DIR_FIELD(f)	offsetof(struct dir_community, f), \
+			sizeof(((struct dir_community *)0)->f)
+
+static const struct dir_setting dir_settings[] = {
+	{ "max_documents", DIR_FIELD(max_documents), 1, 10000, NULL },
+	{ "timeout", DIR_FIELD(timeout), 1, 3600, NULL },
+	{ "concurrency", DIR_FIELD(concurrency), 1, 1024, NULL },
+	{ "dicom", DIR_FIELD(dicom), 0, 0, dir_check_ae },
+	{ "xdr", DIR_FIELD(xdr), 0, 0, dir_check_url },
+	{ "xua_alg", DIR_FIELD(xua_alg), 0, 0, dir_check_xua_alg },
 };
+#define DIR_NKEYS	(sizeof dir_settings / sizeof dir_settings[0])
 
 /* A community of the file and the line that gave it. */
 struct dir_ent {
@@ -169,7 +178,7 @@ dir_copy(char *dst, size_t dstsz, const char *what, const char *f,
 }
 
 /* The setting named by the n bytes at f (up to its '='), or DIR_NKEYS. */
-static enum dir_key
+static size_t
 dir_key_find(const char *f, size_t n)
 {
 	const char *eq = memchr(f, '=', n);
@@ -179,7 +188,46 @@ dir_key_find(const char *f, size_t n)
 		if (strlen(dir_settings[i].key) == kn &&
 		    memcmp(dir_settings[i].key, f, kn) == 0)
 			break;
-	return (enum dir_key)i;
+	return i;
+}
+
+/* dicom=AE@host:port */
+static int
+dir_check_ae(const char *v, char *err, size_t errlen)
+{
+	char ae[32], host[256];
+	int port;
+
+	if (conf_split_ae(v, ae, sizeof ae, host, sizeof host, &port) == 0)
+		return 0;
+	str_fmt(err, errlen, "dicom \"%.*s\" is not AE@host:port",
+	    dir_quote(strlen(v)), v);
+	return -1;
+}
+
+/* xdr=URL: the rule of every peer URL */
+static int
+dir_check_url(const char *v, char *err, size_t errlen)
+{
+	char uerr[256];
+
+	if (url_check(v, uerr, sizeof uerr) == XDS_OK)
+		return 0;
+	str_fmt(err, errlen, "xdr: %s", uerr);
+	return -1;
+}
+
+/* xua_alg=rsa-sha256 | rsa-sha1 | ecdsa-sha256 */
+static int
+dir_check_xua_alg(const char *v, char *err, size_t errlen)
+{
+	enum xua_alg alg;
+
+	if (xua_alg_parse(v, &alg) == 0)
+		return 0;
+	str_fmt(err, errlen, "xua_alg \"%.*s\" is not rsa-sha256, rsa-sha1 "
+	    "or ecdsa-sha256", dir_quote(strlen(v)), v);
+	return -1;
 }
 
 /* One key=value field (f, n) into c; *seen has a bit per key given. */
@@ -189,17 +237,18 @@ dir_setting_parse(const char *f, size_t n, struct dir_community *c,
 {
 	const struct dir_setting *s;
 	const char *eq = memchr(f, '=', n), *es;
-	char val[DIR_URL_MAX], ae[32], host[256], uerr[256];
-	enum dir_key k = dir_key_find(f, n);
-	enum xua_alg alg;
+	char val[DIR_URL_MAX], keys[256];
+	size_t i, k = dir_key_find(f, n), vn = n - (size_t)(eq - f) - 1;
 	long long v;
-	size_t vn = n - (size_t)(eq - f) - 1;
-	int port;
 
 	if (k == DIR_NKEYS) {
-		str_fmt(err, errlen, "unknown setting \"%.*s\" (max_documents, "
-		    "timeout, concurrency, dicom, xdr, xua_alg)",
-		    dir_quote((size_t)(eq - f)), f);
+		keys[0] = '\0';
+		for (i = 0; i < DIR_NKEYS; i++) {
+			str_lcat(keys, i > 0 ? ", " : "", sizeof keys);
+			str_lcat(keys, dir_settings[i].key, sizeof keys);
+		}
+		str_fmt(err, errlen, "unknown setting \"%.*s\" (%s)",
+		    dir_quote((size_t)(eq - f)), f, keys);
 		return -1;
 	}
 	s = &dir_settings[k];
@@ -212,51 +261,22 @@ dir_setting_parse(const char *f, size_t n, struct dir_community *c,
 		str_fmt(err, errlen, "%s: no value", s->key);
 		return -1;
 	}
-	if (dir_copy(val, k == DIR_KEY_DICOM ? DIR_AE_MAX : sizeof val, s->key,
-	    eq + 1, vn, err, errlen) != 0)
+	if (dir_copy(val, s->check != NULL && s->size < sizeof val ?
+	    s->size : sizeof val, s->key, eq + 1, vn, err, errlen) != 0)
 		return -1;
-	switch (k) {
-	case DIR_KEY_DICOM:
-		if (conf_split_ae(val, ae, sizeof ae, host, sizeof host,
-		    &port) != 0) {
-			str_fmt(err, errlen, "dicom \"%.*s\" is not "
-			    "AE@host:port", dir_quote(vn), val);
+	if (s->check != NULL) {
+		if (s->check(val, err, errlen) != 0)
 			return -1;
-		}
-		str_lcpy(c->dicom, val, sizeof c->dicom);
-		break;
-	case DIR_KEY_XDR:
-		if (url_check(val, uerr, sizeof uerr) != XDS_OK) {
-			str_fmt(err, errlen, "xdr: %s", uerr);
-			return -1;
-		}
-		str_lcpy(c->xdr, val, sizeof c->xdr);
-		break;
-	case DIR_KEY_XUA_ALG:
-		if (xua_alg_parse(val, &alg) != 0) {
-			str_fmt(err, errlen, "xua_alg \"%.*s\" is not "
-			    "rsa-sha256, rsa-sha1 or ecdsa-sha256",
-			    dir_quote(vn), val);
-			return -1;
-		}
-		str_lcpy(c->xua_alg, val, sizeof c->xua_alg);
-		break;
-	default:
-		if (strspn(val, "0123456789") != vn ||
-		    str_tonum(val, s->min, s->max, &v, &es) != 0) {
-			str_fmt(err, errlen, "%s \"%.*s\" is not a number from "
-			    "%lld to %lld", s->key, dir_quote(vn), val, s->min,
-			    s->max);
-			return -1;
-		}
-		if (k == DIR_KEY_MAX_DOCUMENTS)
-			c->max_documents = (int)v;
-		else if (k == DIR_KEY_TIMEOUT)
-			c->timeout = (int)v;
-		else
-			c->concurrency = (int)v;
-		break;
+		str_lcpy((char *)c + s->off, val, s->size);
+		return 0;
 	}
+	if (strspn(val, "0123456789") != vn ||
+	    str_tonum(val, s->min, s->max, &v, &es) != 0) {
+		str_fmt(err, errlen, "%s \"%.*s\" is not a number from %lld "
+		    "to %lld", s->key, dir_quote(vn), val, s->min, s->max);
+		return -1;
+	}
+	*(int *)(void *)((char *)c + s->off) = (int)v;
 	return 0;
 }
 

@@ -22,7 +22,8 @@
  *		max_documents=N	DocumentRequests per ITI-39/RAD-75 (1-10000)
  *		timeout=S	seconds per request (1-3600)
  *		concurrency=N	requests in flight at once (1-1024)
- *		dicom=AE@host:port, xdr=URL  (push, kept for later use)
+ *		dicom=AE@host:port	its DICOM node (push, for later use)
+ *		xdr=URL	its XDR Document Recipient (xdsctl send)
  *   NAME	the organisation's name: the rest of the line (required)
  *
  * '#' starts a comment (at the start of a field); blank lines are

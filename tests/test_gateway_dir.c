@@ -90,6 +90,19 @@ test_line_settings(void)
 	CU_ASSERT_STRING_EQUAL(c.xdr, "https://xdr.a.example/x");
 	CU_ASSERT_STRING_EQUAL(c.name, "Ziekenhuis A");
 
+	/* push: a DICOM node and an XDR recipient, nothing else */
+	CU_ASSERT_EQUAL(dir_parse_line("urn:oid:2.16.528.1.1007.3.3.7002.1 "
+	    "https://b.example:8443/xca/responding 00007002 "
+	    "dicom=TWIIN@b.example:11113 "
+	    "xdr=https://b.example:8443/xdr/recipient Ziekenhuis B", &c, err,
+	    sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(c.ura, "00007002");
+	CU_ASSERT_STRING_EQUAL(c.dicom, "TWIIN@b.example:11113");
+	CU_ASSERT_STRING_EQUAL(c.xdr, "https://b.example:8443/xdr/recipient");
+	CU_ASSERT_STRING_EQUAL(c.name, "Ziekenhuis B");
+	CU_ASSERT_EQUAL(c.max_documents, 0);
+	CU_ASSERT_EQUAL(c.timeout, 0);
+
 	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
 	    "max_documents=1 timeout=3600 concurrency=1 B", &c, err,
 	    sizeof err), 1);
@@ -493,6 +506,12 @@ test_file_errors(void)
 	open_fails("bad", "# one\n" HCID_A " https://a.example/ - A\n\n"
 	    HCID_B " https://b.example/ 2222 B\n", XDS_EFORMAT,
 	    "4: URA \"2222\" is neither 8 digits nor -");
+	open_fails("badkey", "# push\n" HCID_A " https://a.example/ - "
+	    "xdr=https://x.a.example/xdr color=blue A\n", XDS_EFORMAT,
+	    "2: unknown setting \"color\" (max_documents, timeout, ");
+	open_fails("badxdr", HCID_A " https://a.example/ - A\n"
+	    HCID_B " https://b.example/ - xdr=ftp://b.example/ B\n",
+	    XDS_EFORMAT, "2: xdr: ");
 	open_fails("noname", HCID_A " https://a.example/ 12345678\n",
 	    XDS_EFORMAT, "1: no name");
 	open_fails("duphcid", HCID_A " https://a.example/ - A\n"
