@@ -143,9 +143,13 @@ print_record(struct ctl *ctl, json_t *rec, const char *line, int *n)
 	field(rec, "consent", consent, sizeof consent);
 	field(rec, "requester", who, sizeof who);
 	field(rec, "address", addr, sizeof addr);
-	/* Who: the organisation and the person or system of the
-	 * certificate's subject, whole when it has neither. */
-	subject_part(user, "O", org, sizeof org);
+	/* Who: the organisation (as the node named it, e.g. the sender
+	 * of an XDR transfer by its URA, else the certificate's) and the
+	 * person or system of the certificate's subject, whole when it has
+	 * neither. */
+	field(rec, "organisation", org, sizeof org);
+	if (org[0] == '\0')
+		subject_part(user, "O", org, sizeof org);
 	subject_part(user, "CN", cn, sizeof cn);
 	printf("%-24s %-8s %-8s %-*s %-24s %-15s %-28s %s%s%s%s%s%s%s\n",
 	    t, ev, outc, PAT_COL, pat[0] ? pat : "-", org[0] ? org : "-",
