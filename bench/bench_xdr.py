@@ -31,33 +31,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import xdstest  # noqa: E402
+from bench_repo import fsync_dir  # noqa: E402
 
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
 URA_A = "00007001"
 BSN = "900203638"
-
-
-def org_cert(d, who, ura, name):
-    """A client certificate of the test CA naming organizationIdentifier
-    URA-<ura>: (cert, key)."""
-    p = lambda n: os.path.join(d, n)   # noqa: E731
-    subj = "/O=%s/organizationIdentifier=URA-%s/CN=%s" % (name, ura, who)
-    for cmd in (["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subj,
-                 "-keyout", p(who + ".key"), "-out", p(who + ".csr")],
-                ["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
-                 "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
-                 "-out", p(who + ".pem")]):
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return p(who + ".pem"), p(who + ".key")
-
-
-def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def reference_write(files, dst):
@@ -100,7 +79,7 @@ def main():
     b = None
     try:
         pki = xdstest.make_pki(work)
-        cert_a = org_cert(work, "xdr.a.bench", URA_A, "Ziekenhuis A")
+        cert_a = xdstest.org_cert(work, "xdr.a.bench", URA_A, "Ziekenhuis A")
         with open(os.path.join(work, "directory-b"), "w") as f:
             f.write("%s https://127.0.0.1:1/xca/responding %s Ziekenhuis A\n" % (HCID_A, URA_A))
         b = xdstest.Xdsd(a.xdsd, os.path.join(work, "b"), [

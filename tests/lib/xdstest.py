@@ -377,6 +377,23 @@ def make_pki(d, rogue=False, uzi=None):
     return out
 
 
+def org_cert(d, who, ura, name):
+    """A client certificate of make_pki's CA in d for an organisation:
+    subject O=name, organizationIdentifier=URA-<ura> (none when ura is
+    None), CN=who, as the XDR recipient reads it.  (cert, key) paths."""
+    subj = "/O=%s/CN=%s" % (name, who)
+    if ura:
+        subj = "/O=%s/organizationIdentifier=URA-%s/CN=%s" % (name, ura, who)
+    p = lambda n: os.path.join(d, n)   # noqa: E731
+    for cmd in (["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subj,
+                 "-keyout", p(who + ".key"), "-out", p(who + ".csr")],
+                ["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
+                 "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
+                 "-out", p(who + ".pem")]):
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p(who + ".pem"), p(who + ".key")
+
+
 # --- HTTP ----------------------------------------------------------------------
 
 def request(port, method, path, body=None, headers=None, tls=None, timeout=30, with_cert=True):

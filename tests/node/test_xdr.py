@@ -19,7 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg  # noqa: E402
-from xdstest import Xdsd, check, command_line, make_pki, request, summary  # noqa: E402
+from xdstest import Xdsd, check, command_line, make_pki, org_cert, request, summary  # noqa: E402
 
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
@@ -27,22 +27,6 @@ URA_A, URA_B, URA_X = "00007001", "00007002", "00009999"
 BSN = "900203638"
 ACT_ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
-
-
-def org_cert(d, who, ura, name):
-    """A client certificate of the test CA (make_pki's) whose subject
-    names the URA as organizationIdentifier URA-<ura> (ura None: none)."""
-    subj = "/O=%s/CN=%s" % (name, who)
-    if ura:
-        subj = "/O=%s/organizationIdentifier=URA-%s/CN=%s" % (name, ura, who)
-    p = lambda n: os.path.join(d, n)   # noqa: E731
-    for cmd in (["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subj,
-                 "-keyout", p(who + ".key"), "-out", p(who + ".csr")],
-                ["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
-                 "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
-                 "-out", p(who + ".pem")]):
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return p(who + ".pem"), p(who + ".key")
 
 
 def find_count(node, tls, pat):
