@@ -188,6 +188,26 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
     # a node without the recipient
     st, status, errs, xml = post_pnr(node_a, tls_a, xdsmsg.patient(), [b"%PDF-1.4 a"])
     check("xdr.recipient off: /xdr/recipient is 404", st == 404, (st, xml))
+    # the loopback demo: no TLS, so no certificates, and known_senders_only
+    # is off (auto); any local sender is taken, unnamed
+    plain = Xdsd(a.xdsd, os.path.join(tmp, "plain"), [
+        "gateway.responding=no", "gateway.initiating=no", "xdr.recipient=yes"])
+    try:
+        check("a plain loopback node with xdr.recipient starts", plain.start(), "")
+        pat_p = xdsmsg.patient()
+        st, status, errs, xml = post_pnr(plain, None, pat_p, [b"%PDF-1.4 p"])
+        recs = [r for r in plain.audit() if r.get("endpoint") == "/xdr/recipient"]
+        check("without TLS (known_senders_only auto: off) a local sender is taken, unnamed",
+              st == 200 and status == "Success" and find_count(plain, None, pat_p) == 1
+              and len(recs) == 1 and "organisation" not in recs[0], (st, xml, recs))
+    finally:
+        plain.stop()
+    t = subprocess.run([a.xdsd, "-n", "-C", "xdr.recipient=yes", "-C", "repository.enabled=no"],
+                       capture_output=True, text=True, timeout=60)
+    check("xdsd -n: xdr.recipient without repository.enabled is refused, saying why",
+          t.returncode != 0 and "repository.enabled must be on" in t.stdout + t.stderr,
+          t.stdout + t.stderr)
+
     rc, out, err = ctl("send", "--to", "00001234", "--patient", BSN, pdfs[0])
     check("send to an organisation the directory does not know: exit 1, saying so",
           rc == 1 and "no community with URA 00001234" in err, out + err)
