@@ -153,6 +153,11 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
                                r.get("organisation") == "%s Ziekenhuis A" % URA_A and
                                "URA-%s" % URA_A in r.get("user", "") for r in ok), recs)
 
+    rc, out, err = ctl("-C", "node.state_dir=" + b.state, "audit", "event=ITI-41",
+                       argv=[a.xdsctl])
+    check("xdsctl audit at B shows the sending organisation of a transfer",
+          rc == 0 and "%s Ziekenhuis A" % URA_A in out, out + err)
+
     # refusals: an organisation B does not know, a certificate without URA
     pat_x = xdsmsg.patient()
     rc, out, err = ctl("--cert", cert_x[0], "--key", cert_x[1], "--ca", pki["ca"], "send",
