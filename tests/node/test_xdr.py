@@ -7,7 +7,8 @@ found by the patient and retrieved byte for byte; a sender B's directory
 does not know, and one whose certificate names no URA, are refused with a
 403 fault and audited; a hash that does not match and a missing document
 are a Failure with the repository's error code and nothing registered; a
-node without xdr.recipient answers 404; a directory file with dicom= and
+node without xdr.recipient answers 404; without TLS any local sender is
+taken; the sender is found in ZORG-AB too; a directory file with dicom= and
 xdr= is listed by xdsctl."""
 import json
 import os
@@ -20,6 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg  # noqa: E402
 from xdstest import Xdsd, check, command_line, make_pki, org_cert, request, summary  # noqa: E402
+from test_zorgab import FakeZorgab  # noqa: E402  (tests/node, this script's folder)
 
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
@@ -207,6 +209,27 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
               and len(recs) == 1 and "organisation" not in recs[0], (st, xml, recs))
     finally:
         plain.stop()
+    # the directory in ZORG-AB (the fake of test_zorgab.py): the sender's
+    # URA is looked up there
+    zab = FakeZorgab()
+    z = Xdsd(a.xdsd, os.path.join(tmp, "z"), [
+        "gateway.responding=no", "gateway.initiating=no", "xdr.recipient=yes",
+        "directory.backend=zorgab", "directory.zorgab_url=" + zab.url()], tls=pki)
+    try:
+        check("a node with ZORG-AB as its directory and the recipient starts", z.start(), "")
+        cert_z = org_cert(tmp, "xdr.zab.test", "11111111", "Ziekenhuis A")
+        tls_z = {"ca": pki["ca"], "client_cert": cert_z[0], "client_key": cert_z[1]}
+        pat_z = xdsmsg.patient()
+        st, status, errs, xml = post_pnr(z, tls_z, pat_z, [b"%PDF-1.4 z"])
+        recs = [r for r in z.audit() if r.get("endpoint") == "/xdr/recipient"]
+        check("a sender ZORG-AB knows by its URA is taken, named as ZORG-AB names it",
+              st == 200 and status == "Success" and find_count(z, tls_plain, pat_z) == 1
+              and len(recs) == 1 and recs[0].get("organisation") == "11111111 Ziekenhuis A",
+              (st, xml, recs))
+    finally:
+        z.stop()
+        zab.stop()
+
     t = subprocess.run([a.xdsd, "-n", "-C", "xdr.recipient=yes", "-C", "repository.enabled=no"],
                        capture_output=True, text=True, timeout=60)
     check("xdsd -n: xdr.recipient without repository.enabled is refused, saying why",
