@@ -30,9 +30,11 @@ int	ctl_audit(struct ctl *, int argc, char **argv);
 /* xdsctl_repo.c: submit --patient (ITI-41) and retrieve (ITI-43) */
 int	ctl_provide(struct ctl *, int argc, char **argv);
 int	ctl_retrieve(struct ctl *, int argc, char **argv);
-/* submit --patient to the repository at url (NULL: the node's); 2 for
- * bad usage, which the caller explains. */
-int	ctl_provide_at(struct ctl *, int argc, char **argv, const char *url);
+/* submit --patient to the repository at url (NULL: the node's), the
+ * submission set's intendedRecipient the XON recipient (NULL: none); 2
+ * for bad usage, which the caller explains. */
+int	ctl_provide_at(struct ctl *, int argc, char **argv, const char *url,
+	    const char *recipient);
 /* xdsctl_send.c: send --to URA|HCID --patient BSN FILE... (XDR) */
 int	ctl_send(struct ctl *, int argc, char **argv);
 

@@ -202,6 +202,7 @@ struct meta {
 	char		 ss_uid[REPO_UID_SZ];
 	char		 source_id[65];
 	char		 language[32];
+	char		 recipient[512];	/* intendedRecipient (XON), or "" */
 	struct rim_code	 cls, typ, fmt, conf, fac, pra, ctt;
 };
 
@@ -250,6 +251,8 @@ pnr_body(const struct meta *m, const struct doc *d,
 	}
 	rc |= buf_addf(b, "<rim:RegistryPackage id=\"%s\">", ss);
 	rc |= rim_put_slot(b, SLOT_SUBMISSIONTIME, now, NULL);
+	if (m->recipient[0] != '\0')	/* slots come first in ebRIM */
+		rc |= rim_put_slot(b, SLOT_INTENDEDRECIPIENT, m->recipient, NULL);
 	rc |= rim_put_name(b, "xdsctl submit");
 	rc |= rim_put_code(b, ss, CS_SS_CONTENTTYPE, &m->ctt);
 	rc |= rim_put_extid(b, ss, EI_SS_UNIQUEID, m->ss_uid, EIN_SS_UNIQUEID);
@@ -613,11 +616,12 @@ provide_report(struct ctl *ctl, const struct meta *m, const struct doc *d,
 int
 ctl_provide(struct ctl *ctl, int argc, char **argv)
 {
-	return ctl_provide_at(ctl, argc, argv, NULL);
+	return ctl_provide_at(ctl, argc, argv, NULL, NULL);
 }
 
 int
-ctl_provide_at(struct ctl *ctl, int argc, char **argv, const char *to)
+ctl_provide_at(struct ctl *ctl, int argc, char **argv, const char *to,
+    const char *recipient)
 {
 	struct mtom_attachment *att = NULL;
 	struct provide o;
@@ -635,6 +639,11 @@ ctl_provide_at(struct ctl *ctl, int argc, char **argv, const char *to)
 	rc = 1;
 	if (provide_check(&o) != 0 || provide_meta(ctl, &o, &m) != 0)
 		goto out;
+	if (recipient != NULL && str_lcpy(m.recipient, recipient,
+	    sizeof m.recipient) >= sizeof m.recipient) {
+		fprintf(stderr, "xdsctl: intendedRecipient too long\n");
+		goto out;
+	}
 	if ((d = calloc(o.n, sizeof *d)) == NULL ||
 	    (att = calloc(o.n, sizeof *att)) == NULL) {
 		fprintf(stderr, "xdsctl: out of memory\n");

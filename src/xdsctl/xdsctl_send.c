@@ -7,7 +7,8 @@
  *
  * --to looks the organisation up in the community directory the node's
  * configuration names (directory.backend, as `xdsctl directory lookup`)
- * and sends to its xdr endpoint; --url names the endpoint itself.  The
+ * and sends to its xdr endpoint, naming it as the submission set's
+ * intendedRecipient (XON with its URA); --url names the endpoint itself.  The
  * message is submit --patient's (the same flags and [affinity]
  * defaults, files streamed from disk as MTOM parts), sent over mutual TLS
  * with the node's certificate (http.cert, http.key, http.ca, or --cert,
@@ -23,6 +24,7 @@
 #include "directory.h"
 #include "status.h"
 #include "str.h"
+#include "vocab.h"
 #include "xdsctl.h"
 
 static void
@@ -61,10 +63,36 @@ send_flag(const char *name, int argc, char **argv, int *i, int *missing)
 	return argv[++*i];
 }
 
-/* The community of key (a URA or a home community id) and its XDR
- * endpoint into url.  0, or 1 (printed). */
+/*
+ * The organisation c as an XON for intendedRecipient: its name (HL7
+ * delimiters replaced by spaces) with its URA under the URA's OID,
+ * "Ziekenhuis B^^^^^&2.16.528.1.1007.3.3&ISO^^^^00007002"; "" without a
+ * URA.
+ */
+static void
+send_recipient(const struct dir_community *c, char *out, size_t outsz)
+{
+	char name[DIR_NAME_MAX];
+	size_t i;
+
+	out[0] = '\0';
+	if (c->ura[0] == '\0')
+		return;
+	str_lcpy(name, c->name, sizeof name);
+	for (i = 0; name[i] != '\0'; i++)
+		if (strchr("^&~\\|", name[i]) != NULL)
+			name[i] = ' ';
+	if (str_fmt(out, outsz, "%s^^^^^&" OID_URA "&ISO^^^^%s", name,
+	    c->ura) < 0)
+		out[0] = '\0';
+}
+
+/* The community of key (a URA or a home community id): its XDR
+ * endpoint into url, itself as intendedRecipient into rcpt.  0, or 1
+ * (printed). */
 static int
-send_lookup(struct ctl *ctl, const char *key, char *url, size_t urlsz)
+send_lookup(struct ctl *ctl, const char *key, char *url, size_t urlsz,
+    char *rcpt, size_t rcptsz)
 {
 	struct directory *d = NULL;
 	struct dir_community c;
@@ -93,6 +121,7 @@ send_lookup(struct ctl *ctl, const char *key, char *url, size_t urlsz)
 	else if (str_lcpy(url, c.xdr, urlsz) >= urlsz)
 		fprintf(stderr, "xdsctl: %s: URL too long\n", c.xdr);
 	else {
+		send_recipient(&c, rcpt, rcptsz);
 		if (!ctl->json)
 			printf("to %s (URA %s, %s) at %s\n", c.name,
 			    c.ura[0] != '\0' ? c.ura : "-", c.hcid, url);
@@ -106,7 +135,7 @@ int
 ctl_send(struct ctl *ctl, int argc, char **argv)
 {
 	const char *to = NULL, *url = NULL, *v;
-	char **rest = NULL, dest[1024];
+	char **rest = NULL, dest[1024], rcpt[DIR_NAME_MAX + 64] = "";
 	int i, n = 0, missing = 0, rc = 2;
 
 	/* submit --patient's argv without --to and --url, after a name */
@@ -131,7 +160,8 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 	rc = 1;
 	if (url != NULL)
 		str_lcpy(dest, url, sizeof dest);
-	else if (send_lookup(ctl, to, dest, sizeof dest) != 0)
+	else if (send_lookup(ctl, to, dest, sizeof dest, rcpt,
+	    sizeof rcpt) != 0)
 		goto out;
 	/* The node's certificate, even when its own listener is plain. */
 	if (ctl->cert == NULL && ctl->conf.http_cert[0] != '\0') {
@@ -140,7 +170,8 @@ ctl_send(struct ctl *ctl, int argc, char **argv)
 		ctl->ca = ctl->conf.http_ca[0] != '\0' ? ctl->conf.http_ca :
 		    NULL;
 	}
-	rc = ctl_provide_at(ctl, n - 1, rest + 1, dest);
+	rc = ctl_provide_at(ctl, n - 1, rest + 1, dest, rcpt[0] != '\0' ?
+	    rcpt : NULL);
 out:
 	if (rc == 2)
 		send_usage();

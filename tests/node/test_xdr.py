@@ -133,6 +133,20 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
     check("xdsctl send --to HCID --json: Success", rc == 0 and res.get("status") == "Success",
           out + err)
     uids = [d["uniqueId"] for d in res.get("documents", [])]
+    q = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
+         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><query:ResponseOption '
+         'returnType="LeafClass" returnComposedObjects="true"/><rim:AdhocQuery '
+         'id="urn:uuid:e8e3cb2c-e39c-46b9-99e4-c12f57260b83"><rim:Slot '
+         'name="$XDSSubmissionSetUniqueId"><rim:ValueList><rim:Value>\'%s\'</rim:Value>'
+         '</rim:ValueList></rim:Slot></rim:AdhocQuery></query:AdhocQueryRequest>'
+         % res.get("submissionSet", ""))
+    st, _, body = request(b.port, "POST", "/xds/registry",
+                          xdsmsg.envelope(ACT_ITI18, q).encode(),
+                          {"Content-Type": 'application/soap+xml; action="%s"' % ACT_ITI18},
+                          tls=tls_plain)
+    check("the submission set at B names B as its intendedRecipient (XON with the URA)",
+          st == 200 and "Ziekenhuis B^^^^^&amp;2.16.528.1.1007.3.3&amp;ISO^^^^%s" % URA_B
+          in body.decode("utf-8", "replace"), body[-3000:])
     check("at B the patient's documents are registered (FindDocuments: 3)",
           find_count(b, tls_plain, "%s^^^&2.16.840.1.113883.2.4.6.3&ISO" % BSN) == 3, "")
 
