@@ -340,6 +340,34 @@ test_atna_register(void)
 	free(m);
 }
 
+/* A transfer at the XDR Document Recipient: an Import whose source is
+ * named by its organisation too. */
+static void
+test_atna_xdr(void)
+{
+	struct xact x;
+	char *m;
+
+	server_xact(&x, TXN_ITI41, "/xdr/recipient");
+	xact_set_object(&x, "1.2.3.4.6");
+	str_lcpy(x.org, "00007001 Ziekenhuis A", sizeof x.org);
+	m = message(&x);
+	HAS(m, "<EventID csd-code=\"110107\" codeSystemName=\"DCM\" "
+	    "originalText=\"Import\"/>");
+	HAS(m, "<EventTypeCode csd-code=\"ITI-41\"");
+	HAS(m, "<ActiveParticipant UserID=\"CN=Dr. Jansen,O=Ziekenhuis Oost\""
+	    " UserName=\"00007001 Ziekenhuis A\" UserIsRequestor=\"true\" "
+	    "NetworkAccessPointID=\"192.0.2.7\"");
+	HAS(m, "<ActiveParticipant UserID=\"/xdr/recipient\"");
+	free(m);
+
+	/* without an organisation, no UserName */
+	server_xact(&x, TXN_ITI41, "/xds/repository");
+	m = message(&x);
+	HASNT(m, "UserName");
+	free(m);
+}
+
 static void
 test_atna_query_retrieve(void)
 {
@@ -662,6 +690,7 @@ test_record_parse(void)
 	    "\"192.0.2.1\",\"patient\":\"p^^^&1.2&ISO\",\"object\":\"1.2\","
 	    "\"outcome\":\"partial\",\"outcome_code\":4,\"http_status\":200,"
 	    "\"errors\":\"\",\"reason\":\"\",\"requester\":\"UZI 1\","
+	    "\"organisation\":\"00007001 Ziekenhuis A\","
 	    "\"message_id\":\"m\",\"duration_ms\":1.5,\"prev\":\"" ZEROS
 	    "\"}";
 	struct xact x;
@@ -677,6 +706,7 @@ test_record_parse(void)
 	CU_ASSERT_STRING_EQUAL(x.patient, "p^^^&1.2&ISO");
 	CU_ASSERT_STRING_EQUAL(x.object, "1.2");
 	CU_ASSERT_STRING_EQUAL(x.user, "UZI 1");
+	CU_ASSERT_STRING_EQUAL(x.org, "00007001 Ziekenhuis A");
 	CU_ASSERT_EQUAL(x.outcome, XACT_PARTIAL);
 	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":1}", 10, &x, when,
 	    sizeof when), XDS_EFORMAT);
@@ -691,6 +721,7 @@ main(void)
 		{ "chain seal", test_chain_seal },
 		{ "chain verify", test_chain_verify },
 		{ "atna register", test_atna_register },
+		{ "atna xdr", test_atna_xdr },
 		{ "atna query retrieve", test_atna_query_retrieve },
 		{ "atna hostile", test_atna_hostile },
 		{ "atna schema", test_atna_schema },

@@ -156,13 +156,15 @@ detail(struct buf *b, const char *type, const char *value)
 
 static int
 participant(struct buf *b, const char *user, const char *alt,
-    int requestor, const char *role, const char *role_text, const char *nap)
+    const char *name, int requestor, const char *role, const char *role_text,
+    const char *nap)
 {
 	int rc;
 
 	if ((rc = buf_adds(b, "<ActiveParticipant")) != XDS_OK ||
 	    (rc = attr_req(b, "UserID", user)) != XDS_OK ||
 	    (rc = attr(b, "AlternativeUserID", alt)) != XDS_OK ||
+	    (rc = attr(b, "UserName", name)) != XDS_OK ||
 	    (rc = buf_addf(b, " UserIsRequestor=\"%s\"",
 	    requestor ? "true" : "false")) != XDS_OK)
 		return rc;
@@ -214,18 +216,20 @@ participants(struct buf *b, const struct xact *x, int server,
 	 * are the node. */
 	local = strcmp(x->peer_addr, "local") == 0;
 	if (server && local) {
-		if ((rc = participant(b, s->source_id, pid, 1,
+		if ((rc = participant(b, s->source_id, pid, NULL, 1,
 		    ATNA_ROLE_SOURCE, "Source Role ID", s->host)) != XDS_OK ||
-		    (rc = participant(b, x->endpoint, pid, 0,
+		    (rc = participant(b, x->endpoint, pid, NULL, 0,
 		    ATNA_ROLE_DESTINATION, "Destination Role ID", s->host)) !=
 		    XDS_OK)
 			return rc;
 	} else if (server) {
-		/* The peer asked: its certificate names it; the node's
-		 * endpoint is the destination. */
-		if ((rc = participant(b, x->peer, NULL, 1, ATNA_ROLE_SOURCE,
+		/* The peer asked: its certificate names it (and its
+		 * organisation, when the node named it: an XDR sender);
+		 * the node's endpoint is the destination. */
+		if ((rc = participant(b, x->peer, NULL, x->org[0] != '\0' ?
+		    x->org : NULL, 1, ATNA_ROLE_SOURCE,
 		    "Source Role ID", x->peer_addr)) != XDS_OK ||
-		    (rc = participant(b, x->endpoint, pid, 0,
+		    (rc = participant(b, x->endpoint, pid, NULL, 0,
 		    ATNA_ROLE_DESTINATION, "Destination Role ID", s->host)) !=
 		    XDS_OK)
 			return rc;
@@ -235,9 +239,9 @@ participants(struct buf *b, const struct xact *x, int server,
 			    sizeof host);
 		else
 			url_host(x->peer, host, sizeof host);
-		if ((rc = participant(b, s->source_id, pid, 1,
+		if ((rc = participant(b, s->source_id, pid, NULL, 1,
 		    ATNA_ROLE_SOURCE, "Source Role ID", s->host)) != XDS_OK ||
-		    (rc = participant(b, x->peer, NULL, 0,
+		    (rc = participant(b, x->peer, NULL, NULL, 0,
 		    ATNA_ROLE_DESTINATION, "Destination Role ID", host)) !=
 		    XDS_OK)
 			return rc;
@@ -250,10 +254,12 @@ participants(struct buf *b, const struct xact *x, int server,
 	 * subject (organisation and person or system) is who is known.
 	 */
 	if (server && x->user[0] != '\0')
-		return participant(b, x->user, NULL, 1, NULL, NULL, NULL);
+		return participant(b, x->user, NULL, NULL, 1, NULL, NULL,
+		    NULL);
 	if (server && !local && strcmp(x->peer, "anonymous") != 0 &&
 	    x->peer[0] != '\0')
-		return participant(b, x->peer, NULL, 1, NULL, NULL, NULL);
+		return participant(b, x->peer, NULL, NULL, 1, NULL, NULL,
+		    NULL);
 	return XDS_OK;
 }
 

@@ -48,6 +48,7 @@ audit_record_parse(const char *line, size_t len, struct xact *x,
 	get(o, "errors", x->errors, sizeof x->errors);
 	get(o, "reason", x->reason, sizeof x->reason);
 	get(o, "message_id", x->message_id, sizeof x->message_id);
+	get(o, "organisation", x->org, sizeof x->org);
 	x->http_status = (int)json_integer_value(json_object_get(o,
 	    "http_status"));
 	out = json_string_value(json_object_get(o, "outcome"));
