@@ -15,6 +15,7 @@
 #include "log.h"
 #include "soap_peer.h"
 #include "status.h"
+#include "uzi.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -50,6 +51,7 @@ static int
 xdr_sender(struct xdr_recipient *r, struct xact *x)
 {
 	struct dir_community c;
+	struct uzi_id u;
 	char ura[XDR_URA_DIGITS + 1], err[256];
 	int rc, st;
 
@@ -58,12 +60,27 @@ xdr_sender(struct xdr_recipient *r, struct xact *x)
 		    "sender's certificate names two URAs");
 		return XDS_EDENIED;
 	}
+	/* An UZI server certificate names its URA in its UZI string;
+	 * a subject that says otherwise is refused. */
+	if (x->peer_uzi[0] != '\0' && uzi_parse(x->peer_uzi,
+	    strlen(x->peer_uzi), &u, err, sizeof err) == XDS_OK &&
+	    u.card == 'S' && strlen(u.ura) == XDR_URA_DIGITS) {
+		if (rc == 1 && strcmp(ura, u.ura) != 0) {
+			str_fmt(x->reason, sizeof x->reason, "XDR refused: the "
+			    "sender's certificate names URA %s in its UZI "
+			    "identity and %s in its subject", u.ura, ura);
+			return XDS_EDENIED;
+		}
+		memcpy(ura, u.ura, sizeof ura);
+		rc = 1;
+	}
 	if (rc == 0) {
 		if (!r->known_only)
 			return XDS_OK;
 		str_fmt(x->reason, sizeof x->reason, "XDR refused: the "
-		    "sender's certificate names no URA (organizationIdentifier "
-		    "URA-nnnnnnnn), so its organisation is unknown here");
+		    "sender's certificate names no URA (an UZI server "
+		    "identity, or organizationIdentifier URA-nnnnnnnn), so its "
+		    "organisation is unknown here");
 		return XDS_EDENIED;
 	}
 	st = dir_by_ura(r->dir, ura, &c, err, sizeof err);

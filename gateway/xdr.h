@@ -13,9 +13,11 @@
  * sender's URA and name from the community directory.
  *
  * Who may send (xdr.known_senders_only, on by default with http.tls):
- * the sender's client certificate has passed http.ca already; its
- * subject must name a URA (xdr_subject_ura) that the community directory
- * knows (dir_by_ura).  Anything else is a SOAP Sender fault (HTTP 403)
+ * the sender's client certificate has passed http.ca already; it must
+ * name a URA, in its UZI server identity (subjectAltName otherName
+ * 2.5.5.5, card type S, as the transport hands it up) or in its subject
+ * (xdr_subject_ura), both the same when it has both, that the community
+ * directory knows (dir_by_ura).  Anything else is a SOAP Sender fault (HTTP 403)
  * and stores nothing.
  */
 #ifndef XDS_XDR_H

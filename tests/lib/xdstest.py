@@ -377,19 +377,25 @@ def make_pki(d, rogue=False, uzi=None):
     return out
 
 
-def org_cert(d, who, ura, name):
+def org_cert(d, who, ura, name, uzi=None):
     """A client certificate of make_pki's CA in d for an organisation:
     subject O=name, organizationIdentifier=URA-<ura> (none when ura is
-    None), CN=who, as the XDR recipient reads it.  (cert, key) paths."""
+    None), CN=who, as the XDR recipient reads it; with uzi an UZI server
+    identity (otherName 2.5.5.5) with that URA too.  (cert, key) paths."""
     subj = "/O=%s/CN=%s" % (name, who)
     if ura:
         subj = "/O=%s/organizationIdentifier=URA-%s/CN=%s" % (name, ura, who)
     p = lambda n: os.path.join(d, n)   # noqa: E731
+    ext = []
+    if uzi:
+        with open(p(who + ".ext"), "w") as f:
+            f.write("subjectAltName=otherName:2.5.5.5;IA5STRING:%s\n" % uzi_server_name(uzi))
+        ext = ["-extfile", p(who + ".ext")]
     for cmd in (["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", subj,
                  "-keyout", p(who + ".key"), "-out", p(who + ".csr")],
                 ["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
-                 "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
-                 "-out", p(who + ".pem")]):
+                 "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2"] + ext +
+                ["-out", p(who + ".pem")]):
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return p(who + ".pem"), p(who + ".key")
 

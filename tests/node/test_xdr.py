@@ -188,10 +188,23 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
     st, status, errs, xml = post_pnr(b, tls_plain, pat_x, [b"%PDF-1.4 x"])
     check("a certificate that names no URA: refused (403)",
           st == 403 and "names no URA" in xml and find_count(b, tls_plain, pat_x) == 0, (st, xml))
+    # an UZI server certificate names its URA in its UZI string
+    cert_u = org_cert(tmp, "xdr.uzi.test", None, "Ziekenhuis A", uzi=URA_A)
+    tls_u = {"ca": pki["ca"], "client_cert": cert_u[0], "client_key": cert_u[1]}
+    pat_u = xdsmsg.patient()
+    st, status, errs, xml = post_pnr(b, tls_u, pat_u, [b"%PDF-1.4 u"])
+    check("a sender known by the URA of its UZI server identity is taken",
+          st == 200 and status == "Success" and find_count(b, tls_plain, pat_u) == 1, (st, xml))
+    cert_w = org_cert(tmp, "xdr.two.test", URA_X, "Ziekenhuis A", uzi=URA_A)
+    tls_w = {"ca": pki["ca"], "client_cert": cert_w[0], "client_key": cert_w[1]}
+    st, status, errs, xml = post_pnr(b, tls_w, pat_x, [b"%PDF-1.4 w"])
+    check("a certificate whose UZI identity and subject name two URAs: refused (403)",
+          st == 403 and "in its UZI identity and %s in its subject" % URA_X in xml
+          and find_count(b, tls_plain, pat_x) == 0, (st, xml))
     refused = [r for r in b.audit() if r.get("endpoint") == "/xdr/recipient" and
                r.get("outcome") != "success"]
     check("the refusals are audited, the unknown organisation's URA named",
-          len(refused) >= 3 and any(r.get("organisation") == URA_X and
+          len(refused) >= 4 and any(r.get("organisation") == URA_X and
                                     r.get("http_status") == 403 for r in refused), refused)
 
     # broken submissions from a known sender
