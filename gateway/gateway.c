@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "ebrim.h"
 #include "gw_int.h"
+#include "gw_release.h"
 #include "log.h"
 #include "pep.h"
 #include "status.h"
@@ -84,6 +85,7 @@ gateway_close(struct gateway *g)
 	if (g == NULL)
 		return;
 	pep_close(g->rg);
+	gw_releases_free(g->releases);
 	gw_stats_free(g->stats);
 	gw_slots_free(g->slots);
 	gw_flights_free(g->flights);

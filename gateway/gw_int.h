@@ -17,6 +17,8 @@
 struct conf;
 struct pep;
 
+struct gw_releases;
+
 struct gateway {
 	const struct conf	*cf;
 	char			 home[DIR_HCID_MAX];	/* ours */
@@ -24,6 +26,9 @@ struct gateway {
 						   state_dir/spool, private */
 	struct gateway_links	 l;
 	struct pep		*rg;		/* NULL: no responding gateway */
+	struct gw_releases	*releases;	/* studies shown (gw_release.h);
+						   NULL: RAD-75 never put to
+						   consent */
 	int			 ig_on;
 	struct soap_endpoint	 ig_ep;
 	struct soap_route	 ig_routes[3];

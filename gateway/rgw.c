@@ -23,6 +23,7 @@
 #include "ebrim.h"
 #include "gw_int.h"
 #include "gw_msg.h"
+#include "gw_release.h"
 #include "log.h"
 #include "pep.h"
 #include "soap_peer.h"
@@ -96,6 +97,9 @@ query_answer(struct gateway *g, xmlNode *resp, struct rim_errors *errs,
 	    (rc = gw_stamp_home(resp, g->home)) != XDS_OK ||
 	    (rc = gw_take_errors(resp, errs, g->home)) < 0)
 		return rc;
+	/* released (behind the door): its manifests' studies may now be
+	 * retrieved by RAD-75, each put to consent again */
+	gw_releases_note(g->releases, resp);
 	for (o = xml_first_elem(gw_objects(resp)); o != NULL;
 	    o = xml_next_elem(o))
 		if ((rc = xml_dump(o, objs)) != XDS_OK)
@@ -605,17 +609,58 @@ out:
 	return rc;
 }
 
-/* RAD-75: the request names studies, series and instances, none of them
- * in this community's registry, so the patient is not known here yet. */
+/*
+ * RAD-75: the request names studies, series and instances, none of them
+ * in this community's registry; the patient of each study is the one of
+ * the manifest that showed it in a released ITI-38 answer (gw_release.h).
+ * A study never shown, or shown longer ago than
+ * gateway.imaging_release_ttl, has no patient here: refused.
+ */
 static int
 rgw_rad75_subject(void *actor, const struct soap_request *req,
     struct pep_subject *s)
 {
-	(void)actor;
-	(void)req;
-	str_fmt(s->why, sizeof s->why, "the patient of an imaging retrieve "
-	    "cannot be established by this gateway yet");
-	return XDS_EUNSUPPORTED;
+	struct gateway *g = actor;
+	xmlNode *st;
+	char study[65], cx[GW_CX_MAX], klass[64];
+	const char *v;
+	size_t n = 0;
+	int full = 0;
+
+	for (st = xml_first_elem(req->body); st != NULL;
+	    st = xml_next_elem(st)) {
+		if (!xml_is(st, NS_XDSI, "StudyRequest"))
+			continue;
+		if ((v = xml_attr(st, "studyInstanceUID")) != NULL)
+			str_lcpy(study, v, sizeof study);
+		else if (xml_child_text(st, NS_XDSI, "StudyInstanceUID",
+		    study, sizeof study) != 0)
+			study[0] = '\0';
+		str_trim(study);
+		if (!gw_releases_find(g->releases, study, cx, sizeof cx,
+		    klass, sizeof klass)) {
+			str_fmt(s->why, sizeof s->why, "study %.64s was not "
+			    "shown by an ITI-38 of this gateway (query the "
+			    "patient's documents first)", study[0] ? study :
+			    "(none)");
+			return XDS_ENOTFOUND;
+		}
+		if (s->patient[0] == '\0')
+			str_lcpy(s->patient, cx, sizeof s->patient);
+		else if (strcmp(s->patient, cx) != 0) {
+			str_fmt(s->why, sizeof s->why, "studies of more than "
+			    "one patient in one request");
+			return XDS_EUNSUPPORTED;
+		}
+		if (klass[0] != '\0')
+			subject_class(s, klass, &full);
+		n++;
+	}
+	if (n == 0) {
+		str_fmt(s->why, sizeof s->why, "no StudyRequest");
+		return XDS_EFORMAT;
+	}
+	return XDS_OK;
 }
 
 static int
@@ -690,6 +735,12 @@ rgw_open(struct gateway *g, char *err, size_t errlen)
 		    rgw_rad75_subject, rgw_retrieve_refuse },
 	};
 
+	if (g->cf->gateway_imaging_release_ttl > 0 &&
+	    (g->releases = gw_releases_new(GW_RELEASE_MAX,
+	    g->cf->gateway_imaging_release_ttl)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
 	return pep_open(g->cf, GATEWAY_RG_PATH, routes,
 	    sizeof routes / sizeof routes[0], g, &g->rg, err, errlen);
 }

@@ -12,7 +12,9 @@
 
 #include "buf.h"
 #include "ebrim.h"
+#include "clock.h"
 #include "gw_msg.h"
+#include "gw_release.h"
 #include "mtom.h"
 #include "status.h"
 #include "vocab.h"
@@ -242,12 +244,79 @@ test_take_documents(void)
 	xmlFreeDoc(d);
 }
 
+/* A manifest of study st for patient pat, in an AdhocQueryResponse. */
+static xmlDoc *
+manifest_answer(const char *st, const char *pat)
+{
+	char x[4096], err[256];
+
+	snprintf(x, sizeof x, "<query:AdhocQueryResponse xmlns:query=\"%s\" "
+	    "xmlns:rim=\"%s\" status=\"%s\"><rim:RegistryObjectList>"
+	    "<rim:ExtrinsicObject id=\"urn:uuid:1\" objectType=\"%s\">"
+	    "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>%s^^^^%s"
+	    "</rim:Value><rim:Value>ACC1^^^^urn:ihe:iti:xds:2013:accession"
+	    "</rim:Value></rim:ValueList></rim:Slot>"
+	    "<rim:Classification classificationScheme=\"%s\" "
+	    "classifiedObject=\"urn:uuid:1\" nodeRepresentation=\"IMAGES\"/>"
+	    "<rim:ExternalIdentifier identificationScheme=\"%s\" "
+	    "registryObject=\"urn:uuid:1\" value=\"%s\"/>"
+	    "</rim:ExtrinsicObject></rim:RegistryObjectList>"
+	    "</query:AdhocQueryResponse>", NS_QUERY, NS_RIM, ST_SUCCESS,
+	    OT_DE_STABLE, SLOT_REFERENCEIDLIST, st, REFID_STUDYUID,
+	    CS_DE_CLASSCODE, EI_DE_PATIENTID, pat);
+	return xml_parse(x, strlen(x), err, sizeof err);
+}
+
+/* The studies shown by released answers: found with their patient and
+ * class, forgotten after the TTL, the oldest pushed out past max. */
+static void
+test_releases(void)
+{
+	struct gw_releases *r;
+	char pat[256], klass[64];
+	xmlDoc *d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r = gw_releases_new(2, 60));
+	d = manifest_answer("1.2.3", "1^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	gw_releases_note(r, xmlDocGetRootElement(d));
+	xmlFreeDoc(d);
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.3", pat, sizeof pat, klass,
+	    sizeof klass), 1);
+	CU_ASSERT_STRING_EQUAL(pat, "1^^^&2.16.840.1.113883.2.4.6.3&ISO");
+	CU_ASSERT_STRING_EQUAL(klass, "IMAGES");
+	CU_ASSERT_EQUAL(gw_releases_find(r, "ACC1", pat, sizeof pat, klass,
+	    sizeof klass), 0);	/* an accession number is no study */
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.4", pat, sizeof pat, klass,
+	    sizeof klass), 0);
+	clock_test_advance(61);
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.3", pat, sizeof pat, klass,
+	    sizeof klass), 0);	/* past the TTL */
+	clock_test_advance(-61);
+	/* two more: the first is pushed out of a ring of two */
+	d = manifest_answer("1.2.5", "2^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	gw_releases_note(r, xmlDocGetRootElement(d));
+	xmlFreeDoc(d);
+	d = manifest_answer("1.2.6", "3^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO");
+	gw_releases_note(r, xmlDocGetRootElement(d));
+	xmlFreeDoc(d);
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.3", pat, sizeof pat, klass,
+	    sizeof klass), 0);
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.5", pat, sizeof pat, klass,
+	    sizeof klass), 1);
+	CU_ASSERT_EQUAL(gw_releases_find(r, "1.2.6", pat, sizeof pat, klass,
+	    sizeof klass), 1);
+	CU_ASSERT_STRING_EQUAL(pat, "3^^^&2.16.840.1.113883.2.4.6.3&ISO");
+	gw_releases_free(r);
+}
+
 static const struct cutest tests[] = {
 	{ "slot values", test_slot_values },
 	{ "query read", test_query_read },
 	{ "answers: home, locations, errors, patient", test_answers },
 	{ "retrieve request subsets", test_request_subset },
 	{ "documents moved between answers", test_take_documents },
+	{ "imaging studies shown, for RAD-75 consent", test_releases },
 };
 
 int

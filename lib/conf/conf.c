@@ -161,6 +161,8 @@ const struct conf_opt conf_opts[] = {
 	{ "gateway.imaging_url", CONF_STR, S(gateway_imaging_url), "", 0, 0, NULL,
 	  "RAD-69 endpoint of this community's Imaging Document Source (https); empty: the DICOM bridge of this node",
 	  conf_check_url_or_empty },
+	{ "gateway.imaging_release_ttl", CONF_INT, S(gateway_imaging_release_ttl), "3600", 0, 86400, NULL,
+	  "seconds a study shown in an ITI-38 answer may be retrieved by RAD-75 (each retrieve asks Mitz again); 0: RAD-75 refused when consent is asked", NULL },
 	{ "gateway.initiating", CONF_BOOL, S(gateway_initiating), "yes", 0, 1, NULL,
 	  "run the XCA Initiating Gateway at /xca/initiating", NULL },
 	{ "gateway.max_answer", CONF_SIZE, S(gateway_max_answer), "64m", 4096, (1LL << 32), NULL,

@@ -120,6 +120,7 @@ struct conf {
 	char	gateway_repository_url[CONF_STR_MAX];
 	char	gateway_imaging_url[CONF_STR_MAX];
 	long long gateway_max_results;
+	long long gateway_imaging_release_ttl;	/* seconds; 0: none */
 	long long gateway_timeout;			/* seconds per request */
 	long long gateway_retries;
 	long long gateway_concurrency;
