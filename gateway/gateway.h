@@ -55,4 +55,19 @@ const struct soap_endpoint *gateway_ig_endpoint(struct gateway *);
 struct buf;
 int	gateway_metrics_write(void *arg, struct buf *out);
 
+/* The initiating gateway's view of one community, for the status page:
+ * requests answered and not (fault, unavailable, timeout, bad answer),
+ * retries, their mean time, and how the last one went and when. */
+struct gateway_community {
+	const char		*hcid;
+	unsigned long long	 ok, failed, retries;
+	double			 mean_ms;
+	const char		*last;		/* "ok", "timeout", ... */
+	long long		 last_at;	/* clock_wall; 0: never */
+};
+/* fn for each community asked so far (none when the initiating gateway
+ * is off); g may be NULL. */
+void	gateway_each_community(struct gateway *g,
+	    void (*fn)(void *arg, const struct gateway_community *), void *arg);
+
 #endif

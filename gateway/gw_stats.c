@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "consent.h"
 #include "gw_int.h"
 #include "pep.h"
@@ -38,6 +39,8 @@ struct gw_cstat {
 	unsigned long long	 bucket[NBUCKETS];
 	unsigned long long	 n;
 	double			 sum;
+	int			 last;		/* result of the last request */
+	long long		 last_at;	/* clock_wall; 0: none */
 };
 
 struct gw_stats {
@@ -122,6 +125,8 @@ gw_stats_job(struct gw_stats *s, const struct gw_job *j)
 	pthread_mutex_lock(&s->mtx);
 	if ((c = find(s, j->hcid)) != NULL) {
 		c->result[result_of(j)]++;
+		c->last = result_of(j);
+		c->last_at = clock_wall();
 		c->retries += (unsigned long long)(j->attempts - 1);
 		c->n++;
 		c->sum += sec;
@@ -206,4 +211,32 @@ gateway_metrics_write(void *arg, struct buf *out)
 		rc |= write_one(&s->v[i], out);
 	pthread_mutex_unlock(&s->mtx);
 	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
+
+void
+gateway_each_community(struct gateway *g,
+    void (*fn)(void *arg, const struct gateway_community *), void *arg)
+{
+	struct gateway_community gc;
+	struct gw_cstat *c;
+	size_t i, k;
+
+	if (g == NULL || g->stats == NULL)
+		return;
+	pthread_mutex_lock(&g->stats->mtx);
+	for (i = 0; i < g->stats->n; i++) {
+		c = &g->stats->v[i];
+		memset(&gc, 0, sizeof gc);
+		gc.hcid = c->hcid;
+		gc.ok = c->result[R_OK];
+		for (k = 0; k < NR; k++)
+			if (k != R_OK)
+				gc.failed += c->result[k];
+		gc.retries = c->retries;
+		gc.mean_ms = c->n > 0 ? c->sum * 1000.0 / (double)c->n : 0;
+		gc.last = c->last_at != 0 ? result_label[c->last] : "-";
+		gc.last_at = c->last_at;
+		fn(arg, &gc);
+	}
+	pthread_mutex_unlock(&g->stats->mtx);
 }

@@ -134,6 +134,15 @@ report(json_t *o, const char *url)
 		else
 			printf("%9.1f\n", p95);
 	}
+	x = json_object_get(o, "communities");
+	if (json_array_size(x) > 0)
+		printf("\n%-40s %9s %9s %9s %9s %-12s %s\n", "COMMUNITY",
+		    "ANSWERED", "FAILED", "RETRIES", "MEAN MS", "LAST", "AT");
+	json_array_foreach(x, k, e)
+		printf("%-40s %9lld %9lld %9lld %9.1f %-12s %s\n", s(e, "hcid"),
+		    i(e, "ok"), i(e, "failed"), i(e, "retries"),
+		    json_real_value(json_object_get(e, "mean_ms")), s(e, "last"),
+		    s(e, "last_at"));
 	x = json_object_get(o, "recent_problems");
 	printf("\nrecent warnings: %s\n", json_array_size(x) ? "" : "none");
 	json_array_foreach(x, k, e)

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
+#include "gateway.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -30,13 +31,16 @@
 static const struct conf *st_conf;
 static const struct http_server *st_srv;
 static const struct router *st_rt;
+static struct gateway *st_gw;
 static int st_http_port, st_dicom_port;
 static long long st_started;		/* clock_wall at start-up */
 
 void
 status_init(const struct conf *cf, const struct http_server *srv,
-    const struct router *rt, int http_port, int dicom_port)
+    const struct router *rt, struct gateway *gw, int http_port,
+    int dicom_port)
 {
+	st_gw = gw;
 	st_conf = cf;
 	st_srv = srv;
 	st_rt = rt;
@@ -78,6 +82,21 @@ add_txn(void *arg, const struct metrics_txn *t)
 	    "per_minute", round2((double)t->n / minutes),
 	    "mean_ms", round2(t->mean * 1000.0),
 	    "p95_ms", t->p95 < 0 ? -1.0 : round2(t->p95 * 1000.0)));
+}
+
+static void
+add_community(void *arg, const struct gateway_community *c)
+{
+	char when[32];
+
+	if (c->last_at != 0)
+		iso(c->last_at, when, sizeof when);
+	else
+		str_lcpy(when, "-", sizeof when);
+	json_array_append_new(arg, json_pack("{s:s,s:I,s:I,s:I,s:f,s:s,s:s}",
+	    "hcid", c->hcid, "ok", (json_int_t)c->ok,
+	    "failed", (json_int_t)c->failed, "retries", (json_int_t)c->retries,
+	    "mean_ms", round2(c->mean_ms), "last", c->last, "last_at", when));
 }
 
 /* The node's certificate: subject, expiry, days left; null without TLS
@@ -145,6 +164,9 @@ model(void)
 	a = json_array();
 	metrics_each(add_txn, a);
 	json_object_set_new(o, "transactions", a);
+	a = json_array();
+	gateway_each_community(st_gw, add_community, a);
+	json_object_set_new(o, "communities", a);
 	http_server_stats(st_srv, &hs);
 	json_object_set_new(o, "connections", json_pack("{s:I,s:I,s:I,s:I,s:i}",
 	    "open", (json_int_t)hs.open, "parked", (json_int_t)hs.parked,
@@ -301,6 +323,26 @@ status_html(struct buf *b)
 	rc |= row(b, "ATNA audit repository", str(o, "atna"));
 	rc |= buf_adds(b, "</table>\n");
 	rc |= html_txns(b, json_object_get(o, "transactions"));
+	x = json_object_get(o, "communities");
+	if (json_array_size(x) > 0) {
+		rc |= buf_adds(b, "<h2>Communities</h2>\n<table id=\"communities\">"
+		    "<tr><th>community</th><th>answered</th><th>failed</th>"
+		    "<th>retries</th><th>mean ms</th><th>last</th>"
+		    "<th>at</th></tr>\n");
+		json_array_foreach(x, i, e)
+			rc |= buf_adds(b, "<tr><td>") | h(b, str(e, "hcid")) |
+			    buf_addf(b, "</td><td>%lld</td><td>%lld</td><td>"
+			    "%lld</td><td>%.1f</td><td>", (long long)
+			    json_integer_value(json_object_get(e, "ok")),
+			    (long long)json_integer_value(json_object_get(e,
+			    "failed")), (long long)json_integer_value(
+			    json_object_get(e, "retries")), json_real_value(
+			    json_object_get(e, "mean_ms"))) |
+			    h(b, str(e, "last")) | buf_adds(b, "</td><td>") |
+			    h(b, str(e, "last_at")) | buf_adds(b,
+			    "</td></tr>\n");
+		rc |= buf_adds(b, "</table>\n");
+	}
 	x = json_object_get(o, "connections");
 	rc |= buf_adds(b, "<h2>Connections</h2>\n<table id=\"connections\">\n");
 	str_fmt(v, sizeof v, "%lld open, %lld parked, %lld queued, %lld served"

@@ -3,8 +3,9 @@
  * `GET /status.json` (what `xdsctl status` reads) tell an operator: the
  * node's version and uptime, where it listens and which endpoints it
  * serves, requests per transaction with their rate and latency, the
- * connections and queue, the disk space left, the certificate's expiry
- * and the last warnings.  No patient data: the counters carry none and
+ * connections and queue, the disk space left, the certificate's expiry,
+ * each community the initiating gateway asks (answered, failed, how the
+ * last request went) and the last warnings.  No patient data: the counters carry none and
  * the log lines never do (log.h).  Served under the same rules as
  * /metrics.
  */
@@ -13,12 +14,15 @@
 
 struct buf;
 struct conf;
+struct gateway;
 struct http_server;
 struct router;
 
-/* At start-up, once the listener is open; cf, srv and rt outlive it. */
+/* At start-up, once the listener is open; cf, srv, rt and gw (NULL: no
+ * gateways) outlive it. */
 void	status_init(const struct conf *cf, const struct http_server *srv,
-	    const struct router *rt, int http_port, int dicom_port);
+	    const struct router *rt, struct gateway *gw, int http_port,
+	    int dicom_port);
 /* The status as JSON, or as an HTML page: 0, or -1 when it does not fit
  * out. */
 int	status_json(struct buf *out);

@@ -482,7 +482,7 @@ main(int argc, char **argv)
 			fatalx("dicom: %s", err);
 		metrics_add_source(bridge_metrics_write, dicom);
 	}
-	status_init(&conf, server, node.rt, http_server_port(server),
+	status_init(&conf, server, node.rt, node.gw, http_server_port(server),
 	    dicom != NULL ? bridge_port(dicom) : 0);
 	router_set_ready(node.rt, 1);
 	ports_announce(&conf, host, http_server_port(server), dicom);

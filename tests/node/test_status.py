@@ -45,13 +45,23 @@ def chromium():
 def main():
     a = command_line(xdsctl=True)
     work = tmpdir("status")
-    node = Xdsd(a.xdsd, work, name="plain")
+    # one community, which refuses every connection
+    dfile = os.path.join(work, "communities")
+    os.makedirs(work, exist_ok=True)
+    with open(dfile, "w") as f:
+        f.write("urn:oid:1.3.6.1.4.1.21367.13.70.9 http://127.0.0.1:1/xca/responding - "
+                "Ziekenhuis Dicht\n")
+    node = Xdsd(a.xdsd, work, ["directory.file=" + dfile], name="plain")
     tnode = None
     try:
         if not check("the node starts", node.start()):
             return summary()
         st, errs = xdsmsg.submit(node.port, [b"status test"], pat=xdsmsg.patient(BSN))[:2]
         check("a document is stored", st == "Success", errs)
+        st, _, _ = xdsmsg.post(node.port, "/xca/initiating", "application/soap+xml",
+                               xdsmsg.envelope("urn:ihe:iti:2007:RegistryStoredQuery",
+                                               xdsmsg.find_documents(xdsmsg.patient(BSN))).encode())
+        check("the initiating gateway asks the community", st == 200, st)
         st, body = node.get("/status.json")
         try:
             s = json.loads(body)
@@ -63,14 +73,19 @@ def main():
               "/xds/registry" in s.get("http", {}).get("endpoints", []) and
               txns.get("ITI-41", {}).get("success") == 1 and
               s.get("disk", {}).get("free_bytes", 0) > 0, body[:600])
+        comm = s.get("communities", [])
+        check("... each community the initiating gateway asked, with how the last request went",
+              any(c["hcid"] == "urn:oid:1.3.6.1.4.1.21367.13.70.9" and c["failed"] >= 1 and
+                  c["last"] == "unavailable" for c in comm), comm)
         check("... and the recent warnings (plain HTTP's among them)",
               any("plain HTTP" in p["text"] for p in s.get("recent_problems", [])),
               s.get("recent_problems"))
         st, page = node.get("/status")
         html = page.decode("utf-8", "replace")
         check("/status is an HTML page", st == 200 and html.startswith("<!DOCTYPE html>"), html[:200])
-        check("... self-contained: no script, no external asset",
-              not re.search(r"<script|\bsrc=|\bhref=|url\(|https?://", html, re.I), html)
+        m = re.search(r"<script|<link|<img|<iframe|\bsrc=|\bhref=|url\(|@import", html, re.I)
+        check("... self-contained: no script, no external asset", not m,
+              html[max(0, m.start() - 200):m.end() + 100] if m else "")
         check("no patient id in the status", BSN not in html and BSN.encode() not in body)
 
         browser = chromium()
@@ -92,7 +107,9 @@ def main():
         rc, out, err = ctl(a.xdsctl, "--url", node.url(""), "status")
         check("xdsctl status reports version, listener and transactions",
               rc == 0 and out.startswith("xdsnode ") and "HTTP" in out and
-              re.search(r"^ITI-41\s+1\s", out, re.M) and "disk" in out, out + err)
+              re.search(r"^ITI-41\s+1\s", out, re.M) and "disk" in out and
+              re.search(r"^urn:oid:1.3.6.1.4.1.21367.13.70.9\s.*unavailable", out, re.M),
+              out + err)
         rc, out, err = ctl(a.xdsctl, "--json", "--url", node.url(""), "status")
         check("xdsctl --json status is the node's JSON", rc == 0 and
               json.loads(out).get("node", {}).get("pid") == node.proc.pid, out[:300] + err)
