@@ -37,6 +37,7 @@ struct check {
 	struct blobstore *bs;		/* NULL: no store directory */
 	char		 dir[PATH_MAX_CHECK];
 	repo_check_fn	 fn;
+	repo_progress_fn progress;
 	void		*arg;
 	struct repo_check_counts *n;
 	char		*err;
@@ -178,6 +179,8 @@ check_blob(struct check *c, const char *sha256)
 		}
 	}
 	free(docs);
+	if (c->progress != NULL)
+		c->progress(c->arg, c->n);
 	return XDS_OK;
 }
 
@@ -307,8 +310,9 @@ out:
 }
 
 int
-repo_check(const char *state_dir, repo_check_fn fn, void *arg,
-    struct repo_check_counts *counts, char *err, size_t errlen)
+repo_check(const char *state_dir, repo_check_fn fn,
+    repo_progress_fn progress, void *arg, struct repo_check_counts *counts,
+    char *err, size_t errlen)
 {
 	struct check c;
 	char path[PATH_MAX_CHECK];
@@ -318,6 +322,7 @@ repo_check(const char *state_dir, repo_check_fn fn, void *arg,
 	memset(&c, 0, sizeof c);
 	memset(counts, 0, sizeof *counts);
 	c.fn = fn;
+	c.progress = progress;
 	c.arg = arg;
 	c.n = counts;
 	c.err = err;

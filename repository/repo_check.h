@@ -43,6 +43,10 @@ struct repo_check_counts {
 
 /* Called for every problem, in hash order (orphans last). */
 typedef void (*repo_check_fn)(void *arg, const struct repo_finding *);
+/* Called after each blob checked, with the counts so far (a progress
+ * line on a terminal); NULL: none. */
+typedef void (*repo_progress_fn)(void *arg,
+	    const struct repo_check_counts *);
 
 /*
  * Check state_dir/repository.db against state_dir/documents.  XDS_OK
@@ -50,7 +54,8 @@ typedef void (*repo_check_fn)(void *arg, const struct repo_finding *);
  * an enum xds_status with err filled (no index, an unreadable store, a
  * database error).
  */
-int	repo_check(const char *state_dir, repo_check_fn fn, void *arg,
+int	repo_check(const char *state_dir, repo_check_fn fn,
+	    repo_progress_fn progress, void *arg,
 	    struct repo_check_counts *counts, char *err, size_t errlen);
 
 /* "missing", "damaged", "unreadable", "orphan". */

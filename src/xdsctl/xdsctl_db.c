@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "bridge_check.h"
+#include "clock.h"
 #include "registry_check.h"
 #include "repo_check.h"
 #include "status.h"
@@ -55,6 +56,9 @@ struct db_out {
 	int		 nomem;
 	char		 err[512];
 	int		 failed;
+	int		 tty;		/* progress on stderr */
+	int		 shown;		/* a progress line is out */
+	long long	 shown_ms;
 };
 
 static void
@@ -68,6 +72,10 @@ static void
 report(struct db_out *o, const char *problem, const char *id,
     const char *what, const char *detail)
 {
+	if (o->shown) {		/* the progress line gives way */
+		fprintf(stderr, "\r%60s\r", "");
+		o->shown = 0;
+	}
 	if (!o->ctl->json) {
 		printf("%-16s %s %s%s%s\n", problem, id[0] ? id : "-", what,
 		    detail[0] ? ": " : "", detail);
@@ -83,6 +91,21 @@ report(struct db_out *o, const char *problem, const char *id,
 	ctl_json_str(detail);
 	printf("}");
 	o->first = 0;
+}
+
+/* On a terminal, four times a second: the blobs and bytes so far. */
+static void
+db_progress(void *arg, const struct repo_check_counts *n)
+{
+	struct db_out *o = arg;
+	long long now = clock_real_ms();
+
+	if (!o->tty || now - o->shown_ms < 250)
+		return;
+	o->shown_ms = now;
+	o->shown = 1;
+	fprintf(stderr, "\rdb check: %llu blobs, %.1f MiB hashed", n->blobs,
+	    (double)n->bytes / (1024.0 * 1024.0));
 }
 
 static void
@@ -237,7 +260,11 @@ db_check(struct ctl *ctl, int fix)
 	memset(&dn, 0, sizeof dn);
 	if (ctl->json)
 		printf("{\"problems\":[");
-	rc = repo_check(state, db_finding, &o, &n, err, sizeof err);
+	o.tty = isatty(STDERR_FILENO);
+	rc = repo_check(state, db_finding, db_progress, &o, &n, err,
+	    sizeof err);
+	if (o.shown)
+		fputc('\n', stderr);
 	if (rc != XDS_OK)
 		goto fail;
 	if ((rc = repo_index_open(state, &o.ix, err, sizeof err)) != XDS_OK)
