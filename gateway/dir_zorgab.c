@@ -33,6 +33,7 @@
 #include "directory.h"
 #include "hl7dt.h"
 #include "log.h"
+#include "pki_curl.h"
 #include "status.h"
 #include "str.h"
 #include "url.h"
@@ -355,27 +356,6 @@ dir_zab_write(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-/* TLS as every request of the node: 1.2 at least, the server verified,
- * this node's certificate shown. */
-static int
-dir_zab_tls(const struct dir_zorgab *z, CURL *e)
-{
-	int bad = 0;
-
-	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (z->cert[0] != '\0')
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, z->cert) !=
-		    CURLE_OK;
-	if (z->key[0] != '\0')
-		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, z->key) != CURLE_OK;
-	if (z->ca[0] != '\0')
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, z->ca) != CURLE_OK;
-	return bad ? -1 : 0;
-}
-
 static int
 dir_zab_setup(const struct dir_zorgab *z, CURL *e, const char *url,
     long ms, struct curl_slist *hdr, struct dir_zab_xfer *x, char *cerr)
@@ -396,7 +376,7 @@ dir_zab_setup(const struct dir_zorgab *z, CURL *e, const char *url,
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dir_zab_write) !=
 	    CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
-	return bad || dir_zab_tls(z, e) != 0 ? -1 : 0;
+	return bad || pki_curl_tls(e, z->cert, z->key, z->ca) != 0 ? -1 : 0;
 }
 
 /*

@@ -1472,7 +1472,7 @@ suite_tls_init(void)
 	str_fmt(cert, sizeof cert, "%s/srv.pem", tlsdir);
 	str_fmt(key, sizeof key, "%s/srv.key", tlsdir);
 	str_fmt(ca, sizeof ca, "%s/ca.pem", tlsdir);
-	if ((srvctx = tls_server_ctx(cert, key, ca, err, sizeof err)) == NULL) {
+	if ((srvctx = tls_server_ctx(cert, key, ca, NULL, err, sizeof err)) == NULL) {
 		fprintf(stderr, "tls_server_ctx: %s\n", err);
 		return -1;
 	}
@@ -1642,9 +1642,9 @@ test_tls_ctx_errors(void)
 
 	err[0] = '\0';
 	CU_ASSERT_PTR_NULL(tls_server_ctx("/nonexistent.pem", "/nonexistent.key",
-	    "/nonexistent-ca.pem", err, sizeof err));
+	    "/nonexistent-ca.pem", NULL, err, sizeof err));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent.pem"));
-	CU_ASSERT_PTR_NULL(tls_server_ctx("", "", "", err, sizeof err));
+	CU_ASSERT_PTR_NULL(tls_server_ctx("", "", "", NULL, err, sizeof err));
 	/* Key that does not match the certificate. */
 	str_fmt(path, sizeof path, "%s/srv.pem", tlsdir);
 	{
@@ -1652,7 +1652,7 @@ test_tls_ctx_errors(void)
 
 		str_fmt(key, sizeof key, "%s/cli.key", tlsdir);
 		str_fmt(ca, sizeof ca, "%s/ca.pem", tlsdir);
-		CU_ASSERT_PTR_NULL(tls_server_ctx(path, key, ca, err,
+		CU_ASSERT_PTR_NULL(tls_server_ctx(path, key, ca, NULL, err,
 		    sizeof err));
 		CU_ASSERT(err[0] != '\0');
 	}

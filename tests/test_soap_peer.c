@@ -891,7 +891,7 @@ test_tls(void)
 	str_fmt(key, sizeof key, "%s/srv.key", tlsdir);
 	str_fmt(ca, sizeof ca, "%s/ca.pem", tlsdir);
 	str_fmt(other, sizeof other, "%s/other.pem", tlsdir);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx = tls_server_ctx(cert, key, ca, err,
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx = tls_server_ctx(cert, key, ca, NULL, err,
 	    sizeof err));
 	CU_ASSERT_EQUAL_FATAL(srv_start(&v, M_SOAP, ctx), 0);
 	str_fmt(cert, sizeof cert, "%s/cli.pem", tlsdir);

@@ -189,6 +189,8 @@ const struct conf_opt conf_opts[] = {
 	  "PEM file of the CA(s) whose client certificates are accepted", NULL },
 	{ "http.cert", CONF_STR, S(http_cert), "", 0, 0, NULL,
 	  "PEM certificate chain of this node", NULL },
+	{ "http.crl", CONF_STR, S(http_crl), "", 0, 0, NULL,
+	  "CRLs (a PEM or DER file, or a directory of them) checked for every TLS peer, inbound and outbound; empty: no revocation check", NULL },
 	{ "http.header_timeout", CONF_INT, S(http_header_timeout), "10", 1, 3600, NULL,
 	  "seconds a client has to send a complete request head", NULL },
 	{ "http.io_timeout", CONF_INT, S(http_io_timeout), "30", 1, 3600, NULL,

@@ -31,6 +31,7 @@ struct conf {
 	char	http_cert[CONF_STR_MAX];
 	char	http_key[CONF_STR_MAX];
 	char	http_ca[CONF_STR_MAX];
+	char	http_crl[CONF_STR_MAX];		/* "": no revocation check */
 	char	http_allow_plain_nonlocal;
 	long long http_workers;
 	long long http_queue;

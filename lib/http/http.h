@@ -119,7 +119,8 @@ struct http_server_opts {
 	int		 max_connections_per_peer;	/* IPv6: per /64 */
 	int		 min_body_rate;	/* bytes/s; -1: no minimum */
 	int		 body_rate_window_ms;	/* grace and window of the rate */
-	SSL_CTX		*tls;		/* NULL: plain HTTP */
+	SSL_CTX		*tls;		/* NULL: plain HTTP (the server
+					   takes its own reference) */
 	/* A subjectAltName otherName type (dotted OID) whose string the
 	 * request carries as peer_name (tls_peer_othername); NULL: none */
 	const char	*peer_name_oid;
@@ -177,6 +178,13 @@ struct http_server_stats {
 };
 void	http_server_stats(const struct http_server *,
 	    struct http_server_stats *);
+/*
+ * The TLS context for handshakes from now on (a reload of certificate,
+ * key, CA or CRLs): the server takes ctx and drops its reference to the
+ * one before; connections that began with it keep it until they close.
+ * Any thread.  XDS_OK, or XDS_EINVAL for a plain server or no ctx.
+ */
+int	http_server_set_tls(struct http_server *, SSL_CTX *ctx);
 /* Serve until http_server_stop(); returns 0 after a graceful stop. */
 int	http_server_run(struct http_server *);
 /* Async-signal-safe: stop accepting, let workers finish current requests. */

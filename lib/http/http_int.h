@@ -133,6 +133,12 @@ struct http_server {
 	int			 wake_pipe[2];	/* [0] readable: hand-backs */
 	int			 epfd;
 
+	/* The context of new handshakes (NULL: plain), under tls_mu: a
+	 * reload swaps it while connections keep the one they began with
+	 * (each SSL holds a reference to its context). */
+	pthread_mutex_t		 tls_mu;
+	SSL_CTX			*tls;
+
 	/* Shared with the workers, under mu. */
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;

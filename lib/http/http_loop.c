@@ -615,7 +615,10 @@ accept_one(struct http_server *s, int fd, const struct sockaddr_storage *ss,
 	atomic_fetch_add(&s->open, 1);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (s->o.tls != NULL) {
-		if ((c->ssl = SSL_new(s->o.tls)) == NULL ||
+		pthread_mutex_lock(&s->tls_mu);
+		c->ssl = SSL_new(s->tls);
+		pthread_mutex_unlock(&s->tls_mu);
+		if (c->ssl == NULL ||
 		    SSL_set_fd(c->ssl, fd) != 1) {
 			log_warnx("http: %s: SSL_new failed", addr);
 			ERR_clear_error();

@@ -188,7 +188,7 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 {
 	struct http_server *s = NULL;
 	struct http_server_opts *o;
-	int mu_ok = 0, cv_ok = 0, loop = 0;
+	int mu_ok = 0, cv_ok = 0, tls_ok = 0, loop = 0;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -242,6 +242,15 @@ http_server_new(const struct http_server_opts *opts, http_handler_fn fn,
 	if (pthread_cond_init(&s->cv, NULL) != 0)
 		goto fail_errno;
 	cv_ok = 1;
+	if (pthread_mutex_init(&s->tls_mu, NULL) != 0)
+		goto fail_errno;
+	tls_ok = 1;
+	if (o->tls != NULL && SSL_CTX_up_ref(o->tls) == 1)
+		s->tls = o->tls;
+	else if (o->tls != NULL) {
+		str_fmt(err, errlen, "http: TLS context unusable");
+		goto fail;
+	}
 	if (pipe(s->stop_pipe) == -1 ||
 	    set_nonblock_cloexec(s->stop_pipe[0]) == -1 ||
 	    set_nonblock_cloexec(s->stop_pipe[1]) == -1)
@@ -262,6 +271,9 @@ fail:
 		pthread_cond_destroy(&s->cv);
 	if (mu_ok)
 		pthread_mutex_destroy(&s->mu);
+	if (tls_ok)
+		pthread_mutex_destroy(&s->tls_mu);
+	SSL_CTX_free(s->tls);
 	if (s->lfd != -1)
 		close(s->lfd);
 	if (s->stop_pipe[0] != -1)
@@ -334,8 +346,25 @@ http_server_free(struct http_server *s)
 	close(s->stop_pipe[1]);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->tls_mu);
+	SSL_CTX_free(s->tls);
 	free(s->threads);
 	free(s);
+}
+
+int
+http_server_set_tls(struct http_server *s, SSL_CTX *ctx)
+{
+	SSL_CTX *old;
+
+	if (s->tls == NULL || ctx == NULL)
+		return XDS_EINVAL;
+	pthread_mutex_lock(&s->tls_mu);
+	old = s->tls;
+	s->tls = ctx;
+	pthread_mutex_unlock(&s->tls_mu);
+	SSL_CTX_free(old);	/* live connections hold their own ref */
+	return XDS_OK;
 }
 
 /* ---- connections ---- */

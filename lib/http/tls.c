@@ -1,9 +1,11 @@
 /*
- * tls.c: server SSL_CTX for mutual TLS and peer identity extraction.
+ * tls.c: server SSL_CTX for mutual TLS, its certificate's end of validity,
+ * and peer identity extraction.
  */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -11,6 +13,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "pki.h"
+#include "status.h"
 #include "str.h"
 #include "tls.h"
 
@@ -35,8 +39,8 @@ tls_err(char *err, size_t errlen, const char *what, const char *file)
 }
 
 SSL_CTX *
-tls_server_ctx(const char *cert, const char *key, const char *ca, char *err,
-    size_t errlen)
+tls_server_ctx(const char *cert, const char *key, const char *ca,
+    const struct pki_crls *crls, char *err, size_t errlen)
 {
 	SSL_CTX *c = NULL;
 	STACK_OF(X509_NAME) *names = NULL;
@@ -68,7 +72,13 @@ tls_server_ctx(const char *cert, const char *key, const char *ca, char *err,
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) {
-		tls_err(err, errlen, "private key", key);
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			str_fmt(err, errlen, "private key %s does not match the "
+			    "certificate %s", key, cert);
+		} else
+			tls_err(err, errlen, "private key", key);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(c) != 1) {
@@ -84,8 +94,12 @@ tls_server_ctx(const char *cert, const char *key, const char *ca, char *err,
 		goto fail;
 	}
 	SSL_CTX_set_client_CA_list(c, names);	/* takes ownership */
+	if (pki_crls_apply(crls, SSL_CTX_get_cert_store(c)) != XDS_OK) {
+		tls_err(err, errlen, "CRLs", NULL);
+		goto fail;
+	}
 	SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-	    NULL);
+	    pki_verify_cb);
 	SSL_CTX_set_verify_depth(c, 4);
 	if (!SSL_CTX_set_session_id_context(c, sid_ctx, sizeof sid_ctx - 1)) {
 		tls_err(err, errlen, "session id context", NULL);
@@ -190,4 +204,18 @@ out:
 	ASN1_OBJECT_free(want);
 	GENERAL_NAMES_free(names);
 	return rc;
+}
+
+time_t
+tls_ctx_not_after(SSL_CTX *c)
+{
+	const ASN1_TIME *t;
+	X509 *x;
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (c == NULL || (x = SSL_CTX_get0_certificate(c)) == NULL ||
+	    (t = X509_get0_notAfter(x)) == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
 }

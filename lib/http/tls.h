@@ -6,15 +6,19 @@
  * depth 4), uses the BCP195 (RFC 9325) recommended suites for TLS 1.2
  * (ECDHE with AES-GCM or ChaCha20-Poly1305) and OpenSSL's TLS 1.3 suites,
  * disables renegotiation, compression and session tickets, and sets a
- * session id context so that verified sessions may be resumed.
+ * session id context so that verified sessions may be resumed.  With
+ * CRLs (pki.h) every certificate of the client's chain is checked
+ * against them.
  */
 #ifndef XDS_TLS_H
 #define XDS_TLS_H
 
 #include <stddef.h>
+#include <time.h>
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+struct pki_crls;
 
 #define TLS_CIPHERS_TLS12 \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
@@ -22,12 +26,16 @@ typedef struct ssl_st SSL;
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 /*
- * New server context from PEM files: cert (chain, leaf first), key and the
- * CA file trusted for client certificates.  NULL with err filled on failure.
- * Free with SSL_CTX_free().
+ * New server context from PEM files: cert (chain, leaf first), key (it
+ * must match the certificate) and the CA file trusted for client
+ * certificates, with the CRLs crls (NULL: no revocation check).  NULL
+ * with err filled on failure.  Free with SSL_CTX_free().
  */
 SSL_CTX	*tls_server_ctx(const char *cert, const char *key, const char *ca,
-	    char *err, size_t errlen);
+	    const struct pki_crls *crls, char *err, size_t errlen);
+
+/* The notAfter of the context's certificate, or 0. */
+time_t	 tls_ctx_not_after(SSL_CTX *);
 
 /* Subject of the verified peer certificate (RFC 2253) into out; "" when
  * there is none.  Returns 0, or -1 when it did not fit (out truncated). */

@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pki_curl.h"
 #include "soap_peer_int.h"
 #include "status.h"
 #include "str.h"
@@ -199,22 +200,7 @@ timeout_ms(const struct soap_xfer *xf, long long deadline)
 static int
 setup_tls(struct soap_xfer *xf)
 {
-	const struct soap_peer *p = xf->p;
-	CURL *e = xf->easy;
-	int bad = 0;
-
-	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION,
-	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (p->cert != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, p->cert) !=
-		    CURLE_OK;
-	if (p->key != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, p->key) != CURLE_OK;
-	if (p->ca != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, p->ca) != CURLE_OK;
-	return bad ? -1 : 0;
+	return pki_curl_tls(xf->easy, xf->p->cert, xf->p->key, xf->p->ca);
 }
 
 static int

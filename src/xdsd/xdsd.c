@@ -6,7 +6,8 @@
  * Reads the configuration (the embedded default when there is no -c),
  * checks it completely, opens the state directory and the actors
  * (wire.c), and serves until SIGTERM or SIGINT, then stops gracefully:
- * no new connections, current requests finish.
+ * no new connections, current requests finish.  SIGHUP reloads the TLS
+ * files (reload.c).
  */
 #include "config.h"
 
@@ -38,7 +39,9 @@
 #include "metrics.h"
 #include "nodestatus.h"
 #include "notify.h"
+#include "pki.h"
 #include "ports.h"
+#include "reload.h"
 #include "router.h"
 #include "space.h"
 #include "status.h"
@@ -106,12 +109,13 @@ args_parse(int argc, char **argv, struct args *a)
 
 /*
  * The configuration: defaults, the file, the overrides, the checks of
- * every value and their combinations, the community directory, and the
- * TLS files (*tls: a server context, or NULL without http.tls).  0, or
- * -1 after saying why.
+ * every value and their combinations, the community directory, the
+ * CRLs (*crls, NULL without http.crl) and the TLS files (*tls: a server
+ * context, or NULL without http.tls).  0, or -1 after saying why.
  */
 static int
-config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
+config_read(const struct args *a, struct conf *c, SSL_CTX **tls,
+    struct pki_crls **crls)
 {
 	struct bridge_access peers;
 	struct directory *dir;
@@ -119,6 +123,7 @@ config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 	int i;
 
 	*tls = NULL;
+	*crls = NULL;
 	conf_defaults(c);
 	if (a->cfile != NULL && conf_load_file(c, a->cfile, err,
 	    sizeof err) != 0) {
@@ -147,8 +152,15 @@ config_read(const struct args *a, struct conf *c, SSL_CTX **tls)
 		fprintf(stderr, "xdsd: dicom.allowed_peers: %s\n", err);
 		return -1;
 	}
+	if (c->http_crl[0] != '\0' && pki_crls_load(c->http_crl, crls, err,
+	    sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsd: http.crl: %s\n", err);
+		return -1;
+	}
 	if (c->http_tls && (*tls = tls_server_ctx(c->http_cert, c->http_key,
-	    c->http_ca, err, sizeof err)) == NULL) {
+	    c->http_ca, *crls, err, sizeof err)) == NULL) {
+		pki_crls_free(*crls);
+		*crls = NULL;
 		fprintf(stderr, "xdsd: TLS: %s\n", err);
 		return -1;
 	}
@@ -373,7 +385,10 @@ server_open(const struct conf *c, const char *host, int port, SSL_CTX *tls,
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		reload_signal();
+		return;
+	}
 	notify_send("STOPPING=1\nSTATUS=stopping: finishing the requests "
 	    "in progress");
 	if (server != NULL)
@@ -394,7 +409,8 @@ announce_ready(const struct conf *c, int port)
 	notify_send(msg);
 }
 
-/* SIGTERM and SIGINT stop the server gracefully; SIGPIPE is ignored. */
+/* SIGTERM and SIGINT stop the server gracefully, SIGHUP reloads the TLS
+ * files; SIGPIPE is ignored. */
 static void
 signals_set(void)
 {
@@ -405,6 +421,7 @@ signals_set(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -436,12 +453,13 @@ main(int argc, char **argv)
 	struct bridge *dicom = NULL;
 	struct wire node;
 	SSL_CTX *tls;
+	struct pki_crls *crls;
 	char err[512], host[256];
 	int port, rc;
 
 	memory_policy();
 	args_parse(argc, argv, &a);
-	rc = config_read(&a, &conf, &tls);
+	rc = config_read(&a, &conf, &tls, &crls);
 	free(a.overrides);
 	if (rc != 0)
 		return 1;
@@ -450,6 +468,7 @@ main(int argc, char **argv)
 			conf_dump(&conf, stdout);
 		fprintf(stderr, "xdsd: configuration OK\n");
 		SSL_CTX_free(tls);
+		pki_crls_free(crls);
 		return 0;
 	}
 
@@ -474,6 +493,10 @@ main(int argc, char **argv)
 	wire_open(&conf, &node);
 	conf_split_hostport(conf.http_listen, host, sizeof host, &port);
 	server = server_open(&conf, host, port, tls, node.rt);
+	if (reload_start(&conf, server, tls, crls, err, sizeof err) != 0)
+		fatalx("reload: %s", err);
+	pki_crls_install(crls);		/* outbound requests: from now on */
+	metrics_add_source(reload_metrics, NULL);
 	signals_set();
 	if (conf.dicom_enabled) {
 		struct publish_links bl = { .repository = node.repository };
@@ -489,6 +512,7 @@ main(int argc, char **argv)
 	announce_ready(&conf, http_server_port(server));
 
 	rc = http_server_run(server) == 0 ? 0 : 1;
+	reload_stop();
 	bridge_stop(dicom);	/* current associations finish */
 	ports_remove(conf.node_state_dir);
 	log_info("stopped");
@@ -498,6 +522,7 @@ main(int argc, char **argv)
 	audit_send_stop();
 	audit_close();
 	SSL_CTX_free(tls);
+	pki_crls_install(NULL);
 	curl_global_cleanup();
 	return rc;
 }

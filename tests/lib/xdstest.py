@@ -33,7 +33,7 @@ Processes and ports
     proc_status_kb(pid, key)    a KiB field of /proc/PID/status (VmHWM, ...)
     Xdsd                        one `xdsd -f` on loopback
 TLS
-    make_pki(d, rogue)          a test CA, server and client certificates
+    make_pki(d, rogue, revocation) a test CA, server and client certificates, CRLs
                                 (openssl) in d, as Xdsd's tls argument
 HTTP
     request(port, method, path, body, headers, tls, timeout)
@@ -335,10 +335,11 @@ def uzi_server_name(ura):
     return "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-%s-00.000-00000000" % ura
 
 
-def make_pki(d, rogue=False, uzi=None):
+def make_pki(d, rogue=False, uzi=None, revocation=False):
     """In directory d, with the openssl command: a test CA, a server and a
-    client certificate it signed (for 127.0.0.1 and localhost), and with
-    rogue one signed by another CA.  The paths as {ca, server_cert,
+    client certificate it signed (for 127.0.0.1 and localhost), with
+    rogue one signed by another CA, with revocation revoked certificates
+    and CRLs (revocation_pki).  The paths as {ca, server_cert,
     server_key, client_cert, client_key[, rogue_cert, rogue_key]}: the
     tls argument of Xdsd, request, get and post.  uzi {"server": URA,
     "client": URA} gives those certificates an UZI server identity
@@ -374,6 +375,8 @@ def make_pki(d, rogue=False, uzi=None):
         ca("other", "other CA")
         cert("rogue", "other")
         out.update(rogue_cert=p("rogue.pem"), rogue_key=p("rogue.key"))
+    if revocation:
+        out.update(revocation_pki(d, cert))
     return out
 
 
@@ -398,6 +401,52 @@ def org_cert(d, who, ura, name, uzi=None):
                 ["-out", p(who + ".pem")]):
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return p(who + ".pem"), p(who + ".key")
+
+
+def revocation_pki(d, cert):
+    """For make_pki(revocation=True), in d with the test CA: a client and a
+    server certificate that the CA revokes (revoked_*, server_revoked_*),
+    a renewed server certificate with a UZI server otherName (URA
+    90000123) valid a day longer (server2_*), and three CRLs: crl_none
+    (nothing revoked, from before), crl (both revoked) and crl_expired
+    (both revoked, its nextUpdate in 2020), made by `openssl ca`."""
+    def run(*a):
+        subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       cwd=d)
+
+    def p(n):
+        return os.path.join(d, n)
+
+    with open(p("ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = test\n[test]\ndatabase = %s\ncrlnumber = %s\n"
+                "certificate = %s\nprivate_key = %s\ndefault_md = sha256\n"
+                "default_crl_days = 2\n" % (p("index.txt"), p("crlnumber"), p("ca.pem"),
+                                             p("ca.key")))
+    with open(p("index.txt"), "w"):
+        pass
+    with open(p("crlnumber"), "w") as f:
+        f.write("01\n")
+    with open(p("san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    with open(p("uzi.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost,otherName:2.5.5.5;IA5STRING:%s\n"
+                % uzi_server_name("90000123"))
+    cert("revoked", "ca", ("-extfile", p("san.ext")))
+    cert("server_revoked", "ca", ("-extfile", p("san.ext")))
+    cert("server2", "ca", ("-extfile", p("uzi.ext"), "-days", "3"))
+    cnf = ("-config", p("ca.cnf"))
+    run("openssl", "ca", *cnf, "-gencrl", "-out", p("crl_none.pem"))
+    run("openssl", "ca", *cnf, "-revoke", p("revoked.pem"))
+    run("openssl", "ca", *cnf, "-revoke", p("server_revoked.pem"))
+    run("openssl", "ca", *cnf, "-gencrl", "-out", p("crl.pem"))
+    run("openssl", "ca", *cnf, "-gencrl", "-crl_lastupdate", "20200101000000Z",
+        "-crl_nextupdate", "20200102000000Z", "-out", p("crl_expired.pem"))
+    return {k: p(v) for k, v in (
+        ("revoked_cert", "revoked.pem"), ("revoked_key", "revoked.key"),
+        ("server_revoked_cert", "server_revoked.pem"),
+        ("server_revoked_key", "server_revoked.key"),
+        ("server2_cert", "server2.pem"), ("server2_key", "server2.key"),
+        ("crl_none", "crl_none.pem"), ("crl", "crl.pem"), ("crl_expired", "crl_expired.pem"))}
 
 
 # --- HTTP ----------------------------------------------------------------------

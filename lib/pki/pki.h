@@ -1,0 +1,78 @@
+/*
+ * pki.h: revocation lists (CRLs) for every TLS context of the node, and
+ * the count of peer certificates refused.
+ *
+ * A set of CRLs is read from one file (PEM CRLs, one or more, or one
+ * DER CRL) or from every file of a directory, once; it is then applied
+ * to the X509_STORE of each TLS context: the HTTP server's, and that of
+ * every outbound connection (pki_curl.h).  Applied CRLs check the whole
+ * chain (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL): a CA in the
+ * chain without a CRL in the set fails the peer, and so does a CRL past
+ * its nextUpdate (fail-closed, docs/design.md).
+ */
+#ifndef XDS_PKI_H
+#define XDS_PKI_H
+
+#include <stddef.h>
+#include <time.h>
+
+typedef struct x509_store_st X509_STORE;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
+
+#define PKI_MAX_CRLS		256		/* CRLs in a set */
+#define PKI_MAX_CRL_FILE	(64L << 20)	/* bytes of one CRL file */
+
+struct pki_crls;
+
+/*
+ * Read the CRLs at path (a file or a directory; every regular file in
+ * it whose name does not start with '.').  A file that cannot be read
+ * or holds no CRL is an error (XDS_EIO, XDS_EFORMAT), as are more than
+ * PKI_MAX_CRLS CRLs or a file over PKI_MAX_CRL_FILE (XDS_ETOOBIG).  A
+ * CRL past its nextUpdate is loaded, and said loudly: peers it covers
+ * are refused until a fresh one is loaded.
+ */
+int	pki_crls_load(const char *path, struct pki_crls **out, char *err,
+	    size_t errlen);
+void	pki_crls_free(struct pki_crls *);
+/* How many CRLs, and the earliest nextUpdate among them (0: none). */
+size_t	pki_crls_count(const struct pki_crls *);
+time_t	pki_crls_next_update(const struct pki_crls *);
+
+/* Add the CRLs to st and turn on the chain-wide check.  XDS_OK, or
+ * XDS_ENOMEM.  A NULL set adds nothing. */
+int	pki_crls_apply(const struct pki_crls *, X509_STORE *st);
+
+/*
+ * The set outbound connections use from their next handshake on: the
+ * process-wide one (pki_crls_install takes crls, NULL for none, and
+ * frees the set it replaces); pki_crls_apply_current applies it under a
+ * lock, so a reload never frees a set being applied.
+ */
+void	pki_crls_install(struct pki_crls *crls);
+int	pki_crls_apply_current(X509_STORE *st);
+
+/*
+ * The verification callback of every context: it counts and, for an
+ * expired or missing CRL, logs (at most once a minute) the peer
+ * certificate refused, and changes nothing in the verdict.
+ */
+int	pki_verify_cb(int ok, X509_STORE_CTX *);
+
+enum pki_refusal {
+	PKI_REFUSED_REVOKED,		/* on a CRL */
+	PKI_REFUSED_CRL_EXPIRED,	/* the CRL is past nextUpdate */
+	PKI_REFUSED_CRL_MISSING,	/* no CRL of a CA in the chain */
+	PKI_REFUSED_EXPIRED,		/* the certificate is out of date */
+	PKI_REFUSED_UNTRUSTED,		/* does not chain to the CA file */
+	PKI_REFUSED_OTHER,
+	PKI_REFUSED_N
+};
+/* "revoked", ... (a metrics label). */
+const char *pki_refusal_name(int);
+/* Peer certificates refused since the start, by reason. */
+unsigned long long pki_refused(int);
+/* The reason of an X509_V_ERR_* code. */
+int	pki_refusal_of(int x509_err);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * reload.c: SIGHUP reloads certificate, key, CA and CRLs.
+ *
+ * The signal handler only writes a byte to a pipe; a thread of its own
+ * reads it and does the work, so nothing that is not async-signal-safe
+ * runs in the handler, and the event loop never waits for files to be
+ * read and parsed.  The new files become a complete new server context
+ * (the key must match the certificate) and a new CRL set; only when
+ * both are built are they swapped in: the server's context for new
+ * handshakes (http_server_set_tls; established connections keep theirs),
+ * the CRLs for the next outbound connection (pki_crls_install).  A reload
+ * that fails changes nothing and says why.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "log.h"
+#include "reload.h"
+#include "status.h"
+#include "str.h"
+#include "tls.h"
+
+static int pipe_fd[2] = { -1, -1 };
+static pthread_t thread;
+static int started;
+static const struct conf *conf;
+static struct http_server *server;
+static atomic_ullong reloads_ok, reloads_failed;
+static atomic_llong not_after, next_update;
+
+static void
+fmt_time(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t == 0) {
+		str_lcpy(out, "-", outlen);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	if (strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		str_lcpy(out, "?", outlen);
+}
+
+/* Read the files again and swap them in, or keep the old ones. */
+static void
+reload(void)
+{
+	struct pki_crls *crls = NULL;
+	SSL_CTX *ctx = NULL;
+	char err[512], na[32], nu[32];
+
+	err[0] = '\0';
+	if (conf->http_crl[0] != '\0' && pki_crls_load(conf->http_crl, &crls,
+	    err, sizeof err) != XDS_OK)
+		goto fail;
+	if (server != NULL && (ctx = tls_server_ctx(conf->http_cert,
+	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
+		goto fail;
+	if (ctx != NULL) {
+		atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+		(void)http_server_set_tls(server, ctx);	/* takes ctx */
+	}
+	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
+	fmt_time((time_t)atomic_load(&not_after), na, sizeof na);
+	fmt_time(pki_crls_next_update(crls), nu, sizeof nu);
+	log_info("TLS reloaded: certificate valid until %s, %zu CRL(s), "
+	    "the earliest next update %s", na, pki_crls_count(crls), nu);
+	pki_crls_install(crls);
+	atomic_fetch_add(&reloads_ok, 1);
+	return;
+fail:
+	pki_crls_free(crls);
+	atomic_fetch_add(&reloads_failed, 1);
+	log_error("TLS reload failed, the files loaded before stay in use: "
+	    "%s", err);
+}
+
+static void *
+reload_main(void *arg)
+{
+	char b;
+	ssize_t n;
+
+	(void)arg;
+	for (;;) {
+		n = read(pipe_fd[0], &b, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != 1 || b == 'q')
+			break;
+		reload();
+	}
+	return NULL;
+}
+
+int
+reload_start(const struct conf *c, struct http_server *s, SSL_CTX *ctx,
+    const struct pki_crls *crls, char *err, size_t errlen)
+{
+	conf = c;
+	server = ctx != NULL ? s : NULL;
+	atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
+	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
+		str_fmt(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((errno = pthread_create(&thread, NULL, reload_main, NULL)) != 0) {
+		str_fmt(err, errlen, "pthread_create: %s", strerror(errno));
+		close(pipe_fd[0]);
+		close(pipe_fd[1]);
+		pipe_fd[0] = pipe_fd[1] = -1;
+		return -1;
+	}
+	started = 1;
+	return 0;
+}
+
+void
+reload_signal(void)
+{
+	int saved = errno;
+
+	if (pipe_fd[1] != -1)
+		(void)!write(pipe_fd[1], "h", 1);
+	errno = saved;
+}
+
+void
+reload_stop(void)
+{
+	if (!started)
+		return;
+	(void)!write(pipe_fd[1], "q", 1);
+	pthread_join(thread, NULL);
+	close(pipe_fd[0]);
+	close(pipe_fd[1]);
+	pipe_fd[0] = pipe_fd[1] = -1;
+	started = 0;
+}
+
+int
+reload_metrics(void *arg, struct buf *out)
+{
+	int i, rc;
+
+	(void)arg;
+	rc = buf_addf(out, "# HELP xds_tls_reloads_total Reloads of the TLS "
+	    "files (SIGHUP), by result.\n"
+	    "# TYPE xds_tls_reloads_total counter\n"
+	    "xds_tls_reloads_total{result=\"ok\"} %llu\n"
+	    "xds_tls_reloads_total{result=\"failed\"} %llu\n"
+	    "# HELP xds_tls_cert_not_after_seconds End of validity of the "
+	    "server certificate in use (Unix time; 0: none).\n"
+	    "# TYPE xds_tls_cert_not_after_seconds gauge\n"
+	    "xds_tls_cert_not_after_seconds %lld\n"
+	    "# HELP xds_tls_crl_next_update_seconds The earliest nextUpdate "
+	    "of the CRLs in use (Unix time; 0: none).\n"
+	    "# TYPE xds_tls_crl_next_update_seconds gauge\n"
+	    "xds_tls_crl_next_update_seconds %lld\n"
+	    "# HELP xds_tls_refused_total Peer certificates refused, inbound "
+	    "and outbound, by reason.\n"
+	    "# TYPE xds_tls_refused_total counter\n",
+	    atomic_load(&reloads_ok), atomic_load(&reloads_failed),
+	    atomic_load(&not_after), atomic_load(&next_update));
+	for (i = 0; i < PKI_REFUSED_N; i++)
+		rc |= buf_addf(out, "xds_tls_refused_total{reason=\"%s\"} %llu\n",
+		    pki_refusal_name(i), pki_refused(i));
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}

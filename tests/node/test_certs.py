@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Certificate hygiene of xdsd (make check): revocation and reload.
+
+With a test CA that revokes a client and a server certificate
+(xdstest.make_pki(revocation=True), CRLs made by `openssl ca`):
+  * xdsd -n refuses an http.crl that is missing or holds no CRL;
+  * the HTTPS node with http.crl serves a good client and refuses the
+    revoked one in the handshake, counted in xds_tls_refused_total and
+    xds_http_refused_total;
+  * SIGHUP with a renewed server certificate: a connection opened before
+    stays open and is served, a new connection gets the new certificate,
+    the reload and the new notAfter are in /metrics and the log;
+  * SIGHUP with a key that does not match keeps the certificate in use;
+  * SIGHUP with an expired CRL: the good client is refused too
+    (fail-closed, crl_expired), and a fresh CRL serves it again;
+  * the node calling a registry whose server certificate is revoked:
+    served while the CRL does not list it, refused (XDSRegistryNotAvailable,
+    "certificate revoked") once a SIGHUP loaded the CRL that does.
+Waits for events (a counter in /metrics, a log line), never sleeps for
+them.  Prints one line per case and a final "N passed, M failed".
+"""
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import http.client
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import xdsmsg as m  # noqa: E402
+from xdstest import (DEADLINE, RESULTS, Xdsd, check, command_line, make_pki,  # noqa: E402
+                     ssl_context, summary, tmpdir, wait_until)
+
+
+def metrics(node):
+    """{(name, label-text): value} of GET /metrics."""
+    try:
+        st, body = node.get("/metrics", timeout=DEADLINE / 2)
+    except (OSError, ssl.SSLError):
+        return {}
+    out = {}
+    if st != 200:
+        return out
+    for line in body.decode().splitlines():
+        mm = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
+        if mm:
+            out[(mm.group(1), mm.group(2) or "")] = float(mm.group(3))
+    return out
+
+
+def metric(node, name, labels=""):
+    return metrics(node).get((name, labels), 0)
+
+
+def reloads(node, result):
+    return metric(node, "xds_tls_reloads_total", '{result="%s"}' % result)
+
+
+def der_of(pem_path):
+    with open(pem_path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def handshake(port, tls, cert=None, key=None):
+    """The server certificate (DER) after a handshake as cert/key (the
+    good client by default), or the ssl error's text."""
+    c = ssl.create_default_context(cafile=tls["ca"])
+    c.check_hostname = False
+    c.load_cert_chain(cert or tls["client_cert"], key or tls["client_key"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE / 2)
+    try:
+        s = c.wrap_socket(raw, server_hostname="127.0.0.1")
+        # TLS 1.3: the server's verdict on the client arrives after the
+        # handshake; a request shows it.
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = s.recv(64)
+        der = s.getpeercert(binary_form=True)
+        s.close()
+        return der if data.startswith(b"HTTP/1.1 200") else "answer %r" % data
+    except (OSError, ssl.SSLError) as e:
+        raw.close()
+        return "refused: %s" % e
+
+
+def not_after(pem_path):
+    """notAfter of a certificate as Unix time (openssl x509 -enddate)."""
+    out = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in", pem_path],
+                         check=True, capture_output=True, text=True).stdout
+    return ssl.cert_time_to_seconds(out.strip().split("=", 1)[1])
+
+
+def config_errors(xdsd, d, tls):
+    def n(crl):
+        r = subprocess.run([xdsd, "-n", "-C", "node.state_dir=" + os.path.join(d, "n"),
+                            "-C", "http.crl=" + crl], capture_output=True, text=True)
+        return r.returncode, r.stderr
+    rc, err = n(os.path.join(d, "no-such.crl"))
+    check("xdsd -n: a missing http.crl is a configuration error",
+          rc != 0 and "http.crl" in err and "no-such.crl" in err, (rc, err))
+    rc, err = n(tls["ca"])
+    check("xdsd -n: a file without a CRL is a configuration error",
+          rc != 0 and "no CRL" in err, (rc, err))
+    rc, err = n(tls["crl"])
+    check("xdsd -n: a CRL file is accepted", rc == 0, (rc, err))
+    empty = os.path.join(d, "crl.d")
+    os.makedirs(empty, exist_ok=True)
+    rc, err = n(empty)
+    check("xdsd -n: a directory without CRLs is a configuration error",
+          rc != 0 and "no CRL" in err, (rc, err))
+    shutil.copy(tls["crl"], os.path.join(empty, "test-ca.crl"))
+    rc, err = n(empty)
+    check("xdsd -n: a directory of CRLs is accepted", rc == 0, (rc, err))
+
+
+def inbound(xdsd, d, tls):
+    """Revoked clients, reload of certificate, key and CRLs."""
+    live = {"server_cert": os.path.join(d, "live.pem"), "server_key": os.path.join(d, "live.key"),
+            "crl": os.path.join(d, "live.crl")}
+    shutil.copy(tls["server_cert"], live["server_cert"])
+    shutil.copy(tls["server_key"], live["server_key"])
+    shutil.copy(tls["crl"], live["crl"])
+    ntls = dict(tls, server_cert=live["server_cert"], server_key=live["server_key"])
+    node = Xdsd(xdsd, d, ["gateway.responding=no", "http.crl=" + live["crl"]], name="in",
+                tls=ntls)
+    if not node.start():
+        node.dump_log()
+        check("xdsd with http.crl starts", False)
+        return
+    try:
+        got = handshake(node.port, tls)
+        check("a good client is served", got == der_of(tls["server_cert"]), got)
+        got = handshake(node.port, tls, tls["revoked_cert"], tls["revoked_key"])
+        check("a revoked client is refused", isinstance(got, str) and got.startswith("refused"),
+              got)
+        check("the refusal is counted as revoked",
+              wait_until(lambda: metric(node, "xds_tls_refused_total", '{reason="revoked"}') >= 1),
+              metrics(node))
+        check("and as a failed handshake",
+              metric(node, "xds_http_refused_total", '{reason="tls_failed"}') >= 1)
+        check("the metrics show the certificate's notAfter",
+              metric(node, "xds_tls_cert_not_after_seconds") == not_after(tls["server_cert"]),
+              (metric(node, "xds_tls_cert_not_after_seconds"), not_after(tls["server_cert"])))
+
+        # A connection opened before the reload.
+        before = http.client.HTTPSConnection("127.0.0.1", node.port, timeout=DEADLINE / 2,
+                                             context=ssl_context(tls))
+        before.request("GET", "/health")
+        r = before.getresponse()
+        r.read()
+        sock = before.sock
+        check("a keep-alive connection is served before the reload", r.status == 200, r.status)
+
+        shutil.copy(tls["server2_cert"], live["server_cert"])
+        shutil.copy(tls["server2_key"], live["server_key"])
+        node.proc.send_signal(1)    # SIGHUP
+        check("SIGHUP: the reload is counted",
+              wait_until(lambda: reloads(node, "ok") >= 1), metrics(node))
+        check("SIGHUP: the new notAfter is in the metrics",
+              metric(node, "xds_tls_cert_not_after_seconds") == not_after(tls["server2_cert"]))
+        check("SIGHUP: the reload is logged", "TLS reloaded: certificate valid until" in node.log())
+        before.request("GET", "/health")
+        r = before.getresponse()
+        r.read()
+        check("the connection opened before is still open and served",
+              r.status == 200 and before.sock is sock, r.status)
+        before.close()
+        got = handshake(node.port, tls)
+        check("a new connection gets the renewed certificate", got == der_of(tls["server2_cert"]),
+              got if isinstance(got, str) else "the old one")
+
+        # A key that does not match: nothing changes.
+        shutil.copy(tls["client_key"], live["server_key"])
+        node.proc.send_signal(1)
+        check("SIGHUP with a mismatching key: the failed reload is counted",
+              wait_until(lambda: reloads(node, "failed") >= 1), metrics(node))
+        check("the failure is logged with its reason",
+              re.search(r"TLS reload failed.*does not match the certificate", node.log()), node.log()[-600:])
+        got = handshake(node.port, tls)
+        check("the certificate in use stays", got == der_of(tls["server2_cert"]),
+              got if isinstance(got, str) else "another one")
+        shutil.copy(tls["server2_key"], live["server_key"])
+
+        # An expired CRL refuses every peer it covers (fail-closed).
+        shutil.copy(tls["crl_expired"], live["crl"])
+        node.proc.send_signal(1)
+        # /metrics is behind the expired CRL too: the log says when.
+        check("SIGHUP with an expired CRL loads it",
+              wait_until(lambda: node.log().count("TLS reloaded:") >= 2), node.log()[-600:])
+        check("the expired CRL is said loudly", re.search(r"CRL of .* expired at 2020", node.log()))
+        got = handshake(node.port, tls)
+        check("an expired CRL refuses the good client too",
+              isinstance(got, str) and got.startswith("refused"), got)
+        check("and logged at error level", "TLS peer refused: CRL has expired" in node.log())
+        shutil.copy(tls["crl"], live["crl"])
+        node.proc.send_signal(1)
+        # /metrics itself is behind the CRL: it answers again once the
+        # fresh one is in.
+        check("SIGHUP with a fresh CRL loads it", wait_until(lambda: reloads(node, "ok") >= 3))
+        got = handshake(node.port, tls)
+        check("a fresh CRL serves the good client again", got == der_of(tls["server2_cert"]), got)
+        check("the refusal was counted as crl_expired",
+              metric(node, "xds_tls_refused_total", '{reason="crl_expired"}') >= 1, metrics(node))
+    finally:
+        rc = node.stop()
+        check("the node stops cleanly after the reloads", rc == 0, rc)
+
+
+def outbound(xdsd, d, tls):
+    """The node calling a registry whose server certificate is revoked."""
+    crl = os.path.join(d, "out.crl")
+    shutil.copy(tls["crl_none"], crl)
+    rtls = dict(tls, server_cert=tls["server_revoked_cert"], server_key=tls["server_revoked_key"])
+    reg = Xdsd(xdsd, d, ["gateway.responding=no", "repository.enabled=no"], name="reg", tls=rtls)
+    if not reg.start():
+        reg.dump_log()
+        check("a registry with a revoked certificate starts", False)
+        return
+    repo = Xdsd(xdsd, d, ["registry.enabled=no", "gateway.responding=no",
+                          "http.cert=" + tls["server_cert"], "http.key=" + tls["server_key"],
+                          "http.ca=" + tls["ca"], "http.crl=" + crl,
+                          "repository.registry_url=https://127.0.0.1:%d/xds/registry" % reg.port],
+                name="repo")
+    try:
+        if not repo.start():
+            repo.dump_log()
+            check("a repository with http.crl starts", False)
+            return
+        st, errs, _, xml, _ = m.submit(repo.port, [b"before the CRL lists it"])
+        check("the registry is called while the CRL does not list it", st == "Success",
+              (st, errs, xml[-400:]))
+        shutil.copy(tls["crl"], crl)
+        repo.proc.send_signal(1)
+        check("SIGHUP: the repository reloads its CRLs",
+              wait_until(lambda: reloads(repo, "ok") >= 1), metrics(repo))
+        st, errs, _, xml, _ = m.submit(repo.port, [b"after"])
+        check("a revoked registry is refused: XDSRegistryNotAvailable",
+              st == "Failure" and "XDSRegistryNotAvailable" in errs, (st, errs))
+        check("with the reason", "certificate revoked" in xml, xml[-600:])
+        check("counted as revoked",
+              metric(repo, "xds_tls_refused_total", '{reason="revoked"}') >= 1, metrics(repo))
+    finally:
+        repo.stop()
+        reg.stop()
+
+
+def main():
+    a = command_line()
+    d = tmpdir("certs-test")
+    os.makedirs(os.path.join(d, "pki"))
+    tls = make_pki(os.path.join(d, "pki"), revocation=True)
+    try:
+        config_errors(a.xdsd, d, tls)
+        inbound(a.xdsd, d, tls)
+        outbound(a.xdsd, d, tls)
+    finally:
+        if all(ok for _, ok in RESULTS):
+            shutil.rmtree(d, ignore_errors=True)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
