@@ -75,4 +75,35 @@ unsigned long long pki_refused(int);
 /* The reason of an X509_V_ERR_* code. */
 int	pki_refusal_of(int x509_err);
 
+/*
+ * The identity string of a UZI certificate (subjectAltName otherName
+ * 2.5.5.5, an IA5String): <CA OID>-<version>-<UZI number>-<card type>-
+ * <subscriber number (URA)>-<role>-<AGB>, the CA OID sometimes ended by
+ * ':' instead of '-'.  A pure parser: XDS_OK, or XDS_EFORMAT (err says
+ * which part), XDS_ETOOBIG past PKI_UZI_MAX bytes.
+ */
+#define PKI_UZI_MAX	256
+struct pki_uzi {
+	char	ca_oid[128];	/* 2.16.528.1.1003.1.3.5.5.5 */
+	char	version[8];
+	char	uzi[16];	/* UZI number */
+	char	type;		/* Z, N, M or S (server) */
+	char	ura[16];	/* subscriber number: the organisation */
+	char	role[16];	/* 00.000 for servers and employees */
+	char	agb[16];
+};
+int	pki_uzi_parse(const char *s, size_t len, struct pki_uzi *out,
+	    char *err, size_t errlen);
+
+/*
+ * Each subjectAltName entry of a certificate: fn(arg, kind, value) with
+ * kind "DNS", "IP", "URI", "email", "UZI" (otherName 2.5.5.5, the
+ * string as it is) or "otherName" (value: its type OID), the value with
+ * control characters escaped.  Stops at fn's first non-zero return.
+ * The number of entries, or -1 when the extension is malformed.
+ */
+typedef struct x509_st X509;
+int	pki_san_each(X509 *, int (*fn)(void *arg, const char *kind,
+	    const char *value), void *arg);
+
 #endif

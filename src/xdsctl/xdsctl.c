@@ -10,6 +10,7 @@
  *	xdsctl [options] delete ENTRYUUID...
  *	xdsctl [options] validate FILE...
  *	xdsctl [options] directory list | lookup URA|HCID
+ *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
  *
  * patient works on the local state directory of the configured node;
  * directory reads the community directory the node's configuration
@@ -80,7 +81,10 @@ usage(void)
 	    "  restore DIR              a backup into node.state_dir (absent or empty)\n"
 	    "  timeline --patient BSN [--since YYYY-MM-DD]\n"
 	    "                           the patient's documents and studies in every\n"
-	    "                           community, newest first (initiating gateway)\n");
+	    "                           community, newest first (initiating gateway)\n"
+	    "  tls check HOST:PORT [--ca FILE] [--crl FILE] [--cert FILE --key FILE]\n"
+	    "                           what a TLS peer presents, and whether the node\n"
+	    "                           would accept it (exit 0) or not (exit 1)\n");
 	exit(2);
 }
 
@@ -386,6 +390,8 @@ main(int argc, char **argv)
 		rc = ctl_restore(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "tls") == 0)
+		rc = ctl_tls(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

@@ -53,6 +53,8 @@ int	ctl_backup(struct ctl *, int argc, char **argv);
 int	ctl_restore(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
 int	ctl_timeline(struct ctl *, int argc, char **argv);
+/* xdsctl_tls.c: tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F] */
+int	ctl_tls(struct ctl *, int argc, char **argv);
 
 /* xdsctl_xua.c: the assertion of --user-id, --role, --purpose, --ura
  * (unsigned) into c's WS-Security header, when --user-id was given. */

@@ -15,10 +15,14 @@ With a test CA that revokes a client and a server certificate
     (fail-closed, crl_expired), and a fresh CRL serves it again;
   * the node calling a registry whose server certificate is revoked:
     served while the CRL does not list it, refused (XDSRegistryNotAvailable,
-    "certificate revoked") once a SIGHUP loaded the CRL that does.
+    "certificate revoked") once a SIGHUP loaded the CRL that does;
+  * xdsctl tls check shows the node's subject and the URA of its UZI
+    otherName and accepts it (exit 0), and rejects, with the reason, a
+    revoked peer and one whose CA it does not trust (exit 1).
 Waits for events (a counter in /metrics, a log line), never sleeps for
 them.  Prints one line per case and a final "N passed, M failed".
 """
+import json
 import os
 import re
 import shutil
@@ -91,6 +95,13 @@ def not_after(pem_path):
     return ssl.cert_time_to_seconds(out.strip().split("=", 1)[1])
 
 
+def tls_check(xdsctl, port, *opts):
+    """(exit status, stdout, stderr) of xdsctl tls check 127.0.0.1:port."""
+    r = subprocess.run([xdsctl, "tls", "check", "127.0.0.1:%d" % port] + list(opts),
+                       capture_output=True, text=True, timeout=DEADLINE)
+    return r.returncode, r.stdout, r.stderr
+
+
 def config_errors(xdsd, d, tls):
     def n(crl):
         r = subprocess.run([xdsd, "-n", "-C", "node.state_dir=" + os.path.join(d, "n"),
@@ -114,7 +125,7 @@ def config_errors(xdsd, d, tls):
     check("xdsd -n: a directory of CRLs is accepted", rc == 0, (rc, err))
 
 
-def inbound(xdsd, d, tls):
+def inbound(xdsd, xdsctl, d, tls):
     """Revoked clients, reload of certificate, key and CRLs."""
     live = {"server_cert": os.path.join(d, "live.pem"), "server_key": os.path.join(d, "live.key"),
             "crl": os.path.join(d, "live.crl")}
@@ -169,6 +180,22 @@ def inbound(xdsd, d, tls):
         got = handshake(node.port, tls)
         check("a new connection gets the renewed certificate", got == der_of(tls["server2_cert"]),
               got if isinstance(got, str) else "the old one")
+        client = ["--cert", tls["client_cert"], "--key", tls["client_key"]]
+        rc, out, err = tls_check(xdsctl, node.port, "--ca", tls["ca"], "--crl", tls["crl"], *client)
+        check("xdsctl tls check: the node is accepted (exit 0)",
+              rc == 0 and "verdict     accept" in out, (rc, out, err))
+        check("xdsctl tls check: the subject and the URA of its UZI name",
+              "subject     CN=server2,O=Test Hospital" in out and "ura         90000123" in out,
+              out)
+        rc, out, err = tls_check(xdsctl, node.port, "--ca", tls["ca"], "--json", *client)
+        try:
+            j = json.loads(out)
+        except ValueError:
+            j = {}
+        check("xdsctl tls check --json: subject, URA, protocol, verdict",
+              rc == 0 and j.get("accept") is True and j.get("uzi", {}).get("ura") == "90000123"
+              and j.get("subject") == "CN=server2,O=Test Hospital"
+              and j.get("protocol", "").startswith("TLSv1."), (rc, out, err))
 
         # A key that does not match: nothing changes.
         shutil.copy(tls["client_key"], live["server_key"])
@@ -207,7 +234,7 @@ def inbound(xdsd, d, tls):
         check("the node stops cleanly after the reloads", rc == 0, rc)
 
 
-def outbound(xdsd, d, tls):
+def outbound(xdsd, xdsctl, d, tls):
     """The node calling a registry whose server certificate is revoked."""
     crl = os.path.join(d, "out.crl")
     shutil.copy(tls["crl_none"], crl)
@@ -240,20 +267,33 @@ def outbound(xdsd, d, tls):
         check("with the reason", "certificate revoked" in xml, xml[-600:])
         check("counted as revoked",
               metric(repo, "xds_tls_refused_total", '{reason="revoked"}') >= 1, metrics(repo))
+        client = ["--cert", tls["client_cert"], "--key", tls["client_key"]]
+        rc, out, err = tls_check(xdsctl, reg.port, "--ca", tls["ca"], "--crl", tls["crl"], *client)
+        check("xdsctl tls check: a revoked peer is rejected with the reason (exit 1)",
+              rc == 1 and "verdict     reject: certificate revoked" in out, (rc, out, err))
+        rc, out, err = tls_check(xdsctl, reg.port, "--ca", tls["ca"], "--crl", tls["crl_none"],
+                                 *client)
+        check("xdsctl tls check: the same peer before the CRL lists it is accepted",
+              rc == 0 and "verdict     accept" in out, (rc, out, err))
+        other = os.path.join(os.path.dirname(tls["ca"]), "other.pem")
+        rc, out, err = tls_check(xdsctl, reg.port, "--ca", other, *client)
+        check("xdsctl tls check: a peer from a CA not trusted is rejected (exit 1)",
+              rc == 1 and "verdict     reject: " in out and "CN=server_revoked" in out,
+              (rc, out, err))
     finally:
         repo.stop()
         reg.stop()
 
 
 def main():
-    a = command_line()
+    a = command_line(xdsctl=True)
     d = tmpdir("certs-test")
     os.makedirs(os.path.join(d, "pki"))
-    tls = make_pki(os.path.join(d, "pki"), revocation=True)
+    tls = make_pki(os.path.join(d, "pki"), rogue=True, revocation=True)
     try:
         config_errors(a.xdsd, d, tls)
-        inbound(a.xdsd, d, tls)
-        outbound(a.xdsd, d, tls)
+        inbound(a.xdsd, a.xdsctl, d, tls)
+        outbound(a.xdsd, a.xdsctl, d, tls)
     finally:
         if all(ok for _, ok in RESULTS):
             shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,110 @@
+/*
+ * pki_cert.c: what a certificate says about its holder beyond the
+ * subject: its subjectAltName entries, the UZI identity among them.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "pki.h"
+#include "str.h"
+
+#define UZI_OTHERNAME_OID	"2.5.5.5"
+
+/* Bytes of an ASN.1 string into out, control characters escaped. */
+static void
+asn1_text(const ASN1_STRING *a, char *out, size_t outlen)
+{
+	char raw[PKI_UZI_MAX + 1];
+	int n = ASN1_STRING_length(a);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > PKI_UZI_MAX)
+		n = PKI_UZI_MAX;
+	memcpy(raw, ASN1_STRING_get0_data(a), (size_t)n);
+	raw[n] = '\0';
+	str_escape_ctl(raw, out, outlen);
+}
+
+static void
+ip_text(const ASN1_OCTET_STRING *a, char *out, size_t outlen)
+{
+	const unsigned char *p = ASN1_STRING_get0_data(a);
+	int n = ASN1_STRING_length(a), i;
+	size_t len;
+
+	if (n == 4) {
+		str_fmt(out, outlen, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		return;
+	}
+	out[0] = '\0';
+	for (i = 0; n == 16 && i < 16; i += 2) {
+		len = strlen(out);
+		str_fmt(out + len, outlen - len, "%s%x", i ? ":" : "",
+		    (unsigned)(p[i] << 8 | p[i + 1]));
+	}
+	if (n != 4 && n != 16)
+		str_lcpy(out, "?", outlen);
+}
+
+int
+pki_san_each(X509 *x, int (*fn)(void *, const char *, const char *),
+    void *arg)
+{
+	GENERAL_NAMES *names;
+	GENERAL_NAME *g;
+	ASN1_OBJECT *type;
+	ASN1_TYPE *value;
+	char v[PKI_UZI_MAX * 4 + 1], oid[128];
+	const char *kind;
+	int i, n, crit = -1;
+
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	if (names == NULL)
+		return crit == -1 ? 0 : -1;	/* absent, or malformed */
+	n = sk_GENERAL_NAME_num(names);
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(names, i);
+		v[0] = '\0';
+		switch (g->type) {
+		case GEN_DNS:
+			kind = "DNS";
+			asn1_text(g->d.dNSName, v, sizeof v);
+			break;
+		case GEN_IPADD:
+			kind = "IP";
+			ip_text(g->d.iPAddress, v, sizeof v);
+			break;
+		case GEN_URI:
+			kind = "URI";
+			asn1_text(g->d.uniformResourceIdentifier, v, sizeof v);
+			break;
+		case GEN_EMAIL:
+			kind = "email";
+			asn1_text(g->d.rfc822Name, v, sizeof v);
+			break;
+		case GEN_OTHERNAME:
+			GENERAL_NAME_get0_otherName(g, &type, &value);
+			OBJ_obj2txt(oid, sizeof oid, type, 1);
+			if (strcmp(oid, UZI_OTHERNAME_OID) == 0 &&
+			    value->type == V_ASN1_IA5STRING) {
+				kind = "UZI";
+				asn1_text(value->value.ia5string, v, sizeof v);
+			} else {
+				kind = "otherName";
+				str_lcpy(v, oid, sizeof v);
+			}
+			break;
+		default:
+			continue;
+		}
+		if (fn(arg, kind, v) != 0)
+			break;
+	}
+	GENERAL_NAMES_free(names);
+	return n;
+}
