@@ -43,6 +43,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
+#include "pki.h"
 #include "status.h"
 #include "str.h"
 #include "url.h"
@@ -74,6 +75,7 @@ static struct {
 	char			host[256], port[16];
 	int			tls;
 	SSL_CTX			*ctx;
+	char			ca[1024];	/* read again per connection */
 	long long		retry_max_ms;
 	char			source_id[256], site_id[256], self[256];
 	char			hcid[256], repo[128], nap[256];
@@ -374,6 +376,29 @@ tcp_connect(void)
 	return fd;
 }
 
+/*
+ * The connection's own verification store: the CA file read again and
+ * the CRLs in use now (pki.h), so that a reload (SIGHUP) reaches the
+ * next connection to the audit record repository.
+ */
+static int
+verify_store(void)
+{
+	X509_STORE *st;
+	int rc = -1;
+
+	if ((st = X509_STORE_new()) == NULL)
+		return -1;
+	if (X509_STORE_load_file(st, snd.ca) == 1 &&
+	    pki_crls_apply_current(st) == XDS_OK &&
+	    SSL_set1_verify_cert_store(snd.ssl, st) == 1) {
+		SSL_set_verify(snd.ssl, SSL_VERIFY_PEER, pki_verify_cb);
+		rc = 0;
+	}
+	X509_STORE_free(st);	/* the SSL holds its own reference */
+	return rc;
+}
+
 static int
 conn_open(void)
 {
@@ -385,7 +410,7 @@ conn_open(void)
 	if (!snd.tls)
 		return 0;
 	if ((snd.ssl = SSL_new(snd.ctx)) == NULL ||
-	    SSL_set_fd(snd.ssl, snd.fd) != 1)
+	    SSL_set_fd(snd.ssl, snd.fd) != 1 || verify_store() != 0)
 		goto fail;
 	ip = inet_pton(AF_INET, snd.host, &a6) == 1 ||
 	    inet_pton(AF_INET6, snd.host, &a6) == 1;
@@ -614,6 +639,7 @@ tls_ctx(const struct audit_send_opts *o, char *err, size_t errlen)
 	    SSL_CTX_load_verify_locations(snd.ctx, o->ca, NULL) != 1)
 		goto fail;
 	SSL_CTX_set_verify(snd.ctx, SSL_VERIFY_PEER, NULL);
+	str_lcpy(snd.ca, o->ca, sizeof snd.ca);
 	return XDS_OK;
 fail:
 	str_fmt(err, errlen, "TLS: %s",
