@@ -61,6 +61,9 @@
 
 #include "dcmshim.h"
 #include "dcmshim_int.h"
+extern "C" {
+#include "pki.h"
+}
 
 // Refused connections whose A-ASSOCIATE-RJ is still on its way: kept open
 // (and read from, to discard) so that closing with unread input does not
@@ -82,6 +85,7 @@ struct dcmshim_scp {
 	dcmshim_refused_fn	 on_refused = nullptr;
 	void			*access_arg = nullptr;
 	DcmTLSTransportLayer	*tls = nullptr;		// null: plain TCP
+	std::string		 tls_ca;		// read per connection
 	T_ASC_Network		*net = nullptr;		// during run()
 	std::atomic<bool>	 stop{false};
 	std::mutex		 mu;
@@ -268,9 +272,31 @@ private:
 // The transport layer of the SCP's network.  DUL calls createConnection
 // right after it read dcmExternalSocketHandle: the handoff ends here,
 // before the TLS handshake or any PDU is read.
+// A TLS connection's own verification store: the CA file read again and
+// the CRLs in use now (pki.h), so that a reload (SIGHUP) reaches the next
+// association; refusals are counted with the HTTP server's.
+bool
+crl_store(SSL *ssl, const std::string &ca)
+{
+	X509_STORE *st;
+	bool ok = false;
+
+	if ((st = X509_STORE_new()) == nullptr)
+		return false;
+	if (X509_STORE_load_file(st, ca.c_str()) == 1 &&
+	    pki_crls_apply_current(st) == XDS_OK &&
+	    SSL_set1_verify_cert_store(ssl, st) == 1) {
+		SSL_set_verify(ssl, SSL_get_verify_mode(ssl), pki_verify_cb);
+		ok = true;
+	}
+	X509_STORE_free(st);	// the SSL holds its own reference
+	return ok;
+}
+
 class HandoffLayer : public DcmTransportLayer {
 public:
-	explicit HandoffLayer(DcmTLSTransportLayer *tls) : tls_(tls) {}
+	HandoffLayer(DcmTLSTransportLayer *tls, const std::string &ca) :
+	    tls_(tls), ca_(ca) {}
 
 	DcmTransportConnection *
 	createConnection(DcmNativeSocketType fd, OFBool secure) override
@@ -289,6 +315,10 @@ public:
 			// as DcmTLSTransportLayer::createConnection does
 			if ((ssl = SSL_new(tls_->getNativeHandle())) == nullptr)
 				return nullptr;
+			if (!crl_store(ssl, ca_)) {
+				SSL_free(ssl);
+				return nullptr;
+			}
 			SSL_set_fd(ssl, fd);
 			if ((c = new (std::nothrow)
 			    QuickAck<DcmTLSConnection>(fd, ssl)) == nullptr)
@@ -301,6 +331,7 @@ public:
 
 private:
 	DcmTLSTransportLayer *tls_;
+	const std::string &ca_;
 };
 
 void
@@ -826,6 +857,8 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		s->access_arg = o->access_arg;
 		configure(cfg, o);
 		s->shared = DcmSharedSCPConfig(cfg);
+		if (o->tls_cert != nullptr)
+			s->tls_ca = o->tls_ca;
 		if (o->tls_cert != nullptr &&
 		    (rc = tls_layer(o, &s->tls, err, errlen)) != 0) {
 			delete s;
@@ -878,7 +911,7 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 			    c.text());
 			return XDS_EUNAVAILABLE;
 		}
-		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls),
+		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls, s->tls_ca),
 		    1)).bad()) {
 			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +

@@ -13,9 +13,9 @@ echoscu/storescu and raw sockets on loopback (other loopback addresses,
     calling AE title not listed gets A-ASSOCIATE-RJ "calling AE title not
     recognized" and one audit record; a newline in a calling AE title
     stays inside its log record; every log line has a timestamp;
-  - DICOM over mutual TLS (dicom.tls): echoscu and storescu with a client
-    certificate of the CA; a certificate of another CA, none, or plain TCP
-    are refused;
+  - DICOM over mutual TLS (dicom.tls, http.crl): echoscu and storescu with a client
+    certificate of the CA; a certificate of another CA, a revoked one, none,
+    or plain TCP are refused;
   - a non-loopback dicom.listen without TLS is refused at start-up unless
     dicom.allow_plain_lan;
   - GET /metrics counts every refusal by reason.
@@ -215,8 +215,9 @@ try:
 
     # --- DICOM over mutual TLS --------------------------------------------
     os.makedirs(os.path.join(work, "pki"))
-    pki = make_pki(os.path.join(work, "pki"), rogue=True)
-    n = start("tls", ["dicom.tls=yes", "gateway.responding=no"], tls=pki)   # with http.tls an RG needs Mitz
+    pki = make_pki(os.path.join(work, "pki"), rogue=True, revocation=True)
+    n = start("tls", ["dicom.tls=yes", "gateway.responding=no", "http.crl=" + pki["crl"]],
+              tls=pki)   # with http.tls an RG needs Mitz
     nodes.append(n)
     good = ("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"])
     r = echo(n.dport, extra=good)
@@ -229,7 +230,11 @@ try:
     check(r.returncode != 0, "tls: a TLS client without a certificate is refused (%s)" % out(r))
     r = echo(n.dport)
     check(r.returncode != 0, "tls: plain DICOM on the TLS port is refused (%s)" % out(r))
-    check(wait_metric(n, "tls", 3), "tls: /metrics counts the failed handshakes (%s)" % metrics(n))
+    r = store(n.dport, inst, ("+tls", pki["revoked_key"], pki["revoked_cert"], "+cf", pki["ca"]))
+    check(r.returncode != 0, "tls: a client certificate on the CRL (http.crl) is refused (%s)" % out(r))
+    check(wait_metric(n, "tls", 4), "tls: /metrics counts the failed handshakes (%s)" % metrics(n))
+    check(wait_until(lambda: 'xds_tls_refused_total{reason="revoked"} 1' in
+                     n.get("/metrics")[1].decode()), "tls: the revoked certificate is counted as such")
     r = echo(n.dport, extra=good)
     check(r.returncode == 0, "tls: still serving after the refusals (%s)" % out(r))
     stop_nodes(n)
