@@ -911,8 +911,8 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 			    c.text());
 			return XDS_EUNAVAILABLE;
 		}
-		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls, s->tls_ca),
-		    1)).bad()) {
+		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls,
+		    s->tls_ca), 1)).bad()) {
 			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());

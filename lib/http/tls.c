@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -75,8 +74,8 @@ tls_server_ctx(const char *cert, const char *key, const char *ca,
 		if (ERR_GET_REASON(ERR_peek_last_error()) ==
 		    X509_R_KEY_VALUES_MISMATCH) {
 			ERR_clear_error();
-			str_fmt(err, errlen, "private key %s does not match the "
-			    "certificate %s", key, cert);
+			str_fmt(err, errlen, "private key %s does not match "
+			    "the certificate %s", key, cert);
 		} else
 			tls_err(err, errlen, "private key", key);
 		goto fail;
@@ -118,35 +117,13 @@ int
 tls_peer_subject(SSL *ssl, char *out, size_t outlen)
 {
 	X509 *peer;
-	BIO *bio = NULL;
-	char *p;
-	long n;
-	int rc = -1;
 
 	if (outlen == 0)
 		return -1;
 	out[0] = '\0';
 	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL)
 		return 0;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		goto out;
-	if (X509_NAME_print_ex(bio, X509_get_subject_name(peer), 0,
-	    XN_FLAG_RFC2253) < 0)
-		goto out;
-	n = BIO_get_mem_data(bio, &p);
-	if (n < 0)
-		goto out;
-	if ((size_t)n < outlen) {
-		memcpy(out, p, (size_t)n);
-		out[n] = '\0';
-		rc = 0;
-	} else {
-		memcpy(out, p, outlen - 1);
-		out[outlen - 1] = '\0';
-	}
-out:
-	BIO_free(bio);
-	return rc;
+	return pki_name(X509_get_subject_name(peer), out, outlen);
 }
 
 int
@@ -209,13 +186,9 @@ out:
 time_t
 tls_ctx_not_after(SSL_CTX *c)
 {
-	const ASN1_TIME *t;
 	X509 *x;
-	struct tm tm;
 
-	memset(&tm, 0, sizeof tm);
-	if (c == NULL || (x = SSL_CTX_get0_certificate(c)) == NULL ||
-	    (t = X509_get0_notAfter(x)) == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+	if (c == NULL || (x = SSL_CTX_get0_certificate(c)) == NULL)
 		return 0;
-	return timegm(&tm);
+	return pki_asn1_time(X509_get0_notAfter(x));
 }

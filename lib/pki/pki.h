@@ -103,7 +103,17 @@ int	pki_uzi_parse(const char *s, size_t len, struct pki_uzi *out,
  * The number of entries, or -1 when the extension is malformed.
  */
 typedef struct x509_st X509;
+typedef struct X509_name_st X509_NAME;
+typedef struct asn1_string_st ASN1_TIME;
 int	pki_san_each(X509 *, int (*fn)(void *arg, const char *kind,
 	    const char *value), void *arg);
+
+/* A name as RFC 2253 text into out: 0, or -1 when it did not fit (out
+ * truncated) or could not be printed ("" then). */
+int	pki_name(const X509_NAME *, char *out, size_t outlen);
+/* An ASN.1 time as seconds since the epoch; 0 when unusable. */
+time_t	pki_asn1_time(const ASN1_TIME *);
+/* t as 2026-12-06T15:00:00Z into out ("-" for 0). */
+void	pki_time_text(time_t t, char *out, size_t outlen);
 
 #endif

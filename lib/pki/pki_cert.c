@@ -1,10 +1,13 @@
 /*
- * pki_cert.c: what a certificate says about its holder beyond the
- * subject: its subjectAltName entries, the UZI identity among them.
+ * pki_cert.c: what a certificate says: names as text, times, the
+ * subjectAltName entries and the UZI identity among them.
  */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
 
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -107,4 +110,52 @@ pki_san_each(X509 *x, int (*fn)(void *, const char *, const char *),
 	}
 	GENERAL_NAMES_free(names);
 	return n;
+}
+
+int
+pki_name(const X509_NAME *n, char *out, size_t outlen)
+{
+	BIO *b;
+	char *p;
+	long len;
+	int rc = -1;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if ((b = BIO_new(BIO_s_mem())) == NULL)
+		return -1;
+	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 &&
+	    (len = BIO_get_mem_data(b, &p)) >= 0) {
+		rc = (size_t)len < outlen ? 0 : -1;
+		if ((size_t)len >= outlen)
+			len = (long)outlen - 1;
+		memcpy(out, p, (size_t)len);
+		out[len] = '\0';
+	}
+	BIO_free(b);
+	return rc;
+}
+
+time_t
+pki_asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+void
+pki_time_text(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t == 0)
+		str_lcpy(out, "-", outlen);
+	else if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		str_lcpy(out, "?", outlen);
 }

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -33,39 +32,6 @@ struct pki_crls {
 static pthread_mutex_t current_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pki_crls *current;
 
-/* ASN1_TIME as seconds since the epoch; 0 when unusable. */
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof tm);
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
-/* The CRL's issuer (RFC 2253) into out. */
-static void
-crl_issuer(X509_CRL *crl, char *out, size_t outlen)
-{
-	BIO *b;
-	char *p;
-	long n;
-
-	str_lcpy(out, "?", outlen);
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return;
-	if (X509_NAME_print_ex(b, X509_CRL_get_issuer(crl), 0,
-	    XN_FLAG_RFC2253) >= 0 && (n = BIO_get_mem_data(b, &p)) > 0) {
-		if ((size_t)n >= outlen)
-			n = (long)outlen - 1;
-		memcpy(out, p, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(b);
-}
-
 /* Keep crl in s (taking it), noting its nextUpdate. */
 static int
 crls_add(struct pki_crls *s, X509_CRL *crl, const char *file, char *err,
@@ -73,7 +39,6 @@ crls_add(struct pki_crls *s, X509_CRL *crl, const char *file, char *err,
 {
 	char issuer[256], when[32];
 	time_t next;
-	struct tm tm;
 
 	if (s->n == PKI_MAX_CRLS) {
 		X509_CRL_free(crl);
@@ -82,13 +47,12 @@ crls_add(struct pki_crls *s, X509_CRL *crl, const char *file, char *err,
 		return XDS_ETOOBIG;
 	}
 	s->crl[s->n++] = crl;
-	next = asn1_time(X509_CRL_get0_nextUpdate(crl));
+	next = pki_asn1_time(X509_CRL_get0_nextUpdate(crl));
 	if (next != 0 && (s->next_update == 0 || next < s->next_update))
 		s->next_update = next;
 	if (next != 0 && next < time(NULL)) {
-		crl_issuer(crl, issuer, sizeof issuer);
-		gmtime_r(&next, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		(void)pki_name(X509_CRL_get_issuer(crl), issuer, sizeof issuer);
+		pki_time_text(next, when, sizeof when);
 		log_error("CRL of %s in %s expired at %s: peers whose chain it "
 		    "covers are refused until a fresh CRL is loaded (SIGHUP)",
 		    issuer, file, when);

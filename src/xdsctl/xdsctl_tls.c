@@ -23,7 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -237,37 +236,6 @@ out:
 }
 
 static void
-name_text(const X509_NAME *n, char *out, size_t outlen)
-{
-	BIO *b;
-	char *p;
-	long len;
-
-	str_lcpy(out, "", outlen);
-	if ((b = BIO_new(BIO_s_mem())) == NULL)
-		return;
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) >= 0 &&
-	    (len = BIO_get_mem_data(b, &p)) > 0) {
-		if ((size_t)len >= outlen)
-			len = (long)outlen - 1;
-		memcpy(out, p, (size_t)len);
-		out[len] = '\0';
-	}
-	BIO_free(b);
-}
-
-static void
-time_text(const ASN1_TIME *t, char *out, size_t outlen)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof tm);
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		str_lcpy(out, "?", outlen);
-}
-
-static void
 key_text(X509 *x, char *out, size_t outlen)
 {
 	EVP_PKEY *k = X509_get0_pubkey(x);
@@ -383,15 +351,17 @@ report(const struct tls_opts *o, const struct tls_seen *s,
 	print_field(o->json, 0, "cipher", cipher);
 	print_field(o->json, 0, "handshake", hs_err[0] ? hs_err : "ok");
 	if (s->leaf != NULL) {
-		name_text(X509_get_subject_name(s->leaf), buf, sizeof buf);
+		(void)pki_name(X509_get_subject_name(s->leaf), buf, sizeof buf);
 		print_field(o->json, 0, "subject", buf);
-		name_text(X509_get_issuer_name(s->leaf), buf, sizeof buf);
+		(void)pki_name(X509_get_issuer_name(s->leaf), buf, sizeof buf);
 		print_field(o->json, 0, "issuer", buf);
 		serial_text(s->leaf, buf, sizeof buf);
 		print_field(o->json, 0, "serial", buf);
-		time_text(X509_get0_notBefore(s->leaf), buf, sizeof buf);
+		pki_time_text(pki_asn1_time(X509_get0_notBefore(s->leaf)), buf,
+		    sizeof buf);
 		print_field(o->json, 0, "not_before", buf);
-		time_text(X509_get0_notAfter(s->leaf), buf, sizeof buf);
+		pki_time_text(pki_asn1_time(X509_get0_notAfter(s->leaf)), buf,
+		    sizeof buf);
 		print_field(o->json, 0, "not_after", buf);
 		key_text(s->leaf, buf, sizeof buf);
 		print_field(o->json, 0, "key", buf);
@@ -409,7 +379,8 @@ report(const struct tls_opts *o, const struct tls_seen *s,
 			printf(",\"chain\":[");
 		for (i = 0; i < n; i++) {
 			c = sk_X509_value(s->chain, i);
-			name_text(X509_get_subject_name(c), buf, sizeof buf);
+			(void)pki_name(X509_get_subject_name(c), buf,
+			    sizeof buf);
 			if (o->json) {
 				printf("%s", i ? "," : "");
 				ctl_json_str(buf);
@@ -483,8 +454,8 @@ tls_check(struct ctl *ctl, int argc, char **argv)
 	    sizeof cipher, hs_err, sizeof hs_err);
 	close(fd);
 	if (s.leaf == NULL) {
-		fprintf(stderr, "xdsctl: %s: no certificate from the peer%s%s\n",
-		    argv[optind], hs_err[0] ? ": " : "", hs_err);
+		fprintf(stderr, "xdsctl: %s: no certificate from the "
+		    "peer%s%s\n", argv[optind], hs_err[0] ? ": " : "", hs_err);
 		return 1;
 	}
 	judge(&o, &s, &v);

@@ -37,20 +37,6 @@ static struct http_server *server;
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong not_after, next_update;
 
-static void
-fmt_time(time_t t, char *out, size_t outlen)
-{
-	struct tm tm;
-
-	if (t == 0) {
-		str_lcpy(out, "-", outlen);
-		return;
-	}
-	gmtime_r(&t, &tm);
-	if (strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		str_lcpy(out, "?", outlen);
-}
-
 /* Read the files again and swap them in, or keep the old ones. */
 static void
 reload(void)
@@ -71,8 +57,8 @@ reload(void)
 		(void)http_server_set_tls(server, ctx);	/* takes ctx */
 	}
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
-	fmt_time((time_t)atomic_load(&not_after), na, sizeof na);
-	fmt_time(pki_crls_next_update(crls), nu, sizeof nu);
+	pki_time_text((time_t)atomic_load(&not_after), na, sizeof na);
+	pki_time_text(pki_crls_next_update(crls), nu, sizeof nu);
 	log_info("TLS reloaded: certificate valid until %s, %zu CRL(s), "
 	    "the earliest next update %s", na, pki_crls_count(crls), nu);
 	pki_crls_install(crls);
@@ -174,7 +160,7 @@ reload_metrics(void *arg, struct buf *out)
 	    atomic_load(&reloads_ok), atomic_load(&reloads_failed),
 	    atomic_load(&not_after), atomic_load(&next_update));
 	for (i = 0; i < PKI_REFUSED_N; i++)
-		rc |= buf_addf(out, "xds_tls_refused_total{reason=\"%s\"} %llu\n",
-		    pki_refusal_name(i), pki_refused(i));
+		rc |= buf_addf(out, "xds_tls_refused_total{reason=\"%s\"} "
+		    "%llu\n", pki_refusal_name(i), pki_refused(i));
 	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
 }
