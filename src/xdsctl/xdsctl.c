@@ -30,7 +30,9 @@
 #include "buf.h"
 #include "ebrim.h"
 #include "hl7dt.h"
+#include "pki.h"
 #include "registry.h"
+#include "status.h"
 #include "str.h"
 #include "validate.h"
 #include "vocab.h"
@@ -356,6 +358,17 @@ main(int argc, char **argv)
 	}
 	xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* The node's CRLs for the requests xdsctl sends, as the node's. */
+	if (ctl.conf.http_crl[0] != '\0') {
+		struct pki_crls *crls;
+
+		if (pki_crls_load(ctl.conf.http_crl, &crls, err, sizeof err) !=
+		    XDS_OK) {
+			fprintf(stderr, "xdsctl: http.crl: %s\n", err);
+			return 1;
+		}
+		pki_crls_install(crls);
+	}
 	if (strcmp(argv[0], "patient") == 0)
 		rc = ctl_patient(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "validate") == 0)
@@ -396,6 +409,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();
 	}
+	pki_crls_install(NULL);
 	curl_global_cleanup();
 	return rc;
 }
