@@ -16,6 +16,9 @@ With a test CA that revokes a client and a server certificate
   * the node calling a registry whose server certificate is revoked:
     served while the CRL does not list it, refused (XDSRegistryNotAvailable,
     "certificate revoked") once a SIGHUP loaded the CRL that does;
+  * the ATNA sender does not send to an audit record repository whose
+    certificate is revoked, and sends once a SIGHUP loaded a CRL that
+    does not list it;
   * xdsctl tls check shows the node's subject and the URA of its UZI
     otherName and accepts it (exit 0), and rejects, with the reason, a
     revoked peer and one whose CA it does not trust (exit 1).
@@ -30,6 +33,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import http.client
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -285,6 +289,85 @@ def outbound(xdsd, xdsctl, d, tls):
         reg.stop()
 
 
+class TlsSink:
+    """A TLS listener on 127.0.0.1 (port 0) presenting cert/key and asking
+    for a client certificate of the CA: how many bytes it got after a
+    handshake, for an audit record repository the node sends to."""
+
+    def __init__(self, tls, cert, key):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.ctx.load_verify_locations(tls["ca"])
+        self.ctx.verify_mode = ssl.CERT_REQUIRED
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.got, self.lock = 0, threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, raw):
+        try:
+            c = self.ctx.wrap_socket(raw, server_side=True)
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                with self.lock:
+                    self.got += len(b)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            raw.close()
+
+    def bytes(self):
+        with self.lock:
+            return self.got
+
+    def close(self):
+        self.sock.close()
+
+
+def atna(xdsd, d, tls):
+    """The ATNA sender to an audit record repository with a revoked
+    certificate."""
+    crl = os.path.join(d, "atna.crl")
+    shutil.copy(tls["crl"], crl)
+    sink = TlsSink(tls, tls["server_revoked_cert"], tls["server_revoked_key"])
+    node = Xdsd(xdsd, d, ["audit.syslog_url=tls://127.0.0.1:%d" % sink.port,
+                          "audit.syslog_retry_max=1", "http.cert=" + tls["client_cert"],
+                          "http.key=" + tls["client_key"], "http.ca=" + tls["ca"],
+                          "http.crl=" + crl], name="atna")
+    try:
+        if not node.start():
+            node.dump_log()
+            check("a node with audit.syslog_url and http.crl starts", False)
+            return
+        m.submit(node.port, [b"audited"])
+        check("ATNA: a revoked audit record repository is refused",
+              wait_until(lambda: metric(node, "xds_tls_refused_total", '{reason="revoked"}') >= 1
+                         and metric(node, "xds_audit_atna_total", '{result="failed"}') >= 1),
+              metrics(node))
+        check("ATNA: nothing was sent to it", sink.bytes() == 0, sink.bytes())
+        shutil.copy(tls["crl_none"], crl)
+        node.proc.send_signal(1)
+        check("ATNA: once the CRL does not list it, the messages go out",
+              wait_until(lambda: sink.bytes() > 0 and
+                         metric(node, "xds_audit_atna_total", '{result="sent"}') >= 1),
+              metrics(node))
+    finally:
+        node.stop()
+        sink.close()
+
+
 def main():
     a = command_line(xdsctl=True)
     d = tmpdir("certs-test")
@@ -294,6 +377,7 @@ def main():
         config_errors(a.xdsd, d, tls)
         inbound(a.xdsd, a.xdsctl, d, tls)
         outbound(a.xdsd, a.xdsctl, d, tls)
+        atna(a.xdsd, d, tls)
     finally:
         if all(ok for _, ok in RESULTS):
             shutil.rmtree(d, ignore_errors=True)
