@@ -135,8 +135,11 @@ handshake(const struct tls_opts *o, int fd, struct tls_seen *s,
 	if (o->cert != NULL && *o->cert != '\0' &&
 	    (SSL_CTX_use_certificate_chain_file(c, o->cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(c, o->key != NULL ? o->key : "",
-	    SSL_FILETYPE_PEM) != 1))
-		goto fail;
+	    SSL_FILETYPE_PEM) != 1)) {
+		str_fmt(hs_err, hs_errlen, "client certificate %s or key %s "
+		    "unusable", o->cert, o->key != NULL ? o->key : "(none)");
+		goto out;
+	}
 	SSL_CTX_set_verify(c, SSL_VERIFY_PEER, seen_cb);
 	if ((ssl = SSL_new(c)) == NULL || SSL_set_fd(ssl, fd) != 1)
 		goto fail;
