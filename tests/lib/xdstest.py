@@ -39,6 +39,7 @@ HTTP
     request(port, method, path, body, headers, tls, timeout)
                                 (status, headers, body) over HTTP or TLS
     get(port, path, ...), post(port, path, body, ctype, ...)   (status, body)
+    metrics(node)               {(name, labels): value} of a node's GET /metrics
     connect_from(port, addr)    a TCP connection from another loopback address
     soap_envelope(action, body) a SOAP 1.2 envelope with WS-Addressing
 """
@@ -47,6 +48,7 @@ import glob
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -492,6 +494,23 @@ def connect_from(port, addr):
     except OSError:
         s.close()
         return None
+
+
+def metrics(node):
+    """{(name, label-text): value} of the node's GET /metrics; {} when it
+    does not answer (a TLS node that refuses the test's client, too)."""
+    try:
+        st, body = node.get("/metrics", timeout=DEADLINE / 2)
+    except (OSError, ssl.SSLError):
+        return {}
+    out = {}
+    if st != 200:
+        return out
+    for line in body.decode().splitlines():
+        m = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
+        if m:
+            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return out
 
 
 def get(port, path, tls=None, timeout=30, with_cert=True):

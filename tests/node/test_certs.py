@@ -39,23 +39,7 @@ import http.client
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
 from xdstest import (DEADLINE, RESULTS, Xdsd, check, command_line, make_pki,  # noqa: E402
-                     ssl_context, summary, tmpdir, wait_until)
-
-
-def metrics(node):
-    """{(name, label-text): value} of GET /metrics."""
-    try:
-        st, body = node.get("/metrics", timeout=DEADLINE / 2)
-    except (OSError, ssl.SSLError):
-        return {}
-    out = {}
-    if st != 200:
-        return out
-    for line in body.decode().splitlines():
-        mm = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
-        if mm:
-            out[(mm.group(1), mm.group(2) or "")] = float(mm.group(3))
-    return out
+                     metrics, ssl_context, summary, tmpdir, wait_until)
 
 
 def metric(node, name, labels=""):

@@ -24,23 +24,10 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from xdstest import (DEADLINE, Xdsd, check, command_line, connect_from,  # noqa: E402
-                     make_pki, ssl_context, summary, tmpdir, wait_until)
+                     make_pki, metrics, ssl_context, summary, tmpdir, wait_until)
 
 PER_PEER = 40
 IDLE = 150
-
-
-def metrics(node):
-    """{(name, label-text): value} of GET /metrics."""
-    st, body = node.get("/metrics", timeout=DEADLINE / 2)
-    out = {}
-    if st != 200:
-        return out
-    for line in body.decode().splitlines():
-        m = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
-        if m:
-            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
-    return out
 
 
 def refused(node, reason):
