@@ -1346,6 +1346,9 @@ test_srv_conn_limits(void)
 	CU_ASSERT_EQUAL(r.status, 503);
 	cli_close(&k);
 	CU_ASSERT(srv_wait_refused(v.s, HTTP_REFUSE_TOTAL_LIMIT, 1));
+	/* b[0] back from its worker first: until then 5 are parked already,
+	 * and the wait below would not wait for a[0] to be closed. */
+	CU_ASSERT(srv_wait_parked(v.s, 6));
 	/* A closed connection frees its place. */
 	cli_close(&a[0]);
 	CU_ASSERT(srv_wait_parked(v.s, 5));
