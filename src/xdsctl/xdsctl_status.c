@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "pki_curl.h"
 #include "str.h"
 #include "xdsctl.h"
 
@@ -45,12 +46,7 @@ get(const struct ctl *ctl, const char *url, struct buf *b)
 	    CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "xdsctl/"
 	    PACKAGE_VERSION) != CURLE_OK;
-	if (ctl->cert != NULL && ctl->cert[0] != '\0')
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, ctl->cert) !=
-		    CURLE_OK || curl_easy_setopt(e, CURLOPT_SSLKEY, ctl->key) !=
-		    CURLE_OK;
-	if (ctl->ca != NULL && ctl->ca[0] != '\0')
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, ctl->ca) != CURLE_OK;
+	bad |= pki_curl_tls(e, ctl->cert, ctl->key, ctl->ca) != 0;
 	if (bad) {
 		fprintf(stderr, "xdsctl: status: libcurl refused an option\n");
 		curl_easy_cleanup(e);
