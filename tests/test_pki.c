@@ -1,7 +1,7 @@
 /*
  * test_pki.c: CRL sets (files, DER, directories, the bounds and errors),
  * a revoked certificate refused and counted by the verification
- * callback, and the UZI identity string.
+ * callback.
  */
 #include "config.h"
 
@@ -164,59 +164,9 @@ test_pki_verify(void)
 	teardown();
 }
 
-static void
-test_pki_uzi(void)
-{
-	static const char *const bad[] = {
-		"",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-S-90000123-00.000",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-S-90000123-00.000-0-1",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-X-90000123-00.000-0",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-S-9000012a-00.000-0",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-S--00.000-0",
-		"2.16.528.1.1003.1.3.5.5.5-1-12345678-S-90000123-00000-0",
-		"2.16..528-1-12345678-S-90000123-00.000-0",
-		"-1-12345678-S-90000123-00.000-0",
-		"2.16.528-1-12345678-SS-90000123-00.000-0",
-		"2.16.528-1-12345678-S-12345678901234567-00.000-0",
-	};
-	struct pki_uzi u;
-	char err[128], big[PKI_UZI_MAX + 2];
-	const char *s;
-	size_t i;
-
-	s = "2.16.528.1.1003.1.3.5.5.5-1-12345678-S-90000123-00.000-00000000";
-	CU_ASSERT_EQUAL(pki_uzi_parse(s, strlen(s), &u, err, sizeof err),
-	    XDS_OK);
-	CU_ASSERT_STRING_EQUAL(u.ca_oid, "2.16.528.1.1003.1.3.5.5.5");
-	CU_ASSERT_STRING_EQUAL(u.uzi, "12345678");
-	CU_ASSERT_EQUAL(u.type, 'S');
-	CU_ASSERT_STRING_EQUAL(u.ura, "90000123");
-	CU_ASSERT_STRING_EQUAL(u.role, "00.000");
-	CU_ASSERT_STRING_EQUAL(u.agb, "00000000");
-	/* The CA OID ended by ':', as one document writes it. */
-	s = "2.16.528.1.1003.1.3.5.5.2:1-12345678-Z-90000123-01.015-00000000";
-	CU_ASSERT_EQUAL(pki_uzi_parse(s, strlen(s), &u, err, sizeof err),
-	    XDS_OK);
-	CU_ASSERT_EQUAL(u.type, 'Z');
-	CU_ASSERT_STRING_EQUAL(u.role, "01.015");
-	/* Not NUL-terminated: only len bytes are read. */
-	CU_ASSERT_EQUAL(pki_uzi_parse(s, 20, &u, err, sizeof err),
-	    XDS_EFORMAT);
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		CU_ASSERT_EQUAL(pki_uzi_parse(bad[i], strlen(bad[i]), &u, err,
-		    sizeof err), XDS_EFORMAT);
-		CU_ASSERT_STRING_EQUAL(u.ura, "");
-	}
-	memset(big, '1', sizeof big);
-	CU_ASSERT_EQUAL(pki_uzi_parse(big, sizeof big, &u, err, sizeof err),
-	    XDS_ETOOBIG);
-}
-
 static const struct cutest tests[] = {
 	{ "pki load", test_pki_load },
 	{ "pki verify", test_pki_verify },
-	{ "pki uzi", test_pki_uzi },
 };
 
 int

@@ -75,25 +75,7 @@ unsigned long long pki_refused(int);
 /* The reason of an X509_V_ERR_* code. */
 int	pki_refusal_of(int x509_err);
 
-/*
- * The identity string of a UZI certificate (subjectAltName otherName
- * 2.5.5.5, an IA5String): <CA OID>-<version>-<UZI number>-<card type>-
- * <subscriber number (URA)>-<role>-<AGB>, the CA OID sometimes ended by
- * ':' instead of '-'.  A pure parser: XDS_OK, or XDS_EFORMAT (err says
- * which part), XDS_ETOOBIG past PKI_UZI_MAX bytes.
- */
-#define PKI_UZI_MAX	256
-struct pki_uzi {
-	char	ca_oid[128];	/* 2.16.528.1.1003.1.3.5.5.5 */
-	char	version[8];
-	char	uzi[16];	/* UZI number */
-	char	type;		/* Z, N, M or S (server) */
-	char	ura[16];	/* subscriber number: the organisation */
-	char	role[16];	/* 00.000 for servers and employees */
-	char	agb[16];
-};
-int	pki_uzi_parse(const char *s, size_t len, struct pki_uzi *out,
-	    char *err, size_t errlen);
+#define PKI_SAN_MAX	256	/* bytes of one subjectAltName value shown */
 
 /*
  * Each subjectAltName entry of a certificate: fn(arg, kind, value) with

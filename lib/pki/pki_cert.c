@@ -8,26 +8,24 @@
 #include <time.h>
 
 #include <openssl/bio.h>
-
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "pki.h"
 #include "str.h"
-
-#define UZI_OTHERNAME_OID	"2.5.5.5"
+#include "vocab.h"
 
 /* Bytes of an ASN.1 string into out, control characters escaped. */
 static void
 asn1_text(const ASN1_STRING *a, char *out, size_t outlen)
 {
-	char raw[PKI_UZI_MAX + 1];
+	char raw[PKI_SAN_MAX + 1];
 	int n = ASN1_STRING_length(a);
 
 	if (n < 0)
 		n = 0;
-	if ((size_t)n > PKI_UZI_MAX)
-		n = PKI_UZI_MAX;
+	if ((size_t)n > PKI_SAN_MAX)
+		n = PKI_SAN_MAX;
 	memcpy(raw, ASN1_STRING_get0_data(a), (size_t)n);
 	raw[n] = '\0';
 	str_escape_ctl(raw, out, outlen);
@@ -62,7 +60,7 @@ pki_san_each(X509 *x, int (*fn)(void *, const char *, const char *),
 	GENERAL_NAME *g;
 	ASN1_OBJECT *type;
 	ASN1_TYPE *value;
-	char v[PKI_UZI_MAX * 4 + 1], oid[128];
+	char v[PKI_SAN_MAX * 4 + 1], oid[128];
 	const char *kind;
 	int i, n, crit = -1;
 
@@ -93,7 +91,7 @@ pki_san_each(X509 *x, int (*fn)(void *, const char *, const char *),
 		case GEN_OTHERNAME:
 			GENERAL_NAME_get0_otherName(g, &type, &value);
 			OBJ_obj2txt(oid, sizeof oid, type, 1);
-			if (strcmp(oid, UZI_OTHERNAME_OID) == 0 &&
+			if (strcmp(oid, OID_UZI_OTHERNAME) == 0 &&
 			    value->type == V_ASN1_IA5STRING) {
 				kind = "UZI";
 				asn1_text(value->value.ia5string, v, sizeof v);

@@ -32,6 +32,7 @@
 #include "pki.h"
 #include "status.h"
 #include "str.h"
+#include "uzi.h"
 #include "xdsctl.h"
 
 #define TLS_CONNECT_TIMEOUT	10	/* seconds */
@@ -270,7 +271,7 @@ serial_text(X509 *x, char *out, size_t outlen)
 struct san_out {
 	int	json;
 	int	n;
-	char	uzi[PKI_UZI_MAX + 1];
+	char	uzi[PKI_SAN_MAX + 1];
 };
 
 static int
@@ -295,10 +296,10 @@ san_print(void *arg, const char *kind, const char *value)
 static void
 print_uzi(const char *s, int json)
 {
-	struct pki_uzi u;
+	struct uzi_id u;
 	char err[128];
 
-	if (pki_uzi_parse(s, strlen(s), &u, err, sizeof err) != XDS_OK) {
+	if (uzi_parse(s, strlen(s), &u, err, sizeof err) != XDS_OK) {
 		if (json) {
 			printf(",\"uzi\":{\"error\":");
 			ctl_json_str(err);
@@ -309,14 +310,14 @@ print_uzi(const char *s, int json)
 	}
 	if (!json) {
 		printf("uzi         card type %c, UZI number %s, role %s\n",
-		    u.type, u.uzi, u.role);
+		    u.card, u.number, u.role);
 		printf("ura         %s\n", u.ura);
 		return;
 	}
 	printf(",\"uzi\":{\"ca_oid\":");
 	ctl_json_str(u.ca_oid);
-	printf(",\"type\":\"%c\",\"uzi\":", u.type);
-	ctl_json_str(u.uzi);
+	printf(",\"type\":\"%c\",\"uzi\":", u.card);
+	ctl_json_str(u.number);
 	printf(",\"ura\":");
 	ctl_json_str(u.ura);
 	printf(",\"role\":");
