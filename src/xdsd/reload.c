@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "notify.h"
 #include "reload.h"
 #include "status.h"
 #include "str.h"
@@ -37,14 +38,21 @@ static struct http_server *server;
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong not_after, next_update;
 
-/* Read the files again and swap them in, or keep the old ones. */
+/* Read the files again and swap them in, or keep the old ones; a service
+ * manager is told (RELOADING=1, then READY=1). */
 static void
 reload(void)
 {
 	struct pki_crls *crls = NULL;
 	SSL_CTX *ctx = NULL;
-	char err[512], na[32], nu[32];
+	struct timespec ts;
+	char err[512], na[32], nu[32], msg[128];
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	str_fmt(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld\n"
+	    "STATUS=reloading the TLS files", (long long)ts.tv_sec * 1000000 +
+	    ts.tv_nsec / 1000);
+	notify_send(msg);
 	err[0] = '\0';
 	if (conf->http_crl[0] != '\0' && pki_crls_load(conf->http_crl, &crls,
 	    err, sizeof err) != XDS_OK)
@@ -63,12 +71,15 @@ reload(void)
 	    "the earliest next update %s", na, pki_crls_count(crls), nu);
 	pki_crls_install(crls);
 	atomic_fetch_add(&reloads_ok, 1);
+	notify_send("READY=1\nSTATUS=serving; the TLS files reloaded");
 	return;
 fail:
 	pki_crls_free(crls);
 	atomic_fetch_add(&reloads_failed, 1);
 	log_error("TLS reload failed, the files loaded before stay in use: "
 	    "%s", err);
+	notify_send("READY=1\nSTATUS=serving; a TLS reload failed, the files "
+	    "loaded before stay in use");
 }
 
 static void *

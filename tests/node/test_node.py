@@ -370,6 +370,14 @@ def notify_tests(xdsd):
         check("it sends READY=1 with a STATUS naming its listener once it serves",
               msg.startswith("READY=1\nSTATUS=serving http://") and
               started and ("port %d" % node.port) in msg, msg)
+        node.proc.send_signal(signal.SIGHUP)
+        try:
+            msgs = [sock.recv(4096).decode(), sock.recv(4096).decode()]
+        except OSError as e:
+            msgs = [repr(e)]
+        check("SIGHUP (systemctl reload) sends RELOADING=1, then READY=1 once reloaded",
+              len(msgs) == 2 and msgs[0].startswith("RELOADING=1\nMONOTONIC_USEC=")
+              and msgs[1].startswith("READY=1\n") and node.running(), msgs)
         node.proc.send_signal(signal.SIGTERM)
         try:
             msg = sock.recv(4096).decode()
