@@ -7,7 +7,7 @@
  * becomes a community.
  *
  * Opening checks the options only: nothing is asked until a look-up, so
- * xdsd -n never reaches ZORG-AB.  A look-up is one easy curl transfer
+ * xdsd -n never reaches ZORG-AB.  A look-up is one gw_https_do transfer
  * (a listing: one per page) within directory.timeout, in the caller's
  * thread; the answer is bounded (DIR_ZORGAB_MAX_ANSWER) and parsed by
  * dir_zorgab_parse, a pure function (jansson).  The cache maps a key
@@ -31,9 +31,9 @@
 #include "dir_int.h"
 #include "dir_zorgab.h"
 #include "directory.h"
+#include "gw_https.h"
 #include "hl7dt.h"
 #include "log.h"
-#include "pki_curl.h"
 #include "status.h"
 #include "str.h"
 #include "url.h"
@@ -341,60 +341,20 @@ out:
 
 /* ---- requests ----------------------------------------------------- */
 
-struct dir_zab_xfer {
-	struct buf	 ans;
-	int		 st;		/* the write callback's failure */
-};
-
-static size_t
-dir_zab_write(char *p, size_t sz, size_t n, void *arg)
-{
-	struct dir_zab_xfer *x = arg;
-
-	if ((x->st = buf_add(&x->ans, p, sz * n)) != XDS_OK)
-		return 0;	/* curl aborts: CURLE_WRITE_ERROR */
-	return sz * n;
-}
-
-static int
-dir_zab_setup(const struct dir_zorgab *z, CURL *e, const char *url,
-    long ms, struct curl_slist *hdr, struct dir_zab_xfer *x, char *cerr)
-{
-	int bad = 0;
-
-	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-	    CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT,
-	    "xdsnode/" PACKAGE_VERSION) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dir_zab_write) !=
-	    CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
-	return bad || pki_curl_tls(e, z->cert, z->key, z->ca) != 0 ? -1 : 0;
-}
-
 /*
- * GET url, its 200 answer into x->ans, before deadline (clock_real_ms).
+ * GET url, its 200 answer into ans, before deadline (clock_real_ms).
  * XDS_OK; XDS_ETIMEOUT, XDS_EUNAVAILABLE (no answer), XDS_EANSWER
  * (another HTTP status), XDS_ETOOBIG (over DIR_ZORGAB_MAX_ANSWER) with
  * err.
  */
 static int
 dir_zab_get(const struct dir_zorgab *z, const char *url, long long deadline,
-    struct dir_zab_xfer *x, char *err, size_t errlen)
+    struct buf *ans, char *err, size_t errlen)
 {
-	struct curl_slist *hdr = NULL;
-	char cerr[CURL_ERROR_SIZE] = "";
+	struct gw_https_tls t = { z->cert, z->key, z->ca };
+	struct gw_https_req r;
 	long long left = deadline - clock_real_ms();
-	long code = 0;
-	CURLcode cc;
-	CURL *e = NULL;
+	long code;
 	int st;
 
 	if (left <= 0) {
@@ -402,46 +362,24 @@ dir_zab_get(const struct dir_zorgab *z, const char *url, long long deadline,
 		    "directory.timeout (%lld s)", url, z->timeout_ms / 1000);
 		return XDS_ETIMEOUT;
 	}
-	if ((e = curl_easy_init()) == NULL ||
-	    (hdr = curl_slist_append(NULL, "Accept: application/json")) ==
-	    NULL) {
-		str_fmt(err, errlen, "out of memory");
-		st = XDS_ENOMEM;
-		goto out;
-	}
-	if (dir_zab_setup(z, e, url, (long)left, hdr, x, cerr) != 0) {
-		str_fmt(err, errlen, "ZORG-AB %s: libcurl refused an option",
-		    url);
-		st = XDS_EINTERNAL;
-		goto out;
-	}
-	log_debug("directory: GET %s", url);
-	cc = curl_easy_perform(e);
-	if (cc == CURLE_WRITE_ERROR && x->st != XDS_OK) {
-		st = x->st;
-		if (st == XDS_ETOOBIG)
-			str_fmt(err, errlen, "ZORG-AB %s: answer over %u bytes",
-			    url, DIR_ZORGAB_MAX_ANSWER);
-		else
-			str_fmt(err, errlen, "out of memory");
-	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.url = url;
+	r.accept = "application/json";
+	r.timeout_ms = (long)left;
+	r.who = "ZORG-AB";
+	st = gw_https_do(&t, &r, ans, &code, err, errlen);
+	if (st == XDS_ETIMEOUT)
 		str_fmt(err, errlen, "ZORG-AB %s: no answer within "
 		    "directory.timeout (%lld s)", url, z->timeout_ms / 1000);
-		st = XDS_ETIMEOUT;
-	} else if (cc != CURLE_OK) {
-		str_fmt(err, errlen, "ZORG-AB %s: %s", url, cerr[0] != '\0' ?
-		    cerr : curl_easy_strerror(cc));
-		st = cc == CURLE_OUT_OF_MEMORY ? XDS_ENOMEM : XDS_EUNAVAILABLE;
-	} else if (curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code) !=
-	    CURLE_OK || code != 200) {
+	else if (st == XDS_ETOOBIG)
+		str_fmt(err, errlen, "ZORG-AB %s: answer over %u bytes",
+		    url, DIR_ZORGAB_MAX_ANSWER);
+	else if (st == XDS_OK && code != 200) {
 		str_fmt(err, errlen, "ZORG-AB %s: answered HTTP %ld", url,
 		    code);
 		st = XDS_EANSWER;
-	} else
-		st = XDS_OK;
-out:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(e);
+	}
 	return st;
 }
 
@@ -455,14 +393,13 @@ dir_zab_ask(const struct dir_zorgab *z, const char *query, long long deadline,
     struct dir_community **v, size_t *n, size_t *norgs, char *err,
     size_t errlen)
 {
-	struct dir_zab_xfer x;
+	struct buf ans;
 	char url[DIR_ZAB_REQ_MAX], perr[256];
 	int st;
 
 	*v = NULL;
 	*n = *norgs = 0;
-	buf_init(&x.ans, DIR_ZORGAB_MAX_ANSWER);
-	x.st = XDS_OK;
+	buf_init(&ans, DIR_ZORGAB_MAX_ANSWER);
 	if (str_fmt(url, sizeof url, "%s/organizations?%s", z->base,
 	    query) < 0) {
 		str_fmt(err, errlen, "ZORG-AB request longer than %d bytes",
@@ -470,17 +407,16 @@ dir_zab_ask(const struct dir_zorgab *z, const char *query, long long deadline,
 		st = XDS_EINVAL;
 		goto out;
 	}
-	if ((st = dir_zab_get(z, url, deadline, &x, err, errlen)) != XDS_OK)
+	if ((st = dir_zab_get(z, url, deadline, &ans, err, errlen)) != XDS_OK)
 		goto out;
-	if ((st = dir_zorgab_parse(x.ans.b_data != NULL ? x.ans.b_data : "",
-	    x.ans.b_len, z->own, v, n, norgs, perr, sizeof perr)) !=
-	    XDS_OK) {
+	if ((st = dir_zorgab_parse(buf_str(&ans), ans.b_len, z->own, v, n,
+	    norgs, perr, sizeof perr)) != XDS_OK) {
 		str_fmt(err, errlen, "ZORG-AB %s: %s", url, perr);
 		if (st == XDS_EFORMAT)
 			st = XDS_EANSWER;
 	}
 out:
-	buf_free(&x.ans);
+	buf_free(&ans);
 	return st;
 }
 
