@@ -99,6 +99,14 @@ registry_endpoint(struct registry *r)
 	return &r->ep;
 }
 
+void
+registry_on_new_patient(struct registry *r, registry_patient_fn fn,
+    void *arg)
+{
+	r->on_new_patient = fn;
+	r->on_new_patient_arg = arg;
+}
+
 /* ---- patients (feed mode) ---- */
 
 static const char SQL_PATIENT_ADD[] =

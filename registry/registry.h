@@ -19,6 +19,17 @@ void	registry_close(struct registry *);
 /* The endpoint to mount: path "/xds/registry" and its route table. */
 const struct soap_endpoint *registry_endpoint(struct registry *);
 
+/*
+ * fn is called with the canonical CX of a patient after a submission
+ * that gave the registry the first document entry of that patient has
+ * committed, before the submission is answered; in the submitting
+ * request's thread, so it must not block for long.  NULL: nobody.
+ * Set before the endpoint is mounted.
+ */
+typedef void (*registry_patient_fn)(void *arg, const char *cx);
+void	registry_on_new_patient(struct registry *, registry_patient_fn fn,
+	    void *arg);
+
 /* Patients known when registry.patient_ids = feed (xdsctl patient add). */
 int	registry_patient_add(struct registry *, const char *cx, char *err,
 	    size_t errlen);

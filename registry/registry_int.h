@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "actor.h"
+#include "registry.h"
 
 struct store;
 struct store_conn;
@@ -25,6 +26,8 @@ struct registry {
 	long long		 max_results;
 	struct soap_route	 routes[3];
 	struct soap_endpoint	 ep;
+	registry_patient_fn	 on_new_patient;	/* after the commit */
+	void			*on_new_patient_arg;
 };
 
 /* Route handlers (actor.h actor_fn). */

@@ -48,6 +48,7 @@ struct sub {
 	struct rim_errors terr;		/* errors of the current attempt */
 	sqlite3_int64	*touched;	/* folders whose lastUpdateTime moved */
 	size_t		 ntouched;
+	int		 first_docs;	/* the patient had no document entry */
 };
 
 /* A stored object an association points at. */
@@ -243,6 +244,8 @@ static const char SQL_LOOKUP[] =
     "WHERE entry_uuid = ?";
 static const char SQL_PATIENT_KNOWN[] =
     "SELECT 1 FROM patient WHERE patient_id = ?";
+static const char SQL_PATIENT_HAS_DOCS[] =
+    "SELECT 1 FROM document_entry WHERE patient_id = ? LIMIT 1";
 static const char SQL_PKG_UID[] =
     "SELECT entry_uuid FROM registry_object "
     "WHERE kind IN (2, 3) AND unique_id = ? LIMIT 1";
@@ -1082,6 +1085,34 @@ store_objects(struct sub *s, struct store_conn *c)
 	return rc;
 }
 
+/* Whether this submission brings the patient's first document entry
+ * (s->first_docs), asked inside the transaction that stores it. */
+static int
+first_docs(struct sub *s, struct store_conn *c)
+{
+	sqlite3_stmt *st;
+	size_t	 i;
+	int	 rc;
+
+	s->first_docs = 0;
+	if (s->reg->on_new_patient == NULL)
+		return 0;
+	for (i = 0; i < s->l->nobj && s->kind[i] != XDS_DOCENTRY; i++)
+		;
+	if (i == s->l->nobj)
+		return 0;
+	if ((st = store_stmt(c, SQL_PATIENT_HAS_DOCS)) == NULL)
+		return XDS_EIO;
+	bind_text(st, 1, s->patient);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		s->first_docs = 1;
+	else if (rc != SQLITE_ROW)
+		return store_rc(rc);
+	return 0;
+}
+
 static int
 apply(struct store_conn *c, void *arg)
 {
@@ -1114,6 +1145,8 @@ apply(struct store_conn *c, void *arg)
 	if ((rc = check_refs(s, c)) != 0 || (rc = check_unique(s, c)) != 0)
 		return rc;
 	if ((rc = reg_verdict(&s->terr)) != 0)
+		return rc;
+	if ((rc = first_docs(s, c)) != 0)
 		return rc;
 	return store_objects(s, c);
 }
@@ -1192,6 +1225,8 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 		}
 	}
 	rc = rc > 0 ? 1 : 0;
+	if (rc == 0 && s.first_docs)
+		reg->on_new_patient(reg->on_new_patient_arg, s.patient);
 out:
 	rim_errors_free(&s.terr);
 	free(s.touched);
