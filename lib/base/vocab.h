@@ -293,6 +293,18 @@
 #define WSSE_FAULT_FAILED_AUTH "wsse:FailedAuthentication"
 /* UZI server certificates: subjectAltName otherName type-id, card type */
 #define OID_UZI_OTHERNAME "2.5.5.5"
+/* Mitz's subscriptions and notifications (FHIR R4, JSON): the
+ * Subscription profile, its reason and criteria, the extensions a
+ * subscription may carry, the media type, and the identifier system of a
+ * BSN in the notification's resources (FHIR's and the OID as a URI) */
+#define MITZ_SUB_PROFILE "http://vzvz.nl/fhir/otv/StructureDefinition/mitz-Subscription"
+#define MITZ_SUB_REASON	"OTV"
+#define MITZ_SUB_CRITERIA "Consent?_query=otv&patientid=%s&providerid=%s&providertype=%s"
+#define MITZ_EXT_GATEWAY "http://fhir.nl/StructureDefinition/GatewaySystem"
+#define MITZ_EXT_SOURCE	"http://fhir.nl/StructureDefinition/SourceSystem"
+#define CT_FHIR_JSON	"application/fhir+json"
+#define FHIR_SYS_BSN	"http://fhir.nl/fhir/NamingSystem/bsn"
+#define FHIR_SYS_BSN_OID "urn:oid:2.16.840.1.113883.2.4.6.3"
 
 /* IHE transaction names, as used in audit records and metrics */
 #define TXN_ITI18	"ITI-18"
@@ -306,6 +318,8 @@
 #define TXN_ITI39	"ITI-39"
 #define TXN_RAD75	"RAD-75"
 #define TXN_DICOM_ASSOC	"DICOM-ASSOC"	/* a refused A-ASSOCIATE-RQ */
+#define TXN_MITZ_NOTIFY	"MITZ-NOTIFY"	/* Mitz's notification of a consent
+					   change, POST /mitz/notify */
 
 /* ATNA audit messages (DICOM PS3.15 A.5, RFC 3881): code systems, codes
  * and the syslog MSGID of ITI-20 */
