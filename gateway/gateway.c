@@ -14,6 +14,8 @@
 #include "gw_int.h"
 #include "gw_release.h"
 #include "log.h"
+#include "consent.h"
+#include "mitz_fhir.h"
 #include "pep.h"
 #include "status.h"
 #include "str.h"
@@ -147,4 +149,37 @@ gw_error(struct rim_errors *errs, const char *code, const char *location,
 	rc = rim_errors_vadd(errs, 0, code, location, fmt, ap);
 	va_end(ap);
 	return rc == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
+}
+
+int
+gateway_mitz_notify(void *arg, const char *body, size_t len, struct xact *x,
+    char *why, size_t whylen)
+{
+	struct gateway *g = arg;
+	struct consent *c = g->rg != NULL ? pep_consent(g->rg) : NULL;
+	struct mitz_notify *n;
+	char cx[64], obj[64];
+	size_t i;
+	int rc;
+
+	if ((n = malloc(sizeof *n)) == NULL) {
+		str_fmt(why, whylen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	if ((rc = mitz_notify_parse(body, len, n, why, whylen)) != XDS_OK) {
+		log_warnx("mitz: a notification refused: %s", why);
+		goto out;
+	}
+	for (i = 0; c != NULL && i < n->npatient; i++)
+		consent_invalidate(c, n->bsn[i]);
+	if (str_fmt(cx, sizeof cx, "%s^^^&" OID_BSN "&ISO", n->bsn[0]) >= 0)
+		xact_set_patient(x, cx);
+	str_fmt(obj, sizeof obj, "%zu Consent, %zu patients", n->nconsent,
+	    n->npatient);
+	xact_set_object(x, obj);
+	log_info("mitz: a notification of %zu consent changes: the kept "
+	    "decisions of %zu patients dropped", n->nconsent, n->npatient);
+out:
+	free(n);
+	return rc;
 }

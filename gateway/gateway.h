@@ -46,6 +46,17 @@ void	gateway_close(struct gateway *);	/* NULL is a no-op */
 const struct soap_endpoint *gateway_rg_endpoint(struct gateway *);
 const struct soap_endpoint *gateway_ig_endpoint(struct gateway *);
 /*
+ * Mitz's notification of a consent change (router_notify_fn; arg is the
+ * gateway): the patients of the Bundle (mitz_fhir.h) lose their kept
+ * consent decisions, so that the next request asks Mitz again.  x gets
+ * the first patient and the count.  XDS_OK, or XDS_EFORMAT/XDS_ETOOBIG
+ * with the reason in why.
+ */
+struct xact;
+int	gateway_mitz_notify(void *arg, const char *body, size_t len,
+	    struct xact *x, char *why, size_t whylen);
+
+/*
  * The initiating gateway's counters per community as Prometheus text
  * (xds_gateway_requests_total, _retries_total, _dropped_total,
  * _duration_seconds) and the responding gateway's consent counters

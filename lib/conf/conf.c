@@ -69,6 +69,9 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_url_or_empty },
 	{ "consent.mode", CONF_ENUM, S(consent_mode), "allow-all", 0, 0, "allow-all|mitz",
 	  "what the responding gateway releases: mitz (only on Mitz's Permit) or allow-all (the loopback demo; never with http.tls)", NULL },
+	{ "consent.notify_url", CONF_STR, S(consent_notify_url), "", 0, 0, NULL,
+	  "URL at which Mitz reaches this node's /mitz/notify (the subscriptions' rest-hook); required with consent.subscribe_url",
+	  conf_check_url_or_empty },
 	{ "consent.org_type", CONF_STR, S(consent_org_type), "", 0, 0, NULL,
 	  "organisation type (zorgaanbiedertype, e.g. V6) of this data holder; required with mode mitz", NULL },
 	{ "consent.purpose", CONF_ENUM, S(consent_purpose), "TREAT", 0, 0, "TREAT|COC",
@@ -76,6 +79,14 @@ const struct conf_opt conf_opts[] = {
 	{ "consent.requesters", CONF_STR, S(consent_requesters), "", 0, 0, NULL,
 	  "who asks, per peer: subject|URA|organisation type|UZI role[|UZI number], separated by ';'",
 	  conf_check_requesters },
+	{ "consent.source_system", CONF_STR, S(consent_source_system), "", 0, 0, NULL,
+	  "OID of the SourceSystem extension of subscriptions at Mitz; empty: node.home_community_id's",
+	  conf_check_oid_or_empty },
+	{ "consent.subscribe_retry_max", CONF_INT, S(consent_subscribe_retry_max), "600", 1, 86400, NULL,
+	  "longest wait in seconds between attempts to subscribe a patient while Mitz is down or throttles", NULL },
+	{ "consent.subscribe_url", CONF_STR, S(consent_subscribe_url), "", 0, 0, NULL,
+	  "Mitz's FHIR Subscription endpoint: each patient's first registered document subscribes the patient (mode mitz); empty: none",
+	  conf_check_url_or_empty },
 	{ "consent.timeout", CONF_INT, S(consent_timeout), "5", 1, 300, NULL,
 	  "seconds the closed question to Mitz may take, connecting included; then nothing is released", NULL },
 	{ "consent.ura", CONF_STR, S(consent_ura), "", 0, 0, NULL,
@@ -575,6 +586,13 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    !c->consent_org_type[0])) {
 		str_fmt(err, errlen, "consent.mode is mitz: consent.mitz_url, "
 		    "consent.ura and consent.org_type are required");
+		return -1;
+	}
+	if (c->consent_subscribe_url[0] != '\0' &&
+	    (strcmp(c->consent_mode, "mitz") != 0 ||
+	    c->consent_notify_url[0] == '\0')) {
+		str_fmt(err, errlen, "consent.subscribe_url is set: "
+		    "consent.mode = mitz and consent.notify_url are required");
 		return -1;
 	}
 	if (strncmp(c->audit_syslog_url, "tls://", 6) == 0 &&

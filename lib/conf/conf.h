@@ -97,6 +97,11 @@ struct conf {
 	char	consent_category[32];			/* default category */
 	char	consent_category_map[CONF_STR_MAX];	/* class=category;... */
 	char	consent_requesters[CONF_STR_MAX * 4];	/* subject|URA|...;... */
+	/* subscriptions at Mitz, notifications from it */
+	char	consent_subscribe_url[CONF_STR_MAX];	/* "": none */
+	char	consent_notify_url[CONF_STR_MAX];
+	char	consent_source_system[CONF_STR_MAX];	/* OID, "": home */
+	long long consent_subscribe_retry_max;		/* seconds */
 	/* [xua] X-User Assertions (ITI-40) at the gateways (lib/xua) */
 	char	xua_mode[16];				/* off | required */
 	char	xua_trusted_issuers[CONF_STR_MAX];	/* CA file; "": http.ca */

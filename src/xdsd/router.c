@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "actor.h"
@@ -26,6 +27,8 @@ struct router {
 	size_t				 neps;
 	char				 spool[CONF_STR_MAX + 16];
 	atomic_int			 ready;
+	router_notify_fn		 notify;
+	void				*notify_arg;
 };
 
 struct router_io {
@@ -63,6 +66,13 @@ router_mount(struct router *rt, const struct soap_endpoint *ep)
 		return -1;
 	rt->eps[rt->neps++] = ep;
 	return 0;
+}
+
+void
+router_set_notify(struct router *rt, router_notify_fn fn, void *arg)
+{
+	rt->notify = fn;
+	rt->notify_arg = arg;
 }
 
 void
@@ -303,6 +313,72 @@ serve_soap(struct router *rt, struct http_conn *c,
 	}
 }
 
+/* Whether the Content-Type is FHIR JSON (or plain JSON). */
+static int
+json_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, "; \t");
+	return (n == strlen(CT_FHIR_JSON) && strncasecmp(ct, CT_FHIR_JSON,
+	    n) == 0) || (n == strlen("application/json") &&
+	    strncasecmp(ct, "application/json", n) == 0);
+}
+
+/* POST /mitz/notify: the body, bounded, to the notification handler. */
+static void
+serve_notify(struct router *rt, struct http_conn *c,
+    const struct http_request *req, struct xact *x)
+{
+	struct buf b;
+	char chunk[16384], why[256];
+	ssize_t n;
+	int st;
+
+	str_lcpy(x->txn, TXN_MITZ_NOTIFY, sizeof x->txn);
+	if (strcmp(req->method, "POST") != 0) {
+		answer_text(c, x, 405, "POST a FHIR notification\n");
+		return;
+	}
+	if (!audit_ready(why, sizeof why)) {
+		log_warnx("audit: refusing a request at %s: %s", req->path, why);
+		http_close_after(c);
+		answer_text(c, x, 503, "the access log cannot take records\n");
+		return;
+	}
+	if (!json_type(http_header(req, "Content-Type"))) {
+		http_close_after(c);
+		answer_text(c, x, 415, "send " CT_FHIR_JSON "\n");
+		return;
+	}
+	http_set_body_limit(c, ROUTER_NOTIFY_MAX);
+	buf_init(&b, ROUTER_NOTIFY_MAX);
+	while ((n = http_body_read(c, chunk, sizeof chunk)) > 0)
+		if (buf_add(&b, chunk, (size_t)n) != XDS_OK) {
+			n = XDS_ETOOBIG;
+			break;
+		}
+	if (n < 0) {
+		st = http_body_status(c);
+		http_close_after(c);
+		if (n == XDS_ETOOBIG)
+			answer_text(c, x, 413, "a notification is at most "
+			    "1 MiB\n");
+		else
+			answer_text(c, x, st != 0 ? st : 400,
+			    "request body refused\n");
+	} else if (rt->notify(rt->notify_arg, buf_str(&b), b.b_len, x, why,
+	    sizeof why) != XDS_OK) {
+		xact_fail(x, XACT_FAULT, why);
+		str_lcat(why, "\n", sizeof why);
+		answer_text(c, x, 400, why);
+	} else
+		answer(c, x, 204, NULL, "", 0);
+	buf_free(&b);
+}
+
 void
 router_refused(void *arg, const char *peer_addr, const char *peer_subject,
     int status, const char *reason)
@@ -378,6 +454,10 @@ router_handle(struct http_conn *c, const struct http_request *req, void *arg)
 			answer(c, &x, 200, json ? "application/json" :
 			    "text/html; charset=utf-8", buf_str(&b), b.b_len);
 		buf_free(&b);
+		return;
+	}
+	if (rt->notify != NULL && strcmp(req->path, ROUTER_NOTIFY_PATH) == 0) {
+		serve_notify(rt, c, req, &x);
 		return;
 	}
 	if ((ep = find_endpoint(rt, req->path)) == NULL) {

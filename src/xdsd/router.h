@@ -20,6 +20,20 @@ struct router *router_new(const struct conf *, char *err, size_t errlen);
 int	router_mount(struct router *, const struct soap_endpoint *);
 void	router_set_ready(struct router *, int ready);
 void	router_free(struct router *);
+/*
+ * POST ROUTER_NOTIFY_PATH: Mitz's notification of a consent change, a
+ * FHIR JSON body of at most ROUTER_NOTIFY_MAX bytes handed to fn (one
+ * audit record, TXN_MITZ_NOTIFY, which fn may fill).  fn returns XDS_OK
+ * (answered 204) or a failure with a short reason in why (400).  Not
+ * set: the path is not served (404).
+ */
+struct xact;
+typedef int (*router_notify_fn)(void *arg, const char *body, size_t len,
+	    struct xact *x, char *why, size_t whylen);
+void	router_set_notify(struct router *, router_notify_fn fn, void *arg);
+#define ROUTER_NOTIFY_PATH	"/mitz/notify"
+#define ROUTER_NOTIFY_MAX	(1024 * 1024)
+
 /* http_handler_fn */
 void	router_handle(struct http_conn *, const struct http_request *, void *);
 

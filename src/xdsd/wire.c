@@ -13,6 +13,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "metrics.h"
+#include "mitz_outbox.h"
 #include "rad69.h"
 #include "registry.h"
 #include "repository.h"
@@ -52,6 +53,7 @@ peer_open(const struct conf *cf, const char *opt, const char *url,
 
 static void gateway_wire(const struct conf *, struct wire *);
 static void xdr_wire(const struct conf *, struct wire *);
+static void mitz_wire(const struct conf *, struct wire *);
 
 void
 wire_open(const struct conf *cf, struct wire *n)
@@ -97,6 +99,8 @@ wire_open(const struct conf *cf, struct wire *n)
 		gateway_wire(cf, n);
 	if (cf->xdr_recipient)
 		xdr_wire(cf, n);
+	if (strcmp(cf->consent_mode, "mitz") == 0)
+		mitz_wire(cf, n);
 }
 
 /* The XDR Document Recipient, which stores through this node's
@@ -113,6 +117,31 @@ xdr_wire(const struct conf *cf, struct wire *n)
 		fatalx("xdr: %s", n->repo == NULL ? "needs repository.enabled" :
 		    err);
 	router_mount(n->rt, xdr_endpoint(n->xdr));
+}
+
+/*
+ * Mitz's side of consent: the registry's new patients to the
+ * subscription outbox, Mitz's notifications to the responding gateway's
+ * consent cache.
+ */
+static void
+mitz_wire(const struct conf *cf, struct wire *n)
+{
+	char err[512];
+
+	if (cf->consent_subscribe_url[0] != '\0' && n->reg == NULL)
+		log_warnx("mitz: consent.subscribe_url is set, but this node "
+		    "runs no registry: nobody is subscribed");
+	else if (cf->consent_subscribe_url[0] != '\0') {
+		if (mitz_outbox_open(cf, &n->outbox, err, sizeof err) !=
+		    XDS_OK)
+			fatalx("mitz: %s", err);
+		registry_on_new_patient(n->reg, mitz_outbox_patient,
+		    n->outbox);
+		metrics_add_source(mitz_outbox_metrics_write, n->outbox);
+	}
+	if (n->gw != NULL && gateway_rg_endpoint(n->gw) != NULL)
+		router_set_notify(n->rt, gateway_mitz_notify, n->gw);
 }
 
 /* The gateways and their peers to this community's actors. */
@@ -160,6 +189,7 @@ wire_close(struct wire *n)
 	soap_peer_free(n->gw_registry);
 	soap_peer_free(n->gw_repository);
 	soap_peer_free(n->gw_imaging);
+	mitz_outbox_close(n->outbox);
 	repository_close(n->repo);
 	soap_peer_free(n->registry);
 	soap_peer_free(n->repository);

@@ -21,6 +21,7 @@ struct wire {
 	struct soap_peer	*gw_imaging;
 	struct xdr_recipient	*xdr;		/* the XDR Document Recipient */
 	struct soap_peer	*xdr_repository;	/* where it stores */
+	struct mitz_outbox	*outbox;	/* subscriptions at Mitz */
 };
 
 /* Open the enabled actors, mount their endpoints on a new router and

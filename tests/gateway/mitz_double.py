@@ -26,9 +26,31 @@ the request's MessageID), or one of the misbehaving variants:
     fault   a SOAP Receiver fault with HTTP 500
 A BSN not set gets default (Deny).  The double's port is 0 (self.port).
 
+Subscriptions (abonneren): POST /abonnementen/fhir/Subscription, a FHIR R4
+Subscription in JSON (application/fhir+json), checked as Mitz's
+mitz-Subscription profile says: no id, status requested, reason OTV,
+criteria Consent?_query=otv&patientid={BSN}&providerid={URA}&providertype=
+{type}, a rest-hook channel with an endpoint and payload
+application/fhir+json, and no extensions but GatewaySystem, SourceSystem
+(valueOid) and Patient.birthDate.  How it answers is set by subscribe_mode:
+    accept  201 with a new id; 202 with the same id for a patient that has
+            one (Mitz's rule for an existing subscription)
+    422     a business rule refused it (an OperationOutcome)
+    429     throttled
+    503     unavailable
+    down    close the connection with a reset
+Every request that passes the checks is kept in subscriptions (with the
+answer given); one that does not is answered 400 and listed in violations.
+
+notify(url, bsns) posts a notification to a node as Mitz does: a FHIR
+transaction Bundle of a Consent per patient (its patient a reference to a
+Patient entry with the BSN), with the Patient and Organization entries.
+
 Run alone (python3 mitz_double.py BSN=Permit ...) it serves until killed.
 """
+import http.client
 import http.server
+import json
 import re
 import socket
 import struct
@@ -37,6 +59,13 @@ import threading
 import xml.etree.ElementTree as ET
 
 PATH = "/geslotenautorisatievraag/xacml3"
+SUB_PATH = "/abonnementen/fhir/Subscription"
+SUB_PROFILE = "http://vzvz.nl/fhir/otv/StructureDefinition/mitz-Subscription"
+SUB_EXT = {"http://fhir.nl/StructureDefinition/GatewaySystem": "valueOid",
+           "http://fhir.nl/StructureDefinition/SourceSystem": "valueOid",
+           "http://fhir.nl/StructureDefinition/Patient.birthDate": "valueDate"}
+FHIR_JSON = "application/fhir+json"
+FHIR_BSN = "http://fhir.nl/fhir/NamingSystem/bsn"
 ACTION = "XACMLAuthorizationDecisionQueryRequest"
 ACTION_RSP = ("http://schemas.otv.nl/toestemmingsregister/XACMLAuthzDecisionQuery/"
               "IGeslotenAutorisatievraagService/XACMLAuthzDecisionQueryResponse")
@@ -173,6 +202,83 @@ def read_query(ctype, body):
     return out
 
 
+def read_subscription(ctype, body):
+    """A Subscription request as a dict: bsn, ura, org_type, endpoint,
+    extensions {url: value}, request_id.  Raises Violation."""
+    if not ctype.split(";")[0].strip() == FHIR_JSON:
+        raise Violation("Content-Type %r is not %s" % (ctype, FHIR_JSON))
+    try:
+        sub = json.loads(body)
+    except ValueError as e:
+        raise Violation("not JSON: %s" % e)
+    if not isinstance(sub, dict) or sub.get("resourceType") != "Subscription":
+        raise Violation("not a Subscription")
+    if "id" in sub:
+        raise Violation("a new Subscription has no id")
+    if SUB_PROFILE not in (sub.get("meta") or {}).get("profile", []):
+        raise Violation("not of the mitz-Subscription profile")
+    if sub.get("status") != "requested" or sub.get("reason") != "OTV":
+        raise Violation("status must be requested and reason OTV")
+    m = re.fullmatch(r"Consent\?_query=otv&patientid=([0-9]{9})&providerid=([0-9]{8})"
+                     r"&providertype=([A-Z0-9]{1,8})", sub.get("criteria", ""))
+    if not m or not bsn_valid(m.group(1)):
+        raise Violation("criteria %r" % sub.get("criteria"))
+    ch = sub.get("channel") or {}
+    if ch.get("type") != "rest-hook" or not re.match(r"https?://", ch.get("endpoint", "")) \
+            or ch.get("payload") != FHIR_JSON:
+        raise Violation("channel %r is not a rest-hook with payload %s" % (ch, FHIR_JSON))
+    exts = {}
+    for e in sub.get("extension", []):
+        kind = SUB_EXT.get(e.get("url"))
+        if kind is None or set(e) != {"url", kind}:
+            raise Violation("extension %r is not allowed" % e)
+        if kind == "valueOid" and not re.fullmatch(r"urn:oid:[0-2](\.[0-9]+)+", e[kind]):
+            raise Violation("%s is not an oid" % e["url"])
+        exts[e["url"]] = e[kind]
+    for url, kind in SUB_EXT.items():
+        if kind == "valueOid" and url not in exts:
+            raise Violation("extension %s is missing" % url)
+    return {"bsn": m.group(1), "ura": m.group(2), "org_type": m.group(3),
+            "endpoint": ch["endpoint"], "extensions": exts}
+
+
+def notification(bsns, active=True):
+    """Mitz's notification Bundle (bytes) of a Consent for each BSN."""
+    entries = []
+    for i, b in enumerate(bsns):
+        pid = "urn:uuid:%08d-0000-4000-8000-000000000001" % i
+        entries.append({"fullUrl": pid, "resource": {
+            "resourceType": "Patient", "identifier": [{"system": FHIR_BSN, "value": b}]},
+            "request": {"method": "POST", "url": "Patient"}})
+        entries.append({"fullUrl": "urn:uuid:%08d-0000-4000-8000-000000000002" % i, "resource": {
+            "resourceType": "Consent",
+            "meta": {"profile": ["http://vzvz.nl/fhir/StructureDefinition/Consent-Mitz-Notify|3.8.0"]},
+            "status": "active" if active else "inactive",
+            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                                  "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": "http://fhir.nl/otv/CodeSystem/gegevenscategorie",
+                                      "code": "GGC002"}]}],
+            "patient": {"reference": pid},
+            "provision": {"purpose": [{"code": "TREAT"}]}},
+            "request": {"method": "POST", "url": "Consent"}})
+    entries.append({"fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000ff", "resource": {
+        "resourceType": "Organization",
+        "identifier": [{"system": "http://fhir.nl/fhir/NamingSystem/ura", "value": "87654321"}]},
+        "request": {"method": "POST", "url": "Organization"}})
+    return json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}).encode()
+
+
+def notify(port, body, ctype=FHIR_JSON, path="/mitz/notify"):
+    """POST a notification to the node at 127.0.0.1:port: (status, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("POST", path, body=body, headers={"Content-Type": ctype})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
 def answer(decision, relates_to):
     results = ('<Result><Decision>%s</Decision><Status><StatusCode '
                'Value="urn:oasis:names:tc:xacml:1.0:status:ok"/></Status></Result>' % decision)
@@ -182,6 +288,11 @@ def answer(decision, relates_to):
             '<wsa:RelatesTo>%s</wsa:RelatesTo></s:Header><s:Body>'
             '<Response xmlns="%s">%s</Response></s:Body></s:Envelope>'
             % (S, WSA, ACTION_RSP, relates_to, X, results)).encode()
+
+
+def outcome(text):
+    return json.dumps({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "business-rule", "diagnostics": text}]}).encode()
 
 
 def fault(code, text):
@@ -200,6 +311,9 @@ class MitzDouble:
         self.held = 0                # slow requests being held now
         self.released = threading.Event()
         self.stopping = False
+        self.subscribe_mode = "accept"
+        self.subscriptions = []      # read_subscription dicts + status, id
+        self.sub_ids = {}            # bsn: id
         double = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -211,6 +325,8 @@ class MitzDouble:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n)
+                if self.path == SUB_PATH:
+                    return self.subscribe(body)
                 if self.path != PATH:
                     return self.send(404, "text/plain", b"not here\n")
                 try:
@@ -239,10 +355,41 @@ class MitzDouble:
                 self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % ACTION_RSP,
                           answer(d, q["message_id"]))
 
-            def send(self, status, ctype, body):
+            def subscribe(self, body):
+                try:
+                    q = read_subscription(self.headers.get("Content-Type", ""), body)
+                    if double.holder_ura and q["ura"] != double.holder_ura:
+                        raise Violation("data holder %s is not the one configured" % q["ura"])
+                except Violation as e:
+                    with double.lock:
+                        double.violations.append((str(e), body[:2000]))
+                    return self.send(400, FHIR_JSON, outcome(str(e)))
+                q["request_id"] = self.headers.get("X-Request-Id")
+                with double.lock:
+                    mode = double.subscribe_mode
+                    q["status"] = {"accept": 201, "422": 422, "429": 429, "503": 503}.get(mode, 0)
+                    if mode == "accept" and q["bsn"] in double.sub_ids:
+                        q["status"] = 202
+                    elif mode == "accept":
+                        double.sub_ids[q["bsn"]] = "sub-%d" % (len(double.sub_ids) + 1)
+                    q["id"] = double.sub_ids.get(q["bsn"]) if mode == "accept" else None
+                    double.subscriptions.append(q)
+                if mode == "down":
+                    return self.reset()
+                if mode == "accept":
+                    sub = json.loads(body)
+                    sub["id"] = q["id"]
+                    sub["status"] = "active"
+                    return self.send(q["status"], FHIR_JSON, json.dumps(sub).encode(),
+                                     {"Location": "%s/%s" % (SUB_PATH, q["id"])})
+                return self.send(q["status"], FHIR_JSON, outcome("subscribe mode %s" % mode))
+
+            def send(self, status, ctype, body, headers=None):
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -258,6 +405,7 @@ class MitzDouble:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d%s" % (self.port, PATH)
+        self.sub_url = "http://127.0.0.1:%d%s" % (self.port, SUB_PATH)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -270,6 +418,11 @@ class MitzDouble:
         """The questions so far (about bsn)."""
         with self.lock:
             return [q for q in self.questions if bsn is None or q["bsn"] == bsn]
+
+    def subscribed(self, bsn=None):
+        """The subscription requests so far (of bsn)."""
+        with self.lock:
+            return [q for q in self.subscriptions if bsn is None or q["bsn"] == bsn]
 
     def holding(self):
         with self.lock:

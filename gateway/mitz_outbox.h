@@ -1,0 +1,38 @@
+/*
+ * mitz_outbox.h: subscriptions at Mitz for the patients of this node's
+ * registry, at least once.  When the registry commits a patient's first
+ * document (registry_on_new_patient), the patient's BSN goes into a
+ * durable outbox (state_dir/mitz.db) before the submission is answered;
+ * a thread posts a FHIR Subscription (mitz_fhir.h) for each pending row
+ * to consent.subscribe_url and keeps retrying with back-off while Mitz
+ * is down, throttles or fails (timeouts, 429, 5xx), across restarts.  A
+ * 2xx answer (202: the subscription existed) is done; another 4xx is a
+ * refusal: the row is kept as failed with the reason, logged, counted.
+ */
+#ifndef XDS_MITZ_OUTBOX_H
+#define XDS_MITZ_OUTBOX_H
+
+#include <stddef.h>
+
+struct buf;
+struct conf;
+struct mitz_outbox;
+
+/* Open state_dir/mitz.db and start the thread.  cf must outlive it. */
+int	mitz_outbox_open(const struct conf *cf, struct mitz_outbox **out,
+	    char *err, size_t errlen);
+/* Stop the thread (a request under way ends within consent.timeout)
+ * and close.  NULL is a no-op. */
+void	mitz_outbox_close(struct mitz_outbox *);
+/*
+ * A patient (canonical CX) had a first document registered: arg is the
+ * outbox.  A BSN is queued (once: a patient queued before is not again,
+ * unless Mitz refused it); another id is passed over with a note.
+ */
+void	mitz_outbox_patient(void *arg, const char *cx);
+/* The counters as Prometheus text (xds_mitz_subscriptions_total by
+ * result, xds_mitz_subscriptions_pending), appended to out; arg is the
+ * outbox.  XDS_OK or XDS_ETOOBIG. */
+int	mitz_outbox_metrics_write(void *arg, struct buf *out);
+
+#endif
