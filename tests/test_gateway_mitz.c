@@ -3,7 +3,9 @@
  * gateway/consent.h): the XACMLAuthzDecisionQuery as the SAML 2.0
  * profile of XACML 3.0 and Mitz's attributes want it, refusals of
  * questions that cannot be asked, every decision of an answer and what
- * is not one; the consent service against a fake Mitz on loopback that
+ * is not one; the open question's PatientLocationQueryRequest and the
+ * communities of its answer (each once, urn:oid: only, the RelatesTo,
+ * the bound); the consent service against a fake Mitz on loopback that
  * counts questions: the cache (a kept decision, its expiry, invalidation
  * of one patient and of all, the bound on entries, no Indeterminate
  * kept), a dead Mitz, requesters and data categories from the options.
@@ -27,6 +29,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "consent.h"
+#include "mitz_loc.h"
 #include "mitz_msg.h"
 #include "status.h"
 #include "str.h"
@@ -254,6 +257,101 @@ test_answer(void)
 	    "NotApplicable");
 	CU_ASSERT_STRING_EQUAL(mitz_decision_name(MITZ_NO_ANSWER),
 	    "no answer");
+}
+
+/* ---- the open question (ITI-56) ---- */
+
+static void
+test_loc_query(void)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *root, *id;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(mitz_loc_build(BSN1, &doc, err, sizeof err),
+	    XDS_OK);
+	root = xmlDocGetRootElement(doc);
+	CU_ASSERT(xml_is(root, NS_XCPD, "PatientLocationQueryRequest"));
+	id = xml_first_elem(root);
+	CU_ASSERT_FATAL(id != NULL && xml_is(id, NS_XCPD,
+	    "RequestedPatientId"));
+	CU_ASSERT_STRING_EQUAL(xml_attr(id, "root"), OID_BSN);
+	CU_ASSERT_STRING_EQUAL(xml_attr(id, "extension"), BSN1);
+	CU_ASSERT_STRING_EQUAL(xml_attr(id, "assigningAuthorityName"),
+	    "NLMINBIZA");
+	CU_ASSERT_PTR_NULL(xml_next_elem(id));
+	xmlFreeDoc(doc);
+	doc = NULL;
+	CU_ASSERT_EQUAL(mitz_loc_build("123456789", &doc, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT_PTR_NULL(doc);
+	CU_ASSERT_EQUAL(mitz_loc_build(NULL, &doc, err, sizeof err),
+	    XDS_EINVAL);
+}
+
+#define LOC_HEAD(rel) "<s:Envelope xmlns:s=\"" NS_SOAP12 "\" xmlns:wsa=\"" \
+	NS_WSA "\"><s:Header><wsa:RelatesTo>" rel "</wsa:RelatesTo>" \
+	"</s:Header><s:Body><PatientLocationQueryResponse xmlns=\"" NS_XCPD \
+	"\">"
+#define LOC_TAIL "</PatientLocationQueryResponse></s:Body></s:Envelope>"
+#define LOC(hcid) "<PatientLocationResponse><HomeCommunityId>" hcid \
+	"</HomeCommunityId><CorrespondingPatientId root=\"" OID_BSN \
+	"\" extension=\"" BSN1 "\"/></PatientLocationResponse>"
+#define MID	"urn:uuid:0f5b1c2e-7a3d-4c1e-9d7a-1b2c3d4e5f60"
+#define H1	"urn:oid:1.2.3.4"
+#define H2	"urn:oid:1.2.3.5"
+
+static int
+loc_parse(const char *s, const char *mid, struct mitz_loc *l)
+{
+	char err[256];
+
+	return mitz_loc_parse(s, strlen(s), mid, l, err, sizeof err);
+}
+
+static void
+test_loc_answer(void)
+{
+	struct mitz_loc l;
+	char *big;
+	size_t i, n, cap = 80 * 200 + 512;
+
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD(MID) LOC(H1) LOC(" " H2 " ")
+	    LOC(H1) LOC_TAIL, MID, &l), XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(l.n, 2);
+	CU_ASSERT_STRING_EQUAL(l.hcid[0], H1);
+	CU_ASSERT_STRING_EQUAL(l.hcid[1], H2);
+	/* none: an answer too */
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD(MID) LOC_TAIL, MID, &l), XDS_OK);
+	CU_ASSERT_EQUAL(l.n, 0);
+	/* RelatesTo only checked when asked */
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD("x") LOC(H1) LOC_TAIL, NULL, &l),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD("x") LOC(H1) LOC_TAIL, MID, &l),
+	    XDS_EFORMAT);
+	/* not answers */
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD(MID) LOC("1.2.3.4") LOC_TAIL, MID,
+	    &l), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD(MID) LOC("urn:oid:1..2") LOC_TAIL,
+	    MID, &l), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(loc_parse(LOC_HEAD(MID) LOC("") LOC_TAIL, MID, &l),
+	    XDS_EFORMAT);
+	CU_ASSERT_EQUAL(loc_parse(ENV_HEAD "<Response xmlns=\"" NS_XACML
+	    "\"/>" ENV_TAIL, NULL, &l), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(loc_parse("<PatientLocationQueryResponse xmlns=\""
+	    NS_XCPD "\"/>", NULL, &l), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(loc_parse("not xml", NULL, &l), XDS_EFORMAT);
+	/* past the bound */
+	big = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	n = (size_t)snprintf(big, cap, "%s", LOC_HEAD(MID));
+	for (i = 0; i <= MITZ_LOC_MAX; i++)
+		n += (size_t)snprintf(big + n, cap - n, "<PatientLocationResponse>"
+		    "<HomeCommunityId>urn:oid:1.2.%zu</HomeCommunityId>"
+		    "</PatientLocationResponse>", i + 1);
+	snprintf(big + n, cap - n, "%s", LOC_TAIL);
+	CU_ASSERT_EQUAL(loc_parse(big, MID, &l), XDS_ETOOBIG);
+	free(big);
 }
 
 /* ---- a fake Mitz: answers every question with the decision set, and
@@ -581,6 +679,8 @@ main(void)
 		{ "query", test_query },
 		{ "query refused", test_query_refused },
 		{ "answer", test_answer },
+		{ "open question", test_loc_query },
+		{ "open question's answer", test_loc_answer },
 		{ "consent cache", test_consent_cache },
 		{ "consent without cache", test_consent_nocache },
 		{ "consent: Mitz dead", test_consent_dead },

@@ -236,7 +236,8 @@
 #define ERR_REGISTRY_OUT_OF_RESOURCES	"XDSRegistryOutOfResources"
 
 /* Dutch identifiers: the BSN's assigning authority, as an OID (HL7) and as
- * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header */
+ * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header, which is
+ * also the assigningAuthorityName Mitz requires of a BSN */
 #define OID_BSN		"2.16.840.1.113883.2.4.6.3"
 #define DICOM_ISSUER_BSN	"NLMINBIZA"
 
@@ -263,6 +264,12 @@
 #define MITZ_ATTR_REQUESTER_URA "urn:nl:otv:names:tc:1.0:subject:provider-institution"
 #define MITZ_ATTR_REQUESTER_TYPE "urn:nl:otv:names:tc:1.0:subject:consulting-healthcare-facility-type-code"
 #define MITZ_ATTR_PURPOSE "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse"
+/* Mitz, the open question (localisation): IHE XCPD ITI-56
+ * PatientLocationQuery over SOAP 1.2 (its RequestedPatientId's
+ * assigningAuthorityName is DICOM_ISSUER_BSN) */
+#define NS_XCPD		"urn:ihe:iti:xcpd:2009"
+#define ACT_ITI56	"urn:ihe:iti:2009:PatientLocationQuery"
+#define ACT_ITI56_RSP	"urn:ihe:iti:2009:PatientLocationQueryResponse"
 /* their code systems and roots: URA, UZI number, organisation type
  * (zorgaanbiedertype), data category (gegevenscategorie), UZI role
  * (RoleCodeNL), purpose of use */
@@ -318,6 +325,7 @@
 #define TXN_ITI39	"ITI-39"
 #define TXN_RAD75	"RAD-75"
 #define TXN_DICOM_ASSOC	"DICOM-ASSOC"	/* a refused A-ASSOCIATE-RQ */
+#define TXN_ITI56	"ITI-56"
 #define TXN_MITZ_NOTIFY	"MITZ-NOTIFY"	/* Mitz's notification of a consent
 					   change, POST /mitz/notify */
 
