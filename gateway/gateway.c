@@ -37,6 +37,7 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 	}
 	g->cf = cf;
 	g->l = *l;
+	pthread_mutex_init(&g->loc_mu, NULL);
 	str_lcpy(g->home, cf->node_home_community_id, sizeof g->home);
 	/* Documents other communities send are patient data: their parts
 	 * are spooled in the node's private spool, never in /tmp. */
@@ -71,6 +72,10 @@ gateway_open(const struct conf *cf, const struct gateway_links *l,
 			gateway_close(g);
 			return rc;
 		}
+		if ((rc = igw_locate_open(g, err, errlen)) != XDS_OK) {
+			gateway_close(g);
+			return rc;
+		}
 		igw_init(g);
 		g->ig_on = 1;
 	}
@@ -92,6 +97,8 @@ gateway_close(struct gateway *g)
 	gw_slots_free(g->slots);
 	gw_flights_free(g->flights);
 	gw_xua_close(g);
+	soap_peer_free(g->mitz_loc);
+	pthread_mutex_destroy(&g->loc_mu);
 	free(g);
 }
 

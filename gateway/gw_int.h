@@ -4,6 +4,7 @@
 #ifndef XDS_GW_INT_H
 #define XDS_GW_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "actor.h"
@@ -15,9 +16,18 @@
 #include "xua_dsig.h"
 
 struct conf;
+struct mitz_loc;
 struct pep;
 
 struct gw_releases;
+
+/* Results of the open question, for /metrics. */
+enum igw_loc_result {
+	IGW_LOC_LOCATED,	/* one community or more */
+	IGW_LOC_NONE,		/* none: no location or no consent */
+	IGW_LOC_NO_ANSWER,	/* Mitz down, a fault, not an answer */
+	IGW_LOC_NRESULTS
+};
 
 struct gateway {
 	const struct conf	*cf;
@@ -39,6 +49,10 @@ struct gateway {
 						   NULL: none (no http.cert) */
 	struct xua_trust	*consumers;	/* signed assertions of
 						   consumers, or NULL */
+	struct soap_peer	*mitz_loc;	/* the open question, or
+						   NULL: every community */
+	pthread_mutex_t		 loc_mu;
+	unsigned long long	 loc_counts[IGW_LOC_NRESULTS];
 };
 
 /*
@@ -154,6 +168,18 @@ void	gw_flight_land(struct gw_flights *, struct gw_flight *, int rc,
 int	gw_flight_wait(struct gw_flights *, struct gw_flight *,
 	    const char **status, struct rim_errors *errs, struct buf *body);
 void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
+
+/*
+ * igw_locate.c: the open question to Mitz (consent.location_url with
+ * consent.mode mitz; else g->mitz_loc stays NULL).  igw_locate asks for
+ * patient bsn: XDS_OK with the communities in out (perhaps none), or a
+ * failure with a short reason in why (Mitz down, a fault, an answer that
+ * is not one).  igw_locate_metrics appends the counters.
+ */
+int	igw_locate_open(struct gateway *, char *err, size_t errlen);
+int	igw_locate(struct gateway *, const char *bsn, struct mitz_loc *out,
+	    char *why, size_t whylen);
+int	igw_locate_metrics(struct gateway *, struct buf *out);
 
 /* gateway.c: an error (severity Error) located at location, into errs:
  * XDS_OK (a full list keeps its first errors) or XDS_ENOMEM. */

@@ -195,6 +195,8 @@ gateway_metrics_write(void *arg, struct buf *out)
 		return XDS_ETOOBIG;
 	if (s == NULL)
 		return XDS_OK;
+	if (igw_locate_metrics(g, out) != XDS_OK)
+		return XDS_ETOOBIG;
 	rc = buf_adds(out, "# HELP xds_gateway_requests_total Requests of the "
 	    "initiating gateway to each community, by result.\n"
 	    "# TYPE xds_gateway_requests_total counter\n"

@@ -28,7 +28,9 @@
 #include "ebrim.h"
 #include "gw_int.h"
 #include "gw_msg.h"
+#include "hl7dt.h"
 #include "log.h"
+#include "mitz_loc.h"
 #include "soap_peer.h"
 #include "status.h"
 #include "str.h"
@@ -121,8 +123,70 @@ directory_down(struct plan *p, struct rim_errors *errs)
 	return XDS_OK;
 }
 
+/*
+ * A patient query with the open question on: this community, and of the
+ * others only those Mitz locates the patient's data at (and the
+ * directory knows).  No location, Mitz not answering, a patient without
+ * a BSN: no other community is asked, and an error located at this
+ * community says why (XDSRegistryError: a refusal, not a transport
+ * error to retry).
+ */
+static int
+plan_located(struct plan *p, const struct gw_query *q,
+    struct rim_errors *errs)
+{
+	struct gateway *g = p->g;
+	struct dir_community c;
+	struct mitz_loc *loc = NULL;
+	struct hl7_cx cx;
+	char why[256];
+	size_t i, asked = 0;
+	int rc;
+
+	if ((rc = plan_local(p)) != XDS_OK)
+		return rc;
+	if (hl7_cx_parse(q->patient, strlen(q->patient), &cx, why,
+	    sizeof why) != 0 || strcmp(cx.aa_oid, OID_BSN) != 0) {
+		return gw_error(errs, ERR_REGISTRY, g->home, "no consent "
+		    "could be checked: Mitz's open question needs a BSN as "
+		    "the patient id; other communities were not asked");
+	}
+	if ((loc = malloc(sizeof *loc)) == NULL)
+		return XDS_ENOMEM;
+	if (igw_locate(g, cx.id, loc, why, sizeof why) != XDS_OK) {
+		rc = gw_error(errs, ERR_REGISTRY, g->home, "consent could not "
+		    "be checked (%s): other communities were not asked", why);
+		goto out;
+	}
+	for (i = 0, rc = XDS_OK; i < loc->n && rc == XDS_OK; i++) {
+		if (strcmp(loc->hcid[i], g->home) == 0)
+			continue;
+		asked++;
+		if (g->l.directory == NULL || (rc = dir_by_hcid(g->l.directory,
+		    loc->hcid[i], &c, p->err, sizeof p->err)) ==
+		    XDS_ENOTFOUND)
+			rc = gw_error(errs, ERR_UNKNOWN_COMMUNITY, loc->hcid[i],
+			    "Mitz locates data of the patient at a community "
+			    "the directory does not know");
+		else if (rc == XDS_ENOMEM)
+			goto out;
+		else if (rc != XDS_OK)
+			rc = directory_down(p, errs);
+		else
+			rc = plan_remote(p, &c);
+	}
+	if (rc == XDS_OK && asked == 0)
+		rc = gw_error(errs, ERR_REGISTRY, g->home, "no consent: Mitz "
+		    "locates no data of this patient in another community "
+		    "that may be shown to this requester (no location or no "
+		    "consent); other communities were not asked");
+out:
+	free(loc);
+	return rc;
+}
+
 /* Whom to ask: the community @home names, or every one for a patient
- * query.  XDS_OK with p filled (a directory that did not answer is an
+ * query (with the open question: those Mitz locates).  XDS_OK with p filled (a directory that did not answer is an
  * error in errs: this community still answers), XDS_ENOTFOUND /
  * XDS_EINVAL with the error in errs, or XDS_ENOMEM. */
 static int
@@ -153,6 +217,8 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 			return XDS_ENOMEM;
 		return XDS_EINVAL;
 	}
+	if (g->mitz_loc != NULL)
+		return plan_located(p, q, errs);
 	if ((rc = plan_local(p)) != XDS_OK)
 		return rc;
 	if (g->l.directory != NULL && (rc = dir_each(g->l.directory,

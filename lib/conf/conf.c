@@ -64,6 +64,9 @@ const struct conf_opt conf_opts[] = {
 	{ "consent.category_map", CONF_STR, S(consent_category_map), "", 0, 0, NULL,
 	  "data category per document classCode: classCode=category pairs separated by ';'",
 	  conf_check_category_map },
+	{ "consent.location_url", CONF_STR, S(consent_location_url), "", 0, 0, NULL,
+	  "URL of Mitz's open question (ITI-56): the initiating gateway asks only the communities it names (mode mitz); empty: every community",
+	  conf_check_url_or_empty },
 	{ "consent.mitz_url", CONF_STR, S(consent_mitz_url), "", 0, 0, NULL,
 	  "URL of Mitz's closed question (https, mutual TLS with http.cert and http.key); required with mode mitz",
 	  conf_check_url_or_empty },
@@ -586,6 +589,12 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    !c->consent_org_type[0])) {
 		str_fmt(err, errlen, "consent.mode is mitz: consent.mitz_url, "
 		    "consent.ura and consent.org_type are required");
+		return -1;
+	}
+	if (c->consent_location_url[0] != '\0' &&
+	    strcmp(c->consent_mode, "mitz") != 0) {
+		str_fmt(err, errlen, "consent.location_url is set: "
+		    "consent.mode = mitz is required");
 		return -1;
 	}
 	if (c->consent_subscribe_url[0] != '\0' &&

@@ -42,6 +42,17 @@ application/fhir+json, and no extensions but GatewaySystem, SourceSystem
 Every request that passes the checks is kept in subscriptions (with the
 answer given); one that does not is answered 400 and listed in violations.
 
+The open question (ITI-56 PatientLocationQuery, IHE XCPD): POST
+/openautorisatievraag, SOAP 1.2 with wsa:Action
+urn:ihe:iti:2009:PatientLocationQuery and a wsa:MessageID, the body a
+PatientLocationQueryRequest whose RequestedPatientId is a BSN (root
+2.16.840.1.113883.2.4.6.3, assigningAuthorityName NLMINBIZA).  The answer
+per BSN is set by locate(bsn, [home community ids]) (default: none, the
+empty answer), or one of slow, dead, fault as above; a
+PatientLocationResponse per community, with wsa:RelatesTo the request's
+MessageID.  The questions are kept in locations (bsn, message_id,
+assertion: whether a wsse:Security header came).
+
 notify(url, bsns) posts a notification to a node as Mitz does: a FHIR
 transaction Bundle of a Consent per patient (its patient a reference to a
 Patient entry with the BSN), with the Patient and Organization entries.
@@ -60,6 +71,11 @@ import xml.etree.ElementTree as ET
 
 PATH = "/geslotenautorisatievraag/xacml3"
 SUB_PATH = "/abonnementen/fhir/Subscription"
+LOC_PATH = "/openautorisatievraag"
+XCPD = "urn:ihe:iti:xcpd:2009"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+LOC_ACTION = "urn:ihe:iti:2009:PatientLocationQuery"
+LOC_ACTION_RSP = "urn:ihe:iti:2009:PatientLocationQueryResponse"
 SUB_PROFILE = "http://vzvz.nl/fhir/otv/StructureDefinition/mitz-Subscription"
 SUB_EXT = {"http://fhir.nl/StructureDefinition/GatewaySystem": "valueOid",
            "http://fhir.nl/StructureDefinition/SourceSystem": "valueOid",
@@ -279,6 +295,51 @@ def notify(port, body, ctype=FHIR_JSON, path="/mitz/notify"):
         c.close()
 
 
+def read_location_query(ctype, body):
+    """An ITI-56 request as a dict: bsn, message_id, assertion.  Raises
+    Violation."""
+    if not ctype.startswith("application/soap+xml"):
+        raise Violation("Content-Type %r is not SOAP 1.2" % ctype)
+    try:
+        env = ET.fromstring(body)
+    except ET.ParseError as e:
+        raise Violation("not XML: %s" % e)
+    if env.tag != "{%s}Envelope" % S:
+        raise Violation("not a SOAP 1.2 envelope")
+    hdr = env.find("{%s}Header" % S)
+    act = hdr.find("{%s}Action" % WSA) if hdr is not None else None
+    mid = hdr.find("{%s}MessageID" % WSA) if hdr is not None else None
+    if act is None or (act.text or "").strip() != LOC_ACTION:
+        raise Violation("wsa:Action is not %s" % LOC_ACTION)
+    if mid is None or not (mid.text or "").strip():
+        raise Violation("no wsa:MessageID")
+    q = env.find("{%s}Body/{%s}PatientLocationQueryRequest" % (S, XCPD))
+    if q is None:
+        raise Violation("the body is not a PatientLocationQueryRequest")
+    ids = q.findall("{%s}RequestedPatientId" % XCPD)
+    if len(ids) != 1:
+        raise Violation("not one RequestedPatientId")
+    i = ids[0]
+    if i.get("root") != BSN or not bsn_valid(i.get("extension", "")) \
+            or i.get("assigningAuthorityName") != "NLMINBIZA":
+        raise Violation("RequestedPatientId is not a BSN with assigningAuthorityName NLMINBIZA")
+    return {"bsn": i.get("extension"), "message_id": mid.text.strip(),
+            "assertion": hdr.find("{%s}Security" % WSSE) is not None}
+
+
+def location_answer(bsn, homes, relates_to):
+    locs = "".join('<PatientLocationResponse><HomeCommunityId>%s</HomeCommunityId>'
+                   '<CorrespondingPatientId root="%s" extension="%s" assigningAuthorityName="NLMINBIZA"/>'
+                   '<RequestedPatientId root="%s" extension="%s" assigningAuthorityName="NLMINBIZA"/>'
+                   '</PatientLocationResponse>' % (h, BSN, bsn, BSN, bsn) for h in homes)
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<s:Envelope xmlns:s="%s" xmlns:wsa="%s"><s:Header>'
+            '<wsa:Action s:mustUnderstand="true">%s</wsa:Action>'
+            '<wsa:RelatesTo>%s</wsa:RelatesTo></s:Header><s:Body>'
+            '<PatientLocationQueryResponse xmlns="%s">%s</PatientLocationQueryResponse>'
+            '</s:Body></s:Envelope>' % (S, WSA, LOC_ACTION_RSP, relates_to, XCPD, locs)).encode()
+
+
 def answer(decision, relates_to):
     results = ('<Result><Decision>%s</Decision><Status><StatusCode '
                'Value="urn:oasis:names:tc:xacml:1.0:status:ok"/></Status></Result>' % decision)
@@ -314,6 +375,8 @@ class MitzDouble:
         self.subscribe_mode = "accept"
         self.subscriptions = []      # read_subscription dicts + status, id
         self.sub_ids = {}            # bsn: id
+        self.homes = {}              # bsn: [hcid] or slow, dead, fault
+        self.locations = []          # read_location_query dicts
         double = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -327,6 +390,8 @@ class MitzDouble:
                 body = self.rfile.read(n)
                 if self.path == SUB_PATH:
                     return self.subscribe(body)
+                if self.path == LOC_PATH:
+                    return self.locate(body)
                 if self.path != PATH:
                     return self.send(404, "text/plain", b"not here\n")
                 try:
@@ -354,6 +419,31 @@ class MitzDouble:
                                      fault("Receiver", "the consent register is unavailable"))
                 self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % ACTION_RSP,
                           answer(d, q["message_id"]))
+
+            def locate(self, body):
+                try:
+                    q = read_location_query(self.headers.get("Content-Type", ""), body)
+                except Violation as e:
+                    with double.lock:
+                        double.violations.append((str(e), body[:2000]))
+                    return self.send(400, "application/soap+xml; charset=UTF-8", fault("Sender", str(e)))
+                with double.lock:
+                    double.locations.append(q)
+                    homes = double.homes.get(q["bsn"], [])
+                if homes == "slow":
+                    with double.lock:
+                        double.held += 1
+                    double.released.wait()
+                    with double.lock:
+                        double.held -= 1
+                    return self.close_connection_now()
+                if homes == "dead":
+                    return self.reset()
+                if homes == "fault":
+                    return self.send(500, "application/soap+xml; charset=UTF-8",
+                                     fault("Receiver", "the localisation service is unavailable"))
+                self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % LOC_ACTION_RSP,
+                          location_answer(q["bsn"], homes, q["message_id"]))
 
             def subscribe(self, body):
                 try:
@@ -406,6 +496,7 @@ class MitzDouble:
         self.port = self.server.server_address[1]
         self.url = "http://127.0.0.1:%d%s" % (self.port, PATH)
         self.sub_url = "http://127.0.0.1:%d%s" % (self.port, SUB_PATH)
+        self.loc_url = "http://127.0.0.1:%d%s" % (self.port, LOC_PATH)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -418,6 +509,18 @@ class MitzDouble:
         """The questions so far (about bsn)."""
         with self.lock:
             return [q for q in self.questions if bsn is None or q["bsn"] == bsn]
+
+    def locate(self, bsn, homes):
+        """What the open question answers for bsn: a list of home
+        community ids, or slow, dead, fault."""
+        assert isinstance(homes, list) or homes in ("slow", "dead", "fault")
+        with self.lock:
+            self.homes[bsn] = homes
+
+    def located(self, bsn=None):
+        """The open questions so far (about bsn)."""
+        with self.lock:
+            return [q for q in self.locations if bsn is None or q["bsn"] == bsn]
 
     def subscribed(self, bsn=None):
         """The subscription requests so far (of bsn)."""

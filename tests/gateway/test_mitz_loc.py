@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Mitz's open question at the initiating gateway, end to end (make check):
+three xdsd on loopback as communities A, B and C, and the Mitz double
+(mitz_double.py) answering ITI-56 PatientLocationQuery.
+
+    A   the initiating community: consent.mode=mitz with
+        consent.location_url (the double), its directory B and C
+    B   one document of each patient below
+    C   one document of each patient below
+
+The double locates each patient's data as the case says.
+
+Cases (one PASS/FAIL line each, then a total)
+    B only        ITI-18 at A: Mitz asked once with the BSN (NLMINBIZA);
+                  only B gets an ITI-38 (C none); B's document, not C's
+    none          the empty answer: no ITI-38 at all; the consumer's answer
+                  holds an XDSRegistryError located at A saying no consent
+                  or location, not XDSUnavailableCommunity
+    down          Mitz resets the connection, answers a fault, or holds the
+                  question past consent.timeout: no ITI-38; the error says
+                  consent could not be checked
+    unknown       a community the directory does not know: B is asked, the
+                  other is XDSUnknownCommunity located at it
+    not a BSN     a patient id under another authority: Mitz not asked, no
+                  ITI-38, the error says a BSN is needed
+    by ids        a query by ids to @home B: Mitz not asked, B asked
+    metrics       A's /metrics counts the open questions by result
+    protocol      the double found no request that breaks the interface
+    xdsd -n       consent.location_url without consent.mode = mitz is
+                  refused
+
+Waiting is on events; nothing sleeps.  The work directory is kept when a
+check failed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import mitz_double  # noqa: E402
+import test_xca  # noqa: E402
+import xdsmsg  # noqa: E402
+import xdstest  # noqa: E402
+from test_xca import IG, RG, find_docs, get_docs, query  # noqa: E402
+from xdstest import check  # noqa: E402
+
+HA, HB, HC = test_xca.HA, test_xca.HB, test_xca.HC
+RA, RB, RC = test_xca.RA, test_xca.RB, test_xca.RC
+HE = "urn:oid:1.3.6.1.4.1.21367.13.70.9"       # in no directory
+CONSENT_TIMEOUT = 2
+
+
+def rg_queries(node):
+    return len([x for x in node.audit() if x.get("event") == "ITI-38" and x.get("endpoint") == RG])
+
+
+def cases(r, mitz):
+    b = r.node("b", HB, RB, ["gateway.allow=anonymous"])
+    c = r.node("c", HC, RC, ["gateway.allow=anonymous"])
+    d = r.directory("communities", [(HB, b.port, "", "Ziekenhuis B"), (HC, c.port, "", "Ziekenhuis C")])
+    a = r.node("a", HA, RA, [
+        "directory.file=" + d, "gateway.allow=anonymous", "gateway.timeout=10",
+        "consent.mode=mitz", "consent.mitz_url=" + mitz.url, "consent.ura=11111111",
+        "consent.org_type=V6", "consent.timeout=%d" % CONSENT_TIMEOUT,
+        "consent.location_url=" + mitz.loc_url])
+    check("A logs that it asks the open question", "open question at" in a.log(), a.log()[-500:])
+
+    used, docs = set(), {}
+    for case in ("b-only", "none", "dead", "fault", "slow", "unknown"):
+        bsn = xdsmsg.bsn()
+        while bsn in used:
+            bsn = xdsmsg.bsn()
+        used.add(bsn)
+        for name, node in (("B", b), ("C", c)):
+            st, errs, uids, _, http = xdsmsg.submit(node.port, [("%s: %s\n" % (name, case)).encode()],
+                                                    pat=xdsmsg.patient(bsn))
+            if st != "Success":
+                raise RuntimeError("cannot submit to %s: %s %s %s" % (name, http, st, errs))
+            docs[(case, name)] = uids[0]
+        docs[case] = bsn
+    mitz.locate(docs["b-only"], [HB])
+    mitz.locate(docs["none"], [])
+    mitz.locate(docs["dead"], "dead")
+    mitz.locate(docs["fault"], "fault")
+    mitz.locate(docs["slow"], "slow")
+    mitz.locate(docs["unknown"], [HE, HB])
+
+    def ask(case):
+        nb, nc = rg_queries(b), rg_queries(c)
+        ans = r.ig_query(a, find_docs(xdsmsg.patient(docs[case])))
+        return ans, rg_queries(b) - nb, rg_queries(c) - nc
+
+    ans, qb, qc = ask("b-only")
+    loc = mitz.located(docs["b-only"])
+    check("B only: Mitz asked once, for the BSN", len(loc) == 1, loc)
+    check("B only: ... no wsse:Security yet (XUA is not built)", loc and not loc[0]["assertion"], loc)
+    check("B only: one ITI-38 to B, none to C", (qb, qc) == (1, 0), (qb, qc))
+    check("B only: Success with B's document only",
+          ans.status == "Success" and not ans.errors
+          and list(ans.objects) == [docs[("b-only", "B")]] and ans.objects[docs[("b-only", "B")]]["home"] == HB,
+          ans)
+
+    ans, qb, qc = ask("none")
+    check("none: no ITI-38 to B or C", (qb, qc) == (0, 0), (qb, qc))
+    check("none: no objects; XDSRegistryError at A saying no consent or location, nothing to retry",
+          not ans.objects and ans.has_error("XDSRegistryError", HA, "no consent")
+          and ans.has_error("XDSRegistryError", HA, "no location")
+          and not ans.has_error("XDSUnavailableCommunity") and len(ans.errors) == 1, ans)
+
+    for case in ("dead", "fault", "slow"):
+        ans, qb, qc = ask(case)
+        check("Mitz %s: no ITI-38 to B or C" % case, (qb, qc) == (0, 0), (qb, qc))
+        check("Mitz %s: no objects; XDSRegistryError at A saying consent could not be checked" % case,
+              not ans.objects and ans.has_error("XDSRegistryError", HA, "consent could not be checked")
+              and len(ans.errors) == 1, ans)
+    check("slow: the double held the question (A's consent.timeout ended it)",
+          len(mitz.located(docs["slow"])) == 1, mitz.located(docs["slow"]))
+    mitz.release()
+
+    ans, qb, qc = ask("unknown")
+    check("unknown community: B asked, C not", (qb, qc) == (1, 0), (qb, qc))
+    check("unknown community: B's document, XDSUnknownCommunity located at the unknown one",
+          list(ans.objects) == [docs[("unknown", "B")]] and ans.has_error("XDSUnknownCommunity", HE)
+          and ans.status == "PartialSuccess", ans)
+
+    n = len(mitz.located())
+    nb, nc = rg_queries(b), rg_queries(c)
+    ans = r.ig_query(a, find_docs("12345^^^&1.2.3.4&ISO"))
+    check("not a BSN: Mitz not asked, no ITI-38, the error says a BSN is needed",
+          len(mitz.located()) == n and (rg_queries(b), rg_queries(c)) == (nb, nc)
+          and ans.has_error("XDSRegistryError", HA, "needs a BSN"), ans)
+
+    full = query(b.port, RG, find_docs(xdsmsg.patient(docs["b-only"])), test_xca.ACT_ITI38)
+    uuid = (full.objects.get(docs[("b-only", "B")]) or {}).get("id")
+    n = len(mitz.located())
+    ans = r.ig_query(a, get_docs([uuid], home=HB))
+    check("by ids to @home B: Mitz not asked, B's document",
+          uuid is not None and len(mitz.located()) == n
+          and list(ans.objects) == [docs[("b-only", "B")]], ans)
+
+    st, text = a.get("/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
+    got = {k: None for k in ("located", "none", "no answer")}
+    for line in text.splitlines():
+        for k in got:
+            if line.startswith('xds_mitz_locations_total{result="%s"} ' % k):
+                got[k] = int(line.rsplit(" ", 1)[1])
+    check("metrics: A counts the open questions by result (%s)" % got,
+          got == {"located": 2, "none": 1, "no answer": 3}, got)
+    check("the double found no request that breaks Mitz's interface", not mitz.violations,
+          mitz.violations[:2])
+    check("no full BSN of these patients in A's log", not any(p in a.log() for p in used),
+          [p for p in used if p in a.log()])
+
+    t = subprocess.run([r.xdsd, "-n", "-C", "consent.location_url=" + mitz.loc_url,
+                        "-C", "node.state_dir=" + os.path.join(r.work, "n")],
+                       capture_output=True, text=True, timeout=60)
+    check("xdsd -n: consent.location_url without consent.mode = mitz is refused",
+          t.returncode != 0 and "consent.location_url" in t.stderr + t.stdout, t.stderr + t.stdout)
+
+
+def main():
+    args = xdstest.command_line()
+    r = test_xca.Run(args.xdsd)
+    r.xdsd = args.xdsd
+    mitz = mitz_double.MitzDouble()
+    ok = True
+    try:
+        cases(r, mitz)
+    except Exception as e:       # a harness failure: say so, stop everything
+        ok = False
+        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        mitz.stop()
+        r.stop()
+    rc = xdstest.summary() or (0 if ok else 1)
+    if rc == 0:
+        shutil.rmtree(r.work, ignore_errors=True)
+    else:
+        for n in r.nodes:
+            n.dump_log(3000)
+        print("work directory kept: %s" % r.work)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
