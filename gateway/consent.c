@@ -132,11 +132,24 @@ read_tables(struct consent *c, char *err, size_t errlen)
 }
 
 int
+consent_mitz_peer(const struct conf *cf, const char *url, size_t max_answer,
+    struct soap_peer **out, char *err, size_t errlen)
+{
+	struct soap_peer_opts o;
+
+	memset(&o, 0, sizeof o);
+	soap_peer_opts_tls(&o, cf->http_cert, cf->http_key, cf->http_ca);
+	o.connect_timeout = cf->consent_timeout < 10 ? cf->consent_timeout : 10;
+	o.bounds.timeout = cf->consent_timeout;
+	o.bounds.max_answer = max_answer;
+	return soap_peer_remote(out, url, &o, err, errlen);
+}
+
+int
 consent_open(const struct conf *cf, struct consent **out, char *err,
     size_t errlen)
 {
 	struct consent *c;
-	struct soap_peer_opts o;
 	int rc;
 
 	*out = NULL;
@@ -164,13 +177,8 @@ consent_open(const struct conf *cf, struct consent **out, char *err,
 		rc = XDS_ENOMEM;
 		goto fail;
 	}
-	memset(&o, 0, sizeof o);
-	soap_peer_opts_tls(&o, cf->http_cert, cf->http_key, cf->http_ca);
-	o.connect_timeout = cf->consent_timeout < 10 ? cf->consent_timeout : 10;
-	o.bounds.timeout = cf->consent_timeout;
-	o.bounds.max_answer = CONSENT_MAX_ANSWER;
-	if ((rc = soap_peer_remote(&c->mitz, cf->consent_mitz_url, &o, err,
-	    errlen)) != XDS_OK)
+	if ((rc = consent_mitz_peer(cf, cf->consent_mitz_url, CONSENT_MAX_ANSWER,
+	    &c->mitz, err, errlen)) != XDS_OK)
 		goto fail;
 	log_info("gateway: consent: the closed question goes to Mitz at %s "
 	    "(cache %lld s)", cf->consent_mitz_url, cf->consent_cache_ttl);

@@ -30,6 +30,15 @@ struct soap_peer;
 int	consent_open(const struct conf *cf, struct consent **out, char *err,
 	    size_t errlen);
 void	consent_close(struct consent *);	/* NULL is a no-op */
+/*
+ * A peer for one of Mitz's SOAP services at url: the node's TLS identity
+ * (http.cert, http.key, http.ca), consent.timeout for a question
+ * (connecting within at most 10 s of it), answers up to max_answer
+ * bytes.  soap_peer_remote's statuses, its reason in err.
+ */
+int	consent_mitz_peer(const struct conf *cf, const char *url,
+	    size_t max_answer, struct soap_peer **out, char *err,
+	    size_t errlen);
 /* 1 in mode allow-all (nothing is asked). */
 int	consent_allow_all(const struct consent *);
 

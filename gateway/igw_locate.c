@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "consent.h"
 #include "gw_int.h"
 #include "log.h"
 #include "mitz_loc.h"
@@ -32,20 +33,14 @@ int
 igw_locate_open(struct gateway *g, char *err, size_t errlen)
 {
 	const struct conf *cf = g->cf;
-	struct soap_peer_opts o;
 	char e[CONF_STR_MAX + 64];
 	int rc;
 
 	if (strcmp(cf->consent_mode, "mitz") != 0 ||
 	    cf->consent_location_url[0] == '\0')
 		return XDS_OK;
-	memset(&o, 0, sizeof o);
-	soap_peer_opts_tls(&o, cf->http_cert, cf->http_key, cf->http_ca);
-	o.connect_timeout = cf->consent_timeout < 10 ? cf->consent_timeout : 10;
-	o.bounds.timeout = cf->consent_timeout;
-	o.bounds.max_answer = IGW_LOC_MAX_ANSWER;
-	if ((rc = soap_peer_remote(&g->mitz_loc, cf->consent_location_url, &o,
-	    e, sizeof e)) != XDS_OK) {
+	if ((rc = consent_mitz_peer(cf, cf->consent_location_url,
+	    IGW_LOC_MAX_ANSWER, &g->mitz_loc, e, sizeof e)) != XDS_OK) {
 		str_fmt(err, errlen, "consent.location_url %s", e);
 		return rc;
 	}

@@ -124,10 +124,9 @@ def bsn_valid(s):
     return (sum(int(c) * w for c, w in zip(s[:8], range(9, 1, -1))) - int(s[8])) % 11 == 0
 
 
-def read_query(ctype, body):
-    """The question in a request as a dict: bsn, holder_ura, holder_type,
-    categories [..], role, requester_ura, requester_type, professional,
-    mandated, purpose, message_id.  Raises Violation."""
+def read_envelope(ctype, body, action):
+    """A SOAP 1.2 request with wsa:Action action and a wsa:MessageID:
+    (envelope, header, message id element).  Raises Violation."""
     if not ctype.startswith("application/soap+xml"):
         raise Violation("Content-Type %r is not SOAP 1.2" % ctype)
     try:
@@ -139,10 +138,18 @@ def read_query(ctype, body):
     hdr = env.find("{%s}Header" % S)
     act = hdr.find("{%s}Action" % WSA) if hdr is not None else None
     mid = hdr.find("{%s}MessageID" % WSA) if hdr is not None else None
-    if act is None or (act.text or "").strip() != ACTION:
-        raise Violation("wsa:Action is not %s" % ACTION)
+    if act is None or (act.text or "").strip() != action:
+        raise Violation("wsa:Action is not %s" % action)
     if mid is None or not (mid.text or "").strip():
         raise Violation("no wsa:MessageID")
+    return env, hdr, mid
+
+
+def read_query(ctype, body):
+    """The question in a request as a dict: bsn, holder_ura, holder_type,
+    categories [..], role, requester_ura, requester_type, professional,
+    mandated, purpose, message_id.  Raises Violation."""
+    env, hdr, mid = read_envelope(ctype, body, ACTION)
     q = env.find("{%s}Body/{%s}XACMLAuthzDecisionQuery" % (S, TYPES))
     if q is None:
         raise Violation("the body is not a types:XACMLAuthzDecisionQuery")
@@ -298,21 +305,7 @@ def notify(port, body, ctype=FHIR_JSON, path="/mitz/notify"):
 def read_location_query(ctype, body):
     """An ITI-56 request as a dict: bsn, message_id, assertion.  Raises
     Violation."""
-    if not ctype.startswith("application/soap+xml"):
-        raise Violation("Content-Type %r is not SOAP 1.2" % ctype)
-    try:
-        env = ET.fromstring(body)
-    except ET.ParseError as e:
-        raise Violation("not XML: %s" % e)
-    if env.tag != "{%s}Envelope" % S:
-        raise Violation("not a SOAP 1.2 envelope")
-    hdr = env.find("{%s}Header" % S)
-    act = hdr.find("{%s}Action" % WSA) if hdr is not None else None
-    mid = hdr.find("{%s}MessageID" % WSA) if hdr is not None else None
-    if act is None or (act.text or "").strip() != LOC_ACTION:
-        raise Violation("wsa:Action is not %s" % LOC_ACTION)
-    if mid is None or not (mid.text or "").strip():
-        raise Violation("no wsa:MessageID")
+    env, hdr, mid = read_envelope(ctype, body, LOC_ACTION)
     q = env.find("{%s}Body/{%s}PatientLocationQueryRequest" % (S, XCPD))
     if q is None:
         raise Violation("the body is not a PatientLocationQueryRequest")
@@ -405,20 +398,29 @@ class MitzDouble:
                 with double.lock:
                     double.questions.append(q)
                     d = double.decisions.get(q["bsn"], double.default)
-                if d == "slow":
+                if self.misbehave(d):
+                    return
+                self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % ACTION_RSP,
+                          answer(d, q["message_id"]))
+
+            def misbehave(self, mode):
+                """Answer as mode says (slow, dead, fault); False for
+                any other mode (an answer is to be sent)."""
+                if mode == "slow":
                     with double.lock:
                         double.held += 1
                     double.released.wait()
                     with double.lock:
                         double.held -= 1
-                    return self.close_connection_now()
-                if d == "dead":
-                    return self.reset()
-                if d == "fault":
-                    return self.send(500, "application/soap+xml; charset=UTF-8",
-                                     fault("Receiver", "the consent register is unavailable"))
-                self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % ACTION_RSP,
-                          answer(d, q["message_id"]))
+                    self.close_connection_now()
+                elif mode == "dead":
+                    self.reset()
+                elif mode == "fault":
+                    self.send(500, "application/soap+xml; charset=UTF-8",
+                              fault("Receiver", "the consent register is unavailable"))
+                else:
+                    return False
+                return True
 
             def locate(self, body):
                 try:
@@ -430,18 +432,8 @@ class MitzDouble:
                 with double.lock:
                     double.locations.append(q)
                     homes = double.homes.get(q["bsn"], [])
-                if homes == "slow":
-                    with double.lock:
-                        double.held += 1
-                    double.released.wait()
-                    with double.lock:
-                        double.held -= 1
-                    return self.close_connection_now()
-                if homes == "dead":
-                    return self.reset()
-                if homes == "fault":
-                    return self.send(500, "application/soap+xml; charset=UTF-8",
-                                     fault("Receiver", "the localisation service is unavailable"))
+                if isinstance(homes, str) and self.misbehave(homes):
+                    return
                 self.send(200, 'application/soap+xml; charset=UTF-8; action="%s"' % LOC_ACTION_RSP,
                           location_answer(q["bsn"], homes, q["message_id"]))
 

@@ -33,7 +33,6 @@ Waiting is on events; nothing sleeps.  The work directory is kept when a
 check failed.
 """
 import os
-import shutil
 import subprocess
 import sys
 
@@ -43,8 +42,7 @@ sys.path.insert(0, HERE)
 import mitz_double  # noqa: E402
 import test_xca  # noqa: E402
 import xdsmsg  # noqa: E402
-import xdstest  # noqa: E402
-from test_xca import IG, RG, find_docs, get_docs, query  # noqa: E402
+from test_xca import RG, find_docs, get_docs, query  # noqa: E402
 from xdstest import check  # noqa: E402
 
 HA, HB, HC = test_xca.HA, test_xca.HB, test_xca.HC
@@ -162,29 +160,5 @@ def cases(r, mitz):
           t.returncode != 0 and "consent.location_url" in t.stderr + t.stdout, t.stderr + t.stdout)
 
 
-def main():
-    args = xdstest.command_line()
-    r = test_xca.Run(args.xdsd)
-    r.xdsd = args.xdsd
-    mitz = mitz_double.MitzDouble()
-    ok = True
-    try:
-        cases(r, mitz)
-    except Exception as e:       # a harness failure: say so, stop everything
-        ok = False
-        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
-    finally:
-        mitz.stop()
-        r.stop()
-    rc = xdstest.summary() or (0 if ok else 1)
-    if rc == 0:
-        shutil.rmtree(r.work, ignore_errors=True)
-    else:
-        for n in r.nodes:
-            n.dump_log(3000)
-        print("work directory kept: %s" % r.work)
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_xca.run_main(cases, xdsctl=False, doubles=(mitz_double.MitzDouble(),)))

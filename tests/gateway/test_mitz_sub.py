@@ -39,7 +39,6 @@ Waiting is on events; nothing sleeps.  The work directory is kept when a
 check failed.
 """
 import os
-import shutil
 import subprocess
 import sys
 
@@ -49,7 +48,6 @@ sys.path.insert(0, HERE)
 import mitz_double  # noqa: E402
 import test_xca  # noqa: E402
 import xdsmsg  # noqa: E402
-import xdstest  # noqa: E402
 from mitz_double import notification, notify  # noqa: E402
 from test_xca import ACT_ITI38, RG, find_docs, query  # noqa: E402
 from xdstest import check, wait_until  # noqa: E402
@@ -247,29 +245,6 @@ def cases(r, mitz):
           t.returncode != 0 and "consent.notify_url" in t.stderr + t.stdout, t.stderr + t.stdout)
 
 
-def main():
-    args = xdstest.command_line()
-    r = test_xca.Run(args.xdsd)
-    r.xdsd = args.xdsd
-    mitz = mitz_double.MitzDouble(holder_ura=HOLDER_URA)
-    ok = True
-    try:
-        cases(r, mitz)
-    except Exception as e:       # a harness failure: say so, stop everything
-        ok = False
-        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
-    finally:
-        mitz.stop()
-        r.stop()
-    rc = xdstest.summary() or (0 if ok else 1)
-    if rc == 0:
-        shutil.rmtree(r.work, ignore_errors=True)
-    else:
-        for n in r.nodes:
-            n.dump_log(3000)
-        print("work directory kept: %s" % r.work)
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_xca.run_main(cases, xdsctl=False,
+                               doubles=(mitz_double.MitzDouble(holder_ura=HOLDER_URA),)))

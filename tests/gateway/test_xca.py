@@ -779,17 +779,25 @@ def cases(r):
           recs[-3:])
 
 
-def main():
-    args = xdstest.command_line(xdsctl=True)
+def run_main(cases, xdsctl=False, doubles=()):
+    """The main of a test of several nodes: the command line, a Run
+    (r.xdsd, and r.xdsctl with xdsctl), cases(r, *doubles), every node and
+    double stopped, the summary; the work directory kept when a check
+    failed.  The exit status."""
+    args = xdstest.command_line(xdsctl=xdsctl)
     r = Run(args.xdsd)
-    r.xdsctl = args.xdsctl
+    r.xdsd = args.xdsd
+    if xdsctl:
+        r.xdsctl = args.xdsctl
     ok = True
     try:
-        cases(r)
+        cases(r, *doubles)
     except Exception as e:       # a harness failure: say so, stop everything
         ok = False
         check("the run completes", False, "%s: %s" % (type(e).__name__, e))
     finally:
+        for d in doubles:
+            d.stop()
         r.stop()
     rc = xdstest.summary() or (0 if ok else 1)
     if rc == 0:
@@ -802,4 +810,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(cases, xdsctl=True))
