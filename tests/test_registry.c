@@ -396,6 +396,67 @@ test_uniqueness(void)
 	CU_ASSERT(failed_with(ERR_REGISTRY_METADATA));
 }
 
+/* The patients the registry reported as new (registry_on_new_patient). */
+static char new_patients[8][128];
+static int nnew;
+
+static void
+on_new(void *arg, const char *cx)
+{
+	CU_ASSERT_PTR_EQUAL(arg, &nnew);
+	if (nnew < 8)
+		snprintf(new_patients[nnew], sizeof new_patients[0], "%s", cx);
+	nnew++;
+}
+
+#define PAT2	"999911132^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO"
+#define PAT2C	"999911132^^^&2.16.840.1.113883.2.4.6.3&ISO"
+#define PAT3	"999911144^^^&amp;2.16.840.1.113883.2.4.6.3&amp;ISO"
+#define PAT3C	"999911144^^^&2.16.840.1.113883.2.4.6.3&ISO"
+
+/* A patient's first document entry is reported once, after the commit;
+ * a refused submission, a folder alone and a second document are not. */
+static void
+test_new_patient(void)
+{
+	struct buf b;
+
+	registry_on_new_patient(reg, on_new, &nnew);
+	nnew = 0;
+	begin(&b, "1.9.1", PAT2);
+	add_de(&b, "Doc1", "1.9.1.1", HASH1, PAT2);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL_FATAL(nnew, 1);
+	CU_ASSERT_STRING_EQUAL(new_patients[0], PAT2C);
+	/* a second document of the patient */
+	begin(&b, "1.9.2", PAT2);
+	add_de(&b, "Doc1", "1.9.2.1", HASH1, PAT2);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(nnew, 1);
+	/* refused (the SubmissionSet's uniqueId again): nothing stored */
+	begin(&b, "1.9.1", PAT3);
+	add_de(&b, "Doc1", "1.9.3.1", HASH1, PAT3);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 0);
+	CU_ASSERT_EQUAL(nnew, 1);
+	/* a folder alone: no document entry */
+	begin(&b, "1.9.4", PAT3);
+	add_folder(&b, "F1", "1.9.4.1", PAT3);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "F1", NULL);
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL(nnew, 1);
+	/* then the patient's first document */
+	begin(&b, "1.9.5", PAT3);
+	add_de(&b, "Doc1", "1.9.5.1", HASH1, PAT3);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(reg, &b), 1);
+	CU_ASSERT_EQUAL_FATAL(nnew, 2);
+	CU_ASSERT_STRING_EQUAL(new_patients[1], PAT3C);
+	registry_on_new_patient(reg, NULL, NULL);
+}
+
 /* More errors than an error list keeps (1000): the first ones are
  * answered, not an internal error. */
 static void
@@ -1076,6 +1137,7 @@ static const struct cutest registry_tests[] = {
 	{ "register one document", test_single },
 	{ "folder, RPLC, APND on deprecated", test_folder_rplc },
 	{ "uniqueness R3 R8 R10", test_uniqueness },
+	{ "a patient's first document reported", test_new_patient },
 	{ "atomic R17", test_atomic },
 	{ "busy is XDSRegistryBusy", test_busy_answer },
 	{ "more errors than a list keeps", test_many_errors },
