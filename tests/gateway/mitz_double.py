@@ -57,7 +57,9 @@ notify(url, bsns) posts a notification to a node as Mitz does: a FHIR
 transaction Bundle of a Consent per patient (its patient a reference to a
 Patient entry with the BSN), with the Patient and Organization entries.
 
-Run alone (python3 mitz_double.py BSN=Permit ...) it serves until killed.
+Run alone (python3 mitz_double.py BSN=Permit BSN@HCID,HCID ...: a
+decision, or where the open question locates the patient) it prints its
+closed question's and open question's URLs and serves until killed.
 """
 import http.client
 import http.server
@@ -535,9 +537,13 @@ class MitzDouble:
 if __name__ == "__main__":
     m = MitzDouble()
     for arg in sys.argv[1:]:
-        b, d = arg.split("=", 1)
-        m.decide(b, d)
-    print("Mitz double at %s" % m.url, flush=True)
+        if "@" in arg:
+            b, homes = arg.split("@", 1)
+            m.locate(b, [h for h in homes.split(",") if h])
+        else:
+            b, d = arg.split("=", 1)
+            m.decide(b, d)
+    print("Mitz double at %s %s" % (m.url, m.loc_url), flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
