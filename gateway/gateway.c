@@ -97,7 +97,7 @@ gateway_close(struct gateway *g)
 	gw_slots_free(g->slots);
 	gw_flights_free(g->flights);
 	gw_xua_close(g);
-	soap_peer_free(g->mitz_loc);
+	igw_locate_close(g);
 	pthread_mutex_destroy(&g->loc_mu);
 	free(g);
 }

@@ -26,6 +26,7 @@ enum igw_loc_result {
 	IGW_LOC_LOCATED,	/* one community or more */
 	IGW_LOC_NONE,		/* none: no location or no consent */
 	IGW_LOC_NO_ANSWER,	/* Mitz down, a fault, not an answer */
+	IGW_LOC_CACHED,		/* taken from the cache */
 	IGW_LOC_NRESULTS
 };
 
@@ -51,8 +52,10 @@ struct gateway {
 						   consumers, or NULL */
 	struct soap_peer	*mitz_loc;	/* the open question, or
 						   NULL: every community */
-	pthread_mutex_t		 loc_mu;
+	pthread_mutex_t		 loc_mu;	/* the counts, the cache */
 	unsigned long long	 loc_counts[IGW_LOC_NRESULTS];
+	struct igw_loc_ent	*loc_cache;	/* consent.location_cache_ttl */
+	unsigned long long	 loc_tick;	/* its recency clock */
 };
 
 /*
@@ -172,11 +175,14 @@ void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
 /*
  * igw_locate.c: the open question to Mitz (consent.location_url with
  * consent.mode mitz; else g->mitz_loc stays NULL).  igw_locate asks for
- * patient bsn: XDS_OK with the communities in out (perhaps none), or a
- * failure with a short reason in why (Mitz down, a fault, an answer that
- * is not one).  igw_locate_metrics appends the counters.
+ * patient bsn (or takes a kept answer, consent.location_cache_ttl):
+ * XDS_OK with the communities in out (perhaps none), or a failure with a
+ * short reason in why (Mitz down, a fault, an answer that is not one).
+ * igw_locate_metrics appends the counters; igw_locate_close frees what
+ * igw_locate_open made (called by gateway_close).
  */
 int	igw_locate_open(struct gateway *, char *err, size_t errlen);
+void	igw_locate_close(struct gateway *);
 int	igw_locate(struct gateway *, const char *bsn, struct mitz_loc *out,
 	    char *why, size_t whylen);
 int	igw_locate_metrics(struct gateway *, struct buf *out);

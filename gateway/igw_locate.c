@@ -5,6 +5,13 @@
  * messages are mitz_loc.c's; this file asks, through the one SOAP client,
  * with the node's TLS identity and consent.timeout, and counts.
  *
+ * With consent.location_cache_ttl, answers (an empty one too, never a
+ * failure) are kept per BSN for that many seconds, at most
+ * IGW_LOC_CACHE_MAX of them, the least recently used going first; a
+ * look-up scans them under the gateway's loc_mu.  Once the request
+ * carries the requester's assertion, the key must name the requester
+ * too: Mitz answers per requester category.
+ *
  * The SAML assertion Mitz wants in wsse:Security (XUA) is not sent yet:
  * the request goes as soap_peer sends every request.
  */
@@ -14,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "consent.h"
 #include "gw_int.h"
@@ -25,9 +33,79 @@
 #include "vocab.h"
 
 #define IGW_LOC_MAX_ANSWER	(1024 * 1024)
+#define IGW_LOC_CACHE_MAX	1024
+#define IGW_LOC_BSN_MAX		16
+
+struct igw_loc_ent {
+	char		 bsn[IGW_LOC_BSN_MAX];	/* "": free */
+	long long	 expires;		/* clock_mono */
+	unsigned long long used;		/* g->loc_tick when last used */
+	size_t		 n;
+	char		(*hcid)[MITZ_LOC_HCID_MAX];
+};
 
 static const char *const result_name[IGW_LOC_NRESULTS] = {
-	"located", "none", "no answer" };
+	"located", "none", "no answer", "cached" };
+
+/* A kept answer for bsn into out: 1, or 0 when there is none. */
+static int
+cache_get(struct gateway *g, const char *bsn, struct mitz_loc *out)
+{
+	struct igw_loc_ent *e;
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&g->loc_mu);
+	for (i = 0; i < IGW_LOC_CACHE_MAX; i++) {
+		e = &g->loc_cache[i];
+		if (strcmp(e->bsn, bsn) != 0)
+			continue;
+		if (clock_mono() < e->expires) {
+			out->n = e->n;
+			memcpy(out->hcid, e->hcid, e->n * sizeof e->hcid[0]);
+			e->used = ++g->loc_tick;
+			g->loc_counts[IGW_LOC_CACHED]++;
+			hit = 1;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&g->loc_mu);
+	return hit;
+}
+
+/* Keep the answer l for bsn: in bsn's entry, a free or expired one, or
+ * the least recently used.  Out of memory: not kept. */
+static void
+cache_put(struct gateway *g, const char *bsn, const struct mitz_loc *l)
+{
+	struct igw_loc_ent *e, *victim = NULL;
+	void *v = NULL;
+	size_t i;
+
+	if (l->n > 0 && (v = malloc(l->n * sizeof l->hcid[0])) == NULL)
+		return;
+	if (v != NULL)
+		memcpy(v, l->hcid, l->n * sizeof l->hcid[0]);
+	pthread_mutex_lock(&g->loc_mu);
+	for (i = 0; i < IGW_LOC_CACHE_MAX; i++) {
+		e = &g->loc_cache[i];
+		if (strcmp(e->bsn, bsn) == 0 || e->bsn[0] == '\0' ||
+		    clock_mono() >= e->expires) {
+			victim = e;
+			if (strcmp(e->bsn, bsn) == 0)
+				break;
+		} else if (victim == NULL || (victim->bsn[0] != '\0' &&
+		    clock_mono() < victim->expires && e->used < victim->used))
+			victim = e;
+	}
+	free(victim->hcid);
+	str_lcpy(victim->bsn, bsn, sizeof victim->bsn);
+	victim->expires = clock_mono() + g->cf->consent_location_cache_ttl;
+	victim->used = ++g->loc_tick;
+	victim->n = l->n;
+	victim->hcid = v;
+	pthread_mutex_unlock(&g->loc_mu);
+}
 
 int
 igw_locate_open(struct gateway *g, char *err, size_t errlen)
@@ -44,9 +122,29 @@ igw_locate_open(struct gateway *g, char *err, size_t errlen)
 		str_fmt(err, errlen, "consent.location_url %s", e);
 		return rc;
 	}
+	if (cf->consent_location_cache_ttl > 0 && (g->loc_cache = calloc(
+	    IGW_LOC_CACHE_MAX, sizeof *g->loc_cache)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
 	log_info("gateway: the initiating gateway asks Mitz's open question "
-	    "at %s before a patient's ITI-38", cf->consent_location_url);
+	    "at %s before a patient's ITI-38 (cache %lld s)",
+	    cf->consent_location_url, cf->consent_location_cache_ttl);
 	return XDS_OK;
+}
+
+void
+igw_locate_close(struct gateway *g)
+{
+	size_t i;
+
+	if (g->loc_cache != NULL)
+		for (i = 0; i < IGW_LOC_CACHE_MAX; i++)
+			free(g->loc_cache[i].hcid);
+	free(g->loc_cache);
+	g->loc_cache = NULL;
+	soap_peer_free(g->mitz_loc);
+	g->mitz_loc = NULL;
 }
 
 int
@@ -59,6 +157,8 @@ igw_locate(struct gateway *g, const char *bsn, struct mitz_loc *out,
 	int rc;
 
 	out->n = 0;
+	if (g->loc_cache != NULL && cache_get(g, bsn, out))
+		return XDS_OK;
 	if ((rc = mitz_loc_build(bsn, &doc, why, whylen)) != XDS_OK)
 		return rc;
 	soap_call_init(&call, ACT_ITI56, PACK_SIMPLE);
@@ -86,6 +186,8 @@ igw_locate(struct gateway *g, const char *bsn, struct mitz_loc *out,
 	g->loc_counts[rc != XDS_OK ? IGW_LOC_NO_ANSWER : out->n > 0 ?
 	    IGW_LOC_LOCATED : IGW_LOC_NONE]++;
 	pthread_mutex_unlock(&g->loc_mu);
+	if (rc == XDS_OK && g->loc_cache != NULL)
+		cache_put(g, bsn, out);
 	soap_call_free(&call);
 	xmlFreeDoc(doc);
 	return rc;

@@ -64,6 +64,8 @@ const struct conf_opt conf_opts[] = {
 	{ "consent.category_map", CONF_STR, S(consent_category_map), "", 0, 0, NULL,
 	  "data category per document classCode: classCode=category pairs separated by ';'",
 	  conf_check_category_map },
+	{ "consent.location_cache_ttl", CONF_INT, S(consent_location_cache_ttl), "0", 0, 86400, NULL,
+	  "seconds an answer of Mitz's open question for a patient is used again; 0: ask every time", NULL },
 	{ "consent.location_url", CONF_STR, S(consent_location_url), "", 0, 0, NULL,
 	  "URL of Mitz's open question (ITI-56): the initiating gateway asks only the communities it names (mode mitz); empty: every community",
 	  conf_check_url_or_empty },

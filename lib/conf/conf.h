@@ -103,6 +103,7 @@ struct conf {
 	char	consent_source_system[CONF_STR_MAX];	/* OID, "": home */
 	long long consent_subscribe_retry_max;		/* seconds */
 	char	consent_location_url[CONF_STR_MAX];	/* ITI-56; "": none */
+	long long consent_location_cache_ttl;		/* seconds; 0: none */
 	/* [xua] X-User Assertions (ITI-40) at the gateways (lib/xua) */
 	char	xua_mode[16];				/* off | required */
 	char	xua_trusted_issuers[CONF_STR_MAX];	/* CA file; "": http.ca */

@@ -24,6 +24,8 @@ Cases (one PASS/FAIL line each, then a total)
     not a BSN     a patient id under another authority: Mitz not asked, no
                   ITI-38, the error says a BSN is needed
     by ids        a query by ids to @home B: Mitz not asked, B asked
+    cache         a second initiating node with consent.location_cache_ttl:
+                  the same patient twice asks Mitz once, both answers B's
     metrics       A's /metrics counts the open questions by result
     protocol      the double found no request that breaks the interface
     xdsd -n       consent.location_url without consent.mode = mitz is
@@ -139,15 +141,33 @@ def cases(r, mitz):
           uuid is not None and len(mitz.located()) == n
           and list(ans.objects) == [docs[("b-only", "B")]], ans)
 
+    a2 = r.node("a2", HA, RA, [
+        "directory.file=" + d, "gateway.allow=anonymous", "gateway.timeout=10",
+        "consent.mode=mitz", "consent.mitz_url=" + mitz.url, "consent.ura=11111111",
+        "consent.org_type=V6", "consent.location_url=" + mitz.loc_url,
+        "consent.location_cache_ttl=300"])
+    n = len(mitz.located(docs["b-only"]))
+    first = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
+    second = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
+    check("cache: the same patient twice at a node with consent.location_cache_ttl: Mitz asked once, "
+          "both answers B's document",
+          len(mitz.located(docs["b-only"])) == n + 1
+          and all(list(x.objects) == [docs[("b-only", "B")]] and x.status == "Success"
+                  for x in (first, second)), (first, second))
+    st, text = a2.get("/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
+    check("cache: ... counted as cached", 'xds_mitz_locations_total{result="cached"} 1' in text,
+          [x for x in text.splitlines() if "locations" in x])
+
     st, text = a.get("/metrics")
     text = text.decode() if isinstance(text, bytes) else text
-    got = {k: None for k in ("located", "none", "no answer")}
+    got = {k: None for k in ("located", "none", "no answer", "cached")}
     for line in text.splitlines():
         for k in got:
             if line.startswith('xds_mitz_locations_total{result="%s"} ' % k):
                 got[k] = int(line.rsplit(" ", 1)[1])
     check("metrics: A counts the open questions by result (%s)" % got,
-          got == {"located": 2, "none": 1, "no answer": 3}, got)
+          got == {"located": 2, "none": 1, "no answer": 3, "cached": 0}, got)
     check("the double found no request that breaks Mitz's interface", not mitz.violations,
           mitz.violations[:2])
     check("no full BSN of these patients in A's log", not any(p in a.log() for p in used),
