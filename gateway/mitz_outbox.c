@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -57,6 +58,10 @@ static const char SQL_NEXT[] =
 static const char SQL_OUTCOME[] =
     "UPDATE subscription SET state = ?, attempts = attempts + 1, "
     "mitz_id = ?, reason = ? WHERE bsn = ?";
+static const char SQL_EACH[] =
+    "SELECT bsn, state, attempts, added, coalesce(mitz_id, ''), "
+    "coalesce(reason, '') FROM subscription WHERE ?1 IS NULL OR state = ?1 "
+    "ORDER BY added, bsn";
 static const char SQL_PENDING[] =
     "SELECT count(*) FROM subscription WHERE state = 'pending'";
 
@@ -409,4 +414,52 @@ mitz_outbox_metrics_write(void *arg, struct buf *out)
 		    "xds_mitz_subscriptions_pending gauge\n"
 		    "xds_mitz_subscriptions_pending %lld\n", pending);
 	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
+
+int
+mitz_outbox_each(const char *state_dir, const char *state,
+    int (*fn)(void *arg, const struct mitz_outbox_row *), void *arg,
+    char *err, size_t errlen)
+{
+	struct mitz_outbox_row r;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char path[CONF_STR_MAX + 16];
+	int rc;
+
+	if (str_fmt(path, sizeof path, "%s/" OUTBOX_DB, state_dir) < 0) {
+		str_fmt(err, errlen, "the state directory's name is too long");
+		return XDS_EINVAL;
+	}
+	if (access(path, F_OK) != 0)
+		return XDS_OK;
+	if ((rc = db_open_readonly(path, OUTBOX_BUSY_MS, &db, err, errlen)) !=
+	    XDS_OK)
+		return rc;
+	if (sqlite3_prepare_v2(db, SQL_EACH, -1, &st, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		rc = XDS_EIO;
+		goto out;
+	}
+	if (state != NULL)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.bsn = (const char *)sqlite3_column_text(st, 0);
+		r.state = (const char *)sqlite3_column_text(st, 1);
+		r.attempts = sqlite3_column_int64(st, 2);
+		r.added = sqlite3_column_int64(st, 3);
+		r.mitz_id = (const char *)sqlite3_column_text(st, 4);
+		r.reason = (const char *)sqlite3_column_text(st, 5);
+		if ((rc = fn(arg, &r)) != XDS_OK)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		str_fmt(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		rc = XDS_EIO;
+	} else
+		rc = XDS_OK;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

@@ -30,6 +30,24 @@ void	mitz_outbox_close(struct mitz_outbox *);
  * unless Mitz refused it); another id is passed over with a note.
  */
 void	mitz_outbox_patient(void *arg, const char *cx);
+/* One row of the outbox, as mitz_outbox_each gives it. */
+struct mitz_outbox_row {
+	const char	*bsn;
+	const char	*state;		/* pending, done, failed */
+	long long	 attempts;
+	long long	 added;		/* seconds since the epoch */
+	const char	*mitz_id;	/* "" when none */
+	const char	*reason;	/* the last attempt's outcome, or "" */
+};
+/*
+ * Every row of state_dir/mitz.db (in state, when not NULL), oldest first,
+ * to fn; read-only, beside a running node too.  XDS_OK (no database: no
+ * rows), XDS_EIO with err, or fn's failure (it stops there).
+ */
+int	mitz_outbox_each(const char *state_dir, const char *state,
+	    int (*fn)(void *arg, const struct mitz_outbox_row *), void *arg,
+	    char *err, size_t errlen);
+
 /* The counters as Prometheus text (xds_mitz_subscriptions_total by
  * result, xds_mitz_subscriptions_pending), appended to out; arg is the
  * outbox.  XDS_OK or XDS_ETOOBIG. */

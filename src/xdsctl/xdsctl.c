@@ -81,6 +81,8 @@ usage(void)
 	    "  backup DIR               a consistent copy of the node's state into\n"
 	    "                           the new directory DIR, beside a running node\n"
 	    "  restore DIR              a backup into node.state_dir (absent or empty)\n"
+	    "  mitz subscriptions [state=pending|done|failed]\n"
+	    "                           the patients' subscriptions at Mitz\n"
 	    "  timeline --patient BSN [--since YYYY-MM-DD]\n"
 	    "                           the patient's documents and studies in every\n"
 	    "                           community, newest first (initiating gateway)\n"
@@ -401,6 +403,8 @@ main(int argc, char **argv)
 		rc = ctl_backup(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "restore") == 0)
 		rc = ctl_restore(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "mitz") == 0)
+		rc = ctl_mitz(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "tls") == 0)

@@ -51,6 +51,8 @@ int	ctl_status(struct ctl *, int argc, char **argv);
 /* xdsctl_backup.c: backup DIR, restore DIR */
 int	ctl_backup(struct ctl *, int argc, char **argv);
 int	ctl_restore(struct ctl *, int argc, char **argv);
+/* xdsctl_mitz.c: mitz subscriptions */
+int	ctl_mitz(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */
 int	ctl_timeline(struct ctl *, int argc, char **argv);
 /* xdsctl_tls.c: tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F] */

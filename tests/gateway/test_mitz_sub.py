@@ -32,12 +32,15 @@ Cases (one PASS/FAIL line each, then a total)
                     the patient or fault with the reason
     no BSN in the log  no full BSN of these patients in the node's log
     protocol        the double found no request that breaks the interface
+    xdsctl          mitz subscriptions lists the outbox: the refused patient
+                    with the reason, the others done with Mitz's id
     xdsd -n         consent.subscribe_url without consent.notify_url is
                     refused
 
 Waiting is on events; nothing sleeps.  The work directory is kept when a
 check failed.
 """
+import json
 import os
 import subprocess
 import sys
@@ -230,6 +233,23 @@ def cases(r, mitz):
           any(x.get("http_status") == 400 and "no Consent" in x.get("reason", "") for x in recs)
           and all(x.get("outcome") == "fault" for x in recs if x not in ok), recs)
 
+    t = subprocess.run([r.xdsctl, "-C", "node.state_dir=" + b.state, "mitz", "subscriptions",
+                        "state=failed"], capture_output=True, text=True, timeout=60)
+    check("xdsctl mitz subscriptions state=failed: the refused patient with Mitz's reason",
+          t.returncode == 0 and len(t.stdout.splitlines()) == 1 and t.stdout.startswith(p5 + " failed")
+          and "refused by Mitz: HTTP 422" in t.stdout, t.stdout + t.stderr)
+    t = subprocess.run([r.xdsctl, "--json", "-C", "node.state_dir=" + b.state, "mitz", "subscriptions"],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        rows = {x["bsn"]: x for x in json.loads(t.stdout)["subscriptions"]}
+    except (ValueError, KeyError) as e:
+        rows = {"error": str(e)}
+    check("xdsctl --json mitz subscriptions: every patient once, done with Mitz's id but the refused one",
+          t.returncode == 0 and set(rows) == {p1, p2, p3, p4, p5, p6, p7}
+          and all(rows[p]["state"] == "done" and rows[p]["mitz_id"] == mitz.sub_ids[p]
+                  for p in (p1, p2, p3, p4, p6, p7))
+          and rows[p5]["state"] == "failed" and rows[p3]["attempts"] >= 3, rows)
+
     log = b.log()
     check("no full BSN of these patients in the node's log", not any(p in log for p in used),
           [p for p in used if p in log])
@@ -246,5 +266,5 @@ def cases(r, mitz):
 
 
 if __name__ == "__main__":
-    sys.exit(test_xca.run_main(cases, xdsctl=False,
+    sys.exit(test_xca.run_main(cases, xdsctl=True,
                                doubles=(mitz_double.MitzDouble(holder_ura=HOLDER_URA),)))
