@@ -39,15 +39,19 @@
 #define OUTBOX_ANSWER_MAX	(64 * 1024)
 #define OUTBOX_REASON_MAX	256
 
+/* Version 1 (PRAGMA user_version; db_schema_apply).  A change adds a
+ * step. */
 static const char SQL_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS subscription ("
+    "CREATE TABLE subscription ("
     " bsn TEXT PRIMARY KEY,"
     " state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " added INTEGER NOT NULL,"		/* clock_wall() */
     " mitz_id TEXT,"
     " reason TEXT);"
-    "CREATE INDEX IF NOT EXISTS sub_pending ON subscription(state, added);";
+    "CREATE INDEX sub_pending ON subscription(state, added);";
+static const char *const schema_steps[] = { SQL_SCHEMA };
+static const struct db_schema schema = { OUTBOX_DB, schema_steps, 1, NULL };
 static const char SQL_QUEUE[] =
     "INSERT INTO subscription (bsn, state, added) VALUES (?, 'pending', ?) "
     "ON CONFLICT (bsn) DO UPDATE SET state = 'pending', attempts = 0, "
@@ -321,8 +325,7 @@ mitz_outbox_open(const struct conf *cf, struct mitz_outbox **out, char *err,
 	}
 	if ((rc = db_open(path, DB_SHARED, OUTBOX_BUSY_MS, NULL, &o->db, e,
 	    sizeof e)) != XDS_OK ||
-	    (rc = db_exec(o->db, "the outbox's schema", SQL_SCHEMA, e,
-	    sizeof e)) != XDS_OK) {
+	    (rc = db_schema_apply(o->db, &schema, e, sizeof e)) != XDS_OK) {
 		str_fmt(err, errlen, "%s", e);
 		goto fail;
 	}
