@@ -80,6 +80,11 @@ int	gw_user_from(const struct gateway *, struct xact *x,
 /* soap_header_fn for a job (arg): the WS-Security header with a signed
  * assertion for its community. */
 int	gw_xua_header(void *arg, struct buf *out, char *err, size_t errlen);
+/* The WS-Security header with a fresh assertion of user for audience,
+ * signed with alg, appended to out (g->signer must be there). */
+int	gw_xua_write(const struct gateway *g, const struct gw_user *user,
+	    const char *audience, enum xua_alg alg, struct buf *out, char *err,
+	    size_t errlen);
 
 /* rgw.c: the responding gateway's door and transactions. */
 int	rgw_open(struct gateway *, char *err, size_t errlen);
@@ -175,7 +180,9 @@ void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
 /*
  * igw_locate.c: the open question to Mitz (consent.location_url with
  * consent.mode mitz; else g->mitz_loc stays NULL).  igw_locate asks for
- * patient bsn (or takes a kept answer, consent.location_cache_ttl):
+ * patient bsn for user u (NULL: none known), with u's X-User Assertion
+ * (audience Mitz) when the node signs, or takes a kept answer
+ * (consent.location_cache_ttl):
  * XDS_OK with the communities in out (perhaps none), or a failure with a
  * short reason in why (Mitz down, a fault, an answer that is not one).
  * igw_locate_metrics appends the counters; igw_locate_close frees what
@@ -183,8 +190,8 @@ void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
  */
 int	igw_locate_open(struct gateway *, char *err, size_t errlen);
 void	igw_locate_close(struct gateway *);
-int	igw_locate(struct gateway *, const char *bsn, struct mitz_loc *out,
-	    char *why, size_t whylen);
+int	igw_locate(struct gateway *, const struct gw_user *u, const char *bsn,
+	    struct mitz_loc *out, char *why, size_t whylen);
 int	igw_locate_metrics(struct gateway *, struct buf *out);
 
 /* gateway.c: an error (severity Error) located at location, into errs:

@@ -161,8 +161,16 @@ int
 gw_xua_header(void *arg, struct buf *out, char *err, size_t errlen)
 {
 	const struct gw_job *j = arg;
-	const struct gateway *g = j->g;
-	struct xua_claims c = j->user->c;
+
+	return gw_xua_write(j->g, j->user, j->hcid, j->alg, out, err, errlen);
+}
+
+int
+gw_xua_write(const struct gateway *g, const struct gw_user *user,
+    const char *audience, enum xua_alg alg, struct buf *out, char *err,
+    size_t errlen)
+{
+	struct xua_claims c = user->c;
 	unsigned char r[16];
 	char hex[33];
 	struct buf u, s;
@@ -186,14 +194,14 @@ gw_xua_header(void *arg, struct buf *out, char *err, size_t errlen)
 	str_lcpy(c.issuer, g->home, sizeof c.issuer);
 	if (c.subject[0] == '\0')
 		str_lcpy(c.subject, c.provider_id, sizeof c.subject);
-	str_lcpy(c.audience, j->hcid, sizeof c.audience);
+	str_lcpy(c.audience, audience, sizeof c.audience);
 	str_lcpy(c.home_community_id, g->home, sizeof c.home_community_id);
 	c.issued = c.not_before = (time_t)now;
 	c.not_on_or_after = (time_t)(now + g->cf->xua_validity);
 	buf_init(&u, 1 << 16);
 	buf_init(&s, 1 << 17);
 	if ((rc = xua_build(&c, &u, err, errlen)) == XDS_OK &&
-	    (rc = xua_sign(g->signer, j->alg, u.b_data, u.b_len, &s, err,
+	    (rc = xua_sign(g->signer, alg, u.b_data, u.b_len, &s, err,
 	    errlen)) == XDS_OK &&
 	    ((rc = buf_adds(out, "<wsse:Security xmlns:wsse=\"" NS_WSSE "\" "
 	    "soap:mustUnderstand=\"true\">")) != XDS_OK ||

@@ -45,6 +45,7 @@ struct plan {
 	struct gw_job	*jobs;
 	size_t		 n, cap;
 	xmlNode		*body;
+	const struct gw_user *user;	/* who asks */
 	char		 err[256];
 };
 
@@ -153,7 +154,7 @@ plan_located(struct plan *p, const struct gw_query *q,
 	}
 	if ((loc = malloc(sizeof *loc)) == NULL)
 		return XDS_ENOMEM;
-	if (igw_locate(g, cx.id, loc, why, sizeof why) != XDS_OK) {
+	if (igw_locate(g, p->user, cx.id, loc, why, sizeof why) != XDS_OK) {
 		rc = gw_error(errs, ERR_REGISTRY, g->home, "consent could not "
 		    "be checked (%s): other communities were not asked", why);
 		goto out;
@@ -385,6 +386,7 @@ fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
 	memset(&p, 0, sizeof p);
 	p.g = g;
 	p.body = body;
+	p.user = u;
 	*status = ST_FAILURE;
 	if ((rc = plan_query(&p, q, errs)) == XDS_ENOTFOUND ||
 	    rc == XDS_EINVAL) {

@@ -6,14 +6,16 @@
  * with the node's TLS identity and consent.timeout, and counts.
  *
  * With consent.location_cache_ttl, answers (an empty one too, never a
- * failure) are kept per BSN for that many seconds, at most
- * IGW_LOC_CACHE_MAX of them, the least recently used going first; a
- * look-up scans them under the gateway's loc_mu.  Once the request
- * carries the requester's assertion, the key must name the requester
- * too: Mitz answers per requester category.
+ * failure) are kept per BSN and requester (the assertion's UZI number,
+ * role, URA, organisation type and purpose: Mitz answers per requester
+ * category) for that many seconds, at most IGW_LOC_CACHE_MAX of them,
+ * the least recently used going first; a look-up scans them under the
+ * gateway's loc_mu.
  *
- * The SAML assertion Mitz wants in wsse:Security (XUA) is not sent yet:
- * the request goes as soap_peer sends every request.
+ * Mitz wants the requester's SAML assertion in wsse:Security: each
+ * attempt gets a freshly signed one of the consumer's user (gw_xua.c),
+ * audience MITZ_AUDIENCE, when the node signs (http.cert) and knows the
+ * user; else the request goes without, and Mitz decides what that means.
  */
 #include "config.h"
 
@@ -34,10 +36,10 @@
 
 #define IGW_LOC_MAX_ANSWER	(1024 * 1024)
 #define IGW_LOC_CACHE_MAX	1024
-#define IGW_LOC_BSN_MAX		16
+#define IGW_LOC_KEY_MAX		256
 
 struct igw_loc_ent {
-	char		 bsn[IGW_LOC_BSN_MAX];	/* "": free */
+	char		 key[IGW_LOC_KEY_MAX];	/* BSN|requester; "": free */
 	long long	 expires;		/* clock_mono */
 	unsigned long long used;		/* g->loc_tick when last used */
 	size_t		 n;
@@ -47,9 +49,9 @@ struct igw_loc_ent {
 static const char *const result_name[IGW_LOC_NRESULTS] = {
 	"located", "none", "no answer", "cached" };
 
-/* A kept answer for bsn into out: 1, or 0 when there is none. */
+/* A kept answer for key into out: 1, or 0 when there is none. */
 static int
-cache_get(struct gateway *g, const char *bsn, struct mitz_loc *out)
+cache_get(struct gateway *g, const char *key, struct mitz_loc *out)
 {
 	struct igw_loc_ent *e;
 	size_t i;
@@ -58,7 +60,7 @@ cache_get(struct gateway *g, const char *bsn, struct mitz_loc *out)
 	pthread_mutex_lock(&g->loc_mu);
 	for (i = 0; i < IGW_LOC_CACHE_MAX; i++) {
 		e = &g->loc_cache[i];
-		if (strcmp(e->bsn, bsn) != 0)
+		if (strcmp(e->key, key) != 0)
 			continue;
 		if (clock_mono() < e->expires) {
 			out->n = e->n;
@@ -73,10 +75,10 @@ cache_get(struct gateway *g, const char *bsn, struct mitz_loc *out)
 	return hit;
 }
 
-/* Keep the answer l for bsn: in bsn's entry, a free or expired one, or
+/* Keep the answer l for key: in key's entry, a free or expired one, or
  * the least recently used.  Out of memory: not kept. */
 static void
-cache_put(struct gateway *g, const char *bsn, const struct mitz_loc *l)
+cache_put(struct gateway *g, const char *key, const struct mitz_loc *l)
 {
 	struct igw_loc_ent *e, *victim = NULL;
 	void *v = NULL;
@@ -89,17 +91,17 @@ cache_put(struct gateway *g, const char *bsn, const struct mitz_loc *l)
 	pthread_mutex_lock(&g->loc_mu);
 	for (i = 0; i < IGW_LOC_CACHE_MAX; i++) {
 		e = &g->loc_cache[i];
-		if (strcmp(e->bsn, bsn) == 0 || e->bsn[0] == '\0' ||
+		if (strcmp(e->key, key) == 0 || e->key[0] == '\0' ||
 		    clock_mono() >= e->expires) {
 			victim = e;
-			if (strcmp(e->bsn, bsn) == 0)
+			if (strcmp(e->key, key) == 0)
 				break;
-		} else if (victim == NULL || (victim->bsn[0] != '\0' &&
+		} else if (victim == NULL || (victim->key[0] != '\0' &&
 		    clock_mono() < victim->expires && e->used < victim->used))
 			victim = e;
 	}
 	free(victim->hcid);
-	str_lcpy(victim->bsn, bsn, sizeof victim->bsn);
+	str_lcpy(victim->key, key, sizeof victim->key);
 	victim->expires = clock_mono() + g->cf->consent_location_cache_ttl;
 	victim->used = ++g->loc_tick;
 	victim->n = l->n;
@@ -147,24 +149,48 @@ igw_locate_close(struct gateway *g)
 	g->mitz_loc = NULL;
 }
 
-int
-igw_locate(struct gateway *g, const char *bsn, struct mitz_loc *out,
-    char *why, size_t whylen)
+/* The header hook of the open question: arg is a struct loc_user. */
+struct loc_user {
+	const struct gateway	*g;
+	const struct gw_user	*u;
+};
+
+static int
+loc_header(void *arg, struct buf *out, char *err, size_t errlen)
 {
+	const struct loc_user *l = arg;
+
+	return gw_xua_write(l->g, l->u, MITZ_AUDIENCE, XUA_RSA_SHA256, out,
+	    err, errlen);
+}
+
+int
+igw_locate(struct gateway *g, const struct gw_user *u, const char *bsn,
+    struct mitz_loc *out, char *why, size_t whylen)
+{
+	struct loc_user lu = { g, u };
 	struct soap_call call;
 	xmlDoc *doc = NULL;
-	char e[256];
+	char e[256], key[IGW_LOC_KEY_MAX];
 	int rc;
 
 	out->n = 0;
-	if (g->loc_cache != NULL && cache_get(g, bsn, out))
+	if (u != NULL)
+		str_fmt(key, sizeof key, "%s|%s|%s|%s|%s|%s", bsn,
+		    u->c.provider_id, u->c.role, u->c.ura, u->c.org_type,
+		    u->c.purpose);
+	else
+		str_fmt(key, sizeof key, "%s|", bsn);
+	if (g->loc_cache != NULL && cache_get(g, key, out))
 		return XDS_OK;
 	if ((rc = mitz_loc_build(bsn, &doc, why, whylen)) != XDS_OK)
 		return rc;
 	soap_call_init(&call, ACT_ITI56, PACK_SIMPLE);
 	call.req.body = xmlDocGetRootElement(doc);
-	/* the assertion (XUA) goes into call.req here once soap_peer takes
-	 * a wsse:Security header */
+	if (u != NULL && g->signer != NULL) {
+		call.req.header = loc_header;
+		call.req.header_arg = &lu;
+	}
 	rc = soap_peer_call(g->mitz_loc, &call);
 	if (rc != XDS_OK) {
 		str_fmt(why, whylen, "Mitz did not answer: %s",
@@ -187,7 +213,7 @@ igw_locate(struct gateway *g, const char *bsn, struct mitz_loc *out,
 	    IGW_LOC_LOCATED : IGW_LOC_NONE]++;
 	pthread_mutex_unlock(&g->loc_mu);
 	if (rc == XDS_OK && g->loc_cache != NULL)
-		cache_put(g, bsn, out);
+		cache_put(g, key, out);
 	soap_call_free(&call);
 	xmlFreeDoc(doc);
 	return rc;

@@ -270,6 +270,8 @@
 #define NS_XCPD		"urn:ihe:iti:xcpd:2009"
 #define ACT_ITI56	"urn:ihe:iti:2009:PatientLocationQuery"
 #define ACT_ITI56_RSP	"urn:ihe:iti:2009:PatientLocationQueryResponse"
+#define MITZ_AUDIENCE	"urn:oid:2.16.840.1.113883.2.4.3.111.2.1"	/* of
+					   the assertion to Mitz */
 /* their code systems and roots: URA, UZI number, organisation type
  * (zorgaanbiedertype), data category (gegevenscategorie), UZI role
  * (RoleCodeNL), purpose of use */

@@ -51,7 +51,8 @@ per BSN is set by locate(bsn, [home community ids]) (default: none, the
 empty answer), or one of slow, dead, fault as above; a
 PatientLocationResponse per community, with wsa:RelatesTo the request's
 MessageID.  The questions are kept in locations (bsn, message_id,
-assertion: whether a wsse:Security header came).
+assertion: whether a wsse:Security header came, audience: its SAML
+assertion's Audience, signed: whether the assertion has a ds:Signature).
 
 notify(url, bsns) posts a notification to a node as Mitz does: a FHIR
 transaction Bundle of a Consent per patient (its patient a reference to a
@@ -76,6 +77,8 @@ SUB_PATH = "/abonnementen/fhir/Subscription"
 LOC_PATH = "/openautorisatievraag"
 XCPD = "urn:ihe:iti:xcpd:2009"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
 LOC_ACTION = "urn:ihe:iti:2009:PatientLocationQuery"
 LOC_ACTION_RSP = "urn:ihe:iti:2009:PatientLocationQueryResponse"
 SUB_PROFILE = "http://vzvz.nl/fhir/otv/StructureDefinition/mitz-Subscription"
@@ -318,8 +321,14 @@ def read_location_query(ctype, body):
     if i.get("root") != BSN or not bsn_valid(i.get("extension", "")) \
             or i.get("assigningAuthorityName") != "NLMINBIZA":
         raise Violation("RequestedPatientId is not a BSN with assigningAuthorityName NLMINBIZA")
+    sec = hdr.find("{%s}Security" % WSSE)
+    a = sec.find("{%s}Assertion" % SAML) if sec is not None else None
+    aud = a.find("{%s}Conditions/{%s}AudienceRestriction/{%s}Audience" % (SAML, SAML, SAML)) \
+        if a is not None else None
     return {"bsn": i.get("extension"), "message_id": mid.text.strip(),
-            "assertion": hdr.find("{%s}Security" % WSSE) is not None}
+            "assertion": sec is not None,
+            "audience": (aud.text or "").strip() if aud is not None else None,
+            "signed": a is not None and a.find("{%s}Signature" % DSIG) is not None}
 
 
 def location_answer(bsn, homes, relates_to):

@@ -24,8 +24,10 @@ Cases (one PASS/FAIL line each, then a total)
     not a BSN     a patient id under another authority: Mitz not asked, no
                   ITI-38, the error says a BSN is needed
     by ids        a query by ids to @home B: Mitz not asked, B asked
-    cache         a second initiating node with consent.location_cache_ttl:
-                  the same patient twice asks Mitz once, both answers B's
+    cache, XUA    a second initiating node with consent.location_cache_ttl
+                  and a signing identity (http.cert, xua.subject_id): the
+                  same patient twice asks Mitz once, both answers B's; the
+                  question carries a signed assertion for Mitz's audience
     metrics       A's /metrics counts the open questions by result
     protocol      the double found no request that breaks the interface
     xdsd -n       consent.location_url without consent.mode = mitz is
@@ -44,6 +46,7 @@ sys.path.insert(0, HERE)
 import mitz_double  # noqa: E402
 import test_xca  # noqa: E402
 import xdsmsg  # noqa: E402
+import xdstest  # noqa: E402
 from test_xca import RG, find_docs, get_docs, query  # noqa: E402
 from xdstest import check  # noqa: E402
 
@@ -141,11 +144,15 @@ def cases(r, mitz):
           uuid is not None and len(mitz.located()) == n
           and list(ans.objects) == [docs[("b-only", "B")]], ans)
 
+    os.makedirs(os.path.join(r.work, "pki"), exist_ok=True)
+    pki = xdstest.make_pki(os.path.join(r.work, "pki"))
     a2 = r.node("a2", HA, RA, [
         "directory.file=" + d, "gateway.allow=anonymous", "gateway.timeout=10",
         "consent.mode=mitz", "consent.mitz_url=" + mitz.url, "consent.ura=11111111",
         "consent.org_type=V6", "consent.location_url=" + mitz.loc_url,
-        "consent.location_cache_ttl=300"])
+        "consent.location_cache_ttl=300", "http.cert=" + pki["client_cert"],
+        "http.key=" + pki["client_key"], "http.ca=" + pki["ca"],
+        "xua.subject_id=900012345", "xua.role=01.015"])
     n = len(mitz.located(docs["b-only"]))
     first = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
     second = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
@@ -154,6 +161,9 @@ def cases(r, mitz):
           len(mitz.located(docs["b-only"])) == n + 1
           and all(list(x.objects) == [docs[("b-only", "B")]] and x.status == "Success"
                   for x in (first, second)), (first, second))
+    q = mitz.located(docs["b-only"])[-1]
+    check("XUA: the open question carries a signed assertion whose audience is Mitz",
+          q["assertion"] and q["signed"] and q["audience"] == "urn:oid:2.16.840.1.113883.2.4.3.111.2.1", q)
     st, text = a2.get("/metrics")
     text = text.decode() if isinstance(text, bytes) else text
     check("cache: ... counted as cached", 'xds_mitz_locations_total{result="cached"} 1' in text,
