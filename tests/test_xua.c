@@ -310,6 +310,23 @@ test_times(void)
 	xua_time_fmt(t, s, sizeof s);
 	CU_ASSERT_STRING_EQUAL(s, "2026-12-06T15:04:05Z");
 	CU_ASSERT_EQUAL(xua_time_parse("2026-12-06T15:04:05", &t), -1);
+	/* a zone cut short: nothing past the string's end is read (found
+	 * by fuzz_xua: the ':' after the hour was looked at first) */
+	{
+		static const char *const cut[] = { "2026-12-06T15:04:05+",
+		    "2026-12-06T15:04:05.5+0", "2026-12-06T15:04:05-01",
+		    "2026-12-06T15:04:05+01:", "2026-12-06T15:04:05+01:0" };
+		char *h;
+		size_t k;
+
+		for (k = 0; k < sizeof cut / sizeof cut[0]; k++) {
+			/* on the heap, just big enough: ASan sees an
+			 * over-read */
+			CU_ASSERT_PTR_NOT_NULL_FATAL(h = strdup(cut[k]));
+			CU_ASSERT_EQUAL(xua_time_parse(h, &t), -1);
+			free(h);
+		}
+	}
 	CU_ASSERT_EQUAL(xua_time_parse("2026-13-06T15:04:05Z", &t), -1);
 	CU_ASSERT_EQUAL(xua_time_parse("2026-12-06T15:04:05Zx", &t), -1);
 	CU_ASSERT_EQUAL(xua_time_parse("2026-12-06T15:04:05.Z", &t), -1);

@@ -66,9 +66,10 @@ xua_time_parse(const char *s, time_t *t)
 	sign = 1;
 	if (*p == 'Z')
 		p++;
-	else if ((*p == '+' || *p == '-') && p[3] == ':' &&
-	    digits(p + 1, 2, &oh) == 0 && digits(p + 4, 2, &om) == 0 &&
-	    oh <= 14 && om <= 59) {
+	else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) == 0 &&
+	    p[3] == ':' && digits(p + 4, 2, &om) == 0 && oh <= 14 &&
+	    om <= 59) {	/* each byte looked at only once the ones
+			   before it are known not to end the string */
 		sign = *p == '-' ? -1 : 1;
 		p += 6;
 	} else
