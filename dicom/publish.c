@@ -515,6 +515,7 @@ rad68(const struct conf *cf, const struct publish_links *l, struct buf *xml,
 
 	xact_begin(&x, cf, "dicom", soap_peer_target(l->repository),
 	    soap_peer_addr(l->repository));
+	x.outbound = 1;		/* the bridge asks */
 	str_lcpy(x.txn, TXN_RAD68, sizeof x.txn);
 	str_lcpy(x.action, ACT_ITI41, sizeof x.action);
 	xact_set_patient(&x, pid);

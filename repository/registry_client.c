@@ -78,6 +78,7 @@ local_record(struct registry_client *rc, struct xact *sx, const char *txn,
 	if (!soap_peer_is_local(rc->peer))
 		return NULL;
 	xact_begin(sx, rc->conf, NULL, "in-process", "local");
+	sx->outbound = 1;	/* the repository's side: it asks */
 	str_lcpy(sx->txn, txn, sizeof sx->txn);
 	str_lcpy(sx->action, action, sizeof sx->action);
 	str_lcpy(sx->message_id, message_id, sizeof sx->message_id);

@@ -432,6 +432,80 @@ test_atna_query_retrieve(void)
 	free(m);
 }
 
+/*
+ * The initiating gateway's own record of a request to another community
+ * (xact_begin_out): the node is the source and requestor, the community's
+ * responding gateway the destination, named by its organisation; the
+ * consumer's user is the human requestor; the home community id is the
+ * community asked.
+ */
+static void
+out_xact(struct xact *x, const char *txn, const char *object)
+{
+	xact_begin_out(x, NULL, txn, "https://rgw.example:8443/xca/responding");
+	str_lcpy(x->community, "urn:oid:1.3.6.1.4.1.21367.13.70.2",
+	    sizeof x->community);
+	str_lcpy(x->org, "00007002 Ziekenhuis B", sizeof x->org);
+	str_lcpy(x->user, "UZI 900012345, 01.015, 00007001", sizeof x->user);
+	xact_set_patient(x, "999911120^^^&" OID_BSN "&ISO");
+	xact_set_object(x, object);
+}
+
+static void
+test_atna_initiating(void)
+{
+	struct xact x;
+	char *m;
+
+	out_xact(&x, TXN_ITI38,
+	    "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d");
+	CU_ASSERT_EQUAL(x.outbound, 1);
+	CU_ASSERT_STRING_EQUAL(x.endpoint, "");
+	xact_fail(&x, XACT_FAULT, "no answer within 10 s");
+	m = message(&x);
+	HAS(m, "EventActionCode=\"E\"");
+	HAS(m, "EventOutcomeIndicator=\"8\"");
+	HAS(m, "<EventID csd-code=\"110112\" codeSystemName=\"DCM\" "
+	    "originalText=\"Query\"/>");
+	HAS(m, "<EventTypeCode csd-code=\"ITI-38\"");
+	HAS(m, "<ActiveParticipant UserID=\"xdsnode-test\" AlternativeUserID="
+	    "\"4242\" UserIsRequestor=\"true\" NetworkAccessPointID="
+	    "\"10.0.0.1\" NetworkAccessPointTypeCode=\"2\"><RoleIDCode "
+	    "csd-code=\"" ATNA_ROLE_SOURCE "\"");
+	HAS(m, "<ActiveParticipant UserID=\"https://rgw.example:8443/xca/"
+	    "responding\" UserName=\"00007002 Ziekenhuis B\" "
+	    "UserIsRequestor=\"false\" NetworkAccessPointID=\"rgw.example\" "
+	    "NetworkAccessPointTypeCode=\"1\"><RoleIDCode csd-code=\""
+	    ATNA_ROLE_DESTINATION "\"");
+	HAS(m, "<ActiveParticipant UserID=\"UZI 900012345, 01.015, 00007001\" "
+	    "UserIsRequestor=\"true\"/>");
+	HAS(m, "ParticipantObjectTypeCodeRole=\"24\">"
+	    "<ParticipantObjectIDTypeCode csd-code=\"ITI-38\"");
+	/* base64 of the community asked, not of this node's */
+	HAS(m, "<ParticipantObjectDetail type=\"" ATNA_DETAIL_XCA_HCID "\" "
+	    "value=\"dXJuOm9pZDoxLjMuNi4xLjQuMS4yMTM2Ny4xMy43MC4y\"/>");
+	HAS(m, "999911120^^^&amp;" OID_BSN);
+	free(m);
+
+	out_xact(&x, TXN_ITI39, "1.2.3.9");
+	m = message(&x);
+	HAS(m, "EventActionCode=\"C\"");
+	HAS(m, "<EventID csd-code=\"" ATNA_EV_IMPORT "\" codeSystemName="
+	    "\"DCM\" originalText=\"Import\"/>");
+	HAS(m, "UserIsRequestor=\"false\" NetworkAccessPointID=\"rgw.example"
+	    "\"");
+	HAS(m, "<ParticipantObjectDetail type=\"" ATNA_DETAIL_HCID "\" "
+	    "value=\"dXJuOm9pZDoxLjMuNi4xLjQuMS4yMTM2Ny4xMy43MC4y\"/>");
+	free(m);
+
+	out_xact(&x, TXN_RAD75, "1.2.840.9");
+	x.outcome = XACT_PARTIAL;
+	m = message(&x);
+	HAS(m, "<EventID csd-code=\"" ATNA_EV_INSTANCES_ACCESSED "\"");
+	HAS(m, "EventOutcomeIndicator=\"4\"");
+	free(m);
+}
+
 static void
 test_atna_hostile(void)
 {
@@ -693,6 +767,11 @@ test_record_parse(void)
 	    "\"organisation\":\"00007001 Ziekenhuis A\","
 	    "\"message_id\":\"m\",\"duration_ms\":1.5,\"prev\":\"" ZEROS
 	    "\"}";
+	/* an initiating gateway's request to another community */
+	static const char out[] = "{\"time\":\"2026-12-06T10:00:00.123Z\","
+	    "\"event\":\"ITI-38\",\"endpoint\":\"\",\"direction\":\"out\","
+	    "\"user\":\"https://rgw.example/xca\",\"outcome\":\"fault\","
+	    "\"community\":\"urn:oid:1.2.3\"}";
 	struct xact x;
 	char when[40];
 
@@ -708,6 +787,13 @@ test_record_parse(void)
 	CU_ASSERT_STRING_EQUAL(x.user, "UZI 1");
 	CU_ASSERT_STRING_EQUAL(x.org, "00007001 Ziekenhuis A");
 	CU_ASSERT_EQUAL(x.outcome, XACT_PARTIAL);
+	CU_ASSERT_EQUAL(x.outbound, 0);
+	CU_ASSERT_STRING_EQUAL(x.community, "");
+	CU_ASSERT_EQUAL_FATAL(audit_record_parse(out, strlen(out), &x, when,
+	    sizeof when), XDS_OK);
+	CU_ASSERT_EQUAL(x.outbound, 1);
+	CU_ASSERT_STRING_EQUAL(x.community, "urn:oid:1.2.3");
+	CU_ASSERT_EQUAL(x.outcome, XACT_FAULT);
 	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":1}", 10, &x, when,
 	    sizeof when), XDS_EFORMAT);
 	CU_ASSERT_EQUAL(audit_record_parse("{\"time\":\"", 9, &x, when,
@@ -723,6 +809,7 @@ main(void)
 		{ "atna register", test_atna_register },
 		{ "atna xdr", test_atna_xdr },
 		{ "atna query retrieve", test_atna_query_retrieve },
+		{ "atna initiating gateway", test_atna_initiating },
 		{ "atna hostile", test_atna_hostile },
 		{ "atna schema", test_atna_schema },
 		{ "atna every message", test_atna_every },

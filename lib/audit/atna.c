@@ -239,21 +239,26 @@ participants(struct buf *b, const struct xact *x, int server,
 			    sizeof host);
 		else
 			url_host(x->peer, host, sizeof host);
+		/* The node asked: it is the source and the requestor,
+		 * the endpoint asked the destination (named by its
+		 * organisation when the node knows it: another
+		 * community). */
 		if ((rc = participant(b, s->source_id, pid, NULL, 1,
 		    ATNA_ROLE_SOURCE, "Source Role ID", s->host)) != XDS_OK ||
-		    (rc = participant(b, x->peer, NULL, NULL, 0,
-		    ATNA_ROLE_DESTINATION, "Destination Role ID", host)) !=
-		    XDS_OK)
+		    (rc = participant(b, x->peer, NULL, x->org[0] != '\0' ?
+		    x->org : NULL, 0, ATNA_ROLE_DESTINATION,
+		    "Destination Role ID", host)) != XDS_OK)
 			return rc;
 	}
 	/*
 	 * The human requestor: the one who asked on whose behalf.  The
 	 * professional an X-User Assertion names (xact.user, verified at
 	 * the responding gateway, taken from the consumer at the
-	 * initiating one) when there is one; else the client certificate's
+	 * initiating one, also on its own requests to other communities)
+	 * when there is one; else the client certificate's
 	 * subject (organisation and person or system) is who is known.
 	 */
-	if (server && x->user[0] != '\0')
+	if ((server || x->outbound) && x->user[0] != '\0')
 		return participant(b, x->user, NULL, NULL, 1, NULL, NULL,
 		    NULL);
 	if (server && !local && strcmp(x->peer, "anonymous") != 0 &&
@@ -292,8 +297,8 @@ objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
     int server, const struct atna_site *s)
 {
 	enum atna_obj kind = server ? ev->srv_obj : ev->cli_obj;
-	const char *hcid = server && s->home_community_id != NULL ?
-	    s->home_community_id : "";
+	const char *hcid = !server ? x->community :
+	    s->home_community_id != NULL ? s->home_community_id : "";
 	int rc;
 
 	if (x->patient[0] != '\0' &&
@@ -355,7 +360,7 @@ atna_message(const struct xact *x, const char *when,
 			ev = &atna_events[i];
 	if (ev == NULL)
 		return XDS_ENOTFOUND;
-	server = x->endpoint[0] == '/';
+	server = x->endpoint[0] == '/' && !x->outbound;
 	id = server ? ev->srv_id : ev->cli_id;
 	outcome = x->outcome == XACT_SUCCESS ? 0 :
 	    x->outcome == XACT_PARTIAL ? 4 : 8;

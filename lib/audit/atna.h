@@ -4,8 +4,10 @@
  * side, built from the same struct xact the access log records.
  *
  * The side is the node's: a transaction with an endpoint path ("/xds/...")
- * is one the node answered (it is the destination), any other one the node
- * started (it is the source).  Only IHE transactions have a message;
+ * is one the node answered (it is the destination), one begun with
+ * xact_begin_out or without such a path one the node started (it is the
+ * source; the home community id of an XCA object is then the community
+ * asked, x->community).  Only IHE transactions have a message;
  * requests refused before dispatch, health probes and metrics have none.
  */
 #ifndef XDS_ATNA_H

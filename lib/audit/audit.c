@@ -341,6 +341,8 @@ format_record(struct buf *b, const struct xact *x, char *day, size_t daylen)
 	    json_str(b, "event", x->txn) != XDS_OK ||
 	    json_str(b, "action", x->action) != XDS_OK ||
 	    json_str(b, "endpoint", x->endpoint) != XDS_OK ||
+	    (x->outbound &&
+	    buf_adds(b, ",\"direction\":\"out\"") != XDS_OK) ||
 	    json_str(b, "user", x->peer) != XDS_OK ||
 	    json_str(b, "address", x->peer_addr) != XDS_OK ||
 	    json_str(b, "patient", x->patient) != XDS_OK ||
@@ -356,6 +358,8 @@ format_record(struct buf *b, const struct xact *x, char *day, size_t daylen)
 	    json_str(b, "requester", x->user) != XDS_OK) ||
 	    (x->org[0] != '\0' &&
 	    json_str(b, "organisation", x->org) != XDS_OK) ||
+	    (x->community[0] != '\0' &&
+	    json_str(b, "community", x->community) != XDS_OK) ||
 	    json_str(b, "message_id", x->message_id) != XDS_OK ||
 	    buf_addf(b, ",\"duration_ms\":%.3f}\n", xact_elapsed(x) * 1e3) !=
 	    XDS_OK)

@@ -49,6 +49,9 @@ audit_record_parse(const char *line, size_t len, struct xact *x,
 	get(o, "reason", x->reason, sizeof x->reason);
 	get(o, "message_id", x->message_id, sizeof x->message_id);
 	get(o, "organisation", x->org, sizeof x->org);
+	get(o, "community", x->community, sizeof x->community);
+	out = json_string_value(json_object_get(o, "direction"));
+	x->outbound = out != NULL && strcmp(out, "out") == 0;
 	x->http_status = (int)json_integer_value(json_object_get(o,
 	    "http_status"));
 	out = json_string_value(json_object_get(o, "outcome"));

@@ -29,6 +29,15 @@ xact_begin(struct xact *x, const struct conf *conf, const char *endpoint,
 }
 
 void
+xact_begin_out(struct xact *x, const struct conf *conf, const char *txn,
+    const char *peer_url)
+{
+	xact_begin(x, conf, "", peer_url, "");
+	str_lcpy(x->txn, txn != NULL ? txn : "", sizeof x->txn);
+	x->outbound = 1;
+}
+
+void
 xact_set_patient(struct xact *x, const char *cx)
 {
 	if (cx != NULL && x->patient[0] == '\0')

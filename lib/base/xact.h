@@ -42,6 +42,11 @@ struct xact {
 	char	org[288];		/* the other organisation of a transfer
 					   between organisations (XDR: the
 					   sender), "URA name", or "" */
+	char	community[80];	/* an exchange with another community
+					   (XCA): its home community id, or
+					   "" */
+	int	outbound;		/* the node asked (the initiator:
+					   xact_begin_out), 0: it answered */
 	enum xact_outcome outcome;
 	int	http_status;
 	struct timespec t_start;
@@ -52,6 +57,13 @@ struct xact {
 
 void	xact_begin(struct xact *, const struct conf *, const char *endpoint,
 	    const char *peer, const char *peer_addr);
+/*
+ * A transaction the node starts with peer_url (its initiating side): the
+ * peer is the endpoint asked, the record says "direction":"out", and its
+ * ATNA message names the node as the source and requestor.
+ */
+void	xact_begin_out(struct xact *, const struct conf *, const char *txn,
+	    const char *peer_url);
 void	xact_set_patient(struct xact *, const char *cx);
 void	xact_set_object(struct xact *, const char *obj);
 /* Record an error code (once each) and raise the outcome to Failure. */
