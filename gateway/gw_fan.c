@@ -24,6 +24,13 @@
  * its tries, or waits for the next wave; a run with nothing to send waits
  * for a slot to be given back.  Jobs in process (this community's actors)
  * take none.
+ *
+ * Each remote job is one exchange with its community, and leaves one
+ * access record of the node's side, the initiator's (ITI-38, ITI-39,
+ * RAD-75 to that community's URL), whatever its tries: begun with the
+ * job, the transport's outcome set here after the run, the answer's by
+ * the caller, written by gw_jobs_audit_end before the consumer's answer
+ * leaves.
  */
 #include "config.h"
 
@@ -36,11 +43,13 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "ebrim.h"
 #include "gw_int.h"
 #include "log.h"
 #include "soap_peer.h"
 #include "status.h"
 #include "str.h"
+#include "vocab.h"
 
 #define FAN_BACKOFF_MS	100
 
@@ -304,6 +313,27 @@ settle(const struct gateway *g, struct gw_job *jobs, size_t n)
 	}
 }
 
+/* What the transport did to a remote job's exchange, on its record:
+ * no answer, or a fault (the caller records an answer's status). */
+static void
+job_transport(struct gw_job *j)
+{
+	const struct soap_call *c = &j->call;
+	char why[256];
+
+	if (!j->audited)
+		return;
+	j->x.http_status = c->ans.http_status;
+	if (c->ans.status != XDS_OK) {
+		str_fmt(why, sizeof why, "%s, after %d %s", c->ans.err[0] !=
+		    '\0' ? c->ans.err : xds_strstatus(c->ans.status),
+		    j->attempts, j->attempts == 1 ? "try" : "tries");
+		xact_fail(&j->x, XACT_FAULT, why);
+	} else if (c->ans.fault)
+		xact_fail(&j->x, XACT_FAULT, c->ans.fault_reason[0] != '\0' ?
+		    c->ans.fault_reason : "a SOAP fault");
+}
+
 int
 gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n,
     const struct gw_user *u)
@@ -344,8 +374,10 @@ gw_fan_run(const struct gateway *g, struct gw_job *jobs, size_t n,
 					until = jobs[i].deadline;
 			}
 		if (waiting == 0) {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
 				gw_stats_job(g->stats, &jobs[i]);
+				job_transport(&jobs[i]);
+			}
 			return XDS_OK;
 		}
 		if (added == 0)
@@ -377,7 +409,67 @@ gw_job_remote(const struct gateway *g, struct gw_job *j,
 	if (soap_peer_remote(&j->peer, c->url, &o, err, errlen) != XDS_OK)
 		return XDS_EINVAL;
 	j->own_peer = 1;
+	xact_begin_out(&j->x, cf, j->txn, c->url);
+	str_lcpy(j->x.action, j->action != NULL ? j->action : "",
+	    sizeof j->x.action);
+	str_lcpy(j->x.community, c->hcid, sizeof j->x.community);
+	if (c->ura[0] != '\0' || c->name[0] != '\0')
+		str_fmt(j->x.org, sizeof j->x.org, "%s%s%s", c->ura,
+		    c->ura[0] != '\0' && c->name[0] != '\0' ? " " : "",
+		    c->name);
+	j->audited = 1;
 	return XDS_OK;
+}
+
+void
+gw_jobs_audit_from(struct gw_job *jobs, size_t n, const struct xact *cons)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct xact *x = &jobs[i].x;
+
+		if (!jobs[i].audited)
+			continue;
+		xact_set_patient(x, cons->patient);
+		if (x->object[0] == '\0')
+			xact_set_object(x, cons->object);
+		str_lcpy(x->user, cons->user, sizeof x->user);
+	}
+}
+
+void
+gw_job_record(struct gw_job *j, const char *status,
+    const struct rim_errors *errs, size_t from)
+{
+	size_t i;
+
+	if (!j->audited)
+		return;
+	for (i = from; i < errs->n; i++)
+		if (!errs->v[i].warning)
+			xact_add_error(&j->x, errs->v[i].code);
+	if (strcmp(status, ST_PARTIAL) == 0)
+		j->x.outcome = XACT_PARTIAL;
+	else if (strcmp(status, ST_FAILURE) == 0)
+		xact_fail(&j->x, XACT_FAILURE, NULL);
+	else if (j->x.outcome < XACT_FAILURE)
+		j->x.outcome = XACT_SUCCESS;
+}
+
+int
+gw_jobs_audit_end(struct gw_job *jobs, size_t n)
+{
+	size_t i;
+	int rc, first = XDS_OK;
+
+	for (i = 0; i < n; i++) {
+		if (!jobs[i].audited)
+			continue;
+		if ((rc = xact_end(&jobs[i].x)) != XDS_OK && first == XDS_OK)
+			first = rc;
+	}
+	return first;
 }
 
 void
@@ -398,6 +490,12 @@ gw_jobs_free(struct gw_job *jobs, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		if (jobs[i].audited && !jobs[i].x.ended &&
+		    jobs[i].attempts > 0) {	/* sent: not to be lost */
+			xact_fail(&jobs[i].x, XACT_FAULT, "the initiating "
+			    "gateway did not finish the exchange");
+			(void)xact_end(&jobs[i].x);
+		}
 		soap_call_free(&jobs[i].call);
 		if (jobs[i].own_peer)
 			soap_peer_free(jobs[i].peer);

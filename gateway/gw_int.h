@@ -12,12 +12,14 @@
 #include "gateway.h"
 #include "conf.h"
 #include "soap_peer.h"
+#include "xact.h"
 #include "xua.h"
 #include "xua_dsig.h"
 
 struct conf;
 struct mitz_loc;
 struct pep;
+struct rim_errors;
 
 struct gw_releases;
 
@@ -120,6 +122,9 @@ struct gw_job {
 	size_t			 first, count;	/* the caller's (retrieves:
 						   which DocumentRequests) */
 	enum xua_alg		 alg;		/* its assertions' signature */
+	struct xact		 x;		/* a remote job's own record:
+						   the exchange, all tries */
+	int			 audited;	/* x was begun */
 	/* run */
 	const struct gateway	*g;
 	const struct gw_user	*user;		/* who asks, or NULL */
@@ -146,7 +151,25 @@ void	gw_slots_free(struct gw_slots *);
  * wave could not start. */
 int	gw_fan_run(const struct gateway *, struct gw_job *jobs, size_t n,
 	    const struct gw_user *u);
+/* Ends the records of jobs sent that gw_jobs_audit_end did not (as
+ * failures). */
 void	gw_jobs_free(struct gw_job *jobs, size_t n);
+/*
+ * The access record of each remote job (gw_job_remote begins it, side
+ * initiator, the community's URL as the peer): gw_jobs_audit_from copies
+ * the consumer's patient, object and requester into them (an object of
+ * a job's own, set before, is kept); gw_fan_run records what the
+ * transport did; gw_job_record the answer's status and its errors, those
+ * of errs from index from on; gw_jobs_audit_end writes them all, before
+ * the consumer's answer is built to leave: XDS_OK, or the status of the
+ * first record that could not be written (then the consumer's answer
+ * must not leave either).
+ */
+void	gw_jobs_audit_from(struct gw_job *jobs, size_t n,
+	    const struct xact *consumer);
+void	gw_job_record(struct gw_job *, const char *status,
+	    const struct rim_errors *errs, size_t from);
+int	gw_jobs_audit_end(struct gw_job *jobs, size_t n);
 
 /* gw_stats.c: counters per community for /metrics. */
 struct gw_stats;

@@ -354,8 +354,11 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 	const char *why;
 	int rc;
 
+	size_t from = errs->n;
+
 	if ((why = gw_job_failure(j, NS_QUERY, "AdhocQueryResponse")) != NULL) {
 		log_warnx("gateway: ITI-38 to %s: %s", j->hcid, why);
+		xact_fail(&j->x, XACT_FAULT, why);
 		return gw_error(errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
 		    "%.300s", why) == XDS_OK ? 0 : XDS_ENOMEM;
 	}
@@ -363,6 +366,7 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 		return rc;
 	if ((rc = gw_take_errors(resp, errs, j->hcid)) < 0)
 		return rc;
+	gw_job_record(j, gw_status(resp), errs, from);
 	memset(&d, 0, sizeof d);
 	if ((rc = judge(gw_objects(resp), j->hcid, q->patient, &d)) ==
 	    XDS_OK && (rc = pass_on(gw_objects(resp), &d, objs)) == XDS_OK)
@@ -373,11 +377,13 @@ merge_query(struct gateway *g, struct gw_job *j, const struct gw_query *q,
 	return strcmp(gw_status(resp), ST_FAILURE) != 0;
 }
 
-/* The fan-out of one query: its status, errors and objects. */
+/* The fan-out of one query for consumer x: its status, errors and
+ * objects; the record of each exchange with another community is
+ * written before it returns. */
 static int
-fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
-    const struct gw_user *u, const char **status, struct rim_errors *errs,
-    struct buf *objs, char *err, size_t errlen)
+fan_query(struct gateway *g, const struct xact *x, xmlNode *body,
+    const struct gw_query *q, const struct gw_user *u, const char **status,
+    struct rim_errors *errs, struct buf *objs, char *err, size_t errlen)
 {
 	struct plan p;
 	size_t i;
@@ -393,14 +399,21 @@ fan_query(struct gateway *g, xmlNode *body, const struct gw_query *q,
 		rc = XDS_OK;
 		goto out;
 	}
-	if (rc != XDS_OK || (rc = gw_fan_run(g, p.jobs, p.n, u)) != XDS_OK)
+	if (rc != XDS_OK)
+		goto out;
+	gw_jobs_audit_from(p.jobs, p.n, x);
+	if ((rc = gw_fan_run(g, p.jobs, p.n, u)) != XDS_OK)
 		goto out;
 	for (i = 0; i < p.n; i++) {
 		if ((rc = merge_query(g, &p.jobs[i], q, errs, objs)) < 0)
 			goto out;
 		answered += rc;
 	}
-	rc = XDS_OK;
+	if ((rc = gw_jobs_audit_end(p.jobs, p.n)) != XDS_OK) {
+		str_lcpy(err, "the record of a request to a community could "
+		    "not be written", errlen);
+		goto out;
+	}
 	*status = answered == 0 ? ST_FAILURE : rim_errors_nerror(errs) > 0 ?
 	    ST_PARTIAL : ST_SUCCESS;
 out:
@@ -428,15 +441,16 @@ flight_key(const struct xact *x, xmlNode *body, struct buf *key)
 
 /* The leader's part: the fan-out, the answer, and the landing. */
 static int
-lead(struct gateway *g, struct gw_flight *fl, xmlNode *body,
-    const struct gw_query *q, const struct gw_user *u, const char **status,
-    struct rim_errors *errs, struct buf *out, char *err, size_t errlen)
+lead(struct gateway *g, const struct xact *x, struct gw_flight *fl,
+    xmlNode *body, const struct gw_query *q, const struct gw_user *u,
+    const char **status, struct rim_errors *errs, struct buf *out, char *err,
+    size_t errlen)
 {
 	struct buf objs;
 	int rc;
 
 	buf_init(&objs, out->b_max);
-	if ((rc = fan_query(g, body, q, u, status, errs, &objs, err,
+	if ((rc = fan_query(g, x, body, q, u, status, errs, &objs, err,
 	    errlen)) == XDS_OK)
 		rc = rim_write_query_response(out, *status, errs, &objs);
 	if (fl != NULL)
@@ -479,7 +493,7 @@ igw_iti18(void *actor, struct xact *x, const struct soap_request *req,
 	    reply->body.b_max, &leader)) == NULL)
 		leader = 1;		/* out of memory: alone */
 	if (leader)
-		rc = lead(g, fl, req->body, &q, &u, &status, &errs,
+		rc = lead(g, x, fl, req->body, &q, &u, &status, &errs,
 		    &reply->body, e, sizeof e);
 	else
 		rc = gw_flight_wait(g->flights, fl, &status, &errs,

@@ -100,6 +100,22 @@ add_job(struct rtv *r, struct gw_job *j, size_t first, size_t count)
 	return XDS_OK;
 }
 
+/* The documents a remote job asks for, as its record's object. */
+static void
+job_object(const struct rtv *r, struct gw_job *j)
+{
+	size_t i;
+
+	if (!j->audited)
+		return;
+	for (i = j->first; i < j->first + j->count; i++) {
+		if (i > j->first)
+			str_lcat(j->x.object, " ", sizeof j->x.object);
+		str_lcat(j->x.object, r->d[r->order[i]].uid,
+		    sizeof j->x.object);
+	}
+}
+
 /* Jobs for every DocumentRequest of home (from index from on): this
  * community's in one request, another's in chunks of max. */
 static int
@@ -141,6 +157,7 @@ route_home(struct rtv *r, size_t from, const struct dir_community *c)
 		}
 		if ((rc = add_job(r, j, i, count)) != XDS_OK)
 			return rc;
+		job_object(r, j);
 	}
 	return XDS_OK;
 }
@@ -227,12 +244,13 @@ merge_job(struct rtv *r, struct gw_job *j, size_t k,
 	xmlNode *dr, *next, *resp = j->call.ans.body;
 	const char *why;
 	char prefix[32];
-	size_t i, ndrop = 0;
+	size_t i, ndrop = 0, from = r->errs.n, nerr = 0;
 	int rc;
 
 	if ((why = gw_job_failure(j, NS_XDSB,
 	    "RetrieveDocumentSetResponse")) != NULL) {
 		log_warnx("gateway: %s to %s: %s", j->txn, j->hcid, why);
+		xact_fail(&j->x, XACT_FAULT, why);
 		for (i = j->first; i < j->first + j->count; i++)
 			if (gw_error(&r->errs, ERR_UNAVAILABLE_COMMUNITY, j->hcid,
 			    "document %.200s: %.300s", r->d[r->order[i]].uid,
@@ -260,8 +278,16 @@ merge_job(struct rtv *r, struct gw_job *j, size_t k,
 	if ((rc = gw_take_errors(resp, &r->errs, j->hcid)) < 0)
 		return rc;
 	str_fmt(prefix, sizeof prefix, "c%zu", k);
-	return gw_take_documents(resp, j->call.ans.att, j->call.ans.natt,
-	    prefix, &r->docs, &reply->att, &reply->natt, &r->errs, j->hcid);
+	if ((rc = gw_take_documents(resp, j->call.ans.att, j->call.ans.natt,
+	    prefix, &r->docs, &reply->att, &reply->natt, &r->errs,
+	    j->hcid)) < 0)
+		return rc;
+	/* The exchange's outcome: documents, and errors of its own. */
+	for (i = from; i < r->errs.n; i++)
+		nerr += !r->errs.v[i].warning;
+	gw_job_record(j, rc == 0 ? ST_FAILURE : nerr > 0 ? ST_PARTIAL :
+	    ST_SUCCESS, &r->errs, from);
+	return rc;
 }
 
 static int
@@ -287,13 +313,16 @@ igw_retrieve(void *actor, struct xact *x, const struct soap_request *req,
 	if (r.nd == 0)
 		rc = gw_error(&r.errs, ERR_DOCUMENT_UNIQUEID, r.g->home, "no "
 		    "DocumentRequest");
-	else if ((rc = route(&r)) == XDS_OK &&
-	    (rc = gw_fan_run(r.g, r.jobs, r.njobs, &u)) == XDS_OK) {
+	else if ((rc = route(&r)) == XDS_OK) {
+		gw_jobs_audit_from(r.jobs, r.njobs, x);
+		rc = gw_fan_run(r.g, r.jobs, r.njobs, &u);
 		for (i = 0; i < r.njobs && rc >= 0; i++)
 			if ((rc = merge_job(&r, &r.jobs[i], i, reply)) > 0)
 				ndocs += rc;
-		if (rc > 0)
-			rc = XDS_OK;
+		if (rc >= 0 && (rc = gw_jobs_audit_end(r.jobs, r.njobs)) !=
+		    XDS_OK)
+			str_lcpy(r.err, "the record of a request to a "
+			    "community could not be written", sizeof r.err);
 	}
 	if (rc != XDS_OK)
 		goto out;

@@ -48,6 +48,10 @@ Cases (one PASS/FAIL line each, then a total)
     10 8 identical concurrent queries share fan-outs: B asked fewer than 8
        times, every answer complete
     9  A's audit log: one record per ITI-18 at /xca/initiating
+    11 A's own records of its requests to other communities (direction
+       out): one per community and exchange (retries included) for ITI-38
+       and ITI-39, with its outcome, in the log before the answer is back;
+       xdsctl audit shows them by the community's name
 
 Waiting is on events (xdstest.wait_until); the only sleep is the proxy's
 delay, which is the thing under test.  Every node and server is stopped at
@@ -507,6 +511,12 @@ class Run:
                 check("xdsd %s stops cleanly" % os.path.basename(n.dir), rc == 0, rc)
 
 
+def outbound(node, txn, since):
+    """A's records of its own requests to other communities (direction
+    out) of transaction txn, among its access records from index since."""
+    return [x for x in node.audit()[since:] if x.get("event") == txn and x.get("direction") == "out"]
+
+
 def cut_off(ans, hcid):
     """The community's XDSUnavailableCommunity says the deadline ended it
     (the transfer's own bound or the fan-out's), not a refusal or a
@@ -620,7 +630,13 @@ def cases(r):
 
     # 4: transport errors, then an answer: retried (gateway.retries=2).
     pb.set("fail", plan=["503"])
+    since = len(a.audit())
     ans = r.ig_query(a, find_docs(pat))
+    recs = outbound(a, "ITI-38", since)
+    check("11: B retried once: A's access log already holds one outbound ITI-38 record per community "
+          "when the answer is back, both success (a retry is the same exchange)",
+          sorted(x.get("community") for x in recs) == [HB, HC]
+          and all(x.get("outcome") == "success" for x in recs), recs)
     check("4: B answers 503 once: the query is retried and is a Success with every document",
           ans.status == "Success" and not ans.errors and expect_docs(ans, every), ans)
     check("4: the proxy saw exactly 2 requests", pb.count() == 2 and pb.count(ACT_ITI38) == 2, pb.seen)
@@ -631,7 +647,14 @@ def cases(r):
               % " and ".join(plan), ans.status == "Success" and not ans.errors
               and expect_docs(ans, every) and pb.count() == 3, (ans, pb.seen))
     pb.set("fail", plan=["503"] * 5)
+    since = len(a.audit())
     ans = r.ig_query(a, find_docs(pat))
+    recs = {x.get("community"): x for x in outbound(a, "ITI-38", since)}
+    check("11: B answers 503 each time: its one ITI-38 record is a fault after 3 tries, C's a success",
+          len(outbound(a, "ITI-38", since)) == 2 and recs.get(HB, {}).get("outcome") == "fault"
+          and "after 3 tries" in recs.get(HB, {}).get("reason", "")
+          and recs.get(HB, {}).get("http_status") == 503
+          and recs.get(HC, {}).get("outcome") == "success", recs)
     check("4: B answers 503 each time: 3 requests (gateway.retries=2), then XDSUnavailableCommunity at B",
           ans.status == "PartialSuccess" and ans.has_error("XDSUnavailableCommunity", HB)
           and len(ans.errors) == 1 and pb.count() == 3
@@ -640,7 +663,28 @@ def cases(r):
 
     # 5: a SOAP fault is an answer: never retried.
     pc.set("fault500")
+    since = len(a.audit())
     ans = r.ig_query(a, find_docs(pat))
+    recs = {x.get("community"): x for x in outbound(a, "ITI-38", since)}
+    rb, rc_ = recs.get(HB, {}), recs.get(HC, {})
+    check("11: C answers a fault: A's access log holds one outbound ITI-38 record for B (success) and "
+          "one for C (fault), each with the patient, the query, the community's URL and name",
+          len(recs) == 2 and rb.get("outcome") == "success" and rc_.get("outcome") == "fault"
+          and rc_.get("outcome_code") == 8 and rc_.get("reason")
+          and all(x.get("patient", "").startswith(bsn) and x.get("object") == SQ_FINDDOCS
+                  and x.get("endpoint") == "" and x.get("action") == ACT_ITI38 for x in recs.values())
+          and rb.get("user") == "http://127.0.0.1:%d%s" % (pb.port, RG)
+          and rc_.get("user") == "http://127.0.0.1:%d%s" % (pc.port, RG)
+          and rb.get("organisation") == "Ziekenhuis B" and rc_.get("organisation") == "Huisarts C", recs)
+    cons = [x for x in a.audit()[since:] if x.get("event") == "ITI-18"]
+    check("11: ... and the consumer's own ITI-18 record stays one, inbound, PartialSuccess",
+          len(cons) == 1 and cons[0].get("endpoint") == IG and "direction" not in cons[0]
+          and cons[0].get("outcome") == "partial", cons)
+    t = subprocess.run([r.xdsctl, "-C", "node.state_dir=" + a.state, "audit", "event=ITI-38",
+                        "outcome=fault"], capture_output=True, text=True, timeout=60)
+    check("11: xdsctl audit shows A's failed ITI-38 to C by the community's name",
+          t.returncode == 0 and any("ITI-38" in l and "Huisarts C" in l for l in t.stdout.splitlines()),
+          t.stdout + t.stderr)
     check("5: C answers a SOAP fault (HTTP 500): PartialSuccess, XDSUnavailableCommunity located at C",
           ans.status == "PartialSuccess" and ans.has_error("XDSUnavailableCommunity", HC)
           and len(ans.errors) == 1, ans)
@@ -652,7 +696,14 @@ def cases(r):
     # 6: ITI-43 routed by HomeCommunityId.
     pb.set("pass")
     reqs = [(content[u][0], u, content[u][1]) for u in (a1, b1, c1, b2, c2, b3)]
+    since = len(a.audit())
     ans = retrieve(a.port, IG, reqs)
+    recs = outbound(a, "ITI-39", since)
+    check("11: ITI-43 through A: one outbound ITI-39 record per request to a community (B 3, C 1), "
+          "each success, naming the documents it asked for",
+          sorted((x.get("community"), x.get("object")) for x in recs)
+          == sorted([(HB, b1), (HB, b2), (HB, b3), (HC, "%s %s" % (c1, c2))])
+          and all(x.get("outcome") == "success" for x in recs), recs)
     check("6: ITI-43 of A's, B's and C's documents through A: Success, all six",
           ans.http == 200 and ans.status == "Success" and not ans.errors and len(ans.docs) == 6, ans)
     check("6: every document comes back byte for byte",
