@@ -203,7 +203,9 @@ void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
 /*
  * igw_locate.c: the open question to Mitz (consent.location_url with
  * consent.mode mitz; else g->mitz_loc stays NULL).  igw_locate asks for
- * patient bsn for user u (NULL: none known), with u's X-User Assertion
+ * patient bsn for user u (NULL: none known) of the consumer's request
+ * consumer (*unrecorded set when the record of the question could not
+ * be written: then nothing may leave), with u's X-User Assertion
  * (audience Mitz) when the node signs, or takes a kept answer
  * (consent.location_cache_ttl):
  * XDS_OK with the communities in out (perhaps none), or a failure with a
@@ -213,8 +215,9 @@ void	gw_flight_leave(struct gw_flights *, struct gw_flight *);
  */
 int	igw_locate_open(struct gateway *, char *err, size_t errlen);
 void	igw_locate_close(struct gateway *);
-int	igw_locate(struct gateway *, const struct gw_user *u, const char *bsn,
-	    struct mitz_loc *out, char *why, size_t whylen);
+int	igw_locate(struct gateway *, const struct xact *consumer,
+	    const struct gw_user *u, const char *bsn, struct mitz_loc *out,
+	    int *unrecorded, char *why, size_t whylen);
 int	igw_locate_metrics(struct gateway *, struct buf *out);
 
 /* gateway.c: an error (severity Error) located at location, into errs:

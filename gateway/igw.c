@@ -46,6 +46,7 @@ struct plan {
 	size_t		 n, cap;
 	xmlNode		*body;
 	const struct gw_user *user;	/* who asks */
+	const struct xact *x;		/* the consumer's request */
 	char		 err[256];
 };
 
@@ -142,7 +143,7 @@ plan_located(struct plan *p, const struct gw_query *q,
 	struct hl7_cx cx;
 	char why[256];
 	size_t i, asked = 0;
-	int rc;
+	int rc, unrecorded;
 
 	if ((rc = plan_local(p)) != XDS_OK)
 		return rc;
@@ -154,7 +155,12 @@ plan_located(struct plan *p, const struct gw_query *q,
 	}
 	if ((loc = malloc(sizeof *loc)) == NULL)
 		return XDS_ENOMEM;
-	if (igw_locate(g, p->user, cx.id, loc, why, sizeof why) != XDS_OK) {
+	if ((rc = igw_locate(g, p->x, p->user, cx.id, loc, &unrecorded, why,
+	    sizeof why)) != XDS_OK && unrecorded) {
+		str_lcpy(p->err, why, sizeof p->err);
+		goto out;	/* nothing may leave */
+	}
+	if (rc != XDS_OK) {
 		rc = gw_error(errs, ERR_REGISTRY, g->home, "consent could not "
 		    "be checked (%s): other communities were not asked", why);
 		goto out;
@@ -393,6 +399,7 @@ fan_query(struct gateway *g, const struct xact *x, xmlNode *body,
 	p.g = g;
 	p.body = body;
 	p.user = u;
+	p.x = x;
 	*status = ST_FAILURE;
 	if ((rc = plan_query(&p, q, errs)) == XDS_ENOTFOUND ||
 	    rc == XDS_EINVAL) {

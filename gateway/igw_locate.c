@@ -16,6 +16,12 @@
  * attempt gets a freshly signed one of the consumer's user (gw_xua.c),
  * audience MITZ_AUDIENCE, when the node signs (http.cert) and knows the
  * user; else the request goes without, and Mitz decides what that means.
+ *
+ * Each question asked (not one answered from the cache) leaves an access
+ * record of the initiating side (ITI-56, "direction":"out", Mitz's URL as
+ * the peer, the consumer's patient and user), written before the
+ * consumer's answer can leave; no ATNA message (ITI-56 has none of the
+ * node's yet).
  */
 #include "config.h"
 
@@ -165,16 +171,19 @@ loc_header(void *arg, struct buf *out, char *err, size_t errlen)
 }
 
 int
-igw_locate(struct gateway *g, const struct gw_user *u, const char *bsn,
-    struct mitz_loc *out, char *why, size_t whylen)
+igw_locate(struct gateway *g, const struct xact *cons,
+    const struct gw_user *u, const char *bsn, struct mitz_loc *out,
+    int *unrecorded, char *why, size_t whylen)
 {
 	struct loc_user lu = { g, u };
 	struct soap_call call;
+	struct xact x;
 	xmlDoc *doc = NULL;
 	char e[256], key[IGW_LOC_KEY_MAX];
-	int rc;
+	int rc, wrc;
 
 	out->n = 0;
+	*unrecorded = 0;
 	if (u != NULL)
 		str_fmt(key, sizeof key, "%s|%s|%s|%s|%s|%s", bsn,
 		    u->c.provider_id, u->c.role, u->c.ura, u->c.org_type,
@@ -187,6 +196,11 @@ igw_locate(struct gateway *g, const struct gw_user *u, const char *bsn,
 		return rc;
 	soap_call_init(&call, ACT_ITI56, PACK_SIMPLE);
 	call.req.body = xmlDocGetRootElement(doc);
+	xact_begin_out(&x, g->cf, TXN_ITI56, soap_peer_target(g->mitz_loc));
+	str_lcpy(x.action, ACT_ITI56, sizeof x.action);
+	str_lcpy(x.org, "Mitz", sizeof x.org);
+	xact_set_patient(&x, cons->patient);
+	str_lcpy(x.user, cons->user, sizeof x.user);
 	if (u != NULL && g->signer != NULL) {
 		call.req.header = loc_header;
 		call.req.header_arg = &lu;
@@ -207,6 +221,15 @@ igw_locate(struct gateway *g, const struct gw_user *u, const char *bsn,
 		str_fmt(why, whylen, "Mitz's answer is not a location: %s", e);
 		log_warnx("gateway: ITI-56 to Mitz: %s", why);
 		rc = XDS_EANSWER;
+	}
+	x.http_status = call.ans.http_status;
+	if (rc != XDS_OK)
+		xact_fail(&x, XACT_FAULT, why);
+	if ((wrc = xact_end(&x)) != XDS_OK) {
+		str_fmt(why, whylen, "the record of the question to Mitz "
+		    "could not be written");
+		*unrecorded = 1;	/* nothing it answered may be used */
+		rc = wrc;
 	}
 	pthread_mutex_lock(&g->loc_mu);
 	g->loc_counts[rc != XDS_OK ? IGW_LOC_NO_ANSWER : out->n > 0 ?

@@ -29,6 +29,9 @@ Cases (one PASS/FAIL line each, then a total)
                   same patient twice asks Mitz once, both answers B's; the
                   question carries a signed assertion for Mitz's audience
     metrics       A's /metrics counts the open questions by result
+    records       each question asked leaves one access record of A's side
+                  (ITI-56, direction out) with its outcome, beside the
+                  ITI-38 records; a kept answer leaves none
     protocol      the double found no request that breaks the interface
     xdsd -n       consent.location_url without consent.mode = mitz is
                   refused
@@ -96,8 +99,16 @@ def cases(r, mitz):
         ans = r.ig_query(a, find_docs(xdsmsg.patient(docs[case])))
         return ans, rg_queries(b) - nb, rg_queries(c) - nc
 
+    since = len(a.audit())
     ans, qb, qc = ask("b-only")
     loc = mitz.located(docs["b-only"])
+    out = [x for x in a.audit()[since:] if x.get("direction") == "out"]
+    check("B only: A's access log holds its question to Mitz (ITI-56, the patient, Mitz's URL, success) "
+          "and its ITI-38 to B, each one record of the initiating side",
+          sorted(x.get("event") for x in out) == ["ITI-38", "ITI-56"]
+          and all(x.get("outcome") == "success" and x.get("patient", "").startswith(docs["b-only"])
+                  for x in out)
+          and [x.get("user") for x in out if x["event"] == "ITI-56"] == [mitz.loc_url], out)
     check("B only: Mitz asked once, for the BSN", len(loc) == 1, loc)
     check("B only: ... no wsse:Security yet (XUA is not built)", loc and not loc[0]["assertion"], loc)
     check("B only: one ITI-38 to B, none to C", (qb, qc) == (1, 0), (qb, qc))
@@ -114,7 +125,12 @@ def cases(r, mitz):
           and not ans.has_error("XDSUnavailableCommunity") and len(ans.errors) == 1, ans)
 
     for case in ("dead", "fault", "slow"):
+        since = len(a.audit())
         ans, qb, qc = ask(case)
+        out = [x for x in a.audit()[since:] if x.get("direction") == "out"]
+        check("Mitz %s: A's one record of the question is a fault with the reason" % case,
+              [(x.get("event"), x.get("outcome")) for x in out] == [("ITI-56", "fault")]
+              and "Mitz" in out[0].get("reason", ""), out)
         check("Mitz %s: no ITI-38 to B or C" % case, (qb, qc) == (0, 0), (qb, qc))
         check("Mitz %s: no objects; XDSRegistryError at A saying consent could not be checked" % case,
               not ans.objects and ans.has_error("XDSRegistryError", HA, "consent could not be checked")
@@ -156,6 +172,9 @@ def cases(r, mitz):
     n = len(mitz.located(docs["b-only"]))
     first = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
     second = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
+    asked = [x for x in a2.audit() if x.get("event") == "ITI-56"]
+    check("cache: ... one record of a question at A2 (the kept answer is no exchange), naming the user",
+          len(asked) == 1 and asked[0].get("direction") == "out" and asked[0].get("requester"), asked)
     check("cache: the same patient twice at a node with consent.location_cache_ttl: Mitz asked once, "
           "both answers B's document",
           len(mitz.located(docs["b-only"])) == n + 1
