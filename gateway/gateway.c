@@ -117,9 +117,16 @@ gateway_ig_endpoint(struct gateway *g)
 void
 gw_record(struct xact *x, const char *status, const struct rim_errors *errs)
 {
+	gw_record_from(x, status, errs, 0);
+}
+
+void
+gw_record_from(struct xact *x, const char *status,
+    const struct rim_errors *errs, size_t from)
+{
 	size_t i;
 
-	for (i = 0; i < errs->n; i++)
+	for (i = from; i < errs->n; i++)
 		if (!errs->v[i].warning)
 			xact_add_error(x, errs->v[i].code);
 	if (strcmp(status, ST_PARTIAL) == 0)

@@ -43,13 +43,11 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "ebrim.h"
 #include "gw_int.h"
 #include "log.h"
 #include "soap_peer.h"
 #include "status.h"
 #include "str.h"
-#include "vocab.h"
 
 #define FAN_BACKOFF_MS	100
 
@@ -323,6 +321,8 @@ job_transport(struct gw_job *j)
 
 	if (!j->audited)
 		return;
+	/* the last try's: the responding gateway's record names it too */
+	str_lcpy(j->x.message_id, c->ans.message_id, sizeof j->x.message_id);
 	j->x.http_status = c->ans.http_status;
 	if (c->ans.status != XDS_OK) {
 		str_fmt(why, sizeof why, "%s, after %d %s", c->ans.err[0] !=
@@ -442,19 +442,8 @@ void
 gw_job_record(struct gw_job *j, const char *status,
     const struct rim_errors *errs, size_t from)
 {
-	size_t i;
-
-	if (!j->audited)
-		return;
-	for (i = from; i < errs->n; i++)
-		if (!errs->v[i].warning)
-			xact_add_error(&j->x, errs->v[i].code);
-	if (strcmp(status, ST_PARTIAL) == 0)
-		j->x.outcome = XACT_PARTIAL;
-	else if (strcmp(status, ST_FAILURE) == 0)
-		xact_fail(&j->x, XACT_FAILURE, NULL);
-	else if (j->x.outcome < XACT_FAILURE)
-		j->x.outcome = XACT_SUCCESS;
+	if (j->audited)
+		gw_record_from(&j->x, status, errs, from);
 }
 
 int

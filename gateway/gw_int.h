@@ -230,6 +230,9 @@ struct rim_errors;
 struct xact;
 void	gw_record(struct xact *, const char *status,
 	    const struct rim_errors *errs);
+/* The same with the errors of errs from index from on only. */
+void	gw_record_from(struct xact *, const char *status,
+	    const struct rim_errors *errs, size_t from);
 /* Why job j has no usable answer, or NULL when its body element is
  * {ns}name. */
 const char *gw_job_failure(const struct gw_job *j, const char *ns,

@@ -223,6 +223,7 @@ igw_locate(struct gateway *g, const struct xact *cons,
 		rc = XDS_EANSWER;
 	}
 	x.http_status = call.ans.http_status;
+	str_lcpy(x.message_id, call.ans.message_id, sizeof x.message_id);
 	if (rc != XDS_OK)
 		xact_fail(&x, XACT_FAULT, why);
 	if ((wrc = xact_end(&x)) != XDS_OK) {

@@ -676,6 +676,10 @@ def cases(r):
           and rb.get("user") == "http://127.0.0.1:%d%s" % (pb.port, RG)
           and rc_.get("user") == "http://127.0.0.1:%d%s" % (pc.port, RG)
           and rb.get("organisation") == "Ziekenhuis B" and rc_.get("organisation") == "Huisarts C", recs)
+    mid = rb.get("message_id")
+    check("11: ... B's record names the wsa:MessageID B's own record of the ITI-38 holds",
+          mid and any(x.get("message_id") == mid and x.get("endpoint") == RG and x.get("event") == "ITI-38"
+                      for x in b.audit()), (mid, b.audit()[-2:]))
     cons = [x for x in a.audit()[since:] if x.get("event") == "ITI-18"]
     check("11: ... and the consumer's own ITI-18 record stays one, inbound, PartialSuccess",
           len(cons) == 1 and cons[0].get("endpoint") == IG and "direction" not in cons[0]
