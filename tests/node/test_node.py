@@ -97,9 +97,13 @@ FIND = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:x
 
 
 def served_meanwhile(node, during):
-    """Run during() in a thread; meanwhile /health must keep answering:
-    every probe 200, and at least one answered while during() still ran."""
-    t = threading.Thread(target=during)
+    """Run during(answered) in a thread; meanwhile /health must keep
+    answering: every probe 200, and at least one answered while during()
+    still ran.  answered (an Event) is set at the first 200, so that
+    during() can hold its hostile client open until then instead of
+    racing the probes on a loaded machine."""
+    answered = threading.Event()
+    t = threading.Thread(target=during, args=(answered,))
     t.start()
     ok, meanwhile = True, False
     end = time.monotonic() + DEADLINE
@@ -108,6 +112,8 @@ def served_meanwhile(node, during):
             st, _ = node.get("/health", timeout=DEADLINE / 2)
             ok = ok and st == 200
             meanwhile = meanwhile or (st == 200 and t.is_alive())
+            if st == 200:
+                answered.set()
         except Exception:
             ok = False
         time.sleep(0.2)     # pacing of the probes, not an ordering
@@ -161,7 +167,7 @@ def plain_tests(xdsd):
         # A 2 GB chunked body: the node must stop it at soap.max_envelope.
         outcome = {}
 
-        def big_chunked():
+        def big_chunked(answered):
             s = socket.create_connection(("127.0.0.1", node.port), timeout=30)
             s.sendall(b"POST /xds/registry HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\n"
                       b"Transfer-Encoding: chunked\r\n\r\n")
@@ -170,6 +176,8 @@ def plain_tests(xdsd):
             try:
                 while sent < (2 << 30):
                     s.sendall(chunk)
+                    if sent == 0:   # one probe answered while it is open
+                        answered.wait(DEADLINE)
                     sent += 1 << 20
             except OSError:
                 pass
@@ -194,7 +202,7 @@ def plain_tests(xdsd):
         # One byte every 0.5 s: the head would take 20 s; the node must
         # answer 408 (http.header_timeout=2) while it is still unfinished.
         head = b"POST /xds/registry HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40
-        def slow_drip():
+        def slow_drip(answered):
             s = socket.create_connection(("127.0.0.1", node.port), timeout=DEADLINE)
             drip["sent"] = 0
             try:
