@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "audit_chain.h"
 #include "buf.h"
@@ -87,6 +88,14 @@ audit_chain_is_log(const char *name)
 }
 
 int
+audit_chain_is_day(const char *name)
+{
+	return strncmp(name, "access-", 7) == 0 && (strlen(name) == 23 ||
+	    (strlen(name) == 26 && strcmp(name + 23, ".gz") == 0)) &&
+	    strncmp(name + 17, ".jsonl", 6) == 0;
+}
+
+int
 audit_chain_last(int fd, char hex[AUDIT_CHAIN_HEX])
 {
 	struct stat st;
@@ -131,13 +140,12 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The access log files in dir, sorted; *names to free with names_free. */
-static int
-list_logs(const char *dir, char ***names, size_t *n, char *err,
+int
+audit_log_list(const char *dir, char ***names, size_t *n, char *err,
     size_t errlen)
 {
 	struct dirent *de;
-	size_t cap = 0;
+	size_t cap = 0, i, j;
 	char **v = NULL, **nv;
 	DIR *d;
 	int rc = XDS_ENOMEM;
@@ -148,7 +156,7 @@ list_logs(const char *dir, char ***names, size_t *n, char *err,
 		return XDS_EIO;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!audit_chain_is_log(de->d_name))
+		if (!audit_chain_is_day(de->d_name))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -163,6 +171,16 @@ list_logs(const char *dir, char ***names, size_t *n, char *err,
 	closedir(d);
 	if (*n > 0)
 		qsort(v, *n, sizeof *v, name_cmp);
+	/* A day both plain and compressed: the compression did not finish
+	 * (the plain file goes last), so the plain file is the day. */
+	for (i = 1, j = *n > 0 ? 1 : 0; i < *n; i++) {
+		if (strncmp(v[i], v[j - 1], 23) == 0) {
+			free(v[i]);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	*n = j;
 	*names = v;
 	return XDS_OK;
 fail:
@@ -174,43 +192,130 @@ fail:
 	return rc;
 }
 
-static void
-names_free(char **names, size_t n)
+void
+audit_log_free(char **names, size_t n)
 {
 	while (n > 0)
 		free(names[--n]);
 	free(names);
 }
 
+/*
+ * The hash of the last whole line of a compressed day file: 1, 0 when it
+ * has none, -1 when it cannot be read.
+ */
+static int
+gz_last(const char *path, char hex[AUDIT_CHAIN_HEX])
+{
+	char *line = NULL;
+	gzFile gz = NULL;
+	size_t len;
+	int rc = -1, got = 0;
+
+	if ((line = malloc(AUDIT_LINE_MAX + 2)) == NULL ||
+	    (gz = gzopen(path, "rbe")) == NULL)
+		goto out;
+	while (gzgets(gz, line, AUDIT_LINE_MAX + 2) != NULL) {
+		len = strlen(line);
+		if (len == 0 || line[len - 1] != '\n') {
+			if (len > AUDIT_LINE_MAX) {
+				errno = EFBIG;
+				goto out;
+			}
+			continue;	/* not a whole line */
+		}
+		audit_chain_hash(line, len - 1, hex);
+		got = 1;
+	}
+	if (audit_gz_failed(gz, NULL, 0)) {
+		errno = EIO;
+		goto out;
+	}
+	rc = got;
+out:
+	if (gz != NULL)
+		gzclose(gz);
+	free(line);
+	return rc;
+}
+
+int
+audit_gz_failed(gzFile gz, char *err, size_t errlen)
+{
+	const char *msg;
+	int zerr = Z_OK;
+
+	msg = gzerror(gz, &zerr);
+	if (zerr == Z_OK || zerr == Z_STREAM_END)
+		return 0;
+	if (errlen > 0)
+		str_fmt(err, errlen, "%s", zerr == Z_ERRNO ? strerror(errno) :
+		    msg);
+	return 1;
+}
+
+int
+audit_log_last(const char *dir, const char *name, char hex[AUDIT_CHAIN_HEX])
+{
+	char path[1200];
+	int fd, got;
+
+	if (str_fmt(path, sizeof path, "%s/%s", dir, name) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!audit_chain_is_log(name))
+		return gz_last(path, hex);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	got = audit_chain_last(fd, hex);
+	close(fd);
+	return got;
+}
+
 int
 audit_chain_head(const char *dir, char hex[AUDIT_CHAIN_HEX], char *err,
     size_t errlen)
 {
-	char path[1200], **names = NULL;
+	char **names = NULL;
 	size_t n, i;
-	int fd, got = 0, rc;
+	int got = 0, rc;
 
-	if ((rc = list_logs(dir, &names, &n, err, errlen)) != XDS_OK)
+	if ((rc = audit_log_list(dir, &names, &n, err, errlen)) != XDS_OK)
 		return rc;
 	str_lcpy(hex, GENESIS, AUDIT_CHAIN_HEX);
 	for (i = n; i > 0 && got == 0; i--) {
-		if (str_fmt(path, sizeof path, "%s/%s", dir,
-		    names[i - 1]) < 0 || (fd = open(path, O_RDONLY |
-		    O_CLOEXEC | O_NOFOLLOW)) == -1) {
-			str_fmt(err, errlen, "%s: %s", names[i - 1],
-			    strerror(errno));
-			rc = XDS_EIO;
-			break;
-		}
-		if ((got = audit_chain_last(fd, hex)) < 0) {
+		if ((got = audit_log_last(dir, names[i - 1], hex)) < 0) {
 			str_fmt(err, errlen, "%s: the last record cannot be "
 			    "read: %s", names[i - 1], strerror(errno));
 			rc = XDS_EIO;
 		}
-		close(fd);
 	}
-	names_free(names, n);
+	/* No record kept: the chain goes on from the last one removed. */
+	if (rc == XDS_OK && got == 0)
+		(void)audit_chain_start_read(dir, hex);
+	audit_log_free(names, n);
 	return rc;
+}
+
+int
+audit_chain_start_read(const char *dir, char hex[AUDIT_CHAIN_HEX])
+{
+	char path[1200], line[128];
+	FILE *fp;
+	int ok;
+
+	if (str_fmt(path, sizeof path, "%s/" AUDIT_CHAIN_START, dir) < 0 ||
+	    (fp = fopen(path, "re")) == NULL)
+		return 0;
+	ok = fgets(line, sizeof line, fp) != NULL && strlen(line) == 65 &&
+	    line[64] == '\n' && strspn(line, "0123456789abcdef") == 64;
+	fclose(fp);
+	if (!ok)
+		return 0;
+	memcpy(hex, line, 64);
+	hex[64] = '\0';
+	return 1;
 }
 
 /* Record a break at the current line. */
@@ -232,7 +337,7 @@ broken(struct audit_verify *v, const char *file, size_t line,
 static int
 check_line(struct audit_verify *v, const char *name, size_t lineno,
     const char *line, size_t len, int *chained, const char *prev,
-    const char *prevfile, size_t prevline)
+    const char *prevfile, size_t prevline, const char *start)
 {
 	char what[512];
 	const char *link;
@@ -252,7 +357,13 @@ check_line(struct audit_verify *v, const char *name, size_t lineno,
 	}
 	link = line + len - AUDIT_CHAIN_FIELD + LINK_HEAD_LEN;
 	if (prev[0] == '\0') {
-		if (memcmp(link, GENESIS, 64) != 0) {
+		if (start[0] != '\0' && lineno == 1 && v->records == 0 &&
+		    v->unchained == 0 && memcmp(link, start, 64) == 0) {
+			/* The days before were removed by retention, which
+			 * kept the hash this record links to. */
+			str_fmt(v->begins, sizeof v->begins, "%.10s",
+			    name + 7);
+		} else if (memcmp(link, GENESIS, 64) != 0) {
 			broken(v, name, lineno, "the chain does not "
 			    "begin here: the records or files before it were "
 			    "removed");
@@ -271,24 +382,24 @@ check_line(struct audit_verify *v, const char *name, size_t lineno,
 }
 
 /*
- * One line of fp into buf, the newline not kept: its length; -1 at the
- * end; -2 past max bytes (the rest of the line is passed over).  *nl says
- * whether it ended in a newline.
+ * One line of gz (a plain or a compressed day) into buf, the newline not
+ * kept: its length; -1 at the end; -2 past max bytes (the rest of the
+ * line is passed over).  *nl says whether it ended in a newline.
  */
 static ssize_t
-read_line(FILE *fp, char *buf, size_t max, int *nl)
+read_line(gzFile gz, char *buf, size_t max, int *nl)
 {
 	size_t n = 0;
 	int ch;
 
 	*nl = 0;
-	while ((ch = getc(fp)) != EOF) {
+	while ((ch = gzgetc(gz)) != -1) {
 		if (ch == '\n') {
 			*nl = 1;
 			return (ssize_t)n;
 		}
 		if (n == max) {
-			while ((ch = getc(fp)) != EOF && ch != '\n')
+			while ((ch = gzgetc(gz)) != -1 && ch != '\n')
 				;
 			return -2;
 		}
@@ -302,23 +413,26 @@ audit_verify(const char *dir, struct audit_verify *v, char *err,
     size_t errlen)
 {
 	char path[1200], prev[AUDIT_CHAIN_HEX] = "", prevfile[64] = "";
+	char start[AUDIT_CHAIN_HEX] = "";
 	char **names = NULL, *line = NULL;
 	size_t n, i, lineno, len, prevline = 0;
 	ssize_t got;
+	char what[256];
 	int chained = 0, nl, rc;
-	FILE *fp;
+	gzFile fp;
 
 	memset(v, 0, sizeof *v);
-	if ((rc = list_logs(dir, &names, &n, err, errlen)) != XDS_OK)
+	(void)audit_chain_start_read(dir, start);
+	if ((rc = audit_log_list(dir, &names, &n, err, errlen)) != XDS_OK)
 		return rc;
 	if ((line = malloc(AUDIT_LINE_MAX)) == NULL) {
-		names_free(names, n);
+		audit_log_free(names, n);
 		str_fmt(err, errlen, "out of memory");
 		return XDS_ENOMEM;
 	}
 	for (i = 0; i < n && !v->broken; i++) {
 		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
-		    (fp = fopen(path, "re")) == NULL) {
+		    (fp = gzopen(path, "rbe")) == NULL) {
 			str_fmt(err, errlen, "%s: %s", names[i],
 			    strerror(errno));
 			rc = XDS_EIO;
@@ -339,22 +453,24 @@ audit_verify(const char *dir, struct audit_verify *v, char *err,
 			}
 			len = (size_t)got;
 			if (check_line(v, names[i], lineno, line, len,
-			    &chained, prev, prevfile, prevline))
+			    &chained, prev, prevfile, prevline, start))
 				break;
 			v->records++;
 			audit_chain_hash(line, len, prev);
 			str_lcpy(prevfile, names[i], sizeof prevfile);
 			prevline = lineno;
 		}
-		if (ferror(fp)) {
-			str_fmt(err, errlen, "%s: read error", names[i]);
+		/* A compressed day cut short or damaged: the read error,
+		 * not the torn line it may end in. */
+		if (audit_gz_failed(fp, what, sizeof what)) {
+			str_fmt(err, errlen, "%s: %s", names[i], what);
 			rc = XDS_EIO;
 		}
-		fclose(fp);
+		gzclose(fp);
 		if (rc != XDS_OK)
 			break;
 	}
 	free(line);
-	names_free(names, n);
+	audit_log_free(names, n);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * xdsctl_audit.c: `xdsctl audit`: read the NEN 7513 access log of the
- * local node (state_dir/audit/access-YYYY-MM-DD.jsonl) and answer the
- * privacy officer's question: who accessed what, when, with what outcome.
+ * local node (state_dir/audit/access-YYYY-MM-DD.jsonl, the past days
+ * compressed as access-YYYY-MM-DD.jsonl.gz) and answer the privacy
+ * officer's question: who accessed what, when, with what outcome.
  *
  *	xdsctl audit [patient=ID] [event=ITI-18] [user=TEXT] [outcome=failure]
  *	             [since=YYYY-MM-DD] [until=YYYY-MM-DD]
@@ -15,12 +16,12 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <zlib.h>
 
 #include "audit_chain.h"
 #include "buf.h"
@@ -78,12 +79,6 @@ matches(json_t *rec, const struct afilter *f)
 			return 0;
 	}
 	return 1;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -184,6 +179,9 @@ audit_verify_cmd(const char *dir)
 		printf(", of which the first %zu written before the chain "
 		    "began", v.unchained);
 	printf("\n");
+	if (v.begins[0] != '\0')
+		printf("the chain begins at %s: earlier days removed after "
+		    "audit.retention_days\n", v.begins);
 	return 0;
 }
 
@@ -192,10 +190,8 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 {
 	struct afilter f = { 0 };
 	char dir[CONF_STR_MAX + 16], path[CONF_STR_MAX + 300], cx[512];
-	char **names = NULL, *line = NULL;
-	size_t nnames = 0, cap = 0, i;
-	struct dirent *de;
-	DIR *d = NULL;
+	char **names = NULL, *line = NULL, err[512];
+	size_t nnames = 0, i, j;
 	size_t lineno, nbad = 0;
 	int n = 0, rc = 1;
 
@@ -236,34 +232,22 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (str_fmt(dir, sizeof dir, "%s/audit", ctl->conf.node_state_dir) < 0 ||
-	    (d = opendir(dir)) == NULL) {
+	    audit_log_list(dir, &names, &nnames, err, sizeof err) != 0) {
 		fprintf(stderr, "xdsctl audit: %s: no access log here (see "
 		    "node.state_dir)\n", dir);
 		return 1;
 	}
-	while ((de = readdir(d)) != NULL) {
-		const char *day = de->d_name + 7;	/* access-YYYY-MM-DD.jsonl */
+	/* The days in since..until; access-YYYY-MM-DD.jsonl[.gz] */
+	for (i = j = 0; i < nnames; i++) {
+		const char *day = names[i] + 7;
 
-		if (strncmp(de->d_name, "access-", 7) != 0 ||
-		    strlen(de->d_name) != 23 || strcmp(de->d_name + 17, ".jsonl") != 0)
-			continue;
 		if ((f.since && strncmp(day, f.since, 10) < 0) ||
 		    (f.until && strncmp(day, f.until, 10) > 0))
-			continue;
-		if (nnames == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) *
-			    sizeof *names);
-
-			if (nn == NULL)
-				goto out;
-			names = nn;
-		}
-		if ((names[nnames] = strdup(de->d_name)) == NULL)
-			goto out;
-		nnames++;
+			free(names[i]);
+		else
+			names[j++] = names[i];
 	}
-	if (nnames > 0)
-		qsort(names, nnames, sizeof *names, name_cmp);
+	nnames = j;
 	if ((line = malloc(AUDIT_LINE_MAX)) == NULL)
 		goto out;
 	if (!ctl->json)
@@ -271,12 +255,12 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 		    "EVENT", "OUTCOME", PAT_COL, "PATIENT", "ORGANISATION", "ADDRESS",
 		    "USER", "OBJECT / ERRORS");
 	for (i = 0; i < nnames; i++) {
-		FILE *fp;
+		gzFile fp;	/* plain or compressed */
 
 		if (str_fmt(path, sizeof path, "%s/%s", dir, names[i]) < 0 ||
-		    (fp = fopen(path, "r")) == NULL)
+		    (fp = gzopen(path, "rbe")) == NULL)
 			continue;
-		for (lineno = 1; fgets(line, AUDIT_LINE_MAX, fp) != NULL;
+		for (lineno = 1; gzgets(fp, line, AUDIT_LINE_MAX) != NULL;
 		    lineno++) {
 			json_t *rec;
 
@@ -288,13 +272,17 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 				    "a whole record, skipped\n", path, lineno);
 				nbad++;
 				while (strchr(line, '\n') == NULL &&
-				    fgets(line, AUDIT_LINE_MAX, fp) != NULL)
+				    gzgets(fp, line, AUDIT_LINE_MAX) != NULL)
 					;	/* the rest of an overlong line */
 			} else if (matches(rec, &f))
 				print_record(ctl, rec, line, &n);
 			json_decref(rec);
 		}
-		fclose(fp);
+		if (audit_gz_failed(fp, err, sizeof err)) {
+			fprintf(stderr, "xdsctl audit: %s: %s\n", path, err);
+			nbad++;
+		}
+		gzclose(fp);
 	}
 	if (ctl->json)
 		printf("%s]\n", n ? "\n" : "[");
@@ -302,11 +290,7 @@ ctl_audit(struct ctl *ctl, int argc, char **argv)
 		printf("(%d record%s)\n", n, n == 1 ? "" : "s");
 	rc = nbad > 0 ? 1 : 0;
 out:
-	if (d)
-		closedir(d);
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
+	audit_log_free(names, nnames);
 	free(line);
 	return rc;
 }
