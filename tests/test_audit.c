@@ -3,12 +3,16 @@
  * changed, deleted and torn records) and the ATNA audit messages of each
  * transaction, side and outcome, valid against the DICOM audit message
  * schema (tests/atna/dicom-audit-message.rng), and that schema's rules.
+ * The past days: compressed once over and sent, read back, removed after
+ * the retention time, with the clock moved instead of waited for.
  */
 #include "config.h"
 
 #include "cutest.h"
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,9 +20,15 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
+#include <zlib.h>
+
 #include "atna.h"
+#include "audit.h"
 #include "audit_chain.h"
 #include "audit_int.h"
+#include "audit_keep.h"
+#include "audit_send.h"
+#include "clock.h"
 #include "buf.h"
 #include "status.h"
 #include "str.h"
@@ -191,6 +201,246 @@ test_chain_verify(void)
 	buf_free(&d2);
 	buf_free(&bad);
 	testutil_rmtree(dir);
+}
+
+/* ---- the past days ---- */
+
+/* YYYY-MM-DD of the injected clock plus days. */
+static void
+day_at(int days, char out[16])
+{
+	time_t t = (time_t)(clock_wall() + days * 86400LL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static int
+exists(const char *dir, const char *day, const char *suffix)
+{
+	char path[1200];
+	struct stat st;
+
+	str_fmt(path, sizeof path, "%s/access-%s.jsonl%s", dir, day, suffix);
+	return stat(path, &st) == 0;
+}
+
+/* Records for patient in every day file, as xdsctl audit reads them. */
+static int
+count_patient(const char *dir, const char *patient)
+{
+	char path[1200], line[8192], **names = NULL, err[256];
+	size_t n = 0, i;
+	int hits = 0;
+	gzFile gz;
+
+	CU_ASSERT_EQUAL_FATAL(audit_log_list(dir, &names, &n, err,
+	    sizeof err), XDS_OK);
+	for (i = 0; i < n; i++) {
+		str_fmt(path, sizeof path, "%s/%s", dir, names[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(gz = gzopen(path, "rb"));
+		while (gzgets(gz, line, sizeof line) != NULL)
+			hits += strstr(line, patient) != NULL;
+		CU_ASSERT_EQUAL(audit_gz_failed(gz, err, sizeof err), 0);
+		gzclose(gz);
+	}
+	audit_log_free(names, n);
+	return hits;
+}
+
+static void
+write_day(const char *patient)
+{
+	struct xact x;
+
+	memset(&x, 0, sizeof x);
+	str_lcpy(x.txn, "ITI-43", sizeof x.txn);
+	str_lcpy(x.peer, "anonymous", sizeof x.peer);
+	str_lcpy(x.patient, patient, sizeof x.patient);
+	CU_ASSERT_EQUAL(audit_write(&x), XDS_OK);
+	CU_ASSERT_EQUAL(audit_write(&x), XDS_OK);
+}
+
+static void
+write_cursor(const char *dir, const char *day, long long off)
+{
+	char path[1200], text[128];
+
+	str_fmt(path, sizeof path, "%s/outbox", dir);
+	(void)mkdir(path, 0700);
+	str_fmt(path, sizeof path, "%s/" AUDIT_SEND_CURSOR, dir);
+	str_fmt(text, sizeof text, "access-%s.jsonl %lld 7\n", day, off);
+	CU_ASSERT_EQUAL(testutil_write_text(path, text), 0);
+}
+
+static void
+test_keep(void)
+{
+	struct audit_keep_opts ko = { 0, 0 };
+	struct audit_keep_result kr;
+	struct audit_verify v;
+	char state[512], dir[600], err[256], path[1200], path2[1200];
+	char d1[16], d2[16], d3[16], head[AUDIT_CHAIN_HEX], got[AUDIT_CHAIN_HEX];
+	const char *pat = "999911120^^^&2.16.840.1.113883.2.4.6.3&ISO";
+	struct stat st;
+	char *data;
+	size_t len;
+
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("audit-keep", state,
+	    sizeof state), 0);
+	str_fmt(dir, sizeof dir, "%s/audit", state);
+	CU_ASSERT_EQUAL_FATAL(audit_open(state, 0, err, sizeof err), XDS_OK);
+	/* Records over three days, the clock moved a day at a time. */
+	day_at(0, d1);
+	write_day(pat);
+	clock_test_advance(86400);
+	day_at(0, d2);
+	write_day(pat);
+	clock_test_advance(86400);
+	day_at(0, d3);
+	write_day(pat);
+	CU_ASSERT(exists(dir, d1, "") && exists(dir, d2, "") &&
+	    exists(dir, d3, ""));
+	CU_ASSERT_EQUAL(audit_chain_head(dir, head, err, sizeof err), XDS_OK);
+
+	/* ATNA to a repository that never answered: its cursor still at the
+	 * start of the second day, which is not compressed. */
+	ko.atna = 1;
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.compressed, 0);	/* no cursor: nothing sent */
+	write_cursor(dir, d2, 0);
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.compressed, 1);
+	CU_ASSERT_EQUAL(kr.unsent, 1);
+	CU_ASSERT(exists(dir, d1, ".gz") && !exists(dir, d1, ""));
+	CU_ASSERT(exists(dir, d2, "") && !exists(dir, d2, ".gz"));
+	/* The whole second day sent: compressed; never today's. */
+	str_fmt(path, sizeof path, "%s/access-%s.jsonl", dir, d2);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	write_cursor(dir, d2, (long long)st.st_size);
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.compressed, 1);
+	CU_ASSERT(exists(dir, d2, ".gz") && !exists(dir, d2, ""));
+	CU_ASSERT(exists(dir, d3, "") && !exists(dir, d3, ".gz"));
+
+	/* Every record read across .gz and .jsonl; the chain goes on. */
+	CU_ASSERT_EQUAL(count_patient(dir, pat), 6);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 0);
+	CU_ASSERT_EQUAL(v.files, 3);
+	CU_ASSERT_EQUAL(v.records, 6);
+	CU_ASSERT_STRING_EQUAL(v.begins, "");
+
+	/* The head read at start from a compressed day: a new day, the
+	 * last one compressed, the log opened again. */
+	audit_close();
+	clock_test_advance(86400);
+	CU_ASSERT_EQUAL(audit_open(state, 0, err, sizeof err), XDS_OK);
+	ko.atna = 0;
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.compressed, 1);
+	CU_ASSERT(exists(dir, d3, ".gz") && !exists(dir, d3, ""));
+	CU_ASSERT_EQUAL(audit_chain_head(dir, got, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(got, head);
+	write_day(pat);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 0);
+	CU_ASSERT_EQUAL(v.records, 8);
+
+	/* A crash between the rename and the unlink: both forms of the
+	 * first day, and a stale .gz.tmp of the second.  The plain file is
+	 * the day, read once; the next pass finishes. */
+	str_fmt(path, sizeof path, "%s/access-%s.jsonl.gz", dir, d1);
+	{
+		gzFile gz = gzopen(path, "rb");
+		char buf[65536];
+		int n;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(gz);
+		n = gzread(gz, buf, sizeof buf);
+		CU_ASSERT(n > 0);
+		gzclose(gz);
+		str_fmt(path2, sizeof path2, "%s/access-%s.jsonl", dir, d1);
+		CU_ASSERT_EQUAL(testutil_write_file(path2, buf, (size_t)n), 0);
+	}
+	str_fmt(path2, sizeof path2, "%s/access-%s.jsonl.gz.tmp", dir, d2);
+	CU_ASSERT_EQUAL(testutil_write_text(path2, "half"), 0);
+	CU_ASSERT_EQUAL(count_patient(dir, pat), 8);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 0);
+	CU_ASSERT_EQUAL(v.records, 8);
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.compressed, 1);
+	CU_ASSERT(exists(dir, d1, ".gz") && !exists(dir, d1, ""));
+	CU_ASSERT_NOT_EQUAL(stat(path2, &st), 0);
+	CU_ASSERT_EQUAL(count_patient(dir, pat), 8);
+
+	/* A damaged .gz is an error, not a short day. */
+	str_fmt(path, sizeof path, "%s/access-%s.jsonl.gz", dir, d2);
+	data = testutil_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	CU_ASSERT_EQUAL(testutil_write_file(path, data, len - 12), 0);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_EIO);
+	CU_ASSERT_EQUAL(testutil_write_file(path, data, len), 0);
+	free(data);
+
+	/* Retention of one day, the clock three days past the first: the
+	 * first two days go, never one the sender still needs. */
+	ko.retention_days = 1;
+	ko.atna = 1;
+	write_cursor(dir, d1, 0);
+	str_fmt(path, sizeof path, "%s/access-%s.jsonl.gz", dir, d1);
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.removed, 1);	/* d1 was sent before it was
+					 * compressed */
+	CU_ASSERT(!exists(dir, d1, ".gz"));
+	CU_ASSERT(exists(dir, d2, ".gz"));
+	ko.atna = 0;
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.removed, 1);
+	CU_ASSERT(!exists(dir, d2, ".gz") && exists(dir, d3, ".gz"));
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 0);
+	CU_ASSERT_EQUAL(v.records, 4);
+	CU_ASSERT_STRING_EQUAL(v.begins, d3);
+	CU_ASSERT_EQUAL(count_patient(dir, pat), 4);
+	/* Without the kept hash, the same state is a break. */
+	str_fmt(path, sizeof path, "%s/" AUDIT_CHAIN_START, dir);
+	data = testutil_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	unlink(path);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 1);
+	CU_ASSERT_EQUAL(testutil_write_file(path, data, len), 0);
+	free(data);
+
+	/* Every day removed: the next record goes on from the last one
+	 * removed. */
+	audit_close();
+	clock_test_advance(3 * 86400);
+	CU_ASSERT_EQUAL(audit_open(state, 0, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(audit_keep_pass(dir, clock_wall(), &ko, &kr, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(kr.removed, 2);
+	CU_ASSERT_EQUAL(count_patient(dir, pat), 0);
+	write_day(pat);
+	CU_ASSERT_EQUAL(audit_verify(dir, &v, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(v.broken, 0);
+	CU_ASSERT_EQUAL(v.records, 2);
+	day_at(0, d1);
+	CU_ASSERT_STRING_EQUAL(v.begins, d1);
+
+	audit_close();
+	clock_test_advance(-6 * 86400);
+	testutil_rmtree(state);
 }
 
 /* ---- ATNA messages ---- */
@@ -814,6 +1064,7 @@ main(void)
 		{ "atna schema", test_atna_schema },
 		{ "atna every message", test_atna_every },
 		{ "record parse", test_record_parse },
+		{ "past days", test_keep },
 	};
 
 	return cutest_run("audit", tests, NELEM(tests));

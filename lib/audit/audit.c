@@ -35,6 +35,7 @@
 #include "audit_int.h"
 #include "audit_send.h"
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "status.h"
 #include "str.h"
@@ -55,6 +56,7 @@ static pthread_cond_t audit_cv = PTHREAD_COND_INITIALIZER;
 static char audit_dir[1024];
 static long long audit_min_free;
 static char audit_day[16];	/* YYYY-MM-DD of the open file */
+static char audit_floor[16];	/* no record goes into a day before it */
 static int audit_fd = -1;
 static off_t audit_len;		/* bytes in the open file */
 static off_t audit_synced;	/* of which known to be on disk */
@@ -166,6 +168,12 @@ int
 audit_open(const char *state_dir, long long min_free, char *err,
     size_t errlen)
 {
+	char **names = NULL;
+	struct tm tm;
+	size_t n = 0;
+	time_t tt;
+	int rc;
+
 	if (str_fmt(audit_dir, sizeof audit_dir, "%s/audit", state_dir) < 0) {
 		str_fmt(err, errlen, "state_dir too long");
 		audit_dir[0] = '\0';
@@ -177,7 +185,23 @@ audit_open(const char *state_dir, long long min_free, char *err,
 		return XDS_EIO;
 	}
 	audit_min_free = min_free;
-	return cut_all_tails(err, errlen);
+	if ((rc = cut_all_tails(err, errlen)) != XDS_OK)
+		return rc;
+	if ((rc = audit_log_list(audit_dir, &names, &n, err, errlen)) !=
+	    XDS_OK)
+		return rc;
+	/* Records from now on are of today or later; and never of a day
+	 * before the newest there (a clock set back). */
+	tt = (time_t)clock_wall();
+	gmtime_r(&tt, &tm);
+	pthread_mutex_lock(&audit_mtx);
+	strftime(audit_floor, sizeof audit_floor, "%Y-%m-%d", &tm);
+	if (n > 0 && strncmp(names[n - 1] + 7, audit_floor, 10) > 0)
+		str_fmt(audit_floor, sizeof audit_floor, "%.10s",
+		    names[n - 1] + 7);
+	pthread_mutex_unlock(&audit_mtx);
+	audit_log_free(names, n);
+	return XDS_OK;
 }
 
 /* Settle every pending record: the sync covering it succeeded or not. */
@@ -292,6 +316,8 @@ open_file(const char *day)
 	}
 	audit_len = audit_synced = st.st_size;
 	str_lcpy(audit_day, day, sizeof audit_day);
+	if (strcmp(day, audit_floor) > 0)
+		str_lcpy(audit_floor, day, sizeof audit_floor);
 	return 0;
 }
 
@@ -333,6 +359,7 @@ format_record(struct buf *b, const struct xact *x, char *day, size_t daylen)
 	char ts[40];
 
 	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec += (time_t)clock_test_offset();
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(day, daylen, "%Y-%m-%d", &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -442,6 +469,11 @@ audit_write(const struct xact *x)
 		goto out;
 	}
 	pthread_mutex_lock(&audit_mtx);
+	/* A record formatted just before midnight that gets the mutex after
+	 * the new day's first one goes into the new day: the day before
+	 * may already be compressed (audit_keep.c). */
+	if (strcmp(day, audit_floor) < 0)
+		str_lcpy(day, audit_floor, sizeof day);
 	rc = XDS_EIO;
 	if (open_file(day) == 0 &&
 	    audit_chain_seal(&b, audit_head, hash) == XDS_OK &&
@@ -500,6 +532,17 @@ audit_synced_to(char *name, size_t namelen, off_t *synced)
 	else
 		str_fmt(name, namelen, "access-%s.jsonl", audit_day);
 	*synced = audit_synced;
+	pthread_mutex_unlock(&audit_mtx);
+}
+
+void
+audit_floor_day(const char *dir, char *day, size_t daylen)
+{
+	pthread_mutex_lock(&audit_mtx);
+	if (audit_dir[0] != '\0' && strcmp(dir, audit_dir) == 0)
+		str_lcpy(day, audit_floor, daylen);
+	else
+		day[0] = '\0';
 	pthread_mutex_unlock(&audit_mtx);
 }
 

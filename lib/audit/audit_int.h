@@ -15,6 +15,13 @@ struct xact;
  * cut, so they are not sent yet.
  */
 void	audit_synced_to(char *name, size_t namelen, off_t *synced);
+/*
+ * The oldest day (YYYY-MM-DD) the log may still write into, when it is
+ * open on the directory dir: the newest day it has opened, or found at
+ * open; "" otherwise.  Records of an earlier day go into that day's
+ * file, so no day before it is written again.
+ */
+void	audit_floor_day(const char *dir, char *day, size_t daylen);
 /* Records written since start. */
 unsigned long long audit_written(void);
 /*

@@ -91,26 +91,35 @@ static atomic_ullong snd_sent, snd_failed, snd_consumed;
 
 /* ---- the cursor ---- */
 
-static int
-cursor_load(struct cursor *c)
+int
+audit_send_cursor_read(const char *path, char *file, size_t filelen,
+    long long *off, unsigned long long *seq)
 {
 	char line[256], name[64];
-	long long off;
-	unsigned long long seq;
 	FILE *fp;
 	int ok;
 
-	if ((fp = fopen(snd.cpath, "re")) == NULL)
+	if ((fp = fopen(path, "re")) == NULL)
 		return -1;
 	ok = fgets(line, sizeof line, fp) != NULL &&
-	    sscanf(line, "%63s %lld %llu", name, &off, &seq) == 3 &&
-	    audit_chain_is_log(name) && off >= 0;
+	    sscanf(line, "%63s %lld %llu", name, off, seq) == 3 &&
+	    audit_chain_is_log(name) && *off >= 0;
 	fclose(fp);
 	if (!ok)
 		return -1;
-	str_lcpy(c->file, name, sizeof c->file);
+	str_lcpy(file, name, filelen);
+	return 0;
+}
+
+static int
+cursor_load(struct cursor *c)
+{
+	long long off;
+
+	if (audit_send_cursor_read(snd.cpath, c->file, sizeof c->file, &off,
+	    &c->seq) != 0)
+		return -1;
 	c->off = (off_t)off;
-	c->seq = seq;
 	return 0;
 }
 

@@ -40,6 +40,16 @@ void	audit_send_kick(void);
 /* Stop and join the sender; what it has not sent stays for next time. */
 void	audit_send_stop(void);
 
+/*
+ * The sender's place in the log as its cursor file at path holds it:
+ * the day file (access-YYYY-MM-DD.jsonl) and the offset in it up to
+ * which the records were sent.  0, or -1 when there is no valid cursor.
+ */
+int	audit_send_cursor_read(const char *path, char *file, size_t filelen,
+	    long long *off, unsigned long long *seq);
+/* The cursor's path below the access log directory. */
+#define AUDIT_SEND_CURSOR	"outbox/cursor"
+
 struct audit_send_stats {
 	int			running;
 	unsigned long long	queued;	/* records the sender has not passed */

@@ -47,6 +47,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_uid_root },
 	{ "audit.min_free", CONF_SIZE, S(audit_min_free), "16m", 0, (1LL << 40), NULL,
 	  "free space the access log's file system must keep; below it requests are refused (503) before any work", NULL },
+	{ "audit.retention_days", CONF_INT, S(audit_retention_days), "1826", 0, 36525, NULL,
+	  "days the access log's day files are kept (NEN 7513: five years), then removed once sent; 0: for ever", NULL },
 	{ "audit.source_id", CONF_STR, S(audit_source_id), "", 0, 0, NULL,
 	  "AuditSourceID and syslog HOSTNAME of the ATNA messages; empty: the host name", NULL },
 	{ "audit.syslog_retry_max", CONF_INT, S(audit_syslog_retry_max), "60", 1, 3600, NULL,

@@ -22,6 +22,7 @@ struct conf {
 	long long node_min_free_space;		/* bytes; 0: no guard */
 	/* [audit] */
 	long long audit_min_free;
+	long long audit_retention_days;	/* 0: keep for ever */
 	char	audit_syslog_url[CONF_STR_MAX];	/* ATNA; "": off */
 	long long audit_syslog_retry_max;	/* seconds between reconnects */
 	char	audit_source_id[256];		/* "": the host name */

@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 
 #include "audit.h"
+#include "audit_keep.h"
 #include "audit_send.h"
 #include "bridge.h"
 #include "bridge_access.h"
@@ -252,6 +253,24 @@ atna_metrics(void *arg, struct buf *out)
 	    "xds_audit_atna_total{result=\"sent\"} %llu\n"
 	    "xds_audit_atna_total{result=\"failed\"} %llu\n",
 	    st.queued, st.sent, st.failed);
+}
+
+/*
+ * The access log's past days compressed, and removed after
+ * audit.retention_days: after the ATNA sender started, whose cursor says
+ * what it still needs.
+ */
+static void
+keep_start(const struct conf *c)
+{
+	struct audit_keep_opts o = {
+		.retention_days = (int)c->audit_retention_days,
+		.atna = c->audit_syslog_url[0] != '\0',
+	};
+	char err[512];
+
+	if (audit_keep_start(c->node_state_dir, &o, err, sizeof err) != 0)
+		fatalx("access log: %s", err);
 }
 
 /* ATNA messages to audit.syslog_url, when set; fatal on failure. */
@@ -488,6 +507,7 @@ main(int argc, char **argv)
 	metrics_add_source(audit_metrics, NULL);
 	metrics_add_source(space_metrics, NULL);
 	atna_start(&conf);
+	keep_start(&conf);
 	ports_remove(conf.node_state_dir);	/* a crashed run's */
 	xact_set_sink(xact_done);
 	wire_open(&conf, &node);
@@ -519,6 +539,7 @@ main(int argc, char **argv)
 	http_server_free(server);
 	server = NULL;
 	wire_close(&node);
+	audit_keep_stop();
 	audit_send_stop();
 	audit_close();
 	SSL_CTX_free(tls);
