@@ -11,7 +11,8 @@
  * that the copy of repository.db names (immutable, durable before a row
  * names them, so every row finds its file; a document stored after the
  * copy is left out with its row) and DICOM instances, the access log up
- * to its last whole record, the ATNA outbox.  Temporary files, spools, SQLite's -wal and
+ * to its last whole record (a day the node compresses meanwhile is copied
+ * as its .gz), the ATNA outbox.  Temporary files, spools, SQLite's -wal and
  * -shm and xdsd.ports are left out.  MANIFEST, written last and synced,
  * lists every file with its size and SHA-256: a directory without it is
  * no backup.  The configuration file given with -c is copied beside it
@@ -246,6 +247,29 @@ out:
 	return rc;
 }
 
+/*
+ * An access log day that was compressed while the backup ran (the
+ * node's pass removes the plain file once the .gz is durable): copy the
+ * .gz, unless the listing holds it next anyway.
+ */
+static int
+backup_compressed(struct bk *b, const char *sub, char **names, size_t i,
+    size_t n)
+{
+	char gz[PATH_MAX], from[PATH_MAX];
+	size_t len = strlen(names[i]);
+	struct stat st;
+
+	if (!is_log(sub) || (i + 1 < n && strncmp(names[i + 1], names[i],
+	    len) == 0 && strcmp(names[i + 1] + len, ".gz") == 0))
+		return 0;
+	if (str_fmt(gz, sizeof gz, "%s.gz", sub) < 0 ||
+	    str_fmt(from, sizeof from, "%s/%s", b->src, gz) < 0 ||
+	    lstat(from, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return backup_file(b, gz, &st);
+}
+
 /* What stays out: SQLite's side files and the databases (copied by
  * db_backup), the ports file, temporary directories and spools. */
 static int
@@ -414,8 +438,11 @@ backup_tree(struct bk *b, const char *rel)
 		    names[i]);
 		str_fmt(from, sizeof from, "%s/%s", b->src, sub);
 		if (lstat(from, &st) != 0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT) {
+				if (backup_compressed(b, sub, names, i, n) != 0)
+					goto out;
 				continue;
+			}
 			str_fmt(b->err, sizeof b->err, "%s: %s", from,
 			    strerror(errno));
 			goto out;
@@ -436,6 +463,9 @@ backup_tree(struct bk *b, const char *rel)
 			if (!skipped(sub, names[i], 0) &&
 			    !unnamed_blob(b, sub, names[i]) &&
 			    backup_file(b, sub, &st) != 0)
+				goto out;
+			if (access(from, F_OK) != 0 && errno == ENOENT &&
+			    backup_compressed(b, sub, names, i, n) != 0)
 				goto out;
 		} else
 			fprintf(stderr, "xdsctl: backup: %s: not a regular "
