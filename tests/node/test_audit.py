@@ -11,16 +11,22 @@ With audit.min_free set, a submission is refused before anything is
 stored.  A record torn by a crash is cut at start-up.  The records are
 hash-chained across restarts and day files: `xdsctl audit verify` passes
 on the log as written and names the first broken record after a line is
-changed or deleted.
+changed or deleted.  Past days are compressed by the node (at start),
+read back by `xdsctl audit` and verify, never before the ATNA sender has
+sent them, and removed after audit.retention_days, verify then saying
+where the chain begins.
 
 Needs a mount namespace (unshare -rm, util-linux) for the tmpfs: the test
 re-runs itself in one, and is skipped (77) where none can be made.
 """
+import datetime
+import gzip
 import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -253,8 +259,10 @@ def chain_tests(xdsd, xdsctl):
     audit = os.path.join(node.state, "audit")
     today = sorted(f for f in os.listdir(audit) if f.startswith("access-"))[-1]
     # Yesterday's file, as if the node had run then: the next record opens
-    # today's file and must chain to the last record of this one.
-    os.rename(os.path.join(audit, today), os.path.join(audit, "access-2000-01-01.jsonl"))
+    # today's file and must chain to the last record of this one, which
+    # the node compressed at start.
+    oldname = "access-%s.jsonl" % day(-1)
+    os.rename(os.path.join(audit, today), os.path.join(audit, oldname))
     check("chain: the node starts again", node.start(), "")
     status, errors, uids, _, _ = xdsmsg.submit(node.port, [b"verslag"], pat)
     check("chain: a submission after the restart", status == "Success", repr(errors))
@@ -264,7 +272,11 @@ def chain_tests(xdsd, xdsctl):
     check("chain: verify passes over the restart and the new day file",
           rc == 0 and "intact" in out and "2 files" in out, out)
     first = json.loads(open(os.path.join(audit, today)).readline())
-    last_old = open(os.path.join(audit, "access-2000-01-01.jsonl"), "rb").read().splitlines()[-1]
+    old = os.path.join(audit, oldname + ".gz")
+    check("chain: yesterday's file was compressed at the restart",
+          os.path.exists(old) and not os.path.exists(os.path.join(audit, oldname)),
+          repr(sorted(os.listdir(audit))))
+    last_old = gzip.open(old, "rb").read().splitlines()[-1]
     check("chain: the first record of a day file links to the last of the one before",
           first["prev"] == hashlib.sha256(last_old).hexdigest(), repr(first.get("prev")))
 
@@ -283,7 +295,6 @@ def chain_tests(xdsd, xdsctl):
     check("chain: a deleted record is found at the record after the gap",
           rc == 1 and "%s line 2:" % today in out and "removed" in out, out)
     open(path, "wb").write(good)
-    old = os.path.join(audit, "access-2000-01-01.jsonl")
     data = open(old, "rb").read()
     os.unlink(old)
     rc, out = verify(xdsctl, node.state)
@@ -299,11 +310,142 @@ def chain_tests(xdsd, xdsctl):
     shutil.rmtree(work, ignore_errors=True)
 
 
+def day(offset):
+    """YYYY-MM-DD, UTC, offset days from today."""
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=offset)
+    return t.strftime("%Y-%m-%d")
+
+
+def audit_json(xdsctl, state, *filters):
+    p = subprocess.run([xdsctl, "-C", "node.state_dir=" + state, "--json", "audit"]
+                       + list(filters), capture_output=True, text=True)
+    try:
+        return p.returncode, json.loads(p.stdout), p.stderr
+    except ValueError:
+        return p.returncode, None, p.stdout + p.stderr
+
+
+def move_today(audit, to_day):
+    today = "access-%s.jsonl" % day(0)
+    os.rename(os.path.join(audit, today), os.path.join(audit, "access-%s.jsonl" % to_day))
+
+
+def retention_tests(xdsd, xdsctl):
+    """Three days, the two past ones compressed by the node at start;
+    xdsctl audit and verify read across .gz and .jsonl; a compression cut
+    short between rename and unlink; retention of one day."""
+    work = tmpdir("audit-keep")
+    node = Xdsd(xdsd, work)
+    audit = os.path.join(node.state, "audit")
+    pat = xdsmsg.patient()
+    for past in (-2, -1, None):
+        if not check("keep: the node starts", node.start(), ""):
+            node.dump_log()
+            return
+        status, errors, _, _, _ = xdsmsg.submit(node.port, [b"verslag"], pat)
+        check("keep: a submission", status == "Success", repr(errors))
+        node.stop()
+        if past is not None:
+            move_today(audit, day(past))
+    names = sorted(os.listdir(audit))
+    check("keep: the past days compressed, today's not",
+          all(n in names for n in ("access-%s.jsonl.gz" % day(-2),
+                                   "access-%s.jsonl.gz" % day(-1), "access-%s.jsonl" % day(0)))
+          and "access-%s.jsonl" % day(-1) not in names, repr(names))
+    rc, recs, err = audit_json(xdsctl, node.state, "patient=" + pat.split("^")[0], "event=ITI-41")
+    check("keep: xdsctl audit patient= sees every record across .gz and .jsonl",
+          rc == 0 and recs is not None and len(recs) == 3, err)
+    p = subprocess.run([xdsctl, "-C", "node.state_dir=" + node.state, "audit",
+                        "patient=" + pat.split("^")[0], "since=" + day(-1)],
+                       capture_output=True, text=True)
+    check("keep: since= filters compressed days too",
+          p.returncode == 0 and p.stdout.count(" ITI-41 ") == 2, p.stdout + p.stderr)
+    rc, out = verify(xdsctl, node.state)
+    check("keep: verify passes across .gz and .jsonl days",
+          rc == 0 and "intact" in out and "3 files" in out, out)
+
+    # A crash between the rename and the unlink: both forms of a day, and
+    # a stale .gz.tmp of another.
+    y = os.path.join(audit, "access-%s.jsonl" % day(-1))
+    open(y, "wb").write(gzip.open(y + ".gz").read())
+    stale = os.path.join(audit, "access-%s.jsonl.gz.tmp" % day(-2))
+    open(stale, "wb").write(b"\x1f\x8b half")
+    rc, recs, err = audit_json(xdsctl, node.state, "patient=" + pat.split("^")[0], "event=ITI-41")
+    check("keep: after a crash mid-compression each record is read once",
+          rc == 0 and recs is not None and len(recs) == 3, err)
+    rc, out = verify(xdsctl, node.state)
+    check("keep: after a crash mid-compression verify passes", rc == 0 and "3 files" in out, out)
+    check("keep: the node starts after the crash", node.start(), "")
+    node.stop()
+    check("keep: the next start finishes the compression and removes the stale file",
+          not os.path.exists(y) and os.path.exists(y + ".gz") and not os.path.exists(stale),
+          repr(sorted(os.listdir(audit))))
+
+    # Retention of one day: the day before yesterday goes, yesterday stays.
+    os.rename(os.path.join(audit, "access-%s.jsonl.gz" % day(-2)),
+              os.path.join(audit, "access-%s.jsonl.gz" % day(-3)))
+    node.opts.append("audit.retention_days=1")
+    check("keep: the node starts with audit.retention_days=1", node.start(), "")
+    node.stop()
+    names = sorted(os.listdir(audit))
+    check("keep: days older than audit.retention_days are removed, newer ones kept",
+          "access-%s.jsonl.gz" % day(-3) not in names
+          and "access-%s.jsonl.gz" % day(-1) in names, repr(names))
+    rc, out = verify(xdsctl, node.state)
+    check("keep: verify passes and says where the chain begins",
+          rc == 0 and "intact" in out and "the chain begins at %s: earlier days removed "
+          "after audit.retention_days" % day(-1) in out, out)
+    rc, recs, err = audit_json(xdsctl, node.state, "patient=" + pat.split("^")[0], "event=ITI-41")
+    check("keep: the kept days' records are all read",
+          rc == 0 and recs is not None and len(recs) == 2, err)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def unsent_tests(xdsd, xdsctl):
+    """With ATNA on and its repository unreachable, a past day the sender
+    has not sent stays plain."""
+    work = tmpdir("audit-unsent")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()
+    node = Xdsd(xdsd, work)
+    audit = os.path.join(node.state, "audit")
+    if not check("unsent: the node starts", node.start(), ""):
+        node.dump_log()
+        return
+    node.stop()
+    node.opts.append("audit.syslog_url=tcp://127.0.0.1:%d" % closed)
+    check("unsent: the node starts with an unreachable audit record repository",
+          node.start(), "")
+    pat = xdsmsg.patient()
+    status, errors, _, _, _ = xdsmsg.submit(node.port, [b"verslag"], pat)
+    check("unsent: a submission", status == "Success", repr(errors))
+    node.stop()
+    # The day is over: its file and the sender's cursor in it are
+    # yesterday's.
+    move_today(audit, day(-1))
+    cursor = os.path.join(audit, "outbox", "cursor")
+    text = open(cursor).read()
+    open(cursor, "w").write(text.replace(day(0), day(-1)))
+    check("unsent: the node starts again", node.start(), "")
+    node.stop()
+    names = sorted(os.listdir(audit))
+    check("unsent: the day the sender has not sent is not compressed",
+          "access-%s.jsonl" % day(-1) in names and "access-%s.jsonl.gz" % day(-1) not in names,
+          repr(names) + " " + text)
+    rc, recs, err = audit_json(xdsctl, node.state, "patient=" + pat.split("^")[0])
+    check("unsent: its records are read", rc == 0 and recs is not None and len(recs) >= 1, err)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     a = command_line(xdsctl=True)
     if os.environ.get("XDS_AUDIT_NS") != "1":
         torn_tail_tests(a.xdsd, a.xdsctl)
         chain_tests(a.xdsd, a.xdsctl)
+        retention_tests(a.xdsd, a.xdsctl)
+        unsent_tests(a.xdsd, a.xdsctl)
         rc = summary()
         ns = in_namespace()
         return rc if ns == 77 else rc or ns
