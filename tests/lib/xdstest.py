@@ -45,6 +45,7 @@ HTTP
 """
 import argparse
 import glob
+import gzip
 import http.client
 import json
 import os
@@ -317,10 +318,15 @@ class Xdsd:
         sys.stdout.write("---- xdsd log (%s) ----\n%s\n------------------\n" % (self.logpath, self.log()[-n:]))
 
     def audit(self):
-        """The audit records (state/audit/*.jsonl) as dicts, oldest first."""
-        out = []
-        for f in sorted(glob.glob(os.path.join(self.state, "audit", "*.jsonl"))):
-            with open(f) as fh:
+        """The audit records (state/audit/*.jsonl, past days *.jsonl.gz:
+        the plain file when a day has both) as dicts, oldest first."""
+        out, days = [], {}
+        for f in glob.glob(os.path.join(self.state, "audit", "access-*.jsonl*")):
+            if f.endswith(".jsonl") or (f.endswith(".jsonl.gz") and f[:-3] not in days):
+                days[f[:-3] if f.endswith(".gz") else f] = f
+        for day in sorted(days):
+            f = days[day]
+            with (gzip.open(f, "rt") if f.endswith(".gz") else open(f)) as fh:
                 out += [json.loads(line) for line in fh if line.strip()]
         return out
 
