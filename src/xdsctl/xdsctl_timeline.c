@@ -158,17 +158,34 @@ print_date(const char *d)
 		printf("%-10s", n > 0 ? d : "?");
 }
 
+/* w, widened to s's length (a column is as wide as its longest value:
+ * nothing is cut). */
+static int
+widen(int w, const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > (size_t)w && n < 1024 ? (int)n : w;
+}
+
 static void
 print_table(const struct tl_entry *e, size_t n)
 {
 	size_t i;
+	int wc = 9, wt = 4, wi = 5, wm = 8;
 
-	printf("%-10s  %-24s  %-24s  %-30s  %-8s  %s\n", "DATE", "COMMUNITY",
-	    "TYPE", "TITLE", "MODALITY", "STUDY");
+	for (i = 0; i < n; i++) {
+		wc = widen(wc, e[i].community);
+		wt = widen(wt, e[i].type);
+		wi = widen(wi, e[i].title);
+		wm = widen(wm, e[i].modality);
+	}
+	printf("%-10s  %-*s  %-*s  %-*s  %-*s  %s\n", "DATE", wc, "COMMUNITY",
+	    wt, "TYPE", wi, "TITLE", wm, "MODALITY", "STUDY");
 	for (i = 0; i < n; i++) {
 		print_date(e[i].date);
-		printf("  %-24.24s  %-24.24s  %-30.30s  %-8.8s  %s\n",
-		    e[i].community, e[i].type, e[i].title, e[i].modality,
+		printf("  %-*s  %-*s  %-*s  %-*s  %s\n", wc, e[i].community,
+		    wt, e[i].type, wi, e[i].title, wm, e[i].modality,
 		    e[i].study);
 	}
 }
