@@ -56,6 +56,10 @@ static const char SQL_QUEUE[] =
     "INSERT INTO subscription (bsn, state, added) VALUES (?, 'pending', ?) "
     "ON CONFLICT (bsn) DO UPDATE SET state = 'pending', attempts = 0, "
     "added = excluded.added WHERE state = 'failed'";
+/* Reconciliation at start: a patient the outbox never had, only. */
+static const char SQL_MISSING[] =
+    "INSERT INTO subscription (bsn, state, added) VALUES (?, 'pending', ?) "
+    "ON CONFLICT (bsn) DO NOTHING";
 static const char SQL_NEXT[] =
     "SELECT bsn FROM subscription WHERE state = 'pending' "
     "ORDER BY added, bsn LIMIT 1";
@@ -102,6 +106,66 @@ queue(struct mitz_outbox *o, const char *bsn)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? XDS_OK : XDS_EIO;
+}
+
+struct recon {
+	sqlite3_stmt	*ins;
+	unsigned long long added;
+	int		 failed;
+};
+
+/* One patient of the registry: queued unless the outbox has it. */
+static int
+recon_one(void *arg, const char *cx)
+{
+	struct recon *rc = arg;
+	struct hl7_cx p;
+	char e[128];
+
+	if (hl7_cx_parse(cx, strlen(cx), &p, e, sizeof e) != 0 ||
+	    strcmp(p.aa_oid, OID_BSN) != 0 ||
+	    hl7_bsn_valid(p.id, strlen(p.id)) != 0)
+		return 0;
+	sqlite3_reset(rc->ins);
+	if (sqlite3_bind_text(rc->ins, 1, p.id, -1, SQLITE_TRANSIENT) !=
+	    SQLITE_OK || sqlite3_bind_int64(rc->ins, 2, clock_wall()) !=
+	    SQLITE_OK || sqlite3_step(rc->ins) != SQLITE_DONE) {
+		rc->failed = 1;
+		return 1;
+	}
+	if (sqlite3_changes(sqlite3_db_handle(rc->ins)) > 0)
+		rc->added++;
+	return 0;
+}
+
+/* Every patient of the registry the outbox does not have, queued in one
+ * transaction (before the thread: the connection is ours alone). */
+static int
+reconcile(struct mitz_outbox *o, mitz_patients_fn patients, void *arg,
+    char *err, size_t errlen)
+{
+	struct recon rc;
+
+	memset(&rc, 0, sizeof rc);
+	if (db_exec(o->db, OUTBOX_DB, "BEGIN IMMEDIATE", err, errlen) !=
+	    XDS_OK)
+		return XDS_EIO;
+	if (sqlite3_prepare_v2(o->db, SQL_MISSING, -1, &rc.ins, NULL) !=
+	    SQLITE_OK || patients(arg, recon_one, &rc) != 0 || rc.failed) {
+		str_fmt(err, errlen, OUTBOX_DB ": the registry's patients could "
+		    "not be compared: %s", sqlite3_errmsg(o->db));
+		sqlite3_finalize(rc.ins);
+		sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+		return XDS_EIO;
+	}
+	sqlite3_finalize(rc.ins);
+	if (db_exec(o->db, OUTBOX_DB, "COMMIT", err, errlen) != XDS_OK)
+		return XDS_EIO;
+	if (rc.added > 0)
+		log_warnx("mitz: %llu patient(s) of the registry had no "
+		    "subscription queued (a crash before it was): queued now",
+		    rc.added);
+	return XDS_OK;
 }
 
 /* The oldest pending BSN into bsn: 1, 0 for none, -1 on a failure. */
@@ -292,8 +356,8 @@ run(void *arg)
 /* ---- the interface ---- */
 
 int
-mitz_outbox_open(const struct conf *cf, struct mitz_outbox **out, char *err,
-    size_t errlen)
+mitz_outbox_open(const struct conf *cf, mitz_patients_fn patients,
+    void *patients_arg, struct mitz_outbox **out, char *err, size_t errlen)
 {
 	struct mitz_outbox *o;
 	pthread_condattr_t ca;
@@ -325,7 +389,9 @@ mitz_outbox_open(const struct conf *cf, struct mitz_outbox **out, char *err,
 	}
 	if ((rc = db_open(path, DB_SHARED, OUTBOX_BUSY_MS, NULL, &o->db, e,
 	    sizeof e)) != XDS_OK ||
-	    (rc = db_schema_apply(o->db, &schema, e, sizeof e)) != XDS_OK) {
+	    (rc = db_schema_apply(o->db, &schema, e, sizeof e)) != XDS_OK ||
+	    (patients != NULL && (rc = reconcile(o, patients, patients_arg, e,
+	    sizeof e)) != XDS_OK)) {
 		str_fmt(err, errlen, "%s", e);
 		goto fail;
 	}

@@ -18,9 +18,19 @@ struct buf;
 struct conf;
 struct mitz_outbox;
 
-/* Open state_dir/mitz.db and start the thread.  cf must outlive it. */
-int	mitz_outbox_open(const struct conf *cf, struct mitz_outbox **out,
-	    char *err, size_t errlen);
+/*
+ * Open state_dir/mitz.db and start the thread.  cf must outlive it.
+ * patients (NULL: none) goes over every patient the registry holds
+ * documents of, calling cb with each CX; before the thread starts, each
+ * BSN not in the outbox yet is queued in one transaction, so a patient
+ * whose first document was committed just before a crash, and never
+ * queued, is subscribed all the same (a refused one stays refused).
+ */
+typedef int (*mitz_patients_fn)(void *arg, int (*cb)(void *, const char *),
+	    void *cbarg);
+int	mitz_outbox_open(const struct conf *cf, mitz_patients_fn patients,
+	    void *patients_arg, struct mitz_outbox **out, char *err,
+	    size_t errlen);
 /* Stop the thread (a request under way ends within consent.timeout)
  * and close.  NULL is a no-op. */
 void	mitz_outbox_close(struct mitz_outbox *);

@@ -113,6 +113,8 @@ static const char SQL_PATIENT_ADD[] =
     "INSERT OR IGNORE INTO patient (patient_id, added) VALUES (?, ?)";
 static const char SQL_PATIENT_LIST[] =
     "SELECT patient_id, added FROM patient ORDER BY patient_id";
+static const char SQL_DOC_PATIENTS[] =
+    "SELECT DISTINCT patient_id FROM document_entry";
 
 struct padd {
 	const char	*cx;
@@ -194,6 +196,46 @@ patient_list_txn(struct store_conn *c, void *arg)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_rc(rc);
+}
+
+struct peach {
+	int	(*cb)(void *, const char *);
+	void	*arg;
+};
+
+static int
+each_patient_txn(struct store_conn *c, void *arg)
+{
+	struct peach *p = arg;
+	sqlite3_stmt *st;
+	int	 rc;
+
+	if ((st = store_stmt(c, SQL_DOC_PATIENTS)) == NULL)
+		return XDS_EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (p->cb(p->arg, (const char *)sqlite3_column_text(st, 0)) !=
+		    0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_rc(rc);
+}
+
+int
+registry_each_patient(struct registry *r,
+    int (*cb)(void *arg, const char *cx), void *arg)
+{
+	struct peach p;
+	char	 err[256];
+
+	p.cb = cb;
+	p.arg = arg;
+	if (store_read(r->store, each_patient_txn, &p, err, sizeof err) != 0) {
+		log_warnx("registry: patients: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int

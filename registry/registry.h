@@ -30,6 +30,13 @@ typedef void (*registry_patient_fn)(void *arg, const char *cx);
 void	registry_on_new_patient(struct registry *, registry_patient_fn fn,
 	    void *arg);
 
+/* Every patient that has a document entry (its canonical CX), each once:
+ * what registry_on_new_patient reported over the registry's life, asked
+ * again by whoever must not have missed one (the Mitz outbox at start).
+ * One read transaction; cb returns 0 to go on.  0, or -1 (logged). */
+int	registry_each_patient(struct registry *,
+	    int (*cb)(void *arg, const char *cx), void *arg);
+
 /* Patients known when registry.patient_ids = feed (xdsctl patient add). */
 int	registry_patient_add(struct registry *, const char *cx, char *err,
 	    size_t errlen);

@@ -124,6 +124,13 @@ xdr_wire(const struct conf *cf, struct wire *n)
  * subscription outbox, Mitz's notifications to the responding gateway's
  * consent cache.
  */
+/* mitz_patients_fn over this node's registry. */
+static int
+registry_patients(void *arg, int (*cb)(void *, const char *), void *cbarg)
+{
+	return registry_each_patient(arg, cb, cbarg);
+}
+
 static void
 mitz_wire(const struct conf *cf, struct wire *n)
 {
@@ -133,8 +140,8 @@ mitz_wire(const struct conf *cf, struct wire *n)
 		log_warnx("mitz: consent.subscribe_url is set, but this node "
 		    "runs no registry: nobody is subscribed");
 	else if (cf->consent_subscribe_url[0] != '\0') {
-		if (mitz_outbox_open(cf, &n->outbox, err, sizeof err) !=
-		    XDS_OK)
+		if (mitz_outbox_open(cf, registry_patients, n->reg,
+		    &n->outbox, err, sizeof err) != XDS_OK)
 			fatalx("mitz: %s", err);
 		registry_on_new_patient(n->reg, mitz_outbox_patient,
 		    n->outbox);
