@@ -318,6 +318,10 @@ test_parse(void)
 	    "\"electronicServices\": [{\"active\": true, \"address\": "
 	    "\"https://x.example/\", \"applicationId\": \"urn:oid:1.2.3\", "
 	    "\"conformances\": [{\"interactionId\": \"ITI-38\"}]}]}]";
+	static const char noname[] = "[{\"numes\": [{\"fullName\": \"D\"}], "
+	    "\"electronicServices\": [{\"active\": true, \"address\": "
+	    "\"https://x.example/\", \"applicationId\": \"urn:oid:1.2.3\", "
+	    "\"conformances\": [{\"interactionId\": \"ITI-38\"}]}]}]";
 	struct dir_community *v = NULL;
 	size_t n, norgs, len;
 	char *json, err[256];
@@ -344,6 +348,15 @@ test_parse(void)
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(v[0].name, "A B");
 	CU_ASSERT_STRING_EQUAL(v[0].ura, "");
+	free(v);
+
+	/* no name at all ("names" misspelt): the hcid, and nothing past the end
+	 * of the empty string is read (found by fuzz_dir_zorgab: the
+	 * leading-space skip stepped over the NUL) */
+	CU_ASSERT_EQUAL(dir_zorgab_parse(noname, strlen(noname), HCID_OWN, &v,
+	    &n, &norgs, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(v[0].name, "urn:oid:1.2.3");
 	free(v);
 
 	CU_ASSERT_EQUAL(dir_zorgab_parse("[]", 2, HCID_OWN, &v, &n, &norgs,
