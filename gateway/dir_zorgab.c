@@ -126,7 +126,8 @@ dir_zab_name_copy(char *dst, size_t dstsz, const char *s)
 {
 	size_t i, n;
 
-	while (*s != '\0' && (*s == ' ' || (unsigned char)*s < 0x20))
+	while (*s != '\0' && (*s == ' ' || (unsigned char)*s < 0x20 ||
+	    *s == 0x7f))
 		s++;
 	for (n = 0; s[n] != '\0' && n + 1 < dstsz; n++)
 		dst[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? ' ' :

@@ -314,7 +314,7 @@ collect(void *arg, const struct dir_community *c)
 static void
 test_parse(void)
 {
-	static const char one[] = "[{\"displayName\": \" \\tA\\nB \", "
+	static const char one[] = "[{\"displayName\": \"\x7f \\tA\\nB \", "
 	    "\"electronicServices\": [{\"active\": true, \"address\": "
 	    "\"https://x.example/\", \"applicationId\": \"urn:oid:1.2.3\", "
 	    "\"conformances\": [{\"interactionId\": \"ITI-38\"}]}]}]";
