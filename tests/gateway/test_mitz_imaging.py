@@ -144,32 +144,9 @@ def cases(r, mitz):
                                                for _, loc, ctx in errs), (st, errs))
 
 
-def main():
-    args = xdstest.command_line(xdsctl=True)
+if __name__ == "__main__":
     if shutil.which("storescu") is None:
         print("SKIP: dcmtk not installed")
-        return 77
-    r = test_xca.Run(args.xdsd)
-    r.xdsctl, r.xdsd = args.xdsctl, args.xdsd
-    mitz = mitz_double.MitzDouble(holder_ura="12345678")
-    ok = True
-    try:
-        cases(r, mitz)
-    except Exception as e:
-        ok = False
-        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
-    finally:
-        mitz.stop()
-        r.stop()
-    rc = xdstest.summary() or (0 if ok else 1)
-    if rc == 0:
-        shutil.rmtree(r.work, ignore_errors=True)
-    else:
-        for n in r.nodes:
-            n.dump_log(3000)
-        print("work directory kept: %s" % r.work)
-    return rc
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        sys.exit(77)
+    sys.exit(test_xca.run_main(cases, xdsctl=True,
+                               doubles=(mitz_double.MitzDouble(holder_ura="12345678"),)))

@@ -35,7 +35,6 @@ check failed.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 import uuid
@@ -71,7 +70,10 @@ def subject(cert):
     return out.stdout.strip().split("=", 1)[1]
 
 
-def cases(r, mitz, tool):
+def cases(r, mitz):
+    tool = os.path.join(os.path.dirname(os.path.abspath(r.xdsd)), "tests", "xua_tool")
+    if not os.path.exists(tool):
+        raise RuntimeError("no xua_tool at %s" % tool)
     os.makedirs(os.path.join(r.work, "pki"))
     pki = xdstest.make_pki(os.path.join(r.work, "pki"), rogue=True,
                            uzi={"server": URA_B, "client": URA_A})
@@ -218,33 +220,6 @@ def cases(r, mitz, tool):
           t.returncode != 0 and "xua.mode" in t.stderr + t.stdout, t.stderr + t.stdout)
 
 
-def main():
-    args = xdstest.command_line(xdsctl=True)
-    tool = os.path.join(os.path.dirname(os.path.abspath(args.xdsd)), "tests", "xua_tool")
-    if not os.path.exists(tool):
-        print("no xua_tool at %s" % tool)
-        return 99
-    r = test_xca.Run(args.xdsd)
-    r.xdsctl = args.xdsctl
-    mitz = mitz_double.MitzDouble(holder_ura=URA_B)
-    ok = True
-    try:
-        cases(r, mitz, tool)
-    except Exception as e:       # a harness failure: say so, stop everything
-        ok = False
-        check("the run completes", False, "%s: %s" % (type(e).__name__, e))
-    finally:
-        mitz.stop()
-        r.stop()
-    rc = xdstest.summary() or (0 if ok else 1)
-    if rc == 0:
-        shutil.rmtree(r.work, ignore_errors=True)
-    else:
-        for n in r.nodes:
-            n.dump_log(3000)
-        print("work directory kept: %s" % r.work)
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(test_xca.run_main(cases, xdsctl=True,
+                               doubles=(mitz_double.MitzDouble(holder_ura=URA_B),)))
