@@ -25,11 +25,11 @@
 #include "status.h"
 #include "str.h"
 #include "url.h"
+#include "vocab.h"
 #include "xua_dsig.h"
 
 #define DIR_LINE_MAX		4096	/* bytes of a line, without its newline */
 #define DIR_COMMUNITIES_MAX	100000	/* lines that name a community */
-#define DIR_OID_PREFIX		"urn:oid:"
 #define DIR_URA_DIGITS		8
 #define DIR_QUOTE		80	/* characters of a bad field quoted in err */
 
@@ -317,7 +317,7 @@ dir_line_parse(const char *line, struct dir_community *out, char *err,
 	const char *p = line, *f;
 	char oerr[128];
 	unsigned seen = 0;
-	size_t n, pl = sizeof DIR_OID_PREFIX - 1;
+	size_t n, pl = sizeof URN_OID - 1;
 
 	memset(out, 0, sizeof *out);
 	if (dir_text_check(line, err, errlen) != 0)
@@ -325,7 +325,7 @@ dir_line_parse(const char *line, struct dir_community *out, char *err,
 	if ((n = dir_field(&p, &f)) == 0)
 		return 0;		/* blank or comment */
 
-	if (n <= pl || memcmp(f, DIR_OID_PREFIX, pl) != 0) {
+	if (n <= pl || memcmp(f, URN_OID, pl) != 0) {
 		str_fmt(err, errlen, "home community id \"%.*s\" does not "
 		    "start with urn:oid:", dir_quote(n), f);
 		return -1;

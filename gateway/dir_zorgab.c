@@ -37,6 +37,7 @@
 #include "status.h"
 #include "str.h"
 #include "url.h"
+#include "vocab.h"
 
 #define DIR_ZAB_PAGE		100	/* organizations a page of a listing */
 #define DIR_ZAB_MAX_ORGS	2000	/* organizations of a listing */
@@ -44,7 +45,6 @@
 #define DIR_ZAB_CACHE_MAX	1024	/* keys in the cache */
 #define DIR_ZAB_KEY_MAX		(DIR_HCID_MAX + 8)
 #define DIR_ZAB_REQ_MAX		(CONF_STR_MAX + 512)	/* a request's URL */
-#define DIR_ZAB_OID_PREFIX	"urn:oid:"
 #define DIR_ZAB_URA_DIGITS	8
 
 /* A result: a look-up's community (n 1) or none (n 0), or a listing. */
@@ -176,11 +176,11 @@ static int
 dir_zab_hcid(const json_t *s, char *dst, size_t dstsz)
 {
 	const char *id = dir_zab_str(s, "applicationId");
-	size_t pl = sizeof DIR_ZAB_OID_PREFIX - 1;
+	size_t pl = sizeof URN_OID - 1;
 	char e[128];
 
 	if (id == NULL || strlen(id) >= dstsz || strncmp(id,
-	    DIR_ZAB_OID_PREFIX, pl) != 0 || hl7_oid_valid(id + pl,
+	    URN_OID, pl) != 0 || hl7_oid_valid(id + pl,
 	    strlen(id + pl), e, sizeof e) != 0)
 		return -1;
 	str_lcpy(dst, id, dstsz);
@@ -649,11 +649,11 @@ dir_zorgab_by_hcid(void *state, const char *hcid, struct dir_community *out,
 {
 	struct dir_zorgab *z = state;
 	char key[DIR_ZAB_KEY_MAX], q[DIR_ZAB_REQ_MAX];
-	size_t pl = sizeof DIR_ZAB_OID_PREFIX - 1;
+	size_t pl = sizeof URN_OID - 1;
 
 	/* Nothing to ask for what cannot be a community (this one, or no
 	 * home community id) */
-	if (strlen(hcid) >= DIR_HCID_MAX || strncmp(hcid, DIR_ZAB_OID_PREFIX,
+	if (strlen(hcid) >= DIR_HCID_MAX || strncmp(hcid, URN_OID,
 	    pl) != 0 || strcmp(hcid, z->own) == 0) {
 		str_fmt(err, errlen, "no community %.*s in ZORG-AB",
 		    DIR_HCID_MAX, hcid);

@@ -21,6 +21,7 @@
 #include "xact.h"
 #include "xml.h"
 #include "xua.h"
+#include "xua_conf.h"
 #include "xua_dsig.h"
 
 #define GW_XUA_MAX_CONSUMERS	32
@@ -29,7 +30,6 @@ int
 gw_xua_open(struct gateway *g, char *err, size_t errlen)
 {
 	const struct conf *cf = g->cf;
-	char aud[CONF_STR_MAX * 3 + 16];
 	int rc;
 
 	if (cf->http_cert[0] == '\0' || cf->http_key[0] == '\0') {
@@ -48,15 +48,7 @@ gw_xua_open(struct gateway *g, char *err, size_t errlen)
 		    "names the user in its own assertion are sent to other "
 		    "communities", cf->xua_subject_id[0] == '\0' ?
 		    "xua.subject_id" : "xua.role");
-	if (str_fmt(aud, sizeof aud, "%s;%s;%s", g->home,
-	    strncmp(g->home, "urn:oid:", 8) == 0 ? g->home + 8 : "",
-	    cf->xua_audience) < 0) {
-		str_fmt(err, errlen, "xua.audience is too long");
-		return XDS_EINVAL;
-	}
-	return xua_trust_open(cf->xua_trusted_issuers[0] != '\0' ?
-	    cf->xua_trusted_issuers : cf->http_ca, aud,
-	    (int)cf->xua_clock_skew, &g->consumers, err, errlen);
+	return xua_conf_trust(cf, g->home, &g->consumers, err, errlen);
 }
 
 void

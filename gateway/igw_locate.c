@@ -49,7 +49,7 @@ struct igw_loc_ent {
 	long long	 expires;		/* clock_mono */
 	unsigned long long used;		/* g->loc_tick when last used */
 	size_t		 n;
-	char		(*hcid)[MITZ_LOC_HCID_MAX];
+	char		(*hcid)[DIR_HCID_MAX];
 };
 
 static const char *const result_name[IGW_LOC_NRESULTS] = {

@@ -13,7 +13,6 @@
 #include "vocab.h"
 #include "xml.h"
 
-#define OID_PREFIX	"urn:oid:"
 
 int
 mitz_loc_build(const char *bsn, xmlDoc **out, char *err, size_t errlen)
@@ -56,11 +55,11 @@ oom:
 static int
 add(struct mitz_loc *out, const char *hcid, char *err, size_t errlen)
 {
-	const char *oid = hcid + strlen(OID_PREFIX);
+	const char *oid = hcid + strlen(URN_OID);
 	char e[128];
 	size_t i;
 
-	if (strncmp(hcid, OID_PREFIX, strlen(OID_PREFIX)) != 0 ||
+	if (strncmp(hcid, URN_OID, strlen(URN_OID)) != 0 ||
 	    hl7_oid_valid(oid, strlen(oid), e, sizeof e) != 0) {
 		str_fmt(err, errlen, "a HomeCommunityId that is not urn:oid: "
 		    "and an OID");
@@ -83,7 +82,7 @@ mitz_loc_read(xmlNode *env, const char *message_id, struct mitz_loc *out,
     char *err, size_t errlen)
 {
 	xmlNode *hdr, *body, *resp, *loc;
-	char rel[256], hcid[MITZ_LOC_HCID_MAX];
+	char rel[256], hcid[DIR_HCID_MAX];
 	int rc;
 
 	out->n = 0;

@@ -12,12 +12,13 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+#include "directory.h"	/* DIR_HCID_MAX */
+
 #define MITZ_LOC_MAX		64	/* communities of an answer */
-#define MITZ_LOC_HCID_MAX	73	/* "urn:oid:" + 64 + NUL */
 
 struct mitz_loc {
 	size_t	n;
-	char	hcid[MITZ_LOC_MAX][MITZ_LOC_HCID_MAX];	/* each once */
+	char	hcid[MITZ_LOC_MAX][DIR_HCID_MAX];	/* each once */
 };
 
 /*

@@ -376,7 +376,7 @@ mitz_outbox_open(const struct conf *cf, mitz_patients_fn patients,
 	pthread_cond_init(&o->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (cf->consent_source_system[0] != '\0')
-		str_fmt(o->source, sizeof o->source, "urn:oid:%s",
+		str_fmt(o->source, sizeof o->source, URN_OID "%s",
 		    cf->consent_source_system);
 	else
 		str_lcpy(o->source, cf->node_home_community_id,

@@ -20,6 +20,7 @@
 #include "vocab.h"
 #include "xact.h"
 #include "xua.h"
+#include "xua_conf.h"
 #include "xua_dsig.h"
 
 #define PEP_MAX_ALLOW		64
@@ -364,22 +365,13 @@ static int
 open_xua(struct pep *p, const struct conf *cf, const char *path, char *err,
     size_t errlen)
 {
-	char aud[CONF_STR_MAX * 3 + 16];
-
 	if (strcmp(cf->xua_mode, "required") != 0) {
 		log_warnx("gateway: xua.mode is off: %s takes requests without "
 		    "an X-User Assertion (the loopback demo only)", path);
 		return XDS_OK;
 	}
-	if (str_fmt(aud, sizeof aud, "%s;%s;%s", cf->node_home_community_id,
-	    strncmp(cf->node_home_community_id, "urn:oid:", 8) == 0 ?
-	    cf->node_home_community_id + 8 : "", cf->xua_audience) < 0) {
-		str_fmt(err, errlen, "xua.audience is too long");
-		return XDS_EINVAL;
-	}
-	return xua_trust_open(cf->xua_trusted_issuers[0] != '\0' ?
-	    cf->xua_trusted_issuers : cf->http_ca, aud, (int)cf->xua_clock_skew,
-	    &p->xua, err, errlen);
+	return xua_conf_trust(cf, cf->node_home_community_id, &p->xua, err,
+	    errlen);
 }
 
 int

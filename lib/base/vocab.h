@@ -240,6 +240,8 @@
  * also the assigningAuthorityName Mitz requires of a BSN */
 #define OID_BSN		"2.16.840.1.113883.2.4.6.3"
 #define DICOM_ISSUER_BSN	"NLMINBIZA"
+/* An OID as a URI (home community ids, issuers): URN_OID + the OID */
+#define URN_OID		"urn:oid:"
 
 /* Mitz, the closed question (gesloten autorisatievraag): an XACML 3.0
  * request in the SAML 2.0 profile of XACML, over SOAP 1.2 */

@@ -321,7 +321,8 @@ static const struct slot slots[] = {
 static const char *
 bare_oid(const char *s)
 {
-	return strncmp(s, "urn:oid:", 8) == 0 ? s + 8 : s;
+	return strncmp(s, URN_OID, sizeof URN_OID - 1) == 0 ?
+	    s + sizeof URN_OID - 1 : s;
 }
 
 /* One AttributeValue into out: its HL7v3 child element (II: extension

@@ -99,7 +99,7 @@ send_lookup(struct ctl *ctl, const char *key, char *url, size_t urlsz,
 	char err[512];
 	int st, rc = 1;
 
-	if (strncmp(key, "urn:oid:", 8) != 0 &&
+	if (strncmp(key, URN_OID, sizeof URN_OID - 1) != 0 &&
 	    !(strlen(key) == 8 && strspn(key, "0123456789") == 8)) {
 		fprintf(stderr, "xdsctl: --to %s is neither a URA (8 digits) "
 		    "nor a home community id (urn:oid:...)\n", key);
@@ -109,7 +109,7 @@ send_lookup(struct ctl *ctl, const char *key, char *url, size_t urlsz,
 		fprintf(stderr, "xdsctl: directory: %s\n", err);
 		return 1;
 	}
-	if (strncmp(key, "urn:oid:", 8) == 0)
+	if (strncmp(key, URN_OID, sizeof URN_OID - 1) == 0)
 		st = dir_by_hcid(d, key, &c, err, sizeof err);
 	else
 		st = dir_by_ura(d, key, &c, err, sizeof err);
