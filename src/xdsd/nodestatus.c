@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -22,6 +20,7 @@
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
+#include "reload.h"
 #include "metrics.h"
 #include "nodestatus.h"
 #include "router.h"
@@ -99,34 +98,23 @@ add_community(void *arg, const struct gateway_community *c)
 	    "mean_ms", round2(c->mean_ms), "last", c->last, "last_at", when));
 }
 
-/* The node's certificate: subject, expiry, days left; null without TLS
- * or when it cannot be read. */
+/* The certificate the node serves (the one loaded last, not the file on
+ * disk, which a failed reload may have replaced): subject, expiry, days
+ * left; null without TLS. */
 static json_t *
 certificate(void)
 {
-	X509 *x = NULL;
-	FILE *fp;
-	json_t *o = NULL;
 	struct tm tm;
+	time_t na, now = clock_wall();
 	char subj[256], when[32];
-	int days = 0, secs = 0;
 
-	if (!st_conf->http_tls || st_conf->http_cert[0] == '\0' ||
-	    (fp = fopen(st_conf->http_cert, "r")) == NULL)
+	if (!st_conf->http_tls || reload_cert(subj, sizeof subj, &na) != 0 ||
+	    na == 0 || gmtime_r(&na, &tm) == NULL)
 		return json_null();
-	x = PEM_read_X509(fp, NULL, NULL, NULL);
-	fclose(fp);
-	if (x == NULL)
-		return json_null();
-	X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof subj);
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1 &&
-	    ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1) {
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		o = json_pack("{s:s,s:s,s:s,s:i}", "file", st_conf->http_cert,
-		    "subject", subj, "not_after", when, "days_left", days);
-	}
-	X509_free(x);
-	return o != NULL ? o : json_null();
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s,s:s,s:s,s:I}", "file", st_conf->http_cert,
+	    "subject", subj, "not_after", when,
+	    "days_left", (json_int_t)((na - now) / 86400));
 }
 
 static json_t *

@@ -37,6 +37,37 @@ static const struct conf *conf;
 static struct http_server *server;
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong not_after, next_update;
+static pthread_mutex_t cert_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char cert_subject[256];
+
+/* Remember the certificate in use (ctx's): its notAfter for the metrics,
+ * its subject for the status page. */
+static void
+cert_in_use(SSL_CTX *ctx)
+{
+	X509 *x;
+
+	atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+	pthread_mutex_lock(&cert_mtx);
+	cert_subject[0] = '\0';
+	if (ctx != NULL && (x = SSL_CTX_get0_certificate(ctx)) != NULL)
+		X509_NAME_oneline(X509_get_subject_name(x), cert_subject,
+		    sizeof cert_subject);
+	pthread_mutex_unlock(&cert_mtx);
+}
+
+int
+reload_cert(char *subject, size_t len, time_t *notafter)
+{
+	int rc;
+
+	pthread_mutex_lock(&cert_mtx);
+	rc = cert_subject[0] != '\0' ? 0 : -1;
+	str_lcpy(subject, cert_subject, len);
+	pthread_mutex_unlock(&cert_mtx);
+	*notafter = (time_t)atomic_load(&not_after);
+	return rc;
+}
 
 /* Read the files again and swap them in, or keep the old ones; a service
  * manager is told (RELOADING=1, then READY=1). */
@@ -61,7 +92,7 @@ reload(void)
 	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
 		goto fail;
 	if (ctx != NULL) {
-		atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+		cert_in_use(ctx);
 		(void)http_server_set_tls(server, ctx);	/* takes ctx */
 	}
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
@@ -106,7 +137,7 @@ reload_start(const struct conf *c, struct http_server *s, SSL_CTX *ctx,
 {
 	conf = c;
 	server = ctx != NULL ? s : NULL;
-	atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+	cert_in_use(ctx);
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
 	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
 		str_fmt(err, errlen, "pipe: %s", strerror(errno));

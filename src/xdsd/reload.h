@@ -6,6 +6,7 @@
 #define XDS_RELOAD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -22,6 +23,9 @@
 int	reload_start(const struct conf *c, struct http_server *s,
 	    SSL_CTX *ctx, const struct pki_crls *crls, char *err,
 	    size_t errlen);
+/* The subject and notAfter of the server certificate in use (the last
+ * one loaded successfully): 0, or -1 when the node serves no TLS. */
+int	reload_cert(char *subject, size_t len, time_t *notafter);
 /* Ask for a reload; async-signal-safe (the SIGHUP handler). */
 void	reload_signal(void);
 /* Stop and join the reload thread. */

@@ -185,7 +185,9 @@ def inbound(xdsd, xdsctl, d, tls):
               and j.get("subject") == "CN=server2,O=Test Hospital"
               and j.get("protocol", "").startswith("TLSv1."), (rc, out, err))
 
-        # A key that does not match: nothing changes.
+        # A certificate and a key that do not match: nothing changes, and
+        # the status page shows the certificate in use, not the new file.
+        shutil.copy(tls["server_cert"], live["server_cert"])
         shutil.copy(tls["client_key"], live["server_key"])
         node.proc.send_signal(1)
         check("SIGHUP with a mismatching key: the failed reload is counted",
@@ -195,6 +197,15 @@ def inbound(xdsd, xdsctl, d, tls):
         got = handshake(node.port, tls)
         check("the certificate in use stays", got == der_of(tls["server2_cert"]),
               got if isinstance(got, str) else "another one")
+        st, body = node.get("/status.json")
+        try:
+            cert = json.loads(body).get("certificate") or {}
+        except ValueError:
+            cert = {}
+        check("/status.json shows the certificate in use, not the file on disk",
+              st == 200 and "CN=server2" in cert.get("subject", "")
+              and cert.get("days_left", -1) >= 0, (st, body[:300]))
+        shutil.copy(tls["server2_cert"], live["server_cert"])
         shutil.copy(tls["server2_key"], live["server_key"])
 
         # An expired CRL refuses every peer it covers (fail-closed).
