@@ -76,6 +76,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_url_or_empty },
 	{ "consent.mode", CONF_ENUM, S(consent_mode), "allow-all", 0, 0, "allow-all|mitz",
 	  "what the responding gateway releases: mitz (only on Mitz's Permit) or allow-all (the loopback demo; never with http.tls)", NULL },
+	{ "consent.notify_from", CONF_STR, S(consent_notify_from), "", 0, 0, NULL,
+	  "subject (RFC 2253) of the client certificate Mitz posts notifications with; others get 403 at /mitz/notify (empty: any peer TLS accepts)", NULL },
 	{ "consent.notify_url", CONF_STR, S(consent_notify_url), "", 0, 0, NULL,
 	  "URL at which Mitz reaches this node's /mitz/notify (the subscriptions' rest-hook); required with consent.subscribe_url",
 	  conf_check_url_or_empty },
@@ -606,6 +608,11 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    c->consent_notify_url[0] == '\0')) {
 		str_fmt(err, errlen, "consent.subscribe_url is set: "
 		    "consent.mode = mitz and consent.notify_url are required");
+		return -1;
+	}
+	if (c->consent_notify_from[0] != '\0' && !c->http_tls) {
+		str_fmt(err, errlen, "consent.notify_from is set: http.tls is "
+		    "required (a certificate subject needs mutual TLS)");
 		return -1;
 	}
 	if (strncmp(c->audit_syslog_url, "tls://", 6) == 0 &&

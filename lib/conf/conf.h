@@ -100,6 +100,7 @@ struct conf {
 	char	consent_requesters[CONF_STR_MAX * 4];	/* subject|URA|...;... */
 	/* subscriptions at Mitz, notifications from it */
 	char	consent_subscribe_url[CONF_STR_MAX];	/* "": none */
+	char	consent_notify_from[CONF_STR_MAX];
 	char	consent_notify_url[CONF_STR_MAX];
 	char	consent_source_system[CONF_STR_MAX];	/* OID, "": home */
 	long long consent_subscribe_retry_max;		/* seconds */

@@ -348,6 +348,15 @@ serve_notify(struct router *rt, struct http_conn *c,
 		answer_text(c, x, 503, "the access log cannot take records\n");
 		return;
 	}
+	if (rt->conf->consent_notify_from[0] != '\0' &&
+	    (req->peer_subject == NULL || strcmp(req->peer_subject,
+	    rt->conf->consent_notify_from) != 0)) {
+		xact_fail(x, XACT_FAULT, "not Mitz's certificate "
+		    "(consent.notify_from)");
+		http_close_after(c);
+		answer_text(c, x, 403, "only Mitz posts notifications here\n");
+		return;
+	}
 	if (!json_type(http_header(req, "Content-Type"))) {
 		http_close_after(c);
 		answer_text(c, x, 415, "send " CT_FHIR_JSON "\n");

@@ -94,7 +94,9 @@ def cases(r, mitz):
     uid = uids[0]
     b.stop()
     b.tls = pki
+    mitz_cert, mitz_key = xdstest.org_cert(os.path.join(r.work, "pki"), "mitz", None, "Mitz")
     b.opts += ["gateway.allow=" + subject(pki["client_cert"]), "consent.mode=mitz",
+               "consent.notify_from=" + subject(mitz_cert),
                "consent.mitz_url=" + mitz.url, "consent.ura=" + URA_B,
                "consent.org_type=" + TYPE_B, "xua.mode=required"]
     if not b.start():
@@ -208,6 +210,24 @@ def cases(r, mitz):
         check("%s: ... Mitz not asked, B's audit record has the reason" % name,
               len(mitz.asked()) == n0 and len(recs) == 1 and recs[0].get("outcome") == "fault"
               and "(%s)" % reason in recs[0].get("reason", ""), recs)
+
+    # Notifications: only from Mitz's certificate (consent.notify_from).
+    n0 = len(b.audit())
+    st, text = xdstest.post(b.port, "/mitz/notify", mitz_double.notification([bsn]),
+                            mitz_double.FHIR_JSON, tls=pki)
+    recs = [x for x in b.audit()[n0:] if x.get("event") == "MITZ-NOTIFY"]
+    check("a notification from another authenticated peer: 403, audited with the reason",
+          st == 403 and len(recs) == 1 and "consent.notify_from" in recs[0].get("reason", ""),
+          (st, text, recs))
+    st, text = xdstest.post(b.port, "/mitz/notify", mitz_double.notification([bsn]),
+                            mitz_double.FHIR_JSON,
+                            tls=dict(pki, client_cert=mitz_cert, client_key=mitz_key))
+    check("a notification from Mitz's certificate: 204", st == 204, (st, text))
+    t = subprocess.run([r.xdsd, "-n", "-C", "consent.notify_from=CN=mitz",
+                        "-C", "node.state_dir=" + os.path.join(r.work, "n")],
+                       capture_output=True, text=True, timeout=60)
+    check("xdsd -n: consent.notify_from without http.tls is refused, naming it",
+          t.returncode != 0 and "consent.notify_from" in t.stderr + t.stdout, t.stderr + t.stdout)
 
     # xdsd -n: TLS with the responding gateway and no XUA is refused.
     t = subprocess.run([r.xdsd, "-n", "-C", "http.tls=yes", "-C", "http.cert=" + pki["server_cert"],
