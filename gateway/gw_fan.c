@@ -227,7 +227,9 @@ wave(const struct gateway *g, struct gw_job *jobs, size_t n,
 			j->state = GW_JOB_DONE;
 			j->call.ans.status = XDS_ETIMEOUT;
 			str_fmt(j->call.ans.err, sizeof j->call.ans.err,
-			    "no answer within %ld s", j->timeout);
+			    "not sent: no free request slot within %ld s "
+			    "(gateway.concurrency, the community's "
+			    "concurrency)", j->timeout);
 			continue;
 		}
 		if (!j->local && !slot_take(g->slots, j->hcid, j->concurrency))
@@ -324,7 +326,9 @@ job_transport(struct gw_job *j)
 	/* the last try's: the responding gateway's record names it too */
 	str_lcpy(j->x.message_id, c->ans.message_id, sizeof j->x.message_id);
 	j->x.http_status = c->ans.http_status;
-	if (c->ans.status != XDS_OK) {
+	if (c->ans.status != XDS_OK && j->attempts == 0)
+		xact_fail(&j->x, XACT_FAULT, c->ans.err);	/* never sent */
+	else if (c->ans.status != XDS_OK) {
 		str_fmt(why, sizeof why, "%s, after %d %s", c->ans.err[0] !=
 		    '\0' ? c->ans.err : xds_strstatus(c->ans.status),
 		    j->attempts, j->attempts == 1 ? "try" : "tries");

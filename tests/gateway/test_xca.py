@@ -79,6 +79,7 @@ HA = "urn:oid:1.3.6.1.4.1.21367.13.70.1"
 HB = "urn:oid:1.3.6.1.4.1.21367.13.70.2"
 HC = "urn:oid:1.3.6.1.4.1.21367.13.70.3"
 HS = "urn:oid:1.3.6.1.4.1.21367.13.70.9"
+HS2 = "urn:oid:1.3.6.1.4.1.21367.13.70.8"
 HX = "urn:oid:1.3.6.1.4.1.21367.13.70.99"      # in no directory
 RA, RB, RC = "1.3.6.1.4.1.21367.13.71.1", "1.3.6.1.4.1.21367.13.71.2", "1.3.6.1.4.1.21367.13.71.3"
 IG, RG = "/xca/initiating", "/xca/responding"
@@ -522,7 +523,8 @@ def cut_off(ans, hcid):
     (the transfer's own bound or the fan-out's), not a refusal or a
     closed connection."""
     return any(c == "XDSUnavailableCommunity" and loc == hcid
-               and ("timed out" in ctx or "no answer within" in ctx)
+               and ("timed out" in ctx or "no answer within" in ctx
+                    or "no free request slot within" in ctx)
                for c, loc, ctx in ans.errors)
 
 
@@ -832,6 +834,28 @@ def cases(r):
           all(x.get("outcome") in ("success", "partial", "failure") and x.get("object") for x in recs)
           and sum(1 for x in recs if x.get("patient", "").startswith(bsn)) == r.ig_queries - 2,
           recs[-3:])
+
+    # 12: one request slot for the whole gateway (gateway.concurrency=1)
+    # and two silent communities: the first takes the slot until the
+    # deadline, the second is never sent, and its record says so.
+    rc = a.stop()
+    check("xdsd a stops cleanly before its restart", rc == 0, rc)
+    silent2 = r.server(silent_peer())
+    dir3 = r.directory("communities-3", [(HS, silent.port, "", "Stille Kliniek"),
+                                         (HS2, silent2.port, "", "Zwijgend Centrum")])
+    a.opts = ["node.home_community_id=" + HA, "repository.unique_id=" + RA, "directory.file=" + dir3,
+              "gateway.timeout=%d" % TIMEOUT_SILENT, "gateway.concurrency=1", "gateway.retries=0"]
+    if not a.start():
+        a.dump_log(4000)
+        raise RuntimeError("xdsd a did not restart")
+    since = len(a.audit())
+    ans = r.ig_query(a, find_docs(pat))
+    recs = sorted(outbound(a, "ITI-38", since), key=lambda x: not x.get("reason", "").startswith("not sent"))
+    check("12: one slot, two silent communities: both XDSUnavailableCommunity",
+          ans.has_error("XDSUnavailableCommunity", HS) and ans.has_error("XDSUnavailableCommunity", HS2), ans)
+    check("12: ... A's records: one sent and cut off after 1 try, one not sent for want of a slot",
+          len(recs) == 2 and recs[0].get("reason", "").startswith("not sent: no free request slot")
+          and "after 1 try" in recs[1].get("reason", ""), recs)
 
 
 def run_main(cases, xdsctl=False, doubles=()):
