@@ -34,8 +34,14 @@ check(const struct dir_community *c)
 	bounded(c->name, sizeof c->name);
 	bounded(c->dicom, sizeof c->dicom);
 	bounded(c->xdr, sizeof c->xdr);
-	if (strncmp(c->hcid, "urn:oid:", 8) != 0 || c->name[0] == '\0' ||
-	    c->name[0] == ' ' || c->url[0] == '\0')
+	if ((c->hcid[0] != '\0' && strncmp(c->hcid, "urn:oid:", 8) != 0) ||
+	    c->name[0] == '\0' || c->name[0] == ' ')
+		abort();
+	/* a gateway has its community; without either, a URA and a way
+	 * to push */
+	if ((c->url[0] != '\0' && c->hcid[0] == '\0') ||
+	    (c->hcid[0] == '\0' && c->ura[0] == '\0') ||
+	    (c->url[0] == '\0' && c->xdr[0] == '\0' && c->dicom[0] == '\0'))
 		abort();
 	if (c->ura[0] != '\0' && (strlen(c->ura) != 8 ||
 	    strspn(c->ura, "0123456789") != 8))
@@ -53,7 +59,8 @@ write_line(const struct dir_community *c, char *out, size_t outsz)
 	char set[2 * DIR_URL_MAX + DIR_AE_MAX + 128];
 
 	dir_settings_text(c, set, sizeof set);
-	str_fmt(out, outsz, "%s %s %s%s%s %s", c->hcid, c->url,
+	str_fmt(out, outsz, "%s %s %s%s%s %s",
+	    c->hcid[0] != '\0' ? c->hcid : "-", c->url[0] != '\0' ? c->url : "-",
 	    c->ura[0] != '\0' ? c->ura : "-", set[0] != '\0' ? " " : "", set,
 	    c->name);
 }

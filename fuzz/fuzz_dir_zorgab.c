@@ -41,9 +41,15 @@ check(const struct dir_community *c)
 	bounded(c->name, sizeof c->name);
 	bounded(c->dicom, sizeof c->dicom);
 	bounded(c->xdr, sizeof c->xdr);
-	if (strncmp(c->hcid, "urn:oid:", 8) != 0 || strcmp(c->hcid, OWN) ==
-	    0 || c->name[0] == '\0' || c->name[0] == ' ' ||
-	    url_check(c->url, err, sizeof err) != XDS_OK ||
+	/* a community with its gateway, or an organisation reached by
+	 * push only: no community, a URA, xdr= or dicom= */
+	if (c->hcid[0] == '\0' ? c->url[0] != '\0' || c->ura[0] == '\0' ||
+	    (c->xdr[0] == '\0' && c->dicom[0] == '\0') :
+	    strncmp(c->hcid, "urn:oid:", 8) != 0 ||
+	    url_check(c->url, err, sizeof err) != XDS_OK)
+		abort();
+	if (strcmp(c->hcid, OWN) == 0 || c->name[0] == '\0' ||
+	    c->name[0] == ' ' ||
 	    (c->xdr[0] != '\0' && url_check(c->xdr, err, sizeof err) !=
 	    XDS_OK))
 		abort();
@@ -79,7 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	for (i = 0; i < n; i++) {
 		check(&v[i]);
 		for (j = 0; j < i; j++)
-			if (strcmp(v[i].hcid, v[j].hcid) == 0)
+			if (v[i].hcid[0] != '\0' && strcmp(v[i].hcid,
+			    v[j].hcid) == 0)
 				abort();
 	}
 	free(v);

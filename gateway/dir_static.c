@@ -77,7 +77,9 @@ struct dir_ent {
 struct dir_static {
 	struct dir_ent	 *v;		/* the file's order */
 	size_t		  n, cap;
-	struct dir_ent	**by_hcid;	/* n, sorted by home community id */
+	struct dir_ent	**by_hcid;	/* nhcid: those with a home community
+					   id, sorted by it */
+	size_t		  nhcid;
 	struct dir_ent	**by_ura;	/* nura: those with a URA, by URA */
 	size_t		  nura;
 };
@@ -325,18 +327,18 @@ dir_line_parse(const char *line, struct dir_community *out, char *err,
 	if ((n = dir_field(&p, &f)) == 0)
 		return 0;		/* blank or comment */
 
-	if (n <= pl || memcmp(f, URN_OID, pl) != 0) {
+	if (n == 1 && f[0] == '-') {
+		/* "-": no community, an organisation reached by push only */
+	} else if (n <= pl || memcmp(f, URN_OID, pl) != 0) {
 		str_fmt(err, errlen, "home community id \"%.*s\" does not "
-		    "start with urn:oid:", dir_quote(n), f);
+		    "start with urn:oid: (or is -)", dir_quote(n), f);
 		return -1;
-	}
-	if (hl7_oid_valid(f + pl, n - pl, oerr, sizeof oerr) != 0) {
+	} else if (hl7_oid_valid(f + pl, n - pl, oerr, sizeof oerr) != 0) {
 		str_fmt(err, errlen, "home community id \"%.*s\": %s",
 		    dir_quote(n), f, oerr);
 		return -1;
-	}
-	if (dir_copy(out->hcid, sizeof out->hcid, "home community id", f, n,
-	    err, errlen) != 0)
+	} else if (dir_copy(out->hcid, sizeof out->hcid, "home community id",
+	    f, n, err, errlen) != 0)
 		return -1;
 
 	if ((n = dir_field(&p, &f)) == 0) {
@@ -344,11 +346,18 @@ dir_line_parse(const char *line, struct dir_community *out, char *err,
 		    "community id");
 		return -1;
 	}
-	if (dir_copy(out->url, sizeof out->url, "gateway URL", f, n, err,
-	    errlen) != 0)
+	if (n == 1 && f[0] == '-') {
+		/* "-": no responding gateway, url stays "" */
+	} else if (dir_copy(out->url, sizeof out->url, "gateway URL", f, n,
+	    err, errlen) != 0)
 		return -1;
-	if (url_check(out->url, oerr, sizeof oerr) != XDS_OK) {
+	else if (url_check(out->url, oerr, sizeof oerr) != XDS_OK) {
 		str_fmt(err, errlen, "gateway URL: %s", oerr);
+		return -1;
+	}
+	if (out->hcid[0] == '\0' && out->url[0] != '\0') {
+		str_fmt(err, errlen, "a responding gateway needs the home "
+		    "community id it answers for");
 		return -1;
 	}
 
@@ -375,6 +384,17 @@ dir_line_parse(const char *line, struct dir_community *out, char *err,
 	}
 	if (dir_name_parse(p, f, n, out, err, errlen) != 0)
 		return -1;
+	if (out->hcid[0] == '\0' && out->ura[0] == '\0') {
+		str_fmt(err, errlen, "neither a home community id nor a URA: "
+		    "nothing to find it by");
+		return -1;
+	}
+	if (out->url[0] == '\0' && out->xdr[0] == '\0' &&
+	    out->dicom[0] == '\0') {
+		str_fmt(err, errlen, "no responding gateway, xdr= or dicom=: "
+		    "nothing to reach");
+		return -1;
+	}
 	return 1;
 }
 
@@ -490,9 +510,10 @@ dir_index(struct dir_static *ds, const char *path, const char *own,
 
 	if ((s = calloc(ds->n ? ds->n : 1, sizeof *s)) == NULL)
 		goto nomem;
-	for (i = 0; i < ds->n; i++)
-		s[i] = &ds->v[i];
-	if ((st = dir_dup_check(s, ds->n, 0, path, err, errlen)) != XDS_OK)
+	for (i = m = 0; i < ds->n; i++)
+		if (ds->v[i].c.hcid[0] != '\0')
+			s[m++] = &ds->v[i];
+	if ((st = dir_dup_check(s, m, 0, path, err, errlen)) != XDS_OK)
 		goto out;
 	for (i = m = 0; i < ds->n; i++)
 		if (ds->v[i].c.ura[0] != '\0')
@@ -501,7 +522,8 @@ dir_index(struct dir_static *ds, const char *path, const char *own,
 		goto out;
 
 	for (i = j = 0; i < ds->n; i++)
-		if (strcmp(ds->v[i].c.hcid, own) != 0)
+		if (ds->v[i].c.hcid[0] == '\0' ||
+		    strcmp(ds->v[i].c.hcid, own) != 0)
 			ds->v[j++] = ds->v[i];
 	ds->n = j;
 	ds->by_hcid = s;
@@ -510,11 +532,12 @@ dir_index(struct dir_static *ds, const char *path, const char *own,
 	    NULL)
 		goto nomem;
 	for (i = 0; i < ds->n; i++) {
-		ds->by_hcid[i] = &ds->v[i];
+		if (ds->v[i].c.hcid[0] != '\0')
+			ds->by_hcid[ds->nhcid++] = &ds->v[i];
 		if (ds->v[i].c.ura[0] != '\0')
 			ds->by_ura[ds->nura++] = &ds->v[i];
 	}
-	qsort(ds->by_hcid, ds->n, sizeof *ds->by_hcid, dir_cmp_hcid);
+	qsort(ds->by_hcid, ds->nhcid, sizeof *ds->by_hcid, dir_cmp_hcid);
 	qsort(ds->by_ura, ds->nura, sizeof *ds->by_ura, dir_cmp_ura);
 	st = XDS_OK;
 	goto out;
@@ -667,7 +690,7 @@ dir_static_by_hcid(void *state, const char *hcid, struct dir_community *out,
     char *err, size_t errlen)
 {
 	const struct dir_static *ds = state;
-	const struct dir_ent *e = dir_find(ds->by_hcid, ds->n, 0, hcid);
+	const struct dir_ent *e = dir_find(ds->by_hcid, ds->nhcid, 0, hcid);
 
 	if (e == NULL) {
 		str_fmt(err, errlen, "no community %.*s in the directory",

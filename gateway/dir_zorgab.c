@@ -261,8 +261,8 @@ dir_zab_org(const json_t *org, const char *own, struct dir_zab_acc *acc,
 	const json_t *svcs = json_object_get(org, "electronicServices"), *s;
 	const char *ura = dir_zab_str(org, "ura");
 	struct dir_community c;
-	size_t i;
-	int st;
+	size_t i, added = 0;
+	int st, ours = 0;
 
 	if (!json_is_array(svcs))
 		return XDS_OK;
@@ -281,8 +281,11 @@ dir_zab_org(const json_t *org, const char *own, struct dir_zab_acc *acc,
 	dir_zab_name(org, c.name, sizeof c.name);
 	json_array_foreach(svcs, i, s) {
 		if (!dir_zab_conforms(s, DIR_ZORGAB_XCA, DIR_ZORGAB_XCA_URN) ||
-		    dir_zab_hcid(s, c.hcid, sizeof c.hcid) != 0 ||
-		    dir_zab_url(s, c.url, sizeof c.url) != 0 ||
+		    dir_zab_hcid(s, c.hcid, sizeof c.hcid) != 0)
+			continue;
+		if (strcmp(c.hcid, own) == 0)
+			ours = 1;
+		if (dir_zab_url(s, c.url, sizeof c.url) != 0 ||
 		    strcmp(c.hcid, own) == 0 ||
 		    dir_zab_seen(acc->v, acc->n, c.hcid))
 			continue;
@@ -290,7 +293,16 @@ dir_zab_org(const json_t *org, const char *own, struct dir_zab_acc *acc,
 			str_lcpy(c.name, c.hcid, sizeof c.name);
 		if ((st = dir_zab_add(acc, &c, err, errlen)) != XDS_OK)
 			return st;
+		added++;
 		dir_zab_name(org, c.name, sizeof c.name);
+	}
+	/* No gateway, but a way to push to it: found by its URA. */
+	if (added == 0 && !ours && c.ura[0] != '\0' &&
+	    (c.xdr[0] != '\0' || c.dicom[0] != '\0')) {
+		c.hcid[0] = c.url[0] = '\0';
+		if (c.name[0] == '\0')
+			str_fmt(c.name, sizeof c.name, "URA %s", c.ura);
+		return dir_zab_add(acc, &c, err, errlen);
 	}
 	return XDS_OK;
 }
@@ -717,7 +729,8 @@ dir_zab_list(struct dir_zorgab *z, struct dir_zab_val **out, char *err,
 			goto out;
 		}
 		for (i = 0; i < n; i++)
-			if (!dir_zab_seen(acc.v, acc.n, v[i].hcid) &&
+			if (v[i].hcid[0] != '\0' &&	/* a gateway */
+			    !dir_zab_seen(acc.v, acc.n, v[i].hcid) &&
 			    (st = dir_zab_add(&acc, &v[i], err, errlen)) !=
 			    XDS_OK)
 				goto out;

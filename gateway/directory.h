@@ -15,14 +15,19 @@
  *
  *   HCID URL URA [key=value ...] NAME...
  *
- *   HCID	home community id, urn:oid:<OID>
- *   URL	its responding gateway (https://, or http:// to loopback)
+ *   HCID	home community id, urn:oid:<OID>, or "-": no community
+ *   URL	its responding gateway (https://, or http:// to loopback),
+ *		or "-": none (an organisation reached by push only; never
+ *		asked by the initiating gateway)
  *   URA	the organisation's URA (8 digits), or "-" when it has none
+ *
+ * A gateway needs its HCID; a line without HCID needs a URA; a line
+ * without URL needs xdr= or dicom=.
  *   key=value	optional settings of this community, any order:
  *		max_documents=N	DocumentRequests per ITI-39/RAD-75 (1-10000)
  *		timeout=S	seconds per request (1-3600)
  *		concurrency=N	requests in flight at once (1-1024)
- *		dicom=AE@host:port	its DICOM node (push, for later use)
+ *		dicom=AE@host:port	its DICOM node (push)
  *		xdr=URL	its XDR Document Recipient (xdsctl send)
  *   NAME	the organisation's name: the rest of the line (required)
  *
@@ -47,8 +52,9 @@ struct conf;
 #define DIR_AE_MAX	96	/* AE@host:port */
 
 struct dir_community {
-	char	hcid[DIR_HCID_MAX];
-	char	url[DIR_URL_MAX];	/* the responding gateway */
+	char	hcid[DIR_HCID_MAX];	/* "" when "-" */
+	char	url[DIR_URL_MAX];	/* the responding gateway; "" when
+					   "-" (push only) */
 	char	ura[DIR_URA_MAX];	/* "" when "-" */
 	char	name[DIR_NAME_MAX];
 	int	max_documents;		/* 0: gateway.max_documents */

@@ -72,6 +72,8 @@ plan_remote(void *arg, const struct dir_community *c)
 	struct plan *p = arg;
 	struct gw_job *j;
 
+	if (c->url[0] == '\0')
+		return 0;	/* reached by push only: not asked */
 	if ((j = plan_add(p)) == NULL)
 		return XDS_ENOMEM;
 	j->txn = TXN_ITI38;
@@ -179,6 +181,10 @@ plan_located(struct plan *p, const struct gw_query *q,
 			goto out;
 		else if (rc != XDS_OK)
 			rc = directory_down(p, errs);
+		else if (c.url[0] == '\0')
+			rc = gw_error(errs, ERR_UNKNOWN_COMMUNITY, loc->hcid[i],
+			    "Mitz locates data of the patient at a community "
+			    "the directory knows no responding gateway of");
 		else
 			rc = plan_remote(p, &c);
 	}
@@ -216,6 +222,13 @@ plan_query(struct plan *p, const struct gw_query *q, struct rim_errors *errs)
 		}
 		if (rc != XDS_OK)
 			return directory_down(p, errs);
+		if (c.url[0] == '\0') {
+			if (gw_error(errs, ERR_UNKNOWN_COMMUNITY, g->home,
+			    "community %.100s has no responding gateway in "
+			    "the directory", q->home) != XDS_OK)
+				return XDS_ENOMEM;
+			return XDS_ENOTFOUND;
+		}
 		return plan_remote(p, &c);
 	}
 	if (!q->by_patient) {

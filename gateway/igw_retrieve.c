@@ -204,6 +204,10 @@ route(struct rtv *r)
 		    sizeof r->err)) == XDS_ENOTFOUND)
 			rc = refuse_home(r, i, ERR_UNKNOWN_COMMUNITY, "no such "
 			    "community in the directory");
+		else if (rc == XDS_OK && c.url[0] == '\0')
+			rc = refuse_home(r, i, ERR_UNKNOWN_COMMUNITY, "the "
+			    "directory knows no responding gateway of the "
+			    "community");
 		else if (rc == XDS_OK)
 			rc = route_home(r, i, &c);
 		else

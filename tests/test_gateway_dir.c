@@ -103,6 +103,28 @@ test_line_settings(void)
 	CU_ASSERT_EQUAL(c.max_documents, 0);
 	CU_ASSERT_EQUAL(c.timeout, 0);
 
+	/* push only: no community, no gateway, found by its URA */
+	CU_ASSERT_EQUAL(dir_parse_line("- - 00007003 "
+	    "xdr=https://c.example/xdr/recipient Kliniek C", &c, err,
+	    sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(c.hcid, "");
+	CU_ASSERT_STRING_EQUAL(c.url, "");
+	CU_ASSERT_STRING_EQUAL(c.ura, "00007003");
+	CU_ASSERT_STRING_EQUAL(c.xdr, "https://c.example/xdr/recipient");
+	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " - - dicom=PACS@c.example:104 "
+	    "Kliniek C", &c, err, sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(c.hcid, HCID_A);
+	CU_ASSERT_STRING_EQUAL(c.url, "");
+	CU_ASSERT_EQUAL(dir_parse_line("- https://gw.c.example/rg 00007003 C",
+	    &c, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs the home community id"));
+	CU_ASSERT_EQUAL(dir_parse_line("- - - xdr=https://c.example/x C", &c,
+	    err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nothing to find it by"));
+	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " - 00007003 Kliniek C", &c,
+	    err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nothing to reach"));
+
 	CU_ASSERT_EQUAL(dir_parse_line(HCID_A " https://gw.a.example/rg - "
 	    "max_documents=1 timeout=3600 concurrency=1 B", &c, err,
 	    sizeof err), 1);
@@ -360,6 +382,38 @@ collect(void *arg, const struct dir_community *c)
 		str_lcpy(co->hcids[co->n], c->hcid, sizeof co->hcids[0]);
 	co->n++;
 	return co->stop_at != 0 && co->n == co->stop_at ? 7 : 0;
+}
+
+/* Organisations reached by push only, beside a community: found by
+ * URA, never by an empty home community id, two without one allowed. */
+static void
+test_file_push_only(void)
+{
+	static const char text[] =
+	    HCID_B " https://gw.b.example/xca/rg 22222222 Ziekenhuis B\n"
+	    "- - 44444444 xdr=https://d.example/xdr Kliniek D\n"
+	    "- - 55555555 dicom=PACS@e.example:104 Kliniek E\n";
+	struct directory *d = NULL;
+	struct dir_community c;
+	struct collect co;
+	char path[1024], err[512];
+
+	dir_file("push-only", text, path, sizeof path);
+	CU_ASSERT_EQUAL_FATAL(open_file(path, &d, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(dir_by_ura(d, "44444444", &c, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_STRING_EQUAL(c.hcid, "");
+	CU_ASSERT_STRING_EQUAL(c.xdr, "https://d.example/xdr");
+	CU_ASSERT_EQUAL(dir_by_ura(d, "55555555", &c, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_STRING_EQUAL(c.dicom, "PACS@e.example:104");
+	CU_ASSERT_EQUAL(dir_by_hcid(d, "", &c, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(dir_by_hcid(d, HCID_B, &c, err, sizeof err), XDS_OK);
+	memset(&co, 0, sizeof co);
+	CU_ASSERT_EQUAL(dir_each(d, collect, &co, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(co.n, 3);
+	dir_close(d);
 }
 
 static void
@@ -627,6 +681,7 @@ main(void)
 	};
 	static const struct cutest file[] = {
 		{ "look-ups", test_file_lookups },
+		{ "push only", test_file_push_only },
 		{ "crlf", test_file_crlf },
 		{ "empty", test_file_empty },
 		{ "errors", test_file_errors },

@@ -416,10 +416,14 @@ test_lookups(void)
 	CU_ASSERT_STRING_EQUAL(c.hcid, HCID_D);
 	CU_ASSERT_EQUAL(atomic_load(&f.requests), 4);
 
-	/* no XCA service it receives on: no community */
+	/* no XCA service it receives on, but an XDR recipient: no
+	 * community, an organisation reached by push only */
 	CU_ASSERT_EQUAL(dir_by_ura(d, "22222222", &c, err, sizeof err),
-	    XDS_ENOTFOUND);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no community with URA 22222222"));
+	    XDS_OK);
+	CU_ASSERT_STRING_EQUAL(c.hcid, "");
+	CU_ASSERT_STRING_EQUAL(c.url, "");
+	CU_ASSERT_STRING_EQUAL(c.xdr, "https://xdr.b.example/xdr");
+	CU_ASSERT_STRING_EQUAL(c.name, "Apotheek B");
 	/* an inactive XCA service is ignored */
 	CU_ASSERT_EQUAL(dir_by_ura(d, "33333333", &c, err, sizeof err),
 	    XDS_ENOTFOUND);
@@ -507,9 +511,9 @@ test_cache(void)
 	/* a key of its own per look-up; not found is kept too */
 	CU_ASSERT_EQUAL(dir_by_hcid(d, HCID_A, &c, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(atomic_load(&f.requests), 2);
-	CU_ASSERT_EQUAL(dir_by_ura(d, "22222222", &c, err, sizeof err),
+	CU_ASSERT_EQUAL(dir_by_ura(d, "33333333", &c, err, sizeof err),
 	    XDS_ENOTFOUND);
-	CU_ASSERT_EQUAL(dir_by_ura(d, "22222222", &c, err, sizeof err),
+	CU_ASSERT_EQUAL(dir_by_ura(d, "33333333", &c, err, sizeof err),
 	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(atomic_load(&f.requests), 3);
 	memset(&co, 0, sizeof co);

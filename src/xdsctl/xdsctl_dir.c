@@ -44,17 +44,19 @@ dir_row(void *arg, const struct dir_community *c)
 	struct dir_table *t = arg;
 	char settings[DIR_SETTINGS_MAX];
 	const char *ura = c->ura[0] != '\0' ? c->ura : "-";
+	const char *hcid = c->hcid[0] != '\0' ? c->hcid : "-";
+	const char *url = c->url[0] != '\0' ? c->url : "-";
 
 	if (t->pass == 0) {
-		t->hcid = dir_max(t->hcid, strlen(c->hcid));
+		t->hcid = dir_max(t->hcid, strlen(hcid));
 		t->ura = dir_max(t->ura, strlen(ura));
-		t->url = dir_max(t->url, strlen(c->url));
+		t->url = dir_max(t->url, strlen(url));
 		t->name = dir_max(t->name, strlen(c->name));
 		return 0;
 	}
 	dir_settings_text(c, settings, sizeof settings);
-	printf("%-*s  %-*s  %-*s  %-*s%s%s\n", (int)t->hcid, c->hcid,
-	    (int)t->ura, ura, (int)t->url, c->url,
+	printf("%-*s  %-*s  %-*s  %-*s%s%s\n", (int)t->hcid, hcid,
+	    (int)t->ura, ura, (int)t->url, url,
 	    settings[0] != '\0' ? (int)t->name : 0, c->name,
 	    settings[0] != '\0' ? "  " : "", settings);
 	t->n++;
@@ -95,8 +97,8 @@ dir_print(const struct ctl *ctl, const struct dir_community *c)
 {
 	char v[64];
 
-	dir_field_print("hcid", c->hcid);
-	dir_field_print("url", c->url);
+	dir_field_print("hcid", c->hcid[0] != '\0' ? c->hcid : "-");
+	dir_field_print("url", c->url[0] != '\0' ? c->url : "-");
 	dir_field_print("ura", c->ura[0] != '\0' ? c->ura : "-");
 	dir_field_print("name", c->name);
 	if (c->max_documents != 0)

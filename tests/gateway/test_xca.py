@@ -67,6 +67,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -80,6 +81,7 @@ HB = "urn:oid:1.3.6.1.4.1.21367.13.70.2"
 HC = "urn:oid:1.3.6.1.4.1.21367.13.70.3"
 HS = "urn:oid:1.3.6.1.4.1.21367.13.70.9"
 HS2 = "urn:oid:1.3.6.1.4.1.21367.13.70.8"
+HP = "urn:oid:1.3.6.1.4.1.21367.13.70.7"       # no responding gateway
 HX = "urn:oid:1.3.6.1.4.1.21367.13.70.99"      # in no directory
 RA, RB, RC = "1.3.6.1.4.1.21367.13.71.1", "1.3.6.1.4.1.21367.13.71.2", "1.3.6.1.4.1.21367.13.71.3"
 IG, RG = "/xca/initiating", "/xca/responding"
@@ -843,6 +845,9 @@ def cases(r):
     silent2 = r.server(silent_peer())
     dir3 = r.directory("communities-3", [(HS, silent.port, "", "Stille Kliniek"),
                                          (HS2, silent2.port, "", "Zwijgend Centrum")])
+    with open(dir3, "a") as f:     # reached by push only: never asked
+        f.write("- - 00007003 xdr=https://127.0.0.1:1/xdr/recipient Kliniek Push\n")
+        f.write("%s - - dicom=PACS@127.0.0.1:1 Beeldcentrum\n" % HP)
     a.opts = ["node.home_community_id=" + HA, "repository.unique_id=" + RA, "directory.file=" + dir3,
               "gateway.timeout=%d" % TIMEOUT_SILENT, "gateway.concurrency=1", "gateway.retries=0"]
     if not a.start():
@@ -853,9 +858,15 @@ def cases(r):
     recs = sorted(outbound(a, "ITI-38", since), key=lambda x: not x.get("reason", "").startswith("not sent"))
     check("12: one slot, two silent communities: both XDSUnavailableCommunity",
           ans.has_error("XDSUnavailableCommunity", HS) and ans.has_error("XDSUnavailableCommunity", HS2), ans)
-    check("12: ... A's records: one sent and cut off after 1 try, one not sent for want of a slot",
+    check("12: ... A's records: one sent and cut off after 1 try, one not sent for want of a slot; "
+          "the organisations without a responding gateway were not asked",
           len(recs) == 2 and recs[0].get("reason", "").startswith("not sent: no free request slot")
           and "after 1 try" in recs[1].get("reason", ""), recs)
+    ans = r.ig_query(a, get_docs(["urn:uuid:%s" % uuid.uuid4()], home=HP))
+    check("12: a query at a community the directory knows no responding gateway of: "
+          "XDSUnknownCommunity naming it",
+          ans.status == "Failure" and any(c == "XDSUnknownCommunity" and "no responding gateway" in ctx
+                                          for c, _, ctx in ans.errors), ans)
 
 
 def run_main(cases, xdsctl=False, doubles=()):

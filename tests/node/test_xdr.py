@@ -26,6 +26,7 @@ from test_zorgab import FakeZorgab  # noqa: E402  (tests/node, this script's fol
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
 URA_A, URA_B, URA_X = "00007001", "00007002", "00009999"
+URA_P = "00007003"      # an organisation reached by push only
 BSN = "900203638"
 ACT_ITI41 = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
 ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
@@ -103,6 +104,9 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
     with open(dir_a, "w") as f:
         f.write("%s https://127.0.0.1:%d/xca/responding %s dicom=TWIIN@127.0.0.1:11113 "
                 "xdr=%s Ziekenhuis B\n" % (HCID_B, b.port, URA_B, b.url("/xdr/recipient")))
+        # an organisation with an XDR recipient and no XCA gateway (B's
+        # recipient stands in for it)
+        f.write("- - %s xdr=%s Kliniek Push\n" % (URA_P, b.url("/xdr/recipient")))
     ctl_a = [a.xdsctl, "-C", "node.home_community_id=" + HCID_A, "-C", "directory.file=" + dir_a,
              "-C", "http.tls=yes", "-C", "http.cert=" + cert_a[0], "-C", "http.key=" + cert_a[1],
              "-C", "http.ca=" + pki["ca"]]
@@ -263,6 +267,9 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
           t.returncode != 0 and "repository.enabled must be on" in t.stdout + t.stderr,
           t.stdout + t.stderr)
 
+    rc, out, err = ctl("send", "--to", URA_P, "--patient", xdsmsg.bsn(), pdfs[1])
+    check("xdsctl send --to the URA of an organisation with XDR but no XCA gateway: Success",
+          rc == 0 and "Kliniek Push" in out and ": Success (1 document" in out, out + err)
     rc, out, err = ctl("send", "--to", "00001234", "--patient", BSN, pdfs[0])
     check("send to an organisation the directory does not know: exit 1, saying so",
           rc == 1 and "no community with URA 00001234" in err, out + err)

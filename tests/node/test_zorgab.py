@@ -103,8 +103,13 @@ def main():
         check("directory lookup HCID through ZORG-AB, the name from names[]",
               rc == 0 and "Huisartsen D" in out, out + err)
         rc, out, err = ctl(a.xdsctl, zab.url(), "directory", "lookup", "22222222")
-        check("an organization without an XCA gateway is no community",
-              rc == 1 and "no community with URA 22222222" in err, out + err)
+        fields = dict(line.split(None, 1) for line in out.splitlines() if line.strip())
+        check("an organization with an XDR recipient but no XCA gateway: found by URA, no community",
+              rc == 0 and fields.get("hcid") == "-" and fields.get("url") == "-"
+              and fields.get("xdr") == "https://xdr.b.example/xdr", out + err)
+        rc, out, err = ctl(a.xdsctl, zab.url(), "directory", "lookup", "33333333")
+        check("an organization with neither: not found",
+              rc == 1 and "no community with URA 33333333" in err, out + err)
         rc, out, err = ctl(a.xdsctl, "http://127.0.0.1:1/zab", "directory", "list")
         check("an unreachable ZORG-AB is a clear error", rc == 1 and "ZORG-AB" in err, out + err)
 
