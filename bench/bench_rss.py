@@ -12,9 +12,10 @@ the same go: dcmtk's storescp, Orthanc, nginx (master and worker).
 RSS counts every page mapped, shared-library pages included; how many of
 those are mapped depends on the page cache (the kernel maps cached pages
 around each fault), so it moves by several MB from run to run.  PSS
-divides shared pages among the processes that map them; USS is what the
-process alone holds (its heap, stacks and written pages): what another
-node on the machine would cost.  The goal is idle RSS <= 20 MB.
+divides shared pages among the processes that map them, so it depends on
+what else runs.  Anon is the process's own heap and stacks: what one more
+node on the machine costs beyond the libraries.  The goal is idle RSS <=
+20 MB.
 
 usage: python3 bench/bench_rss.py --xdsd build/xdsd --xdsctl build/xdsctl
 """
@@ -39,16 +40,16 @@ BSN = "999911120"
 
 
 def status(pid):
-    """Rss, Pss, USS (private clean + dirty) in kB from smaps_rollup, and
-    the thread count, of pid."""
-    out = {"Rss": 0, "Pss": 0, "USS": 0, "Threads": 0}
+    """Rss, Pss, Anonymous in kB from smaps_rollup, and the thread count,
+    of pid."""
+    out = {"Rss": 0, "Pss": 0, "Anon": 0, "Threads": 0}
     with open("/proc/%d/smaps_rollup" % pid) as f:
         for line in f:
             k, _, v = line.partition(":")
             if k in ("Rss", "Pss"):
                 out[k] = int(v.split()[0])
-            elif k in ("Private_Clean", "Private_Dirty"):
-                out["USS"] += int(v.split()[0])
+            elif k == "Anonymous":
+                out["Anon"] = int(v.split()[0])
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             if line.startswith("Threads:"):
@@ -58,7 +59,7 @@ def status(pid):
 
 def row(name, st, note=""):
     print("%-34s %7.1f %7.1f %7.1f %4d  %s" % (name, st["Rss"] / 1024, st["Pss"] / 1024,
-                                             st["USS"] / 1024, st["Threads"], note))
+                                             st["Anon"] / 1024, st["Threads"], note))
 
 
 def instance(d):
@@ -123,7 +124,7 @@ def reference(argv, port):
     time.sleep(args.settle)
     pids = [p.pid] + [int(x) for x in subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
                                                      text=True).stdout.split()]
-    total = {"Rss": 0, "Pss": 0, "USS": 0, "Threads": 0}
+    total = {"Rss": 0, "Pss": 0, "Anon": 0, "Threads": 0}
     for pid in pids:
         for k, v in status(pid).items():
             total[k] += v
@@ -143,7 +144,7 @@ work = tempfile.mkdtemp(prefix="xds-bench-rss-")
 os.makedirs(os.path.join(work, "pki"))
 PKI = xdstest.make_pki(os.path.join(work, "pki"))
 DCM = instance(work)
-print("%-34s %7s %7s %7s %4s" % ("process (idle), MB", "RSS", "PSS", "USS", "thr"))
+print("%-34s %7s %7s %7s %4s" % ("process (idle), MB", "RSS", "PSS", "anon", "thr"))
 for name, tls in (("xdsd", False), ("xdsd, mutual TLS", True)):
     cold, warm = run_node(work, "tls" if tls else "plain", tls)
     row(name + ", cold", cold, "ready, no request yet")

@@ -33,6 +33,7 @@
 #include "bridge_access.h"
 #include "buf.h"
 #include "conf.h"
+#include "curl_lazy.h"
 #include "directory.h"
 #include "fileio.h"
 #include "http.h"
@@ -485,9 +486,14 @@ main(int argc, char **argv)
 	if (a.check) {
 		if (a.verbose)
 			conf_dump(&conf, stdout);
-		fprintf(stderr, "xdsd: configuration OK\n");
 		SSL_CTX_free(tls);
 		pki_crls_free(crls);
+		/* the outbound requests' library, loaded on first use */
+		if (curl_lazy_load(err, sizeof err) != 0) {
+			fprintf(stderr, "xdsd: %s\n", err);
+			return 1;
+		}
+		fprintf(stderr, "xdsd: configuration OK\n");
 		return 0;
 	}
 

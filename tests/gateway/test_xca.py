@@ -573,6 +573,8 @@ def cases(r):
           and len(ans.objects) == 6, ans)
     check("each community was asked once by ITI-38",
           pb.count(ACT_ITI38) == 1 and pc.count(ACT_ITI38) == 1, (pb.seen, pc.seen))
+    with open("/proc/%d/maps" % a.proc.pid) as f:
+        check("A loaded libcurl for its first outbound request", "libcurl" in f.read(), "not mapped")
 
     # 1: a slow community, within gateway.timeout.
     pb.set("delay")

@@ -141,6 +141,10 @@ def plain_tests(xdsd):
         st, body = node.post("/xds/registry", envelope(FIND))
         nreq += 1
         check("FindDocuments answers an AdhocQueryResponse", st == 200 and b"AdhocQueryResponse" in body, (st, body[:300]))
+        with open("/proc/%d/maps" % node.proc.pid) as f:
+            maps = f.read()
+        check("a node that has made no outbound request has not loaded libcurl",
+              "libcurl" not in maps and "libssl" in maps, "libcurl mapped")
 
         # Some SOAP stacks (Axis2, CXF with MTOM on) send every call as
         # MTOM: the registry takes it and answers in kind.
