@@ -128,7 +128,8 @@ xdr_iti41(void *actor, struct xact *x, const struct soap_request *req,
 		goto out;
 	}
 	if (c.ans.fault) {	/* the repository's reason is in x */
-		st = XDS_ERR;
+		/* its status as it is: too big stays 413, no space 507 */
+		st = c.ans.handler_status < 0 ? c.ans.handler_status : XDS_ERR;
 		goto out;
 	}
 	if ((st = buf_add(&reply->body, c.ans.bytes.b_data,

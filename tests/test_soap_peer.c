@@ -951,6 +951,18 @@ files(void *actor, struct xact *x, const struct soap_request *req,
 	return 0;
 }
 
+/* A handler that refuses its input as over a bound. */
+static int
+too_big(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	(void)actor;
+	(void)req;
+	(void)reply;
+	str_lcpy(x->reason, "over the limit", sizeof x->reason);
+	return XDS_ETOOBIG;
+}
+
 static void
 test_local(void)
 {
@@ -961,8 +973,10 @@ test_local(void)
 		  files },
 		{ ACT_ITI62, ACT_ITI62_RSP, TXN_ITI62, NULL, NULL, PACK_SIMPLE,
 		  fail },
+		{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NULL, NULL, PACK_SIMPLE,
+		  too_big },
 	};
-	struct soap_endpoint ep = { "/local", routes, 3, NULL, NULL, 0 };
+	struct soap_endpoint ep = { "/local", routes, 4, NULL, NULL, 0 };
 	struct soap_peer *p;
 	struct soap_call c;
 	struct xact x;
@@ -990,8 +1004,17 @@ test_local(void)
 	CU_ASSERT_EQUAL(c.ans.fault, 1);
 	CU_ASSERT_PTR_NULL(c.ans.doc);
 	CU_ASSERT_STRING_EQUAL(c.ans.fault_reason, "busy");
+	CU_ASSERT_EQUAL(c.ans.handler_status, XDS_ERR);
 	CU_ASSERT_EQUAL(x.outcome, XACT_FAULT);
 	CU_ASSERT_EQUAL(x.http_status, 500);
+	soap_call_free(&c);
+	/* ... and its status, for a caller that passes it on */
+	xact_begin(&x, NULL, "/local", "in-process", "local");
+	CU_ASSERT_EQUAL(call_x(p, &c, ACT_ITI42, PACK_SIMPLE,
+	    "<d:D xmlns:d=\"urn:d\"/>", &x), XDS_OK);
+	CU_ASSERT_EQUAL(c.ans.fault, 1);
+	CU_ASSERT_EQUAL(c.ans.handler_status, XDS_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(c.ans.fault_reason, "over the limit");
 	soap_call_free(&c);
 	/* unknown action; malformed body text */
 	expect_fault(p, "urn:nope", PACK_SIMPLE, "<d:D xmlns:d=\"urn:d\"/>", 500,

@@ -549,6 +549,7 @@ local_call(struct soap_peer *p, struct soap_call *c)
 	c->ans.att = reply.att;		/* removed with the answer, as marked */
 	c->ans.natt = reply.natt;
 	if (r != 0 || reply.body.b_len == 0) {
+		c->ans.handler_status = r < 0 ? r : 0;
 		local_fault(c, x, x->reason[0] != '\0' ? x->reason : r != 0 ?
 		    "the request could not be processed" :
 		    "no response was produced");

@@ -196,6 +196,11 @@ struct soap_call {
 						   handler failed in process
 						   (then doc is NULL) */
 		char		 fault_reason[SOAP_REASON_MAX];
+		int		 handler_status;	/* in process: the
+						   status a failed handler
+						   returned, 0 otherwise
+						   (413 stays 413 when
+						   passed on) */
 		/* MTOM answer parts spooled to files (unlink_after 1), or
 		 * an in-process handler's reply files (unlink_after as it
 		 * set it: blob store files are never removed).  A caller

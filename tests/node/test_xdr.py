@@ -80,7 +80,7 @@ def main():
     common = ["gateway.responding=no", "gateway.initiating=no"]
     b = Xdsd(a.xdsd, os.path.join(tmp, "b"), common + [
         "node.home_community_id=" + HCID_B, "xdr.recipient=yes",
-        "directory.file=" + dir_b], tls=pki)
+        "directory.file=" + dir_b, "repository.max_document_size=64k"], tls=pki)
     node_a = Xdsd(a.xdsd, os.path.join(tmp, "a"), common + [
         "node.home_community_id=" + HCID_A], tls=pki)
     try:
@@ -222,6 +222,10 @@ def run(a, tmp, pki, b, node_a, tls_a, tls_x, tls_plain, cert_a, cert_x):
     check("a document missing: Failure, XDSMissingDocument",
           st == 200 and status == "Failure" and "XDSMissingDocument" in errs, xml)
     check("... and nothing of either registered", find_count(b, tls_plain, pat_bad) == 0, "")
+    st, status, errs, xml = post_pnr(b, tls_a, pat_bad, [b"%PDF-1.4 " + b"x" * 100000])
+    check("a document over B's repository.max_document_size: 413 to the sender, nothing registered",
+          st == 413 and "over the limit" in xml and find_count(b, tls_plain, pat_bad) == 0,
+          (st, xml[-600:]))
 
     # a node without the recipient
     st, status, errs, xml = post_pnr(node_a, tls_a, xdsmsg.patient(), [b"%PDF-1.4 a"])
