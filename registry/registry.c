@@ -1,6 +1,6 @@
 /*
  * registry.c: the Document Registry actor: open/close, the route table
- * of /xds/registry (ITI-42, ITI-18, ITI-62) and the patient list used
+ * of /xds/registry (ITI-42, ITI-18, ITI-62, ITI-57) and the patient list used
  * when registry.patient_ids = feed.
  */
 #include "config.h"
@@ -74,6 +74,8 @@ registry_open(const struct conf *cf, struct registry **out, char *err,
 	    TXN_ITI18, NS_QUERY, "AdhocQueryRequest", PACK_EITHER, reg_iti18 };
 	r->routes[2] = (struct soap_route){ ACT_ITI62, ACT_ITI62_RSP,
 	    TXN_ITI62, NS_LCM, "RemoveObjectsRequest", PACK_EITHER, reg_iti62 };
+	r->routes[3] = (struct soap_route){ ACT_ITI57, ACT_ITI57_RSP,
+	    TXN_ITI57, NS_LCM, "SubmitObjectsRequest", PACK_EITHER, reg_iti57 };
 	r->ep.path = "/xds/registry";
 	r->ep.routes = r->routes;
 	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];

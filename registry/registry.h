@@ -1,7 +1,8 @@
 /*
  * registry.h: the XDS.b Document Registry actor (/xds/registry).
  * ITI-42 Register Document Set-b, ITI-18 Registry Stored Query,
- * ITI-62 Delete Document Set; state in node.state_dir/registry.db.
+ * ITI-62 Delete Document Set, ITI-57 Update Document Set (the Metadata
+ * Update option); state in node.state_dir/registry.db.
  */
 #ifndef XDS_REGISTRY_H
 #define XDS_REGISTRY_H

@@ -1,6 +1,6 @@
 /*
  * registry_int.h: shared between the files of the registry module
- * (registry.c, submit.c, delete.c); not a public interface.
+ * (registry.c, submit.c, update.c, delete.c); not a public interface.
  */
 #ifndef XDS_REGISTRY_INT_H
 #define XDS_REGISTRY_INT_H
@@ -24,7 +24,7 @@ struct registry {
 	char			 state_dir[512];	/* its space guarded */
 	long long		 min_free;	/* node.min_free_space */
 	long long		 max_results;
-	struct soap_route	 routes[3];
+	struct soap_route	 routes[4];
 	struct soap_endpoint	 ep;
 	registry_patient_fn	 on_new_patient;	/* after the commit */
 	void			*on_new_patient_arg;
@@ -33,16 +33,19 @@ struct registry {
 /* Route handlers (actor.h actor_fn). */
 int	reg_iti42(void *, struct xact *, const struct soap_request *,
 	    struct soap_reply *);
+int	reg_iti57(void *, struct xact *, const struct soap_request *,
+	    struct soap_reply *);
 int	reg_iti62(void *, struct xact *, const struct soap_request *,
 	    struct soap_reply *);
 
 /*
- * Register the parsed submission l (ITI-42 after parsing): validate,
- * then store it in one transaction.  Returns 0 when stored, 1 when
- * refused (errs holds every reason), -1 on an internal error (err).
- * l is rewritten (symbolic ids replaced by urn:uuid).
+ * Register the parsed submission l (ITI-42 after parsing; with mu, the
+ * Metadata Update of ITI-57): validate, then store it in one
+ * transaction.  Returns 0 when stored, 1 when refused (errs holds every
+ * reason), -1 on an internal error (err).  l is rewritten (symbolic ids
+ * replaced by urn:uuid).
  */
-int	submit_list(struct registry *, struct rim_list *l,
+int	submit_list(struct registry *, struct rim_list *l, int mu,
 	    struct rim_errors *errs, struct xact *x, char *err, size_t errlen);
 
 /*
@@ -53,7 +56,7 @@ int	delete_refs(struct registry *, const char *const *ids, size_t nids,
 	    struct rim_errors *errs, char *err, size_t errlen);
 
 /*
- * The RegistryResponse of an ITI-42 or ITI-62 (txn) whose work returned
+ * The RegistryResponse of an ITI-42, ITI-57 or ITI-62 (txn) whose work returned
  * rc: 0 done (Success), 1 refused with the reasons in errs, < 0 a failure
  * of the registry itself (err; logged, it travels in the answer as
  * XDSRegistryBusy when rc is XDS_EBUSY, else XDSRegistryError, in place

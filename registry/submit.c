@@ -1,5 +1,6 @@
 /*
- * submit.c: ITI-42 Register Document Set-b.
+ * submit.c: ITI-42 Register Document Set-b, and what ITI-57 Update
+ * Document Set shares with it (update.c holds the rest).
  *
  * parse -> validate (validate.c) -> symbolic ids replaced (R3) -> one
  * BEGIN IMMEDIATE transaction that checks what needs the database (R3
@@ -27,37 +28,15 @@
 #include "registry_int.h"
 #include "space.h"
 #include "store.h"
+#include "submit_int.h"
 #include "str.h"
 #include "validate.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
 
-#define CX_MAX		(2 * HL7_ID_MAX + 16)
+#define CX_MAX		SUB_CX_MAX
 #define OBJ_XML_MAX	(4 * 1024 * 1024)	/* one stored object's XML */
-
-struct sub {
-	struct registry	*reg;
-	struct rim_list	*l;
-	enum xds_kind	*kind;		/* per object */
-	sqlite3_int64	*row;		/* per object, once inserted */
-	struct rim_index byid;		/* DE/SS/Folder/Assoc by id */
-	long		 ss;		/* index of the SubmissionSet */
-	char		 patient[CX_MAX];	/* canonical SS patient id */
-	char		 now[15];
-	struct rim_errors terr;		/* errors of the current attempt */
-	sqlite3_int64	*touched;	/* folders whose lastUpdateTime moved */
-	size_t		 ntouched;
-	int		 first_docs;	/* the patient had no document entry */
-};
-
-/* A stored object an association points at. */
-struct stored {
-	sqlite3_int64	 row;
-	int		 kind;
-	char		 status[128];
-	char		 patient[CX_MAX];
-};
 
 void
 reg_now_dtm(char out[15])
@@ -70,9 +49,8 @@ reg_now_dtm(char out[15])
 		str_lcpy(out, "19700101000000", 15);
 }
 
-/* Index of the new object (not an ObjectRef) with this id, or -1. */
-static long
-find_new(const struct sub *s, const char *id)
+long
+sub_find_new(const struct sub *s, const char *id)
 {
 	return rim_index_find(&s->byid, id);
 }
@@ -176,9 +154,11 @@ is_uuid_ref(const char *id)
 }
 
 /* Give every symbolic id (top-level and nested) a fresh urn:uuid and
- * rewrite every reference to it; lid = id (new objects, version 1). */
+ * rewrite every reference to it; lid = id (new objects, version 1),
+ * except with keep_lid (ITI-57), where a urn:uuid lid the submitter gave
+ * names the logical object this one is a new version of. */
 static int
-assign_ids(struct rim_list *l)
+assign_ids(struct rim_list *l, int keep_lid)
 {
 	struct idmap *m = NULL;
 	struct uuid_pool pool;
@@ -208,8 +188,12 @@ assign_ids(struct rim_list *l)
 		struct rim_object *o = &l->obj[i];
 
 		o->id = map_get(m, n, o->id);
-		if (o->kind != RIM_OBJECT_REF && o->kind != RIM_CLASSIFICATION)
-			o->lid = o->id;
+		if (o->kind != RIM_OBJECT_REF && o->kind != RIM_CLASSIFICATION) {
+			if (keep_lid && o->lid != NULL)
+				o->lid = map_get(m, n, o->lid);
+			if (!keep_lid || !is_uuid_ref(o->lid))
+				o->lid = o->id;
+		}
 		o->source = map_get(m, n, o->source);
 		o->target = map_get(m, n, o->target);
 		o->classified = map_get(m, n, o->classified);
@@ -254,7 +238,7 @@ static const char SQL_DE_UID[] =
 static const char SQL_INS_OBJECT[] =
     "INSERT INTO registry_object (entry_uuid, lid, version, kind, status, "
     "patient_id, unique_id, xml, submission) "
-    "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_SET_SUBMISSION[] =
     "UPDATE registry_object SET submission = ? WHERE id = ?";
 static const char SQL_INS_DE[] =
@@ -303,8 +287,8 @@ static const char SQL_SET_XML[] =
 static const char SQL_FOLDER_TIME[] =
     "UPDATE folder SET last_update_time = ? WHERE id = ?";
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+int
+sub_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		return sqlite3_bind_null(st, i);
@@ -312,8 +296,8 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Step a statement that returns no row. */
-static int
-step_done(struct store_conn *c, sqlite3_stmt *st)
+int
+sub_step_done(struct store_conn *c, sqlite3_stmt *st)
 {
 	int	 rc = sqlite3_step(st);
 
@@ -325,9 +309,8 @@ step_done(struct store_conn *c, sqlite3_stmt *st)
 	return 0;
 }
 
-/* 1 found (filling *out), 0 not found, < 0 error. */
-static int
-lookup(struct store_conn *c, const char *uuid, struct stored *out)
+int
+sub_lookup(struct store_conn *c, const char *uuid, struct stored *out)
 {
 	sqlite3_stmt *st;
 	const unsigned char *t;
@@ -336,7 +319,7 @@ lookup(struct store_conn *c, const char *uuid, struct stored *out)
 	memset(out, 0, sizeof *out);
 	if ((st = store_stmt(c, SQL_LOOKUP)) == NULL)
 		return XDS_EIO;
-	bind_text(st, 1, uuid);
+	sub_bind_text(st, 1, uuid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->row = sqlite3_column_int64(st, 0);
@@ -378,7 +361,7 @@ check_refs(struct sub *s, struct store_conn *c)
 
 	/* R3: new objects must not reuse a stored entryUUID. */
 	for (i = 0; i < s->byid.n; i++) {
-		if ((rc = lookup(c, s->byid.v[i].id, &so)) < 0)
+		if ((rc = sub_lookup(c, s->byid.v[i].id, &so)) < 0)
 			return rc;
 		if (rc == 1)
 			rim_error(&s->terr, NULL, ERR_REGISTRY_METADATA, "%s "
@@ -396,10 +379,10 @@ check_refs(struct sub *s, struct store_conn *c)
 		ends[0] = a->source;
 		ends[1] = a->target;
 		for (j = 0; j < 2; j++) {
-			if (find_new(s, ends[j]) >= 0)
+			if (sub_find_new(s, ends[j]) >= 0)
 				continue;
 			/* R4 */
-			if ((rc = lookup(c, ends[j], &so)) < 0)
+			if ((rc = sub_lookup(c, ends[j], &so)) < 0)
 				return rc;
 			if (rc == 0) {
 				rim_error(&s->terr, NULL,
@@ -419,6 +402,9 @@ check_refs(struct sub *s, struct store_conn *c)
 				    "the submission to '%s'", a->id,
 				    validate_kind_name(so.kind), ends[j],
 				    so.patient, s->patient);
+			/* ITI-57 status changes: update_check */
+			if (strcmp(a->assoc_type, AT_UPDATESTATUS) == 0)
+				continue;
 			if (strcmp(a->assoc_type, AT_HASMEMBER) == 0) {
 				if (j == 0 && so.kind != XDS_FOLDER)
 					rim_error(&s->terr, NULL,
@@ -476,13 +462,15 @@ check_unique(struct sub *s, struct store_conn *c)
 	for (i = 0; i < l->nobj; i++) {
 		const struct rim_object *o = &l->obj[i];
 
-		if ((uid = validate_unique_id(o, s->kind[i])) == NULL)
+		/* A new version keeps its uniqueId (update_check). */
+		if ((uid = validate_unique_id(o, s->kind[i])) == NULL ||
+		    s->prev[i] != 0)
 			continue;
 		if (s->kind[i] == XDS_SUBMISSIONSET || s->kind[i] == XDS_FOLDER) {
 			/* R8 */
 			if ((st = store_stmt(c, SQL_PKG_UID)) == NULL)
 				return XDS_EIO;
-			bind_text(st, 1, uid);
+			sub_bind_text(st, 1, uid);
 			rc = sqlite3_step(st);
 			sqlite3_reset(st);
 			if (rc == SQLITE_ROW)
@@ -498,7 +486,7 @@ check_unique(struct sub *s, struct store_conn *c)
 		 * same document (same hash and size): a new entry. */
 		if ((st = store_stmt(c, SQL_DE_UID)) == NULL)
 			return XDS_EIO;
-		bind_text(st, 1, uid);
+		sub_bind_text(st, 1, uid);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			const char *h = (const char *)sqlite3_column_text(st, 0);
@@ -541,11 +529,20 @@ object_xml(struct sub *s, const struct rim_object *o, struct buf *out)
 {
 	struct rim_object t = *o;
 	struct rim_classification *cls = NULL;
-	size_t	 i, n = 0;
+	size_t	 i, n = 0, oi = (size_t)(o - s->l->obj);
+	char	 vname[24];
 	int	 rc;
 
 	t.status = NULL;
 	t.home = NULL;
+	/* The registry numbers the versions of DocumentEntries and Folders
+	 * (ITI TF-3 4.1.4, Metadata Update): VersionInfo as it assigned. */
+	if (s->kind[oi] == XDS_DOCENTRY || s->kind[oi] == XDS_FOLDER) {
+		if (str_fmt(vname, sizeof vname, "%ld", s->version[oi] > 0 ?
+		    s->version[oi] : 1L) < 0)
+			return -1;
+		t.version_name = vname;
+	}
 	if (o->kind == RIM_REGISTRY_PACKAGE) {
 		for (i = 0; i < s->l->nobj; i++) {
 			const struct rim_object *c = &s->l->obj[i];
@@ -588,27 +585,28 @@ object_xml(struct sub *s, const struct rim_object *o, struct buf *out)
 
 static int
 insert_object(struct sub *s, struct store_conn *c, const char *uuid,
-    int kind, const char *patient, const char *uid, const struct buf *xml,
-    sqlite3_int64 *row)
+    const char *lid, long version, int kind, const char *patient,
+    const char *uid, const struct buf *xml, sqlite3_int64 *row)
 {
 	sqlite3_stmt *st;
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_INS_OBJECT)) == NULL)
 		return XDS_EIO;
-	bind_text(st, 1, uuid);
-	bind_text(st, 2, uuid);
-	sqlite3_bind_int(st, 3, kind);
-	bind_text(st, 4, STATUS_APPROVED);
-	bind_text(st, 5, patient);
-	bind_text(st, 6, uid);
-	sqlite3_bind_blob(st, 7, buf_str(xml), (int)xml->b_len,
+	sub_bind_text(st, 1, uuid);
+	sub_bind_text(st, 2, lid);
+	sqlite3_bind_int64(st, 3, version > 0 ? version : 1);
+	sqlite3_bind_int(st, 4, kind);
+	sub_bind_text(st, 5, STATUS_APPROVED);
+	sub_bind_text(st, 6, patient);
+	sub_bind_text(st, 7, uid);
+	sqlite3_bind_blob(st, 8, buf_str(xml), (int)xml->b_len,
 	    SQLITE_TRANSIENT);
 	if (s->ss >= 0 && s->row[s->ss] != 0)
-		sqlite3_bind_int64(st, 8, s->row[s->ss]);
+		sqlite3_bind_int64(st, 9, s->row[s->ss]);
 	else
-		sqlite3_bind_null(st, 8);
-	if ((rc = step_done(c, st)) != 0)
+		sqlite3_bind_null(st, 9);
+	if ((rc = sub_step_done(c, st)) != 0)
 		return rc;
 	*row = sqlite3_last_insert_rowid(c->db);
 	return 0;
@@ -635,10 +633,10 @@ insert_codes(struct store_conn *c, sqlite3_int64 row,
 		if ((st = store_stmt(c, SQL_INS_CODE)) == NULL)
 			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
-		bind_text(st, 2, scheme);
-		bind_text(st, 3, k->noderep);
-		bind_text(st, 4, cs->values[0]);
-		if ((rc = step_done(c, st)) != 0)
+		sub_bind_text(st, 2, scheme);
+		sub_bind_text(st, 3, k->noderep);
+		sub_bind_text(st, 4, cs->values[0]);
+		if ((rc = sub_step_done(c, st)) != 0)
 			return rc;
 	}
 	return 0;
@@ -663,9 +661,9 @@ insert_authors(struct store_conn *c, sqlite3_int64 row,
 			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
 		sqlite3_bind_int(st, 2, seq++);
-		bind_text(st, 3, p != NULL && p->nvalues > 0 ?
+		sub_bind_text(st, 3, p != NULL && p->nvalues > 0 ?
 		    p->values[0] : NULL);
-		if ((rc = step_done(c, st)) != 0)
+		if ((rc = sub_step_done(c, st)) != 0)
 			return rc;
 	}
 	return 0;
@@ -698,11 +696,11 @@ insert_docentry(struct store_conn *c, sqlite3_int64 row,
 	if ((st = store_stmt(c, SQL_INS_DE)) == NULL)
 		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
-	bind_text(st, 2, patient);
-	bind_text(st, 3, STATUS_APPROVED);
-	bind_text(st, 4, o->object_type);
-	bind_text(st, 5, validate_unique_id(o, XDS_DOCENTRY));
-	bind_text(st, 6, rim_slot1(o, SLOT_REPOSITORYUID));
+	sub_bind_text(st, 2, patient);
+	sub_bind_text(st, 3, STATUS_APPROVED);
+	sub_bind_text(st, 4, o->object_type);
+	sub_bind_text(st, 5, validate_unique_id(o, XDS_DOCENTRY));
+	sub_bind_text(st, 6, rim_slot1(o, SLOT_REPOSITORYUID));
 	bind_dtm(st, 7, rim_slot1(o, SLOT_CREATIONTIME));
 	bind_dtm(st, 8, rim_slot1(o, SLOT_SERVICESTART));
 	bind_dtm(st, 9, rim_slot1(o, SLOT_SERVICESTOP));
@@ -710,22 +708,22 @@ insert_docentry(struct store_conn *c, sqlite3_int64 row,
 		for (i = 0; i < 40 && h[i] != '\0'; i++)
 			hash[i] = (char)tolower((unsigned char)h[i]);
 		hash[i] = '\0';
-		bind_text(st, 10, hash);
+		sub_bind_text(st, 10, hash);
 	}
 	if ((sz = rim_slot1(o, SLOT_SIZE)) != NULL &&
 	    str_tonum(sz, 0, INT64_MAX, &size, &es) == 0)
 		sqlite3_bind_int64(st, 11, size);
-	bind_text(st, 12, o->mime_type);
-	bind_text(st, 13, rim_slot1(o, SLOT_DOCAVAILABILITY));
-	if ((rc = step_done(c, st)) != 0)
+	sub_bind_text(st, 12, o->mime_type);
+	sub_bind_text(st, 13, rim_slot1(o, SLOT_DOCAVAILABILITY));
+	if ((rc = sub_step_done(c, st)) != 0)
 		return rc;
 	refs = rim_slot(o->slots, o->nslots, SLOT_REFERENCEIDLIST);
 	for (i = 0; refs != NULL && i < refs->nvalues; i++) {
 		if ((st = store_stmt(c, SQL_INS_REFID)) == NULL)
 			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
-		bind_text(st, 2, refs->values[i]);
-		if ((rc = step_done(c, st)) != 0)
+		sub_bind_text(st, 2, refs->values[i]);
+		if ((rc = sub_step_done(c, st)) != 0)
 			return rc;
 	}
 	if ((rc = insert_codes(c, row, o, CS_DE_CLASSCODE)) != 0 ||
@@ -751,13 +749,13 @@ insert_package(struct sub *s, struct store_conn *c, sqlite3_int64 row,
 		if ((st = store_stmt(c, SQL_INS_SS)) == NULL)
 			return XDS_EIO;
 		sqlite3_bind_int64(st, 1, row);
-		bind_text(st, 2, patient);
-		bind_text(st, 3, STATUS_APPROVED);
-		bind_text(st, 4, validate_unique_id(o, k));
+		sub_bind_text(st, 2, patient);
+		sub_bind_text(st, 3, STATUS_APPROVED);
+		sub_bind_text(st, 4, validate_unique_id(o, k));
 		src = rim_extid(o, EI_SS_SOURCEID);
-		bind_text(st, 5, src != NULL ? src->value : NULL);
+		sub_bind_text(st, 5, src != NULL ? src->value : NULL);
 		bind_dtm(st, 6, rim_slot1(o, SLOT_SUBMISSIONTIME));
-		if ((rc = step_done(c, st)) != 0)
+		if ((rc = sub_step_done(c, st)) != 0)
 			return rc;
 		if ((rc = insert_codes(c, row, o, CS_SS_CONTENTTYPE)) != 0)
 			return rc;
@@ -766,11 +764,11 @@ insert_package(struct sub *s, struct store_conn *c, sqlite3_int64 row,
 	if ((st = store_stmt(c, SQL_INS_FOLDER)) == NULL)
 		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
-	bind_text(st, 2, patient);
-	bind_text(st, 3, STATUS_APPROVED);
-	bind_text(st, 4, validate_unique_id(o, k));
-	bind_text(st, 5, s->now);
-	if ((rc = step_done(c, st)) != 0)
+	sub_bind_text(st, 2, patient);
+	sub_bind_text(st, 3, STATUS_APPROVED);
+	sub_bind_text(st, 4, validate_unique_id(o, k));
+	sub_bind_text(st, 5, s->now);
+	if ((rc = sub_step_done(c, st)) != 0)
 		return rc;
 	return insert_codes(c, row, o, CS_FOL_CODELIST);
 }
@@ -784,10 +782,10 @@ insert_assoc_row(struct store_conn *c, sqlite3_int64 row, const char *type,
 	if ((st = store_stmt(c, SQL_INS_ASSOC)) == NULL)
 		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, row);
-	bind_text(st, 2, type);
+	sub_bind_text(st, 2, type);
 	sqlite3_bind_int64(st, 3, src);
 	sqlite3_bind_int64(st, 4, dst);
-	return step_done(c, st);
+	return sub_step_done(c, st);
 }
 
 /* Row of an association end: a new object, else a stored one. */
@@ -799,11 +797,11 @@ end_row(struct sub *s, struct store_conn *c, const char *id,
 	long	 i;
 	int	 rc;
 
-	if ((i = find_new(s, id)) >= 0 && s->row[i] != 0) {
+	if ((i = sub_find_new(s, id)) >= 0 && s->row[i] != 0) {
 		*row = s->row[i];
 		return 0;
 	}
-	if ((rc = lookup(c, id, &so)) < 0)
+	if ((rc = sub_lookup(c, id, &so)) < 0)
 		return rc;
 	if (rc == 0)
 		return XDS_EIO;	/* checked before: cannot happen */
@@ -864,15 +862,15 @@ touch_folder(struct sub *s, struct store_conn *c, sqlite3_int64 fid)
 		goto out;
 	sqlite3_bind_blob(st, 1, buf_str(&b), (int)b.b_len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, fid);
-	if ((rc = step_done(c, st)) != 0)
+	if ((rc = sub_step_done(c, st)) != 0)
 		goto out;
 	if ((st = store_stmt(c, SQL_FOLDER_TIME)) == NULL) {
 		rc = XDS_EIO;
 		goto out;
 	}
-	bind_text(st, 1, s->now);
+	sub_bind_text(st, 1, s->now);
 	sqlite3_bind_int64(st, 2, fid);
-	if ((rc = step_done(c, st)) != 0)
+	if ((rc = sub_step_done(c, st)) != 0)
 		goto out;
 	rc = XDS_EIO;
 	if ((nt = reallocarray(s->touched, s->ntouched + 1,
@@ -887,54 +885,56 @@ out:
 	return rc;
 }
 
-/* R13: deprecate the replaced document and put the replacement in every
- * folder of the original (NIST 12327). */
-static int
-replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
+/* A HasMember association the registry makes itself, src -> dst, with
+ * its object (a fresh entryUUID) and its row. */
+int
+sub_insert_assoc(struct sub *s, struct store_conn *c, const char *src,
+    sqlite3_int64 srcrow, const char *dst, sqlite3_int64 dstrow,
+    struct buf *xml)
+{
+	struct rim_object a;
+	sqlite3_int64 arow;
+	char	 aid[46];
+	int	 rc;
+
+	memset(&a, 0, sizeof a);
+	if (hl7_uuid_new(aid) != 0)
+		return XDS_EIO;
+	a.kind = RIM_ASSOCIATION;
+	a.id = aid;
+	a.lid = aid;
+	a.object_type = OT_ASSOCIATION;
+	a.assoc_type = AT_HASMEMBER;
+	a.source = (char *)src;
+	a.target = (char *)dst;
+	buf_reset(xml);
+	if (rim_write_object(&a, xml) != XDS_OK)
+		return XDS_EIO;
+	if ((rc = insert_object(s, c, aid, aid, 1, XDS_ASSOCIATION, NULL, NULL,
+	    xml, &arow)) != 0)
+		return rc;
+	return insert_assoc_row(c, arow, AT_HASMEMBER, srcrow, dstrow);
+}
+
+/* The document entry newrow (newid) joins every folder of oldrow: a
+ * replacement (NIST 12327) or a new version (ITI-57). */
+int
+sub_join_folders(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
     const char *newid, sqlite3_int64 oldrow, struct buf *xml)
 {
 	struct {
 		sqlite3_int64	 row;
 		char		 uuid[128];
 	}	*f = NULL, *nf;
-	struct rim_object a;
 	sqlite3_stmt *st;
-	sqlite3_int64 arow;
-	char	 aid[46];
 	size_t	 i, n = 0;
 	int	 rc;
-
-	if ((st = store_stmt(c, SQL_DEPRECATE_RO)) == NULL)
-		return XDS_EIO;
-	bind_text(st, 1, STATUS_DEPRECATED);
-	sqlite3_bind_int64(st, 2, oldrow);
-	if ((rc = step_done(c, st)) != 0)
-		return rc;
-	if ((st = store_stmt(c, SQL_DEPRECATE_DE)) == NULL)
-		return XDS_EIO;
-	bind_text(st, 1, STATUS_DEPRECATED);
-	sqlite3_bind_int64(st, 2, oldrow);
-	if ((rc = step_done(c, st)) != 0)
-		return rc;
-
-	for (i = 0; i < 2; i++) {
-		if ((st = store_stmt(c, i == 0 ? SQL_DEPRECATE_CHILD_RO :
-		    SQL_DEPRECATE_CHILD_DE)) == NULL)
-			return XDS_EIO;
-		bind_text(st, 1, STATUS_DEPRECATED);
-		bind_text(st, 2, STATUS_APPROVED);
-		sqlite3_bind_int64(st, 3, oldrow);
-		bind_text(st, 4, AT_APND);
-		bind_text(st, 5, AT_XFRM);
-		if ((rc = step_done(c, st)) != 0)
-			return rc;
-	}
 
 	/* Collect the folders first: the inserts below touch the table. */
 	if ((st = store_stmt(c, SQL_FOLDERS_OF)) == NULL)
 		return XDS_EIO;
 	sqlite3_bind_int64(st, 1, oldrow);
-	bind_text(st, 2, AT_HASMEMBER);
+	sub_bind_text(st, 2, AT_HASMEMBER);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((nf = reallocarray(f, n + 1, sizeof *f)) == NULL) {
 			rc = SQLITE_NOMEM;
@@ -952,33 +952,51 @@ replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
 		return store_rc(rc);
 	}
 	rc = 0;
-	for (i = 0; i < n; i++) {
-		memset(&a, 0, sizeof a);
-		if (hl7_uuid_new(aid) != 0) {
-			rc = XDS_EIO;
-			break;
-		}
-		a.kind = RIM_ASSOCIATION;
-		a.id = aid;
-		a.lid = aid;
-		a.object_type = OT_ASSOCIATION;
-		a.assoc_type = AT_HASMEMBER;
-		a.source = f[i].uuid;
-		a.target = (char *)newid;
-		buf_reset(xml);
-		if (rim_write_object(&a, xml) != XDS_OK) {
-			rc = XDS_EIO;
-			break;
-		}
-		if ((rc = insert_object(s, c, aid, XDS_ASSOCIATION, NULL, NULL,
-		    xml, &arow)) != 0 ||
-		    (rc = insert_assoc_row(c, arow, AT_HASMEMBER, f[i].row,
-		    newrow)) != 0 ||
+	for (i = 0; i < n; i++)
+		if ((rc = sub_insert_assoc(s, c, f[i].uuid, f[i].row, newid,
+		    newrow, xml)) != 0 ||
 		    (rc = touch_folder(s, c, f[i].row)) != 0)
 			break;
-	}
 	free(f);
 	return rc;
+}
+
+/* R13: deprecate the replaced document and put the replacement in every
+ * folder of the original (NIST 12327). */
+static int
+replace(struct sub *s, struct store_conn *c, sqlite3_int64 newrow,
+    const char *newid, sqlite3_int64 oldrow, struct buf *xml)
+{
+	sqlite3_stmt *st;
+	size_t	 i;
+	int	 rc;
+
+	if ((st = store_stmt(c, SQL_DEPRECATE_RO)) == NULL)
+		return XDS_EIO;
+	sub_bind_text(st, 1, STATUS_DEPRECATED);
+	sqlite3_bind_int64(st, 2, oldrow);
+	if ((rc = sub_step_done(c, st)) != 0)
+		return rc;
+	if ((st = store_stmt(c, SQL_DEPRECATE_DE)) == NULL)
+		return XDS_EIO;
+	sub_bind_text(st, 1, STATUS_DEPRECATED);
+	sqlite3_bind_int64(st, 2, oldrow);
+	if ((rc = sub_step_done(c, st)) != 0)
+		return rc;
+
+	for (i = 0; i < 2; i++) {
+		if ((st = store_stmt(c, i == 0 ? SQL_DEPRECATE_CHILD_RO :
+		    SQL_DEPRECATE_CHILD_DE)) == NULL)
+			return XDS_EIO;
+		sub_bind_text(st, 1, STATUS_DEPRECATED);
+		sub_bind_text(st, 2, STATUS_APPROVED);
+		sqlite3_bind_int64(st, 3, oldrow);
+		sub_bind_text(st, 4, AT_APND);
+		sub_bind_text(st, 5, AT_XFRM);
+		if ((rc = sub_step_done(c, st)) != 0)
+			return rc;
+	}
+	return sub_join_folders(s, c, newrow, newid, oldrow, xml);
 }
 
 /* Association rows, replacements and folder updates, once every new
@@ -1006,9 +1024,9 @@ link_associations(struct sub *s, struct store_conn *c, struct buf *xml)
 			if ((rc = replace(s, c, src, o->source, dst, xml)) != 0)
 				return rc;
 		} else if (strcmp(o->assoc_type, AT_HASMEMBER) == 0 &&
-		    find_new(s, o->source) < 0) {
+		    sub_find_new(s, o->source) < 0) {
 			/* R15: a stored folder got a member. */
-			if ((rc = lookup(c, o->source, &so)) < 0)
+			if ((rc = sub_lookup(c, o->source, &so)) < 0)
 				return rc;
 			if (rc == 1 && so.kind == XDS_FOLDER &&
 			    (rc = touch_folder(s, c, so.row)) != 0)
@@ -1059,7 +1077,8 @@ store_objects(struct sub *s, struct store_conn *c)
 				rc = XDS_EIO;
 				break;
 			}
-			if ((rc = insert_object(s, c, o->id, k, p,
+			if ((rc = insert_object(s, c, o->id, o->lid != NULL ?
+			    o->lid : o->id, s->version[i], k, p,
 			    validate_unique_id(o, k), &xml, &s->row[i])) != 0)
 				break;
 			if (k == XDS_SUBMISSIONSET) {
@@ -1070,7 +1089,7 @@ store_objects(struct sub *s, struct store_conn *c)
 				}
 				sqlite3_bind_int64(st, 1, s->row[i]);
 				sqlite3_bind_int64(st, 2, s->row[i]);
-				if ((rc = step_done(c, st)) != 0)
+				if ((rc = sub_step_done(c, st)) != 0)
 					break;
 			}
 			if (k == XDS_DOCENTRY)
@@ -1081,6 +1100,8 @@ store_objects(struct sub *s, struct store_conn *c)
 	}
 	if (rc == 0)
 		rc = link_associations(s, c, &xml);
+	if (rc == 0 && s->mu)
+		rc = update_apply(s, c, &xml);
 	buf_free(&xml);
 	return rc;
 }
@@ -1103,7 +1124,7 @@ first_docs(struct sub *s, struct store_conn *c)
 		return 0;
 	if ((st = store_stmt(c, SQL_PATIENT_HAS_DOCS)) == NULL)
 		return XDS_EIO;
-	bind_text(st, 1, s->patient);
+	sub_bind_text(st, 1, s->patient);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -1124,6 +1145,8 @@ apply(struct store_conn *c, void *arg)
 	rim_errors_free(&s->terr);
 	rim_errors_init(&s->terr);
 	memset(s->row, 0, s->l->nobj * sizeof *s->row);
+	memset(s->version, 0, s->l->nobj * sizeof *s->version);
+	memset(s->prev, 0, s->l->nobj * sizeof *s->prev);
 	free(s->touched);
 	s->touched = NULL;
 	s->ntouched = 0;
@@ -1132,7 +1155,7 @@ apply(struct store_conn *c, void *arg)
 	if (s->reg->feed) {
 		if ((st = store_stmt(c, SQL_PATIENT_KNOWN)) == NULL)
 			return XDS_EIO;
-		bind_text(st, 1, s->patient);
+		sub_bind_text(st, 1, s->patient);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
@@ -1142,6 +1165,8 @@ apply(struct store_conn *c, void *arg)
 		else if (rc != SQLITE_ROW)
 			return store_rc(rc);
 	}
+	if (s->mu && (rc = update_check(s, c)) != 0)
+		return rc;
 	if ((rc = check_refs(s, c)) != 0 || (rc = check_unique(s, c)) != 0)
 		return rc;
 	if ((rc = reg_verdict(&s->terr)) != 0)
@@ -1152,8 +1177,8 @@ apply(struct store_conn *c, void *arg)
 }
 
 int
-submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
-    struct xact *x, char *err, size_t errlen)
+submit_list(struct registry *reg, struct rim_list *l, int mu,
+    struct rim_errors *errs, struct xact *x, char *err, size_t errlen)
 {
 	struct validate_opts vo;
 	struct sub s;
@@ -1164,10 +1189,12 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 	memset(&s, 0, sizeof s);
 	s.reg = reg;
 	s.l = l;
+	s.mu = mu;
 	s.ss = -1;
 	rim_errors_init(&s.terr);
 	memset(&vo, 0, sizeof vo);
 	vo.bsn_patients = !reg->feed;
+	vo.metadata_update = mu;
 	vr = validate_submission(l, &vo, errs);
 	if (vr == XDS_ENOMEM) {
 		str_fmt(err, errlen, "out of memory validating the submission");
@@ -1188,12 +1215,14 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 		rc = 1;
 		goto out;
 	}
-	if (assign_ids(l) != 0) {
+	if (assign_ids(l, mu) != 0) {
 		str_fmt(err, errlen, "cannot assign entryUUIDs");
 		goto out;
 	}
 	if ((s.kind = calloc(l->nobj + 1, sizeof *s.kind)) == NULL ||
-	    (s.row = calloc(l->nobj + 1, sizeof *s.row)) == NULL) {
+	    (s.row = calloc(l->nobj + 1, sizeof *s.row)) == NULL ||
+	    (s.version = calloc(l->nobj + 1, sizeof *s.version)) == NULL ||
+	    (s.prev = calloc(l->nobj + 1, sizeof *s.prev)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		goto out;
 	}
@@ -1204,6 +1233,14 @@ submit_list(struct registry *reg, struct rim_list *l, struct rim_errors *errs,
 	}
 	if (rim_index_build(&s.byid, l, keep_known, &s) != XDS_OK) {
 		str_fmt(err, errlen, "out of memory");
+		goto out;
+	}
+	if (mu && (vr = update_prepare(&s, errs)) != XDS_OK) {
+		if (vr == XDS_ENOMEM) {
+			str_fmt(err, errlen, "out of memory");
+			goto out;
+		}
+		rc = 1;
 		goto out;
 	}
 	reg_now_dtm(s.now);
@@ -1231,12 +1268,14 @@ out:
 	rim_errors_free(&s.terr);
 	free(s.touched);
 	rim_index_free(&s.byid);
+	free(s.prev);
+	free(s.version);
 	free(s.row);
 	free(s.kind);
 	return rc;
 }
 
-/* ---- the ITI-42 route ---- */
+/* ---- the ITI-42 and ITI-57 routes ---- */
 
 static xmlNode *
 object_list(xmlNode *body)
@@ -1249,13 +1288,15 @@ object_list(xmlNode *body)
 	return NULL;
 }
 
-int
-reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
-    struct soap_reply *reply)
+/* A SubmitObjectsRequest: registered (ITI-42) or, with mu, a Metadata
+ * Update (ITI-57). */
+static int
+reg_submit(struct registry *reg, int mu, struct xact *x,
+    const struct soap_request *req, struct soap_reply *reply)
 {
-	struct registry *reg = actor;
 	struct rim_list l;
 	struct rim_errors errs;
+	const char *txn = mu ? TXN_ITI57 : TXN_ITI42;
 	xmlNode	*list;
 	char	 err[512];
 	int	 rc, ret = -1;
@@ -1264,7 +1305,7 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 	rim_errors_init(&errs);
 	err[0] = '\0';
 	if (!space_ok(reg->state_dir, reg->min_free, err, sizeof err)) {
-		log_warnx("registry: ITI-42 refused: %s", err);
+		log_warnx("registry: %s refused: %s", txn, err);
 		if (rim_errors_add(&errs, 0, ERR_REGISTRY_OUT_OF_RESOURCES, NULL,
 		    "%s", err) != 0)
 			goto fault;
@@ -1283,11 +1324,11 @@ reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
 			goto fault;
 		rc = 1;
 	} else
-		rc = submit_list(reg, &l, &errs, x, err, sizeof err);
-	if (reg_respond(x, reply, rc, &errs, TXN_ITI42, err) != XDS_OK)
+		rc = submit_list(reg, &l, mu, &errs, x, err, sizeof err);
+	if (reg_respond(x, reply, rc, &errs, txn, err) != XDS_OK)
 		goto fault;
 	if (rc == 0)
-		log_info("registry: ITI-42 stored submission %s", x->object);
+		log_info("registry: %s stored submission %s", txn, x->object);
 	ret = 0;
 	goto out;
 fault:
@@ -1296,4 +1337,18 @@ out:
 	rim_errors_free(&errs);
 	rim_list_free(&l);
 	return ret;
+}
+
+int
+reg_iti42(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	return reg_submit(actor, 0, x, req, reply);
+}
+
+int
+reg_iti57(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	return reg_submit(actor, 1, x, req, reply);
 }

@@ -662,14 +662,29 @@ check_association(struct vctx *v, const struct rim_object *o,
 	if (t == NULL || t[0] == '\0' || src == NULL || src[0] == '\0' ||
 	    dst == NULL || dst[0] == '\0')
 		return;
+	if (v->o != NULL && v->o->metadata_update) {
+		if (strcmp(t, AT_UPDATESTATUS) == 0)
+			return;
+		if (strcmp(t, AT_SUBMITASSOC) == 0) {
+			verr(v, ERR_MU_OPERATION, "%s '%s': associationType %s "
+			    "is not an operation of this registry: submit the "
+			    "new association itself", what, o->id, t);
+			return;
+		}
+	}
 	if (strcmp(t, AT_UPDATESTATUS) == 0 || strcmp(t, AT_SUBMITASSOC) == 0) {
 		MDERR(v, "%s '%s': associationType %s belongs to Metadata "
 		    "Update (ITI-57), not to ITI-42", what, o->id, t);
 		return;
 	}
 	if (!assoc_known(t)) {
-		MDERR(v, "%s '%s': unknown associationType '%s'", what, o->id,
-		    t);
+		if (v->o != NULL && v->o->metadata_update)
+			verr(v, ERR_MU_OPERATION, "%s '%s': associationType "
+			    "'%s' is no update operation this registry knows",
+			    what, o->id, t);
+		else
+			MDERR(v, "%s '%s': unknown associationType '%s'", what,
+			    o->id, t);
 		return;
 	}
 	if (strcmp(src, dst) == 0) {

@@ -33,6 +33,9 @@ struct validate_opts {
 	/* Document Source metadata as sent to a repository (ITI-41): hash,
 	 * size and repositoryUniqueId are not required.  0 for ITI-42. */
 	int	source_metadata;
+	/* ITI-57 Metadata Update: UpdateAvailabilityStatus associations
+	 * are allowed here (registry/update.c checks them). */
+	int	metadata_update;
 };
 
 /* A submission with errors: what validate_submission found (> 0). */

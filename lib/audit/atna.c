@@ -55,6 +55,8 @@ static const struct atna_event atna_events[] = {
 	  ATNA_EV_EXPORT, 'R', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI43, "Retrieve Document Set", ATNA_EV_EXPORT, 'R',
 	  ATNA_EV_IMPORT, 'C', OBJ_DOC, OBJ_DOC, 0 },
+	{ TXN_ITI57, "Update Document Set", ATNA_EV_PATIENT_RECORD, 'U',
+	  ATNA_EV_PATIENT_RECORD, 'U', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI62, "Remove Metadata", ATNA_EV_PATIENT_RECORD, 'D',
 	  ATNA_EV_PATIENT_RECORD, 'D', OBJ_REF, OBJ_REF, 0 },
 	/* The bridge publishes a study: its object is the study. */

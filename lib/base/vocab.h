@@ -138,6 +138,9 @@
 #define SLOT_CODINGSCHEME	"codingScheme"
 #define SLOT_SSSTATUS		"SubmissionSetStatus"
 #define SLOT_PREVIOUSVERSION	"PreviousVersion"
+#define SLOT_ORIGINALSTATUS	"OriginalStatus"	/* Metadata Update */
+#define SLOT_NEWSTATUS		"NewStatus"
+#define SLOT_ASSOCPROPAGATION	"AssociationPropagation"
 #define SLOT_AUTHORPERSON	"authorPerson"
 #define SLOT_AUTHORINSTITUTION	"authorInstitution"
 #define SLOT_AUTHORROLE		"authorRole"
@@ -234,6 +237,13 @@
 #define ERR_UNREFERENCED_OBJECT		"XDSUnreferencedObjectException"
 #define ERR_REGISTRY_BUSY		"XDSRegistryBusy"
 #define ERR_REGISTRY_OUT_OF_RESOURCES	"XDSRegistryOutOfResources"
+/* Metadata Update (ITI-57, ITI TF-2 3.57.4.1.3) */
+#define ERR_MU_UPDATE			"XDSMetadataUpdateError"
+#define ERR_MU_VERSION			"XDSMetadataVersionError"
+#define ERR_MU_OPERATION		"XDSMetadataUpdateOperationError"
+#define ERR_MU_PATIENT_RECONCILIATION	"XDSPatientIDReconciliationError"
+#define ERR_MU_IDENTIFIER		"XDSMetadataIdentifierError"
+#define ERR_MU_OBJECT_TYPE		"XDSObjectTypeError"
 
 /* Dutch identifiers: the BSN's assigning authority, as an OID (HL7) and as
  * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header, which is
@@ -322,6 +332,7 @@
 #define TXN_ITI41	"ITI-41"
 #define TXN_ITI42	"ITI-42"
 #define TXN_ITI43	"ITI-43"
+#define TXN_ITI57	"ITI-57"
 #define TXN_ITI62	"ITI-62"
 #define TXN_RAD68	"RAD-68"
 #define TXN_RAD69	"RAD-69"

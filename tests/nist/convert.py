@@ -51,6 +51,7 @@ for _p, _u in (("rim", NS_RIM), ("lcm", NS_LCM), ("query", NS_QUERY),
 
 ACTION_ITI42 = "urn:ihe:iti:2007:RegisterDocumentSet-b"
 ACTION_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
+ACTION_ITI57 = "urn:ihe:iti:2010:UpdateDocumentSet"
 WSA_ANON = "http://www.w3.org/2005/08/addressing/anonymous"
 
 OID_BSN = "2.16.840.1.113883.2.4.6.3"
