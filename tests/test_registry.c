@@ -1,7 +1,8 @@
 /* test_registry.c: the Document Registry through its route handlers,
  * with a temporary state_dir: ITI-42 rules that need the database,
- * ITI-62 (R19), atomicity, concurrent submitters and the group commit
- * of store_write. */
+ * ITI-62 (R19), ITI-57 (versions, status changes and their rules),
+ * atomicity, concurrent submitters and the group commit of
+ * store_write. */
 #include "config.h"
 
 #include "cutest.h"
@@ -56,13 +57,14 @@ static char reply[1024 * 1024];
 	"<rim:ExternalIdentifier id=\"" p "%s\" identificationScheme=\"" \
 	scheme "\" registryObject=\"%s\" value=\"%s\"/>"
 
-/* A DocumentEntry "<id>" with uniqueId uid, hash and patient. */
+/* A DocumentEntry "<id>" with uniqueId uid, hash and patient; with a
+ * lid, a new version of the logical object lid (ITI-57). */
 static void
-add_de(struct buf *b, const char *id, const char *uid, const char *hash,
-    const char *pat)
+add_dev(struct buf *b, const char *id, const char *lid, const char *uid,
+    const char *hash, const char *pat)
 {
 	CU_ASSERT_FATAL(buf_addf(b,
-	    "<rim:ExtrinsicObject id=\"%s\" mimeType=\"text/plain\" "
+	    "<rim:ExtrinsicObject id=\"%s\"%s%s%s mimeType=\"text/plain\" "
 	    "objectType=\"" OT_DE_STABLE "\">"
 	    SLOT("creationTime", "20250101") SLOT("hash", "%s")
 	    SLOT("size", "4") SLOT("languageCode", "nl-NL")
@@ -76,8 +78,16 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 	    OBJ_CODE("ct", CS_DE_TYPECODE, "T", "T")
 	    OBJ_EID("ep", EI_DE_PATIENTID) OBJ_EID("eu", EI_DE_UNIQUEID)
 	    "</rim:ExtrinsicObject>",
-	    id, hash, id, id, id, id, id, id, id, id, id, id, id, id,
-	    id, id, pat, id, id, uid) == XDS_OK);
+	    id, lid != NULL ? " lid=\"" : "", lid != NULL ? lid : "",
+	    lid != NULL ? "\"" : "", hash, id, id, id, id, id, id, id, id, id,
+	    id, id, id, id, id, pat, id, id, uid) == XDS_OK);
+}
+
+static void
+add_de(struct buf *b, const char *id, const char *uid, const char *hash,
+    const char *pat)
+{
+	add_dev(b, id, NULL, uid, hash, pat);
 }
 
 static void
@@ -128,7 +138,7 @@ begin(struct buf *b, const char *ssuid, const char *pat)
 	    ssuid, pat) == XDS_OK);
 }
 
-/* Run route n (0 ITI-42, 1 ITI-18, 2 ITI-62) of registry r on body
+/* Run route n (0 ITI-42, 1 ITI-18, 2 ITI-62, 3 ITI-57) of registry r on body
  * text; the response is left in out.  Returns the handler's result.
  * Asserts nothing, so that submitter threads can use it. */
 static int
@@ -1107,6 +1117,196 @@ test_concurrent_many(void)
 	(void)r2;
 }
 
+/* ---- ITI-57 Metadata Update ---- */
+
+#define VERSION_OF "SELECT version * 10 + (status = '" STATUS_APPROVED "') " \
+	"FROM registry_object WHERE entry_uuid = ?"
+
+/* Finish b and send it as ITI-57; 1 Success, 0 Failure. */
+static int
+update(struct buf *b)
+{
+	int	 rc = -100;
+
+	if (buf_adds(b, "</rim:RegistryObjectList>"
+	    "</lcm:SubmitObjectsRequest>") == XDS_OK)
+		rc = call(reg, 3, buf_str(b), b->b_len);
+	buf_free(b);
+	CU_ASSERT_EQUAL(rc, 0);
+	return strstr(reply, ST_SUCCESS) != NULL;
+}
+
+/* The SubmissionSet's HasMember to a new version, after prev. */
+static void
+add_version_member(struct buf *b, const char *dst, const char *prev)
+{
+	CU_ASSERT_FATAL(buf_addf(b, "<rim:Association id=\"m%s\" "
+	    "associationType=\"" AT_HASMEMBER "\" sourceObject=\"SS1\" "
+	    "targetObject=\"%s\">" SLOT("SubmissionSetStatus", "Original")
+	    SLOT("PreviousVersion", "%s") "</rim:Association>", dst, dst,
+	    prev) == XDS_OK);
+}
+
+/* An ITI-57 bringing version prev + 1 of lid (uniqueId uid) for pat. */
+static int
+update_de(const char *ss, const char *lid, const char *uid, const char *prev,
+    const char *pat)
+{
+	struct buf b;
+
+	begin(&b, ss, pat);
+	add_dev(&b, "V", lid, uid, HASH2, pat);
+	add_version_member(&b, "V", prev);
+	return update(&b);
+}
+
+/* An ITI-57 changing the status of target from orig to new. */
+static int
+set_status(const char *ss, const char *target, const char *orig,
+    const char *new)
+{
+	struct buf b;
+
+	begin(&b, ss, PAT);
+	CU_ASSERT_FATAL(buf_addf(&b, "<rim:Association id=\"u1\" "
+	    "associationType=\"" AT_UPDATESTATUS "\" sourceObject=\"SS1\" "
+	    "targetObject=\"%s\">" SLOT("OriginalStatus", "%s")
+	    SLOT("NewStatus", "%s") "</rim:Association>", target, orig,
+	    new) == XDS_OK);
+	return update(&b);
+}
+
+static void
+test_update_versions(void)
+{
+	struct buf b;
+	char	 orig[128], v2[128], fol[128], q[2048];
+	long long before;
+
+	/* Version 1, in a folder. */
+	begin(&b, "5.1", PAT);
+	add_de(&b, "D1", "5.1.1", HASH1, PAT);
+	add_folder(&b, "F1", "5.1.2", PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "D1", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, "SS1", "F1", NULL);
+	add_assoc(&b, "a3", AT_HASMEMBER, "F1", "D1", NULL);
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+	qs(DE_UUID, "5.1.1", orig, sizeof orig);
+	qs(FOL_UUID, "5.1.2", fol, sizeof fol);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, orig), 11);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "entry_uuid = ? AND instr(xml, 'versionName=\"1\"') > 0", orig), 1);
+
+	/* ITI-57 does not bring new objects. */
+	begin(&b, "5.2", PAT);
+	add_de(&b, "N1", "5.2.1", HASH1, PAT);
+	add_version_member(&b, "N1", "1");
+	CU_ASSERT_EQUAL(update(&b), 0);
+	CU_ASSERT(failed_with(ERR_MU_UPDATE));
+	/* No such logicalId. */
+	CU_ASSERT_EQUAL(update_de("5.3", "urn:uuid:6f1c6a8e-0000-4000-8000-"
+	    "0000000000ff", "5.1.1", "1", PAT), 0);
+	CU_ASSERT(failed_with(ERR_MU_VERSION));
+	/* The uniqueId stays. */
+	CU_ASSERT_EQUAL(update_de("5.4", orig, "5.4.1", "1", PAT), 0);
+	CU_ASSERT(failed_with(ERR_MU_IDENTIFIER));
+	/* In a folder: the patient stays. */
+	CU_ASSERT_EQUAL(update_de("5.5", orig, "5.1.1", "1", PAT2), 0);
+	CU_ASSERT(failed_with(ERR_MU_PATIENT_RECONCILIATION));
+	CU_ASSERT_EQUAL(q1(VERSION_OF, orig), 11);
+
+	/* Version 2: hash and size may change; version 1 is deprecated,
+	 * version 2 joins the folder. */
+	before = q1("SELECT count(*) FROM association WHERE source_id = "
+	    "(SELECT id FROM registry_object WHERE entry_uuid = ?)", fol);
+	CU_ASSERT_EQUAL_FATAL(update_de("5.6", orig, "5.1.1", "1", PAT), 1);
+	qs("SELECT entry_uuid FROM registry_object WHERE lid = ? AND "
+	    "version = 2", orig, v2, sizeof v2);
+	CU_ASSERT_EQUAL(strncmp(v2, "urn:uuid:", 9), 0);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, orig), 10);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, v2), 21);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ? AND status = '" STATUS_APPROVED "' AND hash = '"
+	    HASH2 "'", "5.1.1"), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM registry_object WHERE "
+	    "entry_uuid = ? AND instr(xml, 'versionName=\"2\"') > 0", v2), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM association WHERE source_id = "
+	    "(SELECT id FROM registry_object WHERE entry_uuid = ?)", fol),
+	    before + 1);
+
+	/* PreviousVersion must be the latest. */
+	before = q1(COUNT_ALL, NULL);
+	CU_ASSERT_EQUAL(update_de("5.7", orig, "5.1.1", "1", PAT), 0);
+	CU_ASSERT(failed_with(ERR_MU_VERSION));
+	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before);
+
+	/* GetDocuments by uniqueId: both versions; by logicalId too. */
+	snprintf(q, sizeof q, "<query:AdhocQueryRequest xmlns:query=\""
+	    NS_QUERY "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
+	    "<rim:AdhocQuery id=\"" SQ_GETDOCUMENTS "\">"
+	    SLOT("$XDSDocumentEntryLogicalID", "('%s')")
+	    SLOT("$MetadataLevel", "2") "</rim:AdhocQuery>"
+	    "</query:AdhocQueryRequest>", orig);
+	CU_ASSERT_EQUAL(call(reg, 1, q, strlen(q)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, v2));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "versionName=\"2\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, STATUS_DEPRECATED));
+}
+
+static void
+test_update_status(void)
+{
+	char	 orig[128], v2[128], ss[128];
+	long long before;
+
+	CU_ASSERT_EQUAL_FATAL(submit_one("6.1", "D1", "6.1.1", HASH1), 1);
+	qs(DE_UUID, "6.1.1", orig, sizeof orig);
+	qs("SELECT entry_uuid FROM registry_object WHERE kind = 2 AND "
+	    "unique_id = ?", "6.1", ss, sizeof ss);
+
+	/* OriginalStatus must be what it is; NewStatus a status. */
+	CU_ASSERT_EQUAL(set_status("6.2", orig, STATUS_DEPRECATED,
+	    STATUS_APPROVED), 0);
+	CU_ASSERT(failed_with(ERR_MU_UPDATE));
+	CU_ASSERT_EQUAL(set_status("6.3", orig, STATUS_APPROVED,
+	    STATUS_SUBMITTED), 0);
+	CU_ASSERT(failed_with(ERR_MU_UPDATE));
+	/* A SubmissionSet keeps its status. */
+	CU_ASSERT_EQUAL(set_status("6.4", ss, STATUS_APPROVED,
+	    STATUS_DEPRECATED), 0);
+	CU_ASSERT(failed_with(ERR_MU_OPERATION));
+
+	/* Deprecate, and back. */
+	CU_ASSERT_EQUAL(set_status("6.5", orig, STATUS_APPROVED,
+	    STATUS_DEPRECATED), 1);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, orig), 10);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ? AND status = '" STATUS_DEPRECATED "'", "6.1.1"), 1);
+	/* A Deprecated latest version is not updated. */
+	CU_ASSERT_EQUAL(update_de("6.6", orig, "6.1.1", "1", PAT), 0);
+	CU_ASSERT(failed_with(ERR_MU_UPDATE));
+	CU_ASSERT_EQUAL(set_status("6.7", orig, STATUS_DEPRECATED,
+	    STATUS_APPROVED), 1);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, orig), 11);
+
+	/* Only the latest version changes status. */
+	CU_ASSERT_EQUAL_FATAL(update_de("6.8", orig, "6.1.1", "1", PAT), 1);
+	qs("SELECT entry_uuid FROM registry_object WHERE lid = ? AND "
+	    "version = 2", orig, v2, sizeof v2);
+	before = q1(COUNT_ALL, NULL);
+	CU_ASSERT_EQUAL(set_status("6.9", orig, STATUS_DEPRECATED,
+	    STATUS_APPROVED), 0);
+	CU_ASSERT(failed_with(ERR_MU_VERSION));
+	CU_ASSERT_EQUAL(q1(COUNT_ALL, NULL), before);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, v2), 21);
+
+	/* Not linked: the patient may change with a new version. */
+	CU_ASSERT_EQUAL(update_de("6.10", orig, "6.1.1", "2", PAT2), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM document_entry WHERE "
+	    "unique_id = ? AND patient_id LIKE '999911132^%'", "6.1.1"), 1);
+}
+
 static int
 suite_init(void)
 {
@@ -1145,6 +1345,8 @@ static const struct cutest registry_tests[] = {
 	{ "unknown patient bsn/feed", test_unknown_patient },
 	{ "patient list", test_patient_list },
 	{ "ITI-62 R19", test_delete },
+	{ "ITI-57 versions", test_update_versions },
+	{ "ITI-57 status changes", test_update_status },
 	{ "two submitters", test_concurrent },
 	{ "many submitters, some refused", test_concurrent_many },
 	{ "group commit: results, durability", test_group_commit },

@@ -85,6 +85,7 @@ static const char base[] =
 "</rim:RegistryObjectList></lcm:SubmitObjectsRequest>";
 
 static struct rim_errors errs;
+static int mu;		/* validate as a Metadata Update (ITI-57) */
 
 /* Replace the first `from` in base with `to` (NULL: base itself). */
 static char *
@@ -132,6 +133,7 @@ check(const char *from, const char *to, int bsn)
 	}
 	memset(&o, 0, sizeof o);
 	o.bsn_patients = bsn;
+	o.metadata_update = mu;
 	rc = validate_submission(&l, &o, &errs);
 	rim_list_free(&l);
 	free(x);
@@ -328,6 +330,24 @@ test_rules(void)
 	    VALIDATE_INVALID);
 }
 
+/* ITI-57: status changes are left to the registry's update rules, an
+ * association type that is no update operation is named as such. */
+static void
+test_metadata_update(void)
+{
+	const char *fd = "associationType=\"" AT_HASMEMBER "\" "
+	    "sourceObject=\"Fol1\"";
+
+	mu = 1;
+	CU_ASSERT_EQUAL(check(fd, "associationType=\"" AT_UPDATESTATUS "\" "
+	    "sourceObject=\"Fol1\"", 1), XDS_OK);
+	EXPECT(fd, "associationType=\"" AT_SUBMITASSOC "\" "
+	    "sourceObject=\"Fol1\"", ERR_MU_OPERATION, AT_SUBMITASSOC);
+	EXPECT(fd, "associationType=\"urn:x:NonVersioningUpdate\" "
+	    "sourceObject=\"Fol1\"", ERR_MU_OPERATION, "NonVersioningUpdate");
+	mu = 0;
+}
+
 static void
 test_all_reported(void)
 {
@@ -403,6 +423,7 @@ static const struct cutest tests[] = {
 	{ "formats", test_formats },
 	{ "rules R1 R2 R5 R6 R9, associations", test_rules },
 	{ "all findings reported", test_all_reported },
+	{ "ITI-57 association types", test_metadata_update },
 	{ "corpus", test_corpus },
 };
 

@@ -32,8 +32,8 @@ from xdstest import (Xdsd, check, command_line, make_pki, reserve_port,  # noqa:
                      soap_envelope, summary, tmpdir, wait_until)
 import xdsmsg  # noqa: E402
 
-IHE = {"ITI-18", "ITI-38", "ITI-39", "ITI-41", "ITI-42", "ITI-43", "ITI-62",
-       "RAD-68", "RAD-69", "RAD-75"}
+IHE = {"ITI-18", "ITI-38", "ITI-39", "ITI-41", "ITI-42", "ITI-43", "ITI-57",
+       "ITI-62", "RAD-68", "RAD-69", "RAD-75"}
 REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
 RNG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "atna",
                    "dicom-audit-message.rng")

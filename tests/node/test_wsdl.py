@@ -135,7 +135,8 @@ def main():
             out = p.stdout.split("\n")
             check("python-zeep finds the registry's operations in its WSDL",
                   p.returncode == 0 and out[0].split() ==
-                  ["DeleteDocumentSet", "RegisterDocumentSet-b", "RegistryStoredQuery"],
+                  ["DeleteDocumentSet", "RegisterDocumentSet-b", "RegistryStoredQuery",
+                   "UpdateDocumentSet"],
                   p.stdout + p.stderr[-1500:])
             check("... and its typed FindDocuments is answered Success",
                   len(out) > 1 and out[1].endswith("ResponseStatusType:Success"), p.stdout)
