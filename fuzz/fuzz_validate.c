@@ -1,5 +1,5 @@
 /* fuzz_validate.c: bytes -> rim_parse_submit_mem -> validate_submission,
- * in both patient-id modes. */
+ * in both patient-id modes, as ITI-42 and as a Metadata Update (ITI-57). */
 #include "config.h"
 
 #include <stddef.h>
@@ -17,8 +17,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int init;
 	struct rim_list l;
 	struct rim_errors e;
-	struct validate_opts o = { 0, 0 };
+	struct validate_opts o = { 0, 0, 0 };
 	char	 err[256];
+	int	 i;
 
 	if (!init) {
 		xml_init();
@@ -27,7 +28,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rim_list_init(&l);
 	if (rim_parse_submit_mem((const char *)data, size, &l, err,
 	    sizeof err) == XDS_OK) {
-		for (o.bsn_patients = 0; o.bsn_patients < 2; o.bsn_patients++) {
+		for (i = 0; i < 4; i++) {
+			o.bsn_patients = i % 2;
+			o.metadata_update = i / 2;
 			rim_errors_init(&e);
 			(void)validate_submission(&l, &o, &e);
 			rim_errors_free(&e);

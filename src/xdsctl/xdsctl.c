@@ -8,6 +8,8 @@
  *	xdsctl [options] retrieve UNIQUEID... [--repository ID] [-o DIR]
  *	xdsctl [options] query NAME [key=value...]
  *	xdsctl [options] delete ENTRYUUID...
+ *	xdsctl [options] update FILE...
+ *	xdsctl [options] deprecate | approve ENTRYUUID...
  *	xdsctl [options] validate FILE...
  *	xdsctl [options] directory list | lookup URA|HCID
  *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
@@ -15,7 +17,8 @@
  * patient works on the local state directory of the configured node;
  * directory reads the community directory the node's configuration
  * names;
- * submit, query and delete speak SOAP to any XDS.b registry (--url);
+ * submit, query, delete, update, deprecate and approve speak SOAP to
+ * any XDS.b registry (--url);
  * validate runs the registry's rules offline.
  */
 #include "config.h"
@@ -63,6 +66,10 @@ usage(void)
 	    "  query NAME [key=value]   ITI-18 stored query, e.g.\n"
 	    "                           query FindDocuments patient=999911120\n"
 	    "  delete ENTRYUUID...      ITI-62: remove registry objects\n"
+	    "  update FILE...           ITI-57: send the Metadata Update (new versions,\n"
+	    "                           status changes) in FILE\n"
+	    "  deprecate ENTRYUUID...   ITI-57: make document entries Deprecated\n"
+	    "  approve ENTRYUUID...     ITI-57: make them Approved again\n"
 	    "  validate FILE...         check submissions offline with the registry's rules\n"
 	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
@@ -389,6 +396,12 @@ main(int argc, char **argv)
 		rc = ctl_audit(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "delete") == 0)
 		rc = ctl_delete(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "update") == 0)
+		rc = ctl_update(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "deprecate") == 0)
+		rc = ctl_set_status(&ctl, argc - 1, argv + 1, STATUS_DEPRECATED);
+	else if (strcmp(argv[0], "approve") == 0)
+		rc = ctl_set_status(&ctl, argc - 1, argv + 1, STATUS_APPROVED);
 	else if (strcmp(argv[0], "dicom") == 0)
 		rc = ctl_dicom(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "image") == 0)

@@ -27,9 +27,27 @@ int	ctl_submit(struct ctl *, int argc, char **argv);
 int	ctl_query(struct ctl *, int argc, char **argv);
 int	ctl_delete(struct ctl *, int argc, char **argv);
 int	ctl_audit(struct ctl *, int argc, char **argv);
+/* The files of argv (SubmitObjectsRequests) sent to the registry as
+ * action, one call each; cmd names the subcommand in usage. */
+int	ctl_submit_files(struct ctl *, int argc, char **argv,
+	    const char *action, const char *cmd);
+/* Send body_xml to the registry as action; 0 with c->ans.body the
+ * answer's body element, or -1 (printed).  The caller frees c. */
+int	ctl_registry_call(struct ctl *, const char *action,
+	    const char *body_xml, struct soap_call *c);
+/* Print the answer rr (a RegistryResponse) of what: 0 Success, else 1. */
+struct _xmlNode;
+int	ctl_registry_response(struct ctl *, struct _xmlNode *rr,
+	    const char *what);
+/* xdsctl_update.c: update FILE... (ITI-57), deprecate and approve
+ * ENTRYUUID... (ITI-57 status changes) */
+int	ctl_update(struct ctl *, int argc, char **argv);
+int	ctl_set_status(struct ctl *, int argc, char **argv, const char *status);
 /* xdsctl_repo.c: submit --patient (ITI-41) and retrieve (ITI-43) */
 int	ctl_provide(struct ctl *, int argc, char **argv);
 int	ctl_retrieve(struct ctl *, int argc, char **argv);
+/* A new uniqueId under the OID root (root.<128-bit random>); 0 or -1. */
+int	ctl_new_uid(const char *root, char *out, size_t outsz);
 /* submit --patient to the repository at url (NULL: the node's), the
  * submission set's intendedRecipient the XON recipient (NULL: none); 2
  * for bad usage, which the caller explains. */

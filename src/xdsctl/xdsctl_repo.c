@@ -135,8 +135,8 @@ bad:
 }
 
 /* root "." a 128-bit random number in decimal (ITU-T X.667 for 2.25). */
-static int
-new_uid(const char *root, char *out, size_t outsz)
+int
+ctl_new_uid(const char *root, char *out, size_t outsz)
 {
 	unsigned char r[16];
 	char dec[48];
@@ -531,7 +531,8 @@ provide_meta(const struct ctl *ctl, const struct provide *o, struct meta *m)
 		return -1;
 	}
 	str_lcpy(m->source_id, cf->affinity_source_id, sizeof m->source_id);
-	if (new_uid(cf->affinity_uid_root, m->ss_uid, sizeof m->ss_uid) != 0) {
+	if (ctl_new_uid(cf->affinity_uid_root, m->ss_uid,
+	    sizeof m->ss_uid) != 0) {
 		fprintf(stderr, "xdsctl: cannot make a uniqueId\n");
 		return -1;
 	}
@@ -564,8 +565,8 @@ provide_doc(const struct ctl *ctl, const struct provide *o, size_t i,
 	str_lcpy(a->content_type, o->mime ? o->mime : mime_of(path),
 	    sizeof a->content_type);
 	str_fmt(a->cid, sizeof a->cid, "doc%zu@xdsnode.xdsctl", i + 1);
-	if (new_uid(ctl->conf.affinity_uid_root, d->uid, sizeof d->uid) != 0 ||
-	    soap_uuid(d->id, sizeof d->id) != 0) {
+	if (ctl_new_uid(ctl->conf.affinity_uid_root, d->uid,
+	    sizeof d->uid) != 0 || soap_uuid(d->id, sizeof d->id) != 0) {
 		fprintf(stderr, "xdsctl: cannot make identifiers\n");
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /*
  * xdsctl_soap.c: the subcommands that speak SOAP to a registry:
- * submit (ITI-42), query (ITI-18) and delete (ITI-62).
+ * submit (ITI-42), query (ITI-18) and delete (ITI-62), and the calls
+ * xdsctl_update.c shares (ITI-57).
  */
 #include "config.h"
 
@@ -46,10 +47,8 @@ print_errors(struct ctl *ctl, xmlNode *n)
 	return nerr;
 }
 
-/* Send body_xml to the registry as action; 0 with c->ans.body the
- * answer's body element, or -1 (printed).  The caller frees c. */
-static int
-call(struct ctl *ctl, const char *action, const char *body_xml,
+int
+ctl_registry_call(struct ctl *ctl, const char *action, const char *body_xml,
     struct soap_call *c)
 {
 	soap_call_init(c, action, PACK_SIMPLE);
@@ -58,9 +57,8 @@ call(struct ctl *ctl, const char *action, const char *body_xml,
 	return ctl_call(ctl, ctl->url, c);
 }
 
-/* The answer's body element when it is a RegistryResponse. */
-static int
-registry_response(struct ctl *ctl, xmlNode *rr, const char *what)
+int
+ctl_registry_response(struct ctl *ctl, xmlNode *rr, const char *what)
 {
 	const char *st;
 	int nerr;
@@ -126,10 +124,17 @@ out:
 int
 ctl_submit(struct ctl *ctl, int argc, char **argv)
 {
+	return ctl_submit_files(ctl, argc, argv, ACT_ITI42, "submit");
+}
+
+int
+ctl_submit_files(struct ctl *ctl, int argc, char **argv, const char *action,
+    const char *cmd)
+{
 	int i, bad = 0;
 
 	if (argc < 1) {
-		fprintf(stderr, "usage: xdsctl submit FILE...\n");
+		fprintf(stderr, "usage: xdsctl %s FILE...\n", cmd);
 		return 2;
 	}
 	for (i = 0; i < argc; i++) {
@@ -147,11 +152,12 @@ ctl_submit(struct ctl *ctl, int argc, char **argv)
 		if (submit_body(data, len, &body, err, sizeof err) != 0) {
 			fprintf(stderr, "xdsctl: %s: %s\n", argv[i], err);
 			bad = 1;
-		} else if (call(ctl, ACT_ITI42, buf_str(&body), &c) != 0) {
+		} else if (ctl_registry_call(ctl, action, buf_str(&body), &c) !=
+		    0) {
 			soap_call_free(&c);
 			bad = 1;
 		} else {
-			bad |= registry_response(ctl, c.ans.body, argv[i]);
+			bad |= ctl_registry_response(ctl, c.ans.body, argv[i]);
 			soap_call_free(&c);
 		}
 		buf_free(&body);
@@ -188,9 +194,9 @@ ctl_delete(struct ctl *ctl, int argc, char **argv)
 	if (buf_adds(&body, "</rim:ObjectRefList></lcm:RemoveObjectsRequest>") !=
 	    XDS_OK)
 		goto out;
-	if (call(ctl, ACT_ITI62, buf_str(&body), &c) != 0)
+	if (ctl_registry_call(ctl, ACT_ITI62, buf_str(&body), &c) != 0)
 		goto out;
-	rc = registry_response(ctl, c.ans.body, "delete");
+	rc = ctl_registry_response(ctl, c.ans.body, "delete");
 out:
 	soap_call_free(&c);
 	buf_free(&body);
@@ -474,7 +480,7 @@ ctl_query(struct ctl *ctl, int argc, char **argv)
 	soap_call_init(&c, ACT_ITI18, PACK_SIMPLE);
 	buf_init(&body, 1024 * 1024);
 	if (query_body(&body, qid, argc, argv) != 0 ||
-	    call(ctl, ACT_ITI18, buf_str(&body), &c) != 0)
+	    ctl_registry_call(ctl, ACT_ITI18, buf_str(&body), &c) != 0)
 		goto out;
 	if (!xml_is(resp = c.ans.body, NS_QUERY, "AdhocQueryResponse")) {
 		fprintf(stderr, "xdsctl: no AdhocQueryResponse in the answer\n");

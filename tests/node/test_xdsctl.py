@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """xdsctl against a live xdsd (make check): submit, query (table and JSON),
-validate, delete, patient add/list in feed mode, the community directory
-(and xdsd -n refusing a bad one), exit codes."""
+validate, delete, update/deprecate/approve (ITI-57), patient add/list in
+feed mode, the community directory (and xdsd -n refusing a bad one), exit
+codes."""
 import json
 import os
 import shutil
@@ -63,6 +64,51 @@ def submission(bsn, n, drop_class=False):
             '<rim:Association id="a1" associationType="urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember" '
             'sourceObject="SS" targetObject="Doc">' + slot("SubmissionSetStatus", "Original")
             + '</rim:Association></rim:RegistryObjectList></lcm:SubmitObjectsRequest>')
+
+
+def versions(ctl, uid):
+    """{entryUUID: status} of the document entries with this uniqueId."""
+    rc, out, err = ctl("--json", "query", "GetDocuments", "XDSDocumentEntryUniqueId=" + uid)
+    return {d["id"]: d["status"].rsplit(":", 1)[-1] for d in json.loads(out)} if rc == 0 else {}
+
+
+def update_tests(ctl, tmp, text, uid):
+    """xdsctl update (a new version of the entry submitted as text, whose
+    uniqueId is uid), deprecate and approve (ITI-57)."""
+    first = list(versions(ctl, uid))
+    orig = first[0] if len(first) == 1 else "none"
+    new = (text.replace('id="Doc"', 'id="Doc" lid="%s"' % orig, 1)
+           .replace("Verslag 1", "Verslag 1, versie 2")
+           .replace("13.70.8.", "13.70.8.2.")
+           .replace('<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>',
+                    '<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>'
+                    '<rim:Slot name="PreviousVersion"><rim:ValueList><rim:Value>1'
+                    '</rim:Value></rim:ValueList></rim:Slot>'))
+    upd = write_file(tmp, "update.xml", new.encode())
+    rc, out, err = ctl("update", upd)
+    check("update sends a new version (ITI-57, Success)", rc == 0 and "Success" in out, out + err)
+    v = versions(ctl, uid)
+    latest = [k for k in v if k != orig]
+    check("GetDocuments by uniqueId: the first version Deprecated, the second Approved",
+          len(v) == 2 and v.get(orig) == "Deprecated" and latest and v[latest[0]] == "Approved", v)
+    latest = latest[0] if latest else "none"
+    rc, out, err = ctl("update", upd)
+    check("update of a version that is no longer the latest fails with XDSMetadataVersionError",
+          rc == 1 and "XDSMetadataVersionError" in err, out + err)
+    rc, out, err = ctl("deprecate", latest)
+    check("deprecate makes the latest version Deprecated",
+          rc == 0 and versions(ctl, uid).get(latest) == "Deprecated", out + err)
+    rc, out, err = ctl("approve", latest)
+    check("approve makes it Approved again",
+          rc == 0 and versions(ctl, uid).get(latest) == "Approved", out + err)
+    rc, out, err = ctl("approve", orig)
+    check("approve of an older version fails with XDSMetadataVersionError",
+          rc == 1 and "XDSMetadataVersionError" in err, out + err)
+    rc, out, err = ctl("deprecate", "urn:uuid:00000000-0000-4000-8000-000000000000")
+    check("deprecate of an unknown entry says so", rc == 1 and "no such document entry" in err,
+          out + err)
+    rc, out, err = ctl("audit", "event=ITI-57", "outcome=success")
+    check("audit records the updates (ITI-57)", rc == 0 and "(3 records)" in out, out + err)
 
 
 HCID_A = "urn:oid:2.16.840.1.113883.2.4.3.1"
@@ -134,7 +180,8 @@ def main():
         ctl = Xdsctl(a.xdsctl, node, timeout=60)
         rc, out, err = ctl()
         check("xdsctl without a command is a usage error (exit 2)", rc == 2, rc)
-        good = write_file(tmp, "good.xml", submission("900203638", 1).encode())
+        good_text = submission("900203638", 1)
+        good = write_file(tmp, "good.xml", good_text.encode())
         bad = write_file(tmp, "bad.xml", submission("900203638", 2, drop_class=True).encode())
         rc, out, err = ctl("validate", good)
         check("validate: a complete submission is valid", rc == 0 and "valid" in out, out + err)
@@ -214,6 +261,7 @@ def main():
                   rc == 0 and "(1 object)" in out, out + err)
         rc, out, err = ctl("--url", "http://127.0.0.1:1/xds/registry", "query", "FindDocuments", "patient=900203638")
         check("an unreachable registry is a clear error", rc == 1 and "127.0.0.1" in err, out + err)
+        update_tests(ctl, tmp, good_text, uid)
         directory_tests(a.xdsd, ctl, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     return summary()
