@@ -379,6 +379,18 @@ class TestCorpus(unittest.TestCase):
         err = xmllint_validate(paths, os.path.join(TESTDATA, "schema", "ebRS", "lcm.xsd"))
         self.assertEqual(err, "")
 
+    def test_update_templates_validate(self):
+        """The ITI-57 (MuTransaction) templates convert to valid lcm 3.0."""
+        ids = C.IdSource(seed=5)
+        paths = []
+        for text in self._templates(("iti57-metadata-update",), "MuTransaction"):
+            sor = C.translate(C.parse_xml(text))
+            C.finish_submission(sor, ids, assign_uuids=True, patient=ids.patient())
+            self._write(sor, "u%03d.xml" % len(paths), paths)
+        self.assertGreater(len(paths), 20)
+        err = xmllint_validate(paths, os.path.join(TESTDATA, "schema", "ebRS", "lcm.xsd"))
+        self.assertEqual(err, "")
+
     def test_query_templates_validate(self):
         paths = []
         for text in self._templates(("iti42-register", "negative/iti42-register",
@@ -391,6 +403,27 @@ class TestCorpus(unittest.TestCase):
         err = xmllint_validate(paths, os.path.join(TESTDATA, "schema", "ebRS",
                                                    "query.xsd"))
         self.assertEqual(err, "")
+
+    def test_xpath_compare(self):
+        """NullTransaction comparisons as XPath 1.0 evaluates them."""
+        root = ET.fromstring(
+            '<r xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
+            '<rim:ExtrinsicObject id="a" lid="a"><rim:VersionInfo versionName="1"/>'
+            '</rim:ExtrinsicObject><rim:ExtrinsicObject id="b" lid="a">'
+            '<rim:VersionInfo versionName="2"/></rim:ExtrinsicObject></r>')
+        eo = "//*[local-name()='ExtrinsicObject']"
+        for expr, want in (
+                ("count(%s[@lid=\"a\"]) = 2" % eo, True),
+                ("count(%s[@lid=\"a\"]) = 1" % eo, False),
+                ("'b' != %s[@id=\"b\"]/@lid" % eo, True),
+                ("'a' = %s[@id=\"a\"]/@lid" % eo, True),
+                ("%s[@id=\"a\"]/*[local-name()='VersionInfo']/@versionName = '2'" % eo,
+                 False),
+                ("%s/@lid = %s[@id='b']/@lid" % (eo, eo), True),
+                ("substring(\"x\",1,8) = \"y\"", None)):
+            self.assertEqual(R.xpath_compare(expr, root)[0], want, expr)
+        self.assertEqual(R.split_compare("a[@x='='] != 'b'"), ("a[@x='=']", "!=", "'b'"))
+        self.assertIsNone(R.split_compare("count(a)"))
 
     def test_every_expected_step_is_found(self):
         rows = R.load_outcomes(TESTDATA)
