@@ -90,17 +90,27 @@ add_de(struct buf *b, const char *id, const char *uid, const char *hash,
 	add_dev(b, id, NULL, uid, hash, pat);
 }
 
+/* A Folder; with a lid, a new version of the folder lid (ITI-57). */
 static void
-add_folder(struct buf *b, const char *id, const char *uid, const char *pat)
+add_folderv(struct buf *b, const char *id, const char *lid, const char *uid,
+    const char *pat)
 {
 	CU_ASSERT_FATAL(buf_addf(b,
-	    "<rim:RegistryPackage id=\"%s\">" NAME("Map")
+	    "<rim:RegistryPackage id=\"%s\"%s%s%s>" NAME("Map")
 	    OBJ_CODE("fc", CS_FOL_CODELIST, "X", "X")
 	    OBJ_EID("fp", EI_FOL_PATIENTID) OBJ_EID("fu", EI_FOL_UNIQUEID)
 	    "</rim:RegistryPackage>"
 	    "<rim:Classification id=\"fn%s\" classifiedObject=\"%s\" "
 	    "classificationNode=\"" NODE_FOLDER "\"/>",
-	    id, id, id, id, id, pat, id, id, uid, id, id) == XDS_OK);
+	    id, lid != NULL ? " lid=\"" : "", lid != NULL ? lid : "",
+	    lid != NULL ? "\"" : "", id, id, id, id, pat, id, id, uid, id,
+	    id) == XDS_OK);
+}
+
+static void
+add_folder(struct buf *b, const char *id, const char *uid, const char *pat)
+{
+	add_folderv(b, id, NULL, uid, pat);
 }
 
 static void
@@ -1254,6 +1264,56 @@ test_update_versions(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, STATUS_DEPRECATED));
 }
 
+/* A new Folder version keeps the members of the one before; a new
+ * DocumentEntry version with AssociationPropagation = no leaves the
+ * folders of the one before. */
+static void
+test_update_folder(void)
+{
+	struct buf b;
+	char	 doc[128], fol[128], v2[128];
+
+	begin(&b, "7.1", PAT);
+	add_de(&b, "D1", "7.1.1", HASH1, PAT);
+	add_folder(&b, "F1", "7.1.2", PAT);
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "D1", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, "SS1", "F1", NULL);
+	add_assoc(&b, "a3", AT_HASMEMBER, "F1", "D1", NULL);
+	CU_ASSERT_EQUAL_FATAL(submit(reg, &b), 1);
+	qs(DE_UUID, "7.1.1", doc, sizeof doc);
+	qs(FOL_UUID, "7.1.2", fol, sizeof fol);
+
+	begin(&b, "7.2", PAT);
+	add_folderv(&b, "F2", fol, "7.1.2", PAT);
+	add_version_member(&b, "F2", "1");
+	CU_ASSERT_EQUAL_FATAL(update(&b), 1);
+	qs("SELECT entry_uuid FROM registry_object WHERE lid = ? AND "
+	    "version = 2", fol, v2, sizeof v2);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, fol), 10);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, v2), 21);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM association a JOIN "
+	    "registry_object f ON f.id = a.source_id JOIN registry_object d "
+	    "ON d.id = a.target_id WHERE f.entry_uuid = ? AND d.kind = 1",
+	    v2), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM folder WHERE unique_id = ? "
+	    "AND status = '" STATUS_APPROVED "'", "7.1.2"), 1);
+
+	/* The document's new version, not carried into the folder. */
+	begin(&b, "7.3", PAT);
+	add_dev(&b, "V", doc, "7.1.1", HASH1, PAT);
+	CU_ASSERT_FATAL(buf_adds(&b, "<rim:Association id=\"mV\" "
+	    "associationType=\"" AT_HASMEMBER "\" sourceObject=\"SS1\" "
+	    "targetObject=\"V\">" SLOT("SubmissionSetStatus", "Original")
+	    SLOT("PreviousVersion", "1") SLOT("AssociationPropagation", "no")
+	    "</rim:Association>") == XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(update(&b), 1);
+	CU_ASSERT_EQUAL(q1("SELECT count(*) FROM association a JOIN "
+	    "registry_object f ON f.id = a.source_id JOIN registry_object d "
+	    "ON d.id = a.target_id WHERE f.entry_uuid = ? AND d.kind = 1",
+	    v2), 1);
+	CU_ASSERT_EQUAL(q1(VERSION_OF, doc), 10);
+}
+
 static void
 test_update_status(void)
 {
@@ -1347,6 +1407,7 @@ static const struct cutest registry_tests[] = {
 	{ "ITI-62 R19", test_delete },
 	{ "ITI-57 versions", test_update_versions },
 	{ "ITI-57 status changes", test_update_status },
+	{ "ITI-57 folders", test_update_folder },
 	{ "two submitters", test_concurrent },
 	{ "many submitters, some refused", test_concurrent_many },
 	{ "group commit: results, durability", test_group_commit },
