@@ -188,7 +188,8 @@ assign_ids(struct rim_list *l, int keep_lid)
 		struct rim_object *o = &l->obj[i];
 
 		o->id = map_get(m, n, o->id);
-		if (o->kind != RIM_OBJECT_REF && o->kind != RIM_CLASSIFICATION) {
+		if (o->kind != RIM_OBJECT_REF &&
+		    o->kind != RIM_CLASSIFICATION) {
 			if (keep_lid && o->lid != NULL)
 				o->lid = map_get(m, n, o->lid);
 			if (!keep_lid || !is_uuid_ref(o->lid))

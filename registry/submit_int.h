@@ -55,8 +55,9 @@ int	sub_lookup(struct store_conn *, const char *uuid, struct stored *);
 int	sub_insert_assoc(struct sub *, struct store_conn *, const char *src,
 	    sqlite3_int64 srcrow, const char *dst, sqlite3_int64 dstrow,
 	    struct buf *xml);
-int	sub_join_folders(struct sub *, struct store_conn *, sqlite3_int64 newrow,
-	    const char *newid, sqlite3_int64 oldrow, struct buf *xml);
+int	sub_join_folders(struct sub *, struct store_conn *,
+	    sqlite3_int64 newrow, const char *newid, sqlite3_int64 oldrow,
+	    struct buf *xml);
 /* Index of the new object (not an ObjectRef) with this id, or -1. */
 long	sub_find_new(const struct sub *, const char *id);
 

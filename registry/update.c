@@ -182,8 +182,9 @@ update_prepare(struct sub *s, struct rim_errors *errs)
 				MUERR(ERR_MU_UPDATE, "%s '%s': an update "
 				    "brings new versions of stored objects "
 				    "only (attribute lid, the logicalId, and "
-				    "slot %s on the SubmissionSet's HasMember); "
-				    "a new %s is registered with ITI-42",
+				    "slot %s on the SubmissionSet's "
+				    "HasMember); a new %s is registered with "
+				    "ITI-42",
 				    validate_kind_name(s->kind[i]), o->id,
 				    SLOT_PREVIOUSVERSION,
 				    validate_kind_name(s->kind[i]));
@@ -222,7 +223,8 @@ update_prepare(struct sub *s, struct rim_errors *errs)
 		for (j = 0; j < i && o->target != NULL; j++)
 			if (s->kind[j] == XDS_ASSOCIATION &&
 			    l->obj[j].assoc_type != NULL &&
-			    strcmp(l->obj[j].assoc_type, AT_UPDATESTATUS) == 0 &&
+			    strcmp(l->obj[j].assoc_type,
+			    AT_UPDATESTATUS) == 0 &&
 			    l->obj[j].target != NULL &&
 			    strcmp(l->obj[j].target, o->target) == 0)
 				MUERR(ERR_MU_UPDATE, "Associations '%s' and "

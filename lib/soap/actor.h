@@ -17,7 +17,7 @@
 struct xact;
 
 enum soap_pack {
-	PACK_SIMPLE = 1,	/* application/soap+xml (ITI-18, ITI-42, ITI-62) */
+	PACK_SIMPLE = 1,	/* application/soap+xml (ITI-18/42/57/62) */
 	PACK_MTOM = 2,		/* multipart/related XOP (ITI-41, ITI-43, RAD-69) */
 };
 /* Routes whose messages carry no documents take either: the profiles
