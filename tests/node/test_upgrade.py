@@ -17,6 +17,7 @@ not kept yet).  Checks:
 Prints one line per check and a final "N passed, M failed".
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,12 @@ def main():
               all(u in text for u in uids) and text.count("<rim:ExtrinsicObject") == 3, text[:400])
         check("the study is there, published",
               wait_published(a.xdsctl, state, STUDY, timeout=5) is not None)
+        m = re.search(r'<rim:ExtrinsicObject[^>]* id="(urn:uuid:[^"]+)"', text)
+        url = "http://127.0.0.1:%d/xds/registry" % node.port
+        old = [ctl(a.xdsctl, state, "--url", url, cmd, m.group(1) if m else "none")
+               for cmd in ("deprecate", "approve")]
+        check("an entry of release 0.1.0 changes status by ITI-57 (xdsctl deprecate, approve)",
+              [r[0] for r in old] == [0, 0], old)
         node.stop()
         rc, out, err = ctl(a.xdsctl, state, "db", "check")
         check("db check finds nothing wrong", rc == 0, out + err)
