@@ -84,9 +84,13 @@ registry_each_document(const char *state_dir, const char *repository_uid,
 	}
 	if (db_open_readonly(path, BUSY_MS, &db, err, errlen) != XDS_OK)
 		return XDS_EIO;
-	if (sqlite3_prepare_v2(db, "SELECT id, unique_id, hash, size FROM "
-	    "document_entry WHERE repository_uid = ?1 AND id > ?2 ORDER BY id "
-	    "LIMIT " PAGE_SQL, -1, &st, NULL) != SQLITE_OK) {
+	/* The latest version of each entry (ITI-57 keeps the ones before,
+	 * with the metadata they had). */
+	if (sqlite3_prepare_v2(db, "SELECT d.id, d.unique_id, d.hash, d.size "
+	    "FROM document_entry d JOIN registry_object r ON r.id = d.id "
+	    "WHERE d.repository_uid = ?1 AND d.id > ?2 AND r.version = "
+	    "(SELECT max(version) FROM registry_object WHERE lid = r.lid) "
+	    "ORDER BY d.id LIMIT " PAGE_SQL, -1, &st, NULL) != SQLITE_OK) {
 		str_fmt(err, errlen, "registry.db: %s", sqlite3_errmsg(db));
 		goto out;
 	}

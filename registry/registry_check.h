@@ -17,7 +17,8 @@ typedef int (*registry_doc_fn)(void *arg, const char *unique_id,
 
 /*
  * Every DocumentEntry of state_dir/registry.db whose repositoryUniqueId
- * is repository_uid, in the order they were registered; *n counts them.
+ * is repository_uid, in the order they were registered, of each the
+ * latest version only (ITI-57); *n counts them.
  * XDS_OK (also when fn stopped it), XDS_ENOTFOUND when there is no
  * registry.db, else XDS_EIO with err.
  */

@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "ebrim.h"
 #include "registry.h"
+#include "registry_check.h"
 #include "registry_int.h"
 #include "store.h"
 #include "testutil.h"
@@ -1186,10 +1187,32 @@ set_status(const char *ss, const char *target, const char *orig,
 	return update(&b);
 }
 
+/* registry_each_document: how often uniqueId "5.1.1" comes, and the
+ * hash it came with. */
+struct seen {
+	int	 n;
+	char	 hash[48];
+};
+
+static int
+seen_doc(void *arg, const char *uid, const char *hash, long long size)
+{
+	struct seen *sn = arg;
+
+	(void)size;
+	if (strcmp(uid, "5.1.1") == 0) {
+		sn->n++;
+		snprintf(sn->hash, sizeof sn->hash, "%s", hash ? hash : "");
+	}
+	return 0;
+}
+
 static void
 test_update_versions(void)
 {
 	struct buf b;
+	struct seen sn;
+	unsigned long long n;
 	char	 orig[128], v2[128], fol[128], q[2048];
 	long long before;
 
@@ -1262,6 +1285,14 @@ test_update_versions(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, v2));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "versionName=\"2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, STATUS_DEPRECATED));
+
+	/* xdsctl db check holds the latest version against the
+	 * repository, once. */
+	memset(&sn, 0, sizeof sn);
+	CU_ASSERT_EQUAL(registry_each_document(conf.node_state_dir, "1.2.3.9",
+	    seen_doc, &sn, &n, q, sizeof q), XDS_OK);
+	CU_ASSERT_EQUAL(sn.n, 1);
+	CU_ASSERT_STRING_EQUAL(sn.hash, HASH2);
 }
 
 /* A new Folder version keeps the members of the one before; a new
