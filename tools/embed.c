@@ -1,11 +1,11 @@
 /*
  * embed: files as C arrays, for data compiled into a program.
  *
- *	embed NAME=FILE... > out.c
+ *	embed [-t TABLE] NAME=FILE... > out.c
  *
  * writes one array per file (its bytes and a NUL, which is not counted)
- * and a table `const struct soap_schema soap_schemas[]` of { name, data,
- * length }, ended by a row of NULLs.  Run at build time; the output is not
+ * and a table `const struct soap_schema TABLE[]` (soap_schemas unless -t
+ * says otherwise) of { name, data, length }, ended by a row of NULLs.  Run at build time; the output is not
  * kept in the repository.
  */
 #include <stdio.h>
@@ -41,21 +41,25 @@ emit(const char *name, const char *path, size_t idx)
 int
 main(int argc, char *argv[])
 {
-	const char *eq;
-	int i;
+	const char *eq, *table = "soap_schemas";
+	int i, first = 1;
 
 	printf("/* Made by tools/embed at build time: do not edit. */\n"
 	    "#include <stddef.h>\n\n#include \"soap.h\"\n\n");
-	for (i = 1; i < argc; i++) {
+	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+		table = argv[2];
+		first = 3;
+	}
+	for (i = first; i < argc; i++) {
 		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
-			fprintf(stderr, "usage: embed NAME=FILE...\n");
+			fprintf(stderr, "usage: embed [-t TABLE] NAME=FILE...\n");
 			return 2;
 		}
 		if (emit(argv[i], eq + 1, (size_t)i) != 0)
 			return 1;
 	}
-	printf("\nconst struct soap_schema soap_schemas[] = {\n");
-	for (i = 1; i < argc; i++) {
+	printf("\nconst struct soap_schema %s[] = {\n", table);
+	for (i = first; i < argc; i++) {
 		eq = strchr(argv[i], '=');
 		printf("\t{ \"%.*s\", d%d, sizeof d%d - 1 },\n",
 		    (int)(eq - argv[i]), argv[i], i, i);

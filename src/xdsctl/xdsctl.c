@@ -13,6 +13,7 @@
  *	xdsctl [options] validate FILE...
  *	xdsctl [options] directory list | lookup URA|HCID
  *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
+ *	xdsctl [options] conformance run --actor ACTOR --target URL [...]
  *
  * patient works on the local state directory of the configured node;
  * directory reads the community directory the node's configuration
@@ -95,7 +96,11 @@ usage(void)
 	    "                           community, newest first (initiating gateway)\n"
 	    "  tls check HOST:PORT [--ca FILE] [--crl FILE] [--cert FILE --key FILE]\n"
 	    "                           what a TLS peer presents, and whether the node\n"
-	    "                           would accept it (exit 0) or not (exit 1)\n");
+	    "                           would accept it (exit 0) or not (exit 1)\n"
+	    "  conformance run --actor ACTOR --target URL [--junit F] [--html F] ...\n"
+	    "                           the tests of an actor (registry, repository,\n"
+	    "                           responding-gateway) against a system; exit 1\n"
+	    "                           when one fails (xdsctl(1))\n");
 	exit(2);
 }
 
@@ -422,6 +427,8 @@ main(int argc, char **argv)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "tls") == 0)
 		rc = ctl_tls(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "conformance") == 0)
+		rc = ctl_conformance(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

@@ -76,6 +76,9 @@ int	ctl_timeline(struct ctl *, int argc, char **argv);
 /* xdsctl_tls.c: tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F] */
 int	ctl_tls(struct ctl *, int argc, char **argv);
 
+/* xdsctl_conform.c: conformance run|list --actor A --target URL ... */
+int	ctl_conformance(struct ctl *, int argc, char **argv);
+
 /* xdsctl_xua.c: the assertion of --user-id, --role, --purpose, --ura
  * (unsigned) into c's WS-Security header, when --user-id was given. */
 void	ctl_xua(const struct ctl *, struct soap_call *c);
