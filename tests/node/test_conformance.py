@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""xdsctl conformance run (make check): the tester against our own node,
+and against a broken peer that it must catch.
+
+The node runs a registry, a repository and a Responding Gateway (home
+HOME, gateway.allow=anonymous).  Every actor with tests passes against
+it: exit 0, no failure in the table, in the JUnit XML (read with
+ElementTree) or the HTML page (parsed: one <details> per exchange, no
+external asset).  The NIST test plans 12309 and 12310 (--testkit, from
+$XDS_TESTDATA) pass on the gateway's test data; without the corpus that
+part is skipped.
+
+The broken peer is a proxy in this process in front of the node that
+answers one wrong error code (XDSRegistryError for XDSUnknownPatientId),
+drops one object of every FindDocuments answer and strips `home` from
+ITI-38 answers.  The tester must fail exactly the tests that see those
+faults, each with a reason that names the fault, and exit 1.
+"""
+import html.parser
+import http.client
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import xdstest  # noqa: E402
+from xdstest import check  # noqa: E402
+
+HOME = "urn:oid:1.3.6.1.4.1.21367.13.70.1"
+REPO = "1.3.6.1.4.1.21367.13.71.1"
+FINDDOCS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
+
+
+class Faults:
+    """What the proxy breaks."""
+    wrong_code = False      # XDSUnknownPatientId -> XDSRegistryError
+    drop_object = False     # one ExtrinsicObject less in FindDocuments
+    strip_home = False      # no home= in ITI-38 answers
+
+
+def break_answer(req, ans):
+    if Faults.wrong_code:
+        ans = ans.replace(b'errorCode="XDSUnknownPatientId"', b'errorCode="XDSRegistryError"')
+    if Faults.strip_home and b"CrossGatewayQuery" in req:
+        ans = re.sub(rb' home="[^"]*"', b"", ans)
+    if Faults.drop_object and FINDDOCS.encode() in req and b"CrossGatewayQuery" not in req:
+        ans = re.sub(rb"<(\w+:)?ExtrinsicObject\b.*?</\1?ExtrinsicObject>", b"", ans, count=1,
+                     flags=re.S)
+    return ans
+
+
+def proxy(port):
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c.request("POST", self.path, body, {"Content-Type": self.headers["Content-Type"]})
+            r = c.getresponse()
+            data = break_answer(body, r.read())
+            self.send_response(r.status)
+            self.send_header("Content-Type", r.getheader("Content-Type"))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            c.close()
+
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    s.daemon_threads = True
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+    return s
+
+
+def conformance(xdsctl, actor, target, *more):
+    p = subprocess.run([xdsctl, "conformance", "run", "--actor", actor, "--target", target] + list(more),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    out = p.stdout.decode(errors="replace")
+    rows = {}
+    for line in out.splitlines():
+        m = re.match(r"(\S+)\s+(pass|FAIL|skip)\s*(.*)$", line)
+        if m:
+            rows[m.group(1)] = (m.group(2), m.group(3))
+    return p.returncode, rows, out
+
+
+class Html(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.details = self.pre = 0
+        self.external = []
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "details":
+            self.details += 1
+        if tag == "pre":
+            self.pre += 1
+        for k, v in attrs:
+            if k in ("src", "href") and v and not v.startswith("#"):
+                self.external.append(v)
+        if tag not in ("meta", "br", "link", "img"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+
+
+def reports_ok(name, junit, page, ntests):
+    t = ET.parse(junit).getroot()
+    cases = t.findall(".//testcase")
+    check("%s: the JUnit XML parses, %d testcases, none failed" % (name, ntests),
+          len(cases) == ntests and t.get("failures") == "0" and not t.findall(".//failure"),
+          "%d cases, failures=%s" % (len(cases), t.get("failures")))
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    h = Html()
+    h.feed(text)
+    h.close()
+    check("%s: the HTML page parses, every exchange collapsible, nothing external" % name,
+          h.details >= ntests - 5 and h.pre == 2 * h.details and not h.external and not h.stack
+          and "<style>" in text,
+          "details=%d pre=%d external=%r open=%r" % (h.details, h.pre, h.external, h.stack[:5]))
+
+
+def main():
+    a = xdstest.command_line(xdsctl=True)
+    work = xdstest.tmpdir("conformance")
+    node = xdstest.Xdsd(a.xdsd, work, name="node",
+                        opts=["node.home_community_id=" + HOME, "repository.unique_id=" + REPO,
+                              "gateway.allow=anonymous"])
+    px = None
+    try:
+        if not node.start():
+            print(node.dump_log())
+            return 99
+        base = "http://127.0.0.1:%d" % node.port
+        reg, rep, rg = base + "/xds/registry", base + "/xds/repository", base + "/xca/responding"
+
+        # --- our own node: everything passes ---
+        runs = [("registry", reg, []),
+                ("repository", rep, ["--registry", reg, "--repository-id", REPO]),
+                ("responding-gateway", rg, ["--repository", rep, "--home", HOME])]
+        for actor, url, more in runs:
+            junit, page = os.path.join(work, actor + ".xml"), os.path.join(work, actor + ".html")
+            ev = os.path.join(work, actor + "-evidence")
+            rc, rows, out = conformance(a.xdsctl, actor, url, "--junit", junit, "--html", page,
+                                        "--evidence", ev, *more)
+            bad = [n for n, (r, _) in rows.items() if r != "pass"]
+            check("%s: every test passes against our node, exit 0 (%d tests)" % (actor, len(rows)),
+                  rc == 0 and rows and not bad, "rc=%d not passed: %r\n%s" % (rc, bad, out[-3000:]))
+            reports_ok(actor, junit, page, len(rows))
+            files = os.listdir(ev) if os.path.isdir(ev) else []
+            check("%s: a request and an answer file per test in --evidence" % actor,
+                  len(files) == 2 * len(rows), "%d files" % len(files))
+        rc, rows, out = conformance(a.xdsctl, "registry", reg, "--only", "sq-getfolders")
+        check("--only keeps the test and those it needs, in order",
+              rc == 0 and list(rows) == ["folder-new", "sq-getfolders"], "%r" % list(rows))
+        rc, rows, out = conformance(a.xdsctl, "repository", rep, "--repository-id", REPO,
+                                    "--only", "hash-size-registered")
+        check("a test that needs --registry is skipped, naming the option",
+              rows.get("hash-size-registered", ("", ""))[0] == "skip" and
+              "--registry" in rows["hash-size-registered"][1], out[-800:])
+
+        corpus = os.environ.get("XDS_TESTDATA")
+        if corpus and os.path.isdir(os.path.join(corpus, "iti38-xcq", "nist-testkit", "12309")):
+            for t in ("12309", "12310"):
+                rc, rows, out = conformance(a.xdsctl, "responding-gateway", rg, "--repository", rep,
+                                            "--home", HOME, "--testkit",
+                                            os.path.join(corpus, "iti38-xcq", "nist-testkit", t))
+                nist = {n: r for n, r in rows.items() if n.startswith("nist-")}
+                check("--testkit NIST %s: its stored query passes on the gateway's test data" % t,
+                      rc == 0 and nist and all(r[0] == "pass" for r in nist.values()),
+                      out[-1500:])
+        else:
+            print("SKIP: --testkit (no $XDS_TESTDATA)")
+
+        # --- a broken peer: exactly the tests that see a fault fail ---
+        px = proxy(node.port)
+        pbase = "http://127.0.0.1:%d" % px.server_address[1]
+        Faults.wrong_code = Faults.drop_object = Faults.strip_home = True
+        cases = [
+            ("registry", pbase + "/xds/registry", [], {
+                "unknown-patient": "error: expected XDSUnknownPatientId, seen XDSRegistryError",
+                "sq-finddocuments": "ExtrinsicObject: expected 4, seen 3",
+                "sq-finddocuments-classcode": "ExtrinsicObject: expected 1, seen 0",
+                "sq-finddocuments-deprecated": "ExtrinsicObject: expected 1, seen 0"}),
+            ("repository", pbase + "/xds/repository", ["--registry", reg, "--repository-id", REPO], {
+                "registry-error-passed": "error: expected XDSUnknownPatientId, seen XDSRegistryError"}),
+            ("responding-gateway", pbase + "/xca/responding", ["--repository", rep, "--home", HOME], {
+                "find-objectref": "home: 2 of 2 objects without home",
+                "find-leafclass": "home: 2 of 2 objects without home",
+                "home-is-the-gateways": "home: 2 of 2 objects without home",
+                "getdocuments": "home: 1 of 1 objects without home"}),
+        ]
+        for actor, url, more, want in cases:
+            junit = os.path.join(work, actor + "-broken.xml")
+            rc, rows, out = conformance(a.xdsctl, actor, url, "--junit", junit, *more)
+            failed = {n: why for n, (r, why) in rows.items() if r == "FAIL"}
+            check("%s behind the broken peer: exit 1, exactly %s fail" % (actor, sorted(want)),
+                  rc == 1 and set(failed) == set(want), "rc=%d failed=%r" % (rc, sorted(failed)))
+            for n, reason in want.items():
+                check("%s: %s fails naming the fault (%s)" % (actor, n, reason),
+                      reason in failed.get(n, ""), failed.get(n, "(passed)"))
+            t = ET.parse(junit).getroot()
+            jf = {c.get("name") for c in t.findall(".//testcase") if c.find("failure") is not None}
+            check("%s: the JUnit XML names the same failures" % actor, jf == set(want), "%r" % jf)
+        Faults.wrong_code = Faults.drop_object = Faults.strip_home = False
+    finally:
+        if px is not None:
+            px.shutdown()
+        node.stop()
+    return xdstest.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
