@@ -46,7 +46,6 @@ struct conform_test {
 	char		 send[16];	/* ITI-42, ITI-41, ITI-18, ... */
 	char		 target[16];	/* "" the target; registry, repository */
 	char		 needs[512];	/* names of tests run before, spaces */
-	char		 home[256];	/* AdhocQuery/@home ... "": none */
 	struct conform_kv kv[CONFORM_MAX_KV];
 	size_t		 nkv;
 	char		*body;		/* the message template */
@@ -178,6 +177,8 @@ struct conform_opts {
 	const char	*repository_id;	/* $repo */
 	const char	*home;		/* $home: the expected home */
 	const char	*patient;	/* CX; NULL: a fresh BSN */
+	const char	*study, *series, *instance;	/* imaging: a stored
+					   instance ($study, ...) */
 	const char	*cert, *key, *ca;
 	const char	*plans;		/* a directory of tests; NULL: the
 					   compiled-in ones */

@@ -273,6 +273,51 @@ fail:
 	return NULL;
 }
 
+/* The DocumentResponse of uid in the answer, its bytes (malloc'd, *n)
+ * and mimeType; NULL with the reason added when there is none. */
+static char *
+doc_bytes(xmlNode *body, const char *uid, const struct conform_doc_src *docs,
+    size_t *n, char *mime, size_t mimelen, char *reason, size_t len)
+{
+	xmlNode *dr, *doc, *inc;
+	const char *path, *href;
+	char got[256];
+	char *data;
+
+	for (dr = body ? xml_first_elem(body) : NULL; dr;
+	    dr = xml_next_elem(dr))
+		if (xml_is(dr, NS_XDSB, "DocumentResponse") &&
+		    xml_child_text(dr, NS_XDSB, "DocumentUniqueId", got,
+		    sizeof got) == 0 && strcmp(got, uid) == 0)
+			break;
+	if (dr == NULL) {
+		because(reason, len, "document %s: not in the answer", uid);
+		return NULL;
+	}
+	if (xml_child_text(dr, NS_XDSB, "mimeType", mime, mimelen) != 0)
+		mime[0] = '\0';
+	if ((doc = xml_child(dr, NS_XDSB, "Document")) == NULL) {
+		because(reason, len, "document %s: no Document element", uid);
+		return NULL;
+	}
+	if ((inc = xml_child(doc, NS_XOP, "Include")) != NULL) {
+		href = xml_attr(inc, "href");
+		path = href && docs && docs->part ?
+		    docs->part(docs->arg, href) : NULL;
+		if (path == NULL) {
+			because(reason, len, "document %s: its MTOM part %s "
+			    "is missing", uid, href ? href : "(no href)");
+			return NULL;
+		}
+		data = slurp(path, n);
+	} else
+		data = unbase64(doc, n);
+	if (data == NULL)
+		because(reason, len, "document %s: unreadable (bad base64 or "
+		    "over %d bytes)", uid, DOC_MAX);
+	return data;
+}
+
 /* expect.document = UID NAME: the DocumentResponse of UID holds the
  * bytes of document NAME (and its mimeType). */
 static void
@@ -280,10 +325,8 @@ check_document(struct conform_vars *vars, xmlNode *body, const char *spec,
     const struct conform_doc_src *docs, char *reason, size_t len)
 {
 	const struct conform_att *a;
-	xmlNode *dr, *doc, *inc;
-	char uid[256], name[CONFORM_NAME_MAX], got[256], mime[128];
-	const char *path, *href;
-	char *data = NULL;
+	char uid[256], name[CONFORM_NAME_MAX], mime[128];
+	char *data;
 	size_t n = 0;
 
 	if (sscanf(spec, "%255s %63s", uid, name) != 2) {
@@ -295,44 +338,44 @@ check_document(struct conform_vars *vars, xmlNode *body, const char *spec,
 		    "in this run", name);
 		return;
 	}
-	for (dr = body ? xml_first_elem(body) : NULL; dr;
-	    dr = xml_next_elem(dr))
-		if (xml_is(dr, NS_XDSB, "DocumentResponse") &&
-		    xml_child_text(dr, NS_XDSB, "DocumentUniqueId", got,
-		    sizeof got) == 0 && strcmp(got, uid) == 0)
-			break;
-	if (dr == NULL) {
-		because(reason, len, "document %s: not in the answer", uid);
+	if ((data = doc_bytes(body, uid, docs, &n, mime, sizeof mime, reason,
+	    len)) == NULL)
 		return;
-	}
-	if ((doc = xml_child(dr, NS_XDSB, "Document")) == NULL) {
-		because(reason, len, "document %s: no Document element", uid);
-		return;
-	}
-	if ((inc = xml_child(doc, NS_XOP, "Include")) != NULL) {
-		href = xml_attr(inc, "href");
-		path = href && docs && docs->part ?
-		    docs->part(docs->arg, href) : NULL;
-		if (path == NULL) {
-			because(reason, len, "document %s: its MTOM part %s "
-			    "is missing", uid, href ? href : "(no href)");
-			return;
-		}
-		data = slurp(path, &n);
-	} else
-		data = unbase64(doc, &n);
-	if (data == NULL) {
-		because(reason, len, "document %s: unreadable (bad base64 or "
-		    "over %d bytes)", uid, DOC_MAX);
-		return;
-	}
 	if (n != a->len || memcmp(data, a->data, n) != 0)
 		because(reason, len, "document %s: %zu bytes differ from the "
 		    "%zu sent", uid, n, a->len);
-	if (xml_child_text(dr, NS_XDSB, "mimeType", mime, sizeof mime) == 0 &&
-	    mime[0] != '\0' && strcmp(mime, a->ctype) != 0)
+	if (mime[0] != '\0' && strcmp(mime, a->ctype) != 0)
 		because(reason, len, "document %s: mimeType %s, sent as %s",
 		    uid, mime, a->ctype);
+	free(data);
+}
+
+/* expect.dicom = UID: the DocumentResponse of UID is a DICOM file
+ * (application/dicom, the DICM prefix) that holds that SOP Instance
+ * UID. */
+static void
+check_dicom(xmlNode *body, const char *uid,
+    const struct conform_doc_src *docs, char *reason, size_t len)
+{
+	char mime[128];
+	char *data;
+	size_t n = 0, ul = strlen(uid), i;
+	int found = 0;
+
+	if ((data = doc_bytes(body, uid, docs, &n, mime, sizeof mime, reason,
+	    len)) == NULL)
+		return;
+	if (strcmp(mime, "application/dicom") != 0)
+		because(reason, len, "instance %s: mimeType %s, expected "
+		    "application/dicom", uid, mime[0] ? mime : "none");
+	if (n < 132 || memcmp(data + 128, "DICM", 4) != 0)
+		because(reason, len, "instance %s: %zu bytes without the DICM "
+		    "prefix of a DICOM file", uid, n);
+	for (i = 0; ul > 0 && i + ul <= n && !found; i++)
+		found = memcmp(data + i, uid, ul) == 0;
+	if (!found)
+		because(reason, len, "instance %s: its SOP Instance UID is not "
+		    "in the file", uid);
 	free(data);
 }
 
@@ -474,6 +517,9 @@ conform_check(const struct conform_test *t, struct conform_vars *vars,
 			if (!fault)
 				check_document(vars, body, val, docs, reason,
 				    reasonlen);
+		} else if (strcmp(key, "dicom") == 0) {
+			if (!fault)
+				check_dicom(body, val, docs, reason, reasonlen);
 		} else if (strcmp(key, "objstatus") == 0) {
 			xmlNode *o;
 

@@ -33,7 +33,7 @@ static const char *const expect_keys[] = {
 	"expect.count.RegistryPackage", "expect.count.ObjectRef",
 	"expect.count.Association", "expect.count.DocumentResponse",
 	"expect.count.RegistryError", "expect.home", "expect.document",
-	"expect.objstatus", "expect.slot", "expect.location",
+	"expect.objstatus", "expect.slot", "expect.location", "expect.dicom",
 };
 
 int
@@ -95,7 +95,6 @@ header_line(struct conform_test *t, char *key, char *val, char *err,
 		{ "send", t->send, sizeof t->send },
 		{ "target", t->target, sizeof t->target },
 		{ "needs", t->needs, sizeof t->needs },
-		{ "home", t->home, sizeof t->home },
 	};
 	size_t i;
 	int list = 0;

@@ -32,7 +32,8 @@
 extern const struct soap_schema conform_files[];
 
 const char *const conform_actors[] = {
-	"registry", "repository", "responding-gateway", NULL
+	"registry", "repository", "responding-gateway", "initiating-gateway",
+	"imaging-source", NULL
 };
 
 #define CID_SUFFIX	"@conformance"
@@ -366,7 +367,11 @@ conform_run_init(struct conform_run *r, const struct conform_opts *o,
 	    conform_var_set(&r->vars, "now", dtm) != XDS_OK ||
 	    (o->home && conform_var_set(&r->vars, "home", o->home) !=
 	    XDS_OK) || (o->repository_id && conform_var_set(&r->vars, "repo",
-	    o->repository_id) != XDS_OK)) {
+	    o->repository_id) != XDS_OK) || (o->study &&
+	    conform_var_set(&r->vars, "study", o->study) != XDS_OK) ||
+	    (o->series && conform_var_set(&r->vars, "series", o->series) !=
+	    XDS_OK) || (o->instance && conform_var_set(&r->vars, "instance",
+	    o->instance) != XDS_OK)) {
 		str_fmt(err, errlen, "cannot set the run's values");
 		return XDS_EINTERNAL;
 	}
@@ -412,6 +417,40 @@ conform_run_counts(const struct conform_run *r, size_t *pass, size_t *fail,
 		}
 }
 
+/* Values the user gives (or an answer shows: home, repo). */
+static const struct {
+	const char	*var, *opt;
+} given[] = {
+	{ "repo", "--repository-id OID" },
+	{ "home", "--home urn:oid:HCID" },
+	{ "study", "--study UID" },
+	{ "series", "--series UID" },
+	{ "instance", "--instance UID" },
+};
+
+/* t's message or one of its expectations names $var. */
+static int
+uses(const struct conform_test *t, const char *var)
+{
+	char want[32];
+	size_t i, n;
+	const char *p;
+
+	str_fmt(want, sizeof want, "$%s", var);
+	n = strlen(want);
+	for (i = 0; i <= t->nkv; i++) {
+		const char *s = i < t->nkv ? t->kv[i].val : t->body;
+
+		if (strncmp(i < t->nkv ? t->kv[i].key : "", "attach.", 7) == 0)
+			continue;
+		for (p = s; (p = strstr(p, want)) != NULL; p += n)
+			if (!(p[n] >= 'a' && p[n] <= 'z') &&
+			    !(p[n] >= 'A' && p[n] <= 'Z'))
+				return 1;
+	}
+	return 0;
+}
+
 /* Why t cannot run now: a missing URL or value, a test it needs that did
  * not pass.  "" when it can. */
 static void
@@ -444,13 +483,12 @@ blocked(struct conform_run *r, size_t idx, char *why, size_t len)
 				return;
 			}
 	}
-	if (strstr(t->body, "$repo") != NULL &&
-	    conform_var_get(&r->vars, "repo") == NULL)
-		str_fmt(why, len, "needs --repository-id OID");
-	else if ((strstr(t->body, "$home") != NULL ||
-	    strstr(t->home, "$home") != NULL) &&
-	    conform_var_get(&r->vars, "home") == NULL)
-		str_fmt(why, len, "needs --home urn:oid:HCID");
+	for (i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (uses(t, given[i].var) &&
+		    conform_var_get(&r->vars, given[i].var) == NULL) {
+			str_fmt(why, len, "needs %s", given[i].opt);
+			return;
+		}
 }
 
 static const char *

@@ -27,8 +27,10 @@ conform_usage(void)
 	    "           [--home urn:oid:HCID] [--patient ID] [--only TEST...]\n"
 	    "           [--plans DIR] [--testkit DIR] [--junit FILE] [--html FILE]\n"
 	    "           [--evidence DIR] [--timeout SECONDS]\n"
+	    "           [--study UID --series UID --instance UID]\n"
 	    "       xdsctl conformance list --actor ACTOR [--plans DIR] [--testkit DIR]\n"
-	    "actors: registry, repository, responding-gateway\n");
+	    "actors: registry, repository, responding-gateway, initiating-gateway,\n"
+	    "        imaging-source\n");
 	return 2;
 }
 
@@ -61,6 +63,9 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 		{ "html", required_argument, NULL, 'h' },
 		{ "evidence", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "study", required_argument, NULL, 'S' },
+		{ "series", required_argument, NULL, 'E' },
+		{ "instance", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conform_opts o;
@@ -100,6 +105,9 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 			only[o.nonly++] = optarg;
 			break;
 		case 'P': o.plans = optarg; break;
+		case 'S': o.study = optarg; break;
+		case 'E': o.series = optarg; break;
+		case 'N': o.instance = optarg; break;
 		case 'k': o.testkit = optarg; break;
 		case 'j': junit = optarg; break;
 		case 'h': html = optarg; break;
@@ -122,8 +130,8 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 		return conform_usage();
 	if (!actor_ok(o.actor)) {
 		fprintf(stderr, "xdsctl: --actor %s: no tests for it (yet); "
-		    "actors: registry, repository, responding-gateway\n",
-		    o.actor);
+		    "actors: registry, repository, responding-gateway, "
+		    "initiating-gateway, imaging-source\n", o.actor);
 		return 2;
 	}
 	if (list)

@@ -1,26 +1,30 @@
 #!/usr/bin/env python3
-"""xdsctl conformance run (make check): the tester against our own node,
+"""xdsctl conformance run (make check): the tester against our own nodes,
 and against a broken peer that it must catch.
 
-The node runs a registry, a repository and a Responding Gateway (home
-HOME, gateway.allow=anonymous).  Every actor with tests passes against
-it: exit 0, no failure in the table, in the JUnit XML (read with
-ElementTree) or the HTML page (parsed: one <details> per exchange, no
-external asset).  The NIST test plans 12309 and 12310 (--testkit, from
-$XDS_TESTDATA) pass on the gateway's test data; without the corpus that
-part is skipped.
+Node B runs a registry, a repository, a Responding Gateway (home HOME,
+gateway.allow=anonymous) and the DICOM bridge (the Imaging Document
+Source); node A an Initiating Gateway whose directory names B.  Every
+actor with tests passes: exit 0, no failure in the table, in the JUnit
+XML (read with ElementTree) or the HTML page (parsed: one <details> per
+exchange, no external asset).  The imaging source is tested on an
+instance stored into B with storescu (skipped without dcmtk).  The NIST
+test plans 12309 and 12310 (--testkit, from $XDS_TESTDATA) pass on the
+responding gateway's test data; without the corpus that part is skipped.
 
-The broken peer is a proxy in this process in front of the node that
+The broken peer is a proxy in this process in front of the nodes that
 answers one wrong error code (XDSRegistryError for XDSUnknownPatientId),
-drops one object of every FindDocuments answer and strips `home` from
-ITI-38 answers.  The tester must fail exactly the tests that see those
-faults, each with a reason that names the fault, and exit 1.
+drops one object of every FindDocuments answer of the registry and strips
+`home` from the gateways' answers.  The tester must fail exactly the
+tests that see those faults, each with a reason that names the fault,
+and exit 1.
 """
 import html.parser
 import http.client
 import http.server
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -28,10 +32,16 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(HERE, "..", "dicom"))
+import dicomtest  # noqa: E402
 import xdstest  # noqa: E402
 from xdstest import check  # noqa: E402
 
-HOME = "urn:oid:1.3.6.1.4.1.21367.13.70.1"
+HOME = "urn:oid:1.3.6.1.4.1.21367.13.70.2"       # B, the community under test
+HOME_A = "urn:oid:1.3.6.1.4.1.21367.13.70.1"     # A, the initiating gateway's own
+STUDY = "1.2.826.0.1.3680043.10.1234.1"
+SERIES = "1.2.826.0.1.3680043.10.1234.2"
+SOP = "1.2.826.0.1.3680043.10.1234.3"
 REPO = "1.3.6.1.4.1.21367.13.71.1"
 FINDDOCS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 
@@ -43,18 +53,19 @@ class Faults:
     strip_home = False      # no home= in ITI-38 answers
 
 
-def break_answer(req, ans):
+def break_answer(path, req, ans):
+    xca = path.startswith("/xca/")
     if Faults.wrong_code:
         ans = ans.replace(b'errorCode="XDSUnknownPatientId"', b'errorCode="XDSRegistryError"')
-    if Faults.strip_home and b"CrossGatewayQuery" in req:
+    if Faults.strip_home and xca and b"AdhocQueryResponse" in ans:
         ans = re.sub(rb' home="[^"]*"', b"", ans)
-    if Faults.drop_object and FINDDOCS.encode() in req and b"CrossGatewayQuery" not in req:
+    if Faults.drop_object and FINDDOCS.encode() in req and not xca:
         ans = re.sub(rb"<(\w+:)?ExtrinsicObject\b.*?</\1?ExtrinsicObject>", b"", ans, count=1,
                      flags=re.S)
     return ans
 
 
-def proxy(port):
+def proxy(ports):
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -63,10 +74,10 @@ def proxy(port):
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c = http.client.HTTPConnection("127.0.0.1", ports[self.path.split("/")[2]], timeout=60)
             c.request("POST", self.path, body, {"Content-Type": self.headers["Content-Type"]})
             r = c.getresponse()
-            data = break_answer(body, r.read())
+            data = break_answer(self.path, body, r.read())
             self.send_response(r.status)
             self.send_header("Content-Type", r.getheader("Content-Type"))
             self.send_header("Content-Length", str(len(data)))
@@ -135,9 +146,11 @@ def reports_ok(name, junit, page, ntests):
 def main():
     a = xdstest.command_line(xdsctl=True)
     work = xdstest.tmpdir("conformance")
-    node = xdstest.Xdsd(a.xdsd, work, name="node",
+    dcmtk = shutil.which("storescu") and shutil.which("dump2dcm")
+    node = xdstest.Xdsd(a.xdsd, work, name="b", dicom=bool(dcmtk),
                         opts=["node.home_community_id=" + HOME, "repository.unique_id=" + REPO,
-                              "gateway.allow=anonymous"])
+                              "gateway.allow=anonymous", "dicom.publish_after=3600"])
+    ig = None
     px = None
     try:
         if not node.start():
@@ -145,11 +158,32 @@ def main():
             return 99
         base = "http://127.0.0.1:%d" % node.port
         reg, rep, rg = base + "/xds/registry", base + "/xds/repository", base + "/xca/responding"
+        directory = os.path.join(work, "communities")
+        with open(directory, "w") as f:
+            f.write("%s %s - B\n" % (HOME, rg))
+        ig = xdstest.Xdsd(a.xdsd, work, name="a",
+                          opts=["node.home_community_id=" + HOME_A, "directory.file=" + directory])
+        if not ig.start():
+            print(ig.dump_log())
+            return 99
+        igurl = "http://127.0.0.1:%d/xca/initiating" % ig.port
+        imaging = []
+        if dcmtk:
+            f = dicomtest.make_image(work, STUDY, SERIES, SOP)
+            r = dicomtest.storescu(node.dport, [f])
+            check("the imaging source's test instance is stored (storescu)",
+                  r.returncode == 0 and dicomtest.wait_study(a.xdsctl, node.state, STUDY, lambda st: st),
+                  r.stderr[-500:])
+            imaging = [("imaging-source", base + "/xdsi/source",
+                        ["--repository-id", REPO, "--study", STUDY, "--series", SERIES, "--instance", SOP])]
+        else:
+            print("SKIP: imaging-source (no storescu, dump2dcm)")
 
-        # --- our own node: everything passes ---
+        # --- our own nodes: everything passes ---
         runs = [("registry", reg, []),
                 ("repository", rep, ["--registry", reg, "--repository-id", REPO]),
-                ("responding-gateway", rg, ["--repository", rep, "--home", HOME])]
+                ("responding-gateway", rg, ["--repository", rep, "--home", HOME]),
+                ("initiating-gateway", igurl, ["--repository", rep, "--home", HOME])] + imaging
         for actor, url, more in runs:
             junit, page = os.path.join(work, actor + ".xml"), os.path.join(work, actor + ".html")
             ev = os.path.join(work, actor + "-evidence")
@@ -185,7 +219,8 @@ def main():
             print("SKIP: --testkit (no $XDS_TESTDATA)")
 
         # --- a broken peer: exactly the tests that see a fault fail ---
-        px = proxy(node.port)
+        px = proxy({"registry": node.port, "repository": node.port, "responding": node.port,
+                    "initiating": ig.port})
         pbase = "http://127.0.0.1:%d" % px.server_address[1]
         Faults.wrong_code = Faults.drop_object = Faults.strip_home = True
         cases = [
@@ -200,6 +235,11 @@ def main():
                 "find-objectref": "home: 2 of 2 objects without home",
                 "find-leafclass": "home: 2 of 2 objects without home",
                 "home-is-the-gateways": "home: 2 of 2 objects without home",
+                "getdocuments": "home: 1 of 1 objects without home"}),
+            ("initiating-gateway", pbase + "/xca/initiating", ["--repository", rep, "--home", HOME], {
+                "find": "home: 2 of 2 objects without home",
+                "find-objectref": "home: 2 of 2 objects without home",
+                "home-is-the-communitys": "home: 2 of 2 objects without home",
                 "getdocuments": "home: 1 of 1 objects without home"}),
         ]
         for actor, url, more, want in cases:
@@ -218,6 +258,8 @@ def main():
     finally:
         if px is not None:
             px.shutdown()
+        if ig is not None:
+            ig.stop()
         node.stop()
     return xdstest.summary()
 
