@@ -99,7 +99,8 @@ usage(void)
 	    "                           would accept it (exit 0) or not (exit 1)\n"
 	    "  conformance run --actor ACTOR --target URL [--junit F] [--html F] ...\n"
 	    "                           the tests of an actor (registry, repository,\n"
-	    "                           responding-gateway) against a system; exit 1\n"
+	    "                           responding-gateway, initiating-gateway,\n"
+	    "                           imaging-source) against a system; exit 1\n"
 	    "                           when one fails (xdsctl(1))\n");
 	exit(2);
 }
