@@ -199,6 +199,13 @@ def main():
         rc, rows, out = conformance(a.xdsctl, "registry", reg, "--only", "sq-getfolders")
         check("--only keeps the test and those it needs, in order",
               rc == 0 and list(rows) == ["folder-new", "sq-getfolders"], "%r" % list(rows))
+        plans = os.path.join(HERE, "..", "..", "conformance")
+        rc, rows, out = conformance(a.xdsctl, "registry", reg, "--plans", plans, "--only",
+                                    "sq-getfolders", "sq-getall")
+        check("--plans reads the definitions from a directory (the installed copy's layout)",
+              rc == 0 and list(rows) == ["register-one", "register-two", "folder-new",
+                                         "folder-add-existing", "sq-getall", "sq-getfolders"],
+              out[-1500:])
         rc, rows, out = conformance(a.xdsctl, "repository", rep, "--repository-id", REPO,
                                     "--only", "hash-size-registered")
         check("a test that needs --registry is skipped, naming the option",
