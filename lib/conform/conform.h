@@ -177,6 +177,9 @@ struct conform_opts {
 	const char	*repository_id;	/* $repo */
 	const char	*home;		/* $home: the expected home */
 	const char	*patient;	/* CX; NULL: a fresh BSN */
+	const char	*patient2;	/* CX of a second; NULL: fresh */
+	const char	*unavailable;	/* $unavailable: a community the
+					   initiating gateway cannot reach */
 	const char	*study, *series, *instance;	/* imaging: a stored
 					   instance ($study, ...) */
 	const char	*cert, *key, *ca;

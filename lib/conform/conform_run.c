@@ -362,7 +362,7 @@ conform_run_init(struct conform_run *r, const struct conform_opts *o,
 	strftime(r->started, sizeof r->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strftime(dtm, sizeof dtm, "%Y%m%d%H%M%S", &tm);
 	if (patient_var(r, "patient", o->patient, 0) != XDS_OK ||
-	    patient_var(r, "patient2", NULL, 0) != XDS_OK ||
+	    patient_var(r, "patient2", o->patient2, 0) != XDS_OK ||
 	    patient_var(r, "badpatient", NULL, 1) != XDS_OK ||
 	    conform_var_set(&r->vars, "now", dtm) != XDS_OK ||
 	    (o->home && conform_var_set(&r->vars, "home", o->home) !=
@@ -371,7 +371,9 @@ conform_run_init(struct conform_run *r, const struct conform_opts *o,
 	    conform_var_set(&r->vars, "study", o->study) != XDS_OK) ||
 	    (o->series && conform_var_set(&r->vars, "series", o->series) !=
 	    XDS_OK) || (o->instance && conform_var_set(&r->vars, "instance",
-	    o->instance) != XDS_OK)) {
+	    o->instance) != XDS_OK) || (o->unavailable &&
+	    conform_var_set(&r->vars, "unavailable", o->unavailable) !=
+	    XDS_OK)) {
 		str_fmt(err, errlen, "cannot set the run's values");
 		return XDS_EINTERNAL;
 	}
@@ -426,6 +428,8 @@ static const struct {
 	{ "study", "--study UID" },
 	{ "series", "--series UID" },
 	{ "instance", "--instance UID" },
+	{ "unavailable", "--unavailable urn:oid:HCID (a community the "
+	    "gateway cannot reach)" },
 };
 
 /* t's message or one of its expectations names $var. */

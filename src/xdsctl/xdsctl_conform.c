@@ -24,7 +24,8 @@ conform_usage(void)
 	fprintf(stderr,
 	    "usage: xdsctl conformance run --actor ACTOR --target URL\n"
 	    "           [--registry URL] [--repository URL] [--repository-id OID]\n"
-	    "           [--home urn:oid:HCID] [--patient ID] [--only TEST...]\n"
+	    "           [--home urn:oid:HCID] [--patient ID [--patient2 ID]]\n"
+	    "           [--unavailable urn:oid:HCID] [--only TEST...]\n"
 	    "           [--plans DIR] [--testkit DIR] [--junit FILE] [--html FILE]\n"
 	    "           [--evidence DIR] [--timeout SECONDS]\n"
 	    "           [--study UID --series UID --instance UID]\n"
@@ -64,13 +65,15 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 		{ "evidence", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "study", required_argument, NULL, 'S' },
+		{ "patient2", required_argument, NULL, '2' },
+		{ "unavailable", required_argument, NULL, 'U' },
 		{ "series", required_argument, NULL, 'E' },
 		{ "instance", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conform_opts o;
 	struct conform_run r;
-	char *only[MAX_ONLY], cx[512], err[1024];
+	char *only[MAX_ONLY], cx[512], cx2[512], err[1024];
 	const char *junit = NULL, *html = NULL, *evidence = NULL, *es;
 	size_t pass, fail, skip, i;
 	long long v;
@@ -106,6 +109,12 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'P': o.plans = optarg; break;
 		case 'S': o.study = optarg; break;
+		case 'U': o.unavailable = optarg; break;
+		case '2':
+			if (ctl_patient_cx(optarg, cx2, sizeof cx2) != 0)
+				return 2;
+			o.patient2 = cx2;
+			break;
 		case 'E': o.series = optarg; break;
 		case 'N': o.instance = optarg; break;
 		case 'k': o.testkit = optarg; break;
