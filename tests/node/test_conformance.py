@@ -11,6 +11,8 @@ exchange, no external asset).  The imaging source is tested on an
 instance stored into B with storescu (skipped without dcmtk).  The NIST
 test plans 12309 and 12310 (--testkit, from $XDS_TESTDATA) pass on the
 responding gateway's test data; without the corpus that part is skipped.
+A node with mutual TLS passes with xdsctl's --cert/--key/--ca and refuses
+a run without a client certificate (the test fails: no answer).
 
 The broken peer is a proxy in this process in front of the nodes that
 answers one wrong error code (XDSRegistryError for XDSUnknownPatientId),
@@ -234,6 +236,29 @@ def main():
               rc == 0 and list(rows) == ["register-one", "register-two", "folder-new",
                                          "folder-add-existing", "sq-getall", "sq-getfolders"],
               out[-1500:])
+        # over mutual TLS, with the global --cert/--key/--ca
+        pki_dir = os.path.join(work, "pki")
+        os.makedirs(pki_dir)
+        pki = xdstest.make_pki(pki_dir)
+        tls = xdstest.Xdsd(a.xdsd, work, name="tls", tls=pki,
+                           opts=["gateway.responding=no", "gateway.initiating=no"])
+        if tls.start():
+            r = subprocess.run([a.xdsctl, "--cert", pki["client_cert"], "--key", pki["client_key"],
+                                "--ca", pki["ca"], "conformance", "run", "--actor", "registry",
+                                "--target", "https://127.0.0.1:%d/xds/registry" % tls.port,
+                                "--only", "sq-getdocuments"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=300)
+            check("over mutual TLS (--cert, --key, --ca): the tests pass",
+                  r.returncode == 0 and b"2 passed, 0 failed" in r.stdout, r.stdout[-800:])
+            r = subprocess.run([a.xdsctl, "--ca", pki["ca"], "conformance", "run", "--actor", "registry",
+                                "--target", "https://127.0.0.1:%d/xds/registry" % tls.port,
+                                "--only", "register-one"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=300)
+            check("without a client certificate the node refuses: the test fails with no answer",
+                  r.returncode == 1 and b"no answer" in r.stdout, r.stdout[-800:])
+            tls.stop()
+        else:
+            check("the TLS node starts", False, tls.dump_log())
         rc, rows, out = conformance(a.xdsctl, "repository", rep, "--repository-id", REPO,
                                     "--only", "hash-size-registered")
         check("a test that needs --registry is skipped, naming the option",
