@@ -2,7 +2,7 @@
  * conform_report.c: what a conformance run found, four ways: a table on
  * the terminal (test, result, reason), JUnit XML for CI, one HTML page
  * that stands alone (inline CSS, every exchange in a <details> element,
- * no script, no external asset), and the exchanges as files for
+ * open for a failed test, no script, no external asset), and the exchanges as files for
  * evidence.
  */
 #include "config.h"
@@ -161,7 +161,7 @@ static const char css[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
     "h1{font-size:1.4em}table{border-collapse:collapse;width:100%}"
     "td,th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;"
-    "vertical-align:top}th{background:#f4f4f4}"
+    "vertical-align:top}th{background:#f4f4f4}td:first-child{width:17em}"
     ".pass{color:#176b2c;font-weight:bold}.FAIL{color:#b00020;"
     "font-weight:bold}.skip{color:#8a6d00;font-weight:bold}"
     ".sum span{display:inline-block;margin-right:1.5em;padding:.2em .6em;"
@@ -209,7 +209,10 @@ conform_report_html(const struct conform_run *r, const char *path,
 		    o, o);
 		rc |= add_str(&b, res->reason);
 		if (res->request.b_len > 0) {
-			rc |= buf_adds(&b, "<details><summary>");
+			/* a failure's exchange is open: it is what one
+			 * reads next */
+			rc |= buf_addf(&b, "<details%s><summary>",
+			    res->outcome == CONFORM_FAIL ? " open" : "");
 			rc |= add_str(&b, r->tests[i].send);
 			rc |= buf_adds(&b, " to ");
 			rc |= add_str(&b, res->url);
