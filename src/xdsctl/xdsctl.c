@@ -14,6 +14,7 @@
  *	xdsctl [options] directory list | lookup URA|HCID
  *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
  *	xdsctl [options] conformance run --actor ACTOR --target URL [...]
+ *	xdsctl [options] xdm export ... | xdm import FILE.zip|DIR --patient BSN
  *
  * patient works on the local state directory of the configured node;
  * directory reads the community directory the node's configuration
@@ -101,7 +102,14 @@ usage(void)
 	    "                           the tests of an actor (registry, repository,\n"
 	    "                           responding-gateway, initiating-gateway,\n"
 	    "                           imaging-source) against a system; exit 1\n"
-	    "                           when one fails (xdsctl(1))\n");
+	    "                           when one fails (xdsctl(1))\n"
+	    "  xdm export --patient BSN (--study UID | --document UNIQUEID...) -o FILE.zip\n"
+	    "                           an XDM package (ITI-32) of the patient's\n"
+	    "                           documents or study, from the node\n"
+	    "  xdm import FILE.zip|DIR --patient BSN [--store AE@HOST:PORT]\n"
+	    "                           an XDM package or PDI media checked, then\n"
+	    "                           registered (ITI-41) and C-STOREd (exit 3:\n"
+	    "                           refused)\n");
 	exit(2);
 }
 
@@ -430,6 +438,8 @@ main(int argc, char **argv)
 		rc = ctl_tls(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "conformance") == 0)
 		rc = ctl_conformance(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "xdm") == 0)
+		rc = ctl_xdm(&ctl, argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "xdsctl: unknown command \"%s\"\n", argv[0]);
 		usage();

@@ -60,6 +60,29 @@ int	ctl_send(struct ctl *, int argc, char **argv);
 int	ctl_dicom(struct ctl *, int argc, char **argv);
 int	ctl_image(struct ctl *, int argc, char **argv);
 
+/* 1 if the DocumentEntry o's referenceIdList names study as a study UID. */
+struct rim_object;
+int	ctl_names_study(const struct rim_object *o, const char *study);
+/*
+ * The instances the KOS manifest at kos_path references, by RAD-69 at the
+ * node of --url into the directory spool (whose files live as long as
+ * *out).  0 when every one came, else -1 (printed); ctl_study_free(*out)
+ * either way.  ctl_study_path(m, i) is instance i's file.
+ */
+struct imp;
+int	ctl_study_fetch(struct ctl *, const char *kos_path, const char *spool,
+	    struct imp **out);
+size_t	ctl_study_count(const struct imp *);
+const char *ctl_study_path(const struct imp *, size_t i);
+void	ctl_study_free(struct imp *);
+/* xdsctl_xdm.c: xdm export | import; the usage; a new private spool
+ * directory in $TMPDIR into out (0, or -1 printed) */
+int	ctl_xdm(struct ctl *, int argc, char **argv);
+void	ctl_xdm_usage(void);
+int	ctl_xdm_spool(char *out, size_t outsz);
+/* xdsctl_xdm_import.c: xdm import FILE.zip|DIR --patient BSN ... */
+int	ctl_xdm_import(struct ctl *, int argc, char **argv);
+
 /* xdsctl_dir.c: directory list | lookup URA|HCID */
 int	ctl_directory(struct ctl *, int argc, char **argv);
 /* xdsctl_db.c: db check */

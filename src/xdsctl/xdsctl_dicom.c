@@ -222,9 +222,8 @@ struct imp {
 	size_t		 ncalls;
 };
 
-/* 1 if the DocumentEntry's referenceIdList names study as a study UID. */
-static int
-names_study(const struct rim_object *o, const char *study)
+int
+ctl_names_study(const struct rim_object *o, const char *study)
 {
 	const struct rim_slot *s;
 	struct hl7_cx cx;
@@ -289,7 +288,7 @@ find_manifest(struct imp *m, const char *bsn, const char *study)
 		const char *repo = rim_slot1(o, SLOT_REPOSITORYUID);
 
 		if (o->kind != RIM_EXTRINSIC_OBJECT || uid == NULL || repo == NULL ||
-		    !names_study(o, study))
+		    !ctl_names_study(o, study))
 			continue;
 		str_lcpy(m->entry_uuid, o->id, sizeof m->entry_uuid);
 		str_lcpy(m->unique_id, uid->value, sizeof m->unique_id);
@@ -781,4 +780,73 @@ ctl_image(struct ctl *ctl, int argc, char **argv)
 		return ctl_image_import(ctl, argc - 1, argv + 1);
 	import_usage();
 	return 2;
+}
+
+/* ---- the instances of a manifest, for xdsctl xdm export ------------ */
+
+int
+ctl_study_fetch(struct ctl *ctl, const char *kos_path, const char *spool,
+    struct imp **out)
+{
+	struct imp *m;
+	char url[1024], err[512];
+	size_t i;
+
+	*out = NULL;
+	if ((m = calloc(1, sizeof *m)) == NULL) {
+		fprintf(stderr, "xdsctl: out of memory\n");
+		return -1;
+	}
+	*out = m;
+	m->ctl = ctl;
+	if (str_lcpy(m->spool, spool, sizeof m->spool) >= sizeof m->spool) {
+		fprintf(stderr, "xdsctl: %s: path too long\n", spool);
+		return -1;
+	}
+	dcmshim_log_init();
+	dcmshim_log_level(ctl->verbose ? DCMSHIM_LOG_WARN : DCMSHIM_LOG_ERROR);
+	if (dcmshim_kos_read(kos_path, &m->kos, kos_ref, m, err, sizeof err) !=
+	    0) {
+		fprintf(stderr, "xdsctl: manifest: %s\n", err);
+		return -1;
+	}
+	if (import_url(m, RAD69_PATH, url, sizeof url) != 0) {
+		fprintf(stderr, "xdsctl: URL too long\n");
+		return -1;
+	}
+	for (i = 0; i < m->nrefs; i += IMPORT_BATCH)
+		if (fetch_instances(m, url, i, i + IMPORT_BATCH < m->nrefs ?
+		    i + IMPORT_BATCH : m->nrefs) != 0)
+			return -1;
+	if (m->retrieved != m->nrefs) {
+		fprintf(stderr, "xdsctl: RAD-69: %zu of the manifest's %zu "
+		    "instances retrieved\n", m->retrieved, m->nrefs);
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+ctl_study_count(const struct imp *m)
+{
+	return m->nrefs;
+}
+
+const char *
+ctl_study_path(const struct imp *m, size_t i)
+{
+	return m->refs[i].path;
+}
+
+void
+ctl_study_free(struct imp *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->ncalls; i++)
+		soap_call_free(&m->calls[i]);
+	free(m->refs);
+	free(m);
 }
