@@ -157,7 +157,8 @@ doc_read(struct xdm_meta *m, size_t obj, struct xdm_doc *d, char *err,
 	}
 	d->unique_id = uid->value;
 	if (pid == NULL || pid->value[0] == '\0') {
-		str_fmt(err, errlen, "DocumentEntry %.80s: no patientId", o->id);
+		str_fmt(err, errlen, "DocumentEntry %.80s: no patientId",
+		    o->id);
 		return XDS_EFORMAT;
 	}
 	d->patient = pid->value;

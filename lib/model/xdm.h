@@ -14,7 +14,7 @@
 struct buf;
 
 #define XDM_NAME_MAX	255	/* bytes of an entry's name */
-#define XDM_MAX_DOCS	1000	/* DocumentEntries of one submission set */
+#define XDM_MAX_DOCS	1000	/* DocumentEntries of a subset */
 #define XDM_DIR		"IHE_XDM"
 #define XDM_METADATA	"METADATA.XML"
 
@@ -26,24 +26,25 @@ struct buf;
  * (a directory entry) is allowed.  XDS_OK, or XDS_EFORMAT with the rule
  * broken in err ("absolute name", "'..' component", ...).
  */
-int	xdm_name_check(const char *name, size_t len, char *err, size_t errlen);
+int	xdm_name_check(const char *name, size_t len, char *err,
+	    size_t errlen);
 
 /* One DocumentEntry of a submission set, pointers into the list. */
 struct xdm_doc {
-	size_t		 obj;		/* index into xdm_meta.l.obj */
+	size_t		 obj;		/* into xdm_meta.l.obj */
 	const char	*id;		/* entryUUID (or symbolic id) */
 	const char	*unique_id;
-	const char	*uri;		/* file name, relative to the subset */
+	const char	*uri;		/* file in the subset */
 	const char	*mime;
 	const char	*hash;		/* SHA-1, 40 hex digits */
 	long long	 size;
 	const char	*patient;	/* XDSDocumentEntry.patientId */
-	int		 kos;		/* a KOS manifest (formatCode) */
+	int		 kos;		/* a KOS manifest */
 };
 
 struct xdm_meta {
 	struct rim_list	 l;
-	size_t		 ss;		/* the SubmissionSet, into l.obj */
+	size_t		 ss;		/* SubmissionSet, in l.obj */
 	const char	*patient;	/* XDSSubmissionSet.patientId */
 	struct xdm_doc	*docs;
 	size_t		 ndocs;
@@ -67,7 +68,7 @@ struct xdm_ss {
 	const char	*unique_id;	/* a new OID */
 	const char	*source_id;	/* OID of the sender */
 	const char	*patient;	/* CX */
-	const char	*time;		/* submissionTime, YYYYMMDDhhmmss */
+	const char	*time;		/* YYYYMMDDhhmmss */
 	const char	*title;
 	const struct rim_code *content_type;
 };

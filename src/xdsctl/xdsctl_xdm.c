@@ -70,7 +70,7 @@ struct exp {
 	struct rim_list	 l;
 	struct exp_doc	*docs;
 	size_t		 ndocs;
-	struct soap_call retr;		/* ITI-43: its parts are the docs */
+	struct soap_call retr;		/* ITI-43: its parts, the docs */
 	struct imp	*study;		/* RAD-69: the instances */
 };
 
@@ -218,8 +218,9 @@ exp_select(struct exp *e, char **uids, size_t nuids, const char *study)
 			if (strcmp(e->docs[i].uid, uids[j]) == 0)
 				break;
 		if (i == e->ndocs) {
-			fprintf(stderr, "xdsctl: document %s: no Approved entry "
-			    "of the patient with this uniqueId\n", uids[j]);
+			fprintf(stderr, "xdsctl: document %s: no Approved "
+			    "entry of the patient with this uniqueId\n",
+			    uids[j]);
 			return -1;
 		}
 	}
@@ -446,7 +447,8 @@ exp_write(struct exp *e, const char *out)
 		zip_error_t ze;
 
 		zip_error_init_with_code(&ze, zerr);
-		fprintf(stderr, "xdsctl: %s: %s\n", tmp, zip_error_strerror(&ze));
+		fprintf(stderr, "xdsctl: %s: %s\n", tmp,
+		    zip_error_strerror(&ze));
 		zip_error_fini(&ze);
 		goto out;
 	}
@@ -477,11 +479,12 @@ exp_write(struct exp *e, const char *out)
 		    strerror(errno));
 		goto out;
 	}
-	if (e->ctl->json)
-		printf("{\"file\":\"%s\",\"submissionSet\":\"%s\","
-		    "\"documents\":%zu,\"instances\":%zu}\n", out, ssuid,
-		    e->ndocs, ninst);
-	else
+	if (e->ctl->json) {
+		printf("{\"file\":");
+		ctl_json_str(out);
+		printf(",\"submissionSet\":\"%s\",\"documents\":%zu,"
+		    "\"instances\":%zu}\n", ssuid, e->ndocs, ninst);
+	} else
 		printf("%s: XDM package, submission set %s, %zu document%s, "
 		    "%zu DICOM instance%s\n", out, ssuid, e->ndocs,
 		    e->ndocs == 1 ? "" : "s", ninst, ninst == 1 ? "" : "s");

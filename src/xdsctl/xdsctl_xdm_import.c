@@ -69,7 +69,7 @@
 #define IMP_MAX_SIZE	((long long)4 << 30)	/* bytes in all */
 #define IMP_MAX_ENTRIES	10000
 #define IMP_MAX_RATIO	100
-#define IMP_RATIO_FROM	((long long)1 << 20)	/* ratio checked past */
+#define IMP_RATIO_FROM	((long long)1 << 20)	/* ratio checked over */
 #define IMP_MAX_META	((size_t)64 << 20)	/* METADATA.XML */
 #define IMP_MAX_DEPTH	16			/* directories */
 #define IMP_REFUSED	3			/* exit status */
@@ -77,7 +77,7 @@
 struct ent {
 	char		 name[XDM_NAME_MAX + 1];
 	struct spool_result r;		/* the quarantined copy */
-	int		 used;		/* a document or METADATA.XML */
+	int		 used;		/* a document, METADATA.XML */
 };
 
 struct pkg {
@@ -592,7 +592,8 @@ register_docs(struct pkg *p, size_t *nreg)
 		    "application/octet-stream", sizeof a->content_type);
 		str_fmt(a->cid, sizeof a->cid, "doc%zu@xdsnode.xdsctl", ++n);
 		if (buf_addf(&b, "<xdsb:Document id=\"%s\"><xop:Include "
-		    "xmlns:xop=\"" NS_XOP "\" href=\"cid:%s\"/></xdsb:Document>",
+		    "xmlns:xop=\"" NS_XOP "\" href=\"cid:%s\"/>"
+		    "</xdsb:Document>",
 		    ids[i], a->cid) != XDS_OK)
 			goto toobig;
 	}
@@ -637,7 +638,7 @@ toobig:
 	fprintf(stderr, "xdsctl: metadata over %zu bytes\n", IMP_MAX_META);
 out:
 	for (i = 0; i < p->meta.ndocs && att != NULL; i++)
-		att[i].path[0] = '\0';	/* the quarantine's: not the call's */
+		att[i].path[0] = '\0';	/* the quarantine's file */
 	c.req.att = NULL;
 	c.req.natt = 0;
 	soap_call_free(&c);
@@ -790,11 +791,13 @@ ctl_xdm_import(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if (store_instances(&p, store, &nstored) != 0)
 		goto out;
-	if (ctl->json)
-		printf("{\"source\":\"%s\",\"kind\":\"%s\",\"registered\":%zu,"
-		    "\"instances\":%zu,\"stored\":%zu}\n", src,
-		    p.subset ? "xdm" : "pdi", nreg, p.ninst, nstored);
-	else
+	if (ctl->json) {
+		printf("{\"source\":");
+		ctl_json_str(src);
+		printf(",\"kind\":\"%s\",\"registered\":%zu,\"instances\":"
+		    "%zu,\"stored\":%zu}\n", p.subset ? "xdm" : "pdi", nreg,
+		    p.ninst, nstored);
+	} else
 		printf("%s: %s, %zu document%s registered, %zu DICOM "
 		    "instance%s stored\n", src, p.subset ? "XDM package" :
 		    "PDI media", nreg, nreg == 1 ? "" : "s", nstored,
