@@ -180,10 +180,15 @@ copy_in(struct pkg *p, struct ent *e, long long size, read_fn rd,
 	}
 	while ((n = rd(arg, buf, sizeof buf)) > 0) {
 		got += n;
-		if (got > size || p->total + got > p->max_size) {
+		if (got > size) {
 			spool_abort(sp);
 			return refuse("entry \"%.80s\": more bytes than its "
-			    "header declares, or the package over %lld bytes",
+			    "header declares (%lld)", e->name, size);
+		}
+		if (p->total + got > p->max_size) {
+			spool_abort(sp);
+			return refuse("entry \"%.80s\": the package holds "
+			    "more than %lld bytes uncompressed (--max-size)",
 			    e->name, p->max_size);
 		}
 		if (spool_write(sp, buf, (size_t)n, err, sizeof err) !=

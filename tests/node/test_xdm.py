@@ -8,8 +8,8 @@ file's size and SHA-1 against METADATA.XML).  `xdm import` brings them
 into node B: the documents come back byte for byte by ITI-43 under new
 entryUUIDs with the same uniqueIds, the study's instances reach B's bridge,
 which publishes its own manifest.  Hostile or broken packages made here
-(a zip bomb, "../x", "/etc/x", a symbolic link, an encrypted entry, twice
-the same name, a hash mismatch, a missing file, bad XML, another patient,
+(a zip bomb, a header that lies about its size, "../x", "/etc/x", a
+symbolic link, an encrypted entry, twice the same name, a hash mismatch, a missing file, bad XML, another patient,
 --max-size) are each refused with exit 3 and the rule named, and B holds
 no new entry.  PDI media: a directory with a DICOMDIR (dcmmkdir) of
 instances with the BSN is imported; the corpus's sample study, without a
@@ -89,6 +89,20 @@ def encrypt_flag(path):
         while i >= 0:
             flags = struct.unpack_from("<H", data, i + off)[0] | 1
             struct.pack_into("<H", data, i + off, flags)
+            i = data.find(sig, i + 4)
+    open(path, "wb").write(bytes(data))
+
+
+def declared_size(path, name, size):
+    """Patch the uncompressed size of entry name in its local and central
+    headers to size."""
+    data = bytearray(open(path, "rb").read())
+    enc = name.encode()
+    for sig, off, noff in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        i = data.find(sig)
+        while i >= 0:
+            if data[i + noff:i + noff + len(enc)] == enc:
+                struct.pack_into("<I", data, i + off, size)
             i = data.find(sig, i + 4)
     open(path, "wb").write(bytes(data))
 
@@ -196,6 +210,11 @@ try:
     hostile.append(("another patient", dzip, "patient mismatch", ("--patient", OTHER_BSN)))
     hostile.append(("over --max-size", dzip, "--max-size", ("--max-size", "1000")))
     hostile.append(("the study under another patient", szip, "patient mismatch", ("--patient", OTHER_BSN)))
+    lie = zipfile.ZipInfo(SUB + "LIE.BIN")
+    lie.compress_type = zipfile.ZIP_DEFLATED
+    liar = rezip(dzip, os.path.join(work, "liar.zip"), add=[(lie, b"\0" * (2 << 20))])
+    declared_size(liar, SUB + "LIE.BIN", 1000)
+    hostile.append(("a header that lies about its size", liar, "more bytes than its header declares", ()))
     notzip = os.path.join(work, "notzip.zip")
     open(notzip, "wb").write(b"not a zip at all")
     hostile.append(("not a ZIP", notzip, "not a readable ZIP", ()))
