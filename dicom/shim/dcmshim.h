@@ -262,6 +262,24 @@ int	dcmshim_kos_read(const char *path, struct dcmshim_kos_info *out,
 	    dcmshim_kos_ref_fn fn, void *arg, char *err, size_t errlen);
 
 /*
+ * The files a DICOMDIR (PS3.10 media directory, len bytes at buf)
+ * references, in record order: fn(arg, path) with each record's
+ * ReferencedFileID, its components joined with '/' as they are written on
+ * the medium (records without one, such as patient and study records,
+ * passed over); a nonzero return ends the walk with XDS_ETOOBIG.  Lengths
+ * are checked first (dcmshim_lencheck); XDS_EFORMAT for bytes that are
+ * not a DICOMDIR (its Media Storage SOP class) or a ReferencedFileID
+ * with an empty component or over DCMSHIM_DICOMDIR_PATH_MAX characters
+ * (PS3.10 8.2 allows 8 components of 8; media that exceed it are read),
+ * XDS_ETOOBIG past DCMSHIM_DICOMDIR_MAX_RECORDS records.  Pure.
+ */
+#define DCMSHIM_DICOMDIR_MAX_RECORDS	200000
+#define DCMSHIM_DICOMDIR_PATH_MAX	255
+int	dcmshim_dicomdir_mem(const void *buf, size_t len,
+	    int (*fn)(void *arg, const char *path), void *arg, char *err,
+	    size_t errlen);
+
+/*
  * C-STORE SCU: send n files over one association to called_ae at
  * host:port, each in its own transfer syntax (one presentation context
  * per SOP class and syntax, at most DCMSHIM_SCU_MAX_CONTEXTS).  Nagle is

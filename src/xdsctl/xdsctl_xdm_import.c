@@ -21,10 +21,11 @@
  * 3. IHE_XDM/<subset>/METADATA.XML read and checked (xdm_meta_parse);
  *    every DocumentEntry's file present with the size and hash the
  *    metadata gives; the package's patient (when it is a BSN) the one of
- *    --patient; every DICOM instance (a file with the DICM preamble) read
- *    and its BSN found by the bridge's rule (bridge_patient_bsn:
- *    OtherPatientIDsSequence with issuer NLMINBIZA, or PatientID) equal
- *    to --patient.
+ *    --patient; every DICOM instance (the files a DICOMDIR references,
+ *    read by the shim, each present; without a DICOMDIR every file with
+ *    the DICM preamble) read and its BSN found by the bridge's rule
+ *    (bridge_patient_bsn: OtherPatientIDsSequence with issuer NLMINBIZA,
+ *    or PatientID) equal to --patient.
  * 4. The DocumentEntries again by ITI-41 (xdm_meta_resubmit: new ids, the
  *    document uniqueIds kept, patientId the local one); a KOS manifest is
  *    not registered: the bridge publishes its own once the instances
@@ -78,6 +79,7 @@ struct ent {
 	char		 name[XDM_NAME_MAX + 1];
 	struct spool_result r;		/* the quarantined copy */
 	int		 used;		/* a document, METADATA.XML */
+	int		 listed;	/* referenced by the DICOMDIR */
 };
 
 struct pkg {
@@ -92,7 +94,8 @@ struct pkg {
 	struct xdm_meta	 meta;
 	const char	*subset;		/* "IHE_XDM/X/", or NULL */
 	size_t		 subset_len;
-	int		 dicomdir;
+	struct ent	*dicomdir;
+	int		 refusal;		/* of the DICOMDIR walk */
 	const char	**inst;			/* instances' files */
 	size_t		 ninst;
 };
@@ -495,7 +498,67 @@ is_dicom(const char *path)
 	return n == (ssize_t)sizeof b && memcmp(b + 128, "DICM", 4) == 0;
 }
 
-/* Every DICOM instance: readable, of the patient of --patient. */
+/* A file the DICOMDIR references, relative to the DICOMDIR's directory:
+ * there, and marked. */
+static int
+dicomdir_file(void *arg, const char *path)
+{
+	struct pkg *p = arg;
+	const char *dd = p->dicomdir->name;
+	size_t plen = (size_t)(base_of(dd) - dd);
+	struct ent *e;
+	char err[512];
+
+	if (xdm_name_check(path, strlen(path), err, sizeof err) != XDS_OK) {
+		p->refusal = refuse("DICOMDIR: %s", err);
+		return -1;
+	}
+	if ((e = ent_find(p, dd, plen, path)) == NULL ||
+	    e->r.path[0] == '\0') {
+		p->refusal = refuse("missing file: the DICOMDIR references "
+		    "\"%.*s%.80s\", not on the medium", (int)plen, dd, path);
+		return -1;
+	}
+	e->listed = 1;
+	return 0;
+}
+
+/* The DICOMDIR, if there is one: the files it references marked. */
+static int
+read_dicomdir(struct pkg *p)
+{
+	char err[512];
+	size_t i, len;
+	char *dd;
+	int rc;
+
+	for (i = 0; i < p->nents; i++)
+		if (str_caseeq(base_of(p->ents[i].name), "DICOMDIR") &&
+		    p->ents[i].r.path[0] != '\0') {
+			if (p->dicomdir != NULL)
+				return refuse("two DICOMDIRs (%s, %s)",
+				    p->dicomdir->name, p->ents[i].name);
+			p->dicomdir = &p->ents[i];
+		}
+	if (p->dicomdir == NULL)
+		return 0;
+	if ((dd = ctl_read_file(p->dicomdir->r.path, IMP_MAX_META, &len)) ==
+	    NULL)
+		return refuse("%s: unreadable or over %zu bytes",
+		    p->dicomdir->name, IMP_MAX_META);
+	rc = dcmshim_dicomdir_mem(dd, len, dicomdir_file, p, err, sizeof err);
+	free(dd);
+	if (rc != XDS_OK && p->refusal == 0)
+		return refuse("%s: not a readable DICOMDIR: %s",
+		    p->dicomdir->name, err);
+	return rc == XDS_OK ? 0 : -1;
+}
+
+/*
+ * Every DICOM instance: the files the DICOMDIR references, or without
+ * one every file with the DICM preamble; readable, of the patient of
+ * --patient.
+ */
 static int
 check_instances(struct pkg *p)
 {
@@ -505,16 +568,14 @@ check_instances(struct pkg *p)
 
 	if ((p->inst = calloc(p->nents + 1, sizeof *p->inst)) == NULL)
 		return refuse("out of memory");
+	if (read_dicomdir(p) != 0)
+		return -1;
 	for (i = 0; i < p->nents; i++) {
 		struct ent *e = &p->ents[i];
 
-		if (e->used || e->r.path[0] == '\0')
+		if (e->used || e->r.path[0] == '\0' || e == p->dicomdir)
 			continue;
-		if (str_caseeq(base_of(e->name), "DICOMDIR")) {
-			p->dicomdir = 1;
-			continue;
-		}
-		if (!is_dicom(e->r.path))
+		if (p->dicomdir != NULL ? !e->listed : !is_dicom(e->r.path))
 			continue;
 		if (dcmshim_parse_file(e->r.path, &info, err, sizeof err) !=
 		    XDS_OK)

@@ -12,8 +12,9 @@ which publishes its own manifest.  Hostile or broken packages made here
 symbolic link, an encrypted entry, twice the same name, a hash mismatch, a missing file, bad XML, another patient,
 --max-size) are each refused with exit 3 and the rule named, and B holds
 no new entry.  PDI media: a directory with a DICOMDIR (dcmmkdir) of
-instances with the BSN is imported; the corpus's sample study, without a
-BSN, is refused."""
+instances with the BSN is imported, the files its records reference and
+only those; one of them missing, a symbolic link, and the corpus's sample
+study (without a BSN) are refused."""
 import hashlib
 import io
 import json
@@ -264,11 +265,23 @@ try:
         r = subprocess.run(["dcmmkdir", "+r", "+I", "DICOM"], cwd=pdi, capture_output=True, text=True)
         check(r.returncode == 0 and os.path.exists(os.path.join(pdi, "DICOMDIR")),
               "dcmmkdir made a DICOMDIR: " + r.stderr[-200:])
+        # a file the DICOMDIR does not reference is not read (here: another patient's)
+        f = bsn_instance(os.path.join(work, "stray.dcm"), STUDY_PDI + ".99", STUDY_PDI + ".9",
+                         STUDY_PDI + ".9.1", "LOC3", bsn=OTHER_BSN)
+        shutil.copy(f, os.path.join(pdi, "DICOM", "STRAY"))
+        hidden = os.path.join(work, "I0000002")
+        shutil.move(os.path.join(pdi, "DICOM", "I0000002"), hidden)
+        rc, out, err = ctl(b, "xdm", "import", pdi, "--patient", BSN, "--store", store)
+        check(rc == 3 and "missing file" in err and "DICOM/I0000002" in err,
+              "a file the DICOMDIR references missing: refused (%s)" % err.strip())
+        shutil.move(hidden, os.path.join(pdi, "DICOM", "I0000002"))
         rc, out, err = ctl(b, "--json", "xdm", "import", pdi, "--patient", BSN, "--store", store)
         res = json.loads(out) if rc == 0 else {}
         check(rc == 0 and res.get("kind") == "pdi" and res.get("stored") == 2,
-              "PDI media (DICOMDIR) imported at B: %s%s" % (out, err))
+              "PDI media: the 2 instances its DICOMDIR references imported at B: %s%s" % (out, err))
         check(wait_published(args.xdsctl, b.state, STUDY_PDI) is not None, "B's bridge published its study")
+        check(STUDY_PDI + ".9" not in dicomtest.studies(args.xdsctl, b.state),
+              "the file the DICOMDIR does not reference was not sent")
         os.symlink("/etc/passwd", os.path.join(pdi, "LINK"))
         rc, out, err = ctl(b, "xdm", "import", pdi, "--patient", BSN, "--store", store)
         check(rc == 3 and "symbolic link" in err, "a symbolic link on the medium: refused")
