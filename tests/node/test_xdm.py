@@ -16,7 +16,6 @@ instances with the BSN is imported, the files its records reference and
 only those; one of them missing, a symbolic link, and the corpus's sample
 study (without a BSN) are refused."""
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -50,11 +49,16 @@ def sha1(data):
     return hashlib.sha1(data).hexdigest()
 
 
+# xdsctl's spool and quarantine directories go here (TMPDIR), to be seen
+TMP = os.path.join(work, "tmp")
+os.mkdir(TMP)
+
+
 def ctl(node, *a):
-    """xdsctl at node: (exit status, stdout, stderr)."""
+    """xdsctl at node, TMPDIR=TMP: (exit status, stdout, stderr)."""
     p = subprocess.run([args.xdsctl, "-C", "node.state_dir=" + node.state, "-C", "dicom.timeout=10",
                         "--url", "http://127.0.0.1:%d/xds/registry" % node.port, *a],
-                       capture_output=True, text=True, timeout=120)
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, TMPDIR=TMP))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -166,8 +170,7 @@ try:
         check(len(md) == 1 and list(md)[0].endswith(".DCM"), "the study's package holds its KOS manifest")
         check(len(inst) == 3 and all(z.read(n)[128:132] == b"DICM" for n in inst),
               "and the study's 3 instances (%s)" % inst)
-    check(not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("xdsctl-xdm.")],
-          "no spool directory left behind")
+    check(os.listdir(TMP) == [], "no spool directory left behind")
     rc, out, err = ctl(a, "xdm", "export", "--patient", BSN, "--document", "1.2.3.999", "-o",
                        os.path.join(work, "none.zip"))
     check(rc == 1 and "1.2.3.999" in err and not os.path.exists(os.path.join(work, "none.zip")),
@@ -228,8 +231,7 @@ try:
               "import of %s: exit 3, \"%s\" (rc %d: %s)" % (what, rule, rc, err.strip()[-200:]))
     check(b_counts() == before, "nothing registered at B by the refused packages %s" % (b_counts(),))
     check(dicomtest.studies(args.xdsctl, b.state) == {}, "no instance stored at B's bridge")
-    check(not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("xdsctl-xdm.")],
-          "no quarantine directory left behind")
+    check(os.listdir(TMP) == [], "no quarantine directory left behind")
 
     # --- import at B -----------------------------------------------------------
     rc, out, err = ctl(b, "--json", "xdm", "import", dzip, "--patient", BSN)
@@ -253,6 +255,7 @@ try:
           "xdm import of the study at B: 3 instances C-STOREd, the manifest left to the bridge (%s%s)"
           % (out, err))
     check(wait_published(args.xdsctl, b.state, STUDY) is not None, "B's bridge published the study")
+    check(os.listdir(TMP) == [], "no quarantine directory left behind the imports")
 
     # --- PDI media -------------------------------------------------------------
     pdi = os.path.join(work, "pdi")
