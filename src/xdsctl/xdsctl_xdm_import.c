@@ -622,8 +622,14 @@ register_docs(struct pkg *p, size_t *nreg)
 		fprintf(stderr, "xdsctl: out of memory\n");
 		goto out;
 	}
-	for (i = 0; i < p->meta.ndocs; i++)
+	for (i = 0; i < p->meta.ndocs; i++) {
 		n += (size_t)(use[i] = !p->meta.docs[i].kos);
+		if (!use[i] && p->ninst == 0)
+			fprintf(stderr, "xdsctl: note: manifest %s not "
+			    "registered: it names the exporting node's "
+			    "images, and the package holds none\n",
+			    p->meta.docs[i].unique_id);
+	}
 	if (n == 0) {
 		rc = 0;
 		goto out;
