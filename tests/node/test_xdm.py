@@ -7,7 +7,8 @@ checked here with Python's zipfile (the layout of ITI TF-3 4.3.1, every
 file's size and SHA-1 against METADATA.XML).  `xdm import` brings them
 into node B: the documents come back byte for byte by ITI-43 under new
 entryUUIDs with the same uniqueIds, the study's instances reach B's bridge,
-which publishes its own manifest.  Hostile or broken packages made here
+which publishes its own manifest.  A 48 MB document goes out and in with
+xdsctl's memory flat.  Hostile or broken packages made here
 (a zip bomb, a header that lies about its size, "../x", "/etc/x", a
 symbolic link, an encrypted entry, twice the same name, a hash mismatch, a missing file, bad XML, another patient,
 --max-size) are each refused with exit 3 and the rule named, and B holds
@@ -60,6 +61,20 @@ def ctl(node, *a):
                         "--url", "http://127.0.0.1:%d/xds/registry" % node.port, *a],
                        capture_output=True, text=True, timeout=120, env=dict(os.environ, TMPDIR=TMP))
     return p.returncode, p.stdout, p.stderr
+
+
+def ctl_rss(node, *a):
+    """ctl(node, *a) quietly: (exit status, its peak RSS in KiB)."""
+    argv = [args.xdsctl, "-C", "node.state_dir=" + node.state, "--url",
+            "http://127.0.0.1:%d/xds/registry" % node.port, *a]
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.execve(args.xdsctl, argv, dict(os.environ, TMPDIR=TMP))
+    _, status, ru = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), ru.ru_maxrss
 
 
 def metadata_docs(xml):
@@ -247,6 +262,10 @@ try:
     got = {d["uniqueId"]: open(d["file"], "rb").read() for d in json.loads(out)["documents"]} if rc == 0 else {}
     check(all(got.get(uids[n]) == data for n, data in docs.items()),
           "ITI-43 at B gives the documents byte for byte")
+    check(all('value="%s"' % n in d["xml"] for n in docs for d in found.values()
+              if d["unique_id"] == uids[n]) and
+          all("sourcePatientId" in d["xml"] for d in found.values()),
+          "with the package's metadata (titles, sourcePatientId)")
 
     store = "XDSNODE@127.0.0.1:%d" % b.dport
     rc, out, err = ctl(b, "--json", "xdm", "import", szip, "--patient", BSN, "--store", store)
@@ -256,6 +275,26 @@ try:
           % (out, err))
     check(wait_published(args.xdsctl, b.state, STUDY) is not None, "B's bridge published the study")
     check(os.listdir(TMP) == [], "no quarantine directory left behind the imports")
+
+    # --- memory: a 48 MB document out and in, xdsctl's memory flat --------------
+    big = os.path.join(work, "groot.bin")
+    with open(big, "wb") as f:
+        for _ in range(48):
+            f.write(os.urandom(1 << 20))
+    rc, out, err = ctl(a, "--json", "submit", big, "--patient", OTHER_BSN)
+    buid = json.loads(out)["documents"][0]["uniqueId"] if rc == 0 else "?"
+    small = list(uids.values())[0]
+    rc0, rss0 = ctl_rss(a, "xdm", "export", "--patient", BSN, "--document", small, "-o",
+                        os.path.join(work, "small.zip"))
+    bzip = os.path.join(work, "big.zip")
+    rc1, rss1 = ctl_rss(a, "xdm", "export", "--patient", OTHER_BSN, "--document", buid, "-o", bzip)
+    check(rc0 == 0 and rc1 == 0 and rss1 < rss0 + 8192,
+          "export of a 48 MB document: xdsctl's memory flat (%d KiB, %d KiB for a small one)" % (rss1, rss0))
+    rc2, rss2 = ctl_rss(b, "xdm", "import", bzip, "--patient", OTHER_BSN)
+    check(rc2 == 0 and rss2 < rss0 + 8192,
+          "import of it at B: xdsctl's memory flat (%d KiB)" % rss2)
+    got = find_documents(b.port, OTHER_BSN, ("Approved",))
+    check([d["unique_id"] for d in got.values()] == [buid], "the 48 MB document registered at B")
 
     # --- PDI media -------------------------------------------------------------
     pdi = os.path.join(work, "pdi")
