@@ -44,6 +44,11 @@ def find_manifests(port):
     return [d["xml"] for d in docs.values() if STUDY + "^^^^urn:ihe:iti:xds:2016:studyInstanceUID" in d["xml"]]
 
 work = tempfile.mkdtemp(prefix="xds-orthanc-")
+# xdsctl's spool directories go into this run's own TMPDIR, so that other
+# runs on the machine do not count in "no spool directory left behind"
+ctl_tmp = os.path.join(work, "tmp")
+os.mkdir(ctl_tmp)
+os.environ["TMPDIR"] = ctl_tmp
 odir = os.path.join(work, "orthanc"); os.mkdir(odir)
 # Orthanc cannot report ports it picked: held for it (it binds with SO_REUSEADDR)
 ores = (reserve_port(), reserve_port())
@@ -125,7 +130,7 @@ try:
     # through log.h ("[level] dcmtk: ...")
     check(not [l for l in r.stderr.splitlines() if re.search(r"\[(warning|info|debug)\] dcmtk: ", l)],
           "xdsctl image import: no DCMTK warning/info lines without -v")
-    check(not [d for d in os.listdir(tempfile.gettempdir()) if d.startswith("xdsctl-image.")],
+    check(not [d for d in os.listdir(ctl_tmp) if d.startswith("xdsctl-image.")],
           "no spool directory left behind")
 
     # across communities: A asks B (XCA-I)
