@@ -48,6 +48,7 @@
 
 #include <openssl/ssl.h>
 
+#include "dcmtk/dcmdata/dctk.h"
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmnet/assoc.h"
 #include "dcmtk/dcmnet/dcmlayer.h"
@@ -84,6 +85,9 @@ struct dcmshim_scp {
 	dcmshim_admit_fn	 admit = nullptr;
 	dcmshim_refused_fn	 on_refused = nullptr;
 	void			*access_arg = nullptr;
+	dcmshim_cert_fn		 admit_cert = nullptr;
+	dcmshim_commit_fn	 on_commit = nullptr;
+	dcmshim_commit_done_fn	 on_commit_done = nullptr;
 	DcmTLSTransportLayer	*tls = nullptr;		// null: plain TCP
 	std::string		 tls_ca;		// read per connection
 	T_ASC_Network		*net = nullptr;		// during run()
@@ -124,13 +128,19 @@ handoff_end()
 
 class BridgeSCP : public DcmThreadSCP {
 public:
-	explicit BridgeSCP(dcmshim_scp *s) : s_(s) {}
+	BridgeSCP(dcmshim_scp *s, const std::string &calling,
+	    const std::string &subject) : s_(s), calling_(calling),
+	    subject_(subject) {}
 
 protected:
 	OFCondition
 	handleIncomingCommand(T_DIMSE_Message *msg,
 	    const DcmPresentationContextInfo &pc) override
 	{
+		if (msg->CommandField == DIMSE_N_ACTION_RQ &&
+		    s_->on_commit != nullptr)
+			return commit(msg->msg.NActionRQ,
+			    pc.presentationContextID);
 		if (msg->CommandField != DIMSE_C_STORE_RQ)
 			return DcmThreadSCP::handleIncomingCommand(msg, pc);
 		return store(msg->msg.CStoreRQ, pc.presentationContextID);
@@ -155,6 +165,8 @@ protected:
 private:
 	static const unsigned long WB_STEP = 128 * 1024;
 	dcmshim_scp *s_;
+	std::string calling_, subject_;
+	Uint16 msgid_ = 1;		// of our N-EVENT-REPORT requests
 	int wb_fd_ = -1;		// the receive file, during receipt
 	unsigned long wb_done_ = 0;	// bytes at the last write-back start
 
@@ -242,6 +254,103 @@ private:
 			unlink(tmp);	// the callback moved it on success
 		*ours = false;
 		return sendSTOREResponse(pcid, rq, status);
+	}
+
+	// Storage Commitment Push Model (PS3.4 J.3): the N-ACTION is
+	// answered, then each referenced instance is asked about and the
+	// N-EVENT-REPORT sent on this association.  Whatever throws ends the
+	// association (a failed condition), as in store().
+	OFCondition
+	commit(T_DIMSE_N_ActionRQ &rq, T_ASC_PresentationContextID pcid)
+	{
+		DcmDataset *ds = nullptr;
+		OFCondition c;
+
+		try {
+			c = commit_request(rq, pcid, &ds);
+		} catch (...) {
+			c = dcmshim_exception_cond();
+		}
+		delete ds;
+		return c;
+	}
+
+	OFCondition
+	commit_request(T_DIMSE_N_ActionRQ &rq,
+	    T_ASC_PresentationContextID pcid, DcmDataset **ds)
+	{
+		struct dcmshim_commit_result r;
+		DcmSequenceOfItems *refs = nullptr;
+		DcmDataset report;
+		OFString txn, cls, sop;
+		Uint16 type = 0, status = STATUS_N_Success, rsp = 0;
+		unsigned long i, n = 0;
+		OFCondition c;
+
+		if ((c = receiveACTIONRequest(rq, pcid, *ds, type)).bad())
+			return c;
+		if (std::strcmp(rq.RequestedSOPClassUID,
+		    UID_StorageCommitmentPushModelSOPClass) != 0)
+			status = STATUS_N_NoSuchSOPClass;
+		else if (std::strcmp(rq.RequestedSOPInstanceUID,
+		    UID_StorageCommitmentPushModelSOPInstance) != 0)
+			status = STATUS_N_NoSuchSOPInstance;
+		else if (type != 1)
+			status = STATUS_N_NoSuchAction;
+		else if (*ds == nullptr || (*ds)->findAndGetOFString(
+		    DCM_TransactionUID, txn).bad() ||
+		    !dcmshim_uid_valid(txn.c_str()) ||
+		    (*ds)->findAndGetSequence(DCM_ReferencedSOPSequence,
+		    refs).bad() || refs == nullptr ||
+		    (n = refs->card()) == 0)
+			status = STATUS_N_MissingAttribute;
+		else if (n > DCMSHIM_COMMIT_MAX)
+			status = STATUS_N_ProcessingFailure;
+		c = sendACTIONResponse(pcid, rq.MessageID,
+		    UID_StorageCommitmentPushModelSOPClass,
+		    UID_StorageCommitmentPushModelSOPInstance, status);
+		if (c.bad() || status != STATUS_N_Success)
+			return c;
+		std::memset(&r, 0, sizeof r);
+		report.putAndInsertOFStringArray(DCM_TransactionUID, txn);
+		for (i = 0; i < n; i++) {
+			DcmItem *it = refs->getItem(i), *out = nullptr;
+			bool ok;
+
+			cls.clear();
+			sop.clear();
+			it->findAndGetOFString(DCM_ReferencedSOPClassUID, cls);
+			it->findAndGetOFString(DCM_ReferencedSOPInstanceUID, sop);
+			ok = dcmshim_uid_valid(cls.c_str()) &&
+			    dcmshim_uid_valid(sop.c_str()) &&
+			    s_->on_commit(s_->arg, cls.c_str(), sop.c_str()) == 1;
+			if ((c = report.findOrCreateSequenceItem(ok ?
+			    DCM_ReferencedSOPSequence : DCM_FailedSOPSequence,
+			    out, -2)).bad())
+				return c;
+			out->putAndInsertOFStringArray(
+			    DCM_ReferencedSOPClassUID, cls);
+			out->putAndInsertOFStringArray(
+			    DCM_ReferencedSOPInstanceUID, sop);
+			if (ok)
+				r.committed++;
+			else {
+				// 0112: No such object instance
+				out->putAndInsertUint16(DCM_FailureReason,
+				    0x0112);
+				r.failed++;
+			}
+		}
+		c = sendEVENTREPORTRequest(pcid,
+		    UID_StorageCommitmentPushModelSOPInstance, msgid_++,
+		    r.failed == 0 ? 1 : 2, &report, rsp);
+		r.calling_ae = calling_.c_str();
+		r.subject = subject_.c_str();
+		r.transaction_uid = txn.c_str();
+		r.reported = c.good() && rsp == STATUS_N_Success;
+		if (s_->on_commit_done != nullptr)
+			s_->on_commit_done(s_->arg, &r);
+		return c;
 	}
 };
 
@@ -381,6 +490,9 @@ configure(DcmSCPConfig &cfg, const struct dcmshim_scp_opts *o)
 	cfg.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
 	cfg.setHostLookupEnabled(OFFalse);
 	cfg.addPresentationContext(UID_VerificationSOPClass, ve);
+	if (o->on_commit != nullptr)
+		cfg.addPresentationContext(
+		    UID_StorageCommitmentPushModelSOPClass, ve);
 	for (i = 0; i < (size_t)numberOfDcmAllStorageSOPClassUIDs; i++)
 		cfg.addPresentationContext(dcmAllStorageSOPClassUIDs[i], ts);
 }
@@ -437,7 +549,7 @@ bind_listen(const char *host, int port, int *lfd, int *bound, char *err,
 // noexcept: nothing thrown may leave a thread (std::terminate anyway).
 const char *const refusal_names[DCMSHIM_REFUSED_N] = {
 	"address", "limit", "peer_limit", "calling_ae", "called_ae", "tls",
-	"timeout", "protocol"
+	"timeout", "protocol", "certificate"
 };
 
 // An AE title without its space padding.
@@ -674,6 +786,7 @@ void
 associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 {
 	std::string calling, called;
+	char subject[DCMSHIM_SUBJECT_SZ] = "";
 
 	calling = trim_ae(assoc->params->DULparams.callingAPTitle);
 	called = trim_ae(assoc->params->DULparams.calledAPTitle);
@@ -692,8 +805,18 @@ associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 		reject(assoc, ASC_RESULT_REJECTEDPERMANENT,
 		    ASC_SOURCE_SERVICEUSER,
 		    ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
+	} else if (s->admit_cert != nullptr && (dcmshim_peer_subject(assoc,
+	    subject, sizeof subject), !s->admit_cert(s->access_arg,
+	    addr.c_str(), calling.c_str(), subject))) {
+		refused(s, DCMSHIM_REFUSED_CERT, addr, calling.c_str(),
+		    called.c_str(), subject);
+		// permanent, service user, no reason given
+		reject(assoc, ASC_RESULT_REJECTEDPERMANENT,
+		    ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_NOREASON);
 	} else {
-		BridgeSCP scp(s);
+		if (subject[0] == '\0' && s->tls != nullptr)
+			dcmshim_peer_subject(assoc, subject, sizeof subject);
+		BridgeSCP scp(s, calling, subject);
 
 		if (scp.setSharedConfig(s->shared).good())
 			scp.run(assoc);	// negotiates, serves, drops
@@ -756,56 +879,6 @@ wait_idle(dcmshim_scp *s) noexcept
 	s->cv.wait(g, [s] { return s->active == 0; });
 }
 
-// The TLS layer of the SCP: BCP195 non-downgrading profile (TLS 1.2 and
-// 1.3, ECDHE with AES-GCM), our certificate and key, a client certificate
-// required that chains to the CA file; no renegotiation, compression or
-// session tickets.
-int
-tls_layer(const struct dcmshim_scp_opts *o, DcmTLSTransportLayer **out,
-    char *err, size_t errlen)
-{
-	DcmTLSTransportLayer *t;
-	OFCondition c;
-	SSL_CTX *ctx;
-	std::string what;
-
-	t = new DcmTLSTransportLayer(NET_ACCEPTOR, nullptr, OFTrue);
-	if ((c = t->setTLSProfile(TSP_Profile_BCP195_ND)).bad() ||
-	    (c = t->activateCipherSuites()).bad())
-		what = "TLS profile";
-	else if ((c = t->setPrivateKeyFile(o->tls_key,
-	    DCF_Filetype_PEM)).bad())
-		what = std::string("key ") + o->tls_key;
-	else if ((c = t->setCertificateFile(o->tls_cert,
-	    DCF_Filetype_PEM)).bad())
-		what = std::string("certificate ") + o->tls_cert;
-	else if (!t->checkPrivateKeyMatchesCertificate()) {
-		what = std::string("key ") + o->tls_key;
-		c = makeOFCondition(OFM_dcmtls, 1, OF_error,
-		    "does not match the certificate");
-	} else if ((c = t->addTrustedCertificateFile(o->tls_ca,
-	    DCF_Filetype_PEM)).bad())
-		what = std::string("CA ") + o->tls_ca;
-	if (!what.empty()) {
-		delete t;
-		fail(err, errlen, "DICOM TLS: " + what + ": " + c.text());
-		return XDS_EINVAL;
-	}
-	t->setCertificateVerification(DCV_requireCertificate);
-	ctx = t->getNativeHandle();
-	if (ctx == nullptr ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-		delete t;
-		fail(err, errlen, "DICOM TLS: cannot require TLS 1.2");
-		return XDS_EINTERNAL;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
-	SSL_CTX_set_verify_depth(ctx, 4);
-	*out = t;
-	return XDS_OK;
-}
-
 } // namespace
 
 extern "C" const char *
@@ -855,12 +928,16 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		s->admit = o->admit;
 		s->on_refused = o->on_refused;
 		s->access_arg = o->access_arg;
+		s->admit_cert = o->admit_cert;
+		s->on_commit = o->on_commit;
+		s->on_commit_done = o->on_commit_done;
 		configure(cfg, o);
 		s->shared = DcmSharedSCPConfig(cfg);
 		if (o->tls_cert != nullptr)
 			s->tls_ca = o->tls_ca;
 		if (o->tls_cert != nullptr &&
-		    (rc = tls_layer(o, &s->tls, err, errlen)) != 0) {
+		    (rc = dcmshim_tls_layer(true, o->tls_cert, o->tls_key,
+		    o->tls_ca, &s->tls, err, errlen)) != 0) {
 			delete s;
 			return rc;
 		}

@@ -179,10 +179,11 @@ enum dcmshim_refusal {
 	DCMSHIM_REFUSED_TLS,		/* TLS handshake failed */
 	DCMSHIM_REFUSED_TIMEOUT,	/* no A-ASSOCIATE-RQ in acse_timeout */
 	DCMSHIM_REFUSED_PROTOCOL,	/* closed, or not an A-ASSOCIATE-RQ */
+	DCMSHIM_REFUSED_CERT,		/* admit_cert said no */
 	DCMSHIM_REFUSED_N
 };
 /* "address", "limit", "peer_limit", "calling_ae", "called_ae", "tls",
- * "timeout", "protocol". */
+ * "timeout", "protocol", "certificate". */
 const char *dcmshim_refusal_name(enum dcmshim_refusal why);
 
 /* 1: admit; 0: refuse.  addr is the peer's numeric address; calling_ae
@@ -194,6 +195,41 @@ typedef int (*dcmshim_admit_fn)(void *arg, const char *addr,
 typedef void (*dcmshim_refused_fn)(void *arg, enum dcmshim_refusal why,
 	    const char *addr, const char *calling_ae, const char *called_ae,
 	    const char *detail);
+
+/*
+ * A TLS association's peer certificate, after its A-ASSOCIATE-RQ and the
+ * AE title checks: subject is its subject as RFC 2253 text ("" when none
+ * could be read).  1: admit; 0: refuse (DCMSHIM_REFUSED_CERT,
+ * A-ASSOCIATE-RJ permanent, service user, no reason given).
+ */
+typedef int (*dcmshim_cert_fn)(void *arg, const char *addr,
+	    const char *calling_ae, const char *subject);
+
+/*
+ * Storage Commitment Push Model, SCP side (PS3.4 J): an N-ACTION
+ * (Request Storage Commitment) of the well-known instance asks about
+ * each Referenced SOP Sequence item: on_commit answers 1 when the
+ * instance is durably kept, 0 when not.  The N-ACTION response (Success
+ * once the request is understood) is followed, on the same association,
+ * by the N-EVENT-REPORT: event type 1 when every instance was committed,
+ * 2 when some failed (Failed SOP Sequence, Failure Reason 0112 No such
+ * object instance).  on_commit_done then gets the outcome (the
+ * association's peer subject, "" without TLS).  At most
+ * DCMSHIM_COMMIT_MAX items a request (past it: Processing Failure).
+ */
+#define DCMSHIM_COMMIT_MAX	100000
+typedef int (*dcmshim_commit_fn)(void *arg, const char *sop_class,
+	    const char *sop_uid);
+struct dcmshim_commit_result {
+	const char	*calling_ae;
+	const char	*subject;
+	const char	*transaction_uid;
+	size_t		 committed;
+	size_t		 failed;
+	int		 reported;	/* 1: the N-EVENT-REPORT was answered */
+};
+typedef void (*dcmshim_commit_done_fn)(void *arg,
+	    const struct dcmshim_commit_result *r);
 
 struct dcmshim_scp_opts {
 	const char	*host;			/* bind address, e.g. 127.0.0.1 */
@@ -216,6 +252,10 @@ struct dcmshim_scp_opts {
 	const char	*tls_cert;
 	const char	*tls_key;
 	const char	*tls_ca;
+	dcmshim_cert_fn	 admit_cert;		/* NULL: any that chains */
+	/* Storage Commitment (NULL: the SOP class is not offered); arg */
+	dcmshim_commit_fn on_commit;
+	dcmshim_commit_done_fn on_commit_done;	/* may be NULL */
 };
 struct dcmshim_scp;
 
@@ -302,6 +342,61 @@ struct dcmshim_scu_opts {
 };
 int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
 	    const char *const *paths, size_t n, int *status, char *err,
+	    size_t errlen);
+
+/*
+ * Push to another node (dcmpush.cc): one association over mutual TLS
+ * (dcmtls.cc: TLS 1.2/1.3, our cert and key, the peer's certificate
+ * chained to tls_ca, the CRLs in use), a C-STORE of each item with
+ * send set, streamed from its file in the file's own transfer syntax
+ * (the dataset's bytes as they are on disk: never decoded, never whole in
+ * memory), then Storage Commitment Push Model: one N-ACTION listing
+ * every item (sent now or earlier) under transaction_uid, and the
+ * N-EVENT-REPORT awaited on the same association for commit_timeout
+ * seconds, answered, and the association released.
+ *
+ * Per item: status is the C-STORE's DIMSE status (0 Success, 0xB...
+ * warning, other failure), -2 when the peer refused its context, -1 when
+ * not sent; committed 1 when the report lists it as committed, 0 when as
+ * failed (failure its Failure Reason), -1 when no report said.
+ * peer_subject (DCMSHIM_SUBJECT_SZ) gets the receiver's certificate
+ * subject.  XDS_OK when the association ran to its end (the report may
+ * still fail items); XDS_EUNAVAILABLE when the peer could not be reached
+ * or the association broke (err says where), XDS_ETIMEOUT when no report
+ * came in time, XDS_EDENIED when check_peer refused the receiver,
+ * XDS_EINVAL for bad options.
+ */
+#define DCMSHIM_SUBJECT_SZ	512
+struct dcmshim_push_item {
+	const char	*path;			/* Part 10 file */
+	const char	*sop_class;
+	const char	*sop_uid;
+	const char	*ts;			/* the file's transfer syntax */
+	int		 send;			/* 0: commitment only */
+	int		 status;		/* out */
+	int		 committed;		/* out */
+	unsigned	 failure;		/* out */
+};
+struct dcmshim_push_opts {
+	const char	*host;
+	int		 port;
+	const char	*calling_ae;
+	const char	*called_ae;
+	const char	*tls_cert, *tls_key, *tls_ca;	/* all required */
+	int		 acse_timeout;		/* seconds (0: 30) */
+	int		 dimse_timeout;		/* seconds (0: 60) */
+	int		 commit_timeout;	/* seconds (0: 60) */
+	const char	*transaction_uid;
+	char		*peer_subject;		/* out, may be NULL */
+	/* Once the association is accepted, before the first C-STORE: the
+	 * receiver's certificate subject; 0 aborts the association
+	 * (XDS_EDENIED, err from why).  NULL: any that chains. */
+	int		(*check_peer)(void *arg, const char *subject,
+			    char *why, size_t whylen);
+	void		*arg;
+};
+int	dcmshim_push(const struct dcmshim_push_opts *o,
+	    struct dcmshim_push_item *items, size_t n, char *err,
 	    size_t errlen);
 
 /*

@@ -36,4 +36,18 @@ OFCondition	dcmshim_exception_cond() noexcept;
 int	dcmshim_undeflate(const char *path, unsigned long long limit, int *fd,
 	    char *err, size_t errlen);
 
+// dcmtls.cc: the TLS layer of an acceptor (an SCP) or a requestor (the
+// push sender) with cert, key and the CA file (PEM): TLS 1.2/1.3 only
+// (BCP195), the peer's certificate required; a requestor's store gets the
+// CRLs in use now.  XDS_EINVAL with the file that failed.
+class DcmTLSTransportLayer;
+struct T_ASC_Association;
+int	dcmshim_tls_layer(bool acceptor, const char *cert, const char *key,
+	    const char *ca, DcmTLSTransportLayer **out, char *err,
+	    size_t errlen);
+// The subject of the peer's certificate on a TLS association as RFC 2253
+// text into out: 0, or -1 ("" in out) without one.
+int	dcmshim_peer_subject(T_ASC_Association *assoc, char *out,
+	    size_t outlen);
+
 #endif

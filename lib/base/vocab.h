@@ -340,6 +340,8 @@
 #define TXN_ITI39	"ITI-39"
 #define TXN_RAD75	"RAD-75"
 #define TXN_DICOM_ASSOC	"DICOM-ASSOC"	/* a refused A-ASSOCIATE-RQ */
+#define TXN_DICOM_PUSH	"DICOM-PUSH"	/* a study pushed to or from another
+				   organisation (C-STORE, commitment) */
 #define TXN_ITI56	"ITI-56"
 #define TXN_MITZ_NOTIFY	"MITZ-NOTIFY"	/* Mitz's notification of a consent
 					   change, POST /mitz/notify */

@@ -78,6 +78,11 @@ struct conf {
 	long long dicom_retrieve_deadline;	/* seconds, proxy C-GETs */
 	char	dicom_uid_root[32];
 	char	dicom_retrieve_location_uid[65];
+	/* [push] studies to and from other organisations (push/push.h) */
+	char	push_listen[CONF_STR_MAX];	/* "": no listener */
+	long long push_commit_timeout;		/* seconds */
+	long long push_give_up_after;		/* seconds */
+	long long push_retry_max;		/* seconds */
 	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */
 	char	dicom_type_code[CONF_STR_MAX];
 	char	dicom_facility_code[CONF_STR_MAX];

@@ -159,6 +159,12 @@ conf_check_listen(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+int
+conf_check_listen_or_empty(const char *v, char *err, size_t errlen)
+{
+	return v[0] == '\0' ? 0 : conf_check_listen(v, err, errlen);
+}
+
 /* DICOM AE title: 1-16 characters of the default repertoire, no
  * backslash or control character, not only spaces (PS3.5 6.2). */
 int

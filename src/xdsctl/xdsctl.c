@@ -81,6 +81,11 @@ usage(void)
 	    "  image import --patient BSN --study UID [--community HCID]\n"
 	    "                           a study from the registry, or from another\n"
 	    "                           community through the gateway, into dicom.pacs\n"
+	    "  push --to URA|HCID --study UID\n"
+	    "                           send a study the DICOM bridge holds to another\n"
+	    "                           organisation's node (DICOM TLS, storage commitment)\n"
+	    "  push list | show ID | retry ID | cancel ID\n"
+	    "                           the push jobs\n"
 	    "  directory list           the other communities of the community directory\n"
 	    "  directory lookup URA|HCID  one community, every field\n"
 	    "  db check                 the stored documents against their recorded\n"
@@ -432,6 +437,8 @@ main(int argc, char **argv)
 		rc = ctl_restore(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "mitz") == 0)
 		rc = ctl_mitz(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "push") == 0)
+		rc = ctl_push(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "timeline") == 0)
 		rc = ctl_timeline(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "tls") == 0)

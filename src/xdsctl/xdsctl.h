@@ -92,6 +92,9 @@ int	ctl_status(struct ctl *, int argc, char **argv);
 /* xdsctl_backup.c: backup DIR, restore DIR */
 int	ctl_backup(struct ctl *, int argc, char **argv);
 int	ctl_restore(struct ctl *, int argc, char **argv);
+/* xdsctl_push.c: push --to URA|HCID --study UID, list, show, retry,
+ * cancel */
+int	ctl_push(struct ctl *, int argc, char **argv);
 /* xdsctl_mitz.c: mitz subscriptions */
 int	ctl_mitz(struct ctl *, int argc, char **argv);
 /* xdsctl_timeline.c: timeline --patient BSN [--since DATE] */

@@ -80,7 +80,7 @@ hostport(char *out, size_t outlen, const char *host, int port)
 
 void
 ports_announce(const struct conf *conf, const char *host, int port,
-    const struct bridge *dicom)
+    const struct bridge *dicom, int push_port)
 {
 	char text[1024], dhost[256], hp[300], err[512];
 	int dport, n, m = 0;
@@ -101,6 +101,16 @@ ports_announce(const struct conf *conf, const char *host, int port,
 		    " (mutual TLS)" : "");
 		m = str_fmt(text + n, sizeof text - (size_t)n, "dicom %s %d\n",
 		    dhost, dport);
+	}
+	if (push_port > 0 && n >= 0 && m >= 0 &&
+	    conf_split_hostport(conf->push_listen, dhost, sizeof dhost,
+	    &dport) == 0) {
+		hostport(hp, sizeof hp, dhost, push_port);
+		log_info("push listener %s on %s (mutual TLS)",
+		    conf->dicom_ae_title, hp);
+		n = (int)strlen(text);
+		m = str_fmt(text + n, sizeof text - (size_t)n, "push %s %d\n",
+		    dhost, push_port);
 	}
 	if (n < 0 || m < 0)
 		log_warnx("%s/" PORTS_FILE ": too long", conf->node_state_dir);

@@ -31,6 +31,7 @@
 #include "audit_send.h"
 #include "bridge.h"
 #include "bridge_access.h"
+#include "push.h"
 #include "buf.h"
 #include "conf.h"
 #include "curl_lazy.h"
@@ -471,6 +472,7 @@ main(int argc, char **argv)
 	struct args a;
 	struct conf conf;
 	struct bridge *dicom = NULL;
+	struct push *push = NULL;
 	struct wire node;
 	SSL_CTX *tls;
 	struct pki_crls *crls;
@@ -530,16 +532,21 @@ main(int argc, char **argv)
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
 		metrics_add_source(bridge_metrics_write, dicom);
+		if (push_start(&conf, &push, err, sizeof err) != XDS_OK)
+			fatalx("push: %s", err);
+		metrics_add_source(push_metrics_write, push);
 	}
 	status_init(&conf, server, node.rt, node.gw, http_server_port(server),
 	    dicom != NULL ? bridge_port(dicom) : 0);
 	router_set_ready(node.rt, 1);
-	ports_announce(&conf, host, http_server_port(server), dicom);
+	ports_announce(&conf, host, http_server_port(server), dicom,
+	    push_port(push));
 	announce_ready(&conf, http_server_port(server));
 
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	reload_stop();
-	bridge_stop(dicom);	/* current associations finish */
+	push_stop(push);	/* current associations finish */
+	bridge_stop(dicom);
 	ports_remove(conf.node_state_dir);
 	log_info("stopped");
 	http_server_free(server);

@@ -1,0 +1,406 @@
+// dcmpush.cc: the sending end of a push to another node (dcmshim_push in
+// dcmshim.h): one association over mutual TLS, the C-STOREs streamed from
+// their files, then Storage Commitment Push Model with the report awaited
+// on the same association.
+//
+// DCMTK's low-level ASC/DIMSE calls rather than DcmSCU: DIMSE_storeUser
+// with a file name sends the file's dataset as it lies on disk, in its
+// own transfer syntax, a PDU at a time (never decoded, never whole in
+// memory, the receiver gets the sender's bytes); DcmSCU loads the file
+// and re-encodes it.  Every wait is bounded: DIMSE calls non-blocking
+// with the DIMSE timeout, the report with commit_timeout.
+#include "dcmtk/config/osconfig.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmnet/assoc.h"
+#include "dcmtk/dcmnet/dimse.h"
+#include "dcmtk/dcmtls/tlslayer.h"
+
+#include "dcmshim.h"
+#include "dcmshim_int.h"
+
+namespace {
+
+struct Ctx {
+	std::string	cls, ts;
+	T_ASC_PresentationContextID id;
+	bool		accepted;
+};
+
+// The association and its network, released or aborted and freed once.
+struct Link {
+	T_ASC_Network		*net = nullptr;
+	T_ASC_Parameters	*params = nullptr;
+	T_ASC_Association	*assoc = nullptr;
+	bool			 released = false;
+
+	~Link()
+	{
+		if (assoc != nullptr) {
+			if (!released)
+				ASC_abortAssociation(assoc);
+			ASC_dropAssociation(assoc);
+			ASC_destroyAssociation(&assoc);
+		} else if (params != nullptr)
+			ASC_destroyAssociationParameters(&params);
+		if (net != nullptr)
+			ASC_dropNetwork(&net);
+	}
+};
+
+int
+fail(char *err, size_t errlen, int rc, const std::string &m)
+{
+	dcmshim_seterr(err, errlen, m.c_str());
+	return rc;
+}
+
+// The N-ACTION (Request Storage Commitment, action type 1) listing the
+// items stored now or before, and its response.
+OFCondition
+request_commit(T_ASC_Association *a, T_ASC_PresentationContextID pc,
+    const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
+    size_t n, int timeout, Uint16 *status)
+{
+	T_DIMSE_Message msg, rsp;
+	T_ASC_PresentationContextID rpc = 0;
+	DcmDataset ds, *detail = nullptr, *rds = nullptr;
+	OFCondition c;
+	size_t i;
+
+	ds.putAndInsertString(DCM_TransactionUID, o->transaction_uid);
+	for (i = 0; i < n; i++) {
+		DcmItem *it = nullptr;
+
+		if (items[i].send && (items[i].status < 0 ||
+		    (items[i].status != 0 &&
+		    (items[i].status & 0xf000) != 0xb000)))
+			continue;	// not stored: nothing to commit
+		if ((c = ds.findOrCreateSequenceItem(DCM_ReferencedSOPSequence,
+		    it, -2)).bad())
+			return c;
+		it->putAndInsertString(DCM_ReferencedSOPClassUID,
+		    items[i].sop_class);
+		it->putAndInsertString(DCM_ReferencedSOPInstanceUID,
+		    items[i].sop_uid);
+	}
+	std::memset(&msg, 0, sizeof msg);
+	msg.CommandField = DIMSE_N_ACTION_RQ;
+	T_DIMSE_N_ActionRQ &rq = msg.msg.NActionRQ;
+	rq.MessageID = a->nextMsgID++;
+	OFStandard::strlcpy(rq.RequestedSOPClassUID,
+	    UID_StorageCommitmentPushModelSOPClass,
+	    sizeof rq.RequestedSOPClassUID);
+	OFStandard::strlcpy(rq.RequestedSOPInstanceUID,
+	    UID_StorageCommitmentPushModelSOPInstance,
+	    sizeof rq.RequestedSOPInstanceUID);
+	rq.ActionTypeID = 1;
+	rq.DataSetType = DIMSE_DATASET_PRESENT;
+	if ((c = DIMSE_sendMessageUsingMemoryData(a, pc, &msg, nullptr, &ds,
+	    nullptr, nullptr)).bad())
+		return c;
+	std::memset(&rsp, 0, sizeof rsp);
+	if ((c = DIMSE_receiveCommand(a, DIMSE_NONBLOCKING, timeout, &rpc,
+	    &rsp, &detail)).bad())
+		return c;
+	delete detail;
+	if (rsp.CommandField != DIMSE_N_ACTION_RSP)
+		return DIMSE_BADCOMMANDTYPE;
+	if (rsp.msg.NActionRSP.DataSetType != DIMSE_DATASET_NULL) {
+		if ((c = DIMSE_receiveDataSetInMemory(a, DIMSE_NONBLOCKING,
+		    timeout, &rpc, &rds, nullptr, nullptr)).bad())
+			return c;
+		delete rds;
+	}
+	*status = rsp.msg.NActionRSP.DimseStatus;
+	return EC_Normal;
+}
+
+// The items of one sequence of a report as committed (1) or failed (0).
+void
+mark(DcmDataset *ds, const DcmTagKey &seq, int committed,
+    const std::unordered_map<std::string, size_t> &by_uid,
+    struct dcmshim_push_item *items)
+{
+	DcmSequenceOfItems *sq = nullptr;
+	unsigned long i;
+
+	if (ds->findAndGetSequence(seq, sq).bad() || sq == nullptr)
+		return;
+	for (i = 0; i < sq->card(); i++) {
+		DcmItem *it = sq->getItem(i);
+		OFString uid;
+		Uint16 why = 0;
+
+		if (it->findAndGetOFString(DCM_ReferencedSOPInstanceUID,
+		    uid).bad())
+			continue;
+		auto f = by_uid.find(uid.c_str());
+		if (f == by_uid.end())
+			continue;
+		items[f->second].committed = committed;
+		if (!committed) {
+			it->findAndGetUint16(DCM_FailureReason, why);
+			items[f->second].failure = why;
+		}
+	}
+}
+
+// The N-EVENT-REPORT of our transaction, within commit_timeout, answered.
+int
+await_report(T_ASC_Association *a, const struct dcmshim_push_opts *o,
+    struct dcmshim_push_item *items, size_t n, int dimse_timeout, char *err,
+    size_t errlen)
+{
+	std::unordered_map<std::string, size_t> by_uid;
+	T_DIMSE_Message msg, rsp;
+	T_ASC_PresentationContextID pc = 0;
+	DcmDataset *detail = nullptr, *ds = nullptr;
+	OFString txn;
+	OFCondition c;
+	size_t i;
+
+	std::memset(&msg, 0, sizeof msg);
+	c = DIMSE_receiveCommand(a, DIMSE_NONBLOCKING, o->commit_timeout > 0 ?
+	    o->commit_timeout : 60, &pc, &msg, &detail);
+	delete detail;
+	if (c == DIMSE_NODATAAVAILABLE)
+		return fail(err, errlen, XDS_ETIMEOUT, "no storage commitment "
+		    "report within the commit timeout");
+	if (c.bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "waiting for the storage commitment report: ") + c.text());
+	if (msg.CommandField != DIMSE_N_EVENT_REPORT_RQ)
+		return fail(err, errlen, XDS_EUNAVAILABLE, "the peer sent "
+		    "another message than the storage commitment report");
+	T_DIMSE_N_EventReportRQ &ev = msg.msg.NEventReportRQ;
+	if (ev.DataSetType != DIMSE_DATASET_NULL && (c =
+	    DIMSE_receiveDataSetInMemory(a, DIMSE_NONBLOCKING, dimse_timeout,
+	    &pc, &ds, nullptr, nullptr)).bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "storage commitment report: ") + c.text());
+	std::unique_ptr<DcmDataset> keep(ds);
+	std::memset(&rsp, 0, sizeof rsp);
+	rsp.CommandField = DIMSE_N_EVENT_REPORT_RSP;
+	T_DIMSE_N_EventReportRSP &er = rsp.msg.NEventReportRSP;
+	er.MessageIDBeingRespondedTo = ev.MessageID;
+	er.DataSetType = DIMSE_DATASET_NULL;
+	er.EventTypeID = ev.EventTypeID;
+	OFStandard::strlcpy(er.AffectedSOPClassUID, ev.AffectedSOPClassUID,
+	    sizeof er.AffectedSOPClassUID);
+	OFStandard::strlcpy(er.AffectedSOPInstanceUID,
+	    ev.AffectedSOPInstanceUID, sizeof er.AffectedSOPInstanceUID);
+	er.opts = O_NEVENTREPORT_AFFECTEDSOPCLASSUID |
+	    O_NEVENTREPORT_AFFECTEDSOPINSTANCEUID | O_NEVENTREPORT_EVENTTYPEID;
+	if (ds == nullptr || ds->findAndGetOFString(DCM_TransactionUID,
+	    txn).bad() || txn != o->transaction_uid ||
+	    (ev.EventTypeID != 1 && ev.EventTypeID != 2)) {
+		er.DimseStatus = STATUS_N_InvalidArgumentValue;
+		(void)DIMSE_sendMessageUsingMemoryData(a, pc, &rsp, nullptr,
+		    nullptr, nullptr, nullptr);
+		return fail(err, errlen, XDS_EUNAVAILABLE, "storage commitment "
+		    "report of another transaction or event type");
+	}
+	er.DimseStatus = STATUS_Success;
+	for (i = 0; i < n; i++)
+		by_uid.emplace(items[i].sop_uid, i);
+	mark(ds, DCM_ReferencedSOPSequence, 1, by_uid, items);
+	mark(ds, DCM_FailedSOPSequence, 0, by_uid, items);
+	if ((c = DIMSE_sendMessageUsingMemoryData(a, pc, &rsp, nullptr,
+	    nullptr, nullptr, nullptr)).bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "answering the storage commitment report: ") + c.text());
+	return XDS_OK;
+}
+
+int
+push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
+    size_t n, char *err, size_t errlen)
+{
+	std::unique_ptr<DcmTLSTransportLayer> tls;
+	std::vector<Ctx> ctx;
+	std::vector<size_t> ctx_of(n);
+	const char *sc_ts[] = { UID_LittleEndianExplicitTransferSyntax,
+	    UID_LittleEndianImplicitTransferSyntax };
+	T_ASC_PresentationContextID sc_id;
+	DcmTLSTransportLayer *t = nullptr;
+	int acse = o->acse_timeout > 0 ? o->acse_timeout : 30;
+	int dimse = o->dimse_timeout > 0 ? o->dimse_timeout : 60;
+	char peer[300];
+	Uint16 st = 0;
+	Link l;
+	OFCondition c;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		items[i].status = -1;
+		items[i].committed = -1;
+		items[i].failure = 0;
+		if (items[i].sop_class == nullptr || items[i].sop_uid ==
+		    nullptr || items[i].ts == nullptr ||
+		    (items[i].send && items[i].path == nullptr))
+			return fail(err, errlen, XDS_EINVAL, "push: item "
+			    "without class, instance, syntax or file");
+		if (!items[i].send)
+			continue;
+		for (j = 0; j < ctx.size() && (ctx[j].cls != items[i].sop_class
+		    || ctx[j].ts != items[i].ts); j++)
+			;
+		if (j == ctx.size()) {
+			if (ctx.size() == DCMSHIM_SCU_MAX_CONTEXTS)
+				return fail(err, errlen, XDS_ETOOBIG, "push: "
+				    "more than 128 SOP class/transfer syntax "
+				    "pairs");
+			ctx.push_back({ items[i].sop_class, items[i].ts,
+			    (T_ASC_PresentationContextID)(2 * j + 1), false });
+		}
+		ctx_of[i] = j;
+	}
+	sc_id = (T_ASC_PresentationContextID)(2 * ctx.size() + 1);
+	if ((rc = dcmshim_tls_layer(false, o->tls_cert, o->tls_key, o->tls_ca,
+	    &t, err, errlen)) != 0)
+		return rc;
+	tls.reset(t);
+	// DCMTK as Debian builds it leaves Nagle on unless TCP_NODELAY is
+	// set: each C-STORE request would wait for a delayed ACK.
+	setenv("TCP_NODELAY", "1", 0);
+	dcmConnectionTimeout.set(acse);		// the TCP connect too
+	if ((c = ASC_initializeNetwork(NET_REQUESTOR, 0, acse, &l.net)).bad()
+	    || (c = ASC_setTransportLayer(l.net, tls.get(), 0)).bad() ||
+	    (c = ASC_createAssociationParameters(&l.params,
+	    ASC_DEFAULTMAXPDU)).bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "push: network: ") + c.text());
+	std::snprintf(peer, sizeof peer, "%s:%d", o->host, o->port);
+	ASC_setAPTitles(l.params, o->calling_ae, o->called_ae, nullptr);
+	ASC_setTransportLayerType(l.params, OFTrue);
+	ASC_setPresentationAddresses(l.params, "localhost", peer);
+	for (j = 0; j < ctx.size(); j++) {
+		const char *ts[] = { ctx[j].ts.c_str() };
+
+		if ((c = ASC_addPresentationContext(l.params, ctx[j].id,
+		    ctx[j].cls.c_str(), ts, 1)).bad())
+			return fail(err, errlen, XDS_EINTERNAL, c.text());
+	}
+	if ((c = ASC_addPresentationContext(l.params, sc_id,
+	    UID_StorageCommitmentPushModelSOPClass, sc_ts, 2)).bad())
+		return fail(err, errlen, XDS_EINTERNAL, c.text());
+	c = ASC_requestAssociation(l.net, l.params, &l.assoc, nullptr,
+	    nullptr, DUL_BLOCK, acse);
+	if (l.assoc != nullptr)
+		l.params = nullptr;	// the association's now
+	if (c.bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "association with ") + o->called_ae + "@" + peer + ": " +
+		    (c == DUL_ASSOCIATIONREJECTED ? "rejected" : c.text()));
+	{
+		char subject[DCMSHIM_SUBJECT_SZ], why[256] = "refused";
+
+		dcmshim_peer_subject(l.assoc, subject, sizeof subject);
+		if (o->peer_subject != nullptr)
+			std::snprintf(o->peer_subject, DCMSHIM_SUBJECT_SZ, "%s",
+			    subject);
+		if (o->check_peer != nullptr && !o->check_peer(o->arg, subject,
+		    why, sizeof why))
+			return fail(err, errlen, XDS_EDENIED, std::string(
+			    o->called_ae) + "@" + peer + ": " + why);
+	}
+	for (j = 0; j < ctx.size(); j++) {
+		T_ASC_PresentationContext pc;
+
+		ctx[j].accepted = ASC_findAcceptedPresentationContext(
+		    l.assoc->params, ctx[j].id, &pc).good() &&
+		    pc.resultReason == ASC_P_ACCEPTANCE;
+	}
+	{
+		T_ASC_PresentationContext pc;
+
+		if (ASC_findAcceptedPresentationContext(l.assoc->params,
+		    sc_id, &pc).bad() || pc.resultReason != ASC_P_ACCEPTANCE)
+			return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+			    o->called_ae) + "@" + peer + " does not accept "
+			    "Storage Commitment");
+	}
+	for (i = 0; i < n; i++) {
+		T_DIMSE_C_StoreRQ rq;
+		T_DIMSE_C_StoreRSP rsp;
+		DcmDataset *detail = nullptr;
+
+		if (!items[i].send)
+			continue;
+		if (!ctx[ctx_of[i]].accepted) {
+			items[i].status = -2;
+			continue;
+		}
+		std::memset(&rq, 0, sizeof rq);
+		std::memset(&rsp, 0, sizeof rsp);
+		rq.MessageID = l.assoc->nextMsgID++;
+		OFStandard::strlcpy(rq.AffectedSOPClassUID, items[i].sop_class,
+		    sizeof rq.AffectedSOPClassUID);
+		OFStandard::strlcpy(rq.AffectedSOPInstanceUID, items[i].sop_uid,
+		    sizeof rq.AffectedSOPInstanceUID);
+		rq.DataSetType = DIMSE_DATASET_PRESENT;
+		rq.Priority = DIMSE_PRIORITY_MEDIUM;
+		c = DIMSE_storeUser(l.assoc, ctx[ctx_of[i]].id, &rq,
+		    items[i].path, nullptr, nullptr, nullptr,
+		    DIMSE_NONBLOCKING, dimse, &rsp, &detail);
+		delete detail;
+		if (c.bad())
+			return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+			    "C-STORE ") + items[i].sop_uid + ": " + c.text());
+		items[i].status = rsp.DimseStatus;
+	}
+	if ((c = request_commit(l.assoc, sc_id, o, items, n, dimse,
+	    &st)).bad())
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    "storage commitment request: ") + c.text());
+	if (st != STATUS_N_Success) {
+		char m[96];
+
+		std::snprintf(m, sizeof m, "storage commitment request "
+		    "refused: status %04x", st);
+		return fail(err, errlen, XDS_EUNAVAILABLE, m);
+	}
+	if ((rc = await_report(l.assoc, o, items, n, dimse, err, errlen)) != 0)
+		return rc;
+	if (ASC_releaseAssociation(l.assoc).good())
+		l.released = true;
+	return XDS_OK;
+}
+
+}	// namespace
+
+extern "C" int
+dcmshim_push(const struct dcmshim_push_opts *o,
+    struct dcmshim_push_item *items, size_t n, char *err, size_t errlen)
+{
+	try {
+		if (o == nullptr || o->host == nullptr || o->port <= 0 ||
+		    o->port > 65535 || o->calling_ae == nullptr ||
+		    o->called_ae == nullptr || o->tls_cert == nullptr ||
+		    o->tls_key == nullptr || o->tls_ca == nullptr ||
+		    o->transaction_uid == nullptr ||
+		    !dcmshim_uid_valid(o->transaction_uid) ||
+		    (n > 0 && items == nullptr) || n > DCMSHIM_COMMIT_MAX) {
+			dcmshim_seterr(err, errlen, "push: bad argument");
+			return XDS_EINVAL;
+		}
+		if (o->peer_subject != nullptr)
+			o->peer_subject[0] = '\0';
+		if (n == 0)
+			return XDS_OK;
+		return push(o, items, n, err, errlen);
+	} catch (...) {
+		return dcmshim_exception(err, errlen);
+	}
+}

@@ -1,0 +1,155 @@
+/*
+ * push.c: the top of push/ (push.h): start and stop, the sender's thread
+ * that takes due jobs from push.db one at a time, and /metrics.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge_db.h"
+#include "clock.h"
+#include "directory.h"
+#include "log.h"
+#include "push.h"
+#include "push_int.h"
+#include "str.h"
+
+/* Due jobs, one after the other; a second's sleep when none is (xdsctl
+ * push adds jobs to push.db: the thread finds them within a second). */
+static void *
+send_main(void *arg)
+{
+	struct push *p = arg;
+	struct push_job j;
+	struct timespec ts;
+	char err[256];
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stopping) {
+		pthread_mutex_unlock(&p->mu);
+		rc = push_db_take(p->db, clock_wall(), &j, err, sizeof err);
+		if (rc == XDS_OK)
+			push_send_job(p, &j);
+		else if (rc != XDS_ENOTFOUND)
+			log_warnx("push: %s", err);
+		pthread_mutex_lock(&p->mu);
+		if (rc == XDS_OK || p->stopping)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+int
+push_start(const struct conf *conf, struct push **out, char *err,
+    size_t errlen)
+{
+	struct push *p;
+	char e[512];
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	p->conf = *conf;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (dir_open(conf, &p->dir, e, sizeof e) != XDS_OK) {
+		str_fmt(err, errlen, "directory: %s", e);
+		goto fail;
+	}
+	if (push_db_open(conf->node_state_dir, &p->db, err, errlen) != XDS_OK ||
+	    push_db_requeue(p->db, err, errlen) != XDS_OK)
+		goto fail;
+	if (bridge_db_open(conf->node_state_dir, &p->bdb, err, errlen) != 0)
+		goto fail;
+	if (push_recv_start(p, err, errlen) != XDS_OK)
+		goto fail;
+	if (strcmp(conf->dicom_mode, "store") == 0) {
+		if (pthread_create(&p->send_thread, NULL, send_main, p) != 0) {
+			str_fmt(err, errlen, "cannot start the push sender");
+			goto fail;
+		}
+		p->send_running = 1;
+	} else
+		log_info("push: dicom.mode is proxy: this node keeps no "
+		    "instances to push; push jobs wait");
+	*out = p;
+	return XDS_OK;
+fail:
+	push_stop(p);
+	return XDS_EINVAL;
+}
+
+int
+push_port(const struct push *p)
+{
+	return p != NULL ? push_recv_port(p) : 0;
+}
+
+int
+push_metrics_write(void *arg, struct buf *out)
+{
+	struct push *p = arg;
+	long long n[PUSH_NSTATES];
+	char err[256];
+	int i, rc;
+
+	rc = buf_adds(out, "# HELP xds_push_jobs Push jobs by state.\n"
+	    "# TYPE xds_push_jobs gauge\n");
+	if (push_db_counts(p->db, n, err, sizeof err) == XDS_OK)
+		for (i = 0; i < PUSH_NSTATES; i++)
+			rc |= buf_addf(out, "xds_push_jobs{state=\"%s\"} "
+			    "%lld\n", push_db_states[i], n[i]);
+	rc |= buf_addf(out, "# HELP xds_push_instances_sent_total Instances "
+	    "receivers committed.\n# TYPE xds_push_instances_sent_total "
+	    "counter\nxds_push_instances_sent_total %llu\n",
+	    __atomic_load_n(&p->instances_out, __ATOMIC_RELAXED));
+	rc |= buf_addf(out, "# HELP xds_push_received_total Storage "
+	    "commitment requests answered on push.listen.\n"
+	    "# TYPE xds_push_received_total counter\n"
+	    "xds_push_received_total %llu\n"
+	    "# HELP xds_push_instances_received_total Instances committed "
+	    "on push.listen.\n"
+	    "# TYPE xds_push_instances_received_total counter\n"
+	    "xds_push_instances_received_total %llu\n",
+	    __atomic_load_n(&p->studies_in, __ATOMIC_RELAXED),
+	    __atomic_load_n(&p->instances_in, __ATOMIC_RELAXED));
+	rc |= buf_adds(out, "# HELP xds_push_refused_total Associations "
+	    "refused on push.listen, by reason.\n"
+	    "# TYPE xds_push_refused_total counter\n");
+	for (i = 0; i < DCMSHIM_REFUSED_N; i++)
+		rc |= buf_addf(out, "xds_push_refused_total{reason=\"%s\"} "
+		    "%llu\n", dcmshim_refusal_name((enum dcmshim_refusal)i),
+		    __atomic_load_n(&p->refused[i], __ATOMIC_RELAXED));
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
+}
+
+void
+push_stop(struct push *p)
+{
+	if (p == NULL)
+		return;
+	push_recv_stop(p);
+	if (p->send_running) {
+		pthread_mutex_lock(&p->mu);
+		p->stopping = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->send_thread, NULL);
+	}
+	bridge_db_close(p->bdb);
+	push_db_close(p->db);
+	dir_close(p->dir);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}

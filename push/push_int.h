@@ -1,0 +1,49 @@
+/*
+ * push_int.h: what the files of push/ share (push.h draws their graph).
+ */
+#ifndef XDS_PUSH_INT_H
+#define XDS_PUSH_INT_H
+
+#include <pthread.h>
+
+#include "conf.h"
+#include "dcmshim.h"
+#include "push_db.h"
+
+struct bridge_db;
+struct bridge_receive;
+struct directory;
+
+struct push {
+	struct conf		 conf;
+	struct directory	*dir;
+	struct push_db		*db;
+	struct bridge_db	*bdb;		/* the bridge's dicom.db */
+	/* the sender */
+	pthread_t		 send_thread;
+	int			 send_running;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 stopping;	/* under mu */
+	/* the listener (push_recv.c) */
+	struct bridge_receive	*rcv;
+	struct dcmshim_scp	*scp;
+	pthread_t		 scp_thread;
+	int			 scp_running;
+	/* counters for /metrics (atomic) */
+	unsigned long long	 refused[DCMSHIM_REFUSED_N];
+	unsigned long long	 studies_in;	/* commitments reported */
+	unsigned long long	 instances_in;	/* of them, committed */
+	unsigned long long	 instances_out;	/* committed by receivers */
+};
+
+/* push_send.c: one attempt of job j (state sending): its outcome is in
+ * push.db when it returns. */
+void	push_send_job(struct push *p, const struct push_job *j);
+
+/* push_recv.c: the listener on push.listen, or nothing when unset. */
+int	push_recv_start(struct push *p, char *err, size_t errlen);
+void	push_recv_stop(struct push *p);
+int	push_recv_port(const struct push *p);
+
+#endif /* XDS_PUSH_INT_H */

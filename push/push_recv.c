@@ -1,0 +1,219 @@
+/*
+ * push_recv.c: the listener on push.listen (push_int.h), where other
+ * organisations push studies: DICOM over mutual TLS only, a peer whose
+ * certificate chains to dicom.ca (or http.ca) and names, in its subject,
+ * the URA of an organisation the directory knows; every other peer is
+ * refused, counted and audited.  Its instances go through the bridge's
+ * durable receive (bridge_receive.h: fsync'd before the C-STORE
+ * response, the BSN checked, kept and published as the bridge does), and
+ * its Storage Commitment request is answered, on the same association,
+ * with exactly the instances the bridge's study table holds.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bridge_db.h"
+#include "bridge_receive.h"
+#include "directory.h"
+#include "log.h"
+#include "push_int.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xdr.h"
+
+#define PUSH_ENDPOINT	"/push"		/* names the listener in records */
+
+/* The organisation a certificate subject names, from the directory. */
+static int
+known_org(struct push *p, const char *subject, struct dir_community *c)
+{
+	char ura[16], e[256];
+
+	if (p->dir == NULL || xdr_subject_ura(subject, ura, sizeof ura) != 1)
+		return 0;
+	return dir_by_ura(p->dir, ura, c, e, sizeof e) == XDS_OK;
+}
+
+static int
+admit_cert(void *arg, const char *addr, const char *calling,
+    const char *subject)
+{
+	struct dir_community c;
+
+	(void)addr;
+	(void)calling;
+	return known_org(arg, subject, &c);
+}
+
+/* A refusal: counted, logged and audited (a peer with a certificate of
+ * another CA fails its TLS handshake and is refused here too). */
+static void
+refused(void *arg, enum dcmshim_refusal why, const char *addr,
+    const char *calling_ae, const char *called_ae, const char *detail)
+{
+	struct push *p = arg;
+	const char *name = dcmshim_refusal_name(why);
+	struct xact x;
+	char reason[256];
+
+	__atomic_add_fetch(&p->refused[why], 1, __ATOMIC_RELAXED);
+	str_fmt(reason, sizeof reason, "push refused (%s)%s%s", name,
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	log_warnx("push: connection from %s%s%s: %s", addr,
+	    calling_ae != NULL ? " calling AE " : "",
+	    calling_ae != NULL ? calling_ae : "", reason);
+	xact_begin(&x, &p->conf, PUSH_ENDPOINT, why == DCMSHIM_REFUSED_CERT &&
+	    detail != NULL ? detail : calling_ae != NULL ? calling_ae :
+	    "anonymous", addr);
+	str_lcpy(x.txn, TXN_DICOM_ASSOC, sizeof x.txn);
+	str_lcpy(x.action, "A-ASSOCIATE-RQ", sizeof x.action);
+	if (called_ae != NULL)
+		xact_set_object(&x, called_ae);
+	xact_fail(&x, XACT_FAILURE, reason);
+	x.http_status = 0;
+	(void)xact_end(&x);
+}
+
+static enum dcmshim_store_result
+store(void *arg, const char *tmppath, const struct dcmshim_info *info,
+    const char *calling_ae)
+{
+	struct push *p = arg;
+
+	return bridge_receive_store(p->rcv, tmppath, info, calling_ae);
+}
+
+/* Committed: the bridge's table has its row, written only after its file
+ * was durable (bridge_receive.h). */
+static int
+commit(void *arg, const char *sop_class, const char *sop_uid)
+{
+	struct push *p = arg;
+	char e[256];
+	int rc;
+
+	(void)sop_class;
+	if ((rc = bridge_db_has_instance(p->bdb, sop_uid, e, sizeof e)) < 0)
+		log_warnx("push: storage commitment: %s", e);
+	return rc == 1;
+}
+
+static void
+commit_done(void *arg, const struct dcmshim_commit_result *r)
+{
+	struct push *p = arg;
+	struct dir_community c;
+	struct xact x;
+	char why[128];
+	int known = known_org(p, r->subject, &c);
+
+	__atomic_add_fetch(&p->studies_in, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&p->instances_in, r->committed, __ATOMIC_RELAXED);
+	log_info("push: from %s: %zu instances committed, %zu failed, "
+	    "transaction %s%s", known ? c.name : r->calling_ae, r->committed,
+	    r->failed, r->transaction_uid, r->reported ? "" :
+	    " (report not acknowledged)");
+	xact_begin(&x, &p->conf, PUSH_ENDPOINT, r->subject, "");
+	str_lcpy(x.txn, TXN_DICOM_PUSH, sizeof x.txn);
+	str_lcpy(x.action, "N-ACTION", sizeof x.action);
+	xact_set_object(&x, r->transaction_uid);
+	if (known)
+		str_fmt(x.org, sizeof x.org, "%s %s", c.ura, c.name);
+	if (r->failed > 0 || !r->reported) {
+		str_fmt(why, sizeof why, "%zu instances not committed%s",
+		    r->failed, r->reported ? "" : ", report not acknowledged");
+		xact_fail(&x, XACT_PARTIAL, why);
+	}
+	x.http_status = 0;
+	(void)xact_end(&x);
+}
+
+static void *
+scp_main(void *arg)
+{
+	struct push *p = arg;
+	char err[256];
+
+	if (dcmshim_scp_run(p->scp, err, sizeof err) != 0)
+		log_warnx("push: listener stopped: %s", err);
+	return NULL;
+}
+
+int
+push_recv_start(struct push *p, char *err, size_t errlen)
+{
+	struct dcmshim_scp_opts o;
+	char host[256], tmp[1024], e[256];
+	int port;
+
+	if (p->conf.push_listen[0] == '\0')
+		return XDS_OK;
+	if (conf_split_hostport(p->conf.push_listen, host, sizeof host,
+	    &port) != 0) {
+		str_fmt(err, errlen, "push.listen: \"%s\" is not host:port",
+		    p->conf.push_listen);
+		return XDS_EINVAL;
+	}
+	if (str_fmt(tmp, sizeof tmp, "%s/dicom/tmp",
+	    p->conf.node_state_dir) < 0) {
+		str_fmt(err, errlen, "node.state_dir: path too long");
+		return XDS_EINVAL;
+	}
+	if (bridge_receive_new(&p->conf, p->bdb, &p->rcv, err, errlen) !=
+	    XDS_OK)
+		return XDS_EINVAL;
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.ae_title = p->conf.dicom_ae_title;
+	o.tmp_dir = tmp;
+	o.max_associations = (int)p->conf.dicom_max_associations;
+	o.max_peer_associations = (int)p->conf.dicom_max_peer_associations;
+	o.acse_timeout = (int)p->conf.dicom_timeout;
+	o.dimse_timeout = (int)p->conf.dicom_timeout;
+	o.io_timeout = (int)p->conf.dicom_timeout;
+	o.on_store = store;
+	o.arg = p;
+	o.on_refused = refused;
+	o.access_arg = p;
+	o.tls_cert = p->conf.http_cert;
+	o.tls_key = p->conf.http_key;
+	o.tls_ca = p->conf.dicom_ca[0] != '\0' ? p->conf.dicom_ca :
+	    p->conf.http_ca;
+	o.admit_cert = admit_cert;
+	o.on_commit = commit;
+	o.on_commit_done = commit_done;
+	if (dcmshim_scp_new(&o, &p->scp, e, sizeof e) != 0) {
+		str_fmt(err, errlen, "push.listen %s: %s", p->conf.push_listen,
+		    e);
+		return XDS_EUNAVAILABLE;
+	}
+	if (pthread_create(&p->scp_thread, NULL, scp_main, p) != 0) {
+		str_fmt(err, errlen, "cannot start the push listener");
+		return XDS_EINTERNAL;
+	}
+	p->scp_running = 1;
+	return XDS_OK;
+}
+
+int
+push_recv_port(const struct push *p)
+{
+	return p->scp != NULL ? dcmshim_scp_port(p->scp) : 0;
+}
+
+void
+push_recv_stop(struct push *p)
+{
+	if (p->scp_running) {
+		dcmshim_scp_stop(p->scp);
+		pthread_join(p->scp_thread, NULL);
+		p->scp_running = 0;
+	}
+	dcmshim_scp_free(p->scp);
+	p->scp = NULL;
+	bridge_receive_free(p->rcv);
+	p->rcv = NULL;
+}

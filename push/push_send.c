@@ -1,0 +1,359 @@
+/*
+ * push_send.c: one attempt of a push job (push_int.h): the destination
+ * from the directory (its dicom= node), the study's instances from the
+ * bridge (once, into push.db), those not yet committed sent over one
+ * association (dcmshim_push: mutual TLS, C-STORE, Storage Commitment),
+ * the outcome recorded per instance, the job done, queued again with
+ * back-off, or failed after push.give_up_after; one audit record.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge_db.h"
+#include "clock.h"
+#include "dcmshim.h"
+#include "directory.h"
+#include "log.h"
+#include "push_int.h"
+#include "str.h"
+#include "vocab.h"
+#include "xact.h"
+#include "xdr.h"
+
+#define PATH_SZ	1024
+
+struct items {
+	struct push_item	*v;
+	size_t			 n, cap;
+};
+
+static int
+items_add(struct items *a, const struct push_item *it)
+{
+	struct push_item *nv;
+	size_t cap;
+
+	if (a->n == a->cap) {
+		if (a->cap >= DCMSHIM_COMMIT_MAX)
+			return -1;
+		cap = a->cap == 0 ? 64 : a->cap * 2;
+		if ((nv = realloc(a->v, cap * sizeof *nv)) == NULL)
+			return -1;
+		a->v = nv;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *it;
+	return 0;
+}
+
+static int
+instance_path(const struct push *p, const char *study, const char *series,
+    const char *sop, char *out, size_t outsz)
+{
+	return str_fmt(out, outsz, "%s/dicom/%s/%s/%s.dcm",
+	    p->conf.node_state_dir, study, series, sop);
+}
+
+/* The study's instances as the bridge holds them (bridge_db_instances). */
+struct fill {
+	struct push	*p;
+	const char	*study;
+	struct items	 a;
+	char		 err[256];
+};
+
+static int
+fill_one(void *arg, const char *series, const char *cls, const char *sop)
+{
+	struct fill *f = arg;
+	struct dcmshim_info info;
+	struct push_item it;
+	char path[PATH_SZ];
+
+	memset(&it, 0, sizeof it);
+	if (instance_path(f->p, f->study, series, sop, path, sizeof path) < 0 ||
+	    dcmshim_parse_file(path, &info, f->err, sizeof f->err) != 0) {
+		if (f->err[0] == '\0')
+			str_fmt(f->err, sizeof f->err, "path too long");
+		return 1;
+	}
+	str_lcpy(it.sop_uid, sop, sizeof it.sop_uid);
+	str_lcpy(it.series_uid, series, sizeof it.series_uid);
+	str_lcpy(it.sop_class, cls, sizeof it.sop_class);
+	str_lcpy(it.ts, info.transfer_syntax[0] != '\0' ?
+	    info.transfer_syntax : "1.2.840.10008.1.2", sizeof it.ts);
+	str_lcpy(it.state, "new", sizeof it.state);
+	if (items_add(&f->a, &it) != 0) {
+		str_fmt(f->err, sizeof f->err, "too many instances");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+load_one(void *arg, const struct push_item *it)
+{
+	return items_add(arg, it);
+}
+
+/* The receiver's certificate must name the URA the directory gives
+ * the destination (when it has one). */
+struct peer_check {
+	const char	*ura;
+};
+
+static int
+check_peer(void *arg, const char *subject, char *why, size_t whylen)
+{
+	struct peer_check *pc = arg;
+	char ura[16];
+
+	if (pc->ura[0] == '\0')
+		return 1;
+	if (xdr_subject_ura(subject, ura, sizeof ura) != 1 ||
+	    strcmp(ura, pc->ura) != 0) {
+		str_fmt(why, whylen, "its certificate (%s) does not name URA "
+		    "%s", subject, pc->ura);
+		return 0;
+	}
+	return 1;
+}
+
+/* The wait before attempt k+1 after k failed ones: 1, 2, 4 ... seconds,
+ * at most push.retry_max. */
+static long long
+backoff(const struct push *p, long long attempts)
+{
+	long long s = 1;
+
+	while (--attempts > 0 && s < p->conf.push_retry_max)
+		s *= 2;
+	return s < p->conf.push_retry_max ? s : p->conf.push_retry_max;
+}
+
+/* The audit record of an attempt: one per association (or per attempt
+ * that did not get that far). */
+static void
+audit(struct push *p, const struct push_job *j, const char *node,
+    const struct dir_community *c, int ok, const char *why)
+{
+	struct bridge_db_study_row row;
+	struct xact x;
+	char url[DIR_AE_MAX + 16], cx[64], e[128];
+
+	str_fmt(url, sizeof url, "dicom://%s", node[0] != '\0' ? node :
+	    j->dest);
+	xact_begin_out(&x, &p->conf, TXN_DICOM_PUSH, url);
+	str_lcpy(x.action, "C-STORE", sizeof x.action);
+	xact_set_object(&x, j->study_uid);
+	if (bridge_db_study(p->bdb, j->study_uid, &row, e, sizeof e) == 0 &&
+	    row.found && row.bsn[0] != '\0') {
+		str_fmt(cx, sizeof cx, "%s^^^&" OID_BSN "&ISO", row.bsn);
+		xact_set_patient(&x, cx);
+	}
+	if (c != NULL)
+		str_fmt(x.org, sizeof x.org, "%s %s", c->ura, c->name);
+	else
+		str_lcpy(x.org, j->dest, sizeof x.org);
+	if (!ok)
+		xact_fail(&x, XACT_FAILURE, why);
+	x.http_status = 0;
+	(void)xact_end(&x);
+}
+
+/* Resolve the destination: XDS_OK with c and the node's parts, or a
+ * failure with why (XDS_ENOTFOUND: not in the directory or no dicom=). */
+static int
+resolve(struct push *p, const char *dest, struct dir_community *c, char *ae,
+    char *host, size_t hostsz, int *port, char *why, size_t whylen)
+{
+	char e[256];
+	int rc;
+
+	if (p->dir == NULL) {
+		str_fmt(why, whylen, "no community directory");
+		return XDS_ENOTFOUND;
+	}
+	rc = strncmp(dest, "urn:oid:", 8) == 0 ?
+	    dir_by_hcid(p->dir, dest, c, e, sizeof e) :
+	    dir_by_ura(p->dir, dest, c, e, sizeof e);
+	if (rc == XDS_ENOTFOUND) {
+		str_fmt(why, whylen, "%s is not in the directory", dest);
+		return rc;
+	}
+	if (rc != XDS_OK) {
+		str_fmt(why, whylen, "directory: %s", e);
+		return rc;
+	}
+	if (c->dicom[0] == '\0' || conf_split_ae(c->dicom, ae, 17, host,
+	    hostsz, port) != 0) {
+		str_fmt(why, whylen, "%s has no DICOM node (dicom=) in the "
+		    "directory", dest);
+		return XDS_ENOTFOUND;
+	}
+	return XDS_OK;
+}
+
+/* The items of job j, listed from the bridge at its first attempt. */
+static int
+job_items(struct push *p, const struct push_job *j, struct items *out,
+    char *why, size_t whylen)
+{
+	struct fill f;
+	char e[256];
+	int rc;
+
+	if (j->instances == 0) {
+		memset(&f, 0, sizeof f);
+		f.p = p;
+		f.study = j->study_uid;
+		rc = bridge_db_instances(p->bdb, j->study_uid, fill_one, &f, e,
+		    sizeof e);
+		if (rc != 0 || f.err[0] != '\0') {
+			str_fmt(why, whylen, "study %s: %s", j->study_uid,
+			    f.err[0] != '\0' ? f.err : e);
+			free(f.a.v);
+			return XDS_EIO;
+		}
+		if (f.a.n == 0) {
+			str_fmt(why, whylen, "the bridge holds no instance of "
+			    "study %s", j->study_uid);
+			return XDS_ENOTFOUND;
+		}
+		rc = push_db_set_items(p->db, j->id, f.a.v, f.a.n, why,
+		    whylen);
+		free(f.a.v);
+		if (rc != XDS_OK)
+			return rc;
+	}
+	return push_db_items(p->db, j->id, load_one, out, why, whylen);
+}
+
+void
+push_send_job(struct push *p, const struct push_job *j)
+{
+	struct dir_community c;
+	struct dcmshim_push_opts o;
+	struct dcmshim_push_item *pi = NULL;
+	struct peer_check pc;
+	struct items a = { NULL, 0, 0 };
+	char ae[17], host[256], node[DIR_AE_MAX] = "", txn[DCMSHIM_UI_SZ];
+	char why[PUSH_ERR_SZ] = "", e[PUSH_ERR_SZ], path[PATH_SZ];
+	size_t i, k, n = 0, done = 0, *idx = NULL;
+	long long now = clock_wall();
+	int port, rc, give_up, resolved = 0;
+
+	give_up = now - j->started >= p->conf.push_give_up_after;
+	rc = resolve(p, j->dest, &c, ae, host, sizeof host, &port, why,
+	    sizeof why);
+	if (rc == XDS_ENOTFOUND)
+		goto failed;
+	if (rc != XDS_OK)
+		goto again;
+	resolved = 1;
+	str_lcpy(node, c.dicom, sizeof node);
+	if ((rc = job_items(p, j, &a, why, sizeof why)) == XDS_ENOTFOUND)
+		goto failed;
+	if (rc != XDS_OK)
+		goto again;
+	if ((pi = calloc(a.n, sizeof *pi)) == NULL ||
+	    (idx = calloc(a.n, sizeof *idx)) == NULL) {
+		str_fmt(why, sizeof why, "out of memory");
+		goto again;
+	}
+	for (i = 0; i < a.n; i++) {
+		if (strcmp(a.v[i].state, "committed") == 0) {
+			done++;
+			continue;
+		}
+		pi[n].sop_class = a.v[i].sop_class;
+		pi[n].sop_uid = a.v[i].sop_uid;
+		pi[n].ts = a.v[i].ts;
+		pi[n].send = strcmp(a.v[i].state, "new") == 0;
+		if (pi[n].send) {
+			if (instance_path(p, j->study_uid, a.v[i].series_uid,
+			    a.v[i].sop_uid, path, sizeof path) < 0 ||
+			    (pi[n].path = strdup(path)) == NULL) {
+				str_fmt(why, sizeof why, "out of memory");
+				goto again;
+			}
+		}
+		idx[n++] = i;
+	}
+	if (n > 0) {
+		if (dcmshim_uid_new(p->conf.dicom_uid_root, txn, sizeof txn, e,
+		    sizeof e) != 0) {
+			str_fmt(why, sizeof why, "transaction UID: %s", e);
+			goto again;
+		}
+		memset(&o, 0, sizeof o);
+		o.host = host;
+		o.port = port;
+		o.calling_ae = p->conf.dicom_ae_title;
+		o.called_ae = ae;
+		o.tls_cert = p->conf.http_cert;
+		o.tls_key = p->conf.http_key;
+		o.tls_ca = p->conf.dicom_ca[0] != '\0' ? p->conf.dicom_ca :
+		    p->conf.http_ca;
+		o.acse_timeout = (int)p->conf.dicom_timeout;
+		o.dimse_timeout = (int)p->conf.dicom_timeout;
+		o.commit_timeout = (int)p->conf.push_commit_timeout;
+		o.transaction_uid = txn;
+		pc.ura = c.ura;
+		o.check_peer = check_peer;
+		o.arg = &pc;
+		rc = dcmshim_push(&o, pi, n, why, sizeof why);
+		for (k = 0; k < n; k++) {
+			struct push_item *it = &a.v[idx[k]];
+
+			if (pi[k].committed == 1) {
+				str_lcpy(it->state, "committed",
+				    sizeof it->state);
+				done++;
+				__atomic_add_fetch(&p->instances_out, 1,
+				    __ATOMIC_RELAXED);
+			} else if (pi[k].committed == 0 ||
+			    (pi[k].send && pi[k].status != 0 &&
+			    (pi[k].status & 0xf000) != 0xb000))
+				str_lcpy(it->state, "new", sizeof it->state);
+			else if (pi[k].send)
+				str_lcpy(it->state, "stored", sizeof it->state);
+		}
+		if (rc == XDS_OK && done < a.n)
+			str_fmt(why, sizeof why, "%zu of %zu instances not "
+			    "committed by %s", a.n - done, a.n, c.name);
+	}
+	if (push_db_attempt(p->db, j->id, a.v, a.n, now + backoff(p,
+	    j->attempts), give_up, why, e, sizeof e) != XDS_OK)
+		log_warnx("push: job %lld: %s", j->id, e);
+	if (done == a.n)
+		log_info("push: job %lld: study %s committed by %s (%zu "
+		    "instances)", j->id, j->study_uid, c.name, a.n);
+	else
+		log_warnx("push: job %lld: %s%s", j->id, why, give_up ?
+		    " (given up: push.give_up_after)" : "");
+	if (n > 0 || done == a.n)
+		audit(p, j, node, &c, done == a.n, why);
+	goto out;
+again:
+	if (!give_up) {
+		if (push_db_attempt(p->db, j->id, NULL, 0, now + backoff(p,
+		    j->attempts), 0, why, e, sizeof e) != XDS_OK)
+			log_warnx("push: job %lld: %s", j->id, e);
+		log_warnx("push: job %lld: %s (retried)", j->id, why);
+		goto out;
+	}
+failed:
+	if (push_db_fail(p->db, j->id, why, e, sizeof e) != XDS_OK)
+		log_warnx("push: job %lld: %s", j->id, e);
+	log_warnx("push: job %lld failed: %s", j->id, why);
+	audit(p, j, node, resolved ? &c : NULL, 0, why);
+out:
+	for (k = 0; pi != NULL && k < n; k++)
+		free((void *)pi[k].path);
+	free(pi);
+	free(idx);
+	free(a.v);
+}

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""A study pushed from hospital A to hospital B by DICOM over mutual TLS
+with Storage Commitment, two nodes on loopback (make check): storescu sends
+a study to A's bridge, `xdsctl push --to URA --study UID` queues the job,
+A's sender stores every instance at B's push.listen and B commits them on
+the same association; the instances at B are byte for byte A's datasets,
+the job is done with every instance committed, both sides audit it.  B
+down for a while: the job waits and finishes once B is back.  A killed
+(-9) in the middle of a push while B is stalled: after A's restart the
+job completes with every instance at B once.  A peer whose certificate is
+of another CA, or of an organisation B's directory does not know, is
+refused, counted and audited; an unknown destination fails the job."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import dicomtest  # noqa: E402
+from xdstest import (Xdsd, check, command_line, make_pki, metrics, org_cert,  # noqa: E402
+                     reserve_port, summary, wait_until)
+
+HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
+HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
+URA_A, URA_B, URA_X = "00007001", "00007002", "00009999"
+
+
+def uid():
+    return "2.25.%d" % int.from_bytes(os.urandom(15), "big")
+
+
+def make_study(work, n):
+    """A study of n small images with the BSN: (study UID, {sop: path})."""
+    study, series = uid(), uid()
+    files = {}
+    for _ in range(n):
+        sop = uid()
+        files[sop] = dicomtest.make_image(work, study, series, sop, size=16)
+    return study, series, files
+
+
+def dataset(path):
+    with open(path, "rb") as f:
+        return dicomtest.meta_split(f.read())
+
+
+def held(node, study):
+    """{sop: path} of the study's instances in node's bridge store."""
+    out = {}
+    root = os.path.join(node.state, "dicom", study)
+    for d, _, names in os.walk(root):
+        for n in names:
+            if n.endswith(".dcm"):
+                out[n[:-4]] = os.path.join(d, n)
+    return out
+
+
+def main():
+    a = command_line(xdsctl=True)
+    tmp = tempfile.mkdtemp(prefix="push-test-")
+    pki = make_pki(tmp, rogue=True)
+    cert_a = org_cert(tmp, "push.a.test", URA_A, "Ziekenhuis A")
+    cert_b = org_cert(tmp, "push.b.test", URA_B, "Ziekenhuis B")
+    cert_x = org_cert(tmp, "push.x.test", URA_X, "Kliniek X")
+    hold = reserve_port()
+    directory = os.path.join(tmp, "directory")
+    with open(directory, "w") as f:
+        f.write("%s https://127.0.0.1:1/xca/responding %s Ziekenhuis A\n"
+                "%s https://127.0.0.1:1/xca/responding %s dicom=XDSNODE@127.0.0.1:%d "
+                "Ziekenhuis B\n" % (HCID_A, URA_A, HCID_B, URA_B, hold.port))
+    common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
+              "dicom.publish_after=3600", "dicom.timeout=10", "push.retry_max=1",
+              "push.commit_timeout=20", "http.ca=" + pki["ca"]]
+    node_a = dicomtest.Xdsd(a.xdsd, tmp, common + [
+        "node.home_community_id=" + HCID_A, "http.cert=" + cert_a[0], "http.key=" + cert_a[1]],
+        name="a", dicom=True)
+    b = dicomtest.Xdsd(a.xdsd, tmp, common + [
+        "node.home_community_id=" + HCID_B, "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
+        "push.listen=127.0.0.1:%d" % hold.port], name="b", dicom=True)
+    try:
+        check("node A (bridge, push sender) starts", node_a.start(), "")
+        check("node B (bridge, push.listen with mutual TLS) starts", b.start(), "")
+        if node_a.running() and b.running():
+            run(a, tmp, pki, node_a, b, cert_x, directory, hold)
+        else:
+            node_a.dump_log()
+            b.dump_log()
+    finally:
+        for n in (b, node_a):
+            if n.running():
+                try:
+                    os.kill(n.proc.pid, signal.SIGCONT)
+                except OSError:
+                    pass
+            n.stop()
+        hold.close()
+        if summary() == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept", tmp)
+    return summary()
+
+
+def ctl(a, node, *args):
+    cmd = [a.xdsctl, "-C", "node.state_dir=" + node.state] + list(args)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def job(a, node, opts, jid):
+    rc, out, _ = ctl(a, node, *opts, "--json", "push", "show", str(jid))
+    return json.loads(out) if rc == 0 and out.startswith("{") else {}
+
+
+def push(a, node, opts, study, to=URA_B):
+    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", to, "--study", study)
+    try:
+        return json.loads(out)["id"], out + err
+    except (ValueError, KeyError):
+        return None, out + err
+
+
+def run(a, tmp, pki, node_a, b, cert_x, directory, hold):
+    opts = ["-C", "directory.file=" + directory, "-C", "node.home_community_id=" + HCID_A]
+
+    def send_to_a(files):
+        r = dicomtest.storescu(node_a.dport, list(files.values()))
+        return r.returncode == 0 and wait_until(
+            lambda: len(held(node_a, study_of[0])) == len(files), 30)
+
+    def done(jid):
+        return wait_until(lambda: job(a, node_a, opts, jid).get("job", {}).get("state")
+                          in ("done", "failed", "cancelled") and True, 120) and \
+            job(a, node_a, opts, jid)["job"]["state"] == "done"
+
+    # 1. the study to A's bridge, then pushed to B
+    study, series, files = make_study(tmp, 6)
+    study_of = [study]
+    check("storescu stores a study of 6 instances at A's bridge", send_to_a(files), "")
+    jid, out = push(a, node_a, opts, study)
+    check("xdsctl push --to URA --study UID queues a job", jid is not None, out)
+    ok = jid is not None and done(jid)
+    j = job(a, node_a, opts, jid) if jid else {}
+    check("the job is done: B committed every instance (6/6)",
+          ok and j["job"]["committed"] == 6 and j["job"]["instances"] == 6 and
+          all(i["state"] == "committed" for i in j["instances"]), j or node_a.dump_log())
+    at_b = held(b, study)
+    same = len(at_b) == 6 and all(
+        dataset(at_b[s])[1] == dataset(files[s])[1] and dataset(at_b[s])[0] == dataset(files[s])[0]
+        for s in files if s in at_b)
+    check("every instance is at B, its dataset byte for byte the original's", same,
+          sorted(at_b))
+    check("A's files are unchanged by the push",
+          all(dataset(p)[1] == dataset(files[s])[1] for s, p in held(node_a, study).items()), "")
+    m = metrics(b)
+    check("B counted the commitment (xds_push_received_total, instances 6)",
+          m.get(("xds_push_received_total", "")) == 1 and
+          m.get(("xds_push_instances_received_total", "")) == 6, m)
+    check("B logged the commitment on the association",
+          "push: from Ziekenhuis A: 6 instances committed, 0 failed" in b.log(), b.log()[-2000:])
+    rec_a = [r for r in node_a.audit() if r.get("event") == "DICOM-PUSH"]
+    rec_b = [r for r in b.audit() if r.get("event") == "DICOM-PUSH"]
+    check("A audited the transfer (DICOM-PUSH, success, B as the organisation)",
+          any(r.get("outcome") == "success" and URA_B in r.get("organisation", "")
+              for r in rec_a), rec_a)
+    check("B audited the transfer (DICOM-PUSH naming Ziekenhuis A)",
+          any(URA_A in r.get("organisation", "") for r in rec_b), rec_b)
+    rc, out, err = ctl(a, node_a, *opts, "push", "list")
+    check("xdsctl push list shows the job done 6/6",
+          rc == 0 and re.search(r"^%d\s+done\s+%s\s+6/6" % (jid, URA_B), out, re.M), out + err)
+
+    # 2. B down for a while: the job waits, then completes
+    b.stop()
+    study2, _, files2 = make_study(tmp, 4)
+    study_of[0] = study2
+    check("a second study at A", send_to_a(files2), "")
+    jid2, out = push(a, node_a, opts, study2)
+    retried = jid2 is not None and wait_until(
+        lambda: job(a, node_a, opts, jid2).get("job", {}).get("attempts", 0) >= 2, 60)
+    j = job(a, node_a, opts, jid2) if jid2 else {}
+    check("B down: the job stays queued and is retried", retried and
+          j["job"]["state"] in ("queued", "sending") and j["job"]["last_error"] != "", j)
+    check("B starts again on its port", b.start(), "")
+    check("... and the job completes (4/4 committed)", jid2 is not None and done(jid2),
+          job(a, node_a, opts, jid2))
+    check("... every instance at B", sorted(held(b, study2)) == sorted(files2), "")
+
+    # 3. A killed in the middle of a push (B stalled), restarted: done
+    study3, _, files3 = make_study(tmp, 40)
+    study_of[0] = study3
+    check("a third study at A (40 instances)", send_to_a(files3), "")
+    jid3, out = push(a, node_a, opts, study3)
+    some = wait_until(lambda: len(held(b, study3)) >= 1, 60, step=0.005)
+    os.kill(b.proc.pid, signal.SIGSTOP)
+    mid = len(held(b, study3))
+    state = job(a, node_a, opts, jid3).get("job", {}).get("state")
+    node_a.kill()
+    os.kill(b.proc.pid, signal.SIGCONT)
+    print("  (A killed with %d of 40 instances at B, job %s)" % (mid, state))
+    check("A restarts after kill -9", node_a.start(), "")
+    ok = jid3 is not None and some and done(jid3)
+    check("after the restart the job completes (40/40 committed)", ok,
+          job(a, node_a, opts, jid3))
+    got = held(b, study3)
+    check("every instance is at B exactly once, byte for byte",
+          sorted(got) == sorted(files3) and
+          all(dataset(got[s])[1] == dataset(files3[s])[1] for s in files3 if s in got),
+          (len(got), mid))
+    rows = dicomtest.studies(a.xdsctl, b.state).get(study3, {})
+    check("B's study table counts 40 instances (none doubled)", rows.get("instances") == 40,
+          rows)
+
+    # 4. refusals at B: another CA, an organisation B does not know
+    one = [files[sorted(files)[0]]]
+    r = dicomtest.storescu(hold.port, one, extra=("+tls", pki["rogue_key"], pki["rogue_cert"],
+                                                  "+cf", pki["ca"]))
+    check("a peer with a certificate of another CA is refused", r.returncode != 0,
+          r.stdout + r.stderr)
+    r = dicomtest.storescu(hold.port, one, extra=("+tls", cert_x[1], cert_x[0], "+cf", pki["ca"]))
+    check("a peer of an organisation B's directory does not know is refused",
+          r.returncode != 0 and "Rejected" in r.stdout + r.stderr, r.stdout + r.stderr)
+    m = metrics(b)
+    check("both refusals counted (tls, certificate)",
+          m.get(("xds_push_refused_total", '{reason="tls"}'), 0) >= 1 and
+          m.get(("xds_push_refused_total", '{reason="certificate"}'), 0) >= 1, m)
+    refs = [r for r in b.audit() if r.get("endpoint") == "/push" and r.get("outcome") != "success"]
+    check("both refusals audited at B, the unknown one with its certificate subject",
+          any("URA-%s" % URA_X in r.get("user", "") + r.get("peer", "") + json.dumps(r)
+              for r in refs) and any("tls" in json.dumps(r) for r in refs), refs)
+
+    # 5. an unknown destination: refused by xdsctl; a job to B for a study A lacks
+    rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_X, "--study", study)
+    check("xdsctl push to an organisation not in the directory: exit 1", rc == 1, out + err)
+    rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_B, "--study", uid())
+    check("xdsctl push of a study the bridge does not hold: exit 1",
+          rc == 1 and "no study" in err, out + err)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+/*
+ * test_push.c: the push jobs' database (push/push_db.h): a job's life
+ * (queued, taken, items recorded, queued again with its next try, done
+ * once every instance is committed), an attempt that listed no items is
+ * never done, retry and cancel by state, a job left sending by a crash
+ * queued again, the counts for /metrics.
+ */
+#include "config.h"
+
+#include "cutest.h"
+#include <string.h>
+
+#include "push_db.h"
+#include "testutil.h"
+
+static char dir[512];
+static struct push_db *db;
+
+static int
+setup(void)
+{
+	char err[256];
+
+	if (testutil_tmpdir("push", dir, sizeof dir) != 0 ||
+	    push_db_open(dir, &db, err, sizeof err) != XDS_OK)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void)
+{
+	push_db_close(db);
+	testutil_rmtree(dir);
+	return 0;
+}
+
+static void
+item(struct push_item *it, const char *sop, const char *state)
+{
+	memset(it, 0, sizeof *it);
+	strcpy(it->sop_uid, sop);
+	strcpy(it->series_uid, "1.2.3.1");
+	strcpy(it->sop_class, "1.2.840.10008.5.1.4.1.1.7");
+	strcpy(it->ts, "1.2.840.10008.1.2.1");
+	strcpy(it->state, state);
+}
+
+static void
+test_life(void)
+{
+	struct push_item it[2];
+	struct push_job j;
+	char err[256];
+	long long id;
+
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", 100, &id, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 99, &j, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(push_db_take(db, 100, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(j.id, id);
+	CU_ASSERT_STRING_EQUAL(j.state, "sending");
+	CU_ASSERT_EQUAL(j.attempts, 1);
+	/* nothing listed yet: queued again, not done */
+	CU_ASSERT_EQUAL(push_db_attempt(db, id, NULL, 0, 101, 0, "down", err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "queued");
+	CU_ASSERT_STRING_EQUAL(j.last_error, "down");
+	CU_ASSERT_EQUAL(j.next_try, 101);
+	CU_ASSERT_EQUAL(push_db_take(db, 101, &j, err, sizeof err), XDS_OK);
+	item(&it[0], "1.2.3.1.1", "new");
+	item(&it[1], "1.2.3.1.2", "new");
+	CU_ASSERT_EQUAL(push_db_set_items(db, id, it, 2, err, sizeof err),
+	    XDS_OK);
+	strcpy(it[0].state, "committed");
+	strcpy(it[1].state, "stored");
+	CU_ASSERT_EQUAL(push_db_attempt(db, id, it, 2, 103, 0, "1 of 2", err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "queued");
+	CU_ASSERT_EQUAL(j.instances, 2);
+	CU_ASSERT_EQUAL(j.committed, 1);
+	/* a crash while sending: queued again at start */
+	CU_ASSERT_EQUAL(push_db_take(db, 103, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_requeue(db, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 103, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(j.attempts, 4);
+	strcpy(it[1].state, "committed");
+	CU_ASSERT_EQUAL(push_db_attempt(db, id, &it[1], 1, 104, 0, "", err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "done");
+	CU_ASSERT_EQUAL(j.committed, 2);
+	/* done: neither retried nor cancelled */
+	CU_ASSERT_EQUAL(push_db_retry(db, id, 200, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT_EQUAL(push_db_cancel(db, id, err, sizeof err), XDS_EINVAL);
+}
+
+static void
+test_fail_retry_cancel(void)
+{
+	struct push_job j;
+	long long id, n[PUSH_NSTATES];
+	char err[256];
+
+	CU_ASSERT_EQUAL(push_db_add(db, "urn:oid:1.2.3", "1.2.4", 300, &id,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 300, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_fail(db, id, "not in the directory", err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "failed");
+	CU_ASSERT_EQUAL(push_db_retry(db, id, 400, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "queued");
+	CU_ASSERT_EQUAL(j.started, 400);
+	CU_ASSERT_EQUAL(push_db_cancel(db, id, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 1000, &j, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(push_db_retry(db, id, 500, err, sizeof err),
+	    XDS_EINVAL);
+	CU_ASSERT_EQUAL(push_db_job(db, 999, &j, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(push_db_counts(db, n, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n[2], 1);	/* done (test_life) */
+	CU_ASSERT_EQUAL(n[4], 1);	/* cancelled */
+}
+
+int
+main(void)
+{
+	static const struct cutest tests[] = {
+		{ "life", test_life },
+		{ "fail_retry_cancel", test_fail_retry_cancel },
+	};
+	static const struct cutest_suite suites[] = {
+		{ "push_db", setup, teardown, tests, NELEM(tests) },
+	};
+
+	return cutest_run_suites(suites, NELEM(suites));
+}
