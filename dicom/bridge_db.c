@@ -383,16 +383,26 @@ int
 bridge_db_has_instance(struct bridge_db *d, const char *sop_uid, char *err,
     size_t errlen)
 {
+	return bridge_db_instance_study(d, sop_uid, NULL, err, errlen);
+}
+
+int
+bridge_db_instance_study(struct bridge_db *d, const char *sop_uid,
+    char *study_uid, char *err, size_t errlen)
+{
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&d->mu);
-	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM instance WHERE"
+	if (sqlite3_prepare_v2(d->db, "SELECT study_uid FROM instance WHERE"
 	    " sop_uid = ?1", -1, &st, NULL) != SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else {
 		sqlite3_bind_text(st, 1, sop_uid, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && study_uid != NULL)
+			str_lcpy(study_uid, (const char *)sqlite3_column_text(st,
+			    0), DCMSHIM_UI_SZ);
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&d->mu);

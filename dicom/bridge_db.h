@@ -39,6 +39,10 @@ int	bridge_db_instance(struct bridge_db *db, const struct dcmshim_info *info,
  * set) when it cannot be looked up. */
 int	bridge_db_has_instance(struct bridge_db *db, const char *sop_uid,
 	    char *err, size_t errlen);
+/* The same, and the study of the instance into study_uid (DCMSHIM_UI_SZ,
+ * may be NULL) when it exists. */
+int	bridge_db_instance_study(struct bridge_db *db, const char *sop_uid,
+	    char *study_uid, char *err, size_t errlen);
 /*
  * From now on bridge_db_instance commits with synchronous=NORMAL: a crash
  * may lose the last instance rows, which crash recovery rebuilds from

@@ -89,6 +89,14 @@ fail:
 	return XDS_EINVAL;
 }
 
+void
+push_wake(struct push *p)
+{
+	pthread_mutex_lock(&p->mu);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 int
 push_port(const struct push *p)
 {
@@ -120,9 +128,14 @@ push_metrics_write(void *arg, struct buf *out)
 	    "# HELP xds_push_instances_received_total Instances committed "
 	    "on push.listen.\n"
 	    "# TYPE xds_push_instances_received_total counter\n"
-	    "xds_push_instances_received_total %llu\n",
+	    "xds_push_instances_received_total %llu\n"
+	    "# HELP xds_push_studies_received_total Studies received on "
+	    "push.listen with every instance committed.\n"
+	    "# TYPE xds_push_studies_received_total counter\n"
+	    "xds_push_studies_received_total %llu\n",
 	    __atomic_load_n(&p->studies_in, __ATOMIC_RELAXED),
-	    __atomic_load_n(&p->instances_in, __ATOMIC_RELAXED));
+	    __atomic_load_n(&p->instances_in, __ATOMIC_RELAXED),
+	    __atomic_load_n(&p->studies_complete, __ATOMIC_RELAXED));
 	rc |= buf_adds(out, "# HELP xds_push_refused_total Associations "
 	    "refused on push.listen, by reason.\n"
 	    "# TYPE xds_push_refused_total counter\n");

@@ -27,6 +27,9 @@
 #define PUSH_DEST_SZ	80
 #define PUSH_UID_SZ	65
 #define PUSH_ERR_SZ	256
+/* The dest of a job that forwards a received study to this node's own
+ * PACS (push.forward), by plain C-STORE to dicom.pacs. */
+#define PUSH_DEST_PACS	"dicom.pacs"
 
 struct push_db;
 

@@ -35,7 +35,11 @@ struct push {
 	unsigned long long	 studies_in;	/* commitments reported */
 	unsigned long long	 instances_in;	/* of them, committed */
 	unsigned long long	 instances_out;	/* committed by receivers */
+	unsigned long long	 studies_complete; /* received, all committed */
 };
+
+/* push.c: the sender looks for due jobs now, not at its next tick. */
+void	push_wake(struct push *p);
 
 /* push_send.c: one attempt of job j (state sending): its outcome is in
  * push.db when it returns. */

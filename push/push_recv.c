@@ -15,15 +15,23 @@
 
 #include "bridge_db.h"
 #include "bridge_receive.h"
+#include "clock.h"
 #include "directory.h"
 #include "log.h"
 #include "push_int.h"
+#include "push_notify.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xdr.h"
 
 #define PUSH_ENDPOINT	"/push"		/* names the listener in records */
+
+/* The study of the instances one storage commitment request committed:
+ * commit() and commit_done() run on the association's thread, one after
+ * the other.  A request naming instances of more studies names the
+ * first. */
+static __thread char commit_study[DCMSHIM_UI_SZ];
 
 /* The organisation a certificate subject names, from the directory. */
 static int
@@ -95,30 +103,61 @@ commit(void *arg, const char *sop_class, const char *sop_uid)
 	int rc;
 
 	(void)sop_class;
-	if ((rc = bridge_db_has_instance(p->bdb, sop_uid, e, sizeof e)) < 0)
+	if ((rc = bridge_db_instance_study(p->bdb, sop_uid,
+	    commit_study[0] == '\0' ? commit_study : NULL, e, sizeof e)) < 0)
 		log_warnx("push: storage commitment: %s", e);
 	return rc == 1;
+}
+
+/* The forward of a committed study to this node's PACS, queued in
+ * push.db (push.forward). */
+static void
+forward(struct push *p, const char *study)
+{
+	char e[256];
+	long long id;
+
+	if (push_db_add(p->db, PUSH_DEST_PACS, study, clock_wall(), &id, e,
+	    sizeof e) != XDS_OK)
+		log_warnx("push: forwarding %s to dicom.pacs: %s", study, e);
+	else {
+		log_info("push: study %s queued for dicom.pacs (job %lld)",
+		    study, id);
+		push_wake(p);
+	}
 }
 
 static void
 commit_done(void *arg, const struct dcmshim_commit_result *r)
 {
 	struct push *p = arg;
+	struct bridge_db_study_row row;
 	struct dir_community c;
 	struct xact x;
-	char why[128];
+	char why[128], cx[64], red[32], e[256];
 	int known = known_org(p, r->subject, &c);
 
+	memset(&row, 0, sizeof row);
+	if (commit_study[0] != '\0')
+		(void)bridge_db_study(p->bdb, commit_study, &row, e, sizeof e);
 	__atomic_add_fetch(&p->studies_in, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&p->instances_in, r->committed, __ATOMIC_RELAXED);
+	log_redact_id(row.bsn, red, sizeof red);
 	log_info("push: from %s: %zu instances committed, %zu failed, "
-	    "transaction %s%s", known ? c.name : r->calling_ae, r->committed,
-	    r->failed, r->transaction_uid, r->reported ? "" :
+	    "transaction %s, study %s, patient %s%s", known ? c.name :
+	    r->calling_ae, r->committed, r->failed, r->transaction_uid,
+	    commit_study[0] != '\0' ? commit_study : "-",
+	    row.bsn[0] != '\0' ? red : "-", r->reported ? "" :
 	    " (report not acknowledged)");
 	xact_begin(&x, &p->conf, PUSH_ENDPOINT, r->subject, "");
 	str_lcpy(x.txn, TXN_DICOM_PUSH, sizeof x.txn);
 	str_lcpy(x.action, "N-ACTION", sizeof x.action);
-	xact_set_object(&x, r->transaction_uid);
+	xact_set_object(&x, commit_study[0] != '\0' ? commit_study :
+	    r->transaction_uid);
+	if (row.bsn[0] != '\0') {
+		str_fmt(cx, sizeof cx, "%s^^^&" OID_BSN "&ISO", row.bsn);
+		xact_set_patient(&x, cx);
+	}
 	if (known)
 		str_fmt(x.org, sizeof x.org, "%s %s", c.ura, c.name);
 	if (r->failed > 0 || !r->reported) {
@@ -128,6 +167,14 @@ commit_done(void *arg, const struct dcmshim_commit_result *r)
 	}
 	x.http_status = 0;
 	(void)xact_end(&x);
+	if (r->failed == 0 && r->committed > 0 && commit_study[0] != '\0') {
+		__atomic_add_fetch(&p->studies_complete, 1, __ATOMIC_RELAXED);
+		if (p->conf.push_forward)
+			forward(p, commit_study);
+		push_notify(p->conf.push_notify_command, commit_study,
+		    known ? c.ura : "", row.bsn);
+	}
+	commit_study[0] = '\0';
 }
 
 static void *

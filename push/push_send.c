@@ -231,111 +231,227 @@ job_items(struct push *p, const struct push_job *j, struct items *out,
 	return push_db_items(p->db, j->id, load_one, out, why, whylen);
 }
 
+/* One attempt's instances: those not yet committed, their files. */
+struct attempt {
+	struct items		 a;
+	struct dcmshim_push_item *pi;
+	size_t			*idx;	/* pi[k] is a.v[idx[k]] */
+	size_t			 n;	/* in pi */
+	size_t			 done;	/* committed already, or now */
+	const char		*study;
+};
+
+static int
+attempt_prepare(struct push *p, const struct push_job *j, struct attempt *t,
+    char *why, size_t whylen)
+{
+	char path[PATH_SZ];
+	size_t i;
+
+	if ((t->pi = calloc(t->a.n, sizeof *t->pi)) == NULL ||
+	    (t->idx = calloc(t->a.n, sizeof *t->idx)) == NULL) {
+		str_fmt(why, whylen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	for (i = 0; i < t->a.n; i++) {
+		struct dcmshim_push_item *it = &t->pi[t->n];
+
+		if (strcmp(t->a.v[i].state, "committed") == 0) {
+			t->done++;
+			continue;
+		}
+		it->sop_class = t->a.v[i].sop_class;
+		it->sop_uid = t->a.v[i].sop_uid;
+		it->ts = t->a.v[i].ts;
+		it->send = strcmp(t->a.v[i].state, "new") == 0;
+		if (it->send && (instance_path(p, j->study_uid,
+		    t->a.v[i].series_uid, t->a.v[i].sop_uid, path,
+		    sizeof path) < 0 || (it->path = strdup(path)) == NULL)) {
+			str_fmt(why, whylen, "out of memory");
+			return XDS_ENOMEM;
+		}
+		t->idx[t->n++] = i;
+	}
+	return XDS_OK;
+}
+
+static void
+attempt_free(struct attempt *t)
+{
+	size_t k;
+
+	for (k = 0; t->pi != NULL && k < t->n; k++)
+		free((void *)t->pi[k].path);
+	free(t->pi);
+	free(t->idx);
+	free(t->a.v);
+}
+
+/* Each instance's new state from the attempt's answers. */
+static void
+attempt_record(struct push *p, struct attempt *t)
+{
+	size_t k;
+
+	for (k = 0; k < t->n; k++) {
+		struct push_item *it = &t->a.v[t->idx[k]];
+		const struct dcmshim_push_item *r = &t->pi[k];
+
+		if (r->committed == 1) {
+			str_lcpy(it->state, "committed", sizeof it->state);
+			t->done++;
+			__atomic_add_fetch(&p->instances_out, 1,
+			    __ATOMIC_RELAXED);
+		} else if (r->committed == 0 || (r->send && r->status != 0 &&
+		    (r->status & 0xf000) != 0xb000))
+			str_lcpy(it->state, "new", sizeof it->state);
+		else if (r->send && r->status >= 0)
+			str_lcpy(it->state, "stored", sizeof it->state);
+	}
+}
+
+/* To another organisation's node: mutual TLS, storage commitment. */
+static int
+attempt_push(struct push *p, const struct dir_community *c, const char *ae,
+    const char *host, int port, struct attempt *t, char *why, size_t whylen)
+{
+	struct dcmshim_push_opts o;
+	struct peer_check pc;
+	char txn[DCMSHIM_UI_SZ], e[256];
+
+	if (dcmshim_uid_new(p->conf.dicom_uid_root, txn, sizeof txn, e,
+	    sizeof e) != 0) {
+		str_fmt(why, whylen, "transaction UID: %s", e);
+		return XDS_EINTERNAL;
+	}
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.calling_ae = p->conf.dicom_ae_title;
+	o.called_ae = ae;
+	o.tls_cert = p->conf.http_cert;
+	o.tls_key = p->conf.http_key;
+	o.tls_ca = p->conf.dicom_ca[0] != '\0' ? p->conf.dicom_ca :
+	    p->conf.http_ca;
+	o.acse_timeout = (int)p->conf.dicom_timeout;
+	o.dimse_timeout = (int)p->conf.dicom_timeout;
+	o.commit_timeout = (int)p->conf.push_commit_timeout;
+	o.transaction_uid = txn;
+	pc.ura = c->ura;
+	o.check_peer = check_peer;
+	o.arg = &pc;
+	return dcmshim_push(&o, t->pi, t->n, why, whylen);
+}
+
+/* To this node's PACS (push.forward): C-STOREs, a Success each is the
+ * PACS's commitment (it has no storage commitment of ours to ask). */
+static int
+attempt_pacs(struct push *p, const char *ae, const char *host, int port,
+    struct attempt *t, char *why, size_t whylen)
+{
+	struct dcmshim_scu_opts o;
+	const char **paths;
+	int *st, rc;
+	size_t k;
+
+	paths = calloc(t->n, sizeof *paths);
+	st = calloc(t->n, sizeof *st);
+	if (paths == NULL || st == NULL) {
+		free(paths);
+		free(st);
+		str_fmt(why, whylen, "out of memory");
+		return XDS_ENOMEM;
+	}
+	for (k = 0; k < t->n; k++) {
+		/* the PACS forgets nothing it answered: stored is resent */
+		if (t->pi[k].path == NULL) {
+			char path[PATH_SZ];
+			const struct push_item *it = &t->a.v[t->idx[k]];
+
+			if (instance_path(p, t->study, it->series_uid,
+			    it->sop_uid, path, sizeof path) >= 0)
+				t->pi[k].path = strdup(path);
+		}
+		t->pi[k].send = 1;
+		paths[k] = t->pi[k].path != NULL ? t->pi[k].path : "";
+	}
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.calling_ae = p->conf.dicom_ae_title;
+	o.called_ae = ae;
+	o.acse_timeout = (int)p->conf.dicom_timeout;
+	o.dimse_timeout = (int)p->conf.dicom_timeout;
+	rc = dcmshim_store_scu(&o, paths, t->n, st, why, whylen);
+	for (k = 0; k < t->n; k++) {
+		t->pi[k].status = st[k];
+		t->pi[k].committed = rc == XDS_OK && (st[k] == 0 ||
+		    (st[k] & 0xf000) == 0xb000) ? 1 : 0;
+	}
+	free(paths);
+	free(st);
+	return rc;
+}
+
 void
 push_send_job(struct push *p, const struct push_job *j)
 {
 	struct dir_community c;
-	struct dcmshim_push_opts o;
-	struct dcmshim_push_item *pi = NULL;
-	struct peer_check pc;
-	struct items a = { NULL, 0, 0 };
-	char ae[17], host[256], node[DIR_AE_MAX] = "", txn[DCMSHIM_UI_SZ];
-	char why[PUSH_ERR_SZ] = "", e[PUSH_ERR_SZ], path[PATH_SZ];
-	size_t i, k, n = 0, done = 0, *idx = NULL;
+	struct attempt t;
+	char ae[17], host[256], node[DIR_AE_MAX] = "";
+	char why[PUSH_ERR_SZ] = "", e[PUSH_ERR_SZ];
 	long long now = clock_wall();
-	int port, rc, give_up, resolved = 0;
+	int port, rc, give_up, resolved = 0, pacs;
 
+	memset(&t, 0, sizeof t);
+	memset(&c, 0, sizeof c);
+	t.study = j->study_uid;
 	give_up = now - j->started >= p->conf.push_give_up_after;
-	rc = resolve(p, j->dest, &c, ae, host, sizeof host, &port, why,
-	    sizeof why);
-	if (rc == XDS_ENOTFOUND)
-		goto failed;
-	if (rc != XDS_OK)
-		goto again;
-	resolved = 1;
-	str_lcpy(node, c.dicom, sizeof node);
-	if ((rc = job_items(p, j, &a, why, sizeof why)) == XDS_ENOTFOUND)
-		goto failed;
-	if (rc != XDS_OK)
-		goto again;
-	if ((pi = calloc(a.n, sizeof *pi)) == NULL ||
-	    (idx = calloc(a.n, sizeof *idx)) == NULL) {
-		str_fmt(why, sizeof why, "out of memory");
-		goto again;
-	}
-	for (i = 0; i < a.n; i++) {
-		if (strcmp(a.v[i].state, "committed") == 0) {
-			done++;
-			continue;
+	pacs = strcmp(j->dest, PUSH_DEST_PACS) == 0;
+	if (pacs) {
+		str_lcpy(c.name, "the PACS", sizeof c.name);
+		if (conf_split_ae(p->conf.dicom_pacs, ae, sizeof ae, host,
+		    sizeof host, &port) != 0) {
+			str_fmt(why, sizeof why, "dicom.pacs is not "
+			    "AE@host:port");
+			goto failed;
 		}
-		pi[n].sop_class = a.v[i].sop_class;
-		pi[n].sop_uid = a.v[i].sop_uid;
-		pi[n].ts = a.v[i].ts;
-		pi[n].send = strcmp(a.v[i].state, "new") == 0;
-		if (pi[n].send) {
-			if (instance_path(p, j->study_uid, a.v[i].series_uid,
-			    a.v[i].sop_uid, path, sizeof path) < 0 ||
-			    (pi[n].path = strdup(path)) == NULL) {
-				str_fmt(why, sizeof why, "out of memory");
-				goto again;
-			}
-		}
-		idx[n++] = i;
-	}
-	if (n > 0) {
-		if (dcmshim_uid_new(p->conf.dicom_uid_root, txn, sizeof txn, e,
-		    sizeof e) != 0) {
-			str_fmt(why, sizeof why, "transaction UID: %s", e);
+		str_lcpy(node, p->conf.dicom_pacs, sizeof node);
+	} else {
+		rc = resolve(p, j->dest, &c, ae, host, sizeof host, &port, why,
+		    sizeof why);
+		if (rc == XDS_ENOTFOUND)
+			goto failed;
+		if (rc != XDS_OK)
 			goto again;
-		}
-		memset(&o, 0, sizeof o);
-		o.host = host;
-		o.port = port;
-		o.calling_ae = p->conf.dicom_ae_title;
-		o.called_ae = ae;
-		o.tls_cert = p->conf.http_cert;
-		o.tls_key = p->conf.http_key;
-		o.tls_ca = p->conf.dicom_ca[0] != '\0' ? p->conf.dicom_ca :
-		    p->conf.http_ca;
-		o.acse_timeout = (int)p->conf.dicom_timeout;
-		o.dimse_timeout = (int)p->conf.dicom_timeout;
-		o.commit_timeout = (int)p->conf.push_commit_timeout;
-		o.transaction_uid = txn;
-		pc.ura = c.ura;
-		o.check_peer = check_peer;
-		o.arg = &pc;
-		rc = dcmshim_push(&o, pi, n, why, sizeof why);
-		for (k = 0; k < n; k++) {
-			struct push_item *it = &a.v[idx[k]];
-
-			if (pi[k].committed == 1) {
-				str_lcpy(it->state, "committed",
-				    sizeof it->state);
-				done++;
-				__atomic_add_fetch(&p->instances_out, 1,
-				    __ATOMIC_RELAXED);
-			} else if (pi[k].committed == 0 ||
-			    (pi[k].send && pi[k].status != 0 &&
-			    (pi[k].status & 0xf000) != 0xb000))
-				str_lcpy(it->state, "new", sizeof it->state);
-			else if (pi[k].send)
-				str_lcpy(it->state, "stored", sizeof it->state);
-		}
-		if (rc == XDS_OK && done < a.n)
-			str_fmt(why, sizeof why, "%zu of %zu instances not "
-			    "committed by %s", a.n - done, a.n, c.name);
+		str_lcpy(node, c.dicom, sizeof node);
 	}
-	if (push_db_attempt(p->db, j->id, a.v, a.n, now + backoff(p,
+	resolved = 1;
+	if ((rc = job_items(p, j, &t.a, why, sizeof why)) == XDS_ENOTFOUND)
+		goto failed;
+	if (rc != XDS_OK || attempt_prepare(p, j, &t, why, sizeof why) !=
+	    XDS_OK)
+		goto again;
+	if (t.n > 0) {
+		rc = pacs ? attempt_pacs(p, ae, host, port, &t, why,
+		    sizeof why) : attempt_push(p, &c, ae, host, port, &t, why,
+		    sizeof why);
+		attempt_record(p, &t);
+		if (rc == XDS_OK && t.done < t.a.n)
+			str_fmt(why, sizeof why, "%zu of %zu instances not "
+			    "committed by %s", t.a.n - t.done, t.a.n, c.name);
+	}
+	if (push_db_attempt(p->db, j->id, t.a.v, t.a.n, now + backoff(p,
 	    j->attempts), give_up, why, e, sizeof e) != XDS_OK)
 		log_warnx("push: job %lld: %s", j->id, e);
-	if (done == a.n)
+	if (t.done == t.a.n)
 		log_info("push: job %lld: study %s committed by %s (%zu "
-		    "instances)", j->id, j->study_uid, c.name, a.n);
+		    "instances)", j->id, j->study_uid, c.name, t.a.n);
 	else
 		log_warnx("push: job %lld: %s%s", j->id, why, give_up ?
 		    " (given up: push.give_up_after)" : "");
-	if (n > 0 || done == a.n)
-		audit(p, j, node, &c, done == a.n, why);
+	if (!pacs && (t.n > 0 || t.done == t.a.n))
+		audit(p, j, node, &c, t.done == t.a.n, why);
 	goto out;
 again:
 	if (!give_up) {
@@ -349,11 +465,8 @@ failed:
 	if (push_db_fail(p->db, j->id, why, e, sizeof e) != XDS_OK)
 		log_warnx("push: job %lld: %s", j->id, e);
 	log_warnx("push: job %lld failed: %s", j->id, why);
-	audit(p, j, node, resolved ? &c : NULL, 0, why);
+	if (!pacs)
+		audit(p, j, node, resolved ? &c : NULL, 0, why);
 out:
-	for (k = 0; pi != NULL && k < n; k++)
-		free((void *)pi[k].path);
-	free(pi);
-	free(idx);
-	free(a.v);
+	attempt_free(&t);
 }

@@ -965,7 +965,7 @@ test_atna_every(void)
 {
 	static const char *txns[] = { TXN_ITI18, TXN_ITI38, TXN_ITI39,
 	    TXN_ITI41, TXN_ITI42, TXN_ITI43, TXN_ITI57, TXN_ITI62, TXN_RAD68,
-	    TXN_RAD69, TXN_RAD75 };
+	    TXN_RAD69, TXN_RAD75, TXN_DICOM_PUSH };
 	static const struct {
 		const char	*endpoint, *peer, *addr;
 	} sides[] = {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "push_db.h"
+#include "push_notify.h"
 #include "testutil.h"
 
 static char dir[512];
@@ -129,6 +130,29 @@ test_fail_retry_cancel(void)
 	CU_ASSERT_EQUAL(n[4], 1);	/* cancelled */
 }
 
+static void
+test_notify_split(void)
+{
+	char buf[64], *argv[4];
+
+	CU_ASSERT_EQUAL(push_notify_split("/usr/bin/logger -t  xds", buf,
+	    sizeof buf, argv, 4), 3);
+	CU_ASSERT_STRING_EQUAL(argv[0], "/usr/bin/logger");
+	CU_ASSERT_STRING_EQUAL(argv[1], "-t");
+	CU_ASSERT_STRING_EQUAL(argv[2], "xds");
+	CU_ASSERT_PTR_NULL(argv[3]);
+	/* no shell: a relative program, too many words, nothing, too long */
+	CU_ASSERT_EQUAL(push_notify_split("logger x", buf, sizeof buf, argv,
+	    4), -1);
+	CU_ASSERT_EQUAL(push_notify_split("/bin/a b c d", buf, sizeof buf,
+	    argv, 4), -1);
+	CU_ASSERT_EQUAL(push_notify_split(" \t ", buf, sizeof buf, argv, 4),
+	    -1);
+	CU_ASSERT_EQUAL(push_notify_split("/bin/true "
+	    "0123456789012345678901234567890123456789012345678901234567890123",
+	    buf, sizeof buf, argv, 4), -1);
+}
+
 int
 main(void)
 {
@@ -136,8 +160,12 @@ main(void)
 		{ "life", test_life },
 		{ "fail_retry_cancel", test_fail_retry_cancel },
 	};
+	static const struct cutest notify[] = {
+		{ "split", test_notify_split },
+	};
 	static const struct cutest_suite suites[] = {
 		{ "push_db", setup, teardown, tests, NELEM(tests) },
+		{ "push_notify", NULL, NULL, notify, NELEM(notify) },
 	};
 
 	return cutest_run_suites(suites, NELEM(suites));

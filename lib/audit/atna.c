@@ -68,6 +68,11 @@ static const struct atna_event atna_events[] = {
 	{ TXN_RAD75, "Cross Gateway Retrieve Imaging Document Set",
 	  ATNA_EV_INSTANCES_TRANSFERRED, 'R', ATNA_EV_INSTANCES_ACCESSED, 'C',
 	  OBJ_DOC, OBJ_DOC, 1 },
+	/* A study pushed to another organisation (the node asked: Export)
+	 * or from one (push.listen answered: Import); the study is the
+	 * object. */
+	{ TXN_DICOM_PUSH, "DICOM Study Push", ATNA_EV_IMPORT, 'C',
+	  ATNA_EV_EXPORT, 'R', OBJ_STUDY, OBJ_STUDY, 0 },
 };
 
 static const char *

@@ -257,11 +257,15 @@ const struct conf_opt conf_opts[] = {
 	  "log to syslog instead of stderr", NULL },
 	{ "push.commit_timeout", CONF_INT, S(push_commit_timeout), "60", 1, 3600, NULL,
 	  "seconds a push waits for the receiver's storage commitment report after its N-ACTION", NULL },
+	{ "push.forward", CONF_BOOL, S(push_forward), "no", 0, 1, NULL,
+	  "forward each study received on push.listen, once committed, to dicom.pacs (C-STORE, a durable queue in push.db)", NULL },
 	{ "push.give_up_after", CONF_INT, S(push_give_up_after), "86400", 60, 2592000, NULL,
 	  "seconds after which a push job not yet committed by its receiver is failed", NULL },
 	{ "push.listen", CONF_STR, S(push_listen), "", 0, 0, NULL,
 	  "address:port where other organisations push studies by DICOM over mutual TLS (C-STORE, Storage Commitment); empty: none",
 	  conf_check_listen_or_empty },
+	{ "push.notify_command", CONF_STR, S(push_notify_command), "", 0, 0, NULL,
+	  "program (absolute path, arguments split at blanks, no shell) run when a study received on push.listen is committed; empty: none", NULL },
 	{ "push.retry_max", CONF_INT, S(push_retry_max), "300", 1, 86400, NULL,
 	  "longest wait, in seconds, between two attempts of a push job (the wait doubles from 1 s)", NULL },
 	{ "registry.enabled", CONF_BOOL, S(registry_enabled), "yes", 0, 1, NULL,
@@ -577,6 +581,16 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	    !c->http_key[0] || (!c->dicom_ca[0] && !c->http_ca[0]))) {
 		str_fmt(err, errlen, "dicom.tls is on: http.cert, http.key and "
 		    "dicom.ca or http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (c->push_forward && c->dicom_pacs[0] == '\0') {
+		str_fmt(err, errlen, "push.forward needs dicom.pacs");
+		return -1;
+	}
+	if (c->push_listen[0] != '\0' &&
+	    strcmp(c->dicom_mode, "store") != 0) {
+		str_fmt(err, errlen, "push.listen needs dicom.mode = store: "
+		    "pushed instances are kept whole");
 		return -1;
 	}
 	if (c->push_listen[0] != '\0' && (!c->dicom_enabled ||

@@ -83,6 +83,8 @@ struct conf {
 	long long push_commit_timeout;		/* seconds */
 	long long push_give_up_after;		/* seconds */
 	long long push_retry_max;		/* seconds */
+	int	push_forward;			/* received studies to dicom.pacs */
+	char	push_notify_command[CONF_STR_MAX];
 	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */
 	char	dicom_type_code[CONF_STR_MAX];
 	char	dicom_facility_code[CONF_STR_MAX];

@@ -68,7 +68,13 @@ def main():
     cert_a = org_cert(tmp, "push.a.test", URA_A, "Ziekenhuis A")
     cert_b = org_cert(tmp, "push.b.test", URA_B, "Ziekenhuis B")
     cert_x = org_cert(tmp, "push.x.test", URA_X, "Kliniek X")
-    hold = reserve_port()
+    hold, pacs_port = reserve_port(), reserve_port()
+    notify = os.path.join(tmp, "notify.py")
+    with open(notify, "w") as f:
+        f.write("import json, os, sys\n"
+                "with open(sys.argv[1], 'a') as f:\n"
+                "    f.write(json.dumps({k: v for k, v in os.environ.items()"
+                " if k.startswith('XDS_PUSH_')}) + '\\n')\n")
     directory = os.path.join(tmp, "directory")
     with open(directory, "w") as f:
         f.write("%s https://127.0.0.1:1/xca/responding %s Ziekenhuis A\n"
@@ -82,12 +88,17 @@ def main():
         name="a", dicom=True)
     b = dicomtest.Xdsd(a.xdsd, tmp, common + [
         "node.home_community_id=" + HCID_B, "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
-        "push.listen=127.0.0.1:%d" % hold.port], name="b", dicom=True)
+        "push.listen=127.0.0.1:%d" % hold.port, "push.forward=yes",
+        "dicom.pacs=PACS@127.0.0.1:%d" % pacs_port.port,
+        "push.notify_command=%s %s %s" % (sys.executable, notify,
+                                          os.path.join(tmp, "notified"))],
+        name="b", dicom=True)
+    pacs = None
     try:
         check("node A (bridge, push sender) starts", node_a.start(), "")
         check("node B (bridge, push.listen with mutual TLS) starts", b.start(), "")
         if node_a.running() and b.running():
-            run(a, tmp, pki, node_a, b, cert_x, directory, hold)
+            pacs = run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port)
         else:
             node_a.dump_log()
             b.dump_log()
@@ -99,6 +110,9 @@ def main():
                 except OSError:
                     pass
             n.stop()
+        if pacs is not None and pacs.poll() is None:
+            pacs.terminate()
+            pacs.wait()
         hold.close()
         if summary() == 0:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -126,7 +140,15 @@ def push(a, node, opts, study, to=URA_B):
         return None, out + err
 
 
-def run(a, tmp, pki, node_a, b, cert_x, directory, hold):
+def pacs_files(d):
+    """The datasets storescp wrote into d."""
+    out = []
+    for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        out.append(dataset(os.path.join(d, n))[1])
+    return out
+
+
+def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
     opts = ["-C", "directory.file=" + directory, "-C", "node.home_community_id=" + HCID_A]
 
     def send_to_a(files):
@@ -174,6 +196,35 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold):
     rc, out, err = ctl(a, node_a, *opts, "push", "list")
     check("xdsctl push list shows the job done 6/6",
           rc == 0 and re.search(r"^%d\s+done\s+%s\s+6/6" % (jid, URA_B), out, re.M), out + err)
+    notified = os.path.join(tmp, "notified")
+    got = wait_until(lambda: os.path.exists(notified) and open(notified).read().strip(), 30)
+    env = json.loads(got.splitlines()[0]) if got else {}
+    check("B ran push.notify_command with the study, the sender's URA and the patient",
+          env == {"XDS_PUSH_STUDY": study, "XDS_PUSH_SENDER_URA": URA_A,
+                  "XDS_PUSH_PATIENT": dicomtest.BSN}, got)
+    check("B counted the complete study (xds_push_studies_received_total)",
+          metrics(b).get(("xds_push_studies_received_total", "")) == 1, "")
+
+    # B's PACS down: the forward waits in B's queue, then goes when it is up
+    def b_jobs():
+        rc, out, _ = ctl(a, b, "--json", "push", "list")
+        return json.loads(out)["jobs"] if rc == 0 else []
+    fw = wait_until(lambda: [j for j in b_jobs() if j["to"] == "dicom.pacs" and
+                             j["attempts"] >= 2 and j["state"] == "queued"], 60)
+    check("B's PACS down: the forward to dicom.pacs stays queued and is retried",
+          fw and fw[0]["study"] == study and fw[0]["last_error"] != "", b_jobs())
+    pacs_dir = os.path.join(tmp, "pacs")
+    os.mkdir(pacs_dir)
+    pacs_port.close()
+    pacs = subprocess.Popen(["storescp", "-aet", "PACS", "-od", pacs_dir, str(pacs_port.port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fdone = wait_until(lambda: [j for j in b_jobs() if j["to"] == "dicom.pacs" and
+                                j["state"] == "done"], 60)
+    check("... once the PACS is up B forwards the study (job done 6/6)",
+          fdone and fdone[0]["committed"] == 6, b_jobs())
+    check("... and the PACS has every instance, dataset byte for byte",
+          sorted(pacs_files(pacs_dir)) == sorted(dataset(p)[1] for p in files.values()),
+          os.listdir(pacs_dir))
 
     # 2. B down for a while: the job waits, then completes
     b.stop()
@@ -240,6 +291,7 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold):
     rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_B, "--study", uid())
     check("xdsctl push of a study the bridge does not hold: exit 1",
           rc == 1 and "no study" in err, out + err)
+    return pacs
 
 
 if __name__ == "__main__":
