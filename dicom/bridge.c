@@ -30,6 +30,7 @@
 #include "xact.h"
 
 #define PATH_SZ	1024
+#define BRIDGE_MAX_ROUTES	64	/* push.route's AE titles answered */
 
 struct bridge {
 	struct conf		 conf;
@@ -222,7 +223,10 @@ bridge_start(const struct conf *conf, const struct publish_links *links,
 {
 	struct dcmshim_scp_opts o;
 	struct bridge *b;
-	char host[256], e[256];
+	char host[256], e[256], dest[128];
+	char routed[BRIDGE_MAX_ROUTES][17];
+	const char *also[BRIDGE_MAX_ROUTES];
+	size_t nalso;
 	int port;
 
 	*out = NULL;
@@ -307,6 +311,13 @@ bridge_start(const struct conf *conf, const struct publish_links *links,
 	o.acse_timeout = (int)conf->dicom_timeout;
 	o.dimse_timeout = (int)conf->dicom_timeout;
 	o.io_timeout = (int)conf->dicom_timeout;
+	/* push.route: the bridge answers to each routed AE title too */
+	for (nalso = 0; nalso < BRIDGE_MAX_ROUTES && conf_route_at(
+	    conf->push_route, nalso, routed[nalso], sizeof routed[nalso], dest,
+	    sizeof dest) == 1; nalso++)
+		also[nalso] = routed[nalso];
+	o.also_ae = also;
+	o.nalso_ae = nalso;
 	o.on_store = bridge_receive_store;
 	o.arg = b->rcv;
 	o.admit = admit;

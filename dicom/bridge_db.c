@@ -105,7 +105,17 @@ int
 bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
     size_t errlen)
 {
-	static const struct db_schema sch = { "dicom.db", NULL, 1,
+	static const char *const steps[] = {
+		NULL,		/* version 1: schema_v1 */
+		/* 2: a study sent to the bridge under a routed called AE
+		 * title (push.route), pushed once complete (job set) */
+		"CREATE TABLE route ("
+		" study_uid TEXT NOT NULL,"
+		" ae TEXT NOT NULL,"
+		" job INTEGER,"
+		" PRIMARY KEY (study_uid, ae))",
+	};
+	static const struct db_schema sch = { "dicom.db", steps, 2,
 	    schema_v1 };
 	struct bridge_db *d;
 	char path[PATH_SZ];
@@ -410,6 +420,86 @@ bridge_db_instance_study(struct bridge_db *d, const char *sop_uid,
 		return rc == SQLITE_ROW;
 	str_fmt(err, errlen, "dicom.db: looking up %.64s", sop_uid);
 	return XDS_EIO;
+}
+
+int
+bridge_db_route(struct bridge_db *d, const char *study_uid, const char *ae,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "INSERT OR IGNORE INTO route (study_uid,"
+	    " ae) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else {
+		sqlite3_bind_text(st, 1, study_uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ae, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	if (rc == SQLITE_DONE)
+		return 0;
+	str_fmt(err, errlen, "dicom.db: route of %.64s: %s", study_uid,
+	    sqlite3_errmsg(d->db));
+	return -1;
+}
+
+int
+bridge_db_routes_due(struct bridge_db *d,
+    int (*fn)(void *arg, const char *study_uid, const char *ae), void *arg,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "SELECT r.study_uid, r.ae FROM route r"
+	    " JOIN study s ON s.study_uid = r.study_uid WHERE r.job IS NULL"
+	    " AND s.state IN ('ready', 'published') ORDER BY s.last_arrival"
+	    " LIMIT 64", -1, &st, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1)) != 0) {
+				rc = SQLITE_DONE;
+				break;
+			}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	if (rc == SQLITE_DONE)
+		return 0;
+	str_fmt(err, errlen, "dicom.db: routes: %s", sqlite3_errmsg(d->db));
+	return -1;
+}
+
+int
+bridge_db_route_job(struct bridge_db *d, const char *study_uid, const char *ae,
+    long long job, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "UPDATE route SET job = ?3 WHERE"
+	    " study_uid = ?1 AND ae = ?2", -1, &st, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else {
+		sqlite3_bind_text(st, 1, study_uid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ae, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, job);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	if (rc == SQLITE_DONE)
+		return 0;
+	str_fmt(err, errlen, "dicom.db: route of %.64s: %s", study_uid,
+	    sqlite3_errmsg(d->db));
+	return -1;
 }
 
 void

@@ -44,6 +44,21 @@ int	bridge_db_has_instance(struct bridge_db *db, const char *sop_uid,
 int	bridge_db_instance_study(struct bridge_db *db, const char *sop_uid,
 	    char *study_uid, char *err, size_t errlen);
 /*
+ * Routes (push.route): a study sent to the bridge under a routed called
+ * AE title is recorded once per title (bridge_db_route); the push sender
+ * walks those of studies that are complete (ready or published: the
+ * bridge's completion rule, dicom.publish_after) without a job yet
+ * (bridge_db_routes_due, at most 64 a call; fn's nonzero return stops)
+ * and records the job it made (bridge_db_route_job).  0 or -1 with err.
+ */
+int	bridge_db_route(struct bridge_db *db, const char *study_uid,
+	    const char *ae, char *err, size_t errlen);
+int	bridge_db_routes_due(struct bridge_db *db,
+	    int (*fn)(void *arg, const char *study_uid, const char *ae),
+	    void *arg, char *err, size_t errlen);
+int	bridge_db_route_job(struct bridge_db *db, const char *study_uid,
+	    const char *ae, long long job, char *err, size_t errlen);
+/*
  * From now on bridge_db_instance commits with synchronous=NORMAL: a crash
  * may lose the last instance rows, which crash recovery rebuilds from
  * their durable files.  Every other write stays

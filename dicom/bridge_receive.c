@@ -27,6 +27,7 @@ struct bridge_receive {
 	char			 state_dir[PATH_SZ];	/* its space guarded */
 	long long		 min_free;	/* node.min_free_space */
 	int			 patient_id_is_bsn;
+	char			 ae_title[17];	/* dicom.ae_title */
 	struct bridge_db	*db;
 	struct fileio_dirsync	*dirsync;	/* of the series directories */
 };
@@ -55,6 +56,7 @@ bridge_receive_new(const struct conf *conf, struct bridge_db *db,
 	str_lcpy(r->state_dir, conf->node_state_dir, sizeof r->state_dir);
 	r->min_free = conf->node_min_free_space;
 	r->patient_id_is_bsn = conf->dicom_patient_id_is_bsn;
+	str_lcpy(r->ae_title, conf->dicom_ae_title, sizeof r->ae_title);
 	r->db = db;
 	*out = r;
 	return XDS_OK;
@@ -99,7 +101,8 @@ strip_received(const char *tmppath, const char *study_uid, char *hdr,
 
 enum dcmshim_store_result
 bridge_receive_store(void *arg, const char *tmppath,
-    const struct dcmshim_info *in, const char *calling_ae)
+    const struct dcmshim_info *in, const char *calling_ae,
+    const char *called_ae)
 {
 	struct bridge_receive *r = arg;
 	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[1024];
@@ -149,7 +152,9 @@ bridge_receive_store(void *arg, const char *tmppath,
 		    calling_ae, red);
 	}
 	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL,
-	    clock_wall(), err, sizeof err) != 0) {
+	    clock_wall(), err, sizeof err) != 0 || (called_ae != NULL &&
+	    strcmp(called_ae, r->ae_title) != 0 && bridge_db_route(r->db,
+	    in->study_uid, called_ae, err, sizeof err) != 0)) {
 		/* The file is durable; a resend is idempotent. */
 		log_warnx("dicom: %s", err);
 		return DCMSHIM_STORE_NORESOURCES;

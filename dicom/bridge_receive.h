@@ -41,10 +41,12 @@ void	bridge_receive_free(struct bridge_receive *r);
  * make the received file at tmppath durable and record it.  Safe on
  * concurrent association threads.  DCMSHIM_STORE_OK only once the
  * instance is durable and recorded; on another result the shim removes
- * tmppath.
+ * tmppath.  An instance sent under another called AE title than
+ * dicom.ae_title (a push.route) records the study's route
+ * (bridge_db_route) with it.
  */
 enum dcmshim_store_result bridge_receive_store(void *arg,
 	    const char *tmppath, const struct dcmshim_info *info,
-	    const char *calling_ae);
+	    const char *calling_ae, const char *called_ae);
 
 #endif /* XDS_BRIDGE_RECEIVE_H */

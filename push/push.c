@@ -31,6 +31,8 @@ send_main(void *arg)
 	pthread_mutex_lock(&p->mu);
 	while (!p->stopping) {
 		pthread_mutex_unlock(&p->mu);
+		if (p->conf.push_route[0] != '\0')
+			push_send_routes(p);
 		rc = push_db_take(p->db, clock_wall(), &j, err, sizeof err);
 		if (rc == XDS_OK)
 			push_send_job(p, &j);

@@ -44,6 +44,9 @@ void	push_wake(struct push *p);
 /* push_send.c: one attempt of job j (state sending): its outcome is in
  * push.db when it returns. */
 void	push_send_job(struct push *p, const struct push_job *j);
+/* push_send.c: a job for each routed study that became complete
+ * (push.route, bridge_db_routes_due). */
+void	push_send_routes(struct push *p);
 
 /* push_recv.c: the listener on push.listen, or nothing when unset. */
 int	push_recv_start(struct push *p, char *err, size_t errlen);

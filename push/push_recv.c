@@ -86,11 +86,12 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 
 static enum dcmshim_store_result
 store(void *arg, const char *tmppath, const struct dcmshim_info *info,
-    const char *calling_ae)
+    const char *calling_ae, const char *called_ae)
 {
 	struct push *p = arg;
 
-	return bridge_receive_store(p->rcv, tmppath, info, calling_ae);
+	(void)called_ae;	/* dicom.ae_title: no route */
+	return bridge_receive_store(p->rcv, tmppath, info, calling_ae, NULL);
 }
 
 /* Committed: the bridge's table has its row, written only after its file

@@ -470,3 +470,56 @@ failed:
 out:
 	attempt_free(&t);
 }
+
+/* Routed studies (push.route) that became complete: one job each. */
+#define ROUTES_BATCH	64
+
+struct routes {
+	char	study[ROUTES_BATCH][DCMSHIM_UI_SZ];
+	char	ae[ROUTES_BATCH][17];
+	size_t	n;
+};
+
+static int
+route_one(void *arg, const char *study, const char *ae)
+{
+	struct routes *r = arg;
+
+	str_lcpy(r->study[r->n], study, sizeof r->study[r->n]);
+	str_lcpy(r->ae[r->n], ae, sizeof r->ae[r->n]);
+	return ++r->n == ROUTES_BATCH;
+}
+
+void
+push_send_routes(struct push *p)
+{
+	struct routes r;
+	char dest[PUSH_DEST_SZ], e[256];
+	long long id;
+	size_t i;
+
+	r.n = 0;
+	if (bridge_db_routes_due(p->bdb, route_one, &r, e, sizeof e) != 0) {
+		log_warnx("push: routes: %s", e);
+		return;
+	}
+	for (i = 0; i < r.n; i++) {
+		if (conf_route_find(p->conf.push_route, r.ae[i], dest,
+		    sizeof dest) != 1) {
+			log_warnx("push: study %s came for %s, which push.route "
+			    "no longer names: not pushed", r.study[i], r.ae[i]);
+			id = 0;
+		} else if (push_db_add(p->db, dest, r.study[i], clock_wall(),
+		    &id, e, sizeof e) != XDS_OK) {
+			log_warnx("push: route %s: %s", r.ae[i], e);
+			continue;
+		} else
+			log_info("push: study %s complete, sent to %s: job %lld "
+			    "to %s", r.study[i], r.ae[i], id, dest);
+		/* A crash before this line makes the job again at start:
+		 * pushed twice, stored once by the receiver. */
+		if (bridge_db_route_job(p->bdb, r.study[i], r.ae[i], id, e,
+		    sizeof e) != 0)
+			log_warnx("push: %s", e);
+	}
+}

@@ -230,6 +230,48 @@ test_conf_port0(void)
 	    sizeof err) != 0 || conf_check(&c, err, sizeof err) != 0);
 }
 
+/* push.route: AE=URA|HCID pairs, ',' or ';' between, blanks allowed. */
+static void
+test_conf_routes(void)
+{
+	char ae[17], dest[80], err[256];
+	struct conf c;
+
+	CU_ASSERT_EQUAL(conf_route_at(" TWIIN_B = 00007002 ;X=urn:oid:1.2.3,",
+	    0, ae, sizeof ae, dest, sizeof dest), 1);
+	CU_ASSERT_STRING_EQUAL(ae, "TWIIN_B");
+	CU_ASSERT_STRING_EQUAL(dest, "00007002");
+	CU_ASSERT_EQUAL(conf_route_at(" TWIIN_B = 00007002 ;X=urn:oid:1.2.3,",
+	    1, ae, sizeof ae, dest, sizeof dest), 1);
+	CU_ASSERT_STRING_EQUAL(ae, "X");
+	CU_ASSERT_STRING_EQUAL(dest, "urn:oid:1.2.3");
+	CU_ASSERT_EQUAL(conf_route_at(" TWIIN_B = 00007002 ;X=urn:oid:1.2.3,",
+	    2, ae, sizeof ae, dest, sizeof dest), 0);
+	CU_ASSERT_EQUAL(conf_route_at("", 0, ae, sizeof ae, dest,
+	    sizeof dest), 0);
+	CU_ASSERT_EQUAL(conf_route_find("A=00000001,B=00000002", "B", dest,
+	    sizeof dest), 1);
+	CU_ASSERT_STRING_EQUAL(dest, "00000002");
+	CU_ASSERT_EQUAL(conf_route_find("A=00000001", "C", dest,
+	    sizeof dest), 0);
+	/* no '=', 7 digits, an AE title of 17, a bad OID, nothing after = */
+	CU_ASSERT_EQUAL(conf_route_at("TWIIN_B", 0, ae, sizeof ae, dest,
+	    sizeof dest), -1);
+	CU_ASSERT_EQUAL(conf_route_at("B=0000700", 0, ae, sizeof ae, dest,
+	    sizeof dest), -1);
+	CU_ASSERT_EQUAL(conf_route_at("ABCDEFGHIJKLMNOPQ=00007002", 0, ae,
+	    sizeof ae, dest, sizeof dest), -1);
+	CU_ASSERT_EQUAL(conf_route_at("B=urn:oid:1..2", 0, ae, sizeof ae,
+	    dest, sizeof dest), -1);
+	CU_ASSERT_EQUAL(conf_route_at("B=", 0, ae, sizeof ae, dest,
+	    sizeof dest), -1);
+	conf_defaults(&c);
+	CU_ASSERT_NOT_EQUAL(conf_set(&c, "push.route", "B=123", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(conf_set(&c, "push.route", "B=00007002", err,
+	    sizeof err), 0);
+}
+
 static const struct cutest tests[] = {
 	{ "conf", test_conf },
 	{ "conf documented", test_conf_manpage },
@@ -238,6 +280,7 @@ static const struct cutest tests[] = {
 	{ "conf cross", test_conf_cross },
 	{ "conf parsers", test_conf_parsers },
 	{ "conf port 0", test_conf_port0 },
+	{ "conf routes", test_conf_routes },
 };
 
 int

@@ -74,6 +74,7 @@ extern "C" {
 
 struct dcmshim_scp {
 	std::string		 ae, tmp_dir;
+	std::set<std::string>	 also_ae;
 	int			 lfd = -1;
 	int			 port = 0;
 	int			 max_assoc = 1;
@@ -129,8 +130,8 @@ handoff_end()
 class BridgeSCP : public DcmThreadSCP {
 public:
 	BridgeSCP(dcmshim_scp *s, const std::string &calling,
-	    const std::string &subject) : s_(s), calling_(calling),
-	    subject_(subject) {}
+	    const std::string &called, const std::string &subject) : s_(s),
+	    calling_(calling), called_(called), subject_(subject) {}
 
 protected:
 	OFCondition
@@ -165,7 +166,7 @@ protected:
 private:
 	static const unsigned long WB_STEP = 128 * 1024;
 	dcmshim_scp *s_;
-	std::string calling_, subject_;
+	std::string calling_, called_, subject_;
 	Uint16 msgid_ = 1;		// of our N-EVENT-REPORT requests
 	int wb_fd_ = -1;		// the receive file, during receipt
 	unsigned long wb_done_ = 0;	// bytes at the last write-back start
@@ -236,9 +237,8 @@ private:
 			    "differ from the request");
 			status = STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
 		} else {
-			OFString peer = getPeerAETitle();
-
-			switch (s_->on_store(s_->arg, tmp, &info, peer.c_str())) {
+			switch (s_->on_store(s_->arg, tmp, &info,
+			    calling_.c_str(), called_.c_str())) {
 			case DCMSHIM_STORE_OK:
 				status = STATUS_STORE_Success;
 				break;
@@ -790,7 +790,7 @@ associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 
 	calling = trim_ae(assoc->params->DULparams.callingAPTitle);
 	called = trim_ae(assoc->params->DULparams.calledAPTitle);
-	if (called != s->ae) {
+	if (called != s->ae && s->also_ae.count(called) == 0) {
 		refused(s, DCMSHIM_REFUSED_CALLED_AE, addr, calling.c_str(),
 		    called.c_str(), nullptr);
 		// permanent, service user, called AE not recognised
@@ -816,7 +816,7 @@ associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 	} else {
 		if (subject[0] == '\0' && s->tls != nullptr)
 			dcmshim_peer_subject(assoc, subject, sizeof subject);
-		BridgeSCP scp(s, calling, subject);
+		BridgeSCP scp(s, calling, called, subject);
 
 		if (scp.setSharedConfig(s->shared).good())
 			scp.run(assoc);	// negotiates, serves, drops
@@ -915,6 +915,8 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		}
 		s = new dcmshim_scp();
 		s->ae = o->ae_title;
+		for (size_t k = 0; k < o->nalso_ae; k++)
+			s->also_ae.insert(o->also_ae[k]);
 		s->tmp_dir = o->tmp_dir;
 		s->max_assoc = o->max_associations;
 		s->max_peer = o->max_peer_associations > 0 &&

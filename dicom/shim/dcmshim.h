@@ -165,7 +165,7 @@ enum dcmshim_store_result {
 };
 typedef enum dcmshim_store_result (*dcmshim_store_fn)(void *arg,
 	    const char *tmppath, const struct dcmshim_info *info,
-	    const char *calling_ae);
+	    const char *calling_ae, const char *called_ae);
 
 /* Why a connection or association was refused.  The first three are
  * decided at accept (no A-ASSOCIATE-RQ read, calling_ae NULL), the AE
@@ -235,6 +235,9 @@ struct dcmshim_scp_opts {
 	const char	*host;			/* bind address, e.g. 127.0.0.1 */
 	int		 port;			/* 0: any free port */
 	const char	*ae_title;		/* called AE title we answer to */
+	const char *const *also_ae;		/* more we answer to (on_store
+						   gets the one called) */
+	size_t		 nalso_ae;
 	const char	*tmp_dir;		/* same file system as the store */
 	int		 max_associations;	/* connections at once */
 	int		 max_peer_associations;	/* from one address; 0: max */

@@ -85,6 +85,7 @@ struct conf {
 	long long push_retry_max;		/* seconds */
 	int	push_forward;			/* received studies to dicom.pacs */
 	char	push_notify_command[CONF_STR_MAX];
+	char	push_route[CONF_STR_MAX];	/* AE=URA|HCID,... */
 	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */
 	char	dicom_type_code[CONF_STR_MAX];
 	char	dicom_facility_code[CONF_STR_MAX];
@@ -209,6 +210,15 @@ void	conf_example(void *fp);
 int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
 /* Split a DICOM peer "AE@host:port" (AE title of 1 to 16 characters,
  * port 1-65535); -1 when it is not one or a part does not fit. */
+/* push.route, "AE=DEST" pairs separated by ',' or ';' (DEST a URA of 8
+ * digits or urn:oid:HCID): the i-th pair, 1; 0 past the last; -1 when it
+ * is malformed or does not fit.  Pure. */
+int	conf_route_at(const char *routes, size_t i, char *ae, size_t aesz,
+	    char *dest, size_t destsz);
+/* The DEST of called AE title ae: 1, 0 when none, -1 when it does not
+ * fit. */
+int	conf_route_find(const char *routes, const char *ae, char *dest,
+	    size_t destsz);
 int	conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
 	    size_t hostsz, int *port);
 

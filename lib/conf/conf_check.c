@@ -93,7 +93,81 @@ conf_split_ae(const char *s, char *ae, size_t aesz, char *host,
 	return 0;
 }
 
+int
+conf_route_at(const char *routes, size_t i, char *ae, size_t aesz,
+    char *dest, size_t destsz)
+{
+	const char *p = routes, *eq, *end;
+	size_t k = 0, an, dn;
+
+	for (;;) {
+		p += strspn(p, " \t,;");
+		if (*p == '\0')
+			return 0;
+		end = p + strcspn(p, ",;");
+		if (k++ == i)
+			break;
+		p = end;
+	}
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
+		return -1;
+	an = (size_t)(eq - p);
+	while (an > 0 && (p[an - 1] == ' ' || p[an - 1] == '\t'))
+		an--;
+	eq++;
+	while (eq < end && (*eq == ' ' || *eq == '\t'))
+		eq++;
+	dn = (size_t)(end - eq);
+	if (an == 0 || an > DICOM_AE_MAX || an >= aesz || dn == 0 ||
+	    dn >= destsz)
+		return -1;
+	memcpy(ae, p, an);
+	ae[an] = '\0';
+	memcpy(dest, eq, dn);
+	dest[dn] = '\0';
+	if (conf_check_ae(ae, NULL, 0) != 0)
+		return -1;
+	if (!(dn == 8 && strspn(dest, "0123456789") == 8) &&
+	    !(strncmp(dest, "urn:oid:", 8) == 0 &&
+	    hl7_oid_valid(dest + 8, dn - 8, NULL, 0) == 0))
+		return -1;
+	return 1;
+}
+
+int
+conf_route_find(const char *routes, const char *ae, char *dest,
+    size_t destsz)
+{
+	char a[DICOM_AE_MAX + 1], d[128];
+	size_t i;
+	int rc;
+
+	for (i = 0; (rc = conf_route_at(routes, i, a, sizeof a, d,
+	    sizeof d)) != 0; i++)
+		if (rc == 1 && strcmp(a, ae) == 0)
+			return str_lcpy(dest, d, destsz) < destsz ? 1 : -1;
+	return 0;
+}
+
 /* ---- checks of the option table ---------------------------------- */
+
+int
+conf_check_routes(const char *v, char *err, size_t errlen)
+{
+	char ae[DICOM_AE_MAX + 1], dest[128];
+	size_t i;
+	int rc;
+
+	for (i = 0; (rc = conf_route_at(v, i, ae, sizeof ae, dest,
+	    sizeof dest)) != 0; i++)
+		if (rc < 0)
+			return refuse(err, errlen, "route %zu is not "
+			    "AE=URA or AE=urn:oid:HCID (AE title of 1 to %d "
+			    "characters, URA 8 digits)", i + 1, DICOM_AE_MAX);
+	return 0;
+}
 
 int
 conf_check_oid(const char *v, char *err, size_t errlen)

@@ -15,6 +15,7 @@ int	conf_check_code(const char *, char *err, size_t errlen);
 int	conf_check_lang(const char *, char *err, size_t errlen);
 int	conf_check_listen(const char *, char *err, size_t errlen);
 int	conf_check_listen_or_empty(const char *, char *err, size_t errlen);
+int	conf_check_routes(const char *, char *err, size_t errlen);
 int	conf_check_ae(const char *, char *err, size_t errlen);
 int	conf_check_ae_addr_or_empty(const char *, char *err, size_t errlen);
 int	conf_check_url_or_empty(const char *, char *err, size_t errlen);

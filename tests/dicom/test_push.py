@@ -84,8 +84,8 @@ def main():
               "dicom.publish_after=3600", "dicom.timeout=10", "push.retry_max=1",
               "push.commit_timeout=20", "http.ca=" + pki["ca"]]
     node_a = dicomtest.Xdsd(a.xdsd, tmp, common + [
-        "node.home_community_id=" + HCID_A, "http.cert=" + cert_a[0], "http.key=" + cert_a[1]],
-        name="a", dicom=True)
+        "node.home_community_id=" + HCID_A, "http.cert=" + cert_a[0], "http.key=" + cert_a[1],
+        "push.route=TWIIN_B=" + URA_B, "dicom.publish_after=1"], name="a", dicom=True)
     b = dicomtest.Xdsd(a.xdsd, tmp, common + [
         "node.home_community_id=" + HCID_B, "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
         "push.listen=127.0.0.1:%d" % hold.port, "push.forward=yes",
@@ -267,7 +267,29 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
     check("B's study table counts 40 instances (none doubled)", rows.get("instances") == 40,
           rows)
 
-    # 4. refusals at B: another CA, an organisation B does not know
+    # 4. the PACS pushes to A under the routed AE title: once complete, to B
+    study4, _, files4 = make_study(tmp, 5)
+    r = dicomtest.storescu(node_a.dport, list(files4.values()), aec="TWIIN_B")
+    check("storescu sends a study to A under the routed AE title TWIIN_B", r.returncode == 0,
+          r.stdout + r.stderr)
+
+    def routed():
+        rc, out, _ = ctl(a, node_a, *opts, "--json", "push", "list")
+        return [j for j in json.loads(out)["jobs"] if j["study"] == study4] if rc == 0 else []
+    jobs = wait_until(lambda: [j for j in routed() if j["state"] == "done"], 120)
+    check("once complete A pushed it to B on its own (one job, done 5/5)",
+          jobs and len(routed()) == 1 and jobs[0]["committed"] == 5 and jobs[0]["to"] == URA_B,
+          routed() or node_a.log()[-3000:])
+    check("... every instance at B, byte for byte",
+          sorted(held(b, study4)) == sorted(files4) and
+          all(dataset(held(b, study4)[s])[1] == dataset(files4[s])[1] for s in files4
+              if s in held(b, study4)), "")
+    n_pacs = len(files) + len(files2) + len(files3) + len(files4)
+    got = wait_until(lambda: len(os.listdir(pacs_dir)) >= n_pacs and len(os.listdir(pacs_dir)), 120)
+    check("... and B forwarded it to its PACS (storescp has every pushed instance)",
+          got == n_pacs, (got, n_pacs))
+
+    # 5. refusals at B: another CA, an organisation B does not know
     one = [files[sorted(files)[0]]]
     r = dicomtest.storescu(hold.port, one, extra=("+tls", pki["rogue_key"], pki["rogue_cert"],
                                                   "+cf", pki["ca"]))
@@ -285,7 +307,7 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
           any("URA-%s" % URA_X in r.get("user", "") + r.get("peer", "") + json.dumps(r)
               for r in refs) and any("tls" in json.dumps(r) for r in refs), refs)
 
-    # 5. an unknown destination: refused by xdsctl; a job to B for a study A lacks
+    # 6. an unknown destination: refused by xdsctl; a job to B for a study A lacks
     rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_X, "--study", study)
     check("xdsctl push to an organisation not in the directory: exit 1", rc == 1, out + err)
     rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_B, "--study", uid())
