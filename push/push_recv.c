@@ -212,6 +212,12 @@ push_recv_start(struct push *p, char *err, size_t errlen)
 	if (bridge_receive_new(&p->conf, p->bdb, &p->rcv, err, errlen) !=
 	    XDS_OK)
 		return XDS_EINVAL;
+	/* Instance rows as the bridge's own (bridge_recover.h): the file is
+	 * durable before its row, a crash may lose the row only, and the
+	 * bridge's recovery gives it back at the next start.  So a row seen
+	 * by commit() is an instance on disk.  (The bridge started before
+	 * this and stops after it: its recovery covers these rows.) */
+	bridge_db_set_lazy(p->bdb);
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
