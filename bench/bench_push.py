@@ -96,7 +96,7 @@ with open(directory, "w") as f:
     f.write("%s https://127.0.0.1:1/x %s Ziekenhuis A\n%s https://127.0.0.1:1/x %s "
             "dicom=XDSNODE@127.0.0.1:%d Ziekenhuis B\n" % (HCID_A, URA_A, HCID_B, URA_B, lport.port))
 common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
-          "dicom.publish_after=3600", "http.ca=" + pki["ca"], "node.log_level=warning"]
+          "dicom.publish_after=3600", "http.ca=" + pki["ca"], "node.log_level=" + os.environ.get("BENCH_LOG", "warning")]
 a = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_A,
                  "http.cert=" + cert_a[0], "http.key=" + cert_a[1]], name="a", dicom=True)
 b = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_B,

@@ -57,6 +57,15 @@ struct Link {
 	}
 };
 
+// An item the receiver holds: stored now (Success or a warning) or by
+// an earlier attempt (not sent now).
+bool
+held(const struct dcmshim_push_item &it)
+{
+	return !it.send || it.status == 0 || (it.status > 0 &&
+	    (it.status & 0xf000) == 0xb000);
+}
+
 int
 fail(char *err, size_t errlen, int rc, const std::string &m)
 {
@@ -81,9 +90,7 @@ request_commit(T_ASC_Association *a, T_ASC_PresentationContextID pc,
 	for (i = 0; i < n; i++) {
 		DcmItem *it = nullptr;
 
-		if (items[i].send && (items[i].status < 0 ||
-		    (items[i].status != 0 &&
-		    (items[i].status & 0xf000) != 0xb000)))
+		if (!held(items[i]))
 			continue;	// not stored: nothing to commit
 		if ((c = ds.findOrCreateSequenceItem(DCM_ReferencedSOPSequence,
 		    it, -2)).bad())
@@ -359,6 +366,14 @@ push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
 			return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
 			    "C-STORE ") + items[i].sop_uid + ": " + c.text());
 		items[i].status = rsp.DimseStatus;
+	}
+	for (i = 0; i < n && !held(items[i]); i++)
+		;
+	if (i == n) {
+		// not one instance to commit: nothing to ask
+		if (ASC_releaseAssociation(l.assoc).good())
+			l.released = true;
+		return XDS_OK;
 	}
 	if ((c = request_commit(l.assoc, sc_id, o, items, n, dimse,
 	    &st)).bad())
