@@ -103,8 +103,8 @@ def main():
         finally:
             stop.set()
             t.join()
-        check("xdsctl backup copies the running node's state", rc == 0 and
-              "3 databases" in out, out + err)
+        check("xdsctl backup copies the running node's state (push.db too)", rc == 0 and
+              "4 databases" in out, out + err)
         check("... quietly when not on a terminal (no progress lines)", err == "", err)
         if shutil.which("script"):
             # on a terminal (script(1) gives it one): progress on stderr
