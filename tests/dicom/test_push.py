@@ -9,7 +9,12 @@ down for a while: the job waits and finishes once B is back.  A killed
 (-9) in the middle of a push while B is stalled: after A's restart the
 job completes with every instance at B once.  A peer whose certificate is
 of another CA, or of an organisation B's directory does not know, is
-refused, counted and audited; an unknown destination fails the job."""
+refused, counted and audited.  A PACS sending to A under the routed AE
+title makes the job itself once the study is complete; B forwards what it
+committed to its own PACS (storescp) by a durable queue that waits while
+that PACS is down, and runs push.notify_command.  xdsctl push cancels and
+refuses what it cannot push (an organisation the directory does not know,
+a study the bridge does not hold)."""
 import json
 import os
 import re
@@ -237,6 +242,14 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
     j = job(a, node_a, opts, jid2) if jid2 else {}
     check("B down: the job stays queued and is retried", retried and
           j["job"]["state"] in ("queued", "sending") and j["job"]["last_error"] != "", j)
+    jid_c, out = push(a, node_a, opts, study2)
+    rc, out, err = ctl(a, node_a, *opts, "push", "cancel", str(jid_c))
+    j = job(a, node_a, opts, jid_c)
+    check("xdsctl push cancel stops a waiting job", rc == 0 and
+          j.get("job", {}).get("state") == "cancelled", (out, err, j))
+    rc, out, err = ctl(a, node_a, *opts, "push", "retry", str(jid_c))
+    check("... which is not retried (exit 1, it says why)", rc == 1 and "cancelled" in err,
+          out + err)
     check("B starts again on its port", b.start(), "")
     check("... and the job completes (4/4 committed)", jid2 is not None and done(jid2),
           job(a, node_a, opts, jid2))
