@@ -20,6 +20,7 @@ ap.add_argument("--xdsctl", required=True)
 ap.add_argument("--n", type=int, default=1000)
 ap.add_argument("--size", type=int, default=512 * 1024)
 ap.add_argument("--dir", default=None, help="work directory (default: a new one under TMPDIR)")
+ap.add_argument("--assoc", type=int, default=4, help="push.associations of node A")
 args = ap.parse_args()
 ENV = dict(os.environ, TCP_NODELAY="1")
 STUDY = "1.2.826.0.1.3680043.9.7.778"
@@ -69,7 +70,7 @@ os.mkdir(pd)
 pki = xdstest.make_pki(pd)
 cert_a = xdstest.org_cert(pd, "a.bench", URA_A, "Ziekenhuis A")
 cert_b = xdstest.org_cert(pd, "b.bench", URA_B, "Ziekenhuis B")
-res = {"n": args.n, "size": args.size}
+res = {"n": args.n, "size": args.size, "associations": args.assoc}
 
 # (1) dcmtk: storescu --tls -> storescp --tls, then sync
 ref = os.path.join(work, "storescp")
@@ -96,7 +97,8 @@ with open(directory, "w") as f:
     f.write("%s https://127.0.0.1:1/x %s Ziekenhuis A\n%s https://127.0.0.1:1/x %s "
             "dicom=XDSNODE@127.0.0.1:%d Ziekenhuis B\n" % (HCID_A, URA_A, HCID_B, URA_B, lport.port))
 common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
-          "dicom.publish_after=3600", "http.ca=" + pki["ca"], "node.log_level=" + os.environ.get("BENCH_LOG", "warning")]
+          "dicom.publish_after=3600", "http.ca=" + pki["ca"], "node.log_level=" + os.environ.get("BENCH_LOG", "warning"),
+          "push.associations=%d" % args.assoc]
 a = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_A,
                  "http.cert=" + cert_a[0], "http.key=" + cert_a[1]], name="a", dicom=True)
 b = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_B,

@@ -336,6 +336,7 @@ attempt_push(struct push *p, const struct dir_community *c, const char *ae,
 	o.acse_timeout = (int)p->conf.dicom_timeout;
 	o.dimse_timeout = (int)p->conf.dicom_timeout;
 	o.commit_timeout = (int)p->conf.push_commit_timeout;
+	o.associations = (int)p->conf.push_associations;
 	o.transaction_uid = txn;
 	pc.ura = c->ura;
 	o.check_peer = check_peer;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -229,123 +230,100 @@ await_report(T_ASC_Association *a, const struct dcmshim_push_opts *o,
 	return XDS_OK;
 }
 
-int
-push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
-    size_t n, char *err, size_t errlen)
-{
+// What every association of an attempt shares: the TLS layer, the
+// presentation contexts (one per SOP class and transfer syntax of the
+// files, then Storage Commitment), the item -> context map.
+struct Plan {
+	const struct dcmshim_push_opts	*o;
 	std::unique_ptr<DcmTLSTransportLayer> tls;
-	std::vector<Ctx> ctx;
-	std::vector<size_t> ctx_of(n);
+	std::vector<Ctx>		 ctx;
+	std::vector<size_t>		 ctx_of;
+	T_ASC_PresentationContextID	 sc_id = 0;
+	int				 acse = 30, dimse = 60;
+	std::string			 peer;
+};
+
+// One association, its contexts negotiated (stores: the files' ones too)
+// and the receiver's certificate checked: XDS_OK with l ready.  Only the
+// main one (on the caller's thread) writes o->peer_subject.
+int
+connect(Plan &pl, bool stores, bool main, Link &l,
+    std::vector<bool> &accepted, char *err, size_t errlen)
+{
+	const struct dcmshim_push_opts *o = pl.o;
 	const char *sc_ts[] = { UID_LittleEndianExplicitTransferSyntax,
 	    UID_LittleEndianImplicitTransferSyntax };
-	T_ASC_PresentationContextID sc_id;
-	DcmTLSTransportLayer *t = nullptr;
-	int acse = o->acse_timeout > 0 ? o->acse_timeout : 30;
-	int dimse = o->dimse_timeout > 0 ? o->dimse_timeout : 60;
-	char peer[300];
-	Uint16 st = 0;
-	Link l;
+	char subject[DCMSHIM_SUBJECT_SZ], why[256] = "refused";
+	T_ASC_PresentationContext pc;
 	OFCondition c;
-	size_t i, j;
-	int rc;
+	size_t j;
 
-	for (i = 0; i < n; i++) {
-		items[i].status = -1;
-		items[i].committed = -1;
-		items[i].failure = 0;
-		if (items[i].sop_class == nullptr || items[i].sop_uid ==
-		    nullptr || items[i].ts == nullptr ||
-		    (items[i].send && items[i].path == nullptr))
-			return fail(err, errlen, XDS_EINVAL, "push: item "
-			    "without class, instance, syntax or file");
-		if (!items[i].send)
-			continue;
-		for (j = 0; j < ctx.size() && (ctx[j].cls != items[i].sop_class
-		    || ctx[j].ts != items[i].ts); j++)
-			;
-		if (j == ctx.size()) {
-			if (ctx.size() == DCMSHIM_SCU_MAX_CONTEXTS)
-				return fail(err, errlen, XDS_ETOOBIG, "push: "
-				    "more than 128 SOP class/transfer syntax "
-				    "pairs");
-			ctx.push_back({ items[i].sop_class, items[i].ts,
-			    (T_ASC_PresentationContextID)(2 * j + 1), false });
-		}
-		ctx_of[i] = j;
-	}
-	sc_id = (T_ASC_PresentationContextID)(2 * ctx.size() + 1);
-	if ((rc = dcmshim_tls_layer(false, o->tls_cert, o->tls_key, o->tls_ca,
-	    &t, err, errlen)) != 0)
-		return rc;
-	tls.reset(t);
-	// DCMTK as Debian builds it leaves Nagle on unless TCP_NODELAY is
-	// set: each C-STORE request would wait for a delayed ACK.
-	setenv("TCP_NODELAY", "1", 0);
-	dcmConnectionTimeout.set(acse);		// the TCP connect too
-	if ((c = ASC_initializeNetwork(NET_REQUESTOR, 0, acse, &l.net)).bad()
-	    || (c = ASC_setTransportLayer(l.net, tls.get(), 0)).bad() ||
-	    (c = ASC_createAssociationParameters(&l.params,
+	if ((c = ASC_initializeNetwork(NET_REQUESTOR, 0, pl.acse,
+	    &l.net)).bad() || (c = ASC_setTransportLayer(l.net, pl.tls.get(),
+	    0)).bad() || (c = ASC_createAssociationParameters(&l.params,
 	    ASC_DEFAULTMAXPDU)).bad())
 		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
 		    "push: network: ") + c.text());
-	std::snprintf(peer, sizeof peer, "%s:%d", o->host, o->port);
 	ASC_setAPTitles(l.params, o->calling_ae, o->called_ae, nullptr);
 	ASC_setTransportLayerType(l.params, OFTrue);
-	ASC_setPresentationAddresses(l.params, "localhost", peer);
-	for (j = 0; j < ctx.size(); j++) {
-		const char *ts[] = { ctx[j].ts.c_str() };
+	ASC_setPresentationAddresses(l.params, "localhost", pl.peer.c_str());
+	for (j = 0; stores && j < pl.ctx.size(); j++) {
+		const char *ts[] = { pl.ctx[j].ts.c_str() };
 
-		if ((c = ASC_addPresentationContext(l.params, ctx[j].id,
-		    ctx[j].cls.c_str(), ts, 1)).bad())
+		if ((c = ASC_addPresentationContext(l.params, pl.ctx[j].id,
+		    pl.ctx[j].cls.c_str(), ts, 1)).bad())
 			return fail(err, errlen, XDS_EINTERNAL, c.text());
 	}
-	if ((c = ASC_addPresentationContext(l.params, sc_id,
+	if ((c = ASC_addPresentationContext(l.params, pl.sc_id,
 	    UID_StorageCommitmentPushModelSOPClass, sc_ts, 2)).bad())
 		return fail(err, errlen, XDS_EINTERNAL, c.text());
 	c = ASC_requestAssociation(l.net, l.params, &l.assoc, nullptr,
-	    nullptr, DUL_BLOCK, acse);
+	    nullptr, DUL_BLOCK, pl.acse);
 	if (l.assoc != nullptr)
 		l.params = nullptr;	// the association's now
 	if (c.bad())
 		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
-		    "association with ") + o->called_ae + "@" + peer + ": " +
+		    "association with ") + o->called_ae + "@" + pl.peer + ": " +
 		    (c == DUL_ASSOCIATIONREJECTED ? "rejected" : c.text()));
-	{
-		char subject[DCMSHIM_SUBJECT_SZ], why[256] = "refused";
-
-		dcmshim_peer_subject(l.assoc, subject, sizeof subject);
-		if (o->peer_subject != nullptr)
-			std::snprintf(o->peer_subject, DCMSHIM_SUBJECT_SZ, "%s",
-			    subject);
-		if (o->check_peer != nullptr && !o->check_peer(o->arg, subject,
-		    why, sizeof why))
-			return fail(err, errlen, XDS_EDENIED, std::string(
-			    o->called_ae) + "@" + peer + ": " + why);
-	}
-	for (j = 0; j < ctx.size(); j++) {
-		T_ASC_PresentationContext pc;
-
-		ctx[j].accepted = ASC_findAcceptedPresentationContext(
-		    l.assoc->params, ctx[j].id, &pc).good() &&
+	dcmshim_peer_subject(l.assoc, subject, sizeof subject);
+	if (main && o->peer_subject != nullptr)
+		std::snprintf(o->peer_subject, DCMSHIM_SUBJECT_SZ, "%s", subject);
+	if (o->check_peer != nullptr && !o->check_peer(o->arg, subject, why,
+	    sizeof why))
+		return fail(err, errlen, XDS_EDENIED, std::string(o->called_ae) +
+		    "@" + pl.peer + ": " + why);
+	accepted.assign(pl.ctx.size(), false);
+	for (j = 0; stores && j < pl.ctx.size(); j++)
+		accepted[j] = ASC_findAcceptedPresentationContext(
+		    l.assoc->params, pl.ctx[j].id, &pc).good() &&
 		    pc.resultReason == ASC_P_ACCEPTANCE;
-	}
-	{
-		T_ASC_PresentationContext pc;
+	if (ASC_findAcceptedPresentationContext(l.assoc->params, pl.sc_id,
+	    &pc).bad() || pc.resultReason != ASC_P_ACCEPTANCE)
+		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
+		    o->called_ae) + "@" + pl.peer + " does not accept "
+		    "Storage Commitment");
+	return XDS_OK;
+}
 
-		if (ASC_findAcceptedPresentationContext(l.assoc->params,
-		    sc_id, &pc).bad() || pc.resultReason != ASC_P_ACCEPTANCE)
-			return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
-			    o->called_ae) + "@" + peer + " does not accept "
-			    "Storage Commitment");
-	}
-	for (i = 0; i < n; i++) {
+// The C-STOREs of items[k] for k = first, first + step, ... (to send)
+// over l, streamed from their files.
+int
+store(Plan &pl, Link &l, const std::vector<bool> &accepted,
+    struct dcmshim_push_item *items, size_t n, size_t first, size_t step,
+    char *err, size_t errlen)
+{
+	OFCondition c;
+	size_t i;
+
+	for (i = first; i < n; i += step) {
 		T_DIMSE_C_StoreRQ rq;
 		T_DIMSE_C_StoreRSP rsp;
 		DcmDataset *detail = nullptr;
+		size_t j = pl.ctx_of[i];
 
 		if (!items[i].send)
 			continue;
-		if (!ctx[ctx_of[i]].accepted) {
+		if (!accepted[j]) {
 			items[i].status = -2;
 			continue;
 		}
@@ -358,15 +336,124 @@ push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
 		    sizeof rq.AffectedSOPInstanceUID);
 		rq.DataSetType = DIMSE_DATASET_PRESENT;
 		rq.Priority = DIMSE_PRIORITY_MEDIUM;
-		c = DIMSE_storeUser(l.assoc, ctx[ctx_of[i]].id, &rq,
-		    items[i].path, nullptr, nullptr, nullptr,
-		    DIMSE_NONBLOCKING, dimse, &rsp, &detail);
+		c = DIMSE_storeUser(l.assoc, pl.ctx[j].id, &rq, items[i].path,
+		    nullptr, nullptr, nullptr, DIMSE_NONBLOCKING, pl.dimse, &rsp,
+		    &detail);
 		delete detail;
 		if (c.bad())
 			return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
 			    "C-STORE ") + items[i].sop_uid + ": " + c.text());
 		items[i].status = rsp.DimseStatus;
 	}
+	return XDS_OK;
+}
+
+// One store association of a parallel attempt (a thread of its own):
+// its outcome into rc and err.  Nothing thrown leaves it.
+void
+store_worker(Plan *pl, struct dcmshim_push_item *items, size_t n,
+    size_t first, size_t step, int *rc, std::string *err) noexcept
+{
+	char e[512] = "";
+
+	try {
+		std::vector<bool> accepted;
+		Link l;
+
+		if ((*rc = connect(*pl, true, false, l, accepted, e,
+		    sizeof e)) == 0 &&
+		    (*rc = store(*pl, l, accepted, items, n, first, step, e,
+		    sizeof e)) == 0 && ASC_releaseAssociation(l.assoc).good())
+			l.released = true;
+	} catch (...) {
+		*rc = dcmshim_exception(e, sizeof e);
+	}
+	try {
+		*err = e;
+	} catch (...) {
+		*rc = XDS_ENOMEM;
+	}
+}
+
+int
+push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
+    size_t n, char *err, size_t errlen)
+{
+	Plan pl;
+	DcmTLSTransportLayer *t = nullptr;
+	std::vector<bool> accepted;
+	size_t i, j, k, nassoc;
+	char peer[300];
+	Uint16 st = 0;
+	Link l;
+	OFCondition c;
+	int rc;
+
+	pl.o = o;
+	pl.ctx_of.resize(n);
+	pl.acse = o->acse_timeout > 0 ? o->acse_timeout : 30;
+	pl.dimse = o->dimse_timeout > 0 ? o->dimse_timeout : 60;
+	std::snprintf(peer, sizeof peer, "%s:%d", o->host, o->port);
+	pl.peer = peer;
+	for (i = 0, k = 0; i < n; i++) {
+		items[i].status = -1;
+		items[i].committed = -1;
+		items[i].failure = 0;
+		if (items[i].sop_class == nullptr || items[i].sop_uid ==
+		    nullptr || items[i].ts == nullptr ||
+		    (items[i].send && items[i].path == nullptr))
+			return fail(err, errlen, XDS_EINVAL, "push: item "
+			    "without class, instance, syntax or file");
+		if (!items[i].send)
+			continue;
+		k++;
+		for (j = 0; j < pl.ctx.size() && (pl.ctx[j].cls !=
+		    items[i].sop_class || pl.ctx[j].ts != items[i].ts); j++)
+			;
+		if (j == pl.ctx.size()) {
+			if (pl.ctx.size() == DCMSHIM_SCU_MAX_CONTEXTS)
+				return fail(err, errlen, XDS_ETOOBIG, "push: "
+				    "more than 128 SOP class/transfer syntax "
+				    "pairs");
+			pl.ctx.push_back({ items[i].sop_class, items[i].ts,
+			    (T_ASC_PresentationContextID)(2 * j + 1), false });
+		}
+		pl.ctx_of[i] = j;
+	}
+	pl.sc_id = (T_ASC_PresentationContextID)(2 * pl.ctx.size() + 1);
+	if ((rc = dcmshim_tls_layer(false, o->tls_cert, o->tls_key, o->tls_ca,
+	    &t, err, errlen)) != 0)
+		return rc;
+	pl.tls.reset(t);
+	// DCMTK as Debian builds it leaves Nagle on unless TCP_NODELAY is
+	// set: each C-STORE request would wait for a delayed ACK.
+	setenv("TCP_NODELAY", "1", 0);
+	dcmConnectionTimeout.set(pl.acse);	// the TCP connect too
+	nassoc = o->associations > 1 ? (size_t)o->associations : 1;
+	if (nassoc > k / 2)
+		nassoc = k / 2 > 1 ? k / 2 : 1;
+	if (nassoc > 1) {
+		// Stores on nassoc associations at once, each its share;
+		// then the commitment on an association of its own.
+		std::vector<std::thread> th;
+		std::vector<int> rcs(nassoc, XDS_OK);
+		std::vector<std::string> errs(nassoc);
+
+		for (i = 0; i < nassoc; i++)
+			th.emplace_back(store_worker, &pl, items, n, i, nassoc,
+			    &rcs[i], &errs[i]);
+		for (auto &w : th)
+			w.join();
+		for (i = 0; i < nassoc; i++)
+			if (rcs[i] != XDS_OK)
+				return fail(err, errlen, rcs[i], errs[i]);
+		if ((rc = connect(pl, false, true, l, accepted, err,
+		    errlen)) != 0)
+			return rc;
+	} else if ((rc = connect(pl, true, true, l, accepted, err,
+	    errlen)) != 0 ||
+	    (rc = store(pl, l, accepted, items, n, 0, 1, err, errlen)) != 0)
+		return rc;
 	for (i = 0; i < n && !held(items[i]); i++)
 		;
 	if (i == n) {
@@ -375,7 +462,7 @@ push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
 			l.released = true;
 		return XDS_OK;
 	}
-	if ((c = request_commit(l.assoc, sc_id, o, items, n, dimse,
+	if ((c = request_commit(l.assoc, pl.sc_id, o, items, n, pl.dimse,
 	    &st)).bad())
 		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
 		    "storage commitment request: ") + c.text());
@@ -386,7 +473,8 @@ push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
 		    "refused: status %04x", st);
 		return fail(err, errlen, XDS_EUNAVAILABLE, m);
 	}
-	if ((rc = await_report(l.assoc, o, items, n, dimse, err, errlen)) != 0)
+	if ((rc = await_report(l.assoc, o, items, n, pl.dimse, err,
+	    errlen)) != 0)
 		return rc;
 	if (ASC_releaseAssociation(l.assoc).good())
 		l.released = true;

@@ -349,6 +349,7 @@ int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
 
 /*
  * Push to another node (dcmpush.cc): one association over mutual TLS
+ * (or several storing at once: associations)
  * (dcmtls.cc: TLS 1.2/1.3, our cert and key, the peer's certificate
  * chained to tls_ca, the CRLs in use), a C-STORE of each item with
  * send set, streamed from its file in the file's own transfer syntax
@@ -389,11 +390,15 @@ struct dcmshim_push_opts {
 	int		 acse_timeout;		/* seconds (0: 30) */
 	int		 dimse_timeout;		/* seconds (0: 60) */
 	int		 commit_timeout;	/* seconds (0: 60) */
+	/* Associations storing at once (0, 1: one for all); more than one:
+	 * the items split between them, then the commitment on one more. */
+	int		 associations;
 	const char	*transaction_uid;
 	char		*peer_subject;		/* out, may be NULL */
-	/* Once the association is accepted, before the first C-STORE: the
-	 * receiver's certificate subject; 0 aborts the association
-	 * (XDS_EDENIED, err from why).  NULL: any that chains. */
+	/* Once an association is accepted, before its first C-STORE: the
+	 * receiver's certificate subject; 0 aborts the attempt
+	 * (XDS_EDENIED, err from why).  NULL: any that chains.  Called on
+	 * the store associations' threads too: thread-safe. */
 	int		(*check_peer)(void *arg, const char *subject,
 			    char *why, size_t whylen);
 	void		*arg;

@@ -255,6 +255,8 @@ const struct conf_opt conf_opts[] = {
 	  conf_check_nonempty },
 	{ "node.syslog", CONF_BOOL, S(node_syslog), "no", 0, 1, NULL,
 	  "log to syslog instead of stderr", NULL },
+	{ "push.associations", CONF_INT, S(push_associations), "4", 1, 8, NULL,
+	  "associations a push stores its instances on at once (then one more for the storage commitment)", NULL },
 	{ "push.commit_timeout", CONF_INT, S(push_commit_timeout), "60", 1, 3600, NULL,
 	  "seconds a push waits for the receiver's storage commitment report after its N-ACTION", NULL },
 	{ "push.forward", CONF_BOOL, S(push_forward), "no", 0, 1, NULL,

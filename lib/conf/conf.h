@@ -81,6 +81,7 @@ struct conf {
 	/* [push] studies to and from other organisations (push/push.h) */
 	char	push_listen[CONF_STR_MAX];	/* "": no listener */
 	long long push_commit_timeout;		/* seconds */
+	long long push_associations;		/* storing at once */
 	long long push_give_up_after;		/* seconds */
 	long long push_retry_max;		/* seconds */
 	int	push_forward;			/* received studies to dicom.pacs */
