@@ -46,6 +46,8 @@ struct conform_test {
 	char		 send[16];	/* ITI-42, ITI-41, ITI-18, ... */
 	char		 target[16];	/* "" the target; registry, repository */
 	char		 needs[512];	/* names of tests run before, spaces */
+	char		 option[64];	/* "" always run; else names (spaces
+					   between) each given by --option */
 	struct conform_kv kv[CONFORM_MAX_KV];
 	size_t		 nkv;
 	char		*body;		/* the message template */
@@ -188,6 +190,9 @@ struct conform_opts {
 	const char	*testkit;	/* a NIST testkit directory, or NULL */
 	char *const	*only;		/* names, or NULL */
 	size_t		 nonly;
+	char *const	*options;	/* --option NAMEs the system under
+					   test supports, or NULL */
+	size_t		 noptions;
 	long		 timeout;	/* seconds per exchange */
 };
 
@@ -204,6 +209,8 @@ struct conform_run {
 
 /* The actors with compiled-in tests ("registry", ...), NULL-ended. */
 extern const char *const conform_actors[];
+/* The options tests may belong to (option = NAME), NULL-ended. */
+extern const char *const conform_options[];
 
 /*
  * Load the tests of o->actor (from o->plans or the compiled-in set, and

@@ -379,17 +379,27 @@ check_dicom(xmlNode *body, const char *uid,
 	free(data);
 }
 
-/* expect.home = present | URN: every object carries it. */
+/* A DocumentResponse's HomeCommunityId into h ("" for none). */
+static void
+docresp_home(xmlNode *dr, char *h, size_t len)
+{
+	xmlNode *e = xml_child(dr, NS_XDSB, "HomeCommunityId");
+
+	h[0] = '\0';
+	if (e != NULL && xml_text(e, h, len) != 0)
+		h[0] = '\0';
+}
+
+/* expect.home = present | URN: every object carries it, and every
+ * DocumentResponse its HomeCommunityId. */
 static void
 check_home(xmlNode *body, const char *want, char *reason, size_t len)
 {
 	xmlNode *list = object_list(body), *o;
 	int total = 0, bad = 0;
-	char first[256] = "";
+	char first[256] = "", dh[256];
 
-	if (list == NULL)
-		return;
-	for (o = xml_first_elem(list); o; o = xml_next_elem(o)) {
+	for (o = list ? xml_first_elem(list) : NULL; o; o = xml_next_elem(o)) {
 		const char *h = xml_attr(o, "home");
 
 		if (!homed(o))
@@ -401,6 +411,18 @@ check_home(xmlNode *body, const char *want, char *reason, size_t len)
 				str_fmt(first, sizeof first, "%s %s: %s",
 				    (const char *)o->name, xml_attr(o, "id") ?
 				    xml_attr(o, "id") : "?", h ? h : "no home");
+		}
+	}
+	for (o = body ? xml_first_elem(body) : NULL; o; o = xml_next_elem(o)) {
+		if (!xml_is(o, NS_XDSB, "DocumentResponse"))
+			continue;
+		total++;
+		docresp_home(o, dh, sizeof dh);
+		if (dh[0] == '\0' || (strcmp(want, "present") != 0 &&
+		    strcmp(dh, want) != 0)) {
+			if (bad++ == 0)
+				str_fmt(first, sizeof first, "DocumentResponse:"
+				    " %s", dh[0] ? dh : "no HomeCommunityId");
 		}
 	}
 	if (bad > 0)
@@ -539,6 +561,26 @@ conform_check(const struct conform_test *t, struct conform_vars *vars,
 				    "expected %s", a,
 				    xml_attr(o, "status") ? short_status(
 				    xml_attr(o, "status")) : "none", b);
+		} else if (strcmp(key, "version") == 0) {
+			xmlNode *o, *vi;
+			const char *vn;
+
+			if (sscanf(val, "%255s %255s", a, b) != 2) {
+				str_fmt(reason, reasonlen, "expect.version: "
+				    "ID VERSIONNAME");
+				goto out;
+			}
+			if (fault)
+				continue;
+			vi = (o = object_by_id(body, a)) ? xml_child(o, NS_RIM,
+			    "VersionInfo") : NULL;
+			vn = vi ? xml_attr(vi, "versionName") : NULL;
+			if (o == NULL)
+				because(reason, reasonlen, "%s: not in the "
+				    "answer", a);
+			else if (vn == NULL || strcmp(vn, b) != 0)
+				because(reason, reasonlen, "%s: versionName "
+				    "%s, expected %s", a, vn ? vn : "none", b);
 		} else if (strcmp(key, "slot") == 0) {
 			xmlNode *o;
 			char got[256];

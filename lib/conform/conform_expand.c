@@ -264,6 +264,53 @@ params_add(struct params *pp, const char *s, size_t len, char *err,
 	return XDS_OK;
 }
 
+/*
+ * A value that names another parameter (a default "lid=%id%") gets that
+ * one's value; one level, so a value naming itself stays as it is.
+ */
+static int
+params_resolve(struct params *pp)
+{
+	struct buf b;
+	const char *p, *q;
+	size_t i, j;
+	char *nv;
+
+	for (i = 0; i < pp->n; i++) {
+		if (strchr(pp->val[i], '%') == NULL)
+			continue;
+		buf_init(&b, CONFORM_MAX_FILE);
+		for (p = pp->val[i]; *p != '\0'; p = q) {
+			if (*p != '%' || (q = strchr(p + 1, '%')) == NULL) {
+				if ((q = strchr(p + 1, '%')) == NULL)
+					q = p + strlen(p);
+				if (buf_add(&b, p, (size_t)(q - p)) != XDS_OK)
+					goto nomem;
+				continue;
+			}
+			for (j = 0; j < pp->n; j++)
+				if (j != i && strlen(pp->key[j]) ==
+				    (size_t)(q - p - 1) && memcmp(pp->key[j],
+				    p + 1, (size_t)(q - p - 1)) == 0)
+					break;
+			if (buf_add(&b, j < pp->n ? pp->val[j] : p, j < pp->n ?
+			    strlen(pp->val[j]) : (size_t)(q + 1 - p)) !=
+			    XDS_OK)
+				goto nomem;
+			q++;
+		}
+		if ((nv = strdup(buf_str(&b))) == NULL)
+			goto nomem;
+		buf_free(&b);
+		free(pp->val[i]);
+		pp->val[i] = nv;
+	}
+	return XDS_OK;
+nomem:
+	buf_free(&b);
+	return XDS_ENOMEM;
+}
+
 static int expand_frags(struct conform_vars *, const char *, struct buf *,
     int, char *, size_t);
 
@@ -294,7 +341,8 @@ one_frag(struct conform_vars *v, const char *name, const char *pstr,
 		if (*body == '\n')
 			body++;
 	}
-	if ((rc = params_add(&pp, pstr, plen, err, errlen)) != XDS_OK)
+	if ((rc = params_add(&pp, pstr, plen, err, errlen)) != XDS_OK ||
+	    (rc = params_resolve(&pp)) != XDS_OK)
 		goto out;
 	for (p = body; *p != '\0'; p = q) {
 		if (*p != '%' || (q = strchr(p + 1, '%')) == NULL) {

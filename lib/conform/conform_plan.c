@@ -23,8 +23,10 @@ static const struct {
 	{ "ITI-41", ACT_ITI41, 1 },
 	{ "ITI-42", ACT_ITI42, 0 },
 	{ "ITI-43", ACT_ITI43, 1 },
+	{ "ITI-57", ACT_ITI57, 0 },
 	{ "ITI-62", ACT_ITI62, 0 },
 	{ "RAD-69", ACT_RAD69, 1 },
+	{ "RAD-75", ACT_RAD75, 1 },
 };
 
 /* Keys of one value; expect.* and attach.* are lists. */
@@ -34,6 +36,7 @@ static const char *const expect_keys[] = {
 	"expect.count.Association", "expect.count.DocumentResponse",
 	"expect.count.RegistryError", "expect.home", "expect.document",
 	"expect.objstatus", "expect.slot", "expect.location", "expect.dicom",
+	"expect.version",
 };
 
 int
@@ -95,6 +98,7 @@ header_line(struct conform_test *t, char *key, char *val, char *err,
 		{ "send", t->send, sizeof t->send },
 		{ "target", t->target, sizeof t->target },
 		{ "needs", t->needs, sizeof t->needs },
+		{ "option", t->option, sizeof t->option },
 	};
 	size_t i;
 	int list = 0;
@@ -147,12 +151,19 @@ check_header(struct conform_test *t, char *err, size_t errlen)
 	}
 	if (conform_send_action(t->send, &a, &m) != 0) {
 		str_fmt(err, errlen, "send: \"%s\" is none of ITI-18, ITI-38, "
-		    "ITI-39, ITI-41, ITI-42, ITI-43, ITI-62, RAD-69", t->send);
+		    "ITI-39, ITI-41, ITI-42, ITI-43, ITI-57, ITI-62, RAD-69, "
+		    "RAD-75", t->send);
 		return XDS_EFORMAT;
 	}
 	if (t->target[0] != '\0' && strcmp(t->target, "registry") != 0 &&
 	    strcmp(t->target, "repository") != 0) {
 		str_fmt(err, errlen, "target: registry or repository");
+		return XDS_EFORMAT;
+	}
+	if (t->option[0] != '\0' && strspn(t->option,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_. ") != strlen(t->option)) {
+		str_fmt(err, errlen, "option: names of a-z, 0-9, '-', '_', "
+		    "'.'");
 		return XDS_EFORMAT;
 	}
 	if (conform_test_get(t, "expect.status") == NULL) {

@@ -33,8 +33,12 @@ extern const struct soap_schema conform_files[];
 
 const char *const conform_actors[] = {
 	"registry", "repository", "responding-gateway", "initiating-gateway",
-	"imaging-source", NULL
+	"imaging-source", "responding-imaging-gateway",
+	"initiating-imaging-gateway", NULL
 };
+
+const char *const conform_options[] = { "metadata-update", "on-demand",
+	NULL };
 
 #define CID_SUFFIX	"@conformance"
 #define PLAN_MAX_FILES	1024
@@ -465,6 +469,20 @@ blocked(struct conform_run *r, size_t idx, char *why, size_t len)
 	size_t i, n;
 
 	why[0] = '\0';
+	for (p = t->option; p != NULL; ) {
+		item = str_item(&p, ' ', &n);
+		for (i = 0; n > 0 && i < r->o.noptions; i++)
+			if (strlen(r->o.options[i]) == n &&
+			    memcmp(r->o.options[i], item, n) == 0)
+				break;
+		if (n > 0 && i == r->o.noptions) {
+			str_fmt(why, len, "option %.*s: run with --option "
+			    "%.*s when the system supports it", (int)n, item,
+			    (int)n, item);
+			return;
+		}
+	}
+	p = t->needs;
 	if (strcmp(t->target, "registry") == 0 && r->o.registry == NULL) {
 		str_fmt(why, len, "needs --registry URL (the registry of the "
 		    "system under test)");

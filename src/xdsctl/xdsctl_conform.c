@@ -17,6 +17,7 @@
 #include "xdsctl.h"
 
 #define MAX_ONLY	256
+#define MAX_OPTIONS	8
 
 static int
 conform_usage(void)
@@ -29,9 +30,12 @@ conform_usage(void)
 	    "           [--plans DIR] [--testkit DIR] [--junit FILE] [--html FILE]\n"
 	    "           [--evidence DIR] [--timeout SECONDS]\n"
 	    "           [--study UID --series UID --instance UID]\n"
+	    "           [--option metadata-update] [--option on-demand]\n"
 	    "       xdsctl conformance list --actor ACTOR [--plans DIR] [--testkit DIR]\n"
 	    "actors: registry, repository, responding-gateway, initiating-gateway,\n"
-	    "        imaging-source\n");
+	    "        imaging-source, responding-imaging-gateway,\n"
+	    "        initiating-imaging-gateway\n"
+	    "options (registry): metadata-update, on-demand\n");
 	return 2;
 }
 
@@ -42,6 +46,17 @@ actor_ok(const char *a)
 
 	for (i = 0; conform_actors[i] != NULL; i++)
 		if (strcmp(conform_actors[i], a) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+option_ok(const char *o)
+{
+	size_t i;
+
+	for (i = 0; conform_options[i] != NULL; i++)
+		if (strcmp(conform_options[i], o) == 0)
 			return 1;
 	return 0;
 }
@@ -69,11 +84,12 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 		{ "unavailable", required_argument, NULL, 'U' },
 		{ "series", required_argument, NULL, 'E' },
 		{ "instance", required_argument, NULL, 'N' },
+		{ "option", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conform_opts o;
 	struct conform_run r;
-	char *only[MAX_ONLY], cx[512], cx2[512], err[1024];
+	char *only[MAX_ONLY], *opts[MAX_OPTIONS], cx[512], cx2[512], err[1024];
 	const char *junit = NULL, *html = NULL, *evidence = NULL, *es;
 	size_t pass, fail, skip, i;
 	long long v;
@@ -85,6 +101,7 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 	list = strcmp(argv[0], "list") == 0;
 	memset(&o, 0, sizeof o);
 	o.only = only;
+	o.options = opts;
 	o.cert = ctl->cert;
 	o.key = ctl->key;
 	o.ca = ctl->ca;
@@ -117,6 +134,17 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'E': o.series = optarg; break;
 		case 'N': o.instance = optarg; break;
+		case 'O':
+			if (!option_ok(optarg)) {
+				fprintf(stderr, "xdsctl: --option %s: no tests "
+				    "for it; options: metadata-update, "
+				    "on-demand\n", optarg);
+				return 2;
+			}
+			if (o.noptions == MAX_OPTIONS)
+				return conform_usage();
+			opts[o.noptions++] = optarg;
+			break;
 		case 'k': o.testkit = optarg; break;
 		case 'j': junit = optarg; break;
 		case 'h': html = optarg; break;
@@ -140,7 +168,9 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 	if (!actor_ok(o.actor)) {
 		fprintf(stderr, "xdsctl: --actor %s: no tests for it (yet); "
 		    "actors: registry, repository, responding-gateway, "
-		    "initiating-gateway, imaging-source\n", o.actor);
+		    "initiating-gateway, imaging-source, "
+		    "responding-imaging-gateway, initiating-imaging-gateway\n",
+		    o.actor);
 		return 2;
 	}
 	if (list)
@@ -152,8 +182,11 @@ ctl_conformance(struct ctl *ctl, int argc, char **argv)
 	}
 	if (list) {
 		for (i = 0; i < r.ntests; i++)
-			printf("%-40s %-7s %s\n", r.tests[i].name,
-			    r.tests[i].send, r.tests[i].title);
+			printf("%-40s %-7s %s%s%s%s\n", r.tests[i].name,
+			    r.tests[i].send, r.tests[i].title,
+			    r.tests[i].option[0] ? " [--option " : "",
+			    r.tests[i].option, r.tests[i].option[0] ? "]" :
+			    "");
 		conform_run_free(&r);
 		return 0;
 	}
