@@ -53,6 +53,36 @@ test_parse(void)
 	CU_ASSERT_EQUAL(conform_send_action("ITI-43", &a, &m), 0);
 	CU_ASSERT_EQUAL(m, 1);
 	CU_ASSERT_EQUAL(conform_send_action("ITI-99", &a, &m), -1);
+	CU_ASSERT_EQUAL(conform_send_action("ITI-57", &a, &m), 0);
+	CU_ASSERT_EQUAL(m, 0);
+	CU_ASSERT_EQUAL(conform_send_action("RAD-75", &a, &m), 0);
+	CU_ASSERT_EQUAL(m, 1);
+	CU_ASSERT_STRING_EQUAL(a,
+	    "urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSet");
+}
+
+/* option = NAMES: the test belongs to options of the system under test. */
+static void
+test_parse_option(void)
+{
+	static const char opt[] = "test = u\nactor = registry\n"
+	    "option = metadata-update on-demand\nsend = ITI-57\n"
+	    "expect.status = Success\nexpect.version = $uuid:d1 2\n---\n";
+	static const char badopt[] = "test = u\nactor = registry\n"
+	    "option = Metadata/Update\nsend = ITI-57\n"
+	    "expect.status = Success\n---\n";
+	struct conform_test t;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(conform_test_parse("o.t", opt, strlen(opt), &t,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(t.option, "metadata-update on-demand");
+	CU_ASSERT_STRING_EQUAL(conform_test_get(&t, "expect.version"),
+	    "$uuid:d1 2");
+	conform_test_free(&t);
+	CU_ASSERT_EQUAL(conform_test_parse("b.t", badopt, strlen(badopt), &t,
+	    err, sizeof err), XDS_EFORMAT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "option:"));
 }
 
 static void
@@ -90,6 +120,8 @@ frag(void *arg, const char *name)
 	(void)arg;
 	if (strcmp(name, "ref") == 0)
 		return "<!-- defaults: kind=Ref -->\n<%kind% id=\"$uuid:%id%\"/>";
+	if (strcmp(name, "lid") == 0)
+		return "<!-- defaults: lid=%id% -->\n<o id=\"%id%\" lid=\"%lid%\"/>";
 	if (strcmp(name, "two") == 0)
 		return "@{ref id=%a%}@{ref id=%b% kind=Other}";
 	return NULL;
@@ -129,6 +161,12 @@ test_expand(void)
 	CU_ASSERT_NOT_EQUAL(conform_expand(&v, "@{ref}", &out, err,
 	    sizeof err), XDS_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "%id%"));
+	/* a default naming another parameter takes its value */
+	buf_reset(&out);
+	CU_ASSERT_EQUAL(conform_expand(&v, "@{lid id=a}@{lid id=b lid=a}", &out,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(buf_str(&out),
+	    "<o id=\"a\" lid=\"a\"/><o id=\"b\" lid=\"a\"/>");
 	buf_reset(&out);
 	CU_ASSERT_NOT_EQUAL(conform_expand(&v, "$sha1:nodoc", &out, err,
 	    sizeof err), XDS_OK);
@@ -212,6 +250,69 @@ test_check(void)
 	conform_vars_free(&v);
 }
 
+static const char versions[] =
+    "<q:AdhocQueryResponse xmlns:q=\"urn:oasis:names:tc:ebxml-regrep:xsd:"
+    "query:3.0\" xmlns:rim=\"urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0\" "
+    "status=\"urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success\">"
+    "<rim:RegistryObjectList>"
+    "<rim:ExtrinsicObject id=\"urn:uuid:1\" lid=\"urn:uuid:1\">"
+    "<rim:VersionInfo versionName=\"1\"/></rim:ExtrinsicObject>"
+    "<rim:ExtrinsicObject id=\"urn:uuid:2\" lid=\"urn:uuid:1\"/>"
+    "</rim:RegistryObjectList></q:AdhocQueryResponse>";
+
+static const char retrieved[] =
+    "<b:RetrieveDocumentSetResponse xmlns:b=\"urn:ihe:iti:xds-b:2007\" "
+    "xmlns:rs=\"urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0\">"
+    "<rs:RegistryResponse status=\"urn:oasis:names:tc:ebxml-regrep:"
+    "ResponseStatusType:Success\"/>"
+    "<b:DocumentResponse><b:HomeCommunityId>urn:oid:1.2</b:HomeCommunityId>"
+    "<b:DocumentUniqueId>1.3</b:DocumentUniqueId></b:DocumentResponse>"
+    "<b:DocumentResponse><b:DocumentUniqueId>1.4</b:DocumentUniqueId>"
+    "</b:DocumentResponse></b:RetrieveDocumentSetResponse>";
+
+/* expect.version (VersionInfo), and home of DocumentResponses. */
+static void
+test_check_version_home(void)
+{
+	static const char tv[] = "test = v\nactor = registry\nsend = ITI-18\n"
+	    "expect.status = Success\nexpect.version = urn:uuid:1 1\n"
+	    "expect.version = urn:uuid:2 2\nexpect.version = urn:uuid:3 1\n"
+	    "---\n";
+	static const char th[] = "test = h\nactor = x\nsend = RAD-75\n"
+	    "expect.status = Success\nexpect.home = urn:oid:1.2\n"
+	    "expect.count.DocumentResponse = 2\n---\n";
+	struct conform_test t;
+	struct conform_vars v;
+	struct conform_seen seen;
+	char err[256], reason[CONFORM_REASON_MAX];
+	xmlDoc *doc;
+
+	conform_vars_init(&v);
+	doc = xml_parse(versions, strlen(versions), err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(conform_test_parse("v.t", tv, strlen(tv), &t,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(conform_check(&t, &v, xmlDocGetRootElement(doc), 0,
+	    "", NULL, &seen, reason, sizeof reason), 0);
+	CU_ASSERT_PTR_NULL(strstr(reason, "urn:uuid:1:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "urn:uuid:2: versionName none, "
+	    "expected 2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "urn:uuid:3: not in the answer"));
+	conform_test_free(&t);
+	xmlFreeDoc(doc);
+	doc = xml_parse(retrieved, strlen(retrieved), err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(conform_test_parse("h.t", th, strlen(th), &t,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(conform_check(&t, &v, xmlDocGetRootElement(doc), 0,
+	    "", NULL, &seen, reason, sizeof reason), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "home: 1 of 2 objects without "
+	    "home urn:oid:1.2 (first: DocumentResponse: no HomeCommunityId)"));
+	conform_test_free(&t);
+	xmlFreeDoc(doc);
+	conform_vars_free(&v);
+}
+
 /* Every compiled-in definition reads, and every fragment it uses exists
  * (its template fills). */
 static const char *
@@ -289,8 +390,10 @@ test_builtin(void)
 static const struct cutest tests[] = {
 	{ "parse", test_parse },
 	{ "parse errors", test_parse_errors },
+	{ "parse option", test_parse_option },
 	{ "expand", test_expand },
 	{ "check", test_check },
+	{ "check version and home", test_check_version_home },
 	{ "compiled-in definitions", test_builtin },
 };
 
