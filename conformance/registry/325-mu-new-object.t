@@ -1,13 +1,13 @@
-# ITI-57 bringing a DocumentEntry whose logicalId no registry object has:
-# new objects come by ITI-42, XDSMetadataUpdateError
+# ITI-57 bringing the first version of a DocumentEntry (its logicalId its
+# own entryUUID): the initial version comes by ITI-42, so the update is
+# refused (ITI TF-2 3.57; NIST 15800c pins no error code)
 test = mu-new-object
-title = ITI-57 bringing a new DocumentEntry: XDSMetadataUpdateError
+title = ITI-57 bringing a new DocumentEntry (a first version): Failure
 actor = registry
 option = metadata-update
 send = ITI-57
 needs = mu-setup
 expect.status = Failure
-expect.error = XDSMetadataUpdateError
 ---
 @{sor}
 @{ss id=ss35 uid=$uid:ss35}

@@ -7,8 +7,11 @@ gateway.allow=anonymous) and the DICOM bridge (the Imaging Document
 Source); node A an Initiating Gateway whose directory names B.  Every
 actor with tests passes: exit 0, no failure in the table, in the JUnit
 XML (read with ElementTree) or the HTML page (parsed: one <details> per
-exchange, no external asset).  The imaging source is tested on an
-instance stored into B with storescu (skipped without dcmtk).  The NIST
+exchange, no external asset); the registry with --option
+metadata-update (ITI-57), and without it those tests are skipped naming
+the option.  The imaging source and the imaging gateways (B's responding
+gateway, RAD-75; A's initiating gateway, RAD-69 routed to B) are tested
+on an instance stored into B with storescu (skipped without dcmtk).  The NIST
 test plans 12309 and 12310 (--testkit, from $XDS_TESTDATA) pass on the
 responding gateway's test data; without the corpus that part is skipped.
 A node with mutual TLS passes with xdsctl's --cert/--key/--ca and refuses
@@ -16,8 +19,11 @@ a run without a client certificate (the test fails: no answer).
 
 The broken peer is a proxy in this process in front of the nodes that
 answers one wrong error code (XDSRegistryError for XDSUnknownPatientId),
-drops one object of every FindDocuments answer of the registry and strips
-`home` from the gateways' answers.  The tester must fail exactly the
+drops one object of every FindDocuments answer of the registry, strips
+`home` from the gateways' answers, answers Success for every
+XDSMetadataVersionError, drops the HomeCommunityId of RAD-75 answers and
+says XDSRepositoryError for XDSUnknownCommunity at the initiating imaging
+gateway.  The tester must fail exactly the
 tests that see those faults, each with a reason that names the fault,
 and exit 1.
 """
@@ -312,7 +318,10 @@ def main():
         Faults.version_ok = Faults.strip_dr_home = Faults.community_code = True
         cases = [
             ("registry", pbase + "/xds/registry", ["--option", "metadata-update"], {
+                # every XDSMetadataVersionError answer turned into Success
                 "mu-previous-not-latest": "status: expected Failure, seen Success",
+                "mu-status-older-version": "status: expected Failure, seen Success",
+                "mu-unknown-logicalid": "status: expected Failure, seen Success",
                 "unknown-patient": "error: expected XDSUnknownPatientId, seen XDSRegistryError",
                 "sq-finddocuments": "ExtrinsicObject: expected 4, seen 3",
                 "sq-finddocuments-classcode": "ExtrinsicObject: expected 1, seen 0",
