@@ -76,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sqp_parse(q, slots, nslots, &ps, err, sizeof err) == XDS_OK) {
 		for (k = 0; k < q->nparams; k++)
 			(void)sqp_get(&ps, q->params[k].name);
+		(void)sqp_metadata_level(&ps);
 	}
 	sqp_free(&ps);
 	free(text);

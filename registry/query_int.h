@@ -17,7 +17,6 @@ struct sqp_set;
 enum query_status {
 	QUERY_ETOOMANY = 1,	/* XDSTooManyResults */
 	QUERY_ENOTSINGLE,	/* XDSResultNotSinglePatient */
-	QUERY_EPARAM,		/* XDSRegistryError: a value we cannot use */
 };
 
 /*
@@ -29,6 +28,24 @@ enum query_status {
 int	query_exec(sqlite3 *db, const struct sqp_set *ps,
 	    const struct query_opts *o, int leaf, struct buf *objs,
 	    char *err, size_t errlen);
+/* What query_obj_write puts into one stored object's XML. */
+struct query_obj {
+	const char	*status;	/* availabilityStatus */
+	const char	*home;		/* homeCommunityId, or NULL */
+	const char	*lid;		/* added when the XML has none */
+	long long	 version;	/* registry_object.version */
+	int		 versioned;	/* DE, SS, Folder: VersionInfo
+					 * added when missing */
+};
+
+/*
+ * Append the stored XML (n bytes) of one object to b as a LeafClass
+ * answer shows it (query_obj.c).  XDS_EFORMAT: the text does not start
+ * with an element; else the buffer's status.
+ */
+int	query_obj_write(struct buf *b, const char *xml, size_t n,
+	    const struct query_obj *o);
+
 /* vocab.h error code of a query_status (NULL for XDS_OK). */
 const char *query_errcode(int st);
 

@@ -10,6 +10,16 @@
  *
  * Every statement carries LIMIT max_results + 1: a statement that fills it
  * means XDSTooManyResults, so no query reads more than that many rows.
+ *
+ * $MetadataLevel 1, the default (ITI TF-2a 3.18.4.1.2.3.5, Metadata
+ * Update), leaves out of an answer what only a consumer of level 2
+ * understands: DocumentEntries and Folders that are not the latest
+ * version of their logicalId, Offline DocumentEntries, Deprecated Folders
+ * and Associations, the Associations of the update operations
+ * (UpdateAvailabilityStatus, SubmitAssociation), and any Association with
+ * an end left out.  FindDocuments filters in its statement (its hot path
+ * stays one index range); every other query runs as at level 2 and then
+ * drops those objects in one more statement (hide_level2).
  */
 #include "config.h"
 
@@ -62,6 +72,8 @@ struct qrun {
 	sqlite3_int64	 limit;		/* max_results + 1 */
 	long long	 max;
 	struct qvec	 res;		/* the objects of the answer */
+	int		 level;		/* $MetadataLevel: 1 or 2 */
+	int		 filtered;	/* level 1 done by the statement */
 	char		*err;
 	size_t		 errlen;
 };
@@ -243,6 +255,74 @@ sql_de_filters(struct qsql *s, const struct sqp_set *ps)
 	    sqp_get(ps, "$XDSDocumentEntryFormatCode"));
 	sql_codes(s, "de.id", CS_DE_CONFCODE,
 	    sqp_get(ps, "$XDSDocumentEntryConfidentialityCode"));
+}
+
+/*
+ * $MetadataLevel 1 in a statement over document_entry de: no Offline
+ * entry, and no version but the latest.  A version that is not the
+ * latest is Deprecated (ITI-57 deprecates the one it follows, and
+ * changes the status of the latest version only), so the version probe
+ * is needed only when the statuses asked for are not Approved alone.
+ */
+static void
+sql_de_level1(struct qsql *s, const struct sqp_param *status)
+{
+	size_t i;
+
+	sql_add(s, " AND (de.availability IS NULL OR de.availability <> ");
+	sql_bind(s, DOCAVAIL_OFFLINE);
+	sql_add(s, ")");
+	for (i = 0; status != NULL && i < status->nv; i++)
+		if (strcmp(status->v[i].str, STATUS_APPROVED) != 0)
+			break;
+	if (status == NULL || i == status->nv)
+		return;
+	sql_add(s, " AND NOT (de.status = ");
+	sql_bind(s, STATUS_DEPRECATED);
+	sql_add(s, " AND EXISTS (SELECT 1 FROM registry_object o JOIN "
+	    "registry_object n ON n.lid = o.lid AND n.version > o.version "
+	    "WHERE o.id = de.id))");
+}
+
+/* The registry_object row o (an alias) is one $MetadataLevel 1 leaves
+ * out (see the top of this file). */
+static void
+sql_hidden(struct qsql *s, const char *o)
+{
+	sql_add(s, "((");
+	sql_add(s, o);
+	sql_add(s, ".kind IN (1, 3) AND ");
+	sql_add(s, o);
+	sql_add(s, ".status = ");
+	sql_bind(s, STATUS_DEPRECATED);
+	sql_add(s, " AND EXISTS (SELECT 1 FROM registry_object n WHERE "
+	    "n.lid = ");
+	sql_add(s, o);
+	sql_add(s, ".lid AND n.version > ");
+	sql_add(s, o);
+	sql_add(s, ".version)) OR (");
+	sql_add(s, o);
+	sql_add(s, ".kind IN (3, 4) AND ");
+	sql_add(s, o);
+	sql_add(s, ".status = ");
+	sql_bind(s, STATUS_DEPRECATED);
+	sql_add(s, ") OR (");
+	sql_add(s, o);
+	sql_add(s, ".kind = 1 AND EXISTS (SELECT 1 FROM document_entry d "
+	    "WHERE d.id = ");
+	sql_add(s, o);
+	sql_add(s, ".id AND d.availability = ");
+	sql_bind(s, DOCAVAIL_OFFLINE);
+	sql_add(s, ")) OR (");
+	sql_add(s, o);
+	sql_add(s, ".kind = 4 AND EXISTS (SELECT 1 FROM association t "
+	    "WHERE t.id = ");
+	sql_add(s, o);
+	sql_add(s, ".id AND t.type IN (");
+	sql_bind(s, AT_UPDATESTATUS);
+	sql_add(s, ", ");
+	sql_bind(s, AT_SUBMITASSOC);
+	sql_add(s, "))))");
 }
 
 static int
@@ -440,6 +520,9 @@ q_finddocs(struct qrun *r)
 		sql_add(s, " AND de.availability IN ");
 		sql_in(s, p, -1);
 	}
+	if (r->level == 1)
+		sql_de_level1(s, sqp_get(ps, "$XDSDocumentEntryStatus"));
+	r->filtered = 1;
 	if ((p = sqp_get(ps, "$XDSDocumentEntryReferenceIdList")) != NULL)
 		for (g = 0; g < p->ngroups; g++) {
 			sql_add(s, " AND EXISTS (SELECT 1 FROM reference_id ri "
@@ -944,33 +1027,77 @@ res_unique(struct qvec *v)
 	v->n = o + 1;
 }
 
-/* The stored XML with status (and home) put after the element name.
- * XDS_EFORMAT: not an element; else the buffer's status. */
 static int
-splice(struct buf *b, const char *xml, size_t n, const char *status,
-    const char *home)
+id_cmp(const void *pa, const void *pb)
 {
-	size_t i = 1;
+	const sqlite3_int64 *a = pa, *b = pb;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/*
+ * $MetadataLevel 1 after a query that ran as at level 2: drop from r->res
+ * the objects level 1 leaves out and the Associations with such an end
+ * (in the answer or not).  GetRelatedDocuments left without an
+ * Association answers nothing, as it does when there is none.
+ */
+static int
+hide_level2(struct qrun *r)
+{
+	struct qvec h = { NULL, 0, 0 };
+	struct qsql *s = NULL;
+	sqlite3_int64 *ids = NULL;
+	char *all = NULL, *assocs = NULL;
+	size_t i, o = 0, nassoc = 0;
 	int rc;
 
-	if (n < 3 || xml[0] != '<')
-		return XDS_EFORMAT;
-	while (i < n && xml[i] != ' ' && xml[i] != '\t' && xml[i] != '\n' &&
-	    xml[i] != '\r' && xml[i] != '>' && xml[i] != '/')
-		i++;
-	if (i >= n || i == 1)
-		return XDS_EFORMAT;
-	if ((rc = buf_add(b, xml, i)) != XDS_OK ||
-	    (rc = buf_adds(b, " status=\"")) != XDS_OK ||
-	    (rc = buf_add_xml(b, status)) != XDS_OK ||
-	    (rc = buf_adds(b, "\"")) != XDS_OK)
-		return rc;
-	if (home != NULL &&
-	    ((rc = buf_adds(b, " home=\"")) != XDS_OK ||
-	    (rc = buf_add_xml(b, home)) != XDS_OK ||
-	    (rc = buf_adds(b, "\"")) != XDS_OK))
-		return rc;
-	return buf_add(b, xml + i, n - i);
+	if (r->res.n == 0)
+		return XDS_OK;
+	if ((all = vec_json(&r->res, 0)) == NULL ||
+	    (assocs = vec_json(&r->res, KIND_ASSOC)) == NULL ||
+	    (s = sql_new()) == NULL) {
+		rc = nomem(r);
+		goto fail;
+	}
+	sql_add(s, "SELECT ho.id, ho.kind FROM registry_object ho "
+	    "WHERE ho.id");
+	sql_in_json(s, all);
+	sql_add(s, " AND ");
+	sql_hidden(s, "ho");
+	sql_add(s, " UNION SELECT a.id, 4 FROM association a JOIN "
+	    "registry_object ho ON ho.id IN (a.source_id, a.target_id) "
+	    "WHERE a.id");
+	sql_in_json(s, assocs);
+	sql_add(s, " AND ");
+	sql_hidden(s, "ho");
+	rc = sql_run(r, s, &h);
+	s = NULL;
+	if (rc != XDS_OK || h.n == 0)
+		goto fail;
+	if ((ids = calloc(h.n, sizeof *ids)) == NULL) {
+		rc = nomem(r);
+		goto fail;
+	}
+	for (i = 0; i < h.n; i++)
+		ids[i] = h.v[i].id;
+	qsort(ids, h.n, sizeof *ids, id_cmp);
+	for (i = 0; i < r->res.n; i++) {
+		if (bsearch(&r->res.v[i].id, ids, h.n, sizeof *ids,
+		    id_cmp) != NULL)
+			continue;
+		nassoc += r->res.v[i].kind == KIND_ASSOC;
+		r->res.v[o++] = r->res.v[i];
+	}
+	r->res.n = o;
+	if (r->ps->q->qid == SQP_GETRELATEDDOCS && nassoc == 0)
+		r->res.n = 0;
+fail:
+	sql_free(s);
+	free(all);
+	free(assocs);
+	free(ids);
+	vec_free(&h);
+	return rc;
 }
 
 /* Write every object of r->res; LeafClass answers must be about one
@@ -980,9 +1107,11 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
     struct buf *objs)
 {
 	static const char sql[] = "SELECT entry_uuid, status, patient_id, "
-	    "xml FROM registry_object WHERE id = ?";
+	    "xml, lid, version, kind FROM registry_object WHERE id = ?";
 	sqlite3_stmt *st = NULL;
+	struct query_obj qo;
 	const char *uuid, *status, *pid, *xml;
+	int kind;
 	char patient[1024] = "";
 	size_t i;
 	int rc = XDS_EINTERNAL, brc, n;
@@ -1026,8 +1155,15 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 			rc = QUERY_ENOTSINGLE;
 			goto fail;
 		}
-		brc = splice(objs, xml, xml != NULL ? (size_t)n : 0, status,
-		    o->home);
+		kind = sqlite3_column_int(st, 6);
+		qo.status = status;
+		qo.home = o->home;
+		qo.lid = (const char *)sqlite3_column_text(st, 4);
+		qo.version = sqlite3_column_int64(st, 5);
+		qo.versioned = kind == KIND_DE || kind == KIND_SS ||
+		    kind == KIND_FOLDER;
+		brc = query_obj_write(objs, xml, xml != NULL ? (size_t)n : 0,
+		    &qo);
 		if (brc == XDS_EFORMAT) {
 			str_fmt(r->err, r->errlen, "stored query: object %s: "
 			    "stored XML is not an element", uuid);
@@ -1072,7 +1208,6 @@ query_exec(sqlite3 *db, const struct sqp_set *ps, const struct query_opts *o,
     int leaf, struct buf *objs, char *err, size_t errlen)
 {
 	struct qrun r;
-	const char *ml;
 	int rc, began = 0;
 
 	memset(&r, 0, sizeof r);
@@ -1082,11 +1217,7 @@ query_exec(sqlite3 *db, const struct sqp_set *ps, const struct query_opts *o,
 	r.limit = r.max + 1;
 	r.err = err;
 	r.errlen = errlen;
-	if ((ml = sqp_str(ps, "$MetadataLevel")) != NULL &&
-	    strcmp(ml, "1") != 0 && strcmp(ml, "2") != 0) {
-		str_fmt(err, errlen, "$MetadataLevel must be 1 or 2");
-		return QUERY_EPARAM;
-	}
+	r.level = sqp_metadata_level(ps);
 	if (sqlite3_get_autocommit(db)) {
 		if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 			return internal(&r, "begin");
@@ -1101,6 +1232,8 @@ query_exec(sqlite3 *db, const struct sqp_set *ps, const struct query_opts *o,
 		rc = QUERY_ETOOMANY;
 		goto done;
 	}
+	if (r.level == 1 && !r.filtered && (rc = hide_level2(&r)) != XDS_OK)
+		goto done;
 	rc = write_objects(&r, o, leaf, objs);
 done:
 	if (rc != XDS_OK)

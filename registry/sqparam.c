@@ -19,7 +19,7 @@
 #define PID	SQP_PATIENT
 #define CODE	SQP_CODE
 #define TIME	SQP_TIME
-#define NUM	SQP_NUMBER
+#define LEVEL	SQP_LEVEL
 #define R	SQP_REQ
 #define M	SQP_MULTI
 #define RP	(SQP_MULTI | SQP_REPEAT)
@@ -43,14 +43,14 @@
 	{ "$XDSDocumentEntryStatus", STR, R | M, 0 },			\
 	{ "$XDSDocumentEntryType", STR, M, 0 },				\
 	{ "$XDSDocumentEntryDocumentAvailability", STR, M, 0 },		\
-	{ "$MetadataLevel", NUM, 0, 0 }
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 }
 
 /* Document filters of the *AndContents and GetAll queries. */
 #define DE_FILTER_PARAMS						\
 	{ "$XDSDocumentEntryFormatCode", CODE, M, 0 },			\
 	{ "$XDSDocumentEntryConfidentialityCode", CODE, RP, 0 },	\
 	{ "$XDSDocumentEntryType", STR, M, 0 },				\
-	{ "$MetadataLevel", NUM, 0, 0 }
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 }
 
 static const struct sqp_def p_finddocs[] = {
 	DE_FIND_PARAMS,
@@ -69,7 +69,7 @@ static const struct sqp_def p_findss[] = {
 	{ "$XDSSubmissionSetAuthorPerson", STR, 0, 0 },
 	{ "$XDSSubmissionSetContentType", CODE, M, 0 },
 	{ "$XDSSubmissionSetStatus", STR, R | M, 0 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_findfolders[] = {
@@ -78,7 +78,7 @@ static const struct sqp_def p_findfolders[] = {
 	{ "$XDSFolderLastUpdateTimeTo", TIME, 0, 0 },
 	{ "$XDSFolderCodeList", CODE, RP, 0 },
 	{ "$XDSFolderStatus", STR, R | M, 0 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_getall[] = {
@@ -93,25 +93,25 @@ static const struct sqp_def p_getdocs[] = {
 	{ "$XDSDocumentEntryEntryUUID", STR, R | M, 1 },
 	{ "$XDSDocumentEntryUniqueId", STR, R | M, 1 },
 	{ "$XDSDocumentEntryLogicalID", STR, R | M, 1 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_getfolders[] = {
 	{ "$XDSFolderEntryUUID", STR, R | M, 1 },
 	{ "$XDSFolderUniqueId", STR, R | M, 1 },
 	{ "$XDSFolderLogicalID", STR, R | M, 1 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_uuids[] = {
 	{ "$uuid", STR, R | M, 0 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_getdocsandassocs[] = {
 	{ "$XDSDocumentEntryEntryUUID", STR, R | M, 1 },
 	{ "$XDSDocumentEntryUniqueId", STR, R | M, 1 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_getssandcontents[] = {
@@ -129,7 +129,7 @@ static const struct sqp_def p_getfolderandcontents[] = {
 static const struct sqp_def p_getfoldersfordoc[] = {
 	{ "$XDSDocumentEntryEntryUUID", STR, R, 1 },
 	{ "$XDSDocumentEntryUniqueId", STR, R, 1 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 static const struct sqp_def p_getrelated[] = {
@@ -137,7 +137,7 @@ static const struct sqp_def p_getrelated[] = {
 	{ "$XDSDocumentEntryUniqueId", STR, R, 1 },
 	{ "$AssociationTypes", STR, R | M, 0 },
 	{ "$XDSDocumentEntryType", STR, M, 0 },
-	{ "$MetadataLevel", NUM, 0, 0 },
+	{ SQP_METADATALEVEL, LEVEL, 0, 0 },
 };
 
 #define Q(qid, name, id, p)	{ qid, name, id, p, NELEM(p) }
@@ -355,6 +355,16 @@ typed_value(struct addctx *c, const char *item, size_t n, int quoted,
 		if (quoted || str_tonum(item, 0, 1000000000LL, &v->num,
 		    &es) != 0)
 			goto bad;
+		v->str = str_ndup(item, n);
+		break;
+	case SQP_LEVEL:
+		/* A number, 1 or 2: the levels the registry serves (it has
+		 * the Metadata Update option). */
+		if (quoted || str_tonum(item, 1, 2, &v->num, &es) != 0) {
+			str_fmt(c->err, c->errlen, "%s: invalid value '%.64s' "
+			    "(1 or 2)", d->name, item);
+			return XDS_EFORMAT;
+		}
 		v->str = str_ndup(item, n);
 		break;
 	case SQP_TIME:
@@ -602,4 +612,12 @@ sqp_str(const struct sqp_set *set, const char *name)
 	const struct sqp_param *p = sqp_get(set, name);
 
 	return p != NULL ? p->v[0].str : NULL;
+}
+
+int
+sqp_metadata_level(const struct sqp_set *set)
+{
+	const struct sqp_param *p = sqp_get(set, SQP_METADATALEVEL);
+
+	return p != NULL && p->v[0].num == 2 ? 2 : 1;
 }

@@ -26,7 +26,8 @@
  *                 both parameters of a mutually exclusive pair
  *   XDS_EFORMAT   XDSRegistryError: malformed value (bad quoting, code
  *                 without ^^scheme, invalid DTM or patient id, unknown or
- *                 deprecated *Scheme parameter, empty value list)
+ *                 deprecated *Scheme parameter, empty value list,
+ *                 a $MetadataLevel other than the number 1 or 2)
  *   XDS_ETOOBIG   XDSRegistryError: past one of the SQP_MAX_* limits
  *                 (not XDSStoredQueryParamNumber, which ITI TF-3 Table
  *                 4.2.4.1-2 keeps for a single-valued parameter given
@@ -66,6 +67,7 @@ enum sqp_type {
 	SQP_CODE,	/* 'code^^scheme' */
 	SQP_TIME,	/* DTM, returned padded to 14 digits (hl7_dtm_norm) */
 	SQP_NUMBER,	/* decimal integer */
+	SQP_LEVEL,	/* $MetadataLevel: the number 1 or 2 */
 };
 
 #define SQP_REQ		0x01	/* required */
@@ -162,6 +164,12 @@ const char *sqp_str(const struct sqp_set *, const char *name);
 int	sqp_split(const char *s, size_t len,
 	    int (*fn)(void *arg, const char *item, size_t n, int quoted),
 	    void *arg, char *err, size_t errlen);
+
+/*
+ * The $MetadataLevel asked for (ITI TF-2a 3.18.4.1.2.3.5, Metadata
+ * Update): 1 when absent, the default, else the level given (1 or 2).
+ */
+int	sqp_metadata_level(const struct sqp_set *);
 
 /* The XDS error code (vocab.h) for a status. */
 const char *sqp_errcode(int status);

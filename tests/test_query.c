@@ -21,6 +21,15 @@
  *  assocs: 30 SS1>DE1, 31 SS1>DE3, 32 SS1>F1, 33 F1>DE1, 34 SS1>(33),
  *          35 SS2>DE2, 36 DE2 RPLC DE3, 37 SS2>(36), 38 SS3>DE5,
  *          39 SS2>DE4, 40 F2>DE5   (> is HasMember)
+ *
+ * and, for $MetadataLevel, the Metadata Update data of patient P3
+ * (load_mu): DocumentEntries 50 (version 1 of logicalId U(50),
+ * Deprecated) and 51 (its version 2), 52 Offline, 53 Deprecated by an
+ * UpdateAvailabilityStatus; SubmissionSets 60 (the original) and 61 (the
+ * update); Folders 70 Deprecated, 71; associations 80 SS60>50,
+ * 81 SS61>51, 82 SS61 UpdateAvailabilityStatus 53, 83 F71>50, 84 F71>51,
+ * 85 F71>52 (Deprecated), 86 SS60>F70, 87 SS60>F71, 88 SS60>52,
+ * 89 SS60>53.
  */
 #include "config.h"
 
@@ -33,6 +42,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "query_int.h"
 #include "sqparam.h"
 #include "str.h"
 #include "testutil.h"
@@ -42,8 +52,10 @@
 
 #define P1	"p1^^^&1.2.3&ISO"
 #define P2	"p2^^^&1.2.3&ISO"
+#define P3	"p3^^^&1.2.3&ISO"
 #define QP1	"'p1^^^&amp;1.2.3&amp;ISO'"
 #define QP2	"'p2^^^&amp;1.2.3&amp;ISO'"
+#define QP3	"'p3^^^&amp;1.2.3&amp;ISO'"
 #define U(n)	"urn:uuid:00000000-0000-4000-8000-0000000000" #n
 #define APPROVED "('" STATUS_APPROVED "')"
 
@@ -218,6 +230,47 @@ load(void)
 	rc |= assoc("38", U(38), AT_HASMEMBER, "12", "5");
 	rc |= assoc("39", U(39), AT_HASMEMBER, "11", "4");
 	rc |= assoc("40", U(40), AT_HASMEMBER, "21", "5");
+	return rc ? -1 : 0;
+}
+
+/* Patient P3's objects after Metadata Update (see the top). */
+static int
+load_mu(void)
+{
+	int rc = 0;
+
+	rc |= de("50", U(50), STATUS_DEPRECATED, P3, OT_DE_STABLE, "5.1",
+	    NULL, NULL, NULL);
+	rc |= de("51", U(51), STATUS_APPROVED, P3, OT_DE_STABLE, "5.1",
+	    NULL, NULL, NULL);
+	rc |= ins("UPDATE registry_object SET lid = ?, version = 2 "
+	    "WHERE id = 51", (const char *const[]){ U(50) }, 1);
+	rc |= de("52", U(52), STATUS_APPROVED, P3, OT_DE_STABLE, "5.2",
+	    NULL, NULL, NULL);
+	rc |= ins("UPDATE document_entry SET availability = ? WHERE id = 52",
+	    (const char *const[]){ DOCAVAIL_OFFLINE }, 1);
+	rc |= de("53", U(53), STATUS_DEPRECATED, P3, OT_DE_STABLE, "5.3",
+	    NULL, NULL, NULL);
+	rc |= ss("60", U(60), P3, "6.1", "9.9", "20260101000000");
+	rc |= ss("61", U(61), P3, "6.2", "9.9", "20260102000000");
+	rc |= folder("70", U(70), P3, "7.1", "20260101000000");
+	rc |= ins("UPDATE registry_object SET status = ? WHERE id = 70",
+	    (const char *const[]){ STATUS_DEPRECATED }, 1);
+	rc |= ins("UPDATE folder SET status = ? WHERE id = 70",
+	    (const char *const[]){ STATUS_DEPRECATED }, 1);
+	rc |= folder("71", U(71), P3, "7.2", "20260101000000");
+	rc |= assoc("80", U(80), AT_HASMEMBER, "60", "50");
+	rc |= assoc("81", U(81), AT_HASMEMBER, "61", "51");
+	rc |= assoc("82", U(82), AT_UPDATESTATUS, "61", "53");
+	rc |= assoc("83", U(83), AT_HASMEMBER, "71", "50");
+	rc |= assoc("84", U(84), AT_HASMEMBER, "71", "51");
+	rc |= assoc("85", U(85), AT_HASMEMBER, "71", "52");
+	rc |= ins("UPDATE registry_object SET status = ? WHERE id = 85",
+	    (const char *const[]){ STATUS_DEPRECATED }, 1);
+	rc |= assoc("86", U(86), AT_HASMEMBER, "60", "70");
+	rc |= assoc("87", U(87), AT_HASMEMBER, "60", "71");
+	rc |= assoc("88", U(88), AT_HASMEMBER, "60", "52");
+	rc |= assoc("89", U(89), AT_HASMEMBER, "60", "53");
 	return rc ? -1 : 0;
 }
 
@@ -879,6 +932,189 @@ test_nist_requests(void)
 	CU_ASSERT(refs(run_nist("refid"), NONE));
 }
 
+#define BOTH	"('" STATUS_APPROVED "', '" STATUS_DEPRECATED "')"
+/* A query at level 1 (the default, and given as 1) and at level 2. */
+#define L1(q, ...)	(refs(run(q, "ObjectRef", L(__VA_ARGS__)), want1) && \
+	refs(run(q, "ObjectRef", L(__VA_ARGS__, "$MetadataLevel", "1")), \
+	want1))
+#define L2(q, ...)	refs(run(q, "ObjectRef", L(__VA_ARGS__,	\
+	"$MetadataLevel", "2")), want2)
+
+/* $MetadataLevel 1 leaves out what Metadata Update brought (not the
+ * latest version, Offline, Deprecated Folders and Associations, the
+ * update operations, associations with such an end); 2 leaves it in. */
+static void
+test_metadata_level(void)
+{
+	const char *const *want1, *const *want2;
+	const char *r;
+
+	CU_ASSERT_EQUAL_FATAL(load_mu(), 0);
+	want1 = L(U(51));
+	want2 = L(U(51), U(52));
+	CU_ASSERT(L1(SQ_FINDDOCUMENTS, "$XDSDocumentEntryPatientId", QP3,
+	    "$XDSDocumentEntryStatus", APPROVED));
+	CU_ASSERT(L2(SQ_FINDDOCUMENTS, "$XDSDocumentEntryPatientId", QP3,
+	    "$XDSDocumentEntryStatus", APPROVED));
+	want1 = L(U(51), U(53));
+	want2 = L(U(50), U(51), U(52), U(53));
+	CU_ASSERT(L1(SQ_FINDDOCUMENTS, "$XDSDocumentEntryPatientId", QP3,
+	    "$XDSDocumentEntryStatus", BOTH));
+	CU_ASSERT(L2(SQ_FINDDOCUMENTS, "$XDSDocumentEntryPatientId", QP3,
+	    "$XDSDocumentEntryStatus", BOTH));
+
+	/* GetDocuments: every version at level 2 only. */
+	want1 = L(U(51));
+	want2 = L(U(50), U(51));
+	CU_ASSERT(L1(SQ_GETDOCUMENTS, "$XDSDocumentEntryUniqueId", "('5.1')"));
+	CU_ASSERT(L2(SQ_GETDOCUMENTS, "$XDSDocumentEntryUniqueId", "('5.1')"));
+	CU_ASSERT(L1(SQ_GETDOCUMENTS, "$XDSDocumentEntryLogicalID",
+	    "('" U(50) "')"));
+	CU_ASSERT(L2(SQ_GETDOCUMENTS, "$XDSDocumentEntryLogicalID",
+	    "('" U(50) "')"));
+	want1 = NONE;
+	want2 = L(U(50));
+	CU_ASSERT(L1(SQ_GETDOCUMENTS, "$XDSDocumentEntryEntryUUID",
+	    "('" U(50) "')"));
+	CU_ASSERT(L2(SQ_GETDOCUMENTS, "$XDSDocumentEntryEntryUUID",
+	    "('" U(50) "')"));
+
+	want1 = L(U(71));
+	want2 = L(U(70), U(71));
+	CU_ASSERT(L1(SQ_FINDFOLDERS, "$XDSFolderPatientId", QP3,
+	    "$XDSFolderStatus", BOTH));
+	CU_ASSERT(L2(SQ_FINDFOLDERS, "$XDSFolderPatientId", QP3,
+	    "$XDSFolderStatus", BOTH));
+
+	want1 = L(U(51), U(53), U(60), U(61), U(71), U(81), U(84), U(87),
+	    U(89));
+	want2 = L(U(50), U(51), U(52), U(53), U(60), U(61), U(70), U(71),
+	    U(80), U(81), U(82), U(83), U(84), U(85), U(86), U(87), U(88),
+	    U(89));
+	CU_ASSERT(L1(SQ_GETALL, "$patientId", QP3, "$XDSDocumentEntryStatus",
+	    BOTH, "$XDSSubmissionSetStatus", BOTH, "$XDSFolderStatus", BOTH));
+	CU_ASSERT(L2(SQ_GETALL, "$patientId", QP3, "$XDSDocumentEntryStatus",
+	    BOTH, "$XDSSubmissionSetStatus", BOTH, "$XDSFolderStatus", BOTH));
+
+	want1 = L(U(53), U(60), U(71), U(87), U(89));
+	want2 = L(U(50), U(52), U(53), U(60), U(70), U(71), U(80), U(86),
+	    U(87), U(88), U(89));
+	CU_ASSERT(L1(SQ_GETSSANDCONTENTS, "$XDSSubmissionSetEntryUUID",
+	    "'" U(60) "'"));
+	CU_ASSERT(L2(SQ_GETSSANDCONTENTS, "$XDSSubmissionSetEntryUUID",
+	    "'" U(60) "'"));
+
+	want1 = L(U(51), U(71), U(84));
+	want2 = L(U(50), U(51), U(52), U(71), U(83), U(84), U(85));
+	CU_ASSERT(L1(SQ_GETFOLDERANDCONTENTS, "$XDSFolderEntryUUID",
+	    "'" U(71) "'"));
+	CU_ASSERT(L2(SQ_GETFOLDERANDCONTENTS, "$XDSFolderEntryUUID",
+	    "'" U(71) "'"));
+
+	want1 = L(U(89));
+	want2 = L(U(82), U(89));
+	CU_ASSERT(L1(SQ_GETASSOCIATIONS, "$uuid", "('" U(53) "')"));
+	CU_ASSERT(L2(SQ_GETASSOCIATIONS, "$uuid", "('" U(53) "')"));
+	want1 = L(U(53), U(89));
+	want2 = L(U(53), U(82), U(89));
+	CU_ASSERT(L1(SQ_GETDOCSANDASSOCS, "$XDSDocumentEntryEntryUUID",
+	    "('" U(53) "')"));
+	CU_ASSERT(L2(SQ_GETDOCSANDASSOCS, "$XDSDocumentEntryEntryUUID",
+	    "('" U(53) "')"));
+
+	/* LeafClass: each version with its VersionInfo. */
+	r = run(SQ_GETDOCUMENTS, "LeafClass", L("$XDSDocumentEntryLogicalID",
+	    "('" U(50) "')", "$MetadataLevel", "2"));
+	CU_ASSERT(success(r));
+	CU_ASSERT_EQUAL(count(r, "<rim:VersionInfo versionName=\"1\"/>"), 1);
+	CU_ASSERT_EQUAL(count(r, "<rim:VersionInfo versionName=\"2\"/>"), 1);
+
+	/* Only the numbers 1 and 2, once. */
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('5.1')", "$MetadataLevel", "0")),
+	    ERR_REGISTRY));
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('5.1')", "$MetadataLevel", "'2'")),
+	    ERR_REGISTRY));
+	CU_ASSERT(failure(run(SQ_GETDOCUMENTS, "ObjectRef", L(
+	    "$XDSDocumentEntryUniqueId", "('5.1')",
+	    "$MetadataLevel", "(1, 2)")),
+	    ERR_SQ_PARAM_NUMBER));
+}
+
+/* query_obj_write: one stored object as the answer shows it. */
+static int
+obj_is(const char *xml, const char *home, const char *lid, long long version,
+    int versioned, const char *want)
+{
+	struct query_obj o = { STATUS_APPROVED, home, lid, version,
+	    versioned };
+	struct buf b;
+	int ok;
+
+	buf_init(&b, 4096);
+	ok = query_obj_write(&b, xml, strlen(xml), &o) == XDS_OK &&
+	    strcmp(buf_str(&b), want) == 0;
+	if (!ok)
+		fprintf(stderr, "\ngot  %s\nwant %s\n", buf_str(&b), want);
+	buf_free(&b);
+	return ok;
+}
+
+#define ST	" status=\"" STATUS_APPROVED "\""
+#define VI(n)	"<rim:VersionInfo versionName=\"" #n "\"/>"
+#define SLOT1	"<rim:Slot name=\"a\"><rim:ValueList><rim:Value>x&lt;/" \
+	"rim:Slot&gt;</rim:Value></rim:ValueList></rim:Slot>"
+#define CLS1	"<rim:Classification id=\"c\" classifiedObject=\"e\"/>"
+
+static void
+test_obj_write(void)
+{
+	struct query_obj o = { STATUS_APPROVED, NULL, NULL, 1, 1 };
+	struct buf b;
+
+	/* As stored since ITI-57: only status (and home) are added. */
+	CU_ASSERT(obj_is("<rim:ExtrinsicObject id=\"e\" lid=\"l\">" SLOT1
+	    VI(2) CLS1 "</rim:ExtrinsicObject>", "urn:oid:1", "l", 2, 1,
+	    "<rim:ExtrinsicObject" ST " home=\"urn:oid:1\" id=\"e\" "
+	    "lid=\"l\">" SLOT1 VI(2) CLS1 "</rim:ExtrinsicObject>"));
+	/* Before: lid and VersionInfo from the columns, VersionInfo after
+	 * the Slots, Name and Description. */
+	CU_ASSERT(obj_is("<rim:ExtrinsicObject id=\"e\" mimeType=\"a>b\">"
+	    SLOT1 SLOT1 "<rim:Name><rim:LocalizedString value=\"n\"/>"
+	    "</rim:Name><rim:Description/>" CLS1 "</rim:ExtrinsicObject>",
+	    NULL, "e", 1, 1, "<rim:ExtrinsicObject" ST " lid=\"e\" "
+	    "id=\"e\" mimeType=\"a>b\">" SLOT1 SLOT1 "<rim:Name>"
+	    "<rim:LocalizedString value=\"n\"/></rim:Name><rim:Description/>"
+	    VI(1) CLS1 "</rim:ExtrinsicObject>"));
+	CU_ASSERT(obj_is("<rim:RegistryPackage id=\"s\" lid=\"s\">" SLOT1
+	    "</rim:RegistryPackage>", NULL, "s", 1, 1,
+	    "<rim:RegistryPackage" ST " id=\"s\" lid=\"s\">" SLOT1 VI(1)
+	    "</rim:RegistryPackage>"));
+	CU_ASSERT(obj_is("<rim:RegistryPackage id=\"s\"/>", NULL, "s", 3, 1,
+	    "<rim:RegistryPackage" ST " lid=\"s\" id=\"s\">" VI(3)
+	    "</rim:RegistryPackage>"));
+	/* Associations are not versioned; a lid only. */
+	CU_ASSERT(obj_is("<rim:Association id=\"a\" sourceObject=\"s\"/>",
+	    NULL, "a", 1, 0, "<rim:Association" ST " lid=\"a\" id=\"a\" "
+	    "sourceObject=\"s\"/>"));
+	/* Not the registry's writing (text, an unclosed Slot): as stored. */
+	CU_ASSERT(obj_is("<rim:RegistryPackage id=\"s\" lid=\"s\">x"
+	    "</rim:RegistryPackage>", NULL, "s", 1, 1,
+	    "<rim:RegistryPackage" ST " id=\"s\" lid=\"s\">x"
+	    "</rim:RegistryPackage>"));
+	CU_ASSERT(obj_is("<rim:RegistryPackage id=\"s\" lid=\"s\">"
+	    "<rim:Slot name=\"a\"></rim:RegistryPackage>", NULL, "s", 1, 1,
+	    "<rim:RegistryPackage" ST " id=\"s\" lid=\"s\">"
+	    "<rim:Slot name=\"a\"></rim:RegistryPackage>"));
+	/* Not an element. */
+	buf_init(&b, 64);
+	CU_ASSERT_EQUAL(query_obj_write(&b, "x", 1, &o), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(query_obj_write(&b, "<rim:X id=\"", 11, &o),
+	    XDS_EFORMAT);
+	buf_free(&b);
+}
+
 static void
 test_names(void)
 {
@@ -906,6 +1142,8 @@ static const struct cutest tests[] = {
 	{ "LeafClass and home", test_leafclass },
 	{ "errors", test_errors },
 	{ "NIST 11897 requests", test_nist_requests },
+	{ "$MetadataLevel", test_metadata_level },
+	{ "stored object with lid and VersionInfo", test_obj_write },
 	{ "names", test_names },
 };
 

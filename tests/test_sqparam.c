@@ -187,6 +187,7 @@ test_parse_finddocs(void)
 	p = sqp_get(&ps, "$MetadataLevel");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_EQUAL(p->v[0].num, 1);
+	CU_ASSERT_EQUAL(sqp_metadata_level(&ps), 1);
 	CU_ASSERT_PTR_NULL(sqp_get(&ps, "$XDSDocumentEntryTypeCode"));
 	CU_ASSERT_PTR_NULL(sqp_get(&ps, "$NoSuchThing"));
 	CU_ASSERT_EQUAL(ps.nvalues, 13);
@@ -302,6 +303,15 @@ test_parse_errors(void)
 		    { FD_SLOTS, "$MetadataLevel", "'1'" } },
 		{ "FindDocuments", XDS_EFORMAT, "invalid value",
 		    { FD_SLOTS, "$MetadataLevel", "-1" } },
+		{ "FindDocuments", XDS_EFORMAT, "(1 or 2)",
+		    { FD_SLOTS, "$MetadataLevel", "3" } },
+		{ "GetAll", XDS_EFORMAT, "(1 or 2)",
+		    { "$MetadataLevel", "0" } },
+		{ "FindDocuments", SQP_ENUMBER, "single value",
+		    { FD_SLOTS, "$MetadataLevel", "(1, 2)" } },
+		{ "FindDocuments", SQP_ENUMBER, "more than one slot",
+		    { FD_SLOTS, "$MetadataLevel", "2", "$MetadataLevel",
+		    "2" } },
 		{ "FindDocuments", XDS_EFORMAT, "empty value",
 		    { "$XDSDocumentEntryPatientId", PID,
 		    "$XDSDocumentEntryStatus", "('')" } },
@@ -384,6 +394,38 @@ test_parse_bounds(void)
 	free(many);
 }
 
+/* $MetadataLevel: 1 when absent, else the level given; every query
+ * takes it. */
+static void
+test_metadata_level(void)
+{
+	const char *two[] = { "$XDSDocumentEntryEntryUUID", "('urn:uuid:x')",
+	    "$MetadataLevel", "2", NULL };
+	struct sqp_set ps;
+	char err[256] = "";
+	size_t i, j;
+	int found;
+
+	CU_ASSERT_EQUAL_FATAL(parse("GetDocuments", &ps, err, sizeof err,
+	    two), XDS_OK);
+	CU_ASSERT_EQUAL(sqp_metadata_level(&ps), 2);
+	sqp_free(&ps);
+	two[2] = NULL;
+	CU_ASSERT_EQUAL_FATAL(parse("GetDocuments", &ps, err, sizeof err,
+	    two), XDS_OK);
+	CU_ASSERT_EQUAL(sqp_metadata_level(&ps), 1);
+	sqp_free(&ps);
+	for (i = 0; i < SQP_NQUERIES; i++) {
+		const struct sqp_query *q = sqp_query_at(i);
+
+		for (found = 0, j = 0; j < q->nparams; j++)
+			found |= strcmp(q->params[j].name,
+			    SQP_METADATALEVEL) == 0 &&
+			    q->params[j].type == SQP_LEVEL;
+		CU_ASSERT(found);
+	}
+}
+
 static void
 test_tables(void)
 {
@@ -422,6 +464,7 @@ static const struct cutest tests[] = {
 	{ "parse errors", test_parse_errors },
 	{ "parse bounds", test_parse_bounds },
 	{ "tables", test_tables },
+	{ "$MetadataLevel", test_metadata_level },
 };
 
 int

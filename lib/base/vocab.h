@@ -178,12 +178,14 @@
 #define AT_SUBMITASSOC	"urn:ihe:iti:2010:AssociationType:SubmitAssociation"
 
 /* Stored query ids */
-/* Stored query parameters naming the patient, and XCA's list of
- * communities (ITI-38, answered by the responding gateway) */
+/* Stored query parameters naming the patient, the metadata level
+ * (Metadata Update), and XCA's list of communities (ITI-38, answered by
+ * the responding gateway) */
 #define SQP_DE_PATIENTID	"$XDSDocumentEntryPatientId"
 #define SQP_SS_PATIENTID	"$XDSSubmissionSetPatientId"
 #define SQP_FOL_PATIENTID	"$XDSFolderPatientId"
 #define SQP_PATIENTID		"$patientId"
+#define SQP_METADATALEVEL	"$MetadataLevel"
 #define SQP_TARGET_COMMUNITIES	"$targetCommunityIdList"
 #define SQP_DE_UNIQUEID		"$XDSDocumentEntryUniqueId"
 #define SQP_DE_CLASSCODE	"$XDSDocumentEntryClassCode"
