@@ -28,6 +28,7 @@ enum query_status {
 int	query_exec(sqlite3 *db, const struct sqp_set *ps,
 	    const struct query_opts *o, int leaf, struct buf *objs,
 	    char *err, size_t errlen);
+
 /* What query_obj_write puts into one stored object's XML. */
 struct query_obj {
 	const char	*status;	/* availabilityStatus */

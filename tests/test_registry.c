@@ -1213,7 +1213,7 @@ test_update_versions(void)
 	struct buf b;
 	struct seen sn;
 	unsigned long long n;
-	char	 orig[128], v2[128], fol[128], q[2048];
+	char	 orig[128], v2[128], fol[128], q[2048], idattr[160];
 	long long before;
 
 	/* Version 1, in a folder. */
@@ -1285,6 +1285,19 @@ test_update_versions(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, v2));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, "versionName=\"2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply, STATUS_DEPRECATED));
+	snprintf(idattr, sizeof idattr, " id=\"%s\"", orig);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, idattr));
+	/* Without $MetadataLevel (level 1) the latest version only. */
+	snprintf(q, sizeof q, "<query:AdhocQueryRequest xmlns:query=\""
+	    NS_QUERY "\" xmlns:rim=\"" NS_RIM "\"><query:ResponseOption "
+	    "returnComposedObjects=\"true\" returnType=\"LeafClass\"/>"
+	    "<rim:AdhocQuery id=\"" SQ_GETDOCUMENTS "\">"
+	    SLOT("$XDSDocumentEntryUniqueId", "('5.1.1')")
+	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
+	CU_ASSERT_EQUAL(call(reg, 1, q, strlen(q)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reply, v2));
+	CU_ASSERT_PTR_NULL(strstr(reply, idattr));
+	CU_ASSERT_PTR_NULL(strstr(reply, STATUS_DEPRECATED));
 
 	/* xdsctl db check holds the latest version against the
 	 * repository, once. */

@@ -8,9 +8,10 @@ user_version (registry.db 1, repository.db and dicom.db 0: versions were
 not kept yet).  Checks:
   * today's xdsd starts on it and brings each database to its version,
     saying so in the log; the documents are found and retrieved byte for
-    byte, the study is there and published, `xdsctl db check` finds
-    nothing wrong, and the access log's hash chain goes on from the old
-    records (`xdsctl audit verify`);
+    byte, FindDocuments gives each old entry its lid and VersionInfo
+    (the stored XML of 0.1.0 has no VersionInfo), the study is there and
+    published, `xdsctl db check` finds nothing wrong, and the access
+    log's hash chain goes on from the old records (`xdsctl audit verify`);
   * a database written by a newer release (a higher user_version) is
     refused: xdsd exits 1 naming the file and saying that a downgrade is
     not supported, and leaves the file as it was.
@@ -96,6 +97,13 @@ def main():
         text = body.decode("utf-8", "replace")
         check("... and found by FindDocuments, with the study's manifest",
               all(u in text for u in uids) and text.count("<rim:ExtrinsicObject") == 3, text[:400])
+        entries = [e.split("</rim:ExtrinsicObject>")[0]
+                   for e in text.split("<rim:ExtrinsicObject")[1:]]
+        check("... each old entry with its lid and VersionInfo (version 1), which its "
+              "stored XML lacks",
+              len(entries) == 3 and
+              all(' lid="urn:uuid:' in e and '<rim:VersionInfo versionName="1"/>' in e
+                  for e in entries), text[:600])
         check("the study is there, published",
               wait_published(a.xdsctl, state, STUDY, timeout=5) is not None)
         m = re.search(r'<rim:ExtrinsicObject[^>]* id="(urn:uuid:[^"]+)"', text)
