@@ -217,14 +217,15 @@ patient_param(const char *qid)
 }
 
 /* Append one slot; values quoted as ITI-18 codes single and multiple
- * values. */
+ * values (times and $MetadataLevel are numbers, unquoted). */
 static int
 add_slot(struct buf *b, const char *name, const char *value)
 {
 	int single = strstr(name, "PatientId") != NULL ||
 	    strcmp(name, "$patientId") == 0;
 	int timev = strstr(name, "TimeFrom") != NULL ||
-	    strstr(name, "TimeTo") != NULL;
+	    strstr(name, "TimeTo") != NULL ||
+	    strcmp(name, SQP_METADATALEVEL) == 0;
 	const char *p;
 	int rc = 0;
 

@@ -41,7 +41,9 @@ struct entry {
 	char	 patient[256];
 };
 
-/* GetDocuments of uuid: its status and patient.  0, or -1 (printed). */
+/* GetDocuments of uuid: its status and patient.  0, or -1 (printed).
+ * $MetadataLevel 2: an older version is found too (and refused by the
+ * registry with the error that says why). */
 static int
 entry_of(struct ctl *ctl, const char *uuid, struct entry *e)
 {
@@ -58,8 +60,10 @@ entry_of(struct ctl *ctl, const char *uuid, struct entry *e)
 	    "\"true\" returnType=\"LeafClass\"/><rim:AdhocQuery id=\"%s\">"
 	    "<rim:Slot name=\"$XDSDocumentEntryEntryUUID\"><rim:ValueList>"
 	    "<rim:Value>('%s')</rim:Value></rim:ValueList></rim:Slot>"
+	    "<rim:Slot name=\"%s\"><rim:ValueList><rim:Value>2</rim:Value>"
+	    "</rim:ValueList></rim:Slot>"
 	    "</rim:AdhocQuery></query:AdhocQueryRequest>", NS_QUERY, NS_RIM,
-	    SQ_GETDOCUMENTS, uuid) != XDS_OK) {
+	    SQ_GETDOCUMENTS, uuid, SQP_METADATALEVEL) != XDS_OK) {
 		buf_free(&q);
 		return -1;
 	}

@@ -66,9 +66,11 @@ def submission(bsn, n, drop_class=False):
             + '</rim:Association></rim:RegistryObjectList></lcm:SubmitObjectsRequest>')
 
 
-def versions(ctl, uid):
-    """{entryUUID: status} of the document entries with this uniqueId."""
-    rc, out, err = ctl("--json", "query", "GetDocuments", "XDSDocumentEntryUniqueId=" + uid)
+def versions(ctl, uid, level="2"):
+    """{entryUUID: status} of the document entries with this uniqueId
+    ($MetadataLevel 2: every version)."""
+    rc, out, err = ctl("--json", "query", "GetDocuments", "XDSDocumentEntryUniqueId=" + uid,
+                       "MetadataLevel=" + level)
     return {d["id"]: d["status"].rsplit(":", 1)[-1] for d in json.loads(out)} if rc == 0 else {}
 
 
@@ -92,6 +94,8 @@ def update_tests(ctl, tmp, text, uid):
     check("GetDocuments by uniqueId: the first version Deprecated, the second Approved",
           len(v) == 2 and v.get(orig) == "Deprecated" and latest and v[latest[0]] == "Approved", v)
     latest = latest[0] if latest else "none"
+    check("... and the latest alone at MetadataLevel=1, the default",
+          versions(ctl, uid, "1") == {latest: "Approved"}, v)
     rc, out, err = ctl("update", upd)
     check("update of a version that is no longer the latest fails with XDSMetadataVersionError",
           rc == 1 and "XDSMetadataVersionError" in err, out + err)
