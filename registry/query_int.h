@@ -34,15 +34,20 @@ struct query_obj {
 	const char	*status;	/* availabilityStatus */
 	const char	*home;		/* homeCommunityId, or NULL */
 	const char	*lid;		/* added when the XML has none */
-	long long	 version;	/* registry_object.version */
+	long long	 version;	/* registry_object.version, 0: not read */
 	int		 versioned;	/* DE, SS, Folder: VersionInfo
 					 * added when missing */
 };
 
+#define QUERY_OBJ_NEEDS	1	/* lid and version wanted (see below) */
+
 /*
  * Append the stored XML (n bytes) of one object to b as a LeafClass
  * answer shows it (query_obj.c).  XDS_EFORMAT: the text does not start
- * with an element; else the buffer's status.
+ * with an element; else the buffer's status.  With lid NULL and version
+ * 0 (not read), an XML that lacks lid or VersionInfo gives
+ * QUERY_OBJ_NEEDS and nothing is written: the caller reads them and
+ * calls again (the XML written since Metadata Update has both).
  */
 int	query_obj_write(struct buf *b, const char *xml, size_t n,
 	    const struct query_obj *o);

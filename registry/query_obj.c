@@ -27,31 +27,20 @@
 #include "str.h"
 
 /* Offset just past the start tag that begins at xml (its '>'), or 0;
- * *lid set when it has a lid attribute, *empty when it ends in "/>". */
+ * *lid set when it has a lid attribute, *empty when it ends in "/>".
+ * The registry's writing escapes '>' in attribute values. */
 static size_t
 start_tag(const char *xml, size_t n, int *lid, int *empty)
 {
-	size_t i;
-	char q = 0;
+	const char *gt;
+	size_t len;
 
-	*lid = *empty = 0;
-	for (i = 1; i < n; i++) {
-		if (q != 0) {
-			if (xml[i] == q)
-				q = 0;
-			continue;
-		}
-		if (xml[i] == '"' || xml[i] == '\'')
-			q = xml[i];
-		else if (xml[i] == '>') {
-			*empty = xml[i - 1] == '/';
-			return i + 1;
-		} else if ((xml[i - 1] == ' ' || xml[i - 1] == '\t' ||
-		    xml[i - 1] == '\n' || xml[i - 1] == '\r') &&
-		    n - i > 4 && memcmp(xml + i, "lid=", 4) == 0)
-			*lid = 1;
-	}
-	return 0;
+	if ((gt = memchr(xml, '>', n)) == NULL)
+		return 0;
+	len = (size_t)(gt - xml);
+	*empty = len > 0 && gt[-1] == '/';
+	*lid = memmem(xml, len, " lid=\"", 6) != NULL;
+	return len + 1;
 }
 
 /* Is the text at p (up to end) the start tag of prefix:name? */
@@ -68,6 +57,22 @@ is_elem(const char *p, const char *end, const char *prefix, size_t plen,
 	p += 1 + plen + nlen;
 	return p < end && (*p == ' ' || *p == '>' || *p == '/' ||
 	    *p == '\t' || *p == '\n' || *p == '\r');
+}
+
+/* Does the text hold a start tag of prefix:name anywhere? */
+static int
+has_elem(const char *p, size_t n, const char *prefix, size_t plen,
+    const char *name)
+{
+	char pat[64];
+	size_t nlen = strlen(name);
+
+	if (1 + plen + nlen > sizeof pat)
+		return 0;
+	pat[0] = '<';
+	memcpy(pat + 1, prefix, plen);
+	memcpy(pat + 1 + plen, name, nlen);
+	return memmem(p, n, pat, 1 + plen + nlen) != NULL;
 }
 
 /* Past the element of prefix:name that starts at p, or NULL. */
@@ -152,7 +157,14 @@ query_obj_write(struct buf *b, const char *xml, size_t n,
 		return XDS_EFORMAT;
 	if ((colon = memchr(xml + 1, ':', i - 1)) != NULL)
 		plen = (size_t)(colon - xml);	/* "rim:" */
-	if (o->versioned && o->version > 0) {
+	if (!lid && o->lid == NULL)
+		return QUERY_OBJ_NEEDS;
+	/* VersionInfo is never nested (rim_write_object writes none in
+	 * a Classification or ExternalIdentifier): one look finds it. */
+	if (o->versioned &&
+	    !has_elem(xml + tag, n - tag, xml + 1, plen, "VersionInfo")) {
+		if (o->version <= 0)
+			return QUERY_OBJ_NEEDS;
 		at = empty ? xml + tag : version_at(xml + tag, end, xml + 1,
 		    plen);
 		if (at != NULL && str_fmt(vi, sizeof vi, "<%.*sVersionInfo "

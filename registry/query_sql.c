@@ -269,9 +269,8 @@ sql_de_level1(struct qsql *s, const struct sqp_param *status)
 {
 	size_t i;
 
-	sql_add(s, " AND (de.availability IS NULL OR de.availability <> ");
+	sql_add(s, " AND de.availability IS NOT ");
 	sql_bind(s, DOCAVAIL_OFFLINE);
-	sql_add(s, ")");
 	for (i = 0; status != NULL && i < status->nv; i++)
 		if (strcmp(status->v[i].str, STATUS_APPROVED) != 0)
 			break;
@@ -1100,6 +1099,30 @@ fail:
 	return rc;
 }
 
+/* The lid and version columns of row id into o (*stp: the statement,
+ * prepared on first use). */
+static int
+lid_version(struct qrun *r, sqlite3_stmt **stp, sqlite3_int64 id,
+    struct query_obj *o)
+{
+	static const char sql[] = "SELECT lid, version FROM registry_object "
+	    "WHERE id = ?";
+
+	if (*stp == NULL && sqlite3_prepare_v2(r->db, sql, sizeof sql, stp,
+	    NULL) != SQLITE_OK)
+		return internal(r, "prepare");
+	sqlite3_reset(*stp);
+	if (sqlite3_bind_int64(*stp, 1, id) != SQLITE_OK)
+		return internal(r, "bind");
+	if (sqlite3_step(*stp) != SQLITE_ROW)
+		return internal(r, "object row");
+	o->lid = (const char *)sqlite3_column_text(*stp, 0);
+	o->version = sqlite3_column_int64(*stp, 1);
+	if (o->lid == NULL || o->version <= 0)
+		return internal(r, "object version");
+	return XDS_OK;
+}
+
 /* Write every object of r->res; LeafClass answers must be about one
  * patient. */
 static int
@@ -1107,8 +1130,8 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
     struct buf *objs)
 {
 	static const char sql[] = "SELECT entry_uuid, status, patient_id, "
-	    "xml, lid, version, kind FROM registry_object WHERE id = ?";
-	sqlite3_stmt *st = NULL;
+	    "xml FROM registry_object WHERE id = ?";
+	sqlite3_stmt *st = NULL, *vst = NULL;
 	struct query_obj qo;
 	const char *uuid, *status, *pid, *xml;
 	int kind;
@@ -1155,15 +1178,22 @@ write_objects(struct qrun *r, const struct query_opts *o, int leaf,
 			rc = QUERY_ENOTSINGLE;
 			goto fail;
 		}
-		kind = sqlite3_column_int(st, 6);
+		kind = r->res.v[i].kind;
+		memset(&qo, 0, sizeof qo);
 		qo.status = status;
 		qo.home = o->home;
-		qo.lid = (const char *)sqlite3_column_text(st, 4);
-		qo.version = sqlite3_column_int64(st, 5);
 		qo.versioned = kind == KIND_DE || kind == KIND_SS ||
 		    kind == KIND_FOLDER;
 		brc = query_obj_write(objs, xml, xml != NULL ? (size_t)n : 0,
 		    &qo);
+		if (brc == QUERY_OBJ_NEEDS) {
+			/* Stored before the registry wrote lid and
+			 * VersionInfo into every object's XML. */
+			if ((rc = lid_version(r, &vst, r->res.v[i].id,
+			    &qo)) != XDS_OK)
+				goto fail;
+			brc = query_obj_write(objs, xml, (size_t)n, &qo);
+		}
 		if (brc == XDS_EFORMAT) {
 			str_fmt(r->err, r->errlen, "stored query: object %s: "
 			    "stored XML is not an element", uuid);
@@ -1185,6 +1215,7 @@ toobig:
 	rc = QUERY_ETOOMANY;
 fail:
 	sqlite3_finalize(st);
+	sqlite3_finalize(vst);
 	return rc;
 }
 

@@ -7,9 +7,12 @@
 --    order is time order; NULL when absent
 --  * status is the full URN (STATUS_APPROVED / STATUS_DEPRECATED)
 --  * xml is the object as stored and returned for LeafClass, written by
---    rim_write_object() with the registry-assigned id, lid, status and
---    home left OUT of the text: readers splice status (and home for XCA)
---    in when answering, so a status change never rewrites the XML.
+--    rim_write_object() with the registry-assigned id and lid, and status
+--    and home left OUT of the text: readers splice status (and home for
+--    XCA) in when answering, so a status change never rewrites the XML.
+--    Since Metadata Update a DocumentEntry or Folder carries its
+--    VersionInfo; readers add lid and VersionInfo from the lid and
+--    version columns where the XML has none (registry/query_obj.c).
 PRAGMA foreign_keys = ON;
 
 CREATE TABLE IF NOT EXISTS registry_object (

@@ -1080,11 +1080,11 @@ test_obj_write(void)
 	    "lid=\"l\">" SLOT1 VI(2) CLS1 "</rim:ExtrinsicObject>"));
 	/* Before: lid and VersionInfo from the columns, VersionInfo after
 	 * the Slots, Name and Description. */
-	CU_ASSERT(obj_is("<rim:ExtrinsicObject id=\"e\" mimeType=\"a>b\">"
+	CU_ASSERT(obj_is("<rim:ExtrinsicObject id=\"e\" mimeType=\"a&gt;b\">"
 	    SLOT1 SLOT1 "<rim:Name><rim:LocalizedString value=\"n\"/>"
 	    "</rim:Name><rim:Description/>" CLS1 "</rim:ExtrinsicObject>",
 	    NULL, "e", 1, 1, "<rim:ExtrinsicObject" ST " lid=\"e\" "
-	    "id=\"e\" mimeType=\"a>b\">" SLOT1 SLOT1 "<rim:Name>"
+	    "id=\"e\" mimeType=\"a&gt;b\">" SLOT1 SLOT1 "<rim:Name>"
 	    "<rim:LocalizedString value=\"n\"/></rim:Name><rim:Description/>"
 	    VI(1) CLS1 "</rim:ExtrinsicObject>"));
 	CU_ASSERT(obj_is("<rim:RegistryPackage id=\"s\" lid=\"s\">" SLOT1
@@ -1107,6 +1107,18 @@ test_obj_write(void)
 	    "<rim:Slot name=\"a\"></rim:RegistryPackage>", NULL, "s", 1, 1,
 	    "<rim:RegistryPackage" ST " id=\"s\" lid=\"s\">"
 	    "<rim:Slot name=\"a\"></rim:RegistryPackage>"));
+	/* lid and version not read yet: asked for when missing. */
+	buf_init(&b, 256);
+	o.version = 0;
+	CU_ASSERT_EQUAL(query_obj_write(&b, "<rim:RegistryPackage id=\"s\" "
+	    "lid=\"s\"/>", 37, &o), QUERY_OBJ_NEEDS);
+	CU_ASSERT_EQUAL(b.b_len, 0);
+	CU_ASSERT_EQUAL(query_obj_write(&b, "<rim:RegistryPackage id=\"s\" "
+	    "lid=\"s\">" VI(1) "</rim:RegistryPackage>", 92, &o), XDS_OK);
+	o.versioned = 0;
+	CU_ASSERT_EQUAL(query_obj_write(&b, "<rim:Association id=\"a\"/>", 25,
+	    &o), QUERY_OBJ_NEEDS);
+	buf_free(&b);
 	/* Not an element. */
 	buf_init(&b, 64);
 	CU_ASSERT_EQUAL(query_obj_write(&b, "x", 1, &o), XDS_EFORMAT);
