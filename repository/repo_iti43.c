@@ -25,14 +25,6 @@
 #include "xact.h"
 #include "xml.h"
 
-#define ID_MAX	256
-
-struct dreq {
-	char	home[ID_MAX];
-	char	repo[ID_MAX];
-	char	uid[ID_MAX];
-};
-
 /* xdsb:DocumentRequest is a sequence: HomeCommunityId?,
  * RepositoryUniqueId, DocumentUniqueId (ITI TF-2 3.43.4.1.2). */
 static int
@@ -53,8 +45,22 @@ dreq_order_ok(xmlNode *req)
 	return i == 3;		/* ended with DocumentUniqueId */
 }
 
+int
+repo_dreq_read(xmlNode *n, struct repo_dreq *q)
+{
+	if (!dreq_order_ok(n))
+		return -1;
+	if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q->home,
+	    sizeof q->home) != 0 || xml_child_text(n, NS_XDSB,
+	    "RepositoryUniqueId", q->repo, sizeof q->repo) != 0 ||
+	    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q->uid,
+	    sizeof q->uid) != 0)
+		return -2;
+	return 0;
+}
+
 static int
-write_response(struct buf *b, const struct dreq *q, const struct repo_doc *d,
+write_response(struct buf *b, const struct repo_dreq *q, const struct repo_doc *d,
     const char *cid)
 {
 	if (buf_adds(b, "<xdsb:DocumentResponse>") != XDS_OK)
@@ -152,21 +158,17 @@ static int
 one_request(struct repository *r, struct xact *x, xmlNode *n, size_t nreq,
     struct rim_errors *errs, struct buf *docs, struct mtom_attachment *a)
 {
-	struct dreq q;
+	struct repo_dreq q;
 	struct repo_doc d;
 	char err[256], rnd[SOAP_UUID_LEN];
 	int rc;
 
-	if (!dreq_order_ok(n))
+	if ((rc = repo_dreq_read(n, &q)) == -1)
 		return rim_error(errs, x, ERR_REPOSITORY, "DocumentRequest "
 		    "%zu: not HomeCommunityId?, RepositoryUniqueId, "
 		    "DocumentUniqueId in this order (ITI TF-2 3.43.4.1.2)",
 		    nreq) == XDS_OK ? 0 : -1;
-	if (xml_child_text(n, NS_XDSB, "HomeCommunityId", q.home,
-	    sizeof q.home) != 0 || xml_child_text(n, NS_XDSB,
-	    "RepositoryUniqueId", q.repo, sizeof q.repo) != 0 ||
-	    xml_child_text(n, NS_XDSB, "DocumentUniqueId", q.uid,
-	    sizeof q.uid) != 0)
+	if (rc != 0)
 		return rim_error(errs, x, ERR_REPOSITORY_METADATA,
 		    "DocumentRequest %zu: value too long", nreq) == XDS_OK ?
 		    0 : -1;

@@ -1,6 +1,6 @@
 /*
  * repository.c: the Document Repository actor: open/close, the route
- * table of /xds/repository, the start-up sweep of orphaned blobs and the
+ * table of /xds/repository (ITI-41, ITI-43, ITI-86), the start-up sweep of orphaned blobs and the
  * reconciliation of pending rows (at start-up and on a thread every
  * repository.reconcile_interval seconds).
  */
@@ -297,6 +297,9 @@ repository_open(const struct conf *cf, struct soap_peer *registry,
 	r->routes[1] = (struct soap_route){ ACT_ITI43, ACT_ITI43_RSP,
 	    TXN_ITI43, NS_XDSB, "RetrieveDocumentSetRequest", PACK_MTOM,
 	    repo_iti43 };
+	r->routes[2] = (struct soap_route){ ACT_ITI86, ACT_ITI86_RSP,
+	    TXN_ITI86, NS_RMD, "RemoveDocumentsRequest", PACK_EITHER,
+	    repo_iti86 };
 	r->ep.path = "/xds/repository";
 	r->ep.routes = r->routes;
 	r->ep.nroutes = sizeof r->routes / sizeof r->routes[0];

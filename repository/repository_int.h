@@ -29,7 +29,7 @@ struct repository {
 	struct blobstore	*bs;
 	struct repo_db		*db;
 	struct registry_client	*rc;
-	struct soap_route	 routes[2];
+	struct soap_route	 routes[3];
 	struct soap_endpoint	 ep;
 	/* the periodic reconciliation (repository.c) */
 	long long		 interval;	/* seconds; 0: none */
@@ -42,9 +42,24 @@ struct repository {
 	unsigned long long	 passes;	/* periodic passes finished */
 };
 
+/* One xdsb:DocumentRequest (ITI-43, and ITI-86 whose RemoveDocumentsRequest
+ * has the same type). */
+#define REPO_DREQ_ID_MAX	256
+struct repo_dreq {
+	char	home[REPO_DREQ_ID_MAX];
+	char	repo[REPO_DREQ_ID_MAX];
+	char	uid[REPO_DREQ_ID_MAX];
+};
+/* Read n into q: 0, -1 when its children are not HomeCommunityId?,
+ * RepositoryUniqueId, DocumentUniqueId in this order, -2 when a value is
+ * too long. */
+int	repo_dreq_read(xmlNode *n, struct repo_dreq *q);
+
 int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	    struct soap_reply *reply);
 int	repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
+	    struct soap_reply *reply);
+int	repo_iti86(void *actor, struct xact *x, const struct soap_request *req,
 	    struct soap_reply *reply);
 
 #endif

@@ -667,6 +667,16 @@ test_atna_query_retrieve(void)
 	HAS(m, "csd-code=\"urn:ihe:iti:2017:ObjectRef\"");
 	free(m);
 
+	/* ITI-86: the repository removed a document. */
+	server_xact(&x, TXN_ITI86, "/xds/repository");
+	xact_set_object(&x, "1.2.3.4.5");
+	m = message(&x);
+	HAS(m, "EventActionCode=\"D\"");
+	HAS(m, "csd-code=\"110110\"");
+	HAS(m, "csd-code=\"ITI-86\"");
+	HAS(m, "ParticipantObjectID=\"1.2.3.4.5\"");
+	free(m);
+
 	/* The bridge publishing a study (RAD-68, the node asks). */
 	xact_begin(&x, NULL, "dicom", "http://127.0.0.1:1/xds/repository",
 	    "127.0.0.1");
@@ -964,8 +974,8 @@ static void
 test_atna_every(void)
 {
 	static const char *txns[] = { TXN_ITI18, TXN_ITI38, TXN_ITI39,
-	    TXN_ITI41, TXN_ITI42, TXN_ITI43, TXN_ITI57, TXN_ITI62, TXN_RAD68,
-	    TXN_RAD69, TXN_RAD75, TXN_DICOM_PUSH };
+	    TXN_ITI41, TXN_ITI42, TXN_ITI43, TXN_ITI57, TXN_ITI62, TXN_ITI86,
+	    TXN_RAD68, TXN_RAD69, TXN_RAD75, TXN_DICOM_PUSH };
 	static const struct {
 		const char	*endpoint, *peer, *addr;
 	} sides[] = {

@@ -269,6 +269,7 @@ test_blob_sweep(void)
 static struct {
 	int	 calls;
 	int	 fail;		/* answer Failure with XDSUnknownPatientId */
+	int	 find;		/* ITI-18: 0 fault, 1 nothing found, 2 found */
 	char	 seen[4096];	/* the slots the repository set */
 } fake;
 
@@ -303,12 +304,33 @@ fake_iti42(void *actor, struct xact *x, const struct soap_request *req,
 	    "\" status=\"" ST_SUCCESS "\"/>") == XDS_OK ? 0 : -1;
 }
 
+/* GetDocuments by uniqueId (the ITI-86 check): as fake.find says. */
+static int
+fake_iti18(void *actor, struct xact *x, const struct soap_request *req,
+    struct soap_reply *reply)
+{
+	(void)actor;
+	(void)req;
+	if (fake.find == 0) {
+		str_lcpy(x->reason, "no answer", sizeof x->reason);
+		return XDS_ERR;
+	}
+	return buf_addf(&reply->body, "<q:AdhocQueryResponse xmlns:q=\""
+	    NS_QUERY "\" xmlns:rim=\"" NS_RIM "\" status=\"" ST_SUCCESS "\">"
+	    "<rim:RegistryObjectList>%s</rim:RegistryObjectList>"
+	    "</q:AdhocQueryResponse>", fake.find == 2 ? "<rim:ObjectRef "
+	    "id=\"urn:uuid:00000000-0000-4000-8000-000000000001\"/>" : "") ==
+	    XDS_OK ? 0 : -1;
+}
+
 static const struct soap_route fake_routes[] = {
 	{ ACT_ITI42, ACT_ITI42_RSP, TXN_ITI42, NS_LCM, "SubmitObjectsRequest",
 	  PACK_SIMPLE, fake_iti42 },
+	{ ACT_ITI18, ACT_ITI18_RSP, TXN_ITI18, NS_QUERY, "AdhocQueryRequest",
+	  PACK_SIMPLE, fake_iti18 },
 };
 static const struct soap_endpoint fake_ep = { "/xds/registry", fake_routes,
-	1, NULL, NULL, 0 };
+	2, NULL, NULL, 0 };
 
 static struct conf cf;
 static struct repository *repo;
@@ -553,6 +575,101 @@ test_submit_retrieve(void)
 	CU_ASSERT_STRING_EQUAL(c.reply.att[0].content_type, "text/plain");
 	CU_ASSERT_EQUAL(c.x.outcome, XACT_PARTIAL);
 	call_free(&c);
+}
+
+/* An ITI-86 request for the (repository, uniqueId) pairs in reqs. */
+static void
+remove_run(struct call *c, const char *reqs)
+{
+	char xml[4096];
+
+	memset(c, 0, sizeof *c);
+	snprintf(xml, sizeof xml, "<s:Envelope xmlns:s=\"" NS_SOAP12 "\">"
+	    "<s:Body><r:RemoveDocumentsRequest xmlns:r=\"" NS_RMD "\" "
+	    "xmlns:x=\"" NS_XDSB "\">%s</r:RemoveDocumentsRequest></s:Body>"
+	    "</s:Envelope>", reqs);
+	run(repo_iti86, xml, c);
+}
+
+#define DREQ(repo, uid) "<x:DocumentRequest><x:RepositoryUniqueId>" repo \
+	"</x:RepositoryUniqueId><x:DocumentUniqueId>" uid \
+	"</x:DocumentUniqueId></x:DocumentRequest>"
+
+static void
+test_remove_documents(void)
+{
+	struct call c;
+	struct repo_doc d;
+	char docs[600], err[256];
+	size_t before;
+
+	snprintf(docs, sizeof docs, "%s/documents", state);
+	fake.calls = fake.fail = 0;
+	memset(&c, 0, sizeof c);
+	pnr_one(&c, "1.2.3.860", NULL, NULL, "remove me");
+	CU_ASSERT(says(&c, ST_SUCCESS));
+	call_free(&c);
+	memset(&c, 0, sizeof c);
+	pnr_one(&c, "1.2.3.861", NULL, NULL, "remove me");	/* same bytes */
+	CU_ASSERT(says(&c, ST_SUCCESS));
+	call_free(&c);
+	before = testutil_count_files(docs, 1);
+
+	/* still registered, or the registry cannot tell: kept */
+	fake.find = 2;
+	remove_run(&c, DREQ(REPO_ID, "1.2.3.860"));
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_REMOVE_DOCUMENTS "\""));
+	CU_ASSERT(says(&c, "ITI-62"));
+	call_free(&c);
+	fake.find = 0;
+	remove_run(&c, DREQ(REPO_ID, "1.2.3.860"));
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_REMOVE_DOCUMENTS "\""));
+	call_free(&c);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.860", &d, err,
+	    sizeof err), XDS_OK);
+
+	/* metadata gone: one removed; an unknown one, a foreign
+	 * repository: PartialSuccess; the shared bytes stay */
+	fake.find = 1;
+	remove_run(&c, DREQ(REPO_ID, "1.2.3.860") DREQ(REPO_ID, "9.9.9")
+	    DREQ("7.7", "1.2.3.861"));
+	CU_ASSERT_EQUAL(c.rc, 0);
+	CU_ASSERT(says(&c, ST_PARTIAL));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_DOCUMENT_UNIQUEID "\""));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_UNKNOWN_REPOSITORY_ID "\""));
+	CU_ASSERT(says(&c, "location=\"9.9.9\""));
+	CU_ASSERT_EQUAL(c.x.outcome, XACT_PARTIAL);
+	CU_ASSERT_STRING_EQUAL(c.x.object, "1.2.3.860");
+	call_free(&c);
+	CU_ASSERT_EQUAL(repo_db_get(repo->db, "1.2.3.860", &d, err,
+	    sizeof err), XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), before);
+
+	/* the last row naming the bytes: they go too */
+	remove_run(&c, DREQ(REPO_ID, "1.2.3.861"));
+	CU_ASSERT(says(&c, ST_SUCCESS));
+	CU_ASSERT_EQUAL(c.x.outcome, XACT_SUCCESS);
+	call_free(&c);
+	CU_ASSERT_EQUAL(testutil_count_files(docs, 1), before - 1);
+
+	/* again: unknown now; none at all, and a bad order */
+	remove_run(&c, DREQ(REPO_ID, "1.2.3.861"));
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_DOCUMENT_UNIQUEID "\""));
+	call_free(&c);
+	remove_run(&c, "");
+	CU_ASSERT(says(&c, ST_FAILURE));
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_REPOSITORY_METADATA "\""));
+	call_free(&c);
+	remove_run(&c, "<x:DocumentRequest><x:DocumentUniqueId>1"
+	    "</x:DocumentUniqueId><x:RepositoryUniqueId>" REPO_ID
+	    "</x:RepositoryUniqueId></x:DocumentRequest>");
+	CU_ASSERT(says(&c, "errorCode=\"" ERR_REPOSITORY_METADATA "\""));
+	call_free(&c);
+	fake.find = 0;
 }
 
 static void
@@ -1189,6 +1306,7 @@ static const struct cutest blobstore_tests[] = {
 static const struct cutest repository_tests[] = {
 	{ "open errors", test_open_errors },
 	{ "submit and retrieve", test_submit_retrieve },
+	{ "ITI-86 remove documents", test_remove_documents },
 	{ "registry failure, shared blob", test_registry_failure },
 	{ "registry failure, new blob", test_registry_failure_new_bytes },
 	{ "hash and size", test_hash_size },

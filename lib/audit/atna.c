@@ -59,6 +59,8 @@ static const struct atna_event atna_events[] = {
 	  ATNA_EV_PATIENT_RECORD, 'U', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI62, "Remove Metadata", ATNA_EV_PATIENT_RECORD, 'D',
 	  ATNA_EV_PATIENT_RECORD, 'D', OBJ_REF, OBJ_REF, 0 },
+	{ TXN_ITI86, "Remove Documents", ATNA_EV_PATIENT_RECORD, 'D',
+	  ATNA_EV_PATIENT_RECORD, 'D', OBJ_DOC, OBJ_DOC, 0 },
 	/* The bridge publishes a study: its object is the study. */
 	{ TXN_RAD68, "Provide and Register Imaging Document Set - MTOM/XOP",
 	  ATNA_EV_IMPORT, 'C', ATNA_EV_EXPORT, 'R', OBJ_SUBSET, OBJ_STUDY, 0 },

@@ -55,6 +55,8 @@
 #define ACT_ITI39_RSP	"urn:ihe:iti:2007:CrossGatewayRetrieveResponse"
 #define ACT_ITI62	"urn:ihe:iti:2010:DeleteDocumentSet"
 #define ACT_ITI62_RSP	"urn:ihe:iti:2010:DeleteDocumentSetResponse"
+#define ACT_ITI86	"urn:ihe:iti:2017:RemoveDocuments"
+#define ACT_ITI86_RSP	"urn:ihe:iti:2017:RemoveDocumentsResponse"
 #define ACT_ITI57	"urn:ihe:iti:2010:UpdateDocumentSet"
 #define ACT_ITI57_RSP	"urn:ihe:iti:2010:UpdateDocumentSetResponse"
 #define ACT_RAD69	"urn:ihe:rad:2009:RetrieveImagingDocumentSet"
@@ -246,6 +248,7 @@
 #define ERR_MU_PATIENT_RECONCILIATION	"XDSPatientIDReconciliationError"
 #define ERR_MU_IDENTIFIER		"XDSMetadataIdentifierError"
 #define ERR_MU_OBJECT_TYPE		"XDSObjectTypeError"
+#define ERR_REMOVE_DOCUMENTS		"XDSRemoveDocumentsError"
 
 /* Dutch identifiers: the BSN's assigning authority, as an OID (HL7) and as
  * the IssuerOfPatientID (0010,0021) of a BSN in a DICOM header, which is
@@ -336,6 +339,7 @@
 #define TXN_ITI43	"ITI-43"
 #define TXN_ITI57	"ITI-57"
 #define TXN_ITI62	"ITI-62"
+#define TXN_ITI86	"ITI-86"
 #define TXN_RAD68	"RAD-68"
 #define TXN_RAD69	"RAD-69"
 #define TXN_ITI38	"ITI-38"

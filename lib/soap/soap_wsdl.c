@@ -33,6 +33,7 @@ static const struct {
 	{ NS_QUERY, "query" },
 	{ NS_XDSB, "xdsb" },
 	{ NS_XDSI, "xdsi" },
+	{ NS_RMD, "rmd" },
 };
 
 const struct soap_schema *

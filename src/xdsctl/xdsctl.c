@@ -10,6 +10,7 @@
  *	xdsctl [options] delete ENTRYUUID...
  *	xdsctl [options] update FILE...
  *	xdsctl [options] deprecate | approve ENTRYUUID...
+ *	xdsctl [options] remove-documents UNIQUEID... [--repository ID]
  *	xdsctl [options] validate FILE...
  *	xdsctl [options] directory list | lookup URA|HCID
  *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
@@ -72,6 +73,9 @@ usage(void)
 	    "                           status changes) in FILE\n"
 	    "  deprecate ENTRYUUID...   ITI-57: make document entries Deprecated\n"
 	    "  approve ENTRYUUID...     ITI-57: make them Approved again\n"
+	    "  remove-documents UNIQUEID... [--repository ID]\n"
+	    "                           ITI-86: remove documents from the repository\n"
+	    "                           (after their metadata: delete)\n"
 	    "  validate FILE...         check submissions offline with the registry's rules\n"
 	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
@@ -422,6 +426,8 @@ main(int argc, char **argv)
 		rc = ctl_set_status(&ctl, argc - 1, argv + 1, STATUS_DEPRECATED);
 	else if (strcmp(argv[0], "approve") == 0)
 		rc = ctl_set_status(&ctl, argc - 1, argv + 1, STATUS_APPROVED);
+	else if (strcmp(argv[0], "remove-documents") == 0)
+		rc = ctl_remove_documents(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "dicom") == 0)
 		rc = ctl_dicom(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "image") == 0)

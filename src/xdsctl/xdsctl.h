@@ -43,9 +43,11 @@ int	ctl_registry_response(struct ctl *, struct _xmlNode *rr,
  * ENTRYUUID... (ITI-57 status changes) */
 int	ctl_update(struct ctl *, int argc, char **argv);
 int	ctl_set_status(struct ctl *, int argc, char **argv, const char *status);
-/* xdsctl_repo.c: submit --patient (ITI-41) and retrieve (ITI-43) */
+/* xdsctl_repo.c: submit --patient (ITI-41), retrieve (ITI-43),
+ * remove-documents (ITI-86) */
 int	ctl_provide(struct ctl *, int argc, char **argv);
 int	ctl_retrieve(struct ctl *, int argc, char **argv);
+int	ctl_remove_documents(struct ctl *, int argc, char **argv);
 /* A new uniqueId under the OID root (root.<128-bit random>); 0 or -1. */
 int	ctl_new_uid(const char *root, char *out, size_t outsz);
 /* submit --patient to the repository at url (NULL: the node's), the

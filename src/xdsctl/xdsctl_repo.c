@@ -808,13 +808,15 @@ has_content(xmlNode *el)
 }
 
 /* The RetrieveDocumentSetRequest for uids at repository repo. */
+/* The DocumentRequests of uids in repository repo, wrapped in the element
+ * open ... close (ITI-43's request, ITI-86's of the same type). */
 static int
-retrieve_request(const char *repo, char **uids, size_t n, struct buf *b)
+doc_requests(const char *open, const char *close, const char *repo,
+    char **uids, size_t n, struct buf *b)
 {
 	size_t i;
 
-	if (buf_adds(b, "<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
-	    NS_XDSB "\">") != XDS_OK)
+	if (buf_adds(b, open) != XDS_OK)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (buf_adds(b, "<xdsb:DocumentRequest>"
@@ -826,8 +828,7 @@ retrieve_request(const char *repo, char **uids, size_t n, struct buf *b)
 		    buf_adds(b, "</xdsb:DocumentUniqueId>"
 		    "</xdsb:DocumentRequest>") != XDS_OK)
 			return -1;
-	return buf_adds(b, "</xdsb:RetrieveDocumentSetRequest>") == XDS_OK ?
-	    0 : -1;
+	return buf_adds(b, close) == XDS_OK ? 0 : -1;
 }
 
 /* One DocumentResponse, as it ended up on disk. */
@@ -1005,7 +1006,9 @@ ctl_retrieve(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "xdsctl: -o %s: not a directory\n", dir);
 		goto out;
 	}
-	if (retrieve_request(repo, argv + optind - 1, nreq, &body) != 0) {
+	if (doc_requests("<xdsb:RetrieveDocumentSetRequest xmlns:xdsb=\""
+	    NS_XDSB "\">", "</xdsb:RetrieveDocumentSetRequest>", repo,
+	    argv + optind - 1, nreq, &body) != 0) {
 		fprintf(stderr, "xdsctl: request over %zu bytes\n",
 		    REPO_MAX_META);
 		goto out;
@@ -1026,6 +1029,67 @@ usage:
 	rc = 2;
 out:
 	soap_call_free(&c);	/* removes the parts not renamed */
+	buf_free(&body);
+	return rc;
+}
+
+/* ---- remove-documents (ITI-86) ------------------------------------- */
+
+int
+ctl_remove_documents(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "repository", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *repo = ctl->conf.repository_unique_id, *st;
+	struct soap_call c;
+	struct buf body;
+	size_t nreq;
+	int ch, nerr, rc = 1;
+
+	soap_call_init(&c, ACT_ITI86, PACK_SIMPLE);
+	buf_init(&body, REPO_MAX_META);
+	optind = 0;
+	while ((ch = getopt_long(argc + 1, argv - 1, "", lo, NULL)) != -1) {
+		if (ch != 'r')
+			goto usage;
+		repo = optarg;
+	}
+	if ((nreq = (size_t)(argc + 1 - optind)) == 0)
+		goto usage;
+	if (doc_requests("<rmd:RemoveDocumentsRequest xmlns:rmd=\"" NS_RMD
+	    "\" xmlns:xdsb=\"" NS_XDSB "\">", "</rmd:RemoveDocumentsRequest>",
+	    repo, argv + optind - 1, nreq, &body) != 0) {
+		fprintf(stderr, "xdsctl: request over %zu bytes\n",
+		    REPO_MAX_META);
+		goto out;
+	}
+	c.req.bounds.max_answer = REPO_MAX_ANSWER;
+	if (repo_call(ctl, NULL, &c, &body, 0) != 0)
+		goto out;
+	if (c.ans.body == NULL || !xml_is(c.ans.body, NS_RS,
+	    "RegistryResponse")) {
+		fprintf(stderr, "xdsctl: remove-documents: no RegistryResponse "
+		    "in the answer\n");
+		goto out;
+	}
+	st = xml_attr(c.ans.body, "status");
+	if (ctl->json)
+		printf("{\"status\":\"%s\"", ctl_short_status(st));
+	nerr = print_errors(ctl, c.ans.body);
+	if (ctl->json)
+		printf("}\n");
+	else
+		printf("remove-documents: %s\n", ctl_short_status(st));
+	rc = st != NULL && strcmp(st, ST_SUCCESS) == 0 && nerr == 0 ? 0 : 1;
+	goto out;
+usage:
+	fprintf(stderr, "usage: xdsctl remove-documents UNIQUEID... "
+	    "[--repository ID]\n");
+	rc = 2;
+out:
+	soap_call_free(&c);
 	buf_free(&body);
 	return rc;
 }

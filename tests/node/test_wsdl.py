@@ -8,7 +8,8 @@ Starts xdsd on loopback port 0 and checks:
     same endpoint, path-absolute (Java's URI resolution drops the last
     path segment of a query-only reference);
   * xmllint compiles the served schemas over HTTP and validates a
-    FindDocuments request and a RetrieveDocumentSetRequest with them;
+    FindDocuments request, a RetrieveDocumentSetRequest and an ITI-86
+    RemoveDocumentsRequest with them;
   * python-zeep builds a client from the registry's and the repository's
     WSDL alone (it found no operations when the schemas were imported by
     namespace only) and runs a FindDocuments through it: Success.
@@ -27,7 +28,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from xdstest import Xdsd, check, command_line, summary, tmpdir  # noqa: E402
 
-SCHEMAS = ("rim", "rs", "lcm", "query", "xdsb", "xdsi", "xml")
+SCHEMAS = ("rim", "rs", "lcm", "query", "xdsb", "xdsi", "xml", "rmd")
 FIND = ('<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" '
         'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">'
         '<query:ResponseOption returnType="ObjectRef" returnComposedObjects="true"/>'
@@ -39,6 +40,11 @@ RETRIEVE = ('<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="urn:ihe:iti:xds-b:2007
             '<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>1.2.3</xdsb:RepositoryUniqueId>'
             '<xdsb:DocumentUniqueId>1.2.3.4</xdsb:DocumentUniqueId></xdsb:DocumentRequest>'
             '</xdsb:RetrieveDocumentSetRequest>')
+REMOVE = ('<rmd:RemoveDocumentsRequest xmlns:rmd="urn:ihe:iti:rmd:2017" '
+          'xmlns:xdsb="urn:ihe:iti:xds-b:2007">'
+          '<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>1.2.3</xdsb:RepositoryUniqueId>'
+          '<xdsb:DocumentUniqueId>1.2.3.4</xdsb:DocumentUniqueId></xdsb:DocumentRequest>'
+          '</rmd:RemoveDocumentsRequest>')
 
 # Run in a zeep-capable interpreter: the operations of the WSDL at argv[1],
 # then (with argv[2] == "query") a FindDocuments through the typed client.
@@ -123,6 +129,8 @@ def main():
             xmllint_validates(node, "/xds/registry", "query", FIND, "a FindDocuments request")
             xmllint_validates(node, "/xds/repository", "xdsb", RETRIEVE,
                               "a RetrieveDocumentSetRequest")
+            xmllint_validates(node, "/xds/repository", "rmd", REMOVE,
+                              "a RemoveDocumentsRequest (ITI-86)")
         else:
             print("SKIP: xmllint not installed (tools/install-deps --test)")
         py = zeep_python()
@@ -144,7 +152,8 @@ def main():
                                capture_output=True, text=True, timeout=120)
             check("python-zeep finds the repository's operations in its WSDL",
                   p.returncode == 0 and "ProvideAndRegisterDocumentSet-b" in p.stdout
-                  and "RetrieveDocumentSet" in p.stdout, p.stdout + p.stderr[-1500:])
+                  and "RetrieveDocumentSet" in p.stdout and "RemoveDocuments" in p.stdout,
+                  p.stdout + p.stderr[-1500:])
     finally:
         node.stop()
         shutil.rmtree(work, ignore_errors=True)
