@@ -29,6 +29,7 @@ enum atna_obj {
 	OBJ_DOC,	/* DocumentUniqueId (SOP Instance UID for RAD) */
 	OBJ_REF,	/* entryUUID of a removed object */
 	OBJ_STUDY,	/* Study Instance UID */
+	OBJ_HL7,	/* HL7 v2 MSH-10, a detail of the patient (ITI-8) */
 };
 
 struct atna_event {
@@ -59,6 +60,8 @@ static const struct atna_event atna_events[] = {
 	  ATNA_EV_PATIENT_RECORD, 'U', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI62, "Remove Metadata", ATNA_EV_PATIENT_RECORD, 'D',
 	  ATNA_EV_PATIENT_RECORD, 'D', OBJ_REF, OBJ_REF, 0 },
+	{ TXN_ITI8, "Patient Identity Feed", ATNA_EV_PATIENT_RECORD, 'U',
+	  ATNA_EV_PATIENT_RECORD, 'U', OBJ_HL7, OBJ_HL7, 0 },
 	{ TXN_ITI86, "Remove Documents", ATNA_EV_PATIENT_RECORD, 'D',
 	  ATNA_EV_PATIENT_RECORD, 'D', OBJ_DOC, OBJ_DOC, 0 },
 	/* The bridge publishes a study: its object is the study. */
@@ -313,10 +316,12 @@ objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
 	if (x->patient[0] != '\0' &&
 	    ((rc = object_open(b, x->patient, 1, 1, ATNA_ID_PATIENT,
 	    ATNA_CS_RFC3881, "Patient Number")) != XDS_OK ||
+	    (kind == OBJ_HL7 && x->object[0] != '\0' &&
+	    (rc = detail(b, ATNA_DETAIL_MSH10, x->object)) != XDS_OK) ||
 	    (rc = buf_adds(b, "</ParticipantObjectIdentification>")) !=
 	    XDS_OK))
 		return rc;
-	if (x->object[0] == '\0')
+	if (x->object[0] == '\0' || kind == OBJ_HL7)
 		return XDS_OK;
 	switch (kind) {
 	case OBJ_SUBSET:
@@ -348,6 +353,8 @@ objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
 	case OBJ_STUDY:
 		rc = object_open(b, x->object, 2, 3, ATNA_ID_STUDY,
 		    ATNA_CS_DCM, "Study Instance UID");
+		break;
+	case OBJ_HL7:
 		break;
 	}
 	if (rc != XDS_OK)

@@ -340,6 +340,7 @@
 #define TXN_ITI57	"ITI-57"
 #define TXN_ITI62	"ITI-62"
 #define TXN_ITI86	"ITI-86"
+#define TXN_ITI8	"ITI-8"	/* Patient Identity Feed (HL7 v2 over MLLP) */
 #define TXN_RAD68	"RAD-68"
 #define TXN_RAD69	"RAD-69"
 #define TXN_ITI38	"ITI-38"
@@ -372,8 +373,26 @@
 #define ATNA_ID_OBJECTREF	"urn:ihe:iti:2017:ObjectRef"
 #define ATNA_ID_STUDY		"110180"	/* Study Instance UID */
 #define ATNA_DETAIL_REPOSITORY	"Repository Unique Id"
+#define ATNA_DETAIL_MSH10	"MSH-10"	/* ITI-8: the message control id */
 #define ATNA_DETAIL_HCID	"ihe:homeCommunityID"
 #define ATNA_DETAIL_XCA_HCID	"urn:ihe:iti:xca:2010:homeCommunityId"
 #define ATNA_SYSLOG_MSGID	"IHE+RFC-3881"
+
+/* HL7 v2 (ITI-8 Patient Identity Feed, ITI TF-2a 3.8): acknowledgment
+ * codes (MSA-1, original mode), the error codes of HL7 table 0357 the
+ * feed answers with (ERR-3), the message types it knows (MSH-9) */
+#define HL7_ACK_ACCEPT		"AA"
+#define HL7_ACK_ERROR		"AE"
+#define HL7_ACK_REJECT		"AR"
+#define HL7_TBL_ERR		"HL70357"
+#define HL7_ERR_SEGMENT		"100"	/* segment sequence error */
+#define HL7_ERR_REQUIRED	"101"	/* required field missing */
+#define HL7_ERR_DATATYPE	"102"	/* data type error */
+#define HL7_ERR_MSG_TYPE	"200"	/* unsupported message type */
+#define HL7_ERR_EVENT		"201"	/* unsupported event code */
+#define HL7_ERR_UNKNOWN_KEY	"204"	/* unknown key identifier */
+#define HL7_ERR_INTERNAL	"207"	/* application internal error */
+#define HL7_MSG_ADT		"ADT"
+#define HL7_MSG_ACK		"ACK"
 
 #endif /* XDS_VOCAB_H */
