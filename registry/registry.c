@@ -1,7 +1,8 @@
 /*
  * registry.c: the Document Registry actor: open/close, the route table
- * of /xds/registry (ITI-42, ITI-18, ITI-62, ITI-57) and the patient list used
- * when registry.patient_ids = feed.
+ * of /xds/registry (ITI-42, ITI-18, ITI-62, ITI-57) and the patient list
+ * used when registry.patient_ids = feed (filled by xdsctl patient add and
+ * the ITI-8 feed, feed.c).
  */
 #include "config.h"
 
@@ -123,20 +124,27 @@ struct padd {
 	const char	*added;
 };
 
-static int
-patient_add_txn(struct store_conn *c, void *arg)
+int
+reg_patient_add_txn(struct store_conn *c, const char *cx, const char *added)
 {
-	struct padd *p = arg;
 	sqlite3_stmt *st;
 	int	 rc;
 
 	if ((st = store_stmt(c, SQL_PATIENT_ADD)) == NULL)
 		return XDS_EIO;
-	sqlite3_bind_text(st, 1, p->cx, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, p->added, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, cx, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, added, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_rc(rc);
+}
+
+static int
+patient_add_txn(struct store_conn *c, void *arg)
+{
+	struct padd *p = arg;
+
+	return reg_patient_add_txn(c, p->cx, p->added);
 }
 
 int

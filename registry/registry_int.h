@@ -1,6 +1,7 @@
 /*
  * registry_int.h: shared between the files of the registry module
- * (registry.c, submit.c, update.c, delete.c); not a public interface.
+ * (registry.c, submit.c, update.c, delete.c, feed.c); not a public
+ * interface.
  */
 #ifndef XDS_REGISTRY_INT_H
 #define XDS_REGISTRY_INT_H
@@ -73,6 +74,12 @@ int	reg_respond(struct xact *x, struct soap_reply *reply, int rc,
  * errors (refused), 0 when the attempt may go on.
  */
 int	reg_verdict(const struct rim_errors *terr);
+
+/* Make the patient cx (canonical) known, added at added (ISO 8601 UTC),
+ * inside the caller's write transaction (xdsctl patient add, ITI-8):
+ * 0 or store_rc's status.  Known already: nothing changes. */
+int	reg_patient_add_txn(struct store_conn *, const char *cx,
+	    const char *added);
 
 /* The current time as a UTC DTM YYYYMMDDhhmmss. */
 void	reg_now_dtm(char out[15]);

@@ -26,9 +26,11 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "buf.h"
 #include "http.h"
 #include "http_chunked.h"
 #include "http_parse.h"
+#include "mllp.h"
 #include "str.h"
 #include "testutil.h"
 #include "tls.h"
@@ -1694,6 +1696,174 @@ test_server_new_errors(void)
 	CU_ASSERT_STRING_EQUAL(http_reason(503), "Service Unavailable");
 }
 
+/* ---- MLLP ---- */
+
+/* Push msg one byte at a time: the events seen, in order, as letters
+ * (F frame, T too big, B bad). */
+static void
+mllp_events(struct mllp_reader *r, const char *msg, size_t len, char *out,
+    size_t outsz)
+{
+	size_t i, used, n = 0;
+	enum mllp_event ev;
+
+	for (i = 0; i < len; i++) {
+		ev = mllp_reader_push(r, msg + i, 1, &used);
+		CU_ASSERT_EQUAL(used, 1);
+		if (ev != MLLP_MORE && n + 1 < outsz)
+			out[n++] = ev == MLLP_FRAME ? 'F' : ev == MLLP_TOOBIG ?
+			    'T' : 'B';
+	}
+	out[n] = '\0';
+}
+
+static void
+test_mllp_reader(void)
+{
+	static const char two[] = "\x0bMSH|a\rPID|1\r\x1c\r\r\n\x0bMSH|b\x1c\r";
+	struct mllp_reader r;
+	char ev[16], big[200];
+	size_t used;
+
+	CU_ASSERT_EQUAL_FATAL(mllp_reader_init(&r, 32), XDS_OK);
+	/* whole, in one push: the first frame, then the second */
+	CU_ASSERT_EQUAL(mllp_reader_push(&r, two, sizeof two - 1, &used),
+	    MLLP_FRAME);
+	CU_ASSERT_EQUAL(r.len, 12);
+	CU_ASSERT(memcmp(r.buf, "MSH|a\rPID|1\r", 12) == 0);
+	CU_ASSERT_EQUAL(mllp_reader_push(&r, two + used, sizeof two - 1 - used,
+	    &used), MLLP_FRAME);
+	CU_ASSERT_EQUAL(r.len, 5);
+	/* byte by byte */
+	mllp_events(&r, two, sizeof two - 1, ev, sizeof ev);
+	CU_ASSERT_STRING_EQUAL(ev, "FF");
+	/* too big: read to its end, then the next one is whole */
+	memset(big, 'x', sizeof big);
+	big[0] = MLLP_SB;
+	big[100] = MLLP_EB;
+	big[101] = MLLP_CR;
+	memcpy(big + 102, "\x0bMSH\x1c\r", 7);
+	mllp_events(&r, big, 108, ev, sizeof ev);
+	CU_ASSERT_STRING_EQUAL(ev, "TF");
+	/* bytes outside a frame, a frame in a frame, no CR after 0x1c */
+	mllp_events(&r, "x", 1, ev, sizeof ev);
+	CU_ASSERT_STRING_EQUAL(ev, "B");
+	mllp_events(&r, "\x0b" "ab\x0b", 4, ev, sizeof ev);
+	CU_ASSERT_STRING_EQUAL(ev, "B");
+	mllp_events(&r, "\x0b" "ab\x1cx", 5, ev, sizeof ev);
+	CU_ASSERT_STRING_EQUAL(ev, "B");
+	mllp_reader_free(&r);
+	/* a message past MLLP_DISCARD_FACTOR times the limit: bad */
+	CU_ASSERT_EQUAL_FATAL(mllp_reader_init(&r, 16), XDS_OK);
+	memset(big, 'x', sizeof big);
+	big[0] = MLLP_SB;
+	CU_ASSERT_EQUAL(mllp_reader_push(&r, big, 16 * MLLP_DISCARD_FACTOR / 2,
+	    &used), MLLP_MORE);
+	CU_ASSERT_EQUAL(mllp_reader_push(&r, big + 1, sizeof big - 1, &used),
+	    MLLP_BAD);
+	mllp_reader_free(&r);
+}
+
+static int
+mllp_echo(void *arg, const struct mllp_peer *p, const char *msg, size_t len,
+    int toobig, struct buf *out)
+{
+	(void)arg;
+	(void)p;
+	if (toobig)
+		return buf_adds(out, "TOOBIG") == XDS_OK ? 0 : -1;
+	if (len == 4 && memcmp(msg, "quit", 4) == 0)
+		return -1;
+	return buf_adds(out, "re:") == XDS_OK && buf_add(out, msg, len) ==
+	    XDS_OK ? 0 : -1;
+}
+
+/* Send framed text on fd; the framed answer's content into out, or ""
+ * when the connection closed. */
+static void
+mllp_ask(int fd, const char *raw, size_t n, char *out, size_t outsz)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	out[0] = '\0';
+	CU_ASSERT_EQUAL(write(fd, raw, n), (ssize_t)n);
+	while (got + 1 < outsz && (k = read(fd, out + got, outsz - 1 - got)) >
+	    0) {
+		got += (size_t)k;
+		if (got >= 2 && out[got - 2] == MLLP_EB &&
+		    out[got - 1] == MLLP_CR)
+			break;
+	}
+	out[got] = '\0';
+	if (got >= 3 && out[0] == MLLP_SB) {
+		memmove(out, out + 1, got - 3);
+		out[got - 3] = '\0';
+	}
+}
+
+static int
+mllp_connect(int port)
+{
+	struct cli k;
+
+	return cli_open(&k, port) == 0 ? k.fd : -1;
+}
+
+static void
+test_mllp_server(void)
+{
+	struct mllp_opts o = { "127.0.0.1", 0, NULL, 64, 2, 30, mllp_echo,
+	    NULL };
+	struct mllp_server *s;
+	char err[256], ans[256], big[300];
+	int a, b, c;
+
+	CU_ASSERT_EQUAL_FATAL(mllp_start(&o, &s, err, sizeof err), XDS_OK);
+	CU_ASSERT(mllp_port(s) > 0);
+	a = mllp_connect(mllp_port(s));
+	CU_ASSERT_FATAL(a >= 0);
+	mllp_ask(a, "\x0bhello\x1c\r", 8, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "re:hello");
+	mllp_ask(a, "\x0b" "again\x1c\r", 8, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "re:again");
+	memset(big, 'y', sizeof big);
+	big[0] = MLLP_SB;
+	big[sizeof big - 2] = MLLP_EB;
+	big[sizeof big - 1] = MLLP_CR;
+	mllp_ask(a, big, sizeof big, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "TOOBIG");
+	/* two at once: the third is closed at once */
+	b = mllp_connect(mllp_port(s));
+	CU_ASSERT_FATAL(b >= 0);
+	mllp_ask(b, "\x0b" "b\x1c\r", 4, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "re:b");
+	c = mllp_connect(mllp_port(s));
+	CU_ASSERT_FATAL(c >= 0);
+	mllp_ask(c, "\x0b" "c\x1c\r", 4, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "");
+	close(c);
+	/* the handler may close; so does bad framing */
+	mllp_ask(b, "\x0bquit\x1c\r", 7, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "");
+	close(b);
+	mllp_ask(a, "garbage", 7, ans, sizeof ans);
+	CU_ASSERT_STRING_EQUAL(ans, "");
+	close(a);
+	mllp_stop(s);
+	/* a port in use */
+	CU_ASSERT_EQUAL_FATAL(mllp_start(&o, &s, err, sizeof err), XDS_OK);
+	o.port = mllp_port(s);
+	CU_ASSERT_NOT_EQUAL(mllp_start(&o, &s, err, sizeof err), XDS_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mllp: bind"));
+	mllp_stop(s);
+}
+
+static const struct cutest mllp_tests[] = {
+	{ "framing", test_mllp_reader },
+	{ "listener", test_mllp_server },
+};
+
 static const struct cutest http_parse_tests[] = {
 	{ "simple", test_parse_simple },
 	{ "prefixes", test_parse_prefixes },
@@ -1738,6 +1908,7 @@ static const struct cutest_suite suites[] = {
 	    http_server_tests, NELEM(http_server_tests) },
 	{ "http_tls", suite_tls_init, suite_tls_cleanup,
 	    http_tls_tests, NELEM(http_tls_tests) },
+	{ "mllp", NULL, NULL, mllp_tests, NELEM(mllp_tests) },
 };
 
 int

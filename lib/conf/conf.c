@@ -10,6 +10,7 @@
 #include "conf_int.h"
 #include "str.h"
 #include "url.h"
+#include "vocab.h"
 
 #define S(f) offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
 
@@ -275,6 +276,16 @@ const struct conf_opt conf_opts[] = {
 	  "longest wait, in seconds, between two attempts of a push job (the wait doubles from 1 s)", NULL },
 	{ "registry.enabled", CONF_BOOL, S(registry_enabled), "yes", 0, 1, NULL,
 	  "run the Document Registry at /xds/registry", NULL },
+	{ "registry.feed_allow_plain_lan", CONF_BOOL, S(registry_feed_allow_plain_lan), "no", 0, 1, NULL,
+	  "allow the plain ITI-8 feed (no TLS) on a non-loopback registry.feed_listen (a network you control only)", NULL },
+	{ "registry.feed_domain", CONF_STR, S(registry_feed_domain), OID_BSN, 0, 0, NULL,
+	  "OID of the assigning authority whose PID-3 identifier the ITI-8 feed makes known (the affinity domain's; default the BSN's)",
+	  conf_check_oid },
+	{ "registry.feed_listen", CONF_STR, S(registry_feed_listen), "", 0, 0, NULL,
+	  "ITI-8 Patient Identity Feed (HL7 v2 over MLLP) at host:port, or a port on loopback; needs patient_ids = feed; empty: off",
+	  conf_check_feed_listen },
+	{ "registry.feed_tls", CONF_BOOL, S(registry_feed_tls), "no", 0, 1, NULL,
+	  "the ITI-8 feed over mutual TLS (http.cert, http.key; http.ca for the sources)", NULL },
 	{ "registry.max_results", CONF_INT, S(registry_max_results), "5000", 1, 10000000, NULL,
 	  "most objects a stored query returns; XDSTooManyResults past it", NULL },
 	{ "registry.patient_ids", CONF_ENUM, S(registry_patient_ids), "bsn", 0, 0, "bsn|feed",
@@ -580,6 +591,29 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		    "dicom.tls (mutual TLS) or listen on loopback "
 		    "(dicom.allow_plain_lan = yes on a network you control)",
 		    c->dicom_listen);
+		return -1;
+	}
+	if (c->registry_enabled && c->registry_feed_listen[0] != '\0' &&
+	    conf_listen_addr(c->registry_feed_listen, host, sizeof host,
+	    &port) == 0 && !c->registry_feed_tls &&
+	    !url_host_loopback(host) && !c->registry_feed_allow_plain_lan) {
+		str_fmt(err, errlen, "the plain ITI-8 feed on %s is refused: "
+		    "turn on registry.feed_tls (mutual TLS) or listen on "
+		    "loopback (registry.feed_allow_plain_lan = yes on a "
+		    "network you control)", c->registry_feed_listen);
+		return -1;
+	}
+	if (c->registry_enabled && c->registry_feed_listen[0] != '\0' &&
+	    c->registry_feed_tls && (!c->http_cert[0] || !c->http_key[0] ||
+	    !c->http_ca[0])) {
+		str_fmt(err, errlen, "registry.feed_tls is on: http.cert, "
+		    "http.key and http.ca are required (mutual TLS)");
+		return -1;
+	}
+	if (c->registry_enabled && c->registry_feed_listen[0] != '\0' &&
+	    strcmp(c->registry_patient_ids, "feed") != 0) {
+		str_fmt(err, errlen, "registry.feed_listen is set: it needs "
+		    "registry.patient_ids = feed");
 		return -1;
 	}
 	if (c->dicom_enabled && c->dicom_tls && (!c->http_cert[0] ||

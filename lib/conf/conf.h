@@ -54,6 +54,10 @@ struct conf {
 	int	registry_enabled;
 	char	registry_patient_ids[16];	/* bsn | feed */
 	long long registry_max_results;
+	char	registry_feed_listen[CONF_STR_MAX];	/* ITI-8 MLLP; "" off */
+	char	registry_feed_domain[128];	/* OID of PID-3 kept */
+	int	registry_feed_tls;		/* mutual TLS on the feed */
+	int	registry_feed_allow_plain_lan;
 	/* [repository] */
 	int	repository_enabled;
 	char	repository_unique_id[128];
@@ -209,6 +213,9 @@ void	conf_dump(const struct conf *c, void *fp);
 void	conf_example(void *fp);
 /* Split "host:port" (or "[v6]:port"). */
 int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
+/* The same for a listener that may be given as a port alone: loopback
+ * (127.0.0.1) then.  -1 when it is neither. */
+int	conf_listen_addr(const char *s, char *host, size_t hostsz, int *port);
 /* Split a DICOM peer "AE@host:port" (AE title of 1 to 16 characters,
  * port 1-65535); -1 when it is not one or a part does not fit. */
 /* push.route, "AE=DEST" pairs separated by ',' or ';' (DEST a URA of 8

@@ -239,6 +239,35 @@ conf_check_listen_or_empty(const char *v, char *err, size_t errlen)
 	return v[0] == '\0' ? 0 : conf_check_listen(v, err, errlen);
 }
 
+int
+conf_listen_addr(const char *s, char *host, size_t hostsz, int *port)
+{
+	long long p;
+	const char *es;
+
+	if (strchr(s, ':') != NULL)
+		return conf_split_hostport(s, host, hostsz, port) != 0 ||
+		    host[0] == '\0' ? -1 : 0;
+	if (str_tonum(s, 0, 65535, &p, &es) != 0 ||
+	    str_lcpy(host, "127.0.0.1", hostsz) >= hostsz)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int
+conf_check_feed_listen(const char *v, char *err, size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (v[0] != '\0' && conf_listen_addr(v, host, sizeof host,
+	    &port) != 0)
+		return refuse(err, errlen, "\"%.200s\" is not host:port or "
+		    "a port", v);
+	return 0;
+}
+
 /* DICOM AE title: 1-16 characters of the default repertoire, no
  * backslash or control character, not only spaces (PS3.5 6.2). */
 int

@@ -16,6 +16,8 @@ int	conf_check_lang(const char *, char *err, size_t errlen);
 int	conf_check_listen(const char *, char *err, size_t errlen);
 int	conf_check_listen_or_empty(const char *, char *err, size_t errlen);
 int	conf_check_routes(const char *, char *err, size_t errlen);
+/* "" (off), host:port, or a port alone (loopback). */
+int	conf_check_feed_listen(const char *, char *err, size_t errlen);
 int	conf_check_ae(const char *, char *err, size_t errlen);
 int	conf_check_ae_addr_or_empty(const char *, char *err, size_t errlen);
 int	conf_check_url_or_empty(const char *, char *err, size_t errlen);

@@ -211,6 +211,10 @@ void	http_io_close(struct http_conn *, int linger);
 
 /* 1 once the server is stopping (responses then say Connection: close). */
 int	http_server_stopping(const struct http_server *);
+/* A TCP listener on host:port (0: any), non-blocking, close-on-exec:
+ * its fd and the port bound.  0, or -1 with err ("what: ..."). */
+int	http_tcp_listen(const char *what, const char *host, int port,
+	    int *fd, int *bound, char *err, size_t errlen);
 
 /* Response the server writes itself (errors): always closes. */
 int	http_resp_error(struct http_conn *, int status, const char *extra);

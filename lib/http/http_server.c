@@ -130,8 +130,9 @@ set_nonblock_cloexec(int fd)
 	return 0;
 }
 
-static int
-server_listen(struct http_server *s, char *err, size_t errlen)
+int
+http_tcp_listen(const char *what, const char *host, int port, int *fdp,
+    int *bound, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct sockaddr_storage ss;
@@ -139,13 +140,15 @@ server_listen(struct http_server *s, char *err, size_t errlen)
 	char portstr[16];
 	int fd = -1, one = 1, gai;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	str_fmt(portstr, sizeof portstr, "%d", s->o.port);
-	if ((gai = getaddrinfo(s->o.host, portstr, &hints, &res)) != 0) {
-		str_fmt(err, errlen, "http: %s: %s", s->o.host,
+	str_fmt(portstr, sizeof portstr, "%d", port);
+	if ((gai = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		str_fmt(err, errlen, "%s: %s: %s", what, host,
 		    gai_strerror(gai));
 		return -1;
 	}
@@ -158,28 +161,36 @@ server_listen(struct http_server *s, char *err, size_t errlen)
 		    ai->ai_addrlen) == 0 && listen(fd, 128) == 0 &&
 		    set_nonblock_cloexec(fd) == 0)
 			break;
-		str_fmt(err, errlen, "http: bind %s port %d: %s", s->o.host,
-		    s->o.port, strerror(errno));
+		str_fmt(err, errlen, "%s: bind %s port %d: %s", what, host,
+		    port, strerror(errno));
 		close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
 		if (ai == NULL && err[0] == '\0')
-			str_fmt(err, errlen, "http: no address for %s",
-			    s->o.host);
+			str_fmt(err, errlen, "%s: no address for %s", what,
+			    host);
 		return -1;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
-		str_fmt(err, errlen, "http: getsockname: %s", strerror(errno));
+		str_fmt(err, errlen, "%s: getsockname: %s", what,
+		    strerror(errno));
 		close(fd);
 		return -1;
 	}
-	s->port = ntohs(ss.ss_family == AF_INET6 ?
+	*bound = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
-	s->lfd = fd;
+	*fdp = fd;
 	return 0;
+}
+
+static int
+server_listen(struct http_server *s, char *err, size_t errlen)
+{
+	return http_tcp_listen("http", s->o.host, s->o.port, &s->lfd,
+	    &s->port, err, errlen);
 }
 
 struct http_server *

@@ -1,0 +1,47 @@
+/*
+ * feed.h: ITI-8 Patient Identity Feed at the Document Registry (ITI TF-2a
+ * 3.8), HL7 v2 ADT messages in, their acknowledgments out; the transport
+ * (MLLP) is the daemon's.  Only with registry.patient_ids = feed: the
+ * feed is what makes a patient known to the registry.
+ *
+ * A01, A04, A05 and A08 make the patient of PID-3 known (the identifier
+ * of the affinity domain, registry.feed_domain; the others are not kept),
+ * A40 merges the patient of MRG-1 into that of PID-3: in one transaction
+ * the subsumed patient's DocumentEntries, SubmissionSets and Folders
+ * become the surviving patient's (their patientId rewritten) and the
+ * subsumed id stops being known (docs/design.md, Patient Identity Feed).
+ * The acknowledgment is AA once that is durable, AE (the content: no
+ * identifier of the domain, an invalid BSN, no MRG-1) or AR (the message:
+ * malformed, not ADT, an event not taken) with an ERR segment saying why.
+ */
+#ifndef XDS_FEED_H
+#define XDS_FEED_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+struct buf;
+struct conf;
+struct registry;
+struct registry_feed;
+struct xact;
+
+int	registry_feed_open(const struct conf *, struct registry *,
+	    struct registry_feed **, char *err, size_t errlen);
+void	registry_feed_close(struct registry_feed *);
+/*
+ * One message (len bytes, at most HL7V2_MAX_MESSAGE) into its
+ * acknowledgment ack; x gets the patient, MSH-10 as its object and the
+ * outcome.  XDS_OK with ack written (whatever it says), XDS_ENOMEM when
+ * none could be made.  A message over the limit gets its AR from
+ * registry_feed_refuse.
+ */
+int	registry_feed_message(struct registry_feed *, struct xact *x,
+	    const char *msg, size_t len, struct buf *ack);
+/* The AR of a message the transport could not take whole (why): the
+ * first len bytes of it, for its MSH, if they hold one. */
+int	registry_feed_refuse(struct registry_feed *, struct xact *x,
+	    const char *msg, size_t len, const char *why, struct buf *ack);
+
+#endif
