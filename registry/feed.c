@@ -95,7 +95,7 @@ domain_id(const struct registry_feed *f, const struct hl7v2_msg *m,
 			return refuse(q, HL7_ACK_ERROR, HL7_ERR_REQUIRED, loc,
 			    "%s: the identifier of the domain is empty", what);
 		if (strcmp(f->domain, OID_BSN) == 0 &&
-		    !hl7_bsn_valid(cx.id, strlen(cx.id)))
+		    hl7_bsn_valid(cx.id, strlen(cx.id)) != 0)
 			return refuse(q, HL7_ACK_ERROR, HL7_ERR_DATATYPE, loc,
 			    "%s: not a valid BSN (the 11-check fails)", what);
 		str_lcpy(cx.aa_oid, oid, sizeof cx.aa_oid);

@@ -289,7 +289,7 @@ const struct conf_opt conf_opts[] = {
 	{ "registry.max_results", CONF_INT, S(registry_max_results), "5000", 1, 10000000, NULL,
 	  "most objects a stored query returns; XDSTooManyResults past it", NULL },
 	{ "registry.patient_ids", CONF_ENUM, S(registry_patient_ids), "bsn", 0, 0, "bsn|feed",
-	  "known patients: any valid BSN, or those added by xdsctl patient add", NULL },
+	  "known patients: any valid BSN, or those made known by the ITI-8 feed and xdsctl patient add", NULL },
 	{ "repository.enabled", CONF_BOOL, S(repository_enabled), "yes", 0, 1, NULL,
 	  "run the Document Repository at /xds/repository", NULL },
 	{ "repository.max_document_size", CONF_SIZE, S(repository_max_document_size), "1g", 1, (1LL << 42), NULL,

@@ -2,7 +2,7 @@
  * ports.c: where a ready node listens, in the log and in
  * state_dir/xdsd.ports, for whoever started it with port 0 (tests,
  * scripts): "pid <pid>", then "<name> <host> <port>" per listener (http,
- * and dicom when the bridge runs).  Written to a temporary file and
+ * dicom when the bridge runs, feed with the ITI-8 feed).  Written to a temporary file and
  * committed (fsync, rename, directory fsync): a reader sees all of it or
  * none.  Removed at start (a crashed run's) and on a clean exit.
  */
@@ -80,10 +80,10 @@ hostport(char *out, size_t outlen, const char *host, int port)
 
 void
 ports_announce(const struct conf *conf, const char *host, int port,
-    const struct bridge *dicom, int push_port)
+    const struct bridge *dicom, int push_port, int feed_port)
 {
 	char text[1024], dhost[256], hp[300], err[512];
-	int dport, n, m = 0;
+	int dport, n, m = 0, k = 0;
 
 	hostport(hp, sizeof hp, host, port);
 	log_info("xdsnode %s listening on %s://%s, state in %s",
@@ -112,7 +112,17 @@ ports_announce(const struct conf *conf, const char *host, int port,
 		m = str_fmt(text + n, sizeof text - (size_t)n, "push %s %d\n",
 		    dhost, push_port);
 	}
-	if (n < 0 || m < 0)
+	if (feed_port > 0 && n >= 0 && m >= 0 &&
+	    conf_listen_addr(conf->registry_feed_listen, dhost, sizeof dhost,
+	    &dport) == 0) {
+		hostport(hp, sizeof hp, dhost, feed_port);
+		log_info("ITI-8 patient identity feed (MLLP) listening on %s%s",
+		    hp, conf->registry_feed_tls ? " (mutual TLS)" : "");
+		n = (int)strlen(text);
+		k = str_fmt(text + n, sizeof text - (size_t)n, "feed %s %d\n",
+		    dhost, feed_port);
+	}
+	if (n < 0 || m < 0 || k < 0)
 		log_warnx("%s/" PORTS_FILE ": too long", conf->node_state_dir);
 	else if (ports_write(conf->node_state_dir, text, err,
 	    sizeof err) != XDS_OK)

@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "curl_lazy.h"
 #include "directory.h"
+#include "feedlisten.h"
 #include "fileio.h"
 #include "http.h"
 #include "log.h"
@@ -473,6 +474,7 @@ main(int argc, char **argv)
 	struct conf conf;
 	struct bridge *dicom = NULL;
 	struct push *push = NULL;
+	struct feedlisten *feed = NULL;
 	struct wire node;
 	SSL_CTX *tls;
 	struct pki_crls *crls;
@@ -539,14 +541,19 @@ main(int argc, char **argv)
 	status_init(&conf, server, node.rt, node.gw, http_server_port(server),
 	    dicom != NULL ? bridge_port(dicom) : 0);
 	router_set_ready(node.rt, 1);
+	if (conf.registry_feed_listen[0] != '\0' && node.reg != NULL &&
+	    feedlisten_start(&conf, node.reg, crls, &feed, err,
+	    sizeof err) != 0)
+		fatalx("feed: %s", err);
 	ports_announce(&conf, host, http_server_port(server), dicom,
-	    push_port(push));
+	    push_port(push), feed != NULL ? feedlisten_port(feed) : 0);
 	announce_ready(&conf, http_server_port(server));
 
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	reload_stop();
 	push_stop(push);	/* current associations finish */
 	bridge_stop(dicom);
+	feedlisten_stop(feed);	/* the message in hand is answered */
 	ports_remove(conf.node_state_dir);
 	log_info("stopped");
 	http_server_free(server);

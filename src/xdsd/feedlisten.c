@@ -1,0 +1,124 @@
+/*
+ * feedlisten.c: the ITI-8 feed's MLLP listener (feedlisten.h): each
+ * message one transaction, its acknowledgment sent only after the
+ * registry's change is durable and its audit record written.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "feed.h"
+#include "feedlisten.h"
+#include "hl7v2.h"
+#include "log.h"
+#include "mllp.h"
+#include "str.h"
+#include "tls.h"
+#include "vocab.h"
+#include "xact.h"
+
+struct feedlisten {
+	const struct conf	*conf;
+	struct registry_feed	*feed;
+	struct mllp_server	*srv;
+	SSL_CTX			*tls;
+};
+
+static int
+on_message(void *arg, const struct mllp_peer *p, const char *msg, size_t len,
+    int toobig, struct buf *out)
+{
+	struct feedlisten *fl = arg;
+	struct xact x;
+	char why[128];
+	int rc;
+
+	xact_begin(&x, fl->conf, FEEDLISTEN_ENDPOINT, p->subject[0] != '\0' ?
+	    p->subject : "anonymous", p->addr);
+	str_lcpy(x.txn, TXN_ITI8, sizeof x.txn);
+	if (toobig) {
+		str_fmt(why, sizeof why, "message of more than %d bytes",
+		    HL7V2_MAX_MESSAGE);
+		rc = registry_feed_refuse(fl->feed, &x, msg, len, why, out);
+	} else
+		rc = registry_feed_message(fl->feed, &x, msg, len, out);
+	if (rc != XDS_OK) {
+		xact_fail(&x, XACT_FAULT, "out of memory");
+		xact_end(&x);
+		return -1;
+	}
+	/* no acknowledgment without the record: the source sends the
+	 * message again, and taking it twice changes nothing more */
+	if (xact_end(&x) != 0) {
+		log_warnx("feed: the audit record could not be written: the "
+		    "message is not acknowledged");
+		return -1;
+	}
+	return 0;
+}
+
+int
+feedlisten_start(const struct conf *cf, struct registry *reg,
+    const struct pki_crls *crls, struct feedlisten **out, char *err,
+    size_t errlen)
+{
+	struct feedlisten *fl;
+	struct mllp_opts o;
+	char host[256];
+	int port;
+
+	*out = NULL;
+	if (conf_listen_addr(cf->registry_feed_listen, host, sizeof host,
+	    &port) != 0) {
+		str_fmt(err, errlen, "registry.feed_listen: not host:port");
+		return -1;
+	}
+	if ((fl = calloc(1, sizeof *fl)) == NULL) {
+		str_fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	fl->conf = cf;
+	if (registry_feed_open(cf, reg, &fl->feed, err, errlen) != XDS_OK)
+		goto fail;
+	if (cf->registry_feed_tls && (fl->tls = tls_server_ctx(cf->http_cert,
+	    cf->http_key, cf->http_ca, crls, err, errlen)) == NULL)
+		goto fail;
+	memset(&o, 0, sizeof o);
+	o.host = host;
+	o.port = port;
+	o.tls = fl->tls;
+	o.max_message = HL7V2_MAX_MESSAGE;
+	o.max_conns = FEEDLISTEN_MAX_CONNS;
+	o.idle_timeout = FEEDLISTEN_IDLE;
+	o.fn = on_message;
+	o.arg = fl;
+	if (mllp_start(&o, &fl->srv, err, errlen) != XDS_OK)
+		goto fail;
+	*out = fl;
+	return 0;
+fail:
+	feedlisten_stop(fl);
+	return -1;
+}
+
+int
+feedlisten_port(const struct feedlisten *fl)
+{
+	return mllp_port(fl->srv);
+}
+
+void
+feedlisten_stop(struct feedlisten *fl)
+{
+	if (fl == NULL)
+		return;
+	mllp_stop(fl->srv);
+	registry_feed_close(fl->feed);
+	SSL_CTX_free(fl->tls);
+	free(fl);
+}

@@ -1,0 +1,31 @@
+/*
+ * feedlisten.h: the ITI-8 Patient Identity Feed's listener
+ * (registry.feed_listen): MLLP (lib/http/mllp.h), with mutual TLS when
+ * registry.feed_tls, each message handed to the registry's feed
+ * (registry/feed.h) as one transaction with its audit record.
+ */
+#ifndef XDS_FEEDLISTEN_H
+#define XDS_FEEDLISTEN_H
+
+#include <stddef.h>
+
+struct conf;
+struct feedlisten;
+struct pki_crls;
+struct registry;
+
+/* The endpoint name of its transactions (the access log's "endpoint"). */
+#define FEEDLISTEN_ENDPOINT	"/mllp"
+#define FEEDLISTEN_MAX_CONNS	16
+#define FEEDLISTEN_IDLE		300	/* seconds without a message */
+
+/* Start it (registry.feed_listen set); 0, or -1 with err. */
+int	feedlisten_start(const struct conf *, struct registry *,
+	    const struct pki_crls *, struct feedlisten **, char *err,
+	    size_t errlen);
+/* The port it bound. */
+int	feedlisten_port(const struct feedlisten *);
+/* Stop it: the message being handled is answered first. */
+void	feedlisten_stop(struct feedlisten *);
+
+#endif

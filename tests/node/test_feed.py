@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""ITI-8 Patient Identity Feed over MLLP on a live node (make check).
+
+A node with registry.patient_ids=feed and registry.feed_listen on
+loopback port 0.  A small MLLP client (sockets) sends HL7 v2 ADT messages:
+  * before A01 a submission for the patient fails (XDSUnknownPatientId),
+    after it succeeds, and `xdsctl patient list` shows the patient;
+  * A08 updates (AA, the patient stays known);
+  * A40 merges: FindDocuments on the surviving id returns the subsumed
+    patient's documents too, with the surviving id in their metadata;
+    the subsumed id finds nothing and is refused in submissions;
+  * malformed HL7, an unknown message type or event, no identifier of the
+    affinity domain, an invalid BSN, an oversized message: AE or AR with
+    an ERR segment and the reason; bad framing closes the connection;
+  * every message one ITI-8 audit record; no full BSN in the log;
+  * a restart keeps the patients and the merge.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import xdsmsg as m  # noqa: E402
+from xdstest import RESULTS, Xdsd, check, command_line, read_ports, summary, tmpdir  # noqa: E402
+
+ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
+SOAP12 = "application/soap+xml; charset=UTF-8"
+BSN = m.BSN_OID
+SEQ = [0]
+
+
+def adt(event, pid3, mrg1=None, structure=None, msgtype="ADT", extra=""):
+    """An ADT message (bytes); pid3/mrg1 are CX strings (repetitions with ~)."""
+    SEQ[0] += 1
+    segs = ["MSH|^~\\&|HIS|ZIEKENHUIS|XDSNODE|NODE|20261206120000||%s^%s^%s|MSG%05d|P|2.5"
+            % (msgtype, event, structure or "ADT_" + event, SEQ[0]),
+            "EVN|%s|20261206120000" % event,
+            "PID|||%s||Jansen^Jan||19800101|M%s" % (pid3, extra)]
+    if mrg1 is not None:
+        segs.append("MRG|%s" % mrg1)
+    return ("\r".join(segs) + "\r").encode(), "MSG%05d" % SEQ[0]
+
+
+class Mllp:
+    def __init__(self, port):
+        self.port = port
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
+
+    def send(self, payload, raw=False):
+        """The answer's content (str), or None when the connection closed."""
+        self.s.sendall(payload if raw else b"\x0b" + payload + b"\x1c\r")
+        got = b""
+        while not got.endswith(b"\x1c\r"):
+            try:
+                b = self.s.recv(65536)
+            except (ConnectionError, socket.timeout):
+                return None
+            if not b:
+                return None
+            got += b
+        return got[1:-2].decode("utf-8", "replace")
+
+    def close(self):
+        self.s.close()
+
+
+def msa(ack):
+    """(MSA-1, MSA-2, ERR-3 code) of an ACK."""
+    seg = {l.split("|")[0]: l.split("|") for l in ack.split("\r") if l}
+    a = seg.get("MSA", ["", "", ""])
+    err = seg.get("ERR")
+    return a[1], a[2] if len(a) > 2 else "", err[3].split("^")[0] if err and len(err) > 3 else None
+
+
+def find(node, pat):
+    st, rb = node.post("/xds/registry", m.envelope(ACT_ITI18, m.find_documents(pat)).encode(),
+                       SOAP12 + '; action="%s"' % ACT_ITI18)
+    xml = rb.decode("utf-8", "replace")
+    pids = re.findall(r'identificationScheme="urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"[^>]*'
+                      r'value="([^"]*)"', xml)
+    pids += re.findall(r'value="([^"]*)"[^>]*identificationScheme="urn:uuid:58a6f841-87b3-4a3e-'
+                       r'92fd-a8ffeff98427"', xml)
+    return xml.count("<rim:ExtrinsicObject"), [p.replace("&amp;", "&") for p in pids]
+
+
+def feed_port(node):
+    p = read_ports(node.state)
+    return p["feed"][1] if p and "feed" in p else None
+
+
+def main():
+    a = command_line(xdsctl=True)
+    work = tmpdir("feed")
+    node = Xdsd(a.xdsd, work, ["registry.patient_ids=feed", "registry.feed_listen=127.0.0.1:0"])
+    if not node.start():
+        node.dump_log()
+        check("xdsd starts with the feed", False)
+        return summary()
+    try:
+        port = feed_port(node)
+        check("xdsd.ports names the feed's port", port, read_ports(node.state))
+        b1, b2 = m.bsn(), m.bsn()
+        p1, p2 = m.patient(b1), m.patient(b2)
+        c = Mllp(port)
+
+        st, errs, _, _, _ = m.submit(node.port, [b"before the feed"], pat=p1)
+        check("before A01 a submission is refused: XDSUnknownPatientId",
+              st == "Failure" and "XDSUnknownPatientId" in errs, (st, errs))
+
+        msg, ctl = adt("A01", "12345^^^&1.2.3.4&ISO~" + p1)
+        ack = c.send(msg)
+        check("A01 answered AA, MSA-2 the message's control id", msa(ack or "")[:2] == ("AA", ctl), ack)
+        check("... an ACK^A01^ACK in the standard encoding",
+              ack is not None and ack.startswith("MSH|^~\\&|XDSNODE|NODE|HIS|ZIEKENHUIS|")
+              and "|ACK^A01^ACK|" in ack, ack)
+        st, errs, uids1, _, _ = m.submit(node.port, [b"after the feed"], pat=p1)
+        check("after A01 the submission succeeds", st == "Success", (st, errs))
+        p = subprocess.run([a.xdsctl, "-C", "node.state_dir=" + node.state, "patient", "list"],
+                           capture_output=True, text=True, timeout=60)
+        check("xdsctl patient list shows the fed patient", p.returncode == 0 and b1 in p.stdout,
+              p.stdout + p.stderr)
+        check("... and not the identifier of another domain", "12345" not in p.stdout, p.stdout)
+
+        msg, ctl = adt("A08", p1, extra="||||||||||||||||||20261201")
+        ack = c.send(msg)
+        check("A08 answered AA", msa(ack or "")[:2] == ("AA", ctl), ack)
+        msg, ctl = adt("A04", p2)
+        check("A04 of a second patient: AA", msa(c.send(msg) or "")[:2] == ("AA", ctl))
+        st, errs, uids2, _, _ = m.submit(node.port, [b"the second patient's"], pat=p2)
+        check("a document of the second patient", st == "Success", (st, errs))
+
+        msg, ctl = adt("A40", p1, mrg1=p2, structure="ADT_A39")
+        ack = c.send(msg)
+        check("A40 (MRG-1 the second patient) answered AA", msa(ack or "")[:2] == ("AA", ctl), ack)
+        n, pids = find(node, p1)
+        check("FindDocuments on the surviving id returns both patients' documents", n == 2, (n, pids))
+        check("... every one with the surviving id as its patientId", pids == [p1, p1], pids)
+        n, _ = find(node, p2)
+        check("FindDocuments on the subsumed id finds nothing", n == 0, n)
+        st, errs, _, _, _ = m.submit(node.port, [b"for a merged patient"], pat=p2)
+        check("a submission for the subsumed id is refused: XDSUnknownPatientId",
+              st == "Failure" and "XDSUnknownPatientId" in errs, (st, errs))
+
+        cases = [
+            ("no MSH: AR 100", b"PID|||1\r", "AR", "100"),
+            ("an ORU message: AR 200", adt("R01", p1, msgtype="ORU")[0], "AR", "200"),
+            ("event A03: AR 201", adt("A03", p1)[0], "AR", "201"),
+            ("no identifier of the domain: AE 204", adt("A01", "77^^^&1.2.3&ISO")[0], "AE", "204"),
+            ("an invalid BSN: AE 102", adt("A01", "123456789^^^&%s&ISO" % BSN)[0], "AE", "102"),
+            ("A40 without MRG-1's identifier: AE 101", adt("A40", p1, mrg1="")[0], "AE", "101"),
+        ]
+        for what, msg, want, code in cases:
+            ack = c.send(msg)
+            got = msa(ack or "")
+            check(what, got[0] == want and got[2] == code and "ERR|" in ack, ack)
+        ack = c.send(adt("A01", "77^^^&1.2.3&ISO")[0])
+        check("... the reason in MSA-3 and ERR-3", ack is not None and "affinity domain" in ack, ack)
+        big, ctl = adt("A01", p1, extra="|" + "x" * 70000)
+        ack = c.send(big)
+        check("a message over 65536 bytes: AR, its control id, the limit named",
+              msa(ack or "")[:2] == ("AR", ctl) and "65536" in ack, (ack or "")[:300])
+        msg, ctl = adt("A08", p1)
+        check("the connection goes on after it", msa(c.send(msg) or "")[:2] == ("AA", ctl))
+        check("bytes outside a frame close the connection", c.send(b"hello", raw=True) is None)
+        c.close()
+
+        recs = [r for r in node.audit() if r["event"] == "ITI-8"]
+        check("every message one ITI-8 audit record (%d)" % len(recs), len(recs) == 13, len(recs))
+        ok = [r for r in recs if r["outcome"] == "success"]
+        check("... the successes name the patient and the message control id",
+              len(ok) == 5 and all(r["patient"] in (p1, p2) and r["object"].startswith("MSG")
+                                   for r in ok), ok[:2])
+        merge = [r for r in ok if b2 in r["reason"]]
+        check("... the merge's record names the subsumed patient", len(merge) == 1 and
+              merge[0]["patient"] == p1, merge)
+        log = node.log()
+        check("no full BSN in the log", b1 not in log and b2 not in log)
+
+        check("xdsd stops cleanly", node.stop() == 0)
+        check("xdsd starts again", node.start())
+        n, pids = find(node, p1)
+        check("after a restart the merged documents are still the surviving patient's",
+              n == 2 and pids == [p1, p1], (n, pids))
+        st, errs, _, _, _ = m.submit(node.port, [b"after a restart"], pat=p1)
+        check("... the patient still known", st == "Success", (st, errs))
+        st, errs, _, _, _ = m.submit(node.port, [b"after a restart"], pat=p2)
+        check("... the subsumed id still not", "XDSUnknownPatientId" in errs, (st, errs))
+        c = Mllp(feed_port(node))
+        msg, ctl = adt("A01", m.patient())
+        check("the feed answers after the restart", msa(c.send(msg) or "")[:2] == ("AA", ctl))
+        c.close()
+    finally:
+        node.stop()
+        if not any(not ok for _, ok in RESULTS):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("work directory kept: %s" % work)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
