@@ -13,18 +13,24 @@ loopback port 0.  A small MLLP client (sockets) sends HL7 v2 ADT messages:
     affinity domain, an invalid BSN, an oversized message: AE or AR with
     an ERR segment and the reason; bad framing closes the connection;
   * every message one ITI-8 audit record; no full BSN in the log;
-  * a restart keeps the patients and the merge.
+  * a restart keeps the patients and the merge;
+  * with registry.feed_tls the feed is mutual TLS (a source without a
+    certificate gets no answer, one with gets AA and its subject is the
+    record's user); xdsd -n refuses a plain feed off the loopback and a
+    feed without patient_ids=feed.
 """
 import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
-from xdstest import RESULTS, Xdsd, check, command_line, read_ports, summary, tmpdir  # noqa: E402
+from xdstest import (RESULTS, Xdsd, check, command_line, make_pki, read_ports,  # noqa: E402
+                     ssl_context, summary, tmpdir)
 
 ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
 SOAP12 = "application/soap+xml; charset=UTF-8"
@@ -45,9 +51,11 @@ def adt(event, pid3, mrg1=None, structure=None, msgtype="ADT", extra=""):
 
 
 class Mllp:
-    def __init__(self, port):
+    def __init__(self, port, ctx=None):
         self.port = port
         self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        if ctx is not None:
+            self.s = ctx.wrap_socket(self.s, server_hostname="127.0.0.1")
 
     def send(self, payload, raw=False):
         """The answer's content (str), or None when the connection closed."""
@@ -56,7 +64,7 @@ class Mllp:
         while not got.endswith(b"\x1c\r"):
             try:
                 b = self.s.recv(65536)
-            except (ConnectionError, socket.timeout):
+            except (ConnectionError, socket.timeout, ssl.SSLError):
                 return None
             if not b:
                 return None
@@ -89,6 +97,57 @@ def find(node, pat):
 def feed_port(node):
     p = read_ports(node.state)
     return p["feed"][1] if p and "feed" in p else None
+
+
+def xdsd_n(xdsd, work, *opts):
+    cmd = [xdsd, "-n", "-C", "node.state_dir=" + os.path.join(work, "n")]
+    for o in opts:
+        cmd += ["-C", o]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stderr
+
+
+def tls_checks(a, work):
+    os.makedirs(os.path.join(work, "pki"))
+    pki = make_pki(os.path.join(work, "pki"))
+    rc, err = xdsd_n(a.xdsd, work, "registry.patient_ids=feed", "registry.feed_listen=0.0.0.0:2575")
+    check("xdsd -n refuses the plain feed off the loopback", rc != 0 and "feed_tls" in err, err)
+    rc, err = xdsd_n(a.xdsd, work, "registry.patient_ids=feed", "registry.feed_listen=0.0.0.0:2575",
+                     "registry.feed_allow_plain_lan=yes")
+    check("... unless registry.feed_allow_plain_lan", rc == 0, err)
+    rc, err = xdsd_n(a.xdsd, work, "registry.feed_listen=2575")
+    check("xdsd -n refuses the feed without patient_ids=feed", rc != 0 and "patient_ids" in err, err)
+    rc, err = xdsd_n(a.xdsd, work, "registry.patient_ids=feed", "registry.feed_listen=0.0.0.0:2575",
+                     "registry.feed_tls=yes")
+    check("... and feed_tls without the certificate files", rc != 0 and "http.cert" in err, err)
+    node = Xdsd(a.xdsd, work, ["registry.patient_ids=feed", "registry.feed_listen=0",
+                               "registry.feed_tls=yes", "http.cert=" + pki["server_cert"],
+                               "http.key=" + pki["server_key"], "http.ca=" + pki["ca"]],
+                name="tls")
+    if not node.start():
+        node.dump_log()
+        check("xdsd starts with the feed over TLS", False)
+        return
+    try:
+        port = feed_port(node)
+        check("a port alone listens on loopback", read_ports(node.state)["feed"][0] == "127.0.0.1",
+              read_ports(node.state))
+        try:
+            c = Mllp(port, ssl_context(pki, with_cert=False))
+            ack = c.send(adt("A01", m.patient())[0])
+            c.close()
+        except (OSError, ssl.SSLError):
+            ack = None
+        check("over TLS without a client certificate: no answer", ack is None, ack)
+        c = Mllp(port, ssl_context(pki))
+        msg, ctl = adt("A01", m.patient())
+        check("over mutual TLS: AA", msa(c.send(msg) or "")[:2] == ("AA", ctl))
+        c.close()
+        recs = [r for r in node.audit() if r["event"] == "ITI-8"]
+        check("... the record's user is the source's certificate subject",
+              len(recs) == 1 and "CN=client" in recs[0]["user"], recs)
+    finally:
+        node.stop()
 
 
 def main():
@@ -192,6 +251,8 @@ def main():
         msg, ctl = adt("A01", m.patient())
         check("the feed answers after the restart", msa(c.send(msg) or "")[:2] == ("AA", ctl))
         c.close()
+        node.stop()
+        tls_checks(a, work)
     finally:
         node.stop()
         if not any(not ok for _, ok in RESULTS):
