@@ -19,10 +19,12 @@
 #include "clock.h"
 #include "conf.h"
 #include "ebrim.h"
+#include "feed.h"
 #include "registry.h"
 #include "registry_check.h"
 #include "registry_int.h"
 #include "store.h"
+#include "str.h"
 #include "testutil.h"
 #include "vocab.h"
 #include "xact.h"
@@ -653,6 +655,152 @@ test_patient_list(void)
 	CU_ASSERT_EQUAL(registry_patient_list(fr, count_cb, &n), 0);
 	CU_ASSERT_EQUAL(n, 1);
 	registry_close(fr);
+}
+
+/* ---- ITI-8 (feed.c) ---- */
+
+#define FEED_MSH "MSH|^~\\&|HIS|ZH|XDS|NODE|20261206120000||ADT^"
+
+/* One message through the feed: MSA-1 of its ACK into code ("" none). */
+static void
+feed_msg(struct registry_feed *f, const char *msg, char *code, char *ack,
+    size_t acksz)
+{
+	struct xact x;
+	struct buf b;
+	const char *p;
+
+	xact_begin(&x, &conf, "/mllp", "test", "127.0.0.1");
+	buf_init(&b, 65536);
+	CU_ASSERT_EQUAL(registry_feed_message(f, &x, msg, strlen(msg), &b),
+	    XDS_OK);
+	snprintf(ack, acksz, "%s", buf_str(&b));
+	code[0] = '\0';
+	if ((p = strstr(buf_str(&b), "\rMSA|")) != NULL)
+		snprintf(code, 3, "%s", p + 5);
+	buf_free(&b);
+}
+
+static long long
+sql_count(const char *dir, const char *sql)
+{
+	char path[600];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	snprintf(path, sizeof path, "%s/registry.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static int
+list_cb(void *arg, const char *cx, const char *added)
+{
+	(void)added;
+	str_lcat(arg, cx, 512);
+	str_lcat(arg, " ", 512);
+	return 0;
+}
+
+static void
+test_feed(void)
+{
+	struct conf fc = conf;
+	struct registry *fr = NULL;
+	struct registry_feed *f = NULL;
+	struct buf b;
+	char err[256], dir[300], code[4], ack[4096], list[512] = "";
+
+	snprintf(dir, sizeof dir, "%s/feed8", tmpdir);
+	snprintf(fc.node_state_dir, sizeof fc.node_state_dir, "%s", dir);
+	snprintf(fc.registry_patient_ids, sizeof fc.registry_patient_ids,
+	    "feed");
+	snprintf(fc.registry_feed_domain, sizeof fc.registry_feed_domain,
+	    "1.2.3.4.5");
+	CU_ASSERT_EQUAL_FATAL(registry_open(&fc, &fr, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(registry_feed_open(&fc, fr, &f, err, sizeof err),
+	    XDS_OK);
+	/* A01 of 42 (the domain's id among others), A04 of 43 */
+	feed_msg(f, FEED_MSH "A01|M1|P|2.5\rPID|||9^^^&9.9&ISO~"
+	    "42^^^&1.2.3.4.5&ISO\r", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AA");
+	feed_msg(f, FEED_MSH "A04|M2|P|2.5\rPID|||43^^^&1.2.3.4.5&ISO\r",
+	    code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AA");
+	/* a document of each, one with a folder */
+	begin(&b, "1.8.1", "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.8.1.1", HASH1, "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 1);
+	begin(&b, "1.8.2", "43^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.8.2.1", HASH1, "43^^^&amp;1.2.3.4.5&amp;ISO");
+	add_folder(&b, "F1", "1.8.2.9", "43^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	add_assoc(&b, "a2", AT_HASMEMBER, "SS1", "F1", "Original");
+	add_assoc(&b, "a3", AT_HASMEMBER, "F1", "Doc1", NULL);
+	add_assoc(&b, "a4", AT_HASMEMBER, "SS1", "a3", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 1);
+	/* A40: 43 into 42 */
+	feed_msg(f, FEED_MSH "A40^ADT_A39|M3|P|2.5\rPID|||42^^^&1.2.3.4.5&"
+	    "ISO\rMRG|43^^^&1.2.3.4.5&ISO\r", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AA");
+	CU_ASSERT_EQUAL(sql_count(dir, "SELECT count(*) FROM registry_object "
+	    "WHERE patient_id LIKE '43^%' OR CAST(xml AS TEXT) LIKE "
+	    "'%\"43^^^&amp;%'"), 0);
+	CU_ASSERT_EQUAL(sql_count(dir, "SELECT count(*) FROM registry_object "
+	    "WHERE patient_id = '42^^^&1.2.3.4.5&ISO' AND CAST(xml AS TEXT) LIKE "
+	    "'%value=\"42^^^&amp;1.2.3.4.5&amp;ISO\"%'"), 5);
+	CU_ASSERT_EQUAL(sql_count(dir, "SELECT (SELECT count(*) FROM "
+	    "document_entry WHERE patient_id = '42^^^&1.2.3.4.5&ISO') + "
+	    "(SELECT count(*) FROM submission_set WHERE patient_id = "
+	    "'42^^^&1.2.3.4.5&ISO') + (SELECT count(*) FROM folder WHERE "
+	    "patient_id = '42^^^&1.2.3.4.5&ISO')"), 5);
+	CU_ASSERT_EQUAL(registry_patient_list(fr, list_cb, list), 0);
+	CU_ASSERT_STRING_EQUAL(list, "42^^^&1.2.3.4.5&ISO ");
+	/* the subsumed id is refused; the survivor's entries take more */
+	begin(&b, "1.8.3", "43^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.8.3.1", HASH1, "43^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 0);
+	CU_ASSERT(failed_with(ERR_UNKNOWN_PATIENTID));
+	begin(&b, "1.8.4", "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_de(&b, "Doc1", "1.8.4.1", HASH1, "42^^^&amp;1.2.3.4.5&amp;ISO");
+	add_assoc(&b, "a1", AT_HASMEMBER, "SS1", "Doc1", "Original");
+	CU_ASSERT_EQUAL(submit(fr, &b), 1);
+	/* the same A40 again: nothing more to move, AA */
+	feed_msg(f, FEED_MSH "A40^ADT_A39|M4|P|2.5\rPID|||42^^^&1.2.3.4.5&"
+	    "ISO\rMRG|43^^^&1.2.3.4.5&ISO\r", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AA");
+	/* refusals */
+	feed_msg(f, FEED_MSH "A40|M5|P|2.5\rPID|||42^^^&1.2.3.4.5&ISO\r"
+	    "MRG|42^^^&1.2.3.4.5&ISO\r", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AE");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "surviving"));
+	feed_msg(f, FEED_MSH "A40|M6|P|2.5\rPID|||42^^^&1.2.3.4.5&ISO\r",
+	    code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AR");
+	feed_msg(f, FEED_MSH "A01|M7|P|2.5\rPID|||^^^&1.2.3.4.5&ISO\r",
+	    code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AE");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "|101^"));
+	feed_msg(f, FEED_MSH "A01||P|2.5\rPID|||42^^^&1.2.3.4.5&ISO\r",
+	    code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AR");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "MSH-10"));
+	feed_msg(f, "MSH|^~", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AR");
+	/* a feed only with patient_ids = feed */
+	registry_feed_close(f);
+	registry_close(fr);
+	CU_ASSERT_EQUAL(registry_feed_open(&fc, reg, &f, err, sizeof err),
+	    XDS_EINVAL);
 }
 
 static int
@@ -1448,6 +1596,7 @@ static const struct cutest registry_tests[] = {
 	{ "more invalid entries than a list keeps", test_many_invalid },
 	{ "unknown patient bsn/feed", test_unknown_patient },
 	{ "patient list", test_patient_list },
+	{ "ITI-8: A01, A04, A40 merge, refusals", test_feed },
 	{ "ITI-62 R19", test_delete },
 	{ "ITI-57 versions", test_update_versions },
 	{ "ITI-57 status changes", test_update_status },
