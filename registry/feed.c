@@ -31,7 +31,7 @@
 
 struct registry_feed {
 	struct registry	*reg;
-	char		 domain[HL7_ID_MAX];	/* registry.feed_domain */
+	char		 domain[HL7_ID_MAX];	/* feed_domain */
 	atomic_ulong	 seq;			/* ACK control ids */
 };
 

@@ -60,8 +60,8 @@ repo_dreq_read(xmlNode *n, struct repo_dreq *q)
 }
 
 static int
-write_response(struct buf *b, const struct repo_dreq *q, const struct repo_doc *d,
-    const char *cid)
+write_response(struct buf *b, const struct repo_dreq *q,
+    const struct repo_doc *d, const char *cid)
 {
 	if (buf_adds(b, "<xdsb:DocumentResponse>") != XDS_OK)
 		return -1;

@@ -1,8 +1,8 @@
 /*
  * repository.c: the Document Repository actor: open/close, the route
- * table of /xds/repository (ITI-41, ITI-43, ITI-86), the start-up sweep of orphaned blobs and the
- * reconciliation of pending rows (at start-up and on a thread every
- * repository.reconcile_interval seconds).
+ * table of /xds/repository (ITI-41, ITI-43, ITI-86), the start-up sweep
+ * of orphaned blobs and the reconciliation of pending rows (at start-up
+ * and on a thread every repository.reconcile_interval seconds).
  */
 #include "config.h"
 

@@ -1,9 +1,10 @@
 /*
  * repository.h: the XDS.b Document Repository actor (/xds/repository).
  * ITI-41 Provide and Register Document Set-b (also RAD-68, same action),
- * ITI-43 Retrieve Document Set; MTOM in and out; ITI-86 Remove Documents.  Document bytes in
- * state_dir/documents (blobstore.h), the index in state_dir/repository.db,
- * registration through registry_client.h.
+ * ITI-43 Retrieve Document Set; MTOM in and out; ITI-86 Remove
+ * Documents.  Document bytes in state_dir/documents (blobstore.h), the
+ * index in state_dir/repository.db, registration through
+ * registry_client.h.
  */
 #ifndef XDS_REPOSITORY_H
 #define XDS_REPOSITORY_H

@@ -59,7 +59,7 @@ int	repo_iti41(void *actor, struct xact *x, const struct soap_request *req,
 	    struct soap_reply *reply);
 int	repo_iti43(void *actor, struct xact *x, const struct soap_request *req,
 	    struct soap_reply *reply);
-int	repo_iti86(void *actor, struct xact *x, const struct soap_request *req,
-	    struct soap_reply *reply);
+int	repo_iti86(void *actor, struct xact *x,
+	    const struct soap_request *req, struct soap_reply *reply);
 
 #endif

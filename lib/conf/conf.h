@@ -54,9 +54,9 @@ struct conf {
 	int	registry_enabled;
 	char	registry_patient_ids[16];	/* bsn | feed */
 	long long registry_max_results;
-	char	registry_feed_listen[CONF_STR_MAX];	/* ITI-8 MLLP; "" off */
+	char	registry_feed_listen[CONF_STR_MAX];	/* ITI-8; "" off */
 	char	registry_feed_domain[128];	/* OID of PID-3 kept */
-	int	registry_feed_tls;		/* mutual TLS on the feed */
+	int	registry_feed_tls;		/* mutual TLS */
 	int	registry_feed_allow_plain_lan;
 	/* [repository] */
 	int	repository_enabled;
@@ -215,7 +215,8 @@ void	conf_example(void *fp);
 int	conf_split_hostport(const char *s, char *host, size_t hostsz, int *port);
 /* The same for a listener that may be given as a port alone: loopback
  * (127.0.0.1) then.  -1 when it is neither. */
-int	conf_listen_addr(const char *s, char *host, size_t hostsz, int *port);
+int	conf_listen_addr(const char *s, char *host, size_t hostsz,
+	    int *port);
 /* Split a DICOM peer "AE@host:port" (AE title of 1 to 16 characters,
  * port 1-65535); -1 when it is not one or a part does not fit. */
 /* push.route, "AE=DEST" pairs separated by ',' or ';' (DEST a URA of 8

@@ -40,7 +40,8 @@ enum mllp_event {
 struct mllp_reader {
 	char	*buf;		/* max bytes */
 	size_t	 len, max;
-	size_t	 seen;		/* bytes of the frame, kept or not */
+	size_t	 seen;		/* bytes of the frame, kept or
+				   not */
 	int	 state;
 };
 
@@ -58,7 +59,8 @@ enum mllp_event mllp_reader_push(struct mllp_reader *, const char *p,
 
 struct mllp_peer {
 	char	addr[64];		/* IP address */
-	char	subject[256];		/* verified certificate subject, or "" */
+	char	subject[256];		/* verified certificate
+					   subject, or "" */
 };
 
 /* The handler: msg (len bytes; toobig: only its first ones) into the

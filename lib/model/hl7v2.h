@@ -26,7 +26,7 @@ struct buf;
 
 #define HL7V2_MAX_MESSAGE	(64 * 1024)	/* bytes of one message */
 #define HL7V2_MAX_SEGMENTS	256
-#define HL7V2_MAX_VALUE		1024	/* bytes of one value, unescaped */
+#define HL7V2_MAX_VALUE		1024	/* bytes of one value */
 
 struct hl7v2_seg {
 	char	 name[4];
@@ -34,7 +34,8 @@ struct hl7v2_seg {
 };
 
 struct hl7v2_msg {
-	const char	*text;	/* the caller's bytes: they must outlive it */
+	const char	*text;	/* the caller's bytes: they must
+				   outlive it */
 	size_t		 len;
 	char		 fs, cs, rs, es, ss;	/* | ^ ~ \ & */
 	struct hl7v2_seg seg[HL7V2_MAX_SEGMENTS];
@@ -78,7 +79,7 @@ struct hl7v2_ack {
 	const char	*control_id;
 	const char	*now;
 };
-int	hl7v2_write_ack(const struct hl7v2_msg *req, const struct hl7v2_ack *,
-	    struct buf *out);
+int	hl7v2_write_ack(const struct hl7v2_msg *req,
+	    const struct hl7v2_ack *, struct buf *out);
 
 #endif

@@ -17,7 +17,7 @@ struct registry;
 /* The endpoint name of its transactions (the access log's "endpoint"). */
 #define FEEDLISTEN_ENDPOINT	"/mllp"
 #define FEEDLISTEN_MAX_CONNS	16
-#define FEEDLISTEN_IDLE		300	/* seconds without a message */
+#define FEEDLISTEN_IDLE		300	/* seconds idle */
 
 /* Start it (registry.feed_listen set); 0, or -1 with err. */
 int	feedlisten_start(const struct conf *, struct registry *,
