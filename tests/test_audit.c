@@ -667,6 +667,18 @@ test_atna_query_retrieve(void)
 	HAS(m, "csd-code=\"urn:ihe:iti:2017:ObjectRef\"");
 	free(m);
 
+	/* ITI-8: a feed message, its control id a detail of the patient. */
+	server_xact(&x, TXN_ITI8, "/mllp");
+	xact_set_patient(&x, "999911120^^^&2.16.840.1.113883.2.4.6.3&ISO");
+	xact_set_object(&x, "MSG00001");
+	m = message(&x);
+	HAS(m, "EventActionCode=\"U\"");
+	HAS(m, "csd-code=\"110110\"");
+	HAS(m, "csd-code=\"ITI-8\"");
+	HAS(m, "type=\"MSH-10\" value=\"TVNHMDAwMDE=\"");
+	CU_ASSERT_PTR_NULL(strstr(m, "ParticipantObjectID=\"MSG00001\""));
+	free(m);
+
 	/* ITI-86: the repository removed a document. */
 	server_xact(&x, TXN_ITI86, "/xds/repository");
 	xact_set_object(&x, "1.2.3.4.5");
@@ -975,7 +987,7 @@ test_atna_every(void)
 {
 	static const char *txns[] = { TXN_ITI18, TXN_ITI38, TXN_ITI39,
 	    TXN_ITI41, TXN_ITI42, TXN_ITI43, TXN_ITI57, TXN_ITI62, TXN_ITI86,
-	    TXN_RAD68, TXN_RAD69, TXN_RAD75, TXN_DICOM_PUSH };
+	    TXN_RAD68, TXN_RAD69, TXN_RAD75, TXN_DICOM_PUSH, TXN_ITI8 };
 	static const struct {
 		const char	*endpoint, *peer, *addr;
 	} sides[] = {

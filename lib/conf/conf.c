@@ -610,6 +610,11 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 		    "http.key and http.ca are required (mutual TLS)");
 		return -1;
 	}
+	if (!c->registry_enabled && c->registry_feed_listen[0] != '\0') {
+		str_fmt(err, errlen, "registry.feed_listen is set: the feed "
+		    "is the registry's, and registry.enabled is no");
+		return -1;
+	}
 	if (c->registry_enabled && c->registry_feed_listen[0] != '\0' &&
 	    strcmp(c->registry_patient_ids, "feed") != 0) {
 		str_fmt(err, errlen, "registry.feed_listen is set: it needs "

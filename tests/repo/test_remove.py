@@ -10,6 +10,7 @@ repository's id get XDSDocumentUniqueIdError and XDSUnknownRepositoryId,
 a mix PartialSuccess.  Each request is one ITI-86 audit record, `xdsctl db
 check` stays clean, and a restart keeps the document removed.
 """
+import json
 import os
 import re
 import subprocess
@@ -115,13 +116,21 @@ def main():
               rs == "Failure" and rerrs == ["XDSDocumentUniqueIdError", "XDSDocumentUniqueIdError",
                                             "XDSUnknownRepositoryId"], (rs, rerrs))
         check("... located at the uniqueIds", 'location="1.2.3.4.999"' in xml, xml)
+        rc, out, err = ctl(a.xdsctl, n, "--json", "remove-documents", "1.2.3.4.998")
+        try:
+            j = json.loads(out)
+        except ValueError:
+            j = {}
+        check("remove-documents --json: the status and the errors as JSON, exit 1",
+              rc == 1 and j.get("status") == "Failure" and
+              [e["code"] for e in j.get("errors", [])] == ["XDSDocumentUniqueIdError"], (rc, out, err))
         rs, rerrs, xml = iti86(n.port, [])
         check("ITI-86 without a DocumentRequest: Failure", rs == "Failure" and
               rerrs == ["XDSRepositoryMetadataError"], (rs, rerrs))
         recs = [r for r in n.audit() if r["event"] == "ITI-86"]
         check("every ITI-86 request one audit record; failures recorded as such",
-              len(recs) == before + 3 and recs[-2]["outcome"] != "success" and
-              "XDSUnknownRepositoryId" in recs[-2]["errors"], recs[-2:])
+              len(recs) == before + 4 and recs[-3]["outcome"] != "success" and
+              "XDSUnknownRepositoryId" in recs[-3]["errors"], recs[-3:])
 
         rc, out, err = db_check(a.xdsctl, state)
         check("xdsctl db check stays clean after the removal", rc == 0 and "0 damaged" in out,
