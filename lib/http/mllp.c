@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -30,6 +31,7 @@
 #include "tls.h"
 
 #define READ_CHUNK	16384
+#define MLLP_STOP_GRACE	5	/* seconds for the answers in hand */
 #define MAX_ANSWER	(1024 * 1024)
 
 /* ---- framing ---- */
@@ -400,10 +402,21 @@ mllp_port(const struct mllp_server *s)
 	return s->port;
 }
 
+/* Shut every connection down (how: SHUT_RD, SHUT_RDWR); mu held. */
+static void
+shut_all(struct mllp_server *s, int how)
+{
+	int i;
+
+	for (i = 0; i < s->o.max_conns; i++)
+		if (s->fds[i] != -1)
+			shutdown(s->fds[i], how);
+}
+
 void
 mllp_stop(struct mllp_server *s)
 {
-	int i;
+	struct timespec dl;
 
 	if (s == NULL)
 		return;
@@ -411,11 +424,18 @@ mllp_stop(struct mllp_server *s)
 		(void)write(s->stop_pipe[1], "x", 1);
 		pthread_join(s->acceptor, NULL);
 	}
+	/* Reading ends (a connection waiting for its next message sees its
+	 * end); a message in hand is still answered, within
+	 * MLLP_STOP_GRACE seconds, then writing ends too. */
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += MLLP_STOP_GRACE;
 	pthread_mutex_lock(&s->mu);
 	s->stopping = 1;
-	for (i = 0; i < s->o.max_conns; i++)
-		if (s->fds[i] != -1)
-			shutdown(s->fds[i], SHUT_RDWR);
+	shut_all(s, SHUT_RD);
+	while (s->nconns > 0 && pthread_cond_timedwait(&s->cv, &s->mu,
+	    &dl) == 0)
+		;
+	shut_all(s, SHUT_RDWR);
 	while (s->nconns > 0)
 		pthread_cond_wait(&s->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);

@@ -86,7 +86,8 @@ int	mllp_start(const struct mllp_opts *, struct mllp_server **,
 /* The port bound. */
 int	mllp_port(const struct mllp_server *);
 /* Stop accepting, close the connections (a message being handled is
- * answered first), wait for their threads and free. */
+ * answered first, for a few seconds at most), wait for their threads and
+ * free. */
 void	mllp_stop(struct mllp_server *);
 
 #endif
