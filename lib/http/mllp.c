@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -252,7 +253,12 @@ out:
 		SSL_shutdown(ssl);
 		SSL_free(ssl);
 	}
-	ERR_clear_error();
+	/* OpenSSL's state of this thread goes now, not after mllp_stop
+	 * has returned */
+	if (s->o.tls != NULL) {
+		ERR_clear_error();
+		OPENSSL_thread_stop();
+	}
 	free(chunk);
 	mllp_reader_free(&r);
 	pthread_mutex_lock(&s->mu);
