@@ -41,6 +41,7 @@ on_message(void *arg, const struct mllp_peer *p, const char *msg, size_t len,
 	xact_begin(&x, fl->conf, FEEDLISTEN_ENDPOINT, p->subject[0] != '\0' ?
 	    p->subject : "anonymous", p->addr);
 	str_lcpy(x.txn, TXN_ITI8, sizeof x.txn);
+	x.http_status = 0;		/* not HTTP */
 	if (toobig) {
 		str_fmt(why, sizeof why, "message of more than %d bytes",
 		    HL7V2_MAX_MESSAGE);
