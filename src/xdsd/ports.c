@@ -2,9 +2,10 @@
  * ports.c: where a ready node listens, in the log and in
  * state_dir/xdsd.ports, for whoever started it with port 0 (tests,
  * scripts): "pid <pid>", then "<name> <host> <port>" per listener (http,
- * dicom when the bridge runs, feed with the ITI-8 feed).  Written to a
- * temporary file and committed (fsync, rename, directory fsync): a reader
- * sees all of it or none.  Removed at start (a crashed run's) and on a clean exit.
+ * dicom when the bridge runs, push with push.listen, feed with the ITI-8
+ * feed).  Written to a temporary file and committed (fsync, rename,
+ * directory fsync): a reader sees all of it or none.  Removed at start (a
+ * crashed run's) and on a clean exit.
  */
 #include "config.h"
 
