@@ -175,13 +175,41 @@ read_request(xmlNode *req, const struct sqp_query **qp, int *leaf,
 		    "returnType %.64s not supported (LeafClass or ObjectRef)",
 		    rt ? rt : "(absent)") ? -1 : 1;
 	id = xml_attr(aq, "id");
-	xact_set_object(x, id);
+	if (x != NULL)
+		xact_set_object(x, id);
 	if ((*qp = sqp_query_by_id(id)) == NULL)
 		return rim_errors_add(errs, 0, ERR_UNKNOWN_STORED_QUERY, NULL,
 		    "unknown stored query id %.64s", id ? id : "(absent)") ?
 		    -1 : 1;
 	*aqp = aq;
 	return 0;
+}
+
+int
+query_check(xmlNode *req, struct rim_errors *errs)
+{
+	struct req_slots *rs = NULL;
+	struct sqp_set ps;
+	const struct sqp_query *q = NULL;
+	xmlNode *aq = NULL;
+	char err[512];
+	int leaf = 0, st;
+
+	memset(&ps, 0, sizeof ps);
+	err[0] = '\0';
+	if ((st = read_request(req, &q, &leaf, &aq, errs, NULL)) != 0)
+		return st < 0 ? XDS_ENOMEM : XDS_OK;
+	if ((rs = calloc(1, sizeof *rs)) == NULL)
+		return XDS_ENOMEM;
+	if ((st = read_slots(aq, rs, err, sizeof err)) == XDS_OK)
+		st = sqp_parse(q, rs->s, rs->n, &ps, err, sizeof err);
+	if (st != XDS_OK && st != XDS_ENOMEM &&
+	    rim_errors_add(errs, 0, sqp_errcode(st), NULL, "%s", err) != 0)
+		st = XDS_ENOMEM;
+	req_slots_free(rs);
+	free(rs);
+	sqp_free(&ps);
+	return st == XDS_ENOMEM ? XDS_ENOMEM : XDS_OK;
 }
 
 int

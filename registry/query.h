@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 struct buf;
+struct rim_errors;
 struct xact;
 
 struct query_opts {
@@ -30,6 +31,14 @@ struct query_opts {
  */
 int	query_run(sqlite3 *db, xmlNode *req, const struct query_opts *o,
 	    struct buf *out, struct xact *x);
+
+/*
+ * The request checks of query_run without a database (xdsctl validate):
+ * the envelope (ResponseOption, AdhocQuery, returnType, a known query id)
+ * and the parameters (sqparam.h).  Each problem is added to errs with
+ * its XDS error code.  XDS_OK (errs may have errors) or XDS_ENOMEM.
+ */
+int	query_check(xmlNode *req, struct rim_errors *errs);
 
 /* Stored query names and ids, for clients (xdsctl query NAME ...):
  * "FindDocuments" -> SQ_FINDDOCUMENTS ...; NULL when unknown. */

@@ -2,7 +2,7 @@
  * test_audit.c: the access log's hash chain (seal, head, verify over
  * changed, deleted and torn records) and the ATNA audit messages of each
  * transaction, side and outcome, valid against the DICOM audit message
- * schema (tests/atna/dicom-audit-message.rng), and that schema's rules.
+ * schema (check/schema/dicom-audit-message.rng), and that schema's rules.
  * The past days: compressed once over and sent, read back, removed after
  * the retention time, with the clock moved instead of waited for.
  */
@@ -445,7 +445,7 @@ test_keep(void)
 
 /* ---- ATNA messages ---- */
 
-#define AUDIT_RNG	"tests/atna/dicom-audit-message.rng"
+#define AUDIT_RNG	"check/schema/dicom-audit-message.rng"
 
 static xmlRelaxNGPtr audit_schema;
 

@@ -110,8 +110,8 @@ get_uid(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen,
 }
 
 // An optional string attribute whose overlong value just means "unknown".
-static void
-get_soft(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen)
+void
+dcmshim_get_soft(DcmItem *it, const DcmTagKey &tag, char *out, size_t outlen)
 {
 	OFString v;
 
@@ -134,11 +134,11 @@ accession_issuer(DcmDataset *ds, struct dcmshim_info *out)
 	if (ds->findAndGetSequenceItem(DCM_IssuerOfAccessionNumberSequence, it,
 	    0).bad() || it == nullptr)
 		return;
-	get_soft(it, DCM_LocalNamespaceEntityID, out->accession_issuer_ns,
+	dcmshim_get_soft(it, DCM_LocalNamespaceEntityID, out->accession_issuer_ns,
 	    sizeof out->accession_issuer_ns);
-	get_soft(it, DCM_UniversalEntityIDType, type, sizeof type);
+	dcmshim_get_soft(it, DCM_UniversalEntityIDType, type, sizeof type);
 	if (std::strcmp(type, "ISO") == 0) {
-		get_soft(it, DCM_UniversalEntityID, out->accession_issuer_oid,
+		dcmshim_get_soft(it, DCM_UniversalEntityID, out->accession_issuer_oid,
 		    sizeof out->accession_issuer_oid);
 		if (!dcmshim_uid_valid(out->accession_issuer_oid))
 			out->accession_issuer_oid[0] = '\0';

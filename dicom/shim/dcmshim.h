@@ -139,6 +139,47 @@ int	dcmshim_kos_write(const struct dcmshim_kos *kos, const char *path,
 	    char *sop_uid, size_t sop_uidlen, char *err, size_t errlen);
 
 /*
+ * A Key Object Selection document as read (dcmkos.cc), for checking an
+ * XDS-I.b manifest (xdsctl validate): what it says, not whether that is
+ * right.  Strings are "" when absent (or longer than their field).
+ */
+#define DCMSHIM_KOS_MAX_REFS	10000	/* instances read, each list */
+struct dcmshim_kos_inst {
+	char	study_uid[DCMSHIM_UI_SZ];	/* evidence: its study item */
+	char	series_uid[DCMSHIM_UI_SZ];	/* evidence: its series item */
+	char	sop_class[DCMSHIM_UI_SZ];
+	char	sop_uid[DCMSHIM_UI_SZ];
+	char	retrieve_location_uid[DCMSHIM_UI_SZ];	/* (0040,E011) of
+							   the series */
+	char	retrieve_ae[65];		/* (0008,0054) of the series */
+};
+struct dcmshim_kos_doc {
+	struct dcmshim_info header;	/* dcmshim_parse_mem's */
+	char	value_type[17];		/* root ValueType (0040,A040) */
+	char	title_code[17];		/* ConceptNameCodeSequence item 1 */
+	char	title_scheme[17];
+	char	template_id[17];	/* ContentTemplateSequence TID */
+	/* CurrentRequestedProcedureEvidenceSequence, flattened: one entry
+	 * per referenced instance */
+	struct dcmshim_kos_inst *evidence;
+	size_t	nevidence;
+	/* ContentSequence: the SOP instances the IMAGE and COMPOSITE items
+	 * reference (sop_class, sop_uid only) */
+	struct dcmshim_kos_inst *content;
+	size_t	ncontent;
+	int	truncated;		/* more than DCMSHIM_KOS_MAX_REFS */
+};
+/*
+ * Read the DICOM object in buf (checked as dcmshim_parse_mem does) as a
+ * KOS into out (dcmshim_kos_doc_free it in every case).  A header it cannot
+ * parse is XDS_EFORMAT / XDS_ENOTFOUND as for dcmshim_parse_mem; a
+ * Deflated file XDS_EUNSUPPORTED.  Pure.
+ */
+int	dcmshim_kos_inspect(const void *buf, size_t len,
+	    struct dcmshim_kos_doc *out, char *err, size_t errlen);
+void	dcmshim_kos_doc_free(struct dcmshim_kos_doc *);
+
+/*
  * C-STORE / C-ECHO SCP (dcmnet.cc).  One thread accepts connections and
  * never waits on a peer: it decides at accept, before a byte is read,
  * from the peer's address alone (admit with calling_ae NULL,

@@ -7,6 +7,9 @@
 
 #include "dcmtk/ofstd/ofcond.h"
 
+class DcmItem;
+class DcmTagKey;
+
 // Copy msg into err (always terminated, truncated to errlen).
 void	dcmshim_seterr(char *err, size_t errlen, const char *msg);
 
@@ -28,6 +31,11 @@ int	dcmshim_exception(char *err, size_t errlen,
 // exception as a failed condition, EC_MemoryExhausted for std::bad_alloc,
 // otherwise EC_InternalError; DCMTK then ends the association.
 OFCondition	dcmshim_exception_cond() noexcept;
+
+// dcmshim.cc: an optional string attribute of it into out, "" when it is
+// absent or longer than outlen allows.
+void	dcmshim_get_soft(DcmItem *it, const DcmTagKey &tag, char *out,
+	    size_t outlen);
 
 // dcmshim.cc: a deflated file's dataset inflated (at most limit bytes)
 // into a memory file *fd with an Explicit VR LE meta header, or *fd -1

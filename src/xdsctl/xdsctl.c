@@ -11,7 +11,8 @@
  *	xdsctl [options] update FILE...
  *	xdsctl [options] deprecate | approve ENTRYUUID...
  *	xdsctl [options] remove-documents UNIQUEID... [--repository ID]
- *	xdsctl [options] validate FILE...
+ *	xdsctl [options] validate [--json] FILE...
+ *	xdsctl [options] proxy --listen ADDR --to URL [--dir DIR] ...
  *	xdsctl [options] directory list | lookup URA|HCID
  *	xdsctl [options] tls check HOST:PORT [--ca F] [--crl F] [--cert F --key F]
  *	xdsctl [options] conformance run --actor ACTOR --target URL [...]
@@ -22,7 +23,8 @@
  * names;
  * submit, query, delete, update, deprecate and approve speak SOAP to
  * any XDS.b registry (--url);
- * validate runs the registry's rules offline.
+ * validate checks captured IHE messages offline, proxy checks them
+ * live between two systems.
  */
 #include "config.h"
 
@@ -40,7 +42,6 @@
 #include "registry.h"
 #include "status.h"
 #include "str.h"
-#include "validate.h"
 #include "vocab.h"
 #include "xdsctl.h"
 #include "xml.h"
@@ -76,7 +77,12 @@ usage(void)
 	    "  remove-documents UNIQUEID... [--repository ID]\n"
 	    "                           ITI-86: remove documents from the repository\n"
 	    "                           (after their metadata: delete)\n"
-	    "  validate FILE...         check submissions offline with the registry's rules\n"
+	    "  validate [--json] FILE...\n"
+	    "                           what each captured IHE message is and what\n"
+	    "                           is wrong with it (schema, SOAP/MTOM, metadata)\n"
+	    "  proxy --listen ADDR --to URL [--dir DIR] [--listen-cert F --listen-key F]\n"
+	    "                           forward HTTP(S) exchanges unchanged, checking\n"
+	    "                           both directions as validate does\n"
 	    "  audit [key=value...]     read the NEN 7513 access log; filters: patient,\n"
 	    "                           event, user, outcome, since, until (YYYY-MM-DD)\n"
 	    "  audit verify             check the access log's hash chain\n"
@@ -177,51 +183,6 @@ ctl_patient(struct ctl *ctl, int argc, char **argv)
 out:
 	registry_close(reg);
 	return rc;
-}
-
-static int
-ctl_validate(struct ctl *ctl, int argc, char **argv)
-{
-	struct validate_opts vo = { 0 };
-	int i, j, bad = 0;
-
-	if (argc < 1)
-		usage();
-	vo.bsn_patients = strcmp(ctl->conf.registry_patient_ids, "bsn") == 0;
-	for (i = 0; i < argc; i++) {
-		struct rim_list l;
-		struct rim_errors errs;
-		char err[512];
-		size_t len;
-		char *data = ctl_read_file(argv[i], (size_t)ctl->conf.soap_max_envelope, &len);
-
-		if (data == NULL) {
-			bad = 1;
-			continue;
-		}
-		rim_list_init(&l);
-		rim_errors_init(&errs);
-		if (rim_parse_submit_mem(data, len, &l, err, sizeof err) != XDS_OK) {
-			printf("%s: %s: %s\n", argv[i], ERR_REGISTRY_METADATA, err);
-			bad = 1;
-		} else if (validate_submission(&l, &vo, &errs) < 0) {
-			printf("%s: out of memory\n", argv[i]);
-			bad = 1;
-		} else {
-			for (j = 0; j < (int)errs.n; j++)
-				printf("%s: %s %s: %s\n", argv[i],
-				    errs.v[j].warning ? "warning" : "error",
-				    errs.v[j].code, errs.v[j].context);
-			if (rim_errors_nerror(&errs) > 0)
-				bad = 1;
-			else
-				printf("%s: valid (%zu objects)\n", argv[i], l.nobj);
-		}
-		rim_errors_free(&errs);
-		rim_list_free(&l);
-		free(data);
-	}
-	return bad;
 }
 
 /* submit with --patient sends documents (ITI-41), without it ebRIM (ITI-42). */
@@ -406,6 +367,8 @@ main(int argc, char **argv)
 		rc = ctl_patient(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "validate") == 0)
 		rc = ctl_validate(&ctl, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "proxy") == 0)
+		rc = ctl_proxy(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "submit") == 0 && has_patient(argc, argv))
 		rc = ctl_provide(&ctl, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "submit") == 0)

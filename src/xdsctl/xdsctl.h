@@ -2,6 +2,8 @@
 #ifndef XDS_XDSCTL_H
 #define XDS_XDSCTL_H
 
+#include <stdio.h>
+
 #include "conf.h"
 
 struct soap_call;
@@ -106,6 +108,13 @@ int	ctl_tls(struct ctl *, int argc, char **argv);
 
 /* xdsctl_conform.c: conformance run|list --actor A --target URL ... */
 int	ctl_conformance(struct ctl *, int argc, char **argv);
+/* xdsctl_validate.c: validate [--json] FILE...; one report as text */
+struct chk_report;
+int	ctl_validate(struct ctl *, int argc, char **argv);
+void	ctl_check_print(const char *name, const struct chk_report *r,
+	    FILE *fp);
+/* xdsctl_proxy.c: proxy --listen ADDR --to URL [--dir DIR] ... */
+int	ctl_proxy(struct ctl *, int argc, char **argv);
 
 /* xdsctl_xua.c: the assertion of --user-id, --role, --purpose, --ura
  * (unsigned) into c's WS-Security header, when --user-id was given. */

@@ -11,7 +11,7 @@ sequenceId (delivery is at least once).  The reconnect back-off is set
 short (audit.syslog_retry_max=1): nothing waits for it to pass.
 
 Every message received is also validated with xmllint against the DICOM
-audit message schema (PS3.15 A.5.1.1, tests/atna/dicom-audit-message.rng):
+audit message schema (PS3.15 A.5.1.1, check/schema/dicom-audit-message.rng):
 submissions (ITI-41 and the repository's ITI-42), retrieves (ITI-43),
 stored queries (ITI-18) and removals (ITI-62), answered with Success and
 with Failure.  A message written by hand, valid and then broken, checks
@@ -35,8 +35,8 @@ import xdsmsg  # noqa: E402
 IHE = {"ITI-18", "ITI-38", "ITI-39", "ITI-41", "ITI-42", "ITI-43", "ITI-57",
        "ITI-62", "RAD-68", "RAD-69", "RAD-75"}
 REPO_UID = "1.3.6.1.4.1.21367.13.71.1"
-RNG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "atna",
-                   "dicom-audit-message.rng")
+RNG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                   "check", "schema", "dicom-audit-message.rng")
 XMLLINT = shutil.which("xmllint")
 HEADER = re.compile(rb'^<85>1 (\S+) xdsnode-test xdsd (\d+) IHE\+RFC-3881 '
                     rb'\[meta sequenceId="(\d+)"\] (<\?xml.*)$', re.S)

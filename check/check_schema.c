@@ -1,0 +1,174 @@
+/*
+ * check_schema.c: message bodies against the published XML schemas the
+ * node serves (lib/soap/schema: ebRS/ebRIM 3.0, IHE XDS.b and XDS-I.b),
+ * and ATNA audit messages against the DICOM audit message schema
+ * (check/schema/dicom-audit-message.rng, DICOM PS3.15 A.5.1), all
+ * compiled in.  The schemas are compiled once; their imports are
+ * resolved from the compiled-in copies only (no file, no network).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <libxml/parserInternals.h>
+#include <libxml/relaxng.h>
+#include <libxml/xmlschemas.h>
+
+#include "check_int.h"
+#include "soap.h"
+#include "str.h"
+#include "vocab.h"
+#include "xml.h"
+
+extern const struct soap_schema check_schemas[];	/* check_schemas.c */
+
+/* One schema that imports every message namespace. */
+static const char driver[] =
+    "<xs:schema xmlns:xs=\"" NS_XSD "\" targetNamespace=\"urn:xdsnode:check\">"
+    "<xs:import namespace=\"" NS_LCM "\" schemaLocation=\"?xsd=lcm\"/>"
+    "<xs:import namespace=\"" NS_QUERY "\" schemaLocation=\"?xsd=query\"/>"
+    "<xs:import namespace=\"" NS_RS "\" schemaLocation=\"?xsd=rs\"/>"
+    "<xs:import namespace=\"" NS_XDSB "\" schemaLocation=\"?xsd=xdsb\"/>"
+    "<xs:import namespace=\"" NS_XDSI "\" schemaLocation=\"?xsd=xdsi\"/>"
+    "</xs:schema>";
+
+static xmlSchemaPtr xsd;
+static xmlRelaxNGPtr atna;
+
+/* Imports: "...?xsd=NAME" from the compiled-in copies, nothing else. */
+static xmlParserInputPtr
+loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	const struct soap_schema *sc;
+	const char *q;
+
+	(void)id;
+	if (url == NULL || (q = strstr(url, "?xsd=")) == NULL ||
+	    (sc = soap_schema_find(q + 5)) == NULL)
+		return NULL;
+	return xmlNewStringInputStream(ctxt, (const xmlChar *)sc->data);
+}
+
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int
+chk_schema_init(char *err, size_t errlen)
+{
+	xmlExternalEntityLoader old = xmlGetExternalEntityLoader();
+	xmlSchemaParserCtxtPtr pc;
+	xmlRelaxNGParserCtxtPtr rc;
+	const struct soap_schema *s;
+
+	xmlSetExternalEntityLoader(loader);
+	if ((pc = xmlSchemaNewMemParserCtxt(driver, sizeof driver - 1)) !=
+	    NULL) {
+		xmlSchemaSetParserErrors(pc, quiet, quiet, NULL);
+		xsd = xmlSchemaParse(pc);
+		xmlSchemaFreeParserCtxt(pc);
+	}
+	xmlSetExternalEntityLoader(old);
+	if (xsd == NULL) {
+		str_lcpy(err, "the message schemas do not compile", errlen);
+		return XDS_EINTERNAL;
+	}
+	for (s = check_schemas; s->name != NULL; s++)
+		if (strcmp(s->name, "atna") == 0)
+			break;
+	if (s->name == NULL || (rc = xmlRelaxNGNewMemParserCtxt(s->data,
+	    (int)s->len)) == NULL) {
+		str_lcpy(err, "no audit message schema", errlen);
+		return XDS_EINTERNAL;
+	}
+	xmlRelaxNGSetParserErrors(rc, quiet, quiet, NULL);
+	atna = xmlRelaxNGParse(rc);
+	xmlRelaxNGFreeParserCtxt(rc);
+	if (atna == NULL) {
+		str_lcpy(err, "the audit message schema does not compile",
+		    errlen);
+		return XDS_EINTERNAL;
+	}
+	return XDS_OK;
+}
+
+int
+chk_schema_known(const xmlNode *e)
+{
+	static const char *ns[] = { NS_LCM, NS_QUERY, NS_RS, NS_XDSB,
+	    NS_XDSI };
+	size_t i;
+
+	for (i = 0; e->ns != NULL && i < sizeof ns / sizeof ns[0]; i++)
+		if (strcmp((const char *)e->ns->href, ns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct sink {
+	struct chk_report *r;
+	const char	*rule;
+};
+
+static void
+finding(void *arg, xmlErrorPtr e)
+{
+	struct sink *s = arg;
+	char msg[400];
+
+	str_lcpy(msg, e->message != NULL ? e->message : "invalid",
+	    sizeof msg);
+	str_trim(msg);
+	chk_addn(s->r, CHK_ERROR, s->rule, NULL, e->node, "line %d: %s",
+	    e->line, msg);
+}
+
+/* An MTOM body's xop:Include stands for base64 text: empty for the
+ * schema (xs:base64Binary). */
+static void
+drop(xmlNode *n, void *arg)
+{
+	(void)arg;
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
+void
+chk_schema_xsd(xmlNode *e, struct chk_report *r)
+{
+	struct sink s = { r, "XSD" };
+	xmlSchemaValidCtxtPtr vc;
+
+	if (xsd == NULL || !chk_schema_known(e))
+		return;
+	chk_walk(e, NS_XOP, "Include", drop, NULL);
+	if ((vc = xmlSchemaNewValidCtxt(xsd)) == NULL) {
+		r->nomem = 1;
+		return;
+	}
+	xmlSchemaSetValidStructuredErrors(vc, finding, &s);
+	(void)xmlSchemaValidateOneElement(vc, e);
+	xmlSchemaFreeValidCtxt(vc);
+}
+
+void
+chk_schema_atna(xmlDoc *doc, struct chk_report *r)
+{
+	struct sink s = { r, "ATNA-RNG" };
+	xmlRelaxNGValidCtxtPtr vc;
+
+	if (atna == NULL)
+		return;
+	if ((vc = xmlRelaxNGNewValidCtxt(atna)) == NULL) {
+		r->nomem = 1;
+		return;
+	}
+	xmlRelaxNGSetValidStructuredErrors(vc, finding, &s);
+	if (xmlRelaxNGValidateDoc(vc, doc) != 0 && r->nerrors == 0)
+		chk_add(r, CHK_ERROR, "ATNA-RNG", NULL, "/AuditMessage",
+		    "not a valid DICOM audit message");
+	xmlRelaxNGFreeValidCtxt(vc);
+}
