@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "buf.h"
 #include "check.h"
@@ -331,6 +333,7 @@ connect_target(struct proxy *px, struct side *t)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct timeval tv = { PROXY_TIMEOUT, 0 };
+	struct in6_addr a6;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
@@ -354,11 +357,19 @@ connect_target(struct proxy *px, struct side *t)
 	if (px->cctx == NULL)
 		return 0;
 	if ((t->ssl = SSL_new(px->cctx)) == NULL ||
-	    SSL_set_fd(t->ssl, t->fd) != 1 ||
-	    SSL_set_tlsext_host_name(t->ssl, px->host) != 1 ||
-	    SSL_set1_host(t->ssl, px->host) != 1 || SSL_connect(t->ssl) != 1)
+	    SSL_set_fd(t->ssl, t->fd) != 1)
 		return -1;
-	return 0;
+	/* The peer's name: an address against its IP entries, a host name
+	 * against its DNS names (and sent as SNI). */
+	if (inet_pton(AF_INET, px->host, &a6) == 1 ||
+	    inet_pton(AF_INET6, px->host, &a6) == 1) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
+		    px->host) != 1)
+			return -1;
+	} else if (SSL_set_tlsext_host_name(t->ssl, px->host) != 1 ||
+	    SSL_set1_host(t->ssl, px->host) != 1)
+		return -1;
+	return SSL_connect(t->ssl) == 1 ? 0 : -1;
 }
 
 static long long

@@ -2,7 +2,8 @@
 """xdsctl proxy (make check): a live xdsd behind the proxy, xdsctl submit
 --patient, query and retrieve through it, an exchange file set for each
 with its findings; a message without wsa:Action sent with curl gets its
-finding; behind the proxy a recording server (a test double speaking
+finding; a query over TLS to the proxy and from it to a node that wants
+a client certificate; behind the proxy a recording server (a test double speaking
 HTTP/1.1) receives byte for byte what a client sent, Content-Length and
 chunked, two exchanges on one kept-alive connection, and eight clients at
 once (the recorder answers none before it holds all eight requests)."""
@@ -20,7 +21,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_node import (FIND, Node, Xdsctl, check, command_line, envelope,  # noqa: E402
                        summary, write_file)
-from xdstest import stop_process, wait_until  # noqa: E402
+from xdstest import make_pki, stop_process, wait_until  # noqa: E402
 
 BSN = "900203638"
 FIND_BSN = FIND.replace("999911120", BSN)
@@ -29,9 +30,9 @@ FIND_BSN = FIND.replace("999911120", BSN)
 class Proxy:
     """xdsctl proxy to url, exchanges into d; its port from its first line."""
 
-    def __init__(self, xdsctl, url, d):
+    def __init__(self, xdsctl, url, d, extra=()):
         self.p = subprocess.Popen([xdsctl, "proxy", "--listen", "127.0.0.1:0",
-                                   "--to", url, "--dir", d],
+                                   "--to", url, "--dir", d, *extra],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         first = self.p.stdout.readline().split()
@@ -207,6 +208,30 @@ def main():
                 check("the exchange holds curl's bytes and the node's answer",
                       req.endswith(open(broken, "rb").read())
                       and rsp.split(b"\r\n\r\n", 1)[-1] == open(body, "rb").read())
+        finally:
+            px.stop()
+
+    # TLS on both sides: the proxy presents the client certificate to a
+    # node that requires one, and listens with the server's.
+    os.mkdir(os.path.join(tmp, "pki"))
+    tls = make_pki(os.path.join(tmp, "pki"))
+    with Node(a.xdsd, extra=["registry.patient_ids=feed", "gateway.responding=no"], tls=tls,
+              what="xdsctl proxy over TLS") as node:
+        d3 = os.path.join(tmp, "tls")
+        px = Proxy(a.xdsctl, node.url("").rstrip("/"), d3,
+                   ["--cert", tls["client_cert"], "--key", tls["client_key"],
+                    "--ca", tls["ca"], "--listen-cert", tls["server_cert"],
+                    "--listen-key", tls["server_key"]])
+        try:
+            ctl = Xdsctl(a.xdsctl, node)
+            rc, out, err = ctl("--url", "https://127.0.0.1:%d/xds/registry" % px.port,
+                               "--cert", tls["client_cert"], "--key", tls["client_key"],
+                               "--ca", tls["ca"], "query", "FindDocuments",
+                               "patient=" + BSN)
+            ex = wait_until(lambda: exchanges(d3)) or []
+            check("a query through the proxy, TLS to it and from it to the node",
+                  rc == 0 and len(ex) == 1 and ex[0]["transaction"] == "ITI-18"
+                  and ex[0]["status"] == 200, out + err + str(ex)[:500])
         finally:
             px.stop()
 
