@@ -267,6 +267,11 @@ chk_frame(const char *buf, size_t len, const struct chk_opts *o,
 	http_head(buf, len, f, r);
 	if (r->nomem)
 		return;
+	if (f->http && f->blen == 0) {
+		chk_add(r, CHK_INFO, "FRAME-HTTP", NULL, NULL,
+		    "an HTTP message without a body");
+		return;
+	}
 	if (f->ctype[0] != '\0') {
 		if (mime_content_type_parse(f->ctype, &ct, err, sizeof err) !=
 		    XDS_OK) {

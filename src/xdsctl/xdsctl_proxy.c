@@ -155,6 +155,8 @@ struct head {
 	int		 close;
 	int		 http10;
 	int		 head_req;	/* a HEAD request */
+	int		 post;		/* a POST or PUT: a message to check */
+	int		 expect;	/* Expect: 100-continue */
 };
 
 /* 1 if line [p, e) is header name; its value into v. */
@@ -204,9 +206,13 @@ head_parse(struct head *h)
 			h->chunked = strstr(v, "chunked") != NULL;
 		else if (hfield(p, e, "Connection", v, sizeof v))
 			h->close = str_caseeq(v, "close");
+		else if (hfield(p, e, "Expect", v, sizeof v))
+			h->expect = str_caseeq(v, "100-continue");
 	}
 	h->http10 = strstr(h->first, "HTTP/1.0") != NULL;
 	h->head_req = strncmp(h->first, "HEAD ", 5) == 0;
+	h->post = strncmp(h->first, "POST ", 5) == 0 ||
+	    strncmp(h->first, "PUT ", 4) == 0;
 	if (strncmp(h->first, "HTTP/1.", 7) == 0 && strlen(h->first) >= 12) {
 		char st[4];
 
@@ -409,13 +415,17 @@ open_part(const struct proxy *px, unsigned long n, const char *what)
 /* The exchange's findings into DIR/NNNNNN.json and its line on stdout. */
 static void
 report(struct proxy *px, unsigned long n, const char *when, int status,
-    long long ms, struct msg *rq, struct msg *rs)
+    long long ms, int post, struct msg *rq, struct msg *rs)
 {
 	struct chk_report a, b;
 	struct buf j;
 	const char *kind;
 	FILE *fp;
 
+	/* Only a POST (or PUT) carries a message: a GET of ?wsdl or /status
+	 * is passed, not checked. */
+	if (!post)
+		rq->over = rs->over = 1;
 	check_msg(px, rq, &a);
 	check_msg(px, rs, &b);
 	kind = a.kind[0] ? a.kind : b.kind[0] ? b.kind : "-";
@@ -437,8 +447,8 @@ report(struct proxy *px, unsigned long n, const char *when, int status,
 	pthread_mutex_lock(&px->out);
 	printf("%s #%lu %-6s %3d %5lldms request %zuE/%zuW response %zuE/%zuW"
 	    "%s\n", when, n, kind, status, ms, a.nerrors, a.nwarnings,
-	    b.nerrors, b.nwarnings, rq->over || rs->over ?
-	    " (too long: not checked)" : "");
+	    b.nerrors, b.nwarnings, !post ? " (not a POST: not checked)" :
+	    rq->over || rs->over ? " (too long: not checked)" : "");
 	fflush(stdout);
 	pthread_mutex_unlock(&px->out);
 	chk_report_free(&a);
@@ -475,7 +485,7 @@ exchange(struct proxy *px, struct side *c, struct side *t)
 	char when[32];
 	struct tm tm;
 	time_t now;
-	int rc, go = 0;
+	int rc, go = 0, have = 0, refused = 0;
 
 	q = malloc(sizeof *q);
 	a = calloc(1, sizeof *a);
@@ -495,26 +505,46 @@ exchange(struct proxy *px, struct side *c, struct side *t)
 	msg_init(&rq, px, n, "request.http");
 	msg_init(&rs, px, n, "response.http");
 	keep(&rq, q->text, q->len);
-	if (side_write(t, q->text, q->len) != 0 ||
-	    pass_body(c, t, q, 0, 0, &rq) != 0)
+	if (side_write(t, q->text, q->len) != 0)
 		goto done;
-	do {
+	if (q->expect) {
+		/* The server's word before the body: 100, or a final answer
+		 * (then the client may or may not send the body: the
+		 * connection ends after the exchange). */
 		if (head_read(t, a) != 0)
 			goto done;
+		if (a->status != 100)
+			have = refused = 1;
+		else {
+			keep(&rs, a->text, a->len);
+			buf_reset(&rs.cap);
+			if (side_write(c, a->text, a->len) != 0)
+				goto done;
+		}
+	}
+	if (!have && pass_body(c, t, q, 0, 0, &rq) != 0)
+		goto done;
+	for (;;) {
+		if (!have && head_read(t, a) != 0)
+			goto done;
+		have = 0;
 		keep(&rs, a->text, a->len);
 		if (side_write(c, a->text, a->len) != 0 ||
 		    pass_body(t, c, a, 1, q->head_req, &rs) != 0)
 			goto done;
-	} while (a->status / 100 == 1 && a->status != 101);
-	go = !q->close && !a->close && !q->http10 && !a->http10 &&
-	    (a->chunked || a->clen >= 0 || q->head_req);
+		if (a->status / 100 != 1 || a->status == 101)
+			break;
+		buf_reset(&rs.cap);	/* interim: the final answer is checked */
+	}
+	go = !refused && !q->close && !a->close && !q->http10 &&
+	    !a->http10 && (a->chunked || a->clen >= 0 || q->head_req);
 done:
 	rc = a->status;
 	if (rq.fp != NULL)
 		fflush(rq.fp);
 	if (rs.fp != NULL)
 		fflush(rs.fp);
-	report(px, n, when, rc, now_ms() - t0, &rq, &rs);
+	report(px, n, when, rc, now_ms() - t0, q->post, &rq, &rs);
 	msg_free(&rq);
 	msg_free(&rs);
 out:

@@ -21,10 +21,11 @@ ctl_check_print(const char *name, const struct chk_report *r, FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "%s: %s %s%s (%s): %zu error%s, %zu warning%s\n", name,
-	    r->kind[0] ? r->kind : "unknown", r->message,
+	fprintf(fp, "%s: %s %s%s (%s): %s (%zu error%s, %zu warning%s)\n",
+	    name, r->kind[0] ? r->kind : "unknown", r->message,
 	    r->response == 1 ? " response" : r->response == 0 ? " request" : "",
-	    r->packaging[0] ? r->packaging : "-", r->nerrors,
+	    r->packaging[0] ? r->packaging : "-",
+	    r->nerrors ? "invalid" : "valid", r->nerrors,
 	    r->nerrors == 1 ? "" : "s", r->nwarnings,
 	    r->nwarnings == 1 ? "" : "s");
 	for (i = 0; i < r->n; i++) {

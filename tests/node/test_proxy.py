@@ -5,8 +5,8 @@ with its findings; a message without wsa:Action sent with curl gets its
 finding; a query over TLS to the proxy and from it to a node that wants
 a client certificate; behind the proxy a recording server (a test double speaking
 HTTP/1.1) receives byte for byte what a client sent, Content-Length and
-chunked, two exchanges on one kept-alive connection, and eight clients at
-once (the recorder answers none before it holds all eight requests)."""
+chunked, two exchanges on one kept-alive connection, an Expect:
+100-continue, and eight clients at once (the recorder answers none before it holds all eight requests)."""
 import glob
 import json
 import os
@@ -59,15 +59,19 @@ def exchanges(d):
     return out
 
 
-def read_http(sock):
-    """One HTTP message from sock (Content-Length or chunked): its bytes."""
-    data = b""
+def read_head(sock, data=b""):
+    """Read until the end of a head: (head with its empty line, the rest)."""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
-            return data
+            return data, b""
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
+    return head + b"\r\n\r\n", rest
+
+
+def read_body(sock, head, rest):
+    """The rest of the body the head frames (Content-Length or chunked)."""
     lower = head.lower()
     if b"transfer-encoding: chunked" in lower:
         while not rest.endswith(b"0\r\n\r\n"):
@@ -75,17 +79,25 @@ def read_http(sock):
             if not chunk:
                 break
             rest += chunk
-    else:
-        n = 0
-        for line in lower.split(b"\r\n"):
-            if line.startswith(b"content-length:"):
-                n = int(line.split(b":")[1])
-        while len(rest) < n:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-    return head + b"\r\n\r\n" + rest
+        return rest
+    n = 0
+    for line in lower.split(b"\r\n"):
+        if line.startswith(b"content-length:"):
+            n = int(line.split(b":")[1])
+    while len(rest) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return rest
+
+
+def read_http(sock):
+    """One HTTP message from sock (Content-Length or chunked): its bytes."""
+    head, rest = read_head(sock)
+    if not rest and not head.endswith(b"\r\n\r\n"):
+        return head
+    return head + read_body(sock, head, rest)
 
 
 class Recorder:
@@ -95,6 +107,8 @@ class Recorder:
 
     ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
               b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+
+    CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
     def __init__(self):
         self.s = socket.socket()
@@ -117,14 +131,23 @@ class Recorder:
     def _serve(self, c):
         with c:
             while True:
-                m = read_http(c)
-                if not m:
+                head, rest = read_head(c)
+                if not head.endswith(b"\r\n\r\n"):
                     return
+                if b"expect: 100-continue" in head.lower():
+                    c.sendall(self.CONTINUE)
+                m = head + read_body(c, head, rest)
                 with self.cv:
                     self.got.append(m)
                     self.cv.notify_all()
                     self.cv.wait_for(lambda: len(self.got) >= self.hold, timeout=60)
                 c.sendall(self.ANSWER)
+
+
+def read_http_rest(sock, data):
+    """One HTTP message from sock, data already read of it."""
+    head, rest = read_head(sock, data)
+    return head + read_body(sock, head, rest)
 
 
 def raw_exchange(port, *messages):
@@ -208,6 +231,15 @@ def main():
                 check("the exchange holds curl's bytes and the node's answer",
                       req.endswith(open(broken, "rb").read())
                       and rsp.split(b"\r\n\r\n", 1)[-1] == open(body, "rb").read())
+            p = subprocess.run(["curl", "-s", "-o", os.devnull, "-w", "%{http_code}",
+                                "http://127.0.0.1:%d/health" % px.port],
+                               capture_output=True, text=True, timeout=60)
+            ex = wait_until(lambda: (lambda e: e if e and len(e) >= 5 else None)(
+                exchanges(d))) or []
+            check("a GET passes through, not checked",
+                  p.stdout == "200" and ex and not ex[-1]["checked"]
+                  and ex[-1]["request"]["errors"] == 0
+                  and ex[-1]["response"]["errors"] == 0, p.stdout + str(ex[-1:])[:500])
         finally:
             px.stop()
 
@@ -251,6 +283,18 @@ def main():
         check("the server received the bytes sent, Content-Length and chunked",
               rec.got == [m1, m2], [len(g) for g in rec.got])
         rec.got = []
+        head = (b"POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                b"Content-Length: 5\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", px.port), timeout=60) as s:
+            s.sendall(head)
+            cont, rest = read_head(s)
+            s.sendall(b"hello")
+            final = read_http_rest(s, rest)
+        check("Expect: 100-continue: the 100 reaches the client before it sends "
+              "the body, then the answer", cont == Recorder.CONTINUE
+              and final == Recorder.ANSWER and rec.got == [head + b"hello"],
+              [cont, final, rec.got])
+        rec.got = []
         rec.hold = 8
         msgs = [b"POST /c%d HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi" % i
                 for i in range(8)]
@@ -269,8 +313,8 @@ def main():
             t.join(90)
         check("eight connections at once, all forwarded together and answered",
               res == [Recorder.ANSWER] * 8 and sorted(rec.got) == sorted(msgs), res)
-        n = wait_until(lambda: len(glob.glob(os.path.join(d2, "*-exchange.json"))) >= 10)
-        check("an exchange file set for each of the ten", n is not None)
+        n = wait_until(lambda: len(glob.glob(os.path.join(d2, "*-exchange.json"))) >= 11)
+        check("an exchange file set for each of the eleven", n is not None)
     finally:
         px.stop()
     shutil.rmtree(tmp, ignore_errors=True)
