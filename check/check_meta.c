@@ -227,9 +227,12 @@ static void
 need(xmlNode *n, const char *ns, const char *name, const char *rule,
     const char *code, struct chk_report *r)
 {
-	char v[256];
+	char v[1024];
 
-	if (xml_child_text(n, ns, name, v, sizeof v) != 0 || v[0] == '\0')
+	if (xml_child_text(n, ns, name, v, sizeof v) != 0)
+		chk_addn(r, CHK_ERROR, rule, code, n, "%s longer than %zu bytes",
+		    name, sizeof v - 1);
+	else if (v[0] == '\0')
 		chk_addn(r, CHK_ERROR, rule, code, n, "no %s", name);
 }
 

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <arpa/inet.h>
@@ -691,6 +692,33 @@ listen_on(const char *addr, int *fdp)
 	return 0;
 }
 
+/* The highest exchange number already in dir: a new run goes on after
+ * it instead of failing to create its files. */
+static unsigned long
+last_exchange(const char *dir)
+{
+	struct dirent *de;
+	unsigned long n, max = 0;
+	long long v;
+	const char *why;
+	char num[7];
+	DIR *d;
+
+	if (dir == NULL || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) < 7 || de->d_name[6] != '-')
+			continue;
+		memcpy(num, de->d_name, 6);
+		num[6] = '\0';
+		if (str_tonum(num, 0, 999999999, &v, &why) == 0 &&
+		    (n = (unsigned long)v) > max)
+			max = n;
+	}
+	closedir(d);
+	return max;
+}
+
 static void
 proxy_usage(void)
 {
@@ -761,6 +789,7 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "xdsctl: %s: %s\n", px.dir, strerror(errno));
 		return 1;
 	}
+	atomic_store(&px.seq, last_exchange(px.dir));
 	if (chk_init(err, sizeof err) != XDS_OK) {
 		fprintf(stderr, "xdsctl: %s\n", err);
 		return 1;

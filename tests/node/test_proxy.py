@@ -317,6 +317,15 @@ def main():
         check("an exchange file set for each of the eleven", n is not None)
     finally:
         px.stop()
+    # Again into the same directory: the numbers go on.
+    px = Proxy(a.xdsctl, "http://127.0.0.1:%d" % rec.port, d2)
+    try:
+        raw_exchange(px.port, msgs[0])
+        check("a second run into the same directory goes on from the last number",
+              wait_until(lambda: os.path.exists(os.path.join(d2, "000012-exchange.json")))
+              is not None, sorted(os.listdir(d2))[-3:])
+    finally:
+        px.stop()
     shutil.rmtree(tmp, ignore_errors=True)
     return summary()
 
