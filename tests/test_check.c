@@ -242,6 +242,31 @@ test_responses(void)
 }
 
 static void
+test_query_answer_delete(void)
+{
+	struct chk_report *r;
+
+	/* a LeafClass answer's DocumentEntry without status */
+	r = CHECK("<q:AdhocQueryResponse xmlns:q=\"" NS_QUERY "\" xmlns:rim=\""
+	    NS_RIM "\" status=\"" ST_SUCCESS "\"><rim:RegistryObjectList>"
+	    "<rim:ExtrinsicObject id=\"urn:uuid:7edca82f-054d-47f2-a032-"
+	    "9b2a5b5186c2\" mimeType=\"text/plain\" objectType=\"" OT_DE_STABLE
+	    "\"/></rim:RegistryObjectList></q:AdhocQueryResponse>");
+	CU_ASSERT_STRING_EQUAL(r->kind, "ITI-18");
+	CU_ASSERT(has(r, "RSP-OBJECT", ERR_REGISTRY_METADATA));
+	/* ITI-62: references, no query */
+	r = CHECK(ENV_OPEN(ACT_ITI62, REQ_HDR) "<lcm:RemoveObjectsRequest "
+	    "xmlns:lcm=\"" NS_LCM "\" xmlns:rim=\"" NS_RIM "\"><rim:ObjectRefList>"
+	    "<rim:ObjectRef id=\"urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c2\"/>"
+	    "</rim:ObjectRefList></lcm:RemoveObjectsRequest>" ENV_CLOSE);
+	CU_ASSERT_STRING_EQUAL(r->kind, "ITI-62");
+	CLEAN(r);
+	r = CHECK("<lcm:RemoveObjectsRequest xmlns:lcm=\"" NS_LCM "\" xmlns:rim=\""
+	    NS_RIM "\"><rim:ObjectRefList/></lcm:RemoveObjectsRequest>");
+	CU_ASSERT(has(r, "DEL-REQ", ERR_REGISTRY_METADATA));
+}
+
+static void
 test_xca_home(void)
 {
 	struct chk_report *r;
@@ -349,6 +374,23 @@ test_atna(void)
 	CU_ASSERT(has(r, "ATNA-RNG", NULL));
 }
 
+/* The (skip+1)-th occurrence of from (same length as to) in data. */
+static int
+replace(char *data, size_t len, const char *from, const char *to, int skip)
+{
+	size_t n = strlen(from);
+	char *p = data, *end = data + len;
+
+	while ((p = memmem(p, (size_t)(end - p), from, n)) != NULL) {
+		if (skip-- == 0) {
+			memcpy(p, to, n);
+			return 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
 static void
 test_kos(void)
 {
@@ -380,6 +422,18 @@ test_kos(void)
 	r = check(data, len, NULL);
 	CU_ASSERT_STRING_EQUAL(r->kind, "KOS");
 	CLEAN(r);
+	/* the title, the retrieve location, a content reference changed */
+	CU_ASSERT(replace(data, len, "113030", "113031", 0));
+	r = check(data, len, NULL);
+	CU_ASSERT(has(r, "KOS-TITLE", NULL));
+	CU_ASSERT(replace(data, len, "113031", "113030", 0));
+	CU_ASSERT(replace(data, len, "1.2.3.9", "1.02.3.", 0));
+	r = check(data, len, NULL);
+	CU_ASSERT(has(r, "KOS-RETRIEVE", NULL));
+	CU_ASSERT_FALSE(has(r, "KOS-CONTENT", NULL));
+	CU_ASSERT(replace(data, len, "1.2.3.4.2.1", "1.2.3.4.2.7", 1));
+	r = check(data, len, NULL);
+	CU_ASSERT(has(r, "KOS-CONTENT", NULL));
 	/* not DICOM past the preamble */
 	memset(data + 132, 0xff, len - 132);
 	r = check(data, len, NULL);
@@ -432,6 +486,7 @@ static const struct cutest tests[] = {
 	{ "MTOM/XOP", test_mtom },
 	{ "HTTP capture, chunked", test_http_chunked },
 	{ "registry responses", test_responses },
+	{ "query answer, ITI-62", test_query_answer_delete },
 	{ "XCA home", test_xca_home },
 	{ "RAD-69 request", test_rad69 },
 	{ "XUA assertion", test_xua },
