@@ -24,11 +24,14 @@
  *              RSP-ERROR, RSP-OBJECT, XCA-HOME, RET-REQ, RET-RSP,
  *              RAD-REQ, DEL-REQ
  *   XUA        XUA-VERSION, XUA-ID, XUA-ISSUER, XUA-SUBJECT,
- *              XUA-CONDITIONS, XUA-AUTHN, XUA-SIGNATURE
+ *              XUA-CONDITIONS, XUA-AUTHN, XUA-SIGNATURE (structure and
+ *              the signature's reference; not its value: no trust store)
  *   KOS        KOS-DICOM, KOS-SOPCLASS, KOS-TITLE, KOS-TEMPLATE,
  *              KOS-EVIDENCE, KOS-RETRIEVE, KOS-CONTENT
  *
- * Thread-safe after chk_init().
+ * Use: chk_init() once; then per message chk_report_init(&r),
+ * chk_message(buf, len, &opts, &r), read r (or chk_report_json), and
+ * chk_report_free(&r).  Thread-safe after chk_init().
  */
 #ifndef XDS_CHECK_H
 #define XDS_CHECK_H
@@ -98,9 +101,10 @@ const char *chk_sev_name(enum chk_sev);
 
 /*
  * r as one JSON object appended to out: {"file", "kind", "message",
- * "response", "action", "packaging", "errors", "warnings", "findings":
- * [{"rule", "severity", "code", "location", "text"}]}; name (a file
- * name) may be NULL.  XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
+ * "direction" ("request", "response" or ""), "action", "packaging",
+ * "errors", "warnings", "findings": [{"rule", "severity", "code",
+ * "location", "text"}]}; name (a file name) may be NULL (then "file" is
+ * null).  XDS_OK, XDS_ENOMEM or XDS_ETOOBIG.
  */
 int	chk_report_json(const struct chk_report *r, const char *name,
 	    struct buf *out);
