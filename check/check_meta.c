@@ -366,7 +366,12 @@ chk_meta(const struct chk_txn *t, xmlNode *body, const struct chk_opts *o,
 	xmlNode *sor;
 	size_t n = 0;
 
-	if (xml_is(body, NS_LCM, "SubmitObjectsRequest"))
+	if (xml_is(body, NS_LCM, "SubmitObjectsRequest") &&
+	    strcmp(t->kind, "ITI-57") == 0)
+		chk_addn(r, CHK_INFO, "META", NULL, body, "the Metadata Update "
+		    "rules (ITI-57) are not checked here: schema and packaging "
+		    "only");
+	else if (xml_is(body, NS_LCM, "SubmitObjectsRequest"))
 		submission(body, 0, o, r);
 	else if (xml_is(body, NS_XDSB, "ProvideAndRegisterDocumentSetRequest")) {
 		if ((sor = xml_child(body, NS_LCM, "SubmitObjectsRequest")) ==

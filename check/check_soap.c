@@ -97,6 +97,32 @@ is_rad68(const xmlNode *e)
 	return 0;
 }
 
+/* A Metadata Update (ITI TF-2b 3.57.4.1.2): an association only ITI-57
+ * submits, or the PreviousVersion slot of a new version. */
+static int
+is_update(const xmlNode *e)
+{
+	const xmlNode *c;
+	const char *at, *name;
+
+	for (c = e->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xml_is(c, NS_RIM, "Association") &&
+		    (at = xml_attr(c, "associationType")) != NULL &&
+		    (strcmp(at, AT_UPDATESTATUS) == 0 ||
+		    strcmp(at, AT_SUBMITASSOC) == 0))
+			return 1;
+		if (xml_is(c, NS_RIM, "Slot") &&
+		    (name = xml_attr(c, "name")) != NULL &&
+		    strcmp(name, SLOT_PREVIOUSVERSION) == 0)
+			return 1;
+		if (is_update(c))
+			return 1;
+	}
+	return 0;
+}
+
 /* Without a (matching) action: the transaction the body says it is. */
 static const char *
 kind_by_content(const xmlNode *e)
@@ -115,7 +141,7 @@ kind_by_content(const xmlNode *e)
 	if (xml_is(e, NS_XDSB, "ProvideAndRegisterDocumentSetRequest"))
 		return is_rad68(e) ? "RAD-68" : "ITI-41";
 	if (xml_is(e, NS_LCM, "SubmitObjectsRequest"))
-		return "ITI-42";
+		return is_update(e) ? "ITI-57" : "ITI-42";
 	return NULL;
 }
 
