@@ -41,8 +41,10 @@ from_errors(const struct rim_errors *errs, const char *rule, xmlNode *n,
 		r->nomem = 1;
 }
 
+/* A SubmitObjectsRequest: Document Source metadata (ITI-41) or not, a
+ * Metadata Update (ITI-57) or not. */
 static void
-submission(xmlNode *sor, int source, const struct chk_opts *o,
+submission(xmlNode *sor, int source, int update, const struct chk_opts *o,
     struct chk_report *r)
 {
 	struct validate_opts vo = { 0 };
@@ -59,6 +61,7 @@ submission(xmlNode *sor, int source, const struct chk_opts *o,
 	}
 	vo.bsn_patients = o->bsn_patients;
 	vo.source_metadata = source;
+	vo.metadata_update = update;
 	rim_errors_init(&errs);
 	if (rim_parse_list(list, &l, err, sizeof err) != XDS_OK)
 		chk_addn(r, CHK_ERROR, "META", ERR_REGISTRY_METADATA, list,
@@ -366,13 +369,8 @@ chk_meta(const struct chk_txn *t, xmlNode *body, const struct chk_opts *o,
 	xmlNode *sor;
 	size_t n = 0;
 
-	if (xml_is(body, NS_LCM, "SubmitObjectsRequest") &&
-	    strcmp(t->kind, "ITI-57") == 0)
-		chk_addn(r, CHK_INFO, "META", NULL, body, "the Metadata Update "
-		    "rules (ITI-57) are not checked here: schema and packaging "
-		    "only");
-	else if (xml_is(body, NS_LCM, "SubmitObjectsRequest"))
-		submission(body, 0, o, r);
+	if (xml_is(body, NS_LCM, "SubmitObjectsRequest"))
+		submission(body, 0, strcmp(t->kind, "ITI-57") == 0, o, r);
 	else if (xml_is(body, NS_XDSB, "ProvideAndRegisterDocumentSetRequest")) {
 		if ((sor = xml_child(body, NS_LCM, "SubmitObjectsRequest")) ==
 		    NULL)
@@ -380,7 +378,7 @@ chk_meta(const struct chk_txn *t, xmlNode *body, const struct chk_opts *o,
 			    ERR_MISSING_DOCUMENT_METADATA, body,
 			    "no lcm:SubmitObjectsRequest");
 		else {
-			submission(sor, 1, o, r);
+			submission(sor, 1, 0, o, r);
 			pnr_documents(body, sor, r);
 		}
 	} else if (xml_is(body, NS_QUERY, "AdhocQueryRequest")) {
