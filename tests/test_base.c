@@ -463,7 +463,31 @@ test_fileio_rw(void)
 	CU_ASSERT_EQUAL(c.n, 3);
 	CU_ASSERT_STRING_EQUAL(err, "enough");
 	close(fd);
-	unlink(path);
+	/* the whole file, NUL-terminated; past its bound; empty; absent */
+	{
+		char *all = NULL;
+		size_t n = 0;
+
+		CU_ASSERT_EQUAL(fileio_read_file(path, sizeof data, &all, &n,
+		    err, sizeof err), XDS_OK);
+		CU_ASSERT_EQUAL(n, sizeof data);
+		CU_ASSERT(all != NULL && memcmp(all, data, n) == 0 &&
+		    all[n] == '\0');
+		free(all);
+		CU_ASSERT_EQUAL(fileio_read_file(path, sizeof data - 1, &all,
+		    &n, err, sizeof err), XDS_ETOOBIG);
+		CU_ASSERT_PTR_NULL(all);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than 99999 bytes"));
+		CU_ASSERT_EQUAL(truncate(path, 0), 0);
+		CU_ASSERT_EQUAL(fileio_read_file(path, 10, &all, &n, err,
+		    sizeof err), XDS_OK);
+		CU_ASSERT(n == 0 && all != NULL && all[0] == '\0');
+		free(all);
+		unlink(path);
+		CU_ASSERT_EQUAL(fileio_read_file(path, 10, &all, &n, err,
+		    sizeof err), XDS_EIO);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	}
 	/* a descriptor that cannot be read or written */
 	CU_ASSERT_EQUAL(fileio_read_each(-1, buf, sizeof buf, chunk_seen, &c,
 	    err, sizeof err), XDS_EIO);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fileio.h"
 #include "str.h"
 
@@ -361,4 +362,40 @@ fileio_read_each(int fd, void *buf, size_t bufsz, fileio_chunk_fn fn,
 		if ((rc = fn(arg, buf, (size_t)n, err, errlen)) != XDS_OK)
 			return rc;
 	}
+}
+
+enum xds_status
+fileio_read_file(const char *path, size_t max, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	FILE *fp;
+	struct buf b;
+	char chunk[16384];
+	size_t n;
+	int st = XDS_OK;
+
+	*out = NULL;
+	*len = 0;
+	if ((fp = fopen(path, "rbe")) == NULL) {
+		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
+		return XDS_EIO;
+	}
+	buf_init(&b, max);
+	while (st == XDS_OK && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if ((st = buf_add(&b, chunk, n)) == XDS_ETOOBIG)
+			str_fmt(err, errlen, "%s: larger than %zu bytes", path,
+			    max);
+		else if (st != XDS_OK)
+			str_fmt(err, errlen, "%s: out of memory", path);
+	if (st == XDS_OK && ferror(fp)) {
+		str_fmt(err, errlen, "%s: read error", path);
+		st = XDS_EIO;
+	}
+	fclose(fp);
+	if (st == XDS_OK && (*out = buf_take(&b, len)) == NULL) {
+		str_fmt(err, errlen, "%s: out of memory", path);
+		st = XDS_ENOMEM;
+	}
+	buf_free(&b);
+	return st;
 }

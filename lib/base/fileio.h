@@ -83,4 +83,12 @@ typedef int (*fileio_chunk_fn)(void *arg, const void *p, size_t n,
 enum xds_status	fileio_read_each(int fd, void *buf, size_t bufsz,
 		    fileio_chunk_fn fn, void *arg, char *err, size_t errlen);
 
+/*
+ * The whole file at path, NUL-terminated, into *out (the caller frees
+ * it), its length in *len.  XDS_OK; XDS_EIO ("path: ..."), XDS_ETOOBIG
+ * past max bytes ("path: larger than max bytes"), XDS_ENOMEM.
+ */
+enum xds_status	fileio_read_file(const char *path, size_t max, char **out,
+		    size_t *len, char *err, size_t errlen);
+
 #endif /* XDS_FILEIO_H */

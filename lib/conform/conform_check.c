@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "conform.h"
+#include "fileio.h"
 #include "status.h"
 #include "str.h"
 #include "vocab.h"
@@ -220,26 +221,10 @@ slot_value(xmlNode *o, const char *name, char *out, size_t outsz)
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
+	char *p, e[8];
 
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b, DOC_MAX);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != XDS_OK) {
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	if (b.b_len == 0) {
-		*len = 0;
-		return strdup("");
-	}
-	return buf_take(&b, len);
+	return fileio_read_file(path, DOC_MAX, &p, len, e, sizeof e) ==
+	    XDS_OK ? p : NULL;
 }
 
 /* Inline base64 text of el decoded; NULL when it is not base64. */

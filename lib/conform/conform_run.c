@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "conform.h"
+#include "fileio.h"
 #include "hl7dt.h"
 #include "mtom.h"
 #include "soap.h"
@@ -54,25 +55,10 @@ struct frags {
 static char *
 read_file(const char *path, size_t max, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[16384];
-	size_t n;
+	char *p, e[8];
 
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != XDS_OK) {
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	*len = b.b_len;
-	if (b.b_len == 0)
-		return strdup("");
-	return buf_take(&b, len);
+	return fileio_read_file(path, max, &p, len, e, sizeof e) == XDS_OK ?
+	    p : NULL;
 }
 
 static const char *

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "conform.h"
+#include "fileio.h"
 #include "status.h"
 #include "str.h"
 #include "vocab.h"
@@ -38,23 +39,10 @@ struct tk {
 static char *
 tk_read(const char *path, size_t *len)
 {
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[16384];
-	size_t n;
+	char *p, e[8];
 
-	if (fp == NULL)
-		return NULL;
-	buf_init(&b, CONFORM_MAX_FILE);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != XDS_OK) {
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	*len = b.b_len;
-	return b.b_len ? buf_take(&b, len) : strdup("");
+	return fileio_read_file(path, CONFORM_MAX_FILE, &p, len, e,
+	    sizeof e) == XDS_OK ? p : NULL;
 }
 
 static int

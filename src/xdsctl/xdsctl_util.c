@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "buf.h"
+#include "fileio.h"
 #include "hl7dt.h"
 #include "soap_peer.h"
 #include "status.h"
@@ -43,25 +44,13 @@ ctl_patient_cx(const char *id, char *out, size_t outsz)
 char *
 ctl_read_file(const char *path, size_t max, size_t *len)
 {
-	FILE *fp;
-	struct buf b;
-	char chunk[65536];
-	size_t n;
+	char *p, err[1200];
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		perror(path);
+	if (fileio_read_file(path, max, &p, len, err, sizeof err) != XDS_OK) {
+		fprintf(stderr, "xdsctl: %s\n", err);
 		return NULL;
 	}
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		if (buf_add(&b, chunk, n) != XDS_OK) {
-			fprintf(stderr, "xdsctl: %s: larger than %zu bytes\n", path, max);
-			fclose(fp);
-			buf_free(&b);
-			return NULL;
-		}
-	fclose(fp);
-	return buf_take(&b, len);
+	return p;
 }
 
 const char *
