@@ -1971,6 +1971,27 @@ test_lencheck_crafted(void)
 	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nested too deep"));
 
+	/*
+	 * No meta header: DCMTK takes explicit VR only for a standard VR
+	 * and big endian only by its dictionary.  "RQ" is no VR, so DCMTK
+	 * reads implicit VR little endian, a length of 0xFF745152 (this
+	 * read as explicit VR big endian of undefined length passed once).
+	 */
+	memset(&c, 0, sizeof c);
+	lc_raw(&c, "\x01\x06\xff\x80RQt\xff\xff\xff\xff\xff", 12);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, "element (0601,80FF) declares 4285813074 "
+	    "bytes, 4 remain");
+	/* a standard VR and a tag of the dictionary only in big endian:
+	 * explicit VR big endian */
+	memset(&c, 0, sizeof c);
+	c.be = 1;
+	lc_ex(&c, 0x0008, 0x0060, "CS", 0x4000);
+	lc_raw(&c, "MR", 2);
+	CU_ASSERT_EQUAL(lc_check(&c, err, sizeof err), XDS_EFORMAT);
+	CU_ASSERT_STRING_EQUAL(err, "element (0008,0060) declares 16384 bytes, "
+	    "2 remain");
+
 	/* no input; an empty file is left to DCMTK */
 	CU_ASSERT_EQUAL(dcmshim_lencheck(NULL, 0, NULL, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(dcmshim_lencheck_file("/nonexistent/x.dcm", NULL, err,

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dcmlen.h"
 #include "dcmshim.h"
 
 #define UNDEF		0xFFFFFFFFu
@@ -30,10 +31,13 @@
 #define TS_MAX		64		/* a UI value */
 
 enum enc {
-	ENC_EXPLICIT_LE,
-	ENC_EXPLICIT_BE,
-	ENC_IMPLICIT_LE
+	ENC_EXPLICIT_LE = DCMLEN_EXPLICIT_LE,
+	ENC_EXPLICIT_BE = DCMLEN_EXPLICIT_BE,
+	ENC_IMPLICIT_LE = DCMLEN_IMPLICIT_LE,
+	ENC_IMPLICIT_BE = DCMLEN_IMPLICIT_BE	/* DCMTK's guess can be it */
 };
+
+#define BIG(e)	((e) == ENC_EXPLICIT_BE || (e) == ENC_IMPLICIT_BE)
 
 enum kind {
 	K_SQ,		/* items are datasets: stepped into */
@@ -62,14 +66,14 @@ struct walk {
 static unsigned
 u16(const unsigned char *b, enum enc e)
 {
-	return e == ENC_EXPLICIT_BE ? (unsigned)b[0] << 8 | b[1] :
+	return BIG(e) ? (unsigned)b[0] << 8 | b[1] :
 	    (unsigned)b[1] << 8 | b[0];
 }
 
 static uint32_t
 u32(const unsigned char *b, enum enc e)
 {
-	if (e == ENC_EXPLICIT_BE)
+	if (BIG(e))
 		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
 		    (uint32_t)b[2] << 8 | b[3];
 	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
@@ -187,7 +191,7 @@ walk(struct walk *w, enum enc base, int meta)
 		if (w->pos >= w->len)
 			return XDS_OK;	/* the end of the data */
 		enc = w->depth > 0 ? w->stack[w->depth - 1].enc : base;
-		explicit = enc != ENC_IMPLICIT_LE;
+		explicit = enc == ENC_EXPLICIT_LE || enc == ENC_EXPLICIT_BE;
 		if (w->len - w->pos < 8)
 			return fail_at(w, "truncated element header");
 		b = w->p + w->pos;
@@ -258,18 +262,15 @@ walk(struct walk *w, enum enc base, int meta)
 	}
 }
 
-/* A dataset without meta header: DCMTK's guess from its first tag. */
+/*
+ * Data that nothing names the encoding of: DCMTK's guess from its first
+ * tag and VR, which looks the tag up in DCMTK's dictionary (a guess of
+ * its own here once let a length through that DCMTK then allocated).
+ */
 static enum enc
 guess(const unsigned char *b, size_t len)
 {
-	int explicit;
-
-	if (len < 8)
-		return ENC_IMPLICIT_LE;
-	explicit = b[4] >= 'A' && b[4] <= 'Z' && b[5] >= 'A' && b[5] <= 'Z';
-	if (explicit && u16(b, ENC_EXPLICIT_BE) < u16(b, ENC_EXPLICIT_LE))
-		return ENC_EXPLICIT_BE;
-	return explicit ? ENC_EXPLICIT_LE : ENC_IMPLICIT_LE;
+	return (enum enc)dcmshim_guess_enc(b, len);
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * dcmlen.h: the length check before every DCMTK read of a file, for the
- * shim's C++ files (the check itself, dcmshim_lencheck, is in dcmshim.h).
+ * shim's C++ files (the check itself, dcmshim_lencheck, is in dcmshim.h),
+ * and DCMTK's guess of an encoding, for the check.
  */
 #ifndef XDS_DCMLEN_H
 #define XDS_DCMLEN_H
@@ -21,6 +22,22 @@ extern "C" {
  */
 int	dcmshim_prepare(const char *path, unsigned long long limit, int *fd,
 	    char *err, size_t errlen);
+
+/*
+ * The encoding DCMTK reads a dataset or meta header in when nothing names
+ * it, from its first 6 bytes (DcmItem::checkTransferSyntax): explicit VR
+ * only for a standard VR; big endian when only the byte-swapped tag is in
+ * DCMTK's dictionary, or when both are and only the swapped group is below
+ * 0100.  Fewer than 6 bytes: explicit VR little endian.  In dcmshim.cc,
+ * as the dictionary is DCMTK's; for dcmlen.c.
+ */
+enum dcmlen_enc {
+	DCMLEN_EXPLICIT_LE,
+	DCMLEN_EXPLICIT_BE,
+	DCMLEN_IMPLICIT_LE,
+	DCMLEN_IMPLICIT_BE
+};
+enum dcmlen_enc	dcmshim_guess_enc(const unsigned char *b, size_t len);
 
 #ifdef __cplusplus
 }

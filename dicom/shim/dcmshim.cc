@@ -5,6 +5,7 @@
 // exception reaches C.
 #include "dcmtk/config/osconfig.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,38 @@ dcmshim_seterr(char *err, size_t errlen, const char *msg)
 	if (err == nullptr || errlen == 0)
 		return;
 	std::snprintf(err, errlen, "%s", msg);
+}
+
+// DcmItem::checkTransferSyntax, which is protected, again (dcmlen.h).
+extern "C" enum dcmlen_enc
+dcmshim_guess_enc(const unsigned char *b, size_t len)
+{
+	if (b == nullptr || len < 6)
+		return DCMLEN_EXPLICIT_LE;
+	try {
+		Uint16 g = OFstatic_cast(Uint16, b[0] | b[1] << 8);
+		Uint16 e = OFstatic_cast(Uint16, b[2] | b[3] << 8);
+		DcmTag little(g, e), big(swapShort(g), swapShort(e));
+		char name[3] = { OFstatic_cast(char, b[4]),
+		    OFstatic_cast(char, b[5]), '\0' };
+		bool vr = std::isalpha(b[4]) && std::isalpha(b[5]) &&
+		    DcmVR(name).isStandard();
+		bool lbad = little.error().bad(), bbad = big.error().bad();
+		bool be;
+
+		if (lbad && bbad)
+			be = false;
+		else if (lbad || bbad)
+			be = lbad;
+		else
+			be = little.getGTag() > 0xff && big.getGTag() <= 0xff;
+		if (vr)
+			return be ? DCMLEN_EXPLICIT_BE : DCMLEN_EXPLICIT_LE;
+		return be ? DCMLEN_IMPLICIT_BE : DCMLEN_IMPLICIT_LE;
+	} catch (...) {
+		// no dictionary entry could be made: DCMTK would fail too
+		return DCMLEN_EXPLICIT_LE;
+	}
 }
 
 int
