@@ -114,8 +114,15 @@ bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 		" ae TEXT NOT NULL,"
 		" job INTEGER,"
 		" PRIMARY KEY (study_uid, ae))",
+		/* 3: who delivered an instance by push (push.listen): the
+		 * URA of the sending organisation's certificate, the only
+		 * one whose storage commitment request commits it */
+		"CREATE TABLE origin ("
+		" sop_uid TEXT NOT NULL,"
+		" ura TEXT NOT NULL,"
+		" PRIMARY KEY (sop_uid, ura)) WITHOUT ROWID",
 	};
-	static const struct db_schema sch = { "dicom.db", steps, 2,
+	static const struct db_schema sch = { "dicom.db", steps, 3,
 	    schema_v1 };
 	struct bridge_db *d;
 	char path[PATH_SZ];
@@ -303,7 +310,8 @@ study_recount(struct bridge_db *d, const char *study_uid, char *err,
 
 int
 bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
-    const char *bsn, long long now, char *err, size_t errlen)
+    const char *bsn, const char *origin, long long now, char *err,
+    size_t errlen)
 {
 	char was[DCMSHIM_UI_SZ];
 	int rc = -1, replaced;
@@ -324,9 +332,12 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	/* A resend of an instance we hold (same UID, study and BSN) is the
 	 * same instance (PS3.3 C.12.1.1.1): a published study stays so. */
 	if (instance_known(d->db, in, bsn)) {
-		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-		rc = 0;
-		goto out;
+		if (origin == NULL) {
+			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = 0;
+			goto out;
+		}
+		goto from;
 	}
 	replaced = sop_stored(d->db, in->sop_uid, was);
 	/* The study row first (the instance refers to it). */
@@ -373,6 +384,14 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	    (strcmp(was, in->study_uid) != 0 && was[0] != '\0' &&
 	    study_recount(d, was, err, errlen) != 0))
 		goto rollback;
+from:
+	/* In the instance's own transaction: a crash loses both or
+	 * neither, and an instance that recovery gives back without its
+	 * origin is committed to no one (its sender sends it again). */
+	if (origin != NULL && exec_bind(d, "INSERT OR IGNORE INTO origin"
+	    "(sop_uid, ura) VALUES (:a, :b)", in->sop_uid, origin, NULL, NULL,
+	    0, err, errlen) != 0)
+		goto rollback;
 	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
 		goto rollback;
@@ -400,15 +419,27 @@ int
 bridge_db_instance_study(struct bridge_db *d, const char *sop_uid,
     char *study_uid, char *err, size_t errlen)
 {
+	return bridge_db_instance_from(d, sop_uid, NULL, study_uid, err,
+	    errlen);
+}
+
+int
+bridge_db_instance_from(struct bridge_db *d, const char *sop_uid,
+    const char *origin, char *study_uid, char *err, size_t errlen)
+{
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&d->mu);
-	if (sqlite3_prepare_v2(d->db, "SELECT study_uid FROM instance WHERE"
-	    " sop_uid = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(d->db, origin == NULL ? "SELECT study_uid FROM"
+	    " instance WHERE sop_uid = ?1" : "SELECT i.study_uid FROM"
+	    " instance i JOIN origin o ON o.sop_uid = i.sop_uid WHERE"
+	    " i.sop_uid = ?1 AND o.ura = ?2", -1, &st, NULL) != SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else {
 		sqlite3_bind_text(st, 1, sop_uid, -1, SQLITE_STATIC);
+		if (origin != NULL)
+			sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && study_uid != NULL)
 			str_lcpy(study_uid, (const char *)sqlite3_column_text(st,

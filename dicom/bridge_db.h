@@ -32,9 +32,12 @@ int	bridge_db_open(const char *state_dir, struct bridge_db **out, char *err,
 	    size_t errlen);
 void	bridge_db_close(struct bridge_db *db);
 
-/* Record an instance that is now durable.  bsn NULL when unresolved. */
+/* Record an instance that is now durable.  bsn NULL when unresolved.
+ * origin: the URA of the organisation that pushed it (push.listen),
+ * recorded beside any earlier one; NULL for the bridge's own SCP. */
 int	bridge_db_instance(struct bridge_db *db, const struct dcmshim_info *info,
-	    const char *bsn, long long now, char *err, size_t errlen);
+	    const char *bsn, const char *origin, long long now, char *err,
+	    size_t errlen);
 /* 1 when an instance row of sop_uid exists, 0 when not, XDS_EIO (err
  * set) when it cannot be looked up. */
 int	bridge_db_has_instance(struct bridge_db *db, const char *sop_uid,
@@ -43,6 +46,11 @@ int	bridge_db_has_instance(struct bridge_db *db, const char *sop_uid,
  * may be NULL) when it exists. */
 int	bridge_db_instance_study(struct bridge_db *db, const char *sop_uid,
 	    char *study_uid, char *err, size_t errlen);
+/* The same for an instance that origin (a URA) pushed: 0 when there is
+ * none, whether or not another organisation or the bridge's own SCP
+ * delivered it (a storage commitment answers only its sender). */
+int	bridge_db_instance_from(struct bridge_db *db, const char *sop_uid,
+	    const char *origin, char *study_uid, char *err, size_t errlen);
 /*
  * Routes (push.route): a study sent to the bridge under a routed called
  * AE title is recorded once per title (bridge_db_route); the push sender

@@ -102,9 +102,18 @@ strip_received(const char *tmppath, const char *study_uid, char *hdr,
 enum dcmshim_store_result
 bridge_receive_store(void *arg, const char *tmppath,
     const struct dcmshim_info *in, const char *calling_ae,
-    const char *called_ae)
+    const char *called_ae, const char *subject)
 {
-	struct bridge_receive *r = arg;
+	(void)subject;		/* the bridge's SCP: anyone it admits */
+	return bridge_receive_store_from(arg, tmppath, in, calling_ae,
+	    called_ae, NULL);
+}
+
+enum dcmshim_store_result
+bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
+    const struct dcmshim_info *in, const char *calling_ae,
+    const char *called_ae, const char *origin)
+{
 	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[1024];
 	char hdr[PATH_SZ], bsn[10], red[32];
 	const char *src = tmppath;
@@ -151,7 +160,7 @@ bridge_receive_store(void *arg, const char *tmppath,
 		log_debug("dicom: %s from %s, patient %s", in->sop_uid,
 		    calling_ae, red);
 	}
-	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL,
+	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL, origin,
 	    clock_wall(), err, sizeof err) != 0 || (called_ae != NULL &&
 	    strcmp(called_ae, r->ae_title) != 0 && bridge_db_route(r->db,
 	    in->study_uid, called_ae, err, sizeof err) != 0)) {

@@ -47,6 +47,14 @@ void	bridge_receive_free(struct bridge_receive *r);
  */
 enum dcmshim_store_result bridge_receive_store(void *arg,
 	    const char *tmppath, const struct dcmshim_info *info,
-	    const char *calling_ae, const char *called_ae);
+	    const char *calling_ae, const char *called_ae,
+	    const char *subject);
+/* The same for an instance an organisation pushed (push.listen): origin,
+ * the URA of its certificate, is recorded with it (bridge_db_instance),
+ * in the same transaction. */
+enum dcmshim_store_result bridge_receive_store_from(struct bridge_receive *r,
+	    const char *tmppath, const struct dcmshim_info *info,
+	    const char *calling_ae, const char *called_ae,
+	    const char *origin);
 
 #endif /* XDS_BRIDGE_RECEIVE_H */

@@ -77,7 +77,7 @@ recover_file(struct recover *r, const char *study, const char *series,
 	}
 	if (bridge_db_instance(r->db, &in, bridge_patient_bsn(&in,
 	    r->patient_id_is_bsn, bsn, e, sizeof e) == 0 ? bsn : NULL,
-	    (long long)sb.st_mtime, err, errlen) != 0)
+	    NULL, (long long)sb.st_mtime, err, errlen) != 0)
 		return -1;
 	(*added)++;
 	return 0;

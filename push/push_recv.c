@@ -5,9 +5,10 @@
  * the URA of an organisation the directory knows; every other peer is
  * refused, counted and audited.  Its instances go through the bridge's
  * durable receive (bridge_receive.h: fsync'd before the C-STORE
- * response, the BSN checked, kept and published as the bridge does), and
- * its Storage Commitment request is answered, on the same association,
- * with exactly the instances the bridge's study table holds.
+ * response, the BSN checked, kept and published as the bridge does, the
+ * sender's URA recorded as its origin), and its Storage Commitment
+ * request is answered, on the same association, with exactly the
+ * instances the bridge's study table holds from that sender.
  */
 #include "config.h"
 
@@ -32,6 +33,9 @@
  * the other.  A request naming instances of more studies names the
  * first. */
 static __thread char commit_study[DCMSHIM_UI_SZ];
+/* The request's rows made durable (commit_synced), or that failed, so
+ * that nothing is committed (commit_failed). */
+static __thread int commit_synced, commit_failed;
 
 /* The organisation a certificate subject names, from the directory. */
 static int
@@ -84,27 +88,52 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 	(void)xact_end(&x);
 }
 
+/* Kept with the URA of the sender's certificate as its origin: only that
+ * organisation's storage commitment request commits it. */
 static enum dcmshim_store_result
 store(void *arg, const char *tmppath, const struct dcmshim_info *info,
-    const char *calling_ae, const char *called_ae)
+    const char *calling_ae, const char *called_ae, const char *subject)
 {
 	struct push *p = arg;
+	char ura[16];
 
 	(void)called_ae;	/* dicom.ae_title: no route */
-	return bridge_receive_store(p->rcv, tmppath, info, calling_ae, NULL);
+	if (xdr_subject_ura(subject, ura, sizeof ura) != 1)
+		return DCMSHIM_STORE_NORESOURCES;	/* admit_cert: never */
+	return bridge_receive_store_from(p->rcv, tmppath, info, calling_ae,
+	    NULL, ura);
 }
 
-/* Committed: the bridge's table has its row, written only after its file
- * was durable (bridge_receive.h). */
+/*
+ * Committed: the bridge's table has its row, written only after its file
+ * was durable (bridge_receive.h), and the row names the requesting
+ * organisation (the URA of its certificate) as one that pushed it.  Any
+ * other instance, one that another organisation pushed, the bridge's own
+ * SCP received or this node never held, is failed alike with "No such
+ * object instance": a request reveals nothing of what the node holds for
+ * others.  The first item of a request first makes the rows durable (a
+ * FULL checkpoint of dicom.db): what is reported committed survives a
+ * crash with its origin.
+ */
 static int
-commit(void *arg, const char *sop_class, const char *sop_uid)
+commit(void *arg, const char *subject, const char *sop_class,
+    const char *sop_uid)
 {
 	struct push *p = arg;
-	char e[256];
+	char ura[16], e[256];
 	int rc;
 
 	(void)sop_class;
-	if ((rc = bridge_db_instance_study(p->bdb, sop_uid,
+	if (!commit_synced) {
+		commit_synced = 1;
+		if (bridge_db_checkpoint(p->bdb, e, sizeof e) != XDS_OK) {
+			log_warnx("push: storage commitment: %s", e);
+			commit_failed = 1;
+		}
+	}
+	if (commit_failed || xdr_subject_ura(subject, ura, sizeof ura) != 1)
+		return 0;
+	if ((rc = bridge_db_instance_from(p->bdb, sop_uid, ura,
 	    commit_study[0] == '\0' ? commit_study : NULL, e, sizeof e)) < 0)
 		log_warnx("push: storage commitment: %s", e);
 	return rc == 1;
@@ -164,7 +193,8 @@ commit_done(void *arg, const struct dcmshim_commit_result *r)
 	if (r->failed > 0 || !r->reported) {
 		str_fmt(why, sizeof why, "%zu instances not committed%s",
 		    r->failed, r->reported ? "" : ", report not acknowledged");
-		xact_fail(&x, XACT_PARTIAL, why);
+		xact_fail(&x, r->committed == 0 ? XACT_FAILURE : XACT_PARTIAL,
+		    why);
 	}
 	x.http_status = 0;
 	(void)xact_end(&x);
@@ -176,6 +206,7 @@ commit_done(void *arg, const struct dcmshim_commit_result *r)
 		    known ? c.ura : "", row.bsn);
 	}
 	commit_study[0] = '\0';
+	commit_synced = commit_failed = 0;
 }
 
 static void *

@@ -324,15 +324,17 @@ test_pending(void)
 
 	CU_ASSERT_EQUAL_FATAL(bridge_db_open(workdir, &db, err, sizeof err), 0);
 	/* no BSN: pending, listed */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, 100, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, NULL, 100, err,
+	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_STRING_EQUAL(v.state, "pending");
 	CU_ASSERT_STRING_EQUAL(v.bsn, "-");
 	/* the same instance again does not count twice */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, 101, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, NULL, NULL, 101, err,
+	    sizeof err), 0);
 	/* a later instance brings the BSN: receiving, not pending */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", 102, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", NULL, 102, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
@@ -344,7 +346,7 @@ test_pending(void)
 	CU_ASSERT_EQUAL(seen(db, "ready", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	/* a second, different BSN: conflict, never published */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "100000009", 200, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "100000009", NULL, 200, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
@@ -352,13 +354,14 @@ test_pending(void)
 	CU_ASSERT_EQUAL(v.instances, 3);
 	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 1000, 60, err, sizeof err), 0);
 	/* another study stays separate */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 300, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, NULL, 300, err,
+	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 2);
 	/* c sent again with the study's BSN (corrected at the modality): a
 	 * replaced instance recounts its study, the conflict is gone and c
 	 * still counts once */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "999911120", 400, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &c, "999911120", NULL, 400, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
@@ -366,13 +369,56 @@ test_pending(void)
 	CU_ASSERT_EQUAL(v.instances, 3);
 	/* d moves to study 1.9 (same SOP UID, other study): both recounted */
 	str_lcpy(d.study_uid, "1.9", sizeof d.study_uid);
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, 500, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &d, NULL, NULL, 500, err,
+	    sizeof err), 0);
 	CU_ASSERT_EQUAL(seen(db, "receiving", &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);
 	CU_ASSERT_EQUAL(v.instances, 4);
 	CU_ASSERT_EQUAL(seen(db, NULL, &v), 0);
 	CU_ASSERT_EQUAL(v.n, 1);		/* 1.8: pending, now empty */
 	CU_ASSERT_EQUAL(v.instances, 0);
+	bridge_db_close(db);
+}
+
+/* A pushed instance is committed only to the organisation that pushed
+ * it: another one, or an instance of the bridge's own SCP, is "none". */
+static void
+test_origin(void)
+{
+	struct bridge_db *db;
+	struct dcmshim_info a = mkinfo("1.6", "1.6.1.1"),
+	    b = mkinfo("1.6", "1.6.1.2");
+	char err[256], study[DCMSHIM_UI_SZ] = "";
+
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(workdir, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", "00007001",
+	    100, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", NULL, 100,
+	    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.1", "00007001",
+	    study, err, sizeof err), 1);
+	CU_ASSERT_STRING_EQUAL(study, "1.6");
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.1", "00007002",
+	    NULL, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.2", "00007001",
+	    NULL, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.9", "00007001",
+	    NULL, err, sizeof err), 0);
+	/* without an origin: any row (the bridge's own view) */
+	CU_ASSERT_EQUAL(bridge_db_instance_study(db, "1.6.1.2", NULL, err,
+	    sizeof err), 1);
+	/* a resend by a second organisation records it beside the first,
+	 * and changes nothing else */
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", "00007002",
+	    101, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.1", "00007002",
+	    NULL, err, sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.1", "00007001",
+	    NULL, err, sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", "00007002",
+	    102, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.6.1.2", "00007002",
+	    NULL, err, sizeof err), 1);
 	bridge_db_close(db);
 }
 
@@ -550,7 +596,7 @@ pub_instance(struct bridge_db *db, const char *state, int n, long long now)
 	    PUB_SERIES "/%s.dcm'", state, state, f, state, in.sop_uid);
 	if (system(cmd) != 0)
 		return -1;
-	return bridge_db_instance(db, &in, "999911120", now, err, sizeof err);
+	return bridge_db_instance(db, &in, "999911120", NULL, now, err, sizeof err);
 }
 
 /* A node publishing PUB_STUDY: its state directory (workdir/name) holds
@@ -1382,13 +1428,13 @@ test_attempt_db(void)
 	CU_ASSERT_STRING_EQUAL(r.entry_uuid, "");
 
 	/* rev counts the instances added; a resent one adds nothing */
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", 100, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", NULL, 100, err,
 	    sizeof err), 0);
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", 101, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", NULL, 101, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(bridge_db_study(db, "1.7.1", &r, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(r.rev, 1);
-	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", 102, err,
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", NULL, 102, err,
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(bridge_db_mark_ready(db, 1000, 60, err, sizeof err), 1);
 
@@ -2133,6 +2179,7 @@ static const struct cutest dicom_tests[] = {
 	{ "accession issuer", test_accession_issuer },
 	{ "BSN from the header", test_bsn },
 	{ "study table: pending, conflict, ready", test_pending },
+	{ "study table: who pushed an instance", test_origin },
 	{ "KOS manifest", test_kos },
 	{ "publication: KOS + RAD-68, RPLC", test_publish },
 	{ "study table: publication attempts", test_attempt_db },

@@ -238,7 +238,8 @@ private:
 			status = STATUS_STORE_Error_DataSetDoesNotMatchSOPClass;
 		} else {
 			switch (s_->on_store(s_->arg, tmp, &info,
-			    calling_.c_str(), called_.c_str())) {
+			    calling_.c_str(), called_.c_str(),
+			    subject_.c_str())) {
 			case DCMSHIM_STORE_OK:
 				status = STATUS_STORE_Success;
 				break;
@@ -323,7 +324,8 @@ private:
 			it->findAndGetOFString(DCM_ReferencedSOPInstanceUID, sop);
 			ok = dcmshim_uid_valid(cls.c_str()) &&
 			    dcmshim_uid_valid(sop.c_str()) &&
-			    s_->on_commit(s_->arg, cls.c_str(), sop.c_str()) == 1;
+			    s_->on_commit(s_->arg, subject_.c_str(),
+			    cls.c_str(), sop.c_str()) == 1;
 			if ((c = report.findOrCreateSequenceItem(ok ?
 			    DCM_ReferencedSOPSequence : DCM_FailedSOPSequence,
 			    out, -2)).bad())

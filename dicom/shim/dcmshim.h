@@ -195,9 +195,10 @@ void	dcmshim_kos_doc_free(struct dcmshim_kos_doc *);
  * to a unique file in tmp_dir, its header parsed, the SOP Instance UID
  * checked against the request, and then on_store decides: the callback
  * makes the file durable (or removes it) and returns the result that
- * becomes the C-STORE response status.  The callbacks run on association
- * threads concurrently (on_refused and admit on the accept thread too)
- * and must be thread-safe.
+ * becomes the C-STORE response status (subject: the peer certificate's
+ * subject as RFC 2253 text, "" without TLS).  The callbacks run on
+ * association threads concurrently (on_refused and admit on the accept
+ * thread too) and must be thread-safe.
  */
 enum dcmshim_store_result {
 	DCMSHIM_STORE_OK = 0,		/* 0000 Success: durable */
@@ -206,7 +207,8 @@ enum dcmshim_store_result {
 };
 typedef enum dcmshim_store_result (*dcmshim_store_fn)(void *arg,
 	    const char *tmppath, const struct dcmshim_info *info,
-	    const char *calling_ae, const char *called_ae);
+	    const char *calling_ae, const char *called_ae,
+	    const char *subject);
 
 /* Why a connection or association was refused.  The first three are
  * decided at accept (no A-ASSOCIATE-RQ read, calling_ae NULL), the AE
@@ -250,8 +252,9 @@ typedef int (*dcmshim_cert_fn)(void *arg, const char *addr,
  * Storage Commitment Push Model, SCP side (PS3.4 J): an N-ACTION
  * (Request Storage Commitment) of the well-known instance asks about
  * each Referenced SOP Sequence item: on_commit answers 1 when the
- * instance is durably kept, 0 when not.  The N-ACTION response (Success
- * once the request is understood) is followed, on the same association,
+ * instance is durably kept for this peer (subject as for on_store), 0
+ * when not.  The N-ACTION response (Success once the request is
+ * understood) is followed, on the same association,
  * by the N-EVENT-REPORT: event type 1 when every instance was committed,
  * 2 when some failed (Failed SOP Sequence, Failure Reason 0112 No such
  * object instance).  on_commit_done then gets the outcome (the
@@ -259,8 +262,8 @@ typedef int (*dcmshim_cert_fn)(void *arg, const char *addr,
  * DCMSHIM_COMMIT_MAX items a request (past it: Processing Failure).
  */
 #define DCMSHIM_COMMIT_MAX	100000
-typedef int (*dcmshim_commit_fn)(void *arg, const char *sop_class,
-	    const char *sop_uid);
+typedef int (*dcmshim_commit_fn)(void *arg, const char *subject,
+	    const char *sop_class, const char *sop_uid);
 struct dcmshim_commit_result {
 	const char	*calling_ae;
 	const char	*subject;

@@ -4,7 +4,9 @@ with Storage Commitment, two nodes on loopback (make check): storescu sends
 a study to A's bridge, `xdsctl push --to URA --study UID` queues the job,
 A's sender stores every instance at B's push.listen and B commits them on
 the same association; the instances at B are byte for byte A's datasets,
-the job is done with every instance committed, both sides audit it.  B
+the job is done with every instance committed, both sides audit it.
+Another organisation B knows (Y) asking commitment of A's instances gets
+a failure for every one, as for an instance nobody has, audited.  B
 down for a while: the job waits and finishes once B is back.  A killed
 (-9) in the middle of a push while B is stalled: after A's restart the
 job completes with every instance at B once.  A peer whose certificate is
@@ -20,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,7 +36,8 @@ from xdstest import (Xdsd, check, command_line, make_pki, metrics, org_cert,  # 
 
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
-URA_A, URA_B, URA_X = "00007001", "00007002", "00009999"
+HCID_Y = "urn:oid:2.16.528.1.1007.3.3.7003.1"
+URA_A, URA_B, URA_X, URA_Y = "00007001", "00007002", "00009999", "00007003"
 
 
 def uid():
@@ -73,6 +77,7 @@ def main():
     cert_a = org_cert(tmp, "push.a.test", URA_A, "Ziekenhuis A")
     cert_b = org_cert(tmp, "push.b.test", URA_B, "Ziekenhuis B")
     cert_x = org_cert(tmp, "push.x.test", URA_X, "Kliniek X")
+    cert_y = org_cert(tmp, "push.y.test", URA_Y, "Kliniek Y")
     hold, pacs_port = reserve_port(), reserve_port()
     notify = os.path.join(tmp, "notify.py")
     with open(notify, "w") as f:
@@ -84,7 +89,9 @@ def main():
     with open(directory, "w") as f:
         f.write("%s https://127.0.0.1:1/xca/responding %s Ziekenhuis A\n"
                 "%s https://127.0.0.1:1/xca/responding %s dicom=XDSNODE@127.0.0.1:%d "
-                "Ziekenhuis B\n" % (HCID_A, URA_A, HCID_B, URA_B, hold.port))
+                "Ziekenhuis B\n"
+                "%s https://127.0.0.1:1/xca/responding %s Kliniek Y\n"
+                % (HCID_A, URA_A, HCID_B, URA_B, hold.port, HCID_Y, URA_Y))
     common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
               "dicom.publish_after=3600", "dicom.timeout=10", "push.retry_max=1",
               "push.commit_timeout=20", "http.ca=" + pki["ca"]]
@@ -98,17 +105,20 @@ def main():
         "push.notify_command=%s %s %s" % (sys.executable, notify,
                                           os.path.join(tmp, "notified"))],
         name="b", dicom=True)
+    node_y = dicomtest.Xdsd(a.xdsd, tmp, common + [
+        "node.home_community_id=" + HCID_Y, "http.cert=" + cert_y[0], "http.key=" + cert_y[1]],
+        name="y", dicom=True)
     pacs = None
     try:
         check("node A (bridge, push sender) starts", node_a.start(), "")
         check("node B (bridge, push.listen with mutual TLS) starts", b.start(), "")
         if node_a.running() and b.running():
-            pacs = run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port)
+            pacs = run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port)
         else:
             node_a.dump_log()
             b.dump_log()
     finally:
-        for n in (b, node_a):
+        for n in (b, node_a, node_y):
             if n.running():
                 try:
                     os.kill(n.proc.pid, signal.SIGCONT)
@@ -153,7 +163,34 @@ def pacs_files(d):
     return out
 
 
-def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
+def probe(a, node_y, b, study, series, sops):
+    """Y, an organisation B knows, asks B to commit instances A pushed
+    (and one nobody has): a job put straight into Y's push.db whose items
+    are "stored" already, so that Y's sender sends only the N-ACTION."""
+    check("node Y (another organisation B's directory knows) starts", node_y.start(), "")
+    db = sqlite3.connect(os.path.join(node_y.state, "push.db"), timeout=10)
+    with db:
+        cur = db.execute("INSERT INTO job (dest, study_uid, state, created, started, next_try)"
+                         " VALUES (?, ?, 'queued', strftime('%s','now'), strftime('%s','now'), 0)",
+                         (URA_B, study))
+        for sop in sops:
+            db.execute("INSERT INTO item VALUES (?, ?, ?, '1.2.840.10008.5.1.4.1.1.7',"
+                       " '1.2.840.10008.1.2.1', 'stored')", (cur.lastrowid, sop, series))
+    db.close()
+    line = "push: from Kliniek Y: 0 instances committed, %d failed" % len(sops)
+    check("Y asking commitment of A's instances: B fails every one (0 committed, %d failed)"
+          % len(sops), wait_until(lambda: line in b.log(), 60), b.log()[-2000:])
+    check("... with Failure Reason 0112 for each, the unknown one alike: Y's job committed none",
+          wait_until(lambda: "%d of %d instances not committed" % (len(sops), len(sops))
+                     in node_y.log(), 30), node_y.log()[-2000:])
+    recs = [r for r in b.audit() if r.get("event") == "DICOM-PUSH" and
+            URA_Y in r.get("organisation", "")]
+    check("B audited Y's request as a failure naming Kliniek Y",
+          recs and all(r.get("outcome") != "success" for r in recs), recs)
+    node_y.stop()
+
+
+def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     opts = ["-C", "directory.file=" + directory, "-C", "node.home_community_id=" + HCID_A]
 
     def send_to_a(files):
@@ -209,6 +246,7 @@ def run(a, tmp, pki, node_a, b, cert_x, directory, hold, pacs_port):
                   "XDS_PUSH_PATIENT": dicomtest.BSN}, got)
     check("B counted the complete study (xds_push_studies_received_total)",
           metrics(b).get(("xds_push_studies_received_total", "")) == 1, "")
+    probe(a, node_y, b, study, series, sorted(files) + [uid()])
 
     # B's PACS down: the forward waits in B's queue, then goes when it is up
     def b_jobs():

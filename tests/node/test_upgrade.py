@@ -79,11 +79,11 @@ def main():
                      node.log()[-600:]):
             return summary()
         log = node.log()
-        check("it brings repository.db from version 0 to 1 and dicom.db to 2, and says so",
+        check("it brings repository.db from version 0 to 1 and dicom.db to 3, and says so",
               "repository.db: schema version 0 to 1" in log and
-              "dicom.db: schema version 0 to 2" in log and
+              "dicom.db: schema version 0 to 3" in log and
               version(os.path.join(state, "repository.db")) == "1" and
-              version(os.path.join(state, "dicom.db")) == "2", log[-800:])
+              version(os.path.join(state, "dicom.db")) == "3", log[-800:])
         check("registry.db, at today's version already, is left alone",
               "registry.db: schema version" not in log and
               version(os.path.join(state, "registry.db")) == "1")
