@@ -46,6 +46,12 @@ static const char *const steps[] = {
 	" ts TEXT NOT NULL,"
 	" state TEXT NOT NULL CHECK (state IN ('new','stored','committed')),"
 	" PRIMARY KEY (job, sop_uid));",
+	/* 2: what made a job the daemon made itself (a route), one job
+	 * per study, destination and origin: making it again after a
+	 * crash finds the first */
+	"ALTER TABLE job ADD COLUMN origin TEXT;"
+	"CREATE UNIQUE INDEX job_origin ON job(study_uid, dest, origin)"
+	" WHERE origin IS NOT NULL;",
 };
 
 static enum xds_status
@@ -59,7 +65,7 @@ enum xds_status
 push_db_open(const char *state_dir, struct push_db **out, char *err,
     size_t errlen)
 {
-	static const struct db_schema sch = { "push.db", steps, 1, NULL };
+	static const struct db_schema sch = { "push.db", steps, 2, NULL };
 	struct push_db *d;
 	char path[PATH_SZ];
 
@@ -126,28 +132,51 @@ job_row(sqlite3_stmt *st, struct push_job *j)
 
 enum xds_status
 push_db_add(struct push_db *d, const char *dest, const char *study_uid,
-    long long now, long long *id, char *err, size_t errlen)
+    const char *origin, long long now, long long *id, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	enum xds_status rc = XDS_OK;
 
 	pthread_mutex_lock(&d->mu);
-	if (sqlite3_prepare_v2(d->db, "INSERT INTO job (dest, study_uid, "
-	    "state, created, started, next_try) VALUES (?, ?, 'queued', ?, "
-	    "?, ?)", -1, &st, NULL) != SQLITE_OK) {
+	/* INSERT OR IGNORE: with an origin, the row that is there already
+	 * (job_origin) is the job, its id looked up below. */
+	if (sqlite3_prepare_v2(d->db, "INSERT OR IGNORE INTO job (dest, "
+	    "study_uid, state, created, started, next_try, origin) VALUES "
+	    "(?1, ?2, 'queued', ?3, ?3, ?3, ?4)", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		rc = sqlerr(d, "add", err, errlen);
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, study_uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now);
+	if (origin != NULL)
+		sqlite3_bind_text(st, 4, origin, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = sqlerr(d, "add", err, errlen);
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(d->db);
+	if (sqlite3_changes(d->db) == 1) {
+		*id = sqlite3_last_insert_rowid(d->db);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (origin == NULL || sqlite3_prepare_v2(d->db, "SELECT id FROM job "
+	    "WHERE study_uid = ?1 AND dest = ?2 AND origin = ?3", -1, &st,
+	    NULL) != SQLITE_OK) {
+		rc = sqlerr(d, "add", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, study_uid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = sqlerr(d, "add", err, errlen);
+		goto out;
+	}
+	*id = sqlite3_column_int64(st, 0);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&d->mu);

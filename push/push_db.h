@@ -1,6 +1,6 @@
 /*
  * push_db.h: the push jobs of this node, state_dir/push.db (SQLite,
- * synchronous=FULL, schema version 1).  Stands alone (SQLite and
+ * synchronous=FULL, schema version 2).  Stands alone (SQLite and
  * lib/base): xdsctl push adds, lists, retries and cancels jobs in it
  * beside a running xdsd, whose sender (push_send.c) takes them.
  *
@@ -59,10 +59,15 @@ enum xds_status push_db_open(const char *state_dir, struct push_db **out,
 	    char *err, size_t errlen);
 void	push_db_close(struct push_db *db);	/* NULL: no-op */
 
-/* A new queued job, due now; its id into *id. */
+/* A new queued job, due now; its id into *id.  origin names what made
+ * it (a route, "route:AE"): a job of the same study, dest and origin is
+ * made once, and adding it again gives the existing one's id (in any
+ * state), so that a crash between making a job and recording that it
+ * was made does not push the study twice.  NULL: always a new job (xdsctl
+ * push). */
 enum xds_status push_db_add(struct push_db *db, const char *dest,
-	    const char *study_uid, long long now, long long *id, char *err,
-	    size_t errlen);
+	    const char *study_uid, const char *origin, long long now,
+	    long long *id, char *err, size_t errlen);
 /* One job: XDS_OK, XDS_ENOTFOUND, XDS_EIO. */
 enum xds_status push_db_job(struct push_db *db, long long id,
 	    struct push_job *out, char *err, size_t errlen);

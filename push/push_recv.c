@@ -147,8 +147,8 @@ forward(struct push *p, const char *study)
 	char e[256];
 	long long id;
 
-	if (push_db_add(p->db, PUSH_DEST_PACS, study, clock_wall(), &id, e,
-	    sizeof e) != XDS_OK)
+	if (push_db_add(p->db, PUSH_DEST_PACS, study, NULL, clock_wall(), &id,
+	    e, sizeof e) != XDS_OK)
 		log_warnx("push: forwarding %s to dicom.pacs: %s", study, e);
 	else {
 		log_info("push: study %s queued for dicom.pacs (job %lld)",

@@ -495,7 +495,7 @@ void
 push_send_routes(struct push *p)
 {
 	struct routes r;
-	char dest[PUSH_DEST_SZ], e[256];
+	char dest[PUSH_DEST_SZ], origin[32], e[256];
 	long long id;
 	size_t i;
 
@@ -505,20 +505,21 @@ push_send_routes(struct push *p)
 		return;
 	}
 	for (i = 0; i < r.n; i++) {
+		str_fmt(origin, sizeof origin, "route:%s", r.ae[i]);
 		if (conf_route_find(p->conf.push_route, r.ae[i], dest,
 		    sizeof dest) != 1) {
 			log_warnx("push: study %s came for %s, which push.route "
 			    "no longer names: not pushed", r.study[i], r.ae[i]);
 			id = 0;
-		} else if (push_db_add(p->db, dest, r.study[i], clock_wall(),
-		    &id, e, sizeof e) != XDS_OK) {
+		} else if (push_db_add(p->db, dest, r.study[i], origin,
+		    clock_wall(), &id, e, sizeof e) != XDS_OK) {
 			log_warnx("push: route %s: %s", r.ae[i], e);
 			continue;
 		} else
 			log_info("push: study %s complete, sent to %s: job %lld "
 			    "to %s", r.study[i], r.ae[i], id, dest);
-		/* A crash before this line makes the job again at start:
-		 * pushed twice, stored once by the receiver. */
+		/* A crash before this line finds the same job at start
+		 * (push_db_add with its origin): the study is pushed once. */
 		if (bridge_db_route_job(p->bdb, r.study[i], r.ae[i], id, e,
 		    sizeof e) != 0)
 			log_warnx("push: %s", e);

@@ -3,7 +3,7 @@
  * (queued, taken, items recorded, queued again with its next try, done
  * once every instance is committed), an attempt that listed no items is
  * never done, retry and cancel by state, a job left sending by a crash
- * queued again, the counts for /metrics.
+ * queued again, the counts for /metrics, a routed job made once.
  */
 #include "config.h"
 
@@ -55,7 +55,7 @@ test_life(void)
 	char err[256];
 	long long id;
 
-	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", 100, &id, err,
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", NULL, 100, &id, err,
 	    sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(push_db_take(db, 99, &j, err, sizeof err),
 	    XDS_ENOTFOUND);
@@ -107,8 +107,8 @@ test_fail_retry_cancel(void)
 	long long id, n[PUSH_NSTATES];
 	char err[256];
 
-	CU_ASSERT_EQUAL(push_db_add(db, "urn:oid:1.2.3", "1.2.4", 300, &id,
-	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_add(db, "urn:oid:1.2.3", "1.2.4", NULL, 300,
+	    &id, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(push_db_take(db, 300, &j, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(push_db_fail(db, id, "not in the directory", err,
 	    sizeof err), XDS_OK);
@@ -128,6 +128,46 @@ test_fail_retry_cancel(void)
 	CU_ASSERT_EQUAL(push_db_counts(db, n, err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(n[2], 1);	/* done (test_life) */
 	CU_ASSERT_EQUAL(n[4], 1);	/* cancelled */
+}
+
+/* A job with an origin (a route) is made once: the second push_db_add,
+ * as after a crash between making the job and marking the route, and
+ * after the database was closed and opened again, finds the first. */
+static void
+test_once(void)
+{
+	struct push_job j;
+	long long id, id2, id3, n[PUSH_NSTATES];
+	char err[256];
+
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.5", "route:TWIIN_B",
+	    600, &id, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 600, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(j.id, id);
+	push_db_close(db);
+	CU_ASSERT_EQUAL_FATAL(push_db_open(dir, &db, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.5", "route:TWIIN_B",
+	    700, &id2, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(id2, id);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "sending");	/* untouched */
+	CU_ASSERT_EQUAL(j.created, 600);
+	/* another destination or origin, or none: a job of its own */
+	CU_ASSERT_EQUAL(push_db_add(db, "00007003", "1.2.5", "route:TWIIN_B",
+	    700, &id2, err, sizeof err), XDS_OK);
+	CU_ASSERT_NOT_EQUAL(id2, id);
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.5", "route:TWIIN_C",
+	    700, &id3, err, sizeof err), XDS_OK);
+	CU_ASSERT(id3 != id && id3 != id2);
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.5", NULL, 700, &id2,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.5", NULL, 700, &id3,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT(id2 != id3 && id2 != id);
+	CU_ASSERT_EQUAL(push_db_counts(db, n, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n[1], 1);	/* sending: the routed job, once */
+	CU_ASSERT_EQUAL(n[0], 4);	/* queued: the others */
 }
 
 static void
@@ -159,6 +199,7 @@ main(void)
 	static const struct cutest tests[] = {
 		{ "life", test_life },
 		{ "fail_retry_cancel", test_fail_retry_cancel },
+		{ "once", test_once },
 	};
 	static const struct cutest notify[] = {
 		{ "split", test_notify_split },

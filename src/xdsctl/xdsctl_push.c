@@ -159,7 +159,7 @@ push_new(struct ctl *ctl, struct push_db *db, int argc, char **argv)
 	else if (!row.found)
 		fprintf(stderr, "xdsctl: the DICOM bridge holds no study %s\n",
 		    study);
-	else if (push_db_add(db, to, study, clock_wall(), &id, err,
+	else if (push_db_add(db, to, study, NULL, clock_wall(), &id, err,
 	    sizeof err) != XDS_OK)
 		fprintf(stderr, "xdsctl: %s\n", err);
 	else {
