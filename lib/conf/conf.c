@@ -262,7 +262,7 @@ const struct conf_opt conf_opts[] = {
 	  "seconds a push waits for the receiver's storage commitment report after its N-ACTION", NULL },
 	{ "push.forward", CONF_BOOL, S(push_forward), "no", 0, 1, NULL,
 	  "forward each study received on push.listen, once committed, to dicom.pacs (C-STORE, a durable queue in push.db)", NULL },
-	{ "push.give_up_after", CONF_INT, S(push_give_up_after), "86400", 60, 2592000, NULL,
+	{ "push.give_up_after", CONF_INT, S(push_give_up_after), "86400", 1, 2592000, NULL,
 	  "seconds after which a push job not yet committed by its receiver is failed", NULL },
 	{ "push.listen", CONF_STR, S(push_listen), "", 0, 0, NULL,
 	  "address:port where other organisations push studies by DICOM over mutual TLS (C-STORE, Storage Commitment); empty: none",

@@ -6,7 +6,10 @@ A's sender stores every instance at B's push.listen and B commits them on
 the same association; the instances at B are byte for byte A's datasets,
 the job is done with every instance committed, both sides audit it.
 Another organisation B knows (Y) asking commitment of A's instances gets
-a failure for every one, as for an instance nobody has, audited.  B
+a failure for every one, as for an instance nobody has, audited.  Y's
+push to a directory entry whose node presents another organisation's
+certificate is refused before the first C-STORE, and one to a node that
+never answers fails after push.give_up_after, each with its reason.  B
 down for a while: the job waits and finishes once B is back.  A killed
 (-9) in the middle of a push while B is stalled: after A's restart the
 job completes with every instance at B once.  A peer whose certificate is
@@ -37,7 +40,10 @@ from xdstest import (Xdsd, check, command_line, make_pki, metrics, org_cert,  # 
 HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
 HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
 HCID_Y = "urn:oid:2.16.528.1.1007.3.3.7003.1"
+HCID_Z = "urn:oid:2.16.528.1.1007.3.3.7004.1"
+HCID_W = "urn:oid:2.16.528.1.1007.3.3.7005.1"
 URA_A, URA_B, URA_X, URA_Y = "00007001", "00007002", "00009999", "00007003"
+URA_Z, URA_W = "00007004", "00007005"
 
 
 def uid():
@@ -78,7 +84,7 @@ def main():
     cert_b = org_cert(tmp, "push.b.test", URA_B, "Ziekenhuis B")
     cert_x = org_cert(tmp, "push.x.test", URA_X, "Kliniek X")
     cert_y = org_cert(tmp, "push.y.test", URA_Y, "Kliniek Y")
-    hold, pacs_port = reserve_port(), reserve_port()
+    hold, pacs_port, silent = reserve_port(), reserve_port(), reserve_port()
     notify = os.path.join(tmp, "notify.py")
     with open(notify, "w") as f:
         f.write("import json, os, sys\n"
@@ -91,7 +97,10 @@ def main():
                 "%s https://127.0.0.1:1/xca/responding %s dicom=XDSNODE@127.0.0.1:%d "
                 "Ziekenhuis B\n"
                 "%s https://127.0.0.1:1/xca/responding %s Kliniek Y\n"
-                % (HCID_A, URA_A, HCID_B, URA_B, hold.port, HCID_Y, URA_Y))
+                "%s https://127.0.0.1:1/xca/responding %s dicom=XDSNODE@127.0.0.1:%d Kliniek Z\n"
+                "%s https://127.0.0.1:1/xca/responding %s dicom=XDSNODE@127.0.0.1:%d Kliniek W\n"
+                % (HCID_A, URA_A, HCID_B, URA_B, hold.port, HCID_Y, URA_Y,
+                   HCID_Z, URA_Z, hold.port, HCID_W, URA_W, silent.port))
     common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
               "dicom.publish_after=3600", "dicom.timeout=10", "push.retry_max=1",
               "push.commit_timeout=20", "http.ca=" + pki["ca"]]
@@ -106,8 +115,8 @@ def main():
                                           os.path.join(tmp, "notified"))],
         name="b", dicom=True)
     node_y = dicomtest.Xdsd(a.xdsd, tmp, common + [
-        "node.home_community_id=" + HCID_Y, "http.cert=" + cert_y[0], "http.key=" + cert_y[1]],
-        name="y", dicom=True)
+        "node.home_community_id=" + HCID_Y, "http.cert=" + cert_y[0], "http.key=" + cert_y[1],
+        "push.give_up_after=2"], name="y", dicom=True)
     pacs = None
     try:
         check("node A (bridge, push sender) starts", node_a.start(), "")
@@ -129,6 +138,7 @@ def main():
             pacs.terminate()
             pacs.wait()
         hold.close()
+        silent.close()
         if summary() == 0:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
@@ -187,6 +197,47 @@ def probe(a, node_y, b, study, series, sops):
             URA_Y in r.get("organisation", "")]
     check("B audited Y's request as a failure naming Kliniek Y",
           recs and all(r.get("outcome") != "success" for r in recs), recs)
+
+
+def give_up(a, tmp, node_y, b):
+    """Y (push.give_up_after=2) pushes a study of its own to Z, whose
+    directory line points at B's listener (B's certificate names URA B,
+    not Z's), and to W, whose DICOM node never answers: both jobs fail
+    with their reason, and B never receives an instance."""
+    opts = ["-C", "directory.file=" + os.path.join(tmp, "directory"),
+            "-C", "node.home_community_id=" + HCID_Y]
+    study, _, files = make_study(tmp, 2)
+    r = dicomtest.storescu(node_y.dport, list(files.values()))
+    check("a study of 2 instances at Y's bridge", r.returncode == 0 and
+          wait_until(lambda: len(held(node_y, study)) == 2, 30), r.stdout + r.stderr)
+    jz, out = push(a, node_y, opts, study, to=URA_Z)
+    jw, out2 = push(a, node_y, opts, study, to=URA_W)
+    check("xdsctl push queues a job to Z and one to W", jz is not None and jw is not None,
+          out + out2)
+
+    def final(jid):
+        return wait_until(lambda: job(a, node_y, opts, jid).get("job", {}).get("state")
+                          in ("done", "failed", "cancelled") and
+                          job(a, node_y, opts, jid)["job"], 60) or {}
+    z = final(jz) if jz else {}
+    check("to Z: failed, its reason the receiver's certificate not naming URA %s" % URA_Z,
+          z.get("state") == "failed" and
+          "does not name URA %s" % URA_Z in z.get("last_error", ""), z)
+    check("... refused before the first C-STORE: B holds none of the study, and no "
+          "instance of Y's job was stored", held(b, study) == {} and
+          all(i["state"] == "new" for i in job(a, node_y, opts, jz).get("instances", [])),
+          job(a, node_y, opts, jz))
+    w = final(jw) if jw else {}
+    check("to W, which never answers: failed after push.give_up_after with its reason",
+          w.get("state") == "failed" and w.get("attempts", 0) >= 2 and
+          w.get("last_error", "") != "", w)
+    check("... the give-up logged", "(given up: push.give_up_after)" in node_y.log(),
+          node_y.log()[-1500:])
+    recs = [r for r in node_y.audit() if r.get("event") == "DICOM-PUSH" and
+            r.get("outcome") != "success"]
+    check("Y audited the failed attempts to Z and W",
+          any(URA_Z in r.get("organisation", "") for r in recs) and
+          any(URA_W in r.get("organisation", "") for r in recs), recs)
     node_y.stop()
 
 
@@ -247,6 +298,7 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     check("B counted the complete study (xds_push_studies_received_total)",
           metrics(b).get(("xds_push_studies_received_total", "")) == 1, "")
     probe(a, node_y, b, study, series, sorted(files) + [uid()])
+    give_up(a, tmp, node_y, b)
 
     # B's PACS down: the forward waits in B's queue, then goes when it is up
     def b_jobs():
