@@ -15,16 +15,43 @@
 #include "log.h"
 #include "push.h"
 #include "push_int.h"
+#include "push_watch.h"
 #include "str.h"
 
-/* Due jobs, one after the other; a second's sleep when none is (xdsctl
- * push adds jobs to push.db: the thread finds them within a second). */
+/*
+ * How long the sender may wait, in milliseconds: until the next queued
+ * job is due, at most push.poll_interval (a safety net: writes to
+ * push.db wake it, push_watch.h), a second when push.route is set (the
+ * bridge makes routed studies complete on its own clock) or when
+ * push.db cannot be watched.
+ */
+static long long
+idle_ms(struct push *p)
+{
+	long long next, now = clock_wall(), ms;
+	char err[256];
+	enum xds_status rc;
+
+	ms = p->conf.push_poll_interval * 1000;
+	if (p->conf.push_route[0] != '\0' || !push_watch_ok(p->watch))
+		ms = 1000;
+	if ((rc = push_db_next(p->db, &next, err, sizeof err)) == XDS_OK &&
+	    (next - now) * 1000 < ms)
+		ms = next > now ? (next - now) * 1000 : 0;
+	else if (rc != XDS_OK && rc != XDS_ENOTFOUND) {
+		log_warnx("push: %s", err);
+		ms = 1000;
+	}
+	return ms;
+}
+
+/* Due jobs, one after the other; when none is, a wait for the next one
+ * to be due or for push.db to be written (xdsctl push). */
 static void *
 send_main(void *arg)
 {
 	struct push *p = arg;
 	struct push_job j;
-	struct timespec ts;
 	char err[256];
 	int rc;
 
@@ -38,12 +65,9 @@ send_main(void *arg)
 			push_send_job(p, &j);
 		else if (rc != XDS_ENOTFOUND)
 			log_warnx("push: %s", err);
+		if (rc != XDS_OK)
+			(void)push_watch_wait(p->watch, idle_ms(p));
 		pthread_mutex_lock(&p->mu);
-		if (rc == XDS_OK || p->stopping)
-			continue;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -63,13 +87,14 @@ push_start(const struct conf *conf, struct push **out, char *err,
 	}
 	p->conf = *conf;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
 	if (dir_open(conf, &p->dir, e, sizeof e) != XDS_OK) {
 		str_fmt(err, errlen, "directory: %s", e);
 		goto fail;
 	}
 	if (push_db_open(conf->node_state_dir, &p->db, err, errlen) != XDS_OK ||
-	    push_db_requeue(p->db, err, errlen) != XDS_OK)
+	    push_db_requeue(p->db, err, errlen) != XDS_OK ||
+	    push_watch_open(conf->node_state_dir, &p->watch, err, errlen) !=
+	    XDS_OK)
 		goto fail;
 	if (bridge_db_open(conf->node_state_dir, &p->bdb, err, errlen) != 0)
 		goto fail;
@@ -94,9 +119,7 @@ fail:
 void
 push_wake(struct push *p)
 {
-	pthread_mutex_lock(&p->mu);
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	push_watch_poke(p->watch);
 }
 
 int
@@ -157,14 +180,14 @@ push_stop(struct push *p)
 	if (p->send_running) {
 		pthread_mutex_lock(&p->mu);
 		p->stopping = 1;
-		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
+		push_watch_poke(p->watch);
 		pthread_join(p->send_thread, NULL);
 	}
 	bridge_db_close(p->bdb);
 	push_db_close(p->db);
 	dir_close(p->dir);
-	pthread_cond_destroy(&p->cv);
+	push_watch_close(p->watch);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }

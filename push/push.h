@@ -11,6 +11,7 @@
  *	|-> push_recv.c	the listener on push.listen: who may push (the URA
  *	|		of the certificate, in the directory), the bridge's
  *	|		durable receive, the commitment report
+ *	|-> push_watch.c	the sender woken by writes to push.db
  *	`-> push_db.c	the jobs, state_dir/push.db
  *
  * Uses dicom (the bridge's study table and receive path), gateway (the

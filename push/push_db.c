@@ -312,6 +312,28 @@ change(struct push_db *d, const char *sql, long long a, long long b,
 }
 
 enum xds_status
+push_db_next(struct push_db *d, long long *next, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	enum xds_status rc;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "SELECT min(next_try) FROM job WHERE "
+	    "state = 'queued'", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		rc = sqlerr(d, "next", err, errlen);
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		rc = XDS_ENOTFOUND;
+	else {
+		*next = sqlite3_column_int64(st, 0);
+		rc = XDS_OK;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+enum xds_status
 push_db_take(struct push_db *d, long long now, struct push_job *out,
     char *err, size_t errlen)
 {

@@ -84,6 +84,10 @@ enum xds_status push_db_items(struct push_db *db, long long id,
  * XDS_ENOTFOUND when none is due. */
 enum xds_status push_db_take(struct push_db *db, long long now,
 	    struct push_job *out, char *err, size_t errlen);
+/* The next_try of the queued job due first into *next: XDS_OK,
+ * XDS_ENOTFOUND when none is queued. */
+enum xds_status push_db_next(struct push_db *db, long long *next,
+	    char *err, size_t errlen);
 /* At start: jobs left sending by a stop or crash are queued again. */
 enum xds_status push_db_requeue(struct push_db *db, char *err,
 	    size_t errlen);

@@ -13,6 +13,7 @@
 struct bridge_db;
 struct bridge_receive;
 struct directory;
+struct push_watch;
 
 struct push {
 	struct conf		 conf;
@@ -23,8 +24,8 @@ struct push {
 	pthread_t		 send_thread;
 	int			 send_running;
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
 	int			 stopping;	/* under mu */
+	struct push_watch	*watch;		/* wakes the sender */
 	/* the listener (push_recv.c) */
 	struct bridge_receive	*rcv;
 	struct dcmshim_scp	*scp;

@@ -3,7 +3,8 @@
  * (queued, taken, items recorded, queued again with its next try, done
  * once every instance is committed), an attempt that listed no items is
  * never done, retry and cancel by state, a job left sending by a crash
- * queued again, the counts for /metrics, a routed job made once.
+ * queued again, the counts for /metrics, a routed job made once; the
+ * sender's watch woken by another connection's write and by a poke.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 
 #include "push_db.h"
 #include "push_notify.h"
+#include "push_watch.h"
 #include "testutil.h"
 
 static char dir[512];
@@ -170,6 +172,36 @@ test_once(void)
 	CU_ASSERT_EQUAL(n[0], 4);	/* queued: the others */
 }
 
+/* The sender's watch: a job another connection writes (xdsctl push)
+ * wakes it, a poke wakes it, nothing else does. */
+static void
+test_watch(void)
+{
+	struct push_watch *w;
+	struct push_db *other;
+	char err[256];
+	long long id;
+
+	CU_ASSERT_EQUAL_FATAL(push_watch_open(dir, &w, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(push_watch_ok(w), 1);
+	while (push_watch_wait(w, 0) == 1)
+		;	/* what the tests before wrote */
+	CU_ASSERT_EQUAL(push_watch_wait(w, 20), 0);
+	CU_ASSERT_EQUAL_FATAL(push_db_open(dir, &other, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(push_db_add(other, "00007002", "1.2.6", NULL, 800,
+	    &id, err, sizeof err), XDS_OK);
+	push_db_close(other);
+	CU_ASSERT_EQUAL(push_watch_wait(w, 30000), 1);
+	while (push_watch_wait(w, 0) == 1)
+		;
+	push_watch_poke(w);
+	CU_ASSERT_EQUAL(push_watch_wait(w, 30000), 1);
+	CU_ASSERT_EQUAL(push_watch_wait(w, 0), 0);
+	push_watch_close(w);
+}
+
 static void
 test_notify_split(void)
 {
@@ -200,6 +232,7 @@ main(void)
 		{ "life", test_life },
 		{ "fail_retry_cancel", test_fail_retry_cancel },
 		{ "once", test_once },
+		{ "watch", test_watch },
 	};
 	static const struct cutest notify[] = {
 		{ "split", test_notify_split },

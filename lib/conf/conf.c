@@ -272,6 +272,8 @@ const struct conf_opt conf_opts[] = {
 	{ "push.route", CONF_STR, S(push_route), "", 0, 0, NULL,
 	  "AE=URA or AE=urn:oid:HCID pairs (',' between): a study the PACS sends to the bridge under that called AE title is pushed there once complete",
 	  conf_check_routes },
+	{ "push.poll_interval", CONF_INT, S(push_poll_interval), "60", 1, 86400, NULL,
+	  "seconds between two looks of the sender into push.db when nothing told it of a new job (a safety net: writes to push.db wake it)", NULL },
 	{ "push.retry_max", CONF_INT, S(push_retry_max), "300", 1, 86400, NULL,
 	  "longest wait, in seconds, between two attempts of a push job (the wait doubles from 1 s)", NULL },
 	{ "registry.enabled", CONF_BOOL, S(registry_enabled), "yes", 0, 1, NULL,

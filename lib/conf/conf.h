@@ -88,6 +88,7 @@ struct conf {
 	long long push_associations;		/* storing at once */
 	long long push_give_up_after;		/* seconds */
 	long long push_retry_max;		/* seconds */
+	long long push_poll_interval;		/* seconds, a safety net */
 	int	push_forward;			/* received studies to dicom.pacs */
 	char	push_notify_command[CONF_STR_MAX];
 	char	push_route[CONF_STR_MAX];	/* AE=URA|HCID,... */

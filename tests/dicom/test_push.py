@@ -9,7 +9,9 @@ Another organisation B knows (Y) asking commitment of A's instances gets
 a failure for every one, as for an instance nobody has, audited.  Y's
 push to a directory entry whose node presents another organisation's
 certificate is refused before the first C-STORE, and one to a node that
-never answers fails after push.give_up_after, each with its reason.  B
+never answers fails after push.give_up_after, each with its reason; Y
+polls push.db once an hour, so each of its jobs was noticed by its watch
+of push.db (written by xdsctl or sqlite3).  B
 down for a while: the job waits and finishes once B is back.  A killed
 (-9) in the middle of a push while B is stalled: after A's restart the
 job completes with every instance at B once.  A peer whose certificate is
@@ -116,7 +118,7 @@ def main():
         name="b", dicom=True)
     node_y = dicomtest.Xdsd(a.xdsd, tmp, common + [
         "node.home_community_id=" + HCID_Y, "http.cert=" + cert_y[0], "http.key=" + cert_y[1],
-        "push.give_up_after=2"], name="y", dicom=True)
+        "push.give_up_after=2", "push.poll_interval=3600"], name="y", dicom=True)
     pacs = None
     try:
         check("node A (bridge, push sender) starts", node_a.start(), "")
@@ -178,6 +180,9 @@ def probe(a, node_y, b, study, series, sops):
     (and one nobody has): a job put straight into Y's push.db whose items
     are "stored" already, so that Y's sender sends only the N-ACTION."""
     check("node Y (another organisation B's directory knows) starts", node_y.start(), "")
+    check("... and watches push.db (push.poll_interval=3600: only a write to push.db "
+          "wakes its sender for the jobs below)", "cannot watch" not in node_y.log(),
+          node_y.log()[-800:])
     db = sqlite3.connect(os.path.join(node_y.state, "push.db"), timeout=10)
     with db:
         cur = db.execute("INSERT INTO job (dest, study_uid, state, created, started, next_try)"
