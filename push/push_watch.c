@@ -104,7 +104,8 @@ push_watch_ok(const struct push_watch *w)
 static int
 drain_events(struct push_watch *w)
 {
-	char b[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char b[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n;
 	size_t off;

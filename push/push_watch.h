@@ -2,11 +2,11 @@
  * push_watch.h: how the sender learns of new jobs without polling
  * push.db: an inotify watch of its WAL, closed by a connection that
  * wrote it (xdsctl push, retry, anything that writes the database and
- * closes it), and a pipe the daemon itself pokes (push_wake, stop).  Without inotify (its
- * limits reached) the watch still waits on the pipe and the sender falls
- * back to polling (push_watch_ok says).  docs/design.md, "Pushing a
- * study to another organisation", says why inotify and not a local HTTP
- * endpoint.
+ * closes it), and a pipe the daemon itself pokes (push_wake, stop).
+ * Without inotify (its limits reached) the watch still waits on the
+ * pipe and the sender falls back to polling (push_watch_ok says).
+ * docs/design.md, "Pushing a study to another organisation", says why
+ * inotify and not a local HTTP endpoint.
  */
 #ifndef XDS_PUSH_WATCH_H
 #define XDS_PUSH_WATCH_H

@@ -57,8 +57,8 @@ test_life(void)
 	char err[256];
 	long long id;
 
-	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", NULL, 100, &id, err,
-	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", NULL, 100, &id,
+	    err, sizeof err), XDS_OK);
 	CU_ASSERT_EQUAL(push_db_take(db, 99, &j, err, sizeof err),
 	    XDS_ENOTFOUND);
 	CU_ASSERT_EQUAL(push_db_take(db, 100, &j, err, sizeof err), XDS_OK);
