@@ -85,13 +85,13 @@ push_watch_open(const char *state_dir, struct push_watch **out, char *err,
 void
 push_watch_close(struct push_watch *w)
 {
-	if (w == NULL)
-		return;
-	if (w->ino != -1)
-		close(w->ino);
-	close(w->pipe[0]);
-	close(w->pipe[1]);
-	free(w);
+	if (w != NULL) {
+		if (w->ino != -1)
+			(void)close(w->ino);
+		(void)close(w->pipe[0]);
+		(void)close(w->pipe[1]);
+		free(w);
+	}
 }
 
 int
