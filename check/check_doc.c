@@ -108,6 +108,7 @@ chk_xua(xmlNode *a, struct chk_report *r)
 	xmlNode *au;
 	char iss[256];
 
+	chk_schema_saml(a, r);
 	if (v == NULL || strcmp(v, "2.0") != 0)
 		chk_addn(r, CHK_ERROR, "XUA-VERSION", NULL, a,
 		    "Version %s is not 2.0", v != NULL ? v : "(absent)");

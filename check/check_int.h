@@ -68,6 +68,8 @@ int	chk_schema_init(char *err, size_t errlen);
 int	chk_schema_known(const xmlNode *e);
 void	chk_schema_xsd(xmlNode *e, struct chk_report *);
 void	chk_schema_atna(xmlDoc *doc, struct chk_report *);
+/* A saml:Assertion against the SAML 2.0 assertion schema (XUA-XSD). */
+void	chk_schema_saml(xmlNode *assertion, struct chk_report *);
 
 /* check_soap.c: the envelope and its packaging. */
 struct chk_txn {

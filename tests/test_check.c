@@ -322,8 +322,13 @@ test_rad69(void)
 	"<saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:" \
 	"SAML:2.0:ac:classes:X509</saml:AuthnContextClassRef></saml:AuthnContext>" \
 	"</saml:AuthnStatement></saml:Assertion>"
-#define SIG(uri) "<ds:Signature><ds:SignedInfo><ds:Reference URI=\"" uri \
-	"\"/></ds:SignedInfo></ds:Signature>"
+#define SIG(uri) "<ds:Signature><ds:SignedInfo><ds:CanonicalizationMethod " \
+	"Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>" \
+	"<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more" \
+	"#rsa-sha256\"/><ds:Reference URI=\"" uri "\"><ds:DigestMethod " \
+	"Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue>" \
+	"AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>" \
+	"AAAA</ds:SignatureValue></ds:Signature>"
 
 static void
 test_xua(void)
@@ -339,6 +344,34 @@ test_xua(void)
 	CU_ASSERT(has(r, "XUA-SIGNATURE", NULL));
 	r = CHECK(ASSERTION("2.0", SIG("#other")));
 	CU_ASSERT(has(r, "XUA-SIGNATURE", NULL));
+	/* the SAML 2.0 schema: a signature without its SignatureValue, an
+	 * element the assertion may not hold */
+	r = CHECK(ASSERTION("2.0", "<ds:Signature><ds:SignedInfo/>"
+	    "</ds:Signature>"));
+	CU_ASSERT(has(r, "XUA-XSD", NULL));
+	r = CHECK(ASSERTION("2.0", "<saml:Nonsense/>"));
+	CU_ASSERT(has(r, "XUA-XSD", NULL));
+	CU_ASSERT(!has(r, "XUA-VERSION", NULL));
+	/* IHE XUA's attributes are HL7 v3 datatypes, typed by xsi:type */
+	r = CHECK("<saml:Assertion xmlns:saml=\"" NS_SAML "\" xmlns:ds=\""
+	    NS_DSIG "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+	    " xmlns:hl7=\"urn:hl7-org:v3\" ID=\"_a1\" Version=\"2.0\" "
+	    "IssueInstant=\"2026-12-06T10:00:00Z\"><saml:Issuer>urn:oid:1.2.3"
+	    "</saml:Issuer>" SIG("#_a1") "<saml:Subject><saml:NameID>u1"
+	    "</saml:NameID><saml:SubjectConfirmation Method=\"urn:oasis:names:"
+	    "tc:SAML:2.0:cm:bearer\"/></saml:Subject><saml:Conditions NotBefore="
+	    "\"2026-12-06T10:00:00Z\" NotOnOrAfter=\"2026-12-06T10:05:00Z\">"
+	    "<saml:AudienceRestriction><saml:Audience>urn:oid:1.2</saml:Audience>"
+	    "</saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement "
+	    "AuthnInstant=\"2026-12-06T10:00:00Z\"><saml:AuthnContext>"
+	    "<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:"
+	    "X509</saml:AuthnContextClassRef></saml:AuthnContext>"
+	    "</saml:AuthnStatement><saml:AttributeStatement><saml:Attribute Name="
+	    "\"urn:oasis:names:tc:xspa:1.0:subject:purposeofuse\"><saml:"
+	    "AttributeValue><hl7:PurposeOfUse xsi:type=\"hl7:CE\" code=\"TREAT\""
+	    "/></saml:AttributeValue></saml:Attribute></saml:AttributeStatement>"
+	    "</saml:Assertion>");
+	CU_ASSERT_EQUAL(r->nerrors, 0);
 	/* in a request's WS-Security header */
 	r = CHECK(ENV_OPEN(ACT_ITI18, REQ_HDR "<wsse:Security xmlns:wsse=\""
 	    NS_WSSE "\">" ASSERTION("2.0", "") "</wsse:Security>")
