@@ -402,4 +402,11 @@ chk_meta(const struct chk_txn *t, xmlNode *body, const struct chk_opts *o,
 		imaging_request(t, body, r);
 	else if (xml_is(body, NS_LCM, "RemoveObjectsRequest"))
 		remove_request(body, r);
+	else if (xml_is(body, NS_RMD, "RemoveDocumentsRequest")) {
+		/* ITI-86: the documents, as a retrieve names them */
+		doc_requests(t, body, &n, r);
+		if (n == 0)
+			chk_addn(r, CHK_ERROR, "RMD-REQ", NULL, body,
+			    "no DocumentRequest");
+	}
 }

@@ -31,6 +31,7 @@ static const char driver[] =
     "<xs:import namespace=\"" NS_RS "\" schemaLocation=\"?xsd=rs\"/>"
     "<xs:import namespace=\"" NS_XDSB "\" schemaLocation=\"?xsd=xdsb\"/>"
     "<xs:import namespace=\"" NS_XDSI "\" schemaLocation=\"?xsd=xdsi\"/>"
+    "<xs:import namespace=\"" NS_RMD "\" schemaLocation=\"?xsd=rmd\"/>"
     "</xs:schema>";
 
 /* The SAML 2.0 assertion schema, which imports XML Signature and XML
@@ -132,7 +133,7 @@ int
 chk_schema_known(const xmlNode *e)
 {
 	static const char *ns[] = { NS_LCM, NS_QUERY, NS_RS, NS_XDSB,
-	    NS_XDSI };
+	    NS_XDSI, NS_RMD };
 	size_t i;
 
 	for (i = 0; e->ns != NULL && i < sizeof ns / sizeof ns[0]; i++)

@@ -43,6 +43,8 @@ static const struct chk_txn txns[] = {
 	{ "ITI-57", ACT_ITI57_RSP, NS_RS, "RegistryResponse", 1, 0 },
 	{ "ITI-62", ACT_ITI62, NS_LCM, "RemoveObjectsRequest", 0, 0 },
 	{ "ITI-62", ACT_ITI62_RSP, NS_RS, "RegistryResponse", 1, 0 },
+	{ "ITI-86", ACT_ITI86, NS_RMD, "RemoveDocumentsRequest", 0, 0 },
+	{ "ITI-86", ACT_ITI86_RSP, NS_RS, "RegistryResponse", 1, 0 },
 	{ "RAD-68", ACT_ITI41, NS_XDSB, "ProvideAndRegisterDocumentSetRequest",
 	    0, 2 },
 	{ "RAD-69", ACT_RAD69, NS_XDSI, "RetrieveImagingDocumentSetRequest",

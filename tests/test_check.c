@@ -264,6 +264,23 @@ test_query_answer_delete(void)
 	r = CHECK("<lcm:RemoveObjectsRequest xmlns:lcm=\"" NS_LCM "\" xmlns:rim=\""
 	    NS_RIM "\"><rim:ObjectRefList/></lcm:RemoveObjectsRequest>");
 	CU_ASSERT(has(r, "DEL-REQ", ERR_REGISTRY_METADATA));
+	/* ITI-86: documents named as a retrieve names them */
+	r = CHECK(ENV_OPEN(ACT_ITI86, REQ_HDR) "<rmd:RemoveDocumentsRequest "
+	    "xmlns:rmd=\"" NS_RMD "\" xmlns:xdsb=\"" NS_XDSB "\">"
+	    "<xdsb:DocumentRequest><xdsb:RepositoryUniqueId>1.2.3"
+	    "</xdsb:RepositoryUniqueId><xdsb:DocumentUniqueId>1.2.3.4"
+	    "</xdsb:DocumentUniqueId></xdsb:DocumentRequest>"
+	    "</rmd:RemoveDocumentsRequest>" ENV_CLOSE);
+	CU_ASSERT_STRING_EQUAL(r->kind, "ITI-86");
+	CLEAN(r);
+	r = CHECK("<rmd:RemoveDocumentsRequest xmlns:rmd=\"" NS_RMD "\" "
+	    "xmlns:xdsb=\"" NS_XDSB "\"><xdsb:DocumentRequest>"
+	    "<xdsb:DocumentUniqueId>1.2.3.4</xdsb:DocumentUniqueId>"
+	    "</xdsb:DocumentRequest></rmd:RemoveDocumentsRequest>");
+	CU_ASSERT(has(r, "XSD", NULL));
+	CU_ASSERT(has(r, "RET-REQ", ERR_UNKNOWN_REPOSITORY_ID));
+	r = CHECK("<rmd:RemoveDocumentsRequest xmlns:rmd=\"" NS_RMD "\"/>");
+	CU_ASSERT(has(r, "RMD-REQ", NULL));
 }
 
 static void
