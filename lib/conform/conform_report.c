@@ -97,6 +97,20 @@ write_out(const char *path, const struct buf *b, char *err, size_t errlen)
 	return XDS_OK;
 }
 
+/* The report built in b (rc: how building it went) written to path; b
+ * freed. */
+static int
+finish(const char *path, struct buf *b, int rc, char *err, size_t errlen)
+{
+	if (rc != XDS_OK) {
+		str_fmt(err, errlen, "%s: too big", path);
+		rc = XDS_ETOOBIG;
+	} else
+		rc = write_out(path, b, err, errlen);
+	buf_free(b);
+	return rc;
+}
+
 int
 conform_report_junit(const struct conform_run *r, const char *path,
     char *err, size_t errlen)
@@ -148,13 +162,7 @@ conform_report_junit(const struct conform_run *r, const char *path,
 		rc |= buf_adds(&b, "</testcase>\n");
 	}
 	rc |= buf_adds(&b, "</testsuite>\n</testsuites>\n");
-	if (rc != XDS_OK) {
-		str_fmt(err, errlen, "%s: too big", path);
-		rc = XDS_ETOOBIG;
-	} else
-		rc = write_out(path, &b, err, errlen);
-	buf_free(&b);
-	return rc;
+	return finish(path, &b, rc, err, errlen);
 }
 
 static const char css[] =
@@ -231,13 +239,7 @@ conform_report_html(const struct conform_run *r, const char *path,
 		rc |= buf_adds(&b, "</td></tr>\n");
 	}
 	rc |= buf_adds(&b, "</table>\n</body></html>\n");
-	if (rc != XDS_OK) {
-		str_fmt(err, errlen, "%s: too big", path);
-		rc = XDS_ETOOBIG;
-	} else
-		rc = write_out(path, &b, err, errlen);
-	buf_free(&b);
-	return rc;
+	return finish(path, &b, rc, err, errlen);
 }
 
 int
