@@ -20,6 +20,8 @@
 #include <getopt.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -340,6 +342,7 @@ connect_target(struct proxy *px, struct side *t)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	struct timeval tv = { PROXY_TIMEOUT, 0 };
+	int one = 1;
 	struct in6_addr a6;
 
 	memset(&hints, 0, sizeof hints);
@@ -361,6 +364,8 @@ connect_target(struct proxy *px, struct side *t)
 		return -1;
 	(void)setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	(void)setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	/* a head and its body go as separate writes: no Nagle wait */
+	(void)setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (px->cctx == NULL)
 		return 0;
 	if ((t->ssl = SSL_new(px->cctx)) == NULL ||
@@ -566,6 +571,7 @@ conn_main(void *arg)
 	struct proxy *px = ca->px;
 	struct side *c, *t;
 	struct timeval tv = { PROXY_TIMEOUT, 0 };
+	int one = 1;
 
 	c = calloc(1, sizeof *c);
 	t = calloc(1, sizeof *t);
@@ -577,6 +583,7 @@ conn_main(void *arg)
 	t->fd = -1;
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (px->sctx != NULL && ((c->ssl = SSL_new(px->sctx)) == NULL ||
 	    SSL_set_fd(c->ssl, c->fd) != 1 || SSL_accept(c->ssl) != 1))
 		goto done;
