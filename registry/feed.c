@@ -33,6 +33,13 @@ struct registry_feed {
 	struct registry	*reg;
 	char		 domain[HL7_ID_MAX];	/* feed_domain */
 	atomic_ulong	 seq;			/* ACK control ids */
+	atomic_ullong	 n[FEED_NRESULTS];	/* registry_feed_stats */
+	atomic_llong	 last_at;
+};
+
+static const char *const result_names[FEED_NRESULTS] = {
+	"accepted", "malformed", "required", "invalid", "message_type",
+	"event", "domain", "registry", "too_big"
 };
 
 /* What a message asks of the registry, or why it is not taken. */
@@ -131,7 +138,16 @@ read_request(const struct registry_feed *f, const struct hl7v2_msg *m,
 		return refuse(q, HL7_ACK_REJECT, HL7_ERR_MSG_TYPE, "MSH^1^9",
 		    "message type %.40s is not taken (ADT only)", v);
 	if (hl7v2_get(m, "MSH", 0, 9, 0, 2, 1, q->event,
-	    sizeof q->event) <= 0 || (strcmp(q->event, "A01") != 0 &&
+	    sizeof q->event) <= 0)
+		q->event[0] = '\0';
+	/* link and unlink (ITI TF-2a 3.8: not events of this transaction
+	 * at the registry), answered with why (docs/design.md) */
+	if (strcmp(q->event, "A37") == 0 || strcmp(q->event, "A24") == 0)
+		return refuse(q, HL7_ACK_REJECT, HL7_ERR_EVENT, "MSH^1^9",
+		    "event %s (%s) is not taken: the registry keeps no "
+		    "patient links and no merge history; an A40 merge is "
+		    "final", q->event, q->event[1] == '3' ? "unlink" : "link");
+	if (q->event[0] == '\0' || (strcmp(q->event, "A01") != 0 &&
 	    strcmp(q->event, "A04") != 0 && strcmp(q->event, "A05") != 0 &&
 	    strcmp(q->event, "A08") != 0 && strcmp(q->event, "A40") != 0))
 		return refuse(q, HL7_ACK_REJECT, HL7_ERR_EVENT, "MSH^1^9",
@@ -328,6 +344,53 @@ write_ack(struct registry_feed *f, const struct hl7v2_msg *m,
 	return hl7v2_write_ack(m, &a, ack);
 }
 
+/* Count a message answered q (too_big: over the limit). */
+static void
+count(struct registry_feed *f, const struct req *q, int too_big)
+{
+	static const struct {
+		const char		*code;
+		enum registry_feed_result r;
+	} by_code[] = {
+		{ HL7_ERR_SEGMENT, FEED_R_MALFORMED },
+		{ HL7_ERR_REQUIRED, FEED_R_REQUIRED },
+		{ HL7_ERR_DATATYPE, FEED_R_INVALID },
+		{ HL7_ERR_MSG_TYPE, FEED_R_MESSAGE_TYPE },
+		{ HL7_ERR_EVENT, FEED_R_EVENT },
+		{ HL7_ERR_UNKNOWN_KEY, FEED_R_DOMAIN },
+	};
+	enum registry_feed_result r = FEED_ACCEPTED;
+	size_t i;
+
+	if (too_big)
+		r = FEED_R_TOO_BIG;
+	else if (q->ack != NULL) {
+		r = FEED_R_REGISTRY;
+		for (i = 0; i < sizeof by_code / sizeof by_code[0]; i++)
+			if (q->err_code != NULL &&
+			    strcmp(q->err_code, by_code[i].code) == 0)
+				r = by_code[i].r;
+	}
+	atomic_fetch_add(&f->n[r], 1);
+	atomic_store(&f->last_at, clock_wall());
+}
+
+void
+registry_feed_stats(struct registry_feed *f, struct registry_feed_stats *st)
+{
+	int i;
+
+	for (i = 0; i < FEED_NRESULTS; i++)
+		st->n[i] = atomic_load(&f->n[i]);
+	st->last_at = atomic_load(&f->last_at);
+}
+
+const char *
+registry_feed_result_name(int r)
+{
+	return r >= 0 && r < FEED_NRESULTS ? result_names[r] : "?";
+}
+
 /* x for a refused message: the codes and the reason. */
 static void
 record_refusal(struct xact *x, const struct req *q)
@@ -391,6 +454,7 @@ registry_feed_message(struct registry_feed *f, struct xact *x,
 		log_redact_id(q.patient, red, sizeof red);
 		log_info("registry: ITI-8 %s: patient %s known", q.event, red);
 	}
+	count(f, &q, 0);
 	rc = write_ack(f, parsed ? m : NULL, &q, ack);
 	free(m);
 	return rc == XDS_OK ? XDS_OK : XDS_ENOMEM;
@@ -418,6 +482,7 @@ registry_feed_refuse(struct registry_feed *f, struct xact *x,
 		xact_set_object(x, q.control);
 	refuse(&q, HL7_ACK_REJECT, HL7_ERR_SEGMENT, NULL, "%s", why);
 	record_refusal(x, &q);
+	count(f, &q, 1);
 	rc = write_ack(f, parsed ? m : NULL, &q, ack);
 	free(m);
 	return rc == XDS_OK ? XDS_OK : XDS_ENOMEM;

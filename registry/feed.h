@@ -12,7 +12,9 @@
  * subsumed id stops being known (docs/design.md, Patient Identity Feed).
  * The acknowledgment is AA once that is durable, AE (the content: no
  * identifier of the domain, an invalid BSN, no MRG-1) or AR (the message:
- * malformed, not ADT, an event not taken) with an ERR segment saying why.
+ * malformed, not ADT, an event not taken: A24 and A37 with the reason
+ * that no links are kept) with an ERR segment saying why.  The messages
+ * are counted by result (registry_feed_stats).
  */
 #ifndef XDS_FEED_H
 #define XDS_FEED_H
@@ -26,6 +28,27 @@ struct conf;
 struct registry;
 struct registry_feed;
 struct xact;
+
+/* What became of a message: taken, or refused and why (its ERR-3). */
+enum registry_feed_result {
+	FEED_ACCEPTED = 0,	/* AA */
+	FEED_R_MALFORMED,	/* not HL7 v2, a segment missing (100) */
+	FEED_R_REQUIRED,	/* MSH-10 or an identifier empty (101) */
+	FEED_R_INVALID,		/* an identifier not valid (102) */
+	FEED_R_MESSAGE_TYPE,	/* not ADT (200) */
+	FEED_R_EVENT,		/* an event not taken, A24 and A37 too (201) */
+	FEED_R_DOMAIN,		/* no identifier of the domain (204) */
+	FEED_R_REGISTRY,	/* the registry could not take it (207) */
+	FEED_R_TOO_BIG,		/* over HL7V2_MAX_MESSAGE (100) */
+	FEED_NRESULTS
+};
+
+/* The messages answered since the start, by result, and when the last
+ * one came (clock_wall; 0: none yet). */
+struct registry_feed_stats {
+	unsigned long long	n[FEED_NRESULTS];
+	long long		last_at;
+};
 
 int	registry_feed_open(const struct conf *, struct registry *,
 	    struct registry_feed **, char *err, size_t errlen);
@@ -43,5 +66,11 @@ int	registry_feed_message(struct registry_feed *, struct xact *x,
  * first len bytes of it, for its MSH, if they hold one. */
 int	registry_feed_refuse(struct registry_feed *, struct xact *x,
 	    const char *msg, size_t len, const char *why, struct buf *ack);
+
+void	registry_feed_stats(struct registry_feed *,
+	    struct registry_feed_stats *);
+/* "accepted", "malformed", "required", "invalid", "message_type",
+ * "event", "domain", "registry", "too_big". */
+const char *registry_feed_result_name(int);
 
 #endif

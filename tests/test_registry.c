@@ -716,6 +716,7 @@ test_feed(void)
 	struct registry *fr = NULL;
 	struct registry_feed *f = NULL;
 	struct buf b;
+	struct registry_feed_stats st;
 	char err[256], dir[300], code[4], ack[4096], list[512] = "";
 
 	snprintf(dir, sizeof dir, "%s/feed8", tmpdir);
@@ -796,6 +797,25 @@ test_feed(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "MSH-10"));
 	feed_msg(f, "MSH|^~", code, ack, sizeof ack);
 	CU_ASSERT_STRING_EQUAL(code, "AR");
+	/* unlink: refused, saying why; nothing changes */
+	feed_msg(f, FEED_MSH "A37^ADT_A37|M8|P|2.5\rPID|||42^^^&1.2.3.4.5&"
+	    "ISO\rPID|||43^^^&1.2.3.4.5&ISO\r", code, ack, sizeof ack);
+	CU_ASSERT_STRING_EQUAL(code, "AR");
+	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "|201^"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ack, "A37 (unlink) is not taken"));
+	list[0] = '\0';
+	CU_ASSERT_EQUAL(registry_patient_list(fr, list_cb, list), 0);
+	CU_ASSERT_STRING_EQUAL(list, "42^^^&1.2.3.4.5&ISO ");
+	/* what the feed answered, by result */
+	registry_feed_stats(f, &st);
+	CU_ASSERT_EQUAL(st.n[FEED_ACCEPTED], 4);
+	CU_ASSERT_EQUAL(st.n[FEED_R_INVALID], 1);	/* M5 */
+	CU_ASSERT_EQUAL(st.n[FEED_R_MALFORMED], 2);	/* M6, "MSH|^~" */
+	CU_ASSERT_EQUAL(st.n[FEED_R_REQUIRED], 2);	/* M7, no MSH-10 */
+	CU_ASSERT_EQUAL(st.n[FEED_R_EVENT], 1);		/* M8 */
+	CU_ASSERT(st.last_at > 0);
+	CU_ASSERT_STRING_EQUAL(registry_feed_result_name(FEED_R_TOO_BIG),
+	    "too_big");
 	/* a feed only with patient_ids = feed */
 	registry_feed_close(f);
 	registry_close(fr);

@@ -79,6 +79,26 @@ i(json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/* The ITI-8 feed: where, then its messages by result. */
+static void
+feed(json_t *x)
+{
+	json_t *e;
+	const char *k, *sep = " (";
+
+	printf("%-16s %s port %lld%s\n", "ITI-8 feed", s(x, "listen"),
+	    i(x, "port"), json_is_true(json_object_get(x, "tls")) ?
+	    " (mutual TLS)" : " (plain TCP)");
+	printf("%-16s %lld accepted, %lld refused", "", i(x, "accepted"),
+	    i(x, "refused"));
+	json_object_foreach(json_object_get(x, "refused_by_reason"), k, e) {
+		printf("%s%s %lld", sep, k, (long long)json_integer_value(e));
+		sep = ", ";
+	}
+	printf("%s, the last at %s\n", sep[0] == ',' ? ")" : "",
+	    s(x, "last_message"));
+}
+
 static void
 report(json_t *o, const char *url)
 {
@@ -101,6 +121,8 @@ report(json_t *o, const char *url)
 		printf("%-16s %s on port %lld%s\n", "DICOM", s(x, "ae_title"),
 		    i(x, "port"), json_is_true(json_object_get(x, "tls")) ?
 		    " (TLS)" : "");
+	if ((x = json_object_get(o, "feed")) != NULL)
+		feed(x);
 	if ((x = json_object_get(o, "disk")) != NULL)
 		printf("%-16s %.1f GiB free (new data refused below %.1f MiB)\n",
 		    "disk", (double)i(x, "free_bytes") / (1 << 30),

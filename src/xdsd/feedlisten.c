@@ -27,6 +27,7 @@ struct feedlisten {
 	struct registry_feed	*feed;
 	struct mllp_server	*srv;
 	SSL_CTX			*tls;
+	char			 host[256];
 };
 
 static int
@@ -84,6 +85,7 @@ feedlisten_start(const struct conf *cf, struct registry *reg,
 		return -1;
 	}
 	fl->conf = cf;
+	str_lcpy(fl->host, host, sizeof fl->host);
 	if (registry_feed_open(cf, reg, &fl->feed, err, errlen) != XDS_OK)
 		goto fail;
 	if (cf->registry_feed_tls && (fl->tls = tls_server_ctx(cf->http_cert,
@@ -111,6 +113,36 @@ int
 feedlisten_port(const struct feedlisten *fl)
 {
 	return mllp_port(fl->srv);
+}
+
+void
+feedlisten_info(struct feedlisten *fl, struct feedlisten_info *fi)
+{
+	memset(fi, 0, sizeof *fi);
+	str_lcpy(fi->host, fl->host, sizeof fi->host);
+	fi->port = mllp_port(fl->srv);
+	fi->tls = fl->tls != NULL;
+	registry_feed_stats(fl->feed, &fi->st);
+}
+
+int
+feedlisten_metrics(void *arg, struct buf *out)
+{
+	struct registry_feed_stats st;
+	int i, rc;
+
+	registry_feed_stats(((struct feedlisten *)arg)->feed, &st);
+	rc = buf_adds(out, "# HELP xds_feed_messages_total ITI-8 messages "
+	    "answered on registry.feed_listen: accepted, or the reason of "
+	    "the refusal.\n# TYPE xds_feed_messages_total counter\n");
+	for (i = 0; i < FEED_NRESULTS; i++)
+		rc |= buf_addf(out, "xds_feed_messages_total{result=\"%s\"} "
+		    "%llu\n", registry_feed_result_name(i), st.n[i]);
+	rc |= buf_addf(out, "# HELP xds_feed_last_message_seconds When the "
+	    "last ITI-8 message came (Unix time; 0: none yet).\n"
+	    "# TYPE xds_feed_last_message_seconds gauge\n"
+	    "xds_feed_last_message_seconds %lld\n", st.last_at);
+	return rc == XDS_OK ? XDS_OK : XDS_ETOOBIG;
 }
 
 void

@@ -9,6 +9,9 @@
 
 #include <stddef.h>
 
+#include "feed.h"
+
+struct buf;
 struct conf;
 struct feedlisten;
 struct pki_crls;
@@ -25,6 +28,16 @@ int	feedlisten_start(const struct conf *, struct registry *,
 	    size_t errlen);
 /* The port it bound. */
 int	feedlisten_port(const struct feedlisten *);
+/* Where it listens and what it answered, for the status page. */
+struct feedlisten_info {
+	char			host[256];
+	int			port;
+	int			tls;
+	struct registry_feed_stats st;
+};
+void	feedlisten_info(struct feedlisten *, struct feedlisten_info *);
+/* Its counters for GET /metrics (metrics_add_source; arg the listener). */
+int	feedlisten_metrics(void *arg, struct buf *out);
 /* Stop it: the message being handled is answered first. */
 void	feedlisten_stop(struct feedlisten *);
 

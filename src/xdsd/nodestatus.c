@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
+#include "feedlisten.h"
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
@@ -31,6 +32,7 @@ static const struct conf *st_conf;
 static const struct http_server *st_srv;
 static const struct router *st_rt;
 static struct gateway *st_gw;
+static struct feedlisten *st_feed;
 static int st_http_port, st_dicom_port;
 static long long st_started;		/* clock_wall at start-up */
 
@@ -46,6 +48,12 @@ status_init(const struct conf *cf, const struct http_server *srv,
 	st_http_port = http_port;
 	st_dicom_port = dicom_port;
 	st_started = clock_wall();
+}
+
+void
+status_feed(struct feedlisten *fl)
+{
+	st_feed = fl;
 }
 
 static void
@@ -96,6 +104,35 @@ add_community(void *arg, const struct gateway_community *c)
 	    "hcid", c->hcid, "ok", (json_int_t)c->ok,
 	    "failed", (json_int_t)c->failed, "retries", (json_int_t)c->retries,
 	    "mean_ms", round2(c->mean_ms), "last", c->last, "last_at", when));
+}
+
+/* The ITI-8 feed: where it listens, the messages accepted, those
+ * refused (in all and by reason, the reasons seen only) and when the
+ * last one came (null: none yet). */
+static json_t *
+feed(void)
+{
+	struct feedlisten_info fi;
+	unsigned long long refused = 0;
+	json_t *by;
+	char when[32];
+	int i;
+
+	feedlisten_info(st_feed, &fi);
+	by = json_object();
+	for (i = FEED_ACCEPTED + 1; i < FEED_NRESULTS; i++) {
+		refused += fi.st.n[i];
+		if (fi.st.n[i] > 0)
+			json_object_set_new(by, registry_feed_result_name(i),
+			    json_integer((json_int_t)fi.st.n[i]));
+	}
+	if (fi.st.last_at != 0)
+		iso(fi.st.last_at, when, sizeof when);
+	return json_pack("{s:s,s:i,s:b,s:I,s:I,s:o,s:o}", "listen", fi.host,
+	    "port", fi.port, "tls", fi.tls, "accepted",
+	    (json_int_t)fi.st.n[FEED_ACCEPTED], "refused", (json_int_t)refused,
+	    "refused_by_reason", by, "last_message", fi.st.last_at != 0 ?
+	    json_string(when) : json_null());
 }
 
 /* The certificate the node serves (the one loaded last, not the file on
@@ -149,6 +186,8 @@ model(void)
 		json_object_set_new(o, "dicom", json_pack("{s:s,s:i,s:b}",
 		    "ae_title", st_conf->dicom_ae_title, "port", st_dicom_port,
 		    "tls", st_conf->dicom_tls));
+	if (st_feed != NULL)
+		json_object_set_new(o, "feed", feed());
 	a = json_array();
 	metrics_each(add_txn, a);
 	json_object_set_new(o, "transactions", a);
@@ -264,6 +303,38 @@ html_txns(struct buf *b, json_t *a)
 	return rc | buf_adds(b, "</table>\n");
 }
 
+/* The feed's rows: where it listens; the messages, the last one's
+ * time. */
+static int
+html_feed(struct buf *b, json_t *x)
+{
+	json_t *e;
+	const char *k, *sep = " (";
+	char v[512];
+	size_t n;
+	int rc;
+
+	str_fmt(v, sizeof v, "%s port %d%s", str(x, "listen"),
+	    (int)json_integer_value(json_object_get(x, "port")),
+	    json_is_true(json_object_get(x, "tls")) ? " (mutual TLS)" :
+	    " (plain TCP)");
+	rc = row(b, "ITI-8 feed", v);
+	str_fmt(v, sizeof v, "%lld accepted, %lld refused",
+	    (long long)json_integer_value(json_object_get(x, "accepted")),
+	    (long long)json_integer_value(json_object_get(x, "refused")));
+	json_object_foreach(json_object_get(x, "refused_by_reason"), k, e) {
+		n = strlen(v);
+		str_fmt(v + n, sizeof v - n, "%s%s %lld", sep, k,
+		    (long long)json_integer_value(e));
+		sep = ", ";
+	}
+	n = strlen(v);
+	str_fmt(v + n, sizeof v - n, "%s; the last at %s", sep[0] == ',' ?
+	    ")" : "", json_is_string(json_object_get(x, "last_message")) ?
+	    str(x, "last_message") : "-");
+	return rc | row(b, "ITI-8 messages", v);
+}
+
 static void
 mib(json_int_t n, char *out, size_t outsz)
 {
@@ -308,6 +379,8 @@ status_html(struct buf *b)
 		    json_is_true(json_object_get(x, "tls")) ? " (TLS)" : "");
 		rc |= row(b, "DICOM", v);
 	}
+	if ((x = json_object_get(o, "feed")) != NULL)
+		rc |= html_feed(b, x);
 	rc |= row(b, "ATNA audit repository", str(o, "atna"));
 	rc |= buf_adds(b, "</table>\n");
 	rc |= html_txns(b, json_object_get(o, "transactions"));

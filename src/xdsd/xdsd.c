@@ -545,6 +545,10 @@ main(int argc, char **argv)
 	    feedlisten_start(&conf, node.reg, crls, &feed, err,
 	    sizeof err) != 0)
 		fatalx("feed: %s", err);
+	if (feed != NULL) {
+		metrics_add_source(feedlisten_metrics, feed);
+		status_feed(feed);
+	}
 	ports_announce(&conf, host, http_server_port(server), dicom,
 	    push_port(push), feed != NULL ? feedlisten_port(feed) : 0);
 	announce_ready(&conf, http_server_port(server));

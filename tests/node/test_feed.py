@@ -12,7 +12,10 @@ loopback port 0.  A small MLLP client (sockets) sends HL7 v2 ADT messages:
   * malformed HL7, an unknown message type or event, no identifier of the
     affinity domain, an invalid BSN, an oversized message: AE or AR with
     an ERR segment and the reason; bad framing closes the connection;
+  * A37 (unlink) is refused AR 201, saying why;
   * every message one ITI-8 audit record; no full BSN in the log;
+  * /metrics counts the messages by result (xds_feed_messages_total),
+    /status, /status.json and `xdsctl status` show the feed;
   * a restart keeps the patients and the merge;
   * with registry.feed_tls the feed is mutual TLS (a source without a
     certificate gets no answer, one with gets AA and its subject is the
@@ -20,17 +23,19 @@ loopback port 0.  A small MLLP client (sockets) sends HL7 v2 ADT messages:
     feed without patient_ids=feed.
 """
 import os
+import json
 import re
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
-from xdstest import (RESULTS, Xdsd, check, command_line, make_pki, read_ports,  # noqa: E402
-                     ssl_context, summary, tmpdir)
+from xdstest import (RESULTS, Xdsd, check, command_line, make_pki, metrics,  # noqa: E402
+                     read_ports, ssl_context, summary, tmpdir)
 
 ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
 SOAP12 = "application/soap+xml; charset=UTF-8"
@@ -105,6 +110,35 @@ def xdsd_n(xdsd, work, *opts):
         cmd += ["-C", o]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     return p.returncode, p.stderr
+
+
+def operations(a, node, port):
+    """/metrics, /status.json and `xdsctl status` after the messages above."""
+    want = {"accepted": 5, "malformed": 1, "message_type": 1, "event": 3, "domain": 2,
+            "invalid": 1, "required": 1, "too_big": 1, "registry": 0}
+    mt = metrics(node)
+    got = {r: mt.get(("xds_feed_messages_total", '{result="%s"}' % r)) for r in want}
+    check("/metrics: xds_feed_messages_total by result", got == want, got)
+    last = mt.get(("xds_feed_last_message_seconds", ""), 0)
+    check("/metrics: xds_feed_last_message_seconds", abs(last - time.time()) < 3600, last)
+    st, body = node.get("/status.json")
+    f = json.loads(body).get("feed", {}) if st == 200 else {}
+    check("/status.json: the feed's address, port, TLS and messages",
+          f.get("listen") == "127.0.0.1" and f.get("port") == port and f.get("tls") is False
+          and f.get("accepted") == 5 and f.get("refused") == 10
+          and f.get("refused_by_reason", {}).get("event") == 3
+          and "registry" not in f.get("refused_by_reason", {})
+          and re.match(r"^\d{4}-\d\d-\d\dT", f.get("last_message") or ""), f)
+    st, body = node.get("/status")
+    page = body.decode() if st == 200 else ""
+    check("/status: the feed's rows", "<th>ITI-8 feed</th><td>127.0.0.1 port %d (plain TCP)" % port
+          in page and "5 accepted, 10 refused (" in page, page[:200])
+    p = subprocess.run([a.xdsctl, "--url", node.url(""), "status"], capture_output=True,
+                       text=True, timeout=60)
+    check("xdsctl status: the feed and its messages",
+          p.returncode == 0 and re.search(r"ITI-8 feed +127\.0\.0\.1 port %d \(plain TCP\)" % port,
+                                          p.stdout)
+          and "5 accepted, 10 refused (" in p.stdout, p.stdout + p.stderr)
 
 
 def tls_checks(a, work):
@@ -210,6 +244,7 @@ def main():
             ("no identifier of the domain: AE 204", adt("A01", "77^^^&1.2.3&ISO")[0], "AE", "204"),
             ("an invalid BSN: AE 102", adt("A01", "123456789^^^&%s&ISO" % BSN)[0], "AE", "102"),
             ("A40 without MRG-1's identifier: AE 101", adt("A40", p1, mrg1="")[0], "AE", "101"),
+            ("A37 (unlink): AR 201", adt("A37", p1, structure="ADT_A37")[0], "AR", "201"),
         ]
         for what, msg, want, code in cases:
             ack = c.send(msg)
@@ -217,6 +252,10 @@ def main():
             check(what, got[0] == want and got[2] == code and "ERR|" in ack, ack)
         ack = c.send(adt("A01", "77^^^&1.2.3&ISO")[0])
         check("... the reason in MSA-3 and ERR-3", ack is not None and "affinity domain" in ack, ack)
+        ack = c.send(adt("A37", p1, structure="ADT_A37")[0])
+        check("... A37's reason: no links, a merge is final",
+              ack is not None and "A37 (unlink) is not taken" in ack and "merge is final" in ack,
+              ack)
         big, ctl = adt("A01", p1, extra="|" + "x" * 70000)
         ack = c.send(big)
         check("a message over 65536 bytes: AR, its control id, the limit named",
@@ -227,7 +266,7 @@ def main():
         c.close()
 
         recs = [r for r in node.audit() if r["event"] == "ITI-8"]
-        check("every message one ITI-8 audit record (%d)" % len(recs), len(recs) == 13, len(recs))
+        check("every message one ITI-8 audit record (%d)" % len(recs), len(recs) == 15, len(recs))
         ok = [r for r in recs if r["outcome"] == "success"]
         check("... the successes name the patient and the message control id",
               len(ok) == 5 and all(r["patient"] in (p1, p2) and r["object"].startswith("MSG")
@@ -237,6 +276,7 @@ def main():
               merge[0]["patient"] == p1, merge)
         log = node.log()
         check("no full BSN in the log", b1 not in log and b2 not in log)
+        operations(a, node, port)
 
         check("xdsd stops cleanly", node.stop() == 0)
         check("xdsd starts again", node.start())
