@@ -1850,6 +1850,8 @@ test_mllp_server(void)
 	mllp_ask(a, "garbage", 7, ans, sizeof ans);
 	CU_ASSERT_STRING_EQUAL(ans, "");
 	close(a);
+	/* a plain listener takes no TLS context (and frees it) */
+	CU_ASSERT_EQUAL(mllp_set_tls(s, NULL), XDS_EINVAL);
 	mllp_stop(s);
 	/* a port in use */
 	CU_ASSERT_EQUAL_FATAL(mllp_start(&o, &s, err, sizeof err), XDS_OK);

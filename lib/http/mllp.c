@@ -2,7 +2,7 @@
  * mllp.c: MLLP framing and its listener (mllp.h): an accept thread, one
  * thread per connection (at most max_conns), blocking I/O with the idle
  * timeout as the socket's receive timeout, TLS through OpenSSL on the
- * same socket.
+ * same socket, its context swapped for new handshakes by mllp_set_tls.
  */
 #include "config.h"
 
@@ -125,7 +125,10 @@ struct conn {
 };
 
 struct mllp_server {
-	struct mllp_opts	 o;
+	struct mllp_opts	 o;		/* o.tls NULL: see tls */
+	int			 secure;	/* TLS (o.tls given) */
+	SSL_CTX			*tls;		/* of new handshakes, under mu;
+						   a reference of its own */
 	int			 lfd, port;
 	int			 stop_pipe[2];
 	pthread_t		 acceptor;
@@ -221,9 +224,14 @@ conn_main(void *arg)
 	if (mllp_reader_init(&r, s->o.max_message) != XDS_OK ||
 	    (chunk = malloc(READ_CHUNK)) == NULL)
 		goto out;
-	if (s->o.tls != NULL) {
-		if ((ssl = SSL_new(s->o.tls)) == NULL ||
-		    SSL_set_fd(ssl, c->fd) != 1 || SSL_accept(ssl) != 1) {
+	if (s->secure) {
+		/* the context of now: a reload swaps it for the next
+		 * handshakes (the SSL holds its own reference) */
+		pthread_mutex_lock(&s->mu);
+		ssl = SSL_new(s->tls);
+		pthread_mutex_unlock(&s->mu);
+		if (ssl == NULL || SSL_set_fd(ssl, c->fd) != 1 ||
+		    SSL_accept(ssl) != 1) {
 			log_warnx("mllp: %s: TLS handshake failed",
 			    c->peer.addr);
 			ERR_clear_error();
@@ -255,7 +263,7 @@ out:
 	}
 	/* OpenSSL's state of this thread goes now, not after mllp_stop
 	 * has returned */
-	if (s->o.tls != NULL) {
+	if (s->secure) {
 		ERR_clear_error();
 		OPENSSL_thread_stop();
 	}
@@ -374,11 +382,20 @@ mllp_start(const struct mllp_opts *o, struct mllp_server **out, char *err,
 		return XDS_ENOMEM;
 	}
 	s->o = *o;
+	s->o.tls = NULL;
+	if (o->tls != NULL && SSL_CTX_up_ref(o->tls) == 1) {
+		s->secure = 1;
+		s->tls = o->tls;
+	}
 	s->lfd = s->stop_pipe[0] = s->stop_pipe[1] = -1;
 	for (i = 0; i < o->max_conns; i++)
 		s->fds[i] = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	if (o->tls != NULL && !s->secure) {
+		str_fmt(err, errlen, "mllp: the TLS context: no reference");
+		goto fail;
+	}
 	if (http_tcp_listen("mllp", o->host, o->port, &s->lfd, &s->port, err,
 	    errlen) != 0)
 		goto fail;
@@ -406,6 +423,23 @@ int
 mllp_port(const struct mllp_server *s)
 {
 	return s->port;
+}
+
+int
+mllp_set_tls(struct mllp_server *s, SSL_CTX *ctx)
+{
+	SSL_CTX *old;
+
+	if (!s->secure || ctx == NULL) {
+		SSL_CTX_free(ctx);
+		return XDS_EINVAL;
+	}
+	pthread_mutex_lock(&s->mu);
+	old = s->tls;
+	s->tls = ctx;
+	pthread_mutex_unlock(&s->mu);
+	SSL_CTX_free(old);	/* live connections hold their own */
+	return XDS_OK;
 }
 
 /* Shut every connection down (how: SHUT_RD, SHUT_RDWR); mu held. */
@@ -453,6 +487,7 @@ mllp_stop(struct mllp_server *s)
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
+	SSL_CTX_free(s->tls);
 	free(s->fds);
 	free(s);
 }

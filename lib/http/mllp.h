@@ -71,7 +71,8 @@ typedef int (*mllp_fn)(void *arg, const struct mllp_peer *,
 struct mllp_opts {
 	const char	*host;
 	int		 port;		/* 0: any */
-	SSL_CTX		*tls;		/* NULL: plain TCP */
+	SSL_CTX		*tls;		/* NULL: plain TCP; the server
+					   takes a reference of its own */
 	size_t		 max_message;
 	int		 max_conns;
 	int		 idle_timeout;	/* seconds */
@@ -85,6 +86,13 @@ int	mllp_start(const struct mllp_opts *, struct mllp_server **,
 	    char *err, size_t errlen);
 /* The port bound. */
 int	mllp_port(const struct mllp_server *);
+/*
+ * The TLS context for handshakes from now on (a reload of certificate,
+ * key, CA and CRLs); connections open keep theirs.  Takes ctx (the
+ * caller's reference), also when it fails: XDS_EINVAL for a plain
+ * listener.
+ */
+int	mllp_set_tls(struct mllp_server *, SSL_CTX *ctx);
 /* Stop accepting, close the connections (a message being handled is
  * answered first, for a few seconds at most), wait for their threads and
  * free. */

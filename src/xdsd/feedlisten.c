@@ -26,7 +26,7 @@ struct feedlisten {
 	const struct conf	*conf;
 	struct registry_feed	*feed;
 	struct mllp_server	*srv;
-	SSL_CTX			*tls;
+	int			 tls;		/* registry.feed_tls */
 	char			 host[256];
 };
 
@@ -71,6 +71,7 @@ feedlisten_start(const struct conf *cf, struct registry *reg,
 {
 	struct feedlisten *fl;
 	struct mllp_opts o;
+	SSL_CTX *tls = NULL;
 	char host[256];
 	int port;
 
@@ -88,13 +89,14 @@ feedlisten_start(const struct conf *cf, struct registry *reg,
 	str_lcpy(fl->host, host, sizeof fl->host);
 	if (registry_feed_open(cf, reg, &fl->feed, err, errlen) != XDS_OK)
 		goto fail;
-	if (cf->registry_feed_tls && (fl->tls = tls_server_ctx(cf->http_cert,
+	if (cf->registry_feed_tls && (tls = tls_server_ctx(cf->http_cert,
 	    cf->http_key, cf->http_ca, crls, err, errlen)) == NULL)
 		goto fail;
+	fl->tls = tls != NULL;
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
-	o.tls = fl->tls;
+	o.tls = tls;
 	o.max_message = HL7V2_MAX_MESSAGE;
 	o.max_conns = FEEDLISTEN_MAX_CONNS;
 	o.idle_timeout = FEEDLISTEN_IDLE;
@@ -102,11 +104,19 @@ feedlisten_start(const struct conf *cf, struct registry *reg,
 	o.arg = fl;
 	if (mllp_start(&o, &fl->srv, err, errlen) != XDS_OK)
 		goto fail;
+	SSL_CTX_free(tls);	/* the listener holds its own */
 	*out = fl;
 	return 0;
 fail:
+	SSL_CTX_free(tls);
 	feedlisten_stop(fl);
 	return -1;
+}
+
+int
+feedlisten_set_tls(struct feedlisten *fl, SSL_CTX *ctx)
+{
+	return mllp_set_tls(fl->srv, ctx);
 }
 
 int
@@ -121,7 +131,7 @@ feedlisten_info(struct feedlisten *fl, struct feedlisten_info *fi)
 	memset(fi, 0, sizeof *fi);
 	str_lcpy(fi->host, fl->host, sizeof fi->host);
 	fi->port = mllp_port(fl->srv);
-	fi->tls = fl->tls != NULL;
+	fi->tls = fl->tls;
 	registry_feed_stats(fl->feed, &fi->st);
 }
 
@@ -152,6 +162,5 @@ feedlisten_stop(struct feedlisten *fl)
 		return;
 	mllp_stop(fl->srv);
 	registry_feed_close(fl->feed);
-	SSL_CTX_free(fl->tls);
 	free(fl);
 }

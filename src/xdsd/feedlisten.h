@@ -11,6 +11,7 @@
 
 #include "feed.h"
 
+typedef struct ssl_ctx_st SSL_CTX;
 struct buf;
 struct conf;
 struct feedlisten;
@@ -28,6 +29,9 @@ int	feedlisten_start(const struct conf *, struct registry *,
 	    size_t errlen);
 /* The port it bound. */
 int	feedlisten_port(const struct feedlisten *);
+/* The TLS context of its next handshakes (SIGHUP, reload.c); takes ctx.
+ * XDS_EINVAL when the feed is plain. */
+int	feedlisten_set_tls(struct feedlisten *, SSL_CTX *ctx);
 /* Where it listens and what it answered, for the status page. */
 struct feedlisten_info {
 	char			host[256];

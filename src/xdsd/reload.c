@@ -8,8 +8,9 @@
  * (the key must match the certificate) and a new CRL set; only when
  * both are built are they swapped in: the server's context for new
  * handshakes (http_server_set_tls; established connections keep theirs),
- * the CRLs for the next outbound connection (pki_crls_install).  A reload
- * that fails changes nothing and says why.
+ * the ITI-8 feed's context of its own likewise (feedlisten_set_tls, with
+ * registry.feed_tls), the CRLs for the next outbound connection
+ * (pki_crls_install).  A reload that fails changes nothing and says why.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 
 #include <openssl/ssl.h>
 
+#include "feedlisten.h"
 #include "log.h"
 #include "notify.h"
 #include "reload.h"
@@ -35,6 +37,7 @@ static pthread_t thread;
 static int started;
 static const struct conf *conf;
 static struct http_server *server;
+static struct feedlisten *_Atomic feed;	/* with registry.feed_tls */
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong not_after, next_update;
 static pthread_mutex_t cert_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -75,7 +78,8 @@ static void
 reload(void)
 {
 	struct pki_crls *crls = NULL;
-	SSL_CTX *ctx = NULL;
+	struct feedlisten *fl = atomic_load(&feed);
+	SSL_CTX *ctx = NULL, *fctx = NULL;
 	struct timespec ts;
 	char err[512], na[32], nu[32], msg[128];
 
@@ -91,10 +95,17 @@ reload(void)
 	if (server != NULL && (ctx = tls_server_ctx(conf->http_cert,
 	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
 		goto fail;
+	/* the feed's own: a context shared with the event loop's
+	 * non-blocking connections would be one more thing to reason about */
+	if (fl != NULL && (fctx = tls_server_ctx(conf->http_cert,
+	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
+		goto fail;
 	if (ctx != NULL) {
 		cert_in_use(ctx);
 		(void)http_server_set_tls(server, ctx);	/* takes ctx */
 	}
+	if (fctx != NULL)
+		(void)feedlisten_set_tls(fl, fctx);	/* takes fctx */
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
 	pki_time_text((time_t)atomic_load(&not_after), na, sizeof na);
 	pki_time_text(pki_crls_next_update(crls), nu, sizeof nu);
@@ -105,6 +116,7 @@ reload(void)
 	notify_send("READY=1\nSTATUS=serving; the TLS files reloaded");
 	return;
 fail:
+	SSL_CTX_free(ctx);
 	pki_crls_free(crls);
 	atomic_fetch_add(&reloads_failed, 1);
 	log_error("TLS reload failed, the files loaded before stay in use: "
@@ -152,6 +164,13 @@ reload_start(const struct conf *c, struct http_server *s, SSL_CTX *ctx,
 	}
 	started = 1;
 	return 0;
+}
+
+void
+reload_feed(struct feedlisten *fl)
+{
+	if (conf != NULL && conf->registry_feed_tls)
+		atomic_store(&feed, fl);
 }
 
 void

@@ -23,6 +23,11 @@
 int	reload_start(const struct conf *c, struct http_server *s,
 	    SSL_CTX *ctx, const struct pki_crls *crls, char *err,
 	    size_t errlen);
+/* The ITI-8 feed's listener (feedlisten.h), once started: with
+ * registry.feed_tls its context is reloaded too.  fl outlives
+ * reload_stop. */
+struct feedlisten;
+void	reload_feed(struct feedlisten *fl);
 /* The subject and notAfter of the server certificate in use (the last
  * one loaded successfully): 0, or -1 when the node serves no TLS. */
 int	reload_cert(char *subject, size_t len, time_t *notafter);

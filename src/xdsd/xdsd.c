@@ -548,6 +548,7 @@ main(int argc, char **argv)
 	if (feed != NULL) {
 		metrics_add_source(feedlisten_metrics, feed);
 		status_feed(feed);
+		reload_feed(feed);
 	}
 	ports_announce(&conf, host, http_server_port(server), dicom,
 	    push_port(push), feed != NULL ? feedlisten_port(feed) : 0);

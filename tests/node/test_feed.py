@@ -19,13 +19,16 @@ loopback port 0.  A small MLLP client (sockets) sends HL7 v2 ADT messages:
   * a restart keeps the patients and the merge;
   * with registry.feed_tls the feed is mutual TLS (a source without a
     certificate gets no answer, one with gets AA and its subject is the
-    record's user); xdsd -n refuses a plain feed off the loopback and a
-    feed without patient_ids=feed.
+    record's user); SIGHUP with a renewed certificate: the next
+    connection gets it without a restart, an open one goes on, a key that
+    does not match changes nothing; xdsd -n refuses a plain feed off the
+    loopback and a feed without patient_ids=feed.
 """
 import os
 import json
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -35,7 +38,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import xdsmsg as m  # noqa: E402
 from xdstest import (RESULTS, Xdsd, check, command_line, make_pki, metrics,  # noqa: E402
-                     read_ports, ssl_context, summary, tmpdir)
+                     read_ports, ssl_context, summary, tmpdir, wait_until)
 
 ACT_ITI18 = "urn:ihe:iti:2007:RegistryStoredQuery"
 SOAP12 = "application/soap+xml; charset=UTF-8"
@@ -141,9 +144,54 @@ def operations(a, node, port):
           and "5 accepted, 10 refused (" in p.stdout, p.stdout + p.stderr)
 
 
+def served(c):
+    """The server certificate (DER) of an Mllp over TLS."""
+    return c.s.getpeercert(binary_form=True)
+
+
+def der_of(pem_path):
+    with open(pem_path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def rotate(node, port, pki, live, before):
+    """SIGHUP with a renewed certificate: served on the next connection,
+    the connection opened before goes on; a key that does not match
+    changes nothing."""
+    def reloads(result):
+        return metrics(node).get(("xds_tls_reloads_total", '{result="%s"}' % result), 0)
+
+    shutil.copy(pki["server2_cert"], live["server_cert"])
+    shutil.copy(pki["server2_key"], live["server_key"])
+    node.proc.send_signal(signal.SIGHUP)
+    check("SIGHUP: the reload is counted", wait_until(lambda: reloads("ok") >= 1))
+    c = Mllp(port, ssl_context(pki))
+    check("SIGHUP: a new feed connection gets the renewed certificate, no restart",
+          served(c) == der_of(pki["server2_cert"]))
+    msg, ctl = adt("A01", m.patient())
+    check("... and is answered AA", msa(c.send(msg) or "")[:2] == ("AA", ctl))
+    c.close()
+    msg, ctl = adt("A08", m.patient())
+    check("the connection opened before the reload goes on, with the old certificate",
+          msa(before.send(msg) or "")[:2] == ("AA", ctl) and
+          served(before) == der_of(pki["server_cert"]))
+    shutil.copy(pki["client_key"], live["server_key"])
+    node.proc.send_signal(signal.SIGHUP)
+    check("SIGHUP with a key that does not match: the failed reload is counted",
+          wait_until(lambda: reloads("failed") >= 1))
+    c = Mllp(port, ssl_context(pki))
+    check("... the feed keeps serving the certificate loaded before",
+          served(c) == der_of(pki["server2_cert"]))
+    c.close()
+
+
 def tls_checks(a, work):
     os.makedirs(os.path.join(work, "pki"))
-    pki = make_pki(os.path.join(work, "pki"))
+    pki = make_pki(os.path.join(work, "pki"), revocation=True)
+    # the files the node reads, replaced by the test before a SIGHUP
+    live = {k: os.path.join(work, "pki", "live-" + k) for k in ("server_cert", "server_key")}
+    for k in live:
+        shutil.copy(pki[k], live[k])
     rc, err = xdsd_n(a.xdsd, work, "registry.patient_ids=feed", "registry.feed_listen=0.0.0.0:2575")
     check("xdsd -n refuses the plain feed off the loopback", rc != 0 and "feed_tls" in err, err)
     rc, err = xdsd_n(a.xdsd, work, "registry.patient_ids=feed", "registry.feed_listen=0.0.0.0:2575",
@@ -155,8 +203,8 @@ def tls_checks(a, work):
                      "registry.feed_tls=yes")
     check("... and feed_tls without the certificate files", rc != 0 and "http.cert" in err, err)
     node = Xdsd(a.xdsd, work, ["registry.patient_ids=feed", "registry.feed_listen=0",
-                               "registry.feed_tls=yes", "http.cert=" + pki["server_cert"],
-                               "http.key=" + pki["server_key"], "http.ca=" + pki["ca"]],
+                               "registry.feed_tls=yes", "http.cert=" + live["server_cert"],
+                               "http.key=" + live["server_key"], "http.ca=" + pki["ca"]],
                 name="tls")
     if not node.start():
         node.dump_log()
@@ -176,10 +224,12 @@ def tls_checks(a, work):
         c = Mllp(port, ssl_context(pki))
         msg, ctl = adt("A01", m.patient())
         check("over mutual TLS: AA", msa(c.send(msg) or "")[:2] == ("AA", ctl))
-        c.close()
+        check("... the feed serves http.cert", served(c) == der_of(pki["server_cert"]))
         recs = [r for r in node.audit() if r["event"] == "ITI-8"]
         check("... the record's user is the source's certificate subject",
               len(recs) == 1 and "CN=client" in recs[0]["user"], recs)
+        rotate(node, port, pki, live, c)
+        c.close()
     finally:
         node.stop()
 
