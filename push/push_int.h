@@ -31,6 +31,7 @@ struct push {
 	struct dcmshim_scp	*scp;
 	pthread_t		 scp_thread;
 	int			 scp_running;
+	struct ratelimit	*refusal_records;	/* per address, reason */
 	/* counters for /metrics (atomic) */
 	unsigned long long	 refused[DCMSHIM_REFUSED_N];
 	unsigned long long	 studies_in;	/* commitments reported */

@@ -21,12 +21,15 @@
 #include "log.h"
 #include "push_int.h"
 #include "push_notify.h"
+#include "ratelimit.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xdr.h"
 
 #define PUSH_ENDPOINT	"/push"		/* names the listener in records */
+#define PUSH_REFUSAL_EVERY 60		/* seconds: refusal records per */
+#define PUSH_REFUSAL_KEYS 1024		/* peer address and reason */
 
 /* The study of the instances one storage commitment request committed:
  * commit() and commit_done() run on the association's thread, one after
@@ -59,19 +62,34 @@ admit_cert(void *arg, const char *addr, const char *calling,
 	return known_org(arg, subject, &c);
 }
 
-/* A refusal: counted, logged and audited (a peer with a certificate of
- * another CA fails its TLS handshake and is refused here too). */
+/* A refusal: counted, and logged and audited unless this address had a
+ * record of this reason in the last PUSH_REFUSAL_EVERY seconds (a peer
+ * with a certificate of another CA fails its TLS handshake and is
+ * refused here too). */
 static void
 refused(void *arg, enum dcmshim_refusal why, const char *addr,
     const char *calling_ae, const char *called_ae, const char *detail)
 {
 	struct push *p = arg;
 	const char *name = dcmshim_refusal_name(why);
+	struct ratelimit_skipped sk;
 	struct xact x;
-	char reason[256];
+	char reason[256], key[RATELIMIT_KEY_MAX], more[128] = "";
 
 	__atomic_add_fetch(&p->refused[why], 1, __ATOMIC_RELAXED);
-	str_fmt(reason, sizeof reason, "push refused (%s)%s%s", name,
+	memset(&sk, 0, sizeof sk);
+	str_fmt(key, sizeof key, "%s %s", addr, name);
+	if (p->refusal_records != NULL &&
+	    !ratelimit_take(p->refusal_records, key, &sk)) {
+		log_debug("push: connection from %s refused (%s): recorded "
+		    "with the next one", addr, name);
+		return;
+	}
+	if (sk.same > 0 || sk.others > 0)
+		str_fmt(more, sizeof more, "; before it, not recorded one by "
+		    "one: %llu from this address, %llu from others", sk.same,
+		    sk.others);
+	str_fmt(reason, sizeof reason, "push refused (%s%s)%s%s", name, more,
 	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 	log_warnx("push: connection from %s%s%s: %s", addr,
 	    calling_ae != NULL ? " calling AE " : "",
@@ -249,6 +267,8 @@ push_recv_start(struct push *p, char *err, size_t errlen)
 	 * by commit() is an instance on disk.  (The bridge started before
 	 * this and stops after it: its recovery covers these rows.) */
 	bridge_db_set_lazy(p->bdb);
+	p->refusal_records = ratelimit_new(PUSH_REFUSAL_KEYS,
+	    PUSH_REFUSAL_EVERY * 1000LL);	/* NULL: every one recorded */
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
@@ -301,4 +321,6 @@ push_recv_stop(struct push *p)
 	p->scp = NULL;
 	bridge_receive_free(p->rcv);
 	p->rcv = NULL;
+	ratelimit_free(p->refusal_records);
+	p->refusal_records = NULL;
 }

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "fileio.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "status.h"
 #include "str.h"
 #include "testutil.h"
@@ -412,6 +413,60 @@ test_clock(void)
 	CU_ASSERT_EQUAL(clock_test_offset(), 0);
 }
 
+/* One record per key per interval, the rest counted and reported with
+ * the next record; a full table gives up keys whose interval passed,
+ * and new keys share one record per interval while every key is recent. */
+static void
+test_ratelimit(void)
+{
+	struct ratelimit *r = ratelimit_new(2, 60000);
+	struct ratelimit_skipped sk;
+	char longkey[200];
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.1 tls", &sk), 1);
+	CU_ASSERT(sk.same == 0 && sk.others == 0);
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.1 tls", &sk), 0);
+	/* another key has its own interval */
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.1 protocol", &sk), 1);
+	/* the table is full and recent: new keys share one record */
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.2 tls", &sk), 1);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.3 tls", &sk), 0);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.4 tls", &sk), 0);
+	clock_test_advance(60);
+	/* the interval passed: recorded, with the five left out, and the
+	 * two the overflow left out */
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.1 tls", &sk), 1);
+	CU_ASSERT_EQUAL(sk.same, 5);
+	CU_ASSERT_EQUAL(sk.others, 2);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.1 tls", &sk), 0);
+	/* "10.0.0.1 protocol" is given up for a new key, then the table is
+	 * full again */
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.5 tls", &sk), 1);
+	CU_ASSERT_EQUAL(sk.same, 0);
+	CU_ASSERT_EQUAL(sk.others, 0);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.6 tls", &sk), 1);
+	CU_ASSERT_EQUAL(sk.others, 0);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.7 tls", &sk), 0);
+	clock_test_advance(60);
+	/* a key given up with events left out, and the overflow's: counted
+	 * in the next record */
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.8 tls", &sk), 1);
+	CU_ASSERT_EQUAL(sk.others, 2);
+	CU_ASSERT_EQUAL(ratelimit_take(r, "10.0.0.9 tls", &sk), 1);
+	CU_ASSERT_EQUAL(sk.others, 0);
+	/* keys past the bound are cut, and still match */
+	memset(longkey, 'a', sizeof longkey - 1);
+	longkey[sizeof longkey - 1] = '\0';
+	clock_test_advance(60);
+	CU_ASSERT_EQUAL(ratelimit_take(r, longkey, &sk), 1);
+	CU_ASSERT_EQUAL(ratelimit_take(r, longkey, &sk), 0);
+	clock_test_advance(-180);
+	ratelimit_free(r);
+}
+
 struct chunks {
 	size_t		 n, bytes;
 	unsigned char	 seen[100000];
@@ -527,6 +582,7 @@ static const struct cutest tests[] = {
 	{ "fileio dirsync", test_fileio_dirsync },
 	{ "fileio write and read", test_fileio_rw },
 	{ "clock", test_clock },
+	{ "ratelimit", test_ratelimit },
 };
 
 int

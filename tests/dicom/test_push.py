@@ -16,7 +16,8 @@ down for a while: the job waits and finishes once B is back.  A killed
 (-9) in the middle of a push while B is stalled: after A's restart the
 job completes with every instance at B once.  A peer whose certificate is
 of another CA, or of an organisation B's directory does not know, is
-refused, counted and audited.  A PACS sending to A under the routed AE
+refused, counted and audited; a port scan is counted in full but
+recorded once per address and reason.  A PACS sending to A under the routed AE
 title makes the job itself once the study is complete; B forwards what it
 committed to its own PACS (storescp) by a durable queue that waits while
 that PACS is down, and runs push.notify_command.  xdsctl push cancels and
@@ -27,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -245,6 +247,31 @@ def give_up(a, tmp, node_y, b):
     node_y.stop()
 
 
+def scan(b, port, m, nrecs):
+    """A port scan of push.listen (m: B's metrics before it, nrecs: its
+    refusal records): every connection counted, at most one record per
+    address and reason in the minute (the refusals above had theirs)."""
+    def refused(mt):
+        return {k[1]: v for k, v in mt.items() if k[0] == "xds_push_refused_total"}
+    before = refused(m)
+    for _ in range(6):
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        try:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")   # not a TLS ClientHello
+            s.recv(100)
+        except OSError:
+            pass
+        finally:
+            s.close()
+    after = wait_until(lambda: (lambda n: n if sum(n.values()) >= sum(before.values()) + 6
+                                else None)(refused(metrics(b))))
+    check("a port scan: every refused connection counted", after, (before, refused(metrics(b))))
+    reasons = [k for k in (after or {}) if after[k] > before.get(k, 0)]
+    recs = [r for r in b.audit() if r.get("endpoint") == "/push" and r.get("outcome") != "success"]
+    check("... but at most one record per address and reason (%d new)" % (len(recs) - nrecs),
+          len(recs) - nrecs <= len(reasons), (reasons, recs[nrecs:]))
+
+
 def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     opts = ["-C", "directory.file=" + directory, "-C", "node.home_community_id=" + HCID_A]
 
@@ -413,6 +440,7 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     check("both refusals audited at B, the unknown one with its certificate subject",
           any("URA-%s" % URA_X in r.get("user", "") + r.get("peer", "") + json.dumps(r)
               for r in refs) and any("tls" in json.dumps(r) for r in refs), refs)
+    scan(b, hold.port, m, len(refs))
 
     # 6. an unknown destination: refused by xdsctl; a job to B for a study A lacks
     rc, out, err = ctl(a, node_a, *opts, "push", "--to", URA_X, "--study", study)
