@@ -2,12 +2,15 @@
  * test_dicomdir.c: the files a DICOMDIR references (dcmshim_dicomdir_mem,
  * dicom/shim/dcmdir.cc): the seed of fuzz_dicomdir's corpus (two
  * instances, one a directory deeper), an instance that is not a
- * DICOMDIR, truncated bytes, and a reader that stops the walk.
+ * DICOMDIR, truncated bytes, and a reader that stops the walk; and the
+ * writer (dcmshim_dicomdir_write): a DICOMDIR of two instances read back,
+ * a file ID PS3.10 does not allow, a file that is not DICOM.
  */
 #include "config.h"
 
 #include "cutest.h"
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +75,69 @@ test_dicomdir(void)
 	free(inst);
 }
 
+static void
+test_dicomdir_write(void)
+{
+	static const char *ids[] = { "DICOM/I0000001", "DICOM/S2/I0000002" };
+	static const char *bad[] = { "DICOM/i0000001.dcm" };
+	static const char *junk[] = { "JUNK" };
+	static const char uid[] = "1.2.826.0.1.3680043.9.7.6161.1";
+	struct got g;
+	char dir[512], path[600], err[256], prof[32];
+	size_t ilen, len;
+	char *inst = testutil_srcdir_file("fuzz/corpus/dicomdir/instance.dcm",
+	    &ilen), *dd, *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("dicomdir", dir, sizeof dir), 0);
+	snprintf(path, sizeof path, "%s/DICOM", dir);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/DICOM/S2", dir);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/%s", dir, ids[0]);
+	CU_ASSERT_EQUAL(testutil_write_file(path, inst, ilen), 0);
+	/* another SOP Instance UID (...6161.1 -> ...6161.2, meta and data) */
+	for (p = inst; (p = memmem(p, ilen - (size_t)(p - inst), uid,
+	    sizeof uid - 1)) != NULL; p += sizeof uid - 1)
+		p[sizeof uid - 2] = '2';
+	snprintf(path, sizeof path, "%s/%s", dir, ids[1]);
+	CU_ASSERT_EQUAL(testutil_write_file(path, inst, ilen), 0);
+	snprintf(path, sizeof path, "%s/%s", dir, bad[0]);
+	CU_ASSERT_EQUAL(testutil_write_file(path, inst, ilen), 0);
+	snprintf(path, sizeof path, "%s/JUNK", dir);
+	CU_ASSERT_EQUAL(testutil_write_text(path, "not DICOM"), 0);
+
+	/* two instances */
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_write(dir, ids, 2, "TEST", prof,
+	    sizeof prof, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(prof, "STD-GEN-CD");
+	snprintf(path, sizeof path, "%s/DICOMDIR", dir);
+	dd = testutil_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dd);
+	memset(&g, 0, sizeof g);
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_mem(dd, len, collect, &g, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(g.n, 2);
+	CU_ASSERT_STRING_EQUAL(g.paths[0], ids[0]);
+	CU_ASSERT_STRING_EQUAL(g.paths[1], ids[1]);
+	free(dd);
+
+	/* a file ID PS3.10 does not allow, a file that is not DICOM */
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_write(dir, bad, 1, "TEST", prof,
+	    sizeof prof, err, sizeof err), XDS_EFORMAT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[0]));
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_write(dir, junk, 1, "TEST", prof,
+	    sizeof prof, err, sizeof err), XDS_EFORMAT);
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_write(dir, ids, 0, "TEST", prof,
+	    sizeof prof, err, sizeof err), XDS_EINVAL);
+	testutil_rmtree(dir);
+	free(inst);
+}
+
 static const struct cutest tests[] = {
 	{ "dicomdir", test_dicomdir },
+	{ "dicomdir_write", test_dicomdir_write },
 };
 
 int

@@ -1,5 +1,6 @@
-// dcmdir.cc: the files a DICOMDIR references (PS3.10 8.6, the media
-// directory of PDI media such as a patient's DVD), for xdsctl xdm import.
+// dcmdir.cc: DICOMDIRs (PS3.10 8.6, the media directory of PDI media such
+// as a patient's DVD): the files one references, for xdsctl xdm import,
+// and one written for the instances of an export (xdsctl xdm export).
 // C++17; with the other dicom/shim/*.cc the only code that includes DCMTK.
 
 #include "dcmtk/config/osconfig.h"
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "dcmtk/dcmdata/dctk.h"
+#include "dcmtk/dcmdata/dcddirif.h"
 #include "dcmtk/dcmdata/dcistrmb.h"
 
 #include "dcmshim.h"
@@ -110,6 +112,89 @@ dcmshim_dicomdir_mem(const void *buf, size_t len,
 				return XDS_ETOOBIG;
 			}
 		}
+		rc = XDS_OK;
+	} catch (...) {
+		rc = dcmshim_exception(err, errlen);
+	}
+	return rc;
+}
+
+// The transfer syntax of the file at path (its meta header only).
+static int
+file_xfer(const char *path, OFString &xfer, char *err, size_t errlen)
+{
+	DcmFileFormat ff;
+	OFCondition c;
+
+	c = ff.loadFile(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+	    ERM_metaOnly);
+	if (c.bad() || ff.getMetaInfo()->findAndGetOFStringArray(
+	    DCM_TransferSyntaxUID, xfer).bad()) {
+		dcmshim_seterr(err, errlen, c.bad() ? c.text() : "no transfer "
+		    "syntax in the meta header");
+		return XDS_EFORMAT;
+	}
+	return XDS_OK;
+}
+
+extern "C" int
+dcmshim_dicomdir_write(const char *root, const char *const *ids, size_t n,
+    const char *fileset_id, char *profile, size_t profilelen, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if (root == nullptr || ids == nullptr || n == 0 ||
+	    n > DCMSHIM_DICOMDIR_MAX_RECORDS / 4) {
+		dcmshim_seterr(err, errlen, n == 0 ? "no file" :
+		    "more files than a DICOMDIR may hold here");
+		return n == 0 || root == nullptr ? XDS_EINVAL : XDS_ETOOBIG;
+	}
+	try {
+		DicomDirInterface dd;
+		DicomDirInterface::E_ApplicationProfile ap =
+		    DicomDirInterface::AP_GeneralPurpose;
+		std::string dir(root), out = std::string(root) + "/DICOMDIR";
+		OFString xfer;
+		OFCondition c;
+		size_t i;
+
+		// PDI's profile, STD-GEN-CD, takes Explicit VR Little Endian
+		// only; instances in another syntax are not transcoded, and
+		// the records are then those of STD-GEN-MIME (any syntax)
+		for (i = 0; i < n; i++) {
+			std::string path = dir + "/" + ids[i];
+
+			if ((rc = file_xfer(path.c_str(), xfer, err, errlen)) !=
+			    XDS_OK)
+				return rc;
+			if (xfer != UID_LittleEndianExplicitTransferSyntax)
+				ap = DicomDirInterface::AP_GeneralPurposeMIME;
+		}
+		dd.disableBackupMode();
+		// type 1 keys an instance lacks (an empty StudyID, ...) are
+		// made up in its record, never in the instance
+		dd.enableInventMode();
+		c = dd.createNewDicomDir(ap, OFFilename(out.c_str()),
+		    fileset_id != nullptr ? fileset_id : "");
+		for (i = 0; c.good() && i < n; i++)
+			c = dd.addDicomFile(OFFilename(ids[i]),
+			    OFFilename(root));
+		if (c.bad()) {
+			std::string m = std::string(i > 0 ? ids[i - 1] :
+			    "DICOMDIR") + ": " + c.text();
+
+			dcmshim_seterr(err, errlen, m.c_str());
+			return XDS_EFORMAT;
+		}
+		if ((c = dd.writeDicomDir()).bad()) {
+			dcmshim_seterr(err, errlen, c.text());
+			return XDS_EIO;
+		}
+		if (profile != nullptr && profilelen > 0)
+			dcmshim_seterr(profile, profilelen, ap ==
+			    DicomDirInterface::AP_GeneralPurpose ?
+			    "STD-GEN-CD" : "STD-GEN-MIME");
 		rc = XDS_OK;
 	} catch (...) {
 		rc = dcmshim_exception(err, errlen);

@@ -367,6 +367,23 @@ int	dcmshim_dicomdir_mem(const void *buf, size_t len,
 	    size_t errlen);
 
 /*
+ * A DICOMDIR written to root/DICOMDIR for the n files root/ids[i], whose
+ * file IDs ids[i] are at most 8 components of at most 8 characters A-Z,
+ * 0-9 and _ joined with '/' (PS3.10 8.2): PATIENT, STUDY, SERIES and
+ * IMAGE (or the SOP class's) records from each file's header, DCMTK's
+ * DicomDirInterface checking each file against the application profile.
+ * The profile is STD-GEN-CD (PDI's) when every file is Explicit VR Little
+ * Endian, else STD-GEN-MIME (files are not transcoded); its name goes to
+ * profile.  Type 1 keys a file lacks are made up in its record.  Large
+ * values (pixel data) are not read into memory.  XDS_EFORMAT with the file
+ * ID for a file that is not such a file or an invalid file ID, XDS_EIO
+ * when the DICOMDIR cannot be written.
+ */
+int	dcmshim_dicomdir_write(const char *root, const char *const *ids,
+	    size_t n, const char *fileset_id, char *profile, size_t profilelen,
+	    char *err, size_t errlen);
+
+/*
  * C-STORE SCU: send n files over one association to called_ae at
  * host:port, each in its own transfer syntax (one presentation context
  * per SOP class and syntax, at most DCMSHIM_SCU_MAX_CONTEXTS).  Nagle is
