@@ -86,6 +86,17 @@ void	ctl_xdm_usage(void);
 int	ctl_xdm_spool(char *out, size_t outsz);
 /* xdsctl_xdm_import.c: xdm import FILE.zip|DIR --patient BSN ... */
 int	ctl_xdm_import(struct ctl *, int argc, char **argv);
+/*
+ * xdsctl_xdm_dir.c: the DICOMDIR of the n instance files paths[i], which
+ * the medium names by the file IDs ids[i] ("DICOM/I0000001"), written to
+ * a staging directory in spool; its path into dd, the application
+ * profile's name into profile.  0, or -1 printed.  ctl_xdm_dicomdir_rm
+ * removes the staging directory (after a failure too).
+ */
+int	ctl_xdm_dicomdir(const char *spool, const char *const *paths,
+	    const char *const *ids, size_t n, char *dd, size_t ddsz,
+	    char *profile, size_t profsz);
+void	ctl_xdm_dicomdir_rm(const char *spool);
 
 /* xdsctl_dir.c: directory list | lookup URA|HCID */
 int	ctl_directory(struct ctl *, int argc, char **argv);
@@ -154,5 +165,8 @@ struct buf;
 int	ctl_find_documents(struct buf *q, const char *cx, const char *home);
 /* v as a JSON string on stdout, quotes included. */
 void	ctl_json_str(const char *v);
+/* The tree at path removed, symbolic links not followed: 0, or -1 with
+ * errno. */
+int	ctl_rm_tree(const char *path);
 
 #endif

@@ -3,9 +3,12 @@
  */
 #include "config.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -153,4 +156,21 @@ ctl_find_documents(struct buf *q, const char *cx, const char *home)
 	    STATUS_APPROVED "')</rim:Value></rim:ValueList></rim:Slot>"
 	    "</rim:AdhocQuery></query:AdhocQueryRequest>");
 	return rc == XDS_OK ? 0 : -1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)f;
+	if (flag == FTW_DP)
+		return rmdir(path);
+	return unlink(path);
+}
+
+/* The tree at path removed (symbolic links not followed). */
+int
+ctl_rm_tree(const char *path)
+{
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

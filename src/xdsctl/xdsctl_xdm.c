@@ -17,8 +17,11 @@
  * The layout is ITI TF-3 4.3.1's: README.TXT and INDEX.HTM at the root,
  * IHE_XDM/SUBSET01/METADATA.XML (the SubmitObjectsRequest whose
  * DocumentEntries name their files in the URI slot, with size and hash),
- * the documents beside it as DOCnnnnn.EXT and a study's instances in
- * IHE_XDM/SUBSET01/DICOM/Innnnnnn (ISO 9660 names).
+ * the documents beside it as DOCnnnnn.EXT (ISO 9660 names).  A study's
+ * instances are PDI's (RAD TF-3 4.47): DICOM/Innnnnnn, file IDs of PS3.10,
+ * and a DICOMDIR at the root that references each (xdsctl_xdm_dir.c), so
+ * the same package is XDM and PDI media; README.TXT and INDEX.HTM serve
+ * both.
  */
 #include "config.h"
 
@@ -54,6 +57,7 @@
 #define EXP_MAX_ANSWER	((size_t)10000000)	/* ITI-43 root part */
 #define EXP_MAX_PART	((off_t)1 << 40)	/* one document */
 #define EXP_SUBSET	XDM_DIR "/SUBSET01/"
+#define EXP_DICOM	"DICOM/"	/* the instances, PDI's */
 
 struct exp_doc {
 	struct rim_object *o;
@@ -313,8 +317,8 @@ out:
 
 /* README.TXT and INDEX.HTM (ITI TF-3 4.3.1.2, 4.3.1.3). */
 static int
-exp_texts(const struct exp *e, size_t ninst, struct buf *readme,
-    struct buf *index)
+exp_texts(const struct exp *e, size_t ninst, const char *profile,
+    struct buf *readme, struct buf *index)
 {
 	char now[32];
 	time_t t = time(NULL);
@@ -334,9 +338,10 @@ exp_texts(const struct exp *e, size_t ninst, struct buf *readme,
 	    now, e->ctl->conf.affinity_source_id, e->ndocs,
 	    e->ndocs == 1 ? "" : "s");
 	if (ninst > 0)
-		rc |= buf_addf(readme, "  " EXP_SUBSET "DICOM/I*  %zu DICOM "
-		    "instance%s of the study\r\n", ninst, ninst == 1 ? "" :
-		    "s");
+		rc |= buf_addf(readme, "  DICOMDIR       the DICOM directory "
+		    "(PS3.10, IHE PDI; profile %s)\r\n  " EXP_DICOM "I*"
+		    "       %zu DICOM instance%s of the study\r\n", profile,
+		    ninst, ninst == 1 ? "" : "s");
 	rc |= buf_adds(readme, "\r\nThe documents contain personal health "
 	    "information: keep this medium\r\nsecure.\r\n");
 	rc |= buf_adds(index, "<!DOCTYPE html>\n<html><head><meta charset="
@@ -355,8 +360,8 @@ exp_texts(const struct exp *e, size_t ninst, struct buf *readme,
 	rc |= buf_adds(index, "</ul>\n");
 	if (ninst > 0)
 		rc |= buf_addf(index, "<p>%zu DICOM instance%s in <a href=\""
-		    EXP_SUBSET "DICOM/\">" EXP_SUBSET "DICOM</a>.</p>\n",
-		    ninst, ninst == 1 ? "" : "s");
+		    EXP_DICOM "\">" EXP_DICOM "</a>, listed by the DICOMDIR "
+		    "for a DICOM viewer.</p>\n", ninst, ninst == 1 ? "" : "s");
 	rc |= buf_adds(index, "<p><a href=\"" EXP_SUBSET "METADATA.XML\">"
 	    "Metadata</a></p>\n</body></html>\n");
 	return rc == XDS_OK ? 0 : -1;
@@ -387,11 +392,12 @@ static int
 exp_write(struct exp *e, const char *out)
 {
 	struct rim_object **objs = NULL;
-	const char **uris = NULL;
+	const char **uris = NULL, **ipaths = NULL, **ids = NULL;
+	char (*inames)[24] = NULL, dd[1200], profile[32] = "";
 	struct rim_code ct;
 	struct xdm_ss ss;
 	struct buf meta, readme, index;
-	char tmp[1100], dir[1100], name[64], ssuid[DCMSHIM_UI_SZ];
+	char tmp[1100] = "", dir[1100], name[64], ssuid[DCMSHIM_UI_SZ];
 	char now[16], err[512];
 	zip_t *za = NULL;
 	size_t i, ninst = e->study ? ctl_study_count(e->study) : 0;
@@ -424,17 +430,29 @@ exp_write(struct exp *e, const char *out)
 	ss.title = "xdsctl xdm export";
 	ss.content_type = &ct;
 	if ((objs = calloc(e->ndocs, sizeof *objs)) == NULL ||
-	    (uris = calloc(e->ndocs, sizeof *uris)) == NULL)
+	    (uris = calloc(e->ndocs, sizeof *uris)) == NULL ||
+	    (inames = calloc(ninst + 1, sizeof *inames)) == NULL ||
+	    (ids = calloc(ninst + 1, sizeof *ids)) == NULL ||
+	    (ipaths = calloc(ninst + 1, sizeof *ipaths)) == NULL)
 		goto nomem;
+	for (i = 0; i < ninst; i++) {
+		str_fmt(inames[i], sizeof inames[0], EXP_DICOM "I%07zu", i + 1);
+		ids[i] = inames[i];
+		ipaths[i] = ctl_study_path(e->study, i);
+	}
+	if (ninst > 0 && ctl_xdm_dicomdir(e->spool, ipaths, ids, ninst, dd,
+	    sizeof dd, profile, sizeof profile) != 0)
+		goto out;
 	for (i = 0; i < e->ndocs; i++) {
 		objs[i] = e->docs[i].o;
 		uris[i] = e->docs[i].name;
 	}
 	if (xdm_meta_write(&e->l, objs, uris, e->ndocs, &ss, &meta) !=
-	    XDS_OK || exp_texts(e, ninst, &readme, &index) != 0)
+	    XDS_OK || exp_texts(e, ninst, profile, &readme, &index) != 0)
 		goto nomem;
 	if (str_fmt(tmp, sizeof tmp, "%s.tmp", out) < 0 ||
 	    str_lcpy(dir, out, sizeof dir) >= sizeof dir) {
+		tmp[0] = '\0';
 		fprintf(stderr, "xdsctl: -o %s: path too long\n", out);
 		goto out;
 	}
@@ -461,11 +479,11 @@ exp_write(struct exp *e, const char *out)
 		if (zadd(za, name, NULL, e->docs[i].path) != 0)
 			goto out;
 	}
-	for (i = 0; i < ninst; i++) {
-		str_fmt(name, sizeof name, EXP_SUBSET "DICOM/I%07zu", i + 1);
-		if (zadd(za, name, NULL, ctl_study_path(e->study, i)) != 0)
+	if (ninst > 0 && zadd(za, "DICOMDIR", NULL, dd) != 0)
+		goto out;
+	for (i = 0; i < ninst; i++)
+		if (zadd(za, ids[i], NULL, ipaths[i]) != 0)
 			goto out;
-	}
 	/* libzip reads the sources and writes the archive now */
 	if (zip_close(za) != 0) {
 		fprintf(stderr, "xdsctl: %s: %s\n", tmp, zip_strerror(za));
@@ -483,11 +501,18 @@ exp_write(struct exp *e, const char *out)
 		printf("{\"file\":");
 		ctl_json_str(out);
 		printf(",\"submissionSet\":\"%s\",\"documents\":%zu,"
-		    "\"instances\":%zu}\n", ssuid, e->ndocs, ninst);
+		    "\"instances\":%zu,\"dicomdir\":", ssuid, e->ndocs,
+		    ninst);
+		if (ninst > 0)
+			printf("\"%s\"}\n", profile);
+		else
+			printf("null}\n");
 	} else
 		printf("%s: XDM package, submission set %s, %zu document%s, "
-		    "%zu DICOM instance%s\n", out, ssuid, e->ndocs,
-		    e->ndocs == 1 ? "" : "s", ninst, ninst == 1 ? "" : "s");
+		    "%zu DICOM instance%s%s%s\n", out, ssuid, e->ndocs,
+		    e->ndocs == 1 ? "" : "s", ninst, ninst == 1 ? "" : "s",
+		    ninst > 0 ? " and a DICOMDIR, " : "", ninst > 0 ? profile :
+		    "");
 	rc = 0;
 	goto out;
 nomem:
@@ -495,10 +520,14 @@ nomem:
 out:
 	if (za != NULL)
 		zip_discard(za);
-	if (rc != 0)
+	if (rc != 0 && tmp[0] != '\0')
 		(void)unlink(tmp);
+	ctl_xdm_dicomdir_rm(e->spool);
 	free(objs);
 	free(uris);
+	free(inames);
+	free(ids);
+	free(ipaths);
 	buf_free(&meta);
 	buf_free(&readme);
 	buf_free(&index);

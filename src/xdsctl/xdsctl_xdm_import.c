@@ -38,7 +38,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -770,16 +769,6 @@ store_instances(struct pkg *p, const char *store, size_t *nstored)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	if (flag == FTW_DP)
-		return rmdir(path);
-	return unlink(path);
-}
-
-static int
 opt_num(const char *v, long long max, long long *out)
 {
 	const char *why;
@@ -879,8 +868,7 @@ ctl_xdm_import(struct ctl *ctl, int argc, char **argv)
 usage:
 	ctl_xdm_usage();
 out:
-	if (p.q[0] != '\0' && nftw(p.q, rm_entry, 16, FTW_DEPTH | FTW_PHYS) !=
-	    0)
+	if (p.q[0] != '\0' && ctl_rm_tree(p.q) != 0)
 		fprintf(stderr, "xdsctl: quarantine %s: %s\n", p.q,
 		    strerror(errno));
 	xdm_meta_free(&p.meta);

@@ -7,7 +7,11 @@ checked here with Python's zipfile (the layout of ITI TF-3 4.3.1, every
 file's size and SHA-1 against METADATA.XML).  `xdm import` brings them
 into node B: the documents come back byte for byte by ITI-43 under new
 entryUUIDs with the same uniqueIds, the study's instances reach B's bridge,
-which publishes its own manifest.  A 48 MB document goes out and in with
+which publishes its own manifest.  The study's package is PDI media too:
+its DICOMDIR (dcmdump, and dciodvfy when dicom3tools is installed) has
+PATIENT, STUDY, SERIES and IMAGE records that reference every instance
+file, and B imports the package unpacked without its XDM part by that
+DICOMDIR alone (a file it does not reference is not sent).  A 48 MB document goes out and in with
 xdsctl's memory flat.  Hostile or broken packages made here
 (a zip bomb, a header that lies about its size, "../x", "/etc/x", a
 symbolic link, an encrypted entry, twice the same name, a hash mismatch, a missing file, bad XML, another patient,
@@ -19,6 +23,7 @@ study (without a BSN) are refused."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -36,6 +41,7 @@ import dicomtest  # noqa: E402
 OTHER_BSN = "900203638"
 STUDY = "1.2.826.0.1.3680043.9.7.5151"
 STUDY_PDI = "1.2.826.0.1.3680043.9.7.5152"
+STUDY_NONAME = "1.2.826.0.1.3680043.9.7.5153"
 RIM = "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}"
 SUB = "IHE_XDM/SUBSET01/"
 # what a DICOMDIR's records need of an instance (dcmmkdir)
@@ -127,6 +133,27 @@ def declared_size(path, name, size):
     open(path, "wb").write(bytes(data))
 
 
+def dicomdir_records(path):
+    """[(record type, ReferencedFileID with '/', ReferencedSOPInstanceUIDInFile)]
+    of the DICOMDIR at path, by dcmdump."""
+    out = subprocess.run(["dcmdump", "-q", path], capture_output=True, text=True).stdout
+    recs = []
+    for line in out.splitlines():
+        m = re.match(r"\s*\((0004,1430|0004,1500|0004,1511)\) \w\w \[([^]]*)\]", line)
+        if m and m.group(1) == "0004,1430":
+            recs.append([m.group(2), None, None])
+        elif m and recs:
+            recs[-1][1 if m.group(1) == "0004,1500" else 2] = m.group(2).replace("\\", "/")
+    return [tuple(r) for r in recs]
+
+
+def sop_of(path):
+    """The SOPInstanceUID of the DICOM file at path, by dcmdump."""
+    out = subprocess.run(["dcmdump", "-q", "+P", "0008,0018", path], capture_output=True, text=True).stdout
+    m = re.search(r"\[([0-9.]+)\]", out)
+    return m.group(1) if m else None
+
+
 def b_counts():
     """(documents of BSN at B, of OTHER_BSN at B)."""
     return (len(find_documents(b.port, BSN, ("Approved",))),
@@ -152,7 +179,10 @@ try:
     sops, files = [], []
     for i in range(3):
         sops.append("%s.%d" % (STUDY, i + 1))
-        files.append(bsn_instance(os.path.join(work, "s%d.dcm" % i), sops[-1], STUDY, STUDY + ".1", "LOC1"))
+        # PatientName (type 2) is all a DICOMDIR needs beyond the bridge:
+        # the writer makes up StudyDate, StudyID and the other type 1 keys
+        files.append(bsn_instance(os.path.join(work, "s%d.dcm" % i), sops[-1], STUDY, STUDY + ".1", "LOC1",
+                                  extra="(0010,0010) PN [Test^Xdm]\n"))
     r = storescu(a.dport, files)
     check(r.returncode == 0, "the study C-STOREd to A's bridge: " + r.stderr[-300:])
     check(wait_published(args.xdsctl, a.state, STUDY) is not None, "A published the study's manifest")
@@ -177,19 +207,54 @@ try:
         check(b"verslag.pdf" in z.read("INDEX.HTM"), "INDEX.HTM lists the documents")
 
     szip = os.path.join(work, "study.zip")
-    rc, out, err = ctl(a, "xdm", "export", "--patient", BSN, "--study", STUDY, "-o", szip)
-    check(rc == 0, "xdm export --study: exit 0 (%s%s)" % (out, err))
+    rc, out, err = ctl(a, "--json", "xdm", "export", "--patient", BSN, "--study", STUDY, "-o", szip)
+    res = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and res.get("instances") == 3 and res.get("dicomdir") == "STD-GEN-CD",
+          "xdm export --study: exit 0, a DICOMDIR of profile STD-GEN-CD (%s%s)" % (out, err))
+    sdir = os.path.join(work, "study")
     with zipfile.ZipFile(szip) as z:
-        inst = [n for n in z.namelist() if n.startswith(SUB + "DICOM/")]
+        inst = [n for n in z.namelist() if n.startswith("DICOM/")]
         md = metadata_docs(z.read(SUB + "METADATA.XML"))
         check(len(md) == 1 and list(md)[0].endswith(".DCM"), "the study's package holds its KOS manifest")
         check(len(inst) == 3 and all(z.read(n)[128:132] == b"DICM" for n in inst),
-              "and the study's 3 instances (%s)" % inst)
+              "and the study's 3 instances in DICOM/ (%s)" % inst)
+        check(all(re.fullmatch(r"(?:[A-Z0-9_]{1,8}/){0,7}[A-Z0-9_]{1,8}", n) for n in inst),
+              "named by PS3.10 file IDs (8 components of 8 of A-Z, 0-9, _)")
+        check("DICOMDIR" in z.namelist() and b"DICOMDIR" in z.read("README.TXT"),
+              "a DICOMDIR at the root, named in README.TXT")
+        z.extractall(sdir)
+    recs = dicomdir_records(os.path.join(sdir, "DICOMDIR"))
+    check([r[0] for r in recs if r[0] != "IMAGE"] == ["PATIENT", "STUDY", "SERIES"],
+          "the DICOMDIR: one PATIENT, STUDY and SERIES record (%s)" % recs)
+    images = {r[1]: r[2] for r in recs if r[0] == "IMAGE"}
+    check(sorted(images) == sorted(inst) and
+          all(sop_of(os.path.join(sdir, f)) == uid for f, uid in images.items()) and
+          sorted(images.values()) == sorted(sops),
+          "an IMAGE record for every instance file, with its SOP Instance UID (%s)" % images)
+    if shutil.which("dciodvfy"):
+        r = subprocess.run(["dciodvfy", os.path.join(sdir, "DICOMDIR")], capture_output=True, text=True)
+        errs = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.startswith("Error")]
+        check(r.returncode == 0 and not errs, "dciodvfy: the DICOMDIR is a valid Basic Directory (%s)" % errs)
+    else:
+        print("SKIP: dciodvfy not installed (dicom3tools): the DICOMDIR's IOD check")
     check(os.listdir(TMP) == [], "no spool directory left behind")
     rc, out, err = ctl(a, "xdm", "export", "--patient", BSN, "--document", "1.2.3.999", "-o",
                        os.path.join(work, "none.zip"))
     check(rc == 1 and "1.2.3.999" in err and not os.path.exists(os.path.join(work, "none.zip")),
           "xdm export of an unknown uniqueId: exit 1, named, no file")
+    # an instance no DICOMDIR can list (no PatientName): the export fails
+    # and says which, rather than write media that are not PDI's
+    f = bsn_instance(os.path.join(work, "nn.dcm"), STUDY_NONAME + ".1", STUDY_NONAME, STUDY_NONAME + ".1",
+                     "LOC4")
+    r = storescu(a.dport, [f])
+    check(r.returncode == 0 and wait_published(args.xdsctl, a.state, STUDY_NONAME) is not None,
+          "a study without PatientName published at A")
+    nzip = os.path.join(work, "noname.zip")
+    rc, out, err = ctl(a, "xdm", "export", "--patient", BSN, "--study", STUDY_NONAME, "-o", nzip)
+    check(rc == 1 and "DICOMDIR" in err and "DICOM/I0000001" in err and "PatientName" in err and
+          not os.path.exists(nzip) and not os.path.exists(nzip + ".tmp"),
+          "its export: exit 1, the instance and the missing attribute named, no file (%s)" % err.strip())
+    check(os.listdir(TMP) == [], "no spool directory left behind the failed export")
 
     # --- hostile and broken packages: refused at B, nothing registered ---------
     before = b_counts()
@@ -274,6 +339,18 @@ try:
           "xdm import of the study at B: 3 instances C-STOREd, the manifest left to the bridge (%s%s)"
           % (out, err))
     check(wait_published(args.xdsctl, b.state, STUDY) is not None, "B's bridge published the study")
+    # the same package as PDI media: unpacked, its XDM part gone, a stray
+    # file of another patient beside the instances
+    shutil.rmtree(os.path.join(sdir, "IHE_XDM"))
+    f = bsn_instance(os.path.join(work, "stray0.dcm"), STUDY + ".99", STUDY + ".9", STUDY + ".9.1",
+                     "LOC9", bsn=OTHER_BSN)
+    shutil.copy(f, os.path.join(sdir, "DICOM", "STRAY"))
+    rc, out, err = ctl(b, "--json", "xdm", "import", sdir, "--patient", BSN, "--store", store)
+    res = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and res.get("kind") == "pdi" and res.get("stored") == 3,
+          "the exported study as PDI media: its 3 instances imported by the DICOMDIR (%s%s)" % (out, err))
+    check(STUDY + ".9" not in dicomtest.studies(args.xdsctl, b.state),
+          "the file the DICOMDIR does not reference was not sent")
     check(os.listdir(TMP) == [], "no quarantine directory left behind the imports")
 
     # --- memory: a 48 MB document out and in, xdsctl's memory flat --------------
