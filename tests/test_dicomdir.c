@@ -4,7 +4,8 @@
  * instances, one a directory deeper), an instance that is not a
  * DICOMDIR, truncated bytes, and a reader that stops the walk; and the
  * writer (dcmshim_dicomdir_write): a DICOMDIR of two instances read back,
- * a file ID PS3.10 does not allow, a file that is not DICOM.
+ * one of an Implicit VR instance (STD-GEN-MIME), a file ID PS3.10 does
+ * not allow, a file that is not DICOM.
  */
 #include "config.h"
 
@@ -120,6 +121,25 @@ test_dicomdir_write(void)
 	CU_ASSERT_EQUAL(g.n, 2);
 	CU_ASSERT_STRING_EQUAL(g.paths[0], ids[0]);
 	CU_ASSERT_STRING_EQUAL(g.paths[1], ids[1]);
+	free(dd);
+
+	/* Implicit VR Little Endian: not STD-GEN-CD's, so STD-GEN-MIME */
+	free(inst);
+	inst = testutil_srcdir_file("fuzz/corpus/dicomdir/"
+	    "instance-implicit.dcm", &ilen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+	snprintf(path, sizeof path, "%s/%s", dir, ids[0]);
+	CU_ASSERT_EQUAL(testutil_write_file(path, inst, ilen), 0);
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_write(dir, ids, 1, "TEST", prof,
+	    sizeof prof, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(prof, "STD-GEN-MIME");
+	snprintf(path, sizeof path, "%s/DICOMDIR", dir);
+	dd = testutil_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dd);
+	memset(&g, 0, sizeof g);
+	CU_ASSERT_EQUAL(dcmshim_dicomdir_mem(dd, len, collect, &g, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(g.n, 1);
 	free(dd);
 
 	/* a file ID PS3.10 does not allow, a file that is not DICOM */
