@@ -10,8 +10,9 @@ entryUUIDs with the same uniqueIds, the study's instances reach B's bridge,
 which publishes its own manifest.  The study's package is PDI media too:
 its DICOMDIR (dcmdump, and dciodvfy when dicom3tools is installed) has
 PATIENT, STUDY, SERIES and IMAGE records that reference every instance
-file, and B imports the package unpacked without its XDM part by that
-DICOMDIR alone (a file it does not reference is not sent).  A 48 MB document goes out and in with
+file, and B imports the package both as XDM and, unpacked without its XDM
+part, by that DICOMDIR alone (a file it does not reference is not sent
+either way).  A 48 MB document goes out and in with
 xdsctl's memory flat.  Hostile or broken packages made here
 (a zip bomb, a header that lies about its size, "../x", "/etc/x", a
 symbolic link, an encrypted entry, twice the same name, a hash mismatch, a missing file, bad XML, another patient,
@@ -339,11 +340,18 @@ try:
           "xdm import of the study at B: 3 instances C-STOREd, the manifest left to the bridge (%s%s)"
           % (out, err))
     check(wait_published(args.xdsctl, b.state, STUDY) is not None, "B's bridge published the study")
-    # the same package as PDI media: unpacked, its XDM part gone, a stray
-    # file of another patient beside the instances
-    shutil.rmtree(os.path.join(sdir, "IHE_XDM"))
+    # read as XDM, the instances are the files its DICOMDIR references: a
+    # stray file of another patient beside them is not even read
     f = bsn_instance(os.path.join(work, "stray0.dcm"), STUDY + ".99", STUDY + ".9", STUDY + ".9.1",
                      "LOC9", bsn=OTHER_BSN)
+    stray = rezip(szip, os.path.join(work, "stray.zip"), add=[("DICOM/STRAY", open(f, "rb").read())])
+    rc, out, err = ctl(b, "--json", "xdm", "import", stray, "--patient", BSN, "--store", store)
+    res = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and res.get("kind") == "xdm" and res.get("stored") == 3,
+          "the package as XDM: its instances by the DICOMDIR, the stray file left (%s%s)" % (out, err))
+    # the same package as PDI media: unpacked, its XDM part gone, the
+    # stray file beside the instances
+    shutil.rmtree(os.path.join(sdir, "IHE_XDM"))
     shutil.copy(f, os.path.join(sdir, "DICOM", "STRAY"))
     rc, out, err = ctl(b, "--json", "xdm", "import", sdir, "--patient", BSN, "--store", store)
     res = json.loads(out) if rc == 0 else {}
