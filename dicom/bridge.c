@@ -357,6 +357,16 @@ bridge_port(const struct bridge *b)
 }
 
 void
+bridge_on_route(struct bridge *b, void (*fn)(void *arg), void *arg)
+{
+	if (b == NULL || b->rcv == NULL)
+		return;
+	bridge_receive_on_route(b->rcv, fn, arg);
+	if (fn != NULL)
+		fn(arg);	/* a route made before this call */
+}
+
+void
 bridge_stop(struct bridge *b)
 {
 	if (b == NULL)

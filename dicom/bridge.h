@@ -42,6 +42,11 @@ int	bridge_start(const struct conf *conf, const struct publish_links *links,
 	    struct bridge **out, char *err, size_t errlen);
 /* The bound DICOM port. */
 int	bridge_port(const struct bridge *b);
+/* fn(arg) each time a study sent under a routed AE title (push.route)
+ * is first recorded, on an association's thread, and once now: the push
+ * sender learns of it without polling.  NULL b: no-op; NULL fn: no
+ * more calls (but one that has begun may still be running). */
+void	bridge_on_route(struct bridge *b, void (*fn)(void *arg), void *arg);
 /* The refusals of the SCP for GET /metrics (metrics_add_source; arg the
  * bridge): xds_dicom_refused_total by reason (dcmshim_refusal_name). */
 int	bridge_metrics_write(void *arg, struct buf *out);

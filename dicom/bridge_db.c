@@ -458,7 +458,7 @@ bridge_db_route(struct bridge_db *d, const char *study_uid, const char *ae,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc, n = 0;
 
 	pthread_mutex_lock(&d->mu);
 	if (sqlite3_prepare_v2(d->db, "INSERT OR IGNORE INTO route (study_uid,"
@@ -469,17 +469,26 @@ bridge_db_route(struct bridge_db *d, const char *study_uid, const char *ae,
 		sqlite3_bind_text(st, 2, ae, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 	}
+	if (rc == SQLITE_DONE)
+		n = sqlite3_changes(d->db);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&d->mu);
 	if (rc == SQLITE_DONE)
-		return 0;
+		return n > 0;
 	str_fmt(err, errlen, "dicom.db: route of %.64s: %s", study_uid,
 	    sqlite3_errmsg(d->db));
 	return -1;
 }
 
+/* A routed study is complete when it is ready or published, or when it
+ * is still receiving but has been quiet for dicom.publish_after (?2):
+ * the rule bridge_db_mark_ready applies, so that the push sender need
+ * not wait for the scheduler's next tick. */
+#define ROUTE_COMPLETE	"(s.state IN ('ready', 'published') OR" \
+	" (s.state = 'receiving' AND s.last_arrival <= ?1 - ?2))"
+
 int
-bridge_db_routes_due(struct bridge_db *d,
+bridge_db_routes_due(struct bridge_db *d, long long now, long long quiet,
     int (*fn)(void *arg, const char *study_uid, const char *ae), void *arg,
     char *err, size_t errlen)
 {
@@ -489,8 +498,11 @@ bridge_db_routes_due(struct bridge_db *d,
 	pthread_mutex_lock(&d->mu);
 	if (sqlite3_prepare_v2(d->db, "SELECT r.study_uid, r.ae FROM route r"
 	    " JOIN study s ON s.study_uid = r.study_uid WHERE r.job IS NULL"
-	    " AND s.state IN ('ready', 'published') ORDER BY s.last_arrival"
-	    " LIMIT 64", -1, &st, NULL) != SQLITE_OK)
+	    " AND " ROUTE_COMPLETE " ORDER BY s.last_arrival LIMIT 64", -1,
+	    &st, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else if (sqlite3_bind_int64(st, 1, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, quiet) != SQLITE_OK)
 		rc = SQLITE_ERROR;
 	else
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -503,6 +515,34 @@ bridge_db_routes_due(struct bridge_db *d,
 	pthread_mutex_unlock(&d->mu);
 	if (rc == SQLITE_DONE)
 		return 0;
+	str_fmt(err, errlen, "dicom.db: routes: %s", sqlite3_errmsg(d->db));
+	return -1;
+}
+
+int
+bridge_db_route_next(struct bridge_db *d, long long quiet, long long *when,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, found = 0;
+
+	pthread_mutex_lock(&d->mu);
+	if (sqlite3_prepare_v2(d->db, "SELECT min(CASE WHEN s.state ="
+	    " 'receiving' THEN s.last_arrival + ?1 ELSE 0 END) FROM route r"
+	    " JOIN study s ON s.study_uid = r.study_uid WHERE r.job IS NULL"
+	    " AND s.state IN ('receiving', 'ready', 'published')", -1, &st,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, quiet) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*when = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->mu);
+	if (rc == SQLITE_ROW)
+		return found;
 	str_fmt(err, errlen, "dicom.db: routes: %s", sqlite3_errmsg(d->db));
 	return -1;
 }

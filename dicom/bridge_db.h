@@ -53,17 +53,24 @@ int	bridge_db_instance_from(struct bridge_db *db, const char *sop_uid,
 	    const char *origin, char *study_uid, char *err, size_t errlen);
 /*
  * Routes (push.route): a study sent to the bridge under a routed called
- * AE title is recorded once per title (bridge_db_route); the push sender
- * walks those of studies that are complete (ready or published: the
- * bridge's completion rule, dicom.publish_after) without a job yet
- * (bridge_db_routes_due, at most 64 a call; fn's nonzero return stops)
- * and records the job it made (bridge_db_route_job).  0 or -1 with err.
+ * AE title is recorded once per title (bridge_db_route: 1 when that
+ * made the route, 0 when it was known); the push sender walks those of
+ * studies that are complete at now (ready or published, or receiving
+ * and quiet for quiet seconds: the bridge's completion rule,
+ * dicom.publish_after) without a job yet (bridge_db_routes_due, at most
+ * 64 a call; fn's nonzero return stops), learns when the next one can
+ * be complete (bridge_db_route_next: 1 with *when, seconds since the
+ * epoch, 0 when no routed study waits) and records the job it made
+ * (bridge_db_route_job).  0 or -1 with err unless said.
  */
 int	bridge_db_route(struct bridge_db *db, const char *study_uid,
 	    const char *ae, char *err, size_t errlen);
-int	bridge_db_routes_due(struct bridge_db *db,
+int	bridge_db_routes_due(struct bridge_db *db, long long now,
+	    long long quiet,
 	    int (*fn)(void *arg, const char *study_uid, const char *ae),
 	    void *arg, char *err, size_t errlen);
+int	bridge_db_route_next(struct bridge_db *db, long long quiet,
+	    long long *when, char *err, size_t errlen);
 int	bridge_db_route_job(struct bridge_db *db, const char *study_uid,
 	    const char *ae, long long job, char *err, size_t errlen);
 /*

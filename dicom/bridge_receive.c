@@ -30,7 +30,33 @@ struct bridge_receive {
 	char			 ae_title[17];	/* dicom.ae_title */
 	struct bridge_db	*db;
 	struct fileio_dirsync	*dirsync;	/* of the series directories */
+	/* told of each new route (bridge_receive_on_route; atomic) */
+	void			(*on_route)(void *arg);
+	void			*route_arg;
 };
+
+void
+bridge_receive_on_route(struct bridge_receive *r, void (*fn)(void *arg),
+    void *arg)
+{
+	__atomic_store_n(&r->route_arg, arg, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->on_route, fn, __ATOMIC_RELEASE);
+}
+
+/* A routed instance (called_ae not dicom.ae_title): its study's route
+ * recorded, and whoever asked told when the route is new. */
+static int
+route(struct bridge_receive *r, const char *study_uid, const char *ae,
+    char *err, size_t errlen)
+{
+	void (*fn)(void *);
+	int rc;
+
+	if ((rc = bridge_db_route(r->db, study_uid, ae, err, errlen)) == 1 &&
+	    (fn = __atomic_load_n(&r->on_route, __ATOMIC_ACQUIRE)) != NULL)
+		fn(__atomic_load_n(&r->route_arg, __ATOMIC_ACQUIRE));
+	return rc < 0 ? -1 : 0;
+}
 
 enum xds_status
 bridge_receive_new(const struct conf *conf, struct bridge_db *db,
@@ -162,8 +188,8 @@ bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
 	}
 	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL, origin,
 	    clock_wall(), err, sizeof err) != 0 || (called_ae != NULL &&
-	    strcmp(called_ae, r->ae_title) != 0 && bridge_db_route(r->db,
-	    in->study_uid, called_ae, err, sizeof err) != 0)) {
+	    strcmp(called_ae, r->ae_title) != 0 && route(r, in->study_uid,
+	    called_ae, err, sizeof err) != 0)) {
 		/* The file is durable; a resend is idempotent. */
 		log_warnx("dicom: %s", err);
 		return DCMSHIM_STORE_NORESOURCES;

@@ -35,6 +35,11 @@ enum xds_status bridge_receive_new(const struct conf *conf,
 	    size_t errlen);
 /* NULL is a no-op.  The SCP must have stopped. */
 void	bridge_receive_free(struct bridge_receive *r);
+/* fn(arg) is called, on the association's thread, each time a routed
+ * instance makes a new route (bridge_db_route): the push sender learns
+ * of a study it will have to send.  Any thread, any time. */
+void	bridge_receive_on_route(struct bridge_receive *r,
+	    void (*fn)(void *arg), void *arg);
 
 /*
  * The SCP's on_store (dcmshim_store_fn), arg a struct bridge_receive:

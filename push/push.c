@@ -20,10 +20,11 @@
 
 /*
  * How long the sender may wait, in milliseconds: until the next queued
- * job is due, at most push.poll_interval (a safety net: writes to
- * push.db wake it, push_watch.h), a second when push.route is set (the
- * bridge makes routed studies complete on its own clock) or when
- * push.db cannot be watched.
+ * job is due, or the next routed study (push.route) can be complete by
+ * the bridge's rule (bridge_db_route_next), at most push.poll_interval
+ * (a safety net: writes to push.db and new routes wake it, push_watch.h,
+ * bridge_on_route); a second when push.db cannot be watched or a
+ * database cannot be read.
  */
 static long long
 idle_ms(struct push *p)
@@ -31,9 +32,10 @@ idle_ms(struct push *p)
 	long long next, now = clock_wall(), ms;
 	char err[256];
 	enum xds_status rc;
+	int r;
 
 	ms = p->conf.push_poll_interval * 1000;
-	if (p->conf.push_route[0] != '\0' || !push_watch_ok(p->watch))
+	if (!push_watch_ok(p->watch))
 		ms = 1000;
 	if ((rc = push_db_next(p->db, &next, err, sizeof err)) == XDS_OK &&
 	    (next - now) * 1000 < ms)
@@ -42,6 +44,18 @@ idle_ms(struct push *p)
 		log_warnx("push: %s", err);
 		ms = 1000;
 	}
+	if (p->conf.push_route[0] == '\0')
+		return ms;
+	r = bridge_db_route_next(p->bdb, p->conf.dicom_publish_after, &next,
+	    err, sizeof err);
+	if (r < 0)
+		log_warnx("push: %s", err);
+	if (r < 0 || (r == 1 && next <= now))
+		/* unreadable, or due but not taken (push_send_routes said
+		 * why): again in a second */
+		ms = ms < 1000 ? ms : 1000;
+	else if (r == 1 && (next - now) * 1000 < ms)
+		ms = (next - now) * 1000;
 	return ms;
 }
 

@@ -32,6 +32,9 @@ struct push;
  * listener when push.listen is set. */
 int	push_start(const struct conf *conf, struct push **out, char *err,
 	    size_t errlen);
+/* The sender looks for due jobs (and routed studies) now, not at its
+ * next tick: a new job, a new route (bridge_on_route).  Any thread. */
+void	push_wake(struct push *p);
 /* The bound port of push.listen, 0 without a listener. */
 int	push_port(const struct push *p);
 /* GET /metrics (metrics_add_source; arg the push). */

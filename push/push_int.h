@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "dcmshim.h"
+#include "push.h"
 #include "push_db.h"
 
 struct bridge_db;
@@ -39,9 +40,6 @@ struct push {
 	unsigned long long	 instances_out;	/* committed by receivers */
 	unsigned long long	 studies_complete; /* received, all committed */
 };
-
-/* push.c: the sender looks for due jobs now, not at its next tick. */
-void	push_wake(struct push *p);
 
 /* push_send.c: one attempt of job j (state sending): its outcome is in
  * push.db when it returns. */

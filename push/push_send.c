@@ -56,13 +56,21 @@ instance_path(const struct push *p, const char *study, const char *series,
 	    p->conf.node_state_dir, study, series, sop);
 }
 
-/* The study's instances as the bridge holds them (bridge_db_instances). */
+/* The study's instances as the bridge holds them (bridge_db_instances),
+ * but those the job lists already (known, in SOP UID order). */
 struct fill {
 	struct push	*p;
 	const char	*study;
+	const struct items *known;
 	struct items	 a;
 	char		 err[256];
 };
+
+static int
+item_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct push_item *)e)->sop_uid);
+}
 
 static int
 fill_one(void *arg, const char *series, const char *cls, const char *sop)
@@ -72,6 +80,9 @@ fill_one(void *arg, const char *series, const char *cls, const char *sop)
 	struct push_item it;
 	char path[PATH_SZ];
 
+	if (f->known->n > 0 && bsearch(sop, f->known->v, f->known->n,
+	    sizeof *f->known->v, item_cmp) != NULL)
+		return 0;
 	memset(&it, 0, sizeof it);
 	if (instance_path(f->p, f->study, series, sop, path, sizeof path) < 0 ||
 	    dcmshim_parse_file(path, &info, f->err, sizeof f->err) != 0) {
@@ -196,38 +207,51 @@ resolve(struct push *p, const char *dest, struct dir_community *c, char *ae,
 	return XDS_OK;
 }
 
-/* The items of job j, listed from the bridge at its first attempt. */
+/*
+ * The items of job j into out: listed from the bridge at its first
+ * attempt, and at every later one the study's instances the bridge has
+ * received since added (new).  *added (may be NULL) says how many were.
+ */
 static int
 job_items(struct push *p, const struct push_job *j, struct items *out,
-    char *why, size_t whylen)
+    size_t *added, char *why, size_t whylen)
 {
 	struct fill f;
 	char e[256];
 	int rc;
 
-	if (j->instances == 0) {
-		memset(&f, 0, sizeof f);
-		f.p = p;
-		f.study = j->study_uid;
-		rc = bridge_db_instances(p->bdb, j->study_uid, fill_one, &f, e,
-		    sizeof e);
-		if (rc != 0 || f.err[0] != '\0') {
-			str_fmt(why, whylen, "study %s: %s", j->study_uid,
-			    f.err[0] != '\0' ? f.err : e);
-			free(f.a.v);
-			return XDS_EIO;
-		}
-		if (f.a.n == 0) {
-			str_fmt(why, whylen, "the bridge holds no instance of "
-			    "study %s", j->study_uid);
-			return XDS_ENOTFOUND;
-		}
-		rc = push_db_set_items(p->db, j->id, f.a.v, f.a.n, why,
-		    whylen);
+	if (added != NULL)
+		*added = 0;
+	if ((rc = push_db_items(p->db, j->id, load_one, out, why, whylen)) !=
+	    XDS_OK)
+		return rc;
+	memset(&f, 0, sizeof f);
+	f.p = p;
+	f.study = j->study_uid;
+	f.known = out;
+	rc = bridge_db_instances(p->bdb, j->study_uid, fill_one, &f, e,
+	    sizeof e);
+	if (rc != 0 || f.err[0] != '\0') {
+		str_fmt(why, whylen, "study %s: %s", j->study_uid,
+		    f.err[0] != '\0' ? f.err : e);
 		free(f.a.v);
-		if (rc != XDS_OK)
-			return rc;
+		return XDS_EIO;
 	}
+	if (f.a.n == 0 && out->n == 0) {
+		str_fmt(why, whylen, "the bridge holds no instance of "
+		    "study %s", j->study_uid);
+		return XDS_ENOTFOUND;
+	}
+	if (f.a.n == 0)
+		return XDS_OK;
+	rc = push_db_set_items(p->db, j->id, f.a.v, f.a.n, why, whylen);
+	free(f.a.v);
+	if (rc != XDS_OK)
+		return rc;
+	if (added != NULL)
+		*added = f.a.n;
+	free(out->v);
+	memset(out, 0, sizeof *out);
 	return push_db_items(p->db, j->id, load_one, out, why, whylen);
 }
 
@@ -394,6 +418,22 @@ attempt_pacs(struct push *p, const char *ae, const char *host, int port,
 	return rc;
 }
 
+/* Before a job is declared done: the study's instances the bridge
+ * received during the attempt, added to the job (job_items); how many. */
+static size_t
+arrived(struct push *p, const struct push_job *j)
+{
+	struct items a;
+	char why[PUSH_ERR_SZ];
+	size_t n = 0;
+
+	memset(&a, 0, sizeof a);
+	if (job_items(p, j, &a, &n, why, sizeof why) != XDS_OK)
+		log_warnx("push: job %lld: %s", j->id, why);
+	free(a.v);
+	return n;
+}
+
 void
 push_send_job(struct push *p, const struct push_job *j)
 {
@@ -401,8 +441,9 @@ push_send_job(struct push *p, const struct push_job *j)
 	struct attempt t;
 	char ae[17], host[256], node[DIR_AE_MAX] = "";
 	char why[PUSH_ERR_SZ] = "", e[PUSH_ERR_SZ];
-	long long now = clock_wall();
+	long long now = clock_wall(), next;
 	int port, rc, give_up, resolved = 0, pacs;
+	size_t late = 0;
 
 	memset(&t, 0, sizeof t);
 	memset(&c, 0, sizeof c);
@@ -428,7 +469,8 @@ push_send_job(struct push *p, const struct push_job *j)
 		str_lcpy(node, c.dicom, sizeof node);
 	}
 	resolved = 1;
-	if ((rc = job_items(p, j, &t.a, why, sizeof why)) == XDS_ENOTFOUND)
+	if ((rc = job_items(p, j, &t.a, NULL, why, sizeof why)) ==
+	    XDS_ENOTFOUND)
 		goto failed;
 	if (rc != XDS_OK || attempt_prepare(p, j, &t, why, sizeof why) !=
 	    XDS_OK)
@@ -442,10 +484,20 @@ push_send_job(struct push *p, const struct push_job *j)
 			str_fmt(why, sizeof why, "%zu of %zu instances not "
 			    "committed by %s", t.a.n - t.done, t.a.n, c.name);
 	}
-	if (push_db_attempt(p->db, j->id, t.a.v, t.a.n, now + backoff(p,
-	    j->attempts), give_up, why, e, sizeof e) != XDS_OK)
+	next = now + backoff(p, j->attempts);
+	if (t.done == t.a.n && (late = arrived(p, j)) > 0) {
+		/* not done: the next attempt, at once, sends those */
+		str_fmt(why, sizeof why, "%zu instances of the study arrived "
+		    "during the attempt", late);
+		next = now;
+		give_up = 0;
+	}
+	if (push_db_attempt(p->db, j->id, t.a.v, t.a.n, next, give_up, why,
+	    e, sizeof e) != XDS_OK)
 		log_warnx("push: job %lld: %s", j->id, e);
-	if (t.done == t.a.n)
+	if (late > 0)
+		log_info("push: job %lld: %s", j->id, why);
+	else if (t.done == t.a.n)
 		log_info("push: job %lld: study %s committed by %s (%zu "
 		    "instances)", j->id, j->study_uid, c.name, t.a.n);
 	else
@@ -500,7 +552,8 @@ push_send_routes(struct push *p)
 	size_t i;
 
 	r.n = 0;
-	if (bridge_db_routes_due(p->bdb, route_one, &r, e, sizeof e) != 0) {
+	if (bridge_db_routes_due(p->bdb, clock_wall(),
+	    p->conf.dicom_publish_after, route_one, &r, e, sizeof e) != 0) {
 		log_warnx("push: routes: %s", e);
 		return;
 	}

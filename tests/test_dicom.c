@@ -422,6 +422,65 @@ test_origin(void)
 	bridge_db_close(db);
 }
 
+/* Routed studies (push.route): a route is new once; a study is due for
+ * the push sender once complete by the bridge's rule (quiet for the
+ * publish delay, before the scheduler marks it), and the next one's time
+ * is known before then. */
+static int
+route_seen(void *arg, const char *study, const char *ae)
+{
+	(void)ae;
+	str_lcpy(arg, study, DCMSHIM_UI_SZ);
+	return 0;
+}
+
+static void
+test_routes(void)
+{
+	struct bridge_db *db;
+	struct dcmshim_info a = mkinfo("1.5", "1.5.1.1"),
+	    b = mkinfo("1.4", "1.4.1.1");
+	char err[256], due[DCMSHIM_UI_SZ];
+	long long when = -1;
+
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(workdir, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_route_next(db, 60, &when, err, sizeof err),
+	    0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &a, "999911120", NULL, 1000,
+	    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_route(db, "1.5", "TWIIN_B", err,
+	    sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_route(db, "1.5", "TWIIN_B", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_instance(db, &b, "999911120", NULL, 1030,
+	    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_route(db, "1.4", "TWIIN_B", err,
+	    sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_route_next(db, 60, &when, err, sizeof err),
+	    1);
+	CU_ASSERT_EQUAL(when, 1060);
+	due[0] = '\0';
+	CU_ASSERT_EQUAL(bridge_db_routes_due(db, 1059, 60, route_seen, due,
+	    err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(due, "");
+	CU_ASSERT_EQUAL(bridge_db_routes_due(db, 1060, 60, route_seen, due,
+	    err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(due, "1.5");
+	CU_ASSERT_EQUAL(bridge_db_route_job(db, "1.5", "TWIIN_B", 7, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_route_next(db, 60, &when, err, sizeof err),
+	    1);
+	CU_ASSERT_EQUAL(when, 1090);
+	CU_ASSERT_EQUAL(bridge_db_routes_due(db, 1090, 60, route_seen, due,
+	    err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(due, "1.4");
+	CU_ASSERT_EQUAL(bridge_db_route_job(db, "1.4", "TWIIN_B", 8, err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_route_next(db, 60, &when, err, sizeof err),
+	    0);
+	bridge_db_close(db);
+}
+
 static void
 test_kos(void)
 {
@@ -2180,6 +2239,7 @@ static const struct cutest dicom_tests[] = {
 	{ "BSN from the header", test_bsn },
 	{ "study table: pending, conflict, ready", test_pending },
 	{ "study table: who pushed an instance", test_origin },
+	{ "study table: routed studies due", test_routes },
 	{ "KOS manifest", test_kos },
 	{ "publication: KOS + RAD-68, RPLC", test_publish },
 	{ "study table: publication attempts", test_attempt_db },

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,31 @@ on_signal(int sig)
 
 /* Tell a service manager (systemd Type=notify) that the node serves:
  * every listener is bound and every actor open. */
+/* The bridge tells the push sender of each new routed study
+ * (push.route) while the sender runs; route_set(b, NULL) before
+ * push_stop, so that no association thread wakes a stopped sender. */
+static pthread_mutex_t route_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct push *route_push;		/* under route_mu */
+
+static void
+route_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&route_mu);
+	if (route_push != NULL)
+		push_wake(route_push);
+	pthread_mutex_unlock(&route_mu);
+}
+
+static void
+route_set(struct bridge *b, struct push *p)
+{
+	pthread_mutex_lock(&route_mu);
+	route_push = p;
+	pthread_mutex_unlock(&route_mu);
+	bridge_on_route(b, p != NULL ? route_wake : NULL, NULL);
+}
+
 static void
 announce_ready(const struct conf *c, int port)
 {
@@ -536,6 +562,7 @@ main(int argc, char **argv)
 		metrics_add_source(bridge_metrics_write, dicom);
 		if (push_start(&conf, &push, err, sizeof err) != XDS_OK)
 			fatalx("push: %s", err);
+		route_set(dicom, push);
 		metrics_add_source(push_metrics_write, push);
 	}
 	status_init(&conf, server, node.rt, node.gw, http_server_port(server),
@@ -556,6 +583,7 @@ main(int argc, char **argv)
 
 	rc = http_server_run(server) == 0 ? 0 : 1;
 	reload_stop();
+	route_set(dicom, NULL);
 	push_stop(push);	/* current associations finish */
 	bridge_stop(dicom);
 	feedlisten_stop(feed);	/* the message in hand is answered */

@@ -18,7 +18,9 @@ job completes with every instance at B once.  A peer whose certificate is
 of another CA, or of an organisation B's directory does not know, is
 refused, counted and audited; a port scan is counted in full but
 recorded once per address and reason.  A PACS sending to A under the routed AE
-title makes the job itself once the study is complete; B forwards what it
+title makes the job itself once the study is complete (A polls push.db once an
+hour: the bridge's new route wakes its sender, which then waits for the
+study's completion time); B forwards what it
 committed to its own PACS (storescp) by a durable queue that waits while
 that PACS is down, and runs push.notify_command.  xdsctl push cancels and
 refuses what it cannot push (an organisation the directory does not know,
@@ -110,7 +112,8 @@ def main():
               "push.commit_timeout=20", "http.ca=" + pki["ca"]]
     node_a = dicomtest.Xdsd(a.xdsd, tmp, common + [
         "node.home_community_id=" + HCID_A, "http.cert=" + cert_a[0], "http.key=" + cert_a[1],
-        "push.route=TWIIN_B=" + URA_B, "dicom.publish_after=1"], name="a", dicom=True)
+        "push.route=TWIIN_B=" + URA_B, "dicom.publish_after=1", "push.poll_interval=3600"],
+        name="a", dicom=True)
     b = dicomtest.Xdsd(a.xdsd, tmp, common + [
         "node.home_community_id=" + HCID_B, "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
         "push.listen=127.0.0.1:%d" % hold.port, "push.forward=yes",
@@ -354,7 +357,7 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
 
     # 2. B down for a while: the job waits, then completes
     b.stop()
-    study2, _, files2 = make_study(tmp, 4)
+    study2, series2, files2 = make_study(tmp, 4)
     study_of[0] = study2
     check("a second study at A", send_to_a(files2), "")
     jid2, out = push(a, node_a, opts, study2)
@@ -363,6 +366,13 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     j = job(a, node_a, opts, jid2) if jid2 else {}
     check("B down: the job stays queued and is retried", retried and
           j["job"]["state"] in ("queued", "sending") and j["job"]["last_error"] != "", j)
+    n_listed = j.get("job", {}).get("instances")
+    late_sop = uid()
+    files2[late_sop] = dicomtest.make_image(tmp, study2, series2, late_sop, size=16)
+    r = dicomtest.storescu(node_a.dport, [files2[late_sop]])
+    check("an instance of the study reaches A after the job listed its 4",
+          n_listed == 4 and r.returncode == 0 and
+          wait_until(lambda: len(held(node_a, study2)) == 5, 30), (n_listed, r.stderr))
     jid_c, out = push(a, node_a, opts, study2)
     rc, out, err = ctl(a, node_a, *opts, "push", "cancel", str(jid_c))
     j = job(a, node_a, opts, jid_c)
@@ -372,8 +382,9 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     check("... which is not retried (exit 1, it says why)", rc == 1 and "cancelled" in err,
           out + err)
     check("B starts again on its port", b.start(), "")
-    check("... and the job completes (4/4 committed)", jid2 is not None and done(jid2),
-          job(a, node_a, opts, jid2))
+    check("... and the job completes, the late instance too (5/5 committed)",
+          jid2 is not None and done(jid2) and
+          job(a, node_a, opts, jid2)["job"]["committed"] == 5, job(a, node_a, opts, jid2))
     check("... every instance at B", sorted(held(b, study2)) == sorted(files2), "")
 
     # 3. A killed in the middle of a push (B stalled), restarted: done
