@@ -175,6 +175,14 @@ push_metrics_write(void *arg, struct buf *out)
 	    __atomic_load_n(&p->studies_in, __ATOMIC_RELAXED),
 	    __atomic_load_n(&p->instances_in, __ATOMIC_RELAXED),
 	    __atomic_load_n(&p->studies_complete, __ATOMIC_RELAXED));
+	rc |= buf_addf(out, "# HELP xds_push_reports_total Storage "
+	    "commitment reports of this node's requests received on "
+	    "push.listen, by result.\n"
+	    "# TYPE xds_push_reports_total counter\n"
+	    "xds_push_reports_total{result=\"applied\"} %llu\n"
+	    "xds_push_reports_total{result=\"refused\"} %llu\n",
+	    __atomic_load_n(&p->reports_in, __ATOMIC_RELAXED),
+	    __atomic_load_n(&p->reports_refused, __ATOMIC_RELAXED));
 	rc |= buf_adds(out, "# HELP xds_push_refused_total Associations "
 	    "refused on push.listen, by reason.\n"
 	    "# TYPE xds_push_refused_total counter\n");

@@ -11,6 +11,8 @@
  *	|-> push_recv.c	the listener on push.listen: who may push (the URA
  *	|		of the certificate, in the directory), the bridge's
  *	|		durable receive, the commitment report
+ *	|   `-> push_report.c	reports of our own requests that receivers
+ *	|		send there on an association of their own
  *	|-> push_watch.c	the sender woken by writes to push.db
  *	`-> push_db.c	the jobs, state_dir/push.db
  *

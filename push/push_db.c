@@ -52,6 +52,10 @@ static const char *const steps[] = {
 	"ALTER TABLE job ADD COLUMN origin TEXT;"
 	"CREATE UNIQUE INDEX job_origin ON job(study_uid, dest, origin)"
 	" WHERE origin IS NOT NULL;",
+	/* 3: the Transaction UID of a job's last storage commitment
+	 * request, which a report on push.listen names (push_report.c) */
+	"ALTER TABLE job ADD COLUMN txn TEXT;"
+	"CREATE INDEX job_txn ON job(txn) WHERE txn IS NOT NULL;",
 };
 
 static enum xds_status
@@ -65,7 +69,7 @@ enum xds_status
 push_db_open(const char *state_dir, struct push_db **out, char *err,
     size_t errlen)
 {
-	static const struct db_schema sch = { "push.db", steps, 2, NULL };
+	static const struct db_schema sch = { "push.db", steps, 3, NULL };
 	struct push_db *d;
 	char path[PATH_SZ];
 
@@ -111,7 +115,7 @@ col_text(sqlite3_stmt *st, int i, char *out, size_t outsz)
 	"j.started, j.next_try, j.attempts, j.last_error, " \
 	"(SELECT count(*) FROM item i WHERE i.job = j.id), " \
 	"(SELECT count(*) FROM item i WHERE i.job = j.id AND " \
-	"i.state = 'committed')"
+	"i.state = 'committed'), j.txn"
 
 static void
 job_row(sqlite3_stmt *st, struct push_job *j)
@@ -128,6 +132,7 @@ job_row(sqlite3_stmt *st, struct push_job *j)
 	col_text(st, 8, j->last_error, sizeof j->last_error);
 	j->instances = sqlite3_column_int64(st, 9);
 	j->committed = sqlite3_column_int64(st, 10);
+	col_text(st, 11, j->txn, sizeof j->txn);
 }
 
 enum xds_status
@@ -344,7 +349,8 @@ push_db_take(struct push_db *d, long long now, struct push_job *out,
 	    "'queued' AND j.next_try <= ?1 ORDER BY j.next_try, j.id LIMIT 1",
 	    now, out, err, errlen);
 	if (rc == XDS_OK && change(d, "UPDATE job SET state = 'sending', "
-	    "attempts = attempts + 1 WHERE id = ?1 AND state = 'queued'",
+	    "attempts = attempts + 1, txn = NULL WHERE id = ?1 AND "
+	    "state = 'queued'",
 	    out->id, 0, NULL, err, errlen) != 1)
 		rc = XDS_EIO;
 	if (rc == XDS_OK) {
@@ -420,10 +426,13 @@ out:
 	return rc;
 }
 
-enum xds_status
-push_db_attempt(struct push_db *d, long long id, const struct push_item *items,
-    size_t n, long long next_try, int give_up, const char *why, char *err,
-    size_t errlen)
+/* push_db_attempt, and push_db_await with await set: the job queued
+ * for next_try (due at once when nothing is left to commit), its txn
+ * kept for the report. */
+static enum xds_status
+record(struct push_db *d, long long id, const struct push_item *items,
+    size_t n, long long next_try, int give_up, int await, long long now,
+    const char *why, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	enum xds_status rc;
@@ -432,8 +441,11 @@ push_db_attempt(struct push_db *d, long long id, const struct push_item *items,
 	pthread_mutex_lock(&d->mu);
 	if ((rc = begin(d, err, errlen)) != XDS_OK)
 		goto out;
+	/* never back from committed: a report on push.listen may have
+	 * committed an item during the attempt (push_db_report) */
 	if (sqlite3_prepare_v2(d->db, "UPDATE item SET state = ? WHERE "
-	    "job = ? AND sop_uid = ?", -1, &st, NULL) != SQLITE_OK)
+	    "job = ? AND sop_uid = ? AND state <> 'committed'", -1, &st,
+	    NULL) != SQLITE_OK)
 		rc = sqlerr(d, "attempt", err, errlen);
 	for (i = 0; rc == XDS_OK && i < n; i++) {
 		sqlite3_reset(st);
@@ -460,9 +472,15 @@ push_db_attempt(struct push_db *d, long long id, const struct push_item *items,
 			    (size_t)sqlite3_column_int64(q, 1);
 		sqlite3_finalize(q);
 	}
-	if (rc == XDS_OK && left == 0 && change(d, "UPDATE job SET state = "
-	    "'done', last_error = '' WHERE id = ?1 AND state = 'sending'",
-	    id, 0, NULL, err, errlen) < 0)
+	if (await) {
+		if (left == 0)
+			next_try = now;
+		give_up = 0;
+		left = left == 0 ? 1 : left;	/* queued, not done */
+	}
+	if (rc == XDS_OK && left == 0 && change(d, "UPDATE job SET "
+	    "state = 'done', last_error = '' WHERE id = ?1 AND state = "
+	    "'sending'", id, 0, NULL, err, errlen) < 0)
 		rc = XDS_EIO;
 	else if (rc == XDS_OK && left > 0 && change(d, give_up ?
 	    "UPDATE job SET state = 'failed', next_try = ?2, last_error = ?3 "
@@ -470,6 +488,138 @@ push_db_attempt(struct push_db *d, long long id, const struct push_item *items,
 	    "UPDATE job SET state = 'queued', next_try = ?2, last_error = ?3 "
 	    "WHERE id = ?1 AND state = 'sending'", id, next_try, why, err,
 	    errlen) < 0)
+		rc = XDS_EIO;
+	rc = end(d, rc, err, errlen);
+out:
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+enum xds_status
+push_db_attempt(struct push_db *d, long long id, const struct push_item *items,
+    size_t n, long long next_try, int give_up, const char *why, char *err,
+    size_t errlen)
+{
+	return record(d, id, items, n, next_try, give_up, 0, 0, why, err,
+	    errlen);
+}
+
+enum xds_status
+push_db_await(struct push_db *d, long long id, const struct push_item *items,
+    size_t n, long long until, long long now, const char *why, char *err,
+    size_t errlen)
+{
+	return record(d, id, items, n, until, 0, 1, now, why, err, errlen);
+}
+
+enum xds_status
+push_db_set_txn(struct push_db *d, long long id, const char *txn, char *err,
+    size_t errlen)
+{
+	int n;
+
+	pthread_mutex_lock(&d->mu);
+	n = change(d, "UPDATE job SET txn = ?3 WHERE id = ?1", id, 0, txn,
+	    err, errlen);
+	pthread_mutex_unlock(&d->mu);
+	return n < 0 ? XDS_EIO : XDS_OK;
+}
+
+/* The job, queued or sending, whose transaction is txn (?1 text). */
+static enum xds_status
+job_by_txn(struct push_db *d, const char *txn, struct push_job *out,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	enum xds_status rc;
+	int s;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT " JOB_COLS " FROM job j WHERE "
+	    "j.txn = ?1 AND j.state IN ('queued', 'sending')", -1, &st,
+	    NULL) != SQLITE_OK)
+		return sqlerr(d, "job", err, errlen);
+	sqlite3_bind_text(st, 1, txn, -1, SQLITE_STATIC);
+	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		job_row(st, out);
+		rc = XDS_OK;
+	} else if (s == SQLITE_DONE) {
+		str_fmt(err, errlen, "no push job awaits transaction %.64s",
+		    txn);
+		rc = XDS_ENOTFOUND;
+	} else
+		rc = sqlerr(d, "job", err, errlen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum xds_status
+push_db_by_txn(struct push_db *d, const char *txn, struct push_job *out,
+    char *err, size_t errlen)
+{
+	enum xds_status rc;
+
+	pthread_mutex_lock(&d->mu);
+	rc = job_by_txn(d, txn, out, err, errlen);
+	pthread_mutex_unlock(&d->mu);
+	return rc;
+}
+
+/* Each of uids[0..n) of job id set to state when its state is one of
+ * from (SQL list); the rows changed added to *changed. */
+static enum xds_status
+report_items(struct push_db *d, long long id, const char *const *uids,
+    size_t n, const char *sql, size_t *changed, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	enum xds_status rc = XDS_OK;
+	size_t i;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(d, "report", err, errlen);
+	for (i = 0; rc == XDS_OK && i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, uids[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = sqlerr(d, "report", err, errlen);
+		else
+			*changed += (size_t)sqlite3_changes(d->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum xds_status
+push_db_report(struct push_db *d, const char *txn, long long id,
+    const char *const *committed, size_t ncommitted,
+    const char *const *failed, size_t nfailed, long long now,
+    size_t *newly, char *err, size_t errlen)
+{
+	struct push_job j;
+	enum xds_status rc;
+	size_t nfail = 0;
+
+	*newly = 0;
+	pthread_mutex_lock(&d->mu);
+	if ((rc = begin(d, err, errlen)) != XDS_OK)
+		goto out;
+	if ((rc = job_by_txn(d, txn, &j, err, errlen)) == XDS_OK && j.id != id) {
+		str_fmt(err, errlen, "transaction %.64s is another job's", txn);
+		rc = XDS_ENOTFOUND;
+	}
+	if (rc == XDS_OK)
+		rc = report_items(d, id, committed, ncommitted, "UPDATE item "
+		    "SET state = 'committed' WHERE job = ?1 AND sop_uid = ?2 "
+		    "AND state <> 'committed'", newly, err, errlen);
+	if (rc == XDS_OK)
+		rc = report_items(d, id, failed, nfailed, "UPDATE item SET "
+		    "state = 'new' WHERE job = ?1 AND sop_uid = ?2 AND state "
+		    "= 'stored'", &nfail, err, errlen);
+	/* a queued job's next attempt declares it done or sends again; a
+	 * sending one is recorded by its attempt (push_db_await) */
+	if (rc == XDS_OK && strcmp(j.state, "queued") == 0 && change(d,
+	    "UPDATE job SET next_try = ?2, last_error = '' WHERE id = ?1 AND "
+	    "state = 'queued'", id, now, NULL, err, errlen) < 0)
 		rc = XDS_EIO;
 	rc = end(d, rc, err, errlen);
 out:

@@ -1,6 +1,6 @@
 /*
  * push_db.h: the push jobs of this node, state_dir/push.db (SQLite,
- * synchronous=FULL, schema version 2).  Stands alone (SQLite and
+ * synchronous=FULL, schema version 3).  Stands alone (SQLite and
  * lib/base): xdsctl push adds, lists, retries and cancels jobs in it
  * beside a running xdsd, whose sender (push_send.c) takes them.
  *
@@ -45,6 +45,7 @@ struct push_job {
 	long long	instances;	/* 0 until the first attempt */
 	long long	committed;
 	char		last_error[PUSH_ERR_SZ];
+	char		txn[PUSH_UID_SZ];	/* "" or its last request's */
 };
 
 struct push_item {
@@ -102,6 +103,33 @@ enum xds_status push_db_set_items(struct push_db *db, long long id,
 enum xds_status push_db_attempt(struct push_db *db, long long id,
 	    const struct push_item *items, size_t n, long long next_try,
 	    int give_up, const char *why, char *err, size_t errlen);
+/*
+ * Storage commitment reports on push.listen (PS3.4 J.3.3, push_report.c).
+ * An attempt records its Transaction UID before its N-ACTION
+ * (push_db_set_txn); the job's next take forgets it.  An attempt whose
+ * receiver ended the association before reporting is recorded by
+ * push_db_await: as push_db_attempt, but the job queued until until
+ * (push.commit_timeout) with why, its transaction kept, never failed
+ * nor done there (due at now when nothing is left to commit: its next
+ * attempt declares it done).  push_db_by_txn finds the queued or
+ * sending job of a transaction (XDS_ENOTFOUND).  push_db_report applies
+ * a report of txn to job id in one transaction: each committed instance
+ * committed (*newly: how many were not), each failed one that was
+ * stored new again (sent again), a queued job due at now; XDS_ENOTFOUND
+ * when txn is no longer that job's.  Items once committed never go back
+ * (push_db_attempt and push_db_await leave them).
+ */
+enum xds_status push_db_set_txn(struct push_db *db, long long id,
+	    const char *txn, char *err, size_t errlen);
+enum xds_status push_db_await(struct push_db *db, long long id,
+	    const struct push_item *items, size_t n, long long until,
+	    long long now, const char *why, char *err, size_t errlen);
+enum xds_status push_db_by_txn(struct push_db *db, const char *txn,
+	    struct push_job *out, char *err, size_t errlen);
+enum xds_status push_db_report(struct push_db *db, const char *txn,
+	    long long id, const char *const *committed, size_t ncommitted,
+	    const char *const *failed, size_t nfailed, long long now,
+	    size_t *newly, char *err, size_t errlen);
 /* A job ended without an attempt (its study unknown, ...): failed. */
 enum xds_status push_db_fail(struct push_db *db, long long id,
 	    const char *why, char *err, size_t errlen);

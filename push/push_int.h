@@ -39,6 +39,8 @@ struct push {
 	unsigned long long	 instances_in;	/* of them, committed */
 	unsigned long long	 instances_out;	/* committed by receivers */
 	unsigned long long	 studies_complete; /* received, all committed */
+	unsigned long long	 reports_in;	/* on push.listen, applied */
+	unsigned long long	 reports_refused;
 };
 
 /* push_send.c: one attempt of job j (state sending): its outcome is in
@@ -47,6 +49,10 @@ void	push_send_job(struct push *p, const struct push_job *j);
 /* push_send.c: a job for each routed study that became complete
  * (push.route, bridge_db_routes_due). */
 void	push_send_routes(struct push *p);
+
+/* push_report.c: a storage commitment report of a request of ours on
+ * push.listen (dcmshim_report_fn; arg the push). */
+int	push_report(void *arg, const struct dcmshim_commit_report *r);
 
 /* push_recv.c: the listener on push.listen, or nothing when unset. */
 int	push_recv_start(struct push *p, char *err, size_t errlen);

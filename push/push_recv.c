@@ -290,6 +290,7 @@ push_recv_start(struct push *p, char *err, size_t errlen)
 	o.admit_cert = admit_cert;
 	o.on_commit = commit;
 	o.on_commit_done = commit_done;
+	o.on_report = push_report;	/* of our own requests */
 	if (dcmshim_scp_new(&o, &p->scp, e, sizeof e) != 0) {
 		str_fmt(err, errlen, "push.listen %s: %s", p->conf.push_listen,
 		    e);

@@ -263,6 +263,11 @@ struct attempt {
 	size_t			 n;	/* in pi */
 	size_t			 done;	/* committed already, or now */
 	const char		*study;
+	char			 txn[DCMSHIM_UI_SZ];	/* its request's */
+	/* the items whose state the attempt changed, recorded alone: a
+	 * report on push.listen during the attempt stays (push_report.c) */
+	struct push_item	*chg;
+	size_t			 nchg;
 };
 
 static int
@@ -273,7 +278,8 @@ attempt_prepare(struct push *p, const struct push_job *j, struct attempt *t,
 	size_t i;
 
 	if ((t->pi = calloc(t->a.n, sizeof *t->pi)) == NULL ||
-	    (t->idx = calloc(t->a.n, sizeof *t->idx)) == NULL) {
+	    (t->idx = calloc(t->a.n, sizeof *t->idx)) == NULL ||
+	    (t->chg = calloc(t->a.n, sizeof *t->chg)) == NULL) {
 		str_fmt(why, whylen, "out of memory");
 		return XDS_ENOMEM;
 	}
@@ -308,6 +314,7 @@ attempt_free(struct attempt *t)
 		free((void *)t->pi[k].path);
 	free(t->pi);
 	free(t->idx);
+	free(t->chg);
 	free(t->a.v);
 }
 
@@ -320,7 +327,9 @@ attempt_record(struct push *p, struct attempt *t)
 	for (k = 0; k < t->n; k++) {
 		struct push_item *it = &t->a.v[t->idx[k]];
 		const struct dcmshim_push_item *r = &t->pi[k];
+		char was[sizeof it->state];
 
+		str_lcpy(was, it->state, sizeof was);
 		if (r->committed == 1) {
 			str_lcpy(it->state, "committed", sizeof it->state);
 			t->done++;
@@ -331,23 +340,30 @@ attempt_record(struct push *p, struct attempt *t)
 			str_lcpy(it->state, "new", sizeof it->state);
 		else if (r->send && r->status >= 0)
 			str_lcpy(it->state, "stored", sizeof it->state);
+		if (strcmp(was, it->state) != 0)
+			t->chg[t->nchg++] = *it;
 	}
 }
 
 /* To another organisation's node: mutual TLS, storage commitment. */
 static int
-attempt_push(struct push *p, const struct dir_community *c, const char *ae,
-    const char *host, int port, struct attempt *t, char *why, size_t whylen)
+attempt_push(struct push *p, const struct push_job *j,
+    const struct dir_community *c, const char *ae, const char *host,
+    int port, struct attempt *t, char *why, size_t whylen)
 {
 	struct dcmshim_push_opts o;
 	struct peer_check pc;
-	char txn[DCMSHIM_UI_SZ], e[256];
+	char e[256];
 
-	if (dcmshim_uid_new(p->conf.dicom_uid_root, txn, sizeof txn, e,
+	if (dcmshim_uid_new(p->conf.dicom_uid_root, t->txn, sizeof t->txn, e,
 	    sizeof e) != 0) {
 		str_fmt(why, whylen, "transaction UID: %s", e);
 		return XDS_EINTERNAL;
 	}
+	/* before the N-ACTION: a report on push.listen may come before
+	 * this attempt ends (push_report.c) */
+	if (push_db_set_txn(p->db, j->id, t->txn, why, whylen) != XDS_OK)
+		return XDS_EIO;
 	memset(&o, 0, sizeof o);
 	o.host = host;
 	o.port = port;
@@ -361,7 +377,7 @@ attempt_push(struct push *p, const struct dir_community *c, const char *ae,
 	o.dimse_timeout = (int)p->conf.dicom_timeout;
 	o.commit_timeout = (int)p->conf.push_commit_timeout;
 	o.associations = (int)p->conf.push_associations;
-	o.transaction_uid = txn;
+	o.transaction_uid = t->txn;
 	pc.ura = c->ura;
 	o.check_peer = check_peer;
 	o.arg = &pc;
@@ -416,6 +432,26 @@ attempt_pacs(struct push *p, const char *ae, const char *host, int port,
 	free(paths);
 	free(st);
 	return rc;
+}
+
+/* The receiver accepted the storage commitment request and ended the
+ * association without its report: the job waits push.commit_timeout
+ * for the report on push.listen (push_report.c), then its next attempt
+ * asks again (a new transaction) for what is still not committed. */
+static void
+await_report(struct push *p, const struct push_job *j, struct attempt *t,
+    const char *why)
+{
+	char w[PUSH_ERR_SZ], e[PUSH_ERR_SZ];
+	long long now = clock_wall();
+
+	str_fmt(w, sizeof w, "%s; awaited on push.listen (transaction %s)",
+	    why, t->txn);
+	if (push_db_await(p->db, j->id, t->chg, t->nchg, now +
+	    p->conf.push_commit_timeout, now, w, e, sizeof e) != XDS_OK)
+		log_warnx("push: job %lld: %s", j->id, e);
+	else
+		log_info("push: job %lld: %s", j->id, w);
 }
 
 /* Before a job is declared done: the study's instances the bridge
@@ -477,9 +513,16 @@ push_send_job(struct push *p, const struct push_job *j)
 		goto again;
 	if (t.n > 0) {
 		rc = pacs ? attempt_pacs(p, ae, host, port, &t, why,
-		    sizeof why) : attempt_push(p, &c, ae, host, port, &t, why,
+		    sizeof why) : attempt_push(p, j, &c, ae, host, port, &t, why,
 		    sizeof why);
 		attempt_record(p, &t);
+		if (rc == XDS_EUNCERTAIN && p->conf.push_listen[0] != '\0') {
+			await_report(p, j, &t, why);
+			goto out;
+		}
+		if (rc == XDS_EUNCERTAIN)
+			str_lcat(why, "; push.listen is not set to receive it",
+			    sizeof why);
 		if (rc == XDS_OK && t.done < t.a.n)
 			str_fmt(why, sizeof why, "%zu of %zu instances not "
 			    "committed by %s", t.a.n - t.done, t.a.n, c.name);
@@ -492,7 +535,7 @@ push_send_job(struct push *p, const struct push_job *j)
 		next = now;
 		give_up = 0;
 	}
-	if (push_db_attempt(p->db, j->id, t.a.v, t.a.n, next, give_up, why,
+	if (push_db_attempt(p->db, j->id, t.chg, t.nchg, next, give_up, why,
 	    e, sizeof e) != XDS_OK)
 		log_warnx("push: job %lld: %s", j->id, e);
 	if (late > 0)

@@ -89,6 +89,7 @@ struct dcmshim_scp {
 	dcmshim_cert_fn		 admit_cert = nullptr;
 	dcmshim_commit_fn	 on_commit = nullptr;
 	dcmshim_commit_done_fn	 on_commit_done = nullptr;
+	dcmshim_report_fn	 on_report = nullptr;
 	DcmTLSTransportLayer	*tls = nullptr;		// null: plain TCP
 	std::string		 tls_ca;		// read per connection
 	T_ASC_Network		*net = nullptr;		// during run()
@@ -141,6 +142,10 @@ protected:
 		if (msg->CommandField == DIMSE_N_ACTION_RQ &&
 		    s_->on_commit != nullptr)
 			return commit(msg->msg.NActionRQ,
+			    pc.presentationContextID);
+		if (msg->CommandField == DIMSE_N_EVENT_REPORT_RQ &&
+		    s_->on_report != nullptr)
+			return report(msg->msg.NEventReportRQ,
 			    pc.presentationContextID);
 		if (msg->CommandField != DIMSE_C_STORE_RQ)
 			return DcmThreadSCP::handleIncomingCommand(msg, pc);
@@ -354,6 +359,113 @@ private:
 			s_->on_commit_done(s_->arg, &r);
 		return c;
 	}
+
+	// A storage commitment report of a request of ours, on an
+	// association the peer opened (PS3.4 J.3.3): DCMTK receives it and
+	// answers with the status checkEVENTREPORTRequest gives.
+	OFCondition
+	report(T_DIMSE_N_EventReportRQ &rq, T_ASC_PresentationContextID pcid)
+	{
+		DcmDataset *ds = nullptr;
+		Uint16 type = 0;
+		OFCondition c;
+
+		try {
+			c = handleEVENTREPORTRequest(rq, pcid, ds, type);
+		} catch (...) {
+			c = dcmshim_exception_cond();
+		}
+		delete ds;
+		return c;
+	}
+
+	Uint16
+	checkEVENTREPORTRequest(T_DIMSE_N_EventReportRQ &rq,
+	    DcmDataset *ds) override
+	{
+		try {
+			return report_status(rq, ds);
+		} catch (...) {
+			return STATUS_N_ProcessingFailure;
+		}
+	}
+
+	// The SOP Instance UIDs of one sequence of a report (and each
+	// Failure Reason): false when an item has none that is valid.
+	static bool
+	report_uids(DcmDataset *ds, const DcmTagKey &seq,
+	    std::vector<std::string> &uids, std::vector<unsigned> *why)
+	{
+		DcmSequenceOfItems *sq = nullptr;
+		unsigned long i;
+
+		if (ds->findAndGetSequence(seq, sq).bad() || sq == nullptr)
+			return true;	// absent: none
+		for (i = 0; i < sq->card(); i++) {
+			DcmItem *it = sq->getItem(i);
+			OFString uid;
+			Uint16 r = 0;
+
+			if (it->findAndGetOFString(DCM_ReferencedSOPInstanceUID,
+			    uid).bad() || !dcmshim_uid_valid(uid.c_str()) ||
+			    uids.size() >= DCMSHIM_COMMIT_MAX)
+				return false;
+			uids.emplace_back(uid.c_str());
+			if (why != nullptr) {
+				it->findAndGetUint16(DCM_FailureReason, r);
+				why->push_back(r);
+			}
+		}
+		return true;
+	}
+
+	Uint16
+	report_status(T_DIMSE_N_EventReportRQ &rq, DcmDataset *ds)
+	{
+		struct dcmshim_commit_report r;
+		std::vector<std::string> ok, bad;
+		std::vector<const char *> okp, badp;
+		std::vector<unsigned> why;
+		OFString txn;
+
+		if (std::strcmp(rq.AffectedSOPClassUID,
+		    UID_StorageCommitmentPushModelSOPClass) != 0)
+			return STATUS_N_NoSuchSOPClass;
+		if (std::strcmp(rq.AffectedSOPInstanceUID,
+		    UID_StorageCommitmentPushModelSOPInstance) != 0)
+			return STATUS_N_NoSuchSOPInstance;
+		if (rq.EventTypeID != 1 && rq.EventTypeID != 2)
+			return STATUS_N_NoSuchEventType;
+		if (ds == nullptr || ds->findAndGetOFString(DCM_TransactionUID,
+		    txn).bad() || !dcmshim_uid_valid(txn.c_str()) ||
+		    !report_uids(ds, DCM_ReferencedSOPSequence, ok, nullptr) ||
+		    !report_uids(ds, DCM_FailedSOPSequence, bad, &why) ||
+		    ok.size() + bad.size() > DCMSHIM_COMMIT_MAX)
+			return STATUS_N_InvalidArgumentValue;
+		for (const auto &u : ok)
+			okp.push_back(u.c_str());
+		for (const auto &u : bad)
+			badp.push_back(u.c_str());
+		std::memset(&r, 0, sizeof r);
+		r.calling_ae = calling_.c_str();
+		r.subject = subject_.c_str();
+		r.transaction_uid = txn.c_str();
+		r.event_type = rq.EventTypeID;
+		r.committed = okp.data();
+		r.ncommitted = okp.size();
+		r.failed = badp.data();
+		r.failure = why.data();
+		r.nfailed = badp.size();
+		switch (s_->on_report(s_->arg, &r)) {
+		case XDS_OK:
+			return STATUS_Success;
+		case XDS_ENOTFOUND:
+		case XDS_EDENIED:
+			return STATUS_N_InvalidArgumentValue;
+		default:
+			return STATUS_N_ProcessingFailure;
+		}
+	}
 };
 
 // A connection that re-arms TCP_QUICKACK per read (Linux leaves quick-ACK
@@ -492,9 +604,14 @@ configure(DcmSCPConfig &cfg, const struct dcmshim_scp_opts *o)
 	cfg.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
 	cfg.setHostLookupEnabled(OFFalse);
 	cfg.addPresentationContext(UID_VerificationSOPClass, ve);
-	if (o->on_commit != nullptr)
+	// With reports taken from peers (PS3.4 J.3.3) the context is
+	// accepted in the SCP role a peer proposes for it, and in the
+	// default role for requests (DCMTK's negotiation table, dul.h).
+	if (o->on_commit != nullptr || o->on_report != nullptr)
 		cfg.addPresentationContext(
-		    UID_StorageCommitmentPushModelSOPClass, ve);
+		    UID_StorageCommitmentPushModelSOPClass, ve,
+		    o->on_report != nullptr ? ASC_SC_ROLE_SCUSCP :
+		    ASC_SC_ROLE_DEFAULT);
 	for (i = 0; i < (size_t)numberOfDcmAllStorageSOPClassUIDs; i++)
 		cfg.addPresentationContext(dcmAllStorageSOPClassUIDs[i], ts);
 }
@@ -935,6 +1052,7 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		s->admit_cert = o->admit_cert;
 		s->on_commit = o->on_commit;
 		s->on_commit_done = o->on_commit_done;
+		s->on_report = o->on_report;
 		configure(cfg, o);
 		s->shared = DcmSharedSCPConfig(cfg);
 		if (o->tls_cert != nullptr)

@@ -1,7 +1,8 @@
 // dcmpush.cc: the sending end of a push to another node (dcmshim_push in
 // dcmshim.h): one association over mutual TLS, the C-STOREs streamed from
 // their files, then Storage Commitment Push Model with the report awaited
-// on the same association.
+// on the same association (or, when the receiver ends it first, left to
+// an association of the receiver's: dcmshim_scp_opts.on_report).
 //
 // DCMTK's low-level ASC/DIMSE calls rather than DcmSCU: DIMSE_storeUser
 // with a file name sends the file's dataset as it lies on disk, in its
@@ -164,10 +165,13 @@ mark(DcmDataset *ds, const DcmTagKey &seq, int committed,
 }
 
 // The N-EVENT-REPORT of our transaction, within commit_timeout, answered.
+// A receiver that ends the association instead (after accepting our
+// N-ACTION) may report later on an association of its own (PS3.4 J.3.3):
+// XDS_EUNCERTAIN, *released when we acknowledged its A-RELEASE.
 int
 await_report(T_ASC_Association *a, const struct dcmshim_push_opts *o,
-    struct dcmshim_push_item *items, size_t n, int dimse_timeout, char *err,
-    size_t errlen)
+    struct dcmshim_push_item *items, size_t n, int dimse_timeout,
+    bool *released, char *err, size_t errlen)
 {
 	std::unordered_map<std::string, size_t> by_uid;
 	T_DIMSE_Message msg, rsp;
@@ -184,6 +188,16 @@ await_report(T_ASC_Association *a, const struct dcmshim_push_opts *o,
 	if (c == DIMSE_NODATAAVAILABLE)
 		return fail(err, errlen, XDS_ETIMEOUT, "no storage commitment "
 		    "report within the commit timeout");
+	if (c == DUL_PEERREQUESTEDRELEASE) {
+		*released = ASC_acknowledgeRelease(a).good();
+		return fail(err, errlen, XDS_EUNCERTAIN, "the receiver "
+		    "released the association before its storage commitment "
+		    "report");
+	}
+	if (c == DUL_PEERABORTEDASSOCIATION || c == DUL_NETWORKCLOSED)
+		return fail(err, errlen, XDS_EUNCERTAIN, std::string("the "
+		    "receiver ended the association before its storage "
+		    "commitment report: ") + c.text());
 	if (c.bad())
 		return fail(err, errlen, XDS_EUNAVAILABLE, std::string(
 		    "waiting for the storage commitment report: ") + c.text());
@@ -473,8 +487,8 @@ push(const struct dcmshim_push_opts *o, struct dcmshim_push_item *items,
 		    "refused: status %04x", st);
 		return fail(err, errlen, XDS_EUNAVAILABLE, m);
 	}
-	if ((rc = await_report(l.assoc, o, items, n, pl.dimse, err,
-	    errlen)) != 0)
+	if ((rc = await_report(l.assoc, o, items, n, pl.dimse, &l.released,
+	    err, errlen)) != 0)
 		return rc;
 	if (ASC_releaseAssociation(l.assoc).good())
 		l.released = true;

@@ -275,6 +275,37 @@ struct dcmshim_commit_result {
 typedef void (*dcmshim_commit_done_fn)(void *arg,
 	    const struct dcmshim_commit_result *r);
 
+/*
+ * Storage Commitment Push Model, SCU side on our listener (PS3.4
+ * J.3.3): a storage commitment report (N-EVENT-REPORT of the well-known
+ * instance, event type 1 or 2) that a peer, the SCP of a request we
+ * made, sends on an association it opened to us.  The Storage
+ * Commitment context is accepted in the role the peer proposes (SCP
+ * role selection answered; a peer proposing the default role is served
+ * alike, as several do).  A report without a Transaction UID, of another
+ * event type or class, or listing more than DCMSHIM_COMMIT_MAX
+ * instances is answered by the shim (Invalid Argument Value 0115, No
+ * Such Event Type 0113, No Such SOP Class 0118); any other is given to
+ * on_report, whose result is the response's status: XDS_OK Success,
+ * XDS_ENOTFOUND or XDS_EDENIED Invalid Argument Value (0115: not a
+ * transaction of ours with this peer), other Processing Failure (0110).
+ * on_report runs on the association's thread, before the response:
+ * what it answers with XDS_OK it has recorded.
+ */
+struct dcmshim_commit_report {
+	const char	*calling_ae;
+	const char	*subject;		/* peer certificate, "" */
+	const char	*transaction_uid;
+	int		 event_type;		/* 1 all committed, 2 not */
+	const char *const *committed;		/* SOP Instance UIDs */
+	size_t		 ncommitted;
+	const char *const *failed;
+	const unsigned	*failure;		/* Failure Reason of each */
+	size_t		 nfailed;
+};
+typedef int (*dcmshim_report_fn)(void *arg,
+	    const struct dcmshim_commit_report *r);
+
 struct dcmshim_scp_opts {
 	const char	*host;			/* bind address, e.g. 127.0.0.1 */
 	int		 port;			/* 0: any free port */
@@ -303,6 +334,8 @@ struct dcmshim_scp_opts {
 	/* Storage Commitment (NULL: the SOP class is not offered); arg */
 	dcmshim_commit_fn on_commit;
 	dcmshim_commit_done_fn on_commit_done;	/* may be NULL */
+	/* Reports on associations peers open (NULL: refused); arg */
+	dcmshim_report_fn on_report;
 };
 struct dcmshim_scp;
 
@@ -426,10 +459,14 @@ int	dcmshim_store_scu(const struct dcmshim_scu_opts *o,
  * failed (failure its Failure Reason), -1 when no report said.
  * peer_subject (DCMSHIM_SUBJECT_SZ) gets the receiver's certificate
  * subject.  XDS_OK when the association ran to its end (the report may
- * still fail items); XDS_EUNAVAILABLE when the peer could not be reached
- * or the association broke (err says where), XDS_ETIMEOUT when no report
- * came in time, XDS_EDENIED when check_peer refused the receiver,
- * XDS_EINVAL for bad options.
+ * still fail items); XDS_EUNCERTAIN when the receiver accepted the
+ * N-ACTION and then ended the association (release, abort or close)
+ * without its report: it may send the report later on an association
+ * of its own (PS3.4 J.3.3; the items' C-STORE statuses are set, none is
+ * committed); XDS_EUNAVAILABLE when the peer could not be reached or the
+ * association broke (err says where), XDS_ETIMEOUT when no report came
+ * in time, XDS_EDENIED when check_peer refused the receiver, XDS_EINVAL
+ * for bad options.
  */
 #define DCMSHIM_SUBJECT_SZ	512
 struct dcmshim_push_item {
