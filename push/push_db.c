@@ -356,6 +356,7 @@ push_db_take(struct push_db *d, long long now, struct push_job *out,
 	if (rc == XDS_OK) {
 		str_lcpy(out->state, "sending", sizeof out->state);
 		out->attempts++;
+		out->txn[0] = '\0';
 	}
 	pthread_mutex_unlock(&d->mu);
 	return rc;

@@ -3,7 +3,8 @@
  * (queued, taken, items recorded, queued again with its next try, done
  * once every instance is committed), an attempt that listed no items is
  * never done, retry and cancel by state, a job left sending by a crash
- * queued again, the counts for /metrics, a routed job made once; the
+ * queued again, the counts for /metrics, a routed job made once, storage
+ * commitment reports of a transaction (push_report.c); the
  * sender's watch woken by another connection's write and by a poke.
  */
 #include "config.h"
@@ -202,6 +203,78 @@ test_watch(void)
 	push_watch_close(w);
 }
 
+/* Storage commitment reports on push.listen: a job's transaction found
+ * while it is sending or queued, a report during the attempt kept by
+ * the attempt's record, a failed instance new again, the job due at
+ * once, the transaction forgotten at the next take. */
+static void
+test_report(void)
+{
+	const char *ok[] = { "1.2.9.1.1" }, *bad[] = { "1.2.9.1.2" };
+	struct push_item it[2];
+	struct push_job j;
+	char err[256];
+	long long id;
+	size_t newly;
+
+	CU_ASSERT_EQUAL(push_db_add(db, "00007009", "1.2.9", NULL, 500, &id,
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_take(db, 500, &j, err, sizeof err), XDS_OK);
+	item(&it[0], "1.2.9.1.1", "new");
+	item(&it[1], "1.2.9.1.2", "new");
+	CU_ASSERT_EQUAL(push_db_set_items(db, id, it, 2, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(push_db_by_txn(db, "1.2.9.9", &j, err, sizeof err),
+	    XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(push_db_set_txn(db, id, "1.2.9.9", err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(push_db_by_txn(db, "1.2.9.9", &j, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL(j.id, id);
+	CU_ASSERT_STRING_EQUAL(j.txn, "1.2.9.9");
+	/* the report comes before the attempt is recorded */
+	CU_ASSERT_EQUAL(push_db_report(db, "1.2.9.9", id, ok, 1, NULL, 0,
+	    505, &newly, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(newly, 1);
+	strcpy(it[0].state, "stored");
+	strcpy(it[1].state, "stored");
+	CU_ASSERT_EQUAL(push_db_await(db, id, it, 2, 600, 510, "awaited",
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "queued");
+	CU_ASSERT_EQUAL(j.next_try, 600);
+	CU_ASSERT_EQUAL(j.committed, 1);
+	CU_ASSERT_STRING_EQUAL(j.txn, "1.2.9.9");
+	/* another transaction, another job's id: nothing changes */
+	CU_ASSERT_EQUAL(push_db_report(db, "1.2.9.8", id, NULL, 0, bad, 1,
+	    515, &newly, err, sizeof err), XDS_ENOTFOUND);
+	CU_ASSERT_EQUAL(push_db_report(db, "1.2.9.9", id + 1, NULL, 0, bad, 1,
+	    515, &newly, err, sizeof err), XDS_ENOTFOUND);
+	/* the failed one is new again, the job due at once */
+	CU_ASSERT_EQUAL(push_db_report(db, "1.2.9.9", id, NULL, 0, bad, 1,
+	    520, &newly, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(newly, 0);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(j.next_try, 520);
+	CU_ASSERT_EQUAL(push_db_take(db, 520, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.txn, "");
+	CU_ASSERT_EQUAL(push_db_by_txn(db, "1.2.9.9", &j, err, sizeof err),
+	    XDS_ENOTFOUND);
+	/* all committed while awaiting: due at once, not done there */
+	strcpy(it[1].state, "committed");
+	CU_ASSERT_EQUAL(push_db_await(db, id, &it[1], 1, 700, 530, "awaited",
+	    err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "queued");
+	CU_ASSERT_EQUAL(j.next_try, 530);
+	CU_ASSERT_EQUAL(j.committed, 2);
+	CU_ASSERT_EQUAL(push_db_take(db, 530, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_attempt(db, id, NULL, 0, 540, 0, "", err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(push_db_job(db, id, &j, err, sizeof err), XDS_OK);
+	CU_ASSERT_STRING_EQUAL(j.state, "done");
+}
+
 static void
 test_notify_split(void)
 {
@@ -233,6 +306,7 @@ main(void)
 		{ "fail_retry_cancel", test_fail_retry_cancel },
 		{ "once", test_once },
 		{ "watch", test_watch },
+		{ "report", test_report },
 	};
 	static const struct cutest notify[] = {
 		{ "split", test_notify_split },
