@@ -282,10 +282,11 @@ typedef void (*dcmshim_commit_done_fn)(void *arg,
  * made, sends on an association it opened to us.  The Storage
  * Commitment context is accepted in the role the peer proposes (SCP
  * role selection answered; a peer proposing the default role is served
- * alike, as several do).  A report without a Transaction UID, of another
- * event type or class, or listing more than DCMSHIM_COMMIT_MAX
- * instances is answered by the shim (Invalid Argument Value 0115, No
- * Such Event Type 0113, No Such SOP Class 0118); any other is given to
+ * alike, as several do).  A report without a valid Transaction UID or
+ * instance UIDs, listing more than DCMSHIM_COMMIT_MAX instances, of
+ * another event type, class or instance is answered by the shim
+ * (Invalid Argument Value 0115, No Such Event Type 0113, No Such SOP
+ * Class 0118, No Such SOP Instance 0112); any other is given to
  * on_report, whose result is the response's status: XDS_OK Success,
  * XDS_ENOTFOUND or XDS_EDENIED Invalid Argument Value (0115: not a
  * transaction of ours with this peer), other Processing Failure (0110).
