@@ -516,11 +516,14 @@ push_send_job(struct push *p, const struct push_job *j)
 		    sizeof why) : attempt_push(p, j, &c, ae, host, port, &t, why,
 		    sizeof why);
 		attempt_record(p, &t);
-		if (rc == XDS_EUNCERTAIN && p->conf.push_listen[0] != '\0') {
+		/* past push.give_up_after the job fails instead: a receiver
+		 * that never reports must not keep it waiting for ever */
+		if (rc == XDS_EUNCERTAIN && p->conf.push_listen[0] != '\0' &&
+		    !give_up) {
 			await_report(p, j, &t, why);
 			goto out;
 		}
-		if (rc == XDS_EUNCERTAIN)
+		if (rc == XDS_EUNCERTAIN && p->conf.push_listen[0] == '\0')
 			str_lcat(why, "; push.listen is not set to receive it",
 			    sizeof why);
 		if (rc == XDS_OK && t.done < t.a.n)

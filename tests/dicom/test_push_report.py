@@ -13,7 +13,8 @@ push.commit_timeout=1, a report that does not come: A's next attempt asks
 again for the stored instances only (a new transaction, no C-STORE), the
 report of the old transaction is refused, V reports one instance failed
 in the new one, A sends that instance again and V's last report makes the
-job done."""
+job done.  A receiver that never reports does not keep a job waiting past
+push.give_up_after."""
 import json
 import os
 import queue
@@ -280,6 +281,19 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     done = wait_until(lambda: job(jid2).get("job", {}).get("state") == "done", 60)
     j = job(jid2)
     check("the second job is done, 3/3 committed", done and j["job"]["committed"] == 3, j)
+
+    # a receiver that never reports: the job still fails after push.give_up_after
+    node.stop()
+    node.opts.append("push.give_up_after=1")
+    check("A restarts with push.give_up_after=1", node.start(), "")
+    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", URA_V, "--study", study)
+    jid3 = json.loads(out)["id"] if rc == 0 else None
+    check("a third job of the study to V", jid3 is not None, out + err)
+    request("V received the third job's request")
+    failed = wait_until(lambda: job(jid3).get("job", {}).get("state") == "failed", 60)
+    j = job(jid3)
+    check("V never reports: the job fails once push.give_up_after has passed, with its reason",
+          failed and "before its storage commitment report" in j["job"]["last_error"], j)
     check("the test double saw no protocol error", vendor.errors == [], vendor.errors)
 
 
