@@ -126,7 +126,8 @@ def accept(sock, payload, pick=lambda abstract, ts: ts[0]):
 
 def request(sock, called, calling, abstract, ts=IMPLICIT_LE, role=None):
     """Open an association with one context (id 1); role (scu, scp) adds a
-    role selection item.  True when the context was accepted."""
+    role selection item.  (accepted, {abstract: (scu, scp)} of the role
+    selection items of the A-ASSOCIATE-AC); (False, {}) when rejected."""
     pc = _item(0x20, bytes([1, 0, 0, 0]) + _item(0x30, abstract.encode()) +
                _item(0x40, ts.encode()))
     body = _header(called, calling) + _item(0x10, APP_CONTEXT.encode()) + pc + \
@@ -134,8 +135,9 @@ def request(sock, called, calling, abstract, ts=IMPLICIT_LE, role=None):
     write_pdu(sock, 0x01, body)
     kind, payload = read_pdu(sock)
     if kind != 0x02:
-        return False
-    return any(k == 0x21 and d[2] == 0 for k, d in _items(payload[68:]))
+        return False, {}
+    _, _, _, roles = parse_rq(payload)
+    return any(k == 0x21 and d[2] == 0 for k, d in _items(payload[68:])), roles
 
 
 def release(sock):

@@ -116,6 +116,9 @@ class Vendor:
         self.sock.close()
 
 
+ROLES = []     # the role selection A answered, per report association
+
+
 def report(port, cert, key, ca, txn, committed, failed=(), role=(0, 1)):
     """An N-EVENT-REPORT on a new association to A's push.listen, as V's
     (or another organisation's) requester: its response status, or a
@@ -126,7 +129,9 @@ def report(port, cert, key, ca, txn, committed, failed=(), role=(0, 1)):
     ctx.load_verify_locations(ca)
     try:
         with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30)) as s:
-            if not dul.request(s, "XDSNODE", "VENDOR", dul.SC_CLASS, role=role):
+            ok, roles = dul.request(s, "XDSNODE", "VENDOR", dul.SC_CLASS, role=role)
+            ROLES.append(roles.get(dul.SC_CLASS))
+            if not ok:
                 return "association refused"
             dul.send_message(s, 1, {
                 dul.COMMAND: dul.N_EVENT_REPORT_RQ, dul.MSG_ID: 1,
@@ -243,15 +248,20 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
 
     st = report(port, cert_v[0], cert_v[1], pki["ca"], txn, sorted(files))
     check("V's report of the transaction on its own association: Success", st == 0, st)
+    check("... A accepted Storage Commitment in the SCP role V proposed (role selection "
+          "SCU 0, SCP 1), and in the default role when none was proposed",
+          ROLES[-1] == (0, 1) and ROLES[-2] is None, ROLES)
     done = wait_until(lambda: job(jid).get("job", {}).get("state") == "done", 60)
     j = job(jid)
     check("the job is done, 3/3 committed", done and j["job"]["committed"] == 3, j)
     check("A logged the report taken on push.listen",
           "storage commitment report from Vendor V on push.listen: 3 committed" in node.log(),
           node.log()[-2000:])
+    recs = [r for r in node.audit() if r.get("event") == "DICOM-PUSH" and
+            r.get("outcome") == "success" and URA_V in r.get("organisation", "")]
     check("A audited the report and the push as successes naming V",
-          any(r.get("outcome") == "success" and URA_V in r.get("organisation", "") and
-              "N-EVENT-REPORT" in json.dumps(r) for r in node.audit()), node.audit()[-4:])
+          any("N-EVENT-REPORT" in json.dumps(r) for r in recs) and
+          any("C-STORE" in json.dumps(r) for r in recs), node.audit()[-4:])
     check("V got nothing more (no second request)", vendor.requests.empty(), "")
 
     # a report that does not come within push.commit_timeout (1 s now)
