@@ -356,6 +356,12 @@ bridge_port(const struct bridge *b)
 	return dcmshim_scp_port(b->scp);
 }
 
+struct dcmshim_scp *
+bridge_scp(struct bridge *b)
+{
+	return b != NULL ? b->scp : NULL;
+}
+
 void
 bridge_on_route(struct bridge *b, void (*fn)(void *arg), void *arg)
 {

@@ -47,6 +47,9 @@ int	bridge_port(const struct bridge *b);
  * sender learns of it without polling.  NULL b: no-op; NULL fn: no
  * more calls (but one that has begun may still be running). */
 void	bridge_on_route(struct bridge *b, void (*fn)(void *arg), void *arg);
+/* The listener (dicom.listen), for a reload of its TLS files. */
+struct dcmshim_scp;
+struct dcmshim_scp *bridge_scp(struct bridge *b);
 /* The refusals of the SCP for GET /metrics (metrics_add_source; arg the
  * bridge): xds_dicom_refused_total by reason (dcmshim_refusal_name). */
 int	bridge_metrics_write(void *arg, struct buf *out);

@@ -142,6 +142,12 @@ push_port(const struct push *p)
 	return p != NULL ? push_recv_port(p) : 0;
 }
 
+struct dcmshim_scp *
+push_scp(struct push *p)
+{
+	return p != NULL ? p->scp : NULL;
+}
+
 int
 push_metrics_write(void *arg, struct buf *out)
 {

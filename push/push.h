@@ -39,6 +39,10 @@ int	push_start(const struct conf *conf, struct push **out, char *err,
 void	push_wake(struct push *p);
 /* The bound port of push.listen, 0 without a listener. */
 int	push_port(const struct push *p);
+/* The listener on push.listen (NULL without one), for a reload of its TLS
+ * files. */
+struct dcmshim_scp;
+struct dcmshim_scp *push_scp(struct push *p);
 /* GET /metrics (metrics_add_source; arg the push). */
 int	push_metrics_write(void *arg, struct buf *out);
 /* Stop the listener (current associations finish) and the sender (its

@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <set>
@@ -90,7 +91,11 @@ struct dcmshim_scp {
 	dcmshim_commit_fn	 on_commit = nullptr;
 	dcmshim_commit_done_fn	 on_commit_done = nullptr;
 	dcmshim_report_fn	 on_report = nullptr;
-	DcmTLSTransportLayer	*tls = nullptr;		// null: plain TCP
+	bool			 secure = false;	// TLS, else plain TCP
+	std::mutex		 tls_mu;
+	// The TLS layer for the next connection (under tls_mu); each
+	// connection holds a reference to the one it began with.
+	std::shared_ptr<DcmTLSTransportLayer> tls;
 	std::string		 tls_ca;		// read per connection
 	T_ASC_Network		*net = nullptr;		// during run()
 	std::atomic<bool>	 stop{false};
@@ -492,9 +497,6 @@ private:
 	DcmNativeSocketType fd_;
 };
 
-// The transport layer of the SCP's network.  DUL calls createConnection
-// right after it read dcmExternalSocketHandle: the handoff ends here,
-// before the TLS handshake or any PDU is read.
 // A TLS connection's own verification store: the CA file read again and
 // the CRLs in use now (pki.h), so that a reload (SIGHUP) reaches the next
 // association; refusals are counted with the HTTP server's.
@@ -516,35 +518,64 @@ crl_store(SSL *ssl, const std::string &ca)
 	return ok;
 }
 
+// The TLS layer a connection began with, kept for as long as the
+// connection lives: a reload (dcmshim_scp_tls_set) may have replaced it
+// for newer ones.  A base before the connection's own, so that it goes
+// after the SSL is freed.
+struct LayerRef {
+	std::shared_ptr<DcmTLSTransportLayer> layer;
+};
+
+class TlsConn : private LayerRef, public QuickAck<DcmTLSConnection> {
+public:
+	TlsConn(std::shared_ptr<DcmTLSTransportLayer> l, DcmNativeSocketType fd,
+	    SSL *ssl) : LayerRef{std::move(l)},
+	    QuickAck<DcmTLSConnection>(fd, ssl) {}
+};
+
+// The layer for a new connection (null for a plain SCP).
+std::shared_ptr<DcmTLSTransportLayer>
+current_tls(dcmshim_scp *s)
+{
+	std::lock_guard<std::mutex> g(s->tls_mu);
+
+	return s->tls;
+}
+
+// The transport layer of the SCP's network.  DUL calls createConnection
+// right after it read dcmExternalSocketHandle: the handoff ends here,
+// before the TLS handshake or any PDU is read.  A TLS connection gets the
+// layer in use at that moment (the node's certificate and key).
 class HandoffLayer : public DcmTransportLayer {
 public:
-	HandoffLayer(DcmTLSTransportLayer *tls, const std::string &ca) :
-	    tls_(tls), ca_(ca) {}
+	explicit HandoffLayer(dcmshim_scp *s) : s_(s) {}
 
 	DcmTransportConnection *
 	createConnection(DcmNativeSocketType fd, OFBool secure) override
 	{
 		handoff_taken = true;
 		handoff_end();
-		if (secure != (tls_ != nullptr))
+		if (secure != s_->secure)
 			return nullptr;
 		// DCMTK takes null for "no connection", not a throw
 		try {
+			std::shared_ptr<DcmTLSTransportLayer> t;
 			DcmTransportConnection *c;
 			SSL *ssl;
 
-			if (tls_ == nullptr)
+			if (!s_->secure)
 				return new QuickAck<DcmTCPConnection>(fd);
 			// as DcmTLSTransportLayer::createConnection does
-			if ((ssl = SSL_new(tls_->getNativeHandle())) == nullptr)
+			if ((t = current_tls(s_)) == nullptr ||
+			    (ssl = SSL_new(t->getNativeHandle())) == nullptr)
 				return nullptr;
-			if (!crl_store(ssl, ca_)) {
+			if (!crl_store(ssl, s_->tls_ca)) {
 				SSL_free(ssl);
 				return nullptr;
 			}
 			SSL_set_fd(ssl, fd);
-			if ((c = new (std::nothrow)
-			    QuickAck<DcmTLSConnection>(fd, ssl)) == nullptr)
+			if ((c = new (std::nothrow) TlsConn(std::move(t), fd,
+			    ssl)) == nullptr)
 				SSL_free(ssl);
 			return c;
 		} catch (...) {
@@ -553,8 +584,7 @@ public:
 	}
 
 private:
-	DcmTLSTransportLayer *tls_;
-	const std::string &ca_;
+	dcmshim_scp *s_;
 };
 
 void
@@ -933,7 +963,7 @@ associate(dcmshim_scp *s, T_ASC_Association *assoc, const std::string &addr)
 		reject(assoc, ASC_RESULT_REJECTEDPERMANENT,
 		    ASC_SOURCE_SERVICEUSER, ASC_REASON_SU_NOREASON);
 	} else {
-		if (subject[0] == '\0' && s->tls != nullptr)
+		if (subject[0] == '\0' && s->secure)
 			dcmshim_peer_subject(assoc, subject, sizeof subject);
 		BridgeSCP scp(s, calling, called, subject);
 
@@ -958,7 +988,7 @@ serve(dcmshim_scp *s, int fd, int dfd, std::string addr) noexcept
 
 		handoff_begin(fd);
 		c = ASC_receiveAssociation(s->net, &assoc, ASC_DEFAULTMAXPDU,
-		    nullptr, nullptr, s->tls != nullptr, DUL_BLOCK,
+		    nullptr, nullptr, s->secure, DUL_BLOCK,
 		    s->acse_timeout);
 		handoff_end();
 		unwatch(s, dfd);
@@ -1055,25 +1085,26 @@ dcmshim_scp_new(const struct dcmshim_scp_opts *o, struct dcmshim_scp **out,
 		s->on_report = o->on_report;
 		configure(cfg, o);
 		s->shared = DcmSharedSCPConfig(cfg);
-		if (o->tls_cert != nullptr)
+		if (o->tls_cert != nullptr) {
+			DcmTLSTransportLayer *t = nullptr;
+
+			s->secure = true;
 			s->tls_ca = o->tls_ca;
-		if (o->tls_cert != nullptr &&
-		    (rc = dcmshim_tls_layer(true, o->tls_cert, o->tls_key,
-		    o->tls_ca, &s->tls, err, errlen)) != 0) {
-			delete s;
-			return rc;
+			if ((rc = dcmshim_tls_layer(true, o->tls_cert,
+			    o->tls_key, o->tls_ca, &t, err, errlen)) != 0) {
+				delete s;
+				return rc;
+			}
+			s->tls.reset(t);
 		}
 		if ((rc = bind_listen(o->host, o->port, &s->lfd, &s->port, err,
 		    errlen)) != 0) {
-			delete s->tls;
 			delete s;
 			return rc;
 		}
 		*out = s;
 		return XDS_OK;
 	} catch (...) {
-		if (s != nullptr)
-			delete s->tls;
 		delete s;
 		return dcmshim_exception(err, errlen,
 		    "internal error setting up the SCP");
@@ -1110,8 +1141,8 @@ dcmshim_scp_run(struct dcmshim_scp *s, char *err, size_t errlen)
 			    c.text());
 			return XDS_EUNAVAILABLE;
 		}
-		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s->tls,
-		    s->tls_ca), 1)).bad()) {
+		if ((c = ASC_setTransportLayer(net, new HandoffLayer(s),
+		    1)).bad()) {
 			ASC_dropNetwork(&net);
 			fail(err, errlen, std::string("DICOM network: ") +
 			    c.text());
@@ -1195,6 +1226,73 @@ dcmshim_scp_free(struct dcmshim_scp *s)
 		return;
 	if (s->lfd >= 0)
 		close(s->lfd);
-	delete s->tls;
 	delete s;
+}
+
+// A reload's layer, built but not yet in use.
+struct dcmshim_tls {
+	std::shared_ptr<DcmTLSTransportLayer> layer;
+};
+
+extern "C" int
+dcmshim_scp_tls(const struct dcmshim_scp *s)
+{
+	return s != nullptr && s->secure;
+}
+
+extern "C" int
+dcmshim_scp_tls_load(const struct dcmshim_scp *s, const char *cert,
+    const char *key, struct dcmshim_tls **out, char *err, size_t errlen)
+{
+	DcmTLSTransportLayer *t = nullptr;
+	dcmshim_tls *n = nullptr;
+	int rc;
+
+	*out = nullptr;
+	if (!dcmshim_scp_tls(s) || cert == nullptr || key == nullptr) {
+		fail(err, errlen, "DICOM TLS: not a TLS listener");
+		return XDS_EINVAL;
+	}
+	try {
+		if ((rc = dcmshim_tls_layer(true, cert, key, s->tls_ca.c_str(),
+		    &t, err, errlen)) != XDS_OK)
+			return rc;
+		n = new dcmshim_tls();
+		{
+			DcmTLSTransportLayer *x = t;
+
+			t = nullptr;
+			n->layer.reset(x);	// deletes x if it throws
+		}
+		*out = n;
+		return XDS_OK;
+	} catch (...) {
+		delete t;
+		delete n;
+		return dcmshim_exception(err, errlen,
+		    "internal error loading the TLS files");
+	}
+}
+
+extern "C" void
+dcmshim_scp_tls_set(struct dcmshim_scp *s, struct dcmshim_tls *t)
+{
+	std::shared_ptr<DcmTLSTransportLayer> old;
+
+	if (t == nullptr)
+		return;
+	if (dcmshim_scp_tls(s)) {
+		std::lock_guard<std::mutex> g(s->tls_mu);
+
+		old = std::move(s->tls);
+		s->tls = std::move(t->layer);
+	}
+	delete t;
+	// old goes here, unless connections still hold it
+}
+
+extern "C" void
+dcmshim_tls_free(struct dcmshim_tls *t)
+{
+	delete t;
 }

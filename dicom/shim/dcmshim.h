@@ -361,6 +361,25 @@ int	dcmshim_scp_port(const struct dcmshim_scp *scp);
 /* Serve until dcmshim_scp_stop(); returns after the running associations
  * have finished. */
 int	dcmshim_scp_run(struct dcmshim_scp *scp, char *err, size_t errlen);
+/*
+ * The node's certificate and key again (SIGHUP), for an SCP over TLS, in
+ * two steps so that a reload of several listeners installs all or none:
+ * dcmshim_scp_tls_load builds a TLS layer from cert and key (with the
+ * SCP's CA file) as dcmshim_scp_new does, the key checked against the
+ * certificate: XDS_EINVAL with the file that failed, nothing in use
+ * changed (XDS_EINVAL too for a plain SCP).  dcmshim_scp_tls_set takes t
+ * and installs it for the connections accepted from then on (any
+ * thread); the connections before keep the layer they began with, which
+ * is freed with the last of them.  dcmshim_tls_free frees one not set.
+ * The CA file and the CRLs are read for each connection anyway.
+ */
+struct dcmshim_tls;
+int	dcmshim_scp_tls(const struct dcmshim_scp *scp);	/* 1: over TLS */
+int	dcmshim_scp_tls_load(const struct dcmshim_scp *scp, const char *cert,
+	    const char *key, struct dcmshim_tls **out, char *err,
+	    size_t errlen);
+void	dcmshim_scp_tls_set(struct dcmshim_scp *scp, struct dcmshim_tls *t);
+void	dcmshim_tls_free(struct dcmshim_tls *t);
 /* Ask run() to return; safe from any thread (not from a signal handler). */
 void	dcmshim_scp_stop(struct dcmshim_scp *scp);
 void	dcmshim_scp_free(struct dcmshim_scp *scp);

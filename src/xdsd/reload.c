@@ -9,8 +9,11 @@
  * both are built are they swapped in: the server's context for new
  * handshakes (http_server_set_tls; established connections keep theirs),
  * the ITI-8 feed's context of its own likewise (feedlisten_set_tls, with
- * registry.feed_tls), the CRLs for the next outbound connection
- * (pki_crls_install).  A reload that fails changes nothing and says why.
+ * registry.feed_tls), a new TLS layer of each DICOM listener over TLS
+ * (dicom.listen with dicom.tls, push.listen: dcmshim_scp_tls_set, for the
+ * associations accepted from then on), the CRLs for the next outbound
+ * connection (pki_crls_install).  A reload that fails changes nothing
+ * and says why.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 
 #include <openssl/ssl.h>
 
+#include "dcmshim.h"
 #include "feedlisten.h"
 #include "log.h"
 #include "notify.h"
@@ -38,6 +42,8 @@ static int started;
 static const struct conf *conf;
 static struct http_server *server;
 static struct feedlisten *_Atomic feed;	/* with registry.feed_tls */
+#define RELOAD_DICOM_MAX 2	/* the bridge's listener, push.listen */
+static struct dcmshim_scp *_Atomic dicom[RELOAD_DICOM_MAX];
 static atomic_ullong reloads_ok, reloads_failed;
 static atomic_llong not_after, next_update;
 static pthread_mutex_t cert_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -79,7 +85,10 @@ reload(void)
 {
 	struct pki_crls *crls = NULL;
 	struct feedlisten *fl = atomic_load(&feed);
+	struct dcmshim_tls *dt[RELOAD_DICOM_MAX] = { NULL };
+	struct dcmshim_scp *scp;
 	SSL_CTX *ctx = NULL, *fctx = NULL;
+	size_t i;
 	struct timespec ts;
 	char err[512], na[32], nu[32], msg[128];
 
@@ -100,12 +109,20 @@ reload(void)
 	if (fl != NULL && (fctx = tls_server_ctx(conf->http_cert,
 	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
 		goto fail;
+	for (i = 0; i < RELOAD_DICOM_MAX; i++)
+		if ((scp = atomic_load(&dicom[i])) != NULL &&
+		    dcmshim_scp_tls_load(scp, conf->http_cert, conf->http_key,
+		    &dt[i], err, sizeof err) != XDS_OK)
+			goto fail;
 	if (ctx != NULL) {
 		cert_in_use(ctx);
 		(void)http_server_set_tls(server, ctx);	/* takes ctx */
 	}
 	if (fctx != NULL)
 		(void)feedlisten_set_tls(fl, fctx);	/* takes fctx */
+	for (i = 0; i < RELOAD_DICOM_MAX; i++)
+		if (dt[i] != NULL)
+			dcmshim_scp_tls_set(atomic_load(&dicom[i]), dt[i]);
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
 	pki_time_text((time_t)atomic_load(&not_after), na, sizeof na);
 	pki_time_text(pki_crls_next_update(crls), nu, sizeof nu);
@@ -116,6 +133,9 @@ reload(void)
 	notify_send("READY=1\nSTATUS=serving; the TLS files reloaded");
 	return;
 fail:
+	for (i = 0; i < RELOAD_DICOM_MAX; i++)
+		dcmshim_tls_free(dt[i]);
+	SSL_CTX_free(fctx);
 	SSL_CTX_free(ctx);
 	pki_crls_free(crls);
 	atomic_fetch_add(&reloads_failed, 1);
@@ -171,6 +191,23 @@ reload_feed(struct feedlisten *fl)
 {
 	if (conf != NULL && conf->registry_feed_tls)
 		atomic_store(&feed, fl);
+}
+
+void
+reload_dicom(struct dcmshim_scp *scp)
+{
+	size_t i;
+
+	if (scp == NULL || !dcmshim_scp_tls(scp))
+		return;
+	for (i = 0; i < RELOAD_DICOM_MAX; i++) {
+		struct dcmshim_scp *none = NULL;
+
+		if (atomic_compare_exchange_strong(&dicom[i], &none, scp))
+			return;
+	}
+	log_warnx("reload: more DICOM listeners than %d: SIGHUP leaves "
+	    "one's certificate as it is", RELOAD_DICOM_MAX);
 }
 
 void

@@ -28,6 +28,11 @@ int	reload_start(const struct conf *c, struct http_server *s,
  * reload_stop. */
 struct feedlisten;
 void	reload_feed(struct feedlisten *fl);
+/* A DICOM listener (dcmshim.h), once started: over TLS, its certificate
+ * and key are reloaded too (a plain one or NULL: nothing).  scp outlives
+ * reload_stop. */
+struct dcmshim_scp;
+void	reload_dicom(struct dcmshim_scp *scp);
 /* The subject and notAfter of the server certificate in use (the last
  * one loaded successfully): 0, or -1 when the node serves no TLS. */
 int	reload_cert(char *subject, size_t len, time_t *notafter);

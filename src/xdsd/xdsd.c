@@ -560,10 +560,12 @@ main(int argc, char **argv)
 		if (bridge_start(&conf, &bl, &dicom, err, sizeof err) != 0)
 			fatalx("dicom: %s", err);
 		metrics_add_source(bridge_metrics_write, dicom);
+		reload_dicom(bridge_scp(dicom));
 		if (push_start(&conf, &push, err, sizeof err) != XDS_OK)
 			fatalx("push: %s", err);
 		route_set(dicom, push);
 		metrics_add_source(push_metrics_write, push);
+		reload_dicom(push_scp(push));
 	}
 	status_init(&conf, server, node.rt, node.gw, http_server_port(server),
 	    dicom != NULL ? bridge_port(dicom) : 0);

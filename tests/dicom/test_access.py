@@ -15,18 +15,21 @@ echoscu/storescu and raw sockets on loopback (other loopback addresses,
     stays inside its log record; every log line has a timestamp;
   - DICOM over mutual TLS (dicom.tls, http.crl): echoscu and storescu with a client
     certificate of the CA; a certificate of another CA, a revoked one, none,
-    or plain TCP are refused;
+    or plain TCP are refused; SIGHUP with a renewed certificate: new TLS
+    connections to dicom.listen and push.listen get it, an association
+    opened before goes on, a key that does not match changes nothing;
   - a non-loopback dicom.listen without TLS is refused at start-up unless
     dicom.allow_plain_lan;
   - GET /metrics counts every refusal by reason.
 The node takes port 0 and reports its ports (state/xdsd.ports).  Nothing
 sleeps for ordering: each step waits for its event."""
-import os, re, socket, struct, subprocess, sys, tempfile
+import os, re, shutil, signal, socket, ssl, struct, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dicomtest import bsn_instance, check, finish, stop_nodes  # noqa: E402
 import dicomtest  # noqa: E402
-from xdstest import Xdsd, bind_source, make_pki, wait_until  # noqa: E402
+from xdstest import Xdsd, bind_source, make_pki, read_ports, ssl_context, wait_until  # noqa: E402
+import xdstest  # noqa: E402
 
 args = dicomtest.arguments()
 # The clients' own limit for a whole association: the bridge must answer
@@ -97,6 +100,95 @@ def assoc_rq(calling, called="XDSNODE"):
     body = (struct.pack(">HH", 1, 0) + ae(called) + ae(calling) + b"\0" * 32 +
             item(0x10, b"1.2.840.10008.3.1.1.1") + pc + ui)
     return struct.pack(">BBI", 1, 0, len(body)) + body
+
+
+def read_pdu(s):
+    """One whole PDU from s (type byte first), b"" when the peer closed."""
+    def exactly(n):
+        b = b""
+        while len(b) < n:
+            c = s.recv(n - len(b))
+            if not c:
+                return None
+            b += c
+        return b
+    h = exactly(6)
+    body = exactly(struct.unpack(">I", h[2:])[0]) if h else None
+    return h + body if body is not None else b""
+
+
+def c_echo_rq():
+    """A P-DATA-TF PDU with a C-ECHO-RQ command (implicit VR little endian)
+    on presentation context 1, the Verification one of assoc_rq."""
+    def el(elem, v):
+        return struct.pack("<HHI", 0, elem, len(v)) + v
+    cmd = (el(0x0002, b"1.2.840.10008.1.1\0") + el(0x0100, struct.pack("<H", 0x0030)) +
+           el(0x0110, struct.pack("<H", 1)) + el(0x0800, struct.pack("<H", 0x0101)))
+    pdv = b"\x01\x03" + el(0x0000, struct.pack("<I", len(cmd))) + cmd
+    item = struct.pack(">I", len(pdv)) + pdv
+    return struct.pack(">BBI", 4, 0, len(item)) + item
+
+
+def echoed(s):
+    """True when a C-ECHO-RQ on association s gets a C-ECHO-RSP, Success."""
+    s.sendall(c_echo_rq())
+    rsp = read_pdu(s)
+    return (rsp[:1] == b"\x04" and struct.pack("<HHIH", 0, 0x0100, 2, 0x8030) in rsp and
+            struct.pack("<HHIH", 0, 0x0900, 2, 0) in rsp)
+
+
+def tls_conn(port, pki):
+    """A TLS connection to port with the test client's certificate."""
+    return ssl_context(pki).wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20))
+
+
+def der_of(pem_path):
+    with open(pem_path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def served(port, pki):
+    """The certificate (DER) a new TLS connection to port is served."""
+    with tls_conn(port, pki) as c:
+        return c.getpeercert(binary_form=True)
+
+
+def reloads(node, result):
+    return xdstest.metrics(node).get(("xds_tls_reloads_total", '{result="%s"}' % result), 0)
+
+
+def rotate(n, pki, live, push_port):
+    """SIGHUP with a renewed certificate: new TLS associations on
+    dicom.listen and push.listen get it, one opened before goes on; a key
+    that does not match changes nothing."""
+    old = tls_conn(n.dport, pki)
+    socks.append(old)
+    old.sendall(assoc_rq("ECHOSCU"))
+    check(read_pdu(old)[:1] == b"\x02", "reload: an association opened before (A-ASSOCIATE-AC)")
+    shutil.copy(pki["server2_cert"], live["server_cert"])
+    shutil.copy(pki["server2_key"], live["server_key"])
+    n.proc.send_signal(signal.SIGHUP)
+    check(wait_until(lambda: reloads(n, "ok") >= 1) is True, "reload: SIGHUP is counted")
+    check(served(n.dport, pki) == der_of(pki["server2_cert"]),
+          "reload: a new TLS connection to dicom.listen gets the renewed certificate")
+    check(served(push_port, pki) == der_of(pki["server2_cert"]),
+          "reload: ... and one to push.listen")
+    r = echo(n.dport, extra=("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"]))
+    check(r.returncode == 0, "reload: echoscu --tls after the reload (%s)" % out(r))
+    check(echoed(old) and old.getpeercert(binary_form=True) == der_of(pki["server_cert"]),
+          "reload: the association opened before goes on (C-ECHO), with the old certificate")
+    old.sendall(b"\x05\x00\x00\x00\x00\x04\x00\x00\x00\x00")     # A-RELEASE-RQ
+    check(read_pdu(old)[:1] == b"\x06", "reload: ... and is released (A-RELEASE-RP)")
+    old.close()
+    shutil.copy(pki["client_key"], live["server_key"])
+    n.proc.send_signal(signal.SIGHUP)
+    check(wait_until(lambda: reloads(n, "failed") >= 1) is True,
+          "reload: SIGHUP with a key that does not match is counted as failed")
+    check(served(n.dport, pki) == der_of(pki["server2_cert"]) and
+          served(push_port, pki) == der_of(pki["server2_cert"]),
+          "reload: ... and both listeners keep the certificate loaded before")
+    r = echo(n.dport, extra=("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"]))
+    check(r.returncode == 0, "reload: echoscu --tls after the failed reload (%s)" % out(r))
 
 
 def metrics(node):
@@ -216,8 +308,14 @@ try:
     # --- DICOM over mutual TLS --------------------------------------------
     os.makedirs(os.path.join(work, "pki"))
     pki = make_pki(os.path.join(work, "pki"), rogue=True, revocation=True)
-    n = start("tls", ["dicom.tls=yes", "gateway.responding=no", "http.crl=" + pki["crl"]],
-              tls=pki)   # with http.tls an RG needs Mitz
+    # the files the node reads, replaced before a SIGHUP
+    live = dict(pki, server_cert=os.path.join(work, "pki", "live.pem"),
+                server_key=os.path.join(work, "pki", "live.key"))
+    shutil.copy(pki["server_cert"], live["server_cert"])
+    shutil.copy(pki["server_key"], live["server_key"])
+    n = start("tls", ["dicom.tls=yes", "gateway.responding=no", "http.crl=" + pki["crl"],
+                      "push.listen=127.0.0.1:0"],
+              tls=live)   # with http.tls an RG needs Mitz
     nodes.append(n)
     good = ("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"])
     r = echo(n.dport, extra=good)
@@ -237,6 +335,7 @@ try:
                      n.get("/metrics")[1].decode()), "tls: the revoked certificate is counted as such")
     r = echo(n.dport, extra=good)
     check(r.returncode == 0, "tls: still serving after the refusals (%s)" % out(r))
+    rotate(n, pki, live, read_ports(n.state)["push"][1])
     stop_nodes(n)
 
     # --- plain DICOM off loopback -----------------------------------------
