@@ -24,6 +24,7 @@
 #include "hl7dt.h"
 #include "log.h"
 #include "publish.h"
+#include "ratelimit.h"
 #include "str.h"
 #include "url.h"
 #include "vocab.h"
@@ -31,6 +32,8 @@
 
 #define PATH_SZ	1024
 #define BRIDGE_MAX_ROUTES	64	/* push.route's AE titles answered */
+#define BRIDGE_REFUSAL_EVERY	60	/* seconds: refusal records per */
+#define BRIDGE_REFUSAL_KEYS	1024	/* peer address and reason */
 
 struct bridge {
 	struct conf		 conf;
@@ -50,6 +53,7 @@ struct bridge {
 	unsigned long long	 refused[DCMSHIM_REFUSED_N];	/* atomic */
 	long long		 log_sec;	/* atomic: last logged one */
 	unsigned long long	 log_quiet;	/* atomic: not logged */
+	struct ratelimit	*refusal_records; /* per address, reason */
 };
 
 /* The SCP's admit: dicom.allowed_peers (bridge_access.h). */
@@ -64,10 +68,49 @@ admit(void *arg, const char *addr, const char *calling_ae)
 }
 
 /*
- * The SCP's on_refused: counted by reason for /metrics; one audit record
- * for a refused A-ASSOCIATE-RQ; a log line, except that refusals at
- * accept (no request read: anyone can make them fast) are logged at most
- * once a second, the next line saying how many were not.
+ * A refused A-ASSOCIATE-RQ (its AE titles): a log line and an audit
+ * record, unless this address had one of this reason in the last
+ * BRIDGE_REFUSAL_EVERY seconds; the next one says how many were left out
+ * (a peer retrying with a wrong AE title cannot fill the audit trail).
+ */
+static void
+refused_assoc(struct bridge *b, enum dcmshim_refusal why, const char *addr,
+    const char *calling_ae, const char *called_ae)
+{
+	const char *name = dcmshim_refusal_name(why);
+	struct ratelimit_skipped sk;
+	struct xact x;
+	char reason[320], key[RATELIMIT_KEY_MAX], more[128] = "";
+
+	memset(&sk, 0, sizeof sk);
+	str_fmt(key, sizeof key, "%s %s", addr, name);
+	if (b->refusal_records != NULL &&
+	    !ratelimit_take(b->refusal_records, key, &sk)) {
+		log_debug("dicom: association from %s refused (%s): recorded "
+		    "with the next one", addr, name);
+		return;
+	}
+	if (sk.same > 0 || sk.others > 0)
+		str_fmt(more, sizeof more, "; before it, not recorded one by "
+		    "one: %llu from this address, %llu from others", sk.same,
+		    sk.others);
+	str_fmt(reason, sizeof reason, "association refused (%s%s): calling "
+	    "AE %s, called AE %s", name, more, calling_ae, called_ae);
+	log_warnx("dicom: %s from %s", reason, addr);
+	xact_begin(&x, &b->conf, "dicom", calling_ae, addr);
+	str_lcpy(x.txn, TXN_DICOM_ASSOC, sizeof x.txn);
+	str_lcpy(x.action, "A-ASSOCIATE-RQ", sizeof x.action);
+	xact_set_object(&x, called_ae);
+	xact_fail(&x, XACT_FAILURE, reason);
+	x.http_status = 0;
+	(void)xact_end(&x);	/* refused either way: nothing to hold back */
+}
+
+/*
+ * The SCP's on_refused: counted by reason for /metrics, every one; a
+ * refused A-ASSOCIATE-RQ recorded (refused_assoc); refusals at accept
+ * (no request read: anyone can make them fast) logged at most once a
+ * second, the next line saying how many were not.
  */
 static void
 refused(void *arg, enum dcmshim_refusal why, const char *addr,
@@ -77,36 +120,24 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 	const char *name = dcmshim_refusal_name(why);
 	long long now = clock_real_ms() / 1000, last;
 	unsigned long long quiet;
-	struct xact x;
-	char reason[256];
 
 	__atomic_add_fetch(&b->refused[why], 1, __ATOMIC_RELAXED);
-	if (calling_ae == NULL) {
-		last = __atomic_load_n(&b->log_sec, __ATOMIC_RELAXED);
-		if (last == now || !__atomic_compare_exchange_n(&b->log_sec,
-		    &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-			__atomic_add_fetch(&b->log_quiet, 1, __ATOMIC_RELAXED);
-			return;
-		}
-		quiet = __atomic_exchange_n(&b->log_quiet, 0, __ATOMIC_RELAXED);
-		log_warnx("dicom: connection from %s refused (%s)%s%s", addr,
-		    name, detail != NULL ? ": " : "", detail != NULL ? detail :
-		    "");
-		if (quiet > 0)
-			log_warnx("dicom: %llu refusal%s at accept not logged "
-			    "since the last one", quiet, quiet == 1 ? "" : "s");
+	if (calling_ae != NULL) {
+		refused_assoc(b, why, addr, calling_ae, called_ae);
 		return;
 	}
-	str_fmt(reason, sizeof reason, "association refused (%s): calling AE "
-	    "%s, called AE %s", name, calling_ae, called_ae);
-	log_warnx("dicom: %s from %s", reason, addr);
-	xact_begin(&x, &b->conf, "dicom", calling_ae, addr);
-	str_lcpy(x.txn, TXN_DICOM_ASSOC, sizeof x.txn);
-	str_lcpy(x.action, "A-ASSOCIATE-RQ", sizeof x.action);
-	xact_set_object(&x, called_ae);
-	xact_fail(&x, XACT_FAILURE, reason);
-	x.http_status = 0;
-	(void)xact_end(&x);	/* refused either way: nothing to hold back */
+	last = __atomic_load_n(&b->log_sec, __ATOMIC_RELAXED);
+	if (last == now || !__atomic_compare_exchange_n(&b->log_sec, &last,
+	    now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&b->log_quiet, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	quiet = __atomic_exchange_n(&b->log_quiet, 0, __ATOMIC_RELAXED);
+	log_warnx("dicom: connection from %s refused (%s)%s%s", addr, name,
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	if (quiet > 0)
+		log_warnx("dicom: %llu refusal%s at accept not logged since "
+		    "the last one", quiet, quiet == 1 ? "" : "s");
 }
 
 int
@@ -323,6 +354,8 @@ bridge_start(const struct conf *conf, const struct publish_links *links,
 	o.admit = admit;
 	o.on_refused = refused;
 	o.access_arg = b;
+	b->refusal_records = ratelimit_new(BRIDGE_REFUSAL_KEYS,
+	    BRIDGE_REFUSAL_EVERY * 1000LL);	/* NULL: every one recorded */
 	if (conf->dicom_tls) {
 		o.tls_cert = conf->http_cert;
 		o.tls_key = conf->http_key;
@@ -389,6 +422,7 @@ bridge_stop(struct bridge *b)
 		pthread_join(b->sched_thread, NULL);
 	}
 	dcmshim_scp_free(b->scp);
+	ratelimit_free(b->refusal_records);
 	bridge_receive_free(b->rcv);
 	if (b->recovering)
 		bridge_recover_end(&b->conf, b->db);

@@ -11,8 +11,9 @@ echoscu/storescu and raw sockets on loopback (other loopback addresses,
     is back once they go;
   - dicom.allowed_peers: a peer address not listed is refused at accept, a
     calling AE title not listed gets A-ASSOCIATE-RJ "calling AE title not
-    recognized" and one audit record; a newline in a calling AE title
-    stays inside its log record; every log line has a timestamp;
+    recognized" and one audit record; retried, each refusal is counted but
+    recorded once per address and reason a minute; a newline in an AE
+    title stays inside its log record; every log line has a timestamp;
   - DICOM over mutual TLS (dicom.tls, http.crl): echoscu and storescu with a client
     certificate of the CA; a certificate of another CA, a revoked one, none,
     or plain TCP are refused; SIGHUP with a renewed certificate: new TLS
@@ -38,6 +39,7 @@ args = dicomtest.arguments()
 CLIENT_T = "5"
 RJ_LIMIT = b"\x03\x00\x00\x00\x00\x04\x00\x02\x03\x02"    # transient, local limit exceeded
 RJ_ADDRESS = b"\x03\x00\x00\x00\x00\x04\x00\x01\x01\x01"  # permanent, no reason given
+RJ_CALLING = b"\x03\x00\x00\x00\x00\x04\x00\x01\x01\x03"  # permanent, calling AE not recognized
 
 
 def echo(port, aet="ECHOSCU", extra=()):
@@ -275,6 +277,16 @@ try:
     check(len(recs) == 1 and recs[0]["user"] == "BADAE" and recs[0]["address"] == "127.0.0.1"
           and recs[0]["outcome"] != "success",
           "peers: one audit record for the refused association (%s)" % recs)
+    for _ in range(6):                      # a peer retrying in a loop
+        s = idle(n.dport, "127.0.0.1")
+        socks.append(s)
+        s.sendall(assoc_rq("BADAE"))
+        check(answer(s) == RJ_CALLING, "peers: a retried calling AE title is refused each time")
+        s.close()
+    check(wait_metric(n, "calling_ae", 7), "peers: every retry is counted (%s)" % metrics(n))
+    recs = [a for a in n.audit() if a.get("event") == "DICOM-ASSOC"]
+    check(len(recs) == 1, "peers: ... but recorded once per address and reason a minute (%d "
+          "records)" % len(recs))
     s = idle(n.dport, "127.0.0.2")          # any AE title from 127.0.0.2
     socks.append(s)
     s.sendall(assoc_rq("WHOEVER"))
@@ -286,13 +298,16 @@ try:
     check(answer(s) == RJ_ADDRESS, "peers: an address not listed gets A-ASSOCIATE-RJ before it sends anything")
     s.close()
     check(wait_metric(n, "address", 1), "peers: /metrics counts address refusals (%s)" % metrics(n))
-    s = idle(n.dport, "127.0.0.1")          # a forged log line in an AE title
+    s = idle(n.dport, "127.0.0.2")          # a forged log line in an AE title
     socks.append(s)
-    s.sendall(assoc_rq("EVIL\nFORGED LINE"))
+    s.sendall(assoc_rq("WHOEVER", called="EVIL\nFORGED LINE"))
     a = answer(s)
     check(a is not None and a[:1] == b"\x03", "peers: an AE title with a newline is refused")
     s.close()
-    check(wait_metric(n, "calling_ae", 2), "peers: that refusal is counted")
+    check(wait_metric(n, "called_ae", 1), "peers: that refusal is counted")
+    recs = [a for a in n.audit() if a.get("event") == "DICOM-ASSOC"]
+    check(len(recs) == 2 and recs[1]["address"] == "127.0.0.2",
+          "peers: ... and recorded: another address and reason (%s)" % recs[1:])
     log = n.log()
     check(not re.search(r"^FORGED", log, re.M) and "EVIL\\x0aFORGED" in log,
           "peers: the newline of a peer's AE title is escaped in the log")
