@@ -18,7 +18,8 @@ echoscu/storescu and raw sockets on loopback (other loopback addresses,
     certificate of the CA; a certificate of another CA, a revoked one, none,
     or plain TCP are refused; SIGHUP with a renewed certificate: new TLS
     connections to dicom.listen and push.listen get it, an association
-    opened before goes on, a key that does not match changes nothing;
+    opened before goes on, a key that does not match changes nothing, nor
+    does a dicom.ca that cannot be read (HTTP's certificate neither);
   - a non-loopback dicom.listen without TLS is refused at start-up unless
     dicom.allow_plain_lan;
   - GET /metrics counts every refusal by reason.
@@ -191,6 +192,18 @@ def rotate(n, pki, live, push_port):
           "reload: ... and both listeners keep the certificate loaded before")
     r = echo(n.dport, extra=("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"]))
     check(r.returncode == 0, "reload: echoscu --tls after the failed reload (%s)" % out(r))
+    # the first certificate back, but dicom.ca unreadable: the DICOM
+    # listeners' layers fail, so HTTP's new context is not installed either
+    shutil.copy(pki["server_cert"], live["server_cert"])
+    shutil.copy(pki["server_key"], live["server_key"])
+    os.rename(live["dicom_ca"], live["dicom_ca"] + ".away")
+    n.proc.send_signal(signal.SIGHUP)
+    check(wait_until(lambda: reloads(n, "failed") >= 2) is True,
+          "reload: SIGHUP with dicom.ca unreadable is counted as failed")
+    os.rename(live["dicom_ca"] + ".away", live["dicom_ca"])
+    check(served(n.port, pki) == der_of(pki["server2_cert"]) and
+          served(n.dport, pki) == der_of(pki["server2_cert"]),
+          "reload: ... and changes nothing, HTTP's certificate included (all or none)")
 
 
 def metrics(node):
@@ -325,11 +338,13 @@ try:
     pki = make_pki(os.path.join(work, "pki"), rogue=True, revocation=True)
     # the files the node reads, replaced before a SIGHUP
     live = dict(pki, server_cert=os.path.join(work, "pki", "live.pem"),
-                server_key=os.path.join(work, "pki", "live.key"))
+                server_key=os.path.join(work, "pki", "live.key"),
+                dicom_ca=os.path.join(work, "pki", "live-ca.pem"))
     shutil.copy(pki["server_cert"], live["server_cert"])
     shutil.copy(pki["server_key"], live["server_key"])
+    shutil.copy(pki["ca"], live["dicom_ca"])
     n = start("tls", ["dicom.tls=yes", "gateway.responding=no", "http.crl=" + pki["crl"],
-                      "push.listen=127.0.0.1:0"],
+                      "push.listen=127.0.0.1:0", "dicom.ca=" + live["dicom_ca"]],
               tls=live)   # with http.tls an RG needs Mitz
     nodes.append(n)
     good = ("+tls", pki["client_key"], pki["client_cert"], "+cf", pki["ca"])
