@@ -14,6 +14,7 @@
 #include "directory.h"
 #include "log.h"
 #include "push.h"
+#include "push_fetch.h"
 #include "push_int.h"
 #include "push_watch.h"
 #include "str.h"
@@ -79,6 +80,9 @@ send_main(void *arg)
 			push_send_job(p, &j);
 		else if (rc != XDS_ENOTFOUND)
 			log_warnx("push: %s", err);
+		/* the spools of jobs that ended, also by xdsctl push cancel
+		 * (whose write to push.db woke the sender) */
+		push_fetch_sweep(p, 0);
 		if (rc != XDS_OK)
 			(void)push_watch_wait(p->watch, idle_ms(p));
 		pthread_mutex_lock(&p->mu);
@@ -114,15 +118,12 @@ push_start(const struct conf *conf, struct push **out, char *err,
 		goto fail;
 	if (push_recv_start(p, err, errlen) != XDS_OK)
 		goto fail;
-	if (strcmp(conf->dicom_mode, "store") == 0) {
-		if (pthread_create(&p->send_thread, NULL, send_main, p) != 0) {
-			str_fmt(err, errlen, "cannot start the push sender");
-			goto fail;
-		}
-		p->send_running = 1;
-	} else
-		log_info("push: dicom.mode is proxy: this node keeps no "
-		    "instances to push; push jobs wait");
+	push_fetch_sweep(p, 1);		/* spools of proxy mode: not kept */
+	if (pthread_create(&p->send_thread, NULL, send_main, p) != 0) {
+		str_fmt(err, errlen, "cannot start the push sender");
+		goto fail;
+	}
+	p->send_running = 1;
 	*out = p;
 	return XDS_OK;
 fail:

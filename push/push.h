@@ -7,6 +7,8 @@
  *
  *	push.c		start/stop, the sender's thread, /metrics
  *	|-> push_send.c	one attempt of a job: resolve, C-STORE, commitment
+ *	|   |-> push_fetch.c	proxy mode: the instances fetched from the
+ *	|   |		PACS (C-GET) into the job's spool, a window at a time
  *	|   `-> push_db.c
  *	|-> push_recv.c	the listener on push.listen: who may push (the URA
  *	|		of the certificate, in the directory), the bridge's
@@ -30,8 +32,9 @@
 
 struct push;
 
-/* The sender's thread (always, with dicom.enabled in store mode) and the
- * listener when push.listen is set. */
+/* The sender's thread (always, with dicom.enabled; in proxy mode it
+ * fetches the instances from dicom.pacs) and the listener when
+ * push.listen is set. */
 int	push_start(const struct conf *conf, struct push **out, char *err,
 	    size_t errlen);
 /* The sender looks for due jobs (and routed studies) now, not at its

@@ -16,6 +16,7 @@
 #include "dcmshim.h"
 #include "directory.h"
 #include "log.h"
+#include "push_fetch.h"
 #include "push_int.h"
 #include "str.h"
 #include "vocab.h"
@@ -470,11 +471,57 @@ arrived(struct push *p, const struct push_job *j)
 	return n;
 }
 
+/*
+ * Proxy mode (push_fetch.h): the attempt a window at a time, each window
+ * fetched from the PACS, pushed with its own commitment, recorded, and
+ * its spool files released; the first window that failed (the PACS or
+ * the receiver) ends the attempt with its reason.
+ */
+static int
+attempt_windows(struct push *p, const struct push_job *j,
+    struct push_fetch *f, const struct dir_community *c, const char *ae,
+    const char *host, int port, struct attempt *t, char *why, size_t whylen)
+{
+	struct attempt w;
+	char e[PUSH_ERR_SZ];
+	size_t from, to;
+	int frc, rc;
+
+	for (from = 0; from < t->n; from = to) {
+		frc = push_fetch_window(f, t->a.v, t->idx, t->pi, from, &to,
+		    why, whylen);
+		if (to > from) {
+			w = *t;
+			w.pi = t->pi + from;
+			w.idx = t->idx + from;
+			w.n = to - from;
+			w.done = 0;
+			rc = attempt_push(p, j, c, ae, host, port, &w, e,
+			    sizeof e);
+			attempt_record(p, &w);
+			t->done += w.done;
+			t->nchg = w.nchg;	/* w.chg is t->chg */
+			str_lcpy(t->txn, w.txn, sizeof t->txn);
+			push_fetch_release(f, t->a.v, t->idx, t->pi, from, to);
+			if (rc != XDS_OK) {
+				str_lcpy(why, e, whylen);
+				return rc;
+			}
+		}
+		if (frc != XDS_OK)
+			return frc;
+		if (to == from)
+			break;
+	}
+	return XDS_OK;
+}
+
 void
 push_send_job(struct push *p, const struct push_job *j)
 {
 	struct dir_community c;
 	struct attempt t;
+	struct push_fetch *f = NULL;
 	char ae[17], host[256], node[DIR_AE_MAX] = "";
 	char why[PUSH_ERR_SZ] = "", e[PUSH_ERR_SZ];
 	long long now = clock_wall(), next;
@@ -511,11 +558,19 @@ push_send_job(struct push *p, const struct push_job *j)
 	if (rc != XDS_OK || attempt_prepare(p, j, &t, why, sizeof why) !=
 	    XDS_OK)
 		goto again;
+	if (t.n > 0 && !pacs && push_fetch_begin(p, j, t.pi, t.n, &f, why,
+	    sizeof why) != XDS_OK)
+		goto again;
 	if (t.n > 0) {
-		rc = pacs ? attempt_pacs(p, ae, host, port, &t, why,
-		    sizeof why) : attempt_push(p, j, &c, ae, host, port, &t, why,
-		    sizeof why);
-		attempt_record(p, &t);
+		if (f != NULL)
+			rc = attempt_windows(p, j, f, &c, ae, host, port, &t,
+			    why, sizeof why);
+		else {
+			rc = pacs ? attempt_pacs(p, ae, host, port, &t, why,
+			    sizeof why) : attempt_push(p, j, &c, ae, host, port,
+			    &t, why, sizeof why);
+			attempt_record(p, &t);
+		}
 		/* past push.give_up_after the job fails instead: a receiver
 		 * that never reports must not keep it waiting for ever */
 		if (rc == XDS_EUNCERTAIN && p->conf.push_listen[0] != '\0' &&
@@ -567,6 +622,7 @@ failed:
 	if (!pacs)
 		audit(p, j, node, resolved ? &c : NULL, 0, why);
 out:
+	push_fetch_end(f);
 	attempt_free(&t);
 }
 

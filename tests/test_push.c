@@ -5,7 +5,9 @@
  * never done, retry and cancel by state, a job left sending by a crash
  * queued again, the counts for /metrics, a routed job made once, storage
  * commitment reports of a transaction (push_report.c); the
- * sender's watch woken by another connection's write and by a poke.
+ * sender's watch woken by another connection's write and by a poke;
+ * in proxy mode, an instance fetched from the PACS refused unless its
+ * SOP Instance UID and study are those asked for.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "push_db.h"
+#include "push_fetch.h"
 #include "push_notify.h"
 #include "push_watch.h"
 #include "testutil.h"
@@ -298,6 +301,30 @@ test_notify_split(void)
 	    buf, sizeof buf, argv, 4), -1);
 }
 
+static void
+test_fetch_check(void)
+{
+	struct dcmshim_info info;
+	char why[256];
+
+	memset(&info, 0, sizeof info);
+	strcpy(info.study_uid, "1.2.3");
+	strcpy(info.sop_uid, "1.2.3.1.1");
+	CU_ASSERT_EQUAL(push_fetch_check(&info, "1.2.3", "1.2.3.1.1", why,
+	    sizeof why), 1);
+	/* another instance, the right one of another study: refused */
+	CU_ASSERT_EQUAL(push_fetch_check(&info, "1.2.3", "1.2.3.1.2", why,
+	    sizeof why), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "instance 1.2.3.1.1 for "
+	    "1.2.3.1.2: refused"));
+	CU_ASSERT_EQUAL(push_fetch_check(&info, "1.2.4", "1.2.3.1.1", why,
+	    sizeof why), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "of study 1.2.3, not of 1.2.4"));
+	/* a prefix is not the UID */
+	CU_ASSERT_EQUAL(push_fetch_check(&info, "1.2.3", "1.2.3.1.11", why,
+	    sizeof why), 0);
+}
+
 int
 main(void)
 {
@@ -311,9 +338,13 @@ main(void)
 	static const struct cutest notify[] = {
 		{ "split", test_notify_split },
 	};
+	static const struct cutest fetch[] = {
+		{ "check", test_fetch_check },
+	};
 	static const struct cutest_suite suites[] = {
 		{ "push_db", setup, teardown, tests, NELEM(tests) },
 		{ "push_notify", NULL, NULL, notify, NELEM(notify) },
+		{ "push_fetch", NULL, NULL, fetch, NELEM(fetch) },
 	};
 
 	return cutest_run_suites(suites, NELEM(suites));

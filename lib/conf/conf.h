@@ -90,6 +90,8 @@ struct conf {
 	long long push_retry_max;		/* seconds */
 	long long push_poll_interval;		/* seconds, a safety net */
 	int	push_forward;			/* received studies to dicom.pacs */
+	long long push_fetch_window;		/* proxy mode: instances */
+	long long push_fetch_window_size;	/* proxy mode: bytes */
 	char	push_notify_command[CONF_STR_MAX];
 	char	push_route[CONF_STR_MAX];	/* AE=URA|HCID,... */
 	char	dicom_class_code[CONF_STR_MAX];		/* code^display^scheme */

@@ -47,6 +47,10 @@ DICOM files (dcmtk)
     make_image(...)           a 16-bit MONOCHROME2 image with a BSN
     decoded_pixels(...)       PixelData after dcmtk decodes a compressed file
     storescu(port, files, aec, extra, env, timeout)
+    qrscp(work, port)         dcmqrscp as a PACS with AE PACS on a reserved port,
+                              storing under work/pacs, serving C-GET; its -v log
+                              in work/pacs.log
+    qrscp_associations(work)  the associations it accepted so far
 Registry (ITI-18)
     post(port, path, ctype, body, pki)     (HTTP status, body), TLS with pki
     registry_query(port, sq, slots, pki)   the answer of a LeafClass query
@@ -323,6 +327,29 @@ def decoded_pixels(work, data, name):
         return None
     with open(dst, "rb") as f:
         return pixel_data(f.read())
+
+
+def qrscp(work, port):
+    """dcmqrscp with AE PACS storing under work/pacs (forks per association),
+    taking JPEG lossless (+xs) besides the uncompressed syntaxes."""
+    store = os.path.join(work, "pacs")
+    os.makedirs(store, exist_ok=True)
+    cfg = os.path.join(work, "dcmqrscp.cfg")
+    with open(cfg, "w") as f:
+        f.write("NetworkTCPPort  = %d\nMaxPDUSize      = 16384\nMaxAssociations = 16\n"
+                "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
+                "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
+    p = subprocess.Popen(["dcmqrscp", "-v", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "a"),
+                         stderr=subprocess.STDOUT)
+    if not wait_port(port, proc=p):
+        print("dcmqrscp did not start")
+    return p
+
+
+def qrscp_associations(work):
+    """Associations dcmqrscp accepted so far (its -v log)."""
+    with open(os.path.join(work, "pacs.log"), errors="replace") as f:
+        return f.read().count("Association Received")
 
 
 def storescu(port, files, aec="XDSNODE", extra=(), env=None, timeout=60):

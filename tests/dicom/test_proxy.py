@@ -27,32 +27,10 @@ from dicomtest import (ELE, JLS, TESTDATA, check, check_no_answer_files, decoded
                        finish, make_image, meta_split, pixel_data, publish, reserve_port,
                        start_bridge, stop_nodes, stop_process, wait_port)
 from dicomtest import rad69_series as rad69  # noqa: E402
+from dicomtest import qrscp as start_pacs, qrscp_associations as associations  # noqa: E402
 import dicomtest  # noqa: E402
 
 args = dicomtest.arguments()
-
-
-def start_pacs(work, port):
-    """dcmqrscp with AE PACS storing under work/pacs (forks per association),
-    taking JPEG lossless (+xs) besides the uncompressed syntaxes."""
-    store = os.path.join(work, "pacs")
-    os.makedirs(store, exist_ok=True)
-    cfg = os.path.join(work, "dcmqrscp.cfg")
-    with open(cfg, "w") as f:
-        f.write("NetworkTCPPort  = %d\nMaxPDUSize      = 16384\nMaxAssociations = 16\n"
-                "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
-                "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
-    p = subprocess.Popen(["dcmqrscp", "-v", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "w"),
-                         stderr=subprocess.STDOUT)
-    if not wait_port(port, proc=p):
-        print("dcmqrscp did not start")
-    return p
-
-
-def associations(work):
-    """Associations dcmqrscp accepted so far (its -v log)."""
-    with open(os.path.join(work, "pacs.log"), errors="replace") as f:
-        return f.read().count("Association Received")
 
 
 def has_pixel_data(path):

@@ -32,7 +32,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 
@@ -40,46 +39,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import dicomtest  # noqa: E402
+from pushtest import (HCID_A, HCID_B, URA_A, URA_B, ctl, dataset, held, job,  # noqa: E402
+                      make_study, pacs_files, push, storescp, uid)
 from xdstest import (Xdsd, check, command_line, make_pki, metrics, org_cert,  # noqa: E402
                      reserve_port, summary, wait_until)
 
-HCID_A = "urn:oid:2.16.528.1.1007.3.3.7001.1"
-HCID_B = "urn:oid:2.16.528.1.1007.3.3.7002.1"
 HCID_Y = "urn:oid:2.16.528.1.1007.3.3.7003.1"
 HCID_Z = "urn:oid:2.16.528.1.1007.3.3.7004.1"
 HCID_W = "urn:oid:2.16.528.1.1007.3.3.7005.1"
-URA_A, URA_B, URA_X, URA_Y = "00007001", "00007002", "00009999", "00007003"
+URA_X, URA_Y = "00009999", "00007003"
 URA_Z, URA_W = "00007004", "00007005"
-
-
-def uid():
-    return "2.25.%d" % int.from_bytes(os.urandom(15), "big")
-
-
-def make_study(work, n):
-    """A study of n small images with the BSN: (study UID, {sop: path})."""
-    study, series = uid(), uid()
-    files = {}
-    for _ in range(n):
-        sop = uid()
-        files[sop] = dicomtest.make_image(work, study, series, sop, size=16)
-    return study, series, files
-
-
-def dataset(path):
-    with open(path, "rb") as f:
-        return dicomtest.meta_split(f.read())
-
-
-def held(node, study):
-    """{sop: path} of the study's instances in node's bridge store."""
-    out = {}
-    root = os.path.join(node.state, "dicom", study)
-    for d, _, names in os.walk(root):
-        for n in names:
-            if n.endswith(".dcm"):
-                out[n[:-4]] = os.path.join(d, n)
-    return out
 
 
 def main():
@@ -151,33 +120,6 @@ def main():
         else:
             print("kept", tmp)
     return summary()
-
-
-def ctl(a, node, *args):
-    cmd = [a.xdsctl, "-C", "node.state_dir=" + node.state] + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-
-def job(a, node, opts, jid):
-    rc, out, _ = ctl(a, node, *opts, "--json", "push", "show", str(jid))
-    return json.loads(out) if rc == 0 and out.startswith("{") else {}
-
-
-def push(a, node, opts, study, to=URA_B):
-    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", to, "--study", study)
-    try:
-        return json.loads(out)["id"], out + err
-    except (ValueError, KeyError):
-        return None, out + err
-
-
-def pacs_files(d):
-    """The datasets storescp wrote into d."""
-    out = []
-    for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-        out.append(dataset(os.path.join(d, n))[1])
-    return out
 
 
 def probe(a, node_y, b, study, series, sops):
@@ -343,10 +285,8 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     check("B's PACS down: the forward to dicom.pacs stays queued and is retried",
           fw and fw[0]["study"] == study and fw[0]["last_error"] != "", b_jobs())
     pacs_dir = os.path.join(tmp, "pacs")
-    os.mkdir(pacs_dir)
     pacs_port.close()
-    pacs = subprocess.Popen(["storescp", "-aet", "PACS", "-od", pacs_dir, str(pacs_port.port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pacs = storescp(pacs_dir, pacs_port.port)
     fdone = wait_until(lambda: [j for j in b_jobs() if j["to"] == "dicom.pacs" and
                                 j["state"] == "done"], 60)
     check("... once the PACS is up B forwards the study (job done 6/6)",
