@@ -5,13 +5,19 @@ commitment made the job done (every instance fsync'd at B before its
 C-STORE response), side by side with dcmtk's own storescu --tls ->
 storescp --tls for the same files followed by a sync of storescp's
 directory (storescp has no fsync option).  Test PKI of tests/lib/xdstest.py;
-every dcmtk tool with TCP_NODELAY=1.
+every dcmtk tool with TCP_NODELAY=1.  With --proxy, in the same go, A again
+in dicom.mode = proxy with dcmtk's dcmqrscp as its PACS (holding the
+study, loaded untimed): the push fetches each window by C-GET into its
+spool before sending it.
 
 usage: python3 bench/bench_push.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
+       [--proxy] [--window 64]
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "dicom"))
+import dicomtest  # noqa: E402
 import xdstest  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -21,6 +27,8 @@ ap.add_argument("--n", type=int, default=1000)
 ap.add_argument("--size", type=int, default=512 * 1024)
 ap.add_argument("--dir", default=None, help="work directory (default: a new one under TMPDIR)")
 ap.add_argument("--assoc", type=int, default=4, help="push.associations of node A")
+ap.add_argument("--proxy", action="store_true", help="also A in proxy mode, dcmqrscp its PACS")
+ap.add_argument("--window", type=int, default=64, help="push.fetch_window of A in proxy mode")
 args = ap.parse_args()
 ENV = dict(os.environ, TCP_NODELAY="1")
 STUDY = "1.2.826.0.1.3680043.9.7.778"
@@ -90,7 +98,7 @@ res["storescp_tls_sync_s"] = t + time.time() - t0
 xdstest.stop_process(p, 20)
 shutil.rmtree(ref, ignore_errors=True)
 
-# (2) A -> B: xdsctl push until the job is done
+# (2) A -> B: xdsctl push until the job is done; (3) the same, A in proxy mode
 lport = xdstest.reserve_port()
 directory = os.path.join(work, "directory")
 with open(directory, "w") as f:
@@ -99,32 +107,60 @@ with open(directory, "w") as f:
 common = ["gateway.responding=no", "gateway.initiating=no", "directory.file=" + directory,
           "dicom.publish_after=3600", "http.ca=" + pki["ca"], "node.log_level=" + os.environ.get("BENCH_LOG", "warning"),
           "push.associations=%d" % args.assoc]
-a = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_A,
-                 "http.cert=" + cert_a[0], "http.key=" + cert_a[1]], name="a", dicom=True)
-b = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_B,
-                 "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
-                 "push.listen=127.0.0.1:%d" % lport.port], name="b", dicom=True)
+
+
+def timed_push(name, more=()):
+    """Seconds from xdsctl push to the job done, A (work/name) with more settings."""
+    a = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_A,
+                     "http.cert=" + cert_a[0], "http.key=" + cert_a[1], *more], name=name, dicom=True)
+    b = xdstest.Xdsd(args.xdsd, work, common + ["node.home_community_id=" + HCID_B,
+                     "http.cert=" + cert_b[0], "http.key=" + cert_b[1],
+                     "push.listen=127.0.0.1:%d" % lport.port], name=name + "-b", dicom=True)
+    try:
+        if not a.start() or not b.start():
+            sys.exit("xdsd did not start: %s %s" % (a.log()[-1000:], b.log()[-1000:]))
+        storescu(a.dport, src, aec="XDSNODE")	# into A's bridge, not timed
+        ctl = [args.xdsctl, "-C", "node.state_dir=" + a.state, "-C", "directory.file=" + directory,
+               "-C", "node.home_community_id=" + HCID_A]
+        t = time.time()
+        r = subprocess.run(ctl + ["--json", "push", "--to", URA_B, "--study", STUDY],
+                           capture_output=True, text=True)
+        jid = json.loads(r.stdout)["id"]
+        while True:
+            r = subprocess.run(ctl + ["--json", "push", "show", str(jid)], capture_output=True,
+                               text=True)
+            j = json.loads(r.stdout)["job"]
+            if j["state"] in ("done", "failed"):
+                break
+            time.sleep(0.02)
+        took = time.time() - t
+        if j["state"] != "done":
+            sys.exit("%s: the push failed: %s" % (name, j["last_error"]))
+        return took
+    finally:
+        b.stop()
+        a.stop()
+
+
 try:
-    if not a.start() or not b.start():
-        sys.exit("xdsd did not start: %s %s" % (a.log()[-1000:], b.log()[-1000:]))
-    storescu(a.dport, src, aec="XDSNODE")	# into A's bridge, not timed
-    ctl = [args.xdsctl, "-C", "node.state_dir=" + a.state, "-C", "directory.file=" + directory,
-           "-C", "node.home_community_id=" + HCID_A]
-    t = time.time()
-    r = subprocess.run(ctl + ["--json", "push", "--to", URA_B, "--study", STUDY],
-                       capture_output=True, text=True)
-    jid = json.loads(r.stdout)["id"]
-    while True:
-        r = subprocess.run(ctl + ["--json", "push", "show", str(jid)], capture_output=True, text=True)
-        j = json.loads(r.stdout)["job"]
-        if j["state"] in ("done", "failed"):
-            break
-        time.sleep(0.02)
-    res["push_s"] = time.time() - t
-    res["push_state"], res["committed"] = j["state"], j["committed"]
+    res["push_s"] = timed_push("a")
+    if args.proxy:
+        qhold = xdstest.reserve_port()
+        qwork = os.path.join(work, "qr")
+        shutil.rmtree(qwork, ignore_errors=True)
+        os.mkdir(qwork)
+        q = dicomtest.qrscp(qwork, qhold.port)
+        try:
+            storescu(qhold.port, src, aec="PACS")	# into the PACS, not timed
+            res["window"] = args.window
+            res["push_proxy_s"] = timed_push("a-proxy", [
+                "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qhold.port,
+                "push.fetch_window=%d" % args.window])
+        finally:
+            xdstest.stop_process(q, 20)
+            qhold.close()
+        res["ratio_proxy_vs_store"] = res["push_proxy_s"] / res["push_s"]
 finally:
-    b.stop()
-    a.stop()
     lport.close()
 res["ratio_vs_storescp_tls_sync"] = res["push_s"] / res["storescp_tls_sync_s"]
 print(json.dumps(res, indent=1))
