@@ -8,7 +8,8 @@ directory (storescp has no fsync option).  Test PKI of tests/lib/xdstest.py;
 every dcmtk tool with TCP_NODELAY=1.  With --proxy, in the same go, A again
 in dicom.mode = proxy with dcmtk's dcmqrscp as its PACS (holding the
 study, loaded untimed): the push fetches each window by C-GET into its
-spool before sending it.
+spool before sending it, beside dcmtk's getscu of the same study from
+the same PACS (the fetch alone).
 
 usage: python3 bench/bench_push.py --xdsd build/xdsd --xdsctl build/xdsctl [--n 1000]
        [--proxy] [--window 64]
@@ -149,9 +150,21 @@ try:
         qwork = os.path.join(work, "qr")
         shutil.rmtree(qwork, ignore_errors=True)
         os.mkdir(qwork)
-        q = dicomtest.qrscp(qwork, qhold.port)
+        q = dicomtest.qrscp(qwork, qhold.port, ENV)
         try:
             storescu(qhold.port, src, aec="PACS")	# into the PACS, not timed
+            # the fetch alone: dcmtk's getscu of the study from the PACS
+            gd = os.path.join(work, "getscu")
+            shutil.rmtree(gd, ignore_errors=True)
+            os.mkdir(gd)
+            t = time.time()
+            r = subprocess.run(["getscu", "-S", "-aec", "PACS", "-k", "QueryRetrieveLevel=STUDY",
+                                "-k", "StudyInstanceUID=" + STUDY, "-od", gd, "127.0.0.1",
+                                str(qhold.port)], capture_output=True, text=True, env=ENV)
+            res["getscu_s"] = time.time() - t
+            if r.returncode != 0 or len(os.listdir(gd)) != args.n:
+                sys.exit("getscu failed: %s" % r.stderr[-500:])
+            shutil.rmtree(gd, ignore_errors=True)
             res["window"] = args.window
             res["push_proxy_s"] = timed_push("a-proxy", [
                 "dicom.mode=proxy", "dicom.pacs=PACS@127.0.0.1:%d" % qhold.port,

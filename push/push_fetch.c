@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,15 @@ struct push_fetch {
 	const char		*cls[DCMFETCH_MAX_PC];
 	const char		*ts[DCMFETCH_MAX_PC][NTS];
 	size_t			 ncls;
+	/* the window fetched ahead on a thread (push_fetch_ahead) */
+	pthread_t		 th;
+	int			 running;
+	struct push_item	*av;
+	const size_t		*aidx;
+	struct dcmshim_push_item *api;
+	size_t			 afrom, ato;
+	int			 arc;
+	char			 awhy[PUSH_ERR_SZ];
 };
 
 int
@@ -371,6 +381,46 @@ push_fetch_window(struct push_fetch *f, struct push_item *v,
 	return rc;
 }
 
+static void *
+ahead_main(void *arg)
+{
+	struct push_fetch *f = arg;
+
+	f->arc = push_fetch_window(f, f->av, f->aidx, f->api, f->afrom,
+	    &f->ato, f->awhy, sizeof f->awhy);
+	return NULL;
+}
+
+void
+push_fetch_ahead(struct push_fetch *f, struct push_item *v,
+    const size_t *idx, struct dcmshim_push_item *pi, size_t from)
+{
+	f->av = v;
+	f->aidx = idx;
+	f->api = pi;
+	f->afrom = f->ato = from;
+	f->arc = XDS_OK;
+	f->awhy[0] = '\0';
+	if (pthread_create(&f->th, NULL, ahead_main, f) == 0)
+		f->running = 1;
+	else
+		(void)ahead_main(f);	/* no thread: fetched now */
+}
+
+int
+push_fetch_collect(struct push_fetch *f, size_t *to, char *why,
+    size_t whylen)
+{
+	if (f->running) {
+		pthread_join(f->th, NULL);
+		f->running = 0;
+	}
+	*to = f->ato;
+	if (f->arc != XDS_OK)
+		str_lcpy(why, f->awhy, whylen);
+	return f->arc;
+}
+
 void
 push_fetch_release(struct push_fetch *f, const struct push_item *v,
     const size_t *idx, const struct dcmshim_push_item *pi, size_t from,
@@ -390,6 +440,8 @@ push_fetch_end(struct push_fetch *f)
 {
 	if (f == NULL)
 		return;
+	if (f->running)
+		pthread_join(f->th, NULL);
 	dcmfetch_close(f->get);
 	free(f->stripped);
 	free(f);

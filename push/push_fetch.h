@@ -4,14 +4,16 @@
  * dicom.pacs by C-GET into the job's spool, state_dir/push-spool/<job>/,
  * a window at a time (push.fetch_window instances, push.fetch_window_size
  * bytes), sent from there as stored instances are, and removed once the
- * receiver holds them (docs/design.md, "Pushing a study from a node in
- * proxy mode").
+ * receiver holds them (docs/design.md, "Pushing a study to another
+ * organisation", from a node in proxy mode).
  *
- * The sender (push_send.c) drives it: push_fetch_begin, then for each
- * window push_fetch_window (the items of the window ready to send, their
- * paths in the spool), the window sent and recorded, push_fetch_release;
- * push_fetch_end.  push_fetch_sweep removes the spools of jobs that are
- * not queued or sending.
+ * The sender (push_send.c) drives it: push_fetch_begin, push_fetch_window
+ * for the first window (its items ready to send, their paths in the
+ * spool), then for each window push_fetch_ahead (the next one fetched
+ * while this one is sent), the window sent and recorded,
+ * push_fetch_release, push_fetch_collect; push_fetch_end.  The spool
+ * holds at most two windows.  push_fetch_sweep removes the spools of
+ * jobs that are not queued or sending.
  */
 #ifndef XDS_PUSH_FETCH_H
 #define XDS_PUSH_FETCH_H
@@ -49,13 +51,24 @@ int	push_fetch_window(struct push_fetch *f, struct push_item *v,
 	    const size_t *idx, struct dcmshim_push_item *pi, size_t from,
 	    size_t *to, char *why, size_t whylen);
 
+/* The window from pi[from] on (as push_fetch_window) fetched on a thread
+ * of its own while the caller sends the one before it (whose items it
+ * does not touch); push_fetch_collect waits for it and gives its end and
+ * outcome.  Without a thread it is fetched before push_fetch_ahead
+ * returns. */
+void	push_fetch_ahead(struct push_fetch *f, struct push_item *v,
+	    const size_t *idx, struct dcmshim_push_item *pi, size_t from);
+int	push_fetch_collect(struct push_fetch *f, size_t *to, char *why,
+	    size_t whylen);
+
 /* After the window was sent and recorded: the spool files of its items
  * the receiver holds (v[idx[k]].state stored or committed) removed. */
 void	push_fetch_release(struct push_fetch *f, const struct push_item *v,
 	    const size_t *idx, const struct dcmshim_push_item *pi, size_t from,
 	    size_t to);
 
-/* The end of the attempt (NULL: no-op); the spool stays for the next
+/* The end of the attempt (NULL: no-op; a window fetched ahead is waited
+ * for); the spool stays for the next
  * attempt while the job is queued (push_fetch_sweep). */
 void	push_fetch_end(struct push_fetch *f);
 

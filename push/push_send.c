@@ -473,9 +473,9 @@ arrived(struct push *p, const struct push_job *j)
 
 /*
  * Proxy mode (push_fetch.h): the attempt a window at a time, each window
- * fetched from the PACS, pushed with its own commitment, recorded, and
- * its spool files released; the first window that failed (the PACS or
- * the receiver) ends the attempt with its reason.
+ * pushed with its own commitment, recorded, and its spool files released
+ * while the next one is fetched from the PACS; the first window that
+ * failed (the PACS or the receiver) ends the attempt with its reason.
  */
 static int
 attempt_windows(struct push *p, const struct push_job *j,
@@ -483,18 +483,20 @@ attempt_windows(struct push *p, const struct push_job *j,
     const char *host, int port, struct attempt *t, char *why, size_t whylen)
 {
 	struct attempt w;
-	char e[PUSH_ERR_SZ];
-	size_t from, to;
-	int frc, rc;
+	char e[PUSH_ERR_SZ], e2[PUSH_ERR_SZ];
+	size_t from = 0, end;
+	int frc, rc, more;
 
-	for (from = 0; from < t->n; from = to) {
-		frc = push_fetch_window(f, t->a.v, t->idx, t->pi, from, &to,
-		    why, whylen);
-		if (to > from) {
+	frc = push_fetch_window(f, t->a.v, t->idx, t->pi, 0, &end, why,
+	    whylen);
+	for (;;) {
+		if ((more = frc == XDS_OK && end < t->n))
+			push_fetch_ahead(f, t->a.v, t->idx, t->pi, end);
+		if (end > from) {
 			w = *t;
 			w.pi = t->pi + from;
 			w.idx = t->idx + from;
-			w.n = to - from;
+			w.n = end - from;
 			w.done = 0;
 			rc = attempt_push(p, j, c, ae, host, port, &w, e,
 			    sizeof e);
@@ -502,18 +504,24 @@ attempt_windows(struct push *p, const struct push_job *j,
 			t->done += w.done;
 			t->nchg = w.nchg;	/* w.chg is t->chg */
 			str_lcpy(t->txn, w.txn, sizeof t->txn);
-			push_fetch_release(f, t->a.v, t->idx, t->pi, from, to);
+			push_fetch_release(f, t->a.v, t->idx, t->pi, from,
+			    end);
 			if (rc != XDS_OK) {
+				/* what was fetched ahead waits in the spool */
+				if (more)
+					(void)push_fetch_collect(f, &end, e2,
+					    sizeof e2);
 				str_lcpy(why, e, whylen);
 				return rc;
 			}
 		}
-		if (frc != XDS_OK)
+		if (!more)
 			return frc;
-		if (to == from)
-			break;
+		from = end;
+		frc = push_fetch_collect(f, &end, why, whylen);
+		if (frc == XDS_OK && end == from)
+			return XDS_OK;
 	}
-	return XDS_OK;
 }
 
 void

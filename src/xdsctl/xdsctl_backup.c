@@ -271,7 +271,8 @@ backup_compressed(struct bk *b, const char *sub, char **names, size_t i,
 }
 
 /* What stays out: SQLite's side files and the databases (copied by
- * db_backup), the ports file, temporary directories and spools. */
+ * db_backup), the ports file, temporary directories and spools (also
+ * push-spool: the instances a push fetched from the PACS). */
 static int
 skipped(const char *rel, const char *name, int dir)
 {
@@ -280,7 +281,8 @@ skipped(const char *rel, const char *name, int dir)
 
 	if (dir)
 		return strcmp(name, "tmp") == 0 ||
-		    (top && strcmp(name, "spool") == 0);
+		    (top && (strcmp(name, "spool") == 0 ||
+		    strcmp(name, "push-spool") == 0));
 	if (!top)
 		return n > 4 && strcmp(name + n - 4, ".tmp") == 0;
 	return (n > 3 && strcmp(name + n - 3, ".db") == 0) ||

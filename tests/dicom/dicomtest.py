@@ -47,7 +47,7 @@ DICOM files (dcmtk)
     make_image(...)           a 16-bit MONOCHROME2 image with a BSN
     decoded_pixels(...)       PixelData after dcmtk decodes a compressed file
     storescu(port, files, aec, extra, env, timeout)
-    qrscp(work, port)         dcmqrscp as a PACS with AE PACS on a reserved port,
+    qrscp(work, port, env)    dcmqrscp as a PACS with AE PACS on a reserved port,
                               storing under work/pacs, serving C-GET; its -v log
                               in work/pacs.log
     qrscp_associations(work)  the associations it accepted so far
@@ -329,9 +329,10 @@ def decoded_pixels(work, data, name):
         return pixel_data(f.read())
 
 
-def qrscp(work, port):
+def qrscp(work, port, env=None):
     """dcmqrscp with AE PACS storing under work/pacs (forks per association),
-    taking JPEG lossless (+xs) besides the uncompressed syntaxes."""
+    taking JPEG lossless (+xs) besides the uncompressed syntaxes; env its
+    environment (None: ours)."""
     store = os.path.join(work, "pacs")
     os.makedirs(store, exist_ok=True)
     cfg = os.path.join(work, "dcmqrscp.cfg")
@@ -340,7 +341,7 @@ def qrscp(work, port):
                 "HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\n"
                 "AETable BEGIN\nPACS   %s   RW (100, 1024mb)   ANY\nAETable END\n" % (port, store))
     p = subprocess.Popen(["dcmqrscp", "-v", "+xs", "-c", cfg], stdout=open(os.path.join(work, "pacs.log"), "a"),
-                         stderr=subprocess.STDOUT)
+                         stderr=subprocess.STDOUT, env=env)
     if not wait_port(port, proc=p):
         print("dcmqrscp did not start")
     return p

@@ -5,14 +5,15 @@ C-GET; B is a receiving node (push.listen, mutual TLS) forwarding to its
 own PACS, storescp.  `xdsctl push --to URA --study UID` on A: A's sender
 fetches the instances from its PACS into the job's spool, two at a time
 (push.fetch_window=2: one C-GET association per window, counted in
-dcmqrscp's log), sends them, and the job is done; B and B's PACS hold
-each instance with the dataset byte for byte the one A's PACS holds; the
-spool is gone.  A's PACS down: the job is retried, `xdsctl push show`
-says why, and once the PACS is back the job completes.  B down: the
-window fetched stays in the spool (no more than push.fetch_window
-files), and `xdsctl push cancel` removes it, as the sender removes a
-spool no job owns.  A study the PACS sends to A under a routed AE title
-(push.route) is fetched and pushed by the job the route makes."""
+dcmqrscp's log), sends each window while it fetches the next, and the
+job is done; B and B's PACS hold each instance with the dataset byte for
+byte the one A's PACS holds; the spool is gone.  A's PACS down: the job
+is retried, `xdsctl push show` says why, and once the PACS is back the
+job completes.  B down: the windows fetched stay in the spool (no more
+than two of push.fetch_window files), and `xdsctl push cancel` removes
+it, as the sender removes a spool no job owns; a restart removes every
+spool.  A study the PACS sends to A under a routed AE title (push.route)
+is fetched and pushed by the job the route makes."""
 import json
 import os
 import re
@@ -192,16 +193,23 @@ def run(a, tmp, node_a, b, qwork, qres, procs, directory):
     waiting = jid3 is not None and wait_until(
         lambda: job(a, node_a, opts, jid3).get("job", {}).get("attempts", 0) >= 2, 60)
     sp = spool(node_a)
-    check("B down: the job is retried, its spool holds the first window only "
-          "(%d files)" % WINDOW, waiting and list(sp) == [str(jid3)] and
-          len(sp[str(jid3)]) == WINDOW and all(f.endswith(".dcm") for f in sp[str(jid3)]),
-          (sp, job(a, node_a, opts, jid3)))
+    check("B down: the job is retried, its spool holds two windows only, the one it "
+          "could not send and the one fetched meanwhile (%d of 5 files)" % (2 * WINDOW),
+          waiting and list(sp) == [str(jid3)] and len(sp[str(jid3)]) == 2 * WINDOW and
+          all(f.endswith(".dcm") for f in sp[str(jid3)]), (sp, job(a, node_a, opts, jid3)))
     stray = os.path.join(node_a.state, "push-spool", "987654")
     os.makedirs(stray, exist_ok=True)
     open(os.path.join(stray, "x.dcm"), "w").close()
     rc, out, err = ctl(a, node_a, *opts, "push", "cancel", str(jid3))
     check("xdsctl push cancel: the job's spool and one no job owns are removed",
           rc == 0 and wait_until(lambda: spool(node_a) == {}, 30), (out, err, spool(node_a)))
+    stale = os.path.join(node_a.state, "push-spool", str(jid3))
+    os.makedirs(stale, exist_ok=True)
+    open(os.path.join(stale, "x.dcm.part"), "w").close()
+    node_a.stop()
+    check("A restarts", node_a.start(), "")
+    check("... and removed the spool a job left behind at start", spool(node_a) == {},
+          spool(node_a))
     check("B starts again", b.start(), "")
 
     # 4. routed: the PACS sends to A under TWIIN_B; the job fetches
