@@ -246,7 +246,7 @@ exec_locked(struct bridge_db *d, const char *sql, const char *a,
 }
 
 static int
-instance_known(sqlite3 *db, const struct dcmshim_info *in, const char *bsn)
+instance_known(sqlite3 *db, const struct bridge_db_row *in, const char *bsn)
 {
 	sqlite3_stmt *st = NULL;
 	int known = 0;
@@ -308,35 +308,21 @@ study_recount(struct bridge_db *d, const char *study_uid, char *err,
 	    errlen);
 }
 
-int
-bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
+/* The rows of one instance (and its origin when not NULL) inside the
+ * caller's transaction: 0 or -1 with err (roll back). */
+static int
+instance_rows(struct bridge_db *d, const struct bridge_db_row *in,
     const char *bsn, const char *origin, long long now, char *err,
     size_t errlen)
 {
 	char was[DCMSHIM_UI_SZ];
-	int rc = -1, replaced;
+	int replaced;
 
-	pthread_mutex_lock(&d->mu);
-	/* Lazy (the bridge's receive path): the file is durable, and crash
-	 * recovery rebuilds rows an unclean stop lost from the files. */
-	if (d->lazy && sqlite3_exec(d->db, "PRAGMA synchronous=NORMAL", NULL,
-	    NULL, NULL) != SQLITE_OK) {
-		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
-		goto out;
-	}
-	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
-		goto out;
-	}
 	/* A resend of an instance we hold (same UID, study and BSN) is the
 	 * same instance (PS3.3 C.12.1.1.1): a published study stays so. */
 	if (instance_known(d->db, in, bsn)) {
-		if (origin == NULL) {
-			sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-			rc = 0;
-			goto out;
-		}
+		if (origin == NULL)
+			return 0;
 		goto from;
 	}
 	replaced = sop_stored(d->db, in->sop_uid, was);
@@ -350,11 +336,11 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 	    " study_uid, series_uid, sop_class, bsn, arrived) VALUES"
 	    " (:a, :b, :c, :e, NULL, :n)", in->sop_uid, in->study_uid,
 	    in->series_uid, in->sop_class, now, err, errlen) != 0)
-		goto rollback;
+		return -1;
 	if (bsn != NULL && exec_bind(d, "UPDATE instance SET bsn = :b"
 	    " WHERE sop_uid = :a", in->sop_uid, bsn, NULL, NULL, 0, err,
 	    errlen) != 0)
-		goto rollback;
+		return -1;
 	/*
 	 * The study's BSN and state from all its instances: one distinct
 	 * BSN -> that one; two -> conflict; none -> pending.  A study that
@@ -379,11 +365,11 @@ bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
 		    "  THEN bsn ELSE min(bsn, :b) END"
 		    " WHERE study_uid = :a", in->study_uid, bsn, NULL, NULL, 0,
 		    err, errlen) != 0)
-			goto rollback;
+			return -1;
 	} else if (study_recount(d, in->study_uid, err, errlen) != 0 ||
 	    (strcmp(was, in->study_uid) != 0 && was[0] != '\0' &&
 	    study_recount(d, was, err, errlen) != 0))
-		goto rollback;
+		return -1;
 from:
 	/* In the instance's own transaction: a crash loses both or
 	 * neither, and an instance that recovery gives back without its
@@ -391,7 +377,47 @@ from:
 	if (origin != NULL && exec_bind(d, "INSERT OR IGNORE INTO origin"
 	    "(sop_uid, ura) VALUES (:a, :b)", in->sop_uid, origin, NULL, NULL,
 	    0, err, errlen) != 0)
-		goto rollback;
+		return -1;
+	return 0;
+}
+
+void
+bridge_db_row_of(const struct dcmshim_info *in, const char *bsn,
+    struct bridge_db_row *out)
+{
+	memset(out, 0, sizeof *out);
+	str_lcpy(out->sop_class, in->sop_class, sizeof out->sop_class);
+	str_lcpy(out->sop_uid, in->sop_uid, sizeof out->sop_uid);
+	str_lcpy(out->study_uid, in->study_uid, sizeof out->study_uid);
+	str_lcpy(out->series_uid, in->series_uid, sizeof out->series_uid);
+	if (bsn != NULL)
+		str_lcpy(out->bsn, bsn, sizeof out->bsn);
+}
+
+/* n rows (with origin when not NULL) in one transaction, synchronous
+ * FULL unless lazy. */
+static int
+instances_tx(struct bridge_db *d, const struct bridge_db_row *v, size_t n,
+    const char *origin, long long now, int lazy, char *err, size_t errlen)
+{
+	size_t i;
+	int rc = -1;
+
+	pthread_mutex_lock(&d->mu);
+	if (lazy && sqlite3_exec(d->db, "PRAGMA synchronous=NORMAL", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto out;
+	}
+	if (sqlite3_exec(d->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (instance_rows(d, &v[i], v[i].bsn[0] != '\0' ? v[i].bsn :
+		    NULL, origin, now, err, errlen) != 0)
+			goto rollback;
 	if (sqlite3_exec(d->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		str_fmt(err, errlen, "dicom.db: %s", sqlite3_errmsg(d->db));
 		goto rollback;
@@ -401,11 +427,35 @@ from:
 rollback:
 	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 out:
-	if (d->lazy)
+	if (lazy)
 		sqlite3_exec(d->db, "PRAGMA synchronous=FULL", NULL, NULL,
 		    NULL);
 	pthread_mutex_unlock(&d->mu);
 	return rc;
+}
+
+int
+bridge_db_instance(struct bridge_db *d, const struct dcmshim_info *in,
+    const char *bsn, const char *origin, long long now, char *err,
+    size_t errlen)
+{
+	struct bridge_db_row row;
+	int lazy;
+
+	bridge_db_row_of(in, bsn, &row);
+	/* Lazy (the bridge's receive path): the file is durable, and crash
+	 * recovery rebuilds rows an unclean stop lost from the files. */
+	pthread_mutex_lock(&d->mu);
+	lazy = d->lazy;
+	pthread_mutex_unlock(&d->mu);
+	return instances_tx(d, &row, 1, origin, now, lazy, err, errlen);
+}
+
+int
+bridge_db_instances_from(struct bridge_db *d, const struct bridge_db_row *v,
+    size_t n, const char *origin, long long now, char *err, size_t errlen)
+{
+	return instances_tx(d, v, n, origin, now, 0, err, errlen);
 }
 
 int

@@ -38,6 +38,23 @@ void	bridge_db_close(struct bridge_db *db);
 int	bridge_db_instance(struct bridge_db *db, const struct dcmshim_info *info,
 	    const char *bsn, const char *origin, long long now, char *err,
 	    size_t errlen);
+/* What an instance row holds of its instance: the UIDs, and the BSN
+ * ("" when unresolved). */
+struct bridge_db_row {
+	char	sop_class[DCMSHIM_UI_SZ];
+	char	sop_uid[DCMSHIM_UI_SZ];
+	char	study_uid[DCMSHIM_UI_SZ];
+	char	series_uid[DCMSHIM_UI_SZ];
+	char	bsn[10];
+};
+void	bridge_db_row_of(const struct dcmshim_info *info, const char *bsn,
+	    struct bridge_db_row *out);
+/* Record n instances that are now durable, each with origin, in one
+ * transaction, synchronous=FULL even when lazy (a storage commitment,
+ * bridge_stage.h): all are recorded, durably, or none. */
+int	bridge_db_instances_from(struct bridge_db *db,
+	    const struct bridge_db_row *v, size_t n, const char *origin,
+	    long long now, char *err, size_t errlen);
 /* 1 when an instance row of sop_uid exists, 0 when not, XDS_EIO (err
  * set) when it cannot be looked up. */
 int	bridge_db_has_instance(struct bridge_db *db, const char *sop_uid,

@@ -136,15 +136,10 @@ bridge_receive_store(void *arg, const char *tmppath,
 }
 
 enum dcmshim_store_result
-bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
-    const struct dcmshim_info *in, const char *calling_ae,
-    const char *called_ae, const char *origin)
+bridge_receive_prepare(struct bridge_receive *r, const struct dcmshim_info *in,
+    const char *calling_ae, char *series, size_t seriessz)
 {
-	char study[PATH_SZ], series[PATH_SZ], dst[PATH_SZ], err[1024];
-	char hdr[PATH_SZ], bsn[10], red[32];
-	const char *src = tmppath;
-	enum dcmshim_store_result res;
-	int have_bsn;
+	char study[PATH_SZ], err[1024];
 
 	/* The UIDs become path components: the shim checked their syntax. */
 	if (!dcmshim_uid_valid(in->study_uid) ||
@@ -158,8 +153,51 @@ bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
 		return DCMSHIM_STORE_NORESOURCES;
 	}
 	if (str_fmt(study, sizeof study, "%s/%s", r->root, in->study_uid) < 0 ||
-	    str_fmt(series, sizeof series, "%s/%s", study, in->series_uid) < 0 ||
-	    str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)
+	    str_fmt(series, seriessz, "%s/%s", study, in->series_uid) < 0)
+		return DCMSHIM_STORE_NORESOURCES;
+	if (fileio_mkdir(study, 0700, err, sizeof err) != XDS_OK ||
+	    fileio_mkdir(series, 0700, err, sizeof err) != XDS_OK) {
+		log_warnx("dicom: storing an instance of %s: %s", in->study_uid,
+		    err);
+		return DCMSHIM_STORE_NORESOURCES;
+	}
+	return DCMSHIM_STORE_OK;
+}
+
+int
+bridge_receive_bsn(struct bridge_receive *r, const struct dcmshim_info *in,
+    const char *calling_ae, char bsn[10])
+{
+	char err[256], red[32];
+
+	if (bridge_patient_bsn(in, r->patient_id_is_bsn, bsn, err,
+	    sizeof err) != 0) {
+		log_info("dicom: study %s from %s kept as pending: %s",
+		    in->study_uid, calling_ae, err);
+		bsn[0] = '\0';
+		return 0;
+	}
+	log_redact_id(bsn, red, sizeof red);
+	log_debug("dicom: %s from %s, patient %s", in->sop_uid, calling_ae,
+	    red);
+	return 1;
+}
+
+enum dcmshim_store_result
+bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
+    const struct dcmshim_info *in, const char *calling_ae,
+    const char *called_ae, const char *origin)
+{
+	char series[PATH_SZ], dst[PATH_SZ], err[1024];
+	char hdr[PATH_SZ], bsn[10];
+	const char *src = tmppath;
+	enum dcmshim_store_result res;
+	int have_bsn;
+
+	if ((res = bridge_receive_prepare(r, in, calling_ae, series,
+	    sizeof series)) != DCMSHIM_STORE_OK)
+		return res;
+	if (str_fmt(dst, sizeof dst, "%s/%s.dcm", series, in->sop_uid) < 0)
 		return DCMSHIM_STORE_NORESOURCES;
 	if (r->proxy) {
 		if ((res = strip_received(tmppath, in->study_uid, hdr,
@@ -167,25 +205,14 @@ bridge_receive_store_from(struct bridge_receive *r, const char *tmppath,
 			return res;
 		src = hdr;
 	}
-	if (fileio_mkdir(study, 0700, err, sizeof err) != XDS_OK ||
-	    fileio_mkdir(series, 0700, err, sizeof err) != XDS_OK ||
-	    fileio_commit(r->dirsync, src, dst, err, sizeof err) != XDS_OK) {
+	if (fileio_commit(r->dirsync, src, dst, err, sizeof err) != XDS_OK) {
 		log_warnx("dicom: storing an instance of %s: %s", in->study_uid,
 		    err);
 		if (src != tmppath)
 			unlink(src);
 		return DCMSHIM_STORE_NORESOURCES;
 	}
-	have_bsn = bridge_patient_bsn(in, r->patient_id_is_bsn, bsn, err,
-	    sizeof err) == 0;
-	if (!have_bsn)
-		log_info("dicom: study %s from %s kept as pending: %s",
-		    in->study_uid, calling_ae, err);
-	else {
-		log_redact_id(bsn, red, sizeof red);
-		log_debug("dicom: %s from %s, patient %s", in->sop_uid,
-		    calling_ae, red);
-	}
+	have_bsn = bridge_receive_bsn(r, in, calling_ae, bsn);
 	if (bridge_db_instance(r->db, in, have_bsn ? bsn : NULL, origin,
 	    clock_wall(), err, sizeof err) != 0 || (called_ae != NULL &&
 	    strcmp(called_ae, r->ae_title) != 0 && route(r, in->study_uid,

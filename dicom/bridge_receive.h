@@ -62,4 +62,18 @@ enum dcmshim_store_result bridge_receive_store_from(struct bridge_receive *r,
 	    const char *calling_ae, const char *called_ae,
 	    const char *origin);
 
+/* For a receive that places the file itself (bridge_stage.h): the UIDs
+ * checked, the space guard asked, the study and series directories made
+ * (durably, when new), the series directory's path into series.
+ * DCMSHIM_STORE_OK or the C-STORE answer. */
+enum dcmshim_store_result bridge_receive_prepare(struct bridge_receive *r,
+	    const struct dcmshim_info *info, const char *calling_ae,
+	    char *series, size_t seriessz);
+/* The patient's BSN of a received instance into bsn as the receive
+ * resolves it (bridge_patient.h, dicom.patient_id_is_bsn): 1, or 0 and
+ * bsn "" (the study kept as pending, logged). */
+int	bridge_receive_bsn(struct bridge_receive *r,
+	    const struct dcmshim_info *info, const char *calling_ae,
+	    char bsn[10]);
+
 #endif /* XDS_BRIDGE_RECEIVE_H */

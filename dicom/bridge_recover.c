@@ -14,6 +14,7 @@
 #include "bridge_db.h"
 #include "bridge_patient.h"
 #include "bridge_recover.h"
+#include "bridge_stage.h"
 #include "dcmshim.h"
 #include "fileio.h"
 #include "log.h"
@@ -28,6 +29,7 @@ struct recover {
 	char			 tmp[PATH_SZ];		/* root/tmp */
 	int			 patient_id_is_bsn;
 	struct bridge_db	*db;
+	int			 unstaged;	/* .pending files removed */
 };
 
 /* root, mark and tmp of conf's store into r. */
@@ -44,6 +46,7 @@ recover_init(struct recover *r, const struct conf *conf,
 	}
 	r->patient_id_is_bsn = conf->dicom_patient_id_is_bsn;
 	r->db = db;
+	r->unstaged = 0;
 	return XDS_OK;
 }
 
@@ -55,9 +58,17 @@ recover_file(struct recover *r, const char *study, const char *series,
 	struct dcmshim_info in;
 	struct stat sb;
 	char path[PATH_SZ], sop[DCMSHIM_UI_SZ], bsn[10], e[256];
-	size_t n = strlen(name);
+	size_t n = strlen(name), sn = strlen(BRIDGE_STAGE_SUFFIX);
 	int known;
 
+	/* A pushed instance never committed (bridge_stage.h): maybe torn,
+	 * never given a row; its sender resends it. */
+	if (n > sn && strcmp(name + n - sn, BRIDGE_STAGE_SUFFIX) == 0) {
+		if (str_fmt(path, sizeof path, "%s/%s/%s/%s", r->root, study,
+		    series, name) >= 0 && unlink(path) == 0)
+			r->unstaged++;
+		return 0;
+	}
 	if (n <= 4 || strcmp(name + n - 4, ".dcm") != 0 ||
 	    n - 4 >= sizeof sop)
 		return 0;
@@ -126,6 +137,10 @@ recover_instances(struct recover *r, char *err, size_t errlen)
 	if (added > 0)
 		log_info("dicom: recovery: %d instance%s indexed again from "
 		    "their files", added, added == 1 ? "" : "s");
+	if (r->unstaged > 0)
+		log_info("dicom: recovery: %d pushed instance%s never "
+		    "committed removed", r->unstaged, r->unstaged == 1 ? "" :
+		    "s");
 	rc = 0;
 out:
 	if (fd != NULL)

@@ -6,8 +6,10 @@
  * response, the row may not be.  A clean stop makes every commit durable
  * and then leaves the mark state_dir/dicom/clean; a start without the
  * mark gives every stored file without a row its row back from its
- * header.  Receive files a crash left in state_dir/dicom/tmp (never
- * acknowledged) are removed at every start.
+ * header, and removes every pushed file never committed (named
+ * <sop>.<origin>.pending, bridge_stage.h: its data may not be durable,
+ * so it must not get a row).  Receive files a crash left in
+ * state_dir/dicom/tmp (never acknowledged) are removed at every start.
  */
 #ifndef XDS_BRIDGE_RECOVER_H
 #define XDS_BRIDGE_RECOVER_H

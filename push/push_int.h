@@ -13,6 +13,7 @@
 
 struct bridge_db;
 struct bridge_receive;
+struct bridge_stage;
 struct directory;
 struct push_watch;
 
@@ -29,6 +30,7 @@ struct push {
 	struct push_watch	*watch;		/* wakes the sender */
 	/* the listener (push_recv.c) */
 	struct bridge_receive	*rcv;
+	struct bridge_stage	*stage;		/* durable at the commitment */
 	struct dcmshim_scp	*scp;
 	pthread_t		 scp_thread;
 	int			 scp_running;

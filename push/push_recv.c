@@ -3,19 +3,24 @@
  * organisations push studies: DICOM over mutual TLS only, a peer whose
  * certificate chains to dicom.ca (or http.ca) and names, in its subject,
  * the URA of an organisation the directory knows; every other peer is
- * refused, counted and audited.  Its instances go through the bridge's
- * durable receive (bridge_receive.h: fsync'd before the C-STORE
- * response, the BSN checked, kept and published as the bridge does, the
- * sender's URA recorded as its origin), and its Storage Commitment
- * request is answered, on the same association, with exactly the
- * instances the bridge's study table holds from that sender.
+ * refused, counted and audited.  Its instances are staged
+ * (bridge_stage.h: written, not yet durable, the C-STORE answered) and
+ * made durable together at the sender's Storage Commitment request: one
+ * flush, then their rows with the sender's URA as origin in one
+ * transaction (the BSN checked, kept and published as the bridge does);
+ * the request is answered, on the same association, with exactly the
+ * instances the bridge's study table then holds from that sender.
  */
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bridge_db.h"
 #include "bridge_receive.h"
+#include "bridge_stage.h"
 #include "clock.h"
 #include "directory.h"
 #include "log.h"
@@ -30,6 +35,10 @@
 #define PUSH_ENDPOINT	"/push"		/* names the listener in records */
 #define PUSH_REFUSAL_EVERY 60		/* seconds: refusal records per */
 #define PUSH_REFUSAL_KEYS 1024		/* peer address and reason */
+/* Test only (tests/dicom/test_push_crash.py): the first storage
+ * commitment request stops before anything is made durable, after
+ * creating the file this names, until the node is killed. */
+#define PUSH_TEST_HOLD	"XDSD_TEST_PUSH_HOLD_COMMIT"
 
 /* The study of the instances one storage commitment request committed:
  * commit() and commit_done() run on the association's thread, one after
@@ -118,8 +127,45 @@ store(void *arg, const char *tmppath, const struct dcmshim_info *info,
 	(void)called_ae;	/* dicom.ae_title: no route */
 	if (xdr_subject_ura(subject, ura, sizeof ura) != 1)
 		return DCMSHIM_STORE_NORESOURCES;	/* admit_cert: never */
-	return bridge_receive_store_from(p->rcv, tmppath, info, calling_ae,
-	    NULL, ura);
+	return bridge_stage_store(p->stage, tmppath, info, calling_ae, ura);
+}
+
+/* The test hold (PUSH_TEST_HOLD): never returns while it is set. */
+static void
+test_hold(void)
+{
+	const char *path = getenv(PUSH_TEST_HOLD);
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	log_warnx("push: %s: holding the storage commitment", PUSH_TEST_HOLD);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	for (;;)
+		pause();
+}
+
+/* The first item of a request: the sender's staged instances made
+ * durable and recorded (bridge_stage.h), and the rows of any instance
+ * that took the durable receive (lazy: its file durable, its row maybe
+ * not) made durable too: a FULL commit syncs the WAL with every lazy
+ * commit before it; without one, a FULL WAL checkpoint. */
+static void
+commit_first(struct push *p, const char *ura)
+{
+	char e[256];
+	size_t n = 0;
+
+	test_hold();
+	if (bridge_stage_commit(p->stage, ura, &n, e, sizeof e) != XDS_OK) {
+		log_warnx("push: storage commitment: %s", e);
+		commit_failed = 1;
+	} else if (n == 0 && bridge_db_checkpoint(p->bdb, e, sizeof e) !=
+	    XDS_OK) {
+		log_warnx("push: storage commitment: %s", e);
+		commit_failed = 1;
+	}
 }
 
 /*
@@ -129,9 +175,9 @@ store(void *arg, const char *tmppath, const struct dcmshim_info *info,
  * other instance, one that another organisation pushed, the bridge's own
  * SCP received or this node never held, is failed alike with "No such
  * object instance": a request reveals nothing of what the node holds for
- * others.  The first item of a request first makes the rows durable (a
- * FULL checkpoint of dicom.db): what is reported committed survives a
- * crash with its origin.
+ * others.  The first item of a request first makes that sender's
+ * instances durable with their rows (commit_first): what is reported
+ * committed survives a crash with its origin.
  */
 static int
 commit(void *arg, const char *subject, const char *sop_class,
@@ -142,14 +188,13 @@ commit(void *arg, const char *subject, const char *sop_class,
 	int rc;
 
 	(void)sop_class;
+	if (xdr_subject_ura(subject, ura, sizeof ura) != 1)
+		return 0;
 	if (!commit_synced) {
 		commit_synced = 1;
-		if (bridge_db_checkpoint(p->bdb, e, sizeof e) != XDS_OK) {
-			log_warnx("push: storage commitment: %s", e);
-			commit_failed = 1;
-		}
+		commit_first(p, ura);
 	}
-	if (commit_failed || xdr_subject_ura(subject, ura, sizeof ura) != 1)
+	if (commit_failed)
 		return 0;
 	if ((rc = bridge_db_instance_from(p->bdb, sop_uid, ura,
 	    commit_study[0] == '\0' ? commit_study : NULL, e, sizeof e)) < 0)
@@ -259,13 +304,17 @@ push_recv_start(struct push *p, char *err, size_t errlen)
 		return XDS_EINVAL;
 	}
 	if (bridge_receive_new(&p->conf, p->bdb, &p->rcv, err, errlen) !=
-	    XDS_OK)
+	    XDS_OK ||
+	    bridge_stage_new(p->rcv, p->bdb, p->conf.node_state_dir, &p->stage,
+	    err, errlen) != XDS_OK)
 		return XDS_EINVAL;
-	/* Instance rows as the bridge's own (bridge_recover.h): the file is
-	 * durable before its row, a crash may lose the row only, and the
-	 * bridge's recovery gives it back at the next start.  So a row seen
-	 * by commit() is an instance on disk.  (The bridge started before
-	 * this and stops after it: its recovery covers these rows.) */
+	/* A row is written only for a durable file: staged instances at
+	 * their commitment, after their flush; one that took the durable
+	 * receive (the stage full) as the bridge's own (bridge_recover.h:
+	 * its row may be lost by a crash, the bridge's recovery gives it
+	 * back without origin).  So a row seen by commit() is an instance
+	 * on disk.  (The bridge started before this and stops after it:
+	 * its recovery covers these files.) */
 	bridge_db_set_lazy(p->bdb);
 	p->refusal_records = ratelimit_new(PUSH_REFUSAL_KEYS,
 	    PUSH_REFUSAL_EVERY * 1000LL);	/* NULL: every one recorded */
@@ -320,6 +369,8 @@ push_recv_stop(struct push *p)
 	}
 	dcmshim_scp_free(p->scp);
 	p->scp = NULL;
+	bridge_stage_free(p->stage);
+	p->stage = NULL;
 	bridge_receive_free(p->rcv);
 	p->rcv = NULL;
 	ratelimit_free(p->refusal_records);

@@ -9,6 +9,7 @@ dicomtest.py; none of it decides a verdict.
                               (study UID, series UID, {sop: path})
     dataset(path)             (transfer syntax, dataset bytes) of a file
     held(node, study)         {sop: path} in node's bridge store
+    staged(node, study)       the paths of its pushed instances not yet committed
     pacs_files(d)             the datasets of the files storescp wrote to d
     storescp(d, port, aet)    storescp writing into d on a reserved port
     ctl(a, node, *args)       xdsctl against node's state_dir: (rc, out, err)
@@ -53,6 +54,15 @@ def held(node, study):
         for n in names:
             if n.endswith(".dcm"):
                 out[n[:-4]] = os.path.join(d, n)
+    return out
+
+
+def staged(node, study):
+    """The study's staged files in node's store: pushed, answered, not yet
+    committed (<sop>.<ura>.pending, made <sop>.dcm at the commitment)."""
+    out = []
+    for d, _, names in os.walk(os.path.join(node.state, "dicom", study)):
+        out += [os.path.join(d, n) for n in names if n.endswith(".pending")]
     return out
 
 

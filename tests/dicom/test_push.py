@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import dicomtest  # noqa: E402
 from pushtest import (HCID_A, HCID_B, URA_A, URA_B, ctl, dataset, held, job,  # noqa: E402
-                      make_study, pacs_files, push, storescp, uid)
+                      make_study, pacs_files, push, staged, storescp, uid)
 from xdstest import (Xdsd, check, command_line, make_pki, metrics, org_cert,  # noqa: E402
                      reserve_port, summary, wait_until)
 
@@ -332,9 +332,10 @@ def run(a, tmp, pki, node_a, b, node_y, cert_x, directory, hold, pacs_port):
     study_of[0] = study3
     check("a third study at A (40 instances)", send_to_a(files3), "")
     jid3, out = push(a, node_a, opts, study3)
-    some = wait_until(lambda: len(held(b, study3)) >= 1, 60, step=0.005)
+    some = wait_until(lambda: len(staged(b, study3)) + len(held(b, study3)) >= 1, 60,
+                      step=0.005)
     os.kill(b.proc.pid, signal.SIGSTOP)
-    mid = len(held(b, study3))
+    mid = len(staged(b, study3)) + len(held(b, study3))
     state = job(a, node_a, opts, jid3).get("job", {}).get("state")
     node_a.kill()
     os.kill(b.proc.pid, signal.SIGCONT)
