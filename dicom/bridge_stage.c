@@ -323,13 +323,16 @@ bridge_stage_commit(struct bridge_stage *s, const char *origin, size_t *n,
 	struct staged *t = NULL;
 	enum xds_status st;
 	size_t i, m = 0, k = 0;
+	long long t0, t1;
 
 	*n = 0;
 	if ((st = stage_take(s, origin, &t, &m, err, errlen)) != XDS_OK ||
 	    m == 0)
 		return st;
+	t0 = clock_real_ms();
 	if ((st = stage_flush(s, t, m, err, errlen)) != XDS_OK)
 		goto out;
+	t1 = clock_real_ms();
 	if ((rows = calloc(m, sizeof *rows)) == NULL) {
 		str_fmt(err, errlen, "out of memory");
 		st = XDS_ENOMEM;
@@ -344,6 +347,8 @@ bridge_stage_commit(struct bridge_stage *s, const char *origin, size_t *n,
 		goto out;
 	}
 	*n = k;
+	log_info("push: %zu instances from %s made durable: files %lld ms, "
+	    "rows %lld ms", k, origin, t1 - t0, clock_real_ms() - t1);
 out:
 	free(rows);
 	free(t);
