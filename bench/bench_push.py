@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Study push benchmark: N instances of 512 KB pushed from node A to node
 B over DICOM TLS (mutual, loopback), from `xdsctl push` until B's storage
-commitment made the job done (every instance fsync'd at B before its
-C-STORE response), side by side with dcmtk's own storescu --tls ->
+commitment made the job done (B flushes every instance and records it
+at the commitment request), side by side with dcmtk's own storescu --tls ->
 storescp --tls for the same files followed by a sync of storescp's
 directory (storescp has no fsync option).  Test PKI of tests/lib/xdstest.py;
 every dcmtk tool with TCP_NODELAY=1.  With --proxy, in the same go, A again

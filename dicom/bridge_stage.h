@@ -7,10 +7,10 @@
  * under the name <sop>.<origin>.pending (BRIDGE_STAGE_SUFFIX) without an
  * fsync and keeps its row in memory under its origin (the sender's URA);
  * the C-STORE is answered then.  bridge_stage_commit, at the first item
- * of that sender's N-ACTION: fsync of each of its staged files, then
- * each renamed to <sop>.dcm, then an fsync of their series directories,
- * then their rows and origin recorded in one transaction
- * (synchronous=FULL).  Only then is an instance committed.
+ * of that sender's N-ACTION: an fsync of each of its staged files, each
+ * renamed to <sop>.dcm, an fsync of their series directories, then their
+ * rows and origin recorded in one transaction (synchronous=FULL).  Only
+ * then is an instance committed.
  *
  * A crash before that loses the memory: nothing staged was committed,
  * the sender resends it (a commitment B cannot give is failed, 0112).

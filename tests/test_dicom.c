@@ -23,6 +23,9 @@
 #include "bridge_access.h"
 #include "bridge_db.h"
 #include "bridge_patient.h"
+#include "bridge_receive.h"
+#include "bridge_recover.h"
+#include "bridge_stage.h"
 #include "conf.h"
 #include "dcmshim.h"
 #include "publish.h"
@@ -478,6 +481,119 @@ test_routes(void)
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(bridge_db_route_next(db, 60, &when, err, sizeof err),
 	    0);
+	bridge_db_close(db);
+}
+
+/* One staged instance of study 1.7 pushed by origin: its file in
+ * dir/dicom/tmp, then bridge_stage_store. */
+static enum dcmshim_store_result
+stage_one(struct bridge_stage *s, const char *dir, const char *sop,
+    const char *origin)
+{
+	struct dcmshim_info in = mkinfo("1.7", sop);
+	char tmp[512];
+
+	snprintf(tmp, sizeof tmp, "%s/dicom/tmp/rcv-%s", dir, sop);
+	if (testutil_write_text(tmp, sop) != 0)
+		return DCMSHIM_STORE_NORESOURCES;
+	return bridge_stage_store(s, tmp, &in, "A", origin);
+}
+
+static int
+exists(const char *dir, const char *sop, const char *suffix)
+{
+	char p[512];
+
+	snprintf(p, sizeof p, "%s/dicom/1.7/1.9.1/%s%s", dir, sop, suffix);
+	return access(p, F_OK) == 0;
+}
+
+/* Pushed instances are placed as .pending without rows and made durable
+ * at their sender's commitment, each sender's in one go; recovery after
+ * a crash removes the .pending files and gives them no row. */
+static void
+test_stage(void)
+{
+	struct conf c;
+	struct bridge_db *db;
+	struct bridge_receive *r;
+	struct bridge_stage *s;
+	char dir[300], sub[400], sop[32], err[256];
+	size_t i, n;
+
+	snprintf(dir, sizeof dir, "%s/stage", workdir);
+	snprintf(sub, sizeof sub, "%s/dicom/tmp", dir);
+	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+	snprintf(sub, sizeof sub, "%s/dicom", dir);
+	CU_ASSERT_FATAL(mkdir(sub, 0700) == 0);
+	snprintf(sub, sizeof sub, "%s/dicom/tmp", dir);
+	CU_ASSERT_FATAL(mkdir(sub, 0700) == 0);
+	conf_defaults(&c);
+	str_lcpy(c.node_state_dir, dir, sizeof c.node_state_dir);
+	c.node_min_free_space = 0;
+	CU_ASSERT_EQUAL_FATAL(bridge_db_open(dir, &db, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(bridge_receive_new(&c, db, &r, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT_EQUAL_FATAL(bridge_stage_new(r, db, dir, &s, err,
+	    sizeof err), XDS_OK);
+	for (i = 0; i < 40; i++) {
+		snprintf(sop, sizeof sop, "1.7.1.%zu", i);
+		CU_ASSERT_EQUAL(stage_one(s, dir, sop, "00007001"),
+		    DCMSHIM_STORE_OK);
+	}
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.0", "00007001"),
+	    DCMSHIM_STORE_OK);			/* a resend: once */
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.99", "00007002"),
+	    DCMSHIM_STORE_OK);
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.98", "../x"),
+	    DCMSHIM_STORE_NORESOURCES);		/* not a URA */
+	CU_ASSERT_EQUAL(bridge_stage_count(s), 42);
+	CU_ASSERT(exists(dir, "1.7.1.0", ".00007001.pending"));
+	CU_ASSERT(!exists(dir, "1.7.1.0", ".dcm"));
+	CU_ASSERT_EQUAL(bridge_db_has_instance(db, "1.7.1.0", err,
+	    sizeof err), 0);
+	/* A's commitment: its 40, in place, recorded with A as origin */
+	CU_ASSERT_EQUAL(bridge_stage_commit(s, "00007001", &n, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n, 40);
+	CU_ASSERT(exists(dir, "1.7.1.39", ".dcm"));
+	CU_ASSERT(!exists(dir, "1.7.1.39", ".00007001.pending"));
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.7.1.39", "00007001",
+	    NULL, err, sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_has_instance(db, "1.7.1.99", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_stage_count(s), 1);
+	/* nothing staged for A any more */
+	CU_ASSERT_EQUAL(bridge_stage_commit(s, "00007001", &n, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	/* B's one instance, only B's */
+	CU_ASSERT_EQUAL(bridge_stage_commit(s, "00007002", &n, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.7.1.99", "00007002",
+	    NULL, err, sizeof err), 1);
+	CU_ASSERT_EQUAL(bridge_db_instance_from(db, "1.7.1.99", "00007001",
+	    NULL, err, sizeof err), 0);
+	/* a crash before A's next commitment: recovery (no clean mark)
+	 * removes the staged file and gives it no row */
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.50", "00007001"),
+	    DCMSHIM_STORE_OK);
+	CU_ASSERT(exists(dir, "1.7.1.50", ".00007001.pending"));
+	CU_ASSERT_EQUAL(bridge_recover_begin(&c, db, err, sizeof err),
+	    XDS_OK);
+	CU_ASSERT(!exists(dir, "1.7.1.50", ".00007001.pending"));
+	CU_ASSERT(!exists(dir, "1.7.1.50", ".dcm"));
+	CU_ASSERT_EQUAL(bridge_db_has_instance(db, "1.7.1.50", err,
+	    sizeof err), 0);
+	CU_ASSERT_EQUAL(bridge_db_has_instance(db, "1.7.1.10", err,
+	    sizeof err), 1);
+	/* a clean stop removes what is still staged */
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.51", "00007001"),
+	    DCMSHIM_STORE_OK);
+	bridge_stage_free(s);
+	CU_ASSERT(!exists(dir, "1.7.1.51", ".00007001.pending"));
+	bridge_receive_free(r);
 	bridge_db_close(db);
 }
 
@@ -2240,6 +2356,7 @@ static const struct cutest dicom_tests[] = {
 	{ "study table: pending, conflict, ready", test_pending },
 	{ "study table: who pushed an instance", test_origin },
 	{ "study table: routed studies due", test_routes },
+	{ "pushed instances durable at the commitment", test_stage },
 	{ "KOS manifest", test_kos },
 	{ "publication: KOS + RAD-68, RPLC", test_publish },
 	{ "study table: publication attempts", test_attempt_db },

@@ -40,6 +40,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "bridge_stage.h"
 #include "clock.h"
 #include "conf.h"
 #include "db.h"
@@ -272,11 +273,13 @@ backup_compressed(struct bk *b, const char *sub, char **names, size_t i,
 
 /* What stays out: SQLite's side files and the databases (copied by
  * db_backup), the ports file, temporary directories and spools (also
- * push-spool: the instances a push fetched from the PACS). */
+ * push-spool: the instances a push fetched from the PACS), pushed DICOM
+ * instances not committed yet (bridge_stage.h: maybe not durable,
+ * without a row). */
 static int
 skipped(const char *rel, const char *name, int dir)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), sn = strlen(BRIDGE_STAGE_SUFFIX);
 	int top = strchr(rel, '/') == NULL;
 
 	if (dir)
@@ -284,7 +287,8 @@ skipped(const char *rel, const char *name, int dir)
 		    (top && (strcmp(name, "spool") == 0 ||
 		    strcmp(name, "push-spool") == 0));
 	if (!top)
-		return n > 4 && strcmp(name + n - 4, ".tmp") == 0;
+		return (n > 4 && strcmp(name + n - 4, ".tmp") == 0) ||
+		    (n > sn && strcmp(name + n - sn, BRIDGE_STAGE_SUFFIX) == 0);
 	return (n > 3 && strcmp(name + n - 3, ".db") == 0) ||
 	    strstr(name, ".db-") != NULL || strncmp(name, "xdsd.ports", 10) == 0;
 }

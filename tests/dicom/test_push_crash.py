@@ -27,7 +27,7 @@ from pushtest import (HCID_A, HCID_B, URA_A, URA_B, ctl, dataset, held, job,  # 
 from xdstest import (check, command_line, make_pki, org_cert, reserve_port,  # noqa: E402
                      summary, wait_until)
 
-N = 25
+N = 40
 
 
 def rows(node, study):
