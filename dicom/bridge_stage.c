@@ -26,6 +26,7 @@ struct staged {
 	struct bridge_db_row	 row;
 	char			 origin[ORIGIN_SZ];
 	unsigned long long	 seq;	/* a resend replaces an earlier one */
+	long long		 at;	/* clock_mono when staged */
 };
 
 struct bridge_stage {
@@ -37,6 +38,8 @@ struct bridge_stage {
 	size_t			 n, cap;
 	unsigned long long	 seq;
 	unsigned long long	 overflows;
+	unsigned long long	 expired;
+	long long		 swept;		/* clock_mono of the last sweep */
 };
 
 enum xds_status
@@ -129,6 +132,55 @@ stage_room(struct bridge_stage *s)
 	return 0;
 }
 
+/* 1 when another entry of v[0..n) than skip stages the same file as e
+ * (a resend by the same sender). */
+static int
+same_file(const struct staged *v, size_t n, const struct staged *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (&v[i] != e && strcmp(v[i].origin, e->origin) == 0 &&
+		    strcmp(v[i].row.sop_uid, e->row.sop_uid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * At most once a minute, the instances staged more than BRIDGE_STAGE_TTL
+ * ago forgotten and their files removed: a sender that stopped before
+ * its commitment request (crashed, gave up) would otherwise hold them
+ * until the node stops.  Its next attempt, if any, sends them again.  A
+ * file a fresher resend staged again stays.  mu held.
+ */
+static void
+stage_expire(struct bridge_stage *s, long long now)
+{
+	char path[PATH_SZ];
+	size_t i, k = 0, gone = 0;
+
+	if (now - s->swept < 60 * 1000)
+		return;
+	s->swept = now;
+	for (i = 0; i < s->n; i++) {
+		if (now - s->v[i].at < BRIDGE_STAGE_TTL * 1000LL) {
+			s->v[k++] = s->v[i];
+			continue;
+		}
+		gone++;
+		if (!same_file(s->v, s->n, &s->v[i]) &&
+		    staged_path(s, &s->v[i], 0, path, sizeof path) >= 0)
+			(void)unlink(path);
+		s->v[i].row.sop_uid[0] = '\0';	/* matches nothing now */
+	}
+	s->n = k;
+	if (gone > 0) {
+		s->expired += gone;
+		log_warnx("push: %zu instances received more than %d s ago "
+		    "and never committed removed", gone, BRIDGE_STAGE_TTL);
+	}
+}
+
 enum dcmshim_store_result
 bridge_stage_store(struct bridge_stage *s, const char *tmppath,
     const struct dcmshim_info *in, const char *calling_ae,
@@ -142,6 +194,7 @@ bridge_stage_store(struct bridge_stage *s, const char *tmppath,
 	if (!origin_valid(origin))
 		return DCMSHIM_STORE_NORESOURCES;
 	pthread_mutex_lock(&s->mu);
+	stage_expire(s, clock_mono());
 	full = s->n >= BRIDGE_STAGE_MAX;
 	if (full && s->overflows++ % 1000 == 0)
 		log_warnx("push: %d instances wait for their commitment: "
@@ -176,6 +229,7 @@ bridge_stage_store(struct bridge_stage *s, const char *tmppath,
 		return res;
 	}
 	e.seq = ++s->seq;
+	e.at = clock_mono();
 	s->v[s->n++] = e;
 	pthread_mutex_unlock(&s->mu);
 	return DCMSHIM_STORE_OK;
@@ -383,6 +437,17 @@ bridge_stage_overflows(struct bridge_stage *s)
 
 	pthread_mutex_lock(&s->mu);
 	n = s->overflows;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+unsigned long long
+bridge_stage_expired(struct bridge_stage *s)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->expired;
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }

@@ -24,6 +24,12 @@
  * together; past it an instance takes the durable receive
  * (bridge_receive_store_from: fsync'd and recorded before its answer),
  * which the commitment counts alike.
+ *
+ * An instance staged more than BRIDGE_STAGE_TTL seconds ago is forgotten
+ * and its file removed (looked for at most once a minute, at a store): a
+ * sender that never asks for its commitment (it crashed, gave up) holds
+ * no memory or disk for long.  Should it ask later, the instance is
+ * failed and sent again.
  */
 #ifndef XDS_BRIDGE_STAGE_H
 #define XDS_BRIDGE_STAGE_H
@@ -35,6 +41,7 @@
 
 #define BRIDGE_STAGE_SUFFIX	".pending"
 #define BRIDGE_STAGE_MAX	20000
+#define BRIDGE_STAGE_TTL	21600	/* seconds staged before forgotten */
 
 struct bridge_db;
 struct bridge_receive;
@@ -71,5 +78,7 @@ enum xds_status bridge_stage_commit(struct bridge_stage *s,
  * start because the stage was full. */
 size_t	bridge_stage_count(struct bridge_stage *s);
 unsigned long long bridge_stage_overflows(struct bridge_stage *s);
+/* Instances forgotten since the start (BRIDGE_STAGE_TTL). */
+unsigned long long bridge_stage_expired(struct bridge_stage *s);
 
 #endif /* XDS_BRIDGE_STAGE_H */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "bridge_db.h"
+#include "bridge_stage.h"
 #include "clock.h"
 #include "directory.h"
 #include "log.h"
@@ -190,6 +191,19 @@ push_metrics_write(void *arg, struct buf *out)
 	    "xds_push_reports_total{result=\"refused\"} %llu\n",
 	    __atomic_load_n(&p->reports_in, __ATOMIC_RELAXED),
 	    __atomic_load_n(&p->reports_refused, __ATOMIC_RELAXED));
+	if (p->stage != NULL)
+		rc |= buf_addf(out, "# HELP xds_push_instances_waiting "
+		    "Instances received on push.listen waiting for their "
+		    "storage commitment (not durable yet).\n"
+		    "# TYPE xds_push_instances_waiting gauge\n"
+		    "xds_push_instances_waiting %zu\n"
+		    "# HELP xds_push_instances_expired_total Instances "
+		    "received on push.listen and removed, their commitment "
+		    "never asked for.\n"
+		    "# TYPE xds_push_instances_expired_total counter\n"
+		    "xds_push_instances_expired_total %llu\n",
+		    bridge_stage_count(p->stage),
+		    bridge_stage_expired(p->stage));
 	rc |= buf_adds(out, "# HELP xds_push_refused_total Associations "
 	    "refused on push.listen, by reason.\n"
 	    "# TYPE xds_push_refused_total counter\n");

@@ -26,6 +26,7 @@
 #include "bridge_receive.h"
 #include "bridge_recover.h"
 #include "bridge_stage.h"
+#include "clock.h"
 #include "conf.h"
 #include "dcmshim.h"
 #include "publish.h"
@@ -588,6 +589,31 @@ test_stage(void)
 	    sizeof err), 0);
 	CU_ASSERT_EQUAL(bridge_db_has_instance(db, "1.7.1.10", err,
 	    sizeof err), 1);
+	/* a sender that never asks: forgotten after BRIDGE_STAGE_TTL, its
+	 * file removed, unless a fresher resend staged it again */
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.60", "00007001"),
+	    DCMSHIM_STORE_OK);
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.61", "00007001"),
+	    DCMSHIM_STORE_OK);
+	clock_test_advance(BRIDGE_STAGE_TTL - 100);
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.61", "00007001"),
+	    DCMSHIM_STORE_OK);
+	/* 1.7.1.50, whose file the recovery above removed, is still
+	 * listed */
+	CU_ASSERT_EQUAL(bridge_stage_count(s), 4);
+	CU_ASSERT_EQUAL(bridge_stage_expired(s), 0);
+	clock_test_advance(200);
+	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.62", "00007001"),
+	    DCMSHIM_STORE_OK);
+	CU_ASSERT_EQUAL(bridge_stage_expired(s), 3);
+	CU_ASSERT_EQUAL(bridge_stage_count(s), 2);
+	CU_ASSERT(!exists(dir, "1.7.1.60", ".00007001.pending"));
+	CU_ASSERT(exists(dir, "1.7.1.61", ".00007001.pending"));
+	CU_ASSERT_EQUAL(bridge_stage_commit(s, "00007001", &n, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT(exists(dir, "1.7.1.61", ".dcm"));
+	CU_ASSERT(!exists(dir, "1.7.1.60", ".dcm"));
 	/* a clean stop removes what is still staged */
 	CU_ASSERT_EQUAL(stage_one(s, dir, "1.7.1.51", "00007001"),
 	    DCMSHIM_STORE_OK);
