@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "gw_int.h"
 #include "log.h"
+#include "pki.h"
 #include "status.h"
 #include "str.h"
 #include "url.h"
@@ -93,6 +94,7 @@ gw_user_from(const struct gateway *g, struct xact *x,
     const struct soap_request *req, struct gw_user *u)
 {
 	const struct conf *cf = g->cf;
+	struct pki_crls *crls;
 	struct xua_claims c;
 	enum xua_fail why;
 	xmlNode *a = NULL, *n;
@@ -114,9 +116,12 @@ gw_user_from(const struct gateway *g, struct xact *x,
 				a = n;
 	if (a != NULL && trusted_consumer(cf, x))
 		rc = xua_read(a, &c, err, sizeof err);
-	else if (a != NULL && g->consumers != NULL)
-		rc = xua_verify(g->consumers, req->security,
+	else if (a != NULL && g->consumers != NULL) {
+		crls = pki_crls_current();
+		rc = xua_verify(g->consumers, crls, req->security,
 		    (time_t)clock_wall(), &c, &why, err, sizeof err);
+		pki_crls_free(crls);
+	}
 	else if (a != NULL) {
 		str_fmt(err, sizeof err, "this node signs no assertions "
 		    "(no http.cert), so it takes none from a consumer that "

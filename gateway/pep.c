@@ -14,6 +14,7 @@
 #include "hl7dt.h"
 #include "log.h"
 #include "pep.h"
+#include "pki.h"
 #include "status.h"
 #include "str.h"
 #include "uzi.h"
@@ -252,12 +253,15 @@ check_xua(struct pep *p, const struct pep_route *r, struct xact *x,
     const struct soap_request *req, struct xua_claims *c)
 {
 	struct uzi_id u;
+	struct pki_crls *crls = pki_crls_current();
 	enum xua_fail why;
 	char err[256];
 	int rc;
 
-	if ((rc = xua_verify(p->xua, req->security, (time_t)clock_wall(), c,
-	    &why, err, sizeof err)) != XDS_OK) {
+	rc = xua_verify(p->xua, crls, req->security, (time_t)clock_wall(), c,
+	    &why, err, sizeof err);
+	pki_crls_free(crls);
+	if (rc != XDS_OK) {
 		str_fmt(x->reason, sizeof x->reason, "X-User Assertion "
 		    "refused (%s): %s", xua_fail_name(why), err);
 		goto refused;

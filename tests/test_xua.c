@@ -6,8 +6,9 @@
  * the signed one, a reference to something else, a transform not
  * allowed, expired (NotOnOrAfter is exclusive) and not yet valid around
  * the skew, another audience, a signer outside the trust store, no
- * signature, no assertion, a required attribute missing.  libxml2 stays
- * safe after xmlsec is initialised.
+ * signature, no assertion, a required attribute missing; a signer on its
+ * CA's CRL, a CA without a CRL in the set, an out-of-date CRL.  libxml2
+ * stays safe after xmlsec is initialised.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include <libxml/parser.h>
 
 #include "buf.h"
+#include "pki.h"
 #include "status.h"
 #include "str.h"
 #include "testutil.h"
@@ -35,6 +37,7 @@
 static char dir[512];
 static struct xua_signer *rsa, *ec, *rogue;
 static struct xua_trust *trust;
+static const struct pki_crls *crls;	/* verify_at's; NULL: none */
 static time_t now;
 
 static void
@@ -56,6 +59,22 @@ setup(void)
 	    "openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr "
 	    "-subj /CN=xua-rsa && openssl x509 -req -in rsa.csr -CA ca.pem "
 	    "-CAkey ca.key -CAcreateserial -days 2 -out rsa.pem", dir);
+	if (tls_sh(cmd) != 0)
+		return -1;
+	/* CRLs of the test CA: none.crl before cli.pem (the ec signer) is
+	 * revoked, crl.pem after, old.crl out of date; other.crl is the
+	 * other CA's, which says nothing of the test CA */
+	str_fmt(cmd, sizeof cmd, "cd '%s' && exec >>log 2>&1 && "
+	    "printf '[ca]\\ndefault_ca=t\\n[t]\\ndatabase=index\\n"
+	    "crlnumber=crlnum\\ndefault_md=sha256\\n"
+	    "default_crl_days=2\\n' >ca.cnf && : >index && "
+	    "echo 01 >crlnum && C='-config ca.cnf -cert ca.pem -keyfile "
+	    "ca.key' && openssl ca $C -gencrl -out none.crl && "
+	    "openssl ca $C -revoke cli.pem && openssl ca $C -gencrl "
+	    "-out crl.pem && openssl ca $C -gencrl -crl_lastupdate "
+	    "20200101000000Z -crl_nextupdate 20200102000000Z -out old.crl && "
+	    ": >index && openssl ca -config ca.cnf -cert other.pem -keyfile "
+	    "other.key -gencrl -out other.crl", dir);
 	if (tls_sh(cmd) != 0)
 		return -1;
 	now = time(NULL);
@@ -131,8 +150,11 @@ signed_xml(const struct xua_claims *c, struct xua_signer *s,
 	return buf_take(&sig, NULL);
 }
 
+static char last_err[256];	/* verify_at's last refusal */
+
 /* xua_verify on "<wsse:Security>" + inner + "</wsse:Security>" at t:
- * its status, the reason in *why, the claims in *out. */
+ * its status, the reason in *why (its text in last_err), the claims in
+ * *out. */
 static int
 verify_at(const char *inner, time_t t, enum xua_fail *why,
     struct xua_claims *out)
@@ -149,8 +171,10 @@ verify_at(const char *inner, time_t t, enum xua_fail *why,
 	doc = xml_parse(b.b_data, b.b_len, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
 	err[0] = '\0';
-	rc = xua_verify(trust, xmlDocGetRootElement(doc), t, &c, why, err,
-	    sizeof err);
+	rc = xua_verify(trust, crls, xmlDocGetRootElement(doc), t, &c, why,
+	    err, sizeof err);
+	if (rc != XDS_OK)
+		str_lcpy(last_err, err, sizeof last_err);
 	if (rc != XDS_OK)
 		CU_ASSERT(err[0] != '\0');
 	if (out != NULL)
@@ -519,7 +543,7 @@ test_refusals(void)
 	CU_ASSERT_EQUAL(why, XUA_UNSIGNED);
 	/* no assertion, no header */
 	CU_ASSERT_EQUAL(refusal("", now), XUA_MISSING);
-	CU_ASSERT_EQUAL(xua_verify(trust, NULL, now, &c, &why, err,
+	CU_ASSERT_EQUAL(xua_verify(trust, NULL, NULL, now, &c, &why, err,
 	    sizeof err), XDS_ESECURITY);
 	CU_ASSERT_EQUAL(why, XUA_MISSING);
 	/* signed, but without the purpose of use */
@@ -548,6 +572,85 @@ test_refusals(void)
 	/* every reason has a name */
 	for (why = XUA_OK; why < XUA_NFAILS; why++)
 		CU_ASSERT_STRING_NOT_EQUAL(xua_fail_name(why), "unknown");
+}
+
+/* The CRLs of file f in the test directory, loaded. */
+static struct pki_crls *
+crls_of(const char *f)
+{
+	struct pki_crls *s = NULL;
+	char p[600], err[256];
+
+	path(p, sizeof p, f);
+	CU_ASSERT_EQUAL_FATAL(pki_crls_load(p, &s, err, sizeof err), XDS_OK);
+	return s;
+}
+
+/* The signer's chain against a CRL set: revoked, unknown to the set and
+ * out of date are refused as an untrusted signer, saying which. */
+static void
+test_revocation(void)
+{
+	struct xua_claims c = claims();
+	struct pki_crls *none, *revoked, *old, *other;
+	char *good, *bad;
+	enum xua_fail why;
+
+	good = signed_xml(&c, rsa, XUA_RSA_SHA256);
+	bad = signed_xml(&c, ec, XUA_ECDSA_SHA256);
+	none = crls_of("none.crl");
+	revoked = crls_of("crl.pem");
+	old = crls_of("old.crl");
+	other = crls_of("other.crl");
+	/* before the revocation: both signers taken */
+	crls = none;
+	CU_ASSERT_EQUAL(verify_at(good, now, &why, NULL), XDS_OK);
+	CU_ASSERT_EQUAL(verify_at(bad, now, &why, NULL), XDS_OK);
+	/* after it: the revoked signer refused, the other taken */
+	crls = revoked;
+	CU_ASSERT_EQUAL(verify_at(good, now, &why, NULL), XDS_OK);
+	CU_ASSERT_EQUAL(verify_at(bad, now, &why, NULL), XDS_EAUTH);
+	CU_ASSERT_EQUAL(why, XUA_UNTRUSTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_err, "revoked"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_err, "client.example"));
+	/* no CRL of the signer's CA in the set: fail-closed, as TLS */
+	crls = other;
+	CU_ASSERT_EQUAL(verify_at(good, now, &why, NULL), XDS_EAUTH);
+	CU_ASSERT_EQUAL(why, XUA_UNTRUSTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_err, "no CRL"));
+	/* a CRL past its nextUpdate: refused too */
+	crls = old;
+	CU_ASSERT_EQUAL(verify_at(good, now, &why, NULL), XDS_EAUTH);
+	CU_ASSERT_EQUAL(why, XUA_UNTRUSTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_err, "out of date"));
+	/* no set: no revocation check */
+	crls = NULL;
+	CU_ASSERT_EQUAL(verify_at(bad, now, &why, NULL), XDS_OK);
+	pki_crls_free(none);
+	pki_crls_free(revoked);
+	pki_crls_free(old);
+	pki_crls_free(other);
+	free(good);
+	free(bad);
+}
+
+/* The set in use: a reference outlives its replacement (a reload). */
+static void
+test_current_set(void)
+{
+	struct pki_crls *held;
+
+	CU_ASSERT_PTR_NULL(pki_crls_current());
+	pki_crls_install(crls_of("crl.pem"));
+	held = pki_crls_current();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(held);
+	CU_ASSERT_EQUAL(pki_crls_count(held), 1);
+	pki_crls_install(crls_of("none.crl"));	/* the old set is kept */
+	CU_ASSERT_EQUAL(pki_crls_count(held), 1);
+	CU_ASSERT(pki_crls_next_update(held) > now);
+	pki_crls_free(held);
+	pki_crls_install(NULL);
+	CU_ASSERT_PTR_NULL(pki_crls_current());
 }
 
 /* xmlsec is set up, and libxml2 still loads no DTD and substitutes no
@@ -592,6 +695,8 @@ static const struct cutest tests[] = {
 	{ "wrapping", test_wrapping },
 	{ "validity window and skew", test_validity },
 	{ "refusals", test_refusals },
+	{ "revoked signers, CRLs", test_revocation },
+	{ "the CRL set in use", test_current_set },
 	{ "libxml2 stays safe", test_libxml_safe },
 	{ "algorithm names", test_alg_names },
 };

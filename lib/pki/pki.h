@@ -8,7 +8,8 @@
  * every outbound connection (pki_curl.h).  Applied CRLs check the whole
  * chain (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL): a CA in the
  * chain without a CRL in the set fails the peer, and so does a CRL past
- * its nextUpdate (fail-closed, docs/design.md).
+ * its nextUpdate (fail-closed, docs/design.md).  The same set checks the
+ * signer of an X-User Assertion (pki_crls_check), with the same rule.
  */
 #ifndef XDS_PKI_H
 #define XDS_PKI_H
@@ -34,6 +35,8 @@ struct pki_crls;
  */
 int	pki_crls_load(const char *path, struct pki_crls **out, char *err,
 	    size_t errlen);
+/* Drop a reference (the loader's, or pki_crls_current's): the set is
+ * freed with the last one.  NULL is a no-op. */
 void	pki_crls_free(struct pki_crls *);
 /* How many CRLs, and the earliest nextUpdate among them (0: none). */
 size_t	pki_crls_count(const struct pki_crls *);
@@ -42,6 +45,9 @@ time_t	pki_crls_next_update(const struct pki_crls *);
 /* Add the CRLs to st and turn on the chain-wide check.  XDS_OK, or
  * XDS_ENOMEM.  A NULL set adds nothing. */
 int	pki_crls_apply(const struct pki_crls *, X509_STORE *st);
+/* The same for one verification context vc (X509_STORE_CTX_init done):
+ * the set must outlive vc.  XDS_OK; a NULL set checks nothing. */
+int	pki_crls_check(const struct pki_crls *, X509_STORE_CTX *vc);
 
 /*
  * The set outbound connections use from their next handshake on: the
@@ -51,6 +57,10 @@ int	pki_crls_apply(const struct pki_crls *, X509_STORE *st);
  */
 void	pki_crls_install(struct pki_crls *crls);
 int	pki_crls_apply_current(X509_STORE *st);
+/* The set in use with a reference the caller drops by pki_crls_free
+ * (NULL: none, nothing to check): a SIGHUP reload reaches the next
+ * caller, and never frees the set one is using. */
+struct pki_crls *pki_crls_current(void);
 
 /*
  * The verification callback of every context: it counts and, for an

@@ -1,6 +1,8 @@
 /*
  * pki_crl.c: CRL sets read from a file or a directory, applied to the
- * stores of TLS contexts, and the one set outbound connections use.
+ * stores of TLS contexts and to single verifications (X-User Assertion
+ * signers), and the one set in use, counted so that a reload never frees
+ * a set a verification holds.
  */
 #include "config.h"
 
@@ -9,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +30,8 @@ struct pki_crls {
 	X509_CRL	*crl[PKI_MAX_CRLS];
 	size_t		 n;
 	time_t		 next_update;	/* earliest; 0: none */
+	STACK_OF(X509_CRL) *sk;		/* crl[] again, for one verification */
+	atomic_uint	 refs;
 };
 
 static pthread_mutex_t current_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -139,13 +144,17 @@ pki_crls_load(const char *path, struct pki_crls **out, char *err,
 {
 	struct pki_crls *s;
 	struct stat st;
+	size_t i;
 	int rc;
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof *s)) == NULL) {
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->sk = sk_X509_CRL_new_null()) == NULL) {
+		free(s);
 		str_fmt(err, errlen, "out of memory");
 		return XDS_ENOMEM;
 	}
+	atomic_init(&s->refs, 1);
 	if (stat(path, &st) != 0) {
 		str_fmt(err, errlen, "%s: %s", path, strerror(errno));
 		rc = XDS_EIO;
@@ -153,6 +162,11 @@ pki_crls_load(const char *path, struct pki_crls **out, char *err,
 		rc = load_dir(s, path, err, errlen);
 	else
 		rc = load_file(s, path, err, errlen);
+	for (i = 0; rc == XDS_OK && i < s->n; i++)
+		if (sk_X509_CRL_push(s->sk, s->crl[i]) <= 0) {
+			str_fmt(err, errlen, "out of memory");
+			rc = XDS_ENOMEM;
+		}
 	if (rc != XDS_OK) {
 		pki_crls_free(s);
 		return rc;
@@ -166,8 +180,9 @@ pki_crls_free(struct pki_crls *s)
 {
 	size_t i;
 
-	if (s == NULL)
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
+	sk_X509_CRL_free(s->sk);	/* the CRLs are crl[]'s */
 	for (i = 0; i < s->n; i++)
 		X509_CRL_free(s->crl[i]);
 	free(s);
@@ -183,6 +198,17 @@ time_t
 pki_crls_next_update(const struct pki_crls *s)
 {
 	return s == NULL ? 0 : s->next_update;
+}
+
+int
+pki_crls_check(const struct pki_crls *s, X509_STORE_CTX *vc)
+{
+	if (s == NULL)
+		return XDS_OK;
+	X509_STORE_CTX_set0_crls(vc, s->sk);
+	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_CRL_CHECK |
+	    X509_V_FLAG_CRL_CHECK_ALL);
+	return XDS_OK;
 }
 
 int
@@ -212,6 +238,18 @@ pki_crls_install(struct pki_crls *s)
 	current = s;
 	pthread_mutex_unlock(&current_mu);
 	pki_crls_free(old);
+}
+
+struct pki_crls *
+pki_crls_current(void)
+{
+	struct pki_crls *s;
+
+	pthread_mutex_lock(&current_mu);
+	if ((s = current) != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&current_mu);
+	return s;
 }
 
 int

@@ -12,7 +12,9 @@
  * enveloped-signature and exclusive c14n, its URI only a same-document
  * one; the signature method is RSA-SHA256, RSA-SHA1 or ECDSA-SHA256.  The
  * key is taken from the certificate in KeyInfo, and only after that
- * certificate chained to the trust store at the assertion's time.
+ * certificate chained to the trust store at the assertion's time and,
+ * when the node has CRLs, none in its chain is revoked (pki.h: the same
+ * set and the same fail-closed rule as for TLS peers).
  */
 #ifndef XDS_XUA_DSIG_H
 #define XDS_XUA_DSIG_H
@@ -24,6 +26,7 @@
 #include "xua.h"
 
 struct buf;
+struct pki_crls;
 struct xua_signer;
 struct xua_trust;
 
@@ -72,7 +75,8 @@ enum xua_fail {
 				   or algorithms not allowed */
 	XUA_BAD_SIGNATURE,	/* the signature does not verify */
 	XUA_UNTRUSTED,		/* the signer's certificate does not chain
-				   to the trust store */
+				   to the trust store, or is revoked, or
+				   its revocation cannot be checked */
 	XUA_EXPIRED,		/* now >= NotOnOrAfter + skew */
 	XUA_NOT_YET_VALID,	/* now < NotBefore - skew */
 	XUA_AUDIENCE,		/* not addressed to us */
@@ -92,15 +96,17 @@ void	xua_trust_close(struct xua_trust *);	/* NULL is a no-op */
 
 /*
  * Verify the assertion in the wsse:Security element sec (NULL: none) at
- * time now, and read its claims into c.  XDS_OK, or XDS_ESECURITY (the
+ * time now, with the signer's chain checked against crls (NULL: no
+ * revocation check; the caller holds the set, pki_crls_current), and
+ * read its claims into c.  XDS_OK, or XDS_ESECURITY (the
  * header is missing or not a usable assertion: *why XUA_MISSING,
  * XUA_MALFORMED, XUA_UNSIGNED, XUA_BAD_REFERENCE) or XDS_EAUTH (the token
  * does not authenticate: the other reasons), with the reason in err.
  * Registers the assertion's ID in sec's document.  Thread-safe for
  * distinct documents.
  */
-int	xua_verify(const struct xua_trust *t, xmlNode *sec, time_t now,
-	    struct xua_claims *c, enum xua_fail *why, char *err,
-	    size_t errlen);
+int	xua_verify(const struct xua_trust *t, const struct pki_crls *crls,
+	    xmlNode *sec, time_t now, struct xua_claims *c,
+	    enum xua_fail *why, char *err, size_t errlen);
 
 #endif

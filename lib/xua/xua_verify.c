@@ -2,7 +2,8 @@
  * xua_verify.c: the trust store and the verification of an X-User
  * Assertion in a wsse:Security header (xua_dsig.h): one assertion, one
  * enveloped signature over exactly it, a signer that chains to the trust
- * store, the validity window, the audience, the required attributes.
+ * store and is not revoked (the node's CRLs, pki.h), the validity window,
+ * the audience, the required attributes.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/xmldsig.h>
 
+#include "pki.h"
 #include "status.h"
 #include "str.h"
 #include "vocab.h"
@@ -142,14 +144,48 @@ out:
 	return x;
 }
 
+/* Why the chain of vc was refused, into err: a revocation names the
+ * certificate and what to do. */
+static void
+chain_refusal(X509_STORE_CTX *vc, char *err, size_t errlen)
+{
+	X509 *x = X509_STORE_CTX_get_current_cert(vc);
+	char name[256] = "?";
+	int e = X509_STORE_CTX_get_error(vc);
+
+	if (x != NULL)
+		(void)pki_name(X509_get_subject_name(x), name, sizeof name);
+	switch (pki_refusal_of(e)) {
+	case PKI_REFUSED_REVOKED:
+		str_fmt(err, errlen, "the signer's certificate is revoked "
+		    "(%s is on its CA's CRL)", name);
+		break;
+	case PKI_REFUSED_CRL_MISSING:
+		str_fmt(err, errlen, "the signer's certificate cannot be "
+		    "checked for revocation: no CRL in http.crl for the CA of "
+		    "%s (refused, as for TLS peers)", name);
+		break;
+	case PKI_REFUSED_CRL_EXPIRED:
+		str_fmt(err, errlen, "the signer's certificate cannot be "
+		    "checked for revocation: the CRL for %s is out of date; "
+		    "fetch a fresh one and send SIGHUP", name);
+		break;
+	default:
+		str_fmt(err, errlen, "the signer's certificate is not "
+		    "trusted: %s", X509_verify_cert_error_string(e));
+	}
+}
+
 /*
  * The signer's certificate from the signature's KeyInfo (the first
  * X509Certificate; the others may be intermediates), chained to t's
- * store at time now.  XDS_OK with *cert, or a reason.
+ * store at time now, and, with crls, checked against them over the whole
+ * chain.  XDS_OK with *cert, or a reason.
  */
 static int
-signer_cert(const struct xua_trust *t, xmlNode *sig, time_t now,
-    X509 **cert, enum xua_fail *why, char *err, size_t errlen)
+signer_cert(const struct xua_trust *t, const struct pki_crls *crls,
+    xmlNode *sig, time_t now, X509 **cert, enum xua_fail *why, char *err,
+    size_t errlen)
 {
 	xmlNode *ki, *xd, *c;
 	STACK_OF(X509) *chain = NULL;
@@ -193,7 +229,8 @@ signer_cert(const struct xua_trust *t, xmlNode *sig, time_t now,
 		goto out;
 	}
 	if ((vc = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(vc, t->store, leaf, chain) != 1) {
+	    X509_STORE_CTX_init(vc, t->store, leaf, chain) != 1 ||
+	    pki_crls_check(crls, vc) != XDS_OK) {
 		str_fmt(err, errlen, "out of memory");
 		rc = XDS_ENOMEM;
 		goto out;
@@ -201,9 +238,7 @@ signer_cert(const struct xua_trust *t, xmlNode *sig, time_t now,
 	X509_STORE_CTX_set_time(vc, 0, now);
 	if ((ok = X509_verify_cert(vc)) != 1) {
 		*why = XUA_UNTRUSTED;
-		str_fmt(err, errlen, "the signer's certificate is not trusted: "
-		    "%s", X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(vc)));
+		chain_refusal(vc, err, errlen);
 		goto out;
 	}
 	*cert = leaf;
@@ -373,8 +408,9 @@ find_assertion(xmlNode *sec, xmlNode **out, enum xua_fail *why, char *err,
 }
 
 int
-xua_verify(const struct xua_trust *t, xmlNode *sec, time_t now,
-    struct xua_claims *c, enum xua_fail *why, char *err, size_t errlen)
+xua_verify(const struct xua_trust *t, const struct pki_crls *crls,
+    xmlNode *sec, time_t now, struct xua_claims *c, enum xua_fail *why,
+    char *err, size_t errlen)
 {
 	xmlNode *a, *sig, *n;
 	X509 *cert = NULL;
@@ -410,7 +446,7 @@ xua_verify(const struct xua_trust *t, xmlNode *sec, time_t now,
 		rc = XDS_ESECURITY;
 		goto out;
 	}
-	if ((rc = signer_cert(t, sig, now, &cert, why, err, errlen)) !=
+	if ((rc = signer_cert(t, crls, sig, now, &cert, why, err, errlen)) !=
 	    XDS_OK ||
 	    (rc = check_signature(a, sig, c->id, cert, why, err, errlen)) !=
 	    XDS_OK)
