@@ -27,6 +27,11 @@ Cases (one PASS/FAIL line each, then a total)
                     with wsse:InvalidSecurity or wsse:FailedAuthentication
                     naming the check, nothing released, Mitz not asked,
                     the reason in B's audit record
+    revocation      B has http.crl: an assertion signed by a certificate
+                    not yet on the CRL is answered; a new CRL that revokes
+                    it and a SIGHUP make B refuse it (untrusted signer,
+                    "revoked" in B's log and audit record) without a
+                    restart, while A's signer is still answered
     xdsd -n         http.tls with the responding gateway and xua.mode=off
                     is refused, naming xua.mode
 
@@ -35,6 +40,8 @@ check failed.
 """
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import uuid
@@ -76,7 +83,9 @@ def cases(r, mitz):
         raise RuntimeError("no xua_tool at %s" % tool)
     os.makedirs(os.path.join(r.work, "pki"))
     pki = xdstest.make_pki(os.path.join(r.work, "pki"), rogue=True,
-                           uzi={"server": URA_B, "client": URA_A})
+                           uzi={"server": URA_B, "client": URA_A}, revocation=True)
+    live_crl = os.path.join(r.work, "pki", "b-live.crl")
+    shutil.copy(pki["crl_none"], live_crl)
 
     def sec(*args):
         """A wsse:Security header from xua_tool."""
@@ -98,7 +107,7 @@ def cases(r, mitz):
     b.opts += ["gateway.allow=" + subject(pki["client_cert"]), "consent.mode=mitz",
                "consent.notify_from=" + subject(mitz_cert),
                "consent.mitz_url=" + mitz.url, "consent.ura=" + URA_B,
-               "consent.org_type=" + TYPE_B, "xua.mode=required"]
+               "consent.org_type=" + TYPE_B, "xua.mode=required", "http.crl=" + live_crl]
     if not b.start():
         b.dump_log(4000)
         raise RuntimeError("B did not come back over TLS")
@@ -211,6 +220,10 @@ def cases(r, mitz):
               len(mitz.asked()) == n0 and len(recs) == 1 and recs[0].get("outcome") == "fault"
               and "(%s)" % reason in recs[0].get("reason", ""), recs)
 
+    revocation(b, uid, to_b, b_records, mitz, sec, akey + good,
+               ("-k", pki["revoked_key"], "-c", pki["revoked_cert"]) + good,
+               live_crl, pki["crl"])
+
     # Notifications: only from Mitz's certificate (consent.notify_from).
     n0 = len(b.audit())
     st, text = xdstest.post(b.port, "/mitz/notify", mitz_double.notification([bsn]),
@@ -238,6 +251,36 @@ def cases(r, mitz):
                        capture_output=True, text=True, timeout=60)
     check("xdsd -n with http.tls and xua.mode off: refused, naming xua.mode",
           t.returncode != 0 and "xua.mode" in t.stderr + t.stdout, t.stderr + t.stdout)
+
+
+def revocation(b, uid, to_b, b_records, mitz, sec, good, revoked, live, crl):
+    """B's CRL (http.crl=live, nothing revoked yet) replaced by crl, which
+    revokes the signer of `revoked` (xua_tool arguments), then SIGHUP."""
+    st, text = to_b(sec(*revoked))
+    check("revocation: a signer not on B's CRL: its assertion is answered",
+          st == 200 and list(Answer(st, text).objects) == [uid], (st, text[:400]))
+    shutil.copy(crl, live)
+    n = b.log().count("TLS reloaded:")
+    b.proc.send_signal(signal.SIGHUP)
+    check("revocation: SIGHUP loads the CRL that revokes the signer",
+          xdstest.wait_until(lambda: b.log().count("TLS reloaded:") > n), b.log()[-600:])
+    n0, r0 = len(mitz.asked()), len(b_records())
+    st, text = to_b(sec(*revoked))
+    check("revocation: ... the same signer is refused without a restart "
+          "(wsse:FailedAuthentication, untrusted signer), nothing released",
+          st == 400 and "wsse:FailedAuthentication" in text and "(untrusted signer)" in text
+          and uid not in text, (st, text[:600]))
+    recs = b_records(r0)
+    check("revocation: ... Mitz not asked, B's audit record says the signer is revoked",
+          len(mitz.asked()) == n0 and len(recs) == 1 and recs[0].get("outcome") == "fault"
+          and "(untrusted signer)" in recs[0].get("reason", "")
+          and "revoked" in recs[0].get("reason", ""), recs)
+    check("revocation: ... and so does B's log",
+          re.search(r"X-User Assertion refused \(untrusted signer\): the signer's "
+                    r"certificate is revoked \(.*CN=revoked", b.log()), b.log()[-800:])
+    st, text = to_b(sec(*good))
+    check("revocation: ... A's signer, not on the CRL, is still answered",
+          st == 200 and list(Answer(st, text).objects) == [uid], (st, text[:400]))
 
 
 if __name__ == "__main__":
