@@ -83,8 +83,8 @@ main(int argc, char **argv)
 	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		if ((d = xml_parse(env.b_data, env.b_len, err, sizeof err)) ==
-		    NULL || xua_verify(t, NULL, xmlDocGetRootElement(d), now, &r,
-		    &why, err, sizeof err) != XDS_OK) {
+		    NULL || xua_verify(t, NULL, xmlDocGetRootElement(d), now,
+		    &r, &why, err, sizeof err) != XDS_OK) {
 			fprintf(stderr, "bench_xua: %s\n", err);
 			return 1;
 		}

@@ -30,7 +30,7 @@ struct pki_crls {
 	X509_CRL	*crl[PKI_MAX_CRLS];
 	size_t		 n;
 	time_t		 next_update;	/* earliest; 0: none */
-	STACK_OF(X509_CRL) *sk;		/* crl[] again, for one verification */
+	STACK_OF(X509_CRL) *sk;		/* crl[] again, for one check */
 	atomic_uint	 refs;
 };
 
