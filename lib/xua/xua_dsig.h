@@ -12,8 +12,8 @@
  * enveloped-signature and exclusive c14n, its URI only a same-document
  * one; the signature method is RSA-SHA256, RSA-SHA1 or ECDSA-SHA256.  The
  * key is taken from the certificate in KeyInfo, and only after that
- * certificate chained to the trust store at the assertion's time and,
- * when the node has CRLs, none in its chain is revoked (pki.h: the same
+ * certificate chained to the trust store at the caller's time (now)
+ * and, when the node has CRLs, none in its chain is revoked (pki.h: the same
  * set and the same fail-closed rule as for TLS peers).
  */
 #ifndef XDS_XUA_DSIG_H
