@@ -47,6 +47,7 @@ when(long long t, char *out, size_t outsz)
 struct out {
 	int	json;
 	int	n;
+	int	show;	/* push show: the transaction too */
 };
 
 static int
@@ -62,6 +63,8 @@ print_job(void *arg, const struct push_job *j)
 		    j->state, j->dest, j->committed, j->instances, c,
 		    j->study_uid, j->last_error[0] != '\0' ? "  " : "",
 		    j->last_error);
+		if (o->show && j->txn[0] != '\0')
+			printf("transaction %s\n", j->txn);
 		o->n++;
 		return 0;
 	}
@@ -78,6 +81,8 @@ print_job(void *arg, const struct push_job *j)
 	ctl_json_str(nt);
 	printf(",\"last_error\":");
 	ctl_json_str(j->last_error);
+	printf(",\"transaction\":");
+	ctl_json_str(j->txn);
 	printf("}");
 	return 0;
 }
@@ -179,7 +184,7 @@ ctl_push(struct ctl *ctl, int argc, char **argv)
 {
 	struct push_db *db = NULL;
 	struct push_job j;
-	struct out o = { ctl->json, 0 };
+	struct out o = { ctl->json, 0, 0 };
 	const char *why;
 	char err[512];
 	long long id = 0;
@@ -214,6 +219,7 @@ ctl_push(struct ctl *ctl, int argc, char **argv)
 		if ((st = push_db_job(db, id, &j, err, sizeof err)) == XDS_OK) {
 			if (ctl->json)
 				printf("{\"job\":");
+			o.show = 1;
 			print_job(&o, &j);
 			o.n = 0;
 			printf(ctl->json ? ",\"instances\":[" : "");

@@ -5,10 +5,11 @@ SCPs do: the test double V (tests/dicom/dul.py, mutual TLS) stores A's
 instances, answers the N-ACTION, releases the association, and then opens
 a new association to A's push.listen, proposing the SCP role for Storage
 Commitment, with the N-EVENT-REPORT.  A's job waits for it (queued, its
-instances stored) and is done once the report came; before that, a report
-naming the job's Transaction UID from another organisation A knows (W),
-and one from V naming a transaction A never made, are refused (Invalid
-Argument Value) and change nothing, counted and audited.  Then, with
+instances stored, `xdsctl push show` naming its transaction) and is done
+once the report came; before that, a report naming the job's Transaction
+UID from another organisation A knows (W), and one from V naming a
+transaction A never made, are refused (Invalid Argument Value) and change
+nothing, counted and audited.  Then, with
 push.commit_timeout=1, a report that does not come: A's next attempt asks
 again for the stored instances only (a new transaction, no C-STORE), the
 report of the old transaction is refused, V reports one instance failed
@@ -228,6 +229,10 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     check("A's job awaits the report: queued, its instances stored, the reason given",
           waiting and j["job"]["state"] == "queued" and
           all(i["state"] == "stored" for i in j["instances"]), j)
+    rc, out, _ = ctl(a, node, *opts, "push", "show", str(jid))
+    check("xdsctl push show gives the transaction UID awaited (and --json too)",
+          j["job"].get("transaction") == txn and "transaction %s\n" % txn in out,
+          (txn, j, out))
 
     st = report(port, cert_w[0], cert_w[1], pki["ca"], txn, sorted(files))
     check("W (known to A, not the destination) reporting V's transaction: refused (0115)",
