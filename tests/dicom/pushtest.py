@@ -1,7 +1,6 @@
-"""What the push tests share (tests/dicom/test_push.py,
-tests/dicom/test_push_proxy.py): the organisations of their directory,
-studies of small images, the instances a node's bridge holds, and
-`xdsctl push` run against a node.  Standard library only, beside
+"""What the push tests share (tests/dicom/test_push*.py): the
+organisations of their directory, studies of small images, the instances
+a node's bridge holds, and `xdsctl push` run against a node.  Standard library only, beside
 dicomtest.py; none of it decides a verdict.
 
     uid()                     a new 2.25 UID

@@ -16,6 +16,7 @@ report of the old transaction is refused, V reports one instance failed
 in the new one, A sends that instance again and V's last report makes the
 job done.  A receiver that never reports does not keep a job waiting past
 push.give_up_after."""
+import functools
 import json
 import os
 import queue
@@ -23,7 +24,6 @@ import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import dicomtest  # noqa: E402
 import dul  # noqa: E402
+from pushtest import ctl, job, make_study, push, uid  # noqa: E402
 from xdstest import (check, command_line, make_pki, metrics, org_cert,  # noqa: E402
                      reserve_port, summary, wait_until)
 
@@ -40,10 +41,6 @@ HCID_A = "urn:oid:2.16.528.1.1007.3.3.7101.1"
 HCID_V = "urn:oid:2.16.528.1.1007.3.3.7102.1"
 HCID_W = "urn:oid:2.16.528.1.1007.3.3.7103.1"
 URA_A, URA_V, URA_W = "00007101", "00007102", "00007103"
-
-
-def uid():
-    return "2.25.%d" % int.from_bytes(os.urandom(15), "big")
 
 
 class Vendor:
@@ -146,12 +143,6 @@ def report(port, cert, key, ca, txn, committed, failed=(), role=(0, 1)):
         return repr(e)
 
 
-def ctl(a, node, *args):
-    cmd = [a.xdsctl, "-C", "node.state_dir=" + node.state] + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-
 def main():
     a = command_line(xdsctl=True)
     tmp = tempfile.mkdtemp(prefix="push-report-test-")
@@ -198,10 +189,7 @@ def main():
 def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     opts = ["-C", "directory.file=" + os.path.join(tmp, "directory"),
             "-C", "node.home_community_id=" + HCID_A]
-
-    def job(jid):
-        rc, out, _ = ctl(a, node, *opts, "--json", "push", "show", str(jid))
-        return json.loads(out) if rc == 0 and out.startswith("{") else {}
+    show = functools.partial(job, a, node, opts)   # xdsctl --json push show
 
     def request(what):
         try:
@@ -210,22 +198,17 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
             check(what, False, (vendor.errors, node.log()[-2000:]))
             return None, [], []
 
-    study, series = uid(), uid()
-    files = {}
-    for _ in range(3):
-        sop = uid()
-        files[sop] = dicomtest.make_image(tmp, study, series, sop, size=16)
+    study, _, files = make_study(tmp, 3)
     r = dicomtest.storescu(node.dport, list(files.values()))
     check("a study of 3 instances at A's bridge", r.returncode == 0, r.stdout + r.stderr)
-    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", URA_V, "--study", study)
-    jid = json.loads(out)["id"] if rc == 0 else None
-    check("xdsctl push queues a job to V", jid is not None, out + err)
+    jid, out = push(a, node, opts, study, URA_V)
+    check("xdsctl push queues a job to V", jid is not None, out)
     txn, sops, stored = request("V received the study and the storage commitment request")
     check("V stored the 3 instances and was asked to commit them, then released",
           sorted(stored) == sorted(files) and sorted(sops) == sorted(files), (stored, sops))
     waiting = wait_until(lambda: "awaited on push.listen" in
-                         job(jid).get("job", {}).get("last_error", ""), 60)
-    j = job(jid)
+                         show(jid).get("job", {}).get("last_error", ""), 60)
+    j = show(jid)
     check("A's job awaits the report: queued, its instances stored, the reason given",
           waiting and j["job"]["state"] == "queued" and
           all(i["state"] == "stored" for i in j["instances"]), j)
@@ -240,7 +223,7 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     st = report(port, cert_v[0], cert_v[1], pki["ca"], uid(), sorted(files), role=None)
     check("V reporting a transaction A never made (in the default role, as some do): "
           "served, and refused (0115)", st == 0x0115, st)
-    j = job(jid)
+    j = show(jid)
     check("... and neither changed the job", j["job"]["state"] == "queued" and
           all(i["state"] == "stored" for i in j["instances"]), j)
     m = metrics(node)
@@ -256,8 +239,8 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     check("... A accepted Storage Commitment in the SCP role V proposed (role selection "
           "SCU 0, SCP 1), and in the default role when none was proposed",
           ROLES[-1] == (0, 1) and ROLES[-2] is None, ROLES)
-    done = wait_until(lambda: job(jid).get("job", {}).get("state") == "done", 60)
-    j = job(jid)
+    done = wait_until(lambda: show(jid).get("job", {}).get("state") == "done", 60)
+    j = show(jid)
     check("the job is done, 3/3 committed", done and j["job"]["committed"] == 3, j)
     check("A logged the report taken on push.listen",
           "storage commitment report from Vendor V on push.listen: 3 committed" in node.log(),
@@ -274,9 +257,8 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     node.opts = [o for o in node.opts if not o.startswith("push.commit_timeout=")] + \
         ["push.commit_timeout=1"]
     check("A restarts with push.commit_timeout=1", node.start(), "")
-    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", URA_V, "--study", study)
-    jid2 = json.loads(out)["id"] if rc == 0 else None
-    check("a second job of the study to V", jid2 is not None, out + err)
+    jid2, out = push(a, node, opts, study, URA_V)
+    check("a second job of the study to V", jid2 is not None, out)
     txn1, sops, stored = request("V received the second job's request")
     check("... stored and asked to commit", sorted(stored) == sorted(files), stored)
     txn2, sops2, stored2 = request("A asked again once push.commit_timeout passed")
@@ -293,20 +275,19 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
           stored3 == [bad] and sops3 == [bad], (stored3, sops3))
     st = report(port, cert_v[0], cert_v[1], pki["ca"], txn3, [bad])
     check("V's last report: Success", st == 0, st)
-    done = wait_until(lambda: job(jid2).get("job", {}).get("state") == "done", 60)
-    j = job(jid2)
+    done = wait_until(lambda: show(jid2).get("job", {}).get("state") == "done", 60)
+    j = show(jid2)
     check("the second job is done, 3/3 committed", done and j["job"]["committed"] == 3, j)
 
     # a receiver that never reports: the job still fails after push.give_up_after
     node.stop()
     node.opts.append("push.give_up_after=1")
     check("A restarts with push.give_up_after=1", node.start(), "")
-    rc, out, err = ctl(a, node, *opts, "--json", "push", "--to", URA_V, "--study", study)
-    jid3 = json.loads(out)["id"] if rc == 0 else None
-    check("a third job of the study to V", jid3 is not None, out + err)
+    jid3, out = push(a, node, opts, study, URA_V)
+    check("a third job of the study to V", jid3 is not None, out)
     request("V received the third job's request")
-    failed = wait_until(lambda: job(jid3).get("job", {}).get("state") == "failed", 60)
-    j = job(jid3)
+    failed = wait_until(lambda: show(jid3).get("job", {}).get("state") == "failed", 60)
+    j = show(jid3)
     check("V never reports: the job fails once push.give_up_after has passed, with its reason",
           failed and "before its storage commitment report" in j["job"]["last_error"], j)
     check("the test double saw no protocol error", vendor.errors == [], vendor.errors)
