@@ -9,6 +9,8 @@
  *	|-> push_send.c	one attempt of a job: resolve, C-STORE, commitment
  *	|   |-> push_fetch.c	proxy mode: the instances fetched from the
  *	|   |		PACS (C-GET) into the job's spool, a window at a time
+ *	|   |-> push_route.c	the jobs of routed studies (push.route), also
+ *	|   |		made by xdsctl dicom publish
  *	|   `-> push_db.c
  *	|-> push_recv.c	the listener on push.listen: who may push (the URA
  *	|		of the certificate, in the directory), the bridge's

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "push_fetch.h"
 #include "push_int.h"
+#include "push_route.h"
 #include "str.h"
 #include "vocab.h"
 #include "xact.h"
@@ -634,57 +635,20 @@ out:
 	attempt_free(&t);
 }
 
-/* Routed studies (push.route) that became complete: one job each. */
-#define ROUTES_BATCH	64
-
-struct routes {
-	char	study[ROUTES_BATCH][DCMSHIM_UI_SZ];
-	char	ae[ROUTES_BATCH][17];
-	size_t	n;
-};
-
-static int
-route_one(void *arg, const char *study, const char *ae)
+static void
+route_say(void *arg, int warn, const char *msg)
 {
-	struct routes *r = arg;
-
-	str_lcpy(r->study[r->n], study, sizeof r->study[r->n]);
-	str_lcpy(r->ae[r->n], ae, sizeof r->ae[r->n]);
-	return ++r->n == ROUTES_BATCH;
+	(void)arg;
+	if (warn)
+		log_warnx("push: %s", msg);
+	else
+		log_info("push: %s", msg);
 }
 
+/* Routed studies (push.route) that became complete: one job each. */
 void
 push_send_routes(struct push *p)
 {
-	struct routes r;
-	char dest[PUSH_DEST_SZ], origin[32], e[256];
-	long long id;
-	size_t i;
-
-	r.n = 0;
-	if (bridge_db_routes_due(p->bdb, clock_wall(),
-	    p->conf.dicom_publish_after, route_one, &r, e, sizeof e) != 0) {
-		log_warnx("push: routes: %s", e);
-		return;
-	}
-	for (i = 0; i < r.n; i++) {
-		str_fmt(origin, sizeof origin, "route:%s", r.ae[i]);
-		if (conf_route_find(p->conf.push_route, r.ae[i], dest,
-		    sizeof dest) != 1) {
-			log_warnx("push: study %s came for %s, which push.route "
-			    "no longer names: not pushed", r.study[i], r.ae[i]);
-			id = 0;
-		} else if (push_db_add(p->db, dest, r.study[i], origin,
-		    clock_wall(), &id, e, sizeof e) != XDS_OK) {
-			log_warnx("push: route %s: %s", r.ae[i], e);
-			continue;
-		} else
-			log_info("push: study %s complete, sent to %s: job %lld "
-			    "to %s", r.study[i], r.ae[i], id, dest);
-		/* A crash before this line finds the same job at start
-		 * (push_db_add with its origin): the study is pushed once. */
-		if (bridge_db_route_job(p->bdb, r.study[i], r.ae[i], id, e,
-		    sizeof e) != 0)
-			log_warnx("push: %s", e);
-	}
+	push_route_jobs(p->db, p->bdb, p->conf.push_route, clock_wall(),
+	    p->conf.dicom_publish_after, 1, route_say, NULL);
 }

@@ -18,12 +18,15 @@
 
 #include "bridge_db.h"
 #include "buf.h"
+#include "clock.h"
 #include "dcmshim.h"
 #include "ebrim.h"
 #include "gateway.h"
 #include "hl7dt.h"
 #include "log.h"
 #include "mtom.h"
+#include "push_db.h"
+#include "push_route.h"
 #include "rad69.h"
 #include "soap.h"
 #include "soap_peer.h"
@@ -77,6 +80,41 @@ dicom_usage(void)
 
 #define PUBLISH_WAIT_MS	15000	/* for the scheduler's next tick */
 
+static void
+route_say(void *arg, int warn, const char *msg)
+{
+	const struct ctl *ctl = arg;
+
+	if (warn)
+		fprintf(stderr, "xdsctl: push: %s\n", msg);
+	else if (!ctl->json)
+		printf("push: %s\n", msg);
+}
+
+/*
+ * A study sent under a routed AE title (push.route) is complete once made
+ * ready: its push job is made here, as the sender would at its next poll,
+ * and the write to push.db wakes the sender now.  It is made once, whoever
+ * makes it first.
+ */
+static void
+publish_routes(struct ctl *ctl, struct bridge_db *bdb)
+{
+	struct push_db *db = NULL;
+	char err[512];
+
+	if (ctl->conf.push_route[0] == '\0')
+		return;
+	if (push_db_open(ctl->conf.node_state_dir, &db, err, sizeof err) !=
+	    XDS_OK) {
+		fprintf(stderr, "xdsctl: push: %s\n", err);
+		return;
+	}
+	push_route_jobs(db, bdb, ctl->conf.push_route, clock_wall(),
+	    ctl->conf.dicom_publish_after, 0, route_say, ctl);
+	push_db_close(db);
+}
+
 /* Make the study ready and wait until xdsd has registered a new entry. */
 static int
 publish(struct ctl *ctl, struct bridge_db *db, const char *uid)
@@ -94,6 +132,7 @@ publish(struct ctl *ctl, struct bridge_db *db, const char *uid)
 		fprintf(stderr, "xdsctl: %s\n", err);
 		return 1;
 	}
+	publish_routes(ctl, db);
 	for (ms = 0; ms < PUBLISH_WAIT_MS; ms += 100) {
 		usleep(100 * 1000);
 		if (bridge_db_study(db, uid, &now, err, sizeof err) != 0) {

@@ -15,7 +15,10 @@ again for the stored instances only (a new transaction, no C-STORE), the
 report of the old transaction is refused, V reports one instance failed
 in the new one, A sends that instance again and V's last report makes the
 job done.  A receiver that never reports does not keep a job waiting past
-push.give_up_after."""
+push.give_up_after.  A study routed to V (push.route) and made ready by
+hand (xdsctl dicom publish) is pushed at once, its job made by xdsctl,
+although the sender polls once an hour; publishing it again makes no
+second job."""
 import functools
 import json
 import os
@@ -290,6 +293,44 @@ def run(a, tmp, pki, node, vendor, cert_v, cert_w, port):
     j = show(jid3)
     check("V never reports: the job fails once push.give_up_after has passed, with its reason",
           failed and "before its storage commitment report" in j["job"]["last_error"], j)
+
+    # a study routed to V (push.route) made complete by hand: xdsctl dicom
+    # publish makes its job, and that write to push.db wakes the sender,
+    # which would otherwise sleep for an hour (push.poll_interval and
+    # dicom.publish_after both 3600)
+    node.stop()
+    route = "push.route=TWIIN_V=" + URA_V
+    node.opts += [route, "push.poll_interval=3600"]
+    check("A restarts with push.route TWIIN_V to V and push.poll_interval=3600",
+          node.start(), "")
+    study5, _, files5 = make_study(tmp, 2)
+    r = dicomtest.storescu(node.dport, list(files5.values()), aec="TWIIN_V")
+    check("a study sent to A under the routed AE title TWIIN_V", r.returncode == 0,
+          r.stdout + r.stderr)
+
+    def routed():
+        rc, out, _ = ctl(a, node, *opts, "--json", "push", "list")
+        return [j for j in json.loads(out)["jobs"] if j["study"] == study5] if rc == 0 else []
+    check("... no job yet: complete only after dicom.publish_after", routed() == [], routed())
+    rc, out, err = ctl(a, node, *opts, "-C", route, "dicom", "publish", study5)
+    check("xdsctl dicom publish of the routed study says it made a push job to V",
+          rc == 0 and "to %s\n" % URA_V in out, (rc, out, err))
+    # nothing else may open push.db before V is asked: closing its WAL
+    # (xdsctl push list too) wakes the sender
+    sops = []
+    while not sops or not set(sops) <= set(files5):   # job 3's asking again, if any
+        _, sops, stored = request("V received the routed study's request")
+        if not sops:
+            break
+    check("... which woke A's sender: V stored the study and was asked to commit it",
+          sorted(stored) == sorted(files5) and sorted(sops) == sorted(files5),
+          (stored, sops))
+    jobs = routed()
+    check("... its one job, to V", len(jobs) == 1 and jobs[0]["to"] == URA_V and
+          "job %d to %s" % (jobs[0]["id"], URA_V) in out, (out, jobs))
+    rc, out, err = ctl(a, node, *opts, "-C", route, "dicom", "publish", study5)
+    check("published again: still one job of the routed study",
+          rc == 0 and len(routed()) == 1 and "job" not in out, (rc, out, err, routed()))
     check("the test double saw no protocol error", vendor.errors == [], vendor.errors)
 
 
