@@ -18,13 +18,18 @@ struct slot {
 	int			used;
 };
 
+/* The table grows as keys come, up to max slots: an idle node holds a
+ * few, not a table sized for a port scan. */
+#define RATELIMIT_FIRST	8
+
 struct ratelimit {
 	pthread_mutex_t		mu;
 	long long		interval;
 	unsigned long long	others;	/* of keys given up */
 	struct slot		overflow;	/* new keys, table full */
-	size_t			n;
-	struct slot		s[];
+	size_t			n;	/* slots allocated */
+	size_t			max;
+	struct slot		*s;
 };
 
 struct ratelimit *
@@ -33,11 +38,11 @@ ratelimit_new(size_t nkeys, long long interval_ms)
 	struct ratelimit *r;
 
 	if (nkeys == 0 || nkeys > 1024 * 1024 ||
-	    (r = calloc(1, sizeof *r + nkeys * sizeof r->s[0])) == NULL)
+	    (r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	pthread_mutex_init(&r->mu, NULL);
 	r->interval = interval_ms;
-	r->n = nkeys;
+	r->max = nkeys;
 	return r;
 }
 
@@ -47,11 +52,35 @@ ratelimit_free(struct ratelimit *r)
 	if (r == NULL)
 		return;
 	pthread_mutex_destroy(&r->mu);
+	free(r->s);
 	free(r);
 }
 
-/* The slot of key, a free one, or one whose interval has passed (the
- * oldest); NULL when every slot is within its interval.  mu held. */
+/* A new free slot, the table doubled up to max; NULL when it is at max
+ * (or out of memory: then as full).  mu held. */
+static struct slot *
+grow(struct ratelimit *r)
+{
+	struct slot *ns;
+	size_t n;
+
+	if (r->n >= r->max)
+		return NULL;
+	n = r->n == 0 ? RATELIMIT_FIRST : r->n * 2;
+	if (n > r->max)
+		n = r->max;
+	if ((ns = realloc(r->s, n * sizeof *ns)) == NULL)
+		return NULL;
+	memset(ns + r->n, 0, (n - r->n) * sizeof *ns);
+	r->s = ns;
+	ns += r->n;
+	r->n = n;
+	return ns;
+}
+
+/* The slot of key, a free one, one whose interval has passed (the
+ * oldest), or a new one (grow); NULL when every slot is within its
+ * interval and the table is at its size.  mu held. */
 static struct slot *
 slot_of(struct ratelimit *r, const char *key, long long now, int *found)
 {
@@ -74,6 +103,8 @@ slot_of(struct ratelimit *r, const char *key, long long now, int *found)
 		    (oldest == NULL || e->at < oldest->at))
 			oldest = e;
 	}
+	if (free_one == NULL && oldest == NULL)
+		free_one = grow(r);
 	return free_one != NULL ? free_one : oldest;
 }
 

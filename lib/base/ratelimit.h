@@ -5,9 +5,10 @@
  * without bound, such as refused connections (a port scan), where a
  * trace of every event is still wanted.
  *
- * A fixed table of keys.  A key whose interval has passed gives its
- * place up when the table is full, its count of events left out going to
- * the next event recorded, whatever its key.  When every key is still
+ * A table of keys, grown as they come up to its size.  A key whose
+ * interval has passed gives its place up when the table is full, its
+ * count of events left out going to the next event recorded, whatever
+ * its key.  When every key is still
  * within its interval, the events of new keys share one more: at most
  * one of them is recorded per interval.  Thread-safe; the time is
  * clock_mono() (a test moves it).
