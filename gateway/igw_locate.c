@@ -20,8 +20,9 @@
  * Each question asked (not one answered from the cache) leaves an access
  * record of the initiating side (ITI-56, "direction":"out", Mitz's URL as
  * the peer, the consumer's patient and user), written before the
- * consumer's answer can leave; no ATNA message (ITI-56 has none of the
- * node's yet).
+ * consumer's answer can leave; the ATNA sender makes the requester's
+ * audit message of it (Query, ITI-56, the patient and the request:
+ * lib/audit/atna.c).
  */
 #include "config.h"
 

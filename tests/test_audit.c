@@ -770,6 +770,37 @@ test_atna_initiating(void)
 	    "value=\"dXJuOm9pZDoxLjMuNi4xLjQuMS4yMTM2Ny4xMy43MC4y\"/>");
 	free(m);
 
+	/* Mitz's open question: the patient, and the request itself. */
+	out_xact(&x, TXN_ITI56, "");
+	str_lcpy(x.org, "Mitz", sizeof x.org);
+	str_lcpy(x.message_id, "urn:uuid:5c0b5bb0-1d7e-4a51-8a8e-4d0c1f1b2a3c",
+	    sizeof x.message_id);
+	m = message(&x);
+	HAS(m, "EventActionCode=\"E\"");
+	HAS(m, "<EventID csd-code=\"" ATNA_EV_QUERY "\" codeSystemName="
+	    "\"DCM\" originalText=\"Query\"/>");
+	HAS(m, "<EventTypeCode csd-code=\"ITI-56\" codeSystemName=\"IHE "
+	    "Transactions\" originalText=\"Patient Location Query\"/>");
+	HAS(m, "UserName=\"Mitz\" UserIsRequestor=\"false\"");
+	HAS(m, "<ParticipantObjectIdentification ParticipantObjectID=\""
+	    "999911120^^^&amp;" OID_BSN "&amp;ISO\" ParticipantObjectTypeCode="
+	    "\"1\" ParticipantObjectTypeCodeRole=\"1\">");
+	HAS(m, "<ParticipantObjectIdentification ParticipantObjectID=\""
+	    "urn:uuid:5c0b5bb0-1d7e-4a51-8a8e-4d0c1f1b2a3c\" "
+	    "ParticipantObjectTypeCode=\"2\" ParticipantObjectTypeCodeRole="
+	    "\"24\"><ParticipantObjectIDTypeCode csd-code=\"ITI-56\" "
+	    "codeSystemName=\"IHE Transactions\" originalText=\"Patient "
+	    "Location Query\"/><ParticipantObjectQuery>");
+	/* base64 of <PatientLocationQueryRequest xmlns="urn:ihe:iti:xcpd:
+	 * 2009"><RequestedPatientId root="2.16.840.1.113883.2.4.6.3"
+	 * extension="999911120" assigningAuthorityName="NLMINBIZA"/>... */
+	HAS(m, "<ParticipantObjectQuery>PFBhdGllbnRMb2NhdGlvblF1ZXJ5UmVxdWVzdC"
+	    "B4bWxucz0idXJuOmloZTppdGk6eGNwZDoyMDA5Ij48UmVxdWVzdGVkUGF0aWVudElk"
+	    "IHJvb3Q9IjIuMTYuODQwLjEuMTEzODgzLjIuNC42LjMiIGV4dGVuc2lvbj0iOTk5OT"
+	    "ExMTIwIiBhc3NpZ25pbmdBdXRob3JpdHlOYW1lPSJOTE1JTkJJWkEiLz48L1BhdGll"
+	    "bnRMb2NhdGlvblF1ZXJ5UmVxdWVzdD4=</ParticipantObjectQuery>");
+	free(m);
+
 	out_xact(&x, TXN_RAD75, "1.2.840.9");
 	x.outcome = XACT_PARTIAL;
 	m = message(&x);

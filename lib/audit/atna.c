@@ -22,6 +22,7 @@
 #include "xact.h"
 
 #define ATNA_DETAIL_MAX	256	/* longest detail value before base64 */
+#define ATNA_QUERY_MAX	512	/* longest query text before base64 */
 
 enum atna_obj {
 	OBJ_SUBSET,	/* SubmissionSet uniqueId */
@@ -30,6 +31,7 @@ enum atna_obj {
 	OBJ_REF,	/* entryUUID of a removed object */
 	OBJ_STUDY,	/* Study Instance UID */
 	OBJ_HL7,	/* HL7 v2 MSH-10, a detail of the patient (ITI-8) */
+	OBJ_LOCQ,	/* the PatientLocationQueryRequest (ITI-56) */
 };
 
 struct atna_event {
@@ -56,6 +58,9 @@ static const struct atna_event atna_events[] = {
 	  ATNA_EV_EXPORT, 'R', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI43, "Retrieve Document Set", ATNA_EV_EXPORT, 'R',
 	  ATNA_EV_IMPORT, 'C', OBJ_DOC, OBJ_DOC, 0 },
+	/* Mitz's open question (XCPD): the patient and the request. */
+	{ TXN_ITI56, "Patient Location Query", ATNA_EV_QUERY, 'E',
+	  ATNA_EV_QUERY, 'E', OBJ_LOCQ, OBJ_LOCQ, 0 },
 	{ TXN_ITI57, "Update Document Set", ATNA_EV_PATIENT_RECORD, 'U',
 	  ATNA_EV_PATIENT_RECORD, 'U', OBJ_SUBSET, OBJ_SUBSET, 0 },
 	{ TXN_ITI62, "Remove Metadata", ATNA_EV_PATIENT_RECORD, 'D',
@@ -304,6 +309,56 @@ object_open(struct buf *b, const char *id, int type, int role,
 	return buf_adds(b, "</ParticipantObjectName>");
 }
 
+/*
+ * The ITI-56 query parameters: its id the request's wsa:MessageID, its
+ * ParticipantObjectQuery the PatientLocationQueryRequest in base64.  The
+ * request is a function of the patient id alone (RequestedPatientId of
+ * the BSN, as mitz_loc.c builds it), so it is written again here from
+ * the recorded CX id, ID^^^&OID&ISO, instead of being kept in the log.
+ */
+static int
+location_query(struct buf *b, const struct xact *x)
+{
+	unsigned char enc[4 * (ATNA_QUERY_MAX / 3) + 8];
+	char id[64], oid[128], q[ATNA_QUERY_MAX];
+	const char *p, *e;
+	size_t n;
+	int rc;
+
+	n = strcspn(x->patient, "^");
+	if (n == 0 || n >= sizeof id || strncmp(x->patient + n, "^^^&", 4) != 0)
+		return XDS_OK;		/* not a CX id: no query to show */
+	memcpy(id, x->patient, n);
+	id[n] = '\0';
+	p = x->patient + n + 4;
+	if ((e = strchr(p, '&')) == NULL || (size_t)(e - p) >= sizeof oid)
+		return XDS_OK;
+	memcpy(oid, p, (size_t)(e - p));
+	oid[e - p] = '\0';
+	if (strspn(id, "0123456789") != strlen(id) ||
+	    strspn(oid, "0123456789.") != strlen(oid))
+		return XDS_OK;		/* nothing to escape in either */
+	if (str_fmt(q, sizeof q, "<PatientLocationQueryRequest xmlns=\""
+	    NS_XCPD "\"><RequestedPatientId root=\"%s\" extension=\"%s\"%s"
+	    "/></PatientLocationQueryRequest>", oid, id,
+	    strcmp(oid, OID_BSN) == 0 ? " assigningAuthorityName=\""
+	    DICOM_ISSUER_BSN "\"" : "") < 0)
+		return XDS_ETOOBIG;
+	EVP_EncodeBlock(enc, (const unsigned char *)q, (int)strlen(q));
+	if ((rc = buf_adds(b, "<ParticipantObjectIdentification")) != XDS_OK ||
+	    (rc = attr_req(b, "ParticipantObjectID", x->message_id)) !=
+	    XDS_OK ||
+	    (rc = buf_adds(b, " ParticipantObjectTypeCode=\"2\" "
+	    "ParticipantObjectTypeCodeRole=\"24\">")) != XDS_OK ||
+	    (rc = coded(b, "ParticipantObjectIDTypeCode", TXN_ITI56,
+	    ATNA_CS_IHE, "Patient Location Query")) != XDS_OK ||
+	    (rc = buf_adds(b, "<ParticipantObjectQuery>")) != XDS_OK ||
+	    (rc = buf_adds(b, (const char *)enc)) != XDS_OK)
+		return rc;
+	return buf_adds(b, "</ParticipantObjectQuery>"
+	    "</ParticipantObjectIdentification>");
+}
+
 static int
 objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
     int server, const struct atna_site *s)
@@ -321,6 +376,8 @@ objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
 	    (rc = buf_adds(b, "</ParticipantObjectIdentification>")) !=
 	    XDS_OK))
 		return rc;
+	if (kind == OBJ_LOCQ)
+		return location_query(b, x);
 	if (x->object[0] == '\0' || kind == OBJ_HL7)
 		return XDS_OK;
 	switch (kind) {
@@ -355,6 +412,7 @@ objects(struct buf *b, const struct xact *x, const struct atna_event *ev,
 		    ATNA_CS_DCM, "Study Instance UID");
 		break;
 	case OBJ_HL7:
+	case OBJ_LOCQ:
 		break;
 	}
 	if (rc != XDS_OK)

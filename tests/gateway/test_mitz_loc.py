@@ -28,6 +28,12 @@ Cases (one PASS/FAIL line each, then a total)
                   and a signing identity (http.cert, xua.subject_id): the
                   same patient twice asks Mitz once, both answers B's; the
                   question carries a signed assertion for Mitz's audience
+    ATNA          A2 sends its audit record repository (a syslog listener
+                  over mutual TLS) the requester's message of the question:
+                  xdsctl validate finds it valid, and it is a Query (E) of
+                  event type ITI-56 with the node as source, Mitz's URL as
+                  destination, the user as human requestor, the patient and
+                  the request itself as query parameters
     metrics       A's /metrics counts the open questions by result
     records       each question asked leaves one access record of A's side
                   (ITI-56, direction out) with its outcome, beside the
@@ -39,28 +45,125 @@ Cases (one PASS/FAIL line each, then a total)
 Waiting is on events; nothing sleeps.  The work directory is kept when a
 check failed.
 """
+import base64
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "node"))
 import mitz_double  # noqa: E402
+from test_atna import SyslogListener  # noqa: E402
 import test_xca  # noqa: E402
 import xdsmsg  # noqa: E402
 import xdstest  # noqa: E402
 from test_xca import RG, find_docs, get_docs, query  # noqa: E402
-from xdstest import check  # noqa: E402
+from xdstest import check, wait_until  # noqa: E402
 
 HA, HB, HC = test_xca.HA, test_xca.HB, test_xca.HC
 RA, RB, RC = test_xca.RA, test_xca.RB, test_xca.RC
 HE = "urn:oid:1.3.6.1.4.1.21367.13.70.9"       # in no directory
 CONSENT_TIMEOUT = 2
+XCPD = "urn:ihe:iti:xcpd:2009"
 
 
 def rg_queries(node):
     return len([x for x in node.audit() if x.get("event") == "ITI-38" and x.get("endpoint") == RG])
+
+
+def cache_xua_atna(r, mitz, d, docs, pki, syslog_port, listener):
+    """A2: the kept answer, the assertion for Mitz and the ATNA message."""
+    a2 = r.node("a2", HA, RA, [
+        "directory.file=" + d, "gateway.allow=anonymous", "gateway.timeout=10",
+        "consent.mode=mitz", "consent.mitz_url=" + mitz.url, "consent.ura=11111111",
+        "consent.org_type=V6", "consent.location_url=" + mitz.loc_url,
+        "consent.location_cache_ttl=300", "http.cert=" + pki["client_cert"],
+        "http.key=" + pki["client_key"], "http.ca=" + pki["ca"],
+        "xua.subject_id=900012345", "xua.role=01.015",
+        "audit.syslog_url=tls://127.0.0.1:%d" % syslog_port, "audit.syslog_retry_max=1",
+        "audit.source_id=xdsnode-test"])
+    n = len(mitz.located(docs["b-only"]))
+    first = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
+    second = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
+    asked = [x for x in a2.audit() if x.get("event") == "ITI-56"]
+    check("cache: ... one record of a question at A2 (the kept answer is no exchange), naming the user",
+          len(asked) == 1 and asked[0].get("direction") == "out" and asked[0].get("requester"), asked)
+    check("cache: the same patient twice at a node with consent.location_cache_ttl: Mitz asked once, "
+          "both answers B's document",
+          len(mitz.located(docs["b-only"])) == n + 1
+          and all(list(x.objects) == [docs[("b-only", "B")]] and x.status == "Success"
+                  for x in (first, second)), (first, second))
+    q = mitz.located(docs["b-only"])[-1]
+    check("XUA: the open question carries a signed assertion whose audience is Mitz",
+          q["assertion"] and q["signed"] and q["audience"] == "urn:oid:2.16.840.1.113883.2.4.3.111.2.1", q)
+    st, text = a2.get("/metrics")
+    text = text.decode() if isinstance(text, bytes) else text
+    check("cache: ... counted as cached", 'xds_mitz_locations_total{result="cached"} 1' in text,
+          [x for x in text.splitlines() if "locations" in x])
+
+    atna(r, listener, asked, q, docs["b-only"], mitz.loc_url)
+
+
+def atna(r, listener, asked, q, bsn, loc_url):
+    """The ATNA message of the one question A2 asked (asked: its access
+    record, q: the request as Mitz got it)."""
+    def iti56():
+        return [f for f in listener.messages() if b'<EventTypeCode csd-code="ITI-56"' in f]
+
+    got = wait_until(iti56)
+    if not check("ATNA: the question reaches the audit record repository as one message",
+                 got and len(got) == 1, "%d messages, none of ITI-56" % len(listener.messages())):
+        return
+    path = os.path.join(r.work, "iti56.atna")
+    with open(path, "wb") as f:
+        f.write(got[0])
+    t = subprocess.run([r.xdsctl, "validate", path], capture_output=True, text=True, timeout=60)
+    check("ATNA: xdsctl validate finds the message valid (DICOM audit message schema)",
+          t.returncode == 0 and "ATNA" in t.stdout, t.stdout + t.stderr)
+    m = ET.fromstring(got[0][got[0].index(b"<?xml"):])
+    ev = m.find("EventIdentification")
+    check("ATNA: EventID Query (110112, DCM), action E, success, event type ITI-56 Patient Location Query",
+          ev is not None and ev.get("EventActionCode") == "E" and ev.get("EventOutcomeIndicator") == "0"
+          and (ev.find("EventID").get("csd-code"), ev.find("EventID").get("codeSystemName")) == ("110112", "DCM")
+          and (ev.find("EventTypeCode").get("csd-code"), ev.find("EventTypeCode").get("codeSystemName"),
+               ev.find("EventTypeCode").get("originalText"))
+          == ("ITI-56", "IHE Transactions", "Patient Location Query"), got[0][:600])
+    aps = {}
+    for p in m.findall("ActiveParticipant"):
+        role = p.find("RoleIDCode")
+        aps[role.get("csd-code") if role is not None else "human"] = p.attrib
+    src, dst, who = aps.get("110153", {}), aps.get("110152", {}), aps.get("human", {})
+    check("ATNA: the node is the source and requestor (its process id), Mitz's URL the destination, "
+          "the user the human requestor",
+          len(aps) == 3 and src.get("UserIsRequestor") == "true" and src.get("AlternativeUserID", "").isdigit()
+          and dst.get("UserID") == loc_url and dst.get("UserIsRequestor") == "false"
+          and dst.get("UserName") == "Mitz" and who.get("UserIsRequestor") == "true"
+          and who.get("UserID") == asked[0].get("requester"), aps)
+    check("ATNA: the audit source is the node",
+          m.find("AuditSourceIdentification").get("AuditSourceID") == "xdsnode-test", "")
+    objs = m.findall("ParticipantObjectIdentification")
+    pat = [o for o in objs if o.get("ParticipantObjectTypeCode") == "1"]
+    qry = [o for o in objs if o.get("ParticipantObjectTypeCode") == "2"]
+    check("ATNA: the patient (1, 1, Patient Number) by the BSN in CX form",
+          len(pat) == 1 and pat[0].get("ParticipantObjectTypeCodeRole") == "1"
+          and pat[0].find("ParticipantObjectIDTypeCode").get("csd-code") == "2"
+          and pat[0].get("ParticipantObjectID", "").startswith(bsn + "^^^&2.16.840.1.113883.2.4.6.3&"),
+          [o.attrib for o in objs])
+    text = qry[0].findtext("ParticipantObjectQuery") if len(qry) == 1 else None
+    req = ET.fromstring(base64.b64decode(text)) if text else None
+    rid = req.find("{%s}RequestedPatientId" % XCPD) if req is not None else None
+    check("ATNA: the query parameters (2, 24, ITI-56) are the request's MessageID and the "
+          "PatientLocationQueryRequest Mitz got, in base64",
+          len(qry) == 1 and qry[0].get("ParticipantObjectTypeCodeRole") == "24"
+          and qry[0].find("ParticipantObjectIDTypeCode").get("csd-code") == "ITI-56"
+          and qry[0].get("ParticipantObjectID") == q["message_id"]
+          and req.tag == "{%s}PatientLocationQueryRequest" % XCPD and rid is not None
+          and (rid.get("root"), rid.get("extension"), rid.get("assigningAuthorityName"))
+          == ("2.16.840.1.113883.2.4.6.3", bsn, "NLMINBIZA"),
+          (qry[0].attrib if qry else None, text))
 
 
 def cases(r, mitz):
@@ -162,31 +265,14 @@ def cases(r, mitz):
 
     os.makedirs(os.path.join(r.work, "pki"), exist_ok=True)
     pki = xdstest.make_pki(os.path.join(r.work, "pki"))
-    a2 = r.node("a2", HA, RA, [
-        "directory.file=" + d, "gateway.allow=anonymous", "gateway.timeout=10",
-        "consent.mode=mitz", "consent.mitz_url=" + mitz.url, "consent.ura=11111111",
-        "consent.org_type=V6", "consent.location_url=" + mitz.loc_url,
-        "consent.location_cache_ttl=300", "http.cert=" + pki["client_cert"],
-        "http.key=" + pki["client_key"], "http.ca=" + pki["ca"],
-        "xua.subject_id=900012345", "xua.role=01.015"])
-    n = len(mitz.located(docs["b-only"]))
-    first = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
-    second = r.ig_query(a2, find_docs(xdsmsg.patient(docs["b-only"])))
-    asked = [x for x in a2.audit() if x.get("event") == "ITI-56"]
-    check("cache: ... one record of a question at A2 (the kept answer is no exchange), naming the user",
-          len(asked) == 1 and asked[0].get("direction") == "out" and asked[0].get("requester"), asked)
-    check("cache: the same patient twice at a node with consent.location_cache_ttl: Mitz asked once, "
-          "both answers B's document",
-          len(mitz.located(docs["b-only"])) == n + 1
-          and all(list(x.objects) == [docs[("b-only", "B")]] and x.status == "Success"
-                  for x in (first, second)), (first, second))
-    q = mitz.located(docs["b-only"])[-1]
-    check("XUA: the open question carries a signed assertion whose audience is Mitz",
-          q["assertion"] and q["signed"] and q["audience"] == "urn:oid:2.16.840.1.113883.2.4.3.111.2.1", q)
-    st, text = a2.get("/metrics")
-    text = text.decode() if isinstance(text, bytes) else text
-    check("cache: ... counted as cached", 'xds_mitz_locations_total{result="cached"} 1' in text,
-          [x for x in text.splitlines() if "locations" in x])
+    hold = xdstest.reserve_port()
+    listener = SyslogListener(pki, hold.port)
+    listener.start()
+    try:
+        cache_xua_atna(r, mitz, d, docs, pki, hold.port, listener)
+    finally:
+        listener.stop()
+        hold.close()
 
     st, text = a.get("/metrics")
     text = text.decode() if isinstance(text, bytes) else text
@@ -210,4 +296,4 @@ def cases(r, mitz):
 
 
 if __name__ == "__main__":
-    sys.exit(test_xca.run_main(cases, xdsctl=False, doubles=(mitz_double.MitzDouble(),)))
+    sys.exit(test_xca.run_main(cases, xdsctl=True, doubles=(mitz_double.MitzDouble(),)))
