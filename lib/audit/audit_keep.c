@@ -110,8 +110,10 @@ sent(const char *dir, const char *name, const char *cur, long long off)
 	if (cur[0] == '\0')
 		return 0;
 	c = strncmp(cur, name, 23);	/* access-YYYY-MM-DD.jsonl */
-	if (c != 0 || !audit_chain_is_log(name))
-		return c >= 0;	/* a compressed day was sent before */
+	if (c != 0)
+		return c > 0;
+	if (!audit_chain_is_log(name))
+		return 0;	/* compressed, the sender in it: not passed */
 	return str_fmt(path, sizeof path, "%s/%s", dir, name) > 0 &&
 	    stat(path, &st) == 0 && off >= (long long)st.st_size;
 }

@@ -10,6 +10,15 @@
  * batch is sent again on the next connection); only then does the cursor
  * move.  The cursor is renamed into place without an fsync: after a crash
  * it may lag, which sends some messages twice, never none.
+ *
+ * The cursor names a day by its plain file and an offset in it.  A day
+ * compressed while the sender was off (audit.syslog_url unset, then set
+ * again) is read from its .gz through zlib at the same offset: the
+ * compressed file holds the same bytes.  One gzFile is kept open between
+ * batches, so a day is decompressed once, a chunk at a time, whatever
+ * its size.  A day that is gone in both forms (removed after
+ * audit.retention_days meanwhile) is passed over with a warning that
+ * names it, and counted.
  */
 #include "config.h"
 
@@ -36,6 +45,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <zlib.h>
+
 #include "atna.h"
 #include "audit_chain.h"
 #include "audit_int.h"
@@ -58,6 +69,7 @@
 #define SEND_IDLE_MS		1000
 #define SYSLOG_PRI		85	/* authpriv (10), notice (5) */
 #define SEQ_MAX			2147483647ULL	/* RFC 5424 7.3.1 */
+#define DAY_NAME_LEN		23	/* access-YYYY-MM-DD.jsonl */
 
 struct cursor {
 	char			file[64];	/* access-YYYY-MM-DD.jsonl */
@@ -81,6 +93,9 @@ static struct {
 	char			hcid[256], repo[128], nap[256];
 	struct atna_site	site;
 	struct cursor		cur;
+	gzFile			gz;		/* a compressed day being read */
+	char			gzname[64];	/* its plain name */
+	off_t			gzpos;		/* where gz is in the day */
 	int			fd;
 	SSL			*ssl;
 	unsigned long long	written0, backlog0;
@@ -88,6 +103,7 @@ static struct {
 
 static atomic_int snd_running;
 static atomic_ullong snd_sent, snd_failed, snd_consumed;
+static atomic_ullong snd_days_gz, snd_days_gone;
 
 /* ---- the cursor ---- */
 
@@ -147,8 +163,9 @@ out:
 	return rc;
 }
 
-/* The first access log file named after name ("": the first of all), or
- * "" when there is none. */
+/* The first day after name ("": the first of all) as its plain file name
+ * (access-YYYY-MM-DD.jsonl), whether it is plain or compressed now; ""
+ * when there is none. */
 static void
 next_file(const char *name, char *out, size_t outsz)
 {
@@ -159,11 +176,86 @@ next_file(const char *name, char *out, size_t outsz)
 	if ((d = opendir(snd.dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (audit_chain_is_log(de->d_name) &&
-		    strcmp(de->d_name, name) > 0 &&
-		    (out[0] == '\0' || strcmp(de->d_name, out) < 0))
-			str_lcpy(out, de->d_name, outsz);
+		if (audit_chain_is_day(de->d_name) &&
+		    strncmp(de->d_name, name, DAY_NAME_LEN) > 0 &&
+		    (out[0] == '\0' ||
+		    strncmp(de->d_name, out, DAY_NAME_LEN) < 0))
+			str_fmt(out, outsz, "%.*s", DAY_NAME_LEN,
+			    de->d_name);
 	closedir(d);
+}
+
+/* A gzFile of day name positioned at off: the plain file when it is
+ * there (zlib reads it as it is), else the compressed one; NULL when
+ * neither can be read, with errno ERANGE when the day is shorter. */
+static gzFile
+day_open(const char *name, off_t off, int *compressed)
+{
+	char path[1300];
+	gzFile gz;
+
+	*compressed = 0;
+	if (str_fmt(path, sizeof path, "%s/%s", snd.dir, name) < 0)
+		return NULL;
+	if ((gz = gzopen(path, "rbe")) == NULL && errno == ENOENT) {
+		*compressed = 1;
+		if (str_fmt(path, sizeof path, "%s/%s.gz", snd.dir, name) < 0)
+			return NULL;
+		gz = gzopen(path, "rbe");
+	}
+	if (gz != NULL && off > 0 && gzseek(gz, (z_off_t)off, SEEK_SET) != off) {
+		gzclose(gz);
+		errno = ERANGE;
+		return NULL;
+	}
+	return gz;
+}
+
+static void
+gz_done(void)
+{
+	if (snd.gz != NULL)
+		gzclose(snd.gz);
+	snd.gz = NULL;
+	snd.gzname[0] = '\0';
+}
+
+/*
+ * Up to len bytes of the compressed day name from off into buf: their
+ * number, 0 at its end, -1 when the day is gone, -2 when its file is
+ * broken (said in the log).
+ */
+static ssize_t
+gz_read(const char *name, off_t off, char *buf, size_t len)
+{
+	static char counted[64];
+	int compressed, n, zerr = Z_OK;
+
+	if (snd.gz == NULL || strcmp(snd.gzname, name) != 0 ||
+	    snd.gzpos != off) {
+		gz_done();
+		if ((snd.gz = day_open(name, off, &compressed)) == NULL)
+			return errno == ERANGE ? 0 : -1;
+		str_lcpy(snd.gzname, name, sizeof snd.gzname);
+		snd.gzpos = off;
+		if (strcmp(counted, name) != 0) {
+			str_lcpy(counted, name, sizeof counted);
+			atomic_fetch_add(&snd_days_gz, 1);
+			log_info("audit: ATNA: %s was compressed while the "
+			    "sender was off; read from %s.gz at offset %lld",
+			    name, name, (long long)off);
+		}
+	}
+	if ((n = gzread(snd.gz, buf, (unsigned)len)) < 0 ||
+	    (n == 0 && (gzerror(snd.gz, &zerr), zerr != Z_OK))) {
+		log_warnx("audit: ATNA: %s.gz cannot be read past offset %lld "
+		    "(%s); the rest of that day is not sent", name,
+		    (long long)off, gzerror(snd.gz, &zerr));
+		gz_done();
+		return -2;
+	}
+	snd.gzpos += n;
+	return n;
 }
 
 /* Where the log ends now: the newest file and its size. */
@@ -189,23 +281,19 @@ log_end(struct cursor *c)
 static unsigned long long
 count_after(const struct cursor *c)
 {
-	char path[1300], name[64], next[64], chunk[65536];
+	char name[64], next[64], chunk[65536];
 	unsigned long long n = 0;
 	off_t off = c->off;
-	ssize_t got, i;
-	int fd;
+	int got, i, compressed;
+	gzFile gz;
 
 	str_lcpy(name, c->file, sizeof name);
 	while (name[0] != '\0') {
-		if (str_fmt(path, sizeof path, "%s/%s", snd.dir, name) > 0 &&
-		    (fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-			while ((got = pread(fd, chunk, sizeof chunk,
-			    off)) > 0) {
+		if ((gz = day_open(name, off, &compressed)) != NULL) {
+			while ((got = gzread(gz, chunk, sizeof chunk)) > 0)
 				for (i = 0; i < got; i++)
 					n += chunk[i] == '\n';
-				off += got;
-			}
-			close(fd);
+			gzclose(gz);
 		}
 		next_file(name, next, sizeof next);
 		str_lcpy(name, next, sizeof name);
@@ -245,6 +333,21 @@ frame(struct buf *out, const char *line, size_t len, unsigned long long seq)
 	return rc == XDS_OK;
 }
 
+/* Day name is in neither form any more: said once, counted. */
+static void
+gone(const char *name)
+{
+	static char said[64];
+
+	if (strcmp(said, name) == 0)
+		return;
+	str_lcpy(said, name, sizeof said);
+	atomic_fetch_add(&snd_days_gone, 1);
+	log_warnx("audit: ATNA: %s is no longer in the access log (removed "
+	    "after audit.retention_days while the sender was off?); its "
+	    "messages not sent yet cannot be", name);
+}
+
 /*
  * Frames for the records after *c into out, moving *c past them: at
  * most a batch, only what is on disk.  The records passed in *nrec, the
@@ -274,22 +377,29 @@ collect(struct cursor *c, struct buf *out, size_t *nrec, size_t *nmsg)
 		audit_synced_to(open_name, sizeof open_name, &limit);
 		if (str_fmt(path, sizeof path, "%s/%s", snd.dir, c->file) < 0)
 			break;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-		    fstat(fd, &st) == -1) {
+		got = 0;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
+		    errno == ENOENT) {
+			/* Compressed while the sender was off, or gone. */
+			if ((got = gz_read(c->file, c->off, chunk,
+			    SEND_READ_CHUNK)) == -1)
+				gone(c->file);
+			if (got < 0)
+				got = 0;
+		} else if (fd == -1 || fstat(fd, &st) == -1) {
+			log_warn("audit: ATNA: %s", path);
 			if (fd != -1)
 				close(fd);
-			st.st_size = 0;		/* gone: go on with the next */
-			fd = -1;
-		}
-		if (strcmp(open_name, c->file) != 0)
-			limit = st.st_size;
-		got = 0;
-		if (fd != -1 && c->off < limit)
-			got = pread(fd, chunk, (size_t)(limit - c->off) <
-			    SEND_READ_CHUNK ? (size_t)(limit - c->off) :
-			    SEND_READ_CHUNK, c->off);
-		if (fd != -1)
+			break;		/* tried again after a while */
+		} else {
+			if (strcmp(open_name, c->file) != 0)
+				limit = st.st_size;
+			if (c->off < limit)
+				got = pread(fd, chunk, (size_t)(limit -
+				    c->off) < SEND_READ_CHUNK ? (size_t)(limit -
+				    c->off) : SEND_READ_CHUNK, c->off);
 			close(fd);
+		}
 		if (got > 0) {
 			for (start = 0, i = 0; i < (size_t)got &&
 			    *nmsg < SEND_BATCH_MSGS &&
@@ -580,6 +690,7 @@ sender(void *arg)
 	}
 	pthread_mutex_unlock(&snd.mtx);
 	disconnect();
+	gz_done();
 	buf_free(&batch);
 	return NULL;
 }
@@ -777,4 +888,6 @@ audit_send_stats(struct audit_send_stats *st)
 	st->queued = st->running && in > out ? in - out : 0;
 	st->sent = atomic_load(&snd_sent);
 	st->failed = atomic_load(&snd_failed);
+	st->days_compressed = atomic_load(&snd_days_gz);
+	st->days_gone = atomic_load(&snd_days_gone);
 }

@@ -12,7 +12,8 @@
  * Delivery is at least once: syslog has no acknowledgement, so the
  * messages of a connection that turns out closed are sent again, each
  * with the same sequenceId (RFC 5424 meta), by which a receiver can drop
- * a repeat.
+ * a repeat.  Days compressed while the sender was off are read from
+ * their .gz; days removed meanwhile are passed over with a warning.
  */
 #ifndef XDS_AUDIT_SEND_H
 #define XDS_AUDIT_SEND_H
@@ -56,6 +57,9 @@ struct audit_send_stats {
 	unsigned long long	sent;	/* messages written to a connection
 					 * that was still open after them */
 	unsigned long long	failed;	/* connections or sends that failed */
+	unsigned long long	days_compressed;	/* days read from .gz */
+	unsigned long long	days_gone;	/* days in neither form: their
+						 * unsent records skipped */
 };
 void	audit_send_stats(struct audit_send_stats *);
 

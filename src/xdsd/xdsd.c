@@ -255,8 +255,14 @@ atna_metrics(void *arg, struct buf *out)
 	    "or sends that failed (their messages are sent again).\n"
 	    "# TYPE xds_audit_atna_total counter\n"
 	    "xds_audit_atna_total{result=\"sent\"} %llu\n"
-	    "xds_audit_atna_total{result=\"failed\"} %llu\n",
-	    st.queued, st.sent, st.failed);
+	    "xds_audit_atna_total{result=\"failed\"} %llu\n"
+	    "# HELP xds_audit_atna_days_total Days of the access log the "
+	    "sender caught up on that were compressed (read from their .gz) "
+	    "or gone (removed: their unsent records skipped).\n"
+	    "# TYPE xds_audit_atna_days_total counter\n"
+	    "xds_audit_atna_days_total{form=\"compressed\"} %llu\n"
+	    "xds_audit_atna_days_total{form=\"gone\"} %llu\n",
+	    st.queued, st.sent, st.failed, st.days_compressed, st.days_gone);
 }
 
 /*

@@ -16,11 +16,22 @@ submissions (ITI-41 and the repository's ITI-42), retrieves (ITI-43),
 stored queries (ITI-18) and removals (ITI-62), answered with Success and
 with Failure.  A message written by hand, valid and then broken, checks
 that the validation itself can fail.
+
+ATNA off, then on again: the node runs a while without audit.syslog_url
+(the cursor stays), and meanwhile its day is compressed (as the keeper
+does once a day is over; here the file is renamed to an earlier day and
+gzipped by the test).  Turned on again, the sender reads that day from its
+.gz from the cursor on: every message arrives, in order, none twice, and
+xds_audit_atna_days_total{form="compressed"} counts the day.  A day removed
+meanwhile (gone in both forms) is passed over with a warning naming it and
+counted as form="gone"; the records after it are sent.
 """
 import os
 import re
 import shutil
 import socket
+import datetime
+import gzip
 import ssl
 import subprocess
 import sys
@@ -325,6 +336,83 @@ def transactions(node, n):
         node.get("/health")      # recorded, but no IHE transaction: no message
 
 
+def off_for_a_while(node, work, opts):
+    """The node stopped, run without audit.syslog_url (two rounds of
+    transactions), stopped again; the cursor then still names the newest
+    day.  That day's plain file is renamed to the day days earlier, the
+    cursor along with it: (the old path, the new name)."""
+    node.stop()
+    off = Xdsd(node.binary, work, [o for o in opts if not o.startswith("audit.syslog")], name="node")
+    if not check("the node runs with ATNA off", off.start(), ""):
+        return None
+    transactions(off, 2)
+    off.stop()
+    adir = os.path.join(node.state, "audit")
+    cpath = os.path.join(adir, "outbox", "cursor")
+    with open(cpath) as f:
+        name, offset, seq = f.read().split()
+    return adir, cpath, name, offset, seq
+
+
+def earlier(name, days):
+    d = datetime.date.fromisoformat(name[7:17]) - datetime.timedelta(days=days)
+    return "access-%s.jsonl" % d.isoformat()
+
+
+def compressed_days(node, work, opts, listener):
+    """ATNA off for a while, its day compressed, then on again."""
+    r = off_for_a_while(node, work, opts)
+    if r is None:
+        return
+    adir, cpath, name, offset, seq = r
+    past = earlier(name, 2)
+    with open(os.path.join(adir, name), "rb") as f, gzip.open(os.path.join(adir, past + ".gz"), "wb") as g:
+        shutil.copyfileobj(f, g)
+    os.unlink(os.path.join(adir, name))
+    with open(cpath, "w") as f:
+        f.write("%s %s %s\n" % (past, offset, seq))
+    check("a day was compressed behind the cursor, with records the sender has not seen",
+          os.path.getsize(os.path.join(adir, past + ".gz")) > 0 and
+          len(ihe_records(node)) > len(unique(listener.messages())), "")
+    check("ATNA on again", node.start(), "")
+    transactions(node, 1)
+    recs = ihe_records(node)
+    got = wait_until(lambda: len(unique(listener.messages())) >= len(recs))
+    check("ATNA on again: the compressed day's unsent messages arrive, then today's", got,
+          "%d of %d" % (len(unique(listener.messages())), len(recs)))
+    why = all_valid(unique(listener.messages()), recs)
+    check("... every one, in order, none lost or twice", not why, why)
+    check("... the compressed day is counted and named in the log",
+          metric(node, 'xds_audit_atna_days_total{form="compressed"}') == 1
+          and "%s was compressed while the sender was off" % past in node.log(),
+          metric(node, 'xds_audit_atna_days_total{form="compressed"}'))
+
+
+def removed_day(node, work, opts, listener):
+    """ATNA off for a while, its day removed, then on again."""
+    r = off_for_a_while(node, work, opts)
+    if r is None:
+        return
+    adir, cpath, name, offset, seq = r
+    gone = earlier(name, 1)
+    os.unlink(os.path.join(adir, name))
+    with open(cpath, "w") as f:
+        f.write("%s %s %s\n" % (gone, offset, seq))
+    n, kept = len(unique(listener.messages())), len(ihe_records(node))
+    check("ATNA on again after a day was removed", node.start(), "")
+    transactions(node, 1)
+    new = ihe_records(node)[kept:]
+    got = wait_until(lambda: len(unique(listener.messages())) >= n + len(new))
+    check("a removed day: the records after it are sent", got and new,
+          "%d of %d" % (len(unique(listener.messages())) - n, len(new)))
+    why = all_valid(unique(listener.messages())[n:], new)
+    check("... in order, as their records", not why, why)
+    check("... the day is named in a warning and counted as gone",
+          metric(node, 'xds_audit_atna_days_total{form="gone"}') == 1
+          and "%s is no longer in the access log" % gone in node.log(),
+          metric(node, 'xds_audit_atna_days_total{form="gone"}'))
+
+
 def main():
     a = command_line()
     work = tmpdir("atna")
@@ -401,6 +489,8 @@ def main():
               listener.while_down == 0, listener.while_down)
         check("patient data stays out of the debug log",
               not any(r["patient"] and r["patient"].split("^")[0] in node.log() for r in recs), "")
+        compressed_days(node, work, opts, listener)
+        removed_day(node, work, opts, listener)
     finally:
         node.stop()
         listener.stop()
