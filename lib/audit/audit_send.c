@@ -93,7 +93,7 @@ static struct {
 	char			hcid[256], repo[128], nap[256];
 	struct atna_site	site;
 	struct cursor		cur;
-	gzFile			gz;		/* a compressed day being read */
+	gzFile			gz;		/* a compressed day read */
 	char			gzname[64];	/* its plain name */
 	off_t			gzpos;		/* where gz is in the day */
 	int			fd;
@@ -203,7 +203,8 @@ day_open(const char *name, off_t off, int *compressed)
 			return NULL;
 		gz = gzopen(path, "rbe");
 	}
-	if (gz != NULL && off > 0 && gzseek(gz, (z_off_t)off, SEEK_SET) != off) {
+	if (gz != NULL && off > 0 &&
+	    gzseek(gz, (z_off_t)off, SEEK_SET) != off) {
 		gzclose(gz);
 		errno = ERANGE;
 		return NULL;
@@ -238,7 +239,7 @@ gz_read(const char *name, off_t off, char *buf, size_t len)
 			return errno == ERANGE ? 0 : -1;
 		str_lcpy(snd.gzname, name, sizeof snd.gzname);
 		snd.gzpos = off;
-		if (strcmp(counted, name) != 0) {
+		if (compressed && strcmp(counted, name) != 0) {
 			str_lcpy(counted, name, sizeof counted);
 			atomic_fetch_add(&snd_days_gz, 1);
 			log_info("audit: ATNA: %s was compressed while the "
