@@ -152,10 +152,17 @@ def run(a, tmp, node_a, b, qwork, qres, procs, directory):
     check("the instances were fetched a window (push.fetch_window=%d) per C-GET association: "
           "3 for 5 instances" % WINDOW, n_assoc == 3, n_assoc)
     check("the spool is empty once the job is done", spool(node_a) == {}, spool(node_a))
-    got = wait_until(lambda: len(pacs_files(os.path.join(tmp, "pacs-b"))) >= 5 and
-                     pacs_files(os.path.join(tmp, "pacs-b")), 60) or []
+    # storescp writes each file in place: only the forward job's end (every
+    # C-STORE answered, so every file written) says the PACS holds them
+    def b_forward(st):
+        rc, out, _ = ctl(a, b, "--json", "push", "list")
+        jobs = json.loads(out)["jobs"] if rc == 0 else []
+        return [j for j in jobs if j["to"] == "dicom.pacs" and j["study"] == st and
+                j["state"] == "done"]
+    fdone = wait_until(lambda: b_forward(study), 60)
+    got = pacs_files(os.path.join(tmp, "pacs-b")) if fdone else []
     check("B forwarded the study to its PACS (storescp), datasets byte for byte",
-          sorted(got) == sorted(at_pacs(study).values()), len(got))
+          fdone and sorted(got) == sorted(at_pacs(study).values()), len(got))
 
     # 2. A's PACS down: retried with its reason, then done
     stop_process(procs["qr"])
@@ -192,11 +199,15 @@ def run(a, tmp, node_a, b, qwork, qres, procs, directory):
     jid3, out = push(a, node_a, opts, study3)
     waiting = jid3 is not None and wait_until(
         lambda: job(a, node_a, opts, jid3).get("job", {}).get("attempts", 0) >= 2, 60)
-    sp = spool(node_a)
+
+    def two_windows():
+        # a later attempt may be fetching (a .part file) when we look
+        sp = spool(node_a)
+        return (list(sp) == [str(jid3)] and len(sp[str(jid3)]) == 2 * WINDOW and
+                all(f.endswith(".dcm") for f in sp[str(jid3)]))
     check("B down: the job is retried, its spool holds two windows only, the one it "
           "could not send and the one fetched meanwhile (%d of 5 files)" % (2 * WINDOW),
-          waiting and list(sp) == [str(jid3)] and len(sp[str(jid3)]) == 2 * WINDOW and
-          all(f.endswith(".dcm") for f in sp[str(jid3)]), (sp, job(a, node_a, opts, jid3)))
+          waiting and wait_until(two_windows, 30), (spool(node_a), job(a, node_a, opts, jid3)))
     stray = os.path.join(node_a.state, "push-spool", "987654")
     os.makedirs(stray, exist_ok=True)
     open(os.path.join(stray, "x.dcm"), "w").close()
