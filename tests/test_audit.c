@@ -4,7 +4,9 @@
  * transaction, side and outcome, valid against the DICOM audit message
  * schema (check/schema/dicom-audit-message.rng), and that schema's rules.
  * The past days: compressed once over and sent, read back, removed after
- * the retention time, with the clock moved instead of waited for.
+ * the retention time, with the clock moved instead of waited for.  The
+ * sender held back by a day it cannot read: one warning a minute, not
+ * one per attempt.
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@
 #include "audit_send.h"
 #include "clock.h"
 #include "buf.h"
+#include "log.h"
 #include "status.h"
 #include "str.h"
 #include "testutil.h"
@@ -445,6 +448,141 @@ test_keep(void)
 
 	audit_close();
 	clock_test_advance(-6 * 86400);
+	testutil_rmtree(state);
+}
+
+/* ---- the sender and a day it cannot read ---- */
+
+static unsigned long long unread_seen;
+
+static int
+unread_more(void *arg)
+{
+	struct audit_send_stats st;
+
+	(void)arg;
+	audit_send_stats(&st);
+	return st.unreadable > unread_seen;
+}
+
+/* Kick the sender and wait for its next failed attempt. */
+static void
+unread_attempt(void)
+{
+	struct audit_send_stats st;
+
+	audit_send_stats(&st);
+	unread_seen = st.unreadable;
+	audit_send_kick();
+	CU_ASSERT_FATAL(testutil_wait(unread_more, NULL,
+	    TESTUTIL_DEADLINE_MS));
+}
+
+/* The sender's warnings about dir so far; the newest into newest. */
+static int
+unread_warnings(const char *dir, char *newest, size_t len)
+{
+	struct log_line l[LOG_RECENT];
+	size_t i, n;
+	int count = 0;
+
+	n = log_recent(l, LOG_RECENT);
+	newest[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (l[i].level == LOG_LVL_WARN &&
+		    strstr(l[i].text, "audit: ATNA: ") != NULL &&
+		    strstr(l[i].text, dir) != NULL) {
+			if (count++ == 0)
+				str_lcpy(newest, l[i].text, len);
+		}
+	return count;
+}
+
+static int
+cursor_moved(void *arg)
+{
+	char file[64];
+	long long off = 0;
+	unsigned long long seq;
+
+	return audit_send_cursor_read(arg, file, sizeof file, &off,
+	    &seq) == 0 && off > 0;
+}
+
+static void
+test_send_unreadable(void)
+{
+	struct audit_send_opts o;
+	char state[512], dir[600], day[1200], other[1200], cpath[1200];
+	char err[256], last[256];
+	const char *at;
+	unsigned long long n = 0;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(testutil_tmpdir("audit-unread", state,
+	    sizeof state), 0);
+	str_fmt(dir, sizeof dir, "%s/audit", state);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	write_cursor(dir, "2026-12-01", 0);
+	str_fmt(cpath, sizeof cpath, "%s/" AUDIT_SEND_CURSOR, dir);
+	/* The day is there but cannot be opened: a link to itself. */
+	str_fmt(day, sizeof day, "%s/access-2026-12-01.jsonl", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink(day, day), 0);
+	memset(&o, 0, sizeof o);
+	o.url = "tcp://127.0.0.1:9";	/* never reached: nothing to send */
+	o.retry_max_ms = 1000;
+	o.site = site;
+	CU_ASSERT_EQUAL_FATAL(audit_send_start(state, &o, err, sizeof err),
+	    XDS_OK);
+	unread_seen = 0;
+	CU_ASSERT_FATAL(testutil_wait(unread_more, NULL,
+	    TESTUTIL_DEADLINE_MS));
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last, "cannot be read ("));
+
+	/* Attempt after attempt within the minute: counted, not said. */
+	for (i = 0; i < 5; i++)
+		unread_attempt();
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 1);
+
+	/* A minute on: one warning with the attempts since the first. */
+	clock_test_advance(61);
+	unread_attempt();
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at = strstr(last, "still cannot be "
+	    "read ("));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at = strstr(at, "): "));
+	CU_ASSERT_EQUAL(sscanf(at, "): %llu attempts", &n), 1);
+	CU_ASSERT(n >= 6);
+	unread_attempt();
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 2);
+
+	/* Another error: said at once. */
+	str_fmt(other, sizeof other, "%s/plain", dir);
+	CU_ASSERT_EQUAL(testutil_write_text(other, ""), 0);
+	str_fmt(other, sizeof other, "%s/plain/below", dir);
+	CU_ASSERT_EQUAL(unlink(day), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(other, day), 0);
+	unread_attempt();
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last, "cannot be read ("));
+	CU_ASSERT_PTR_NULL(strstr(last, "still"));
+
+	/* Readable: the sender goes on (a line that is no record of an
+	 * IHE transaction moves its cursor); unreadable again after that
+	 * is a new failure, said at once. */
+	CU_ASSERT_EQUAL(unlink(day), 0);
+	CU_ASSERT_EQUAL(testutil_write_text(day, "{}\n"), 0);
+	audit_send_kick();
+	CU_ASSERT(testutil_wait(cursor_moved, cpath, TESTUTIL_DEADLINE_MS));
+	CU_ASSERT_EQUAL(unlink(day), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(other, day), 0);
+	unread_attempt();
+	CU_ASSERT_EQUAL(unread_warnings(dir, last, sizeof last), 4);
+	CU_ASSERT_PTR_NULL(strstr(last, "still"));
+
+	audit_send_stop();
+	clock_test_advance(-61);
 	testutil_rmtree(state);
 }
 
@@ -1123,6 +1261,7 @@ main(void)
 		{ "atna every message", test_atna_every },
 		{ "record parse", test_record_parse },
 		{ "past days", test_keep },
+		{ "sender: a day it cannot read", test_send_unreadable },
 	};
 
 	return cutest_run("audit", tests, NELEM(tests));

@@ -19,6 +19,12 @@
  * its size.  A day that is gone in both forms (removed after
  * audit.retention_days meanwhile) is passed over with a warning that
  * names it, and counted.
+ *
+ * A day file that is there but cannot be read (its mode, an I/O error)
+ * stops the sender, which tries it again on every wake-up: the first
+ * failure is a warning, then at most one a minute with the attempts
+ * since, or one at once when the error or the file changes; every
+ * attempt is counted, and the end of it said once.
  */
 #include "config.h"
 
@@ -67,6 +73,7 @@
 #define SEND_IO_TIMEOUT_S	10
 #define SEND_RETRY_MIN_MS	100
 #define SEND_IDLE_MS		1000
+#define SEND_WARN_EVERY_MS	60000	/* an unreadable day, said again */
 #define SYSLOG_PRI		85	/* authpriv (10), notice (5) */
 #define SEQ_MAX			2147483647ULL	/* RFC 5424 7.3.1 */
 #define DAY_NAME_LEN		23	/* access-YYYY-MM-DD.jsonl */
@@ -99,11 +106,15 @@ static struct {
 	int			fd;
 	SSL			*ssl;
 	unsigned long long	written0, backlog0;
+	char			unread[1300];	/* the day that cannot be read */
+	int			unread_err;	/* its errno; 0: none */
+	long long		unread_said;	/* clock_mono() of its warning */
+	unsigned long long	unread_since;	/* attempts since then */
 } snd = { .mtx = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 
 static atomic_int snd_running;
 static atomic_ullong snd_sent, snd_failed, snd_consumed;
-static atomic_ullong snd_days_gz, snd_days_gone;
+static atomic_ullong snd_days_gz, snd_days_gone, snd_unreadable;
 
 /* ---- the cursor ---- */
 
@@ -349,6 +360,43 @@ gone(const char *name)
 	    "messages not sent yet cannot be", name);
 }
 
+/* Day path is there but cannot be read (err): an attempt counted, said
+ * as the top of this file tells. */
+static void
+unreadable(const char *path, int err)
+{
+	long long now = clock_mono();
+
+	atomic_fetch_add(&snd_unreadable, 1);
+	if (snd.unread_err == err && strcmp(snd.unread, path) == 0) {
+		snd.unread_since++;
+		if (now - snd.unread_said < SEND_WARN_EVERY_MS)
+			return;
+		log_warnx("audit: ATNA: %s still cannot be read (%s): %llu "
+		    "attempts in %llds; its messages wait", path,
+		    strerror(err), snd.unread_since,
+		    (now - snd.unread_said) / 1000);
+	} else
+		log_warnx("audit: ATNA: %s cannot be read (%s); its messages "
+		    "wait, tried again until it can be", path, strerror(err));
+	str_lcpy(snd.unread, path, sizeof snd.unread);
+	snd.unread_err = err;
+	snd.unread_said = now;
+	snd.unread_since = 0;
+}
+
+/* The day that could not be read can be now (said), or is gone. */
+static void
+readable(int say)
+{
+	if (snd.unread_err == 0)
+		return;
+	if (say)
+		log_info("audit: ATNA: %s can be read again", snd.unread);
+	snd.unread_err = 0;
+	snd.unread[0] = '\0';
+}
+
 /*
  * Frames for the records after *c into out, moving *c past them: at
  * most a batch, only what is on disk.  The records passed in *nrec, the
@@ -362,7 +410,7 @@ collect(struct cursor *c, struct buf *out, size_t *nrec, size_t *nmsg)
 	off_t limit;
 	struct stat st;
 	ssize_t got;
-	int fd;
+	int fd, serr;
 
 	*nrec = *nmsg = 0;
 	if ((chunk = malloc(SEND_READ_CHUNK)) == NULL)
@@ -382,17 +430,20 @@ collect(struct cursor *c, struct buf *out, size_t *nrec, size_t *nmsg)
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
 		    errno == ENOENT) {
 			/* Compressed while the sender was off, or gone. */
+			readable(0);
 			if ((got = gz_read(c->file, c->off, chunk,
 			    SEND_READ_CHUNK)) == -1)
 				gone(c->file);
 			if (got < 0)
 				got = 0;
 		} else if (fd == -1 || fstat(fd, &st) == -1) {
-			log_warn("audit: ATNA: %s", path);
+			serr = errno;
 			if (fd != -1)
 				close(fd);
+			unreadable(path, serr);
 			break;		/* tried again after a while */
 		} else {
+			readable(1);
 			if (strcmp(open_name, c->file) != 0)
 				limit = st.st_size;
 			if (c->off < limit)
@@ -891,4 +942,5 @@ audit_send_stats(struct audit_send_stats *st)
 	st->failed = atomic_load(&snd_failed);
 	st->days_compressed = atomic_load(&snd_days_gz);
 	st->days_gone = atomic_load(&snd_days_gone);
+	st->unreadable = atomic_load(&snd_unreadable);
 }

@@ -60,6 +60,8 @@ struct audit_send_stats {
 	unsigned long long	days_compressed;	/* days read from .gz */
 	unsigned long long	days_gone;	/* days in neither form: their
 						 * unsent records skipped */
+	unsigned long long	unreadable;	/* attempts at a day file that
+						 * is there but cannot be read */
 };
 void	audit_send_stats(struct audit_send_stats *);
 

@@ -261,8 +261,14 @@ atna_metrics(void *arg, struct buf *out)
 	    "or gone (removed: their unsent records skipped).\n"
 	    "# TYPE xds_audit_atna_days_total counter\n"
 	    "xds_audit_atna_days_total{form=\"compressed\"} %llu\n"
-	    "xds_audit_atna_days_total{form=\"gone\"} %llu\n",
-	    st.queued, st.sent, st.failed, st.days_compressed, st.days_gone);
+	    "xds_audit_atna_days_total{form=\"gone\"} %llu\n"
+	    "# HELP xds_audit_atna_unreadable_total Attempts to read a day of "
+	    "the access log that is there but cannot be read (the sender "
+	    "waits for it).\n"
+	    "# TYPE xds_audit_atna_unreadable_total counter\n"
+	    "xds_audit_atna_unreadable_total %llu\n",
+	    st.queued, st.sent, st.failed, st.days_compressed, st.days_gone,
+	    st.unreadable);
 }
 
 /*
