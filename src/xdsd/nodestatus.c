@@ -135,9 +135,10 @@ feed(void)
 	    json_string(when) : json_null());
 }
 
-/* The certificate the node serves (the one loaded last, not the file on
- * disk, which a failed reload may have replaced): subject, expiry, days
- * left; null without TLS. */
+/* The certificate the node serves on any TLS listener (HTTP, the ITI-8
+ * feed, the DICOM listeners: the same files; the one loaded last, not
+ * the file on disk, which a failed reload may have replaced): subject,
+ * expiry, days left; null when no listener uses TLS. */
 static json_t *
 certificate(void)
 {
@@ -145,7 +146,7 @@ certificate(void)
 	time_t na, now = clock_wall();
 	char subj[256], when[32];
 
-	if (!st_conf->http_tls || reload_cert(subj, sizeof subj, &na) != 0 ||
+	if (reload_cert(subj, sizeof subj, &na) != 0 ||
 	    na == 0 || gmtime_r(&na, &tm) == NULL)
 		return json_null();
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -433,7 +434,7 @@ status_html(struct buf *b)
 		rc |= row(b, "subject", str(x, "subject")) |
 		    row(b, "valid until", v);
 	} else
-		rc |= row(b, "certificate", "none (plain HTTP)");
+		rc |= row(b, "certificate", "none (no TLS listener)");
 	rc |= buf_adds(b, "</table>\n<h2>Recent warnings</h2>\n"
 	    "<table id=\"problems\">\n");
 	x = json_object_get(o, "recent_problems");

@@ -14,6 +14,13 @@
  * associations accepted from then on), the CRLs for the next outbound
  * connection (pki_crls_install).  A reload that fails changes nothing
  * and says why.
+ *
+ * Every TLS listener serves the same files, so the node has one
+ * certificate in use, shown on the status page and in
+ * xds_tls_cert_not_after_seconds whichever listeners use TLS: taken
+ * from the HTTP server's context, else the feed's, else (the DICOM
+ * listeners' TLS layers are DCMTK's) read from http.cert right after
+ * they loaded it.
  */
 #include "config.h"
 
@@ -21,10 +28,13 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "dcmshim.h"
@@ -49,20 +59,54 @@ static atomic_llong not_after, next_update;
 static pthread_mutex_t cert_mtx = PTHREAD_MUTEX_INITIALIZER;
 static char cert_subject[256];
 
-/* Remember the certificate in use (ctx's): its notAfter for the metrics,
- * its subject for the status page. */
+/* Remember the certificate in use (x; NULL: none): its notAfter for the
+ * metrics, its subject for the status page. */
 static void
-cert_in_use(SSL_CTX *ctx)
+cert_in_use(X509 *x)
 {
-	X509 *x;
-
-	atomic_store(&not_after, (long long)tls_ctx_not_after(ctx));
+	atomic_store(&not_after, x != NULL ?
+	    (long long)pki_asn1_time(X509_get0_notAfter(x)) : 0);
 	pthread_mutex_lock(&cert_mtx);
 	cert_subject[0] = '\0';
-	if (ctx != NULL && (x = SSL_CTX_get0_certificate(ctx)) != NULL)
+	if (x != NULL)
 		X509_NAME_oneline(X509_get_subject_name(x), cert_subject,
 		    sizeof cert_subject);
 	pthread_mutex_unlock(&cert_mtx);
+}
+
+/* The same from http.cert (its first certificate, the one a listener
+ * serves) for a listener that has just loaded it; left as it was when
+ * the file cannot be read now. */
+static void
+cert_from_file(void)
+{
+	FILE *fp;
+	X509 *x = NULL;
+
+	if ((fp = fopen(conf->http_cert, "re")) != NULL) {
+		x = PEM_read_X509(fp, NULL, NULL, NULL);
+		fclose(fp);
+	}
+	if (x == NULL) {
+		ERR_clear_error();
+		log_warnx("%s: cannot be read again for the status page and "
+		    "xds_tls_cert_not_after_seconds", conf->http_cert);
+		return;
+	}
+	cert_in_use(x);
+	X509_free(x);
+}
+
+/* A certificate is in use already (the HTTP server's, say). */
+static int
+cert_known(void)
+{
+	int known;
+
+	pthread_mutex_lock(&cert_mtx);
+	known = cert_subject[0] != '\0';
+	pthread_mutex_unlock(&cert_mtx);
+	return known;
 }
 
 int
@@ -89,6 +133,7 @@ reload(void)
 	struct dcmshim_scp *scp;
 	SSL_CTX *ctx = NULL, *fctx = NULL;
 	size_t i;
+	int dicom_tls = 0;
 	struct timespec ts;
 	char err[512], na[32], nu[32], msg[128];
 
@@ -110,14 +155,18 @@ reload(void)
 	    conf->http_key, conf->http_ca, crls, err, sizeof err)) == NULL)
 		goto fail;
 	for (i = 0; i < RELOAD_DICOM_MAX; i++)
-		if ((scp = atomic_load(&dicom[i])) != NULL &&
-		    dcmshim_scp_tls_load(scp, conf->http_cert, conf->http_key,
-		    &dt[i], err, sizeof err) != XDS_OK)
-			goto fail;
-	if (ctx != NULL) {
-		cert_in_use(ctx);
+		if ((scp = atomic_load(&dicom[i])) != NULL) {
+			if (dcmshim_scp_tls_load(scp, conf->http_cert,
+			    conf->http_key, &dt[i], err, sizeof err) != XDS_OK)
+				goto fail;
+			dicom_tls = 1;
+		}
+	if (ctx != NULL || fctx != NULL)
+		cert_in_use(SSL_CTX_get0_certificate(ctx != NULL ? ctx : fctx));
+	else if (dicom_tls)
+		cert_from_file();
+	if (ctx != NULL)
 		(void)http_server_set_tls(server, ctx);	/* takes ctx */
-	}
 	if (fctx != NULL)
 		(void)feedlisten_set_tls(fl, fctx);	/* takes fctx */
 	for (i = 0; i < RELOAD_DICOM_MAX; i++)
@@ -169,7 +218,7 @@ reload_start(const struct conf *c, struct http_server *s, SSL_CTX *ctx,
 {
 	conf = c;
 	server = ctx != NULL ? s : NULL;
-	cert_in_use(ctx);
+	cert_in_use(ctx != NULL ? SSL_CTX_get0_certificate(ctx) : NULL);
 	atomic_store(&next_update, (long long)pki_crls_next_update(crls));
 	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
 		str_fmt(err, errlen, "pipe: %s", strerror(errno));
@@ -189,8 +238,11 @@ reload_start(const struct conf *c, struct http_server *s, SSL_CTX *ctx,
 void
 reload_feed(struct feedlisten *fl)
 {
-	if (conf != NULL && conf->registry_feed_tls)
-		atomic_store(&feed, fl);
+	if (conf == NULL || !conf->registry_feed_tls || fl == NULL)
+		return;
+	atomic_store(&feed, fl);
+	if (!cert_known())
+		cert_from_file();
 }
 
 void
@@ -203,8 +255,11 @@ reload_dicom(struct dcmshim_scp *scp)
 	for (i = 0; i < RELOAD_DICOM_MAX; i++) {
 		struct dcmshim_scp *none = NULL;
 
-		if (atomic_compare_exchange_strong(&dicom[i], &none, scp))
+		if (atomic_compare_exchange_strong(&dicom[i], &none, scp)) {
+			if (!cert_known())
+				cert_from_file();
 			return;
+		}
 	}
 	log_warnx("reload: more DICOM listeners than %d: SIGHUP leaves "
 	    "one's certificate as it is", RELOAD_DICOM_MAX);
@@ -245,7 +300,8 @@ reload_metrics(void *arg, struct buf *out)
 	    "xds_tls_reloads_total{result=\"ok\"} %llu\n"
 	    "xds_tls_reloads_total{result=\"failed\"} %llu\n"
 	    "# HELP xds_tls_cert_not_after_seconds End of validity of the "
-	    "server certificate in use (Unix time; 0: none).\n"
+	    "server certificate in use on any TLS listener: HTTP, ITI-8 "
+	    "feed, DICOM (Unix time; 0: none).\n"
 	    "# TYPE xds_tls_cert_not_after_seconds gauge\n"
 	    "xds_tls_cert_not_after_seconds %lld\n"
 	    "# HELP xds_tls_crl_next_update_seconds The earliest nextUpdate "

@@ -33,8 +33,10 @@ void	reload_feed(struct feedlisten *fl);
  * reload_stop. */
 struct dcmshim_scp;
 void	reload_dicom(struct dcmshim_scp *scp);
-/* The subject and notAfter of the server certificate in use (the last
- * one loaded successfully): 0, or -1 when the node serves no TLS. */
+/* The subject and notAfter of the server certificate in use on any TLS
+ * listener (HTTP, the ITI-8 feed, dicom.listen, push.listen: the same
+ * files, the last ones loaded successfully): 0, or -1 when the node
+ * serves no TLS. */
 int	reload_cert(char *subject, size_t len, time_t *notafter);
 /* Ask for a reload; async-signal-safe (the SIGHUP handler). */
 void	reload_signal(void);

@@ -12,20 +12,27 @@ Checks:
     skipped and say so;
   * `xdsctl status` prints the same as a report, `--json` as it is, and
     over mutual TLS shows the node's certificate and its days left;
-    a node that does not answer is exit 1 with the reason.
+    a node that does not answer is exit 1 with the reason;
+  * a node on plain HTTP (loopback) with DICOM over TLS (dicom.tls,
+    push.listen) shows the certificate those listeners serve on the page
+    and in xds_tls_cert_not_after_seconds, and the new one after a
+    SIGHUP with other files.
 Prints one line per check and a final "N passed, M failed".
 """
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 import xdsmsg  # noqa: E402
-from xdstest import Xdsd, check, command_line, make_pki, summary, tmpdir  # noqa: E402
+from xdstest import (Xdsd, check, command_line, make_pki, summary, tmpdir,  # noqa: E402
+                     wait_until)
 
 BSN = "999911120"
 
@@ -40,6 +47,63 @@ def chromium():
         if shutil.which(name):
             return shutil.which(name)
     return None
+
+
+def metric(node, name):
+    st, body = node.get("/metrics")
+    m = re.search(r"^%s (\d+)" % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if st == 200 and m else -1
+
+
+def certificate(node):
+    st, body = node.get("/status.json")
+    try:
+        return json.loads(body).get("certificate") if st == 200 else None
+    except ValueError:
+        return None
+
+
+def dicom_tls_only(a, work, pki):
+    """Plain HTTP on the loopback, DICOM over TLS: the certificate of
+    the DICOM listeners is the one shown and watched."""
+    live = {"cert": os.path.join(work, "pki", "live.pem"),
+            "key": os.path.join(work, "pki", "live.key")}
+    shutil.copy(pki["server_cert"], live["cert"])
+    shutil.copy(pki["server_key"], live["key"])
+    node = Xdsd(a.xdsd, work, ["dicom.tls=yes", "push.listen=127.0.0.1:0",
+                               "http.cert=" + live["cert"], "http.key=" + live["key"],
+                               "http.ca=" + pki["ca"], "dicom.publish_after=3600",
+                               "gateway.responding=no"],
+                name="dicomtls", dicom=True)
+    try:
+        if not check("a node with plain HTTP and DICOM over TLS starts", node.start()):
+            node.dump_log()
+            return
+        c = certificate(node)
+        check("its status shows the certificate DICOM serves, though HTTP is plain",
+              isinstance(c, dict) and "CN=server" in c.get("subject", "") and
+              c.get("not_after") and c.get("days_left", -1) >= 0, c)
+        na = metric(node, "xds_tls_cert_not_after_seconds")
+        check("... and xds_tls_cert_not_after_seconds is its notAfter",
+              na > 0 and c is not None and
+              time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(na)) == c.get("not_after"),
+              (na, c))
+        st, page = node.get("/status")
+        html = page.decode("utf-8", "replace")
+        check("... the page's certificate section too",
+              re.search(r'<table id="certificate">.*CN=server.*valid until', html, re.S) and
+              "none (" not in html, html[html.find('id="certificate"'):][:300])
+        # other files, then SIGHUP: the certificate the reload installed
+        shutil.copy(pki["client_cert"], live["cert"])
+        shutil.copy(pki["client_key"], live["key"])
+        node.proc.send_signal(signal.SIGHUP)
+        check("after a SIGHUP with other files the new certificate is shown",
+              wait_until(lambda: "CN=client" in (certificate(node) or {}).get("subject", "")),
+              certificate(node))
+        check("... and the reload counted", metric(node, 'xds_tls_reloads_total{result="ok"}') == 1,
+              metric(node, 'xds_tls_reloads_total{result="ok"}'))
+    finally:
+        node.stop()
 
 
 def main():
@@ -128,6 +192,8 @@ def main():
             check("over mutual TLS xdsctl status shows the certificate and its days left",
                   rc == 0 and re.search(r"^certificate .*valid until .*\(\d+ days\)", out, re.M),
                   out + err)
+        tnode.stop()
+        dicom_tls_only(a, work, pki)
     finally:
         node.stop()
         if tnode is not None:
