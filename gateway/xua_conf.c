@@ -25,6 +25,13 @@ xua_conf_trust(const struct conf *cf, const char *home,
 		str_fmt(err, errlen, "xua.audience is too long");
 		return XDS_EINVAL;
 	}
+	if (cf->xua_trusted_issuers[0] == '\0' && cf->http_ca[0] == '\0') {
+		str_fmt(err, errlen, "xua.trusted_issuers and http.ca are "
+		    "both empty: no CA to check X-User Assertions against "
+		    "(set one, or turn gateway.initiating and "
+		    "gateway.responding off)");
+		return XDS_EINVAL;
+	}
 	return xua_trust_open(cf->xua_trusted_issuers[0] != '\0' ?
 	    cf->xua_trusted_issuers : cf->http_ca, aud,
 	    (int)cf->xua_clock_skew, out, err, errlen);
