@@ -13,7 +13,12 @@
  * copy is left out with its row) and DICOM instances, the access log up
  * to its last whole record (a day the node compresses meanwhile is copied
  * as its .gz), the ATNA outbox.  Temporary files, spools, SQLite's -wal and
- * -shm and xdsd.ports are left out.  MANIFEST, written last and synced,
+ * -shm and xdsd.ports are left out.  A blob the copied index names but
+ * that is gone by then was removed meanwhile (ITI-86: the row first, then
+ * the blob) when the node's index no longer has its row: that row is
+ * deleted from the copy, so the copy holds no row without its bytes; a
+ * row the node still has is damage on the node, kept and reported.  The
+ * databases are hashed after that.  MANIFEST, written last and synced,
  * lists every file with its size and SHA-256: a directory without it is
  * no backup.  The configuration file given with -c is copied beside it
  * as xdsd.conf (not part of the state; certificates and keys are not
@@ -35,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -52,6 +58,12 @@
 #define LINE_MAX_BK	(PATH_MAX + 128)
 #define COPY_CHUNK	(256 * 1024)
 #define BUSY_MS		10000
+/* Test only (tests/node/test_backup_remove.py): after the databases are
+ * copied and before any file, backup creates the file this names and
+ * waits until it is removed (at most HOLD_MAX_MS), so that a test can
+ * change the node at that point. */
+#define BACKUP_TEST_HOLD "XDSCTL_TEST_BACKUP_HOLD"
+#define HOLD_MAX_MS	(300 * 1000)
 
 /* The databases in the order they are copied; others follow, sorted. */
 static const char *const db_order[] = {
@@ -63,6 +75,11 @@ struct bk {
 	char		(*blobs)[65];	/* backup: the SHA-256s repository.db
 					   names, sorted */
 	size_t		 nblobs;
+	char		**dbnames;	/* backup: the databases copied, in
+					   order, hashed at the end */
+	size_t		 ndbs;
+	unsigned long long removed;	/* rows left out: removed meanwhile */
+	unsigned long long missing;	/* rows kept without their blob */
 	FILE		*man;		/* MANIFEST being written (backup) */
 	int		 tty;		/* show progress on stderr */
 	long long	 shown_ms;
@@ -379,7 +396,7 @@ load_blobs(struct bk *b)
 	char path[PATH_MAX], (*v)[65];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
+	size_t cap = 0, i, n;
 	const char *sha;
 	int rc = -1, r;
 
@@ -407,8 +424,13 @@ load_blobs(struct bk *b)
 	}
 	if (r != SQLITE_DONE)
 		goto sqlerr;
-	if (b->nblobs > 0)
+	if (b->nblobs > 0) {
 		qsort(b->blobs, b->nblobs, sizeof *b->blobs, sha_cmp);
+		for (i = 1, n = 1; i < b->nblobs; i++)	/* each once */
+			if (strcmp(b->blobs[i], b->blobs[n - 1]) != 0)
+				memcpy(b->blobs[n++], b->blobs[i], 65);
+		b->nblobs = n;
+	}
 	rc = 0;
 	goto out;
 sqlerr:
@@ -483,13 +505,244 @@ out:
 	return rc;
 }
 
-/* One database by SQLite's backup, then hashed into the manifest. */
+/* mkdir -p of the directories of rel below root (0700). */
+static int
+make_parents(const char *root, const char *rel, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *p;
+
+	for (p = strchr(rel, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		str_fmt(path, sizeof path, "%s/%.*s", root, (int)(p - rel), rel);
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			str_fmt(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Test only (BACKUP_TEST_HOLD): its file created, then waited for to
+ * go. */
+static void
+test_hold(void)
+{
+	const char *path = getenv(BACKUP_TEST_HOLD);
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	long long end;
+	int fd;
+
+	if (path == NULL || path[0] == '\0' ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return;
+	close(fd);
+	end = clock_mono() + HOLD_MAX_MS;
+	while (access(path, F_OK) == 0 && clock_mono() < end)
+		nanosleep(&ts, NULL);
+}
+
+/* The uniqueIds of the copied index's rows naming blob sha. */
+static int
+rows_of(struct bk *b, sqlite3_stmt *q, const char *sha, char ***out,
+    size_t *nout)
+{
+	char **v = NULL, **nv;
+	const char *uid;
+	size_t n = 0;
+	int r;
+
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((uid = (const char *)sqlite3_column_text(q, 0)) == NULL)
+			continue;
+		if ((nv = realloc(v, (n + 1) * sizeof *v)) == NULL ||
+		    (nv[n] = strdup(uid)) == NULL) {
+			v = nv != NULL ? nv : v;
+			free_list(v, n);
+			str_fmt(b->err, sizeof b->err, "out of memory");
+			return -1;
+		}
+		v = nv;
+		n++;
+	}
+	sqlite3_reset(q);
+	*out = v;
+	*nout = n;
+	if (r != SQLITE_DONE) {
+		free_list(v, n);
+		*out = NULL;
+		*nout = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the node's index has the row uid naming blob sha: 1, 0, or -1
+ * (a database error). */
+static int
+live_has(sqlite3_stmt *q, const char *uid, const char *sha)
+{
+	int r;
+
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, sha, -1, SQLITE_STATIC);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+/* Whether the copy holds the blob sha; when not, its name below the state
+ * directory in rel. */
+static int
+blob_copied(const struct bk *b, const char *sha, char *rel, size_t relsz)
+{
+	char path[PATH_MAX];
+
+	str_fmt(rel, relsz, "documents/%.2s/%.2s/%s", sha, sha + 2, sha);
+	return str_fmt(path, sizeof path, "%s/%s", b->dst, rel) >= 0 &&
+	    access(path, F_OK) == 0;
+}
+
+/*
+ * A row of the copied index whose blob sha is not in the copy, decided
+ * by the node's index: without the row (the same uniqueId and SHA-256)
+ * the document was removed meanwhile (ITI-86 deletes the row before the
+ * blob), and the row is deleted from the copy; with it, the blob is
+ * copied if it is there now (stored again), else the row is kept and
+ * reported: the blob is missing on the node.
+ */
+static int
+settle_row(struct bk *b, sqlite3 *copy, sqlite3_stmt *has,
+    sqlite3_stmt *del, const char *uid, const char *sha, const char *rel)
+{
+	char from[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if ((r = live_has(has, uid, sha)) < 0) {
+		str_fmt(b->err, sizeof b->err, "%s/repository.db: %s", b->src,
+		    sqlite3_errmsg(sqlite3_db_handle(has)));
+		return -1;
+	}
+	if (r == 0) {
+		sqlite3_reset(del);
+		sqlite3_bind_text(del, 1, uid, -1, SQLITE_STATIC);
+		r = sqlite3_step(del);
+		sqlite3_reset(del);
+		if (r != SQLITE_DONE) {
+			str_fmt(b->err, sizeof b->err, "%s/repository.db: %s",
+			    b->dst, sqlite3_errmsg(copy));
+			return -1;
+		}
+		b->removed++;
+		return 0;
+	}
+	str_fmt(from, sizeof from, "%s/%s", b->src, rel);
+	if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) &&
+	    make_parents(b->dst, rel, b->err, sizeof b->err) == 0) {
+		if (backup_file(b, rel, &st) != 0)
+			return -1;
+		if (blob_copied(b, sha, from, sizeof from))
+			return 0;
+	}
+	if (b->tty)
+		fputc('\n', stderr);
+	fprintf(stderr, "xdsctl: backup: warning: document %s: its file %s is "
+	    "missing on the node (kept as missing; see xdsctl db check)\n",
+	    uid, rel);
+	b->missing++;
+	return 0;
+}
+
+/* Every row of the copied index whose blob is not in the copy settled
+ * (settle_row); the copy's file synced after a change. */
+static int
+settle_blobs(struct bk *b)
+{
+	char rel[PATH_MAX], copy_path[PATH_MAX], live_path[PATH_MAX], **uids;
+	sqlite3 *copy = NULL, *live = NULL;
+	sqlite3_stmt *rows = NULL, *has = NULL, *del = NULL;
+	size_t i, j, n;
+	int rc = -1, fd;
+
+	str_fmt(copy_path, sizeof copy_path, "%s/repository.db", b->dst);
+	str_fmt(live_path, sizeof live_path, "%s/repository.db", b->src);
+	for (i = 0; i < b->nblobs; i++) {
+		if (blob_copied(b, b->blobs[i], rel, sizeof rel))
+			continue;
+		if (copy == NULL) {
+			/* The copy leaves the WAL: nothing beside it. */
+			if (db_open(copy_path, DB_ONE_THREAD, BUSY_MS,
+			    "PRAGMA journal_mode=DELETE;"
+			    "PRAGMA secure_delete=ON;", &copy, b->err,
+			    sizeof b->err) != 0 ||
+			    db_open_readonly(live_path, BUSY_MS, &live, b->err,
+			    sizeof b->err) != 0)
+				goto out;
+			if (sqlite3_prepare_v2(copy, "SELECT unique_id FROM "
+			    "document WHERE sha256 = ?", -1, &rows, NULL) !=
+			    SQLITE_OK || sqlite3_prepare_v2(copy, "DELETE FROM "
+			    "document WHERE unique_id = ?", -1, &del, NULL) !=
+			    SQLITE_OK) {
+				str_fmt(b->err, sizeof b->err, "%s: %s",
+				    copy_path, sqlite3_errmsg(copy));
+				goto out;
+			}
+			if (sqlite3_prepare_v2(live, "SELECT 1 FROM document "
+			    "WHERE unique_id = ? AND sha256 = ?", -1, &has,
+			    NULL) != SQLITE_OK) {
+				str_fmt(b->err, sizeof b->err, "%s: %s",
+				    live_path, sqlite3_errmsg(live));
+				goto out;
+			}
+		}
+		if (rows_of(b, rows, b->blobs[i], &uids, &n) != 0) {
+			if (b->err[0] == '\0')
+				str_fmt(b->err, sizeof b->err, "%s: %s",
+				    copy_path, sqlite3_errmsg(copy));
+			goto out;
+		}
+		for (j = 0; j < n; j++)
+			if (settle_row(b, copy, has, del, uids[j], b->blobs[i],
+			    rel) != 0)
+				break;
+		free_list(uids, n);
+		if (j < n)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(rows);
+	sqlite3_finalize(del);
+	sqlite3_finalize(has);
+	sqlite3_close(live);
+	if (copy != NULL && sqlite3_close(copy) != SQLITE_OK && rc == 0) {
+		str_fmt(b->err, sizeof b->err, "%s: close failed", copy_path);
+		rc = -1;
+	}
+	if (rc == 0 && copy != NULL) {
+		if ((fd = open(copy_path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fsync(fd) != 0) {
+			str_fmt(b->err, sizeof b->err, "%s: %s", copy_path,
+			    strerror(errno));
+			rc = -1;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	return rc;
+}
+
+/* One database by SQLite's backup; hashed into the manifest at the end
+ * (manifest_dbs), after the copy of the index lost the rows of blobs
+ * removed meanwhile. */
 static int
 backup_db(struct bk *b, const char *name)
 {
-	char from[PATH_MAX], to[PATH_MAX], sha[65];
+	char from[PATH_MAX], to[PATH_MAX], **v;
 	struct stat st;
-	int fd, rc;
 
 	str_fmt(from, sizeof from, "%s/%s", b->src, name);
 	str_fmt(to, sizeof to, "%s/%s", b->dst, name);
@@ -499,20 +752,50 @@ backup_db(struct bk *b, const char *name)
 		str_fmt(b->err, sizeof b->err, "%s: %s", from, strerror(errno));
 		return -1;
 	}
-	if (db_backup(from, to, BUSY_MS, b->err, sizeof b->err) != 0)
-		return -1;
-	if ((fd = open(to, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) != 0) {
-		str_fmt(b->err, sizeof b->err, "%s: %s", to, strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((v = realloc(b->dbnames, (b->ndbs + 1) * sizeof *v)) == NULL) {
+		str_fmt(b->err, sizeof b->err, "out of memory");
 		return -1;
 	}
-	rc = copy_fd(b, fd, -1, st.st_size, to, sha);
-	close(fd);
-	if (rc != 0 || manifest_add(b, sha, st.st_size, name) != 0)
+	b->dbnames = v;
+	if ((v[b->ndbs] = strdup(name)) == NULL) {
+		str_fmt(b->err, sizeof b->err, "out of memory");
 		return -1;
+	}
+	if (db_backup(from, to, BUSY_MS, b->err, sizeof b->err) != 0) {
+		free(v[b->ndbs]);
+		return -1;
+	}
+	b->ndbs++;
 	chmod(to, 0600);
 	b->dbs++;
+	return 0;
+}
+
+/* Every copied database hashed into the manifest, in the copy order. */
+static int
+manifest_dbs(struct bk *b)
+{
+	char to[PATH_MAX], sha[65];
+	struct stat st;
+	size_t i;
+	int fd, rc;
+
+	for (i = 0; i < b->ndbs; i++) {
+		str_fmt(to, sizeof to, "%s/%s", b->dst, b->dbnames[i]);
+		if ((fd = open(to, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    fstat(fd, &st) != 0) {
+			str_fmt(b->err, sizeof b->err, "%s: %s", to,
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		rc = copy_fd(b, fd, -1, st.st_size, to, sha);
+		close(fd);
+		if (rc != 0 ||
+		    manifest_add(b, sha, st.st_size, b->dbnames[i]) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -608,6 +891,16 @@ copy_config(struct bk *b, const char *cfile)
 	return rc;
 }
 
+static void
+bk_free(struct bk *b)
+{
+	free(b->blobs);
+	b->blobs = NULL;
+	free_list(b->dbnames, b->ndbs);
+	b->dbnames = NULL;
+	b->ndbs = 0;
+}
+
 int
 ctl_backup(struct ctl *ctl, int argc, char **argv)
 {
@@ -638,8 +931,11 @@ ctl_backup(struct ctl *ctl, int argc, char **argv)
 		goto fail;
 	}
 	fprintf(b.man, MANIFEST_HEAD "\n");
-	if (backup_dbs(&b) != 0 || load_blobs(&b) != 0 ||
-	    backup_tree(&b, "") != 0 ||
+	if (backup_dbs(&b) != 0 || load_blobs(&b) != 0)
+		goto fail;
+	test_hold();
+	if (backup_tree(&b, "") != 0 || settle_blobs(&b) != 0 ||
+	    manifest_dbs(&b) != 0 ||
 	    (ctl->cfile != NULL && copy_config(&b, ctl->cfile) != 0))
 		goto fail;
 	if (fflush(b.man) != 0 || fsync(fileno(b.man)) != 0 ||
@@ -657,16 +953,26 @@ ctl_backup(struct ctl *ctl, int argc, char **argv)
 	if (dir_sync(b.dst, b.err, sizeof b.err) != 0)
 		goto fail;
 	progress(&b, 1);
-	free(b.blobs);
+	bk_free(&b);
 	if (ctl->json)
 		printf("{\"backup\":\"%s\",\"databases\":%llu,\"files\":%llu,"
-		    "\"bytes\":%llu}\n", b.dst, b.dbs, b.files, b.bytes);
-	else
+		    "\"bytes\":%llu,\"removed_meanwhile\":%llu,"
+		    "\"missing\":%llu}\n", b.dst, b.dbs, b.files, b.bytes,
+		    b.removed, b.missing);
+	else {
 		printf("backup of %s in %s: %llu databases, %llu files, %llu "
-		    "bytes\n", b.src, b.dst, b.dbs, b.files, b.bytes);
+		    "bytes", b.src, b.dst, b.dbs, b.files, b.bytes);
+		if (b.removed > 0)
+			printf(", %llu documents removed during the backup "
+			    "left out", b.removed);
+		if (b.missing > 0)
+			printf(", %llu documents missing on the node (warnings "
+			    "above)", b.missing);
+		printf("\n");
+	}
 	return 0;
 fail:
-	free(b.blobs);
+	bk_free(&b);
 	if (b.man != NULL)
 		fclose(b.man);
 	if (b.tty)
@@ -697,23 +1003,6 @@ safe_rel(const char *rel)
 			return 1;
 		p = q + 1;
 	}
-}
-
-/* mkdir -p of the directories of rel below root (0700). */
-static int
-make_parents(const char *root, const char *rel, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	const char *p;
-
-	for (p = strchr(rel, '/'); p != NULL; p = strchr(p + 1, '/')) {
-		str_fmt(path, sizeof path, "%s/%.*s", root, (int)(p - rel), rel);
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			str_fmt(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* One manifest line: the file checked and copied into b->dst. */
