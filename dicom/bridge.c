@@ -78,22 +78,15 @@ refused_assoc(struct bridge *b, enum dcmshim_refusal why, const char *addr,
     const char *calling_ae, const char *called_ae)
 {
 	const char *name = dcmshim_refusal_name(why);
-	struct ratelimit_skipped sk;
 	struct xact x;
-	char reason[320], key[RATELIMIT_KEY_MAX], more[128] = "";
+	char reason[320], more[128];
 
-	memset(&sk, 0, sizeof sk);
-	str_fmt(key, sizeof key, "%s %s", addr, name);
-	if (b->refusal_records != NULL &&
-	    !ratelimit_take(b->refusal_records, key, &sk)) {
+	if (!ratelimit_peer(b->refusal_records, addr, name, more,
+	    sizeof more)) {
 		log_debug("dicom: association from %s refused (%s): recorded "
 		    "with the next one", addr, name);
 		return;
 	}
-	if (sk.same > 0 || sk.others > 0)
-		str_fmt(more, sizeof more, "; before it, not recorded one by "
-		    "one: %llu from this address, %llu from others", sk.same,
-		    sk.others);
 	str_fmt(reason, sizeof reason, "association refused (%s%s): calling "
 	    "AE %s, called AE %s", name, more, calling_ae, called_ae);
 	log_warnx("dicom: %s from %s", reason, addr);

@@ -81,23 +81,16 @@ refused(void *arg, enum dcmshim_refusal why, const char *addr,
 {
 	struct push *p = arg;
 	const char *name = dcmshim_refusal_name(why);
-	struct ratelimit_skipped sk;
 	struct xact x;
-	char reason[256], key[RATELIMIT_KEY_MAX], more[128] = "";
+	char reason[256], more[128];
 
 	__atomic_add_fetch(&p->refused[why], 1, __ATOMIC_RELAXED);
-	memset(&sk, 0, sizeof sk);
-	str_fmt(key, sizeof key, "%s %s", addr, name);
-	if (p->refusal_records != NULL &&
-	    !ratelimit_take(p->refusal_records, key, &sk)) {
+	if (!ratelimit_peer(p->refusal_records, addr, name, more,
+	    sizeof more)) {
 		log_debug("push: connection from %s refused (%s): recorded "
 		    "with the next one", addr, name);
 		return;
 	}
-	if (sk.same > 0 || sk.others > 0)
-		str_fmt(more, sizeof more, "; before it, not recorded one by "
-		    "one: %llu from this address, %llu from others", sk.same,
-		    sk.others);
 	str_fmt(reason, sizeof reason, "push refused (%s%s)%s%s", name, more,
 	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 	log_warnx("push: connection from %s%s%s: %s", addr,

@@ -421,7 +421,7 @@ test_ratelimit(void)
 {
 	struct ratelimit *r = ratelimit_new(2, 60000);
 	struct ratelimit_skipped sk;
-	char longkey[200];
+	char longkey[200], more[128];
 	int i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -464,6 +464,26 @@ test_ratelimit(void)
 	CU_ASSERT_EQUAL(ratelimit_take(r, longkey, &sk), 1);
 	CU_ASSERT_EQUAL(ratelimit_take(r, longkey, &sk), 0);
 	clock_test_advance(-180);
+	ratelimit_free(r);
+	/* the refusal form: the text a record appends */
+	r = ratelimit_new(4, 60000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(ratelimit_peer(r, "10.0.0.1", "tls", more,
+	    sizeof more), 1);
+	CU_ASSERT_STRING_EQUAL(more, "");
+	CU_ASSERT_EQUAL(ratelimit_peer(r, "10.0.0.1", "tls", more,
+	    sizeof more), 0);
+	CU_ASSERT_EQUAL(ratelimit_peer(r, "10.0.0.1", "certificate", more,
+	    sizeof more), 1);
+	clock_test_advance(60);
+	CU_ASSERT_EQUAL(ratelimit_peer(r, "10.0.0.1", "tls", more,
+	    sizeof more), 1);
+	CU_ASSERT_STRING_EQUAL(more, "; before it, not recorded one by one: "
+	    "1 from this address, 0 from others");
+	CU_ASSERT_EQUAL(ratelimit_peer(NULL, "10.0.0.1", "tls", more,
+	    sizeof more), 1);
+	CU_ASSERT_STRING_EQUAL(more, "");
+	clock_test_advance(-60);
 	ratelimit_free(r);
 }
 

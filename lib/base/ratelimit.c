@@ -164,3 +164,23 @@ ratelimit_take(struct ratelimit *r, const char *key,
 	pthread_mutex_unlock(&r->mu);
 	return rc;
 }
+
+int
+ratelimit_peer(struct ratelimit *r, const char *addr, const char *what,
+    char *more, size_t moresz)
+{
+	struct ratelimit_skipped sk;
+	char key[RATELIMIT_KEY_MAX];
+
+	memset(&sk, 0, sizeof sk);
+	if (moresz > 0)
+		more[0] = '\0';
+	str_fmt(key, sizeof key, "%s %s", addr, what);
+	if (r != NULL && !ratelimit_take(r, key, &sk))
+		return 0;
+	if (sk.same > 0 || sk.others > 0)
+		str_fmt(more, moresz, "; before it, not recorded one by one: "
+		    "%llu from this address, %llu from others", sk.same,
+		    sk.others);
+	return 1;
+}

@@ -38,5 +38,13 @@ void	ratelimit_free(struct ratelimit *);
  */
 int	ratelimit_take(struct ratelimit *, const char *key,
 	    struct ratelimit_skipped *sk);
+/*
+ * A refusal of peer address addr for reason what (the key "addr what"):
+ * 1 when it is to be recorded, with more set to "" or to the text a
+ * record appends, "; before it, not recorded one by one: N from this
+ * address, M from others"; 0 when it is left out.  r NULL records all.
+ */
+int	ratelimit_peer(struct ratelimit *r, const char *addr,
+	    const char *what, char *more, size_t moresz);
 
 #endif
