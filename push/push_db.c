@@ -188,18 +188,15 @@ out:
 	return rc;
 }
 
-/* One job by sql with its id (or now) bound to ?1: XDS_OK, ENOTFOUND. */
+/* The first job row of st (prepared, bound), which it finalizes:
+ * XDS_OK, or XDS_ENOTFOUND ("no such push job"). */
 static enum xds_status
-job_by(struct push_db *d, const char *sql, long long v, struct push_job *out,
+job_one(struct push_db *d, sqlite3_stmt *st, struct push_job *out,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
 	enum xds_status rc;
 	int s;
 
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sqlerr(d, "job", err, errlen);
-	sqlite3_bind_int64(st, 1, v);
 	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		job_row(st, out);
 		rc = XDS_OK;
@@ -210,6 +207,19 @@ job_by(struct push_db *d, const char *sql, long long v, struct push_job *out,
 		rc = sqlerr(d, "job", err, errlen);
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* One job by sql with its id (or now) bound to ?1: XDS_OK, ENOTFOUND. */
+static enum xds_status
+job_by(struct push_db *d, const char *sql, long long v, struct push_job *out,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(d, "job", err, errlen);
+	sqlite3_bind_int64(st, 1, v);
+	return job_one(d, st, out, err, errlen);
 }
 
 enum xds_status
@@ -533,23 +543,15 @@ job_by_txn(struct push_db *d, const char *txn, struct push_job *out,
 {
 	sqlite3_stmt *st = NULL;
 	enum xds_status rc;
-	int s;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT " JOB_COLS " FROM job j WHERE "
 	    "j.txn = ?1 AND j.state IN ('queued', 'sending')", -1, &st,
 	    NULL) != SQLITE_OK)
 		return sqlerr(d, "job", err, errlen);
 	sqlite3_bind_text(st, 1, txn, -1, SQLITE_STATIC);
-	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		job_row(st, out);
-		rc = XDS_OK;
-	} else if (s == SQLITE_DONE) {
+	if ((rc = job_one(d, st, out, err, errlen)) == XDS_ENOTFOUND)
 		str_fmt(err, errlen, "no push job awaits transaction %.64s",
 		    txn);
-		rc = XDS_ENOTFOUND;
-	} else
-		rc = sqlerr(d, "job", err, errlen);
-	sqlite3_finalize(st);
 	return rc;
 }
 
