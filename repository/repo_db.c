@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "log.h"
 #include "repo_db.h"
 #include "str.h"
 
@@ -44,9 +45,15 @@ struct live {
 	time_t		 at;		/* CLOCK_MONOTONIC seconds */
 };
 
+/*
+ * The pool: conns[0] is opened with the index, the others when a caller
+ * finds every open one busy, so an idle node holds one connection (its
+ * page cache and parsed schema) instead of POOL.
+ */
 struct repo_db {
 	sqlite3		*conns[POOL];
 	int		 busy[POOL];
+	char		 path[4096];
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	pthread_mutex_t	 lmu;		/* live, nlive, cap */
@@ -192,7 +199,6 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	static const struct db_schema sch = { "repository.db", steps, 1,
 	    NULL };
 	struct repo_db *d;
-	int i;
 
 	*out = NULL;
 	if ((d = calloc(1, sizeof *d)) == NULL) {
@@ -202,10 +208,13 @@ repo_db_open(const char *path, struct repo_db **out, char *err, size_t errlen)
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	pthread_mutex_init(&d->lmu, NULL);
-	for (i = 0; i < POOL; i++)
-		if (db_open(path, DB_ONE_THREAD, BUSY_MS, NULL, &d->conns[i],
-		    err, errlen) != XDS_OK)
-			goto fail;
+	if (str_lcpy(d->path, path, sizeof d->path) >= sizeof d->path) {
+		str_fmt(err, errlen, "%s: path too long", path);
+		goto fail;
+	}
+	if (db_open(path, DB_ONE_THREAD, BUSY_MS, NULL, &d->conns[0], err,
+	    errlen) != XDS_OK)
+		goto fail;
 	if (db_schema_apply(d->conns[0], &sch, err, errlen) != XDS_OK)
 		goto fail;
 	pthread_mutex_lock(&open_mu);
@@ -249,15 +258,41 @@ get(struct repo_db *d, int *slot)
 {
 	int i;
 
+	sqlite3 *db;
+	char err[256];
+
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
 		for (i = 0; i < POOL; i++)
-			if (!d->busy[i]) {
+			if (d->conns[i] != NULL && !d->busy[i]) {
 				d->busy[i] = 1;
 				pthread_mutex_unlock(&d->mu);
 				*slot = i;
 				return d->conns[i];
 			}
+		for (i = 0; i < POOL; i++)
+			if (d->conns[i] == NULL && !d->busy[i])
+				break;
+		if (i == POOL) {
+			pthread_cond_wait(&d->cv, &d->mu);
+			continue;
+		}
+		/* Every open connection busy: open slot i (reserved by
+		 * busy while the lock is not held).  If that fails, wait
+		 * for an open one, as with a full pool. */
+		d->busy[i] = 1;
+		pthread_mutex_unlock(&d->mu);
+		if (db_open(d->path, DB_ONE_THREAD, BUSY_MS, NULL, &db, err,
+		    sizeof err) == XDS_OK) {
+			pthread_mutex_lock(&d->mu);
+			d->conns[i] = db;
+			pthread_mutex_unlock(&d->mu);
+			*slot = i;
+			return db;
+		}
+		log_warnx("repository.db: %s", err);
+		pthread_mutex_lock(&d->mu);
+		d->busy[i] = 0;
 		pthread_cond_wait(&d->cv, &d->mu);
 	}
 }
