@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,6 +30,22 @@ db_exec(sqlite3 *db, const char *what, const char *sql, char *err,
 	return XDS_EIO;
 }
 
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Before SQLite's first use: no bulk page cache per connection.  By
+ * default each connection allocates (and touches) room for 20 pages at
+ * its first read, 86 KB, whether it ever caches that many or not; the
+ * node keeps a dozen connections open, most of them idle.  Pages are
+ * then allocated one at a time as the cache grows, up to cache_size as
+ * before.  SQLITE_MISUSE if SQLite was already initialised: harmless.
+ */
+static void
+config_sqlite(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 /* Open path with flags and the settings every database of the node
  * gets, then sql (the mode's pragmas) and more (NULL or the caller's). */
 static int
@@ -39,6 +56,7 @@ open_with(const char *path, int flags, int busy_ms, const char *sql,
 	int rc;
 
 	*out = NULL;
+	(void)pthread_once(&config_once, config_sqlite);
 	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		str_fmt(err, errlen, "%s: %s", path, db != NULL ?
