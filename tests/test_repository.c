@@ -9,6 +9,7 @@
 #include "cutest.h"
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1059,6 +1060,64 @@ release_other(void *arg)
 	return NULL;
 }
 
+/* Threads at once, more than the pool holds: the connections opened on
+ * demand serve every one of them. */
+#define POOL_THREADS	12
+#define POOL_ROWS	20
+
+static struct repo_db *pool_db;
+
+static void *
+pool_worker(void *arg)
+{
+	struct repo_doc d, got;
+	char uid[64], err[256];
+	const char *u = uid;
+	int i, t = (int)(intptr_t)arg, bad = 0;
+
+	for (i = 0; i < POOL_ROWS; i++) {
+		snprintf(uid, sizeof uid, "1.2.3.9%02d.%d", t, i);
+		row_of(&d, uid);
+		if (repo_db_insert(pool_db, &d, err, sizeof err) != XDS_OK ||
+		    repo_db_commit(pool_db, &u, 1, err, sizeof err) !=
+		    XDS_OK ||
+		    repo_db_get(pool_db, uid, &got, err, sizeof err) !=
+		    XDS_OK || !got.committed)
+			bad++;
+	}
+	repo_db_release_thread();
+	return (void *)(intptr_t)bad;
+}
+
+static void
+test_pool_on_demand(void)
+{
+	pthread_t t[POOL_THREADS];
+	char dir[512], path[600], err[256];
+	void *bad;
+	int i, started = 0;
+
+	fresh("pool", dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/repository.db", dir);
+	CU_ASSERT_EQUAL_FATAL(repo_db_open(path, &pool_db, err, sizeof err),
+	    XDS_OK);
+	for (i = 0; i < POOL_THREADS; i++)
+		if (pthread_create(&t[i], NULL, pool_worker,
+		    (void *)(intptr_t)i) == 0)
+			started++;
+		else
+			break;
+	CU_ASSERT_EQUAL(started, POOL_THREADS);
+	for (i = 0; i < started; i++) {
+		pthread_join(t[i], &bad);
+		CU_ASSERT_EQUAL((intptr_t)bad, 0);
+	}
+	CU_ASSERT_EQUAL(repo_db_count_pending(pool_db), 0);
+	CU_ASSERT_EQUAL(repo_db_live_count(pool_db), 0);
+	repo_db_close(pool_db);
+	pool_db = NULL;
+}
+
 static void
 test_live_marks(void)
 {
@@ -1315,6 +1374,7 @@ static const struct cutest repository_tests[] = {
 	{ "registry response parser", test_parse_response },
 	{ "remote registry", test_remote_registry },
 	{ "live marks", test_live_marks },
+	{ "pool opened on demand", test_pool_on_demand },
 	{ "periodic reconcile", test_periodic_reconcile },
 	{ "GetDocuments answer parser", test_parse_found },
 };
