@@ -256,10 +256,9 @@ repo_db_close(struct repo_db *d)
 static sqlite3 *
 get(struct repo_db *d, int *slot)
 {
-	int i;
-
 	sqlite3 *db;
 	char err[256];
+	int i;
 
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
