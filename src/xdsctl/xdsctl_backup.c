@@ -639,6 +639,9 @@ settle_row(struct bk *b, sqlite3 *copy, sqlite3_stmt *has,
 		b->removed++;
 		return 0;
 	}
+	/* another live row of the same bytes copied it already */
+	if (blob_copied(b, sha, from, sizeof from))
+		return 0;
 	str_fmt(from, sizeof from, "%s/%s", b->src, rel);
 	if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) &&
 	    make_parents(b->dst, rel, b->err, sizeof b->err) == 0) {
