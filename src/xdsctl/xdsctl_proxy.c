@@ -10,13 +10,16 @@
  * One thread per client connection (at most PROXY_MAX_CONNS), each with
  * its own connection to the target, kept open while the client keeps
  * its own.  TLS to the target with --cert/--key/--ca (the peer's name is
- * verified), and on the listening side with --listen-cert/--listen-key.
+ * verified), and on the listening side with --listen-cert/--listen-key/
+ * --listen-ca: mutual TLS as the node's own listener (tls_server_ctx), so
+ * that the proxy lets in no client the node would refuse.
  * A message longer than --max-check bytes is forwarded, not checked.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -42,6 +45,7 @@
 #include "conf.h"
 #include "http_chunked.h"
 #include "str.h"
+#include "tls.h"
 #include "url.h"
 #include "xdsctl.h"
 
@@ -411,11 +415,19 @@ static FILE *
 open_part(const struct proxy *px, unsigned long n, const char *what)
 {
 	char path[4096];
+	int fd;
+	FILE *fp;
 
 	if (px->dir == NULL)
 		return NULL;
+	/* patient data: the owner's only, whatever the umask or --dir */
 	str_fmt(path, sizeof path, "%s/%06lu-%s", px->dir, n, what);
-	return fopen(path, "wbx");
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "wb")) == NULL)
+		close(fd);
+	return fp;
 }
 
 /* The exchange's findings into DIR/NNNNNN.json and its line on stdout. */
@@ -639,11 +651,11 @@ target(struct proxy *px, const char *url)
 	return 0;
 }
 
+/* The context towards the target: its name verified (target()). */
 static SSL_CTX *
-tls_ctx(int server, const char *cert, const char *key, const char *ca)
+tls_ctx(const char *cert, const char *key, const char *ca)
 {
-	SSL_CTX *x = SSL_CTX_new(server ? TLS_server_method() :
-	    TLS_client_method());
+	SSL_CTX *x = SSL_CTX_new(TLS_client_method());
 
 	if (x == NULL)
 		return NULL;
@@ -651,13 +663,12 @@ tls_ctx(int server, const char *cert, const char *key, const char *ca)
 	if ((cert != NULL && (SSL_CTX_use_certificate_chain_file(x, cert) !=
 	    1 || SSL_CTX_use_PrivateKey_file(x, key ? key : cert,
 	    SSL_FILETYPE_PEM) != 1)) ||
-	    (!server && (ca != NULL ? SSL_CTX_load_verify_locations(x, ca,
-	    NULL) : SSL_CTX_set_default_verify_paths(x)) != 1)) {
+	    (ca != NULL ? SSL_CTX_load_verify_locations(x, ca, NULL) :
+	    SSL_CTX_set_default_verify_paths(x)) != 1) {
 		SSL_CTX_free(x);
 		return NULL;
 	}
-	if (!server)
-		SSL_CTX_set_verify(x, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(x, SSL_VERIFY_PEER, NULL);
 	return x;
 }
 
@@ -731,7 +742,7 @@ proxy_usage(void)
 {
 	fprintf(stderr, "usage: xdsctl proxy --listen ADDR --to URL [--dir DIR]"
 	    " [--cert F --key F] [--ca F]\n"
-	    "                    [--listen-cert F --listen-key F] "
+	    "                    [--listen-cert F --listen-key F --listen-ca F] "
 	    "[--max-check BYTES]\n");
 }
 
@@ -747,12 +758,13 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		{ "ca", required_argument, NULL, 'A' },
 		{ "listen-cert", required_argument, NULL, 'S' },
 		{ "listen-key", required_argument, NULL, 'k' },
+		{ "listen-ca", required_argument, NULL, 'a' },
 		{ "max-check", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct proxy px;
 	const char *listen_addr = NULL, *to = NULL, *scert = NULL;
-	const char *skey = NULL, *why;
+	const char *skey = NULL, *sca = NULL, *why;
 	long long mc;
 	char err[256];
 	pthread_attr_t attr;
@@ -771,6 +783,7 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		case 'A': ctl->ca = optarg; break;
 		case 'S': scert = optarg; break;
 		case 'k': skey = optarg; break;
+		case 'a': sca = optarg; break;
 		case 'm':
 			if (str_tonum(optarg, 0, (long long)SIZE_MAX / 2, &mc,
 			    &why) != 0) {
@@ -786,7 +799,8 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (listen_addr == NULL || to == NULL || optind != argc + 1 ||
-	    (scert == NULL) != (skey == NULL)) {
+	    (scert == NULL) != (skey == NULL) ||
+	    (scert == NULL) != (sca == NULL)) {
 		proxy_usage();
 		return 2;
 	}
@@ -802,11 +816,15 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	px.bsn = strcmp(ctl->conf.registry_patient_ids, "bsn") == 0;
-	if ((px.tls && (px.cctx = tls_ctx(0, ctl->cert, ctl->key,
-	    ctl->ca)) == NULL) || (scert != NULL &&
-	    (px.sctx = tls_ctx(1, scert, skey, NULL)) == NULL)) {
+	if (px.tls && (px.cctx = tls_ctx(ctl->cert, ctl->key, ctl->ca)) ==
+	    NULL) {
 		fprintf(stderr, "xdsctl: TLS set-up: %s\n",
 		    ERR_reason_error_string(ERR_get_error()));
+		return 1;
+	}
+	if (scert != NULL && (px.sctx = tls_server_ctx(scert, skey, sca, NULL,
+	    err, sizeof err)) == NULL) {
+		fprintf(stderr, "xdsctl: --listen-cert: %s\n", err);
 		return 1;
 	}
 	pthread_mutex_init(&px.out, NULL);
@@ -821,9 +839,15 @@ ctl_proxy(struct ctl *ctl, int argc, char **argv)
 		struct conn_arg *ca;
 
 		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EMFILE || errno == ENFILE)
+			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				/* out of descriptors: let connections end */
+				struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+				(void)nanosleep(&ts, NULL);
+				continue;
+			}
 			fprintf(stderr, "xdsctl: accept: %s\n",
 			    strerror(errno));
 			return 1;

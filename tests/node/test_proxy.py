@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import socket
+import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -253,7 +255,7 @@ def main():
         px = Proxy(a.xdsctl, node.url("").rstrip("/"), d3,
                    ["--cert", tls["client_cert"], "--key", tls["client_key"],
                     "--ca", tls["ca"], "--listen-cert", tls["server_cert"],
-                    "--listen-key", tls["server_key"]])
+                    "--listen-key", tls["server_key"], "--listen-ca", tls["ca"]])
         try:
             ctl = Xdsctl(a.xdsctl, node)
             rc, out, err = ctl("--url", "https://127.0.0.1:%d/xds/registry" % px.port,
@@ -264,6 +266,23 @@ def main():
             check("a query through the proxy, TLS to it and from it to the node",
                   rc == 0 and len(ex) == 1 and ex[0]["transaction"] == "ITI-18"
                   and ex[0]["status"] == 200, out + err + str(ex)[:500])
+            modes = {f: stat.S_IMODE(os.stat(os.path.join(d3, f)).st_mode)
+                     for f in os.listdir(d3)}
+            check("the exchanges kept are the owner's only (0600)",
+                  modes and all(m == 0o600 for m in modes.values()), modes)
+            # a client without a certificate: the proxy refuses it, as the node would
+            ctx = ssl.create_default_context(cafile=tls["ca"])
+            ctx.check_hostname = False
+            answer = b""
+            try:
+                with socket.create_connection(("127.0.0.1", px.port), timeout=30) as raw:
+                    with ctx.wrap_socket(raw) as tc:
+                        tc.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n")
+                        answer = tc.recv(100)
+            except (ssl.SSLError, OSError):
+                pass
+            check("a client with no certificate is refused by the proxy (--listen-ca)",
+                  answer == b"", answer)
         finally:
             px.stop()
 
