@@ -22,6 +22,7 @@
 #include "registry_int.h"
 #include "store.h"
 #include "str.h"
+#include "url.h"
 #include "vocab.h"
 #include "xact.h"
 #include "xml.h"
@@ -39,7 +40,7 @@ struct registry_feed {
 
 static const char *const result_names[FEED_NRESULTS] = {
 	"accepted", "malformed", "required", "invalid", "message_type",
-	"event", "domain", "registry", "too_big"
+	"event", "domain", "registry", "too_big", "source"
 };
 
 /* What a message asks of the registry, or why it is not taken. */
@@ -346,7 +347,8 @@ write_ack(struct registry_feed *f, const struct hl7v2_msg *m,
 
 /* Count a message answered q (too_big: over the limit). */
 static void
-count(struct registry_feed *f, const struct req *q, int too_big)
+count(struct registry_feed *f, const struct req *q,
+    enum registry_feed_result refused)
 {
 	static const struct {
 		const char		*code;
@@ -362,8 +364,8 @@ count(struct registry_feed *f, const struct req *q, int too_big)
 	enum registry_feed_result r = FEED_ACCEPTED;
 	size_t i;
 
-	if (too_big)
-		r = FEED_R_TOO_BIG;
+	if (refused != FEED_ACCEPTED)
+		r = refused;
 	else if (q->ack != NULL) {
 		r = FEED_R_REGISTRY;
 		for (i = 0; i < sizeof by_code / sizeof by_code[0]; i++)
@@ -454,7 +456,7 @@ registry_feed_message(struct registry_feed *f, struct xact *x,
 		log_redact_id(q.patient, red, sizeof red);
 		log_info("registry: ITI-8 %s: patient %s known", q.event, red);
 	}
-	count(f, &q, 0);
+	count(f, &q, FEED_ACCEPTED);
 	rc = write_ack(f, parsed ? m : NULL, &q, ack);
 	free(m);
 	return rc == XDS_OK ? XDS_OK : XDS_ENOMEM;
@@ -462,7 +464,8 @@ registry_feed_message(struct registry_feed *f, struct xact *x,
 
 int
 registry_feed_refuse(struct registry_feed *f, struct xact *x,
-    const char *msg, size_t len, const char *why, struct buf *ack)
+    const char *msg, size_t len, enum registry_feed_result r,
+    const char *why, struct buf *ack)
 {
 	struct hl7v2_msg *m;
 	struct req q;
@@ -480,9 +483,10 @@ registry_feed_refuse(struct registry_feed *f, struct xact *x,
 	if (parsed && hl7v2_get(m, "MSH", 0, 10, 0, 1, 1, q.control,
 	    sizeof q.control) > 0)
 		xact_set_object(x, q.control);
-	refuse(&q, HL7_ACK_REJECT, HL7_ERR_SEGMENT, NULL, "%s", why);
+	refuse(&q, HL7_ACK_REJECT, r == FEED_R_SOURCE ? HL7_ERR_INTERNAL :
+	    HL7_ERR_SEGMENT, NULL, "%s", why);
 	record_refusal(x, &q);
-	count(f, &q, 1);
+	count(f, &q, r);
 	rc = write_ack(f, parsed ? m : NULL, &q, ack);
 	free(m);
 	return rc == XDS_OK ? XDS_OK : XDS_ENOMEM;
@@ -520,4 +524,24 @@ void
 registry_feed_close(struct registry_feed *f)
 {
 	free(f);
+}
+
+int
+registry_feed_source_ok(const char *sources, const char *addr,
+    const char *subject)
+{
+	const char *next = sources, *s;
+	size_t n;
+
+	if (url_host_loopback(addr))
+		return 1;
+	while (next != NULL && *next != '\0') {
+		s = str_item(&next, ';', &n);
+		if (n == 1 && *s == '*')
+			return 1;
+		if (n > 0 && subject[0] != '\0' && strlen(subject) == n &&
+		    memcmp(subject, s, n) == 0)
+			return 1;
+	}
+	return 0;
 }

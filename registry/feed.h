@@ -40,6 +40,7 @@ enum registry_feed_result {
 	FEED_R_DOMAIN,		/* no identifier of the domain (204) */
 	FEED_R_REGISTRY,	/* the registry could not take it (207) */
 	FEED_R_TOO_BIG,		/* over HL7V2_MAX_MESSAGE (100) */
+	FEED_R_SOURCE,		/* not in registry.feed_sources (207) */
 	FEED_NRESULTS
 };
 
@@ -62,15 +63,26 @@ void	registry_feed_close(struct registry_feed *);
  */
 int	registry_feed_message(struct registry_feed *, struct xact *x,
 	    const char *msg, size_t len, struct buf *ack);
-/* The AR of a message the transport could not take whole (why): the
- * first len bytes of it, for its MSH, if they hold one. */
+/*
+ * Whether a feed peer (its IP address, its verified certificate subject
+ * or "") may send ITI-8 messages: a loopback address always, else its
+ * subject listed in sources (registry.feed_sources: subjects separated
+ * by ';', or * for any peer the listener admitted).  Pure.
+ */
+int	registry_feed_source_ok(const char *sources, const char *addr,
+	    const char *subject);
+/* The AR of a message refused before it was read (why): r is
+ * FEED_R_TOO_BIG for one the transport could not take whole (the first
+ * len bytes of it, for its MSH, if they hold one), FEED_R_SOURCE for one
+ * from a peer not in registry.feed_sources. */
 int	registry_feed_refuse(struct registry_feed *, struct xact *x,
-	    const char *msg, size_t len, const char *why, struct buf *ack);
+	    const char *msg, size_t len, enum registry_feed_result r,
+	    const char *why, struct buf *ack);
 
 void	registry_feed_stats(struct registry_feed *,
 	    struct registry_feed_stats *);
 /* "accepted", "malformed", "required", "invalid", "message_type",
- * "event", "domain", "registry", "too_big". */
+ * "event", "domain", "registry", "too_big", "source". */
 const char *registry_feed_result_name(int);
 
 #endif

@@ -816,6 +816,36 @@ test_feed(void)
 	CU_ASSERT(st.last_at > 0);
 	CU_ASSERT_STRING_EQUAL(registry_feed_result_name(FEED_R_TOO_BIG),
 	    "too_big");
+	/* the sources: loopback always, others only when named */
+	CU_ASSERT(registry_feed_source_ok("", "127.0.0.1", ""));
+	CU_ASSERT(registry_feed_source_ok("", "::1", ""));
+	CU_ASSERT(!registry_feed_source_ok("", "10.1.2.3", "CN=adt,O=A"));
+	CU_ASSERT(registry_feed_source_ok("CN=x;CN=adt,O=A", "10.1.2.3",
+	    "CN=adt,O=A"));
+	CU_ASSERT(!registry_feed_source_ok("CN=adt,O=A", "10.1.2.3",
+	    "CN=adt,O=B"));
+	CU_ASSERT(!registry_feed_source_ok("CN=adt,O=A", "10.1.2.3", ""));
+	CU_ASSERT(!registry_feed_source_ok("CN=adt", "10.1.2.3",
+	    "CN=adt,O=A"));			/* whole subjects only */
+	CU_ASSERT(registry_feed_source_ok("*", "10.1.2.3", ""));
+	/* a message of a peer not named: AR 207, counted as such */
+	{
+		static const char m[] = FEED_MSH "A01|S1|P|2.5\rPID|||"
+		    "44^^^&1.2.3.4.5&ISO\r";
+		struct xact x;
+
+		buf_init(&b, 65536);
+		xact_begin(&x, &fc, "/mllp", "CN=adt,O=B", "10.1.2.3");
+		CU_ASSERT_EQUAL(registry_feed_refuse(f, &x, m, strlen(m),
+		    FEED_R_SOURCE, "the peer is not in registry.feed_sources",
+		    &b), XDS_OK);
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "MSA|AR|S1"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf_str(&b), "207"));
+		buf_free(&b);
+	}
+	registry_feed_stats(f, &st);
+	CU_ASSERT_EQUAL(st.n[FEED_R_SOURCE], 1);
+	CU_ASSERT_EQUAL(st.n[FEED_ACCEPTED], 4);
 	/* a feed only with patient_ids = feed */
 	registry_feed_close(f);
 	registry_close(fr);

@@ -58,6 +58,7 @@ struct conf {
 	char	registry_feed_domain[128];	/* OID of PID-3 kept */
 	int	registry_feed_tls;		/* mutual TLS */
 	int	registry_feed_allow_plain_lan;
+	char	registry_feed_sources[CONF_STR_MAX];	/* ITI-8 peers */
 	/* [repository] */
 	int	repository_enabled;
 	char	repository_unique_id[128];

@@ -43,10 +43,17 @@ on_message(void *arg, const struct mllp_peer *p, const char *msg, size_t len,
 	    p->subject : "anonymous", p->addr);
 	str_lcpy(x.txn, TXN_ITI8, sizeof x.txn);
 	x.http_status = 0;		/* not HTTP */
-	if (toobig) {
+	if (!registry_feed_source_ok(fl->conf->registry_feed_sources,
+	    p->addr, p->subject)) {
+		/* a merge cannot be undone: only the sources named */
+		rc = registry_feed_refuse(fl->feed, &x, msg, len,
+		    FEED_R_SOURCE, "the peer is not in registry.feed_sources",
+		    out);
+	} else if (toobig) {
 		str_fmt(why, sizeof why, "message of more than %d bytes",
 		    HL7V2_MAX_MESSAGE);
-		rc = registry_feed_refuse(fl->feed, &x, msg, len, why, out);
+		rc = registry_feed_refuse(fl->feed, &x, msg, len,
+		    FEED_R_TOO_BIG, why, out);
 	} else
 		rc = registry_feed_message(fl->feed, &x, msg, len, out);
 	if (rc != XDS_OK) {
