@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,18 +131,15 @@ stage_room(struct bridge_stage *s)
 	return 0;
 }
 
-/* 1 when another entry of v[0..n) than skip stages the same file as e
- * (a resend by the same sender). */
+/* Entries by the file they stage: origin, then SOP Instance UID. */
 static int
-same_file(const struct staged *v, size_t n, const struct staged *e)
+file_cmp(const void *a, const void *b)
 {
-	size_t i;
+	const struct staged *x = *(const struct staged *const *)a;
+	const struct staged *y = *(const struct staged *const *)b;
+	int c = strcmp(x->origin, y->origin);
 
-	for (i = 0; i < n; i++)
-		if (&v[i] != e && strcmp(v[i].origin, e->origin) == 0 &&
-		    strcmp(v[i].row.sop_uid, e->row.sop_uid) == 0)
-			return 1;
-	return 0;
+	return c != 0 ? c : strcmp(x->row.sop_uid, y->row.sop_uid);
 }
 
 /*
@@ -156,23 +152,37 @@ same_file(const struct staged *v, size_t n, const struct staged *e)
 static void
 stage_expire(struct bridge_stage *s, long long now)
 {
+	const struct staged **keep = NULL, *e;
 	char path[PATH_SZ];
-	size_t i, k = 0, gone = 0;
+	size_t i, k = 0, nk = 0, gone = 0;
 
 	if (now - s->swept < 60 * 1000)
 		return;
 	s->swept = now;
+	for (i = 0; i < s->n; i++)
+		if (now - s->v[i].at >= BRIDGE_STAGE_TTL * 1000LL)
+			gone++;
+	/* the entries kept, sorted by file: an expired one whose file a
+	 * kept resend staged again leaves it (n log n, under mu) */
+	if (gone == 0 || (keep = calloc(s->n - gone + 1, sizeof *keep)) ==
+	    NULL)
+		return;		/* out of memory: the next sweep */
+	for (i = 0; i < s->n; i++)
+		if (now - s->v[i].at < BRIDGE_STAGE_TTL * 1000LL)
+			keep[nk++] = &s->v[i];
+	qsort(keep, nk, sizeof *keep, file_cmp);
 	for (i = 0; i < s->n; i++) {
-		if (now - s->v[i].at < BRIDGE_STAGE_TTL * 1000LL) {
-			s->v[k++] = s->v[i];
+		e = &s->v[i];
+		if (now - e->at < BRIDGE_STAGE_TTL * 1000LL)
 			continue;
-		}
-		gone++;
-		if (!same_file(s->v, s->n, &s->v[i]) &&
-		    staged_path(s, &s->v[i], 0, path, sizeof path) >= 0)
+		if (bsearch(&e, keep, nk, sizeof *keep, file_cmp) == NULL &&
+		    staged_path(s, e, 0, path, sizeof path) >= 0)
 			(void)unlink(path);
-		s->v[i].row.sop_uid[0] = '\0';	/* matches nothing now */
 	}
+	free(keep);
+	for (i = 0; i < s->n; i++)
+		if (now - s->v[i].at < BRIDGE_STAGE_TTL * 1000LL)
+			s->v[k++] = s->v[i];
 	s->n = k;
 	if (gone > 0) {
 		s->expired += gone;
@@ -212,21 +222,21 @@ bridge_stage_store(struct bridge_stage *s, const char *tmppath,
 	str_lcpy(e.origin, origin, sizeof e.origin);
 	if (staged_path(s, &e, 0, path, sizeof path) < 0)
 		return DCMSHIM_STORE_NORESOURCES;
-	/* No fsync: bridge_stage_commit flushes it before its row. */
-	if (rename(tmppath, path) != 0) {
-		log_warn("push: staging an instance of %s", in->study_uid);
-		return DCMSHIM_STORE_NORESOURCES;
-	}
 	pthread_mutex_lock(&s->mu);
 	if (stage_room(s) != 0) {
 		/* Others filled it meanwhile: durable now, as past it. */
 		s->overflows++;
 		pthread_mutex_unlock(&s->mu);
-		res = bridge_receive_store_from(s->rcv, path, in, calling_ae,
-		    NULL, origin);
-		if (res != DCMSHIM_STORE_OK)
-			(void)unlink(path);
-		return res;
+		return bridge_receive_store_from(s->rcv, tmppath, in,
+		    calling_ae, NULL, origin);
+	}
+	/* No fsync: bridge_stage_commit flushes it before its row.  The
+	 * rename and the entry under mu, together: a sweep must not see a
+	 * resend's file in place without its entry (it would remove it). */
+	if (rename(tmppath, path) != 0) {
+		pthread_mutex_unlock(&s->mu);
+		log_warn("push: staging an instance of %s", in->study_uid);
+		return DCMSHIM_STORE_NORESOURCES;
 	}
 	e.seq = ++s->seq;
 	e.at = clock_mono();
@@ -289,22 +299,6 @@ stage_take(struct bridge_stage *s, const char *origin, struct staged **out,
 	return XDS_OK;
 }
 
-/* fsync of one staged file: 0, or -1 (logged). */
-static int
-flush_file(const char *path)
-{
-	int fd, rc = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fsync(fd) != 0) {
-		log_warn("push: %s", path);
-		rc = -1;
-	}
-	close(fd);
-	return rc;
-}
-
 /* The series directories of t's instances not dropped, each once (the
  * first instance of each is the one whose look back finds none). */
 static enum xds_status
@@ -352,15 +346,16 @@ static enum xds_status
 stage_flush(struct bridge_stage *s, struct staged *t, size_t n, char *err,
     size_t errlen)
 {
-	char from[PATH_SZ], to[PATH_SZ];
+	char from[PATH_SZ], to[PATH_SZ], e[256];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		str_lcpy(e, "path too long", sizeof e);
 		if (staged_path(s, &t[i], 0, from, sizeof from) < 0 ||
-		    flush_file(from) != 0) {
+		    fileio_fsync(from, e, sizeof e) != XDS_OK) {
 			log_warnx("push: %s from %s not committed: its file "
-			    "could not be flushed", t[i].row.sop_uid,
-			    t[i].origin);
+			    "could not be flushed (%s)", t[i].row.sop_uid,
+			    t[i].origin, e);
 			(void)unlink(from);
 			t[i].row.sop_uid[0] = '\0';
 		}
