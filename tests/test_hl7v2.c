@@ -63,8 +63,9 @@ test_parse(void)
 	CU_ASSERT_EQUAL(hl7v2_get(&m, "MRG", 0, 1, 0, 1, 1, v, sizeof v), -1);
 	CU_ASSERT_EQUAL(hl7v2_get(&m, "PID", 1, 3, 0, 1, 1, v, sizeof v), -1);
 	CU_ASSERT_EQUAL(hl7v2_nrep(&m, "PID", 0, 2), 0);
-	/* too small */
+	/* too small: nothing of it */
 	CU_ASSERT_EQUAL(hl7v2_get(&m, "PID", 0, 3, 1, 1, 1, v, 4), -2);
+	CU_ASSERT_STRING_EQUAL(v, "");
 }
 
 static void

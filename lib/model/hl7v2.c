@@ -248,14 +248,18 @@ unescape(const struct hl7v2_msg *m, const char *p, const char *e, char *out,
 				;
 			if (q < e && q > p + 1) {
 				if (unescape_one(m, p + 1, q, out, outsz,
-				    &n) != 0)
+				    &n) != 0) {
+					out[0] = '\0';	/* no cut value */
 					return -2;
+				}
 				p = q + 1;
 				continue;
 			}
 		}
-		if (n + 1 >= outsz)
+		if (n + 1 >= outsz) {
+			out[0] = '\0';
 			return -2;
+		}
 		out[n++] = *p++;
 	}
 	out[n] = '\0';

@@ -52,7 +52,8 @@ size_t	hl7v2_count(const struct hl7v2_msg *, const char *name);
  * is the field separator, MSH-2 the encoding characters as they stand),
  * repetition rep (0-based), component comp and subcomponent sub
  * (1-based), unescaped into out.  Its length (0 for an empty value), -1
- * when the message does not have it, -2 when it does not fit outsz.
+ * when the message does not have it, -2 when it does not fit outsz (out
+ * then "", never a cut value).
  */
 int	hl7v2_get(const struct hl7v2_msg *, const char *name, size_t occ,
 	    int field, int rep, int comp, int sub, char *out, size_t outsz);
