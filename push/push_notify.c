@@ -26,11 +26,14 @@ static void *
 reap(void *arg)
 {
 	pid_t pid = (pid_t)(long)arg;
-	int st;
+	pid_t r;
+	int st = 0;
 
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (r < 0)
+		log_warn("push: push.notify_command (pid %ld)", (long)pid);
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		log_warnx("push: push.notify_command (pid %ld) ended with "
 		    "status %d", (long)pid, WIFEXITED(st) ? WEXITSTATUS(st) :
 		    128 + WTERMSIG(st));

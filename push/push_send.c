@@ -96,7 +96,7 @@ fill_one(void *arg, const char *series, const char *cls, const char *sop)
 	str_lcpy(it.series_uid, series, sizeof it.series_uid);
 	str_lcpy(it.sop_class, cls, sizeof it.sop_class);
 	str_lcpy(it.ts, info.transfer_syntax[0] != '\0' ?
-	    info.transfer_syntax : "1.2.840.10008.1.2", sizeof it.ts);
+	    info.transfer_syntax : TS_IMPLICIT_LE, sizeof it.ts);
 	str_lcpy(it.state, "new", sizeof it.state);
 	if (items_add(&f->a, &it) != 0) {
 		str_fmt(f->err, sizeof f->err, "too many instances");

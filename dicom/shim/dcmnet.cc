@@ -347,9 +347,9 @@ private:
 			if (ok)
 				r.committed++;
 			else {
-				// 0112: No such object instance
+				// No such object instance (0112)
 				out->putAndInsertUint16(DCM_FailureReason,
-				    0x0112);
+				    STATUS_N_NoSuchSOPInstance);
 				r.failed++;
 			}
 		}
