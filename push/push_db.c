@@ -287,10 +287,14 @@ push_db_items(struct push_db *d, long long id,
 		col_text(st, 2, it.sop_class, sizeof it.sop_class);
 		col_text(st, 3, it.ts, sizeof it.ts);
 		col_text(st, 4, it.state, sizeof it.state);
-		if (fn(arg, &it) != 0)
-			break;
+		if (fn(arg, &it) != 0) {
+			str_fmt(err, errlen, "job %lld: too many instances",
+			    id);
+			rc = XDS_ETOOBIG;
+			goto out;
+		}
 	}
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
+	if (s != SQLITE_DONE)
 		rc = sqlerr(d, "items", err, errlen);
 out:
 	sqlite3_finalize(st);

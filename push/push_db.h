@@ -76,7 +76,8 @@ enum xds_status push_db_job(struct push_db *db, long long id,
 enum xds_status push_db_list(struct push_db *db,
 	    int (*fn)(void *arg, const struct push_job *j), void *arg,
 	    char *err, size_t errlen);
-/* Each instance of a job, in SOP UID order. */
+/* Each instance of a job, in SOP UID order; fn stopping (non-zero)
+ * ends it with XDS_ETOOBIG ("too many instances"). */
 enum xds_status push_db_items(struct push_db *db, long long id,
 	    int (*fn)(void *arg, const struct push_item *it), void *arg,
 	    char *err, size_t errlen);

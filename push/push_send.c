@@ -65,6 +65,7 @@ struct fill {
 	const char	*study;
 	const struct items *known;
 	struct items	 a;
+	int		 toobig;	/* past DCMSHIM_COMMIT_MAX */
 	char		 err[256];
 };
 
@@ -85,6 +86,13 @@ fill_one(void *arg, const char *series, const char *cls, const char *sop)
 	if (f->known->n > 0 && bsearch(sop, f->known->v, f->known->n,
 	    sizeof *f->known->v, item_cmp) != NULL)
 		return 0;
+	/* a job lists at most what one commitment request may name */
+	if (f->known->n + f->a.n >= DCMSHIM_COMMIT_MAX) {
+		str_fmt(f->err, sizeof f->err, "more than %d instances",
+		    DCMSHIM_COMMIT_MAX);
+		f->toobig = 1;
+		return 1;
+	}
 	memset(&it, 0, sizeof it);
 	if (instance_path(f->p, f->study, series, sop, path, sizeof path) < 0 ||
 	    dcmshim_parse_file(path, &info, f->err, sizeof f->err) != 0) {
@@ -99,7 +107,7 @@ fill_one(void *arg, const char *series, const char *cls, const char *sop)
 	    info.transfer_syntax : TS_IMPLICIT_LE, sizeof it.ts);
 	str_lcpy(it.state, "new", sizeof it.state);
 	if (items_add(&f->a, &it) != 0) {
-		str_fmt(f->err, sizeof f->err, "too many instances");
+		str_fmt(f->err, sizeof f->err, "out of memory");
 		return 1;
 	}
 	return 0;
@@ -237,7 +245,7 @@ job_items(struct push *p, const struct push_job *j, struct items *out,
 		str_fmt(why, whylen, "study %s: %s", j->study_uid,
 		    f.err[0] != '\0' ? f.err : e);
 		free(f.a.v);
-		return XDS_EIO;
+		return f.toobig ? XDS_ETOOBIG : XDS_EIO;
 	}
 	if (f.a.n == 0 && out->n == 0) {
 		str_fmt(why, whylen, "the bridge holds no instance of "
@@ -561,8 +569,10 @@ push_send_job(struct push *p, const struct push_job *j)
 		str_lcpy(node, c.dicom, sizeof node);
 	}
 	resolved = 1;
+	/* no such study, or one past what a commitment may name: failed
+	 * at once, as no later attempt can do better */
 	if ((rc = job_items(p, j, &t.a, NULL, why, sizeof why)) ==
-	    XDS_ENOTFOUND)
+	    XDS_ENOTFOUND || rc == XDS_ETOOBIG)
 		goto failed;
 	if (rc != XDS_OK || attempt_prepare(p, j, &t, why, sizeof why) !=
 	    XDS_OK)

@@ -53,12 +53,30 @@ item(struct push_item *it, const char *sop, const char *state)
 	strcpy(it->state, state);
 }
 
+
+static int
+stop_at_first(void *arg, const struct push_item *it)
+{
+	(void)arg;
+	(void)it;
+	return 1;
+}
+
+static int
+count_items(void *arg, const struct push_item *it)
+{
+	(void)it;
+	(*(int *)arg)++;
+	return 0;
+}
+
 static void
 test_life(void)
 {
 	struct push_item it[2];
 	struct push_job j;
 	char err[256];
+	int nitems = 0;
 	long long id;
 
 	CU_ASSERT_EQUAL(push_db_add(db, "00007002", "1.2.3", NULL, 100, &id,
@@ -81,6 +99,13 @@ test_life(void)
 	item(&it[1], "1.2.3.1.2", "new");
 	CU_ASSERT_EQUAL(push_db_set_items(db, id, it, 2, err, sizeof err),
 	    XDS_OK);
+	/* a reader that stops (a list at its bound) is an error, not a
+	 * short list taken for the whole */
+	CU_ASSERT_EQUAL(push_db_items(db, id, stop_at_first, NULL, err,
+	    sizeof err), XDS_ETOOBIG);
+	CU_ASSERT_EQUAL(push_db_items(db, id, count_items, &nitems, err,
+	    sizeof err), XDS_OK);
+	CU_ASSERT_EQUAL(nitems, 2);
 	strcpy(it[0].state, "committed");
 	strcpy(it[1].state, "stored");
 	CU_ASSERT_EQUAL(push_db_attempt(db, id, it, 2, 103, 0, "1 of 2", err,
