@@ -176,9 +176,11 @@ read_request(const struct registry_feed *f, const struct hl7v2_msg *m,
 
 /* ---- the merge (ITI TF-2a 3.8.4.2.3) ---- */
 
+/* One at a time: each is rewritten with the statement reset, never
+ * under its open scan (whose index holds patient_id). */
 static const char SQL_OBJECTS_OF[] =
     "SELECT id, xml FROM registry_object WHERE patient_id = ? AND "
-    "kind IN (1, 2, 3)";
+    "kind IN (1, 2, 3) LIMIT 1";
 static const char SQL_OBJECT_SET[] =
     "UPDATE registry_object SET patient_id = ?, xml = ? WHERE id = ?";
 static const char SQL_DE_MOVE[] =
@@ -251,40 +253,44 @@ move_objects(struct store_conn *c, struct req *q)
 	sqlite3_stmt *st, *up;
 	struct buf x;
 	char err[256];
+	sqlite3_int64 id;
 	size_t i;
 	int rc;
 
 	q->moved = 0;
 	if ((st = store_stmt(c, SQL_OBJECTS_OF)) == NULL)
 		return XDS_EIO;
-	sqlite3_bind_text(st, 1, q->subsumed, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* each object rewritten leaves the subsumed patient (the two
+	 * differ), so the next look finds the next one */
+	for (;;) {
+		sqlite3_bind_text(st, 1, q->subsumed, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		id = sqlite3_column_int64(st, 0);
 		buf_init(&x, XML_MAX);
-		if (rewrite_xml(sqlite3_column_blob(st, 1),
+		rc = rewrite_xml(sqlite3_column_blob(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1), q->patient, &x, err,
-		    sizeof err) != 0) {
+		    sizeof err);
+		sqlite3_reset(st);
+		if (rc != 0) {
 			log_warnx("registry: ITI-8 merge: object %lld: %s",
-			    (long long)sqlite3_column_int64(st, 0), err);
+			    (long long)id, err);
 			buf_free(&x);
-			sqlite3_reset(st);
 			return XDS_EIO;
 		}
 		if ((up = store_stmt(c, SQL_OBJECT_SET)) == NULL) {
 			buf_free(&x);
-			sqlite3_reset(st);
 			return XDS_EIO;
 		}
 		sqlite3_bind_text(up, 1, q->patient, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(up, 2, x.b_data, (int)x.b_len,
 		    SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 0));
+		sqlite3_bind_int64(up, 3, id);
 		rc = sqlite3_step(up);
 		sqlite3_reset(up);
 		buf_free(&x);
-		if (rc != SQLITE_DONE) {
-			sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
 			return store_rc(rc);
-		}
 		q->moved++;
 	}
 	sqlite3_reset(st);
