@@ -323,6 +323,16 @@ private:
 		if (c.bad() || status != STATUS_N_Success)
 			return c;
 		std::memset(&r, 0, sizeof r);
+		r.calling_ae = calling_.c_str();
+		r.subject = subject_.c_str();
+		r.transaction_uid = txn.c_str();
+		// Once on_commit ran, on_commit_done ends the request on
+		// every way out (the callbacks keep state between them).
+		auto done = [&](bool reported) {
+			r.reported = reported;
+			if (s_->on_commit_done != nullptr)
+				s_->on_commit_done(s_->arg, &r);
+		};
 		report.putAndInsertOFStringArray(DCM_TransactionUID, txn);
 		for (i = 0; i < n; i++) {
 			DcmItem *it = refs->getItem(i), *out = nullptr;
@@ -338,8 +348,12 @@ private:
 			    cls.c_str(), sop.c_str()) == 1;
 			if ((c = report.findOrCreateSequenceItem(ok ?
 			    DCM_ReferencedSOPSequence : DCM_FailedSOPSequence,
-			    out, -2)).bad())
+			    out, -2)).bad()) {
+				// no report: none of it counts as committed
+				r.failed = n - r.committed;
+				done(false);
 				return c;
+			}
 			out->putAndInsertOFStringArray(
 			    DCM_ReferencedSOPClassUID, cls);
 			out->putAndInsertOFStringArray(
@@ -356,12 +370,7 @@ private:
 		c = sendEVENTREPORTRequest(pcid,
 		    UID_StorageCommitmentPushModelSOPInstance, msgid_++,
 		    r.failed == 0 ? 1 : 2, &report, rsp);
-		r.calling_ae = calling_.c_str();
-		r.subject = subject_.c_str();
-		r.transaction_uid = txn.c_str();
-		r.reported = c.good() && rsp == STATUS_N_Success;
-		if (s_->on_commit_done != nullptr)
-			s_->on_commit_done(s_->arg, &r);
+		done(c.good() && rsp == STATUS_N_Success);
 		return c;
 	}
 
