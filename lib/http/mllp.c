@@ -28,12 +28,15 @@
 #include "http_int.h"
 #include "log.h"
 #include "mllp.h"
+#include "ratelimit.h"
 #include "str.h"
 #include "tls.h"
 
 #define READ_CHUNK	16384
 #define MLLP_STOP_GRACE	5	/* seconds for the answers in hand */
 #define MAX_ANSWER	(1024 * 1024)
+#define MLLP_HANDSHAKE	10	/* seconds a TLS handshake may take */
+#define MLLP_LOG_EVERY	60000	/* ms: a refusal logged per peer, reason */
 
 /* ---- framing ---- */
 
@@ -138,7 +141,19 @@ struct mllp_server {
 	int			*fds;		/* max_conns; -1 free */
 	int			 nconns;
 	int			 stopping;
+	struct ratelimit	*refusals;	/* their log lines */
 };
+
+static void
+set_timeout(int fd, int sec)
+{
+	struct timeval tv;
+
+	tv.tv_sec = sec;
+	tv.tv_usec = 0;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
 
 static int
 conn_read(struct conn *c, SSL *ssl, char *p, size_t n)
@@ -217,7 +232,7 @@ conn_main(void *arg)
 	struct mllp_server *s = c->s;
 	struct mllp_reader r;
 	SSL *ssl = NULL;
-	char *chunk = NULL;
+	char *chunk = NULL, more[128];
 	size_t off, used;
 	int n, ev;
 
@@ -232,11 +247,15 @@ conn_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (ssl == NULL || SSL_set_fd(ssl, c->fd) != 1 ||
 		    SSL_accept(ssl) != 1) {
-			log_warnx("mllp: %s: TLS handshake failed",
-			    c->peer.addr);
+			if (ratelimit_peer(s->refusals, c->peer.addr, "tls",
+			    more, sizeof more))
+				log_warnx("mllp: %s: TLS handshake failed%s",
+				    c->peer.addr, more);
 			ERR_clear_error();
 			goto out;
 		}
+		/* past the handshake: the idle timeout */
+		set_timeout(c->fd, s->o.idle_timeout);
 		if (tls_peer_subject(ssl, c->peer.subject,
 		    sizeof c->peer.subject) != 0)
 			c->peer.subject[0] = '\0';
@@ -285,9 +304,9 @@ static void
 take(struct mllp_server *s, int fd)
 {
 	struct conn *c = NULL;
-	struct timeval tv;
 	pthread_attr_t at;
 	pthread_t t;
+	char addr[64], more[128];
 	int i, slot = -1;
 
 	pthread_mutex_lock(&s->mu);
@@ -302,8 +321,11 @@ take(struct mllp_server *s, int fd)
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (c == NULL) {
-		log_warnx("mllp: connection refused: %d at once already",
-		    s->o.max_conns);
+		peer_addr(fd, addr, sizeof addr);
+		if (ratelimit_peer(s->refusals, addr, "full", more,
+		    sizeof more))
+			log_warnx("mllp: connection from %s refused: %d at "
+			    "once already%s", addr, s->o.max_conns, more);
 		close(fd);
 		return;
 	}
@@ -311,10 +333,9 @@ take(struct mllp_server *s, int fd)
 	c->fd = fd;
 	c->slot = slot;
 	peer_addr(fd, c->peer.addr, sizeof c->peer.addr);
-	tv.tv_sec = s->o.idle_timeout;
-	tv.tv_usec = 0;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	/* a TLS handshake gets little time: a peer that stalls in it
+	 * holds one of the few slots */
+	set_timeout(fd, s->secure ? MLLP_HANDSHAKE : s->o.idle_timeout);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &at, conn_main, c) != 0) {
@@ -376,7 +397,10 @@ mllp_start(const struct mllp_opts *o, struct mllp_server **out, char *err,
 		return XDS_EINVAL;
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    (s->fds = calloc((size_t)o->max_conns, sizeof *s->fds)) == NULL) {
+	    (s->fds = calloc((size_t)o->max_conns, sizeof *s->fds)) == NULL ||
+	    (s->refusals = ratelimit_new(256, MLLP_LOG_EVERY)) == NULL) {
+		if (s != NULL)
+			free(s->fds);
 		free(s);
 		str_fmt(err, errlen, "mllp: out of memory");
 		return XDS_ENOMEM;
@@ -488,6 +512,7 @@ mllp_stop(struct mllp_server *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	SSL_CTX_free(s->tls);
+	ratelimit_free(s->refusals);
 	free(s->fds);
 	free(s);
 }

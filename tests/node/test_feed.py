@@ -223,6 +223,16 @@ def tls_checks(a, work):
         except (OSError, ssl.SSLError):
             ack = None
         check("over TLS without a client certificate: no answer", ack is None, ack)
+        # a peer that connects and never begins its handshake: dropped
+        # after the handshake's own short timeout, not the idle one (300 s)
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as raw:
+            try:
+                closed = raw.recv(1) == b""
+            except socket.timeout:
+                closed = False      # still open after 120 s
+            except OSError:
+                closed = True       # reset by the node
+        check("a stalled TLS handshake is dropped before the idle timeout", closed)
         c = Mllp(port, ssl_context(pki))
         msg, ctl = adt("A01", m.patient())
         check("over mutual TLS: AA", msa(c.send(msg) or "")[:2] == ("AA", ctl))
