@@ -21,6 +21,26 @@
 #include "vocab.h"
 #include "xml.h"
 
+/* A text cut to its buffer may end inside a UTF-8 sequence, which the
+ * JSON report would refuse: the incomplete sequence is dropped. */
+static void
+utf8_cut(char *t)
+{
+	size_t n = strlen(t), i = n, need;
+	unsigned char c;
+
+	while (i > 0 && ((unsigned char)t[i - 1] & 0xc0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)t[i - 1];
+	if (c < 0xc0)
+		return;			/* ASCII last, or no lead byte */
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		t[i - 1] = '\0';
+}
+
 static void
 vadd(struct chk_report *r, enum chk_sev sev, const char *rule,
     const char *code, const char *loc, const char *fmt, va_list ap)
@@ -50,6 +70,8 @@ vadd(struct chk_report *r, enum chk_sev sev, const char *rule,
 	str_lcpy(f->code, code != NULL ? code : "", sizeof f->code);
 	str_lcpy(f->loc, loc != NULL ? loc : "", sizeof f->loc);
 	(void)vsnprintf(f->text, sizeof f->text, fmt, ap);
+	utf8_cut(f->loc);
+	utf8_cut(f->text);
 }
 
 void

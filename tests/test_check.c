@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "check_int.h"
 #include "dcmshim.h"
 #include "str.h"
 #include "testutil.h"
@@ -527,6 +528,25 @@ test_json(void)
 	    "severity")), "error");
 	json_decref(o);
 	buf_free(&b);
+	/* a text cut inside a UTF-8 character: the report is still JSON */
+	{
+		struct chk_report u;
+		char t[1200];
+		size_t i;
+
+		for (i = 0; i + 2 < sizeof t; i += 2)
+			memcpy(t + i, "\xc3\xa9", 2);	/* e acute */
+		t[i] = '\0';
+		chk_report_init(&u);
+		chk_add(&u, CHK_ERROR, "T-1", NULL, NULL, "%s", t);
+		buf_init(&b, 1 << 20);
+		CU_ASSERT_EQUAL(chk_report_json(&u, "u.xml", &b), XDS_OK);
+		o = json_loads(buf_str(&b), 0, &je);
+		CU_ASSERT_PTR_NOT_NULL(o);
+		json_decref(o);
+		buf_free(&b);
+		chk_report_free(&u);
+	}
 }
 
 static const struct cutest tests[] = {
